@@ -1,0 +1,37 @@
+# Kite: the conventional entry points.  Meson + ninja do the building.
+#   make        build build/src/kite (and link ./kite-bin for convenience: no)
+#   make run    build, create kite.db with demo data if missing, serve on http://127.0.0.1:8080
+#   make test   build with AddressSanitizer + UBSan and run every test
+#   make bench  build optimised and run the benchmarks in bench/
+
+BUILD      ?= build
+TEST_BUILD ?= build-test
+BENCH_BUILD ?= build-bench
+DB         ?= kite.db
+LISTEN     ?= 127.0.0.1:8080
+
+.PHONY: all build run test deps deps-test bench clean
+
+all: build
+
+deps:
+	@tools/install-deps.sh build
+
+deps-test:
+	@tools/install-deps.sh test
+
+build: deps
+	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) --buildtype=debugoptimized >/dev/null
+	@ninja -C $(BUILD) src/kite
+
+run: build
+	@DB=$(DB) LISTEN=$(LISTEN) BUILD=$(BUILD) tools/run.sh
+
+test: deps-test
+	@TEST_BUILD=$(TEST_BUILD) tools/test.sh
+
+bench: deps
+	@BENCH_BUILD=$(BENCH_BUILD) tools/bench.sh
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD) $(BENCH_BUILD)

@@ -1,0 +1,153 @@
+/*
+ * bench_search.c - how fast is the facility search over the real directory?
+ *
+ * Loads data/facilities.csv (or $KITE_DATA_DIR/facilities.csv) into a
+ * directory_index and times a mixed list of queries: whole names, prefixes,
+ * typos, city names, filters alone and long prefix queries that match
+ * thousands.  Prints queries per second and the p50, p99 and worst latency of
+ * a single query in microseconds.  With arguments, prints the top ten results
+ * for each argument instead ("bench_search 'colman fci'").
+ *
+ * Build (not part of the meson build):
+ *   gcc -std=c17 -D_GNU_SOURCE -O2 -Isrc bench/bench_search.c src/domain/directory_index.c \
+ *       src/core/csv.c src/core/alloc.c src/core/arena.c -lcsv -o build-bench/bench_search
+ */
+#include "core/alloc.h"
+#include "core/csv.h"
+#include "domain/directory_index.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { RUNS = 20000, PAGE = 20 };
+
+struct loaded {
+    directory_entry *entries;
+    size_t count;
+    size_t cap;
+    int col[7];
+};
+
+static const char *const columns[7] = {"id", "name", "city", "state", "zip", "type", "status"};
+
+static kite_err on_row(void *ctx, size_t line, const char *const *f, size_t nfields)
+{
+    struct loaded *d = ctx;
+    if (line == 1) {
+        for (size_t i = 0; i < 7; i++)
+            if ((d->col[i] = csv_column(f, nfields, columns[i])) < 0)
+                return KITE_ERR_INVALID_FIELD;
+        return KITE_OK;
+    }
+    if (nfields < 8 || f[d->col[1]][0] == '\0')
+        return KITE_OK;
+    if (d->count == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 1024;
+        d->entries = xrealloc(d->entries, d->cap * sizeof *d->entries);
+    }
+    d->entries[d->count++] = (directory_entry){
+        strtoll(f[d->col[0]], NULL, 10), xstrdup(f[d->col[1]]), xstrdup(f[d->col[2]]),
+        xstrdup(f[d->col[3]]), xstrdup(f[d->col[4]]), xstrdup(f[d->col[5]]), xstrdup(f[d->col[6]]),
+    };
+    return KITE_OK;
+}
+
+static const directory_query queries[] = {
+    /* whole names */
+    {.text = "FCI COLEMAN LOW"}, {.text = "Harris County Jail"}, {.text = "dona ana county detention center"},
+    {.text = "rikers island"}, {.text = "san quentin state prison"},
+    /* prefixes */
+    {.text = "cole"}, {.text = "fci col"}, {.text = "harr cou"}, {.text = "c"}, {.text = "co"},
+    {.text = "s"}, {.text = "cou ja"},
+    /* typos */
+    {.text = "colman fci"}, {.text = "fci colemn"}, {.text = "harirs county"}, {.text = "san quenitn"},
+    {.text = "leavenwroth"}, {.text = "terre hatue usp"}, {.text = "missisippi"},
+    /* cities */
+    {.text = "houston"}, {.text = "los angeles"}, {.text = "miami"}, {.text = "sumterville"},
+    /* text and filters */
+    {.text = "county jail", .state = "TX"}, {.text = "jail", .status = "open", .type = "county"},
+    {.text = "detention", .zip = "78"},
+    /* filters only */
+    {.state = "FL"}, {.type = "federal"}, {.zip = "33"}, {.state = "tx", .status = "open"},
+    /* nothing matches */
+    {.text = "zzzzqqq"},
+};
+
+static double now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void show(const directory_index *index, const struct loaded *d, const char *text)
+{
+    directory_query q = {.text = text};
+    int64_t ids[10];
+    size_t total = 0;
+    size_t n = directory_index_search(index, &q, 0, 10, ids, &total);
+    printf("\"%s\": %zu matches\n", text, total);
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < d->count; k++)
+            if (d->entries[k].id == ids[i])
+                printf("  %2zu. %s, %s %s (%s)\n", i + 1, d->entries[k].name, d->entries[k].city,
+                       d->entries[k].state, d->entries[k].status);
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = getenv("KITE_DATA_DIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/facilities.csv", dir != NULL ? dir : "data");
+    struct loaded d = {0};
+    if (csv_read_file(path, on_row, &d) != KITE_OK) {
+        fprintf(stderr, "cannot read %s\n", path);
+        return 1;
+    }
+    double t0 = now_us();
+    directory_index *index = directory_index_build(d.entries, d.count);
+    printf("built an index of %zu facilities in %.1f ms\n", directory_index_size(index), (now_us() - t0) / 1e3);
+
+    if (argc > 1) {
+        for (int i = 1; i < argc; i++)
+            show(index, &d, argv[i]);
+    } else {
+        size_t nq = sizeof queries / sizeof queries[0];
+        double *lat = xmalloc(RUNS * sizeof *lat);
+        int64_t ids[PAGE];
+        size_t sink = 0;
+        double start = now_us();
+        for (size_t r = 0; r < RUNS; r++) {
+            size_t total = 0;
+            double q0 = now_us();
+            sink += directory_index_search(index, &queries[r % nq], 0, PAGE, ids, &total) + total;
+            lat[r] = now_us() - q0;
+        }
+        double elapsed = now_us() - start;
+        qsort(lat, RUNS, sizeof *lat, compare_double);
+        printf("%d queries (%zu kinds) in %.1f ms: %.0f queries/s, p50 %.1f us, p99 %.1f us, max %.1f us (sink %zu)\n",
+               RUNS, nq, elapsed / 1e3, RUNS / (elapsed / 1e6), lat[RUNS / 2], lat[RUNS * 99 / 100],
+               lat[RUNS - 1], sink);
+        free(lat);
+    }
+    directory_index_free(index);
+    for (size_t i = 0; i < d.count; i++) {
+        free((char *)d.entries[i].name);
+        free((char *)d.entries[i].city);
+        free((char *)d.entries[i].state);
+        free((char *)d.entries[i].zip);
+        free((char *)d.entries[i].type);
+        free((char *)d.entries[i].status);
+    }
+    free(d.entries);
+    return 0;
+}

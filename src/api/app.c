@@ -1,0 +1,16 @@
+#include "api/app.h"
+
+/* Every endpoint, in the order of API.md.  openapi.json must describe exactly these (a test checks). */
+const http_route api_routes[] = {
+    {"GET", "/healthz", handle_healthz},
+    {"GET", "/api/v1/openapi.json", handle_openapi},
+    {"POST", "/api/v1/accounts", handle_accounts_create},
+    {"POST", "/api/v1/sessions", handle_sessions_create},
+    {"DELETE", "/api/v1/sessions/current", handle_sessions_delete_current},
+    {"GET", "/api/v1/me", handle_me},
+    {"GET", "/api/v1/facilities", handle_facilities_list},
+    {"GET", "/api/v1/facilities/{id}", handle_facilities_get},
+    {"GET", "/api/v1/providers", handle_providers_list},
+};
+
+const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];

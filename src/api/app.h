@@ -1,0 +1,66 @@
+/*
+ * app.h - the HTTP API: routes, and the helpers every resource handler uses.
+ *
+ * Handlers are flat: the *_or_reply helpers answer the client themselves
+ * when something is wrong and return false (or NULL), and the handler just
+ * returns.  api/ turns HTTP and JSON into domain calls and back; it holds no
+ * SQL.
+ */
+#ifndef KITE_API_APP_H
+#define KITE_API_APP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/context.h"
+#include "domain/session.h"
+#include "http/server.h"
+
+typedef struct kite_app {
+    kite_ctx ctx;
+    bool cookie_secure; /* add Secure to the session cookie (public URL is https) */
+} kite_app;
+
+extern const http_route api_routes[];
+extern const size_t api_route_count;
+
+/* ---- auth.c ---- */
+/* The signed-in session, or NULL after answering 401 (or 403 for a missing CSRF header). */
+const session *require_session_or_reply(http_request *req, kite_app *app);
+
+/* ---- body.c ---- */
+/* The JSON object body, or NULL after answering 400/413. */
+json_t *parse_body_or_reply(http_request *req);
+/*
+ * Reads a string member; required ones answer 422 when missing.  Wrong types,
+ * invalid UTF-8 and NUL bytes answer 422 naming the field.  Returns false
+ * after answering.  *out is NULL when an optional member is absent.
+ */
+bool body_string_or_reply(http_request *req, json_t *body, const char *name, bool required, const char **out);
+bool body_int_or_reply(http_request *req, json_t *body, const char *name, bool required, int64_t *out, bool *present);
+/* A query parameter as an integer in [min, max], or fallback when absent; answers 422 otherwise. */
+bool query_int_or_reply(http_request *req, const char *name, int64_t min, int64_t max, int64_t fallback, int64_t *out);
+/* The route's i-th capture as a positive id; answers 404 when it is not one. */
+bool param_id_or_reply(http_request *req, size_t i, int64_t *out);
+/* Answers a domain error (logs it when it is a server fault). */
+void reply_kite_error(http_request *req, kite_err err);
+
+/* ---- json_out.c ---- */
+json_t *json_time(int64_t epoch_ms);
+json_t *json_string_or_null(const char *s);
+json_t *account_to_json(const account *acct);
+
+/* ---- handlers, one file per resource ---- */
+void handle_healthz(http_request *req, void *app);
+void handle_openapi(http_request *req, void *app);
+void handle_accounts_create(http_request *req, void *app);
+void handle_sessions_create(http_request *req, void *app);
+void handle_sessions_delete_current(http_request *req, void *app);
+void handle_me(http_request *req, void *app);
+void handle_facilities_list(http_request *req, void *app);
+void handle_facilities_get(http_request *req, void *app);
+void handle_providers_list(http_request *req, void *app);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * auth.c - who is calling.
+ *
+ * SECURITY: a token comes either as "Authorization: Bearer" (scripts,
+ * tablets) or as the HttpOnly session cookie (browsers).  A cookie is sent by
+ * the browser on its own, so state-changing requests that rely on it must
+ * also carry the X-Kite-CSRF header, which a foreign page cannot read or
+ * forge; bearer tokens are never sent automatically and need no such header.
+ */
+#include "api/app.h"
+
+#include "core/text.h"
+
+#include <string.h>
+
+static bool is_safe_method(const char *method)
+{
+    return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 || strcmp(method, "OPTIONS") == 0;
+}
+
+const session *require_session_or_reply(http_request *req, kite_app *app)
+{
+    session *cached = http_app_data(req);
+    if (cached != NULL)
+        return cached;
+
+    const char *token = NULL;
+    bool from_cookie = false;
+    const char *authorization = http_header(req, "Authorization");
+    if (authorization != NULL && strncasecmp(authorization, "Bearer ", 7) == 0) {
+        token = authorization + 7;
+    } else {
+        token = http_cookie(req, "kite_session");
+        from_cookie = token != NULL;
+    }
+    if (token == NULL || *token == '\0') {
+        http_reply_error(req, KITE_ERR_UNAUTHENTICATED, NULL, NULL);
+        return NULL;
+    }
+    session *s = arena_zalloc(http_arena(req), sizeof *s);
+    kite_err err = session_resolve(&app->ctx, http_arena(req), token, s);
+    if (err != KITE_OK) {
+        reply_kite_error(req, err);
+        return NULL;
+    }
+    if (from_cookie && !is_safe_method(http_method(req))) {
+        char expected[SECRET_SHA256_HEX];
+        session_csrf_token(token, expected);
+        const char *given = http_header(req, "X-Kite-CSRF");
+        if (given == NULL || !text_equal_secret(given, expected)) {
+            http_reply_error(req, KITE_ERR_CSRF, NULL, NULL);
+            return NULL;
+        }
+    }
+    http_set_app_data(req, s);
+    return s;
+}

@@ -1,0 +1,121 @@
+/*
+ * body.c - reading what clients send: JSON bodies, query and path parameters.
+ *
+ * SECURITY: all of it is untrusted.  Bodies are already capped by the HTTP
+ * layer; jansson parses them with JSON_REJECT_DUPLICATES and refuses NUL
+ * bytes in strings unless asked (we do not ask), and its depth limit stops
+ * deeply nested input.  Strings are checked for UTF-8 by jansson on parse.
+ */
+#include "api/app.h"
+
+#include "core/log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void reply_kite_error(http_request *req, kite_err err)
+{
+    if (kite_err_status(err) >= 500)
+        log_error("api: %s %s failed: %s", http_method(req), http_path(req), kite_err_code(err));
+    http_reply_error(req, err, NULL, NULL);
+}
+
+json_t *parse_body_or_reply(http_request *req)
+{
+    size_t len;
+    const char *text = http_body(req, &len);
+    json_error_t error;
+    json_t *body = json_loadb(text, len, JSON_REJECT_DUPLICATES, &error);
+    if (body == NULL) {
+        http_reply_error(req, KITE_ERR_MALFORMED_JSON, NULL, NULL);
+        return NULL;
+    }
+    if (!json_is_object(body)) {
+        json_decref(body);
+        http_reply_error(req, KITE_ERR_BAD_REQUEST, "The request body must be a JSON object.", NULL);
+        return NULL;
+    }
+    return body;
+}
+
+static void reply_field(http_request *req, const char *name, const char *what)
+{
+    http_reply_error(req, KITE_ERR_INVALID_FIELD,
+                     arena_sprintf(http_arena(req), "The field \"%s\" %s.", name, what), name);
+}
+
+bool body_string_or_reply(http_request *req, json_t *body, const char *name, bool required, const char **out)
+{
+    json_t *value = json_object_get(body, name);
+    *out = NULL;
+    if (value == NULL || json_is_null(value)) {
+        if (required)
+            reply_field(req, name, "is required");
+        return !required;
+    }
+    if (!json_is_string(value)) {
+        reply_field(req, name, "must be a string");
+        return false;
+    }
+    /* json_string_length counts bytes; a shorter strlen means an embedded NUL. */
+    if (strlen(json_string_value(value)) != json_string_length(value)) {
+        reply_field(req, name, "must not contain NUL characters");
+        return false;
+    }
+    *out = json_string_value(value);
+    return true;
+}
+
+bool body_int_or_reply(http_request *req, json_t *body, const char *name, bool required, int64_t *out, bool *present)
+{
+    json_t *value = json_object_get(body, name);
+    if (present != NULL)
+        *present = value != NULL && !json_is_null(value);
+    if (value == NULL || json_is_null(value)) {
+        if (required)
+            reply_field(req, name, "is required");
+        return !required;
+    }
+    if (!json_is_integer(value)) {
+        reply_field(req, name, "must be a whole number");
+        return false;
+    }
+    *out = (int64_t)json_integer_value(value);
+    return true;
+}
+
+bool query_int_or_reply(http_request *req, const char *name, int64_t min, int64_t max, int64_t fallback, int64_t *out)
+{
+    const char *text = http_query(req, name);
+    if (text == NULL || *text == '\0') {
+        *out = fallback;
+        return true;
+    }
+    char *end;
+    errno = 0;
+    long long value = strtoll(text, &end, 10);
+    if (errno != 0 || *end != '\0' || value < min || value > max) {
+        http_reply_error(req, KITE_ERR_INVALID_FIELD,
+                         arena_sprintf(http_arena(req), "The parameter \"%s\" must be a whole number from %lld to %lld.",
+                                       name, (long long)min, (long long)max),
+                         name);
+        return false;
+    }
+    *out = value;
+    return true;
+}
+
+bool param_id_or_reply(http_request *req, size_t i, int64_t *out)
+{
+    const char *text = http_param(req, i);
+    char *end;
+    errno = 0;
+    long long value = text != NULL ? strtoll(text, &end, 10) : 0;
+    if (text == NULL || *text < '0' || *text > '9' || errno != 0 || *end != '\0' || value <= 0) {
+        http_reply_error(req, KITE_ERR_NOT_FOUND, NULL, NULL);
+        return false;
+    }
+    *out = value;
+    return true;
+}

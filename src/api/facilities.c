@@ -1,0 +1,215 @@
+/*
+ * facilities.c - the public directory: search, one facility, providers.
+ */
+#include "api/app.h"
+
+#include "core/text.h"
+#include "domain/directory.h"
+#include "domain/providers.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum { SEARCH_DEFAULT_LIMIT = 20, SEARCH_MAX_LIMIT = 100, QUERY_MAX_BYTES = 200 };
+
+static json_t *count_or_null(int64_t n)
+{
+    return n >= 0 ? json_integer(n) : json_null();
+}
+
+static json_t *facility_to_json(const facility *f)
+{
+    json_t *out = json_object();
+    json_object_set_new(out, "id", json_integer(f->id));
+    json_object_set_new(out, "name", json_string(f->name));
+    json_object_set_new(out, "address", json_string_or_null(f->address));
+    json_object_set_new(out, "city", json_string_or_null(f->city));
+    json_object_set_new(out, "state", json_string_or_null(f->state));
+    json_object_set_new(out, "zip", json_string_or_null(f->zip));
+    json_object_set_new(out, "type", json_string_or_null(f->type));
+    json_object_set_new(out, "status", json_string_or_null(f->status));
+    json_object_set_new(out, "population", count_or_null(f->population));
+    json_object_set_new(out, "capacity", count_or_null(f->capacity));
+    json_object_set_new(out, "on_platform", json_boolean(f->on_platform));
+    json_object_set_new(out, "messaging_provider",
+                        json_pack("{s:s, s:s}", "slug", f->messaging_slug, "name", f->messaging_name));
+    return out;
+}
+
+/* A filter parameter that must be one of a few words; NULL when absent. */
+static bool enum_query_or_reply(http_request *req, const char *name, const char *const *allowed, size_t n,
+                                const char **out)
+{
+    const char *value = http_query(req, name);
+    *out = NULL;
+    if (value == NULL || *value == '\0')
+        return true;
+    const char *lowered = text_lower(http_arena(req), value);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(lowered, allowed[i]) == 0) {
+            *out = allowed[i];
+            return true;
+        }
+    }
+    http_reply_error(req, KITE_ERR_INVALID_FIELD,
+                     arena_sprintf(http_arena(req), "The parameter \"%s\" has a value Kite does not know.", name), name);
+    return false;
+}
+
+static bool pattern_query_or_reply(http_request *req, const char *name, size_t min_len, size_t max_len,
+                                   bool digits, const char **out)
+{
+    const char *value = http_query(req, name);
+    *out = NULL;
+    if (value == NULL || *value == '\0')
+        return true;
+    size_t len = strlen(value);
+    bool ok = len >= min_len && len <= max_len;
+    for (const char *p = value; ok && *p; p++)
+        ok = digits ? (*p >= '0' && *p <= '9') : ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'));
+    if (!ok) {
+        http_reply_error(req, KITE_ERR_INVALID_FIELD,
+                         arena_sprintf(http_arena(req), "The parameter \"%s\" is not valid: use %s.", name,
+                                       digits ? "up to five digits" : "a two-letter state code"),
+                         name);
+        return false;
+    }
+    *out = value;
+    return true;
+}
+
+static bool search_query_or_reply(http_request *req, directory_query *q)
+{
+    static const char *const types[] = {"county", "state", "local", "federal", "multi"};
+    static const char *const statuses[] = {"open", "closed"};
+    memset(q, 0, sizeof *q);
+    q->text = http_query(req, "q");
+    if (q->text != NULL && (strlen(q->text) > QUERY_MAX_BYTES || !utf8_valid(q->text, strlen(q->text)))) {
+        http_reply_error(req, KITE_ERR_INVALID_FIELD, "The search text must be valid text of at most 200 bytes.", "q");
+        return false;
+    }
+    return pattern_query_or_reply(req, "state", 2, 2, false, &q->state) &&
+           pattern_query_or_reply(req, "zip", 1, 5, true, &q->zip) &&
+           enum_query_or_reply(req, "type", types, 5, &q->type) &&
+           enum_query_or_reply(req, "status", statuses, 2, &q->status);
+}
+
+void handle_facilities_list(http_request *req, void *data)
+{
+    kite_app *app = data;
+    directory_query query;
+    int64_t limit, offset;
+    if (!search_query_or_reply(req, &query) ||
+        !query_int_or_reply(req, "limit", 1, SEARCH_MAX_LIMIT, SEARCH_DEFAULT_LIMIT, &limit) ||
+        !query_int_or_reply(req, "cursor", 0, INT32_MAX, 0, &offset))
+        return;
+    facility *items;
+    size_t count, total;
+    kite_err err = directory_search(&app->ctx, http_arena(req), &query, (size_t)offset, (size_t)limit, &items,
+                                    &count, &total);
+    if (err != KITE_OK) {
+        reply_kite_error(req, err);
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < count; i++)
+        json_array_append_new(list, facility_to_json(&items[i]));
+    json_t *next = json_null();
+    if ((size_t)offset + count < total) {
+        char cursor[32];
+        snprintf(cursor, sizeof cursor, "%zu", (size_t)offset + count);
+        next = json_string(cursor);
+    }
+    http_reply_json(req, 200, json_pack("{s:o, s:o, s:I}", "items", list, "next_cursor", next, "total", (json_int_t)total));
+}
+
+static json_t *steps_to_json(const char *how_to)
+{
+    json_t *steps = json_array();
+    while (how_to != NULL && *how_to != '\0') {
+        size_t len = strcspn(how_to, "\n");
+        json_array_append_new(steps, json_stringn(how_to, len));
+        how_to += len;
+        if (*how_to == '\n')
+            how_to++;
+    }
+    return steps;
+}
+
+void handle_facilities_get(http_request *req, void *data)
+{
+    kite_app *app = data;
+    int64_t id;
+    if (!param_id_or_reply(req, 0, &id))
+        return;
+    facility f;
+    facility_service services[8];
+    kite_err err = directory_get(&app->ctx, http_arena(req), id, &f, services);
+    if (err != KITE_OK) {
+        reply_kite_error(req, err);
+        return;
+    }
+    json_t *out = facility_to_json(&f);
+    json_t *providers = json_object();
+    for (size_t i = 0; i < facility_service_count; i++)
+        json_object_set_new(providers, services[i].service,
+                            json_pack("{s:s, s:s}", "slug", services[i].slug, "name", services[i].name));
+    json_object_set_new(out, "providers", providers);
+    json_object_set_new(out, "county", json_string_or_null(f.county));
+    json_object_set_new(out, "telephone", json_string_or_null(f.telephone));
+    json_object_set_new(out, "website", json_string_or_null(f.website));
+    json_object_set_new(out, "security_level", json_string_or_null(f.security_level));
+    json_object_set_new(out, "bop_code", json_string_or_null(f.bop_code));
+    json_object_set_new(out, "policy", json_null());
+
+    provider messaging;
+    err = provider_by_slug(&app->ctx, http_arena(req), f.messaging_slug, &messaging);
+    if (err != KITE_OK) {
+        json_decref(out);
+        reply_kite_error(req, err);
+        return;
+    }
+    json_object_set_new(out, "how_to_message",
+                        json_pack("{s:b, s:{s:s, s:s, s:o}, s:o}",
+                                  "on_platform", f.on_platform,
+                                  "provider", "slug", f.messaging_slug, "name", f.messaging_name,
+                                  "website", json_string_or_null(messaging.website),
+                                  "steps", steps_to_json(messaging.how_to)));
+    http_reply_json(req, 200, out);
+}
+
+static json_t *services_to_json(const char *services)
+{
+    json_t *list = json_array();
+    while (services != NULL && *services != '\0') {
+        size_t len = strcspn(services, ",");
+        if (len > 0)
+            json_array_append_new(list, json_stringn(services, len));
+        services += len;
+        if (*services == ',')
+            services++;
+    }
+    return list;
+}
+
+void handle_providers_list(http_request *req, void *data)
+{
+    kite_app *app = data;
+    provider *items = NULL;
+    size_t count = 0;
+    kite_err err = providers_all(&app->ctx, http_arena(req), &items, &count);
+    if (err != KITE_OK) {
+        reply_kite_error(req, err);
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < count; i++) {
+        const provider *p = &items[i];
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}",
+                                              "slug", p->slug, "name", p->name, "operator", p->operator_name,
+                                              "website", json_string_or_null(p->website),
+                                              "services", services_to_json(p->services),
+                                              "steps", steps_to_json(p->how_to)));
+    }
+    http_reply_json(req, 200, json_pack("{s:o, s:n}", "items", list, "next_cursor"));
+}

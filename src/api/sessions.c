@@ -1,0 +1,60 @@
+#include "api/app.h"
+
+#include <stdio.h>
+
+static void reply_signed_in(http_request *req, kite_app *app, const signin_result *result)
+{
+    char cookie[256];
+    snprintf(cookie, sizeof cookie, "kite_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
+             result->token, (long long)(app->ctx.session_ttl_ms / 1000), app->cookie_secure ? "; Secure" : "");
+    http_reply_header(req, "Set-Cookie", cookie);
+    http_reply_json(req, 201, json_pack("{s:s, s:s, s:o, s:o}",
+                                        "token", result->token,
+                                        "csrf_token", result->csrf,
+                                        "expires_at", json_time(result->session.expires_at),
+                                        "account", account_to_json(&result->session.account)));
+}
+
+void handle_sessions_create(http_request *req, void *data)
+{
+    kite_app *app = data;
+    json_t *body = parse_body_or_reply(req);
+    if (body == NULL)
+        return;
+    const char *email = NULL, *password = NULL;
+    if (body_string_or_reply(req, body, "email", true, &email) &&
+        body_string_or_reply(req, body, "password", true, &password)) {
+        signin_result result;
+        kite_err err = session_sign_in(&app->ctx, http_arena(req), email, password, http_client_address(req), &result);
+        if (err == KITE_ERR_THROTTLED) {
+            char seconds[32];
+            snprintf(seconds, sizeof seconds, "%lld", (long long)((result.retry_after_ms + 999) / 1000));
+            http_reply_header(req, "Retry-After", seconds);
+            http_reply_error(req, err,
+                             arena_sprintf(http_arena(req),
+                                           "Too many sign-in attempts. Wait %s seconds and try again, or reset your password.",
+                                           seconds),
+                             NULL);
+        } else if (err != KITE_OK) {
+            reply_kite_error(req, err);
+        } else {
+            reply_signed_in(req, app, &result);
+        }
+    }
+    json_decref(body);
+}
+
+void handle_sessions_delete_current(http_request *req, void *data)
+{
+    kite_app *app = data;
+    const session *s = require_session_or_reply(req, app);
+    if (s == NULL)
+        return;
+    kite_err err = session_sign_out(&app->ctx, http_arena(req), s);
+    if (err != KITE_OK) {
+        reply_kite_error(req, err);
+        return;
+    }
+    http_reply_header(req, "Set-Cookie", "kite_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    http_reply_empty(req, 204);
+}

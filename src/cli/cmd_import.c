@@ -1,0 +1,53 @@
+#include "cli/cli.h"
+
+#include "domain/bop_match.h"
+#include "domain/directory.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int cmd_import_facilities(int argc, char **argv)
+{
+    const char *db_path = cli_option(argc, argv, "--db");
+    const char *extra = cli_option(argc, argv, "--extra");
+    const char *data_dir = cli_option(argc, argv, "--data");
+    const char *file = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strncmp(argv[i], "--", 2) == 0) {
+            i++; /* skip the option's value */
+            continue;
+        }
+        file = argv[i];
+    }
+    if (db_path == NULL || file == NULL) {
+        fprintf(stderr, "usage: kite import-facilities --db PATH FILE.csv [--extra FILE.csv] [--data DIR]\n");
+        return 2;
+    }
+    if (data_dir == NULL)
+        data_dir = KITE_DATA_DIR;
+    char bop_csv[4096], codes_csv[4096];
+    snprintf(bop_csv, sizeof bop_csv, "%s/bop_facilities.csv", data_dir);
+    snprintf(codes_csv, sizeof codes_csv, "%s/bop_facility_codes.csv", data_dir);
+    bop_list *bop = NULL;
+    if (bop_list_load(bop_csv, codes_csv, &bop) != KITE_OK) {
+        fprintf(stderr, "kite import-facilities: cannot read the BOP lists in %s\n", data_dir);
+        return 1;
+    }
+    cli_store store;
+    kite_err err = cli_store_open(db_path, &store);
+    if (err == KITE_OK) {
+        directory_import_report report;
+        err = directory_import(&store.ctx, file, extra, bop, "cli", &report);
+        if (err == KITE_OK)
+            printf("imported %s: %lld rows, %lld new, %lld updated, %lld unchanged, %lld skipped (no name)\n", file,
+                   (long long)report.rows, (long long)report.inserted, (long long)report.updated,
+                   (long long)report.unchanged, (long long)report.skipped);
+        cli_store_close(&store);
+    }
+    bop_list_free(bop);
+    if (err != KITE_OK) {
+        fprintf(stderr, "kite import-facilities: %s: %s; nothing was changed\n", file, kite_err_code(err));
+        return 1;
+    }
+    return 0;
+}

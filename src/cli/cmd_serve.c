@@ -1,0 +1,124 @@
+/*
+ * cmd_serve.c - kite serve: open the store, load the directory, serve HTTP
+ * until SIGTERM or SIGINT, then finish in-flight requests and close the
+ * store.
+ */
+#include "cli/cli.h"
+
+#include "api/app.h"
+#include "core/log.h"
+#include "domain/directory.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static bool parse_listen(const char *listen, char *host, size_t host_len, uint16_t *port)
+{
+    const char *colon = strrchr(listen, ':');
+    if (colon == NULL || (size_t)(colon - listen) >= host_len)
+        return false;
+    char *end;
+    long value = strtol(colon + 1, &end, 10);
+    if (*end != '\0' || value < 0 || value > 65535 || colon[1] == '\0')
+        return false;
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = '\0';
+    if (strcmp(host, "localhost") == 0)
+        snprintf(host, host_len, "127.0.0.1");
+    *port = (uint16_t)value;
+    return true;
+}
+
+static const char *default_web_dir(void)
+{
+    struct stat st;
+    return stat(KITE_WEB_DIR, &st) == 0 && S_ISDIR(st.st_mode) ? KITE_WEB_DIR : NULL;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    const char *db_path = cli_option(argc, argv, "--db");
+    const char *listen = cli_option(argc, argv, "--listen");
+    const char *data_dir = cli_option(argc, argv, "--data");
+    const char *web_dir = cli_option(argc, argv, "--web");
+    const char *smtp = cli_option(argc, argv, "--smtp");
+    const char *public_url = cli_option(argc, argv, "--public-url");
+    const char *threads_arg = cli_option(argc, argv, "--threads");
+    char host[64];
+    uint16_t port;
+    if (db_path == NULL) {
+        fprintf(stderr, "kite serve: --db PATH is required\n");
+        return 2;
+    }
+    if (!parse_listen(listen != NULL ? listen : "127.0.0.1:8080", host, sizeof host, &port)) {
+        fprintf(stderr, "kite serve: --listen takes HOST:PORT, e.g. 127.0.0.1:8080\n");
+        return 2;
+    }
+    if (smtp != NULL && strncmp(smtp, "smtp://", 7) != 0 && strncmp(smtp, "smtps://", 8) != 0) {
+        fprintf(stderr, "kite serve: --smtp takes smtp://host:port\n");
+        return 2;
+    }
+    long threads = threads_arg != NULL ? strtol(threads_arg, NULL, 10) : 4;
+    if (threads < 1 || threads > 256) {
+        fprintf(stderr, "kite serve: --threads takes a number from 1 to 256\n");
+        return 2;
+    }
+
+    /* Signals are taken by sigwait below; every thread started from here on inherits the block. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    cli_store store;
+    kite_err err = cli_store_open(db_path, &store);
+    if (err != KITE_OK) {
+        fprintf(stderr, "kite serve: cannot open the store %s (%s)\n", db_path, kite_err_code(err));
+        return 1;
+    }
+    directory_import_report loaded;
+    err = directory_ensure_loaded(&store.ctx, data_dir != NULL ? data_dir : KITE_DATA_DIR, &loaded);
+    if (err != KITE_OK) {
+        fprintf(stderr, "kite serve: cannot load the facility directory (%s)\n", kite_err_code(err));
+        cli_store_close(&store);
+        return 1;
+    }
+    if (loaded.inserted > 0)
+        log_info("directory: loaded %lld facilities", (long long)loaded.inserted);
+    if (smtp == NULL)
+        log_info("mail: no --smtp given; outgoing mail stays in the store");
+
+    kite_app app = {.ctx = store.ctx, .cookie_secure = public_url != NULL && strncmp(public_url, "https://", 8) == 0};
+    http_config config = {
+        .host = host,
+        .port = port,
+        .limits = {.max_body = 1024 * 1024, .max_header_bytes = 32 * 1024, .max_connections = 1024,
+                   .threads = (unsigned)threads, .idle_timeout_s = 60},
+        .routes = api_routes,
+        .route_count = api_route_count,
+        .app = &app,
+        .web_dir = web_dir != NULL ? web_dir : default_web_dir(),
+    };
+    http_server *server = NULL;
+    err = http_server_start(&config, &server);
+    if (err != KITE_OK) {
+        cli_store_close(&store);
+        return 1;
+    }
+    printf("kite: listening on http://%s:%u\n", host, http_server_port(server));
+    fflush(stdout);
+    log_info("serving on http://%s:%u with %ld threads", host, http_server_port(server), threads);
+
+    int signal_number = 0;
+    sigwait(&stop_signals, &signal_number);
+    log_info("received %s; finishing requests in flight", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+    http_server_stop(server);
+    cli_store_close(&store);
+    log_info("stopped");
+    return 0;
+}

@@ -1,0 +1,77 @@
+#include "cli/cli.h"
+
+#include "domain/account.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cmd_user(int argc, char **argv)
+{
+    if (argc < 1 || strcmp(argv[0], "add") != 0) {
+        fprintf(stderr, "usage: kite user add --db PATH --role ROLE --email EMAIL [--name NAME] [--facility ID]\n"
+                        "       (the password is read from standard input)\n");
+        return 2;
+    }
+    const char *db_path = cli_option(argc, argv, "--db");
+    const char *role_arg = cli_option(argc, argv, "--role");
+    const char *email = cli_option(argc, argv, "--email");
+    const char *name = cli_option(argc, argv, "--name");
+    const char *facility_arg = cli_option(argc, argv, "--facility");
+    role r;
+    if (db_path == NULL || role_arg == NULL || email == NULL) {
+        fprintf(stderr, "kite user add: --db, --role and --email are required\n");
+        return 2;
+    }
+    if (!role_parse(role_arg, &r) || r == ROLE_CONTACT || r == ROLE_RESIDENT) {
+        fprintf(stderr, "kite user add: --role must be operator, facility_admin, reviewer or investigator\n");
+        return 2;
+    }
+    char *end = NULL;
+    long long facility_id = facility_arg != NULL ? strtoll(facility_arg, &end, 10) : 0;
+    if (facility_arg != NULL && (*end != '\0' || facility_id <= 0)) {
+        fprintf(stderr, "kite user add: --facility takes a facility id\n");
+        return 2;
+    }
+    char *password = cli_read_secret_line();
+    if (password == NULL) {
+        fprintf(stderr, "kite user add: give the password on standard input\n");
+        return 2;
+    }
+    cli_store store;
+    kite_err err = cli_store_open(db_path, &store);
+    if (err != KITE_OK) {
+        sodium_memzero(password, strlen(password));
+        free(password);
+        fprintf(stderr, "kite user add: cannot open the store (%s)\n", kite_err_code(err));
+        return 1;
+    }
+    arena *a = arena_new();
+    account acct;
+    const char *bad_field = NULL;
+    err = account_create_staff(&store.ctx, a, r, email, name != NULL ? name : email, password, facility_id, &acct,
+                               &bad_field);
+    sodium_memzero(password, strlen(password));
+    free(password);
+    int status = 0;
+    if (err == KITE_OK) {
+        printf("created %s account %lld for %s\n", role_name(acct.role), (long long)acct.id, acct.email);
+    } else {
+        status = 1;
+        if (err == KITE_ERR_EMAIL_TAKEN)
+            fprintf(stderr, "kite user add: an account with this email already exists\n");
+        else if (err == KITE_ERR_WEAK_PASSWORD)
+            fprintf(stderr, "kite user add: %s\n", kite_err_message(err));
+        else if (bad_field != NULL && strcmp(bad_field, "facility") == 0)
+            fprintf(stderr, "kite user add: %s needs --facility with an existing facility id (and only staff roles take one)\n",
+                    role_arg);
+        else if (bad_field != NULL)
+            fprintf(stderr, "kite user add: the %s is not valid\n", bad_field);
+        else
+            fprintf(stderr, "kite user add: %s\n", kite_err_message(err));
+    }
+    arena_free(a);
+    cli_store_close(&store);
+    return status;
+}

@@ -1,0 +1,51 @@
+/*
+ * main.c - the kite command line.
+ */
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+    fputs("usage:\n"
+          "  kite serve --db PATH [--listen HOST:PORT] [--smtp URL] [--web DIR] [--data DIR]\n"
+          "             [--public-url URL] [--threads N]\n"
+          "  kite import-facilities --db PATH FILE.csv [--extra FILE.csv] [--data DIR]\n"
+          "  kite user add --db PATH --role operator|facility_admin|reviewer|investigator\n"
+          "                --email EMAIL [--name NAME] [--facility ID]   (password on stdin)\n"
+          "  kite audit verify --db PATH\n"
+          "  kite demo --db PATH [--data DIR]   (demo accounts; prints the sign-ins)\n"
+          "  kite version\n",
+          out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *command = argv[1];
+    if (strcmp(command, "serve") == 0)
+        return cmd_serve(argc - 2, argv + 2);
+    if (strcmp(command, "import-facilities") == 0)
+        return cmd_import_facilities(argc - 2, argv + 2);
+    if (strcmp(command, "user") == 0)
+        return cmd_user(argc - 2, argv + 2);
+    if (strcmp(command, "audit") == 0)
+        return cmd_audit(argc - 2, argv + 2);
+    if (strcmp(command, "demo") == 0)
+        return cmd_demo(argc - 2, argv + 2);
+    if (strcmp(command, "version") == 0 || strcmp(command, "--version") == 0) {
+        printf("kite %s\n", KITE_VERSION);
+        return 0;
+    }
+    if (strcmp(command, "help") == 0 || strcmp(command, "--help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "kite: unknown command \"%s\"\n", command);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,71 @@
+#include "core/error.h"
+
+#include <stddef.h>
+
+static const struct {
+    int status;
+    const char *code;
+    const char *message;
+} error_table[KITE_ERR__COUNT] = {
+    [KITE_OK] = {200, "ok", "Done."},
+    [KITE_ERR_MALFORMED_JSON] = {400, "malformed_json",
+        "The request body is not valid JSON. Send a JSON object and try again."},
+    [KITE_ERR_BAD_REQUEST] = {400, "bad_request",
+        "The request could not be understood. Check its fields and try again."},
+    [KITE_ERR_INVALID_FIELD] = {422, "invalid_field",
+        "A field has a value that is not allowed. Correct it and try again."},
+    [KITE_ERR_UNAUTHENTICATED] = {401, "unauthenticated",
+        "You are not signed in, or your session has ended. Sign in and try again."},
+    [KITE_ERR_BAD_CREDENTIALS] = {401, "invalid_credentials",
+        "That email and password do not match an account. Check them and try again."},
+    [KITE_ERR_FORBIDDEN] = {403, "forbidden",
+        "Your account is not allowed to do this."},
+    [KITE_ERR_CSRF] = {403, "csrf_token_required",
+        "This request needs the X-Kite-CSRF header from your sign-in. Reload the page and try again."},
+    [KITE_ERR_NOT_FOUND] = {404, "not_found",
+        "Nothing was found at this address."},
+    [KITE_ERR_METHOD_NOT_ALLOWED] = {405, "method_not_allowed",
+        "This address does not accept that method."},
+    [KITE_ERR_CONFLICT] = {409, "conflict",
+        "This conflicts with something that already exists or changed meanwhile. Reload and try again."},
+    [KITE_ERR_EMAIL_TAKEN] = {409, "email_taken",
+        "An account with this email already exists. Sign in instead, or use another email."},
+    [KITE_ERR_GONE] = {410, "gone",
+        "This is no longer available."},
+    [KITE_ERR_TOO_LARGE] = {413, "body_too_large",
+        "The request is too large. Send less data."},
+    [KITE_ERR_UNSUPPORTED_MEDIA_TYPE] = {415, "unsupported_media_type",
+        "Send the body as application/json."},
+    [KITE_ERR_WEAK_PASSWORD] = {422, "weak_password",
+        "Choose a password of at least 10 characters that is not a common password."},
+    [KITE_ERR_THROTTLED] = {429, "too_many_attempts",
+        "Too many attempts. Wait a little and try again."},
+    [KITE_ERR_BUSY] = {503, "busy",
+        "Kite is busy right now. Try again in a moment."},
+    [KITE_ERR_STORE] = {500, "store_error",
+        "Kite could not read or save data. Nothing was changed; try again later."},
+    [KITE_ERR_IO] = {500, "io_error",
+        "Kite could not read or write a file."},
+    [KITE_ERR_INTERNAL] = {500, "internal_error",
+        "Something went wrong inside Kite. Nothing was changed; try again later."},
+};
+
+static int err_valid(kite_err err)
+{
+    return (int)err >= 0 && err < KITE_ERR__COUNT && error_table[err].code != NULL;
+}
+
+int kite_err_status(kite_err err)
+{
+    return err_valid(err) ? error_table[err].status : 500;
+}
+
+const char *kite_err_code(kite_err err)
+{
+    return err_valid(err) ? error_table[err].code : "internal_error";
+}
+
+const char *kite_err_message(kite_err err)
+{
+    return err_valid(err) ? error_table[err].message : error_table[KITE_ERR_INTERNAL].message;
+}

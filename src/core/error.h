@@ -1,0 +1,47 @@
+/*
+ * error.h - Kite's one error convention.
+ *
+ * Every fallible function returns a kite_err: KITE_OK (0) is success, anything
+ * else names what went wrong.  Results travel through out-parameters.  One
+ * table (error.c) maps each code to an HTTP status, a stable snake_case code
+ * for clients and a sentence for a person; the HTTP layer is the only reader
+ * of the status column, the domain layer never sees HTTP.
+ */
+#ifndef KITE_CORE_ERROR_H
+#define KITE_CORE_ERROR_H
+
+#define KITE_WUR __attribute__((warn_unused_result))
+
+typedef enum kite_err {
+    KITE_OK = 0,
+    KITE_ERR_MALFORMED_JSON,
+    KITE_ERR_BAD_REQUEST,
+    KITE_ERR_INVALID_FIELD,
+    KITE_ERR_UNAUTHENTICATED,
+    KITE_ERR_BAD_CREDENTIALS,
+    KITE_ERR_FORBIDDEN,
+    KITE_ERR_CSRF,
+    KITE_ERR_NOT_FOUND,
+    KITE_ERR_METHOD_NOT_ALLOWED,
+    KITE_ERR_CONFLICT,
+    KITE_ERR_EMAIL_TAKEN,
+    KITE_ERR_GONE,
+    KITE_ERR_TOO_LARGE,
+    KITE_ERR_UNSUPPORTED_MEDIA_TYPE,
+    KITE_ERR_WEAK_PASSWORD,
+    KITE_ERR_THROTTLED,
+    KITE_ERR_BUSY,
+    KITE_ERR_STORE,
+    KITE_ERR_IO,
+    KITE_ERR_INTERNAL,
+    KITE_ERR__COUNT
+} kite_err;
+
+/* HTTP status for an error code (200 for KITE_OK). */
+int kite_err_status(kite_err err);
+/* Stable machine-readable code, e.g. "email_taken". Never NULL. */
+const char *kite_err_code(kite_err err);
+/* A sentence for a person: what happened and what to do next. Never NULL. */
+const char *kite_err_message(kite_err err);
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * text.h - UTF-8 and small string helpers with no domain knowledge.
+ */
+#ifndef KITE_CORE_TEXT_H
+#define KITE_CORE_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/arena.h"
+
+/* True when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates) with no NUL. */
+bool utf8_valid(const char *s, size_t len);
+/* Number of code points in a valid UTF-8 string. */
+size_t utf8_length(const char *s);
+
+/* ASCII-lowercased copy; other bytes are kept as they are. */
+char *text_lower(arena *a, const char *s);
+/* Copy without leading and trailing ASCII white space. */
+char *text_trim(arena *a, const char *s);
+/* Lowercase hex of len bytes into out, which holds 2*len+1 bytes. */
+void text_hex(const unsigned char *bytes, size_t len, char *out);
+/* Constant-time string comparison for secrets. */
+bool text_equal_secret(const char *a, const char *b);
+
+#endif

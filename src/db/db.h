@@ -1,0 +1,76 @@
+/*
+ * db.h - the store: connections, cached prepared statements, transactions.
+ *
+ * SQL stays portable between SQLite and PostgreSQL: parameters are written
+ * $1, $2 ... and bound by number, times are integer epoch milliseconds, new
+ * ids come back through RETURNING.  (SQLite numbers $N by first appearance,
+ * not by N; db_bind_* looks the name "$N" up, so order never matters.)
+ *
+ * Threads: each thread that touches the store gets its own connection,
+ * opened on first use and closed when the thread ends or the store closes.
+ *
+ * Transactions: every state change runs as a db_tx_fn through db_write(),
+ * which alone owns BEGIN/COMMIT/ROLLBACK and retries when the database is
+ * busy; reads that need a consistent view go through db_read().  A tx
+ * function must not keep pointers to column values past the next step of
+ * the same statement: copy what it needs into its arena.
+ *
+ * Errors: statements record the first failure; db_done() returns it.  A
+ * unique-constraint violation is KITE_ERR_CONFLICT; anything else the store
+ * reports is KITE_ERR_STORE (and is logged).  A statement that does not
+ * compile is a programming error and aborts.
+ */
+#ifndef KITE_DB_DB_H
+#define KITE_DB_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+typedef struct db db;
+typedef struct db_conn db_conn;
+typedef struct db_stmt db_stmt;
+
+/* Opens (creating if needed) the store and applies pending migrations. */
+kite_err db_open(const char *path, db **out) KITE_WUR;
+/* Closes every connection; accepts NULL; returns NULL. */
+db *db_close(db *store);
+
+typedef kite_err (*db_tx_fn)(db_conn *conn, void *ctx);
+
+/* Runs fn inside a write transaction; commits when it returns KITE_OK. */
+kite_err db_write(db *store, db_tx_fn fn, void *ctx) KITE_WUR;
+/* Runs fn inside a read transaction (a consistent snapshot). */
+kite_err db_read(db *store, db_tx_fn fn, void *ctx) KITE_WUR;
+
+/* The cached prepared statement for sql on this connection, reset and unbound. */
+db_stmt *db_prepare(db_conn *conn, const char *sql);
+
+void db_bind_int(db_stmt *stmt, int n, int64_t value);
+/* NULL binds SQL NULL. */
+void db_bind_text(db_stmt *stmt, int n, const char *value);
+void db_bind_blob(db_stmt *stmt, int n, const void *data, size_t len);
+void db_bind_null(db_stmt *stmt, int n);
+
+/* Steps; true when a row is ready.  False at the end or on failure (see db_done). */
+bool db_next(db_stmt *stmt);
+/* Resets the statement and returns its first failure, or KITE_OK. */
+kite_err db_done(db_stmt *stmt) KITE_WUR;
+/* Runs a statement that returns no rows (or ignores them): db_next + db_done. */
+kite_err db_exec(db_stmt *stmt) KITE_WUR;
+
+/* Column readers for the current row (0-based).  Text is NULL for SQL NULL. */
+int64_t db_int(db_stmt *stmt, int col);
+bool db_is_null(db_stmt *stmt, int col);
+const char *db_text(db_stmt *stmt, int col);
+const void *db_blob(db_stmt *stmt, int col, size_t *len);
+
+/* KITE_OK when the store answers a trivial query. */
+kite_err db_ping(db *store) KITE_WUR;
+
+/* Rows changed by the last write statement on this connection. */
+int64_t db_changes(db_conn *conn);
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * migrations.h - the schema, as versioned forward-only steps.
+ *
+ * A step is never edited once released: a change is a new step.  db_open()
+ * applies every step above the store's recorded version, each in its own
+ * transaction, before anything else touches the store.
+ */
+#ifndef KITE_DB_MIGRATIONS_H
+#define KITE_DB_MIGRATIONS_H
+
+#include <stddef.h>
+
+typedef struct migration {
+    int version;
+    const char *name;
+    const char *sql; /* one or more statements, no parameters */
+} migration;
+
+extern const migration kite_migrations[];
+extern const size_t kite_migration_count;
+
+#endif

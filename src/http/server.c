@@ -1,0 +1,431 @@
+/*
+ * server.c - libmicrohttpd glue: request lifecycle, limits, answers, access log.
+ *
+ * SECURITY: everything here is untrusted input.  Bodies are read by us (not
+ * by libmicrohttpd's POST processor) into the request arena and capped at
+ * limits.max_body: a larger Content-Length is refused before reading, a body
+ * that grows past the cap is discarded and refused.  The header block is
+ * capped by libmicrohttpd's per-connection memory and, below that, by
+ * limits.max_header_bytes.  Static files are served only from web_dir, with
+ * paths restricted to a safe alphabet and no "..".
+ *
+ * Keep-alive: the response is queued only on the last call for a request;
+ * queueing on the first call would make libmicrohttpd close the connection.
+ */
+#include "http/server.h"
+
+#include "core/alloc.h"
+#include "core/clock.h"
+#include "core/log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum { SHUTDOWN_GRACE_MS = 10000 };
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    http_config config;
+    atomic_int in_flight;
+};
+
+typedef struct pending_header {
+    const char *name;
+    const char *value;
+    struct pending_header *next;
+} pending_header;
+
+struct http_request {
+    http_server *server;
+    struct MHD_Connection *conn;
+    arena *arena;
+    const char *method;
+    const char *path;
+    char *body;
+    size_t body_len;
+    size_t body_cap;
+    bool too_large;
+    bool headers_too_large;
+    bool answered_early;
+    int status;
+    struct MHD_Response *response;
+    pending_header *headers;
+    int64_t started_ms;
+    char client[INET6_ADDRSTRLEN];
+    route_result route;
+    void *app_data;
+};
+
+/* ---- accessors ---- */
+
+arena *http_arena(http_request *req) { return req->arena; }
+const char *http_method(const http_request *req) { return req->method; }
+const char *http_path(const http_request *req) { return req->path; }
+const char *http_client_address(const http_request *req) { return req->client; }
+void *http_app_data(const http_request *req) { return req->app_data; }
+void http_set_app_data(http_request *req, void *data) { req->app_data = data; }
+bool http_replied(const http_request *req) { return req->response != NULL; }
+
+const char *http_query(http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_header(http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_cookie(http_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *http_param(const http_request *req, size_t i)
+{
+    return i < req->route.nparams ? req->route.params[i] : NULL;
+}
+
+const char *http_body(const http_request *req, size_t *len)
+{
+    *len = req->body_len;
+    return req->body != NULL ? req->body : "";
+}
+
+/* ---- answers ---- */
+
+void http_reply_header(http_request *req, const char *name, const char *value)
+{
+    pending_header *h = arena_alloc(req->arena, sizeof *h);
+    h->name = arena_strdup(req->arena, name);
+    h->value = arena_strdup(req->arena, value);
+    h->next = req->headers;
+    req->headers = h;
+}
+
+static void set_response(http_request *req, int status, struct MHD_Response *response, const char *content_type)
+{
+    if (req->response != NULL) {
+        /* A second answer is a programming error; keep the first. */
+        log_error("http: second answer for %s %s ignored", req->method, req->path);
+        MHD_destroy_response(response);
+        return;
+    }
+    if (content_type != NULL)
+        MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+    MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    for (pending_header *h = req->headers; h != NULL; h = h->next)
+        MHD_add_response_header(response, h->name, h->value);
+    req->status = status;
+    req->response = response;
+}
+
+void http_reply_bytes(http_request *req, int status, const char *content_type, const void *data, size_t len)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
+    set_response(req, status, r, content_type);
+}
+
+void http_reply_json(http_request *req, int status, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(body);
+    if (text == NULL) {
+        static const char fallback[] = "{\"error\":{\"code\":\"internal_error\",\"message\":\"The answer could not be encoded.\"}}";
+        http_reply_bytes(req, 500, "application/json", fallback, sizeof fallback - 1);
+        return;
+    }
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    set_response(req, status, r, "application/json");
+}
+
+void http_reply_error(http_request *req, kite_err err, const char *message, const char *field)
+{
+    json_t *error = json_pack("{s:s, s:s}", "code", kite_err_code(err), "message",
+                              message != NULL ? message : kite_err_message(err));
+    if (field != NULL)
+        json_object_set_new(error, "field", json_string(field));
+    http_reply_json(req, kite_err_status(err), json_pack("{s:o}", "error", error));
+}
+
+void http_reply_empty(http_request *req, int status)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    set_response(req, status, r, NULL);
+}
+
+/* ---- static files ---- */
+
+static const char *content_type_for(const char *path)
+{
+    static const struct { const char *ext, *type; } types[] = {
+        {".html", "text/html; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"}, {".mjs", "text/javascript; charset=utf-8"},
+        {".json", "application/json"}, {".svg", "image/svg+xml"}, {".png", "image/png"},
+        {".ico", "image/x-icon"}, {".txt", "text/plain; charset=utf-8"}, {".webmanifest", "application/manifest+json"},
+    };
+    const char *dot = strrchr(path, '.');
+    for (size_t i = 0; dot != NULL && i < sizeof types / sizeof types[0]; i++)
+        if (strcmp(dot, types[i].ext) == 0)
+            return types[i].type;
+    return "application/octet-stream";
+}
+
+static bool safe_static_path(const char *path)
+{
+    if (path[0] != '/' || strstr(path, "..") != NULL || strstr(path, "/.") != NULL || strlen(path) > 200)
+        return false;
+    for (const char *p = path; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '/' || *p == '.' || *p == '-' || *p == '_'))
+            return false;
+    return true;
+}
+
+/* True when a file answered; pages without a dot fall back to index.html (client-side routes). */
+static bool serve_static(http_request *req)
+{
+    const char *web_dir = req->server->config.web_dir;
+    if (web_dir == NULL || !safe_static_path(req->path) ||
+        (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0))
+        return false;
+    const char *rel = strcmp(req->path, "/") == 0 ? "/index.html" : req->path;
+    const char *last = strrchr(rel, '/');
+    if (strchr(last, '.') == NULL)
+        rel = "/index.html";
+    char *file = arena_sprintf(req->arena, "%s%s", web_dir, rel);
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
+        return false;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return false;
+    }
+    struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+    if (r == NULL) {
+        close(fd);
+        return false;
+    }
+    set_response(req, 200, r, content_type_for(rel));
+    /* Static pages may be cached briefly; the API never is. */
+    MHD_del_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+    return true;
+}
+
+/* ---- lifecycle ---- */
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    size_t *total = cls;
+    *total += strlen(key) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
+static http_request *request_new(http_server *server, struct MHD_Connection *conn, const char *method,
+                                 const char *url)
+{
+    arena *a = arena_new();
+    http_request *req = arena_zalloc(a, sizeof *req);
+    req->arena = a;
+    req->server = server;
+    req->conn = conn;
+    req->method = arena_strdup(a, method);
+    req->path = arena_strdup(a, url);
+    req->started_ms = clock_mono_ms();
+    snprintf(req->client, sizeof req->client, "unknown");
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (info != NULL && info->client_addr != NULL) {
+        const struct sockaddr *sa = info->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, req->client, sizeof req->client);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, req->client, sizeof req->client);
+    }
+    size_t header_bytes = 0;
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &header_bytes);
+    req->headers_too_large = header_bytes > server->config.limits.max_header_bytes;
+    atomic_fetch_add(&server->in_flight, 1);
+    return req;
+}
+
+static void append_body(http_request *req, const char *data, size_t size)
+{
+    size_t max = req->server->config.limits.max_body;
+    if (req->too_large || size > max - req->body_len) {
+        req->too_large = true;
+        return;
+    }
+    if (req->body_len + size + 1 > req->body_cap) {
+        size_t cap = req->body_cap ? req->body_cap : 1024;
+        while (cap < req->body_len + size + 1)
+            cap *= 2;
+        char *bigger = arena_alloc(req->arena, cap);
+        if (req->body_len > 0)
+            memcpy(bigger, req->body, req->body_len);
+        req->body = bigger;
+        req->body_cap = cap;
+    }
+    memcpy(req->body + req->body_len, data, size);
+    req->body_len += size;
+    req->body[req->body_len] = '\0';
+}
+
+static void dispatch(http_request *req)
+{
+    const http_config *config = &req->server->config;
+    if (req->headers_too_large) {
+        http_reply_error(req, KITE_ERR_TOO_LARGE, "The request headers are too large. Send fewer or shorter headers.", NULL);
+        return;
+    }
+    if (req->too_large) {
+        http_reply_error(req, KITE_ERR_TOO_LARGE, NULL, NULL);
+        return;
+    }
+    route_match match = router_match(config->routes, config->route_count, req->method, req->path, req->arena, &req->route);
+    if (match == ROUTE_FOUND) {
+        req->route.route->handler(req, config->app);
+        if (req->response == NULL) {
+            log_error("http: handler for %s %s gave no answer", req->method, req->route.route->pattern);
+            http_reply_error(req, KITE_ERR_INTERNAL, NULL, NULL);
+        }
+        return;
+    }
+    if (match == ROUTE_METHOD_NOT_ALLOWED) {
+        http_reply_header(req, "Allow", req->route.allow);
+        http_reply_error(req, KITE_ERR_METHOD_NOT_ALLOWED, NULL, NULL);
+        return;
+    }
+    if (strncmp(req->path, "/api/", 5) != 0 && serve_static(req))
+        return;
+    http_reply_error(req, KITE_ERR_NOT_FOUND, NULL, NULL);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **req_cls)
+{
+    (void)version;
+    http_server *server = cls;
+    http_request *req = *req_cls;
+    if (req == NULL) {
+        req = request_new(server, conn, method, url);
+        *req_cls = req;
+        const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (length != NULL && strtoull(length, NULL, 10) > server->config.limits.max_body) {
+            /* Refuse before reading: libmicrohttpd closes the connection after this answer. */
+            req->too_large = true;
+            req->answered_early = true;
+            dispatch(req);
+            return MHD_queue_response(conn, (unsigned)req->status, req->response);
+        }
+        return MHD_YES;
+    }
+    if (req->answered_early)
+        return MHD_YES;
+    if (*upload_data_size > 0) {
+        append_body(req, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    dispatch(req);
+    return MHD_queue_response(conn, (unsigned)req->status, req->response);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    http_server *server = cls;
+    http_request *req = *req_cls;
+    if (req == NULL)
+        return;
+    *req_cls = NULL;
+    int64_t took = clock_mono_ms() - req->started_ms;
+    if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        log_info("%s %s %d %" PRId64 "ms %s", req->method, req->path, req->status, took, req->client);
+    else
+        log_info("%s %s %d %" PRId64 "ms %s (connection ended early: %d)", req->method, req->path, req->status,
+                 took, req->client, (int)toe);
+    if (req->response != NULL)
+        MHD_destroy_response(req->response);
+    arena_free(req->arena);
+    atomic_fetch_sub(&server->in_flight, 1);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char text[512];
+    vsnprintf(text, sizeof text, fmt, ap);
+    size_t len = strlen(text);
+    while (len > 0 && text[len - 1] == '\n')
+        text[--len] = '\0';
+    log_warn("http: %s", text);
+}
+
+kite_err http_server_start(const http_config *config, http_server **out)
+{
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(config->port);
+    if (inet_pton(AF_INET, config->host, &addr.sin_addr) != 1) {
+        log_error("http: %s is not an IPv4 address", config->host);
+        return KITE_ERR_BAD_REQUEST;
+    }
+    http_server *server = xcalloc(1, sizeof *server);
+    server->config = *config;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    server->daemon = MHD_start_daemon(flags, config->port, NULL, NULL, on_request, server,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_THREAD_POOL_SIZE, config->limits.threads,
+        MHD_OPTION_CONNECTION_LIMIT, config->limits.max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, config->limits.idle_timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(config->limits.max_header_bytes * 2 + 65536),
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
+        MHD_OPTION_END);
+    if (server->daemon == NULL) {
+        log_error("http: cannot listen on %s:%u (%s)", config->host, config->port, strerror(errno));
+        free(server);
+        return KITE_ERR_IO;
+    }
+    *out = server;
+    return KITE_OK;
+}
+
+uint16_t http_server_port(const http_server *server)
+{
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    return info != NULL ? info->port : 0;
+}
+
+http_server *http_server_stop(http_server *server)
+{
+    if (server == NULL)
+        return NULL;
+    MHD_socket listen_fd = MHD_quiesce_daemon(server->daemon);
+    int64_t deadline = clock_mono_ms() + SHUTDOWN_GRACE_MS;
+    while (atomic_load(&server->in_flight) > 0 && clock_mono_ms() < deadline)
+        usleep(10000);
+    MHD_stop_daemon(server->daemon);
+    if (listen_fd != MHD_INVALID_SOCKET)
+        close(listen_fd);
+    free(server);
+    return NULL;
+}

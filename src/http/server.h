@@ -1,0 +1,72 @@
+/*
+ * server.h - the HTTP server (libmicrohttpd, a thread pool on epoll).
+ *
+ * Life of a request: the first call from libmicrohttpd creates an
+ * http_request with its own arena; the next calls append the body (capped at
+ * limits.max_body); the last call routes and runs the handler, which answers
+ * with one http_reply_* call; the completion callback writes the access log
+ * line and frees the arena.  Handlers never see libmicrohttpd.
+ */
+#ifndef KITE_HTTP_SERVER_H
+#define KITE_HTTP_SERVER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/error.h"
+#include "http/router.h"
+
+typedef struct http_server http_server;
+
+typedef struct http_limits {
+    size_t max_body;          /* bytes of request body */
+    size_t max_header_bytes;  /* all request header lines together */
+    unsigned max_connections;
+    unsigned threads;
+    unsigned idle_timeout_s;
+} http_limits;
+
+typedef struct http_config {
+    const char *host;
+    uint16_t port;            /* 0: any free port */
+    http_limits limits;
+    const http_route *routes; /* static table */
+    size_t route_count;
+    void *app;                /* handed to every handler */
+    const char *web_dir;      /* static files for paths outside /api/, or NULL */
+} http_config;
+
+kite_err http_server_start(const http_config *config, http_server **out) KITE_WUR;
+uint16_t http_server_port(const http_server *server);
+/* Stops accepting, lets in-flight requests finish (up to a grace period), then stops. */
+http_server *http_server_stop(http_server *server);
+
+/* ---- for handlers ---- */
+arena *http_arena(http_request *req);
+const char *http_method(const http_request *req);
+const char *http_path(const http_request *req);
+/* A query argument, percent-decoded; NULL when absent. */
+const char *http_query(http_request *req, const char *name);
+const char *http_header(http_request *req, const char *name);
+const char *http_cookie(http_request *req, const char *name);
+/* The i-th {capture} of the route's pattern. */
+const char *http_param(const http_request *req, size_t i);
+const char *http_body(const http_request *req, size_t *len);
+const char *http_client_address(const http_request *req);
+/* Per-request slot for the application (e.g. the signed-in principal). */
+void *http_app_data(const http_request *req);
+void http_set_app_data(http_request *req, void *data);
+
+/* ---- answers: exactly one per request ---- */
+void http_reply_header(http_request *req, const char *name, const char *value);
+/* Takes the reference to body. */
+void http_reply_json(http_request *req, int status, json_t *body);
+void http_reply_error(http_request *req, kite_err err, const char *message, const char *field);
+void http_reply_empty(http_request *req, int status);
+void http_reply_bytes(http_request *req, int status, const char *content_type, const void *data, size_t len);
+bool http_replied(const http_request *req);
+
+#endif

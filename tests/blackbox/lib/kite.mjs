@@ -1,0 +1,531 @@
+// Black-box test harness for Kite.
+//
+// Starts the real `kite` binary on a fresh temporary database and an ephemeral
+// port, and drives it over HTTP. No npm dependencies: node:http, node:net and
+// node:child_process only.
+//
+// Environment:
+//   KITE_BIN   path of the binary (default /work/main/build/kite)
+//   KITE_DATA  facility data directory (default /work/main/data)
+//   KITE_KEEP  when set, keep every temporary directory (database + logs)
+
+import { spawn, execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+
+export const KITE_BIN = process.env.KITE_BIN || '/work/main/build/kite';
+export const DATA_DIR = process.env.KITE_DATA || '/work/main/data';
+export const FACILITIES_CSV = path.join(DATA_DIR, 'facilities.csv');
+
+const READY_RE = /kite: listening on (http:\/\/127\.0\.0\.1:(\d+))/;
+
+// ---------------------------------------------------------------------------
+// Server lifecycle
+
+function tail(file, lines = 40) {
+  try {
+    const all = fs.readFileSync(file, 'utf8').split('\n');
+    return all.slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/**
+ * Start `kite serve` on a fresh temp dir. Returns a Server handle.
+ * opts.dir: reuse an existing directory (its kite.db) instead of a fresh one.
+ */
+export async function startServer(opts = {}) {
+  if (!fs.existsSync(KITE_BIN)) {
+    throw new Error(`kite binary not found at ${KITE_BIN}: build it (make build / ninja -C build) or set KITE_BIN`);
+  }
+  const dir = opts.dir || fs.mkdtempSync(path.join(os.tmpdir(), 'kite-bb-'));
+  const dbPath = path.join(dir, 'kite.db');
+  const run = (opts.run ?? 0) + 1;
+  const logPath = path.join(dir, `server-${Date.now()}-${process.pid}.stderr.log`);
+  const outPath = logPath.replace('.stderr.log', '.stdout.log');
+  const log = fs.createWriteStream(logPath);
+  const out = fs.createWriteStream(outPath);
+  const args = ['serve', '--db', dbPath, '--listen', '127.0.0.1:0', '--data', DATA_DIR, ...(opts.extraArgs || [])];
+  const proc = spawn(KITE_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(opts.env || {}) } });
+  proc.stderr.pipe(log);
+
+  const exited = new Promise((resolve) => {
+    proc.on('exit', (code, signal) => resolve({ code, signal }));
+  });
+
+  const ready = await new Promise((resolve, reject) => {
+    let buf = '';
+    let done = false;
+    const timer = setTimeout(() => {
+      if (done) return;
+      done = true;
+      proc.kill('SIGKILL');
+      reject(new Error(`kite did not print its listening line within 60 s; stderr tail:\n${tail(logPath)}`));
+    }, 60_000);
+    proc.stdout.on('data', (chunk) => {
+      out.write(chunk);
+      if (done) return;
+      buf += chunk.toString('utf8');
+      const m = READY_RE.exec(buf);
+      if (m) {
+        done = true;
+        clearTimeout(timer);
+        resolve({ baseUrl: m[1], port: Number(m[2]) });
+      }
+    });
+    proc.on('exit', (code, signal) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      // give the log stream a moment to flush
+      setTimeout(() => reject(new Error(
+        `kite exited before it was ready (code ${code}, signal ${signal}); args: ${args.join(' ')}\nstdout: ${buf}\nstderr tail:\n${tail(logPath)}`)), 100);
+    });
+    proc.on('error', (err) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+
+  const srv = new Server({ proc, dir, dbPath, logPath, outPath, exited, run, ...ready });
+  return srv;
+}
+
+export class Server {
+  constructor(o) {
+    Object.assign(this, o);
+    this.exitInfo = null;
+    this.exited.then((e) => { this.exitInfo = e; });
+  }
+
+  get running() {
+    return this.exitInfo === null;
+  }
+
+  /** Send `signal` and wait up to timeoutMs; returns {code, signal, timedOut}. */
+  async stop(signal = 'SIGTERM', timeoutMs = 10_000) {
+    if (this.exitInfo) return { ...this.exitInfo, timedOut: false };
+    this.proc.kill(signal);
+    let timer;
+    const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve(null), timeoutMs); });
+    const r = await Promise.race([this.exited, timeout]);
+    clearTimeout(timer);
+    if (r === null) {
+      this.proc.kill('SIGKILL');
+      const k = await this.exited;
+      return { ...k, timedOut: true };
+    }
+    return { ...r, timedOut: false };
+  }
+
+  /** Stop with SIGTERM and assert a clean exit (code 0 within 10 s). */
+  async stopAndAssertClean() {
+    const r = await this.stop('SIGTERM', 10_000);
+    assert.equal(r.timedOut, false, `kite did not exit within 10 s of SIGTERM; stderr tail:\n${tail(this.logPath)}`);
+    assert.equal(r.signal, null, `kite died from signal ${r.signal}; stderr tail:\n${tail(this.logPath)}`);
+    assert.equal(r.code, 0, `kite exited with code ${r.code} after SIGTERM; stderr tail:\n${tail(this.logPath)}`);
+    return r;
+  }
+
+  /** Kill if still running and remove the temp dir (unless KITE_KEEP or keep). */
+  async cleanup({ keep = false } = {}) {
+    if (this.running) {
+      this.proc.kill('SIGKILL');
+      await this.exited;
+    }
+    if (!keep && !process.env.KITE_KEEP) {
+      fs.rmSync(this.dir, { recursive: true, force: true });
+    } else {
+      process.stderr.write(`# kite temp dir kept: ${this.dir}\n`);
+    }
+  }
+
+  logTail(lines = 40) {
+    return tail(this.logPath, lines);
+  }
+
+  readLog() {
+    try { return fs.readFileSync(this.logPath, 'utf8'); } catch { return ''; }
+  }
+
+  // --- HTTP helpers bound to this server -----------------------------------
+  request(method, p, opts = {}) {
+    return request(this.port, method, p, opts);
+  }
+  get(p, opts) { return this.request('GET', p, opts); }
+  post(p, body, opts = {}) { return this.request('POST', p, { ...opts, body }); }
+  del(p, opts) { return this.request('DELETE', p, opts); }
+  raw(bytes, opts) { return rawRequest(this.port, bytes, opts); }
+}
+
+// ---------------------------------------------------------------------------
+// HTTP
+
+/**
+ * One HTTP request over a fresh connection (no keep-alive pooling).
+ * opts: headers, body (string | Buffer | object → JSON), token (Bearer),
+ *       cookie (session token → kite_session cookie), csrf, localAddress,
+ *       timeoutMs, chunked (send body with Transfer-Encoding: chunked).
+ * Resolves {status, headers, text, json, buffer, ms}.
+ */
+export function request(port, method, p, opts = {}) {
+  const headers = { ...(opts.headers || {}) };
+  let body = opts.body;
+  if (body !== undefined && body !== null && !Buffer.isBuffer(body) && typeof body !== 'string') {
+    body = JSON.stringify(body);
+  }
+  if (body !== undefined && body !== null) {
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
+      headers['Content-Type'] = 'application/json';
+    }
+    if (!opts.chunked) headers['Content-Length'] = Buffer.byteLength(body);
+  }
+  if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
+  if (opts.cookie) headers.Cookie = `kite_session=${opts.cookie}`;
+  if (opts.csrf) headers['X-Kite-CSRF'] = opts.csrf;
+
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      method,
+      path: p,
+      headers,
+      agent: false,
+      localAddress: opts.localAddress,
+      insecureHTTPParser: true,
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const buffer = Buffer.concat(chunks);
+        const text = buffer.toString('utf8');
+        let json;
+        try { json = text.length ? JSON.parse(text) : undefined; } catch { json = undefined; }
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        resolve({ status: res.statusCode, headers: res.headers, text, json, buffer, ms });
+      });
+      res.on('error', reject);
+    });
+    req.setTimeout(opts.timeoutMs ?? 30_000, () => {
+      req.destroy(new Error(`timeout: ${method} ${p}`));
+    });
+    req.on('error', reject);
+    if (body !== undefined && body !== null) {
+      if (opts.chunked) {
+        const b = Buffer.isBuffer(body) ? body : Buffer.from(body);
+        const step = 64 * 1024;
+        for (let i = 0; i < b.length; i += step) req.write(b.subarray(i, i + step));
+        req.end();
+      } else {
+        req.end(body);
+      }
+    } else {
+      req.end();
+    }
+  });
+}
+
+/**
+ * Send raw bytes on a TCP connection and read until the server closes or
+ * timeoutMs passes. Parses the first HTTP response if there is one.
+ * Resolves {status|null, headers, body, rawText, closed, error}.
+ */
+export function rawRequest(port, bytes, opts = {}) {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: '127.0.0.1', port, localAddress: opts.localAddress });
+    const chunks = [];
+    let settled = false;
+    let error = null;
+    const finish = (closed) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      sock.destroy();
+      const buf = Buffer.concat(chunks);
+      resolve({ ...parseHttpResponse(buf), closed, error });
+    };
+    const timer = setTimeout(() => finish(false), opts.timeoutMs ?? 10_000);
+    sock.on('data', (c) => {
+      chunks.push(c);
+      const parsed = parseHttpResponse(Buffer.concat(chunks));
+      if (parsed.complete) finish(false);
+    });
+    sock.on('end', () => finish(true));
+    sock.on('close', () => finish(true));
+    sock.on('error', (e) => { error = e; finish(true); });
+    sock.on('connect', () => {
+      const parts = Array.isArray(bytes) ? bytes : [bytes];
+      for (const part of parts) {
+        try { sock.write(part); } catch (e) { error = e; }
+      }
+    });
+  });
+}
+
+function parseHttpResponse(buf) {
+  const sep = buf.indexOf('\r\n\r\n');
+  if (sep < 0) return { status: null, headers: {}, body: '', json: undefined, rawText: buf.toString('latin1'), complete: false };
+  const head = buf.subarray(0, sep).toString('latin1');
+  const lines = head.split('\r\n');
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0]);
+  const headers = {};
+  for (const l of lines.slice(1)) {
+    const i = l.indexOf(':');
+    if (i > 0) headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
+  }
+  let bodyBuf = buf.subarray(sep + 4);
+  let complete = false;
+  if (headers['content-length'] !== undefined) {
+    const n = Number(headers['content-length']);
+    complete = bodyBuf.length >= n;
+    bodyBuf = bodyBuf.subarray(0, n);
+  } else if ((headers['transfer-encoding'] || '').toLowerCase().includes('chunked')) {
+    const out = [];
+    let i = 0;
+    for (;;) {
+      const e = bodyBuf.indexOf('\r\n', i);
+      if (e < 0) break;
+      const size = parseInt(bodyBuf.subarray(i, e).toString('latin1'), 16);
+      if (Number.isNaN(size)) break;
+      if (size === 0) { complete = true; break; }
+      if (e + 2 + size > bodyBuf.length) break;
+      out.push(bodyBuf.subarray(e + 2, e + 2 + size));
+      i = e + 2 + size + 2;
+    }
+    bodyBuf = Buffer.concat(out);
+  }
+  const body = bodyBuf.toString('utf8');
+  let json;
+  try { json = JSON.parse(body); } catch { json = undefined; }
+  return { status: m ? Number(m[1]) : null, headers, body, json, rawText: head, complete };
+}
+
+// ---------------------------------------------------------------------------
+// Assertions
+
+function describe(res) {
+  const t = res.text ?? res.body ?? '';
+  return `status ${res.status}, body ${String(t).slice(0, 600)}`;
+}
+
+/** Assert the API's error shape: {"error":{"code":"snake_case","message":"..."}}. */
+export function assertErrorBody(res, context = '') {
+  const json = res.json;
+  assert.ok(json && typeof json === 'object' && !Array.isArray(json),
+    `${context} expected a JSON error body; got ${describe(res)}`);
+  assert.ok(json.error && typeof json.error === 'object', `${context} body lacks "error" object: ${describe(res)}`);
+  assert.equal(typeof json.error.code, 'string', `${context} error.code not a string: ${describe(res)}`);
+  assert.match(json.error.code, /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/, `${context} error.code not snake_case: ${describe(res)}`);
+  assert.equal(typeof json.error.message, 'string', `${context} error.message not a string: ${describe(res)}`);
+  assert.ok(json.error.message.length > 0, `${context} error.message empty: ${describe(res)}`);
+  const ct = res.headers['content-type'] || '';
+  assert.match(ct, /application\/json/, `${context} error content-type is ${ct}`);
+}
+
+/**
+ * Assert status and error code. `code` may be a string, an array of
+ * acceptable strings, or a RegExp.
+ */
+export function assertError(res, status, code, context = '') {
+  const statuses = Array.isArray(status) ? status : [status];
+  assert.ok(statuses.includes(res.status), `${context} expected status ${statuses.join('|')}; got ${describe(res)}`);
+  assertErrorBody(res, context);
+  const got = res.json.error.code;
+  if (code instanceof RegExp) assert.match(got, code, `${context} error code ${got} !~ ${code}`);
+  else if (Array.isArray(code)) assert.ok(code.includes(got), `${context} error code ${got} not one of ${code.join(', ')}; ${describe(res)}`);
+  else if (code !== undefined) assert.equal(got, code, `${context} wrong error code; ${describe(res)}`);
+  return res.json.error;
+}
+
+export function assertStatus(res, status, context = '') {
+  const statuses = Array.isArray(status) ? status : [status];
+  assert.ok(statuses.includes(res.status), `${context} expected status ${statuses.join('|')}; got ${describe(res)}`);
+  return res.json;
+}
+
+export function assertJson(res, context = '') {
+  assert.match(res.headers['content-type'] || '', /application\/json/, `${context} content-type ${res.headers['content-type']}`);
+  assert.ok(res.json !== undefined, `${context} body is not JSON: ${describe(res)}`);
+  return res.json;
+}
+
+/** Non-500, and a JSON error body whenever not 2xx. */
+export function assertSaneAnswer(res, context = '') {
+  assert.ok(res.status !== null && res.status !== undefined, `${context} no HTTP status`);
+  assert.ok(res.status < 500, `${context} server error: ${describe(res)}`);
+  if (res.status >= 300) assertErrorBody(res, context);
+}
+
+export const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+// ---------------------------------------------------------------------------
+// Accounts and sessions
+
+let emailCounter = 0;
+export function uniqueEmail(prefix = 'bb') {
+  emailCounter += 1;
+  return `${prefix}.${process.pid}.${emailCounter}.${crypto.randomBytes(3).toString('hex')}@example.com`;
+}
+
+export function strongPassword() {
+  return `Kite-bb-${crypto.randomBytes(6).toString('hex')}!`;
+}
+
+/** Register a contact; asserts 201. Returns {account, email, password, full_name, phone}. */
+export async function register(srv, overrides = {}) {
+  const body = {
+    email: uniqueEmail(),
+    password: strongPassword(),
+    full_name: 'Test Contact',
+    phone: '+1 555 0100',
+    ...overrides,
+  };
+  const res = await srv.post('/api/v1/accounts', body);
+  assert.equal(res.status, 201, `registration failed: ${describe(res)}`);
+  return { account: res.json, email: body.email, password: body.password, full_name: body.full_name, phone: body.phone, res };
+}
+
+export function signIn(srv, email, password, opts = {}) {
+  return srv.post('/api/v1/sessions', { email, password }, opts);
+}
+
+/** Sign in; asserts 201. Returns the session JSON plus the response. */
+export async function session(srv, email, password, opts = {}) {
+  const res = await signIn(srv, email, password, opts);
+  assert.equal(res.status, 201, `sign-in failed for ${email}: ${describe(res)}`);
+  return { ...res.json, res };
+}
+
+/** Loopback source address allocator: 127.0.0.2 .. 127.0.0.254, then 127.0.1.x. */
+let addrCounter = 1;
+export function freshAddress() {
+  addrCounter += 1;
+  const a = Math.floor(addrCounter / 250);
+  const b = (addrCounter % 250) + 2;
+  return `127.0.${a}.${b}`;
+}
+
+// ---------------------------------------------------------------------------
+// CLI
+
+/** Run `kite ARGS`; resolves {code, signal, stdout, stderr}. */
+export function cli(args, { input, timeoutMs = 60_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(KITE_BIN, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    p.stdout.on('data', (c) => out.push(c));
+    p.stderr.on('data', (c) => err.push(c));
+    const timer = setTimeout(() => { p.kill('SIGKILL'); }, timeoutMs);
+    p.on('error', (e) => { clearTimeout(timer); reject(e); });
+    p.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+    p.stdin.on('error', () => {});
+    if (input !== undefined) p.stdin.end(input);
+    else p.stdin.end();
+  });
+}
+
+export async function userAdd(dbPath, { role, email, password, facility }) {
+  const args = ['user', 'add', '--db', dbPath, '--role', role, '--email', email];
+  if (facility !== undefined) args.push('--facility', String(facility));
+  return cli(args, { input: `${password}\n` });
+}
+
+export function auditVerify(dbPath) {
+  return cli(['audit', 'verify', '--db', dbPath]);
+}
+
+/** Run audit verify, assert success, and return the record count it printed. */
+export async function auditCount(dbPath) {
+  const r = await auditVerify(dbPath);
+  assert.equal(r.code, 0, `audit verify failed: code ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  const m = /\b(\d+)\b/.exec(r.stdout);
+  assert.ok(m, `audit verify printed no count: ${JSON.stringify(r.stdout)}`);
+  return Number(m[1]);
+}
+
+export function importFacilities(dbPath, file) {
+  return cli(['import-facilities', '--db', dbPath, file], { timeoutMs: 120_000 });
+}
+
+// ---------------------------------------------------------------------------
+// sqlite3 CLI (node:sqlite does not exist in Node 20)
+
+export function requireSqlite3() {
+  try {
+    execFileSync('sqlite3', ['-version'], { stdio: 'pipe' });
+  } catch {
+    throw new Error('the sqlite3 command-line tool is required by this test: apt-get install -y sqlite3');
+  }
+}
+
+export function sqlite(dbPath, sql) {
+  requireSqlite3();
+  return execFileSync('sqlite3', ['-cmd', '.timeout 10000', dbPath, sql], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+// ---------------------------------------------------------------------------
+// CSV (RFC 4180) for computing expectations from data/facilities.csv
+
+export function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let field = '';
+  let i = 0;
+  let quoted = false;
+  while (i < text.length) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"') {
+        if (text[i + 1] === '"') { field += '"'; i += 2; continue; }
+        quoted = false; i += 1; continue;
+      }
+      field += c; i += 1; continue;
+    }
+    if (c === '"') { quoted = true; i += 1; continue; }
+    if (c === ',') { row.push(field); field = ''; i += 1; continue; }
+    if (c === '\r') { i += 1; continue; }
+    if (c === '\n') { row.push(field); rows.push(row); row = []; field = ''; i += 1; continue; }
+    field += c; i += 1;
+  }
+  if (field.length || row.length) { row.push(field); rows.push(row); }
+  return rows;
+}
+
+let csvCache = null;
+/** Rows of data/facilities.csv as objects, the nameless row removed. */
+export function directoryRows() {
+  if (csvCache) return csvCache;
+  const [header, ...rest] = parseCsv(fs.readFileSync(FACILITIES_CSV, 'utf8'));
+  csvCache = rest
+    .filter((r) => r.length === header.length)
+    .map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]])))
+    .filter((r) => r.name.trim() !== '');
+  return csvCache;
+}
+
+export function tmpFile(dir, name, content) {
+  const p = path.join(dir, name);
+  fs.writeFileSync(p, content);
+  return p;
+}
+
+export function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export { assert, once };

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Installs the Debian packages Kite needs, when they are missing.
+# usage: tools/install-deps.sh build|test
+set -eu
+want="meson ninja-build pkg-config gcc python3 libmicrohttpd-dev libjansson-dev libsqlite3-dev
+      libsodium-dev libcsv-dev"
+if [ "${1:-build}" = test ]; then
+  want="$want libcmocka-dev cppcheck sqlite3"
+fi
+missing=""
+for pkg in $want; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
+done
+# Node runs the black-box tests; any node >= 18 will do, from Debian or already present.
+if [ "${1:-build}" = test ] && ! command -v node >/dev/null 2>&1; then
+  missing="$missing nodejs"
+fi
+[ -z "$missing" ] && exit 0
+echo "Installing Debian packages:$missing"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "These packages are missing and installing them needs root: sudo apt-get install$missing" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,73 @@
+#!/bin/bash
+# make test: build with AddressSanitizer + UndefinedBehaviorSanitizer, then run
+# static analysis, the C unit tests and the black-box tests against the built
+# binary.  The last line is the summary CI reads: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+B=${TEST_BUILD:-build-test}
+passed=0
+failed=0
+summary() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit $?; }
+
+if [ ! -f "$B/build.ninja" ]; then
+  meson setup "$B" --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
+    -Dc_args=-fno-sanitize-recover=all -Dc_link_args=-fno-sanitize-recover=all >/dev/null || { failed=1; summary; }
+fi
+if ! ninja -C "$B" >"$B/build.log" 2>&1; then
+  cat "$B/build.log"
+  echo "build failed"
+  failed=1
+  summary
+fi
+
+export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:strict_string_checks=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export KITE_DATA_DIR="$PWD/data"
+
+echo "== cppcheck"
+if cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
+     --suppress=missingIncludeSystem --inline-suppr -D_GNU_SOURCE -I src src tests/unit bench; then
+  passed=$((passed + 1))
+else
+  echo "cppcheck found problems"
+  failed=$((failed + 1))
+fi
+
+echo "== unit tests (cmocka, under ASan+UBSan)"
+for t in "$B"/tests/test_*; do
+  [ -x "$t" ] || continue
+  out=$("$t" 2>&1)
+  code=$?
+  p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' | tail -1)
+  f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' | tail -1)
+  p=${p:-0}
+  f=${f:-0}
+  if [ "$code" -ne 0 ] && [ "$f" -eq 0 ]; then
+    f=1 # crashed or a sanitizer stopped it
+  fi
+  if [ "$f" -ne 0 ]; then
+    printf '%s\n' "$out"
+  fi
+  echo "$(basename "$t"): $p passed, $f failed"
+  passed=$((passed + p))
+  failed=$((failed + f))
+done
+
+echo "== black-box tests (node, against $B/src/kite)"
+log="$B/blackbox.tap"
+KITE_BIN="$PWD/$B/src/kite" node --test --test-reporter=tap tests/blackbox/*.test.mjs >"$log" 2>&1
+code=$?
+p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -1)
+f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log" | tail -1)
+p=${p:-0}
+f=${f:-0}
+if [ "$code" -ne 0 ] && [ "$f" -eq 0 ]; then
+  f=1
+fi
+if [ "$f" -ne 0 ]; then
+  grep -B2 -A30 '^not ok\|^    not ok' "$log" | head -300
+fi
+echo "black-box: $p passed, $f failed"
+passed=$((passed + p))
+failed=$((failed + f))
+summary
