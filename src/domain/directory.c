@@ -137,7 +137,7 @@ static kite_err collect_extra_row(void *data, size_t line, const char *const *fi
     }
     if ((size_t)in->extra_source_column >= nfields)
         return KITE_OK;
-    import_row key = {{0}};
+    import_row key = {{0}, 0};
     key.field[COL_SOURCE_ID] = (char *)fields[in->extra_source_column];
     import_row *row = bsearch(&key, in->rows, in->count, sizeof *in->rows, compare_rows_by_source);
     if (row == NULL)

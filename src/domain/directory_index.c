@@ -3,14 +3,23 @@
  *
  * Design: at build time every name and city is folded (ASCII lower case,
  * Latin accents removed) and split into words.  Each distinct word is stored
- * once in a dictionary sorted by strcmp, and entries hold dictionary ids, so
- * a query word is compared with the ~5,000 distinct words, not with the
- * ~27,000 word occurrences: exact and prefix hits come from a binary search,
- * one-typo hits from a scan with an O(length) check.  That leaves a 2-bit
- * match level per query word per dictionary word; one pass over the entries,
- * which are kept in name order, then applies the filters, requires every
- * query word (AND) and scores.  A query allocates one scratch block and
- * sorts only the entries that matched.
+ * once in a dictionary sorted by strcmp (about 5,300 words for 6,700
+ * facilities); entries hold dictionary ids, and each dictionary word has a
+ * posting list of the entries that hold it.  A query word is compared with
+ * the dictionary, not with the entries: exact and prefix hits come from a
+ * binary search, one-typo hits from an O(length) check run only on the
+ * dictionary words that can be one edit away (same first letter, or a
+ * first or second letter taken from the query word's first two).  That
+ * leaves a 2-bit match level per query word per dictionary word.  As every
+ * query word must match, the posting lists of the word that reaches fewest
+ * entries give the candidates; each candidate is filtered and scored, and
+ * only the requested page of the matches is sorted.  Entries are kept in
+ * name order, so the entry index breaks ties in name order for free.
+ *
+ * Cost: one allocation per query (about 80 KB of scratch for the real
+ * directory); a typical query takes tens of microseconds, the worst (a
+ * single letter matching 5,800 entries) under 0.2 ms.  bench/bench_search.c
+ * measures it.
  *
  * SECURITY: query text comes from clients.  At most QUERY_MAX_WORDS words of
  * at most WORD_MAX - 1 bytes are read into fixed buffers, so the work of a

@@ -8,11 +8,23 @@
  * best first.
  *
  * Matching: the query is split into words (case-insensitive, letters and
- * digits; accents folded for the common Latin letters).  Every query word
- * must match a word of the facility's name or city, in any order: exactly, as
- * a prefix, or with one typo (insertion, deletion, substitution or
- * transposition) for words of 4 letters or more.  Ranking: exact beats prefix
- * beats typo, name beats city, open beats closed, then name order.
+ * digits; accents folded for the Latin letters of U+00C0..U+017F, so "DOÑA"
+ * and "dona" are the same word; an apostrophe inside a word is dropped, and
+ * the index also holds the parts, so "sheriffs", "sheriff's" and "sheriff"
+ * all find SHERIFF'S).  Every query word must match a word of the facility's
+ * name or city, in any order: exactly, as a prefix, or with one typo
+ * (insertion, deletion, substitution or transposition, Damerau-Levenshtein
+ * distance 1) against the word or a prefix of it ("colman" and "colemn" reach
+ * COLEMAN) for query words of 4 letters or more.  Only the first 16 words
+ * count; a word of 64 bytes or more matches nothing.
+ *
+ * Ranking: more words matched exactly first, then more matched as prefixes
+ * (typos last); then more words found in the name rather than the city; then
+ * open before closed or unknown; then name order (accents folded).  A query
+ * without words lists every entry that passes the filters in name order.
+ *
+ * Filters: state, type and status match exactly, ignoring case; zip matches
+ * exactly or as a prefix ("335").  NULL or "" means no filter.
  *
  * Ownership: directory_index_build copies what it needs; the caller keeps its
  * entries.  A built index is read-only and safe to search from many threads.
@@ -52,7 +64,9 @@ size_t directory_index_size(const directory_index *index);
 /*
  * Writes at most `limit` facility ids, skipping the first `offset` results,
  * into ids[] (which holds `limit` ids), best first.  Returns how many were
- * written; *total receives the number of all matches.
+ * written; *total receives the number of all matches.  A NULL query lists
+ * everything; total may be NULL; ids may be NULL when limit is 0.  Allocates
+ * one scratch block per call (freed before returning), nothing else.
  */
 size_t directory_index_search(const directory_index *index, const directory_query *query,
                               size_t offset, size_t limit, int64_t *ids, size_t *total);
