@@ -3,7 +3,7 @@
 # usage: tools/install-deps.sh build|test
 set -eu
 want="meson ninja-build pkg-config gcc python3 libmicrohttpd-dev libjansson-dev libsqlite3-dev
-      libsodium-dev libcsv-dev"
+      libsodium-dev libcsv-dev libcurl4-openssl-dev"
 if [ "${1:-build}" = test ]; then
   want="$want libcmocka-dev cppcheck sqlite3"
 fi

@@ -27,13 +27,16 @@ void handle_sessions_create(http_request *req, void *data)
         signin_result result;
         kite_err err = session_sign_in(&app->ctx, http_arena(req), email, password, http_client_address(req), &result);
         if (err == KITE_ERR_THROTTLED) {
+            long long wait_s = (result.retry_after_ms + 999) / 1000;
             char seconds[32];
-            snprintf(seconds, sizeof seconds, "%lld", (long long)((result.retry_after_ms + 999) / 1000));
+            snprintf(seconds, sizeof seconds, "%lld", wait_s);
             http_reply_header(req, "Retry-After", seconds);
+            const char *wait = wait_s < 60 ? arena_sprintf(http_arena(req), "%lld seconds", wait_s)
+                                           : arena_sprintf(http_arena(req), "about %lld minutes", (wait_s + 59) / 60);
             http_reply_error(req, err,
                              arena_sprintf(http_arena(req),
-                                           "Too many sign-in attempts. Wait %s seconds and try again, or reset your password.",
-                                           seconds),
+                                           "Too many sign-in attempts. For your safety, sign-in is paused: wait %s and try again.",
+                                           wait),
                              NULL);
         } else if (err != KITE_OK) {
             reply_kite_error(req, err);

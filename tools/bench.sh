@@ -1,0 +1,18 @@
+#!/bin/bash
+# make bench: an optimised build, the in-process search benchmark, then a
+# server on a temporary store measured over HTTP.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=${BENCH_BUILD:-build-bench}
+[ -f "$B/build.ninja" ] || meson setup "$B" --buildtype=release >/dev/null
+ninja -C "$B" >/dev/null
+echo "== search over the in-memory index (bench/bench_search.c)"
+"$B/bench/bench_search" data/facilities.csv
+dir=$(mktemp -d)
+trap 'kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
+"$B/src/kite" serve --db "$dir/kite.db" --listen 127.0.0.1:0 >"$dir/out" 2>"$dir/log" &
+pid=$!
+for _ in $(seq 100); do grep -q listening "$dir/out" 2>/dev/null && break; sleep 0.2; done
+url=$(sed -n 's/^kite: listening on //p' "$dir/out")
+echo "== over HTTP against $url (bench/bench_http.c)"
+"$B/bench/bench_http" "$url" "${SEARCHES:-5000}" "${SIGNINS:-50}"
