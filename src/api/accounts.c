@@ -1,5 +1,7 @@
 #include "api/app.h"
 
+#include "domain/directory.h"
+
 void handle_accounts_create(http_request *req, void *data)
 {
     kite_app *app = data;
@@ -28,10 +30,42 @@ void handle_accounts_create(http_request *req, void *data)
     json_decref(body);
 }
 
+/* Where the resident is now, and whether Kite still serves them there. */
+static kite_err resident_view(kite_app *app, http_request *req, int64_t account_id, json_t **out)
+{
+    resident r;
+    facility f;
+    facility_service services[8];
+    kite_err err = resident_get_by_account(&app->ctx, http_arena(req), account_id, &r);
+    if (err == KITE_OK)
+        err = directory_get(&app->ctx, http_arena(req), r.facility_id, &f, services);
+    if (err != KITE_OK)
+        return err;
+    json_t *view = resident_to_json(&r);
+    json_object_set_new(view, "facility",
+                        json_pack("{s:I, s:s, s:b, s:{s:s, s:s}}", "id", (json_int_t)f.id, "name", f.name,
+                                  "on_platform", f.on_platform, "messaging_provider", "slug", f.messaging_slug,
+                                  "name", f.messaging_name));
+    *out = view;
+    return KITE_OK;
+}
+
 void handle_me(http_request *req, void *data)
 {
-    const session *s = require_session_or_reply(req, data);
+    kite_app *app = data;
+    const session *s = require_session_or_reply(req, app);
     if (s == NULL)
         return;
-    http_reply_json(req, 200, account_to_json(&s->account));
+    json_t *out = account_to_json(&s->account);
+    if (s->account.role == ROLE_RESIDENT) {
+        json_t *view = NULL;
+        kite_err err = resident_view(app, req, s->account.id, &view);
+        if (err != KITE_OK) {
+            json_decref(out);
+            reply_kite_error(req, err);
+            return;
+        }
+        json_object_set_new(out, "resident", view);
+    }
+    http_reply_json(req, 200, out);
 }

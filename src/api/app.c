@@ -11,6 +11,14 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/facilities", handle_facilities_list},
     {"GET", "/api/v1/facilities/{id}", handle_facilities_get},
     {"GET", "/api/v1/providers", handle_providers_list},
+    {"GET", "/api/v1/facilities/{id}/policy", handle_policy_get},
+    {"PUT", "/api/v1/facilities/{id}/policy", handle_policy_put},
+    {"GET", "/api/v1/facilities/{id}/staff", handle_staff_list},
+    {"POST", "/api/v1/facilities/{id}/staff", handle_staff_create},
+    {"GET", "/api/v1/facilities/{id}/residents", handle_residents_list},
+    {"POST", "/api/v1/facilities/{id}/residents", handle_residents_create},
+    {"GET", "/api/v1/facilities/{id}/residents/{number}", handle_residents_get},
+    {"PATCH", "/api/v1/facilities/{id}/residents/{number}", handle_residents_update},
 };
 
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];

@@ -15,6 +15,8 @@
 #include <stdint.h>
 
 #include "domain/context.h"
+#include "domain/policy.h"
+#include "domain/resident.h"
 #include "domain/session.h"
 #include "http/server.h"
 
@@ -29,6 +31,19 @@ extern const size_t api_route_count;
 /* ---- auth.c ---- */
 /* The signed-in session, or NULL after answering 401 (or 403 for a missing CSRF header). */
 const session *require_session_or_reply(http_request *req, kite_app *app);
+
+#define ROLE_BIT(r) (1u << (unsigned)(r))
+#define STAFF_ROLES (ROLE_BIT(ROLE_FACILITY_ADMIN) | ROLE_BIT(ROLE_REVIEWER) | ROLE_BIT(ROLE_INVESTIGATOR))
+/* The session when its role is in role_mask; NULL after answering 401 or 403. */
+const session *require_role_or_reply(http_request *req, kite_app *app, unsigned role_mask);
+/*
+ * The same, and the caller may act on facility_id: operators anywhere, staff
+ * only in their own facility (another facility answers 404, as if it did not exist).
+ */
+const session *require_facility_role_or_reply(http_request *req, kite_app *app, int64_t facility_id,
+                                              unsigned role_mask);
+/* "account:ID" for audit records. */
+const char *session_actor(http_request *req, const session *s);
 
 /* ---- body.c ---- */
 /* The JSON object body, or NULL after answering 400/413. */
@@ -62,5 +77,15 @@ void handle_me(http_request *req, void *app);
 void handle_facilities_list(http_request *req, void *app);
 void handle_facilities_get(http_request *req, void *app);
 void handle_providers_list(http_request *req, void *app);
+void handle_policy_get(http_request *req, void *app);
+void handle_policy_put(http_request *req, void *app);
+void handle_staff_create(http_request *req, void *app);
+void handle_staff_list(http_request *req, void *app);
+void handle_residents_create(http_request *req, void *app);
+void handle_residents_list(http_request *req, void *app);
+void handle_residents_get(http_request *req, void *app);
+void handle_residents_update(http_request *req, void *app);
+json_t *policy_to_json(const policy *p);
+json_t *resident_to_json(const resident *r);
 
 #endif

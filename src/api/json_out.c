@@ -16,10 +16,10 @@ json_t *json_string_or_null(const char *s)
 
 json_t *account_to_json(const account *acct)
 {
-    json_t *out = json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:o}",
+    json_t *out = json_pack("{s:I, s:s, s:o, s:s, s:o, s:s, s:o}",
                             "id", (json_int_t)acct->id,
                             "role", role_name(acct->role),
-                            "email", acct->email,
+                            "email", json_string_or_null(acct->email),
                             "full_name", acct->full_name,
                             "phone", json_string_or_null(acct->phone),
                             "status", acct->status,

@@ -21,12 +21,25 @@ void handle_sessions_create(http_request *req, void *data)
     json_t *body = parse_body_or_reply(req);
     if (body == NULL)
         return;
-    const char *email = NULL, *password = NULL;
-    if (body_string_or_reply(req, body, "email", true, &email) &&
-        body_string_or_reply(req, body, "password", true, &password)) {
+    const char *email = NULL, *password = NULL, *number = NULL, *pin = NULL;
+    int64_t facility_id = 0;
+    bool by_resident = json_object_get(body, "facility_id") != NULL;
+    bool fields_ok = by_resident ? body_int_or_reply(req, body, "facility_id", true, &facility_id, NULL) &&
+                                    body_string_or_reply(req, body, "resident_number", true, &number) &&
+                                    body_string_or_reply(req, body, "pin", true, &pin)
+                              : body_string_or_reply(req, body, "email", true, &email) &&
+                                    body_string_or_reply(req, body, "password", true, &password);
+    if (fields_ok) {
         signin_result result;
-        kite_err err = session_sign_in(&app->ctx, http_arena(req), email, password, http_client_address(req), &result);
-        if (err == KITE_ERR_THROTTLED) {
+        kite_err err = by_resident ? session_sign_in_resident(&app->ctx, http_arena(req), facility_id, number, pin,
+                                                           http_client_address(req), &result)
+                                : session_sign_in(&app->ctx, http_arena(req), email, password,
+                                                  http_client_address(req), &result);
+        if (err == KITE_ERR_BAD_CREDENTIALS && by_resident)
+            http_reply_error(req, err,
+                             "That facility, resident number and PIN do not match. Check them, or ask staff to reset your PIN.",
+                             NULL);
+        else if (err == KITE_ERR_THROTTLED) {
             long long wait_s = (result.retry_after_ms + 999) / 1000;
             char seconds[32];
             snprintf(seconds, sizeof seconds, "%lld", wait_s);

@@ -14,6 +14,7 @@ static void usage(FILE *out)
           "  kite import-facilities --db PATH FILE.csv [--extra FILE.csv] [--data DIR]\n"
           "  kite user add --db PATH --role operator|facility_admin|reviewer|investigator\n"
           "                --email EMAIL [--name NAME] [--facility ID]   (password on stdin)\n"
+          "  kite roster import --db PATH --facility ID FILE.csv\n"
           "  kite audit verify --db PATH\n"
           "  kite demo --db PATH [--data DIR]   (demo accounts; prints the sign-ins)\n"
           "  kite version\n",
@@ -35,6 +36,8 @@ int main(int argc, char **argv)
         return cmd_user(argc - 2, argv + 2);
     if (strcmp(command, "audit") == 0)
         return cmd_audit(argc - 2, argv + 2);
+    if (strcmp(command, "roster") == 0)
+        return cmd_roster(argc - 2, argv + 2);
     if (strcmp(command, "demo") == 0)
         return cmd_demo(argc - 2, argv + 2);
     if (strcmp(command, "version") == 0 || strcmp(command, "--version") == 0) {

@@ -35,7 +35,7 @@ const migration kite_migrations[] = {
      "CREATE TABLE accounts ("
      "  id INTEGER PRIMARY KEY,"
      "  role TEXT NOT NULL,"
-     "  email TEXT NOT NULL UNIQUE,"       /* normalised: trimmed, lower case */
+     "  email TEXT UNIQUE,"                /* normalised: trimmed, lower case; NULL for residents */
      "  full_name TEXT NOT NULL,"
      "  phone TEXT,"
      "  password_hash TEXT NOT NULL,"
@@ -67,6 +67,103 @@ const migration kite_migrations[] = {
      "  detail TEXT NOT NULL,"
      "  prev_hash TEXT NOT NULL,"
      "  hash TEXT NOT NULL);"},
+    {2, "facility policies, residents, contacts, invitations, requests, blocks, outbox",
+     "CREATE TABLE facility_policies ("
+     "  facility_id INTEGER PRIMARY KEY REFERENCES facilities(id),"
+     "  profile TEXT NOT NULL,"                 /* federal | jpay | connectnetwork */
+     "  contact_initiation TEXT NOT NULL,"      /* resident_invites | contact_requests | both */
+     "  invitation_valid_days INTEGER NOT NULL,"
+     "  contact_limit INTEGER NOT NULL,"
+     "  request_lookup TEXT NOT NULL,"          /* number | number_or_name */
+     "  approval TEXT NOT NULL,"                /* resident | resident_or_window */
+     "  approval_window_hours INTEGER NOT NULL,"
+     "  message_max_chars INTEGER NOT NULL,"
+     "  page_chars INTEGER NOT NULL,"
+     "  attachments_allowed INTEGER NOT NULL,"
+     "  attachment_max_bytes INTEGER NOT NULL,"
+     "  max_attachments INTEGER NOT NULL,"
+     "  pricing TEXT NOT NULL,"                 /* balance | stamps | credits */
+     "  review TEXT NOT NULL,"                  /* all | flagged_only */
+     "  review_sla_hours INTEGER NOT NULL,"
+     "  daily_send_limit INTEGER NOT NULL,"
+     "  resident_number_format TEXT NOT NULL,"  /* bop | digits | any */
+     "  created_at INTEGER NOT NULL,"
+     "  updated_at INTEGER NOT NULL);"
+
+     "CREATE TABLE residents ("
+     "  id INTEGER PRIMARY KEY,"
+     "  account_id INTEGER NOT NULL UNIQUE REFERENCES accounts(id),"
+     "  facility_id INTEGER NOT NULL REFERENCES facilities(id),"
+     "  resident_number TEXT NOT NULL,"
+     "  first_name TEXT NOT NULL,"
+     "  last_name TEXT NOT NULL,"
+     "  status TEXT NOT NULL,"                  /* active | released */
+     "  created_at INTEGER NOT NULL,"
+     "  updated_at INTEGER NOT NULL,"
+     "  UNIQUE (facility_id, resident_number));"
+     "CREATE INDEX residents_last_name ON residents(facility_id, last_name);"
+
+     "CREATE TABLE contacts ("
+     "  id INTEGER PRIMARY KEY,"
+     "  resident_id INTEGER NOT NULL REFERENCES residents(id),"
+     "  contact_account_id INTEGER NOT NULL REFERENCES accounts(id),"
+     "  status TEXT NOT NULL,"                  /* active | suspended | removed | blocked */
+     "  origin TEXT NOT NULL,"                  /* invitation | request */
+     "  created_at INTEGER NOT NULL,"
+     "  updated_at INTEGER NOT NULL,"
+     "  UNIQUE (resident_id, contact_account_id));"
+     "CREATE INDEX contacts_contact ON contacts(contact_account_id);"
+
+     "CREATE TABLE invitations ("
+     "  id INTEGER PRIMARY KEY,"
+     "  resident_id INTEGER NOT NULL REFERENCES residents(id),"
+     "  email TEXT NOT NULL,"
+     "  token_hash TEXT NOT NULL UNIQUE,"
+     "  status TEXT NOT NULL,"                  /* pending | accepted | revoked */
+     "  created_at INTEGER NOT NULL,"
+     "  expires_at INTEGER NOT NULL,"
+     "  accepted_at INTEGER,"
+     "  contact_id INTEGER REFERENCES contacts(id));"
+     "CREATE INDEX invitations_resident ON invitations(resident_id);"
+
+     "CREATE TABLE contact_requests ("
+     "  id INTEGER PRIMARY KEY,"
+     "  resident_id INTEGER NOT NULL REFERENCES residents(id),"
+     "  contact_account_id INTEGER NOT NULL REFERENCES accounts(id),"
+     "  status TEXT NOT NULL,"                  /* pending | approved | declined */
+     "  created_at INTEGER NOT NULL,"
+     "  decided_at INTEGER,"
+     "  decided_by TEXT,"
+     "  auto_approve_at INTEGER);"
+     "CREATE UNIQUE INDEX contact_requests_one_pending ON contact_requests(resident_id, contact_account_id)"
+     "  WHERE status = 'pending';"
+     "CREATE INDEX contact_requests_contact ON contact_requests(contact_account_id);"
+
+     "CREATE TABLE facility_blocks ("
+     "  id INTEGER PRIMARY KEY,"
+     "  facility_id INTEGER NOT NULL REFERENCES facilities(id),"
+     "  resident_id INTEGER REFERENCES residents(id),"  /* NULL: facility-wide */
+     "  email TEXT NOT NULL,"
+     "  reason TEXT NOT NULL,"
+     "  created_at INTEGER NOT NULL,"
+     "  created_by TEXT NOT NULL,"
+     "  removed_at INTEGER);"
+     "CREATE INDEX facility_blocks_email ON facility_blocks(email);"
+
+     "CREATE TABLE outbox ("
+     "  id INTEGER PRIMARY KEY,"
+     "  to_address TEXT NOT NULL,"
+     "  subject TEXT NOT NULL,"
+     "  text_body TEXT NOT NULL,"
+     "  html_body TEXT NOT NULL,"
+     "  kind TEXT NOT NULL,"
+     "  status TEXT NOT NULL,"                  /* pending | sent | failed */
+     "  attempts INTEGER NOT NULL,"
+     "  next_attempt_at INTEGER NOT NULL,"
+     "  last_error TEXT,"
+     "  created_at INTEGER NOT NULL,"
+     "  sent_at INTEGER);"
+     "CREATE INDEX outbox_due ON outbox(status, next_attempt_at);"},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];

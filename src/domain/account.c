@@ -165,6 +165,17 @@ kite_err email_normalize(arena *a, const char *email, const char **out)
     return KITE_OK;
 }
 
+bool text_is_person_name(const char *s, size_t max_chars)
+{
+    size_t chars = utf8_length(s);
+    if (chars < 1 || chars > max_chars || !utf8_valid(s, strlen(s)))
+        return false;
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7F)
+            return false;
+    return true;
+}
+
 static bool has_control_chars(const char *s)
 {
     for (; *s; s++)
@@ -288,6 +299,13 @@ kite_err account_create_staff(const kite_ctx *ctx, arena *a, role r, const char 
                               const char *full_name, const char *password, int64_t facility_id,
                               account *out, const char **bad_field)
 {
+    return account_create_staff_as(ctx, a, "cli", r, email, full_name, password, facility_id, out, bad_field);
+}
+
+kite_err account_create_staff_as(const kite_ctx *ctx, arena *a, const char *actor, role r, const char *email,
+                                 const char *full_name, const char *password, int64_t facility_id,
+                                 account *out, const char **bad_field)
+{
     memset(out, 0, sizeof *out);
     out->role = r;
     out->facility_id = facility_id;
@@ -307,7 +325,7 @@ kite_err account_create_staff(const kite_ctx *ctx, arena *a, role r, const char 
     if (err != KITE_OK)
         return err;
     *bad_field = NULL;
-    err = store_new_account(ctx, a, out, password, "cli", "account.create");
+    err = store_new_account(ctx, a, out, password, actor, "account.create");
     if (err == KITE_ERR_CONFLICT)
         *bad_field = "facility"; /* the only foreign key: no such facility */
     return err;

@@ -77,6 +77,14 @@ kite_err account_create_staff(const kite_ctx *ctx, arena *a, role r, const char 
                               const char *full_name, const char *password, int64_t facility_id,
                               account *out, const char **bad_field) KITE_WUR;
 
+/* The same, recording actor (e.g. "account:7" for a facility admin) in the audit log. */
+kite_err account_create_staff_as(const kite_ctx *ctx, arena *a, const char *actor, role r, const char *email,
+                                 const char *full_name, const char *password, int64_t facility_id,
+                                 account *out, const char **bad_field) KITE_WUR;
+
+/* A name a person may carry: valid UTF-8, 1..max_chars characters, no control characters. */
+bool text_is_person_name(const char *s, size_t max_chars);
+
 /* Reads one account inside a transaction; KITE_ERR_NOT_FOUND when there is none. */
 kite_err account_load(db_conn *conn, arena *a, int64_t id, account *out) KITE_WUR;
 /* The same by normalised email; *password_hash receives the stored hash (arena). */

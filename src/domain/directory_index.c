@@ -10,7 +10,7 @@
  * binary search, one-typo hits from an O(length) check run only on the
  * dictionary words that can be one edit away (same first letter, or a
  * first or second letter taken from the query word's first two).  That
- * leaves a 2-bit match level per query word per dictionary word.  As every
+ * leaves a 3-bit match level per query word per dictionary word.  As every
  * query word must match, the posting lists of the word that reaches fewest
  * entries give the candidates; each candidate is filtered and scored, and
  * only the requested page of the matches is sorted.  Entries are kept in
@@ -38,12 +38,34 @@
 #include <strings.h>
 
 enum {
-    QUERY_MAX_WORDS = 16, /* a mark holds 2 bits per word in a uint32_t */
+    QUERY_MAX_WORDS = 16, /* a mark holds MARK_BITS per word in a uint64_t */
+    MARK_BITS = 3,
     WORD_MAX = 64,        /* query words this long or longer match nothing */
     TYPO_MIN_LEN = 4,     /* shorter words would match half the dictionary with a typo */
 };
 
-enum match_level { LEVEL_NONE = 0, LEVEL_TYPO = 1, LEVEL_PREFIX = 2, LEVEL_EXACT = 3 };
+/*
+ * How a query word matches a dictionary word, worst to best.  A typo against
+ * the whole word ("colman": COLEMAN) ranks above one against a prefix of a
+ * longer word ("colman": COMANCHE, one edit from "coman").
+ */
+enum match_level {
+    LEVEL_NONE = 0,
+    LEVEL_TYPO_IN_PREFIX = 1,
+    LEVEL_TYPO = 2,
+    LEVEL_PREFIX = 3,
+    LEVEL_EXACT = 4,
+};
+
+/* Per dictionary word, the match level of each query word, MARK_BITS at 3 * word. */
+typedef uint64_t mark_t;
+#define MARK_MASK ((mark_t)7)
+_Static_assert(QUERY_MAX_WORDS * MARK_BITS <= 64, "every query word's level fits in a mark");
+
+static enum match_level mark_level(mark_t m, size_t word)
+{
+    return (enum match_level)((m >> (MARK_BITS * word)) & MARK_MASK);
+}
 
 struct entry {
     int64_t id;
@@ -329,8 +351,10 @@ static void place_entries(directory_index *index, const directory_entry *entries
                           const struct source_tokens *src, arena *tmp)
 {
     struct name_key *keys = arena_alloc(tmp, (count ? count : 1) * sizeof *keys);
-    for (size_t i = 0; i < count; i++)
-        keys[i] = (struct name_key){fold_whole(tmp, entries[i].name), entries[i].name, entries[i].id, i};
+    for (size_t i = 0; i < count; i++) {
+        const char *name = entries[i].name != NULL ? entries[i].name : ""; /* never NULL, says the header */
+        keys[i] = (struct name_key){fold_whole(tmp, name), name, entries[i].id, i};
+    }
     qsort(keys, count, sizeof *keys, compare_name_keys);
 
     index->entries = arena_alloc(index->mem, (count ? count : 1) * sizeof *index->entries);
@@ -489,28 +513,44 @@ static bool starts_with(const char *t, size_t tlen, const char *s, size_t slen)
     return true;
 }
 
+/* How the rest of w, after an edit, lines up with the rest of t. */
+static enum match_level aligned(const char *t, size_t tlen, const char *w, size_t wlen)
+{
+    if (!starts_with(t, tlen, w, wlen))
+        return LEVEL_NONE;
+    return wlen == tlen ? LEVEL_TYPO : LEVEL_TYPO_IN_PREFIX;
+}
+
+static enum match_level better(enum match_level a, enum match_level b)
+{
+    return a > b ? a : b;
+}
+
 /*
- * True when w is within one edit (insertion, deletion, substitution or
- * transposition of neighbours) of t or of a prefix of t: "colman" and
- * "colemn" both reach "coleman".  After the common prefix, each kind of edit
- * leaves one possible alignment, so four prefix checks decide it.
+ * Whether w is within one edit (insertion, deletion, substitution or
+ * transposition of neighbours) of t (LEVEL_TYPO: "colman", "colemn" for
+ * "coleman"), or of a prefix of t (LEVEL_TYPO_IN_PREFIX: "colemn" also
+ * reaches "colemanville").  Called for words that are not a prefix of t.
+ * After the common prefix each kind of edit leaves one alignment, so four
+ * prefix checks decide it.
  */
-static bool near_prefix(const char *w, size_t wlen, const char *t, size_t tlen)
+static enum match_level one_typo(const char *w, size_t wlen, const char *t, size_t tlen)
 {
     size_t i = 0;
     while (i < wlen && i < tlen && w[i] == t[i])
         i++;
     if (i == wlen)
-        return true;
+        return wlen == tlen ? LEVEL_EXACT : LEVEL_PREFIX;
     if (i == tlen)
-        return wlen - i == 1;
+        return wlen - i == 1 ? LEVEL_TYPO : LEVEL_NONE; /* one letter past the end of t */
     const char *wr = w + i, *tr = t + i;
     size_t wn = wlen - i, tn = tlen - i;
-    return starts_with(tr + 1, tn - 1, wr + 1, wn - 1) ||  /* substituted */
-           starts_with(tr, tn, wr + 1, wn - 1) ||          /* one letter too many */
-           starts_with(tr + 1, tn - 1, wr, wn) ||          /* one letter missing */
-           (wn >= 2 && tn >= 2 && wr[0] == tr[1] && wr[1] == tr[0] &&
-            starts_with(tr + 2, tn - 2, wr + 2, wn - 2)); /* neighbours swapped */
+    enum match_level level = aligned(tr + 1, tn - 1, wr + 1, wn - 1); /* substituted */
+    level = better(level, aligned(tr, tn, wr + 1, wn - 1));            /* one letter too many */
+    level = better(level, aligned(tr + 1, tn - 1, wr, wn));            /* one letter missing */
+    if (wn >= 2 && tn >= 2 && wr[0] == tr[1] && wr[1] == tr[0])
+        level = better(level, aligned(tr + 2, tn - 2, wr + 2, wn - 2)); /* neighbours swapped */
+    return level;
 }
 
 static size_t dictionary_lower_bound(const directory_index *index, const char *w)
@@ -532,33 +572,35 @@ static size_t posting_count(const directory_index *index, size_t t)
     return index->postings.start[t + 1] - index->postings.start[t];
 }
 
-/* Marks dictionary word t as a typo match of w when it is one; returns the entries it adds. */
+/* Marks dictionary word t when w is one typo from it; returns the entries that adds. */
 static size_t mark_if_typo(const directory_index *index, const char *w, size_t wlen, size_t t,
-                           unsigned shift, uint32_t *marks)
+                           size_t word, mark_t *marks)
 {
-    if (((marks[t] >> shift) & 3u) != LEVEL_NONE ||
-        !near_prefix(w, wlen, index->words[t], index->word_len[t]))
+    if (mark_level(marks[t], word) != LEVEL_NONE)
         return 0;
-    marks[t] |= (uint32_t)LEVEL_TYPO << shift;
+    enum match_level level = one_typo(w, wlen, index->words[t], index->word_len[t]);
+    if (level == LEVEL_NONE)
+        return 0;
+    marks[t] |= (mark_t)level << (MARK_BITS * word);
     return posting_count(index, t);
 }
 
 /*
- * Records in marks[] (2 bits at `shift`) how well query word w matches each
+ * Records in marks[] how well query word number `word`, w, matches each
  * dictionary word, and returns how many entry words it reached: a bound on
  * the entries it can match.  One edit at or after the second letter keeps
  * the first letter; one at the first letter puts w[0] or w[1] first or
  * second in the dictionary word.  So only the words that begin with w[0] or
  * w[1], or have either as second letter, need the typo check.
  */
-static size_t mark_word(const directory_index *index, const char *w, size_t wlen, unsigned shift,
-                        uint32_t *marks)
+static size_t mark_word(const directory_index *index, const char *w, size_t wlen, size_t word,
+                        mark_t *marks)
 {
     size_t reach = 0;
     for (size_t t = dictionary_lower_bound(index, w);
          t < index->word_count && starts_with(index->words[t], index->word_len[t], w, wlen); t++) {
-        uint32_t level = index->word_len[t] == wlen ? LEVEL_EXACT : LEVEL_PREFIX;
-        marks[t] |= level << shift;
+        mark_t level = index->word_len[t] == wlen ? LEVEL_EXACT : LEVEL_PREFIX;
+        marks[t] |= level << (MARK_BITS * word);
         reach += posting_count(index, t);
     }
     if (wlen < TYPO_MIN_LEN)
@@ -568,10 +610,10 @@ static size_t mark_word(const directory_index *index, const char *w, size_t wlen
         if (k == 1 && lead[1] == lead[0])
             break;
         for (size_t t = index->first_letter[lead[k]]; t < index->first_letter[lead[k] + 1]; t++)
-            reach += mark_if_typo(index, w, wlen, t, shift, marks);
+            reach += mark_if_typo(index, w, wlen, t, word, marks);
         const struct id_lists *second = &index->by_second;
         for (size_t j = second->start[lead[k]]; j < second->start[lead[k] + 1]; j++)
-            reach += mark_if_typo(index, w, wlen, second->ids[j], shift, marks);
+            reach += mark_if_typo(index, w, wlen, second->ids[j], word, marks);
     }
     return reach;
 }
@@ -608,10 +650,10 @@ static bool passes_filters(const struct entry *e, const struct filters *f)
            (f->zip == NULL || strncmp(e->zip, f->zip, f->zip_len) == 0);
 }
 
-static bool every_word_present(uint32_t marks, size_t nwords)
+static bool every_word_present(mark_t marks, size_t nwords)
 {
-    for (size_t w = 0; w < nwords; w++, marks >>= 2)
-        if ((marks & 3u) == 0)
+    for (size_t w = 0; w < nwords; w++)
+        if (mark_level(marks, w) == LEVEL_NONE)
             return false;
     return true;
 }
@@ -619,15 +661,15 @@ static bool every_word_present(uint32_t marks, size_t nwords)
 /*
  * 0 when some query word matches none of the entry's words; else a score,
  * larger is better, that orders by the number of exact words, then of prefix
- * words (so typos come last), then of words found in the name rather than
- * the city, then open before closed.
+ * words, then of whole-word typos (so typos within a prefix come last), then
+ * of words found in the name rather than the city, then open before closed.
  */
 static uint32_t entry_score(const directory_index *index, const struct entry *e,
-                            const uint32_t *marks, size_t nwords)
+                            const mark_t *marks, size_t nwords)
 {
     const uint32_t *tok = index->tokens + e->first_token;
     uint32_t ntok = e->name_tokens + e->city_tokens;
-    uint32_t any = 0;
+    mark_t any = 0;
     for (uint32_t k = 0; k < ntok; k++)
         any |= marks[tok[k]];
     if (!every_word_present(any, nwords))
@@ -635,21 +677,24 @@ static uint32_t entry_score(const directory_index *index, const struct entry *e,
 
     unsigned best[QUERY_MAX_WORDS] = {0}; /* level * 2, plus 1 when found in the name */
     for (uint32_t k = 0; k < ntok; k++) {
-        uint32_t m = marks[tok[k]];
+        mark_t m = marks[tok[k]];
         unsigned in_name = k < e->name_tokens;
-        for (size_t w = 0; m != 0; w++, m >>= 2) {
-            unsigned code = (m & 3u) == 0 ? 0 : (m & 3u) * 2 + in_name;
+        for (size_t w = 0; m != 0; w++, m >>= MARK_BITS) {
+            unsigned level = (unsigned)(m & MARK_MASK);
+            unsigned code = level == LEVEL_NONE ? 0 : level * 2 + in_name;
             if (code > best[w])
                 best[w] = code;
         }
     }
-    uint32_t exact = 0, prefix = 0, in_name = 0;
+    uint32_t exact = 0, prefix = 0, typo = 0, in_name = 0;
     for (size_t w = 0; w < nwords; w++) {
         exact += (best[w] >> 1) == LEVEL_EXACT;
         prefix += (best[w] >> 1) == LEVEL_PREFIX;
+        typo += (best[w] >> 1) == LEVEL_TYPO;
         in_name += best[w] & 1u;
     }
-    return exact << 16 | prefix << 10 | in_name << 4 | (e->open ? 2u : 0u) | 1u;
+    /* Each count is at most QUERY_MAX_WORDS (5 bits). */
+    return exact << 20 | prefix << 15 | typo << 10 | in_name << 4 | (e->open ? 2u : 0u) | 1u;
 }
 
 static int compare_u64(const void *a, const void *b)
@@ -664,12 +709,12 @@ static bool in_window(size_t rank, size_t offset, size_t limit)
 }
 
 /* Empty text: every entry that passes the filters, in name order. */
-static size_t list_by_name(const directory_index *index, const struct filters *q, size_t offset,
+static size_t list_by_name(const directory_index *index, const struct filters *f, size_t offset,
                            size_t limit, int64_t *ids, size_t *total)
 {
     size_t matched = 0, written = 0;
     for (size_t i = 0; i < index->count; i++) {
-        if (!passes_filters(&index->entries[i], q))
+        if (!passes_filters(&index->entries[i], f))
             continue;
         if (in_window(matched, offset, limit))
             ids[written++] = index->entries[i].id;
@@ -722,34 +767,34 @@ struct scratch {
     unsigned char *block;
     uint64_t *keys;       /* one per entry that may match */
     uint64_t *candidates; /* bitmap over entries */
-    uint32_t *marks;      /* one per dictionary word */
+    mark_t *marks;        /* one per dictionary word */
 };
 
 static void scratch_init(struct scratch *s, const directory_index *index)
 {
     size_t keys = (index->count + 1) * sizeof(uint64_t);
     size_t bits = (index->count / 64 + 1) * sizeof(uint64_t);
-    size_t marks = (index->word_count + 1) * sizeof(uint32_t);
+    size_t marks = (index->word_count + 1) * sizeof(mark_t);
     s->block = xmalloc(keys + bits + marks);
     s->keys = (uint64_t *)(void *)s->block;
     s->candidates = (uint64_t *)(void *)(s->block + keys);
-    s->marks = (uint32_t *)(void *)(s->block + keys + bits);
+    s->marks = (mark_t *)(void *)(s->block + keys + bits);
     memset(s->candidates, 0, bits + marks);
 }
 
-/* Sets the bit of every entry that holds a dictionary word the query word at `shift` matched. */
-static void collect_candidates(const directory_index *index, const uint32_t *marks, unsigned shift,
+/* Sets the bit of every entry that holds a dictionary word that query word `word` matched. */
+static void collect_candidates(const directory_index *index, const mark_t *marks, size_t word,
                                uint64_t *bits)
 {
     for (size_t t = 0; t < index->word_count; t++) {
-        if (((marks[t] >> shift) & 3u) == LEVEL_NONE)
+        if (mark_level(marks[t], word) == LEVEL_NONE)
             continue;
         for (uint32_t j = index->postings.start[t]; j < index->postings.start[t + 1]; j++)
             bits[index->postings.ids[j] / 64] |= (uint64_t)1 << (index->postings.ids[j] % 64);
     }
 }
 
-static size_t search_ranked(const directory_index *index, const struct filters *q,
+static size_t search_ranked(const directory_index *index, const struct filters *f,
                             const struct query_words *words, size_t offset, size_t limit,
                             int64_t *ids, size_t *total)
 {
@@ -758,20 +803,20 @@ static size_t search_ranked(const directory_index *index, const struct filters *
     /* Every word must match, so the entries of the word that reaches fewest are all the candidates. */
     size_t rarest = 0, rarest_reach = SIZE_MAX;
     for (size_t w = 0; w < words->count; w++) {
-        size_t reach = mark_word(index, words->text[w], words->len[w], (unsigned)(2 * w), s.marks);
+        size_t reach = mark_word(index, words->text[w], words->len[w], w, s.marks);
         if (reach < rarest_reach) {
             rarest = w;
             rarest_reach = reach;
         }
     }
-    collect_candidates(index, s.marks, (unsigned)(2 * rarest), s.candidates);
+    collect_candidates(index, s.marks, rarest, s.candidates);
 
     size_t matched = 0;
     for (size_t word = 0; word <= index->count / 64; word++) {
         for (uint64_t bits = s.candidates[word]; bits != 0; bits &= bits - 1) {
             size_t i = word * 64 + (size_t)__builtin_ctzll(bits);
             const struct entry *e = &index->entries[i];
-            uint32_t score = passes_filters(e, q) ? entry_score(index, e, s.marks, words->count) : 0;
+            uint32_t score = passes_filters(e, f) ? entry_score(index, e, s.marks, words->count) : 0;
             /* Best score first, then the entry index, which is the name order. */
             if (score != 0)
                 s.keys[matched++] = (uint64_t)(UINT32_MAX - score) << 32 | (uint64_t)i;

@@ -18,8 +18,10 @@
  * COLEMAN) for query words of 4 letters or more.  Only the first 16 words
  * count; a word of 64 bytes or more matches nothing.
  *
- * Ranking: more words matched exactly first, then more matched as prefixes
- * (typos last); then more words found in the name rather than the city; then
+ * Ranking: more words matched exactly first, then more matched as prefixes,
+ * then more with a typo against the whole word rather than against a prefix
+ * of a longer word ("colman" puts COLEMAN before COMANCHE); then more words
+ * found in the name rather than the city; then
  * open before closed or unknown; then name order (accents folded).  A query
  * without words lists every entry that passes the filters in name order.
  *

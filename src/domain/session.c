@@ -10,6 +10,7 @@
 
 #include "core/text.h"
 #include "domain/audit.h"
+#include "domain/resident.h"
 #include "domain/throttle.h"
 
 #include <inttypes.h>
@@ -26,7 +27,9 @@ void session_csrf_token(const char *token, char out[SECRET_SHA256_HEX])
 struct signin_lookup {
     arena *a;
     int64_t now;
-    const char *email;
+    const char *email;           /* staff and contacts sign in by email ... */
+    int64_t facility_id;         /* ... residents by facility and number */
+    const char *resident_number;
     const char *account_key;
     const char *address_key;
     account acct;
@@ -49,7 +52,13 @@ static kite_err signin_lookup_tx(db_conn *conn, void *data)
         return account_lock;
     if (address_lock != KITE_OK)
         return address_lock;
-    kite_err err = account_load_by_email(conn, in->a, in->email, &in->acct, &in->password_hash);
+    kite_err err;
+    if (in->resident_number != NULL) {
+        err = resident_signin_lookup(conn, in->a, in->facility_id, in->resident_number, &in->acct, &in->password_hash);
+    } else {
+        err = account_load_by_email(conn, in->a, in->email, &in->acct, &in->password_hash);
+        /* Residents have no email; an account found by email is never a resident's. */
+    }
     in->found = err == KITE_OK && strcmp(in->acct.status, "active") == 0;
     return err == KITE_ERR_NOT_FOUND ? KITE_OK : err;
 }
@@ -63,7 +72,9 @@ static kite_err signin_failed_tx(db_conn *conn, void *data)
     if (err != KITE_OK)
         return err;
     const char *target = in->found ? arena_sprintf(in->a, "account:%" PRId64, in->acct.id)
-                                   : arena_sprintf(in->a, "email:%s", in->email);
+                         : in->resident_number != NULL
+                             ? arena_sprintf(in->a, "resident_number:%" PRId64 ":%s", in->facility_id, in->resident_number)
+                             : arena_sprintf(in->a, "email:%s", in->email);
     return audit_append(conn, in->now, "anonymous", "signin.failed", target,
                         arena_sprintf(in->a, "address=%s", in->address_key + strlen("address:")));
 }
@@ -108,6 +119,42 @@ static kite_err signin_success_tx(db_conn *conn, void *data)
                                       lookup->address_key + strlen("address:")));
 }
 
+static kite_err sign_in(const kite_ctx *ctx, struct signin_lookup *lookup, const char *password, bool plausible,
+                        signin_result *out)
+{
+    kite_err err = db_read(ctx->store, signin_lookup_tx, lookup);
+    if (err == KITE_ERR_THROTTLED)
+        out->retry_after_ms = lookup->retry_after_ms;
+    if (err != KITE_OK)
+        return err;
+
+    bool valid = false;
+    if (lookup->found && plausible)
+        valid = password_check(ctx->passwords, lookup->password_hash, password) == KITE_OK;
+    else
+        password_check_dummy(ctx->passwords, password);
+    if (!valid) {
+        err = db_write(ctx->store, signin_failed_tx, lookup);
+        return err != KITE_OK ? err : KITE_ERR_BAD_CREDENTIALS;
+    }
+
+    char token_hash[SECRET_SHA256_HEX];
+    char new_hash[PASSWORD_HASH_MAX];
+    secret_token(out->token);
+    session_csrf_token(out->token, out->csrf);
+    secret_sha256_hex(out->token, strlen(out->token), token_hash);
+    struct signin_success success = {lookup, out, token_hash, NULL, ctx->session_ttl_ms};
+    if (password_needs_rehash(ctx->passwords, lookup->password_hash) &&
+        password_hash(ctx->passwords, password, new_hash) == KITE_OK)
+        success.new_password_hash = new_hash;
+    err = db_write(ctx->store, signin_success_tx, &success);
+    if (err != KITE_OK)
+        return err;
+    out->session.account = lookup->acct;
+    out->session.expires_at = lookup->now + ctx->session_ttl_ms;
+    return KITE_OK;
+}
+
 kite_err session_sign_in(const kite_ctx *ctx, arena *a, const char *email, const char *password,
                          const char *client_address, signin_result *out)
 {
@@ -123,37 +170,24 @@ kite_err session_sign_in(const kite_ctx *ctx, arena *a, const char *email, const
         .account_key = arena_sprintf(a, "account:%s", norm),
         .address_key = arena_sprintf(a, "address:%s", client_address),
     };
-    kite_err err = db_read(ctx->store, signin_lookup_tx, &lookup);
-    if (err == KITE_ERR_THROTTLED)
-        out->retry_after_ms = lookup.retry_after_ms;
-    if (err != KITE_OK)
-        return err;
+    return sign_in(ctx, &lookup, password, plausible, out);
+}
 
-    bool valid = false;
-    if (lookup.found && plausible)
-        valid = password_check(ctx->passwords, lookup.password_hash, password) == KITE_OK;
-    else
-        password_check_dummy(ctx->passwords, password);
-    if (!valid) {
-        err = db_write(ctx->store, signin_failed_tx, &lookup);
-        return err != KITE_OK ? err : KITE_ERR_BAD_CREDENTIALS;
-    }
-
-    char token_hash[SECRET_SHA256_HEX];
-    char new_hash[PASSWORD_HASH_MAX];
-    secret_token(out->token);
-    session_csrf_token(out->token, out->csrf);
-    secret_sha256_hex(out->token, strlen(out->token), token_hash);
-    struct signin_success success = {&lookup, out, token_hash, NULL, ctx->session_ttl_ms};
-    if (password_needs_rehash(ctx->passwords, lookup.password_hash) &&
-        password_hash(ctx->passwords, password, new_hash) == KITE_OK)
-        success.new_password_hash = new_hash;
-    err = db_write(ctx->store, signin_success_tx, &success);
-    if (err != KITE_OK)
-        return err;
-    out->session.account = lookup.acct;
-    out->session.expires_at = lookup.now + ctx->session_ttl_ms;
-    return KITE_OK;
+kite_err session_sign_in_resident(const kite_ctx *ctx, arena *a, int64_t facility_id, const char *resident_number,
+                                  const char *pin, const char *client_address, signin_result *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *number = text_trim(a, resident_number);
+    bool plausible = strlen(number) <= 32 && strlen(pin) <= PASSWORD_MAX_BYTES;
+    struct signin_lookup lookup = {
+        .a = a,
+        .now = clock_now_ms(&ctx->clock),
+        .facility_id = facility_id,
+        .resident_number = number,
+        .account_key = arena_sprintf(a, "resident:%" PRId64 ":%.32s", facility_id, number),
+        .address_key = arena_sprintf(a, "address:%s", client_address),
+    };
+    return sign_in(ctx, &lookup, pin, plausible, out);
 }
 
 struct resolve {

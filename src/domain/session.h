@@ -40,6 +40,10 @@ enum { SIGNIN_ACCOUNT_MAX_FAILURES = 5, SIGNIN_ADDRESS_MAX_FAILURES = 20 };
 kite_err session_sign_in(const kite_ctx *ctx, arena *a, const char *email, const char *password,
                          const char *client_address, signin_result *out) KITE_WUR;
 
+/* A resident on a facility tablet: facility, resident number and PIN; throttled like passwords. */
+kite_err session_sign_in_resident(const kite_ctx *ctx, arena *a, int64_t facility_id, const char *resident_number,
+                                  const char *pin, const char *client_address, signin_result *out) KITE_WUR;
+
 /* KITE_ERR_UNAUTHENTICATED when the token is unknown, revoked or expired. */
 kite_err session_resolve(const kite_ctx *ctx, arena *a, const char *token, session *out) KITE_WUR;
 

@@ -290,7 +290,7 @@ static void dispatch(http_request *req)
 {
     const http_config *config = &req->server->config;
     if (req->headers_too_large) {
-        http_reply_error(req, KITE_ERR_TOO_LARGE, "The request headers are too large. Send fewer or shorter headers.", NULL);
+        http_reply_error(req, KITE_ERR_HEADERS_TOO_LARGE, NULL, NULL);
         return;
     }
     if (req->too_large) {

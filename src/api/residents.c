@@ -1,0 +1,193 @@
+/*
+ * residents.c - a facility's roster and staff, for facility admins and operators.
+ */
+#include "api/app.h"
+
+#include "domain/staff.h"
+
+#include <string.h>
+
+enum { ROSTER_DEFAULT_LIMIT = 50, ROSTER_MAX_LIMIT = 100 };
+
+#define ROSTER_WRITERS (ROLE_BIT(ROLE_OPERATOR) | ROLE_BIT(ROLE_FACILITY_ADMIN))
+#define ROSTER_READERS (ROLE_BIT(ROLE_OPERATOR) | STAFF_ROLES)
+
+json_t *resident_to_json(const resident *r)
+{
+    return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:b, s:o, s:o}",
+                     "id", (json_int_t)r->id,
+                     "facility_id", (json_int_t)r->facility_id,
+                     "resident_number", r->resident_number,
+                     "first_name", r->first_name,
+                     "last_name", r->last_name,
+                     "status", r->status,
+                     "has_pin", r->has_pin,
+                     "created_at", json_time(r->created_at),
+                     "updated_at", json_time(r->updated_at));
+}
+
+static void reply_field_error(http_request *req, kite_err err, const char *bad_field)
+{
+    if (err == KITE_ERR_INVALID_FIELD && bad_field != NULL) {
+        const char *why = strcmp(bad_field, "pin") == 0 ? "must be 4 to 12 digits"
+                          : strcmp(bad_field, "resident_number") == 0
+                              ? "does not have this facility's resident number format"
+                          : strcmp(bad_field, "status") == 0 ? "must be active or released"
+                                                              : "must be 1 to 100 characters of text";
+        http_reply_error(req, err, arena_sprintf(http_arena(req), "The field \"%s\" %s.", bad_field, why), bad_field);
+        return;
+    }
+    reply_kite_error(req, err);
+}
+
+void handle_residents_create(http_request *req, void *data)
+{
+    kite_app *app = data;
+    int64_t facility_id;
+    if (!param_id_or_reply(req, 0, &facility_id))
+        return;
+    const session *s = require_facility_role_or_reply(req, app, facility_id, ROSTER_WRITERS);
+    if (s == NULL)
+        return;
+    json_t *body = parse_body_or_reply(req);
+    if (body == NULL)
+        return;
+    resident_input in;
+    if (body_string_or_reply(req, body, "resident_number", true, &in.resident_number) &&
+        body_string_or_reply(req, body, "first_name", true, &in.first_name) &&
+        body_string_or_reply(req, body, "last_name", true, &in.last_name) &&
+        body_string_or_reply(req, body, "pin", false, &in.pin)) {
+        resident r;
+        const char *bad_field = NULL;
+        kite_err err = resident_add(&app->ctx, http_arena(req), facility_id, &in, session_actor(req, s), &r, &bad_field);
+        if (err != KITE_OK)
+            reply_field_error(req, err, bad_field);
+        else
+            http_reply_json(req, 201, resident_to_json(&r));
+    }
+    json_decref(body);
+}
+
+void handle_residents_list(http_request *req, void *data)
+{
+    kite_app *app = data;
+    int64_t facility_id, limit;
+    if (!param_id_or_reply(req, 0, &facility_id) || require_facility_role_or_reply(req, app, facility_id, ROSTER_READERS) == NULL ||
+        !query_int_or_reply(req, "limit", 1, ROSTER_MAX_LIMIT, ROSTER_DEFAULT_LIMIT, &limit))
+        return;
+    const char *cursor = http_query(req, "cursor");
+    resident *items;
+    size_t count;
+    kite_err err = resident_list(&app->ctx, http_arena(req), facility_id, cursor, (size_t)limit + 1, &items, &count);
+    if (err != KITE_OK) {
+        reply_kite_error(req, err);
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < count && i < (size_t)limit; i++)
+        json_array_append_new(list, resident_to_json(&items[i]));
+    json_t *next = count > (size_t)limit ? json_string(items[limit - 1].resident_number) : json_null();
+    http_reply_json(req, 200, json_pack("{s:o, s:o}", "items", list, "next_cursor", next));
+}
+
+void handle_residents_get(http_request *req, void *data)
+{
+    kite_app *app = data;
+    int64_t facility_id;
+    if (!param_id_or_reply(req, 0, &facility_id) || require_facility_role_or_reply(req, app, facility_id, ROSTER_READERS) == NULL)
+        return;
+    resident r;
+    kite_err err = resident_get(&app->ctx, http_arena(req), facility_id, http_param(req, 1), &r);
+    if (err != KITE_OK)
+        reply_kite_error(req, err);
+    else
+        http_reply_json(req, 200, resident_to_json(&r));
+}
+
+void handle_residents_update(http_request *req, void *data)
+{
+    kite_app *app = data;
+    int64_t facility_id;
+    if (!param_id_or_reply(req, 0, &facility_id))
+        return;
+    const session *s = require_facility_role_or_reply(req, app, facility_id, ROSTER_WRITERS);
+    if (s == NULL)
+        return;
+    json_t *body = parse_body_or_reply(req);
+    if (body == NULL)
+        return;
+    resident_change change;
+    if (body_string_or_reply(req, body, "first_name", false, &change.first_name) &&
+        body_string_or_reply(req, body, "last_name", false, &change.last_name) &&
+        body_string_or_reply(req, body, "pin", false, &change.pin) &&
+        body_string_or_reply(req, body, "status", false, &change.status)) {
+        resident r;
+        const char *bad_field = NULL;
+        kite_err err = resident_update(&app->ctx, http_arena(req), facility_id, http_param(req, 1), &change,
+                                       session_actor(req, s), &r, &bad_field);
+        if (err != KITE_OK)
+            reply_field_error(req, err, bad_field);
+        else
+            http_reply_json(req, 200, resident_to_json(&r));
+    }
+    json_decref(body);
+}
+
+void handle_staff_create(http_request *req, void *data)
+{
+    kite_app *app = data;
+    int64_t facility_id;
+    if (!param_id_or_reply(req, 0, &facility_id))
+        return;
+    const session *s = require_facility_role_or_reply(req, app, facility_id, ROSTER_WRITERS);
+    if (s == NULL)
+        return;
+    json_t *body = parse_body_or_reply(req);
+    if (body == NULL)
+        return;
+    const char *email, *full_name, *role_text, *password;
+    role r;
+    if (body_string_or_reply(req, body, "email", true, &email) &&
+        body_string_or_reply(req, body, "full_name", true, &full_name) &&
+        body_string_or_reply(req, body, "role", true, &role_text) &&
+        body_string_or_reply(req, body, "password", true, &password)) {
+        if (!role_parse(role_text, &r) || !role_is_facility_staff(r)) {
+            http_reply_error(req, KITE_ERR_INVALID_FIELD,
+                             "The field \"role\" must be facility_admin, reviewer or investigator.", "role");
+        } else {
+            account acct;
+            const char *bad_field = NULL;
+            kite_err err = account_create_staff_as(&app->ctx, http_arena(req), session_actor(req, s), r, email,
+                                                   full_name, password, facility_id, &acct, &bad_field);
+            if (err == KITE_ERR_INVALID_FIELD || err == KITE_ERR_WEAK_PASSWORD)
+                http_reply_error(req, err, NULL, bad_field);
+            else if (err == KITE_ERR_CONFLICT)
+                reply_kite_error(req, KITE_ERR_NOT_FOUND);
+            else if (err != KITE_OK)
+                reply_kite_error(req, err);
+            else
+                http_reply_json(req, 201, account_to_json(&acct));
+        }
+    }
+    json_decref(body);
+}
+
+void handle_staff_list(http_request *req, void *data)
+{
+    kite_app *app = data;
+    int64_t facility_id;
+    if (!param_id_or_reply(req, 0, &facility_id) ||
+        require_facility_role_or_reply(req, app, facility_id, ROSTER_WRITERS) == NULL)
+        return;
+    account *items;
+    size_t count;
+    kite_err err = staff_list(&app->ctx, http_arena(req), facility_id, &items, &count);
+    if (err != KITE_OK) {
+        reply_kite_error(req, err);
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < count; i++)
+        json_array_append_new(list, account_to_json(&items[i]));
+    http_reply_json(req, 200, json_pack("{s:o, s:n}", "items", list, "next_cursor"));
+}
