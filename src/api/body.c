@@ -26,7 +26,7 @@ json_t *parse_body_or_reply(http_request *req)
     size_t len;
     const char *text = http_body(req, &len);
     json_error_t error;
-    json_t *body = json_loadb(text, len, JSON_REJECT_DUPLICATES, &error);
+    json_t *body = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &error);
     if (body == NULL) {
         http_reply_error(req, KITE_ERR_MALFORMED_JSON, NULL, NULL);
         return NULL;

@@ -31,7 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { SHUTDOWN_GRACE_MS = 10000 };
+enum { SHUTDOWN_GRACE_MS = 10000, EARLY_REFUSAL_BYTES = 16 * 1024 * 1024, CONNECTION_MEMORY = 384 * 1024 };
 
 struct http_server {
     struct MHD_Daemon *daemon;
@@ -327,12 +327,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         req = request_new(server, conn, method, url);
         *req_cls = req;
         const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (length != NULL && strtoull(length, NULL, 10) > server->config.limits.max_body) {
-            /* Refuse before reading: libmicrohttpd closes the connection after this answer. */
+        const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+        unsigned long long declared = length != NULL ? strtoull(length, NULL, 10) : 0;
+        if (declared > server->config.limits.max_body) {
             req->too_large = true;
-            req->answered_early = true;
-            dispatch(req);
-            return MHD_queue_response(conn, (unsigned)req->status, req->response);
+            /*
+             * Answering before the body is read makes libmicrohttpd close the
+             * socket with the body unread, and the client often sees a reset
+             * instead of the 413.  So answer early only when the client waits
+             * for "100 Continue" or the body is absurd; otherwise read and
+             * discard it, then answer.
+             */
+            if (expect != NULL || declared > EARLY_REFUSAL_BYTES) {
+                req->answered_early = true;
+                dispatch(req);
+                return MHD_queue_response(conn, (unsigned)req->status, req->response);
+            }
         }
         return MHD_YES;
     }
@@ -397,7 +407,7 @@ kite_err http_server_start(const http_config *config, http_server **out)
         MHD_OPTION_THREAD_POOL_SIZE, config->limits.threads,
         MHD_OPTION_CONNECTION_LIMIT, config->limits.max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, config->limits.idle_timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(config->limits.max_header_bytes * 2 + 65536),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
         MHD_OPTION_END);
     if (server->daemon == NULL) {

@@ -1,7 +1,7 @@
 // POST /api/v1/accounts — contact self-registration and every error path.
 import { test, before, after } from 'node:test';
 import {
-  startServer, assert, assertError, assertJson, register, session, uniqueEmail, strongPassword, RFC3339_UTC,
+  startServer, assert, assertError, assertJson, register, session, uniqueEmail, strongPassword, RFC3339_UTC, postWhole,
 } from './lib/kite.mjs';
 
 let srv;
@@ -118,9 +118,10 @@ test('wrong JSON types → 422 invalid_field naming the field', async () => {
 });
 
 test('invalid email shapes → 422 invalid_field (field email)', async () => {
-  for (const email of ['', '   ', 'plainaddress', 'a@', '@example.com', 'a b@example.com', 'a@@example.com', 'a@example.com\nbcc: x@y.z']) {
+  for (const email of ['', '   ', 'plainaddress', 'a@', '@example.com', 'a b@example.com', 'a@@example.com', 'a@example.com\nbcc: x@y.z',
+    `${'a'.repeat(250)}@example.com`]) {
     const res = await srv.post('/api/v1/accounts', body({ email }));
-    const err = assertError(res, 422, 'invalid_field', `email ${JSON.stringify(email)}:`);
+    const err = assertError(res, 422, 'invalid_field', `email ${JSON.stringify(email.slice(0, 40))}:`);
     assert.equal(err.field, 'email');
   }
 });
@@ -138,8 +139,15 @@ test('malformed JSON → 400 malformed_json', async () => {
   }
 });
 
-test('JSON that is not an object → 400 bad_request', async () => {
-  for (const raw of ['[]', '[{"email":"a@b.co"}]', '"string"', '42', 'null', 'true']) {
+test('JSON arrays → 400 bad_request', async () => {
+  for (const raw of ['[]', '[{"email":"a@b.co"}]', '[1,2,3]']) {
+    const res = await srv.post('/api/v1/accounts', raw);
+    assertError(res, 400, 'bad_request', `body ${raw}:`);
+  }
+});
+
+test('top-level JSON scalars (valid JSON texts, RFC 8259) → 400 bad_request', async () => {
+  for (const raw of ['"string"', '42', 'null', 'true']) {
     const res = await srv.post('/api/v1/accounts', raw);
     assertError(res, 400, 'bad_request', `body ${raw}:`);
   }
@@ -150,14 +158,21 @@ test('empty body → 400', async () => {
   assertError(res, 400, ['malformed_json', 'bad_request']);
 });
 
-test('body over 1 MiB → 413 body_too_large (with Content-Length and chunked)', async () => {
-  const pad = 'x'.repeat(1024 * 1024 + 10);
-  const big = JSON.stringify(body({ full_name: pad }));
-  const res = await srv.post('/api/v1/accounts', big);
-  assertError(res, 413, 'body_too_large', 'content-length:');
-  const res2 = await srv.post('/api/v1/accounts', big, { chunked: true });
-  assertError(res2, 413, 'body_too_large', 'chunked:');
-  // the server still works
+test('body over 1 MiB (chunked) → 413 body_too_large', async () => {
+  const big = JSON.stringify(body({ full_name: 'x'.repeat(1024 * 1024 + 10) }));
+  const res = await srv.post('/api/v1/accounts', big, { chunked: true });
+  assertError(res, 413, 'body_too_large', 'chunked:');
+  await register(srv); // the server still works
+});
+
+test('body over 1 MiB (Content-Length) → the client receives 413 body_too_large', async () => {
+  const big = JSON.stringify(body({ full_name: 'x'.repeat(1024 * 1024 + 10) }));
+  for (let i = 0; i < 3; i++) {
+    const res = await postWhole(srv, '/api/v1/accounts', big);
+    assert.ok(res.status !== null,
+      `attempt ${i + 1}: no answer — the connection was reset (${res.error?.code}) while the body was being sent, so the 413 was lost`);
+    assertError(res, 413, 'body_too_large', `attempt ${i + 1}:`);
+  }
   await register(srv);
 });
 

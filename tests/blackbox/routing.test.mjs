@@ -14,13 +14,30 @@ test('GET /healthz → 200 {"status":"ok"} as JSON', async () => {
   assert.deepEqual(assertJson(res), { status: 'ok' });
 });
 
-test('unknown routes → 404 not_found with the JSON error body', async () => {
-  for (const p of ['/api/v1/nope', '/nope', '/api/v2/facilities', '/api/v1/facilities/1/nope', '/api/v1/', '/api', '/healthz/extra']) {
+test('unknown API routes → 404 not_found with the JSON error body', async () => {
+  for (const p of ['/api/v1/nope', '/api/v2/facilities', '/api/v1/facilities/1/nope', '/api/v1/', '/api/', '/api/v1/nope.json', '/api/v1/facilities/1/']) {
     const res = await srv.get(p);
     assertError(res, 404, 'not_found', `GET ${p}:`);
   }
-  const res = await srv.post('/api/v1/does-not-exist', {});
-  assertError(res, 404, 'not_found', 'POST unknown:');
+  for (const m of ['POST', 'PUT', 'PATCH', 'DELETE']) {
+    const res = await srv.request(m, '/api/v1/does-not-exist', m === 'DELETE' ? {} : { body: {} });
+    assertError(res, 404, 'not_found', `${m} unknown:`);
+  }
+});
+
+test('unknown paths outside /api: 404 JSON, or the web app\'s index page (client-side routes)', async () => {
+  for (const p of ['/nope', '/healthz/extra', '/some/deep/page']) {
+    const res = await srv.get(p);
+    if (res.status === 200) {
+      assert.match(res.headers['content-type'] || '', /text\/html/, `GET ${p}: 200 but not HTML`);
+    } else {
+      assertError(res, 404, 'not_found', `GET ${p}:`);
+    }
+  }
+  for (const p of ['/nope.js', '/missing.css', '/no/such/file.png']) {
+    assertError(await srv.get(p), 404, 'not_found', `GET ${p}:`);
+  }
+  assertError(await srv.post('/nope', {}), [404, 405], ['not_found', 'method_not_allowed'], 'POST /nope:');
 });
 
 function allowList(res) {

@@ -45,6 +45,19 @@ test('sign in → 201 {token, csrf_token, expires_at, account} and an HttpOnly S
   assert.ok(cookie.attrs.includes('path=/'), `cookie without Path=/: ${cookie.attrs}`);
 });
 
+test('session answers are not cacheable; no credentialed CORS for foreign origins', async () => {
+  const res = await signIn(srv, alice.email, alice.password, { headers: { Origin: 'https://evil.example' } });
+  assert.equal(res.status, 201);
+  assert.match(res.headers['cache-control'] || '', /no-store/, `sign-in answer Cache-Control: ${res.headers['cache-control']}`);
+  const me = await srv.get('/api/v1/me', { token: res.json.token, headers: { Origin: 'https://evil.example' } });
+  assert.equal(me.status, 200);
+  assert.match(me.headers['cache-control'] || '', /no-store/, `/me Cache-Control: ${me.headers['cache-control']}`);
+  const acao = me.headers['access-control-allow-origin'];
+  assert.ok(acao === undefined || (acao !== 'https://evil.example' && acao !== '*') || me.headers['access-control-allow-credentials'] !== 'true',
+    `credentialed CORS granted to a foreign origin: ${acao}`);
+  assert.ok(acao !== 'https://evil.example', `foreign origin reflected in Access-Control-Allow-Origin`);
+});
+
 test('each sign-in gets a fresh token', async () => {
   const a = await session(srv, alice.email, alice.password);
   const b = await session(srv, alice.email, alice.password);

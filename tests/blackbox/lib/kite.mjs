@@ -5,7 +5,7 @@
 // node:child_process only.
 //
 // Environment:
-//   KITE_BIN   path of the binary (default /work/main/build/kite)
+//   KITE_BIN   path of the binary (default /work/main/build/kite, else build/src/kite)
 //   KITE_DATA  facility data directory (default /work/main/data)
 //   KITE_KEEP  when set, keep every temporary directory (database + logs)
 
@@ -19,7 +19,10 @@ import path from 'node:path';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 
-export const KITE_BIN = process.env.KITE_BIN || '/work/main/build/kite';
+// Meson puts the binary at build/src/kite; accept either location by default.
+export const KITE_BIN = process.env.KITE_BIN
+  || ['/work/main/build/kite', '/work/main/build/src/kite'].find((p) => fs.existsSync(p))
+  || '/work/main/build/kite';
 export const DATA_DIR = process.env.KITE_DATA || '/work/main/data';
 export const FACILITIES_CSV = path.join(DATA_DIR, 'facilities.csv');
 
@@ -263,7 +266,9 @@ export function rawRequest(port, bytes, opts = {}) {
     });
     sock.on('end', () => finish(true));
     sock.on('close', () => finish(true));
-    sock.on('error', (e) => { error = e; finish(true); });
+    // A write error (EPIPE/ECONNRESET when the server answers early and
+    // closes) is not the end: the answer may still be readable.
+    sock.on('error', (e) => { error = e; setTimeout(() => finish(true), 300); });
     sock.on('connect', () => {
       const parts = Array.isArray(bytes) ? bytes : [bytes];
       for (const part of parts) {
@@ -529,3 +534,17 @@ export function sleep(ms) {
 }
 
 export { assert, once };
+
+/**
+ * POST a whole body with Content-Length the way a plain client does (headers
+ * and body written at once, no Expect: 100-continue), then read the answer.
+ * Uses a raw socket so an early answer followed by a reset is observable:
+ * resolves {status|null, headers, body, json, error}. status null means the
+ * answer was lost.
+ */
+export function postWhole(srv, p, body, { localAddress, contentType = 'application/json' } = {}) {
+  const buf = Buffer.isBuffer(body) ? body : Buffer.from(body);
+  const head = `POST ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${contentType}\r\nContent-Length: ${buf.length}\r\nConnection: close\r\n\r\n`;
+  return rawRequest(srv.port, [Buffer.from(head), buf], { localAddress, timeoutMs: 15_000 })
+    .then((r) => ({ ...r, text: r.body }));
+}
