@@ -22,6 +22,8 @@ void handle_accounts_create(http_request *req, void *data)
                              bad_field);
         else if (err == KITE_ERR_WEAK_PASSWORD)
             http_reply_error(req, err, NULL, "password");
+        else if (err == KITE_ERR_EMAIL_TAKEN)
+            http_reply_error(req, err, NULL, "email");
         else if (err != KITE_OK)
             reply_kite_error(req, err);
         else

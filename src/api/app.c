@@ -19,6 +19,20 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/facilities/{id}/residents", handle_residents_create},
     {"GET", "/api/v1/facilities/{id}/residents/{number}", handle_residents_get},
     {"PATCH", "/api/v1/facilities/{id}/residents/{number}", handle_residents_update},
+    {"POST", "/api/v1/facilities/{id}/residents/{number}/transfer", handle_residents_transfer},
+    {"GET", "/api/v1/facilities/{id}/blocks", handle_blocks_list},
+    {"POST", "/api/v1/facilities/{id}/blocks", handle_blocks_create},
+    {"DELETE", "/api/v1/facilities/{id}/blocks/{block_id}", handle_blocks_delete},
+    {"GET", "/api/v1/invitations", handle_invitations_list},
+    {"POST", "/api/v1/invitations", handle_invitations_create},
+    {"POST", "/api/v1/invitations/accept", handle_invitations_accept},
+    {"GET", "/api/v1/contact-requests", handle_contact_requests_list},
+    {"POST", "/api/v1/contact-requests", handle_contact_requests_create},
+    {"POST", "/api/v1/contact-requests/{id}/approve", handle_contact_requests_approve},
+    {"POST", "/api/v1/contact-requests/{id}/decline", handle_contact_requests_decline},
+    {"GET", "/api/v1/contacts", handle_contacts_list},
+    {"GET", "/api/v1/contacts/{id}", handle_contacts_get},
+    {"DELETE", "/api/v1/contacts/{id}", handle_contacts_delete},
 };
 
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];

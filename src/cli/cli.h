@@ -17,6 +17,7 @@ int cmd_import_facilities(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_outbox(int argc, char **argv);
 int cmd_roster(int argc, char **argv);
 
 /* Shared set-up for commands that work on a store: opens it and fills ctx. */

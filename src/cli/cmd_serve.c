@@ -8,6 +8,8 @@
 #include "api/app.h"
 #include "core/log.h"
 #include "domain/directory.h"
+#include "domain/mail_format.h"
+#include "domain/outbox.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -46,6 +48,7 @@ int cmd_serve(int argc, char **argv)
     const char *web_dir = cli_option(argc, argv, "--web");
     const char *smtp = cli_option(argc, argv, "--smtp");
     const char *public_url = cli_option(argc, argv, "--public-url");
+    const char *mail_from = cli_option(argc, argv, "--mail-from");
     const char *threads_arg = cli_option(argc, argv, "--threads");
     char host[64];
     uint16_t port;
@@ -60,6 +63,21 @@ int cmd_serve(int argc, char **argv)
     if (smtp != NULL && strncmp(smtp, "smtp://", 7) != 0 && strncmp(smtp, "smtps://", 8) != 0) {
         fprintf(stderr, "kite serve: --smtp takes smtp://host:port\n");
         return 2;
+    }
+    if (public_url != NULL && ((strncmp(public_url, "http://", 7) != 0 && strncmp(public_url, "https://", 8) != 0) ||
+                               !mail_line_valid(public_url, 2000) || strpbrk(public_url, " \"'<>\\") != NULL)) {
+        fprintf(stderr, "kite serve: --public-url takes the address people open, e.g. https://kite.example.org\n");
+        return 2;
+    }
+    if (mail_from != NULL) {
+        arena *scratch = arena_new();
+        const char *from_name, *from_addr, *from_domain;
+        kite_err from_err = mail_mailbox_parse(scratch, mail_from, &from_name, &from_addr, &from_domain);
+        arena_free(scratch);
+        if (from_err != KITE_OK) {
+            fprintf(stderr, "kite serve: --mail-from takes a mailbox, e.g. \"Kite <no-reply@kite.example.org>\"\n");
+            return 2;
+        }
     }
     long threads = threads_arg != NULL ? strtol(threads_arg, NULL, 10) : 4;
     if (threads < 1 || threads > 256) {
@@ -93,6 +111,8 @@ int cmd_serve(int argc, char **argv)
     if (smtp == NULL)
         log_info("mail: no --smtp given; outgoing mail stays in the store");
 
+    store.ctx.public_url = public_url;
+    store.ctx.mail_from = mail_from;
     kite_app app = {.ctx = store.ctx, .cookie_secure = public_url != NULL && strncmp(public_url, "https://", 8) == 0};
     http_config config = {
         .host = host,
@@ -113,11 +133,13 @@ int cmd_serve(int argc, char **argv)
     printf("kite: listening on http://%s:%u\n", host, http_server_port(server));
     fflush(stdout);
     log_info("serving on http://%s:%u with %ld threads", host, http_server_port(server), threads);
+    mailer *mail_sender = mailer_start(&app.ctx, smtp);
 
     int signal_number = 0;
     sigwait(&stop_signals, &signal_number);
     log_info("received %s; finishing requests in flight", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
     http_server_stop(server);
+    mail_sender = mailer_stop(mail_sender);
     cli_store_close(&store);
     log_info("stopped");
     return 0;

@@ -10,12 +10,13 @@ static void usage(FILE *out)
 {
     fputs("usage:\n"
           "  kite serve --db PATH [--listen HOST:PORT] [--smtp URL] [--web DIR] [--data DIR]\n"
-          "             [--public-url URL] [--threads N]\n"
+          "             [--public-url URL] [--mail-from MAILBOX] [--threads N]\n"
           "  kite import-facilities --db PATH FILE.csv [--extra FILE.csv] [--data DIR]\n"
           "  kite user add --db PATH --role operator|facility_admin|reviewer|investigator\n"
           "                --email EMAIL [--name NAME] [--facility ID]   (password on stdin)\n"
           "  kite roster import --db PATH --facility ID FILE.csv\n"
           "  kite audit verify --db PATH\n"
+          "  kite outbox list --db PATH [--status pending|sent|failed] [--limit N]\n"
           "  kite demo --db PATH [--data DIR]   (demo accounts; prints the sign-ins)\n"
           "  kite version\n",
           out);
@@ -38,6 +39,8 @@ int main(int argc, char **argv)
         return cmd_audit(argc - 2, argv + 2);
     if (strcmp(command, "roster") == 0)
         return cmd_roster(argc - 2, argv + 2);
+    if (strcmp(command, "outbox") == 0)
+        return cmd_outbox(argc - 2, argv + 2);
     if (strcmp(command, "demo") == 0)
         return cmd_demo(argc - 2, argv + 2);
     if (strcmp(command, "version") == 0 || strcmp(command, "--version") == 0) {

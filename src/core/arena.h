@@ -22,6 +22,6 @@ void *arena_zalloc(arena *a, size_t size);
 char *arena_strdup(arena *a, const char *s);
 char *arena_strndup(arena *a, const char *s, size_t n);
 char *arena_sprintf(arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-char *arena_vsprintf(arena *a, const char *fmt, va_list ap);
+char *arena_vsprintf(arena *a, const char *fmt, va_list ap) __attribute__((nonnull(1, 2)));
 
 #endif

@@ -2,7 +2,7 @@
  * csv.c - row-at-a-time CSV reading on top of libcsv.
  *
  * SECURITY: input is untrusted.  Rows with more than CSV_MAX_FIELDS fields or
- * a field longer than CSV_MAX_FIELD_BYTES stop the read with
+ * a field of CSV_MAX_FIELD_BYTES bytes or more stop the read with
  * KITE_ERR_INVALID_FIELD; fields are copied into fixed storage owned by the
  * reader, so a hostile file cannot make it allocate without bound.
  */

@@ -16,7 +16,7 @@
  * the same statement: copy what it needs into its arena.
  *
  * Errors: statements record the first failure; db_done() returns it.  A
- * unique-constraint violation is KITE_ERR_CONFLICT; anything else the store
+ * constraint violation (unique, foreign key, check) is KITE_ERR_CONFLICT; anything else the store
  * reports is KITE_ERR_STORE (and is logged).  A statement that does not
  * compile is a programming error and aborts.
  */

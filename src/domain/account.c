@@ -11,6 +11,8 @@
 #include "core/secret.h"
 #include "core/text.h"
 #include "domain/audit.h"
+#include "domain/mail_format.h"
+#include "domain/outbox.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -142,10 +144,13 @@ kite_err password_policy_check(const char *password)
             if (strcmp(lowered, common_passwords[i]) == 0)
                 return KITE_ERR_WEAK_PASSWORD;
     }
-    /* One character repeated is as weak as anything on the list. */
-    bool all_same = true;
-    for (size_t i = 1; i < len; i++)
-        all_same = all_same && password[i] == password[0];
+    /* One character repeated is as weak as anything on the list (a character may be several bytes). */
+    size_t first = 1;
+    while (first < len && ((unsigned char)password[first] & 0xC0) == 0x80)
+        first++;
+    bool all_same = len % first == 0;
+    for (size_t i = first; all_same && i < len; i += first)
+        all_same = memcmp(password + i, password, first) == 0;
     return all_same ? KITE_ERR_WEAK_PASSWORD : KITE_OK;
 }
 
@@ -219,10 +224,68 @@ struct insert_account {
     const char *action;
 };
 
+/* Queues the welcome mail of a new contact, in the registration's transaction. */
+static kite_err enqueue_welcome(db_conn *conn, const struct insert_account *in)
+{
+    const account *acct = in->acct;
+    const char *base = in->ctx->public_url != NULL ? in->ctx->public_url : OUTBOX_DEFAULT_PUBLIC_URL;
+    size_t base_len = strlen(base);
+    while (base_len > 0 && base[base_len - 1] == '/')
+        base_len--;
+    const char *url = arena_sprintf(in->a, "%.*s/", (int)base_len, base);
+    const char *text = arena_sprintf(in->a,
+        "Hello %s,\n"
+        "\n"
+        "Welcome to Kite. Your account for %s is ready.\n"
+        "\n"
+        "Kite helps families and friends stay in touch with someone in a prison or jail: you can "
+        "exchange messages with them (facility staff review each one before it is delivered), "
+        "see which services their facility offers and how to use them, all in one place.\n"
+        "\n"
+        "Your next step: find your loved one's facility in the directory, or, if they have sent you "
+        "an invitation, open it and accept it.\n"
+        "\n"
+        "Start here: %s\n"
+        "\n"
+        "If you did not create this account, you can ignore this email.\n"
+        "\n"
+        "-- Kite\n",
+        acct->full_name, acct->email, url);
+    const char *html = arena_sprintf(in->a,
+        "<!DOCTYPE html>\n"
+        "<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Welcome to Kite</title></head>\n"
+        "<body style=\"font-family: sans-serif; line-height: 1.5; color: #1f2933;\">\n"
+        "<p>Hello %s,</p>\n"
+        "<p>Welcome to Kite. Your account for %s is ready.</p>\n"
+        "<p>Kite helps families and friends stay in touch with someone in a prison or jail: you can "
+        "exchange messages with them (facility staff review each one before it is delivered), "
+        "see which services their facility offers and how to use them, all in one place.</p>\n"
+        "<p>Your next step: find your loved one&#39;s facility in the directory, or, if they have sent you "
+        "an invitation, open it and accept it.</p>\n"
+        "<p><a href=\"%s\">Find a facility on Kite</a></p>\n"
+        "<p>If you did not create this account, you can ignore this email.</p>\n"
+        "<p>&mdash; Kite</p>\n"
+        "</body></html>\n",
+        html_escape(in->a, acct->full_name), html_escape(in->a, acct->email), html_escape(in->a, url));
+    mail welcome = {acct->email, "Welcome to Kite", text, html, "account"};
+    return outbox_enqueue(conn, acct->created_at, &welcome, NULL);
+}
+
 static kite_err insert_account_tx(db_conn *conn, void *data)
 {
     struct insert_account *in = data;
     account *acct = in->acct;
+    if (acct->facility_id > 0) {
+        /* Told apart from a taken email: the caller names the facility as the bad field. */
+        db_stmt *facility = db_prepare(conn, "SELECT 1 FROM facilities WHERE id = $1");
+        db_bind_int(facility, 1, acct->facility_id);
+        bool exists = db_next(facility);
+        kite_err found = db_done(facility);
+        if (found != KITE_OK)
+            return found;
+        if (!exists)
+            return KITE_ERR_CONFLICT;
+    }
     db_stmt *insert = db_prepare(conn,
         "INSERT INTO accounts (role, email, full_name, phone, password_hash, facility_id, status,"
         " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7) RETURNING id");
@@ -246,7 +309,10 @@ static kite_err insert_account_tx(db_conn *conn, void *data)
     const char *target = arena_sprintf(in->a, "account:%" PRId64, acct->id);
     const char *actor = in->actor != NULL ? in->actor : target;
     const char *detail = arena_sprintf(in->a, "role=%s email=%s", role_name(acct->role), acct->email);
-    return audit_append(conn, acct->created_at, actor, in->action, target, detail);
+    err = audit_append(conn, acct->created_at, actor, in->action, target, detail);
+    if (err == KITE_OK && acct->role == ROLE_CONTACT)
+        err = enqueue_welcome(conn, in);
+    return err;
 }
 
 static kite_err validate_password_field(const char *password, const char **bad_field)

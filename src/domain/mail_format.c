@@ -300,8 +300,10 @@ void mail_date(int64_t epoch_ms, char out[MAIL_DATE_LEN])
         secs -= 1;
     struct tm tm;
     gmtime_r(&secs, &tm);
-    snprintf(out, MAIL_DATE_LEN, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday % 7], tm.tm_mday,
-             months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    /* The % keep every field to its width (and the compiler sure of it): years run to 9999. */
+    snprintf(out, MAIL_DATE_LEN, "%s, %02u %s %04u %02u:%02u:%02u +0000", days[(unsigned)tm.tm_wday % 7u],
+             (unsigned)tm.tm_mday % 100u, months[(unsigned)tm.tm_mon % 12u], (unsigned)(tm.tm_year + 1900) % 10000u,
+             (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
 }
 
 char *mail_message_id(arena *a, int64_t id, int64_t created_ms, const char *domain)
@@ -386,7 +388,7 @@ kite_err mail_format(arena *a, const mail_message *m, const char **out, size_t *
     sb_str(&b, "\r\nMessage-ID: ");
     sb_str(&b, mail_message_id(a, m->id, m->created_ms, domain));
     sb_str(&b, "\r\nMIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n");
-    sb_str(&b, "Content-Type: multipart/alternative; boundary=\"");
+    sb_str(&b, "Content-Type: multipart/alternative;\r\n boundary=\"");
     sb_str(&b, boundary);
     sb_str(&b, "\"\r\n\r\nThis is a message in MIME format: a plain-text and an HTML version.\r\n\r\n");
     sb_part(&b, boundary, "text/plain", mail_quoted_printable(a, m->text));

@@ -60,7 +60,7 @@ static void expect_code(const bop_list *list, const char *name, const char *want
 static void expect_not_bop(const bop_list *list, const char *name)
 {
     if (bop_list_match(list, name, NULL))
-        fail_msg("%s should not be BOP", name);
+        fail_msg("%s should not be BOP", name != NULL ? name : "(null)");
 }
 
 /* ---- loading ---------------------------------------------------------- */

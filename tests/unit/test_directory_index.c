@@ -86,18 +86,19 @@ static kite_err on_facility(void *ctx, size_t line, const char *const *f, size_t
     return KITE_OK;
 }
 
+/* Never NULL: an id the search made up fails the test. */
 static const directory_entry *real_entry(const struct real_data *d, int64_t id)
 {
     for (size_t i = 0; i < d->count; i++)
         if (d->entries[i].id == id)
             return &d->entries[i];
-    return NULL;
+    fail_msg("the search returned id %lld, which is not in the directory", (long long)id);
+    abort(); /* fail_msg does not return; this tells the compiler so */
 }
 
 static const char *real_name(const struct real_data *d, int64_t id)
 {
-    const directory_entry *e = real_entry(d, id);
-    return e == NULL ? "?" : e->name;
+    return real_entry(d, id)->name;
 }
 
 static int64_t real_id(const struct real_data *d, const char *name)
@@ -223,6 +224,24 @@ static void test_match_exact_prefix_typo_order(void **state)
     directory_index_free(index);
 }
 
+/* "colman" is one edit from COLEMAN and from "coman", a prefix of COMANCHE: the whole word wins. */
+static void test_rank_whole_word_typo_before_typo_in_prefix(void **state)
+{
+    (void)state;
+    directory_entry e[] = {
+        fac(1, "AAA COMANCHE COUNTY JAIL", "", "open"),
+        fac(2, "ZZZ COLEMAN JAIL", "", "open"),
+        fac(3, "AAA COLMANS JAIL", "", "open"), /* a prefix beats both */
+    };
+    directory_index *index = directory_index_build(e, 3);
+    int64_t ids[8];
+    assert_int_equal(run_text(index, "colman", ids), 3);
+    assert_int_equal(ids[0], 3);
+    assert_int_equal(ids[1], 2);
+    assert_int_equal(ids[2], 1);
+    directory_index_free(index);
+}
+
 static void test_match_one_typo_each_kind(void **state)
 {
     (void)state;
@@ -341,7 +360,7 @@ static void test_match_apostrophes_both_ways(void **state)
     assert_int_equal(ids[0], 2);
     assert_int_equal(run_text(index, "o'neill", ids), 2);
     assert_int_equal(ids[0], 2);
-    assert_int_equal(run_text(index, "neill", ids), 1);
+    assert_int_equal(run_text(index, "neill", ids), 2); /* ONEILLTOWN: a typo within a prefix */
     assert_int_equal(ids[0], 2);
     directory_index_free(index);
 }
@@ -603,6 +622,12 @@ static void test_real_coleman_finds_bop_and_county(void **state)
     for (size_t i = 0; i < exp_n; i++)
         if (!contains(ids, exp_n, real_id(d, expect[i])))
             fail_msg("\"coleman\" does not rank %s in its first %zu results", expect[i], exp_n);
+    /* With a typo they come before COMANCHE (a typo of a prefix); HOLMAN is a whole-word typo too. */
+    n = run_text(d->index, "colman", ids);
+    assert_true(n > exp_n + 1);
+    for (size_t i = 0; i < exp_n; i++)
+        if (!contains(ids, exp_n + 1, real_id(d, expect[i])))
+            fail_msg("\"colman\" does not rank %s in its first %zu results", expect[i], exp_n + 1);
 }
 
 static void test_real_word_order_does_not_matter(void **state)
@@ -661,7 +686,6 @@ static void test_real_city_query_ranks_exact_first(void **state)
     size_t n = run_text(d->index, "miami", ids);
     assert_true(n > 5);
     const directory_entry *first = real_entry(d, ids[0]);
-    assert_non_null(first);
     assert_non_null(strstr(first->name, "MIAMI"));
     assert_string_equal(first->status, "open");
 }
@@ -674,6 +698,7 @@ int main(void)
         cmocka_unit_test(test_build_null_fields),
         cmocka_unit_test(test_match_exact_prefix_typo_order),
         cmocka_unit_test(test_match_one_typo_each_kind),
+        cmocka_unit_test(test_rank_whole_word_typo_before_typo_in_prefix),
         cmocka_unit_test(test_match_short_words_need_exact_or_prefix),
         cmocka_unit_test(test_match_all_words_in_any_order),
         cmocka_unit_test(test_match_accents_folded),
