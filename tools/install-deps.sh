@@ -2,10 +2,11 @@
 # Installs the Debian packages Kite needs, when they are missing.
 # usage: tools/install-deps.sh build|test
 set -eu
+cd "$(dirname "$0")/.."
 want="meson ninja-build pkg-config gcc python3 libmicrohttpd-dev libjansson-dev libsqlite3-dev
       libsodium-dev libcsv-dev libcurl4-openssl-dev"
 if [ "${1:-build}" = test ]; then
-  want="$want libcmocka-dev cppcheck sqlite3"
+  want="$want libcmocka-dev cppcheck sqlite3 chromium"
 fi
 missing=""
 for pkg in $want; do
@@ -15,7 +16,19 @@ done
 if [ "${1:-build}" = test ] && ! command -v node >/dev/null 2>&1; then
   missing="$missing nodejs"
 fi
-[ -z "$missing" ] && exit 0
+if [ "${1:-build}" = test ] && ! command -v npm >/dev/null 2>&1; then
+  missing="$missing npm"
+fi
+install_web_test_modules() {
+  # playwright-core drives Debian's Chromium; the lock file pins it, no browser is downloaded.
+  if [ "${1:-build}" = test ] && [ ! -d tests/web/node_modules/playwright-core ]; then
+    (cd tests/web && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+if [ -z "$missing" ]; then
+  install_web_test_modules "${1:-build}"
+  exit 0
+fi
 echo "Installing Debian packages:$missing"
 if [ "$(id -u)" -ne 0 ]; then
   echo "These packages are missing and installing them needs root: sudo apt-get install$missing" >&2
@@ -25,3 +38,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+install_web_test_modules "${1:-build}"

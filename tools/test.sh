@@ -70,4 +70,22 @@ fi
 echo "black-box: $p passed, $f failed"
 passed=$((passed + p))
 failed=$((failed + f))
+
+echo "== web UI tests (Chromium through playwright-core)"
+log="$B/web.tap"
+KITE_BIN="$PWD/$B/src/kite" node --test --test-reporter=tap tests/web/ui.test.mjs >"$log" 2>&1
+code=$?
+p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -1)
+f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log" | tail -1)
+p=${p:-0}
+f=${f:-0}
+if [ "$code" -ne 0 ] && [ "$f" -eq 0 ]; then
+  f=1
+fi
+if [ "$f" -ne 0 ]; then
+  grep -B2 -A30 '^not ok\|^    not ok' "$log" | head -200
+fi
+echo "web UI: $p passed, $f failed"
+passed=$((passed + p))
+failed=$((failed + f))
 summary

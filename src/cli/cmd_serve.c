@@ -50,6 +50,7 @@ int cmd_serve(int argc, char **argv)
     const char *public_url = cli_option(argc, argv, "--public-url");
     const char *mail_from = cli_option(argc, argv, "--mail-from");
     const char *threads_arg = cli_option(argc, argv, "--threads");
+    const char *clock_offset_arg = cli_option(argc, argv, "--test-clock-offset");
     char host[64];
     uint16_t port;
     if (db_path == NULL) {
@@ -59,6 +60,23 @@ int cmd_serve(int argc, char **argv)
     if (!parse_listen(listen != NULL ? listen : "127.0.0.1:8080", host, sizeof host, &port)) {
         fprintf(stderr, "kite serve: --listen takes HOST:PORT, e.g. 127.0.0.1:8080\n");
         return 2;
+    }
+    /* Tests move time (invitation expiry, review windows) by starting Kite in the future. */
+    int64_t clock_offset_ms = 0;
+    if (clock_offset_arg != NULL) {
+        const char *allow = getenv("KITE_ALLOW_TEST_CLOCK");
+        char *end = NULL;
+        long long seconds = strtoll(clock_offset_arg, &end, 10);
+        if (allow == NULL || strcmp(allow, "1") != 0) {
+            fprintf(stderr, "kite serve: --test-clock-offset is for tests only and is refused here "
+                            "(it needs KITE_ALLOW_TEST_CLOCK=1 in the environment)\n");
+            return 2;
+        }
+        if (*end != '\0' || seconds < 0 || seconds > 10LL * 365 * 24 * 3600) {
+            fprintf(stderr, "kite serve: --test-clock-offset takes seconds, from 0 to ten years\n");
+            return 2;
+        }
+        clock_offset_ms = seconds * 1000;
     }
     if (smtp != NULL && strncmp(smtp, "smtp://", 7) != 0 && strncmp(smtp, "smtps://", 8) != 0) {
         fprintf(stderr, "kite serve: --smtp takes smtp://host:port\n");
@@ -111,6 +129,9 @@ int cmd_serve(int argc, char **argv)
     if (smtp == NULL)
         log_info("mail: no --smtp given; outgoing mail stays in the store");
 
+    store.ctx.clock.offset_ms = clock_offset_ms;
+    if (clock_offset_ms != 0)
+        log_warn("TEST CLOCK: running %lld seconds in the future", (long long)(clock_offset_ms / 1000));
     store.ctx.public_url = public_url;
     store.ctx.mail_from = mail_from;
     kite_app app = {.ctx = store.ctx, .cookie_secure = public_url != NULL && strncmp(public_url, "https://", 8) == 0};
