@@ -5,8 +5,8 @@
 // node:child_process only.
 //
 // Environment:
-//   KITE_BIN   path of the binary (default /work/main/build/kite, else build/src/kite)
-//   KITE_DATA  facility data directory (default /work/main/data)
+//   KITE_BIN   path of the binary (default build/src/kite in this checkout)
+//   KITE_DATA  facility data directory (default data/ in this checkout)
 //   KITE_KEEP  when set, keep every temporary directory (database + logs)
 
 import { spawn, execFileSync } from 'node:child_process';
@@ -20,10 +20,9 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 
 // Meson puts the binary at build/src/kite; accept either location by default.
-export const KITE_BIN = process.env.KITE_BIN
-  || ['/work/main/build/kite', '/work/main/build/src/kite'].find((p) => fs.existsSync(p))
-  || '/work/main/build/kite';
-export const DATA_DIR = process.env.KITE_DATA || '/work/main/data';
+export const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..');
+export const KITE_BIN = process.env.KITE_BIN || path.join(REPO_ROOT, 'build', 'src', 'kite');
+export const DATA_DIR = process.env.KITE_DATA || path.join(REPO_ROOT, 'data');
 export const FACILITIES_CSV = path.join(DATA_DIR, 'facilities.csv');
 
 const READY_RE = /kite: listening on (http:\/\/127\.0\.0\.1:(\d+))/;

@@ -1,0 +1,199 @@
+// Kite web: the router, the header, and what every page shares.
+
+import { h, replace, setTitle } from './dom.js';
+import { currentAccount, fetchMe, onSessionChange, signOut } from './api.js';
+import { roleName } from './labels.js';
+import { searchPage } from './pages/search.js';
+import { facilityPage } from './pages/facility.js';
+import { providersPage } from './pages/providers.js';
+import { registerPage, signinPage } from './pages/auth.js';
+import { accountPage } from './pages/account.js';
+
+const routes = [
+  { pattern: /^\/$/, page: searchPage, nav: '/' },
+  { pattern: /^\/facilities\/([^/]+)\/?$/, page: facilityPage, nav: '/' },
+  { pattern: /^\/providers\/?$/, page: providersPage, nav: '/providers' },
+  { pattern: /^\/register\/?$/, page: registerPage, nav: '/register' },
+  { pattern: /^\/signin\/?$/, page: signinPage, nav: '/signin' },
+  { pattern: /^\/account\/?$/, page: accountPage, nav: '/account' },
+];
+
+const main = document.getElementById('main');
+const pageRoot = document.getElementById('page');
+const noticeRoot = document.getElementById('notice');
+const accountArea = document.getElementById('account-area');
+
+let renderToken = 0;
+let leaveHandlers = [];
+let pendingNotice = null;
+let cameFrom = null;
+
+if ('scrollRestoration' in history) history.scrollRestoration = 'manual';
+
+/* A message for the next page, for example "You are signed out." */
+export function flash(text, kind = 'success') {
+  pendingNotice = { text, kind };
+}
+
+export function showNotice(text, kind = 'success') {
+  const role = kind === 'error' ? 'alert' : 'status';
+  replace(noticeRoot, text ? h('div', { class: `wrap` }, h('p', { class: `notice notice--${kind}`, role }, text)) : null);
+}
+
+function saveScroll() {
+  history.replaceState({ ...(history.state || {}), scrollY: window.scrollY }, '');
+}
+
+export function navigate(url, { replace: replaceEntry = false } = {}) {
+  cameFrom = replaceEntry ? null : location.pathname + location.search;
+  if (replaceEntry) {
+    history.replaceState({}, '', url);
+  } else {
+    saveScroll();
+    history.pushState({}, '', url);
+  }
+  render('push');
+}
+
+function notFoundPage(root) {
+  setTitle('Page not found');
+  replace(root, h('div', { class: 'wrap narrow' },
+    h('h1', { tabindex: '-1' }, 'This page does not exist'),
+    h('p', null, 'The address may be mistyped, or the page may have moved.'),
+    h('p', null, h('a', { class: 'button', href: '/' }, 'Find a facility'))));
+}
+
+async function render(how) {
+  const token = ++renderToken;
+  for (const fn of leaveHandlers) fn();
+  leaveHandlers = [];
+
+  const path = location.pathname;
+  let route = null;
+  let match = null;
+  for (const r of routes) {
+    match = r.pattern.exec(path);
+    if (match) {
+      route = r;
+      break;
+    }
+  }
+  markNav(route ? route.nav : null);
+
+  if (pendingNotice) {
+    showNotice(pendingNotice.text, pendingNotice.kind);
+    pendingNotice = null;
+  } else {
+    showNotice(null);
+  }
+
+  const ctx = {
+    params: match ? match.slice(1).map(decodeURIComponent) : [],
+    query: new URLSearchParams(location.search),
+    restoring: how === 'pop',
+    cameFrom: how === 'push' ? cameFrom : null,
+    isCurrent: () => token === renderToken,
+    onLeave: (fn) => leaveHandlers.push(fn),
+    navigate,
+    flash,
+  };
+  pageRoot.setAttribute('aria-busy', 'true');
+  try {
+    await (route ? route.page(pageRoot, ctx) : notFoundPage(pageRoot, ctx));
+  } catch (e) {
+    if (token !== renderToken) return;
+    setTitle('Something went wrong');
+    replace(pageRoot, h('div', { class: 'wrap narrow' },
+      h('h1', { tabindex: '-1' }, 'Something went wrong'),
+      h('p', { class: 'notice notice--error', role: 'alert' },
+        e && e.message ? e.message : 'This page could not be shown. Reload the page and try again.')));
+  }
+  if (token !== renderToken) return;
+  pageRoot.removeAttribute('aria-busy');
+  settle(how);
+}
+
+/* After a page is in place: put focus and scroll where a person expects them. */
+function settle(how) {
+  if (how === 'pop') {
+    const y = history.state && history.state.scrollY;
+    window.scrollTo(0, typeof y === 'number' ? y : 0);
+    return;
+  }
+  const target = location.hash ? document.getElementById(location.hash.slice(1)) : null;
+  if (target) {
+    target.scrollIntoView();
+    if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
+    target.focus({ preventScroll: true });
+    return;
+  }
+  if (how === 'push') {
+    window.scrollTo(0, 0);
+    const heading = pageRoot.querySelector('h1');
+    if (heading) {
+      if (!heading.hasAttribute('tabindex')) heading.setAttribute('tabindex', '-1');
+      heading.focus({ preventScroll: true });
+    }
+  }
+}
+
+function markNav(active) {
+  for (const a of document.querySelectorAll('[data-nav]')) {
+    if (a.getAttribute('data-nav') === active) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+}
+
+/* ---- header ---- */
+
+function renderAccountArea(account) {
+  if (!account) {
+    replace(accountArea,
+      h('a', { href: '/signin', class: 'header-link', 'data-nav': '/signin' }, 'Sign in'),
+      h('a', { href: '/register', class: 'button button--small', 'data-nav': '/register' }, 'Create account'));
+  } else {
+    const button = h('button', { type: 'button', class: 'button button--small button--secondary' }, 'Sign out');
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      try {
+        await signOut();
+        flash('You are signed out. To use Kite again, sign in.');
+        navigate('/');
+      } catch (e) {
+        showNotice(e.message, 'error');
+        button.disabled = false;
+      }
+    });
+    replace(accountArea,
+      h('a', { href: '/account', class: 'account-chip', 'data-nav': '/account' },
+        h('span', { class: 'visually-hidden' }, 'Signed in as '),
+        h('span', { class: 'account-name', 'data-testid': 'account-name' }, account.full_name || account.email),
+        h('span', { class: 'account-role' }, roleName(account.role))),
+      button);
+  }
+  const route = routes.find((r) => r.pattern.test(location.pathname));
+  markNav(route ? route.nav : null);
+}
+
+/* ---- links ---- */
+
+document.addEventListener('click', (event) => {
+  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  const a = event.target.closest('a[href]');
+  if (!a || a.target || a.hasAttribute('download')) return;
+  const url = new URL(a.href, location.href);
+  if (url.origin !== location.origin || url.pathname.startsWith('/api/')) return;
+  if (url.pathname === location.pathname && url.search === location.search && url.hash) return;
+  event.preventDefault();
+  navigate(url.pathname + url.search + url.hash);
+});
+
+window.addEventListener('popstate', () => render('pop'));
+
+onSessionChange(renderAccountArea);
+renderAccountArea(currentAccount());
+main.removeAttribute('aria-busy');
+render('load');
+
+/* Confirm the remembered sign-in with the server; this clears it when the session has ended. */
+if (currentAccount()) fetchMe().catch(() => {});

@@ -1,0 +1,64 @@
+// A small helper to build elements.  Text always goes in as text, never as HTML.
+
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  if (attrs) {
+    for (const [key, value] of Object.entries(attrs)) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === 'class') el.className = value;
+      else if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
+      else el.setAttribute(key, value === true ? '' : String(value));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+export function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : String(child));
+  }
+  return el;
+}
+
+export function replace(el, ...children) {
+  el.replaceChildren();
+  return append(el, children);
+}
+
+/* An http(s) address from the data, or null: never a javascript: or other scheme. */
+export function safeUrl(url) {
+  if (typeof url !== 'string' || url === '') return null;
+  try {
+    const u = new URL(url);
+    return u.protocol === 'https:' || u.protocol === 'http:' ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
+export function hostOf(url) {
+  try {
+    return new URL(url).hostname.replace(/^www\./, '');
+  } catch {
+    return url;
+  }
+}
+
+/* A link that leaves Kite, said so in words for people who cannot see the icon. */
+export function externalLink(url, text, className) {
+  const href = safeUrl(url);
+  if (!href) return text;
+  return h('a', { href, class: className, target: '_blank', rel: 'noopener noreferrer' },
+    text, h('span', { class: 'visually-hidden' }, ' (opens in a new tab)'));
+}
+
+export function telLink(phone) {
+  const digits = String(phone).replace(/[^0-9+]/g, '');
+  return digits.length >= 7 ? h('a', { href: `tel:${digits}` }, phone) : phone;
+}
+
+export function setTitle(text) {
+  document.title = text ? `${text} — Kite` : 'Kite — how to message someone in prison or jail';
+}

@@ -1,0 +1,162 @@
+// One facility: where it is, who serves it, and how to message someone there.
+
+import { api, ApiError, currentAccount } from '../api.js';
+import { h, replace, setTitle, safeUrl, hostOf, externalLink, telLink } from '../dom.js';
+import { SERVICES, typeName, statusName, formatCount, isRealProvider } from '../labels.js';
+import { messagingBadge, kiteBadge, lastSearchUrl } from './search.js';
+
+function row(term, ...value) {
+  return [h('dt', null, term), h('dd', null, ...value)];
+}
+
+function notRecorded() {
+  return h('span', { class: 'muted' }, 'Not recorded');
+}
+
+function countOrNot(n) {
+  return typeof n === 'number' ? formatCount(n) : notRecorded();
+}
+
+function providerName(p) {
+  if (!p) return h('span', { class: 'muted' }, 'Not known yet');
+  if (isRealProvider(p)) return h('a', { href: `/providers#provider-${p.slug}` }, p.name);
+  return h('span', { class: 'muted' }, p.name);
+}
+
+function addressLines(f) {
+  const cityLine = [f.city, [f.state, f.zip].filter(Boolean).join(' ')].filter(Boolean).join(', ');
+  const lines = [f.address, cityLine].filter(Boolean);
+  if (!lines.length) return [notRecorded()];
+  return lines.flatMap((line, i) => (i ? [h('br'), line] : [line]));
+}
+
+/* The plain sentence that tells a family whether Kite is the right place, and if not, what is. */
+function platformNotice(f, provider) {
+  if (f.how_to_message && f.how_to_message.on_platform) {
+    return h('p', { class: 'notice notice--success', 'data-testid': 'platform-notice' },
+      h('strong', null, 'Kite serves this facility. '),
+      'You can exchange messages with someone here through Kite once you are their approved contact.');
+  }
+  if (isRealProvider(provider)) {
+    return h('p', { class: 'notice notice--warning', 'data-testid': 'platform-notice' },
+      h('strong', null, 'Kite does not serve this facility. '),
+      `Use ${provider.name} to message someone here. A message sent through Kite or any other company will never be delivered.`);
+  }
+  if (provider && provider.slug === 'none') {
+    return h('p', { class: 'notice notice--warning', 'data-testid': 'platform-notice' },
+      h('strong', null, 'Kite does not serve this facility, and it has no electronic messaging. '),
+      'You can write a letter, with the person’s full name and ID number. Ask the facility for its mailing address and mail rules first: the address for letters can differ from the street address.');
+  }
+  return h('p', { class: 'notice notice--warning', 'data-testid': 'platform-notice' },
+    h('strong', null, 'Kite does not serve this facility, and Kite does not know yet which company does. '),
+    f.telephone
+      ? ['Call the facility at ', telLink(f.telephone), ' and ask which company handles electronic messages. A message sent through the wrong company is never delivered.']
+      : 'Ask the facility which company handles electronic messages. A message sent through the wrong company is never delivered.');
+}
+
+function howToBox(f) {
+  const how = f.how_to_message || {};
+  const provider = how.provider || f.messaging_provider;
+  const steps = (Array.isArray(how.steps) && how.steps) || (provider && Array.isArray(provider.steps) && provider.steps) || [];
+  const site = provider && safeUrl(provider.website);
+  let action = null;
+  if (how.on_platform) {
+    action = currentAccount()
+      ? h('p', { class: 'actions' }, h('a', { class: 'button', href: '/account' }, 'Go to your account'))
+      : h('p', { class: 'actions' },
+        h('a', { class: 'button', href: '/register' }, 'Create a free account'),
+        h('a', { class: 'button button--secondary', href: `/signin?next=${encodeURIComponent(location.pathname)}` }, 'Sign in'));
+  } else if (site) {
+    action = h('p', { class: 'actions' },
+      externalLink(site, `Go to ${provider.name} (${hostOf(site)})`, 'button'));
+  }
+  return h('section', { class: 'howto', 'aria-labelledby': 'howto-heading', id: 'how-to-message' },
+    h('h2', { id: 'howto-heading' }, 'How to message someone here'),
+    platformNotice(f, provider),
+    steps.length
+      ? [h('h3', { class: 'steps-title' }, isRealProvider(provider) ? `Steps with ${provider.name}` : 'What to do'),
+        h('ol', { class: 'steps' }, steps.map((s) => h('li', null, s)))]
+      : null,
+    action);
+}
+
+export async function facilityPage(root, ctx) {
+  const id = ctx.params[0];
+  const back = backLink(ctx);
+  if (!/^\d{1,10}$/.test(id)) {
+    notFound(root, back);
+    return;
+  }
+  setTitle('Facility');
+  replace(root, h('div', { class: 'wrap' }, back, h('p', { class: 'loading', role: 'status' }, 'Loading the facility…')));
+  let f;
+  try {
+    f = await api(`/facilities/${id}`);
+  } catch (e) {
+    if (!ctx.isCurrent()) return;
+    if (e instanceof ApiError && e.status === 404) {
+      notFound(root, back);
+      return;
+    }
+    throw e;
+  }
+  if (!ctx.isCurrent()) return;
+  setTitle(f.name);
+
+  const providers = f.providers || {};
+  const website = safeUrl(f.website);
+  const sub = [typeName(f.type), statusName(f.status), [f.city, f.state].filter(Boolean).join(', ')].filter(Boolean);
+
+  replace(root, h('div', { class: 'wrap facility' },
+    back,
+    h('header', { class: 'facility-header' },
+      h('h1', null, f.name),
+      h('p', { class: 'lead' }, sub.join(' · ')),
+      h('p', { class: 'badges' }, messagingBadge(f.messaging_provider), f.on_platform ? kiteBadge() : null,
+        f.status === 'closed' ? h('span', { class: 'badge badge--closed' }, 'Closed') : null)),
+    howToBox(f),
+    h('div', { class: 'facility-grid' },
+      h('section', { class: 'panel', 'aria-labelledby': 'contact-heading' },
+        h('h2', { id: 'contact-heading', class: 'panel-title' }, 'Address and contact'),
+        h('dl', { class: 'facts' },
+          row('Address', ...addressLines(f)),
+          f.county ? row('County', f.county) : null,
+          row('Phone', f.telephone ? telLink(f.telephone) : notRecorded()),
+          row('Website', website ? externalLink(website, hostOf(website)) : notRecorded()))),
+      h('section', { class: 'panel', 'aria-labelledby': 'services-heading' },
+        h('h2', { id: 'services-heading', class: 'panel-title' }, 'Who provides each service'),
+        h('dl', { class: 'facts', 'data-testid': 'services' },
+          SERVICES.map(([code, label]) => row(label, providerName(providers[code]))))),
+      h('section', { class: 'panel', 'aria-labelledby': 'about-heading' },
+        h('h2', { id: 'about-heading', class: 'panel-title' }, 'About this facility'),
+        h('dl', { class: 'facts' },
+          row('Type', typeName(f.type)),
+          row('Status', statusName(f.status)),
+          f.security_level ? row('Security level', f.security_level.charAt(0).toUpperCase() + f.security_level.slice(1)) : null,
+          row('Population', countOrNot(f.population)),
+          row('Capacity', countOrNot(f.capacity)),
+          f.bop_code ? row('Bureau of Prisons code', f.bop_code) : null))),
+    h('p', { class: 'fineprint' },
+      'These details come from public records and can be out of date. Before you send money or start an account, you can call the facility to confirm.')));
+}
+
+/* Back to the search the person came from: the same results, where they left them. */
+function backLink(ctx) {
+  const link = h('a', { href: lastSearchUrl() }, '← Back to search');
+  if (ctx.cameFrom && new URL(ctx.cameFrom, location.href).pathname === '/') {
+    link.addEventListener('click', (event) => {
+      if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+      event.preventDefault();
+      history.back();
+    });
+  }
+  return h('p', { class: 'back' }, link);
+}
+
+function notFound(root, back) {
+  setTitle('Facility not found');
+  replace(root, h('div', { class: 'wrap narrow' }, back,
+    h('h1', null, 'We could not find this facility'),
+    h('p', null, 'The link may be incomplete, or the facility may have been removed from the directory. Search for it by name, town or ZIP code instead.'),
+    h('p', null, h('a', { class: 'button', href: '/' }, 'Search the directory'))));
+}

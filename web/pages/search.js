@@ -1,0 +1,336 @@
+// The home page: find a facility in the directory.
+
+import { api, ApiError } from '../api.js';
+import { h, replace, setTitle } from '../dom.js';
+import { STATES, TYPES, STATUSES, typeName, stateName, plural, formatCount, isRealProvider } from '../labels.js';
+
+const PAGE_SIZE = 20;
+const DEBOUNCE_MS = 250;
+
+/* The last answer shown, so Back to the results shows them at once, where the person left them. */
+let cache = null;
+
+function readParams(query) {
+  const pick = (name, allowed) => {
+    const v = (query.get(name) || '').trim();
+    return allowed.some(([code]) => code === v) ? v : '';
+  };
+  return {
+    q: (query.get('q') || '').slice(0, 100),
+    state: pick('state', STATES),
+    type: pick('type', TYPES),
+    status: pick('status', STATUSES),
+  };
+}
+
+function isEmpty(p) {
+  return !p.q.trim() && !p.state && !p.type && !p.status;
+}
+
+/* The address of this search, for the address bar and the cache. */
+function pageUrl(p) {
+  const s = new URLSearchParams();
+  if (p.q.trim()) s.set('q', p.q.trim());
+  for (const k of ['state', 'type', 'status']) if (p[k]) s.set(k, p[k]);
+  const qs = s.toString();
+  return qs ? `/?${qs}` : '/';
+}
+
+function apiUrl(p, cursor) {
+  const s = new URLSearchParams();
+  const text = p.q.trim();
+  // A ZIP code goes to the zip filter; words go to the ranked, typo-tolerant search.
+  if (/^\d{1,5}$/.test(text)) s.set('zip', text);
+  else if (text) s.set('q', text);
+  for (const k of ['state', 'type', 'status']) if (p[k]) s.set(k, p[k]);
+  s.set('limit', String(PAGE_SIZE));
+  if (cursor) s.set('cursor', cursor);
+  return `/facilities?${s}`;
+}
+
+export function lastSearchUrl() {
+  return cache ? cache.url : '/';
+}
+
+export function messagingBadge(provider) {
+  if (isRealProvider(provider)) {
+    return h('span', { class: 'badge badge--provider' }, h('span', { class: 'badge-label' }, 'Messaging:'), ' ', provider.name);
+  }
+  if (provider && provider.slug === 'none') {
+    return h('span', { class: 'badge badge--none' }, h('span', { class: 'badge-label' }, 'Messaging:'), ' none, mail only');
+  }
+  return h('span', { class: 'badge badge--unknown' }, h('span', { class: 'badge-label' }, 'Messaging:'), ' not known yet');
+}
+
+export function kiteBadge() {
+  return h('span', { class: 'badge badge--kite' }, 'On Kite');
+}
+
+function placeLine(f) {
+  const place = [f.city, [f.state, f.zip].filter(Boolean).join(' ')].filter(Boolean).join(', ');
+  return place || 'Address not recorded';
+}
+
+function resultItem(f) {
+  return h('li', { class: 'result', 'data-id': f.id },
+    h('h3', { class: 'result-title' }, h('a', { href: `/facilities/${f.id}`, class: 'result-link' }, f.name)),
+    h('p', { class: 'result-meta' },
+      h('span', null, placeLine(f)),
+      h('span', { class: 'dot', 'aria-hidden': 'true' }, ' · '),
+      h('span', null, typeName(f.type))),
+    h('p', { class: 'badges' },
+      messagingBadge(f.messaging_provider),
+      f.on_platform ? kiteBadge() : null,
+      f.status === 'closed' ? h('span', { class: 'badge badge--closed' }, 'Closed') : null));
+}
+
+function select(id, label, options, anyLabel, value) {
+  return h('div', { class: 'field field--select' },
+    h('label', { for: id }, label),
+    h('select', { id, name: id },
+      h('option', { value: '' }, anyLabel),
+      options.map(([code, name]) => h('option', { value: code, selected: code === value }, name))));
+}
+
+export function searchPage(root, ctx) {
+  setTitle('Find a facility');
+  const params = readParams(ctx.query);
+
+  const input = h('input', {
+    id: 'q', name: 'q', type: 'search', value: params.q, maxlength: '100', autocomplete: 'off',
+    spellcheck: 'false', enterkeyhint: 'search', 'aria-describedby': 'q-hint',
+  });
+  const stateSel = select('state', 'State or territory', STATES.map(([c, n]) => [c, `${n} (${c})`]), 'All states and territories', params.state);
+  const typeSel = select('type', 'Type of facility', TYPES, 'Any type', params.type);
+  const statusSel = select('status', 'Open or closed', STATUSES, 'Open or closed', params.status);
+  const clearBtn = h('button', { type: 'button', class: 'button button--link clear-button' }, 'Clear search');
+  const activeCount = [params.state, params.type, params.status].filter(Boolean).length;
+  const summaryNote = h('span', { class: 'filters-note' });
+  const filters = h('details', {
+    class: 'filters-box',
+    open: activeCount > 0 || window.matchMedia('(min-width: 44rem)').matches,
+  },
+  h('summary', null, 'Filter by state, type or status', summaryNote),
+  h('div', { class: 'filters' }, stateSel, typeSel, statusSel));
+  const clearRow = h('p', { class: 'form-actions' }, clearBtn);
+  const form = h('form', { class: 'search-form', role: 'search', 'aria-label': 'Facility directory' },
+    h('div', { class: 'field field--query' },
+      h('label', { for: 'q' }, 'Facility name, town or ZIP code'),
+      h('div', { class: 'query-row' },
+        input,
+        h('button', { type: 'submit', class: 'button' }, 'Search')),
+      h('p', { id: 'q-hint', class: 'hint' }, 'Results appear as you type. Small spelling mistakes are fine.')),
+    filters,
+    clearRow);
+
+  const count = h('p', { id: 'result-count', class: 'result-count', role: 'status', 'aria-live': 'polite' });
+  const list = h('ol', { id: 'results', class: 'results' });
+  const below = h('div', { class: 'results-footer' });
+  const intro = h('div', { class: 'intro' });
+  const section = h('section', { class: 'results-section', 'aria-labelledby': 'results-heading' },
+    h('h2', { id: 'results-heading', class: 'visually-hidden' }, 'Search results'),
+    count, intro, list, below);
+
+  replace(root, h('div', { class: 'wrap' },
+    h('div', { class: 'page-intro' },
+      h('h1', null, 'Find a facility'),
+      h('p', { class: 'lead' }, 'Search every US prison and jail to learn which company handles messages there and how to reach someone inside.')),
+    form, section));
+
+  let items = [];
+  let seen = new Set();
+  let nextCursor = null;
+  let total = 0;
+  let shown = { ...params };
+  let controller = null;
+  let timer = null;
+
+  const current = () => ({
+    q: input.value,
+    state: form.elements.state.value,
+    type: form.elements.type.value,
+    status: form.elements.status.value,
+  });
+
+  function describe(p) {
+    const parts = [];
+    if (p.q.trim()) parts.push(`for “${p.q.trim()}”`);
+    const chosen = [p.type ? typeName(p.type).toLowerCase() : null, p.state ? `in ${stateName(p.state)}` : null,
+      p.status ? `${p.status} only` : null].filter(Boolean);
+    if (chosen.length) parts.push(`(${chosen.join(', ')})`);
+    return parts.length ? ` ${parts.join(' ')}` : '';
+  }
+
+  function showIntro() {
+    replace(count);
+    replace(list);
+    replace(below);
+    replace(intro, h('div', { class: 'panel panel--quiet' },
+      h('h2', { class: 'panel-title' }, 'How this works'),
+      h('ol', { class: 'intro-steps' },
+        h('li', null, 'Type the name of the prison or jail, the town it is in, or its ZIP code. You can also pick a state to see every facility there.'),
+        h('li', null, 'Open the facility to see which company handles messages, phone calls and money there.'),
+        h('li', null, 'Follow that company’s steps. A message sent through the wrong company is never delivered.'))));
+    clearRow.hidden = true;
+  }
+
+  function showEmpty(p) {
+    const tips = [];
+    if (p.q.trim()) {
+      tips.push('Check the spelling, or use fewer words — for example only the main part of the name, like “Coleman”.');
+      tips.push('Search by the town the facility is in, or by its ZIP code.');
+    }
+    if (p.state || p.type || p.status) tips.push('Remove a filter: choose “All states and territories”, “Any type” or “Open or closed”.');
+    tips.push('If you still cannot find it, call the facility or the agency that holds the person and ask for the facility’s exact name.');
+    replace(intro, h('div', { class: 'panel panel--quiet empty' },
+      h('h2', { class: 'panel-title' }, 'Nothing matched. Things to try:'),
+      h('ul', null, tips.map((t) => h('li', null, t)))));
+  }
+
+  function renderFooter() {
+    replace(below,
+      items.length && (nextCursor || items.length > PAGE_SIZE) ? h('p', { class: 'shown-count' }, `Showing ${formatCount(items.length)} of ${formatCount(total)}`) : null,
+      nextCursor ? h('button', { type: 'button', class: 'button button--secondary', id: 'load-more', onclick: loadMore }, 'Load more results') : null);
+  }
+
+  function addItems(newItems) {
+    const added = [];
+    for (const f of newItems) {
+      if (seen.has(f.id)) continue;
+      seen.add(f.id);
+      items.push(f);
+      const li = resultItem(f);
+      list.append(li);
+      added.push(li);
+    }
+    return added;
+  }
+
+  function showResults(p, answer) {
+    items = [];
+    seen = new Set();
+    replace(list);
+    replace(intro);
+    total = answer.total;
+    nextCursor = answer.next_cursor;
+    addItems(answer.items);
+    count.textContent = total === 0
+      ? `No facilities found${describe(p)}.`
+      : `${plural(total, 'facility', 'facilities')} found${describe(p)}.`;
+    if (total === 0) showEmpty(p);
+    renderFooter();
+    clearRow.hidden = false;
+    cache = { url: pageUrl(p), items: items.slice(), nextCursor, total };
+  }
+
+  function showError(err, retry) {
+    list.classList.remove('is-loading');
+    replace(count);
+    replace(intro, h('div', { class: 'notice notice--error', role: 'alert' },
+      h('p', null, err.message),
+      h('p', null, h('button', { type: 'button', class: 'button button--secondary', onclick: retry }, 'Try again'))));
+  }
+
+  function noteFilters(p) {
+    const n = [p.state, p.type, p.status].filter(Boolean).length;
+    summaryNote.textContent = n ? ` (${n} on)` : '';
+  }
+
+  async function search() {
+    clearTimeout(timer);
+    const p = current();
+    noteFilters(p);
+    shown = p;
+    const url = pageUrl(p);
+    if (url !== location.pathname + location.search) history.replaceState(history.state, '', url);
+    if (controller) controller.abort();
+    controller = null;
+    if (isEmpty(p)) {
+      list.classList.remove('is-loading');
+      showIntro();
+      cache = null;
+      return;
+    }
+    controller = new AbortController();
+    const mine = controller;
+    list.classList.add('is-loading');
+    list.setAttribute('aria-busy', 'true');
+    try {
+      const answer = await api(apiUrl(p), { signal: mine.signal });
+      if (mine !== controller || !ctx.isCurrent()) return;
+      showResults(p, answer);
+    } catch (e) {
+      if (e && e.name === 'AbortError') return;
+      if (mine !== controller || !ctx.isCurrent()) return;
+      showError(e instanceof ApiError ? e : new ApiError(0, 'internal', 'Searching failed. Try again.'), search);
+    } finally {
+      if (mine === controller) {
+        list.classList.remove('is-loading');
+        list.removeAttribute('aria-busy');
+        controller = null;
+      }
+    }
+  }
+
+  async function loadMore(event) {
+    const button = event.currentTarget;
+    const p = shown;
+    button.disabled = true;
+    button.textContent = 'Loading…';
+    try {
+      const answer = await api(apiUrl(p, nextCursor));
+      if (!ctx.isCurrent() || p !== shown) return;
+      total = answer.total;
+      nextCursor = answer.next_cursor;
+      const added = addItems(answer.items);
+      renderFooter();
+      cache = { url: pageUrl(p), items: items.slice(), nextCursor, total };
+      const link = added[0] && added[0].querySelector('a');
+      if (link) link.focus();
+    } catch (e) {
+      if (!ctx.isCurrent()) return;
+      button.disabled = false;
+      button.textContent = 'Load more results';
+      replace(intro, h('p', { class: 'notice notice--error', role: 'alert' }, e.message));
+    }
+  }
+
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(search, DEBOUNCE_MS);
+  });
+  form.addEventListener('change', (event) => {
+    if (event.target.tagName === 'SELECT') search();
+  });
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    search();
+  });
+  clearBtn.addEventListener('click', () => {
+    input.value = '';
+    for (const name of ['state', 'type', 'status']) form.elements[name].value = '';
+    search();
+    input.focus();
+  });
+  // Wide screens always show the filters; only phones fold them away.
+  const wide = window.matchMedia('(min-width: 44rem)');
+  const unfold = () => {
+    if (wide.matches) filters.open = true;
+  };
+  wide.addEventListener('change', unfold);
+  ctx.onLeave(() => {
+    wide.removeEventListener('change', unfold);
+    clearTimeout(timer);
+    if (controller) controller.abort();
+  });
+
+  noteFilters(params);
+  if (isEmpty(params)) {
+    showIntro();
+  } else if (cache && cache.url === pageUrl(params)) {
+    showResults(params, { items: cache.items, next_cursor: cache.nextCursor, total: cache.total });
+  } else {
+    return search();
+  }
+  return undefined;
+}
