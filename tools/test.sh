@@ -35,11 +35,12 @@ fi
 
 echo "== unit tests (cmocka, under ASan+UBSan)"
 for t in "$B"/tests/test_*; do
-  [ -x "$t" ] || continue
+  [ -f "$t" ] && [ -x "$t" ] || continue
   out=$("$t" 2>&1)
   code=$?
-  p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' | tail -1)
-  f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' | tail -1)
+  # A program may run several cmocka groups: add up every group's summary.
+  p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' | awk '{s += $1} END {print s + 0}')
+  f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' | awk '{s += $1} END {print s + 0}')
   p=${p:-0}
   f=${f:-0}
   if [ "$code" -ne 0 ] && [ "$f" -eq 0 ]; then

@@ -4,6 +4,7 @@
  * store.
  */
 #include "cli/cli.h"
+#include "cli/sweeper.h"
 
 #include "api/app.h"
 #include "core/log.h"
@@ -155,11 +156,13 @@ int cmd_serve(int argc, char **argv)
     fflush(stdout);
     log_info("serving on http://%s:%u with %ld threads", host, http_server_port(server), threads);
     mailer *mail_sender = mailer_start(&app.ctx, smtp);
+    sweeper *chores = sweeper_start(&app.ctx);
 
     int signal_number = 0;
     sigwait(&stop_signals, &signal_number);
     log_info("received %s; finishing requests in flight", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
     http_server_stop(server);
+    chores = sweeper_stop(chores);
     mail_sender = mailer_stop(mail_sender);
     cli_store_close(&store);
     log_info("stopped");

@@ -42,7 +42,7 @@ enum {
     BACKOFF_CAP_MS = 15 * 60 * 1000,
     CONNECT_TIMEOUT_MS = 10 * 1000,
     SEND_TIMEOUT_MS = 60 * 1000,
-    STOP_GRACE_MS = 5 * 1000,               /* after mailer_stop, how long a send may still take */
+    STOP_GRACE_MS = 3 * 1000,               /* after mailer_stop, how long a send may still take */
     LAST_ERROR_MAX = 300,
 };
 
@@ -98,15 +98,18 @@ struct list_query {
 static kite_err list_tx(db_conn *conn, void *data)
 {
     struct list_query *q = data;
+    int64_t limit = q->limit > 0 && q->limit < INT64_MAX ? (int64_t)q->limit : INT64_MAX;
     db_stmt *s;
     if (q->status != NULL) {
         s = db_prepare(conn, "SELECT " LIST_COLUMNS " FROM outbox WHERE status = $1"
                              " ORDER BY created_at DESC, id DESC LIMIT $2");
         db_bind_text(s, 1, q->status);
+        db_bind_int(s, 2, limit);
     } else {
-        s = db_prepare(conn, "SELECT " LIST_COLUMNS " FROM outbox ORDER BY created_at DESC, id DESC LIMIT $2");
+        /* $1 only: PostgreSQL cannot type a parameter that the statement skips. */
+        s = db_prepare(conn, "SELECT " LIST_COLUMNS " FROM outbox ORDER BY created_at DESC, id DESC LIMIT $1");
+        db_bind_int(s, 1, limit);
     }
-    db_bind_int(s, 2, q->limit > 0 && q->limit < INT64_MAX ? (int64_t)q->limit : INT64_MAX);
     size_t cap = 0;
     while (db_next(s)) {
         if (q->count == cap) {
