@@ -5,24 +5,26 @@
  * directory_index and times a mixed list of queries: whole names, prefixes,
  * typos, city names, filters alone and long prefix queries that match
  * thousands.  Prints queries per second and the p50, p99 and worst latency of
- * a single query in microseconds.  With arguments, prints the top ten results
- * for each argument instead ("bench_search 'colman fci'").
+ * a single query in microseconds, first on one thread, then with THREADS
+ * threads searching the same index at once.  With arguments, prints the top
+ * ten results for each argument instead ("bench_search 'colman fci'").
  *
- * Build (not part of the meson build):
+ * Build and run from the repository root (not part of the meson build):
  *   gcc -std=c17 -D_GNU_SOURCE -O2 -Isrc bench/bench_search.c src/domain/directory_index.c \
- *       src/core/csv.c src/core/alloc.c src/core/arena.c -lcsv -o build-bench/bench_search
+ *       src/core/csv.c src/core/alloc.c src/core/arena.c -lcsv -pthread -o /tmp/bench_search
+ *   KITE_DATA_DIR=data /tmp/bench_search
  */
 #include "core/alloc.h"
 #include "core/csv.h"
 #include "domain/directory_index.h"
 
-#include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-enum { RUNS = 20000, PAGE = 20 };
+enum { RUNS = 20000, PAGE = 20, THREADS = 2 };
 
 struct loaded {
     directory_entry *entries;
@@ -89,6 +91,56 @@ static int compare_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* One thread's share of the runs: queries first, first + step, ... */
+struct run {
+    const directory_index *index;
+    size_t first;
+    size_t step;
+    double *lat; /* shared; each thread writes its own slots */
+    size_t sink;
+};
+
+static void *run_queries(void *arg)
+{
+    struct run *r = arg;
+    size_t nq = sizeof queries / sizeof queries[0];
+    int64_t ids[PAGE];
+    for (size_t i = r->first; i < RUNS; i += r->step) {
+        size_t total = 0;
+        double q0 = now_us();
+        r->sink += directory_index_search(r->index, &queries[i % nq], 0, PAGE, ids, &total) + total;
+        r->lat[i] = now_us() - q0;
+    }
+    return NULL;
+}
+
+static void measure(const directory_index *index, size_t threads)
+{
+    double *lat = xmalloc(RUNS * sizeof *lat);
+    struct run runs[THREADS];
+    pthread_t tids[THREADS];
+    double start = now_us();
+    for (size_t t = 0; t < threads; t++) {
+        runs[t] = (struct run){index, t, threads, lat, 0};
+        if (pthread_create(&tids[t], NULL, run_queries, &runs[t]) != 0) {
+            fprintf(stderr, "pthread_create failed\n");
+            exit(1);
+        }
+    }
+    size_t sink = 0;
+    for (size_t t = 0; t < threads; t++) {
+        pthread_join(tids[t], NULL);
+        sink += runs[t].sink;
+    }
+    double elapsed = now_us() - start;
+    qsort(lat, RUNS, sizeof *lat, compare_double);
+    printf("%zu thread(s): %d queries (%zu kinds) in %.1f ms: %.0f queries/s, "
+           "p50 %.1f us, p99 %.1f us, max %.1f us (checksum %zu)\n",
+           threads, RUNS, sizeof queries / sizeof queries[0], elapsed / 1e3, RUNS / (elapsed / 1e6),
+           lat[RUNS / 2], lat[RUNS * 99 / 100], lat[RUNS - 1], sink);
+    free(lat);
+}
+
 static void show(const directory_index *index, const struct loaded *d, const char *text)
 {
     directory_query q = {.text = text};
@@ -121,23 +173,8 @@ int main(int argc, char **argv)
         for (int i = 1; i < argc; i++)
             show(index, &d, argv[i]);
     } else {
-        size_t nq = sizeof queries / sizeof queries[0];
-        double *lat = xmalloc(RUNS * sizeof *lat);
-        int64_t ids[PAGE];
-        size_t sink = 0;
-        double start = now_us();
-        for (size_t r = 0; r < RUNS; r++) {
-            size_t total = 0;
-            double q0 = now_us();
-            sink += directory_index_search(index, &queries[r % nq], 0, PAGE, ids, &total) + total;
-            lat[r] = now_us() - q0;
-        }
-        double elapsed = now_us() - start;
-        qsort(lat, RUNS, sizeof *lat, compare_double);
-        printf("%d queries (%zu kinds) in %.1f ms: %.0f queries/s, p50 %.1f us, p99 %.1f us, max %.1f us (sink %zu)\n",
-               RUNS, nq, elapsed / 1e3, RUNS / (elapsed / 1e6), lat[RUNS / 2], lat[RUNS * 99 / 100],
-               lat[RUNS - 1], sink);
-        free(lat);
+        measure(index, 1);
+        measure(index, THREADS);
     }
     directory_index_free(index);
     for (size_t i = 0; i < d.count; i++) {

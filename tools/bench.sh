@@ -7,7 +7,7 @@ B=${BENCH_BUILD:-build-bench}
 [ -f "$B/build.ninja" ] || meson setup "$B" --buildtype=release >/dev/null
 ninja -C "$B" >/dev/null
 echo "== search over the in-memory index (bench/bench_search.c)"
-"$B/bench/bench_search" data/facilities.csv
+KITE_DATA_DIR="$PWD/data" "$B/bench/bench_search"
 dir=$(mktemp -d)
 trap 'kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
 "$B/src/kite" serve --db "$dir/kite.db" --listen 127.0.0.1:0 >"$dir/out" 2>"$dir/log" &
