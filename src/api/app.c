@@ -33,6 +33,19 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/contacts", handle_contacts_list},
     {"GET", "/api/v1/contacts/{id}", handle_contacts_get},
     {"DELETE", "/api/v1/contacts/{id}", handle_contacts_delete},
+    {"GET", "/api/v1/messages", handle_messages_list},
+    {"POST", "/api/v1/messages", handle_messages_create},
+    {"GET", "/api/v1/messages/export", handle_messages_export},
+    {"GET", "/api/v1/messages/{id}", handle_messages_get},
+    {"DELETE", "/api/v1/messages/{id}", handle_messages_delete},
+    {"POST", "/api/v1/messages/{id}/read", handle_messages_read},
+    {"GET", "/api/v1/review/queue", handle_review_queue},
+    {"POST", "/api/v1/review/bulk", handle_review_bulk},
+    {"POST", "/api/v1/review/{message_id}", handle_review_decide},
+    {"GET", "/api/v1/facilities/{id}/reject-reasons", handle_reject_reasons},
+    {"GET", "/api/v1/facilities/{id}/screening-rules", handle_screening_rules_list},
+    {"POST", "/api/v1/facilities/{id}/screening-rules", handle_screening_rules_create},
+    {"DELETE", "/api/v1/facilities/{id}/screening-rules/{rule_id}", handle_screening_rules_delete},
 };
 
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];

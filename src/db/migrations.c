@@ -164,6 +164,105 @@ const migration kite_migrations[] = {
      "  created_at INTEGER NOT NULL,"
      "  sent_at INTEGER);"
      "CREATE INDEX outbox_due ON outbox(status, next_attempt_at);"},
+    {3, "messages, screening rules, review, attachments, events, idempotency",
+     "CREATE TABLE messages ("
+     "  id INTEGER PRIMARY KEY,"
+     "  contact_id INTEGER NOT NULL REFERENCES contacts(id),"
+     "  facility_id INTEGER NOT NULL REFERENCES facilities(id),"  /* the resident's facility when sent: review scope */
+     "  resident_id INTEGER NOT NULL REFERENCES residents(id),"
+     "  sender_account_id INTEGER NOT NULL REFERENCES accounts(id),"
+     "  recipient_account_id INTEGER NOT NULL REFERENCES accounts(id),"
+     "  direction TEXT NOT NULL,"            /* to_resident | from_resident */
+     "  subject TEXT NOT NULL,"
+     "  body TEXT NOT NULL,"
+     "  status TEXT NOT NULL,"               /* pending_review | approved | delivered | read | rejected */
+     "  held INTEGER NOT NULL,"              /* a hold rule matched: first in the queue, never released by itself */
+     "  flagged INTEGER NOT NULL,"           /* a flag rule matched */
+     "  price_cents INTEGER NOT NULL,"
+     "  reject_reason TEXT,"
+     "  reject_note TEXT,"
+     "  decided_by INTEGER REFERENCES accounts(id),"
+     "  decided_at INTEGER,"
+     "  created_at INTEGER NOT NULL,"
+     "  delivered_at INTEGER,"
+     "  read_at INTEGER);"
+     "CREATE INDEX messages_queue ON messages(facility_id, status, held, flagged, created_at);"
+     "CREATE INDEX messages_inbox ON messages(recipient_account_id, delivered_at, id);"
+     "CREATE INDEX messages_sent ON messages(sender_account_id, id);"
+     "CREATE INDEX messages_thread ON messages(contact_id, id);"
+
+     "CREATE TABLE message_events ("
+     "  id INTEGER PRIMARY KEY,"
+     "  message_id INTEGER NOT NULL REFERENCES messages(id),"
+     "  status TEXT NOT NULL,"
+     "  at INTEGER NOT NULL,"
+     "  actor TEXT NOT NULL,"
+     "  detail TEXT);"
+     "CREATE INDEX message_events_message ON message_events(message_id, id);"
+
+     "CREATE TABLE message_hidden ("        /* a user's \"delete\": hidden from that user only */
+     "  message_id INTEGER NOT NULL REFERENCES messages(id),"
+     "  account_id INTEGER NOT NULL REFERENCES accounts(id),"
+     "  hidden_at INTEGER NOT NULL,"
+     "  PRIMARY KEY (message_id, account_id));"
+
+     "CREATE TABLE screening_rules ("
+     "  id INTEGER PRIMARY KEY,"
+     "  facility_id INTEGER NOT NULL REFERENCES facilities(id),"
+     "  kind TEXT NOT NULL,"                 /* words | pattern | watch_resident | watch_email */
+     "  value TEXT NOT NULL,"
+     "  action TEXT NOT NULL,"               /* flag | hold */
+     "  note TEXT NOT NULL,"
+     "  created_at INTEGER NOT NULL,"
+     "  created_by TEXT NOT NULL,"
+     "  removed_at INTEGER);"
+     "CREATE INDEX screening_rules_facility ON screening_rules(facility_id);"
+
+     "CREATE TABLE message_rule_matches ("
+     "  message_id INTEGER NOT NULL REFERENCES messages(id),"
+     "  rule_id INTEGER NOT NULL REFERENCES screening_rules(id),"
+     "  action TEXT NOT NULL,"
+     "  matched TEXT NOT NULL,"              /* what matched, for the reviewer */
+     "  PRIMARY KEY (message_id, rule_id));"
+
+     "CREATE TABLE facility_reject_reasons ("
+     "  facility_id INTEGER NOT NULL REFERENCES facilities(id),"
+     "  code TEXT NOT NULL,"
+     "  label TEXT NOT NULL,"
+     "  PRIMARY KEY (facility_id, code));"
+
+     "CREATE TABLE attachments ("
+     "  id INTEGER PRIMARY KEY,"
+     "  owner_account_id INTEGER NOT NULL REFERENCES accounts(id),"
+     "  message_id INTEGER REFERENCES messages(id),"
+     "  content_type TEXT NOT NULL,"
+     "  width INTEGER NOT NULL,"
+     "  height INTEGER NOT NULL,"
+     "  size_bytes INTEGER NOT NULL,"
+     "  sha256 TEXT NOT NULL,"
+     "  data BLOB NOT NULL,"
+     "  created_at INTEGER NOT NULL);"
+     "CREATE INDEX attachments_message ON attachments(message_id);"
+     "CREATE INDEX attachments_owner ON attachments(owner_account_id);"
+
+     "CREATE TABLE events ("                 /* what Server-Sent Events streams tell each account */
+     "  id INTEGER PRIMARY KEY,"
+     "  account_id INTEGER NOT NULL REFERENCES accounts(id),"
+     "  kind TEXT NOT NULL,"
+     "  message_id INTEGER,"
+     "  status TEXT,"
+     "  at INTEGER NOT NULL);"
+     "CREATE INDEX events_account ON events(account_id, id);"
+
+     "CREATE TABLE idempotency_keys ("
+     "  account_id INTEGER NOT NULL REFERENCES accounts(id),"
+     "  key TEXT NOT NULL,"
+     "  endpoint TEXT NOT NULL,"
+     "  request_hash TEXT NOT NULL,"
+     "  status INTEGER NOT NULL,"
+     "  response TEXT NOT NULL,"
+     "  created_at INTEGER NOT NULL,"
+     "  PRIMARY KEY (account_id, key));"},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];

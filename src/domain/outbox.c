@@ -214,6 +214,7 @@ struct outcome {
     bool sent;
     int64_t attempts; /* after this one */
     const char *error;
+    bool permanent; /* the error cannot go away by retrying: fail now */
     bool release; /* not attempted (stopping): make it due again, count nothing */
 };
 
@@ -237,7 +238,7 @@ static kite_err outcome_tx(db_conn *conn, void *data)
             "UPDATE outbox SET status = $2, attempts = $3, last_error = $4, next_attempt_at = $5"
             " WHERE id = $1 AND status = 'pending'");
         db_bind_int(u, 1, o->id);
-        db_bind_text(u, 2, o->attempts >= OUTBOX_MAX_ATTEMPTS ? "failed" : "pending");
+        db_bind_text(u, 2, o->permanent || o->attempts >= OUTBOX_MAX_ATTEMPTS ? "failed" : "pending");
         db_bind_int(u, 3, o->attempts);
         db_bind_text(u, 4, o->error);
         db_bind_int(u, 5, o->now + outbox_backoff_ms(o->attempts));
@@ -319,13 +320,16 @@ static const char *clean_error(arena *a, const char *text)
     return out;
 }
 
-/* Sends one mail; NULL on success, else why not (arena). */
-static const char *send_one(mailer *m, arena *a, const due_mail *d)
+/* Sends one mail; NULL on success, else why not (arena), *permanent when retrying cannot help. */
+static const char *send_one(mailer *m, arena *a, const due_mail *d, bool *permanent)
 {
     mail_message msg = {m->from, d->to, d->subject, d->text, d->html, d->id, d->created_at};
     struct upload up = {0};
-    if (mail_format(a, &msg, &up.data, &up.len) != KITE_OK)
+    *permanent = false;
+    if (mail_format(a, &msg, &up.data, &up.len) != KITE_OK) {
+        *permanent = true; /* only a row changed behind the outbox's back can get here */
         return "the mail cannot be formatted (invalid address or subject)";
+    }
     CURL *curl = curl_easy_init();
     if (curl == NULL)
         return "libcurl could not start";
@@ -394,14 +398,14 @@ static size_t mailer_deliver_batch(mailer *m)
             record(m, &o);
             continue;
         }
-        o.error = send_one(m, a, d);
+        o.error = send_one(m, a, d, &o.permanent);
         o.sent = o.error == NULL;
         o.now = clock_now_ms(&m->ctx->clock);
         record(m, &o);
         if (o.sent)
             log_info("mail: sent outbox %" PRId64 " (%s), attempt %" PRId64, d->id, d->kind, o.attempts);
-        else if (o.attempts >= OUTBOX_MAX_ATTEMPTS)
-            log_error("mail: outbox %" PRId64 " (%s) failed for good after %" PRId64 " attempts: %s", d->id, d->kind,
+        else if (o.permanent || o.attempts >= OUTBOX_MAX_ATTEMPTS)
+            log_error("mail: outbox %" PRId64 " (%s) failed for good after %" PRId64 " attempt(s): %s", d->id, d->kind,
                       o.attempts, o.error);
         else
             log_warn("mail: outbox %" PRId64 " (%s) attempt %" PRId64 " failed: %s; next try in %" PRId64 " s", d->id,
@@ -425,17 +429,25 @@ static void *mailer_main(void *arg)
     return NULL;
 }
 
-/* "smtp://host:port" without any user:password@, for the log. */
+/* "smtp://host:port" without any user:password@, for the log (libcurl parses it as it will use it). */
 static const char *url_for_log(arena *a, const char *url)
 {
-    const char *rest = strstr(url, "://");
-    if (rest == NULL)
-        return "(unparsable URL)";
-    rest += 3;
-    size_t host_end = strcspn(rest, "/?#");
-    const char *at = memchr(rest, '@', host_end);
-    const char *host = at != NULL ? at + 1 : rest;
-    return arena_sprintf(a, "%.*s%.*s", (int)(rest - url), url, (int)(rest + host_end - host), host);
+    const char *shown = "(an SMTP URL that libcurl cannot parse)";
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL;
+    if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+        if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK)
+            shown = arena_sprintf(a, "%s://%s:%s", scheme, host, port);
+        else
+            shown = arena_sprintf(a, "%s://%s", scheme, host);
+    }
+    curl_free(port);
+    curl_free(host);
+    curl_free(scheme);
+    curl_url_cleanup(u);
+    return shown;
 }
 
 mailer *mailer_start(const kite_ctx *ctx, const char *smtp_url)

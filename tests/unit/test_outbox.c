@@ -686,6 +686,19 @@ static kite_err mark_sent_tx(db_conn *conn, void *data)
     return db_exec(u);
 }
 
+/* A row written behind the outbox's back, with a recipient that cannot be a header. */
+static kite_err insert_bad_row_tx(db_conn *conn, void *data)
+{
+    int64_t *id = data;
+    db_stmt *s = db_prepare(conn,
+        "INSERT INTO outbox (to_address, subject, text_body, html_body, kind, status, attempts, next_attempt_at,"
+        " created_at) VALUES ($1, 'Hi', 't', 'h', 'test', 'pending', 0, 3000, 3000) RETURNING id");
+    db_bind_text(s, 1, "a@b.example\r\nBcc: victim@example.com");
+    if (db_next(s))
+        *id = db_int(s, 0);
+    return db_done(s);
+}
+
 static const outbox_entry *find_entry(const outbox_entry *items, size_t count, int64_t id)
 {
     for (size_t i = 0; i < count; i++)
@@ -707,20 +720,23 @@ static void test_mailer_records_failures_and_never_touches_sent_mail(void **stat
     assert_int_equal(enqueue(f, &good_mail, 1000, &sent_id), KITE_OK);
     assert_int_equal(db_write(f->ctx.store, mark_sent_tx, &sent_id), KITE_OK);
     assert_int_equal(enqueue(f, &good_mail, 2000, &pending_id), KITE_OK);
+    int64_t bad_id = 0;
+    assert_int_equal(db_write(f->ctx.store, insert_bad_row_tx, &bad_id), KITE_OK);
 
     char url[64];
     snprintf(url, sizeof url, "smtp://127.0.0.1:%d", closed_port());
     int64_t started = clock_now_ms(&f->ctx.clock);
     mailer *m = mailer_start(&f->ctx, url);
     assert_non_null(m);
-    const outbox_entry *pending = NULL, *sent = NULL;
+    const outbox_entry *pending = NULL, *sent = NULL, *bad = NULL;
     for (int i = 0; i < 200; i++) {
         outbox_entry *items = NULL;
         size_t count = 0;
         assert_int_equal(outbox_list(&f->ctx, f->a, NULL, 0, &items, &count), KITE_OK);
         pending = find_entry(items, count, pending_id);
         sent = find_entry(items, count, sent_id);
-        if (pending != NULL && pending->attempts >= 1)
+        bad = find_entry(items, count, bad_id);
+        if (pending != NULL && pending->attempts >= 1 && bad != NULL && bad->attempts >= 1)
             break;
         struct timespec ts = {0, 50 * 1000 * 1000};
         nanosleep(&ts, NULL);
@@ -745,6 +761,11 @@ static void test_mailer_records_failures_and_never_touches_sent_mail(void **stat
     assert_int_equal(sent->sent_at, 5);
     assert_int_equal(sent->next_attempt_at, 1000);
     assert_null(sent->last_error);
+    /* A mail that cannot be formatted fails at once: retrying cannot help. */
+    assert_non_null(bad);
+    assert_string_equal(bad->status, "failed");
+    assert_int_equal(bad->attempts, 1);
+    assert_non_null(bad->last_error);
 }
 
 /* ---- the welcome mail of a registration ---- */

@@ -1,0 +1,518 @@
+/*
+ * messages.c - sending, reading and exporting messages; the review queue;
+ * screening rules and reject reasons.
+ */
+#include "api/app.h"
+
+#include "domain/message.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#define REVIEWERS (ROLE_BIT(ROLE_OPERATOR) | ROLE_BIT(ROLE_REVIEWER) | ROLE_BIT(ROLE_FACILITY_ADMIN))
+#define PARTIES (ROLE_BIT(ROLE_CONTACT) | ROLE_BIT(ROLE_RESIDENT))
+
+static json_t *time_or_null(int64_t ms)
+{
+    return ms > 0 ? json_time(ms) : json_null();
+}
+
+/* What a viewer may see: screening details and review fields only for staff. */
+static json_t *message_to_json(const message *m, const account *viewer)
+{
+    bool staff = viewer->role != ROLE_CONTACT && viewer->role != ROLE_RESIDENT;
+    bool sender = viewer->id == m->sender_account_id;
+    json_t *out = json_object();
+    json_object_set_new(out, "id", json_integer(m->id));
+    json_object_set_new(out, "contact_id", json_integer(m->contact_id));
+    json_object_set_new(out, "direction", json_string(m->direction));
+    json_object_set_new(out, "box", json_string(sender ? "sent" : viewer->id == m->recipient_account_id ? "inbox" : "facility"));
+    json_object_set_new(out, "sender", json_pack("{s:I, s:s}", "account_id", (json_int_t)m->sender_account_id, "name", m->sender_name));
+    json_object_set_new(out, "recipient", json_pack("{s:I, s:s}", "account_id", (json_int_t)m->recipient_account_id, "name", m->recipient_name));
+    json_object_set_new(out, "subject", json_string(m->subject));
+    json_object_set_new(out, "body", json_string(m->body));
+    json_object_set_new(out, "status", json_string(m->status));
+    json_object_set_new(out, "price_cents", json_integer(m->price_cents));
+    json_object_set_new(out, "created_at", json_time(m->created_at));
+    json_object_set_new(out, "delivered_at", time_or_null(m->delivered_at));
+    json_object_set_new(out, "read_at", time_or_null(m->read_at));
+    json_t *attachments = json_array();
+    for (size_t i = 0; i < m->attachment_count; i++)
+        json_array_append_new(attachments, json_integer(m->attachment_ids[i]));
+    json_object_set_new(out, "attachment_ids", attachments);
+    if (sender || staff) {
+        json_t *history = json_array();
+        for (size_t i = 0; i < m->event_count; i++)
+            json_array_append_new(history, json_pack("{s:s, s:o}", "status", m->events[i].status, "at", json_time(m->events[i].at)));
+        json_object_set_new(out, "history", history);
+        json_object_set_new(out, "decided_at", time_or_null(m->decided_at));
+        if (strcmp(m->status, "rejected") == 0)
+            json_object_set_new(out, "rejection", json_pack("{s:o, s:o}", "reason", json_string_or_null(m->reject_reason),
+                                                            "note", json_string_or_null(m->reject_note)));
+    }
+    if (staff) {
+        json_object_set_new(out, "facility_id", json_integer(m->facility_id));
+        json_object_set_new(out, "held", json_boolean(m->held));
+        json_object_set_new(out, "flagged", json_boolean(m->flagged));
+        json_t *matches = json_array();
+        for (size_t i = 0; i < m->match_count; i++)
+            json_array_append_new(matches, json_pack("{s:I, s:s, s:s, s:s}", "rule_id", (json_int_t)m->matches[i].rule_id,
+                                                     "kind", m->matches[i].kind, "action", m->matches[i].action,
+                                                     "matched", m->matches[i].matched));
+        json_object_set_new(out, "matched_rules", matches);
+    }
+    return out;
+}
+
+/* Reads "attachment_ids": an array of at most MESSAGE_MAX_ATTACHMENTS whole numbers. */
+static bool attachment_ids_or_reply(http_request *req, json_t *body, message_draft *d)
+{
+    json_t *ids = json_object_get(body, "attachment_ids");
+    if (ids == NULL || json_is_null(ids))
+        return true;
+    if (!json_is_array(ids) || json_array_size(ids) > MESSAGE_MAX_ATTACHMENTS) {
+        http_reply_error(req, KITE_ERR_INVALID_FIELD, "The field \"attachment_ids\" must be a list of at most 20 ids.",
+                         "attachment_ids");
+        return false;
+    }
+    int64_t *list = arena_alloc(http_arena(req), (json_array_size(ids) + 1) * sizeof *list);
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v) {
+        if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+            http_reply_error(req, KITE_ERR_INVALID_FIELD, "The field \"attachment_ids\" must hold attachment ids.",
+                             "attachment_ids");
+            return false;
+        }
+        list[i] = (int64_t)json_integer_value(v);
+    }
+    d->attachment_ids = list;
+    d->attachment_count = json_array_size(ids);
+    return true;
+}
+
+void handle_messages_create(http_request *req, void *data)
+{
+    kite_app *app = data;
+    const session *s = require_role_or_reply(req, app, PARTIES);
+    if (s == NULL)
+        return;
+    json_t *body = parse_body_or_reply(req);
+    if (body == NULL)
+        return;
+    message_draft d = {0};
+    d.idempotency_key = http_header(req, "Idempotency-Key");
+    if (body_int_or_reply(req, body, "contact_id", true, &d.contact_id, NULL) &&
+        body_string_or_reply(req, body, "subject", false, &d.subject) &&
+        body_string_or_reply(req, body, "body", true, &d.body) && attachment_ids_or_reply(req, body, &d)) {
+        message m;
+        bool replayed = false;
+        const char *bad_field = NULL;
+        int64_t limit = 0;
+        kite_err err = message_send(&app->ctx, http_arena(req), &s->account, &d, &m, &replayed, &bad_field, &limit);
+        if (err == KITE_ERR_MESSAGE_TOO_LONG)
+            http_reply_error(req, err,
+                             arena_sprintf(http_arena(req),
+                                           "The message is longer than this facility allows (%" PRId64
+                                           " characters). Shorten it, or send it as two messages.", limit),
+                             "body");
+        else if (err == KITE_ERR_INVALID_FIELD)
+            http_reply_error(req, err,
+                             strcmp(bad_field, "attachment_ids") == 0
+                                 ? "An attachment id is not one of your unsent photos. Upload the photo again."
+                             : strcmp(bad_field, "body") == 0 ? "Write a message: the body must be text and not empty."
+                             : strcmp(bad_field, "subject") == 0 ? "The subject must be one line of at most 200 characters."
+                                                                 : "The Idempotency-Key header must be 1 to 200 characters.",
+                             bad_field);
+        else if (err == KITE_ERR_NOT_FOUND)
+            http_reply_error(req, err, "You have no contact with this id. Check your contacts.", "contact_id");
+        else if (err != KITE_OK)
+            reply_kite_error(req, err);
+        else {
+            if (replayed)
+                http_reply_header(req, "Idempotent-Replayed", "true");
+            http_reply_json(req, 202, message_to_json(&m, &s->account));
+        }
+    }
+    json_decref(body);
+}
+
+void handle_messages_list(http_request *req, void *data)
+{
+    kite_app *app = data;
+    const session *s = require_role_or_reply(req, app, PARTIES);
+    int64_t limit, contact_id;
+    if (s == NULL || !query_int_or_reply(req, "limit", 1, MESSAGE_PAGE_MAX, 20, &limit) ||
+        !query_int_or_reply(req, "contact_id", 1, INT64_MAX, 0, &contact_id))
+        return;
+    const char *box_text = http_query(req, "box");
+    message_box box = contact_id > 0 ? BOX_THREAD : BOX_INBOX;
+    if (contact_id == 0 && box_text != NULL && strcmp(box_text, "sent") == 0)
+        box = BOX_SENT;
+    else if (contact_id == 0 && box_text != NULL && strcmp(box_text, "inbox") != 0) {
+        http_reply_error(req, KITE_ERR_INVALID_FIELD, "The parameter \"box\" must be inbox or sent.", "box");
+        return;
+    }
+    message_page page;
+    kite_err err = message_list(&app->ctx, http_arena(req), &s->account, box, contact_id, http_query(req, "cursor"),
+                                (size_t)limit, &page);
+    if (err == KITE_ERR_INVALID_FIELD) {
+        http_reply_error(req, err, "The cursor is not one Kite gave. Start again without it.", "cursor");
+        return;
+    }
+    if (err != KITE_OK) {
+        reply_kite_error(req, err);
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < page.count; i++)
+        json_array_append_new(items, message_to_json(&page.items[i], &s->account));
+    http_reply_json(req, 200, json_pack("{s:o, s:o, s:I}", "items", items, "next_cursor",
+                                        json_string_or_null(page.next_cursor), "unread", (json_int_t)page.unread));
+}
+
+void handle_messages_get(http_request *req, void *data)
+{
+    kite_app *app = data;
+    const session *s = require_session_or_reply(req, app);
+    int64_t id;
+    if (s == NULL || !param_id_or_reply(req, 0, &id))
+        return;
+    message m;
+    kite_err err = message_get(&app->ctx, http_arena(req), &s->account, id, &m);
+    if (err != KITE_OK)
+        reply_kite_error(req, err);
+    else
+        http_reply_json(req, 200, message_to_json(&m, &s->account));
+}
+
+void handle_messages_read(http_request *req, void *data)
+{
+    kite_app *app = data;
+    const session *s = require_role_or_reply(req, app, PARTIES);
+    int64_t id;
+    if (s == NULL || !param_id_or_reply(req, 0, &id))
+        return;
+    message m;
+    kite_err err = message_mark_read(&app->ctx, http_arena(req), &s->account, id, &m);
+    if (err != KITE_OK)
+        reply_kite_error(req, err);
+    else
+        http_reply_json(req, 200, message_to_json(&m, &s->account));
+}
+
+void handle_messages_delete(http_request *req, void *data)
+{
+    kite_app *app = data;
+    const session *s = require_role_or_reply(req, app, PARTIES);
+    int64_t id;
+    if (s == NULL || !param_id_or_reply(req, 0, &id))
+        return;
+    kite_err err = message_hide(&app->ctx, http_arena(req), &s->account, id);
+    if (err != KITE_OK)
+        reply_kite_error(req, err);
+    else
+        http_reply_empty(req, 204);
+}
+
+/* ---- export ---- */
+
+/* An mbox "From " line must not start a body line; quote it (mboxrd). */
+static const char *mbox_body(arena *a, const char *body)
+{
+    const char *out = "";
+    const char *p = body;
+    while (*p) {
+        size_t len = strcspn(p, "\n");
+        const char *line = arena_strndup(a, p, len);
+        const char *q = line;
+        while (*q == '>')
+            q++;
+        out = arena_sprintf(a, "%s%s%s\n", out, strncmp(q, "From ", 5) == 0 ? ">" : "", line);
+        p += len;
+        if (*p == '\n')
+            p++;
+    }
+    return out;
+}
+
+static void export_mbox(http_request *req, const message *items, size_t count)
+{
+    arena *a = http_arena(req);
+    const char *out = "";
+    for (size_t i = 0; i < count; i++) {
+        const message *m = &items[i];
+        char date[RFC3339_LEN];
+        clock_format_rfc3339(m->created_at, date);
+        out = arena_sprintf(a,
+            "%sFrom kite-%" PRId64 "@kite %s\nFrom: %s <account-%" PRId64 "@kite>\nTo: %s <account-%" PRId64 "@kite>\n"
+            "Date: %s\nSubject: %s\nMessage-ID: <message-%" PRId64 "@kite>\nX-Kite-Status: %s\n"
+            "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n%s\n",
+            out, m->id, date, m->sender_name, m->sender_account_id, m->recipient_name, m->recipient_account_id, date,
+            m->subject, m->id, m->status, mbox_body(a, m->body));
+    }
+    http_reply_header(req, "Content-Disposition", "attachment; filename=\"kite-messages.mbox\"");
+    http_reply_bytes(req, 200, "application/mbox", out, strlen(out));
+}
+
+void handle_messages_export(http_request *req, void *data)
+{
+    kite_app *app = data;
+    const session *s = require_role_or_reply(req, app, PARTIES);
+    if (s == NULL)
+        return;
+    const char *format = http_query(req, "format");
+    if (format != NULL && strcmp(format, "json") != 0 && strcmp(format, "mbox") != 0) {
+        http_reply_error(req, KITE_ERR_INVALID_FIELD, "The parameter \"format\" must be json or mbox.", "format");
+        return;
+    }
+    message *items;
+    size_t count;
+    kite_err err = message_export(&app->ctx, http_arena(req), &s->account, &items, &count);
+    if (err != KITE_OK) {
+        reply_kite_error(req, err);
+        return;
+    }
+    if (format != NULL && strcmp(format, "mbox") == 0) {
+        export_mbox(req, items, count);
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < count; i++)
+        json_array_append_new(list, message_to_json(&items[i], &s->account));
+    http_reply_header(req, "Content-Disposition", "attachment; filename=\"kite-messages.json\"");
+    http_reply_json(req, 200, json_pack("{s:o, s:o, s:I, s:o}", "account", account_to_json(&s->account), "messages", list,
+                                        "count", (json_int_t)count, "exported_at", json_time(clock_now_ms(&app->ctx.clock))));
+}
+
+/* ---- review ---- */
+
+void handle_review_queue(http_request *req, void *data)
+{
+    kite_app *app = data;
+    const session *s = require_role_or_reply(req, app, REVIEWERS);
+    int64_t facility_id, limit;
+    if (s == NULL || !query_int_or_reply(req, "facility_id", 1, INT64_MAX, s->account.facility_id, &facility_id) ||
+        !query_int_or_reply(req, "limit", 1, MESSAGE_PAGE_MAX, 50, &limit))
+        return;
+    if (facility_id <= 0) {
+        http_reply_error(req, KITE_ERR_INVALID_FIELD, "Give the facility_id of the queue to open.", "facility_id");
+        return;
+    }
+    message *items;
+    size_t count;
+    queue_metrics metrics;
+    kite_err err = review_queue(&app->ctx, http_arena(req), &s->account, facility_id, (size_t)limit, &items, &count, &metrics);
+    if (err != KITE_OK) {
+        reply_kite_error(req, err);
+        return;
+    }
+    int64_t now = clock_now_ms(&app->ctx.clock);
+    json_t *list = json_array();
+    for (size_t i = 0; i < count; i++) {
+        json_t *m = message_to_json(&items[i], &s->account);
+        json_object_set_new(m, "age_seconds", json_integer((now - items[i].created_at) / 1000));
+        json_object_set_new(m, "over_sla", json_boolean(now - items[i].created_at > metrics.sla_ms));
+        json_array_append_new(list, m);
+    }
+    json_t *stats = json_pack("{s:I, s:I, s:I, s:I, s:I}", "depth", (json_int_t)metrics.depth, "oldest_age_seconds",
+                              (json_int_t)(metrics.oldest_age_ms / 1000), "decided_last_24h", (json_int_t)metrics.decided_24h,
+                              "sla_seconds", (json_int_t)(metrics.sla_ms / 1000), "over_sla", (json_int_t)metrics.over_sla);
+    json_object_set_new(stats, "median_decision_seconds_24h",
+                        metrics.median_decision_ms_24h >= 0 ? json_integer(metrics.median_decision_ms_24h / 1000) : json_null());
+    http_reply_json(req, 200, json_pack("{s:o, s:n, s:o}", "items", list, "next_cursor", "metrics", stats));
+}
+
+static json_t *decide_one(http_request *req, kite_app *app, const session *s, int64_t id, bool approve,
+                          const char *reason, const char *note, kite_err *err_out, const char **bad_field)
+{
+    message m;
+    kite_err err = review_decide(&app->ctx, http_arena(req), &s->account, id, approve, reason, note, &m, bad_field);
+    *err_out = err;
+    return err == KITE_OK ? message_to_json(&m, &s->account) : NULL;
+}
+
+static bool decision_or_reply(http_request *req, json_t *body, bool *approve, const char **reason, const char **note)
+{
+    const char *decision;
+    if (!body_string_or_reply(req, body, "decision", true, &decision) ||
+        !body_string_or_reply(req, body, "reason", false, reason) || !body_string_or_reply(req, body, "note", false, note))
+        return false;
+    if (strcmp(decision, "approve") != 0 && strcmp(decision, "reject") != 0) {
+        http_reply_error(req, KITE_ERR_INVALID_FIELD, "The field \"decision\" must be approve or reject.", "decision");
+        return false;
+    }
+    *approve = strcmp(decision, "approve") == 0;
+    return true;
+}
+
+static void reply_decision_error(http_request *req, kite_err err, const char *bad_field)
+{
+    if (err == KITE_ERR_INVALID_FIELD && bad_field != NULL && strcmp(bad_field, "reason") == 0)
+        http_reply_error(req, err, "A rejection needs a reason code from the facility's list.", "reason");
+    else if (err == KITE_ERR_INVALID_FIELD)
+        http_reply_error(req, err, "The note must be text of at most 1000 characters.", bad_field);
+    else if (err == KITE_ERR_ALREADY_DECIDED)
+        http_reply_error(req, err, "Another reviewer already decided this message.", NULL);
+    else
+        reply_kite_error(req, err);
+}
+
+void handle_review_decide(http_request *req, void *data)
+{
+    kite_app *app = data;
+    const session *s = require_role_or_reply(req, app, REVIEWERS);
+    int64_t id;
+    if (s == NULL || !param_id_or_reply(req, 0, &id))
+        return;
+    json_t *body = parse_body_or_reply(req);
+    if (body == NULL)
+        return;
+    bool approve;
+    const char *reason = NULL, *note = NULL;
+    if (decision_or_reply(req, body, &approve, &reason, &note)) {
+        kite_err err;
+        const char *bad_field = NULL;
+        json_t *out = decide_one(req, app, s, id, approve, reason, note, &err, &bad_field);
+        if (out == NULL)
+            reply_decision_error(req, err, bad_field);
+        else
+            http_reply_json(req, 200, out);
+    }
+    json_decref(body);
+}
+
+void handle_review_bulk(http_request *req, void *data)
+{
+    kite_app *app = data;
+    const session *s = require_role_or_reply(req, app, REVIEWERS);
+    if (s == NULL)
+        return;
+    json_t *body = parse_body_or_reply(req);
+    if (body == NULL)
+        return;
+    json_t *ids = json_object_get(body, "message_ids");
+    bool approve;
+    const char *reason = NULL, *note = NULL;
+    if (!json_is_array(ids) || json_array_size(ids) == 0 || json_array_size(ids) > MESSAGE_PAGE_MAX) {
+        http_reply_error(req, KITE_ERR_INVALID_FIELD, "The field \"message_ids\" must list 1 to 100 message ids.", "message_ids");
+    } else if (decision_or_reply(req, body, &approve, &reason, &note)) {
+        json_t *results = json_array();
+        size_t i;
+        json_t *v;
+        json_array_foreach(ids, i, v) {
+            int64_t id = json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+            kite_err err = KITE_ERR_NOT_FOUND;
+            const char *bad_field = NULL;
+            json_t *one = id > 0 ? decide_one(req, app, s, id, approve, reason, note, &err, &bad_field) : NULL;
+            json_t *result = json_pack("{s:I, s:b}", "id", (json_int_t)id, "ok", one != NULL);
+            if (one != NULL)
+                json_object_set_new(result, "status", json_incref(json_object_get(one, "status")));
+            else
+                json_object_set_new(result, "error", json_pack("{s:s, s:s}", "code", kite_err_code(err), "message", kite_err_message(err)));
+            json_decref(one);
+            json_array_append_new(results, result);
+        }
+        http_reply_json(req, 200, json_pack("{s:o}", "results", results));
+    }
+    json_decref(body);
+}
+
+void handle_reject_reasons(http_request *req, void *data)
+{
+    kite_app *app = data;
+    int64_t facility_id;
+    if (!param_id_or_reply(req, 0, &facility_id) ||
+        require_facility_role_or_reply(req, app, facility_id, ROLE_BIT(ROLE_OPERATOR) | STAFF_ROLES) == NULL)
+        return;
+    reject_reason *items;
+    size_t count;
+    kite_err err = reject_reasons_list(&app->ctx, http_arena(req), facility_id, &items, &count);
+    if (err != KITE_OK) {
+        reply_kite_error(req, err);
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < count; i++)
+        json_array_append_new(list, json_pack("{s:s, s:s}", "code", items[i].code, "label", items[i].label));
+    http_reply_json(req, 200, json_pack("{s:o, s:n}", "items", list, "next_cursor"));
+}
+
+/* ---- screening rules ---- */
+
+static json_t *rule_to_json(const screening_rule *r)
+{
+    return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:o, s:s}", "id", (json_int_t)r->id, "facility_id",
+                     (json_int_t)r->facility_id, "kind", r->kind, "value", r->value, "action", r->action, "note", r->note,
+                     "created_at", json_time(r->created_at), "created_by", r->created_by);
+}
+
+void handle_screening_rules_list(http_request *req, void *data)
+{
+    kite_app *app = data;
+    int64_t facility_id;
+    if (!param_id_or_reply(req, 0, &facility_id) ||
+        require_facility_role_or_reply(req, app, facility_id, ROLE_BIT(ROLE_OPERATOR) | STAFF_ROLES) == NULL)
+        return;
+    screening_rule *items;
+    size_t count;
+    kite_err err = screening_rule_list(&app->ctx, http_arena(req), facility_id, &items, &count);
+    if (err != KITE_OK) {
+        reply_kite_error(req, err);
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < count; i++)
+        json_array_append_new(list, rule_to_json(&items[i]));
+    http_reply_json(req, 200, json_pack("{s:o, s:n}", "items", list, "next_cursor"));
+}
+
+void handle_screening_rules_create(http_request *req, void *data)
+{
+    kite_app *app = data;
+    int64_t facility_id;
+    if (!param_id_or_reply(req, 0, &facility_id))
+        return;
+    const session *s = require_facility_role_or_reply(req, app, facility_id,
+                                                      ROLE_BIT(ROLE_OPERATOR) | ROLE_BIT(ROLE_FACILITY_ADMIN));
+    if (s == NULL)
+        return;
+    json_t *body = parse_body_or_reply(req);
+    if (body == NULL)
+        return;
+    screening_rule rule = {0};
+    if (body_string_or_reply(req, body, "kind", true, &rule.kind) &&
+        body_string_or_reply(req, body, "value", true, &rule.value) &&
+        body_string_or_reply(req, body, "action", true, &rule.action) &&
+        body_string_or_reply(req, body, "note", false, &rule.note)) {
+        screening_rule out;
+        const char *bad_field = NULL, *why = NULL;
+        kite_err err = screening_rule_add(&app->ctx, http_arena(req), facility_id, &rule, session_actor(req, s), &out,
+                                          &bad_field, &why);
+        if (err == KITE_ERR_INVALID_FIELD)
+            http_reply_error(req, err, arena_sprintf(http_arena(req), "The field \"%s\" %s.", bad_field, why), bad_field);
+        else if (err != KITE_OK)
+            reply_kite_error(req, err);
+        else
+            http_reply_json(req, 201, rule_to_json(&out));
+    }
+    json_decref(body);
+}
+
+void handle_screening_rules_delete(http_request *req, void *data)
+{
+    kite_app *app = data;
+    int64_t facility_id, rule_id;
+    if (!param_id_or_reply(req, 0, &facility_id))
+        return;
+    const session *s = require_facility_role_or_reply(req, app, facility_id,
+                                                      ROLE_BIT(ROLE_OPERATOR) | ROLE_BIT(ROLE_FACILITY_ADMIN));
+    if (s == NULL || !param_id_or_reply(req, 1, &rule_id))
+        return;
+    kite_err err = screening_rule_remove(&app->ctx, http_arena(req), facility_id, rule_id, session_actor(req, s));
+    if (err != KITE_OK)
+        reply_kite_error(req, err);
+    else
+        http_reply_empty(req, 204);
+}
