@@ -122,6 +122,23 @@ export async function signIn(email, password) {
   return answer.account;
 }
 
+/* A resident on a facility tablet: facility, resident number and PIN. */
+export async function signInResident(facilityId, residentNumber, pin) {
+  const answer = await api('/sessions', {
+    method: 'POST', body: { facility_id: facilityId, resident_number: residentNumber, pin },
+  });
+  remember(answer.csrf_token, answer.account);
+  return answer.account;
+}
+
+/* Where a signed-in person starts: family at their account, residents on the tablet, staff at /staff. */
+export function homePath(account) {
+  if (!account) return '/';
+  if (account.role === 'resident') return '/tablet';
+  if (account.role === 'contact') return '/account';
+  return '/staff';
+}
+
 export async function signOut() {
   try {
     await api('/sessions/current', { method: 'DELETE' });

@@ -1,13 +1,17 @@
 // Kite web: the router, the header, and what every page shares.
 
 import { h, replace, setTitle } from './dom.js';
-import { currentAccount, fetchMe, onSessionChange, signOut } from './api.js';
+import { ApiError, currentAccount, fetchMe, forget, onSessionChange, signOut } from './api.js';
 import { roleName } from './labels.js';
 import { searchPage } from './pages/search.js';
 import { facilityPage } from './pages/facility.js';
 import { providersPage } from './pages/providers.js';
 import { registerPage, signinPage } from './pages/auth.js';
 import { accountPage } from './pages/account.js';
+import { contactsPage } from './pages/contacts.js';
+import { invitationPage } from './pages/invitation.js';
+import { tabletPage } from './pages/tablet.js';
+import { staffPage } from './pages/staff.js';
 
 const routes = [
   { pattern: /^\/$/, page: searchPage, nav: '/' },
@@ -16,12 +20,29 @@ const routes = [
   { pattern: /^\/register\/?$/, page: registerPage, nav: '/register' },
   { pattern: /^\/signin\/?$/, page: signinPage, nav: '/signin' },
   { pattern: /^\/account\/?$/, page: accountPage, nav: '/account' },
+  { pattern: /^\/contacts\/?$/, page: contactsPage, nav: '/contacts' },
+  { pattern: /^\/invitations\/accept\/?$/, page: invitationPage, nav: '/contacts' },
+  { pattern: /^\/tablet\/?$/, page: tabletPage, nav: '/tablet' },
+  { pattern: /^\/staff\/?$/, page: staffPage, nav: '/staff' },
 ];
+
+/* The header links for each kind of account; residents on a tablet see only their home. */
+const DIRECTORY = [['/', 'Find a facility'], ['/providers', 'Providers']];
+const NAV = {
+  signedOut: DIRECTORY,
+  contact: [['/contacts', 'Your contacts'], ...DIRECTORY],
+  resident: [['/tablet', 'Home']],
+  operator: [['/staff', 'Facilities'], ...DIRECTORY],
+  facility_admin: [['/staff', 'Your facility'], ...DIRECTORY],
+  reviewer: [['/staff', 'Roster'], ...DIRECTORY],
+  investigator: [['/staff', 'Roster'], ...DIRECTORY],
+};
 
 const main = document.getElementById('main');
 const pageRoot = document.getElementById('page');
 const noticeRoot = document.getElementById('notice');
 const accountArea = document.getElementById('account-area');
+const navList = document.querySelector('.site-nav ul');
 
 let renderToken = 0;
 let leaveHandlers = [];
@@ -102,6 +123,19 @@ async function render(how) {
     await (route ? route.page(pageRoot, ctx) : notFoundPage(pageRoot, ctx));
   } catch (e) {
     if (token !== renderToken) return;
+    if (e instanceof ApiError && e.status === 401) {
+      // The session ended on the server (timed out, or signed out elsewhere).
+      forget();
+      setTitle('Sign in again');
+      const here = encodeURIComponent(location.pathname + location.search);
+      replace(pageRoot, h('div', { class: 'wrap narrow' },
+        h('h1', { tabindex: '-1' }, 'Your session has ended'),
+        h('p', null, 'For your safety, Kite signs you out after a while. Sign in again to continue where you were.'),
+        h('p', { class: 'actions' },
+          h('a', { class: 'button', href: path === '/tablet' ? '/tablet' : `/signin?next=${here}` }, 'Sign in again'))));
+      pageRoot.removeAttribute('aria-busy');
+      return;
+    }
     setTitle('Something went wrong');
     replace(pageRoot, h('div', { class: 'wrap narrow' },
       h('h1', { tabindex: '-1' }, 'Something went wrong'),
@@ -146,7 +180,13 @@ function markNav(active) {
 
 /* ---- header ---- */
 
+function renderNav(account) {
+  const links = (account && NAV[account.role]) || NAV.signedOut;
+  replace(navList, links.map(([href, text]) => h('li', null, h('a', { href, 'data-nav': href }, text))));
+}
+
 function renderAccountArea(account) {
+  renderNav(account);
   if (!account) {
     replace(accountArea,
       h('a', { href: '/signin', class: 'header-link', 'data-nav': '/signin' }, 'Sign in'),
@@ -156,16 +196,22 @@ function renderAccountArea(account) {
     button.addEventListener('click', async () => {
       button.disabled = true;
       try {
+        const wasResident = account.role === 'resident';
         await signOut();
-        flash('You are signed out. To use Kite again, sign in.');
-        navigate('/');
+        if (wasResident) {
+          flash('You are signed out. The next person can sign in.');
+          navigate('/tablet');
+        } else {
+          flash('You are signed out. To use Kite again, sign in.');
+          navigate('/');
+        }
       } catch (e) {
         showNotice(e.message, 'error');
         button.disabled = false;
       }
     });
     replace(accountArea,
-      h('a', { href: '/account', class: 'account-chip', 'data-nav': '/account' },
+      h('a', { href: account.role === 'resident' ? '/tablet' : '/account', class: 'account-chip', 'data-nav': account.role === 'resident' ? null : '/account' },
         h('span', { class: 'visually-hidden' }, 'Signed in as '),
         h('span', { class: 'account-name', 'data-testid': 'account-name' }, account.full_name || account.email),
         h('span', { class: 'account-role' }, roleName(account.role))),

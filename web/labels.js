@@ -72,3 +72,91 @@ export function formatDate(iso) {
   if (Number.isNaN(d.getTime())) return '';
   return d.toLocaleDateString('en-US', { year: 'numeric', month: 'long', day: 'numeric' });
 }
+
+export function formatDateTime(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return d.toLocaleString('en-US', { year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit' });
+}
+
+/* ---- contacts, requests, invitations ---- */
+
+const CONTACT_STATUSES = {
+  active: 'Active',
+  suspended: 'Paused',
+  removed: 'Removed',
+  blocked: 'Blocked',
+  facility_blocked: 'Blocked by the facility',
+};
+const REQUEST_STATUSES = {
+  pending: 'Waiting for an answer',
+  approved: 'Approved',
+  declined: 'Declined',
+  cancelled: 'Closed',
+};
+const INVITATION_STATUSES = {
+  pending: 'Waiting to be accepted',
+  accepted: 'Accepted',
+  revoked: 'Replaced or withdrawn',
+  expired: 'Expired',
+};
+
+export const contactStatusName = (code) => CONTACT_STATUSES[code] || code;
+export const requestStatusName = (code) => REQUEST_STATUSES[code] || code;
+export const invitationStatusName = (code) => INVITATION_STATUSES[code] || code;
+
+/* The colour of a status chip: ok, wait, stop or quiet. */
+export function statusKind(code) {
+  if (code === 'active' || code === 'approved' || code === 'accepted') return 'ok';
+  if (code === 'pending' || code === 'suspended') return 'wait';
+  if (code === 'blocked' || code === 'facility_blocked' || code === 'declined') return 'stop';
+  return 'quiet';
+}
+
+/* ---- staff ---- */
+
+export const STAFF_ROLES = [
+  ['facility_admin', ROLES.facility_admin],
+  ['reviewer', ROLES.reviewer],
+  ['investigator', ROLES.investigator],
+];
+
+export const isStaff = (account) => Boolean(account) && ['facility_admin', 'reviewer', 'investigator', 'operator'].includes(account.role);
+export const managesFacility = (account) => Boolean(account) && (account.role === 'facility_admin' || account.role === 'operator');
+
+/* ---- facility policy ---- */
+
+export const PROFILES = [
+  ['federal', 'Federal (like CorrLinks)', 'The resident invites family by email. Invitations last 30 days, 30 contacts, 13,000 characters, text only.'],
+  ['jpay', 'JPay-like', 'Family find the resident by number and ask; the resident approves. Photos allowed, a stamp per page.'],
+  ['connectnetwork', 'ConnectNetwork-like', 'Family ask by number or by name; the resident approves, or the request is approved after a waiting period. Credits.'],
+];
+export const profileName = (code) => (PROFILES.find(([c]) => c === code) || [code, code])[1];
+
+/* The facts about a policy a family needs before they start, as [term, value] pairs. */
+export function policyFacts(p) {
+  if (!p) return [];
+  const starts = p.contact_initiation === 'resident_invites'
+    ? 'The person inside invites you by email'
+    : p.contact_initiation === 'both'
+      ? 'The person inside invites you, or you send a request'
+      : 'You send a request; the person inside approves it';
+  const approval = p.contact_initiation === 'resident_invites'
+    ? null
+    : p.approval === 'resident_or_window'
+      ? `The person inside approves it, or it is approved after ${plural(p.approval_window_hours, 'hour', 'hours')} unless they decline`
+      : 'The person inside approves or declines it on their tablet';
+  return [
+    ['How contact starts', starts],
+    approval ? ['After a request', approval] : null,
+    p.contact_initiation !== 'contact_requests' ? ['An invitation is valid for', plural(p.invitation_valid_days, 'day', 'days')] : null,
+    ['Contacts per person inside', `Up to ${formatCount(p.contact_limit)}`],
+    ['Longest message', `${formatCount(p.message_max_chars)} characters`],
+    ['Photos', p.attachments_allowed
+      ? `Allowed, up to ${plural(p.max_attachments, 'photo', 'photos')} per message`
+      : 'Not allowed: text only'],
+    ['Review', p.review === 'flagged_only'
+      ? 'Staff check messages; most are delivered without waiting'
+      : 'Staff read every message before it is delivered'],
+  ].filter(Boolean);
+}

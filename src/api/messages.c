@@ -4,11 +4,13 @@
  */
 #include "api/app.h"
 
+#include "domain/mail_format.h"
 #include "domain/message.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define REVIEWERS (ROLE_BIT(ROLE_OPERATOR) | ROLE_BIT(ROLE_REVIEWER) | ROLE_BIT(ROLE_FACILITY_ADMIN))
 #define PARTIES (ROLE_BIT(ROLE_CONTACT) | ROLE_BIT(ROLE_RESIDENT))
@@ -243,14 +245,19 @@ static void export_mbox(http_request *req, const message *items, size_t count)
     const char *out = "";
     for (size_t i = 0; i < count; i++) {
         const message *m = &items[i];
-        char date[RFC3339_LEN];
-        clock_format_rfc3339(m->created_at, date);
+        char date[MAIL_DATE_LEN], from_line[64];
+        mail_date(m->created_at, date);
+        time_t secs = (time_t)(m->created_at / 1000);
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        strftime(from_line, sizeof from_line, "%a %b %e %H:%M:%S %Y", &tm);
         out = arena_sprintf(a,
-            "%sFrom kite-%" PRId64 "@kite %s\nFrom: %s <account-%" PRId64 "@kite>\nTo: %s <account-%" PRId64 "@kite>\n"
-            "Date: %s\nSubject: %s\nMessage-ID: <message-%" PRId64 "@kite>\nX-Kite-Status: %s\n"
+            "%sFrom account-%" PRId64 "@kite %s\nFrom: %s <account-%" PRId64 "@kite>\nTo: %s <account-%" PRId64 "@kite>\n"
+            "Date: %s\nSubject: %s\nMessage-ID: <message-%" PRId64 "@kite>\nX-Kite-Status: %s\nMIME-Version: 1.0\n"
             "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n%s\n",
-            out, m->id, date, m->sender_name, m->sender_account_id, m->recipient_name, m->recipient_account_id, date,
-            m->subject, m->id, m->status, mbox_body(a, m->body));
+            out, m->sender_account_id, from_line, mail_header_text(a, m->sender_name, 6), m->sender_account_id,
+            mail_header_text(a, m->recipient_name, 4), m->recipient_account_id, date,
+            mail_header_text(a, m->subject, 9), m->id, m->status, mbox_body(a, m->body));
     }
     http_reply_header(req, "Content-Disposition", "attachment; filename=\"kite-messages.mbox\"");
     http_reply_bytes(req, 200, "application/mbox", out, strlen(out));

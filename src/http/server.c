@@ -139,7 +139,7 @@ void http_reply_bytes(http_request *req, int status, const char *content_type, c
 
 void http_reply_json(http_request *req, int status, json_t *body)
 {
-    char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+    char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
     if (text == NULL) {
         static const char fallback[] = "{\"error\":{\"code\":\"internal_error\",\"message\":\"The answer could not be encoded.\"}}";

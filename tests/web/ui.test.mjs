@@ -407,7 +407,7 @@ test('register, sign out, sign in, see the name in the header and the account pa
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL(`${base}/`);
-  await page.getByRole('link', { name: 'Sign in' }).waitFor();
+  await page.getByRole('link', { name: 'Sign in', exact: true }).waitFor();
   assert.match(await page.textContent('#notice'), /You are signed out/);
 
   await signInForm(page, email, PASSWORD);
@@ -432,7 +432,7 @@ test('register, sign out, sign in, see the name in the header and the account pa
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL(`${base}/`);
-  await page.getByRole('link', { name: 'Sign in' }).waitFor();
+  await page.getByRole('link', { name: 'Sign in', exact: true }).waitFor();
   assert.equal((await apiGet('/me', { Cookie: `kite_session=${cookie.value}` })).status, 401, 'the server ended the session');
   await page.goto(`${base}/account`);
   assert.equal(await page.textContent('h1'), 'You are not signed in');
@@ -490,7 +490,7 @@ test('a wrong password shows the error', TIMEOUT, async () => {
   assert.match(await alert.textContent(), /That email and password do not match an account/);
   assert.equal(await alert.getAttribute('role'), 'alert');
   assert.equal(new URL(page.url()).pathname, '/signin');
-  assert.ok(await page.getByRole('link', { name: 'Sign in' }).isVisible(), 'still signed out');
+  assert.ok(await page.getByRole('link', { name: 'Sign in', exact: true }).isVisible(), 'still signed out');
   await close([/status of 401/]);
 });
 

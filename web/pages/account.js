@@ -34,8 +34,12 @@ export async function accountPage(root, ctx) {
       ? h('section', { class: 'panel panel--quiet', 'aria-labelledby': 'next-heading' },
         h('h2', { id: 'next-heading', class: 'panel-title' }, 'Next step'),
         h('p', null, 'Find the facility where your loved one is held to see how to reach them, and whether Kite serves it.'),
-        h('p', null, h('a', { class: 'button', href: '/' }, 'Find a facility')))
-      : null));
+        h('p', { class: 'actions' },
+          h('a', { class: 'button', href: '/' }, 'Find a facility'),
+          h('a', { class: 'button button--secondary', href: '/contacts' }, 'Your contacts')))
+      : me.role === 'resident'
+        ? h('p', { class: 'actions' }, h('a', { class: 'button', href: '/tablet' }, 'Go to your home'))
+        : h('p', { class: 'actions' }, h('a', { class: 'button', href: '/staff' }, 'Go to the staff page'))));
 }
 
 function signedOut(root, reason) {

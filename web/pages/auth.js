@@ -1,113 +1,17 @@
 // Create an account, and sign in.
 
-import { api, ApiError, signIn, currentAccount } from '../api.js';
+import { ApiError, api, signIn, currentAccount, homePath } from '../api.js';
 import { h, replace, setTitle } from '../dom.js';
+import { field, formKit, safeNext, showPasswordToggle, validEmail, validPhone } from '../forms.js';
 
 const MIN_PASSWORD = 10;
-
-/* Errors whose answer names no field but clearly belong to one. */
-const FIELD_FOR_CODE = { email_taken: 'email', weak_password: 'password' };
-
-function safeNext(query) {
-  const next = query.get('next') || '';
-  if (!next.startsWith('/') || next.startsWith('//') || /^\/(signin|register)\b/.test(next)) return null;
-  return next;
-}
-
-function field({ name, label, type = 'text', autocomplete, hint, value, extra }) {
-  const id = `f-${name}`;
-  const hintEl = hint ? h('p', { id: `${id}-hint`, class: 'hint' }, hint) : null;
-  const error = h('p', { id: `${id}-error`, class: 'field-error', hidden: true });
-  const input = h('input', {
-    id, name, type, autocomplete, value, required: true,
-    'aria-describedby': [hint ? `${id}-hint` : null, `${id}-error`].filter(Boolean).join(' '),
-  });
-  if (type === 'email') input.setAttribute('inputmode', 'email');
-  const wrap = h('div', { class: 'field' }, h('label', { for: id }, label), hintEl, error, input, extra ? extra(input) : null);
-  return { name, wrap, input, error };
-}
-
-function showPasswordToggle(input) {
-  const id = `${input.id}-show`;
-  const box = h('input', { type: 'checkbox', id });
-  box.addEventListener('change', () => {
-    input.type = box.checked ? 'text' : 'password';
-  });
-  return h('div', { class: 'checkbox' }, box, h('label', { for: id }, 'Show password'));
-}
-
-/* Form plumbing shared by both pages: field errors, the alert at the top, the busy button. */
-function formKit(fields, submitLabel, busyLabel) {
-  const alert = h('div', { class: 'form-alert', role: 'alert', tabindex: '-1', hidden: true });
-  const button = h('button', { type: 'submit', class: 'button button--wide' }, submitLabel);
-  const byName = new Map(fields.map((f) => [f.name, f]));
-
-  function clear() {
-    alert.hidden = true;
-    replace(alert);
-    for (const f of fields) {
-      f.error.hidden = true;
-      replace(f.error);
-      f.input.removeAttribute('aria-invalid');
-      f.wrap.classList.remove('field--invalid');
-    }
-  }
-
-  function fieldError(name, ...message) {
-    const f = byName.get(name);
-    if (!f) return false;
-    replace(f.error, h('span', { class: 'visually-hidden' }, 'Error: '), ...message);
-    f.error.hidden = false;
-    f.input.setAttribute('aria-invalid', 'true');
-    f.wrap.classList.add('field--invalid');
-    return true;
-  }
-
-  function topError(...message) {
-    replace(alert, h('p', null, ...message));
-    alert.hidden = false;
-    alert.focus();
-  }
-
-  function focusFirstInvalid() {
-    const f = fields.find((x) => x.input.getAttribute('aria-invalid') === 'true');
-    if (f) f.input.focus();
-  }
-
-  /* Shows an answer from the server where it belongs. */
-  function serverError(e, extraForField) {
-    const name = (e instanceof ApiError && (e.field || FIELD_FOR_CODE[e.code])) || null;
-    const extra = extraForField ? extraForField(e) : null;
-    if (name && fieldError(name, e.message, extra ? [' ', extra] : null)) {
-      focusFirstInvalid();
-    } else {
-      topError(e.message, extra ? [' ', extra] : null);
-    }
-  }
-
-  function busy(on) {
-    button.disabled = on;
-    button.textContent = on ? busyLabel : submitLabel;
-  }
-
-  return { alert, button, clear, fieldError, topError, focusFirstInvalid, serverError, busy };
-}
-
-function validEmail(v) {
-  return /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;".][^\s@<>,;"]*$/.test(v);
-}
-
-function validPhone(v) {
-  const digits = (v.match(/\d/g) || []).length;
-  return /^[0-9 +\-().]*$/.test(v) && digits >= 7 && digits <= 15 && v.length <= 32;
-}
 
 function alreadySignedIn(root, account) {
   replace(root, h('div', { class: 'wrap narrow' },
     h('h1', null, 'You are signed in'),
     h('p', null, `You are signed in as ${account.full_name || account.email}. To use another account, sign out first.`),
     h('p', { class: 'actions' },
-      h('a', { class: 'button', href: '/account' }, 'Go to your account'),
+      h('a', { class: 'button', href: homePath(account) }, account.role === 'contact' ? 'Go to your account' : 'Go to your page'),
       h('a', { class: 'button button--secondary', href: '/' }, 'Find a facility'))));
 }
 
@@ -230,7 +134,7 @@ export function signinPage(root, ctx) {
     try {
       const signedIn = await signIn(email, password);
       ctx.flash(`You are signed in as ${signedIn.full_name || signedIn.email}.`);
-      ctx.navigate(next || '/account');
+      ctx.navigate(next || homePath(signedIn));
     } catch (e) {
       if (!ctx.isCurrent()) return;
       if (e instanceof ApiError && e.status === 429) {
@@ -247,5 +151,6 @@ export function signinPage(root, ctx) {
       h('h1', null, 'Sign in'),
       h('p', { class: 'lead' }, 'Sign in with the email address and password of your Kite account.')),
     h('div', { class: 'card' }, form),
-    h('p', { class: 'after-form' }, 'No account yet? ', h('a', { href: next ? `/register?next=${encodeURIComponent(next)}` : '/register' }, 'Create one, it is free'), '.')));
+    h('p', { class: 'after-form' }, 'No account yet? ', h('a', { href: next ? `/register?next=${encodeURIComponent(next)}` : '/register' }, 'Create one, it is free'), '.'),
+    h('p', { class: 'after-form after-form--quiet' }, 'Living in a facility? ', h('a', { href: '/tablet' }, 'Sign in on a facility tablet'), '.')));
 }

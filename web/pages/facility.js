@@ -2,7 +2,8 @@
 
 import { api, ApiError, currentAccount } from '../api.js';
 import { h, replace, setTitle, safeUrl, hostOf, externalLink, telLink } from '../dom.js';
-import { SERVICES, typeName, statusName, formatCount, isRealProvider } from '../labels.js';
+import { SERVICES, typeName, statusName, formatCount, isRealProvider, policyFacts, roleName } from '../labels.js';
+import { field, formKit } from '../forms.js';
 import { messagingBadge, kiteBadge, lastSearchUrl } from './search.js';
 
 function row(term, ...value) {
@@ -54,9 +55,10 @@ function platformNotice(f, provider) {
       : 'Ask the facility which company handles electronic messages. A message sent through the wrong company is never delivered.');
 }
 
-function howToBox(f) {
+function howToBox(f, ctx) {
   const how = f.how_to_message || {};
   const provider = how.provider || f.messaging_provider;
+  if (how.on_platform && f.policy) return onKiteBox(f, ctx);
   const steps = (Array.isArray(how.steps) && how.steps) || (provider && Array.isArray(provider.steps) && provider.steps) || [];
   const site = provider && safeUrl(provider.website);
   let action = null;
@@ -78,6 +80,138 @@ function howToBox(f) {
         h('ol', { class: 'steps' }, steps.map((s) => h('li', null, s)))]
       : null,
     action);
+}
+
+/* ---- a facility Kite serves: what to do here, under its policy ---- */
+
+function onKiteBox(f, ctx) {
+  const p = f.policy;
+  const invites = p.contact_initiation === 'resident_invites' || p.contact_initiation === 'both';
+  const requests = p.contact_initiation === 'contact_requests' || p.contact_initiation === 'both';
+  const account = currentAccount();
+  const here = encodeURIComponent(`${location.pathname}#how-to-message`);
+
+  const inviteText = h('div', { class: 'notice notice--info', 'data-testid': 'invite-rule' },
+    h('p', null, h('strong', null, requests ? 'Or wait for an invitation. ' : 'The person inside must invite you. '),
+      'Ask them to send an invitation to your email address from their tablet. You will get an email with a link: open it, sign in or create a free account with that same email address, and accept.'),
+    h('p', null, `An invitation is valid for ${p.invitation_valid_days} days. If it runs out, they can send a new one.`));
+
+  let requestPart = null;
+  if (requests) {
+    if (!account) {
+      requestPart = h('div', { class: 'request-box' },
+        h('h3', null, 'Ask to become their contact'),
+        h('p', null, 'Sign in or create a free account first. Then come back to this page and send your request.'),
+        h('p', { class: 'actions' },
+          h('a', { class: 'button', href: `/register?next=${here}` }, 'Create a free account'),
+          h('a', { class: 'button button--secondary', href: `/signin?next=${here}` }, 'Sign in')));
+    } else if (account.role !== 'contact') {
+      requestPart = h('div', { class: 'request-box' },
+        h('h3', null, 'Ask to become their contact'),
+        h('p', { class: 'muted' }, `You are signed in as ${roleName(account.role).toLowerCase()}. Family and friends send requests from their own Kite account.`));
+    } else {
+      requestPart = requestForm(f, ctx);
+    }
+  }
+
+  return h('section', { class: 'howto', 'aria-labelledby': 'howto-heading', id: 'how-to-message' },
+    h('h2', { id: 'howto-heading' }, 'How to message someone here'),
+    h('p', { class: 'notice notice--success', 'data-testid': 'platform-notice' },
+      h('strong', null, 'Kite serves this facility. '),
+      'You can exchange messages with someone here through Kite once you are their approved contact.'),
+    requests ? requestPart : null,
+    invites ? inviteText : null,
+    h('h3', { class: 'steps-title' }, 'Rules at this facility'),
+    h('dl', { class: 'facts facts--grid', 'data-testid': 'policy-facts' },
+      policyFacts(p).map(([k, v]) => [h('div', { class: 'fact' }, h('dt', null, k), h('dd', null, v))])),
+    account && account.role === 'contact'
+      ? h('p', { class: 'after-box' }, h('a', { href: '/contacts' }, 'See your contacts and requests'))
+      : null);
+}
+
+/* The contact's request: by resident number, or by name where the policy allows it. */
+function requestForm(f, ctx) {
+  const byName = f.policy.request_lookup === 'number_or_name';
+  const number = field({ form: 'req', name: 'resident_number', label: 'Their resident number', autocomplete: 'off',
+    hint: 'The ID number the facility gave them. They can tell you, or the facility can.' });
+  const first = field({ form: 'req', name: 'first_name', label: 'Their first name', autocomplete: 'off' });
+  const last = field({ form: 'req', name: 'last_name', label: 'Their last name', autocomplete: 'off' });
+  const fields = [number, first, last];
+  const kit = formKit(fields, 'Send request', 'Sending…', { buttonClass: 'button' });
+  const done = h('div', { class: 'request-done', role: 'status' });
+
+  let mode = 'number';
+  const radios = byName
+    ? h('fieldset', { class: 'choice' },
+      h('legend', null, 'How do you want to find them?'),
+      [['number', 'By resident number'], ['name', 'By first and last name']].map(([v, text]) => {
+        const id = `req-by-${v}`;
+        const radio = h('input', { type: 'radio', name: 'by', id, value: v, checked: v === 'number' });
+        radio.addEventListener('change', () => {
+          mode = v;
+          show();
+        });
+        return h('div', { class: 'radio' }, radio, h('label', { for: id }, text));
+      }))
+    : null;
+  const nameRow = h('div', { class: 'field-row' }, first.wrap, last.wrap);
+  function show() {
+    number.wrap.hidden = mode !== 'number';
+    nameRow.hidden = mode !== 'name';
+    kit.clear();
+  }
+
+  const form = h('form', { class: 'form request-form', novalidate: true, 'aria-labelledby': 'request-heading' },
+    kit.alert, radios, number.wrap, nameRow, h('p', { class: 'form-buttons' }, kit.button));
+  show();
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    kit.clear();
+    replace(done);
+    const body = { facility_id: f.id };
+    if (mode === 'number') {
+      body.resident_number = number.input.value.trim();
+      if (!body.resident_number) kit.fieldError('resident_number', 'Enter their resident number.');
+    } else {
+      body.first_name = first.input.value.trim();
+      body.last_name = last.input.value.trim();
+      if (!body.first_name) kit.fieldError('first_name', 'Enter their first name.');
+      if (!body.last_name) kit.fieldError('last_name', 'Enter their last name.');
+    }
+    if (kit.hasErrors()) {
+      kit.focusFirstInvalid();
+      return;
+    }
+    kit.busy(true);
+    try {
+      const q = await api('/contact-requests', { method: 'POST', body });
+      if (!ctx.isCurrent()) return;
+      kit.busy(false);
+      form.reset();
+      show();
+      replace(done, h('div', { class: 'notice notice--success' },
+        h('p', null, h('strong', null, 'Request sent. '),
+          `${q.resident.name} will see it on their tablet and can approve or decline it.`,
+          q.auto_approve_at ? ' If they do not answer, it is approved after the waiting period.' : ''),
+        h('p', null, h('a', { href: '/contacts' }, 'Follow it on your contacts page'))));
+      done.focus();
+    } catch (e) {
+      if (!ctx.isCurrent()) return;
+      kit.busy(false);
+      kit.serverError(e, (err) => (err.code === 'already_contacts' || err.code === 'conflict'
+        ? h('a', { href: '/contacts' }, 'See your contacts.')
+        : null));
+    }
+  });
+  done.setAttribute('tabindex', '-1');
+
+  return h('div', { class: 'request-box' },
+    h('h3', { id: 'request-heading' }, 'Ask to become their contact'),
+    h('p', null, byName
+      ? 'Find the person by their resident number, or by their name as the facility has it. They will see your name and email address.'
+      : 'Find the person by their resident number. They will see your name and email address.'),
+    form, done);
 }
 
 export async function facilityPage(root, ctx) {
@@ -114,7 +248,7 @@ export async function facilityPage(root, ctx) {
       h('p', { class: 'lead' }, sub.join(' · ')),
       h('p', { class: 'badges' }, messagingBadge(f.messaging_provider), f.on_platform ? kiteBadge() : null,
         f.status === 'closed' ? h('span', { class: 'badge badge--closed' }, 'Closed') : null)),
-    howToBox(f),
+    howToBox(f, ctx),
     h('div', { class: 'facility-grid' },
       h('section', { class: 'panel', 'aria-labelledby': 'contact-heading' },
         h('h2', { id: 'contact-heading', class: 'panel-title' }, 'Address and contact'),
