@@ -1,28 +1,110 @@
 /*
- * cmd_demo.c - kite demo: a store with the directory and demo sign-ins, for
- * trying Kite out (make run).  Running it again changes nothing.
+ * cmd_demo.c - kite demo: a store with the real directory and a small,
+ * believable world to try Kite in (make run): an operator; a federal prison
+ * and a state prison on Kite with their staff and residents; a family member
+ * who writes to one resident and has an invitation from another.  Running it
+ * again changes nothing.
  */
 #include "cli/cli.h"
 
 #include "domain/account.h"
+#include "domain/contact.h"
 #include "domain/directory.h"
+#include "domain/message.h"
+#include "domain/policy.h"
+#include "domain/resident.h"
 
 #include <stdio.h>
 #include <string.h>
 
-typedef struct demo_account {
-    role role;
-    const char *email;
-    const char *name;
-    const char *phone;
-} demo_account;
-
 static const char demo_password[] = "kite-demo-2026";
 
-static const demo_account demo_accounts[] = {
-    {ROLE_OPERATOR, "operator@demo.kite", "Olivia Operator", NULL},
-    {ROLE_CONTACT, "family@demo.kite", "Maria Family", "+1 555 010 2000"},
-};
+enum { FEDERAL_FACILITY = 2520 /* FCI COLEMAN LOW */, STATE_FACILITY = 5090 /* SAN QUENTIN STATE PRISON */ };
+
+typedef struct demo {
+    cli_store store;
+    arena *a;
+    kite_err err;
+    account family;
+} demo;
+
+static void staff(demo *d, role r, const char *email, const char *name, int64_t facility_id)
+{
+    account acct;
+    const char *bad_field = NULL;
+    if (d->err != KITE_OK)
+        return;
+    d->err = account_create_staff(&d->store.ctx, d->a, r, email, name, demo_password, facility_id, &acct, &bad_field);
+    if (d->err == KITE_ERR_EMAIL_TAKEN)
+        d->err = KITE_OK;
+}
+
+static void put_on_platform(demo *d, int64_t facility_id, const char *profile)
+{
+    policy p;
+    bool created;
+    if (d->err == KITE_OK && (d->err = policy_defaults(profile, &p)) == KITE_OK)
+        d->err = policy_put(&d->store.ctx, d->a, facility_id, &p, "cli", true, &created);
+}
+
+static account resident_account(demo *d, int64_t facility_id, const char *number, const char *first, const char *last,
+                                 const char *pin)
+{
+    account acct = {0};
+    resident r;
+    const char *bad_field = NULL;
+    resident_input in = {number, first, last, pin};
+    if (d->err == KITE_OK)
+        d->err = resident_add(&d->store.ctx, d->a, facility_id, &in, "cli", &r, &bad_field);
+    if (d->err == KITE_OK) {
+        acct.id = r.account_id;
+        acct.role = ROLE_RESIDENT;
+        acct.facility_id = facility_id;
+        acct.full_name = arena_sprintf(d->a, "%s %s", first, last);
+    }
+    return acct;
+}
+
+static void world(demo *d)
+{
+    put_on_platform(d, FEDERAL_FACILITY, "federal");
+    put_on_platform(d, STATE_FACILITY, "jpay");
+    staff(d, ROLE_FACILITY_ADMIN, "admin@coleman.demo.kite", "Grace Admin", FEDERAL_FACILITY);
+    staff(d, ROLE_REVIEWER, "reviewer@coleman.demo.kite", "Ray Reviewer", FEDERAL_FACILITY);
+    staff(d, ROLE_FACILITY_ADMIN, "admin@sanquentin.demo.kite", "Sam Admin", STATE_FACILITY);
+    staff(d, ROLE_REVIEWER, "reviewer@sanquentin.demo.kite", "Rita Reviewer", STATE_FACILITY);
+    account john = resident_account(d, FEDERAL_FACILITY, "12345-678", "John", "Rivera", "1234");
+    account dee = resident_account(d, STATE_FACILITY, "K84021", "Dee", "Morales", "2468");
+    if (d->err != KITE_OK)
+        return;
+
+    /* State prison: the family asks, the resident approves, and they write. */
+    request_target target = {STATE_FACILITY, "K84021", NULL, NULL};
+    contact_request q;
+    const char *bad_field = NULL;
+    if ((d->err = contact_request_create(&d->store.ctx, d->a, &d->family, &target, &q, &bad_field)) != KITE_OK ||
+        (d->err = contact_request_decide(&d->store.ctx, d->a, &dee, q.id, true, &q)) != KITE_OK)
+        return;
+    contact_view *contacts;
+    size_t n;
+    if ((d->err = contact_list(&d->store.ctx, d->a, &d->family, &contacts, &n)) != KITE_OK || n == 0)
+        return;
+    message m;
+    bool replayed;
+    int64_t limit;
+    message_draft hello = {contacts[0].id, "Hi from home",
+                           "Hi Dee, everyone says hello. The kids started school this week. Write soon! Love, Maria",
+                           NULL, 0, NULL};
+    message_draft reply = {contacts[0].id, "Re: Hi from home",
+                           "Thank you Maria. Tell the kids I am proud of them. I have a class on Tuesdays now.", NULL, 0, NULL};
+    if ((d->err = message_send(&d->store.ctx, d->a, &d->family, &hello, &m, &replayed, &bad_field, &limit)) != KITE_OK)
+        return;
+    if ((d->err = message_send(&d->store.ctx, d->a, &dee, &reply, &m, &replayed, &bad_field, &limit)) != KITE_OK)
+        return;
+    /* Federal prison: John has invited the family; the invitation email waits in the outbox. */
+    invitation v;
+    d->err = invitation_create(&d->store.ctx, d->a, &john, "family@demo.kite", &v, &bad_field);
+}
 
 int cmd_demo(int argc, char **argv)
 {
@@ -32,36 +114,40 @@ int cmd_demo(int argc, char **argv)
         fprintf(stderr, "usage: kite demo --db PATH [--data DIR]\n");
         return 2;
     }
-    cli_store store;
-    kite_err err = cli_store_open(db_path, &store);
-    if (err != KITE_OK) {
-        fprintf(stderr, "kite demo: cannot open the store (%s)\n", kite_err_code(err));
+    demo d = {0};
+    d.err = cli_store_open(db_path, &d.store);
+    if (d.err != KITE_OK) {
+        fprintf(stderr, "kite demo: cannot open the store (%s)\n", kite_err_code(d.err));
         return 1;
     }
+    d.a = arena_new();
     directory_import_report loaded;
-    err = directory_ensure_loaded(&store.ctx, data_dir != NULL ? data_dir : KITE_DATA_DIR, &loaded);
-    arena *a = arena_new();
-    for (size_t i = 0; err == KITE_OK && i < sizeof demo_accounts / sizeof demo_accounts[0]; i++) {
-        const demo_account *d = &demo_accounts[i];
-        account acct;
+    d.err = directory_ensure_loaded(&d.store.ctx, data_dir != NULL ? data_dir : KITE_DATA_DIR, &loaded);
+    staff(&d, ROLE_OPERATOR, "operator@demo.kite", "Olivia Operator", 0);
+    if (d.err == KITE_OK) {
+        registration reg = {"family@demo.kite", demo_password, "Maria Morales", "+1 555 010 2000"};
         const char *bad_field = NULL;
-        if (d->role == ROLE_CONTACT) {
-            registration reg = {d->email, demo_password, d->name, d->phone};
-            err = account_register(&store.ctx, a, &reg, "cli", &acct, &bad_field);
-        } else {
-            err = account_create_staff(&store.ctx, a, d->role, d->email, d->name, demo_password, 0, &acct, &bad_field);
-        }
-        if (err == KITE_ERR_EMAIL_TAKEN)
-            err = KITE_OK;
+        d.err = account_register(&d.store.ctx, d.a, &reg, "cli", &d.family, &bad_field);
+        if (d.err == KITE_OK)
+            world(&d); /* a new store: build the world once */
+        else if (d.err == KITE_ERR_EMAIL_TAKEN)
+            d.err = KITE_OK;
     }
-    arena_free(a);
-    cli_store_close(&store);
+    kite_err err = d.err;
+    arena_free(d.a);
+    cli_store_close(&d.store);
     if (err != KITE_OK) {
         fprintf(stderr, "kite demo: %s\n", kite_err_message(err));
         return 1;
     }
-    printf("Demo sign-ins (password for all: %s):\n", demo_password);
-    for (size_t i = 0; i < sizeof demo_accounts / sizeof demo_accounts[0]; i++)
-        printf("  %-16s %s\n", role_name(demo_accounts[i].role), demo_accounts[i].email);
+    printf("Demo sign-ins (password for every email account: %s)\n"
+           "  operator                      operator@demo.kite\n"
+           "  family member (contact)       family@demo.kite\n"
+           "  FCI Coleman Low (federal)     admin@coleman.demo.kite, reviewer@coleman.demo.kite\n"
+           "  San Quentin (JPay-like)       admin@sanquentin.demo.kite, reviewer@sanquentin.demo.kite\n"
+           "  resident tablets (/tablet)    facility %d, number 12345-678, PIN 1234 (John Rivera)\n"
+           "                                facility %d, number K84021, PIN 2468 (Dee Morales)\n"
+           "Mail is not sent without --smtp: `kite outbox list --db %s` shows it.\n",
+           demo_password, FEDERAL_FACILITY, STATE_FACILITY, db_path);
     return 0;
 }
