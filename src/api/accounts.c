@@ -35,7 +35,7 @@ void handle_accounts_create(http_request *req, void *data)
 /* Where the resident is now, and whether Kite still serves them there. */
 static kite_err resident_view(kite_app *app, http_request *req, int64_t account_id, json_t **out)
 {
-    resident r;
+    resident r = {0};
     facility f;
     facility_service services[8];
     kite_err err = resident_get_by_account(&app->ctx, http_arena(req), account_id, &r);

@@ -160,7 +160,7 @@ void handle_facilities_get(http_request *req, void *data)
     json_object_set_new(out, "website", json_string_or_null(f.website));
     json_object_set_new(out, "security_level", json_string_or_null(f.security_level));
     json_object_set_new(out, "bop_code", json_string_or_null(f.bop_code));
-    policy p;
+    policy p = {0};
     if (f.on_platform && policy_get(&app->ctx, http_arena(req), id, &p) == KITE_OK)
         json_object_set_new(out, "policy", policy_to_json(&p));
     else

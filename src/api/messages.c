@@ -108,7 +108,7 @@ void handle_messages_create(http_request *req, void *data)
     if (body_int_or_reply(req, body, "contact_id", true, &d.contact_id, NULL) &&
         body_string_or_reply(req, body, "subject", false, &d.subject) &&
         body_string_or_reply(req, body, "body", true, &d.body) && attachment_ids_or_reply(req, body, &d)) {
-        message m;
+        message m = {0};
         bool replayed = false;
         const char *bad_field = NULL;
         int64_t limit = 0;
@@ -181,7 +181,7 @@ void handle_messages_get(http_request *req, void *data)
     int64_t id;
     if (s == NULL || !param_id_or_reply(req, 0, &id))
         return;
-    message m;
+    message m = {0};
     kite_err err = message_get(&app->ctx, http_arena(req), &s->account, id, &m);
     if (err != KITE_OK)
         reply_kite_error(req, err);
@@ -196,7 +196,7 @@ void handle_messages_read(http_request *req, void *data)
     int64_t id;
     if (s == NULL || !param_id_or_reply(req, 0, &id))
         return;
-    message m;
+    message m = {0};
     kite_err err = message_mark_read(&app->ctx, http_arena(req), &s->account, id, &m);
     if (err != KITE_OK)
         reply_kite_error(req, err);
@@ -334,7 +334,7 @@ void handle_review_queue(http_request *req, void *data)
 static json_t *decide_one(http_request *req, kite_app *app, const session *s, int64_t id, bool approve,
                           const char *reason, const char *note, kite_err *err_out, const char **bad_field)
 {
-    message m;
+    message m = {0};
     kite_err err = review_decide(&app->ctx, http_arena(req), &s->account, id, approve, reason, note, &m, bad_field);
     *err_out = err;
     return err == KITE_OK ? message_to_json(&m, &s->account) : NULL;

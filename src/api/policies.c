@@ -30,7 +30,7 @@ void handle_policy_get(http_request *req, void *data)
     int64_t facility_id;
     if (!param_id_or_reply(req, 0, &facility_id))
         return;
-    policy p;
+    policy p = {0};
     kite_err err = policy_get(&app->ctx, http_arena(req), facility_id, &p);
     if (err == KITE_ERR_NOT_FOUND) {
         http_reply_error(req, KITE_ERR_NOT_FOUND, "This facility is not on Kite, so it has no Kite policy.", NULL);
@@ -111,7 +111,7 @@ void handle_policy_put(http_request *req, void *data)
     json_t *body = parse_body_or_reply(req);
     if (body == NULL)
         return;
-    policy p;
+    policy p = {0};
     if (policy_from_body_or_reply(req, body, &p)) {
         bool created = false;
         kite_err err = policy_put(&app->ctx, http_arena(req), facility_id, &p, session_actor(req, s),

@@ -57,7 +57,7 @@ void handle_residents_create(http_request *req, void *data)
         body_string_or_reply(req, body, "first_name", true, &in.first_name) &&
         body_string_or_reply(req, body, "last_name", true, &in.last_name) &&
         body_string_or_reply(req, body, "pin", false, &in.pin)) {
-        resident r;
+        resident r = {0};
         const char *bad_field = NULL;
         kite_err err = resident_add(&app->ctx, http_arena(req), facility_id, &in, session_actor(req, s), &r, &bad_field);
         if (err != KITE_OK)
@@ -96,7 +96,7 @@ void handle_residents_get(http_request *req, void *data)
     int64_t facility_id;
     if (!param_id_or_reply(req, 0, &facility_id) || require_facility_role_or_reply(req, app, facility_id, ROSTER_READERS) == NULL)
         return;
-    resident r;
+    resident r = {0};
     kite_err err = resident_get(&app->ctx, http_arena(req), facility_id, http_param(req, 1), &r);
     if (err != KITE_OK)
         reply_kite_error(req, err);
@@ -121,7 +121,7 @@ void handle_residents_update(http_request *req, void *data)
         body_string_or_reply(req, body, "last_name", false, &change.last_name) &&
         body_string_or_reply(req, body, "pin", false, &change.pin) &&
         body_string_or_reply(req, body, "status", false, &change.status)) {
-        resident r;
+        resident r = {0};
         const char *bad_field = NULL;
         kite_err err = resident_update(&app->ctx, http_arena(req), facility_id, http_param(req, 1), &change,
                                        session_actor(req, s), &r, &bad_field);

@@ -41,7 +41,7 @@ static void staff(demo *d, role r, const char *email, const char *name, int64_t 
 
 static void put_on_platform(demo *d, int64_t facility_id, const char *profile)
 {
-    policy p;
+    policy p = {0};
     bool created;
     if (d->err == KITE_OK && (d->err = policy_defaults(profile, &p)) == KITE_OK)
         d->err = policy_put(&d->store.ctx, d->a, facility_id, &p, "cli", true, &created);
@@ -51,7 +51,7 @@ static account resident_account(demo *d, int64_t facility_id, const char *number
                                  const char *pin)
 {
     account acct = {0};
-    resident r;
+    resident r = {0};
     const char *bad_field = NULL;
     resident_input in = {number, first, last, pin};
     if (d->err == KITE_OK)
@@ -89,7 +89,7 @@ static void world(demo *d)
     size_t n;
     if ((d->err = contact_list(&d->store.ctx, d->a, &d->family, &contacts, &n)) != KITE_OK || n == 0)
         return;
-    message m;
+    message m = {0};
     bool replayed;
     int64_t limit;
     message_draft hello = {contacts[0].id, "Hi from home",

@@ -6,69 +6,19 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const KITE_BIN = process.env.KITE_BIN || join(ROOT, 'build/src/kite');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const SHOTS = process.env.KITE_SHOTS || '/tmp/kite-shots';
-const PASSWORD = 'a calm river 2026';
-const TIMEOUT = { timeout: 90_000 };
+import { join } from 'node:path';
+import {
+  KITE_BIN, CHROMIUM, SHOTS, PASSWORD, TIMEOUT, startServer, stopServer, launchBrowser, newPage,
+  uniqueEmail, register as registerAt, signInForm as signInAt,
+} from './helpers.mjs';
 
 let server;
 let base;
 let browser;
 let tmp;
 let coleman; // FCI COLEMAN LOW as the API answers it
-
-/* ---- the server ---- */
-
-function startServer(dir) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(KITE_BIN, ['serve', '--db', join(dir, 'kite.db'), '--listen', '127.0.0.1:0',
-      '--web', join(ROOT, 'web'), '--data', join(ROOT, 'data')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGTERM');
-      reject(new Error(`kite did not start within 60 s:\n${output}`));
-    }, 60_000);
-    const onData = (chunk) => {
-      output += chunk;
-      const m = /listening on (http:\/\/[^\s]+)/.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        resolvePromise({ child, url: m[1].replace(/\/$/, '') });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`kite exited with ${code} before listening:\n${output}`));
-    });
-  });
-}
-
-function stopServer(child) {
-  return new Promise((resolvePromise) => {
-    if (!child || child.exitCode !== null) return resolvePromise();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolvePromise();
-    });
-    child.kill('SIGTERM');
-  });
-}
 
 async function apiGet(path, headers = {}) {
   const res = await fetch(`${base}/api/v1${path}`, { headers });
@@ -82,42 +32,9 @@ async function apiPost(path, body) {
   return { status: res.status, body: await res.json() };
 }
 
-let emailCounter = 0;
-function uniqueEmail(tag) {
-  emailCounter += 1;
-  return `${tag}.${process.pid}.${Date.now()}.${emailCounter}@example.org`;
-}
-
 /* ---- pages ---- */
 
-/*
- * A page in a fresh browser context (own cookies and sessionStorage) that records every console
- * error and uncaught exception.  `allow` lists console texts a test expects, such as the
- * "Failed to load resource ... 401" Chromium logs for a refused sign-in.
- */
-async function openPage(viewport = { width: 1280, height: 900 }) {
-  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, locale: 'en-US' });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console ${msg.type()}: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('requestfailed', (req) => {
-    const failure = req.failure();
-    if (failure && !/ERR_ABORTED/.test(failure.errorText)) problems.push(`request failed: ${req.url()} ${failure.errorText}`);
-  });
-  return {
-    page,
-    context,
-    problems,
-    async close(allow = []) {
-      await context.close();
-      const unexpected = problems.filter((p) => !allow.some((re) => re.test(p)));
-      assert.deepEqual(unexpected, [], 'no console errors, warnings or page errors');
-    },
-  };
-}
+const openPage = (viewport) => newPage(browser, viewport);
 
 async function search(page, text) {
   await page.fill('#q', text);
@@ -143,21 +60,8 @@ async function waitForResults(page, predicate) {
   if (predicate) await page.waitForFunction(predicate);
 }
 
-async function register(page, { name, email, phone = '+1 (555) 010-2000', password = PASSWORD }) {
-  await page.goto(`${base}/register`);
-  await page.getByLabel('Full name').fill(name);
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Phone number').fill(phone);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Create account' }).click();
-}
-
-async function signInForm(page, email, password) {
-  await page.goto(`${base}/signin`);
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.locator('form').getByRole('button', { name: 'Sign in' }).click();
-}
+const register = (page, who) => registerAt(page, base, who);
+const signInForm = (page, email, password) => signInAt(page, base, email, password);
 
 /* ---- set-up ---- */
 
@@ -169,11 +73,7 @@ before(async () => {
   const started = await startServer(tmp);
   server = started.child;
   base = started.url;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
   const found = await apiGet(`/facilities?q=${encodeURIComponent('colman fci')}`);
   coleman = found.body.items.find((f) => f.name === 'FCI COLEMAN LOW');
   assert.ok(coleman, 'the directory has FCI COLEMAN LOW');
