@@ -116,7 +116,7 @@ void handle_policy_put(http_request *req, void *data)
         bool created = false;
         kite_err err = policy_put(&app->ctx, http_arena(req), facility_id, &p, session_actor(req, s),
                                   s->account.role == ROLE_OPERATOR, &created);
-        policy stored;
+        policy stored = {0};
         if (err == KITE_ERR_FORBIDDEN)
             http_reply_error(req, err, "Only an operator can put a facility on Kite.", NULL);
         else if (err == KITE_OK && (err = policy_get(&app->ctx, http_arena(req), facility_id, &stored)) == KITE_OK)
