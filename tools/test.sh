@@ -74,7 +74,7 @@ failed=$((failed + f))
 
 echo "== web UI tests (Chromium through playwright-core)"
 log="$B/web.tap"
-KITE_BIN="$PWD/$B/src/kite" node --test --test-reporter=tap tests/web/ui.test.mjs >"$log" 2>&1
+KITE_BIN="$PWD/$B/src/kite" node --test --test-reporter=tap tests/web/*.test.mjs >"$log" 2>&1
 code=$?
 p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -1)
 f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log" | tail -1)

@@ -3,6 +3,7 @@
 import { ApiError, api, signIn, currentAccount, homePath } from '../api.js';
 import { h, replace, setTitle } from '../dom.js';
 import { field, formKit, safeNext, showPasswordToggle, validEmail, validPhone } from '../forms.js';
+import { pendingInvitationPath } from './invitation.js';
 
 const MIN_PASSWORD = 10;
 
@@ -65,7 +66,8 @@ export function registerPage(root, ctx) {
     try {
       const signedIn = await signIn(values.email, values.password);
       ctx.flash(`Welcome, ${signedIn.full_name}. Your account is ready and you are signed in.`);
-      ctx.navigate(next || '/account');
+      // An invitation this tab was opening comes first, even when the return address was lost.
+      ctx.navigate(next || pendingInvitationPath() || '/account');
     } catch {
       ctx.flash('Your account is ready. Sign in to continue.');
       ctx.navigate(`/signin?email=${encodeURIComponent(values.email)}`);
@@ -134,7 +136,7 @@ export function signinPage(root, ctx) {
     try {
       const signedIn = await signIn(email, password);
       ctx.flash(`You are signed in as ${signedIn.full_name || signedIn.email}.`);
-      ctx.navigate(next || homePath(signedIn));
+      ctx.navigate(next || (signedIn.role === 'contact' && pendingInvitationPath()) || homePath(signedIn));
     } catch (e) {
       if (!ctx.isCurrent()) return;
       if (e instanceof ApiError && e.status === 429) {

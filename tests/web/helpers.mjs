@@ -1,0 +1,166 @@
+// What the browser test files share: a real kite server on a temporary database, a real
+// Chromium, and pages that fail the test on any console error the test did not expect.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const KITE_BIN = process.env.KITE_BIN || join(ROOT, 'build/src/kite');
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+export const SHOTS = process.env.KITE_SHOTS || '/tmp/kite-shots';
+export const PASSWORD = 'a calm river 2026';
+export const TIMEOUT = { timeout: 90_000 };
+export const DESKTOP = { width: 1280, height: 900 };
+export const PHONE = { width: 390, height: 844 };
+
+/* ---- the server ---- */
+
+/* Starts `kite serve` on a free port; extra: more arguments, env: more environment. */
+export function startServer(dir, { db = join(dir, 'kite.db'), extra = [], env = {} } = {}) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(KITE_BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0',
+      '--web', join(ROOT, 'web'), '--data', join(ROOT, 'data'), ...extra],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let output = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`kite did not start within 60 s:\n${output}`));
+    }, 60_000);
+    const onData = (chunk) => {
+      output += chunk;
+      const m = /listening on (http:\/\/[^\s]+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolvePromise({ child, url: m[1].replace(/\/$/, '') });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`kite exited with ${code} before listening:\n${output}`));
+    });
+  });
+}
+
+export function stopServer(child) {
+  return new Promise((resolvePromise) => {
+    if (!child || child.exitCode !== null) return resolvePromise();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolvePromise();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/* Runs the kite command line to its end; input goes to its stdin. */
+export function kiteCli(args, input = '') {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(KITE_BIN, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c) => { output += c; });
+    child.stderr.on('data', (c) => { output += c; });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolvePromise(output) : reject(new Error(`kite ${args[0]} exited with ${code}:\n${output}`))));
+    child.stdin.end(input);
+  });
+}
+
+/* ---- the browser ---- */
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/*
+ * A page in a fresh browser context (own cookies and sessionStorage) that records every console
+ * error and uncaught exception.  `allow` lists console texts a test expects, such as the
+ * "Failed to load resource ... 401" Chromium logs for a refused sign-in.
+ */
+export async function newPage(browser, viewport = DESKTOP) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, locale: 'en-US' });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console ${msg.type()}: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('requestfailed', (req) => {
+    const failure = req.failure();
+    if (failure && !/ERR_ABORTED/.test(failure.errorText)) problems.push(`request failed: ${req.url()} ${failure.errorText}`);
+  });
+  return {
+    page,
+    context,
+    problems,
+    async close(allow = []) {
+      await context.close();
+      const unexpected = problems.filter((p) => !allow.some((re) => re.test(p)));
+      assert.deepEqual(unexpected, [], 'no console errors, warnings or page errors');
+    },
+  };
+}
+
+/* ---- the HTTP API, as a script would use it ---- */
+
+export function apiClient(base, token) {
+  const call = async (method, path, body) => {
+    const headers = { Accept: 'application/json' };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await fetch(`${base}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+  return {
+    get: (path) => call('GET', path),
+    post: (path, body) => call('POST', path, body),
+    put: (path, body) => call('PUT', path, body),
+    patch: (path, body) => call('PATCH', path, body),
+    del: (path) => call('DELETE', path),
+  };
+}
+
+/* Signs in through the API and returns a client that carries the token. */
+export async function signedInClient(base, credentials) {
+  const r = await apiClient(base).post('/sessions', credentials);
+  assert.equal(r.status, 201, `sign-in ${JSON.stringify(r.body)}`);
+  return apiClient(base, r.body.token);
+}
+
+let emailCounter = 0;
+export function uniqueEmail(tag) {
+  emailCounter += 1;
+  return `${tag}.${process.pid}.${Date.now()}.${emailCounter}@example.org`;
+}
+
+/* ---- forms ---- */
+
+export async function register(page, base, { name, email, phone = '+1 (555) 010-2000', password = PASSWORD }, path = '/register') {
+  if (path !== null) await page.goto(`${base}${path}`);
+  await page.getByLabel('Full name').fill(name);
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Phone number').fill(phone);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+}
+
+export async function signInForm(page, base, email, password = PASSWORD) {
+  await page.goto(`${base}/signin`);
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.locator('form').getByRole('button', { name: 'Sign in' }).click();
+}

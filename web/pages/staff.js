@@ -1,0 +1,766 @@
+// /staff: one facility for the people who run it.  Facility admins and operators manage the
+// roster, the staff, the blocks and the policy; reviewers and investigators read the roster.
+// The facility and the tab are in the address (?facility=ID&tab=roster), so a reload stays put.
+
+import { api, ApiError, currentAccount } from '../api.js';
+import { h, replace, setTitle } from '../dom.js';
+import {
+  STAFF_ROLES, PROFILES, roleName, profileName, formatDate, formatCount, isStaff, managesFacility,
+} from '../labels.js';
+import { field, formKit, confirmAction, validEmail, validPin, showPasswordToggle } from '../forms.js';
+import { chip, emptyNote, facilityPicker, providerLink } from '../widgets.js';
+import { kiteBadge, messagingBadge } from './search.js';
+
+const ROSTER_PAGE = 50;
+
+const TABS = [
+  ['roster', 'Roster'],
+  ['staff', 'Staff'],
+  ['blocks', 'Blocks'],
+  ['policy', 'Policy'],
+];
+
+function staffUrl(facilityId, tab) {
+  const s = new URLSearchParams();
+  if (facilityId) s.set('facility', String(facilityId));
+  if (tab) s.set('tab', tab);
+  return `/staff?${s}`;
+}
+
+function signedOutPage(root) {
+  replace(root, h('div', { class: 'wrap narrow' },
+    h('h1', null, 'Staff sign-in needed'),
+    h('p', null, 'This page is for facility staff and operators. Sign in with your staff account.'),
+    h('p', { class: 'actions' }, h('a', { class: 'button', href: '/signin?next=%2Fstaff' }, 'Sign in'))));
+}
+
+export async function staffPage(root, ctx) {
+  setTitle('Facility staff');
+  const account = currentAccount();
+  if (!account) {
+    signedOutPage(root);
+    return;
+  }
+  if (!isStaff(account)) {
+    replace(root, h('div', { class: 'wrap narrow' },
+      h('h1', null, 'This page is for facility staff'),
+      h('p', null, account.role === 'resident' ? 'Your page is the tablet home.' : 'Your contacts are on your contacts page.'),
+      h('p', { class: 'actions' },
+        h('a', { class: 'button', href: account.role === 'resident' ? '/tablet' : '/contacts' }, 'Go there'))));
+    return;
+  }
+
+  const isOperator = account.role === 'operator';
+  const manager = managesFacility(account);
+  const wanted = ctx.query.get('facility');
+  const facilityId = isOperator ? (wanted && /^\d{1,10}$/.test(wanted) ? Number(wanted) : null) : account.facility_id;
+
+  if (isOperator && !facilityId) {
+    operatorPicker(root, ctx);
+    return;
+  }
+  if (!facilityId) {
+    replace(root, h('div', { class: 'wrap narrow' },
+      h('h1', null, 'No facility on your account'),
+      h('p', null, 'Your staff account does not belong to a facility yet. Ask an operator to set it up.')));
+    return;
+  }
+
+  replace(root, h('div', { class: 'wrap' }, h('p', { class: 'loading', role: 'status' }, 'Loading the facility…')));
+  let f;
+  try {
+    f = await api(`/facilities/${facilityId}`);
+  } catch (e) {
+    if (!ctx.isCurrent()) return;
+    if (e instanceof ApiError && e.status === 404) {
+      replace(root, h('div', { class: 'wrap narrow' },
+        h('h1', null, 'Facility not found'),
+        h('p', null, 'There is no facility with this number.'),
+        isOperator ? h('p', null, h('a', { class: 'button', href: '/staff' }, 'Choose a facility')) : null));
+      return;
+    }
+    throw e;
+  }
+  if (!ctx.isCurrent()) return;
+  setTitle(`${f.name} — staff`);
+
+  const tabs = !f.on_platform
+    ? (isOperator ? ['policy'] : [])
+    : manager ? TABS.map(([t]) => t) : ['roster'];
+  let tab = ctx.query.get('tab');
+  if (!tabs.includes(tab)) tab = tabs[0];
+
+  const body = h('div', { class: 'staff-body', id: 'staff-body' });
+  replace(root, h('div', { class: 'wrap staff' },
+    h('div', { class: 'page-intro staff-intro' },
+      h('p', { class: 'eyebrow' }, isOperator ? 'Operator' : roleName(account.role)),
+      h('h1', null, f.name),
+      h('p', { class: 'lead' }, [f.city, f.state].filter(Boolean).join(', '), ' · facility number ', String(f.id)),
+      h('p', { class: 'badges' }, messagingBadge(f.messaging_provider), f.on_platform ? kiteBadge() : null,
+        f.policy ? h('span', { class: 'badge badge--provider' }, h('span', { class: 'badge-label' }, 'Profile:'), ' ', profileName(f.policy.profile)) : null),
+      isOperator ? h('p', { class: 'change-facility' }, h('a', { href: '/staff' }, 'Choose another facility')) : null),
+    tabs.length > 1
+      ? h('nav', { class: 'tabs', 'aria-label': 'Facility sections' },
+        h('ul', null, TABS.filter(([t]) => tabs.includes(t)).map(([t, label]) => h('li', null,
+          h('a', { href: staffUrl(isOperator ? f.id : null, t), 'aria-current': t === tab ? 'page' : null }, label)))))
+      : null,
+    body));
+
+  if (!f.on_platform && !isOperator) {
+    replace(body, h('p', { class: 'notice notice--warning' }, 'This facility is not on Kite. Ask an operator to put it on Kite.'));
+    return;
+  }
+  const env = { ctx, account, manager, isOperator, facility: f, body };
+  if (tab === 'roster') await rosterTab(env);
+  else if (tab === 'staff') await staffTab(env);
+  else if (tab === 'blocks') await blocksTab(env);
+  else policyTab(env);
+}
+
+/* ---- operator: which facility ---- */
+
+function operatorPicker(root, ctx) {
+  setTitle('Choose a facility');
+  const picker = facilityPicker({
+    id: 'staff-facility', label: 'Facility',
+    hint: 'Type a name, a town, a ZIP code or a facility number.',
+    onPick: (f) => ctx.navigate(staffUrl(f.id, null)),
+  });
+  ctx.onLeave(picker.stop);
+  replace(root, h('div', { class: 'wrap narrow' },
+    h('div', { class: 'page-intro' },
+      h('h1', null, 'Choose a facility'),
+      h('p', { class: 'lead' }, 'Open a facility to manage its roster, staff, blocks and policy, or to put it on Kite.')),
+    h('div', { class: 'card' }, picker.wrap)));
+}
+
+/* A live line at the top of a tab: what just happened. */
+function liveLine() {
+  const el = h('div', { class: 'live', role: 'status', tabindex: '-1' });
+  return {
+    el,
+    say(text, kind = 'success') {
+      replace(el, text ? h('p', { class: `notice notice--${kind}` }, text) : null);
+      if (text) el.focus();
+    },
+  };
+}
+
+/* ---- roster ---- */
+
+function numberHint(policy) {
+  if (!policy) return null;
+  if (policy.resident_number_format === 'bop') return 'Five digits, a dash, three digits, like 12345-678.';
+  if (policy.resident_number_format === 'digits') return 'Digits only.';
+  return 'Letters and digits, as the facility writes it.';
+}
+
+async function rosterTab(env) {
+  const { ctx, manager, facility: f, body } = env;
+  const live = liveLine();
+  const list = h('ul', { class: 'rows', 'data-testid': 'roster' });
+  const more = h('div', { class: 'results-footer' });
+  const count = h('p', { class: 'count-line' });
+  let nextCursor = null;
+  let shown = 0;
+  let open = null; // the row whose panel is open
+
+  function rowFor(r) {
+    const li = h('li', { class: 'row', 'data-number': r.resident_number });
+    fillRow(li, r);
+    return li;
+  }
+
+  function fillRow(li, r) {
+    const actions = manager ? h('div', { class: 'row-actions' }) : null;
+    const panel = h('div', { class: 'row-panel', hidden: true });
+    if (manager) {
+      const pinBtn = h('button', { type: 'button', class: 'button button--small button--secondary' }, r.has_pin ? 'Reset PIN' : 'Set PIN');
+      const moveBtn = h('button', { type: 'button', class: 'button button--small button--secondary' }, 'Transfer');
+      pinBtn.addEventListener('click', () => openPanel(li, panel, pinPanel(r, li, panel)));
+      moveBtn.addEventListener('click', () => openPanel(li, panel, transferPanel(r, li, panel)));
+      const statusBtn = r.status === 'active'
+        ? confirmAction({
+          label: 'Release',
+          buttonClass: 'button button--small button--secondary',
+          question: h('span', null, h('strong', null, `Release ${r.first_name} ${r.last_name}? `),
+            'Their tablet sign-in closes and their messages stop. Their history is kept. You can re-admit them later.'),
+          yes: 'Yes, release',
+          no: 'Cancel',
+          onConfirm: () => setStatus(r, li, 'released'),
+        })
+        : (() => {
+          const b = h('button', { type: 'button', class: 'button button--small' }, 'Re-admit');
+          b.addEventListener('click', async () => {
+            b.disabled = true;
+            try {
+              await setStatus(r, li, 'active');
+            } catch (e) {
+              b.disabled = false;
+              live.say(e.message, 'error');
+            }
+          });
+          return b;
+        })();
+      actions.append(pinBtn, statusBtn, moveBtn);
+    }
+    replace(li,
+      h('div', { class: 'row-main' },
+        h('span', { class: 'row-number' }, r.resident_number),
+        h('span', { class: 'row-name' }, `${r.last_name}, ${r.first_name}`),
+        h('span', { class: 'row-status' },
+          chip(r.status === 'active' ? 'active' : 'removed', r.status === 'active' ? 'Active' : 'Released'),
+          r.has_pin ? null : h('span', { class: 'status status--wait' }, 'No PIN'))),
+      actions, panel);
+  }
+
+  function openPanel(li, panel, content) {
+    if (open && open !== panel) {
+      open.hidden = true;
+      replace(open);
+    }
+    open = panel;
+    replace(panel, content);
+    panel.hidden = false;
+    const first = panel.querySelector('input, select, button');
+    if (first) first.focus();
+  }
+
+  function closePanel(panel) {
+    panel.hidden = true;
+    replace(panel);
+    if (open === panel) open = null;
+  }
+
+  async function setStatus(r, li, status) {
+    const updated = await api(`/facilities/${f.id}/residents/${encodeURIComponent(r.resident_number)}`, {
+      method: 'PATCH', body: { status },
+    });
+    fillRow(li, updated);
+    live.say(status === 'released'
+      ? `${updated.first_name} ${updated.last_name} was released. Their sign-in is closed.`
+      : `${updated.first_name} ${updated.last_name} was re-admitted. They can sign in again.`);
+  }
+
+  function cancelButton(panel) {
+    const b = h('button', { type: 'button', class: 'button button--secondary' }, 'Cancel');
+    b.addEventListener('click', () => closePanel(panel));
+    return b;
+  }
+
+  function pinPanel(r, li, panel) {
+    const pin = field({ form: `pin-${r.id}`, name: 'pin', label: 'New PIN', autocomplete: 'off', inputmode: 'numeric',
+      hint: '4 to 12 digits. Give it to the resident in private.' });
+    const kit = formKit([pin], 'Save PIN', 'Saving…', { buttonClass: 'button' });
+    const form = h('form', { class: 'form inline-form', novalidate: true },
+      h('h3', { class: 'panel-heading' }, `${r.has_pin ? 'Reset' : 'Set'} the PIN of ${r.first_name} ${r.last_name}`),
+      kit.alert, pin.wrap, h('p', { class: 'form-buttons' }, kit.button, cancelButton(panel)));
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      kit.clear();
+      const value = pin.input.value.trim();
+      if (!validPin(value)) {
+        kit.fieldError('pin', 'Type 4 to 12 digits.');
+        kit.focusFirstInvalid();
+        return;
+      }
+      kit.busy(true);
+      try {
+        const updated = await api(`/facilities/${f.id}/residents/${encodeURIComponent(r.resident_number)}`, {
+          method: 'PATCH', body: { pin: value },
+        });
+        fillRow(li, updated);
+        open = null;
+        live.say(`The new PIN of ${updated.first_name} ${updated.last_name} is saved.`);
+      } catch (e) {
+        kit.busy(false);
+        kit.serverError(e);
+      }
+    });
+    return form;
+  }
+
+  function transferPanel(r, li, panel) {
+    let target = null;
+    const chosen = h('div', { class: 'chosen-target' });
+    const number = field({ form: `move-${r.id}`, name: 'resident_number', label: 'Resident number at the new facility',
+      optional: true, autocomplete: 'off', hint: 'Leave empty to keep the same number, if it fits the new facility’s format.' });
+    const kit = formKit([number], 'Confirm transfer', 'Transferring…', { buttonClass: 'button' });
+    const picker = facilityPicker({
+      id: `move-${r.id}-facility`, label: 'Move to facility', exclude: f.id,
+      onPick: (t) => {
+        target = t;
+        picker.stop();
+        replace(chosen, h('p', { class: 'chosen-facility' },
+          h('span', { class: 'chosen-label' }, 'New facility'),
+          h('strong', { class: 'chosen-name' }, t.name),
+          t.on_platform ? null : h('span', { class: 'status status--stop' }, 'Not on Kite')),
+        t.on_platform ? null : h('p', { class: 'notice notice--warning' },
+          'Kite does not serve this facility. After the transfer, their messages on Kite stop; they and their contacts are told which company serves it.'));
+        picker.wrap.hidden = true;
+        number.input.focus();
+      },
+    });
+    const form = h('form', { class: 'form inline-form', novalidate: true },
+      h('h3', { class: 'panel-heading' }, `Transfer ${r.first_name} ${r.last_name}`),
+      kit.alert, picker.wrap, chosen, number.wrap, h('p', { class: 'form-buttons' }, kit.button, cancelButton(panel)));
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      kit.clear();
+      if (!target) {
+        kit.topError('Choose the facility they move to.');
+        return;
+      }
+      const payload = { to_facility_id: target.id };
+      const n = number.input.value.trim();
+      if (n) payload.resident_number = n;
+      kit.busy(true);
+      try {
+        const report = await api(`/facilities/${f.id}/residents/${encodeURIComponent(r.resident_number)}/transfer`, {
+          method: 'POST', body: payload,
+        });
+        li.remove();
+        open = null;
+        shown -= 1;
+        count.textContent = rosterCount();
+        live.say(report.on_platform
+          ? `${r.first_name} ${r.last_name} moved to ${target.name}. ${formatCount(report.contacts_active)} contacts kept${report.contacts_suspended ? `, ${formatCount(report.contacts_suspended)} paused because the new list limit is lower` : ''}.`
+          : `${r.first_name} ${r.last_name} moved to ${target.name}, which Kite does not serve: messages stopped. Messages there go through ${report.messaging_provider.name}.`);
+      } catch (e) {
+        kit.busy(false);
+        if (e instanceof ApiError && e.field === 'to_facility_id') kit.topError(e.message);
+        else kit.serverError(e);
+      }
+    });
+    return form;
+  }
+
+  function rosterCount() {
+    return shown === 0 ? '' : `${formatCount(shown)} ${shown === 1 ? 'person' : 'people'} shown${nextCursor ? ', more below' : ''}.`;
+  }
+
+  async function loadPage(cursor) {
+    const q = new URLSearchParams({ limit: String(ROSTER_PAGE) });
+    if (cursor) q.set('cursor', cursor);
+    const answer = await api(`/facilities/${f.id}/residents?${q}`);
+    if (!ctx.isCurrent()) return;
+    nextCursor = answer.next_cursor;
+    list.append(...answer.items.map(rowFor));
+    shown += answer.items.length;
+    count.textContent = rosterCount();
+    replace(more, nextCursor ? (() => {
+      const b = h('button', { type: 'button', class: 'button button--secondary' }, 'Show more residents');
+      b.addEventListener('click', async () => {
+        b.disabled = true;
+        b.textContent = 'Loading…';
+        try {
+          await loadPage(nextCursor);
+        } catch (e) {
+          b.disabled = false;
+          b.textContent = 'Show more residents';
+          live.say(e.message, 'error');
+        }
+      });
+      return b;
+    })() : null);
+    if (!shown) replace(list, h('li', { class: 'row row--empty' }, emptyNote('Nobody is on the roster yet.')));
+  }
+
+  const addForm = manager ? addResidentForm(env, (r) => {
+    const empty = list.querySelector('.row--empty');
+    if (empty) empty.remove();
+    list.prepend(rowFor(r));
+    shown += 1;
+    count.textContent = rosterCount();
+    live.say(`${r.first_name} ${r.last_name} (${r.resident_number}) is on the roster.${r.has_pin ? ' They can sign in on the tablet with their PIN.' : ' Set a PIN so they can sign in.'}`);
+  }) : null;
+
+  replace(body,
+    live.el,
+    h('div', { class: manager ? 'staff-columns' : '' },
+      h('section', { class: 'section', 'aria-labelledby': 'roster-heading' },
+        h('h2', { id: 'roster-heading' }, 'Roster'),
+        manager ? null : h('p', { class: 'muted' }, 'You can read the roster. Facility administrators change it.'),
+        count, list, more),
+      addForm));
+  await loadPage(null);
+}
+
+function addResidentForm(env, added) {
+  const { facility: f } = env;
+  const fields = [
+    field({ form: 'add', name: 'resident_number', label: 'Resident number', autocomplete: 'off', hint: numberHint(f.policy) }),
+    field({ form: 'add', name: 'first_name', label: 'First name', autocomplete: 'off' }),
+    field({ form: 'add', name: 'last_name', label: 'Last name', autocomplete: 'off' }),
+    field({ form: 'add', name: 'pin', label: 'PIN', optional: true, autocomplete: 'off', inputmode: 'numeric',
+      hint: '4 to 12 digits, for the tablet sign-in. Give it to the resident in private. You can set it later.' }),
+  ];
+  const kit = formKit(fields, 'Add to roster', 'Adding…');
+  const form = h('form', { class: 'form', novalidate: true }, kit.alert, fields.map((x) => x.wrap), kit.button);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    kit.clear();
+    const v = Object.fromEntries(fields.map((x) => [x.name, x.input.value.trim()]));
+    if (!v.resident_number) kit.fieldError('resident_number', 'Enter the resident number.');
+    else if (f.policy && f.policy.resident_number_format === 'bop' && !/^\d{5}-\d{3}$/.test(v.resident_number)) {
+      kit.fieldError('resident_number', 'Use five digits, a dash and three digits, like 12345-678.');
+    }
+    if (!v.first_name) kit.fieldError('first_name', 'Enter the first name.');
+    if (!v.last_name) kit.fieldError('last_name', 'Enter the last name.');
+    if (v.pin && !validPin(v.pin)) kit.fieldError('pin', 'Type 4 to 12 digits, or leave it empty.');
+    if (kit.hasErrors()) {
+      kit.focusFirstInvalid();
+      return;
+    }
+    if (!v.pin) delete v.pin;
+    kit.busy(true);
+    try {
+      const r = await api(`/facilities/${f.id}/residents`, { method: 'POST', body: v });
+      kit.busy(false);
+      form.reset();
+      added(r);
+      fields[0].input.focus();
+    } catch (e) {
+      kit.busy(false);
+      if (e instanceof ApiError && e.code === 'resident_exists') {
+        kit.fieldError('resident_number', e.message);
+        kit.focusFirstInvalid();
+      } else {
+        kit.serverError(e);
+      }
+    }
+  });
+  return h('section', { class: 'card side-card', 'aria-labelledby': 'add-resident-heading' },
+    h('h2', { id: 'add-resident-heading', class: 'panel-title' }, 'Add a resident'), form);
+}
+
+/* ---- staff ---- */
+
+async function staffTab(env) {
+  const { ctx, facility: f, body } = env;
+  const live = liveLine();
+  const list = h('ul', { class: 'rows', 'data-testid': 'staff-list' });
+
+  function staffRow(a) {
+    return h('li', { class: 'row' },
+      h('div', { class: 'row-main' },
+        h('span', { class: 'row-name' }, a.full_name),
+        h('span', { class: 'row-email' }, a.email),
+        h('span', { class: 'row-status' }, h('span', { class: 'status status--quiet' }, roleName(a.role)))));
+  }
+
+  const fields = [
+    field({ form: 'staff', name: 'full_name', label: 'Full name', autocomplete: 'off' }),
+    field({ form: 'staff', name: 'email', label: 'Email address', type: 'email', autocomplete: 'off', hint: 'They sign in with this address.' }),
+    field({ form: 'staff', name: 'role', label: 'Role', kind: 'select', value: 'reviewer', options: STAFF_ROLES,
+      hint: 'Reviewers read and release messages. Investigators search messages, read-only. Administrators manage this facility.' }),
+    field({ form: 'staff', name: 'password', label: 'First password', type: 'password', autocomplete: 'new-password',
+      hint: 'At least 10 characters, not a common password. Give it to them in person.', extra: showPasswordToggle }),
+  ];
+  const kit = formKit(fields, 'Add staff member', 'Adding…');
+  const form = h('form', { class: 'form', novalidate: true }, kit.alert, fields.map((x) => x.wrap), kit.button);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    kit.clear();
+    const v = Object.fromEntries(fields.map((x) => [x.name, x.name === 'password' ? x.input.value : x.input.value.trim()]));
+    if (!v.full_name) kit.fieldError('full_name', 'Enter their full name.');
+    if (!v.email) kit.fieldError('email', 'Enter their email address.');
+    else if (!validEmail(v.email)) kit.fieldError('email', 'Enter an email address like name@example.com.');
+    if ([...v.password].length < 10) kit.fieldError('password', 'Choose a password of at least 10 characters.');
+    if (kit.hasErrors()) {
+      kit.focusFirstInvalid();
+      return;
+    }
+    kit.busy(true);
+    try {
+      const a = await api(`/facilities/${f.id}/staff`, { method: 'POST', body: v });
+      kit.busy(false);
+      form.reset();
+      const empty = list.querySelector('.row--empty');
+      if (empty) empty.remove();
+      list.append(staffRow(a));
+      live.say(`${a.full_name} can now sign in as ${roleName(a.role).toLowerCase()}.`);
+    } catch (e) {
+      kit.busy(false);
+      // The server does not say whether an address is taken elsewhere (that would leak accounts).
+      if (e instanceof ApiError && e.status === 404) kit.fieldError('email', 'This email address cannot be used. Choose another.');
+      else kit.serverError(e);
+    }
+  });
+
+  replace(body, h('p', { class: 'loading', role: 'status' }, 'Loading staff…'));
+  const answer = await api(`/facilities/${f.id}/staff`);
+  if (!ctx.isCurrent()) return;
+  replace(list, answer.items.length ? answer.items.map(staffRow) : h('li', { class: 'row row--empty' }, emptyNote('No staff accounts yet.')));
+  replace(body,
+    live.el,
+    h('div', { class: 'staff-columns' },
+      h('section', { class: 'section', 'aria-labelledby': 'staff-heading' },
+        h('h2', { id: 'staff-heading' }, 'Staff of this facility'), list),
+      h('section', { class: 'card side-card', 'aria-labelledby': 'add-staff-heading' },
+        h('h2', { id: 'add-staff-heading', class: 'panel-title' }, 'Add a staff member'), form)));
+}
+
+/* ---- blocks ---- */
+
+async function blocksTab(env) {
+  const { ctx, facility: f, body } = env;
+  const live = liveLine();
+  const list = h('ul', { class: 'rows', 'data-testid': 'blocks' });
+
+  function blockRow(b) {
+    const li = h('li', { class: 'row', 'data-block-id': b.id });
+    const remove = confirmAction({
+      label: 'Remove block',
+      buttonClass: 'button button--small button--secondary',
+      question: h('span', null, h('strong', null, `Remove the block on ${b.email}? `),
+        'They could then be invited, send requests and be approved again. Contacts ended by the block do not come back by themselves.'),
+      yes: 'Yes, remove the block',
+      no: 'Keep the block',
+      onConfirm: async () => {
+        await api(`/facilities/${f.id}/blocks/${b.id}`, { method: 'DELETE' });
+        li.remove();
+        if (!list.children.length) replace(list, emptyRow());
+        live.say(`The block on ${b.email} was removed.`);
+      },
+    });
+    replace(li,
+      h('div', { class: 'row-main' },
+        h('span', { class: 'row-name' }, b.email),
+        h('span', { class: 'row-email' }, b.resident_number ? `Only with resident ${b.resident_number}` : 'Whole facility'),
+        h('span', { class: 'row-note' }, [b.reason || 'No reason given', `added ${formatDate(b.created_at)}`].join(' · '))),
+      h('div', { class: 'row-actions' }, remove));
+    return li;
+  }
+  const emptyRow = () => h('li', { class: 'row row--empty' }, emptyNote('No blocks. Every address may ask or be invited, within the policy.'));
+
+  const fields = [
+    field({ form: 'block', name: 'email', label: 'Email address to block', type: 'email', autocomplete: 'off' }),
+    field({ form: 'block', name: 'resident_number', label: 'Only for this resident number', optional: true, autocomplete: 'off',
+      hint: 'Leave empty to block the address for everyone at this facility, for example for a no-contact order.' }),
+    field({ form: 'block', name: 'reason', label: 'Reason', optional: true, autocomplete: 'off', hint: 'Staff see this. The blocked person does not.' }),
+  ];
+  const kit = formKit(fields, 'Add block', 'Adding…');
+  const form = h('form', { class: 'form', novalidate: true }, kit.alert, fields.map((x) => x.wrap), kit.button);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    kit.clear();
+    const v = Object.fromEntries(fields.map((x) => [x.name, x.input.value.trim()]));
+    if (!v.email) kit.fieldError('email', 'Enter the email address to block.');
+    else if (!validEmail(v.email)) kit.fieldError('email', 'Enter an email address like name@example.com.');
+    if (kit.hasErrors()) {
+      kit.focusFirstInvalid();
+      return;
+    }
+    if (!v.resident_number) delete v.resident_number;
+    if (!v.reason) delete v.reason;
+    kit.busy(true);
+    try {
+      const b = await api(`/facilities/${f.id}/blocks`, { method: 'POST', body: v });
+      kit.busy(false);
+      form.reset();
+      const empty = list.querySelector('.row--empty');
+      if (empty) empty.remove();
+      list.prepend(blockRow(b));
+      live.say(`${b.email} is blocked${b.resident_number ? ` for resident ${b.resident_number}` : ' at this facility'}. Existing contacts with this address were ended.`);
+    } catch (e) {
+      kit.busy(false);
+      kit.serverError(e);
+    }
+  });
+
+  replace(body, h('p', { class: 'loading', role: 'status' }, 'Loading blocks…'));
+  const answer = await api(`/facilities/${f.id}/blocks`);
+  if (!ctx.isCurrent()) return;
+  replace(list, answer.items.length ? answer.items.map(blockRow) : emptyRow());
+  replace(body,
+    live.el,
+    h('div', { class: 'staff-columns' },
+      h('section', { class: 'section', 'aria-labelledby': 'blocks-heading' },
+        h('h2', { id: 'blocks-heading' }, 'Blocked addresses'),
+        h('p', { class: 'muted' }, 'A blocked address can never be invited, send a request or be approved, until the block is removed.'),
+        list),
+      h('section', { class: 'card side-card', 'aria-labelledby': 'add-block-heading' },
+        h('h2', { id: 'add-block-heading', class: 'panel-title' }, 'Block an address'), form)));
+}
+
+/* ---- policy ---- */
+
+/*
+ * The defaults of each profile, to fill the form when the profile changes.  They mirror the
+ * server's profiles (src/domain/policy.c); the server's answer after saving is what counts.
+ */
+const PROFILE_DEFAULTS = {
+  federal: {
+    contact_initiation: 'resident_invites', invitation_valid_days: 30, contact_limit: 30, request_lookup: 'number',
+    approval: 'resident', approval_window_hours: 0, message_max_chars: 13000, page_chars: 0,
+    attachments_allowed: false, attachment_max_bytes: 0, max_attachments: 0, pricing: 'balance', review: 'all',
+    review_sla_hours: 24, daily_send_limit: 100, resident_number_format: 'bop',
+  },
+  jpay: {
+    contact_initiation: 'contact_requests', invitation_valid_days: 30, contact_limit: 50, request_lookup: 'number',
+    approval: 'resident', approval_window_hours: 0, message_max_chars: 12500, page_chars: 2500,
+    attachments_allowed: true, attachment_max_bytes: 5 * 1024 * 1024, max_attachments: 5, pricing: 'stamps',
+    review: 'all', review_sla_hours: 48, daily_send_limit: 100, resident_number_format: 'any',
+  },
+  connectnetwork: {
+    contact_initiation: 'contact_requests', invitation_valid_days: 30, contact_limit: 50,
+    request_lookup: 'number_or_name', approval: 'resident_or_window', approval_window_hours: 72,
+    message_max_chars: 500, page_chars: 0, attachments_allowed: false, attachment_max_bytes: 0, max_attachments: 0,
+    pricing: 'credits', review: 'all', review_sla_hours: 24, daily_send_limit: 100, resident_number_format: 'any',
+  },
+};
+
+const KB = 1024;
+
+/* Every policy field, grouped as a person thinks about them.  scale: shown value × scale = stored value. */
+const POLICY_GROUPS = [
+  ['Starting contact', [
+    { name: 'contact_initiation', kind: 'select', label: 'Who starts contact', options: [
+      ['resident_invites', 'The resident invites by email'],
+      ['contact_requests', 'Family and friends send a request'],
+      ['both', 'Both'],
+    ] },
+    { name: 'request_lookup', kind: 'select', label: 'How family find the resident', options: [
+      ['number', 'By resident number only'],
+      ['number_or_name', 'By resident number, or by first and last name'],
+    ] },
+    { name: 'approval', kind: 'select', label: 'Who approves a request', options: [
+      ['resident', 'The resident approves or declines'],
+      ['resident_or_window', 'The resident, or approved after a waiting period'],
+    ] },
+    { name: 'approval_window_hours', min: 0, max: 720, label: 'Waiting period, in hours', hint: 'Used with “approved after a waiting period”. 0 to 720.' },
+    { name: 'invitation_valid_days', min: 1, max: 365, label: 'Days an invitation stays valid', hint: '1 to 365.' },
+    { name: 'contact_limit', min: 1, max: 1000, label: 'Most contacts per resident', hint: '1 to 1,000.' },
+  ]],
+  ['Messages', [
+    { name: 'message_max_chars', min: 1, max: 100000, label: 'Longest message, in characters', hint: '1 to 100,000.' },
+    { name: 'daily_send_limit', min: 1, max: 10000, label: 'Messages one person may send per day', hint: '1 to 10,000.' },
+    { name: 'pricing', kind: 'select', label: 'How messages are paid', options: [
+      ['balance', 'From an account balance'],
+      ['stamps', 'Stamps, one per page'],
+      ['credits', 'Credits'],
+    ] },
+    { name: 'page_chars', min: 0, max: 100000, label: 'Characters per page', hint: 'With stamps: one stamp per page. 0 to 100,000.' },
+    { name: 'attachments_allowed', kind: 'checkbox', label: 'Photos may be attached' },
+    { name: 'max_attachments', min: 0, max: 20, label: 'Photos per message', hint: '0 to 20.' },
+    { name: 'attachment_max_bytes', min: 0, max: 25 * KB, scale: KB, label: 'Largest photo, in kilobytes', hint: '0 to 25,600 (25 MB).' },
+  ]],
+  ['Review and roster', [
+    { name: 'review', kind: 'select', label: 'Review', options: [
+      ['all', 'Staff review every message before delivery'],
+      ['flagged_only', 'Clean messages go out; flagged ones are held'],
+    ] },
+    { name: 'review_sla_hours', min: 1, max: 720, label: 'Review target, in hours', hint: '1 to 720.' },
+    { name: 'resident_number_format', kind: 'select', label: 'Resident number format', options: [
+      ['bop', 'Bureau of Prisons: 12345-678'],
+      ['digits', 'Digits only'],
+      ['any', 'Any letters and digits'],
+    ] },
+  ]],
+];
+const POLICY_SPECS = POLICY_GROUPS.flatMap(([, specs]) => specs);
+
+function policyTab(env) {
+  const { ctx, facility: f, body, isOperator } = env;
+  const creating = !f.policy;
+  const live = liveLine();
+  const current = f.policy || { profile: 'federal', ...PROFILE_DEFAULTS.federal };
+
+  const profile = field({
+    form: 'pol', name: 'profile', label: 'Profile', kind: 'select', value: current.profile,
+    options: PROFILES.map(([code, name]) => [code, name]),
+    hint: 'A profile sets every rule below the way that platform works. Change any rule after choosing it.',
+  });
+  const profileNote = h('p', { class: 'profile-note', id: 'f-pol-profile-note' });
+  const specs = POLICY_SPECS.map((s) => ({
+    spec: s,
+    f: field({
+      form: 'pol', name: s.name, label: s.label, kind: s.kind || 'input', options: s.options, hint: s.hint,
+      inputmode: s.kind ? undefined : 'numeric', autocomplete: 'off', className: s.kind === 'checkbox' ? 'field--wide' : null,
+    }),
+  }));
+  const all = [profile, ...specs.map((x) => x.f)];
+
+  function fill(values) {
+    for (const { spec, f: fl } of specs) {
+      const v = values[spec.name];
+      if (spec.kind === 'checkbox') fl.input.checked = Boolean(v);
+      else if (spec.kind === 'select') fl.input.value = v;
+      else fl.input.value = String(spec.scale ? Math.round(v / spec.scale) : v);
+    }
+  }
+  function describeProfile() {
+    const p = PROFILES.find(([c]) => c === profile.input.value);
+    profileNote.textContent = p ? p[2] : '';
+  }
+  fill(current);
+  describeProfile();
+  profile.input.addEventListener('change', () => {
+    const d = PROFILE_DEFAULTS[profile.input.value];
+    if (d) fill(d);
+    describeProfile();
+    live.say(`The form now shows the rules of the ${profileName(profile.input.value)} profile. Nothing is saved yet.`, 'info');
+  });
+
+  const saveLabel = creating ? 'Put this facility on Kite' : 'Save policy';
+  const kit = formKit(all, saveLabel, 'Saving…', { buttonClass: 'button' });
+  const form = h('form', { class: 'form policy-form', novalidate: true },
+    kit.alert,
+    h('div', { class: 'profile-row' }, profile.wrap, profileNote),
+    POLICY_GROUPS.map(([title, group]) => h('fieldset', { class: 'policy-group' },
+      h('legend', null, title),
+      h('div', { class: 'policy-grid' }, group.map((s) => specs.find((x) => x.spec === s).f.wrap)))),
+    h('p', { class: 'form-buttons' }, kit.button));
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    kit.clear();
+    const out = { profile: profile.input.value };
+    for (const { spec, f: fl } of specs) {
+      if (spec.kind === 'checkbox') out[spec.name] = fl.input.checked;
+      else if (spec.kind === 'select') out[spec.name] = fl.input.value;
+      else {
+        const text = fl.input.value.trim().replace(/,/g, '');
+        const n = Number(text);
+        if (!/^\d+$/.test(text)) kit.fieldError(spec.name, 'Type a whole number.');
+        else if (n < spec.min || n > spec.max) kit.fieldError(spec.name, `Type a number from ${formatCount(spec.min)} to ${formatCount(spec.max)}.`);
+        else out[spec.name] = spec.scale ? n * spec.scale : n;
+      }
+    }
+    if (kit.hasErrors()) {
+      kit.topError('Some rules need a change. They are marked below.');
+      kit.focusFirstInvalid();
+      return;
+    }
+    kit.busy(true);
+    try {
+      const saved = await api(`/facilities/${f.id}/policy`, { method: 'PUT', body: out });
+      if (!ctx.isCurrent()) return;
+      if (creating) {
+        ctx.flash(`${f.name} is on Kite now, with the ${profileName(saved.profile)} profile. Add its residents to the roster.`);
+        ctx.navigate(staffUrl(isOperator ? f.id : null, 'roster'));
+        return;
+      }
+      kit.busy(false);
+      f.policy = saved;
+      fill(saved);
+      live.say('The policy is saved. It applies from now on.');
+    } catch (e) {
+      if (!ctx.isCurrent()) return;
+      kit.busy(false);
+      kit.serverError(e);
+    }
+  });
+
+  replace(body,
+    live.el,
+    h('section', { class: 'section', 'aria-labelledby': 'policy-heading' },
+      h('h2', { id: 'policy-heading' }, creating ? 'Put this facility on Kite' : 'Policy'),
+      creating
+        ? h('p', { class: 'notice notice--warning' },
+          `${f.name} is not on Kite yet. Its messages go through `, providerLink(f.messaging_provider),
+          '. Choose a profile and save: from then on, families are told to use Kite for this facility.')
+        : h('p', { class: 'muted' }, `Last changed ${formatDate(f.policy.updated_at)}. Every change is recorded with its old and new value.`),
+      h('div', { class: 'card' }, form)));
+}

@@ -1,0 +1,368 @@
+// /tablet: a resident on a shared facility tablet.  Signed out it is the sign-in (facility,
+// resident number, PIN); signed in it is the resident's home: requests to answer, contacts,
+// invitations.  Big buttons, short sentences.
+
+import { api, ApiError, currentAccount, fetchMe, signInResident } from '../api.js';
+import { h, replace, setTitle } from '../dom.js';
+import {
+  contactStatusName, invitationStatusName, formatDate, formatDateTime, formatCount,
+} from '../labels.js';
+import { field, formKit, confirmAction, validEmail } from '../forms.js';
+import { chip, emptyNote, facilityPicker, providerLink } from '../widgets.js';
+
+const FACILITY_KEY = 'kite.tablet.facility';
+
+/* The facility this tablet was last used at, so the next person does not have to look it up. */
+function rememberedFacility() {
+  try {
+    const f = JSON.parse(localStorage.getItem(FACILITY_KEY) || 'null');
+    return f && Number.isInteger(f.id) && typeof f.name === 'string' ? f : null;
+  } catch {
+    return null;
+  }
+}
+
+function rememberFacility(f) {
+  try {
+    if (f) localStorage.setItem(FACILITY_KEY, JSON.stringify({ id: f.id, name: f.name }));
+    else localStorage.removeItem(FACILITY_KEY);
+  } catch {
+    /* storage blocked: the facility is asked each time */
+  }
+}
+
+export async function tabletPage(root, ctx) {
+  const account = currentAccount();
+  if (account && account.role === 'resident') return residentHome(root, ctx);
+  if (account) {
+    setTitle('Tablet sign-in');
+    replace(root, h('div', { class: 'wrap narrow' },
+      h('h1', null, 'Someone is signed in'),
+      h('p', null, `This browser is signed in as ${account.full_name || account.email}. Sign out first, then a resident can sign in here.`)));
+    return undefined;
+  }
+  return tabletSignIn(root, ctx);
+}
+
+/* ---- sign-in ---- */
+
+async function tabletSignIn(root, ctx) {
+  setTitle('Sign in on the tablet');
+  let facility = null;
+  const wanted = ctx.query.get('facility');
+  if (wanted && /^\d{1,10}$/.test(wanted)) {
+    try {
+      const f = await api(`/facilities/${wanted}`);
+      if (f.on_platform) facility = { id: f.id, name: f.name };
+    } catch {
+      /* not a facility: ask for it below */
+    }
+    if (!ctx.isCurrent()) return;
+  }
+  if (!facility) facility = rememberedFacility();
+
+  const facilityBox = h('div', { class: 'tablet-facility' });
+  const number = field({ form: 'tab', name: 'resident_number', label: 'Your resident number', autocomplete: 'off',
+    hint: 'The ID number the facility gave you.' });
+  const pin = field({ form: 'tab', name: 'pin', label: 'Your PIN', type: 'password', autocomplete: 'off',
+    inputmode: 'numeric', hint: '4 to 12 digits. Staff can give you a new one.' });
+  number.input.setAttribute('autocapitalize', 'characters');
+  const kit = formKit([number, pin], 'Sign in', 'Signing in…', { buttonClass: 'button button--wide button--big' });
+  const form = h('form', { class: 'form tablet-form', novalidate: true }, kit.alert, facilityBox, number.wrap, pin.wrap, kit.button);
+  let picker = null;
+  let waitTimer = null;
+  ctx.onLeave(() => {
+    clearInterval(waitTimer);
+    if (picker) picker.stop();
+  });
+
+  function showFacility() {
+    if (picker) picker.stop();
+    picker = null;
+    if (facility) {
+      const change = h('button', { type: 'button', class: 'button button--link' }, 'Change facility');
+      change.addEventListener('click', () => {
+        facility = null;
+        rememberFacility(null);
+        showFacility();
+        picker.focus();
+      });
+      replace(facilityBox, h('div', { class: 'chosen-facility', 'data-testid': 'tablet-facility' },
+        h('span', { class: 'chosen-label' }, 'Facility'),
+        h('strong', { class: 'chosen-name' }, facility.name),
+        change));
+    } else {
+      picker = facilityPicker({
+        id: 'tab-facility', label: 'Your facility', onlyOnKite: true,
+        hint: 'Type the name of the facility, or its number. Staff can tell you.',
+        onPick: (f) => {
+          facility = { id: f.id, name: f.name };
+          rememberFacility(facility);
+          showFacility();
+          number.input.focus();
+        },
+      });
+      replace(facilityBox, picker.wrap);
+    }
+  }
+  showFacility();
+
+  function throttled(e) {
+    const until = Date.now() + (e.retryAfter || 60) * 1000;
+    const left = h('strong', null);
+    const tick = () => {
+      const s = Math.max(0, Math.ceil((until - Date.now()) / 1000));
+      if (s === 0) {
+        clearInterval(waitTimer);
+        kit.busy(false);
+        left.textContent = 'You can try again now.';
+        return;
+      }
+      const m = Math.floor(s / 60);
+      left.textContent = `Time left: ${m ? `${m} min ` : ''}${s % 60} s.`;
+    };
+    kit.topError(e.message, ' ', left);
+    kit.button.disabled = true;
+    kit.button.textContent = 'Please wait';
+    tick();
+    waitTimer = setInterval(tick, 1000);
+  }
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    kit.clear();
+    const n = number.input.value.trim();
+    const p = pin.input.value.trim();
+    if (!facility) {
+      kit.topError('Choose your facility first.');
+      if (picker) picker.focus();
+      return;
+    }
+    if (!n) kit.fieldError('resident_number', 'Enter your resident number.');
+    if (!p) kit.fieldError('pin', 'Enter your PIN.');
+    else if (!/^\d+$/.test(p)) kit.fieldError('pin', 'Your PIN has only digits.');
+    if (kit.hasErrors()) {
+      kit.focusFirstInvalid();
+      return;
+    }
+    kit.busy(true);
+    try {
+      await signInResident(facility.id, n, p);
+      if (!ctx.isCurrent()) return;
+      ctx.navigate('/tablet', { replace: true });
+    } catch (e) {
+      if (!ctx.isCurrent()) return;
+      if (e instanceof ApiError && e.status === 429) {
+        throttled(e);
+        return;
+      }
+      kit.busy(false);
+      pin.input.value = '';
+      kit.serverError(e);
+    }
+  });
+
+  replace(root, h('div', { class: 'wrap narrow tablet' },
+    h('div', { class: 'page-intro' },
+      h('h1', null, 'Sign in on the tablet'),
+      h('p', { class: 'lead' }, 'For people living in a facility. Use your resident number and your PIN.')),
+    h('div', { class: 'card' }, form),
+    h('p', { class: 'after-form after-form--quiet' }, 'Family or friend? ', h('a', { href: '/signin' }, 'Use the family sign-in'), '.')));
+  return undefined;
+}
+
+/* ---- the resident's home ---- */
+
+async function residentHome(root, ctx) {
+  setTitle('Your home');
+  replace(root, h('div', { class: 'wrap' }, h('p', { class: 'loading', role: 'status' }, 'Loading…')));
+  const me = await fetchMe();
+  if (!ctx.isCurrent()) return;
+  if (!me || me.role !== 'resident' || !me.resident) {
+    ctx.navigate('/tablet', { replace: true });
+    return;
+  }
+  const r = me.resident;
+  const f = r.facility;
+  const onKite = f.on_platform && r.status === 'active';
+
+  let policy = null;
+  if (f.on_platform) {
+    const detail = await api(`/facilities/${f.id}`);
+    if (!ctx.isCurrent()) return;
+    policy = detail.policy;
+  }
+  const canInvite = onKite && policy && policy.contact_initiation !== 'contact_requests';
+  const takesRequests = policy && policy.contact_initiation !== 'resident_invites';
+
+  async function load(message) {
+    const [contacts, requests, invitations] = await Promise.all([
+      api('/contacts'),
+      api('/contact-requests'),
+      canInvite ? api('/invitations') : Promise.resolve({ items: [] }),
+    ]);
+    if (!ctx.isCurrent()) return;
+    draw(contacts.items, requests.items, invitations.items, message);
+  }
+
+  function draw(contacts, requests, invitations, message) {
+    const pending = requests.filter((q) => q.status === 'pending');
+    const active = contacts.filter((c) => c.status === 'active').length;
+    const status = h('div', { class: 'live', role: 'status', tabindex: '-1' },
+      message ? h('p', { class: 'notice notice--success' }, message) : null);
+
+    replace(root, h('div', { class: 'wrap tablet-home' },
+      h('div', { class: 'page-intro' },
+        h('h1', null, `Hello, ${r.first_name}`),
+        h('p', { class: 'lead' }, `${f.name} · resident number ${r.resident_number}`)),
+      reachNotice(r, f),
+      status,
+      onKite && (takesRequests || pending.length) ? h('section', { class: 'section', 'aria-labelledby': 'req-heading' },
+        h('h2', { id: 'req-heading' }, pending.length ? `People asking to write to you (${pending.length})` : 'People asking to write to you'),
+        pending.length
+          ? h('ul', { class: 'items', 'data-testid': 'pending-requests' }, pending.map((q) => requestItem(q, load)))
+          : emptyNote('Nobody is waiting for your answer.')) : null,
+      h('section', { class: 'section', 'aria-labelledby': 'con-heading' },
+        h('h2', { id: 'con-heading' }, 'Your contacts'),
+        policy ? h('p', { class: 'count-line' }, `${formatCount(active)} of ${formatCount(policy.contact_limit)} places used.`) : null,
+        contacts.length
+          ? h('ul', { class: 'items', 'data-testid': 'contacts' }, contacts.map((c) => contactItem(c, load)))
+          : emptyNote(canInvite ? 'No contacts yet. Invite someone below.' : 'No contacts yet. Family and friends can ask to write to you; you approve them here.')),
+      canInvite ? inviteSection(policy, load) : null,
+      canInvite ? h('section', { class: 'section', 'aria-labelledby': 'sent-heading' },
+        h('h2', { id: 'sent-heading' }, 'Invitations you sent'),
+        invitations.length
+          ? h('ul', { class: 'items', 'data-testid': 'invitations' }, invitations.map((v) => invitationItem(v, load)))
+          : emptyNote('You have not sent an invitation.')) : null,
+      h('p', { class: 'fineprint' }, 'When you are done, press “Sign out” at the top, so the next person cannot see your page.')));
+    if (message) status.focus();
+  }
+
+  await load();
+}
+
+/* Why messages may not work, and where the resident's family should go instead. */
+function reachNotice(r, f) {
+  if (r.status !== 'active') {
+    return h('p', { class: 'notice notice--warning' }, 'Your Kite account is closed because you were released.');
+  }
+  if (!f.on_platform) {
+    return h('p', { class: 'notice notice--warning', 'data-testid': 'tablet-off-kite' },
+      `Kite does not serve ${f.name}. Messages here go through `, providerLink(f.messaging_provider),
+      '. Your family has been told.');
+  }
+  return null;
+}
+
+function big(label, className = 'button button--big') {
+  return h('button', { type: 'button', class: className }, label);
+}
+
+function requestItem(q, reload) {
+  const approve = big(`Approve ${q.contact.full_name}`);
+  const decline = big('Decline', 'button button--big button--secondary');
+  const message = h('p', { class: 'field-error', role: 'alert', hidden: true });
+  async function decide(action, done) {
+    approve.disabled = true;
+    decline.disabled = true;
+    message.hidden = true;
+    try {
+      await api(`/contact-requests/${q.id}/${action}`, { method: 'POST' });
+      await reload(done);
+    } catch (e) {
+      message.textContent = e.message;
+      message.hidden = false;
+      approve.disabled = false;
+      decline.disabled = false;
+    }
+  }
+  approve.addEventListener('click', () => decide('approve', `${q.contact.full_name} is now your contact.`));
+  decline.addEventListener('click', () => decide('decline', `You declined ${q.contact.full_name}.`));
+  return h('li', { class: 'item item--request', 'data-request-id': q.id },
+    h('div', { class: 'item-main' },
+      h('h3', { class: 'item-title' }, q.contact.full_name),
+      h('p', { class: 'item-meta' }, q.contact.email || ''),
+      h('p', { class: 'item-meta' }, `Asked on ${formatDate(q.created_at)}.`,
+        q.auto_approve_at ? ` If you do not answer, it is approved on ${formatDateTime(q.auto_approve_at)}.` : '')),
+    h('div', { class: 'item-actions item-actions--big' }, approve, decline, message));
+}
+
+function contactItem(c, reload) {
+  const who = c.contact.full_name;
+  const remove = c.status === 'active' || c.status === 'suspended'
+    ? confirmAction({
+      label: 'Remove',
+      testid: 'remove',
+      buttonClass: 'button button--big button--secondary',
+      question: h('span', null, h('strong', null, `Remove ${who}? `), 'You will not be able to write to each other. You can invite or approve them again later.'),
+      yes: 'Yes, remove',
+      no: 'Keep',
+      onConfirm: async () => {
+        await api(`/contacts/${c.id}`, { method: 'DELETE' });
+        await reload(`${who} is no longer your contact.`);
+      },
+    })
+    : null;
+  return h('li', { class: 'item', 'data-contact-id': c.id },
+    h('div', { class: 'item-main' },
+      h('h3', { class: 'item-title' }, who, ' ', chip(c.status, contactStatusName(c.status))),
+      h('p', { class: 'item-meta' }, c.contact.email || ''),
+      c.status === 'suspended' ? h('p', { class: 'reach reach--wait' }, 'Paused: your contact list is full here.') : null),
+    remove ? h('div', { class: 'item-actions item-actions--big' }, remove) : null);
+}
+
+function inviteSection(policy, reload) {
+  const email = field({ form: 'inv', name: 'email', label: 'Their email address', type: 'email', autocomplete: 'off',
+    hint: `We email them a link. It works for ${policy.invitation_valid_days} days.` });
+  const kit = formKit([email], 'Send invitation', 'Sending…', { buttonClass: 'button button--big' });
+  const form = h('form', { class: 'form invite-form', novalidate: true }, kit.alert, email.wrap, kit.button);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    kit.clear();
+    const value = email.input.value.trim();
+    if (!value) kit.fieldError('email', 'Type their email address.');
+    else if (!validEmail(value)) kit.fieldError('email', 'Type an email address like name@example.com.');
+    if (kit.hasErrors()) {
+      kit.focusFirstInvalid();
+      return;
+    }
+    kit.busy(true);
+    try {
+      const v = await api('/invitations', { method: 'POST', body: { email: value } });
+      await reload(`Invitation sent to ${v.email}. It works until ${formatDate(v.expires_at)}.`);
+    } catch (e) {
+      kit.busy(false);
+      kit.serverError(e);
+    }
+  });
+  return h('section', { class: 'section', 'aria-labelledby': 'invite-heading' },
+    h('h2', { id: 'invite-heading' }, 'Invite someone'),
+    h('p', null, 'Family and friends cannot ask to write to you here. You invite them: they get an email and accept it.'),
+    h('div', { class: 'card' }, form));
+}
+
+function invitationItem(v, reload) {
+  let when = `Sent ${formatDate(v.created_at)}`;
+  if (v.status === 'pending') when += ` · works until ${formatDate(v.expires_at)}`;
+  if (v.status === 'accepted' && v.accepted_at) when += ` · accepted ${formatDate(v.accepted_at)}`;
+  const again = v.status === 'expired' ? big('Send again', 'button button--secondary') : null;
+  const message = h('p', { class: 'field-error', role: 'alert', hidden: true });
+  if (again) {
+    again.addEventListener('click', async () => {
+      again.disabled = true;
+      try {
+        await api('/invitations', { method: 'POST', body: { email: v.email } });
+        await reload(`A new invitation was sent to ${v.email}.`);
+      } catch (e) {
+        message.textContent = e.message;
+        message.hidden = false;
+        again.disabled = false;
+      }
+    });
+  }
+  return h('li', { class: 'item item--compact', 'data-invitation-id': v.id },
+    h('div', { class: 'item-main' },
+      h('h3', { class: 'item-title' }, v.email, ' ', chip(v.status, invitationStatusName(v.status))),
+      h('p', { class: 'item-meta' }, when)),
+    again ? h('div', { class: 'item-actions' }, again, message) : null);
+}
