@@ -26,6 +26,7 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/invitations", handle_invitations_list},
     {"POST", "/api/v1/invitations", handle_invitations_create},
     {"POST", "/api/v1/invitations/accept", handle_invitations_accept},
+    {"GET", "/api/v1/invitations/preview", handle_invitations_preview},
     {"GET", "/api/v1/contact-requests", handle_contact_requests_list},
     {"POST", "/api/v1/contact-requests", handle_contact_requests_create},
     {"POST", "/api/v1/contact-requests/{id}/approve", handle_contact_requests_approve},
@@ -39,6 +40,8 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/messages/{id}", handle_messages_get},
     {"DELETE", "/api/v1/messages/{id}", handle_messages_delete},
     {"POST", "/api/v1/messages/{id}/read", handle_messages_read},
+    {"POST", "/api/v1/attachments", handle_attachments_create},
+    {"GET", "/api/v1/attachments/{id}", handle_attachments_get},
     {"GET", "/api/v1/review/queue", handle_review_queue},
     {"POST", "/api/v1/review/bulk", handle_review_bulk},
     {"POST", "/api/v1/review/{message_id}", handle_review_decide},
@@ -46,6 +49,7 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/facilities/{id}/screening-rules", handle_screening_rules_list},
     {"POST", "/api/v1/facilities/{id}/screening-rules", handle_screening_rules_create},
     {"DELETE", "/api/v1/facilities/{id}/screening-rules/{rule_id}", handle_screening_rules_delete},
+    {"GET", "/api/v1/events", handle_events},
 };
 
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];

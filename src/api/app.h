@@ -15,14 +15,18 @@
 #include <stdint.h>
 
 #include "domain/context.h"
+#include "domain/event.h"
 #include "domain/policy.h"
 #include "domain/resident.h"
 #include "domain/session.h"
+#include "sandbox/image_sandbox.h"
 #include "http/server.h"
 
 typedef struct kite_app {
     kite_ctx ctx;
     bool cookie_secure; /* add Secure to the session cookie (public URL is https) */
+    image_sandbox *images; /* photo helpers (POST /api/v1/attachments); NULL answers 503 there */
+    event_hub *events;  /* wakes GET /api/v1/events streams; NULL answers 503 there */
 } kite_app;
 
 extern const http_route api_routes[];
@@ -88,6 +92,7 @@ void handle_residents_update(http_request *req, void *app);
 void handle_invitations_create(http_request *req, void *app);
 void handle_invitations_list(http_request *req, void *app);
 void handle_invitations_accept(http_request *req, void *app);
+void handle_invitations_preview(http_request *req, void *app);
 void handle_contact_requests_create(http_request *req, void *app);
 void handle_contact_requests_list(http_request *req, void *app);
 void handle_contact_requests_approve(http_request *req, void *app);
@@ -112,6 +117,11 @@ void handle_reject_reasons(http_request *req, void *app);
 void handle_screening_rules_list(http_request *req, void *app);
 void handle_screening_rules_create(http_request *req, void *app);
 void handle_screening_rules_delete(http_request *req, void *app);
+void handle_attachments_create(http_request *req, void *app);
+void handle_attachments_get(http_request *req, void *app);
+/* http_config.max_body_for: photo uploads may be larger than JSON bodies (attachments.c). */
+size_t api_max_body_for(const char *method, const char *path);
+void handle_events(http_request *req, void *app);
 json_t *policy_to_json(const policy *p);
 json_t *resident_to_json(const resident *r);
 

@@ -96,6 +96,33 @@ void handle_invitations_list(http_request *req, void *data)
     reply_list(req, list);
 }
 
+/* "m****@example.org": enough to recognise one's own address, not to learn someone else's. */
+static const char *masked_email(arena *a, const char *email)
+{
+    const char *at = strchr(email, '@');
+    if (at == NULL || at == email)
+        return "";
+    return arena_sprintf(a, "%c****%s", email[0], at);
+}
+
+void handle_invitations_preview(http_request *req, void *data)
+{
+    kite_app *app = data;
+    invitation v;
+    kite_err err = invitation_preview(&app->ctx, http_arena(req), http_query(req, "token"), &v);
+    if (err == KITE_ERR_NOT_FOUND) {
+        http_reply_error(req, err, "This invitation link is not valid. Check that you copied the whole link.", NULL);
+        return;
+    }
+    if (err != KITE_OK) {
+        reply_kite_error(req, err);
+        return;
+    }
+    http_reply_json(req, 200, json_pack("{s:s, s:s, s:s, s:s, s:o}", "resident_name", v.resident_name, "facility_name",
+                                        v.facility_name, "email_hint", masked_email(http_arena(req), v.email), "status",
+                                        v.status, "expires_at", json_time(v.expires_at)));
+}
+
 void handle_invitations_accept(http_request *req, void *data)
 {
     kite_app *app = data;
@@ -269,7 +296,10 @@ void handle_blocks_create(http_request *req, void *data)
         kite_err err = facility_block_add(&app->ctx, http_arena(req), facility_id, email, number, reason,
                                           session_actor(req, s), &b, &bad_field);
         if (err == KITE_ERR_INVALID_FIELD)
-            http_reply_error(req, err, NULL, bad_field);
+            http_reply_error(req, err,
+                             strcmp(bad_field, "email") == 0 ? "The field \"email\" must be an email address."
+                                                             : "The field \"reason\" must be text of at most 500 characters.",
+                             bad_field);
         else if (err == KITE_ERR_NOT_FOUND)
             http_reply_error(req, err, "No resident with this number is on this facility's roster.", "resident_number");
         else if (err != KITE_OK)
@@ -333,12 +363,15 @@ void handle_residents_transfer(http_request *req, void *data)
     if (body_int_or_reply(req, body, "to_facility_id", true, &to_facility_id, NULL) &&
         body_string_or_reply(req, body, "resident_number", false, &new_number)) {
         transfer_report report;
+        const char *bad_field = NULL;
         kite_err err = resident_transfer(&app->ctx, http_arena(req), facility_id, http_param(req, 1), to_facility_id,
-                                         new_number, session_actor(req, s), &report);
-        if (err == KITE_ERR_INVALID_FIELD)
+                                         new_number, session_actor(req, s), &report, &bad_field);
+        if (err == KITE_ERR_INVALID_FIELD && strcmp(bad_field, "resident_number") == 0)
             http_reply_error(req, err,
-                             "Give an existing facility other than the current one, and a resident number in its format.",
-                             new_number != NULL ? "resident_number" : "to_facility_id");
+                             "The resident number does not have the new facility's format. Give the number used there.",
+                             bad_field);
+        else if (err == KITE_ERR_INVALID_FIELD)
+            http_reply_error(req, err, "Give an existing facility other than the current one.", bad_field);
         else if (err != KITE_OK)
             reply_kite_error(req, err);
         else

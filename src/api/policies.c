@@ -91,6 +91,16 @@ static bool policy_from_body_or_reply(http_request *req, json_t *body, policy *o
     }
     const char *bad_field = NULL, *why = NULL;
     if (policy_validate(out, &bad_field, &why) != KITE_OK) {
+        const policy_field *f = policy_field_find(bad_field);
+        if (f != NULL && f->kind == POLICY_INT && strstr(why, "range") != NULL)
+            why = arena_sprintf(http_arena(req), "must be a whole number from %lld to %lld", (long long)f->min,
+                                (long long)f->max);
+        else if (f != NULL && f->kind == POLICY_TEXT && f->choices != NULL && strstr(why, "allowed values") != NULL) {
+            const char *list = "";
+            for (size_t i = 0; f->choices[i] != NULL; i++)
+                list = arena_sprintf(http_arena(req), "%s%s%s", list, i ? ", " : "", f->choices[i]);
+            why = arena_sprintf(http_arena(req), "must be one of: %s", list);
+        }
         http_reply_error(req, KITE_ERR_INVALID_FIELD,
                          arena_sprintf(http_arena(req), "The field \"%s\" %s.", bad_field, why), bad_field);
         return false;

@@ -52,6 +52,7 @@ int cmd_serve(int argc, char **argv)
     const char *mail_from = cli_option(argc, argv, "--mail-from");
     const char *threads_arg = cli_option(argc, argv, "--threads");
     const char *clock_offset_arg = cli_option(argc, argv, "--test-clock-offset");
+    const char *streams_arg = cli_option(argc, argv, "--max-event-streams");
     char host[64];
     uint16_t port;
     if (db_path == NULL) {
@@ -103,6 +104,12 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "kite serve: --threads takes a number from 1 to 256\n");
         return 2;
     }
+    /* Open event streams (GET /api/v1/events) hold a connection each, so they stay well under max_connections. */
+    long max_streams = streams_arg != NULL ? strtol(streams_arg, NULL, 10) : 500;
+    if (max_streams < 1 || max_streams > 800) {
+        fprintf(stderr, "kite serve: --max-event-streams takes a number from 1 to 800\n");
+        return 2;
+    }
 
     /* Signals are taken by sigwait below; every thread started from here on inherits the block. */
     sigset_t stop_signals;
@@ -145,10 +152,19 @@ int cmd_serve(int argc, char **argv)
         .route_count = api_route_count,
         .app = &app,
         .web_dir = web_dir != NULL ? web_dir : default_web_dir(),
+        .max_body_for = api_max_body_for,
     };
+    event_hub_config events = {.max_per_account = 5, .max_total = (unsigned)max_streams, .poll_ms = 250,
+                               .heartbeat_ms = 15000};
+    app.events = event_hub_start(&app.ctx, &events);
+    image_sandbox_config images;
+    image_sandbox_config_defaults(&images);
+    app.images = image_sandbox_new(&images);
     http_server *server = NULL;
     err = http_server_start(&config, &server);
     if (err != KITE_OK) {
+        app.events = event_hub_stop(app.events);
+        app.images = image_sandbox_free(app.images);
         cli_store_close(&store);
         return 1;
     }
@@ -161,7 +177,9 @@ int cmd_serve(int argc, char **argv)
     int signal_number = 0;
     sigwait(&stop_signals, &signal_number);
     log_info("received %s; finishing requests in flight", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
-    http_server_stop(server);
+    http_server_stop(server); /* ends open event streams first */
+    app.events = event_hub_stop(app.events);
+    app.images = image_sandbox_free(app.images);
     chores = sweeper_stop(chores);
     mail_sender = mailer_stop(mail_sender);
     cli_store_close(&store);

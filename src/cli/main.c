@@ -2,6 +2,7 @@
  * main.c - the kite command line.
  */
 #include "cli/cli.h"
+#include "sandbox/image_worker.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +30,9 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *command = argv[1];
+    /* Hidden: the confined photo helper that `kite serve` starts for each upload (sandbox/image_worker.c). */
+    if (strcmp(command, "image-worker") == 0)
+        return image_worker_main(argc - 1, argv + 1);
     if (strcmp(command, "serve") == 0)
         return cmd_serve(argc - 2, argv + 2);
     if (strcmp(command, "import-facilities") == 0)

@@ -352,6 +352,7 @@ struct transfer {
     const char *actor;
     int64_t now;
     transfer_report *out;
+    const char **bad_field;
 };
 
 /* Tells the resident's active contacts that Kite no longer reaches them, and who does. */
@@ -437,8 +438,10 @@ static kite_err transfer_tx(db_conn *conn, void *data)
     bool target_exists = db_next(target);
     if ((err = db_done(target)) != KITE_OK)
         return err;
-    if (!target_exists)
+    if (!target_exists) {
+        *in->bad_field = "to_facility_id";
         return KITE_ERR_INVALID_FIELD;
+    }
     const char *number = in->new_number != NULL ? text_trim(in->a, in->new_number) : r.resident_number;
     db_stmt *move = db_prepare(conn,
         "UPDATE residents SET facility_id = $1, resident_number = $2, updated_at = $3 WHERE id = $4");
@@ -473,8 +476,10 @@ static kite_err transfer_tx(db_conn *conn, void *data)
     in->out->resident_id = r.id;
     in->out->to_platform = place.on_platform;
     if (place.on_platform) {
-        if (!policy_resident_number_valid(&place.p, number))
+        if (!policy_resident_number_valid(&place.p, number)) {
+            *in->bad_field = "resident_number";
             return KITE_ERR_INVALID_FIELD;
+        }
         if ((err = recheck_contacts(in, conn, &place)) != KITE_OK)
             return err;
     } else {
@@ -517,11 +522,15 @@ static kite_err transfer_tx(db_conn *conn, void *data)
 }
 
 kite_err resident_transfer(const kite_ctx *ctx, arena *a, int64_t facility_id, const char *number,
-                           int64_t to_facility_id, const char *new_number, const char *actor, transfer_report *out)
+                           int64_t to_facility_id, const char *new_number, const char *actor, transfer_report *out,
+                           const char **bad_field)
 {
     memset(out, 0, sizeof *out);
+    *bad_field = "to_facility_id";
     if (to_facility_id == facility_id && new_number == NULL)
         return KITE_ERR_INVALID_FIELD;
-    struct transfer in = {ctx, a, facility_id, number, to_facility_id, new_number, actor, clock_now_ms(&ctx->clock), out};
+    *bad_field = NULL;
+    struct transfer in = {ctx, a, facility_id, number, to_facility_id, new_number, actor, clock_now_ms(&ctx->clock), out,
+                          bad_field};
     return db_write(ctx->store, transfer_tx, &in);
 }

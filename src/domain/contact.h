@@ -77,6 +77,8 @@ kite_err invitation_create(const kite_ctx *ctx, arena *a, const account *residen
 /* The signed-in contact accepts; exactly one contact results even when accepts race. */
 kite_err invitation_accept(const kite_ctx *ctx, arena *a, const account *contact_account, const char *token,
                            contact_view *out) KITE_WUR;
+/* What an invitation link is about, for whoever holds it (signed in or not). */
+kite_err invitation_preview(const kite_ctx *ctx, arena *a, const char *token, invitation *out) KITE_WUR;
 /* A resident's invitations, or the pending ones sent to a contact's email. */
 kite_err invitation_list(const kite_ctx *ctx, arena *a, const account *caller, invitation **items,
                          size_t *count) KITE_WUR;
@@ -149,6 +151,6 @@ typedef struct transfer_report {
  */
 kite_err resident_transfer(const kite_ctx *ctx, arena *a, int64_t facility_id, const char *number,
                            int64_t to_facility_id, const char *new_number, const char *actor,
-                           transfer_report *out) KITE_WUR;
+                           transfer_report *out, const char **bad_field) KITE_WUR;
 
 #endif

@@ -252,3 +252,42 @@ kite_err invitation_list(const kite_ctx *ctx, arena *a, const account *caller, i
     *count = in.count;
     return err;
 }
+
+struct preview {
+    arena *a;
+    const char *token_hash;
+    int64_t now;
+    invitation *out;
+    bool found;
+};
+
+static kite_err preview_tx(db_conn *conn, void *data)
+{
+    struct preview *in = data;
+    db_stmt *s = db_prepare(conn,
+        "SELECT i.id, i.resident_id, r.first_name || ' ' || r.last_name, f.name, i.email, i.status, i.created_at,"
+        " i.expires_at, COALESCE(i.accepted_at, 0) FROM invitations i JOIN residents r ON r.id = i.resident_id"
+        " JOIN facilities f ON f.id = r.facility_id WHERE i.token_hash = $1");
+    db_bind_text(s, 1, in->token_hash);
+    in->found = db_next(s);
+    if (in->found) {
+        invitation *v = in->out;
+        *v = (invitation){db_int(s, 0), db_int(s, 1), arena_strdup(in->a, db_text(s, 2)), arena_strdup(in->a, db_text(s, 3)),
+                          arena_strdup(in->a, db_text(s, 4)), arena_strdup(in->a, db_text(s, 5)), db_int(s, 6),
+                          db_int(s, 7), db_int(s, 8)};
+        if (strcmp(v->status, "pending") == 0 && in->now >= v->expires_at)
+            v->status = "expired";
+    }
+    return db_done(s);
+}
+
+kite_err invitation_preview(const kite_ctx *ctx, arena *a, const char *token, invitation *out)
+{
+    if (token == NULL || strlen(token) != SECRET_TOKEN_HEX - 1)
+        return KITE_ERR_NOT_FOUND;
+    char token_hash[SECRET_SHA256_HEX];
+    secret_sha256_hex(token, strlen(token), token_hash);
+    struct preview in = {a, token_hash, clock_now_ms(&ctx->clock), out, false};
+    kite_err err = db_read(ctx->store, preview_tx, &in);
+    return err != KITE_OK ? err : in.found ? KITE_OK : KITE_ERR_NOT_FOUND;
+}

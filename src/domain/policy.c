@@ -106,7 +106,7 @@ kite_err policy_validate(const policy *p, const char **bad_field, const char **w
         if (f->kind == POLICY_INT) {
             int64_t v = *(const int64_t *)(const void *)base;
             if (v < f->min || v > f->max)
-                return field_invalid(f->name, "is out of the allowed range", bad_field, why);
+                return field_invalid(f->name, "is out of its range (see the policy fields in the API reference)", bad_field, why);
         }
     }
     if (strcmp(p->approval, "resident_or_window") == 0 && p->approval_window_hours < 1)

@@ -13,6 +13,7 @@
  * queueing on the first call would make libmicrohttpd close the connection.
  */
 #include "http/server.h"
+#include "http/stream_internal.h"
 
 #include "core/alloc.h"
 #include "core/clock.h"
@@ -37,6 +38,7 @@ struct http_server {
     struct MHD_Daemon *daemon;
     http_config config;
     atomic_int in_flight;
+    http_streams *streams; /* open streamed answers (stream.c) */
 };
 
 typedef struct pending_header {
@@ -54,6 +56,8 @@ struct http_request {
     char *body;
     size_t body_len;
     size_t body_cap;
+    size_t max_body;          /* limits.max_body, or the route's own (config.max_body_for) */
+    size_t declared_body;     /* Content-Length when within max_body, else 0 */
     bool too_large;
     bool headers_too_large;
     bool answered_early;
@@ -64,6 +68,7 @@ struct http_request {
     char client[INET6_ADDRSTRLEN];
     route_result route;
     void *app_data;
+    http_stream *stream; /* when the answer is a stream */
 };
 
 /* ---- accessors ---- */
@@ -165,6 +170,18 @@ void http_reply_empty(http_request *req, int status)
     set_response(req, status, r, NULL);
 }
 
+/* ---- for stream.c ---- */
+
+struct MHD_Connection *http_request_connection(http_request *req) { return req->conn; }
+http_streams *http_request_streams(http_request *req) { return req->server->streams; }
+
+void http_request_answer_stream(http_request *req, int status, struct MHD_Response *response,
+                                const char *content_type, http_stream *stream)
+{
+    set_response(req, status, response, content_type);
+    req->stream = stream;
+}
+
 /* ---- static files ---- */
 
 static const char *content_type_for(const char *path)
@@ -260,19 +277,22 @@ static http_request *request_new(http_server *server, struct MHD_Connection *con
     size_t header_bytes = 0;
     MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &header_bytes);
     req->headers_too_large = header_bytes > server->config.limits.max_header_bytes;
+    size_t own = server->config.max_body_for != NULL ? server->config.max_body_for(method, url) : 0;
+    req->max_body = own > 0 ? own : server->config.limits.max_body;
     atomic_fetch_add(&server->in_flight, 1);
     return req;
 }
 
 static void append_body(http_request *req, const char *data, size_t size)
 {
-    size_t max = req->server->config.limits.max_body;
+    size_t max = req->max_body;
     if (req->too_large || size > max - req->body_len) {
         req->too_large = true;
         return;
     }
     if (req->body_len + size + 1 > req->body_cap) {
-        size_t cap = req->body_cap ? req->body_cap : 1024;
+        /* A declared Content-Length (within the cap) sizes the buffer once: large uploads are not copied over and over. */
+        size_t cap = req->body_cap ? req->body_cap : req->declared_body + 1 > 1024 ? req->declared_body + 1 : 1024;
         while (cap < req->body_len + size + 1)
             cap *= 2;
         char *bigger = arena_alloc(req->arena, cap);
@@ -329,7 +349,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
         unsigned long long declared = length != NULL ? strtoull(length, NULL, 10) : 0;
-        if (declared > server->config.limits.max_body) {
+        req->declared_body = declared <= req->max_body ? (size_t)declared : 0;
+        if (declared > req->max_body) {
             req->too_large = true;
             /*
              * Answering before the body is read makes libmicrohttpd close the
@@ -371,6 +392,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     else
         log_info("%s %s %d %" PRId64 "ms %s (connection ended early: %d)", req->method, req->path, req->status,
                  took, req->client, (int)toe);
+    if (req->stream != NULL)
+        http_stream_request_done(req->stream);
     if (req->response != NULL)
         MHD_destroy_response(req->response);
     arena_free(req->arena);
@@ -400,7 +423,9 @@ kite_err http_server_start(const http_config *config, http_server **out)
     }
     http_server *server = xcalloc(1, sizeof *server);
     server->config = *config;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    server->streams = http_streams_new();
+    /* Suspend/resume parks idle streams (stream.c) without a thread each. */
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     server->daemon = MHD_start_daemon(flags, config->port, NULL, NULL, on_request, server,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
@@ -412,6 +437,7 @@ kite_err http_server_start(const http_config *config, http_server **out)
         MHD_OPTION_END);
     if (server->daemon == NULL) {
         log_error("http: cannot listen on %s:%u (%s)", config->host, config->port, strerror(errno));
+        http_streams_free(server->streams);
         free(server);
         return KITE_ERR_IO;
     }
@@ -430,12 +456,15 @@ http_server *http_server_stop(http_server *server)
     if (server == NULL)
         return NULL;
     MHD_socket listen_fd = MHD_quiesce_daemon(server->daemon);
+    /* Streams never end by themselves: end them, or they would hold up the stop. */
+    http_streams_close_all(server->streams);
     int64_t deadline = clock_mono_ms() + SHUTDOWN_GRACE_MS;
     while (atomic_load(&server->in_flight) > 0 && clock_mono_ms() < deadline)
         usleep(10000);
     MHD_stop_daemon(server->daemon);
     if (listen_fd != MHD_INVALID_SOCKET)
         close(listen_fd);
+    http_streams_free(server->streams);
     free(server);
     return NULL;
 }

@@ -37,6 +37,8 @@ typedef struct http_config {
     size_t route_count;
     void *app;                /* handed to every handler */
     const char *web_dir;      /* static files for paths outside /api/, or NULL */
+    /* A request's own body cap (e.g. photo uploads), or NULL; 0 from it means limits.max_body. */
+    size_t (*max_body_for)(const char *method, const char *path);
 } http_config;
 
 kite_err http_server_start(const http_config *config, http_server **out) KITE_WUR;

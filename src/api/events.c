@@ -1,0 +1,254 @@
+/*
+ * events.c - GET /api/v1/events: Server-Sent Events for the signed-in
+ * contact or resident (a new message for them, a status change of a message
+ * they sent).
+ *
+ * Design: the answer is an http_stream (http/stream.h) fed from the
+ * `events` table through the caller's own cursor; the process's event hub
+ * (domain/event.h) wakes the stream when its account has new rows and every
+ * heartbeat interval.  An idle stream holds no thread.  The cursor starts at
+ * Last-Event-ID (header, else ?last_event_id=) when given, so a client that
+ * reconnects gets every event it missed exactly once and in order; without
+ * it, at the account's newest event (only what happens from now on).
+ *
+ * Wire format (the SSE spec): "retry: 3000" first, then per event
+ *   id: <events.id>\nevent: <kind>\ndata: {"message_id":..,"status":..,"at":..}\n\n
+ * and ": keep-alive\n\n" when a heartbeat passes with nothing else to say.
+ *
+ * SECURITY: rows are selected by the caller's account id only, so no other
+ * account's events can appear.  The session is checked again at every
+ * heartbeat: signing out or an expired session ends the stream within one
+ * heartbeat interval.  The number of streams per account and per process is
+ * capped by the hub (429 and 503).
+ */
+#include "api/app.h"
+#include "http/stream.h"
+
+#include "core/alloc.h"
+#include "core/log.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PARTIES (ROLE_BIT(ROLE_CONTACT) | ROLE_BIT(ROLE_RESIDENT))
+
+enum { EVENT_BATCH = 64, RETRY_AFTER_S = 30 };
+
+typedef struct event_stream {
+    const kite_ctx *ctx;
+    event_sub *sub;
+    http_stream *stream;
+    int64_t account_id;
+    int64_t cursor;  /* id of the last event sent (or the starting point) */
+    char *token;     /* the session token, to check the session at heartbeats */
+    bool started;    /* the retry line went out */
+    bool more;       /* the last read filled a batch: read again without waiting */
+    char *out;       /* bytes not yet given to the server */
+    size_t out_len, out_off, out_cap;
+} event_stream;
+
+static void out_append(event_stream *es, const char *text, size_t len)
+{
+    if (es->out_len + len > es->out_cap) {
+        size_t cap = es->out_cap != 0 ? es->out_cap : 1024;
+        while (cap < es->out_len + len)
+            cap *= 2;
+        es->out = xrealloc(es->out, cap);
+        es->out_cap = cap;
+    }
+    memcpy(es->out + es->out_len, text, len);
+    es->out_len += len;
+}
+
+static void out_append_str(event_stream *es, const char *text)
+{
+    out_append(es, text, strlen(text));
+}
+
+/* An SSE field value must not hold a line break; kinds are ours, but check. */
+static bool one_line(const char *s)
+{
+    return s != NULL && strpbrk(s, "\r\n") == NULL;
+}
+
+static void append_event(event_stream *es, arena *a, const event *e)
+{
+    json_t *data = json_pack("{s:o, s:o, s:o}", "message_id", e->message_id > 0 ? json_integer(e->message_id) : json_null(),
+                             "status", json_string_or_null(e->status), "at", json_time(e->at));
+    char *json = json_dumps(data, JSON_COMPACT);
+    json_decref(data);
+    if (json != NULL && one_line(e->kind))
+        out_append_str(es, arena_sprintf(a, "id: %" PRId64 "\nevent: %s\ndata: %s\n\n", e->id, e->kind, json));
+    else
+        log_error("events: event %" PRId64 " could not be written", e->id);
+    free(json);
+}
+
+/* Appends the next batch past the cursor; false when the store failed. */
+static bool append_events(event_stream *es)
+{
+    arena *a = arena_new();
+    event batch[EVENT_BATCH];
+    size_t count = 0;
+    kite_err err = event_list_after(es->ctx, a, es->account_id, es->cursor, EVENT_BATCH, batch, &count);
+    if (err != KITE_OK)
+        log_warn("events: reading events for account %" PRId64 " failed: %s", es->account_id, kite_err_code(err));
+    for (size_t i = 0; i < count; i++) {
+        append_event(es, a, &batch[i]);
+        es->cursor = batch[i].id;
+    }
+    es->more = count == EVENT_BATCH;
+    arena_free(a);
+    return err == KITE_OK;
+}
+
+/* False when the session was signed out, expired or its account can no longer sign in. */
+static bool session_alive(const event_stream *es)
+{
+    arena *a = arena_new();
+    session s;
+    kite_err err = session_resolve(es->ctx, a, es->token, &s);
+    arena_free(a);
+    /* A store hiccup is not a reason to drop the client; the next heartbeat checks again. */
+    return err == KITE_OK ? s.account.id == es->account_id : err != KITE_ERR_UNAUTHENTICATED;
+}
+
+/* Fills es->out with what is due now; sets *end when the stream should finish. */
+static void refill(event_stream *es, bool *end)
+{
+    unsigned todo = event_sub_take(es->sub);
+    if (!es->started) {
+        es->started = true;
+        out_append_str(es, "retry: 3000\n\n");
+        todo |= EVENT_SUB_NEWS;
+    }
+    if ((todo & EVENT_SUB_HEARTBEAT) != 0 && !session_alive(es)) {
+        log_info("events: session ended; closing the stream of account %" PRId64, es->account_id);
+        *end = true;
+        return;
+    }
+    if (((todo & EVENT_SUB_NEWS) != 0 || es->more) && !append_events(es)) {
+        *end = true; /* the client reconnects with Last-Event-ID and misses nothing */
+        return;
+    }
+    if (es->out_len == 0 && (todo & EVENT_SUB_HEARTBEAT) != 0)
+        out_append_str(es, ": keep-alive\n\n");
+}
+
+static size_t stream_fill(void *cls, char *buf, size_t max, bool *end)
+{
+    event_stream *es = cls;
+    if (es->out_off == es->out_len) {
+        es->out_off = es->out_len = 0;
+        refill(es, end);
+        if (*end)
+            return 0;
+    }
+    size_t n = es->out_len - es->out_off;
+    if (n > max)
+        n = max;
+    memcpy(buf, es->out + es->out_off, n);
+    es->out_off += n;
+    return n;
+}
+
+static void stream_wake(void *cls)
+{
+    event_stream *es = cls;
+    http_stream_wake(es->stream);
+}
+
+static void stream_close(void *cls)
+{
+    event_stream *es = cls;
+    es->sub = event_sub_cancel(es->sub);
+    if (es->token != NULL) {
+        explicit_bzero(es->token, strlen(es->token));
+        free(es->token);
+    }
+    free(es->out);
+    free(es);
+}
+
+/* The resume point: Last-Event-ID (what EventSource sends on reconnect) wins over ?last_event_id=. */
+static bool last_event_id_or_reply(http_request *req, int64_t *out, bool *given)
+{
+    const char *header = http_header(req, "Last-Event-ID");
+    *given = false;
+    if (header != NULL && *header != '\0') {
+        char *end;
+        errno = 0;
+        long long value = strtoll(header, &end, 10);
+        if (errno != 0 || *end != '\0' || value < 0 || header[0] < '0' || header[0] > '9') {
+            http_reply_error(req, KITE_ERR_INVALID_FIELD,
+                             "The Last-Event-ID header must be the id of an event this stream sent (a whole number).",
+                             "Last-Event-ID");
+            return false;
+        }
+        *out = value;
+        *given = true;
+        return true;
+    }
+    int64_t value;
+    if (!query_int_or_reply(req, "last_event_id", 0, INT64_MAX, -1, &value))
+        return false;
+    *given = value >= 0;
+    *out = *given ? value : 0;
+    return true;
+}
+
+/* The token the caller signed in with (require_session_or_reply accepted it). */
+static const char *session_token(http_request *req)
+{
+    const char *authorization = http_header(req, "Authorization");
+    if (authorization != NULL && strncasecmp(authorization, "Bearer ", 7) == 0)
+        return authorization + 7;
+    return http_cookie(req, "kite_session");
+}
+
+void handle_events(http_request *req, void *data)
+{
+    kite_app *app = data;
+    const session *s = require_role_or_reply(req, app, PARTIES);
+    int64_t cursor = 0;
+    bool resume = false;
+    if (s == NULL || !last_event_id_or_reply(req, &cursor, &resume))
+        return;
+    if (app->events == NULL) {
+        http_reply_error(req, KITE_ERR_BUSY, "Live events are not available right now. Reload to see what is new.", NULL);
+        return;
+    }
+    kite_err err = resume ? KITE_OK : event_latest_id(&app->ctx, s->account.id, &cursor);
+    if (err != KITE_OK) {
+        reply_kite_error(req, err);
+        return;
+    }
+    event_sub *sub = NULL;
+    err = event_hub_subscribe(app->events, s->account.id, &sub);
+    if (err != KITE_OK) {
+        http_reply_header(req, "Retry-After", arena_sprintf(http_arena(req), "%d", RETRY_AFTER_S));
+        http_reply_error(req, err,
+                         err == KITE_ERR_THROTTLED
+                             ? "You have as many live event streams open as one account may. Close one (another tab or "
+                               "device) and try again."
+                             : "Kite has as many live event streams open as it can serve. Try again in a moment.",
+                         NULL);
+        return;
+    }
+    event_stream *es = xcalloc(1, sizeof *es);
+    es->ctx = &app->ctx;
+    es->sub = sub;
+    es->account_id = s->account.id;
+    es->cursor = cursor;
+    const char *token = session_token(req);
+    es->token = xstrdup(token != NULL ? token : "");
+    http_reply_header(req, "X-Accel-Buffering", "no"); /* proxies: pass each event on at once */
+    http_stream_source source = {stream_fill, stream_close, es};
+    http_stream *stream = http_reply_stream(req, 200, "text/event-stream", &source);
+    if (stream == NULL)
+        return; /* es is gone: close ran */
+    es->stream = stream;
+    event_sub_arm(es->sub, stream_wake, es);
+}
