@@ -71,12 +71,16 @@ const session *require_role_or_reply(http_request *req, kite_app *app, unsigned 
 const session *require_facility_role_or_reply(http_request *req, kite_app *app, int64_t facility_id,
                                               unsigned role_mask)
 {
-    const session *s = require_role_or_reply(req, app, role_mask);
+    const session *s = require_session_or_reply(req, app);
     if (s == NULL)
         return NULL;
-    /* Staff of another facility learn nothing, not even that this exists. */
-    if (s->account.role != ROLE_OPERATOR && s->account.facility_id != facility_id) {
+    /* Staff of another facility learn nothing, not even that this exists: 404 before any role check. */
+    if (role_is_facility_staff(s->account.role) && s->account.facility_id != facility_id) {
         http_reply_error(req, KITE_ERR_NOT_FOUND, NULL, NULL);
+        return NULL;
+    }
+    if ((role_mask & ROLE_BIT(s->account.role)) == 0) {
+        http_reply_error(req, KITE_ERR_FORBIDDEN, NULL, NULL);
         return NULL;
     }
     return s;

@@ -160,6 +160,12 @@ static void stream_wake(void *cls)
     http_stream_wake(es->stream);
 }
 
+static bool stream_gone(void *cls)
+{
+    event_stream *es = cls;
+    return http_stream_client_gone(es->stream);
+}
+
 static void stream_close(void *cls)
 {
     event_stream *es = cls;
@@ -250,5 +256,5 @@ void handle_events(http_request *req, void *data)
     if (stream == NULL)
         return; /* es is gone: close ran */
     es->stream = stream;
-    event_sub_arm(es->sub, stream_wake, es);
+    event_sub_arm(es->sub, stream_wake, stream_gone, es);
 }

@@ -230,6 +230,17 @@ static kite_err decide_tx(db_conn *conn, void *data)
         return err;
     if (r.account_id != in->caller->id)
         return KITE_ERR_NOT_FOUND;
+    if (strcmp(in->out->status, "cancelled") == 0) {
+        /* Cancelled by a block: say so, rather than "already decided". */
+        resident_place place;
+        if ((err = rules_load_place(conn, in->a, r.id, &place)) != KITE_OK)
+            return err;
+        err = rules_check_facility_blocks(conn, place.r.facility_id, r.id, in->out->contact_email);
+        if (err == KITE_OK)
+            err = rules_check_pair(conn, r.id, in->out->contact_account_id);
+        if (err == KITE_ERR_CONTACT_BLOCKED || err == KITE_ERR_STORE)
+            return err;
+    }
     if (strcmp(in->out->status, "pending") != 0)
         return KITE_ERR_ALREADY_DECIDED;
     const char *actor = arena_sprintf(in->a, "account:%" PRId64, in->caller->id);

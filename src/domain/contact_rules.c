@@ -47,7 +47,8 @@ kite_err rules_check_pair(db_conn *conn, int64_t resident_id, int64_t contact_ac
     kite_err err = db_done(s);
     if (err != KITE_OK)
         return err;
-    if (strcmp(status, "blocked") == 0 || strcmp(status, "facility_blocked") == 0)
+    /* A contact's own block is for good; a facility's lasts as long as the block (checked apart). */
+    if (strcmp(status, "blocked") == 0)
         return KITE_ERR_CONTACT_BLOCKED;
     if (strcmp(status, "active") == 0)
         return KITE_ERR_ALREADY_CONTACTS;
@@ -70,7 +71,7 @@ kite_err rules_link(db_conn *conn, int64_t now, int64_t resident_id, int64_t con
         "INSERT INTO contacts (resident_id, contact_account_id, status, origin, created_at, updated_at)"
         " VALUES ($1, $2, 'active', $3, $4, $4)"
         " ON CONFLICT (resident_id, contact_account_id) DO UPDATE SET status = 'active', origin = excluded.origin,"
-        " updated_at = excluded.updated_at WHERE contacts.status IN ('removed', 'suspended')"
+        " updated_at = excluded.updated_at WHERE contacts.status IN ('removed', 'suspended', 'facility_blocked')"
         " RETURNING id");
     db_bind_int(s, 1, resident_id);
     db_bind_int(s, 2, contact_account_id);

@@ -104,7 +104,9 @@ struct event_sub {
     event_hub *hub;
     int64_t account_id;
     event_wake_fn wake; /* NULL until armed */
+    event_gone_fn gone;
     void *wake_cls;
+    bool dead;          /* its reader left: it no longer counts against the caps */
     unsigned pending;      /* EVENT_SUB_NEWS */
     int64_t heartbeat_due; /* monotonic ms */
     bool heartbeat_woken;  /* woken for the heartbeat and not yet taken: do not wake again */
@@ -290,22 +292,47 @@ event_hub *event_hub_stop(event_hub *hub)
     return NULL;
 }
 
+/* With the lock held: live subscriptions of account_id (0: of everyone). */
+static unsigned count_live(const event_hub *hub, int64_t account_id)
+{
+    unsigned n = 0;
+    for (const event_sub *sub = hub->subs; sub != NULL; sub = sub->next)
+        n += !sub->dead && (account_id == 0 || sub->account_id == account_id);
+    return n;
+}
+
+/*
+ * With the lock held: asks the owners of live subscriptions of account_id
+ * (0: of everyone) whether their reader left, marks those dead and returns
+ * how many.  Run only at a cap, so a reloaded page or a closed tab does not
+ * keep its place until its next heartbeat.
+ */
+static unsigned reap(event_hub *hub, int64_t account_id)
+{
+    unsigned n = 0;
+    for (event_sub *sub = hub->subs; sub != NULL; sub = sub->next) {
+        if (!sub->dead && sub->gone != NULL && (account_id == 0 || sub->account_id == account_id) &&
+            sub->gone(sub->wake_cls)) {
+            sub->dead = true;
+            n++;
+        }
+    }
+    return n;
+}
+
 kite_err event_hub_subscribe(event_hub *hub, int64_t account_id, event_sub **out)
 {
     *out = NULL;
     pthread_mutex_lock(&hub->lock);
-    unsigned mine = 0;
-    for (event_sub *sub = hub->subs; sub != NULL; sub = sub->next)
-        mine += sub->account_id == account_id;
+    unsigned mine = count_live(hub, account_id);
+    if (mine >= hub->config.max_per_account)
+        mine -= reap(hub, account_id);
+    unsigned live = mine >= hub->config.max_per_account ? 0 : count_live(hub, 0);
+    if (live >= hub->config.max_total)
+        live -= reap(hub, 0);
     kite_err err = mine >= hub->config.max_per_account ? KITE_ERR_THROTTLED
-                 : hub->count >= hub->config.max_total ? KITE_ERR_BUSY
+                 : live >= hub->config.max_total ? KITE_ERR_BUSY
                  : KITE_OK;
-    if (err == KITE_ERR_THROTTLED) {
-        /* Some of them may be dead (a reloaded page, a closed tab): a wake lets their owners notice. */
-        for (event_sub *sub = hub->subs; sub != NULL; sub = sub->next)
-            if (sub->account_id == account_id && sub->wake != NULL)
-                sub->wake(sub->wake_cls);
-    }
     if (err == KITE_OK) {
         event_sub *sub = xcalloc(1, sizeof *sub);
         sub->hub = hub;
@@ -323,10 +350,11 @@ kite_err event_hub_subscribe(event_hub *hub, int64_t account_id, event_sub **out
     return err;
 }
 
-void event_sub_arm(event_sub *sub, event_wake_fn wake, void *cls)
+void event_sub_arm(event_sub *sub, event_wake_fn wake, event_gone_fn gone, void *cls)
 {
     pthread_mutex_lock(&sub->hub->lock);
     sub->wake = wake;
+    sub->gone = gone;
     sub->wake_cls = cls;
     pthread_mutex_unlock(&sub->hub->lock);
 }

@@ -22,6 +22,7 @@
 #ifndef KITE_DOMAIN_EVENT_H
 #define KITE_DOMAIN_EVENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,6 +53,7 @@ kite_err event_list_after(const kite_ctx *ctx, arena *a, int64_t account_id, int
 typedef struct event_hub event_hub;
 typedef struct event_sub event_sub;
 typedef void (*event_wake_fn)(void *cls);
+typedef bool (*event_gone_fn)(void *cls);
 
 typedef struct event_hub_config {
     unsigned max_per_account; /* subscriptions one account may hold */
@@ -68,13 +70,17 @@ event_hub *event_hub_stop(event_hub *hub);
 /*
  * A subscription for account_id, owned by the caller until
  * event_sub_cancel().  KITE_ERR_THROTTLED when the account already holds
- * max_per_account (its subscribers are woken, so that those whose reader
- * is gone can notice and leave), KITE_ERR_BUSY when the process holds
- * max_total.
+ * max_per_account, KITE_ERR_BUSY when the process holds max_total; at a cap
+ * the owners are asked first whether their reader is gone, and those that
+ * are no longer count.
  */
 kite_err event_hub_subscribe(event_hub *hub, int64_t account_id, event_sub **out) KITE_WUR;
-/* From now on the hub calls wake(cls) when the subscriber has something to do. */
-void event_sub_arm(event_sub *sub, event_wake_fn wake, void *cls);
+/*
+ * From now on the hub calls wake(cls) when the subscriber has something to
+ * do, and gone(cls) at a cap: true when its reader has left (the owner still
+ * cancels the subscription as usual).  Both run with the hub's lock held.
+ */
+void event_sub_arm(event_sub *sub, event_wake_fn wake, event_gone_fn gone, void *cls);
 /* Ends the subscription (no wake runs after it returns) and frees it; accepts NULL; returns NULL. */
 event_sub *event_sub_cancel(event_sub *sub);
 

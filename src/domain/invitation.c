@@ -149,8 +149,18 @@ static kite_err accept_tx(db_conn *conn, void *data)
         return err;
     if (id == 0)
         return KITE_ERR_NOT_FOUND;
-    if (strcmp(status, "pending") != 0)
+    if (strcmp(status, "pending") != 0) {
+        /* Withdrawn because of a block: say so, rather than "already used". */
+        resident_place place;
+        if (strcmp(status, "revoked") == 0 && (err = rules_load_place(conn, in->a, resident_id, &place)) == KITE_OK) {
+            err = rules_check_facility_blocks(conn, place.r.facility_id, resident_id, email);
+            if (err == KITE_OK)
+                err = rules_check_pair(conn, resident_id, in->caller->id);
+            if (err == KITE_ERR_CONTACT_BLOCKED || err == KITE_ERR_STORE)
+                return err;
+        }
         return KITE_ERR_INVITATION_USED;
+    }
     if (in->now >= expires_at)
         return KITE_ERR_INVITATION_EXPIRED;
     if (in->caller->email == NULL || strcmp(in->caller->email, email) != 0)

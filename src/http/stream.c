@@ -30,15 +30,22 @@
 #include "core/log.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 
-enum { STREAM_BLOCK = 16 * 1024 };
+/*
+ * A stream whose client vanished without closing (a phone that changed
+ * networks) is found when its heartbeats go unacknowledged this long.
+ */
+enum { STREAM_BLOCK = 16 * 1024, STREAM_USER_TIMEOUT_MS = 60 * 1000 };
 
 struct http_stream {
     pthread_mutex_t lock; /* guards the flags */
     struct MHD_Connection *conn;
+    int fd; /* the connection's socket: open while !finished */
     http_streams *registry;
     http_stream_source source;
     bool parked;       /* suspended by the reader, not yet resumed */
@@ -109,22 +116,32 @@ void http_stream_wake(http_stream *stream)
  * a gone client would otherwise only show when a write fails (the second one
  * after its FIN).  Peeking at every wake finds it at the next wake.
  */
-static bool peer_closed(struct MHD_Connection *conn)
+static bool peer_closed(int fd)
 {
-    const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-    if (info == NULL)
+    if (fd < 0)
         return false;
     char c;
-    ssize_t n = recv(info->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
     return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+bool http_stream_client_gone(http_stream *stream)
+{
+    pthread_mutex_lock(&stream->lock);
+    bool gone = stream->finished || peer_closed(stream->fd);
+    if (gone && !stream->finished)
+        stream_resume_locked(stream); /* its reader finds the same and ends the request */
+    pthread_mutex_unlock(&stream->lock);
+    return gone;
 }
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     (void)pos;
     http_stream *s = cls;
-    if (peer_closed(s->conn))
-        return MHD_CONTENT_READER_END_WITH_ERROR;
+    /* A gone client: end the body normally (an error would log a warning each time); the read that follows sees EOF. */
+    if (peer_closed(s->fd))
+        return MHD_CONTENT_READER_END_OF_STREAM;
     for (;;) {
         pthread_mutex_lock(&s->lock);
         bool closing = s->closing;
@@ -191,6 +208,11 @@ http_stream *http_reply_stream(http_request *req, int status, const char *conten
     http_stream *s = xcalloc(1, sizeof *s);
     pthread_mutex_init(&s->lock, NULL);
     s->conn = http_request_connection(req);
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(s->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    s->fd = info != NULL ? info->connect_fd : -1;
+    unsigned user_timeout = STREAM_USER_TIMEOUT_MS;
+    if (s->fd >= 0)
+        (void)setsockopt(s->fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof user_timeout);
     s->registry = http_request_streams(req);
     s->source = *source;
     struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK, stream_read, s,

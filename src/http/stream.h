@@ -51,4 +51,10 @@ http_stream *http_reply_stream(http_request *req, int status, const char *conten
 /* The source may have bytes now: ask it again.  Any thread; cheap; a wake after the end is ignored. */
 void http_stream_wake(http_stream *stream);
 
+/*
+ * True when the client has closed its end (the stream then ends on its own
+ * thread, soon).  Any thread; one non-blocking system call.
+ */
+bool http_stream_client_gone(http_stream *stream);
+
 #endif

@@ -202,7 +202,7 @@ static kite_err helper_start(image_sandbox *sb, helper *h)
     return KITE_OK;
 }
 
-/* Keeps the first HELPER_LOG_MAX bytes the helper writes, printable ones only; drains the rest. */
+/* Keeps the first HELPER_LOG_MAX bytes the helper writes, as one line of printable text; drains the rest. */
 static bool helper_read_log(helper *h)
 {
     char buf[4096];
@@ -211,7 +211,10 @@ static bool helper_read_log(helper *h)
         return errno == EAGAIN || errno == EINTR;
     for (ssize_t i = 0; i < n && h->text_len + 1 < sizeof h->text; i++) {
         unsigned char c = (unsigned char)buf[i];
-        h->text[h->text_len++] = c == '\n' ? ' ' : (c < 0x20 || c >= 0x7F) ? '?' : (char)c;
+        char out = c == '\n' || c == '\t' ? ' ' : (c < 0x20 || c >= 0x7F) ? '?' : (char)c;
+        if (out == ' ' && (h->text_len == 0 || h->text[h->text_len - 1] == ' '))
+            continue;
+        h->text[h->text_len++] = out;
     }
     h->text[h->text_len] = '\0';
     return n > 0;
@@ -351,6 +354,16 @@ out:
     return status;
 }
 
+static const char *status_name(image_status status)
+{
+    static const char *const names[IMAGE_STATUS_COUNT] = {
+        [IMAGE_OK] = "ok", [IMAGE_EMPTY] = "empty", [IMAGE_UNKNOWN_TYPE] = "unknown type",
+        [IMAGE_TYPE_MISMATCH] = "type mismatch", [IMAGE_TOO_LARGE] = "too large",
+        [IMAGE_TOO_MANY_PIXELS] = "too many pixels", [IMAGE_UNREADABLE] = "unreadable", [IMAGE_FAILED] = "failed",
+    };
+    return status < IMAGE_STATUS_COUNT ? names[status] : "?";
+}
+
 static const char *describe_exit(arena *a, int status)
 {
     if (WIFSIGNALED(status))
@@ -399,7 +412,7 @@ static kite_err run_helper(image_sandbox *sb, arena *a, const void *data, size_t
     else if (out->status == IMAGE_FAILED)
         log_warn("image: helper %d gave an answer that does not hold up; refused", (int)h.pid);
     else if (out->status != IMAGE_OK)
-        log_info("image: photo refused (%s) in %" PRId64 " ms; %s", image_status_message(out->status), took, h.text);
+        log_info("image: photo refused (%s) in %" PRId64 " ms; %s", status_name(out->status), took, h.text);
     return KITE_OK;
 }
 

@@ -1,0 +1,320 @@
+// Helpers for the facility and contact flow tests (policy, roster, invitations,
+// requests, blocks, transfers, permissions). Built on lib/kite.mjs and
+// lib/smtp-sink.mjs; no npm dependencies.
+//
+//   const w = await World.start({ smtp: true });   // a server (+ an SMTP sink)
+//   const op = await w.operator();                  // {token, email, password, account}
+//   await w.putPolicy(op.token, facilityId, { profile: 'federal' });
+//   const r = await w.addResident(op.token, facilityId, { resident_number: '12345-678' });
+//   const c = await w.contact();                    // registered + signed-in contact
+//   await w.restart({ clockOffset: 31 * DAY });     // same db, clock moved forward
+//   await w.close();
+
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  startServer, assert, assertError, assertStatus, register, session, userAdd, auditVerify, sqlite, cli, sleep,
+  uniqueEmail, strongPassword, KITE_BIN, DATA_DIR, RFC3339_UTC,
+} from './kite.mjs';
+import { SmtpSink, parseMessage } from './smtp-sink.mjs';
+
+export const PUBLIC_URL = 'http://kite.test';
+export const HOUR = 3600;
+export const DAY = 24 * HOUR;
+export const TOKEN_LINK_RE = /http:\/\/kite\.test\/invitations\/accept\?token=([0-9a-f]{64})/;
+
+export function describeRes(res) {
+  return `${res.status} ${String(res.text ?? '').slice(0, 500)}`;
+}
+
+/** Asserts a 2xx status (or the given one) and returns the JSON body. */
+export function ok(res, status, context = '') {
+  return assertStatus(res, status, context);
+}
+
+let numberCounter = 0;
+/** A fresh BOP-format resident number (NNNNN-NNN). */
+export function bopNumber() {
+  numberCounter += 1;
+  const a = 10000 + ((process.pid * 7 + numberCounter * 13) % 89999);
+  return `${String(a).padStart(5, '0')}-${String(numberCounter % 1000).padStart(3, '0')}`;
+}
+/** A fresh number for the "any" format. */
+export function anyNumber(prefix = 'R') {
+  numberCounter += 1;
+  return `${prefix}${process.pid % 1000}-${numberCounter}`;
+}
+export function randomPin() {
+  return String(crypto.randomInt(100000, 999999));
+}
+
+/** Facility ids are looked up by exact name in the directory (the data file is the reference). */
+export async function facilityIdByName(srv, name) {
+  const res = await srv.get(`/api/v1/facilities?q=${encodeURIComponent(name)}&limit=50`);
+  assert.equal(res.status, 200, `search ${name}: ${describeRes(res)}`);
+  const hit = res.json.items.find((f) => f.name === name);
+  assert.ok(hit, `facility ${name} not found in the directory`);
+  return hit.id;
+}
+
+export class World {
+  constructor() {
+    this.srv = null;
+    this.sink = null;
+    this.dir = null;
+    this.clockOffset = 0;
+    this.servers = [];
+  }
+
+  /** opts: smtp (start a sink and deliver to it), clockOffset (seconds), extraArgs. */
+  static async start(opts = {}) {
+    const w = new World();
+    if (opts.smtp) {
+      w.sink = new SmtpSink();
+      await w.sink.start();
+    }
+    await w.#boot(opts.clockOffset || 0, opts.extraArgs || []);
+    return w;
+  }
+
+  async #boot(clockOffset, extraArgs = []) {
+    const args = [...extraArgs];
+    if (this.sink) args.push('--smtp', this.sink.url);
+    args.push('--public-url', PUBLIC_URL);
+    const env = {};
+    if (clockOffset) {
+      args.push('--test-clock-offset', String(clockOffset));
+      env.KITE_ALLOW_TEST_CLOCK = '1';
+    }
+    this.srv = await startServer({ dir: this.dir || undefined, extraArgs: args, env });
+    this.dir = this.srv.dir;
+    this.clockOffset = clockOffset;
+  }
+
+  get dbPath() { return this.srv.dbPath; }
+
+  /** Stops the server (cleanly) and starts it again on the same database with the clock offset given (seconds). */
+  async restart({ clockOffset = 0 } = {}) {
+    await this.srv.stopAndAssertClean();
+    await this.#boot(clockOffset);
+  }
+
+  async close() {
+    if (this.srv) await this.srv.cleanup();
+    if (this.sink) await this.sink.stop();
+  }
+
+  // --- HTTP shortcuts --------------------------------------------------------
+  get(p, token) { return this.srv.request('GET', p, { token }); }
+  post(p, body, token, opts = {}) { return this.srv.request('POST', p, { body, token, ...opts }); }
+  put(p, body, token) { return this.srv.request('PUT', p, { body, token }); }
+  patch(p, body, token) { return this.srv.request('PATCH', p, { body, token }); }
+  del(p, token) { return this.srv.request('DELETE', p, { token }); }
+
+  // --- people ----------------------------------------------------------------
+  /** An account made with `kite user add` (operator, or staff with facility), signed in. */
+  async cliUser(role, facility) {
+    const email = uniqueEmail(role);
+    const password = strongPassword();
+    const r = await userAdd(this.dbPath, { role, email, password, facility });
+    assert.equal(r.code, 0, `kite user add ${role}: ${r.code} ${r.stdout} ${r.stderr}`);
+    const s = await session(this.srv, email, password);
+    return { token: s.token, csrf: s.csrf_token, account: s.account, email, password };
+  }
+
+  operator() { return this.cliUser('operator'); }
+
+  /** Staff created through the API by `token` (operator or that facility's admin), signed in. */
+  async staff(token, facilityId, role) {
+    const email = uniqueEmail(role);
+    const password = strongPassword();
+    const res = await this.post(`/api/v1/facilities/${facilityId}/staff`, { email, full_name: `Staff ${role}`, role, password }, token);
+    assert.equal(res.status, 201, `create ${role} at ${facilityId}: ${describeRes(res)}`);
+    assert.equal(res.json.role, role);
+    const s = await session(this.srv, email, password);
+    return { token: s.token, account: s.account, email, password };
+  }
+
+  /** A registered, signed-in contact. */
+  async contact(overrides = {}) {
+    const reg = await register(this.srv, overrides);
+    const s = await session(this.srv, reg.email, reg.password);
+    return { token: s.token, account: s.account, email: reg.email, password: reg.password, full_name: reg.full_name };
+  }
+
+  async signInAgain(person) {
+    if (person.pin !== undefined) return this.residentSignIn(person);
+    const s = await session(this.srv, person.email, person.password);
+    person.token = s.token;
+    return person;
+  }
+
+  async putPolicy(token, facilityId, body, expected = [200, 201]) {
+    const res = await this.put(`/api/v1/facilities/${facilityId}/policy`, body, token);
+    assertStatus(res, expected, `PUT policy ${facilityId} ${JSON.stringify(body)}:`);
+    return res.json;
+  }
+
+  /** Adds a resident with a PIN (201 asserted). Returns {resident, facility_id, number, pin}. */
+  async addResident(token, facilityId, { number, first_name = 'Alex', last_name = 'Rivera', pin = randomPin() } = {}) {
+    const body = { resident_number: number, first_name, last_name };
+    if (pin !== null) body.pin = pin;
+    const res = await this.post(`/api/v1/facilities/${facilityId}/residents`, body, token);
+    assert.equal(res.status, 201, `add resident ${number} at ${facilityId}: ${describeRes(res)}`);
+    return { resident: res.json, facility_id: facilityId, number, pin, first_name, last_name };
+  }
+
+  /** Signs a resident in (201 asserted) and stores the token on it. */
+  async residentSignIn(r) {
+    const res = await this.post('/api/v1/sessions', { facility_id: r.facility_id, resident_number: r.number, pin: r.pin });
+    assert.equal(res.status, 201, `resident sign-in ${r.facility_id}/${r.number}: ${describeRes(res)}`);
+    assert.equal(res.json.account.role, 'resident');
+    r.token = res.json.token;
+    return r;
+  }
+
+  /** addResident + residentSignIn. */
+  async resident(token, facilityId, opts) {
+    const r = await this.addResident(token, facilityId, opts);
+    return this.residentSignIn(r);
+  }
+
+  // --- flows -----------------------------------------------------------------
+  async invite(resident, email, expected = 201) {
+    const res = await this.post('/api/v1/invitations', { email }, resident.token);
+    if (expected === 201) assert.equal(res.status, 201, `invite ${email}: ${describeRes(res)}`);
+    return res;
+  }
+
+  /** The newest invitation token mailed to `email` (from the SMTP sink, or the outbox when there is none). */
+  async inviteToken(email, { after = 0 } = {}) {
+    const mails = await this.mailsTo(email, { kind: 'invitation', count: after + 1 });
+    const last = mails[mails.length - 1];
+    const m = TOKEN_LINK_RE.exec(last.text);
+    assert.ok(m, `no invitation link in the mail to ${email}: ${last.text}`);
+    return m[1];
+  }
+
+  /** Invites and accepts: returns the contact JSON (201 asserted). */
+  async connectByInvitation(resident, contact) {
+    const before = (await this.mailsTo(contact.email, { kind: 'invitation', count: 0 })).length;
+    await this.invite(resident, contact.email);
+    const token = await this.inviteToken(contact.email, { after: before });
+    const res = await this.post('/api/v1/invitations/accept', { token }, contact.token);
+    assert.equal(res.status, 201, `accept: ${describeRes(res)}`);
+    return res.json;
+  }
+
+  async request(contact, body, expected = 201) {
+    const res = await this.post('/api/v1/contact-requests', body, contact.token);
+    if (expected === 201) assert.equal(res.status, 201, `request ${JSON.stringify(body)}: ${describeRes(res)}`);
+    return res;
+  }
+
+  async decide(resident, requestId, verb) {
+    return this.post(`/api/v1/contact-requests/${requestId}/${verb}`, undefined, resident.token);
+  }
+
+  /** Contact requests by number and the resident approves: returns the contact item as the contact sees it. */
+  async connectByRequest(resident, contact) {
+    const q = await this.request(contact, { facility_id: resident.facility_id, resident_number: resident.number });
+    const d = await this.decide(resident, q.json.id, 'approve');
+    assert.equal(d.status, 200, `approve: ${describeRes(d)}`);
+    const item = (await this.contacts(contact)).find((c) => c.resident.resident_number === resident.number && c.facility.id === resident.facility_id);
+    assert.ok(item, 'approved contact not in the contact list');
+    return item;
+  }
+
+  async contacts(person) {
+    const res = await this.get('/api/v1/contacts', person.token);
+    assert.equal(res.status, 200, `GET contacts: ${describeRes(res)}`);
+    assert.ok(Array.isArray(res.json.items));
+    return res.json.items;
+  }
+
+  // --- mail ------------------------------------------------------------------
+  /**
+   * Mails to `address`, parsed ({subject, text, html, kind?, message}); waits until at least
+   * `count` arrived. With a sink: SMTP messages. Without: outbox rows.
+   */
+  async mailsTo(address, { kind, count = 1, timeoutMs = 15_000 } = {}) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const list = this.sink ? this.#sinkMails(address) : this.#outboxMails(address);
+      const matching = kind ? list.filter((m) => m.kind === kind) : list;
+      if (matching.length >= count) return matching;
+      if (Date.now() > deadline) {
+        assert.fail(`expected ${count} ${kind || ''} mail(s) to ${address}; got ${matching.length}: ${JSON.stringify(list.map((m) => m.subject))}`);
+      }
+      await sleep(100);
+    }
+  }
+
+  #sinkMails(address) {
+    return this.sink.messagesTo(address).map((m) => {
+      const p = parseMessage(m.data);
+      const subject = p.header('subject') || '';
+      return { subject, text: p.text || '', html: p.html || '', kind: guessKind(p.text || '', subject), message: p, raw: m };
+    });
+  }
+
+  #outboxMails(address) {
+    const out = sqlite(this.dbPath, `SELECT json_group_array(json_object('subject', subject, 'text', text_body, 'html', html_body, 'kind', kind, 'status', status)) FROM (SELECT * FROM outbox WHERE lower(to_address) = lower('${address.replace(/'/g, "''")}') ORDER BY id)`);
+    return JSON.parse(out.trim() || '[]');
+  }
+
+  /** Waits until the outbox has nothing pending (the worker delivered everything); returns the status counts. */
+  async outboxDrained(timeoutMs = 20_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const counts = this.sql("SELECT status || ':' || COUNT(*) FROM outbox GROUP BY status ORDER BY status");
+      if (!/pending/.test(counts) || Date.now() > deadline) return counts;
+      await sleep(200);
+    }
+  }
+
+  async auditOk() {
+    const r = await auditVerify(this.dbPath);
+    assert.equal(r.code, 0, `kite audit verify failed (${r.code}): ${r.stdout} ${r.stderr}`);
+    return r;
+  }
+
+  auditRows(where = '1=1') {
+    const out = sqlite(this.dbPath, `SELECT json_group_array(json_object('id', id, 'actor', actor, 'action', action, 'target', target, 'detail', detail)) FROM (SELECT * FROM audit_log WHERE ${where} ORDER BY id)`);
+    return JSON.parse(out.trim() || '[]');
+  }
+
+  sql(q) { return sqlite(this.dbPath, q).trim(); }
+}
+
+function guessKind(text, subject) {
+  if (TOKEN_LINK_RE.test(text)) return 'invitation';
+  if (/has moved/.test(subject)) return 'resident_moved';
+  if (/contact request was declined|You can now write to/.test(subject)) return 'request_decided';
+  return 'other';
+}
+
+/** `kite serve` with the given args and env (nothing else from this process's env about the test clock). */
+export function runServe(args, env = {}) {
+  return new Promise((resolve) => {
+    const base = { ...process.env };
+    delete base.KITE_ALLOW_TEST_CLOCK;
+    const p = spawn(KITE_BIN, ['serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...base, ...env } });
+    const out = [];
+    const err = [];
+    p.stdout.on('data', (c) => out.push(c));
+    p.stderr.on('data', (c) => err.push(c));
+    const timer = setTimeout(() => p.kill('SIGKILL'), 20_000);
+    p.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+  });
+}
+
+export {
+  assert, assertError, assertStatus, cli, sleep, uniqueEmail, strongPassword, sqlite, KITE_BIN, DATA_DIR, fs, path,
+  RFC3339_UTC as RFC3339,
+};
