@@ -108,8 +108,13 @@ static const char *masked_email(arena *a, const char *email)
 void handle_invitations_preview(http_request *req, void *data)
 {
     kite_app *app = data;
+    const char *token = http_query(req, "token");
+    if (token == NULL || *token == '\0') {
+        http_reply_error(req, KITE_ERR_INVALID_FIELD, "Give the token from the invitation link.", "token");
+        return;
+    }
     invitation v;
-    kite_err err = invitation_preview(&app->ctx, http_arena(req), http_query(req, "token"), &v);
+    kite_err err = invitation_preview(&app->ctx, http_arena(req), token, &v);
     if (err == KITE_ERR_NOT_FOUND) {
         http_reply_error(req, err, "This invitation link is not valid. Check that you copied the whole link.", NULL);
         return;

@@ -163,7 +163,7 @@ int cmd_serve(int argc, char **argv)
     http_server *server = NULL;
     err = http_server_start(&config, &server);
     if (err != KITE_OK) {
-        app.events = event_hub_stop(app.events);
+        event_hub_stop(app.events);
         app.images = image_sandbox_free(app.images);
         cli_store_close(&store);
         return 1;
@@ -178,7 +178,7 @@ int cmd_serve(int argc, char **argv)
     sigwait(&stop_signals, &signal_number);
     log_info("received %s; finishing requests in flight", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
     http_server_stop(server); /* ends open event streams first */
-    app.events = event_hub_stop(app.events);
+    event_hub_stop(app.events);
     app.images = image_sandbox_free(app.images);
     chores = sweeper_stop(chores);
     mail_sender = mailer_stop(mail_sender);

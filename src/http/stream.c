@@ -139,15 +139,13 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     (void)pos;
     http_stream *s = cls;
-    /* A gone client: end the body normally (an error would log a warning each time); the read that follows sees EOF. */
-    if (peer_closed(s->fd))
-        return MHD_CONTENT_READER_END_OF_STREAM;
     for (;;) {
         pthread_mutex_lock(&s->lock);
         bool closing = s->closing;
         s->wake_pending = false;
         pthread_mutex_unlock(&s->lock);
-        if (closing)
+        /* A gone client ends the body normally (an error would log a warning each time); the read that follows sees EOF. */
+        if (closing || peer_closed(s->fd))
             return MHD_CONTENT_READER_END_OF_STREAM;
         bool end = false;
         size_t n = s->source.fill(s->source.cls, buf, max, &end);

@@ -4,8 +4,9 @@
  * SECURITY: this is the wall between a decoder bug and the rest of Kite.
  * The allow-list is written for a process that only computes on data it
  * reads from descriptors it already holds: memory, threads, time, futexes,
- * read/write.  Calls that reach outside the process are refused: open*
- * answer EACCES (so a library that probes a file fails softly), ioctl
+ * read/write.  Calls that reach outside the process are refused: open*,
+ * unlink* and readlink* answer EACCES (so a library that probes or cleans up
+ * a file fails softly), ioctl
  * answers ENOTTY (isatty), clone3 answers ENOSYS (so glibc falls back to
  * clone, whose flags a filter can see), getpeername and getsockname answer
  * ENOTSOCK (GLib asks whether stderr is journald), and everything else not listed stops
@@ -200,6 +201,10 @@ kite_err confine_seccomp(void)
         rc = answer_errno(ctx, "openat", EACCES);
     if (rc == 0)
         rc = answer_errno(ctx, "open", EACCES);
+    if (rc == 0)
+        rc = answer_errno(ctx, "unlink", EACCES);
+    if (rc == 0)
+        rc = answer_errno(ctx, "unlinkat", EACCES);
     if (rc == 0)
         rc = answer_errno(ctx, "readlink", EACCES);
     if (rc == 0)

@@ -40,7 +40,17 @@
 #include <vips/vector.h> /* vips_vector_set_enabled: no run-time code generation */
 
 enum { WORKER_FD = 0, WORKER_CPU_SECONDS = 10, WORKER_OPEN_FILES = 16 };
+/* Enough for a 50-megapixel, 16-bit, interlaced PNG decoded whole; AddressSanitizer needs terabytes of shadow. */
+#if defined(__SANITIZE_ADDRESS__)
+#define WORKER_ADDRESS_SPACE 0ULL
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WORKER_ADDRESS_SPACE 0ULL
+#endif
+#endif
+#ifndef WORKER_ADDRESS_SPACE
 #define WORKER_ADDRESS_SPACE (1536ULL * 1024 * 1024)
+#endif
 
 static bool read_full(int fd, void *buf, size_t len)
 {
@@ -85,19 +95,23 @@ static void log_vips_error(const char *what)
     vips_error_clear();
 }
 
-/* The loader for the type, reading sequentially and stopping at the first error. */
-static int load(void *buf, size_t len, image_type type, int shrink, VipsImage **out)
+/*
+ * The loader for the type, reading sequentially, stopping at the first
+ * error, never through a temporary file (it could not open one anyway), and
+ * shrinking while it decodes: JPEG by 1/2/4/8, WebP by any scale.
+ */
+static int load(void *buf, size_t len, image_type type, int shrink, double scale, VipsImage **out)
 {
     switch (type) {
     case IMAGE_JPEG:
         return vips_jpegload_buffer(buf, len, out, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR,
-                                    "shrink", shrink, NULL);
+                                    "memory", TRUE, "shrink", shrink, NULL);
     case IMAGE_PNG:
         return vips_pngload_buffer(buf, len, out, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR,
-                                   NULL);
+                                   "memory", TRUE, NULL);
     case IMAGE_WEBP:
         return vips_webpload_buffer(buf, len, out, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR,
-                                    NULL);
+                                    "memory", TRUE, "scale", scale, NULL);
     case IMAGE_NONE:
         break;
     }
@@ -120,67 +134,78 @@ static int jpeg_shrink_for(int width, int height)
     return shrink;
 }
 
-static image_status transcode(void *buf, size_t len, image_type type, transcoded *out)
+/* The WebP scale that brings the long side to (just over) the output size; 1 when it is already smaller. */
+static double webp_scale_for(int width, int height)
 {
-    VipsObject *scope = VIPS_OBJECT(vips_image_new());
-    VipsImage **t = (VipsImage **)vips_object_local_array(scope, 8);
-    image_status status = IMAGE_UNREADABLE;
-    /* The header only: libvips decodes no pixel until the pipeline below is written. */
-    if (load(buf, len, type, 1, &t[0]) != 0) {
-        log_vips_error("header");
-        goto out;
-    }
-    status = image_check_dimensions(vips_image_get_width(t[0]), vips_image_get_height(t[0]));
-    if (status != IMAGE_OK) {
-        fprintf(stderr, "image helper: refused %dx%d\n", vips_image_get_width(t[0]), vips_image_get_height(t[0]));
-        goto out;
-    }
-    status = IMAGE_UNREADABLE;
+    int side = width > height ? width : height;
+    return side > IMAGE_OUTPUT_SIDE ? (IMAGE_OUTPUT_SIDE + 1.0) / side : 1.0;
+}
+
+/* Fails with what libvips said, for the log. */
+static image_status unreadable(const char *step)
+{
+    log_vips_error(step);
+    return IMAGE_UNREADABLE;
+}
+
+/*
+ * From the header in t[0] to the JPEG; t[1..] hold the steps (the caller
+ * frees them with their scope).
+ */
+static image_status convert(void *buf, size_t len, image_type type, VipsImage **t, transcoded *out)
+{
     VipsImage *in = t[0];
-    int shrink = type == IMAGE_JPEG ? jpeg_shrink_for(vips_image_get_width(in), vips_image_get_height(in)) : 1;
-    if (shrink > 1) {
-        if (load(buf, len, type, shrink, &t[1]) != 0) {
-            log_vips_error("shrink on load");
-            goto out;
-        }
+    int width = vips_image_get_width(in), height = vips_image_get_height(in);
+    int shrink = type == IMAGE_JPEG ? jpeg_shrink_for(width, height) : 1;
+    double scale = type == IMAGE_WEBP ? webp_scale_for(width, height) : 1.0;
+    if (shrink > 1 || scale < 1.0) {
+        if (load(buf, len, type, shrink, scale, &t[1]) != 0)
+            return unreadable("shrink on load");
         in = t[1];
     }
     /* Fit within the output size (never enlarge), upright by the EXIF orientation. */
     if (vips_thumbnail_image(in, &t[2], IMAGE_OUTPUT_SIDE, "height", IMAGE_OUTPUT_SIDE, "size", VIPS_SIZE_DOWN,
-                             NULL) != 0) {
-        log_vips_error("resize");
-        goto out;
-    }
+                             NULL) != 0)
+        return unreadable("resize");
     in = t[2];
     if (vips_image_hasalpha(in)) {
         VipsArrayDouble *white = vips_array_double_newv(1, 255.0);
         int rc = vips_flatten(in, &t[3], "background", white, NULL);
         vips_area_unref(VIPS_AREA(white));
-        if (rc != 0) {
-            log_vips_error("flatten");
-            goto out;
-        }
+        if (rc != 0)
+            return unreadable("flatten");
         in = t[3];
     }
-    bool grey8 = vips_image_get_bands(in) == 1 && vips_image_get_format(in) == VIPS_FORMAT_UCHAR;
-    if (!grey8) {
-        if (vips_colourspace(in, &t[4], VIPS_INTERPRETATION_sRGB, NULL) != 0 ||
-            vips_cast_uchar(t[4], &t[5], NULL) != 0) {
-            log_vips_error("colour");
-            goto out;
-        }
+    if (vips_image_get_bands(in) != 1 || vips_image_get_format(in) != VIPS_FORMAT_UCHAR) {
+        if (vips_colourspace(in, &t[4], VIPS_INTERPRETATION_sRGB, NULL) != 0 || vips_cast_uchar(t[4], &t[5], NULL) != 0)
+            return unreadable("colour");
         in = t[5];
     }
     /* Decoding happens here, strip by strip; "strip" writes no EXIF, XMP, IPTC, ICC or comment. */
-    if (vips_jpegsave_buffer(in, &out->jpeg, &out->len, "Q", IMAGE_JPEG_QUALITY, "strip", TRUE,
-                             "optimize_coding", TRUE, "interlace", FALSE, NULL) != 0) {
-        log_vips_error("decode");
-        goto out;
-    }
+    if (vips_jpegsave_buffer(in, &out->jpeg, &out->len, "Q", IMAGE_JPEG_QUALITY, "strip", TRUE, "optimize_coding",
+                             TRUE, "interlace", FALSE, NULL) != 0)
+        return unreadable("decode");
     out->width = vips_image_get_width(in);
     out->height = vips_image_get_height(in);
-    status = IMAGE_OK;
-out:
+    return IMAGE_OK;
+}
+
+static image_status transcode(void *buf, size_t len, image_type type, transcoded *out)
+{
+    VipsObject *scope = VIPS_OBJECT(vips_image_new());
+    VipsImage **t = (VipsImage **)vips_object_local_array(scope, 8);
+    image_status status;
+    /* The header only: libvips decodes no pixel until the pipeline is written. */
+    if (load(buf, len, type, 1, 1.0, &t[0]) != 0) {
+        status = unreadable("header");
+    } else {
+        int width = vips_image_get_width(t[0]), height = vips_image_get_height(t[0]);
+        status = image_check_dimensions(width, height);
+        if (status != IMAGE_OK)
+            fprintf(stderr, "image helper: refused %dx%d\n", width, height);
+        else
+            status = convert(buf, len, type, t, out);
+    }
     g_object_unref(scope);
     return status;
 }
@@ -229,15 +254,7 @@ int image_worker_main(int argc, char **argv)
     confine_die_with_parent();
     if (!init_vips("kite-image-worker"))
         _exit(1);
-    confine_limits limits = {
-#if defined(__SANITIZE_ADDRESS__)
-        .address_space = 0,
-#else
-        .address_space = WORKER_ADDRESS_SPACE,
-#endif
-        .cpu_seconds = WORKER_CPU_SECONDS,
-        .open_files = WORKER_OPEN_FILES,
-    };
+    confine_limits limits = {WORKER_ADDRESS_SPACE, WORKER_CPU_SECONDS, WORKER_OPEN_FILES};
     if (confine_set_limits(&limits) != KITE_OK || confine_seccomp() != KITE_OK)
         _exit(1);
 

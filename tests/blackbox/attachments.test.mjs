@@ -435,15 +435,16 @@ function procStatus(pid) {
 test('the helper is a separate, confined process: killing it mid-upload gives a clean error, the next upload works', async () => {
   // KITE_TEST_IMAGE_DELAY_MS (honoured only with KITE_ALLOW_TEST_CLOCK=1) makes each helper wait,
   // already confined, before it decodes: time to look at it and to kill it.
-  const srv = await startServer({ env: { KITE_ALLOW_TEST_CLOCK: '1', KITE_TEST_IMAGE_DELAY_MS: '3000' } });
+  const srv = await startServer({ env: { KITE_ALLOW_TEST_CLOCK: '1', KITE_TEST_IMAGE_DELAY_MS: '4000' } });
   try {
     const reg = await register(srv, { full_name: 'Kill Test' });
     const who = await session(srv, reg.email, reg.password);
     const pending = upload(srv, who, withExif(BASE_JPEG));
     const pid = await waitForHelper(srv);
     assert.notEqual(pid, srv.proc.pid);
-    await sleep(300); // past start-up: confined by now
-    const status = procStatus(pid);
+    // Past its start-up (exec, libvips) it confines itself, then waits out the test delay.
+    let status = procStatus(pid);
+    for (const deadline = Date.now() + 3000; status.Seccomp !== '2' && Date.now() < deadline; status = procStatus(pid)) await sleep(20);
     assert.equal(status.Seccomp, '2', 'the helper runs under a seccomp filter');
     assert.equal(status.NoNewPrivs, '1', 'the helper cannot gain privileges');
     if (process.getuid && process.getuid() === 0) {
