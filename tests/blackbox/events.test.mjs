@@ -355,6 +355,23 @@ test('Last-Event-ID resumes: every missed event once, in order, then live ones; 
   ahead.close();
 });
 
+test('a burst of 30 messages sent at once: each of 3 open streams gets every event once, in id order', async () => {
+  const streams = [await listen(w.srv.port, carla), await listen(w.srv.port, carla), await listen(w.srv.port, carla)];
+  const sent = await Promise.all(Array.from({ length: 30 }, (_, i) => send(ana, carlaContact, `Burst ${i}`)));
+  const ids = new Set(sent.map((m) => m.id));
+  await Promise.all(streams.map((st) => st.waitFor((x) => x.events.filter((e) => e.event === 'message.new').length >= 30, 15_000, '30 message.new')));
+  await sleep(800);
+  for (const st of streams) {
+    const news = st.events.filter((e) => e.event === 'message.new');
+    assert.equal(news.length, 30, 'an event came twice or went missing');
+    assert.deepEqual(new Set(news.map((e) => e.json.message_id)), ids);
+    const eventIds = st.events.map((e) => e.id);
+    assert.deepEqual(eventIds, [...eventIds].sort((a, b) => a - b));
+    assert.equal(new Set(eventIds).size, eventIds.length);
+  }
+  for (const st of streams) st.close();
+});
+
 test('one account may hold 5 streams: the 6th → 429 JSON with Retry-After; closed ones (reloaded pages) free their places at once', async () => {
   const fay = await w.contact({ full_name: 'Fay Five' });
   const streams = [];
