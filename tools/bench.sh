@@ -16,3 +16,7 @@ for _ in $(seq 100); do grep -q listening "$dir/out" 2>/dev/null && break; sleep
 url=$(sed -n 's/^kite: listening on //p' "$dir/out")
 echo "== over HTTP against $url (bench/bench_http.c)"
 "$B/bench/bench_http" "$url" "${SEARCHES:-5000}" "${SIGNINS:-50}"
+# Messaging with 1,000,000 stored messages: bench_messages starts, seeds and stops its own
+# `kite serve` on a temporary store (about 70 s; MESSAGES=... for another size).
+echo "== messaging with ${MESSAGES:-1000000} stored messages (bench/bench_messages.c)"
+"$B/bench/bench_messages" "$B/src/kite" --messages "${MESSAGES:-1000000}" --data "$PWD/data"

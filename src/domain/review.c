@@ -164,9 +164,11 @@ kite_err review_queue(const kite_ctx *ctx, arena *a, const account *reviewer, in
                       message **items, size_t *count, queue_metrics *metrics)
 {
     memset(metrics, 0, sizeof *metrics);
+    /* Staff of another facility learn nothing of this one (404); other roles may not review at all (403). */
+    if (role_is_facility_staff(reviewer->role) && reviewer->facility_id != facility_id)
+        return KITE_ERR_NOT_FOUND;
     if (!may_review(reviewer, facility_id))
-        return reviewer->role == ROLE_REVIEWER || reviewer->role == ROLE_FACILITY_ADMIN ? KITE_ERR_NOT_FOUND
-                                                                                          : KITE_ERR_FORBIDDEN;
+        return KITE_ERR_FORBIDDEN;
     struct queue in = {a, facility_id, limit, clock_now_ms(&ctx->clock), NULL, 0, metrics};
     kite_err err = db_read(ctx->store, queue_tx, &in);
     *items = in.items;
@@ -212,8 +214,10 @@ static kite_err decide_tx(db_conn *conn, void *data)
     kite_err err = message_load(conn, in->a, in->id, m);
     if (err != KITE_OK)
         return err;
-    if (!may_review(in->reviewer, m->facility_id))
+    if (role_is_facility_staff(in->reviewer->role) && in->reviewer->facility_id != m->facility_id)
         return KITE_ERR_NOT_FOUND;
+    if (!may_review(in->reviewer, m->facility_id))
+        return KITE_ERR_FORBIDDEN;
     const char *label = NULL;
     if (!in->approve) {
         reject_reason *reasons;
@@ -257,7 +261,7 @@ kite_err review_decide(const kite_ctx *ctx, arena *a, const account *reviewer, i
                        const char *reason, const char *note, message *out, const char **bad_field)
 {
     *bad_field = NULL;
-    if (reviewer->role != ROLE_OPERATOR && reviewer->role != ROLE_REVIEWER && reviewer->role != ROLE_FACILITY_ADMIN)
+    if (reviewer->role != ROLE_OPERATOR && !role_is_facility_staff(reviewer->role))
         return KITE_ERR_FORBIDDEN;
     const char *clean_note = note != NULL ? text_trim(a, note) : NULL;
     if (clean_note != NULL && (utf8_length(clean_note) > 1000 || !utf8_valid(clean_note, strlen(clean_note)))) {

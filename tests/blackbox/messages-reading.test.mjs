@@ -265,6 +265,32 @@ test('export: JSON and mbox hold exactly what the caller sent and received (not 
   assert.equal(cr, -1, `the mbox has a CR (a header folded with CR LF?) near ${JSON.stringify(text.slice(Math.max(0, cr - 60), cr + 20))}`);
 });
 
+test('export of a long correspondence (1,000 messages): the mbox about as quick as the JSON (no quadratic build-up)', async () => {
+  const { resident, contact, contactId } = await pair(w, op, FO, 'jpay');
+  // Years of letters, stored directly: 1,000 delivered messages of 800 characters to the contact.
+  const rid = w.sql(`SELECT resident_id FROM contacts WHERE id = ${contactId}`);
+  const body = 'Dear family, '.padEnd(790, 'news from here; ') + ' — love';
+  w.sql(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)
+    INSERT INTO messages (contact_id, facility_id, resident_id, sender_account_id, recipient_account_id, direction, subject, body,
+      status, held, flagged, price_cents, decided_at, created_at, delivered_at, read_at)
+    SELECT ${contactId}, ${FO}, ${rid}, ${resident.account.id}, ${contact.account.id}, 'from_resident', 'Letter ' || i, '${body}',
+      'read', 0, 0, 0, 1600000000000 + i * 60000, 1600000000000 + i * 60000, 1600000000000 + i * 60000, 1600000000000 + i * 60000 FROM n`);
+  const t0 = Date.now();
+  const json = await w.srv.request('GET', '/api/v1/messages/export', { token: contact.token, timeoutMs: 120_000 });
+  const jsonMs = Date.now() - t0;
+  assert.equal(json.status, 200);
+  assert.equal(json.json.count, 1000);
+  const t1 = Date.now();
+  const mbox = await w.srv.request('GET', '/api/v1/messages/export?format=mbox', { token: contact.token, timeoutMs: 120_000 });
+  const mboxMs = Date.now() - t1;
+  assert.equal(mbox.status, 200);
+  const parsed = parseMbox(mbox.text);
+  assert.equal(parsed.length, 1000);
+  assert.equal(parsed[999].body, body);
+  assert.ok(mboxMs < 10 * jsonMs + 500,
+    `the mbox export took ${mboxMs} ms against ${jsonMs} ms for JSON: it grows with the square of the correspondence`);
+});
+
 test('staff reads are audited (message.staff_read with who and role); the parties reading are not', async () => {
   const { resident, contact, contactId } = await pair(w, op, A, 'jpay');
   const m = await send(w, contact, contactId, 'audited', 'who reads me');

@@ -20,7 +20,6 @@ let J1; // jpay with a contact limit of 1 (a transfer there suspends contacts)
 let LIM; // jpay with a daily send limit of 3
 let OFF; // not on Kite
 let reviewerJ;
-let reviewerF;
 
 const sentTexts = []; // every subject and body sent in this file, for the mail check at the end
 
@@ -34,7 +33,6 @@ before(async () => {
   LIM = await onPlatform(w, op, 'CALIFORNIA STATE PRISON, SOLANO (SOL)', { profile: 'jpay', daily_send_limit: 3 });
   OFF = await facilityIdByName(w.srv, 'ALACHUA COUNTY JAIL');
   reviewerJ = await w.staff(op.token, J, 'reviewer');
-  reviewerF = await w.staff(op.token, FED, 'reviewer');
 });
 after(async () => { if (w) await w.close(); });
 
@@ -251,6 +249,47 @@ test('daily_send_limit 3: the fourth message of the day → 429 daily_limit_reac
   await setPolicy(w, op, LIM, { profile: 'jpay', daily_send_limit: 4 });
   await send(w, contact, contactId, 'four', 'fourth, now allowed');
   assertError(await post(w, contact, { contact_id: contactId, subject: 'five', body: 'fifth' }), 429, 'daily_limit_reached');
+});
+
+test('daily limit under a burst: six messages at once with a limit of 3 → exactly three 202 and three 429', async () => {
+  await setPolicy(w, op, LIM, { profile: 'jpay', daily_send_limit: 3 });
+  const { contact, contactId } = await pair(w, op, LIM, 'jpay');
+  const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => post(w, contact, { contact_id: contactId, subject: `burst ${i}`, body: 'at once' })));
+  const codes = answers.map((a) => a.status).sort();
+  assert.deepEqual(codes, [202, 202, 202, 429, 429, 429], answers.map(describeRes).join(' | '));
+  for (const a of answers.filter((x) => x.status === 429)) assertError(a, 429, 'daily_limit_reached');
+  assert.equal(w.sql(`SELECT COUNT(*) FROM messages WHERE sender_account_id = ${contact.account.id}`), '3');
+});
+
+test('a message still waiting when the contact is blocked (by the contact, or a no-contact order) is never delivered', async () => {
+  // The contact blocks the resident while the resident's message waits for review.
+  const a = await pair(w, op, J, 'jpay');
+  const fromResident = await send(w, a.resident, a.contactId, 'before the block', 'please answer me');
+  const fromContact = await send(w, a.contact, a.contactId, 'also waiting', 'sent before blocking');
+  assert.equal((await w.del(`/api/v1/contacts/${a.contactId}`, a.contact.token)).status, 200);
+  // A facility's no-contact order while the contact's message waits.
+  const b = await pair(w, op, J, 'jpay');
+  const waiting = await send(w, b.contact, b.contactId, 'before the order', 'you must not get this');
+  const admin = await w.staff(op.token, J, 'facility_admin');
+  const order = await w.post(`/api/v1/facilities/${J}/blocks`, { email: b.contact.email, resident_number: b.resident.number, reason: 'no-contact order' }, admin.token);
+  assert.equal(order.status, 201, describeRes(order));
+
+  const problems = [];
+  for (const [m, recipient, what] of [[fromResident, a.contact, 'resident → contact who blocked'],
+    [fromContact, a.resident, 'contact (who blocked) → resident'], [waiting, b.resident, 'contact → resident under a no-contact order']]) {
+    const res = await decideRaw(w, reviewerJ, m.id, 'approve');
+    const seen = await w.get(`/api/v1/messages/${m.id}`, recipient.token);
+    const inbox = await list(w, recipient, 'box=inbox');
+    if (res.status === 200 || seen.status === 200 || inbox.items.some((x) => x.id === m.id)) {
+      problems.push(`${what}: approve → ${res.status} ${res.json?.status ?? res.json?.error?.code}; recipient GET → ${seen.status}`);
+    } else {
+      assert.ok(res.status >= 400 && res.status < 500, describeRes(res));
+      assertError(res, res.status, undefined);
+    }
+  }
+  const mails = outbox(w, 'message_delivered', a.contact.email).filter((x) => x.text.includes(`/messages/${fromResident.id}`));
+  if (mails.length) problems.push('the contact who blocked the resident was mailed about the message');
+  assert.deepEqual(problems, [], 'messages delivered across a block');
 });
 
 test('reviewer rejections: each reason code and note shown to the sender; never visible to the recipient; mail without the text', async () => {
