@@ -4,6 +4,7 @@
  */
 #include "api/app.h"
 
+#include "core/buf.h"
 #include "domain/mail_format.h"
 #include "domain/message.h"
 
@@ -221,29 +222,43 @@ void handle_messages_delete(http_request *req, void *data)
 
 /* ---- export ---- */
 
-/* An mbox "From " line must not start a body line; quote it (mboxrd). */
-static const char *mbox_body(arena *a, const char *body)
+/* mbox lines end in LF; a folded header from mail_header_text uses CR LF. */
+static void put_header(buf *out, const char *name, const char *value)
 {
-    const char *out = "";
+    buf_puts(out, name);
+    buf_puts(out, ": ");
+    for (const char *p = value; *p; p++)
+        if (*p != '\r')
+            buf_append(out, p, 1);
+    buf_puts(out, "\n");
+}
+
+/* A body line that starts with "From " (after any ">") gets one more ">" (mboxrd). */
+static void put_body(buf *out, const char *body)
+{
     const char *p = body;
     while (*p) {
         size_t len = strcspn(p, "\n");
-        const char *line = arena_strndup(a, p, len);
-        const char *q = line;
-        while (*q == '>')
+        const char *q = p;
+        while (q < p + len && *q == '>')
             q++;
-        out = arena_sprintf(a, "%s%s%s\n", out, strncmp(q, "From ", 5) == 0 ? ">" : "", line);
+        if ((size_t)(p + len - q) >= 5 && strncmp(q, "From ", 5) == 0)
+            buf_puts(out, ">");
+        for (size_t i = 0; i < len; i++)
+            if (p[i] != '\r')
+                buf_append(out, p + i, 1);
+        buf_puts(out, "\n");
         p += len;
         if (*p == '\n')
             p++;
     }
-    return out;
 }
 
 static void export_mbox(http_request *req, const message *items, size_t count)
 {
     arena *a = http_arena(req);
-    const char *out = "";
+    buf out;
+    buf_init(&out, a);
     for (size_t i = 0; i < count; i++) {
         const message *m = &items[i];
         char date[MAIL_DATE_LEN], from_line[64];
@@ -252,16 +267,21 @@ static void export_mbox(http_request *req, const message *items, size_t count)
         struct tm tm;
         gmtime_r(&secs, &tm);
         strftime(from_line, sizeof from_line, "%a %b %e %H:%M:%S %Y", &tm);
-        out = arena_sprintf(a,
-            "%sFrom account-%" PRId64 "@kite %s\nFrom: %s <account-%" PRId64 "@kite>\nTo: %s <account-%" PRId64 "@kite>\n"
-            "Date: %s\nSubject: %s\nMessage-ID: <message-%" PRId64 "@kite>\nX-Kite-Status: %s\nMIME-Version: 1.0\n"
-            "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n%s\n",
-            out, m->sender_account_id, from_line, mail_header_text(a, m->sender_name, 6), m->sender_account_id,
-            mail_header_text(a, m->recipient_name, 4), m->recipient_account_id, date,
-            mail_header_text(a, m->subject, 9), m->id, m->status, mbox_body(a, m->body));
+        buf_printf(&out, "From account-%" PRId64 "@kite %s\n", m->sender_account_id, from_line);
+        put_header(&out, "From", arena_sprintf(a, "%s <account-%" PRId64 "@kite>", mail_header_text(a, m->sender_name, 6),
+                                               m->sender_account_id));
+        put_header(&out, "To", arena_sprintf(a, "%s <account-%" PRId64 "@kite>", mail_header_text(a, m->recipient_name, 4),
+                                             m->recipient_account_id));
+        put_header(&out, "Date", date);
+        put_header(&out, "Subject", mail_header_text(a, m->subject, 9));
+        put_header(&out, "Message-ID", arena_sprintf(a, "<message-%" PRId64 "@kite>", m->id));
+        put_header(&out, "X-Kite-Status", m->status);
+        buf_puts(&out, "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n");
+        put_body(&out, m->body);
+        buf_puts(&out, "\n");
     }
     http_reply_header(req, "Content-Disposition", "attachment; filename=\"kite-messages.mbox\"");
-    http_reply_bytes(req, 200, "application/mbox", out, strlen(out));
+    http_reply_bytes(req, 200, "application/mbox", out.data, out.len);
 }
 
 void handle_messages_export(http_request *req, void *data)

@@ -44,6 +44,13 @@ struct db {
     pthread_key_t thread_conn;
     pthread_mutex_t lock; /* guards conns */
     db_conn *conns;
+    /*
+     * One writer at a time inside this process.  SQLite would serialise
+     * writers anyway, but by sleeping and polling, which lets an unlucky
+     * writer starve for seconds; a mutex queues them instead.  Other
+     * processes on the same file still meet the busy timeout.
+     */
+    pthread_mutex_t write_lock;
 };
 
 static uint64_t sql_hash(const char *s)
@@ -188,8 +195,10 @@ kite_err db_open(const char *path, db **out)
     db *store = xcalloc(1, sizeof *store);
     store->path = xstrdup(path);
     pthread_mutex_init(&store->lock, NULL);
+    pthread_mutex_init(&store->write_lock, NULL);
     if (pthread_key_create(&store->thread_conn, thread_conn_destroy) != 0) {
         pthread_mutex_destroy(&store->lock);
+        pthread_mutex_destroy(&store->write_lock);
         free(store->path);
         free(store);
         return KITE_ERR_INTERNAL;
@@ -220,6 +229,7 @@ db *db_close(db *store)
     }
     pthread_key_delete(store->thread_conn);
     pthread_mutex_destroy(&store->lock);
+    pthread_mutex_destroy(&store->write_lock);
     free(store->path);
     free(store);
     return NULL;
@@ -261,7 +271,10 @@ static kite_err run_tx(db *store, const char *begin, db_tx_fn fn, void *ctx)
 
 kite_err db_write(db *store, db_tx_fn fn, void *ctx)
 {
-    return run_tx(store, "BEGIN IMMEDIATE", fn, ctx);
+    pthread_mutex_lock(&store->write_lock);
+    kite_err err = run_tx(store, "BEGIN IMMEDIATE", fn, ctx);
+    pthread_mutex_unlock(&store->write_lock);
+    return err;
 }
 
 kite_err db_read(db *store, db_tx_fn fn, void *ctx)

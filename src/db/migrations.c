@@ -263,6 +263,10 @@ const migration kite_migrations[] = {
      "  response TEXT NOT NULL,"
      "  created_at INTEGER NOT NULL,"
      "  PRIMARY KEY (account_id, key));"},
+    {4, "indexes for unread counts, queue metrics and daily limits",
+     "CREATE INDEX messages_unread ON messages(recipient_account_id, contact_id) WHERE status = 'delivered';"
+     "CREATE INDEX messages_decided ON messages(facility_id, decided_at);"
+     "CREATE INDEX messages_sender_time ON messages(sender_account_id, created_at);"},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];

@@ -483,8 +483,10 @@ static kite_err list_tx(db_conn *conn, void *data)
                                                  : arena_sprintf(in->a, "%" PRId64, last->id);
     }
     db_stmt *unread = db_prepare(conn, in->box == BOX_THREAD
-        ? "SELECT COUNT(*) FROM messages WHERE recipient_account_id = $1 AND status = 'delivered' AND contact_id = $2"
-        : "SELECT COUNT(*) FROM messages WHERE recipient_account_id = $1 AND status = 'delivered'");
+        ? "SELECT COUNT(*) FROM messages m WHERE m.recipient_account_id = $1 AND m.status = 'delivered' AND m.contact_id = $2"
+          " AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.message_id = m.id AND h.account_id = $1)"
+        : "SELECT COUNT(*) FROM messages m WHERE m.recipient_account_id = $1 AND m.status = 'delivered'"
+          " AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.message_id = m.id AND h.account_id = $1)");
     db_bind_int(unread, 1, in->caller->id);
     if (in->box == BOX_THREAD)
         db_bind_int(unread, 2, in->contact_id);

@@ -11,6 +11,7 @@
 
 #include "core/text.h"
 #include "domain/audit.h"
+#include "domain/contact_rules.h"
 #include "domain/message_store.h"
 #include "domain/notify.h"
 #include "domain/policy.h"
@@ -207,6 +208,31 @@ static kite_err tell_sender_rejected(struct decide *in, db_conn *conn, const mes
     return notify(conn, in->ctx, in->a, in->now, &n);
 }
 
+/*
+ * A message waits for review while the world moves on: approval delivers it
+ * only if the contact is still active and the resident still reachable here.
+ * Otherwise the reviewer is told why, and can reject it instead.
+ */
+static kite_err still_deliverable(db_conn *conn, arena *a, const message *m)
+{
+    db_stmt *s = db_prepare(conn, "SELECT status FROM contacts WHERE id = $1");
+    db_bind_int(s, 1, m->contact_id);
+    const char *status = db_next(s) ? arena_strdup(a, db_text(s, 0)) : "removed";
+    kite_err err = db_done(s);
+    if (err != KITE_OK)
+        return err;
+    if (strcmp(status, "blocked") == 0 || strcmp(status, "facility_blocked") == 0)
+        return KITE_ERR_CONTACT_BLOCKED;
+    if (strcmp(status, "active") != 0)
+        return KITE_ERR_CONTACT_NOT_ACTIVE;
+    resident_place place;
+    if ((err = rules_load_place(conn, a, m->resident_id, &place)) != KITE_OK)
+        return err;
+    if ((err = rules_reachable(&place)) != KITE_OK)
+        return err;
+    return place.r.facility_id == m->facility_id ? KITE_OK : KITE_ERR_RESIDENT_UNREACHABLE;
+}
+
 static kite_err decide_tx(db_conn *conn, void *data)
 {
     struct decide *in = data;
@@ -230,6 +256,8 @@ static kite_err decide_tx(db_conn *conn, void *data)
         if (label == NULL)
             return KITE_ERR_INVALID_FIELD;
     }
+    if (in->approve && (err = still_deliverable(conn, in->a, m)) != KITE_OK)
+        return err;
     db_stmt *s = db_prepare(conn,
         "UPDATE messages SET status = $1, decided_by = $2, decided_at = $3, reject_reason = $4, reject_note = $5"
         " WHERE id = $6 AND status = 'pending_review'");

@@ -15,6 +15,8 @@
 // table says 422: there the body is deliberately wrong (e.g. a transfer to the
 // same facility) so that the call proves access without moving anyone.
 import { test, before, after } from 'node:test';
+import http from 'node:http';
+import zlib from 'node:zlib';
 import {
   World, assert, facilityIdByName, describeRes, bopNumber, anyNumber, uniqueEmail, strongPassword,
 } from './lib/flows.mjs';
@@ -73,6 +75,37 @@ const TABLE = [
   ['POST',   '/api/v1/contact-requests/{id}/approve',                'B', [401, 403, 404, 403, 403, 403, 403]],
   ['POST',   '/api/v1/contact-requests/{id}/decline',                'A', [401, 403, OK,  403, 403, 403, 403]],
   ['POST',   '/api/v1/contact-requests/{id}/decline',                'B', [401, 403, 404, 403, 403, 403, 403]],
+  // Messages come before DELETE /api/v1/contacts/{id}, which ends the matrix pair's contact.
+  // A = a delivered message from the matrix contact to the matrix resident (facility A);
+  // B = a message between two other people at facility B.
+  ['GET',    '/api/v1/messages',                                     '-', [401, OK,  OK,  403, 403, 403, 403]],
+  ['POST',   '/api/v1/messages',                                     '-', [401, OK,  OK,  403, 403, 403, 403]],
+  ['GET',    '/api/v1/messages/export',                              '-', [401, OK,  OK,  403, 403, 403, 403]],
+  ['GET',    '/api/v1/messages/{id}',                                'A', [401, OK,  OK,  OK,  OK,  OK,  OK]],
+  ['GET',    '/api/v1/messages/{id}',                                'B', [401, 404, 404, 404, 404, 404, OK]],
+  ['POST',   '/api/v1/messages/{id}/read',                           'A', [401, 404, OK,  403, 403, 403, 403]],
+  ['POST',   '/api/v1/messages/{id}/read',                           'B', [401, 404, 404, 403, 403, 403, 403]],
+  ['DELETE', '/api/v1/messages/{id}',                                'A', [401, OK,  OK,  403, 403, 403, 403]],
+  ['DELETE', '/api/v1/messages/{id}',                                'B', [401, 404, 404, 403, 403, 403, 403]],
+  // A = an unsent photo of the matrix contact's (only its owner sees it);
+  // B = a photo sent with a pending message between two other people at facility B.
+  ['POST',   '/api/v1/attachments',                                  '-', [401, OK,  OK,  403, 403, 403, 403]],
+  ['GET',    '/api/v1/attachments/{id}',                             'A', [401, OK,  404, 404, 404, 404, 404]],
+  ['GET',    '/api/v1/attachments/{id}',                             'B', [401, 404, 404, 404, 404, 404, OK]],
+  ['GET',    '/api/v1/events',                                       '-', [401, OK,  OK,  403, 403, 403, 403]],
+  ['GET',    '/api/v1/review/queue',                                 'A', [401, 403, 403, OK,  403, OK,  OK]],
+  ['GET',    '/api/v1/review/queue',                                 'B', [401, 403, 403, 404, 404, 404, OK]],
+  ['POST',   '/api/v1/review/{message_id}',                          'A', [401, 403, 403, OK,  403, OK,  OK]],
+  ['POST',   '/api/v1/review/{message_id}',                          'B', [401, 403, 403, 404, 404, 404, OK]],
+  ['POST',   '/api/v1/review/bulk',                                  '-', [401, 403, 403, OK,  403, OK,  OK]],
+  ['GET',    '/api/v1/facilities/{id}/reject-reasons',               'A', [401, 403, 403, OK,  OK,  OK,  OK]],
+  ['GET',    '/api/v1/facilities/{id}/reject-reasons',               'B', [401, 403, 403, 404, 404, 404, OK]],
+  ['GET',    '/api/v1/facilities/{id}/screening-rules',              'A', [401, 403, 403, OK,  OK,  OK,  OK]],
+  ['GET',    '/api/v1/facilities/{id}/screening-rules',              'B', [401, 403, 403, 404, 404, 404, OK]],
+  ['POST',   '/api/v1/facilities/{id}/screening-rules',              'A', [401, 403, 403, 403, 403, OK,  OK]],
+  ['POST',   '/api/v1/facilities/{id}/screening-rules',              'B', [401, 403, 403, 404, 404, 404, OK]],
+  ['DELETE', '/api/v1/facilities/{id}/screening-rules/{rule_id}',    'A', [401, 403, 403, 403, 403, OK,  OK]],
+  ['DELETE', '/api/v1/facilities/{id}/screening-rules/{rule_id}',    'B', [401, 403, 403, 404, 404, 404, OK]],
   ['GET',    '/api/v1/contacts',                                     '-', [401, OK,  OK,  403, 403, 403, 403]],
   ['GET',    '/api/v1/contacts/{id}',                                'A', [401, OK,  OK,  403, 403, 403, 403]],
   ['GET',    '/api/v1/contacts/{id}',                                'B', [401, 404, 404, 403, 403, 403, 403]],
@@ -83,6 +116,49 @@ const TABLE = [
 
 // The error code each refusal must carry.
 const CODE_FOR = { 401: 'unauthenticated', 403: 'forbidden', 404: 'not_found', 422: 'invalid_field' };
+
+// A small RGB PNG for the photo uploads (the encoder of attachments.test.mjs).
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(buf) {
+  let c = 0xFFFFFFFF;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xFF] ^ (c >>> 8);
+  return (c ^ 0xFFFFFFFF) >>> 0;
+}
+function pngChunk(type, data) {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([len, body, crc]);
+}
+function makePng(width, height) {
+  const rows = [];
+  for (let y = 0; y < height; y++) {
+    const row = Buffer.alloc(1 + width * 3);
+    for (let x = 0; x < width; x++) {
+      row[1 + x * 3] = (x * 255 / width) | 0;
+      row[2 + x * 3] = (y * 255 / height) | 0;
+      row[3 + x * 3] = 128;
+    }
+    rows.push(row);
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // RGB
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
+    pngChunk('IHDR', ihdr), pngChunk('IDAT', zlib.deflateSync(Buffer.concat(rows))), pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+const PNG = makePng(32, 24);
+const PNG_HEADERS = { 'Content-Type': 'image/png' };
 
 let w;
 let op;
@@ -117,6 +193,8 @@ before(async () => {
   fixtures.ownContact = (await w.connectByInvitation(people.resident, people.contact)).id;
   const z = await w.contact();
   fixtures.otherContact = (await w.connectByRequest(rb, z)).id;
+  fixtures.z = z;
+  fixtures.rb = rb;
   // Pending requests: two to the matrix resident (approve, decline), one to Bea (somebody else's).
   const x1 = await w.contact();
   const x2 = await w.contact();
@@ -143,6 +221,50 @@ before(async () => {
       fixtures.blocks[scope][role] = b.json.id;
     }
   }
+
+  // Messages. A: the matrix contact writes to the matrix resident; A reviews every message,
+  // so the operator approves it and it is delivered. B: Bea's contact writes to Bea with a
+  // photo (B's jpay profile allows photos); it stays pending.
+  const send = async (who, contactId, subject, extra = {}) => {
+    const r = await w.post('/api/v1/messages', { contact_id: contactId, subject, body: `${subject}: hello`, ...extra }, who.token);
+    assert.equal(r.status, 202, `send ${subject}: ${describeRes(r)}`);
+    return r.json.id;
+  };
+  const upload = async (who) => {
+    const r = await w.srv.request('POST', '/api/v1/attachments', { body: PNG, token: who.token, headers: PNG_HEADERS });
+    assert.equal(r.status, 201, `upload: ${describeRes(r)}`);
+    return r.json.id;
+  };
+  fixtures.message = { A: await send(people.contact, fixtures.ownContact, 'Matrix A') };
+  const approved = await w.post(`/api/v1/review/${fixtures.message.A}`, { decision: 'approve' }, op.token);
+  assert.equal(approved.status, 200, `approve: ${describeRes(approved)}`);
+  assert.equal(approved.json.status, 'delivered');
+  const photoB = await upload(z);
+  fixtures.message.B = await send(z, fixtures.otherContact, 'Matrix B', { attachment_ids: [photoB] });
+  fixtures.attachment = { A: await upload(people.contact), B: photoB };
+  // Pending messages to decide: one per (role, facility), and one per role for the bulk call.
+  // A's come from another pair there (Cy and Yves), so the matrix pair's boxes stay small.
+  const ra3 = await w.resident(op.token, FAC.A, { number: bopNumber(), first_name: 'Cy', last_name: 'Matrix' });
+  const y = await w.contact({ full_name: 'Yves Matrix' });
+  const yc = (await w.connectByInvitation(ra3, y)).id;
+  fixtures.ra3 = ra3;
+  fixtures.y = y;
+  fixtures.review = { A: {}, B: {} };
+  fixtures.bulk = {};
+  for (const role of ROLES) {
+    fixtures.review.A[role] = await send(y, yc, `review A ${role}`);
+    fixtures.review.B[role] = await send(z, fixtures.otherContact, `review B ${role}`);
+    fixtures.bulk[role] = await send(y, yc, `bulk ${role}`);
+  }
+  // One screening rule per (role, facility) to delete.
+  fixtures.rules = { A: {}, B: {} };
+  for (const scope of ['A', 'B']) {
+    for (const role of ROLES) {
+      const r = await w.post(`/api/v1/facilities/${FAC[scope]}/screening-rules`, { kind: 'words', value: `contraband${role.replace('_', '')}`, action: 'flag' }, op.token);
+      assert.equal(r.status, 201, describeRes(r));
+      fixtures.rules[scope][role] = r.json.id;
+    }
+  }
 });
 after(async () => { if (w) await w.close(); });
 
@@ -153,6 +275,7 @@ async function build(method, template, scope, role) {
   const fid = scope === '-' ? null : FAC[scope];
   let p = template.replace('{id}', String(fid));
   let body;
+  let headers;
   let token = people[role].token;
   const key = `${method} ${template}`;
   switch (key) {
@@ -214,11 +337,71 @@ async function build(method, template, scope, role) {
     case 'DELETE /api/v1/contacts/{id}':
       p = template.replace('{id}', String(scope === 'A' ? fixtures.ownContact : fixtures.otherContact));
       break;
+    case 'POST /api/v1/messages':
+      body = { contact_id: fixtures.ownContact, subject: `from the ${role}`, body: 'A short note.' };
+      break;
+    case 'GET /api/v1/messages/{id}':
+    case 'DELETE /api/v1/messages/{id}':
+    case 'POST /api/v1/messages/{id}/read':
+      p = template.replace('{id}', String(fixtures.message[scope]));
+      break;
+    case 'POST /api/v1/attachments':
+      body = PNG;
+      headers = PNG_HEADERS;
+      break;
+    case 'GET /api/v1/attachments/{id}':
+      p = template.replace('{id}', String(fixtures.attachment[scope]));
+      break;
+    case 'GET /api/v1/review/queue':
+      p = `${template}?facility_id=${fid}`;
+      break;
+    case 'POST /api/v1/review/{message_id}':
+      p = template.replace('{message_id}', String(fixtures.review[scope][role]));
+      body = { decision: 'approve' };
+      break;
+    case 'POST /api/v1/review/bulk':
+      body = { message_ids: [fixtures.bulk[role]], decision: 'approve' };
+      break;
+    case 'POST /api/v1/facilities/{id}/screening-rules':
+      body = { kind: 'words', value: 'escape', action: 'flag' };
+      break;
+    case 'DELETE /api/v1/facilities/{id}/screening-rules/{rule_id}':
+      p = p.replace('{rule_id}', String(fixtures.rules[scope][role]));
+      break;
     default:
       break;
   }
   if (p.includes('{number}')) p = p.replace('{number}', encodeURIComponent(fixtures.number[scope]));
-  return { path: p, body, token };
+  return { path: p, body, token, headers };
+}
+
+// GET /api/v1/events never ends when it is allowed: take the status line and headers, then
+// hang up; a refusal is read to its end like any other answer.
+function openEvents(port, path, token) {
+  return new Promise((resolve, reject) => {
+    const headers = { Accept: 'text/event-stream' };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const req = http.request({ host: '127.0.0.1', port, method: 'GET', path, headers, agent: false }, (res) => {
+      if (res.statusCode === 200) {
+        res.on('error', () => {}); // the hang-up below
+        resolve({ status: 200, headers: res.headers, text: '', json: undefined });
+        req.destroy();
+        return;
+      }
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json;
+        try { json = JSON.parse(text); } catch { json = undefined; }
+        resolve({ status: res.statusCode, headers: res.headers, text, json });
+      });
+      res.on('error', reject);
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error(`timeout: GET ${path}`)));
+    req.on('error', reject); // after an answer, a no-op
+    req.end();
+  });
 }
 
 function matches(expected, res) {
@@ -276,9 +459,14 @@ for (const [method, template, scope, expected] of TABLE) {
     const wrong = [];
     for (let i = 0; i < ROLES.length; i++) {
       const role = ROLES[i];
-      const { path, body, token } = await build(method, template, scope, role);
-      const res = await w.srv.request(method, path, { body, token });
+      const { path, body, token, headers } = await build(method, template, scope, role);
+      const res = template === '/api/v1/events'
+        ? await openEvents(w.srv.port, path, token)
+        : await w.srv.request(method, path, { body, token, headers });
       assert.ok(res.status < 500, `${role}: ${method} ${path} → ${describeRes(res)}`);
+      if (template === '/api/v1/events' && res.status === 200) {
+        assert.match(String(res.headers['content-type']), /^text\/event-stream/, `${role}: GET events Content-Type`);
+      }
       if (!matches(expected[i], res)) {
         wrong.push(`${role}: expected ${expected[i]}${CODE_FOR[expected[i]] ? ` ${CODE_FOR[expected[i]]}` : ''}, got ${res.status} ${res.json?.error?.code ?? ''}`);
       }
@@ -303,9 +491,66 @@ test('what the allowed calls did is visible, and the refused ones changed nothin
       assert.equal(removed, allowed ? '1' : '0', `block of ${role} at ${scope}: removed=${removed}`);
     }
   }
+  // Messages: the matrix pair each sent one; the staff sent nothing.
+  for (const role of ROLES) {
+    const n = w.sql(`SELECT COUNT(*) FROM messages WHERE subject = 'from the ${role}'`);
+    assert.equal(n, role === 'contact' || role === 'resident' ? '1' : '0', `messages sent by the ${role}: ${n}`);
+  }
+  // The resident read the A message and both sides hid it; the B message is untouched.
+  const residentAccount = w.sql(`SELECT account_id FROM residents WHERE resident_number = '${fixtures.number.A}'`);
+  assert.equal(w.sql(`SELECT status FROM messages WHERE id = ${fixtures.message.A}`), 'read');
+  assert.equal(w.sql(`SELECT group_concat(account_id) FROM (SELECT account_id FROM message_hidden WHERE message_id = ${fixtures.message.A} ORDER BY account_id)`),
+    [people.contact.account.id, Number(residentAccount)].sort((a, b) => a - b).join(','));
+  assert.equal(w.sql(`SELECT status FROM messages WHERE id = ${fixtures.message.B}`), 'pending_review');
+  assert.equal(w.sql(`SELECT COUNT(*) FROM message_hidden WHERE message_id = ${fixtures.message.B}`), '0');
+  // Review: decided exactly where the table allows it.
+  const reviewers = ['reviewer', 'facility_admin', 'operator'];
+  for (const role of ROLES) {
+    const st = (id) => w.sql(`SELECT status FROM messages WHERE id = ${id}`);
+    assert.equal(st(fixtures.review.A[role]), reviewers.includes(role) ? 'delivered' : 'pending_review', `review A as ${role}`);
+    assert.equal(st(fixtures.review.B[role]), role === 'operator' ? 'delivered' : 'pending_review', `review B as ${role}`);
+    assert.equal(st(fixtures.bulk[role]), reviewers.includes(role) ? 'delivered' : 'pending_review', `bulk as ${role}`);
+  }
+  // Screening rules: added and removed exactly where the table allows it.
+  assert.equal(w.sql(`SELECT COUNT(*) FROM screening_rules WHERE facility_id = ${FAC.A} AND value = 'escape'`), '2');
+  assert.equal(w.sql(`SELECT COUNT(*) FROM screening_rules WHERE facility_id = ${FAC.B} AND value = 'escape'`), '1');
+  for (const scope of ['A', 'B']) {
+    for (const role of ROLES) {
+      const removed = w.sql(`SELECT removed_at IS NOT NULL FROM screening_rules WHERE id = ${fixtures.rules[scope][role]}`);
+      const allowed = role === 'operator' || (role === 'facility_admin' && scope === 'A');
+      assert.equal(removed, allowed ? '1' : '0', `rule of ${role} at ${scope}: removed=${removed}`);
+    }
+  }
+  // The photo uploads: one each for the matrix pair, none for staff.
+  assert.equal(w.sql(`SELECT COUNT(*) FROM attachments WHERE owner_account_id = ${people.contact.account.id}`), '2');
+  assert.equal(w.sql(`SELECT COUNT(*) FROM attachments WHERE owner_account_id = ${residentAccount}`), '1');
   // Nobody was moved by the transfer calls.
   assert.equal(w.sql(`SELECT facility_id FROM residents WHERE resident_number = '${fixtures.number.A}'`), String(FAC.A));
   assert.equal(w.sql(`SELECT facility_id FROM residents WHERE resident_number = '${fixtures.number.B}'`), String(FAC.B));
+});
+
+test('a recipient sees a message and its photo only once delivered; the sender sees them at once', async () => {
+  // Still pending (the contact and the investigator were refused).
+  const pendingA = fixtures.review.A.contact;
+  const asSender = await w.get(`/api/v1/messages/${pendingA}`, fixtures.y.token);
+  assert.equal(asSender.status, 200, describeRes(asSender));
+  const early = await w.get(`/api/v1/messages/${pendingA}`, fixtures.ra3.token);
+  assert.equal(early.status, 404, describeRes(early));
+  assert.equal(early.json?.error?.code, 'not_found');
+  const photoEarly = await w.get(`/api/v1/attachments/${fixtures.attachment.B}`, fixtures.rb.token);
+  assert.equal(photoEarly.status, 404, describeRes(photoEarly));
+  const photoSender = await w.get(`/api/v1/attachments/${fixtures.attachment.B}`, fixtures.z.token);
+  assert.equal(photoSender.status, 200, describeRes(photoSender));
+  // Delivered: the operator approves both.
+  for (const id of [pendingA, fixtures.message.B]) {
+    const d = await w.post(`/api/v1/review/${id}`, { decision: 'approve' }, op.token);
+    assert.equal(d.status, 200, describeRes(d));
+  }
+  const late = await w.get(`/api/v1/messages/${pendingA}`, fixtures.ra3.token);
+  assert.equal(late.status, 200, describeRes(late));
+  const photoLate = await w.get(`/api/v1/attachments/${fixtures.attachment.B}`, fixtures.rb.token);
+  assert.equal(photoLate.status, 200, describeRes(photoLate));
+  assert.equal(photoLate.headers['content-type'], 'image/jpeg');
 });
 
 test('kite audit verify passes', async () => {

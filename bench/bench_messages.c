@@ -1,0 +1,862 @@
+/*
+ * bench_messages.c - messaging over HTTP with a million stored messages.
+ *
+ * usage: bench_messages KITE_BIN [--messages N] [--clients N] [--submit-seconds S]
+ *                      [--read-seconds S] [--queue-seconds S] [--server-threads N]
+ *                      [--data DIR] [--keep]
+ *
+ * Answers issue 4's question: sustained message submissions per second and
+ * inbox reads per second with 1,000,000 stored messages, with the p50/p99
+ * latency of each.  Everything runs on this machine: the server and the
+ * client threads share its cores.
+ *
+ *  1. `kite serve` on a fresh store in a temporary directory; an operator
+ *     (`kite user add`), one facility (AVENAL STATE PRISON) with the jpay
+ *     profile, review "flagged_only" and a daily send limit of 10,000; one
+ *     resident (with a PIN) and one contact account made over HTTP, so their
+ *     Argon2 hashes are real.
+ *  2. The server stops; the store is seeded directly with SQLite in one
+ *     transaction: 1,000 residents and 2,000 contact accounts (the hashes
+ *     copied from the two made over HTTP), 2 contacts per resident, and N
+ *     messages over the past year with their status history: 55% written to
+ *     the resident, 45% from them; most read, some delivered and unread, 1%
+ *     rejected, a few waiting for review; 10% of the traffic goes to 8 "busy"
+ *     residents (about 13,000 messages each), the rest spread evenly.
+ *  3. The server starts again on the seeded store and is measured:
+ *     (a) POST /api/v1/messages from --clients threads, each with its own
+ *         keep-alive connection and two contacts of its own (each signed in,
+ *         writing to their resident), for --submit-seconds after a 1 s
+ *         warm-up.  Clean messages under "flagged_only" are screened,
+ *         stored, approved and delivered in the same request.
+ *     (b) GET /api/v1/messages?box=inbox&limit=20 from --clients threads,
+ *         each signed in as one of the busy residents, for --read-seconds
+ *         after a 1 s warm-up; then (b2) the same for --read-seconds / 3
+ *         as ordinary residents (about 500 messages in the inbox).
+ *     (c) GET /api/v1/review/queue for the facility (the first 50 waiting
+ *         messages and the queue metrics) from 2 clients as the operator,
+ *         for --queue-seconds (default 5; 0 skips it).
+ *     Every answer must be 202 (a) or 200 (b, c); anything else is counted
+ *     as an error and printed.  Total time: about 80 s with the defaults.
+ */
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FACILITY_NAME "AVENAL STATE PRISON"
+#define PASSWORD "bench password 2026"
+#define PIN "246810"
+#define DAY_MS (24LL * 60 * 60 * 1000)
+
+enum { RESIDENTS = 1000, CONTACTS_PER_RESIDENT = 2, PAIRS = RESIDENTS * CONTACTS_PER_RESIDENT, BUSY = 8, SENDERS_PER_CLIENT = 2 };
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "bench_messages: %s\n", what);
+    exit(1);
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n, size);
+    if (p == NULL)
+        die("out of memory");
+    return p;
+}
+
+/* ---- the server ---- */
+
+typedef struct server {
+    pid_t pid;
+    FILE *out;
+    char url[200];
+} server;
+
+static void server_start(const char *bin, const char *dir, const char *db_path, const char *data,
+                         const char *threads, server *s)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        die("pipe failed");
+    char log_path[4096];
+    snprintf(log_path, sizeof log_path, "%s/server.log", dir);
+    pid_t pid = fork();
+    if (pid < 0)
+        die("fork failed");
+    if (pid == 0) {
+        int log = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (log < 0 || dup2(fds[1], 1) < 0 || dup2(log, 2) < 0)
+            _exit(127);
+        close(fds[0]);
+        close(fds[1]);
+        close(log);
+        const char *argv[12] = {bin, "serve", "--db", db_path, "--listen", "127.0.0.1:0", "--data", data, NULL};
+        if (threads != NULL) {
+            argv[8] = "--threads";
+            argv[9] = threads;
+        }
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    s->pid = pid;
+    s->out = fdopen(fds[0], "r");
+    char line[256];
+    const char *prefix = "kite: listening on ";
+    while (s->out != NULL && fgets(line, sizeof line, s->out) != NULL) {
+        if (strncmp(line, prefix, strlen(prefix)) == 0) {
+            line[strcspn(line, "\r\n")] = '\0';
+            snprintf(s->url, sizeof s->url, "%.190s", line + strlen(prefix));
+            return;
+        }
+    }
+    fprintf(stderr, "bench_messages: kite serve did not start; see %s\n", log_path);
+    exit(1);
+}
+
+static void server_stop(server *s)
+{
+    kill(s->pid, SIGTERM);
+    int status = 0;
+    waitpid(s->pid, &status, 0);
+    if (s->out != NULL)
+        fclose(s->out);
+    s->out = NULL;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fprintf(stderr, "bench_messages: kite serve did not stop cleanly (status %d)\n", status);
+}
+
+/* Runs argv with `input` on its standard input; returns the exit code. */
+static int run_with_input(const char *const argv[], const char *input)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        die("pipe failed");
+    pid_t pid = fork();
+    if (pid < 0)
+        die("fork failed");
+    if (pid == 0) {
+        if (dup2(fds[0], 0) < 0)
+            _exit(127);
+        close(fds[0]);
+        close(fds[1]);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    close(fds[0]);
+    size_t len = strlen(input);
+    if (write(fds[1], input, len) != (ssize_t)len)
+        die("cannot write to kite user add");
+    close(fds[1]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* ---- HTTP ---- */
+
+typedef struct buffer {
+    char *data;
+    size_t len, cap;
+} buffer;
+
+static size_t collect(char *data, size_t size, size_t n, void *ctx)
+{
+    buffer *b = ctx;
+    size_t add = size * n;
+    if (b->len + add + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 4096;
+        while (cap < b->len + add + 1)
+            cap *= 2;
+        char *bigger = realloc(b->data, cap);
+        if (bigger == NULL)
+            return 0;
+        b->data = bigger;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, data, add);
+    b->len += add;
+    b->data[b->len] = '\0';
+    return add;
+}
+
+static size_t discard(char *data, size_t size, size_t n, void *ctx)
+{
+    (void)data;
+    (void)ctx;
+    return size * n;
+}
+
+/* One request; the answer's JSON (or NULL) in *json. Returns the status (0 on a transport error). */
+static long http(const char *method, const char *url, const char *token, const char *body, json_t **json)
+{
+    CURL *curl = curl_easy_init();
+    buffer b = {0};
+    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+    char auth[512];
+    if (token != NULL) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+        headers = curl_slist_append(headers, auth);
+    }
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    if (body != NULL)
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
+    long status = 0;
+    if (curl_easy_perform(curl) == CURLE_OK)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    if (json != NULL)
+        *json = b.data != NULL ? json_loads(b.data, 0, NULL) : NULL;
+    if (status >= 300 || status == 0)
+        fprintf(stderr, "bench_messages: %s %s -> %ld %s\n", method, url, status, b.data != NULL ? b.data : "");
+    free(b.data);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    return status;
+}
+
+/* Signs in with the JSON body given; returns a malloc'd token. */
+static char *sign_in(const char *base, const char *body)
+{
+    char url[256];
+    snprintf(url, sizeof url, "%s/api/v1/sessions", base);
+    json_t *answer = NULL;
+    if (http("POST", url, NULL, body, &answer) != 201 || answer == NULL)
+        die("sign-in failed");
+    const char *token = json_string_value(json_object_get(answer, "token"));
+    if (token == NULL)
+        die("sign-in answer without a token");
+    char *copy = strdup(token);
+    json_decref(answer);
+    return copy;
+}
+
+/* ---- seeding ---- */
+
+typedef struct seed_info {
+    int64_t resident_id[RESIDENTS], resident_account[RESIDENTS];
+    int64_t contact_account[PAIRS], contact_id[PAIRS];
+    int64_t inbox[RESIDENTS]; /* delivered or read messages to each resident */
+    int64_t total[RESIDENTS];
+    double seconds;
+} seed_info;
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
+static uint64_t rnd(void)
+{
+    uint64_t x = rng_state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return rng_state = x;
+}
+
+static const char *const words[] = {
+    "love", "home", "family", "the", "kids", "school", "today", "mom", "dad", "garden", "weather", "letter", "visit",
+    "soon", "miss", "you", "work", "church", "birthday", "dinner", "news", "doctor", "money", "court", "lawyer", "hope",
+    "and", "we", "are", "fine", "how", "is", "everything", "there", "write", "back", "please", "thanks", "café", "niño",
+    "grand-mère", "привет", "مرحبا", "你好", "❤️", "😀", "week", "month", "soon", "class", "books", "games", "dog",
+};
+
+static void text(char *out, size_t cap, size_t min_len, size_t max_len)
+{
+    size_t target = min_len + (size_t)(rnd() % (max_len - min_len + 1)), len = 0;
+    out[0] = '\0';
+    while (len < target) {
+        const char *w = words[rnd() % (sizeof words / sizeof words[0])];
+        size_t wl = strlen(w);
+        if (len + wl + 2 >= cap)
+            break;
+        if (len > 0)
+            out[len++] = rnd() % 12 == 0 ? '\n' : ' ';
+        memcpy(out + len, w, wl);
+        len += wl;
+        out[len] = '\0';
+    }
+}
+
+static void exec_sql(sqlite3 *db, const char *sql)
+{
+    char *error = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &error) != SQLITE_OK) {
+        fprintf(stderr, "bench_messages: %s: %s\n", sql, error != NULL ? error : "?");
+        exit(1);
+    }
+}
+
+static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+        fprintf(stderr, "bench_messages: %s: %s\n", sql, sqlite3_errmsg(db));
+        exit(1);
+    }
+    return s;
+}
+
+static void step_done(sqlite3 *db, sqlite3_stmt *s)
+{
+    if (sqlite3_step(s) != SQLITE_DONE) {
+        fprintf(stderr, "bench_messages: seeding: %s\n", sqlite3_errmsg(db));
+        exit(1);
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+}
+
+static char *query_text(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *s = prepare(db, sql);
+    char *out = sqlite3_step(s) == SQLITE_ROW ? strdup((const char *)sqlite3_column_text(s, 0)) : NULL;
+    sqlite3_finalize(s);
+    if (out == NULL)
+        die(sql);
+    return out;
+}
+
+static int64_t query_int(sqlite3 *db, const char *sql)
+{
+    char *t = query_text(db, sql);
+    int64_t v = strtoll(t, NULL, 10);
+    free(t);
+    return v;
+}
+
+static void add_event(sqlite3 *db, sqlite3_stmt *ev, int64_t message, const char *status, int64_t at, const char *actor)
+{
+    sqlite3_bind_int64(ev, 1, message);
+    sqlite3_bind_text(ev, 2, status, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(ev, 3, at);
+    sqlite3_bind_text(ev, 4, actor, -1, SQLITE_TRANSIENT);
+    step_done(db, ev);
+}
+
+static void seed(const char *db_path, int64_t facility, long messages, seed_info *info)
+{
+    double started = now_seconds();
+    sqlite3 *db = NULL;
+    if (sqlite3_open(db_path, &db) != SQLITE_OK)
+        die("cannot open the store for seeding");
+    /* A bulk load: no journal to speak of, and the server turns WAL back on. */
+    exec_sql(db, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=OFF; PRAGMA cache_size=-1000000;");
+    char *pin_hash = query_text(db, "SELECT a.password_hash FROM accounts a JOIN residents r ON r.account_id = a.id"
+                                    " WHERE r.resident_number = 'B00000'");
+    char *password_hash = query_text(db, "SELECT password_hash FROM accounts WHERE email = 'bench-c00000@example.org'");
+    info->resident_id[0] = query_int(db, "SELECT id FROM residents WHERE resident_number = 'B00000'");
+    info->resident_account[0] = query_int(db, "SELECT account_id FROM residents WHERE resident_number = 'B00000'");
+    info->contact_account[0] = query_int(db, "SELECT id FROM accounts WHERE email = 'bench-c00000@example.org'");
+    int64_t now = wall_ms();
+    int64_t origin = now - 400 * DAY_MS;
+
+    exec_sql(db, "BEGIN");
+    sqlite3_stmt *acct = prepare(db,
+        "INSERT INTO accounts (role, email, full_name, phone, password_hash, facility_id, status, created_at, updated_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, ?7)");
+    sqlite3_stmt *res = prepare(db,
+        "INSERT INTO residents (account_id, facility_id, resident_number, first_name, last_name, status, created_at,"
+        " updated_at) VALUES (?1, ?2, ?3, 'Bench', ?4, 'active', ?5, ?5)");
+    char number[32], name[64], email[64];
+    for (int i = 1; i < RESIDENTS; i++) {
+        snprintf(number, sizeof number, "B%05d", i);
+        snprintf(name, sizeof name, "Bench Resident%d", i);
+        sqlite3_bind_text(acct, 1, "resident", -1, SQLITE_STATIC);
+        sqlite3_bind_null(acct, 2);
+        sqlite3_bind_text(acct, 3, name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_null(acct, 4);
+        sqlite3_bind_text(acct, 5, pin_hash, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(acct, 6, facility);
+        sqlite3_bind_int64(acct, 7, origin);
+        step_done(db, acct);
+        info->resident_account[i] = sqlite3_last_insert_rowid(db);
+        snprintf(name, sizeof name, "Resident%d", i);
+        sqlite3_bind_int64(res, 1, info->resident_account[i]);
+        sqlite3_bind_int64(res, 2, facility);
+        sqlite3_bind_text(res, 3, number, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(res, 4, name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(res, 5, origin);
+        step_done(db, res);
+        info->resident_id[i] = sqlite3_last_insert_rowid(db);
+    }
+    for (int j = 1; j < PAIRS; j++) {
+        snprintf(email, sizeof email, "bench-c%05d@example.org", j);
+        snprintf(name, sizeof name, "Bench Contact %d", j);
+        sqlite3_bind_text(acct, 1, "contact", -1, SQLITE_STATIC);
+        sqlite3_bind_text(acct, 2, email, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(acct, 3, name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(acct, 4, "5550100100", -1, SQLITE_STATIC);
+        sqlite3_bind_text(acct, 5, password_hash, -1, SQLITE_STATIC);
+        sqlite3_bind_null(acct, 6);
+        sqlite3_bind_int64(acct, 7, origin);
+        step_done(db, acct);
+        info->contact_account[j] = sqlite3_last_insert_rowid(db);
+    }
+    sqlite3_stmt *link = prepare(db,
+        "INSERT INTO contacts (resident_id, contact_account_id, status, origin, created_at, updated_at)"
+        " VALUES (?1, ?2, 'active', 'request', ?3, ?3)");
+    for (int j = 0; j < PAIRS; j++) {
+        sqlite3_bind_int64(link, 1, info->resident_id[j / CONTACTS_PER_RESIDENT]);
+        sqlite3_bind_int64(link, 2, info->contact_account[j]);
+        sqlite3_bind_int64(link, 3, origin);
+        step_done(db, link);
+        info->contact_id[j] = sqlite3_last_insert_rowid(db);
+    }
+
+    sqlite3_stmt *msg = prepare(db,
+        "INSERT INTO messages (contact_id, facility_id, resident_id, sender_account_id, recipient_account_id, direction,"
+        " subject, body, status, held, flagged, price_cents, reject_reason, reject_note, decided_by, decided_at,"
+        " created_at, delivered_at, read_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, 0, ?11, ?12, NULL,"
+        " ?13, ?14, ?15, ?16)");
+    sqlite3_stmt *ev = prepare(db, "INSERT INTO message_events (message_id, status, at, actor) VALUES (?1, ?2, ?3, ?4)");
+    char subject[256], body[1200], actor[48];
+    int64_t span = 365 * DAY_MS;
+    for (long k = 0; k < messages; k++) {
+        int pair = rnd() % 100 < 10 ? (int)(rnd() % (BUSY * CONTACTS_PER_RESIDENT)) : (int)(rnd() % PAIRS);
+        int r = pair / CONTACTS_PER_RESIDENT;
+        bool to_resident = rnd() % 100 < 55;
+        int64_t created = now - span + (int64_t)((double)span * (double)k / (double)messages) - 3600 * 1000;
+        int64_t age = now - created;
+        unsigned u = (unsigned)(rnd() % 1000);
+        const char *status;
+        if (u < 10)
+            status = "rejected";
+        else if (u < 40 && age < 2 * DAY_MS)
+            status = "pending_review";
+        else if (age < 3 * DAY_MS ? u < 500 : u < 40)
+            status = "delivered";
+        else
+            status = "read";
+        int64_t sender = to_resident ? info->contact_account[pair] : info->resident_account[r];
+        int64_t recipient = to_resident ? info->resident_account[r] : info->contact_account[pair];
+        text(subject, sizeof subject, 5, 40);
+        text(body, sizeof body, 40, 700);
+        bool rejected = strcmp(status, "rejected") == 0, pending = strcmp(status, "pending_review") == 0;
+        int64_t decided = created + 1000 + (int64_t)(rnd() % 3600000);
+        int64_t read_at = decided + (int64_t)(rnd() % (6 * 3600000));
+        sqlite3_bind_int64(msg, 1, info->contact_id[pair]);
+        sqlite3_bind_int64(msg, 2, facility);
+        sqlite3_bind_int64(msg, 3, info->resident_id[r]);
+        sqlite3_bind_int64(msg, 4, sender);
+        sqlite3_bind_int64(msg, 5, recipient);
+        sqlite3_bind_text(msg, 6, to_resident ? "to_resident" : "from_resident", -1, SQLITE_STATIC);
+        sqlite3_bind_text(msg, 7, subject, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(msg, 8, body, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(msg, 9, status, -1, SQLITE_STATIC);
+        sqlite3_bind_int(msg, 10, rejected || pending);
+        if (rejected) {
+            sqlite3_bind_text(msg, 11, "other", -1, SQLITE_STATIC);
+            sqlite3_bind_text(msg, 12, "seeded rejection", -1, SQLITE_STATIC);
+        }
+        if (!pending)
+            sqlite3_bind_int64(msg, 13, decided);
+        sqlite3_bind_int64(msg, 14, created);
+        if (!pending && !rejected)
+            sqlite3_bind_int64(msg, 15, decided);
+        if (strcmp(status, "read") == 0)
+            sqlite3_bind_int64(msg, 16, read_at);
+        step_done(db, msg);
+        int64_t id = sqlite3_last_insert_rowid(db);
+        snprintf(actor, sizeof actor, "account:%lld", (long long)sender);
+        add_event(db, ev, id, "pending_review", created, actor);
+        if (rejected) {
+            add_event(db, ev, id, "rejected", decided, "account:1");
+        } else if (!pending) {
+            add_event(db, ev, id, "approved", decided, "system");
+            add_event(db, ev, id, "delivered", decided, "system");
+            if (strcmp(status, "read") == 0) {
+                snprintf(actor, sizeof actor, "account:%lld", (long long)recipient);
+                add_event(db, ev, id, "read", read_at, actor);
+            }
+        }
+        info->total[r]++;
+        if (to_resident && !pending && !rejected)
+            info->inbox[r]++;
+        if (k % 100000 == 99999) {
+            fprintf(stderr, "  seeded %ld messages (%.1f s)\n", k + 1, now_seconds() - started);
+        }
+    }
+    sqlite3_finalize(acct);
+    sqlite3_finalize(res);
+    sqlite3_finalize(link);
+    sqlite3_finalize(msg);
+    sqlite3_finalize(ev);
+    exec_sql(db, "COMMIT");
+    exec_sql(db, "PRAGMA journal_mode=WAL");
+    sqlite3_close(db);
+    free(pin_hash);
+    free(password_hash);
+    info->seconds = now_seconds() - started;
+}
+
+/* ---- measuring ---- */
+
+typedef struct worker {
+    pthread_t thread;
+    const char *base;
+    const char *path; /* GET this path, or NULL to submit messages */
+    bool submit;
+    char *tokens[SENDERS_PER_CLIENT];
+    int64_t contact_ids[SENDERS_PER_CLIENT];
+    int senders;
+    double warmup, seconds;
+    pthread_barrier_t *start;
+    double *ms;
+    size_t n, cap;
+    long errors;
+    long last_error;
+} worker;
+
+static void record(worker *w, double ms)
+{
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 65536;
+        double *bigger = realloc(w->ms, cap * sizeof *bigger);
+        if (bigger == NULL)
+            die("out of memory");
+        w->ms = bigger;
+        w->cap = cap;
+    }
+    w->ms[w->n++] = ms;
+}
+
+static void *work(void *data)
+{
+    worker *w = data;
+    CURL *curl = curl_easy_init();
+    struct curl_slist *headers[SENDERS_PER_CLIENT] = {0};
+    char auth[512];
+    for (int i = 0; i < w->senders; i++) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", w->tokens[i]);
+        headers[i] = curl_slist_append(curl_slist_append(NULL, "Content-Type: application/json"), auth);
+    }
+    char url[512], body[1024];
+    snprintf(url, sizeof url, "%s%s", w->base, w->submit ? "/api/v1/messages" : w->path);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
+    if (w->submit)
+        curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    pthread_barrier_wait(w->start);
+    double begin = now_seconds(), measure_from = begin + w->warmup, end = measure_from + w->seconds;
+    for (long i = 0;; i++) {
+        double t = now_seconds();
+        if (t >= end)
+            break;
+        int who = (int)(i % w->senders);
+        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers[who]);
+        if (w->submit) {
+            int len = snprintf(body, sizeof body,
+                "{\"contact_id\":%lld,\"subject\":\"Bench message %ld\",\"body\":\"Dear family,\\nthe week went well; "
+                "classes, work in the kitchen, letters from home. Café con leche on Sunday. Merci, gracias, спасибо, "
+                "شكرا, 谢谢 ❤️ 😀. Write back soon and tell everyone hello from me. Message %ld of this bench.\"}",
+                (long long)w->contact_ids[who], i, i);
+            curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+            curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)len);
+        }
+        long status = 0;
+        if (curl_easy_perform(curl) == CURLE_OK)
+            curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+        double done = now_seconds();
+        if (status != (w->submit ? 202 : 200)) {
+            w->errors++;
+            w->last_error = status;
+        } else if (t >= measure_from) {
+            record(w, (done - t) * 1000.0);
+        }
+    }
+    for (int i = 0; i < w->senders; i++)
+        curl_slist_free_all(headers[i]);
+    curl_easy_cleanup(curl);
+    return NULL;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct result {
+    size_t n;
+    size_t over_100ms, over_1s;
+    long errors;
+    double per_second, p50, p90, p99, max;
+} result;
+
+static result run_phase(worker *workers, int clients)
+{
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, (unsigned)clients);
+    for (int i = 0; i < clients; i++) {
+        workers[i].start = &start;
+        if (pthread_create(&workers[i].thread, NULL, work, &workers[i]) != 0)
+            die("cannot start a client thread");
+    }
+    for (int i = 0; i < clients; i++)
+        pthread_join(workers[i].thread, NULL);
+    pthread_barrier_destroy(&start);
+    result r = {0};
+    for (int i = 0; i < clients; i++) {
+        r.n += workers[i].n;
+        r.errors += workers[i].errors;
+        if (workers[i].errors)
+            fprintf(stderr, "bench_messages: client %d: %ld errors, last status %ld\n", i, workers[i].errors,
+                    workers[i].last_error);
+    }
+    double *all = xcalloc(r.n ? r.n : 1, sizeof *all);
+    size_t k = 0;
+    for (int i = 0; i < clients; i++) {
+        memcpy(all + k, workers[i].ms, workers[i].n * sizeof *all);
+        k += workers[i].n;
+    }
+    qsort(all, r.n, sizeof *all, compare_doubles);
+    for (size_t i = 0; i < r.n; i++) {
+        r.over_100ms += all[i] > 100.0;
+        r.over_1s += all[i] > 1000.0;
+    }
+    if (r.n > 0) {
+        r.per_second = (double)r.n / workers[0].seconds;
+        r.p50 = all[r.n / 2];
+        r.p90 = all[(r.n * 90) / 100];
+        r.p99 = all[(r.n * 99) / 100];
+        r.max = all[r.n - 1];
+    }
+    free(all);
+    return r;
+}
+
+static void print_result(const char *what, const result *r, int clients, double seconds)
+{
+    printf("%-36s %d clients %4.0f s %8zu ok %8.1f /s   p50 %7.2f ms  p90 %7.2f ms  p99 %7.2f ms  max %7.1f ms"
+           "  (>100 ms: %zu, >1 s: %zu)  errors %ld\n",
+           what, clients, seconds, r->n, r->per_second, r->p50, r->p90, r->p99, r->max, r->over_100ms, r->over_1s,
+           r->errors);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench_messages KITE_BIN [--messages N] [--clients N] [--submit-seconds S]"
+                        " [--read-seconds S] [--queue-seconds S] [--server-threads N] [--data DIR] [--keep]\n");
+        return 2;
+    }
+    const char *bin = argv[1];
+    long messages = 1000000;
+    int clients = 8;
+    double submit_seconds = 20, read_seconds = 15, queue_seconds = 5;
+    const char *server_threads = NULL;
+    const char *data = getenv("KITE_DATA_DIR") != NULL ? getenv("KITE_DATA_DIR") : KITE_DATA_DIR;
+    bool keep = false;
+    for (int i = 2; i < argc; i++) {
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(argv[i], "--keep") == 0)
+            keep = true;
+        else if (next == NULL)
+            die("an option lacks its value");
+        else if (strcmp(argv[i], "--messages") == 0 && ++i)
+            messages = strtol(next, NULL, 10);
+        else if (strcmp(argv[i], "--clients") == 0 && ++i)
+            clients = (int)strtol(next, NULL, 10);
+        else if (strcmp(argv[i], "--submit-seconds") == 0 && ++i)
+            submit_seconds = strtod(next, NULL);
+        else if (strcmp(argv[i], "--read-seconds") == 0 && ++i)
+            read_seconds = strtod(next, NULL);
+        else if (strcmp(argv[i], "--queue-seconds") == 0 && ++i)
+            queue_seconds = strtod(next, NULL);
+        else if (strcmp(argv[i], "--server-threads") == 0 && ++i)
+            server_threads = next;
+        else if (strcmp(argv[i], "--data") == 0 && ++i)
+            data = next;
+        else
+            die("unknown option");
+    }
+    if (messages < 0 || clients < 1 || clients > 64 || submit_seconds <= 0 || read_seconds <= 0 || queue_seconds < 0)
+        die("bad option value");
+    if (clients * SENDERS_PER_CLIENT > PAIRS - BUSY * CONTACTS_PER_RESIDENT)
+        die("too many clients");
+
+    char dir[] = "/tmp/kite-bench-messages-XXXXXX";
+    if (mkdtemp(dir) == NULL)
+        die("mkdtemp failed");
+    char db_path[4096], url[1024], body[1024];
+    snprintf(db_path, sizeof db_path, "%s/kite.db", dir);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+
+    /* 1. Setup over HTTP on a fresh store. */
+    server srv;
+    server_start(bin, dir, db_path, data, server_threads, &srv);
+    const char *add_operator[] = {bin, "user", "add", "--db", db_path, "--role", "operator", "--email",
+                                  "bench-operator@example.org", NULL};
+    if (run_with_input(add_operator, PASSWORD "\n") != 0)
+        die("kite user add failed");
+    char *op = sign_in(srv.url, "{\"email\":\"bench-operator@example.org\",\"password\":\"" PASSWORD "\"}");
+    sqlite3 *ro = NULL;
+    if (sqlite3_open_v2(db_path, &ro, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        die("cannot open the store");
+    sqlite3_busy_timeout(ro, 10000);
+    int64_t facility = query_int(ro, "SELECT id FROM facilities WHERE name = '" FACILITY_NAME "' ORDER BY id LIMIT 1");
+    sqlite3_close(ro);
+    snprintf(url, sizeof url, "%s/api/v1/facilities/%lld/policy", srv.url, (long long)facility);
+    long st = http("PUT", url, op, "{\"profile\":\"jpay\",\"review\":\"flagged_only\",\"daily_send_limit\":10000}", NULL);
+    if (st != 200 && st != 201)
+        die("cannot set the policy");
+    snprintf(url, sizeof url, "%s/api/v1/facilities/%lld/residents", srv.url, (long long)facility);
+    if (http("POST", url, op, "{\"resident_number\":\"B00000\",\"first_name\":\"Bench\",\"last_name\":\"Resident0\",\"pin\":\"" PIN "\"}", NULL) != 201)
+        die("cannot add the first resident");
+    snprintf(url, sizeof url, "%s/api/v1/accounts", srv.url);
+    if (http("POST", url, NULL, "{\"email\":\"bench-c00000@example.org\",\"password\":\"" PASSWORD "\",\"full_name\":\"Bench Contact 0\",\"phone\":\"5550100100\"}", NULL) != 201)
+        die("cannot register the first contact");
+    server_stop(&srv);
+
+    /* 2. Seed. */
+    seed_info *info = xcalloc(1, sizeof *info);
+    fprintf(stderr, "seeding %ld messages into %s\n", messages, db_path);
+    seed(db_path, facility, messages, info);
+    struct stat db_stat;
+    double db_mb = stat(db_path, &db_stat) == 0 ? (double)db_stat.st_size / 1048576.0 : 0;
+
+    /* 3. Measure. */
+    server_start(bin, dir, db_path, data, server_threads, &srv);
+    worker *writers = xcalloc((size_t)clients, sizeof *writers);
+    worker *readers = xcalloc((size_t)clients, sizeof *readers);
+    worker *ordinary = xcalloc((size_t)clients, sizeof *ordinary);
+    for (int i = 0; i < clients; i++) {
+        writers[i] = (worker){.base = srv.url, .submit = true, .senders = SENDERS_PER_CLIENT, .warmup = 1,
+                              .seconds = submit_seconds};
+        for (int s = 0; s < SENDERS_PER_CLIENT; s++) {
+            /* Contacts of ordinary (not busy) residents, two per client. */
+            int pair = BUSY * CONTACTS_PER_RESIDENT + 2 * (i * SENDERS_PER_CLIENT + s);
+            snprintf(body, sizeof body, "{\"email\":\"bench-c%05d@example.org\",\"password\":\"" PASSWORD "\"}", pair);
+            writers[i].tokens[s] = sign_in(srv.url, body);
+            writers[i].contact_ids[s] = info->contact_id[pair];
+        }
+        int r = i % BUSY;
+        readers[i] = (worker){.base = srv.url, .path = "/api/v1/messages?box=inbox&limit=20", .submit = false,
+                              .senders = 1, .warmup = 1, .seconds = read_seconds};
+        snprintf(body, sizeof body, "{\"facility_id\":%lld,\"resident_number\":\"B%05d\",\"pin\":\"" PIN "\"}",
+                 (long long)facility, r);
+        readers[i].tokens[0] = sign_in(srv.url, body);
+        /* Ordinary residents (about 500 messages in the inbox), away from the writers' residents. */
+        ordinary[i] = readers[i];
+        ordinary[i].seconds = read_seconds / 3;
+        snprintf(body, sizeof body, "{\"facility_id\":%lld,\"resident_number\":\"B%05d\",\"pin\":\"" PIN "\"}",
+                 (long long)facility, RESIDENTS / 2 + i);
+        ordinary[i].tokens[0] = sign_in(srv.url, body);
+    }
+    /* The page a reader gets: 20 items of their inbox. */
+    json_t *page = NULL;
+    snprintf(url, sizeof url, "%s/api/v1/messages?box=inbox&limit=20", srv.url);
+    if (http("GET", url, readers[0].tokens[0], NULL, &page) != 200 || json_array_size(json_object_get(page, "items")) != 20)
+        die("the first inbox page is not 20 messages");
+    json_int_t unread = json_integer_value(json_object_get(page, "unread"));
+    json_decref(page);
+
+    result submit = run_phase(writers, clients);
+    result read = run_phase(readers, clients);
+    result read_ordinary = run_phase(ordinary, clients);
+    /* (c) The mail room's queue page (50 items and the metrics), by the operator from two clients. */
+    char queue_path[128];
+    snprintf(queue_path, sizeof queue_path, "/api/v1/review/queue?facility_id=%lld", (long long)facility);
+    worker queue_readers[2];
+    result queue = {0};
+    for (int i = 0; i < 2; i++)
+        queue_readers[i] = (worker){.base = srv.url, .path = queue_path, .submit = false, .senders = 1, .warmup = 1,
+                                    .seconds = queue_seconds, .tokens = {op}};
+    if (queue_seconds > 0)
+        queue = run_phase(queue_readers, 2);
+
+    sqlite3 *check = NULL;
+    int64_t stored = -1;
+    if (sqlite3_open_v2(db_path, &check, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+        sqlite3_busy_timeout(check, 10000);
+        stored = query_int(check, "SELECT COUNT(*) FROM messages");
+        sqlite3_close(check);
+    }
+    server_stop(&srv);
+
+    int64_t busy_inbox = 0, busy_total = 0, typical = 0, ordinary_inbox = 0;
+    for (int i = 0; i < clients; i++)
+        ordinary_inbox += info->inbox[RESIDENTS / 2 + i];
+    for (int r = 0; r < BUSY; r++) {
+        busy_inbox += info->inbox[r];
+        busy_total += info->total[r];
+    }
+    for (int r = BUSY; r < RESIDENTS; r++)
+        typical += info->total[r];
+    printf("store: %ld messages seeded in %.1f s (%.0f MB); %d residents, %d contacts, one facility (jpay, review "
+           "flagged_only); kite serve --threads %s\n",
+           messages, info->seconds, db_mb, RESIDENTS, PAIRS, server_threads != NULL ? server_threads : "(default)");
+    printf("busy residents (read in b): %lld messages each on average, %lld in the inbox (%lld unread for the first);"
+           " the others %lld each; the ordinary ones read in b2 have %lld in the inbox on average\n",
+           (long long)(busy_total / BUSY), (long long)(busy_inbox / BUSY), (long long)unread,
+           (long long)(typical / (RESIDENTS - BUSY)), (long long)(ordinary_inbox / clients));
+    print_result("submit  POST /api/v1/messages", &submit, clients, submit_seconds);
+    print_result("inbox   GET  ?box=inbox&limit=20", &read, clients, read_seconds);
+    print_result("inbox   (ordinary residents, b2)", &read_ordinary, clients, read_seconds / 3);
+    if (queue_seconds > 0)
+        print_result("queue   GET  /api/v1/review/queue", &queue, 2, queue_seconds);
+    printf("messages stored after the run: %lld (seeded %ld + accepted during the warm-up and the measured window)\n",
+           (long long)stored, messages);
+
+    for (int i = 0; i < clients; i++) {
+        for (int s = 0; s < writers[i].senders; s++)
+            free(writers[i].tokens[s]);
+        free(readers[i].tokens[0]);
+        free(ordinary[i].tokens[0]);
+        free(writers[i].ms);
+        free(readers[i].ms);
+        free(ordinary[i].ms);
+    }
+    free(writers);
+    free(readers);
+    free(ordinary);
+    free(info);
+    free(op);
+    free(queue_readers[0].ms);
+    free(queue_readers[1].ms);
+    curl_global_cleanup();
+    if (keep)
+        fprintf(stderr, "kept %s\n", dir);
+    else
+        nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return submit.errors == 0 && read.errors == 0 && read_ordinary.errors == 0 && queue.errors == 0 && submit.n > 0 &&
+                   read.n > 0
+               ? 0
+               : 1;
+}
