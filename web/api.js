@@ -37,8 +37,9 @@ function storageSet(key, value) {
   }
 }
 
-export async function api(path, { method = 'GET', body, signal } = {}) {
-  const headers = { Accept: 'application/json' };
+/* headers: more request headers, such as Idempotency-Key. */
+export async function api(path, { method = 'GET', body, signal, headers: more } = {}) {
+  const headers = { Accept: 'application/json', ...more };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && method !== 'HEAD') {
     const csrf = storageGet(CSRF_KEY);
@@ -64,19 +65,77 @@ export async function api(path, { method = 'GET', body, signal } = {}) {
   } catch {
     data = null;
   }
-  if (!res.ok) {
-    const err = (data && data.error) || {};
-    const retry = Number.parseInt(res.headers.get('Retry-After') || '', 10);
-    throw new ApiError(
-      res.status,
-      err.code || `http_${res.status}`,
-      err.message || `Kite answered with an error (${res.status}). Wait a moment and try again.`,
-      err.field,
-      Number.isFinite(retry) ? retry : null,
-    );
-  }
-  if (data === null) throw new ApiError(res.status, 'bad_answer', 'Kite sent an answer this page could not read. Reload the page and try again.');
+  if (!res.ok) throw errorFrom(res.status, data, res.headers.get('Retry-After'));
+  if (data === null) throw new ApiError(res.status, 'bad_answer', BAD_ANSWER);
   return data;
+}
+
+const BAD_ANSWER = 'Kite sent an answer this page could not read. Reload the page and try again.';
+
+function errorFrom(status, data, retryAfter) {
+  const err = (data && data.error) || {};
+  const retry = Number.parseInt(retryAfter || '', 10);
+  return new ApiError(
+    status,
+    err.code || `http_${status}`,
+    err.message || `Kite answered with an error (${status}). Wait a moment and try again.`,
+    err.field,
+    Number.isFinite(retry) ? retry : null,
+  );
+}
+
+/*
+ * Sends a file as the raw request body (a photo to /attachments) and reports how much of it has
+ * gone out: onProgress(fraction from 0 to 1).  fetch cannot tell upload progress, so this uses
+ * XMLHttpRequest.  Resolves to the JSON answer; throws ApiError like api().
+ */
+export function upload(path, file, { onProgress, signal } = {}) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `/api/v1${path}`);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
+    const csrf = storageGet(CSRF_KEY);
+    if (csrf) xhr.setRequestHeader('X-Kite-CSRF', csrf);
+    if (onProgress) {
+      xhr.upload.addEventListener('progress', (e) => {
+        if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
+      });
+    }
+    xhr.addEventListener('load', () => {
+      let data = null;
+      try {
+        data = JSON.parse(xhr.responseText);
+      } catch {
+        data = null;
+      }
+      if (xhr.status < 200 || xhr.status >= 300) {
+        reject(errorFrom(xhr.status, data, xhr.getResponseHeader('Retry-After')));
+      } else if (data === null) {
+        reject(new ApiError(xhr.status, 'bad_answer', BAD_ANSWER));
+      } else {
+        resolve(data);
+      }
+    });
+    xhr.addEventListener('error', () => reject(new ApiError(0, 'network', NETWORK_MESSAGE)));
+    xhr.addEventListener('abort', () => reject(new DOMException('The upload was stopped.', 'AbortError')));
+    if (signal) {
+      if (signal.aborted) {
+        reject(new DOMException('The upload was stopped.', 'AbortError'));
+        return;
+      }
+      signal.addEventListener('abort', () => xhr.abort(), { once: true });
+    }
+    xhr.send(file);
+  });
+}
+
+/* A key that makes a repeated request (a double click, a retry) count once. */
+export function newIdempotencyKey() {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /* ---- sign-in state ---- */

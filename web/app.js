@@ -12,6 +12,9 @@ import { contactsPage } from './pages/contacts.js';
 import { invitationPage } from './pages/invitation.js';
 import { tabletPage } from './pages/tablet.js';
 import { staffPage } from './pages/staff.js';
+import { messagesPage } from './pages/messages.js';
+import { reviewPage } from './pages/review.js';
+import { onUnread, startLive, stopLive, unreadCount } from './live.js';
 
 const routes = [
   { pattern: /^\/$/, page: searchPage, nav: '/' },
@@ -24,19 +27,24 @@ const routes = [
   { pattern: /^\/invitations\/accept\/?$/, page: invitationPage, nav: '/contacts' },
   { pattern: /^\/tablet\/?$/, page: tabletPage, nav: '/tablet' },
   { pattern: /^\/staff\/?$/, page: staffPage, nav: '/staff' },
+  { pattern: /^\/messages\/?$/, page: messagesPage, nav: '/messages' },
+  { pattern: /^\/review\/?$/, page: reviewPage, nav: '/review' },
 ];
 
 /* The header links for each kind of account; residents on a tablet see only their home. */
 const DIRECTORY = [['/', 'Find a facility'], ['/providers', 'Providers']];
 const NAV = {
   signedOut: DIRECTORY,
-  contact: [['/contacts', 'Your contacts'], ...DIRECTORY],
+  contact: [['/messages', 'Messages'], ['/contacts', 'Your contacts'], ...DIRECTORY],
   resident: [['/tablet', 'Home']],
-  operator: [['/staff', 'Facilities'], ...DIRECTORY],
-  facility_admin: [['/staff', 'Your facility'], ...DIRECTORY],
-  reviewer: [['/staff', 'Roster'], ...DIRECTORY],
+  operator: [['/staff', 'Facilities'], ['/review', 'Review'], ...DIRECTORY],
+  facility_admin: [['/staff', 'Your facility'], ['/review', 'Review'], ...DIRECTORY],
+  reviewer: [['/review', 'Review'], ['/staff', 'Roster'], ...DIRECTORY],
   investigator: [['/staff', 'Roster'], ...DIRECTORY],
 };
+
+/* The header link that carries the unread count: where each kind of account reads messages. */
+const MESSAGES_LINK = { contact: '/messages', resident: '/tablet' };
 
 const main = document.getElementById('main');
 const pageRoot = document.getElementById('page');
@@ -48,6 +56,7 @@ let renderToken = 0;
 let leaveHandlers = [];
 let pendingNotice = null;
 let cameFrom = null;
+let scrollTarget = null;
 
 if ('scrollRestoration' in history) history.scrollRestoration = 'manual';
 
@@ -88,6 +97,7 @@ async function render(how) {
   const token = ++renderToken;
   for (const fn of leaveHandlers) fn();
   leaveHandlers = [];
+  scrollTarget = null;
 
   const path = location.pathname;
   let route = null;
@@ -115,6 +125,10 @@ async function render(how) {
     cameFrom: how === 'push' ? cameFrom : null,
     isCurrent: () => token === renderToken,
     onLeave: (fn) => leaveHandlers.push(fn),
+    /* After the page is in place, show this element (the newest message of a conversation). */
+    scrollTo: (el) => {
+      if (token === renderToken) scrollTarget = el;
+    },
     navigate,
     flash,
   };
@@ -149,6 +163,17 @@ async function render(how) {
 
 /* After a page is in place: put focus and scroll where a person expects them. */
 function settle(how) {
+  const show = scrollTarget;
+  scrollTarget = null;
+  if (show && how !== 'pop' && !location.hash && show.isConnected) {
+    const heading = pageRoot.querySelector('h1');
+    if (how === 'push' && heading) {
+      if (!heading.hasAttribute('tabindex')) heading.setAttribute('tabindex', '-1');
+      heading.focus({ preventScroll: true });
+    }
+    show.scrollIntoView({ block: 'start' });
+    return;
+  }
   if (how === 'pop') {
     const y = history.state && history.state.scrollY;
     window.scrollTo(0, typeof y === 'number' ? y : 0);
@@ -183,9 +208,36 @@ function markNav(active) {
 function renderNav(account) {
   const links = (account && NAV[account.role]) || NAV.signedOut;
   replace(navList, links.map(([href, text]) => h('li', null, h('a', { href, 'data-nav': href }, text))));
+  renderBadge(account);
 }
 
+/* "Messages 2": the unread count beside the link, read out as "2 unread". */
+function renderBadge(account = currentAccount()) {
+  const href = account && MESSAGES_LINK[account.role];
+  for (const old of navList.querySelectorAll('.nav-badge')) old.remove();
+  const n = unreadCount();
+  if (!href || !n) return;
+  const link = navList.querySelector(`a[data-nav="${href}"]`);
+  if (link) {
+    link.append(h('span', { class: 'nav-badge', 'data-testid': 'unread-badge' },
+      n > 99 ? '99+' : String(n), h('span', { class: 'visually-hidden' }, ' unread')));
+  }
+}
+
+/* The live stream runs while a family member or a resident is signed in, for that account only. */
+let liveFor = null;
+function followLive(account) {
+  const wanted = account && MESSAGES_LINK[account.role] ? account.id : null;
+  if (wanted === liveFor) return;
+  if (liveFor !== null) stopLive();
+  liveFor = wanted;
+  if (wanted !== null) startLive();
+}
+
+onUnread(() => renderBadge());
+
 function renderAccountArea(account) {
+  followLive(account);
   renderNav(account);
   if (!account) {
     replace(accountArea,

@@ -16,11 +16,11 @@ export function safeNext(query) {
 
 /*
  * One labelled field.  `form` prefixes the id when a page has several forms (ids stay f-NAME
- * otherwise).  kind: input (default), select (options: [[value, label]]) or checkbox.
+ * otherwise).  kind: input (default), textarea, select (options: [[value, label]]) or checkbox.
  */
 export function field({
   form, name, label, type = 'text', kind = 'input', autocomplete, hint, value, extra, optional = false,
-  options, inputmode, maxlength, checked, className,
+  options, inputmode, maxlength, checked, className, rows,
 }) {
   const id = form ? `f-${form}-${name}` : `f-${name}`;
   const hintEl = hint ? h('p', { id: `${id}-hint`, class: 'hint' }, hint) : null;
@@ -35,6 +35,9 @@ export function field({
     const wrap = h('div', { class: `field field--check${className ? ` ${className}` : ''}` },
       h('div', { class: 'checkbox' }, input, h('label', { for: id }, label)), hintEl, error);
     return { name, wrap, input, error, labelText: label };
+  } else if (kind === 'textarea') {
+    input = h('textarea', { id, name, required: !optional, rows: rows || 6, 'aria-describedby': describedBy, spellcheck: 'true' });
+    if (value) input.value = value;
   } else {
     input = h('input', {
       id, name, type, autocomplete, value, required: !optional, inputmode, maxlength,

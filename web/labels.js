@@ -160,3 +160,69 @@ export function policyFacts(p) {
       : 'Staff read every message before it is delivered'],
   ].filter(Boolean);
 }
+
+/* ---- messages ---- */
+
+/* The default reasons a facility gives for not delivering a message (GET .../reject-reasons). */
+const REJECT_REASONS = {
+  security_threat: 'A risk to the safety or security of the facility',
+  criminal_activity: 'Plans for, or talk of, criminal activity',
+  explicit_content: 'Sexually explicit content',
+  coded_language: 'Coded or hidden language',
+  harassment: 'Threats or harassment',
+  third_party_contact: 'Passing on messages to or from other people',
+  other: 'Another reason (see the note)',
+};
+
+/* A reason code in words; a facility's own code is shown as words made from it. */
+export function rejectReasonName(code, label) {
+  if (label) return label;
+  if (REJECT_REASONS[code]) return REJECT_REASONS[code];
+  if (!code) return 'No reason given';
+  const words = String(code).replace(/[_-]+/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+export const RULE_KINDS = [
+  ['words', 'Words'],
+  ['pattern', 'Pattern'],
+  ['watch_resident', 'Watched resident'],
+  ['watch_email', 'Watched email address'],
+];
+export const RULE_ACTIONS = [
+  ['hold', 'Hold: keep it back for a closer look'],
+  ['flag', 'Flag: mark it for the reviewer'],
+];
+export const ruleKindName = (code) => (RULE_KINDS.find(([c]) => c === code) || [code, code])[1];
+
+/* Seconds as a short span of time: "45 s", "12 min", "3 h 5 min", "2 days 4 h". */
+export function formatDuration(seconds) {
+  const s = Math.max(0, Math.round(Number(seconds) || 0));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min`;
+  const hrs = Math.floor(m / 60);
+  if (hrs < 48) return m % 60 ? `${hrs} h ${m % 60} min` : `${hrs} h`;
+  const days = Math.floor(hrs / 24);
+  return hrs % 24 ? `${days} days ${hrs % 24} h` : `${days} days`;
+}
+
+/* A time in a conversation: "2:05 PM" today, "Mar 3, 2:05 PM" this year, else with the year. */
+export function formatWhen(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const now = new Date();
+  const time = d.toLocaleTimeString('en-US', { hour: 'numeric', minute: '2-digit' });
+  if (d.toDateString() === now.toDateString()) return `Today, ${time}`;
+  const opts = d.getFullYear() === now.getFullYear()
+    ? { month: 'short', day: 'numeric' }
+    : { month: 'short', day: 'numeric', year: 'numeric' };
+  return `${d.toLocaleDateString('en-US', opts)}, ${time}`;
+}
+
+export function formatMoney(cents) {
+  return (cents / 100).toLocaleString('en-US', { style: 'currency', currency: 'USD' });
+}
+
+/* Characters as Kite counts them (code points): most emoji count as one, as the server counts. */
+export const charCount = (text) => [...text].length;

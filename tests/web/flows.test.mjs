@@ -473,7 +473,7 @@ test('staff: the admin adds staff and a block; a reviewer reads the roster; rele
   await shoot(admin.page, 'staff-transfer');
   await row.getByRole('button', { name: 'Confirm transfer' }).click();
   // B2002 is not a BOP number: the server asks for one, next to the field.
-  await row.locator('.field-error, .form-alert').first().waitFor({ state: 'visible' });
+  await row.locator('.field-error:visible, .form-alert:visible').first().waitFor();
   await row.getByLabel('Resident number at the new facility (optional)').fill('33333-444');
   await row.getByRole('button', { name: 'Confirm transfer' }).click();
   await admin.page.getByText(/Lee Chen moved to FCI COLEMAN LOW/).waitFor();

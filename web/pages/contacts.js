@@ -56,7 +56,10 @@ function contactCard(c, reload) {
         `Resident number ${c.resident.resident_number} · `,
         h('a', { href: `/facilities/${c.facility.id}` }, c.facility.name)),
       reachLine(c)),
-    block ? h('div', { class: 'item-actions' }, block) : null);
+    h('div', { class: 'item-actions' },
+      h('a', { class: 'button', href: `/messages?contact=${c.id}`, 'data-testid': 'open-messages' },
+        c.can_message ? `Write to ${c.resident.first_name}` : 'Messages'),
+      block));
 }
 
 function requestRow(q) {

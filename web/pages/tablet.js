@@ -1,14 +1,17 @@
 // /tablet: a resident on a shared facility tablet.  Signed out it is the sign-in (facility,
-// resident number, PIN); signed in it is the resident's home: requests to answer, contacts,
-// invitations.  Big buttons, short sentences.
+// resident number, PIN); signed in it is the resident's home: messages, requests to answer,
+// contacts, invitations; /tablet?contact=ID is the conversation with one contact.  Big buttons,
+// short sentences.
 
 import { api, ApiError, currentAccount, fetchMe, signInResident } from '../api.js';
 import { h, replace, setTitle } from '../dom.js';
 import {
-  contactStatusName, invitationStatusName, formatDate, formatDateTime, formatCount,
+  contactStatusName, invitationStatusName, formatDate, formatDateTime, formatCount, formatWhen,
 } from '../labels.js';
 import { field, formKit, confirmAction, validEmail } from '../forms.js';
 import { chip, emptyNote, facilityPicker, providerLink } from '../widgets.js';
+import { conversation } from '../thread.js';
+import { onLive } from '../live.js';
 
 const FACILITY_KEY = 'kite.tablet.facility';
 
@@ -195,15 +198,56 @@ async function residentHome(root, ctx) {
   const canInvite = onKite && policy && policy.contact_initiation !== 'contact_requests';
   const takesRequests = policy && policy.contact_initiation !== 'resident_invites';
 
+  const wanted = ctx.query.get('contact');
+  if (wanted && /^\d{1,12}$/.test(wanted)) {
+    await residentThread(root, ctx, Number(wanted), { r, f, onKite, policy });
+    return;
+  }
+
+  /* For each contact: how many messages are new, and the newest one. */
+  async function summaries(contacts) {
+    return Promise.all(contacts.map(async (c) => {
+      const page = await api(`/messages?contact_id=${c.id}&limit=1`);
+      return { c, unread: page.unread || 0, latest: page.items[0] || null };
+    }));
+  }
+
+  const inbox = h('div', { class: 'tablet-inbox' });
   async function load(message) {
     const [contacts, requests, invitations] = await Promise.all([
       api('/contacts'),
       api('/contact-requests'),
       canInvite ? api('/invitations') : Promise.resolve({ items: [] }),
     ]);
+    const convos = await summaries(contacts.items);
     if (!ctx.isCurrent()) return;
+    drawInbox(convos);
     draw(contacts.items, requests.items, invitations.items, message);
   }
+
+  function drawInbox(convos) {
+    replace(inbox, convos.length
+      ? h('ul', { class: 'items tablet-convos', 'data-testid': 'tablet-conversations' }, convos.map(convoItem))
+      : emptyNote('When you have a contact, your messages with them are here.'));
+  }
+
+  // A new message or a status change updates the counts without a reload.
+  let timer = null;
+  const stop = onLive(() => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      try {
+        const convos = await summaries((await api('/contacts')).items);
+        if (ctx.isCurrent()) drawInbox(convos);
+      } catch {
+        /* the next event tries again */
+      }
+    }, 200);
+  });
+  ctx.onLeave(() => {
+    stop();
+    clearTimeout(timer);
+  });
 
   function draw(contacts, requests, invitations, message) {
     const pending = requests.filter((q) => q.status === 'pending');
@@ -217,6 +261,9 @@ async function residentHome(root, ctx) {
         h('p', { class: 'lead' }, `${f.name} · resident number ${r.resident_number}`)),
       reachNotice(r, f),
       status,
+      h('section', { class: 'section', 'aria-labelledby': 'msg-heading' },
+        h('h2', { id: 'msg-heading' }, 'Your messages'),
+        inbox),
       onKite && (takesRequests || pending.length) ? h('section', { class: 'section', 'aria-labelledby': 'req-heading' },
         h('h2', { id: 'req-heading' }, pending.length ? `People asking to write to you (${pending.length})` : 'People asking to write to you'),
         pending.length
@@ -239,6 +286,59 @@ async function residentHome(root, ctx) {
   }
 
   await load();
+}
+
+/* A contact on the home page: a big button to their messages, with what is new. */
+function convoItem({ c, unread, latest }) {
+  const who = c.contact.full_name;
+  let last = 'No messages yet.';
+  if (latest) last = `${latest.box === 'sent' ? 'You' : latest.sender.name}: ${latest.subject || latest.body.slice(0, 60)} · ${formatWhen(latest.created_at)}`;
+  return h('li', { class: `convo convo--big${unread ? ' convo--unread' : ''}`, 'data-contact-id': c.id },
+    h('a', { class: 'convo-link', href: `/tablet?contact=${c.id}` },
+      h('span', { class: 'convo-top' },
+        h('span', { class: 'convo-name' }, `Messages with ${who}`),
+        unread ? h('span', { class: 'count-badge', 'data-testid': 'convo-unread' }, `${unread} new`) : null),
+      h('span', { class: 'convo-last' }, last)));
+}
+
+/* ---- one conversation on the tablet ---- */
+
+async function residentThread(root, ctx, contactId, { r, f, onKite }) {
+  let c;
+  try {
+    c = await api(`/contacts/${contactId}`);
+  } catch (e) {
+    if (!ctx.isCurrent()) return;
+    if (e instanceof ApiError && (e.status === 404 || e.status === 403)) {
+      replace(root, h('div', { class: 'wrap narrow tablet-home' },
+        h('h1', null, 'This conversation does not exist'),
+        h('p', { class: 'actions' }, h('a', { class: 'button button--big', href: '/tablet' }, 'Back to your home'))));
+      return;
+    }
+    throw e;
+  }
+  if (!ctx.isCurrent()) return;
+  const who = c.contact.full_name;
+  setTitle(`Messages with ${who}`);
+  let closed = null;
+  if (!onKite) closed = r.status !== 'active' ? 'Your Kite account is closed because you were released.' : `Kite does not serve ${f.name}, so messages here have stopped.`;
+  else if (!c.can_message) closed = c.status === 'suspended' ? 'Paused: your contact list is full here.' : 'You cannot write to this person now.';
+  let policy = null;
+  if (onKite) {
+    policy = (await api(`/facilities/${f.id}`)).policy || null;
+    if (!ctx.isCurrent()) return;
+  }
+  const convo = conversation({ ctx, contact: c, otherName: who, policy, canWrite: !closed, closedNote: closed, big: true });
+  await convo.load();
+  if (!ctx.isCurrent()) return;
+  replace(root, h('div', { class: 'wrap tablet-home thread-page' },
+    h('p', { class: 'back back--top' }, h('a', { class: 'button button--big button--secondary', href: '/tablet' }, '← Back to your home')),
+    h('div', { class: 'page-intro thread-intro' },
+      h('h1', null, `Messages with ${who}`),
+      c.contact.email ? h('p', { class: 'lead' }, c.contact.email) : null),
+    convo.el,
+    h('p', { class: 'fineprint' }, 'When you are done, press “Sign out” at the top, so the next person cannot see your messages.')));
+  ctx.scrollTo(convo.newest() || convo.el);
 }
 
 /* Why messages may not work, and where the resident's family should go instead. */
