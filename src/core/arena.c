@@ -106,3 +106,15 @@ char *arena_sprintf(arena *a, const char *fmt, ...)
     va_end(ap);
     return out;
 }
+
+void *arena_grow(arena *a, void *items, size_t count, size_t *cap, size_t size)
+{
+    if (count < *cap)
+        return items;
+    size_t bigger_cap = *cap > 0 ? *cap * 2 : 16;
+    void *bigger = arena_alloc(a, bigger_cap * size);
+    if (count > 0)
+        memcpy(bigger, items, count * size);
+    *cap = bigger_cap;
+    return bigger;
+}

@@ -71,12 +71,7 @@ static kite_err query_tx(db_conn *conn, void *data)
     size_t cap = 16;
     in->items = arena_alloc(in->a, cap * sizeof *in->items);
     while (db_next(s)) {
-        if (in->count == cap) {
-            contact_view *bigger = arena_alloc(in->a, 2 * cap * sizeof *bigger);
-            memcpy(bigger, in->items, cap * sizeof *bigger);
-            in->items = bigger;
-            cap *= 2;
-        }
+        in->items = arena_grow(in->a, in->items, in->count, &cap, sizeof *in->items);
         read_contact(s, in->a, &in->items[in->count++]);
     }
     return db_done(s);
@@ -285,12 +280,7 @@ static kite_err list_blocks_tx(db_conn *conn, void *data)
     size_t cap = 16;
     in->items = arena_alloc(in->a, cap * sizeof *in->items);
     while (db_next(s)) {
-        if (in->count == cap) {
-            facility_block *bigger = arena_alloc(in->a, 2 * cap * sizeof *bigger);
-            memcpy(bigger, in->items, cap * sizeof *bigger);
-            in->items = bigger;
-            cap *= 2;
-        }
+        in->items = arena_grow(in->a, in->items, in->count, &cap, sizeof *in->items);
         facility_block *b = &in->items[in->count++];
         *b = (facility_block){db_int(s, 0), in->facility_id, db_int(s, 1), arena_strdup(in->a, db_text(s, 2)),
                               arena_strdup(in->a, db_text(s, 3)), arena_strdup(in->a, db_text(s, 4)), db_int(s, 5),

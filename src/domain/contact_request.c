@@ -286,12 +286,7 @@ static kite_err list_tx(db_conn *conn, void *data)
     size_t cap = 16;
     in->items = arena_alloc(in->a, cap * sizeof *in->items);
     while (db_next(s)) {
-        if (in->count == cap) {
-            contact_request *bigger = arena_alloc(in->a, 2 * cap * sizeof *bigger);
-            memcpy(bigger, in->items, cap * sizeof *bigger);
-            in->items = bigger;
-            cap *= 2;
-        }
+        in->items = arena_grow(in->a, in->items, in->count, &cap, sizeof *in->items);
         read_request(s, in->a, &in->items[in->count++]);
     }
     return db_done(s);

@@ -492,12 +492,7 @@ static kite_err index_rows_tx(db_conn *conn, void *data)
     in->entries = arena_alloc(in->a, cap * sizeof *in->entries);
     db_stmt *s = db_prepare(conn, "SELECT id, name, city, state, zip, type, status FROM facilities");
     while (db_next(s)) {
-        if (in->count == cap) {
-            directory_entry *bigger = arena_alloc(in->a, 2 * cap * sizeof *bigger);
-            memcpy(bigger, in->entries, cap * sizeof *bigger);
-            in->entries = bigger;
-            cap *= 2;
-        }
+        in->entries = arena_grow(in->a, in->entries, in->count, &cap, sizeof *in->entries);
         directory_entry *e = &in->entries[in->count++];
         e->id = db_int(s, 0);
         e->name = arena_strdup(in->a, db_text(s, 1));

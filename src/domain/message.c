@@ -72,12 +72,7 @@ kite_err message_load_details(db_conn *conn, arena *a, message *m)
     db_stmt *ev = db_prepare(conn, "SELECT status, at, actor FROM message_events WHERE message_id = $1 ORDER BY id");
     db_bind_int(ev, 1, m->id);
     while (db_next(ev)) {
-        if (m->event_count == cap) {
-            message_event *bigger = arena_alloc(a, 2 * cap * sizeof *bigger);
-            memcpy(bigger, m->events, cap * sizeof *bigger);
-            m->events = bigger;
-            cap *= 2;
-        }
+        m->events = arena_grow(a, m->events, m->event_count, &cap, sizeof *m->events);
         m->events[m->event_count++] = (message_event){arena_strdup(a, db_text(ev, 0)), db_int(ev, 1),
                                                       arena_strdup(a, db_text(ev, 2))};
     }
@@ -638,12 +633,7 @@ static kite_err export_tx(db_conn *conn, void *data)
     size_t cap = 64;
     in->items = arena_alloc(in->a, cap * sizeof *in->items);
     while (db_next(s)) {
-        if (in->count == cap) {
-            message *bigger = arena_alloc(in->a, 2 * cap * sizeof *bigger);
-            memcpy(bigger, in->items, cap * sizeof *bigger);
-            in->items = bigger;
-            cap *= 2;
-        }
+        in->items = arena_grow(in->a, in->items, in->count, &cap, sizeof *in->items);
         read_message(s, in->a, &in->items[in->count++]);
     }
     kite_err err = db_done(s);

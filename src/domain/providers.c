@@ -84,12 +84,7 @@ kite_err providers_list(db_conn *conn, arena *a, provider **items, size_t *count
     provider *list = arena_alloc(a, cap * sizeof *list);
     db_stmt *s = db_prepare(conn, "SELECT id, slug, name, operator, website, services, how_to FROM providers ORDER BY id");
     while (db_next(s)) {
-        if (n == cap) {
-            provider *bigger = arena_alloc(a, 2 * cap * sizeof *bigger);
-            memcpy(bigger, list, n * sizeof *list);
-            list = bigger;
-            cap *= 2;
-        }
+        list = arena_grow(a, list, n, &cap, sizeof *list);
         provider *p = &list[n++];
         p->id = db_int(s, 0);
         p->slug = arena_strdup(a, db_text(s, 1));

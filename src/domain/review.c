@@ -115,12 +115,7 @@ static kite_err queue_metrics_read(db_conn *conn, struct queue *in)
     db_bind_int(decided, 1, in->facility_id);
     db_bind_int(decided, 2, in->now - DAY_MS);
     while (db_next(decided)) {
-        if (n == cap) {
-            int64_t *bigger = arena_alloc(in->a, 2 * cap * sizeof *bigger);
-            memcpy(bigger, took, n * sizeof *took);
-            took = bigger;
-            cap *= 2;
-        }
+        took = arena_grow(in->a, took, n, &cap, sizeof *took);
         took[n++] = db_int(decided, 0);
     }
     if ((err = db_done(decided)) != KITE_OK)

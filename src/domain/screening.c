@@ -173,12 +173,7 @@ static kite_err load_rules(db_conn *conn, arena *a, int64_t facility_id, screeni
         " WHERE facility_id = $1 AND removed_at IS NULL ORDER BY id");
     db_bind_int(s, 1, facility_id);
     while (db_next(s)) {
-        if (n == cap) {
-            screening_rule *bigger = arena_alloc(a, 2 * cap * sizeof *bigger);
-            memcpy(bigger, list, n * sizeof *list);
-            list = bigger;
-            cap *= 2;
-        }
+        list = arena_grow(a, list, n, &cap, sizeof *list);
         list[n++] = (screening_rule){db_int(s, 0), facility_id, arena_strdup(a, db_text(s, 1)),
                                      arena_strdup(a, db_text(s, 2)), arena_strdup(a, db_text(s, 3)),
                                      arena_strdup(a, db_text(s, 4)), db_int(s, 5), arena_strdup(a, db_text(s, 6))};

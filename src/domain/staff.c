@@ -24,12 +24,7 @@ static kite_err list_tx(db_conn *conn, void *data)
         ids[n++] = db_int(s, 0);
     kite_err err = db_done(s);
     for (size_t i = 0; err == KITE_OK && i < n; i++) {
-        if (in->count == cap) {
-            account *bigger = arena_alloc(in->a, 2 * cap * sizeof *bigger);
-            memcpy(bigger, in->items, cap * sizeof *bigger);
-            in->items = bigger;
-            cap *= 2;
-        }
+        in->items = arena_grow(in->a, in->items, in->count, &cap, sizeof *in->items);
         err = account_load(conn, in->a, ids[i], &in->items[in->count++]);
     }
     return err;
