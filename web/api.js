@@ -168,10 +168,23 @@ function remember(csrf, account) {
   emit();
 }
 
+/* Unsent message drafts (kite.draft.*) leave with the sign-in. */
+function forgetDrafts() {
+  try {
+    for (let i = sessionStorage.length - 1; i >= 0; i -= 1) {
+      const key = sessionStorage.key(i);
+      if (key && key.startsWith('kite.draft.')) sessionStorage.removeItem(key);
+    }
+  } catch {
+    /* storage blocked: nothing was kept */
+  }
+}
+
 export function forget() {
   const had = storageGet(CSRF_KEY) !== null;
   storageSet(CSRF_KEY, null);
   storageSet(ACCOUNT_KEY, null);
+  forgetDrafts();
   if (had) emit();
 }
 

@@ -521,13 +521,13 @@ test('the header shows the links of each kind of account', TIMEOUT, async () => 
   const fam = await openPage();
   await register(fam.page, base, { name: 'Nav Check', email: uniqueEmail('nav') });
   await fam.page.waitForURL(`${base}/account`);
-  assert.deepEqual(await nav(fam.page), ['Your contacts', 'Find a facility', 'Providers']);
+  assert.deepEqual(await nav(fam.page), ['Messages', 'Your contacts', 'Find a facility', 'Providers']);
   await fam.close();
 
   const op = await openPage();
   await signInForm(op.page, base, OPERATOR);
   await op.page.waitForURL(`${base}/staff`);
-  assert.deepEqual(await nav(op.page), ['Facilities', 'Find a facility', 'Providers']);
+  assert.deepEqual(await nav(op.page), ['Facilities', 'Review', 'Find a facility', 'Providers']);
   await op.close();
 });
 

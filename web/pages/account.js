@@ -36,7 +36,8 @@ export async function accountPage(root, ctx) {
         h('p', null, 'Find the facility where your loved one is held to see how to reach them, and whether Kite serves it.'),
         h('p', { class: 'actions' },
           h('a', { class: 'button', href: '/' }, 'Find a facility'),
-          h('a', { class: 'button button--secondary', href: '/contacts' }, 'Your contacts')))
+          h('a', { class: 'button button--secondary', href: '/contacts' }, 'Your contacts'),
+          h('a', { class: 'button button--secondary', href: '/messages' }, 'Your messages')))
       : me.role === 'resident'
         ? h('p', { class: 'actions' }, h('a', { class: 'button', href: '/tablet' }, 'Go to your home'))
         : h('p', { class: 'actions' }, h('a', { class: 'button', href: '/staff' }, 'Go to the staff page'))));

@@ -1,0 +1,132 @@
+// News from Kite while a family member or a resident is signed in: one Server-Sent Events stream
+// per tab (GET /api/v1/events), and the number of unread messages the header shows.
+//
+// EventSource reconnects by itself after a dropped connection (sending Last-Event-ID, so nothing
+// is missed).  When the server refuses the stream (429: too many open; 401: signed out) it stops
+// for good, so this makes a new one after a delay, resuming after the last event it saw.
+
+import { api, fetchMe } from './api.js';
+
+const listeners = new Set();
+const unreadListeners = new Set();
+let source = null;
+let running = false;
+let lastId = null;
+let retryTimer = null;
+let retryDelay = 5000;
+let opens = 0;
+let unread = 0;
+let unreadTimer = null;
+
+/* fn({ type, data }): type is message.new, message.status, or resync (events may have been missed). */
+export function onLive(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+function emit(type, data) {
+  for (const fn of [...listeners]) {
+    try {
+      fn({ type, data });
+    } catch {
+      /* one page's trouble does not stop the others */
+    }
+  }
+}
+
+export function onUnread(fn) {
+  unreadListeners.add(fn);
+  return () => unreadListeners.delete(fn);
+}
+
+export const unreadCount = () => unread;
+
+function setUnread(n) {
+  if (n === unread) return;
+  unread = n;
+  for (const fn of [...unreadListeners]) fn(unread);
+}
+
+/* Asks the server again how many delivered messages are unread (soon, once for a burst). */
+export function refreshUnread() {
+  if (!running) return;
+  clearTimeout(unreadTimer);
+  unreadTimer = setTimeout(async () => {
+    try {
+      const answer = await api('/messages?box=inbox&limit=1');
+      if (running) setUnread(answer.unread || 0);
+    } catch {
+      /* the badge keeps its last number */
+    }
+  }, 150);
+}
+
+function connect() {
+  clearTimeout(retryTimer);
+  retryTimer = null;
+  const url = lastId !== null ? `/api/v1/events?last_event_id=${encodeURIComponent(lastId)}` : '/api/v1/events';
+  const es = new EventSource(url);
+  source = es;
+  const handle = (event) => {
+    if (event.lastEventId) lastId = event.lastEventId;
+    let data = null;
+    try {
+      data = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    emit(event.type, data);
+    refreshUnread();
+  };
+  es.addEventListener('message.new', handle);
+  es.addEventListener('message.status', handle);
+  es.addEventListener('open', () => {
+    retryDelay = 5000;
+    opens += 1;
+    // After the first connection, a new stream may have missed something: pages look again.
+    if (opens > 1) {
+      emit('resync', null);
+      refreshUnread();
+    }
+  });
+  es.addEventListener('error', () => {
+    if (es !== source || es.readyState !== EventSource.CLOSED) return; // it retries by itself
+    es.close();
+    source = null;
+    if (!running) return;
+    const delay = retryDelay;
+    retryDelay = Math.min(retryDelay * 2, 120000);
+    retryTimer = setTimeout(async () => {
+      if (!running) return;
+      try {
+        // Signed out elsewhere? fetchMe forgets the session, and the header stops the stream.
+        const me = await fetchMe();
+        if (!me || !running) return;
+      } catch {
+        /* offline: try the stream anyway */
+      }
+      connect();
+    }, delay);
+  });
+}
+
+/* Starts the stream for the signed-in contact or resident; safe to call again. */
+export function startLive() {
+  if (running) return;
+  running = true;
+  opens = 0;
+  retryDelay = 5000;
+  connect();
+  refreshUnread();
+}
+
+export function stopLive() {
+  running = false;
+  clearTimeout(retryTimer);
+  clearTimeout(unreadTimer);
+  retryTimer = null;
+  if (source) source.close();
+  source = null;
+  lastId = null;
+  setUnread(0);
+}
