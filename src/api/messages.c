@@ -52,7 +52,8 @@ static json_t *message_to_json(const message *m, const account *viewer)
         json_object_set_new(out, "history", history);
         json_object_set_new(out, "decided_at", time_or_null(m->decided_at));
         if (strcmp(m->status, "rejected") == 0)
-            json_object_set_new(out, "rejection", json_pack("{s:o, s:o}", "reason", json_string_or_null(m->reject_reason),
+            json_object_set_new(out, "rejection", json_pack("{s:o, s:o, s:o}", "reason", json_string_or_null(m->reject_reason),
+                                                            "label", json_string_or_null(m->reject_label),
                                                             "note", json_string_or_null(m->reject_note)));
     }
     if (staff) {

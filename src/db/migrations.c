@@ -267,6 +267,8 @@ const migration kite_migrations[] = {
      "CREATE INDEX messages_unread ON messages(recipient_account_id, contact_id) WHERE status = 'delivered';"
      "CREATE INDEX messages_decided ON messages(facility_id, decided_at);"
      "CREATE INDEX messages_sender_time ON messages(sender_account_id, created_at);"},
+    {5, "the label of a rejection reason, as the sender was told it",
+     "ALTER TABLE messages ADD COLUMN reject_label TEXT;"},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];

@@ -25,7 +25,7 @@
     "SELECT m.id, m.contact_id, m.facility_id, m.resident_id, m.sender_account_id, m.recipient_account_id," \
     " s.full_name, r.full_name, m.direction, m.subject, m.body, m.status, m.held, m.flagged, m.price_cents,"  \
     " m.reject_reason, m.reject_note, m.created_at, COALESCE(m.decided_at, 0), COALESCE(m.delivered_at, 0)," \
-    " COALESCE(m.read_at, 0) FROM messages m JOIN accounts s ON s.id = m.sender_account_id"                \
+    " COALESCE(m.read_at, 0), m.reject_label FROM messages m JOIN accounts s ON s.id = m.sender_account_id"                \
     " JOIN accounts r ON r.id = m.recipient_account_id"
 
 static void read_message(db_stmt *s, arena *a, message *m)
@@ -52,6 +52,7 @@ static void read_message(db_stmt *s, arena *a, message *m)
     m->decided_at = db_int(s, 18);
     m->delivered_at = db_int(s, 19);
     m->read_at = db_int(s, 20);
+    m->reject_label = arena_strdup(a, db_text(s, 21));
 }
 
 kite_err message_load(db_conn *conn, arena *a, int64_t id, message *out)
@@ -469,6 +470,8 @@ static kite_err list_tx(db_conn *conn, void *data)
     while (db_next(s))
         read_message(s, in->a, &page->items[page->count++]);
     kite_err err = db_done(s);
+    for (size_t i = 0; err == KITE_OK && i < page->count && i < in->limit; i++)
+        err = message_load_details(conn, in->a, &page->items[i]);
     if (err != KITE_OK)
         return err;
     if (page->count > in->limit) {

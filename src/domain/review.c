@@ -254,14 +254,15 @@ static kite_err decide_tx(db_conn *conn, void *data)
     if (in->approve && (err = still_deliverable(conn, in->a, m)) != KITE_OK)
         return err;
     db_stmt *s = db_prepare(conn,
-        "UPDATE messages SET status = $1, decided_by = $2, decided_at = $3, reject_reason = $4, reject_note = $5"
-        " WHERE id = $6 AND status = 'pending_review'");
+        "UPDATE messages SET status = $1, decided_by = $2, decided_at = $3, reject_reason = $4, reject_note = $5,"
+        " reject_label = $7 WHERE id = $6 AND status = 'pending_review'");
     db_bind_text(s, 1, in->approve ? "approved" : "rejected");
     db_bind_int(s, 2, in->reviewer->id);
     db_bind_int(s, 3, in->now);
     db_bind_text(s, 4, in->approve ? NULL : in->reason);
     db_bind_text(s, 5, in->approve ? NULL : in->note);
     db_bind_int(s, 6, m->id);
+    db_bind_text(s, 7, label);
     if ((err = db_exec(s)) != KITE_OK)
         return err;
     if (db_changes(conn) != 1)
