@@ -223,7 +223,7 @@ test('export: JSON and mbox hold exactly what the caller sent and received (not 
     assert.equal(m.subject, e.subject);
     assert.equal(m.body, e.body, `export body of ${m.id}`);
     assert.match(m.created_at, RFC3339);
-    if (e.decision === 'reject') assert.deepEqual(m.rejection, { reason: 'other', note: 'not this' });
+    if (e.decision === 'reject') assert.deepEqual(m.rejection, { reason: 'other', label: 'Another reason (see the note)', note: 'not this' });
   }
   for (const n of notMine) assert.ok(!exp.messages.some((m) => m.id === n.id), `${n.subject} exported to the contact`);
 

@@ -43,6 +43,8 @@ function tooLong(res, limit, context) {
     `the error does not name the limit ${limit}: ${e.message}`);
 }
 
+const REASON_LABELS = {'security_threat': 'A risk to the safety or security of the facility', 'criminal_activity': 'Plans for, or talk of, criminal activity', 'explicit_content': 'Sexually explicit content', 'coded_language': 'Coded or hidden language', 'harassment': 'Threats or harassment', 'third_party_contact': 'Passing on messages to or from other people', 'other': 'Another reason (see the note)'};
+
 test('connectnetwork (500 characters): 500 emoji or Devanagari letters pass, 501 → 422 message_too_long naming 500', async () => {
   const { resident, contact, contactId } = await pair(w, op, CN, 'connectnetwork');
   const pol = await w.get(`/api/v1/facilities/${CN}/policy`, op.token);
@@ -306,14 +308,14 @@ test('reviewer rejections: each reason code and note shown to the sender; never 
     const m = await send(w, contact, contactId, `Subject for ${reason}`, body);
     const note = `Note about ${reason} — please rewrite`;
     const d = await decide(w, reviewerJ, m.id, 'reject', reason, note);
-    assert.deepEqual(d.rejection, { reason, note });
+    assert.deepEqual(d.rejection, { reason, label: REASON_LABELS[reason], note });
     assert.deepEqual(historyStatuses(d), ['pending_review', 'rejected']);
     ids.push({ id: m.id, reason, note, body });
   }
   for (const { id, reason, note } of ids) {
     const sv = await getMsg(w, contact, id);
     assert.equal(sv.status, 'rejected');
-    assert.deepEqual(sv.rejection, { reason, note }, 'the sender sees the reason and the note');
+    assert.deepEqual(sv.rejection, { reason, label: REASON_LABELS[reason], note }, 'the sender sees the reason, its words and the note');
     assert.match(sv.decided_at, RFC3339);
     assert.equal(sv.delivered_at, null);
     assert.deepEqual(historyStatuses(sv), ['pending_review', 'rejected']);
@@ -351,7 +353,7 @@ test('reviewer rejections: each reason code and note shown to the sender; never 
   sentTexts.push('Resident secret body text');
   await decide(w, reviewerJ, rm.id, 'reject', 'third_party_contact');
   const rv = await getMsg(w, resident, rm.id);
-  assert.deepEqual(rv.rejection, { reason: 'third_party_contact', note: null });
+  assert.deepEqual(rv.rejection, { reason: 'third_party_contact', label: 'Passing on messages to or from other people', note: null });
   await getMsg(w, contact, rm.id, 404);
   assert.ok(!(await list(w, contact, 'box=inbox')).items.some((x) => x.id === rm.id));
   assert.equal(outbox(w, 'message_rejected', contact.email).length, REJECT_REASONS.length, 'a mail about a message the contact never saw');

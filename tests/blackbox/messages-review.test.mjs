@@ -64,7 +64,7 @@ test('two reviewers decide the same message at once: exactly one 200, one 409 al
     assert.deepEqual(historyStatuses(sv), expected.split(','));
     assert.equal(sv.status, winner.json.status);
     if (decision === 'reject') {
-      assert.deepEqual(sv.rejection, winnerIndex === 0 ? { reason: 'other', note: 'from rev1' } : { reason: 'harassment', note: 'from rev2' },
+      assert.deepEqual(sv.rejection, winnerIndex === 0 ? { reason: 'other', label: 'Another reason (see the note)', note: 'from rev1' } : { reason: 'harassment', label: 'Threats or harassment', note: 'from rev2' },
         'the rejection shown is not the winner\'s');
     }
     const deciders = w.auditRows(`target = 'message:${m.id}' AND action IN ('message.approved', 'message.rejected')`);
@@ -120,7 +120,7 @@ test('bulk: approve a list → a result per id (ok + status, or the error); deci
   const rej = await w.post('/api/v1/review/bulk', { message_ids: more, decision: 'reject', reason: 'coded_language', note: 'bulk' }, admin.token);
   assert.equal(rej.status, 200, describeRes(rej));
   assert.deepEqual(rej.json.results.map((r) => [r.ok, r.status]), more.map(() => [true, 'rejected']));
-  for (const id of more) assert.deepEqual((await getMsg(w, people.resident, id)).rejection, { reason: 'coded_language', note: 'bulk' });
+  for (const id of more) assert.deepEqual((await getMsg(w, people.resident, id)).rejection, { reason: 'coded_language', label: 'Coded or hidden language', note: 'bulk' });
 
   // Reject without a reason: nothing is rejected.
   const last = (await send(w, people.contact, people.contactId, 'no reason', 'x')).id;
