@@ -194,20 +194,11 @@ export function conversation({ ctx, contact, otherName, policy, canWrite, closed
     if (firstBefore && firstBefore.isConnected) window.scrollBy(0, firstBefore.getBoundingClientRect().top - top);
   }
 
-  /*
-   * The list answer leaves out each message's photos (attachment_ids comes back empty), so each
-   * message is asked for on its own as well; a message that cannot be fetched keeps what the list
-   * said.  Once the list carries attachment_ids, this can go.
-   */
-  function withDetails(items) {
-    return Promise.all(items.map((m) => api(`/messages/${m.id}`).catch(() => m)));
-  }
-
   async function fetchPage(cursor) {
     const q = new URLSearchParams({ contact_id: String(contact.id), limit: String(PAGE) });
     if (cursor) q.set('cursor', cursor);
     const answer = await api(`/messages?${q}`);
-    const items = await withDetails(answer.items);
+    const items = answer.items;
     if (!ctx.isCurrent()) return;
     nextCursor = answer.next_cursor;
     for (const m of items) put(m);
@@ -240,7 +231,7 @@ export function conversation({ ctx, contact, otherName, policy, canWrite, closed
 
   async function resync() {
     const answer = await api(`/messages?contact_id=${contact.id}&limit=${PAGE}`);
-    const items = await withDetails(answer.items);
+    const items = answer.items;
     if (!ctx.isCurrent()) return;
     for (const m of items) put(m);
     showEmpty();
