@@ -9,6 +9,7 @@
  */
 #include "domain/message.h"
 
+#include "core/buf.h"
 #include "core/text.h"
 #include "domain/audit.h"
 #include "domain/contact_rules.h"
@@ -81,6 +82,7 @@ static int compare_int64(const void *x, const void *y)
 
 struct queue {
     arena *a;
+    const account *reviewer;
     int64_t facility_id;
     size_t limit;
     int64_t now;
@@ -146,7 +148,18 @@ static kite_err queue_tx(db_conn *conn, void *data)
             err = message_load_details(conn, in->a, &in->items[i]);
         in->count = i + 1;
     }
-    return err != KITE_OK ? err : queue_metrics_read(conn, in);
+    if (err == KITE_OK)
+        err = queue_metrics_read(conn, in);
+    if (err != KITE_OK || in->count == 0)
+        return err;
+    /* The queue shows message texts: a staff read like any other, recorded once per page. */
+    buf shown;
+    buf_init(&shown, in->a);
+    buf_puts(&shown, "messages=");
+    for (size_t i = 0; i < in->count; i++)
+        buf_printf(&shown, "%s%" PRId64, i ? "," : "", in->items[i].id);
+    return audit_append(conn, in->now, arena_sprintf(in->a, "account:%" PRId64, in->reviewer->id), "review.queue_read",
+                        arena_sprintf(in->a, "facility:%" PRId64, in->facility_id), shown.data);
 }
 
 static bool may_review(const account *reviewer, int64_t facility_id)
@@ -165,8 +178,8 @@ kite_err review_queue(const kite_ctx *ctx, arena *a, const account *reviewer, in
         return KITE_ERR_NOT_FOUND;
     if (!may_review(reviewer, facility_id))
         return KITE_ERR_FORBIDDEN;
-    struct queue in = {a, facility_id, limit, clock_now_ms(&ctx->clock), NULL, 0, metrics};
-    kite_err err = db_read(ctx->store, queue_tx, &in);
+    struct queue in = {a, reviewer, facility_id, limit, clock_now_ms(&ctx->clock), NULL, 0, metrics};
+    kite_err err = db_write(ctx->store, queue_tx, &in);
     *items = in.items;
     *count = in.count;
     return err;
