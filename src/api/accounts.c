@@ -1,6 +1,9 @@
 #include "api/app.h"
 
+#include "core/log.h"
 #include "domain/directory.h"
+
+#include <stdio.h>
 
 void handle_accounts_create(http_request *req, void *data)
 {
@@ -15,8 +18,19 @@ void handle_accounts_create(http_request *req, void *data)
         body_string_or_reply(req, body, "phone", true, &reg.phone)) {
         account acct;
         const char *bad_field = NULL;
-        kite_err err = account_register(&app->ctx, http_arena(req), &reg, NULL, &acct, &bad_field);
-        if (err == KITE_ERR_INVALID_FIELD)
+        int64_t retry_after_ms = 0;
+        kite_err err = account_registration_allowed(&app->ctx, http_arena(req), http_client_address(req), &retry_after_ms);
+        if (err == KITE_OK)
+            err = account_register(&app->ctx, http_arena(req), &reg, NULL, &acct, &bad_field);
+        /* Only accounts actually made count against the address. */
+        if (err == KITE_OK && account_registration_count(&app->ctx, http_arena(req), http_client_address(req)) != KITE_OK)
+            log_warn("api: could not count a registration for its address");
+        if (err == KITE_ERR_THROTTLED) {
+            char seconds[32];
+            snprintf(seconds, sizeof seconds, "%lld", (long long)((retry_after_ms + 999) / 1000));
+            http_reply_header(req, "Retry-After", seconds);
+            http_reply_error(req, err, "Many accounts were made from this connection in the last hour. Try again later.", NULL);
+        } else if (err == KITE_ERR_INVALID_FIELD)
             http_reply_error(req, err,
                              arena_sprintf(http_arena(req), "The field \"%s\" is not valid. Correct it and try again.", bad_field),
                              bad_field);

@@ -11,6 +11,7 @@
 #include "core/secret.h"
 #include "core/text.h"
 #include "domain/audit.h"
+#include "domain/throttle.h"
 #include "domain/mail_format.h"
 #include "domain/outbox.h"
 
@@ -338,6 +339,47 @@ static kite_err store_new_account(const kite_ctx *ctx, arena *a, account *acct, 
     acct->created_at = clock_now_ms(&ctx->clock);
     struct insert_account in = {ctx, a, acct, hash, actor, action};
     return db_write(ctx->store, insert_account_tx, &in);
+}
+
+/*
+ * New accounts per client address per hour.  Each registration sends a
+ * welcome email to the address given, so without a bound one client could
+ * make Kite mail thousands of strangers; a family on a shared connection
+ * (a library, a shelter) stays far below it.
+ */
+static const throttle_rule registration_rule = {60, 60LL * 60 * 1000};
+
+struct registration_gate {
+    const char *key;
+    int64_t now;
+    int64_t retry_after_ms;
+};
+
+static kite_err registration_check_tx(db_conn *conn, void *data)
+{
+    struct registration_gate *in = data;
+    return throttle_check(conn, in->now, in->key, registration_rule, &in->retry_after_ms);
+}
+
+static kite_err registration_count_tx(db_conn *conn, void *data)
+{
+    struct registration_gate *in = data;
+    return throttle_record_failure(conn, in->now, in->key, registration_rule);
+}
+
+kite_err account_registration_allowed(const kite_ctx *ctx, arena *a, const char *client_address,
+                                      int64_t *retry_after_ms)
+{
+    struct registration_gate in = {arena_sprintf(a, "register:%s", client_address), clock_now_ms(&ctx->clock), 0};
+    kite_err err = db_read(ctx->store, registration_check_tx, &in);
+    *retry_after_ms = in.retry_after_ms;
+    return err;
+}
+
+kite_err account_registration_count(const kite_ctx *ctx, arena *a, const char *client_address)
+{
+    struct registration_gate in = {arena_sprintf(a, "register:%s", client_address), clock_now_ms(&ctx->clock), 0};
+    return db_write(ctx->store, registration_count_tx, &in);
 }
 
 kite_err account_register(const kite_ctx *ctx, arena *a, const registration *reg, const char *actor,

@@ -72,6 +72,14 @@ typedef struct registration {
 kite_err account_register(const kite_ctx *ctx, arena *a, const registration *reg, const char *actor,
                           account *out, const char **bad_field) KITE_WUR;
 
+/*
+ * Registrations per client address: KITE_ERR_THROTTLED (with *retry_after_ms)
+ * when the address made too many accounts this hour; count each one made.
+ */
+kite_err account_registration_allowed(const kite_ctx *ctx, arena *a, const char *client_address,
+                                      int64_t *retry_after_ms) KITE_WUR;
+kite_err account_registration_count(const kite_ctx *ctx, arena *a, const char *client_address) KITE_WUR;
+
 /* Creates a staff or operator account (command line). */
 kite_err account_create_staff(const kite_ctx *ctx, arena *a, role r, const char *email,
                               const char *full_name, const char *password, int64_t facility_id,

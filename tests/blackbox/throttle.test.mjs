@@ -93,6 +93,26 @@ test('GET /healthz and other endpoints are not throttled for a throttled address
   assert.equal(h.status, 200);
 });
 
+test('registrations: 60 new accounts per address per hour, then 429 with Retry-After; other addresses are not held back', async () => {
+  const addr = freshAddress();
+  const body = () => ({ email: uniqueEmail('reg'), password: 'a long enough password', full_name: 'Many Accounts', phone: '+1 555 0100' });
+  // Refused registrations (a bad field) do not count against the address.
+  for (let i = 0; i < 3; i++) {
+    const bad = await srv.post('/api/v1/accounts', { ...body(), email: 'not-an-email' }, { localAddress: addr });
+    assertError(bad, 422, 'invalid_field', `bad registration ${i + 1}:`);
+  }
+  for (let i = 0; i < 60; i++) {
+    const res = await srv.post('/api/v1/accounts', body(), { localAddress: addr });
+    assert.equal(res.status, 201, `registration ${i + 1} from one address: ${res.status} ${JSON.stringify(res.json)}`);
+  }
+  const over = await srv.post('/api/v1/accounts', body(), { localAddress: addr });
+  assertError(over, 429, 'too_many_attempts', 'registration 61:');
+  const ra = Number(over.headers['retry-after']);
+  assert.ok(ra > 0 && ra <= 3600, `Retry-After ${over.headers['retry-after']}`);
+  const elsewhere = await srv.post('/api/v1/accounts', body(), { localAddress: freshAddress() });
+  assert.equal(elsewhere.status, 201, 'another address still registers');
+});
+
 test('SIGTERM → exit 0 within 10 s', async () => {
   await srv.stopAndAssertClean();
 });
