@@ -69,6 +69,11 @@ void handle_invitations_create(http_request *req, void *data)
         kite_err err = invitation_create(&app->ctx, http_arena(req), &s->account, email, &v, &bad_field);
         if (err == KITE_ERR_INVALID_FIELD)
             http_reply_error(req, err, "The field \"email\" must be an email address.", "email");
+        else if (err == KITE_ERR_THROTTLED)
+            http_reply_error(req, err,
+                             arena_sprintf(http_arena(req), "You can send %d invitations a day. Try again tomorrow.",
+                                           INVITATIONS_PER_DAY),
+                             NULL);
         else if (err != KITE_OK)
             reply_kite_error(req, err);
         else

@@ -71,7 +71,12 @@ typedef struct contact_request {
 
 /* ---- invitations (resident_invites) ---- */
 
-/* The resident invites email; a pending invitation to the same address is replaced. */
+enum { INVITATIONS_PER_DAY = 20 };
+
+/*
+ * The resident invites email; a pending invitation to the same address is
+ * replaced.  At most INVITATIONS_PER_DAY a day (KITE_ERR_THROTTLED).
+ */
 kite_err invitation_create(const kite_ctx *ctx, arena *a, const account *resident_account, const char *email,
                            invitation *out, const char **bad_field) KITE_WUR;
 /* The signed-in contact accepts; exactly one contact results even when accepts race. */

@@ -12,6 +12,7 @@
 #include "domain/audit.h"
 #include "domain/contact_rules.h"
 #include "domain/notify.h"
+#include "domain/throttle.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -31,7 +32,10 @@ struct create_invitation {
     const char *token;
     int64_t now;
     invitation *out;
+    int64_t retry_after_ms;
 };
+
+static const throttle_rule invitation_rule = {INVITATIONS_PER_DAY, DAY_MS};
 
 static kite_err send_invitation_mail(struct create_invitation *in, db_conn *conn, const resident_place *place)
 {
@@ -65,6 +69,11 @@ static kite_err create_tx(db_conn *conn, void *data)
         return err;
     if (!invitations_allowed(&place.p))
         return KITE_ERR_CONTACT_MUST_REQUEST;
+    /* Each invitation emails someone outside: a resident cannot make Kite mail without bound. */
+    const char *key = arena_sprintf(in->a, "invite:%" PRId64, r.id);
+    if ((err = throttle_check(conn, in->now, key, invitation_rule, &in->retry_after_ms)) != KITE_OK ||
+        (err = throttle_record_failure(conn, in->now, key, invitation_rule)) != KITE_OK)
+        return err;
     /* An address that already has an account is checked as that account. */
     account existing;
     err = account_load_by_email(conn, in->a, in->email, &existing, NULL);
@@ -116,8 +125,10 @@ kite_err invitation_create(const kite_ctx *ctx, arena *a, const account *residen
     }
     char token[SECRET_TOKEN_HEX];
     secret_token(token);
-    struct create_invitation in = {ctx, a, resident_account, norm, token, clock_now_ms(&ctx->clock), out};
-    return db_write(ctx->store, create_tx, &in);
+    struct create_invitation in = {ctx, a, resident_account, norm, token, clock_now_ms(&ctx->clock), out, 0};
+    kite_err err = db_write(ctx->store, create_tx, &in);
+    /* A refused invitation is not counted: the write rolled back with it. */
+    return err;
 }
 
 struct accept_invitation {
