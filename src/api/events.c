@@ -118,22 +118,22 @@ static bool session_alive(const event_stream *es)
 /* Fills es->out with what is due now; sets *end when the stream should finish. */
 static void refill(event_stream *es, bool *end)
 {
-    unsigned todo = event_sub_take(es->sub);
+    unsigned due = event_sub_take(es->sub);
     if (!es->started) {
         es->started = true;
         out_append_str(es, "retry: 3000\n\n");
-        todo |= EVENT_SUB_NEWS;
+        due |= EVENT_SUB_NEWS;
     }
-    if ((todo & EVENT_SUB_HEARTBEAT) != 0 && !session_alive(es)) {
+    if ((due & EVENT_SUB_HEARTBEAT) != 0 && !session_alive(es)) {
         log_info("events: session ended; closing the stream of account %" PRId64, es->account_id);
         *end = true;
         return;
     }
-    if (((todo & EVENT_SUB_NEWS) != 0 || es->more) && !append_events(es)) {
+    if (((due & EVENT_SUB_NEWS) != 0 || es->more) && !append_events(es)) {
         *end = true; /* the client reconnects with Last-Event-ID and misses nothing */
         return;
     }
-    if (es->out_len == 0 && (todo & EVENT_SUB_HEARTBEAT) != 0)
+    if (es->out_len == 0 && (due & EVENT_SUB_HEARTBEAT) != 0)
         out_append_str(es, ": keep-alive\n\n");
 }
 

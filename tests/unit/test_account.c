@@ -30,48 +30,23 @@
 
 /* ---- fixture: a store in a temporary directory, a context, an arena ----- */
 
+#include "temp_store.h"
+
+
 typedef struct fixture {
-    char dir[64];
-    char path[128];
+    temp_store t;
     kite_ctx ctx;
     arena *a;
 } fixture;
 
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char file[512];
-        snprintf(file, sizeof file, "%s/%s", dir, e->d_name);
-        unlink(file);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    if (f == NULL)
-        return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/kite-test-account-XXXXXX");
-    if (mkdtemp(f->dir) == NULL) {
+    if (f == NULL || temp_store_open(&f->t, "account") != 0) {
         free(f);
         return -1;
     }
-    snprintf(f->path, sizeof f->path, "%s/kite.db", f->dir);
-    db *store = NULL;
-    if (db_open(f->path, &store) != KITE_OK) {
-        remove_dir(f->dir);
-        free(f);
-        return -1;
-    }
-    f->ctx = (kite_ctx){.store = store, .passwords = password_gate_new(2, 0, 0), .session_ttl_ms = 3600000};
+    f->ctx = (kite_ctx){.store = f->t.store, .passwords = password_gate_new(2, 0, 0), .session_ttl_ms = 3600000};
     f->a = arena_new();
     *state = f;
     return 0;
@@ -80,10 +55,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    f->ctx.store = db_close(f->ctx.store);
+    temp_store_close(&f->t);
     f->ctx.passwords = password_gate_free(f->ctx.passwords);
     f->a = arena_free(f->a);
-    remove_dir(f->dir);
     free(f);
     return 0;
 }

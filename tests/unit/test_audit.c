@@ -21,42 +21,15 @@
 
 /* ---- fixture: a fresh store in a fresh temporary directory ------------- */
 
-typedef struct fixture {
-    char dir[64];
-    char path[128];
-    db *store;
-} fixture;
+#include "temp_store.h"
 
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char file[512];
-        snprintf(file, sizeof file, "%s/%s", dir, e->d_name);
-        unlink(file);
-    }
-    closedir(d);
-    rmdir(dir);
-}
+
+typedef temp_store fixture;
 
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    if (f == NULL)
-        return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/kite-test-audit-XXXXXX");
-    if (mkdtemp(f->dir) == NULL) {
-        free(f);
-        return -1;
-    }
-    snprintf(f->path, sizeof f->path, "%s/kite.db", f->dir);
-    if (db_open(f->path, &f->store) != KITE_OK) {
-        remove_dir(f->dir);
+    if (f == NULL || temp_store_open(f, "audit") != 0) {
         free(f);
         return -1;
     }
@@ -66,10 +39,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    f->store = db_close(f->store);
-    remove_dir(f->dir);
-    free(f);
+    temp_store_close(*state);
+    free(*state);
     return 0;
 }
 
