@@ -11,6 +11,7 @@
 #include "core/secret.h"
 #include "core/text.h"
 #include "domain/audit.h"
+#include "domain/directory.h"
 #include "domain/throttle.h"
 #include "domain/mail_format.h"
 #include "domain/outbox.h"
@@ -182,19 +183,10 @@ bool text_is_person_name(const char *s, size_t max_chars)
     return true;
 }
 
-static bool has_control_chars(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7F)
-            return true;
-    return false;
-}
-
 static kite_err check_name(arena *a, const char *name, const char **out)
 {
     const char *trimmed = text_trim(a, name);
-    size_t chars = utf8_length(trimmed);
-    if (chars < 1 || chars > 200 || !utf8_valid(trimmed, strlen(trimmed)) || has_control_chars(trimmed))
+    if (!text_is_person_name(trimmed, 200))
         return KITE_ERR_INVALID_FIELD;
     *out = trimmed;
     return KITE_OK;
@@ -278,10 +270,8 @@ static kite_err insert_account_tx(db_conn *conn, void *data)
     account *acct = in->acct;
     if (acct->facility_id > 0) {
         /* Told apart from a taken email: the caller names the facility as the bad field. */
-        db_stmt *facility = db_prepare(conn, "SELECT 1 FROM facilities WHERE id = $1");
-        db_bind_int(facility, 1, acct->facility_id);
-        bool exists = db_next(facility);
-        kite_err found = db_done(facility);
+        bool exists = false;
+        kite_err found = directory_facility_exists(conn, acct->facility_id, &exists);
         if (found != KITE_OK)
             return found;
         if (!exists)

@@ -6,8 +6,10 @@
 #include "core/text.h"
 #include "domain/audit.h"
 #include "domain/contact_rules.h"
+#include "domain/directory.h"
 #include "domain/notify.h"
 #include "domain/providers.h"
+#include "domain/session.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -423,10 +425,8 @@ static kite_err transfer_tx(db_conn *conn, void *data)
     kite_err err = resident_load(conn, in->a, in->facility_id, in->number, &r);
     if (err != KITE_OK)
         return err;
-    db_stmt *target = db_prepare(conn, "SELECT 1 FROM facilities WHERE id = $1");
-    db_bind_int(target, 1, in->to_facility_id);
-    bool target_exists = db_next(target);
-    if ((err = db_done(target)) != KITE_OK)
+    bool target_exists = false;
+    if ((err = directory_facility_exists(conn, in->to_facility_id, &target_exists)) != KITE_OK)
         return err;
     if (!target_exists) {
         *in->bad_field = "to_facility_id";
@@ -474,10 +474,7 @@ static kite_err transfer_tx(db_conn *conn, void *data)
             return err;
     } else {
         /* Sessions on the old facility's tablets end; sign-in stays closed while Kite does not serve them. */
-        db_stmt *end = db_prepare(conn, "UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL");
-        db_bind_int(end, 1, in->now);
-        db_bind_int(end, 2, r.account_id);
-        if ((err = db_exec(end)) != KITE_OK)
+        if ((err = session_end_all(conn, r.account_id, in->now)) != KITE_OK)
             return err;
     }
     db_stmt *count = db_prepare(conn, "SELECT COUNT(*) FROM contacts WHERE resident_id = $1 AND status = 'active'");

@@ -9,6 +9,7 @@
 #include "core/text.h"
 #include "domain/audit.h"
 #include "domain/contact_rules.h"
+#include "domain/directory.h"
 #include "domain/notify.h"
 
 #include <inttypes.h>
@@ -91,12 +92,10 @@ static kite_err create_tx(db_conn *conn, void *data)
     policy p;
     kite_err err = policy_load(conn, in->a, in->target->facility_id, &p);
     if (err == KITE_ERR_NOT_FOUND) {
-        db_stmt *exists = db_prepare(conn, "SELECT 1 FROM facilities WHERE id = $1");
-        db_bind_int(exists, 1, in->target->facility_id);
-        bool facility = db_next(exists);
-        if ((err = db_done(exists)) != KITE_OK)
+        bool exists = false;
+        if ((err = directory_facility_exists(conn, in->target->facility_id, &exists)) != KITE_OK)
             return err;
-        return facility ? KITE_ERR_NOT_ON_PLATFORM : KITE_ERR_NOT_FOUND;
+        return exists ? KITE_ERR_NOT_ON_PLATFORM : KITE_ERR_NOT_FOUND;
     }
     if (err != KITE_OK)
         return err;
@@ -265,6 +264,11 @@ kite_err contact_request_decide(const kite_ctx *ctx, arena *a, const account *re
 {
     if (resident_account->role != ROLE_RESIDENT)
         return KITE_ERR_FORBIDDEN;
+    /* A request whose review window has passed is already approved, whatever the resident says now. */
+    int64_t settled;
+    kite_err err = contact_requests_settle(ctx, &settled);
+    if (err != KITE_OK)
+        return err;
     struct decide_request in = {ctx, a, resident_account, request_id, approve, clock_now_ms(&ctx->clock), out};
     return db_write(ctx->store, decide_tx, &in);
 }
@@ -349,11 +353,28 @@ static kite_err settle_tx(db_conn *conn, void *data)
     return err;
 }
 
+static kite_err any_due_tx(db_conn *conn, void *data)
+{
+    struct settle *in = data;
+    db_stmt *s = db_prepare(conn,
+        "SELECT 1 FROM contact_requests WHERE status = 'pending' AND auto_approve_at IS NOT NULL"
+        " AND auto_approve_at <= $1 LIMIT 1");
+    db_bind_int(s, 1, in->now);
+    bool due = db_next(s);
+    kite_err err = db_done(s);
+    return err != KITE_OK ? err : due ? KITE_OK : KITE_ERR_NOT_FOUND;
+}
+
 kite_err contact_requests_settle(const kite_ctx *ctx, int64_t *approved)
 {
     arena *a = arena_new();
     struct settle in = {ctx, a, clock_now_ms(&ctx->clock), 0};
-    kite_err err = db_write(ctx->store, settle_tx, &in);
+    /* Lists call this on every read: look first, and take the write lock only when something is due. */
+    kite_err err = db_read(ctx->store, any_due_tx, &in);
+    if (err == KITE_OK)
+        err = db_write(ctx->store, settle_tx, &in);
+    else if (err == KITE_ERR_NOT_FOUND)
+        err = KITE_OK;
     *approved = in.approved;
     arena_free(a);
     return err;

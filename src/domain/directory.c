@@ -336,15 +336,21 @@ static kite_err import_one(struct import_tx *in, db_conn *conn, import_row *row)
     return assign_default_services(conn, id, is_bop);
 }
 
-static kite_err bump_directory_version(db_conn *conn, int64_t now)
+kite_err directory_touch(db_conn *conn)
 {
+    /* A counter, not a time: two changes in one millisecond must still differ. */
     db_stmt *s = db_prepare(conn,
-        "INSERT INTO meta (key, value) VALUES ('directory_version', $1)"
-        " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-    char version[32];
-    snprintf(version, sizeof version, "%" PRId64, now);
-    db_bind_text(s, 1, version);
+        "INSERT INTO meta (key, value) VALUES ('directory_version', '1')"
+        " ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT)");
     return db_exec(s);
+}
+
+kite_err directory_facility_exists(db_conn *conn, int64_t id, bool *exists)
+{
+    db_stmt *s = db_prepare(conn, "SELECT 1 FROM facilities WHERE id = $1");
+    db_bind_int(s, 1, id);
+    *exists = db_next(s);
+    return db_done(s);
 }
 
 static kite_err import_tx_run(db_conn *conn, void *data)
@@ -354,7 +360,7 @@ static kite_err import_tx_run(db_conn *conn, void *data)
     for (size_t i = 0; err == KITE_OK && i < in->rows->count; i++)
         err = import_one(in, conn, &in->rows->rows[i]);
     if (err == KITE_OK)
-        err = bump_directory_version(conn, in->now);
+        err = directory_touch(conn);
     if (err != KITE_OK)
         return err;
     char detail[512];

@@ -62,6 +62,11 @@ kite_err directory_import(const kite_ctx *ctx, const char *facilities_csv, const
 /* Seeds providers and, when the directory is empty, imports data_dir's files. */
 kite_err directory_ensure_loaded(const kite_ctx *ctx, const char *data_dir, directory_import_report *out) KITE_WUR;
 
+/* Inside a transaction: *exists tells whether a facility has this id. */
+kite_err directory_facility_exists(db_conn *conn, int64_t id, bool *exists) KITE_WUR;
+/* Inside a transaction: makes every process rebuild its search index (the directory or a provider changed). */
+kite_err directory_touch(db_conn *conn) KITE_WUR;
+
 /* Search results, best first; *items is an arena array of *count facilities. */
 kite_err directory_search(const kite_ctx *ctx, arena *a, const directory_query *query, size_t offset,
                           size_t limit, facility **items, size_t *count, size_t *total) KITE_WUR;

@@ -555,8 +555,9 @@ static kite_err get_tx(db_conn *conn, void *data)
 kite_err message_get(const kite_ctx *ctx, arena *a, const account *caller, int64_t id, message *out)
 {
     struct get_message in = {ctx, a, caller, id, clock_now_ms(&ctx->clock), out};
-    /* A staff read writes its audit record, so this is a write transaction. */
-    return db_write(ctx->store, get_tx, &in);
+    /* Only a staff read writes (its audit record); the sender and recipient read without the write lock. */
+    bool party_role = caller->role == ROLE_CONTACT || caller->role == ROLE_RESIDENT;
+    return party_role ? db_read(ctx->store, get_tx, &in) : db_write(ctx->store, get_tx, &in);
 }
 
 static kite_err read_tx(db_conn *conn, void *data)

@@ -4,6 +4,7 @@
 #include "domain/policy.h"
 
 #include "domain/audit.h"
+#include "domain/directory.h"
 #include "domain/providers.h"
 
 #include <inttypes.h>
@@ -221,10 +222,8 @@ static const char *policy_diff(arena *a, const policy *old, const policy *new_po
 static kite_err put_tx(db_conn *conn, void *data)
 {
     struct put_policy *in = data;
-    db_stmt *exists = db_prepare(conn, "SELECT 1 FROM facilities WHERE id = $1");
-    db_bind_int(exists, 1, in->facility_id);
-    bool facility_found = db_next(exists);
-    kite_err err = db_done(exists);
+    bool facility_found = false;
+    kite_err err = directory_facility_exists(conn, in->facility_id, &facility_found);
     if (err != KITE_OK)
         return err;
     if (!facility_found)
@@ -269,11 +268,7 @@ static kite_err put_tx(db_conn *conn, void *data)
         return err;
     if (!had_policy) {
         /* The search index caches on_platform through the provider; make it look again. */
-        db_stmt *bump = db_prepare(conn,
-            "INSERT INTO meta (key, value) VALUES ('directory_version', $1)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-        db_bind_text(bump, 1, arena_sprintf(in->a, "%" PRId64 "-%" PRId64, in->now, in->facility_id));
-        if ((err = db_exec(bump)) != KITE_OK)
+        if ((err = directory_touch(conn)) != KITE_OK)
             return err;
     }
     in->created = !had_policy;

@@ -12,6 +12,7 @@
 #include "domain/account.h"
 #include "domain/audit.h"
 #include "domain/policy.h"
+#include "domain/session.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -310,11 +311,7 @@ static kite_err update_tx(db_conn *conn, void *data)
     if ((err = db_exec(acct)) != KITE_OK)
         return err;
     if (strcmp(status, "released") == 0 || in->pin_hash != NULL) {
-        db_stmt *end = db_prepare(conn,
-            "UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL");
-        db_bind_int(end, 1, in->now);
-        db_bind_int(end, 2, r.account_id);
-        if ((err = db_exec(end)) != KITE_OK)
+        if ((err = session_end_all(conn, r.account_id, in->now)) != KITE_OK)
             return err;
     }
     bool status_changed = strcmp(status, r.status) != 0;
@@ -502,18 +499,12 @@ kite_err resident_signin_lookup(db_conn *conn, arena *a, int64_t facility_id, co
     db_bind_int(s, 1, facility_id);
     db_bind_text(s, 2, number);
     int64_t account_id = 0;
-    if (db_next(s) && strcmp(db_text(s, 1), no_pin_hash) != 0)
+    if (db_next(s) && strcmp(db_text(s, 1), no_pin_hash) != 0) {
         account_id = db_int(s, 0);
+        *pin_hash = arena_strdup(a, db_text(s, 1));
+    }
     kite_err err = db_done(s);
     if (err != KITE_OK)
         return err;
-    if (account_id == 0)
-        return KITE_ERR_NOT_FOUND;
-    if ((err = account_load(conn, a, account_id, out)) != KITE_OK)
-        return err;
-    db_stmt *h = db_prepare(conn, "SELECT password_hash FROM accounts WHERE id = $1");
-    db_bind_int(h, 1, account_id);
-    if (db_next(h))
-        *pin_hash = arena_strdup(a, db_text(h, 0));
-    return db_done(h);
+    return account_id == 0 ? KITE_ERR_NOT_FOUND : account_load(conn, a, account_id, out);
 }

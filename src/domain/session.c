@@ -258,3 +258,11 @@ kite_err session_sign_out(const kite_ctx *ctx, arena *a, const session *s)
     struct sign_out in = {a, s, clock_now_ms(&ctx->clock)};
     return db_write(ctx->store, sign_out_tx, &in);
 }
+
+kite_err session_end_all(db_conn *conn, int64_t account_id, int64_t now)
+{
+    db_stmt *s = db_prepare(conn, "UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL");
+    db_bind_int(s, 1, now);
+    db_bind_int(s, 2, account_id);
+    return db_exec(s);
+}

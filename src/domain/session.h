@@ -49,6 +49,9 @@ kite_err session_resolve(const kite_ctx *ctx, arena *a, const char *token, sessi
 
 kite_err session_sign_out(const kite_ctx *ctx, arena *a, const session *s) KITE_WUR;
 
+/* Inside a transaction: every session of the account ends (release, move, new PIN). */
+kite_err session_end_all(db_conn *conn, int64_t account_id, int64_t now) KITE_WUR;
+
 void session_csrf_token(const char *token, char out[SECRET_SHA256_HEX]);
 
 #endif

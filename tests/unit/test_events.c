@@ -300,10 +300,10 @@ static void test_after_idle_a_new_subscriber_is_marked(void **state)
     assert_int_equal(event_hub_subscribe(hub, f->alice, &s), KITE_OK);
     event_sub_arm(s, on_wake, on_gone, &w);
     /* Marked (woken too when armed in time): the rows written while idle are its cursor query's to find. */
-    unsigned todo = 0;
-    for (int64_t deadline = clock_mono_ms() + 2000; todo == 0 && clock_mono_ms() < deadline; usleep(5000))
-        todo = event_sub_take(s);
-    assert_int_equal(todo & EVENT_SUB_NEWS, EVENT_SUB_NEWS);
+    unsigned due = 0;
+    for (int64_t deadline = clock_mono_ms() + 2000; due == 0 && clock_mono_ms() < deadline; usleep(5000))
+        due = event_sub_take(s);
+    assert_int_equal(due & EVENT_SUB_NEWS, EVENT_SUB_NEWS);
     event_sub_cancel(s);
     event_hub_stop(hub);
     waiter_destroy(&w);
