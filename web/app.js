@@ -249,6 +249,8 @@ function renderAccountArea(account) {
       button.disabled = true;
       try {
         const wasResident = account.role === 'resident';
+        // Stop the stream and the badge first, so nothing asks with the session being ended.
+        followLive(null);
         await signOut();
         if (wasResident) {
           flash('You are signed out. The next person can sign in.');
@@ -258,6 +260,7 @@ function renderAccountArea(account) {
           navigate('/');
         }
       } catch (e) {
+        followLive(account);
         showNotice(e.message, 'error');
         button.disabled = false;
       }
