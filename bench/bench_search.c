@@ -16,7 +16,7 @@
  */
 #include "core/alloc.h"
 #include "core/csv.h"
-#include "domain/directory_index.h"
+#include "domain/directory/directory_index.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 #include "api/app.h"
 
 #include "core/log.h"
-#include "domain/directory.h"
+#include "domain/directory/directory.h"
 
 #include <stdio.h>
 

@@ -15,10 +15,10 @@
 #include <stdint.h>
 
 #include "domain/context.h"
-#include "domain/event.h"
-#include "domain/policy.h"
-#include "domain/resident.h"
-#include "domain/session.h"
+#include "domain/messaging/event.h"
+#include "domain/facility/policy.h"
+#include "domain/facility/resident.h"
+#include "domain/identity/session.h"
 #include "sandbox/image_sandbox.h"
 #include "http/server.h"
 

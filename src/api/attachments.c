@@ -15,7 +15,7 @@
  */
 #include "api/app.h"
 
-#include "domain/attachment.h"
+#include "domain/messaging/attachment.h"
 
 #include <inttypes.h>
 #include <string.h>

@@ -3,7 +3,11 @@
  */
 #include "api/app.h"
 
-#include "domain/contact.h"
+#include "domain/contacts/block.h"
+#include "domain/contacts/contact.h"
+#include "domain/contacts/contact_request.h"
+#include "domain/contacts/invitation.h"
+#include "domain/contacts/transfer.h"
 
 #include <string.h>
 

@@ -4,8 +4,8 @@
 #include "api/app.h"
 
 #include "core/text.h"
-#include "domain/directory.h"
-#include "domain/providers.h"
+#include "domain/directory/directory.h"
+#include "domain/directory/providers.h"
 
 #include <stdio.h>
 #include <string.h>

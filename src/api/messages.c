@@ -5,8 +5,9 @@
 #include "api/app.h"
 
 #include "core/buf.h"
-#include "domain/mail_format.h"
-#include "domain/message.h"
+#include "mail/mail_format.h"
+#include "domain/messaging/message.h"
+#include "domain/messaging/review.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  */
 #include "api/app.h"
 
-#include "domain/staff.h"
+#include "domain/facility/staff.h"
 
 #include <string.h>
 

@@ -31,7 +31,7 @@ void handle_sessions_create(http_request *req, void *data)
                                     body_string_or_reply(req, body, "password", true, &password);
     if (fields_ok) {
         signin_result result;
-        kite_err err = by_resident ? session_sign_in_resident(&app->ctx, http_arena(req), facility_id, number, pin,
+        kite_err err = by_resident ? resident_sign_in(&app->ctx, http_arena(req), facility_id, number, pin,
                                                            http_client_address(req), &result)
                                 : session_sign_in(&app->ctx, http_arena(req), email, password,
                                                   http_client_address(req), &result);

@@ -1,6 +1,6 @@
 #include "cli/cli.h"
 
-#include "domain/audit.h"
+#include "domain/audit/audit.h"
 
 #include <stdio.h>
 #include <string.h>

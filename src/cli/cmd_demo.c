@@ -7,12 +7,16 @@
  */
 #include "cli/cli.h"
 
-#include "domain/account.h"
-#include "domain/contact.h"
-#include "domain/directory.h"
-#include "domain/message.h"
-#include "domain/policy.h"
-#include "domain/resident.h"
+#include "domain/identity/account.h"
+#include "domain/contacts/block.h"
+#include "domain/contacts/contact.h"
+#include "domain/contacts/contact_request.h"
+#include "domain/contacts/invitation.h"
+#include "domain/contacts/transfer.h"
+#include "domain/directory/directory.h"
+#include "domain/messaging/message.h"
+#include "domain/facility/policy.h"
+#include "domain/facility/resident.h"
 
 #include <stdio.h>
 #include <string.h>

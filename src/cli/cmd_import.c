@@ -1,7 +1,7 @@
 #include "cli/cli.h"
 
-#include "domain/bop_match.h"
-#include "domain/directory.h"
+#include "domain/directory/bop_match.h"
+#include "domain/directory/directory.h"
 
 #include <stdio.h>
 #include <string.h>

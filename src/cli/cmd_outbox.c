@@ -7,7 +7,7 @@
 #include "cli/cli.h"
 
 #include "core/clock.h"
-#include "domain/outbox.h"
+#include "mail/outbox.h"
 
 #include <stdio.h>
 #include <stdlib.h>

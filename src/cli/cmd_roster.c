@@ -4,7 +4,7 @@
  */
 #include "cli/cli.h"
 
-#include "domain/resident.h"
+#include "domain/facility/resident.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,12 +5,13 @@
  */
 #include "cli/cli.h"
 #include "cli/sweeper.h"
+#include "domain/contacts/contact_request.h"
 
 #include "api/app.h"
 #include "core/log.h"
-#include "domain/directory.h"
-#include "domain/mail_format.h"
-#include "domain/outbox.h"
+#include "domain/directory/directory.h"
+#include "mail/mail_format.h"
+#include "mail/outbox.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -142,6 +143,11 @@ int cmd_serve(int argc, char **argv)
         log_warn("TEST CLOCK: running %lld seconds in the future", (long long)(clock_offset_ms / 1000));
     store.ctx.public_url = public_url;
     store.ctx.mail_from = mail_from;
+    /* Decisions that fell due while Kite was down are made before the first request is answered,
+     * since reads never write; the sweeper makes the later ones. */
+    int64_t settled = 0;
+    if ((err = contact_requests_settle(&store.ctx, &settled)) != KITE_OK)
+        log_warn("sweeper: settling contact requests failed: %s", kite_err_code(err));
     kite_app app = {.ctx = store.ctx, .cookie_secure = public_url != NULL && strncmp(public_url, "https://", 8) == 0};
     http_config config = {
         .host = host,

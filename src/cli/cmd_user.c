@@ -1,6 +1,6 @@
 #include "cli/cli.h"
 
-#include "domain/account.h"
+#include "domain/identity/account.h"
 
 #include <sodium.h>
 #include <stdio.h>

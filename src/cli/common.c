@@ -3,8 +3,8 @@
 #include "core/alloc.h"
 #include "core/log.h"
 #include "core/secret.h"
-#include "domain/account.h"
-#include "domain/directory.h"
+#include "domain/identity/account.h"
+#include "domain/directory/directory.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
 
 #include "core/alloc.h"
 #include "core/log.h"
-#include "domain/contact.h"
+#include "domain/contacts/contact_request.h"
 
 #include <pthread.h>
 #include <stdbool.h>

@@ -13,10 +13,10 @@
 #include "core/arena.h"
 #include "core/secret.h"
 #include "db/db.h"
-#include "domain/account.h"
-#include "domain/audit.h"
+#include "domain/identity/account.h"
+#include "domain/audit/audit.h"
 #include "domain/context.h"
-#include "domain/session.h"
+#include "domain/identity/session.h"
 
 #include <dirent.h>
 #include <stdbool.h>

@@ -11,7 +11,7 @@
 
 #include "core/secret.h"
 #include "db/db.h"
-#include "domain/audit.h"
+#include "domain/audit/audit.h"
 
 #include <dirent.h>
 #include <stdio.h>

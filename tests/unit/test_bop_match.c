@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "core/csv.h"
-#include "domain/bop_match.h"
+#include "domain/directory/bop_match.h"
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -22,7 +22,7 @@
 #include "core/clock.h"
 #include "core/secret.h"
 #include "db/db.h"
-#include "domain/event.h"
+#include "domain/messaging/event.h"
 
 typedef struct fixture {
     char dir[64];

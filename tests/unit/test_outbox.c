@@ -22,9 +22,9 @@
 
 #include "core/secret.h"
 #include "db/db.h"
-#include "domain/account.h"
-#include "domain/mail_format.h"
-#include "domain/outbox.h"
+#include "domain/identity/account.h"
+#include "mail/mail_format.h"
+#include "mail/outbox.h"
 
 /* ---- fixtures ---- */
 

@@ -1,0 +1,31 @@
+/*
+ * audit.h - the append-only, hash-chained audit log.
+ *
+ * Every state change appends a record (time, actor, action, target, detail)
+ * inside the same transaction as the change itself, so a change and its
+ * record commit or vanish together.  Each record's hash is the SHA-256 of
+ * the previous record's hash and of its own fields, so editing, deleting or
+ * reordering a record breaks the chain from that record on.  (Cutting records
+ * off the end is only detectable against a copy of the last hash kept
+ * elsewhere.)
+ */
+#ifndef KITE_DOMAIN_AUDIT_AUDIT_H
+#define KITE_DOMAIN_AUDIT_AUDIT_H
+
+#include <stdint.h>
+
+#include "core/error.h"
+#include "db/db.h"
+
+/* actor: "account:12", "cli", "system"; target: "account:12", "facility:3" ... */
+kite_err audit_append(db_conn *conn, int64_t at_ms, const char *actor, const char *action,
+                      const char *target, const char *detail) KITE_WUR;
+
+typedef struct audit_report {
+    int64_t count;        /* records checked */
+    int64_t first_broken; /* id of the first record that does not verify, 0 when whole */
+} audit_report;
+
+kite_err audit_verify(db *store, audit_report *out) KITE_WUR;
+
+#endif

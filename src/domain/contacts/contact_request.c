@@ -1,0 +1,377 @@
+/*
+ * contact_request.c - the JPay/ConnectNetwork way to start contact: the
+ * contact finds the resident (by number, or by name where the policy allows)
+ * and asks; the resident approves or declines on the tablet, or, where the
+ * policy has a review window, the request is approved when it passes.
+ */
+#include "domain/contacts/contact_request.h"
+
+#include "core/text.h"
+#include "domain/audit/audit.h"
+#include "domain/contacts/contact_rules.h"
+#include "domain/directory/directory.h"
+#include "mail/notice.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#define HOUR_MS (60LL * 60 * 1000)
+
+#define REQUEST_SELECT                                                                                       \
+    "SELECT q.id, q.resident_id, r.resident_number, r.first_name || ' ' || r.last_name, r.facility_id, f.name," \
+    " q.contact_account_id, a.full_name, a.email, q.status, q.created_at, COALESCE(q.decided_at, 0),"        \
+    " COALESCE(q.auto_approve_at, 0) FROM contact_requests q JOIN residents r ON r.id = q.resident_id"        \
+    " JOIN facilities f ON f.id = r.facility_id JOIN accounts a ON a.id = q.contact_account_id"
+
+static void read_request(db_stmt *s, arena *a, contact_request *out)
+{
+    out->id = db_int(s, 0);
+    out->resident_id = db_int(s, 1);
+    out->resident_number = arena_strdup(a, db_text(s, 2));
+    out->resident_name = arena_strdup(a, db_text(s, 3));
+    out->facility_id = db_int(s, 4);
+    out->facility_name = arena_strdup(a, db_text(s, 5));
+    out->contact_account_id = db_int(s, 6);
+    out->contact_name = arena_strdup(a, db_text(s, 7));
+    out->contact_email = arena_strdup(a, db_text(s, 8));
+    out->status = arena_strdup(a, db_text(s, 9));
+    out->created_at = db_int(s, 10);
+    out->decided_at = db_int(s, 11);
+    out->auto_approve_at = db_int(s, 12);
+}
+
+static kite_err load_request(db_conn *conn, arena *a, int64_t id, contact_request *out)
+{
+    db_stmt *s = db_prepare(conn, REQUEST_SELECT " WHERE q.id = $1");
+    db_bind_int(s, 1, id);
+    bool found = db_next(s);
+    if (found)
+        read_request(s, a, out);
+    kite_err err = db_done(s);
+    return err != KITE_OK ? err : found ? KITE_OK : KITE_ERR_NOT_FOUND;
+}
+
+/* Finds the one active resident the target names; KITE_ERR_NOT_FOUND when none, KITE_ERR_CONFLICT when several. */
+static kite_err find_target(db_conn *conn, arena *a, const request_target *t, const policy *p, int64_t *resident_id)
+{
+    if (t->resident_number != NULL) {
+        resident r;
+        kite_err err = resident_load(conn, a, t->facility_id, text_trim(a, t->resident_number), &r);
+        if (err == KITE_OK && strcmp(r.status, "active") != 0)
+            return KITE_ERR_NOT_FOUND;
+        *resident_id = r.id;
+        return err;
+    }
+    if (strcmp(p->request_lookup, "number_or_name") != 0)
+        return KITE_ERR_NAME_LOOKUP_NOT_ALLOWED;
+    db_stmt *s = db_prepare(conn,
+        "SELECT id FROM residents WHERE facility_id = $1 AND status = 'active'"
+        " AND LOWER(first_name) = LOWER($2) AND LOWER(last_name) = LOWER($3) LIMIT 2");
+    db_bind_int(s, 1, t->facility_id);
+    db_bind_text(s, 2, text_trim(a, t->first_name));
+    db_bind_text(s, 3, text_trim(a, t->last_name));
+    int found = 0;
+    while (db_next(s))
+        *resident_id = found++ == 0 ? db_int(s, 0) : *resident_id;
+    kite_err err = db_done(s);
+    return err != KITE_OK ? err : found == 0 ? KITE_ERR_NOT_FOUND : found > 1 ? KITE_ERR_CONFLICT : KITE_OK;
+}
+
+struct create_request {
+    const kite_ctx *ctx;
+    arena *a;
+    const account *caller;
+    const request_target *target;
+    int64_t now;
+    contact_request *out;
+};
+
+static kite_err create_tx(db_conn *conn, void *data)
+{
+    struct create_request *in = data;
+    policy p;
+    kite_err err = policy_load(conn, in->a, in->target->facility_id, &p);
+    if (err == KITE_ERR_NOT_FOUND) {
+        bool exists = false;
+        if ((err = directory_facility_exists(conn, in->target->facility_id, &exists)) != KITE_OK)
+            return err;
+        return exists ? KITE_ERR_NOT_ON_PLATFORM : KITE_ERR_NOT_FOUND;
+    }
+    if (err != KITE_OK)
+        return err;
+    if (strcmp(p.contact_initiation, "resident_invites") == 0)
+        return KITE_ERR_RESIDENT_MUST_INVITE;
+    int64_t resident_id = 0;
+    if ((err = find_target(conn, in->a, in->target, &p, &resident_id)) != KITE_OK)
+        return err;
+    resident_place place;
+    if ((err = rules_load_place(conn, in->a, resident_id, &place)) != KITE_OK)
+        return err;
+    if ((err = rules_may_link(conn, &place, in->caller->id, in->caller->email)) != KITE_OK)
+        return err;
+    bool window = strcmp(p.approval, "resident_or_window") == 0;
+    db_stmt *insert = db_prepare(conn,
+        "INSERT INTO contact_requests (resident_id, contact_account_id, status, created_at, auto_approve_at)"
+        " VALUES ($1, $2, 'pending', $3, $4) RETURNING id");
+    db_bind_int(insert, 1, resident_id);
+    db_bind_int(insert, 2, in->caller->id);
+    db_bind_int(insert, 3, in->now);
+    if (window)
+        db_bind_int(insert, 4, in->now + p.approval_window_hours * HOUR_MS);
+    else
+        db_bind_null(insert, 4);
+    int64_t id = db_next(insert) ? db_int(insert, 0) : 0;
+    err = db_done(insert);
+    if (err != KITE_OK) /* KITE_ERR_CONFLICT: a pending request for this pair already exists */
+        return err;
+    if ((err = load_request(conn, in->a, id, in->out)) != KITE_OK)
+        return err;
+    return audit_append(conn, in->now, arena_sprintf(in->a, "account:%" PRId64, in->caller->id), "contact_request.create",
+                        arena_sprintf(in->a, "contact_request:%" PRId64, id),
+                        arena_sprintf(in->a, "resident=%" PRId64 " by=%s", resident_id,
+                                      in->target->resident_number != NULL ? "number" : "name"));
+}
+
+kite_err contact_request_create(const kite_ctx *ctx, arena *a, const account *contact_account,
+                                const request_target *target, contact_request *out, const char **bad_field)
+{
+    *bad_field = NULL;
+    if (contact_account->role != ROLE_CONTACT)
+        return KITE_ERR_FORBIDDEN;
+    if (target->resident_number == NULL && (target->first_name == NULL || target->last_name == NULL)) {
+        *bad_field = "resident_number";
+        return KITE_ERR_INVALID_FIELD;
+    }
+    if (target->resident_number == NULL &&
+        (!text_is_person_name(target->first_name, NAME_MAX_CHARS) || !text_is_person_name(target->last_name, NAME_MAX_CHARS))) {
+        *bad_field = text_is_person_name(target->first_name, NAME_MAX_CHARS) ? "last_name" : "first_name";
+        return KITE_ERR_INVALID_FIELD;
+    }
+    if (target->resident_number != NULL && (strlen(target->resident_number) < 1 || strlen(target->resident_number) > 32)) {
+        *bad_field = "resident_number";
+        return KITE_ERR_INVALID_FIELD;
+    }
+    struct create_request in = {ctx, a, contact_account, target, clock_now_ms(&ctx->clock), out};
+    return db_write(ctx->store, create_tx, &in);
+}
+
+static kite_err send_decision_mail(const kite_ctx *ctx, db_conn *conn, arena *a, int64_t now,
+                                   const contact_request *q, bool approved, bool by_window)
+{
+    const char *paragraphs[2];
+    size_t n = 0;
+    if (approved) {
+        paragraphs[n++] = by_window
+            ? arena_sprintf(a, "Your request to be a contact of %s (%s) was approved: the review period passed "
+                               "without objection.", q->resident_name, q->facility_name)
+            : arena_sprintf(a, "%s (%s) approved your contact request.", q->resident_name, q->facility_name);
+        paragraphs[n++] = "You can now write to them on Kite. Facility staff read every message before it is delivered.";
+    } else {
+        paragraphs[n++] = arena_sprintf(a, "Your request to be a contact of %s (%s) was declined.", q->resident_name,
+                                        q->facility_name);
+        paragraphs[n++] = "Nothing was charged. You can still write to them by post at the facility's address.";
+    }
+    notice note = {q->contact_email, "request_decided",
+                   approved ? arena_sprintf(a, "You can now write to %s", q->resident_name)
+                            : "Your contact request was declined",
+                   paragraphs, n, approved ? "Open your contacts" : NULL, "/contacts"};
+    return notice_enqueue(conn, ctx->public_url, a, now, &note);
+}
+
+/* Approves q inside the caller's transaction (checks blocks and limit again). */
+static kite_err approve_request(const kite_ctx *ctx, db_conn *conn, arena *a, int64_t now, contact_request *q,
+                                const char *decided_by, bool by_window)
+{
+    resident_place place;
+    kite_err err = rules_load_place(conn, a, q->resident_id, &place);
+    if (err == KITE_OK)
+        err = rules_may_link(conn, &place, q->contact_account_id, q->contact_email);
+    int64_t contact_id = 0;
+    if (err == KITE_OK)
+        err = rules_link(conn, now, q->resident_id, q->contact_account_id, "request", &contact_id);
+    if (err != KITE_OK)
+        return err;
+    db_stmt *mark = db_prepare(conn,
+        "UPDATE contact_requests SET status = 'approved', decided_at = $1, decided_by = $2 WHERE id = $3 AND status = 'pending'");
+    db_bind_int(mark, 1, now);
+    db_bind_text(mark, 2, decided_by);
+    db_bind_int(mark, 3, q->id);
+    if ((err = db_exec(mark)) != KITE_OK)
+        return err;
+    if (db_changes(conn) != 1)
+        return KITE_ERR_ALREADY_DECIDED;
+    q->status = "approved";
+    q->decided_at = now;
+    if ((err = send_decision_mail(ctx, conn, a, now, q, true, by_window)) != KITE_OK)
+        return err;
+    return audit_append(conn, now, decided_by, "contact_request.approve", arena_sprintf(a, "contact_request:%" PRId64, q->id),
+                        arena_sprintf(a, "contact=%" PRId64 "%s", contact_id, by_window ? " by=review_window" : ""));
+}
+
+struct decide_request {
+    const kite_ctx *ctx;
+    arena *a;
+    const account *caller;
+    int64_t id;
+    bool approve;
+    int64_t now;
+    contact_request *out;
+};
+
+static kite_err decide_tx(db_conn *conn, void *data)
+{
+    struct decide_request *in = data;
+    kite_err err = load_request(conn, in->a, in->id, in->out);
+    if (err != KITE_OK)
+        return err;
+    resident r;
+    if ((err = resident_load_by_id(conn, in->a, in->out->resident_id, &r)) != KITE_OK)
+        return err;
+    if (r.account_id != in->caller->id)
+        return KITE_ERR_NOT_FOUND;
+    if (strcmp(in->out->status, "cancelled") == 0) {
+        /* Cancelled by a block: say so, rather than "already decided". */
+        resident_place place;
+        if ((err = rules_load_place(conn, in->a, r.id, &place)) != KITE_OK)
+            return err;
+        err = rules_check_facility_blocks(conn, place.r.facility_id, r.id, in->out->contact_email);
+        if (err == KITE_OK)
+            err = rules_check_pair(conn, r.id, in->out->contact_account_id);
+        if (err == KITE_ERR_CONTACT_BLOCKED || err == KITE_ERR_STORE)
+            return err;
+    }
+    if (strcmp(in->out->status, "pending") != 0)
+        return KITE_ERR_ALREADY_DECIDED;
+    const char *actor = arena_sprintf(in->a, "account:%" PRId64, in->caller->id);
+    if (in->approve)
+        return approve_request(in->ctx, conn, in->a, in->now, in->out, actor, false);
+    db_stmt *mark = db_prepare(conn,
+        "UPDATE contact_requests SET status = 'declined', decided_at = $1, decided_by = $2 WHERE id = $3 AND status = 'pending'");
+    db_bind_int(mark, 1, in->now);
+    db_bind_text(mark, 2, actor);
+    db_bind_int(mark, 3, in->id);
+    if ((err = db_exec(mark)) != KITE_OK)
+        return err;
+    in->out->status = "declined";
+    in->out->decided_at = in->now;
+    if ((err = send_decision_mail(in->ctx, conn, in->a, in->now, in->out, false, false)) != KITE_OK)
+        return err;
+    return audit_append(conn, in->now, actor, "contact_request.decline", arena_sprintf(in->a, "contact_request:%" PRId64, in->id), "");
+}
+
+kite_err contact_request_decide(const kite_ctx *ctx, arena *a, const account *resident_account, int64_t request_id,
+                                bool approve, contact_request *out)
+{
+    if (resident_account->role != ROLE_RESIDENT)
+        return KITE_ERR_FORBIDDEN;
+    /* A request whose review window has passed is already approved, whatever the resident says now. */
+    int64_t settled;
+    kite_err err = contact_requests_settle(ctx, &settled);
+    if (err != KITE_OK)
+        return err;
+    struct decide_request in = {ctx, a, resident_account, request_id, approve, clock_now_ms(&ctx->clock), out};
+    return db_write(ctx->store, decide_tx, &in);
+}
+
+struct list_requests {
+    arena *a;
+    const account *caller;
+    contact_request *items;
+    size_t count;
+};
+
+static kite_err list_tx(db_conn *conn, void *data)
+{
+    struct list_requests *in = data;
+    db_stmt *s = db_prepare(conn, in->caller->role == ROLE_RESIDENT
+                                      ? REQUEST_SELECT " WHERE r.account_id = $1 ORDER BY q.id DESC LIMIT 200"
+                                      : REQUEST_SELECT " WHERE q.contact_account_id = $1 ORDER BY q.id DESC LIMIT 200");
+    db_bind_int(s, 1, in->caller->id);
+    size_t cap = 16;
+    in->items = arena_alloc(in->a, cap * sizeof *in->items);
+    while (db_next(s)) {
+        in->items = arena_grow(in->a, in->items, in->count, &cap, sizeof *in->items);
+        read_request(s, in->a, &in->items[in->count++]);
+    }
+    return db_done(s);
+}
+
+kite_err contact_request_list(const kite_ctx *ctx, arena *a, const account *caller, contact_request **items,
+                              size_t *count)
+{
+    if (caller->role != ROLE_RESIDENT && caller->role != ROLE_CONTACT)
+        return KITE_ERR_FORBIDDEN;
+    struct list_requests in = {a, caller, NULL, 0};
+    kite_err err = db_read(ctx->store, list_tx, &in);
+    *items = in.items;
+    *count = in.count;
+    return err;
+}
+
+struct settle {
+    const kite_ctx *ctx;
+    arena *a;
+    int64_t now;
+    int64_t approved;
+};
+
+static kite_err settle_tx(db_conn *conn, void *data)
+{
+    struct settle *in = data;
+    int64_t due[64];
+    size_t n = 0;
+    db_stmt *s = db_prepare(conn,
+        "SELECT id FROM contact_requests WHERE status = 'pending' AND auto_approve_at IS NOT NULL"
+        " AND auto_approve_at <= $1 ORDER BY id LIMIT 64");
+    db_bind_int(s, 1, in->now);
+    while (db_next(s))
+        due[n++] = db_int(s, 0);
+    kite_err err = db_done(s);
+    for (size_t i = 0; err == KITE_OK && i < n; i++) {
+        contact_request q;
+        if ((err = load_request(conn, in->a, due[i], &q)) != KITE_OK)
+            break;
+        err = approve_request(in->ctx, conn, in->a, in->now, &q, "system", true);
+        if (err == KITE_OK) {
+            in->approved++;
+        } else if (err != KITE_ERR_STORE && err != KITE_ERR_BUSY) {
+            /* The rules forbid it now (blocked, limit, moved away): the window cannot approve it. */
+            db_stmt *cancel = db_prepare(conn,
+                "UPDATE contact_requests SET status = 'cancelled', decided_at = $1, decided_by = 'system' WHERE id = $2");
+            db_bind_int(cancel, 1, in->now);
+            db_bind_int(cancel, 2, q.id);
+            err = db_exec(cancel);
+            if (err == KITE_OK)
+                err = audit_append(conn, in->now, "system", "contact_request.cancel",
+                                   arena_sprintf(in->a, "contact_request:%" PRId64, q.id), "review window passed; rules refuse it");
+        }
+    }
+    return err;
+}
+
+static kite_err any_due_tx(db_conn *conn, void *data)
+{
+    struct settle *in = data;
+    db_stmt *s = db_prepare(conn,
+        "SELECT 1 FROM contact_requests WHERE status = 'pending' AND auto_approve_at IS NOT NULL"
+        " AND auto_approve_at <= $1 LIMIT 1");
+    db_bind_int(s, 1, in->now);
+    bool due = db_next(s);
+    kite_err err = db_done(s);
+    return err != KITE_OK ? err : due ? KITE_OK : KITE_ERR_NOT_FOUND;
+}
+
+kite_err contact_requests_settle(const kite_ctx *ctx, int64_t *approved)
+{
+    arena *a = arena_new();
+    struct settle in = {ctx, a, clock_now_ms(&ctx->clock), 0};
+    /* Lists call this on every read: look first, and take the write lock only when something is due. */
+    kite_err err = db_read(ctx->store, any_due_tx, &in);
+    if (err == KITE_OK)
+        err = db_write(ctx->store, settle_tx, &in);
+    else if (err == KITE_ERR_NOT_FOUND)
+        err = KITE_OK;
+    *approved = in.approved;
+    arena_free(a);
+    return err;
+}

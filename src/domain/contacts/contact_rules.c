@@ -1,0 +1,98 @@
+#include "domain/contacts/contact_rules.h"
+
+#include <string.h>
+
+kite_err rules_load_place(db_conn *conn, arena *a, int64_t resident_id, resident_place *out)
+{
+    memset(out, 0, sizeof *out);
+    kite_err err = resident_load_by_id(conn, a, resident_id, &out->r);
+    if (err != KITE_OK)
+        return err;
+    err = policy_load(conn, a, out->r.facility_id, &out->p);
+    if (err != KITE_OK && err != KITE_ERR_NOT_FOUND)
+        return err;
+    out->on_platform = err == KITE_OK;
+    db_stmt *s = db_prepare(conn, "SELECT name FROM facilities WHERE id = $1");
+    db_bind_int(s, 1, out->r.facility_id);
+    out->facility_name = db_next(s) ? arena_strdup(a, db_text(s, 0)) : "";
+    return db_done(s);
+}
+
+kite_err rules_reachable(const resident_place *place)
+{
+    return place->on_platform && strcmp(place->r.status, "active") == 0 ? KITE_OK : KITE_ERR_RESIDENT_UNREACHABLE;
+}
+
+kite_err rules_check_facility_blocks(db_conn *conn, int64_t facility_id, int64_t resident_id, const char *email)
+{
+    db_stmt *s = db_prepare(conn,
+        "SELECT 1 FROM facility_blocks WHERE facility_id = $1 AND email = $2 AND removed_at IS NULL"
+        " AND (resident_id IS NULL OR resident_id = $3)");
+    db_bind_int(s, 1, facility_id);
+    db_bind_text(s, 2, email);
+    db_bind_int(s, 3, resident_id);
+    bool blocked = db_next(s);
+    kite_err err = db_done(s);
+    return err != KITE_OK ? err : blocked ? KITE_ERR_CONTACT_BLOCKED : KITE_OK;
+}
+
+kite_err rules_check_pair(db_conn *conn, int64_t resident_id, int64_t contact_account_id)
+{
+    db_stmt *s = db_prepare(conn, "SELECT status FROM contacts WHERE resident_id = $1 AND contact_account_id = $2");
+    db_bind_int(s, 1, resident_id);
+    db_bind_int(s, 2, contact_account_id);
+    char status[32] = "";
+    if (db_next(s))
+        strncpy(status, db_text(s, 0), sizeof status - 1);
+    kite_err err = db_done(s);
+    if (err != KITE_OK)
+        return err;
+    /* A contact's own block is for good; a facility's lasts as long as the block (checked apart). */
+    if (strcmp(status, "blocked") == 0)
+        return KITE_ERR_CONTACT_BLOCKED;
+    if (strcmp(status, "active") == 0)
+        return KITE_ERR_ALREADY_CONTACTS;
+    return KITE_OK;
+}
+
+kite_err rules_check_limit(db_conn *conn, int64_t resident_id, int64_t limit)
+{
+    db_stmt *s = db_prepare(conn, "SELECT COUNT(*) FROM contacts WHERE resident_id = $1 AND status = 'active'");
+    db_bind_int(s, 1, resident_id);
+    int64_t active = db_next(s) ? db_int(s, 0) : 0;
+    kite_err err = db_done(s);
+    return err != KITE_OK ? err : active >= limit ? KITE_ERR_CONTACT_LIMIT_REACHED : KITE_OK;
+}
+
+kite_err rules_link(db_conn *conn, int64_t now, int64_t resident_id, int64_t contact_account_id, const char *origin,
+                    int64_t *contact_id)
+{
+    db_stmt *s = db_prepare(conn,
+        "INSERT INTO contacts (resident_id, contact_account_id, status, origin, created_at, updated_at)"
+        " VALUES ($1, $2, 'active', $3, $4, $4)"
+        " ON CONFLICT (resident_id, contact_account_id) DO UPDATE SET status = 'active', origin = excluded.origin,"
+        " updated_at = excluded.updated_at WHERE contacts.status IN ('removed', 'suspended', 'facility_blocked')"
+        " RETURNING id");
+    db_bind_int(s, 1, resident_id);
+    db_bind_int(s, 2, contact_account_id);
+    db_bind_text(s, 3, origin);
+    db_bind_int(s, 4, now);
+    bool linked = db_next(s);
+    if (linked)
+        *contact_id = db_int(s, 0);
+    kite_err err = db_done(s);
+    /* No row: the pair exists in a state that may not be renewed (checked before; a race lost). */
+    return err != KITE_OK ? err : linked ? KITE_OK : KITE_ERR_CONFLICT;
+}
+
+kite_err rules_may_link(db_conn *conn, const resident_place *place, int64_t contact_account_id, const char *email)
+{
+    kite_err err = rules_reachable(place);
+    if (err == KITE_OK)
+        err = rules_check_facility_blocks(conn, place->r.facility_id, place->r.id, email);
+    if (err == KITE_OK && contact_account_id > 0)
+        err = rules_check_pair(conn, place->r.id, contact_account_id);
+    if (err == KITE_OK)
+        err = rules_check_limit(conn, place->r.id, place->p.contact_limit);
+    return err;
+}

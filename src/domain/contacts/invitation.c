@@ -1,0 +1,311 @@
+/*
+ * invitation.c - the federal (CorrLinks) way to start contact: the resident
+ * enters an email on the tablet, Kite emails a single-use link, the contact
+ * accepts it while signed in with that address, within the policy's validity.
+ *
+ * SECURITY: the invitation token is 256 random bits sent only in the email;
+ * the store keeps its SHA-256.  Accepting needs the token AND an account with
+ * the invited address, so a forwarded link does not make a stranger a contact.
+ */
+#include "domain/contacts/invitation.h"
+
+#include "core/secret.h"
+
+#include "domain/audit/audit.h"
+#include "domain/contacts/contact_rules.h"
+#include "mail/notice.h"
+#include "domain/identity/throttle.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#define DAY_MS (24LL * 60 * 60 * 1000)
+
+static bool invitations_allowed(const policy *p)
+{
+    return strcmp(p->contact_initiation, "contact_requests") != 0;
+}
+
+struct create_invitation {
+    const kite_ctx *ctx;
+    arena *a;
+    const account *caller;
+    const char *email;
+    const char *token;
+    int64_t now;
+    invitation *out;
+    int64_t retry_after_ms;
+};
+
+static const throttle_rule invitation_rule = {INVITATIONS_PER_DAY, DAY_MS};
+
+static kite_err send_invitation_mail(struct create_invitation *in, db_conn *conn, const resident_place *place)
+{
+    char expires[RFC3339_LEN];
+    clock_format_rfc3339(in->out->expires_at, expires);
+    expires[10] = '\0'; /* the date is enough for a person */
+    const char *name = arena_sprintf(in->a, "%s %s", place->r.first_name, place->r.last_name);
+    const char *paragraphs[] = {
+        arena_sprintf(in->a, "%s, at %s, has invited you to exchange messages on Kite.", name, place->facility_name),
+        arena_sprintf(in->a, "To accept, sign in to Kite or create a free account with this email address (%s), "
+                             "then open the link below. The invitation is valid until %s (UTC). If it expires, "
+                             "%s can send a new one.", in->email, expires, place->r.first_name),
+        "Facility staff read every message before it is delivered. If you do not know this person, ignore this email.",
+    };
+    notice n = {in->email, "invitation", arena_sprintf(in->a, "%s invites you to write on Kite", name), paragraphs, 3,
+                "Accept the invitation", arena_sprintf(in->a, "/invitations/accept?token=%s", in->token)};
+    return notice_enqueue(conn, in->ctx->public_url, in->a, in->now, &n);
+}
+
+static kite_err create_tx(db_conn *conn, void *data)
+{
+    struct create_invitation *in = data;
+    resident r;
+    kite_err err = resident_load_by_account(conn, in->a, in->caller->id, &r);
+    if (err != KITE_OK)
+        return err == KITE_ERR_NOT_FOUND ? KITE_ERR_FORBIDDEN : err;
+    resident_place place;
+    if ((err = rules_load_place(conn, in->a, r.id, &place)) != KITE_OK)
+        return err;
+    if ((err = rules_reachable(&place)) != KITE_OK)
+        return err;
+    if (!invitations_allowed(&place.p))
+        return KITE_ERR_CONTACT_MUST_REQUEST;
+    /* Each invitation emails someone outside: a resident cannot make Kite mail without bound. */
+    const char *key = arena_sprintf(in->a, "invite:%" PRId64, r.id);
+    if ((err = throttle_check(conn, in->now, key, invitation_rule, &in->retry_after_ms)) != KITE_OK ||
+        (err = throttle_record_failure(conn, in->now, key, invitation_rule)) != KITE_OK)
+        return err;
+    /* An address that already has an account is checked as that account. */
+    account existing;
+    err = account_load_by_email(conn, in->a, in->email, &existing, NULL);
+    if (err != KITE_OK && err != KITE_ERR_NOT_FOUND)
+        return err;
+    if ((err = rules_may_link(conn, &place, err == KITE_OK ? existing.id : 0, in->email)) != KITE_OK)
+        return err;
+
+    /* A new invitation to the same address replaces the pending one. */
+    db_stmt *revoke = db_prepare(conn,
+        "UPDATE invitations SET status = 'revoked' WHERE resident_id = $1 AND email = $2 AND status = 'pending'");
+    db_bind_int(revoke, 1, r.id);
+    db_bind_text(revoke, 2, in->email);
+    if ((err = db_exec(revoke)) != KITE_OK)
+        return err;
+    char token_hash[SECRET_SHA256_HEX];
+    secret_sha256_hex(in->token, strlen(in->token), token_hash);
+    int64_t expires_at = in->now + place.p.invitation_valid_days * DAY_MS;
+    db_stmt *insert = db_prepare(conn,
+        "INSERT INTO invitations (resident_id, email, token_hash, status, created_at, expires_at)"
+        " VALUES ($1, $2, $3, 'pending', $4, $5) RETURNING id");
+    db_bind_int(insert, 1, r.id);
+    db_bind_text(insert, 2, in->email);
+    db_bind_text(insert, 3, token_hash);
+    db_bind_int(insert, 4, in->now);
+    db_bind_int(insert, 5, expires_at);
+    int64_t id = db_next(insert) ? db_int(insert, 0) : 0;
+    if ((err = db_done(insert)) != KITE_OK)
+        return err;
+    *in->out = (invitation){id, r.id, arena_sprintf(in->a, "%s %s", r.first_name, r.last_name), place.facility_name,
+                            in->email, "pending", in->now, expires_at, 0};
+    if ((err = send_invitation_mail(in, conn, &place)) != KITE_OK)
+        return err;
+    return audit_append(conn, in->now, arena_sprintf(in->a, "account:%" PRId64, in->caller->id), "invitation.create",
+                        arena_sprintf(in->a, "invitation:%" PRId64, id),
+                        arena_sprintf(in->a, "resident=%" PRId64 " email=%s", r.id, in->email));
+}
+
+kite_err invitation_create(const kite_ctx *ctx, arena *a, const account *resident_account, const char *email,
+                           invitation *out, const char **bad_field)
+{
+    *bad_field = NULL;
+    if (resident_account->role != ROLE_RESIDENT)
+        return KITE_ERR_FORBIDDEN;
+    const char *norm;
+    if (email == NULL || email_normalize(a, email, &norm) != KITE_OK) {
+        *bad_field = "email";
+        return KITE_ERR_INVALID_FIELD;
+    }
+    char token[SECRET_TOKEN_HEX];
+    secret_token(token);
+    struct create_invitation in = {ctx, a, resident_account, norm, token, clock_now_ms(&ctx->clock), out, 0};
+    kite_err err = db_write(ctx->store, create_tx, &in);
+    /* A refused invitation is not counted: the write rolled back with it. */
+    return err;
+}
+
+struct accept_invitation {
+    arena *a;
+    const account *caller;
+    const char *token_hash;
+    int64_t now;
+    contact_view *out;
+    int64_t contact_id;
+};
+
+static kite_err accept_tx(db_conn *conn, void *data)
+{
+    struct accept_invitation *in = data;
+    db_stmt *s = db_prepare(conn,
+        "SELECT id, resident_id, email, status, expires_at FROM invitations WHERE token_hash = $1");
+    db_bind_text(s, 1, in->token_hash);
+    int64_t id = 0, resident_id = 0, expires_at = 0;
+    const char *email = NULL, *status = NULL;
+    if (db_next(s)) {
+        id = db_int(s, 0);
+        resident_id = db_int(s, 1);
+        email = arena_strdup(in->a, db_text(s, 2));
+        status = arena_strdup(in->a, db_text(s, 3));
+        expires_at = db_int(s, 4);
+    }
+    kite_err err = db_done(s);
+    if (err != KITE_OK)
+        return err;
+    if (id == 0)
+        return KITE_ERR_NOT_FOUND;
+    if (strcmp(status, "pending") != 0) {
+        /* Withdrawn because of a block: say so, rather than "already used". */
+        resident_place place;
+        if (strcmp(status, "revoked") == 0 && (err = rules_load_place(conn, in->a, resident_id, &place)) == KITE_OK) {
+            err = rules_check_facility_blocks(conn, place.r.facility_id, resident_id, email);
+            if (err == KITE_OK)
+                err = rules_check_pair(conn, resident_id, in->caller->id);
+            if (err == KITE_ERR_CONTACT_BLOCKED || err == KITE_ERR_STORE)
+                return err;
+        }
+        return KITE_ERR_INVITATION_USED;
+    }
+    if (in->now >= expires_at)
+        return KITE_ERR_INVITATION_EXPIRED;
+    if (in->caller->email == NULL || strcmp(in->caller->email, email) != 0)
+        return KITE_ERR_INVITATION_NOT_FOR_YOU;
+
+    resident_place place;
+    if ((err = rules_load_place(conn, in->a, resident_id, &place)) != KITE_OK)
+        return err;
+    if ((err = rules_may_link(conn, &place, in->caller->id, email)) != KITE_OK)
+        return err;
+    if ((err = rules_link(conn, in->now, resident_id, in->caller->id, "invitation", &in->contact_id)) != KITE_OK)
+        return err;
+    db_stmt *mark = db_prepare(conn,
+        "UPDATE invitations SET status = 'accepted', accepted_at = $1, contact_id = $2 WHERE id = $3 AND status = 'pending'");
+    db_bind_int(mark, 1, in->now);
+    db_bind_int(mark, 2, in->contact_id);
+    db_bind_int(mark, 3, id);
+    if ((err = db_exec(mark)) != KITE_OK)
+        return err;
+    if (db_changes(conn) != 1)
+        return KITE_ERR_INVITATION_USED;
+    const char *actor = arena_sprintf(in->a, "account:%" PRId64, in->caller->id);
+    return audit_append(conn, in->now, actor, "invitation.accept", arena_sprintf(in->a, "invitation:%" PRId64, id),
+                        arena_sprintf(in->a, "contact=%" PRId64 " resident=%" PRId64, in->contact_id, resident_id));
+}
+
+kite_err invitation_accept(const kite_ctx *ctx, arena *a, const account *contact_account, const char *token,
+                           contact_view *out)
+{
+    if (contact_account->role != ROLE_CONTACT)
+        return KITE_ERR_FORBIDDEN;
+    if (strlen(token) != SECRET_TOKEN_HEX - 1)
+        return KITE_ERR_NOT_FOUND;
+    char token_hash[SECRET_SHA256_HEX];
+    secret_sha256_hex(token, strlen(token), token_hash);
+    struct accept_invitation in = {a, contact_account, token_hash, clock_now_ms(&ctx->clock), out, 0};
+    kite_err err = db_write(ctx->store, accept_tx, &in);
+    if (err != KITE_OK)
+        return err;
+    return contact_get(ctx, a, contact_account, in.contact_id, out);
+}
+
+struct list_invitations {
+    arena *a;
+    const account *caller;
+    int64_t now;
+    invitation *items;
+    size_t count;
+};
+
+static kite_err list_tx(db_conn *conn, void *data)
+{
+    struct list_invitations *in = data;
+    bool resident_side = in->caller->role == ROLE_RESIDENT;
+    db_stmt *s = db_prepare(conn, resident_side
+        ? "SELECT i.id, i.resident_id, r.first_name || ' ' || r.last_name, f.name, i.email, i.status, i.created_at,"
+          " i.expires_at, COALESCE(i.accepted_at, 0) FROM invitations i JOIN residents r ON r.id = i.resident_id"
+          " JOIN facilities f ON f.id = r.facility_id WHERE r.account_id = $1 ORDER BY i.id DESC LIMIT 200"
+        : "SELECT i.id, i.resident_id, r.first_name || ' ' || r.last_name, f.name, i.email, i.status, i.created_at,"
+          " i.expires_at, COALESCE(i.accepted_at, 0) FROM invitations i JOIN residents r ON r.id = i.resident_id"
+          " JOIN facilities f ON f.id = r.facility_id WHERE i.email = $2 AND i.status = 'pending'"
+          " ORDER BY i.id DESC LIMIT 200");
+    if (resident_side)
+        db_bind_int(s, 1, in->caller->id);
+    else
+        db_bind_text(s, 2, in->caller->email);
+    size_t cap = 16;
+    in->items = arena_alloc(in->a, cap * sizeof *in->items);
+    while (db_next(s)) {
+        in->items = arena_grow(in->a, in->items, in->count, &cap, sizeof *in->items);
+        invitation *v = &in->items[in->count++];
+        v->id = db_int(s, 0);
+        v->resident_id = db_int(s, 1);
+        v->resident_name = arena_strdup(in->a, db_text(s, 2));
+        v->facility_name = arena_strdup(in->a, db_text(s, 3));
+        v->email = arena_strdup(in->a, db_text(s, 4));
+        v->status = arena_strdup(in->a, db_text(s, 5));
+        v->created_at = db_int(s, 6);
+        v->expires_at = db_int(s, 7);
+        v->accepted_at = db_int(s, 8);
+        if (strcmp(v->status, "pending") == 0 && in->now >= v->expires_at)
+            v->status = "expired";
+    }
+    return db_done(s);
+}
+
+kite_err invitation_list(const kite_ctx *ctx, arena *a, const account *caller, invitation **items, size_t *count)
+{
+    if (caller->role != ROLE_RESIDENT && caller->role != ROLE_CONTACT)
+        return KITE_ERR_FORBIDDEN;
+    struct list_invitations in = {a, caller, clock_now_ms(&ctx->clock), NULL, 0};
+    kite_err err = db_read(ctx->store, list_tx, &in);
+    *items = in.items;
+    *count = in.count;
+    return err;
+}
+
+struct preview {
+    arena *a;
+    const char *token_hash;
+    int64_t now;
+    invitation *out;
+    bool found;
+};
+
+static kite_err preview_tx(db_conn *conn, void *data)
+{
+    struct preview *in = data;
+    db_stmt *s = db_prepare(conn,
+        "SELECT i.id, i.resident_id, r.first_name || ' ' || r.last_name, f.name, i.email, i.status, i.created_at,"
+        " i.expires_at, COALESCE(i.accepted_at, 0) FROM invitations i JOIN residents r ON r.id = i.resident_id"
+        " JOIN facilities f ON f.id = r.facility_id WHERE i.token_hash = $1");
+    db_bind_text(s, 1, in->token_hash);
+    in->found = db_next(s);
+    if (in->found) {
+        invitation *v = in->out;
+        *v = (invitation){db_int(s, 0), db_int(s, 1), arena_strdup(in->a, db_text(s, 2)), arena_strdup(in->a, db_text(s, 3)),
+                          arena_strdup(in->a, db_text(s, 4)), arena_strdup(in->a, db_text(s, 5)), db_int(s, 6),
+                          db_int(s, 7), db_int(s, 8)};
+        if (strcmp(v->status, "pending") == 0 && in->now >= v->expires_at)
+            v->status = "expired";
+    }
+    return db_done(s);
+}
+
+kite_err invitation_preview(const kite_ctx *ctx, arena *a, const char *token, invitation *out)
+{
+    if (token == NULL || strlen(token) != SECRET_TOKEN_HEX - 1)
+        return KITE_ERR_NOT_FOUND;
+    char token_hash[SECRET_SHA256_HEX];
+    secret_sha256_hex(token, strlen(token), token_hash);
+    struct preview in = {a, token_hash, clock_now_ms(&ctx->clock), out, false};
+    kite_err err = db_read(ctx->store, preview_tx, &in);
+    return err != KITE_OK ? err : in.found ? KITE_OK : KITE_ERR_NOT_FOUND;
+}

@@ -1,0 +1,311 @@
+/*
+ * policy.c - profiles, validation and storage of facility policies.
+ */
+#include "domain/facility/policy.h"
+
+#include "domain/audit/audit.h"
+#include "domain/directory/directory.h"
+#include "domain/directory/providers.h"
+
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const profiles[] = {"federal", "jpay", "connectnetwork", NULL};
+static const char *const initiations[] = {"resident_invites", "contact_requests", "both", NULL};
+static const char *const lookups[] = {"number", "number_or_name", NULL};
+static const char *const approvals[] = {"resident", "resident_or_window", NULL};
+static const char *const pricings[] = {"balance", "stamps", "credits", NULL};
+static const char *const reviews[] = {"all", "flagged_only", NULL};
+static const char *const number_formats[] = {"bop", "digits", "any", NULL};
+
+#define TEXT_FIELD(name, choices) {#name, POLICY_TEXT, choices, 0, 0, offsetof(policy, name)}
+#define INT_FIELD(name, lo, hi) {#name, POLICY_INT, NULL, lo, hi, offsetof(policy, name)}
+#define BOOL_FIELD(name) {#name, POLICY_BOOL, NULL, 0, 1, offsetof(policy, name)}
+
+const policy_field policy_fields[] = {
+    TEXT_FIELD(profile, profiles),
+    TEXT_FIELD(contact_initiation, initiations),
+    INT_FIELD(invitation_valid_days, 1, 365),
+    INT_FIELD(contact_limit, 1, 1000),
+    TEXT_FIELD(request_lookup, lookups),
+    TEXT_FIELD(approval, approvals),
+    INT_FIELD(approval_window_hours, 0, 720),
+    INT_FIELD(message_max_chars, 1, 100000),
+    INT_FIELD(page_chars, 0, 100000),
+    BOOL_FIELD(attachments_allowed),
+    INT_FIELD(attachment_max_bytes, 0, 25 * 1024 * 1024),
+    INT_FIELD(max_attachments, 0, 20),
+    TEXT_FIELD(pricing, pricings),
+    TEXT_FIELD(review, reviews),
+    INT_FIELD(review_sla_hours, 1, 720),
+    INT_FIELD(daily_send_limit, 1, 10000),
+    TEXT_FIELD(resident_number_format, number_formats),
+};
+const size_t policy_field_count = sizeof policy_fields / sizeof policy_fields[0];
+
+static const policy profile_defaults[] = {
+    {.profile = "federal", .contact_initiation = "resident_invites", .invitation_valid_days = 30,
+     .contact_limit = 30, .request_lookup = "number", .approval = "resident", .approval_window_hours = 0,
+     .message_max_chars = 13000, .page_chars = 0, .attachments_allowed = false, .attachment_max_bytes = 0,
+     .max_attachments = 0, .pricing = "balance", .review = "all", .review_sla_hours = 24,
+     .daily_send_limit = 100, .resident_number_format = "bop"},
+    {.profile = "jpay", .contact_initiation = "contact_requests", .invitation_valid_days = 30,
+     .contact_limit = 50, .request_lookup = "number", .approval = "resident", .approval_window_hours = 0,
+     .message_max_chars = 12500, .page_chars = 2500, .attachments_allowed = true,
+     .attachment_max_bytes = 5 * 1024 * 1024, .max_attachments = 5, .pricing = "stamps", .review = "all",
+     .review_sla_hours = 48, .daily_send_limit = 100, .resident_number_format = "any"},
+    {.profile = "connectnetwork", .contact_initiation = "contact_requests", .invitation_valid_days = 30,
+     .contact_limit = 50, .request_lookup = "number_or_name", .approval = "resident_or_window",
+     .approval_window_hours = 72, .message_max_chars = 500, .page_chars = 0, .attachments_allowed = false,
+     .attachment_max_bytes = 0, .max_attachments = 0, .pricing = "credits", .review = "all",
+     .review_sla_hours = 24, .daily_send_limit = 100, .resident_number_format = "any"},
+};
+
+kite_err policy_defaults(const char *profile, policy *out)
+{
+    for (size_t i = 0; i < sizeof profile_defaults / sizeof profile_defaults[0]; i++) {
+        if (profile != NULL && strcmp(profile_defaults[i].profile, profile) == 0) {
+            *out = profile_defaults[i];
+            return KITE_OK;
+        }
+    }
+    return KITE_ERR_INVALID_FIELD;
+}
+
+const policy_field *policy_field_find(const char *name)
+{
+    for (size_t i = 0; i < policy_field_count; i++)
+        if (strcmp(policy_fields[i].name, name) == 0)
+            return &policy_fields[i];
+    return NULL;
+}
+
+static bool text_choice_valid(const char *value, const char *const *choices)
+{
+    for (size_t i = 0; value != NULL && choices[i] != NULL; i++)
+        if (strcmp(value, choices[i]) == 0)
+            return true;
+    return false;
+}
+
+static kite_err field_invalid(const char *field, const char *why, const char **bad_field, const char **out_why)
+{
+    *bad_field = field;
+    *out_why = why;
+    return KITE_ERR_INVALID_FIELD;
+}
+
+kite_err policy_validate(const policy *p, const char **bad_field, const char **why)
+{
+    for (size_t i = 0; i < policy_field_count; i++) {
+        const policy_field *f = &policy_fields[i];
+        const char *base = (const char *)p + f->offset;
+        if (f->kind == POLICY_TEXT && !text_choice_valid(*(const char *const *)(const void *)base, f->choices))
+            return field_invalid(f->name, "is not one of the allowed values", bad_field, why);
+        if (f->kind == POLICY_INT) {
+            int64_t v = *(const int64_t *)(const void *)base;
+            if (v < f->min || v > f->max)
+                return field_invalid(f->name, "is out of its range (see the policy fields in the API reference)", bad_field, why);
+        }
+    }
+    if (strcmp(p->approval, "resident_or_window") == 0 && p->approval_window_hours < 1)
+        return field_invalid("approval_window_hours", "must be at least 1 when approval is resident_or_window",
+                             bad_field, why);
+    if (strcmp(p->pricing, "stamps") == 0 && p->page_chars < 1)
+        return field_invalid("page_chars", "must be at least 1 when pricing is stamps", bad_field, why);
+    if (p->attachments_allowed && (p->max_attachments < 1 || p->attachment_max_bytes < 1024))
+        return field_invalid(p->max_attachments < 1 ? "max_attachments" : "attachment_max_bytes",
+                             "must allow at least one attachment of 1 KiB when attachments are allowed", bad_field,
+                             why);
+    return KITE_OK;
+}
+
+#define POLICY_COLUMNS                                                                                   \
+    "profile, contact_initiation, invitation_valid_days, contact_limit, request_lookup, approval,"        \
+    " approval_window_hours, message_max_chars, page_chars, attachments_allowed, attachment_max_bytes,"  \
+    " max_attachments, pricing, review, review_sla_hours, daily_send_limit, resident_number_format,"     \
+    " created_at, updated_at"
+
+kite_err policy_load(db_conn *conn, arena *a, int64_t facility_id, policy *out)
+{
+    db_stmt *s = db_prepare(conn, "SELECT " POLICY_COLUMNS " FROM facility_policies WHERE facility_id = $1");
+    db_bind_int(s, 1, facility_id);
+    bool found = db_next(s);
+    if (found) {
+        int col = 0;
+        for (size_t i = 0; i < policy_field_count; i++, col++) {
+            const policy_field *f = &policy_fields[i];
+            char *base = (char *)out + f->offset;
+            if (f->kind == POLICY_TEXT)
+                *(const char **)(void *)base = arena_strdup(a, db_text(s, col));
+            else if (f->kind == POLICY_INT)
+                *(int64_t *)(void *)base = db_int(s, col);
+            else
+                *(bool *)(void *)base = db_int(s, col) != 0;
+        }
+        out->created_at = db_int(s, col);
+        out->updated_at = db_int(s, col + 1);
+    }
+    kite_err err = db_done(s);
+    return err != KITE_OK ? err : found ? KITE_OK : KITE_ERR_NOT_FOUND;
+}
+
+struct get_policy {
+    arena *a;
+    int64_t facility_id;
+    policy *out;
+};
+
+static kite_err get_tx(db_conn *conn, void *data)
+{
+    struct get_policy *in = data;
+    return policy_load(conn, in->a, in->facility_id, in->out);
+}
+
+kite_err policy_get(const kite_ctx *ctx, arena *a, int64_t facility_id, policy *out)
+{
+    struct get_policy in = {a, facility_id, out};
+    return db_read(ctx->store, get_tx, &in);
+}
+
+static void bind_policy(db_stmt *s, const policy *p)
+{
+    for (size_t i = 0; i < policy_field_count; i++) {
+        const policy_field *f = &policy_fields[i];
+        const char *base = (const char *)p + f->offset;
+        int n = (int)i + 2;
+        if (f->kind == POLICY_TEXT)
+            db_bind_text(s, n, *(const char *const *)(const void *)base);
+        else if (f->kind == POLICY_INT)
+            db_bind_int(s, n, *(const int64_t *)(const void *)base);
+        else
+            db_bind_int(s, n, *(const bool *)(const void *)base ? 1 : 0);
+    }
+}
+
+static const char *field_value_text(arena *a, const policy *p, const policy_field *f)
+{
+    const char *base = (const char *)p + f->offset;
+    if (f->kind == POLICY_TEXT)
+        return *(const char *const *)(const void *)base;
+    if (f->kind == POLICY_INT)
+        return arena_sprintf(a, "%" PRId64, *(const int64_t *)(const void *)base);
+    return *(const bool *)(const void *)base ? "true" : "false";
+}
+
+struct put_policy {
+    arena *a;
+    int64_t facility_id;
+    const policy *p;
+    const char *actor;
+    int64_t now;
+    bool may_create;
+    bool created;
+};
+
+/* "field: old -> new" for every field that changed, separated by "; ". */
+static const char *policy_diff(arena *a, const policy *old, const policy *new_policy)
+{
+    const char *diff = "";
+    for (size_t i = 0; i < policy_field_count; i++) {
+        const policy_field *f = &policy_fields[i];
+        const char *before = old != NULL ? field_value_text(a, old, f) : "(none)";
+        const char *after = field_value_text(a, new_policy, f);
+        if (strcmp(before, after) != 0)
+            diff = arena_sprintf(a, "%s%s%s: %s -> %s", diff, *diff ? "; " : "", f->name, before, after);
+    }
+    return *diff ? diff : "no change";
+}
+
+static kite_err put_tx(db_conn *conn, void *data)
+{
+    struct put_policy *in = data;
+    bool facility_found = false;
+    kite_err err = directory_facility_exists(conn, in->facility_id, &facility_found);
+    if (err != KITE_OK)
+        return err;
+    if (!facility_found)
+        return KITE_ERR_NOT_FOUND;
+
+    policy old;
+    err = policy_load(conn, in->a, in->facility_id, &old);
+    bool had_policy = err == KITE_OK;
+    if (err != KITE_OK && err != KITE_ERR_NOT_FOUND)
+        return err;
+    if (!had_policy && !in->may_create)
+        return KITE_ERR_FORBIDDEN;
+
+    db_stmt *upsert = db_prepare(conn,
+        "INSERT INTO facility_policies (facility_id, " POLICY_COLUMNS ")"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)"
+        " ON CONFLICT (facility_id) DO UPDATE SET profile = excluded.profile,"
+        " contact_initiation = excluded.contact_initiation, invitation_valid_days = excluded.invitation_valid_days,"
+        " contact_limit = excluded.contact_limit, request_lookup = excluded.request_lookup,"
+        " approval = excluded.approval, approval_window_hours = excluded.approval_window_hours,"
+        " message_max_chars = excluded.message_max_chars, page_chars = excluded.page_chars,"
+        " attachments_allowed = excluded.attachments_allowed, attachment_max_bytes = excluded.attachment_max_bytes,"
+        " max_attachments = excluded.max_attachments, pricing = excluded.pricing, review = excluded.review,"
+        " review_sla_hours = excluded.review_sla_hours, daily_send_limit = excluded.daily_send_limit,"
+        " resident_number_format = excluded.resident_number_format, updated_at = excluded.updated_at");
+    db_bind_int(upsert, 1, in->facility_id);
+    bind_policy(upsert, in->p);
+    db_bind_int(upsert, 19, in->now);
+    if ((err = db_exec(upsert)) != KITE_OK)
+        return err;
+
+    /* On the platform, Kite is the facility's messaging provider. */
+    int64_t kite_id;
+    if ((err = provider_id_by_slug(conn, "kite", &kite_id)) != KITE_OK)
+        return err;
+    db_stmt *service = db_prepare(conn,
+        "INSERT INTO facility_services (facility_id, service, provider_id) VALUES ($1, 'messaging', $2)"
+        " ON CONFLICT (facility_id, service) DO UPDATE SET provider_id = excluded.provider_id");
+    db_bind_int(service, 1, in->facility_id);
+    db_bind_int(service, 2, kite_id);
+    if ((err = db_exec(service)) != KITE_OK)
+        return err;
+    if (!had_policy) {
+        /* The search index caches on_platform through the provider; make it look again. */
+        if ((err = directory_touch(conn)) != KITE_OK)
+            return err;
+    }
+    in->created = !had_policy;
+    return audit_append(conn, in->now, in->actor, had_policy ? "policy.update" : "policy.create",
+                        arena_sprintf(in->a, "facility:%" PRId64, in->facility_id),
+                        policy_diff(in->a, had_policy ? &old : NULL, in->p));
+}
+
+kite_err policy_put(const kite_ctx *ctx, arena *a, int64_t facility_id, const policy *p, const char *actor,
+                    bool may_create, bool *created)
+{
+    struct put_policy in = {a, facility_id, p, actor, clock_now_ms(&ctx->clock), may_create, false};
+    kite_err err = db_write(ctx->store, put_tx, &in);
+    *created = in.created;
+    return err;
+}
+
+bool policy_resident_number_valid(const policy *p, const char *number)
+{
+    size_t len = strlen(number);
+    if (strcmp(p->resident_number_format, "bop") == 0) {
+        if (len != 9 || number[5] != '-')
+            return false;
+        for (size_t i = 0; i < len; i++)
+            if (i != 5 && (number[i] < '0' || number[i] > '9'))
+                return false;
+        return true;
+    }
+    bool digits_only = strcmp(p->resident_number_format, "digits") == 0;
+    if (len < 1 || len > (digits_only ? 12 : 20))
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = number[i];
+        bool digit = c >= '0' && c <= '9';
+        bool other = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-';
+        if (!digit && (digits_only || !other))
+            return false;
+    }
+    return true;
+}

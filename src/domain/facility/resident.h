@@ -1,0 +1,92 @@
+/*
+ * resident.h - incarcerated people on a facility's roster.
+ *
+ * A resident signs in on the facility tablet with facility, resident number
+ * and PIN; the PIN is stored like a password (Argon2id) in the resident's
+ * account, whose role is "resident" and which has no email.  Rosters come
+ * from the facility (the API, or a CSV export of its jail system), keyed by
+ * resident number, so importing the same file twice changes nothing.
+ */
+#ifndef KITE_DOMAIN_FACILITY_RESIDENT_H
+#define KITE_DOMAIN_FACILITY_RESIDENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/error.h"
+#include "domain/identity/account.h"
+#include "domain/identity/session.h"
+#include "domain/context.h"
+
+typedef struct resident {
+    int64_t id;
+    int64_t account_id;
+    int64_t facility_id;
+    const char *resident_number;
+    const char *first_name;
+    const char *last_name;
+    const char *status; /* active | released */
+    bool has_pin;
+    int64_t created_at, updated_at;
+} resident;
+
+typedef struct resident_input {
+    const char *resident_number;
+    const char *first_name;
+    const char *last_name;
+    const char *pin; /* 4 to 12 digits; NULL: no sign-in until one is set */
+} resident_input;
+
+enum { PIN_MIN_DIGITS = 4, PIN_MAX_DIGITS = 12, NAME_MAX_CHARS = 100 };
+
+/* Checks a PIN's shape: KITE_ERR_INVALID_FIELD when it is not 4-12 digits. */
+kite_err pin_check(const char *pin) KITE_WUR;
+
+/*
+ * Adds a resident to an on-platform facility's roster.  Errors:
+ * KITE_ERR_NOT_ON_PLATFORM, KITE_ERR_INVALID_FIELD (*bad_field),
+ * KITE_ERR_RESIDENT_EXISTS.
+ */
+kite_err resident_add(const kite_ctx *ctx, arena *a, int64_t facility_id, const resident_input *in,
+                      const char *actor, resident *out, const char **bad_field) KITE_WUR;
+
+kite_err resident_load(db_conn *conn, arena *a, int64_t facility_id, const char *number, resident *out) KITE_WUR;
+kite_err resident_load_by_account(db_conn *conn, arena *a, int64_t account_id, resident *out) KITE_WUR;
+kite_err resident_load_by_id(db_conn *conn, arena *a, int64_t id, resident *out) KITE_WUR;
+kite_err resident_get_by_account(const kite_ctx *ctx, arena *a, int64_t account_id, resident *out) KITE_WUR;
+kite_err resident_get(const kite_ctx *ctx, arena *a, int64_t facility_id, const char *number, resident *out) KITE_WUR;
+
+/* A page of the roster in resident-number order, after `after` (a number; NULL from the start). */
+kite_err resident_list(const kite_ctx *ctx, arena *a, int64_t facility_id, const char *after, size_t limit,
+                       resident **items, size_t *count) KITE_WUR;
+
+typedef struct resident_change {
+    const char *first_name; /* NULL: unchanged, likewise below */
+    const char *last_name;
+    const char *pin;
+    const char *status;     /* active | released */
+} resident_change;
+
+/* Changes names, PIN or status; releasing ends the resident's sessions and sign-in. */
+kite_err resident_update(const kite_ctx *ctx, arena *a, int64_t facility_id, const char *number,
+                         const resident_change *change, const char *actor, resident *out,
+                         const char **bad_field) KITE_WUR;
+
+/* A resident on a facility tablet: facility, resident number and PIN; throttled like passwords. */
+kite_err resident_sign_in(const kite_ctx *ctx, arena *a, int64_t facility_id, const char *resident_number,
+                          const char *pin, const char *client_address, signin_result *out) KITE_WUR;
+
+typedef struct roster_report {
+    int64_t rows, added, updated, unchanged;
+    int64_t rejected;     /* rows with a bad number or name; the first is described below */
+    size_t first_rejected_line;
+    const char *first_rejected_field;
+} roster_report;
+
+/* Imports a roster CSV (header: resident_number,first_name,last_name[,pin]) in one transaction. */
+kite_err roster_import(const kite_ctx *ctx, arena *a, int64_t facility_id, const char *csv_path, const char *actor,
+                       roster_report *out) KITE_WUR;
+
+#endif

@@ -1,0 +1,470 @@
+/*
+ * account.c - accounts, password hashing and registration.
+ *
+ * SECURITY: passwords arrive from the network.  They are length-capped
+ * before hashing, never logged, never stored but as Argon2id strings, and
+ * compared only by libsodium.
+ */
+#include "domain/identity/account.h"
+
+#include "core/alloc.h"
+#include "core/secret.h"
+#include "core/text.h"
+#include "domain/audit/audit.h"
+#include "domain/directory/directory.h"
+#include "domain/identity/throttle.h"
+#include "mail/mail_format.h"
+#include "mail/outbox.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+struct password_gate {
+    sem_t slots;
+    unsigned long long opslimit;
+    size_t memlimit;
+    char dummy_hash[PASSWORD_HASH_MAX]; /* checked for unknown accounts, to keep timing alike */
+};
+
+static const char *const role_names[] = {
+    [ROLE_CONTACT] = "contact",
+    [ROLE_RESIDENT] = "resident",
+    [ROLE_REVIEWER] = "reviewer",
+    [ROLE_FACILITY_ADMIN] = "facility_admin",
+    [ROLE_INVESTIGATOR] = "investigator",
+    [ROLE_OPERATOR] = "operator",
+};
+
+const char *role_name(role r)
+{
+    return (size_t)r < sizeof role_names / sizeof role_names[0] ? role_names[r] : "unknown";
+}
+
+bool role_parse(const char *name, role *out)
+{
+    for (size_t i = 0; i < sizeof role_names / sizeof role_names[0]; i++) {
+        if (strcmp(role_names[i], name) == 0) {
+            *out = (role)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool role_is_facility_staff(role r)
+{
+    return r == ROLE_REVIEWER || r == ROLE_FACILITY_ADMIN || r == ROLE_INVESTIGATOR;
+}
+
+password_gate *password_gate_new(unsigned max_concurrent, unsigned long long opslimit, size_t memlimit)
+{
+    password_gate *gate = xcalloc(1, sizeof *gate);
+    sem_init(&gate->slots, 0, max_concurrent > 0 ? max_concurrent : 1);
+    gate->opslimit = opslimit ? opslimit : crypto_pwhash_OPSLIMIT_INTERACTIVE;
+    gate->memlimit = memlimit ? memlimit : crypto_pwhash_MEMLIMIT_INTERACTIVE;
+    char random_password[SECRET_TOKEN_HEX];
+    secret_token(random_password);
+    if (crypto_pwhash_str(gate->dummy_hash, random_password, strlen(random_password), gate->opslimit,
+                          gate->memlimit) != 0)
+        gate->dummy_hash[0] = '\0';
+    return gate;
+}
+
+password_gate *password_gate_free(password_gate *gate)
+{
+    if (gate != NULL) {
+        sem_destroy(&gate->slots);
+        free(gate);
+    }
+    return NULL;
+}
+
+static void gate_enter(password_gate *gate)
+{
+    while (sem_wait(&gate->slots) != 0)
+        ; /* EINTR */
+}
+
+kite_err password_hash(password_gate *gate, const char *password, char out[PASSWORD_HASH_MAX])
+{
+    _Static_assert(crypto_pwhash_STRBYTES <= PASSWORD_HASH_MAX, "hash buffer too small");
+    gate_enter(gate);
+    int rc = crypto_pwhash_str(out, password, strlen(password), gate->opslimit, gate->memlimit);
+    sem_post(&gate->slots);
+    return rc == 0 ? KITE_OK : KITE_ERR_INTERNAL;
+}
+
+kite_err password_check(password_gate *gate, const char *hash, const char *password)
+{
+    gate_enter(gate);
+    int rc = crypto_pwhash_str_verify(hash, password, strlen(password));
+    sem_post(&gate->slots);
+    return rc == 0 ? KITE_OK : KITE_ERR_BAD_CREDENTIALS;
+}
+
+void password_check_dummy(password_gate *gate, const char *password)
+{
+    if (gate->dummy_hash[0] != '\0' && password_check(gate, gate->dummy_hash, password) == KITE_OK)
+        return; /* a random 256-bit password was guessed: nothing to do either way */
+}
+
+bool password_needs_rehash(const password_gate *gate, const char *hash)
+{
+    return crypto_pwhash_str_needs_rehash(hash, gate->opslimit, gate->memlimit) != 0;
+}
+
+/* The most common passwords of 10+ characters in public breach lists. */
+static const char *const common_passwords[] = {
+    "1234567890", "0123456789", "12345678910", "123456789a", "1234567890a", "0987654321",
+    "1111111111", "0000000000", "1q2w3e4r5t", "1qaz2wsx3edc", "qwertyuiop", "asdfghjkl;",
+    "qwerty1234", "qwerty12345", "qwerty123456", "password12", "password123", "password1234",
+    "password!1", "passw0rd123", "p@ssw0rd12", "iloveyou12", "iloveyou123", "princess12",
+    "sunshine12", "football12", "baseball12", "basketball", "superman12", "starwars12",
+    "letmein123", "welcome123", "welcome1234", "abc1234567", "abcdefghij", "abcd123456",
+    "aaaaaaaaaa", "zxcvbnm123", "q1w2e3r4t5", "1q2w3e4r5t6y", "administrator", "changeme123",
+    "monkey1234", "dragon1234", "trustno1234", "michael123", "jennifer12", "computer12",
+    "whatever12", "freedom123", "999999999", "9876543210", "1122334455", "1234512345",
+    "123123123123", "qazwsxedc123", "asdfghjkl1", "asdfasdfasdf", "loveyou123", "myspace123",
+};
+
+kite_err password_policy_check(const char *password)
+{
+    if (utf8_length(password) < PASSWORD_MIN_CHARS)
+        return KITE_ERR_WEAK_PASSWORD;
+    char lowered[64];
+    size_t len = strlen(password);
+    if (len < sizeof lowered) {
+        for (size_t i = 0; i <= len; i++) {
+            char c = password[i];
+            lowered[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+        }
+        for (size_t i = 0; i < sizeof common_passwords / sizeof common_passwords[0]; i++)
+            if (strcmp(lowered, common_passwords[i]) == 0)
+                return KITE_ERR_WEAK_PASSWORD;
+    }
+    /* One character repeated is as weak as anything on the list (a character may be several bytes). */
+    size_t first = 1;
+    while (first < len && ((unsigned char)password[first] & 0xC0) == 0x80)
+        first++;
+    bool all_same = len % first == 0;
+    for (size_t i = first; all_same && i < len; i += first)
+        all_same = memcmp(password + i, password, first) == 0;
+    return all_same ? KITE_ERR_WEAK_PASSWORD : KITE_OK;
+}
+
+kite_err email_normalize(arena *a, const char *email, const char **out)
+{
+    char *norm = text_lower(a, text_trim(a, email));
+    size_t len = strlen(norm);
+    const char *at = strchr(norm, '@');
+    if (len < 3 || len > 254 || !utf8_valid(norm, len) || at == NULL || at == norm ||
+        strchr(at + 1, '@') != NULL || (size_t)(at - norm) > 64 || strchr(at + 1, '.') == NULL ||
+        at[1] == '.' || norm[len - 1] == '.')
+        return KITE_ERR_INVALID_FIELD;
+    for (const char *p = norm; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' || *p == ',' || *p == ';' || *p == '"')
+            return KITE_ERR_INVALID_FIELD;
+    *out = norm;
+    return KITE_OK;
+}
+
+bool text_is_person_name(const char *s, size_t max_chars)
+{
+    size_t chars = utf8_length(s);
+    if (chars < 1 || chars > max_chars || !utf8_valid(s, strlen(s)))
+        return false;
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7F)
+            return false;
+    return true;
+}
+
+static kite_err check_name(arena *a, const char *name, const char **out)
+{
+    const char *trimmed = text_trim(a, name);
+    if (!text_is_person_name(trimmed, 200))
+        return KITE_ERR_INVALID_FIELD;
+    *out = trimmed;
+    return KITE_OK;
+}
+
+static kite_err check_phone(arena *a, const char *phone, const char **out)
+{
+    const char *trimmed = text_trim(a, phone);
+    size_t digits = 0;
+    for (const char *p = trimmed; *p; p++) {
+        if (*p >= '0' && *p <= '9')
+            digits++;
+        else if (strchr(" +-().", *p) == NULL)
+            return KITE_ERR_INVALID_FIELD;
+    }
+    if (digits < 7 || digits > 15 || strlen(trimmed) > 32)
+        return KITE_ERR_INVALID_FIELD;
+    *out = trimmed;
+    return KITE_OK;
+}
+
+struct insert_account {
+    const kite_ctx *ctx;
+    arena *a;
+    account *acct;
+    const char *password_hash;
+    const char *actor;
+    const char *action;
+};
+
+/* Queues the welcome mail of a new contact, in the registration's transaction. */
+static kite_err enqueue_welcome(db_conn *conn, const struct insert_account *in)
+{
+    const account *acct = in->acct;
+    const char *base = in->ctx->public_url != NULL ? in->ctx->public_url : OUTBOX_DEFAULT_PUBLIC_URL;
+    size_t base_len = strlen(base);
+    while (base_len > 0 && base[base_len - 1] == '/')
+        base_len--;
+    const char *url = arena_sprintf(in->a, "%.*s/", (int)base_len, base);
+    const char *text = arena_sprintf(in->a,
+        "Hello %s,\n"
+        "\n"
+        "Welcome to Kite. Your account for %s is ready.\n"
+        "\n"
+        "Kite helps families and friends stay in touch with someone in a prison or jail: you can "
+        "exchange messages with them (facility staff review each one before it is delivered), "
+        "see which services their facility offers and how to use them, all in one place.\n"
+        "\n"
+        "Your next step: find your loved one's facility in the directory, or, if they have sent you "
+        "an invitation, open it and accept it.\n"
+        "\n"
+        "Start here: %s\n"
+        "\n"
+        "If you did not create this account, you can ignore this email.\n"
+        "\n"
+        "-- Kite\n",
+        acct->full_name, acct->email, url);
+    const char *html = arena_sprintf(in->a,
+        "<!DOCTYPE html>\n"
+        "<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Welcome to Kite</title></head>\n"
+        "<body style=\"font-family: sans-serif; line-height: 1.5; color: #1f2933;\">\n"
+        "<p>Hello %s,</p>\n"
+        "<p>Welcome to Kite. Your account for %s is ready.</p>\n"
+        "<p>Kite helps families and friends stay in touch with someone in a prison or jail: you can "
+        "exchange messages with them (facility staff review each one before it is delivered), "
+        "see which services their facility offers and how to use them, all in one place.</p>\n"
+        "<p>Your next step: find your loved one&#39;s facility in the directory, or, if they have sent you "
+        "an invitation, open it and accept it.</p>\n"
+        "<p><a href=\"%s\">Find a facility on Kite</a></p>\n"
+        "<p>If you did not create this account, you can ignore this email.</p>\n"
+        "<p>&mdash; Kite</p>\n"
+        "</body></html>\n",
+        html_escape(in->a, acct->full_name), html_escape(in->a, acct->email), html_escape(in->a, url));
+    mail welcome = {acct->email, "Welcome to Kite", text, html, "account"};
+    return outbox_enqueue(conn, acct->created_at, &welcome, NULL);
+}
+
+static kite_err insert_account_tx(db_conn *conn, void *data)
+{
+    struct insert_account *in = data;
+    account *acct = in->acct;
+    if (acct->facility_id > 0) {
+        /* Told apart from a taken email: the caller names the facility as the bad field. */
+        bool exists = false;
+        kite_err found = directory_facility_exists(conn, acct->facility_id, &exists);
+        if (found != KITE_OK)
+            return found;
+        if (!exists)
+            return KITE_ERR_CONFLICT;
+    }
+    db_stmt *insert = db_prepare(conn,
+        "INSERT INTO accounts (role, email, full_name, phone, password_hash, facility_id, status,"
+        " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7) RETURNING id");
+    db_bind_text(insert, 1, role_name(acct->role));
+    db_bind_text(insert, 2, acct->email);
+    db_bind_text(insert, 3, acct->full_name);
+    db_bind_text(insert, 4, acct->phone);
+    db_bind_text(insert, 5, in->password_hash);
+    if (acct->facility_id > 0)
+        db_bind_int(insert, 6, acct->facility_id);
+    else
+        db_bind_null(insert, 6);
+    db_bind_int(insert, 7, acct->created_at);
+    if (db_next(insert))
+        acct->id = db_int(insert, 0);
+    kite_err err = db_done(insert);
+    if (err == KITE_ERR_CONFLICT)
+        return KITE_ERR_EMAIL_TAKEN;
+    if (err != KITE_OK)
+        return err;
+    const char *target = arena_sprintf(in->a, "account:%" PRId64, acct->id);
+    const char *actor = in->actor != NULL ? in->actor : target;
+    const char *detail = arena_sprintf(in->a, "role=%s email=%s", role_name(acct->role), acct->email);
+    err = audit_append(conn, acct->created_at, actor, in->action, target, detail);
+    if (err == KITE_OK && acct->role == ROLE_CONTACT)
+        err = enqueue_welcome(conn, in);
+    return err;
+}
+
+static kite_err validate_password_field(const char *password, const char **bad_field)
+{
+    if (password == NULL || strlen(password) > PASSWORD_MAX_BYTES || !utf8_valid(password, strlen(password))) {
+        *bad_field = "password";
+        return KITE_ERR_INVALID_FIELD;
+    }
+    kite_err err = password_policy_check(password);
+    if (err != KITE_OK)
+        *bad_field = "password";
+    return err;
+}
+
+static kite_err store_new_account(const kite_ctx *ctx, arena *a, account *acct, const char *password,
+                                  const char *actor, const char *action)
+{
+    char hash[PASSWORD_HASH_MAX];
+    kite_err err = password_hash(ctx->passwords, password, hash);
+    if (err != KITE_OK)
+        return err;
+    acct->status = "active";
+    acct->created_at = clock_now_ms(&ctx->clock);
+    struct insert_account in = {ctx, a, acct, hash, actor, action};
+    return db_write(ctx->store, insert_account_tx, &in);
+}
+
+/*
+ * New accounts per client address per hour.  Each registration sends a
+ * welcome email to the address given, so without a bound one client could
+ * make Kite mail thousands of strangers; a family on a shared connection
+ * (a library, a shelter) stays far below it.
+ */
+static const throttle_rule registration_rule = {60, 60LL * 60 * 1000};
+
+struct registration_gate {
+    const char *key;
+    int64_t now;
+    int64_t retry_after_ms;
+};
+
+static kite_err registration_check_tx(db_conn *conn, void *data)
+{
+    struct registration_gate *in = data;
+    return throttle_check(conn, in->now, in->key, registration_rule, &in->retry_after_ms);
+}
+
+static kite_err registration_count_tx(db_conn *conn, void *data)
+{
+    struct registration_gate *in = data;
+    return throttle_record_failure(conn, in->now, in->key, registration_rule);
+}
+
+kite_err account_registration_allowed(const kite_ctx *ctx, arena *a, const char *client_address,
+                                      int64_t *retry_after_ms)
+{
+    struct registration_gate in = {arena_sprintf(a, "register:%s", client_address), clock_now_ms(&ctx->clock), 0};
+    kite_err err = db_read(ctx->store, registration_check_tx, &in);
+    *retry_after_ms = in.retry_after_ms;
+    return err;
+}
+
+kite_err account_registration_count(const kite_ctx *ctx, arena *a, const char *client_address)
+{
+    struct registration_gate in = {arena_sprintf(a, "register:%s", client_address), clock_now_ms(&ctx->clock), 0};
+    return db_write(ctx->store, registration_count_tx, &in);
+}
+
+kite_err account_register(const kite_ctx *ctx, arena *a, const registration *reg, const char *actor,
+                          account *out, const char **bad_field)
+{
+    memset(out, 0, sizeof *out);
+    out->role = ROLE_CONTACT;
+    *bad_field = "email";
+    if (reg->email == NULL || email_normalize(a, reg->email, &out->email) != KITE_OK)
+        return KITE_ERR_INVALID_FIELD;
+    *bad_field = "full_name";
+    if (reg->full_name == NULL || check_name(a, reg->full_name, &out->full_name) != KITE_OK)
+        return KITE_ERR_INVALID_FIELD;
+    *bad_field = "phone";
+    if (reg->phone == NULL || check_phone(a, reg->phone, &out->phone) != KITE_OK)
+        return KITE_ERR_INVALID_FIELD;
+    kite_err err = validate_password_field(reg->password, bad_field);
+    if (err != KITE_OK)
+        return err;
+    *bad_field = NULL;
+    return store_new_account(ctx, a, out, reg->password, actor, "account.register");
+}
+
+kite_err account_create_staff(const kite_ctx *ctx, arena *a, role r, const char *email,
+                              const char *full_name, const char *password, int64_t facility_id,
+                              account *out, const char **bad_field)
+{
+    return account_create_staff_as(ctx, a, "cli", r, email, full_name, password, facility_id, out, bad_field);
+}
+
+kite_err account_create_staff_as(const kite_ctx *ctx, arena *a, const char *actor, role r, const char *email,
+                                 const char *full_name, const char *password, int64_t facility_id,
+                                 account *out, const char **bad_field)
+{
+    memset(out, 0, sizeof *out);
+    out->role = r;
+    out->facility_id = facility_id;
+    *bad_field = "role";
+    if (r == ROLE_CONTACT || r == ROLE_RESIDENT)
+        return KITE_ERR_INVALID_FIELD;
+    *bad_field = "facility";
+    if (role_is_facility_staff(r) != (facility_id > 0))
+        return KITE_ERR_INVALID_FIELD;
+    *bad_field = "email";
+    if (email == NULL || email_normalize(a, email, &out->email) != KITE_OK)
+        return KITE_ERR_INVALID_FIELD;
+    *bad_field = "full_name";
+    if (full_name == NULL || check_name(a, full_name, &out->full_name) != KITE_OK)
+        return KITE_ERR_INVALID_FIELD;
+    kite_err err = validate_password_field(password, bad_field);
+    if (err != KITE_OK)
+        return err;
+    *bad_field = NULL;
+    err = store_new_account(ctx, a, out, password, actor, "account.create");
+    if (err == KITE_ERR_CONFLICT)
+        *bad_field = "facility"; /* the only foreign key: no such facility */
+    return err;
+}
+
+#define ACCOUNT_COLUMNS "id, role, email, full_name, phone, facility_id, status, created_at, password_hash"
+
+static void read_account(db_stmt *row, arena *a, account *out, const char **password_hash)
+{
+    out->id = db_int(row, 0);
+    if (!role_parse(db_text(row, 1), &out->role))
+        out->role = ROLE_CONTACT;
+    out->email = arena_strdup(a, db_text(row, 2));
+    out->full_name = arena_strdup(a, db_text(row, 3));
+    out->phone = arena_strdup(a, db_text(row, 4));
+    out->facility_id = db_is_null(row, 5) ? 0 : db_int(row, 5);
+    out->status = arena_strdup(a, db_text(row, 6));
+    out->created_at = db_int(row, 7);
+    if (password_hash != NULL)
+        *password_hash = arena_strdup(a, db_text(row, 8));
+}
+
+kite_err account_load(db_conn *conn, arena *a, int64_t id, account *out)
+{
+    db_stmt *s = db_prepare(conn, "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = $1");
+    db_bind_int(s, 1, id);
+    bool found = db_next(s);
+    if (found)
+        read_account(s, a, out, NULL);
+    kite_err err = db_done(s);
+    return err != KITE_OK ? err : found ? KITE_OK : KITE_ERR_NOT_FOUND;
+}
+
+kite_err account_load_by_email(db_conn *conn, arena *a, const char *email, account *out,
+                               const char **password_hash)
+{
+    db_stmt *s = db_prepare(conn, "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE email = $1");
+    db_bind_text(s, 1, email);
+    bool found = db_next(s);
+    if (found)
+        read_account(s, a, out, password_hash);
+    kite_err err = db_done(s);
+    return err != KITE_OK ? err : found ? KITE_OK : KITE_ERR_NOT_FOUND;
+}

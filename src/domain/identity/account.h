@@ -1,0 +1,102 @@
+/*
+ * account.h - people who sign in with an email and a password.
+ *
+ * Contacts register themselves; staff and operators are created from the
+ * command line.  Passwords are hashed with Argon2id (libsodium) behind a
+ * password_gate that caps how many hashes run at once: each takes 64 MiB,
+ * and sign-in floods must not exhaust memory.
+ */
+#ifndef KITE_DOMAIN_IDENTITY_ACCOUNT_H
+#define KITE_DOMAIN_IDENTITY_ACCOUNT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/error.h"
+#include "domain/context.h"
+
+typedef enum role {
+    ROLE_CONTACT,
+    ROLE_RESIDENT,
+    ROLE_REVIEWER,
+    ROLE_FACILITY_ADMIN,
+    ROLE_INVESTIGATOR,
+    ROLE_OPERATOR,
+} role;
+
+const char *role_name(role r);
+bool role_parse(const char *name, role *out);
+/* Staff roles belong to exactly one facility. */
+bool role_is_facility_staff(role r);
+
+typedef struct account {
+    int64_t id;
+    role role;
+    const char *email;
+    const char *full_name;
+    const char *phone;      /* may be NULL */
+    int64_t facility_id;    /* 0 when none */
+    const char *status;     /* "active", "disabled" */
+    int64_t created_at;
+} account;
+
+enum { PASSWORD_MIN_CHARS = 10, PASSWORD_MAX_BYTES = 1024, PASSWORD_HASH_MAX = 128 };
+
+/* max_concurrent hashes; opslimit/memlimit as crypto_pwhash takes them (0, 0 = interactive). */
+password_gate *password_gate_new(unsigned max_concurrent, unsigned long long opslimit, size_t memlimit);
+password_gate *password_gate_free(password_gate *gate);
+kite_err password_hash(password_gate *gate, const char *password, char out[PASSWORD_HASH_MAX]) KITE_WUR;
+/* KITE_OK when password matches hash, KITE_ERR_BAD_CREDENTIALS otherwise. */
+kite_err password_check(password_gate *gate, const char *hash, const char *password) KITE_WUR;
+/* Spends the time of a real check, for accounts that do not exist. */
+void password_check_dummy(password_gate *gate, const char *password);
+bool password_needs_rehash(const password_gate *gate, const char *hash);
+/* KITE_ERR_WEAK_PASSWORD when too short or on the common-password list. */
+kite_err password_policy_check(const char *password) KITE_WUR;
+
+/* Trimmed, lower-cased email into *out (arena); KITE_ERR_INVALID_FIELD when not an address. */
+kite_err email_normalize(arena *a, const char *email, const char **out) KITE_WUR;
+
+typedef struct registration {
+    const char *email;
+    const char *password;
+    const char *full_name;
+    const char *phone;
+} registration;
+
+/*
+ * Registers a contact.  On KITE_ERR_INVALID_FIELD, *bad_field names the
+ * field.  The account and its audit record commit together.
+ */
+kite_err account_register(const kite_ctx *ctx, arena *a, const registration *reg, const char *actor,
+                          account *out, const char **bad_field) KITE_WUR;
+
+/*
+ * Registrations per client address: KITE_ERR_THROTTLED (with *retry_after_ms)
+ * when the address made too many accounts this hour; count each one made.
+ */
+kite_err account_registration_allowed(const kite_ctx *ctx, arena *a, const char *client_address,
+                                      int64_t *retry_after_ms) KITE_WUR;
+kite_err account_registration_count(const kite_ctx *ctx, arena *a, const char *client_address) KITE_WUR;
+
+/* Creates a staff or operator account (command line). */
+kite_err account_create_staff(const kite_ctx *ctx, arena *a, role r, const char *email,
+                              const char *full_name, const char *password, int64_t facility_id,
+                              account *out, const char **bad_field) KITE_WUR;
+
+/* The same, recording actor (e.g. "account:7" for a facility admin) in the audit log. */
+kite_err account_create_staff_as(const kite_ctx *ctx, arena *a, const char *actor, role r, const char *email,
+                                 const char *full_name, const char *password, int64_t facility_id,
+                                 account *out, const char **bad_field) KITE_WUR;
+
+/* A name a person may carry: valid UTF-8, 1..max_chars characters, no control characters. */
+bool text_is_person_name(const char *s, size_t max_chars);
+
+/* Reads one account inside a transaction; KITE_ERR_NOT_FOUND when there is none. */
+kite_err account_load(db_conn *conn, arena *a, int64_t id, account *out) KITE_WUR;
+/* The same by normalised email; *password_hash receives the stored hash (arena). */
+kite_err account_load_by_email(db_conn *conn, arena *a, const char *email, account *out,
+                               const char **password_hash) KITE_WUR;
+
+#endif

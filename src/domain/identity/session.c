@@ -1,0 +1,254 @@
+/*
+ * session.c - sign-in, session lookup and sign-out.
+ *
+ * SECURITY: email, password and token come from the network.  The password
+ * is checked outside any transaction (Argon2 is slow and must not hold the
+ * write lock); throttle state is read before and written after, so two
+ * racing attempts can at worst each be counted, never skipped.
+ */
+#include "domain/identity/session.h"
+
+#include "core/text.h"
+#include "domain/audit/audit.h"
+#include "domain/identity/throttle.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+static const throttle_rule account_rule = {SIGNIN_ACCOUNT_MAX_FAILURES, SIGNIN_WINDOW_MS};
+static const throttle_rule address_rule = {SIGNIN_ADDRESS_MAX_FAILURES, SIGNIN_WINDOW_MS};
+
+void session_csrf_token(const char *token, char out[SECRET_SHA256_HEX])
+{
+    secret_derive_hex("kite-csrf-v1", token, out);
+}
+
+struct signin_lookup {
+    arena *a;
+    int64_t now;
+    const signin_credentials *who;
+    const char *account_key;
+    const char *address_key;
+    account acct;
+    const char *password_hash;
+    bool found;
+    int64_t retry_after_ms;
+};
+
+static kite_err signin_lookup_tx(db_conn *conn, void *data)
+{
+    struct signin_lookup *in = data;
+    int64_t wait_account = 0, wait_address = 0;
+    kite_err account_lock = throttle_check(conn, in->now, in->account_key, account_rule, &wait_account);
+    kite_err address_lock = throttle_check(conn, in->now, in->address_key, address_rule, &wait_address);
+    if (account_lock == KITE_ERR_THROTTLED || address_lock == KITE_ERR_THROTTLED) {
+        in->retry_after_ms = wait_account > wait_address ? wait_account : wait_address;
+        return KITE_ERR_THROTTLED;
+    }
+    if (account_lock != KITE_OK)
+        return account_lock;
+    if (address_lock != KITE_OK)
+        return address_lock;
+    kite_err err = in->who->find(conn, in->a, in->who->find_arg, &in->acct, &in->password_hash);
+    in->found = err == KITE_OK && strcmp(in->acct.status, "active") == 0;
+    return err == KITE_ERR_NOT_FOUND ? KITE_OK : err;
+}
+
+static kite_err signin_failed_tx(db_conn *conn, void *data)
+{
+    struct signin_lookup *in = data;
+    kite_err err = throttle_record_failure(conn, in->now, in->account_key, account_rule);
+    if (err == KITE_OK)
+        err = throttle_record_failure(conn, in->now, in->address_key, address_rule);
+    if (err != KITE_OK)
+        return err;
+    const char *target = in->found ? arena_sprintf(in->a, "account:%" PRId64, in->acct.id) : in->who->unknown_target;
+    return audit_append(conn, in->now, "anonymous", "signin.failed", target,
+                        arena_sprintf(in->a, "address=%s", in->address_key + strlen("address:")));
+}
+
+struct signin_success {
+    struct signin_lookup *lookup;
+    signin_result *out;
+    const char *token_hash;
+    const char *new_password_hash; /* NULL unless the stored hash needs new parameters */
+    int64_t ttl_ms;
+};
+
+static kite_err signin_success_tx(db_conn *conn, void *data)
+{
+    struct signin_success *in = data;
+    struct signin_lookup *lookup = in->lookup;
+    kite_err err = throttle_clear(conn, lookup->account_key);
+    if (err != KITE_OK)
+        return err;
+    if (in->new_password_hash != NULL) {
+        db_stmt *rehash = db_prepare(conn, "UPDATE accounts SET password_hash = $1, updated_at = $2 WHERE id = $3");
+        db_bind_text(rehash, 1, in->new_password_hash);
+        db_bind_int(rehash, 2, lookup->now);
+        db_bind_int(rehash, 3, lookup->acct.id);
+        if ((err = db_exec(rehash)) != KITE_OK)
+            return err;
+    }
+    db_stmt *insert = db_prepare(conn,
+        "INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)"
+        " RETURNING id");
+    db_bind_text(insert, 1, in->token_hash);
+    db_bind_int(insert, 2, lookup->acct.id);
+    db_bind_int(insert, 3, lookup->now);
+    db_bind_int(insert, 4, lookup->now + in->ttl_ms);
+    if (db_next(insert))
+        in->out->session.id = db_int(insert, 0);
+    if ((err = db_done(insert)) != KITE_OK)
+        return err;
+    const char *target = arena_sprintf(lookup->a, "account:%" PRId64, lookup->acct.id);
+    return audit_append(conn, lookup->now, target, "signin", target,
+                        arena_sprintf(lookup->a, "session=%" PRId64 " address=%s", in->out->session.id,
+                                      lookup->address_key + strlen("address:")));
+}
+
+kite_err session_sign_in_with(const kite_ctx *ctx, arena *a, const signin_credentials *who, const char *password,
+                              const char *client_address, signin_result *out)
+{
+    memset(out, 0, sizeof *out);
+    bool plausible = who->plausible && strlen(password) <= PASSWORD_MAX_BYTES;
+    struct signin_lookup lookup_data = {
+        .a = a,
+        .now = clock_now_ms(&ctx->clock),
+        .who = who,
+        .account_key = who->throttle_key,
+        .address_key = arena_sprintf(a, "address:%s", client_address),
+    };
+    struct signin_lookup *lookup = &lookup_data;
+    kite_err err = db_read(ctx->store, signin_lookup_tx, lookup);
+    if (err == KITE_ERR_THROTTLED)
+        out->retry_after_ms = lookup->retry_after_ms;
+    if (err != KITE_OK)
+        return err;
+
+    bool valid = false;
+    if (lookup->found && plausible)
+        valid = password_check(ctx->passwords, lookup->password_hash, password) == KITE_OK;
+    else
+        password_check_dummy(ctx->passwords, password);
+    if (!valid) {
+        err = db_write(ctx->store, signin_failed_tx, lookup);
+        return err != KITE_OK ? err : KITE_ERR_BAD_CREDENTIALS;
+    }
+
+    char token_hash[SECRET_SHA256_HEX];
+    char new_hash[PASSWORD_HASH_MAX];
+    secret_token(out->token);
+    session_csrf_token(out->token, out->csrf);
+    secret_sha256_hex(out->token, strlen(out->token), token_hash);
+    struct signin_success success = {lookup, out, token_hash, NULL, ctx->session_ttl_ms};
+    if (password_needs_rehash(ctx->passwords, lookup->password_hash) &&
+        password_hash(ctx->passwords, password, new_hash) == KITE_OK)
+        success.new_password_hash = new_hash;
+    err = db_write(ctx->store, signin_success_tx, &success);
+    if (err != KITE_OK)
+        return err;
+    out->session.account = lookup->acct;
+    out->session.expires_at = lookup->now + ctx->session_ttl_ms;
+    return KITE_OK;
+}
+
+/* Residents have no email; an account found by email is never a resident's. */
+static kite_err find_by_email(db_conn *conn, arena *a, const void *email, account *out, const char **password_hash)
+{
+    return account_load_by_email(conn, a, email, out, password_hash);
+}
+
+kite_err session_sign_in(const kite_ctx *ctx, arena *a, const char *email, const char *password,
+                         const char *client_address, signin_result *out)
+{
+    const char *norm = NULL;
+    bool plausible = email_normalize(a, email, &norm) == KITE_OK;
+    if (!plausible)
+        norm = text_lower(a, text_trim(a, email));
+    signin_credentials who = {
+        .find = find_by_email,
+        .find_arg = norm,
+        .throttle_key = arena_sprintf(a, "account:%s", norm),
+        .unknown_target = arena_sprintf(a, "email:%s", norm),
+        .plausible = plausible,
+    };
+    return session_sign_in_with(ctx, a, &who, password, client_address, out);
+}
+
+struct resolve {
+    arena *a;
+    const char *token_hash;
+    int64_t now;
+    session *out;
+};
+
+static kite_err resolve_tx(db_conn *conn, void *data)
+{
+    struct resolve *in = data;
+    db_stmt *s = db_prepare(conn,
+        "SELECT id, account_id, expires_at FROM sessions"
+        " WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2");
+    db_bind_text(s, 1, in->token_hash);
+    db_bind_int(s, 2, in->now);
+    int64_t account_id = 0;
+    if (db_next(s)) {
+        in->out->id = db_int(s, 0);
+        account_id = db_int(s, 1);
+        in->out->expires_at = db_int(s, 2);
+    }
+    kite_err err = db_done(s);
+    if (err != KITE_OK)
+        return err;
+    if (account_id == 0)
+        return KITE_ERR_UNAUTHENTICATED;
+    err = account_load(conn, in->a, account_id, &in->out->account);
+    if (err == KITE_ERR_NOT_FOUND || (err == KITE_OK && strcmp(in->out->account.status, "active") != 0))
+        return KITE_ERR_UNAUTHENTICATED;
+    return err;
+}
+
+kite_err session_resolve(const kite_ctx *ctx, arena *a, const char *token, session *out)
+{
+    memset(out, 0, sizeof *out);
+    if (strlen(token) != SECRET_TOKEN_HEX - 1)
+        return KITE_ERR_UNAUTHENTICATED;
+    char token_hash[SECRET_SHA256_HEX];
+    secret_sha256_hex(token, strlen(token), token_hash);
+    struct resolve in = {a, token_hash, clock_now_ms(&ctx->clock), out};
+    return db_read(ctx->store, resolve_tx, &in);
+}
+
+struct sign_out {
+    arena *a;
+    const session *s;
+    int64_t now;
+};
+
+static kite_err sign_out_tx(db_conn *conn, void *data)
+{
+    struct sign_out *in = data;
+    db_stmt *s = db_prepare(conn, "UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL");
+    db_bind_int(s, 1, in->now);
+    db_bind_int(s, 2, in->s->id);
+    kite_err err = db_exec(s);
+    if (err != KITE_OK)
+        return err;
+    const char *actor = arena_sprintf(in->a, "account:%" PRId64, in->s->account.id);
+    return audit_append(conn, in->now, actor, "signout", actor,
+                        arena_sprintf(in->a, "session=%" PRId64, in->s->id));
+}
+
+kite_err session_sign_out(const kite_ctx *ctx, arena *a, const session *s)
+{
+    struct sign_out in = {a, s, clock_now_ms(&ctx->clock)};
+    return db_write(ctx->store, sign_out_tx, &in);
+}
+
+kite_err session_end_all(db_conn *conn, int64_t account_id, int64_t now)
+{
+    db_stmt *s = db_prepare(conn, "UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL");
+    db_bind_int(s, 1, now);
+    db_bind_int(s, 2, account_id);
+    return db_exec(s);
+}

@@ -1,0 +1,73 @@
+/*
+ * session.h - signing in and out.
+ *
+ * A session token is 256 random bits handed to the client once; the store
+ * keeps only its SHA-256, so a stolen database does not yield live sessions.
+ * The CSRF token is derived from the session token, so it needs no storage
+ * and dies with the session.
+ *
+ * Sign-in answers are the same for an unknown email and a wrong password,
+ * and take about as long (an unknown email is checked against a dummy hash).
+ * Failures are throttled per account and per client address.
+ */
+#ifndef KITE_DOMAIN_IDENTITY_SESSION_H
+#define KITE_DOMAIN_IDENTITY_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/error.h"
+#include "core/secret.h"
+#include "domain/identity/account.h"
+#include "domain/context.h"
+
+typedef struct session {
+    int64_t id;
+    int64_t expires_at;
+    account account;
+} session;
+
+typedef struct signin_result {
+    session session;
+    char token[SECRET_TOKEN_HEX];
+    char csrf[SECRET_SHA256_HEX];
+    int64_t retry_after_ms; /* set with KITE_ERR_THROTTLED */
+} signin_result;
+
+enum { SIGNIN_ACCOUNT_MAX_FAILURES = 5, SIGNIN_ADDRESS_MAX_FAILURES = 20 };
+#define SIGNIN_WINDOW_MS (15 * 60 * 1000)
+
+kite_err session_sign_in(const kite_ctx *ctx, arena *a, const char *email, const char *password,
+                         const char *client_address, signin_result *out) KITE_WUR;
+
+/*
+ * How a sign-in finds its account: find() loads the account and the hash of
+ * its secret (KITE_ERR_NOT_FOUND when there is none) inside the lookup
+ * transaction.  Residents sign in by facility and number (resident.h).
+ */
+typedef kite_err (*signin_find_fn)(db_conn *conn, arena *a, const void *arg, account *out,
+                                   const char **secret_hash);
+typedef struct signin_credentials {
+    signin_find_fn find;
+    const void *find_arg;
+    const char *throttle_key;   /* failures are counted per this key and per address */
+    const char *unknown_target; /* what the audit names when no account matches */
+    bool plausible;             /* false: refuse without looking (still as slow as a check) */
+} signin_credentials;
+
+/* Sign-in with any credentials: throttled, audited, as slow for an unknown account as for a known one. */
+kite_err session_sign_in_with(const kite_ctx *ctx, arena *a, const signin_credentials *who, const char *password,
+                              const char *client_address, signin_result *out) KITE_WUR;
+
+/* KITE_ERR_UNAUTHENTICATED when the token is unknown, revoked or expired. */
+kite_err session_resolve(const kite_ctx *ctx, arena *a, const char *token, session *out) KITE_WUR;
+
+kite_err session_sign_out(const kite_ctx *ctx, arena *a, const session *s) KITE_WUR;
+
+/* Inside a transaction: every session of the account ends (release, move, new PIN). */
+kite_err session_end_all(db_conn *conn, int64_t account_id, int64_t now) KITE_WUR;
+
+void session_csrf_token(const char *token, char out[SECRET_SHA256_HEX]);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * throttle.h - counting failed attempts per key in fixed windows.
+ *
+ * Kept in the store, not in memory, so that a restart or a second server
+ * process does not reset an attacker's count.  A key is locked once it has
+ * `max` failures inside one window, until that window ends.
+ */
+#ifndef KITE_DOMAIN_IDENTITY_THROTTLE_H
+#define KITE_DOMAIN_IDENTITY_THROTTLE_H
+
+#include <stdint.h>
+
+#include "core/error.h"
+#include "db/db.h"
+
+typedef struct throttle_rule {
+    int64_t max_failures;
+    int64_t window_ms;
+} throttle_rule;
+
+/* KITE_ERR_THROTTLED with *retry_after_ms set when key is locked. */
+kite_err throttle_check(db_conn *conn, int64_t now, const char *key, throttle_rule rule,
+                        int64_t *retry_after_ms) KITE_WUR;
+kite_err throttle_record_failure(db_conn *conn, int64_t now, const char *key, throttle_rule rule) KITE_WUR;
+kite_err throttle_clear(db_conn *conn, const char *key) KITE_WUR;
+
+#endif

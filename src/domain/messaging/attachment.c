@@ -1,0 +1,202 @@
+/*
+ * attachment.c - storing re-encoded photos and deciding who may read them.
+ *
+ * SECURITY: the uploaded bytes are hostile until proven otherwise and are
+ * never stored or parsed here: they go to the image sandbox, and only the
+ * JPEG it made (already checked there as untrusted) is stored, with its
+ * SHA-256.  Reads answer "not found" to anyone who may not see the photo,
+ * so ids reveal nothing; staff reads leave an audit record.
+ */
+#include "domain/messaging/attachment.h"
+
+#include "core/secret.h"
+#include "domain/audit/audit.h"
+#include "domain/messaging/message_store.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#define DAY_MS (24LL * 60 * 60 * 1000)
+
+static kite_err unsent_today(db_conn *conn, int64_t owner_id, int64_t now, int64_t *count)
+{
+    db_stmt *s = db_prepare(conn,
+        "SELECT COUNT(*) FROM attachments WHERE owner_account_id = $1 AND message_id IS NULL AND created_at > $2");
+    db_bind_int(s, 1, owner_id);
+    db_bind_int(s, 2, now - DAY_MS);
+    *count = db_next(s) ? db_int(s, 0) : 0;
+    return db_done(s);
+}
+
+struct quota {
+    int64_t owner_id;
+    int64_t now;
+    int64_t count;
+};
+
+static kite_err quota_tx(db_conn *conn, void *data)
+{
+    struct quota *q = data;
+    return unsent_today(conn, q->owner_id, q->now, &q->count);
+}
+
+struct store_attachment {
+    arena *a;
+    const account *owner;
+    const image_result *image;
+    int64_t now;
+    attachment *out;
+};
+
+static kite_err store_tx(db_conn *conn, void *data)
+{
+    struct store_attachment *in = data;
+    int64_t count;
+    kite_err err = unsent_today(conn, in->owner->id, in->now, &count);
+    if (err != KITE_OK)
+        return err;
+    if (count >= ATTACHMENT_UNSENT_PER_DAY)
+        return KITE_ERR_THROTTLED;
+    attachment *out = in->out;
+    db_stmt *s = db_prepare(conn,
+        "INSERT INTO attachments (owner_account_id, message_id, content_type, width, height, size_bytes, sha256, data,"
+        " created_at) VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8) RETURNING id");
+    db_bind_int(s, 1, in->owner->id);
+    db_bind_text(s, 2, out->content_type);
+    db_bind_int(s, 3, out->width);
+    db_bind_int(s, 4, out->height);
+    db_bind_int(s, 5, out->size_bytes);
+    db_bind_text(s, 6, out->sha256);
+    db_bind_blob(s, 7, in->image->data, in->image->len);
+    db_bind_int(s, 8, in->now);
+    out->id = db_next(s) ? db_int(s, 0) : 0;
+    if ((err = db_done(s)) != KITE_OK)
+        return err;
+    return audit_append(conn, in->now, arena_sprintf(in->a, "account:%" PRId64, in->owner->id), "attachment.upload",
+                        arena_sprintf(in->a, "attachment:%" PRId64, out->id),
+                        arena_sprintf(in->a, "%" PRId64 "x%" PRId64 " %" PRId64 " bytes sha256=%s", out->width,
+                                      out->height, out->size_bytes, out->sha256));
+}
+
+kite_err attachment_upload(const kite_ctx *ctx, arena *a, image_sandbox *images, const account *owner,
+                           const void *bytes, size_t len, image_type claimed, attachment *out, image_status *verdict)
+{
+    memset(out, 0, sizeof *out);
+    *verdict = IMAGE_OK;
+    if (owner->role != ROLE_CONTACT && owner->role != ROLE_RESIDENT)
+        return KITE_ERR_FORBIDDEN;
+    if (images == NULL)
+        return KITE_ERR_BUSY;
+    /* Before spending a helper on it: is there room for one more? */
+    struct quota q = {owner->id, clock_now_ms(&ctx->clock), 0};
+    kite_err err = db_read(ctx->store, quota_tx, &q);
+    if (err != KITE_OK)
+        return err;
+    if (q.count >= ATTACHMENT_UNSENT_PER_DAY)
+        return KITE_ERR_THROTTLED;
+    image_result image;
+    if ((err = image_sandbox_process(images, a, bytes, len, claimed, &image)) != KITE_OK)
+        return err;
+    if (image.status != IMAGE_OK) {
+        *verdict = image.status;
+        return KITE_ERR_BAD_IMAGE;
+    }
+    char *sha = arena_alloc(a, SECRET_SHA256_HEX);
+    secret_sha256_hex(image.data, image.len, sha);
+    out->owner_account_id = owner->id;
+    out->content_type = image.content_type;
+    out->width = image.width;
+    out->height = image.height;
+    out->size_bytes = (int64_t)image.len;
+    out->sha256 = sha;
+    out->created_at = clock_now_ms(&ctx->clock);
+    struct store_attachment in = {a, owner, &image, out->created_at, out};
+    return db_write(ctx->store, store_tx, &in);
+}
+
+/* ---- reading ---- */
+
+struct get_attachment {
+    arena *a;
+    const account *caller;
+    int64_t id;
+    int64_t now;
+    attachment *out;
+    bool staff_read;     /* set by get_tx: the caller sees it as staff, and that is audited */
+    message m;
+};
+
+static kite_err load_attachment(db_conn *conn, arena *a, int64_t id, attachment *out)
+{
+    db_stmt *s = db_prepare(conn,
+        "SELECT id, owner_account_id, COALESCE(message_id, 0), content_type, width, height, size_bytes, sha256,"
+        " created_at, data FROM attachments WHERE id = $1");
+    db_bind_int(s, 1, id);
+    bool found = db_next(s);
+    if (found) {
+        out->id = db_int(s, 0);
+        out->owner_account_id = db_int(s, 1);
+        out->message_id = db_int(s, 2);
+        out->content_type = arena_strdup(a, db_text(s, 3));
+        out->width = db_int(s, 4);
+        out->height = db_int(s, 5);
+        out->size_bytes = db_int(s, 6);
+        out->sha256 = arena_strdup(a, db_text(s, 7));
+        out->created_at = db_int(s, 8);
+        size_t len = 0;
+        const void *blob = db_blob(s, 9, &len);
+        void *copy = arena_alloc(a, len + 1);
+        if (len > 0)
+            memcpy(copy, blob, len);
+        out->data = copy;
+        out->size_bytes = (int64_t)len;
+    }
+    kite_err err = db_done(s);
+    return err != KITE_OK ? err : found ? KITE_OK : KITE_ERR_NOT_FOUND;
+}
+
+static kite_err get_tx(db_conn *conn, void *data)
+{
+    struct get_attachment *in = data;
+    const account *caller = in->caller;
+    kite_err err = load_attachment(conn, in->a, in->id, in->out);
+    if (err != KITE_OK)
+        return err;
+    if (caller->id == in->out->owner_account_id)
+        return KITE_OK;
+    if (in->out->message_id == 0)
+        return KITE_ERR_NOT_FOUND;
+    message *m = &in->m;
+    if ((err = message_load(conn, in->a, in->out->message_id, m)) != KITE_OK)
+        return err == KITE_ERR_NOT_FOUND ? KITE_ERR_STORE : err;
+    if (caller->id == m->sender_account_id)
+        return KITE_OK;
+    if (caller->id == m->recipient_account_id)
+        return strcmp(m->status, "delivered") == 0 || strcmp(m->status, "read") == 0 ? KITE_OK : KITE_ERR_NOT_FOUND;
+    in->staff_read = caller->role == ROLE_OPERATOR ||
+                     (role_is_facility_staff(caller->role) && caller->facility_id == m->facility_id);
+    return in->staff_read ? KITE_OK : KITE_ERR_NOT_FOUND;
+}
+
+/* Staff reads are part of the record, as for the message itself. */
+static kite_err staff_read_tx(db_conn *conn, void *data)
+{
+    struct get_attachment *in = data;
+    return audit_append(conn, in->now, arena_sprintf(in->a, "account:%" PRId64, in->caller->id),
+                        "attachment.staff_read", arena_sprintf(in->a, "attachment:%" PRId64, in->id),
+                        arena_sprintf(in->a, "message=%" PRId64 " role=%s facility=%" PRId64, in->m.id,
+                                      role_name(in->caller->role), in->m.facility_id));
+}
+
+kite_err attachment_get(const kite_ctx *ctx, arena *a, const account *caller, int64_t id, attachment *out)
+{
+    memset(out, 0, sizeof *out);
+    struct get_attachment in = {a, caller, id, clock_now_ms(&ctx->clock), out, false, {0}};
+    kite_err err = db_read(ctx->store, get_tx, &in);
+    /* The photo is handed to staff only once their read is on the record. */
+    if (err == KITE_OK && in.staff_read)
+        err = db_write(ctx->store, staff_read_tx, &in);
+    if (err != KITE_OK)
+        memset(out, 0, sizeof *out);
+    return err;
+}

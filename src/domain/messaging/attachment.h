@@ -1,0 +1,57 @@
+/*
+ * attachment.h - photos sent with messages.
+ *
+ * Life of an attachment: uploaded by a contact or a resident, re-encoded in
+ * the image sandbox (sandbox/image_sandbox.h) and stored as the JPEG Kite
+ * made, never the bytes that were sent; unsent until message_send() links it
+ * to a message, which checks the facility policy (allowed, how many, how
+ * large).  From then on it goes where its message goes: reviewers see it
+ * while the message waits, the recipient once the message is delivered.
+ *
+ * Visibility: its owner always; once sent, the message's recipient when
+ * the message is delivered or read, staff of the message's facility and
+ * operators (each staff read is audited).  Everyone else: not found.
+ */
+#ifndef KITE_DOMAIN_MESSAGING_ATTACHMENT_H
+#define KITE_DOMAIN_MESSAGING_ATTACHMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/error.h"
+#include "domain/identity/account.h"
+#include "domain/context.h"
+#include "sandbox/image_sandbox.h"
+
+/* Unsent photos one account may upload per day: storage is not free, and unsent photos are never read. */
+enum { ATTACHMENT_UNSENT_PER_DAY = 100 };
+
+typedef struct attachment {
+    int64_t id;
+    int64_t owner_account_id;
+    int64_t message_id;       /* 0 until sent */
+    const char *content_type; /* "image/jpeg" */
+    int64_t width, height;
+    int64_t size_bytes;
+    const char *sha256;       /* of the stored bytes, hex */
+    int64_t created_at;
+    const void *data;         /* the stored bytes (attachment_get only; arena) */
+} attachment;
+
+/*
+ * Re-encodes the photo in the sandbox and stores the result for owner (a
+ * contact or a resident).  claimed is the type the upload declared.
+ * KITE_ERR_BAD_IMAGE with *verdict saying why the photo was refused;
+ * KITE_ERR_BUSY when no image helper was free; KITE_ERR_THROTTLED after
+ * ATTACHMENT_UNSENT_PER_DAY unsent uploads in a day; KITE_ERR_FORBIDDEN for
+ * other roles.
+ */
+kite_err attachment_upload(const kite_ctx *ctx, arena *a, image_sandbox *images, const account *owner,
+                           const void *bytes, size_t len, image_type claimed, attachment *out,
+                           image_status *verdict) KITE_WUR;
+
+/* The attachment with its bytes, for those who may see it (see above); KITE_ERR_NOT_FOUND otherwise. */
+kite_err attachment_get(const kite_ctx *ctx, arena *a, const account *caller, int64_t id, attachment *out) KITE_WUR;
+
+#endif

@@ -1,0 +1,523 @@
+/*
+ * message.c - sending, listing, reading, hiding and exporting messages.
+ *
+ * SECURITY: subject and body come from the network.  They are checked for
+ * UTF-8 and control characters, measured in characters against the policy,
+ * stored as given (never interpreted), and shown to staff before delivery.
+ */
+#include "domain/messaging/message.h"
+
+#include "core/secret.h"
+#include "core/text.h"
+#include "domain/audit/audit.h"
+#include "domain/contacts/contact_rules.h"
+#include "domain/messaging/message_store.h"
+#include "mail/notice.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DAY_MS (24LL * 60 * 60 * 1000)
+
+/* ---- sending ---- */
+
+static bool text_has_bad_controls(const char *s, bool allow_newlines)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c < 0x20 && !(allow_newlines && (c == '\n' || c == '\r' || c == '\t'))) || c == 0x7F)
+            return true;
+    }
+    return false;
+}
+
+struct send {
+    const kite_ctx *ctx;
+    arena *a;
+    const account *sender;
+    const message_draft *draft;
+    const char *request_hash;
+    int64_t now;
+    message *out;
+    bool replayed;
+    int64_t limit;
+};
+
+/* Earlier answer for this idempotency key: KITE_OK with *message_id, or KITE_ERR_NOT_FOUND. */
+static kite_err idempotent_replay(struct send *in, db_conn *conn, int64_t *message_id)
+{
+    db_stmt *s = db_prepare(conn,
+        "SELECT endpoint, request_hash, response FROM idempotency_keys WHERE account_id = $1 AND key = $2");
+    db_bind_int(s, 1, in->sender->id);
+    db_bind_text(s, 2, in->draft->idempotency_key);
+    bool found = db_next(s);
+    bool same = found && strcmp(db_text(s, 0), "messages") == 0 && strcmp(db_text(s, 1), in->request_hash) == 0;
+    if (same)
+        *message_id = strtoll(db_text(s, 2), NULL, 10);
+    kite_err err = db_done(s);
+    if (err != KITE_OK)
+        return err;
+    return !found ? KITE_ERR_NOT_FOUND : same ? KITE_OK : KITE_ERR_IDEMPOTENCY_KEY_REUSED;
+}
+
+static kite_err check_attachments(struct send *in, db_conn *conn, const policy *p)
+{
+    const message_draft *d = in->draft;
+    if (d->attachment_count == 0)
+        return KITE_OK;
+    if (!p->attachments_allowed || (int64_t)d->attachment_count > p->max_attachments)
+        return KITE_ERR_ATTACHMENTS_NOT_ALLOWED;
+    for (size_t i = 0; i < d->attachment_count; i++) {
+        db_stmt *s = db_prepare(conn,
+            "SELECT size_bytes FROM attachments WHERE id = $1 AND owner_account_id = $2 AND message_id IS NULL");
+        db_bind_int(s, 1, d->attachment_ids[i]);
+        db_bind_int(s, 2, in->sender->id);
+        bool mine = db_next(s);
+        int64_t size = mine ? db_int(s, 0) : 0;
+        kite_err err = db_done(s);
+        if (err != KITE_OK)
+            return err;
+        if (!mine)
+            return KITE_ERR_INVALID_FIELD;
+        if (size > p->attachment_max_bytes)
+            return KITE_ERR_ATTACHMENTS_NOT_ALLOWED;
+    }
+    return KITE_OK;
+}
+
+static kite_err daily_limit_check(db_conn *conn, int64_t sender_id, int64_t now, int64_t limit)
+{
+    db_stmt *s = db_prepare(conn, "SELECT COUNT(*) FROM messages WHERE sender_account_id = $1 AND created_at > $2");
+    db_bind_int(s, 1, sender_id);
+    db_bind_int(s, 2, now - DAY_MS);
+    int64_t sent = db_next(s) ? db_int(s, 0) : 0;
+    kite_err err = db_done(s);
+    return err != KITE_OK ? err : sent >= limit ? KITE_ERR_DAILY_LIMIT_REACHED : KITE_OK;
+}
+
+static kite_err insert_message(struct send *in, db_conn *conn, message *m, const rule_match *matches, size_t nmatch)
+{
+    db_stmt *s = db_prepare(conn,
+        "INSERT INTO messages (contact_id, facility_id, resident_id, sender_account_id, recipient_account_id,"
+        " direction, subject, body, status, held, flagged, price_cents, created_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending_review', $9, $10, 0, $11) RETURNING id");
+    db_bind_int(s, 1, m->contact_id);
+    db_bind_int(s, 2, m->facility_id);
+    db_bind_int(s, 3, m->resident_id);
+    db_bind_int(s, 4, m->sender_account_id);
+    db_bind_int(s, 5, m->recipient_account_id);
+    db_bind_text(s, 6, m->direction);
+    db_bind_text(s, 7, m->subject);
+    db_bind_text(s, 8, m->body);
+    db_bind_int(s, 9, m->held);
+    db_bind_int(s, 10, m->flagged);
+    db_bind_int(s, 11, in->now);
+    m->id = db_next(s) ? db_int(s, 0) : 0;
+    kite_err err = db_done(s);
+    for (size_t i = 0; err == KITE_OK && i < nmatch; i++) {
+        db_stmt *x = db_prepare(conn,
+            "INSERT INTO message_rule_matches (message_id, rule_id, action, matched) VALUES ($1, $2, $3, $4)");
+        db_bind_int(x, 1, m->id);
+        db_bind_int(x, 2, matches[i].rule_id);
+        db_bind_text(x, 3, matches[i].action);
+        db_bind_text(x, 4, matches[i].matched);
+        err = db_exec(x);
+    }
+    for (size_t i = 0; err == KITE_OK && i < in->draft->attachment_count; i++) {
+        db_stmt *at = db_prepare(conn, "UPDATE attachments SET message_id = $1 WHERE id = $2");
+        db_bind_int(at, 1, m->id);
+        db_bind_int(at, 2, in->draft->attachment_ids[i]);
+        err = db_exec(at);
+    }
+    if (err == KITE_OK && in->draft->idempotency_key != NULL) {
+        db_stmt *key = db_prepare(conn,
+            "INSERT INTO idempotency_keys (account_id, key, endpoint, request_hash, status, response, created_at)"
+            " VALUES ($1, $2, 'messages', $3, 202, $4, $5)");
+        db_bind_int(key, 1, in->sender->id);
+        db_bind_text(key, 2, in->draft->idempotency_key);
+        db_bind_text(key, 3, in->request_hash);
+        db_bind_text(key, 4, arena_sprintf(in->a, "%" PRId64, m->id));
+        db_bind_int(key, 5, in->now);
+        err = db_exec(key);
+    }
+    return err;
+}
+
+static kite_err send_tx(db_conn *conn, void *data)
+{
+    struct send *in = data;
+    const message_draft *d = in->draft;
+    int64_t earlier = 0;
+    kite_err err;
+    if (d->idempotency_key != NULL) {
+        err = idempotent_replay(in, conn, &earlier);
+        if (err == KITE_OK) {
+            in->replayed = true;
+            err = message_load(conn, in->a, earlier, in->out);
+            return err != KITE_OK ? err : message_load_details(conn, in->a, in->out);
+        }
+        if (err != KITE_ERR_NOT_FOUND)
+            return err;
+    }
+    /* The contact, seen from the sender's side. */
+    db_stmt *c = db_prepare(conn,
+        "SELECT c.status, c.resident_id, c.contact_account_id, r.account_id, a.email FROM contacts c"
+        " JOIN residents r ON r.id = c.resident_id JOIN accounts a ON a.id = c.contact_account_id"
+        " WHERE c.id = $1 AND (c.contact_account_id = $2 OR r.account_id = $2)");
+    db_bind_int(c, 1, d->contact_id);
+    db_bind_int(c, 2, in->sender->id);
+    bool found = db_next(c);
+    const char *status = found ? arena_strdup(in->a, db_text(c, 0)) : NULL;
+    int64_t resident_id = found ? db_int(c, 1) : 0, contact_account = found ? db_int(c, 2) : 0;
+    int64_t resident_account = found ? db_int(c, 3) : 0;
+    const char *contact_email = found ? arena_strdup(in->a, db_text(c, 4)) : NULL;
+    if ((err = db_done(c)) != KITE_OK)
+        return err;
+    if (!found)
+        return KITE_ERR_NOT_FOUND;
+    if (strcmp(status, "blocked") == 0 || strcmp(status, "facility_blocked") == 0)
+        return KITE_ERR_CONTACT_BLOCKED;
+    if (strcmp(status, "active") != 0)
+        return KITE_ERR_CONTACT_NOT_ACTIVE;
+    resident_place place;
+    if ((err = rules_load_place(conn, in->a, resident_id, &place)) != KITE_OK)
+        return err;
+    if ((err = rules_reachable(&place)) != KITE_OK)
+        return err;
+    if ((int64_t)utf8_length(d->body) > place.p.message_max_chars) {
+        in->limit = place.p.message_max_chars;
+        return KITE_ERR_MESSAGE_TOO_LONG;
+    }
+    if ((err = check_attachments(in, conn, &place.p)) != KITE_OK ||
+        (err = daily_limit_check(conn, in->sender->id, in->now, place.p.daily_send_limit)) != KITE_OK)
+        return err;
+
+    bool from_resident = in->sender->id == resident_account;
+    message *m = in->out;
+    memset(m, 0, sizeof *m);
+    m->contact_id = d->contact_id;
+    m->facility_id = place.r.facility_id;
+    m->resident_id = resident_id;
+    m->sender_account_id = in->sender->id;
+    m->recipient_account_id = from_resident ? contact_account : resident_account;
+    m->direction = from_resident ? "from_resident" : "to_resident";
+    m->subject = d->subject;
+    m->body = d->body;
+    screening_subject subject = {place.r.facility_id, place.r.resident_number, contact_email, d->subject, d->body};
+    rule_match *matches;
+    size_t nmatch;
+    if ((err = screening_run(conn, in->a, &subject, &matches, &nmatch)) != KITE_OK)
+        return err;
+    for (size_t i = 0; i < nmatch; i++) {
+        m->flagged = true;
+        m->held = m->held || strcmp(matches[i].action, "hold") == 0;
+    }
+    if ((err = insert_message(in, conn, m, matches, nmatch)) != KITE_OK)
+        return err;
+    const char *actor = arena_sprintf(in->a, "account:%" PRId64, in->sender->id);
+    if ((err = message_record(conn, in->a, m, "pending_review", in->now, actor)) != KITE_OK)
+        return err;
+    if (strcmp(place.p.review, "flagged_only") == 0 && !m->flagged) {
+        /* Clean, and this facility reviews only what its rules flag: released at once. */
+        db_stmt *ok = db_prepare(conn, "UPDATE messages SET status = 'approved', decided_at = $1 WHERE id = $2");
+        db_bind_int(ok, 1, in->now);
+        db_bind_int(ok, 2, m->id);
+        if ((err = db_exec(ok)) != KITE_OK || (err = message_record(conn, in->a, m, "approved", in->now, "system")) != KITE_OK)
+            return err;
+        m->decided_at = in->now;
+        if ((err = message_deliver(conn, in->ctx, in->a, m, in->now, "system")) != KITE_OK)
+            return err;
+    }
+    int64_t id = m->id;
+    if ((err = message_load(conn, in->a, id, in->out)) != KITE_OK)
+        return err;
+    return message_load_details(conn, in->a, in->out);
+}
+
+kite_err message_send(const kite_ctx *ctx, arena *a, const account *sender, const message_draft *draft, message *out,
+                      bool *replayed, const char **bad_field, int64_t *limit)
+{
+    *replayed = false;
+    *bad_field = NULL;
+    *limit = 0;
+    if (sender->role != ROLE_CONTACT && sender->role != ROLE_RESIDENT)
+        return KITE_ERR_FORBIDDEN;
+    message_draft d = *draft;
+    *bad_field = "subject";
+    d.subject = text_trim(a, draft->subject != NULL ? draft->subject : "");
+    if (utf8_length(d.subject) > SUBJECT_MAX_CHARS || !utf8_valid(d.subject, strlen(d.subject)) ||
+        text_has_bad_controls(d.subject, false))
+        return KITE_ERR_INVALID_FIELD;
+    *bad_field = "body";
+    if (draft->body == NULL || !utf8_valid(draft->body, strlen(draft->body)) || text_has_bad_controls(draft->body, true) ||
+        *text_trim(a, draft->body) == '\0')
+        return KITE_ERR_INVALID_FIELD;
+    *bad_field = "attachment_ids";
+    if (draft->attachment_count > MESSAGE_MAX_ATTACHMENTS)
+        return KITE_ERR_ATTACHMENTS_NOT_ALLOWED;
+    *bad_field = "Idempotency-Key";
+    if (draft->idempotency_key != NULL && (strlen(draft->idempotency_key) < 1 || strlen(draft->idempotency_key) > 200))
+        return KITE_ERR_INVALID_FIELD;
+    *bad_field = NULL;
+
+    /* Same key, same request: a hash over what the request asks for. */
+    const char *request = arena_sprintf(a, "%" PRId64 "\n%s\n%s", d.contact_id, d.subject, d.body);
+    for (size_t i = 0; i < d.attachment_count; i++)
+        request = arena_sprintf(a, "%s\n%" PRId64, request, d.attachment_ids[i]);
+    char request_hash[SECRET_SHA256_HEX];
+    secret_sha256_hex(request, strlen(request), request_hash);
+    struct send in = {ctx, a, sender, &d, request_hash, clock_now_ms(&ctx->clock), out, false, 0};
+    kite_err err = db_write(ctx->store, send_tx, &in);
+    if (err == KITE_ERR_INVALID_FIELD)
+        *bad_field = "attachment_ids";
+    *replayed = in.replayed;
+    *limit = in.limit;
+    return err;
+}
+
+/* ---- reading ---- */
+
+static bool is_staff_in_scope(const account *caller, const message *m)
+{
+    return caller->role == ROLE_OPERATOR ||
+           (role_is_facility_staff(caller->role) && caller->facility_id == m->facility_id);
+}
+
+static bool visible_to(const account *caller, const message *m)
+{
+    if (caller->id == m->sender_account_id)
+        return true;
+    if (caller->id == m->recipient_account_id)
+        return strcmp(m->status, "delivered") == 0 || strcmp(m->status, "read") == 0;
+    return is_staff_in_scope(caller, m);
+}
+
+struct list_messages {
+    arena *a;
+    const account *caller;
+    message_box box;
+    int64_t contact_id;
+    int64_t cursor_time, cursor_id;
+    size_t limit;
+    message_page *out;
+};
+
+static kite_err list_tx(db_conn *conn, void *data)
+{
+    struct list_messages *in = data;
+    const char *sql;
+    if (in->box == BOX_INBOX)
+        sql = MESSAGE_SELECT " WHERE m.recipient_account_id = $1 AND m.status IN ('delivered', 'read')"
+                             " AND (m.delivered_at < $2 OR (m.delivered_at = $2 AND m.id < $3))"
+                             " AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.message_id = m.id AND h.account_id = $1)"
+                             " ORDER BY m.delivered_at DESC, m.id DESC LIMIT $4";
+    else if (in->box == BOX_SENT)
+        sql = MESSAGE_SELECT " WHERE m.sender_account_id = $1 AND m.id < $3"
+                             " AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.message_id = m.id AND h.account_id = $1)"
+                             " ORDER BY m.id DESC LIMIT $4";
+    else
+        sql = MESSAGE_SELECT " WHERE m.contact_id = $5 AND m.id < $3"
+                             " AND (m.sender_account_id = $1 OR (m.recipient_account_id = $1 AND m.status IN ('delivered', 'read')))"
+                             " AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.message_id = m.id AND h.account_id = $1)"
+                             " ORDER BY m.id DESC LIMIT $4";
+    db_stmt *s = db_prepare(conn, sql);
+    db_bind_int(s, 1, in->caller->id);
+    if (in->box == BOX_INBOX)
+        db_bind_int(s, 2, in->cursor_time);
+    db_bind_int(s, 3, in->cursor_id);
+    db_bind_int(s, 4, (int64_t)in->limit + 1);
+    if (in->box == BOX_THREAD)
+        db_bind_int(s, 5, in->contact_id);
+    message_page *page = in->out;
+    page->items = arena_alloc(in->a, (in->limit + 1) * sizeof *page->items);
+    while (db_next(s))
+        message_read_row(s, in->a, &page->items[page->count++]);
+    kite_err err = db_done(s);
+    for (size_t i = 0; err == KITE_OK && i < page->count && i < in->limit; i++)
+        err = message_load_details(conn, in->a, &page->items[i]);
+    if (err != KITE_OK)
+        return err;
+    if (page->count > in->limit) {
+        page->count = in->limit;
+        const message *last = &page->items[in->limit - 1];
+        page->next_cursor = in->box == BOX_INBOX ? arena_sprintf(in->a, "%" PRId64 ".%" PRId64, last->delivered_at, last->id)
+                                                 : arena_sprintf(in->a, "%" PRId64, last->id);
+    }
+    db_stmt *unread = db_prepare(conn, in->box == BOX_THREAD
+        ? "SELECT COUNT(*) FROM messages m WHERE m.recipient_account_id = $1 AND m.status = 'delivered' AND m.contact_id = $2"
+          " AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.message_id = m.id AND h.account_id = $1)"
+        : "SELECT COUNT(*) FROM messages m WHERE m.recipient_account_id = $1 AND m.status = 'delivered'"
+          " AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.message_id = m.id AND h.account_id = $1)");
+    db_bind_int(unread, 1, in->caller->id);
+    if (in->box == BOX_THREAD)
+        db_bind_int(unread, 2, in->contact_id);
+    page->unread = db_next(unread) ? db_int(unread, 0) : 0;
+    return db_done(unread);
+}
+
+static bool parse_cursor(const char *cursor, message_box box, int64_t *t, int64_t *id)
+{
+    *t = INT64_MAX;
+    *id = INT64_MAX;
+    if (cursor == NULL || *cursor == '\0')
+        return true;
+    char *end;
+    long long a = strtoll(cursor, &end, 10);
+    if (box == BOX_INBOX) {
+        if (*end != '.')
+            return false;
+        long long b = strtoll(end + 1, &end, 10);
+        *t = a;
+        *id = b;
+    } else {
+        *id = a;
+    }
+    return *end == '\0' && a >= 0;
+}
+
+kite_err message_list(const kite_ctx *ctx, arena *a, const account *caller, message_box box, int64_t contact_id,
+                      const char *cursor, size_t limit, message_page *out)
+{
+    memset(out, 0, sizeof *out);
+    if (caller->role != ROLE_CONTACT && caller->role != ROLE_RESIDENT)
+        return KITE_ERR_FORBIDDEN;
+    struct list_messages in = {a, caller, box, contact_id, 0, 0, limit, out};
+    if (!parse_cursor(cursor, box, &in.cursor_time, &in.cursor_id))
+        return KITE_ERR_INVALID_FIELD;
+    return db_read(ctx->store, list_tx, &in);
+}
+
+struct get_message {
+    const kite_ctx *ctx;
+    arena *a;
+    const account *caller;
+    int64_t id;
+    int64_t now;
+    message *out;
+};
+
+static kite_err get_tx(db_conn *conn, void *data)
+{
+    struct get_message *in = data;
+    kite_err err = message_load(conn, in->a, in->id, in->out);
+    if (err != KITE_OK)
+        return err;
+    if (!visible_to(in->caller, in->out))
+        return KITE_ERR_NOT_FOUND;
+    if ((err = message_load_details(conn, in->a, in->out)) != KITE_OK)
+        return err;
+    bool party = in->caller->id == in->out->sender_account_id || in->caller->id == in->out->recipient_account_id;
+    if (party)
+        return KITE_OK;
+    /* Staff reads are part of the record: who read what, when. */
+    return audit_append(conn, in->now, arena_sprintf(in->a, "account:%" PRId64, in->caller->id), "message.staff_read",
+                        arena_sprintf(in->a, "message:%" PRId64, in->id),
+                        arena_sprintf(in->a, "role=%s facility=%" PRId64, role_name(in->caller->role), in->out->facility_id));
+}
+
+kite_err message_get(const kite_ctx *ctx, arena *a, const account *caller, int64_t id, message *out)
+{
+    struct get_message in = {ctx, a, caller, id, clock_now_ms(&ctx->clock), out};
+    /* Only a staff read writes (its audit record); the sender and recipient read without the write lock. */
+    bool party_role = caller->role == ROLE_CONTACT || caller->role == ROLE_RESIDENT;
+    return party_role ? db_read(ctx->store, get_tx, &in) : db_write(ctx->store, get_tx, &in);
+}
+
+static kite_err read_tx(db_conn *conn, void *data)
+{
+    struct get_message *in = data;
+    kite_err err = message_load(conn, in->a, in->id, in->out);
+    if (err != KITE_OK)
+        return err;
+    if (in->caller->id != in->out->recipient_account_id || !visible_to(in->caller, in->out))
+        return KITE_ERR_NOT_FOUND;
+    if (strcmp(in->out->status, "delivered") == 0) {
+        db_stmt *s = db_prepare(conn, "UPDATE messages SET status = 'read', read_at = $1 WHERE id = $2 AND status = 'delivered'");
+        db_bind_int(s, 1, in->now);
+        db_bind_int(s, 2, in->id);
+        if ((err = db_exec(s)) != KITE_OK)
+            return err;
+        if ((err = message_record(conn, in->a, in->out, "read", in->now,
+                                  arena_sprintf(in->a, "account:%" PRId64, in->caller->id))) != KITE_OK)
+            return err;
+        in->out->status = "read";
+        in->out->read_at = in->now;
+    }
+    return message_load_details(conn, in->a, in->out);
+}
+
+kite_err message_mark_read(const kite_ctx *ctx, arena *a, const account *caller, int64_t id, message *out)
+{
+    struct get_message in = {ctx, a, caller, id, clock_now_ms(&ctx->clock), out};
+    return db_write(ctx->store, read_tx, &in);
+}
+
+static kite_err hide_tx(db_conn *conn, void *data)
+{
+    struct get_message *in = data;
+    kite_err err = message_load(conn, in->a, in->id, in->out);
+    if (err != KITE_OK)
+        return err;
+    bool party = in->caller->id == in->out->sender_account_id ||
+                 (in->caller->id == in->out->recipient_account_id && visible_to(in->caller, in->out));
+    if (!party)
+        return KITE_ERR_NOT_FOUND;
+    db_stmt *s = db_prepare(conn,
+        "INSERT INTO message_hidden (message_id, account_id, hidden_at) VALUES ($1, $2, $3)"
+        " ON CONFLICT (message_id, account_id) DO NOTHING");
+    db_bind_int(s, 1, in->id);
+    db_bind_int(s, 2, in->caller->id);
+    db_bind_int(s, 3, in->now);
+    if ((err = db_exec(s)) != KITE_OK)
+        return err;
+    return audit_append(conn, in->now, arena_sprintf(in->a, "account:%" PRId64, in->caller->id), "message.hide",
+                        arena_sprintf(in->a, "message:%" PRId64, in->id), "hidden from this account only");
+}
+
+kite_err message_hide(const kite_ctx *ctx, arena *a, const account *caller, int64_t id)
+{
+    message m;
+    struct get_message in = {ctx, a, caller, id, clock_now_ms(&ctx->clock), &m};
+    if (caller->role != ROLE_CONTACT && caller->role != ROLE_RESIDENT)
+        return KITE_ERR_FORBIDDEN;
+    return db_write(ctx->store, hide_tx, &in);
+}
+
+struct export_messages {
+    arena *a;
+    const account *caller;
+    message *items;
+    size_t count;
+};
+
+static kite_err export_tx(db_conn *conn, void *data)
+{
+    struct export_messages *in = data;
+    db_stmt *s = db_prepare(conn, MESSAGE_SELECT " WHERE m.sender_account_id = $1"
+                                                 " OR (m.recipient_account_id = $1 AND m.status IN ('delivered', 'read'))"
+                                                 " ORDER BY m.id");
+    db_bind_int(s, 1, in->caller->id);
+    size_t cap = 64;
+    in->items = arena_alloc(in->a, cap * sizeof *in->items);
+    while (db_next(s)) {
+        in->items = arena_grow(in->a, in->items, in->count, &cap, sizeof *in->items);
+        message_read_row(s, in->a, &in->items[in->count++]);
+    }
+    kite_err err = db_done(s);
+    for (size_t i = 0; err == KITE_OK && i < in->count; i++)
+        err = message_load_details(conn, in->a, &in->items[i]);
+    return err;
+}
+
+kite_err message_export(const kite_ctx *ctx, arena *a, const account *caller, message **items, size_t *count)
+{
+    if (caller->role != ROLE_CONTACT && caller->role != ROLE_RESIDENT)
+        return KITE_ERR_FORBIDDEN;
+    struct export_messages in = {a, caller, NULL, 0};
+    kite_err err = db_read(ctx->store, export_tx, &in);
+    *items = in.items;
+    *count = in.count;
+    return err;
+}

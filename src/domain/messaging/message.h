@@ -1,0 +1,97 @@
+/*
+ * message.h - reviewed messages between a resident and a contact.
+ *
+ * Life of a message: submitted (validated against the facility policy,
+ * screened by its rules) -> pending_review -> approved -> delivered -> read;
+ * or -> rejected with a reason the sender sees (and nobody pays for it).
+ * Where the policy reviews only flagged messages, a clean message is
+ * approved and delivered at once.  Every transition is a message_event with
+ * its time, and an audit record.
+ *
+ * Visibility: the sender sees the message and its history; the recipient
+ * only once delivered; staff of the message's facility (and operators) see
+ * it with its screening matches, and each staff read is audited.  A user's
+ * "delete" hides the message from that user only; nothing is ever deleted.
+ */
+#ifndef KITE_DOMAIN_MESSAGING_MESSAGE_H
+#define KITE_DOMAIN_MESSAGING_MESSAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/error.h"
+#include "domain/identity/account.h"
+#include "domain/context.h"
+#include "domain/messaging/screening.h"
+
+enum { SUBJECT_MAX_CHARS = 200, MESSAGE_MAX_ATTACHMENTS = 20, MESSAGE_PAGE_MAX = 100 };
+
+typedef struct message_event {
+    const char *status;
+    int64_t at;
+    const char *actor;
+} message_event;
+
+typedef struct message {
+    int64_t id;
+    int64_t contact_id, facility_id, resident_id;
+    int64_t sender_account_id, recipient_account_id;
+    const char *sender_name, *recipient_name;
+    const char *direction; /* to_resident | from_resident */
+    const char *subject, *body;
+    const char *status;    /* pending_review | approved | delivered | read | rejected */
+    bool held, flagged;
+    int64_t price_cents;
+    const char *reject_reason, *reject_label, *reject_note; /* NULL unless rejected */
+    int64_t created_at, decided_at, delivered_at, read_at;  /* 0 when not yet */
+    rule_match *matches;
+    size_t match_count;
+    message_event *events;
+    size_t event_count;
+    int64_t *attachment_ids;
+    size_t attachment_count;
+} message;
+
+typedef struct message_draft {
+    int64_t contact_id;
+    const char *subject;
+    const char *body;
+    const int64_t *attachment_ids;
+    size_t attachment_count;
+    const char *idempotency_key; /* NULL: none */
+} message_draft;
+
+/*
+ * Sends a message on an active contact.  With an idempotency key, a repeat
+ * of the same request returns the first message (*replayed true) and changes
+ * nothing.  On KITE_ERR_MESSAGE_TOO_LONG *limit receives the limit in
+ * characters; on KITE_ERR_INVALID_FIELD *bad_field names the field.
+ */
+kite_err message_send(const kite_ctx *ctx, arena *a, const account *sender, const message_draft *draft, message *out,
+                      bool *replayed, const char **bad_field, int64_t *limit) KITE_WUR;
+
+typedef enum message_box { BOX_INBOX, BOX_SENT, BOX_THREAD } message_box;
+
+typedef struct message_page {
+    message *items;
+    size_t count;
+    const char *next_cursor; /* NULL at the end */
+    int64_t unread;          /* the caller's delivered-but-unread messages (inbox and thread) */
+} message_page;
+
+/* A page of the caller's messages, newest first.  contact_id is used with BOX_THREAD. */
+kite_err message_list(const kite_ctx *ctx, arena *a, const account *caller, message_box box, int64_t contact_id,
+                      const char *cursor, size_t limit, message_page *out) KITE_WUR;
+
+/* One message with its history, for its sender, its recipient (once delivered) or staff in scope. */
+kite_err message_get(const kite_ctx *ctx, arena *a, const account *caller, int64_t id, message *out) KITE_WUR;
+kite_err message_mark_read(const kite_ctx *ctx, arena *a, const account *caller, int64_t id, message *out) KITE_WUR;
+/* Hides the message from the caller's own views. */
+kite_err message_hide(const kite_ctx *ctx, arena *a, const account *caller, int64_t id) KITE_WUR;
+
+/* Every message the caller sent or received (rejected ones they sent too), oldest first, for export. */
+kite_err message_export(const kite_ctx *ctx, arena *a, const account *caller, message **items, size_t *count) KITE_WUR;
+
+#endif

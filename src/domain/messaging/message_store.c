@@ -1,0 +1,141 @@
+/*
+ * message_store.c - what message.c and review.c share: reading a message row,
+ * recording a transition (history, SSE event, audit) and delivering.  All of
+ * it runs inside the caller's transaction.
+ */
+#include "domain/messaging/message_store.h"
+
+#include "domain/audit/audit.h"
+#include "domain/messaging/event.h"
+#include "mail/notice.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+void message_read_row(db_stmt *s, arena *a, message *m)
+{
+    memset(m, 0, sizeof *m);
+    m->id = db_int(s, 0);
+    m->contact_id = db_int(s, 1);
+    m->facility_id = db_int(s, 2);
+    m->resident_id = db_int(s, 3);
+    m->sender_account_id = db_int(s, 4);
+    m->recipient_account_id = db_int(s, 5);
+    m->sender_name = arena_strdup(a, db_text(s, 6));
+    m->recipient_name = arena_strdup(a, db_text(s, 7));
+    m->direction = arena_strdup(a, db_text(s, 8));
+    m->subject = arena_strdup(a, db_text(s, 9));
+    m->body = arena_strdup(a, db_text(s, 10));
+    m->status = arena_strdup(a, db_text(s, 11));
+    m->held = db_int(s, 12) != 0;
+    m->flagged = db_int(s, 13) != 0;
+    m->price_cents = db_int(s, 14);
+    m->reject_reason = arena_strdup(a, db_text(s, 15));
+    m->reject_note = arena_strdup(a, db_text(s, 16));
+    m->created_at = db_int(s, 17);
+    m->decided_at = db_int(s, 18);
+    m->delivered_at = db_int(s, 19);
+    m->read_at = db_int(s, 20);
+    m->reject_label = arena_strdup(a, db_text(s, 21));
+}
+
+kite_err message_load(db_conn *conn, arena *a, int64_t id, message *out)
+{
+    db_stmt *s = db_prepare(conn, MESSAGE_SELECT " WHERE m.id = $1");
+    db_bind_int(s, 1, id);
+    bool found = db_next(s);
+    if (found)
+        message_read_row(s, a, out);
+    kite_err err = db_done(s);
+    return err != KITE_OK ? err : found ? KITE_OK : KITE_ERR_NOT_FOUND;
+}
+
+kite_err message_load_details(db_conn *conn, arena *a, message *m)
+{
+    size_t cap = 8;
+    m->events = arena_alloc(a, cap * sizeof *m->events);
+    db_stmt *ev = db_prepare(conn, "SELECT status, at, actor FROM message_events WHERE message_id = $1 ORDER BY id");
+    db_bind_int(ev, 1, m->id);
+    while (db_next(ev)) {
+        m->events = arena_grow(a, m->events, m->event_count, &cap, sizeof *m->events);
+        m->events[m->event_count++] = (message_event){arena_strdup(a, db_text(ev, 0)), db_int(ev, 1),
+                                                      arena_strdup(a, db_text(ev, 2))};
+    }
+    kite_err err = db_done(ev);
+    if (err != KITE_OK)
+        return err;
+    m->matches = arena_alloc(a, 16 * sizeof *m->matches);
+    db_stmt *mt = db_prepare(conn,
+        "SELECT x.rule_id, r.kind, x.action, x.matched FROM message_rule_matches x"
+        " JOIN screening_rules r ON r.id = x.rule_id WHERE x.message_id = $1 ORDER BY x.rule_id LIMIT 16");
+    db_bind_int(mt, 1, m->id);
+    while (db_next(mt))
+        m->matches[m->match_count++] = (rule_match){db_int(mt, 0), arena_strdup(a, db_text(mt, 1)),
+                                                    arena_strdup(a, db_text(mt, 2)), arena_strdup(a, db_text(mt, 3))};
+    if ((err = db_done(mt)) != KITE_OK)
+        return err;
+    m->attachment_ids = arena_alloc(a, MESSAGE_MAX_ATTACHMENTS * sizeof *m->attachment_ids);
+    db_stmt *at = db_prepare(conn, "SELECT id FROM attachments WHERE message_id = $1 ORDER BY id LIMIT 20");
+    db_bind_int(at, 1, m->id);
+    while (db_next(at))
+        m->attachment_ids[m->attachment_count++] = db_int(at, 0);
+    return db_done(at);
+}
+
+static kite_err push_event(db_conn *conn, int64_t account_id, const char *kind, const message *m, const char *status,
+                           int64_t now)
+{
+    db_stmt *s = db_prepare(conn,
+        "INSERT INTO events (account_id, kind, message_id, status, at) VALUES ($1, $2, $3, $4, $5)");
+    db_bind_int(s, 1, account_id);
+    db_bind_text(s, 2, kind);
+    db_bind_int(s, 3, m->id);
+    db_bind_text(s, 4, status);
+    db_bind_int(s, 5, now);
+    return db_exec(s);
+}
+
+kite_err message_record(db_conn *conn, arena *a, const message *m, const char *status, int64_t now, const char *actor)
+{
+    db_stmt *s = db_prepare(conn,
+        "INSERT INTO message_events (message_id, status, at, actor) VALUES ($1, $2, $3, $4)");
+    db_bind_int(s, 1, m->id);
+    db_bind_text(s, 2, status);
+    db_bind_int(s, 3, now);
+    db_bind_text(s, 4, actor);
+    kite_err err = db_exec(s);
+    if (err == KITE_OK)
+        err = push_event(conn, m->sender_account_id, "message.status", m, status, now);
+    if (err == KITE_OK && strcmp(status, "delivered") == 0)
+        err = push_event(conn, m->recipient_account_id, "message.new", m, status, now);
+    if (err == KITE_OK)
+        err = audit_append(conn, now, actor, arena_sprintf(a, "message.%s", status),
+                           arena_sprintf(a, "message:%" PRId64, m->id),
+                           arena_sprintf(a, "contact=%" PRId64 " facility=%" PRId64, m->contact_id, m->facility_id));
+    return err;
+}
+
+kite_err message_deliver(db_conn *conn, const kite_ctx *ctx, arena *a, message *m, int64_t now, const char *actor)
+{
+    db_stmt *s = db_prepare(conn, "UPDATE messages SET status = 'delivered', delivered_at = $1 WHERE id = $2");
+    db_bind_int(s, 1, now);
+    db_bind_int(s, 2, m->id);
+    kite_err err = db_exec(s);
+    if (err != KITE_OK || (err = message_record(conn, a, m, "delivered", now, actor)) != KITE_OK)
+        return err;
+    m->status = "delivered";
+    m->delivered_at = now;
+    if (strcmp(m->direction, "from_resident") != 0)
+        return KITE_OK;
+    /* The contact hears that there is a message, never what it says. */
+    account recipient;
+    if ((err = account_load(conn, a, m->recipient_account_id, &recipient)) != KITE_OK || recipient.email == NULL)
+        return err;
+    const char *paragraphs[] = {
+        arena_sprintf(a, "%s sent you a message on Kite.", m->sender_name),
+        "Sign in to read it. For your privacy, this email does not contain the message.",
+    };
+    notice n = {recipient.email, "message_delivered", arena_sprintf(a, "New message from %s", m->sender_name),
+                paragraphs, 2, "Read the message", arena_sprintf(a, "/messages/%" PRId64, m->id)};
+    return notice_enqueue(conn, ctx->public_url, a, now, &n);
+}

@@ -1,0 +1,31 @@
+/*
+ * message_store.h - what message.c and review.c share: reading a message,
+ * recording a transition (history, SSE event, audit) and delivering.  All of
+ * it runs inside the caller's transaction.
+ */
+#ifndef KITE_DOMAIN_MESSAGING_MESSAGE_STORE_H
+#define KITE_DOMAIN_MESSAGING_MESSAGE_STORE_H
+
+#include "db/db.h"
+#include "domain/messaging/message.h"
+
+/* The columns message_read_row() reads; callers append WHERE and ORDER BY. */
+#define MESSAGE_SELECT                                                                                  \
+    "SELECT m.id, m.contact_id, m.facility_id, m.resident_id, m.sender_account_id, m.recipient_account_id," \
+    " s.full_name, r.full_name, m.direction, m.subject, m.body, m.status, m.held, m.flagged, m.price_cents,"  \
+    " m.reject_reason, m.reject_note, m.created_at, COALESCE(m.decided_at, 0), COALESCE(m.delivered_at, 0)," \
+    " COALESCE(m.read_at, 0), m.reject_label FROM messages m JOIN accounts s ON s.id = m.sender_account_id"                \
+    " JOIN accounts r ON r.id = m.recipient_account_id"
+
+void message_read_row(db_stmt *s, arena *a, message *m);
+kite_err message_load(db_conn *conn, arena *a, int64_t id, message *out) KITE_WUR;
+/* The history, screening matches and attachment ids of m. */
+kite_err message_load_details(db_conn *conn, arena *a, message *m) KITE_WUR;
+/* Records m's move to status: history, an event for each side that should hear of it, audit. */
+kite_err message_record(db_conn *conn, arena *a, const message *m, const char *status, int64_t now,
+                        const char *actor) KITE_WUR;
+/* approved -> delivered: visible to the recipient, who is told (a contact by email, never the text). */
+kite_err message_deliver(db_conn *conn, const kite_ctx *ctx, arena *a, message *m, int64_t now,
+                         const char *actor) KITE_WUR;
+
+#endif

@@ -1,0 +1,272 @@
+#include "domain/messaging/screening.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "core/text.h"
+#include "domain/identity/account.h"
+#include "domain/audit/audit.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+enum { RULE_VALUE_MAX = 4000, MATCH_LIMIT = 100000, DEPTH_LIMIT = 5000, MATCHED_MAX = 200 };
+
+/* Words become one caseless pattern of whole words: \b(?:w1|w2)\b with each word quoted. */
+static const char *words_pattern(arena *a, const char *value)
+{
+    const char *pattern = "";
+    const char *p = value;
+    while (*p) {
+        while (*p == ',' || *p == '\n' || *p == '\r' || *p == ' ' || *p == '\t')
+            p++;
+        size_t len = strcspn(p, ",\n\r");
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        if (len > 0)
+            pattern = arena_sprintf(a, "%s%s\\Q%.*s\\E", pattern, *pattern ? "|" : "", (int)len, p);
+        p += strcspn(p, ",\n\r");
+    }
+    return *pattern ? arena_sprintf(a, "(?<![\\p{L}\\p{N}])(?:%s)(?![\\p{L}\\p{N}])", pattern) : NULL;
+}
+
+/* Compiles a rule's text as PCRE2; NULL with *why set when it does not compile. */
+static pcre2_code *compile(arena *a, const char *pattern, const char **why)
+{
+    int error = 0;
+    PCRE2_SIZE offset = 0;
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+                                     PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_MATCH_INVALID_UTF, &error,
+                                     &offset, NULL);
+    if (code == NULL) {
+        PCRE2_UCHAR text[160];
+        pcre2_get_error_message(error, text, sizeof text);
+        *why = arena_sprintf(a, "is not a valid pattern: %s (at character %zu)", (const char *)text, (size_t)offset);
+    }
+    return code;
+}
+
+/* Runs code over text; true on a match (or when the limits were hit), with what matched. */
+static bool pattern_matches(arena *a, pcre2_code *code, const char *text, const char **matched)
+{
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(code, NULL);
+    pcre2_match_context *mc = pcre2_match_context_create(NULL);
+    pcre2_set_match_limit(mc, MATCH_LIMIT);
+    pcre2_set_depth_limit(mc, DEPTH_LIMIT);
+    int rc = pcre2_match(code, (PCRE2_SPTR)text, strlen(text), 0, 0, md, mc);
+    bool hit = rc >= 0 || rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT;
+    if (rc >= 0) {
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        size_t len = ov[1] - ov[0];
+        *matched = arena_strndup(a, text + ov[0], len > MATCHED_MAX ? MATCHED_MAX : len);
+    } else if (hit) {
+        *matched = "(too complex to check: sent to a reviewer)";
+    }
+    pcre2_match_context_free(mc);
+    pcre2_match_data_free(md);
+    return hit;
+}
+
+static bool one_of(const char *value, const char *a, const char *b)
+{
+    return value != NULL && (strcmp(value, a) == 0 || (b != NULL && strcmp(value, b) == 0));
+}
+
+struct add_rule {
+    arena *a;
+    int64_t facility_id;
+    const screening_rule *rule;
+    const char *actor;
+    int64_t now;
+    screening_rule *out;
+};
+
+static kite_err add_tx(db_conn *conn, void *data)
+{
+    struct add_rule *in = data;
+    db_stmt *exists = db_prepare(conn, "SELECT 1 FROM facility_policies WHERE facility_id = $1");
+    db_bind_int(exists, 1, in->facility_id);
+    bool on_platform = db_next(exists);
+    kite_err err = db_done(exists);
+    if (err != KITE_OK)
+        return err;
+    if (!on_platform)
+        return KITE_ERR_NOT_ON_PLATFORM;
+    db_stmt *s = db_prepare(conn,
+        "INSERT INTO screening_rules (facility_id, kind, value, action, note, created_at, created_by)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id");
+    db_bind_int(s, 1, in->facility_id);
+    db_bind_text(s, 2, in->rule->kind);
+    db_bind_text(s, 3, in->rule->value);
+    db_bind_text(s, 4, in->rule->action);
+    db_bind_text(s, 5, in->rule->note);
+    db_bind_int(s, 6, in->now);
+    db_bind_text(s, 7, in->actor);
+    int64_t id = db_next(s) ? db_int(s, 0) : 0;
+    if ((err = db_done(s)) != KITE_OK)
+        return err;
+    *in->out = *in->rule;
+    in->out->id = id;
+    in->out->facility_id = in->facility_id;
+    in->out->created_at = in->now;
+    in->out->created_by = in->actor;
+    return audit_append(conn, in->now, in->actor, "screening_rule.add", arena_sprintf(in->a, "screening_rule:%" PRId64, id),
+                        arena_sprintf(in->a, "facility=%" PRId64 " kind=%s action=%s", in->facility_id, in->rule->kind,
+                                      in->rule->action));
+}
+
+kite_err screening_rule_add(const kite_ctx *ctx, arena *a, int64_t facility_id, const screening_rule *rule,
+                            const char *actor, screening_rule *out, const char **bad_field, const char **why)
+{
+    *bad_field = NULL;
+    *why = NULL;
+    screening_rule clean = *rule;
+    if (!one_of(rule->kind, "words", "pattern") && !one_of(rule->kind, "watch_resident", "watch_email")) {
+        *bad_field = "kind";
+        *why = "must be words, pattern, watch_resident or watch_email";
+        return KITE_ERR_INVALID_FIELD;
+    }
+    if (!one_of(rule->action, "flag", "hold")) {
+        *bad_field = "action";
+        *why = "must be flag or hold";
+        return KITE_ERR_INVALID_FIELD;
+    }
+    *bad_field = "value";
+    clean.value = rule->value != NULL ? text_trim(a, rule->value) : "";
+    if (*clean.value == '\0' || strlen(clean.value) > RULE_VALUE_MAX || !utf8_valid(clean.value, strlen(clean.value))) {
+        *why = "must be 1 to 4000 bytes of text";
+        return KITE_ERR_INVALID_FIELD;
+    }
+    if (strcmp(rule->kind, "watch_email") == 0 && email_normalize(a, clean.value, &clean.value) != KITE_OK) {
+        *why = "must be an email address";
+        return KITE_ERR_INVALID_FIELD;
+    }
+    const char *pattern = strcmp(rule->kind, "words") == 0 ? words_pattern(a, clean.value)
+                          : strcmp(rule->kind, "pattern") == 0 ? clean.value : NULL;
+    if (strcmp(rule->kind, "words") == 0 && pattern == NULL) {
+        *why = "must list at least one word";
+        return KITE_ERR_INVALID_FIELD;
+    }
+    if (pattern != NULL) {
+        pcre2_code *code = compile(a, pattern, why);
+        if (code == NULL)
+            return KITE_ERR_INVALID_FIELD;
+        pcre2_code_free(code);
+    }
+    *bad_field = "note";
+    clean.note = rule->note != NULL ? text_trim(a, rule->note) : "";
+    if (utf8_length(clean.note) > 500) {
+        *why = "must be at most 500 characters";
+        return KITE_ERR_INVALID_FIELD;
+    }
+    *bad_field = NULL;
+    struct add_rule in = {a, facility_id, &clean, actor, clock_now_ms(&ctx->clock), out};
+    return db_write(ctx->store, add_tx, &in);
+}
+
+static kite_err load_rules(db_conn *conn, arena *a, int64_t facility_id, screening_rule **items, size_t *count)
+{
+    size_t cap = 16, n = 0;
+    screening_rule *list = arena_alloc(a, cap * sizeof *list);
+    db_stmt *s = db_prepare(conn,
+        "SELECT id, kind, value, action, note, created_at, created_by FROM screening_rules"
+        " WHERE facility_id = $1 AND removed_at IS NULL ORDER BY id");
+    db_bind_int(s, 1, facility_id);
+    while (db_next(s)) {
+        list = arena_grow(a, list, n, &cap, sizeof *list);
+        list[n++] = (screening_rule){db_int(s, 0), facility_id, arena_strdup(a, db_text(s, 1)),
+                                     arena_strdup(a, db_text(s, 2)), arena_strdup(a, db_text(s, 3)),
+                                     arena_strdup(a, db_text(s, 4)), db_int(s, 5), arena_strdup(a, db_text(s, 6))};
+    }
+    *items = list;
+    *count = n;
+    return db_done(s);
+}
+
+struct list_rules {
+    arena *a;
+    int64_t facility_id;
+    screening_rule *items;
+    size_t count;
+};
+
+static kite_err list_tx(db_conn *conn, void *data)
+{
+    struct list_rules *in = data;
+    return load_rules(conn, in->a, in->facility_id, &in->items, &in->count);
+}
+
+kite_err screening_rule_list(const kite_ctx *ctx, arena *a, int64_t facility_id, screening_rule **items, size_t *count)
+{
+    struct list_rules in = {a, facility_id, NULL, 0};
+    kite_err err = db_read(ctx->store, list_tx, &in);
+    *items = in.items;
+    *count = in.count;
+    return err;
+}
+
+struct remove_rule {
+    arena *a;
+    int64_t facility_id;
+    int64_t id;
+    const char *actor;
+    int64_t now;
+};
+
+static kite_err remove_tx(db_conn *conn, void *data)
+{
+    struct remove_rule *in = data;
+    db_stmt *s = db_prepare(conn,
+        "UPDATE screening_rules SET removed_at = $1 WHERE id = $2 AND facility_id = $3 AND removed_at IS NULL");
+    db_bind_int(s, 1, in->now);
+    db_bind_int(s, 2, in->id);
+    db_bind_int(s, 3, in->facility_id);
+    kite_err err = db_exec(s);
+    if (err != KITE_OK)
+        return err;
+    if (db_changes(conn) != 1)
+        return KITE_ERR_NOT_FOUND;
+    return audit_append(conn, in->now, in->actor, "screening_rule.remove",
+                        arena_sprintf(in->a, "screening_rule:%" PRId64, in->id), "");
+}
+
+kite_err screening_rule_remove(const kite_ctx *ctx, arena *a, int64_t facility_id, int64_t rule_id, const char *actor)
+{
+    struct remove_rule in = {a, facility_id, rule_id, actor, clock_now_ms(&ctx->clock)};
+    return db_write(ctx->store, remove_tx, &in);
+}
+
+kite_err screening_run(db_conn *conn, arena *a, const screening_subject *subject, rule_match **matches, size_t *count)
+{
+    screening_rule *rules;
+    size_t n;
+    kite_err err = load_rules(conn, a, subject->facility_id, &rules, &n);
+    *matches = arena_alloc(a, (n ? n : 1) * sizeof **matches);
+    *count = 0;
+    if (err != KITE_OK)
+        return err;
+    const char *text = arena_sprintf(a, "%s\n%s", subject->subject, subject->body);
+    for (size_t i = 0; i < n; i++) {
+        const screening_rule *r = &rules[i];
+        const char *matched = NULL;
+        if (strcmp(r->kind, "watch_resident") == 0) {
+            if (subject->resident_number != NULL && strcasecmp(r->value, subject->resident_number) == 0)
+                matched = arena_sprintf(a, "resident %s is on the watch list", subject->resident_number);
+        } else if (strcmp(r->kind, "watch_email") == 0) {
+            if (subject->contact_email != NULL && strcmp(r->value, subject->contact_email) == 0)
+                matched = arena_sprintf(a, "%s is on the watch list", subject->contact_email);
+        } else {
+            const char *why = NULL;
+            const char *pattern = strcmp(r->kind, "words") == 0 ? words_pattern(a, r->value) : r->value;
+            pcre2_code *code = pattern != NULL ? compile(a, pattern, &why) : NULL;
+            if (code != NULL) {
+                if (!pattern_matches(a, code, text, &matched))
+                    matched = NULL;
+                pcre2_code_free(code);
+            }
+        }
+        if (matched != NULL)
+            (*matches)[(*count)++] = (rule_match){r->id, r->kind, r->action, matched};
+    }
+    return KITE_OK;
+}

@@ -1,0 +1,64 @@
+/*
+ * screening.h - a facility's rules that flag or hold messages for review.
+ *
+ * Rules: a list of words (whole words, any case), a PCRE2 pattern, or a
+ * watched person (a resident of the facility, or a contact's email).  Each
+ * rule says flag (reviewed first) or hold (reviewed first, and never released
+ * without a reviewer, even where clean messages are released at once).
+ *
+ * SECURITY: patterns come from staff but run over text from anyone; they are
+ * compiled when saved (a pattern that does not compile is refused) and run
+ * with match and depth limits, and a pattern that hits a limit counts as a
+ * match, so a costly message goes to a person rather than through.
+ */
+#ifndef KITE_DOMAIN_MESSAGING_SCREENING_H
+#define KITE_DOMAIN_MESSAGING_SCREENING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/error.h"
+#include "db/db.h"
+#include "domain/context.h"
+
+typedef struct screening_rule {
+    int64_t id;
+    int64_t facility_id;
+    const char *kind;   /* words | pattern | watch_resident | watch_email */
+    const char *value;  /* words separated by commas or new lines; a pattern; a resident number; an email */
+    const char *action; /* flag | hold */
+    const char *note;
+    int64_t created_at;
+    const char *created_by;
+} screening_rule;
+
+typedef struct rule_match {
+    int64_t rule_id;
+    const char *kind;
+    const char *action;
+    const char *matched; /* the words or text that matched, or the watched person */
+} rule_match;
+
+/* *why (static text, or arena text for a pattern error) says what is wrong with a refused rule. */
+kite_err screening_rule_add(const kite_ctx *ctx, arena *a, int64_t facility_id, const screening_rule *rule,
+                            const char *actor, screening_rule *out, const char **bad_field, const char **why) KITE_WUR;
+kite_err screening_rule_list(const kite_ctx *ctx, arena *a, int64_t facility_id, screening_rule **items,
+                             size_t *count) KITE_WUR;
+kite_err screening_rule_remove(const kite_ctx *ctx, arena *a, int64_t facility_id, int64_t rule_id,
+                               const char *actor) KITE_WUR;
+
+typedef struct screening_subject {
+    int64_t facility_id;
+    const char *resident_number; /* the resident on either side */
+    const char *contact_email;   /* the contact on either side */
+    const char *subject;
+    const char *body;
+} screening_subject;
+
+/* Every rule of the facility that matches, inside the caller's transaction. */
+kite_err screening_run(db_conn *conn, arena *a, const screening_subject *s, rule_match **matches,
+                       size_t *count) KITE_WUR;
+
+#endif
