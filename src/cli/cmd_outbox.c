@@ -49,7 +49,7 @@ int cmd_outbox(int argc, char **argv)
     arena *a = arena_new();
     outbox_entry *items = NULL;
     size_t count = 0;
-    err = outbox_list(&store.ctx, a, status, (size_t)limit, &items, &count);
+    err = outbox_list(store.ctx.store, a, status, (size_t)limit, &items, &count);
     if (err == KITE_OK) {
         for (size_t i = 0; i < count; i++) {
             const outbox_entry *e = &items[i];

@@ -11,7 +11,7 @@
 #include "core/log.h"
 #include "domain/directory/directory.h"
 #include "mail/mail_format.h"
-#include "mail/outbox.h"
+#include "mail/mailer.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -142,7 +142,6 @@ int cmd_serve(int argc, char **argv)
     if (clock_offset_ms != 0)
         log_warn("TEST CLOCK: running %lld seconds in the future", (long long)(clock_offset_ms / 1000));
     store.ctx.public_url = public_url;
-    store.ctx.mail_from = mail_from;
     /* Decisions that fell due while Kite was down are made before the first request is answered,
      * since reads never write; the sweeper makes the later ones. */
     int64_t settled = 0;
@@ -177,7 +176,8 @@ int cmd_serve(int argc, char **argv)
     printf("kite: listening on http://%s:%u\n", host, http_server_port(server));
     fflush(stdout);
     log_info("serving on http://%s:%u with %ld threads", host, http_server_port(server), threads);
-    mailer *mail_sender = mailer_start(&app.ctx, smtp);
+    mail_config delivery = {.store = app.ctx.store, .clock = &app.ctx.clock, .from = mail_from, .smtp_url = smtp};
+    mailer *mail_sender = mailer_start(&delivery);
     sweeper *chores = sweeper_start(&app.ctx);
 
     int signal_number = 0;

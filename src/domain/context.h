@@ -22,7 +22,6 @@ typedef struct kite_ctx {
     directory *dir;
     int64_t session_ttl_ms;
     const char *public_url; /* base of links in emails, e.g. "https://kite.example.org" */
-    const char *mail_from;  /* sender address of Kite's emails */
 } kite_ctx;
 
 #endif

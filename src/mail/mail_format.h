@@ -51,7 +51,7 @@ bool mail_line_valid(const char *s, size_t max);
 kite_err mail_mailbox_parse(arena *a, const char *mailbox, const char **name, const char **addr,
                             const char **domain) KITE_WUR;
 
-/* Base64 (RFC 4648, with padding, no line breaks) of len bytes. */
+/* Base64 (RFC 4648, with padding, no line breaks) of len bytes; libsodium's encoder. */
 char *mail_base64(arena *a, const void *data, size_t len);
 
 /*

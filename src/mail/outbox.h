@@ -1,24 +1,28 @@
 /*
- * outbox.h - email that Kite has promised to send.
+ * outbox.h - email that Kite has promised to send: the `outbox` table.
  *
  * A domain change that must tell someone (an invitation, a decision, an
  * account) enqueues its mail inside the same transaction, so the mail exists
- * exactly when the change does.  A mailer thread delivers due mail over SMTP,
- * retrying with back-off; mail survives restarts because it lives in the
- * store, and a mail marked sent is never sent again.  Each mail carries a
- * Message-ID derived from its id, so that the rare resend after a crash
- * between the SMTP answer and the mark can be recognised by the receiver.
+ * exactly when the change does.  The mailer (mailer.h) delivers due mail
+ * over SMTP through the claim and record functions below, retrying with
+ * back-off; mail survives restarts because it lives in the store, and a
+ * mail marked sent is never sent again.  Each mail carries a Message-ID
+ * derived from its id, so that the rare resend after a crash between the
+ * SMTP answer and the mark can be recognised by the receiver.
+ *
+ * This file is the store side only: every SQL statement on `outbox` is
+ * here, and nothing here talks to the network.
  */
 #ifndef KITE_MAIL_OUTBOX_H
 #define KITE_MAIL_OUTBOX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "core/arena.h"
 #include "core/error.h"
 #include "db/db.h"
-#include "domain/context.h"
 
 typedef struct mail {
     const char *to;      /* one address */
@@ -28,8 +32,7 @@ typedef struct mail {
     const char *kind;    /* "invitation", "request_decided", "account", ... */
 } mail;
 
-/* Used when the kite_ctx leaves them NULL. */
-#define OUTBOX_DEFAULT_FROM "Kite <no-reply@kite.localhost>"
+/* The base of links in mail when the caller has no public URL. */
 #define OUTBOX_DEFAULT_PUBLIC_URL "http://127.0.0.1:8080"
 
 enum {
@@ -59,34 +62,44 @@ typedef struct outbox_entry {
 } outbox_entry;
 
 /* Newest first; status NULL lists all; limit 0 means no limit.  *items is an arena array. */
-kite_err outbox_list(const kite_ctx *ctx, arena *a, const char *status, size_t limit, outbox_entry **items,
+kite_err outbox_list(db *store, arena *a, const char *status, size_t limit, outbox_entry **items,
                      size_t *count) KITE_WUR;
 
-typedef struct mailer mailer;
+/* ---- for the mailer ---- */
+
+/* A mail claimed for delivery; strings in the claim's arena. */
+typedef struct outbox_due {
+    int64_t id, attempts, created_at;
+    const char *to, *subject, *text, *html, *kind;
+} outbox_due;
 
 /*
- * Starts the delivery thread for smtp_url ("smtp://host:port", or smtps://;
- * user:password@ in the URL is passed to the server and never logged).
- * Returns NULL when smtp_url is NULL: mail then waits in the outbox.  Also
- * NULL (after logging why) when ctx->mail_from is not a valid mailbox or the
- * thread cannot start.  ctx must outlive the mailer.
- *
- * The thread polls about once a second for due mail (pending, next attempt
- * not in the future, oldest first, OUTBOX_BATCH at a time), claims it in a
- * db_write (pushing its next attempt a few minutes ahead, so that no other
- * mailer on the same store takes it meanwhile), sends each over SMTP, and
- * records the outcome in another db_write: sent (with sent_at), or one more
- * failed attempt with the error and the next attempt after
- * outbox_backoff_ms(), failed after OUTBOX_MAX_ATTEMPTS.  On start it makes
- * every pending mail due at once: a restart is when a broken relay is
- * usually fixed.
+ * In one db_write: takes the due mail (pending, next attempt not after now,
+ * oldest first, at most OUTBOX_BATCH) and claims it by pushing its next
+ * attempt a few minutes ahead, so that no other mailer on the same store
+ * takes it meanwhile.  out[0..*count) are the mails this call claimed.
  */
-mailer *mailer_start(const kite_ctx *ctx, const char *smtp_url);
+kite_err outbox_claim_due(db *store, arena *a, int64_t now, outbox_due out[OUTBOX_BATCH], size_t *count) KITE_WUR;
+
+/* What became of one claimed mail. */
+typedef struct outbox_outcome {
+    int64_t id, now;
+    bool sent;
+    int64_t attempts;  /* after this one */
+    const char *error; /* why it was not sent; NULL when sent */
+    bool permanent;    /* the error cannot go away by retrying: fail now */
+    bool release;      /* not attempted (stopping): make it due again, count nothing */
+} outbox_outcome;
+
 /*
- * Finishes the mail being sent (giving up on it after a few seconds when the
- * server does not answer: it stays pending), stops the thread; accepts NULL;
- * returns NULL.
+ * Records o in its own db_write, only while the mail is still pending: sent
+ * (with sent_at), released, or one more failed attempt with the error and
+ * the next attempt after outbox_backoff_ms(), failed for good when
+ * permanent or after OUTBOX_MAX_ATTEMPTS.
  */
-mailer *mailer_stop(mailer *m);
+kite_err outbox_record(db *store, const outbox_outcome *o) KITE_WUR;
+
+/* Makes every pending mail due at now (a restart is when a broken relay is usually fixed). */
+kite_err outbox_make_due(db *store, int64_t now) KITE_WUR;
 
 #endif

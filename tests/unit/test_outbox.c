@@ -24,6 +24,7 @@
 #include "db/db.h"
 #include "domain/identity/account.h"
 #include "mail/mail_format.h"
+#include "mail/mailer.h"
 #include "mail/outbox.h"
 
 /* ---- fixtures ---- */
@@ -91,7 +92,7 @@ static size_t outbox_count(fixture *f, const char *status)
 {
     outbox_entry *items = NULL;
     size_t count = 0;
-    assert_int_equal(outbox_list(&f->ctx, f->a, status, 0, &items, &count), KITE_OK);
+    assert_int_equal(outbox_list(f->ctx.store, f->a, status, 0, &items, &count), KITE_OK);
     return count;
 }
 
@@ -231,7 +232,7 @@ static void test_enqueue_accepts_a_good_mail(void **state)
     assert_true(id > 0);
     outbox_entry *items = NULL;
     size_t count = 0;
-    assert_int_equal(outbox_list(&f->ctx, f->a, NULL, 0, &items, &count), KITE_OK);
+    assert_int_equal(outbox_list(f->ctx.store, f->a, NULL, 0, &items, &count), KITE_OK);
     assert_int_equal(count, 1);
     assert_int_equal(items[0].id, id);
     assert_string_equal(items[0].status, "pending");
@@ -316,7 +317,7 @@ static void test_list_is_newest_first_and_filters(void **state)
         assert_int_equal(enqueue(f, &good_mail, times[i], &ids[i]), KITE_OK);
     outbox_entry *items = NULL;
     size_t count = 0;
-    assert_int_equal(outbox_list(&f->ctx, f->a, NULL, 0, &items, &count), KITE_OK);
+    assert_int_equal(outbox_list(f->ctx.store, f->a, NULL, 0, &items, &count), KITE_OK);
     assert_int_equal(count, 4);
     /* created_at descending; equal times: the later id first. */
     assert_int_equal(items[0].id, ids[0]);
@@ -324,7 +325,7 @@ static void test_list_is_newest_first_and_filters(void **state)
     assert_int_equal(items[2].id, ids[2]);
     assert_int_equal(items[3].id, ids[1]);
 
-    assert_int_equal(outbox_list(&f->ctx, f->a, NULL, 2, &items, &count), KITE_OK);
+    assert_int_equal(outbox_list(f->ctx.store, f->a, NULL, 2, &items, &count), KITE_OK);
     assert_int_equal(count, 2);
     assert_int_equal(items[0].id, ids[0]);
     assert_int_equal(items[1].id, ids[3]);
@@ -710,11 +711,13 @@ static const outbox_entry *find_entry(const outbox_entry *items, size_t count, i
 static void test_mailer_records_failures_and_never_touches_sent_mail(void **state)
 {
     fixture *f = *state;
-    assert_null(mailer_start(&f->ctx, NULL));
+    mail_config config = {.store = f->ctx.store, .clock = &f->ctx.clock};
+    assert_null(mailer_start(&config));
     assert_null(mailer_stop(NULL));
-    f->ctx.mail_from = "not a mailbox";
-    assert_null(mailer_start(&f->ctx, "smtp://127.0.0.1:1"));
-    f->ctx.mail_from = NULL;
+    config.from = "not a mailbox";
+    config.smtp_url = "smtp://127.0.0.1:1";
+    assert_null(mailer_start(&config));
+    config.from = NULL;
 
     int64_t sent_id = 0, pending_id = 0;
     assert_int_equal(enqueue(f, &good_mail, 1000, &sent_id), KITE_OK);
@@ -726,13 +729,14 @@ static void test_mailer_records_failures_and_never_touches_sent_mail(void **stat
     char url[64];
     snprintf(url, sizeof url, "smtp://127.0.0.1:%d", closed_port());
     int64_t started = clock_now_ms(&f->ctx.clock);
-    mailer *m = mailer_start(&f->ctx, url);
+    config.smtp_url = url;
+    mailer *m = mailer_start(&config);
     assert_non_null(m);
     const outbox_entry *pending = NULL, *sent = NULL, *bad = NULL;
     for (int i = 0; i < 200; i++) {
         outbox_entry *items = NULL;
         size_t count = 0;
-        assert_int_equal(outbox_list(&f->ctx, f->a, NULL, 0, &items, &count), KITE_OK);
+        assert_int_equal(outbox_list(f->ctx.store, f->a, NULL, 0, &items, &count), KITE_OK);
         pending = find_entry(items, count, pending_id);
         sent = find_entry(items, count, sent_id);
         bad = find_entry(items, count, bad_id);
@@ -795,7 +799,7 @@ static void test_registration_queues_a_welcome_mail(void **state)
     assert_int_equal(account_register(&f->ctx, f->a, &reg, NULL, &acct, &bad_field), KITE_OK);
     outbox_entry *items = NULL;
     size_t count = 0;
-    assert_int_equal(outbox_list(&f->ctx, f->a, NULL, 0, &items, &count), KITE_OK);
+    assert_int_equal(outbox_list(f->ctx.store, f->a, NULL, 0, &items, &count), KITE_OK);
     assert_int_equal(count, 1);
     assert_string_equal(items[0].to, "ann@example.com");
     assert_string_equal(items[0].kind, "account");
