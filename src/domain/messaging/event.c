@@ -2,8 +2,9 @@
  * event.c - reading the `events` table, and the hub that wakes whoever waits
  * for it.
  *
- * Design: one notifier thread per process.  While nobody is subscribed it
- * sleeps on a condition variable and asks the store nothing.  While someone
+ * Design: one notifier per process, a core/worker whose tick is hub_tick.
+ * While nobody is subscribed the tick asks for no further tick (the first
+ * subscription wakes it) and the store is asked nothing.  While someone
  * is, it runs one query per poll interval for every subscriber together
  * (the ids and accounts of rows past the highest id it has seen), marks the
  * subscribers of those accounts and calls their wake callbacks.  The first
@@ -17,19 +18,20 @@
  * Rows are assumed to become visible in id order, which holds on SQLite
  * (one writer at a time, ids taken inside the write transaction).
  *
- * Lock order: hub lock, then whatever a wake callback takes.
+ * Lock order: hub lock, then whatever a wake callback takes, or the
+ * notifier's own lock (worker_wake); the tick runs with neither held.
  */
 #include "domain/messaging/event.h"
 
 #include "core/alloc.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/worker.h"
 
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 enum { NOTIFY_BATCH = 512 };
 
@@ -113,13 +115,15 @@ struct event_sub {
     event_sub *prev, *next;
 };
 
+struct poll;
+
 struct event_hub {
     const kite_ctx *ctx;
     event_hub_config config;
-    pthread_t thread;
+    worker *notifier;
+    struct poll *poll;   /* the notifier's own: only hub_tick touches it */
+    bool logged_failure; /* likewise */
     pthread_mutex_t lock; /* guards everything below */
-    pthread_cond_t wake;
-    bool stopping;
     bool resync;  /* the next poll jumps to the newest id and marks everyone */
     int64_t seen; /* highest event id looked at */
     event_sub *subs;
@@ -196,56 +200,36 @@ static void hub_heartbeats(event_hub *hub)
     }
 }
 
-static void deadline_after(struct timespec *ts, int64_t ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += (time_t)(ms / 1000);
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec += 1;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
-static void *hub_main(void *arg)
+static worker_next hub_tick(void *arg)
 {
     event_hub *hub = arg;
-    struct poll *p = xmalloc(sizeof *p);
-    bool logged_failure = false;
+    struct poll *p = hub->poll;
     pthread_mutex_lock(&hub->lock);
-    while (!hub->stopping) {
-        if (hub->count == 0) {
-            /* Nobody listens: ask the store nothing until someone does. */
-            hub->resync = true;
-            pthread_cond_wait(&hub->wake, &hub->lock);
-            continue;
-        }
-        p->resync = hub->resync;
-        p->after = hub->seen;
-        hub->resync = false;
+    if (hub->count == 0) {
+        /* Nobody listens: ask the store nothing until event_hub_subscribe wakes the notifier. */
+        hub->resync = true;
         pthread_mutex_unlock(&hub->lock);
-        kite_err err = db_read(hub->ctx->store, poll_tx, p);
-        pthread_mutex_lock(&hub->lock);
-        if (err != KITE_OK) {
-            if (!logged_failure)
-                log_warn("events: polling the store failed (%s); retrying", kite_err_code(err));
-            logged_failure = true;
-            hub->resync = hub->resync || p->resync;
-        } else {
-            logged_failure = false;
-            hub_apply(hub, p);
-        }
-        hub_heartbeats(hub);
-        if (err == KITE_OK && p->count == NOTIFY_BATCH)
-            continue; /* more rows waiting: no sleep */
-        struct timespec until;
-        deadline_after(&until, hub->config.poll_ms);
-        while (!hub->stopping && pthread_cond_timedwait(&hub->wake, &hub->lock, &until) == 0)
-            ;
+        return WORKER_IDLE;
     }
+    p->resync = hub->resync;
+    p->after = hub->seen;
+    hub->resync = false;
     pthread_mutex_unlock(&hub->lock);
-    free(p);
-    return NULL;
+    kite_err err = db_read(hub->ctx->store, poll_tx, p);
+    pthread_mutex_lock(&hub->lock);
+    if (err != KITE_OK) {
+        if (!hub->logged_failure)
+            log_warn("events: polling the store failed (%s); retrying", kite_err_code(err));
+        hub->logged_failure = true;
+        hub->resync = hub->resync || p->resync;
+    } else {
+        hub->logged_failure = false;
+        hub_apply(hub, p);
+    }
+    hub_heartbeats(hub);
+    pthread_mutex_unlock(&hub->lock);
+    /* More rows waiting: no sleep. */
+    return err == KITE_OK && p->count == NOTIFY_BATCH ? WORKER_AGAIN : WORKER_WAIT;
 }
 
 event_hub *event_hub_start(const kite_ctx *ctx, const event_hub_config *config)
@@ -254,16 +238,12 @@ event_hub *event_hub_start(const kite_ctx *ctx, const event_hub_config *config)
     hub->ctx = ctx;
     hub->config = *config;
     hub->resync = true;
+    hub->poll = xmalloc(sizeof *hub->poll);
     pthread_mutex_init(&hub->lock, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&hub->wake, &attr);
-    pthread_condattr_destroy(&attr);
-    if (pthread_create(&hub->thread, NULL, hub_main, hub) != 0) {
-        log_error("events: cannot start the notifier thread");
-        pthread_cond_destroy(&hub->wake);
+    if (worker_start("kite-events", config->poll_ms, hub_tick, hub, &hub->notifier) != KITE_OK) {
+        log_error("events: cannot start the notifier");
         pthread_mutex_destroy(&hub->lock);
+        free(hub->poll);
         free(hub);
         return NULL;
     }
@@ -274,11 +254,7 @@ event_hub *event_hub_stop(event_hub *hub)
 {
     if (hub == NULL)
         return NULL;
-    pthread_mutex_lock(&hub->lock);
-    hub->stopping = true;
-    pthread_cond_signal(&hub->wake);
-    pthread_mutex_unlock(&hub->lock);
-    pthread_join(hub->thread, NULL);
+    hub->notifier = worker_stop(hub->notifier);
     if (hub->count != 0)
         log_error("events: %u subscriptions still open when the hub stopped", hub->count);
     while (hub->subs != NULL) {
@@ -286,8 +262,8 @@ event_hub *event_hub_stop(event_hub *hub)
         free(hub->subs);
         hub->subs = next;
     }
-    pthread_cond_destroy(&hub->wake);
     pthread_mutex_destroy(&hub->lock);
+    free(hub->poll);
     free(hub);
     return NULL;
 }
@@ -343,7 +319,7 @@ kite_err event_hub_subscribe(event_hub *hub, int64_t account_id, event_sub **out
             hub->subs->prev = sub;
         hub->subs = sub;
         if (hub->count++ == 0)
-            pthread_cond_signal(&hub->wake); /* the notifier was idle */
+            worker_wake(hub->notifier); /* the notifier was idle */
         *out = sub;
     }
     pthread_mutex_unlock(&hub->lock);
