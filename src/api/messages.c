@@ -5,14 +5,13 @@
 #include "api/app.h"
 
 #include "core/buf.h"
-#include "mail/mail_format.h"
+#include "domain/messaging/export.h"
 #include "domain/messaging/message.h"
 #include "domain/messaging/review.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 /* Investigators pass this door so that the domain answers 404 for another facility before 403 for the role. */
 #define REVIEWERS (ROLE_BIT(ROLE_OPERATOR) | STAFF_ROLES)
@@ -224,64 +223,11 @@ void handle_messages_delete(http_request *req, void *data)
 
 /* ---- export ---- */
 
-/* mbox lines end in LF; a folded header from mail_header_text uses CR LF. */
-static void put_header(buf *out, const char *name, const char *value)
+static void reply_mbox(http_request *req, const message *items, size_t count)
 {
-    buf_puts(out, name);
-    buf_puts(out, ": ");
-    for (const char *p = value; *p; p++)
-        if (*p != '\r')
-            buf_append(out, p, 1);
-    buf_puts(out, "\n");
-}
-
-/* A body line that starts with "From " (after any ">") gets one more ">" (mboxrd). */
-static void put_body(buf *out, const char *body)
-{
-    const char *p = body;
-    while (*p) {
-        size_t len = strcspn(p, "\n");
-        const char *q = p;
-        while (q < p + len && *q == '>')
-            q++;
-        if ((size_t)(p + len - q) >= 5 && strncmp(q, "From ", 5) == 0)
-            buf_puts(out, ">");
-        for (size_t i = 0; i < len; i++)
-            if (p[i] != '\r')
-                buf_append(out, p + i, 1);
-        buf_puts(out, "\n");
-        p += len;
-        if (*p == '\n')
-            p++;
-    }
-}
-
-static void export_mbox(http_request *req, const message *items, size_t count)
-{
-    arena *a = http_arena(req);
     buf out;
-    buf_init(&out, a);
-    for (size_t i = 0; i < count; i++) {
-        const message *m = &items[i];
-        char date[MAIL_DATE_LEN], from_line[64];
-        mail_date(m->created_at, date);
-        time_t secs = (time_t)(m->created_at / 1000);
-        struct tm tm;
-        gmtime_r(&secs, &tm);
-        strftime(from_line, sizeof from_line, "%a %b %e %H:%M:%S %Y", &tm);
-        buf_printf(&out, "From account-%" PRId64 "@kite %s\n", m->sender_account_id, from_line);
-        put_header(&out, "From", arena_sprintf(a, "%s <account-%" PRId64 "@kite>", mail_header_text(a, m->sender_name, 6),
-                                               m->sender_account_id));
-        put_header(&out, "To", arena_sprintf(a, "%s <account-%" PRId64 "@kite>", mail_header_text(a, m->recipient_name, 4),
-                                             m->recipient_account_id));
-        put_header(&out, "Date", date);
-        put_header(&out, "Subject", mail_header_text(a, m->subject, 9));
-        put_header(&out, "Message-ID", arena_sprintf(a, "<message-%" PRId64 "@kite>", m->id));
-        put_header(&out, "X-Kite-Status", m->status);
-        buf_puts(&out, "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n");
-        put_body(&out, m->body);
-        buf_puts(&out, "\n");
-    }
+    buf_init(&out, http_arena(req));
+    export_mbox(&out, items, count);
     http_reply_header(req, "Content-Disposition", "attachment; filename=\"kite-messages.mbox\"");
     http_reply_bytes(req, 200, "application/mbox", out.data, out.len);
 }
@@ -305,7 +251,7 @@ void handle_messages_export(http_request *req, void *data)
         return;
     }
     if (format != NULL && strcmp(format, "mbox") == 0) {
-        export_mbox(req, items, count);
+        reply_mbox(req, items, count);
         return;
     }
     json_t *list = json_array();

@@ -1,5 +1,5 @@
 /*
- * message.c - sending, listing, reading, hiding and exporting messages.
+ * message.c - sending, listing, reading and hiding messages (export.c exports them).
  *
  * SECURITY: subject and body come from the network.  They are checked for
  * UTF-8 and control characters, measured in characters against the policy,
@@ -483,41 +483,4 @@ kite_err message_hide(const kite_ctx *ctx, arena *a, const account *caller, int6
     if (caller->role != ROLE_CONTACT && caller->role != ROLE_RESIDENT)
         return KITE_ERR_FORBIDDEN;
     return db_write(ctx->store, hide_tx, &in);
-}
-
-struct export_messages {
-    arena *a;
-    const account *caller;
-    message *items;
-    size_t count;
-};
-
-static kite_err export_tx(db_conn *conn, void *data)
-{
-    struct export_messages *in = data;
-    db_stmt *s = db_prepare(conn, MESSAGE_SELECT " WHERE m.sender_account_id = $1"
-                                                 " OR (m.recipient_account_id = $1 AND m.status IN ('delivered', 'read'))"
-                                                 " ORDER BY m.id");
-    db_bind_int(s, 1, in->caller->id);
-    size_t cap = 64;
-    in->items = arena_alloc(in->a, cap * sizeof *in->items);
-    while (db_next(s)) {
-        in->items = arena_grow(in->a, in->items, in->count, &cap, sizeof *in->items);
-        message_read_row(s, in->a, &in->items[in->count++]);
-    }
-    kite_err err = db_done(s);
-    for (size_t i = 0; err == KITE_OK && i < in->count; i++)
-        err = message_load_details(conn, in->a, &in->items[i]);
-    return err;
-}
-
-kite_err message_export(const kite_ctx *ctx, arena *a, const account *caller, message **items, size_t *count)
-{
-    if (caller->role != ROLE_CONTACT && caller->role != ROLE_RESIDENT)
-        return KITE_ERR_FORBIDDEN;
-    struct export_messages in = {a, caller, NULL, 0};
-    kite_err err = db_read(ctx->store, export_tx, &in);
-    *items = in.items;
-    *count = in.count;
-    return err;
 }

@@ -91,7 +91,4 @@ kite_err message_mark_read(const kite_ctx *ctx, arena *a, const account *caller,
 /* Hides the message from the caller's own views. */
 kite_err message_hide(const kite_ctx *ctx, arena *a, const account *caller, int64_t id) KITE_WUR;
 
-/* Every message the caller sent or received (rejected ones they sent too), oldest first, for export. */
-kite_err message_export(const kite_ctx *ctx, arena *a, const account *caller, message **items, size_t *count) KITE_WUR;
-
 #endif
