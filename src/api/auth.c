@@ -10,6 +10,7 @@
 #include "api/app.h"
 
 #include "core/text.h"
+#include "domain/audit/audit.h"
 
 #include <string.h>
 
@@ -88,5 +89,5 @@ const session *require_facility_role_or_reply(http_request *req, kite_app *app, 
 
 const char *session_actor(http_request *req, const session *s)
 {
-    return arena_sprintf(http_arena(req), "account:%lld", (long long)s->account.id);
+    return audit_actor_account(http_arena(req), s->account.id);
 }

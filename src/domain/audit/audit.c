@@ -10,6 +10,16 @@
 
 static const char genesis_hash[] = "0000000000000000000000000000000000000000000000000000000000000000";
 
+const char *audit_actor_account(arena *a, int64_t account_id)
+{
+    return audit_target(a, "account", account_id);
+}
+
+const char *audit_target(arena *a, const char *kind, int64_t id)
+{
+    return arena_sprintf(a, "%s:%" PRId64, kind, id);
+}
+
 /* Length-prefixed fields, so that no choice of field contents can collide with another. */
 static void record_hash(const char *prev_hash, int64_t id, int64_t at, const char *actor,
                         const char *action, const char *target, const char *detail,

@@ -84,7 +84,7 @@ static kite_err add_block_tx(db_conn *conn, void *data)
     if ((err = db_exec(requests)) != KITE_OK)
         return err;
     *in->out = (facility_block){id, in->facility_id, resident_id, in->number, in->email, in->reason, in->now, in->actor};
-    return audit_append(conn, in->now, in->actor, "facility_block.add", arena_sprintf(in->a, "facility_block:%" PRId64, id),
+    return audit_append(conn, in->now, in->actor, "facility_block.add", audit_target(in->a, "facility_block", id),
                         arena_sprintf(in->a, "facility=%" PRId64 " resident=%" PRId64 " email=%s reason=%s",
                                       in->facility_id, resident_id, in->email, in->reason));
 }
@@ -165,7 +165,7 @@ static kite_err remove_block_tx(db_conn *conn, void *data)
         return KITE_ERR_NOT_FOUND;
     /* Lifting a block does not restore contacts: each side starts again if it wants to. */
     return audit_append(conn, in->now, in->actor, "facility_block.remove",
-                        arena_sprintf(in->a, "facility_block:%" PRId64, in->id), "");
+                        audit_target(in->a, "facility_block", in->id), "");
 }
 
 kite_err facility_block_remove(const kite_ctx *ctx, arena *a, int64_t facility_id, int64_t block_id, const char *actor)

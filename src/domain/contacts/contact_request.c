@@ -126,8 +126,8 @@ static kite_err create_tx(db_conn *conn, void *data)
         return err;
     if ((err = load_request(conn, in->a, id, in->out)) != KITE_OK)
         return err;
-    return audit_append(conn, in->now, arena_sprintf(in->a, "account:%" PRId64, in->caller->id), "contact_request.create",
-                        arena_sprintf(in->a, "contact_request:%" PRId64, id),
+    return audit_append(conn, in->now, audit_actor_account(in->a, in->caller->id), "contact_request.create",
+                        audit_target(in->a, "contact_request", id),
                         arena_sprintf(in->a, "resident=%" PRId64 " by=%s", resident_id,
                                       in->target->resident_number != NULL ? "number" : "name"));
 }
@@ -204,7 +204,7 @@ static kite_err approve_request(const kite_ctx *ctx, db_conn *conn, arena *a, in
     q->decided_at = now;
     if ((err = send_decision_mail(ctx, conn, a, now, q, true, by_window)) != KITE_OK)
         return err;
-    return audit_append(conn, now, decided_by, "contact_request.approve", arena_sprintf(a, "contact_request:%" PRId64, q->id),
+    return audit_append(conn, now, decided_by, "contact_request.approve", audit_target(a, "contact_request", q->id),
                         arena_sprintf(a, "contact=%" PRId64 "%s", contact_id, by_window ? " by=review_window" : ""));
 }
 
@@ -242,7 +242,7 @@ static kite_err decide_tx(db_conn *conn, void *data)
     }
     if (strcmp(in->out->status, "pending") != 0)
         return KITE_ERR_ALREADY_DECIDED;
-    const char *actor = arena_sprintf(in->a, "account:%" PRId64, in->caller->id);
+    const char *actor = audit_actor_account(in->a, in->caller->id);
     if (in->approve)
         return approve_request(in->ctx, conn, in->a, in->now, in->out, actor, false);
     db_stmt *mark = db_prepare(conn,
@@ -256,7 +256,7 @@ static kite_err decide_tx(db_conn *conn, void *data)
     in->out->decided_at = in->now;
     if ((err = send_decision_mail(in->ctx, conn, in->a, in->now, in->out, false, false)) != KITE_OK)
         return err;
-    return audit_append(conn, in->now, actor, "contact_request.decline", arena_sprintf(in->a, "contact_request:%" PRId64, in->id), "");
+    return audit_append(conn, in->now, actor, "contact_request.decline", audit_target(in->a, "contact_request", in->id), "");
 }
 
 kite_err contact_request_decide(const kite_ctx *ctx, arena *a, const account *resident_account, int64_t request_id,
@@ -343,7 +343,7 @@ static kite_err settle_tx(db_conn *conn, void *data)
             err = db_exec(cancel);
             if (err == KITE_OK)
                 err = audit_append(conn, in->now, "system", "contact_request.cancel",
-                                   arena_sprintf(in->a, "contact_request:%" PRId64, q.id), "review window passed; rules refuse it");
+                                   audit_target(in->a, "contact_request", q.id), "review window passed; rules refuse it");
         }
     }
     return err;

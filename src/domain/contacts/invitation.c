@@ -109,8 +109,8 @@ static kite_err create_tx(db_conn *conn, void *data)
                             in->email, "pending", in->now, expires_at, 0};
     if ((err = send_invitation_mail(in, conn, &place)) != KITE_OK)
         return err;
-    return audit_append(conn, in->now, arena_sprintf(in->a, "account:%" PRId64, in->caller->id), "invitation.create",
-                        arena_sprintf(in->a, "invitation:%" PRId64, id),
+    return audit_append(conn, in->now, audit_actor_account(in->a, in->caller->id), "invitation.create",
+                        audit_target(in->a, "invitation", id),
                         arena_sprintf(in->a, "resident=%" PRId64 " email=%s", r.id, in->email));
 }
 
@@ -195,8 +195,8 @@ static kite_err accept_tx(db_conn *conn, void *data)
         return err;
     if (db_changes(conn) != 1)
         return KITE_ERR_INVITATION_USED;
-    const char *actor = arena_sprintf(in->a, "account:%" PRId64, in->caller->id);
-    return audit_append(conn, in->now, actor, "invitation.accept", arena_sprintf(in->a, "invitation:%" PRId64, id),
+    const char *actor = audit_actor_account(in->a, in->caller->id);
+    return audit_append(conn, in->now, actor, "invitation.accept", audit_target(in->a, "invitation", id),
                         arena_sprintf(in->a, "contact=%" PRId64 " resident=%" PRId64, in->contact_id, resident_id));
 }
 

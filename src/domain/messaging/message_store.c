@@ -110,7 +110,7 @@ kite_err message_record(db_conn *conn, arena *a, const message *m, const char *s
         err = push_event(conn, m->recipient_account_id, "message.new", m, status, now);
     if (err == KITE_OK)
         err = audit_append(conn, now, actor, arena_sprintf(a, "message.%s", status),
-                           arena_sprintf(a, "message:%" PRId64, m->id),
+                           audit_target(a, "message", m->id),
                            arena_sprintf(a, "contact=%" PRId64 " facility=%" PRId64, m->contact_id, m->facility_id));
     return err;
 }

@@ -158,8 +158,8 @@ static kite_err queue_tx(db_conn *conn, void *data)
     buf_puts(&shown, "messages=");
     for (size_t i = 0; i < in->count; i++)
         buf_printf(&shown, "%s%" PRId64, i ? "," : "", in->items[i].id);
-    return audit_append(conn, in->now, arena_sprintf(in->a, "account:%" PRId64, in->reviewer->id), "review.queue_read",
-                        arena_sprintf(in->a, "facility:%" PRId64, in->facility_id), shown.data);
+    return audit_append(conn, in->now, audit_actor_account(in->a, in->reviewer->id), "review.queue_read",
+                        audit_target(in->a, "facility", in->facility_id), shown.data);
 }
 
 static bool may_review(const account *reviewer, int64_t facility_id)
@@ -280,7 +280,7 @@ static kite_err decide_tx(db_conn *conn, void *data)
         return err;
     if (db_changes(conn) != 1)
         return KITE_ERR_ALREADY_DECIDED;
-    const char *actor = arena_sprintf(in->a, "account:%" PRId64, in->reviewer->id);
+    const char *actor = audit_actor_account(in->a, in->reviewer->id);
     if ((err = message_record(conn, in->a, m, in->approve ? "approved" : "rejected", in->now, actor)) != KITE_OK)
         return err;
     if (in->approve)

@@ -110,7 +110,7 @@ static kite_err add_tx(db_conn *conn, void *data)
     in->out->facility_id = in->facility_id;
     in->out->created_at = in->now;
     in->out->created_by = in->actor;
-    return audit_append(conn, in->now, in->actor, "screening_rule.add", arena_sprintf(in->a, "screening_rule:%" PRId64, id),
+    return audit_append(conn, in->now, in->actor, "screening_rule.add", audit_target(in->a, "screening_rule", id),
                         arena_sprintf(in->a, "facility=%" PRId64 " kind=%s action=%s", in->facility_id, in->rule->kind,
                                       in->rule->action));
 }
@@ -227,7 +227,7 @@ static kite_err remove_tx(db_conn *conn, void *data)
     if (db_changes(conn) != 1)
         return KITE_ERR_NOT_FOUND;
     return audit_append(conn, in->now, in->actor, "screening_rule.remove",
-                        arena_sprintf(in->a, "screening_rule:%" PRId64, in->id), "");
+                        audit_target(in->a, "screening_rule", in->id), "");
 }
 
 kite_err screening_rule_remove(const kite_ctx *ctx, arena *a, int64_t facility_id, int64_t rule_id, const char *actor)
