@@ -205,15 +205,6 @@ static bool last_event_id_or_reply(http_request *req, int64_t *out, bool *given)
     return true;
 }
 
-/* The token the caller signed in with (require_session_or_reply accepted it). */
-static const char *session_token(http_request *req)
-{
-    const char *authorization = http_header(req, "Authorization");
-    if (authorization != NULL && strncasecmp(authorization, "Bearer ", 7) == 0)
-        return authorization + 7;
-    return http_cookie(req, "kite_session");
-}
-
 void handle_events(http_request *req, void *data)
 {
     kite_app *app = data;
@@ -248,7 +239,7 @@ void handle_events(http_request *req, void *data)
     es->sub = sub;
     es->account_id = s->account.id;
     es->cursor = cursor;
-    const char *token = session_token(req);
+    const char *token = session_token(req, NULL); /* the one require_role_or_reply accepted */
     es->token = xstrdup(token != NULL ? token : "");
     http_reply_header(req, "X-Accel-Buffering", "no"); /* proxies: pass each event on at once */
     http_stream_source source = {stream_fill, stream_close, es};
