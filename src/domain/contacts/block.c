@@ -11,6 +11,9 @@
 #include <inttypes.h>
 #include <string.h>
 
+/* A facility's list shows its newest BLOCK_LIST_MAX blocks. */
+enum { BLOCK_LIST_MAX = 500 };
+
 struct add_block {
     arena *a;
     int64_t facility_id;
@@ -119,8 +122,9 @@ static kite_err list_blocks_tx(db_conn *conn, void *data)
     db_stmt *s = db_prepare(conn,
         "SELECT b.id, COALESCE(b.resident_id, 0), r.resident_number, b.email, b.reason, b.created_at, b.created_by"
         " FROM facility_blocks b LEFT JOIN residents r ON r.id = b.resident_id"
-        " WHERE b.facility_id = $1 AND b.removed_at IS NULL ORDER BY b.id DESC LIMIT 500");
+        " WHERE b.facility_id = $1 AND b.removed_at IS NULL ORDER BY b.id DESC LIMIT $2");
     db_bind_int(s, 1, in->facility_id);
+    db_bind_int(s, 2, BLOCK_LIST_MAX);
     size_t cap = 16;
     in->items = arena_alloc(in->a, cap * sizeof *in->items);
     while (db_next(s)) {

@@ -17,6 +17,9 @@
 
 #define HOUR_MS (60LL * 60 * 1000)
 
+/* A list shows the newest REQUEST_LIST_MAX requests; one settling transaction decides at most SETTLE_BATCH. */
+enum { REQUEST_LIST_MAX = 200, SETTLE_BATCH = 64 };
+
 #define REQUEST_SELECT                                                                                       \
     "SELECT q.id, q.resident_id, r.resident_number, r.first_name || ' ' || r.last_name, r.facility_id, f.name," \
     " q.contact_account_id, a.full_name, a.email, q.status, q.created_at, COALESCE(q.decided_at, 0),"        \
@@ -284,9 +287,10 @@ static kite_err list_tx(db_conn *conn, void *data)
 {
     struct list_requests *in = data;
     db_stmt *s = db_prepare(conn, in->caller->role == ROLE_RESIDENT
-                                      ? REQUEST_SELECT " WHERE r.account_id = $1 ORDER BY q.id DESC LIMIT 200"
-                                      : REQUEST_SELECT " WHERE q.contact_account_id = $1 ORDER BY q.id DESC LIMIT 200");
+                                      ? REQUEST_SELECT " WHERE r.account_id = $1 ORDER BY q.id DESC LIMIT $2"
+                                      : REQUEST_SELECT " WHERE q.contact_account_id = $1 ORDER BY q.id DESC LIMIT $2");
     db_bind_int(s, 1, in->caller->id);
+    db_bind_int(s, 2, REQUEST_LIST_MAX);
     size_t cap = 16;
     in->items = arena_alloc(in->a, cap * sizeof *in->items);
     while (db_next(s)) {
@@ -318,12 +322,13 @@ struct settle {
 static kite_err settle_tx(db_conn *conn, void *data)
 {
     struct settle *in = data;
-    int64_t due[64];
+    int64_t due[SETTLE_BATCH];
     size_t n = 0;
     db_stmt *s = db_prepare(conn,
         "SELECT id FROM contact_requests WHERE status = 'pending' AND auto_approve_at IS NOT NULL"
-        " AND auto_approve_at <= $1 ORDER BY id LIMIT 64");
+        " AND auto_approve_at <= $1 ORDER BY id LIMIT $2");
     db_bind_int(s, 1, in->now);
+    db_bind_int(s, 2, SETTLE_BATCH);
     while (db_next(s))
         due[n++] = db_int(s, 0);
     kite_err err = db_done(s);

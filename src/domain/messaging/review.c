@@ -24,6 +24,9 @@
 #define DAY_MS (24LL * 60 * 60 * 1000)
 #define HOUR_MS (60LL * 60 * 1000)
 
+/* A facility's reject reasons are read into a list of this size (the defaults fit too). */
+enum { REJECT_REASONS_MAX = 32 };
+
 static const reject_reason default_reasons[] = {
     {"security_threat", "A risk to the safety or security of the facility"},
     {"criminal_activity", "Plans for, or talk of, criminal activity"},
@@ -36,14 +39,16 @@ static const reject_reason default_reasons[] = {
 
 static kite_err load_reasons(db_conn *conn, arena *a, int64_t facility_id, reject_reason **items, size_t *count)
 {
-    size_t cap = 32, n = 0;
-    reject_reason *list = arena_alloc(a, cap * sizeof *list);
-    db_stmt *s = db_prepare(conn, "SELECT code, label FROM facility_reject_reasons WHERE facility_id = $1 ORDER BY code LIMIT 32");
+    size_t n = 0;
+    reject_reason *list = arena_alloc(a, REJECT_REASONS_MAX * sizeof *list);
+    db_stmt *s = db_prepare(conn, "SELECT code, label FROM facility_reject_reasons WHERE facility_id = $1 ORDER BY code LIMIT $2");
     db_bind_int(s, 1, facility_id);
+    db_bind_int(s, 2, REJECT_REASONS_MAX);
     while (db_next(s))
         list[n++] = (reject_reason){arena_strdup(a, db_text(s, 0)), arena_strdup(a, db_text(s, 1))};
     kite_err err = db_done(s);
     if (n == 0) {
+        _Static_assert(sizeof default_reasons / sizeof default_reasons[0] <= REJECT_REASONS_MAX, "defaults fit");
         n = sizeof default_reasons / sizeof default_reasons[0];
         memcpy(list, default_reasons, sizeof default_reasons);
     }
