@@ -146,34 +146,11 @@ kite_err facility_block_list(const kite_ctx *ctx, arena *a, int64_t facility_id,
     return err;
 }
 
-struct remove_block {
-    arena *a;
-    int64_t facility_id;
-    int64_t id;
-    const char *actor;
-    int64_t now;
-};
-
-static kite_err remove_block_tx(db_conn *conn, void *data)
-{
-    struct remove_block *in = data;
-    db_stmt *s = db_prepare(conn,
-        "UPDATE facility_blocks SET removed_at = $1 WHERE id = $2 AND facility_id = $3 AND removed_at IS NULL");
-    db_bind_int(s, 1, in->now);
-    db_bind_int(s, 2, in->id);
-    db_bind_int(s, 3, in->facility_id);
-    kite_err err = db_exec(s);
-    if (err != KITE_OK)
-        return err;
-    if (db_changes(conn) != 1)
-        return KITE_ERR_NOT_FOUND;
-    /* Lifting a block does not restore contacts: each side starts again if it wants to. */
-    return audit_append(conn, in->now, in->actor, "facility_block.remove",
-                        audit_target(in->a, "facility_block", in->id), "");
-}
-
+/* Lifting a block does not restore contacts: each side starts again if it wants to. */
 kite_err facility_block_remove(const kite_ctx *ctx, arena *a, int64_t facility_id, int64_t block_id, const char *actor)
 {
-    struct remove_block in = {a, facility_id, block_id, actor, clock_now_ms(&ctx->clock)};
-    return db_write(ctx->store, remove_block_tx, &in);
+    audit_removal in = {
+        a, "UPDATE facility_blocks SET removed_at = $1 WHERE id = $2 AND facility_id = $3 AND removed_at IS NULL",
+        clock_now_ms(&ctx->clock), block_id, facility_id, actor, "facility_block.remove", "facility_block"};
+    return db_write(ctx->store, audit_removal_tx, &in);
 }
