@@ -373,14 +373,7 @@ static kite_err roster_row_read(void *data, size_t line, const char *const *fiel
             r->columns[i] = csv_column(fields, nfields, names[i]);
         return r->columns[0] < 0 || r->columns[1] < 0 || r->columns[2] < 0 ? KITE_ERR_INVALID_FIELD : KITE_OK;
     }
-    if (r->count == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 256;
-        roster_row *bigger = arena_alloc(r->a, cap * sizeof *bigger);
-        if (r->count > 0)
-            memcpy(bigger, r->rows, r->count * sizeof *bigger);
-        r->rows = bigger;
-        r->cap = cap;
-    }
+    r->rows = arena_grow(r->a, r->rows, r->count, &r->cap, sizeof *r->rows);
     const char *value[4] = {NULL, NULL, NULL, NULL};
     for (int i = 0; i < 4; i++)
         if (r->columns[i] >= 0 && (size_t)r->columns[i] < nfields && fields[r->columns[i]][0] != '\0')
