@@ -33,6 +33,7 @@ void cli_store_close(cli_store *s);
 typedef struct cli_opt {
     const char *name; /* without the dashes */
     const char **value;
+    const char *required; /* the value's name (PATH) when the option must be given: "--db PATH is required" */
 } cli_opt;
 
 enum { CLI_MAX_OPERANDS = 4 };
@@ -40,7 +41,7 @@ enum { CLI_MAX_OPERANDS = 4 };
 typedef struct cli_command {
     const char *name;    /* "kite outbox list", for messages */
     const char *usage;   /* printed after "usage: " */
-    const cli_opt *opts; /* ends with {NULL, NULL} */
+    const cli_opt *opts; /* ends with {NULL, NULL, NULL} */
     int min_operands, max_operands; /* arguments that are not options, e.g. FILE.csv */
 } cli_command;
 
@@ -54,8 +55,9 @@ typedef struct cli_args {
  * Reads a subcommand's arguments: argv[0] is its name, then verb when it has
  * one (the "import" of "kite roster import"), then options and operands in
  * any order, read with getopt_long against cmd->opts.  Strict: an unknown,
- * abbreviated or repeated option, an option without its value, an unknown
- * verb, or too few or too many operands prints the reason and the usage on
+ * abbreviated or repeated option, an option without its value, a required
+ * one missing, an unknown verb, or too few or too many operands prints the
+ * reason and the usage on
  * stderr and returns false with *status 2.  --help prints the usage on stdout
  * and returns false with *status 0.  True: go on.
  */

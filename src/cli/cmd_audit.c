@@ -7,14 +7,12 @@
 int cmd_audit(int argc, char **argv)
 {
     const char *db_path;
-    const cli_opt opts[] = {{"db", &db_path}, {NULL, NULL}};
+    const cli_opt opts[] = {{"db", &db_path, "PATH"}, {NULL, NULL, NULL}};
     const cli_command cmd = {"kite audit verify", "kite audit verify --db PATH", opts, 0, 0};
     cli_args args;
     int status;
     if (!cli_parse_or_usage(&cmd, "verify", argc, argv, &args, &status))
         return status;
-    if (db_path == NULL)
-        return cli_usage_error(&cmd, "--db PATH is required");
     cli_store store;
     kite_err err = cli_store_open(db_path, &store);
     if (err != KITE_OK) {

@@ -113,14 +113,12 @@ static void world(demo *d)
 int cmd_demo(int argc, char **argv)
 {
     const char *db_path, *data_dir;
-    const cli_opt opts[] = {{"db", &db_path}, {"data", &data_dir}, {NULL, NULL}};
+    const cli_opt opts[] = {{"db", &db_path, "PATH"}, {"data", &data_dir, NULL}, {NULL, NULL, NULL}};
     const cli_command cmd = {"kite demo", "kite demo --db PATH [--data DIR]", opts, 0, 0};
     cli_args args;
     int status;
     if (!cli_parse_or_usage(&cmd, NULL, argc, argv, &args, &status))
         return status;
-    if (db_path == NULL)
-        return cli_usage_error(&cmd, "--db PATH is required");
     demo d = {0};
     d.err = cli_store_open(db_path, &d.store);
     if (d.err != KITE_OK) {

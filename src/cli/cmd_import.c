@@ -8,15 +8,13 @@
 int cmd_import_facilities(int argc, char **argv)
 {
     const char *db_path, *extra, *data_dir;
-    const cli_opt opts[] = {{"db", &db_path}, {"extra", &extra}, {"data", &data_dir}, {NULL, NULL}};
+    const cli_opt opts[] = {{"db", &db_path, "PATH"}, {"extra", &extra, NULL}, {"data", &data_dir, NULL}, {NULL, NULL, NULL}};
     const cli_command cmd = {"kite import-facilities",
                              "kite import-facilities --db PATH FILE.csv [--extra FILE.csv] [--data DIR]", opts, 1, 1};
     cli_args args;
     int status;
     if (!cli_parse_or_usage(&cmd, NULL, argc, argv, &args, &status))
         return status;
-    if (db_path == NULL)
-        return cli_usage_error(&cmd, "--db PATH is required");
     const char *file = args.operand[0];
     if (data_dir == NULL)
         data_dir = KITE_DATA_DIR;

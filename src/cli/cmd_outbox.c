@@ -16,15 +16,13 @@
 int cmd_outbox(int argc, char **argv)
 {
     const char *db_path, *status, *limit_arg;
-    const cli_opt opts[] = {{"db", &db_path}, {"status", &status}, {"limit", &limit_arg}, {NULL, NULL}};
+    const cli_opt opts[] = {{"db", &db_path, "PATH"}, {"status", &status, NULL}, {"limit", &limit_arg, NULL}, {NULL, NULL, NULL}};
     const cli_command cmd = {"kite outbox list", "kite outbox list --db PATH [--status pending|sent|failed] [--limit N]",
                              opts, 0, 0};
     cli_args args;
     int exit_status;
     if (!cli_parse_or_usage(&cmd, "list", argc, argv, &args, &exit_status))
         return exit_status;
-    if (db_path == NULL)
-        return cli_usage_error(&cmd, "--db PATH is required");
     if (status != NULL && strcmp(status, "pending") != 0 && strcmp(status, "sent") != 0 &&
         strcmp(status, "failed") != 0) {
         fprintf(stderr, "kite outbox list: --status takes pending, sent or failed\n");

@@ -12,7 +12,7 @@
 int cmd_roster(int argc, char **argv)
 {
     const char *db_path, *facility_arg;
-    const cli_opt opts[] = {{"db", &db_path}, {"facility", &facility_arg}, {NULL, NULL}};
+    const cli_opt opts[] = {{"db", &db_path, "PATH"}, {"facility", &facility_arg, "ID"}, {NULL, NULL, NULL}};
     const cli_command cmd = {"kite roster import",
                              "kite roster import --db PATH --facility ID FILE.csv\n"
                              "       (columns: resident_number,first_name,last_name[,pin])",
@@ -24,8 +24,6 @@ int cmd_roster(int argc, char **argv)
     const char *file = args.operand[0];
     char *end = NULL;
     long long facility_id = facility_arg != NULL ? strtoll(facility_arg, &end, 10) : 0;
-    if (db_path == NULL || facility_arg == NULL)
-        return cli_usage_error(&cmd, "--db and --facility are required");
     if (facility_id <= 0 || *end != '\0')
         return cli_usage_error(&cmd, "--facility takes a facility id");
     cli_store store;

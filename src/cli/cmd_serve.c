@@ -114,10 +114,6 @@ static bool mail_options_valid(const serve_options *o)
 /* The values, checked with the messages people and tests know; false after saying what is wrong. */
 static bool serve_options_valid(serve_options *o)
 {
-    if (o->db_path == NULL) {
-        fprintf(stderr, "kite serve: --db PATH is required\n");
-        return false;
-    }
     if (!parse_listen(o->listen != NULL ? o->listen : "127.0.0.1:8080", o->host, sizeof o->host, &o->port)) {
         fprintf(stderr, "kite serve: --listen takes HOST:PORT, e.g. 127.0.0.1:8080\n");
         return false;
@@ -141,10 +137,17 @@ static bool serve_options_or_usage(int argc, char **argv, serve_options *o, int 
 {
     memset(o, 0, sizeof *o);
     const cli_opt opts[] = {
-        {"db", &o->db_path},           {"listen", &o->listen},         {"data", &o->data_dir},
-        {"web", &o->web_dir},          {"smtp", &o->smtp},             {"public-url", &o->public_url},
-        {"mail-from", &o->mail_from},  {"threads", &o->threads_arg},   {"test-clock-offset", &o->clock_offset_arg},
-        {"max-event-streams", &o->streams_arg}, {NULL, NULL},
+        {"db", &o->db_path, "PATH"},
+        {"listen", &o->listen, NULL},
+        {"data", &o->data_dir, NULL},
+        {"web", &o->web_dir, NULL},
+        {"smtp", &o->smtp, NULL},
+        {"public-url", &o->public_url, NULL},
+        {"mail-from", &o->mail_from, NULL},
+        {"threads", &o->threads_arg, NULL},
+        {"test-clock-offset", &o->clock_offset_arg, NULL},
+        {"max-event-streams", &o->streams_arg, NULL},
+        {NULL, NULL, NULL},
     };
     const cli_command cmd = {"kite serve",
                              "kite serve --db PATH [--listen HOST:PORT] [--smtp URL] [--web DIR] [--data DIR]\n"

@@ -10,8 +10,8 @@
 int cmd_user(int argc, char **argv)
 {
     const char *db_path, *role_arg, *email, *name, *facility_arg;
-    const cli_opt opts[] = {{"db", &db_path}, {"role", &role_arg}, {"email", &email}, {"name", &name},
-                            {"facility", &facility_arg}, {NULL, NULL}};
+    const cli_opt opts[] = {{"db", &db_path, "PATH"}, {"role", &role_arg, "ROLE"}, {"email", &email, "EMAIL"},
+                            {"name", &name, NULL}, {"facility", &facility_arg, NULL}, {NULL, NULL, NULL}};
     const cli_command cmd = {"kite user add",
                              "kite user add --db PATH --role ROLE --email EMAIL [--name NAME] [--facility ID]\n"
                              "       (the password is read from standard input)",
@@ -21,10 +21,6 @@ int cmd_user(int argc, char **argv)
     if (!cli_parse_or_usage(&cmd, "add", argc, argv, &args, &status))
         return status;
     role r;
-    if (db_path == NULL || role_arg == NULL || email == NULL) {
-        fprintf(stderr, "kite user add: --db, --role and --email are required\n");
-        return 2;
-    }
     if (!role_parse(role_arg, &r) || r == ROLE_CONTACT || r == ROLE_RESIDENT) {
         fprintf(stderr, "kite user add: --role must be operator, facility_admin, reviewer or investigator\n");
         return 2;

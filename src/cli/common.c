@@ -164,6 +164,9 @@ static kite_err parse(const cli_command *cmd, int argc, char **argv, cli_args *o
         print_usage(cmd, stdout);
         return KITE_OK;
     }
+    for (size_t i = 0; i < n; i++)
+        if (cmd->opts[i].required != NULL && *cmd->opts[i].value == NULL)
+            return refuse(cmd, "--%s %s is required", cmd->opts[i].name, cmd->opts[i].required);
     if (out->operands < cmd->min_operands) {
         print_usage(cmd, stderr);
         return KITE_ERR_BAD_REQUEST;
