@@ -57,9 +57,8 @@ typedef struct cli_args {
  * any order, read with getopt_long against cmd->opts.  Strict: an unknown,
  * abbreviated or repeated option, an option without its value, a required
  * one missing, an unknown verb, or too few or too many operands prints the
- * reason and the usage on
- * stderr and returns false with *status 2.  --help prints the usage on stdout
- * and returns false with *status 0.  True: go on.
+ * reason and the usage on stderr and returns false with *status 2.  --help
+ * prints the usage on stdout and returns false with *status 0.  True: go on.
  */
 bool cli_parse_or_usage(const cli_command *cmd, const char *verb, int argc, char **argv, cli_args *out,
                         int *status);
