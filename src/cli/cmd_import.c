@@ -8,7 +8,8 @@
 int cmd_import_facilities(int argc, char **argv)
 {
     const char *db_path, *extra, *data_dir;
-    const cli_opt opts[] = {{"db", &db_path, "PATH"}, {"extra", &extra, NULL}, {"data", &data_dir, NULL}, {NULL, NULL, NULL}};
+    const cli_opt opts[] = {
+        {"db", &db_path, "PATH"}, {"extra", &extra, NULL}, {"data", &data_dir, NULL}, {NULL, NULL, NULL}};
     const cli_command cmd = {"kite import-facilities",
                              "kite import-facilities --db PATH FILE.csv [--extra FILE.csv] [--data DIR]", opts, 1, 1};
     cli_args args;

@@ -16,9 +16,10 @@
 int cmd_outbox(int argc, char **argv)
 {
     const char *db_path, *status, *limit_arg;
-    const cli_opt opts[] = {{"db", &db_path, "PATH"}, {"status", &status, NULL}, {"limit", &limit_arg, NULL}, {NULL, NULL, NULL}};
-    const cli_command cmd = {"kite outbox list", "kite outbox list --db PATH [--status pending|sent|failed] [--limit N]",
-                             opts, 0, 0};
+    const cli_opt opts[] = {
+        {"db", &db_path, "PATH"}, {"status", &status, NULL}, {"limit", &limit_arg, NULL}, {NULL, NULL, NULL}};
+    const cli_command cmd = {"kite outbox list",
+                             "kite outbox list --db PATH [--status pending|sent|failed] [--limit N]", opts, 0, 0};
     cli_args args;
     int exit_status;
     if (!cli_parse_or_usage(&cmd, "list", argc, argv, &args, &exit_status))
