@@ -203,11 +203,11 @@ export async function signInResident(facilityId, residentNumber, pin) {
   return answer.account;
 }
 
-/* Where a signed-in person starts: family at their account, residents on the tablet, staff at /staff. */
-export function homePath(account) {
-  if (!account) return '/';
-  if (account.role === 'resident') return '/tablet';
-  if (account.role === 'contact') return '/account';
+/* The page a role lands on: family at their account, residents on the tablet, staff at /staff; '/' signed out. */
+export function homeFor(role) {
+  if (!role) return '/';
+  if (role === 'resident') return '/tablet';
+  if (role === 'contact') return '/account';
   return '/staff';
 }
 

@@ -130,6 +130,34 @@ export function formKit(fields, submitLabel, busyLabel, { buttonClass = 'button 
   return { alert, button, clear, fieldError, topError, focusFirstInvalid, hasErrors, serverError, busy, setLabel };
 }
 
+/*
+ * A 429 on a form: the button stays off until the server's Retry-After is over, and the
+ * alert counts down how long is left.  Returns a function that stops the countdown
+ * (for ctx.onLeave, or before another one starts).
+ */
+export function throttleCountdown(kit, e) {
+  const until = Date.now() + (e.retryAfter || 60) * 1000;
+  const left = h('strong', null);
+  let timer = null;
+  const tick = () => {
+    const s = Math.max(0, Math.ceil((until - Date.now()) / 1000));
+    if (s === 0) {
+      clearInterval(timer);
+      kit.busy(false);
+      left.textContent = 'You can try again now.';
+      return;
+    }
+    const m = Math.floor(s / 60);
+    left.textContent = `Time left: ${m ? `${m} min ` : ''}${s % 60} s.`;
+  };
+  kit.topError(e.message, ' ', left);
+  kit.button.disabled = true;
+  kit.button.textContent = 'Please wait';
+  timer = setInterval(tick, 1000);
+  tick();
+  return () => clearInterval(timer);
+}
+
 export function validEmail(v) {
   return /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;".][^\s@<>,;"]*$/.test(v);
 }

@@ -33,6 +33,12 @@ extern const http_route api_routes[];
 extern const size_t api_route_count;
 
 /* ---- auth.c ---- */
+/*
+ * The session token as the caller sent it: "Authorization: Bearer TOKEN"
+ * when present, else the kite_session cookie; NULL when neither.
+ * *from_cookie (may be NULL) says which, since cookies need the CSRF header.
+ */
+const char *session_token(http_request *req, bool *from_cookie);
 /* The signed-in session, or NULL after answering 401 (or 403 for a missing CSRF header). */
 const session *require_session_or_reply(http_request *req, kite_app *app);
 

@@ -10,6 +10,7 @@
 #include "api/app.h"
 
 #include "core/text.h"
+#include "domain/audit/audit.h"
 
 #include <string.h>
 
@@ -18,21 +19,24 @@ static bool is_safe_method(const char *method)
     return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 || strcmp(method, "OPTIONS") == 0;
 }
 
+const char *session_token(http_request *req, bool *from_cookie)
+{
+    const char *authorization = http_header(req, "Authorization");
+    bool bearer = authorization != NULL && strncasecmp(authorization, "Bearer ", 7) == 0;
+    const char *token = bearer ? authorization + 7 : http_cookie(req, "kite_session");
+    if (from_cookie != NULL)
+        *from_cookie = !bearer && token != NULL;
+    return token;
+}
+
 const session *require_session_or_reply(http_request *req, kite_app *app)
 {
     session *cached = http_app_data(req);
     if (cached != NULL)
         return cached;
 
-    const char *token = NULL;
     bool from_cookie = false;
-    const char *authorization = http_header(req, "Authorization");
-    if (authorization != NULL && strncasecmp(authorization, "Bearer ", 7) == 0) {
-        token = authorization + 7;
-    } else {
-        token = http_cookie(req, "kite_session");
-        from_cookie = token != NULL;
-    }
+    const char *token = session_token(req, &from_cookie);
     if (token == NULL || *token == '\0') {
         http_reply_error(req, KITE_ERR_UNAUTHENTICATED, NULL, NULL);
         return NULL;
@@ -88,5 +92,5 @@ const session *require_facility_role_or_reply(http_request *req, kite_app *app, 
 
 const char *session_actor(http_request *req, const session *s)
 {
-    return arena_sprintf(http_arena(req), "account:%lld", (long long)s->account.id);
+    return audit_actor_account(http_arena(req), s->account.id);
 }

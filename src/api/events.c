@@ -25,6 +25,7 @@
 #include "http/stream.h"
 
 #include "core/alloc.h"
+#include "core/buf.h"
 #include "core/log.h"
 
 #include <errno.h>
@@ -45,27 +46,9 @@ typedef struct event_stream {
     char *token;     /* the session token, to check the session at heartbeats */
     bool started;    /* the retry line went out */
     bool more;       /* the last read filled a batch: read again without waiting */
-    char *out;       /* bytes not yet given to the server */
-    size_t out_len, out_off, out_cap;
+    buf out;         /* bytes not yet given to the server, from out_off on; on the heap, as it lives for hours */
+    size_t out_off;
 } event_stream;
-
-static void out_append(event_stream *es, const char *text, size_t len)
-{
-    if (es->out_len + len > es->out_cap) {
-        size_t cap = es->out_cap != 0 ? es->out_cap : 1024;
-        while (cap < es->out_len + len)
-            cap *= 2;
-        es->out = xrealloc(es->out, cap);
-        es->out_cap = cap;
-    }
-    memcpy(es->out + es->out_len, text, len);
-    es->out_len += len;
-}
-
-static void out_append_str(event_stream *es, const char *text)
-{
-    out_append(es, text, strlen(text));
-}
 
 /* An SSE field value must not hold a line break; kinds are ours, but check. */
 static bool one_line(const char *s)
@@ -80,7 +63,7 @@ static void append_event(event_stream *es, arena *a, const event *e)
     char *json = json_dumps(data, JSON_COMPACT);
     json_decref(data);
     if (json != NULL && one_line(e->kind))
-        out_append_str(es, arena_sprintf(a, "id: %" PRId64 "\nevent: %s\ndata: %s\n\n", e->id, e->kind, json));
+        buf_puts(&es->out, arena_sprintf(a, "id: %" PRId64 "\nevent: %s\ndata: %s\n\n", e->id, e->kind, json));
     else
         log_error("events: event %" PRId64 " could not be written", e->id);
     free(json);
@@ -121,7 +104,7 @@ static void refill(event_stream *es, bool *end)
     unsigned due = event_sub_take(es->sub);
     if (!es->started) {
         es->started = true;
-        out_append_str(es, "retry: 3000\n\n");
+        buf_puts(&es->out, "retry: 3000\n\n");
         due |= EVENT_SUB_NEWS;
     }
     if ((due & EVENT_SUB_HEARTBEAT) != 0 && !session_alive(es)) {
@@ -133,23 +116,24 @@ static void refill(event_stream *es, bool *end)
         *end = true; /* the client reconnects with Last-Event-ID and misses nothing */
         return;
     }
-    if (es->out_len == 0 && (due & EVENT_SUB_HEARTBEAT) != 0)
-        out_append_str(es, ": keep-alive\n\n");
+    if (es->out.len == 0 && (due & EVENT_SUB_HEARTBEAT) != 0)
+        buf_puts(&es->out, ": keep-alive\n\n");
 }
 
-static size_t stream_fill(void *cls, char *buf, size_t max, bool *end)
+static size_t stream_fill(void *cls, char *dest, size_t max, bool *end)
 {
     event_stream *es = cls;
-    if (es->out_off == es->out_len) {
-        es->out_off = es->out_len = 0;
+    if (es->out_off == es->out.len) {
+        es->out_off = 0;
+        buf_reset(&es->out);
         refill(es, end);
         if (*end)
             return 0;
     }
-    size_t n = es->out_len - es->out_off;
+    size_t n = es->out.len - es->out_off;
     if (n > max)
         n = max;
-    memcpy(buf, es->out + es->out_off, n);
+    memcpy(dest, es->out.data + es->out_off, n);
     es->out_off += n;
     return n;
 }
@@ -174,7 +158,7 @@ static void stream_close(void *cls)
         explicit_bzero(es->token, strlen(es->token));
         free(es->token);
     }
-    free(es->out);
+    buf_free(&es->out);
     free(es);
 }
 
@@ -203,15 +187,6 @@ static bool last_event_id_or_reply(http_request *req, int64_t *out, bool *given)
     *given = value >= 0;
     *out = *given ? value : 0;
     return true;
-}
-
-/* The token the caller signed in with (require_session_or_reply accepted it). */
-static const char *session_token(http_request *req)
-{
-    const char *authorization = http_header(req, "Authorization");
-    if (authorization != NULL && strncasecmp(authorization, "Bearer ", 7) == 0)
-        return authorization + 7;
-    return http_cookie(req, "kite_session");
 }
 
 void handle_events(http_request *req, void *data)
@@ -248,7 +223,8 @@ void handle_events(http_request *req, void *data)
     es->sub = sub;
     es->account_id = s->account.id;
     es->cursor = cursor;
-    const char *token = session_token(req);
+    buf_init(&es->out, NULL);
+    const char *token = session_token(req, NULL); /* the one require_role_or_reply accepted */
     es->token = xstrdup(token != NULL ? token : "");
     http_reply_header(req, "X-Accel-Buffering", "no"); /* proxies: pass each event on at once */
     http_stream_source source = {stream_fill, stream_close, es};

@@ -3,15 +3,16 @@
 #include "domain/audit/audit.h"
 
 #include <stdio.h>
-#include <string.h>
 
 int cmd_audit(int argc, char **argv)
 {
-    const char *db_path = cli_option(argc, argv, "--db");
-    if (argc < 1 || strcmp(argv[0], "verify") != 0 || db_path == NULL) {
-        fprintf(stderr, "usage: kite audit verify --db PATH\n");
-        return 2;
-    }
+    const char *db_path;
+    const cli_opt opts[] = {{"db", &db_path, "PATH"}, {NULL, NULL, NULL}};
+    const cli_command cmd = {"kite audit verify", "kite audit verify --db PATH", opts, 0, 0};
+    cli_args args;
+    int status;
+    if (!cli_parse_or_usage(&cmd, "verify", argc, argv, &args, &status))
+        return status;
     cli_store store;
     kite_err err = cli_store_open(db_path, &store);
     if (err != KITE_OK) {

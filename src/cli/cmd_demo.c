@@ -112,12 +112,13 @@ static void world(demo *d)
 
 int cmd_demo(int argc, char **argv)
 {
-    const char *db_path = cli_option(argc, argv, "--db");
-    const char *data_dir = cli_option(argc, argv, "--data");
-    if (db_path == NULL) {
-        fprintf(stderr, "usage: kite demo --db PATH [--data DIR]\n");
-        return 2;
-    }
+    const char *db_path, *data_dir;
+    const cli_opt opts[] = {{"db", &db_path, "PATH"}, {"data", &data_dir, NULL}, {NULL, NULL, NULL}};
+    const cli_command cmd = {"kite demo", "kite demo --db PATH [--data DIR]", opts, 0, 0};
+    cli_args args;
+    int status;
+    if (!cli_parse_or_usage(&cmd, NULL, argc, argv, &args, &status))
+        return status;
     demo d = {0};
     d.err = cli_store_open(db_path, &d.store);
     if (d.err != KITE_OK) {

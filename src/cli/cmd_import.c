@@ -4,25 +4,19 @@
 #include "domain/directory/directory.h"
 
 #include <stdio.h>
-#include <string.h>
 
 int cmd_import_facilities(int argc, char **argv)
 {
-    const char *db_path = cli_option(argc, argv, "--db");
-    const char *extra = cli_option(argc, argv, "--extra");
-    const char *data_dir = cli_option(argc, argv, "--data");
-    const char *file = NULL;
-    for (int i = 0; i < argc; i++) {
-        if (strncmp(argv[i], "--", 2) == 0) {
-            i++; /* skip the option's value */
-            continue;
-        }
-        file = argv[i];
-    }
-    if (db_path == NULL || file == NULL) {
-        fprintf(stderr, "usage: kite import-facilities --db PATH FILE.csv [--extra FILE.csv] [--data DIR]\n");
-        return 2;
-    }
+    const char *db_path, *extra, *data_dir;
+    const cli_opt opts[] = {
+        {"db", &db_path, "PATH"}, {"extra", &extra, NULL}, {"data", &data_dir, NULL}, {NULL, NULL, NULL}};
+    const cli_command cmd = {"kite import-facilities",
+                             "kite import-facilities --db PATH FILE.csv [--extra FILE.csv] [--data DIR]", opts, 1, 1};
+    cli_args args;
+    int status;
+    if (!cli_parse_or_usage(&cmd, NULL, argc, argv, &args, &status))
+        return status;
+    const char *file = args.operand[0];
     if (data_dir == NULL)
         data_dir = KITE_DATA_DIR;
     char bop_csv[4096], codes_csv[4096];

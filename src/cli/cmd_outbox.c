@@ -13,19 +13,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int outbox_usage(void)
-{
-    fprintf(stderr, "usage: kite outbox list --db PATH [--status pending|sent|failed] [--limit N]\n");
-    return 2;
-}
-
 int cmd_outbox(int argc, char **argv)
 {
-    const char *db_path = cli_option(argc, argv, "--db");
-    const char *status = cli_option(argc, argv, "--status");
-    const char *limit_arg = cli_option(argc, argv, "--limit");
-    if (argc < 1 || strcmp(argv[0], "list") != 0 || db_path == NULL)
-        return outbox_usage();
+    const char *db_path, *status, *limit_arg;
+    const cli_opt opts[] = {
+        {"db", &db_path, "PATH"}, {"status", &status, NULL}, {"limit", &limit_arg, NULL}, {NULL, NULL, NULL}};
+    const cli_command cmd = {"kite outbox list",
+                             "kite outbox list --db PATH [--status pending|sent|failed] [--limit N]", opts, 0, 0};
+    cli_args args;
+    int exit_status;
+    if (!cli_parse_or_usage(&cmd, "list", argc, argv, &args, &exit_status))
+        return exit_status;
     if (status != NULL && strcmp(status, "pending") != 0 && strcmp(status, "sent") != 0 &&
         strcmp(status, "failed") != 0) {
         fprintf(stderr, "kite outbox list: --status takes pending, sent or failed\n");

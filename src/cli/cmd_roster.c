@@ -8,28 +8,24 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 int cmd_roster(int argc, char **argv)
 {
-    const char *db_path = cli_option(argc, argv, "--db");
-    const char *facility_arg = cli_option(argc, argv, "--facility");
-    const char *file = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strncmp(argv[i], "--", 2) == 0) {
-            i++;
-            continue;
-        }
-        file = argv[i];
-    }
+    const char *db_path, *facility_arg;
+    const cli_opt opts[] = {{"db", &db_path, "PATH"}, {"facility", &facility_arg, "ID"}, {NULL, NULL, NULL}};
+    const cli_command cmd = {"kite roster import",
+                             "kite roster import --db PATH --facility ID FILE.csv\n"
+                             "       (columns: resident_number,first_name,last_name[,pin])",
+                             opts, 1, 1};
+    cli_args args;
+    int status;
+    if (!cli_parse_or_usage(&cmd, "import", argc, argv, &args, &status))
+        return status;
+    const char *file = args.operand[0];
     char *end = NULL;
     long long facility_id = facility_arg != NULL ? strtoll(facility_arg, &end, 10) : 0;
-    if (argc < 1 || strcmp(argv[0], "import") != 0 || db_path == NULL || file == NULL || facility_id <= 0 ||
-        *end != '\0') {
-        fprintf(stderr, "usage: kite roster import --db PATH --facility ID FILE.csv\n"
-                        "       (columns: resident_number,first_name,last_name[,pin])\n");
-        return 2;
-    }
+    if (facility_id <= 0 || *end != '\0')
+        return cli_usage_error(&cmd, "--facility takes a facility id");
     cli_store store;
     kite_err err = cli_store_open(db_path, &store);
     if (err != KITE_OK) {

@@ -2,6 +2,10 @@
  * cmd_serve.c - kite serve: open the store, load the directory, serve HTTP
  * until SIGTERM or SIGINT, then finish in-flight requests and close the
  * store.
+ *
+ * Two halves: the options are read and every value checked into a
+ * serve_options first, so a mistake exits 2 before anything is opened or
+ * started; then serve_run starts, waits and stops.
  */
 #include "cli/cli.h"
 #include "cli/sweeper.h"
@@ -42,76 +46,155 @@ static const char *default_web_dir(void)
     return stat(KITE_WEB_DIR, &st) == 0 && S_ISDIR(st.st_mode) ? KITE_WEB_DIR : NULL;
 }
 
-int cmd_serve(int argc, char **argv)
-{
-    const char *db_path = cli_option(argc, argv, "--db");
-    const char *listen = cli_option(argc, argv, "--listen");
-    const char *data_dir = cli_option(argc, argv, "--data");
-    const char *web_dir = cli_option(argc, argv, "--web");
-    const char *smtp = cli_option(argc, argv, "--smtp");
-    const char *public_url = cli_option(argc, argv, "--public-url");
-    const char *mail_from = cli_option(argc, argv, "--mail-from");
-    const char *threads_arg = cli_option(argc, argv, "--threads");
-    const char *clock_offset_arg = cli_option(argc, argv, "--test-clock-offset");
-    const char *streams_arg = cli_option(argc, argv, "--max-event-streams");
+/* What `kite serve` was asked for, read and checked before anything starts. */
+typedef struct serve_options {
+    const char *db_path, *listen, *data_dir, *web_dir, *smtp, *public_url, *mail_from;
+    const char *threads_arg, *clock_offset_arg, *streams_arg;
     char host[64];
     uint16_t port;
-    if (db_path == NULL) {
-        fprintf(stderr, "kite serve: --db PATH is required\n");
-        return 2;
+    int64_t clock_offset_ms;
+    long threads, max_streams;
+} serve_options;
+
+/* A whole decimal number in [min, max], or fallback when absent ("4x" is no number). */
+static bool parse_count(const char *arg, long min, long max, long fallback, long *out)
+{
+    char *end = NULL;
+    long value = arg != NULL ? strtol(arg, &end, 10) : fallback;
+    *out = value;
+    return (arg == NULL || (*arg != '\0' && *end == '\0')) && value >= min && value <= max;
+}
+
+/* Tests move time (invitation expiry, review windows) by starting Kite in the future. */
+static bool clock_offset_valid(serve_options *o)
+{
+    if (o->clock_offset_arg == NULL)
+        return true;
+    const char *allow = getenv("KITE_ALLOW_TEST_CLOCK");
+    char *end = NULL;
+    long long seconds = strtoll(o->clock_offset_arg, &end, 10);
+    if (allow == NULL || strcmp(allow, "1") != 0) {
+        fprintf(stderr, "kite serve: --test-clock-offset is for tests only and is refused here "
+                        "(it needs KITE_ALLOW_TEST_CLOCK=1 in the environment)\n");
+        return false;
     }
-    if (!parse_listen(listen != NULL ? listen : "127.0.0.1:8080", host, sizeof host, &port)) {
-        fprintf(stderr, "kite serve: --listen takes HOST:PORT, e.g. 127.0.0.1:8080\n");
-        return 2;
+    if (*end != '\0' || seconds < 0 || seconds > 10LL * 365 * 24 * 3600) {
+        fprintf(stderr, "kite serve: --test-clock-offset takes seconds, from 0 to ten years\n");
+        return false;
     }
-    /* Tests move time (invitation expiry, review windows) by starting Kite in the future. */
-    int64_t clock_offset_ms = 0;
-    if (clock_offset_arg != NULL) {
-        const char *allow = getenv("KITE_ALLOW_TEST_CLOCK");
-        char *end = NULL;
-        long long seconds = strtoll(clock_offset_arg, &end, 10);
-        if (allow == NULL || strcmp(allow, "1") != 0) {
-            fprintf(stderr, "kite serve: --test-clock-offset is for tests only and is refused here "
-                            "(it needs KITE_ALLOW_TEST_CLOCK=1 in the environment)\n");
-            return 2;
-        }
-        if (*end != '\0' || seconds < 0 || seconds > 10LL * 365 * 24 * 3600) {
-            fprintf(stderr, "kite serve: --test-clock-offset takes seconds, from 0 to ten years\n");
-            return 2;
-        }
-        clock_offset_ms = seconds * 1000;
-    }
-    if (smtp != NULL && strncmp(smtp, "smtp://", 7) != 0 && strncmp(smtp, "smtps://", 8) != 0) {
+    o->clock_offset_ms = seconds * 1000;
+    return true;
+}
+
+static bool mail_options_valid(const serve_options *o)
+{
+    if (o->smtp != NULL && strncmp(o->smtp, "smtp://", 7) != 0 && strncmp(o->smtp, "smtps://", 8) != 0) {
         fprintf(stderr, "kite serve: --smtp takes smtp://host:port\n");
-        return 2;
+        return false;
     }
-    if (public_url != NULL && ((strncmp(public_url, "http://", 7) != 0 && strncmp(public_url, "https://", 8) != 0) ||
-                               !mail_line_valid(public_url, 2000) || strpbrk(public_url, " \"'<>\\") != NULL)) {
+    const char *url = o->public_url;
+    if (url != NULL && ((strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) ||
+                        !mail_line_valid(url, 2000) || strpbrk(url, " \"'<>\\") != NULL)) {
         fprintf(stderr, "kite serve: --public-url takes the address people open, e.g. https://kite.example.org\n");
-        return 2;
+        return false;
     }
-    if (mail_from != NULL) {
+    if (o->mail_from != NULL) {
         arena *scratch = arena_new();
         const char *from_name, *from_addr, *from_domain;
-        kite_err from_err = mail_mailbox_parse(scratch, mail_from, &from_name, &from_addr, &from_domain);
+        kite_err from_err = mail_mailbox_parse(scratch, o->mail_from, &from_name, &from_addr, &from_domain);
         arena_free(scratch);
         if (from_err != KITE_OK) {
             fprintf(stderr, "kite serve: --mail-from takes a mailbox, e.g. \"Kite <no-reply@kite.example.org>\"\n");
-            return 2;
+            return false;
         }
     }
-    long threads = threads_arg != NULL ? strtol(threads_arg, NULL, 10) : 4;
-    if (threads < 1 || threads > 256) {
+    return true;
+}
+
+/* The values, checked with the messages people and tests know; false after saying what is wrong. */
+static bool serve_options_valid(serve_options *o)
+{
+    if (!parse_listen(o->listen != NULL ? o->listen : "127.0.0.1:8080", o->host, sizeof o->host, &o->port)) {
+        fprintf(stderr, "kite serve: --listen takes HOST:PORT, e.g. 127.0.0.1:8080\n");
+        return false;
+    }
+    if (!clock_offset_valid(o) || !mail_options_valid(o))
+        return false;
+    if (!parse_count(o->threads_arg, 1, 256, 4, &o->threads)) {
         fprintf(stderr, "kite serve: --threads takes a number from 1 to 256\n");
-        return 2;
+        return false;
     }
     /* Open event streams (GET /api/v1/events) hold a connection each, so they stay well under max_connections. */
-    long max_streams = streams_arg != NULL ? strtol(streams_arg, NULL, 10) : 500;
-    if (max_streams < 1 || max_streams > 800) {
+    if (!parse_count(o->streams_arg, 1, 800, 500, &o->max_streams)) {
         fprintf(stderr, "kite serve: --max-event-streams takes a number from 1 to 800\n");
-        return 2;
+        return false;
     }
+    return true;
+}
 
+/* --test-clock-offset stays out of the usage: it is for tests only. */
+static bool serve_options_or_usage(int argc, char **argv, serve_options *o, int *status)
+{
+    memset(o, 0, sizeof *o);
+    const cli_opt opts[] = {
+        {"db", &o->db_path, "PATH"},
+        {"listen", &o->listen, NULL},
+        {"data", &o->data_dir, NULL},
+        {"web", &o->web_dir, NULL},
+        {"smtp", &o->smtp, NULL},
+        {"public-url", &o->public_url, NULL},
+        {"mail-from", &o->mail_from, NULL},
+        {"threads", &o->threads_arg, NULL},
+        {"test-clock-offset", &o->clock_offset_arg, NULL},
+        {"max-event-streams", &o->streams_arg, NULL},
+        {NULL, NULL, NULL},
+    };
+    const cli_command cmd = {"kite serve",
+                             "kite serve --db PATH [--listen HOST:PORT] [--smtp URL] [--web DIR] [--data DIR]\n"
+                             "                  [--public-url URL] [--mail-from MAILBOX] [--threads N]\n"
+                             "                  [--max-event-streams N]",
+                             opts, 0, 0};
+    cli_args args;
+    if (!cli_parse_or_usage(&cmd, NULL, argc, argv, &args, status))
+        return false;
+    *status = 2;
+    return serve_options_valid(o);
+}
+
+/* Opens the store with the directory loaded and the context set from the options; says why not. */
+static kite_err serve_open_store(const serve_options *o, cli_store *store)
+{
+    kite_err err = cli_store_open(o->db_path, store);
+    if (err != KITE_OK) {
+        fprintf(stderr, "kite serve: cannot open the store %s (%s)\n", o->db_path, kite_err_code(err));
+        return err;
+    }
+    directory_import_report loaded;
+    err = directory_ensure_loaded(&store->ctx, o->data_dir != NULL ? o->data_dir : KITE_DATA_DIR, &loaded);
+    if (err != KITE_OK) {
+        fprintf(stderr, "kite serve: cannot load the facility directory (%s)\n", kite_err_code(err));
+        cli_store_close(store);
+        return err;
+    }
+    if (loaded.inserted > 0)
+        log_info("directory: loaded %lld facilities", (long long)loaded.inserted);
+    if (o->smtp == NULL)
+        log_info("mail: no --smtp given; outgoing mail stays in the store");
+
+    store->ctx.clock.offset_ms = o->clock_offset_ms;
+    if (o->clock_offset_ms != 0)
+        log_warn("TEST CLOCK: running %lld seconds in the future", (long long)(o->clock_offset_ms / 1000));
+    store->ctx.public_url = o->public_url;
+    /* Decisions that fell due while Kite was down are made before the first request is answered,
+     * since reads never write; the sweeper makes the later ones. */
+    int64_t settled = 0;
+    if ((err = contact_requests_settle(&store->ctx, &settled)) != KITE_OK)
+        log_warn("sweeper: settling contact requests failed: %s", kite_err_code(err));
+    return KITE_OK;
+}
+
+static int serve_run(const serve_options *o)
+{
     /* Signals are taken by sigwait below; every thread started from here on inherits the block. */
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
@@ -121,62 +204,38 @@ int cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     cli_store store;
-    kite_err err = cli_store_open(db_path, &store);
-    if (err != KITE_OK) {
-        fprintf(stderr, "kite serve: cannot open the store %s (%s)\n", db_path, kite_err_code(err));
+    if (serve_open_store(o, &store) != KITE_OK)
         return 1;
-    }
-    directory_import_report loaded;
-    err = directory_ensure_loaded(&store.ctx, data_dir != NULL ? data_dir : KITE_DATA_DIR, &loaded);
-    if (err != KITE_OK) {
-        fprintf(stderr, "kite serve: cannot load the facility directory (%s)\n", kite_err_code(err));
-        cli_store_close(&store);
-        return 1;
-    }
-    if (loaded.inserted > 0)
-        log_info("directory: loaded %lld facilities", (long long)loaded.inserted);
-    if (smtp == NULL)
-        log_info("mail: no --smtp given; outgoing mail stays in the store");
-
-    store.ctx.clock.offset_ms = clock_offset_ms;
-    if (clock_offset_ms != 0)
-        log_warn("TEST CLOCK: running %lld seconds in the future", (long long)(clock_offset_ms / 1000));
-    store.ctx.public_url = public_url;
-    /* Decisions that fell due while Kite was down are made before the first request is answered,
-     * since reads never write; the sweeper makes the later ones. */
-    int64_t settled = 0;
-    if ((err = contact_requests_settle(&store.ctx, &settled)) != KITE_OK)
-        log_warn("sweeper: settling contact requests failed: %s", kite_err_code(err));
-    kite_app app = {.ctx = store.ctx, .cookie_secure = public_url != NULL && strncmp(public_url, "https://", 8) == 0};
+    kite_app app = {.ctx = store.ctx,
+                    .cookie_secure = o->public_url != NULL && strncmp(o->public_url, "https://", 8) == 0};
     http_config config = {
-        .host = host,
-        .port = port,
+        .host = o->host,
+        .port = o->port,
         .limits = {.max_body = 1024 * 1024, .max_header_bytes = 32 * 1024, .max_connections = 1024,
-                   .threads = (unsigned)threads, .idle_timeout_s = 60},
+                   .threads = (unsigned)o->threads, .idle_timeout_s = 60},
         .routes = api_routes,
         .route_count = api_route_count,
         .app = &app,
-        .web_dir = web_dir != NULL ? web_dir : default_web_dir(),
+        .web_dir = o->web_dir != NULL ? o->web_dir : default_web_dir(),
         .max_body_for = api_max_body_for,
     };
-    event_hub_config events = {.max_per_account = 5, .max_total = (unsigned)max_streams, .poll_ms = 250,
+    event_hub_config events = {.max_per_account = 5, .max_total = (unsigned)o->max_streams, .poll_ms = 250,
                                .heartbeat_ms = 15000};
     app.events = event_hub_start(&app.ctx, &events);
     image_sandbox_config images;
     image_sandbox_config_defaults(&images);
     app.images = image_sandbox_new(&images);
     http_server *server = NULL;
-    err = http_server_start(&config, &server);
-    if (err != KITE_OK) {
+    if (http_server_start(&config, &server) != KITE_OK) {
         event_hub_stop(app.events);
         app.images = image_sandbox_free(app.images);
         cli_store_close(&store);
         return 1;
     }
-    printf("kite: listening on http://%s:%u\n", host, http_server_port(server));
+    printf("kite: listening on http://%s:%u\n", o->host, http_server_port(server));
     fflush(stdout);
-    log_info("serving on http://%s:%u with %ld threads", host, http_server_port(server), threads);
-    mail_config delivery = {.store = app.ctx.store, .clock = &app.ctx.clock, .from = mail_from, .smtp_url = smtp};
+    log_info("serving on http://%s:%u with %ld threads", o->host, http_server_port(server), o->threads);
+    mail_config delivery = {.store = app.ctx.store, .clock = &app.ctx.clock, .from = o->mail_from, .smtp_url = o->smtp};
     mailer *mail_sender = mailer_start(&delivery);
     sweeper *chores = sweeper_start(&app.ctx);
 
@@ -191,4 +250,13 @@ int cmd_serve(int argc, char **argv)
     cli_store_close(&store);
     log_info("stopped");
     return 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    serve_options options;
+    int status;
+    if (!serve_options_or_usage(argc, argv, &options, &status))
+        return status;
+    return serve_run(&options);
 }

@@ -9,21 +9,18 @@
 
 int cmd_user(int argc, char **argv)
 {
-    if (argc < 1 || strcmp(argv[0], "add") != 0) {
-        fprintf(stderr, "usage: kite user add --db PATH --role ROLE --email EMAIL [--name NAME] [--facility ID]\n"
-                        "       (the password is read from standard input)\n");
-        return 2;
-    }
-    const char *db_path = cli_option(argc, argv, "--db");
-    const char *role_arg = cli_option(argc, argv, "--role");
-    const char *email = cli_option(argc, argv, "--email");
-    const char *name = cli_option(argc, argv, "--name");
-    const char *facility_arg = cli_option(argc, argv, "--facility");
+    const char *db_path, *role_arg, *email, *name, *facility_arg;
+    const cli_opt opts[] = {{"db", &db_path, "PATH"}, {"role", &role_arg, "ROLE"}, {"email", &email, "EMAIL"},
+                            {"name", &name, NULL}, {"facility", &facility_arg, NULL}, {NULL, NULL, NULL}};
+    const cli_command cmd = {"kite user add",
+                             "kite user add --db PATH --role ROLE --email EMAIL [--name NAME] [--facility ID]\n"
+                             "       (the password is read from standard input)",
+                             opts, 0, 0};
+    cli_args args;
+    int status;
+    if (!cli_parse_or_usage(&cmd, "add", argc, argv, &args, &status))
+        return status;
     role r;
-    if (db_path == NULL || role_arg == NULL || email == NULL) {
-        fprintf(stderr, "kite user add: --db, --role and --email are required\n");
-        return 2;
-    }
     if (!role_parse(role_arg, &r) || r == ROLE_CONTACT || r == ROLE_RESIDENT) {
         fprintf(stderr, "kite user add: --role must be operator, facility_admin, reviewer or investigator\n");
         return 2;
@@ -54,7 +51,7 @@ int cmd_user(int argc, char **argv)
                                &bad_field);
     sodium_memzero(password, strlen(password));
     free(password);
-    int status = 0;
+    status = 0;
     if (err == KITE_OK) {
         printf("created %s account %lld for %s\n", role_name(acct.role), (long long)acct.id, acct.email);
     } else {

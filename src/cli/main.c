@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "sandbox/image_worker.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,7 +12,7 @@ static void usage(FILE *out)
 {
     fputs("usage:\n"
           "  kite serve --db PATH [--listen HOST:PORT] [--smtp URL] [--web DIR] [--data DIR]\n"
-          "             [--public-url URL] [--mail-from MAILBOX] [--threads N]\n"
+          "             [--public-url URL] [--mail-from MAILBOX] [--threads N] [--max-event-streams N]\n"
           "  kite import-facilities --db PATH FILE.csv [--extra FILE.csv] [--data DIR]\n"
           "  kite user add --db PATH --role operator|facility_admin|reviewer|investigator\n"
           "                --email EMAIL [--name NAME] [--facility ID]   (password on stdin)\n"
@@ -19,7 +20,8 @@ static void usage(FILE *out)
           "  kite audit verify --db PATH\n"
           "  kite outbox list --db PATH [--status pending|sent|failed] [--limit N]\n"
           "  kite demo --db PATH [--data DIR]   (demo accounts; prints the sign-ins)\n"
-          "  kite version\n",
+          "  kite version\n"
+          "Each command takes --help; an unknown option is an error (exit 2).\n",
           out);
 }
 
@@ -34,24 +36,31 @@ int main(int argc, char **argv)
     if (strcmp(command, "image-worker") == 0)
         return image_worker_main(argc - 1, argv + 1);
     if (strcmp(command, "serve") == 0)
-        return cmd_serve(argc - 2, argv + 2);
+        return cmd_serve(argc - 1, argv + 1);
     if (strcmp(command, "import-facilities") == 0)
-        return cmd_import_facilities(argc - 2, argv + 2);
+        return cmd_import_facilities(argc - 1, argv + 1);
     if (strcmp(command, "user") == 0)
-        return cmd_user(argc - 2, argv + 2);
+        return cmd_user(argc - 1, argv + 1);
     if (strcmp(command, "audit") == 0)
-        return cmd_audit(argc - 2, argv + 2);
+        return cmd_audit(argc - 1, argv + 1);
     if (strcmp(command, "roster") == 0)
-        return cmd_roster(argc - 2, argv + 2);
+        return cmd_roster(argc - 1, argv + 1);
     if (strcmp(command, "outbox") == 0)
-        return cmd_outbox(argc - 2, argv + 2);
+        return cmd_outbox(argc - 1, argv + 1);
     if (strcmp(command, "demo") == 0)
-        return cmd_demo(argc - 2, argv + 2);
-    if (strcmp(command, "version") == 0 || strcmp(command, "--version") == 0) {
+        return cmd_demo(argc - 1, argv + 1);
+    bool version = strcmp(command, "version") == 0 || strcmp(command, "--version") == 0;
+    bool help = strcmp(command, "help") == 0 || strcmp(command, "--help") == 0;
+    if ((version || help) && argc > 2) {
+        fprintf(stderr, "kite %s: takes no arguments\n", command);
+        usage(stderr);
+        return 2;
+    }
+    if (version) {
         printf("kite %s\n", KITE_VERSION);
         return 0;
     }
-    if (strcmp(command, "help") == 0 || strcmp(command, "--help") == 0) {
+    if (help) {
         usage(stdout);
         return 0;
     }

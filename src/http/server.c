@@ -16,6 +16,7 @@
 #include "http/stream_internal.h"
 
 #include "core/alloc.h"
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
 
@@ -53,9 +54,7 @@ struct http_request {
     arena *arena;
     const char *method;
     const char *path;
-    char *body;
-    size_t body_len;
-    size_t body_cap;
+    buf body;                 /* in the arena; body.data is NULL until the first byte */
     size_t max_body;          /* limits.max_body, or the route's own (config.max_body_for) */
     size_t declared_body;     /* Content-Length when within max_body, else 0 */
     bool too_large;
@@ -103,8 +102,8 @@ const char *http_param(const http_request *req, size_t i)
 
 const char *http_body(const http_request *req, size_t *len)
 {
-    *len = req->body_len;
-    return req->body != NULL ? req->body : "";
+    *len = req->body.len;
+    return req->body.data != NULL ? req->body.data : "";
 }
 
 /* ---- answers ---- */
@@ -286,24 +285,16 @@ static http_request *request_new(http_server *server, struct MHD_Connection *con
 static void append_body(http_request *req, const char *data, size_t size)
 {
     size_t max = req->max_body;
-    if (req->too_large || size > max - req->body_len) {
+    if (req->too_large || size > max - req->body.len) {
         req->too_large = true;
         return;
     }
-    if (req->body_len + size + 1 > req->body_cap) {
+    if (req->body.data == NULL) {
         /* A declared Content-Length (within the cap) sizes the buffer once: large uploads are not copied over and over. */
-        size_t cap = req->body_cap ? req->body_cap : req->declared_body + 1 > 1024 ? req->declared_body + 1 : 1024;
-        while (cap < req->body_len + size + 1)
-            cap *= 2;
-        char *bigger = arena_alloc(req->arena, cap);
-        if (req->body_len > 0)
-            memcpy(bigger, req->body, req->body_len);
-        req->body = bigger;
-        req->body_cap = cap;
+        buf_init(&req->body, req->arena);
+        buf_reserve(&req->body, req->declared_body);
     }
-    memcpy(req->body + req->body_len, data, size);
-    req->body_len += size;
-    req->body[req->body_len] = '\0';
+    buf_append(&req->body, data, size);
 }
 
 static void dispatch(http_request *req)

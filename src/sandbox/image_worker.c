@@ -31,6 +31,8 @@
 #include "sandbox/image.h"
 
 #include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,12 +244,40 @@ static bool init_vips(const char *argv0)
     return true;
 }
 
+/*
+ * Only the server starts the helper, but it is still a kite command: an
+ * option it does not know is refused (exit 2) rather than skipped, like
+ * every other subcommand's (cli/common.c; sandbox/ may not call cli/).
+ */
+static bool worker_options(int argc, char **argv, long *delay_ms)
+{
+    static const char name[] = "--test-delay-ms";
+    static const struct option options[] = {{name + 2, required_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
+    opterr = 0;
+    optind = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
+        if (c != 'd')
+            return false;
+        /* getopt_long also takes "--test" for the option; it must be written whole. */
+        const char *token = argv[optarg == argv[optind - 1] ? optind - 2 : optind - 1];
+        if (strcspn(token, "=") != sizeof name - 1 || strncmp(token, name, sizeof name - 1) != 0)
+            return false;
+        char *end = NULL;
+        *delay_ms = strtol(optarg, &end, 10);
+        if (*optarg == '\0' || *end != '\0' || *delay_ms < 0 || *delay_ms > 60000)
+            return false;
+    }
+    return optind == argc;
+}
+
 int image_worker_main(int argc, char **argv)
 {
     long delay_ms = 0;
-    for (int i = 1; i + 1 < argc; i++)
-        if (strcmp(argv[i], "--test-delay-ms") == 0)
-            delay_ms = strtol(argv[i + 1], NULL, 10);
+    if (!worker_options(argc, argv, &delay_ms)) {
+        fprintf(stderr, "usage: kite image-worker [--test-delay-ms N]   (started by kite serve, not by people)\n");
+        return 2;
+    }
     confine_close_fds();
     if (confine_drop_privileges() != KITE_OK)
         _exit(1);

@@ -1,6 +1,6 @@
 // The signed-in person's own account, as the server knows it.
 
-import { fetchMe, currentAccount } from '../api.js';
+import { fetchMe, currentAccount, homeFor } from '../api.js';
 import { h, replace, setTitle } from '../dom.js';
 import { roleName, formatDate } from '../labels.js';
 
@@ -38,9 +38,8 @@ export async function accountPage(root, ctx) {
           h('a', { class: 'button', href: '/' }, 'Find a facility'),
           h('a', { class: 'button button--secondary', href: '/contacts' }, 'Your contacts'),
           h('a', { class: 'button button--secondary', href: '/messages' }, 'Your messages')))
-      : me.role === 'resident'
-        ? h('p', { class: 'actions' }, h('a', { class: 'button', href: '/tablet' }, 'Go to your home'))
-        : h('p', { class: 'actions' }, h('a', { class: 'button', href: '/staff' }, 'Go to the staff page'))));
+      : h('p', { class: 'actions' },
+        h('a', { class: 'button', href: homeFor(me.role) }, me.role === 'resident' ? 'Go to your home' : 'Go to the staff page'))));
 }
 
 function signedOut(root, reason) {

@@ -1,8 +1,8 @@
 // Create an account, and sign in.
 
-import { ApiError, api, signIn, currentAccount, homePath } from '../api.js';
+import { ApiError, api, signIn, currentAccount, homeFor } from '../api.js';
 import { h, replace, setTitle } from '../dom.js';
-import { field, formKit, safeNext, showPasswordToggle, validEmail, validPhone } from '../forms.js';
+import { field, formKit, safeNext, showPasswordToggle, throttleCountdown, validEmail, validPhone } from '../forms.js';
 import { pendingInvitationPath } from './invitation.js';
 
 const MIN_PASSWORD = 10;
@@ -12,7 +12,7 @@ function alreadySignedIn(root, account) {
     h('h1', null, 'You are signed in'),
     h('p', null, `You are signed in as ${account.full_name || account.email}. To use another account, sign out first.`),
     h('p', { class: 'actions' },
-      h('a', { class: 'button', href: homePath(account) }, account.role === 'contact' ? 'Go to your account' : 'Go to your page'),
+      h('a', { class: 'button', href: homeFor(account.role) }, account.role === 'contact' ? 'Go to your account' : 'Go to your page'),
       h('a', { class: 'button button--secondary', href: '/' }, 'Find a facility'))));
 }
 
@@ -96,30 +96,8 @@ export function signinPage(root, ctx) {
   ];
   const kit = formKit(fields, 'Sign in', 'Signing in…');
   const form = h('form', { class: 'form', novalidate: true }, kit.alert, fields.map((f) => f.wrap), kit.button);
-  let waitTimer = null;
-  ctx.onLeave(() => clearInterval(waitTimer));
-
-  /* 429: keep the button off until the wait is over, and say how long is left. */
-  function throttled(e) {
-    const until = Date.now() + (e.retryAfter || 60) * 1000;
-    const left = h('strong', null);
-    const tick = () => {
-      const s = Math.max(0, Math.ceil((until - Date.now()) / 1000));
-      if (s === 0) {
-        clearInterval(waitTimer);
-        kit.busy(false);
-        left.textContent = 'You can try again now.';
-        return;
-      }
-      const m = Math.floor(s / 60);
-      left.textContent = `Time left: ${m ? `${m} min ` : ''}${s % 60} s.`;
-    };
-    kit.topError(e.message, ' ', left);
-    kit.button.disabled = true;
-    kit.button.textContent = 'Please wait';
-    tick();
-    waitTimer = setInterval(tick, 1000);
-  }
+  let stopWait = () => {};
+  ctx.onLeave(() => stopWait());
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -136,11 +114,12 @@ export function signinPage(root, ctx) {
     try {
       const signedIn = await signIn(email, password);
       ctx.flash(`You are signed in as ${signedIn.full_name || signedIn.email}.`);
-      ctx.navigate(next || (signedIn.role === 'contact' && pendingInvitationPath()) || homePath(signedIn));
+      ctx.navigate(next || (signedIn.role === 'contact' && pendingInvitationPath()) || homeFor(signedIn.role));
     } catch (e) {
       if (!ctx.isCurrent()) return;
       if (e instanceof ApiError && e.status === 429) {
-        throttled(e);
+        stopWait();
+        stopWait = throttleCountdown(kit, e);
         return;
       }
       kit.busy(false);

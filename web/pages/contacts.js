@@ -1,6 +1,6 @@
 // /contacts: a family member's or friend's people inside, their invitations and their requests.
 
-import { api, currentAccount } from '../api.js';
+import { api, currentAccount, homeFor } from '../api.js';
 import { h, replace, setTitle } from '../dom.js';
 import { contactStatusName, requestStatusName, formatDate, formatDateTime, plural } from '../labels.js';
 import { confirmAction } from '../forms.js';
@@ -101,7 +101,7 @@ export async function contactsPage(root, ctx) {
         ? 'Your contacts are on your tablet home.'
         : 'Staff see their facility on the staff page.'),
       h('p', { class: 'actions' },
-        h('a', { class: 'button', href: account.role === 'resident' ? '/tablet' : '/staff' }, 'Go there'))));
+        h('a', { class: 'button', href: homeFor(account.role) }, 'Go there'))));
     return;
   }
 

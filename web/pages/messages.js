@@ -2,7 +2,7 @@
 // they write to, with what is new; with ?contact=ID it is the conversation with that person and
 // the form to write.  It also offers a copy of every message to keep.
 
-import { api, ApiError, currentAccount } from '../api.js';
+import { api, ApiError, currentAccount, homeFor } from '../api.js';
 import { h, replace, setTitle } from '../dom.js';
 import { formatWhen, plural } from '../labels.js';
 import { chip, emptyNote, providerLink } from '../widgets.js';
@@ -34,7 +34,7 @@ function notForYou(root, account) {
       ? 'Your messages are on your tablet home.'
       : 'Staff review messages on the review page.'),
     h('p', { class: 'actions' },
-      h('a', { class: 'button', href: account.role === 'resident' ? '/tablet' : '/review' }, 'Go there'))));
+      h('a', { class: 'button', href: account.role === 'resident' ? homeFor(account.role) : '/review' }, 'Go there'))));
 }
 
 export async function messagesPage(root, ctx) {

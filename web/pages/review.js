@@ -7,7 +7,7 @@
 // Keys for long queues (when not typing): j and k move to the next and previous message,
 // a approves it, r opens the reject form, x selects it for a bulk approval.
 
-import { api, ApiError, currentAccount } from '../api.js';
+import { api, ApiError, currentAccount, homeFor } from '../api.js';
 import { h, replace, setTitle } from '../dom.js';
 import {
   RULE_KINDS, RULE_ACTIONS, roleName, ruleKindName, formatCount, formatDate, formatDateTime, formatDuration,
@@ -45,7 +45,7 @@ export async function reviewPage(root, ctx) {
     return;
   }
   if (!REVIEWERS.includes(account.role)) {
-    const home = account.role === 'resident' ? '/tablet' : account.role === 'contact' ? '/messages' : '/staff';
+    const home = account.role === 'contact' ? '/messages' : homeFor(account.role);
     replace(root, h('div', { class: 'wrap narrow' },
       h('h1', null, 'This page is for message reviewers'),
       h('p', null, account.role === 'investigator'

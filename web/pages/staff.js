@@ -2,7 +2,7 @@
 // roster, the staff, the blocks and the policy; reviewers and investigators read the roster.
 // The facility and the tab are in the address (?facility=ID&tab=roster), so a reload stays put.
 
-import { api, ApiError, currentAccount } from '../api.js';
+import { api, ApiError, currentAccount, homeFor } from '../api.js';
 import { h, replace, setTitle } from '../dom.js';
 import {
   STAFF_ROLES, PROFILES, roleName, profileName, formatDate, formatCount, isStaff, managesFacility,
@@ -46,7 +46,7 @@ export async function staffPage(root, ctx) {
       h('h1', null, 'This page is for facility staff'),
       h('p', null, account.role === 'resident' ? 'Your page is the tablet home.' : 'Your contacts are on your contacts page.'),
       h('p', { class: 'actions' },
-        h('a', { class: 'button', href: account.role === 'resident' ? '/tablet' : '/contacts' }, 'Go there'))));
+        h('a', { class: 'button', href: account.role === 'contact' ? '/contacts' : homeFor(account.role) }, 'Go there'))));
     return;
   }
 

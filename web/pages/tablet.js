@@ -8,7 +8,7 @@ import { h, replace, setTitle } from '../dom.js';
 import {
   contactStatusName, invitationStatusName, formatDate, formatDateTime, formatCount, formatWhen,
 } from '../labels.js';
-import { field, formKit, confirmAction, validEmail } from '../forms.js';
+import { field, formKit, confirmAction, throttleCountdown, validEmail } from '../forms.js';
 import { chip, emptyNote, facilityPicker, providerLink } from '../widgets.js';
 import { conversation } from '../thread.js';
 import { onLive } from '../live.js';
@@ -73,9 +73,9 @@ async function tabletSignIn(root, ctx) {
   const kit = formKit([number, pin], 'Sign in', 'Signing in…', { buttonClass: 'button button--wide button--big' });
   const form = h('form', { class: 'form tablet-form', novalidate: true }, kit.alert, facilityBox, number.wrap, pin.wrap, kit.button);
   let picker = null;
-  let waitTimer = null;
+  let stopWait = () => {};
   ctx.onLeave(() => {
-    clearInterval(waitTimer);
+    stopWait();
     if (picker) picker.stop();
   });
 
@@ -110,27 +110,6 @@ async function tabletSignIn(root, ctx) {
   }
   showFacility();
 
-  function throttled(e) {
-    const until = Date.now() + (e.retryAfter || 60) * 1000;
-    const left = h('strong', null);
-    const tick = () => {
-      const s = Math.max(0, Math.ceil((until - Date.now()) / 1000));
-      if (s === 0) {
-        clearInterval(waitTimer);
-        kit.busy(false);
-        left.textContent = 'You can try again now.';
-        return;
-      }
-      const m = Math.floor(s / 60);
-      left.textContent = `Time left: ${m ? `${m} min ` : ''}${s % 60} s.`;
-    };
-    kit.topError(e.message, ' ', left);
-    kit.button.disabled = true;
-    kit.button.textContent = 'Please wait';
-    tick();
-    waitTimer = setInterval(tick, 1000);
-  }
-
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     kit.clear();
@@ -156,7 +135,8 @@ async function tabletSignIn(root, ctx) {
     } catch (e) {
       if (!ctx.isCurrent()) return;
       if (e instanceof ApiError && e.status === 429) {
-        throttled(e);
+        stopWait();
+        stopWait = throttleCountdown(kit, e);
         return;
       }
       kit.busy(false);

@@ -10,6 +10,31 @@
 
 static const char genesis_hash[] = "0000000000000000000000000000000000000000000000000000000000000000";
 
+const char *audit_actor_account(arena *a, int64_t account_id)
+{
+    return audit_target(a, "account", account_id);
+}
+
+const char *audit_target(arena *a, const char *kind, int64_t id)
+{
+    return arena_sprintf(a, "%s:%" PRId64, kind, id);
+}
+
+kite_err audit_removal_tx(db_conn *conn, void *removal)
+{
+    const audit_removal *r = removal;
+    db_stmt *s = db_prepare(conn, r->sql);
+    db_bind_int(s, 1, r->now);
+    db_bind_int(s, 2, r->id);
+    db_bind_int(s, 3, r->facility_id);
+    kite_err err = db_exec(s);
+    if (err != KITE_OK)
+        return err;
+    if (db_changes(conn) != 1)
+        return KITE_ERR_NOT_FOUND;
+    return audit_append(conn, r->now, r->actor, r->action, audit_target(r->a, r->kind, r->id), "");
+}
+
 /* Length-prefixed fields, so that no choice of field contents can collide with another. */
 static void record_hash(const char *prev_hash, int64_t id, int64_t at, const char *actor,
                         const char *action, const char *target, const char *detail,

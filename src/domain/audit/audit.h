@@ -14,12 +14,39 @@
 
 #include <stdint.h>
 
+#include "core/arena.h"
 #include "core/error.h"
 #include "db/db.h"
 
 /* actor: "account:12", "cli", "system"; target: "account:12", "facility:3" ... */
 kite_err audit_append(db_conn *conn, int64_t at_ms, const char *actor, const char *action,
                       const char *target, const char *detail) KITE_WUR;
+
+/*
+ * The names records give to who acted and what was acted on, spelt in one
+ * place because `kite audit` readers and tests search for them: "account:ID"
+ * for an account (actor or target), "KIND:ID" for anything else
+ * (audit_target(a, "message", 12) is "message:12").  Both live in a.
+ */
+const char *audit_actor_account(arena *a, int64_t account_id);
+const char *audit_target(arena *a, const char *kind, int64_t id);
+
+/*
+ * A soft removal and its record in one transaction, the shape facility lists
+ * share (blocks, screening rules): sql is the caller's constant
+ * "UPDATE t SET removed_at = $1 WHERE id = $2 AND facility_id = $3 AND removed_at IS NULL";
+ * the record is (actor, action, audit_target(kind, id), ""). Run it with
+ * db_write(store, audit_removal_tx, &removal).  KITE_ERR_NOT_FOUND when no
+ * row changed: unknown, another facility's, or removed already.
+ */
+typedef struct audit_removal {
+    arena *a;
+    const char *sql;
+    int64_t now, id, facility_id;
+    const char *actor, *action, *kind;
+} audit_removal;
+
+kite_err audit_removal_tx(db_conn *conn, void *removal) KITE_WUR;
 
 typedef struct audit_report {
     int64_t count;        /* records checked */

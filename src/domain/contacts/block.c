@@ -11,6 +11,9 @@
 #include <inttypes.h>
 #include <string.h>
 
+/* A facility's list shows its newest BLOCK_LIST_MAX blocks. */
+enum { BLOCK_LIST_MAX = 500 };
+
 struct add_block {
     arena *a;
     int64_t facility_id;
@@ -84,7 +87,7 @@ static kite_err add_block_tx(db_conn *conn, void *data)
     if ((err = db_exec(requests)) != KITE_OK)
         return err;
     *in->out = (facility_block){id, in->facility_id, resident_id, in->number, in->email, in->reason, in->now, in->actor};
-    return audit_append(conn, in->now, in->actor, "facility_block.add", arena_sprintf(in->a, "facility_block:%" PRId64, id),
+    return audit_append(conn, in->now, in->actor, "facility_block.add", audit_target(in->a, "facility_block", id),
                         arena_sprintf(in->a, "facility=%" PRId64 " resident=%" PRId64 " email=%s reason=%s",
                                       in->facility_id, resident_id, in->email, in->reason));
 }
@@ -119,8 +122,9 @@ static kite_err list_blocks_tx(db_conn *conn, void *data)
     db_stmt *s = db_prepare(conn,
         "SELECT b.id, COALESCE(b.resident_id, 0), r.resident_number, b.email, b.reason, b.created_at, b.created_by"
         " FROM facility_blocks b LEFT JOIN residents r ON r.id = b.resident_id"
-        " WHERE b.facility_id = $1 AND b.removed_at IS NULL ORDER BY b.id DESC LIMIT 500");
+        " WHERE b.facility_id = $1 AND b.removed_at IS NULL ORDER BY b.id DESC LIMIT $2");
     db_bind_int(s, 1, in->facility_id);
+    db_bind_int(s, 2, BLOCK_LIST_MAX);
     size_t cap = 16;
     in->items = arena_alloc(in->a, cap * sizeof *in->items);
     while (db_next(s)) {
@@ -142,34 +146,11 @@ kite_err facility_block_list(const kite_ctx *ctx, arena *a, int64_t facility_id,
     return err;
 }
 
-struct remove_block {
-    arena *a;
-    int64_t facility_id;
-    int64_t id;
-    const char *actor;
-    int64_t now;
-};
-
-static kite_err remove_block_tx(db_conn *conn, void *data)
-{
-    struct remove_block *in = data;
-    db_stmt *s = db_prepare(conn,
-        "UPDATE facility_blocks SET removed_at = $1 WHERE id = $2 AND facility_id = $3 AND removed_at IS NULL");
-    db_bind_int(s, 1, in->now);
-    db_bind_int(s, 2, in->id);
-    db_bind_int(s, 3, in->facility_id);
-    kite_err err = db_exec(s);
-    if (err != KITE_OK)
-        return err;
-    if (db_changes(conn) != 1)
-        return KITE_ERR_NOT_FOUND;
-    /* Lifting a block does not restore contacts: each side starts again if it wants to. */
-    return audit_append(conn, in->now, in->actor, "facility_block.remove",
-                        arena_sprintf(in->a, "facility_block:%" PRId64, in->id), "");
-}
-
+/* Lifting a block does not restore contacts: each side starts again if it wants to. */
 kite_err facility_block_remove(const kite_ctx *ctx, arena *a, int64_t facility_id, int64_t block_id, const char *actor)
 {
-    struct remove_block in = {a, facility_id, block_id, actor, clock_now_ms(&ctx->clock)};
-    return db_write(ctx->store, remove_block_tx, &in);
+    audit_removal in = {
+        a, "UPDATE facility_blocks SET removed_at = $1 WHERE id = $2 AND facility_id = $3 AND removed_at IS NULL",
+        clock_now_ms(&ctx->clock), block_id, facility_id, actor, "facility_block.remove", "facility_block"};
+    return db_write(ctx->store, audit_removal_tx, &in);
 }

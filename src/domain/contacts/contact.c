@@ -140,7 +140,7 @@ static kite_err end_tx(db_conn *conn, void *data)
         "UPDATE contact_requests SET status = 'cancelled', decided_at = $1, decided_by = $2"
         " WHERE resident_id = $3 AND contact_account_id = $4 AND status = 'pending'");
     db_bind_int(requests, 1, in->now);
-    db_bind_text(requests, 2, arena_sprintf(in->a, "account:%" PRId64, in->caller->id));
+    db_bind_text(requests, 2, audit_actor_account(in->a, in->caller->id));
     db_bind_int(requests, 3, c->resident_id);
     db_bind_int(requests, 4, c->contact_account_id);
     if ((err = db_exec(requests)) != KITE_OK)
@@ -148,9 +148,9 @@ static kite_err end_tx(db_conn *conn, void *data)
     c->status = new_status;
     c->updated_at = in->now;
     *in->out = *c;
-    return audit_append(conn, in->now, arena_sprintf(in->a, "account:%" PRId64, in->caller->id),
+    return audit_append(conn, in->now, audit_actor_account(in->a, in->caller->id),
                         by_resident ? "contact.remove" : "contact.block",
-                        arena_sprintf(in->a, "contact:%" PRId64, c->id),
+                        audit_target(in->a, "contact", c->id),
                         arena_sprintf(in->a, "resident=%" PRId64 " contact_account=%" PRId64, c->resident_id,
                                       c->contact_account_id));
 }

@@ -17,6 +17,9 @@
 
 #define HOUR_MS (60LL * 60 * 1000)
 
+/* A list shows the newest REQUEST_LIST_MAX requests; one settling transaction decides at most SETTLE_BATCH. */
+enum { REQUEST_LIST_MAX = 200, SETTLE_BATCH = 64 };
+
 #define REQUEST_SELECT                                                                                       \
     "SELECT q.id, q.resident_id, r.resident_number, r.first_name || ' ' || r.last_name, r.facility_id, f.name," \
     " q.contact_account_id, a.full_name, a.email, q.status, q.created_at, COALESCE(q.decided_at, 0),"        \
@@ -126,8 +129,8 @@ static kite_err create_tx(db_conn *conn, void *data)
         return err;
     if ((err = load_request(conn, in->a, id, in->out)) != KITE_OK)
         return err;
-    return audit_append(conn, in->now, arena_sprintf(in->a, "account:%" PRId64, in->caller->id), "contact_request.create",
-                        arena_sprintf(in->a, "contact_request:%" PRId64, id),
+    return audit_append(conn, in->now, audit_actor_account(in->a, in->caller->id), "contact_request.create",
+                        audit_target(in->a, "contact_request", id),
                         arena_sprintf(in->a, "resident=%" PRId64 " by=%s", resident_id,
                                       in->target->resident_number != NULL ? "number" : "name"));
 }
@@ -204,7 +207,7 @@ static kite_err approve_request(const kite_ctx *ctx, db_conn *conn, arena *a, in
     q->decided_at = now;
     if ((err = send_decision_mail(ctx, conn, a, now, q, true, by_window)) != KITE_OK)
         return err;
-    return audit_append(conn, now, decided_by, "contact_request.approve", arena_sprintf(a, "contact_request:%" PRId64, q->id),
+    return audit_append(conn, now, decided_by, "contact_request.approve", audit_target(a, "contact_request", q->id),
                         arena_sprintf(a, "contact=%" PRId64 "%s", contact_id, by_window ? " by=review_window" : ""));
 }
 
@@ -242,7 +245,7 @@ static kite_err decide_tx(db_conn *conn, void *data)
     }
     if (strcmp(in->out->status, "pending") != 0)
         return KITE_ERR_ALREADY_DECIDED;
-    const char *actor = arena_sprintf(in->a, "account:%" PRId64, in->caller->id);
+    const char *actor = audit_actor_account(in->a, in->caller->id);
     if (in->approve)
         return approve_request(in->ctx, conn, in->a, in->now, in->out, actor, false);
     db_stmt *mark = db_prepare(conn,
@@ -256,7 +259,7 @@ static kite_err decide_tx(db_conn *conn, void *data)
     in->out->decided_at = in->now;
     if ((err = send_decision_mail(in->ctx, conn, in->a, in->now, in->out, false, false)) != KITE_OK)
         return err;
-    return audit_append(conn, in->now, actor, "contact_request.decline", arena_sprintf(in->a, "contact_request:%" PRId64, in->id), "");
+    return audit_append(conn, in->now, actor, "contact_request.decline", audit_target(in->a, "contact_request", in->id), "");
 }
 
 kite_err contact_request_decide(const kite_ctx *ctx, arena *a, const account *resident_account, int64_t request_id,
@@ -284,9 +287,10 @@ static kite_err list_tx(db_conn *conn, void *data)
 {
     struct list_requests *in = data;
     db_stmt *s = db_prepare(conn, in->caller->role == ROLE_RESIDENT
-                                      ? REQUEST_SELECT " WHERE r.account_id = $1 ORDER BY q.id DESC LIMIT 200"
-                                      : REQUEST_SELECT " WHERE q.contact_account_id = $1 ORDER BY q.id DESC LIMIT 200");
+                                      ? REQUEST_SELECT " WHERE r.account_id = $1 ORDER BY q.id DESC LIMIT $2"
+                                      : REQUEST_SELECT " WHERE q.contact_account_id = $1 ORDER BY q.id DESC LIMIT $2");
     db_bind_int(s, 1, in->caller->id);
+    db_bind_int(s, 2, REQUEST_LIST_MAX);
     size_t cap = 16;
     in->items = arena_alloc(in->a, cap * sizeof *in->items);
     while (db_next(s)) {
@@ -318,12 +322,13 @@ struct settle {
 static kite_err settle_tx(db_conn *conn, void *data)
 {
     struct settle *in = data;
-    int64_t due[64];
+    int64_t due[SETTLE_BATCH];
     size_t n = 0;
     db_stmt *s = db_prepare(conn,
         "SELECT id FROM contact_requests WHERE status = 'pending' AND auto_approve_at IS NOT NULL"
-        " AND auto_approve_at <= $1 ORDER BY id LIMIT 64");
+        " AND auto_approve_at <= $1 ORDER BY id LIMIT $2");
     db_bind_int(s, 1, in->now);
+    db_bind_int(s, 2, SETTLE_BATCH);
     while (db_next(s))
         due[n++] = db_int(s, 0);
     kite_err err = db_done(s);
@@ -343,7 +348,7 @@ static kite_err settle_tx(db_conn *conn, void *data)
             err = db_exec(cancel);
             if (err == KITE_OK)
                 err = audit_append(conn, in->now, "system", "contact_request.cancel",
-                                   arena_sprintf(in->a, "contact_request:%" PRId64, q.id), "review window passed; rules refuse it");
+                                   audit_target(in->a, "contact_request", q.id), "review window passed; rules refuse it");
         }
     }
     return err;

@@ -21,6 +21,9 @@
 
 #define DAY_MS (24LL * 60 * 60 * 1000)
 
+/* A list shows the newest INVITATION_LIST_MAX invitations. */
+enum { INVITATION_LIST_MAX = 200 };
+
 static bool invitations_allowed(const policy *p)
 {
     return strcmp(p->contact_initiation, "contact_requests") != 0;
@@ -109,8 +112,8 @@ static kite_err create_tx(db_conn *conn, void *data)
                             in->email, "pending", in->now, expires_at, 0};
     if ((err = send_invitation_mail(in, conn, &place)) != KITE_OK)
         return err;
-    return audit_append(conn, in->now, arena_sprintf(in->a, "account:%" PRId64, in->caller->id), "invitation.create",
-                        arena_sprintf(in->a, "invitation:%" PRId64, id),
+    return audit_append(conn, in->now, audit_actor_account(in->a, in->caller->id), "invitation.create",
+                        audit_target(in->a, "invitation", id),
                         arena_sprintf(in->a, "resident=%" PRId64 " email=%s", r.id, in->email));
 }
 
@@ -195,8 +198,8 @@ static kite_err accept_tx(db_conn *conn, void *data)
         return err;
     if (db_changes(conn) != 1)
         return KITE_ERR_INVITATION_USED;
-    const char *actor = arena_sprintf(in->a, "account:%" PRId64, in->caller->id);
-    return audit_append(conn, in->now, actor, "invitation.accept", arena_sprintf(in->a, "invitation:%" PRId64, id),
+    const char *actor = audit_actor_account(in->a, in->caller->id);
+    return audit_append(conn, in->now, actor, "invitation.accept", audit_target(in->a, "invitation", id),
                         arena_sprintf(in->a, "contact=%" PRId64 " resident=%" PRId64, in->contact_id, resident_id));
 }
 
@@ -231,15 +234,16 @@ static kite_err list_tx(db_conn *conn, void *data)
     db_stmt *s = db_prepare(conn, resident_side
         ? "SELECT i.id, i.resident_id, r.first_name || ' ' || r.last_name, f.name, i.email, i.status, i.created_at,"
           " i.expires_at, COALESCE(i.accepted_at, 0) FROM invitations i JOIN residents r ON r.id = i.resident_id"
-          " JOIN facilities f ON f.id = r.facility_id WHERE r.account_id = $1 ORDER BY i.id DESC LIMIT 200"
+          " JOIN facilities f ON f.id = r.facility_id WHERE r.account_id = $1 ORDER BY i.id DESC LIMIT $3"
         : "SELECT i.id, i.resident_id, r.first_name || ' ' || r.last_name, f.name, i.email, i.status, i.created_at,"
           " i.expires_at, COALESCE(i.accepted_at, 0) FROM invitations i JOIN residents r ON r.id = i.resident_id"
           " JOIN facilities f ON f.id = r.facility_id WHERE i.email = $2 AND i.status = 'pending'"
-          " ORDER BY i.id DESC LIMIT 200");
+          " ORDER BY i.id DESC LIMIT $3");
     if (resident_side)
         db_bind_int(s, 1, in->caller->id);
     else
         db_bind_text(s, 2, in->caller->email);
+    db_bind_int(s, 3, INVITATION_LIST_MAX);
     size_t cap = 16;
     in->items = arena_alloc(in->a, cap * sizeof *in->items);
     while (db_next(s)) {

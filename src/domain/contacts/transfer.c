@@ -182,7 +182,7 @@ static kite_err transfer_tx(db_conn *conn, void *data)
     in->out->messaging_name = messaging.name;
     if (!place.on_platform && (err = tell_contacts_moved_away(in, conn, &place, &messaging)) != KITE_OK)
         return err;
-    return audit_append(conn, in->now, in->actor, "resident.transfer", arena_sprintf(in->a, "resident:%" PRId64, r.id),
+    return audit_append(conn, in->now, in->actor, "resident.transfer", audit_target(in->a, "resident", r.id),
                         arena_sprintf(in->a, "from=%" PRId64 " to=%" PRId64 " number=%s on_platform=%s active=%" PRId64
                                              " suspended=%" PRId64, in->facility_id, in->to_facility_id, number,
                                       place.on_platform ? "yes" : "no", in->out->contacts_moved,

@@ -273,7 +273,7 @@ static kite_err put_tx(db_conn *conn, void *data)
     }
     in->created = !had_policy;
     return audit_append(conn, in->now, in->actor, had_policy ? "policy.update" : "policy.create",
-                        arena_sprintf(in->a, "facility:%" PRId64, in->facility_id),
+                        audit_target(in->a, "facility", in->facility_id),
                         policy_diff(in->a, had_policy ? &old : NULL, in->p));
 }
 

@@ -136,7 +136,7 @@ static kite_err insert_resident(db_conn *conn, arena *a, int64_t facility_id, co
         return err;
     *out = (resident){id, account_id, facility_id, in->resident_number, in->first_name, in->last_name,
                       "active", pin_hash != NULL, now, now};
-    return audit_append(conn, now, actor, "resident.add", arena_sprintf(a, "resident:%" PRId64, id),
+    return audit_append(conn, now, actor, "resident.add", audit_target(a, "resident", id),
                         arena_sprintf(a, "facility=%" PRId64 " number=%s", facility_id, in->resident_number));
 }
 
@@ -326,7 +326,7 @@ static kite_err update_tx(db_conn *conn, void *data)
     r.has_pin = r.has_pin || in->pin_hash != NULL;
     r.updated_at = in->now;
     *in->out = r;
-    return audit_append(conn, in->now, in->actor, action, arena_sprintf(in->a, "resident:%" PRId64, r.id),
+    return audit_append(conn, in->now, in->actor, action, audit_target(in->a, "resident", r.id),
                         *detail ? detail : "no change");
 }
 
@@ -373,14 +373,7 @@ static kite_err roster_row_read(void *data, size_t line, const char *const *fiel
             r->columns[i] = csv_column(fields, nfields, names[i]);
         return r->columns[0] < 0 || r->columns[1] < 0 || r->columns[2] < 0 ? KITE_ERR_INVALID_FIELD : KITE_OK;
     }
-    if (r->count == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 256;
-        roster_row *bigger = arena_alloc(r->a, cap * sizeof *bigger);
-        if (r->count > 0)
-            memcpy(bigger, r->rows, r->count * sizeof *bigger);
-        r->rows = bigger;
-        r->cap = cap;
-    }
+    r->rows = arena_grow(r->a, r->rows, r->count, &r->cap, sizeof *r->rows);
     const char *value[4] = {NULL, NULL, NULL, NULL};
     for (int i = 0; i < 4; i++)
         if (r->columns[i] >= 0 && (size_t)r->columns[i] < nfields && fields[r->columns[i]][0] != '\0')
@@ -459,7 +452,7 @@ static kite_err roster_tx_run(db_conn *conn, void *data)
     if (err != KITE_OK || tx->validate_only)
         return err;
     const roster_report *r = tx->report;
-    return audit_append(conn, tx->now, tx->actor, "roster.import", arena_sprintf(tx->a, "facility:%" PRId64, tx->facility_id),
+    return audit_append(conn, tx->now, tx->actor, "roster.import", audit_target(tx->a, "facility", tx->facility_id),
                         arena_sprintf(tx->a, "rows=%" PRId64 " added=%" PRId64 " updated=%" PRId64 " unchanged=%" PRId64
                                              " rejected=%" PRId64, r->rows, r->added, r->updated, r->unchanged, r->rejected));
 }

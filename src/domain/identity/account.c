@@ -297,7 +297,7 @@ static kite_err insert_account_tx(db_conn *conn, void *data)
         return KITE_ERR_EMAIL_TAKEN;
     if (err != KITE_OK)
         return err;
-    const char *target = arena_sprintf(in->a, "account:%" PRId64, acct->id);
+    const char *target = audit_actor_account(in->a, acct->id);
     const char *actor = in->actor != NULL ? in->actor : target;
     const char *detail = arena_sprintf(in->a, "role=%s email=%s", role_name(acct->role), acct->email);
     err = audit_append(conn, acct->created_at, actor, in->action, target, detail);

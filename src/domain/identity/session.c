@@ -62,7 +62,7 @@ static kite_err signin_failed_tx(db_conn *conn, void *data)
         err = throttle_record_failure(conn, in->now, in->address_key, address_rule);
     if (err != KITE_OK)
         return err;
-    const char *target = in->found ? arena_sprintf(in->a, "account:%" PRId64, in->acct.id) : in->who->unknown_target;
+    const char *target = in->found ? audit_actor_account(in->a, in->acct.id) : in->who->unknown_target;
     return audit_append(conn, in->now, "anonymous", "signin.failed", target,
                         arena_sprintf(in->a, "address=%s", in->address_key + strlen("address:")));
 }
@@ -101,7 +101,7 @@ static kite_err signin_success_tx(db_conn *conn, void *data)
         in->out->session.id = db_int(insert, 0);
     if ((err = db_done(insert)) != KITE_OK)
         return err;
-    const char *target = arena_sprintf(lookup->a, "account:%" PRId64, lookup->acct.id);
+    const char *target = audit_actor_account(lookup->a, lookup->acct.id);
     return audit_append(conn, lookup->now, target, "signin", target,
                         arena_sprintf(lookup->a, "session=%" PRId64 " address=%s", in->out->session.id,
                                       lookup->address_key + strlen("address:")));
@@ -234,7 +234,7 @@ static kite_err sign_out_tx(db_conn *conn, void *data)
     kite_err err = db_exec(s);
     if (err != KITE_OK)
         return err;
-    const char *actor = arena_sprintf(in->a, "account:%" PRId64, in->s->account.id);
+    const char *actor = audit_actor_account(in->a, in->s->account.id);
     return audit_append(conn, in->now, actor, "signout", actor,
                         arena_sprintf(in->a, "session=%" PRId64, in->s->id));
 }

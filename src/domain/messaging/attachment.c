@@ -72,8 +72,8 @@ static kite_err store_tx(db_conn *conn, void *data)
     out->id = db_next(s) ? db_int(s, 0) : 0;
     if ((err = db_done(s)) != KITE_OK)
         return err;
-    return audit_append(conn, in->now, arena_sprintf(in->a, "account:%" PRId64, in->owner->id), "attachment.upload",
-                        arena_sprintf(in->a, "attachment:%" PRId64, out->id),
+    return audit_append(conn, in->now, audit_actor_account(in->a, in->owner->id), "attachment.upload",
+                        audit_target(in->a, "attachment", out->id),
                         arena_sprintf(in->a, "%" PRId64 "x%" PRId64 " %" PRId64 " bytes sha256=%s", out->width,
                                       out->height, out->size_bytes, out->sha256));
 }
@@ -182,8 +182,8 @@ static kite_err get_tx(db_conn *conn, void *data)
 static kite_err staff_read_tx(db_conn *conn, void *data)
 {
     struct get_attachment *in = data;
-    return audit_append(conn, in->now, arena_sprintf(in->a, "account:%" PRId64, in->caller->id),
-                        "attachment.staff_read", arena_sprintf(in->a, "attachment:%" PRId64, in->id),
+    return audit_append(conn, in->now, audit_actor_account(in->a, in->caller->id),
+                        "attachment.staff_read", audit_target(in->a, "attachment", in->id),
                         arena_sprintf(in->a, "message=%" PRId64 " role=%s facility=%" PRId64, in->m.id,
                                       role_name(in->caller->role), in->m.facility_id));
 }

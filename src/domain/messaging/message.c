@@ -216,7 +216,7 @@ static kite_err send_tx(db_conn *conn, void *data)
     }
     if ((err = insert_message(in, conn, m, matches, nmatch)) != KITE_OK)
         return err;
-    const char *actor = arena_sprintf(in->a, "account:%" PRId64, in->sender->id);
+    const char *actor = audit_actor_account(in->a, in->sender->id);
     if ((err = message_record(conn, in->a, m, "pending_review", in->now, actor)) != KITE_OK)
         return err;
     if (strcmp(place.p.review, "flagged_only") == 0 && !m->flagged) {
@@ -412,8 +412,8 @@ static kite_err get_tx(db_conn *conn, void *data)
     if (party)
         return KITE_OK;
     /* Staff reads are part of the record: who read what, when. */
-    return audit_append(conn, in->now, arena_sprintf(in->a, "account:%" PRId64, in->caller->id), "message.staff_read",
-                        arena_sprintf(in->a, "message:%" PRId64, in->id),
+    return audit_append(conn, in->now, audit_actor_account(in->a, in->caller->id), "message.staff_read",
+                        audit_target(in->a, "message", in->id),
                         arena_sprintf(in->a, "role=%s facility=%" PRId64, role_name(in->caller->role), in->out->facility_id));
 }
 
@@ -440,7 +440,7 @@ static kite_err read_tx(db_conn *conn, void *data)
         if ((err = db_exec(s)) != KITE_OK)
             return err;
         if ((err = message_record(conn, in->a, in->out, "read", in->now,
-                                  arena_sprintf(in->a, "account:%" PRId64, in->caller->id))) != KITE_OK)
+                                  audit_actor_account(in->a, in->caller->id))) != KITE_OK)
             return err;
         in->out->status = "read";
         in->out->read_at = in->now;
@@ -472,8 +472,8 @@ static kite_err hide_tx(db_conn *conn, void *data)
     db_bind_int(s, 3, in->now);
     if ((err = db_exec(s)) != KITE_OK)
         return err;
-    return audit_append(conn, in->now, arena_sprintf(in->a, "account:%" PRId64, in->caller->id), "message.hide",
-                        arena_sprintf(in->a, "message:%" PRId64, in->id), "hidden from this account only");
+    return audit_append(conn, in->now, audit_actor_account(in->a, in->caller->id), "message.hide",
+                        audit_target(in->a, "message", in->id), "hidden from this account only");
 }
 
 kite_err message_hide(const kite_ctx *ctx, arena *a, const account *caller, int64_t id)

@@ -12,6 +12,9 @@
 #include <inttypes.h>
 #include <string.h>
 
+/* A message shows at most this many of the screening rules it matched. */
+enum { MESSAGE_MATCHES_SHOWN = 16 };
+
 void message_read_row(db_stmt *s, arena *a, message *m)
 {
     memset(m, 0, sizeof *m);
@@ -64,19 +67,21 @@ kite_err message_load_details(db_conn *conn, arena *a, message *m)
     kite_err err = db_done(ev);
     if (err != KITE_OK)
         return err;
-    m->matches = arena_alloc(a, 16 * sizeof *m->matches);
+    m->matches = arena_alloc(a, MESSAGE_MATCHES_SHOWN * sizeof *m->matches);
     db_stmt *mt = db_prepare(conn,
         "SELECT x.rule_id, r.kind, x.action, x.matched FROM message_rule_matches x"
-        " JOIN screening_rules r ON r.id = x.rule_id WHERE x.message_id = $1 ORDER BY x.rule_id LIMIT 16");
+        " JOIN screening_rules r ON r.id = x.rule_id WHERE x.message_id = $1 ORDER BY x.rule_id LIMIT $2");
     db_bind_int(mt, 1, m->id);
+    db_bind_int(mt, 2, MESSAGE_MATCHES_SHOWN);
     while (db_next(mt))
         m->matches[m->match_count++] = (rule_match){db_int(mt, 0), arena_strdup(a, db_text(mt, 1)),
                                                     arena_strdup(a, db_text(mt, 2)), arena_strdup(a, db_text(mt, 3))};
     if ((err = db_done(mt)) != KITE_OK)
         return err;
     m->attachment_ids = arena_alloc(a, MESSAGE_MAX_ATTACHMENTS * sizeof *m->attachment_ids);
-    db_stmt *at = db_prepare(conn, "SELECT id FROM attachments WHERE message_id = $1 ORDER BY id LIMIT 20");
+    db_stmt *at = db_prepare(conn, "SELECT id FROM attachments WHERE message_id = $1 ORDER BY id LIMIT $2");
     db_bind_int(at, 1, m->id);
+    db_bind_int(at, 2, MESSAGE_MAX_ATTACHMENTS);
     while (db_next(at))
         m->attachment_ids[m->attachment_count++] = db_int(at, 0);
     return db_done(at);
@@ -110,7 +115,7 @@ kite_err message_record(db_conn *conn, arena *a, const message *m, const char *s
         err = push_event(conn, m->recipient_account_id, "message.new", m, status, now);
     if (err == KITE_OK)
         err = audit_append(conn, now, actor, arena_sprintf(a, "message.%s", status),
-                           arena_sprintf(a, "message:%" PRId64, m->id),
+                           audit_target(a, "message", m->id),
                            arena_sprintf(a, "contact=%" PRId64 " facility=%" PRId64, m->contact_id, m->facility_id));
     return err;
 }

@@ -24,6 +24,9 @@
 #define DAY_MS (24LL * 60 * 60 * 1000)
 #define HOUR_MS (60LL * 60 * 1000)
 
+/* A facility's reject reasons are read into a list of this size (the defaults fit too). */
+enum { REJECT_REASONS_MAX = 32 };
+
 static const reject_reason default_reasons[] = {
     {"security_threat", "A risk to the safety or security of the facility"},
     {"criminal_activity", "Plans for, or talk of, criminal activity"},
@@ -36,14 +39,16 @@ static const reject_reason default_reasons[] = {
 
 static kite_err load_reasons(db_conn *conn, arena *a, int64_t facility_id, reject_reason **items, size_t *count)
 {
-    size_t cap = 32, n = 0;
-    reject_reason *list = arena_alloc(a, cap * sizeof *list);
-    db_stmt *s = db_prepare(conn, "SELECT code, label FROM facility_reject_reasons WHERE facility_id = $1 ORDER BY code LIMIT 32");
+    size_t n = 0;
+    reject_reason *list = arena_alloc(a, REJECT_REASONS_MAX * sizeof *list);
+    db_stmt *s = db_prepare(conn, "SELECT code, label FROM facility_reject_reasons WHERE facility_id = $1 ORDER BY code LIMIT $2");
     db_bind_int(s, 1, facility_id);
+    db_bind_int(s, 2, REJECT_REASONS_MAX);
     while (db_next(s))
         list[n++] = (reject_reason){arena_strdup(a, db_text(s, 0)), arena_strdup(a, db_text(s, 1))};
     kite_err err = db_done(s);
     if (n == 0) {
+        _Static_assert(sizeof default_reasons / sizeof default_reasons[0] <= REJECT_REASONS_MAX, "defaults fit");
         n = sizeof default_reasons / sizeof default_reasons[0];
         memcpy(list, default_reasons, sizeof default_reasons);
     }
@@ -158,8 +163,8 @@ static kite_err queue_tx(db_conn *conn, void *data)
     buf_puts(&shown, "messages=");
     for (size_t i = 0; i < in->count; i++)
         buf_printf(&shown, "%s%" PRId64, i ? "," : "", in->items[i].id);
-    return audit_append(conn, in->now, arena_sprintf(in->a, "account:%" PRId64, in->reviewer->id), "review.queue_read",
-                        arena_sprintf(in->a, "facility:%" PRId64, in->facility_id), shown.data);
+    return audit_append(conn, in->now, audit_actor_account(in->a, in->reviewer->id), "review.queue_read",
+                        audit_target(in->a, "facility", in->facility_id), shown.data);
 }
 
 static bool may_review(const account *reviewer, int64_t facility_id)
@@ -280,7 +285,7 @@ static kite_err decide_tx(db_conn *conn, void *data)
         return err;
     if (db_changes(conn) != 1)
         return KITE_ERR_ALREADY_DECIDED;
-    const char *actor = arena_sprintf(in->a, "account:%" PRId64, in->reviewer->id);
+    const char *actor = audit_actor_account(in->a, in->reviewer->id);
     if ((err = message_record(conn, in->a, m, in->approve ? "approved" : "rejected", in->now, actor)) != KITE_OK)
         return err;
     if (in->approve)

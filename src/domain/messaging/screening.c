@@ -110,7 +110,7 @@ static kite_err add_tx(db_conn *conn, void *data)
     in->out->facility_id = in->facility_id;
     in->out->created_at = in->now;
     in->out->created_by = in->actor;
-    return audit_append(conn, in->now, in->actor, "screening_rule.add", arena_sprintf(in->a, "screening_rule:%" PRId64, id),
+    return audit_append(conn, in->now, in->actor, "screening_rule.add", audit_target(in->a, "screening_rule", id),
                         arena_sprintf(in->a, "facility=%" PRId64 " kind=%s action=%s", in->facility_id, in->rule->kind,
                                       in->rule->action));
 }
@@ -205,35 +205,12 @@ kite_err screening_rule_list(const kite_ctx *ctx, arena *a, int64_t facility_id,
     return err;
 }
 
-struct remove_rule {
-    arena *a;
-    int64_t facility_id;
-    int64_t id;
-    const char *actor;
-    int64_t now;
-};
-
-static kite_err remove_tx(db_conn *conn, void *data)
-{
-    struct remove_rule *in = data;
-    db_stmt *s = db_prepare(conn,
-        "UPDATE screening_rules SET removed_at = $1 WHERE id = $2 AND facility_id = $3 AND removed_at IS NULL");
-    db_bind_int(s, 1, in->now);
-    db_bind_int(s, 2, in->id);
-    db_bind_int(s, 3, in->facility_id);
-    kite_err err = db_exec(s);
-    if (err != KITE_OK)
-        return err;
-    if (db_changes(conn) != 1)
-        return KITE_ERR_NOT_FOUND;
-    return audit_append(conn, in->now, in->actor, "screening_rule.remove",
-                        arena_sprintf(in->a, "screening_rule:%" PRId64, in->id), "");
-}
-
 kite_err screening_rule_remove(const kite_ctx *ctx, arena *a, int64_t facility_id, int64_t rule_id, const char *actor)
 {
-    struct remove_rule in = {a, facility_id, rule_id, actor, clock_now_ms(&ctx->clock)};
-    return db_write(ctx->store, remove_tx, &in);
+    audit_removal in = {
+        a, "UPDATE screening_rules SET removed_at = $1 WHERE id = $2 AND facility_id = $3 AND removed_at IS NULL",
+        clock_now_ms(&ctx->clock), rule_id, facility_id, actor, "screening_rule.remove", "screening_rule"};
+    return db_write(ctx->store, audit_removal_tx, &in);
 }
 
 kite_err screening_run(db_conn *conn, arena *a, const screening_subject *subject, rule_match **matches, size_t *count)
