@@ -112,13 +112,13 @@ void handle_invitations_preview(http_request *req, void *data)
     kite_app *app = data;
     const char *token = http_query(req, "token");
     if (token == NULL || *token == '\0') {
-        http_reply_error(req, KITE_ERR_INVALID_FIELD, "Give the token from the invitation link.", "token");
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "token", FAULT_INVITATION);
         return;
     }
     invitation v;
     kite_err err = invitation_preview(&app->ctx, http_arena(req), token, &v);
     if (err == KITE_ERR_NOT_FOUND) {
-        http_reply_error(req, err, "This invitation link is not valid. Check that you copied the whole link.", NULL);
+        reply_fault_of(req, err, NULL, FAULT_INVITATION);
         return;
     }
     if (err != KITE_OK) {
@@ -144,7 +144,7 @@ void handle_invitations_accept(http_request *req, void *data)
         contact_view c;
         kite_err err = invitation_accept(&app->ctx, http_arena(req), &s->account, token, &c);
         if (err == KITE_ERR_NOT_FOUND)
-            http_reply_error(req, err, "This invitation link is not valid. Check that you copied the whole link.", NULL);
+            reply_fault_of(req, err, NULL, FAULT_INVITATION);
         else if (err != KITE_OK)
             reply_kite_error(req, err);
         else

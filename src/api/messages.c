@@ -311,7 +311,7 @@ void handle_review_queue(http_request *req, void *data)
         !query_int_or_reply(req, "limit", 1, MESSAGE_PAGE_MAX, 50, &limit))
         return;
     if (facility_id <= 0) {
-        http_reply_error(req, KITE_ERR_INVALID_FIELD, "Give the facility_id of the queue to open.", "facility_id");
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "facility_id", FAULT_QUEUE);
         return;
     }
     message *items;

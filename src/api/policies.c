@@ -33,7 +33,7 @@ void handle_policy_get(http_request *req, void *data)
     policy p = {0};
     kite_err err = policy_get(&app->ctx, http_arena(req), facility_id, &p);
     if (err == KITE_ERR_NOT_FOUND) {
-        http_reply_error(req, KITE_ERR_NOT_FOUND, "This facility is not on Kite, so it has no Kite policy.", NULL);
+        reply_fault_of(req, err, NULL, FAULT_POLICY);
         return;
     }
     if (err != KITE_OK) {
@@ -113,7 +113,7 @@ void handle_policy_put(http_request *req, void *data)
                                   s->account.role == ROLE_OPERATOR, &created);
         policy stored = {0};
         if (err == KITE_ERR_FORBIDDEN)
-            http_reply_error(req, err, "Only an operator can put a facility on Kite.", NULL);
+            reply_fault_of(req, err, NULL, FAULT_POLICY);
         else if (err == KITE_OK && (err = policy_get(&app->ctx, http_arena(req), facility_id, &stored)) == KITE_OK)
             http_reply_json(req, created ? 201 : 200, policy_to_json(&stored));
         if (err != KITE_OK && !http_replied(req))

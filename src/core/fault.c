@@ -42,6 +42,12 @@ static const fault_row fault_rows[] = {
     {F_INVALID, NULL, FAULT_NOT_INTEGER, {"The field \"{field}\" must be a whole number."}},
     {F_INVALID, NULL, FAULT_NOT_BOOLEAN, {"The field \"{field}\" must be true or false."}},
     {F_INVALID, NULL, FAULT_PARAM_RANGE, {"The parameter \"{field}\" must be a whole number from {min} to {max}."}},
+    {F_INVALID, NULL, FAULT_PARAM_CHOICE, {"The parameter \"{field}\" has a value Kite does not know."}},
+    {F_INVALID, "state", FAULT_FORMAT, {"The parameter \"state\" is not valid: use a two-letter state code."}},
+    {F_INVALID, "zip", FAULT_FORMAT, {"The parameter \"zip\" is not valid: use up to five digits."}},
+    {F_INVALID, "q", FAULT_LENGTH, {"The search text must be valid text of at most {limit} bytes."}},
+    {F_INVALID, "Last-Event-ID", FAULT_NOT_INTEGER,
+     {"The Last-Event-ID header must be the id of an event this stream sent (a whole number)."}},
 
     /* Values, whichever field holds them. */
     {F_INVALID, NULL, FAULT_NOT_VALID, {"The field \"{field}\" is not valid. Correct it and try again."}},
@@ -91,8 +97,16 @@ static const fault_row fault_rows[] = {
     {F_INVALID, "reason", FAULT_REVIEW, {"A rejection needs a reason code from the facility's list."}},
     {F_INVALID, NULL, FAULT_REVIEW, {"The note must be text of at most {limit} characters."}},
     {KITE_ERR_ALREADY_DECIDED, NULL, FAULT_REVIEW, {"Another reviewer already decided this message."}},
+    {F_INVALID, "facility_id", FAULT_QUEUE, {"Give the facility_id of the queue to open."}},
+
+    /* Policies. */
+    {KITE_ERR_NOT_FOUND, NULL, FAULT_POLICY, {"This facility is not on Kite, so it has no Kite policy."}},
+    {KITE_ERR_FORBIDDEN, NULL, FAULT_POLICY, {"Only an operator can put a facility on Kite."}},
 
     /* Contacts: invitations, requests, blocks, transfers. */
+    {F_INVALID, "token", FAULT_INVITATION, {"Give the token from the invitation link."}},
+    {KITE_ERR_NOT_FOUND, NULL, FAULT_INVITATION,
+     {"This invitation link is not valid. Check that you copied the whole link."}},
     {F_INVALID, NULL, FAULT_TARGET,
      {"Give the person's resident number, or their first and last name where the facility allows it."}},
     {KITE_ERR_NOT_FOUND, NULL, FAULT_TARGET,
@@ -136,6 +150,7 @@ static const fault_row fault_rows[] = {
      {"Kite could not process this photo. Save it again as JPEG and try again, or send another picture."}},
 
     /* Live events (api/events.c). */
+    {KITE_ERR_BUSY, NULL, FAULT_LIVE_EVENTS, {"Live events are not available right now. Reload to see what is new."}},
     {KITE_ERR_THROTTLED, NULL, FAULT_STREAMS,
      {"You have as many live event streams open as one account may. Close one (another tab or device) and try again."}},
     {KITE_ERR_BUSY, NULL, FAULT_STREAMS,

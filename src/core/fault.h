@@ -61,6 +61,7 @@ typedef enum fault_detail {
     FAULT_UNKNOWN,         /* an id or token that names nothing the caller has */
     FAULT_NOT_POLICY_FIELD, /* a body member that is no policy field */
     FAULT_PARAM_RANGE,     /* a query parameter outside min..max */
+    FAULT_PARAM_CHOICE,    /* a query parameter with a value Kite does not know */
     /* situations */
     FAULT_RESIDENT_SIGN_IN,  /* a tablet sign-in (facility, number, PIN) */
     FAULT_SIGN_IN,           /* sign-in attempts */
@@ -73,6 +74,10 @@ typedef enum fault_detail {
     FAULT_TRANSFER,          /* a resident's move to another facility */
     FAULT_REVIEW,            /* a reviewer's decision on a message */
     FAULT_STREAMS,           /* live event streams open at once */
+    FAULT_LIVE_EVENTS,       /* the live event stream as a whole */
+    FAULT_POLICY,            /* a facility's policy */
+    FAULT_INVITATION,        /* an invitation link */
+    FAULT_QUEUE,             /* opening a review queue */
     FAULT_IMAGE_EMPTY,       /* the photo's verdicts, one each (sandbox/image.h) */
     FAULT_IMAGE_UNKNOWN_TYPE,
     FAULT_IMAGE_TYPE_MISMATCH,
