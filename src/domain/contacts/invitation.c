@@ -129,7 +129,7 @@ kite_err invitation_create(const kite_ctx *ctx, arena *a, const account *residen
     kite_err err = db_write(ctx->store, create_tx, &in);
     /* A refused invitation is not counted: the write rolled back with it. */
     if (err == KITE_ERR_THROTTLED) {
-        /* The sentence says "tomorrow"; no Retry-After, as the window is the resident's day. */
+        /* No retry_after_ms, so no Retry-After header (there never was one): the sentence says "tomorrow". */
         fault_set(fault, err, NULL, FAULT_INVITATIONS);
         fault->limit = INVITATIONS_PER_DAY;
     } else if (err == KITE_ERR_INVALID_FIELD) {
