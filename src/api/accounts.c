@@ -3,8 +3,6 @@
 #include "core/log.h"
 #include "domain/directory/directory.h"
 
-#include <stdio.h>
-
 void handle_accounts_create(http_request *req, void *data)
 {
     kite_app *app = data;
@@ -17,29 +15,15 @@ void handle_accounts_create(http_request *req, void *data)
         body_string_or_reply(req, body, "full_name", true, &reg.full_name) &&
         body_string_or_reply(req, body, "phone", true, &reg.phone)) {
         account acct;
-        const char *bad_field = NULL;
-        int64_t retry_after_ms = 0;
-        kite_err err = account_registration_allowed(&app->ctx, http_arena(req), http_client_address(req), &retry_after_ms);
+        kite_fault fault;
+        kite_err err = account_registration_allowed(&app->ctx, http_arena(req), http_client_address(req), &fault);
         if (err == KITE_OK)
-            err = account_register(&app->ctx, http_arena(req), &reg, NULL, &acct, &bad_field);
+            err = account_register(&app->ctx, http_arena(req), &reg, NULL, &acct, &fault);
         /* Only accounts actually made count against the address. */
         if (err == KITE_OK && account_registration_count(&app->ctx, http_arena(req), http_client_address(req)) != KITE_OK)
             log_warn("api: could not count a registration for its address");
-        if (err == KITE_ERR_THROTTLED) {
-            char seconds[32];
-            snprintf(seconds, sizeof seconds, "%lld", (long long)((retry_after_ms + 999) / 1000));
-            http_reply_header(req, "Retry-After", seconds);
-            http_reply_error(req, err, "Many accounts were made from this connection in the last hour. Try again later.", NULL);
-        } else if (err == KITE_ERR_INVALID_FIELD)
-            http_reply_error(req, err,
-                             arena_sprintf(http_arena(req), "The field \"%s\" is not valid. Correct it and try again.", bad_field),
-                             bad_field);
-        else if (err == KITE_ERR_WEAK_PASSWORD)
-            http_reply_error(req, err, NULL, "password");
-        else if (err == KITE_ERR_EMAIL_TAKEN)
-            http_reply_error(req, err, NULL, "email");
-        else if (err != KITE_OK)
-            reply_kite_error(req, err);
+        if (err != KITE_OK)
+            reply_fault(req, &fault);
         else
             http_reply_json(req, 201, account_to_json(&acct));
     }

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/fault.h"
 #include "domain/context.h"
 #include "domain/messaging/event.h"
 #include "domain/facility/policy.h"
@@ -71,6 +72,14 @@ bool query_int_or_reply(http_request *req, const char *name, int64_t min, int64_
 bool param_id_or_reply(http_request *req, size_t i, int64_t *out);
 /* Answers a domain error (logs it when it is a server fault). */
 void reply_kite_error(http_request *req, kite_err err);
+/*
+ * Answers a fault: its code, the table's sentence (core/fault.c), its field
+ * as the answer's "field", and Retry-After when it carries a delay.  Logs
+ * server faults like reply_kite_error.
+ */
+void reply_fault(http_request *req, const kite_fault *fault);
+/* The same for a fault found at the edge (a body member's shape, a query parameter): no numbers. */
+void reply_fault_of(http_request *req, kite_err code, const char *field, fault_detail detail);
 
 /* ---- json_out.c ---- */
 json_t *json_time(int64_t epoch_ms);

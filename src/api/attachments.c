@@ -44,29 +44,17 @@ void handle_attachments_create(http_request *req, void *data)
         return;
     image_type claimed = image_type_from_content_type(http_header(req, "Content-Type"));
     if (claimed == IMAGE_NONE) {
-        http_reply_error(req, KITE_ERR_UNSUPPORTED_MEDIA_TYPE,
-                         "Send the photo itself as the request body, with Content-Type image/jpeg, image/png or "
-                         "image/webp.",
-                         NULL);
+        reply_fault_of(req, KITE_ERR_UNSUPPORTED_MEDIA_TYPE, NULL, FAULT_UPLOADS);
         return;
     }
     size_t len;
     const char *body = http_body(req, &len);
     attachment at;
-    image_status verdict;
+    kite_fault fault;
     kite_err err = attachment_upload(&app->ctx, http_arena(req), app->images, &s->account, body, len, claimed, &at,
-                                     &verdict);
-    if (err == KITE_ERR_BAD_IMAGE && verdict == IMAGE_TOO_LARGE)
-        http_reply_error(req, KITE_ERR_TOO_LARGE, image_status_message(verdict), NULL);
-    else if (err == KITE_ERR_BAD_IMAGE)
-        http_reply_error(req, err, image_status_message(verdict), NULL);
-    else if (err == KITE_ERR_THROTTLED)
-        http_reply_error(req, err,
-                         "You have uploaded many photos today that you have not sent. Send them with a message, or "
-                         "try again tomorrow.",
-                         NULL);
-    else if (err != KITE_OK)
-        reply_kite_error(req, err);
+                                     &fault);
+    if (err != KITE_OK)
+        reply_fault(req, &fault);
     else {
         http_reply_header(req, "Location", arena_sprintf(http_arena(req), "/api/v1/attachments/%" PRId64, at.id));
         http_reply_json(req, 201, attachment_to_json(&at));

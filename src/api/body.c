@@ -11,6 +11,7 @@
 #include "core/log.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,16 @@ void reply_kite_error(http_request *req, kite_err err)
     if (kite_err_status(err) >= 500)
         log_error("api: %s %s failed: %s", http_method(req), http_path(req), kite_err_code(err));
     http_reply_error(req, err, NULL, NULL);
+}
+
+void reply_fault(http_request *req, const kite_fault *fault)
+{
+    if (kite_err_status(fault->code) >= 500)
+        log_error("api: %s %s failed: %s", http_method(req), http_path(req), kite_err_code(fault->code));
+    if (fault->retry_after_ms > 0)
+        http_reply_header(req, "Retry-After",
+                          arena_sprintf(http_arena(req), "%" PRId64, (fault->retry_after_ms + 999) / 1000));
+    http_reply_error(req, fault->code, fault_sentence(http_arena(req), fault, FAULT_LANG_EN), fault->field);
 }
 
 json_t *parse_body_or_reply(http_request *req)
@@ -39,10 +50,16 @@ json_t *parse_body_or_reply(http_request *req)
     return body;
 }
 
-static void reply_field(http_request *req, const char *name, const char *what)
+void reply_fault_of(http_request *req, kite_err code, const char *field, fault_detail detail)
 {
-    http_reply_error(req, KITE_ERR_INVALID_FIELD,
-                     arena_sprintf(http_arena(req), "The field \"%s\" %s.", name, what), name);
+    kite_fault fault;
+    fault_set(&fault, code, field, detail);
+    reply_fault(req, &fault);
+}
+
+static void reply_field(http_request *req, const char *name, fault_detail what)
+{
+    reply_fault_of(req, KITE_ERR_INVALID_FIELD, name, what);
 }
 
 bool body_string_or_reply(http_request *req, json_t *body, const char *name, bool required, const char **out)
@@ -51,16 +68,16 @@ bool body_string_or_reply(http_request *req, json_t *body, const char *name, boo
     *out = NULL;
     if (value == NULL || json_is_null(value)) {
         if (required)
-            reply_field(req, name, "is required");
+            reply_field(req, name, FAULT_REQUIRED);
         return !required;
     }
     if (!json_is_string(value)) {
-        reply_field(req, name, "must be a string");
+        reply_field(req, name, FAULT_NOT_STRING);
         return false;
     }
     /* json_string_length counts bytes; a shorter strlen means an embedded NUL. */
     if (strlen(json_string_value(value)) != json_string_length(value)) {
-        reply_field(req, name, "must not contain NUL characters");
+        reply_field(req, name, FAULT_NUL);
         return false;
     }
     *out = json_string_value(value);
@@ -74,11 +91,11 @@ bool body_int_or_reply(http_request *req, json_t *body, const char *name, bool r
         *present = value != NULL && !json_is_null(value);
     if (value == NULL || json_is_null(value)) {
         if (required)
-            reply_field(req, name, "is required");
+            reply_field(req, name, FAULT_REQUIRED);
         return !required;
     }
     if (!json_is_integer(value)) {
-        reply_field(req, name, "must be a whole number");
+        reply_field(req, name, FAULT_NOT_INTEGER);
         return false;
     }
     *out = (int64_t)json_integer_value(value);
@@ -96,10 +113,11 @@ bool query_int_or_reply(http_request *req, const char *name, int64_t min, int64_
     errno = 0;
     long long value = strtoll(text, &end, 10);
     if (errno != 0 || *end != '\0' || value < min || value > max) {
-        http_reply_error(req, KITE_ERR_INVALID_FIELD,
-                         arena_sprintf(http_arena(req), "The parameter \"%s\" must be a whole number from %lld to %lld.",
-                                       name, (long long)min, (long long)max),
-                         name);
+        kite_fault fault;
+        fault_set(&fault, KITE_ERR_INVALID_FIELD, name, FAULT_PARAM_RANGE);
+        fault.min = min;
+        fault.max = max;
+        reply_fault(req, &fault);
         return false;
     }
     *out = value;

@@ -69,17 +69,10 @@ void handle_invitations_create(http_request *req, void *data)
     const char *email;
     if (body_string_or_reply(req, body, "email", true, &email)) {
         invitation v;
-        const char *bad_field = NULL;
-        kite_err err = invitation_create(&app->ctx, http_arena(req), &s->account, email, &v, &bad_field);
-        if (err == KITE_ERR_INVALID_FIELD)
-            http_reply_error(req, err, "The field \"email\" must be an email address.", "email");
-        else if (err == KITE_ERR_THROTTLED)
-            http_reply_error(req, err,
-                             arena_sprintf(http_arena(req), "You can send %d invitations a day. Try again tomorrow.",
-                                           INVITATIONS_PER_DAY),
-                             NULL);
-        else if (err != KITE_OK)
-            reply_kite_error(req, err);
+        kite_fault fault;
+        kite_err err = invitation_create(&app->ctx, http_arena(req), &s->account, email, &v, &fault);
+        if (err != KITE_OK)
+            reply_fault(req, &fault);
         else
             http_reply_json(req, 201, invitation_to_json(&v));
     }
@@ -119,13 +112,13 @@ void handle_invitations_preview(http_request *req, void *data)
     kite_app *app = data;
     const char *token = http_query(req, "token");
     if (token == NULL || *token == '\0') {
-        http_reply_error(req, KITE_ERR_INVALID_FIELD, "Give the token from the invitation link.", "token");
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "token", FAULT_INVITATION);
         return;
     }
     invitation v;
     kite_err err = invitation_preview(&app->ctx, http_arena(req), token, &v);
     if (err == KITE_ERR_NOT_FOUND) {
-        http_reply_error(req, err, "This invitation link is not valid. Check that you copied the whole link.", NULL);
+        reply_fault_of(req, err, NULL, FAULT_INVITATION);
         return;
     }
     if (err != KITE_OK) {
@@ -151,7 +144,7 @@ void handle_invitations_accept(http_request *req, void *data)
         contact_view c;
         kite_err err = invitation_accept(&app->ctx, http_arena(req), &s->account, token, &c);
         if (err == KITE_ERR_NOT_FOUND)
-            http_reply_error(req, err, "This invitation link is not valid. Check that you copied the whole link.", NULL);
+            reply_fault_of(req, err, NULL, FAULT_INVITATION);
         else if (err != KITE_OK)
             reply_kite_error(req, err);
         else
@@ -175,22 +168,10 @@ void handle_contact_requests_create(http_request *req, void *data)
         body_string_or_reply(req, body, "first_name", false, &t.first_name) &&
         body_string_or_reply(req, body, "last_name", false, &t.last_name)) {
         contact_request q;
-        const char *bad_field = NULL;
-        kite_err err = contact_request_create(&app->ctx, http_arena(req), &s->account, &t, &q, &bad_field);
-        if (err == KITE_ERR_INVALID_FIELD)
-            http_reply_error(req, err,
-                             "Give the person's resident number, or their first and last name where the facility allows it.",
-                             bad_field);
-        else if (err == KITE_ERR_NOT_FOUND)
-            http_reply_error(req, err,
-                             "Nobody with these details is on this facility's roster. Check the number, the name and the facility.",
-                             NULL);
-        else if (err == KITE_ERR_CONFLICT && t.resident_number == NULL)
-            http_reply_error(req, err, "Several people here have this name. Use their resident number instead.", NULL);
-        else if (err == KITE_ERR_CONFLICT)
-            http_reply_error(req, err, "You already asked; the request is waiting for a decision.", NULL);
-        else if (err != KITE_OK)
-            reply_kite_error(req, err);
+        kite_fault fault;
+        kite_err err = contact_request_create(&app->ctx, http_arena(req), &s->account, &t, &q, &fault);
+        if (err != KITE_OK)
+            reply_fault(req, &fault);
         else
             http_reply_json(req, 201, request_to_json(&q));
     }
@@ -306,18 +287,11 @@ void handle_blocks_create(http_request *req, void *data)
         body_string_or_reply(req, body, "resident_number", false, &number) &&
         body_string_or_reply(req, body, "reason", false, &reason)) {
         facility_block b;
-        const char *bad_field = NULL;
+        kite_fault fault;
         kite_err err = facility_block_add(&app->ctx, http_arena(req), facility_id, email, number, reason,
-                                          session_actor(req, s), &b, &bad_field);
-        if (err == KITE_ERR_INVALID_FIELD)
-            http_reply_error(req, err,
-                             strcmp(bad_field, "email") == 0 ? "The field \"email\" must be an email address."
-                                                             : "The field \"reason\" must be text of at most 500 characters.",
-                             bad_field);
-        else if (err == KITE_ERR_NOT_FOUND)
-            http_reply_error(req, err, "No resident with this number is on this facility's roster.", "resident_number");
-        else if (err != KITE_OK)
-            reply_kite_error(req, err);
+                                          session_actor(req, s), &b, &fault);
+        if (err != KITE_OK)
+            reply_fault(req, &fault);
         else
             http_reply_json(req, 201, block_to_json(&b));
     }
@@ -377,17 +351,11 @@ void handle_residents_transfer(http_request *req, void *data)
     if (body_int_or_reply(req, body, "to_facility_id", true, &to_facility_id, NULL) &&
         body_string_or_reply(req, body, "resident_number", false, &new_number)) {
         transfer_report report;
-        const char *bad_field = NULL;
+        kite_fault fault;
         kite_err err = resident_transfer(&app->ctx, http_arena(req), facility_id, http_param(req, 1), to_facility_id,
-                                         new_number, session_actor(req, s), &report, &bad_field);
-        if (err == KITE_ERR_INVALID_FIELD && strcmp(bad_field, "resident_number") == 0)
-            http_reply_error(req, err,
-                             "The resident number does not have the new facility's format. Give the number used there.",
-                             bad_field);
-        else if (err == KITE_ERR_INVALID_FIELD)
-            http_reply_error(req, err, "Give an existing facility other than the current one.", bad_field);
-        else if (err != KITE_OK)
-            reply_kite_error(req, err);
+                                         new_number, session_actor(req, s), &report, &fault);
+        if (err != KITE_OK)
+            reply_fault(req, &fault);
         else
             http_reply_json(req, 200, json_pack("{s:I, s:I, s:b, s:I, s:I, s:{s:s, s:s}}", "resident_id",
                                                 (json_int_t)report.resident_id, "facility_id", (json_int_t)to_facility_id,

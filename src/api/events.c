@@ -172,9 +172,7 @@ static bool last_event_id_or_reply(http_request *req, int64_t *out, bool *given)
         errno = 0;
         long long value = strtoll(header, &end, 10);
         if (errno != 0 || *end != '\0' || value < 0 || header[0] < '0' || header[0] > '9') {
-            http_reply_error(req, KITE_ERR_INVALID_FIELD,
-                             "The Last-Event-ID header must be the id of an event this stream sent (a whole number).",
-                             "Last-Event-ID");
+            reply_fault_of(req, KITE_ERR_INVALID_FIELD, "Last-Event-ID", FAULT_NOT_INTEGER);
             return false;
         }
         *out = value;
@@ -198,7 +196,7 @@ void handle_events(http_request *req, void *data)
     if (s == NULL || !last_event_id_or_reply(req, &cursor, &resume))
         return;
     if (app->events == NULL) {
-        http_reply_error(req, KITE_ERR_BUSY, "Live events are not available right now. Reload to see what is new.", NULL);
+        reply_fault_of(req, KITE_ERR_BUSY, NULL, FAULT_LIVE_EVENTS);
         return;
     }
     kite_err err = resume ? KITE_OK : event_latest_id(&app->ctx, s->account.id, &cursor);
@@ -209,13 +207,10 @@ void handle_events(http_request *req, void *data)
     event_sub *sub = NULL;
     err = event_hub_subscribe(app->events, s->account.id, &sub);
     if (err != KITE_OK) {
-        http_reply_header(req, "Retry-After", arena_sprintf(http_arena(req), "%d", RETRY_AFTER_S));
-        http_reply_error(req, err,
-                         err == KITE_ERR_THROTTLED
-                             ? "You have as many live event streams open as one account may. Close one (another tab or "
-                               "device) and try again."
-                             : "Kite has as many live event streams open as it can serve. Try again in a moment.",
-                         NULL);
+        kite_fault fault;
+        fault_set(&fault, err, NULL, FAULT_STREAMS);
+        fault.retry_after_ms = RETRY_AFTER_S * 1000LL;
+        reply_fault(req, &fault);
         return;
     }
     event_stream *es = xcalloc(1, sizeof *es);

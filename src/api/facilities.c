@@ -51,8 +51,7 @@ static bool enum_query_or_reply(http_request *req, const char *name, const char 
             return true;
         }
     }
-    http_reply_error(req, KITE_ERR_INVALID_FIELD,
-                     arena_sprintf(http_arena(req), "The parameter \"%s\" has a value Kite does not know.", name), name);
+    reply_fault_of(req, KITE_ERR_INVALID_FIELD, name, FAULT_PARAM_CHOICE);
     return false;
 }
 
@@ -68,10 +67,7 @@ static bool pattern_query_or_reply(http_request *req, const char *name, size_t m
     for (const char *p = value; ok && *p; p++)
         ok = digits ? (*p >= '0' && *p <= '9') : ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'));
     if (!ok) {
-        http_reply_error(req, KITE_ERR_INVALID_FIELD,
-                         arena_sprintf(http_arena(req), "The parameter \"%s\" is not valid: use %s.", name,
-                                       digits ? "up to five digits" : "a two-letter state code"),
-                         name);
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, name, FAULT_FORMAT); /* "state" or "zip": each has its sentence */
         return false;
     }
     *out = value;
@@ -85,7 +81,10 @@ static bool search_query_or_reply(http_request *req, directory_query *q)
     memset(q, 0, sizeof *q);
     q->text = http_query(req, "q");
     if (q->text != NULL && (strlen(q->text) > QUERY_MAX_BYTES || !utf8_valid(q->text, strlen(q->text)))) {
-        http_reply_error(req, KITE_ERR_INVALID_FIELD, "The search text must be valid text of at most 200 bytes.", "q");
+        kite_fault fault;
+        fault_set(&fault, KITE_ERR_INVALID_FIELD, "q", FAULT_LENGTH);
+        fault.limit = QUERY_MAX_BYTES;
+        reply_fault(req, &fault);
         return false;
     }
     return pattern_query_or_reply(req, "state", 2, 2, false, &q->state) &&

@@ -77,8 +77,10 @@ static bool attachment_ids_or_reply(http_request *req, json_t *body, message_dra
     if (ids == NULL || json_is_null(ids))
         return true;
     if (!json_is_array(ids) || json_array_size(ids) > MESSAGE_MAX_ATTACHMENTS) {
-        http_reply_error(req, KITE_ERR_INVALID_FIELD, "The field \"attachment_ids\" must be a list of at most 20 ids.",
-                         "attachment_ids");
+        kite_fault fault;
+        fault_set(&fault, KITE_ERR_INVALID_FIELD, "attachment_ids", FAULT_LENGTH);
+        fault.limit = MESSAGE_MAX_ATTACHMENTS;
+        reply_fault(req, &fault);
         return false;
     }
     int64_t *list = arena_alloc(http_arena(req), (json_array_size(ids) + 1) * sizeof *list);
@@ -86,8 +88,7 @@ static bool attachment_ids_or_reply(http_request *req, json_t *body, message_dra
     json_t *v;
     json_array_foreach(ids, i, v) {
         if (!json_is_integer(v) || json_integer_value(v) <= 0) {
-            http_reply_error(req, KITE_ERR_INVALID_FIELD, "The field \"attachment_ids\" must hold attachment ids.",
-                             "attachment_ids");
+            reply_fault_of(req, KITE_ERR_INVALID_FIELD, "attachment_ids", FAULT_NOT_INTEGER);
             return false;
         }
         list[i] = (int64_t)json_integer_value(v);
@@ -113,27 +114,10 @@ void handle_messages_create(http_request *req, void *data)
         body_string_or_reply(req, body, "body", true, &d.body) && attachment_ids_or_reply(req, body, &d)) {
         message m = {0};
         bool replayed = false;
-        const char *bad_field = NULL;
-        int64_t limit = 0;
-        kite_err err = message_send(&app->ctx, http_arena(req), &s->account, &d, &m, &replayed, &bad_field, &limit);
-        if (err == KITE_ERR_MESSAGE_TOO_LONG)
-            http_reply_error(req, err,
-                             arena_sprintf(http_arena(req),
-                                           "The message is longer than this facility allows (%" PRId64
-                                           " characters). Shorten it, or send it as two messages.", limit),
-                             "body");
-        else if (err == KITE_ERR_INVALID_FIELD)
-            http_reply_error(req, err,
-                             strcmp(bad_field, "attachment_ids") == 0
-                                 ? "An attachment id is not one of your unsent photos. Upload the photo again."
-                             : strcmp(bad_field, "body") == 0 ? "Write a message: the body must be text and not empty."
-                             : strcmp(bad_field, "subject") == 0 ? "The subject must be one line of at most 200 characters."
-                                                                 : "The Idempotency-Key header must be 1 to 200 characters.",
-                             bad_field);
-        else if (err == KITE_ERR_NOT_FOUND)
-            http_reply_error(req, err, "You have no contact with this id. Check your contacts.", "contact_id");
-        else if (err != KITE_OK)
-            reply_kite_error(req, err);
+        kite_fault fault;
+        kite_err err = message_send(&app->ctx, http_arena(req), &s->account, &d, &m, &replayed, &fault);
+        if (err != KITE_OK)
+            reply_fault(req, &fault);
         else {
             if (replayed)
                 http_reply_header(req, "Idempotent-Replayed", "true");
@@ -156,14 +140,14 @@ void handle_messages_list(http_request *req, void *data)
     if (contact_id == 0 && box_text != NULL && strcmp(box_text, "sent") == 0)
         box = BOX_SENT;
     else if (contact_id == 0 && box_text != NULL && strcmp(box_text, "inbox") != 0) {
-        http_reply_error(req, KITE_ERR_INVALID_FIELD, "The parameter \"box\" must be inbox or sent.", "box");
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "box", FAULT_CHOICE);
         return;
     }
     message_page page;
     kite_err err = message_list(&app->ctx, http_arena(req), &s->account, box, contact_id, http_query(req, "cursor"),
                                 (size_t)limit, &page);
     if (err == KITE_ERR_INVALID_FIELD) {
-        http_reply_error(req, err, "The cursor is not one Kite gave. Start again without it.", "cursor");
+        reply_fault_of(req, err, "cursor", FAULT_UNKNOWN);
         return;
     }
     if (err != KITE_OK) {
@@ -273,7 +257,7 @@ void handle_review_queue(http_request *req, void *data)
         !query_int_or_reply(req, "limit", 1, MESSAGE_PAGE_MAX, 50, &limit))
         return;
     if (facility_id <= 0) {
-        http_reply_error(req, KITE_ERR_INVALID_FIELD, "Give the facility_id of the queue to open.", "facility_id");
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "facility_id", FAULT_QUEUE);
         return;
     }
     message *items;
@@ -301,11 +285,10 @@ void handle_review_queue(http_request *req, void *data)
 }
 
 static json_t *decide_one(http_request *req, kite_app *app, const session *s, int64_t id, bool approve,
-                          const char *reason, const char *note, kite_err *err_out, const char **bad_field)
+                          const char *reason, const char *note, kite_fault *fault)
 {
     message m = {0};
-    kite_err err = review_decide(&app->ctx, http_arena(req), &s->account, id, approve, reason, note, &m, bad_field);
-    *err_out = err;
+    kite_err err = review_decide(&app->ctx, http_arena(req), &s->account, id, approve, reason, note, &m, fault);
     return err == KITE_OK ? message_to_json(&m, &s->account) : NULL;
 }
 
@@ -316,23 +299,11 @@ static bool decision_or_reply(http_request *req, json_t *body, bool *approve, co
         !body_string_or_reply(req, body, "reason", false, reason) || !body_string_or_reply(req, body, "note", false, note))
         return false;
     if (strcmp(decision, "approve") != 0 && strcmp(decision, "reject") != 0) {
-        http_reply_error(req, KITE_ERR_INVALID_FIELD, "The field \"decision\" must be approve or reject.", "decision");
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "decision", FAULT_CHOICE);
         return false;
     }
     *approve = strcmp(decision, "approve") == 0;
     return true;
-}
-
-static void reply_decision_error(http_request *req, kite_err err, const char *bad_field)
-{
-    if (err == KITE_ERR_INVALID_FIELD && bad_field != NULL && strcmp(bad_field, "reason") == 0)
-        http_reply_error(req, err, "A rejection needs a reason code from the facility's list.", "reason");
-    else if (err == KITE_ERR_INVALID_FIELD)
-        http_reply_error(req, err, "The note must be text of at most 1000 characters.", bad_field);
-    else if (err == KITE_ERR_ALREADY_DECIDED)
-        http_reply_error(req, err, "Another reviewer already decided this message.", NULL);
-    else
-        reply_kite_error(req, err);
 }
 
 void handle_review_decide(http_request *req, void *data)
@@ -348,11 +319,10 @@ void handle_review_decide(http_request *req, void *data)
     bool approve;
     const char *reason = NULL, *note = NULL;
     if (decision_or_reply(req, body, &approve, &reason, &note)) {
-        kite_err err;
-        const char *bad_field = NULL;
-        json_t *out = decide_one(req, app, s, id, approve, reason, note, &err, &bad_field);
+        kite_fault fault;
+        json_t *out = decide_one(req, app, s, id, approve, reason, note, &fault);
         if (out == NULL)
-            reply_decision_error(req, err, bad_field);
+            reply_fault(req, &fault);
         else
             http_reply_json(req, 200, out);
     }
@@ -372,16 +342,20 @@ void handle_review_bulk(http_request *req, void *data)
     bool approve;
     const char *reason = NULL, *note = NULL;
     if (!json_is_array(ids) || json_array_size(ids) == 0 || json_array_size(ids) > MESSAGE_PAGE_MAX) {
-        http_reply_error(req, KITE_ERR_INVALID_FIELD, "The field \"message_ids\" must list 1 to 100 message ids.", "message_ids");
+        kite_fault fault;
+        fault_set(&fault, KITE_ERR_INVALID_FIELD, "message_ids", FAULT_LENGTH);
+        fault.min = 1;
+        fault.max = MESSAGE_PAGE_MAX;
+        reply_fault(req, &fault);
     } else if (decision_or_reply(req, body, &approve, &reason, &note)) {
         json_t *results = json_array();
         size_t i;
         json_t *v;
         json_array_foreach(ids, i, v) {
             int64_t id = json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
-            kite_err err = KITE_ERR_NOT_FOUND;
-            const char *bad_field = NULL;
-            json_t *one = id > 0 ? decide_one(req, app, s, id, approve, reason, note, &err, &bad_field) : NULL;
+            kite_fault fault = {.code = KITE_ERR_NOT_FOUND};
+            json_t *one = id > 0 ? decide_one(req, app, s, id, approve, reason, note, &fault) : NULL;
+            kite_err err = fault.code;
             json_t *result = json_pack("{s:I, s:b}", "id", (json_int_t)id, "ok", one != NULL);
             if (one != NULL)
                 json_object_set_new(result, "status", json_incref(json_object_get(one, "status")));
@@ -463,13 +437,11 @@ void handle_screening_rules_create(http_request *req, void *data)
         body_string_or_reply(req, body, "action", true, &rule.action) &&
         body_string_or_reply(req, body, "note", false, &rule.note)) {
         screening_rule out;
-        const char *bad_field = NULL, *why = NULL;
+        kite_fault fault;
         kite_err err = screening_rule_add(&app->ctx, http_arena(req), facility_id, &rule, session_actor(req, s), &out,
-                                          &bad_field, &why);
-        if (err == KITE_ERR_INVALID_FIELD)
-            http_reply_error(req, err, arena_sprintf(http_arena(req), "The field \"%s\" %s.", bad_field, why), bad_field);
-        else if (err != KITE_OK)
-            reply_kite_error(req, err);
+                                          &fault);
+        if (err != KITE_OK)
+            reply_fault(req, &fault);
         else
             http_reply_json(req, 201, rule_to_json(&out));
     }

@@ -33,7 +33,7 @@ void handle_policy_get(http_request *req, void *data)
     policy p = {0};
     kite_err err = policy_get(&app->ctx, http_arena(req), facility_id, &p);
     if (err == KITE_ERR_NOT_FOUND) {
-        http_reply_error(req, KITE_ERR_NOT_FOUND, "This facility is not on Kite, so it has no Kite policy.", NULL);
+        reply_fault_of(req, err, NULL, FAULT_POLICY);
         return;
     }
     if (err != KITE_OK) {
@@ -59,10 +59,8 @@ static bool set_field_or_reply(http_request *req, policy *p, const policy_field 
         ok = true;
     }
     if (!ok)
-        http_reply_error(req, KITE_ERR_INVALID_FIELD,
-                         arena_sprintf(http_arena(req), "The field \"%s\" must be %s.", f->name,
-                                       f->kind == POLICY_TEXT ? "a string" : f->kind == POLICY_INT ? "a whole number" : "true or false"),
-                         f->name);
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, f->name,
+                       f->kind == POLICY_TEXT ? FAULT_NOT_STRING : f->kind == POLICY_INT ? FAULT_NOT_INTEGER : FAULT_NOT_BOOLEAN);
     return ok;
 }
 
@@ -73,8 +71,7 @@ static bool policy_from_body_or_reply(http_request *req, json_t *body, policy *o
     if (!body_string_or_reply(req, body, "profile", true, &profile))
         return false;
     if (policy_defaults(profile, out) != KITE_OK) {
-        http_reply_error(req, KITE_ERR_INVALID_FIELD,
-                         "The field \"profile\" must be federal, jpay or connectnetwork.", "profile");
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "profile", FAULT_CHOICE);
         return false;
     }
     const char *key;
@@ -82,27 +79,15 @@ static bool policy_from_body_or_reply(http_request *req, json_t *body, policy *o
     json_object_foreach(body, key, value) {
         const policy_field *f = policy_field_find(key);
         if (f == NULL) {
-            http_reply_error(req, KITE_ERR_INVALID_FIELD,
-                             arena_sprintf(http_arena(req), "\"%s\" is not a policy field.", key), key);
+            reply_fault_of(req, KITE_ERR_INVALID_FIELD, key, FAULT_NOT_POLICY_FIELD);
             return false;
         }
         if (strcmp(key, "profile") != 0 && !set_field_or_reply(req, out, f, value))
             return false;
     }
-    const char *bad_field = NULL, *why = NULL;
-    if (policy_validate(out, &bad_field, &why) != KITE_OK) {
-        const policy_field *f = policy_field_find(bad_field);
-        if (f != NULL && f->kind == POLICY_INT && strstr(why, "range") != NULL)
-            why = arena_sprintf(http_arena(req), "must be a whole number from %lld to %lld", (long long)f->min,
-                                (long long)f->max);
-        else if (f != NULL && f->kind == POLICY_TEXT && f->choices != NULL && strstr(why, "allowed values") != NULL) {
-            const char *list = "";
-            for (size_t i = 0; f->choices[i] != NULL; i++)
-                list = arena_sprintf(http_arena(req), "%s%s%s", list, i ? ", " : "", f->choices[i]);
-            why = arena_sprintf(http_arena(req), "must be one of: %s", list);
-        }
-        http_reply_error(req, KITE_ERR_INVALID_FIELD,
-                         arena_sprintf(http_arena(req), "The field \"%s\" %s.", bad_field, why), bad_field);
+    kite_fault fault;
+    if (policy_validate(out, &fault) != KITE_OK) {
+        reply_fault(req, &fault);
         return false;
     }
     return true;
@@ -128,7 +113,7 @@ void handle_policy_put(http_request *req, void *data)
                                   s->account.role == ROLE_OPERATOR, &created);
         policy stored = {0};
         if (err == KITE_ERR_FORBIDDEN)
-            http_reply_error(req, err, "Only an operator can put a facility on Kite.", NULL);
+            reply_fault_of(req, err, NULL, FAULT_POLICY);
         else if (err == KITE_OK && (err = policy_get(&app->ctx, http_arena(req), facility_id, &stored)) == KITE_OK)
             http_reply_json(req, created ? 201 : 200, policy_to_json(&stored));
         if (err != KITE_OK && !http_replied(req))

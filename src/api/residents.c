@@ -5,8 +5,6 @@
 
 #include "domain/facility/staff.h"
 
-#include <string.h>
-
 enum { ROSTER_DEFAULT_LIMIT = 50, ROSTER_MAX_LIMIT = 100 };
 
 #define ROSTER_WRITERS (ROLE_BIT(ROLE_OPERATOR) | ROLE_BIT(ROLE_FACILITY_ADMIN))
@@ -24,20 +22,6 @@ json_t *resident_to_json(const resident *r)
                      "has_pin", r->has_pin,
                      "created_at", json_time(r->created_at),
                      "updated_at", json_time(r->updated_at));
-}
-
-static void reply_field_error(http_request *req, kite_err err, const char *bad_field)
-{
-    if (err == KITE_ERR_INVALID_FIELD && bad_field != NULL) {
-        const char *why = strcmp(bad_field, "pin") == 0 ? "must be 4 to 12 digits"
-                          : strcmp(bad_field, "resident_number") == 0
-                              ? "does not have this facility's resident number format"
-                          : strcmp(bad_field, "status") == 0 ? "must be active or released"
-                                                              : "must be 1 to 100 characters of text";
-        http_reply_error(req, err, arena_sprintf(http_arena(req), "The field \"%s\" %s.", bad_field, why), bad_field);
-        return;
-    }
-    reply_kite_error(req, err);
 }
 
 void handle_residents_create(http_request *req, void *data)
@@ -58,10 +42,10 @@ void handle_residents_create(http_request *req, void *data)
         body_string_or_reply(req, body, "last_name", true, &in.last_name) &&
         body_string_or_reply(req, body, "pin", false, &in.pin)) {
         resident r = {0};
-        const char *bad_field = NULL;
-        kite_err err = resident_add(&app->ctx, http_arena(req), facility_id, &in, session_actor(req, s), &r, &bad_field);
+        kite_fault fault;
+        kite_err err = resident_add(&app->ctx, http_arena(req), facility_id, &in, session_actor(req, s), &r, &fault);
         if (err != KITE_OK)
-            reply_field_error(req, err, bad_field);
+            reply_fault(req, &fault);
         else
             http_reply_json(req, 201, resident_to_json(&r));
     }
@@ -122,11 +106,11 @@ void handle_residents_update(http_request *req, void *data)
         body_string_or_reply(req, body, "pin", false, &change.pin) &&
         body_string_or_reply(req, body, "status", false, &change.status)) {
         resident r = {0};
-        const char *bad_field = NULL;
+        kite_fault fault;
         kite_err err = resident_update(&app->ctx, http_arena(req), facility_id, http_param(req, 1), &change,
-                                       session_actor(req, s), &r, &bad_field);
+                                       session_actor(req, s), &r, &fault);
         if (err != KITE_OK)
-            reply_field_error(req, err, bad_field);
+            reply_fault(req, &fault);
         else
             http_reply_json(req, 200, resident_to_json(&r));
     }
@@ -152,19 +136,16 @@ void handle_staff_create(http_request *req, void *data)
         body_string_or_reply(req, body, "role", true, &role_text) &&
         body_string_or_reply(req, body, "password", true, &password)) {
         if (!role_parse(role_text, &r) || !role_is_facility_staff(r)) {
-            http_reply_error(req, KITE_ERR_INVALID_FIELD,
-                             "The field \"role\" must be facility_admin, reviewer or investigator.", "role");
+            reply_fault_of(req, KITE_ERR_INVALID_FIELD, "role", FAULT_CHOICE);
         } else {
             account acct;
-            const char *bad_field = NULL;
+            kite_fault fault;
             kite_err err = account_create_staff_as(&app->ctx, http_arena(req), session_actor(req, s), r, email,
-                                                   full_name, password, facility_id, &acct, &bad_field);
-            if (err == KITE_ERR_INVALID_FIELD || err == KITE_ERR_WEAK_PASSWORD)
-                http_reply_error(req, err, NULL, bad_field);
-            else if (err == KITE_ERR_CONFLICT)
+                                                   full_name, password, facility_id, &acct, &fault);
+            if (err == KITE_ERR_CONFLICT) /* no such facility: as if the address did not exist */
                 reply_kite_error(req, KITE_ERR_NOT_FOUND);
             else if (err != KITE_OK)
-                reply_kite_error(req, err);
+                reply_fault(req, &fault);
             else
                 http_reply_json(req, 201, account_to_json(&acct));
         }

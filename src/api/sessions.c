@@ -31,31 +31,15 @@ void handle_sessions_create(http_request *req, void *data)
                                     body_string_or_reply(req, body, "password", true, &password);
     if (fields_ok) {
         signin_result result;
+        kite_fault fault;
         kite_err err = by_resident ? resident_sign_in(&app->ctx, http_arena(req), facility_id, number, pin,
-                                                           http_client_address(req), &result)
-                                : session_sign_in(&app->ctx, http_arena(req), email, password,
-                                                  http_client_address(req), &result);
-        if (err == KITE_ERR_BAD_CREDENTIALS && by_resident)
-            http_reply_error(req, err,
-                             "That facility, resident number and PIN do not match. Check them, or ask staff to reset your PIN.",
-                             NULL);
-        else if (err == KITE_ERR_THROTTLED) {
-            long long wait_s = (result.retry_after_ms + 999) / 1000;
-            char seconds[32];
-            snprintf(seconds, sizeof seconds, "%lld", wait_s);
-            http_reply_header(req, "Retry-After", seconds);
-            const char *wait = wait_s < 60 ? arena_sprintf(http_arena(req), "%lld seconds", wait_s)
-                                           : arena_sprintf(http_arena(req), "about %lld minutes", (wait_s + 59) / 60);
-            http_reply_error(req, err,
-                             arena_sprintf(http_arena(req),
-                                           "Too many sign-in attempts. For your safety, sign-in is paused: wait %s and try again.",
-                                           wait),
-                             NULL);
-        } else if (err != KITE_OK) {
-            reply_kite_error(req, err);
-        } else {
+                                                      http_client_address(req), &result, &fault)
+                                   : session_sign_in(&app->ctx, http_arena(req), email, password,
+                                                     http_client_address(req), &result, &fault);
+        if (err != KITE_OK)
+            reply_fault(req, &fault);
+        else
             reply_signed_in(req, app, &result);
-        }
     }
     json_decref(body);
 }

@@ -35,10 +35,10 @@ typedef struct demo {
 static void staff(demo *d, role r, const char *email, const char *name, int64_t facility_id)
 {
     account acct;
-    const char *bad_field = NULL;
+    kite_fault fault;
     if (d->err != KITE_OK)
         return;
-    d->err = account_create_staff(&d->store.ctx, d->a, r, email, name, demo_password, facility_id, &acct, &bad_field);
+    d->err = account_create_staff(&d->store.ctx, d->a, r, email, name, demo_password, facility_id, &acct, &fault);
     if (d->err == KITE_ERR_EMAIL_TAKEN)
         d->err = KITE_OK;
 }
@@ -56,10 +56,10 @@ static account resident_account(demo *d, int64_t facility_id, const char *number
 {
     account acct = {0};
     resident r = {0};
-    const char *bad_field = NULL;
+    kite_fault fault;
     resident_input in = {number, first, last, pin};
     if (d->err == KITE_OK)
-        d->err = resident_add(&d->store.ctx, d->a, facility_id, &in, "cli", &r, &bad_field);
+        d->err = resident_add(&d->store.ctx, d->a, facility_id, &in, "cli", &r, &fault);
     if (d->err == KITE_OK) {
         acct.id = r.account_id;
         acct.role = ROLE_RESIDENT;
@@ -85,8 +85,8 @@ static void world(demo *d)
     /* State prison: the family asks, the resident approves, and they write. */
     request_target target = {STATE_FACILITY, "K84021", NULL, NULL};
     contact_request q;
-    const char *bad_field = NULL;
-    if ((d->err = contact_request_create(&d->store.ctx, d->a, &d->family, &target, &q, &bad_field)) != KITE_OK ||
+    kite_fault fault;
+    if ((d->err = contact_request_create(&d->store.ctx, d->a, &d->family, &target, &q, &fault)) != KITE_OK ||
         (d->err = contact_request_decide(&d->store.ctx, d->a, &dee, q.id, true, &q)) != KITE_OK)
         return;
     contact_view *contacts;
@@ -95,19 +95,18 @@ static void world(demo *d)
         return;
     message m = {0};
     bool replayed;
-    int64_t limit;
     message_draft hello = {contacts[0].id, "Hi from home",
                            "Hi Dee, everyone says hello. The kids started school this week. Write soon! Love, Maria",
                            NULL, 0, NULL};
     message_draft reply = {contacts[0].id, "Re: Hi from home",
                            "Thank you Maria. Tell the kids I am proud of them. I have a class on Tuesdays now.", NULL, 0, NULL};
-    if ((d->err = message_send(&d->store.ctx, d->a, &d->family, &hello, &m, &replayed, &bad_field, &limit)) != KITE_OK)
+    if ((d->err = message_send(&d->store.ctx, d->a, &d->family, &hello, &m, &replayed, &fault)) != KITE_OK)
         return;
-    if ((d->err = message_send(&d->store.ctx, d->a, &dee, &reply, &m, &replayed, &bad_field, &limit)) != KITE_OK)
+    if ((d->err = message_send(&d->store.ctx, d->a, &dee, &reply, &m, &replayed, &fault)) != KITE_OK)
         return;
     /* Federal prison: John has invited the family; the invitation email waits in the outbox. */
     invitation v;
-    d->err = invitation_create(&d->store.ctx, d->a, &john, "family@demo.kite", &v, &bad_field);
+    d->err = invitation_create(&d->store.ctx, d->a, &john, "family@demo.kite", &v, &fault);
 }
 
 int cmd_demo(int argc, char **argv)
@@ -131,8 +130,8 @@ int cmd_demo(int argc, char **argv)
     staff(&d, ROLE_OPERATOR, "operator@demo.kite", "Olivia Operator", 0);
     if (d.err == KITE_OK) {
         registration reg = {"family@demo.kite", demo_password, "Maria Morales", "+1 555 010 2000"};
-        const char *bad_field = NULL;
-        d.err = account_register(&d.store.ctx, d.a, &reg, "cli", &d.family, &bad_field);
+        kite_fault fault;
+        d.err = account_register(&d.store.ctx, d.a, &reg, "cli", &d.family, &fault);
         if (d.err == KITE_OK)
             world(&d); /* a new store: build the world once */
         else if (d.err == KITE_ERR_EMAIL_TAKEN)

@@ -46,9 +46,9 @@ int cmd_user(int argc, char **argv)
     }
     arena *a = arena_new();
     account acct;
-    const char *bad_field = NULL;
+    kite_fault fault;
     err = account_create_staff(&store.ctx, a, r, email, name != NULL ? name : email, password, facility_id, &acct,
-                               &bad_field);
+                               &fault);
     sodium_memzero(password, strlen(password));
     free(password);
     status = 0;
@@ -60,11 +60,11 @@ int cmd_user(int argc, char **argv)
             fprintf(stderr, "kite user add: an account with this email already exists\n");
         else if (err == KITE_ERR_WEAK_PASSWORD)
             fprintf(stderr, "kite user add: %s\n", kite_err_message(err));
-        else if (bad_field != NULL && strcmp(bad_field, "facility") == 0)
+        else if (fault.field != NULL && strcmp(fault.field, "facility") == 0)
             fprintf(stderr, "kite user add: %s needs --facility with an existing facility id (and only staff roles take one)\n",
                     role_arg);
-        else if (bad_field != NULL)
-            fprintf(stderr, "kite user add: the %s is not valid\n", bad_field);
+        else if (fault.field != NULL)
+            fprintf(stderr, "kite user add: the %s is not valid\n", fault.field);
         else
             fprintf(stderr, "kite user add: %s\n", kite_err_message(err));
     }

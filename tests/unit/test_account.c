@@ -74,9 +74,9 @@ static account register_contact(fixture *f, const char *email, const char *passw
 {
     registration reg = {email, password, "Ada Lovelace", "+1 202 555 0143"};
     account acct;
-    const char *bad = "unset";
+    kite_fault bad = {.field = "unset"};
     assert_int_equal(account_register(&f->ctx, f->a, &reg, NULL, &acct, &bad), KITE_OK);
-    assert_null(bad);
+    assert_null(bad.field);
     return acct;
 }
 
@@ -130,10 +130,13 @@ static bool is_lower_hex(const char *s, size_t len)
     return true;
 }
 
+/* The fault of the last sign_in(): its retry_after_ms is what the throttle tests look at. */
+static kite_fault last_fault;
+
 static kite_err sign_in(fixture *f, const char *email, const char *password, const char *address,
                         signin_result *out)
 {
-    return session_sign_in(&f->ctx, f->a, email, password, address, out);
+    return session_sign_in(&f->ctx, f->a, email, password, address, out, &last_fault);
 }
 
 /* ---- roles ------------------------------------------------------------- */
@@ -275,9 +278,9 @@ static void test_register_success(void **state)
     fixture *f = *state;
     registration reg = {"  Grace@Example.COM ", GOOD_PASSWORD, "  Grace Hopper ", " +1 (202) 555-0143 "};
     account acct;
-    const char *bad = "unset";
+    kite_fault bad = {.field = "unset"};
     assert_int_equal(account_register(&f->ctx, f->a, &reg, NULL, &acct, &bad), KITE_OK);
-    assert_null(bad);
+    assert_null(bad.field);
     assert_true(acct.id > 0);
     assert_int_equal(acct.role, ROLE_CONTACT);
     assert_string_equal(acct.email, "grace@example.com");
@@ -312,7 +315,7 @@ static void test_register_duplicate_email(void **state)
     register_contact(f, "grace@example.com", GOOD_PASSWORD);
     registration reg = {"GRACE@example.COM", OTHER_PASSWORD, "Someone Else", "2025550199"};
     account acct;
-    const char *bad = "unset";
+    kite_fault bad = {.field = "unset"};
     assert_int_equal(account_register(&f->ctx, f->a, &reg, NULL, &acct, &bad), KITE_ERR_EMAIL_TAKEN);
     /* Nothing of the second attempt was kept. */
     audit_report r = verify_audit(f);
@@ -325,10 +328,10 @@ static void test_register_duplicate_email(void **state)
 static void expect_bad_field(fixture *f, registration reg, kite_err expected, const char *field)
 {
     account acct;
-    const char *bad = NULL;
+    kite_fault bad = {0};
     assert_int_equal(account_register(&f->ctx, f->a, &reg, NULL, &acct, &bad), expected);
-    assert_non_null(bad);
-    assert_string_equal(bad, field);
+    assert_non_null(bad.field);
+    assert_string_equal(bad.field, field);
 }
 
 static void test_register_invalid_fields(void **state)
@@ -408,33 +411,33 @@ static void test_create_staff_facility_rules(void **state)
 {
     fixture *f = *state;
     account acct;
-    const char *bad = NULL;
+    kite_fault bad = {0};
     assert_int_equal(account_create_staff(&f->ctx, f->a, ROLE_REVIEWER, "rev@example.com", "Rev Iewer", GOOD_PASSWORD,
                                           0, &acct, &bad),
                      KITE_ERR_INVALID_FIELD);
-    assert_non_null(bad);
-    assert_string_equal(bad, "facility");
+    assert_non_null(bad.field);
+    assert_string_equal(bad.field, "facility");
 
-    bad = NULL;
+    bad = (kite_fault){0};
     assert_int_equal(account_create_staff(&f->ctx, f->a, ROLE_OPERATOR, "op@example.com", "Op Erator", GOOD_PASSWORD,
                                           5, &acct, &bad),
                      KITE_ERR_INVALID_FIELD);
-    assert_non_null(bad);
-    assert_string_equal(bad, "facility");
+    assert_non_null(bad.field);
+    assert_string_equal(bad.field, "facility");
 
-    bad = NULL;
+    bad = (kite_fault){0};
     assert_int_equal(account_create_staff(&f->ctx, f->a, ROLE_CONTACT, "c@example.com", "Con Tact", GOOD_PASSWORD, 0,
                                           &acct, &bad),
                      KITE_ERR_INVALID_FIELD);
-    assert_non_null(bad);
-    assert_string_equal(bad, "role");
+    assert_non_null(bad.field);
+    assert_string_equal(bad.field, "role");
 
-    bad = NULL;
+    bad = (kite_fault){0};
     assert_int_equal(account_create_staff(&f->ctx, f->a, ROLE_OPERATOR, "op@example.com", "Op Erator", "weak", 0,
                                           &acct, &bad),
                      KITE_ERR_WEAK_PASSWORD);
-    assert_non_null(bad);
-    assert_string_equal(bad, "password");
+    assert_non_null(bad.field);
+    assert_string_equal(bad.field, "password");
 
     assert_int_equal(verify_audit(f).count, 0);
 }
@@ -443,12 +446,12 @@ static void test_create_staff_unknown_facility(void **state)
 {
     fixture *f = *state;
     account acct;
-    const char *bad = NULL;
+    kite_fault bad = {0};
     kite_err err = account_create_staff(&f->ctx, f->a, ROLE_REVIEWER, "rev@example.com", "Rev Iewer", GOOD_PASSWORD,
                                         424242, &acct, &bad);
     assert_int_equal(err, KITE_ERR_CONFLICT);
-    assert_non_null(bad);
-    assert_string_equal(bad, "facility");
+    assert_non_null(bad.field);
+    assert_string_equal(bad.field, "facility");
     assert_int_equal(verify_audit(f).count, 0);
 }
 
@@ -460,11 +463,11 @@ static void test_create_staff_success(void **state)
     assert_true(facility > 0);
 
     account acct;
-    const char *bad = "unset";
+    kite_fault bad = {.field = "unset"};
     assert_int_equal(account_create_staff(&f->ctx, f->a, ROLE_REVIEWER, " Rev@Example.com", "Rev Iewer", GOOD_PASSWORD,
                                           facility, &acct, &bad),
                      KITE_OK);
-    assert_null(bad);
+    assert_null(bad.field);
     assert_true(acct.id > 0);
     assert_int_equal(acct.role, ROLE_REVIEWER);
     assert_int_equal(acct.facility_id, facility);
@@ -483,7 +486,7 @@ static void test_create_staff_success(void **state)
     assert_int_equal(acct.facility_id, 0);
 
     /* The email is taken whatever the role. */
-    bad = NULL;
+    bad = (kite_fault){0};
     assert_int_equal(account_create_staff(&f->ctx, f->a, ROLE_OPERATOR, "OP@example.com", "Op Two", GOOD_PASSWORD, 0,
                                           &acct, &bad),
                      KITE_ERR_EMAIL_TAKEN);
@@ -552,7 +555,7 @@ static void test_sign_in_and_resolve(void **state)
     assert_true(res.session.id > 0);
     assert_int_equal(res.session.account.id, acct.id);
     assert_string_equal(res.session.account.email, "grace@example.com");
-    assert_int_equal(res.retry_after_ms, 0);
+    assert_int_equal(last_fault.retry_after_ms, 0);
     int64_t now = clock_now_ms(&f->ctx.clock);
     assert_true(res.session.expires_at > now + f->ctx.session_ttl_ms - 60000);
     assert_true(res.session.expires_at <= now + f->ctx.session_ttl_ms);
@@ -667,7 +670,7 @@ static void test_bad_credentials(void **state)
     register_contact(f, "grace@example.com", GOOD_PASSWORD);
     signin_result res;
     assert_int_equal(sign_in(f, "nobody@example.com", GOOD_PASSWORD, "127.0.0.1", &res), KITE_ERR_BAD_CREDENTIALS);
-    assert_int_equal(res.retry_after_ms, 0);
+    assert_int_equal(last_fault.retry_after_ms, 0);
     assert_string_equal(res.token, "");
     assert_int_equal(sign_in(f, "grace@example.com", OTHER_PASSWORD, "127.0.0.1", &res), KITE_ERR_BAD_CREDENTIALS);
     assert_string_equal(res.token, "");
@@ -693,17 +696,17 @@ static void test_account_throttle(void **state)
                          KITE_ERR_BAD_CREDENTIALS);
     /* Locked now, even with the right password, whatever the spelling of the email, from any address. */
     assert_int_equal(sign_in(f, "grace@example.com", GOOD_PASSWORD, "127.0.0.1", &res), KITE_ERR_THROTTLED);
-    assert_true(res.retry_after_ms > 0);
-    assert_true(res.retry_after_ms <= SIGNIN_WINDOW_MS);
+    assert_true(last_fault.retry_after_ms > 0);
+    assert_true(last_fault.retry_after_ms <= SIGNIN_WINDOW_MS);
     assert_string_equal(res.token, "");
     assert_int_equal(sign_in(f, " GRACE@example.com", GOOD_PASSWORD, "10.9.9.9", &res), KITE_ERR_THROTTLED);
-    assert_true(res.retry_after_ms > 0);
+    assert_true(last_fault.retry_after_ms > 0);
 
     /* Halfway through the window: still locked, with less time to wait. */
     f->ctx.clock.offset_ms = SIGNIN_WINDOW_MS / 2;
     assert_int_equal(sign_in(f, "grace@example.com", GOOD_PASSWORD, "127.0.0.1", &res), KITE_ERR_THROTTLED);
-    assert_true(res.retry_after_ms > 0);
-    assert_true(res.retry_after_ms <= SIGNIN_WINDOW_MS / 2);
+    assert_true(last_fault.retry_after_ms > 0);
+    assert_true(last_fault.retry_after_ms <= SIGNIN_WINDOW_MS / 2);
 
     /* Once the window has ended it works again. */
     f->ctx.clock.offset_ms = SIGNIN_WINDOW_MS;
@@ -741,7 +744,7 @@ static void test_unknown_email_is_throttled_too(void **state)
                          KITE_ERR_BAD_CREDENTIALS);
     /* The answer for an unknown email looks like the one for a known one. */
     assert_int_equal(sign_in(f, "ghost@example.com", OTHER_PASSWORD, "127.0.0.1", &res), KITE_ERR_THROTTLED);
-    assert_true(res.retry_after_ms > 0);
+    assert_true(last_fault.retry_after_ms > 0);
     assert_int_equal(verify_audit(f).count, SIGNIN_ACCOUNT_MAX_FAILURES);
 }
 
@@ -757,8 +760,8 @@ static void test_address_throttle(void **state)
     }
     /* That address is locked for a new email, and for a real account with its right password. */
     assert_int_equal(sign_in(f, "fresh@example.com", OTHER_PASSWORD, "203.0.113.7", &res), KITE_ERR_THROTTLED);
-    assert_true(res.retry_after_ms > 0);
-    assert_true(res.retry_after_ms <= SIGNIN_WINDOW_MS);
+    assert_true(last_fault.retry_after_ms > 0);
+    assert_true(last_fault.retry_after_ms <= SIGNIN_WINDOW_MS);
     assert_int_equal(sign_in(f, "grace@example.com", GOOD_PASSWORD, "203.0.113.7", &res), KITE_ERR_THROTTLED);
 
     /* Another address is not. */

@@ -795,8 +795,8 @@ static void test_registration_queues_a_welcome_mail(void **state)
     f->ctx.public_url = "https://kite.example.org/";
     registration reg = {"Ann@Example.com", "a-long-enough-passphrase", "<b>Ann</b> & \"Co\"", "+1 555 010 2000"};
     account acct;
-    const char *bad_field = NULL;
-    assert_int_equal(account_register(&f->ctx, f->a, &reg, NULL, &acct, &bad_field), KITE_OK);
+    kite_fault fault;
+    assert_int_equal(account_register(&f->ctx, f->a, &reg, NULL, &acct, &fault), KITE_OK);
     outbox_entry *items = NULL;
     size_t count = 0;
     assert_int_equal(outbox_list(f->ctx.store, f->a, NULL, 0, &items, &count), KITE_OK);
@@ -818,12 +818,12 @@ static void test_registration_queues_a_welcome_mail(void **state)
 
     /* Staff accounts get no welcome mail. */
     assert_int_equal(account_create_staff(&f->ctx, f->a, ROLE_OPERATOR, "op@example.org", "Op",
-                                          "a-long-enough-passphrase", 0, &acct, &bad_field),
+                                          "a-long-enough-passphrase", 0, &acct, &fault),
                      KITE_OK);
     assert_int_equal(outbox_count(f, NULL), 1);
 
     /* A failed registration (email taken) queues nothing either. */
-    assert_int_equal(account_register(&f->ctx, f->a, &reg, NULL, &acct, &bad_field), KITE_ERR_EMAIL_TAKEN);
+    assert_int_equal(account_register(&f->ctx, f->a, &reg, NULL, &acct, &fault), KITE_ERR_EMAIL_TAKEN);
     assert_int_equal(outbox_count(f, NULL), 1);
 }
 

@@ -94,19 +94,21 @@ static kite_err add_block_tx(db_conn *conn, void *data)
 
 kite_err facility_block_add(const kite_ctx *ctx, arena *a, int64_t facility_id, const char *email,
                             const char *resident_number, const char *reason, const char *actor, facility_block *out,
-                            const char **bad_field)
+                            kite_fault *fault)
 {
     const char *norm;
-    *bad_field = "email";
     if (email == NULL || email_normalize(a, email, &norm) != KITE_OK)
-        return KITE_ERR_INVALID_FIELD;
-    *bad_field = "reason";
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "email", FAULT_EMAIL);
     const char *why = reason != NULL ? text_trim(a, reason) : "";
-    if (utf8_length(why) > 500 || !utf8_valid(why, strlen(why)))
+    if (utf8_length(why) > BLOCK_REASON_MAX_CHARS || !utf8_valid(why, strlen(why))) {
+        fault_set(fault, KITE_ERR_INVALID_FIELD, "reason", FAULT_LENGTH);
+        fault->limit = BLOCK_REASON_MAX_CHARS;
         return KITE_ERR_INVALID_FIELD;
-    *bad_field = NULL;
+    }
     struct add_block in = {a, facility_id, norm, resident_number, why, actor, clock_now_ms(&ctx->clock), out};
-    return db_write(ctx->store, add_block_tx, &in);
+    kite_err err = db_write(ctx->store, add_block_tx, &in);
+    return fault_set(fault, err, err == KITE_ERR_NOT_FOUND ? "resident_number" : NULL,
+                     err == KITE_ERR_NOT_FOUND ? FAULT_UNKNOWN : FAULT_NONE);
 }
 
 struct list_blocks {

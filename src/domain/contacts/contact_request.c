@@ -136,26 +136,28 @@ static kite_err create_tx(db_conn *conn, void *data)
 }
 
 kite_err contact_request_create(const kite_ctx *ctx, arena *a, const account *contact_account,
-                                const request_target *target, contact_request *out, const char **bad_field)
+                                const request_target *target, contact_request *out, kite_fault *fault)
 {
-    *bad_field = NULL;
+    *fault = (kite_fault){0};
     if (contact_account->role != ROLE_CONTACT)
-        return KITE_ERR_FORBIDDEN;
-    if (target->resident_number == NULL && (target->first_name == NULL || target->last_name == NULL)) {
-        *bad_field = "resident_number";
-        return KITE_ERR_INVALID_FIELD;
-    }
+        return fault_settle(fault, KITE_ERR_FORBIDDEN);
+    if (target->resident_number == NULL && (target->first_name == NULL || target->last_name == NULL))
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "resident_number", FAULT_TARGET);
     if (target->resident_number == NULL &&
-        (!text_is_person_name(target->first_name, NAME_MAX_CHARS) || !text_is_person_name(target->last_name, NAME_MAX_CHARS))) {
-        *bad_field = text_is_person_name(target->first_name, NAME_MAX_CHARS) ? "last_name" : "first_name";
-        return KITE_ERR_INVALID_FIELD;
-    }
-    if (target->resident_number != NULL && (strlen(target->resident_number) < 1 || strlen(target->resident_number) > 32)) {
-        *bad_field = "resident_number";
-        return KITE_ERR_INVALID_FIELD;
-    }
+        (!text_is_person_name(target->first_name, NAME_MAX_CHARS) || !text_is_person_name(target->last_name, NAME_MAX_CHARS)))
+        return fault_set(fault, KITE_ERR_INVALID_FIELD,
+                         text_is_person_name(target->first_name, NAME_MAX_CHARS) ? "last_name" : "first_name",
+                         FAULT_TARGET);
+    if (target->resident_number != NULL && (strlen(target->resident_number) < 1 || strlen(target->resident_number) > 32))
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "resident_number", FAULT_TARGET);
     struct create_request in = {ctx, a, contact_account, target, clock_now_ms(&ctx->clock), out};
-    return db_write(ctx->store, create_tx, &in);
+    kite_err err = db_write(ctx->store, create_tx, &in);
+    /* By name, a conflict is several people of that name; by number, a request already waiting. */
+    fault_detail detail = err == KITE_ERR_INVALID_FIELD || err == KITE_ERR_NOT_FOUND ? FAULT_TARGET
+                          : err != KITE_ERR_CONFLICT                             ? FAULT_NONE
+                          : target->resident_number == NULL                      ? FAULT_NAME_AMBIGUOUS
+                                                                                 : FAULT_ALREADY_ASKED;
+    return fault_set(fault, err, NULL, detail);
 }
 
 static kite_err send_decision_mail(const kite_ctx *ctx, db_conn *conn, arena *a, int64_t now,

@@ -11,6 +11,7 @@
 
 #include "core/arena.h"
 #include "core/error.h"
+#include "core/fault.h"
 #include "domain/context.h"
 #include "domain/identity/account.h"
 
@@ -35,8 +36,13 @@ typedef struct request_target {
     const char *last_name;
 } request_target;
 
+/*
+ * The contact asks to be the resident's contact.  *fault says which person
+ * was meant: FAULT_TARGET (not named well, or nobody fits), and with
+ * KITE_ERR_CONFLICT FAULT_NAME_AMBIGUOUS (by name) or FAULT_ALREADY_ASKED.
+ */
 kite_err contact_request_create(const kite_ctx *ctx, arena *a, const account *contact_account,
-                                const request_target *target, contact_request *out, const char **bad_field) KITE_WUR;
+                                const request_target *target, contact_request *out, kite_fault *fault) KITE_WUR;
 /* The resident approves or declines; KITE_ERR_ALREADY_DECIDED when it was decided before. */
 kite_err contact_request_decide(const kite_ctx *ctx, arena *a, const account *resident_account, int64_t request_id,
                                 bool approve, contact_request *out) KITE_WUR;

@@ -37,7 +37,7 @@ struct create_invitation {
     const char *token;
     int64_t now;
     invitation *out;
-    int64_t retry_after_ms;
+    kite_fault throttled;
 };
 
 static const throttle_rule invitation_rule = {INVITATIONS_PER_DAY, DAY_MS};
@@ -76,7 +76,7 @@ static kite_err create_tx(db_conn *conn, void *data)
         return KITE_ERR_CONTACT_MUST_REQUEST;
     /* Each invitation emails someone outside: a resident cannot make Kite mail without bound. */
     const char *key = arena_sprintf(in->a, "invite:%" PRId64, r.id);
-    if ((err = throttle_check(conn, in->now, key, invitation_rule, &in->retry_after_ms)) != KITE_OK ||
+    if ((err = throttle_check(conn, in->now, key, invitation_rule, &in->throttled)) != KITE_OK ||
         (err = throttle_record_failure(conn, in->now, key, invitation_rule)) != KITE_OK)
         return err;
     /* An address that already has an account is checked as that account. */
@@ -118,22 +118,27 @@ static kite_err create_tx(db_conn *conn, void *data)
 }
 
 kite_err invitation_create(const kite_ctx *ctx, arena *a, const account *resident_account, const char *email,
-                           invitation *out, const char **bad_field)
+                           invitation *out, kite_fault *fault)
 {
-    *bad_field = NULL;
+    *fault = (kite_fault){0};
     if (resident_account->role != ROLE_RESIDENT)
-        return KITE_ERR_FORBIDDEN;
+        return fault_settle(fault, KITE_ERR_FORBIDDEN);
     const char *norm;
-    if (email == NULL || email_normalize(a, email, &norm) != KITE_OK) {
-        *bad_field = "email";
-        return KITE_ERR_INVALID_FIELD;
-    }
+    if (email == NULL || email_normalize(a, email, &norm) != KITE_OK)
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "email", FAULT_EMAIL);
     char token[SECRET_TOKEN_HEX];
     secret_token(token);
-    struct create_invitation in = {ctx, a, resident_account, norm, token, clock_now_ms(&ctx->clock), out, 0};
+    struct create_invitation in = {ctx, a, resident_account, norm, token, clock_now_ms(&ctx->clock), out, {0}};
     kite_err err = db_write(ctx->store, create_tx, &in);
     /* A refused invitation is not counted: the write rolled back with it. */
-    return err;
+    if (err == KITE_ERR_THROTTLED) {
+        /* No retry_after_ms, so no Retry-After header (there never was one): the sentence says "tomorrow". */
+        fault_set(fault, err, NULL, FAULT_INVITATIONS);
+        fault->limit = INVITATIONS_PER_DAY;
+    } else if (err == KITE_ERR_INVALID_FIELD) {
+        fault_set(fault, err, "email", FAULT_EMAIL);
+    }
+    return fault_settle(fault, err);
 }
 
 struct accept_invitation {

@@ -11,6 +11,7 @@
 
 #include "core/arena.h"
 #include "core/error.h"
+#include "core/fault.h"
 #include "domain/context.h"
 #include "domain/identity/account.h"
 #include "domain/contacts/contact.h"
@@ -31,10 +32,11 @@ enum { INVITATIONS_PER_DAY = 20 };
 
 /*
  * The resident invites email; a pending invitation to the same address is
- * replaced.  At most INVITATIONS_PER_DAY a day (KITE_ERR_THROTTLED).
+ * replaced.  At most INVITATIONS_PER_DAY a day (KITE_ERR_THROTTLED with
+ * FAULT_INVITATIONS); KITE_ERR_INVALID_FIELD (FAULT_EMAIL) for the email.
  */
 kite_err invitation_create(const kite_ctx *ctx, arena *a, const account *resident_account, const char *email,
-                           invitation *out, const char **bad_field) KITE_WUR;
+                           invitation *out, kite_fault *fault) KITE_WUR;
 /* The signed-in contact accepts; exactly one contact results even when accepts race. */
 kite_err invitation_accept(const kite_ctx *ctx, arena *a, const account *contact_account, const char *token,
                            contact_view *out) KITE_WUR;

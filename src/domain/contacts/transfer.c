@@ -25,7 +25,7 @@ struct transfer {
     const char *actor;
     int64_t now;
     transfer_report *out;
-    const char **bad_field;
+    kite_fault *fault;
 };
 
 /* Tells the resident's active contacts that Kite no longer reaches them, and who does. */
@@ -109,10 +109,8 @@ static kite_err transfer_tx(db_conn *conn, void *data)
     bool target_exists = false;
     if ((err = directory_facility_exists(conn, in->to_facility_id, &target_exists)) != KITE_OK)
         return err;
-    if (!target_exists) {
-        *in->bad_field = "to_facility_id";
-        return KITE_ERR_INVALID_FIELD;
-    }
+    if (!target_exists)
+        return fault_set(in->fault, KITE_ERR_INVALID_FIELD, "to_facility_id", FAULT_TRANSFER);
     const char *number = in->new_number != NULL ? text_trim(in->a, in->new_number) : r.resident_number;
     db_stmt *move = db_prepare(conn,
         "UPDATE residents SET facility_id = $1, resident_number = $2, updated_at = $3 WHERE id = $4");
@@ -147,10 +145,8 @@ static kite_err transfer_tx(db_conn *conn, void *data)
     in->out->resident_id = r.id;
     in->out->to_platform = place.on_platform;
     if (place.on_platform) {
-        if (!policy_resident_number_valid(&place.p, number)) {
-            *in->bad_field = "resident_number";
-            return KITE_ERR_INVALID_FIELD;
-        }
+        if (!policy_resident_number_valid(&place.p, number))
+            return fault_set(in->fault, KITE_ERR_INVALID_FIELD, "resident_number", FAULT_TRANSFER);
         if ((err = recheck_contacts(in, conn, &place)) != KITE_OK)
             return err;
     } else {
@@ -191,14 +187,13 @@ static kite_err transfer_tx(db_conn *conn, void *data)
 
 kite_err resident_transfer(const kite_ctx *ctx, arena *a, int64_t facility_id, const char *number,
                            int64_t to_facility_id, const char *new_number, const char *actor, transfer_report *out,
-                           const char **bad_field)
+                           kite_fault *fault)
 {
     memset(out, 0, sizeof *out);
-    *bad_field = "to_facility_id";
+    *fault = (kite_fault){0};
     if (to_facility_id == facility_id && new_number == NULL)
-        return KITE_ERR_INVALID_FIELD;
-    *bad_field = NULL;
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "to_facility_id", FAULT_TRANSFER);
     struct transfer in = {ctx, a, facility_id, number, to_facility_id, new_number, actor, clock_now_ms(&ctx->clock), out,
-                          bad_field};
-    return db_write(ctx->store, transfer_tx, &in);
+                          fault};
+    return fault_settle(fault, db_write(ctx->store, transfer_tx, &in));
 }

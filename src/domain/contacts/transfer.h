@@ -10,6 +10,7 @@
 
 #include "core/arena.h"
 #include "core/error.h"
+#include "core/fault.h"
 #include "domain/context.h"
 #include "domain/identity/account.h"
 
@@ -24,13 +25,15 @@ typedef struct transfer_report {
 } transfer_report;
 
 /*
- * Moves a resident to another facility.  To an on-platform facility the
+ * Moves a resident to another facility (KITE_ERR_INVALID_FIELD with
+ * FAULT_TRANSFER for an unknown or unchanged facility, or a resident number
+ * not in the new facility's format).  To an on-platform facility the
  * contacts follow under its policy (the most recent over its limit are
  * suspended, never deleted); to one Kite does not serve, messaging stops and
  * contacts are told which provider serves it.
  */
 kite_err resident_transfer(const kite_ctx *ctx, arena *a, int64_t facility_id, const char *number,
                            int64_t to_facility_id, const char *new_number, const char *actor,
-                           transfer_report *out, const char **bad_field) KITE_WUR;
+                           transfer_report *out, kite_fault *fault) KITE_WUR;
 
 #endif

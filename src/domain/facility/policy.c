@@ -90,35 +90,37 @@ static bool text_choice_valid(const char *value, const char *const *choices)
     return false;
 }
 
-static kite_err field_invalid(const char *field, const char *why, const char **bad_field, const char **out_why)
+/* The field's own bounds travel with the fault, so the sentence names the range the table holds. */
+static kite_err field_invalid(const policy_field *f, fault_detail detail, kite_fault *fault)
 {
-    *bad_field = field;
-    *out_why = why;
+    fault_set(fault, KITE_ERR_INVALID_FIELD, f->name, detail);
+    fault->min = f->min;
+    fault->max = f->max;
+    fault->choices = f->choices;
     return KITE_ERR_INVALID_FIELD;
 }
 
-kite_err policy_validate(const policy *p, const char **bad_field, const char **why)
+kite_err policy_validate(const policy *p, kite_fault *fault)
 {
+    *fault = (kite_fault){0};
     for (size_t i = 0; i < policy_field_count; i++) {
         const policy_field *f = &policy_fields[i];
         const char *base = (const char *)p + f->offset;
         if (f->kind == POLICY_TEXT && !text_choice_valid(*(const char *const *)(const void *)base, f->choices))
-            return field_invalid(f->name, "is not one of the allowed values", bad_field, why);
+            return field_invalid(f, FAULT_CHOICE, fault);
         if (f->kind == POLICY_INT) {
             int64_t v = *(const int64_t *)(const void *)base;
             if (v < f->min || v > f->max)
-                return field_invalid(f->name, "is out of its range (see the policy fields in the API reference)", bad_field, why);
+                return field_invalid(f, FAULT_RANGE, fault);
         }
     }
     if (strcmp(p->approval, "resident_or_window") == 0 && p->approval_window_hours < 1)
-        return field_invalid("approval_window_hours", "must be at least 1 when approval is resident_or_window",
-                             bad_field, why);
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "approval_window_hours", FAULT_DEPENDS);
     if (strcmp(p->pricing, "stamps") == 0 && p->page_chars < 1)
-        return field_invalid("page_chars", "must be at least 1 when pricing is stamps", bad_field, why);
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "page_chars", FAULT_DEPENDS);
     if (p->attachments_allowed && (p->max_attachments < 1 || p->attachment_max_bytes < 1024))
-        return field_invalid(p->max_attachments < 1 ? "max_attachments" : "attachment_max_bytes",
-                             "must allow at least one attachment of 1 KiB when attachments are allowed", bad_field,
-                             why);
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, p->max_attachments < 1 ? "max_attachments" : "attachment_max_bytes",
+                         FAULT_DEPENDS);
     return KITE_OK;
 }
 

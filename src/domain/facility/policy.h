@@ -19,6 +19,7 @@
 
 #include "core/arena.h"
 #include "core/error.h"
+#include "core/fault.h"
 #include "db/db.h"
 #include "domain/context.h"
 
@@ -63,10 +64,10 @@ const policy_field *policy_field_find(const char *name);
 
 /*
  * Checks a whole policy (each field's range or choices, and the rules
- * between fields); on KITE_ERR_INVALID_FIELD *bad_field names the field and
- * *why says what is wrong (a static sentence).
+ * between fields); on KITE_ERR_INVALID_FIELD *fault names the field and how
+ * it failed: FAULT_RANGE (min, max), FAULT_CHOICE (choices) or FAULT_DEPENDS.
  */
-kite_err policy_validate(const policy *p, const char **bad_field, const char **why) KITE_WUR;
+kite_err policy_validate(const policy *p, kite_fault *fault) KITE_WUR;
 
 /* KITE_ERR_NOT_FOUND when the facility is not on the platform. */
 kite_err policy_load(db_conn *conn, arena *a, int64_t facility_id, policy *out) KITE_WUR;

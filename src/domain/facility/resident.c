@@ -81,27 +81,37 @@ kite_err resident_load_by_id(db_conn *conn, arena *a, int64_t id, resident *out)
     return load_one(s, a, out);
 }
 
+static kite_err name_fault(kite_fault *fault, const char *field)
+{
+    fault_set(fault, KITE_ERR_INVALID_FIELD, field, FAULT_NAME);
+    fault->limit = NAME_MAX_CHARS;
+    return KITE_ERR_INVALID_FIELD;
+}
+
+static kite_err pin_fault(kite_fault *fault)
+{
+    fault_set(fault, KITE_ERR_INVALID_FIELD, "pin", FAULT_DIGITS);
+    fault->min = PIN_MIN_DIGITS;
+    fault->max = PIN_MAX_DIGITS;
+    return KITE_ERR_INVALID_FIELD;
+}
+
 /* Trims names and checks every field against the facility's policy. */
 static kite_err validate_input(arena *a, const policy *p, const resident_input *in, resident_input *clean,
-                               const char **bad_field)
+                               kite_fault *fault)
 {
     *clean = *in;
-    *bad_field = "resident_number";
     if (in->resident_number == NULL)
-        return KITE_ERR_INVALID_FIELD;
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "resident_number", FAULT_FORMAT);
     clean->resident_number = text_trim(a, in->resident_number);
     if (!policy_resident_number_valid(p, clean->resident_number))
-        return KITE_ERR_INVALID_FIELD;
-    *bad_field = "first_name";
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "resident_number", FAULT_FORMAT);
     if (in->first_name == NULL || !text_is_person_name((clean->first_name = text_trim(a, in->first_name)), NAME_MAX_CHARS))
-        return KITE_ERR_INVALID_FIELD;
-    *bad_field = "last_name";
+        return name_fault(fault, "first_name");
     if (in->last_name == NULL || !text_is_person_name((clean->last_name = text_trim(a, in->last_name)), NAME_MAX_CHARS))
-        return KITE_ERR_INVALID_FIELD;
-    *bad_field = "pin";
+        return name_fault(fault, "last_name");
     if (in->pin != NULL && pin_check(in->pin) != KITE_OK)
-        return KITE_ERR_INVALID_FIELD;
-    *bad_field = NULL;
+        return pin_fault(fault);
     return KITE_OK;
 }
 
@@ -149,7 +159,7 @@ struct add_resident {
     const char *actor;
     int64_t now;
     resident *out;
-    const char **bad_field;
+    kite_fault *fault;
     bool validate_only;
 };
 
@@ -162,16 +172,15 @@ static kite_err add_tx(db_conn *conn, void *data)
         return KITE_ERR_NOT_ON_PLATFORM;
     if (err != KITE_OK)
         return err;
-    if ((err = validate_input(in->a, &p, in->raw, &in->clean, in->bad_field)) != KITE_OK || in->validate_only)
+    if ((err = validate_input(in->a, &p, in->raw, &in->clean, in->fault)) != KITE_OK || in->validate_only)
         return err;
     return insert_resident(conn, in->a, in->facility_id, &in->clean, in->pin_hash, in->now, in->actor, in->out);
 }
 
-kite_err resident_add(const kite_ctx *ctx, arena *a, int64_t facility_id, const resident_input *in,
-                      const char *actor, resident *out, const char **bad_field)
+static kite_err add_resident(const kite_ctx *ctx, arena *a, int64_t facility_id, const resident_input *in,
+                             const char *actor, resident *out, kite_fault *fault)
 {
-    struct add_resident tx = {a, facility_id, in, {0}, NULL, actor, clock_now_ms(&ctx->clock), out, bad_field, true};
-    *bad_field = NULL;
+    struct add_resident tx = {a, facility_id, in, {0}, NULL, actor, clock_now_ms(&ctx->clock), out, fault, true};
     /* Validate first, so a bad request costs no Argon2 hash. */
     kite_err err = db_read(ctx->store, add_tx, &tx);
     if (err != KITE_OK)
@@ -184,6 +193,13 @@ kite_err resident_add(const kite_ctx *ctx, arena *a, int64_t facility_id, const 
     }
     tx.validate_only = false;
     return db_write(ctx->store, add_tx, &tx);
+}
+
+kite_err resident_add(const kite_ctx *ctx, arena *a, int64_t facility_id, const resident_input *in,
+                      const char *actor, resident *out, kite_fault *fault)
+{
+    *fault = (kite_fault){0};
+    return fault_settle(fault, add_resident(ctx, a, facility_id, in, actor, out, fault));
 }
 
 struct get_resident {
@@ -265,7 +281,7 @@ struct update_resident {
     const char *actor;
     int64_t now;
     resident *out;
-    const char **bad_field;
+    kite_fault *fault;
 };
 
 static kite_err update_tx(db_conn *conn, void *data)
@@ -279,16 +295,12 @@ static kite_err update_tx(db_conn *conn, void *data)
     const char *first = c->first_name != NULL ? text_trim(in->a, c->first_name) : r.first_name;
     const char *last = c->last_name != NULL ? text_trim(in->a, c->last_name) : r.last_name;
     const char *status = c->status != NULL ? c->status : r.status;
-    *in->bad_field = "first_name";
     if (!text_is_person_name(first, NAME_MAX_CHARS))
-        return KITE_ERR_INVALID_FIELD;
-    *in->bad_field = "last_name";
+        return name_fault(in->fault, "first_name");
     if (!text_is_person_name(last, NAME_MAX_CHARS))
-        return KITE_ERR_INVALID_FIELD;
-    *in->bad_field = "status";
+        return name_fault(in->fault, "last_name");
     if (strcmp(status, "active") != 0 && strcmp(status, "released") != 0)
-        return KITE_ERR_INVALID_FIELD;
-    *in->bad_field = NULL;
+        return fault_set(in->fault, KITE_ERR_INVALID_FIELD, "status", FAULT_CHOICE);
 
     db_stmt *s = db_prepare(conn,
         "UPDATE residents SET first_name = $1, last_name = $2, status = $3, updated_at = $4 WHERE id = $5");
@@ -331,22 +343,20 @@ static kite_err update_tx(db_conn *conn, void *data)
 }
 
 kite_err resident_update(const kite_ctx *ctx, arena *a, int64_t facility_id, const char *number,
-                         const resident_change *change, const char *actor, resident *out, const char **bad_field)
+                         const resident_change *change, const char *actor, resident *out, kite_fault *fault)
 {
-    *bad_field = NULL;
+    *fault = (kite_fault){0};
     char hash[PASSWORD_HASH_MAX];
-    struct update_resident in = {a, facility_id, number, change, NULL, actor, clock_now_ms(&ctx->clock), out, bad_field};
+    struct update_resident in = {a, facility_id, number, change, NULL, actor, clock_now_ms(&ctx->clock), out, fault};
     if (change->pin != NULL) {
-        if (pin_check(change->pin) != KITE_OK) {
-            *bad_field = "pin";
-            return KITE_ERR_INVALID_FIELD;
-        }
+        if (pin_check(change->pin) != KITE_OK)
+            return pin_fault(fault);
         kite_err err = password_hash(ctx->passwords, change->pin, hash);
         if (err != KITE_OK)
-            return err;
+            return fault_settle(fault, err);
         in.pin_hash = hash;
     }
-    return db_write(ctx->store, update_tx, &in);
+    return fault_settle(fault, db_write(ctx->store, update_tx, &in));
 }
 
 /* ---- roster import ---- */
@@ -395,13 +405,13 @@ struct roster_tx {
 
 static kite_err roster_apply_row(struct roster_tx *tx, db_conn *conn, const policy *p, roster_row *row, size_t i)
 {
-    const char *bad_field = NULL;
+    kite_fault fault = {0};
     resident_input clean;
-    kite_err err = validate_input(tx->a, p, &row->in, &clean, &bad_field);
+    kite_err err = validate_input(tx->a, p, &row->in, &clean, &fault);
     if (err == KITE_ERR_INVALID_FIELD) {
         if (tx->report->rejected++ == 0) {
             tx->report->first_rejected_line = row->line;
-            tx->report->first_rejected_field = bad_field;
+            tx->report->first_rejected_field = fault.field;
         }
         return KITE_OK;
     }
@@ -513,7 +523,7 @@ static kite_err find_resident_account(db_conn *conn, arena *a, const void *arg, 
 }
 
 kite_err resident_sign_in(const kite_ctx *ctx, arena *a, int64_t facility_id, const char *resident_number,
-                          const char *pin, const char *client_address, signin_result *out)
+                          const char *pin, const char *client_address, signin_result *out, kite_fault *fault)
 {
     const char *number = text_trim(a, resident_number);
     struct signin_place *where = arena_alloc(a, sizeof *where);
@@ -526,5 +536,8 @@ kite_err resident_sign_in(const kite_ctx *ctx, arena *a, int64_t facility_id, co
         .unknown_target = arena_sprintf(a, "resident_number:%" PRId64 ":%s", facility_id, number),
         .plausible = strlen(number) <= 32,
     };
-    return session_sign_in_with(ctx, a, &who, pin, client_address, out);
+    kite_err err = session_sign_in_with(ctx, a, &who, pin, client_address, out, fault);
+    if (err == KITE_ERR_BAD_CREDENTIALS)
+        fault->detail = FAULT_RESIDENT_SIGN_IN;
+    return err;
 }

@@ -16,6 +16,7 @@
 
 #include "core/arena.h"
 #include "core/error.h"
+#include "core/fault.h"
 #include "domain/identity/account.h"
 #include "domain/identity/session.h"
 #include "domain/context.h"
@@ -46,11 +47,11 @@ kite_err pin_check(const char *pin) KITE_WUR;
 
 /*
  * Adds a resident to an on-platform facility's roster.  Errors:
- * KITE_ERR_NOT_ON_PLATFORM, KITE_ERR_INVALID_FIELD (*bad_field),
- * KITE_ERR_RESIDENT_EXISTS.
+ * KITE_ERR_NOT_ON_PLATFORM, KITE_ERR_INVALID_FIELD (*fault names the field
+ * and how it failed), KITE_ERR_RESIDENT_EXISTS.
  */
 kite_err resident_add(const kite_ctx *ctx, arena *a, int64_t facility_id, const resident_input *in,
-                      const char *actor, resident *out, const char **bad_field) KITE_WUR;
+                      const char *actor, resident *out, kite_fault *fault) KITE_WUR;
 
 kite_err resident_load(db_conn *conn, arena *a, int64_t facility_id, const char *number, resident *out) KITE_WUR;
 kite_err resident_load_by_account(db_conn *conn, arena *a, int64_t account_id, resident *out) KITE_WUR;
@@ -72,11 +73,16 @@ typedef struct resident_change {
 /* Changes names, PIN or status; releasing ends the resident's sessions and sign-in. */
 kite_err resident_update(const kite_ctx *ctx, arena *a, int64_t facility_id, const char *number,
                          const resident_change *change, const char *actor, resident *out,
-                         const char **bad_field) KITE_WUR;
+                         kite_fault *fault) KITE_WUR;
 
-/* A resident on a facility tablet: facility, resident number and PIN; throttled like passwords. */
+/*
+ * A resident on a facility tablet: facility, resident number and PIN;
+ * throttled like passwords.  KITE_ERR_BAD_CREDENTIALS comes with
+ * FAULT_RESIDENT_SIGN_IN, KITE_ERR_THROTTLED with fault->retry_after_ms.
+ */
 kite_err resident_sign_in(const kite_ctx *ctx, arena *a, int64_t facility_id, const char *resident_number,
-                          const char *pin, const char *client_address, signin_result *out) KITE_WUR;
+                          const char *pin, const char *client_address, signin_result *out,
+                          kite_fault *fault) KITE_WUR;
 
 typedef struct roster_report {
     int64_t rows, added, updated, unchanged;

@@ -306,16 +306,11 @@ static kite_err insert_account_tx(db_conn *conn, void *data)
     return err;
 }
 
-static kite_err validate_password_field(const char *password, const char **bad_field)
+static kite_err validate_password_field(const char *password, fault_detail invalid, kite_fault *fault)
 {
-    if (password == NULL || strlen(password) > PASSWORD_MAX_BYTES || !utf8_valid(password, strlen(password))) {
-        *bad_field = "password";
-        return KITE_ERR_INVALID_FIELD;
-    }
-    kite_err err = password_policy_check(password);
-    if (err != KITE_OK)
-        *bad_field = "password";
-    return err;
+    if (password == NULL || strlen(password) > PASSWORD_MAX_BYTES || !utf8_valid(password, strlen(password)))
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "password", invalid);
+    return fault_set(fault, password_policy_check(password), "password", FAULT_NONE);
 }
 
 static kite_err store_new_account(const kite_ctx *ctx, arena *a, account *acct, const char *password,
@@ -342,13 +337,13 @@ static const throttle_rule registration_rule = {60, 60LL * 60 * 1000};
 struct registration_gate {
     const char *key;
     int64_t now;
-    int64_t retry_after_ms;
+    kite_fault fault;
 };
 
 static kite_err registration_check_tx(db_conn *conn, void *data)
 {
     struct registration_gate *in = data;
-    return throttle_check(conn, in->now, in->key, registration_rule, &in->retry_after_ms);
+    return throttle_check(conn, in->now, in->key, registration_rule, &in->fault);
 }
 
 static kite_err registration_count_tx(db_conn *conn, void *data)
@@ -358,75 +353,69 @@ static kite_err registration_count_tx(db_conn *conn, void *data)
 }
 
 kite_err account_registration_allowed(const kite_ctx *ctx, arena *a, const char *client_address,
-                                      int64_t *retry_after_ms)
+                                      kite_fault *fault)
 {
-    struct registration_gate in = {arena_sprintf(a, "register:%s", client_address), clock_now_ms(&ctx->clock), 0};
+    struct registration_gate in = {arena_sprintf(a, "register:%s", client_address), clock_now_ms(&ctx->clock), {0}};
     kite_err err = db_read(ctx->store, registration_check_tx, &in);
-    *retry_after_ms = in.retry_after_ms;
-    return err;
+    *fault = in.fault;
+    fault->detail = err == KITE_ERR_THROTTLED ? FAULT_REGISTRATIONS : FAULT_NONE;
+    return fault_settle(fault, err);
 }
 
 kite_err account_registration_count(const kite_ctx *ctx, arena *a, const char *client_address)
 {
-    struct registration_gate in = {arena_sprintf(a, "register:%s", client_address), clock_now_ms(&ctx->clock), 0};
+    struct registration_gate in = {arena_sprintf(a, "register:%s", client_address), clock_now_ms(&ctx->clock), {0}};
     return db_write(ctx->store, registration_count_tx, &in);
 }
 
 kite_err account_register(const kite_ctx *ctx, arena *a, const registration *reg, const char *actor,
-                          account *out, const char **bad_field)
+                          account *out, kite_fault *fault)
 {
     memset(out, 0, sizeof *out);
     out->role = ROLE_CONTACT;
-    *bad_field = "email";
+    /* A person registering is told which field to correct. */
     if (reg->email == NULL || email_normalize(a, reg->email, &out->email) != KITE_OK)
-        return KITE_ERR_INVALID_FIELD;
-    *bad_field = "full_name";
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "email", FAULT_NOT_VALID);
     if (reg->full_name == NULL || check_name(a, reg->full_name, &out->full_name) != KITE_OK)
-        return KITE_ERR_INVALID_FIELD;
-    *bad_field = "phone";
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "full_name", FAULT_NOT_VALID);
     if (reg->phone == NULL || check_phone(a, reg->phone, &out->phone) != KITE_OK)
-        return KITE_ERR_INVALID_FIELD;
-    kite_err err = validate_password_field(reg->password, bad_field);
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "phone", FAULT_NOT_VALID);
+    kite_err err = validate_password_field(reg->password, FAULT_NOT_VALID, fault);
     if (err != KITE_OK)
         return err;
-    *bad_field = NULL;
-    return store_new_account(ctx, a, out, reg->password, actor, "account.register");
+    err = store_new_account(ctx, a, out, reg->password, actor, "account.register");
+    return fault_set(fault, err, err == KITE_ERR_EMAIL_TAKEN ? "email" : NULL, FAULT_NONE);
 }
 
 kite_err account_create_staff(const kite_ctx *ctx, arena *a, role r, const char *email,
                               const char *full_name, const char *password, int64_t facility_id,
-                              account *out, const char **bad_field)
+                              account *out, kite_fault *fault)
 {
-    return account_create_staff_as(ctx, a, "cli", r, email, full_name, password, facility_id, out, bad_field);
+    return account_create_staff_as(ctx, a, "cli", r, email, full_name, password, facility_id, out, fault);
 }
 
 kite_err account_create_staff_as(const kite_ctx *ctx, arena *a, const char *actor, role r, const char *email,
                                  const char *full_name, const char *password, int64_t facility_id,
-                                 account *out, const char **bad_field)
+                                 account *out, kite_fault *fault)
 {
     memset(out, 0, sizeof *out);
     out->role = r;
     out->facility_id = facility_id;
-    *bad_field = "role";
+    /* Staff are made by operators and admins, who get the generic sentence naming the field. */
     if (r == ROLE_CONTACT || r == ROLE_RESIDENT)
-        return KITE_ERR_INVALID_FIELD;
-    *bad_field = "facility";
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "role", FAULT_NONE);
     if (role_is_facility_staff(r) != (facility_id > 0))
-        return KITE_ERR_INVALID_FIELD;
-    *bad_field = "email";
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "facility", FAULT_NONE);
     if (email == NULL || email_normalize(a, email, &out->email) != KITE_OK)
-        return KITE_ERR_INVALID_FIELD;
-    *bad_field = "full_name";
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "email", FAULT_NONE);
     if (full_name == NULL || check_name(a, full_name, &out->full_name) != KITE_OK)
-        return KITE_ERR_INVALID_FIELD;
-    kite_err err = validate_password_field(password, bad_field);
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "full_name", FAULT_NONE);
+    kite_err err = validate_password_field(password, FAULT_NONE, fault);
     if (err != KITE_OK)
         return err;
-    *bad_field = NULL;
     err = store_new_account(ctx, a, out, password, actor, "account.create");
-    if (err == KITE_ERR_CONFLICT)
-        *bad_field = "facility"; /* the only foreign key: no such facility */
-    return err;
+    /* The only foreign key: no such facility. */
+    return fault_set(fault, err, err == KITE_ERR_CONFLICT ? "facility" : NULL, FAULT_NONE);
 }
 
 #define ACCOUNT_COLUMNS "id, role, email, full_name, phone, facility_id, status, created_at, password_hash"

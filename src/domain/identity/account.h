@@ -14,6 +14,7 @@
 
 #include "core/arena.h"
 #include "core/error.h"
+#include "core/fault.h"
 #include "domain/context.h"
 
 typedef enum role {
@@ -66,29 +67,35 @@ typedef struct registration {
 } registration;
 
 /*
- * Registers a contact.  On KITE_ERR_INVALID_FIELD, *bad_field names the
- * field.  The account and its audit record commit together.
+ * Registers a contact.  On failure *fault names the field (KITE_ERR_INVALID_FIELD,
+ * KITE_ERR_WEAK_PASSWORD, KITE_ERR_EMAIL_TAKEN).  The account and its audit
+ * record commit together.
  */
 kite_err account_register(const kite_ctx *ctx, arena *a, const registration *reg, const char *actor,
-                          account *out, const char **bad_field) KITE_WUR;
+                          account *out, kite_fault *fault) KITE_WUR;
 
 /*
- * Registrations per client address: KITE_ERR_THROTTLED (with *retry_after_ms)
- * when the address made too many accounts this hour; count each one made.
+ * Registrations per client address: KITE_ERR_THROTTLED (with the fault's
+ * retry_after_ms) when the address made too many accounts this hour; count
+ * each one made.
  */
 kite_err account_registration_allowed(const kite_ctx *ctx, arena *a, const char *client_address,
-                                      int64_t *retry_after_ms) KITE_WUR;
+                                      kite_fault *fault) KITE_WUR;
 kite_err account_registration_count(const kite_ctx *ctx, arena *a, const char *client_address) KITE_WUR;
 
-/* Creates a staff or operator account (command line). */
+/*
+ * Creates a staff or operator account (command line).  *fault names the field
+ * of KITE_ERR_INVALID_FIELD and KITE_ERR_WEAK_PASSWORD, and "facility" with
+ * KITE_ERR_CONFLICT (no such facility).
+ */
 kite_err account_create_staff(const kite_ctx *ctx, arena *a, role r, const char *email,
                               const char *full_name, const char *password, int64_t facility_id,
-                              account *out, const char **bad_field) KITE_WUR;
+                              account *out, kite_fault *fault) KITE_WUR;
 
 /* The same, recording actor (e.g. "account:7" for a facility admin) in the audit log. */
 kite_err account_create_staff_as(const kite_ctx *ctx, arena *a, const char *actor, role r, const char *email,
                                  const char *full_name, const char *password, int64_t facility_id,
-                                 account *out, const char **bad_field) KITE_WUR;
+                                 account *out, kite_fault *fault) KITE_WUR;
 
 /* A name a person may carry: valid UTF-8, 1..max_chars characters, no control characters. */
 bool text_is_person_name(const char *s, size_t max_chars);

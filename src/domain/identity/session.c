@@ -38,11 +38,12 @@ struct signin_lookup {
 static kite_err signin_lookup_tx(db_conn *conn, void *data)
 {
     struct signin_lookup *in = data;
-    int64_t wait_account = 0, wait_address = 0;
-    kite_err account_lock = throttle_check(conn, in->now, in->account_key, account_rule, &wait_account);
-    kite_err address_lock = throttle_check(conn, in->now, in->address_key, address_rule, &wait_address);
+    kite_fault account_wait = {0}, address_wait = {0};
+    kite_err account_lock = throttle_check(conn, in->now, in->account_key, account_rule, &account_wait);
+    kite_err address_lock = throttle_check(conn, in->now, in->address_key, address_rule, &address_wait);
     if (account_lock == KITE_ERR_THROTTLED || address_lock == KITE_ERR_THROTTLED) {
-        in->retry_after_ms = wait_account > wait_address ? wait_account : wait_address;
+        in->retry_after_ms = account_wait.retry_after_ms > address_wait.retry_after_ms ? account_wait.retry_after_ms
+                                                                                       : address_wait.retry_after_ms;
         return KITE_ERR_THROTTLED;
     }
     if (account_lock != KITE_OK)
@@ -107,8 +108,8 @@ static kite_err signin_success_tx(db_conn *conn, void *data)
                                       lookup->address_key + strlen("address:")));
 }
 
-kite_err session_sign_in_with(const kite_ctx *ctx, arena *a, const signin_credentials *who, const char *password,
-                              const char *client_address, signin_result *out)
+static kite_err sign_in(const kite_ctx *ctx, arena *a, const signin_credentials *who, const char *password,
+                        const char *client_address, signin_result *out, kite_fault *fault)
 {
     memset(out, 0, sizeof *out);
     bool plausible = who->plausible && strlen(password) <= PASSWORD_MAX_BYTES;
@@ -121,8 +122,10 @@ kite_err session_sign_in_with(const kite_ctx *ctx, arena *a, const signin_creden
     };
     struct signin_lookup *lookup = &lookup_data;
     kite_err err = db_read(ctx->store, signin_lookup_tx, lookup);
-    if (err == KITE_ERR_THROTTLED)
-        out->retry_after_ms = lookup->retry_after_ms;
+    if (err == KITE_ERR_THROTTLED) {
+        fault_set(fault, err, NULL, FAULT_SIGN_IN);
+        fault->retry_after_ms = lookup->retry_after_ms;
+    }
     if (err != KITE_OK)
         return err;
 
@@ -153,6 +156,13 @@ kite_err session_sign_in_with(const kite_ctx *ctx, arena *a, const signin_creden
     return KITE_OK;
 }
 
+kite_err session_sign_in_with(const kite_ctx *ctx, arena *a, const signin_credentials *who, const char *password,
+                              const char *client_address, signin_result *out, kite_fault *fault)
+{
+    *fault = (kite_fault){0};
+    return fault_settle(fault, sign_in(ctx, a, who, password, client_address, out, fault));
+}
+
 /* Residents have no email; an account found by email is never a resident's. */
 static kite_err find_by_email(db_conn *conn, arena *a, const void *email, account *out, const char **password_hash)
 {
@@ -160,7 +170,7 @@ static kite_err find_by_email(db_conn *conn, arena *a, const void *email, accoun
 }
 
 kite_err session_sign_in(const kite_ctx *ctx, arena *a, const char *email, const char *password,
-                         const char *client_address, signin_result *out)
+                         const char *client_address, signin_result *out, kite_fault *fault)
 {
     const char *norm = NULL;
     bool plausible = email_normalize(a, email, &norm) == KITE_OK;
@@ -173,7 +183,7 @@ kite_err session_sign_in(const kite_ctx *ctx, arena *a, const char *email, const
         .unknown_target = arena_sprintf(a, "email:%s", norm),
         .plausible = plausible,
     };
-    return session_sign_in_with(ctx, a, &who, password, client_address, out);
+    return session_sign_in_with(ctx, a, &who, password, client_address, out, fault);
 }
 
 struct resolve {

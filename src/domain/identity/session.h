@@ -18,6 +18,7 @@
 
 #include "core/arena.h"
 #include "core/error.h"
+#include "core/fault.h"
 #include "core/secret.h"
 #include "domain/identity/account.h"
 #include "domain/context.h"
@@ -32,14 +33,14 @@ typedef struct signin_result {
     session session;
     char token[SECRET_TOKEN_HEX];
     char csrf[SECRET_SHA256_HEX];
-    int64_t retry_after_ms; /* set with KITE_ERR_THROTTLED */
 } signin_result;
 
 enum { SIGNIN_ACCOUNT_MAX_FAILURES = 5, SIGNIN_ADDRESS_MAX_FAILURES = 20 };
 #define SIGNIN_WINDOW_MS (15 * 60 * 1000)
 
+/* KITE_ERR_THROTTLED comes with fault->retry_after_ms (FAULT_SIGN_IN). */
 kite_err session_sign_in(const kite_ctx *ctx, arena *a, const char *email, const char *password,
-                         const char *client_address, signin_result *out) KITE_WUR;
+                         const char *client_address, signin_result *out, kite_fault *fault) KITE_WUR;
 
 /*
  * How a sign-in finds its account: find() loads the account and the hash of
@@ -58,7 +59,7 @@ typedef struct signin_credentials {
 
 /* Sign-in with any credentials: throttled, audited, as slow for an unknown account as for a known one. */
 kite_err session_sign_in_with(const kite_ctx *ctx, arena *a, const signin_credentials *who, const char *password,
-                              const char *client_address, signin_result *out) KITE_WUR;
+                              const char *client_address, signin_result *out, kite_fault *fault) KITE_WUR;
 
 /* KITE_ERR_UNAUTHENTICATED when the token is unknown, revoked or expired. */
 kite_err session_resolve(const kite_ctx *ctx, arena *a, const char *token, session *out) KITE_WUR;

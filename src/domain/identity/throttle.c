@@ -1,7 +1,7 @@
 #include "domain/identity/throttle.h"
 
 kite_err throttle_check(db_conn *conn, int64_t now, const char *key, throttle_rule rule,
-                        int64_t *retry_after_ms)
+                        kite_fault *fault)
 {
     db_stmt *s = db_prepare(conn, "SELECT failures, window_start FROM signin_throttle WHERE key = $1");
     db_bind_text(s, 1, key);
@@ -15,7 +15,9 @@ kite_err throttle_check(db_conn *conn, int64_t now, const char *key, throttle_ru
         return err;
     int64_t window_end = window_start + rule.window_ms;
     if (failures >= rule.max_failures && now < window_end) {
-        *retry_after_ms = window_end - now;
+        fault_set(fault, KITE_ERR_THROTTLED, NULL, FAULT_NONE);
+        fault->limit = rule.max_failures;
+        fault->retry_after_ms = window_end - now;
         return KITE_ERR_THROTTLED;
     }
     return KITE_OK;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "core/fault.h"
 #include "db/db.h"
 
 typedef struct throttle_rule {
@@ -18,9 +19,12 @@ typedef struct throttle_rule {
     int64_t window_ms;
 } throttle_rule;
 
-/* KITE_ERR_THROTTLED with *retry_after_ms set when key is locked. */
+/*
+ * KITE_ERR_THROTTLED when key is locked, with fault->retry_after_ms (and
+ * fault->limit, the rule's maximum) set; the caller adds the detail.
+ */
 kite_err throttle_check(db_conn *conn, int64_t now, const char *key, throttle_rule rule,
-                        int64_t *retry_after_ms) KITE_WUR;
+                        kite_fault *fault) KITE_WUR;
 kite_err throttle_record_failure(db_conn *conn, int64_t now, const char *key, throttle_rule rule) KITE_WUR;
 kite_err throttle_clear(db_conn *conn, const char *key) KITE_WUR;
 

@@ -78,11 +78,30 @@ static kite_err store_tx(db_conn *conn, void *data)
                                       out->height, out->size_bytes, out->sha256));
 }
 
-kite_err attachment_upload(const kite_ctx *ctx, arena *a, image_sandbox *images, const account *owner,
-                           const void *bytes, size_t len, image_type claimed, attachment *out, image_status *verdict)
+/* The helper's verdict as a fault, with the bounds its sentence names. */
+static kite_err image_fault(image_status status, kite_fault *fault)
+{
+    static const fault_detail details[IMAGE_STATUS_COUNT] = {
+        [IMAGE_EMPTY] = FAULT_IMAGE_EMPTY,
+        [IMAGE_UNKNOWN_TYPE] = FAULT_IMAGE_UNKNOWN_TYPE,
+        [IMAGE_TYPE_MISMATCH] = FAULT_IMAGE_TYPE_MISMATCH,
+        [IMAGE_TOO_LARGE] = FAULT_IMAGE_TOO_LARGE,
+        [IMAGE_TOO_MANY_PIXELS] = FAULT_IMAGE_TOO_MANY_PIXELS,
+        [IMAGE_UNREADABLE] = FAULT_IMAGE_UNREADABLE,
+        [IMAGE_FAILED] = FAULT_IMAGE_FAILED,
+    };
+    fault_detail detail = (int)status > 0 && status < IMAGE_STATUS_COUNT ? details[status] : FAULT_IMAGE_FAILED;
+    /* Too many bytes is the upload's size, as the HTTP layer answers for a body over its cap. */
+    fault_set(fault, status == IMAGE_TOO_LARGE ? KITE_ERR_TOO_LARGE : KITE_ERR_BAD_IMAGE, NULL, detail);
+    fault->limit = status == IMAGE_TOO_LARGE ? IMAGE_UPLOAD_MAX_BYTES : IMAGE_MAX_PIXELS;
+    fault->max = IMAGE_MAX_SIDE;
+    return fault->code;
+}
+
+static kite_err upload(const kite_ctx *ctx, arena *a, image_sandbox *images, const account *owner,
+                       const void *bytes, size_t len, image_type claimed, attachment *out, kite_fault *fault)
 {
     memset(out, 0, sizeof *out);
-    *verdict = IMAGE_OK;
     if (owner->role != ROLE_CONTACT && owner->role != ROLE_RESIDENT)
         return KITE_ERR_FORBIDDEN;
     if (images == NULL)
@@ -97,10 +116,8 @@ kite_err attachment_upload(const kite_ctx *ctx, arena *a, image_sandbox *images,
     image_result image;
     if ((err = image_sandbox_process(images, a, bytes, len, claimed, &image)) != KITE_OK)
         return err;
-    if (image.status != IMAGE_OK) {
-        *verdict = image.status;
-        return KITE_ERR_BAD_IMAGE;
-    }
+    if (image.status != IMAGE_OK)
+        return image_fault(image.status, fault);
     char *sha = arena_alloc(a, SECRET_SHA256_HEX);
     secret_sha256_hex(image.data, image.len, sha);
     out->owner_account_id = owner->id;
@@ -112,6 +129,16 @@ kite_err attachment_upload(const kite_ctx *ctx, arena *a, image_sandbox *images,
     out->created_at = clock_now_ms(&ctx->clock);
     struct store_attachment in = {a, owner, &image, out->created_at, out};
     return db_write(ctx->store, store_tx, &in);
+}
+
+kite_err attachment_upload(const kite_ctx *ctx, arena *a, image_sandbox *images, const account *owner,
+                           const void *bytes, size_t len, image_type claimed, attachment *out, kite_fault *fault)
+{
+    *fault = (kite_fault){0};
+    kite_err err = upload(ctx, a, images, owner, bytes, len, claimed, out, fault);
+    if (err == KITE_ERR_THROTTLED)
+        fault_set(fault, err, NULL, FAULT_UPLOADS);
+    return fault_settle(fault, err);
 }
 
 /* ---- reading ---- */

@@ -20,6 +20,7 @@
 
 #include "core/arena.h"
 #include "core/error.h"
+#include "core/fault.h"
 #include "domain/identity/account.h"
 #include "domain/context.h"
 #include "sandbox/image_sandbox.h"
@@ -42,14 +43,15 @@ typedef struct attachment {
 /*
  * Re-encodes the photo in the sandbox and stores the result for owner (a
  * contact or a resident).  claimed is the type the upload declared.
- * KITE_ERR_BAD_IMAGE with *verdict saying why the photo was refused;
- * KITE_ERR_BUSY when no image helper was free; KITE_ERR_THROTTLED after
- * ATTACHMENT_UNSENT_PER_DAY unsent uploads in a day; KITE_ERR_FORBIDDEN for
- * other roles.
+ * KITE_ERR_BAD_IMAGE with the fault's detail saying why the photo was
+ * refused (KITE_ERR_TOO_LARGE for one over IMAGE_UPLOAD_MAX_BYTES);
+ * KITE_ERR_BUSY when no image helper was free; KITE_ERR_THROTTLED
+ * (FAULT_UPLOADS) after ATTACHMENT_UNSENT_PER_DAY unsent uploads in a day;
+ * KITE_ERR_FORBIDDEN for other roles.
  */
 kite_err attachment_upload(const kite_ctx *ctx, arena *a, image_sandbox *images, const account *owner,
                            const void *bytes, size_t len, image_type claimed, attachment *out,
-                           image_status *verdict) KITE_WUR;
+                           kite_fault *fault) KITE_WUR;
 
 /* The attachment with its bytes, for those who may see it (see above); KITE_ERR_NOT_FOUND otherwise. */
 kite_err attachment_get(const kite_ctx *ctx, arena *a, const account *caller, int64_t id, attachment *out) KITE_WUR;

@@ -237,30 +237,31 @@ static kite_err send_tx(db_conn *conn, void *data)
 }
 
 kite_err message_send(const kite_ctx *ctx, arena *a, const account *sender, const message_draft *draft, message *out,
-                      bool *replayed, const char **bad_field, int64_t *limit)
+                      bool *replayed, kite_fault *fault)
 {
     *replayed = false;
-    *bad_field = NULL;
-    *limit = 0;
+    *fault = (kite_fault){0};
     if (sender->role != ROLE_CONTACT && sender->role != ROLE_RESIDENT)
-        return KITE_ERR_FORBIDDEN;
+        return fault_settle(fault, KITE_ERR_FORBIDDEN);
     message_draft d = *draft;
-    *bad_field = "subject";
     d.subject = text_trim(a, draft->subject != NULL ? draft->subject : "");
     if (utf8_length(d.subject) > SUBJECT_MAX_CHARS || !utf8_valid(d.subject, strlen(d.subject)) ||
-        text_has_bad_controls(d.subject, false))
+        text_has_bad_controls(d.subject, false)) {
+        fault_set(fault, KITE_ERR_INVALID_FIELD, "subject", FAULT_LENGTH);
+        fault->limit = SUBJECT_MAX_CHARS;
         return KITE_ERR_INVALID_FIELD;
-    *bad_field = "body";
+    }
     if (draft->body == NULL || !utf8_valid(draft->body, strlen(draft->body)) || text_has_bad_controls(draft->body, true) ||
         *text_trim(a, draft->body) == '\0')
-        return KITE_ERR_INVALID_FIELD;
-    *bad_field = "attachment_ids";
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "body", FAULT_EMPTY);
     if (draft->attachment_count > MESSAGE_MAX_ATTACHMENTS)
-        return KITE_ERR_ATTACHMENTS_NOT_ALLOWED;
-    *bad_field = "Idempotency-Key";
-    if (draft->idempotency_key != NULL && (strlen(draft->idempotency_key) < 1 || strlen(draft->idempotency_key) > 200))
+        return fault_settle(fault, KITE_ERR_ATTACHMENTS_NOT_ALLOWED);
+    if (draft->idempotency_key != NULL &&
+        (strlen(draft->idempotency_key) < 1 || strlen(draft->idempotency_key) > IDEMPOTENCY_KEY_MAX_BYTES)) {
+        fault_set(fault, KITE_ERR_INVALID_FIELD, "Idempotency-Key", FAULT_LENGTH);
+        fault->limit = IDEMPOTENCY_KEY_MAX_BYTES;
         return KITE_ERR_INVALID_FIELD;
-    *bad_field = NULL;
+    }
 
     /* Same key, same request: a hash over what the request asks for. */
     const char *request = arena_sprintf(a, "%" PRId64 "\n%s\n%s", d.contact_id, d.subject, d.body);
@@ -270,11 +271,16 @@ kite_err message_send(const kite_ctx *ctx, arena *a, const account *sender, cons
     secret_sha256_hex(request, strlen(request), request_hash);
     struct send in = {ctx, a, sender, &d, request_hash, clock_now_ms(&ctx->clock), out, false, 0};
     kite_err err = db_write(ctx->store, send_tx, &in);
-    if (err == KITE_ERR_INVALID_FIELD)
-        *bad_field = "attachment_ids";
     *replayed = in.replayed;
-    *limit = in.limit;
-    return err;
+    if (err == KITE_ERR_INVALID_FIELD) /* the store refuses only attachments that are not the sender's unsent photos */
+        fault_set(fault, err, "attachment_ids", FAULT_UNKNOWN);
+    else if (err == KITE_ERR_NOT_FOUND)
+        fault_set(fault, err, "contact_id", FAULT_UNKNOWN);
+    else if (err == KITE_ERR_MESSAGE_TOO_LONG) {
+        fault_set(fault, err, "body", FAULT_LENGTH);
+        fault->limit = in.limit;
+    }
+    return fault_settle(fault, err);
 }
 
 /* ---- reading ---- */

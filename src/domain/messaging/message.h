@@ -22,11 +22,12 @@
 
 #include "core/arena.h"
 #include "core/error.h"
+#include "core/fault.h"
 #include "domain/identity/account.h"
 #include "domain/context.h"
 #include "domain/messaging/screening.h"
 
-enum { SUBJECT_MAX_CHARS = 200, MESSAGE_MAX_ATTACHMENTS = 20, MESSAGE_PAGE_MAX = 100 };
+enum { SUBJECT_MAX_CHARS = 200, MESSAGE_MAX_ATTACHMENTS = 20, MESSAGE_PAGE_MAX = 100, IDEMPOTENCY_KEY_MAX_BYTES = 200 };
 
 typedef struct message_event {
     const char *status;
@@ -66,11 +67,12 @@ typedef struct message_draft {
 /*
  * Sends a message on an active contact.  With an idempotency key, a repeat
  * of the same request returns the first message (*replayed true) and changes
- * nothing.  On KITE_ERR_MESSAGE_TOO_LONG *limit receives the limit in
- * characters; on KITE_ERR_INVALID_FIELD *bad_field names the field.
+ * nothing.  *fault: KITE_ERR_MESSAGE_TOO_LONG with the facility's limit in
+ * characters (fault->limit); KITE_ERR_INVALID_FIELD naming the field;
+ * KITE_ERR_NOT_FOUND naming "contact_id".
  */
 kite_err message_send(const kite_ctx *ctx, arena *a, const account *sender, const message_draft *draft, message *out,
-                      bool *replayed, const char **bad_field, int64_t *limit) KITE_WUR;
+                      bool *replayed, kite_fault *fault) KITE_WUR;
 
 typedef enum message_box { BOX_INBOX, BOX_SENT, BOX_THREAD } message_box;
 

@@ -300,19 +300,20 @@ static kite_err decide_tx(db_conn *conn, void *data)
 }
 
 kite_err review_decide(const kite_ctx *ctx, arena *a, const account *reviewer, int64_t message_id, bool approve,
-                       const char *reason, const char *note, message *out, const char **bad_field)
+                       const char *reason, const char *note, message *out, kite_fault *fault)
 {
-    *bad_field = NULL;
+    *fault = (kite_fault){0};
     if (reviewer->role != ROLE_OPERATOR && !role_is_facility_staff(reviewer->role))
-        return KITE_ERR_FORBIDDEN;
+        return fault_settle(fault, KITE_ERR_FORBIDDEN);
     const char *clean_note = note != NULL ? text_trim(a, note) : NULL;
-    if (clean_note != NULL && (utf8_length(clean_note) > 1000 || !utf8_valid(clean_note, strlen(clean_note)))) {
-        *bad_field = "note";
+    if (clean_note != NULL && (utf8_length(clean_note) > REVIEW_NOTE_MAX_CHARS || !utf8_valid(clean_note, strlen(clean_note)))) {
+        fault_set(fault, KITE_ERR_INVALID_FIELD, "note", FAULT_REVIEW);
+        fault->limit = REVIEW_NOTE_MAX_CHARS;
         return KITE_ERR_INVALID_FIELD;
     }
     struct decide in = {ctx, a, reviewer, message_id, approve, reason, clean_note, clock_now_ms(&ctx->clock), out};
     kite_err err = db_write(ctx->store, decide_tx, &in);
-    if (err == KITE_ERR_INVALID_FIELD)
-        *bad_field = "reason";
-    return err;
+    /* The store refuses only a reason code the facility does not list. */
+    return fault_set(fault, err, err == KITE_ERR_INVALID_FIELD ? "reason" : NULL,
+                     err == KITE_ERR_INVALID_FIELD || err == KITE_ERR_ALREADY_DECIDED ? FAULT_REVIEW : FAULT_NONE);
 }

@@ -11,6 +11,7 @@
 
 #include "core/arena.h"
 #include "core/error.h"
+#include "core/fault.h"
 #include "domain/context.h"
 #include "domain/identity/account.h"
 #include "domain/messaging/message.h"
@@ -31,9 +32,15 @@ typedef struct reject_reason {
 
 kite_err review_queue(const kite_ctx *ctx, arena *a, const account *reviewer, int64_t facility_id, size_t limit,
                       message **items, size_t *count, queue_metrics *metrics) KITE_WUR;
-/* Exactly one decision wins when two race; the other gets KITE_ERR_ALREADY_DECIDED. */
+enum { REVIEW_NOTE_MAX_CHARS = 1000 };
+
+/*
+ * Exactly one decision wins when two race; the other gets
+ * KITE_ERR_ALREADY_DECIDED.  *fault (FAULT_REVIEW) names "reason" or "note"
+ * with KITE_ERR_INVALID_FIELD.
+ */
 kite_err review_decide(const kite_ctx *ctx, arena *a, const account *reviewer, int64_t message_id, bool approve,
-                       const char *reason, const char *note, message *out, const char **bad_field) KITE_WUR;
+                       const char *reason, const char *note, message *out, kite_fault *fault) KITE_WUR;
 kite_err reject_reasons_list(const kite_ctx *ctx, arena *a, int64_t facility_id, reject_reason **items,
                              size_t *count) KITE_WUR;
 

@@ -10,7 +10,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-enum { RULE_VALUE_MAX = 4000, MATCH_LIMIT = 100000, DEPTH_LIMIT = 5000, MATCHED_MAX = 200 };
+enum { MATCH_LIMIT = 100000, DEPTH_LIMIT = 5000, MATCHED_MAX = 200 };
 
 /* Words become one caseless pattern of whole words: \b(?:w1|w2)\b with each word quoted. */
 static const char *words_pattern(arena *a, const char *value)
@@ -30,18 +30,20 @@ static const char *words_pattern(arena *a, const char *value)
     return *pattern ? arena_sprintf(a, "(?<![\\p{L}\\p{N}])(?:%s)(?![\\p{L}\\p{N}])", pattern) : NULL;
 }
 
-/* Compiles a rule's text as PCRE2; NULL with *why set when it does not compile. */
-static pcre2_code *compile(arena *a, const char *pattern, const char **why)
+/* Compiles a rule's text as PCRE2; NULL with fault (when given) saying why when it does not compile. */
+static pcre2_code *compile(arena *a, const char *pattern, kite_fault *fault)
 {
     int error = 0;
     PCRE2_SIZE offset = 0;
     pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
                                      PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS | PCRE2_MATCH_INVALID_UTF, &error,
                                      &offset, NULL);
-    if (code == NULL) {
+    if (code == NULL && fault != NULL) {
         PCRE2_UCHAR text[160];
         pcre2_get_error_message(error, text, sizeof text);
-        *why = arena_sprintf(a, "is not a valid pattern: %s (at character %zu)", (const char *)text, (size_t)offset);
+        fault_set(fault, KITE_ERR_INVALID_FIELD, "value", FAULT_PATTERN);
+        fault->note = arena_strdup(a, (const char *)text);
+        fault->at = (int64_t)offset;
     }
     return code;
 }
@@ -116,52 +118,41 @@ static kite_err add_tx(db_conn *conn, void *data)
 }
 
 kite_err screening_rule_add(const kite_ctx *ctx, arena *a, int64_t facility_id, const screening_rule *rule,
-                            const char *actor, screening_rule *out, const char **bad_field, const char **why)
+                            const char *actor, screening_rule *out, kite_fault *fault)
 {
-    *bad_field = NULL;
-    *why = NULL;
+    *fault = (kite_fault){0};
     screening_rule clean = *rule;
-    if (!one_of(rule->kind, "words", "pattern") && !one_of(rule->kind, "watch_resident", "watch_email")) {
-        *bad_field = "kind";
-        *why = "must be words, pattern, watch_resident or watch_email";
-        return KITE_ERR_INVALID_FIELD;
-    }
-    if (!one_of(rule->action, "flag", "hold")) {
-        *bad_field = "action";
-        *why = "must be flag or hold";
-        return KITE_ERR_INVALID_FIELD;
-    }
-    *bad_field = "value";
+    if (!one_of(rule->kind, "words", "pattern") && !one_of(rule->kind, "watch_resident", "watch_email"))
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "kind", FAULT_CHOICE);
+    if (!one_of(rule->action, "flag", "hold"))
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "action", FAULT_CHOICE);
     clean.value = rule->value != NULL ? text_trim(a, rule->value) : "";
-    if (*clean.value == '\0' || strlen(clean.value) > RULE_VALUE_MAX || !utf8_valid(clean.value, strlen(clean.value))) {
-        *why = "must be 1 to 4000 bytes of text";
+    if (*clean.value == '\0' || strlen(clean.value) > SCREENING_VALUE_MAX_BYTES ||
+        !utf8_valid(clean.value, strlen(clean.value))) {
+        fault_set(fault, KITE_ERR_INVALID_FIELD, "value", FAULT_LENGTH);
+        fault->limit = SCREENING_VALUE_MAX_BYTES;
         return KITE_ERR_INVALID_FIELD;
     }
-    if (strcmp(rule->kind, "watch_email") == 0 && email_normalize(a, clean.value, &clean.value) != KITE_OK) {
-        *why = "must be an email address";
-        return KITE_ERR_INVALID_FIELD;
-    }
+    if (strcmp(rule->kind, "watch_email") == 0 && email_normalize(a, clean.value, &clean.value) != KITE_OK)
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "value", FAULT_EMAIL);
     const char *pattern = strcmp(rule->kind, "words") == 0 ? words_pattern(a, clean.value)
                           : strcmp(rule->kind, "pattern") == 0 ? clean.value : NULL;
-    if (strcmp(rule->kind, "words") == 0 && pattern == NULL) {
-        *why = "must list at least one word";
-        return KITE_ERR_INVALID_FIELD;
-    }
+    if (strcmp(rule->kind, "words") == 0 && pattern == NULL)
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "value", FAULT_NO_WORDS);
     if (pattern != NULL) {
-        pcre2_code *code = compile(a, pattern, why);
+        pcre2_code *code = compile(a, pattern, fault);
         if (code == NULL)
             return KITE_ERR_INVALID_FIELD;
         pcre2_code_free(code);
     }
-    *bad_field = "note";
     clean.note = rule->note != NULL ? text_trim(a, rule->note) : "";
-    if (utf8_length(clean.note) > 500) {
-        *why = "must be at most 500 characters";
+    if (utf8_length(clean.note) > SCREENING_NOTE_MAX_CHARS) {
+        fault_set(fault, KITE_ERR_INVALID_FIELD, "note", FAULT_LENGTH);
+        fault->limit = SCREENING_NOTE_MAX_CHARS;
         return KITE_ERR_INVALID_FIELD;
     }
-    *bad_field = NULL;
     struct add_rule in = {a, facility_id, &clean, actor, clock_now_ms(&ctx->clock), out};
-    return db_write(ctx->store, add_tx, &in);
+    return fault_settle(fault, db_write(ctx->store, add_tx, &in));
 }
 
 static kite_err load_rules(db_conn *conn, arena *a, int64_t facility_id, screening_rule **items, size_t *count)
@@ -233,9 +224,8 @@ kite_err screening_run(db_conn *conn, arena *a, const screening_subject *subject
             if (subject->contact_email != NULL && strcmp(r->value, subject->contact_email) == 0)
                 matched = arena_sprintf(a, "%s is on the watch list", subject->contact_email);
         } else {
-            const char *why = NULL;
             const char *pattern = strcmp(r->kind, "words") == 0 ? words_pattern(a, r->value) : r->value;
-            pcre2_code *code = pattern != NULL ? compile(a, pattern, &why) : NULL;
+            pcre2_code *code = pattern != NULL ? compile(a, pattern, NULL) : NULL;
             if (code != NULL) {
                 if (!pattern_matches(a, code, text, &matched))
                     matched = NULL;

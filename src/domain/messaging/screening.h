@@ -20,6 +20,7 @@
 
 #include "core/arena.h"
 #include "core/error.h"
+#include "core/fault.h"
 #include "db/db.h"
 #include "domain/context.h"
 
@@ -41,9 +42,15 @@ typedef struct rule_match {
     const char *matched; /* the words or text that matched, or the watched person */
 } rule_match;
 
-/* *why (static text, or arena text for a pattern error) says what is wrong with a refused rule. */
+enum { SCREENING_VALUE_MAX_BYTES = 4000, SCREENING_NOTE_MAX_CHARS = 500 };
+
+/*
+ * *fault says what is wrong with a refused rule (KITE_ERR_INVALID_FIELD):
+ * its field and detail; a pattern that does not compile carries PCRE2's
+ * message (note, in a) and where it stopped (at).
+ */
 kite_err screening_rule_add(const kite_ctx *ctx, arena *a, int64_t facility_id, const screening_rule *rule,
-                            const char *actor, screening_rule *out, const char **bad_field, const char **why) KITE_WUR;
+                            const char *actor, screening_rule *out, kite_fault *fault) KITE_WUR;
 kite_err screening_rule_list(const kite_ctx *ctx, arena *a, int64_t facility_id, screening_rule **items,
                              size_t *count) KITE_WUR;
 kite_err screening_rule_remove(const kite_ctx *ctx, arena *a, int64_t facility_id, int64_t rule_id,

@@ -1,0 +1,288 @@
+/*
+ * fault.c - the one table of sentences for faults, and its placeholders.
+ *
+ * Design: each entry is keyed by code, field (NULL: any field) and detail,
+ * and holds one sentence per language, a column each, so Spanish will be a
+ * second string in every entry, not a second code path.  Lookup prefers the
+ * entry naming the fault's field, then the one for any field; with none, the
+ * sentence is error.c's for the code, so a fault the table does not know is
+ * still answered in words (and where today's answer is generic, there is
+ * simply no entry).
+ *
+ * Placeholders, filled from the fault: {field}, {limit}, {min}, {max},
+ * {choices} (joined with ", "), {note}, {at}, {wait} (retry_after_ms as
+ * "N seconds" or "about N minutes"), {limit_mib} (limit in MiB) and
+ * {limit_mp} (limit in megapixels).  The words a placeholder adds (units,
+ * separators) live in fault_words, one column per language as well.
+ *
+ * SECURITY: {field}, {choices} and {note} may echo what a client sent (a
+ * JSON member name): the sentence goes out as a JSON string, never as HTML.
+ */
+#include "core/fault.h"
+
+#include "core/buf.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+typedef struct fault_row {
+    kite_err code;
+    const char *field;
+    fault_detail detail;
+    const char *text[FAULT_LANG_COUNT];
+} fault_row;
+
+#define F_INVALID KITE_ERR_INVALID_FIELD
+
+static const fault_row fault_rows[] = {
+    /* The shape of what a client sent (api/body.c and the handlers' edge checks). */
+    {F_INVALID, NULL, FAULT_REQUIRED, {"The field \"{field}\" is required."}},
+    {F_INVALID, NULL, FAULT_NOT_STRING, {"The field \"{field}\" must be a string."}},
+    {F_INVALID, NULL, FAULT_NUL, {"The field \"{field}\" must not contain NUL characters."}},
+    {F_INVALID, NULL, FAULT_NOT_INTEGER, {"The field \"{field}\" must be a whole number."}},
+    {F_INVALID, NULL, FAULT_NOT_BOOLEAN, {"The field \"{field}\" must be true or false."}},
+    {F_INVALID, NULL, FAULT_PARAM_RANGE, {"The parameter \"{field}\" must be a whole number from {min} to {max}."}},
+    {F_INVALID, NULL, FAULT_PARAM_CHOICE, {"The parameter \"{field}\" has a value Kite does not know."}},
+    {F_INVALID, "state", FAULT_FORMAT, {"The parameter \"state\" is not valid: use a two-letter state code."}},
+    {F_INVALID, "zip", FAULT_FORMAT, {"The parameter \"zip\" is not valid: use up to five digits."}},
+    {F_INVALID, "q", FAULT_LENGTH, {"The search text must be valid text of at most {limit} bytes."}},
+    {F_INVALID, "Last-Event-ID", FAULT_NOT_INTEGER,
+     {"The Last-Event-ID header must be the id of an event this stream sent (a whole number)."}},
+
+    /* Values, whichever field holds them. */
+    {F_INVALID, NULL, FAULT_NOT_VALID, {"The field \"{field}\" is not valid. Correct it and try again."}},
+    {F_INVALID, NULL, FAULT_EMAIL, {"The field \"{field}\" must be an email address."}},
+    {F_INVALID, NULL, FAULT_NAME, {"The field \"{field}\" must be 1 to {limit} characters of text."}},
+    {F_INVALID, NULL, FAULT_DIGITS, {"The field \"{field}\" must be {min} to {max} digits."}},
+    {F_INVALID, NULL, FAULT_LENGTH, {"The field \"{field}\" must be text of at most {limit} characters."}},
+    {F_INVALID, NULL, FAULT_RANGE, {"The field \"{field}\" must be a whole number from {min} to {max}."}},
+    {F_INVALID, NULL, FAULT_CHOICE, {"The field \"{field}\" must be one of: {choices}."}},
+    {F_INVALID, NULL, FAULT_NOT_POLICY_FIELD, {"\"{field}\" is not a policy field."}},
+    {F_INVALID, NULL, FAULT_PATTERN, {"The field \"{field}\" is not a valid pattern: {note} (at character {at})."}},
+    {F_INVALID, NULL, FAULT_NO_WORDS, {"The field \"{field}\" must list at least one word."}},
+
+    /* Fields with words of their own. */
+    {F_INVALID, "resident_number", FAULT_FORMAT,
+     {"The field \"resident_number\" does not have this facility's resident number format."}},
+    {F_INVALID, "status", FAULT_CHOICE, {"The field \"status\" must be active or released."}},
+    {F_INVALID, "role", FAULT_CHOICE, {"The field \"role\" must be facility_admin, reviewer or investigator."}},
+    {F_INVALID, "profile", FAULT_CHOICE, {"The field \"profile\" must be federal, jpay or connectnetwork."}},
+    {F_INVALID, "kind", FAULT_CHOICE, {"The field \"kind\" must be words, pattern, watch_resident or watch_email."}},
+    {F_INVALID, "action", FAULT_CHOICE, {"The field \"action\" must be flag or hold."}},
+    {F_INVALID, "decision", FAULT_CHOICE, {"The field \"decision\" must be approve or reject."}},
+    {F_INVALID, "box", FAULT_CHOICE, {"The parameter \"box\" must be inbox or sent."}},
+    {F_INVALID, "value", FAULT_LENGTH, {"The field \"value\" must be 1 to {limit} bytes of text."}},
+    {F_INVALID, "note", FAULT_LENGTH, {"The field \"note\" must be at most {limit} characters."}},
+    {F_INVALID, "approval_window_hours", FAULT_DEPENDS,
+     {"The field \"approval_window_hours\" must be at least 1 when approval is resident_or_window."}},
+    {F_INVALID, "page_chars", FAULT_DEPENDS, {"The field \"page_chars\" must be at least 1 when pricing is stamps."}},
+    {F_INVALID, "max_attachments", FAULT_DEPENDS,
+     {"The field \"max_attachments\" must allow at least one attachment of 1 KiB when attachments are allowed."}},
+    {F_INVALID, "attachment_max_bytes", FAULT_DEPENDS,
+     {"The field \"attachment_max_bytes\" must allow at least one attachment of 1 KiB when attachments are allowed."}},
+
+    /* Messages. */
+    {KITE_ERR_MESSAGE_TOO_LONG, "body", FAULT_LENGTH,
+     {"The message is longer than this facility allows ({limit} characters). Shorten it, or send it as two messages."}},
+    {F_INVALID, "body", FAULT_EMPTY, {"Write a message: the body must be text and not empty."}},
+    {F_INVALID, "subject", FAULT_LENGTH, {"The subject must be one line of at most {limit} characters."}},
+    {F_INVALID, "Idempotency-Key", FAULT_LENGTH, {"The Idempotency-Key header must be 1 to {limit} characters."}},
+    {F_INVALID, "attachment_ids", FAULT_UNKNOWN,
+     {"An attachment id is not one of your unsent photos. Upload the photo again."}},
+    {F_INVALID, "attachment_ids", FAULT_LENGTH, {"The field \"attachment_ids\" must be a list of at most {limit} ids."}},
+    {F_INVALID, "attachment_ids", FAULT_NOT_INTEGER, {"The field \"attachment_ids\" must hold attachment ids."}},
+    {F_INVALID, "message_ids", FAULT_LENGTH, {"The field \"message_ids\" must list {min} to {max} message ids."}},
+    {F_INVALID, "cursor", FAULT_UNKNOWN, {"The cursor is not one Kite gave. Start again without it."}},
+    {KITE_ERR_NOT_FOUND, "contact_id", FAULT_UNKNOWN, {"You have no contact with this id. Check your contacts."}},
+    {F_INVALID, "reason", FAULT_REVIEW, {"A rejection needs a reason code from the facility's list."}},
+    {F_INVALID, NULL, FAULT_REVIEW, {"The note must be text of at most {limit} characters."}},
+    {KITE_ERR_ALREADY_DECIDED, NULL, FAULT_REVIEW, {"Another reviewer already decided this message."}},
+    {F_INVALID, "facility_id", FAULT_QUEUE, {"Give the facility_id of the queue to open."}},
+
+    /* Policies. */
+    {KITE_ERR_NOT_FOUND, NULL, FAULT_POLICY, {"This facility is not on Kite, so it has no Kite policy."}},
+    {KITE_ERR_FORBIDDEN, NULL, FAULT_POLICY, {"Only an operator can put a facility on Kite."}},
+
+    /* Contacts: invitations, requests, blocks, transfers. */
+    {F_INVALID, "token", FAULT_INVITATION, {"Give the token from the invitation link."}},
+    {KITE_ERR_NOT_FOUND, NULL, FAULT_INVITATION,
+     {"This invitation link is not valid. Check that you copied the whole link."}},
+    {F_INVALID, NULL, FAULT_TARGET,
+     {"Give the person's resident number, or their first and last name where the facility allows it."}},
+    {KITE_ERR_NOT_FOUND, NULL, FAULT_TARGET,
+     {"Nobody with these details is on this facility's roster. Check the number, the name and the facility."}},
+    {KITE_ERR_CONFLICT, NULL, FAULT_NAME_AMBIGUOUS,
+     {"Several people here have this name. Use their resident number instead."}},
+    {KITE_ERR_CONFLICT, NULL, FAULT_ALREADY_ASKED, {"You already asked; the request is waiting for a decision."}},
+    {KITE_ERR_NOT_FOUND, "resident_number", FAULT_UNKNOWN,
+     {"No resident with this number is on this facility's roster."}},
+    {F_INVALID, "resident_number", FAULT_TRANSFER,
+     {"The resident number does not have the new facility's format. Give the number used there."}},
+    {F_INVALID, "to_facility_id", FAULT_TRANSFER, {"Give an existing facility other than the current one."}},
+
+    /* Throttles: how many, and when to try again. */
+    {KITE_ERR_THROTTLED, NULL, FAULT_SIGN_IN,
+     {"Too many sign-in attempts. For your safety, sign-in is paused: wait {wait} and try again."}},
+    {KITE_ERR_THROTTLED, NULL, FAULT_REGISTRATIONS,
+     {"Many accounts were made from this connection in the last hour. Try again later."}},
+    {KITE_ERR_THROTTLED, NULL, FAULT_INVITATIONS, {"You can send {limit} invitations a day. Try again tomorrow."}},
+    {KITE_ERR_THROTTLED, NULL, FAULT_UPLOADS,
+     {"You have uploaded many photos today that you have not sent. Send them with a message, or try again tomorrow."}},
+    {KITE_ERR_BAD_CREDENTIALS, NULL, FAULT_RESIDENT_SIGN_IN,
+     {"That facility, resident number and PIN do not match. Check them, or ask staff to reset your PIN."}},
+
+    /* Photos: the image helper's verdicts. */
+    {KITE_ERR_UNSUPPORTED_MEDIA_TYPE, NULL, FAULT_UPLOADS,
+     {"Send the photo itself as the request body, with Content-Type image/jpeg, image/png or image/webp."}},
+    {KITE_ERR_BAD_IMAGE, NULL, FAULT_IMAGE_EMPTY,
+     {"The photo is empty (zero bytes). Choose the picture again and send it."}},
+    {KITE_ERR_BAD_IMAGE, NULL, FAULT_IMAGE_UNKNOWN_TYPE,
+     {"This file is not a JPEG, PNG or WebP picture. Send a photo in one of those formats."}},
+    {KITE_ERR_BAD_IMAGE, NULL, FAULT_IMAGE_TYPE_MISMATCH,
+     {"The file's contents do not match its declared type. Send the photo with the Content-Type of its real format "
+      "(image/jpeg, image/png or image/webp)."}},
+    {KITE_ERR_TOO_LARGE, NULL, FAULT_IMAGE_TOO_LARGE, {"The photo is larger than {limit_mib} MiB. Send a smaller photo."}},
+    {KITE_ERR_BAD_IMAGE, NULL, FAULT_IMAGE_TOO_MANY_PIXELS,
+     {"The photo has too many pixels (at most {max} on a side and {limit_mp} megapixels). Send a smaller photo."}},
+    {KITE_ERR_BAD_IMAGE, NULL, FAULT_IMAGE_UNREADABLE,
+     {"The photo could not be read: it is damaged or incomplete. Save it again as JPEG and send it again."}},
+    {KITE_ERR_BAD_IMAGE, NULL, FAULT_IMAGE_FAILED,
+     {"Kite could not process this photo. Save it again as JPEG and try again, or send another picture."}},
+
+    /* Live events (api/events.c). */
+    {KITE_ERR_BUSY, NULL, FAULT_LIVE_EVENTS, {"Live events are not available right now. Reload to see what is new."}},
+    {KITE_ERR_THROTTLED, NULL, FAULT_STREAMS,
+     {"You have as many live event streams open as one account may. Close one (another tab or device) and try again."}},
+    {KITE_ERR_BUSY, NULL, FAULT_STREAMS,
+     {"Kite has as many live event streams open as it can serve. Try again in a moment."}},
+};
+
+/* The words placeholders add, one column per language like the sentences. */
+static const struct {
+    const char *seconds;   /* after the number, for {wait} under a minute */
+    const char *minutes;   /* after the number of minutes (rounded up) otherwise */
+    const char *separator; /* between {choices} */
+} fault_words[FAULT_LANG_COUNT] = {
+    [FAULT_LANG_EN] = {" seconds", " minutes", ", "},
+};
+static const char *const fault_about[FAULT_LANG_COUNT] = {[FAULT_LANG_EN] = "about "};
+
+kite_err fault_set(kite_fault *f, kite_err code, const char *field, fault_detail detail)
+{
+    *f = (kite_fault){.code = code, .field = field, .detail = detail};
+    return code;
+}
+
+kite_err fault_settle(kite_fault *f, kite_err err)
+{
+    /* Details recorded for another code (a step that failed, then a retry that failed otherwise) do not apply. */
+    if (f->code != err)
+        *f = (kite_fault){.code = err};
+    return err;
+}
+
+static bool row_matches(const fault_row *row, const kite_fault *f, bool by_field)
+{
+    if (row->code != f->code || row->detail != f->detail)
+        return false;
+    if (!by_field)
+        return row->field == NULL;
+    return row->field != NULL && f->field != NULL && strcmp(row->field, f->field) == 0;
+}
+
+static const fault_row *fault_find(const kite_fault *f)
+{
+    for (int by_field = 1; by_field >= 0; by_field--)
+        for (size_t i = 0; i < sizeof fault_rows / sizeof fault_rows[0]; i++)
+            if (row_matches(&fault_rows[i], f, by_field))
+                return &fault_rows[i];
+    return NULL;
+}
+
+static void put_wait(buf *b, int64_t ms, fault_lang lang)
+{
+    int64_t seconds = (ms + 999) / 1000;
+    if (seconds < 60)
+        buf_printf(b, "%" PRId64 "%s", seconds, fault_words[lang].seconds);
+    else
+        buf_printf(b, "%s%" PRId64 "%s", fault_about[lang], (seconds + 59) / 60, fault_words[lang].minutes);
+}
+
+static void put_choices(buf *b, const char *const *choices, fault_lang lang)
+{
+    for (size_t i = 0; choices != NULL && choices[i] != NULL; i++) {
+        if (i > 0)
+            buf_puts(b, fault_words[lang].separator);
+        buf_puts(b, choices[i]);
+    }
+}
+
+/* Writes one placeholder's value; false when name is not a placeholder. */
+static bool put_placeholder(buf *b, const char *name, size_t len, const kite_fault *f, fault_lang lang)
+{
+#define IS(word) (len == sizeof word - 1 && memcmp(name, word, len) == 0)
+    if (IS("field"))
+        buf_puts(b, f->field != NULL ? f->field : "");
+    else if (IS("limit"))
+        buf_printf(b, "%" PRId64, f->limit);
+    else if (IS("min"))
+        buf_printf(b, "%" PRId64, f->min);
+    else if (IS("max"))
+        buf_printf(b, "%" PRId64, f->max);
+    else if (IS("at"))
+        buf_printf(b, "%" PRId64, f->at);
+    else if (IS("note"))
+        buf_puts(b, f->note != NULL ? f->note : "");
+    else if (IS("choices"))
+        put_choices(b, f->choices, lang);
+    else if (IS("wait"))
+        put_wait(b, f->retry_after_ms, lang);
+    else if (IS("limit_mib"))
+        buf_printf(b, "%" PRId64, f->limit / (1024 * 1024));
+    else if (IS("limit_mp"))
+        buf_printf(b, "%" PRId64, f->limit / (1000 * 1000));
+    else
+        return false;
+    return true;
+#undef IS
+}
+
+static const char *fill(arena *a, const char *text, const kite_fault *f, fault_lang lang)
+{
+    if (strchr(text, '{') == NULL)
+        return text;
+    buf b;
+    buf_init(&b, a);
+    for (const char *p = text; *p != '\0';) {
+        const char *open = strchr(p, '{');
+        const char *close = open != NULL ? strchr(open, '}') : NULL;
+        if (close == NULL) {
+            buf_puts(&b, p);
+            break;
+        }
+        buf_append(&b, p, (size_t)(open - p));
+        if (!put_placeholder(&b, open + 1, (size_t)(close - open - 1), f, lang))
+            buf_append(&b, open, (size_t)(close - open + 1)); /* not ours: keep it as written */
+        p = close + 1;
+    }
+    return b.data != NULL ? b.data : "";
+}
+
+const char *fault_sentence(arena *a, const kite_fault *f, fault_lang lang)
+{
+    if ((int)lang < 0 || lang >= FAULT_LANG_COUNT)
+        lang = FAULT_LANG_EN;
+    const fault_row *row = fault_find(f);
+    if (row == NULL || row->text[lang] == NULL)
+        return kite_err_message(f->code);
+    return fill(a, row->text[lang], f, lang);
+}
+
+bool fault_table_entry(size_t i, fault_lang lang, fault_entry *out)
+{
+    if (i >= sizeof fault_rows / sizeof fault_rows[0] || (int)lang < 0 || lang >= FAULT_LANG_COUNT)
+        return false;
+    const fault_row *row = &fault_rows[i];
+    *out = (fault_entry){row->code, row->field, row->detail, row->text[lang]};
+    return true;
+}

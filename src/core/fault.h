@@ -1,0 +1,131 @@
+/*
+ * fault.h - what went wrong, in enough detail to tell a person.
+ *
+ * Design: a kite_err says which kind of thing failed; a kite_fault adds
+ * what a person needs to put it right: which field, which way it failed
+ * (the detail), and the numbers involved (a limit, a range, a delay before
+ * trying again).  The domain fills it and knows nothing of sentences; one
+ * table (fault.c) turns code + field + detail into a sentence, and the API
+ * answers with it (reply_fault in api/body.c).  Before this, every domain
+ * call had its own out-parameters (bad_field, why, limit, retry_after_ms,
+ * an image verdict) and every handler chose its own words with strcmp.
+ *
+ * Numbers travel in the fault, not in the table: core/ cannot include the
+ * domain's headers, and a limit such as a facility's message length is not
+ * a constant at all.  The domain sets fault.limit (or min/max) from its own
+ * constant (SUBJECT_MAX_CHARS, PIN_MIN_DIGITS, a policy field's range), and
+ * the sentence names it with a placeholder, so the number is written in one
+ * place only.  Placeholders, not printf: the table is data that will be
+ * translated, -Wformat-nonliteral rightly refuses formats from a table, and
+ * a translation may need the values in another order.
+ *
+ * Ownership: field, note and choices point to static or arena memory that
+ * outlives the reply; a fault owns nothing and needs no freeing.
+ */
+#ifndef KITE_CORE_FAULT_H
+#define KITE_CORE_FAULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/error.h"
+
+/*
+ * Which way something failed, when a code and a field alone do not say.
+ * Field checks come first (what is wrong with the value), then situations
+ * that one code covers in several ways.  Append freely: the value never
+ * leaves the process.
+ */
+typedef enum fault_detail {
+    FAULT_NONE = 0,
+    /* a field's value */
+    FAULT_REQUIRED,        /* missing */
+    FAULT_NOT_STRING,      /* not a JSON string */
+    FAULT_NOT_INTEGER,     /* not a JSON whole number */
+    FAULT_NOT_BOOLEAN,     /* not true or false */
+    FAULT_NUL,             /* a string with a NUL character */
+    FAULT_NOT_VALID,       /* refused; the sentence just names the field */
+    FAULT_EMAIL,           /* not an email address */
+    FAULT_NAME,            /* not 1..limit characters of text */
+    FAULT_EMPTY,           /* empty where text is needed */
+    FAULT_DIGITS,          /* not min..max digits */
+    FAULT_FORMAT,          /* not in the form the facility uses */
+    FAULT_LENGTH,          /* text longer than limit (characters or bytes) */
+    FAULT_RANGE,           /* a whole number outside min..max */
+    FAULT_CHOICE,          /* not one of choices */
+    FAULT_PATTERN,         /* a regular expression that does not compile: note, at */
+    FAULT_NO_WORDS,        /* a word list with no word in it */
+    FAULT_DEPENDS,         /* allowed alone, not with another field's value */
+    FAULT_UNKNOWN,         /* an id or token that names nothing the caller has */
+    FAULT_NOT_POLICY_FIELD, /* a body member that is no policy field */
+    FAULT_PARAM_RANGE,     /* a query parameter outside min..max */
+    FAULT_PARAM_CHOICE,    /* a query parameter with a value Kite does not know */
+    /* situations */
+    FAULT_RESIDENT_SIGN_IN,  /* a tablet sign-in (facility, number, PIN) */
+    FAULT_SIGN_IN,           /* sign-in attempts */
+    FAULT_REGISTRATIONS,     /* accounts made from one address */
+    FAULT_INVITATIONS,       /* invitations a resident sent today */
+    FAULT_UPLOADS,           /* photos uploaded and not sent today */
+    FAULT_TARGET,            /* naming a person at a facility */
+    FAULT_NAME_AMBIGUOUS,    /* a name that fits several people */
+    FAULT_ALREADY_ASKED,     /* a request that is already waiting */
+    FAULT_TRANSFER,          /* a resident's move to another facility */
+    FAULT_REVIEW,            /* a reviewer's decision on a message */
+    FAULT_STREAMS,           /* live event streams open at once */
+    FAULT_LIVE_EVENTS,       /* the live event stream as a whole */
+    FAULT_POLICY,            /* a facility's policy */
+    FAULT_INVITATION,        /* an invitation link */
+    FAULT_QUEUE,             /* opening a review queue */
+    FAULT_IMAGE_EMPTY,       /* the photo's verdicts, one each (sandbox/image.h) */
+    FAULT_IMAGE_UNKNOWN_TYPE,
+    FAULT_IMAGE_TYPE_MISMATCH,
+    FAULT_IMAGE_TOO_LARGE,
+    FAULT_IMAGE_TOO_MANY_PIXELS,
+    FAULT_IMAGE_UNREADABLE,
+    FAULT_IMAGE_FAILED,
+    FAULT_DETAIL_COUNT
+} fault_detail;
+
+typedef struct kite_fault {
+    kite_err code;              /* what the call returned; KITE_OK when nothing failed */
+    const char *field;          /* the member, header or parameter at fault (the answer's "field"), or NULL */
+    fault_detail detail;
+    int64_t limit;              /* the bound crossed: characters, bytes, a count per day */
+    int64_t min, max;           /* an allowed range (FAULT_RANGE, FAULT_DIGITS, ...) */
+    const char *const *choices; /* NULL-terminated allowed values (FAULT_CHOICE) */
+    const char *note;           /* words from elsewhere, e.g. PCRE2's error message */
+    int64_t at;                 /* where in the value it went wrong (characters), with note */
+    int64_t retry_after_ms;     /* > 0: try again after this long (the answer's Retry-After) */
+} kite_fault;
+
+/* Languages of the sentence table: one column each.  Only English today. */
+typedef enum fault_lang { FAULT_LANG_EN = 0, FAULT_LANG_COUNT } fault_lang;
+
+/* Clears *f and records code, field and detail; returns code, for `return fault_set(f, ...);`. */
+kite_err fault_set(kite_fault *f, kite_err code, const char *field, fault_detail detail);
+/*
+ * Records err as the fault's code and returns it; the details stay only when
+ * they were recorded (with fault_set) for that same code.
+ */
+kite_err fault_settle(kite_fault *f, kite_err err);
+
+/*
+ * The sentence for a person: the table's entry for code, field and detail
+ * (an entry with no field serves every field), with its placeholders
+ * filled from the fault; kite_err_message(code) when the table has none.
+ * Never NULL; allocated in a (or static).
+ */
+const char *fault_sentence(arena *a, const kite_fault *f, fault_lang lang);
+
+/* For tests: the table's raw entries, in order; false past the end. */
+typedef struct fault_entry {
+    kite_err code;
+    const char *field;
+    fault_detail detail;
+    const char *text; /* with placeholders such as {field} and {limit} */
+} fault_entry;
+bool fault_table_entry(size_t i, fault_lang lang, fault_entry *out);
+
+#endif
