@@ -12,8 +12,8 @@ json_t *policy_to_json(const policy *p)
         const policy_field *f = &policy_fields[i];
         const char *base = (const char *)p + f->offset;
         json_t *value;
-        if (f->kind == POLICY_TEXT)
-            value = json_string(*(const char *const *)(const void *)base);
+        if (f->kind == POLICY_CHOICE)
+            value = json_string(policy_choice_name(p, f));
         else if (f->kind == POLICY_INT)
             value = json_integer(*(const int64_t *)(const void *)base);
         else
@@ -48,8 +48,8 @@ static bool set_field_or_reply(http_request *req, policy *p, const policy_field 
 {
     char *base = (char *)p + f->offset;
     bool ok = false;
-    if (f->kind == POLICY_TEXT && json_is_string(value)) {
-        *(const char **)(void *)base = arena_strdup(http_arena(req), json_string_value(value));
+    if (f->kind == POLICY_CHOICE && json_is_string(value)) {
+        policy_choice_set(p, f, json_string_value(value));
         ok = true;
     } else if (f->kind == POLICY_INT && json_is_integer(value)) {
         *(int64_t *)(void *)base = (int64_t)json_integer_value(value);
@@ -61,7 +61,7 @@ static bool set_field_or_reply(http_request *req, policy *p, const policy_field 
     if (!ok)
         http_reply_error(req, KITE_ERR_INVALID_FIELD,
                          arena_sprintf(http_arena(req), "The field \"%s\" must be %s.", f->name,
-                                       f->kind == POLICY_TEXT ? "a string" : f->kind == POLICY_INT ? "a whole number" : "true or false"),
+                                       f->kind == POLICY_CHOICE ? "a string" : f->kind == POLICY_INT ? "a whole number" : "true or false"),
                          f->name);
     return ok;
 }
@@ -95,7 +95,7 @@ static bool policy_from_body_or_reply(http_request *req, json_t *body, policy *o
         if (f != NULL && f->kind == POLICY_INT && strstr(why, "range") != NULL)
             why = arena_sprintf(http_arena(req), "must be a whole number from %lld to %lld", (long long)f->min,
                                 (long long)f->max);
-        else if (f != NULL && f->kind == POLICY_TEXT && f->choices != NULL && strstr(why, "allowed values") != NULL) {
+        else if (f != NULL && f->kind == POLICY_CHOICE && f->choices != NULL && strstr(why, "allowed values") != NULL) {
             const char *list = "";
             for (size_t i = 0; f->choices[i] != NULL; i++)
                 list = arena_sprintf(http_arena(req), "%s%s%s", list, i ? ", " : "", f->choices[i]);
