@@ -100,11 +100,11 @@ static kite_err create_tx(db_conn *conn, void *data)
         "INSERT INTO invitations (resident_id, email, token_hash, status, created_at, expires_at)"
         " VALUES ($1, $2, $3, $6, $4, $5) RETURNING id");
     db_bind_int(insert, 1, r.id);
-    db_bind_text(insert, 6, invitation_status_name(INVITATION_PENDING));
     db_bind_text(insert, 2, in->email);
     db_bind_text(insert, 3, token_hash);
     db_bind_int(insert, 4, in->now);
     db_bind_int(insert, 5, expires_at);
+    db_bind_text(insert, 6, invitation_status_name(INVITATION_PENDING));
     int64_t id = db_next(insert) ? db_int(insert, 0) : 0;
     if ((err = db_done(insert)) != KITE_OK)
         return err;
