@@ -59,7 +59,19 @@ static kite_err tell_contacts_moved_away(struct transfer *in, db_conn *conn, con
     return err;
 }
 
-/* Under the new facility's policy: blocked pairs stop, and the newest contacts over the limit wait. */
+static kite_err count_active_contacts(db_conn *conn, int64_t resident_id, int64_t *out)
+{
+    db_stmt *count = db_prepare(conn, "SELECT COUNT(*) FROM contacts WHERE resident_id = $1 AND status = 'active'");
+    db_bind_int(count, 1, resident_id);
+    *out = db_next(count) ? db_int(count, 0) : 0;
+    return db_done(count);
+}
+
+/*
+ * Under the new facility's policy: blocked pairs stop, and the newest contacts
+ * over the limit wait (active|suspended -> facility_blocked, active -> suspended;
+ * see contact_state.h).
+ */
 static kite_err recheck_contacts(struct transfer *in, db_conn *conn, const resident_place *place)
 {
     db_stmt *blocked = db_prepare(conn,
@@ -74,10 +86,8 @@ static kite_err recheck_contacts(struct transfer *in, db_conn *conn, const resid
     if (err != KITE_OK)
         return err;
     in->out->contacts_suspended += db_changes(conn);
-    db_stmt *count = db_prepare(conn, "SELECT COUNT(*) FROM contacts WHERE resident_id = $1 AND status = 'active'");
-    db_bind_int(count, 1, place->r.id);
-    int64_t active = db_next(count) ? db_int(count, 0) : 0;
-    if ((err = db_done(count)) != KITE_OK || active <= place->p.contact_limit)
+    int64_t active = 0;
+    if ((err = count_active_contacts(conn, place->r.id, &active)) != KITE_OK || active <= place->p.contact_limit)
         return err;
     db_stmt *newest = db_prepare(conn,
         "SELECT id FROM contacts WHERE resident_id = $1 AND status = 'active' ORDER BY created_at DESC, id DESC LIMIT $2");
@@ -154,14 +164,6 @@ static kite_err load_messaging_provider(struct transfer *in, db_conn *conn, prov
         if (strcmp(all[i].slug, slug) == 0)
             *out = all[i];
     return KITE_OK;
-}
-
-static kite_err count_active_contacts(db_conn *conn, int64_t resident_id, int64_t *out)
-{
-    db_stmt *count = db_prepare(conn, "SELECT COUNT(*) FROM contacts WHERE resident_id = $1 AND status = 'active'");
-    db_bind_int(count, 1, resident_id);
-    *out = db_next(count) ? db_int(count, 0) : 0;
-    return db_done(count);
 }
 
 static kite_err transfer_tx(db_conn *conn, void *data)
