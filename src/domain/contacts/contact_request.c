@@ -114,7 +114,6 @@ static kite_err create_tx(db_conn *conn, void *data)
     db_stmt *insert = db_prepare(conn,
         "INSERT INTO contact_requests (resident_id, contact_account_id, status, created_at, auto_approve_at)"
         " VALUES ($1, $2, $5, $3, $4) RETURNING id");
-    db_bind_text(insert, 5, contact_request_status_name(REQUEST_PENDING));
     db_bind_int(insert, 1, resident_id);
     db_bind_int(insert, 2, in->caller->id);
     db_bind_int(insert, 3, in->now);
@@ -122,6 +121,7 @@ static kite_err create_tx(db_conn *conn, void *data)
         db_bind_int(insert, 4, in->now + p.approval_window_hours * HOUR_MS);
     else
         db_bind_null(insert, 4);
+    db_bind_text(insert, 5, contact_request_status_name(REQUEST_PENDING));
     int64_t id = db_next(insert) ? db_int(insert, 0) : 0;
     err = db_done(insert);
     if (err != KITE_OK) /* KITE_ERR_CONFLICT: a pending request for this pair already exists */
