@@ -17,15 +17,15 @@ static json_t *contact_to_json(const contact_view *c)
 {
     json_t *who = json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)c->resident_id,
                                  "resident_number", c->resident_number, "first_name", c->resident_first_name,
-                                 "last_name", c->resident_last_name, "status", c->resident_status);
+                                 "last_name", c->resident_last_name, "status", resident_status_name(c->resident_status));
     json_t *facility = json_pack("{s:I, s:s, s:b, s:{s:s, s:s}}", "id", (json_int_t)c->facility_id, "name",
                                  c->facility_name, "on_platform", c->facility_on_platform, "messaging_provider",
                                  "slug", c->messaging_slug, "name", c->messaging_name);
     json_t *contact = json_pack("{s:I, s:s, s:o}", "account_id", (json_int_t)c->contact_account_id, "full_name",
                                 c->contact_name, "email", json_string_or_null(c->contact_email));
-    bool can_message = strcmp(c->status, "active") == 0 && c->facility_on_platform &&
-                       strcmp(c->resident_status, "active") == 0;
-    return json_pack("{s:I, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)c->id, "status", c->status,
+    bool can_message = c->status == CONTACT_ACTIVE && c->facility_on_platform && c->resident_status == RESIDENT_ACTIVE;
+    return json_pack("{s:I, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)c->id, "status",
+                     contact_status_name(c->status),
                      "origin", c->origin, "can_message", can_message, "resident", who, "facility", facility,
                      "contact", contact, "created_at", json_time(c->created_at), "updated_at", json_time(c->updated_at));
 }
@@ -34,14 +34,14 @@ static json_t *invitation_to_json(const invitation *v)
 {
     return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id", (json_int_t)v->id, "resident_id",
                      (json_int_t)v->resident_id, "resident_name", v->resident_name, "facility_name", v->facility_name,
-                     "email", v->email, "status", v->status, "created_at", json_time(v->created_at), "expires_at",
+                     "email", v->email, "status", invitation_status_name(v->status), "created_at", json_time(v->created_at), "expires_at",
                      json_time(v->expires_at), "accepted_at", v->accepted_at ? json_time(v->accepted_at) : json_null());
 }
 
 static json_t *request_to_json(const contact_request *q)
 {
     return json_pack("{s:I, s:s, s:{s:I, s:s, s:s}, s:{s:I, s:s}, s:{s:I, s:s, s:o}, s:o, s:o, s:o}",
-                     "id", (json_int_t)q->id, "status", q->status,
+                     "id", (json_int_t)q->id, "status", contact_request_status_name(q->status),
                      "resident", "id", (json_int_t)q->resident_id, "resident_number", q->resident_number, "name",
                      q->resident_name,
                      "facility", "id", (json_int_t)q->facility_id, "name", q->facility_name,
@@ -127,7 +127,7 @@ void handle_invitations_preview(http_request *req, void *data)
     }
     http_reply_json(req, 200, json_pack("{s:s, s:s, s:s, s:s, s:o}", "resident_name", v.resident_name, "facility_name",
                                         v.facility_name, "email_hint", masked_email(http_arena(req), v.email), "status",
-                                        v.status, "expires_at", json_time(v.expires_at)));
+                                        invitation_status_name(v.status), "expires_at", json_time(v.expires_at)));
 }
 
 void handle_invitations_accept(http_request *req, void *data)

@@ -22,7 +22,7 @@ json_t *account_to_json(const account *acct)
                             "email", json_string_or_null(acct->email),
                             "full_name", acct->full_name,
                             "phone", json_string_or_null(acct->phone),
-                            "status", acct->status,
+                            "status", account_status_name(acct->status),
                             "created_at", json_time(acct->created_at));
     json_object_set_new(out, "facility_id", acct->facility_id > 0 ? json_integer(acct->facility_id) : json_null());
     return out;

@@ -30,13 +30,13 @@ static json_t *message_to_json(const message *m, const account *viewer)
     json_t *out = json_object();
     json_object_set_new(out, "id", json_integer(m->id));
     json_object_set_new(out, "contact_id", json_integer(m->contact_id));
-    json_object_set_new(out, "direction", json_string(m->direction));
+    json_object_set_new(out, "direction", json_string(message_direction_name(m->direction)));
     json_object_set_new(out, "box", json_string(sender ? "sent" : viewer->id == m->recipient_account_id ? "inbox" : "facility"));
     json_object_set_new(out, "sender", json_pack("{s:I, s:s}", "account_id", (json_int_t)m->sender_account_id, "name", m->sender_name));
     json_object_set_new(out, "recipient", json_pack("{s:I, s:s}", "account_id", (json_int_t)m->recipient_account_id, "name", m->recipient_name));
     json_object_set_new(out, "subject", json_string(m->subject));
     json_object_set_new(out, "body", json_string(m->body));
-    json_object_set_new(out, "status", json_string(m->status));
+    json_object_set_new(out, "status", json_string(message_status_name(m->status)));
     json_object_set_new(out, "price_cents", json_integer(m->price_cents));
     json_object_set_new(out, "created_at", json_time(m->created_at));
     json_object_set_new(out, "delivered_at", time_or_null(m->delivered_at));
@@ -48,10 +48,10 @@ static json_t *message_to_json(const message *m, const account *viewer)
     if (sender || staff) {
         json_t *history = json_array();
         for (size_t i = 0; i < m->event_count; i++)
-            json_array_append_new(history, json_pack("{s:s, s:o}", "status", m->events[i].status, "at", json_time(m->events[i].at)));
+            json_array_append_new(history, json_pack("{s:s, s:o}", "status", message_status_name(m->events[i].status), "at", json_time(m->events[i].at)));
         json_object_set_new(out, "history", history);
         json_object_set_new(out, "decided_at", time_or_null(m->decided_at));
-        if (strcmp(m->status, "rejected") == 0)
+        if (m->status == MESSAGE_REJECTED)
             json_object_set_new(out, "rejection", json_pack("{s:o, s:o, s:o}", "reason", json_string_or_null(m->reject_reason),
                                                             "label", json_string_or_null(m->reject_label),
                                                             "note", json_string_or_null(m->reject_note)));
@@ -63,7 +63,8 @@ static json_t *message_to_json(const message *m, const account *viewer)
         json_t *matches = json_array();
         for (size_t i = 0; i < m->match_count; i++)
             json_array_append_new(matches, json_pack("{s:I, s:s, s:s, s:s}", "rule_id", (json_int_t)m->matches[i].rule_id,
-                                                     "kind", m->matches[i].kind, "action", m->matches[i].action,
+                                                     "kind", rule_kind_name(m->matches[i].kind),
+                                                     "action", rule_action_name(m->matches[i].action),
                                                      "matched", m->matches[i].matched));
         json_object_set_new(out, "matched_rules", matches);
     }
@@ -394,7 +395,7 @@ void handle_reject_reasons(http_request *req, void *data)
 static json_t *rule_to_json(const screening_rule *r)
 {
     return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:o, s:s}", "id", (json_int_t)r->id, "facility_id",
-                     (json_int_t)r->facility_id, "kind", r->kind, "value", r->value, "action", r->action, "note", r->note,
+                     (json_int_t)r->facility_id, "kind", rule_kind_name(r->kind), "value", r->value, "action", rule_action_name(r->action), "note", r->note,
                      "created_at", json_time(r->created_at), "created_by", r->created_by);
 }
 
@@ -432,10 +433,16 @@ void handle_screening_rules_create(http_request *req, void *data)
     if (body == NULL)
         return;
     screening_rule rule = {0};
-    if (body_string_or_reply(req, body, "kind", true, &rule.kind) &&
+    const char *kind = NULL, *action = NULL;
+    if (body_string_or_reply(req, body, "kind", true, &kind) &&
         body_string_or_reply(req, body, "value", true, &rule.value) &&
-        body_string_or_reply(req, body, "action", true, &rule.action) &&
+        body_string_or_reply(req, body, "action", true, &action) &&
         body_string_or_reply(req, body, "note", false, &rule.note)) {
+        /* An unknown name stays out of range, for screening_rule_add to refuse with its reason. */
+        rule.kind = RULE_KIND_COUNT;
+        rule.action = RULE_ACTION_COUNT;
+        (void)rule_kind_parse(kind, &rule.kind);
+        (void)rule_action_parse(action, &rule.action);
         screening_rule out;
         kite_fault fault;
         kite_err err = screening_rule_add(&app->ctx, http_arena(req), facility_id, &rule, session_actor(req, s), &out,

@@ -12,8 +12,8 @@ json_t *policy_to_json(const policy *p)
         const policy_field *f = &policy_fields[i];
         const char *base = (const char *)p + f->offset;
         json_t *value;
-        if (f->kind == POLICY_TEXT)
-            value = json_string(*(const char *const *)(const void *)base);
+        if (f->kind == POLICY_CHOICE)
+            value = json_string(policy_choice_name(p, f));
         else if (f->kind == POLICY_INT)
             value = json_integer(*(const int64_t *)(const void *)base);
         else
@@ -48,8 +48,8 @@ static bool set_field_or_reply(http_request *req, policy *p, const policy_field 
 {
     char *base = (char *)p + f->offset;
     bool ok = false;
-    if (f->kind == POLICY_TEXT && json_is_string(value)) {
-        *(const char **)(void *)base = arena_strdup(http_arena(req), json_string_value(value));
+    if (f->kind == POLICY_CHOICE && json_is_string(value)) {
+        policy_choice_set(p, f, json_string_value(value));
         ok = true;
     } else if (f->kind == POLICY_INT && json_is_integer(value)) {
         *(int64_t *)(void *)base = (int64_t)json_integer_value(value);
@@ -60,7 +60,7 @@ static bool set_field_or_reply(http_request *req, policy *p, const policy_field 
     }
     if (!ok)
         reply_fault_of(req, KITE_ERR_INVALID_FIELD, f->name,
-                       f->kind == POLICY_TEXT ? FAULT_NOT_STRING : f->kind == POLICY_INT ? FAULT_NOT_INTEGER : FAULT_NOT_BOOLEAN);
+                       f->kind == POLICY_CHOICE ? FAULT_NOT_STRING : f->kind == POLICY_INT ? FAULT_NOT_INTEGER : FAULT_NOT_BOOLEAN);
     return ok;
 }
 

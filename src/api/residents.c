@@ -18,7 +18,7 @@ json_t *resident_to_json(const resident *r)
                      "resident_number", r->resident_number,
                      "first_name", r->first_name,
                      "last_name", r->last_name,
-                     "status", r->status,
+                     "status", resident_status_name(r->status),
                      "has_pin", r->has_pin,
                      "created_at", json_time(r->created_at),
                      "updated_at", json_time(r->updated_at));

@@ -94,3 +94,11 @@ bool text_equal_secret(const char *a, const char *b)
         diff |= (unsigned char)(a[i] ^ b[i]);
     return diff == 0;
 }
+
+size_t text_index_of(const char *const *names, size_t count, const char *name)
+{
+    for (size_t i = 0; name != NULL && i < count; i++)
+        if (names[i] != NULL && strcmp(names[i], name) == 0)
+            return i;
+    return count;
+}

@@ -22,5 +22,10 @@ char *text_trim(arena *a, const char *s);
 void text_hex(const unsigned char *bytes, size_t len, char *out);
 /* Constant-time string comparison for secrets. */
 bool text_equal_secret(const char *a, const char *b);
+/*
+ * Where name sits in names[0..count): the lookup behind every name table that
+ * turns a stored or sent string into an enum.  count when name is NULL or absent.
+ */
+size_t text_index_of(const char *const *names, size_t count, const char *name);
 
 #endif

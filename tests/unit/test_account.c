@@ -286,7 +286,7 @@ static void test_register_success(void **state)
     assert_string_equal(acct.email, "grace@example.com");
     assert_string_equal(acct.full_name, "Grace Hopper");
     assert_string_equal(acct.phone, "+1 (202) 555-0143");
-    assert_string_equal(acct.status, "active");
+    assert_string_equal(account_status_name(acct.status), "active");
     assert_int_equal(acct.facility_id, 0);
     assert_true(acct.created_at > 0);
 

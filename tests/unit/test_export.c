@@ -52,10 +52,10 @@ static void test_mbox_quotes_from_lines_and_keeps_headers_on_one_line(void **sta
     memset(items, 0, sizeof items);
     items[0] = (message){.id = 7, .sender_account_id = 3, .recipient_account_id = 4, .sender_name = "Ann Lee",
                          .recipient_name = "Bo\r\nBcc: x@y.example", .subject = "Hello",
-                         .body = "From the start\r\n>From quoted\nplain\n>>From twice", .status = "delivered",
+                         .body = "From the start\r\n>From quoted\nplain\n>>From twice", .status = MESSAGE_DELIVERED,
                          .created_at = 1732256469123LL};
     items[1] = (message){.id = 8, .sender_account_id = 4, .recipient_account_id = 3, .sender_name = "Bo",
-                         .recipient_name = "Ann Lee", .subject = "Привет", .body = "", .status = "read",
+                         .recipient_name = "Ann Lee", .subject = "Привет", .body = "", .status = MESSAGE_READ,
                          .created_at = 0};
     buf out;
     buf_init(&out, a);

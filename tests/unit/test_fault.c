@@ -169,7 +169,7 @@ static void test_numbers_come_from_the_domain_constants(void **state)
     snprintf(want, sizeof want, "The note must be text of at most %d characters.", (int)REVIEW_NOTE_MAX_CHARS);
     assert_string_equal(fault_sentence(a, &f, FAULT_LANG_EN), want);
 
-    screening_rule rule = {.kind = "pattern", .value = "(unclosed", .action = "hold"};
+    screening_rule rule = {.kind = RULE_PATTERN, .value = "(unclosed", .action = RULE_HOLD};
     screening_rule out;
     assert_int_equal(screening_rule_add(&ctx, a, 1, &rule, "test", &out, &f), KITE_ERR_INVALID_FIELD);
     const char *pattern = fault_sentence(a, &f, FAULT_LANG_EN);
@@ -185,7 +185,7 @@ static void test_numbers_come_from_the_domain_constants(void **state)
              (long long)limit->min, (long long)limit->max);
     assert_string_equal(fault_sentence(a, &f, FAULT_LANG_EN), want);
     assert_int_equal(policy_defaults("federal", &p), KITE_OK);
-    p.review = "sometimes";
+    policy_choice_set(&p, policy_field_find("review"), "sometimes");
     assert_int_equal(policy_validate(&p, &f), KITE_ERR_INVALID_FIELD);
     assert_string_equal(fault_sentence(a, &f, FAULT_LANG_EN), "The field \"review\" must be one of: all, flagged_only.");
 }

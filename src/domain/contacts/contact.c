@@ -26,7 +26,9 @@
 static void read_contact(db_stmt *s, arena *a, contact_view *out)
 {
     out->id = db_int(s, 0);
-    out->status = arena_strdup(a, db_text(s, 1));
+    /* Rows hold only names from the tables; were one not, the contact would read as ended. */
+    out->status = CONTACT_REMOVED;
+    (void)contact_status_parse(db_text(s, 1), &out->status);
     out->origin = arena_strdup(a, db_text(s, 2));
     out->created_at = db_int(s, 3);
     out->updated_at = db_int(s, 4);
@@ -34,7 +36,8 @@ static void read_contact(db_stmt *s, arena *a, contact_view *out)
     out->resident_number = arena_strdup(a, db_text(s, 6));
     out->resident_first_name = arena_strdup(a, db_text(s, 7));
     out->resident_last_name = arena_strdup(a, db_text(s, 8));
-    out->resident_status = arena_strdup(a, db_text(s, 9));
+    out->resident_status = RESIDENT_RELEASED;
+    (void)resident_status_parse(db_text(s, 9), &out->resident_status);
     out->facility_id = db_int(s, 10);
     out->facility_name = arena_strdup(a, db_text(s, 11));
     out->facility_on_platform = db_int(s, 12) > 0;
@@ -122,15 +125,14 @@ static kite_err end_tx(db_conn *conn, void *data)
         return KITE_ERR_NOT_FOUND;
     contact_view *c = &q.items[0];
     bool by_resident = in->caller->role == ROLE_RESIDENT;
-    const char *new_status = by_resident ? "removed" : "blocked";
-    /* A resident's removal never undoes a block; a block always wins. */
-    if (strcmp(c->status, "blocked") == 0 || strcmp(c->status, "facility_blocked") == 0 ||
-        strcmp(c->status, new_status) == 0) {
+    contact_status new_status = by_resident ? CONTACT_REMOVED : CONTACT_BLOCKED;
+    /* A resident's removal never undoes a block; a block always wins; ending twice changes nothing. */
+    if (!contact_transition_allowed(c->status, new_status)) {
         *in->out = *c;
         return KITE_OK;
     }
     db_stmt *s = db_prepare(conn, "UPDATE contacts SET status = $1, updated_at = $2 WHERE id = $3");
-    db_bind_text(s, 1, new_status);
+    db_bind_text(s, 1, contact_status_name(new_status));
     db_bind_int(s, 2, in->now);
     db_bind_int(s, 3, c->id);
     if ((err = db_exec(s)) != KITE_OK)

@@ -13,6 +13,7 @@
  * the store, so racing approvals or accepts yield one contact, never two.
  * Contact states: active; suspended (over the limit after a transfer);
  * removed (by the resident); blocked (by the contact); facility_blocked.
+ * The moves between them are in contact_state.h.
  *
  * A facility block (per resident, or facility-wide, by email) refuses every
  * later invitation, request, acceptance and approval for that address with
@@ -27,17 +28,20 @@
 
 #include "core/arena.h"
 #include "core/error.h"
+#include "domain/contacts/contact_state.h"
 #include "domain/context.h"
+#include "domain/facility/resident.h"
 #include "domain/identity/account.h"
 
 /* One contact as either side sees it. */
 typedef struct contact_view {
     int64_t id;
-    const char *status;
+    contact_status status;
     const char *origin; /* invitation | request */
     int64_t created_at, updated_at;
     int64_t resident_id;
-    const char *resident_number, *resident_first_name, *resident_last_name, *resident_status;
+    const char *resident_number, *resident_first_name, *resident_last_name;
+    resident_status resident_status;
     int64_t facility_id;
     const char *facility_name;
     bool facility_on_platform;

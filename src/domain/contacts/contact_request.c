@@ -37,7 +37,8 @@ static void read_request(db_stmt *s, arena *a, contact_request *out)
     out->contact_account_id = db_int(s, 6);
     out->contact_name = arena_strdup(a, db_text(s, 7));
     out->contact_email = arena_strdup(a, db_text(s, 8));
-    out->status = arena_strdup(a, db_text(s, 9));
+    out->status = REQUEST_CANCELLED; /* rows hold only names from the table; were one not: decided */
+    (void)contact_request_status_parse(db_text(s, 9), &out->status);
     out->created_at = db_int(s, 10);
     out->decided_at = db_int(s, 11);
     out->auto_approve_at = db_int(s, 12);
@@ -60,12 +61,12 @@ static kite_err find_target(db_conn *conn, arena *a, const request_target *t, co
     if (t->resident_number != NULL) {
         resident r;
         kite_err err = resident_load(conn, a, t->facility_id, text_trim(a, t->resident_number), &r);
-        if (err == KITE_OK && strcmp(r.status, "active") != 0)
+        if (err == KITE_OK && r.status != RESIDENT_ACTIVE)
             return KITE_ERR_NOT_FOUND;
         *resident_id = r.id;
         return err;
     }
-    if (strcmp(p->request_lookup, "number_or_name") != 0)
+    if (p->request_lookup != LOOKUP_NUMBER_OR_NAME)
         return KITE_ERR_NAME_LOOKUP_NOT_ALLOWED;
     db_stmt *s = db_prepare(conn,
         "SELECT id FROM residents WHERE facility_id = $1 AND status = 'active'"
@@ -102,7 +103,7 @@ static kite_err create_tx(db_conn *conn, void *data)
     }
     if (err != KITE_OK)
         return err;
-    if (strcmp(p.contact_initiation, "resident_invites") == 0)
+    if (p.contact_initiation == INITIATION_RESIDENT_INVITES)
         return KITE_ERR_RESIDENT_MUST_INVITE;
     int64_t resident_id = 0;
     if ((err = find_target(conn, in->a, in->target, &p, &resident_id)) != KITE_OK)
@@ -112,10 +113,10 @@ static kite_err create_tx(db_conn *conn, void *data)
         return err;
     if ((err = rules_may_link(conn, &place, in->caller->id, in->caller->email)) != KITE_OK)
         return err;
-    bool window = strcmp(p.approval, "resident_or_window") == 0;
+    bool window = p.approval == APPROVAL_RESIDENT_OR_WINDOW;
     db_stmt *insert = db_prepare(conn,
         "INSERT INTO contact_requests (resident_id, contact_account_id, status, created_at, auto_approve_at)"
-        " VALUES ($1, $2, 'pending', $3, $4) RETURNING id");
+        " VALUES ($1, $2, $5, $3, $4) RETURNING id");
     db_bind_int(insert, 1, resident_id);
     db_bind_int(insert, 2, in->caller->id);
     db_bind_int(insert, 3, in->now);
@@ -123,6 +124,7 @@ static kite_err create_tx(db_conn *conn, void *data)
         db_bind_int(insert, 4, in->now + p.approval_window_hours * HOUR_MS);
     else
         db_bind_null(insert, 4);
+    db_bind_text(insert, 5, contact_request_status_name(REQUEST_PENDING));
     int64_t id = db_next(insert) ? db_int(insert, 0) : 0;
     err = db_done(insert);
     if (err != KITE_OK) /* KITE_ERR_CONFLICT: a pending request for this pair already exists */
@@ -183,6 +185,33 @@ static kite_err send_decision_mail(const kite_ctx *ctx, db_conn *conn, arena *a,
     return notice_enqueue(conn, ctx->public_url, a, now, &note);
 }
 
+/*
+ * Moves q to `to` (stamped with now and decided_by) when it is still where it
+ * was read; KITE_ERR_ALREADY_DECIDED when the move is not allowed, or a
+ * racing decision moved it first.
+ */
+static kite_err mark_decided(db_conn *conn, contact_request *q, contact_request_status to, int64_t now,
+                             const char *decided_by)
+{
+    if (!contact_request_transition_allowed(q->status, to))
+        return KITE_ERR_ALREADY_DECIDED;
+    db_stmt *mark = db_prepare(conn,
+        "UPDATE contact_requests SET status = $4, decided_at = $1, decided_by = $2 WHERE id = $3 AND status = $5");
+    db_bind_int(mark, 1, now);
+    db_bind_text(mark, 2, decided_by);
+    db_bind_int(mark, 3, q->id);
+    db_bind_text(mark, 4, contact_request_status_name(to));
+    db_bind_text(mark, 5, contact_request_status_name(q->status));
+    kite_err err = db_exec(mark);
+    if (err != KITE_OK)
+        return err;
+    if (db_changes(conn) != 1)
+        return KITE_ERR_ALREADY_DECIDED;
+    q->status = to;
+    q->decided_at = now;
+    return KITE_OK;
+}
+
 /* Approves q inside the caller's transaction (checks blocks and limit again). */
 static kite_err approve_request(const kite_ctx *ctx, db_conn *conn, arena *a, int64_t now, contact_request *q,
                                 const char *decided_by, bool by_window)
@@ -196,17 +225,8 @@ static kite_err approve_request(const kite_ctx *ctx, db_conn *conn, arena *a, in
         err = rules_link(conn, now, q->resident_id, q->contact_account_id, "request", &contact_id);
     if (err != KITE_OK)
         return err;
-    db_stmt *mark = db_prepare(conn,
-        "UPDATE contact_requests SET status = 'approved', decided_at = $1, decided_by = $2 WHERE id = $3 AND status = 'pending'");
-    db_bind_int(mark, 1, now);
-    db_bind_text(mark, 2, decided_by);
-    db_bind_int(mark, 3, q->id);
-    if ((err = db_exec(mark)) != KITE_OK)
+    if ((err = mark_decided(conn, q, REQUEST_APPROVED, now, decided_by)) != KITE_OK)
         return err;
-    if (db_changes(conn) != 1)
-        return KITE_ERR_ALREADY_DECIDED;
-    q->status = "approved";
-    q->decided_at = now;
     if ((err = send_decision_mail(ctx, conn, a, now, q, true, by_window)) != KITE_OK)
         return err;
     return audit_append(conn, now, decided_by, "contact_request.approve", audit_target(a, "contact_request", q->id),
@@ -234,7 +254,7 @@ static kite_err decide_tx(db_conn *conn, void *data)
         return err;
     if (r.account_id != in->caller->id)
         return KITE_ERR_NOT_FOUND;
-    if (strcmp(in->out->status, "cancelled") == 0) {
+    if (in->out->status == REQUEST_CANCELLED) {
         /* Cancelled by a block: say so, rather than "already decided". */
         resident_place place;
         if ((err = rules_load_place(conn, in->a, r.id, &place)) != KITE_OK)
@@ -245,20 +265,14 @@ static kite_err decide_tx(db_conn *conn, void *data)
         if (err == KITE_ERR_CONTACT_BLOCKED || err == KITE_ERR_STORE)
             return err;
     }
-    if (strcmp(in->out->status, "pending") != 0)
+    /* Checked before the rules, so a decided request says so rather than what the rules say now. */
+    if (!contact_request_transition_allowed(in->out->status, in->approve ? REQUEST_APPROVED : REQUEST_DECLINED))
         return KITE_ERR_ALREADY_DECIDED;
     const char *actor = audit_actor_account(in->a, in->caller->id);
     if (in->approve)
         return approve_request(in->ctx, conn, in->a, in->now, in->out, actor, false);
-    db_stmt *mark = db_prepare(conn,
-        "UPDATE contact_requests SET status = 'declined', decided_at = $1, decided_by = $2 WHERE id = $3 AND status = 'pending'");
-    db_bind_int(mark, 1, in->now);
-    db_bind_text(mark, 2, actor);
-    db_bind_int(mark, 3, in->id);
-    if ((err = db_exec(mark)) != KITE_OK)
+    if ((err = mark_decided(conn, in->out, REQUEST_DECLINED, in->now, actor)) != KITE_OK)
         return err;
-    in->out->status = "declined";
-    in->out->decided_at = in->now;
     if ((err = send_decision_mail(in->ctx, conn, in->a, in->now, in->out, false, false)) != KITE_OK)
         return err;
     return audit_append(conn, in->now, actor, "contact_request.decline", audit_target(in->a, "contact_request", in->id), "");
@@ -343,11 +357,7 @@ static kite_err settle_tx(db_conn *conn, void *data)
             in->approved++;
         } else if (err != KITE_ERR_STORE && err != KITE_ERR_BUSY) {
             /* The rules forbid it now (blocked, limit, moved away): the window cannot approve it. */
-            db_stmt *cancel = db_prepare(conn,
-                "UPDATE contact_requests SET status = 'cancelled', decided_at = $1, decided_by = 'system' WHERE id = $2");
-            db_bind_int(cancel, 1, in->now);
-            db_bind_int(cancel, 2, q.id);
-            err = db_exec(cancel);
+            err = mark_decided(conn, &q, REQUEST_CANCELLED, in->now, "system");
             if (err == KITE_OK)
                 err = audit_append(conn, in->now, "system", "contact_request.cancel",
                                    audit_target(in->a, "contact_request", q.id), "review window passed; rules refuse it");

@@ -12,6 +12,7 @@
 #include "core/arena.h"
 #include "core/error.h"
 #include "core/fault.h"
+#include "domain/contacts/contact_state.h"
 #include "domain/context.h"
 #include "domain/identity/account.h"
 
@@ -23,7 +24,7 @@ typedef struct contact_request {
     const char *facility_name;
     int64_t contact_account_id;
     const char *contact_name, *contact_email;
-    const char *status; /* pending | approved | declined | cancelled */
+    contact_request_status status;
     int64_t created_at, decided_at, auto_approve_at; /* 0 when not set */
 } contact_request;
 

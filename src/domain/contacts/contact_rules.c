@@ -20,7 +20,7 @@ kite_err rules_load_place(db_conn *conn, arena *a, int64_t resident_id, resident
 
 kite_err rules_reachable(const resident_place *place)
 {
-    return place->on_platform && strcmp(place->r.status, "active") == 0 ? KITE_OK : KITE_ERR_RESIDENT_UNREACHABLE;
+    return place->on_platform && place->r.status == RESIDENT_ACTIVE ? KITE_OK : KITE_ERR_RESIDENT_UNREACHABLE;
 }
 
 kite_err rules_check_facility_blocks(db_conn *conn, int64_t facility_id, int64_t resident_id, const char *email)
@@ -41,18 +41,24 @@ kite_err rules_check_pair(db_conn *conn, int64_t resident_id, int64_t contact_ac
     db_stmt *s = db_prepare(conn, "SELECT status FROM contacts WHERE resident_id = $1 AND contact_account_id = $2");
     db_bind_int(s, 1, resident_id);
     db_bind_int(s, 2, contact_account_id);
-    char status[32] = "";
-    if (db_next(s))
-        strncpy(status, db_text(s, 0), sizeof status - 1);
+    bool found = db_next(s);
+    contact_status status = CONTACT_REMOVED; /* rows hold only names from the table; were one not: renewable */
+    if (found)
+        (void)contact_status_parse(db_text(s, 0), &status);
     kite_err err = db_done(s);
     if (err != KITE_OK)
         return err;
     /* A contact's own block is for good; a facility's lasts as long as the block (checked apart). */
-    if (strcmp(status, "blocked") == 0)
+    if (!found || contact_transition_allowed(status, CONTACT_ACTIVE))
+        return KITE_OK;
+    return status == CONTACT_ACTIVE ? KITE_ERR_ALREADY_CONTACTS : KITE_ERR_CONTACT_BLOCKED;
+}
+
+kite_err rules_contact_open(contact_status status)
+{
+    if (contact_status_blocked(status))
         return KITE_ERR_CONTACT_BLOCKED;
-    if (strcmp(status, "active") == 0)
-        return KITE_ERR_ALREADY_CONTACTS;
-    return KITE_OK;
+    return status == CONTACT_ACTIVE ? KITE_OK : KITE_ERR_CONTACT_NOT_ACTIVE;
 }
 
 kite_err rules_check_limit(db_conn *conn, int64_t resident_id, int64_t limit)
@@ -70,6 +76,7 @@ kite_err rules_link(db_conn *conn, int64_t now, int64_t resident_id, int64_t con
     db_stmt *s = db_prepare(conn,
         "INSERT INTO contacts (resident_id, contact_account_id, status, origin, created_at, updated_at)"
         " VALUES ($1, $2, 'active', $3, $4, $4)"
+        /* The states contact_transition_allowed lets move to active. */
         " ON CONFLICT (resident_id, contact_account_id) DO UPDATE SET status = 'active', origin = excluded.origin,"
         " updated_at = excluded.updated_at WHERE contacts.status IN ('removed', 'suspended', 'facility_blocked')"
         " RETURNING id");

@@ -12,6 +12,7 @@
 #include "core/arena.h"
 #include "core/error.h"
 #include "db/db.h"
+#include "domain/contacts/contact_state.h"
 #include "domain/facility/policy.h"
 #include "domain/facility/resident.h"
 
@@ -32,6 +33,12 @@ kite_err rules_check_facility_blocks(db_conn *conn, int64_t facility_id, int64_t
  * facility blocked it, KITE_ERR_ALREADY_CONTACTS when active.
  */
 kite_err rules_check_pair(db_conn *conn, int64_t resident_id, int64_t contact_account_id) KITE_WUR;
+/*
+ * Whether messages may go over a contact in this state: KITE_ERR_CONTACT_BLOCKED
+ * when either side or the facility blocked it, KITE_ERR_CONTACT_NOT_ACTIVE
+ * when it is not active otherwise.
+ */
+kite_err rules_contact_open(contact_status status) KITE_WUR;
 /* KITE_ERR_CONTACT_LIMIT_REACHED when the resident has `limit` active contacts. */
 kite_err rules_check_limit(db_conn *conn, int64_t resident_id, int64_t limit) KITE_WUR;
 /* Makes the pair an active contact (new, or a removed/suspended one again); *contact_id receives it. */

@@ -26,7 +26,7 @@ enum { INVITATION_LIST_MAX = 200 };
 
 static bool invitations_allowed(const policy *p)
 {
-    return strcmp(p->contact_initiation, "contact_requests") != 0;
+    return p->contact_initiation != INITIATION_CONTACT_REQUESTS;
 }
 
 struct create_invitation {
@@ -89,9 +89,11 @@ static kite_err create_tx(db_conn *conn, void *data)
 
     /* A new invitation to the same address replaces the pending one. */
     db_stmt *revoke = db_prepare(conn,
-        "UPDATE invitations SET status = 'revoked' WHERE resident_id = $1 AND email = $2 AND status = 'pending'");
+        "UPDATE invitations SET status = $3 WHERE resident_id = $1 AND email = $2 AND status = $4");
     db_bind_int(revoke, 1, r.id);
     db_bind_text(revoke, 2, in->email);
+    db_bind_text(revoke, 3, invitation_status_name(INVITATION_REVOKED));
+    db_bind_text(revoke, 4, invitation_status_name(INVITATION_PENDING));
     if ((err = db_exec(revoke)) != KITE_OK)
         return err;
     char token_hash[SECRET_SHA256_HEX];
@@ -99,17 +101,18 @@ static kite_err create_tx(db_conn *conn, void *data)
     int64_t expires_at = in->now + place.p.invitation_valid_days * DAY_MS;
     db_stmt *insert = db_prepare(conn,
         "INSERT INTO invitations (resident_id, email, token_hash, status, created_at, expires_at)"
-        " VALUES ($1, $2, $3, 'pending', $4, $5) RETURNING id");
+        " VALUES ($1, $2, $3, $6, $4, $5) RETURNING id");
     db_bind_int(insert, 1, r.id);
     db_bind_text(insert, 2, in->email);
     db_bind_text(insert, 3, token_hash);
     db_bind_int(insert, 4, in->now);
     db_bind_int(insert, 5, expires_at);
+    db_bind_text(insert, 6, invitation_status_name(INVITATION_PENDING));
     int64_t id = db_next(insert) ? db_int(insert, 0) : 0;
     if ((err = db_done(insert)) != KITE_OK)
         return err;
     *in->out = (invitation){id, r.id, arena_sprintf(in->a, "%s %s", r.first_name, r.last_name), place.facility_name,
-                            in->email, "pending", in->now, expires_at, 0};
+                            in->email, INVITATION_PENDING, in->now, expires_at, 0};
     if ((err = send_invitation_mail(in, conn, &place)) != KITE_OK)
         return err;
     return audit_append(conn, in->now, audit_actor_account(in->a, in->caller->id), "invitation.create",
@@ -157,12 +160,13 @@ static kite_err accept_tx(db_conn *conn, void *data)
         "SELECT id, resident_id, email, status, expires_at FROM invitations WHERE token_hash = $1");
     db_bind_text(s, 1, in->token_hash);
     int64_t id = 0, resident_id = 0, expires_at = 0;
-    const char *email = NULL, *status = NULL;
+    const char *email = NULL;
+    invitation_status status = INVITATION_REVOKED; /* rows hold only names from the table; were one not: used */
     if (db_next(s)) {
         id = db_int(s, 0);
         resident_id = db_int(s, 1);
         email = arena_strdup(in->a, db_text(s, 2));
-        status = arena_strdup(in->a, db_text(s, 3));
+        (void)invitation_status_parse(db_text(s, 3), &status);
         expires_at = db_int(s, 4);
     }
     kite_err err = db_done(s);
@@ -170,10 +174,11 @@ static kite_err accept_tx(db_conn *conn, void *data)
         return err;
     if (id == 0)
         return KITE_ERR_NOT_FOUND;
-    if (strcmp(status, "pending") != 0) {
+    /* As stored first: a used or withdrawn invitation says so even once its time has passed. */
+    if (!invitation_transition_allowed(status, INVITATION_ACCEPTED)) {
         /* Withdrawn because of a block: say so, rather than "already used". */
         resident_place place;
-        if (strcmp(status, "revoked") == 0 && (err = rules_load_place(conn, in->a, resident_id, &place)) == KITE_OK) {
+        if (status == INVITATION_REVOKED && (err = rules_load_place(conn, in->a, resident_id, &place)) == KITE_OK) {
             err = rules_check_facility_blocks(conn, place.r.facility_id, resident_id, email);
             if (err == KITE_OK)
                 err = rules_check_pair(conn, resident_id, in->caller->id);
@@ -182,7 +187,7 @@ static kite_err accept_tx(db_conn *conn, void *data)
         }
         return KITE_ERR_INVITATION_USED;
     }
-    if (in->now >= expires_at)
+    if (!invitation_transition_allowed(invitation_status_at(status, expires_at, in->now), INVITATION_ACCEPTED))
         return KITE_ERR_INVITATION_EXPIRED;
     if (in->caller->email == NULL || strcmp(in->caller->email, email) != 0)
         return KITE_ERR_INVITATION_NOT_FOR_YOU;
@@ -195,8 +200,10 @@ static kite_err accept_tx(db_conn *conn, void *data)
     if ((err = rules_link(conn, in->now, resident_id, in->caller->id, "invitation", &in->contact_id)) != KITE_OK)
         return err;
     db_stmt *mark = db_prepare(conn,
-        "UPDATE invitations SET status = 'accepted', accepted_at = $1, contact_id = $2 WHERE id = $3 AND status = 'pending'");
+        "UPDATE invitations SET status = $4, accepted_at = $1, contact_id = $2 WHERE id = $3 AND status = $5");
     db_bind_int(mark, 1, in->now);
+    db_bind_text(mark, 4, invitation_status_name(INVITATION_ACCEPTED));
+    db_bind_text(mark, 5, invitation_status_name(status));
     db_bind_int(mark, 2, in->contact_id);
     db_bind_int(mark, 3, id);
     if ((err = db_exec(mark)) != KITE_OK)
@@ -259,12 +266,12 @@ static kite_err list_tx(db_conn *conn, void *data)
         v->resident_name = arena_strdup(in->a, db_text(s, 2));
         v->facility_name = arena_strdup(in->a, db_text(s, 3));
         v->email = arena_strdup(in->a, db_text(s, 4));
-        v->status = arena_strdup(in->a, db_text(s, 5));
+        v->status = INVITATION_REVOKED;
+        (void)invitation_status_parse(db_text(s, 5), &v->status);
         v->created_at = db_int(s, 6);
         v->expires_at = db_int(s, 7);
         v->accepted_at = db_int(s, 8);
-        if (strcmp(v->status, "pending") == 0 && in->now >= v->expires_at)
-            v->status = "expired";
+        v->status = invitation_status_at(v->status, v->expires_at, in->now);
     }
     return db_done(s);
 }
@@ -299,11 +306,11 @@ static kite_err preview_tx(db_conn *conn, void *data)
     in->found = db_next(s);
     if (in->found) {
         invitation *v = in->out;
+        invitation_status stored = INVITATION_REVOKED;
+        (void)invitation_status_parse(db_text(s, 5), &stored);
         *v = (invitation){db_int(s, 0), db_int(s, 1), arena_strdup(in->a, db_text(s, 2)), arena_strdup(in->a, db_text(s, 3)),
-                          arena_strdup(in->a, db_text(s, 4)), arena_strdup(in->a, db_text(s, 5)), db_int(s, 6),
-                          db_int(s, 7), db_int(s, 8)};
-        if (strcmp(v->status, "pending") == 0 && in->now >= v->expires_at)
-            v->status = "expired";
+                          arena_strdup(in->a, db_text(s, 4)), invitation_status_at(stored, db_int(s, 7), in->now),
+                          db_int(s, 6), db_int(s, 7), db_int(s, 8)};
     }
     return db_done(s);
 }

@@ -22,7 +22,7 @@ typedef struct invitation {
     const char *resident_name;
     const char *facility_name;
     const char *email;
-    const char *status; /* pending | accepted | revoked | expired */
+    invitation_status status; /* expired when a pending one is read past expires_at */
     int64_t created_at, expires_at, accepted_at;
 } invitation;
 

@@ -59,7 +59,19 @@ static kite_err tell_contacts_moved_away(struct transfer *in, db_conn *conn, con
     return err;
 }
 
-/* Under the new facility's policy: blocked pairs stop, and the newest contacts over the limit wait. */
+static kite_err count_active_contacts(db_conn *conn, int64_t resident_id, int64_t *out)
+{
+    db_stmt *count = db_prepare(conn, "SELECT COUNT(*) FROM contacts WHERE resident_id = $1 AND status = 'active'");
+    db_bind_int(count, 1, resident_id);
+    *out = db_next(count) ? db_int(count, 0) : 0;
+    return db_done(count);
+}
+
+/*
+ * Under the new facility's policy: blocked pairs stop, and the newest contacts
+ * over the limit wait (active|suspended -> facility_blocked, active -> suspended;
+ * see contact_state.h).
+ */
 static kite_err recheck_contacts(struct transfer *in, db_conn *conn, const resident_place *place)
 {
     db_stmt *blocked = db_prepare(conn,
@@ -74,10 +86,8 @@ static kite_err recheck_contacts(struct transfer *in, db_conn *conn, const resid
     if (err != KITE_OK)
         return err;
     in->out->contacts_suspended += db_changes(conn);
-    db_stmt *count = db_prepare(conn, "SELECT COUNT(*) FROM contacts WHERE resident_id = $1 AND status = 'active'");
-    db_bind_int(count, 1, place->r.id);
-    int64_t active = db_next(count) ? db_int(count, 0) : 0;
-    if ((err = db_done(count)) != KITE_OK || active <= place->p.contact_limit)
+    int64_t active = 0;
+    if ((err = count_active_contacts(conn, place->r.id, &active)) != KITE_OK || active <= place->p.contact_limit)
         return err;
     db_stmt *newest = db_prepare(conn,
         "SELECT id FROM contacts WHERE resident_id = $1 AND status = 'active' ORDER BY created_at DESC, id DESC LIMIT $2");
@@ -99,6 +109,63 @@ static kite_err recheck_contacts(struct transfer *in, db_conn *conn, const resid
     return err;
 }
 
+/* The resident, and their account, now belong to the new facility under `number`. */
+static kite_err move_resident(struct transfer *in, db_conn *conn, const resident *r, const char *number)
+{
+    db_stmt *move = db_prepare(conn,
+        "UPDATE residents SET facility_id = $1, resident_number = $2, updated_at = $3 WHERE id = $4");
+    db_bind_int(move, 1, in->to_facility_id);
+    db_bind_text(move, 2, number);
+    db_bind_int(move, 3, in->now);
+    db_bind_int(move, 4, r->id);
+    kite_err err = db_exec(move);
+    if (err != KITE_OK)
+        return err == KITE_ERR_CONFLICT ? KITE_ERR_RESIDENT_EXISTS : err;
+    db_stmt *acct = db_prepare(conn, "UPDATE accounts SET facility_id = $1, updated_at = $2 WHERE id = $3");
+    db_bind_int(acct, 1, in->to_facility_id);
+    db_bind_int(acct, 2, in->now);
+    db_bind_int(acct, 3, r->account_id);
+    return db_exec(acct);
+}
+
+/* What was pending was asked under the old facility's rules: invitations are revoked, requests cancelled. */
+static kite_err end_pending(struct transfer *in, db_conn *conn, int64_t resident_id)
+{
+    db_stmt *invitations = db_prepare(conn, "UPDATE invitations SET status = 'revoked' WHERE resident_id = $1 AND status = 'pending'");
+    db_bind_int(invitations, 1, resident_id);
+    kite_err err = db_exec(invitations);
+    if (err != KITE_OK)
+        return err;
+    db_stmt *requests = db_prepare(conn,
+        "UPDATE contact_requests SET status = 'cancelled', decided_at = $1, decided_by = 'transfer'"
+        " WHERE resident_id = $2 AND status = 'pending'");
+    db_bind_int(requests, 1, in->now);
+    db_bind_int(requests, 2, resident_id);
+    return db_exec(requests);
+}
+
+/* Who serves messaging at the new facility (the "unknown" provider when nobody said). */
+static kite_err load_messaging_provider(struct transfer *in, db_conn *conn, provider *out)
+{
+    db_stmt *svc = db_prepare(conn,
+        "SELECT p.slug FROM facility_services fs JOIN providers p ON p.id = fs.provider_id"
+        " WHERE fs.facility_id = $1 AND fs.service = 'messaging'");
+    db_bind_int(svc, 1, in->to_facility_id);
+    const char *slug = db_next(svc) ? arena_strdup(in->a, db_text(svc, 0)) : "unknown";
+    kite_err err = db_done(svc);
+    if (err != KITE_OK)
+        return err;
+    provider *all;
+    size_t n;
+    if ((err = providers_list(conn, in->a, &all, &n)) != KITE_OK)
+        return err;
+    *out = (provider){0, "unknown", "Not known yet", "", NULL, "", ""};
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(all[i].slug, slug) == 0)
+            *out = all[i];
+    return KITE_OK;
+}
+
 static kite_err transfer_tx(db_conn *conn, void *data)
 {
     struct transfer *in = data;
@@ -112,31 +179,7 @@ static kite_err transfer_tx(db_conn *conn, void *data)
     if (!target_exists)
         return fault_set(in->fault, KITE_ERR_INVALID_FIELD, "to_facility_id", FAULT_TRANSFER);
     const char *number = in->new_number != NULL ? text_trim(in->a, in->new_number) : r.resident_number;
-    db_stmt *move = db_prepare(conn,
-        "UPDATE residents SET facility_id = $1, resident_number = $2, updated_at = $3 WHERE id = $4");
-    db_bind_int(move, 1, in->to_facility_id);
-    db_bind_text(move, 2, number);
-    db_bind_int(move, 3, in->now);
-    db_bind_int(move, 4, r.id);
-    if ((err = db_exec(move)) != KITE_OK)
-        return err == KITE_ERR_CONFLICT ? KITE_ERR_RESIDENT_EXISTS : err;
-    db_stmt *acct = db_prepare(conn, "UPDATE accounts SET facility_id = $1, updated_at = $2 WHERE id = $3");
-    db_bind_int(acct, 1, in->to_facility_id);
-    db_bind_int(acct, 2, in->now);
-    db_bind_int(acct, 3, r.account_id);
-    if ((err = db_exec(acct)) != KITE_OK)
-        return err;
-    /* What was pending was asked under the old facility's rules. */
-    db_stmt *invitations = db_prepare(conn, "UPDATE invitations SET status = 'revoked' WHERE resident_id = $1 AND status = 'pending'");
-    db_bind_int(invitations, 1, r.id);
-    if ((err = db_exec(invitations)) != KITE_OK)
-        return err;
-    db_stmt *requests = db_prepare(conn,
-        "UPDATE contact_requests SET status = 'cancelled', decided_at = $1, decided_by = 'transfer'"
-        " WHERE resident_id = $2 AND status = 'pending'");
-    db_bind_int(requests, 1, in->now);
-    db_bind_int(requests, 2, r.id);
-    if ((err = db_exec(requests)) != KITE_OK)
+    if ((err = move_resident(in, conn, &r, number)) != KITE_OK || (err = end_pending(in, conn, r.id)) != KITE_OK)
         return err;
 
     resident_place place;
@@ -154,26 +197,10 @@ static kite_err transfer_tx(db_conn *conn, void *data)
         if ((err = session_end_all(conn, r.account_id, in->now)) != KITE_OK)
             return err;
     }
-    db_stmt *count = db_prepare(conn, "SELECT COUNT(*) FROM contacts WHERE resident_id = $1 AND status = 'active'");
-    db_bind_int(count, 1, r.id);
-    in->out->contacts_moved = db_next(count) ? db_int(count, 0) : 0;
-    if ((err = db_done(count)) != KITE_OK)
+    provider messaging;
+    if ((err = count_active_contacts(conn, r.id, &in->out->contacts_moved)) != KITE_OK ||
+        (err = load_messaging_provider(in, conn, &messaging)) != KITE_OK)
         return err;
-    db_stmt *svc = db_prepare(conn,
-        "SELECT p.slug FROM facility_services fs JOIN providers p ON p.id = fs.provider_id"
-        " WHERE fs.facility_id = $1 AND fs.service = 'messaging'");
-    db_bind_int(svc, 1, in->to_facility_id);
-    const char *slug = db_next(svc) ? arena_strdup(in->a, db_text(svc, 0)) : "unknown";
-    if ((err = db_done(svc)) != KITE_OK)
-        return err;
-    provider *all;
-    size_t n;
-    if ((err = providers_list(conn, in->a, &all, &n)) != KITE_OK)
-        return err;
-    provider messaging = {0, "unknown", "Not known yet", "", NULL, "", ""};
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(all[i].slug, slug) == 0)
-            messaging = all[i];
     in->out->messaging_slug = messaging.slug;
     in->out->messaging_name = messaging.name;
     if (!place.on_platform && (err = tell_contacts_moved_away(in, conn, &place, &messaging)) != KITE_OK)

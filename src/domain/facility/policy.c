@@ -3,6 +3,7 @@
  */
 #include "domain/facility/policy.h"
 
+#include "core/text.h"
 #include "domain/audit/audit.h"
 #include "domain/directory/directory.h"
 #include "domain/directory/providers.h"
@@ -12,66 +13,81 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const profiles[] = {"federal", "jpay", "connectnetwork", NULL};
-static const char *const initiations[] = {"resident_invites", "contact_requests", "both", NULL};
-static const char *const lookups[] = {"number", "number_or_name", NULL};
-static const char *const approvals[] = {"resident", "resident_or_window", NULL};
-static const char *const pricings[] = {"balance", "stamps", "credits", NULL};
-static const char *const reviews[] = {"all", "flagged_only", NULL};
-static const char *const number_formats[] = {"bop", "digits", "any", NULL};
+/* The name tables of the policy's enums, each NULL-terminated for whoever lists the choices. */
+static const char *const profile_names[PROFILE_COUNT + 1] = {
+    [PROFILE_FEDERAL] = "federal", [PROFILE_JPAY] = "jpay", [PROFILE_CONNECTNETWORK] = "connectnetwork"};
+static const char *const initiation_names[INITIATION_COUNT + 1] = {
+    [INITIATION_RESIDENT_INVITES] = "resident_invites", [INITIATION_CONTACT_REQUESTS] = "contact_requests",
+    [INITIATION_BOTH] = "both"};
+static const char *const lookup_names[LOOKUP_COUNT + 1] = {
+    [LOOKUP_NUMBER] = "number", [LOOKUP_NUMBER_OR_NAME] = "number_or_name"};
+static const char *const approval_names[APPROVAL_COUNT + 1] = {
+    [APPROVAL_RESIDENT] = "resident", [APPROVAL_RESIDENT_OR_WINDOW] = "resident_or_window"};
+static const char *const pricing_names[PRICING_COUNT + 1] = {
+    [PRICING_BALANCE] = "balance", [PRICING_STAMPS] = "stamps", [PRICING_CREDITS] = "credits"};
+static const char *const review_names[REVIEW_COUNT + 1] = {[REVIEW_ALL] = "all", [REVIEW_FLAGGED_ONLY] = "flagged_only"};
+static const char *const number_format_names[NUMBER_FORMAT_COUNT + 1] = {
+    [NUMBER_FORMAT_BOP] = "bop", [NUMBER_FORMAT_DIGITS] = "digits", [NUMBER_FORMAT_ANY] = "any"};
 
-#define TEXT_FIELD(name, choices) {#name, POLICY_TEXT, choices, 0, 0, offsetof(policy, name)}
-#define INT_FIELD(name, lo, hi) {#name, POLICY_INT, NULL, lo, hi, offsetof(policy, name)}
-#define BOOL_FIELD(name) {#name, POLICY_BOOL, NULL, 0, 1, offsetof(policy, name)}
+/* Choice fields are read and written through policy_fields as ints: every enum above must be one. */
+_Static_assert(sizeof(policy_profile) == sizeof(int) && sizeof(contact_initiation) == sizeof(int) &&
+               sizeof(request_lookup) == sizeof(int) && sizeof(approval_mode) == sizeof(int) &&
+               sizeof(pricing_model) == sizeof(int) && sizeof(review_mode) == sizeof(int) &&
+               sizeof(number_format) == sizeof(int), "policy choices are stored as int");
+
+#define CHOICE_FIELD(name, names, count) {#name, POLICY_CHOICE, names, count, 0, 0, offsetof(policy, name)}
+#define INT_FIELD(name, lo, hi) {#name, POLICY_INT, NULL, 0, lo, hi, offsetof(policy, name)}
+#define BOOL_FIELD(name) {#name, POLICY_BOOL, NULL, 0, 0, 1, offsetof(policy, name)}
 
 const policy_field policy_fields[] = {
-    TEXT_FIELD(profile, profiles),
-    TEXT_FIELD(contact_initiation, initiations),
+    CHOICE_FIELD(profile, profile_names, PROFILE_COUNT),
+    CHOICE_FIELD(contact_initiation, initiation_names, INITIATION_COUNT),
     INT_FIELD(invitation_valid_days, 1, 365),
     INT_FIELD(contact_limit, 1, 1000),
-    TEXT_FIELD(request_lookup, lookups),
-    TEXT_FIELD(approval, approvals),
+    CHOICE_FIELD(request_lookup, lookup_names, LOOKUP_COUNT),
+    CHOICE_FIELD(approval, approval_names, APPROVAL_COUNT),
     INT_FIELD(approval_window_hours, 0, 720),
     INT_FIELD(message_max_chars, 1, 100000),
     INT_FIELD(page_chars, 0, 100000),
     BOOL_FIELD(attachments_allowed),
     INT_FIELD(attachment_max_bytes, 0, 25 * 1024 * 1024),
     INT_FIELD(max_attachments, 0, 20),
-    TEXT_FIELD(pricing, pricings),
-    TEXT_FIELD(review, reviews),
+    CHOICE_FIELD(pricing, pricing_names, PRICING_COUNT),
+    CHOICE_FIELD(review, review_names, REVIEW_COUNT),
     INT_FIELD(review_sla_hours, 1, 720),
     INT_FIELD(daily_send_limit, 1, 10000),
-    TEXT_FIELD(resident_number_format, number_formats),
+    CHOICE_FIELD(resident_number_format, number_format_names, NUMBER_FORMAT_COUNT),
 };
 const size_t policy_field_count = sizeof policy_fields / sizeof policy_fields[0];
 
-static const policy profile_defaults[] = {
-    {.profile = "federal", .contact_initiation = "resident_invites", .invitation_valid_days = 30,
-     .contact_limit = 30, .request_lookup = "number", .approval = "resident", .approval_window_hours = 0,
+static const policy profile_defaults[PROFILE_COUNT] = {
+    [PROFILE_FEDERAL] =
+    {.profile = PROFILE_FEDERAL, .contact_initiation = INITIATION_RESIDENT_INVITES, .invitation_valid_days = 30,
+     .contact_limit = 30, .request_lookup = LOOKUP_NUMBER, .approval = APPROVAL_RESIDENT, .approval_window_hours = 0,
      .message_max_chars = 13000, .page_chars = 0, .attachments_allowed = false, .attachment_max_bytes = 0,
-     .max_attachments = 0, .pricing = "balance", .review = "all", .review_sla_hours = 24,
-     .daily_send_limit = 100, .resident_number_format = "bop"},
-    {.profile = "jpay", .contact_initiation = "contact_requests", .invitation_valid_days = 30,
-     .contact_limit = 50, .request_lookup = "number", .approval = "resident", .approval_window_hours = 0,
+     .max_attachments = 0, .pricing = PRICING_BALANCE, .review = REVIEW_ALL, .review_sla_hours = 24,
+     .daily_send_limit = 100, .resident_number_format = NUMBER_FORMAT_BOP},
+    [PROFILE_JPAY] =
+    {.profile = PROFILE_JPAY, .contact_initiation = INITIATION_CONTACT_REQUESTS, .invitation_valid_days = 30,
+     .contact_limit = 50, .request_lookup = LOOKUP_NUMBER, .approval = APPROVAL_RESIDENT, .approval_window_hours = 0,
      .message_max_chars = 12500, .page_chars = 2500, .attachments_allowed = true,
-     .attachment_max_bytes = 5 * 1024 * 1024, .max_attachments = 5, .pricing = "stamps", .review = "all",
-     .review_sla_hours = 48, .daily_send_limit = 100, .resident_number_format = "any"},
-    {.profile = "connectnetwork", .contact_initiation = "contact_requests", .invitation_valid_days = 30,
-     .contact_limit = 50, .request_lookup = "number_or_name", .approval = "resident_or_window",
+     .attachment_max_bytes = 5 * 1024 * 1024, .max_attachments = 5, .pricing = PRICING_STAMPS, .review = REVIEW_ALL,
+     .review_sla_hours = 48, .daily_send_limit = 100, .resident_number_format = NUMBER_FORMAT_ANY},
+    [PROFILE_CONNECTNETWORK] =
+    {.profile = PROFILE_CONNECTNETWORK, .contact_initiation = INITIATION_CONTACT_REQUESTS, .invitation_valid_days = 30,
+     .contact_limit = 50, .request_lookup = LOOKUP_NUMBER_OR_NAME, .approval = APPROVAL_RESIDENT_OR_WINDOW,
      .approval_window_hours = 72, .message_max_chars = 500, .page_chars = 0, .attachments_allowed = false,
-     .attachment_max_bytes = 0, .max_attachments = 0, .pricing = "credits", .review = "all",
-     .review_sla_hours = 24, .daily_send_limit = 100, .resident_number_format = "any"},
+     .attachment_max_bytes = 0, .max_attachments = 0, .pricing = PRICING_CREDITS, .review = REVIEW_ALL,
+     .review_sla_hours = 24, .daily_send_limit = 100, .resident_number_format = NUMBER_FORMAT_ANY},
 };
 
 kite_err policy_defaults(const char *profile, policy *out)
 {
-    for (size_t i = 0; i < sizeof profile_defaults / sizeof profile_defaults[0]; i++) {
-        if (profile != NULL && strcmp(profile_defaults[i].profile, profile) == 0) {
-            *out = profile_defaults[i];
-            return KITE_OK;
-        }
-    }
-    return KITE_ERR_INVALID_FIELD;
+    size_t i = text_index_of(profile_names, PROFILE_COUNT, profile);
+    if (i == PROFILE_COUNT)
+        return KITE_ERR_INVALID_FIELD;
+    *out = profile_defaults[i];
+    return KITE_OK;
 }
 
 const policy_field *policy_field_find(const char *name)
@@ -82,12 +98,24 @@ const policy_field *policy_field_find(const char *name)
     return NULL;
 }
 
-static bool text_choice_valid(const char *value, const char *const *choices)
+/* A choice field's value, as an index into f->choices (f->choice_count when it is none of them). */
+static size_t choice_get(const policy *p, const policy_field *f)
 {
-    for (size_t i = 0; value != NULL && choices[i] != NULL; i++)
-        if (strcmp(value, choices[i]) == 0)
-            return true;
-    return false;
+    int v;
+    memcpy(&v, (const char *)p + f->offset, sizeof v);
+    return v >= 0 && (size_t)v < f->choice_count ? (size_t)v : f->choice_count;
+}
+
+const char *policy_choice_name(const policy *p, const policy_field *f)
+{
+    size_t i = choice_get(p, f);
+    return i < f->choice_count ? f->choices[i] : "unknown";
+}
+
+void policy_choice_set(policy *p, const policy_field *f, const char *name)
+{
+    int v = (int)text_index_of(f->choices, f->choice_count, name);
+    memcpy((char *)p + f->offset, &v, sizeof v);
 }
 
 /* The field's own bounds travel with the fault, so the sentence names the range the table holds. */
@@ -106,7 +134,7 @@ kite_err policy_validate(const policy *p, kite_fault *fault)
     for (size_t i = 0; i < policy_field_count; i++) {
         const policy_field *f = &policy_fields[i];
         const char *base = (const char *)p + f->offset;
-        if (f->kind == POLICY_TEXT && !text_choice_valid(*(const char *const *)(const void *)base, f->choices))
+        if (f->kind == POLICY_CHOICE && choice_get(p, f) == f->choice_count)
             return field_invalid(f, FAULT_CHOICE, fault);
         if (f->kind == POLICY_INT) {
             int64_t v = *(const int64_t *)(const void *)base;
@@ -114,9 +142,9 @@ kite_err policy_validate(const policy *p, kite_fault *fault)
                 return field_invalid(f, FAULT_RANGE, fault);
         }
     }
-    if (strcmp(p->approval, "resident_or_window") == 0 && p->approval_window_hours < 1)
+    if (p->approval == APPROVAL_RESIDENT_OR_WINDOW && p->approval_window_hours < 1)
         return fault_set(fault, KITE_ERR_INVALID_FIELD, "approval_window_hours", FAULT_DEPENDS);
-    if (strcmp(p->pricing, "stamps") == 0 && p->page_chars < 1)
+    if (p->pricing == PRICING_STAMPS && p->page_chars < 1)
         return fault_set(fault, KITE_ERR_INVALID_FIELD, "page_chars", FAULT_DEPENDS);
     if (p->attachments_allowed && (p->max_attachments < 1 || p->attachment_max_bytes < 1024))
         return fault_set(fault, KITE_ERR_INVALID_FIELD, p->max_attachments < 1 ? "max_attachments" : "attachment_max_bytes",
@@ -140,8 +168,8 @@ kite_err policy_load(db_conn *conn, arena *a, int64_t facility_id, policy *out)
         for (size_t i = 0; i < policy_field_count; i++, col++) {
             const policy_field *f = &policy_fields[i];
             char *base = (char *)out + f->offset;
-            if (f->kind == POLICY_TEXT)
-                *(const char **)(void *)base = arena_strdup(a, db_text(s, col));
+            if (f->kind == POLICY_CHOICE)
+                policy_choice_set(out, f, db_text(s, col));
             else if (f->kind == POLICY_INT)
                 *(int64_t *)(void *)base = db_int(s, col);
             else
@@ -178,8 +206,8 @@ static void bind_policy(db_stmt *s, const policy *p)
         const policy_field *f = &policy_fields[i];
         const char *base = (const char *)p + f->offset;
         int n = (int)i + 2;
-        if (f->kind == POLICY_TEXT)
-            db_bind_text(s, n, *(const char *const *)(const void *)base);
+        if (f->kind == POLICY_CHOICE)
+            db_bind_text(s, n, policy_choice_name(p, f));
         else if (f->kind == POLICY_INT)
             db_bind_int(s, n, *(const int64_t *)(const void *)base);
         else
@@ -190,8 +218,8 @@ static void bind_policy(db_stmt *s, const policy *p)
 static const char *field_value_text(arena *a, const policy *p, const policy_field *f)
 {
     const char *base = (const char *)p + f->offset;
-    if (f->kind == POLICY_TEXT)
-        return *(const char *const *)(const void *)base;
+    if (f->kind == POLICY_CHOICE)
+        return policy_choice_name(p, f);
     if (f->kind == POLICY_INT)
         return arena_sprintf(a, "%" PRId64, *(const int64_t *)(const void *)base);
     return *(const bool *)(const void *)base ? "true" : "false";
@@ -291,7 +319,7 @@ kite_err policy_put(const kite_ctx *ctx, arena *a, int64_t facility_id, const po
 bool policy_resident_number_valid(const policy *p, const char *number)
 {
     size_t len = strlen(number);
-    if (strcmp(p->resident_number_format, "bop") == 0) {
+    if (p->resident_number_format == NUMBER_FORMAT_BOP) {
         if (len != 9 || number[5] != '-')
             return false;
         for (size_t i = 0; i < len; i++)
@@ -299,7 +327,7 @@ bool policy_resident_number_valid(const policy *p, const char *number)
                 return false;
         return true;
     }
-    bool digits_only = strcmp(p->resident_number_format, "digits") == 0;
+    bool digits_only = p->resident_number_format == NUMBER_FORMAT_DIGITS;
     if (len < 1 || len > (digits_only ? 12 : 20))
         return false;
     for (size_t i = 0; i < len; i++) {

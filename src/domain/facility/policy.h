@@ -23,34 +23,56 @@
 #include "db/db.h"
 #include "domain/context.h"
 
+/*
+ * The choices of a policy.  Their names ("resident_or_window", ...) live in
+ * one table each in policy.c, reached through policy_fields; the store and
+ * the API carry the names, everything else the enums.  Each *_COUNT also
+ * marks a name that is none of the choices, which policy_validate refuses.
+ */
+typedef enum policy_profile { PROFILE_FEDERAL, PROFILE_JPAY, PROFILE_CONNECTNETWORK, PROFILE_COUNT } policy_profile;
+/* Who starts contact: the resident invites by email, the contact asks, or either. */
+typedef enum contact_initiation {
+    INITIATION_RESIDENT_INVITES,
+    INITIATION_CONTACT_REQUESTS,
+    INITIATION_BOTH,
+    INITIATION_COUNT
+} contact_initiation;
+typedef enum request_lookup { LOOKUP_NUMBER, LOOKUP_NUMBER_OR_NAME, LOOKUP_COUNT } request_lookup;
+typedef enum approval_mode { APPROVAL_RESIDENT, APPROVAL_RESIDENT_OR_WINDOW, APPROVAL_COUNT } approval_mode;
+typedef enum pricing_model { PRICING_BALANCE, PRICING_STAMPS, PRICING_CREDITS, PRICING_COUNT } pricing_model;
+/* Which messages a person reviews: all, or only those the screening rules flag. */
+typedef enum review_mode { REVIEW_ALL, REVIEW_FLAGGED_ONLY, REVIEW_COUNT } review_mode;
+typedef enum number_format { NUMBER_FORMAT_BOP, NUMBER_FORMAT_DIGITS, NUMBER_FORMAT_ANY, NUMBER_FORMAT_COUNT } number_format;
+
 typedef struct policy {
-    const char *profile;            /* federal | jpay | connectnetwork */
-    const char *contact_initiation; /* resident_invites | contact_requests | both */
+    policy_profile profile;
+    contact_initiation contact_initiation;
     int64_t invitation_valid_days;
     int64_t contact_limit;
-    const char *request_lookup;     /* number | number_or_name */
-    const char *approval;           /* resident | resident_or_window */
+    request_lookup request_lookup;
+    approval_mode approval;
     int64_t approval_window_hours;
     int64_t message_max_chars;
     int64_t page_chars;             /* characters per page (a stamp each) where pricing is stamps */
     bool attachments_allowed;
     int64_t attachment_max_bytes;
     int64_t max_attachments;
-    const char *pricing;            /* balance | stamps | credits */
-    const char *review;             /* all | flagged_only */
+    pricing_model pricing;
+    review_mode review;
     int64_t review_sla_hours;
     int64_t daily_send_limit;
-    const char *resident_number_format; /* bop | digits | any */
+    number_format resident_number_format;
     int64_t created_at, updated_at;
 } policy;
 
 /* How a policy field is described, for validation and for building policies from requests. */
-typedef enum policy_field_kind { POLICY_TEXT, POLICY_INT, POLICY_BOOL } policy_field_kind;
+typedef enum policy_field_kind { POLICY_CHOICE, POLICY_INT, POLICY_BOOL } policy_field_kind;
 
 typedef struct policy_field {
     const char *name;
     policy_field_kind kind;
-    const char *const *choices; /* POLICY_TEXT: NULL-terminated allowed values */
+    const char *const *choices; /* POLICY_CHOICE: the enum's name table, NULL-terminated */
+    size_t choice_count;        /* POLICY_CHOICE: how many names; also the enum's *_COUNT */
     int64_t min, max;           /* POLICY_INT: inclusive range */
     size_t offset;              /* where the value lives in struct policy */
 } policy_field;
@@ -61,6 +83,11 @@ extern const size_t policy_field_count;
 /* The defaults of a profile; KITE_ERR_INVALID_FIELD for an unknown profile. */
 kite_err policy_defaults(const char *profile, policy *out) KITE_WUR;
 const policy_field *policy_field_find(const char *name);
+
+/* The name of a POLICY_CHOICE field's value ("unknown" when it is none of the choices). */
+const char *policy_choice_name(const policy *p, const policy_field *f);
+/* Sets a POLICY_CHOICE field from its name; a name that is none of the choices is kept for policy_validate to refuse. */
+void policy_choice_set(policy *p, const policy_field *f, const char *name);
 
 /*
  * Checks a whole policy (each field's range or choices, and the rules

@@ -32,6 +32,25 @@ kite_err pin_check(const char *pin)
     return KITE_OK;
 }
 
+static const char *const resident_status_names[RESIDENT_STATUS_COUNT] = {
+    [RESIDENT_ACTIVE] = "active",
+    [RESIDENT_RELEASED] = "released",
+};
+
+const char *resident_status_name(resident_status s)
+{
+    return (unsigned)s < RESIDENT_STATUS_COUNT ? resident_status_names[s] : "unknown";
+}
+
+bool resident_status_parse(const char *name, resident_status *out)
+{
+    size_t i = text_index_of(resident_status_names, RESIDENT_STATUS_COUNT, name);
+    if (i == RESIDENT_STATUS_COUNT)
+        return false;
+    *out = (resident_status)i;
+    return true;
+}
+
 #define RESIDENT_SELECT                                                                              \
     "SELECT r.id, r.account_id, r.facility_id, r.resident_number, r.first_name, r.last_name, r.status," \
     " a.password_hash, r.created_at, r.updated_at FROM residents r JOIN accounts a ON a.id = r.account_id"
@@ -44,7 +63,8 @@ static void read_resident(db_stmt *s, arena *a, resident *out)
     out->resident_number = arena_strdup(a, db_text(s, 3));
     out->first_name = arena_strdup(a, db_text(s, 4));
     out->last_name = arena_strdup(a, db_text(s, 5));
-    out->status = arena_strdup(a, db_text(s, 6));
+    out->status = RESIDENT_RELEASED; /* rows hold only names from the table; were one not: unreachable */
+    (void)resident_status_parse(db_text(s, 6), &out->status);
     out->has_pin = strcmp(db_text(s, 7), no_pin_hash) != 0;
     out->created_at = db_int(s, 8);
     out->updated_at = db_int(s, 9);
@@ -145,7 +165,7 @@ static kite_err insert_resident(db_conn *conn, arena *a, int64_t facility_id, co
     if (err != KITE_OK)
         return err;
     *out = (resident){id, account_id, facility_id, in->resident_number, in->first_name, in->last_name,
-                      "active", pin_hash != NULL, now, now};
+                      RESIDENT_ACTIVE, pin_hash != NULL, now, now};
     return audit_append(conn, now, actor, "resident.add", audit_target(a, "resident", id),
                         arena_sprintf(a, "facility=%" PRId64 " number=%s", facility_id, in->resident_number));
 }
@@ -294,19 +314,20 @@ static kite_err update_tx(db_conn *conn, void *data)
     const resident_change *c = in->change;
     const char *first = c->first_name != NULL ? text_trim(in->a, c->first_name) : r.first_name;
     const char *last = c->last_name != NULL ? text_trim(in->a, c->last_name) : r.last_name;
-    const char *status = c->status != NULL ? c->status : r.status;
+    resident_status status = r.status;
+    bool status_known = c->status == NULL || resident_status_parse(c->status, &status);
     if (!text_is_person_name(first, NAME_MAX_CHARS))
         return name_fault(in->fault, "first_name");
     if (!text_is_person_name(last, NAME_MAX_CHARS))
         return name_fault(in->fault, "last_name");
-    if (strcmp(status, "active") != 0 && strcmp(status, "released") != 0)
+    if (!status_known)
         return fault_set(in->fault, KITE_ERR_INVALID_FIELD, "status", FAULT_CHOICE);
 
     db_stmt *s = db_prepare(conn,
         "UPDATE residents SET first_name = $1, last_name = $2, status = $3, updated_at = $4 WHERE id = $5");
     db_bind_text(s, 1, first);
     db_bind_text(s, 2, last);
-    db_bind_text(s, 3, status);
+    db_bind_text(s, 3, resident_status_name(status));
     db_bind_int(s, 4, in->now);
     db_bind_int(s, 5, r.id);
     if ((err = db_exec(s)) != KITE_OK)
@@ -316,21 +337,22 @@ static kite_err update_tx(db_conn *conn, void *data)
         "UPDATE accounts SET full_name = $1, status = $2, password_hash = COALESCE($3, password_hash),"
         " updated_at = $4 WHERE id = $5");
     db_bind_text(acct, 1, arena_sprintf(in->a, "%s %s", first, last));
-    db_bind_text(acct, 2, strcmp(status, "released") == 0 ? "disabled" : "active");
+    db_bind_text(acct, 2, account_status_name(status == RESIDENT_RELEASED ? ACCOUNT_DISABLED : ACCOUNT_ACTIVE));
     db_bind_text(acct, 3, in->pin_hash);
     db_bind_int(acct, 4, in->now);
     db_bind_int(acct, 5, r.account_id);
     if ((err = db_exec(acct)) != KITE_OK)
         return err;
-    if (strcmp(status, "released") == 0 || in->pin_hash != NULL) {
+    if (status == RESIDENT_RELEASED || in->pin_hash != NULL) {
         if ((err = session_end_all(conn, r.account_id, in->now)) != KITE_OK)
             return err;
     }
-    bool status_changed = strcmp(status, r.status) != 0;
+    bool status_changed = status != r.status;
     const char *detail = arena_sprintf(in->a, "%s%s%s", c->first_name || c->last_name ? "names changed; " : "",
                                        in->pin_hash ? "pin changed; " : "",
-                                       status_changed ? arena_sprintf(in->a, "status %s -> %s", r.status, status) : "");
-    const char *action = status_changed ? (strcmp(status, "released") == 0 ? "resident.release" : "resident.readmit")
+                                       status_changed ? arena_sprintf(in->a, "status %s -> %s", resident_status_name(r.status),
+                                                                    resident_status_name(status)) : "");
+    const char *action = status_changed ? (status == RESIDENT_RELEASED ? "resident.release" : "resident.readmit")
                                         : "resident.update";
     r.first_name = first;
     r.last_name = last;

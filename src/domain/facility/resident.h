@@ -21,6 +21,14 @@
 #include "domain/identity/session.h"
 #include "domain/context.h"
 
+/* On the roster and reachable, or released (no sign-in, no messages). */
+typedef enum resident_status { RESIDENT_ACTIVE, RESIDENT_RELEASED, RESIDENT_STATUS_COUNT } resident_status;
+
+/* The stored name ("active", "released"); "unknown" for a value outside the enum. */
+const char *resident_status_name(resident_status s);
+/* False when name is NULL or not a status (*out unchanged). */
+bool resident_status_parse(const char *name, resident_status *out);
+
 typedef struct resident {
     int64_t id;
     int64_t account_id;
@@ -28,7 +36,7 @@ typedef struct resident {
     const char *resident_number;
     const char *first_name;
     const char *last_name;
-    const char *status; /* active | released */
+    resident_status status;
     bool has_pin;
     int64_t created_at, updated_at;
 } resident;
@@ -67,7 +75,7 @@ typedef struct resident_change {
     const char *first_name; /* NULL: unchanged, likewise below */
     const char *last_name;
     const char *pin;
-    const char *status;     /* active | released */
+    const char *status;     /* a resident_status name as sent (resident_update refuses others) */
 } resident_change;
 
 /* Changes names, PIN or status; releasing ends the resident's sessions and sign-in. */

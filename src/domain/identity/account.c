@@ -55,6 +55,25 @@ bool role_parse(const char *name, role *out)
     return false;
 }
 
+static const char *const account_status_names[ACCOUNT_STATUS_COUNT] = {
+    [ACCOUNT_ACTIVE] = "active",
+    [ACCOUNT_DISABLED] = "disabled",
+};
+
+const char *account_status_name(account_status s)
+{
+    return (unsigned)s < ACCOUNT_STATUS_COUNT ? account_status_names[s] : "unknown";
+}
+
+bool account_status_parse(const char *name, account_status *out)
+{
+    size_t i = text_index_of(account_status_names, ACCOUNT_STATUS_COUNT, name);
+    if (i == ACCOUNT_STATUS_COUNT)
+        return false;
+    *out = (account_status)i;
+    return true;
+}
+
 bool role_is_facility_staff(role r)
 {
     return r == ROLE_REVIEWER || r == ROLE_FACILITY_ADMIN || r == ROLE_INVESTIGATOR;
@@ -320,7 +339,7 @@ static kite_err store_new_account(const kite_ctx *ctx, arena *a, account *acct, 
     kite_err err = password_hash(ctx->passwords, password, hash);
     if (err != KITE_OK)
         return err;
-    acct->status = "active";
+    acct->status = ACCOUNT_ACTIVE;
     acct->created_at = clock_now_ms(&ctx->clock);
     struct insert_account in = {ctx, a, acct, hash, actor, action};
     return db_write(ctx->store, insert_account_tx, &in);
@@ -429,7 +448,8 @@ static void read_account(db_stmt *row, arena *a, account *out, const char **pass
     out->full_name = arena_strdup(a, db_text(row, 3));
     out->phone = arena_strdup(a, db_text(row, 4));
     out->facility_id = db_is_null(row, 5) ? 0 : db_int(row, 5);
-    out->status = arena_strdup(a, db_text(row, 6));
+    if (!account_status_parse(db_text(row, 6), &out->status))
+        out->status = ACCOUNT_DISABLED; /* like an unknown role: the least an unreadable row may do */
     out->created_at = db_int(row, 7);
     if (password_hash != NULL)
         *password_hash = arena_strdup(a, db_text(row, 8));

@@ -31,6 +31,14 @@ bool role_parse(const char *name, role *out);
 /* Staff roles belong to exactly one facility. */
 bool role_is_facility_staff(role r);
 
+/* Whether the account may sign in: disabled for released residents. */
+typedef enum account_status { ACCOUNT_ACTIVE, ACCOUNT_DISABLED, ACCOUNT_STATUS_COUNT } account_status;
+
+/* The stored name ("active", "disabled"); "unknown" for a value outside the enum. */
+const char *account_status_name(account_status s);
+/* False when name is NULL or not a status (*out unchanged). */
+bool account_status_parse(const char *name, account_status *out);
+
 typedef struct account {
     int64_t id;
     role role;
@@ -38,7 +46,7 @@ typedef struct account {
     const char *full_name;
     const char *phone;      /* may be NULL */
     int64_t facility_id;    /* 0 when none */
-    const char *status;     /* "active", "disabled" */
+    account_status status;
     int64_t created_at;
 } account;
 

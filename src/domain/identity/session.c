@@ -51,7 +51,7 @@ static kite_err signin_lookup_tx(db_conn *conn, void *data)
     if (address_lock != KITE_OK)
         return address_lock;
     kite_err err = in->who->find(conn, in->a, in->who->find_arg, &in->acct, &in->password_hash);
-    in->found = err == KITE_OK && strcmp(in->acct.status, "active") == 0;
+    in->found = err == KITE_OK && in->acct.status == ACCOUNT_ACTIVE;
     return err == KITE_ERR_NOT_FOUND ? KITE_OK : err;
 }
 
@@ -213,7 +213,7 @@ static kite_err resolve_tx(db_conn *conn, void *data)
     if (account_id == 0)
         return KITE_ERR_UNAUTHENTICATED;
     err = account_load(conn, in->a, account_id, &in->out->account);
-    if (err == KITE_ERR_NOT_FOUND || (err == KITE_OK && strcmp(in->out->account.status, "active") != 0))
+    if (err == KITE_ERR_NOT_FOUND || (err == KITE_OK && in->out->account.status != ACCOUNT_ACTIVE))
         return KITE_ERR_UNAUTHENTICATED;
     return err;
 }

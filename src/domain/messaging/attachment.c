@@ -199,7 +199,7 @@ static kite_err get_tx(db_conn *conn, void *data)
     if (caller->id == m->sender_account_id)
         return KITE_OK;
     if (caller->id == m->recipient_account_id)
-        return strcmp(m->status, "delivered") == 0 || strcmp(m->status, "read") == 0 ? KITE_OK : KITE_ERR_NOT_FOUND;
+        return message_status_visible_to_recipient(m->status) ? KITE_OK : KITE_ERR_NOT_FOUND;
     in->staff_read = caller->role == ROLE_OPERATOR ||
                      (role_is_facility_staff(caller->role) && caller->facility_id == m->facility_id);
     return in->staff_read ? KITE_OK : KITE_ERR_NOT_FOUND;

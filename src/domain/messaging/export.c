@@ -127,7 +127,7 @@ static void put_message(buf *out, const message *m)
     put_header(out, "Date", date);
     put_header(out, "Subject", mail_header_text(a, m->subject, 9));
     put_header(out, "Message-ID", arena_sprintf(a, "<message-%" PRId64 "@kite>", m->id));
-    put_header(out, "X-Kite-Status", m->status);
+    put_header(out, "X-Kite-Status", message_status_name(m->status));
     buf_puts(out, "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n");
     put_body(out, m->body);
     buf_puts(out, "\n");

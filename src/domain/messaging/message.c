@@ -11,6 +11,7 @@
 #include "core/text.h"
 #include "domain/audit/audit.h"
 #include "domain/contacts/contact_rules.h"
+#include "domain/contacts/contact_state.h"
 #include "domain/messaging/message_store.h"
 #include "mail/notice.h"
 
@@ -102,18 +103,19 @@ static kite_err insert_message(struct send *in, db_conn *conn, message *m, const
     db_stmt *s = db_prepare(conn,
         "INSERT INTO messages (contact_id, facility_id, resident_id, sender_account_id, recipient_account_id,"
         " direction, subject, body, status, held, flagged, price_cents, created_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending_review', $9, $10, 0, $11) RETURNING id");
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12, $9, $10, 0, $11) RETURNING id");
     db_bind_int(s, 1, m->contact_id);
     db_bind_int(s, 2, m->facility_id);
     db_bind_int(s, 3, m->resident_id);
     db_bind_int(s, 4, m->sender_account_id);
     db_bind_int(s, 5, m->recipient_account_id);
-    db_bind_text(s, 6, m->direction);
+    db_bind_text(s, 6, message_direction_name(m->direction));
     db_bind_text(s, 7, m->subject);
     db_bind_text(s, 8, m->body);
     db_bind_int(s, 9, m->held);
     db_bind_int(s, 10, m->flagged);
     db_bind_int(s, 11, in->now);
+    db_bind_text(s, 12, message_status_name(m->status));
     m->id = db_next(s) ? db_int(s, 0) : 0;
     kite_err err = db_done(s);
     for (size_t i = 0; err == KITE_OK && i < nmatch; i++) {
@@ -121,7 +123,7 @@ static kite_err insert_message(struct send *in, db_conn *conn, message *m, const
             "INSERT INTO message_rule_matches (message_id, rule_id, action, matched) VALUES ($1, $2, $3, $4)");
         db_bind_int(x, 1, m->id);
         db_bind_int(x, 2, matches[i].rule_id);
-        db_bind_text(x, 3, matches[i].action);
+        db_bind_text(x, 3, rule_action_name(matches[i].action));
         db_bind_text(x, 4, matches[i].matched);
         err = db_exec(x);
     }
@@ -145,91 +147,129 @@ static kite_err insert_message(struct send *in, db_conn *conn, message *m, const
     return err;
 }
 
-static kite_err send_tx(db_conn *conn, void *data)
+/* A repeat of an earlier request with the same key answers with its message; KITE_ERR_NOT_FOUND: send anew. */
+static kite_err replay_earlier(struct send *in, db_conn *conn)
 {
-    struct send *in = data;
-    const message_draft *d = in->draft;
+    if (in->draft->idempotency_key == NULL)
+        return KITE_ERR_NOT_FOUND;
     int64_t earlier = 0;
-    kite_err err;
-    if (d->idempotency_key != NULL) {
-        err = idempotent_replay(in, conn, &earlier);
-        if (err == KITE_OK) {
-            in->replayed = true;
-            err = message_load(conn, in->a, earlier, in->out);
-            return err != KITE_OK ? err : message_load_details(conn, in->a, in->out);
-        }
-        if (err != KITE_ERR_NOT_FOUND)
-            return err;
-    }
-    /* The contact, seen from the sender's side. */
+    kite_err err = idempotent_replay(in, conn, &earlier);
+    if (err != KITE_OK)
+        return err;
+    in->replayed = true;
+    err = message_load(conn, in->a, earlier, in->out);
+    return err != KITE_OK ? err : message_load_details(conn, in->a, in->out);
+}
+
+/* The contact a draft goes over, seen from the sender's side. */
+struct send_contact {
+    int64_t resident_id, contact_account, resident_account;
+    const char *contact_email;
+};
+
+/* Loads the draft's contact; it must be active (KITE_ERR_CONTACT_BLOCKED, KITE_ERR_CONTACT_NOT_ACTIVE). */
+static kite_err load_send_contact(struct send *in, db_conn *conn, struct send_contact *out)
+{
     db_stmt *c = db_prepare(conn,
         "SELECT c.status, c.resident_id, c.contact_account_id, r.account_id, a.email FROM contacts c"
         " JOIN residents r ON r.id = c.resident_id JOIN accounts a ON a.id = c.contact_account_id"
         " WHERE c.id = $1 AND (c.contact_account_id = $2 OR r.account_id = $2)");
-    db_bind_int(c, 1, d->contact_id);
+    db_bind_int(c, 1, in->draft->contact_id);
     db_bind_int(c, 2, in->sender->id);
     bool found = db_next(c);
-    const char *status = found ? arena_strdup(in->a, db_text(c, 0)) : NULL;
-    int64_t resident_id = found ? db_int(c, 1) : 0, contact_account = found ? db_int(c, 2) : 0;
-    int64_t resident_account = found ? db_int(c, 3) : 0;
-    const char *contact_email = found ? arena_strdup(in->a, db_text(c, 4)) : NULL;
-    if ((err = db_done(c)) != KITE_OK)
+    contact_status status = CONTACT_REMOVED; /* rows hold only names from the table; were one not: not active */
+    if (found) {
+        (void)contact_status_parse(db_text(c, 0), &status);
+        *out = (struct send_contact){db_int(c, 1), db_int(c, 2), db_int(c, 3), arena_strdup(in->a, db_text(c, 4))};
+    }
+    kite_err err = db_done(c);
+    if (err != KITE_OK)
         return err;
-    if (!found)
-        return KITE_ERR_NOT_FOUND;
-    if (strcmp(status, "blocked") == 0 || strcmp(status, "facility_blocked") == 0)
-        return KITE_ERR_CONTACT_BLOCKED;
-    if (strcmp(status, "active") != 0)
-        return KITE_ERR_CONTACT_NOT_ACTIVE;
-    resident_place place;
-    if ((err = rules_load_place(conn, in->a, resident_id, &place)) != KITE_OK)
+    return found ? rules_contact_open(status) : KITE_ERR_NOT_FOUND;
+}
+
+/* What the facility's policy says of this draft, checked in the order a person would want to hear it. */
+static kite_err check_against_policy(struct send *in, db_conn *conn, const resident_place *place)
+{
+    kite_err err = rules_reachable(place);
+    if (err != KITE_OK)
         return err;
-    if ((err = rules_reachable(&place)) != KITE_OK)
-        return err;
-    if ((int64_t)utf8_length(d->body) > place.p.message_max_chars) {
-        in->limit = place.p.message_max_chars;
+    if ((int64_t)utf8_length(in->draft->body) > place->p.message_max_chars) {
+        in->limit = place->p.message_max_chars;
         return KITE_ERR_MESSAGE_TOO_LONG;
     }
-    if ((err = check_attachments(in, conn, &place.p)) != KITE_OK ||
-        (err = daily_limit_check(conn, in->sender->id, in->now, place.p.daily_send_limit)) != KITE_OK)
+    if ((err = check_attachments(in, conn, &place->p)) != KITE_OK)
         return err;
+    return daily_limit_check(conn, in->sender->id, in->now, place->p.daily_send_limit);
+}
 
-    bool from_resident = in->sender->id == resident_account;
-    message *m = in->out;
+/* The new message in *m (pending review), flagged or held by what the facility's rules matched. */
+static kite_err compose_and_screen(struct send *in, db_conn *conn, const struct send_contact *c,
+                                   const resident_place *place, message *m, rule_match **matches, size_t *nmatch)
+{
+    const message_draft *d = in->draft;
+    bool from_resident = in->sender->id == c->resident_account;
     memset(m, 0, sizeof *m);
     m->contact_id = d->contact_id;
-    m->facility_id = place.r.facility_id;
-    m->resident_id = resident_id;
+    m->facility_id = place->r.facility_id;
+    m->resident_id = c->resident_id;
     m->sender_account_id = in->sender->id;
-    m->recipient_account_id = from_resident ? contact_account : resident_account;
-    m->direction = from_resident ? "from_resident" : "to_resident";
+    m->recipient_account_id = from_resident ? c->contact_account : c->resident_account;
+    m->direction = from_resident ? MESSAGE_FROM_RESIDENT : MESSAGE_TO_RESIDENT;
     m->subject = d->subject;
     m->body = d->body;
-    screening_subject subject = {place.r.facility_id, place.r.resident_number, contact_email, d->subject, d->body};
+    m->status = MESSAGE_PENDING_REVIEW;
+    screening_subject subject = {place->r.facility_id, place->r.resident_number, c->contact_email, d->subject, d->body};
+    kite_err err = screening_run(conn, in->a, &subject, matches, nmatch);
+    if (err != KITE_OK)
+        return err;
+    for (size_t i = 0; i < *nmatch; i++) {
+        m->flagged = true;
+        m->held = m->held || (*matches)[i].action == RULE_HOLD;
+    }
+    return KITE_OK;
+}
+
+/* Clean, and this facility reviews only what its rules flag: approved and delivered at once. */
+static kite_err release_unreviewed(struct send *in, db_conn *conn, message *m)
+{
+    if (!message_transition_allowed(m->status, MESSAGE_APPROVED))
+        return KITE_ERR_CONFLICT;
+    db_stmt *ok = db_prepare(conn, "UPDATE messages SET status = $3, decided_at = $1 WHERE id = $2");
+    db_bind_int(ok, 1, in->now);
+    db_bind_int(ok, 2, m->id);
+    db_bind_text(ok, 3, message_status_name(MESSAGE_APPROVED));
+    kite_err err = db_exec(ok);
+    if (err != KITE_OK || (err = message_record(conn, in->a, m, MESSAGE_APPROVED, in->now, "system")) != KITE_OK)
+        return err;
+    m->status = MESSAGE_APPROVED;
+    m->decided_at = in->now;
+    return message_deliver(conn, in->ctx, in->a, m, in->now, "system");
+}
+
+static kite_err send_tx(db_conn *conn, void *data)
+{
+    struct send *in = data;
+    kite_err err = replay_earlier(in, conn);
+    if (err != KITE_ERR_NOT_FOUND || in->replayed)
+        return err; /* replayed, or failed */
+    struct send_contact c;
+    resident_place place;
+    if ((err = load_send_contact(in, conn, &c)) != KITE_OK ||
+        (err = rules_load_place(conn, in->a, c.resident_id, &place)) != KITE_OK ||
+        (err = check_against_policy(in, conn, &place)) != KITE_OK)
+        return err;
+    message *m = in->out;
     rule_match *matches;
     size_t nmatch;
-    if ((err = screening_run(conn, in->a, &subject, &matches, &nmatch)) != KITE_OK)
-        return err;
-    for (size_t i = 0; i < nmatch; i++) {
-        m->flagged = true;
-        m->held = m->held || strcmp(matches[i].action, "hold") == 0;
-    }
-    if ((err = insert_message(in, conn, m, matches, nmatch)) != KITE_OK)
+    if ((err = compose_and_screen(in, conn, &c, &place, m, &matches, &nmatch)) != KITE_OK ||
+        (err = insert_message(in, conn, m, matches, nmatch)) != KITE_OK)
         return err;
     const char *actor = audit_actor_account(in->a, in->sender->id);
-    if ((err = message_record(conn, in->a, m, "pending_review", in->now, actor)) != KITE_OK)
+    if ((err = message_record(conn, in->a, m, MESSAGE_PENDING_REVIEW, in->now, actor)) != KITE_OK)
         return err;
-    if (strcmp(place.p.review, "flagged_only") == 0 && !m->flagged) {
-        /* Clean, and this facility reviews only what its rules flag: released at once. */
-        db_stmt *ok = db_prepare(conn, "UPDATE messages SET status = 'approved', decided_at = $1 WHERE id = $2");
-        db_bind_int(ok, 1, in->now);
-        db_bind_int(ok, 2, m->id);
-        if ((err = db_exec(ok)) != KITE_OK || (err = message_record(conn, in->a, m, "approved", in->now, "system")) != KITE_OK)
-            return err;
-        m->decided_at = in->now;
-        if ((err = message_deliver(conn, in->ctx, in->a, m, in->now, "system")) != KITE_OK)
-            return err;
-    }
+    if (place.p.review == REVIEW_FLAGGED_ONLY && !m->flagged && (err = release_unreviewed(in, conn, m)) != KITE_OK)
+        return err;
     int64_t id = m->id;
     if ((err = message_load(conn, in->a, id, in->out)) != KITE_OK)
         return err;
@@ -296,7 +336,7 @@ static bool visible_to(const account *caller, const message *m)
     if (caller->id == m->sender_account_id)
         return true;
     if (caller->id == m->recipient_account_id)
-        return strcmp(m->status, "delivered") == 0 || strcmp(m->status, "read") == 0;
+        return message_status_visible_to_recipient(m->status);
     return is_staff_in_scope(caller, m);
 }
 
@@ -439,16 +479,19 @@ static kite_err read_tx(db_conn *conn, void *data)
         return err;
     if (in->caller->id != in->out->recipient_account_id || !visible_to(in->caller, in->out))
         return KITE_ERR_NOT_FOUND;
-    if (strcmp(in->out->status, "delivered") == 0) {
-        db_stmt *s = db_prepare(conn, "UPDATE messages SET status = 'read', read_at = $1 WHERE id = $2 AND status = 'delivered'");
+    /* Reading a read message again changes nothing. */
+    if (message_transition_allowed(in->out->status, MESSAGE_READ)) {
+        db_stmt *s = db_prepare(conn, "UPDATE messages SET status = $3, read_at = $1 WHERE id = $2 AND status = $4");
         db_bind_int(s, 1, in->now);
         db_bind_int(s, 2, in->id);
+        db_bind_text(s, 3, message_status_name(MESSAGE_READ));
+        db_bind_text(s, 4, message_status_name(in->out->status));
         if ((err = db_exec(s)) != KITE_OK)
             return err;
-        if ((err = message_record(conn, in->a, in->out, "read", in->now,
+        if ((err = message_record(conn, in->a, in->out, MESSAGE_READ, in->now,
                                   audit_actor_account(in->a, in->caller->id))) != KITE_OK)
             return err;
-        in->out->status = "read";
+        in->out->status = MESSAGE_READ;
         in->out->read_at = in->now;
     }
     return message_load_details(conn, in->a, in->out);

@@ -5,7 +5,8 @@
  * screened by its rules) -> pending_review -> approved -> delivered -> read;
  * or -> rejected with a reason the sender sees (and nobody pays for it).
  * Where the policy reviews only flagged messages, a clean message is
- * approved and delivered at once.  Every transition is a message_event with
+ * approved and delivered at once.  The states and the moves allowed between
+ * them are in message_state.h.  Every transition is a message_event with
  * its time, and an audit record.
  *
  * Visibility: the sender sees the message and its history; the recipient
@@ -25,12 +26,13 @@
 #include "core/fault.h"
 #include "domain/identity/account.h"
 #include "domain/context.h"
+#include "domain/messaging/message_state.h"
 #include "domain/messaging/screening.h"
 
 enum { SUBJECT_MAX_CHARS = 200, MESSAGE_MAX_ATTACHMENTS = 20, MESSAGE_PAGE_MAX = 100, IDEMPOTENCY_KEY_MAX_BYTES = 200 };
 
 typedef struct message_event {
-    const char *status;
+    message_status status;
     int64_t at;
     const char *actor;
 } message_event;
@@ -40,9 +42,9 @@ typedef struct message {
     int64_t contact_id, facility_id, resident_id;
     int64_t sender_account_id, recipient_account_id;
     const char *sender_name, *recipient_name;
-    const char *direction; /* to_resident | from_resident */
+    message_direction direction;
     const char *subject, *body;
-    const char *status;    /* pending_review | approved | delivered | read | rejected */
+    message_status status;
     bool held, flagged;
     int64_t price_cents;
     const char *reject_reason, *reject_label, *reject_note; /* NULL unless rejected */

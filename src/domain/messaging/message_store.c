@@ -26,10 +26,13 @@ void message_read_row(db_stmt *s, arena *a, message *m)
     m->recipient_account_id = db_int(s, 5);
     m->sender_name = arena_strdup(a, db_text(s, 6));
     m->recipient_name = arena_strdup(a, db_text(s, 7));
-    m->direction = arena_strdup(a, db_text(s, 8));
+    /* Rows hold only names from the tables; were one not, the message would stay out of everyone's way. */
+    m->direction = MESSAGE_TO_RESIDENT;
+    (void)message_direction_parse(db_text(s, 8), &m->direction);
     m->subject = arena_strdup(a, db_text(s, 9));
     m->body = arena_strdup(a, db_text(s, 10));
-    m->status = arena_strdup(a, db_text(s, 11));
+    m->status = MESSAGE_REJECTED;
+    (void)message_status_parse(db_text(s, 11), &m->status);
     m->held = db_int(s, 12) != 0;
     m->flagged = db_int(s, 13) != 0;
     m->price_cents = db_int(s, 14);
@@ -61,8 +64,9 @@ kite_err message_load_details(db_conn *conn, arena *a, message *m)
     db_bind_int(ev, 1, m->id);
     while (db_next(ev)) {
         m->events = arena_grow(a, m->events, m->event_count, &cap, sizeof *m->events);
-        m->events[m->event_count++] = (message_event){arena_strdup(a, db_text(ev, 0)), db_int(ev, 1),
-                                                      arena_strdup(a, db_text(ev, 2))};
+        message_status status = MESSAGE_REJECTED;
+        (void)message_status_parse(db_text(ev, 0), &status);
+        m->events[m->event_count++] = (message_event){status, db_int(ev, 1), arena_strdup(a, db_text(ev, 2))};
     }
     kite_err err = db_done(ev);
     if (err != KITE_OK)
@@ -73,9 +77,13 @@ kite_err message_load_details(db_conn *conn, arena *a, message *m)
         " JOIN screening_rules r ON r.id = x.rule_id WHERE x.message_id = $1 ORDER BY x.rule_id LIMIT $2");
     db_bind_int(mt, 1, m->id);
     db_bind_int(mt, 2, MESSAGE_MATCHES_SHOWN);
-    while (db_next(mt))
-        m->matches[m->match_count++] = (rule_match){db_int(mt, 0), arena_strdup(a, db_text(mt, 1)),
-                                                    arena_strdup(a, db_text(mt, 2)), arena_strdup(a, db_text(mt, 3))};
+    while (db_next(mt)) {
+        rule_kind kind = RULE_PATTERN;
+        rule_action action = RULE_FLAG;
+        (void)rule_kind_parse(db_text(mt, 1), &kind);
+        (void)rule_action_parse(db_text(mt, 2), &action);
+        m->matches[m->match_count++] = (rule_match){db_int(mt, 0), kind, action, arena_strdup(a, db_text(mt, 3))};
+    }
     if ((err = db_done(mt)) != KITE_OK)
         return err;
     m->attachment_ids = arena_alloc(a, MESSAGE_MAX_ATTACHMENTS * sizeof *m->attachment_ids);
@@ -87,7 +95,7 @@ kite_err message_load_details(db_conn *conn, arena *a, message *m)
     return db_done(at);
 }
 
-static kite_err push_event(db_conn *conn, int64_t account_id, const char *kind, const message *m, const char *status,
+static kite_err push_event(db_conn *conn, int64_t account_id, const char *kind, const message *m, message_status status,
                            int64_t now)
 {
     db_stmt *s = db_prepare(conn,
@@ -95,26 +103,26 @@ static kite_err push_event(db_conn *conn, int64_t account_id, const char *kind, 
     db_bind_int(s, 1, account_id);
     db_bind_text(s, 2, kind);
     db_bind_int(s, 3, m->id);
-    db_bind_text(s, 4, status);
+    db_bind_text(s, 4, message_status_name(status));
     db_bind_int(s, 5, now);
     return db_exec(s);
 }
 
-kite_err message_record(db_conn *conn, arena *a, const message *m, const char *status, int64_t now, const char *actor)
+kite_err message_record(db_conn *conn, arena *a, const message *m, message_status status, int64_t now, const char *actor)
 {
     db_stmt *s = db_prepare(conn,
         "INSERT INTO message_events (message_id, status, at, actor) VALUES ($1, $2, $3, $4)");
     db_bind_int(s, 1, m->id);
-    db_bind_text(s, 2, status);
+    db_bind_text(s, 2, message_status_name(status));
     db_bind_int(s, 3, now);
     db_bind_text(s, 4, actor);
     kite_err err = db_exec(s);
     if (err == KITE_OK)
         err = push_event(conn, m->sender_account_id, "message.status", m, status, now);
-    if (err == KITE_OK && strcmp(status, "delivered") == 0)
+    if (err == KITE_OK && status == MESSAGE_DELIVERED)
         err = push_event(conn, m->recipient_account_id, "message.new", m, status, now);
     if (err == KITE_OK)
-        err = audit_append(conn, now, actor, arena_sprintf(a, "message.%s", status),
+        err = audit_append(conn, now, actor, arena_sprintf(a, "message.%s", message_status_name(status)),
                            audit_target(a, "message", m->id),
                            arena_sprintf(a, "contact=%" PRId64 " facility=%" PRId64, m->contact_id, m->facility_id));
     return err;
@@ -122,15 +130,18 @@ kite_err message_record(db_conn *conn, arena *a, const message *m, const char *s
 
 kite_err message_deliver(db_conn *conn, const kite_ctx *ctx, arena *a, message *m, int64_t now, const char *actor)
 {
-    db_stmt *s = db_prepare(conn, "UPDATE messages SET status = 'delivered', delivered_at = $1 WHERE id = $2");
+    if (!message_transition_allowed(m->status, MESSAGE_DELIVERED))
+        return KITE_ERR_CONFLICT; /* callers deliver only what they just approved */
+    db_stmt *s = db_prepare(conn, "UPDATE messages SET status = $3, delivered_at = $1 WHERE id = $2");
     db_bind_int(s, 1, now);
     db_bind_int(s, 2, m->id);
+    db_bind_text(s, 3, message_status_name(MESSAGE_DELIVERED));
     kite_err err = db_exec(s);
-    if (err != KITE_OK || (err = message_record(conn, a, m, "delivered", now, actor)) != KITE_OK)
+    if (err != KITE_OK || (err = message_record(conn, a, m, MESSAGE_DELIVERED, now, actor)) != KITE_OK)
         return err;
-    m->status = "delivered";
+    m->status = MESSAGE_DELIVERED;
     m->delivered_at = now;
-    if (strcmp(m->direction, "from_resident") != 0)
+    if (m->direction != MESSAGE_FROM_RESIDENT)
         return KITE_OK;
     /* The contact hears that there is a message, never what it says. */
     account recipient;

@@ -22,9 +22,12 @@ kite_err message_load(db_conn *conn, arena *a, int64_t id, message *out) KITE_WU
 /* The history, screening matches and attachment ids of m. */
 kite_err message_load_details(db_conn *conn, arena *a, message *m) KITE_WUR;
 /* Records m's move to status: history, an event for each side that should hear of it, audit. */
-kite_err message_record(db_conn *conn, arena *a, const message *m, const char *status, int64_t now,
+kite_err message_record(db_conn *conn, arena *a, const message *m, message_status status, int64_t now,
                         const char *actor) KITE_WUR;
-/* approved -> delivered: visible to the recipient, who is told (a contact by email, never the text). */
+/*
+ * approved -> delivered: visible to the recipient, who is told (a contact by
+ * email, never the text).  m->status must be approved (KITE_ERR_CONFLICT otherwise).
+ */
 kite_err message_deliver(db_conn *conn, const kite_ctx *ctx, arena *a, message *m, int64_t now,
                          const char *actor) KITE_WUR;
 

@@ -204,7 +204,7 @@ struct decide {
 
 static kite_err tell_sender_rejected(struct decide *in, db_conn *conn, const message *m, const char *label)
 {
-    if (strcmp(m->direction, "to_resident") != 0)
+    if (m->direction != MESSAGE_TO_RESIDENT)
         return KITE_OK; /* a resident sees it on the tablet */
     account sender;
     kite_err err = account_load(conn, in->a, m->sender_account_id, &sender);
@@ -230,14 +230,12 @@ static kite_err still_deliverable(db_conn *conn, arena *a, const message *m)
 {
     db_stmt *s = db_prepare(conn, "SELECT status FROM contacts WHERE id = $1");
     db_bind_int(s, 1, m->contact_id);
-    const char *status = db_next(s) ? arena_strdup(a, db_text(s, 0)) : "removed";
+    contact_status status = CONTACT_REMOVED; /* no row, or a name not from the table: not active */
+    if (db_next(s))
+        (void)contact_status_parse(db_text(s, 0), &status);
     kite_err err = db_done(s);
-    if (err != KITE_OK)
+    if (err != KITE_OK || (err = rules_contact_open(status)) != KITE_OK)
         return err;
-    if (strcmp(status, "blocked") == 0 || strcmp(status, "facility_blocked") == 0)
-        return KITE_ERR_CONTACT_BLOCKED;
-    if (strcmp(status, "active") != 0)
-        return KITE_ERR_CONTACT_NOT_ACTIVE;
     resident_place place;
     if ((err = rules_load_place(conn, a, m->resident_id, &place)) != KITE_OK)
         return err;
@@ -271,23 +269,29 @@ static kite_err decide_tx(db_conn *conn, void *data)
     }
     if (in->approve && (err = still_deliverable(conn, in->a, m)) != KITE_OK)
         return err;
+    message_status to = in->approve ? MESSAGE_APPROVED : MESSAGE_REJECTED;
+    if (!message_transition_allowed(m->status, to))
+        return KITE_ERR_ALREADY_DECIDED;
+    /* The status condition makes the decision that commits first the only one. */
     db_stmt *s = db_prepare(conn,
         "UPDATE messages SET status = $1, decided_by = $2, decided_at = $3, reject_reason = $4, reject_note = $5,"
-        " reject_label = $7 WHERE id = $6 AND status = 'pending_review'");
-    db_bind_text(s, 1, in->approve ? "approved" : "rejected");
+        " reject_label = $7 WHERE id = $6 AND status = $8");
+    db_bind_text(s, 1, message_status_name(to));
     db_bind_int(s, 2, in->reviewer->id);
     db_bind_int(s, 3, in->now);
     db_bind_text(s, 4, in->approve ? NULL : in->reason);
     db_bind_text(s, 5, in->approve ? NULL : in->note);
     db_bind_int(s, 6, m->id);
     db_bind_text(s, 7, label);
+    db_bind_text(s, 8, message_status_name(m->status));
     if ((err = db_exec(s)) != KITE_OK)
         return err;
     if (db_changes(conn) != 1)
         return KITE_ERR_ALREADY_DECIDED;
     const char *actor = audit_actor_account(in->a, in->reviewer->id);
-    if ((err = message_record(conn, in->a, m, in->approve ? "approved" : "rejected", in->now, actor)) != KITE_OK)
+    if ((err = message_record(conn, in->a, m, to, in->now, actor)) != KITE_OK)
         return err;
+    m->status = to;
     if (in->approve)
         err = message_deliver(conn, in->ctx, in->a, m, in->now, actor);
     else

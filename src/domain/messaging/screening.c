@@ -69,9 +69,44 @@ static bool pattern_matches(arena *a, pcre2_code *code, const char *text, const 
     return hit;
 }
 
-static bool one_of(const char *value, const char *a, const char *b)
+static const char *const rule_kind_names[RULE_KIND_COUNT] = {
+    [RULE_WORDS] = "words",
+    [RULE_PATTERN] = "pattern",
+    [RULE_WATCH_RESIDENT] = "watch_resident",
+    [RULE_WATCH_EMAIL] = "watch_email",
+};
+
+static const char *const rule_action_names[RULE_ACTION_COUNT] = {
+    [RULE_FLAG] = "flag",
+    [RULE_HOLD] = "hold",
+};
+
+const char *rule_kind_name(rule_kind k)
 {
-    return value != NULL && (strcmp(value, a) == 0 || (b != NULL && strcmp(value, b) == 0));
+    return (unsigned)k < RULE_KIND_COUNT ? rule_kind_names[k] : "unknown";
+}
+
+bool rule_kind_parse(const char *name, rule_kind *out)
+{
+    size_t i = text_index_of(rule_kind_names, RULE_KIND_COUNT, name);
+    if (i == RULE_KIND_COUNT)
+        return false;
+    *out = (rule_kind)i;
+    return true;
+}
+
+const char *rule_action_name(rule_action x)
+{
+    return (unsigned)x < RULE_ACTION_COUNT ? rule_action_names[x] : "unknown";
+}
+
+bool rule_action_parse(const char *name, rule_action *out)
+{
+    size_t i = text_index_of(rule_action_names, RULE_ACTION_COUNT, name);
+    if (i == RULE_ACTION_COUNT)
+        return false;
+    *out = (rule_action)i;
+    return true;
 }
 
 struct add_rule {
@@ -98,9 +133,9 @@ static kite_err add_tx(db_conn *conn, void *data)
         "INSERT INTO screening_rules (facility_id, kind, value, action, note, created_at, created_by)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id");
     db_bind_int(s, 1, in->facility_id);
-    db_bind_text(s, 2, in->rule->kind);
+    db_bind_text(s, 2, rule_kind_name(in->rule->kind));
     db_bind_text(s, 3, in->rule->value);
-    db_bind_text(s, 4, in->rule->action);
+    db_bind_text(s, 4, rule_action_name(in->rule->action));
     db_bind_text(s, 5, in->rule->note);
     db_bind_int(s, 6, in->now);
     db_bind_text(s, 7, in->actor);
@@ -113,8 +148,8 @@ static kite_err add_tx(db_conn *conn, void *data)
     in->out->created_at = in->now;
     in->out->created_by = in->actor;
     return audit_append(conn, in->now, in->actor, "screening_rule.add", audit_target(in->a, "screening_rule", id),
-                        arena_sprintf(in->a, "facility=%" PRId64 " kind=%s action=%s", in->facility_id, in->rule->kind,
-                                      in->rule->action));
+                        arena_sprintf(in->a, "facility=%" PRId64 " kind=%s action=%s", in->facility_id,
+                                      rule_kind_name(in->rule->kind), rule_action_name(in->rule->action)));
 }
 
 kite_err screening_rule_add(const kite_ctx *ctx, arena *a, int64_t facility_id, const screening_rule *rule,
@@ -122,9 +157,9 @@ kite_err screening_rule_add(const kite_ctx *ctx, arena *a, int64_t facility_id, 
 {
     *fault = (kite_fault){0};
     screening_rule clean = *rule;
-    if (!one_of(rule->kind, "words", "pattern") && !one_of(rule->kind, "watch_resident", "watch_email"))
+    if ((unsigned)rule->kind >= RULE_KIND_COUNT)
         return fault_set(fault, KITE_ERR_INVALID_FIELD, "kind", FAULT_CHOICE);
-    if (!one_of(rule->action, "flag", "hold"))
+    if ((unsigned)rule->action >= RULE_ACTION_COUNT)
         return fault_set(fault, KITE_ERR_INVALID_FIELD, "action", FAULT_CHOICE);
     clean.value = rule->value != NULL ? text_trim(a, rule->value) : "";
     if (*clean.value == '\0' || strlen(clean.value) > SCREENING_VALUE_MAX_BYTES ||
@@ -133,11 +168,11 @@ kite_err screening_rule_add(const kite_ctx *ctx, arena *a, int64_t facility_id, 
         fault->limit = SCREENING_VALUE_MAX_BYTES;
         return KITE_ERR_INVALID_FIELD;
     }
-    if (strcmp(rule->kind, "watch_email") == 0 && email_normalize(a, clean.value, &clean.value) != KITE_OK)
+    if (rule->kind == RULE_WATCH_EMAIL && email_normalize(a, clean.value, &clean.value) != KITE_OK)
         return fault_set(fault, KITE_ERR_INVALID_FIELD, "value", FAULT_EMAIL);
-    const char *pattern = strcmp(rule->kind, "words") == 0 ? words_pattern(a, clean.value)
-                          : strcmp(rule->kind, "pattern") == 0 ? clean.value : NULL;
-    if (strcmp(rule->kind, "words") == 0 && pattern == NULL)
+    const char *pattern = rule->kind == RULE_WORDS ? words_pattern(a, clean.value)
+                          : rule->kind == RULE_PATTERN ? clean.value : NULL;
+    if (rule->kind == RULE_WORDS && pattern == NULL)
         return fault_set(fault, KITE_ERR_INVALID_FIELD, "value", FAULT_NO_WORDS);
     if (pattern != NULL) {
         pcre2_code *code = compile(a, pattern, fault);
@@ -165,8 +200,12 @@ static kite_err load_rules(db_conn *conn, arena *a, int64_t facility_id, screeni
     db_bind_int(s, 1, facility_id);
     while (db_next(s)) {
         list = arena_grow(a, list, n, &cap, sizeof *list);
-        list[n++] = (screening_rule){db_int(s, 0), facility_id, arena_strdup(a, db_text(s, 1)),
-                                     arena_strdup(a, db_text(s, 2)), arena_strdup(a, db_text(s, 3)),
+        /* Rows hold only names from the tables; were one not, it would run as a pattern that flags, as before. */
+        rule_kind kind = RULE_PATTERN;
+        rule_action action = RULE_FLAG;
+        (void)rule_kind_parse(db_text(s, 1), &kind);
+        (void)rule_action_parse(db_text(s, 3), &action);
+        list[n++] = (screening_rule){db_int(s, 0), facility_id, kind, arena_strdup(a, db_text(s, 2)), action,
                                      arena_strdup(a, db_text(s, 4)), db_int(s, 5), arena_strdup(a, db_text(s, 6))};
     }
     *items = list;
@@ -217,14 +256,14 @@ kite_err screening_run(db_conn *conn, arena *a, const screening_subject *subject
     for (size_t i = 0; i < n; i++) {
         const screening_rule *r = &rules[i];
         const char *matched = NULL;
-        if (strcmp(r->kind, "watch_resident") == 0) {
+        if (r->kind == RULE_WATCH_RESIDENT) {
             if (subject->resident_number != NULL && strcasecmp(r->value, subject->resident_number) == 0)
                 matched = arena_sprintf(a, "resident %s is on the watch list", subject->resident_number);
-        } else if (strcmp(r->kind, "watch_email") == 0) {
+        } else if (r->kind == RULE_WATCH_EMAIL) {
             if (subject->contact_email != NULL && strcmp(r->value, subject->contact_email) == 0)
                 matched = arena_sprintf(a, "%s is on the watch list", subject->contact_email);
         } else {
-            const char *pattern = strcmp(r->kind, "words") == 0 ? words_pattern(a, r->value) : r->value;
+            const char *pattern = r->kind == RULE_WORDS ? words_pattern(a, r->value) : r->value;
             pcre2_code *code = pattern != NULL ? compile(a, pattern, NULL) : NULL;
             if (code != NULL) {
                 if (!pattern_matches(a, code, text, &matched))

@@ -24,12 +24,33 @@
 #include "db/db.h"
 #include "domain/context.h"
 
+typedef enum rule_kind {
+    RULE_WORDS,
+    RULE_PATTERN,
+    RULE_WATCH_RESIDENT,
+    RULE_WATCH_EMAIL,
+    RULE_KIND_COUNT /* also what a request that names no kind gets: screening_rule_add refuses it */
+} rule_kind;
+
+typedef enum rule_action {
+    RULE_FLAG,
+    RULE_HOLD,
+    RULE_ACTION_COUNT /* likewise */
+} rule_action;
+
+/* The stored names ("words", "hold", ...); "unknown" for a value outside the enum. */
+const char *rule_kind_name(rule_kind k);
+/* False when name is NULL or not a kind (*out unchanged); likewise for actions. */
+bool rule_kind_parse(const char *name, rule_kind *out);
+const char *rule_action_name(rule_action x);
+bool rule_action_parse(const char *name, rule_action *out);
+
 typedef struct screening_rule {
     int64_t id;
     int64_t facility_id;
-    const char *kind;   /* words | pattern | watch_resident | watch_email */
+    rule_kind kind;
     const char *value;  /* words separated by commas or new lines; a pattern; a resident number; an email */
-    const char *action; /* flag | hold */
+    rule_action action;
     const char *note;
     int64_t created_at;
     const char *created_by;
@@ -37,8 +58,8 @@ typedef struct screening_rule {
 
 typedef struct rule_match {
     int64_t rule_id;
-    const char *kind;
-    const char *action;
+    rule_kind kind;
+    rule_action action;
     const char *matched; /* the words or text that matched, or the watched person */
 } rule_match;
 
