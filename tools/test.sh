@@ -33,6 +33,13 @@ else
   failed=$((failed + 1))
 fi
 
+echo "== structure (includes point down, file and function sizes, no strcmp on a state in domain/)"
+if python3 tools/check-structure.py; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+fi
+
 echo "== unit tests (cmocka, under ASan+UBSan)"
 for t in "$B"/tests/test_*; do
   [ -f "$t" ] && [ -x "$t" ] || continue
