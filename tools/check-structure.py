@@ -25,7 +25,7 @@ TOP_LAYERS = {
     'api': {'core', 'db', 'http', 'mail', 'sandbox', 'domain'},
     'cli': {'core', 'db', 'http', 'mail', 'sandbox', 'domain', 'api'},
 }
-DOMAIN_ORDER = ['audit', 'directory', 'identity', 'facility', 'contacts', 'messaging']
+DOMAIN_ORDER = ['audit', 'directory', 'identity', 'facility', 'ledger', 'contacts', 'messaging']
 FORBIDDEN_IN_DOMAIN = ('jansson.h', 'microhttpd.h', 'curl/curl.h')
 MAX_FILE_LINES = 900
 MAX_FUNCTION_LINES = 80

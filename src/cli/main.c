@@ -18,6 +18,7 @@ static void usage(FILE *out)
           "                --email EMAIL [--name NAME] [--facility ID]   (password on stdin)\n"
           "  kite roster import --db PATH --facility ID FILE.csv\n"
           "  kite audit verify --db PATH\n"
+          "  kite ledger verify --db PATH\n"
           "  kite outbox list --db PATH [--status pending|sent|failed] [--limit N]\n"
           "  kite demo --db PATH [--data DIR]   (demo accounts; prints the sign-ins)\n"
           "  kite version\n"
@@ -43,6 +44,8 @@ int main(int argc, char **argv)
         return cmd_user(argc - 1, argv + 1);
     if (strcmp(command, "audit") == 0)
         return cmd_audit(argc - 1, argv + 1);
+    if (strcmp(command, "ledger") == 0)
+        return cmd_ledger(argc - 1, argv + 1);
     if (strcmp(command, "roster") == 0)
         return cmd_roster(argc - 1, argv + 1);
     if (strcmp(command, "outbox") == 0)

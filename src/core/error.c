@@ -78,6 +78,8 @@ static const struct {
         "You reached this facility's limit of messages per day. You can send again tomorrow."},
     [KITE_ERR_IDEMPOTENCY_KEY_REUSED] = {422, "idempotency_key_reused",
         "This Idempotency-Key was already used for a different request. Use a new key for a new request."},
+    [KITE_ERR_INSUFFICIENT_FUNDS] = {402, "insufficient_funds",
+        "Your balance is too low for this, so nothing was charged. Add money to your account, then try again."},
     [KITE_ERR_BAD_IMAGE] = {422, "invalid_image",
         "This file is not a photo Kite can accept. Send a JPEG, PNG or WebP picture within the size limit."},
     [KITE_ERR_BUSY] = {503, "busy",

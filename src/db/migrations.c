@@ -269,6 +269,74 @@ const migration kite_migrations[] = {
      "CREATE INDEX messages_sender_time ON messages(sender_account_id, created_at);"},
     {5, "the label of a rejection reason, as the sender was told it",
      "ALTER TABLE messages ADD COLUMN reject_label TEXT;"},
+    /*
+     * The ledger (domain/ledger): double-entry in integer units.  An
+     * account's owner is whichever of account_id, resident_id and
+     * facility_id its kind needs (the others NULL); NULLs are distinct in a
+     * UNIQUE constraint on SQLite and PostgreSQL alike, so the one-account-
+     * per-owner key is an index on the owners with NULL read as 0.  The
+     * cached balance may never pass below zero unless allow_negative (system
+     * accounts such as processor_clearing): the CHECK is the store's own
+     * guard behind the conditional UPDATE in ledger.c.  Transactions and
+     * holds point at each other (a hold's settling transaction, a
+     * transaction's hold), so hold_id is added once both tables exist.
+     */
+    {6, "ledger: accounts, transactions, entries, holds",
+     "CREATE TABLE ledger_accounts ("
+     "  id INTEGER PRIMARY KEY,"
+     "  kind TEXT NOT NULL,"                 /* contact_balance | resident_trust | phone_account | stamps | credits | hold
+                                                | facility_revenue | provider_revenue | processor_clearing | fees */
+     "  account_id INTEGER REFERENCES accounts(id),"
+     "  resident_id INTEGER REFERENCES residents(id),"
+     "  facility_id INTEGER REFERENCES facilities(id),"
+     "  unit TEXT NOT NULL,"                 /* cents | stamps | credits */
+     "  balance INTEGER NOT NULL DEFAULT 0," /* the sum of its entries, kept in step by every posting */
+     "  allow_negative INTEGER NOT NULL DEFAULT 0,"
+     "  created_at INTEGER NOT NULL,"
+     "  CHECK (allow_negative <> 0 OR balance >= 0));"
+     "CREATE UNIQUE INDEX ledger_accounts_owner ON ledger_accounts"
+     "  (kind, unit, COALESCE(account_id, 0), COALESCE(resident_id, 0), COALESCE(facility_id, 0));"
+     "CREATE INDEX ledger_accounts_account ON ledger_accounts(account_id);"
+     "CREATE INDEX ledger_accounts_resident ON ledger_accounts(resident_id);"
+
+     "CREATE TABLE ledger_transactions ("
+     "  id INTEGER PRIMARY KEY,"
+     "  kind TEXT NOT NULL,"                 /* top_up | purchase | transfer | deposit | call | fee | refund
+                                                | adjustment | hold | capture | release */
+     "  memo TEXT NOT NULL,"
+     "  reference TEXT UNIQUE,"              /* the caller's idempotency reference; NULL when none */
+     "  created_at INTEGER NOT NULL,"
+     "  actor TEXT NOT NULL);"
+
+     "CREATE TABLE ledger_entries ("
+     "  id INTEGER PRIMARY KEY,"
+     "  transaction_id INTEGER NOT NULL REFERENCES ledger_transactions(id),"
+     "  account_id INTEGER NOT NULL REFERENCES ledger_accounts(id),"
+     "  amount INTEGER NOT NULL,"            /* signed, in the account's unit; + into the account */
+     "  balance_after INTEGER NOT NULL,"     /* the account's balance once this entry was posted */
+     "  CHECK (amount <> 0));"
+     "CREATE INDEX ledger_entries_account ON ledger_entries(account_id, id);"
+     "CREATE INDEX ledger_entries_transaction ON ledger_entries(transaction_id);"
+
+     "CREATE TABLE ledger_holds ("
+     "  id INTEGER PRIMARY KEY,"
+     "  subject_kind TEXT NOT NULL,"         /* message */
+     "  subject_id INTEGER NOT NULL,"
+     "  payer_account_id INTEGER NOT NULL REFERENCES ledger_accounts(id),"
+     "  hold_account_id INTEGER NOT NULL REFERENCES ledger_accounts(id),"
+     "  amount INTEGER NOT NULL,"
+     "  unit TEXT NOT NULL,"
+     "  state TEXT NOT NULL,"                /* held | captured | released */
+     "  created_at INTEGER NOT NULL,"
+     "  settled_at INTEGER,"
+     "  settle_transaction_id INTEGER REFERENCES ledger_transactions(id),"
+     "  CHECK (amount > 0),"
+     "  UNIQUE (subject_kind, subject_id));"
+     "CREATE INDEX ledger_holds_open ON ledger_holds(state, created_at);"
+     "CREATE INDEX ledger_holds_payer ON ledger_holds(payer_account_id);"
+
+     "ALTER TABLE ledger_transactions ADD COLUMN hold_id INTEGER REFERENCES ledger_holds(id);"
+     "CREATE INDEX ledger_transactions_hold ON ledger_transactions(hold_id);"},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];
