@@ -106,7 +106,7 @@ kite_err ledger_account_open(db_conn *conn, int64_t now, const char *actor, ledg
     bind_id_or_null(s, 3, owner.resident_id);
     bind_id_or_null(s, 4, owner.facility_id);
     db_bind_text(s, 5, ledger_unit_name(unit));
-    db_bind_int(s, 6, rule->allow_negative ? 1 : 0);
+    db_bind_int(s, 6, ledger_kind_may_go_negative(kind, unit) ? 1 : 0);
     db_bind_int(s, 7, now);
     *id = db_next(s) ? db_int(s, 0) : 0;
     if ((err = db_done(s)) != KITE_OK)

@@ -63,7 +63,7 @@ typedef struct ledger_account {
     ledger_owner owner;
     ledger_unit unit;
     int64_t balance;
-    bool allow_negative;
+    bool allow_negative; /* ledger_kind_may_go_negative(kind, unit), fixed when opened */
     int64_t created_at;
 } ledger_account;
 

@@ -3,8 +3,9 @@
  * ledger (see ledger_state.h).
  *
  * SECURITY: money.  kind_rules is the one place that lets an account go
- * below zero (processor_clearing); a wrong bit here is a hole in every
- * balance, so test_ledger checks it row by row.
+ * below zero (processor_clearing in cents, provider_revenue in bundle
+ * units); a wrong bit here is a hole in every balance, so test_ledger
+ * checks it for every kind and unit.
  */
 #include "domain/ledger/ledger_state.h"
 
@@ -54,25 +55,27 @@ static const char *const hold_state_names[LEDGER_HOLD_STATE_COUNT] = {
 };
 
 #define UNIT(u) (1u << (u))
-#define ALL_UNITS (UNIT(LEDGER_CENTS) | UNIT(LEDGER_UNIT_STAMPS) | UNIT(LEDGER_UNIT_CREDITS))
+#define BUNDLES (UNIT(LEDGER_UNIT_STAMPS) | UNIT(LEDGER_UNIT_CREDITS))
+#define ALL_UNITS (UNIT(LEDGER_CENTS) | BUNDLES)
 #define PERSON (LEDGER_OWNER_ACCOUNT | LEDGER_OWNER_RESIDENT)
 static const ledger_kind_rule kind_rules[LEDGER_KIND_COUNT] = {
-    /* {units, owners, needs_person, needs_facility, allow_negative} */
-    [LEDGER_CONTACT_BALANCE] = {UNIT(LEDGER_CENTS), LEDGER_OWNER_ACCOUNT, true, false, false},
-    [LEDGER_RESIDENT_TRUST] = {UNIT(LEDGER_CENTS), LEDGER_OWNER_RESIDENT, true, false, false},
-    [LEDGER_PHONE_ACCOUNT] = {UNIT(LEDGER_CENTS), PERSON | LEDGER_OWNER_FACILITY, true, false, false},
-    [LEDGER_STAMPS] = {UNIT(LEDGER_UNIT_STAMPS), PERSON | LEDGER_OWNER_FACILITY, true, false, false},
-    [LEDGER_CREDITS] = {UNIT(LEDGER_UNIT_CREDITS), PERSON | LEDGER_OWNER_FACILITY, true, false, false},
+    /* {units, owners, needs_person, needs_facility, negative_units} */
+    [LEDGER_CONTACT_BALANCE] = {UNIT(LEDGER_CENTS), LEDGER_OWNER_ACCOUNT, true, false, 0},
+    [LEDGER_RESIDENT_TRUST] = {UNIT(LEDGER_CENTS), LEDGER_OWNER_RESIDENT, true, false, 0},
+    [LEDGER_PHONE_ACCOUNT] = {UNIT(LEDGER_CENTS), PERSON | LEDGER_OWNER_FACILITY, true, false, 0},
+    [LEDGER_STAMPS] = {UNIT(LEDGER_UNIT_STAMPS), PERSON | LEDGER_OWNER_FACILITY, true, false, 0},
+    [LEDGER_CREDITS] = {UNIT(LEDGER_UNIT_CREDITS), PERSON | LEDGER_OWNER_FACILITY, true, false, 0},
     /* A payer's holds, one account per payer owner and unit: its balance is what that payer has on hold. */
-    [LEDGER_HOLD] = {ALL_UNITS, PERSON | LEDGER_OWNER_FACILITY, true, false, false},
-    /* Revenue in stamps or credits is the bundle units spent, kept apart from cents by the unit. */
-    [LEDGER_FACILITY_REVENUE] = {ALL_UNITS, LEDGER_OWNER_FACILITY, false, true, false},
-    [LEDGER_PROVIDER_REVENUE] = {ALL_UNITS, LEDGER_OWNER_FACILITY, false, false, false},
-    [LEDGER_PROCESSOR_CLEARING] = {UNIT(LEDGER_CENTS), 0, false, false, true},
-    [LEDGER_FEES] = {UNIT(LEDGER_CENTS), LEDGER_OWNER_FACILITY, false, false, false},
+    [LEDGER_HOLD] = {ALL_UNITS, PERSON | LEDGER_OWNER_FACILITY, true, false, 0},
+    [LEDGER_FACILITY_REVENUE] = {UNIT(LEDGER_CENTS), LEDGER_OWNER_FACILITY, false, true, 0},
+    /* In stamps and credits it issues the units (below zero: units outstanding) and takes spent ones back. */
+    [LEDGER_PROVIDER_REVENUE] = {ALL_UNITS, LEDGER_OWNER_FACILITY, false, false, BUNDLES},
+    [LEDGER_PROCESSOR_CLEARING] = {UNIT(LEDGER_CENTS), 0, false, false, UNIT(LEDGER_CENTS)},
+    [LEDGER_FEES] = {UNIT(LEDGER_CENTS), LEDGER_OWNER_FACILITY, false, false, 0},
 };
 #undef PERSON
 #undef ALL_UNITS
+#undef BUNDLES
 #undef UNIT
 
 const char *ledger_kind_name(ledger_kind k)
@@ -164,6 +167,11 @@ bool ledger_kind_allows_unit(ledger_kind k, ledger_unit u)
 {
     return (unsigned)k < LEDGER_KIND_COUNT && (unsigned)u < LEDGER_UNIT_COUNT &&
            (kind_rules[k].units & (1u << u)) != 0;
+}
+
+bool ledger_kind_may_go_negative(ledger_kind k, ledger_unit u)
+{
+    return ledger_kind_allows_unit(k, u) && (kind_rules[k].negative_units & (1u << u)) != 0;
 }
 
 bool ledger_tx_kind_is_hold_move(ledger_tx_kind k)

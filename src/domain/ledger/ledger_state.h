@@ -14,10 +14,13 @@
  *   held -> released   it did not (rejected, withdrawn, the resident released)
  *   captured and released are final; nothing moves to itself.
  *
- * SECURITY: money.  Only processor_clearing may go below zero: it stands for
- * money the card processor owes Kite, which is negative by nature until the
- * processor settles.  Every other kind is refused a debit that would take it
- * below zero; the table below is the single place that says so.
+ * SECURITY: money.  Only two system accounts may go below zero, each in its
+ * own units: processor_clearing in cents (money the card processor owes
+ * Kite, negative by nature until the processor settles) and
+ * provider_revenue in stamps and credits (the issuer of bundle units: its
+ * balance is minus the units outstanding, and spent units come back to it).
+ * Every other account is refused a debit that would take it below zero; the
+ * rule table (ledger_state.c) is the single place that says so.
  */
 #ifndef KITE_DOMAIN_LEDGER_LEDGER_STATE_H
 #define KITE_DOMAIN_LEDGER_LEDGER_STATE_H
@@ -32,7 +35,7 @@ typedef enum ledger_kind {
     LEDGER_CREDITS,            /* credits bought in a bundle */
     LEDGER_HOLD,               /* what a payer has on hold, until captured or released */
     LEDGER_FACILITY_REVENUE,   /* a facility's share */
-    LEDGER_PROVIDER_REVENUE,   /* the platform's share */
+    LEDGER_PROVIDER_REVENUE,   /* the platform's share; in stamps and credits, their issuer */
     LEDGER_PROCESSOR_CLEARING, /* money in flight from the card processor (may go negative) */
     LEDGER_FEES,               /* fees charged (transfers, processing) */
     LEDGER_KIND_COUNT
@@ -85,7 +88,7 @@ typedef struct ledger_kind_rule {
     unsigned owners;      /* LEDGER_OWNER_* bits that may be set; the others must be 0 */
     bool needs_person;    /* exactly one of account and resident */
     bool needs_facility;
-    bool allow_negative;  /* a system account that may go below zero */
+    unsigned negative_units; /* a bit (1 << ledger_unit) for each unit in which it may go below zero */
 } ledger_kind_rule;
 
 /* The stored names; "unknown" for a value outside the enum. */
@@ -105,6 +108,8 @@ bool ledger_hold_state_parse(const char *name, ledger_hold_state *out);
 const ledger_kind_rule *ledger_kind_rule_of(ledger_kind k);
 /* True when an account of kind k may hold unit u. */
 bool ledger_kind_allows_unit(ledger_kind k, ledger_unit u);
+/* True when an account of kind k in unit u may go below zero (allow_negative). */
+bool ledger_kind_may_go_negative(ledger_kind k, ledger_unit u);
 /* True for the transaction kinds only the hold functions post (hold, capture, release). */
 bool ledger_tx_kind_is_hold_move(ledger_tx_kind k);
 

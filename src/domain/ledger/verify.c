@@ -57,7 +57,7 @@ static kite_err check_accounts(db_conn *conn, ledger_report *r)
         else if (!ledger_kind_allows_unit(kind, unit))
             ledger_report_breach(r, "account %" PRId64 " is a %s account in %s, which that kind does not hold", id,
                                  ledger_kind_name(kind), ledger_unit_name(unit));
-        else if (allow_negative && !ledger_kind_rule_of(kind)->allow_negative)
+        else if (allow_negative && !ledger_kind_may_go_negative(kind, unit))
             ledger_report_breach(r, "account %" PRId64 " (%s) is allowed below zero, which only system accounts are",
                                  id, ledger_kind_name(kind));
         else if (balance < 0 && !allow_negative)

@@ -7,7 +7,8 @@
  * does not balance (cents: +5)") instead of only saying that something is
  * wrong.  The invariants:
  *   - every account has a known kind and a unit its kind takes; only a kind
- *     allowed to (processor_clearing) is flagged allow_negative;
+ *     and unit allowed to (ledger_kind_may_go_negative) is flagged
+ *     allow_negative;
  *   - no balance is below zero unless allow_negative;
  *   - every transaction has entries, a known kind, and sums to zero per unit;
  *     every entry names an account and a transaction that exist;
