@@ -549,6 +549,17 @@ static void test_hold_refusals_write_nothing(void **state)
     const ledger_line stamps[] = {{f->stamps, 60}};
     assert_int_equal(capture(f, h, stamps, 1), KITE_ERR_INTERNAL); /* in the hold's unit */
     assert_int_equal(capture(f, 9999, short_split, 1), KITE_ERR_NOT_FOUND);
+    const ledger_line to_payer[] = {{f->balance, 60}};
+    assert_int_equal(capture(f, h, to_payer, 1), KITE_ERR_INTERNAL);
+    /* The hold account moves only with holds: not by an ordinary posting. */
+    ledger_hold_info info;
+    find_call c = {20, {0}};
+    assert_int_equal(db_read(f->t.store, find_tx, &c), KITE_OK);
+    info = c.info;
+    const ledger_line park[] = {{f->balance, -10}, {info.hold_account_id, 10}};
+    assert_int_equal(post(f, LEDGER_TX_ADJUSTMENT, NULL, park, 2, NULL), KITE_ERR_INTERNAL);
+    const ledger_line self[] = {{info.hold_account_id, 60}};
+    assert_int_equal(capture(f, h, self, 1), KITE_ERR_INTERNAL);
     assert_int_equal(balance(f, f->facility), 0);
     assert_int_equal(balance(f, f->balance), 40);
     assert_int_equal(count(f, "SELECT COUNT(*) FROM ledger_holds WHERE state = 'held'"), 1);

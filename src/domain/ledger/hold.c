@@ -176,8 +176,9 @@ kite_err ledger_capture(db_conn *conn, int64_t now, const char *actor, int64_t h
     int64_t total = 0;
     for (size_t i = 0; i < count; i++) {
         /* Each share is positive and bounded, so the total cannot overflow. */
-        if (split[i].amount <= 0 || split[i].amount > LEDGER_AMOUNT_MAX)
-            return KITE_ERR_INTERNAL;
+        if (split[i].amount <= 0 || split[i].amount > LEDGER_AMOUNT_MAX || split[i].account_id == h.hold_account_id ||
+            split[i].account_id == h.payer_account_id)
+            return KITE_ERR_INTERNAL; /* a capture pays someone else: to the payer it is a release */
         total += split[i].amount;
         lines[i + 1] = split[i];
     }

@@ -62,8 +62,9 @@ kite_err ledger_hold(db_conn *conn, int64_t now, const char *actor, ledger_subje
 
 /*
  * Captures a held hold: the split (account, amount > 0) goes to each
- * account, and must add up to the held amount in the hold's unit (else
- * KITE_ERR_INTERNAL, nothing written).  KITE_ERR_ALREADY_DECIDED when the
+ * account, and must add up to the held amount in the hold's unit, paying
+ * neither the hold account nor the payer (else KITE_ERR_INTERNAL, nothing
+ * written).  KITE_ERR_ALREADY_DECIDED when the
  * hold was captured or released before; KITE_ERR_NOT_FOUND for no hold.
  */
 kite_err ledger_capture(db_conn *conn, int64_t now, const char *actor, int64_t hold_id, const ledger_line *split,

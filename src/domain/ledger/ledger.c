@@ -172,20 +172,31 @@ static bool posting_well_formed(const ledger_posting *p, bool hold_move)
     return true;
 }
 
-/* Every account exists and the entries sum to zero in each unit. */
+/*
+ * Every account exists, hold accounts are moved only by hold moves (so a
+ * hold account holds exactly its open holds), and the entries sum to zero
+ * in each unit.
+ */
 static kite_err posting_balances(db_conn *conn, const ledger_posting *p)
 {
     int64_t sum[LEDGER_UNIT_COUNT] = {0};
-    db_stmt *s = db_prepare(conn, "SELECT unit FROM ledger_accounts WHERE id = $1");
+    db_stmt *s = db_prepare(conn, "SELECT unit, kind FROM ledger_accounts WHERE id = $1");
     for (size_t i = 0; i < p->count; i++) {
         db_bind_int(s, 1, p->lines[i].account_id);
         ledger_unit unit = LEDGER_UNIT_COUNT;
-        bool found = db_next(s) && ledger_unit_parse(db_text(s, 0), &unit);
+        ledger_kind kind = LEDGER_KIND_COUNT;
+        bool found = db_next(s);
+        bool known = found && ledger_unit_parse(db_text(s, 0), &unit) && ledger_kind_parse(db_text(s, 1), &kind);
         kite_err err = db_done(s);
         if (err != KITE_OK)
             return err;
         if (!found)
             return KITE_ERR_NOT_FOUND;
+        if (!known || (kind == LEDGER_HOLD && !ledger_tx_kind_is_hold_move(p->kind))) {
+            log_error("ledger: a %s posting may not move account %" PRId64, ledger_tx_kind_name(p->kind),
+                      p->lines[i].account_id);
+            return KITE_ERR_INTERNAL;
+        }
         sum[unit] += p->lines[i].amount; /* at most 16 * LEDGER_AMOUNT_MAX: no overflow */
     }
     for (int u = 0; u < LEDGER_UNIT_COUNT; u++) {

@@ -71,7 +71,8 @@ typedef struct ledger_account {
  * The account of kind and unit for owner, opened (and audited) when it does
  * not exist yet: calling it again returns the same id.  KITE_ERR_INTERNAL
  * when the kind does not take that unit or that owner (a programming
- * error: the rules are in ledger_state.c).
+ * error: the rules are in ledger_state.c); KITE_ERR_CONFLICT when the
+ * owner does not exist.
  */
 kite_err ledger_account_open(db_conn *conn, int64_t now, const char *actor, ledger_kind kind, ledger_owner owner,
                              ledger_unit unit, int64_t *id) KITE_WUR;
@@ -98,8 +99,9 @@ typedef struct ledger_posting {
  * Posts p as one transaction; *transaction_id is its id.  Refused, with
  * nothing written:
  *   KITE_ERR_INTERNAL            entries that do not sum to zero per unit,
- *                                no entries or too many, a zero or oversized
- *                                amount, a hold kind (a programming error)
+ *                                fewer than 2 entries or too many, a zero or
+ *                                oversized amount, a hold kind, an entry on a
+ *                                hold account (a programming error)
  *   KITE_ERR_NOT_FOUND           an entry names no account
  *   KITE_ERR_INSUFFICIENT_FUNDS  an entry would take a balance below zero
  *   KITE_ERR_IDEMPOTENCY_KEY_REUSED  reference was used for another posting

@@ -97,8 +97,8 @@ static kite_err check_entries_linked(db_conn *conn, ledger_report *r)
 static kite_err check_transaction_kinds(db_conn *conn, ledger_report *r)
 {
     db_stmt *s = db_prepare(conn,
-        "SELECT t.id, t.kind, t.hold_id IS NOT NULL,"
-        " EXISTS (SELECT 1 FROM ledger_entries e WHERE e.transaction_id = t.id)"
+        "SELECT t.id, t.kind, CASE WHEN t.hold_id IS NULL THEN 0 ELSE 1 END,"
+        " CASE WHEN EXISTS (SELECT 1 FROM ledger_entries e WHERE e.transaction_id = t.id) THEN 1 ELSE 0 END"
         " FROM ledger_transactions t ORDER BY t.id");
     while (ledger_report_ok(r) && db_next(s)) {
         int64_t id = db_int(s, 0);
