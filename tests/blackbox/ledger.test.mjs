@@ -2,6 +2,10 @@
 // ok", exit 0); on a store corrupted behind Kite's back (sqlite3 CLI) it
 // names the first breach and exits 1; a usage error exits 2 before any store
 // is opened.
+//
+// SECURITY: money. The corruptions are the ones an attacker with write access
+// to the file could make (including turning off the store's own CHECK); the
+// verifier must name each rather than report "ok".
 
 import test, { after } from 'node:test';
 import fs from 'node:fs';

@@ -8,6 +8,12 @@
  *
  * The hold state machine's allowed moves are written out again here, from
  * the flows, rather than read from the table under test.
+ *
+ * SECURITY: money.  These tests are the ledger's proof that a refused
+ * posting leaves nothing behind and that racing writers cannot overdraw:
+ * the race uses one store handle per thread, so only SQLite's own locks
+ * (as between processes) stand between the racers, not Kite's in-process
+ * writer mutex.
  */
 #include <stdarg.h>
 #include <stddef.h>
