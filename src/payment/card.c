@@ -177,7 +177,7 @@ static kite_err check_cvc(const char *cvc, card_brand brand, kite_fault *f)
 kite_err card_check(const card_input *in, int64_t now_ms, card_number *number, card_summary *summary,
                     kite_fault *f)
 {
-    card_number local;
+    card_number local = {0};
     card_number *n = number != NULL ? number : &local;
     memset(summary, 0, sizeof *summary);
     *f = (kite_fault){0};

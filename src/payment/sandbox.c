@@ -87,7 +87,8 @@ static void reply_fault(http_request *req, const kite_fault *f)
     http_reply_error(req, f->code, fault_sentence(http_arena(req), f, FAULT_LANG_EN), f->field);
 }
 
-static void reply_charge(http_request *req, const sandbox_charge *c, bool replayed)
+/* A charge's answer is 402 when declined; a lookup that finds one answers 200 (found) whatever it says. */
+static void reply_charge(http_request *req, const sandbox_charge *c, bool replayed, bool lookup)
 {
     char created[RFC3339_LEN];
     clock_format_rfc3339(c->created_ms, created);
@@ -100,7 +101,7 @@ static void reply_charge(http_request *req, const sandbox_charge *c, bool replay
         json_object_set_new(body, "decline_code", json_string(decline_reason_name(c->decline)));
     if (replayed)
         http_reply_header(req, "Idempotent-Replayed", "true");
-    http_reply_json(req, approved ? 200 : 402, body);
+    http_reply_json(req, approved || lookup ? 200 : 402, body);
 }
 
 /* ---- the store ---- */
@@ -275,13 +276,13 @@ static void answer_decision(http_request *req, processor_sandbox *sb, decision d
         return;
     case DECIDED_REPLAY:
         log_charge("replayed", c);
-        reply_charge(req, c, true);
+        reply_charge(req, c, true, false);
         return;
     case DECIDED_NEW:
         log_charge("charged", c);
         if (behaviour == BEHAVE_SLOW)
             slow_wait(sb, sb->slow_ms); /* recorded already: a lookup meanwhile finds it */
-        reply_charge(req, c, false);
+        reply_charge(req, c, false, false);
         return;
     }
 }
@@ -338,7 +339,7 @@ static void handle_lookup(http_request *req, void *app)
         reply_fault(req, &f);
         return;
     }
-    reply_charge(req, &c, false);
+    reply_charge(req, &c, false, true);
 }
 
 static void handle_health(http_request *req, void *app)

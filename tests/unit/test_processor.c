@@ -125,6 +125,12 @@ static void test_declines(void **state)
         charge_result again = charge(fx, cases[i].number, 100, key);
         assert_string_equal(again.charge_id, r.charge_id);
         assert_int_equal(again.decline, cases[i].reason);
+        charge_result looked;
+        kite_fault f;
+        assert_int_equal(processor_lookup(&fx->config, key, &looked, &f), KITE_OK);
+        assert_int_equal(looked.outcome, CHARGE_DECLINED);
+        assert_int_equal(looked.decline, cases[i].reason);
+        assert_string_equal(looked.charge_id, r.charge_id);
     }
 }
 
