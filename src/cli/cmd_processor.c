@@ -7,7 +7,8 @@
  * exits 2 before anything listens), then the server starts and prints
  * "kite: listening on http://HOST:PORT" on stdout, the line tests and
  * scripts wait for, and the main thread waits for a stop signal.  Charges
- * are kept in memory only: a restart forgets them.
+ * are kept in memory, and with --state PATH in a JSON file too, so that a
+ * restart keeps them (a lost answer can still be found by its key).
  *
  * SECURITY: a test tool.  It must never be given real cards (every number
  * but the test cards is declined) and it logs no card number.  It listens
@@ -24,7 +25,7 @@
 #include <string.h>
 
 #define SANDBOX_USAGE                                                                                  \
-    "kite processor-sandbox --listen HOST:PORT [--slow-ms N]\n"                                        \
+    "kite processor-sandbox --listen HOST:PORT [--slow-ms N] [--state PATH]\n"                         \
     "test cards (any future expiry, any 3-digit CVC):\n"                                               \
     "  4242 4242 4242 4242  approved\n"                                                                \
     "  4000 0000 0000 0002  declined (declined)\n"                                                     \
@@ -35,7 +36,7 @@
     "  any other Luhn-valid number: declined (invalid)"
 
 typedef struct sandbox_options {
-    const char *listen, *slow_arg;
+    const char *listen, *slow_arg, *state_path;
     char host[64];
     uint16_t port;
     long slow_ms;
@@ -47,6 +48,7 @@ static bool sandbox_options_or_usage(int argc, char **argv, sandbox_options *o, 
     const cli_opt opts[] = {
         {"listen", &o->listen, "HOST:PORT"},
         {"slow-ms", &o->slow_arg, NULL},
+        {"state", &o->state_path, NULL},
         {NULL, NULL, NULL},
     };
     const cli_command cmd = {"kite processor-sandbox", SANDBOX_USAGE, opts, 0, 0};
@@ -82,16 +84,18 @@ int cmd_processor_sandbox(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    processor_sandbox_config config = {.host = o.host, .port = o.port, .slow_ms = o.slow_ms};
+    processor_sandbox_config config = {.host = o.host, .port = o.port, .slow_ms = o.slow_ms, .state_path = o.state_path};
     processor_sandbox *sandbox = NULL;
     if (processor_sandbox_start(&config, &sandbox) != KITE_OK) {
-        fprintf(stderr, "kite processor-sandbox: cannot listen on %s:%u\n", o.host, o.port);
+        fprintf(stderr, "kite processor-sandbox: cannot start on %s:%u%s%s (see the log above)\n", o.host, o.port,
+                o.state_path != NULL ? " with the state file " : "", o.state_path != NULL ? o.state_path : "");
         return 1;
     }
     printf("kite: listening on http://%s:%u\n", o.host, processor_sandbox_port(sandbox));
     fflush(stdout);
-    log_info("processor sandbox on http://%s:%u (slow card answers after %ld ms); charges are kept in memory",
-             o.host, processor_sandbox_port(sandbox), o.slow_ms);
+    log_info("processor sandbox on http://%s:%u (slow card answers after %ld ms); charges are kept %s%s",
+             o.host, processor_sandbox_port(sandbox), o.slow_ms, o.state_path != NULL ? "in " : "in memory",
+             o.state_path != NULL ? o.state_path : "");
     int signal_number = 0;
     sigwait(&stop_signals, &signal_number);
     log_info("received %s; stopping", signal_number == SIGINT ? "SIGINT" : "SIGTERM");

@@ -20,7 +20,7 @@ static void usage(FILE *out)
           "  kite audit verify --db PATH\n"
           "  kite outbox list --db PATH [--status pending|sent|failed] [--limit N]\n"
           "  kite demo --db PATH [--data DIR]   (demo accounts; prints the sign-ins)\n"
-          "  kite processor-sandbox --listen HOST:PORT [--slow-ms N]   (a test payment processor)\n"
+          "  kite processor-sandbox --listen HOST:PORT [--slow-ms N] [--state PATH]   (a test processor)\n"
           "  kite version\n"
           "Each command takes --help; an unknown option is an error (exit 2).\n",
           out);

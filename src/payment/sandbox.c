@@ -71,6 +71,7 @@ typedef struct sandbox_charge {
 struct processor_sandbox {
     http_server *server;
     int64_t slow_ms;
+    char *state_path; /* --state, or NULL: memory only */
     unsigned char hash_key[crypto_generichash_KEYBYTES];
     pthread_mutex_t lock; /* guards everything below */
     pthread_cond_t wake;  /* slow answers wait on it; stop broadcasts */
@@ -128,6 +129,98 @@ static sandbox_charge *charge_add(processor_sandbox *sb)
     memset(c, 0, sizeof *c);
     snprintf(c->id, sizeof c->id, "ch_sandbox_%06" PRIu64, ++sb->next_id);
     return c;
+}
+
+/* ---- --state: the charges in a JSON file, rewritten whole on every new charge ---- */
+
+static json_t *charge_to_json(const sandbox_charge *c)
+{
+    char print[2 * FINGERPRINT_BYTES + 1];
+    sodium_bin2hex(print, sizeof print, c->fingerprint, sizeof c->fingerprint);
+    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I}", "key", c->key, "fingerprint", print, "id", c->id,
+                     "decline", decline_reason_name(c->decline), "amount_cents", (json_int_t)c->amount_cents, "brand",
+                     card_brand_name(c->card.brand), "last4", c->card.last4, "created_ms", (json_int_t)c->created_ms);
+}
+
+static bool charge_from_json(json_t *o, sandbox_charge *c)
+{
+    const char *key, *print, *id, *decline, *brand, *last4;
+    json_int_t amount, created;
+    json_error_t error;
+    memset(c, 0, sizeof *c);
+    if (json_unpack_ex(o, &error, JSON_STRICT, "{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I}", "key", &key,
+                       "fingerprint", &print, "id", &id, "decline", &decline, "amount_cents", &amount, "brand",
+                       &brand, "last4", &last4, "created_ms", &created) != 0)
+        return false;
+    kite_fault f;
+    size_t bytes = 0;
+    bool ok = processor_key_check(key, &f) == KITE_OK && strlen(id) < sizeof c->id &&
+              strlen(last4) == CARD_LAST4_LEN && decline_reason_from_name(decline, &c->decline) &&
+              card_brand_from_name(brand, &c->card.brand) &&
+              sodium_hex2bin(c->fingerprint, sizeof c->fingerprint, print, strlen(print), NULL, &bytes, NULL) == 0 &&
+              bytes == FINGERPRINT_BYTES;
+    if (ok) {
+        snprintf(c->key, sizeof c->key, "%s", key);
+        snprintf(c->id, sizeof c->id, "%s", id);
+        memcpy(c->card.last4, last4, CARD_LAST4_LEN + 1);
+        c->amount_cents = (int64_t)amount;
+        c->created_ms = (int64_t)created;
+    }
+    return ok;
+}
+
+/* Under lock.  Written to PATH.tmp and renamed, so a crash leaves the old file or the new one. */
+static kite_err state_save(processor_sandbox *sb)
+{
+    char hash_key[2 * sizeof sb->hash_key + 1];
+    sodium_bin2hex(hash_key, sizeof hash_key, sb->hash_key, sizeof sb->hash_key);
+    json_t *charges = json_array();
+    for (size_t i = 0; i < sb->count; i++)
+        json_array_append_new(charges, charge_to_json(&sb->charges[i]));
+    json_t *root = json_pack("{s:i, s:s, s:I, s:o}", "version", 1, "hash_key", hash_key, "next_id",
+                             (json_int_t)sb->next_id, "charges", charges);
+    sodium_memzero(hash_key, sizeof hash_key);
+    char tmp[4096];
+    int len = snprintf(tmp, sizeof tmp, "%s.tmp", sb->state_path);
+    bool ok = root != NULL && len > 0 && (size_t)len < sizeof tmp &&
+              json_dump_file(root, tmp, JSON_COMPACT) == 0 && rename(tmp, sb->state_path) == 0;
+    json_decref(root);
+    if (!ok)
+        log_error("sandbox: cannot write the state file %s", sb->state_path);
+    return ok ? KITE_OK : KITE_ERR_IO;
+}
+
+/* Reads the state file when there is one; a file that is not the sandbox's own is refused. */
+static kite_err state_load(processor_sandbox *sb)
+{
+    FILE *probe = fopen(sb->state_path, "r");
+    if (probe == NULL)
+        return KITE_OK; /* a new file: made at the first charge */
+    fclose(probe);
+    json_error_t error;
+    json_t *root = json_load_file(sb->state_path, JSON_REJECT_DUPLICATES, &error);
+    const char *hash_key = NULL;
+    json_int_t version = 0, next_id = 0;
+    json_t *charges = NULL;
+    size_t bytes = 0;
+    bool ok = root != NULL &&
+              json_unpack_ex(root, &error, JSON_STRICT, "{s:I, s:s, s:I, s:o}", "version", &version, "hash_key",
+                             &hash_key, "next_id", &next_id, "charges", &charges) == 0 &&
+              version == 1 && next_id >= 0 && json_is_array(charges) &&
+              json_array_size(charges) <= SANDBOX_MAX_CHARGES &&
+              sodium_hex2bin(sb->hash_key, sizeof sb->hash_key, hash_key, strlen(hash_key), NULL, &bytes, NULL) == 0 &&
+              bytes == sizeof sb->hash_key;
+    for (size_t i = 0; ok && i < json_array_size(charges); i++) {
+        sandbox_charge *c = charge_add(sb);
+        ok = charge_from_json(json_array_get(charges, i), c) && charge_find(sb, c->key) == c;
+    }
+    sb->next_id = ok ? (uint64_t)next_id : 0;
+    json_decref(root);
+    if (!ok)
+        log_error("sandbox: %s is not a sandbox state file (or it is damaged)", sb->state_path);
+    else
+        log_info("sandbox: %zu charges read from %s", sb->count, sb->state_path);
+    return ok ? KITE_OK : KITE_ERR_IO;
 }
 
 /* Waits up to ms on the monotonic clock, or until stop. */
@@ -216,7 +309,7 @@ static card_behaviour behaviour_of(const card_number *n, decline_reason *decline
     return BEHAVE_DECLINE;
 }
 
-typedef enum decision { DECIDED_NEW, DECIDED_REPLAY, DECIDED_REUSED, DECIDED_ERROR, DECIDED_FULL } decision;
+typedef enum decision { DECIDED_NEW, DECIDED_REPLAY, DECIDED_REUSED, DECIDED_ERROR, DECIDED_FULL, DECIDED_UNSAVED } decision;
 
 /* Finds or makes the charge under key, all under the lock; copies it to *out. */
 static decision decide(processor_sandbox *sb, const char *key, const charge_body *b, const card_number *n,
@@ -242,6 +335,10 @@ static decision decide(processor_sandbox *sb, const char *key, const charge_body
         c->amount_cents = (int64_t)b->amount;
         card_summarize(n, &c->card);
         c->created_ms = clock_now_ms(&(kite_clock){0});
+        if (sb->state_path != NULL && state_save(sb) != KITE_OK) {
+            sb->count--; /* not kept, so not charged: the client may try again */
+            d = DECIDED_UNSAVED;
+        }
     }
     if (c != NULL && (d == DECIDED_NEW || d == DECIDED_REPLAY))
         *out = *c;
@@ -273,6 +370,9 @@ static void answer_decision(http_request *req, processor_sandbox *sb, decision d
         return;
     case DECIDED_FULL:
         http_reply_error(req, KITE_ERR_BUSY, NULL, NULL);
+        return;
+    case DECIDED_UNSAVED:
+        http_reply_error(req, KITE_ERR_STORE, NULL, NULL);
         return;
     case DECIDED_REPLAY:
         log_charge("replayed", c);
@@ -364,11 +464,16 @@ kite_err processor_sandbox_start(const processor_sandbox_config *config, process
     sb->slow_ms = config->slow_ms;
     crypto_generichash_keygen(sb->hash_key);
     pthread_mutex_init(&sb->lock, NULL);
+    sb->state_path = config->state_path != NULL ? xstrdup(config->state_path) : NULL;
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_cond_init(&sb->wake, &attr);
     pthread_condattr_destroy(&attr);
+    if (sb->state_path != NULL && state_load(sb) != KITE_OK) {
+        processor_sandbox_stop(sb);
+        return KITE_ERR_IO;
+    }
     http_config http = {
         .host = config->host,
         .port = config->port,
@@ -406,6 +511,7 @@ processor_sandbox *processor_sandbox_stop(processor_sandbox *sandbox)
     pthread_cond_destroy(&sandbox->wake);
     pthread_mutex_destroy(&sandbox->lock);
     free(sandbox->charges);
+    free(sandbox->state_path);
     free(sandbox);
     return NULL;
 }

@@ -5,7 +5,9 @@
  *
  * Design: it speaks the protocol processor.c is the client of (see
  * processor.h and payment/README.md), on Kite's own http/server, and keeps
- * its charges in memory: a restart forgets them.  The test cards decide
+ * its charges in memory, and with a state path also in a JSON file
+ * (rewritten whole, through a rename, before a new charge is answered), so
+ * a restart keeps them.  The test cards decide
  * each outcome (README.md lists them); every other Luhn-valid number is
  * declined as "invalid".  One charge per Idempotency-Key: the same key with
  * the same request answers the first answer again and charges nothing; the
@@ -15,8 +17,8 @@
  *
  * SECURITY: no real card may ever be sent here; even so the sandbox keeps
  * of a card only its summary (brand, last four) and a keyed hash of the
- * request (the key is random per process) to tell a replay from a reuse of
- * the key; it never logs a card number, and the access log sees only the
+ * request (the key is random, kept in the state file when there is one) to
+ * tell a replay from a reuse of the key; it never logs a card number, and the access log sees only the
  * method and path (the card travels in the body).
  */
 #ifndef KITE_PAYMENT_SANDBOX_H
@@ -38,6 +40,7 @@ typedef struct processor_sandbox_config {
     const char *host; /* an IPv4 address */
     uint16_t port;    /* 0: any free port */
     int64_t slow_ms;  /* how long the slow test card takes to answer */
+    const char *state_path; /* a JSON file that keeps the charges across restarts, or NULL: memory only */
 } processor_sandbox_config;
 
 kite_err processor_sandbox_start(const processor_sandbox_config *config, processor_sandbox **out) KITE_WUR;

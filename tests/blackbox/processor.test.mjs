@@ -6,6 +6,9 @@
 // Plus the command line: strict options, --help, a clean SIGTERM.
 
 import test, { after, before } from 'node:test';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { assert, assertError, cli } from './lib/kite.mjs';
 import { CARDS, chargeBody, startSandbox } from './lib/processor.mjs';
 
@@ -183,6 +186,39 @@ test('no card number reaches the sandbox log', async () => {
 
 test('SIGTERM stops the sandbox with exit 0', async () => {
   await sb.stopAndAssertClean();
+});
+
+test('with --state, a restarted sandbox still finds a charge by its key and charges it once', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kite-bb-processor-state-'));
+  const state = path.join(dir, 'charges.json');
+  const key = newKey('state');
+  let first = await startSandbox(['--state', state]);
+  let second;
+  try {
+    const body = chargeBody(CARDS.approved, 777);
+    const made = await first.post('/v1/charges', body, { headers: { 'Idempotency-Key': key } });
+    assert.equal(made.status, 200, made.text);
+    await first.stopAndAssertClean();
+    const text = fs.readFileSync(state, 'utf8');
+    assert.ok(!text.includes('4242424242424242'), 'the state file holds a card number');
+    second = await startSandbox(['--state', state]);
+    const found = await second.get(`/v1/charges?idempotency_key=${key}`);
+    assert.equal(found.status, 200, found.text);
+    assert.equal(found.json.id, made.json.id);
+    const replay = await second.post('/v1/charges', body, { headers: { 'Idempotency-Key': key } });
+    assert.equal(replay.json.id, made.json.id);
+    assertError(await second.post('/v1/charges', chargeBody(CARDS.approved, 778), { headers: { 'Idempotency-Key': key } }),
+      409, 'conflict');
+    await second.stopAndAssertClean();
+    // A file that is not the sandbox's own: it refuses to start (exit 1) rather than forget charges.
+    fs.writeFileSync(state, '{"charges": "none"}');
+    const r = await cli(['processor-sandbox', '--listen', '127.0.0.1:0', '--state', state]);
+    assert.equal(r.code, 1, r.stderr);
+  } finally {
+    await first.cleanup();
+    if (second) await second.cleanup();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('kite processor-sandbox refuses unknown options (exit 2) and documents the test cards', async () => {

@@ -5,7 +5,8 @@
  * reused key refused, a lost answer (the slow card against a client
  * timeout shorter than the sandbox's wait) reconciled by a lookup under the
  * same key and charged once, a processor that cannot be reached, answers
- * Kite cannot read, and refusals before anything leaves.
+ * Kite cannot read, refusals before anything leaves, and a state file
+ * that keeps the charges across a restart.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,8 +21,10 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 enum { SLOW_MS = 1500, CLIENT_TIMEOUT_MS = 500 };
 
@@ -281,6 +284,61 @@ static void test_answers_kite_cannot_read(void **state)
     liar = http_server_stop(liar);
 }
 
+/* With a state file, a restart keeps the charges: a lost answer is still found by its key. */
+static void test_state_file_keeps_charges(void **state)
+{
+    fixture *fx = *state;
+    char dir[] = "/tmp/kite-processor-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof path, "%s/charges.json", dir);
+    processor_sandbox_config sc = {.host = "127.0.0.1", .port = 0, .state_path = path};
+    processor_sandbox *first = NULL;
+    assert_int_equal(processor_sandbox_start(&sc, &first), KITE_OK);
+    fixture mine = *fx;
+    snprintf(mine.url, sizeof mine.url, "http://127.0.0.1:%u", processor_sandbox_port(first));
+    mine.config.base_url = mine.url;
+    charge_result made = charge(&mine, "4242424242424242", 900, "kept-1");
+    assert_int_equal(made.outcome, CHARGE_APPROVED);
+    first = processor_sandbox_stop(first);
+
+    processor_sandbox *second = NULL;
+    assert_int_equal(processor_sandbox_start(&sc, &second), KITE_OK);
+    snprintf(mine.url, sizeof mine.url, "http://127.0.0.1:%u", processor_sandbox_port(second));
+    charge_result looked;
+    kite_fault f;
+    assert_int_equal(processor_lookup(&mine.config, "kept-1", &looked, &f), KITE_OK);
+    assert_int_equal(looked.outcome, CHARGE_APPROVED);
+    assert_string_equal(looked.charge_id, made.charge_id);
+    charge_result again = charge(&mine, "4242424242424242", 900, "kept-1");
+    assert_string_equal(again.charge_id, made.charge_id);
+    charge_request changed = request_for(&mine, "4242424242424242", 901, "kept-1");
+    assert_int_equal(processor_charge(&mine.config, &changed, &looked, &f), KITE_ERR_IDEMPOTENCY_KEY_REUSED);
+    charge_result next = charge(&mine, "4242424242424242", 900, "kept-2");
+    assert_string_not_equal(next.charge_id, made.charge_id);
+    second = processor_sandbox_stop(second);
+
+    /* No card number in the file: the summary only. */
+    FILE *file = fopen(path, "r");
+    assert_non_null(file);
+    char text[4096];
+    size_t n = fread(text, 1, sizeof text - 1, file);
+    fclose(file);
+    text[n] = '\0';
+    assert_null(strstr(text, "4242424242424242"));
+    assert_non_null(strstr(text, "\"last4\":\"4242\""));
+    /* A file that is not the sandbox's own is refused, not half read. */
+    file = fopen(path, "w");
+    assert_non_null(file);
+    fputs("{\"version\": 1, \"charges\": 3}", file);
+    fclose(file);
+    processor_sandbox *refused = NULL;
+    assert_int_equal(processor_sandbox_start(&sc, &refused), KITE_ERR_IO);
+    assert_null(refused);
+    unlink(path);
+    rmdir(dir);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -305,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_refused_before_anything_leaves),
         cmocka_unit_test(test_unreachable_processor),
         cmocka_unit_test(test_answers_kite_cannot_read),
+        cmocka_unit_test(test_state_file_keeps_charges),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
