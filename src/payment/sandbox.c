@@ -261,13 +261,17 @@ static bool read_body_or_reply(http_request *req, json_t **root, charge_body *ou
         http_reply_error(req, KITE_ERR_MALFORMED_JSON, NULL, NULL);
         return false;
     }
-    if (json_unpack_ex(*root, &error, JSON_STRICT, "{s:I, s:s, s:{s:s, s:i, s:i, s:s}}", "amount_cents",
+    /* Month and year as 64-bit first: "i" would cut 4294967308 down to 12, a valid month. */
+    json_int_t month, year;
+    if (json_unpack_ex(*root, &error, JSON_STRICT, "{s:I, s:s, s:{s:s, s:I, s:I, s:s}}", "amount_cents",
                        &out->amount, "currency", &out->currency, "card", "number", &out->card.number, "exp_month",
-                       &out->card.exp_month, "exp_year", &out->card.exp_year, "cvc", &out->card.cvc) != 0) {
+                       &month, "exp_year", &year, "cvc", &out->card.cvc) != 0) {
         fault_set(&f, KITE_ERR_BAD_REQUEST, NULL, FAULT_CHARGE);
         reply_fault(req, &f);
         return false;
     }
+    out->card.exp_month = month >= 1 && month <= 12 ? (int)month : 0;     /* 0: card_check refuses it */
+    out->card.exp_year = year >= 1000 && year <= 9999 ? (int)year : 0;
     static const char *const currencies[] = {"usd", NULL};
     if (strcmp(out->currency, "usd") != 0) {
         fault_set(&f, KITE_ERR_INVALID_FIELD, "currency", FAULT_CHOICE);

@@ -84,6 +84,10 @@ test('a Luhn-invalid number, a past expiry or a bad CVC is refused with 422', as
   const month = await charge(CARDS.approved, { card: { exp_month: 13 } });
   assertError(month, 422, 'invalid_field');
   assert.equal(month.json.error.field, 'expiry');
+  // A month that only becomes 12 when cut to 32 bits is no month.
+  const wrapped = await charge(CARDS.approved, { card: { exp_month: 4294967308 } });
+  assertError(wrapped, 422, 'invalid_field');
+  assert.equal(wrapped.json.error.field, 'expiry');
   const cvc = await charge(CARDS.approved, { card: { cvc: '12' } });
   assertError(cvc, 422, 'invalid_field');
   assert.equal(cvc.json.error.field, 'cvc');
@@ -101,6 +105,12 @@ test('a charge without Idempotency-Key, or of the wrong shape, is refused', asyn
   assertError(await sb.post('/v1/charges', chargeBody(CARDS.approved, 0), { headers }), 422, 'invalid_field');
   assertError(await sb.post('/v1/charges', { ...chargeBody(CARDS.approved), currency: 'eur' }, { headers }), 422, 'invalid_field');
   assertError(await sb.get('/v1/charges'), 422, 'invalid_field');
+  for (const body of ['[]', '"text"', 'null', '{"amount_cents":1e30}', '{"amount_cents":100,"currency":"usd","card":null}',
+    '{"amount_cents":100,"currency":"usd","card":{"number":"4242\\u00004242","exp_month":1,"exp_year":2040,"cvc":"123"}}',
+    '{"amount_cents":100,"currency":"usd","card":{"number":4242424242424242,"exp_month":1,"exp_year":2040,"cvc":"123"}}']) {
+    const r = await sb.post('/v1/charges', body, { headers });
+    assert.ok(r.status === 400 || r.status === 422, `${body}: ${r.status} ${r.text}`);
+  }
 });
 
 test('a replay with the same key returns the same charge and charges once', async () => {
