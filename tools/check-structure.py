@@ -21,9 +21,10 @@ TOP_LAYERS = {
     'http': {'core'},
     'sandbox': {'core'},
     'mail': {'core', 'db'},
-    'domain': {'core', 'db', 'mail', 'sandbox'},
-    'api': {'core', 'db', 'http', 'mail', 'sandbox', 'domain'},
-    'cli': {'core', 'db', 'http', 'mail', 'sandbox', 'domain', 'api'},
+    'payment': {'core', 'db', 'http'},
+    'domain': {'core', 'db', 'mail', 'sandbox', 'payment'},
+    'api': {'core', 'db', 'http', 'mail', 'sandbox', 'domain', 'payment'},
+    'cli': {'core', 'db', 'http', 'mail', 'sandbox', 'domain', 'api', 'payment'},
 }
 DOMAIN_ORDER = ['audit', 'directory', 'identity', 'facility', 'ledger', 'contacts', 'messaging']
 FORBIDDEN_IN_DOMAIN = ('jansson.h', 'microhttpd.h', 'curl/curl.h')

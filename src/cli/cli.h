@@ -9,6 +9,8 @@
 #define KITE_CLI_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "core/error.h"
 #include "domain/context.h"
@@ -21,6 +23,7 @@ int cmd_ledger(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_outbox(int argc, char **argv);
 int cmd_roster(int argc, char **argv);
+int cmd_processor_sandbox(int argc, char **argv);
 
 /* Shared set-up for commands that work on a store: opens it and fills ctx. */
 typedef struct cli_store {
@@ -65,6 +68,8 @@ bool cli_parse_or_usage(const cli_command *cmd, const char *verb, int argc, char
                         int *status);
 /* Prints "NAME: MESSAGE" and the usage line on stderr; returns 2, the exit status. */
 int cli_usage_error(const cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "HOST:PORT" into host (localhost becomes 127.0.0.1) and port (0: any free port); false when it is not that. */
+bool cli_parse_listen(const char *listen, char *host, size_t host_len, uint16_t *port);
 /* Reads one line from stdin without the newline (for passwords). */
 char *cli_read_secret_line(void);
 

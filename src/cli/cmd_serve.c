@@ -23,23 +23,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static bool parse_listen(const char *listen, char *host, size_t host_len, uint16_t *port)
-{
-    const char *colon = strrchr(listen, ':');
-    if (colon == NULL || (size_t)(colon - listen) >= host_len)
-        return false;
-    char *end;
-    long value = strtol(colon + 1, &end, 10);
-    if (*end != '\0' || value < 0 || value > 65535 || colon[1] == '\0')
-        return false;
-    memcpy(host, listen, (size_t)(colon - listen));
-    host[colon - listen] = '\0';
-    if (strcmp(host, "localhost") == 0)
-        snprintf(host, host_len, "127.0.0.1");
-    *port = (uint16_t)value;
-    return true;
-}
-
 static const char *default_web_dir(void)
 {
     struct stat st;
@@ -114,7 +97,7 @@ static bool mail_options_valid(const serve_options *o)
 /* The values, checked with the messages people and tests know; false after saying what is wrong. */
 static bool serve_options_valid(serve_options *o)
 {
-    if (!parse_listen(o->listen != NULL ? o->listen : "127.0.0.1:8080", o->host, sizeof o->host, &o->port)) {
+    if (!cli_parse_listen(o->listen != NULL ? o->listen : "127.0.0.1:8080", o->host, sizeof o->host, &o->port)) {
         fprintf(stderr, "kite serve: --listen takes HOST:PORT, e.g. 127.0.0.1:8080\n");
         return false;
     }

@@ -203,6 +203,23 @@ bool cli_parse_or_usage(const cli_command *cmd, const char *verb, int argc, char
     return !out->help;
 }
 
+bool cli_parse_listen(const char *listen, char *host, size_t host_len, uint16_t *port)
+{
+    const char *colon = strrchr(listen, ':');
+    if (colon == NULL || (size_t)(colon - listen) >= host_len)
+        return false;
+    char *end;
+    long value = strtol(colon + 1, &end, 10);
+    if (*end != '\0' || value < 0 || value > 65535 || colon[1] == '\0')
+        return false;
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = '\0';
+    if (strcmp(host, "localhost") == 0)
+        snprintf(host, host_len, "127.0.0.1");
+    *port = (uint16_t)value;
+    return true;
+}
+
 char *cli_read_secret_line(void)
 {
     char *line = NULL;

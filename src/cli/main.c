@@ -21,6 +21,7 @@ static void usage(FILE *out)
           "  kite ledger verify --db PATH\n"
           "  kite outbox list --db PATH [--status pending|sent|failed] [--limit N]\n"
           "  kite demo --db PATH [--data DIR]   (demo accounts; prints the sign-ins)\n"
+          "  kite processor-sandbox --listen HOST:PORT [--slow-ms N] [--state PATH]   (a test processor)\n"
           "  kite version\n"
           "Each command takes --help; an unknown option is an error (exit 2).\n",
           out);
@@ -52,6 +53,8 @@ int main(int argc, char **argv)
         return cmd_outbox(argc - 1, argv + 1);
     if (strcmp(command, "demo") == 0)
         return cmd_demo(argc - 1, argv + 1);
+    if (strcmp(command, "processor-sandbox") == 0)
+        return cmd_processor_sandbox(argc - 1, argv + 1);
     bool version = strcmp(command, "version") == 0 || strcmp(command, "--version") == 0;
     bool help = strcmp(command, "help") == 0 || strcmp(command, "--help") == 0;
     if ((version || help) && argc > 2) {

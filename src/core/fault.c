@@ -149,6 +149,26 @@ static const fault_row fault_rows[] = {
     {KITE_ERR_BAD_IMAGE, NULL, FAULT_IMAGE_FAILED,
      {"Kite could not process this photo. Save it again as JPEG and try again, or send another picture."}},
 
+    /* Payment cards (payment/card.c), checked before a charge leaves Kite. */
+    {F_INVALID, "card_number", FAULT_FORMAT,
+     {"The card number must be digits only (spaces and dashes between them are fine)."}},
+    {F_INVALID, "card_number", FAULT_DIGITS, {"The card number must be {min} to {max} digits."}},
+    {F_INVALID, "card_number", FAULT_CHECKSUM,
+     {"This card number is not valid: a digit is probably mistyped. Check the number on the card."}},
+    {F_INVALID, "expiry", FAULT_FORMAT, {"The card's expiry must be a month from 1 to 12 and a four-digit year."}},
+    {F_INVALID, "expiry", FAULT_EXPIRED, {"This card has expired. Use another card."}},
+    {F_INVALID, "expiry", FAULT_RANGE, {"The card's expiry year must be from {min} to {max}."}},
+    {F_INVALID, "cvc", FAULT_DIGITS, {"The security code (CVC) must be {min} to {max} digits."}},
+    {F_INVALID, "cvc", FAULT_LENGTH, {"The security code (CVC) of this card must be {limit} digits."}},
+    {KITE_ERR_BAD_REQUEST, NULL, FAULT_CHARGE,
+     {"A charge needs amount_cents (whole cents), currency \"usd\" and a card with number, exp_month, exp_year "
+      "and cvc."}},
+    {KITE_ERR_CONFLICT, "Idempotency-Key", FAULT_CHARGE,
+     {"This Idempotency-Key was already used for a different charge. Use a new key for a new charge."}},
+    {KITE_ERR_NOT_FOUND, "idempotency_key", FAULT_CHARGE, {"No charge was made with this idempotency key."}},
+    {KITE_ERR_INTERNAL, NULL, FAULT_CHARGE,
+     {"The processor failed on purpose (the processor-error test card); nothing was charged."}},
+
     /* Live events (api/events.c). */
     {KITE_ERR_BUSY, NULL, FAULT_LIVE_EVENTS, {"Live events are not available right now. Reload to see what is new."}},
     {KITE_ERR_THROTTLED, NULL, FAULT_STREAMS,

@@ -85,6 +85,10 @@ typedef enum fault_detail {
     FAULT_IMAGE_TOO_MANY_PIXELS,
     FAULT_IMAGE_UNREADABLE,
     FAULT_IMAGE_FAILED,
+    /* payment cards (payment/card.h) and the sandbox processor */
+    FAULT_CHECKSUM,          /* a number whose check digit is wrong (Luhn) */
+    FAULT_EXPIRED,           /* a card past its expiry month */
+    FAULT_CHARGE,            /* a charge request of the wrong shape */
     FAULT_DETAIL_COUNT
 } fault_detail;
 
