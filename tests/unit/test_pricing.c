@@ -386,6 +386,10 @@ static void test_impossible_schedules_are_refused(void **state)
     s = defaults("jpay");
     s.stamp_unit_cents = 0; /* bundles with no unit price to measure a discount against */
     assert_fault(bundle_price(&s, PRICE_UNIT_STAMPS, 5, &cents, &f), &f, "stamp_bundles", FAULT_NOT_VALID);
+    bundle_offer list[PRICE_BUNDLE_SLOTS];
+    size_t n = 99;
+    assert_fault(bundle_list(&s, PRICE_UNIT_STAMPS, list, &n, &f), &f, "stamp_bundles", FAULT_NOT_VALID);
+    assert_int_equal(n, 0);
     s = defaults("connectnetwork");
     s.credit_bundles[3].price_cents = 3001;
     assert_fault(price_schedule_validate(&s, &f), &f, "credit_bundles", FAULT_NOT_VALID);

@@ -61,8 +61,9 @@ static const price_field price_fields[] = {
  *
  * federal (CorrLinks/TRULINCS): the public pays nothing per message on
  *   CorrLinks, so message_cents is 0; residents pay for TRULINCS terminal
- *   time, $0.05 a minute (BOP, "TRULINCS" program statement P4500 and its
- *   public FAQ), drawn from the trust account.  No photos, no stamps.
+ *   time, $0.05 a minute (the rate the issue gives for TRULINCS; the BOP
+ *   sets it in its trust fund rules and may change it), drawn from the
+ *   trust account.  No photos, no stamps.
  * jpay: a stamp per page (the jpay policy's 2,500-character page), a stamp
  *   per photo, a one-stamp prepaid reply (JPay's "pre-paid reply"); stamps
  *   bought in bundles of 5, 10, 20 and 50, cheaper per stamp the larger
@@ -313,10 +314,10 @@ kite_err bundle_price(const price_schedule *s, price_unit unit, int64_t count, i
 kite_err bundle_list(const price_schedule *s, price_unit unit, bundle_offer out[PRICE_BUNDLE_SLOTS], size_t *n,
                      kite_fault *f)
 {
+    *n = 0; /* an invalid schedule lists nothing */
     kite_err err = price_schedule_validate(s, f);
     if (err != KITE_OK)
         return err;
-    *n = 0;
     int64_t unit_cents = 0;
     const price_bundle *b = bundles_for(s, unit, &unit_cents);
     for (size_t i = 0; b != NULL && i < PRICE_BUNDLE_SLOTS && b[i].count > 0; i++) {
