@@ -11,8 +11,9 @@
  *
  * Placeholders, filled from the fault: {field}, {limit}, {min}, {max},
  * {choices} (joined with ", "), {note}, {at}, {wait} (retry_after_ms as
- * "N seconds" or "about N minutes"), {limit_mib} (limit in MiB) and
- * {limit_mp} (limit in megapixels).  The words a placeholder adds (units,
+ * "N seconds" or "about N minutes"), {limit_mib} (limit in MiB),
+ * {limit_mp} (limit in megapixels) and {limit_usd}, {min_usd}, {max_usd}
+ * (a number of cents as dollars, "$3.50", integer arithmetic only).  The words a placeholder adds (units,
  * separators) live in fault_words, one column per language as well.
  *
  * SECURITY: {field}, {choices} and {note} may echo what a client sent (a
@@ -168,6 +169,23 @@ static const fault_row fault_rows[] = {
     {KITE_ERR_NOT_FOUND, "idempotency_key", FAULT_CHARGE, {"No charge was made with this idempotency key."}},
     {KITE_ERR_INTERNAL, NULL, FAULT_CHARGE,
      {"The processor failed on purpose (the processor-error test card); nothing was charged."}},
+    /* Prices, fees and the FCC's caps (domain/ledger/). */
+    {F_INVALID, "with_reply_stamp", FAULT_NOT_OFFERED, {"This facility does not sell prepaid reply stamps."}},
+    {F_INVALID, "count", FAULT_NOT_OFFERED,
+     {"This facility does not sell a bundle of that size. Choose one of the bundles it offers."}},
+    {F_INVALID, "unit", FAULT_NOT_OFFERED, {"This facility does not sell bundles of that kind."}},
+    {F_INVALID, "months", FAULT_NOT_OFFERED, {"This facility does not offer a monthly subscription."}},
+    {F_INVALID, NULL, FAULT_NOT_OFFERED, {"This facility does not offer what \"{field}\" asks for."}},
+    {F_INVALID, NULL, FAULT_AMOUNT_MAX,
+     {"The price for \"{field}\" would be more than {limit_usd}, more than Kite charges at once."}},
+    {F_INVALID, NULL, FAULT_COUNT_MAX,
+     {"The price for \"{field}\" would be more than {limit} stamps or credits, more than Kite counts at once."}},
+    {F_INVALID, NULL, FAULT_TRANSFER_AMOUNT, {"A transfer must be from {min_usd} to {max_usd}."}},
+    {F_INVALID, NULL, FAULT_MONTHLY_LIMIT,
+     {"This transfer would take this month's transfers past the limit of {limit_usd}; {max_usd} can still be sent "
+      "this month."}},
+    {F_INVALID, NULL, FAULT_FCC_CAP, {"The rate is above the FCC cap of {limit} cents per minute for this facility."}},
+    {F_INVALID, NULL, FAULT_FCC_ANCILLARY, {"The FCC forbids fees on deposits to a phone account: the fee must be 0."}},
 
     /* Live events (api/events.c). */
     {KITE_ERR_BUSY, NULL, FAULT_LIVE_EVENTS, {"Live events are not available right now. Reload to see what is new."}},
@@ -237,6 +255,14 @@ static void put_choices(buf *b, const char *const *choices, fault_lang lang)
     }
 }
 
+/* cents as dollars and cents ("$3.50", "-$0.05"), without floating point. */
+static void put_usd(buf *b, int64_t cents)
+{
+    /* The magnitude as unsigned, so INT64_MIN has one too. */
+    uint64_t m = cents < 0 ? 0 - (uint64_t)cents : (uint64_t)cents;
+    buf_printf(b, "%s$%" PRIu64 ".%02" PRIu64, cents < 0 ? "-" : "", m / 100, m % 100);
+}
+
 /* Writes one placeholder's value; false when name is not a placeholder. */
 static bool put_placeholder(buf *b, const char *name, size_t len, const kite_fault *f, fault_lang lang)
 {
@@ -261,6 +287,12 @@ static bool put_placeholder(buf *b, const char *name, size_t len, const kite_fau
         buf_printf(b, "%" PRId64, f->limit / (1024 * 1024));
     else if (IS("limit_mp"))
         buf_printf(b, "%" PRId64, f->limit / (1000 * 1000));
+    else if (IS("limit_usd"))
+        put_usd(b, f->limit);
+    else if (IS("min_usd"))
+        put_usd(b, f->min);
+    else if (IS("max_usd"))
+        put_usd(b, f->max);
     else
         return false;
     return true;

@@ -89,6 +89,14 @@ typedef enum fault_detail {
     FAULT_CHECKSUM,          /* a number whose check digit is wrong (Luhn) */
     FAULT_EXPIRED,           /* a card past its expiry month */
     FAULT_CHARGE,            /* a charge request of the wrong shape */
+    /* prices and fees (domain/ledger/) */
+    FAULT_NOT_OFFERED,       /* something the facility does not sell: a reply stamp, a bundle size, a subscription */
+    FAULT_AMOUNT_MAX,        /* a price past what Kite charges at once (limit, in cents) */
+    FAULT_COUNT_MAX,         /* stamps or credits past what one price may count (limit) */
+    FAULT_TRANSFER_AMOUNT,   /* a money transfer outside min..max cents */
+    FAULT_MONTHLY_LIMIT,     /* a month's transfers past limit cents; max: what may still be sent */
+    FAULT_FCC_CAP,           /* a per-minute rate above the FCC's cap (limit, cents per minute) */
+    FAULT_FCC_ANCILLARY,     /* a fee on a phone deposit, which the FCC bans */
     FAULT_DETAIL_COUNT
 } fault_detail;
 

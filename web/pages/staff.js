@@ -640,6 +640,7 @@ const POLICY_GROUPS = [
       ['balance', 'From an account balance'],
       ['stamps', 'Stamps, one per page'],
       ['credits', 'Credits'],
+      ['subscription', 'A monthly subscription'],
     ] },
     { name: 'page_chars', min: 0, max: 100000, label: 'Characters per page', hint: 'With stamps: one stamp per page. 0 to 100,000.' },
     { name: 'attachments_allowed', kind: 'checkbox', label: 'Photos may be attached' },

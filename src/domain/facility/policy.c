@@ -24,7 +24,8 @@ static const char *const lookup_names[LOOKUP_COUNT + 1] = {
 static const char *const approval_names[APPROVAL_COUNT + 1] = {
     [APPROVAL_RESIDENT] = "resident", [APPROVAL_RESIDENT_OR_WINDOW] = "resident_or_window"};
 static const char *const pricing_names[PRICING_COUNT + 1] = {
-    [PRICING_BALANCE] = "balance", [PRICING_STAMPS] = "stamps", [PRICING_CREDITS] = "credits"};
+    [PRICING_BALANCE] = "balance", [PRICING_STAMPS] = "stamps", [PRICING_CREDITS] = "credits",
+    [PRICING_SUBSCRIPTION] = "subscription"};
 static const char *const review_names[REVIEW_COUNT + 1] = {[REVIEW_ALL] = "all", [REVIEW_FLAGGED_ONLY] = "flagged_only"};
 static const char *const number_format_names[NUMBER_FORMAT_COUNT + 1] = {
     [NUMBER_FORMAT_BOP] = "bop", [NUMBER_FORMAT_DIGITS] = "digits", [NUMBER_FORMAT_ANY] = "any"};

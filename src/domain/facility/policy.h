@@ -39,7 +39,19 @@ typedef enum contact_initiation {
 } contact_initiation;
 typedef enum request_lookup { LOOKUP_NUMBER, LOOKUP_NUMBER_OR_NAME, LOOKUP_COUNT } request_lookup;
 typedef enum approval_mode { APPROVAL_RESIDENT, APPROVAL_RESIDENT_OR_WINDOW, APPROVAL_COUNT } approval_mode;
-typedef enum pricing_model { PRICING_BALANCE, PRICING_STAMPS, PRICING_CREDITS, PRICING_COUNT } pricing_model;
+/*
+ * How messages are paid: balance (cents per message, or per block of
+ * characters), stamps (per page), credits (per message), subscription (a
+ * monthly price covers messages).  The prices themselves are a
+ * price_schedule (domain/ledger/pricing.h).  Values are stored by name.
+ */
+typedef enum pricing_model {
+    PRICING_BALANCE,
+    PRICING_STAMPS,
+    PRICING_CREDITS,
+    PRICING_SUBSCRIPTION,
+    PRICING_COUNT
+} pricing_model;
 /* Which messages a person reviews: all, or only those the screening rules flag. */
 typedef enum review_mode { REVIEW_ALL, REVIEW_FLAGGED_ONLY, REVIEW_COUNT } review_mode;
 typedef enum number_format { NUMBER_FORMAT_BOP, NUMBER_FORMAT_DIGITS, NUMBER_FORMAT_ANY, NUMBER_FORMAT_COUNT } number_format;
