@@ -6,7 +6,7 @@ const char *const facility_services[] = {"messaging", "phone", "video", "money",
 const size_t facility_service_count = sizeof facility_services / sizeof facility_services[0];
 
 static const provider builtin[] = {
-    {0, "kite", "Kite", "this Kite deployment", NULL, "messaging,money,phone,photos",
+    {0, "kite", "Kite", "this Kite deployment", NULL, "messaging,photos",
      "Create a free Kite account with your email, name and phone number.\n"
      "Follow the facility's rule for adding a contact: accept an invitation from your loved one, "
      "or find them by their resident number and send a request.\n"
@@ -59,6 +59,11 @@ static const provider builtin[] = {
      "Write a letter to the facility address with the person's full name and ID number."},
 };
 
+/*
+ * The other providers' rows are facts an operator may correct; Kite's own row
+ * says what this software does, so a newer Kite updates the services it lists
+ * (money and phone are listed only once they work).
+ */
 kite_err providers_seed(db_conn *conn)
 {
     kite_err err = KITE_OK;
@@ -66,7 +71,8 @@ kite_err providers_seed(db_conn *conn)
         const provider *p = &builtin[i];
         db_stmt *s = db_prepare(conn,
             "INSERT INTO providers (slug, name, operator, website, services, how_to)"
-            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (slug) DO NOTHING");
+            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (slug) DO UPDATE SET services = excluded.services"
+            " WHERE providers.slug = 'kite'");
         db_bind_text(s, 1, p->slug);
         db_bind_text(s, 2, p->name);
         db_bind_text(s, 3, p->operator_name);
