@@ -6,6 +6,10 @@
  * BUSY_TIMEOUT_MS for a lock; write transactions start with BEGIN IMMEDIATE
  * (so they never fail half-way on an upgrade from reader to writer) and are
  * retried a few times when the lock still cannot be had.
+ *
+ * Fault injection (db.h, test builds only): every step asks fault_step()
+ * first, so a test can make any one of them fail the way SQLite would and
+ * prove that the error path loses and duplicates nothing.
  */
 #include "db/db.h"
 
@@ -15,6 +19,10 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#ifdef KITE_FAULT_INJECTION
+#include <inttypes.h>
+#include <stdatomic.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +59,54 @@ struct db {
      * processes on the same file still meet the busy timeout.
      */
     pthread_mutex_t write_lock;
+#ifdef KITE_FAULT_INJECTION
+    /* Per store, not global: two stores in one test never disturb each other. Atomic: every thread counts. */
+    _Atomic int64_t fault_steps; /* steps since the last db_fault_arm */
+    _Atomic int64_t fault_at;    /* the step that fails; 0: none */
+    _Atomic int fault_err;       /* a kite_err */
+#endif
 };
+
+#ifdef KITE_FAULT_INJECTION
+void db_fault_arm(db *store, int64_t n, kite_err err)
+{
+    atomic_store(&store->fault_at, 0);
+    atomic_store(&store->fault_err, (int)(err == KITE_OK ? KITE_ERR_STORE : err));
+    atomic_store(&store->fault_steps, 0);
+    atomic_store(&store->fault_at, n > 0 ? n : 0);
+}
+
+void db_fault_disarm(db *store)
+{
+    atomic_store(&store->fault_at, 0);
+}
+
+int64_t db_fault_steps(db *store)
+{
+    return atomic_load(&store->fault_steps);
+}
+
+/* Counts one step (what: its SQL); the armed error when it is the armed step, else KITE_OK. */
+static kite_err fault_step(db *store, const char *what)
+{
+    int64_t step = atomic_fetch_add(&store->fault_steps, 1) + 1;
+    int64_t at = atomic_load(&store->fault_at);
+    /* The exchange makes the fault fire once even if another thread races past the same count. */
+    if (at == 0 || step != at || !atomic_compare_exchange_strong(&store->fault_at, &at, 0))
+        return KITE_OK;
+    kite_err err = (kite_err)atomic_load(&store->fault_err);
+    log_error("store: injected fault %s at step %" PRId64 " (in: %.120s)", kite_err_code(err), step, what);
+    return err;
+}
+#else
+/* Release builds inject nothing: every step goes ahead, and the compiler drops the call. */
+static inline kite_err fault_step(db *store, const char *what)
+{
+    (void)store;
+    (void)what;
+    return KITE_OK;
+}
+#endif
 
 static uint64_t sql_hash(const char *s)
 {
@@ -240,6 +295,33 @@ static bool is_busy(int rc)
     return (rc & 0xFF) == SQLITE_BUSY || (rc & 0xFF) == SQLITE_LOCKED;
 }
 
+/* BEGIN or BEGIN IMMEDIATE; a busy store is logged only on the last attempt (the caller retries). */
+static kite_err tx_begin(db_conn *conn, const char *begin, bool last_attempt)
+{
+    kite_err err = fault_step(conn->store, begin);
+    if (err != KITE_OK)
+        return err;
+    int rc = sqlite3_exec(conn->handle, begin, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        return KITE_OK;
+    if (!is_busy(rc) || last_attempt)
+        log_error("store: %s failed: %s", begin, sqlite3_errmsg(conn->handle));
+    return is_busy(rc) ? KITE_ERR_BUSY : KITE_ERR_STORE;
+}
+
+/* COMMIT; on failure the transaction may still be open: the caller rolls it back. */
+static kite_err tx_commit(db_conn *conn)
+{
+    kite_err err = fault_step(conn->store, "COMMIT");
+    if (err != KITE_OK)
+        return err;
+    int rc = sqlite3_exec(conn->handle, "COMMIT", NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        return KITE_OK;
+    log_error("store: commit failed: %s", sqlite3_errmsg(conn->handle));
+    return is_busy(rc) ? KITE_ERR_BUSY : KITE_ERR_STORE;
+}
+
 static kite_err run_tx(db *store, const char *begin, db_tx_fn fn, void *ctx)
 {
     db_conn *conn;
@@ -247,21 +329,15 @@ static kite_err run_tx(db *store, const char *begin, db_tx_fn fn, void *ctx)
     if (err != KITE_OK)
         return err;
     for (int attempt = 1;; attempt++) {
-        int rc = sqlite3_exec(conn->handle, begin, NULL, NULL, NULL);
-        if (rc != SQLITE_OK) {
-            if (is_busy(rc) && attempt < WRITE_ATTEMPTS)
-                continue;
-            log_error("store: %s failed: %s", begin, sqlite3_errmsg(conn->handle));
-            return is_busy(rc) ? KITE_ERR_BUSY : KITE_ERR_STORE;
-        }
+        err = tx_begin(conn, begin, attempt >= WRITE_ATTEMPTS);
+        if (err == KITE_ERR_BUSY && attempt < WRITE_ATTEMPTS)
+            continue;
+        if (err != KITE_OK)
+            return err;
         err = fn(conn, ctx);
-        if (err == KITE_OK) {
-            rc = sqlite3_exec(conn->handle, "COMMIT", NULL, NULL, NULL);
-            if (rc == SQLITE_OK)
-                return KITE_OK;
-            log_error("store: commit failed: %s", sqlite3_errmsg(conn->handle));
-            err = is_busy(rc) ? KITE_ERR_BUSY : KITE_ERR_STORE;
-        }
+        if (err == KITE_OK && (err = tx_commit(conn)) == KITE_OK)
+            return KITE_OK;
+        /* Refused, or the COMMIT failed: nothing of fn may stay, whichever step failed. */
         if (sqlite3_get_autocommit(conn->handle) == 0)
             sqlite3_exec(conn->handle, "ROLLBACK", NULL, NULL, NULL);
         if (err != KITE_ERR_BUSY || attempt >= WRITE_ATTEMPTS)
@@ -373,6 +449,11 @@ bool db_next(db_stmt *stmt)
 {
     if (stmt->err != KITE_OK)
         return false;
+    kite_err fault = fault_step(stmt->conn->store, stmt->sql);
+    if (fault != KITE_OK) {
+        stmt->err = fault; /* as a statement SQLite refused: it did nothing, db_done reports it */
+        return false;
+    }
     int rc = sqlite3_step(stmt->handle);
     if (rc == SQLITE_ROW)
         return true;

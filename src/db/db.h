@@ -73,4 +73,30 @@ kite_err db_ping(db *store) KITE_WUR;
 /* Rows changed by the last write statement on this connection. */
 int64_t db_changes(db_conn *conn);
 
+#ifdef KITE_FAULT_INJECTION
+/*
+ * Fault injection, for tests only: compiled in only when the build is
+ * configured with -Dfault_injection=true (tools/test.sh does); release
+ * builds have none of this code, not even a disabled counter.
+ *
+ * A "step" is one time the store asks SQLite to do work that can fail on
+ * its own: each db_next (and so each row of db_exec) that reaches
+ * sqlite3_step, plus the BEGIN and the COMMIT that db_write and db_read run
+ * around a transaction.  Preparing is not a step (a statement that does not
+ * compile aborts), nor is binding, resetting or reading a column.
+ *
+ * db_fault_arm(store, n, err) restarts the count of store's steps (all
+ * threads' connections) and makes the nth step from now fail with err
+ * (KITE_OK means KITE_ERR_STORE), once: the statement does nothing and
+ * records err as if SQLite had refused it, so the transaction rolls back
+ * through the ordinary error path; a failed COMMIT rolls the transaction
+ * back and db_write returns err.  n == 0 only counts.  db_fault_disarm
+ * cancels a fault that has not fired; db_fault_steps is the count since the
+ * last arm.  KITE_ERR_BUSY is retried by db_write like a real busy store.
+ */
+void db_fault_arm(db *store, int64_t n, kite_err err);
+void db_fault_disarm(db *store);
+int64_t db_fault_steps(db *store);
+#endif
+
 #endif
