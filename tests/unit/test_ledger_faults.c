@@ -50,10 +50,6 @@
 
 #include "temp_store.h"
 
-#ifndef KITE_FAULT_INJECTION
-#error "test_ledger_faults needs a build configured with -Dfault_injection=true"
-#endif
-
 enum {
     NOW = 1000000,
     CONTACT = 1,
