@@ -63,10 +63,11 @@ enum {
     FINGERPRINT_MAX = 2048,
 };
 
-typedef enum fault_op { OP_TOP_UP, OP_HOLD, OP_CAPTURE, OP_RELEASE, OP_SEND, OP_COUNT } fault_op;
+typedef enum fault_op { OP_TOP_UP, OP_HOLD, OP_CAPTURE, OP_RELEASE, OP_SEND, OP_REFUSED, OP_COUNT } fault_op;
 
 static const char *const op_names[OP_COUNT] = {"top-up posting", "hold", "capture with revenue split",
-                                               "release", "message send (message row + hold)"};
+                                               "release", "message send (message row + hold)",
+                                               "refused posting, the caller carries on"};
 
 /* A fresh store with a facility, a contact with SEED_CENTS and a held message. */
 typedef struct world {
@@ -160,6 +161,26 @@ static kite_err send_message(db_conn *conn, const world *w)
                                         LEDGER_CENTS, &hold_id);
 }
 
+/*
+ * A caller that carries on when the payer cannot pay (its business change
+ * commits, unpaid): ledger.h promises that a refused posting leaves nothing
+ * behind even then.  The credit comes first, so the refusal comes after an
+ * entry was written and only the savepoint's rollback removes it.
+ */
+static kite_err carry_on_unpaid(db_conn *conn, const world *w)
+{
+    kite_err err = sql_tx(conn, "UPDATE messages SET subject = 'unpaid' WHERE id = 2 AND subject = 's'");
+    if (err != KITE_OK)
+        return err;
+    if (db_changes(conn) != 1)
+        return KITE_ERR_ALREADY_DECIDED;
+    const ledger_line lines[] = {{w->facility, 5000}, {w->balance, -5000}};
+    const ledger_posting p = {LEDGER_TX_TRANSFER, "too dear", NULL, "account:1", lines, 2};
+    int64_t id;
+    err = ledger_post(conn, NOW, &p, &id);
+    return err == KITE_ERR_INSUFFICIENT_FUNDS ? KITE_OK : err;
+}
+
 static kite_err op_tx(db_conn *conn, void *ctx)
 {
     const op_call *c = ctx;
@@ -185,6 +206,8 @@ static kite_err op_tx(db_conn *conn, void *ctx)
         return err != KITE_OK ? err : ledger_release(conn, NOW + 1, "system", w->hold_id);
     case OP_SEND:
         return send_message(conn, w);
+    case OP_REFUSED:
+        return carry_on_unpaid(conn, w);
     case OP_COUNT:
         break;
     }
@@ -294,6 +317,7 @@ static kite_err business_row(db_conn *conn, fault_op op, int64_t *found)
         [OP_CAPTURE] = "SELECT COUNT(*) FROM messages WHERE id = 1 AND status = 'delivered'",
         [OP_RELEASE] = "SELECT COUNT(*) FROM messages WHERE id = 1 AND status = 'rejected'",
         [OP_SEND] = "SELECT COUNT(*) FROM messages WHERE id = 3",
+        [OP_REFUSED] = "SELECT COUNT(*) FROM messages WHERE id = 2 AND subject = 'unpaid'",
     };
     db_stmt *s = db_prepare(conn, queries[op]);
     *found = db_next(s) ? db_int(s, 0) : -1;
@@ -382,8 +406,11 @@ static int64_t count_steps(fault_op op, snapshot *before, snapshot *after)
     *after = take(&w, op);
     assert_whole(&w, op, 0);
     world_close(&w);
-    /* The operation moved money and did its business: the loop below can tell the two states apart. */
-    assert_true(before->payer != after->payer || op == OP_CAPTURE);
+    /* The operation did its business (and moved money: the payer's, or held money): the loop below can tell the two states apart. */
+    if (op == OP_REFUSED)
+        assert_int_equal(before->payer, after->payer);
+    else
+        assert_true(before->payer != after->payer || op == OP_CAPTURE);
     assert_int_equal(before->business, 0);
     assert_int_equal(after->business, 1);
     return steps;
@@ -462,6 +489,12 @@ static void test_send(void **state)
     every_step_fails(OP_SEND);
 }
 
+static void test_refused_posting_carried_on(void **state)
+{
+    (void)state;
+    every_step_fails(OP_REFUSED);
+}
+
 /* The hook itself: counts, fires once at N, and a disarmed store never fails. */
 static void test_hook_fires_once(void **state)
 {
@@ -494,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_capture),
         cmocka_unit_test(test_release),
         cmocka_unit_test(test_send),
+        cmocka_unit_test(test_refused_posting_carried_on),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,10 +37,20 @@ kite_err ledger_savepoint_end(db_conn *conn, kite_err err)
         return db_exec(db_prepare(conn, "RELEASE SAVEPOINT ledger"));
     /* Undo what this posting wrote; the caller's own changes before it stay. */
     kite_err undo = db_exec(db_prepare(conn, "ROLLBACK TO SAVEPOINT ledger"));
+    if (undo != KITE_OK) {
+        /*
+         * Half the posting may still be written.  Returning the refusal would let a caller that carries
+         * on after one (its business change commits, unpaid) commit half a posting: money made from
+         * nothing.  The store's own error is one no caller carries on from, so the whole transaction
+         * rolls back.  (Found by test_ledger_faults.)
+         */
+        log_error("ledger: could not roll a refused posting back (%s)", kite_err_code(undo));
+        return undo;
+    }
     kite_err end = db_exec(db_prepare(conn, "RELEASE SAVEPOINT ledger"));
-    if (undo != KITE_OK || end != KITE_OK)
-        log_error("ledger: could not roll a refused posting back (%s)", kite_err_code(undo != KITE_OK ? undo : end));
-    return err;
+    if (end != KITE_OK)
+        log_error("ledger: could not end a refused posting's savepoint (%s)", kite_err_code(end));
+    return end != KITE_OK ? end : err; /* a store that fails here is not to be carried on from either */
 }
 
 /* ---- accounts ------------------------------------------------------------ */

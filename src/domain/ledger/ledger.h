@@ -121,7 +121,9 @@ kite_err ledger_post_hold_move(db_conn *conn, int64_t now, const ledger_posting 
  * For hold.c: ledger_savepoint() opens a savepoint inside the caller's
  * transaction; ledger_savepoint_end(conn, err) releases it when err is
  * KITE_OK, else rolls back to it (undoing only what came after it) and
- * returns err.  Savepoints nest.
+ * returns err; when the store fails to roll back or release, it returns
+ * the store's error instead, so that no caller carries on from a refusal
+ * with half a posting in its transaction.  Savepoints nest.
  */
 kite_err ledger_savepoint(db_conn *conn) KITE_WUR;
 kite_err ledger_savepoint_end(db_conn *conn, kite_err err) KITE_WUR;
