@@ -42,11 +42,11 @@ static const char *default_web_dir(void)
 /* What `kite serve` was asked for, read and checked before anything starts. */
 typedef struct serve_options {
     const char *db_path, *listen, *data_dir, *web_dir, *smtp, *public_url, *mail_from, *processor;
-    const char *threads_arg, *clock_offset_arg, *streams_arg;
+    const char *threads_arg, *clock_offset_arg, *streams_arg, *processor_timeout_arg;
     char host[64];
     uint16_t port;
     int64_t clock_offset_ms;
-    long threads, max_streams;
+    long threads, max_streams, processor_timeout_ms;
 } serve_options;
 
 /* A whole decimal number in [min, max], or fallback when absent ("4x" is no number). */
@@ -113,6 +113,10 @@ static bool serve_options_valid(serve_options *o)
     }
     if (!clock_offset_valid(o) || !mail_options_valid(o))
         return false;
+    if (!parse_count(o->processor_timeout_arg, 500, 60000, PROCESSOR_TOTAL_TIMEOUT_MS, &o->processor_timeout_ms)) {
+        fprintf(stderr, "kite serve: --processor-timeout-ms takes milliseconds, from 500 to 60000\n");
+        return false;
+    }
     const char *p = o->processor;
     if (p != NULL && ((strncmp(p, "http://", 7) != 0 && strncmp(p, "https://", 8) != 0) ||
                       strpbrk(p, " \"'<>\\?#") != NULL || p[strlen(p) - 1] == '/')) {
@@ -148,12 +152,13 @@ static bool serve_options_or_usage(int argc, char **argv, serve_options *o, int 
         {"test-clock-offset", &o->clock_offset_arg, NULL},
         {"max-event-streams", &o->streams_arg, NULL},
         {"processor", &o->processor, NULL},
+        {"processor-timeout-ms", &o->processor_timeout_arg, NULL},
         {NULL, NULL, NULL},
     };
     const cli_command cmd = {"kite serve",
                              "kite serve --db PATH [--listen HOST:PORT] [--smtp URL] [--web DIR] [--data DIR]\n"
                              "                  [--public-url URL] [--mail-from MAILBOX] [--threads N]\n"
-                             "                  [--max-event-streams N] [--processor URL]",
+                             "                  [--max-event-streams N] [--processor URL] [--processor-timeout-ms N]",
                              opts, 0, 0};
     cli_args args;
     if (!cli_parse_or_usage(&cmd, NULL, argc, argv, &args, status))
@@ -209,7 +214,7 @@ static int serve_run(const serve_options *o)
         return 1;
     kite_app app = {.ctx = store.ctx,
                     .cookie_secure = o->public_url != NULL && strncmp(o->public_url, "https://", 8) == 0};
-    processor_config payments = {.base_url = o->processor};
+    processor_config payments = {.base_url = o->processor, .total_timeout_ms = o->processor_timeout_ms};
     if (o->processor != NULL) {
         app.processor = &payments;
         app.processor_is_sandbox = processor_is_loopback(o->processor);

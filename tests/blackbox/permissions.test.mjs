@@ -112,6 +112,12 @@ const TABLE = [
   ['DELETE', '/api/v1/contacts/{id}',                                'A', [401, OK,  OK,  403, 403, 403, 403]],
   ['DELETE', '/api/v1/contacts/{id}',                                'B', [401, 404, 404, 403, 403, 403, 403]],
   ['DELETE', '/api/v1/sessions/current',                             '-', [401, OK,  OK,  OK,  OK,  OK,  OK]],
+  // The wallet: a contact's balance or a resident's trust account, the caller's own only.
+  // A top-up here sends no card, so the contact's 422 proves access without charging anything.
+  ['GET',    '/api/v1/wallet',                                       '-', [401, OK,  OK,  403, 403, 403, 403]],
+  ['POST',   '/api/v1/wallet/top-ups',                               '-', [401, 422, 403, 403, 403, 403, 403]],
+  ['GET',    '/api/v1/wallet/transactions',                          '-', [401, OK,  OK,  403, 403, 403, 403]],
+  ['GET',    '/api/v1/wallet/transactions.csv',                      '-', [401, OK,  OK,  403, 403, 403, 403]],
 ];
 
 // The error code each refusal must carry.
@@ -367,6 +373,10 @@ async function build(method, template, scope, role) {
       break;
     case 'DELETE /api/v1/facilities/{id}/screening-rules/{rule_id}':
       p = p.replace('{rule_id}', String(fixtures.rules[scope][role]));
+      break;
+    case 'POST /api/v1/wallet/top-ups':
+      body = { amount_cents: 1000 };
+      headers = { 'Idempotency-Key': `perm-${role}-${Date.now()}` };
       break;
     default:
       break;
