@@ -53,6 +53,8 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/wallet/top-ups", handle_wallet_top_ups_create},
     {"GET", "/api/v1/wallet/transactions", handle_wallet_transactions},
     {"GET", "/api/v1/wallet/transactions.csv", handle_wallet_transactions_csv},
+    {"POST", "/api/v1/wallet/bundles", handle_wallet_bundles_create},
+    {"GET", "/api/v1/facilities/{id}/prices", handle_facility_prices},
     {"GET", "/api/v1/events", handle_events},
 };
 

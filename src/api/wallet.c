@@ -345,3 +345,109 @@ void handle_wallet_transactions_csv(http_request *req, void *data)
     http_reply_header(req, "Content-Disposition", "attachment; filename=\"kite-statement.csv\"");
     http_reply_bytes(req, 200, "text/csv; charset=utf-8", out.data, out.len);
 }
+
+/* ---- GET /api/v1/facilities/{id}/prices ---- */
+
+static json_t *offers_json(const price_schedule *sched, price_unit unit)
+{
+    bundle_offer offers[PRICE_BUNDLE_SLOTS];
+    size_t n = 0;
+    kite_fault f;
+    json_t *out = json_array();
+    if (bundle_list(sched, unit, offers, &n, &f) != KITE_OK)
+        return out;
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(out, json_pack("{s:I, s:I, s:I, s:I}", "count", (json_int_t)offers[i].count,
+                                             "price_cents", (json_int_t)offers[i].price_cents, "list_cents",
+                                             (json_int_t)offers[i].list_cents, "discount_cents",
+                                             (json_int_t)offers[i].discount_cents));
+    return out;
+}
+
+static json_t *schedule_json(const price_schedule *s)
+{
+    const policy_field *field = policy_field_find("pricing");
+    const char *model = field != NULL && (size_t)s->model < field->choice_count ? field->choices[s->model] : "unknown";
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "model", model,
+                     "message_cents", (json_int_t)s->message_cents, "block_chars", (json_int_t)s->block_chars,
+                     "block_cents", (json_int_t)s->block_cents, "photo_cents", (json_int_t)s->photo_cents,
+                     "page_chars", (json_int_t)s->page_chars, "stamps_per_photo", (json_int_t)s->stamps_per_photo,
+                     "reply_stamps", (json_int_t)s->reply_stamps, "stamp_unit_cents",
+                     (json_int_t)s->stamp_unit_cents, "credits_per_message", (json_int_t)s->credits_per_message,
+                     "credits_per_photo", (json_int_t)s->credits_per_photo, "credit_unit_cents",
+                     (json_int_t)s->credit_unit_cents, "subscription_cents_per_month",
+                     (json_int_t)s->subscription_cents_per_month, "terminal_cents_per_minute",
+                     (json_int_t)s->terminal_cents_per_minute);
+}
+
+void handle_facility_prices(http_request *req, void *data)
+{
+    kite_app *app = data;
+    int64_t facility_id;
+    if (!param_id_or_reply(req, 0, &facility_id))
+        return;
+    price_schedule sched;
+    kite_fault f;
+    if (wallet_prices(&app->ctx, http_arena(req), facility_id, &sched, &f) != KITE_OK) {
+        reply_fault(req, &f);
+        return;
+    }
+    http_reply_json(req, 200, json_pack("{s:I, s:o, s:{s:o, s:o}}", "facility_id", (json_int_t)facility_id,
+                                        "schedule", schedule_json(&sched), "bundles", "stamps",
+                                        offers_json(&sched, PRICE_UNIT_STAMPS), "credits",
+                                        offers_json(&sched, PRICE_UNIT_CREDITS)));
+}
+
+/* ---- POST /api/v1/wallet/bundles ---- */
+
+static bool bundle_unit_or_reply(http_request *req, json_t *body, ledger_unit *unit)
+{
+    static const char *const units[] = {"stamps", "credits", NULL};
+    const char *name;
+    if (!body_string_or_reply(req, body, "unit", true, &name))
+        return false;
+    if (!ledger_unit_parse(name, unit) || *unit == LEDGER_CENTS) {
+        kite_fault f;
+        fault_set(&f, KITE_ERR_INVALID_FIELD, "unit", FAULT_CHOICE);
+        f.choices = units;
+        reply_fault(req, &f);
+        return false;
+    }
+    return true;
+}
+
+void handle_wallet_bundles_create(http_request *req, void *data)
+{
+    kite_app *app = data;
+    const session *s = require_role_or_reply(req, app, ROLE_BIT(ROLE_CONTACT));
+    if (s == NULL)
+        return;
+    const char *key = http_header(req, "Idempotency-Key");
+    if (key == NULL || *key == '\0') {
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "Idempotency-Key", FAULT_REQUIRED);
+        return;
+    }
+    json_t *body = parse_body_or_reply(req);
+    int64_t facility_id = 0, count = 0;
+    ledger_unit unit;
+    if (body != NULL && body_int_or_reply(req, body, "facility_id", true, &facility_id, NULL) &&
+        bundle_unit_or_reply(req, body, &unit) && body_int_or_reply(req, body, "count", true, &count, NULL)) {
+        wallet_purchase p;
+        bool replayed = false;
+        kite_fault f;
+        if (wallet_bundle_buy(&app->ctx, http_arena(req), s->account.id, session_actor(req, s), key, facility_id, unit,
+                              count, &p, &replayed, &f) != KITE_OK)
+            reply_fault(req, &f);
+        else {
+            if (replayed)
+                http_reply_header(req, "Idempotent-Replayed", "true");
+            http_reply_json(req, replayed ? 200 : 201,
+                            json_pack("{s:I, s:I, s:s, s:I, s:I, s:I, s:I}", "transaction_id",
+                                      (json_int_t)p.transaction_id, "facility_id", (json_int_t)p.facility_id, "unit",
+                                      ledger_unit_name(p.unit), "count", (json_int_t)p.count, "price_cents",
+                                      (json_int_t)p.price_cents, "balance_cents", (json_int_t)p.balance_cents,
+                                      "units_balance", (json_int_t)p.units_balance));
+        }
+    }
+    json_decref(body);
+}

@@ -118,6 +118,10 @@ const TABLE = [
   ['POST',   '/api/v1/wallet/top-ups',                               '-', [401, 422, 403, 403, 403, 403, 403]],
   ['GET',    '/api/v1/wallet/transactions',                          '-', [401, OK,  OK,  403, 403, 403, 403]],
   ['GET',    '/api/v1/wallet/transactions.csv',                      '-', [401, OK,  OK,  403, 403, 403, 403]],
+  // A bundle here names no unit, so the contact's 422 proves access without buying anything.
+  ['POST',   '/api/v1/wallet/bundles',                               '-', [401, 422, 403, 403, 403, 403, 403]],
+  ['GET',    '/api/v1/facilities/{id}/prices',                       'A', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
+  ['GET',    '/api/v1/facilities/{id}/prices',                       'B', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
 ];
 
 // The error code each refusal must carry.
@@ -373,6 +377,10 @@ async function build(method, template, scope, role) {
       break;
     case 'DELETE /api/v1/facilities/{id}/screening-rules/{rule_id}':
       p = p.replace('{rule_id}', String(fixtures.rules[scope][role]));
+      break;
+    case 'POST /api/v1/wallet/bundles':
+      body = { facility_id: FAC.A, count: 5 };
+      headers = { 'Idempotency-Key': `perm-${role}-${Date.now()}` };
       break;
     case 'POST /api/v1/wallet/top-ups':
       body = { amount_cents: 1000 };

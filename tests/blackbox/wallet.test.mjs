@@ -275,6 +275,69 @@ test('without --processor, top-ups answer 503 and say payments are not available
   }
 });
 
+function buy(person, body, key = newKey('bundle')) {
+  return w.srv.request('POST', '/api/v1/wallet/bundles', { body, token: person.token, headers: key === null ? {} : { 'Idempotency-Key': key } });
+}
+
+test('prices are shown before paying, and bundles are bought from the balance at the schedule price', async () => {
+  const op = await w.cliUser('operator');
+  const jp = await facilityIdByName(w.srv, 'AVENAL STATE PRISON');
+  await w.putPolicy(op.token, jp, { profile: 'jpay' });
+  const cn = await facilityIdByName(w.srv, 'ALACHUA COUNTY JAIL');
+  await w.putPolicy(op.token, cn, { profile: 'connectnetwork' });
+
+  const prices = await w.get(`/api/v1/facilities/${jp}/prices`);
+  assert.equal(prices.status, 200, prices.text);
+  assert.equal(prices.json.schedule.model, 'stamps');
+  assert.deepEqual(prices.json.bundles.stamps.map((b) => [b.count, b.price_cents]), [[5, 200], [10, 370], [20, 680], [50, 1500]]);
+  assert.deepEqual(prices.json.bundles.credits, []);
+  const off = await facilityIdByName(w.srv, 'GRENADA COUNTY JAIL');
+  const none = await w.get(`/api/v1/facilities/${off}/prices`);
+  assertError(none, 404, 'not_found');
+  assert.match(none.json.error.message, /not on Kite/);
+
+  const c = await w.contact();
+  // No money yet: 402, nothing moves.
+  const broke = await buy(c, { facility_id: jp, unit: 'stamps', count: 10 });
+  assertError(broke, 402, 'insufficient_funds');
+  assert.equal((await wallet(c)).bundles.length, 0);
+
+  assert.equal((await topUp(c, CARDS.approved, { amount: 1000 })).status, 201);
+  const key = newKey('bundle');
+  const r = await buy(c, { facility_id: jp, unit: 'stamps', count: 10 }, key);
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.json.price_cents, 370);
+  assert.equal(r.json.balance_cents, 630);
+  assert.equal(r.json.units_balance, 10);
+  const again = await buy(c, { facility_id: jp, unit: 'stamps', count: 10 }, key);
+  assert.equal(again.status, 200, again.text);
+  assert.equal(again.headers['idempotent-replayed'], 'true');
+  assertError(await buy(c, { facility_id: jp, unit: 'stamps', count: 20 }, key), 422, 'idempotency_key_reused');
+
+  const cr = await buy(c, { facility_id: cn, unit: 'credits', count: 10 });
+  assert.equal(cr.status, 201, cr.text);
+  assert.equal(cr.json.price_cents, 300);
+
+  // Too dear now (330 left), a size not sold, a unit the facility does not use, no key.
+  assertError(await buy(c, { facility_id: jp, unit: 'stamps', count: 50 }), 402, 'insufficient_funds');
+  const size = await buy(c, { facility_id: jp, unit: 'stamps', count: 7 });
+  assertError(size, 422, 'invalid_field');
+  assert.equal(size.json.error.field, 'count');
+  const unit = await buy(c, { facility_id: jp, unit: 'credits', count: 10 });
+  assertError(unit, 422, 'invalid_field');
+  assert.equal(unit.json.error.field, 'unit');
+  assertError(await buy(c, { facility_id: jp, unit: 'stamps', count: 5 }, null), 422, 'invalid_field');
+
+  const got = await wallet(c);
+  assert.equal(got.balance_cents, 330);
+  assert.deepEqual(got.bundles.map((b) => [b.facility_id, b.unit, b.balance]).sort((a, b) => a[0] - b[0]),
+    [[jp, 'stamps', 10], [cn, 'credits', 10]].sort((a, b) => a[0] - b[0]));
+  const st = await statement(c);
+  assert.deepEqual(st.items.map((l) => [l.kind, l.amount_cents, l.balance_after_cents]),
+    [['purchase', -300, 330], ['purchase', -370, 630], ['top_up', 1000, 1000]]);
+  await ledgerOk();
+});
+
 test('the card number is in no log line and nowhere in the store', async () => {
   await ledgerOk();
   const output = w.srv.readLog() + fs.readFileSync(w.srv.outPath, 'utf8');

@@ -18,6 +18,7 @@
 
 #include "core/log.h"
 #include "domain/audit/audit.h"
+#include "domain/facility/policy.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -394,4 +395,122 @@ kite_err wallet_statement(const kite_ctx *ctx, arena *a, int64_t account_id, int
 {
     statement_args args = {a, account_id, resident_id, before, limit, lines, count, next_before};
     return db_read(ctx->store, statement_tx, &args);
+}
+
+/* ---- prices and bundles ---------------------------------------------------- */
+
+/* The facility's schedule: its profile's defaults, with the policy's model and page size. */
+static kite_err schedule_of(db_conn *conn, arena *a, int64_t facility_id, price_schedule *out, kite_fault *f)
+{
+    policy p;
+    kite_err err = policy_load(conn, a, facility_id, &p);
+    if (err == KITE_ERR_NOT_FOUND)
+        return fault_set(f, err, NULL, FAULT_POLICY);
+    if (err != KITE_OK || (err = price_schedule_defaults(policy_choice_name(&p, policy_field_find("profile")), out)) !=
+                              KITE_OK)
+        return fault_settle(f, err == KITE_ERR_INVALID_FIELD ? KITE_ERR_INTERNAL : err);
+    out->model = p.pricing;
+    if (p.page_chars > 0)
+        out->page_chars = p.page_chars;
+    return KITE_OK;
+}
+
+typedef struct prices_args {
+    arena *a;
+    int64_t facility_id;
+    price_schedule *out;
+    kite_fault *f;
+} prices_args;
+
+static kite_err prices_tx(db_conn *conn, void *data)
+{
+    prices_args *p = data;
+    return schedule_of(conn, p->a, p->facility_id, p->out, p->f);
+}
+
+kite_err wallet_prices(const kite_ctx *ctx, arena *a, int64_t facility_id, price_schedule *out, kite_fault *f)
+{
+    fault_set(f, KITE_OK, NULL, FAULT_NONE);
+    prices_args p = {a, facility_id, out, f};
+    return fault_settle(f, db_read(ctx->store, prices_tx, &p));
+}
+
+typedef struct bundle_args {
+    arena *a;
+    int64_t now, account_id;
+    const char *actor, *key;
+    wallet_purchase *out;
+    bool *replayed;
+    kite_fault *f;
+} bundle_args;
+
+/* The four accounts of a purchase: balance, provider revenue in cents and in units, the buyer's units. */
+static kite_err bundle_accounts(db_conn *conn, const bundle_args *b, int64_t ids[4])
+{
+    ledger_kind units_kind = b->out->unit == LEDGER_UNIT_STAMPS ? LEDGER_STAMPS : LEDGER_CREDITS;
+    kite_err err = ledger_account_open(conn, b->now, b->actor, LEDGER_CONTACT_BALANCE,
+                                       (ledger_owner){.account_id = b->account_id}, LEDGER_CENTS, &ids[0]);
+    if (err == KITE_OK)
+        err = ledger_account_open(conn, b->now, b->actor, LEDGER_PROVIDER_REVENUE, (ledger_owner){0}, LEDGER_CENTS,
+                                  &ids[1]);
+    if (err == KITE_OK)
+        err = ledger_account_open(conn, b->now, b->actor, LEDGER_PROVIDER_REVENUE, (ledger_owner){0}, b->out->unit,
+                                  &ids[2]);
+    if (err == KITE_OK)
+        err = ledger_account_open(conn, b->now, b->actor, units_kind,
+                                  (ledger_owner){.account_id = b->account_id, .facility_id = b->out->facility_id},
+                                  b->out->unit, &ids[3]);
+    return err;
+}
+
+static kite_err reference_used(db_conn *conn, const char *reference, bool *used)
+{
+    db_stmt *s = db_prepare(conn, "SELECT 1 FROM ledger_transactions WHERE reference = $1");
+    db_bind_text(s, 1, reference);
+    *used = db_next(s);
+    return db_done(s);
+}
+
+static kite_err bundle_tx(db_conn *conn, void *data)
+{
+    bundle_args *b = data;
+    wallet_purchase *o = b->out;
+    price_schedule sched;
+    kite_err err = schedule_of(conn, b->a, o->facility_id, &sched, b->f);
+    price_unit unit = o->unit == LEDGER_UNIT_STAMPS ? PRICE_UNIT_STAMPS : PRICE_UNIT_CREDITS;
+    if (err != KITE_OK || (err = bundle_price(&sched, unit, o->count, &o->price_cents, b->f)) != KITE_OK)
+        return err;
+    char reference[LEDGER_REFERENCE_MAX_BYTES + 1], memo[120];
+    snprintf(reference, sizeof reference, "bundle:%" PRId64 ":%s", b->account_id, b->key);
+    snprintf(memo, sizeof memo, "%" PRId64 " %s for facility %" PRId64, o->count, ledger_unit_name(o->unit),
+             o->facility_id);
+    int64_t ids[4];
+    if ((err = reference_used(conn, reference, b->replayed)) != KITE_OK || (err = bundle_accounts(conn, b, ids)) != KITE_OK)
+        return err;
+    ledger_line lines[4] = {{ids[0], -o->price_cents}, {ids[1], o->price_cents}, {ids[2], -o->count}, {ids[3], o->count}};
+    ledger_posting p = {LEDGER_TX_PURCHASE, memo, reference, b->actor, lines, 4};
+    if ((err = ledger_post(conn, b->now, &p, &o->transaction_id)) != KITE_OK)
+        return fault_set(b->f, err, err == KITE_ERR_IDEMPOTENCY_KEY_REUSED ? "Idempotency-Key" : NULL, FAULT_NONE);
+    if ((err = ledger_balance(conn, ids[0], &o->balance_cents)) != KITE_OK)
+        return err;
+    return ledger_balance(conn, ids[3], &o->units_balance);
+}
+
+kite_err wallet_bundle_buy(const kite_ctx *ctx, arena *a, int64_t account_id, const char *actor, const char *key,
+                           int64_t facility_id, ledger_unit unit, int64_t count, wallet_purchase *out, bool *replayed,
+                           kite_fault *f)
+{
+    fault_set(f, KITE_OK, NULL, FAULT_NONE);
+    memset(out, 0, sizeof *out);
+    *replayed = false;
+    if (!key_valid(key)) {
+        fault_set(f, KITE_ERR_INVALID_FIELD, "Idempotency-Key", FAULT_LENGTH);
+        f->limit = WALLET_KEY_MAX;
+        return KITE_ERR_INVALID_FIELD;
+    }
+    if (unit != LEDGER_UNIT_STAMPS && unit != LEDGER_UNIT_CREDITS)
+        return fault_set(f, KITE_ERR_INVALID_FIELD, "unit", FAULT_NOT_OFFERED);
+    *out = (wallet_purchase){.facility_id = facility_id, .unit = unit, .count = count};
+    bundle_args b = {a, clock_now_ms(&ctx->clock), account_id, actor, key, out, replayed, f};
+    return fault_settle(f, db_write(ctx->store, bundle_tx, &b));
 }

@@ -22,7 +22,14 @@
  *
  * Stamps and credits are listed per facility: a bundle is bought for one
  * facility's messages, so the wallet shows each facility's stamps and
- * credits account the person holds (none until bundles are sold).
+ * credits account the person holds.  A bundle is bought from the balance
+ * (wallet_bundle_buy) at the facility's price: until schedules are stored
+ * per facility, that is price_schedule_defaults() of the facility's policy
+ * profile, with the policy's pricing model and page size.  One posting of
+ * four entries moves the price from the contact's balance to
+ * provider_revenue (cents) and the units from provider_revenue (their
+ * issuer) to the contact's stamps or credits of that facility, with
+ * reference "bundle:ACCOUNT:KEY", so a retried purchase is not a second one.
  *
  * SECURITY: money and card data.  Amounts are integer cents within
  * WALLET_TOP_UP_MIN_CENTS..WALLET_TOP_UP_MAX_CENTS.  This file sees a card
@@ -42,13 +49,14 @@
 #include "core/fault.h"
 #include "domain/context.h"
 #include "domain/ledger/ledger.h"
+#include "domain/ledger/pricing.h"
 #include "payment/processor.h"
 
 #define WALLET_TOP_UP_MIN_CENTS INT64_C(500)   /* $5 */
 #define WALLET_TOP_UP_MAX_CENTS INT64_C(50000) /* $500 */
 
 enum {
-    WALLET_KEY_MAX = 200,            /* bytes of a client's Idempotency-Key */
+    WALLET_KEY_MAX = 128,            /* bytes of a client's Idempotency-Key (a ledger reference holds it) */
     WALLET_STALE_MS = 60 * 1000,     /* a pending top-up older than this is the sweeper's */
     WALLET_STALE_BATCH = 50,         /* pending top-ups the sweeper settles at once */
     WALLET_BUNDLES_MAX = 64,         /* stamps and credits accounts listed */
@@ -100,6 +108,36 @@ kite_err wallet_top_up_settle(const kite_ctx *ctx, int64_t top_up_id, const char
 
 /* Pending top-ups created before older_than (ids), at most WALLET_STALE_BATCH. */
 kite_err wallet_top_ups_stale(const kite_ctx *ctx, int64_t older_than, int64_t *ids, size_t *count) KITE_WUR;
+
+/*
+ * The price schedule of a facility on Kite (see above).  KITE_ERR_NOT_FOUND
+ * (fault FAULT_POLICY) when the facility is not on Kite.
+ */
+kite_err wallet_prices(const kite_ctx *ctx, arena *a, int64_t facility_id, price_schedule *out, kite_fault *f) KITE_WUR;
+
+typedef struct wallet_purchase {
+    int64_t transaction_id;
+    int64_t facility_id;
+    ledger_unit unit;       /* stamps or credits */
+    int64_t count;
+    int64_t price_cents;
+    int64_t balance_cents;  /* the contact's balance after it */
+    int64_t units_balance;  /* the contact's stamps or credits at that facility after it */
+} wallet_purchase;
+
+/*
+ * Buys the bundle of count units (stamps or credits) at facility_id from
+ * account_id's balance, under the client's key (*replayed when that key
+ * bought it before: nothing moves again).  Refused, with nothing moved:
+ *   KITE_ERR_NOT_FOUND              the facility is not on Kite (FAULT_POLICY)
+ *   KITE_ERR_INVALID_FIELD          a size or unit the facility does not sell (count, unit),
+ *                                   or a key of the wrong shape
+ *   KITE_ERR_INSUFFICIENT_FUNDS     the balance is below the price
+ *   KITE_ERR_IDEMPOTENCY_KEY_REUSED the key bought something else
+ */
+kite_err wallet_bundle_buy(const kite_ctx *ctx, arena *a, int64_t account_id, const char *actor, const char *key,
+                           int64_t facility_id, ledger_unit unit, int64_t count, wallet_purchase *out, bool *replayed,
+                           kite_fault *f) KITE_WUR;
 
 typedef struct wallet_bundle_balance {
     int64_t facility_id;
