@@ -68,7 +68,7 @@ void handle_wallet_get(http_request *req, void *data)
     int64_t account_id, resident_id;
     if (s == NULL || !wallet_owner_or_reply(req, app, s, &account_id, &resident_id))
         return;
-    wallet_summary w;
+    wallet_summary w = {0};
     kite_err err = wallet_summary_get(&app->ctx, account_id, resident_id, &w);
     if (err != KITE_OK) {
         reply_kite_error(req, err);
@@ -208,7 +208,7 @@ static kite_err top_up_ask(kite_app *app, const char *actor, const card_input *c
 static void top_up_run(http_request *req, kite_app *app, const session *s, int64_t amount, const card_input *card)
 {
     kite_fault f;
-    card_summary summary;
+    card_summary summary = {0};
     if (card_check(card, clock_now_ms(&app->ctx.clock), NULL, &summary, &f) != KITE_OK) {
         reply_fault(req, &f);
         return;
@@ -217,7 +217,7 @@ static void top_up_run(http_request *req, kite_app *app, const session *s, int64
         reply_fault_of(req, KITE_ERR_PAYMENTS_UNAVAILABLE, NULL, FAULT_PAYMENTS_OFF);
         return;
     }
-    wallet_top_up t;
+    wallet_top_up t = {0};
     bool replayed = false;
     kite_err err = wallet_top_up_begin(&app->ctx, s->account.id, http_header(req, "Idempotency-Key"), amount,
                                        &summary, &t, &replayed, &f);
@@ -280,9 +280,9 @@ void handle_wallet_transactions(http_request *req, void *data)
         !query_int_or_reply(req, "cursor", 1, INT64_MAX, 0, &cursor) ||
         !wallet_owner_or_reply(req, app, s, &account_id, &resident_id))
         return;
-    ledger_statement_line *lines;
-    size_t count;
-    int64_t next;
+    ledger_statement_line *lines = NULL;
+    size_t count = 0;
+    int64_t next = 0;
     kite_err err = wallet_statement(&app->ctx, http_arena(req), account_id, resident_id, cursor, (size_t)limit, &lines,
                                     &count, &next);
     if (err != KITE_OK) {
@@ -330,8 +330,8 @@ void handle_wallet_transactions_csv(http_request *req, void *data)
     int64_t before = 0;
     size_t total = 0;
     do {
-        ledger_statement_line *lines;
-        size_t count;
+        ledger_statement_line *lines = NULL;
+        size_t count = 0;
         kite_err err = wallet_statement(&app->ctx, http_arena(req), account_id, resident_id, before,
                                         LEDGER_STATEMENT_PAGE_MAX, &lines, &count, &before);
         if (err != KITE_OK) {
@@ -386,7 +386,7 @@ void handle_facility_prices(http_request *req, void *data)
     int64_t facility_id;
     if (!param_id_or_reply(req, 0, &facility_id))
         return;
-    price_schedule sched;
+    price_schedule sched = {0};
     kite_fault f;
     if (wallet_prices(&app->ctx, http_arena(req), facility_id, &sched, &f) != KITE_OK) {
         reply_fault(req, &f);
@@ -432,7 +432,7 @@ void handle_wallet_bundles_create(http_request *req, void *data)
     ledger_unit unit;
     if (body != NULL && body_int_or_reply(req, body, "facility_id", true, &facility_id, NULL) &&
         bundle_unit_or_reply(req, body, &unit) && body_int_or_reply(req, body, "count", true, &count, NULL)) {
-        wallet_purchase p;
+        wallet_purchase p = {0};
         bool replayed = false;
         kite_fault f;
         if (wallet_bundle_buy(&app->ctx, http_arena(req), s->account.id, session_actor(req, s), key, facility_id, unit,

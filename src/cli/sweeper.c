@@ -45,7 +45,7 @@ static void reconcile_top_ups(sweeper *s)
         if (processor_lookup(s->processor, key, &r, &f) != KITE_OK || r.outcome == CHARGE_PROCESSOR_ERROR ||
             r.outcome == CHARGE_TIMEOUT)
             continue;
-        wallet_top_up t;
+        wallet_top_up t = {0};
         if ((err = wallet_top_up_settle(s->ctx, ids[i], "system", &r, &t)) != KITE_OK)
             log_warn("sweeper: settling top-up %" PRId64 " failed: %s", ids[i], kite_err_code(err));
         else

@@ -475,7 +475,7 @@ static kite_err bundle_tx(db_conn *conn, void *data)
 {
     bundle_args *b = data;
     wallet_purchase *o = b->out;
-    price_schedule sched;
+    price_schedule sched = {0};
     kite_err err = schedule_of(conn, b->a, o->facility_id, &sched, b->f);
     price_unit unit = o->unit == LEDGER_UNIT_STAMPS ? PRICE_UNIT_STAMPS : PRICE_UNIT_CREDITS;
     if (err != KITE_OK || (err = bundle_price(&sched, unit, o->count, &o->price_cents, b->f)) != KITE_OK)
