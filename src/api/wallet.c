@@ -6,7 +6,7 @@
  * is the one that asks the processor between them, outside any store
  * transaction: begin (pending row, or the row of an earlier try with the
  * same Idempotency-Key), then processor_charge under the top-up's own
- * processor key (or, for a pending top-up tried again, processor_lookup
+ * random processor key (or, for a pending top-up tried again, processor_lookup
  * first, and a charge only when the processor made none), then settle.  The
  * answer follows the stored state: approved 201 (200 on a replay), pending
  * 202, declined 402 with the card company's reason, failed 502.
@@ -49,7 +49,7 @@ static bool wallet_owner_or_reply(http_request *req, kite_app *app, const sessio
         *account_id = s->account.id;
         return true;
     }
-    resident r;
+    resident r = {0};
     kite_err err = resident_get_by_account(&app->ctx, http_arena(req), s->account.id, &r);
     if (err != KITE_OK) {
         reply_kite_error(req, err);
@@ -176,8 +176,7 @@ static void wipe_card(json_t *body)
 static kite_err top_up_ask(kite_app *app, const char *actor, const card_input *card, bool looked_before,
                            wallet_top_up *t)
 {
-    char key[64];
-    wallet_top_up_processor_key(t->id, key, sizeof key);
+    const char *key = t->processor_key;
     charge_result r;
     kite_fault f;
     memset(&r, 0, sizeof r);

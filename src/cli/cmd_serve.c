@@ -113,8 +113,9 @@ static bool serve_options_valid(serve_options *o)
     }
     if (!clock_offset_valid(o) || !mail_options_valid(o))
         return false;
-    if (!parse_count(o->processor_timeout_arg, 500, 60000, PROCESSOR_TOTAL_TIMEOUT_MS, &o->processor_timeout_ms)) {
-        fprintf(stderr, "kite serve: --processor-timeout-ms takes milliseconds, from 500 to 60000\n");
+    /* At most half of WALLET_STALE_MS: the sweeper must not take a top-up still in flight for one never sent. */
+    if (!parse_count(o->processor_timeout_arg, 500, 30000, PROCESSOR_TOTAL_TIMEOUT_MS, &o->processor_timeout_ms)) {
+        fprintf(stderr, "kite serve: --processor-timeout-ms takes milliseconds, from 500 to 30000\n");
         return false;
     }
     const char *p = o->processor;

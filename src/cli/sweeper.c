@@ -38,14 +38,14 @@ static void reconcile_top_ups(sweeper *s)
     if (err != KITE_OK)
         log_warn("sweeper: listing pending top-ups failed: %s", kite_err_code(err));
     for (size_t i = 0; err == KITE_OK && i < count; i++) {
-        char key[64];
-        wallet_top_up_processor_key(ids[i], key, sizeof key);
+        wallet_top_up t = {0};
         charge_result r = {0};
         kite_fault f;
-        if (processor_lookup(s->processor, key, &r, &f) != KITE_OK || r.outcome == CHARGE_PROCESSOR_ERROR ||
+        if ((err = wallet_top_up_get(s->ctx, ids[i], &t)) != KITE_OK)
+            break;
+        if (processor_lookup(s->processor, t.processor_key, &r, &f) != KITE_OK || r.outcome == CHARGE_PROCESSOR_ERROR ||
             r.outcome == CHARGE_TIMEOUT)
             continue;
-        wallet_top_up t = {0};
         if ((err = wallet_top_up_settle(s->ctx, ids[i], "system", &r, &t)) != KITE_OK)
             log_warn("sweeper: settling top-up %" PRId64 " failed: %s", ids[i], kite_err_code(err));
         else

@@ -342,7 +342,8 @@ const migration kite_migrations[] = {
      "CREATE TABLE wallet_top_ups ("
      "  id INTEGER PRIMARY KEY,"
      "  account_id INTEGER NOT NULL REFERENCES accounts(id),"
-     "  idempotency_key TEXT NOT NULL,"      /* the client's key; the processor sees kite-top-up-ID */
+     "  idempotency_key TEXT NOT NULL,"      /* the client's key, unique per account */
+     "  processor_key TEXT NOT NULL UNIQUE," /* the key the processor sees: kite-top-up- and 64 random hex digits */
      "  amount_cents INTEGER NOT NULL,"
      "  card_brand TEXT NOT NULL,"           /* visa | mastercard | amex | discover | card: never the number */
      "  card_last4 TEXT NOT NULL,"

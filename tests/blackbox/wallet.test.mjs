@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import {
   World, assert, assertError, facilityIdByName, bopNumber,
 } from './lib/flows.mjs';
-import { cli } from './lib/kite.mjs';
+import { cli, sleep, sqlite, startServer } from './lib/kite.mjs';
 import { CARDS, startSandbox } from './lib/processor.mjs';
 
 const SLOW_MS = 2500;    // the sandbox's slow card answers after this long ...
@@ -69,8 +69,11 @@ async function ledgerOk() {
   assert.match(r.stdout, /^ledger: ok/);
 }
 
+// What the processor recorded under the top-up's own key (a random one, read from the store).
 async function processorCharge(topUpId) {
-  return sb.get(`/v1/charges?idempotency_key=kite-top-up-${topUpId}`);
+  const key = sqlite(w.dbPath, `SELECT processor_key FROM wallet_top_ups WHERE id = ${Number(topUpId)}`).trim();
+  assert.match(key, /^kite-top-up-[0-9a-f]{64}$/);
+  return sb.get(`/v1/charges?idempotency_key=${key}`);
 }
 
 test('a new contact has an empty wallet, and top-ups are offered with test cards', async () => {
@@ -166,6 +169,38 @@ test('a slow card is pending (202); a retry with the same key settles it, credit
   assert.equal((await wallet(c)).balance_cents, 1500);
   assert.equal((await statement(c)).items.length, 1);
   await ledgerOk();
+});
+
+test('the sweeper settles a top-up left pending for more than a minute, once', async () => {
+  const args = ['--processor', sb.baseUrl, '--processor-timeout-ms', String(TIMEOUT_MS)];
+  const own = await World.start({ extraArgs: args });
+  let later;
+  try {
+    const c = await own.contact();
+    const r = await own.srv.request('POST', '/api/v1/wallet/top-ups', {
+      body: { amount_cents: 1700, card: card(CARDS.slow) }, token: c.token, headers: { 'Idempotency-Key': newKey('sweep') },
+    });
+    assert.equal(r.status, 202, r.text);
+    await own.srv.stopAndAssertClean();
+    // Two minutes later by Kite's clock: the sweeper's first tick finds the top-up stale and asks the processor.
+    later = await startServer({ dir: own.dir, extraArgs: [...args, '--test-clock-offset', '120'], env: { KITE_ALLOW_TEST_CLOCK: '1' } });
+    let balance = 0;
+    for (let i = 0; i < 100 && balance === 0; i++) {
+      const got = await later.get('/api/v1/wallet', { token: c.token });
+      assert.equal(got.status, 200, got.text);
+      balance = got.json.balance_cents;
+      if (balance === 0) await sleep(100);
+    }
+    assert.equal(balance, 1700);
+    const st = await later.get('/api/v1/wallet/transactions', { token: c.token });
+    assert.equal(st.json.items.length, 1);
+    assert.match(later.readLog(), /sweeper: top-up \d+ reconciled: approved/);
+    const v = await cli(['ledger', 'verify', '--db', own.dbPath]);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+  } finally {
+    if (later) await later.cleanup({ keep: true });
+    await own.close();
+  }
 });
 
 test('five concurrent tries with one key charge once', async () => {

@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -100,6 +100,9 @@ test('a family member adds money with the test card and reads the statement, at 
   assert.equal(await csv.getAttribute('href'), '/api/v1/wallet/transactions.csv');
   const [download] = await Promise.all([page.waitForEvent('download'), csv.click()]);
   assert.equal(download.suggestedFilename(), 'kite-statement.csv');
+  const rows = readFileSync(await download.path(), 'utf8').split('\r\n');
+  assert.equal(rows[0], 'date,kind,memo,amount_cents,balance_after_cents');
+  assert.match(rows[1], /,top_up,"Card top-up \(visa ending 4242\)",1250,1250$/);
 
   // Nothing is wider than the phone.
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

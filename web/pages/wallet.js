@@ -161,7 +161,8 @@ function topUpForm(wallet, refresh) {
       }
       await refresh();
     } catch (e) {
-      const final = e instanceof ApiError && e.status > 0 && e.status < 500;
+      // Any answer but a lost one (no connection) or an internal error is final: a new payment gets a new key.
+      const final = e instanceof ApiError && e.status > 0 && e.status !== 500;
       uncertain = final ? null : sent;
       if (final) {
         key = newIdempotencyKey();

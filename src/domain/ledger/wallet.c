@@ -17,6 +17,7 @@
 #include "domain/ledger/wallet.h"
 
 #include "core/log.h"
+#include "core/secret.h"
 #include "domain/audit/audit.h"
 #include "domain/facility/policy.h"
 
@@ -46,16 +47,12 @@ static bool top_up_state_parse(const char *name, wallet_top_up_state *out)
     return false;
 }
 
-void wallet_top_up_processor_key(int64_t top_up_id, char *out, size_t size)
-{
-    snprintf(out, size, "kite-top-up-%" PRId64, top_up_id);
-}
 
 /* ---- reading a top-up ---------------------------------------------------- */
 
 #define TOP_UP_COLUMNS                                                                                               \
     "t.id, t.account_id, t.amount_cents, t.card_brand, t.card_last4, t.state, COALESCE(t.decline_reason, 'none'),"  \
-    " t.created_at, COALESCE(t.settled_at, 0), COALESCE(e.balance_after, 0)"
+    " t.created_at, COALESCE(t.settled_at, 0), COALESCE(e.balance_after, 0), t.processor_key"
 #define TOP_UP_FROM                                                                                                  \
     " FROM wallet_top_ups t LEFT JOIN ledger_entries e ON e.transaction_id = t.transaction_id AND e.account_id ="    \
     " (SELECT id FROM ledger_accounts WHERE kind = 'contact_balance' AND account_id = t.account_id)"
@@ -71,6 +68,8 @@ static bool top_up_read(db_stmt *s, wallet_top_up *out)
     out->created_at = db_int(s, 7);
     out->settled_at = db_int(s, 8);
     out->balance_after = db_int(s, 9);
+    const char *key = db_text(s, 10);
+    snprintf(out->processor_key, sizeof out->processor_key, "%s", key != NULL ? key : "");
     return card_brand_from_name(db_text(s, 3), &out->card.brand) && top_up_state_parse(db_text(s, 5), &out->state) &&
            decline_reason_from_name(db_text(s, 6), &out->decline);
 }
@@ -86,6 +85,23 @@ static kite_err top_up_load(db_conn *conn, int64_t id, wallet_top_up *out)
     if (err == KITE_OK && found && !known)
         log_error("wallet: top-up %" PRId64 " has a state Kite does not know", id);
     return err != KITE_OK ? err : !found ? KITE_ERR_NOT_FOUND : known ? KITE_OK : KITE_ERR_INTERNAL;
+}
+
+typedef struct get_args {
+    int64_t id;
+    wallet_top_up *out;
+} get_args;
+
+static kite_err get_tx(db_conn *conn, void *data)
+{
+    get_args *g = data;
+    return top_up_load(conn, g->id, g->out);
+}
+
+kite_err wallet_top_up_get(const kite_ctx *ctx, int64_t top_up_id, wallet_top_up *out)
+{
+    get_args g = {top_up_id, out};
+    return db_read(ctx->store, get_tx, &g);
 }
 
 /* ---- beginning a top-up -------------------------------------------------- */
@@ -119,8 +135,11 @@ static kite_err begin_tx(db_conn *conn, void *data)
             return KITE_ERR_IDEMPOTENCY_KEY_REUSED;
         return KITE_OK;
     }
+    char token[SECRET_TOKEN_HEX], processor_key[WALLET_PROCESSOR_KEY_MAX + 1];
+    secret_token(token);
+    snprintf(processor_key, sizeof processor_key, "kite-top-up-%s", token);
     s = db_prepare(conn, "INSERT INTO wallet_top_ups (account_id, idempotency_key, amount_cents, card_brand, card_last4,"
-                         " state, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id");
+                         " state, created_at, processor_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id");
     db_bind_int(s, 1, a->account_id);
     db_bind_text(s, 2, a->key);
     db_bind_int(s, 3, a->amount);
@@ -128,6 +147,7 @@ static kite_err begin_tx(db_conn *conn, void *data)
     db_bind_text(s, 5, a->card->last4);
     db_bind_text(s, 6, wallet_top_up_state_name(TOP_UP_PENDING));
     db_bind_int(s, 7, a->now);
+    db_bind_text(s, 8, processor_key);
     id = db_next(s) ? db_int(s, 0) : 0;
     if ((err = db_done(s)) != KITE_OK)
         return err;
@@ -402,7 +422,7 @@ kite_err wallet_statement(const kite_ctx *ctx, arena *a, int64_t account_id, int
 /* The facility's schedule: its profile's defaults, with the policy's model and page size. */
 static kite_err schedule_of(db_conn *conn, arena *a, int64_t facility_id, price_schedule *out, kite_fault *f)
 {
-    policy p;
+    policy p = {0};
     kite_err err = policy_load(conn, a, facility_id, &p);
     if (err == KITE_ERR_NOT_FOUND)
         return fault_set(f, err, NULL, FAULT_POLICY);

@@ -8,8 +8,11 @@
  * before any money moves; the same key with the same request finds that row
  * again (a replay), with another amount or card it is refused.  (2) The
  * caller (api/ or the sweeper, never this file) asks the processor, outside
- * any store transaction, under the processor key "kite-top-up-ID" (one per
- * top-up, so the processor charges once whatever the client sends).  (3)
+ * any store transaction, under the top-up's processor key ("kite-top-up-"
+ * and 64 random hex digits, drawn when the row is written: one per top-up,
+ * so the processor charges once whatever the client sends, and no other
+ * Kite store sharing the processor, nor this one restored from a backup,
+ * can ever reuse it).  (3)
  * wallet_top_up_settle records the processor's answer, in one transaction:
  * approved credits the contact's balance from processor_clearing (a ledger
  * posting with reference "top_up:ID", audited by the ledger), declined and
@@ -60,6 +63,7 @@ enum {
     WALLET_STALE_MS = 60 * 1000,     /* a pending top-up older than this is the sweeper's */
     WALLET_STALE_BATCH = 50,         /* pending top-ups the sweeper settles at once */
     WALLET_BUNDLES_MAX = 64,         /* stamps and credits accounts listed */
+    WALLET_PROCESSOR_KEY_MAX = 80,   /* "kite-top-up-" and 64 hex digits */
 };
 
 typedef enum wallet_top_up_state {
@@ -82,10 +86,11 @@ typedef struct wallet_top_up {
     int64_t created_at;
     int64_t settled_at;     /* 0 while pending */
     int64_t balance_after;  /* the balance once credited (approved), else 0 */
+    char processor_key[WALLET_PROCESSOR_KEY_MAX + 1];
 } wallet_top_up;
 
-/* The processor's key for a top-up: "kite-top-up-ID". */
-void wallet_top_up_processor_key(int64_t top_up_id, char *out, size_t size);
+/* A top-up by id; KITE_ERR_NOT_FOUND when there is none. */
+kite_err wallet_top_up_get(const kite_ctx *ctx, int64_t top_up_id, wallet_top_up *out) KITE_WUR;
 
 /*
  * Records a pending top-up of amount_cents for account_id under key, or
