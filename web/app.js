@@ -14,6 +14,7 @@ import { tabletPage } from './pages/tablet.js';
 import { staffPage } from './pages/staff.js';
 import { messagesPage } from './pages/messages.js';
 import { reviewPage } from './pages/review.js';
+import { walletPage } from './pages/wallet.js';
 import { onUnread, startLive, stopLive, unreadCount } from './live.js';
 
 const routes = [
@@ -29,6 +30,7 @@ const routes = [
   { pattern: /^\/staff\/?$/, page: staffPage, nav: '/staff' },
   { pattern: /^\/messages\/?$/, page: messagesPage, nav: '/messages' },
   { pattern: /^\/review\/?$/, page: reviewPage, nav: '/review' },
+  { pattern: /^\/wallet\/?$/, page: walletPage, nav: '/account' },
 ];
 
 /* The header links for each kind of account; residents on a tablet see only their home. */

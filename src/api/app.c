@@ -49,6 +49,12 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/facilities/{id}/screening-rules", handle_screening_rules_list},
     {"POST", "/api/v1/facilities/{id}/screening-rules", handle_screening_rules_create},
     {"DELETE", "/api/v1/facilities/{id}/screening-rules/{rule_id}", handle_screening_rules_delete},
+    {"GET", "/api/v1/wallet", handle_wallet_get},
+    {"POST", "/api/v1/wallet/top-ups", handle_wallet_top_ups_create},
+    {"GET", "/api/v1/wallet/transactions", handle_wallet_transactions},
+    {"GET", "/api/v1/wallet/transactions.csv", handle_wallet_transactions_csv},
+    {"POST", "/api/v1/wallet/bundles", handle_wallet_bundles_create},
+    {"GET", "/api/v1/facilities/{id}/prices", handle_facility_prices},
     {"GET", "/api/v1/events", handle_events},
 };
 

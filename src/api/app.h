@@ -22,12 +22,15 @@
 #include "domain/identity/session.h"
 #include "sandbox/image_sandbox.h"
 #include "http/server.h"
+#include "payment/processor.h"
 
 typedef struct kite_app {
     kite_ctx ctx;
     bool cookie_secure; /* add Secure to the session cookie (public URL is https) */
     image_sandbox *images; /* photo helpers (POST /api/v1/attachments); NULL answers 503 there */
     event_hub *events;  /* wakes GET /api/v1/events streams; NULL answers 503 there */
+    const processor_config *processor; /* card payments (kite serve --processor); NULL: top-ups answer 503 */
+    bool processor_is_sandbox;         /* the processor is a local `kite processor-sandbox`: test cards work */
 } kite_app;
 
 extern const http_route api_routes[];
@@ -137,6 +140,12 @@ void handle_attachments_get(http_request *req, void *app);
 /* http_config.max_body_for: photo uploads may be larger than JSON bodies (attachments.c). */
 size_t api_max_body_for(const char *method, const char *path);
 void handle_events(http_request *req, void *app);
+void handle_wallet_get(http_request *req, void *app);
+void handle_wallet_top_ups_create(http_request *req, void *app);
+void handle_wallet_transactions(http_request *req, void *app);
+void handle_wallet_transactions_csv(http_request *req, void *app);
+void handle_wallet_bundles_create(http_request *req, void *app);
+void handle_facility_prices(http_request *req, void *app);
 json_t *policy_to_json(const policy *p);
 json_t *resident_to_json(const resident *r);
 

@@ -23,6 +23,16 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* A processor on this machine (http://127.0.0.1, localhost or [::1]) is a sandbox: the web page may show test cards. */
+static bool processor_is_loopback(const char *url)
+{
+    static const char *const local[] = {"http://127.0.0.1:", "http://localhost:", "http://[::1]:"};
+    for (size_t i = 0; i < sizeof local / sizeof local[0]; i++)
+        if (strncmp(url, local[i], strlen(local[i])) == 0)
+            return true;
+    return false;
+}
+
 static const char *default_web_dir(void)
 {
     struct stat st;
@@ -31,12 +41,12 @@ static const char *default_web_dir(void)
 
 /* What `kite serve` was asked for, read and checked before anything starts. */
 typedef struct serve_options {
-    const char *db_path, *listen, *data_dir, *web_dir, *smtp, *public_url, *mail_from;
-    const char *threads_arg, *clock_offset_arg, *streams_arg;
+    const char *db_path, *listen, *data_dir, *web_dir, *smtp, *public_url, *mail_from, *processor;
+    const char *threads_arg, *clock_offset_arg, *streams_arg, *processor_timeout_arg;
     char host[64];
     uint16_t port;
     int64_t clock_offset_ms;
-    long threads, max_streams;
+    long threads, max_streams, processor_timeout_ms;
 } serve_options;
 
 /* A whole decimal number in [min, max], or fallback when absent ("4x" is no number). */
@@ -103,6 +113,18 @@ static bool serve_options_valid(serve_options *o)
     }
     if (!clock_offset_valid(o) || !mail_options_valid(o))
         return false;
+    /* At most half of WALLET_STALE_MS: the sweeper must not take a top-up still in flight for one never sent. */
+    if (!parse_count(o->processor_timeout_arg, 500, 30000, PROCESSOR_TOTAL_TIMEOUT_MS, &o->processor_timeout_ms)) {
+        fprintf(stderr, "kite serve: --processor-timeout-ms takes milliseconds, from 500 to 30000\n");
+        return false;
+    }
+    const char *p = o->processor;
+    if (p != NULL && ((strncmp(p, "http://", 7) != 0 && strncmp(p, "https://", 8) != 0) ||
+                      strpbrk(p, " \"'<>\\?#") != NULL || p[strlen(p) - 1] == '/')) {
+        fprintf(stderr, "kite serve: --processor takes the card processor's base URL without a trailing slash, "
+                        "e.g. http://127.0.0.1:8090 (a kite processor-sandbox)\n");
+        return false;
+    }
     if (!parse_count(o->threads_arg, 1, 256, 4, &o->threads)) {
         fprintf(stderr, "kite serve: --threads takes a number from 1 to 256\n");
         return false;
@@ -130,12 +152,14 @@ static bool serve_options_or_usage(int argc, char **argv, serve_options *o, int 
         {"threads", &o->threads_arg, NULL},
         {"test-clock-offset", &o->clock_offset_arg, NULL},
         {"max-event-streams", &o->streams_arg, NULL},
+        {"processor", &o->processor, NULL},
+        {"processor-timeout-ms", &o->processor_timeout_arg, NULL},
         {NULL, NULL, NULL},
     };
     const cli_command cmd = {"kite serve",
                              "kite serve --db PATH [--listen HOST:PORT] [--smtp URL] [--web DIR] [--data DIR]\n"
                              "                  [--public-url URL] [--mail-from MAILBOX] [--threads N]\n"
-                             "                  [--max-event-streams N]",
+                             "                  [--max-event-streams N] [--processor URL] [--processor-timeout-ms N]",
                              opts, 0, 0};
     cli_args args;
     if (!cli_parse_or_usage(&cmd, NULL, argc, argv, &args, status))
@@ -191,6 +215,14 @@ static int serve_run(const serve_options *o)
         return 1;
     kite_app app = {.ctx = store.ctx,
                     .cookie_secure = o->public_url != NULL && strncmp(o->public_url, "https://", 8) == 0};
+    processor_config payments = {.base_url = o->processor, .total_timeout_ms = o->processor_timeout_ms};
+    if (o->processor != NULL) {
+        app.processor = &payments;
+        app.processor_is_sandbox = processor_is_loopback(o->processor);
+        log_info("payments: card top-ups go to %s%s", o->processor,
+                 app.processor_is_sandbox ? " (a local sandbox: test cards work)" : "");
+    } else
+        log_info("payments: no --processor given; top-ups answer 503");
     http_config config = {
         .host = o->host,
         .port = o->port,
@@ -220,7 +252,7 @@ static int serve_run(const serve_options *o)
     log_info("serving on http://%s:%u with %ld threads", o->host, http_server_port(server), o->threads);
     mail_config delivery = {.store = app.ctx.store, .clock = &app.ctx.clock, .from = o->mail_from, .smtp_url = o->smtp};
     mailer *mail_sender = mailer_start(&delivery);
-    sweeper *chores = sweeper_start(&app.ctx);
+    sweeper *chores = sweeper_start(&app.ctx, app.processor);
 
     int signal_number = 0;
     sigwait(&stop_signals, &signal_number);

@@ -10,6 +10,9 @@
 #include "core/log.h"
 #include "core/worker.h"
 #include "domain/contacts/contact_request.h"
+#include "domain/ledger/wallet.h"
+
+#include <inttypes.h>
 
 #include <stdlib.h>
 
@@ -17,12 +20,44 @@ enum { SWEEP_INTERVAL_MS = 30000 };
 
 struct sweeper {
     const kite_ctx *ctx;
+    const processor_config *processor;
     worker *thread;
 };
+
+/*
+ * Card top-ups still pending a minute after they began: their request
+ * thread gave up (a timeout) or died.  The processor is asked by key; an
+ * answer settles the top-up (approved is credited once), "no charge" marks
+ * it failed, no answer leaves it for the next tick.
+ */
+static void reconcile_top_ups(sweeper *s)
+{
+    int64_t ids[WALLET_STALE_BATCH];
+    size_t count = 0;
+    kite_err err = wallet_top_ups_stale(s->ctx, clock_now_ms(&s->ctx->clock) - WALLET_STALE_MS, ids, &count);
+    if (err != KITE_OK)
+        log_warn("sweeper: listing pending top-ups failed: %s", kite_err_code(err));
+    for (size_t i = 0; err == KITE_OK && i < count; i++) {
+        wallet_top_up t = {0};
+        charge_result r = {0};
+        kite_fault f;
+        if ((err = wallet_top_up_get(s->ctx, ids[i], &t)) != KITE_OK)
+            break;
+        if (processor_lookup(s->processor, t.processor_key, &r, &f) != KITE_OK || r.outcome == CHARGE_PROCESSOR_ERROR ||
+            r.outcome == CHARGE_TIMEOUT)
+            continue;
+        if ((err = wallet_top_up_settle(s->ctx, ids[i], "system", &r, &t)) != KITE_OK)
+            log_warn("sweeper: settling top-up %" PRId64 " failed: %s", ids[i], kite_err_code(err));
+        else
+            log_info("sweeper: top-up %" PRId64 " reconciled: %s", ids[i], wallet_top_up_state_name(t.state));
+    }
+}
 
 static worker_next sweep_tick(void *arg)
 {
     sweeper *s = arg;
+    if (s->processor != NULL)
+        reconcile_top_ups(s);
     int64_t approved = 0;
     kite_err err = contact_requests_settle(s->ctx, &approved);
     if (err != KITE_OK)
@@ -32,10 +67,11 @@ static worker_next sweep_tick(void *arg)
     return WORKER_WAIT;
 }
 
-sweeper *sweeper_start(const kite_ctx *ctx)
+sweeper *sweeper_start(const kite_ctx *ctx, const processor_config *processor)
 {
     sweeper *s = xcalloc(1, sizeof *s);
     s->ctx = ctx;
+    s->processor = processor;
     if (worker_start("kite-sweeper", SWEEP_INTERVAL_MS, sweep_tick, s, &s->thread) != KITE_OK) {
         free(s);
         return NULL;

@@ -5,11 +5,16 @@
 #define KITE_CLI_SWEEPER_H
 
 #include "domain/context.h"
+#include "payment/processor.h"
 
 typedef struct sweeper sweeper;
 
-/* ctx must outlive the sweeper.  NULL when the thread cannot start (logged). */
-sweeper *sweeper_start(const kite_ctx *ctx);
+/*
+ * ctx (and processor, when not NULL) must outlive the sweeper.  With a
+ * processor it also reconciles card top-ups left pending for more than
+ * WALLET_STALE_MS.  NULL when the thread cannot start (logged).
+ */
+sweeper *sweeper_start(const kite_ctx *ctx, const processor_config *processor);
 /* Stops and joins; accepts NULL; returns NULL. */
 sweeper *sweeper_stop(sweeper *s);
 

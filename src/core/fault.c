@@ -184,6 +184,23 @@ static const fault_row fault_rows[] = {
     {F_INVALID, NULL, FAULT_MONTHLY_LIMIT,
      {"This transfer would take this month's transfers past the limit of {limit_usd}; {max_usd} can still be sent "
       "this month."}},
+    /* The wallet (domain/ledger/wallet.c, api/wallet.c). */
+    {F_INVALID, "amount_cents", FAULT_TOP_UP_AMOUNT, {"A top-up must be from {min_usd} to {max_usd}."}},
+    {KITE_ERR_PAYMENTS_UNAVAILABLE, NULL, FAULT_PAYMENTS_OFF,
+     {"Payments are not available right now: this Kite is not connected to a card company. Nothing was charged; "
+      "try again later."}},
+    {KITE_ERR_CARD_DECLINED, NULL, FAULT_DECLINED,
+     {"The card company declined this card, so nothing was charged. Use another card or call the number on the "
+      "back of the card."}},
+    {KITE_ERR_CARD_DECLINED, NULL, FAULT_DECLINED_FUNDS,
+     {"The card company says there is not enough money on this card, so nothing was charged. Use another card or "
+      "a smaller amount."}},
+    {KITE_ERR_CARD_DECLINED, NULL, FAULT_DECLINED_EXPIRED,
+     {"The card company says this card has expired, so nothing was charged. Use another card."}},
+    {KITE_ERR_CARD_DECLINED, NULL, FAULT_DECLINED_INVALID,
+     {"The card company does not know this card, so nothing was charged. Check the number or use another card."}},
+    {KITE_ERR_PAYMENT_FAILED, NULL, FAULT_PROCESSOR_DOWN,
+     {"The card company could not take the payment just now, so nothing was charged. Try again in a few minutes."}},
     {F_INVALID, NULL, FAULT_FCC_CAP, {"The rate is above the FCC cap of {limit} cents per minute for this facility."}},
     {F_INVALID, NULL, FAULT_FCC_ANCILLARY, {"The FCC forbids fees on deposits to a phone account: the fee must be 0."}},
 

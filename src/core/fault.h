@@ -97,6 +97,14 @@ typedef enum fault_detail {
     FAULT_MONTHLY_LIMIT,     /* a month's transfers past limit cents; max: what may still be sent */
     FAULT_FCC_CAP,           /* a per-minute rate above the FCC's cap (limit, cents per minute) */
     FAULT_FCC_ANCILLARY,     /* a fee on a phone deposit, which the FCC bans */
+    /* the wallet (domain/ledger/wallet.h) */
+    FAULT_TOP_UP_AMOUNT,     /* a top-up outside min..max cents */
+    FAULT_PAYMENTS_OFF,      /* Kite runs without a card processor */
+    FAULT_DECLINED,          /* the card company's reasons, one each */
+    FAULT_DECLINED_FUNDS,
+    FAULT_DECLINED_EXPIRED,
+    FAULT_DECLINED_INVALID,
+    FAULT_PROCESSOR_DOWN,    /* the processor failed; nothing was charged */
     FAULT_DETAIL_COUNT
 } fault_detail;
 

@@ -337,6 +337,25 @@ const migration kite_migrations[] = {
 
      "ALTER TABLE ledger_transactions ADD COLUMN hold_id INTEGER REFERENCES ledger_holds(id);"
      "CREATE INDEX ledger_transactions_hold ON ledger_transactions(hold_id);"},
+
+    {7, "wallet: card top-ups, one per account and Idempotency-Key",
+     "CREATE TABLE wallet_top_ups ("
+     "  id INTEGER PRIMARY KEY,"
+     "  account_id INTEGER NOT NULL REFERENCES accounts(id),"
+     "  idempotency_key TEXT NOT NULL,"      /* the client's key, unique per account */
+     "  processor_key TEXT NOT NULL UNIQUE," /* the key the processor sees: kite-top-up- and 64 random hex digits */
+     "  amount_cents INTEGER NOT NULL,"
+     "  card_brand TEXT NOT NULL,"           /* visa | mastercard | amex | discover | card: never the number */
+     "  card_last4 TEXT NOT NULL,"
+     "  state TEXT NOT NULL,"                /* pending | approved | declined | failed */
+     "  decline_reason TEXT,"                /* declined | insufficient_funds | expired | invalid */
+     "  charge_id TEXT,"                     /* the processor's id */
+     "  transaction_id INTEGER REFERENCES ledger_transactions(id),"
+     "  created_at INTEGER NOT NULL,"
+     "  settled_at INTEGER,"
+     "  CHECK (amount_cents > 0),"
+     "  UNIQUE (account_id, idempotency_key));"
+     "CREATE INDEX wallet_top_ups_state ON wallet_top_ups(state, created_at);"},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];

@@ -112,6 +112,16 @@ const TABLE = [
   ['DELETE', '/api/v1/contacts/{id}',                                'A', [401, OK,  OK,  403, 403, 403, 403]],
   ['DELETE', '/api/v1/contacts/{id}',                                'B', [401, 404, 404, 403, 403, 403, 403]],
   ['DELETE', '/api/v1/sessions/current',                             '-', [401, OK,  OK,  OK,  OK,  OK,  OK]],
+  // The wallet: a contact's balance or a resident's trust account, the caller's own only.
+  // A top-up here sends no card, so the contact's 422 proves access without charging anything.
+  ['GET',    '/api/v1/wallet',                                       '-', [401, OK,  OK,  403, 403, 403, 403]],
+  ['POST',   '/api/v1/wallet/top-ups',                               '-', [401, 422, 403, 403, 403, 403, 403]],
+  ['GET',    '/api/v1/wallet/transactions',                          '-', [401, OK,  OK,  403, 403, 403, 403]],
+  ['GET',    '/api/v1/wallet/transactions.csv',                      '-', [401, OK,  OK,  403, 403, 403, 403]],
+  // A bundle here names no unit, so the contact's 422 proves access without buying anything.
+  ['POST',   '/api/v1/wallet/bundles',                               '-', [401, 422, 403, 403, 403, 403, 403]],
+  ['GET',    '/api/v1/facilities/{id}/prices',                       'A', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
+  ['GET',    '/api/v1/facilities/{id}/prices',                       'B', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
 ];
 
 // The error code each refusal must carry.
@@ -367,6 +377,14 @@ async function build(method, template, scope, role) {
       break;
     case 'DELETE /api/v1/facilities/{id}/screening-rules/{rule_id}':
       p = p.replace('{rule_id}', String(fixtures.rules[scope][role]));
+      break;
+    case 'POST /api/v1/wallet/bundles':
+      body = { facility_id: FAC.A, count: 5 };
+      headers = { 'Idempotency-Key': `perm-${role}-${Date.now()}` };
+      break;
+    case 'POST /api/v1/wallet/top-ups':
+      body = { amount_cents: 1000 };
+      headers = { 'Idempotency-Key': `perm-${role}-${Date.now()}` };
       break;
     default:
       break;

@@ -37,7 +37,8 @@ export async function accountPage(root, ctx) {
         h('p', { class: 'actions' },
           h('a', { class: 'button', href: '/' }, 'Find a facility'),
           h('a', { class: 'button button--secondary', href: '/contacts' }, 'Your contacts'),
-          h('a', { class: 'button button--secondary', href: '/messages' }, 'Your messages')))
+          h('a', { class: 'button button--secondary', href: '/messages' }, 'Your messages'),
+          h('a', { class: 'button button--secondary', href: '/wallet' }, 'Your wallet')))
       : h('p', { class: 'actions' },
         h('a', { class: 'button', href: homeFor(me.role) }, me.role === 'resident' ? 'Go to your home' : 'Go to the staff page'))));
 }

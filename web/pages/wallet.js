@@ -1,0 +1,178 @@
+// The family's wallet: the balance and what is on hold, adding money with a card, and the
+// statement with a CSV download.
+//
+// Design: the amount is typed in dollars and turned into whole cents by splitting the text, never
+// through floating point; the charge is shown in words before the button is pressed.  Each
+// payment gets one Idempotency-Key: it is kept when the answer is uncertain (the network failed,
+// or Kite is still confirming with the card company) so that pressing the button again settles
+// the same payment instead of paying twice, and replaced as soon as an answer is final.
+//
+// SECURITY: the card number and security code are sent once, in the request body, and cleared
+// from the form after every answer; they are never stored in the page's storage or shown again.
+// The test-card hint appears only when the server says its processor is a local sandbox.
+
+import { api, ApiError, currentAccount, newIdempotencyKey } from '../api.js';
+import { h, replace, setTitle } from '../dom.js';
+import { field, formKit } from '../forms.js';
+import { formatDate } from '../labels.js';
+import { emptyNote } from '../widgets.js';
+
+/* "12.5" or "12.50" or "12" dollars as whole cents, or null when it is not an amount. */
+export function dollarsToCents(text) {
+  const m = /^\s*\$?\s*(\d{1,6})(?:\.(\d{1,2}))?\s*$/.exec(text || '');
+  if (!m) return null;
+  return Number(m[1]) * 100 + Number((m[2] || '0').padEnd(2, '0'));
+}
+
+export function usd(cents) {
+  const sign = cents < 0 ? '−' : '';
+  const abs = Math.abs(cents);
+  const dollars = Math.floor(abs / 100).toLocaleString('en-US');
+  return `${sign}$${dollars}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+export async function walletPage(root, ctx) {
+  setTitle('Your wallet');
+  const me = currentAccount();
+  if (!me || me.role !== 'contact') {
+    replace(root, h('div', { class: 'wrap narrow' },
+      h('h1', null, 'Your wallet'),
+      h('p', null, me ? 'Only family and friends accounts have a wallet here.' : 'Sign in to see your wallet.'),
+      me ? null : h('p', { class: 'actions' }, h('a', { class: 'button', href: '/signin?next=%2Fwallet' }, 'Sign in'))));
+    return;
+  }
+  replace(root, h('div', { class: 'wrap narrow' }, h('p', { class: 'loading', role: 'status' }, 'Loading your wallet…')));
+  let wallet;
+  try {
+    wallet = await api('/wallet');
+  } catch (e) {
+    if (!ctx.isCurrent()) return;
+    replace(root, h('div', { class: 'wrap narrow' }, h('h1', null, 'Your wallet'),
+      h('p', { class: 'notice notice--error', role: 'alert' }, e instanceof ApiError ? e.message : String(e))));
+    return;
+  }
+  if (!ctx.isCurrent()) return;
+
+  const balance = h('dl', { class: 'facts', 'data-testid': 'wallet-balance' });
+  const statement = h('div', { 'data-testid': 'wallet-statement' });
+  const showBalance = (w) => replace(balance,
+    h('dt', null, 'Balance'), h('dd', null, usd(w.balance_cents)),
+    h('dt', null, 'On hold for messages not yet delivered'), h('dd', null, usd(w.held_cents)));
+  showBalance(wallet);
+
+  async function refresh() {
+    const [w, st] = await Promise.all([api('/wallet'), api('/wallet/transactions?limit=50')]);
+    if (!ctx.isCurrent()) return;
+    showBalance(w);
+    replace(statement, statementList(st.items));
+  }
+
+  replace(root, h('div', { class: 'wrap narrow' },
+    h('div', { class: 'page-intro' }, h('h1', null, 'Your wallet'),
+      h('p', null, 'Add money to your Kite balance with a card. Messages are not charged yet.')),
+    h('section', { class: 'card', 'aria-labelledby': 'balance-heading' },
+      h('h2', { id: 'balance-heading', class: 'panel-title' }, 'Your balance'), balance),
+    h('section', { class: 'card', 'aria-labelledby': 'topup-heading' },
+      h('h2', { id: 'topup-heading', class: 'panel-title' }, 'Add money'),
+      wallet.top_ups.available ? topUpForm(wallet, refresh) : h('p', { role: 'status' },
+        'Payments are not available right now. Try again later.')),
+    h('section', { class: 'card', 'aria-labelledby': 'statement-heading' },
+      h('h2', { id: 'statement-heading', class: 'panel-title' }, 'Statement'),
+      statement,
+      h('p', { class: 'actions' },
+        h('a', { class: 'button button--secondary', href: '/api/v1/wallet/transactions.csv', download: 'kite-statement.csv' },
+          'Download the statement (CSV)')))));
+  try {
+    await refresh();
+  } catch (e) {
+    if (ctx.isCurrent()) replace(statement, h('p', { role: 'alert' }, e.message));
+  }
+}
+
+function statementList(items) {
+  if (!items.length) return emptyNote('No money has moved yet.');
+  return h('ul', { class: 'items' }, items.map((l) => h('li', { class: 'item' },
+    h('div', { class: 'item-main' },
+      h('p', { class: 'item-title' }, l.memo || l.kind),
+      h('p', { class: 'item-meta' }, `${formatDate(l.date)} · ${l.amount_cents < 0 ? 'paid' : 'added'} ${usd(Math.abs(l.amount_cents))}`
+        + ` · balance ${usd(l.balance_after_cents)}`)))));
+}
+
+function topUpForm(wallet, refresh) {
+  const { min_cents: min, max_cents: max } = wallet.top_ups;
+  const amount = field({ form: 'topup', name: 'amount_cents', label: 'Amount in dollars', inputmode: 'decimal',
+    hint: `From ${usd(min)} to ${usd(max)}.`, value: '25.00' });
+  const number = field({ form: 'topup', name: 'card_number', label: 'Card number', inputmode: 'numeric',
+    autocomplete: 'cc-number', maxlength: 23,
+    hint: wallet.top_ups.test_cards ? 'This is a test system: use test card 4242 4242 4242 4242, any future expiry and any 3-digit code.' : null });
+  const month = field({ form: 'topup', name: 'exp_month', label: 'Expiry month (1–12)', inputmode: 'numeric', autocomplete: 'cc-exp-month', maxlength: 2 });
+  const year = field({ form: 'topup', name: 'expiry', label: 'Expiry year (4 digits)', inputmode: 'numeric', autocomplete: 'cc-exp-year', maxlength: 4 });
+  const cvc = field({ form: 'topup', name: 'cvc', label: 'Security code (CVC)', inputmode: 'numeric', autocomplete: 'cc-csc', maxlength: 4 });
+  const fields = [amount, number, month, year, cvc];
+  const kit = formKit(fields, 'Pay', 'Paying…');
+  const summary = h('p', { class: 'count-line', 'aria-live': 'polite', 'data-testid': 'topup-summary' });
+  const result = h('div', { role: 'status', 'data-testid': 'topup-result' });
+  let key = newIdempotencyKey();
+  let uncertain = null; // what was sent when the answer was not final
+
+  const cents = () => dollarsToCents(amount.input.value);
+  const showSummary = () => {
+    const c = cents();
+    kit.setLabel(c !== null && c >= min && c <= max ? `Pay ${usd(c)}` : 'Pay');
+    summary.textContent = c !== null && c >= min && c <= max
+      ? `Your card will be charged ${usd(c)}, and ${usd(c)} will be added to your balance.`
+      : `Type an amount from ${usd(min)} to ${usd(max)}.`;
+  };
+  amount.input.addEventListener('input', showSummary);
+  showSummary();
+
+  const form = h('form', { class: 'form', novalidate: true, 'data-testid': 'topup-form' },
+    kit.alert, amount.wrap, summary, number.wrap, h('div', { class: 'field-row' }, month.wrap, year.wrap, cvc.wrap),
+    kit.button, result);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    kit.clear();
+    replace(result);
+    const c = cents();
+    if (c === null || c < min || c > max) {
+      kit.fieldError('amount_cents', `Type an amount from ${usd(min)} to ${usd(max)}, for example 25.00.`);
+      kit.focusFirstInvalid();
+      return;
+    }
+    const body = {
+      amount_cents: c,
+      card: { number: number.input.value, exp_month: Number(month.input.value) || 0, exp_year: Number(year.input.value) || 0, cvc: cvc.input.value },
+    };
+    const sent = JSON.stringify([c, body.card.number.replace(/\D/g, ''), body.card.exp_month, body.card.exp_year]);
+    if (uncertain !== sent) key = newIdempotencyKey();
+    kit.busy(true);
+    try {
+      const t = await api('/wallet/top-ups', { method: 'POST', body, headers: { 'Idempotency-Key': key } });
+      if (t.state === 'pending') {
+        uncertain = sent;
+        replace(result, h('p', { class: 'notice' }, t.message || 'Kite is confirming this payment with the card company.'));
+      } else {
+        uncertain = null;
+        key = newIdempotencyKey();
+        number.input.value = '';
+        cvc.input.value = '';
+        replace(result, h('p', { class: 'notice notice--success' },
+          `Added ${usd(t.amount_cents)} with your ${t.card.brand} card ending ${t.card.last4}.`));
+      }
+      await refresh();
+    } catch (e) {
+      // Any answer but a lost one (no connection) or an internal error is final: a new payment gets a new key.
+      const final = e instanceof ApiError && e.status > 0 && e.status !== 500;
+      uncertain = final ? null : sent;
+      if (final) {
+        key = newIdempotencyKey();
+        cvc.input.value = '';
+      }
+      const fieldName = { card_number: 'card_number', expiry: 'expiry', cvc: 'cvc', amount_cents: 'amount_cents' }[e.field];
+      kit.serverError(fieldName ? e : new ApiError(e.status, e.code, e.message, null));
+    } finally {
+      kit.busy(false);
+    }
+  });
+  return form;
+}
