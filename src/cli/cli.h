@@ -30,7 +30,8 @@ typedef struct cli_store {
     kite_ctx ctx;
 } cli_store;
 
-kite_err cli_store_open(const char *path, cli_store *out) KITE_WUR;
+/* On failure it says so on stderr, naming the command ("kite audit verify") and the path. */
+kite_err cli_store_open(const char *command, const char *path, cli_store *out) KITE_WUR;
 void cli_store_close(cli_store *s);
 
 /* One "--name VALUE" option a subcommand takes; its value lands in *value (NULL when absent). */

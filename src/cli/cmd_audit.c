@@ -14,11 +14,9 @@ int cmd_audit(int argc, char **argv)
     if (!cli_parse_or_usage(&cmd, "verify", argc, argv, &args, &status))
         return status;
     cli_store store;
-    kite_err err = cli_store_open(db_path, &store);
-    if (err != KITE_OK) {
-        fprintf(stderr, "kite audit verify: cannot open the store (%s)\n", kite_err_code(err));
+    kite_err err = cli_store_open(cmd.name, db_path, &store);
+    if (err != KITE_OK)
         return 1;
-    }
     audit_report report;
     err = audit_verify(store.ctx.store, &report);
     cli_store_close(&store);

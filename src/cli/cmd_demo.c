@@ -119,11 +119,9 @@ int cmd_demo(int argc, char **argv)
     if (!cli_parse_or_usage(&cmd, NULL, argc, argv, &args, &status))
         return status;
     demo d = {0};
-    d.err = cli_store_open(db_path, &d.store);
-    if (d.err != KITE_OK) {
-        fprintf(stderr, "kite demo: cannot open the store (%s)\n", kite_err_code(d.err));
+    d.err = cli_store_open(cmd.name, db_path, &d.store);
+    if (d.err != KITE_OK)
         return 1;
-    }
     d.a = arena_new();
     directory_import_report loaded;
     d.err = directory_ensure_loaded(&d.store.ctx, data_dir != NULL ? data_dir : KITE_DATA_DIR, &loaded);

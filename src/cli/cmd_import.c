@@ -28,7 +28,7 @@ int cmd_import_facilities(int argc, char **argv)
         return 1;
     }
     cli_store store;
-    kite_err err = cli_store_open(db_path, &store);
+    kite_err err = cli_store_open(cmd.name, db_path, &store);
     if (err == KITE_OK) {
         directory_import_report report;
         err = directory_import(&store.ctx, file, extra, bop, "cli", &report);

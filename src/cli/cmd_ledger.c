@@ -40,11 +40,9 @@ int cmd_ledger(int argc, char **argv)
     if (!cli_parse_or_usage(&cmd, "verify", argc, argv, &args, &status))
         return status;
     cli_store store;
-    kite_err err = cli_store_open(db_path, &store);
-    if (err != KITE_OK) {
-        fprintf(stderr, "kite ledger verify: cannot open the store (%s)\n", kite_err_code(err));
+    kite_err err = cli_store_open(cmd.name, db_path, &store);
+    if (err != KITE_OK)
         return 1;
-    }
     ledger_report report;
     err = db_read(store.ctx.store, verify_tx, &report);
     cli_store_close(&store);

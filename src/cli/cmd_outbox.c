@@ -39,11 +39,9 @@ int cmd_outbox(int argc, char **argv)
         }
     }
     cli_store store;
-    kite_err err = cli_store_open(db_path, &store);
-    if (err != KITE_OK) {
-        fprintf(stderr, "kite outbox list: cannot open the store (%s)\n", kite_err_code(err));
+    kite_err err = cli_store_open(cmd.name, db_path, &store);
+    if (err != KITE_OK)
         return 1;
-    }
     arena *a = arena_new();
     outbox_entry *items = NULL;
     size_t count = 0;

@@ -27,11 +27,9 @@ int cmd_roster(int argc, char **argv)
     if (facility_id <= 0 || *end != '\0')
         return cli_usage_error(&cmd, "--facility takes a facility id");
     cli_store store;
-    kite_err err = cli_store_open(db_path, &store);
-    if (err != KITE_OK) {
-        fprintf(stderr, "kite roster import: cannot open the store (%s)\n", kite_err_code(err));
+    kite_err err = cli_store_open(cmd.name, db_path, &store);
+    if (err != KITE_OK)
         return 1;
-    }
     arena *a = arena_new();
     roster_report report;
     err = roster_import(&store.ctx, a, facility_id, file, "cli", &report);

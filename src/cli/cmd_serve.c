@@ -171,11 +171,9 @@ static bool serve_options_or_usage(int argc, char **argv, serve_options *o, int 
 /* Opens the store with the directory loaded and the context set from the options; says why not. */
 static kite_err serve_open_store(const serve_options *o, cli_store *store)
 {
-    kite_err err = cli_store_open(o->db_path, store);
-    if (err != KITE_OK) {
-        fprintf(stderr, "kite serve: cannot open the store %s (%s)\n", o->db_path, kite_err_code(err));
+    kite_err err = cli_store_open("kite serve", o->db_path, store);
+    if (err != KITE_OK)
         return err;
-    }
     directory_import_report loaded;
     err = directory_ensure_loaded(&store->ctx, o->data_dir != NULL ? o->data_dir : KITE_DATA_DIR, &loaded);
     if (err != KITE_OK) {

@@ -37,11 +37,10 @@ int cmd_user(int argc, char **argv)
         return 2;
     }
     cli_store store;
-    kite_err err = cli_store_open(db_path, &store);
+    kite_err err = cli_store_open(cmd.name, db_path, &store);
     if (err != KITE_OK) {
         sodium_memzero(password, strlen(password));
         free(password);
-        fprintf(stderr, "kite user add: cannot open the store (%s)\n", kite_err_code(err));
         return 1;
     }
     arena *a = arena_new();

@@ -15,15 +15,16 @@
 
 #define SESSION_TTL_MS (12LL * 60 * 60 * 1000)
 
-kite_err cli_store_open(const char *path, cli_store *out)
+kite_err cli_store_open(const char *command, const char *path, cli_store *out)
 {
     memset(out, 0, sizeof *out);
     kite_err err = secret_init();
-    if (err != KITE_OK)
+    if (err == KITE_OK)
+        err = db_open(path, &out->ctx.store);
+    if (err != KITE_OK) {
+        fprintf(stderr, "%s: cannot open the store %s (%s)\n", command, path, kite_err_code(err));
         return err;
-    err = db_open(path, &out->ctx.store);
-    if (err != KITE_OK)
-        return err;
+    }
     out->ctx.passwords = password_gate_new(2, 0, 0);
     out->ctx.dir = directory_new();
     out->ctx.session_ttl_ms = SESSION_TTL_MS;
