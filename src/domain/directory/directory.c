@@ -353,6 +353,19 @@ kite_err directory_facility_exists(db_conn *conn, int64_t id, bool *exists)
     return db_done(s);
 }
 
+kite_err directory_facility_size(db_conn *conn, int64_t id, char *type, size_t type_size, int64_t *population)
+{
+    db_stmt *s = db_prepare(conn, "SELECT COALESCE(type, ''), COALESCE(population, -1) FROM facilities WHERE id = $1");
+    db_bind_int(s, 1, id);
+    bool found = db_next(s);
+    if (found) {
+        snprintf(type, type_size, "%s", db_text(s, 0));
+        *population = db_int(s, 1) < 0 ? -1 : db_int(s, 1);
+    }
+    kite_err err = db_done(s);
+    return err == KITE_OK && !found ? KITE_ERR_NOT_FOUND : err;
+}
+
 static kite_err import_tx_run(db_conn *conn, void *data)
 {
     struct import_tx *in = data;

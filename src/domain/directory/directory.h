@@ -64,6 +64,13 @@ kite_err directory_ensure_loaded(const kite_ctx *ctx, const char *data_dir, dire
 
 /* Inside a transaction: *exists tells whether a facility has this id. */
 kite_err directory_facility_exists(db_conn *conn, int64_t id, bool *exists) KITE_WUR;
+/*
+ * Inside a transaction: the facility's directory type ("county", "state",
+ * "federal", "local", "multi", ""; into type, at most type_size bytes with
+ * the NUL) and its population (-1 when the directory does not know it).
+ * KITE_ERR_NOT_FOUND for no such facility.
+ */
+kite_err directory_facility_size(db_conn *conn, int64_t id, char *type, size_t type_size, int64_t *population) KITE_WUR;
 /* Inside a transaction: makes every process rebuild its search index (the directory or a provider changed). */
 kite_err directory_touch(db_conn *conn) KITE_WUR;
 

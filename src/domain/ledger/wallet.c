@@ -19,7 +19,7 @@
 #include "core/log.h"
 #include "core/secret.h"
 #include "domain/audit/audit.h"
-#include "domain/facility/policy.h"
+#include "domain/ledger/prices.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -419,40 +419,13 @@ kite_err wallet_statement(const kite_ctx *ctx, arena *a, int64_t account_id, int
 
 /* ---- prices and bundles ---------------------------------------------------- */
 
-/* The facility's schedule: its profile's defaults, with the policy's model and page size. */
-static kite_err schedule_of(db_conn *conn, arena *a, int64_t facility_id, price_schedule *out, kite_fault *f)
-{
-    policy p = {0};
-    kite_err err = policy_load(conn, a, facility_id, &p);
-    if (err == KITE_ERR_NOT_FOUND)
-        return fault_set(f, err, NULL, FAULT_POLICY);
-    if (err != KITE_OK || (err = price_schedule_defaults(policy_choice_name(&p, policy_field_find("profile")), out)) !=
-                              KITE_OK)
-        return fault_settle(f, err == KITE_ERR_INVALID_FIELD ? KITE_ERR_INTERNAL : err);
-    out->model = p.pricing;
-    if (p.page_chars > 0)
-        out->page_chars = p.page_chars;
-    return KITE_OK;
-}
-
-typedef struct prices_args {
-    arena *a;
-    int64_t facility_id;
-    price_schedule *out;
-    kite_fault *f;
-} prices_args;
-
-static kite_err prices_tx(db_conn *conn, void *data)
-{
-    prices_args *p = data;
-    return schedule_of(conn, p->a, p->facility_id, p->out, p->f);
-}
-
 kite_err wallet_prices(const kite_ctx *ctx, arena *a, int64_t facility_id, price_schedule *out, kite_fault *f)
 {
-    fault_set(f, KITE_OK, NULL, FAULT_NONE);
-    prices_args p = {a, facility_id, out, f};
-    return fault_settle(f, db_read(ctx->store, prices_tx, &p));
+    facility_prices p;
+    kite_err err = facility_prices_get(ctx, a, facility_id, &p, f);
+    if (err == KITE_OK)
+        *out = p.schedule;
+    return err;
 }
 
 typedef struct bundle_args {
@@ -495,10 +468,10 @@ static kite_err bundle_tx(db_conn *conn, void *data)
 {
     bundle_args *b = data;
     wallet_purchase *o = b->out;
-    price_schedule sched = {0};
-    kite_err err = schedule_of(conn, b->a, o->facility_id, &sched, b->f);
+    facility_prices prices;
+    kite_err err = facility_prices_load(conn, b->a, o->facility_id, &prices, b->f);
     price_unit unit = o->unit == LEDGER_UNIT_STAMPS ? PRICE_UNIT_STAMPS : PRICE_UNIT_CREDITS;
-    if (err != KITE_OK || (err = bundle_price(&sched, unit, o->count, &o->price_cents, b->f)) != KITE_OK)
+    if (err != KITE_OK || (err = bundle_price(&prices.schedule, unit, o->count, &o->price_cents, b->f)) != KITE_OK)
         return err;
     char reference[LEDGER_REFERENCE_MAX_BYTES + 1], memo[120];
     snprintf(reference, sizeof reference, "bundle:%" PRId64 ":%s", b->account_id, b->key);

@@ -26,9 +26,8 @@
  * Stamps and credits are listed per facility: a bundle is bought for one
  * facility's messages, so the wallet shows each facility's stamps and
  * credits account the person holds.  A bundle is bought from the balance
- * (wallet_bundle_buy) at the facility's price: until schedules are stored
- * per facility, that is price_schedule_defaults() of the facility's policy
- * profile, with the policy's pricing model and page size.  One posting of
+ * (wallet_bundle_buy) at the facility's price (facility_prices_load,
+ * prices.h).  One posting of
  * four entries moves the price from the contact's balance to
  * provider_revenue (cents) and the units from provider_revenue (their
  * issuer) to the contact's stamps or credits of that facility, with
