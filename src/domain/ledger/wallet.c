@@ -444,11 +444,11 @@ static kite_err bundle_accounts(db_conn *conn, const bundle_args *b, int64_t ids
     kite_err err = ledger_account_open(conn, b->now, b->actor, LEDGER_CONTACT_BALANCE,
                                        (ledger_owner){.account_id = b->account_id}, LEDGER_CENTS, &ids[0]);
     if (err == KITE_OK)
-        err = ledger_account_open(conn, b->now, b->actor, LEDGER_PROVIDER_REVENUE, (ledger_owner){0}, LEDGER_CENTS,
-                                  &ids[1]);
+        err = ledger_account_open(conn, b->now, b->actor, LEDGER_PROVIDER_REVENUE,
+                                  (ledger_owner){.facility_id = b->out->facility_id}, LEDGER_CENTS, &ids[1]);
     if (err == KITE_OK)
-        err = ledger_account_open(conn, b->now, b->actor, LEDGER_PROVIDER_REVENUE, (ledger_owner){0}, b->out->unit,
-                                  &ids[2]);
+        err = ledger_account_open(conn, b->now, b->actor, LEDGER_PROVIDER_REVENUE,
+                                  (ledger_owner){.facility_id = b->out->facility_id}, b->out->unit, &ids[2]);
     if (err == KITE_OK)
         err = ledger_account_open(conn, b->now, b->actor, units_kind,
                                   (ledger_owner){.account_id = b->account_id, .facility_id = b->out->facility_id},
