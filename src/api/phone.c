@@ -55,7 +55,7 @@ void handle_phone_keys_create(http_request *req, void *data)
     if (s == NULL)
         return;
     char secret[PHONE_KEY_LEN + 1];
-    phone_key k;
+    phone_key k = {0};
     kite_err err = phone_key_create(&app->ctx, facility_id, session_actor(req, s), secret, &k);
     if (err != KITE_OK) {
         reply_kite_error(req, err);
@@ -97,7 +97,7 @@ void handle_phone_keys_revoke(http_request *req, void *data)
     const session *s = require_facility_role_or_reply(req, app, facility_id, KEY_ADMINS);
     if (s == NULL)
         return;
-    phone_key k;
+    phone_key k = {0};
     kite_err err = phone_key_revoke(&app->ctx, facility_id, key_id, session_actor(req, s), &k);
     if (err != KITE_OK)
         reply_kite_error(req, err);
@@ -140,8 +140,8 @@ void handle_phone_accounts_create(http_request *req, void *data)
     const char *number = NULL;
     if (body != NULL && body_int_or_reply(req, body, "facility_id", true, &facility_id, NULL) &&
         body_string_or_reply(req, body, "phone_number", true, &number)) {
-        phone_account p;
-        kite_fault f;
+        phone_account p = {0};
+        kite_fault f = {0};
         if (phone_account_open(&app->ctx, http_arena(req), s->account.id, session_actor(req, s), facility_id, number, &p,
                                &f) != KITE_OK)
             reply_fault(req, &f);
@@ -180,7 +180,7 @@ void handle_phone_accounts_get(http_request *req, void *data)
         !query_int_or_reply(req, "limit", 1, PHONE_CALLS_PAGE_MAX, CALLS_PAGE_DEFAULT, &limit) ||
         !query_int_or_reply(req, "cursor", 1, INT64_MAX, 0, &cursor))
         return;
-    phone_account p;
+    phone_account p = {0};
     phone_call *calls = NULL;
     size_t count = 0;
     int64_t next = 0;
@@ -242,9 +242,9 @@ void handle_phone_deposits_create(http_request *req, void *data)
         return;
     json_t *body = parse_body_or_reply(req);
     if (body != NULL && body_int_or_reply(req, body, "amount_cents", true, &amount, NULL)) {
-        phone_money_move m;
+        phone_money_move m = {0};
         bool replayed = false;
-        kite_fault f;
+        kite_fault f = {0};
         if (phone_deposit(&app->ctx, s->account.id, session_actor(req, s), id, key, amount, &m, &replayed, &f) != KITE_OK)
             reply_fault(req, &f);
         else
@@ -261,9 +261,9 @@ void handle_phone_refunds_create(http_request *req, void *data)
     const session *s = money_request_or_reply(req, app, &id, &key);
     if (s == NULL)
         return;
-    phone_money_move m;
+    phone_money_move m = {0};
     bool replayed = false;
-    kite_fault f;
+    kite_fault f = {0};
     if (phone_refund(&app->ctx, s->account.id, session_actor(req, s), id, key, &m, &replayed, &f) != KITE_OK)
         reply_fault(req, &f);
     else
@@ -369,7 +369,7 @@ static bool call_input_or_reply(http_request *req, json_t *body, phone_call_inpu
 /* A call recorded but not billed: 402 with the reason, and the record. */
 static void reply_not_billed(http_request *req, const phone_call *c)
 {
-    kite_fault f;
+    kite_fault f = {0};
     fault_set(&f, KITE_ERR_INSUFFICIENT_FUNDS, NULL,
               c->outcome == PHONE_CALL_NO_ACCOUNT ? FAULT_PHONE_NO_ACCOUNT : FAULT_PHONE_BALANCE_EMPTY);
     json_t *error = json_pack("{s:s, s:s, s:s}", "code", kite_err_code(f.code), "message",
@@ -382,15 +382,15 @@ void handle_phone_calls_create(http_request *req, void *data)
 {
     kite_app *app = data;
     int64_t facility_id;
-    phone_key key;
+    phone_key key = {0};
     if (!param_id_or_reply(req, 0, &facility_id) || !call_key_or_reply(req, app, facility_id, &key))
         return;
     json_t *body = parse_body_or_reply(req);
     phone_call_input in = {0};
     if (body != NULL && call_input_or_reply(req, body, &in)) {
-        phone_call c;
+        phone_call c = {0};
         bool replayed = false;
-        kite_fault f;
+        kite_fault f = {0};
         if (phone_call_record(&app->ctx, http_arena(req), &key, &in, &c, &replayed, &f) != KITE_OK) {
             if (f.code == KITE_ERR_UNAUTHENTICATED)
                 f.detail = FAULT_PHONE_KEY;

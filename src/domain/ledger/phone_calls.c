@@ -187,7 +187,7 @@ static kite_err call_insert(db_conn *conn, const call_args *c, int64_t resident_
 static kite_err call_rate(db_conn *conn, call_args *c, int64_t *ledger_id)
 {
     facility_prices prices;
-    int64_t balance;
+    int64_t balance = 0;
     kite_err err = facility_prices_load(conn, c->a, c->key->facility_id, &prices, c->f);
     if (err == KITE_OK)
         err = account_for_number(conn, c, &c->out->phone_account_id, ledger_id, &balance);
