@@ -156,7 +156,8 @@ test('the facility admin makes an API key, sees it once, and revokes it', TIMEOU
   const { page } = staff;
   await signInForm(page, base, admin.email, admin.password);
   await page.waitForURL(/\/staff/);
-  await page.goto(`${base}/staff/phone-keys`);
+  await page.getByRole('link', { name: 'Phone system API keys' }).click();
+  await page.waitForURL(/\/staff\/phone-keys\?facility=/);
   await page.getByRole('heading', { name: 'Phone system API keys', level: 1 }).waitFor();
   await page.getByRole('button', { name: 'Make a new key' }).click();
   const secret = await page.getByTestId('phone-key-secret').textContent();
