@@ -271,6 +271,33 @@ test('a call longer than the balance is cut at the balance', async () => {
   await ledgerOk();
 });
 
+test('concurrent calls on a balance that pays for 9 minutes: exactly 9 billed, never below zero; concurrent replays charge once', async () => {
+  const c = await fundedContact(2500);
+  const n = usNumber();
+  const acct = await openAccount(c, fed, n);
+  assert.equal((await deposit(c, acct.id, 100)).status, 201);
+  const key = await apiKey(fed);
+  const answers = await Promise.all(Array.from({ length: 20 }, () => postCall(fed, key.key, callBody(n.e164, 60))));
+  const billed = answers.filter((r) => r.status === 201);
+  const refused = answers.filter((r) => r.status === 402);
+  assert.equal(billed.length, 9, answers.map((r) => r.status).join(','));
+  assert.equal(refused.length, 11);
+  assert.ok(refused.every((r) => r.json.error.reason === 'balance_empty'));
+  assert.equal((await phoneAccount(c, acct.id)).balance_cents, 1);
+
+  const c2 = await fundedContact(2500);
+  const n2 = usNumber();
+  const acct2 = await openAccount(c2, fed, n2);
+  assert.equal((await deposit(c2, acct2.id, 500)).status, 201);
+  const body = callBody(n2.e164, 150);
+  const same = await Promise.all(Array.from({ length: 6 }, () => postCall(fed, key.key, body)));
+  assert.deepEqual(same.map((r) => r.status).sort(), [200, 200, 200, 200, 200, 201]);
+  assert.ok(same.every((r) => r.json.id === same[0].json.id));
+  assert.equal((await phoneAccount(c2, acct2.id)).balance_cents, 500 - 3 * RATE, 'charged once');
+  assert.equal(w.sql(`SELECT COUNT(*) FROM ledger_transactions WHERE reference = 'call:${fed}:${body.call_id}'`), '1');
+  await ledgerOk();
+});
+
 test('keys: no key 401, unknown 401, another facility 403, revoked 401; resident not on roster 422', async () => {
   const n = usNumber();
   const mine = await apiKey(fed);

@@ -8,11 +8,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  KITE_BIN, PASSWORD, TIMEOUT, PHONE, startServer, stopServer, launchBrowser, newPage, uniqueEmail, register, kiteCli,
+  KITE_BIN, PASSWORD, SHOTS, TIMEOUT, PHONE, startServer, stopServer, launchBrowser, newPage, uniqueEmail, register, kiteCli,
   apiClient, signedInClient, signInForm,
 } from './helpers.mjs';
 
@@ -136,6 +136,9 @@ test('a family member opens a phone account, deposits without fee, sees a call a
   await calls.getByText('Cut at balance: the call lasted 10 minutes; the balance paid for 6 minutes.').waitFor();
   const after = page.getByRole('region', { name: 'FCI ALICEVILLE · +14155550142' });
   assert.match(await after.getByTestId('phone-balance').textContent(), /Phone balance\$0\.01/);
+
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, 'phone-account-390.png'), fullPage: true });
 
   // Refund the rest, after a confirmation.
   await after.getByRole('button', { name: 'Refund $0.01 to my Kite balance' }).click();

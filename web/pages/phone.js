@@ -130,10 +130,9 @@ function accountCard(a, facilityName, kiteBalance, env) {
     h('dl', { class: 'facts', 'data-testid': 'phone-balance' },
       h('dt', null, 'Phone balance'), h('dd', null, usd(a.balance_cents)),
       h('dt', null, 'Rate'), h('dd', null, `${usd(a.rate_cents_per_minute)} per started minute`)),
-    depositForm(a, kiteBalance, env),
-    h('h3', null, 'Calls'),
-    callList(a.calls.items),
-    a.balance_cents > 0 ? refundButton(a, env) : null);
+    h('div', { class: 'results-section' }, h('h3', null, 'Deposit'), depositForm(a, kiteBalance, env)),
+    h('div', { class: 'results-section' }, h('h3', null, 'Calls'), callList(a.calls.items),
+      a.balance_cents > 0 ? h('p', { class: 'actions' }, refundButton(a, env)) : null));
 }
 
 function depositForm(a, kiteBalance, { refresh, say }) {
