@@ -5,7 +5,10 @@
  * at the balance, billed seconds the whole minutes paid), a balance below
  * one minute, the rate exactly at the FCC cap of every tier, durations
  * outside 0..PHONE_CALL_MAX_SECONDS; and phone numbers as typed, reduced
- * to E.164 or refused.
+ * to E.164 or refused.  With a real store (temp_store.h): a facility API
+ * key authenticates as made and not one character otherwise, is never stored
+ * as itself, and stops working once revoked, also for a call already past
+ * its check (phone_key_touch).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,9 +17,12 @@
 #include <cmocka.h>
 
 #include "core/fault.h"
+#include "core/secret.h"
 #include "domain/ledger/fcc.h"
 #include "domain/ledger/phone.h"
+#include "temp_store.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static phone_call_rating rate(int64_t seconds, int64_t rate_cents, int64_t balance)
@@ -194,12 +200,148 @@ static void outcome_names(void **state)
     assert_string_equal(phone_call_outcome_name(PHONE_CALL_OUTCOME_COUNT), "unknown");
 }
 
+/* ---- API keys, on a real store ------------------------------------------- */
+
+typedef struct key_fixture {
+    temp_store t;
+    kite_ctx ctx;
+} key_fixture;
+
+static kite_err sql_tx(db_conn *conn, void *statement)
+{
+    return db_exec(db_prepare(conn, statement));
+}
+
+static int key_setup(void **state)
+{
+    key_fixture *f = calloc(1, sizeof *f);
+    if (f == NULL || temp_store_open(&f->t, "phone") != 0) {
+        free(f);
+        return -1;
+    }
+    f->ctx.store = f->t.store;
+    if (db_write(f->t.store, sql_tx, "INSERT INTO facilities (id, name, created_at, updated_at) VALUES"
+                                     " (1, 'One', 0, 0), (2, 'Two', 0, 0)") != KITE_OK)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int key_teardown(void **state)
+{
+    key_fixture *f = *state;
+    temp_store_close(&f->t);
+    free(f);
+    return 0;
+}
+
+typedef struct count_args {
+    const char *needle;
+    int64_t n;
+} count_args;
+
+static kite_err count_tx(db_conn *conn, void *data)
+{
+    count_args *c = data;
+    db_stmt *s = db_prepare(conn, "SELECT COUNT(*) FROM facility_api_keys WHERE instr(key_hash, $1) > 0"
+                                  " OR instr(prefix, $1) > 0 OR instr(created_by, $1) > 0");
+    db_bind_text(s, 1, c->needle);
+    c->n = db_next(s) ? db_int(s, 0) : -1;
+    return db_done(s);
+}
+
+typedef struct touch_args {
+    int64_t id;
+} touch_args;
+
+static kite_err touch_tx(db_conn *conn, void *data)
+{
+    return phone_key_touch(conn, ((touch_args *)data)->id, 1);
+}
+
+static void keys_authenticate_exactly(void **state)
+{
+    key_fixture *f = *state;
+    char secret[PHONE_KEY_LEN + 1];
+    phone_key made, found, other;
+    assert_int_equal(phone_key_create(&f->ctx, 1, "account:1", secret, &made), KITE_OK);
+    assert_int_equal(strlen(secret), PHONE_KEY_LEN);
+    assert_memory_equal(secret, "kite_", 5);
+    assert_memory_equal(made.prefix, secret, PHONE_KEY_PREFIX_LEN);
+    assert_int_equal(made.facility_id, 1);
+    assert_int_equal(made.revoked_at, 0);
+    assert_int_equal(phone_key_authenticate(&f->ctx, secret, &found), KITE_OK);
+    assert_int_equal(found.id, made.id);
+    assert_int_equal(found.facility_id, 1);
+
+    /* The key's secret part is nowhere in the store. */
+    count_args c = {secret + PHONE_KEY_PREFIX_LEN, 0};
+    assert_int_equal(db_read(f->t.store, count_tx, &c), KITE_OK);
+    assert_int_equal(c.n, 0);
+
+    /* One character off, in the prefix or after it; the wrong shape; nothing. */
+    char near[PHONE_KEY_LEN + 1];
+    for (size_t at = 5; at < PHONE_KEY_LEN; at += 13) {
+        memcpy(near, secret, sizeof near);
+        near[at] = near[at] == 'a' ? 'b' : 'a';
+        assert_int_equal(phone_key_authenticate(&f->ctx, near, &found), KITE_ERR_UNAUTHENTICATED);
+    }
+    memcpy(near, secret, sizeof near);
+    near[10] = 'A'; /* upper case is not a key's */
+    assert_int_equal(phone_key_authenticate(&f->ctx, near, &found), KITE_ERR_UNAUTHENTICATED);
+    assert_int_equal(phone_key_authenticate(&f->ctx, "kite_", &found), KITE_ERR_UNAUTHENTICATED);
+    assert_int_equal(phone_key_authenticate(&f->ctx, "", &found), KITE_ERR_UNAUTHENTICATED);
+    assert_int_equal(phone_key_authenticate(&f->ctx, NULL, &found), KITE_ERR_UNAUTHENTICATED);
+
+    /* Another facility's key is another key; a facility that does not exist gets none. */
+    char secret2[PHONE_KEY_LEN + 1];
+    assert_int_equal(phone_key_create(&f->ctx, 2, "account:1", secret2, &other), KITE_OK);
+    assert_int_not_equal(strcmp(secret, secret2), 0);
+    assert_int_equal(phone_key_authenticate(&f->ctx, secret2, &found), KITE_OK);
+    assert_int_equal(found.facility_id, 2);
+    char none[PHONE_KEY_LEN + 1];
+    assert_int_equal(phone_key_create(&f->ctx, 99, "account:1", none, &other), KITE_ERR_NOT_FOUND);
+}
+
+static void keys_revoked_stop(void **state)
+{
+    key_fixture *f = *state;
+    char secret[PHONE_KEY_LEN + 1];
+    phone_key made, found, revoked;
+    assert_int_equal(phone_key_create(&f->ctx, 1, "account:1", secret, &made), KITE_OK);
+    touch_args t = {made.id};
+    assert_int_equal(db_write(f->t.store, touch_tx, &t), KITE_OK);
+    assert_int_equal(phone_key_revoke(&f->ctx, 2, made.id, "account:1", &revoked), KITE_ERR_NOT_FOUND);
+    assert_int_equal(phone_key_revoke(&f->ctx, 1, made.id, "account:1", &revoked), KITE_OK);
+    assert_true(revoked.revoked_at > 0);
+    assert_int_equal(revoked.last_used_at, 1);
+    assert_int_equal(phone_key_authenticate(&f->ctx, secret, &found), KITE_ERR_UNAUTHENTICATED);
+    /* A call that passed the check before the revocation is refused in its own transaction. */
+    assert_int_equal(db_write(f->t.store, touch_tx, &t), KITE_ERR_UNAUTHENTICATED);
+    /* Revoking again changes nothing. */
+    phone_key again;
+    assert_int_equal(phone_key_revoke(&f->ctx, 1, made.id, "account:1", &again), KITE_OK);
+    assert_int_equal(again.revoked_at, revoked.revoked_at);
+    phone_key *items = NULL;
+    size_t count = 0;
+    arena *a = arena_new();
+    assert_int_equal(phone_key_list(&f->ctx, a, 1, &items, &count), KITE_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(items[0].id, made.id);
+    assert_true(items[0].revoked_at > 0);
+    arena_free(a);
+}
+
 int main(void)
 {
+    if (secret_init() != KITE_OK)
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(started_minutes), cmocka_unit_test(cut_at_balance),     cmocka_unit_test(rate_at_the_cap),
         cmocka_unit_test(deposit_fee_is_zero), cmocka_unit_test(refused_durations), cmocka_unit_test(numbers),
         cmocka_unit_test(outcome_names),
+        cmocka_unit_test_setup_teardown(keys_authenticate_exactly, key_setup, key_teardown),
+        cmocka_unit_test_setup_teardown(keys_revoked_stop, key_setup, key_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
