@@ -197,6 +197,7 @@ kite_err phone_account_open(const kite_ctx *ctx, arena *a, int64_t account_id, c
                             const char *typed_number, phone_account *out, kite_fault *f)
 {
     char number[PHONE_NUMBER_MAX + 1];
+    memset(out, 0, sizeof *out);
     fault_set(f, KITE_OK, NULL, FAULT_NONE);
     if (!phone_number_normalize(typed_number, number))
         return fault_set(f, KITE_ERR_INVALID_FIELD, "phone_number", FAULT_FORMAT);
@@ -243,6 +244,7 @@ static kite_err get_tx(db_conn *conn, void *data)
 kite_err phone_account_get(const kite_ctx *ctx, arena *a, int64_t account_id, int64_t phone_account_id,
                            phone_account *out)
 {
+    memset(out, 0, sizeof *out);
     list_args l = {a, account_id, phone_account_id, out, NULL, NULL};
     return db_read(ctx->store, get_tx, &l);
 }
@@ -370,6 +372,8 @@ static kite_err move_run(const kite_ctx *ctx, move_args *m)
 kite_err phone_deposit(const kite_ctx *ctx, int64_t account_id, const char *actor, int64_t phone_account_id,
                        const char *key, int64_t amount_cents, phone_money_move *out, bool *replayed, kite_fault *f)
 {
+    memset(out, 0, sizeof *out);
+    fault_set(f, KITE_OK, NULL, FAULT_NONE);
     /* The FCC's ban, checked where the money moves: a fee other than 0 can never be configured in. */
     if (fcc_check_phone_deposit_fee(PHONE_DEPOSIT_FEE_CENTS, f) != KITE_OK)
         return KITE_ERR_INTERNAL;
@@ -386,6 +390,8 @@ kite_err phone_deposit(const kite_ctx *ctx, int64_t account_id, const char *acto
 kite_err phone_refund(const kite_ctx *ctx, int64_t account_id, const char *actor, int64_t phone_account_id,
                       const char *key, phone_money_move *out, bool *replayed, kite_fault *f)
 {
+    memset(out, 0, sizeof *out);
+    fault_set(f, KITE_OK, NULL, FAULT_NONE);
     move_args m = {0, account_id, phone_account_id, actor, key, 0, true, out, replayed, f};
     return move_run(ctx, &m);
 }

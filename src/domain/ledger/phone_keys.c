@@ -111,6 +111,7 @@ kite_err phone_key_create(const kite_ctx *ctx, int64_t facility_id, const char *
                           phone_key *out)
 {
     unsigned char bytes[PHONE_KEY_RANDOM_BYTES];
+    memset(out, 0, sizeof *out);
     randombytes_buf(bytes, sizeof bytes);
     memcpy(secret, KEY_START, 5);
     text_hex(bytes, sizeof bytes, secret + 5);
@@ -178,6 +179,7 @@ static kite_err revoke_tx(db_conn *conn, void *data)
 
 kite_err phone_key_revoke(const kite_ctx *ctx, int64_t facility_id, int64_t key_id, const char *actor, phone_key *out)
 {
+    memset(out, 0, sizeof *out);
     revoke_args r = {clock_now_ms(&ctx->clock), facility_id, key_id, actor, out};
     return db_write(ctx->store, revoke_tx, &r);
 }
@@ -217,6 +219,7 @@ kite_err phone_key_authenticate(const kite_ctx *ctx, const char *secret, phone_k
 {
     if (!key_shape_valid(secret))
         return KITE_ERR_UNAUTHENTICATED;
+    memset(out, 0, sizeof *out);
     auth_args a = {secret, out, false};
     kite_err err = db_read(ctx->store, auth_tx, &a);
     return err != KITE_OK ? err : a.found ? KITE_OK : KITE_ERR_UNAUTHENTICATED;
