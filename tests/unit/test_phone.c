@@ -8,7 +8,11 @@
  * to E.164 or refused.  With a real store (temp_store.h): a facility API
  * key authenticates as made and not one character otherwise, is never stored
  * as itself, and stops working once revoked, also for a call already past
- * its check (phone_key_touch).
+ * its check (phone_key_touch).  In fault-injection builds, every store step
+ * of a deposit, a call record (cut at the balance) and a refund is made to
+ * fail in turn: the ledger verifies, nothing moved, no call row is left
+ * without its posting, and the retry with the same key or call id applies
+ * it exactly once.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,10 +22,15 @@
 
 #include "core/fault.h"
 #include "core/secret.h"
+#include "domain/directory/providers.h"
+#include "domain/facility/policy.h"
 #include "domain/ledger/fcc.h"
+#include "domain/ledger/ledger.h"
 #include "domain/ledger/phone.h"
+#include "domain/ledger/verify.h"
 #include "temp_store.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -332,6 +341,193 @@ static void keys_revoked_stop(void **state)
     arena_free(a);
 }
 
+#ifdef KITE_FAULT_INJECTION
+/* ---- every store step of a paid phone request, failed in turn --------------- */
+
+enum { OP_DEPOSIT, OP_CALL, OP_REFUND, OP_COUNT };
+static const char *const op_names[OP_COUNT] = {"deposit", "call", "refund"};
+
+typedef struct world {
+    key_fixture k;
+    arena *a;
+    int64_t phone_account_id;
+    phone_key key;
+} world;
+
+typedef struct snapshot {
+    int64_t contact, phone, revenue, calls, transactions;
+} snapshot;
+
+static kite_err snapshot_tx(db_conn *conn, void *data)
+{
+    snapshot *out = data;
+    static const char *const queries[] = {
+        "SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts WHERE kind = 'contact_balance'",
+        "SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts WHERE kind = 'phone_account'",
+        "SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts WHERE kind = 'provider_revenue'",
+        "SELECT COUNT(*) FROM phone_calls",
+        "SELECT COUNT(*) FROM ledger_transactions",
+    };
+    int64_t *fields[] = {&out->contact, &out->phone, &out->revenue, &out->calls, &out->transactions};
+    for (size_t i = 0; i < 5; i++) {
+        db_stmt *s = db_prepare(conn, queries[i]);
+        *fields[i] = db_next(s) ? db_int(s, 0) : -1;
+        kite_err err = db_done(s);
+        if (err != KITE_OK)
+            return err;
+    }
+    return KITE_OK;
+}
+
+static snapshot take(world *w)
+{
+    snapshot out;
+    assert_int_equal(db_read(w->k.t.store, snapshot_tx, &out), KITE_OK);
+    return out;
+}
+
+static kite_err verify_tx(db_conn *conn, void *data)
+{
+    return ledger_verify(conn, data);
+}
+
+static void assert_ledger_whole(world *w, const char *what)
+{
+    ledger_report r;
+    assert_int_equal(db_read(w->k.t.store, verify_tx, &r), KITE_OK);
+    if (!ledger_report_ok(&r))
+        fail_msg("%s: ledger verify found a breach: %s", what, r.breach);
+}
+
+static kite_err fund_tx(db_conn *conn, void *data)
+{
+    (void)data;
+    int64_t clearing, balance, tx;
+    kite_err err = ledger_account_open(conn, 0, "cli", LEDGER_PROCESSOR_CLEARING, (ledger_owner){0}, LEDGER_CENTS,
+                                       &clearing);
+    if (err == KITE_OK)
+        err = ledger_account_open(conn, 0, "cli", LEDGER_CONTACT_BALANCE, (ledger_owner){.account_id = 1},
+                                  LEDGER_CENTS, &balance);
+    if (err != KITE_OK)
+        return err;
+    ledger_line lines[2] = {{clearing, -5000}, {balance, 5000}};
+    ledger_posting p = {LEDGER_TX_TOP_UP, "test top-up", "top_up:test", "cli", lines, 2};
+    return ledger_post(conn, 0, &p, &tx);
+}
+
+static kite_err seed_tx(db_conn *conn, void *data)
+{
+    (void)data;
+    return providers_seed(conn);
+}
+
+/* A federal prison on Kite (11 cents a minute), a resident, a contact with $50 and a phone account. */
+static void world_open(world *w, int op)
+{
+    memset(w, 0, sizeof *w);
+    void *state = NULL;
+    assert_int_equal(key_setup(&state), 0);
+    w->k = *(key_fixture *)state;
+    free(state);
+    w->k.ctx.store = w->k.t.store;
+    w->a = arena_new();
+    assert_int_equal(db_write(w->k.t.store, sql_tx, "UPDATE facilities SET type = 'federal', population = 1000"), KITE_OK);
+    assert_int_equal(db_write(w->k.t.store, sql_tx,
+                              "INSERT INTO accounts (id, role, email, full_name, password_hash, created_at, updated_at)"
+                              " VALUES (1, 'contact', 'c@example.org', 'C', 'x', 0, 0),"
+                              " (2, 'resident', NULL, 'R', 'x', 0, 0)"), KITE_OK);
+    assert_int_equal(db_write(w->k.t.store, sql_tx,
+                              "INSERT INTO residents (id, account_id, facility_id, resident_number, first_name,"
+                              " last_name, status, created_at, updated_at) VALUES (1, 2, 1, '123', 'R', 'S', 'active', 0, 0)"),
+                     KITE_OK);
+    policy pol;
+    bool created = false;
+    assert_int_equal(db_write(w->k.t.store, seed_tx, NULL), KITE_OK);
+    assert_int_equal(policy_defaults("federal", &pol), KITE_OK);
+    assert_int_equal(policy_put(&w->k.ctx, w->a, 1, &pol, "cli", true, &created), KITE_OK);
+    assert_int_equal(db_write(w->k.t.store, fund_tx, NULL), KITE_OK);
+    phone_account acct;
+    kite_fault f;
+    assert_int_equal(phone_account_open(&w->k.ctx, w->a, 1, "account:1", 1, "(415) 555-0142", &acct, &f), KITE_OK);
+    w->phone_account_id = acct.id;
+    char secret[PHONE_KEY_LEN + 1];
+    assert_int_equal(phone_key_create(&w->k.ctx, 1, "cli", secret, &w->key), KITE_OK);
+    phone_money_move m;
+    bool replayed;
+    if (op != OP_DEPOSIT)
+        assert_int_equal(phone_deposit(&w->k.ctx, 1, "account:1", acct.id, "setup", op == OP_CALL ? 100 : 700, &m,
+                                       &replayed, &f),
+                         KITE_OK);
+}
+
+static void world_close(world *w)
+{
+    arena_free(w->a);
+    temp_store_close(&w->k.t);
+}
+
+static kite_err run_op(world *w, int op, bool *replayed)
+{
+    phone_money_move m;
+    phone_call c;
+    kite_fault f;
+    phone_call_input in = {"call-1", "+14155550142", "123", 0, 20 * 60};
+    switch (op) {
+    case OP_DEPOSIT:
+        return phone_deposit(&w->k.ctx, 1, "account:1", w->phone_account_id, "key-1", 1000, &m, replayed, &f);
+    case OP_CALL: {
+        kite_err err = phone_call_record(&w->k.ctx, w->a, &w->key, &in, &c, replayed, &f);
+        if (err == KITE_OK && !(c.outcome == PHONE_CALL_BILLED && c.rating.cut_at_balance && c.rating.amount_cents == 99))
+            fail_msg("the call was not rated as cut at the balance after 9 minutes");
+        return err;
+    }
+    default:
+        return phone_refund(&w->k.ctx, 1, "account:1", w->phone_account_id, "key-1", &m, replayed, &f);
+    }
+}
+
+static void every_step_fails_in_turn(void **state)
+{
+    (void)state;
+    for (int op = 0; op < OP_COUNT; op++) {
+        world w;
+        bool replayed = false;
+        world_open(&w, op);
+        snapshot before = take(&w);
+        db_fault_arm(w.k.t.store, 0, KITE_OK);
+        assert_int_equal(run_op(&w, op, &replayed), KITE_OK);
+        int64_t steps = db_fault_steps(w.k.t.store);
+        snapshot done = take(&w);
+        world_close(&w);
+        assert_true(steps > 0);
+        assert_true(done.transactions == before.transactions + 1);
+        for (int64_t n = 1; n <= steps; n++) {
+            world_open(&w, op);
+            db_fault_arm(w.k.t.store, n, KITE_ERR_STORE);
+            kite_err err = run_op(&w, op, &replayed);
+            db_fault_disarm(w.k.t.store);
+            if (err == KITE_OK)
+                fail_msg("%s: the fault at step %" PRId64 " of %" PRId64 " was swallowed", op_names[op], n, steps);
+            assert_ledger_whole(&w, op_names[op]);
+            snapshot now = take(&w);
+            if (memcmp(&now, &before, sizeof now) != 0)
+                fail_msg("%s: step %" PRId64 " failed, yet the store changed", op_names[op], n);
+            /* The retry (same key, same call id) applies it once; another retry changes nothing. */
+            assert_int_equal(run_op(&w, op, &replayed), KITE_OK);
+            assert_false(replayed);
+            assert_int_equal(run_op(&w, op, &replayed), KITE_OK);
+            assert_true(replayed);
+            now = take(&w);
+            if (memcmp(&now, &done, sizeof now) != 0)
+                fail_msg("%s: after the fault at step %" PRId64 " and a retry, the store is not as one run leaves it",
+                         op_names[op], n);
+            assert_ledger_whole(&w, op_names[op]);
+            world_close(&w);
+        }
+    }
+}
+#endif
+
 int main(void)
 {
     if (secret_init() != KITE_OK)
@@ -342,6 +538,9 @@ int main(void)
         cmocka_unit_test(outcome_names),
         cmocka_unit_test_setup_teardown(keys_authenticate_exactly, key_setup, key_teardown),
         cmocka_unit_test_setup_teardown(keys_revoked_stop, key_setup, key_teardown),
+#ifdef KITE_FAULT_INJECTION
+        cmocka_unit_test(every_step_fails_in_turn),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
