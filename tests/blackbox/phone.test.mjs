@@ -176,6 +176,15 @@ test('one account per facility and number; a second contact asking for the numbe
   assert.equal(r.status, 409, r.text);
   assert.equal(r.json.error.field, 'phone_number');
   assert.match(r.json.error.message, /already has a phone account for this number/);
+  const twice = await w.post('/api/v1/phone-accounts', { facility_id: fed, phone_number: n.typed }, a.token);
+  assert.equal(twice.status, 409, twice.text);
+  assert.equal(twice.json.error.field, 'facility_id');
+  assert.match(twice.json.error.message, /You already have a phone account at this facility/);
+  const second = await w.post('/api/v1/phone-accounts', { facility_id: fed, phone_number: usNumber().typed }, a.token);
+  assert.equal(second.status, 409, second.text);
+  assert.equal(second.json.error.field, 'facility_id');
+  const offKite = await w.post('/api/v1/phone-accounts', { facility_id: await facilityIdByName(w.srv, 'GRENADA COUNTY JAIL'), phone_number: usNumber().typed }, b.token);
+  assert.equal(offKite.status, 404, offKite.text);
   const bad = await w.post('/api/v1/phone-accounts', { facility_id: fed, phone_number: '555-12' }, b.token);
   assert.equal(bad.status, 422, bad.text);
   assert.equal(bad.json.error.field, 'phone_number');

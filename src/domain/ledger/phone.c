@@ -148,18 +148,19 @@ typedef struct open_args {
 /* Who holds the number at the facility, and whether the contact has an account there. */
 static kite_err open_conflicts(db_conn *conn, const open_args *o)
 {
-    db_stmt *s = db_prepare(conn, "SELECT phone_number = $3 FROM phone_accounts WHERE facility_id = $1 AND"
-                                  " (phone_number = $3 OR account_id = $2) ORDER BY phone_number = $3 DESC LIMIT 1");
+    db_stmt *s = db_prepare(conn, "SELECT account_id <> $2 FROM phone_accounts WHERE facility_id = $1 AND"
+                                  " (phone_number = $3 OR account_id = $2) ORDER BY account_id <> $2 DESC LIMIT 1");
     db_bind_int(s, 1, o->facility_id);
     db_bind_int(s, 2, o->account_id);
     db_bind_text(s, 3, o->number);
     bool found = db_next(s);
-    bool same_number = found && db_int(s, 0) != 0;
+    bool someone_else = found && db_int(s, 0) != 0;
     kite_err err = db_done(s);
     if (err != KITE_OK || !found)
         return err;
-    return same_number ? fault_set(o->f, KITE_ERR_CONFLICT, "phone_number", FAULT_PHONE_TAKEN)
-                       : fault_set(o->f, KITE_ERR_CONFLICT, "facility_id", FAULT_PHONE_ONE_PER_FACILITY);
+    /* Someone else's number is theirs; the caller's own account there (this number or another) is the caller's. */
+    return someone_else ? fault_set(o->f, KITE_ERR_CONFLICT, "phone_number", FAULT_PHONE_TAKEN)
+                        : fault_set(o->f, KITE_ERR_CONFLICT, "facility_id", FAULT_PHONE_ONE_PER_FACILITY);
 }
 
 static kite_err open_tx(db_conn *conn, void *data)
