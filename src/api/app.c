@@ -56,6 +56,15 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/wallet/bundles", handle_wallet_bundles_create},
     {"GET", "/api/v1/facilities/{id}/prices", handle_facility_prices},
     {"GET", "/api/v1/events", handle_events},
+    {"GET", "/api/v1/facilities/{id}/api-keys", handle_phone_keys_list},
+    {"POST", "/api/v1/facilities/{id}/api-keys", handle_phone_keys_create},
+    {"DELETE", "/api/v1/facilities/{id}/api-keys/{key_id}", handle_phone_keys_revoke},
+    {"POST", "/api/v1/facilities/{id}/calls", handle_phone_calls_create},
+    {"GET", "/api/v1/phone-accounts", handle_phone_accounts_list},
+    {"POST", "/api/v1/phone-accounts", handle_phone_accounts_create},
+    {"GET", "/api/v1/phone-accounts/{id}", handle_phone_accounts_get},
+    {"POST", "/api/v1/phone-accounts/{id}/deposits", handle_phone_deposits_create},
+    {"POST", "/api/v1/phone-accounts/{id}/refunds", handle_phone_refunds_create},
 };
 
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];

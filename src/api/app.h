@@ -146,6 +146,16 @@ void handle_wallet_transactions(http_request *req, void *app);
 void handle_wallet_transactions_csv(http_request *req, void *app);
 void handle_wallet_bundles_create(http_request *req, void *app);
 void handle_facility_prices(http_request *req, void *app);
+/* ---- phone.c ---- */
+void handle_phone_keys_list(http_request *req, void *app);
+void handle_phone_keys_create(http_request *req, void *app);
+void handle_phone_keys_revoke(http_request *req, void *app);
+void handle_phone_calls_create(http_request *req, void *app);
+void handle_phone_accounts_list(http_request *req, void *app);
+void handle_phone_accounts_create(http_request *req, void *app);
+void handle_phone_accounts_get(http_request *req, void *app);
+void handle_phone_deposits_create(http_request *req, void *app);
+void handle_phone_refunds_create(http_request *req, void *app);
 json_t *policy_to_json(const policy *p);
 json_t *resident_to_json(const resident *r);
 
