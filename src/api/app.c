@@ -56,6 +56,10 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/wallet/bundles", handle_wallet_bundles_create},
     {"GET", "/api/v1/facilities/{id}/prices", handle_facility_prices},
     {"GET", "/api/v1/events", handle_events},
+    {"POST", "/api/v1/money-transfers/quote", handle_money_transfers_quote},
+    {"POST", "/api/v1/money-transfers", handle_money_transfers_create},
+    {"GET", "/api/v1/money-transfers", handle_money_transfers_list},
+    {"POST", "/api/v1/terminal/heartbeat", handle_terminal_heartbeat},
 };
 
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];

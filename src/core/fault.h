@@ -105,6 +105,11 @@ typedef enum fault_detail {
     FAULT_DECLINED_EXPIRED,
     FAULT_DECLINED_INVALID,
     FAULT_PROCESSOR_DOWN,    /* the processor failed; nothing was charged */
+    /* money transfers and terminal time (domain/ledger/money_transfer.h, terminal.h) */
+    FAULT_TRANSFER_MATCH,    /* a resident number and last name that fit nobody at the facility */
+    FAULT_TRANSFER_RELEASED, /* money sent to a released resident */
+    FAULT_TRANSFER_FUNDS,    /* a balance below a transfer's total (limit: the total, max: the balance) */
+    FAULT_TERMINAL_FUNDS,    /* a trust account that cannot pay the next minute (limit: cents a minute) */
     FAULT_DETAIL_COUNT
 } fault_detail;
 
