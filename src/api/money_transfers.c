@@ -144,6 +144,7 @@ void handle_terminal_heartbeat(http_request *req, void *data)
         return;
     }
     if (t.short_of_funds) {
+        /* The minutes paid are committed; this answer only says the next one cannot be. */
         kite_fault f;
         fault_set(&f, KITE_ERR_INSUFFICIENT_FUNDS, NULL, FAULT_TERMINAL_FUNDS);
         f.limit = t.cents_per_minute;
@@ -155,7 +156,8 @@ void handle_terminal_heartbeat(http_request *req, void *data)
         return;
     }
     http_reply_json(req, 200,
-                    json_pack("{s:b, s:I, s:{s:I, s:o, s:I, s:I}, s:I, s:I}", "metered", 1, "cents_per_minute",
+                    json_pack("{s:b, s:o, s:I, s:{s:I, s:o, s:I, s:I}, s:I, s:I}", "metered", 1, "at", json_time(t.at),
+                              "cents_per_minute",
                               (json_int_t)t.cents_per_minute, "session", "id", (json_int_t)t.session_id, "started_at",
                               json_time(t.started_at), "minutes_charged", (json_int_t)t.minutes_charged,
                               "minutes_unpaid", (json_int_t)t.minutes_unpaid, "charged_now_minutes",

@@ -134,8 +134,10 @@ static kite_err settle(db_conn *conn, const beat_args *b, open_session *s)
     s->charged += paid;
     s->unpaid += unpaid;
     o->charged_now = paid;
-    o->short_of_funds = unpaid > 0;
-    return ledger_balance(conn, trust_id, &o->balance_cents);
+    if ((err = ledger_balance(conn, trust_id, &o->balance_cents)) != KITE_OK)
+        return err;
+    o->short_of_funds = unpaid > 0 || o->balance_cents < s->cents_per_minute;
+    return KITE_OK;
 }
 
 static kite_err beat_tx(db_conn *conn, void *data)
@@ -166,6 +168,7 @@ static kite_err beat_tx(db_conn *conn, void *data)
         return err;
     terminal_heartbeat_result *o = b->out;
     o->metered = true;
+    o->at = b->now;
     o->cents_per_minute = s.cents_per_minute;
     o->session_id = s.id;
     o->started_at = s.started_at;

@@ -18,6 +18,10 @@
  * rate is fixed when the session opens, so a price change takes effect at
  * the next session.
  *
+ * The heartbeat's answer says when the trust account cannot pay the next
+ * minute (its balance after this heartbeat is below the rate), so the
+ * tablet can tell the resident before a minute goes unpaid.
+ *
  * Nothing else waits on terminal time: other requests of a resident whose
  * trust account is empty are answered as usual; only the heartbeat's answer
  * says that the minute was not paid, and the tablet shows it.
@@ -53,7 +57,8 @@ typedef struct terminal_heartbeat_result {
     int64_t minutes_unpaid;   /* started minutes the trust account could not pay (never charged) */
     int64_t charged_now;      /* minutes this heartbeat charged */
     int64_t balance_cents;    /* the trust account after it */
-    bool short_of_funds;      /* this heartbeat found a minute the trust account could not pay */
+    bool short_of_funds;      /* a minute went unpaid, or the next minute cannot be paid */
+    int64_t at;               /* the heartbeat's time (epoch ms), as the minutes were counted */
 } terminal_heartbeat_result;
 
 /*
