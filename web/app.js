@@ -15,6 +15,8 @@ import { staffPage } from './pages/staff.js';
 import { messagesPage } from './pages/messages.js';
 import { reviewPage } from './pages/review.js';
 import { walletPage } from './pages/wallet.js';
+import { moneyPage } from './pages/money.js';
+import { tabletMoneyPage } from './pages/trust.js';
 import { onUnread, startLive, stopLive, unreadCount } from './live.js';
 
 const routes = [
@@ -31,6 +33,8 @@ const routes = [
   { pattern: /^\/messages\/?$/, page: messagesPage, nav: '/messages' },
   { pattern: /^\/review\/?$/, page: reviewPage, nav: '/review' },
   { pattern: /^\/wallet\/?$/, page: walletPage, nav: '/account' },
+  { pattern: /^\/money\/?$/, page: moneyPage, nav: '/account' },
+  { pattern: /^\/tablet\/money\/?$/, page: tabletMoneyPage, nav: '/tablet' },
 ];
 
 /* The header links for each kind of account; residents on a tablet see only their home. */
