@@ -260,3 +260,20 @@ test('only contacts send money; a facility not on Kite is 404', async () => {
   assertError(await quote(c, { facility_id: off, resident_number: '1', amount_cents: 100 }), 404, 'not_found');
   assertError(await send(c, { ...body(r, 100), facility_id: off }), 404, 'not_found');
 });
+
+test('concurrent transfers with their own keys: the balance and the monthly limit hold exactly', async () => {
+  const { r, c } = await people({ funds: 2700 }); // pays for exactly two transfers of $10.00 + $3.50
+  const answers = await Promise.all(Array.from({ length: 6 }, () => send(c, body(r, 1000))));
+  const statuses = answers.map((a) => a.status).sort();
+  assert.deepEqual(statuses, [201, 201, 402, 402, 402, 402], answers.map((a) => a.text).join('\n'));
+  assert.equal(await balance(c), 0);
+  assert.equal(await balance(r), 2000);
+
+  const { r: r2, c: c2 } = await people({ funds: 150000 });
+  const big = await Promise.all(Array.from({ length: 4 }, () => send(c2, body(r2, 30000))));
+  const ok = big.filter((a) => a.status === 201).length;
+  assert.equal(ok, 3, big.map((a) => a.text).join('\n'));
+  for (const a of big.filter((x) => x.status !== 201)) assertError(a, 422, 'invalid_field');
+  assert.equal(await balance(r2), 90000);
+  await ledgerOk();
+});
