@@ -154,7 +154,9 @@ test('a success moves amount + fee in one posting; case and spaces in the last n
   assert.equal(list.json.items.length, 1);
   assert.equal(list.json.items[0].id, res.json.id);
   assert.equal(list.json.items[0].resident_number, r.number);
+  assert.equal(Number(w.sql(`SELECT COUNT(*) FROM audit_log WHERE action = 'money_transfer.send' AND target = 'money_transfer:${res.json.id}'`)), 1);
   await ledgerOk();
+  await w.auditOk();
 });
 
 test('the resident sees the trust balance and a statement line naming the sender; the CSV has it', async () => {

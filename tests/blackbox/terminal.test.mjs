@@ -135,6 +135,9 @@ test('each started minute is charged once, whatever the heartbeats; an idle sess
   assert.equal(session(id).split('|')[3], '0');
   assert.equal(await trust(r), 2000 - RATE * (charged + 1));
   await ledgerOk();
+  // Opening and ending sessions are audited, in the same chain as the charges.
+  assert.equal(Number(w.sql(`SELECT COUNT(*) FROM audit_log WHERE action = 'terminal.session_end' AND target = 'terminal_session:${id}'`)), 1);
+  await w.auditOk();
 });
 
 test('when the trust account cannot pay the next minute: 402, the minute is not charged, nothing else blocks', async () => {

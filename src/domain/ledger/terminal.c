@@ -16,6 +16,7 @@
 #include "domain/ledger/terminal.h"
 
 #include "core/clock.h"
+#include "domain/audit/audit.h"
 #include "domain/facility/resident.h"
 #include "domain/ledger/ledger.h"
 #include "domain/ledger/prices.h"
@@ -59,16 +60,28 @@ static kite_err session_find(db_conn *conn, int64_t resident_id, open_session *s
     return db_done(st);
 }
 
-static kite_err session_close(db_conn *conn, const open_session *s)
+/* Appends the audit record of a session opened or closed. */
+static kite_err session_audit(db_conn *conn, int64_t now, const char *actor, const char *action, const open_session *s)
+{
+    char target[40], detail[120];
+    snprintf(target, sizeof target, "terminal_session:%" PRId64, s->id);
+    snprintf(detail, sizeof detail, "resident=%" PRId64 " minutes_charged=%" PRId64 " minutes_unpaid=%" PRId64,
+             s->resident_id, s->charged, s->unpaid);
+    return audit_append(conn, now, actor, action, target, detail);
+}
+
+static kite_err session_close(db_conn *conn, const beat_args *b, const open_session *s)
 {
     db_stmt *st = db_prepare(conn, "UPDATE terminal_sessions SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL");
     db_bind_int(st, 1, s->last_at);
     db_bind_int(st, 2, s->id);
-    return db_exec(st);
+    kite_err err = db_exec(st);
+    return err != KITE_OK ? err : session_audit(conn, b->now, b->actor, "terminal.session_end", s);
 }
 
-static kite_err session_open(db_conn *conn, int64_t now, open_session *s)
+static kite_err session_open(db_conn *conn, const beat_args *b, open_session *s)
 {
+    int64_t now = b->now;
     db_stmt *st = db_prepare(conn, "INSERT INTO terminal_sessions (resident_id, facility_id, cents_per_minute,"
                                    " started_at, last_heartbeat_at) VALUES ($1, $2, $3, $4, $4) RETURNING id");
     db_bind_int(st, 1, s->resident_id);
@@ -81,7 +94,9 @@ static kite_err session_open(db_conn *conn, int64_t now, open_session *s)
     s->charged = 0;
     s->unpaid = 0;
     kite_err err = db_done(st);
-    return err != KITE_OK ? err : s->id != 0 ? KITE_OK : KITE_ERR_INTERNAL;
+    if (err == KITE_OK && s->id == 0)
+        err = KITE_ERR_INTERNAL;
+    return err != KITE_OK ? err : session_audit(conn, now, b->actor, "terminal.session_start", s);
 }
 
 /* Charges minutes from the trust account to the facility's provider revenue. */
@@ -159,12 +174,12 @@ static kite_err beat_tx(db_conn *conn, void *data)
     s.resident_id = r.id;
     s.facility_id = r.facility_id;
     if (found && b->now - s.last_at > TERMINAL_IDLE_MS) {
-        if ((err = session_close(conn, &s)) != KITE_OK)
+        if ((err = session_close(conn, b, &s)) != KITE_OK)
             return err;
         found = false;
     }
     s.cents_per_minute = found ? s.cents_per_minute : prices.schedule.terminal_cents_per_minute;
-    if ((!found && (err = session_open(conn, b->now, &s)) != KITE_OK) || (err = settle(conn, b, &s)) != KITE_OK)
+    if ((!found && (err = session_open(conn, b, &s)) != KITE_OK) || (err = settle(conn, b, &s)) != KITE_OK)
         return err;
     terminal_heartbeat_result *o = b->out;
     o->metered = true;
