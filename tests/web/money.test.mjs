@@ -8,11 +8,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  KITE_BIN, PASSWORD, TIMEOUT, PHONE, startServer, stopServer, kiteCli, launchBrowser, newPage, apiClient,
+  KITE_BIN, PASSWORD, SHOTS, TIMEOUT, PHONE, startServer, stopServer, kiteCli, launchBrowser, newPage, apiClient,
   signedInClient, uniqueEmail, signInForm,
 } from './helpers.mjs';
 
@@ -80,6 +80,12 @@ async function tabletSignIn(page, number, pin) {
   await page.getByLabel('Your PIN').fill(pin);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('heading', { level: 1, name: /^Hello, / }).waitFor();
+}
+
+/* The page as it is now, at phone width, for a person to look at (KITE_SHOTS). */
+async function shoot(page, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}-phone.png`), fullPage: true });
 }
 
 async function noOverflow(page) {
@@ -151,6 +157,7 @@ test('a family member sends money seeing the fee first; a wrong last name sends 
   await page.getByText('Sent $20.01 to Alex Rivera. Fee $6.95; your balance is now $23.04.').waitFor();
   await page.getByTestId('money-history').getByText('$20.01 to Alex Rivera (31313-131)').waitFor();
   assert.equal((await apiClient(base, fam.token).get('/wallet')).body.balance_cents, 5000 - 2696);
+  await shoot(page, 'money-sent');
   await noOverflow(page);
   await close([/Failed to load resource: the server responded with a status of 422/]);
 });
@@ -184,6 +191,7 @@ test('the tablet shows the trust balance and the statement with its CSV, and the
   const rows = readFileSync(await download.path(), 'utf8').trim().split('\r\n');
   assert.equal(rows[0], 'date,kind,memo,amount_cents,balance_after_cents');
   assert.ok(rows.some((r) => /,transfer,"Money transfer from Marta Diaz to Rosa Diaz",5,5$/.test(r)), rows.join('\n'));
+  await shoot(page, 'tablet-trust');
   await noOverflow(page);
   await page.getByRole('link', { name: 'Back to your home' }).click();
   await page.getByRole('heading', { level: 1, name: 'Hello, Rosa' }).waitFor();

@@ -189,6 +189,7 @@ function transferForm(ctx, loadHistory) {
         `Sent ${usd(t.amount_cents)} to ${t.resident_name}. Fee ${usd(t.fee_cents)}; `
         + `your balance is now ${usd(t.balance_after_cents)}.`));
       lastName.input.value = '';
+      amount.input.value = '';
       await Promise.all([loadHistory(), quote()]);
     } catch (e) {
       // An answer the server gave is final; a lost answer (no connection) or a server failure is not.
