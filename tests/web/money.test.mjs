@@ -197,3 +197,25 @@ test('the tablet shows the trust balance and the statement with its CSV, and the
   await page.getByRole('heading', { level: 1, name: 'Hello, Rosa' }).waitFor();
   await close([/Failed to load resource: the server responded with a status of 402/]);
 });
+
+test('a long statement on the tablet shows older lines on request', TIMEOUT, async () => {
+  await addResident('53535-353', 'Lee', 'Chan', '8642');
+  const fam = await fundedContact('Kim Chan', 50000);
+  for (let i = 1; i <= 51; i++) {
+    const sent = await paid(fam.token, '/money-transfers', { facility_id: federal.id, resident_number: '53535-353', resident_last_name: 'Chan', amount_cents: i });
+    assert.equal(sent.status, 201, JSON.stringify(sent.body));
+  }
+  const { page, close } = await newPage(browser, PHONE);
+  await tabletSignIn(page, '53535-353', '8642');
+  await page.goto(`${base}/tablet/money`);
+  const lines = page.getByTestId('trust-statement').locator('li');
+  await page.getByRole('button', { name: 'Show older lines' }).waitFor();
+  assert.equal(await lines.count(), 50);
+  await page.getByRole('button', { name: 'Show older lines' }).click();
+  // The oldest line is the first transfer: 1 cent received, balance after 1 cent.
+  await page.getByTestId('trust-statement').getByText(/received \$0\.01 · balance after \$0\.01$/).waitFor();
+  assert.ok(await lines.count() >= 51);
+  assert.equal(await page.getByRole('button', { name: 'Show older lines' }).count(), 0);
+  await noOverflow(page);
+  await close();
+});

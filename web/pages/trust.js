@@ -21,6 +21,7 @@ import { emptyNote } from '../widgets.js';
 import { usd } from './wallet.js';
 
 const HEARTBEAT_MS = 60 * 1000;
+const STATEMENT_PAGE = 50;
 const ACTIVE_MS = 3 * 60 * 1000;
 const NO_MONEY = 'Your trust account cannot pay for terminal time. You can still read and write; '
   + 'ask your family to send money, or ask the trust office.';
@@ -115,14 +116,40 @@ export function trustSummary() {
 
 /* ---- /tablet/money ---- */
 
-function statementLines(items) {
-  if (!items.length) return emptyNote('No money has moved in your trust account yet.');
-  return h('ul', { class: 'items statement', 'data-testid': 'trust-statement' }, items.map((l) => h('li', { class: 'item' },
+function statementLine(l) {
+  return h('li', { class: 'item' },
     h('div', { class: 'item-main' },
       h('p', { class: 'item-title' }, l.memo || l.kind),
       h('p', { class: 'item-meta' },
         `${formatDateTime(l.date)} · ${l.amount_cents < 0 ? 'paid' : 'received'} ${usd(Math.abs(l.amount_cents))}`
-        + ` · balance after ${usd(l.balance_after_cents)}`)))));
+        + ` · balance after ${usd(l.balance_after_cents)}`)));
+}
+
+/* The first page of the statement, and a button for each older page. */
+function statementLines(page) {
+  if (!page.items.length) return emptyNote('No money has moved in your trust account yet.');
+  const list = h('ul', { class: 'items statement', 'data-testid': 'trust-statement' }, page.items.map(statementLine));
+  const more = h('p', { class: 'actions' });
+  const offer = (cursor) => {
+    if (!cursor) {
+      replace(more);
+      return;
+    }
+    const button = h('button', { type: 'button', class: 'button button--secondary button--big' }, 'Show older lines');
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      try {
+        const next = await api(`/wallet/transactions?limit=${STATEMENT_PAGE}&cursor=${cursor}`);
+        for (const l of next.items) list.append(statementLine(l));
+        offer(next.next_cursor);
+      } catch (e) {
+        replace(more, h('p', { role: 'alert' }, e.message));
+      }
+    });
+    replace(more, button);
+  };
+  offer(page.next_cursor);
+  return h('div', null, list, more);
 }
 
 export async function trustPage(root, ctx, me) {
@@ -131,7 +158,7 @@ export async function trustPage(root, ctx, me) {
   let w;
   let st;
   try {
-    [w, st] = await Promise.all([api('/wallet'), api('/wallet/transactions?limit=100')]);
+    [w, st] = await Promise.all([api('/wallet'), api(`/wallet/transactions?limit=${STATEMENT_PAGE}`)]);
   } catch (e) {
     if (ctx.isCurrent()) replace(root, h('div', { class: 'wrap narrow' }, h('h1', null, 'Your trust account'), h('p', { role: 'alert' }, e.message)));
     return;
@@ -148,7 +175,7 @@ export async function trustPage(root, ctx, me) {
         h('dt', null, 'On hold for messages not yet delivered'), h('dd', null, usd(w.held_cents)))),
     h('section', { class: 'card', 'aria-labelledby': 'statement-heading' },
       h('h2', { id: 'statement-heading', class: 'panel-title' }, 'Statement'),
-      statementLines(st.items),
+      statementLines(st),
       h('p', { class: 'actions' },
         h('a', { class: 'button button--secondary button--big', href: '/api/v1/wallet/transactions.csv', download: 'kite-statement.csv' },
           'Download the statement (CSV)'))),
