@@ -12,8 +12,11 @@
 // Contacts are funded through `kite processor-sandbox` (approved test card).
 
 import test, { after, before } from 'node:test';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { World, assert, assertError, facilityIdByName, bopNumber } from './lib/flows.mjs';
-import { cli } from './lib/kite.mjs';
+import { cli, sqlite } from './lib/kite.mjs';
 import { CARDS, startSandbox } from './lib/processor.mjs';
 
 let sb;
@@ -278,4 +281,22 @@ test('concurrent transfers with their own keys: the balance and the monthly limi
   for (const a of big.filter((x) => x.status !== 201)) assertError(a, 422, 'invalid_field');
   assert.equal(await balance(r2), 90000);
   await ledgerOk();
+});
+
+test('kite ledger verify names a money transfer that is not what its posting moved', async () => {
+  const { r, c } = await people({ funds: 5000 });
+  const res = await send(c, body(r, 2500));
+  assert.equal(res.status, 201, res.text);
+  await ledgerOk();
+  const copy = path.join(os.tmpdir(), `kite-money-verify-${process.pid}.db`);
+  fs.rmSync(copy, { force: true });
+  try {
+    w.sql(`VACUUM INTO '${copy}'`);
+    sqlite(copy, `UPDATE money_transfers SET fee_cents = fee_cents - 1 WHERE id = ${Number(res.json.id)}`);
+    const v = await cli(['ledger', 'verify', '--db', copy]);
+    assert.equal(v.code, 1, v.stdout + v.stderr);
+    assert.match(v.stdout, new RegExp(`^ledger: breach: money transfer ${res.json.id} is not what its transaction moved`));
+  } finally {
+    fs.rmSync(copy, { force: true });
+  }
 });

@@ -12,8 +12,11 @@
 // Trust accounts are funded by money transfers.
 
 import test, { after, before } from 'node:test';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { World, assert, assertError, facilityIdByName, bopNumber, anyNumber } from './lib/flows.mjs';
-import { cli } from './lib/kite.mjs';
+import { cli, sqlite } from './lib/kite.mjs';
 import { CARDS, startSandbox } from './lib/processor.mjs';
 
 let sb;
@@ -180,4 +183,23 @@ test('a facility that does not charge terminal time meters nothing; only residen
   const c = await w.contact();
   assertError(await beat(c), 403);
   assertError(await w.post('/api/v1/terminal/heartbeat', {}), 401);
+});
+
+test('kite ledger verify names a terminal session whose minutes and charges disagree', async () => {
+  const id = Number(w.sql('SELECT MIN(id) FROM terminal_sessions WHERE minutes_charged > 0'));
+  assert.ok(id > 0);
+  await ledgerOk();
+  const copy = path.join(os.tmpdir(), `kite-terminal-verify-${process.pid}.db`);
+  for (const tamper of ['minutes_charged = minutes_charged + 1', 'charged_cents = charged_cents + 5, minutes_charged = minutes_charged + 1']) {
+    fs.rmSync(copy, { force: true });
+    try {
+      w.sql(`VACUUM INTO '${copy}'`);
+      sqlite(copy, `UPDATE terminal_sessions SET ${tamper} WHERE id = ${id}`);
+      const v = await cli(['ledger', 'verify', '--db', copy]);
+      assert.equal(v.code, 1, v.stdout + v.stderr);
+      assert.match(v.stdout, new RegExp(`^ledger: breach: terminal session ${id} records`));
+    } finally {
+      fs.rmSync(copy, { force: true });
+    }
+  }
 });

@@ -25,6 +25,7 @@
 #include "domain/identity/account.h"
 #include "domain/ledger/ledger.h"
 #include "domain/ledger/prices.h"
+#include "domain/ledger/verify.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -416,4 +417,30 @@ kite_err money_transfer_list(const kite_ctx *ctx, arena *a, int64_t sender_accou
 {
     list_args l = {a, sender_account_id, items, count};
     return db_read(ctx->store, list_tx, &l);
+}
+
+/* ---- kite ledger verify ------------------------------------------------------ */
+
+/* The entries of transaction t on the accounts of one kind that the condition picks. */
+#define ENTRIES_ON(kind_param, owner)                                                                             \
+    "(SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id"       \
+    " WHERE e.transaction_id = t.transaction_id AND a.kind = " kind_param " AND " owner ")"
+
+kite_err money_transfers_verify(db_conn *conn, ledger_report *r)
+{
+    db_stmt *s = db_prepare(conn, "SELECT t.id FROM money_transfers t WHERE COALESCE((SELECT kind FROM"
+                                  " ledger_transactions WHERE id = t.transaction_id), '') <> $1"
+                                  " OR " ENTRIES_ON("$2", "a.resident_id = t.resident_id") " <> t.amount_cents"
+                                  " OR " ENTRIES_ON("$3", "a.account_id = t.sender_account_id")
+                                  " <> -(t.amount_cents + t.fee_cents)"
+                                  " OR " ENTRIES_ON("$4", "a.facility_id = t.facility_id") " <> t.fee_cents"
+                                  " ORDER BY t.id LIMIT 1");
+    db_bind_text(s, 1, ledger_tx_kind_name(LEDGER_TX_TRANSFER));
+    db_bind_text(s, 2, ledger_kind_name(LEDGER_RESIDENT_TRUST));
+    db_bind_text(s, 3, ledger_kind_name(LEDGER_CONTACT_BALANCE));
+    db_bind_text(s, 4, ledger_kind_name(LEDGER_FEES));
+    if (db_next(s))
+        ledger_report_breach(r, "money transfer %" PRId64 " is not what its transaction moved (amount to the trust"
+                                " account, fee to the facility, both from the sender's balance)", db_int(s, 0));
+    return db_done(s);
 }

@@ -50,6 +50,7 @@
 #include "core/fault.h"
 #include "domain/context.h"
 #include "domain/ledger/fee.h"
+#include "domain/ledger/verify.h"
 
 enum {
     MONEY_TRANSFER_KEY_MAX = 128, /* bytes of a sender's Idempotency-Key */
@@ -143,5 +144,13 @@ kite_err money_transfer_send(const kite_ctx *ctx, arena *a, const money_transfer
 /* The sender's transfers, newest first, at most MONEY_TRANSFER_LIST_MAX (in a). */
 kite_err money_transfer_list(const kite_ctx *ctx, arena *a, int64_t sender_account_id, money_transfer **items,
                              size_t *count) KITE_WUR;
+
+/*
+ * For `kite ledger verify` (verify.c runs it with the ledger's checks): every
+ * money transfer's transaction is a transfer that moved exactly its amount
+ * into the resident's trust account, its fee into the facility's fees and
+ * both out of the sender's balance.
+ */
+kite_err money_transfers_verify(db_conn *conn, ledger_report *r) KITE_WUR;
 
 #endif

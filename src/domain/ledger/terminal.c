@@ -20,6 +20,7 @@
 #include "domain/facility/resident.h"
 #include "domain/ledger/ledger.h"
 #include "domain/ledger/prices.h"
+#include "domain/ledger/verify.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -198,4 +199,21 @@ kite_err terminal_heartbeat(const kite_ctx *ctx, arena *a, int64_t resident_acco
     memset(out, 0, sizeof *out);
     beat_args b = {a, clock_now_ms(&ctx->clock), resident_account_id, actor, out};
     return db_write(ctx->store, beat_tx, &b);
+}
+
+kite_err terminal_sessions_verify(db_conn *conn, ledger_report *r)
+{
+    db_stmt *s = db_prepare(conn, "SELECT id, charged_cents, paid FROM (SELECT t.id, t.charged_cents,"
+                                  " t.minutes_charged * t.cents_per_minute AS priced, -(SELECT COALESCE(SUM(e.amount), 0)"
+                                  " FROM ledger_entries e JOIN ledger_transactions x ON x.id = e.transaction_id"
+                                  " JOIN ledger_accounts a ON a.id = e.account_id WHERE x.reference LIKE 'terminal:' ||"
+                                  " t.id || ':%' AND a.kind = $1 AND a.resident_id = t.resident_id) AS paid"
+                                  " FROM terminal_sessions t) v WHERE charged_cents <> priced OR charged_cents <> paid"
+                                  " ORDER BY id LIMIT 1");
+    db_bind_text(s, 1, ledger_kind_name(LEDGER_RESIDENT_TRUST));
+    if (db_next(s))
+        ledger_report_breach(r, "terminal session %" PRId64 " records %" PRId64 " cents charged but its minutes or"
+                                " its trust account entries say otherwise (entries: %" PRId64 ")", db_int(s, 0),
+                             db_int(s, 1), db_int(s, 2));
+    return db_done(s);
 }

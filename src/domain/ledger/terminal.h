@@ -42,6 +42,7 @@
 #include "core/arena.h"
 #include "core/error.h"
 #include "domain/context.h"
+#include "domain/ledger/verify.h"
 
 enum {
     TERMINAL_MINUTE_MS = 60 * 1000,
@@ -72,5 +73,11 @@ kite_err terminal_heartbeat(const kite_ctx *ctx, arena *a, int64_t resident_acco
 
 /* Minutes started between started_at and now: minute 1 starts at started_at (pure, unit-tested). */
 int64_t terminal_minutes_started(int64_t started_at, int64_t now);
+
+/*
+ * For `kite ledger verify`: every session's charged cents are its charged
+ * minutes at its rate, and what its postings took from the trust account.
+ */
+kite_err terminal_sessions_verify(db_conn *conn, ledger_report *r) KITE_WUR;
 
 #endif
