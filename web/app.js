@@ -17,6 +17,8 @@ import { reviewPage } from './pages/review.js';
 import { walletPage } from './pages/wallet.js';
 import { phonePage } from './pages/phone.js';
 import { phoneKeysPage } from './pages/phone-keys.js';
+import { moneyPage } from './pages/money.js';
+import { tabletMoneyPage } from './pages/trust.js';
 import { onUnread, startLive, stopLive, unreadCount } from './live.js';
 
 const routes = [
@@ -35,6 +37,8 @@ const routes = [
   { pattern: /^\/wallet\/?$/, page: walletPage, nav: '/account' },
   { pattern: /^\/phone\/?$/, page: phonePage, nav: '/account' },
   { pattern: /^\/staff\/phone-keys\/?$/, page: phoneKeysPage, nav: '/staff' },
+  { pattern: /^\/money\/?$/, page: moneyPage, nav: '/account' },
+  { pattern: /^\/tablet\/money\/?$/, page: tabletMoneyPage, nav: '/tablet' },
 ];
 
 /* The header links for each kind of account; residents on a tablet see only their home. */

@@ -65,6 +65,10 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/phone-accounts/{id}", handle_phone_accounts_get},
     {"POST", "/api/v1/phone-accounts/{id}/deposits", handle_phone_deposits_create},
     {"POST", "/api/v1/phone-accounts/{id}/refunds", handle_phone_refunds_create},
+    {"POST", "/api/v1/money-transfers/quote", handle_money_transfers_quote},
+    {"POST", "/api/v1/money-transfers", handle_money_transfers_create},
+    {"GET", "/api/v1/money-transfers", handle_money_transfers_list},
+    {"POST", "/api/v1/terminal/heartbeat", handle_terminal_heartbeat},
 };
 
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];

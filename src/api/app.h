@@ -156,6 +156,10 @@ void handle_phone_accounts_create(http_request *req, void *app);
 void handle_phone_accounts_get(http_request *req, void *app);
 void handle_phone_deposits_create(http_request *req, void *app);
 void handle_phone_refunds_create(http_request *req, void *app);
+void handle_money_transfers_quote(http_request *req, void *app);
+void handle_money_transfers_create(http_request *req, void *app);
+void handle_money_transfers_list(http_request *req, void *app);
+void handle_terminal_heartbeat(http_request *req, void *app);
 json_t *policy_to_json(const policy *p);
 json_t *resident_to_json(const resident *r);
 

@@ -239,6 +239,19 @@ static const fault_row fault_rows[] = {
      {"You have as many live event streams open as one account may. Close one (another tab or device) and try again."}},
     {KITE_ERR_BUSY, NULL, FAULT_STREAMS,
      {"Kite has as many live event streams open as it can serve. Try again in a moment."}},
+
+    /* Money transfers and terminal time (domain/ledger/money_transfer.c, terminal.c). */
+    {F_INVALID, NULL, FAULT_TRANSFER_MATCH,
+     {"The resident number and last name do not match the same person at this facility. Check both, as the facility "
+      "writes them, and try again. Nothing was charged."}},
+    {KITE_ERR_RESIDENT_UNREACHABLE, NULL, FAULT_TRANSFER_RELEASED,
+     {"This person has been released, so their trust account no longer takes money. Nothing was charged."}},
+    {KITE_ERR_INSUFFICIENT_FUNDS, NULL, FAULT_TRANSFER_FUNDS,
+     {"This transfer costs {limit_usd} with its fee and your balance is {max_usd}. Add money to your balance, then "
+      "send again. Nothing was charged."}},
+    {KITE_ERR_INSUFFICIENT_FUNDS, NULL, FAULT_TERMINAL_FUNDS,
+     {"Your trust account cannot pay for the next minute of terminal time ({limit_usd} a minute), so it is not "
+      "charged. Ask your family to send money, or ask the trust office."}},
 };
 
 /* The words placeholders add, one column per language like the sentences. */

@@ -116,6 +116,11 @@ typedef enum fault_detail {
     FAULT_PHONE_BALANCE_EMPTY,  /* a call the balance did not pay a minute of: recorded, not billed */
     FAULT_PHONE_KEY,            /* no facility API key, or not one Kite knows */
     FAULT_PHONE_KEY_FACILITY,   /* a facility API key used for another facility */
+    /* money transfers and terminal time (domain/ledger/money_transfer.h, terminal.h) */
+    FAULT_TRANSFER_MATCH,    /* a resident number and last name that fit nobody at the facility */
+    FAULT_TRANSFER_RELEASED, /* money sent to a released resident */
+    FAULT_TRANSFER_FUNDS,    /* a balance below a transfer's total (limit: the total, max: the balance) */
+    FAULT_TERMINAL_FUNDS,    /* a trust account that cannot pay the next minute (limit: cents a minute) */
     FAULT_DETAIL_COUNT
 } fault_detail;
 

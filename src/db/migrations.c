@@ -357,6 +357,35 @@ const migration kite_migrations[] = {
      "  UNIQUE (account_id, idempotency_key));"
      "CREATE INDEX wallet_top_ups_state ON wallet_top_ups(state, created_at);"},
 
+    {9, "money transfers to a resident's trust account; terminal time sessions",
+     "CREATE TABLE money_transfers ("
+     "  id INTEGER PRIMARY KEY,"
+     "  sender_account_id INTEGER NOT NULL REFERENCES accounts(id),"
+     "  facility_id INTEGER NOT NULL REFERENCES facilities(id),"
+     "  resident_id INTEGER NOT NULL REFERENCES residents(id),"
+     "  amount_cents INTEGER NOT NULL,"
+     "  fee_cents INTEGER NOT NULL,"
+     "  state TEXT NOT NULL,"                /* completed */
+     "  idempotency_key TEXT NOT NULL,"      /* the sender's key, unique per sender */
+     "  transaction_id INTEGER NOT NULL REFERENCES ledger_transactions(id),"
+     "  created_at INTEGER NOT NULL,"
+     "  CHECK (amount_cents > 0 AND fee_cents >= 0),"
+     "  UNIQUE (sender_account_id, idempotency_key));"
+     "CREATE INDEX money_transfers_month ON money_transfers(sender_account_id, resident_id, created_at);"
+
+     "CREATE TABLE terminal_sessions ("
+     "  id INTEGER PRIMARY KEY,"
+     "  resident_id INTEGER NOT NULL REFERENCES residents(id),"
+     "  facility_id INTEGER NOT NULL REFERENCES facilities(id),"
+     "  cents_per_minute INTEGER NOT NULL,"  /* the rate when the session started */
+     "  started_at INTEGER NOT NULL,"
+     "  last_heartbeat_at INTEGER NOT NULL,"
+     "  minutes_charged INTEGER NOT NULL DEFAULT 0,"
+     "  minutes_unpaid INTEGER NOT NULL DEFAULT 0," /* started minutes the trust account could not pay: never charged */
+     "  charged_cents INTEGER NOT NULL DEFAULT 0,"
+     "  ended_at INTEGER,"                   /* NULL while open */
+     "  CHECK (minutes_charged >= 0 AND minutes_unpaid >= 0));"
+     "CREATE INDEX terminal_sessions_open ON terminal_sessions(resident_id, ended_at);"},
     {10, "phone: facility API keys, prepaid phone accounts, rated call records",
      "CREATE TABLE facility_api_keys ("
      "  id INTEGER PRIMARY KEY,"

@@ -140,10 +140,18 @@ const TABLE = [
   ['GET',    '/api/v1/phone-accounts/{id}',                          'B', [401, 404, 403, 403, 403, 403, 403]],
   ['POST',   '/api/v1/phone-accounts/{id}/deposits',                 'A', [401, 422, 403, 403, 403, 403, 403]],
   ['POST',   '/api/v1/phone-accounts/{id}/refunds',                  'B', [401, 404, 403, 403, 403, 403, 403]],
+  // Money transfers: contacts only. The bodies name no resident, so the contact's 422 proves
+  // access without moving money.
+  ['POST',   '/api/v1/money-transfers/quote',                        '-', [401, 422, 403, 403, 403, 403, 403]],
+  ['POST',   '/api/v1/money-transfers',                              '-', [401, 422, 403, 403, 403, 403, 403]],
+  ['GET',    '/api/v1/money-transfers',                              '-', [401, OK,  403, 403, 403, 403, 403]],
+  // Terminal time: residents only. The resident of A (federal, 5 cents a minute) has an empty
+  // trust account, so the 402 proves access without charging anything.
+  ['POST',   '/api/v1/terminal/heartbeat',                           '-', [401, 403, 402, 403, 403, 403, 403]],
 ];
 
 // The error code each refusal must carry.
-const CODE_FOR = { 401: 'unauthenticated', 403: 'forbidden', 404: 'not_found', 422: 'invalid_field' };
+const CODE_FOR = { 401: 'unauthenticated', 402: 'insufficient_funds', 403: 'forbidden', 404: 'not_found', 422: 'invalid_field' };
 
 // A small RGB PNG for the photo uploads (the encoder of attachments.test.mjs).
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -412,6 +420,13 @@ async function build(method, template, scope, role) {
       break;
     case 'POST /api/v1/wallet/bundles':
       body = { facility_id: FAC.A, count: 5 };
+      headers = { 'Idempotency-Key': `perm-${role}-${Date.now()}` };
+      break;
+    case 'POST /api/v1/money-transfers/quote':
+      body = { facility_id: FAC.A };
+      break;
+    case 'POST /api/v1/money-transfers':
+      body = { facility_id: FAC.A };
       headers = { 'Idempotency-Key': `perm-${role}-${Date.now()}` };
       break;
     case 'POST /api/v1/wallet/top-ups':
