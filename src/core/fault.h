@@ -105,6 +105,12 @@ typedef enum fault_detail {
     FAULT_DECLINED_EXPIRED,
     FAULT_DECLINED_INVALID,
     FAULT_PROCESSOR_DOWN,    /* the processor failed; nothing was charged */
+    /* a facility's prices and revenue (domain/ledger/prices.h, revenue.h) */
+    FAULT_NOT_PRICE_FIELD,   /* a body member that is no price */
+    FAULT_POLICY_FIELD,      /* a price that is the policy's to set (the pricing model, the page size) */
+    FAULT_PRICES_CHANGED,    /* the prices were saved by someone else meanwhile */
+    FAULT_DATE,              /* not a date as YYYY-MM-DD */
+    FAULT_DATE_ORDER,        /* a period that ends before it starts, or longer than limit days */
     FAULT_DETAIL_COUNT
 } fault_detail;
 
