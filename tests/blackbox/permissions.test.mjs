@@ -122,6 +122,14 @@ const TABLE = [
   ['POST',   '/api/v1/wallet/bundles',                               '-', [401, 422, 403, 403, 403, 403, 403]],
   ['GET',    '/api/v1/facilities/{id}/prices',                       'A', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
   ['GET',    '/api/v1/facilities/{id}/prices',                       'B', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
+  // A facility's prices are public, so refusing another facility's staff with 404 would hide
+  // nothing: whoever may not set them gets 403. The revenue report keeps the usual scope.
+  ['PUT',    '/api/v1/facilities/{id}/prices',                       'A', [401, 403, 403, 403, 403, OK,  OK]],
+  ['PUT',    '/api/v1/facilities/{id}/prices',                       'B', [401, 403, 403, 403, 403, 403, OK]],
+  ['GET',    '/api/v1/facilities/{id}/revenue',                      'A', [401, 403, 403, 403, 403, OK,  OK]],
+  ['GET',    '/api/v1/facilities/{id}/revenue',                      'B', [401, 403, 403, 404, 404, 404, OK]],
+  ['GET',    '/api/v1/facilities/{id}/revenue.csv',                  'A', [401, 403, 403, 403, 403, OK,  OK]],
+  ['GET',    '/api/v1/facilities/{id}/revenue.csv',                  'B', [401, 403, 403, 404, 404, 404, OK]],
 ];
 
 // The error code each refusal must carry.
@@ -385,6 +393,13 @@ async function build(method, template, scope, role) {
     case 'POST /api/v1/wallet/top-ups':
       body = { amount_cents: 1000 };
       headers = { 'Idempotency-Key': `perm-${role}-${Date.now()}` };
+      break;
+    case 'PUT /api/v1/facilities/{id}/prices':
+      body = { terminal_cents_per_minute: 5 };
+      break;
+    case 'GET /api/v1/facilities/{id}/revenue':
+    case 'GET /api/v1/facilities/{id}/revenue.csv':
+      p = `${p}?from=2026-01-01&to=2026-12-31`;
       break;
     default:
       break;
