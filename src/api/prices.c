@@ -138,7 +138,7 @@ void handle_facility_prices(http_request *req, void *data)
     int64_t facility_id;
     if (!param_id_or_reply(req, 0, &facility_id))
         return;
-    facility_prices p;
+    facility_prices p = {0};
     kite_fault f;
     if (facility_prices_get(&app->ctx, http_arena(req), facility_id, &p, &f) != KITE_OK) {
         reply_fault(req, &f);
@@ -248,7 +248,7 @@ void handle_facility_prices_put(http_request *req, void *data)
     json_t *body = parse_body_or_reply(req);
     if (body == NULL)
         return;
-    facility_prices current, changed, stored;
+    facility_prices current = {0}, changed, stored = {0};
     kite_fault f;
     if (facility_prices_get(&app->ctx, http_arena(req), facility_id, &current, &f) != KITE_OK) {
         reply_fault(req, &f);
@@ -323,7 +323,7 @@ static json_t *line_json(const revenue_line *l)
 
 void handle_facility_revenue(http_request *req, void *data)
 {
-    revenue_report r;
+    revenue_report r = {0};
     if (!report_or_reply(req, data, &r))
         return;
     json_t *items = json_array();
@@ -354,7 +354,7 @@ static void csv_row(buf *out, const char *kind, const revenue_line *l)
 
 void handle_facility_revenue_csv(http_request *req, void *data)
 {
-    revenue_report r;
+    revenue_report r = {0};
     if (!report_or_reply(req, data, &r))
         return;
     buf out;

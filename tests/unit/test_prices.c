@@ -88,7 +88,7 @@ static kite_err save(fixture *f, const facility_prices *p, kite_fault *fault)
 
 static facility_prices load(fixture *f)
 {
-    facility_prices p;
+    facility_prices p = {0};
     kite_fault fault;
     assert_int_equal(facility_prices_get(&f->ctx, f->a, FACILITY, &p, &fault), KITE_OK);
     return p;
@@ -283,7 +283,7 @@ static void test_rules_refused_with_nothing_written(void **state)
 static void test_update_refuses_a_stale_edit(void **state)
 {
     fixture *f = *state;
-    facility_prices first = load(f), stored;
+    facility_prices first = load(f), stored = {0};
     first.schedule.photo_cents = 10;
     kite_fault fault;
     assert_int_equal(facility_prices_update(&f->ctx, f->a, "account:7", &first, 0, &stored, &fault), KITE_OK);

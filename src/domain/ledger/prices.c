@@ -423,7 +423,8 @@ kite_err facility_prices_update(const kite_ctx *ctx, arena *a, const char *actor
                                 int64_t expected_updated_at, facility_prices *out, kite_fault *f)
 {
     fault_set(f, KITE_OK, NULL, FAULT_NONE);
-    update_args u = {a, clock_now_ms(&ctx->clock), actor, p, expected_updated_at, out, f};
+    update_args u = {a, clock_now_ms(&ctx->clock), actor, p, expected_updated_at, NULL, f};
+    u.out = out; /* written by facility_prices_load, never read */
     return fault_settle(f, db_write(ctx->store, update_tx, &u));
 }
 
@@ -443,6 +444,7 @@ static kite_err prices_tx(db_conn *conn, void *data)
 kite_err facility_prices_get(const kite_ctx *ctx, arena *a, int64_t facility_id, facility_prices *out, kite_fault *f)
 {
     fault_set(f, KITE_OK, NULL, FAULT_NONE);
-    prices_args p = {a, facility_id, out, f};
+    prices_args p = {.a = a, .facility_id = facility_id, .f = f};
+    p.out = out; /* written by facility_prices_load, never read */
     return fault_settle(f, db_read(ctx->store, prices_tx, &p));
 }

@@ -191,7 +191,7 @@ static void add_to_total(revenue_line *total, const revenue_line *line)
 static kite_err on_kite(const kite_ctx *ctx, int64_t facility_id, kite_fault *f)
 {
     arena *a = arena_new();
-    policy p;
+    policy p = {0};
     kite_err err = policy_get(ctx, a, facility_id, &p);
     arena_free(a);
     if (err == KITE_ERR_NOT_FOUND)
