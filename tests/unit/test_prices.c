@@ -19,6 +19,7 @@
 
 #include "core/arena.h"
 #include "domain/context.h"
+#include "domain/ledger/ledger.h"
 #include "domain/ledger/prices.h"
 #include "domain/ledger/revenue.h"
 
@@ -348,6 +349,116 @@ static void test_revenue_period(void **state)
     assert_int_equal(fault.limit, REVENUE_MAX_DAYS);
 }
 
+/* ---- the revenue report over real postings ---- */
+
+enum { DAY_MS = 86400000 };
+#define JAN_1 INT64_C(1767225600000) /* 2026-01-01T00:00:00Z */
+
+typedef struct ledger_world {
+    int64_t clearing, balance, trust, provider, provider_stamps, stamps, fees, facility_revenue;
+    int64_t other_provider; /* the provider_revenue of another facility */
+} ledger_world;
+
+static int64_t open_at(db_conn *conn, ledger_kind kind, ledger_owner owner, ledger_unit unit)
+{
+    int64_t id = 0;
+    assert_int_equal(ledger_account_open(conn, JAN_1, "cli", kind, owner, unit, &id), KITE_OK);
+    return id;
+}
+
+static void post_at(db_conn *conn, int64_t at, ledger_tx_kind kind, const ledger_line *lines, size_t count)
+{
+    ledger_posting p = {kind, "test", NULL, "cli", lines, count};
+    int64_t tx;
+    assert_int_equal(ledger_post(conn, at, &p, &tx), KITE_OK);
+}
+
+static kite_err postings_tx(db_conn *conn, void *data)
+{
+    ledger_world *w = data;
+    w->clearing = open_at(conn, LEDGER_PROCESSOR_CLEARING, (ledger_owner){0}, LEDGER_CENTS);
+    w->balance = open_at(conn, LEDGER_CONTACT_BALANCE, (ledger_owner){.account_id = 1}, LEDGER_CENTS);
+    w->trust = open_at(conn, LEDGER_RESIDENT_TRUST, (ledger_owner){.resident_id = 1}, LEDGER_CENTS);
+    w->provider = open_at(conn, LEDGER_PROVIDER_REVENUE, (ledger_owner){.facility_id = FACILITY}, LEDGER_CENTS);
+    w->provider_stamps = open_at(conn, LEDGER_PROVIDER_REVENUE, (ledger_owner){.facility_id = FACILITY},
+                                 LEDGER_UNIT_STAMPS);
+    w->stamps = open_at(conn, LEDGER_STAMPS, (ledger_owner){.account_id = 1, .facility_id = FACILITY},
+                        LEDGER_UNIT_STAMPS);
+    w->fees = open_at(conn, LEDGER_FEES, (ledger_owner){.facility_id = FACILITY}, LEDGER_CENTS);
+    w->facility_revenue = open_at(conn, LEDGER_FACILITY_REVENUE, (ledger_owner){.facility_id = FACILITY}, LEDGER_CENTS);
+    w->other_provider = open_at(conn, LEDGER_PROVIDER_REVENUE, (ledger_owner){.facility_id = OFF_KITE}, LEDGER_CENTS);
+    int64_t in = JAN_1 + 10 * DAY_MS; /* 2026-01-11 */
+    const ledger_line top_up[] = {{w->clearing, -10000}, {w->balance, 10000}};
+    post_at(conn, in, LEDGER_TX_TOP_UP, top_up, 2);
+    const ledger_line bundle[] = {{w->balance, -370}, {w->provider, 370}, {w->provider_stamps, -10}, {w->stamps, 10}};
+    post_at(conn, in, LEDGER_TX_PURCHASE, bundle, 4);
+    post_at(conn, in + 1, LEDGER_TX_PURCHASE, bundle, 4);
+    const ledger_line spend[] = {{w->stamps, -3}, {w->provider_stamps, 3}};
+    post_at(conn, in + 2, LEDGER_TX_ADJUSTMENT, spend, 2);
+    /* A transfer of $10.00 with its $3.50 fee, split with the facility. */
+    const ledger_line transfer[] = {{w->balance, -1350}, {w->trust, 1000}, {w->fees, 300}, {w->facility_revenue, 50}};
+    post_at(conn, in + 3, LEDGER_TX_TRANSFER, transfer, 4);
+    const ledger_line refund[] = {{w->provider, -100}, {w->balance, 100}};
+    post_at(conn, in + 4, LEDGER_TX_REFUND, refund, 2);
+    /* Outside the period (the last day of December, the first of February), and another facility's. */
+    post_at(conn, JAN_1 - 1, LEDGER_TX_PURCHASE, bundle, 4);
+    post_at(conn, JAN_1 + (int64_t)31 * DAY_MS, LEDGER_TX_PURCHASE, bundle, 4);
+    const ledger_line elsewhere[] = {{w->balance, -500}, {w->other_provider, 500}};
+    post_at(conn, in, LEDGER_TX_PURCHASE, elsewhere, 2);
+    return KITE_OK;
+}
+
+static void test_revenue_report_sums_the_facility_s_accounts(void **state)
+{
+    fixture *f = *state;
+    sql(f, "INSERT INTO accounts (id, role, email, full_name, password_hash, created_at, updated_at)"
+           " VALUES (1, 'contact', 'c@example.org', 'C', 'x', 0, 0), (2, 'resident', NULL, 'R', 'x', 0, 0)");
+    sql(f, "INSERT INTO residents (id, account_id, facility_id, resident_number, first_name, last_name, status,"
+           " created_at, updated_at) VALUES (1, 2, 1, '123', 'R', 'S', 'active', 0, 0)");
+    ledger_world w;
+    assert_int_equal(db_write(f->t.store, postings_tx, &w), KITE_OK);
+
+    int64_t from, to;
+    kite_fault fault;
+    assert_int_equal(revenue_period_parse("2026-01-01", "2026-01-31", &from, &to, &fault), KITE_OK);
+    revenue_report r;
+    assert_int_equal(revenue_report_get(&f->ctx, FACILITY, from, to, &r, &fault), KITE_OK);
+    /* purchase, transfer, refund, adjustment: in ledger_tx_kind order; no top-up (not revenue). */
+    assert_int_equal(r.count, 4);
+    assert_int_equal(r.lines[0].kind, LEDGER_TX_PURCHASE);
+    assert_int_equal(r.lines[0].transactions, 2);
+    assert_int_equal(r.lines[0].cents[REVENUE_PROVIDER], 740);
+    assert_int_equal(r.lines[0].total_cents, 740);
+    assert_int_equal(r.lines[0].units_sold[LEDGER_UNIT_STAMPS], 20);
+    assert_int_equal(r.lines[1].kind, LEDGER_TX_TRANSFER);
+    assert_int_equal(r.lines[1].transactions, 1); /* one transfer, though it credits two accounts */
+    assert_int_equal(r.lines[1].cents[REVENUE_FEES], 300);
+    assert_int_equal(r.lines[1].cents[REVENUE_FACILITY], 50);
+    assert_int_equal(r.lines[1].total_cents, 350);
+    assert_int_equal(r.lines[2].kind, LEDGER_TX_REFUND);
+    assert_int_equal(r.lines[2].total_cents, -100);
+    assert_int_equal(r.lines[3].kind, LEDGER_TX_ADJUSTMENT);
+    assert_int_equal(r.lines[3].units_spent[LEDGER_UNIT_STAMPS], 3);
+    assert_int_equal(r.lines[3].total_cents, 0);
+    assert_int_equal(r.total.transactions, 5);
+    assert_int_equal(r.total.total_cents, 740 + 350 - 100);
+    assert_int_equal(r.total.cents[REVENUE_PROVIDER], 640);
+    assert_int_equal(r.total.units_sold[LEDGER_UNIT_STAMPS], 20);
+    assert_int_equal(r.total.units_spent[LEDGER_UNIT_STAMPS], 3);
+
+    /* The boundaries: December 31 and February 1 each hold one purchase. */
+    assert_int_equal(revenue_period_parse("2025-12-31", "2025-12-31", &from, &to, &fault), KITE_OK);
+    assert_int_equal(revenue_report_get(&f->ctx, FACILITY, from, to, &r, &fault), KITE_OK);
+    assert_int_equal(r.total.transactions, 1);
+    assert_int_equal(revenue_period_parse("2026-02-01", "2026-02-01", &from, &to, &fault), KITE_OK);
+    assert_int_equal(revenue_report_get(&f->ctx, FACILITY, from, to, &r, &fault), KITE_OK);
+    assert_int_equal(r.total.transactions, 1);
+    assert_int_equal(r.total.total_cents, 370);
+    /* Not on Kite: refused, even with revenue accounts. */
+    assert_int_equal(revenue_report_get(&f->ctx, OFF_KITE, from, to, &r, &fault), KITE_ERR_NOT_FOUND);
+    assert_int_equal(fault.detail, FAULT_POLICY);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -358,6 +469,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_update_refuses_a_stale_edit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stored_rate_above_a_new_cap_refuses_to_price, setup, teardown),
         cmocka_unit_test(test_revenue_period),
+        cmocka_unit_test_setup_teardown(test_revenue_report_sums_the_facility_s_accounts, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
