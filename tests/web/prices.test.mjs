@@ -8,11 +8,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  KITE_BIN, PASSWORD, TIMEOUT, PHONE, startServer, stopServer, kiteCli, launchBrowser, newPage, apiClient,
+  KITE_BIN, PASSWORD, SHOTS, TIMEOUT, PHONE, startServer, stopServer, kiteCli, launchBrowser, newPage, apiClient,
   signedInClient, uniqueEmail, signInForm, assertAccessible,
 } from './helpers.mjs';
 
@@ -58,8 +58,14 @@ before(async () => {
   const staff = await operator.post(`/facilities/${prison.id}/staff`,
     { email: adminEmail, full_name: 'Ada Admin', role: 'facility_admin', password: PASSWORD });
   assert.equal(staff.status, 201, JSON.stringify(staff.body));
+  mkdirSync(SHOTS, { recursive: true });
   browser = await launchBrowser();
 });
+
+/* The whole page at phone width, for a person to look at. */
+function shoot(page, name) {
+  return page.screenshot({ path: join(SHOTS, `${name}-phone.png`), fullPage: true });
+}
 
 after(async () => {
   if (browser) await browser.close();
@@ -89,6 +95,7 @@ test('the public facility page shows the prices before anyone registers, at 390 
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.equal(overflow, 0, 'no horizontal scrolling on a phone');
   await assertAccessible(page, 'the facility page with its prices');
+  await shoot(page, 'facility-prices');
   await visitor.close();
 });
 
@@ -112,6 +119,7 @@ test('the facility admin edits prices, sees the FCC cap enforced at the field, a
   assert.match(await error.textContent(), /FCC cap of 11 cents per minute/);
   assert.equal(await phone.getAttribute('aria-invalid'), 'true');
   await assertAccessible(page, 'the prices form with an error');
+  await shoot(page, 'staff-prices-error');
 
   // At the cap, with a cheaper bundle of 10 stamps: saved.
   await phone.fill('11');
@@ -165,7 +173,7 @@ test('the revenue report shows what was bought, with its CSV, at 390 px', TIMEOU
   const table = page.getByTestId('revenue-table');
   await table.waitFor();
   const dollars = `$${(price / 100).toFixed(2)}`;
-  assert.match(await table.getByRole('row', { name: /^Bundles of stamps and credits sold/ }).textContent(), new RegExp(`sold1\\$0\\.00\\${dollars}\\$0\\.00\\${dollars}`));
+  assert.match(await table.getByRole('row', { name: /^Bundles sold/ }).textContent(), new RegExp(`sold1\\$0\\.00\\${dollars}\\$0\\.00\\${dollars}`));
   assert.match(await table.getByRole('row', { name: /^Total/ }).textContent(), new RegExp(`\\${dollars}$`));
   assert.match(await page.getByText(/^Stamps sold/).textContent(), /Stamps sold: 5, spent: 0/);
   const href = await page.getByTestId('revenue-csv').getAttribute('href');
@@ -173,6 +181,7 @@ test('the revenue report shows what was bought, with its CSV, at 390 px', TIMEOU
   const csv = await page.evaluate(async (url) => (await fetch(url)).text(), href);
   assert.match(csv, new RegExp(`^purchase,1,0,${price},0,${price},5,0,0,0\\r$`, 'm'));
   await assertAccessible(page, 'the staff revenue tab');
+  await shoot(page, 'staff-revenue');
 
   // A period that ends before it starts is refused next to its field.
   await page.getByLabel('From').fill('2026-03-02');

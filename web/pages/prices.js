@@ -270,7 +270,7 @@ export async function pricesTab({ ctx, facility: f, body }, live) {
 /* ---- staff: the revenue report ---- */
 
 const KIND_NAMES = {
-  purchase: 'Bundles of stamps and credits sold',
+  purchase: 'Bundles sold',
   capture: 'Messages delivered',
   transfer: 'Money transfers',
   deposit: 'Phone account deposits',
@@ -291,13 +291,16 @@ function dayName(day) {
 
 function reportTable(r) {
   const rows = [...r.items.map((i) => [KIND_NAMES[i.kind] || i.kind, i]), ['Total', r.total]];
-  // Six columns may be wider than a phone: the table scrolls in a region a keyboard can reach.
-  return h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Revenue by kind' }, h('table', { class: 'price-table revenue-table', 'data-testid': 'revenue-table' },
-    h('caption', null, `Revenue from ${dayName(r.from)} to ${dayName(r.to)}, in dollars.`),
+  // Six columns may be wider than a phone: the table scrolls in a region a keyboard can reach,
+  // and the period is said above it, where it does not scroll away.
+  const period = `Revenue from ${dayName(r.from)} to ${dayName(r.to)}, in dollars.`;
+  return [h('p', { class: 'muted', 'aria-hidden': 'true' }, period),
+    h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Revenue by kind' }, h('table', { class: 'price-table revenue-table', 'data-testid': 'revenue-table' },
+      h('caption', { class: 'visually-hidden' }, period),
     h('thead', null, h('tr', null, ['What', 'Count', 'Facility', 'Provider', 'Fees', 'Total'].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', null, rows.map(([name, l]) => h('tr', { class: l === r.total ? 'total' : null },
       h('th', { scope: 'row' }, name), h('td', null, formatCount(l.transactions)),
-      [l.facility_revenue_cents, l.provider_revenue_cents, l.fees_cents, l.total_cents].map((c) => h('td', null, usd(c))))))));
+      [l.facility_revenue_cents, l.provider_revenue_cents, l.fees_cents, l.total_cents].map((c) => h('td', null, usd(c))))))))];
 }
 
 export async function revenueTab({ ctx, facility: f, body }) {
