@@ -307,15 +307,40 @@ static void test_update_refuses_a_stale_edit(void **state)
     assert_true(stored.updated_at > now.updated_at);
 }
 
-/* A stored rate the law no longer allows (the facility grew into a lower cap) refuses to price. */
-static void test_stored_rate_above_a_new_cap_refuses_to_price(void **state)
+/* A stored rate the law no longer allows (the facility grew into a lower cap) is charged at the cap. */
+static void test_stored_rate_above_a_new_cap_is_read_as_the_cap(void **state)
 {
     fixture *f = *state;
     facility_prices p = load(f);
     p.audio_cents_per_minute = AUDIO_CAP;
+    p.video_cents_per_minute = 17;
+    p.schedule.photo_cents = 12;
     assert_int_equal(save(f, &p, NULL), KITE_OK);
-    sql(f, "UPDATE facilities SET population = 5000 WHERE id = 1"); /* cap 10 from now on */
+    sql(f, "UPDATE facilities SET population = 5000 WHERE id = 1"); /* caps 10 and 19 from now on */
+    facility_prices now = load(f);
+    assert_int_equal(now.audio_cap_cents, 10);
+    assert_int_equal(now.audio_cents_per_minute, 10);
+    assert_int_equal(now.video_cents_per_minute, 17); /* still within its cap: kept */
+    assert_int_equal(now.schedule.photo_cents, 12);
+    /* Saving the stored rate again is refused, naming the new cap. */
     kite_fault fault;
+    now.audio_cents_per_minute = AUDIO_CAP;
+    assert_int_equal(save(f, &now, &fault), KITE_ERR_INVALID_FIELD);
+    assert_int_equal(fault.limit, 10);
+}
+
+/* What the store holds but no facility could have saved refuses to price, rather than charge it. */
+static void test_corrupt_row_refuses_to_price(void **state)
+{
+    fixture *f = *state;
+    facility_prices p = load(f);
+    assert_int_equal(save(f, &p, NULL), KITE_OK);
+    sql(f, "UPDATE facility_prices SET photo_cents = -5 WHERE facility_id = 1");
+    kite_fault fault;
+    assert_int_equal(facility_prices_get(&f->ctx, f->a, FACILITY, &p, &fault), KITE_ERR_INTERNAL);
+    sql(f, "UPDATE facility_prices SET photo_cents = 5 WHERE facility_id = 1");
+    sql(f, "INSERT INTO facility_price_bundles (facility_id, unit, count, price_cents) VALUES"
+           " (1, 'stamps', 1, 1), (1, 'stamps', 2, 2), (1, 'stamps', 3, 3)"); /* seven bundles: more than sold */
     assert_int_equal(facility_prices_get(&f->ctx, f->a, FACILITY, &p, &fault), KITE_ERR_INTERNAL);
 }
 
@@ -467,7 +492,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fcc_caps_exactly_met_and_one_cent_above, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_refused_with_nothing_written, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_refuses_a_stale_edit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_stored_rate_above_a_new_cap_refuses_to_price, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stored_rate_above_a_new_cap_is_read_as_the_cap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_corrupt_row_refuses_to_price, setup, teardown),
         cmocka_unit_test(test_revenue_period),
         cmocka_unit_test_setup_teardown(test_revenue_report_sums_the_facility_s_accounts, setup, teardown),
     };

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/log.h"
 #include "domain/audit/audit.h"
 #include "domain/directory/directory.h"
 #include "domain/facility/policy.h"
@@ -235,6 +236,26 @@ static kite_err load_stored(db_conn *conn, arena *a, facility_prices *p)
     return stamps_fit && credits_fit && tiers_fit ? KITE_OK : KITE_ERR_INTERNAL;
 }
 
+/*
+ * A stored rate above the cap in force (the Commission lowered it, or the
+ * directory now gives the facility a size with a lower cap) is read as the
+ * cap: the law's number, never more, and the facility's other prices keep
+ * working.  Logged, so an operator sets the rate again; saving still refuses
+ * any rate above the cap.
+ */
+static void cap_stored_rates(facility_prices *p)
+{
+    int64_t *rates[] = {&p->audio_cents_per_minute, &p->video_cents_per_minute};
+    const int64_t caps[] = {p->audio_cap_cents, p->video_cap_cents};
+    for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++)
+        if (*rates[i] > caps[i]) {
+            log_warn("prices: facility %" PRId64 " has a stored %s rate of %" PRId64 " cents a minute, above the"
+                     " FCC cap of %" PRId64 " now in force; charging the cap until the rate is set again",
+                     p->facility_id, i == 0 ? "phone" : "video", *rates[i], caps[i]);
+            *rates[i] = caps[i];
+        }
+}
+
 kite_err facility_prices_load(db_conn *conn, arena *a, int64_t facility_id, facility_prices *out, kite_fault *f)
 {
     facility_prices p = {.facility_id = facility_id};
@@ -246,6 +267,7 @@ kite_err facility_prices_load(db_conn *conn, arena *a, int64_t facility_id, faci
     fee_defaults(&p.transfer_fees, &p.transfer_limits);
     if ((err = load_stored(conn, a, &p)) != KITE_OK)
         return fault_settle(f, err);
+    cap_stored_rates(&p);
     if ((err = validate(&p, f)) != KITE_OK)
         return err;
     *out = p;

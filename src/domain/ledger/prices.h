@@ -30,7 +30,8 @@
  * PUT /api/v1/facilities/{id}/policy, never through the prices.  The FCC
  * type, size and caps are not stored either: they are read from the
  * directory and fcc.c each time, so a rate is always checked against the
- * cap in force.
+ * cap in force: a stored rate above it (the cap was lowered, or the
+ * facility grew into a lower one) is read as the cap, and logged.
  *
  * SECURITY: these numbers become charges.  Whatever is loaded is validated
  * (price_schedule_validate, fee_tiers_validate, transfer_limits_validate,
