@@ -247,3 +247,18 @@ test('the revenue report checks its dates and its readers', async () => {
   assertError(await w.get(`${base}?${range}`), 401, 'unauthenticated');
   assertError(await w.get(`/api/v1/facilities/${FAC.off}/revenue?${range}`, op.token), 404, 'not_found');
 });
+
+test('the pricing model stays the policy\'s: changing it there keeps the facility\'s stored prices', async () => {
+  const set = await putPrices(op.token, FAC.other, { message_cents: 25, photo_cents: 40 });
+  assert.equal(set.status, 200, set.text);
+  assert.equal(set.json.schedule.model, 'balance');
+  assert.equal(set.json.schedule.message_cents, 25);
+  await w.putPolicy(op.token, FAC.other, { profile: 'federal', pricing: 'subscription' });
+  const after = await prices(FAC.other);
+  assert.equal(after.schedule.model, 'subscription');
+  assert.equal(after.schedule.message_cents, 25);
+  assert.equal(after.schedule.photo_cents, 40);
+  assert.equal(after.custom, true);
+  await w.putPolicy(op.token, FAC.other, { profile: 'federal' });
+  assert.equal((await prices(FAC.other)).schedule.model, 'balance');
+});
