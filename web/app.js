@@ -15,6 +15,8 @@ import { staffPage } from './pages/staff.js';
 import { messagesPage } from './pages/messages.js';
 import { reviewPage } from './pages/review.js';
 import { walletPage } from './pages/wallet.js';
+import { phonePage } from './pages/phone.js';
+import { phoneKeysPage } from './pages/phone-keys.js';
 import { onUnread, startLive, stopLive, unreadCount } from './live.js';
 
 const routes = [
@@ -31,6 +33,8 @@ const routes = [
   { pattern: /^\/messages\/?$/, page: messagesPage, nav: '/messages' },
   { pattern: /^\/review\/?$/, page: reviewPage, nav: '/review' },
   { pattern: /^\/wallet\/?$/, page: walletPage, nav: '/account' },
+  { pattern: /^\/phone\/?$/, page: phonePage, nav: '/account' },
+  { pattern: /^\/staff\/phone-keys\/?$/, page: phoneKeysPage, nav: '/staff' },
 ];
 
 /* The header links for each kind of account; residents on a tablet see only their home. */

@@ -146,6 +146,16 @@ void handle_wallet_transactions(http_request *req, void *app);
 void handle_wallet_transactions_csv(http_request *req, void *app);
 void handle_wallet_bundles_create(http_request *req, void *app);
 void handle_facility_prices(http_request *req, void *app);
+/* ---- phone.c ---- */
+void handle_phone_keys_list(http_request *req, void *app);
+void handle_phone_keys_create(http_request *req, void *app);
+void handle_phone_keys_revoke(http_request *req, void *app);
+void handle_phone_calls_create(http_request *req, void *app);
+void handle_phone_accounts_list(http_request *req, void *app);
+void handle_phone_accounts_create(http_request *req, void *app);
+void handle_phone_accounts_get(http_request *req, void *app);
+void handle_phone_deposits_create(http_request *req, void *app);
+void handle_phone_refunds_create(http_request *req, void *app);
 void handle_facility_prices_put(http_request *req, void *app);
 void handle_facility_revenue(http_request *req, void *app);
 void handle_facility_revenue_csv(http_request *req, void *app);

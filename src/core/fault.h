@@ -105,6 +105,17 @@ typedef enum fault_detail {
     FAULT_DECLINED_EXPIRED,
     FAULT_DECLINED_INVALID,
     FAULT_PROCESSOR_DOWN,    /* the processor failed; nothing was charged */
+    /* phone accounts and call records (domain/ledger/phone.h) */
+    FAULT_PHONE_TAKEN,          /* the facility has a phone account for this number already */
+    FAULT_PHONE_ONE_PER_FACILITY, /* the contact has a phone account at this facility already */
+    FAULT_PHONE_DEPOSIT_AMOUNT, /* a deposit outside min..max cents */
+    FAULT_PHONE_NOTHING,        /* a refund of a balance of 0 */
+    FAULT_PHONE_RESIDENT,       /* a call from a resident not on the facility's roster */
+    FAULT_PHONE_CALL_REUSED,    /* a call id recorded before with another body */
+    FAULT_PHONE_NO_ACCOUNT,     /* a call to a number with no phone account: recorded, not billed */
+    FAULT_PHONE_BALANCE_EMPTY,  /* a call the balance did not pay a minute of: recorded, not billed */
+    FAULT_PHONE_KEY,            /* no facility API key, or not one Kite knows */
+    FAULT_PHONE_KEY_FACILITY,   /* a facility API key used for another facility */
     /* a facility's prices and revenue (domain/ledger/prices.h, revenue.h) */
     FAULT_NOT_PRICE_FIELD,   /* a body member that is no price */
     FAULT_POLICY_FIELD,      /* a price that is the policy's to set (the pricing model, the page size) */

@@ -407,6 +407,51 @@ const migration kite_migrations[] = {
      "  PRIMARY KEY (facility_id, up_to_cents));"
      /* The revenue report reads a facility's revenue accounts (domain/ledger/revenue.c). */
      "CREATE INDEX ledger_accounts_facility ON ledger_accounts(facility_id, kind);"},
+    {10, "phone: facility API keys, prepaid phone accounts, rated call records",
+     "CREATE TABLE facility_api_keys ("
+     "  id INTEGER PRIMARY KEY,"
+     "  facility_id INTEGER NOT NULL REFERENCES facilities(id),"
+     "  prefix TEXT NOT NULL,"               /* the key's first characters, shown to tell keys apart */
+     "  key_hash TEXT NOT NULL UNIQUE,"      /* hex of crypto_generichash of the whole key; never the key */
+     "  created_by TEXT NOT NULL,"           /* audit actor */
+     "  created_at INTEGER NOT NULL,"
+     "  last_used_at INTEGER,"
+     "  revoked_at INTEGER);"
+     "CREATE INDEX facility_api_keys_prefix ON facility_api_keys(prefix);"
+     "CREATE INDEX facility_api_keys_facility ON facility_api_keys(facility_id);"
+
+     "CREATE TABLE phone_accounts ("
+     "  id INTEGER PRIMARY KEY,"
+     "  account_id INTEGER NOT NULL REFERENCES accounts(id),"
+     "  facility_id INTEGER NOT NULL REFERENCES facilities(id),"
+     "  phone_number TEXT NOT NULL,"         /* E.164: the number the resident calls */
+     "  ledger_account_id INTEGER NOT NULL REFERENCES ledger_accounts(id),"
+     "  created_at INTEGER NOT NULL,"
+     "  last_activity_at INTEGER NOT NULL,"  /* deposits, calls, refunds; nothing is ever taken for inactivity */
+     "  UNIQUE (facility_id, phone_number),"
+     "  UNIQUE (account_id, facility_id));"
+
+     "CREATE TABLE phone_calls ("
+     "  id INTEGER PRIMARY KEY,"
+     "  facility_id INTEGER NOT NULL REFERENCES facilities(id),"
+     "  call_id TEXT NOT NULL,"              /* the phone system's id, its Idempotency-Key */
+     "  api_key_id INTEGER NOT NULL REFERENCES facility_api_keys(id),"
+     "  phone_account_id INTEGER REFERENCES phone_accounts(id),"
+     "  phone_number TEXT NOT NULL,"
+     "  resident_id INTEGER NOT NULL REFERENCES residents(id),"
+     "  started_at INTEGER NOT NULL,"
+     "  reported_seconds INTEGER NOT NULL,"
+     "  billed_seconds INTEGER NOT NULL,"
+     "  billed_minutes INTEGER NOT NULL,"
+     "  rate_cents INTEGER NOT NULL,"
+     "  amount_cents INTEGER NOT NULL,"
+     "  cut_at_balance INTEGER NOT NULL,"
+     "  outcome TEXT NOT NULL,"              /* billed | no_account | balance_empty */
+     "  transaction_id INTEGER REFERENCES ledger_transactions(id),"
+     "  created_at INTEGER NOT NULL,"
+     "  CHECK (reported_seconds >= 0 AND billed_seconds >= 0 AND billed_minutes >= 0 AND amount_cents >= 0),"
+     "  UNIQUE (facility_id, call_id));"
+     "CREATE INDEX phone_calls_account ON phone_calls(phone_account_id, id);"},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];

@@ -122,6 +122,24 @@ const TABLE = [
   ['POST',   '/api/v1/wallet/bundles',                               '-', [401, 422, 403, 403, 403, 403, 403]],
   ['GET',    '/api/v1/facilities/{id}/prices',                       'A', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
   ['GET',    '/api/v1/facilities/{id}/prices',                       'B', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
+  // Phone: the facility phone system's API keys (the facility's admin and operators), call records
+  // (an API key only: a session token is never one, so every role answers 401), and the contact's
+  // own prepaid phone accounts. Opening one with a malformed number and depositing 0 prove access
+  // with 422 without moving anything; a refund is tried on somebody else's account only.
+  ['GET',    '/api/v1/facilities/{id}/api-keys',                     'A', [401, 403, 403, 403, 403, OK,  OK]],
+  ['GET',    '/api/v1/facilities/{id}/api-keys',                     'B', [401, 403, 403, 404, 404, 404, OK]],
+  ['POST',   '/api/v1/facilities/{id}/api-keys',                     'A', [401, 403, 403, 403, 403, OK,  OK]],
+  ['POST',   '/api/v1/facilities/{id}/api-keys',                     'B', [401, 403, 403, 404, 404, 404, OK]],
+  ['DELETE', '/api/v1/facilities/{id}/api-keys/{key_id}',            'A', [401, 403, 403, 403, 403, OK,  OK]],
+  ['DELETE', '/api/v1/facilities/{id}/api-keys/{key_id}',            'B', [401, 403, 403, 404, 404, 404, OK]],
+  ['POST',   '/api/v1/facilities/{id}/calls',                        'A', [401, 401, 401, 401, 401, 401, 401]],
+  ['POST',   '/api/v1/facilities/{id}/calls',                        'B', [401, 401, 401, 401, 401, 401, 401]],
+  ['GET',    '/api/v1/phone-accounts',                               '-', [401, OK,  403, 403, 403, 403, 403]],
+  ['POST',   '/api/v1/phone-accounts',                               '-', [401, 422, 403, 403, 403, 403, 403]],
+  ['GET',    '/api/v1/phone-accounts/{id}',                          'A', [401, OK,  403, 403, 403, 403, 403]],
+  ['GET',    '/api/v1/phone-accounts/{id}',                          'B', [401, 404, 403, 403, 403, 403, 403]],
+  ['POST',   '/api/v1/phone-accounts/{id}/deposits',                 'A', [401, 422, 403, 403, 403, 403, 403]],
+  ['POST',   '/api/v1/phone-accounts/{id}/refunds',                  'B', [401, 404, 403, 403, 403, 403, 403]],
   // A facility's prices are public, so refusing another facility's staff with 404 would hide
   // nothing: whoever may not set them gets 403. The revenue report keeps the usual scope.
   ['PUT',    '/api/v1/facilities/{id}/prices',                       'A', [401, 403, 403, 403, 403, OK,  OK]],
@@ -283,6 +301,20 @@ before(async () => {
       fixtures.rules[scope][role] = r.json.id;
     }
   }
+  // Phone: a key per facility to revoke (revoking it again answers the same), and a phone
+  // account of the matrix contact (A) and of somebody else (B).
+  fixtures.apiKeys = {};
+  fixtures.phoneAccounts = {};
+  for (const scope of ['A', 'B']) {
+    const k = await w.post(`/api/v1/facilities/${FAC[scope]}/api-keys`, undefined, op.token);
+    assert.equal(k.status, 201, describeRes(k));
+    fixtures.apiKeys[scope] = k.json.id;
+  }
+  const ownPhone = await w.post('/api/v1/phone-accounts', { facility_id: FAC.A, phone_number: '+1 415 555 0101' }, people.contact.token);
+  assert.equal(ownPhone.status, 201, describeRes(ownPhone));
+  const otherPhone = await w.post('/api/v1/phone-accounts', { facility_id: FAC.B, phone_number: '+1 415 555 0102' }, z.token);
+  assert.equal(otherPhone.status, 201, describeRes(otherPhone));
+  fixtures.phoneAccounts = { A: ownPhone.json.id, B: otherPhone.json.id };
 });
 after(async () => { if (w) await w.close(); });
 
@@ -392,6 +424,23 @@ async function build(method, template, scope, role) {
       break;
     case 'POST /api/v1/wallet/top-ups':
       body = { amount_cents: 1000 };
+      headers = { 'Idempotency-Key': `perm-${role}-${Date.now()}` };
+      break;
+    case 'DELETE /api/v1/facilities/{id}/api-keys/{key_id}':
+      p = p.replace('{key_id}', String(fixtures.apiKeys[scope]));
+      break;
+    case 'POST /api/v1/facilities/{id}/calls':
+      body = { call_id: `perm-${role}`, phone_number: '+14155550199', resident_number: people.resident.number, started_at: '2026-11-30T14:05:00Z', duration_seconds: 60 };
+      headers = { 'Idempotency-Key': `perm-${role}` };
+      break;
+    case 'POST /api/v1/phone-accounts':
+      body = { facility_id: FAC.A, phone_number: 'not a number' };
+      break;
+    case 'GET /api/v1/phone-accounts/{id}':
+    case 'POST /api/v1/phone-accounts/{id}/deposits':
+    case 'POST /api/v1/phone-accounts/{id}/refunds':
+      p = template.replace('{id}', String(fixtures.phoneAccounts[scope]));
+      body = key.endsWith('deposits') ? { amount_cents: 0 } : undefined;
       headers = { 'Idempotency-Key': `perm-${role}-${Date.now()}` };
       break;
     case 'PUT /api/v1/facilities/{id}/prices':

@@ -81,7 +81,8 @@ export async function walletPage(root, ctx) {
       statement,
       h('p', { class: 'actions' },
         h('a', { class: 'button button--secondary', href: '/api/v1/wallet/transactions.csv', download: 'kite-statement.csv' },
-          'Download the statement (CSV)')))));
+          'Download the statement (CSV)'))),
+    h('p', null, h('a', { href: '/phone' }, 'Prepaid phone accounts'), ': deposit for calls from a facility, no fee.')));
   try {
     await refresh();
   } catch (e) {
