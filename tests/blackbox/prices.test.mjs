@@ -10,7 +10,7 @@
 
 import test, { after, before } from 'node:test';
 import {
-  World, assert, assertError, facilityIdByName,
+  World, assert, assertError, facilityIdByName, bopNumber,
 } from './lib/flows.mjs';
 import { cli } from './lib/kite.mjs';
 import { CARDS, startSandbox } from './lib/processor.mjs';
@@ -261,4 +261,40 @@ test('the pricing model stays the policy\'s: changing it there keeps the facilit
   assert.equal(after.custom, true);
   await w.putPolicy(op.token, FAC.other, { profile: 'federal' });
   assert.equal((await prices(FAC.other)).schedule.model, 'balance');
+});
+
+test('a call is rated at the phone rate the facility set, and the revenue report counts it', async () => {
+  const admin = await w.staff(op.token, FAC.other, 'facility_admin'); // FCI ALICEVILLE: a prison, cap 11
+  const set = await putPrices(admin.token, FAC.other, { audio_cents_per_minute: 7 });
+  assert.equal(set.status, 200, set.text);
+  const resident = await w.addResident(op.token, FAC.other, { number: bopNumber() });
+  const c = await w.contact();
+  await topUp(c, 1000);
+  const number = `+1415555${String(process.pid % 10000).padStart(4, '0')}`;
+  const acct = await w.post('/api/v1/phone-accounts', { facility_id: FAC.other, phone_number: number }, c.token);
+  assert.equal(acct.status, 201, acct.text);
+  assert.equal(acct.json.rate_cents_per_minute, 7);
+  const dep = await w.srv.request('POST', `/api/v1/phone-accounts/${acct.json.id}/deposits`, {
+    body: { amount_cents: 500 }, token: c.token, headers: { 'Idempotency-Key': newKey('deposit') },
+  });
+  assert.equal(dep.status, 201, dep.text);
+  const key = await w.post(`/api/v1/facilities/${FAC.other}/api-keys`, undefined, op.token);
+  assert.equal(key.status, 201, key.text);
+  const callId = newKey('call');
+  const call = await w.srv.request('POST', `/api/v1/facilities/${FAC.other}/calls`, {
+    body: { call_id: callId, phone_number: number, resident_number: resident.number, started_at: new Date().toISOString(), duration_seconds: 125 },
+    headers: { 'Idempotency-Key': callId, Authorization: `Bearer ${key.json.key}` },
+  });
+  assert.equal(call.status, 201, call.text);
+  assert.equal(call.json.rate_cents_per_minute, 7);
+  assert.equal(call.json.amount_cents, 21); // three started minutes
+  await ledgerOk();
+
+  const r = await w.get(`/api/v1/facilities/${FAC.other}/revenue?from=${day(-1)}&to=${day(1)}`, admin.token);
+  assert.equal(r.status, 200, r.text);
+  const calls = r.json.items.find((i) => i.kind === 'call');
+  assert.ok(calls, JSON.stringify(r.json));
+  assert.equal(calls.transactions, 1);
+  assert.equal(calls.total_cents, 21);
+  assert.equal(r.json.items.some((i) => i.kind === 'deposit'), false, 'a deposit is the family\'s money, not revenue');
 });
