@@ -2,7 +2,8 @@
 // facility's admin, refusals (403 for a reviewer and for another facility's admin, 404 for a
 // facility not on Kite, 422 naming the field and the FCC cap, the model left to the policy),
 // a bundle bought after a price change costs the new price, and the revenue report (JSON and
-// CSV) equals what the test bought. Bundles are bought from a balance topped up with the
+// CSV) equals what the test bought; a call is rated at the phone rate set and counted as revenue;
+// the pricing model stays the policy's. Bundles are bought from a balance topped up with the
 // sandbox processor's approved test card, as in wallet.test.mjs.
 //
 // AVENAL STATE PRISON is a state prison: its FCC caps are 11 cents a minute for audio and
