@@ -382,7 +382,7 @@ static kite_err save_with(db_conn *conn, arena *a, int64_t now, const char *acto
     facility_prices before, p = *in;
     kite_err err = facility_prices_load(conn, a, in->facility_id, &before, f);
     if (err != KITE_OK)
-        return err == KITE_ERR_NOT_FOUND ? err : fault_settle(f, KITE_ERR_INTERNAL);
+        return err;
     /* The policy's model and page size, the law's caps and the directory's size: never the caller's. */
     p.schedule.model = before.schedule.model;
     p.schedule.page_chars = before.schedule.page_chars;
