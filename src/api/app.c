@@ -69,6 +69,9 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/money-transfers", handle_money_transfers_create},
     {"GET", "/api/v1/money-transfers", handle_money_transfers_list},
     {"POST", "/api/v1/terminal/heartbeat", handle_terminal_heartbeat},
+    {"PUT", "/api/v1/facilities/{id}/prices", handle_facility_prices_put},
+    {"GET", "/api/v1/facilities/{id}/revenue", handle_facility_revenue},
+    {"GET", "/api/v1/facilities/{id}/revenue.csv", handle_facility_revenue_csv},
 };
 
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];

@@ -252,6 +252,25 @@ static const fault_row fault_rows[] = {
     {KITE_ERR_INSUFFICIENT_FUNDS, NULL, FAULT_TERMINAL_FUNDS,
      {"Your trust account cannot pay for the next minute of terminal time ({limit_usd} a minute), so it is not "
       "charged. Ask your family to send money, or ask the trust office."}},
+    /* A facility's prices and its revenue report (domain/ledger/prices.c, revenue.c; api/prices.c). */
+    {F_INVALID, NULL, FAULT_NOT_PRICE_FIELD, {"\"{field}\" is not a price Kite knows. Check its spelling."}},
+    {F_INVALID, NULL, FAULT_POLICY_FIELD,
+     {"\"{field}\" is part of the facility's policy. Change it on the policy page, then set the prices."}},
+    {KITE_ERR_CONFLICT, NULL, FAULT_PRICES_CHANGED,
+     {"Someone else changed these prices while you were editing them. Reload to see theirs, then make your change "
+      "again."}},
+    {F_INVALID, "stamp_bundles", FAULT_NOT_VALID,
+     {"List stamp bundles smallest first, each of at least 1 stamp, priced from 1 cent up to its stamps at the "
+      "full stamp price."}},
+    {F_INVALID, "credit_bundles", FAULT_NOT_VALID,
+     {"List credit bundles smallest first, each of at least 1 credit, priced from 1 cent up to its credits at the "
+      "full credit price."}},
+    {F_INVALID, "fee_tiers", FAULT_NOT_VALID,
+     {"List transfer fee tiers by amount, smallest first, each up to a larger amount than the one before, with "
+      "fees of $0.00 or more."}},
+    {F_INVALID, NULL, FAULT_DATE, {"The parameter \"{field}\" must be a date written YYYY-MM-DD, such as 2026-01-31."}},
+    {F_INVALID, NULL, FAULT_DATE_ORDER,
+     {"The period must end on or after the day it starts, and last at most {limit} days. Correct \"{field}\"."}},
 };
 
 /* The words placeholders add, one column per language like the sentences. */

@@ -121,6 +121,12 @@ typedef enum fault_detail {
     FAULT_TRANSFER_RELEASED, /* money sent to a released resident */
     FAULT_TRANSFER_FUNDS,    /* a balance below a transfer's total (limit: the total, max: the balance) */
     FAULT_TERMINAL_FUNDS,    /* a trust account that cannot pay the next minute (limit: cents a minute) */
+    /* a facility's prices and revenue (domain/ledger/prices.h, revenue.h) */
+    FAULT_NOT_PRICE_FIELD,   /* a body member that is no price */
+    FAULT_POLICY_FIELD,      /* a price that is the policy's to set (the pricing model, the page size) */
+    FAULT_PRICES_CHANGED,    /* the prices were saved by someone else meanwhile */
+    FAULT_DATE,              /* not a date as YYYY-MM-DD */
+    FAULT_DATE_ORDER,        /* a period that ends before it starts, or longer than limit days */
     FAULT_DETAIL_COUNT
 } fault_detail;
 

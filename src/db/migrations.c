@@ -357,6 +357,56 @@ const migration kite_migrations[] = {
      "  UNIQUE (account_id, idempotency_key));"
      "CREATE INDEX wallet_top_ups_state ON wallet_top_ups(state, created_at);"},
 
+    /*
+     * A facility's own prices (domain/ledger/prices.c).  A facility without a
+     * row charges its profile's defaults.  The pricing model and the page
+     * size are the policy's (facility_policies.pricing, .page_chars), kept
+     * there only, so this row holds every other number of the schedule.
+     * Bundles and fee tiers are child rows, not a JSON column, so the SQL
+     * stays portable.  A phone deposit fee is stored to say it is 0: the FCC
+     * forbids any other, and the CHECK is the store's own guard.
+     */
+    {8, "facility prices: schedule, bundles, transfer fee tiers and limits, phone and video rates",
+     "CREATE TABLE facility_prices ("
+     "  facility_id INTEGER PRIMARY KEY REFERENCES facilities(id),"
+     "  message_cents INTEGER NOT NULL,"
+     "  block_chars INTEGER NOT NULL,"
+     "  block_cents INTEGER NOT NULL,"
+     "  photo_cents INTEGER NOT NULL,"
+     "  stamps_per_photo INTEGER NOT NULL,"
+     "  reply_stamps INTEGER NOT NULL,"
+     "  stamp_unit_cents INTEGER NOT NULL,"
+     "  credits_per_message INTEGER NOT NULL,"
+     "  credits_per_photo INTEGER NOT NULL,"
+     "  credit_unit_cents INTEGER NOT NULL,"
+     "  subscription_cents_per_month INTEGER NOT NULL,"
+     "  terminal_cents_per_minute INTEGER NOT NULL,"
+     "  audio_cents_per_minute INTEGER NOT NULL,"
+     "  video_cents_per_minute INTEGER NOT NULL,"
+     "  deposit_fee_cents INTEGER NOT NULL DEFAULT 0,"
+     "  transfer_min_cents INTEGER NOT NULL,"
+     "  transfer_max_cents INTEGER NOT NULL,"
+     "  transfer_monthly_cents INTEGER NOT NULL,"
+     "  updated_at INTEGER NOT NULL,"
+     "  updated_by TEXT NOT NULL,"
+     "  CHECK (deposit_fee_cents = 0));"
+
+     "CREATE TABLE facility_price_bundles ("
+     "  facility_id INTEGER NOT NULL REFERENCES facility_prices(facility_id),"
+     "  unit TEXT NOT NULL,"                 /* stamps | credits */
+     "  count INTEGER NOT NULL,"
+     "  price_cents INTEGER NOT NULL,"
+     "  CHECK (count > 0 AND price_cents > 0),"
+     "  PRIMARY KEY (facility_id, unit, count));"
+
+     "CREATE TABLE facility_fee_tiers ("     /* money transfers: amounts up to up_to_cents cost fee_cents */
+     "  facility_id INTEGER NOT NULL REFERENCES facility_prices(facility_id),"
+     "  up_to_cents INTEGER NOT NULL,"
+     "  fee_cents INTEGER NOT NULL,"
+     "  CHECK (up_to_cents > 0 AND fee_cents >= 0),"
+     "  PRIMARY KEY (facility_id, up_to_cents));"
+     /* The revenue report reads a facility's revenue accounts (domain/ledger/revenue.c). */
+     "CREATE INDEX ledger_accounts_facility ON ledger_accounts(facility_id, kind);"},
     {9, "money transfers to a resident's trust account; terminal time sessions",
      "CREATE TABLE money_transfers ("
      "  id INTEGER PRIMARY KEY,"

@@ -148,6 +148,14 @@ const TABLE = [
   // Terminal time: residents only. The resident of A (federal, 5 cents a minute) has an empty
   // trust account, so the 402 proves access without charging anything.
   ['POST',   '/api/v1/terminal/heartbeat',                           '-', [401, 403, 402, 403, 403, 403, 403]],
+  // A facility's prices are public, so refusing another facility's staff with 404 would hide
+  // nothing: whoever may not set them gets 403. The revenue report keeps the usual scope.
+  ['PUT',    '/api/v1/facilities/{id}/prices',                       'A', [401, 403, 403, 403, 403, OK,  OK]],
+  ['PUT',    '/api/v1/facilities/{id}/prices',                       'B', [401, 403, 403, 403, 403, 403, OK]],
+  ['GET',    '/api/v1/facilities/{id}/revenue',                      'A', [401, 403, 403, 403, 403, OK,  OK]],
+  ['GET',    '/api/v1/facilities/{id}/revenue',                      'B', [401, 403, 403, 404, 404, 404, OK]],
+  ['GET',    '/api/v1/facilities/{id}/revenue.csv',                  'A', [401, 403, 403, 403, 403, OK,  OK]],
+  ['GET',    '/api/v1/facilities/{id}/revenue.csv',                  'B', [401, 403, 403, 404, 404, 404, OK]],
 ];
 
 // The error code each refusal must carry.
@@ -449,6 +457,13 @@ async function build(method, template, scope, role) {
       p = template.replace('{id}', String(fixtures.phoneAccounts[scope]));
       body = key.endsWith('deposits') ? { amount_cents: 0 } : undefined;
       headers = { 'Idempotency-Key': `perm-${role}-${Date.now()}` };
+      break;
+    case 'PUT /api/v1/facilities/{id}/prices':
+      body = { terminal_cents_per_minute: 5 };
+      break;
+    case 'GET /api/v1/facilities/{id}/revenue':
+    case 'GET /api/v1/facilities/{id}/revenue.csv':
+      p = `${p}?from=2026-01-01&to=2026-12-31`;
       break;
     default:
       break;

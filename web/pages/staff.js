@@ -10,6 +10,7 @@ import {
 import { field, formKit, confirmAction, validEmail, validPin, showPasswordToggle } from '../forms.js';
 import { chip, emptyNote, facilityPicker, providerLink } from '../widgets.js';
 import { kiteBadge, messagingBadge } from './search.js';
+import { pricesTab, revenueTab } from './prices.js';
 
 const ROSTER_PAGE = 50;
 
@@ -18,6 +19,8 @@ const TABS = [
   ['staff', 'Staff'],
   ['blocks', 'Blocks'],
   ['policy', 'Policy'],
+  ['prices', 'Prices'],
+  ['revenue', 'Revenue'],
 ];
 
 function staffUrl(facilityId, tab) {
@@ -115,6 +118,8 @@ export async function staffPage(root, ctx) {
   if (tab === 'roster') await rosterTab(env);
   else if (tab === 'staff') await staffTab(env);
   else if (tab === 'blocks') await blocksTab(env);
+  else if (tab === 'prices') await pricesTab(env, liveLine());
+  else if (tab === 'revenue') await revenueTab(env);
   else policyTab(env);
 }
 
