@@ -37,6 +37,9 @@ const rows = [
   ["  found whole in the ledger", c.unanswered_found],
   ["  not found", c.unanswered_not_found],
   ["    of which a top-up pending with the processor", c.unanswered_pending],
+  ["top-ups left pending, settled by the sweeper later", c.settled_by_sweeper],
+  ["charges at the card processor", c.card_charges],
+  ["  approved top-ups in the store (must be equal)", c.top_ups_approved],
   ["verify failures (ledger or audit)", c.verify_failures],
 ];
 for (const [k, v] of rows) console.log(`${k.padEnd(50)} ${v}`);

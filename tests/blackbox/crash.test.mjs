@@ -14,7 +14,12 @@
 //   - not answered (in flight when the server died) → whole, absent or a
 //     pending top-up (counted among the not found, and apart), never half.
 // At the end the unanswered ones are looked at again (the sweeper may have
-// settled a pending top-up meanwhile): still never half.
+// settled a pending top-up meanwhile): still never half. Then the server
+// starts once more, two minutes later by its clock, so that the sweeper
+// settles every top-up left pending; after that the card processor's record
+// (the sandbox's state file) and the store agree charge for charge: every
+// approved charge is one approved top-up, credited once, for the same amount,
+// and no top-up is approved without a charge. No money lost at the card.
 //
 // KITE_CRASH_CYCLES=100 runs 100 cycles instead of 20 (bench/crash.sh does,
 // and prints the counts). Every run reports the counts as one diagnostic
@@ -22,8 +27,11 @@
 
 import test, { after, before } from 'node:test';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { World, assert } from './lib/flows.mjs';
-import { cli, sleep, startServer } from './lib/kite.mjs';
+import { cli, sleep, sqlite, startServer } from './lib/kite.mjs';
 import { startSandbox } from './lib/processor.mjs';
 import { PAID_REQUESTS, fundedContact } from './lib/paid.mjs';
 
@@ -32,7 +40,9 @@ const CONTACTS = 4;
 const IN_FLIGHT_PER_CONTACT = 2;
 const FUNDS_CENTS = 50000; // each contact's first top-up: bundles rarely meet an empty balance
 const KILL_AFTER_MS = [20, 400]; // the kill comes at a random moment in this window of traffic
+const SETTLE_WAIT_MS = 120_000; // the sweeper settles 50 pending top-ups a tick, a tick every 30 s
 let sandbox;
+let sandboxDir;
 let world;
 let serverArgs;
 const env = { world: null, sandbox: null, facilities: {} };
@@ -40,7 +50,8 @@ let keys = 0;
 const newKey = () => `bb-crash-${process.pid}-${++keys}`;
 
 before(async () => {
-  sandbox = await startSandbox();
+  sandboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kite-bb-crash-card-'));
+  sandbox = await startSandbox(['--state', path.join(sandboxDir, 'charges.json')]);
   serverArgs = ['--processor', sandbox.baseUrl];
   world = await World.start({ extraArgs: serverArgs });
   Object.assign(env, { world, sandbox });
@@ -50,7 +61,49 @@ before(async () => {
 after(async () => {
   if (world) await world.close();
   if (sandbox) await sandbox.cleanup();
+  if (sandboxDir) fs.rmSync(sandboxDir, { recursive: true, force: true });
 });
+
+function sqlJson(query) {
+  return JSON.parse(sqlite(world.dbPath, `SELECT json_group_array(json(r)) FROM (${query})`).trim() || '[]');
+}
+
+/**
+ * Two minutes later by Kite's clock the sweeper settles every pending top-up;
+ * then the processor's charges and the store's top-ups must agree one to one.
+ */
+async function cardAgrees(counts, problems) {
+  await world.srv.stopAndAssertClean();
+  world.srv = await startServer({
+    dir: world.dir, extraArgs: [...serverArgs, '--test-clock-offset', '120'], env: { KITE_ALLOW_TEST_CLOCK: '1' },
+  });
+  const pending = () => Number(sqlite(world.dbPath, "SELECT count(*) FROM wallet_top_ups WHERE state = 'pending'").trim());
+  const deadline = Date.now() + SETTLE_WAIT_MS;
+  while (pending() > 0 && Date.now() < deadline) await sleep(250);
+  if (pending() > 0) problems.push(`${pending()} top-ups still pending after the sweeper's turn`);
+  counts.settled_by_sweeper = world.srv.readLog().match(/sweeper: top-up \d+ reconciled/g)?.length ?? 0;
+  const card = JSON.parse(fs.readFileSync(path.join(sandboxDir, 'charges.json'), 'utf8'));
+  const charged = new Map(card.charges.filter((c) => c.decline === 'none').map((c) => [c.key, c.amount_cents]));
+  const topUps = sqlJson(`SELECT json_object('key', t.processor_key, 'state', t.state, 'amount', t.amount_cents,
+      'credited', (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
+                   WHERE e.transaction_id = t.transaction_id AND a.kind = 'contact_balance' AND a.account_id = t.account_id),
+      'txs', (SELECT COUNT(*) FROM ledger_transactions lt WHERE lt.reference = 'top_up:' || t.id)) AS r
+    FROM wallet_top_ups t`);
+  counts.card_charges = charged.size;
+  counts.top_ups_approved = topUps.filter((t) => t.state === 'approved').length;
+  for (const t of topUps) {
+    const paid = charged.get(t.key);
+    if (paid !== undefined) {
+      if (t.state !== 'approved' || paid !== t.amount || t.credited !== t.amount || t.txs !== 1) {
+        problems.push(`the card was charged ${paid} for top-up ${t.key}, which is ${t.state}, credited ${t.credited} in ${t.txs} transactions`);
+      }
+      charged.delete(t.key);
+    } else if (t.state === 'approved' || t.txs !== 0) {
+      problems.push(`top-up ${t.key} is ${t.state} (${t.txs} ledger transactions) without a charge at the processor`);
+    }
+  }
+  for (const key of charged.keys()) problems.push(`the card was charged under ${key}, which no top-up has`);
+}
 
 /** Sends paid requests from every contact until stop() is called; returns what was sent and answered. */
 function traffic(contacts) {
@@ -145,6 +198,7 @@ test(`kill -9 while paid requests run, ${CYCLES} times: what was answered with s
     const trace = await e.row.recorded(env, e.payer, e.key);
     if (trace.startsWith('half')) problems.push(`at the end, unanswered ${e.row.name} ${e.key}: ${trace}`);
   }
+  await cardAgrees(counts, problems);
   await verify(counts, problems, 'at the end');
   t.diagnostic(`crash-counts: ${JSON.stringify(counts)}`);
   assert.deepEqual(problems.slice(0, 20), [], `${problems.length} problems`);
