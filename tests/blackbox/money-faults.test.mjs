@@ -17,6 +17,10 @@
 //   - the request's trace in the store is whole, and what lies outside the
 //     ledger agrees (the card processor charged once).
 // Then the N past the last step succeeds with the fault armed and unfired.
+// A request that a failure can leave pending by design (a top-up charged at
+// the card, its credit not written) goes through the same loop once more for
+// its retry: the first failure that leaves it pending, then every step of the
+// retry that finishes it.
 // Last, the switch itself: a plain test build refuses the header's report
 // route, and --test-fault-injection is refused without the environment.
 //
@@ -65,12 +69,22 @@ async function faultReport() {
   return r.json;
 }
 
-/** One N: the request fails at its Nth step (or runs through); returns the report. */
-async function oneStep(row, payer, step) {
+/**
+ * One N: the request fails at its Nth step (or runs through); returns the
+ * report and the trace the fault left. With leftAt, a first try under the
+ * same key failed at step leftAt and left something to finish (a top-up
+ * pending): the step counted is then the retry's, the one that finishes it.
+ */
+async function oneStep(row, payer, step, leftAt = 0) {
   const key = newKey(row.name);
   const wallet0 = await walletOf(env, payer);
   const ledger0 = ledgerBalances(env);
-  const what = `${row.name}, step ${step}`;
+  const what = `${row.name}, ${leftAt ? `left at step ${leftAt}, its retry's ` : ''}step ${step}`;
+  if (leftAt) {
+    const first = await row.send(env, payer, key, { 'X-Kite-Fault-Step': String(leftAt) });
+    assert.ok(first.status >= 500, `${what}: the first try answered ${first.status} ${first.text}`);
+    assert.equal(await row.recorded(env, payer, key), 'pending', `${what}: the first try left another state`);
+  }
   const res = await row.send(env, payer, key, { 'X-Kite-Fault-Step': String(step) });
   const report = await faultReport();
   assert.equal(report.armed_step, step, `${what}: the report is for another request: ${JSON.stringify(report)}`);
@@ -82,7 +96,7 @@ async function oneStep(row, payer, step) {
     assert.equal(await row.recorded(env, payer, key), 'whole', what);
     if (row.settled) await row.settled(env, payer, key);
     await Promise.all([ledgerOk(what), auditOk(what)]);
-    return report;
+    return { report, trace: 'whole' };
   }
 
   assert.equal(report.failed_step, step, what);
@@ -114,24 +128,42 @@ async function oneStep(row, payer, step) {
   assert.equal(third.headers['idempotent-replayed'], 'true', `${what}, replayed`);
   assert.deepEqual(diff(wallet0, await walletOf(env, payer)), delta, `${what}, replayed: charged twice`);
   // The ledger as the retry left it is verified with the next step's, and after the last one.
-  return report;
+  return { report, trace };
+}
+
+/** Every N from 1 until the request runs through; returns the first step whose failure left the request pending. */
+async function everyStep(t, row, leftAt = 0) {
+  let step = 1;
+  let report;
+  let pendingAt = 0;
+  for (; step <= STEP_LIMIT; step++) {
+    // A fresh payer each time: a payer's first request also opens its ledger accounts, so its
+    // steps are all of a later request's and more.
+    const payer = await row.payer(env);
+    const got = await oneStep(row, payer, step, leftAt);
+    report = got.report;
+    if (got.trace === 'pending' && pendingAt === 0) pendingAt = step;
+    if (report.failed_step === 0) break;
+  }
+  assert.ok(step <= STEP_LIMIT, `${row.name}: step ${STEP_LIMIT} still failed`);
+  assert.ok(step > 1, `${row.name}: not even its first store step failed`);
+  assert.equal(report.steps, step - 1, `${row.name}: the last run made ${report.steps} steps`);
+  t.diagnostic(`${row.name}${leftAt ? `, retried after step ${leftAt} failed` : ''}: ${step - 1} store steps, each failed once`);
+  return pendingAt;
 }
 
 for (const row of PAID_REQUESTS) {
+  let pendingAt = 0;
   test(`${row.name}: whichever store step fails, nothing is created, lost or taken twice`, async (t) => {
     await row.prepare(env);
-    let step = 1;
-    let report;
-    for (; step <= STEP_LIMIT; step++) {
-      // A fresh payer each time, so what a faulted try left (a pending top-up) never changes the next try.
-      const payer = await row.payer(env);
-      report = await oneStep(row, payer, step);
-      if (report.failed_step === 0) break;
-    }
-    assert.ok(step <= STEP_LIMIT, `${row.name}: step ${STEP_LIMIT} still failed`);
-    assert.ok(step > 1, `${row.name}: not even its first store step failed`);
-    assert.equal(report.steps, step - 1, `${row.name}: the last run made ${report.steps} steps`);
-    t.diagnostic(`${row.name}: ${step - 1} store steps, each failed once`);
+    pendingAt = await everyStep(t, row);
+  });
+  // A request that a failure can leave half-way by design (a top-up charged at the card, its
+  // credit not yet written: pending) is finished by its retry, whose own steps fail in turn too.
+  if (!row.canBePending) continue;
+  test(`${row.name}, retried after a failure left it pending: whichever store step of the retry fails, it is done once`, async (t) => {
+    assert.ok(pendingAt > 0, `${row.name}: no failure left it pending`);
+    await everyStep(t, row, pendingAt);
   });
 }
 

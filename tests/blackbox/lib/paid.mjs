@@ -19,6 +19,10 @@
 //                  ledger yet), or 'half: ...' saying what is missing or twice
 //   settled(env, payer, key)  optional: checks outside the ledger after a
 //                  success (the card processor charged exactly once)
+//   canBePending   a failure can leave it 'pending' by design (its retry or
+//                  the sweeper finishes it): the fault test then fails every
+//                  step of that retry too
+
 //
 // env: { world (lib/flows.mjs World; world.srv is the running server),
 //        sandbox (the processor sandbox Server), facilities: {} }.
@@ -104,6 +108,7 @@ const TOP_UP_CENTS = 2500;
 
 const cardTopUp = {
   name: 'card top-up',
+  canBePending: true,
   async prepare() {},
   payer: (env) => newContact(env),
   send: (env, payer, key, headers) => topUp(env, payer, key, TOP_UP_CENTS, headers),
