@@ -177,7 +177,8 @@ test('the header is inert without the switch, and the switch needs the environme
   } finally {
     await plain.close();
   }
-  const refused = await runServe(['--db', `${world.dir}/other.db`, '--listen', '127.0.0.1:0', ...FAULT.args]);
+  const refused = await runServe(['--db', `${world.dir}/other.db`, '--listen', '127.0.0.1:0', ...FAULT.args],
+    { KITE_ALLOW_FAULT_INJECTION: '' });
   assert.equal(refused.code, 2, refused.stderr);
   assert.match(refused.stderr, /--test-fault-injection is for tests only and is refused here/);
   assert.match(refused.stderr, /KITE_ALLOW_FAULT_INJECTION=1/);
