@@ -3,7 +3,8 @@
 // there by half, and `kite ledger verify` and `kite audit verify` pass.
 //
 // Each cycle: several contacts send paid requests (every row of
-// lib/paid.mjs in turn: card top-ups, bundle purchases), two at a time each,
+// lib/paid.mjs in turn: card top-ups, bundle purchases, money transfers,
+// phone deposits), two at a time each,
 // every one under its own Idempotency-Key; at a random moment the server
 // gets SIGKILL (no chance to finish anything); it starts again on the same
 // file. Then, for every request sent:
@@ -174,7 +175,11 @@ async function check(cycle, sent, counts, problems, unanswered) {
 
 test(`kill -9 while paid requests run, ${CYCLES} times: what was answered with success is in the ledger, once and whole`, async (t) => {
   const contacts = [];
-  for (let i = 0; i < CONTACTS; i++) contacts.push(await fundedContact(env, FUNDS_CENTS));
+  for (let i = 0; i < CONTACTS; i++) {
+    const c = await fundedContact(env, FUNDS_CENTS);
+    for (const row of PAID_REQUESTS) if (row.ready) await row.ready(env, c);
+    contacts.push(c);
+  }
   const counts = {
     cycles: 0, sent: 0, answered_success: 0, success_found: 0, answered_other: 0,
     unanswered: 0, unanswered_found: 0, unanswered_not_found: 0, unanswered_pending: 0, verify_failures: 0,

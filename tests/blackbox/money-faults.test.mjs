@@ -31,7 +31,7 @@ import test, { after, before } from 'node:test';
 import { World, assert, assertError, runServe } from './lib/flows.mjs';
 import { cli, assertErrorBody } from './lib/kite.mjs';
 import { startSandbox } from './lib/processor.mjs';
-import { PAID_REQUESTS, walletOf, ledgerBalances, diff } from './lib/paid.mjs';
+import { PAID_REQUESTS, walletOf, ledgerBalances, diff, payerFor } from './lib/paid.mjs';
 
 const FAULT = { env: { KITE_ALLOW_FAULT_INJECTION: '1' }, args: ['--test-fault-injection', 'on'] };
 const STEP_LIMIT = 500; // far past any paid request's steps: a loop that gets here is a hook that never stops firing
@@ -139,7 +139,7 @@ async function everyStep(t, row, leftAt = 0) {
   for (; step <= STEP_LIMIT; step++) {
     // A fresh payer each time: a payer's first request also opens its ledger accounts, so its
     // steps are all of a later request's and more.
-    const payer = await row.payer(env);
+    const payer = await payerFor(env, row);
     const got = await oneStep(row, payer, step, leftAt);
     report = got.report;
     if (got.trace === 'pending' && pendingAt === 0) pendingAt = step;

@@ -8,7 +8,9 @@
 //
 //   name           what the request is, for messages
 //   prepare(env)   once per server world, before any payer (policies, facilities)
-//   payer(env)     a contact able to send this request once (funded if it spends)
+//   funds          cents a payer needs on the balance to send it a few times (0: none)
+//   ready(env, payer)  optional: what else a payer needs (a resident to send to,
+//                  a phone account); payerFor(env, row) makes a payer with both
 //   send(env, payer, key, headers)   the HTTP request, with Idempotency-Key: key
 //   succeeded(res) the request did what it was asked (charged, credited)
 //   walletDelta(env, payer)  what one success changes in the payer's wallet,
@@ -32,7 +34,7 @@
 
 import { assert, sqlite, freshAddress, session, uniqueEmail, strongPassword } from './kite.mjs';
 import { CARDS } from './processor.mjs';
-import { facilityIdByName } from './flows.mjs';
+import { facilityIdByName, bopNumber } from './flows.mjs';
 
 const q = (s) => `'${String(s).replace(/'/g, "''")}'`;
 
@@ -104,13 +106,35 @@ export async function fundedContact(env, cents) {
   return c;
 }
 
+/** A payer for row: a new contact with the row's funds and whatever else it needs. */
+export async function payerFor(env, row) {
+  const c = row.funds > 0 ? await fundedContact(env, row.funds) : await newContact(env);
+  if (row.ready) await row.ready(env, c);
+  return c;
+}
+
+async function operator(env) {
+  env.operator ??= await env.world.cliUser('operator');
+  return env.operator;
+}
+
+/** A facility on Kite with the given profile, set up once per world. */
+async function facility(env, name, profile) {
+  if (env.facilities[profile]) return env.facilities[profile];
+  const op = await operator(env);
+  const id = await facilityIdByName(env.world.srv, name);
+  await env.world.putPolicy(op.token, id, { profile });
+  env.facilities[profile] = id;
+  return id;
+}
+
 const TOP_UP_CENTS = 2500;
 
 const cardTopUp = {
   name: 'card top-up',
   canBePending: true,
   async prepare() {},
-  payer: (env) => newContact(env),
+  funds: 0,
   send: (env, payer, key, headers) => topUp(env, payer, key, TOP_UP_CENTS, headers),
   succeeded: (res) => (res.status === 201 || res.status === 200) && res.json?.state === 'approved',
   walletDelta: () => ({ cents: TOP_UP_CENTS }),
@@ -148,12 +172,9 @@ const BUNDLE = { unit: 'stamps', count: 10, price: 370 }; // the jpay profile's 
 const bundlePurchase = {
   name: 'bundle purchase',
   async prepare(env) {
-    if (env.facilities.jpay) return;
-    const op = await env.world.cliUser('operator');
-    env.facilities.jpay = await facilityIdByName(env.world.srv, 'AVENAL STATE PRISON');
-    await env.world.putPolicy(op.token, env.facilities.jpay, { profile: 'jpay' });
+    await facility(env, 'AVENAL STATE PRISON', 'jpay');
   },
-  payer: (env) => fundedContact(env, 1000),
+  funds: 1000,
   send: (env, payer, key, headers) => env.world.srv.request('POST', '/api/v1/wallet/bundles', {
     body: { facility_id: env.facilities.jpay, unit: BUNDLE.unit, count: BUNDLE.count },
     token: payer.token, headers: { 'Idempotency-Key': key, ...headers },
@@ -177,4 +198,88 @@ const bundlePurchase = {
   },
 };
 
-export const PAID_REQUESTS = [cardTopUp, bundlePurchase];
+/** The contact's own cents and one other account's entries in one ledger transaction, found by reference. */
+function postingOf(env, payer, reference, other) {
+  const account = Number(payer.account.id);
+  return sqlRows(env, `SELECT json_object('id', lt.id,
+      'entries', (SELECT COUNT(*) FROM ledger_entries e WHERE e.transaction_id = lt.id),
+      'paid', (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
+               WHERE e.transaction_id = lt.id AND a.kind = 'contact_balance' AND a.account_id = ${account}),
+      'received', (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
+                   WHERE e.transaction_id = lt.id AND ${other})) AS r
+    FROM ledger_transactions lt WHERE lt.reference = ${q(reference)}`);
+}
+
+// A money transfer to a resident's trust account at a federal facility: $1.00 and the $3.50 fee
+// of the first tier (money-transfers.test.mjs), small enough to stay under the monthly limit.
+const TRANSFER = { amount: 100, fee: 350 };
+
+const moneyTransfer = {
+  name: 'money transfer',
+  async prepare(env) {
+    await facility(env, 'FCI ALICEVILLE', 'federal');
+  },
+  funds: 5000,
+  async ready(env, payer) {
+    const op = await operator(env);
+    payer.transferTo = await env.world.addResident(op.token, env.facilities.federal, { number: bopNumber() });
+  },
+  send: (env, payer, key, headers) => env.world.srv.request('POST', '/api/v1/money-transfers', {
+    body: {
+      facility_id: payer.transferTo.facility_id, resident_number: payer.transferTo.number,
+      resident_last_name: payer.transferTo.last_name, amount_cents: TRANSFER.amount,
+    },
+    token: payer.token, headers: { 'Idempotency-Key': key, ...headers },
+  }),
+  succeeded: (res) => (res.status === 201 || res.status === 200) && res.json?.state === 'completed' &&
+    res.json?.total_cents === TRANSFER.amount + TRANSFER.fee,
+  walletDelta: () => ({ cents: -(TRANSFER.amount + TRANSFER.fee) }),
+  async recorded(env, payer, key) {
+    const account = Number(payer.account.id);
+    const resident = Number(payer.transferTo.resident.id);
+    const rows = postingOf(env, payer, `money_transfer:${account}:${key}`,
+      `a.kind = 'resident_trust' AND a.resident_id = ${resident}`);
+    const stored = Number(sqlite(env.world.dbPath, `SELECT COUNT(*) FROM money_transfers
+      WHERE sender_account_id = ${account} AND idempotency_key = ${q(key)}`).trim());
+    if (rows.length === 0) return stored === 0 ? 'absent' : `half: ${stored} transfer rows without a posting`;
+    const t = rows[0];
+    if (stored === 1 && t.paid === -(TRANSFER.amount + TRANSFER.fee) && t.received === TRANSFER.amount) return 'whole';
+    return `half: transfer posting ${t.id} paid ${t.paid}, the trust account got ${t.received}, ${stored} transfer rows`;
+  },
+};
+
+let phoneNumbers = 0;
+const DEPOSIT_CENTS = 500;
+
+// A deposit into a prepaid phone account (no fee: the FCC bans deposit fees).
+const phoneDeposit = {
+  name: 'phone deposit',
+  async prepare(env) {
+    await facility(env, 'FCI ALICEVILLE', 'federal');
+  },
+  funds: 5000,
+  async ready(env, payer) {
+    phoneNumbers += 1;
+    const line = String((process.pid * 31 + phoneNumbers * 7919) % 10000).padStart(4, '0');
+    const r = await env.world.srv.request('POST', '/api/v1/phone-accounts', {
+      body: { facility_id: env.facilities.federal, phone_number: `(628) 555-${line}` }, token: payer.token,
+    });
+    assert.equal(r.status, 201, `open a phone account: ${r.status} ${r.text}`);
+    payer.phoneAccount = r.json.id;
+  },
+  send: (env, payer, key, headers) => env.world.srv.request('POST', `/api/v1/phone-accounts/${payer.phoneAccount}/deposits`, {
+    body: { amount_cents: DEPOSIT_CENTS }, token: payer.token, headers: { 'Idempotency-Key': key, ...headers },
+  }),
+  succeeded: (res) => res.status === 201 || res.status === 200,
+  walletDelta: () => ({ cents: -DEPOSIT_CENTS }),
+  async recorded(env, payer, key) {
+    const rows = postingOf(env, payer, `phone_deposit:${Number(payer.phoneAccount)}:${key}`,
+      `a.kind = 'phone_account' AND a.account_id = ${Number(payer.account.id)}`);
+    if (rows.length === 0) return 'absent';
+    const t = rows[0];
+    if (t.paid === -DEPOSIT_CENTS && t.received === DEPOSIT_CENTS) return 'whole';
+    return `half: deposit posting ${t.id} paid ${t.paid}, the phone account got ${t.received}`;
+  },
+};
+
+export const PAID_REQUESTS = [cardTopUp, bundlePurchase, moneyTransfer, phoneDeposit];
