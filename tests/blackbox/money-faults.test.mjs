@@ -5,7 +5,8 @@
 // KITE_ALLOW_FAULT_INJECTION=1): a request carrying "X-Kite-Fault-Step: N"
 // has its own Nth store step fail the way SQLite would fail it, and
 // GET /api/v1/test/fault-injection says how many steps it made and which one
-// failed. For each paid request in lib/paid.mjs and every N from 1 until the
+// failed. For each paid request in lib/paid.mjs (a card top-up, a bundle
+// purchase, a money transfer, a phone deposit) and every N from 1 until the
 // request no longer reaches step N:
 //   - the request answers an error (5xx, the usual JSON error), never a
 //     success, a crash or a hang;
