@@ -3,8 +3,9 @@
 // the crash test (crash.test.mjs: kill -9 the server while they run).
 //
 // A row says how to send one paid request and how to find its trace in the
-// store afterwards; a new paid request (a priced message, a transfer, a
-// phone deposit, a call record) is one more row, and both tests pick it up.
+// store afterwards. Today: a card top-up, a bundle purchase, a money
+// transfer, a phone deposit. A new paid request (a priced message send, a
+// call record) is one more row, and both tests pick it up.
 //
 //   name           what the request is, for messages
 //   prepare(env)   once per server world, before any payer (policies, facilities)
@@ -24,10 +25,10 @@
 //   canBePending   a failure can leave it 'pending' by design (its retry or
 //                  the sweeper finishes it): the fault test then fails every
 //                  step of that retry too
-
 //
 // env: { world (lib/flows.mjs World; world.srv is the running server),
-//        sandbox (the processor sandbox Server), facilities: {} }.
+//        sandbox (the processor sandbox Server), facilities: {} }; the rows
+// keep what they set up once (an operator, facilities by profile) there.
 //
 // SECURITY: money. Every check reads the store itself (sqlite3 on the file)
 // as well as the API, so an answer cannot hide what the ledger holds.
