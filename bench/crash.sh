@@ -42,7 +42,7 @@ const rows = [
   ["  approved top-ups in the store (must be equal)", c.top_ups_approved],
   ["verify failures (ledger or audit)", c.verify_failures],
 ];
-for (const [k, v] of rows) console.log(`${k.padEnd(50)} ${v}`);
+for (const [k, v] of rows) console.log(`${k.padEnd(62)} ${v}`);
 ' "$counts"
 if [ "$status" -ne 0 ]; then
   echo "crash: FAILED; the test said:" >&2
