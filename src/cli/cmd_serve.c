@@ -17,6 +17,13 @@
 #include "mail/mail_format.h"
 #include "mail/mailer.h"
 
+#ifdef KITE_FAULT_INJECTION
+#include "core/alloc.h"
+#include "db/db.h"
+#include "http/router.h"
+
+#include <pthread.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +50,7 @@ static const char *default_web_dir(void)
 typedef struct serve_options {
     const char *db_path, *listen, *data_dir, *web_dir, *smtp, *public_url, *mail_from, *processor;
     const char *threads_arg, *clock_offset_arg, *streams_arg, *processor_timeout_arg;
+    const char *fault_injection_arg; /* --test-fault-injection on: test builds only (fault_injection_valid) */
     char host[64];
     uint16_t port;
     int64_t clock_offset_ms;
@@ -79,6 +87,133 @@ static bool clock_offset_valid(serve_options *o)
     return true;
 }
 
+/*
+ * Fault injection over HTTP (test builds only).  `kite serve
+ * --test-fault-injection on`, in a build configured with
+ * -Dfault_injection=true and with KITE_ALLOW_FAULT_INJECTION=1 in the
+ * environment, serves every route through fault_route_handler: a request
+ * that carries "X-Kite-Fault-Step: N" has its own Nth store step fail as
+ * SQLite would fail it (db_fault_arm_thread: steps are counted on the
+ * request's thread, so concurrent requests, the sweeper and the mailer
+ * neither count nor fail); N = 0 only counts.  GET /api/v1/test/fault-injection
+ * says what the last armed request did (its steps, and the one that failed),
+ * so a test knows when N has passed the request's last step.  Anywhere else
+ * the option is refused before anything starts, and a release build has no
+ * wrapper, no route and no counter: the header is just another header there.
+ *
+ * SECURITY: this breaks the store on request, so it must never be reachable
+ * by accident: two switches (the build and the environment) and a loud
+ * warning in the log when it is on.
+ */
+#define FAULT_STEP_HEADER "X-Kite-Fault-Step"
+#define FAULT_REPORT_PATH "/api/v1/test/fault-injection"
+
+static bool fault_injection_valid(serve_options *o)
+{
+    if (o->fault_injection_arg == NULL)
+        return true;
+#ifdef KITE_FAULT_INJECTION
+    const char *allow = getenv("KITE_ALLOW_FAULT_INJECTION");
+    if (allow == NULL || strcmp(allow, "1") != 0) {
+        fprintf(stderr, "kite serve: --test-fault-injection is for tests only and is refused here "
+                        "(it needs KITE_ALLOW_FAULT_INJECTION=1 in the environment)\n");
+        return false;
+    }
+    if (strcmp(o->fault_injection_arg, "on") != 0) {
+        fprintf(stderr, "kite serve: --test-fault-injection takes on\n");
+        return false;
+    }
+    return true;
+#else
+    fprintf(stderr, "kite serve: --test-fault-injection is refused: this kite was built without fault injection "
+                    "(only test builds, configured with -Dfault_injection=true, have it)\n");
+    return false;
+#endif
+}
+
+#ifdef KITE_FAULT_INJECTION
+/* The last armed request, for FAULT_REPORT_PATH; the fault test sends one at a time. */
+static struct {
+    pthread_mutex_t lock;
+    bool any;
+    char method[16];
+    char path[256];
+    int64_t armed_step, steps, failed_step;
+} last_fault = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void fault_report_handler(http_request *req, void *app)
+{
+    (void)app;
+    pthread_mutex_lock(&last_fault.lock);
+    json_t *out = last_fault.any ? json_pack("{s:s, s:s, s:I, s:I, s:I}", "method", last_fault.method, "path",
+                                             last_fault.path, "armed_step", (json_int_t)last_fault.armed_step,
+                                             "steps", (json_int_t)last_fault.steps, "failed_step",
+                                             (json_int_t)last_fault.failed_step)
+                                 : json_object();
+    pthread_mutex_unlock(&last_fault.lock);
+    http_reply_json(req, 200, out);
+}
+
+/* Runs the route's own handler, with the request's store steps counted and the armed one failing. */
+static void fault_route_handler(http_request *req, void *app)
+{
+    route_result own;
+    if (router_match(api_routes, api_route_count, http_method(req), http_path(req), http_arena(req), &own) !=
+        ROUTE_FOUND) {
+        http_reply_error(req, KITE_ERR_INTERNAL, NULL, NULL); /* the tables have the same patterns */
+        return;
+    }
+    const char *armed = http_header(req, FAULT_STEP_HEADER);
+    if (armed == NULL) {
+        own.route->handler(req, app);
+        return;
+    }
+    char *end = NULL;
+    long long step = strtoll(armed, &end, 10);
+    if (*armed == '\0' || *end != '\0' || step < 0 || step > 1000000) {
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, FAULT_STEP_HEADER, FAULT_NOT_VALID);
+        return;
+    }
+    db_fault_arm_thread(step, KITE_ERR_STORE);
+    own.route->handler(req, app);
+    int64_t failed = 0;
+    int64_t steps = db_fault_disarm_thread(&failed);
+    log_warn("TEST FAULT INJECTION: %s %s made %lld store steps; armed step %lld %s", http_method(req),
+             http_path(req), (long long)steps, step, failed != 0 ? "failed" : "was not reached");
+    pthread_mutex_lock(&last_fault.lock);
+    last_fault.any = true;
+    snprintf(last_fault.method, sizeof last_fault.method, "%s", http_method(req));
+    snprintf(last_fault.path, sizeof last_fault.path, "%s", http_path(req));
+    last_fault.armed_step = step;
+    last_fault.steps = steps;
+    last_fault.failed_step = failed;
+    pthread_mutex_unlock(&last_fault.lock);
+}
+
+/* With --test-fault-injection: every route through fault_route_handler, plus the report; the table to free. */
+static http_route *fault_routes_install(const serve_options *o, http_config *config)
+{
+    if (o->fault_injection_arg == NULL)
+        return NULL;
+    http_route *routes = xcalloc(api_route_count + 1, sizeof *routes);
+    for (size_t i = 0; i < api_route_count; i++)
+        routes[i] = (http_route){api_routes[i].method, api_routes[i].pattern, fault_route_handler};
+    routes[api_route_count] = (http_route){"GET", FAULT_REPORT_PATH, fault_report_handler};
+    config->routes = routes;
+    config->route_count = api_route_count + 1;
+    log_warn("TEST FAULT INJECTION is on: a request with " FAULT_STEP_HEADER
+             ": N fails its Nth store step; never run this way for real");
+    return routes;
+}
+#else
+static http_route *fault_routes_install(const serve_options *o, http_config *config)
+{
+    (void)o;
+    (void)config;
+    return NULL;
+}
+#endif
+
 static bool mail_options_valid(const serve_options *o)
 {
     if (o->smtp != NULL && strncmp(o->smtp, "smtp://", 7) != 0 && strncmp(o->smtp, "smtps://", 8) != 0) {
@@ -111,7 +246,7 @@ static bool serve_options_valid(serve_options *o)
         fprintf(stderr, "kite serve: --listen takes HOST:PORT, e.g. 127.0.0.1:8080\n");
         return false;
     }
-    if (!clock_offset_valid(o) || !mail_options_valid(o))
+    if (!clock_offset_valid(o) || !fault_injection_valid(o) || !mail_options_valid(o))
         return false;
     /* At most half of WALLET_STALE_MS: the sweeper must not take a top-up still in flight for one never sent. */
     if (!parse_count(o->processor_timeout_arg, 500, 30000, PROCESSOR_TOTAL_TIMEOUT_MS, &o->processor_timeout_ms)) {
@@ -137,7 +272,7 @@ static bool serve_options_valid(serve_options *o)
     return true;
 }
 
-/* --test-clock-offset stays out of the usage: it is for tests only. */
+/* --test-clock-offset and --test-fault-injection stay out of the usage: they are for tests only. */
 static bool serve_options_or_usage(int argc, char **argv, serve_options *o, int *status)
 {
     memset(o, 0, sizeof *o);
@@ -154,6 +289,7 @@ static bool serve_options_or_usage(int argc, char **argv, serve_options *o, int 
         {"max-event-streams", &o->streams_arg, NULL},
         {"processor", &o->processor, NULL},
         {"processor-timeout-ms", &o->processor_timeout_arg, NULL},
+        {"test-fault-injection", &o->fault_injection_arg, NULL},
         {NULL, NULL, NULL},
     };
     const cli_command cmd = {"kite serve",
@@ -238,11 +374,13 @@ static int serve_run(const serve_options *o)
     image_sandbox_config images;
     image_sandbox_config_defaults(&images);
     app.images = image_sandbox_new(&images);
+    http_route *test_routes = fault_routes_install(o, &config);
     http_server *server = NULL;
     if (http_server_start(&config, &server) != KITE_OK) {
         event_hub_stop(app.events);
         app.images = image_sandbox_free(app.images);
         cli_store_close(&store);
+        free(test_routes);
         return 1;
     }
     printf("kite: listening on http://%s:%u\n", o->host, http_server_port(server));
@@ -261,6 +399,7 @@ static int serve_run(const serve_options *o)
     chores = sweeper_stop(chores);
     mail_sender = mailer_stop(mail_sender);
     cli_store_close(&store);
+    free(test_routes);
     log_info("stopped");
     return 0;
 }

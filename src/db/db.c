@@ -86,9 +86,62 @@ int64_t db_fault_steps(db *store)
     return atomic_load(&store->fault_steps);
 }
 
+/*
+ * The calling thread's own fault (db_fault_arm_thread): one HTTP request runs
+ * on one thread from its first store step to its answer, so counting on the
+ * thread counts that request's steps and no one else's, whatever other
+ * requests, the sweeper or the mailer do meanwhile.
+ */
+static _Thread_local struct {
+    bool counting;
+    int64_t steps;
+    int64_t at; /* 0: none (or fired) */
+    int64_t failed; /* the step that failed; 0: none */
+    kite_err err;
+} thread_fault;
+
+void db_fault_arm_thread(int64_t n, kite_err err)
+{
+    thread_fault.counting = true;
+    thread_fault.steps = 0;
+    thread_fault.at = n > 0 ? n : 0;
+    thread_fault.failed = 0;
+    thread_fault.err = err == KITE_OK ? KITE_ERR_STORE : err;
+}
+
+int64_t db_fault_disarm_thread(int64_t *failed_step)
+{
+    int64_t steps = thread_fault.steps;
+    if (failed_step != NULL)
+        *failed_step = thread_fault.failed;
+    thread_fault.counting = false;
+    thread_fault.steps = 0;
+    thread_fault.at = 0;
+    thread_fault.failed = 0;
+    return steps;
+}
+
+/* The thread's armed error when this is its armed step, else KITE_OK. */
+static kite_err fault_step_thread(const char *what)
+{
+    if (!thread_fault.counting)
+        return KITE_OK;
+    int64_t step = ++thread_fault.steps;
+    if (thread_fault.at == 0 || step != thread_fault.at)
+        return KITE_OK;
+    thread_fault.at = 0;
+    thread_fault.failed = step;
+    log_error("store: injected fault %s at this request's step %" PRId64 " (in: %.120s)",
+              kite_err_code(thread_fault.err), step, what);
+    return thread_fault.err;
+}
+
 /* Counts one step (what: its SQL); the armed error when it is the armed step, else KITE_OK. */
 static kite_err fault_step(db *store, const char *what)
 {
+    kite_err thread_err = fault_step_thread(what);
+    if (thread_err != KITE_OK)
+        return thread_err;
     int64_t step = atomic_fetch_add(&store->fault_steps, 1) + 1;
     int64_t at = atomic_load(&store->fault_at);
     /* The exchange makes the fault fire once even if another thread races past the same count. */

@@ -97,6 +97,20 @@ int64_t db_changes(db_conn *conn);
 void db_fault_arm(db *store, int64_t n, kite_err err);
 void db_fault_disarm(db *store);
 int64_t db_fault_steps(db *store);
+
+/*
+ * The same for the calling thread alone (kite serve --test-fault-injection
+ * arms one HTTP request this way): from db_fault_arm_thread on, only this
+ * thread's steps (in any store) count, and the nth of them fails with err,
+ * once.  Another thread's steps neither count nor fail, so concurrent
+ * requests do not disturb each other.  n == 0 only counts.  A store-wide
+ * fault armed at the same time still counts every step as before.
+ * db_fault_disarm_thread stops counting and returns how many steps the
+ * thread made since it was armed; *failed_step (may be NULL) is the step
+ * that failed, 0 when none did.
+ */
+void db_fault_arm_thread(int64_t n, kite_err err);
+int64_t db_fault_disarm_thread(int64_t *failed_step);
 #endif
 
 #endif

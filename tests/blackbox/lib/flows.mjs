@@ -68,13 +68,14 @@ export class World {
     this.servers = [];
   }
 
-  /** opts: smtp (start a sink and deliver to it), clockOffset (seconds), extraArgs. */
+  /** opts: smtp (start a sink and deliver to it), clockOffset (seconds), extraArgs, env (added to kite's environment). */
   static async start(opts = {}) {
     const w = new World();
     if (opts.smtp) {
       w.sink = new SmtpSink();
       await w.sink.start();
     }
+    w.env = opts.env || {};
     await w.#boot(opts.clockOffset || 0, opts.extraArgs || []);
     return w;
   }
@@ -83,7 +84,7 @@ export class World {
     const args = [...extraArgs];
     if (this.sink) args.push('--smtp', this.sink.url);
     args.push('--public-url', PUBLIC_URL);
-    const env = {};
+    const env = { ...(this.env || {}) };
     if (clockOffset) {
       args.push('--test-clock-offset', String(clockOffset));
       env.KITE_ALLOW_TEST_CLOCK = '1';
