@@ -225,8 +225,14 @@ static void top_up_run(http_request *req, kite_app *app, const session *s, int64
         return;
     }
     if (t.state == TOP_UP_PENDING && (err = top_up_ask(app, session_actor(req, s), card, replayed, &t)) != KITE_OK) {
-        reply_kite_error(req, err);
-        return;
+        /*
+         * The processor may have charged the card, and the top-up is stored as
+         * pending (its begin committed): it is the next try's with this key, or
+         * the sweeper's.  "Nothing was changed" would invite a second payment
+         * under a new key, so the answer is the pending one.
+         */
+        log_warn("wallet: top-up %" PRId64 " could not be settled (%s); it stays pending", t.id, kite_err_code(err));
+        t.state = TOP_UP_PENDING;
     }
     reply_top_up(req, &t, replayed);
 }
