@@ -56,6 +56,7 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/wallet/bundles", handle_wallet_bundles_create},
     {"GET", "/api/v1/facilities/{id}/prices", handle_facility_prices},
     {"GET", "/api/v1/events", handle_events},
+    {"POST", "/api/v1/messages/quote", handle_messages_quote},
 };
 
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];

@@ -95,11 +95,14 @@ static void world(demo *d)
         return;
     message m = {0};
     bool replayed;
-    message_draft hello = {contacts[0].id, "Hi from home",
-                           "Hi Dee, everyone says hello. The kids started school this week. Write soon! Love, Maria",
-                           NULL, 0, NULL};
-    message_draft reply = {contacts[0].id, "Re: Hi from home",
-                           "Thank you Maria. Tell the kids I am proud of them. I have a class on Tuesdays now.", NULL, 0, NULL};
+    message_draft hello = {
+        .contact_id = contacts[0].id,
+        .subject = "Hi from home",
+        .body = "Hi Dee, everyone says hello. The kids started school this week. Write soon! Love, Maria"};
+    message_draft reply = {
+        .contact_id = contacts[0].id,
+        .subject = "Re: Hi from home",
+        .body = "Thank you Maria. Tell the kids I am proud of them. I have a class on Tuesdays now."};
     if ((d->err = message_send(&d->store.ctx, d->a, &d->family, &hello, &m, &replayed, &fault)) != KITE_OK)
         return;
     if ((d->err = message_send(&d->store.ctx, d->a, &dee, &reply, &m, &replayed, &fault)) != KITE_OK)

@@ -210,6 +210,30 @@ static const fault_row fault_rows[] = {
      {"You have as many live event streams open as one account may. Close one (another tab or device) and try again."}},
     {KITE_ERR_BUSY, NULL, FAULT_STREAMS,
      {"Kite has as many live event streams open as it can serve. Try again in a moment."}},
+
+    /* Paid messages (domain/messaging/message_charge.h). */
+    {KITE_ERR_INSUFFICIENT_FUNDS, NULL, FAULT_MESSAGE_COST_CENTS,
+     {"This message costs {limit_usd} and you have {max_usd}. Add money to your wallet, then send again."}},
+    {KITE_ERR_INSUFFICIENT_FUNDS, NULL, FAULT_MESSAGE_COST_TRUST,
+     {"This message costs {limit_usd} and your trust account has {max_usd}. Once money is added to your trust "
+      "account, send again."}},
+    {KITE_ERR_INSUFFICIENT_FUNDS, NULL, FAULT_MESSAGE_COST_STAMPS,
+     {"This message costs {limit_stamps} and you have {max}. Buy stamps in your wallet, then send again."}},
+    {KITE_ERR_INSUFFICIENT_FUNDS, NULL, FAULT_MESSAGE_COST_CREDITS,
+     {"This message costs {limit_credits} and you have {max}. Buy credits in your wallet, then send again."}},
+    {KITE_ERR_INSUFFICIENT_FUNDS, NULL, FAULT_SUBSCRIPTION_NEEDED,
+     {"Messages at this facility need a subscription, {limit_usd} a month. Subscribe in your wallet, then send "
+      "again."}},
+    {KITE_ERR_CONFLICT, NULL, FAULT_PRICE_CHANGED_CENTS,
+     {"The price of this message changed from {min_usd} to {max_usd} since it was shown. Check the new price and "
+      "send again."}},
+    {KITE_ERR_CONFLICT, NULL, FAULT_PRICE_CHANGED_STAMPS,
+     {"The price of this message changed from {min_stamps} to {max_stamps} since it was shown. Check the new price "
+      "and send again."}},
+    {KITE_ERR_CONFLICT, NULL, FAULT_PRICE_CHANGED_CREDITS,
+     {"The price of this message changed from {min_credits} to {max_credits} since it was shown. Check the new "
+      "price and send again."}},
+    {F_INVALID, NULL, FAULT_TRUST_DEPOSIT_AMOUNT, {"A trust deposit must be from {min_usd} to {max_usd}."}},
 };
 
 /* The words placeholders add, one column per language like the sentences. */
@@ -280,6 +304,12 @@ static void put_usd(buf *b, int64_t cents)
     buf_printf(b, "%s$%" PRIu64 ".%02" PRIu64, cents < 0 ? "-" : "", m / 100, m % 100);
 }
 
+/* "1 stamp", "2 stamps": a count with its noun, singular for one. */
+static void put_count(buf *b, int64_t n, const char *noun)
+{
+    buf_printf(b, "%" PRId64 " %s%s", n, noun, n == 1 ? "" : "s");
+}
+
 /* Writes one placeholder's value; false when name is not a placeholder. */
 static bool put_placeholder(buf *b, const char *name, size_t len, const kite_fault *f, fault_lang lang)
 {
@@ -310,6 +340,18 @@ static bool put_placeholder(buf *b, const char *name, size_t len, const kite_fau
         put_usd(b, f->min);
     else if (IS("max_usd"))
         put_usd(b, f->max);
+    else if (IS("limit_stamps"))
+        put_count(b, f->limit, "stamp");
+    else if (IS("min_stamps"))
+        put_count(b, f->min, "stamp");
+    else if (IS("max_stamps"))
+        put_count(b, f->max, "stamp");
+    else if (IS("limit_credits"))
+        put_count(b, f->limit, "credit");
+    else if (IS("min_credits"))
+        put_count(b, f->min, "credit");
+    else if (IS("max_credits"))
+        put_count(b, f->max, "credit");
     else
         return false;
     return true;

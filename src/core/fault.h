@@ -105,6 +105,16 @@ typedef enum fault_detail {
     FAULT_DECLINED_EXPIRED,
     FAULT_DECLINED_INVALID,
     FAULT_PROCESSOR_DOWN,    /* the processor failed; nothing was charged */
+    /* paid messages (domain/messaging/message_charge.h): limit = the price, max = what the payer has */
+    FAULT_MESSAGE_COST_CENTS,   /* a contact's balance */
+    FAULT_MESSAGE_COST_TRUST,   /* a resident's trust account */
+    FAULT_MESSAGE_COST_STAMPS,
+    FAULT_MESSAGE_COST_CREDITS,
+    FAULT_SUBSCRIPTION_NEEDED,  /* the facility sells messages by subscription (limit: a month, cents) */
+    FAULT_PRICE_CHANGED_CENTS,  /* min: the price shown, max: the price now */
+    FAULT_PRICE_CHANGED_STAMPS,
+    FAULT_PRICE_CHANGED_CREDITS,
+    FAULT_TRUST_DEPOSIT_AMOUNT, /* a trust deposit outside min..max cents */
     FAULT_DETAIL_COUNT
 } fault_detail;
 
