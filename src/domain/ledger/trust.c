@@ -51,6 +51,8 @@ static kite_err deposit_tx(db_conn *conn, void *data)
         return err;
     if (d->caller->role != ROLE_OPERATOR && d->caller->facility_id != facility_id)
         return KITE_ERR_NOT_FOUND; /* another facility's resident: not even whether they exist */
+    if (d->caller->role != ROLE_OPERATOR && d->caller->role != ROLE_FACILITY_ADMIN)
+        return KITE_ERR_FORBIDDEN; /* staff of this facility who do not keep its money */
     const char *actor = audit_actor_account(d->a, d->caller->id);
     int64_t fund, trust;
     if ((err = reference_used(conn, d->reference, d->replayed)) != KITE_OK ||
@@ -86,7 +88,7 @@ kite_err trust_deposit_post(const kite_ctx *ctx, arena *a, const account *caller
 {
     *replayed = false;
     *f = (kite_fault){0};
-    if (caller->role != ROLE_OPERATOR && caller->role != ROLE_FACILITY_ADMIN)
+    if (caller->role != ROLE_OPERATOR && !role_is_facility_staff(caller->role))
         return fault_settle(f, KITE_ERR_FORBIDDEN);
     if (amount_cents < TRUST_DEPOSIT_MIN_CENTS || amount_cents > TRUST_DEPOSIT_MAX_CENTS) {
         fault_set(f, KITE_ERR_INVALID_FIELD, "amount_cents", FAULT_TRUST_DEPOSIT_AMOUNT);

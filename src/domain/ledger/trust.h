@@ -12,8 +12,9 @@
  * The deposit is audited with its amount and memo.
  *
  * Who: a facility_admin of the resident's facility, or an operator.  Anyone
- * else is refused (KITE_ERR_FORBIDDEN; another facility's resident is
- * KITE_ERR_NOT_FOUND, so staff cannot learn who is held elsewhere).
+ * else is refused (KITE_ERR_FORBIDDEN), but staff asking about another
+ * facility's resident get KITE_ERR_NOT_FOUND first, so staff cannot learn
+ * who is held elsewhere.
  *
  * SECURITY: money and staff input.  The amount is integer cents within
  * TRUST_DEPOSIT_MIN_CENTS..TRUST_DEPOSIT_MAX_CENTS; the memo is checked for

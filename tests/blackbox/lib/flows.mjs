@@ -72,7 +72,11 @@ export class World {
     this.fundingKeys = 0;
   }
 
-  /** opts: smtp (start a sink and deliver to it), clockOffset (seconds), extraArgs. */
+  /**
+   * opts: smtp (start a sink and deliver to it), clockOffset (seconds), extraArgs, processor
+   * (false: no card processor at all; otherwise a `kite processor-sandbox` is started unless
+   * extraArgs name one, so that tests can top up with its test cards).
+   */
   static async start(opts = {}) {
     const w = new World();
     if (opts.smtp) {
@@ -83,7 +87,7 @@ export class World {
     const i = extra.indexOf('--processor');
     if (i >= 0) {
       w.processorArgs = extra.slice(i, i + 2);
-    } else {
+    } else if (opts.processor !== false) {
       // Messages are paid for: every world can top up with the sandbox's test cards (fundContact).
       w.sandbox = await startSandbox();
       w.processorArgs = ['--processor', w.sandbox.baseUrl];
