@@ -16,6 +16,11 @@
 #include "domain/ledger/hold.h"
 #include "domain/ledger/ledger.h"
 #include "domain/ledger/prices.h"
+#include "domain/messaging/message_store.h"
+
+/* What the sender of a message closed because its resident left is told (messages.reject_reason and label). */
+#define MESSAGE_RESIDENT_LEFT_REASON "resident_left"
+#define MESSAGE_RESIDENT_LEFT_LABEL "The person this was for was released or moved before it was delivered"
 
 ledger_unit message_charge_unit(price_unit u)
 {
@@ -196,4 +201,45 @@ kite_err message_charge_release(db_conn *conn, int64_t now, const char *actor, i
     if (err == KITE_ERR_NOT_FOUND)
         return KITE_OK;
     return err != KITE_OK ? err : ledger_release(conn, now, actor, h.id);
+}
+
+/* One undelivered message of a resident who left: rejected, with its hold given back. */
+static kite_err close_one(db_conn *conn, arena *a, int64_t message_id, int64_t now, const char *actor)
+{
+    message m;
+    kite_err err = message_load(conn, a, message_id, &m);
+    if (err != KITE_OK)
+        return err;
+    if (!message_transition_allowed(m.status, MESSAGE_REJECTED))
+        return KITE_OK; /* approved is delivered in its own transaction: nothing else is open */
+    db_stmt *s = db_prepare(conn,
+        "UPDATE messages SET status = $1, decided_at = $2, reject_reason = $3, reject_label = $4 WHERE id = $5"
+        " AND status = $6");
+    db_bind_text(s, 1, message_status_name(MESSAGE_REJECTED));
+    db_bind_int(s, 2, now);
+    db_bind_text(s, 3, MESSAGE_RESIDENT_LEFT_REASON);
+    db_bind_text(s, 4, MESSAGE_RESIDENT_LEFT_LABEL);
+    db_bind_int(s, 5, message_id);
+    db_bind_text(s, 6, message_status_name(m.status));
+    if ((err = db_exec(s)) != KITE_OK || (err = message_record(conn, a, &m, MESSAGE_REJECTED, now, actor)) != KITE_OK)
+        return err;
+    return message_charge_release(conn, now, actor, message_id);
+}
+
+kite_err message_close_for_resident(db_conn *conn, arena *a, int64_t resident_id, int64_t now, const char *actor)
+{
+    db_stmt *s = db_prepare(conn, "SELECT id FROM messages WHERE resident_id = $1 AND status IN ($2, $3) ORDER BY id");
+    db_bind_int(s, 1, resident_id);
+    db_bind_text(s, 2, message_status_name(MESSAGE_PENDING_REVIEW));
+    db_bind_text(s, 3, message_status_name(MESSAGE_APPROVED));
+    size_t cap = 16, n = 0;
+    int64_t *ids = arena_alloc(a, cap * sizeof *ids);
+    while (db_next(s)) {
+        ids = arena_grow(a, ids, n, &cap, sizeof *ids);
+        ids[n++] = db_int(s, 0);
+    }
+    kite_err err = db_done(s);
+    for (size_t i = 0; err == KITE_OK && i < n; i++)
+        err = close_one(conn, a, ids[i], now, actor);
+    return err;
 }

@@ -95,6 +95,14 @@ kite_err message_charge_capture(db_conn *conn, int64_t now, const char *actor, i
 /* The message will not be delivered: its hold (if any) goes back to the payer. */
 kite_err message_charge_release(db_conn *conn, int64_t now, const char *actor, int64_t message_id) KITE_WUR;
 
+/*
+ * The resident left (released, or moved to another facility): every message
+ * of theirs not yet delivered (pending review, approved) is rejected with
+ * the reason "resident_left" and its hold given back, in the caller's
+ * transaction.  Its signature is resident_leaving_fn (domain/context.h).
+ */
+kite_err message_close_for_resident(db_conn *conn, arena *a, int64_t resident_id, int64_t now, const char *actor) KITE_WUR;
+
 /* ledger_unit of a quote's price_unit. */
 ledger_unit message_charge_unit(price_unit u);
 
