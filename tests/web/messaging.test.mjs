@@ -16,6 +16,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import {
   KITE_BIN, CHROMIUM, SHOTS, PASSWORD, TIMEOUT, DESKTOP, PHONE, startServer, stopServer, kiteCli,
   launchBrowser, newPage, apiClient, signedInClient, uniqueEmail, signInForm,
+  startSandbox, stopSandbox, fundContact, fundResident,
 } from './helpers.mjs';
 
 const OPERATOR = 'op.messages@example.org';
@@ -23,6 +24,7 @@ const NUMBER = 'M4410';
 const PIN = '2468';
 
 let server;
+let sandbox;
 let base;
 let browser;
 let tmp;
@@ -123,7 +125,8 @@ before(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM`);
   tmp = mkdtempSync(join(tmpdir(), 'kite-web-messages-'));
   mkdirSync(SHOTS, { recursive: true });
-  const started = await startServer(tmp);
+  sandbox = await startSandbox();
+  const started = await startServer(tmp, { extra: ['--processor', sandbox.url] });
   server = started.child;
   base = started.url;
   await kiteCli(['user', 'add', '--db', join(tmp, 'kite.db'), '--role', 'operator', '--email', OPERATOR, '--name', 'Olive Operator'], `${PASSWORD}\n`);
@@ -134,8 +137,11 @@ before(async () => {
   county = found.body.items.find((x) => x.name === 'COLEMAN COUNTY JAIL');
   assert.ok(county, 'the directory has COLEMAN COUNTY JAIL');
   assert.equal((await operator.put(`/facilities/${county.id}/policy`, { profile: 'jpay', review: 'all' })).status, 201);
-  assert.equal((await operator.post(`/facilities/${county.id}/residents`,
-    { resident_number: NUMBER, first_name: 'Ray', last_name: 'Moss', pin: PIN })).status, 201);
+  const added = await operator.post(`/facilities/${county.id}/residents`,
+    { resident_number: NUMBER, first_name: 'Ray', last_name: 'Moss', pin: PIN });
+  assert.equal(added.status, 201);
+  // Messages are paid for: Ray has wages in his trust account.
+  await fundResident(operator, added.body.id);
 
   reviewerEmail = uniqueEmail('rita');
   adminEmail = uniqueEmail('adam');
@@ -154,11 +160,14 @@ before(async () => {
   assert.equal((await resident.post(`/contact-requests/${pending.id}/approve`)).status, 200);
   const contact = (await client.get('/contacts')).body.items[0];
   family = { email, client, contactId: contact.id };
+  // Messages are paid for: Nina buys the jpay facility's bundle of 50 stamps.
+  await fundContact(client, county.id, 'stamps', 50);
 });
 
 after(async () => {
   if (browser) await browser.close();
   await stopServer(server);
+  stopSandbox(sandbox);
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
