@@ -510,3 +510,51 @@ test('the messaging pages answer signed out and for the wrong kind of account', 
   await fam.page.getByRole('heading', { name: 'This conversation does not exist' }).waitFor();
   await fam.close([/status of 404/]);
 });
+
+/* ---- messages are paid for ---- */
+
+test('at 390 px, compose shows the price before sending; a rejected message says it was not charged, a delivered one what it cost', TIMEOUT, async () => {
+  const p = await openPage(PHONE);
+  await signInForm(p.page, base, family.email);
+  await p.page.waitForURL((u) => !u.pathname.startsWith('/signin'));
+  await p.page.goto(`${base}/messages?contact=${family.contactId}`);
+  await p.page.getByRole('heading', { level: 1, name: 'Messages with Ray Moss' }).waitFor();
+  const stamps = async () => (await family.client.get('/wallet')).body.bundles.find((b) => b.facility_id === county.id).balance;
+  const before = await stamps();
+
+  await p.page.getByLabel('Your message').fill('A page of news from home.');
+  const quote = p.page.getByTestId('price-quote');
+  await p.page.waitForFunction(() => /costs/.test(document.querySelector('[data-testid=price-quote]').textContent));
+  assert.equal(await quote.textContent(), `This message costs 1 stamp. You have ${before} stamps. It is only charged if it is delivered.`);
+  // Longer than a page (2,500 characters): the price follows the text.
+  await p.page.getByLabel('Your message').fill('x'.repeat(2600));
+  await p.page.waitForFunction(() => /costs 2 stamps/.test(document.querySelector('[data-testid=price-quote]').textContent));
+  await p.page.getByLabel('Your message').fill('Short again, one stamp.');
+  await p.page.waitForFunction(() => /costs 1 stamp\./.test(document.querySelector('[data-testid=price-quote]').textContent));
+  await p.page.getByRole('button', { name: 'Send message' }).click();
+  await p.page.getByText('Sent. Ray Moss gets it after the facility reviews it.').waitFor();
+  assert.equal(await stamps(), before - 1, 'the stamp is held');
+  const sent = (await family.client.get('/messages?box=sent')).body.items[0];
+  assert.equal(sent.body, 'Short again, one stamp.');
+  assert.match(await card(p.page, sent.id).textContent(), /1 stamp is held until it is delivered/);
+
+  // Rejected: the stamp comes back, and the card says so with when it was held and given back.
+  const rejected = await operator.post(`/review/${sent.id}`, { decision: 'reject', reason: 'other' });
+  assert.equal(rejected.status, 200, JSON.stringify(rejected.body));
+  await p.page.locator(`[data-testid=thread] li[data-message-id="${sent.id}"][data-status=rejected]`).waitFor();
+  const text = await card(p.page, sent.id).textContent();
+  assert.match(text, /You were not charged for this message\./);
+  assert.match(text, /1 stamp was held .+ and given back .+\./);
+  assert.equal(await stamps(), before);
+
+  // Delivered: what it cost.
+  const m = await send(family.client, 'Paid', 'This one is delivered.');
+  assert.equal((await operator.post(`/review/${m.id}`, { decision: 'approve' })).status, 200);
+  await p.page.reload(); // sent from another client: this page learns of it on opening
+  await p.page.locator(`[data-testid=thread] li[data-message-id="${m.id}"][data-status=delivered]`).waitFor();
+  await p.page.waitForFunction((id) => /Cost: 1 stamp/.test(document.querySelector(`li[data-message-id="${id}"]`).textContent), m.id);
+  assert.equal(await stamps(), before - 1);
+  const overflow = await p.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.equal(overflow, 0, 'no horizontal scrolling on a phone');
+  await p.close();
+});
