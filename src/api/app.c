@@ -58,6 +58,7 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/events", handle_events},
     {"POST", "/api/v1/messages/quote", handle_messages_quote},
     {"POST", "/api/v1/residents/{id}/trust-deposits", handle_trust_deposits_create},
+    {"POST", "/api/v1/wallet/subscriptions", handle_wallet_subscriptions_create},
 };
 
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];

@@ -147,6 +147,9 @@ void handle_wallet_transactions_csv(http_request *req, void *app);
 void handle_wallet_bundles_create(http_request *req, void *app);
 void handle_messages_quote(http_request *req, void *app);
 void handle_trust_deposits_create(http_request *req, void *app);
+void handle_wallet_subscriptions_create(http_request *req, void *app);
+/* GET /api/v1/wallet's "subscriptions": the contact's active ones (api/subscriptions.c). */
+json_t *subscriptions_json(kite_app *app, int64_t account_id);
 void handle_facility_prices(http_request *req, void *app);
 json_t *policy_to_json(const policy *p);
 json_t *resident_to_json(const resident *r);

@@ -368,7 +368,7 @@ const migration kite_migrations[] = {
      "  price_cents INTEGER NOT NULL,"
      "  starts_at INTEGER NOT NULL,"         /* epoch ms; a renewal starts when the previous period ends */
      "  ends_at INTEGER NOT NULL,"
-     "  transaction_id INTEGER NOT NULL REFERENCES ledger_transactions(id),"
+     "  transaction_id INTEGER REFERENCES ledger_transactions(id)," /* NULL when it cost nothing */
      "  idempotency_key TEXT NOT NULL,"
      "  created_at INTEGER NOT NULL,"
      "  CHECK (months > 0 AND ends_at > starts_at),"

@@ -286,3 +286,40 @@ test('trust deposits: the facility admin or an operator, once per key, audited, 
   assert.equal(w.auditRows("action = 'resident.trust_deposit'").filter((x) => x.target === `resident:${id}`).length, 2);
   await ledgerOk();
 });
+
+test('subscription: without one a message is refused 402 saying to subscribe; with one the text costs nothing', async () => {
+  const SUB = await onPlatform(w, op, 'CALIFORNIA STATE PRISON, CORCORAN (COR)', { profile: 'jpay', pricing: 'subscription' });
+  const r = await withAccount(w, await w.resident(op.token, SUB, { number: anyNumber('SB') }));
+  const c = await w.contact({ full_name: 'Sue Scriber' });
+  const contactId = (await w.connectByRequest(r, c)).id;
+  await w.topUp(c, 1000);
+  const q = await quote(w, c, { contact_id: contactId, body: 'hello' });
+  assert.equal(q.subscription_needed, true);
+  assert.equal(q.enough, false);
+  const refused = assertError(await post(w, c, { contact_id: contactId, body: 'hello' }), 402, 'insufficient_funds');
+  assert.match(refused.message, /^Messages at this facility need a subscription, \$\d+\.\d\d a month\. Subscribe in your wallet, then send again\.$/);
+  const k = key('sub');
+  const buy = (months, k2 = k) => w.post('/api/v1/wallet/subscriptions', { facility_id: SUB, months }, c.token, { headers: { 'Idempotency-Key': k2 } });
+  const first = await buy(1);
+  assert.equal(first.status, 201, describeRes(first));
+  assert.equal(first.json.facility_id, SUB);
+  assert.equal(Date.parse(first.json.ends_at) - Date.parse(first.json.starts_at), 30 * 24 * 3600 * 1000);
+  const again = await buy(1);
+  assert.equal(again.status, 200);
+  assert.equal(again.json.id, first.json.id);
+  assertError(await buy(2), 422, 'idempotency_key_reused');
+  // Buying again extends the period from where it ends.
+  const second = await buy(2, key('sub2'));
+  assert.equal(second.status, 201, describeRes(second));
+  assert.equal(second.json.starts_at, first.json.ends_at);
+  const shown = (await wallet(c)).subscriptions;
+  assert.deepEqual(shown.map((s) => [s.facility_id, s.months]), [[SUB, 1], [SUB, 2]]);
+  const m = await send(w, c, contactId, 'Covered', 'The subscription covers the text.');
+  assert.deepEqual([m.price_cents, m.hold], [0, null]);
+  // Subscriptions are for contacts; another facility's model sells none.
+  assertError(await w.post('/api/v1/wallet/subscriptions', { facility_id: J, months: 1 }, c.token,
+    { headers: { 'Idempotency-Key': key('subj') } }), 422, 'invalid_field');
+  assertError(await w.post('/api/v1/wallet/subscriptions', { facility_id: SUB, months: 1 }, r.token,
+    { headers: { 'Idempotency-Key': key('subr') } }), 403, 'forbidden');
+  await ledgerOk();
+});

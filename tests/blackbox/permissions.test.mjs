@@ -122,6 +122,8 @@ const TABLE = [
   ['GET',    '/api/v1/wallet/transactions.csv',                      '-', [401, OK,  OK,  403, 403, 403, 403]],
   // A bundle here names no unit, so the contact's 422 proves access without buying anything.
   ['POST',   '/api/v1/wallet/bundles',                               '-', [401, 422, 403, 403, 403, 403, 403]],
+  // A subscription here names no months, so the contact's 422 proves access without buying anything.
+  ['POST',   '/api/v1/wallet/subscriptions',                         '-', [401, 422, 403, 403, 403, 403, 403]],
   ['GET',    '/api/v1/facilities/{id}/prices',                       'A', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
   ['GET',    '/api/v1/facilities/{id}/prices',                       'B', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
   // Trust deposits: the facility's admin for its own residents, and the operator.
@@ -397,6 +399,10 @@ async function build(method, template, scope, role) {
       p = template.replace('{id}', String(fixtures.residentId[scope]));
       body = { amount_cents: 100, memo: `matrix ${role}` };
       headers = { 'Idempotency-Key': `perm-trust-${role}-${scope}-${Date.now()}` };
+      break;
+    case 'POST /api/v1/wallet/subscriptions':
+      body = { facility_id: FAC.A };
+      headers = { 'Idempotency-Key': `perm-sub-${role}-${Date.now()}` };
       break;
     case 'POST /api/v1/wallet/top-ups':
       body = { amount_cents: 1000 };
