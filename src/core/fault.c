@@ -241,8 +241,10 @@ static const struct {
     const char *seconds;   /* after the number, for {wait} under a minute */
     const char *minutes;   /* after the number of minutes (rounded up) otherwise */
     const char *separator; /* between {choices} */
+    const char *stamp[2];  /* after a count of stamps: one, several ({limit_stamps} ...) */
+    const char *credit[2]; /* after a count of credits */
 } fault_words[FAULT_LANG_COUNT] = {
-    [FAULT_LANG_EN] = {" seconds", " minutes", ", "},
+    [FAULT_LANG_EN] = {" seconds", " minutes", ", ", {" stamp", " stamps"}, {" credit", " credits"}},
 };
 static const char *const fault_about[FAULT_LANG_COUNT] = {[FAULT_LANG_EN] = "about "};
 
@@ -304,10 +306,10 @@ static void put_usd(buf *b, int64_t cents)
     buf_printf(b, "%s$%" PRIu64 ".%02" PRIu64, cents < 0 ? "-" : "", m / 100, m % 100);
 }
 
-/* "1 stamp", "2 stamps": a count with its noun, singular for one. */
-static void put_count(buf *b, int64_t n, const char *noun)
+/* "1 stamp", "2 stamps": a count with its noun (fault_words), singular for one. */
+static void put_count(buf *b, int64_t n, const char *const noun[2])
 {
-    buf_printf(b, "%" PRId64 " %s%s", n, noun, n == 1 ? "" : "s");
+    buf_printf(b, "%" PRId64 "%s", n, noun[n == 1 ? 0 : 1]);
 }
 
 /* Writes one placeholder's value; false when name is not a placeholder. */
@@ -341,17 +343,17 @@ static bool put_placeholder(buf *b, const char *name, size_t len, const kite_fau
     else if (IS("max_usd"))
         put_usd(b, f->max);
     else if (IS("limit_stamps"))
-        put_count(b, f->limit, "stamp");
+        put_count(b, f->limit, fault_words[lang].stamp);
     else if (IS("min_stamps"))
-        put_count(b, f->min, "stamp");
+        put_count(b, f->min, fault_words[lang].stamp);
     else if (IS("max_stamps"))
-        put_count(b, f->max, "stamp");
+        put_count(b, f->max, fault_words[lang].stamp);
     else if (IS("limit_credits"))
-        put_count(b, f->limit, "credit");
+        put_count(b, f->limit, fault_words[lang].credit);
     else if (IS("min_credits"))
-        put_count(b, f->min, "credit");
+        put_count(b, f->min, fault_words[lang].credit);
     else if (IS("max_credits"))
-        put_count(b, f->max, "credit");
+        put_count(b, f->max, fault_words[lang].credit);
     else
         return false;
     return true;
