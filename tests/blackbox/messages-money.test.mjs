@@ -323,3 +323,16 @@ test('subscription: without one a message is refused 402 saying to subscribe; wi
     { headers: { 'Idempotency-Key': key('subr') } }), 403, 'forbidden');
   await ledgerOk();
 });
+
+test('the resident is transferred: what waited at the old facility is rejected and its stamps given back', async () => {
+  const p = await pair(w, op, J, 'jpay');
+  const stamps = await units(p.contact, J, 'stamps');
+  const m = await send(w, p.contact, p.contactId, 'Before the move', 'Waiting for review at the old facility.');
+  assert.equal(await units(p.contact, J, 'stamps'), stamps - 1);
+  const t = await w.post(`/api/v1/facilities/${J}/residents/${encodeURIComponent(p.resident.number)}/transfer`, { to_facility_id: J2 }, op.token);
+  assert.equal(t.status, 200, describeRes(t));
+  const got = await getMsg(w, p.contact, m.id);
+  assert.deepEqual([got.status, got.hold.state, got.rejection.reason], ['rejected', 'released', 'resident_left']);
+  assert.equal(await units(p.contact, J, 'stamps'), stamps, 'nobody pays for what was not delivered');
+  await ledgerOk();
+});
