@@ -558,3 +558,29 @@ test('at 390 px, compose shows the price before sending; a rejected message says
   assert.equal(overflow, 0, 'no horizontal scrolling on a phone');
   await p.close();
 });
+
+test('at 390 px, a family member without stamps sees the price and what they have, and the 402 says what to do', TIMEOUT, async () => {
+  const email = uniqueEmail('pat');
+  assert.equal((await apiClient(base).post('/accounts',
+    { email, password: PASSWORD, full_name: 'Pat Moss', phone: '555 010 4401' })).status, 201);
+  const client = await signedInClient(base, { email, password: PASSWORD });
+  assert.equal((await client.post('/contact-requests', { facility_id: county.id, resident_number: NUMBER })).status, 201);
+  const pending = (await resident.get('/contact-requests')).body.items.find((q) => q.status === 'pending');
+  assert.equal((await resident.post(`/contact-requests/${pending.id}/approve`)).status, 200);
+  const contactId = (await client.get('/contacts')).body.items[0].id;
+
+  const p = await openPage(PHONE);
+  await signInForm(p.page, base, email);
+  await p.page.waitForURL((u) => !u.pathname.startsWith('/signin'));
+  await p.page.goto(`${base}/messages?contact=${contactId}`);
+  await p.page.getByRole('heading', { level: 1, name: 'Messages with Ray Moss' }).waitFor();
+  await p.page.getByLabel('Your message').fill('Hello Ray, it is Pat.');
+  await p.page.waitForFunction(() => /costs/.test(document.querySelector('[data-testid=price-quote]').textContent));
+  assert.equal(await p.page.getByTestId('price-quote').textContent(),
+    'This message costs 1 stamp and you have 0 stamps. Buy stamps in your wallet before sending.');
+  await p.page.getByRole('button', { name: 'Send message' }).click();
+  await p.page.getByText('This message costs 1 stamp and you have 0. Buy stamps in your wallet, then send again.').waitFor();
+  assert.equal((await client.get('/messages?box=sent')).body.items.length, 0, 'nothing was sent');
+  assert.equal(await p.page.getByLabel('Your message').inputValue(), 'Hello Ray, it is Pat.', 'the text is kept to send later');
+  await p.close([/status of 402/]); // the browser logs the refused send; the page itself said what happened
+});
