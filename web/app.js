@@ -15,6 +15,10 @@ import { staffPage } from './pages/staff.js';
 import { messagesPage } from './pages/messages.js';
 import { reviewPage } from './pages/review.js';
 import { walletPage } from './pages/wallet.js';
+import { phonePage } from './pages/phone.js';
+import { phoneKeysPage } from './pages/phone-keys.js';
+import { moneyPage } from './pages/money.js';
+import { tabletMoneyPage } from './pages/trust.js';
 import { onUnread, startLive, stopLive, unreadCount } from './live.js';
 
 const routes = [
@@ -31,6 +35,10 @@ const routes = [
   { pattern: /^\/messages\/?$/, page: messagesPage, nav: '/messages' },
   { pattern: /^\/review\/?$/, page: reviewPage, nav: '/review' },
   { pattern: /^\/wallet\/?$/, page: walletPage, nav: '/account' },
+  { pattern: /^\/phone\/?$/, page: phonePage, nav: '/account' },
+  { pattern: /^\/staff\/phone-keys\/?$/, page: phoneKeysPage, nav: '/staff' },
+  { pattern: /^\/money\/?$/, page: moneyPage, nav: '/account' },
+  { pattern: /^\/tablet\/money\/?$/, page: tabletMoneyPage, nav: '/tablet' },
 ];
 
 /* The header links for each kind of account; residents on a tablet see only their home. */

@@ -151,6 +151,23 @@ void handle_wallet_subscriptions_create(http_request *req, void *app);
 /* GET /api/v1/wallet's "subscriptions": the contact's active ones (api/subscriptions.c). */
 json_t *subscriptions_json(kite_app *app, int64_t account_id);
 void handle_facility_prices(http_request *req, void *app);
+/* ---- phone.c ---- */
+void handle_phone_keys_list(http_request *req, void *app);
+void handle_phone_keys_create(http_request *req, void *app);
+void handle_phone_keys_revoke(http_request *req, void *app);
+void handle_phone_calls_create(http_request *req, void *app);
+void handle_phone_accounts_list(http_request *req, void *app);
+void handle_phone_accounts_create(http_request *req, void *app);
+void handle_phone_accounts_get(http_request *req, void *app);
+void handle_phone_deposits_create(http_request *req, void *app);
+void handle_phone_refunds_create(http_request *req, void *app);
+void handle_money_transfers_quote(http_request *req, void *app);
+void handle_money_transfers_create(http_request *req, void *app);
+void handle_money_transfers_list(http_request *req, void *app);
+void handle_terminal_heartbeat(http_request *req, void *app);
+void handle_facility_prices_put(http_request *req, void *app);
+void handle_facility_revenue(http_request *req, void *app);
+void handle_facility_revenue_csv(http_request *req, void *app);
 json_t *policy_to_json(const policy *p);
 json_t *resident_to_json(const resident *r);
 

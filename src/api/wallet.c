@@ -346,58 +346,6 @@ void handle_wallet_transactions_csv(http_request *req, void *data)
     http_reply_bytes(req, 200, "text/csv; charset=utf-8", out.data, out.len);
 }
 
-/* ---- GET /api/v1/facilities/{id}/prices ---- */
-
-static json_t *offers_json(const price_schedule *sched, price_unit unit)
-{
-    bundle_offer offers[PRICE_BUNDLE_SLOTS];
-    size_t n = 0;
-    kite_fault f;
-    json_t *out = json_array();
-    if (bundle_list(sched, unit, offers, &n, &f) != KITE_OK)
-        return out;
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(out, json_pack("{s:I, s:I, s:I, s:I}", "count", (json_int_t)offers[i].count,
-                                             "price_cents", (json_int_t)offers[i].price_cents, "list_cents",
-                                             (json_int_t)offers[i].list_cents, "discount_cents",
-                                             (json_int_t)offers[i].discount_cents));
-    return out;
-}
-
-static json_t *schedule_json(const price_schedule *s)
-{
-    const policy_field *field = policy_field_find("pricing");
-    const char *model = field != NULL && (size_t)s->model < field->choice_count ? field->choices[s->model] : "unknown";
-    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "model", model,
-                     "message_cents", (json_int_t)s->message_cents, "block_chars", (json_int_t)s->block_chars,
-                     "block_cents", (json_int_t)s->block_cents, "photo_cents", (json_int_t)s->photo_cents,
-                     "page_chars", (json_int_t)s->page_chars, "stamps_per_photo", (json_int_t)s->stamps_per_photo,
-                     "reply_stamps", (json_int_t)s->reply_stamps, "stamp_unit_cents",
-                     (json_int_t)s->stamp_unit_cents, "credits_per_message", (json_int_t)s->credits_per_message,
-                     "credits_per_photo", (json_int_t)s->credits_per_photo, "credit_unit_cents",
-                     (json_int_t)s->credit_unit_cents, "subscription_cents_per_month",
-                     (json_int_t)s->subscription_cents_per_month, "terminal_cents_per_minute",
-                     (json_int_t)s->terminal_cents_per_minute);
-}
-
-void handle_facility_prices(http_request *req, void *data)
-{
-    kite_app *app = data;
-    int64_t facility_id;
-    if (!param_id_or_reply(req, 0, &facility_id))
-        return;
-    price_schedule sched = {0};
-    kite_fault f;
-    if (wallet_prices(&app->ctx, http_arena(req), facility_id, &sched, &f) != KITE_OK) {
-        reply_fault(req, &f);
-        return;
-    }
-    http_reply_json(req, 200, json_pack("{s:I, s:o, s:{s:o, s:o}}", "facility_id", (json_int_t)facility_id,
-                                        "schedule", schedule_json(&sched), "bundles", "stamps",
-                                        offers_json(&sched, PRICE_UNIT_STAMPS), "credits",
-                                        offers_json(&sched, PRICE_UNIT_CREDITS)));
-}
-
 /* ---- POST /api/v1/wallet/bundles ---- */
 
 static bool bundle_unit_or_reply(http_request *req, json_t *body, ledger_unit *unit)

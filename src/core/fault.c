@@ -204,6 +204,35 @@ static const fault_row fault_rows[] = {
     {F_INVALID, NULL, FAULT_FCC_CAP, {"The rate is above the FCC cap of {limit} cents per minute for this facility."}},
     {F_INVALID, NULL, FAULT_FCC_ANCILLARY, {"The FCC forbids fees on deposits to a phone account: the fee must be 0."}},
 
+    /* Phone accounts and call records (domain/ledger/phone.h, api/phone.c). */
+    {KITE_ERR_CONFLICT, "phone_number", FAULT_PHONE_TAKEN,
+     {"This facility already has a phone account for this number, opened by someone else. Phone calls to one number "
+      "draw on one account; ask the person who opened it, or use another number."}},
+    {KITE_ERR_CONFLICT, "facility_id", FAULT_PHONE_ONE_PER_FACILITY,
+     {"You already have a phone account at this facility. Use that one, or refund it first."}},
+    {F_INVALID, "amount_cents", FAULT_PHONE_DEPOSIT_AMOUNT,
+     {"A phone deposit must be from {min_usd} to {max_usd}. There is no fee on deposits."}},
+    {KITE_ERR_CONFLICT, "amount_cents", FAULT_PHONE_NOTHING,
+     {"This phone account's balance is $0.00, so there is nothing to refund."}},
+    {F_INVALID, "resident_number", FAULT_PHONE_RESIDENT,
+     {"No resident with this number is on this facility's roster. Check the resident number of the call."}},
+    {KITE_ERR_CONFLICT, "call_id", FAULT_PHONE_CALL_REUSED,
+     {"This call id was already recorded with other details (number, resident, start or duration). Send each call "
+      "under its own id."}},
+    {KITE_ERR_INSUFFICIENT_FUNDS, NULL, FAULT_PHONE_NO_ACCOUNT,
+     {"There is no prepaid phone account for this number at this facility. The call was recorded and not billed; "
+      "do not connect calls to this number until an account is opened."}},
+    {KITE_ERR_INSUFFICIENT_FUNDS, NULL, FAULT_PHONE_BALANCE_EMPTY,
+     {"The phone account's balance does not pay for one minute. The call was recorded and not billed; do not "
+      "connect calls to this number until money is deposited."}},
+    {KITE_ERR_UNAUTHENTICATED, NULL, FAULT_PHONE_KEY,
+     {"Send the facility's API key as \"Authorization: Bearer KEY\". This key is missing, unknown or revoked."}},
+    {F_INVALID, "call_id", FAULT_DEPENDS, {"call_id must be the same as the Idempotency-Key header."}},
+    {F_INVALID, "started_at", FAULT_FORMAT,
+     {"started_at must be an RFC 3339 time such as 2026-01-31T14:05:00Z."}},
+    {KITE_ERR_FORBIDDEN, NULL, FAULT_PHONE_KEY_FACILITY,
+     {"This API key belongs to another facility. Use the key made for this facility."}},
+
     /* Live events (api/events.c). */
     {KITE_ERR_BUSY, NULL, FAULT_LIVE_EVENTS, {"Live events are not available right now. Reload to see what is new."}},
     {KITE_ERR_THROTTLED, NULL, FAULT_STREAMS,
@@ -211,6 +240,37 @@ static const fault_row fault_rows[] = {
     {KITE_ERR_BUSY, NULL, FAULT_STREAMS,
      {"Kite has as many live event streams open as it can serve. Try again in a moment."}},
 
+    /* Money transfers and terminal time (domain/ledger/money_transfer.c, terminal.c). */
+    {F_INVALID, NULL, FAULT_TRANSFER_MATCH,
+     {"The resident number and last name do not match the same person at this facility. Check both, as the facility "
+      "writes them, and try again. Nothing was charged."}},
+    {KITE_ERR_RESIDENT_UNREACHABLE, NULL, FAULT_TRANSFER_RELEASED,
+     {"This person has been released, so their trust account no longer takes money. Nothing was charged."}},
+    {KITE_ERR_INSUFFICIENT_FUNDS, NULL, FAULT_TRANSFER_FUNDS,
+     {"This transfer costs {limit_usd} with its fee and your balance is {max_usd}. Add money to your balance, then "
+      "send again. Nothing was charged."}},
+    {KITE_ERR_INSUFFICIENT_FUNDS, NULL, FAULT_TERMINAL_FUNDS,
+     {"Your trust account cannot pay for the next minute of terminal time ({limit_usd} a minute), so it is not "
+      "charged. Ask your family to send money, or ask the trust office."}},
+    /* A facility's prices and its revenue report (domain/ledger/prices.c, revenue.c; api/prices.c). */
+    {F_INVALID, NULL, FAULT_NOT_PRICE_FIELD, {"\"{field}\" is not a price Kite knows. Check its spelling."}},
+    {F_INVALID, NULL, FAULT_POLICY_FIELD,
+     {"\"{field}\" is part of the facility's policy. Change it on the policy page, then set the prices."}},
+    {KITE_ERR_CONFLICT, NULL, FAULT_PRICES_CHANGED,
+     {"Someone else changed these prices while you were editing them. Reload to see theirs, then make your change "
+      "again."}},
+    {F_INVALID, "stamp_bundles", FAULT_NOT_VALID,
+     {"List stamp bundles smallest first, each of at least 1 stamp, priced from 1 cent up to its stamps at the "
+      "full stamp price."}},
+    {F_INVALID, "credit_bundles", FAULT_NOT_VALID,
+     {"List credit bundles smallest first, each of at least 1 credit, priced from 1 cent up to its credits at the "
+      "full credit price."}},
+    {F_INVALID, "fee_tiers", FAULT_NOT_VALID,
+     {"List transfer fee tiers by amount, smallest first, each up to a larger amount than the one before, with "
+      "fees of $0.00 or more."}},
+    {F_INVALID, NULL, FAULT_DATE, {"The parameter \"{field}\" must be a date written YYYY-MM-DD, such as 2026-01-31."}},
+    {F_INVALID, NULL, FAULT_DATE_ORDER,
+     {"The period must end on or after the day it starts, and last at most {limit} days. Correct \"{field}\"."}},
     /* Paid messages (domain/messaging/message_charge.h). */
     {KITE_ERR_INSUFFICIENT_FUNDS, NULL, FAULT_MESSAGE_COST_CENTS,
      {"This message costs {limit_usd} and you have {max_usd}. Add money to your wallet, then send again."}},

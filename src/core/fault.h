@@ -105,6 +105,28 @@ typedef enum fault_detail {
     FAULT_DECLINED_EXPIRED,
     FAULT_DECLINED_INVALID,
     FAULT_PROCESSOR_DOWN,    /* the processor failed; nothing was charged */
+    /* phone accounts and call records (domain/ledger/phone.h) */
+    FAULT_PHONE_TAKEN,          /* the facility has a phone account for this number already */
+    FAULT_PHONE_ONE_PER_FACILITY, /* the contact has a phone account at this facility already */
+    FAULT_PHONE_DEPOSIT_AMOUNT, /* a deposit outside min..max cents */
+    FAULT_PHONE_NOTHING,        /* a refund of a balance of 0 */
+    FAULT_PHONE_RESIDENT,       /* a call from a resident not on the facility's roster */
+    FAULT_PHONE_CALL_REUSED,    /* a call id recorded before with another body */
+    FAULT_PHONE_NO_ACCOUNT,     /* a call to a number with no phone account: recorded, not billed */
+    FAULT_PHONE_BALANCE_EMPTY,  /* a call the balance did not pay a minute of: recorded, not billed */
+    FAULT_PHONE_KEY,            /* no facility API key, or not one Kite knows */
+    FAULT_PHONE_KEY_FACILITY,   /* a facility API key used for another facility */
+    /* money transfers and terminal time (domain/ledger/money_transfer.h, terminal.h) */
+    FAULT_TRANSFER_MATCH,    /* a resident number and last name that fit nobody at the facility */
+    FAULT_TRANSFER_RELEASED, /* money sent to a released resident */
+    FAULT_TRANSFER_FUNDS,    /* a balance below a transfer's total (limit: the total, max: the balance) */
+    FAULT_TERMINAL_FUNDS,    /* a trust account that cannot pay the next minute (limit: cents a minute) */
+    /* a facility's prices and revenue (domain/ledger/prices.h, revenue.h) */
+    FAULT_NOT_PRICE_FIELD,   /* a body member that is no price */
+    FAULT_POLICY_FIELD,      /* a price that is the policy's to set (the pricing model, the page size) */
+    FAULT_PRICES_CHANGED,    /* the prices were saved by someone else meanwhile */
+    FAULT_DATE,              /* not a date as YYYY-MM-DD */
+    FAULT_DATE_ORDER,        /* a period that ends before it starts, or longer than limit days */
     /* paid messages (domain/messaging/message_charge.h): limit = the price, max = what the payer has */
     FAULT_MESSAGE_COST_CENTS,   /* a contact's balance */
     FAULT_MESSAGE_COST_TRUST,   /* a resident's trust account */

@@ -357,6 +357,130 @@ const migration kite_migrations[] = {
      "  UNIQUE (account_id, idempotency_key));"
      "CREATE INDEX wallet_top_ups_state ON wallet_top_ups(state, created_at);"},
 
+    /*
+     * A facility's own prices (domain/ledger/prices.c).  A facility without a
+     * row charges its profile's defaults.  The pricing model and the page
+     * size are the policy's (facility_policies.pricing, .page_chars), kept
+     * there only, so this row holds every other number of the schedule.
+     * Bundles and fee tiers are child rows, not a JSON column, so the SQL
+     * stays portable.  A phone deposit fee is stored to say it is 0: the FCC
+     * forbids any other, and the CHECK is the store's own guard.
+     */
+    {8, "facility prices: schedule, bundles, transfer fee tiers and limits, phone and video rates",
+     "CREATE TABLE facility_prices ("
+     "  facility_id INTEGER PRIMARY KEY REFERENCES facilities(id),"
+     "  message_cents INTEGER NOT NULL,"
+     "  block_chars INTEGER NOT NULL,"
+     "  block_cents INTEGER NOT NULL,"
+     "  photo_cents INTEGER NOT NULL,"
+     "  stamps_per_photo INTEGER NOT NULL,"
+     "  reply_stamps INTEGER NOT NULL,"
+     "  stamp_unit_cents INTEGER NOT NULL,"
+     "  credits_per_message INTEGER NOT NULL,"
+     "  credits_per_photo INTEGER NOT NULL,"
+     "  credit_unit_cents INTEGER NOT NULL,"
+     "  subscription_cents_per_month INTEGER NOT NULL,"
+     "  terminal_cents_per_minute INTEGER NOT NULL,"
+     "  audio_cents_per_minute INTEGER NOT NULL,"
+     "  video_cents_per_minute INTEGER NOT NULL,"
+     "  deposit_fee_cents INTEGER NOT NULL DEFAULT 0,"
+     "  transfer_min_cents INTEGER NOT NULL,"
+     "  transfer_max_cents INTEGER NOT NULL,"
+     "  transfer_monthly_cents INTEGER NOT NULL,"
+     "  updated_at INTEGER NOT NULL,"
+     "  updated_by TEXT NOT NULL,"
+     "  CHECK (deposit_fee_cents = 0));"
+
+     "CREATE TABLE facility_price_bundles ("
+     "  facility_id INTEGER NOT NULL REFERENCES facility_prices(facility_id),"
+     "  unit TEXT NOT NULL,"                 /* stamps | credits */
+     "  count INTEGER NOT NULL,"
+     "  price_cents INTEGER NOT NULL,"
+     "  CHECK (count > 0 AND price_cents > 0),"
+     "  PRIMARY KEY (facility_id, unit, count));"
+
+     "CREATE TABLE facility_fee_tiers ("     /* money transfers: amounts up to up_to_cents cost fee_cents */
+     "  facility_id INTEGER NOT NULL REFERENCES facility_prices(facility_id),"
+     "  up_to_cents INTEGER NOT NULL,"
+     "  fee_cents INTEGER NOT NULL,"
+     "  CHECK (up_to_cents > 0 AND fee_cents >= 0),"
+     "  PRIMARY KEY (facility_id, up_to_cents));"
+     /* The revenue report reads a facility's revenue accounts (domain/ledger/revenue.c). */
+     "CREATE INDEX ledger_accounts_facility ON ledger_accounts(facility_id, kind);"},
+    {9, "money transfers to a resident's trust account; terminal time sessions",
+     "CREATE TABLE money_transfers ("
+     "  id INTEGER PRIMARY KEY,"
+     "  sender_account_id INTEGER NOT NULL REFERENCES accounts(id),"
+     "  facility_id INTEGER NOT NULL REFERENCES facilities(id),"
+     "  resident_id INTEGER NOT NULL REFERENCES residents(id),"
+     "  amount_cents INTEGER NOT NULL,"
+     "  fee_cents INTEGER NOT NULL,"
+     "  state TEXT NOT NULL,"                /* completed */
+     "  idempotency_key TEXT NOT NULL,"      /* the sender's key, unique per sender */
+     "  transaction_id INTEGER NOT NULL REFERENCES ledger_transactions(id),"
+     "  created_at INTEGER NOT NULL,"
+     "  CHECK (amount_cents > 0 AND fee_cents >= 0),"
+     "  UNIQUE (sender_account_id, idempotency_key));"
+     "CREATE INDEX money_transfers_month ON money_transfers(sender_account_id, resident_id, created_at);"
+
+     "CREATE TABLE terminal_sessions ("
+     "  id INTEGER PRIMARY KEY,"
+     "  resident_id INTEGER NOT NULL REFERENCES residents(id),"
+     "  facility_id INTEGER NOT NULL REFERENCES facilities(id),"
+     "  cents_per_minute INTEGER NOT NULL,"  /* the rate when the session started */
+     "  started_at INTEGER NOT NULL,"
+     "  last_heartbeat_at INTEGER NOT NULL,"
+     "  minutes_charged INTEGER NOT NULL DEFAULT 0,"
+     "  minutes_unpaid INTEGER NOT NULL DEFAULT 0," /* started minutes the trust account could not pay: never charged */
+     "  charged_cents INTEGER NOT NULL DEFAULT 0,"
+     "  ended_at INTEGER,"                   /* NULL while open */
+     "  CHECK (minutes_charged >= 0 AND minutes_unpaid >= 0));"
+     "CREATE INDEX terminal_sessions_open ON terminal_sessions(resident_id, ended_at);"},
+    {10, "phone: facility API keys, prepaid phone accounts, rated call records",
+     "CREATE TABLE facility_api_keys ("
+     "  id INTEGER PRIMARY KEY,"
+     "  facility_id INTEGER NOT NULL REFERENCES facilities(id),"
+     "  prefix TEXT NOT NULL,"               /* the key's first characters, shown to tell keys apart */
+     "  key_hash TEXT NOT NULL UNIQUE,"      /* hex of crypto_generichash of the whole key; never the key */
+     "  created_by TEXT NOT NULL,"           /* audit actor */
+     "  created_at INTEGER NOT NULL,"
+     "  last_used_at INTEGER,"
+     "  revoked_at INTEGER);"
+     "CREATE INDEX facility_api_keys_prefix ON facility_api_keys(prefix);"
+     "CREATE INDEX facility_api_keys_facility ON facility_api_keys(facility_id);"
+
+     "CREATE TABLE phone_accounts ("
+     "  id INTEGER PRIMARY KEY,"
+     "  account_id INTEGER NOT NULL REFERENCES accounts(id),"
+     "  facility_id INTEGER NOT NULL REFERENCES facilities(id),"
+     "  phone_number TEXT NOT NULL,"         /* E.164: the number the resident calls */
+     "  ledger_account_id INTEGER NOT NULL REFERENCES ledger_accounts(id),"
+     "  created_at INTEGER NOT NULL,"
+     "  last_activity_at INTEGER NOT NULL,"  /* deposits, calls, refunds; nothing is ever taken for inactivity */
+     "  UNIQUE (facility_id, phone_number),"
+     "  UNIQUE (account_id, facility_id));"
+
+     "CREATE TABLE phone_calls ("
+     "  id INTEGER PRIMARY KEY,"
+     "  facility_id INTEGER NOT NULL REFERENCES facilities(id),"
+     "  call_id TEXT NOT NULL,"              /* the phone system's id, its Idempotency-Key */
+     "  api_key_id INTEGER NOT NULL REFERENCES facility_api_keys(id),"
+     "  phone_account_id INTEGER REFERENCES phone_accounts(id),"
+     "  phone_number TEXT NOT NULL,"
+     "  resident_id INTEGER NOT NULL REFERENCES residents(id),"
+     "  started_at INTEGER NOT NULL,"
+     "  reported_seconds INTEGER NOT NULL,"
+     "  billed_seconds INTEGER NOT NULL,"
+     "  billed_minutes INTEGER NOT NULL,"
+     "  rate_cents INTEGER NOT NULL,"
+     "  amount_cents INTEGER NOT NULL,"
+     "  cut_at_balance INTEGER NOT NULL,"
+     "  outcome TEXT NOT NULL,"              /* billed | no_account | balance_empty */
+     "  transaction_id INTEGER REFERENCES ledger_transactions(id),"
+     "  created_at INTEGER NOT NULL,"
+     "  CHECK (reported_seconds >= 0 AND billed_seconds >= 0 AND billed_minutes >= 0 AND amount_cents >= 0),"
+     "  UNIQUE (facility_id, call_id));"
+     "CREATE INDEX phone_calls_account ON phone_calls(phone_account_id, id);"},
     {11, "messages are paid for: the price in its unit; subscriptions",
      "ALTER TABLE messages ADD COLUMN price_amount INTEGER NOT NULL DEFAULT 0;" /* what was held, in price_unit */
      "ALTER TABLE messages ADD COLUMN price_unit TEXT NOT NULL DEFAULT 'cents';" /* cents | stamps | credits */

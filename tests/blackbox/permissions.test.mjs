@@ -126,13 +126,47 @@ const TABLE = [
   ['POST',   '/api/v1/wallet/subscriptions',                         '-', [401, 422, 403, 403, 403, 403, 403]],
   ['GET',    '/api/v1/facilities/{id}/prices',                       'A', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
   ['GET',    '/api/v1/facilities/{id}/prices',                       'B', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
+  // Phone: the facility phone system's API keys (the facility's admin and operators), call records
+  // (an API key only: a session token is never one, so every role answers 401), and the contact's
+  // own prepaid phone accounts. Opening one with a malformed number and depositing 0 prove access
+  // with 422 without moving anything; a refund is tried on somebody else's account only.
+  ['GET',    '/api/v1/facilities/{id}/api-keys',                     'A', [401, 403, 403, 403, 403, OK,  OK]],
+  ['GET',    '/api/v1/facilities/{id}/api-keys',                     'B', [401, 403, 403, 404, 404, 404, OK]],
+  ['POST',   '/api/v1/facilities/{id}/api-keys',                     'A', [401, 403, 403, 403, 403, OK,  OK]],
+  ['POST',   '/api/v1/facilities/{id}/api-keys',                     'B', [401, 403, 403, 404, 404, 404, OK]],
+  ['DELETE', '/api/v1/facilities/{id}/api-keys/{key_id}',            'A', [401, 403, 403, 403, 403, OK,  OK]],
+  ['DELETE', '/api/v1/facilities/{id}/api-keys/{key_id}',            'B', [401, 403, 403, 404, 404, 404, OK]],
+  ['POST',   '/api/v1/facilities/{id}/calls',                        'A', [401, 401, 401, 401, 401, 401, 401]],
+  ['POST',   '/api/v1/facilities/{id}/calls',                        'B', [401, 401, 401, 401, 401, 401, 401]],
+  ['GET',    '/api/v1/phone-accounts',                               '-', [401, OK,  403, 403, 403, 403, 403]],
+  ['POST',   '/api/v1/phone-accounts',                               '-', [401, 422, 403, 403, 403, 403, 403]],
+  ['GET',    '/api/v1/phone-accounts/{id}',                          'A', [401, OK,  403, 403, 403, 403, 403]],
+  ['GET',    '/api/v1/phone-accounts/{id}',                          'B', [401, 404, 403, 403, 403, 403, 403]],
+  ['POST',   '/api/v1/phone-accounts/{id}/deposits',                 'A', [401, 422, 403, 403, 403, 403, 403]],
+  ['POST',   '/api/v1/phone-accounts/{id}/refunds',                  'B', [401, 404, 403, 403, 403, 403, 403]],
+  // Money transfers: contacts only. The bodies name no resident, so the contact's 422 proves
+  // access without moving money.
+  ['POST',   '/api/v1/money-transfers/quote',                        '-', [401, 422, 403, 403, 403, 403, 403]],
+  ['POST',   '/api/v1/money-transfers',                              '-', [401, 422, 403, 403, 403, 403, 403]],
+  ['GET',    '/api/v1/money-transfers',                              '-', [401, OK,  403, 403, 403, 403, 403]],
+  // Terminal time: residents only. The resident of A (federal, 5 cents a minute) has an empty
+  // trust account, so the 402 proves access without charging anything.
+  ['POST',   '/api/v1/terminal/heartbeat',                           '-', [401, 403, 402, 403, 403, 403, 403]],
+  // A facility's prices are public, so refusing another facility's staff with 404 would hide
+  // nothing: whoever may not set them gets 403. The revenue report keeps the usual scope.
+  ['PUT',    '/api/v1/facilities/{id}/prices',                       'A', [401, 403, 403, 403, 403, OK,  OK]],
+  ['PUT',    '/api/v1/facilities/{id}/prices',                       'B', [401, 403, 403, 403, 403, 403, OK]],
+  ['GET',    '/api/v1/facilities/{id}/revenue',                      'A', [401, 403, 403, 403, 403, OK,  OK]],
+  ['GET',    '/api/v1/facilities/{id}/revenue',                      'B', [401, 403, 403, 404, 404, 404, OK]],
+  ['GET',    '/api/v1/facilities/{id}/revenue.csv',                  'A', [401, 403, 403, 403, 403, OK,  OK]],
+  ['GET',    '/api/v1/facilities/{id}/revenue.csv',                  'B', [401, 403, 403, 404, 404, 404, OK]],
   // Trust deposits: the facility's admin for its own residents, and the operator.
   ['POST',   '/api/v1/residents/{id}/trust-deposits',                'A', [401, 403, 403, 403, 403, OK,  OK]],
   ['POST',   '/api/v1/residents/{id}/trust-deposits',                'B', [401, 403, 403, 404, 404, 404, OK]],
 ];
 
 // The error code each refusal must carry.
-const CODE_FOR = { 401: 'unauthenticated', 403: 'forbidden', 404: 'not_found', 422: 'invalid_field' };
+const CODE_FOR = { 401: 'unauthenticated', 402: 'insufficient_funds', 403: 'forbidden', 404: 'not_found', 422: 'invalid_field' };
 
 // A small RGB PNG for the photo uploads (the encoder of attachments.test.mjs).
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -285,6 +319,20 @@ before(async () => {
       fixtures.rules[scope][role] = r.json.id;
     }
   }
+  // Phone: a key per facility to revoke (revoking it again answers the same), and a phone
+  // account of the matrix contact (A) and of somebody else (B).
+  fixtures.apiKeys = {};
+  fixtures.phoneAccounts = {};
+  for (const scope of ['A', 'B']) {
+    const k = await w.post(`/api/v1/facilities/${FAC[scope]}/api-keys`, undefined, op.token);
+    assert.equal(k.status, 201, describeRes(k));
+    fixtures.apiKeys[scope] = k.json.id;
+  }
+  const ownPhone = await w.post('/api/v1/phone-accounts', { facility_id: FAC.A, phone_number: '+1 415 555 0101' }, people.contact.token);
+  assert.equal(ownPhone.status, 201, describeRes(ownPhone));
+  const otherPhone = await w.post('/api/v1/phone-accounts', { facility_id: FAC.B, phone_number: '+1 415 555 0102' }, z.token);
+  assert.equal(otherPhone.status, 201, describeRes(otherPhone));
+  fixtures.phoneAccounts = { A: ownPhone.json.id, B: otherPhone.json.id };
 });
 after(async () => { if (w) await w.close(); });
 
@@ -392,6 +440,13 @@ async function build(method, template, scope, role) {
       body = { facility_id: FAC.A, count: 5 };
       headers = { 'Idempotency-Key': `perm-${role}-${Date.now()}` };
       break;
+    case 'POST /api/v1/money-transfers/quote':
+      body = { facility_id: FAC.A };
+      break;
+    case 'POST /api/v1/money-transfers':
+      body = { facility_id: FAC.A };
+      headers = { 'Idempotency-Key': `perm-${role}-${Date.now()}` };
+      break;
     case 'POST /api/v1/messages/quote':
       body = { contact_id: fixtures.ownContact, subject: `quote for the ${role}`, body: 'A short note.' };
       break;
@@ -407,6 +462,30 @@ async function build(method, template, scope, role) {
     case 'POST /api/v1/wallet/top-ups':
       body = { amount_cents: 1000 };
       headers = { 'Idempotency-Key': `perm-${role}-${Date.now()}` };
+      break;
+    case 'DELETE /api/v1/facilities/{id}/api-keys/{key_id}':
+      p = p.replace('{key_id}', String(fixtures.apiKeys[scope]));
+      break;
+    case 'POST /api/v1/facilities/{id}/calls':
+      body = { call_id: `perm-${role}`, phone_number: '+14155550199', resident_number: people.resident.number, started_at: '2026-11-30T14:05:00Z', duration_seconds: 60 };
+      headers = { 'Idempotency-Key': `perm-${role}` };
+      break;
+    case 'POST /api/v1/phone-accounts':
+      body = { facility_id: FAC.A, phone_number: 'not a number' };
+      break;
+    case 'GET /api/v1/phone-accounts/{id}':
+    case 'POST /api/v1/phone-accounts/{id}/deposits':
+    case 'POST /api/v1/phone-accounts/{id}/refunds':
+      p = template.replace('{id}', String(fixtures.phoneAccounts[scope]));
+      body = key.endsWith('deposits') ? { amount_cents: 0 } : undefined;
+      headers = { 'Idempotency-Key': `perm-${role}-${Date.now()}` };
+      break;
+    case 'PUT /api/v1/facilities/{id}/prices':
+      body = { terminal_cents_per_minute: 5 };
+      break;
+    case 'GET /api/v1/facilities/{id}/revenue':
+    case 'GET /api/v1/facilities/{id}/revenue.csv':
+      p = `${p}?from=2026-01-01&to=2026-12-31`;
       break;
     default:
       break;

@@ -427,7 +427,7 @@ test('staff: the admin adds staff and a block; a reviewer reads the roster; rele
   await signInForm(admin.page, base, adminEmail);
   await admin.page.waitForURL(`${base}/staff`);
   await admin.page.getByRole('heading', { level: 1, name: county.name }).waitFor();
-  assert.deepEqual(await admin.page.locator('.tabs a').allTextContents(), ['Roster', 'Staff', 'Blocks', 'Policy']);
+  assert.deepEqual(await admin.page.locator('.tabs a').allTextContents(), ['Roster', 'Staff', 'Blocks', 'Policy', 'Prices', 'Revenue']);
   assert.equal(await admin.page.locator('.site-nav a[aria-current=page]').textContent(), 'Your facility');
 
   await admin.page.getByRole('link', { name: 'Blocks' }).click();

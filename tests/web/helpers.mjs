@@ -3,6 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -208,4 +210,25 @@ export async function signInForm(page, base, email, password = PASSWORD) {
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.locator('form').getByRole('button', { name: 'Sign in' }).click();
+}
+
+/* ---- accessibility ---- */
+
+/* axe-core (npm, tests/web/package.json), read once and put into each page checked. */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/* The rules checked: WCAG 2.0, 2.1 and 2.2, levels A and AA. */
+export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+/*
+ * Runs axe-core on the page as it is now and fails, listing each violation (rule, impact, what
+ * to fix, the elements), when there is any.  The script is evaluated through the browser's
+ * debugging protocol, which the page's Content-Security-Policy does not govern, so the policy
+ * stays as strict in the test as in production.  `what` names the page in the failure.
+ */
+export async function assertAccessible(page, what) {
+  const loaded = await page.evaluate(() => typeof window.axe === 'object');
+  if (!loaded) await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }), AXE_TAGS);
+  const lines = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
+  assert.deepEqual(lines, [], `axe-core found accessibility violations on ${what}:\n${lines.join('\n')}`);
 }

@@ -5,6 +5,7 @@ import { h, replace, setTitle, safeUrl, hostOf, externalLink, telLink } from '..
 import { SERVICES, typeName, statusName, formatCount, isRealProvider, policyFacts, roleName } from '../labels.js';
 import { field, formKit } from '../forms.js';
 import { messagingBadge, kiteBadge, lastSearchUrl } from './search.js';
+import { pricesPanel } from './prices.js';
 
 function row(term, ...value) {
   return [h('dt', null, term), h('dd', null, ...value)];
@@ -239,6 +240,15 @@ export async function facilityPage(root, ctx) {
 
   const providers = f.providers || {};
   const website = safeUrl(f.website);
+  // A facility on Kite shows its prices before anyone registers (the FCC asks rates to be disclosed).
+  const prices = f.on_platform && f.policy ? h('div', { class: 'prices-slot' }) : null;
+  if (prices) {
+    api(`/facilities/${f.id}/prices`).then((p) => {
+      if (ctx.isCurrent()) replace(prices, pricesPanel(p));
+    }, () => {
+      if (ctx.isCurrent()) replace(prices, h('p', { class: 'muted' }, 'The prices could not be loaded. Reload the page to try again.'));
+    });
+  }
   const sub = [typeName(f.type), statusName(f.status), [f.city, f.state].filter(Boolean).join(', ')].filter(Boolean);
 
   replace(root, h('div', { class: 'wrap facility' },
@@ -249,6 +259,7 @@ export async function facilityPage(root, ctx) {
       h('p', { class: 'badges' }, messagingBadge(f.messaging_provider), f.on_platform ? kiteBadge() : null,
         f.status === 'closed' ? h('span', { class: 'badge badge--closed' }, 'Closed') : null)),
     howToBox(f, ctx),
+    prices,
     h('div', { class: 'facility-grid' },
       h('section', { class: 'panel', 'aria-labelledby': 'contact-heading' },
         h('h2', { id: 'contact-heading', class: 'panel-title' }, 'Address and contact'),

@@ -10,6 +10,7 @@ import {
 import { field, formKit, confirmAction, validEmail, validPin, showPasswordToggle } from '../forms.js';
 import { chip, emptyNote, facilityPicker, providerLink } from '../widgets.js';
 import { kiteBadge, messagingBadge } from './search.js';
+import { pricesTab, revenueTab } from './prices.js';
 
 const ROSTER_PAGE = 50;
 
@@ -18,6 +19,8 @@ const TABS = [
   ['staff', 'Staff'],
   ['blocks', 'Blocks'],
   ['policy', 'Policy'],
+  ['prices', 'Prices'],
+  ['revenue', 'Revenue'],
 ];
 
 function staffUrl(facilityId, tab) {
@@ -98,7 +101,8 @@ export async function staffPage(root, ctx) {
       h('p', { class: 'lead' }, [f.city, f.state].filter(Boolean).join(', '), ' · facility number ', String(f.id)),
       h('p', { class: 'badges' }, messagingBadge(f.messaging_provider), f.on_platform ? kiteBadge() : null,
         f.policy ? h('span', { class: 'badge badge--provider' }, h('span', { class: 'badge-label' }, 'Profile:'), ' ', profileName(f.policy.profile)) : null),
-      isOperator ? h('p', { class: 'change-facility' }, h('a', { href: '/staff' }, 'Choose another facility')) : null),
+      isOperator ? h('p', { class: 'change-facility' }, h('a', { href: '/staff' }, 'Choose another facility')) : null,
+      manager && f.on_platform ? h('p', null, h('a', { href: `/staff/phone-keys?facility=${f.id}` }, 'Phone system API keys')) : null),
     tabs.length > 1
       ? h('nav', { class: 'tabs', 'aria-label': 'Facility sections' },
         h('ul', null, TABS.filter(([t]) => tabs.includes(t)).map(([t, label]) => h('li', null,
@@ -114,6 +118,8 @@ export async function staffPage(root, ctx) {
   if (tab === 'roster') await rosterTab(env);
   else if (tab === 'staff') await staffTab(env);
   else if (tab === 'blocks') await blocksTab(env);
+  else if (tab === 'prices') await pricesTab(env, liveLine());
+  else if (tab === 'revenue') await revenueTab(env);
   else policyTab(env);
 }
 

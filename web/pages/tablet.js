@@ -12,6 +12,7 @@ import { field, formKit, confirmAction, throttleCountdown, validEmail } from '..
 import { chip, emptyNote, facilityPicker, providerLink } from '../widgets.js';
 import { conversation } from '../thread.js';
 import { onLive } from '../live.js';
+import { startTerminalMeter, trustSummary } from './trust.js';
 
 const FACILITY_KEY = 'kite.tablet.facility';
 
@@ -168,6 +169,7 @@ async function residentHome(root, ctx) {
   const r = me.resident;
   const f = r.facility;
   const onKite = f.on_platform && r.status === 'active';
+  if (f.on_platform) startTerminalMeter(ctx, f.id);
 
   let policy = null;
   if (f.on_platform) {
@@ -241,6 +243,7 @@ async function residentHome(root, ctx) {
         h('p', { class: 'lead' }, `${f.name} · resident number ${r.resident_number}`)),
       reachNotice(r, f),
       status,
+      f.on_platform ? trustSummary() : null,
       h('section', { class: 'section', 'aria-labelledby': 'msg-heading' },
         h('h2', { id: 'msg-heading' }, 'Your messages'),
         inbox),

@@ -69,7 +69,8 @@ export async function walletPage(root, ctx) {
 
   replace(root, h('div', { class: 'wrap narrow' },
     h('div', { class: 'page-intro' }, h('h1', null, 'Your wallet'),
-      h('p', null, 'Add money to your Kite balance with a card. Messages are not charged yet.')),
+      h('p', null, 'Add money to your Kite balance with a card. Messages are not charged yet.'),
+      h('p', null, h('a', { href: '/money', 'data-testid': 'send-money-link' }, 'Send money to someone in a facility'))),
     h('section', { class: 'card', 'aria-labelledby': 'balance-heading' },
       h('h2', { id: 'balance-heading', class: 'panel-title' }, 'Your balance'), balance),
     h('section', { class: 'card', 'aria-labelledby': 'topup-heading' },
@@ -81,7 +82,8 @@ export async function walletPage(root, ctx) {
       statement,
       h('p', { class: 'actions' },
         h('a', { class: 'button button--secondary', href: '/api/v1/wallet/transactions.csv', download: 'kite-statement.csv' },
-          'Download the statement (CSV)')))));
+          'Download the statement (CSV)'))),
+    h('p', null, h('a', { href: '/phone' }, 'Prepaid phone accounts'), ': deposit for calls from a facility, no fee.')));
   try {
     await refresh();
   } catch (e) {

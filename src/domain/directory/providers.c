@@ -6,11 +6,13 @@ const char *const facility_services[] = {"messaging", "phone", "video", "money",
 const size_t facility_service_count = sizeof facility_services / sizeof facility_services[0];
 
 static const provider builtin[] = {
-    {0, "kite", "Kite", "this Kite deployment", NULL, "messaging,photos",
+    {0, "kite", "Kite", "this Kite deployment", NULL, "messaging,phone,photos",
      "Create a free Kite account with your email, name and phone number.\n"
      "Follow the facility's rule for adding a contact: accept an invitation from your loved one, "
      "or find them by their resident number and send a request.\n"
-     "Once you are an approved contact, write messages here; staff review them before delivery."},
+     "Once you are an approved contact, write messages here; staff review them before delivery.\n"
+     "For calls, open a prepaid phone account for the number your loved one calls and deposit into it: "
+     "there is no fee, and you can take back what you do not use at any time."},
     {0, "corrlinks", "CorrLinks", "Advanced Technologies Group", "https://www.corrlinks.com", "messaging",
      "You cannot start contact: the person inside must add your email on their TRULINCS terminal.\n"
      "Watch for the invitation email from CorrLinks and create a free account at corrlinks.com.\n"

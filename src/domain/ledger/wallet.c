@@ -417,16 +417,7 @@ kite_err wallet_statement(const kite_ctx *ctx, arena *a, int64_t account_id, int
     return db_read(ctx->store, statement_tx, &args);
 }
 
-/* ---- prices and bundles ---------------------------------------------------- */
-
-kite_err wallet_prices(const kite_ctx *ctx, arena *a, int64_t facility_id, price_schedule *out, kite_fault *f)
-{
-    facility_prices p = {0};
-    kite_err err = facility_prices_get(ctx, a, facility_id, &p, f);
-    if (err == KITE_OK)
-        *out = p.schedule;
-    return err;
-}
+/* ---- bundles ---------------------------------------------------------------- */
 
 typedef struct bundle_args {
     arena *a;

@@ -113,12 +113,6 @@ kite_err wallet_top_up_settle(const kite_ctx *ctx, int64_t top_up_id, const char
 /* Pending top-ups created before older_than (ids), at most WALLET_STALE_BATCH. */
 kite_err wallet_top_ups_stale(const kite_ctx *ctx, int64_t older_than, int64_t *ids, size_t *count) KITE_WUR;
 
-/*
- * The price schedule of a facility on Kite (see above).  KITE_ERR_NOT_FOUND
- * (fault FAULT_POLICY) when the facility is not on Kite.
- */
-kite_err wallet_prices(const kite_ctx *ctx, arena *a, int64_t facility_id, price_schedule *out, kite_fault *f) KITE_WUR;
-
 typedef struct wallet_purchase {
     int64_t transaction_id;
     int64_t facility_id;

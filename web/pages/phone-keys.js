@@ -1,0 +1,83 @@
+// /staff/phone-keys?facility=ID: the API keys the facility's phone system signs its call records
+// with.  A facility admin (for their own facility) or an operator makes a key, copies it once,
+// sees each key's prefix, when it was made and last used, and revokes it after a confirmation.
+//
+// SECURITY: the key is shown once, in the answer that made it, and only until the page is left;
+// it is never written to the page's storage.  A revoked key stays listed so the record of what
+// signed old calls stays readable.
+
+import { api, currentAccount } from '../api.js';
+import { h, replace, setTitle } from '../dom.js';
+import { confirmAction, formKit } from '../forms.js';
+import { formatDateTime, managesFacility } from '../labels.js';
+import { emptyNote } from '../widgets.js';
+
+export async function phoneKeysPage(root, ctx) {
+  setTitle('Phone system API keys');
+  const me = currentAccount();
+  const facilityId = Number(ctx.query.get('facility') || (me && me.facility_id) || 0);
+  if (!managesFacility(me) || !facilityId) {
+    replace(root, h('div', { class: 'wrap narrow' }, h('h1', null, 'Phone system API keys'),
+      h('p', null, 'This page is for a facility\'s admin and for operators. Sign in with your staff account, '
+        + 'and (as an operator) open it from a facility\'s staff page.')));
+    return;
+  }
+  const list = h('ul', { class: 'rows', 'data-testid': 'phone-keys' });
+  const shown = h('div', { role: 'status', 'data-testid': 'phone-key-new' });
+
+  async function refresh() {
+    const keys = await api(`/facilities/${facilityId}/api-keys`);
+    if (!ctx.isCurrent()) return;
+    replace(list, keys.items.length ? keys.items.map((k) => keyRow(k)) : emptyNote('No keys yet.'));
+  }
+
+  function keyRow(k) {
+    const facts = [`made ${formatDateTime(k.created_at)}`,
+      k.last_used_at ? `last used ${formatDateTime(k.last_used_at)}` : 'never used',
+      k.revoked_at ? `revoked ${formatDateTime(k.revoked_at)}` : 'active'];
+    return h('li', { class: 'row', 'data-testid': `phone-key-${k.id}` },
+      h('p', null, h('code', null, `${k.prefix}…`), ' · ', facts.join(' · ')),
+      k.active ? confirmAction({
+        label: 'Revoke', question: `Revoke the key ${k.prefix}…? The phone system can no longer post calls with it.`,
+        yes: 'Yes, revoke it', testid: `phone-key-revoke-${k.id}`,
+        onConfirm: async () => {
+          await api(`/facilities/${facilityId}/api-keys/${k.id}`, { method: 'DELETE' });
+          await refresh();
+        },
+      }) : null);
+  }
+
+  const kit = formKit([], 'Make a new key', 'Making…');
+  const form = h('form', { class: 'form', novalidate: true, 'data-testid': 'phone-key-form' }, kit.alert, kit.button, shown);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    kit.clear();
+    kit.busy(true);
+    try {
+      const k = await api(`/facilities/${facilityId}/api-keys`, { method: 'POST' });
+      replace(shown, h('div', { class: 'notice notice--success' },
+        h('p', null, 'Copy this key into the phone system now. Kite keeps only a fingerprint of it and cannot show it again.'),
+        h('p', null, h('code', { 'data-testid': 'phone-key-secret' }, k.key))));
+      await refresh();
+    } catch (e) {
+      kit.serverError(e);
+    } finally {
+      kit.busy(false);
+    }
+  });
+
+  replace(root, h('div', { class: 'wrap narrow' },
+    h('div', { class: 'page-intro' }, h('h1', null, 'Phone system API keys'),
+      h('p', null, 'The facility\'s phone system sends each call record to Kite with one of these keys, as '
+        + '"Authorization: Bearer KEY", to POST /api/v1/facilities/', String(facilityId), '/calls. A key works for this facility only.'),
+      h('p', null, h('a', { href: `/staff?facility=${facilityId}` }, 'Back to the facility'))),
+    h('section', { class: 'card', 'aria-labelledby': 'phone-keys-new-heading' },
+      h('h2', { id: 'phone-keys-new-heading', class: 'panel-title' }, 'New key'), form),
+    h('section', { class: 'card', 'aria-labelledby': 'phone-keys-heading' },
+      h('h2', { id: 'phone-keys-heading', class: 'panel-title' }, 'Keys'), list)));
+  try {
+    await refresh();
+  } catch (e) {
+    if (ctx.isCurrent()) replace(list, h('p', { role: 'alert' }, e.message));
+  }
+}
