@@ -289,6 +289,8 @@ test('trust deposits: the facility admin or an operator, once per key, audited, 
 
 test('subscription: without one a message is refused 402 saying to subscribe; with one the text costs nothing', async () => {
   const SUB = await onPlatform(w, op, 'CALIFORNIA STATE PRISON, CORCORAN (COR)', { profile: 'jpay', pricing: 'subscription' });
+  const priced = await w.put(`/api/v1/facilities/${SUB}/prices`, { subscription_cents_per_month: 499 }, op.token);
+  assert.equal(priced.status, 200, describeRes(priced));
   const r = await withAccount(w, await w.resident(op.token, SUB, { number: anyNumber('SB') }));
   const c = await w.contact({ full_name: 'Sue Scriber' });
   const contactId = (await w.connectByRequest(r, c)).id;
@@ -297,21 +299,26 @@ test('subscription: without one a message is refused 402 saying to subscribe; wi
   assert.equal(q.subscription_needed, true);
   assert.equal(q.enough, false);
   const refused = assertError(await post(w, c, { contact_id: contactId, body: 'hello' }), 402, 'insufficient_funds');
-  assert.match(refused.message, /^Messages at this facility need a subscription, \$\d+\.\d\d a month\. Subscribe in your wallet, then send again\.$/);
+  assert.equal(refused.message, 'Messages at this facility need a subscription, $4.99 a month. Subscribe in your wallet, then send again.');
   const k = key('sub');
   const buy = (months, k2 = k) => w.post('/api/v1/wallet/subscriptions', { facility_id: SUB, months }, c.token, { headers: { 'Idempotency-Key': k2 } });
   const first = await buy(1);
   assert.equal(first.status, 201, describeRes(first));
   assert.equal(first.json.facility_id, SUB);
+  assert.deepEqual([first.json.price_cents, first.json.balance_cents], [499, 1000 - 499]);
   assert.equal(Date.parse(first.json.ends_at) - Date.parse(first.json.starts_at), 30 * 24 * 3600 * 1000);
   const again = await buy(1);
   assert.equal(again.status, 200);
   assert.equal(again.json.id, first.json.id);
   assertError(await buy(2), 422, 'idempotency_key_reused');
   // Buying again extends the period from where it ends.
+  assertError(await buy(2, key('sub-poor')), 402, 'insufficient_funds'); // $9.98 from $5.01
+  assert.equal((await wallet(c)).balance_cents, 501, 'a refused subscription takes nothing');
+  await w.topUp(c, 1000);
   const second = await buy(2, key('sub2'));
   assert.equal(second.status, 201, describeRes(second));
   assert.equal(second.json.starts_at, first.json.ends_at);
+  assert.equal(second.json.balance_cents, 1501 - 998);
   const shown = (await wallet(c)).subscriptions;
   assert.deepEqual(shown.map((s) => [s.facility_id, s.months]), [[SUB, 1], [SUB, 2]]);
   const m = await send(w, c, contactId, 'Covered', 'The subscription covers the text.');
