@@ -12,7 +12,8 @@
  *
  *  1. `kite serve` on a fresh store in a temporary directory; an operator
  *     (`kite user add`), one facility (AVENAL STATE PRISON) with the jpay
- *     profile, review "flagged_only" and a daily send limit of 10,000; one
+ *     profile, review "flagged_only", a daily send limit of 10,000 and pricing
+ *     "balance" (free messages: the bench measures messaging, not money); one
  *     resident (with a PIN) and one contact account made over HTTP, so their
  *     Argon2 hashes are real.
  *  2. The server stops; the store is seeded directly with SQLite in one
@@ -733,7 +734,10 @@ int main(int argc, char **argv)
     int64_t facility = query_int(ro, "SELECT id FROM facilities WHERE name = '" FACILITY_NAME "' ORDER BY id LIMIT 1");
     sqlite3_close(ro);
     snprintf(url, sizeof url, "%s/api/v1/facilities/%lld/policy", srv.url, (long long)facility);
-    long st = http("PUT", url, op, "{\"profile\":\"jpay\",\"review\":\"flagged_only\",\"daily_send_limit\":10000}", NULL);
+    /* Pricing "balance" at the jpay profile's 0 cents a message: the bench measures messaging, not money. */
+    long st = http("PUT", url, op,
+                   "{\"profile\":\"jpay\",\"review\":\"flagged_only\",\"daily_send_limit\":10000,\"pricing\":\"balance\"}",
+                   NULL);
     if (st != 200 && st != 201)
         die("cannot set the policy");
     snprintf(url, sizeof url, "%s/api/v1/facilities/%lld/residents", srv.url, (long long)facility);

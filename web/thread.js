@@ -18,6 +18,44 @@ const PAGE = 25;
 const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
 
+/* ---- money ---- */
+
+/* An amount in its unit, as a person says it: "$0.45", "1 stamp", "3 credits". */
+export function formatAmount(unit, amount) {
+  if (unit === 'stamps') return plural(amount, 'stamp', 'stamps');
+  if (unit === 'credits') return plural(amount, 'credit', 'credits');
+  return formatMoney(amount);
+}
+
+/* What a quote says before sending: the price, and what the sender has to pay it with. */
+function quoteWords(q) {
+  if (q.subscription_needed) return 'Messages here need a subscription: subscribe in your wallet before sending.';
+  if (q.amount === 0) return 'This message is free to send.';
+  const price = formatAmount(q.unit, q.amount);
+  const has = formatAmount(q.unit, q.balance);
+  if (!q.enough) {
+    const what = q.unit === 'stamps' ? 'Buy stamps' : q.unit === 'credits' ? 'Buy credits' : 'Add money';
+    return `This message costs ${price} and you have ${has}. ${what} in your wallet before sending.`;
+  }
+  return `This message costs ${price}. You have ${has}. It is only charged if it is delivered.`;
+}
+
+/* The money of a message you sent: what was held, and whether it was charged or given back. */
+function moneyNote(m) {
+  const hold = m.hold;
+  if (!hold) return null;
+  const price = formatAmount(hold.unit, hold.amount);
+  if (hold.state === 'captured') {
+    return h('p', { class: 'msg-price', 'data-testid': 'msg-price' },
+      `Cost: ${price}, charged when it was delivered${hold.captured_at ? ` ${formatWhen(hold.captured_at)}` : ''}.`);
+  }
+  if (hold.state === 'released') {
+    return h('p', { class: 'msg-price', 'data-testid': 'msg-price' },
+      `${price} was held ${formatWhen(hold.held_at)} and given back ${formatWhen(hold.released_at)}.`);
+  }
+  return h('p', { class: 'msg-price', 'data-testid': 'msg-price' }, `${price} is held until it is delivered; if it is not, you get it back.`);
+}
+
 /* ---- one message ---- */
 
 /* What happened to a message you sent, in words. */
@@ -93,7 +131,7 @@ function messageCard(m, { otherName, onHide }) {
     h('div', { class: 'msg-body' }, m.body),
     photos(m),
     mine ? sentStatus(m) : null,
-    mine && m.price_cents > 0 && m.status !== 'rejected' ? h('p', { class: 'msg-price' }, `Price: ${formatMoney(m.price_cents)}`) : null,
+    mine ? moneyNote(m) : null,
     h('div', { class: 'msg-actions' }, remove)));
 }
 
@@ -327,8 +365,10 @@ function composeForm({ contact, otherName, policy, big, onSent }) {
   });
   const counter = h('p', { id: 'f-msg-body-count', class: 'char-count', 'data-testid': 'char-count' });
   const overLive = h('p', { class: 'visually-hidden', 'aria-live': 'polite' });
-  body.input.setAttribute('aria-describedby', `${body.input.getAttribute('aria-describedby')} f-msg-body-count`);
-  body.wrap.append(counter, overLive);
+  // The price before sending, asked again as the text changes (debounced): nobody pays what they were not shown.
+  const priceLine = h('p', { id: 'f-msg-price', class: 'msg-quote', 'data-testid': 'price-quote', 'aria-live': 'polite' });
+  body.input.setAttribute('aria-describedby', `${body.input.getAttribute('aria-describedby')} f-msg-body-count f-msg-price`);
+  body.wrap.append(counter, overLive, priceLine);
 
   const fields = [subject, body];
   let picker = null;
@@ -364,9 +404,48 @@ function composeForm({ contact, otherName, policy, big, onSent }) {
     clearTimeout(draftTimer);
     draftTimer = setTimeout(() => saveDraft(key, { subject: subject.input.value, body: body.input.value }), 300);
   };
+  // The last quote and the text it was for; a send carries its price so a changed price is refused (409).
+  let quoted = null;
+  let quoteTimer = null;
+  let quoteSeq = 0;
+  const draftPayload = () => {
+    const payload = { contact_id: contact.id, subject: subject.input.value.trim(), body: body.input.value.replace(/\s+$/, '') };
+    const ids = picker ? picker.ids() : [];
+    if (ids.length) payload.attachment_ids = ids;
+    return payload;
+  };
+  async function refreshQuote() {
+    const payload = draftPayload();
+    const seq = ++quoteSeq;
+    if (!payload.body.trim()) {
+      quoted = null;
+      priceLine.textContent = '';
+      return;
+    }
+    try {
+      const q = await api('/messages/quote', { method: 'POST', body: payload });
+      if (seq !== quoteSeq) return; // a newer text was asked for meanwhile
+      quoted = { for: JSON.stringify(payload), q };
+      priceLine.textContent = quoteWords(q);
+      priceLine.classList.toggle('msg-quote--short', !q.enough);
+    } catch {
+      if (seq === quoteSeq) {
+        quoted = null;
+        priceLine.textContent = '';
+      }
+    }
+  }
+  const requote = () => {
+    clearTimeout(quoteTimer);
+    quoteTimer = setTimeout(refreshQuote, 400);
+  };
+  if (draft.body) refreshQuote();
+  if (picker) picker.onChange(requote);
+
   body.input.addEventListener('input', () => {
     count();
     keepDraft();
+    requote();
   });
   subject.input.addEventListener('input', keepDraft);
 
@@ -397,6 +476,10 @@ function composeForm({ contact, otherName, policy, big, onSent }) {
     const payload = { contact_id: contact.id, subject: subj, body: text };
     const ids = picker ? picker.ids() : [];
     if (ids.length) payload.attachment_ids = ids;
+    if (quoted && quoted.for === JSON.stringify(payload)) {
+      payload.expected_amount = quoted.q.amount;
+      payload.expected_unit = quoted.q.unit;
+    }
     const same = JSON.stringify(payload);
     if (!attempt || attempt.payload !== same) attempt = { payload: same, key: newIdempotencyKey() };
     kit.busy(true);
@@ -409,12 +492,20 @@ function composeForm({ contact, otherName, policy, big, onSent }) {
       saveDraft(key, null);
       if (picker) picker.clear();
       count();
+      quoted = null;
+      priceLine.textContent = '';
       onSent(m);
     } catch (e) {
       kit.busy(false);
       if (e instanceof ApiError && e.code === 'message_too_long') kit.fieldError('body', e.message);
       else if (e instanceof ApiError && e.code === 'attachments_not_allowed' && picker) kit.fieldError('attachment_ids', e.message);
-      else {
+      else if (e instanceof ApiError && (e.status === 402 || (e.status === 409 && e.field === 'expected_amount'))) {
+        // Not enough to pay, or the price changed: say so at the top, and show the price as it is now.
+        kit.topError(e.message);
+        attempt = null;
+        refreshQuote();
+        return;
+      } else {
         kit.serverError(e);
         return;
       }
@@ -440,11 +531,13 @@ function photoPicker(maxPhotos, maxBytes) {
   const items = [];
   const limitMb = maxBytes ? Math.floor(maxBytes / (1024 * 1024)) : null;
 
+  let changed = () => {};
   function refresh() {
     const free = maxPhotos - items.length;
     input.disabled = free <= 0;
     left.textContent = free <= 0 ? `That is the most for one message (${maxPhotos}).` : '';
     tiles.hidden = items.length === 0;
+    changed();
   }
 
   function removeItem(item) {
@@ -512,6 +605,7 @@ function photoPicker(maxPhotos, maxBytes) {
       note.textContent = limitMb && a.size_bytes > maxBytes
         ? `Ready, but bigger than this facility allows (${limitMb} MB).`
         : 'Ready to send';
+      changed(); // a photo that is ready changes the price
     }).catch((e) => {
       if (e && e.name === 'AbortError') return;
       fail(e.message || 'This photo could not be uploaded. Remove it and try again.');
@@ -540,6 +634,8 @@ function photoPicker(maxPhotos, maxBytes) {
   refresh();
 
   return {
+    /* fn is called whenever the photos that would be sent change (the price counts them). */
+    onChange(fn) { changed = fn; },
     field: { name: 'attachment_ids', wrap, input, error, labelText: 'Photos' },
     ids: () => items.filter((x) => x.state === 'done').map((x) => x.id),
     problem() {

@@ -72,6 +72,9 @@ const http_route api_routes[] = {
     {"PUT", "/api/v1/facilities/{id}/prices", handle_facility_prices_put},
     {"GET", "/api/v1/facilities/{id}/revenue", handle_facility_revenue},
     {"GET", "/api/v1/facilities/{id}/revenue.csv", handle_facility_revenue_csv},
+    {"POST", "/api/v1/messages/quote", handle_messages_quote},
+    {"POST", "/api/v1/residents/{id}/trust-deposits", handle_trust_deposits_create},
+    {"POST", "/api/v1/wallet/subscriptions", handle_wallet_subscriptions_create},
 };
 
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];

@@ -145,6 +145,11 @@ void handle_wallet_top_ups_create(http_request *req, void *app);
 void handle_wallet_transactions(http_request *req, void *app);
 void handle_wallet_transactions_csv(http_request *req, void *app);
 void handle_wallet_bundles_create(http_request *req, void *app);
+void handle_messages_quote(http_request *req, void *app);
+void handle_trust_deposits_create(http_request *req, void *app);
+void handle_wallet_subscriptions_create(http_request *req, void *app);
+/* GET /api/v1/wallet's "subscriptions": the contact's active ones (api/subscriptions.c). */
+json_t *subscriptions_json(kite_app *app, int64_t account_id);
 void handle_facility_prices(http_request *req, void *app);
 /* ---- phone.c ---- */
 void handle_phone_keys_list(http_request *req, void *app);

@@ -22,6 +22,34 @@ static json_t *time_or_null(int64_t ms)
     return ms > 0 ? json_time(ms) : json_null();
 }
 
+/* {unit, amount}: what a price is counted in and how much. */
+static json_t *amount_json(ledger_unit unit, int64_t amount)
+{
+    return json_pack("{s:s, s:I}", "unit", ledger_unit_name(unit), "amount", (json_int_t)amount);
+}
+
+/*
+ * The sender's money for this message: its price, and the hold, so that
+ * "You were not charged for this message" is something the sender can check
+ * (state released, with when it was held and when it was given back).
+ */
+static void money_to_json(json_t *out, const message *m)
+{
+    json_object_set_new(out, "price", amount_json(m->price_unit, m->price_amount));
+    if (!m->has_hold) {
+        json_object_set_new(out, "hold", json_null());
+        return;
+    }
+    json_t *hold = amount_json(m->hold_unit, m->hold_amount);
+    json_object_set_new(hold, "state", json_string(ledger_hold_state_name(m->hold_state)));
+    json_object_set_new(hold, "held_at", json_time(m->hold_created_at));
+    json_object_set_new(hold, "captured_at",
+                        time_or_null(m->hold_state == LEDGER_CAPTURED ? m->hold_settled_at : 0));
+    json_object_set_new(hold, "released_at",
+                        time_or_null(m->hold_state == LEDGER_RELEASED ? m->hold_settled_at : 0));
+    json_object_set_new(out, "hold", hold);
+}
+
 /* What a viewer may see: screening details and review fields only for staff. */
 static json_t *message_to_json(const message *m, const account *viewer)
 {
@@ -38,6 +66,8 @@ static json_t *message_to_json(const message *m, const account *viewer)
     json_object_set_new(out, "body", json_string(m->body));
     json_object_set_new(out, "status", json_string(message_status_name(m->status)));
     json_object_set_new(out, "price_cents", json_integer(m->price_cents));
+    if (sender)
+        money_to_json(out, m);
     json_object_set_new(out, "created_at", json_time(m->created_at));
     json_object_set_new(out, "delivered_at", time_or_null(m->delivered_at));
     json_object_set_new(out, "read_at", time_or_null(m->read_at));
@@ -99,6 +129,84 @@ static bool attachment_ids_or_reply(http_request *req, json_t *body, message_dra
     return true;
 }
 
+/* Reads the optional "with_reply_stamp" (a boolean). */
+static bool reply_stamp_or_reply(http_request *req, json_t *body, message_draft *d)
+{
+    json_t *v = json_object_get(body, "with_reply_stamp");
+    if (v == NULL || json_is_null(v))
+        return true;
+    if (!json_is_boolean(v)) {
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "with_reply_stamp", FAULT_NOT_BOOLEAN);
+        return false;
+    }
+    d->with_reply_stamp = json_is_true(v);
+    return true;
+}
+
+/* Reads the optional "expected_amount" and "expected_unit": the price the client showed; both or neither. */
+static bool expected_price_or_reply(http_request *req, json_t *body, message_draft *d)
+{
+    const char *unit = NULL;
+    if (!body_int_or_reply(req, body, "expected_amount", false, &d->expected_amount, &d->has_expected) ||
+        !body_string_or_reply(req, body, "expected_unit", false, &unit))
+        return false;
+    if (d->has_expected && d->expected_amount < 0) {
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "expected_amount", FAULT_NOT_VALID);
+        return false;
+    }
+    if (!d->has_expected && unit == NULL)
+        return true;
+    static const char *const units[] = {"cents", "stamps", "credits", NULL};
+    if (unit == NULL || !ledger_unit_parse(unit, &d->expected_unit)) {
+        kite_fault f;
+        fault_set(&f, KITE_ERR_INVALID_FIELD, "expected_unit", FAULT_CHOICE);
+        f.choices = units;
+        reply_fault(req, &f);
+        return false;
+    }
+    if (!d->has_expected) {
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "expected_amount", FAULT_REQUIRED);
+        return false;
+    }
+    return true;
+}
+
+/* The body of a send or a quote; false when an answer was already sent. */
+static bool draft_or_reply(http_request *req, json_t *body, message_draft *d)
+{
+    return body_int_or_reply(req, body, "contact_id", true, &d->contact_id, NULL) &&
+           body_string_or_reply(req, body, "subject", false, &d->subject) &&
+           body_string_or_reply(req, body, "body", true, &d->body) && attachment_ids_or_reply(req, body, d) &&
+           reply_stamp_or_reply(req, body, d) && expected_price_or_reply(req, body, d);
+}
+
+/* A quote as the API shows it: the price, how it was reached, and whether the payer has enough. */
+static json_t *charge_to_json(const message_charge *c)
+{
+    json_t *out = json_pack("{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "price_cents",
+                            (json_int_t)c->price_cents, "unit", ledger_unit_name(c->unit), "amount",
+                            (json_int_t)c->amount, "chars", (json_int_t)c->quote.chars, "pages",
+                            (json_int_t)c->quote.pages, "blocks", (json_int_t)c->quote.blocks, "photos",
+                            (json_int_t)c->quote.photos, "text_amount", (json_int_t)c->quote.text_amount,
+                            "photo_amount", (json_int_t)c->quote.photo_amount, "reply_amount",
+                            (json_int_t)c->quote.reply_amount, "balance", (json_int_t)c->balance, "enough",
+                            c->enough);
+    json_object_set_new(out, "schedule_unit", json_string(ledger_unit_name(message_charge_unit(c->quote.unit))));
+    json_object_set_new(out, "subscription_needed", json_boolean(c->needs_subscription));
+    return out;
+}
+
+/* A refusal for the price (402, 409): the error, and the price as it is now so the client can show it. */
+static void reply_priced_fault(http_request *req, const kite_fault *fault, const message_charge *c)
+{
+    json_t *error = json_pack("{s:s, s:s}", "code", kite_err_code(fault->code), "message",
+                              fault_sentence(http_arena(req), fault, FAULT_LANG_EN));
+    if (fault->field != NULL)
+        json_object_set_new(error, "field", json_string(fault->field));
+    http_reply_json(req, kite_err_status(fault->code), json_pack("{s:o, s:o}", "error", error, "price",
+                                                                 charge_to_json(c)));
+}
+
 void handle_messages_create(http_request *req, void *data)
 {
     kite_app *app = data;
@@ -110,20 +218,42 @@ void handle_messages_create(http_request *req, void *data)
         return;
     message_draft d = {0};
     d.idempotency_key = http_header(req, "Idempotency-Key");
-    if (body_int_or_reply(req, body, "contact_id", true, &d.contact_id, NULL) &&
-        body_string_or_reply(req, body, "subject", false, &d.subject) &&
-        body_string_or_reply(req, body, "body", true, &d.body) && attachment_ids_or_reply(req, body, &d)) {
+    if (draft_or_reply(req, body, &d)) {
         message m = {0};
         bool replayed = false;
         kite_fault fault;
-        kite_err err = message_send(&app->ctx, http_arena(req), &s->account, &d, &m, &replayed, &fault);
-        if (err != KITE_OK)
+        message_charge charge;
+        kite_err err = message_send_priced(&app->ctx, http_arena(req), &s->account, &d, &m, &replayed, &charge, &fault);
+        if (err == KITE_ERR_INSUFFICIENT_FUNDS || err == KITE_ERR_CONFLICT)
+            reply_priced_fault(req, &fault, &charge);
+        else if (err != KITE_OK)
             reply_fault(req, &fault);
         else {
             if (replayed)
                 http_reply_header(req, "Idempotent-Replayed", "true");
             http_reply_json(req, 202, message_to_json(&m, &s->account));
         }
+    }
+    json_decref(body);
+}
+
+void handle_messages_quote(http_request *req, void *data)
+{
+    kite_app *app = data;
+    const session *s = require_role_or_reply(req, app, PARTIES);
+    if (s == NULL)
+        return;
+    json_t *body = parse_body_or_reply(req);
+    if (body == NULL)
+        return;
+    message_draft d = {0};
+    if (draft_or_reply(req, body, &d)) {
+        kite_fault fault;
+        message_charge charge;
+        if (message_quote(&app->ctx, http_arena(req), &s->account, &d, &charge, &fault) != KITE_OK)
+            reply_fault(req, &fault);
+        else
+            http_reply_json(req, 200, charge_to_json(&charge));
     }
     json_decref(body);
 }

@@ -85,6 +85,7 @@ void handle_wallet_get(http_request *req, void *data)
                             "top_ups", "available", app->processor != NULL && account_id != 0, "test_cards",
                             app->processor_is_sandbox, "min_cents", (json_int_t)WALLET_TOP_UP_MIN_CENTS, "max_cents",
                             (json_int_t)WALLET_TOP_UP_MAX_CENTS);
+    json_object_set_new(out, "subscriptions", subscriptions_json(app, account_id));
     http_reply_json(req, 200, out);
 }
 

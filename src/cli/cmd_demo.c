@@ -4,6 +4,12 @@
  * and a state prison on Kite with their staff and residents; a family member
  * who writes to one resident and has an invitation from another.  Running it
  * again changes nothing.
+ *
+ * Messages are paid for, so the people who write have money: the family
+ * member tops up $50 (a card payment recorded as the sandbox's approved test
+ * card would be; no processor is asked) and buys San Quentin's bundle of 50
+ * stamps; San Quentin's trust office deposits $50 of wages into Dee's trust
+ * account.  Federal messages cost nothing, so John needs nothing.
  */
 #include "cli/cli.h"
 
@@ -17,6 +23,8 @@
 #include "domain/messaging/message.h"
 #include "domain/facility/policy.h"
 #include "domain/facility/resident.h"
+#include "domain/ledger/trust.h"
+#include "domain/ledger/wallet.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +38,7 @@ typedef struct demo {
     arena *a;
     kite_err err;
     account family;
+    account trust_office; /* San Quentin's facility_admin, who posts trust deposits */
 } demo;
 
 static void staff(demo *d, role r, const char *email, const char *name, int64_t facility_id)
@@ -41,6 +50,33 @@ static void staff(demo *d, role r, const char *email, const char *name, int64_t 
     d->err = account_create_staff(&d->store.ctx, d->a, r, email, name, demo_password, facility_id, &acct, &fault);
     if (d->err == KITE_ERR_EMAIL_TAKEN)
         d->err = KITE_OK;
+    else if (d->err == KITE_OK && r == ROLE_FACILITY_ADMIN && facility_id == STATE_FACILITY)
+        d->trust_office = acct;
+}
+
+/* The family's balance and stamps, and Dee's trust money (see the top of this file). */
+static void fund(demo *d, int64_t dee_resident_id)
+{
+    if (d->err != KITE_OK)
+        return;
+    card_summary card = {CARD_BRAND_VISA, "4242"};
+    wallet_top_up t;
+    bool replayed;
+    kite_fault fault;
+    if ((d->err = wallet_top_up_begin(&d->store.ctx, d->family.id, "demo-top-up", 5000, &card, &t, &replayed,
+                                      &fault)) != KITE_OK)
+        return;
+    charge_result paid = {.outcome = CHARGE_APPROVED, .charge_id = "demo", .amount_cents = 5000, .card = card,
+                          .http_status = 201};
+    if ((d->err = wallet_top_up_settle(&d->store.ctx, t.id, "cli", &paid, &t)) != KITE_OK)
+        return;
+    wallet_purchase p;
+    if ((d->err = wallet_bundle_buy(&d->store.ctx, d->a, d->family.id, "cli", "demo-stamps", STATE_FACILITY,
+                                    LEDGER_UNIT_STAMPS, 50, &p, &replayed, &fault)) != KITE_OK)
+        return;
+    trust_deposit deposit;
+    d->err = trust_deposit_post(&d->store.ctx, d->a, &d->trust_office, dee_resident_id, 5000, "Wages, kitchen",
+                                "demo-wages", &deposit, &replayed, &fault);
 }
 
 static void put_on_platform(demo *d, int64_t facility_id, const char *profile)
@@ -52,7 +88,7 @@ static void put_on_platform(demo *d, int64_t facility_id, const char *profile)
 }
 
 static account resident_account(demo *d, int64_t facility_id, const char *number, const char *first, const char *last,
-                                 const char *pin)
+                                 const char *pin, int64_t *resident_id)
 {
     account acct = {0};
     resident r = {0};
@@ -65,6 +101,7 @@ static account resident_account(demo *d, int64_t facility_id, const char *number
         acct.role = ROLE_RESIDENT;
         acct.facility_id = facility_id;
         acct.full_name = arena_sprintf(d->a, "%s %s", first, last);
+        *resident_id = r.id;
     }
     return acct;
 }
@@ -77,8 +114,9 @@ static void world(demo *d)
     staff(d, ROLE_REVIEWER, "reviewer@coleman.demo.kite", "Ray Reviewer", FEDERAL_FACILITY);
     staff(d, ROLE_FACILITY_ADMIN, "admin@sanquentin.demo.kite", "Sam Admin", STATE_FACILITY);
     staff(d, ROLE_REVIEWER, "reviewer@sanquentin.demo.kite", "Rita Reviewer", STATE_FACILITY);
-    account john = resident_account(d, FEDERAL_FACILITY, "12345-678", "John", "Rivera", "1234");
-    account dee = resident_account(d, STATE_FACILITY, "K84021", "Dee", "Morales", "2468");
+    int64_t john_id = 0, dee_id = 0;
+    account john = resident_account(d, FEDERAL_FACILITY, "12345-678", "John", "Rivera", "1234", &john_id);
+    account dee = resident_account(d, STATE_FACILITY, "K84021", "Dee", "Morales", "2468", &dee_id);
     if (d->err != KITE_OK)
         return;
 
@@ -93,13 +131,19 @@ static void world(demo *d)
     size_t n;
     if ((d->err = contact_list(&d->store.ctx, d->a, &d->family, &contacts, &n)) != KITE_OK || n == 0)
         return;
+    fund(d, dee_id);
+    if (d->err != KITE_OK)
+        return;
     message m = {0};
     bool replayed;
-    message_draft hello = {contacts[0].id, "Hi from home",
-                           "Hi Dee, everyone says hello. The kids started school this week. Write soon! Love, Maria",
-                           NULL, 0, NULL};
-    message_draft reply = {contacts[0].id, "Re: Hi from home",
-                           "Thank you Maria. Tell the kids I am proud of them. I have a class on Tuesdays now.", NULL, 0, NULL};
+    message_draft hello = {
+        .contact_id = contacts[0].id,
+        .subject = "Hi from home",
+        .body = "Hi Dee, everyone says hello. The kids started school this week. Write soon! Love, Maria"};
+    message_draft reply = {
+        .contact_id = contacts[0].id,
+        .subject = "Re: Hi from home",
+        .body = "Thank you Maria. Tell the kids I am proud of them. I have a class on Tuesdays now."};
     if ((d->err = message_send(&d->store.ctx, d->a, &d->family, &hello, &m, &replayed, &fault)) != KITE_OK)
         return;
     if ((d->err = message_send(&d->store.ctx, d->a, &dee, &reply, &m, &replayed, &fault)) != KITE_OK)

@@ -5,6 +5,7 @@
 #include "core/secret.h"
 #include "domain/identity/account.h"
 #include "domain/directory/directory.h"
+#include "domain/messaging/message_charge.h"
 
 #include <assert.h>
 #include <getopt.h>
@@ -28,6 +29,7 @@ kite_err cli_store_open(const char *command, const char *path, cli_store *out)
     out->ctx.passwords = password_gate_new(2, 0, 0);
     out->ctx.dir = directory_new();
     out->ctx.session_ttl_ms = SESSION_TTL_MS;
+    out->ctx.resident_leaving = message_close_for_resident;
     return KITE_OK;
 }
 

@@ -271,6 +271,29 @@ static const fault_row fault_rows[] = {
     {F_INVALID, NULL, FAULT_DATE, {"The parameter \"{field}\" must be a date written YYYY-MM-DD, such as 2026-01-31."}},
     {F_INVALID, NULL, FAULT_DATE_ORDER,
      {"The period must end on or after the day it starts, and last at most {limit} days. Correct \"{field}\"."}},
+    /* Paid messages (domain/messaging/message_charge.h). */
+    {KITE_ERR_INSUFFICIENT_FUNDS, NULL, FAULT_MESSAGE_COST_CENTS,
+     {"This message costs {limit_usd} and you have {max_usd}. Add money to your wallet, then send again."}},
+    {KITE_ERR_INSUFFICIENT_FUNDS, NULL, FAULT_MESSAGE_COST_TRUST,
+     {"This message costs {limit_usd} and your trust account has {max_usd}. Once money is added to your trust "
+      "account, send again."}},
+    {KITE_ERR_INSUFFICIENT_FUNDS, NULL, FAULT_MESSAGE_COST_STAMPS,
+     {"This message costs {limit_stamps} and you have {max}. Buy stamps in your wallet, then send again."}},
+    {KITE_ERR_INSUFFICIENT_FUNDS, NULL, FAULT_MESSAGE_COST_CREDITS,
+     {"This message costs {limit_credits} and you have {max}. Buy credits in your wallet, then send again."}},
+    {KITE_ERR_INSUFFICIENT_FUNDS, NULL, FAULT_SUBSCRIPTION_NEEDED,
+     {"Messages at this facility need a subscription, {limit_usd} a month. Subscribe in your wallet, then send "
+      "again."}},
+    {KITE_ERR_CONFLICT, NULL, FAULT_PRICE_CHANGED_CENTS,
+     {"The price of this message changed from {min_usd} to {max_usd} since it was shown. Check the new price and "
+      "send again."}},
+    {KITE_ERR_CONFLICT, NULL, FAULT_PRICE_CHANGED_STAMPS,
+     {"The price of this message changed from {min_stamps} to {max_stamps} since it was shown. Check the new price "
+      "and send again."}},
+    {KITE_ERR_CONFLICT, NULL, FAULT_PRICE_CHANGED_CREDITS,
+     {"The price of this message changed from {min_credits} to {max_credits} since it was shown. Check the new "
+      "price and send again."}},
+    {F_INVALID, NULL, FAULT_TRUST_DEPOSIT_AMOUNT, {"A trust deposit must be from {min_usd} to {max_usd}."}},
 };
 
 /* The words placeholders add, one column per language like the sentences. */
@@ -278,8 +301,10 @@ static const struct {
     const char *seconds;   /* after the number, for {wait} under a minute */
     const char *minutes;   /* after the number of minutes (rounded up) otherwise */
     const char *separator; /* between {choices} */
+    const char *stamp[2];  /* after a count of stamps: one, several ({limit_stamps} ...) */
+    const char *credit[2]; /* after a count of credits */
 } fault_words[FAULT_LANG_COUNT] = {
-    [FAULT_LANG_EN] = {" seconds", " minutes", ", "},
+    [FAULT_LANG_EN] = {" seconds", " minutes", ", ", {" stamp", " stamps"}, {" credit", " credits"}},
 };
 static const char *const fault_about[FAULT_LANG_COUNT] = {[FAULT_LANG_EN] = "about "};
 
@@ -341,6 +366,12 @@ static void put_usd(buf *b, int64_t cents)
     buf_printf(b, "%s$%" PRIu64 ".%02" PRIu64, cents < 0 ? "-" : "", m / 100, m % 100);
 }
 
+/* "1 stamp", "2 stamps": a count with its noun (fault_words), singular for one. */
+static void put_count(buf *b, int64_t n, const char *const noun[2])
+{
+    buf_printf(b, "%" PRId64 "%s", n, noun[n == 1 ? 0 : 1]);
+}
+
 /* Writes one placeholder's value; false when name is not a placeholder. */
 static bool put_placeholder(buf *b, const char *name, size_t len, const kite_fault *f, fault_lang lang)
 {
@@ -371,6 +402,18 @@ static bool put_placeholder(buf *b, const char *name, size_t len, const kite_fau
         put_usd(b, f->min);
     else if (IS("max_usd"))
         put_usd(b, f->max);
+    else if (IS("limit_stamps"))
+        put_count(b, f->limit, fault_words[lang].stamp);
+    else if (IS("min_stamps"))
+        put_count(b, f->min, fault_words[lang].stamp);
+    else if (IS("max_stamps"))
+        put_count(b, f->max, fault_words[lang].stamp);
+    else if (IS("limit_credits"))
+        put_count(b, f->limit, fault_words[lang].credit);
+    else if (IS("min_credits"))
+        put_count(b, f->min, fault_words[lang].credit);
+    else if (IS("max_credits"))
+        put_count(b, f->max, fault_words[lang].credit);
     else
         return false;
     return true;

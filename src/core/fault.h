@@ -127,6 +127,16 @@ typedef enum fault_detail {
     FAULT_PRICES_CHANGED,    /* the prices were saved by someone else meanwhile */
     FAULT_DATE,              /* not a date as YYYY-MM-DD */
     FAULT_DATE_ORDER,        /* a period that ends before it starts, or longer than limit days */
+    /* paid messages (domain/messaging/message_charge.h): limit = the price, max = what the payer has */
+    FAULT_MESSAGE_COST_CENTS,   /* a contact's balance */
+    FAULT_MESSAGE_COST_TRUST,   /* a resident's trust account */
+    FAULT_MESSAGE_COST_STAMPS,
+    FAULT_MESSAGE_COST_CREDITS,
+    FAULT_SUBSCRIPTION_NEEDED,  /* the facility sells messages by subscription (limit: a month, cents) */
+    FAULT_PRICE_CHANGED_CENTS,  /* min: the price shown, max: the price now */
+    FAULT_PRICE_CHANGED_STAMPS,
+    FAULT_PRICE_CHANGED_CREDITS,
+    FAULT_TRUST_DEPOSIT_AMOUNT, /* a trust deposit outside min..max cents */
     FAULT_DETAIL_COUNT
 } fault_detail;
 

@@ -481,6 +481,23 @@ const migration kite_migrations[] = {
      "  CHECK (reported_seconds >= 0 AND billed_seconds >= 0 AND billed_minutes >= 0 AND amount_cents >= 0),"
      "  UNIQUE (facility_id, call_id));"
      "CREATE INDEX phone_calls_account ON phone_calls(phone_account_id, id);"},
+    {11, "messages are paid for: the price in its unit; subscriptions",
+     "ALTER TABLE messages ADD COLUMN price_amount INTEGER NOT NULL DEFAULT 0;" /* what was held, in price_unit */
+     "ALTER TABLE messages ADD COLUMN price_unit TEXT NOT NULL DEFAULT 'cents';" /* cents | stamps | credits */
+     "CREATE TABLE wallet_subscriptions ("
+     "  id INTEGER PRIMARY KEY,"
+     "  account_id INTEGER NOT NULL REFERENCES accounts(id),"
+     "  facility_id INTEGER NOT NULL REFERENCES facilities(id),"
+     "  months INTEGER NOT NULL,"
+     "  price_cents INTEGER NOT NULL,"
+     "  starts_at INTEGER NOT NULL,"         /* epoch ms; a renewal starts when the previous period ends */
+     "  ends_at INTEGER NOT NULL,"
+     "  transaction_id INTEGER REFERENCES ledger_transactions(id)," /* NULL when it cost nothing */
+     "  idempotency_key TEXT NOT NULL,"
+     "  created_at INTEGER NOT NULL,"
+     "  CHECK (months > 0 AND ends_at > starts_at),"
+     "  UNIQUE (account_id, idempotency_key));"
+     "CREATE INDEX wallet_subscriptions_active ON wallet_subscriptions(account_id, facility_id, ends_at);"},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];

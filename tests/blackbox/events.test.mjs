@@ -179,6 +179,11 @@ before(async () => {
   eli = await w.contact({ full_name: 'Eli Park' });
   carlaContact = (await w.connectByRequest(ana, carla)).id;
   eliContact = (await w.connectByRequest(rosa, eli)).id;
+  // Messages are paid for: the contacts buy stamps, the residents have trust money.
+  await w.fundContact(carla, AV, 'jpay');
+  await w.fundContact(eli, COR, 'jpay');
+  await w.fundResident(op.token, ana, 'jpay');
+  await w.fundResident(op.token, rosa, 'jpay');
   reviewer = await w.staff(op.token, COR, 'reviewer');
 });
 
@@ -395,6 +400,7 @@ test('one account may hold 5 streams: the 6th → 429 JSON with Retry-After; clo
   // They all work: an event reaches each of them.
   const m = await send(ana, carlaContact, 'Not for fay'); // someone else's event first
   const fayContact = (await w.connectByRequest(ben, fay)).id;
+  await w.fundResident(op.token, ben, 'jpay'); // ben pays for his message from his trust account
   const n = await send(ben, fayContact, 'For fay');
   await Promise.all(streams.map((s) => s.waitFor((x) => x.events.some((e) => e.json.message_id === n.id), 5_000, 'message.new for fay')));
   for (const s of streams) assert.ok(!s.events.some((e) => e.json.message_id === m.id));

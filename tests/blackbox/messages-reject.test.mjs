@@ -187,6 +187,8 @@ test('suspended contact (transfer to a facility with a lower contact limit) → 
   assert.equal(suspended.status, 'suspended', 'the newest contact over the limit is suspended');
   const res = await post(w, second.contact, { contact_id: second.contactId, subject: 's', body: 'while suspended' });
   assertError(res, 409, 'contact_not_active', 'suspended contact:');
+  // Stamps are bought for one facility's messages: at the new facility the contact buys new ones.
+  await w.buyBundle(first.contact, J1, 'stamps', 5);
   const m = await send(w, first.contact, first.contactId, 'still here', 'The kept contact can write.');
   assert.equal(m.status, 'pending_review');
   const staffView = await getMsg(w, op, m.id);

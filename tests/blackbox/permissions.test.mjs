@@ -80,6 +80,8 @@ const TABLE = [
   // B = a message between two other people at facility B.
   ['GET',    '/api/v1/messages',                                     '-', [401, OK,  OK,  403, 403, 403, 403]],
   ['POST',   '/api/v1/messages',                                     '-', [401, OK,  OK,  403, 403, 403, 403]],
+  // A quote writes nothing: the parties of a contact ask it like a send.
+  ['POST',   '/api/v1/messages/quote',                               '-', [401, OK,  OK,  403, 403, 403, 403]],
   ['GET',    '/api/v1/messages/export',                              '-', [401, OK,  OK,  403, 403, 403, 403]],
   ['GET',    '/api/v1/messages/{id}',                                'A', [401, OK,  OK,  OK,  OK,  OK,  OK]],
   ['GET',    '/api/v1/messages/{id}',                                'B', [401, 404, 404, 404, 404, 404, OK]],
@@ -120,6 +122,8 @@ const TABLE = [
   ['GET',    '/api/v1/wallet/transactions.csv',                      '-', [401, OK,  OK,  403, 403, 403, 403]],
   // A bundle here names no unit, so the contact's 422 proves access without buying anything.
   ['POST',   '/api/v1/wallet/bundles',                               '-', [401, 422, 403, 403, 403, 403, 403]],
+  // A subscription here names no months, so the contact's 422 proves access without buying anything.
+  ['POST',   '/api/v1/wallet/subscriptions',                         '-', [401, 422, 403, 403, 403, 403, 403]],
   ['GET',    '/api/v1/facilities/{id}/prices',                       'A', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
   ['GET',    '/api/v1/facilities/{id}/prices',                       'B', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
   // Phone: the facility phone system's API keys (the facility's admin and operators), call records
@@ -156,6 +160,9 @@ const TABLE = [
   ['GET',    '/api/v1/facilities/{id}/revenue',                      'B', [401, 403, 403, 404, 404, 404, OK]],
   ['GET',    '/api/v1/facilities/{id}/revenue.csv',                  'A', [401, 403, 403, 403, 403, OK,  OK]],
   ['GET',    '/api/v1/facilities/{id}/revenue.csv',                  'B', [401, 403, 403, 404, 404, 404, OK]],
+  // Trust deposits: the facility's admin for its own residents, and the operator.
+  ['POST',   '/api/v1/residents/{id}/trust-deposits',                'A', [401, 403, 403, 403, 403, OK,  OK]],
+  ['POST',   '/api/v1/residents/{id}/trust-deposits',                'B', [401, 403, 403, 404, 404, 404, OK]],
 ];
 
 // The error code each refusal must carry.
@@ -239,6 +246,9 @@ before(async () => {
   fixtures.otherContact = (await w.connectByRequest(rb, z)).id;
   fixtures.z = z;
   fixtures.rb = rb;
+  // Messages are paid for: Bea's contact writes from a jpay facility, so buys stamps there.
+  await w.fundContact(z, FAC.B, 'jpay');
+  fixtures.residentId = { A: await w.residentId(op.token, people.resident), B: await w.residentId(op.token, rb) };
   // Pending requests: two to the matrix resident (approve, decline), one to Bea (somebody else's).
   const x1 = await w.contact();
   const x2 = await w.contact();
@@ -436,6 +446,18 @@ async function build(method, template, scope, role) {
     case 'POST /api/v1/money-transfers':
       body = { facility_id: FAC.A };
       headers = { 'Idempotency-Key': `perm-${role}-${Date.now()}` };
+      break;
+    case 'POST /api/v1/messages/quote':
+      body = { contact_id: fixtures.ownContact, subject: `quote for the ${role}`, body: 'A short note.' };
+      break;
+    case 'POST /api/v1/residents/{id}/trust-deposits':
+      p = template.replace('{id}', String(fixtures.residentId[scope]));
+      body = { amount_cents: 100, memo: `matrix ${role}` };
+      headers = { 'Idempotency-Key': `perm-trust-${role}-${scope}-${Date.now()}` };
+      break;
+    case 'POST /api/v1/wallet/subscriptions':
+      body = { facility_id: FAC.A };
+      headers = { 'Idempotency-Key': `perm-sub-${role}-${Date.now()}` };
       break;
     case 'POST /api/v1/wallet/top-ups':
       body = { amount_cents: 1000 };

@@ -295,7 +295,7 @@ test('the statement pages newest first, and the CSV has a header row and RFC 418
 });
 
 test('without --processor, top-ups answer 503 and say payments are not available', async () => {
-  const plain = await World.start();
+  const plain = await World.start({ processor: false });
   try {
     const c = await plain.contact();
     const r = await plain.srv.request('POST', '/api/v1/wallet/top-ups', {

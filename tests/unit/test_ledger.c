@@ -277,16 +277,18 @@ static void test_names_round_trip(void **state)
 {
     (void)state;
     static const char *const kinds[] = {"contact_balance", "resident_trust", "phone_account", "stamps", "credits",
-                                        "hold", "facility_revenue", "provider_revenue", "processor_clearing", "fees"};
+                                        "hold", "facility_revenue", "provider_revenue", "processor_clearing", "fees",
+                                        "trust_fund"};
     assert_int_equal(sizeof kinds / sizeof kinds[0], LEDGER_KIND_COUNT);
     for (int i = 0; i < LEDGER_KIND_COUNT; i++) {
         ledger_kind k;
         assert_string_equal(ledger_kind_name((ledger_kind)i), kinds[i]);
         assert_true(ledger_kind_parse(kinds[i], &k));
         assert_int_equal(k, i);
-        /* Only the processor's clearing account (in cents) and the issuer of bundle units may go below zero. */
+        /* Only the clearing accounts (processor, trust office; in cents) and the issuer of bundle units may go below zero. */
         for (int u = 0; u < LEDGER_UNIT_COUNT; u++) {
             bool want = (i == LEDGER_PROCESSOR_CLEARING && u == LEDGER_CENTS) ||
+                        (i == LEDGER_TRUST_FUND && u == LEDGER_CENTS) ||
                         (i == LEDGER_PROVIDER_REVENUE && u != LEDGER_CENTS);
             if (ledger_kind_may_go_negative((ledger_kind)i, (ledger_unit)u) != want)
                 fail_msg("%s in %s: may go negative is wrong", kinds[i], ledger_unit_name((ledger_unit)u));

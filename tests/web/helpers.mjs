@@ -119,8 +119,8 @@ export async function newPage(browser, viewport = DESKTOP) {
 /* ---- the HTTP API, as a script would use it ---- */
 
 export function apiClient(base, token) {
-  const call = async (method, path, body) => {
-    const headers = { Accept: 'application/json' };
+  const call = async (method, path, body, extraHeaders = {}) => {
+    const headers = { Accept: 'application/json', ...extraHeaders };
     if (token) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const res = await fetch(`${base}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -129,11 +129,56 @@ export function apiClient(base, token) {
   };
   return {
     get: (path) => call('GET', path),
-    post: (path, body) => call('POST', path, body),
+    post: (path, body, headers) => call('POST', path, body, headers),
     put: (path, body) => call('PUT', path, body),
     patch: (path, body) => call('PATCH', path, body),
     del: (path) => call('DELETE', path),
   };
+}
+
+/* ---- money: messages are paid for ---- */
+
+/* `kite processor-sandbox` on a free port, for top-ups with its test cards: {child, url}. */
+export function startSandbox(extra = []) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(KITE_BIN, ['processor-sandbox', '--listen', '127.0.0.1:0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`the sandbox did not start:\n${out}`)); }, 30_000);
+    child.stdout.on('data', (c) => {
+      out += c;
+      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolvePromise({ child, url: m[1] });
+      }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`the sandbox exited with ${code}:\n${out}`)); });
+  });
+}
+
+export function stopSandbox(sandbox) {
+  if (!sandbox) return;
+  sandbox.child.removeAllListeners('exit');
+  sandbox.child.kill('SIGTERM');
+}
+
+let fundingKeys = 0;
+const fundingKey = (what) => `web-fund-${what}-${process.pid}-${++fundingKeys}`;
+
+/* A contact tops up $50 with the approved test card and buys count units (stamps or credits) for a facility. */
+export async function fundContact(client, facilityId, unit, count) {
+  const card = { number: '4242 4242 4242 4242', exp_month: 12, exp_year: new Date().getUTCFullYear() + 2, cvc: '123' };
+  const top = await client.post('/wallet/top-ups', { amount_cents: 5000, card }, { 'Idempotency-Key': fundingKey('top-up') });
+  assert.equal(top.status, 201, `top-up ${JSON.stringify(top.body)}`);
+  const bundle = await client.post('/wallet/bundles', { facility_id: facilityId, unit, count }, { 'Idempotency-Key': fundingKey('bundle') });
+  assert.equal(bundle.status, 201, `bundle ${JSON.stringify(bundle.body)}`);
+}
+
+/* The facility (an operator's or admin's client) deposits cents into a resident's trust account. */
+export async function fundResident(staffClient, residentId, cents = 5000) {
+  const r = await staffClient.post(`/residents/${residentId}/trust-deposits`, { amount_cents: cents, memo: 'Wages' },
+    { 'Idempotency-Key': fundingKey('trust') });
+  assert.equal(r.status, 201, `trust deposit ${JSON.stringify(r.body)}`);
 }
 
 /* Signs in through the API and returns a client that carries the token. */

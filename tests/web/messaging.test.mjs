@@ -16,6 +16,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import {
   KITE_BIN, CHROMIUM, SHOTS, PASSWORD, TIMEOUT, DESKTOP, PHONE, startServer, stopServer, kiteCli,
   launchBrowser, newPage, apiClient, signedInClient, uniqueEmail, signInForm,
+  startSandbox, stopSandbox, fundContact, fundResident,
 } from './helpers.mjs';
 
 const OPERATOR = 'op.messages@example.org';
@@ -23,6 +24,7 @@ const NUMBER = 'M4410';
 const PIN = '2468';
 
 let server;
+let sandbox;
 let base;
 let browser;
 let tmp;
@@ -123,7 +125,8 @@ before(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM`);
   tmp = mkdtempSync(join(tmpdir(), 'kite-web-messages-'));
   mkdirSync(SHOTS, { recursive: true });
-  const started = await startServer(tmp);
+  sandbox = await startSandbox();
+  const started = await startServer(tmp, { extra: ['--processor', sandbox.url] });
   server = started.child;
   base = started.url;
   await kiteCli(['user', 'add', '--db', join(tmp, 'kite.db'), '--role', 'operator', '--email', OPERATOR, '--name', 'Olive Operator'], `${PASSWORD}\n`);
@@ -134,8 +137,11 @@ before(async () => {
   county = found.body.items.find((x) => x.name === 'COLEMAN COUNTY JAIL');
   assert.ok(county, 'the directory has COLEMAN COUNTY JAIL');
   assert.equal((await operator.put(`/facilities/${county.id}/policy`, { profile: 'jpay', review: 'all' })).status, 201);
-  assert.equal((await operator.post(`/facilities/${county.id}/residents`,
-    { resident_number: NUMBER, first_name: 'Ray', last_name: 'Moss', pin: PIN })).status, 201);
+  const added = await operator.post(`/facilities/${county.id}/residents`,
+    { resident_number: NUMBER, first_name: 'Ray', last_name: 'Moss', pin: PIN });
+  assert.equal(added.status, 201);
+  // Messages are paid for: Ray has wages in his trust account.
+  await fundResident(operator, added.body.id);
 
   reviewerEmail = uniqueEmail('rita');
   adminEmail = uniqueEmail('adam');
@@ -154,11 +160,14 @@ before(async () => {
   assert.equal((await resident.post(`/contact-requests/${pending.id}/approve`)).status, 200);
   const contact = (await client.get('/contacts')).body.items[0];
   family = { email, client, contactId: contact.id };
+  // Messages are paid for: Nina buys the jpay facility's bundle of 50 stamps.
+  await fundContact(client, county.id, 'stamps', 50);
 });
 
 after(async () => {
   if (browser) await browser.close();
   await stopServer(server);
+  stopSandbox(sandbox);
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -500,4 +509,78 @@ test('the messaging pages answer signed out and for the wrong kind of account', 
   await fam.page.goto(`${base}/messages?contact=999999`);
   await fam.page.getByRole('heading', { name: 'This conversation does not exist' }).waitFor();
   await fam.close([/status of 404/]);
+});
+
+/* ---- messages are paid for ---- */
+
+test('at 390 px, compose shows the price before sending; a rejected message says it was not charged, a delivered one what it cost', TIMEOUT, async () => {
+  const p = await openPage(PHONE);
+  await signInForm(p.page, base, family.email);
+  await p.page.waitForURL((u) => !u.pathname.startsWith('/signin'));
+  await p.page.goto(`${base}/messages?contact=${family.contactId}`);
+  await p.page.getByRole('heading', { level: 1, name: 'Messages with Ray Moss' }).waitFor();
+  const stamps = async () => (await family.client.get('/wallet')).body.bundles.find((b) => b.facility_id === county.id).balance;
+  const before = await stamps();
+
+  await p.page.getByLabel('Your message').fill('A page of news from home.');
+  const quote = p.page.getByTestId('price-quote');
+  await p.page.waitForFunction(() => /costs/.test(document.querySelector('[data-testid=price-quote]').textContent));
+  assert.equal(await quote.textContent(), `This message costs 1 stamp. You have ${before} stamps. It is only charged if it is delivered.`);
+  // Longer than a page (2,500 characters): the price follows the text.
+  await p.page.getByLabel('Your message').fill('x'.repeat(2600));
+  await p.page.waitForFunction(() => /costs 2 stamps/.test(document.querySelector('[data-testid=price-quote]').textContent));
+  await p.page.getByLabel('Your message').fill('Short again, one stamp.');
+  await p.page.waitForFunction(() => /costs 1 stamp\./.test(document.querySelector('[data-testid=price-quote]').textContent));
+  await p.page.getByRole('button', { name: 'Send message' }).click();
+  await p.page.getByText('Sent. Ray Moss gets it after the facility reviews it.').waitFor();
+  assert.equal(await stamps(), before - 1, 'the stamp is held');
+  const sent = (await family.client.get('/messages?box=sent')).body.items[0];
+  assert.equal(sent.body, 'Short again, one stamp.');
+  assert.match(await card(p.page, sent.id).textContent(), /1 stamp is held until it is delivered/);
+
+  // Rejected: the stamp comes back, and the card says so with when it was held and given back.
+  const rejected = await operator.post(`/review/${sent.id}`, { decision: 'reject', reason: 'other' });
+  assert.equal(rejected.status, 200, JSON.stringify(rejected.body));
+  await p.page.locator(`[data-testid=thread] li[data-message-id="${sent.id}"][data-status=rejected]`).waitFor();
+  const text = await card(p.page, sent.id).textContent();
+  assert.match(text, /You were not charged for this message\./);
+  assert.match(text, /1 stamp was held .+ and given back .+\./);
+  assert.equal(await stamps(), before);
+
+  // Delivered: what it cost.
+  const m = await send(family.client, 'Paid', 'This one is delivered.');
+  assert.equal((await operator.post(`/review/${m.id}`, { decision: 'approve' })).status, 200);
+  await p.page.reload(); // sent from another client: this page learns of it on opening
+  await p.page.locator(`[data-testid=thread] li[data-message-id="${m.id}"][data-status=delivered]`).waitFor();
+  await p.page.waitForFunction((id) => /Cost: 1 stamp/.test(document.querySelector(`li[data-message-id="${id}"]`).textContent), m.id);
+  assert.equal(await stamps(), before - 1);
+  const overflow = await p.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.equal(overflow, 0, 'no horizontal scrolling on a phone');
+  await p.close();
+});
+
+test('at 390 px, a family member without stamps sees the price and what they have, and the 402 says what to do', TIMEOUT, async () => {
+  const email = uniqueEmail('pat');
+  assert.equal((await apiClient(base).post('/accounts',
+    { email, password: PASSWORD, full_name: 'Pat Moss', phone: '555 010 4401' })).status, 201);
+  const client = await signedInClient(base, { email, password: PASSWORD });
+  assert.equal((await client.post('/contact-requests', { facility_id: county.id, resident_number: NUMBER })).status, 201);
+  const pending = (await resident.get('/contact-requests')).body.items.find((q) => q.status === 'pending');
+  assert.equal((await resident.post(`/contact-requests/${pending.id}/approve`)).status, 200);
+  const contactId = (await client.get('/contacts')).body.items[0].id;
+
+  const p = await openPage(PHONE);
+  await signInForm(p.page, base, email);
+  await p.page.waitForURL((u) => !u.pathname.startsWith('/signin'));
+  await p.page.goto(`${base}/messages?contact=${contactId}`);
+  await p.page.getByRole('heading', { level: 1, name: 'Messages with Ray Moss' }).waitFor();
+  await p.page.getByLabel('Your message').fill('Hello Ray, it is Pat.');
+  await p.page.waitForFunction(() => /costs/.test(document.querySelector('[data-testid=price-quote]').textContent));
+  assert.equal(await p.page.getByTestId('price-quote').textContent(),
+    'This message costs 1 stamp and you have 0 stamps. Buy stamps in your wallet before sending.');
+  await p.page.getByRole('button', { name: 'Send message' }).click();
+  await p.page.getByText('This message costs 1 stamp and you have 0. Buy stamps in your wallet, then send again.').waitFor();
+  assert.equal((await client.get('/messages?box=sent')).body.items.length, 0, 'nothing was sent');
+  assert.equal(await p.page.getByLabel('Your message').inputValue(), 'Hello Ray, it is Pat.', 'the text is kept to send later');
+  await p.close([/status of 402/]); // the browser logs the refused send; the page itself said what happened
 });

@@ -181,6 +181,10 @@ static kite_err transfer_tx(db_conn *conn, void *data)
     const char *number = in->new_number != NULL ? text_trim(in->a, in->new_number) : r.resident_number;
     if ((err = move_resident(in, conn, &r, number)) != KITE_OK || (err = end_pending(in, conn, r.id)) != KITE_OK)
         return err;
+    /* Another facility: messages sent under the old one and not delivered are rejected, their holds given back. */
+    if (in->to_facility_id != in->facility_id && in->ctx->resident_leaving != NULL &&
+        (err = in->ctx->resident_leaving(conn, in->a, r.id, in->now, in->actor)) != KITE_OK)
+        return err;
 
     resident_place place;
     if ((err = rules_load_place(conn, in->a, r.id, &place)) != KITE_OK)

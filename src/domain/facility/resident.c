@@ -302,6 +302,7 @@ struct update_resident {
     int64_t now;
     resident *out;
     kite_fault *fault;
+    resident_leaving_fn leaving; /* what releasing closes above this layer (context.h) */
 };
 
 static kite_err update_tx(db_conn *conn, void *data)
@@ -343,10 +344,13 @@ static kite_err update_tx(db_conn *conn, void *data)
     db_bind_int(acct, 5, r.account_id);
     if ((err = db_exec(acct)) != KITE_OK)
         return err;
-    if (status == RESIDENT_RELEASED || in->pin_hash != NULL) {
-        if ((err = session_end_all(conn, r.account_id, in->now)) != KITE_OK)
-            return err;
-    }
+    if ((status == RESIDENT_RELEASED || in->pin_hash != NULL) &&
+        (err = session_end_all(conn, r.account_id, in->now)) != KITE_OK)
+        return err;
+    /* Released: what was sent and not delivered is rejected, and nobody pays for it. */
+    if (status == RESIDENT_RELEASED && r.status != RESIDENT_RELEASED && in->leaving != NULL &&
+        (err = in->leaving(conn, in->a, r.id, in->now, in->actor)) != KITE_OK)
+        return err;
     bool status_changed = status != r.status;
     const char *detail = arena_sprintf(in->a, "%s%s%s", c->first_name || c->last_name ? "names changed; " : "",
                                        in->pin_hash ? "pin changed; " : "",
@@ -369,7 +373,8 @@ kite_err resident_update(const kite_ctx *ctx, arena *a, int64_t facility_id, con
 {
     *fault = (kite_fault){0};
     char hash[PASSWORD_HASH_MAX];
-    struct update_resident in = {a, facility_id, number, change, NULL, actor, clock_now_ms(&ctx->clock), out, fault};
+    struct update_resident in = {a,   facility_id, number, change, NULL, actor, clock_now_ms(&ctx->clock),
+                                 out, fault,       ctx->resident_leaving};
     if (change->pin != NULL) {
         if (pin_check(change->pin) != KITE_OK)
             return pin_fault(fault);

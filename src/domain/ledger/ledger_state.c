@@ -3,8 +3,8 @@
  * ledger (see ledger_state.h).
  *
  * SECURITY: money.  kind_rules is the one place that lets an account go
- * below zero (processor_clearing in cents, provider_revenue in bundle
- * units); a wrong bit here is a hole in every balance, so test_ledger
+ * below zero (processor_clearing and trust_fund in cents, provider_revenue
+ * in bundle units); a wrong bit here is a hole in every balance, so test_ledger
  * checks it for every kind and unit.
  */
 #include "domain/ledger/ledger_state.h"
@@ -22,6 +22,7 @@ static const char *const kind_names[LEDGER_KIND_COUNT] = {
     [LEDGER_PROVIDER_REVENUE] = "provider_revenue",
     [LEDGER_PROCESSOR_CLEARING] = "processor_clearing",
     [LEDGER_FEES] = "fees",
+    [LEDGER_TRUST_FUND] = "trust_fund",
 };
 
 static const char *const unit_names[LEDGER_UNIT_COUNT] = {
@@ -72,6 +73,8 @@ static const ledger_kind_rule kind_rules[LEDGER_KIND_COUNT] = {
     [LEDGER_PROVIDER_REVENUE] = {ALL_UNITS, LEDGER_OWNER_FACILITY, false, false, BUNDLES},
     [LEDGER_PROCESSOR_CLEARING] = {UNIT(LEDGER_CENTS), 0, false, false, UNIT(LEDGER_CENTS)},
     [LEDGER_FEES] = {UNIT(LEDGER_CENTS), LEDGER_OWNER_FACILITY, false, false, 0},
+    /* The facility's trust office: below zero by what it paid into trust accounts (see ledger_state.h). */
+    [LEDGER_TRUST_FUND] = {UNIT(LEDGER_CENTS), LEDGER_OWNER_FACILITY, false, true, UNIT(LEDGER_CENTS)},
 };
 #undef PERSON
 #undef ALL_UNITS

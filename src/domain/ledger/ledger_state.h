@@ -19,7 +19,11 @@
  * Kite, negative by nature until the processor settles) and
  * provider_revenue in stamps and credits (the issuer of bundle units: its
  * balance is minus the units outstanding, and spent units come back to it).
- * Every other account is refused a debit that would take it below zero; the
+ * A third, trust_fund in cents, is a facility's clearing account for what
+ * its trust office pays into residents' trust accounts (wages, cash left at
+ * the lobby): the money is in the facility's bank, not in Kite, so the
+ * account runs below zero by what was deposited, as processor_clearing does
+ * for cards.  Every other account is refused a debit that would take it below zero; the
  * rule table (ledger_state.c) is the single place that says so.
  */
 #ifndef KITE_DOMAIN_LEDGER_LEDGER_STATE_H
@@ -38,6 +42,7 @@ typedef enum ledger_kind {
     LEDGER_PROVIDER_REVENUE,   /* the platform's share; in stamps and credits, their issuer */
     LEDGER_PROCESSOR_CLEARING, /* money in flight from the card processor (may go negative) */
     LEDGER_FEES,               /* fees charged (transfers, processing) */
+    LEDGER_TRUST_FUND,         /* a facility's trust office: wages and lobby cash paid in (may go negative) */
     LEDGER_KIND_COUNT
 } ledger_kind;
 

@@ -12,6 +12,7 @@
 #include "domain/audit/audit.h"
 #include "domain/contacts/contact_rules.h"
 #include "domain/contacts/contact_state.h"
+#include "domain/messaging/message_charge.h"
 #include "domain/messaging/message_store.h"
 #include "mail/notice.h"
 
@@ -23,6 +24,9 @@
 #define DAY_MS (24LL * 60 * 60 * 1000)
 
 /* ---- sending ---- */
+
+static kite_err message_run(const kite_ctx *ctx, arena *a, const account *sender, const message_draft *draft,
+                            bool quote_only, message *out, bool *replayed, message_charge *charge, kite_fault *fault);
 
 static bool text_has_bad_controls(const char *s, bool allow_newlines)
 {
@@ -44,6 +48,9 @@ struct send {
     message *out;
     bool replayed;
     int64_t limit;
+    message_charge *charge; /* the price, also when refused for it */
+    kite_fault *fault;
+    bool quote_only;        /* price the draft and write nothing */
 };
 
 /* Earlier answer for this idempotency key: KITE_OK with *message_id, or KITE_ERR_NOT_FOUND. */
@@ -247,17 +254,47 @@ static kite_err release_unreviewed(struct send *in, db_conn *conn, message *m)
     return message_deliver(conn, in->ctx, in->a, m, in->now, "system");
 }
 
+/* The fault for a price that is no longer the one the client showed: from what it showed to what it is now. */
+static kite_err price_changed(struct send *in)
+{
+    const message_charge *c = in->charge;
+    fault_detail d = c->unit == LEDGER_UNIT_STAMPS    ? FAULT_PRICE_CHANGED_STAMPS
+                     : c->unit == LEDGER_UNIT_CREDITS ? FAULT_PRICE_CHANGED_CREDITS
+                                                      : FAULT_PRICE_CHANGED_CENTS;
+    fault_set(in->fault, KITE_ERR_CONFLICT, "expected_amount", d);
+    in->fault->min = in->draft->expected_amount;
+    in->fault->max = c->amount;
+    return KITE_ERR_CONFLICT;
+}
+
+/* What the draft costs its sender; refused when the price changed since shown, or cannot be paid. */
+static kite_err price_draft(struct send *in, db_conn *conn, const struct send_contact *c, const resident_place *place)
+{
+    bool from_resident = in->sender->id == c->resident_account;
+    message_payer payer = {place->r.facility_id, in->sender->id, c->resident_id, from_resident,
+                           place->p.profile == PROFILE_FEDERAL};
+    message_shape shape = {in->draft->body, (int64_t)in->draft->attachment_count, in->draft->with_reply_stamp};
+    kite_err err = message_charge_quote(conn, in->a, in->now, &payer, &shape, in->charge, in->fault);
+    if (err != KITE_OK || in->quote_only)
+        return err;
+    const message_draft *d = in->draft;
+    if (d->has_expected && (d->expected_amount != in->charge->amount || d->expected_unit != in->charge->unit))
+        return price_changed(in);
+    return message_charge_check(in->charge, in->fault);
+}
+
 static kite_err send_tx(db_conn *conn, void *data)
 {
     struct send *in = data;
-    kite_err err = replay_earlier(in, conn);
+    kite_err err = in->quote_only ? KITE_ERR_NOT_FOUND : replay_earlier(in, conn);
     if (err != KITE_ERR_NOT_FOUND || in->replayed)
         return err; /* replayed, or failed */
     struct send_contact c;
     resident_place place;
     if ((err = load_send_contact(in, conn, &c)) != KITE_OK ||
         (err = rules_load_place(conn, in->a, c.resident_id, &place)) != KITE_OK ||
-        (err = check_against_policy(in, conn, &place)) != KITE_OK)
+        (err = check_against_policy(in, conn, &place)) != KITE_OK ||
+        (err = price_draft(in, conn, &c, &place)) != KITE_OK || in->quote_only)
         return err;
     message *m = in->out;
     rule_match *matches;
@@ -266,7 +303,8 @@ static kite_err send_tx(db_conn *conn, void *data)
         (err = insert_message(in, conn, m, matches, nmatch)) != KITE_OK)
         return err;
     const char *actor = audit_actor_account(in->a, in->sender->id);
-    if ((err = message_record(conn, in->a, m, MESSAGE_PENDING_REVIEW, in->now, actor)) != KITE_OK)
+    if ((err = message_charge_hold(conn, in->now, actor, m->id, in->charge)) != KITE_OK ||
+        (err = message_record(conn, in->a, m, MESSAGE_PENDING_REVIEW, in->now, actor)) != KITE_OK)
         return err;
     if (place.p.review == REVIEW_FLAGGED_ONLY && !m->flagged && (err = release_unreviewed(in, conn, m)) != KITE_OK)
         return err;
@@ -279,8 +317,31 @@ static kite_err send_tx(db_conn *conn, void *data)
 kite_err message_send(const kite_ctx *ctx, arena *a, const account *sender, const message_draft *draft, message *out,
                       bool *replayed, kite_fault *fault)
 {
+    message_charge charge;
+    return message_send_priced(ctx, a, sender, draft, out, replayed, &charge, fault);
+}
+
+kite_err message_quote(const kite_ctx *ctx, arena *a, const account *sender, const message_draft *draft,
+                       message_charge *charge, kite_fault *fault)
+{
+    message m;
+    bool replayed;
+    return message_run(ctx, a, sender, draft, true, &m, &replayed, charge, fault);
+}
+
+kite_err message_send_priced(const kite_ctx *ctx, arena *a, const account *sender, const message_draft *draft,
+                             message *out, bool *replayed, message_charge *charge, kite_fault *fault)
+{
+    return message_run(ctx, a, sender, draft, false, out, replayed, charge, fault);
+}
+
+/* A send, or its quote (quote_only: the same checks and price, nothing written). */
+static kite_err message_run(const kite_ctx *ctx, arena *a, const account *sender, const message_draft *draft,
+                            bool quote_only, message *out, bool *replayed, message_charge *charge, kite_fault *fault)
+{
     *replayed = false;
     *fault = (kite_fault){0};
+    *charge = (message_charge){0};
     if (sender->role != ROLE_CONTACT && sender->role != ROLE_RESIDENT)
         return fault_settle(fault, KITE_ERR_FORBIDDEN);
     message_draft d = *draft;
@@ -307,11 +368,16 @@ kite_err message_send(const kite_ctx *ctx, arena *a, const account *sender, cons
     const char *request = arena_sprintf(a, "%" PRId64 "\n%s\n%s", d.contact_id, d.subject, d.body);
     for (size_t i = 0; i < d.attachment_count; i++)
         request = arena_sprintf(a, "%s\n%" PRId64, request, d.attachment_ids[i]);
+    if (d.with_reply_stamp)
+        request = arena_sprintf(a, "%s\nreply", request);
     char request_hash[SECRET_SHA256_HEX];
     secret_sha256_hex(request, strlen(request), request_hash);
-    struct send in = {ctx, a, sender, &d, request_hash, clock_now_ms(&ctx->clock), out, false, 0};
-    kite_err err = db_write(ctx->store, send_tx, &in);
+    struct send in = {ctx, a, sender, &d, request_hash, clock_now_ms(&ctx->clock), out, false, 0, charge, fault,
+                      quote_only};
+    kite_err err = quote_only ? db_read(ctx->store, send_tx, &in) : db_write(ctx->store, send_tx, &in);
     *replayed = in.replayed;
+    if (fault->code == err && err != KITE_OK)
+        return err; /* the price's own fault: a reply stamp not sold, a changed price, not enough to pay */
     if (err == KITE_ERR_INVALID_FIELD) /* the store refuses only attachments that are not the sender's unsent photos */
         fault_set(fault, err, "attachment_ids", FAULT_UNKNOWN);
     else if (err == KITE_ERR_NOT_FOUND)

@@ -26,6 +26,8 @@
 #include "core/fault.h"
 #include "domain/identity/account.h"
 #include "domain/context.h"
+#include "domain/ledger/ledger_state.h"
+#include "domain/messaging/message_charge.h"
 #include "domain/messaging/message_state.h"
 #include "domain/messaging/screening.h"
 
@@ -46,7 +48,14 @@ typedef struct message {
     const char *subject, *body;
     message_status status;
     bool held, flagged;
-    int64_t price_cents;
+    int64_t price_cents;   /* the cents value of the price (message_charge.h) */
+    int64_t price_amount;  /* the price in price_unit: what was held */
+    ledger_unit price_unit;
+    bool has_hold;         /* a price above 0 was held; the hold's state and dates follow */
+    ledger_hold_state hold_state;
+    int64_t hold_amount;
+    ledger_unit hold_unit;
+    int64_t hold_created_at, hold_settled_at; /* settled: 0 while held */
     const char *reject_reason, *reject_label, *reject_note; /* NULL unless rejected */
     int64_t created_at, decided_at, delivered_at, read_at;  /* 0 when not yet */
     rule_match *matches;
@@ -64,6 +73,10 @@ typedef struct message_draft {
     const int64_t *attachment_ids;
     size_t attachment_count;
     const char *idempotency_key; /* NULL: none */
+    bool with_reply_stamp;       /* stamps: the sender prepays the reply */
+    bool has_expected;           /* the client was shown a price: expected_amount in expected_unit */
+    int64_t expected_amount;
+    ledger_unit expected_unit;
 } message_draft;
 
 /*
@@ -75,6 +88,19 @@ typedef struct message_draft {
  */
 kite_err message_send(const kite_ctx *ctx, arena *a, const account *sender, const message_draft *draft, message *out,
                       bool *replayed, kite_fault *fault) KITE_WUR;
+
+/*
+ * message_send, and *charge is the price (also when refused for it):
+ * KITE_ERR_INSUFFICIENT_FUNDS (FAULT_MESSAGE_COST_*, FAULT_SUBSCRIPTION_NEEDED)
+ * when the sender cannot pay, KITE_ERR_CONFLICT (FAULT_PRICE_CHANGED_*) when
+ * the draft's expected price is not the price now; nothing written then.
+ */
+kite_err message_send_priced(const kite_ctx *ctx, arena *a, const account *sender, const message_draft *draft,
+                             message *out, bool *replayed, message_charge *charge, kite_fault *fault) KITE_WUR;
+
+/* What sending the draft would cost, with the same checks as a send, in a read transaction: writes nothing. */
+kite_err message_quote(const kite_ctx *ctx, arena *a, const account *sender, const message_draft *draft,
+                       message_charge *charge, kite_fault *fault) KITE_WUR;
 
 typedef enum message_box { BOX_INBOX, BOX_SENT, BOX_THREAD } message_box;
 

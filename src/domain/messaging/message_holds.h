@@ -11,10 +11,15 @@
  *   - delivered or read: the hold was captured (exactly once: the ledger's
  *     own checks prove a hold is settled by one transaction);
  *   - rejected: the hold was released;
- *   - pending review or approved: the hold is still held.
- * Messages carry no holds yet (the ledger is not wired into sending), so
- * today these checks pass on every store; they fail as soon as a hold and
- * its message disagree.
+ *   - pending review or approved: the hold is still held;
+ *   - a captured hold has exactly one capture transaction and no release, a
+ *     released one exactly one release and no capture, a held one neither;
+ * and every message with a price (messages.price_amount > 0) has a hold:
+ * a priced message without one was delivered unpaid or lost its money.
+ * Sending holds the price (message_charge.h), delivery captures it and
+ * rejection or the resident's leaving releases it, each in the same
+ * transaction as the message's own change, so these checks pass on every
+ * store Kite wrote; they fail as soon as a hold and its message disagree.
  *
  * SECURITY: money.  Read-only; states are compared as enums, never as text.
  */

@@ -7,6 +7,7 @@
 
 #include "domain/audit/audit.h"
 #include "domain/messaging/event.h"
+#include "domain/messaging/message_charge.h"
 #include "mail/notice.h"
 
 #include <inttypes.h>
@@ -43,6 +44,16 @@ void message_read_row(db_stmt *s, arena *a, message *m)
     m->delivered_at = db_int(s, 19);
     m->read_at = db_int(s, 20);
     m->reject_label = arena_strdup(a, db_text(s, 21));
+    m->price_amount = db_int(s, 22);
+    m->price_unit = LEDGER_CENTS;
+    (void)ledger_unit_parse(db_text(s, 23), &m->price_unit);
+    /* A message that cost nothing has no hold; a row with a hold has names from the ledger's tables. */
+    m->has_hold = ledger_hold_state_parse(db_text(s, 24), &m->hold_state);
+    m->hold_amount = db_int(s, 25);
+    m->hold_unit = LEDGER_CENTS;
+    (void)ledger_unit_parse(db_text(s, 26), &m->hold_unit);
+    m->hold_created_at = db_int(s, 27);
+    m->hold_settled_at = db_int(s, 28);
 }
 
 kite_err message_load(db_conn *conn, arena *a, int64_t id, message *out)
@@ -138,6 +149,9 @@ kite_err message_deliver(db_conn *conn, const kite_ctx *ctx, arena *a, message *
     db_bind_text(s, 3, message_status_name(MESSAGE_DELIVERED));
     kite_err err = db_exec(s);
     if (err != KITE_OK || (err = message_record(conn, a, m, MESSAGE_DELIVERED, now, actor)) != KITE_OK)
+        return err;
+    /* Every path that delivers comes here, so every delivered message is paid for exactly here. */
+    if ((err = message_charge_capture(conn, now, actor, m->id, m->facility_id)) != KITE_OK)
         return err;
     m->status = MESSAGE_DELIVERED;
     m->delivered_at = now;

@@ -13,6 +13,7 @@
 #include "core/text.h"
 #include "domain/audit/audit.h"
 #include "domain/contacts/contact_rules.h"
+#include "domain/messaging/message_charge.h"
 #include "domain/messaging/message_store.h"
 #include "mail/notice.h"
 #include "domain/facility/policy.h"
@@ -294,7 +295,7 @@ static kite_err decide_tx(db_conn *conn, void *data)
     m->status = to;
     if (in->approve)
         err = message_deliver(conn, in->ctx, in->a, m, in->now, actor);
-    else
+    else if ((err = message_charge_release(conn, in->now, actor, m->id)) == KITE_OK) /* nobody pays for it */
         err = tell_sender_rejected(in, conn, m, label);
     if (err != KITE_OK)
         return err;

@@ -19,6 +19,7 @@ import {
   uniqueEmail, strongPassword, KITE_BIN, DATA_DIR, RFC3339_UTC,
 } from './kite.mjs';
 import { SmtpSink, parseMessage } from './smtp-sink.mjs';
+import { CARDS, startSandbox } from './processor.mjs';
 
 export const PUBLIC_URL = 'http://kite.test';
 export const HOUR = 3600;
@@ -66,9 +67,17 @@ export class World {
     this.dir = null;
     this.clockOffset = 0;
     this.servers = [];
+    this.sandbox = null;
+    this.processorArgs = [];
+    this.fundingKeys = 0;
   }
 
-  /** opts: smtp (start a sink and deliver to it), clockOffset (seconds), extraArgs, env (added to kite's environment). */
+  /**
+   * opts: smtp (start a sink and deliver to it), clockOffset (seconds), extraArgs, env (added to
+   * kite's environment), processor (false: no card processor at all; otherwise a `kite
+   * processor-sandbox` is started unless extraArgs name one, so that tests can top up with its
+   * test cards).
+   */
   static async start(opts = {}) {
     const w = new World();
     if (opts.smtp) {
@@ -76,7 +85,16 @@ export class World {
       await w.sink.start();
     }
     w.env = opts.env || {};
-    await w.#boot(opts.clockOffset || 0, opts.extraArgs || []);
+    const extra = opts.extraArgs || [];
+    const i = extra.indexOf('--processor');
+    if (i >= 0) {
+      w.processorArgs = extra.slice(i, i + 2);
+    } else if (opts.processor !== false) {
+      // Messages are paid for: every world can top up with the sandbox's test cards (fundContact).
+      w.sandbox = await startSandbox();
+      w.processorArgs = ['--processor', w.sandbox.baseUrl];
+    }
+    await w.#boot(opts.clockOffset || 0, i >= 0 ? extra : [...extra, ...w.processorArgs]);
     return w;
   }
 
@@ -99,12 +117,13 @@ export class World {
   /** Stops the server (cleanly) and starts it again on the same database with the clock offset given (seconds). */
   async restart({ clockOffset = 0 } = {}) {
     await this.srv.stopAndAssertClean();
-    await this.#boot(clockOffset);
+    await this.#boot(clockOffset, this.processorArgs);
   }
 
   async close() {
     if (this.srv) await this.srv.cleanup();
     if (this.sink) await this.sink.stop();
+    if (this.sandbox) await this.sandbox.cleanup();
   }
 
   // --- HTTP shortcuts --------------------------------------------------------
@@ -180,6 +199,64 @@ export class World {
   async resident(token, facilityId, opts) {
     const r = await this.addResident(token, facilityId, opts);
     return this.residentSignIn(r);
+  }
+
+  // --- money -----------------------------------------------------------------
+  /** A fresh Idempotency-Key for a funding step. */
+  fundingKey(what) { return `bb-fund-${what}-${process.pid}-${++this.fundingKeys}`; }
+
+  /** Tops up a contact's balance with the sandbox's approved test card (201 asserted); returns the top-up. */
+  async topUp(contact, amountCents = 5000) {
+    const card = { number: CARDS.approved, exp_month: 12, exp_year: new Date().getUTCFullYear() + 2, cvc: '123' };
+    const res = await this.srv.request('POST', '/api/v1/wallet/top-ups', {
+      body: { amount_cents: amountCents, card }, token: contact.token, headers: { 'Idempotency-Key': this.fundingKey('top-up') },
+    });
+    assert.equal(res.status, 201, `top-up ${amountCents}: ${describeRes(res)}`);
+    assert.equal(res.json.state, 'approved', `top-up ${amountCents}: ${describeRes(res)}`);
+    return res.json;
+  }
+
+  /** Buys a bundle of count stamps or credits for facilityId from the contact's balance (201 asserted). */
+  async buyBundle(contact, facilityId, unit, count) {
+    const res = await this.srv.request('POST', '/api/v1/wallet/bundles', {
+      body: { facility_id: facilityId, unit, count }, token: contact.token, headers: { 'Idempotency-Key': this.fundingKey('bundle') },
+    });
+    assert.equal(res.status, 201, `buy ${count} ${unit}: ${describeRes(res)}`);
+    return res.json;
+  }
+
+  /**
+   * What a contact needs to write to a resident at facilityId under profile: a balance, and
+   * under jpay (stamps) or connectnetwork (credits) the largest bundle.  Federal messages cost
+   * contacts nothing, so a federal contact is left as is.
+   */
+  async fundContact(contact, facilityId, profile) {
+    if (profile === 'federal') return;
+    await this.topUp(contact, 5000);
+    if (profile === 'jpay') await this.buyBundle(contact, facilityId, 'stamps', 50);
+    else if (profile === 'connectnetwork') await this.buyBundle(contact, facilityId, 'credits', 100);
+  }
+
+  /** A trust deposit by the facility (an operator's token), 201 asserted; returns the answer. */
+  async trustDeposit(token, residentId, amountCents = 5000, memo = 'Wages') {
+    const res = await this.post(`/api/v1/residents/${residentId}/trust-deposits`, { amount_cents: amountCents, memo }, token,
+      { headers: { 'Idempotency-Key': this.fundingKey('trust') } });
+    assert.equal(res.status, 201, `trust deposit ${amountCents} to ${residentId}: ${describeRes(res)}`);
+    return res.json;
+  }
+
+  /** The resident's id (residents.id) of a person made by addResident, asking the API when it is not known. */
+  async residentId(token, r) {
+    if (r.resident && Number.isInteger(r.resident.id)) return r.resident.id;
+    const res = await this.get(`/api/v1/facilities/${r.facility_id}/residents/${encodeURIComponent(r.number)}`, token);
+    assert.equal(res.status, 200, `resident ${r.facility_id}/${r.number}: ${describeRes(res)}`);
+    return res.json.id;
+  }
+
+  /** Trust money for a resident who writes from a jpay or connectnetwork facility (federal messages cost residents nothing). */
+  async fundResident(token, r, profile) {
+    if (profile === 'federal') return;
+    await this.trustDeposit(token, await this.residentId(token, r), 5000);
   }
 
   // --- flows -----------------------------------------------------------------

@@ -89,6 +89,9 @@ export async function pair(w, op, facilityId, profile, { resident, contact, resi
   const seenByResident = (await w.contacts(r)).find((x) => x.contact.account_id === c.account.id);
   assert.ok(seenByResident, 'the resident does not list the new contact');
   assert.equal(seenByResident.id, contactId, 'the two sides see different contact ids');
+  // Messages are paid for: both sides get what they need to write (nothing at a federal facility).
+  await w.fundContact(c, facilityId, profile);
+  await w.fundResident(op.token, r, profile);
   return { resident: r, contact: c, contactId };
 }
 
@@ -102,6 +105,7 @@ export function post(w, who, body, key) {
 
 /** Sends and asserts 202 with the message shape; returns the message JSON. */
 export async function send(w, who, contactId, subject, body, { key, expectStatus } = {}) {
+  const quoted = await quote(w, who, { contact_id: contactId, subject, body });
   const res = await post(w, who, { contact_id: contactId, subject, body }, key);
   assert.equal(res.status, 202, `send ${JSON.stringify(subject)}: ${describeRes(res)}`);
   const m = res.json;
@@ -109,7 +113,11 @@ export async function send(w, who, contactId, subject, body, { key, expectStatus
   assert.equal(m.contact_id, contactId);
   assert.equal(m.subject, subject.trim());
   assert.equal(m.body, body);
-  assert.equal(m.price_cents, 0);
+  // The price charged is the price quoted, and nothing is charged twice for one message.
+  assert.equal(m.price_cents, quoted.price_cents);
+  assert.deepEqual(m.price, { unit: quoted.unit, amount: quoted.amount });
+  if (quoted.amount === 0) assert.equal(m.hold, null, 'a free message takes no hold');
+  else assert.deepEqual([m.hold.unit, m.hold.amount], [quoted.unit, quoted.amount]);
   assert.match(m.created_at, RFC3339);
   assert.ok(Array.isArray(m.history), 'the sender gets the history');
   assert.equal(m.history[0].status, 'pending_review');
@@ -118,6 +126,13 @@ export async function send(w, who, contactId, subject, body, { key, expectStatus
   assert.equal(m.held, undefined, 'held leaked to the sender');
   assert.equal(m.flagged, undefined, 'flagged leaked to the sender');
   return m;
+}
+
+/** POST /api/v1/messages/quote (200 asserted); returns the quote. */
+export async function quote(w, who, body) {
+  const res = await w.srv.request('POST', '/api/v1/messages/quote', { body, token: who.token });
+  assert.equal(res.status, 200, `quote: ${describeRes(res)}`);
+  return res.json;
 }
 
 export async function getMsg(w, who, id, status = 200) {
