@@ -20,8 +20,11 @@ if [ "${1:-build}" = test ] && ! command -v npm >/dev/null 2>&1; then
   missing="$missing npm"
 fi
 install_web_test_modules() {
-  # playwright-core drives Debian's Chromium; the lock file pins it, no browser is downloaded.
-  if [ "${1:-build}" = test ] && [ ! -d tests/web/node_modules/playwright-core ]; then
+  # playwright-core drives Debian's Chromium, axe-core checks accessibility; the lock file pins
+  # both, no browser is downloaded.  A lock file newer than what npm installed means a module
+  # was added or changed since: install again.
+  local installed=tests/web/node_modules/.package-lock.json
+  if [ "${1:-build}" = test ] && { [ ! -f "$installed" ] || [ tests/web/package-lock.json -nt "$installed" ]; }; then
     (cd tests/web && npm ci --no-audit --no-fund --loglevel=error)
   fi
 }
