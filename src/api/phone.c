@@ -224,12 +224,8 @@ static const session *money_request_or_reply(http_request *req, kite_app *app, i
     const session *s = require_role_or_reply(req, app, ROLE_BIT(ROLE_CONTACT));
     if (s == NULL || !param_id_or_reply(req, 0, id))
         return NULL;
-    *key = http_header(req, "Idempotency-Key");
-    if (*key == NULL || **key == '\0') {
-        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "Idempotency-Key", FAULT_REQUIRED);
-        return NULL;
-    }
-    return s;
+    *key = idempotency_key_or_reply(req);
+    return *key != NULL ? s : NULL;
 }
 
 void handle_phone_deposits_create(http_request *req, void *data)
