@@ -194,7 +194,10 @@ test('the sweeper settles a top-up left pending for more than a minute, once', a
     assert.equal(balance, 1700);
     const st = await later.get('/api/v1/wallet/transactions', { token: c.token });
     assert.equal(st.json.items.length, 1);
-    assert.match(later.readLog(), /sweeper: top-up \d+ reconciled: approved/);
+    // The sweeper logs after its commit, so the balance can be seen a moment before the line is written.
+    const reconciled = /sweeper: top-up \d+ reconciled: approved/;
+    for (let i = 0; i < 100 && !reconciled.test(later.readLog()); i++) await sleep(100);
+    assert.match(later.readLog(), reconciled);
     const v = await cli(['ledger', 'verify', '--db', own.dbPath]);
     assert.equal(v.code, 0, v.stdout + v.stderr);
   } finally {
