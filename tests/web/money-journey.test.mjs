@@ -14,11 +14,11 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  PASSWORD, TIMEOUT, PHONE, startServer, stopServer, kiteCli, launchBrowser, newPage, apiClient,
+  SHOTS, PASSWORD, TIMEOUT, PHONE, startServer, stopServer, kiteCli, launchBrowser, newPage, apiClient,
   signedInClient, uniqueEmail, register, startSandbox, stopSandbox, fundResident, assertAccessible,
 } from './helpers.mjs';
 
@@ -59,6 +59,12 @@ async function connect(client, facility, r) {
   const pending = (await resident.get('/contact-requests')).body.items.find((q) => q.status === 'pending');
   assert.equal((await resident.post(`/contact-requests/${pending.id}/approve`)).status, 200);
   return (await client.get('/contacts')).body.items.find((c) => c.facility.id === facility.id).id;
+}
+
+/* The page as it is now, for a person to look at (KITE_SHOTS). */
+async function shoot(page, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `journey-${name}.png`), fullPage: true });
 }
 
 async function noOverflow(page, what) {
@@ -148,6 +154,7 @@ test('one family member through the whole money journey, at 390 px', TIMEOUT, as
   let w = (await client.get('/wallet')).body;
   assert.deepEqual([w.balance_cents, stampsHeld(w, jail.id)], [afterBundle, bundle.count]);
   await assertAccessible(page, 'the wallet with stamps');
+  await shoot(page, 'wallet-stamps-390');
 
   // A message: its price before sending, then held while the facility reviews it.
   await page.goto(`${base}/messages?contact=${contactId}`);
@@ -183,7 +190,7 @@ test('one family member through the whole money journey, at 390 px', TIMEOUT, as
   await page.getByLabel('Their resident number').fill(RAY.number);
   await page.getByLabel('Their last name').fill(RAY.last);
   await page.getByLabel('Amount in dollars').fill('20.00');
-  const q = await client.post('/money-transfers/quote', { facility_id: jail.id, amount_cents: 2000 });
+  const q = await client.post('/money-transfers/quote', { facility_id: jail.id, resident_number: RAY.number, amount_cents: 2000 });
   assert.equal(q.status, 200, JSON.stringify(q.body));
   const fee = q.body.fee_cents;
   const total = 2000 + fee;
@@ -257,6 +264,7 @@ test('the resident\'s tablet shows the trust balance and the transfer in its sta
   await line.waitFor();
   assert.match(await line.textContent(), /received \$20\.00/);
   await assertAccessible(page, 'the tablet trust statement');
+  await shoot(page, 'tablet-trust');
   await res.close();
 });
 
@@ -292,6 +300,12 @@ test('a message refused for want of a subscription leads to the wallet; bought t
   // The subscription: the monthly price, no period yet, the price on the button before paying.
   const plan = page.getByTestId(`plan-${prison.id}`);
   await plan.getByText('Messages here need a subscription: $4.99 a month.', { exact: false }).waitFor();
+  // The link shows this facility's part of the wallet, not the top of the page.
+  await page.waitForFunction((id) => {
+    const el = document.getElementById(`facility-${id}`);
+    const top = el ? el.getBoundingClientRect().top : -10;
+    return top > -1 && top < window.innerHeight && !document.getElementById('page').hasAttribute('aria-busy');
+  }, prison.id);
   assert.match(await plan.textContent(), /Your subscriptionNone yet/);
   assert.equal(await plan.getByTestId(`subscription-${prison.id}-summary`).textContent(), '$4.99 will be taken from your balance of $20.00.');
   await assertAccessible(page, 'the wallet with a subscription to buy');
@@ -305,7 +319,9 @@ test('a message refused for want of a subscription leads to the wallet; bought t
   assert.deepEqual(w.subscriptions.map((s) => [s.facility_id, s.months, s.price_cents]), [[prison.id, 1, SUBSCRIPTION_CENTS]]);
   await plan.getByText(/^Your subscriptionActive from .* until /).waitFor();
   await page.getByTestId('wallet-balance').getByText('$15.01', { exact: true }).waitFor();
+  await plan.getByRole('group', { name: 'Extend your subscription' }).waitFor();
   await assertAccessible(page, 'the wallet with a subscription');
+  await shoot(page, 'wallet-subscription-390');
 
   // Back to the message: its text costs nothing now, and nothing is held.
   await page.goto(`${base}/messages?contact=${contactId}`);

@@ -9,7 +9,8 @@
 // pressed.  Each purchase gets one Idempotency-Key: kept while the answer is unknown (the network
 // failed, or the server failed) and the choice is the same, so pressing again cannot buy twice;
 // replaced as soon as an answer is final or the choice changes.  /wallet?facility=ID (the link
-// from a message refused for want of stamps or a subscription) scrolls to that facility.
+// from a message refused for want of stamps or a subscription) shows that facility's section
+// (the wallet page passes it to ctx.scrollTo once `ready` has settled).
 //
 // SECURITY: money.  The client sends only what is bought (facility, unit and count, or months);
 // the price is the server's, from the facility's schedule, and the balance cannot go below zero
@@ -18,7 +19,7 @@
 import { api, ApiError, newIdempotencyKey } from '../api.js';
 import { h, replace } from '../dom.js';
 import { formKit } from '../forms.js';
-import { formatDate, plural } from '../labels.js';
+import { formatCount, formatDate, plural } from '../labels.js';
 import { usd } from './wallet.js';
 
 const SUBSCRIPTION_MONTHS = [1, 3, 6, 12];
@@ -45,7 +46,8 @@ async function facilitiesWrittenTo() {
  * the button, one Idempotency-Key per purchase.  onDone(answer) reads the answer and refreshes.
  */
 function purchaseForm({ id, legend, options, path, balance, onDone, doneWords }) {
-  const fieldset = h('fieldset', { class: 'choice' }, h('legend', null, legend));
+  const legendEl = h('legend', null, typeof legend === 'function' ? legend() : legend);
+  const fieldset = h('fieldset', { class: 'choice' }, legendEl);
   const radios = options.map((o, i) => {
     const rid = `${id}-opt-${i}`;
     const radio = h('input', { type: 'radio', id: rid, name: `${id}-choice`, value: String(i), checked: i === 0 });
@@ -60,6 +62,7 @@ function purchaseForm({ id, legend, options, path, balance, onDone, doneWords })
 
   const chosen = () => options[Math.max(0, radios.findIndex((r) => r.checked))];
   const showSummary = () => {
+    if (typeof legend === 'function') legendEl.textContent = legend();
     const o = chosen();
     kit.setLabel(`Pay ${usd(o.cents)}`);
     const now = balance();
@@ -130,7 +133,7 @@ function facilitySection(f, prices, state, refresh) {
     const unit = s.model;
     const offers = prices.bundles[unit];
     intro = unit === 'stamps'
-      ? `${who}Messages here are paid with stamps: 1 stamp for each page of up to ${s.page_chars} characters.`
+      ? `${who}Messages here are paid with stamps: 1 stamp for each page of up to ${formatCount(s.page_chars)} characters.`
       : `${who}Messages here are paid with credits: ${plural(s.credits_per_message, 'credit', 'credits')} a message.`;
     update = (w) => replace(held, h('dt', null, unit === 'stamps' ? 'Your stamps here' : 'Your credits here'),
       h('dd', null, unitWords(unit, unitsHeld(w, f.id, unit))));
@@ -159,7 +162,7 @@ function facilitySection(f, prices, state, refresh) {
     };
     buy = purchaseForm({
       id: `subscription-${f.id}`,
-      legend: activePeriod(state.wallet, f.id) ? 'Extend your subscription' : 'Subscribe',
+      legend: () => (activePeriod(state.wallet, f.id) ? 'Extend your subscription' : 'Subscribe'),
       options: SUBSCRIPTION_MONTHS.map((m) => ({
         label: `${plural(m, 'month', 'months')} for ${usd(m * monthly)}`,
         cents: m * monthly,
@@ -175,7 +178,7 @@ function facilitySection(f, prices, state, refresh) {
   }
   update(state.wallet);
   const section = h('section', { class: 'card plan', id: `facility-${f.id}`, 'aria-labelledby': hid, 'data-testid': `plan-${f.id}` },
-    h('h3', { id: hid, class: 'panel-title', tabindex: '-1' }, f.name),
+    h('h3', { id: hid, class: 'panel-title' }, f.name),
     h('p', null, intro),
     held.childNodes.length ? held : null,
     buy ? buy.form : null);
@@ -192,12 +195,12 @@ function facilitySection(f, prices, state, refresh) {
  * The "Messages" part of the wallet.  state.wallet is the wallet as last read (the page updates
  * it); refresh() reads the wallet again and returns it.  Returns {element, update(wallet)}.
  */
-export function messagePlans(state, refresh, focusFacility) {
+export function messagePlans(state, refresh) {
   const body = h('div', { 'data-testid': 'message-plans' }, h('p', { class: 'loading', role: 'status' }, 'Loading…'));
   const element = h('section', { class: 'card', 'aria-labelledby': 'plans-heading' },
     h('h2', { id: 'plans-heading', class: 'panel-title' }, 'Paying for messages'), body);
   let sections = [];
-  (async () => {
+  const ready = (async () => {
     try {
       const facilities = await facilitiesWrittenTo();
       if (!facilities.length) {
@@ -207,17 +210,15 @@ export function messagePlans(state, refresh, focusFacility) {
       const prices = await Promise.all(facilities.map((f) => api(`/facilities/${f.id}/prices`)));
       sections = facilities.map((f, i) => facilitySection(f, prices[i], state, refresh));
       replace(body, sections.map((x) => x.section));
-      const target = focusFacility && document.getElementById(`facility-${focusFacility}`);
-      if (target) {
-        target.scrollIntoView({ block: 'start' });
-        target.querySelector('h3').focus();
-      }
     } catch (e) {
       replace(body, h('p', { role: 'alert' }, e instanceof ApiError ? e.message : String(e)));
     }
   })();
   return {
     element,
+    ready,
+    /* The section of one facility, once ready (null when the person does not write there). */
+    sectionOf: (facilityId) => element.querySelector(`#facility-${Number(facilityId)}`),
     update(w) {
       for (const x of sections) x.update(w);
     },

@@ -72,7 +72,7 @@ export async function walletPage(root, ctx) {
     if (plans) plans.update(w);
     replace(statement, statementList(st.items));
   }
-  plans = messagePlans(state, refresh, Number(ctx.query.get('facility')) || null);
+  plans = messagePlans(state, refresh);
 
   replace(root, h('div', { class: 'wrap narrow' },
     h('div', { class: 'page-intro' }, h('h1', null, 'Your wallet'),
@@ -97,6 +97,11 @@ export async function walletPage(root, ctx) {
   } catch (e) {
     if (ctx.isCurrent()) replace(statement, h('p', { role: 'alert' }, e.message));
   }
+  // Coming from a message refused for want of stamps or a subscription: show that facility.
+  await plans.ready;
+  const asked = ctx.query.get('facility');
+  const section = asked ? plans.sectionOf(asked) : null;
+  if (section) ctx.scrollTo(section);
 }
 
 function statementList(items) {
