@@ -162,6 +162,7 @@ test('one family member through the whole money journey, at 390 px', TIMEOUT, as
   await page.getByLabel('Your message').fill('Hi Ray, the stamps arrived. Write soon.');
   await page.getByTestId('price-quote').getByText(`This message costs 1 stamp. You have ${bundle.count} stamps. It is only charged if it is delivered.`).waitFor();
   await assertAccessible(page, 'compose with the price');
+  await shoot(page, 'compose-price-390');
   await page.getByRole('button', { name: 'Send message' }).click();
   await page.getByText('Sent. Ray Moss gets it after the facility reviews it.').waitFor();
   const sent = (await client.get('/messages?box=sent')).body.items[0];
@@ -171,14 +172,18 @@ test('one family member through the whole money journey, at 390 px', TIMEOUT, as
   assert.equal(stampsHeld(w, jail.id), bundle.count - 1, 'the stamp is held');
 
   // The facility rejects it: live, "You were not charged", and the stamp is back.
-  const rejected = await operator.post(`/review/${sent.id}`, { decision: 'reject', reason: 'other' });
+  const rejected = await operator.post(`/review/${sent.id}`, { decision: 'reject', reason: 'other', note: 'Please call the mail room about this one.' });
   assert.equal(rejected.status, 200, JSON.stringify(rejected.body));
   await page.locator(`[data-testid=thread] li[data-message-id="${sent.id}"][data-status=rejected]`).waitFor();
+  assert.match(await mine.textContent(), /Note from the facility: Please call the mail room about this one\./);
   assert.match(await mine.textContent(), /You were not charged/);
   assert.match(await mine.getByTestId('msg-price').textContent(), /^1 stamp was held .* and given back /);
   await assertAccessible(page, 'a rejected message');
+  await shoot(page, 'rejected-390');
   await page.goto(`${base}/wallet`);
   await page.getByTestId(`plan-${jail.id}`).getByText(`Your stamps here${bundle.count} stamps`).waitFor();
+  w = (await client.get('/wallet')).body;
+  assert.deepEqual([w.balance_cents, w.held_cents, stampsHeld(w, jail.id)], [afterBundle, 0, bundle.count], 'the stamp is back');
   assert.match(await page.getByTestId('wallet-balance').textContent(), new RegExp(`Balance\\${dollars(afterBundle)}`));
 
   // Money to Ray: the fee and the total before paying.
@@ -196,6 +201,7 @@ test('one family member through the whole money journey, at 390 px', TIMEOUT, as
   const total = 2000 + fee;
   await page.getByTestId('money-quote').getByText(new RegExp(`^Fee \\${dollars(fee)}\\. Your balance pays \\${dollars(total)}`)).waitFor();
   await assertAccessible(page, 'send money with the fee');
+  await shoot(page, 'money-fee-390');
   await page.getByRole('button', { name: `Send $20.00 (total ${dollars(total)})` }).click();
   const afterTransfer = afterBundle - total;
   await page.getByText(`Sent $20.00 to Ray Moss. Fee ${dollars(fee)}; your balance is now ${dollars(afterTransfer)}.`).waitFor();
@@ -214,6 +220,7 @@ test('one family member through the whole money journey, at 390 px', TIMEOUT, as
   await account.getByLabel('Deposit in dollars').fill('5.00');
   assert.match(await account.getByTestId('phone-deposit-summary').textContent(), /^\$5\.00 will leave your Kite balance and \$5\.00 will reach the phone account\. No fee/);
   await assertAccessible(page, 'the phone account');
+  await shoot(page, 'phone-390');
   await account.getByRole('button', { name: 'Deposit $5.00' }).click();
   await page.getByText('Deposited $5.00, no fee. The phone balance is now $5.00.').waitFor();
   const afterPhone = afterTransfer - 500;
@@ -230,6 +237,7 @@ test('one family member through the whole money journey, at 390 px', TIMEOUT, as
   assert.equal(lines[0].balance_after_cents, afterPhone);
   assert.match(await page.getByTestId('wallet-balance').textContent(), new RegExp(`Balance\\${dollars(afterPhone)}`));
   await assertAccessible(page, 'the wallet statement');
+  await shoot(page, 'wallet-statement-390');
   const csv = page.getByRole('link', { name: 'Download the statement (CSV)' });
   const [download] = await Promise.all([page.waitForEvent('download'), csv.click()]);
   const rows = readFileSync(await download.path(), 'utf8').trim().split('\r\n');
@@ -254,6 +262,7 @@ test('the resident\'s tablet shows the trust balance and the transfer in its sta
   await page.getByRole('heading', { level: 1, name: 'Hello, Ray' }).waitFor();
   const ray = await signedInClient(base, { facility_id: jail.id, resident_number: RAY.number, pin: RAY.pin });
   const trust = (await ray.get('/wallet')).body;
+  assert.equal(trust.balance_cents, 5000 + 2000, 'the wages and the $20.00 from the family');
   await assertAccessible(page, 'the tablet home');
   await page.getByTestId('trust-summary').getByText('See your statement').click();
   await page.waitForURL(`${base}/tablet/money`);
@@ -294,6 +303,7 @@ test('a message refused for want of a subscription leads to the wallet; bought t
   const refused = page.getByRole('alert').filter({ hasText: 'need a subscription, $4.99 a month' });
   await refused.waitFor();
   await assertAccessible(page, 'compose refused for want of a subscription');
+  await shoot(page, 'compose-subscription-needed-390');
   await refused.getByRole('link', { name: 'Subscribe in your wallet' }).click();
   await page.waitForURL(`${base}/wallet?facility=${prison.id}`);
 
