@@ -321,6 +321,14 @@ test('a message refused for want of a subscription leads to the wallet; bought t
   await assertAccessible(page, 'the wallet with a subscription to buy');
   await plan.getByRole('radio', { name: '3 months for $14.97' }).check();
   assert.equal(await plan.getByTestId(`subscription-${prison.id}-summary`).textContent(), '$14.97 will be taken from your balance of $20.00.');
+  // More than the balance: said before pressing, refused after, nothing taken.
+  await plan.getByRole('radio', { name: '12 months for $59.88' }).check();
+  assert.equal(await plan.getByTestId(`subscription-${prison.id}-summary`).textContent(),
+    'This costs $59.88 and your balance is $20.00. Add money above first.');
+  await plan.getByRole('button', { name: 'Pay $59.88' }).click();
+  await plan.getByRole('alert').filter({ hasText: 'Your balance is too low for this, so nothing was charged.' }).waitFor();
+  assert.equal((await client.get('/wallet')).body.balance_cents, 2000, 'a refused subscription takes nothing');
+  assert.deepEqual((await client.get('/wallet')).body.subscriptions, []);
   await plan.getByRole('radio', { name: '1 month for $4.99' }).check();
   await plan.getByRole('button', { name: 'Pay $4.99' }).click();
   await plan.getByText(/^Subscribed for 1 month \(\$4\.99\), until /).waitFor();

@@ -173,6 +173,8 @@ function facilitySection(f, prices, state, refresh) {
       onDone: refresh,
       doneWords: (a) => `Subscribed for ${plural(a.months, 'month', 'months')} (${usd(a.price_cents)}), until ${formatDate(a.ends_at)}.`,
     });
+  } else if (s.message_cents === 0 && s.block_cents === 0) {
+    intro = `${who}The text of a message here costs nothing to send.`;
   } else {
     intro = `${who}Messages here are paid from your balance; each one's price is shown before you send it.`;
   }
