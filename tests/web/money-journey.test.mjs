@@ -6,8 +6,9 @@
 // deposit without a fee; the statement lists every line and the CSV downloads.  Then the
 // resident's tablet shows the transfer in the trust statement, and, at a facility that sells
 // messages by subscription, a refused message leads to the wallet, the subscription is bought
-// there with its price shown first, and the next message's text costs nothing.
-// axe-core checks every page visited.
+// there with its price shown first (one beyond the balance refused and nothing taken; one whose
+// answer is lost bought once, the retry carrying the same Idempotency-Key), and the next
+// message's text costs nothing.  axe-core checks every page visited.
 //
 // SECURITY: money.  Every amount asserted here is read back from the server (the wallet, the
 // statement, the quote), so a page that shows one price and charges another fails.
@@ -321,6 +322,15 @@ test('a message refused for want of a subscription leads to the wallet; bought t
   await assertAccessible(page, 'the wallet with a subscription to buy');
   await plan.getByRole('radio', { name: '3 months for $14.97' }).check();
   assert.equal(await plan.getByTestId(`subscription-${prison.id}-summary`).textContent(), '$14.97 will be taken from your balance of $20.00.');
+  // Each purchase's Idempotency-Key is noted; the answer to the second purchase is lost on the way
+  // back, after Kite made it.
+  const sentKeys = [];
+  await page.route('**/api/v1/wallet/subscriptions', async (route) => {
+    sentKeys.push(route.request().headers()['idempotency-key']);
+    const response = await route.fetch();
+    if (sentKeys.length === 2) await route.abort('connectionfailed');
+    else await route.fulfill({ response });
+  });
   // More than the balance: said before pressing, refused after, nothing taken.
   await plan.getByRole('radio', { name: '12 months for $59.88' }).check();
   assert.equal(await plan.getByTestId(`subscription-${prison.id}-summary`).textContent(),
@@ -329,9 +339,17 @@ test('a message refused for want of a subscription leads to the wallet; bought t
   await plan.getByRole('alert').filter({ hasText: 'Your balance is too low for this, so nothing was charged.' }).waitFor();
   assert.equal((await client.get('/wallet')).body.balance_cents, 2000, 'a refused subscription takes nothing');
   assert.deepEqual((await client.get('/wallet')).body.subscriptions, []);
+  // One month: the answer is lost; pressing again with the same choice sends the same
+  // Idempotency-Key, and Kite answers with that purchase instead of making a second.
   await plan.getByRole('radio', { name: '1 month for $4.99' }).check();
   await plan.getByRole('button', { name: 'Pay $4.99' }).click();
+  await plan.getByRole('alert').filter({ hasText: 'Kite could not be reached.' }).waitFor();
+  await plan.getByRole('button', { name: 'Pay $4.99' }).click();
   await plan.getByText(/^Subscribed for 1 month \(\$4\.99\), until /).waitFor();
+  await page.unroute('**/api/v1/wallet/subscriptions');
+  assert.equal(sentKeys.length, 3, 'the refused 12 months, the lost answer, the retry');
+  assert.equal(sentKeys[1], sentKeys[2], 'the retry carries the key of the lost answer');
+  assert.notEqual(sentKeys[0], sentKeys[1], 'a refused purchase is final: the next one has a new key');
   const w = (await client.get('/wallet')).body;
   assert.equal(w.balance_cents, 2000 - SUBSCRIPTION_CENTS);
   assert.deepEqual(w.subscriptions.map((s) => [s.facility_id, s.months, s.price_cents]), [[prison.id, 1, SUBSCRIPTION_CENTS]]);
@@ -352,5 +370,6 @@ test('a message refused for want of a subscription leads to the wallet; bought t
   assert.deepEqual([sent.price_cents, sent.hold], [0, null]);
   assert.equal((await client.get('/wallet')).body.balance_cents, 2000 - SUBSCRIPTION_CENTS);
   await noOverflow(page, 'the thread');
-  await fam.close([/Failed to load resource: the server responded with a status of 402/]);
+  await fam.close([/Failed to load resource: the server responded with a status of 402/,
+    /Failed to load resource: net::ERR_CONNECTION_FAILED/, /request failed: .*\/api\/v1\/wallet\/subscriptions net::ERR_CONNECTION_FAILED/]);
 });
