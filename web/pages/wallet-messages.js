@@ -118,7 +118,7 @@ function unitsHeld(wallet, facilityId, unit) {
   return b ? b.balance : 0;
 }
 
-/* One facility's section; returns {section, update(wallet)}. */
+/* One facility's section: how its messages are paid, what is held, what can be bought. */
 function facilitySection(f, prices, state, refresh) {
   const s = prices.schedule;
   const hid = `plan-${f.id}-heading`;
@@ -194,8 +194,9 @@ function facilitySection(f, prices, state, refresh) {
 }
 
 /*
- * The "Messages" part of the wallet.  state.wallet is the wallet as last read (the page updates
- * it); refresh() reads the wallet again and returns it.  Returns {element, update(wallet)}.
+ * The wallet's "Paying for messages" card.  state.wallet is the wallet as last read (the page
+ * keeps it current); refresh() reads the wallet and the statement again and calls update.
+ * Returns {element, ready (settles once the facilities are shown), sectionOf(id), update(wallet)}.
  */
 export function messagePlans(state, refresh) {
   const body = h('div', { 'data-testid': 'message-plans' }, h('p', { class: 'loading', role: 'status' }, 'Loading…'));
