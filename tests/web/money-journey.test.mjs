@@ -1,6 +1,7 @@
 // Browser test of a family's whole money journey, at phone width (390 px), against a real kite
 // server, a real `kite processor-sandbox` and a real Chromium: register, add money with the
-// sandbox's test card, buy stamps for a jpay facility, see a message's price before sending it,
+// sandbox's test card, have a message refused for want of stamps and follow its link to the
+// wallet, buy stamps for a jpay facility, see a message's price before sending it,
 // send it, see it held; the facility rejects it and the family sees "You were not charged" and the
 // stamp back; send money to the resident with the fee shown first; open a phone account and
 // deposit without a fee; the statement lists every line and the CSV downloads.  Then the
@@ -138,6 +139,18 @@ test('one family member through the whole money journey, at 390 px', TIMEOUT, as
   await page.getByText('Added $50.00 with your visa card ending 4242.').waitFor();
   assert.match(await page.getByTestId('wallet-balance').textContent(), /Balance\$50\.00/);
 
+  // Without stamps a message is refused, and the refusal leads to this facility in the wallet.
+  await page.goto(`${base}/messages?contact=${contactId}`);
+  await page.getByRole('heading', { level: 1, name: 'Messages with Ray Moss' }).waitFor();
+  await page.getByLabel('Your message').fill('Hi Ray, the stamps arrived. Write soon.');
+  await page.getByTestId('price-quote').getByText('This message costs 1 stamp and you have 0 stamps. Buy stamps in your wallet before sending.').waitFor();
+  await page.getByRole('button', { name: 'Send message' }).click();
+  const refused = page.getByRole('alert').filter({ hasText: 'Buy stamps in your wallet, then send again.' });
+  await refused.getByRole('link', { name: 'Open your wallet' }).click();
+  await page.waitForURL(`${base}/wallet?facility=${jail.id}`);
+  await plan.waitFor();
+  assert.deepEqual((await client.get('/messages?box=sent')).body.items, [], 'nothing was sent');
+
   // Stamps for the jpay facility: the bundle's price is on the page and the button before paying.
   const prices = (await apiClient(base).get(`/facilities/${jail.id}/prices`)).body;
   assert.equal(prices.schedule.model, 'stamps');
@@ -249,7 +262,7 @@ test('one family member through the whole money journey, at 390 px', TIMEOUT, as
       `the CSV has the ${l.kind} line: ${rows.join('\n')}`);
   }
   await noOverflow(page, 'the wallet');
-  await fam.close();
+  await fam.close([/Failed to load resource: the server responded with a status of 402/]);
 });
 
 test('the resident\'s tablet shows the trust balance and the transfer in its statement', TIMEOUT, async () => {
