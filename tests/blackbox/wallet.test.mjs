@@ -373,6 +373,9 @@ test('prices are shown before paying, and bundles are bought from the balance at
   const st = await statement(c);
   assert.deepEqual(st.items.map((l) => [l.kind, l.amount_cents, l.balance_after_cents]),
     [['purchase', -300, 330], ['purchase', -370, 630], ['top_up', 1000, 1000]]);
+  // A person reads the statement: the facility by its name, not its number.
+  const names = await Promise.all([cn, jp].map(async (id) => (await w.get(`/api/v1/facilities/${id}`)).json.name));
+  assert.deepEqual(st.items.slice(0, 2).map((l) => l.memo), [`10 credits for ${names[0]}`, `10 stamps for ${names[1]}`]);
   await ledgerOk();
 });
 
