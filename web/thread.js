@@ -256,11 +256,16 @@ export function conversation({ ctx, contact, otherName, policy, canWrite, closed
       const m = await api(`/messages/${id}`);
       if (!ctx.isCurrent()) return;
       const known = cards.has(id);
+      const before = known ? cards.get(id).dataset.status : null;
       put(m);
       showEmpty();
       if (!known && m.box === 'inbox' && m.contact_id === contact.id) {
         say(`New message from ${m.sender.name}.`, 'success', false);
         markRead();
+      } else if (known && m.box === 'sent' && before !== m.status) {
+        // The notice of the send ("gets it after the facility reviews it") would now be stale.
+        if (m.status === 'rejected') say('Your message was not delivered. You were not charged for it.', 'warning', false);
+        else if (m.status === 'delivered') say(`Delivered to ${otherName}.`, 'success', false);
       }
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 404)) throw e;

@@ -542,6 +542,8 @@ test('at 390 px, compose shows the price before sending; a rejected message says
   const rejected = await operator.post(`/review/${sent.id}`, { decision: 'reject', reason: 'other', note: 'Please write again without the code words.' });
   assert.equal(rejected.status, 200, JSON.stringify(rejected.body));
   await p.page.locator(`[data-testid=thread] li[data-message-id="${sent.id}"][data-status=rejected]`).waitFor();
+  // The notice of the send is replaced, not left saying the message will arrive.
+  await p.page.locator('.live .notice', { hasText: 'Your message was not delivered. You were not charged for it.' }).waitFor();
   const text = await card(p.page, sent.id).textContent();
   assert.match(text, /You were not charged for this message\./);
   assert.match(text, /1 stamp was held .+ and given back .+\./);
