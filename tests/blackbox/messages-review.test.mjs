@@ -82,7 +82,7 @@ test('five decisions at once on one message, repeated: one winner each time', as
   const staff = [rev1, rev2, admin, op, await w.staff(op.token, J, 'reviewer')];
   for (let round = 0; round < 5; round++) {
     const m = await send(w, people.contact, people.contactId, `crowd ${round}`, 'everyone at once');
-    const answers = await Promise.all(staff.map((s, i) => decideRaw(w, s, m.id, i % 2 ? 'reject' : 'approve', i % 2 ? 'other' : undefined)));
+    const answers = await Promise.all(staff.map((s, i) => decideRaw(w, s, m.id, i % 2 ? 'reject' : 'approve', i % 2 ? 'other' : undefined, i % 2 ? `from reviewer ${i}` : undefined)));
     const codes = answers.map((a) => a.status).sort();
     assert.deepEqual(codes, [200, 409, 409, 409, 409], answers.map(describeRes).join(' | '));
     for (const a of answers.filter((x) => x.status === 409)) assertError(a, 409, 'already_decided');
@@ -150,7 +150,7 @@ test('bulk: approve a list → a result per id (ok + status, or the error); deci
 test('bulk and single decisions racing over the same messages: each message decided exactly once', async () => {
   const ids = [];
   for (let i = 0; i < 12; i++) ids.push((await send(w, people.contact, people.contactId, `mix ${i}`, `mixed race ${i}`)).id);
-  const singles = ids.map((id) => decideRaw(w, rev2, id, 'reject', 'other'));
+  const singles = ids.map((id) => decideRaw(w, rev2, id, 'reject', 'other', 'one at a time'));
   const bulk = w.post('/api/v1/review/bulk', { message_ids: ids, decision: 'approve' }, rev1.token);
   const [b, ...s] = await Promise.all([bulk, ...singles]);
   assert.equal(b.status, 200, describeRes(b));
@@ -195,7 +195,7 @@ test('queue metrics: depth, oldest age, decided in the last day, median decision
   // Start from an empty queue.
   let q = await queue(w, rev1, J, '&limit=100');
   if (q.items.length) {
-    const r = await w.post('/api/v1/review/bulk', { message_ids: q.items.map((x) => x.id), decision: 'reject', reason: 'other' }, rev1.token);
+    const r = await w.post('/api/v1/review/bulk', { message_ids: q.items.map((x) => x.id), decision: 'reject', reason: 'other', note: 'all of these' }, rev1.token);
     assert.equal(r.status, 200);
   }
   q = await queue(w, rev1, J);
