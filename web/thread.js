@@ -84,7 +84,7 @@ export function sentStatus(m) {
   }
   if (m.status === 'withdrawn') {
     return h('div', { class: 'msg-withdrawn', 'data-testid': 'msg-status' },
-      h('p', null, chip('withdrawn', 'Withdrawn', 'stop'),
+      h('p', null, chip('withdrawn', 'Withdrawn', 'quiet'),
         m.decided_at ? h('span', { class: 'msg-status-when' }, ` ${formatWhen(m.decided_at)}`) : null),
       h('p', null, 'Withdrawn. You were not charged for this message.'));
   }
