@@ -2,8 +2,8 @@
 // hold is released in the same transaction (the stamps or trust money come back), it
 // leaves the review queue, is never delivered and never shown to the recipient. A
 // second withdrawal, a withdrawal after delivery or rejection, and a reviewer's
-// decision after it are refused 409; someone else's message is 404. `kite ledger
-// verify` passes on the store at the end.
+// decision after it are refused 409; someone else's message is 404; a withdrawal racing a
+// reviewer has exactly one winner. `kite ledger verify` passes on the store at the end.
 //
 // SECURITY: money and visibility. Balances are read back from the server; the
 // recipient and a stranger are asked directly whether they can see the message.
@@ -137,4 +137,24 @@ test("someone else's message is 404: the recipient, a stranger and staff cannot 
   const got = await getMsg(w, p.contact, m.id);
   assert.deepEqual([got.status, got.hold.state], ['pending_review', 'held']);
   assert.equal(w.sql(`SELECT COUNT(*) FROM message_events WHERE message_id = ${m.id}`), '1', 'nothing was written');
+});
+
+test('a withdrawal racing a reviewer: exactly one wins, and the stamp is either spent or given back, never both', async () => {
+  const p = await pair(w, op, J, 'jpay');
+  const start = await stamps(p.contact);
+  for (let round = 0; round < 5; round++) {
+    const m = await send(w, p.contact, p.contactId, `Race ${round}`, 'Who is first?');
+    const decision = round % 2 ? decideRaw(w, reviewer, m.id, 'approve') : decideRaw(w, reviewer, m.id, 'reject', REJECT_REASONS[0]);
+    const [wd, dec] = await Promise.all([withdraw(p.contact, m.id), decision]);
+    const statuses = [wd.status, dec.status].sort();
+    assert.deepEqual(statuses, [200, 409], `round ${round}: withdraw ${describeRes(wd)} / decide ${describeRes(dec)}`);
+    const got = await getMsg(w, p.contact, m.id);
+    if (wd.status === 200) assert.deepEqual([got.status, got.hold.state], ['withdrawn', 'released']);
+    else assert.deepEqual([got.status, got.hold.state], round % 2 ? ['delivered', 'captured'] : ['rejected', 'released']);
+  }
+  const spent = Number(w.sql(`SELECT COUNT(*) FROM messages WHERE sender_account_id = ${p.contact.account.id}`
+    + " AND status IN ('delivered', 'read')"));
+  assert.equal(await stamps(p.contact), start - spent, 'only delivered messages are paid for');
+  const r = await cli(['ledger', 'verify', '--db', w.dbPath]);
+  assert.equal(r.code, 0, `kite ledger verify: exit ${r.code}\n${r.stdout}${r.stderr}`);
 });
