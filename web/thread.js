@@ -82,6 +82,12 @@ export function sentStatus(m) {
       r.note ? h('p', null, h('strong', null, 'Note from the facility: '), r.note) : null,
       h('p', null, 'You were not charged for this message.'));
   }
+  if (m.status === 'withdrawn') {
+    return h('div', { class: 'msg-withdrawn', 'data-testid': 'msg-status' },
+      h('p', null, chip('withdrawn', 'Withdrawn', 'quiet'),
+        m.decided_at ? h('span', { class: 'msg-status-when' }, ` ${formatWhen(m.decided_at)}`) : null),
+      h('p', null, 'Withdrawn. You were not charged for this message.'));
+  }
   return h('p', { class: 'msg-status', 'data-testid': 'msg-status' }, chip(m.status, m.status));
 }
 
@@ -100,12 +106,28 @@ function photos(m) {
 /* Hiding changes only your own view: say what stays as it is. */
 function hideNote(m, mine, otherName) {
   let other = `${otherName} still has it`;
-  if (mine && m.status === 'rejected') other = 'It was not delivered';
+  if (mine && (m.status === 'rejected' || m.status === 'withdrawn')) other = 'It was not delivered';
   else if (mine && (m.status === 'pending_review' || m.status === 'approved')) other = `${otherName} still gets it if the facility approves it`;
   return `${other}, and the facility keeps its record. It cannot be brought back here.`;
 }
 
-function messageCard(m, { otherName, onHide }) {
+/* Until the facility reviews it, the sender may take a message back; what was held comes back. */
+function withdrawAction(m, otherName, onWithdrawn) {
+  if (m.box !== 'sent' || m.status !== 'pending_review') return null;
+  const held = m.hold && m.hold.state === 'held' ? ` The ${formatAmount(m.hold.unit, m.hold.amount)} held for it is given back.` : '';
+  return confirmAction({
+    label: 'Withdraw',
+    testid: 'msg-withdraw',
+    buttonClass: 'button button--secondary msg-withdraw',
+    question: h('span', null, h('strong', null, 'Withdraw this message? '),
+      `${otherName} will never get it and the facility will not review it.${held} This cannot be undone.`),
+    yes: 'Yes, withdraw it',
+    no: 'Keep it',
+    onConfirm: async () => onWithdrawn(await api(`/messages/${m.id}/withdraw`, { method: 'POST' })),
+  });
+}
+
+function messageCard(m, { otherName, onHide, onWithdrawn }) {
   const mine = m.box === 'sent';
   const remove = confirmAction({
     label: 'Remove from my view',
@@ -132,7 +154,7 @@ function messageCard(m, { otherName, onHide }) {
     photos(m),
     mine ? sentStatus(m) : null,
     mine ? moneyNote(m) : null,
-    h('div', { class: 'msg-actions' }, remove)));
+    h('div', { class: 'msg-actions' }, withdrawAction(m, otherName, onWithdrawn), remove)));
 }
 
 /* ---- the conversation ---- */
@@ -157,7 +179,12 @@ export function conversation({ ctx, contact, otherName, policy, canWrite, closed
   }
 
   function card(m) {
-    return messageCard(m, { otherName, onHide: hide });
+    return messageCard(m, { otherName, onHide: hide, onWithdrawn: withdrawn });
+  }
+
+  function withdrawn(m) {
+    put(m);
+    say('Withdrawn. You were not charged for this message.');
   }
 
   function hide(m) {
@@ -266,6 +293,7 @@ export function conversation({ ctx, contact, otherName, policy, canWrite, closed
         // The notice of the send ("gets it after the facility reviews it") would now be stale.
         if (m.status === 'rejected') say('Your message was not delivered. You were not charged for it.', 'warning', false);
         else if (m.status === 'delivered') say(`Delivered to ${otherName}.`, 'success', false);
+        else if (m.status === 'withdrawn') say('Withdrawn. You were not charged for this message.', 'success', false);
       }
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 404)) throw e;

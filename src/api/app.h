@@ -170,6 +170,7 @@ void handle_terminal_heartbeat(http_request *req, void *app);
 void handle_facility_prices_put(http_request *req, void *app);
 void handle_facility_revenue(http_request *req, void *app);
 void handle_facility_revenue_csv(http_request *req, void *app);
+void handle_messages_withdraw(http_request *req, void *app);
 json_t *policy_to_json(const policy *p);
 json_t *resident_to_json(const resident *r);
 

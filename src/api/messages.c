@@ -336,6 +336,22 @@ void handle_messages_delete(http_request *req, void *data)
         http_reply_empty(req, 204);
 }
 
+/* The sender takes back a message still waiting for review; its hold is given back. */
+void handle_messages_withdraw(http_request *req, void *data)
+{
+    kite_app *app = data;
+    const session *s = require_role_or_reply(req, app, PARTIES);
+    int64_t id;
+    if (s == NULL || !param_id_or_reply(req, 0, &id))
+        return;
+    message m = {0};
+    kite_fault fault;
+    if (message_withdraw(&app->ctx, http_arena(req), &s->account, id, &m, &fault) != KITE_OK)
+        reply_fault(req, &fault);
+    else
+        http_reply_json(req, 200, message_to_json(&m, &s->account));
+}
+
 /* ---- export ---- */
 
 static void reply_mbox(http_request *req, const message *items, size_t count)

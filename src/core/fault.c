@@ -295,6 +295,9 @@ static const fault_row fault_rows[] = {
      {"The price of this message changed from {min_credits} to {max_credits} since it was shown. Check the new "
       "price and send again."}},
     {F_INVALID, NULL, FAULT_TRUST_DEPOSIT_AMOUNT, {"A trust deposit must be from {min_usd} to {max_usd}."}},
+    {KITE_ERR_ALREADY_DECIDED, NULL, FAULT_WITHDRAW_TOO_LATE,
+     {"This message can no longer be withdrawn: it was already delivered, rejected or withdrawn. Reload the "
+      "conversation to see where it stands."}},
 };
 
 /* The words placeholders add, one column per language like the sentences. */

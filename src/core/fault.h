@@ -137,6 +137,7 @@ typedef enum fault_detail {
     FAULT_PRICE_CHANGED_STAMPS,
     FAULT_PRICE_CHANGED_CREDITS,
     FAULT_TRUST_DEPOSIT_AMOUNT, /* a trust deposit outside min..max cents */
+    FAULT_WITHDRAW_TOO_LATE,    /* the sender withdraws a message already delivered, rejected or withdrawn */
     FAULT_DETAIL_COUNT
 } fault_detail;
 

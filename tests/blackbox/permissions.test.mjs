@@ -89,6 +89,10 @@ const TABLE = [
   ['POST',   '/api/v1/messages/{id}/read',                           'B', [401, 404, 404, 403, 403, 403, 403]],
   ['DELETE', '/api/v1/messages/{id}',                                'A', [401, OK,  OK,  403, 403, 403, 403]],
   ['DELETE', '/api/v1/messages/{id}',                                'B', [401, 404, 404, 403, 403, 403, 403]],
+  // Withdrawing: only the sender, while it waits for review. A = a pending message from the matrix
+  // contact (the resident is its recipient: 404); B = the pending message between two other people.
+  ['POST',   '/api/v1/messages/{id}/withdraw',                       'A', [401, OK,  404, 403, 403, 403, 403]],
+  ['POST',   '/api/v1/messages/{id}/withdraw',                       'B', [401, 404, 404, 403, 403, 403, 403]],
   // A = an unsent photo of the matrix contact's (only its owner sees it);
   // B = a photo sent with a pending message between two other people at facility B.
   ['POST',   '/api/v1/attachments',                                  '-', [401, OK,  OK,  403, 403, 403, 403]],
@@ -296,6 +300,7 @@ before(async () => {
   const photoB = await upload(z);
   fixtures.message.B = await send(z, fixtures.otherContact, 'Matrix B', { attachment_ids: [photoB] });
   fixtures.attachment = { A: await upload(people.contact), B: photoB };
+  fixtures.withdraw = { A: await send(people.contact, fixtures.ownContact, 'Matrix withdraw'), B: fixtures.message.B };
   // Pending messages to decide: one per (role, facility), and one per role for the bulk call.
   // A's come from another pair there (Cy and Yves), so the matrix pair's boxes stay small.
   const ra3 = await w.resident(op.token, FAC.A, { number: bopNumber(), first_name: 'Cy', last_name: 'Matrix' });
@@ -412,6 +417,9 @@ async function build(method, template, scope, role) {
     case 'DELETE /api/v1/messages/{id}':
     case 'POST /api/v1/messages/{id}/read':
       p = template.replace('{id}', String(fixtures.message[scope]));
+      break;
+    case 'POST /api/v1/messages/{id}/withdraw':
+      p = template.replace('{id}', String(fixtures.withdraw[scope]));
       break;
     case 'POST /api/v1/attachments':
       body = PNG;
@@ -622,6 +630,8 @@ test('what the allowed calls did is visible, and the refused ones changed nothin
     [people.contact.account.id, Number(residentAccount)].sort((a, b) => a - b).join(','));
   assert.equal(w.sql(`SELECT status FROM messages WHERE id = ${fixtures.message.B}`), 'pending_review');
   assert.equal(w.sql(`SELECT COUNT(*) FROM message_hidden WHERE message_id = ${fixtures.message.B}`), '0');
+  // Only its sender withdrew the A message; the B message (the same as above) is still pending.
+  assert.equal(w.sql(`SELECT status FROM messages WHERE id = ${fixtures.withdraw.A}`), 'withdrawn');
   // Review: decided exactly where the table allows it.
   const reviewers = ['reviewer', 'facility_admin', 'operator'];
   for (const role of ROLES) {

@@ -63,6 +63,7 @@ static void test_message_machine(void **state)
         {MESSAGE_PENDING_REVIEW, MESSAGE_REJECTED}, /* a reviewer rejects */
         {MESSAGE_APPROVED, MESSAGE_DELIVERED},      /* delivered at once */
         {MESSAGE_DELIVERED, MESSAGE_READ},          /* the recipient opens it */
+        {MESSAGE_PENDING_REVIEW, MESSAGE_WITHDRAWN}, /* the sender takes it back before review */
     };
     CHECK_MACHINE(message_transition_allowed, message_status, MESSAGE_STATUS_COUNT, moves);
 }
@@ -141,7 +142,7 @@ static void test_names(void **state)
 {
     (void)state;
     CHECK_NAMES(message_status_name, message_status_parse, message_status, MESSAGE_STATUS_COUNT,
-                "pending_review", "approved", "delivered", "read", "rejected");
+                "pending_review", "approved", "delivered", "read", "rejected", "withdrawn");
     CHECK_NAMES(message_direction_name, message_direction_parse, message_direction, MESSAGE_DIRECTION_COUNT,
                 "to_resident", "from_resident");
     CHECK_NAMES(contact_status_name, contact_status_parse, contact_status, CONTACT_STATUS_COUNT,

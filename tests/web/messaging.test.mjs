@@ -586,3 +586,48 @@ test('at 390 px, a family member without stamps sees the price and what they hav
   assert.equal(await p.page.getByLabel('Your message').inputValue(), 'Hello Ray, it is Pat.', 'the text is kept to send later');
   await p.close([/status of 402/]); // the browser logs the refused send; the page itself said what happened
 });
+
+test('at 390 px, the sender withdraws a message waiting for review: the card says so and the stamp comes back', TIMEOUT, async () => {
+  const stamps = async () => (await family.client.get('/wallet')).body.bundles.find((b) => b.facility_id === county.id).balance;
+  const before = await stamps();
+  const m = await send(family.client, 'Take it back', 'I will tell you on the phone instead.');
+  assert.equal(await stamps(), before - 1, 'the stamp is held');
+  const p = await openPage(PHONE);
+  await signInForm(p.page, base, family.email);
+  await p.page.waitForURL((u) => !u.pathname.startsWith('/signin'));
+  await p.page.goto(`${base}/messages?contact=${family.contactId}`);
+  await p.page.getByRole('heading', { level: 1, name: 'Messages with Ray Moss' }).waitFor();
+  const c = card(p.page, m.id);
+  await p.page.locator(`[data-testid=thread] li[data-message-id="${m.id}"][data-status=pending_review]`).waitFor();
+
+  // The button asks first, in words, and saying no keeps the message as it was.
+  await c.getByRole('button', { name: 'Withdraw', exact: true }).click();
+  assert.match(await c.locator('.confirm-question').textContent(),
+    /^Withdraw this message\? Ray Moss will never get it and the facility will not review it\. The 1 stamp held for it is given back\./);
+  await c.getByRole('button', { name: 'Keep it' }).click();
+  assert.equal(await stamps(), before - 1);
+  await c.getByRole('button', { name: 'Withdraw', exact: true }).click();
+  await c.getByRole('button', { name: 'Yes, withdraw it' }).click();
+
+  const done = p.page.locator(`[data-testid=thread] li[data-message-id="${m.id}"][data-status=withdrawn]`);
+  await done.waitFor();
+  await p.page.locator('.live .notice', { hasText: 'Withdrawn. You were not charged for this message.' }).waitFor();
+  const text = await done.textContent();
+  assert.match(text, /Withdrawn\. You were not charged for this message\./);
+  assert.match(text, /1 stamp was held .+ and given back .+\./);
+  assert.equal(await done.getByRole('button', { name: 'Withdraw', exact: true }).count(), 0, 'nothing left to withdraw');
+  assert.equal(await stamps(), before, 'the stamp is back');
+
+  // It left the review queue and never reaches the resident.
+  const q = await operator.get(`/review/queue?facility_id=${county.id}`);
+  assert.ok(!q.body.items.some((x) => x.id === m.id), 'still in the review queue');
+  assert.equal((await resident.get(`/messages/${m.id}`)).status, 404);
+
+  // After a reload the card still says it.
+  await p.page.reload();
+  await done.waitFor();
+  assert.match(await done.textContent(), /Withdrawn\. You were not charged for this message\./);
+  const overflow = await p.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.equal(overflow, 0, 'no horizontal scrolling on a phone');
+  await p.close();
+});

@@ -599,3 +599,53 @@ kite_err message_hide(const kite_ctx *ctx, arena *a, const account *caller, int6
         return KITE_ERR_FORBIDDEN;
     return db_write(ctx->store, hide_tx, &in);
 }
+
+/* ---- withdrawing ---- */
+
+/*
+ * The sender takes back a message nobody has reviewed yet.  The status
+ * change, its history, event and audit record, and the release of its hold
+ * are one transaction: a withdrawn message is never charged.  The status
+ * condition on the UPDATE makes a withdrawal and a reviewer's decision that
+ * race settle on whichever commits first; the other is refused.
+ */
+static kite_err withdraw_tx(db_conn *conn, void *data)
+{
+    struct get_message *in = data;
+    message *m = in->out;
+    kite_err err = message_load(conn, in->a, in->id, m);
+    if (err != KITE_OK)
+        return err;
+    if (in->caller->id != m->sender_account_id)
+        return KITE_ERR_NOT_FOUND; /* someone else's message: never say it exists */
+    if (!message_transition_allowed(m->status, MESSAGE_WITHDRAWN))
+        return KITE_ERR_ALREADY_DECIDED;
+    db_stmt *s = db_prepare(conn, "UPDATE messages SET status = $1, decided_at = $2 WHERE id = $3 AND status = $4");
+    db_bind_text(s, 1, message_status_name(MESSAGE_WITHDRAWN));
+    db_bind_int(s, 2, in->now);
+    db_bind_int(s, 3, m->id);
+    db_bind_text(s, 4, message_status_name(m->status));
+    if ((err = db_exec(s)) != KITE_OK)
+        return err;
+    if (db_changes(conn) != 1)
+        return KITE_ERR_ALREADY_DECIDED;
+    const char *actor = audit_actor_account(in->a, in->caller->id);
+    if ((err = message_record(conn, in->a, m, MESSAGE_WITHDRAWN, in->now, actor)) != KITE_OK)
+        return err;
+    if ((err = message_charge_release(conn, in->now, actor, m->id)) != KITE_OK) /* nobody pays for it */
+        return err;
+    if ((err = message_load(conn, in->a, m->id, m)) != KITE_OK)
+        return err;
+    return message_load_details(conn, in->a, m);
+}
+
+kite_err message_withdraw(const kite_ctx *ctx, arena *a, const account *caller, int64_t id, message *out,
+                          kite_fault *fault)
+{
+    *fault = (kite_fault){0};
+    if (caller->role != ROLE_CONTACT && caller->role != ROLE_RESIDENT)
+        return fault_settle(fault, KITE_ERR_FORBIDDEN);
+    struct get_message in = {ctx, a, caller, id, clock_now_ms(&ctx->clock), out};
+    kite_err err = db_write(ctx->store, withdraw_tx, &in);
+    return fault_set(fault, err, NULL, err == KITE_ERR_ALREADY_DECIDED ? FAULT_WITHDRAW_TOO_LATE : FAULT_NONE);
+}

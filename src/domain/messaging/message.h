@@ -3,7 +3,8 @@
  *
  * Life of a message: submitted (validated against the facility policy,
  * screened by its rules) -> pending_review -> approved -> delivered -> read;
- * or -> rejected with a reason the sender sees (and nobody pays for it).
+ * or -> rejected with a reason the sender sees (and nobody pays for it);
+ * or -> withdrawn by its sender before review (nobody pays for it either).
  * Where the policy reviews only flagged messages, a clean message is
  * approved and delivered at once.  The states and the moves allowed between
  * them are in message_state.h.  Every transition is a message_event with
@@ -120,5 +121,15 @@ kite_err message_get(const kite_ctx *ctx, arena *a, const account *caller, int64
 kite_err message_mark_read(const kite_ctx *ctx, arena *a, const account *caller, int64_t id, message *out) KITE_WUR;
 /* Hides the message from the caller's own views. */
 kite_err message_hide(const kite_ctx *ctx, arena *a, const account *caller, int64_t id) KITE_WUR;
+
+/*
+ * The sender takes back a message still waiting for review: it becomes
+ * withdrawn, leaves the review queue, is never delivered, and its hold goes
+ * back to the payer in the same transaction.  KITE_ERR_NOT_FOUND when the
+ * caller did not send it; KITE_ERR_ALREADY_DECIDED (FAULT_WITHDRAW_TOO_LATE)
+ * once it was delivered, rejected or withdrawn; KITE_ERR_FORBIDDEN for staff.
+ */
+kite_err message_withdraw(const kite_ctx *ctx, arena *a, const account *caller, int64_t id, message *out,
+                          kite_fault *fault) KITE_WUR;
 
 #endif

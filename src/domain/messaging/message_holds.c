@@ -20,6 +20,7 @@ static const ledger_hold_state wanted_hold[MESSAGE_STATUS_COUNT] = {
     [MESSAGE_DELIVERED] = LEDGER_CAPTURED,
     [MESSAGE_READ] = LEDGER_CAPTURED,
     [MESSAGE_REJECTED] = LEDGER_RELEASED,
+    [MESSAGE_WITHDRAWN] = LEDGER_RELEASED, /* the sender took it back before review */
 };
 
 /* The settling moves a hold in state has had: exactly one of its own kind once settled, none while held. */

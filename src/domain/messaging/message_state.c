@@ -12,6 +12,7 @@ static const char *const message_status_names[MESSAGE_STATUS_COUNT] = {
     [MESSAGE_DELIVERED] = "delivered",
     [MESSAGE_READ] = "read",
     [MESSAGE_REJECTED] = "rejected",
+    [MESSAGE_WITHDRAWN] = "withdrawn",
 };
 
 static const char *const message_direction_names[MESSAGE_DIRECTION_COUNT] = {
@@ -50,11 +51,12 @@ bool message_direction_parse(const char *name, message_direction *out)
 /* allowed[from] is the set of states `from` may move to, one bit per state. */
 #define TO(s) (1u << (s))
 static const unsigned message_moves[MESSAGE_STATUS_COUNT] = {
-    [MESSAGE_PENDING_REVIEW] = TO(MESSAGE_APPROVED) | TO(MESSAGE_REJECTED),
+    [MESSAGE_PENDING_REVIEW] = TO(MESSAGE_APPROVED) | TO(MESSAGE_REJECTED) | TO(MESSAGE_WITHDRAWN),
     [MESSAGE_APPROVED] = TO(MESSAGE_DELIVERED),
     [MESSAGE_DELIVERED] = TO(MESSAGE_READ),
     [MESSAGE_READ] = 0,
     [MESSAGE_REJECTED] = 0,
+    [MESSAGE_WITHDRAWN] = 0,
 };
 #undef TO
 

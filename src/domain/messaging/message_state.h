@@ -13,6 +13,11 @@
  *   pending_review -> rejected    a reviewer rejects (final; the sender sees why)
  *   approved       -> delivered   at once after approval
  *   delivered      -> read        the recipient opens it (final)
+ *   pending_review -> withdrawn   the sender takes it back before review
+ *                                 (final; nobody pays for it).  Approved is
+ *                                 delivered in the same transaction, so a
+ *                                 message is never approved-but-waiting and
+ *                                 approved -> withdrawn does not exist.
  *
  * Nothing else: a decided message is never decided again, nothing goes back,
  * and no state moves to itself.
@@ -28,6 +33,7 @@ typedef enum message_status {
     MESSAGE_DELIVERED,
     MESSAGE_READ,
     MESSAGE_REJECTED,
+    MESSAGE_WITHDRAWN,
     MESSAGE_STATUS_COUNT
 } message_status;
 
