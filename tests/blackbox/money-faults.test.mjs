@@ -6,13 +6,15 @@
 // has its own Nth store step fail the way SQLite would fail it, and
 // GET /api/v1/test/fault-injection says how many steps it made and which one
 // failed. For each paid request in lib/paid.mjs (a card top-up, a bundle
-// purchase, a money transfer, a phone deposit) and every N from 1 until the
-// request no longer reaches step N:
+// purchase, a money transfer, a phone deposit, a priced message send, a call
+// record, a trust deposit, a subscription purchase) and every N from 1 until
+// the request no longer reaches step N:
 //   - the request answers an error (5xx, the usual JSON error), never a
 //     success, a crash or a hang;
 //   - `kite ledger verify` and `kite audit verify` pass on the same file;
-//   - the payer's wallet and every ledger account moved either not at all or
-//     exactly as one success moves them, never part of it;
+//   - the payer's wallet (or the wallet the request moves: the resident's
+//     trust account, the phone account) and every ledger account moved either
+//     not at all or exactly as one success moves them, never part of it;
 //   - the same Idempotency-Key without a fault succeeds, the wallet has moved
 //     exactly once (what a success moves), and a second replay moves nothing;
 //   - the request's trace in the store is whole, and what lies outside the
