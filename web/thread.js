@@ -501,7 +501,13 @@ function composeForm({ contact, otherName, policy, big, onSent }) {
       else if (e instanceof ApiError && e.code === 'attachments_not_allowed' && picker) kit.fieldError('attachment_ids', e.message);
       else if (e instanceof ApiError && (e.status === 402 || (e.status === 409 && e.field === 'expected_amount'))) {
         // Not enough to pay, or the price changed: say so at the top, and show the price as it is now.
-        kit.topError(e.message);
+        // A family member short of money, stamps or a subscription is shown where to buy them.
+        const me = currentAccount();
+        const toWallet = e.status === 402 && me && me.role === 'contact' && contact.facility
+          ? h('a', { href: `/wallet?facility=${contact.facility.id}`, 'data-testid': 'wallet-link' },
+            quoted && quoted.q.subscription_needed ? 'Subscribe in your wallet' : 'Open your wallet')
+          : null;
+        kit.topError(e.message, toWallet ? [' ', toWallet] : null);
         attempt = null;
         refreshQuote();
         return;

@@ -71,6 +71,8 @@ bool body_string_or_reply(http_request *req, json_t *body, const char *name, boo
 bool body_int_or_reply(http_request *req, json_t *body, const char *name, bool required, int64_t *out, bool *present);
 /* A query parameter as an integer in [min, max], or fallback when absent; answers 422 otherwise. */
 bool query_int_or_reply(http_request *req, const char *name, int64_t min, int64_t max, int64_t fallback, int64_t *out);
+/* The request's Idempotency-Key, which every paid request needs; NULL after answering 422. */
+const char *idempotency_key_or_reply(http_request *req);
 /* The route's i-th capture as a positive id; answers 404 when it is not one. */
 bool param_id_or_reply(http_request *req, size_t i, int64_t *out);
 /* Answers a domain error (logs it when it is a server fault). */

@@ -32,6 +32,16 @@ void reply_fault(http_request *req, const kite_fault *fault)
     http_reply_error(req, fault->code, fault_sentence(http_arena(req), fault, FAULT_LANG_EN), fault->field);
 }
 
+const char *idempotency_key_or_reply(http_request *req)
+{
+    const char *key = http_header(req, "Idempotency-Key");
+    if (key == NULL || *key == '\0') {
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "Idempotency-Key", FAULT_REQUIRED);
+        return NULL;
+    }
+    return key;
+}
+
 json_t *parse_body_or_reply(http_request *req)
 {
     size_t len;

@@ -99,11 +99,9 @@ void handle_money_transfers_create(http_request *req, void *data)
     const session *s = require_role_or_reply(req, app, ROLE_BIT(ROLE_CONTACT));
     if (s == NULL)
         return;
-    const char *key = http_header(req, "Idempotency-Key");
-    if (key == NULL || *key == '\0') {
-        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "Idempotency-Key", FAULT_REQUIRED);
+    const char *key = idempotency_key_or_reply(req);
+    if (key == NULL)
         return;
-    }
     json_t *body = parse_body_or_reply(req);
     if (body != NULL)
         transfer_send(req, app, s, key, body);

@@ -224,12 +224,8 @@ static const session *money_request_or_reply(http_request *req, kite_app *app, i
     const session *s = require_role_or_reply(req, app, ROLE_BIT(ROLE_CONTACT));
     if (s == NULL || !param_id_or_reply(req, 0, id))
         return NULL;
-    *key = http_header(req, "Idempotency-Key");
-    if (*key == NULL || **key == '\0') {
-        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "Idempotency-Key", FAULT_REQUIRED);
-        return NULL;
-    }
-    return s;
+    *key = idempotency_key_or_reply(req);
+    return *key != NULL ? s : NULL;
 }
 
 void handle_phone_deposits_create(http_request *req, void *data)
@@ -272,53 +268,6 @@ void handle_phone_refunds_create(http_request *req, void *data)
 
 /* ---- call records ---- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* An RFC 3339 time ("2026-01-31T14:05:00Z", fractions and offsets allowed) as epoch ms; false when it is none. */
-static bool rfc3339_parse(const char *text, int64_t *ms)
-{
-    static const int month_days[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int y, mo, d, h, mi, sec, used = 0;
-    if (text == NULL || sscanf(text, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &used) != 6 ||
-        used != 19 || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > month_days[mo - 1] || h > 23 || mi > 59 || sec > 60)
-        return false;
-    if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
-        return false;
-    const char *p = text + used;
-    int64_t frac_ms = 0, scale = 100;
-    if (*p == '.') {
-        if (!(p[1] >= '0' && p[1] <= '9'))
-            return false;
-        for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
-            frac_ms += (*p - '0') * scale;
-    }
-    int64_t offset_min = 0;
-    if (*p == 'Z' || *p == 'z')
-        p++;
-    else if (*p == '+' || *p == '-') {
-        int oh, om, n = 0;
-        if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5 || oh > 23 || om > 59)
-            return false;
-        offset_min = (*p == '-' ? -1 : 1) * (oh * 60 + om);
-        p += 6;
-    } else
-        return false;
-    if (*p != '\0')
-        return false;
-    int64_t seconds = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + (sec > 59 ? 59 : sec) - offset_min * 60;
-    *ms = seconds * 1000 + frac_ms;
-    return true;
-}
-
 /* The facility API key of the request, for facility_id; NULL after answering 401 or 403. */
 static bool call_key_or_reply(http_request *req, kite_app *app, int64_t facility_id, phone_key *key)
 {
@@ -359,7 +308,7 @@ static bool call_input_or_reply(http_request *req, json_t *body, phone_call_inpu
         reply_fault_of(req, KITE_ERR_INVALID_FIELD, "call_id", FAULT_DEPENDS);
         return false;
     }
-    if (!rfc3339_parse(started, &in->started_at)) {
+    if (!clock_parse_rfc3339(started, &in->started_at)) {
         reply_fault_of(req, KITE_ERR_INVALID_FIELD, "started_at", FAULT_FORMAT);
         return false;
     }

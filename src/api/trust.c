@@ -20,11 +20,9 @@ void handle_trust_deposits_create(http_request *req, void *data)
     int64_t resident_id;
     if (s == NULL || !param_id_or_reply(req, 0, &resident_id))
         return;
-    const char *key = http_header(req, "Idempotency-Key");
-    if (key == NULL || *key == '\0') {
-        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "Idempotency-Key", FAULT_REQUIRED);
+    const char *key = idempotency_key_or_reply(req);
+    if (key == NULL)
         return;
-    }
     json_t *body = parse_body_or_reply(req);
     int64_t amount = 0;
     const char *memo = NULL;

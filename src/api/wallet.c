@@ -244,11 +244,9 @@ void handle_wallet_top_ups_create(http_request *req, void *data)
     const session *s = require_role_or_reply(req, app, ROLE_BIT(ROLE_CONTACT));
     if (s == NULL)
         return;
-    const char *key = http_header(req, "Idempotency-Key");
-    if (key == NULL || *key == '\0') {
-        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "Idempotency-Key", FAULT_REQUIRED);
+    const char *key = idempotency_key_or_reply(req);
+    if (key == NULL)
         return;
-    }
     json_t *body = parse_body_or_reply(req);
     if (body == NULL)
         return;
@@ -376,11 +374,9 @@ void handle_wallet_bundles_create(http_request *req, void *data)
     const session *s = require_role_or_reply(req, app, ROLE_BIT(ROLE_CONTACT));
     if (s == NULL)
         return;
-    const char *key = http_header(req, "Idempotency-Key");
-    if (key == NULL || *key == '\0') {
-        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "Idempotency-Key", FAULT_REQUIRED);
+    const char *key = idempotency_key_or_reply(req);
+    if (key == NULL)
         return;
-    }
     json_t *body = parse_body_or_reply(req);
     int64_t facility_id = 0, count = 0;
     ledger_unit unit;

@@ -39,3 +39,96 @@ void clock_format_rfc3339(int64_t epoch_ms, char out[RFC3339_LEN])
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(out, RFC3339_LEN, "%s.%03dZ", date, millis);
 }
+
+/* Epoch seconds of y-m-d h:mi:s UTC when it is a real time from 1970 on; false otherwise. */
+static bool utc_seconds(int y, int mo, int d, int h, int mi, int sec, int64_t *out)
+{
+    if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+        sec < 0 || sec > 59)
+        return false;
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = sec};
+    time_t t = timegm(&tm);
+    struct tm back;
+    if (t == (time_t)-1 || gmtime_r(&t, &back) == NULL || back.tm_year != y - 1900 || back.tm_mon != mo - 1 ||
+        back.tm_mday != d)
+        return false;
+    *out = (int64_t)t;
+    return true;
+}
+
+/* True when text[0..n) has a digit at every position pattern marks '9' (sscanf's %d would also take " 3" or "+3"). */
+static bool digits_where(const char *text, const char *pattern)
+{
+    for (size_t i = 0; pattern[i] != '\0'; i++)
+        if (pattern[i] == '9' && (text[i] < '0' || text[i] > '9'))
+            return false;
+    return true;
+}
+
+bool clock_parse_day(const char *text, int64_t *epoch_ms)
+{
+    int y, mo, d, used = 0;
+    int64_t seconds;
+    if (text == NULL || sscanf(text, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3 || used != 10 || text[used] != '\0' ||
+        !digits_where(text, "9999-99-99") || !utc_seconds(y, mo, d, 0, 0, 0, &seconds))
+        return false;
+    *epoch_ms = seconds * 1000;
+    return true;
+}
+
+/* ".123" as milliseconds (digits past the third ignored); p moves past it.  False for a "." without digits. */
+static bool fraction_ms(const char **p, int64_t *ms)
+{
+    *ms = 0;
+    if (**p != '.')
+        return true;
+    const char *q = *p + 1;
+    if (*q < '0' || *q > '9')
+        return false;
+    for (int64_t scale = 100; *q >= '0' && *q <= '9'; q++, scale /= 10)
+        *ms += (*q - '0') * scale;
+    *p = q;
+    return true;
+}
+
+/* "Z", "+hh:mm" or "-hh:mm" as minutes east of UTC, ending the text; false otherwise. */
+static bool offset_minutes(const char *p, int64_t *minutes)
+{
+    if ((p[0] == 'Z' || p[0] == 'z') && p[1] == '\0') {
+        *minutes = 0;
+        return true;
+    }
+    int oh, om, n = 0;
+    if ((p[0] != '+' && p[0] != '-') || sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5 ||
+        !digits_where(p + 1, "99:99") || p[6] != '\0' ||
+        oh < 0 || oh > 23 || om < 0 || om > 59)
+        return false;
+    *minutes = (p[0] == '-' ? -1 : 1) * (oh * 60 + om);
+    return true;
+}
+
+bool clock_parse_rfc3339(const char *text, int64_t *epoch_ms)
+{
+    int y, mo, d, h, mi, sec, used = 0;
+    int64_t seconds, frac, offset;
+    if (text == NULL || sscanf(text, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &used) != 6 ||
+        used != 19 || !digits_where(text, "9999-99-99T99:99:99") || sec > 60 ||
+        !utc_seconds(y, mo, d, h, mi, sec > 59 ? 59 : sec, &seconds))
+        return false;
+    const char *p = text + used;
+    if (!fraction_ms(&p, &frac) || !offset_minutes(p, &offset))
+        return false;
+    *epoch_ms = (seconds - offset * 60) * 1000 + frac;
+    return true;
+}
+
+int64_t clock_month_start_utc(int64_t epoch_ms)
+{
+    int64_t ms = epoch_ms % 1000 < 0 ? epoch_ms - 1000 - epoch_ms % 1000 : epoch_ms - epoch_ms % 1000;
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    tm.tm_mday = 1;
+    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+    return (int64_t)timegm(&tm) * 1000;
+}

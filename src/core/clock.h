@@ -9,6 +9,7 @@
 #ifndef KITE_CORE_CLOCK_H
 #define KITE_CORE_CLOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,5 +25,20 @@ double clock_mono_seconds(void);
 enum { RFC3339_LEN = 32 };
 /* Formats epoch milliseconds as "2026-11-22T06:21:09.123Z". */
 void clock_format_rfc3339(int64_t epoch_ms, char out[RFC3339_LEN]);
+
+/*
+ * Calendar arithmetic is libc's (timegm, gmtime_r), in UTC; these only check
+ * what libc would silently normalise (a 30 February becomes 2 March), by
+ * converting back and comparing, and refuse years before 1970.
+ *
+ * An RFC 3339 time ("2026-01-31T14:05:00Z"; a fraction and a +hh:mm or
+ * -hh:mm offset allowed; a leap second counts as :59) as epoch ms.  False,
+ * *epoch_ms untouched, for anything else.
+ */
+bool clock_parse_rfc3339(const char *text, int64_t *epoch_ms);
+/* "YYYY-MM-DD", a real day, as the epoch ms of its first millisecond (UTC). */
+bool clock_parse_day(const char *text, int64_t *epoch_ms);
+/* The first millisecond (UTC) of the calendar month that epoch_ms falls in. */
+int64_t clock_month_start_utc(int64_t epoch_ms);
 
 #endif

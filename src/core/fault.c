@@ -97,6 +97,7 @@ static const fault_row fault_rows[] = {
     {KITE_ERR_NOT_FOUND, "contact_id", FAULT_UNKNOWN, {"You have no contact with this id. Check your contacts."}},
     {F_INVALID, "reason", FAULT_REVIEW, {"A rejection needs a reason code from the facility's list."}},
     {F_INVALID, NULL, FAULT_REVIEW, {"The note must be text of at most {limit} characters."}},
+    {F_INVALID, "note", FAULT_REQUIRED, {"A rejection for another reason needs a note that tells the sender why."}},
     {KITE_ERR_ALREADY_DECIDED, NULL, FAULT_REVIEW, {"Another reviewer already decided this message."}},
     {F_INVALID, "facility_id", FAULT_QUEUE, {"Give the facility_id of the queue to open."}},
 

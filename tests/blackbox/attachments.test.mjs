@@ -362,7 +362,7 @@ test('a rejected message: its photo never reaches the recipient; the resident ca
     body: { contact_id: jp.contactId, subject: 'Rejected', body: 'This will not pass.', attachment_ids: [a.id] }, token: jp.contact.token,
   });
   assert.equal(sent.status, 202, describeRes(sent));
-  await decide(w, reviewer, sent.json.id, 'reject', 'other');
+  await decide(w, reviewer, sent.json.id, 'reject', 'other', 'Not this photo.');
   await fetchPhoto(w, jp.resident, a.id, 404);
   await fetchPhoto(w, reviewer, a.id);
 

@@ -212,6 +212,9 @@ test('a resident pays from the trust account in cents; without enough, 402 says 
   assert.deepEqual([(await wallet(p.resident)).balance_cents, (await wallet(p.resident)).held_cents], [before - 45, 45]);
   await decide(w, reviewer, m.id, 'approve');
   assert.equal((await getMsg(w, p.resident, m.id)).hold.state, 'captured');
+  // The statement says what the line was for, in words.
+  const lines = (await w.get('/api/v1/wallet/transactions', p.resident.token)).json.items;
+  assert.deepEqual([lines[0].memo, lines[0].amount_cents], [`Message ${m.id}, held until it is delivered`, -45]);
   // A resident with no trust money.
   const r = await withAccount(w, await w.resident(op.token, J, { number: anyNumber('NT') }));
   const c = await w.contact();

@@ -371,9 +371,12 @@ test('reject needs a reason code from the list; notes are bounded; decisions on 
   assert.equal(assertError(await decideRaw(w, reviewerJ, m.id, 'reject', 'other', 'n'.repeat(1001)), 422, 'invalid_field', 'long note:').field, 'note');
   assertError(await w.post(`/api/v1/review/${m.id}`, {}, reviewerJ.token), [400, 422], undefined, 'no decision:');
   assert.equal((await getMsg(w, contact, m.id)).status, 'pending_review', 'a refused decision changed the message');
+  const noNote = assertError(await decideRaw(w, reviewerJ, m.id, 'reject', 'other', '   '), 422, 'invalid_field', 'other without a note:');
+  assert.equal(noNote.field, 'note');
+  assert.equal(noNote.message, 'A rejection for another reason needs a note that tells the sender why.');
   await decide(w, reviewerJ, m.id, 'reject', 'other', 'n'.repeat(1000));
   assertError(await decideRaw(w, reviewerJ, m.id, 'approve'), 409, 'already_decided', 'approve after reject:');
-  assertError(await decideRaw(w, reviewerJ, m.id, 'reject', 'other'), 409, 'already_decided', 'reject after reject:');
+  assertError(await decideRaw(w, reviewerJ, m.id, 'reject', 'other', 'again'), 409, 'already_decided', 'reject after reject:');
   assert.equal((await getMsg(w, contact, m.id)).status, 'rejected');
   assertError(await decideRaw(w, reviewerJ, 99999999, 'approve'), 404, 'not_found', 'unknown message:');
 });

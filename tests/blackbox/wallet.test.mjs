@@ -194,7 +194,10 @@ test('the sweeper settles a top-up left pending for more than a minute, once', a
     assert.equal(balance, 1700);
     const st = await later.get('/api/v1/wallet/transactions', { token: c.token });
     assert.equal(st.json.items.length, 1);
-    assert.match(later.readLog(), /sweeper: top-up \d+ reconciled: approved/);
+    // The sweeper logs after its commit, so the balance can be seen a moment before the line is written.
+    const reconciled = /sweeper: top-up \d+ reconciled: approved/;
+    for (let i = 0; i < 100 && !reconciled.test(later.readLog()); i++) await sleep(100);
+    assert.match(later.readLog(), reconciled);
     const v = await cli(['ledger', 'verify', '--db', own.dbPath]);
     assert.equal(v.code, 0, v.stdout + v.stderr);
   } finally {
@@ -370,6 +373,9 @@ test('prices are shown before paying, and bundles are bought from the balance at
   const st = await statement(c);
   assert.deepEqual(st.items.map((l) => [l.kind, l.amount_cents, l.balance_after_cents]),
     [['purchase', -300, 330], ['purchase', -370, 630], ['top_up', 1000, 1000]]);
+  // A person reads the statement: the facility by its name, not its number.
+  const names = await Promise.all([cn, jp].map(async (id) => (await w.get(`/api/v1/facilities/${id}`)).json.name));
+  assert.deepEqual(st.items.slice(0, 2).map((l) => l.memo), [`10 credits for ${names[0]}`, `10 stamps for ${names[1]}`]);
   await ledgerOk();
 });
 

@@ -539,7 +539,7 @@ test('at 390 px, compose shows the price before sending; a rejected message says
   assert.match(await card(p.page, sent.id).textContent(), /1 stamp is held until it is delivered/);
 
   // Rejected: the stamp comes back, and the card says so with when it was held and given back.
-  const rejected = await operator.post(`/review/${sent.id}`, { decision: 'reject', reason: 'other' });
+  const rejected = await operator.post(`/review/${sent.id}`, { decision: 'reject', reason: 'other', note: 'Please write again without the code words.' });
   assert.equal(rejected.status, 200, JSON.stringify(rejected.body));
   await p.page.locator(`[data-testid=thread] li[data-message-id="${sent.id}"][data-status=rejected]`).waitFor();
   const text = await card(p.page, sent.id).textContent();

@@ -278,6 +278,8 @@ const KIND_NAMES = {
   fee: 'Fees',
   refund: 'Refunds',
   adjustment: 'Corrections',
+  subscription: 'Subscriptions',
+  terminal_time: 'Terminal time',
 };
 
 function isoDay(d) {

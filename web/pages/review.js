@@ -351,6 +351,7 @@ async function queueTab(env) {
       const code = reason.input.value;
       const text = note.input.value.trim();
       if (!code) kit.fieldError('reason', 'Choose the reason the sender will see.');
+      if (code === 'other' && !text) kit.fieldError('note', 'Another reason needs a note that tells the sender why.');
       if ([...text].length > 1000) kit.fieldError('note', 'Keep the note to 1,000 characters.');
       if (kit.hasErrors()) {
         kit.focusFirstInvalid();

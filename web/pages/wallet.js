@@ -1,4 +1,5 @@
-// The family's wallet: the balance and what is on hold, adding money with a card, and the
+// The family's wallet: the balance and what is on hold, adding money with a card, paying for
+// messages (stamps, credits or a subscription, per facility: wallet-messages.js), and the
 // statement with a CSV download.
 //
 // Design: the amount is typed in dollars and turned into whole cents by splitting the text, never
@@ -16,6 +17,7 @@ import { h, replace, setTitle } from '../dom.js';
 import { field, formKit } from '../forms.js';
 import { formatDate } from '../labels.js';
 import { emptyNote } from '../widgets.js';
+import { messagePlans } from './wallet-messages.js';
 
 /* "12.5" or "12.50" or "12" dollars as whole cents, or null when it is not an amount. */
 export function dollarsToCents(text) {
@@ -59,17 +61,22 @@ export async function walletPage(root, ctx) {
     h('dt', null, 'Balance'), h('dd', null, usd(w.balance_cents)),
     h('dt', null, 'On hold for messages not yet delivered'), h('dd', null, usd(w.held_cents)));
   showBalance(wallet);
+  const state = { wallet };
+  let plans = null;
 
   async function refresh() {
     const [w, st] = await Promise.all([api('/wallet'), api('/wallet/transactions?limit=50')]);
     if (!ctx.isCurrent()) return;
+    state.wallet = w;
     showBalance(w);
+    if (plans) plans.update(w);
     replace(statement, statementList(st.items));
   }
+  plans = messagePlans(state, refresh);
 
   replace(root, h('div', { class: 'wrap narrow' },
     h('div', { class: 'page-intro' }, h('h1', null, 'Your wallet'),
-      h('p', null, 'Add money to your Kite balance with a card. Messages are not charged yet.'),
+      h('p', null, 'Add money to your Kite balance with a card, then pay for messages and send money from it.'),
       h('p', null, h('a', { href: '/money', 'data-testid': 'send-money-link' }, 'Send money to someone in a facility'))),
     h('section', { class: 'card', 'aria-labelledby': 'balance-heading' },
       h('h2', { id: 'balance-heading', class: 'panel-title' }, 'Your balance'), balance),
@@ -77,6 +84,7 @@ export async function walletPage(root, ctx) {
       h('h2', { id: 'topup-heading', class: 'panel-title' }, 'Add money'),
       wallet.top_ups.available ? topUpForm(wallet, refresh) : h('p', { role: 'status' },
         'Payments are not available right now. Try again later.')),
+    plans.element,
     h('section', { class: 'card', 'aria-labelledby': 'statement-heading' },
       h('h2', { id: 'statement-heading', class: 'panel-title' }, 'Statement'),
       statement,
@@ -89,6 +97,11 @@ export async function walletPage(root, ctx) {
   } catch (e) {
     if (ctx.isCurrent()) replace(statement, h('p', { role: 'alert' }, e.message));
   }
+  // Coming from a message refused for want of stamps or a subscription: show that facility.
+  await plans.ready;
+  const asked = ctx.query.get('facility');
+  const section = asked ? plans.sectionOf(asked) : null;
+  if (section) ctx.scrollTo(section);
 }
 
 function statementList(items) {

@@ -366,6 +366,17 @@ kite_err directory_facility_size(db_conn *conn, int64_t id, char *type, size_t t
     return err == KITE_OK && !found ? KITE_ERR_NOT_FOUND : err;
 }
 
+kite_err directory_facility_name(db_conn *conn, int64_t id, char *name, size_t name_size)
+{
+    db_stmt *s = db_prepare(conn, "SELECT name FROM facilities WHERE id = $1");
+    db_bind_int(s, 1, id);
+    bool found = db_next(s);
+    if (found)
+        snprintf(name, name_size, "%s", db_text(s, 0));
+    kite_err err = db_done(s);
+    return err == KITE_OK && !found ? KITE_ERR_NOT_FOUND : err;
+}
+
 static kite_err import_tx_run(db_conn *conn, void *data)
 {
     struct import_tx *in = data;

@@ -71,6 +71,8 @@ kite_err directory_facility_exists(db_conn *conn, int64_t id, bool *exists) KITE
  * KITE_ERR_NOT_FOUND for no such facility.
  */
 kite_err directory_facility_size(db_conn *conn, int64_t id, char *type, size_t type_size, int64_t *population) KITE_WUR;
+/* Inside a transaction: the facility's name, cut to name_size bytes with the NUL; KITE_ERR_NOT_FOUND for none. */
+kite_err directory_facility_name(db_conn *conn, int64_t id, char *name, size_t name_size) KITE_WUR;
 /* Inside a transaction: makes every process rebuild its search index (the directory or a provider changed). */
 kite_err directory_touch(db_conn *conn) KITE_WUR;
 

@@ -63,10 +63,22 @@ kite_err ledger_hold_find(db_conn *conn, ledger_subject subject, int64_t subject
     return hold_read(s, out);
 }
 
-/* "message 12": what a statement shows for a hold move. */
-static void hold_memo(char *memo, size_t size, ledger_subject subject, int64_t subject_id)
+/*
+ * What a statement shows for a hold move, in words a payer reads: "Message
+ * 12, held until it is delivered", then "... delivered" or "... not
+ * delivered: given back".
+ */
+static void hold_memo(char *memo, size_t size, ledger_subject subject, int64_t subject_id, ledger_hold_state move)
 {
-    snprintf(memo, size, "%s %" PRId64, ledger_subject_name(subject), subject_id);
+    static const char *const subjects[LEDGER_SUBJECT_COUNT] = {[LEDGER_SUBJECT_MESSAGE] = "Message"};
+    static const char *const moves[LEDGER_HOLD_STATE_COUNT] = {
+        [LEDGER_HELD] = "held until it is delivered",
+        [LEDGER_CAPTURED] = "delivered",
+        [LEDGER_RELEASED] = "not delivered: given back",
+    };
+    const char *what = (unsigned)subject < LEDGER_SUBJECT_COUNT ? subjects[subject] : "Hold";
+    const char *how = (unsigned)move < LEDGER_HOLD_STATE_COUNT ? moves[move] : "";
+    snprintf(memo, size, "%s %" PRId64 ", %s", what, subject_id, how);
 }
 
 /* The hold row and the payer -> hold posting; run inside a savepoint. */
@@ -91,8 +103,8 @@ static kite_err hold_write(db_conn *conn, int64_t now, const char *actor, ledger
     *hold_id = db_next(s) ? db_int(s, 0) : 0;
     if ((err = db_done(s)) != KITE_OK)
         return err; /* KITE_ERR_CONFLICT: the subject has a hold already */
-    char memo[64];
-    hold_memo(memo, sizeof memo, subject, subject_id);
+    char memo[80];
+    hold_memo(memo, sizeof memo, subject, subject_id, LEDGER_HELD);
     const ledger_line lines[] = {{payer->id, -amount}, {hold_account, amount}};
     const ledger_posting p = {LEDGER_TX_HOLD, memo, NULL, actor, lines, 2};
     int64_t transaction_id;
@@ -150,8 +162,8 @@ static kite_err settle(db_conn *conn, int64_t now, const char *actor, const ledg
 {
     if (!ledger_hold_transition_allowed(h->state, to))
         return KITE_ERR_ALREADY_DECIDED;
-    char memo[64];
-    hold_memo(memo, sizeof memo, h->subject, h->subject_id);
+    char memo[80];
+    hold_memo(memo, sizeof memo, h->subject, h->subject_id, to);
     const ledger_posting p = {to == LEDGER_CAPTURED ? LEDGER_TX_CAPTURE : LEDGER_TX_RELEASE, memo, NULL, actor,
                               lines, count};
     kite_err err = ledger_savepoint(conn);

@@ -43,6 +43,8 @@ static const char *const tx_kind_names[LEDGER_TX_KIND_COUNT] = {
     [LEDGER_TX_HOLD] = "hold",
     [LEDGER_TX_CAPTURE] = "capture",
     [LEDGER_TX_RELEASE] = "release",
+    [LEDGER_TX_SUBSCRIPTION] = "subscription",
+    [LEDGER_TX_TERMINAL_TIME] = "terminal_time",
 };
 
 static const char *const subject_names[LEDGER_SUBJECT_COUNT] = {

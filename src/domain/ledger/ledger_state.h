@@ -65,6 +65,8 @@ typedef enum ledger_tx_kind {
     LEDGER_TX_HOLD,       /* payer -> hold (ledger_hold only) */
     LEDGER_TX_CAPTURE,    /* hold -> revenue (ledger_capture only) */
     LEDGER_TX_RELEASE,    /* hold -> payer (ledger_release only) */
+    LEDGER_TX_SUBSCRIPTION, /* balance -> the facility's revenue: months of a messaging subscription */
+    LEDGER_TX_TERMINAL_TIME, /* trust account -> the facility's revenue: minutes at a tablet */
     LEDGER_TX_KIND_COUNT
 } ledger_tx_kind;
 

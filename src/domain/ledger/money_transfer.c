@@ -52,29 +52,9 @@ bool money_transfer_state_parse(const char *name, money_transfer_state *out)
 
 /* ---- the pure rules -------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian; H. Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 int64_t money_transfer_month_start(int64_t now_ms)
 {
-    const int64_t day_ms = INT64_C(86400000);
-    int64_t z = (now_ms >= 0 ? now_ms / day_ms : (now_ms - day_ms + 1) / day_ms) + 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    int64_t month = mp + (mp < 10 ? 3 : -9);
-    int64_t year = yoe + era * 400 + (month <= 2);
-    return days_from_civil(year, month, 1) * day_ms;
+    return clock_month_start_utc(now_ms);
 }
 
 static bool is_blank(char c)

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "domain/facility/policy.h"
 
 #define MS_PER_DAY INT64_C(86400000)
@@ -37,49 +38,14 @@ const char *revenue_account_name(revenue_account r)
 
 /* ---- the period ------------------------------------------------------------- */
 
-/* Days from 1970-01-01 to y-m-d (H. Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static bool digits(const char *s, size_t n, int64_t *out)
-{
-    *out = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        *out = *out * 10 + (s[i] - '0');
-    }
-    return true;
-}
-
-/* "YYYY-MM-DD", a real day from 1970 on, as days since the epoch. */
-static bool day_parse(const char *text, int64_t *days)
-{
-    static const int64_t month_days[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int64_t y, m, d;
-    if (strlen(text) != 10 || text[4] != '-' || text[7] != '-' || !digits(text, 4, &y) || !digits(text + 5, 2, &m) ||
-        !digits(text + 8, 2, &d) || y < 1970 || m < 1 || m > 12 || d < 1 || d > month_days[m - 1])
-        return false;
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (m == 2 && d == 29 && !leap)
-        return false;
-    *days = days_from_civil(y, m, d);
-    return true;
-}
-
 static kite_err day_or_fault(const char *text, const char *field, int64_t *days, kite_fault *f)
 {
     if (text == NULL || text[0] == '\0')
         return fault_set(f, KITE_ERR_INVALID_FIELD, field, FAULT_REQUIRED);
-    if (!day_parse(text, days))
+    int64_t ms;
+    if (!clock_parse_day(text, &ms))
         return fault_set(f, KITE_ERR_INVALID_FIELD, field, FAULT_DATE);
+    *days = ms / INT64_C(86400000);
     return KITE_OK;
 }
 

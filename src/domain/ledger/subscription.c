@@ -76,7 +76,7 @@ static kite_err pay(db_conn *conn, const buy_args *b, int64_t price, int64_t *tr
         const ledger_line lines[] = {{balance, -price}, {revenue, price}};
         const char *memo = arena_sprintf(b->a, "Subscription, %" PRId64 " month%s", b->months, b->months == 1 ? "" : "s");
         const char *reference = arena_sprintf(b->a, "subscription:%" PRId64 ":%s", b->account_id, b->key);
-        const ledger_posting p = {LEDGER_TX_PURCHASE, memo, reference, b->actor, lines, 2};
+        const ledger_posting p = {LEDGER_TX_SUBSCRIPTION, memo, reference, b->actor, lines, 2};
         err = ledger_post(conn, b->now, &p, transaction_id);
     }
     if (err == KITE_OK)

@@ -115,7 +115,7 @@ static kite_err charge(db_conn *conn, const beat_args *b, const open_session *s,
     snprintf(memo, sizeof memo, "Terminal time, %" PRId64 " min", minutes);
     int64_t amount = minutes * s->cents_per_minute;
     ledger_line lines[2] = {{trust_id, -amount}, {revenue_id, amount}};
-    ledger_posting p = {LEDGER_TX_FEE, memo, reference, b->actor, lines, 2};
+    ledger_posting p = {LEDGER_TX_TERMINAL_TIME, memo, reference, b->actor, lines, 2};
     return ledger_post(conn, b->now, &p, &tx_id);
 }
 

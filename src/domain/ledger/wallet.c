@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "core/secret.h"
 #include "domain/audit/audit.h"
+#include "domain/directory/directory.h"
 #include "domain/ledger/prices.h"
 
 #include <inttypes.h>
@@ -464,10 +465,12 @@ static kite_err bundle_tx(db_conn *conn, void *data)
     price_unit unit = o->unit == LEDGER_UNIT_STAMPS ? PRICE_UNIT_STAMPS : PRICE_UNIT_CREDITS;
     if (err != KITE_OK || (err = bundle_price(&prices.schedule, unit, o->count, &o->price_cents, b->f)) != KITE_OK)
         return err;
-    char reference[LEDGER_REFERENCE_MAX_BYTES + 1], memo[120];
+    char reference[LEDGER_REFERENCE_MAX_BYTES + 1], memo[240], facility_name[160];
     snprintf(reference, sizeof reference, "bundle:%" PRId64 ":%s", b->account_id, b->key);
-    snprintf(memo, sizeof memo, "%" PRId64 " %s for facility %" PRId64, o->count, ledger_unit_name(o->unit),
-             o->facility_id);
+    if ((err = directory_facility_name(conn, o->facility_id, facility_name, sizeof facility_name)) != KITE_OK)
+        return err;
+    /* The facility by name: a statement is read by a person, who knows no facility numbers. */
+    snprintf(memo, sizeof memo, "%" PRId64 " %s for %s", o->count, ledger_unit_name(o->unit), facility_name);
     int64_t ids[4];
     if ((err = reference_used(conn, reference, b->replayed)) != KITE_OK || (err = bundle_accounts(conn, b, ids)) != KITE_OK)
         return err;

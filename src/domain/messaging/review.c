@@ -316,6 +316,9 @@ kite_err review_decide(const kite_ctx *ctx, arena *a, const account *reviewer, i
         fault->limit = REVIEW_NOTE_MAX_CHARS;
         return KITE_ERR_INVALID_FIELD;
     }
+    /* "Another reason (see the note)" with no note would tell the sender nothing. */
+    if (!approve && reason != NULL && strcmp(reason, "other") == 0 && (clean_note == NULL || *clean_note == '\0'))
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "note", FAULT_REQUIRED);
     struct decide in = {ctx, a, reviewer, message_id, approve, reason, clean_note, clock_now_ms(&ctx->clock), out};
     kite_err err = db_write(ctx->store, decide_tx, &in);
     /* The store refuses only a reason code the facility does not list. */
