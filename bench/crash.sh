@@ -41,6 +41,8 @@ const rows = [
   ["charges at the card processor", c.card_charges],
   ["  approved top-ups in the store (must be equal)", c.top_ups_approved],
   ["verify failures (ledger or audit)", c.verify_failures],
+  ["answered with success, by paid request:", ""],
+  ...Object.entries(c.success_by_row || {}).map(([name, n]) => [`  ${name}`, n]),
 ];
 for (const [k, v] of rows) console.log(`${k.padEnd(62)} ${v}`);
 ' "$counts"

@@ -4,7 +4,9 @@
 //
 // Each cycle: several contacts send paid requests (every row of
 // lib/paid.mjs in turn: card top-ups, bundle purchases, money transfers,
-// phone deposits), two at a time each,
+// phone deposits, priced message sends, call records against the contact's
+// phone account, trust deposits to the contact's resident by an operator,
+// subscription purchases), two at a time each,
 // every one under its own Idempotency-Key; at a random moment the server
 // gets SIGKILL (no chance to finish anything); it starts again on the same
 // file. Then, for every request sent:
@@ -22,9 +24,13 @@
 // approved charge is one approved top-up, credited once, for the same amount,
 // and no top-up is approved without a charge. No money lost at the card.
 //
+// Every row must have been answered with success at least once over the
+// run, so that no paid request is in the table without being tested.
+//
 // KITE_CRASH_CYCLES=100 runs 100 cycles instead of 20 (bench/crash.sh does,
 // and prints the counts). Every run reports the counts as one diagnostic
-// line, "# crash-counts: {...}".
+// line, "# crash-counts: {...}", with the successes of each row
+// (success_by_row).
 
 import test, { after, before } from 'node:test';
 import crypto from 'node:crypto';
@@ -157,6 +163,7 @@ async function check(cycle, sent, counts, problems, unanswered) {
       unanswered.push(e);
     } else if (e.row.succeeded(e.res)) {
       counts.answered_success += 1;
+      counts.success_by_row[e.row.name] += 1;
       if (trace !== 'whole') {
         problems.push(`${what}: answered ${e.res.status} but the store has it ${trace}`);
         continue;
@@ -183,6 +190,7 @@ test(`kill -9 while paid requests run, ${CYCLES} times: what was answered with s
   const counts = {
     cycles: 0, sent: 0, answered_success: 0, success_found: 0, answered_other: 0,
     unanswered: 0, unanswered_found: 0, unanswered_not_found: 0, unanswered_pending: 0, verify_failures: 0,
+    success_by_row: Object.fromEntries(PAID_REQUESTS.map((row) => [row.name, 0])),
   };
   const problems = [];
   const unanswered = [];
@@ -208,4 +216,7 @@ test(`kill -9 while paid requests run, ${CYCLES} times: what was answered with s
   t.diagnostic(`crash-counts: ${JSON.stringify(counts)}`);
   assert.deepEqual(problems.slice(0, 20), [], `${problems.length} problems`);
   assert.ok(counts.answered_success > 0, 'no request was answered with success before a kill');
+  for (const [name, n] of Object.entries(counts.success_by_row)) {
+    assert.ok(n > 0, `no ${name} was answered with success in ${CYCLES} cycles: the row is not tested`);
+  }
 });

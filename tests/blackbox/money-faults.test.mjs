@@ -6,13 +6,15 @@
 // has its own Nth store step fail the way SQLite would fail it, and
 // GET /api/v1/test/fault-injection says how many steps it made and which one
 // failed. For each paid request in lib/paid.mjs (a card top-up, a bundle
-// purchase, a money transfer, a phone deposit) and every N from 1 until the
-// request no longer reaches step N:
+// purchase, a money transfer, a phone deposit, a priced message send, a call
+// record, a trust deposit, a subscription purchase) and every N from 1 until
+// the request no longer reaches step N:
 //   - the request answers an error (5xx, the usual JSON error), never a
 //     success, a crash or a hang;
 //   - `kite ledger verify` and `kite audit verify` pass on the same file;
-//   - the payer's wallet and every ledger account moved either not at all or
-//     exactly as one success moves them, never part of it;
+//   - the payer's wallet (or the wallet the request moves: the resident's
+//     trust account, the phone account) and every ledger account moved either
+//     not at all or exactly as one success moves them, never part of it;
 //   - the same Idempotency-Key without a fault succeeds, the wallet has moved
 //     exactly once (what a success moves), and a second replay moves nothing;
 //   - the request's trace in the store is whole, and what lies outside the
@@ -32,7 +34,7 @@ import test, { after, before } from 'node:test';
 import { World, assert, assertError, runServe } from './lib/flows.mjs';
 import { cli, assertErrorBody } from './lib/kite.mjs';
 import { startSandbox } from './lib/processor.mjs';
-import { PAID_REQUESTS, walletOf, ledgerBalances, diff, payerFor } from './lib/paid.mjs';
+import { PAID_REQUESTS, balancesOf, ledgerBalances, diff, payerFor } from './lib/paid.mjs';
 
 const FAULT = { env: { KITE_ALLOW_FAULT_INJECTION: '1' }, args: ['--test-fault-injection', 'on'] };
 const STEP_LIMIT = 500; // far past any paid request's steps: a loop that gets here is a hook that never stops firing
@@ -78,7 +80,7 @@ async function faultReport() {
  */
 async function oneStep(row, payer, step, leftAt = 0) {
   const key = newKey(row.name);
-  const wallet0 = await walletOf(env, payer);
+  const wallet0 = await balancesOf(env, row, payer);
   const ledger0 = ledgerBalances(env);
   const what = `${row.name}, ${leftAt ? `left at step ${leftAt}, its retry's ` : ''}step ${step}`;
   if (leftAt) {
@@ -93,7 +95,7 @@ async function oneStep(row, payer, step, leftAt = 0) {
   if (report.failed_step === 0) {
     // Past the last step: nothing failed, so this is the plain success, charged once.
     assert.ok(row.succeeded(res), `${what} (no step failed of ${report.steps}): ${res.status} ${res.text}`);
-    assert.deepEqual(diff(wallet0, await walletOf(env, payer)), row.walletDelta(env, payer), what);
+    assert.deepEqual(diff(wallet0, await balancesOf(env, row, payer)), row.walletDelta(env, payer), what);
     assert.equal(await row.recorded(env, payer, key), 'whole', what);
     if (row.settled) await row.settled(env, payer, key);
     await Promise.all([ledgerOk(what), auditOk(what)]);
@@ -111,7 +113,7 @@ async function oneStep(row, payer, step, leftAt = 0) {
     assertErrorBody(res, what);
   }
   await Promise.all([ledgerOk(what), auditOk(what)]);
-  const walletFaulted = diff(wallet0, await walletOf(env, payer));
+  const walletFaulted = diff(wallet0, await balancesOf(env, row, payer));
   const ledgerFaulted = diff(ledger0, ledgerBalances(env));
   const trace = await row.recorded(env, payer, key);
   assert.ok(!trace.startsWith('half'), `${what}: ${trace}`);
@@ -120,7 +122,7 @@ async function oneStep(row, payer, step, leftAt = 0) {
   const again = await row.send(env, payer, key);
   assert.ok(row.succeeded(again), `${what}, retried: ${again.status} ${again.text}`);
   const delta = row.walletDelta(env, payer);
-  assert.deepEqual(diff(wallet0, await walletOf(env, payer)), delta, `${what}, retried: the wallet moved otherwise`);
+  assert.deepEqual(diff(wallet0, await balancesOf(env, row, payer)), delta, `${what}, retried: the wallet moved otherwise`);
   const ledgerDone = diff(ledger0, ledgerBalances(env));
   // Faulted: nothing moved, or all of it (a failure after the commit); never a part.
   for (const [moved, whole, name] of [[walletFaulted, delta, 'wallet'], [ledgerFaulted, ledgerDone, 'ledger']]) {
@@ -134,7 +136,7 @@ async function oneStep(row, payer, step, leftAt = 0) {
   const third = await row.send(env, payer, key);
   assert.ok(row.succeeded(third), `${what}, replayed: ${third.status} ${third.text}`);
   assert.equal(third.headers['idempotent-replayed'], 'true', `${what}, replayed`);
-  assert.deepEqual(diff(wallet0, await walletOf(env, payer)), delta, `${what}, replayed: charged twice`);
+  assert.deepEqual(diff(wallet0, await balancesOf(env, row, payer)), delta, `${what}, replayed: charged twice`);
   // The ledger as the retry left it is verified with the next step's, and after the last one.
   return { report, trace };
 }

@@ -8,7 +8,11 @@
  * to E.164 or refused.  With a real store (temp_store.h): a facility API
  * key authenticates as made and not one character otherwise, is never stored
  * as itself, and stops working once revoked, also for a call already past
- * its check (phone_key_touch).  In fault-injection builds, every store step
+ * its check (phone_key_touch).  `kite ledger verify` proves phone money:
+ * a store with a deposit, a billed call, an unbilled one, a call of 0
+ * seconds and a refund verifies, and each of a list of tamperings that
+ * leave the ledger's own sums whole is named (phone_verify).  In
+ * fault-injection builds, every store step
  * of a deposit, a call record (cut at the balance) and a refund is made to
  * fail in turn: the ledger verifies, nothing moved, no call row is left
  * without its posting, and the retry with the same key or call id applies
@@ -341,11 +345,9 @@ static void keys_revoked_stop(void **state)
     arena_free(a);
 }
 
-#ifdef KITE_FAULT_INJECTION
-/* ---- every store step of a paid phone request, failed in turn --------------- */
+/* ---- a world with phone money, on a real store ------------------------------ */
 
 enum { OP_DEPOSIT, OP_CALL, OP_REFUND, OP_COUNT };
-static const char *const op_names[OP_COUNT] = {"deposit", "call", "refund"};
 
 typedef struct world {
     key_fixture k;
@@ -353,38 +355,6 @@ typedef struct world {
     int64_t phone_account_id;
     phone_key key;
 } world;
-
-typedef struct snapshot {
-    int64_t contact, phone, revenue, calls, transactions;
-} snapshot;
-
-static kite_err snapshot_tx(db_conn *conn, void *data)
-{
-    snapshot *out = data;
-    static const char *const queries[] = {
-        "SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts WHERE kind = 'contact_balance'",
-        "SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts WHERE kind = 'phone_account'",
-        "SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts WHERE kind = 'provider_revenue'",
-        "SELECT COUNT(*) FROM phone_calls",
-        "SELECT COUNT(*) FROM ledger_transactions",
-    };
-    int64_t *fields[] = {&out->contact, &out->phone, &out->revenue, &out->calls, &out->transactions};
-    for (size_t i = 0; i < 5; i++) {
-        db_stmt *s = db_prepare(conn, queries[i]);
-        *fields[i] = db_next(s) ? db_int(s, 0) : -1;
-        kite_err err = db_done(s);
-        if (err != KITE_OK)
-            return err;
-    }
-    return KITE_OK;
-}
-
-static snapshot take(world *w)
-{
-    snapshot out;
-    assert_int_equal(db_read(w->k.t.store, snapshot_tx, &out), KITE_OK);
-    return out;
-}
 
 static kite_err verify_tx(db_conn *conn, void *data)
 {
@@ -486,6 +456,118 @@ static kite_err run_op(world *w, int op, bool *replayed)
     }
 }
 
+/* ---- kite ledger verify proves phone money --------------------------------- */
+
+/*
+ * A world with every kind of phone money: a deposit ($1.00), a call cut at
+ * the balance (99 cents), a call to a number without an account (recorded,
+ * not billed), a call of 0 seconds (billed 0, no posting) and the refund of
+ * what is left (1 cent).  Call rows 1, 2 and 3 in that order.
+ */
+static void phone_money_world(world *w)
+{
+    bool replayed;
+    phone_call c;
+    kite_fault f;
+    world_open(w, OP_CALL);
+    assert_int_equal(run_op(w, OP_CALL, &replayed), KITE_OK);
+    phone_call_input stranger = {"call-2", "+14155550199", "123", 0, 300};
+    assert_int_equal(phone_call_record(&w->k.ctx, w->a, &w->key, &stranger, &c, &replayed, &f), KITE_OK);
+    assert_int_equal(c.outcome, PHONE_CALL_NO_ACCOUNT);
+    phone_call_input silent = {"call-3", "+14155550142", "123", 0, 0};
+    assert_int_equal(phone_call_record(&w->k.ctx, w->a, &w->key, &silent, &c, &replayed, &f), KITE_OK);
+    assert_int_equal(c.outcome, PHONE_CALL_BILLED);
+    assert_int_equal(c.rating.amount_cents, 0);
+    assert_int_equal(run_op(w, OP_REFUND, &replayed), KITE_OK);
+    assert_ledger_whole(w, "phone money as Kite wrote it");
+}
+
+/*
+ * Each tampering leaves every balance, running balance and transaction
+ * whole, so only the phone checks can see it; verify must name the breach.
+ */
+static void verify_names_phone_breaches(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *tamper;
+        const char *breach;
+    } cases[] = {
+        {"UPDATE phone_calls SET billed_minutes = billed_minutes + 1, amount_cents = amount_cents + 11 WHERE id = 1",
+         "call 1 is billed 110 cents but its posting"},
+        {"UPDATE phone_calls SET amount_cents = amount_cents + 1 WHERE id = 1",
+         "call 1 records 100 cents, not its minutes at its rate (99)"},
+        {"UPDATE phone_calls SET transaction_id = NULL WHERE id = 1", "call 1 names transaction 0, not its posting"},
+        {"UPDATE phone_calls SET outcome = 'no_account', amount_cents = 0, billed_minutes = 0, billed_seconds = 0"
+         " WHERE id = 1",
+         "call 1 (no_account, 0 cents) has a posting"},
+        {"UPDATE phone_calls SET outcome = 'free' WHERE id = 1", "call 1 has an outcome Kite does not know"},
+        {"DELETE FROM phone_calls WHERE id = 1", "is a call posting that no call record names"},
+        {"UPDATE ledger_transactions SET reference = 'call:1:someone-else' WHERE kind = 'call'",
+         "call 1 is billed 99 cents but has 0 postings under its reference, not 1"},
+        {"UPDATE phone_calls SET amount_cents = 5 WHERE id = 2", "call 2 was not billed (no_account) but records 5 cents"},
+        {"UPDATE phone_calls SET transaction_id = (SELECT id FROM ledger_transactions WHERE kind = 'call') WHERE id = 2",
+         "call 2 (no_account, 0 cents) has a posting"},
+        {"UPDATE phone_calls SET transaction_id = (SELECT id FROM ledger_transactions WHERE kind = 'call') WHERE id = 3",
+         "call 3 (billed, 0 cents) has a posting"},
+        {"UPDATE ledger_transactions SET reference = 'phone_deposit:9:setup' WHERE reference = 'phone_deposit:1:setup'",
+         "on phone account 1 (transaction"},
+        {"UPDATE ledger_transactions SET kind = 'deposit' WHERE reference LIKE 'phone!_refund:%' ESCAPE '!'",
+         "is not a call, deposit or refund of that phone account"},
+        {"UPDATE ledger_transactions SET kind = 'adjustment' WHERE kind = 'call'",
+         "call 1: its posting"},
+        {"UPDATE phone_accounts SET ledger_account_id = (SELECT id FROM ledger_accounts WHERE kind = 'contact_balance')",
+         "phone account 1 does not name a phone_account ledger account"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        world w;
+        phone_money_world(&w);
+        assert_int_equal(db_write(w.k.t.store, sql_tx, (void *)cases[i].tamper), KITE_OK);
+        ledger_report r;
+        assert_int_equal(db_read(w.k.t.store, verify_tx, &r), KITE_OK);
+        if (strstr(r.breach, cases[i].breach) == NULL)
+            fail_msg("after \"%s\" verify said \"%s\", not \"%s\"", cases[i].tamper, r.breach, cases[i].breach);
+        world_close(&w);
+    }
+}
+
+#ifdef KITE_FAULT_INJECTION
+/* ---- every store step of a paid phone request, failed in turn --------------- */
+
+static const char *const op_names[OP_COUNT] = {"deposit", "call", "refund"};
+
+typedef struct snapshot {
+    int64_t contact, phone, revenue, calls, transactions;
+} snapshot;
+
+static kite_err snapshot_tx(db_conn *conn, void *data)
+{
+    snapshot *out = data;
+    static const char *const queries[] = {
+        "SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts WHERE kind = 'contact_balance'",
+        "SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts WHERE kind = 'phone_account'",
+        "SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts WHERE kind = 'provider_revenue'",
+        "SELECT COUNT(*) FROM phone_calls",
+        "SELECT COUNT(*) FROM ledger_transactions",
+    };
+    int64_t *fields[] = {&out->contact, &out->phone, &out->revenue, &out->calls, &out->transactions};
+    for (size_t i = 0; i < 5; i++) {
+        db_stmt *s = db_prepare(conn, queries[i]);
+        *fields[i] = db_next(s) ? db_int(s, 0) : -1;
+        kite_err err = db_done(s);
+        if (err != KITE_OK)
+            return err;
+    }
+    return KITE_OK;
+}
+
+static snapshot take(world *w)
+{
+    snapshot out;
+    assert_int_equal(db_read(w->k.t.store, snapshot_tx, &out), KITE_OK);
+    return out;
+}
+
 static void every_step_fails_in_turn(void **state)
 {
     (void)state;
@@ -538,6 +620,7 @@ int main(void)
         cmocka_unit_test(outcome_names),
         cmocka_unit_test_setup_teardown(keys_authenticate_exactly, key_setup, key_teardown),
         cmocka_unit_test_setup_teardown(keys_revoked_stop, key_setup, key_teardown),
+        cmocka_unit_test(verify_names_phone_breaches),
 #ifdef KITE_FAULT_INJECTION
         cmocka_unit_test(every_step_fails_in_turn),
 #endif

@@ -35,6 +35,16 @@ const char *phone_call_outcome_name(phone_call_outcome o)
     return (unsigned)o < PHONE_CALL_OUTCOME_COUNT ? outcome_names[o] : "unknown";
 }
 
+bool phone_call_outcome_parse(const char *name, phone_call_outcome *out)
+{
+    for (int i = 0; name != NULL && i < PHONE_CALL_OUTCOME_COUNT; i++)
+        if (strcmp(outcome_names[i], name) == 0) {
+            *out = (phone_call_outcome)i;
+            return true;
+        }
+    return false;
+}
+
 /* ---- numbers and rating --------------------------------------------------- */
 
 bool phone_number_normalize(const char *typed, char out[PHONE_NUMBER_MAX + 1])

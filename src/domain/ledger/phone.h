@@ -69,6 +69,7 @@
 #include "core/fault.h"
 #include "domain/context.h"
 #include "domain/ledger/phone_keys.h"
+#include "domain/ledger/verify.h"
 
 #define PHONE_DEPOSIT_MIN_CENTS INT64_C(100)   /* $1 */
 #define PHONE_DEPOSIT_MAX_CENTS INT64_C(50000) /* $500 */
@@ -92,6 +93,8 @@ typedef enum phone_call_outcome {
 } phone_call_outcome;
 
 const char *phone_call_outcome_name(phone_call_outcome o);
+/* The outcome named name (as stored); false for a name Kite does not know. */
+bool phone_call_outcome_parse(const char *name, phone_call_outcome *out);
 
 /*
  * The E.164 form of a number as typed, into out; false when it is none (see
@@ -219,5 +222,23 @@ typedef struct phone_call_input {
  */
 kite_err phone_call_record(const kite_ctx *ctx, arena *a, const phone_key *key, const phone_call_input *in,
                            phone_call *out, bool *replayed, kite_fault *f) KITE_WUR;
+
+/*
+ * For `kite ledger verify` (verify.c runs it with the ledger's checks;
+ * phone_verify.c):
+ *   - a billed call of amount_cents > 0 has exactly one posting, reference
+ *     "call:FACILITY:CALL_ID", the one its row names, of kind call, that
+ *     moves amount_cents (billed_minutes x rate_cents) out of its phone
+ *     account into the facility's provider_revenue and nothing else; any
+ *     other call (not billed, or 0 cents) has none, names none, and an
+ *     unbilled one charged 0;
+ *   - no call posting is without its call row;
+ *   - every entry on a phone account is one of its calls, or a deposit
+ *     ("phone_deposit:ID:KEY") or refund ("phone_refund:ID:KEY") of that
+ *     phone account ID moving the same cents the other way on its owner's
+ *     Kite balance, two entries in all; and every such reference moves money
+ *     on the phone account it names.
+ */
+kite_err phone_verify(db_conn *conn, ledger_report *r) KITE_WUR;
 
 #endif

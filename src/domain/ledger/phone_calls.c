@@ -36,16 +36,6 @@
     " c.cut_at_balance, c.outcome, c.created_at"
 #define CALL_FROM " FROM phone_calls c JOIN residents r ON r.id = c.resident_id"
 
-static bool outcome_parse(const char *name, phone_call_outcome *out)
-{
-    for (int i = 0; name != NULL && i < PHONE_CALL_OUTCOME_COUNT; i++)
-        if (strcmp(phone_call_outcome_name((phone_call_outcome)i), name) == 0) {
-            *out = (phone_call_outcome)i;
-            return true;
-        }
-    return false;
-}
-
 static bool call_read(db_stmt *s, arena *a, phone_call *out)
 {
     memset(out, 0, sizeof *out);
@@ -61,7 +51,7 @@ static bool call_read(db_stmt *s, arena *a, phone_call *out)
                                       .billed_minutes = db_int(s, 9), .rate_cents = db_int(s, 10),
                                       .amount_cents = db_int(s, 11), .cut_at_balance = db_int(s, 12) != 0};
     out->created_at = db_int(s, 14);
-    return outcome_parse(db_text(s, 13), &out->outcome);
+    return phone_call_outcome_parse(db_text(s, 13), &out->outcome);
 }
 
 /* The call recorded at facility_id under call_id; *found false when none. */

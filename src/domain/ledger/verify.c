@@ -17,6 +17,7 @@
 
 #include "domain/ledger/ledger_state.h"
 #include "domain/ledger/money_transfer.h"
+#include "domain/ledger/phone.h"
 #include "domain/ledger/terminal.h"
 
 #include <inttypes.h>
@@ -229,7 +230,7 @@ kite_err ledger_verify(db_conn *conn, ledger_report *out)
         check_accounts,         check_transactions_balance, check_entries_linked, check_transaction_kinds,
         check_cached_balances,  check_running_balances,     check_holds,          check_hold_amounts,
         check_hold_accounts,
-        money_transfers_verify, terminal_sessions_verify,
+        money_transfers_verify, terminal_sessions_verify, phone_verify,
     };
     memset(out, 0, sizeof *out);
     kite_err err = count_rows(conn, "SELECT COUNT(*) FROM ledger_transactions", &out->transactions);

@@ -21,9 +21,10 @@
  *     exactly its amount, and a hold account's balance is the sum of its
  *     open holds.
  * What a hold pays for is checked by its owner above (messaging's
- * message_holds_verify), which fills the same report.  Money transfers and
- * terminal sessions are checked against their postings
- * (money_transfers_verify, terminal_sessions_verify).
+ * message_holds_verify), which fills the same report.  Money transfers,
+ * terminal sessions and phone money (calls, deposits, refunds) are checked
+ * against their postings (money_transfers_verify, terminal_sessions_verify,
+ * phone_verify).
  *
  * SECURITY: money.  The checks only read.  Values in breach sentences are
  * numbers and Kite's own names, never stored free text, so a memo cannot
