@@ -498,6 +498,10 @@ const migration kite_migrations[] = {
      "  CHECK (months > 0 AND ends_at > starts_at),"
      "  UNIQUE (account_id, idempotency_key));"
      "CREATE INDEX wallet_subscriptions_active ON wallet_subscriptions(account_id, facility_id, ends_at);"},
+
+    /* kite ledger verify finds a call posting's row by its transaction; without it, a scan per posting. */
+    {12, "an index from phone calls to their postings",
+     "CREATE INDEX phone_calls_transaction ON phone_calls(transaction_id);"},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];
