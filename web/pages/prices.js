@@ -86,7 +86,8 @@ export function pricesPanel(p) {
     h('h3', null, 'Phone and video calls'),
     h('dl', { class: 'facts facts--grid', 'data-testid': 'call-prices' },
       listRow('Phone calls', `${cents(phone.audio_cents_per_minute)} a minute (the FCC's limit here: ${cents(phone.audio_cap_cents)})`),
-      listRow('Video calls', `${cents(phone.video_cents_per_minute)} a minute (the FCC's limit here: ${cents(phone.video_cap_cents)})`),
+      // Kite does not run video visits yet: the rate is set ahead, and the page must not suggest they exist.
+      listRow('Video calls', `${cents(phone.video_cents_per_minute)} a minute once Kite offers video calls, which it does not yet (the FCC's limit here: ${cents(phone.video_cap_cents)})`),
       listRow('Adding money to a phone account', 'No fee'),
       p.terminal.cents_per_minute > 0 ? listRow('Tablet time for the person inside', `${cents(p.terminal.cents_per_minute)} a minute`) : null),
     h('p', { class: 'fineprint' }, `The FCC limits what calls from prisons and jails may cost (${phone.fcc_order}) and forbids fees on phone deposits.`));
