@@ -19,4 +19,8 @@ typedef struct migration {
 extern const migration kite_migrations[];
 extern const size_t kite_migration_count;
 
+/* The same steps for a PostgreSQL store (migrations_pg.c): same numbers, names, end state. */
+extern const migration kite_migrations_pg[];
+extern const size_t kite_migration_pg_count;
+
 #endif
