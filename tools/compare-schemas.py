@@ -6,8 +6,11 @@ and src/db/migrations_pg.c) that must end in the same place; this is the check
 that they do.  For every table it compares what the C code can tell apart:
 the columns by name and in order, NOT NULL, DEFAULT, the primary key, the
 UNIQUE constraints, the REFERENCES, the CHECKs, and every CREATE INDEX (by
-name: unique or not, its keys, its WHERE).  Type names are not compared: they
-differ by design (INTEGER is BIGINT, TEXT carries COLLATE "C", and so on).
+name: unique or not, its keys, its WHERE).  Type names are not compared as
+such, since they differ by design; each PostgreSQL column is checked against
+the mapping instead: INTEGER is bigint (the C code reads every integer as
+int64), TEXT is text COLLATE "C" (bytewise order, as in SQLite), BLOB is bytea,
+REAL is double precision.
 
 Two engine differences are read away rather than reported:
 - SQLite lets a column of a non-INTEGER primary key hold NULL; PostgreSQL
@@ -31,6 +34,8 @@ import sqlite3
 import subprocess
 import sys
 
+TYPE_MAP = {"INTEGER": ("bigint", None), "TEXT": ("text", "C"), "BLOB": ("bytea", None),
+            "REAL": ("double precision", None)}
 PG_TYPES = r"(?:bigint|integer|smallint|text|bytea|boolean|numeric|double precision|real|character varying)"
 
 
@@ -131,6 +136,7 @@ def read_sqlite(path):
             "indexes": {},
             "fks": [],
             "checks": sqlite_checks(create_sql),
+            "types": {c[1]: c[2].upper() for c in cols},
         }
         for _, iname, unique, origin, _partial in con.execute(f'PRAGMA index_list("{name}")'):
             if origin == "pk":
@@ -164,7 +170,10 @@ WITH rel AS (
   WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p'))
 SELECT json_build_object(
  'columns', (SELECT json_agg(json_build_object('table', r.relname, 'name', a.attname, 'notnull', a.attnotnull,
-                                               'default', pg_get_expr(d.adbin, d.adrelid)) ORDER BY r.relname, a.attnum)
+                                               'default', pg_get_expr(d.adbin, d.adrelid),
+                                               'type', format_type(a.atttypid, a.atttypmod),
+                                               'collation', (SELECT collname FROM pg_collation WHERE oid = a.attcollation))
+                                     ORDER BY r.relname, a.attnum)
              FROM rel r JOIN pg_attribute a ON a.attrelid = r.oid
              LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
              WHERE a.attnum > 0 AND NOT a.attisdropped),
@@ -197,8 +206,10 @@ def read_pg(conninfo):
     data = json.loads(run.stdout)
     model = {}
     for c in data["columns"] or []:
-        t = model.setdefault(c["table"], {"columns": [], "pk": [], "unique": [], "indexes": {}, "fks": [], "checks": []})
+        t = model.setdefault(c["table"], {"columns": [], "pk": [], "unique": [], "indexes": {}, "fks": [], "checks": [],
+                                             "types": {}})
         t["columns"].append([c["name"], c["notnull"], norm(c["default"])])
+        t["types"][c["name"]] = (c["type"], c["collation"] if c["collation"] != "default" else None)
     for k in data["constraints"] or []:
         t = model[k["table"]]
         if k["type"] == "p":
@@ -217,6 +228,10 @@ def read_pg(conninfo):
         t["columns"] = [tuple(c) for c in t["columns"]]
         t["checks"].sort()
     return model
+
+
+def pg_type(t):
+    return t[0] + (f' COLLATE "{t[1]}"' if t[1] else "")
 
 
 def compare(lite, pg, ignored):
@@ -243,6 +258,13 @@ def compare(lite, pg, ignored):
                 diffs.append(f"{name}.{col}: NOT NULL in {'SQLite' if notnull else 'PostgreSQL'} only")
             if default != pdefault:
                 diffs.append(f"{name}.{col}: DEFAULT {default} in SQLite, {pdefault} in PostgreSQL")
+            want = TYPE_MAP.get(a["types"][col])
+            have = b["types"][col]
+            if want is None:
+                diffs.append(f"{name}.{col}: SQLite type {a['types'][col]!r} has no PostgreSQL mapping here")
+            elif have != want:
+                diffs.append(f"{name}.{col}: {a['types'][col]} should be {pg_type(want)} in PostgreSQL,"
+                             f" not {pg_type(have)}")
         if a["pk"] != b["pk"]:
             diffs.append(f"{name}: PRIMARY KEY {a['pk']} in SQLite, {b['pk']} in PostgreSQL")
         for what, label in (("unique", "UNIQUE"), ("fks", "REFERENCES"), ("checks", "CHECK")):
