@@ -29,14 +29,21 @@ exits 2 when a store cannot be read.
 
 import argparse
 import json
+import os
 import re
 import sqlite3
 import subprocess
 import sys
+import urllib.parse
 
 TYPE_MAP = {"INTEGER": ("bigint", None), "TEXT": ("text", "C"), "BLOB": ("bytea", None),
             "REAL": ("double precision", None)}
 PG_TYPES = r"(?:bigint|integer|smallint|text|bytea|boolean|numeric|double precision|real|character varying)"
+
+
+def fail(why):
+    print(f"compare-schemas: {why}", file=sys.stderr)
+    sys.exit(2)
 
 
 def norm(expr):
@@ -118,13 +125,13 @@ def sqlite_index_parts(create_sql):
 
 def read_sqlite(path):
     try:
-        con = sqlite3.connect("file:" + path + "?mode=ro", uri=True)
+        con = sqlite3.connect("file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro", uri=True)
         tables = con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"
                              " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").fetchall()
     except sqlite3.Error as e:
-        sys.exit(f"compare-schemas: cannot read {path}: {e}")
+        fail(f"cannot read {path}: {e}")
     if not tables:
-        sys.exit(f"compare-schemas: {path} has no tables")
+        fail(f"{path} has no tables")
     model = {}
     for name, create_sql in tables:
         cols = con.execute(f'PRAGMA table_info("{name}")').fetchall()
@@ -200,9 +207,9 @@ def read_pg(conninfo):
         run = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-c", PG_QUERY],
                              capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as e:
-        sys.exit(f"compare-schemas: cannot run psql: {e}")
+        fail(f"cannot run psql: {e}")
     if run.returncode != 0:
-        sys.exit(f"compare-schemas: psql failed: {run.stderr.strip()}")
+        fail(f"psql failed: {run.stderr.strip()}")
     data = json.loads(run.stdout)
     model = {}
     for c in data["columns"] or []:
