@@ -16,10 +16,9 @@ typedef struct migration {
     const char *sql; /* one or more statements, no parameters */
 } migration;
 
+/* SQLite's steps (migrations.c) and PostgreSQL's (migrations_pg.c): the same versions, the same schema. */
 extern const migration kite_migrations[];
 extern const size_t kite_migration_count;
-
-/* The same steps for a PostgreSQL store (migrations_pg.c): same numbers, names, end state. */
 extern const migration kite_migrations_pg[];
 extern const size_t kite_migration_pg_count;
 
