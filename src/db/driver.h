@@ -74,6 +74,12 @@ typedef struct db_driver {
     const char *(*column_text)(db_stmt *stmt, int col);
     const void *(*column_blob)(db_stmt *stmt, int col, size_t *len);
     int64_t (*changes)(db_conn *conn);
+    /* The statement that sends a wake-up on $1, or NULL when the engine has none (db.h). */
+    const char *notify_sql;
+    /* A listener on channel (NULL when the engine has none); waits; closes. */
+    db_listener *(*listen)(const char *target, const char *channel);
+    bool (*listener_wait)(db_listener *listener, int timeout_ms);
+    void (*listener_close)(db_listener *listener);
 } db_driver;
 
 extern const db_driver db_sqlite_driver;
