@@ -484,6 +484,16 @@ kite_err db_exec(db_stmt *stmt)
     return db_done(stmt);
 }
 
+int db_column_count(db_stmt *stmt)
+{
+    return stmt->conn->store->driver->column_count(stmt);
+}
+
+db_type db_column_type(db_stmt *stmt, int col)
+{
+    return stmt->conn->store->driver->column_type(stmt, col);
+}
+
 int64_t db_int(db_stmt *stmt, int col)
 {
     return stmt->conn->store->driver->column_int(stmt, col);

@@ -79,6 +79,11 @@ kite_err db_done(db_stmt *stmt) KITE_WUR;
 /* Runs a statement that returns no rows (or ignores them): db_next + db_done. */
 kite_err db_exec(db_stmt *stmt) KITE_WUR;
 
+/* What a column of the current row holds: for code that copies rows it does not know (migrate-store). */
+typedef enum db_type { DB_TYPE_NULL, DB_TYPE_INT, DB_TYPE_TEXT, DB_TYPE_BLOB } db_type;
+int db_column_count(db_stmt *stmt);
+db_type db_column_type(db_stmt *stmt, int col);
+
 /* Column readers for the current row (0-based).  Text is NULL for SQL NULL. */
 int64_t db_int(db_stmt *stmt, int col);
 bool db_is_null(db_stmt *stmt, int col);

@@ -69,6 +69,8 @@ typedef struct db_driver {
     kite_err (*bind_null)(db_stmt *stmt, int n);
     /* KITE_OK with *row set, or the error (conflict, busy, store) of a step that failed. */
     kite_err (*step)(db_stmt *stmt, bool *row);
+    int (*column_count)(db_stmt *stmt);
+    db_type (*column_type)(db_stmt *stmt, int col);
     int64_t (*column_int)(db_stmt *stmt, int col);
     bool (*column_is_null)(db_stmt *stmt, int col);
     const char *(*column_text)(db_stmt *stmt, int col);

@@ -56,7 +56,7 @@
 /* Any constant shared by every kite process; 'KITE' in ASCII. */
 #define WRITER_LOCK "1262094405"
 /* pg_type's fixed OIDs (catalog/pg_type.h, not shipped with libpq). */
-enum { BYTEA_OID = 17, TEXT_OID = 25, MAX_PARAMS = 64 };
+enum { BOOL_OID = 16, BYTEA_OID = 17, INT8_OID = 20, INT2_OID = 21, INT4_OID = 23, TEXT_OID = 25, MAX_PARAMS = 64 };
 
 typedef struct pg_conn {
     PGconn *pg;
@@ -442,6 +442,28 @@ static bool pg_column_is_null(db_stmt *stmt, int col)
     return s->res == NULL || s->row >= s->rows || PQgetisnull(s->res, s->row, col);
 }
 
+static int pg_column_count(db_stmt *stmt)
+{
+    return stmt_of(stmt)->res != NULL ? PQnfields(stmt_of(stmt)->res) : 0;
+}
+
+static db_type pg_column_type(db_stmt *stmt, int col)
+{
+    if (pg_column_is_null(stmt, col))
+        return DB_TYPE_NULL;
+    switch (PQftype(stmt_of(stmt)->res, col)) {
+    case BOOL_OID:
+    case INT2_OID:
+    case INT4_OID:
+    case INT8_OID:
+        return DB_TYPE_INT;
+    case BYTEA_OID:
+        return DB_TYPE_BLOB;
+    default:
+        return DB_TYPE_TEXT;
+    }
+}
+
 static int64_t pg_column_int(db_stmt *stmt, int col)
 {
     if (pg_column_is_null(stmt, col))
@@ -585,6 +607,8 @@ const db_driver db_pg_driver = {
     .bind_blob = pg_bind_blob,
     .bind_null = pg_bind_null,
     .step = pg_step,
+    .column_count = pg_column_count,
+    .column_type = pg_column_type,
     .column_int = pg_column_int,
     .column_is_null = pg_column_is_null,
     .column_text = pg_column_text,
