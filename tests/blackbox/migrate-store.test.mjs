@@ -283,3 +283,32 @@ test('a target that cannot be reached: exit 1, and the password in its URI is ma
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a server keeps writing to the SQLite store during the move: the copy is one moment of it, and checks out', { skip, timeout: 300_000 }, async () => {
+  const w = await World.start({ processor: false });
+  try {
+    let writing = true;
+    let written = 0;
+    const writer = (async () => {
+      while (writing) {
+        await register(w.srv, { full_name: 'Signed Up Meanwhile' }); // an account and an audit record each
+        written++;
+      }
+    })();
+    while (written < 3) await new Promise((r) => setTimeout(r, 20));
+    const target = freshDatabase('live');
+    const moved = await cli(['migrate-store', '--from', w.dbPath, '--to', target], { timeoutMs: 300_000 });
+    const duringMove = written;
+    writing = false;
+    await writer;
+    assert.equal(moved.code, 0, `migrate-store during writes: ${moved.code}\n${moved.stdout}\n${moved.stderr}`);
+    assert.match(moved.stdout, /the target matches the source/);
+    const copied = Number(/audit: chain intact on the target, (\d+) records/.exec(moved.stdout)[1]);
+    await w.srv.stopAndAssertClean();
+    const now = await auditCount(w.dbPath);
+    assert.ok(duringMove > 3 && now > copied, `writes went on during the move (${duringMove} sign-ups, ${copied} records copied, ${now} now)`);
+    assert.equal(await auditCount(target), copied, 'the target\'s chain is the snapshot\'s, whole');
+  } finally {
+    await w.close();
+  }
+});
