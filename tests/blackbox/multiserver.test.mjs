@@ -10,7 +10,9 @@
 // sends more paid messages than the balances pay for, from both sides of one
 // family at once, while event streams listen on all three servers: every
 // stream therefore hears events written by the other two processes, and is
-// compared with the events table row by row.  The sweepers race by
+// compared with the events table row by row.  One Idempotency-Key sent to
+// the three at once charges once; one message decided on the three at once
+// is decided once and its stamp settled once.  The sweepers race by
 // restarting all three servers together with the clock past a review
 // window.  The mail check runs last, over everything the file caused: every
 // outbox row sent, and each reached the one shared sink exactly once (the
@@ -368,6 +370,35 @@ test('a family sends 2×60 paid messages round-robin over three servers with mon
   const lv = await cli(['ledger', 'verify', '--db', dbUrl]);
   assert.equal(lv.code, 0, `kite ledger verify: exit ${lv.code}\n${lv.stdout}${lv.stderr}`);
   assert.match(lv.stdout, /^ledger: ok/);
+});
+
+test('one message decided on the three servers at once: one decision wins, the stamp is settled once', { skip }, async () => {
+  const RA = await facilityIdByName(servers[0], 'CALIFORNIA STATE PRISON, CORCORAN (COR)');
+  await W[0].putPolicy(op.token, RA, { profile: 'jpay', review: 'all' });
+  const reviewers = await Promise.all([0, 1].map(() => W[1].staff(op.token, RA, 'reviewer')));
+  const r = await me(2, await W[2].resident(op.token, RA, { number: anyNumber('MR') }));
+  const c = await contact(0, 'Dee Decide');
+  const contactId = (await W[1].connectByRequest(r, c)).id;
+  await W[2].topUp(c, 1000);
+  await W[0].buyBundle(c, RA, 'stamps', 10);
+  for (let round = 0; round < 3; round++) {
+    const m = await W[round % N].post('/api/v1/messages', { contact_id: contactId, subject: `decide ${round}`, body: 'Read me.' }, c.token);
+    assert.equal(m.status, 202, describeRes(m));
+    assert.equal(m.json.status, 'pending_review');
+    // Approve on two servers and reject on the third, all at once.
+    const answers = await Promise.all(Array.from({ length: N }, (_, i) => W[i].post(`/api/v1/review/${m.json.id}`,
+      i === round ? { decision: 'reject', reason: 'other', note: 'race' } : { decision: 'approve' }, reviewers[i % 2].token)));
+    const won = answers.filter((a) => a.status === 200);
+    assert.equal(won.length, 1, answers.map(describeRes).join('\n'));
+    for (const a of answers.filter((x) => x.status !== 200)) assertError(a, 409, undefined, 'the losing decision:');
+    const hold = JSON.parse(sql(`SELECT json_build_object('state', state) FROM ledger_holds WHERE subject_id = ${m.json.id}`));
+    assert.equal(hold.state, won[0].json.status === 'delivered' ? 'captured' : 'released');
+    const history = sql(`SELECT string_agg(status, ',' ORDER BY id) FROM message_events WHERE message_id = ${m.json.id}`);
+    assert.equal(history, won[0].json.status === 'delivered' ? 'pending_review,approved,delivered' : 'pending_review,rejected',
+      'the message went through one decision');
+  }
+  const captured = Number(sql(`SELECT COUNT(*) FROM ledger_holds WHERE state = 'captured' AND subject_id IN (SELECT id FROM messages WHERE contact_id = ${contactId})`));
+  assert.equal(await stamps(1, c, RA), 10 - captured, 'only the delivered messages were paid for');
 });
 
 test('a review window passes while three sweepers run: each request is approved once (one contact, one audit record, one mail)', { skip }, async () => {
