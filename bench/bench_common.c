@@ -243,8 +243,14 @@ static int compare_doubles(const void *a, const void *b)
 
 bench_result bench_run_phase(bench_worker *workers, int clients)
 {
+    return bench_run_phase_window(workers, clients, NULL, NULL);
+}
+
+bench_result bench_run_phase_window(bench_worker *workers, int clients, bench_window_fn window, void *ctx)
+{
     pthread_barrier_t start;
-    pthread_barrier_init(&start, NULL, (unsigned)clients);
+    /* The main thread waits at the barrier too, so it knows when the workers' clocks started. */
+    pthread_barrier_init(&start, NULL, (unsigned)clients + 1);
     for (int i = 0; i < clients; i++) {
         workers[i].start = &start;
         if (workers[i].senders < 1 || workers[i].npaths < 1)
@@ -252,8 +258,17 @@ bench_result bench_run_phase(bench_worker *workers, int clients)
         if (pthread_create(&workers[i].thread, NULL, work, &workers[i]) != 0)
             bench_die("cannot start a client thread");
     }
+    pthread_barrier_wait(&start);
+    if (window != NULL) {
+        struct timespec warmup = {(time_t)workers[0].warmup,
+                                  (long)((workers[0].warmup - (double)(time_t)workers[0].warmup) * 1e9)};
+        nanosleep(&warmup, NULL);
+        window(ctx, false);
+    }
     for (int i = 0; i < clients; i++)
         pthread_join(workers[i].thread, NULL);
+    if (window != NULL)
+        window(ctx, true);
     pthread_barrier_destroy(&start);
     bench_result r = {0};
     for (int i = 0; i < clients; i++) {

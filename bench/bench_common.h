@@ -85,6 +85,12 @@ typedef struct bench_result {
 
 /* Runs the workers at once (all with the same warm-up and window) and sums them up. */
 bench_result bench_run_phase(bench_worker *workers, int clients);
+
+/* Called when the measured window opens (end false) and when the last worker is done (end true). */
+typedef void (*bench_window_fn)(void *ctx, bool end);
+
+/* bench_run_phase, calling `window` at the window's edges (from the main thread). */
+bench_result bench_run_phase_window(bench_worker *workers, int clients, bench_window_fn window, void *ctx);
 void bench_print_result(const char *what, const bench_result *r, int clients, double seconds);
 
 #endif

@@ -5,6 +5,7 @@
  *
  * usage: bench_scale setup BASE_URL STATE_FILE --kite BIN --db URL [--pairs N]
  *        bench_scale measure BASE_URL STATE_FILE [--clients N] [--seconds S] [--warmup S] [--label TEXT]
+ *                            [--phase sends|searches|both] [--watch NAME=PID,PID;NAME=PID]
  *
  * Design: the script starts and stops the servers and the proxy; this
  * program only talks HTTP (and runs `kite user add` once), so the same
@@ -27,10 +28,16 @@
  * with an Idempotency-Key per request, as a paying client sends them,
  * for --warmup then --seconds; every answer but 202 is an error.  (b) the
  * same number of threads GET /api/v1/facilities?q=... (the directory's
- * in-memory index: no lock, no write) for the same window.  The last line
- * on standard output is the raw figures, `key=value` separated by spaces.
+ * in-memory index: no lock, no write) for the same window.  --phase runs
+ * one of the two only.  At each window's edges (after the warm-up, and when
+ * the last client is done) /proc is sampled: the machine's busy, idle and
+ * steal shares, this program's own, and those of the --watch groups (the
+ * servers, the postmaster, nginx, each with its children; see proc_cpu.h).
+ * The last line on standard output is the raw figures, `key=value`
+ * separated by spaces, prefixed sends_ and reads_.
  */
 #include "bench_common.h"
+#include "proc_cpu.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -225,17 +232,40 @@ static void free_workers(bench_worker *w, int clients)
     free(w);
 }
 
-static int measure(const char *base, const char *state, int argc, char **argv)
+/* CPU samples and wall-clock times at a measured window's edges. */
+typedef struct window {
+    proc_cpu_group groups[PROC_CPU_GROUPS];
+    int ngroups;
+    proc_cpu_sample at[2];
+    int64_t ms[2];
+} window;
+
+static void window_edge(void *data, bool end)
 {
-    int clients = atoi(option(argc, argv, 4, "clients", "8"));
-    double seconds = atof(option(argc, argv, 4, "seconds", "20")), warmup = atof(option(argc, argv, 4, "warmup", "2"));
-    const char *label = option(argc, argv, 4, "label", "run");
-    pair pairs[MAX_PAIRS];
-    int npairs = read_state(state, pairs);
-    if (clients < 1 || clients * BENCH_MAX_SENDERS > npairs || seconds <= 0 || warmup < 0)
-        bench_die("--clients N needs 2N pairs from setup; --seconds > 0, --warmup >= 0");
+    window *w = data;
+    proc_cpu_sample_now(w->groups, w->ngroups, &w->at[end]);
+    w->ms[end] = bench_wall_ms();
+}
+
+/* Measures the workers; their figures are appended to `line` as key=value.  Returns the successes. */
+static size_t phase(const char *what, const char *prefix, bench_worker *workers, int clients, double seconds,
+                  window *w, FILE *line)
+{
+    bench_result r = bench_run_phase_window(workers, clients, window_edge, w);
+    bench_print_result(what, &r, clients, seconds);
+    fprintf(line, " %s=%zu %s_per_s=%.1f %s_p50_ms=%.2f %s_p90_ms=%.2f %s_p99_ms=%.2f %s_max_ms=%.1f %s_errors=%ld"
+            " %s_from_ms=%lld %s_to_ms=%lld", prefix, r.n, prefix, r.per_second, prefix, r.p50, prefix, r.p90, prefix,
+            r.p99, prefix, r.max, prefix, r.errors, prefix, (long long)w->ms[0], prefix, (long long)w->ms[1]);
+    proc_cpu_print(line, prefix, w->groups, w->ngroups, &w->at[0], &w->at[1]);
+    if (r.n == 0)
+        fprintf(stderr, "bench_scale: no %s succeeded\n", prefix);
+    return r.n;
+}
+
+static bench_worker *senders_for(const char *base, const pair *pairs, int clients, double warmup, double seconds,
+                                 const char *label)
+{
     bench_worker *senders = bench_calloc((size_t)clients, sizeof *senders);
-    bench_worker *readers = bench_calloc((size_t)clients, sizeof *readers);
     for (int i = 0; i < clients; i++) {
         senders[i] = (bench_worker){.base = base, .paths = {"/api/v1/messages"}, .npaths = 1, .body = bench_message_body,
                                     .expect = 202, .senders = BENCH_MAX_SENDERS, .warmup = warmup, .seconds = seconds};
@@ -245,23 +275,59 @@ static int measure(const char *base, const char *state, int argc, char **argv)
             senders[i].tokens[s] = resident_sign_in(base, p);
             senders[i].contact_ids[s] = p->contact_id;
         }
+    }
+    return senders;
+}
+
+static bench_worker *readers_for(const char *base, int clients, double warmup, double seconds)
+{
+    bench_worker *readers = bench_calloc((size_t)clients, sizeof *readers);
+    for (int i = 0; i < clients; i++) {
         readers[i] = (bench_worker){.base = base, .npaths = BENCH_MAX_PATHS, .expect = 200, .senders = 1,
                                     .warmup = warmup, .seconds = seconds};
         for (int p = 0; p < BENCH_MAX_PATHS; p++)
             readers[i].paths[p] = searches[(i + p) % BENCH_MAX_PATHS];
     }
-    bench_result sends = bench_run_phase(senders, clients);
-    bench_result reads = bench_run_phase(readers, clients);
-    bench_print_result("send    POST /api/v1/messages (paid)", &sends, clients, seconds);
-    bench_print_result("search  GET  /api/v1/facilities?q=", &reads, clients, seconds);
-    printf("label=%s clients=%d seconds=%.0f sends=%zu sends_per_s=%.1f sends_p50_ms=%.2f sends_p90_ms=%.2f"
-           " sends_p99_ms=%.2f sends_max_ms=%.1f sends_errors=%ld reads=%zu reads_per_s=%.1f reads_p50_ms=%.2f"
-           " reads_p99_ms=%.2f reads_errors=%ld\n",
-           label, clients, seconds, sends.n, sends.per_second, sends.p50, sends.p90, sends.p99, sends.max,
-           sends.errors, reads.n, reads.per_second, reads.p50, reads.p99, reads.errors);
-    free_workers(senders, clients);
-    free_workers(readers, clients);
-    return sends.n > 0 && reads.n > 0 ? 0 : 1;
+    return readers;
+}
+
+static int measure(const char *base, const char *state, int argc, char **argv)
+{
+    int clients = atoi(option(argc, argv, 4, "clients", "8"));
+    double seconds = atof(option(argc, argv, 4, "seconds", "20")), warmup = atof(option(argc, argv, 4, "warmup", "2"));
+    const char *label = option(argc, argv, 4, "label", "run"), *which = option(argc, argv, 4, "phase", "both");
+    bool sends = strcmp(which, "searches") != 0, reads = strcmp(which, "sends") != 0;
+    window w = {0};
+    w.ngroups = proc_cpu_groups(option(argc, argv, 4, "watch", ""), w.groups);
+    pair pairs[MAX_PAIRS];
+    int npairs = read_state(state, pairs);
+    if (clients < 1 || clients * BENCH_MAX_SENDERS > npairs || seconds <= 0 || warmup < 0 || w.ngroups < 0 ||
+        (!sends && !reads) || (strcmp(which, "both") != 0 && sends && reads))
+        bench_die("--clients N needs 2N pairs from setup; --seconds > 0, --warmup >= 0; --phase sends, searches or"
+                  " both; --watch name=PID,PID;name=PID");
+    char *line = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&line, &len);
+    if (out == NULL) {
+        perror("bench_scale: open_memstream");
+        return 1;
+    }
+    fprintf(out, "label=%s clients=%d seconds=%.0f", label, clients, seconds);
+    int rc = 0;
+    if (sends) {
+        bench_worker *senders = senders_for(base, pairs, clients, warmup, seconds, label);
+        rc |= phase("send    POST /api/v1/messages (paid)", "sends", senders, clients, seconds, &w, out) == 0;
+        free_workers(senders, clients);
+    }
+    if (reads) {
+        bench_worker *readers = readers_for(base, clients, warmup, seconds);
+        rc |= phase("search  GET  /api/v1/facilities?q=", "reads", readers, clients, seconds, &w, out) == 0;
+        free_workers(readers, clients);
+    }
+    fclose(out);
+    printf("%s\n", line);
+    free(line);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -270,7 +336,8 @@ int main(int argc, char **argv)
     if (argc < 4 || (strcmp(argv[1], "setup") != 0 && strcmp(argv[1], "measure") != 0) || (argc - 4) % 2 != 0) {
         fprintf(stderr, "usage: bench_scale setup BASE_URL STATE_FILE --kite BIN --db URL [--pairs N]\n"
                         "       bench_scale measure BASE_URL STATE_FILE [--clients N] [--seconds S] [--warmup S]"
-                        " [--label TEXT]\n");
+                        " [--label TEXT]\n"
+                        "                     [--phase sends|searches|both] [--watch NAME=PID,PID;NAME=PID]\n");
         return 2;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
