@@ -340,6 +340,17 @@ int main(int argc, char **argv)
                         "                     [--phase sends|searches|both] [--watch NAME=PID,PID;NAME=PID]\n");
         return 2;
     }
+    static const char *const known[] = {"--kite", "--db", "--pairs", "--clients", "--seconds", "--warmup", "--label",
+                                         "--phase", "--watch"};
+    for (int i = 4; i < argc; i += 2) {
+        size_t k = 0;
+        while (k < sizeof known / sizeof known[0] && strcmp(argv[i], known[k]) != 0)
+            k++;
+        if (k == sizeof known / sizeof known[0]) {
+            fprintf(stderr, "bench_scale: unknown option %s\n", argv[i]);
+            return 2;
+        }
+    }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc = strcmp(argv[1], "setup") == 0 ? setup(argv[2], argv[3], argc, argv) : measure(argv[2], argv[3], argc, argv);
     curl_global_cleanup();

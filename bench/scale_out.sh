@@ -11,12 +11,14 @@
 # residents with contacts and trust money through it, then for N = 1, 2, 3
 # the servers 1..N run behind nginx (round robin, keep-alive to the
 # upstreams) and bench_scale measures the same client count for the same
-# window.  Around each measurement the script reads /proc/stat (CPU busy,
-# idle and steal: the servers, PostgreSQL, nginx and the clients share this
-# machine) and PostgreSQL's own counters (commits, WAL fsyncs and their
-# time), and samples every second how many backends wait for the writers'
-# advisory lock (src/db/pg.c), which is what bounds sends/s when the cores
-# are not the limit.
+# window: paid sends, then searches (which take no writer lock).  At each
+# measured window's edges bench_scale reads /proc (the machine's busy, idle
+# and steal, and the shares of the servers, PostgreSQL, nginx and the
+# clients, which all share this machine); around each call the script reads
+# PostgreSQL's counters (commits, rollbacks, WAL fsyncs and their time), and
+# four times a second it asks pg_locks whether the writers' advisory lock
+# (src/db/pg.c) is held and how many wait for it: held all the time while
+# cores stay idle means that lock, not the CPU, bounds sends/s.
 #
 # Usage (as root: apt-get for nginx, runuser for PostgreSQL):
 #   bench/scale_out.sh
@@ -76,9 +78,12 @@ mkdir -p "$dir/pg" && chown postgres: "$dir/pg"
 pg_port=$(free_port)
 runuser -u postgres -- "$PG_BIN/initdb" -D "$dir/pg/data" -U postgres -A trust -E UTF8 >/dev/null
 runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/log" -w start \
-  -o "-p $pg_port -k $dir/pg -c listen_addresses=127.0.0.1 -c track_wal_io_timing=on" >/dev/null
+  -o "-p $pg_port -k $dir/pg -c listen_addresses=127.0.0.1 -c track_wal_io_timing=on \
+      -c shared_preload_libraries=pg_stat_statements" >/dev/null
 psql_() { psql -XAtq -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U postgres "$@"; }
 psql_ -d postgres -c "CREATE DATABASE kite_bench"
+# Statements the clients send (top level: not the foreign-key checks PostgreSQL runs by itself).
+psql_ -d kite_bench -c "CREATE EXTENSION pg_stat_statements"
 db="postgresql://postgres@127.0.0.1:$pg_port/kite_bench"
 echo "   port $pg_port; fsync=$(psql_ -d postgres -c 'SHOW fsync'), synchronous_commit=$(psql_ -d postgres -c 'SHOW synchronous_commit')"
 
@@ -159,14 +164,24 @@ writer_lock=1262094405
 # One bench_scale phase against nginx; prints its key=value line plus PostgreSQL's counters over it.
 measure() { # $1: sends|searches, $2: N
   local c0 r0 m0 w0 wt0 c1 r1 m1 w1 wt1 line
+  psql_ -d kite_bench -c "SELECT pg_stat_statements_reset()" >/dev/null
   read -r c0 r0 m0 w0 wt0 <<<"$(pg_now)"
   line=$("$B/bench/bench_scale" measure "http://127.0.0.1:$nginx_port" "$dir/state" --clients "$CLIENTS" \
     --seconds "$SECONDS_PER_N" --warmup "$WARMUP" --label "n$2-$1" --phase "$1" \
-    --watch "kite=$(IFS=,; echo "${kite_pids[*]:0:$2}");postgres=$postmaster;nginx=$nginx_pid" | tee /dev/stderr | tail -1)
+    --watch "kite=$(IFS=,; echo "${kite_pids[*]:0:$2}");postgres=$postmaster;nginx=$nginx_pid" | tee -a /dev/stderr | tail -1)
   read -r c1 r1 m1 w1 wt1 <<<"$(pg_now)"
+  local stmts
+  # The advisory lock's statement apart: its time is the time spent waiting for another process's writer.
+  stmts=$(psql_ -d kite_bench -F ' ' -c "SELECT COALESCE(sum(calls), 0),
+      round(COALESCE(sum(total_exec_time) FILTER (WHERE query NOT LIKE '%pg_advisory_xact_lock%'), 0)::numeric, 1),
+      round(COALESCE(sum(total_exec_time) FILTER (WHERE query LIKE '%pg_advisory_xact_lock%'), 0)::numeric, 1)
+    FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'kite_bench')")
+  local calls exec_ms lock_ms
+  read -r calls exec_ms lock_ms <<<"$stmts"
   # Over the whole call (sign-ins and warm-up included), so per stored message, not per measured send.
   echo "$line ${1}_commits=$((c1 - c0)) ${1}_rollbacks=$((r1 - r0)) ${1}_stored=$((m1 - m0)) ${1}_wal_fsyncs=$((w1 - w0))" \
-    "${1}_wal_fsync_ms_total=$(awk -v a="$wt0" -v b="$wt1" 'BEGIN { printf "%.1f", b - a }')"
+    "${1}_wal_fsync_ms_total=$(awk -v a="$wt0" -v b="$wt1" 'BEGIN { printf "%.1f", b - a }')" \
+    "${1}_statements=$calls ${1}_statement_ms_total=$exec_ms ${1}_lock_wait_ms_total=$lock_ms"
 }
 
 rows=()
@@ -198,19 +213,21 @@ for ((n = 1; n <= SERVERS; n++)); do
      END { if (n) printf "%.0f %.1f %.1f %d", 100*h/n, w/n, a/n, n; else print "? ? ? 0" }' "$dir/locks$n")
   read -r held waiting active samples <<<"$locks"
   per=$(awk -v w="$(val sends_wal_fsyncs)" -v s="$(val sends_stored)" -v ms="$(val sends_wal_fsync_ms_total)" \
-    -v c="$(val sends_commits)" -v r="$(val sends_rollbacks)" \
-    'BEGIN { printf "%.2f %.2f %.1f %.2f", (s > 0 ? w/s : 0), (w > 0 ? ms/w : 0), (s > 0 ? c/s : 0), (s > 0 ? r/s : 0) }')
-  read -r fsync_per_send fsync_ms commits_per_send rollbacks_per_send <<<"$per"
+    -v c="$(val sends_commits)" -v r="$(val sends_rollbacks)" -v q="$(val sends_statements)" -v qms="$(val sends_statement_ms_total)" \
+    -v lms="$(val sends_lock_wait_ms_total)" \
+    'BEGIN { if (s == 0) s = -1; printf "%.2f %.2f %.1f %.2f %.0f %.2f %.2f", w/s, (w > 0 ? ms/w : 0), c/s, r/s, q/s, qms/s, lms/s }')
+  read -r fsync_per_send fsync_ms commits_per_send rollbacks_per_send stmts_per_send stmt_ms_per_send lock_wait_ms <<<"$per"
   line+=" sends_lock_held_pct=$held sends_lock_waiters_avg=$waiting sends_active_backends_avg=$active sends_lock_samples=$samples"
   line+=" sends_wal_fsyncs_per_stored=$fsync_per_send sends_wal_fsync_ms=$fsync_ms sends_commits_per_stored=$commits_per_send"
-  line+=" sends_rollbacks_per_stored=$rollbacks_per_send idle_commits_per_s=$idle_commits"
+  line+=" sends_rollbacks_per_stored=$rollbacks_per_send sends_statements_per_stored=$stmts_per_send"
+  line+=" sends_statement_ms_per_stored=$stmt_ms_per_send sends_lock_wait_ms_per_stored=$lock_wait_ms idle_commits_per_s=$idle_commits"
   echo "$line" >>"$RAW"
   rows+=("$(printf '%2d | %8s | %7s | %7s | %6s | %10s | %7s | %6s' "$n" "$(val sends_per_s)" "$(val sends_p50_ms)" \
     "$(val sends_p99_ms)" "$(val sends_errors)" "$(val reads_per_s)" "$(val reads_p99_ms)" "$(val reads_errors)")")
-  cpu_rows+=("$(printf '%2d | %5s %5s %5s %5s %5s | %5s %5s | %4s%% %7s %6s | %7s %6s %6s %7s | %5s %5s %5s %5s %5s %5s | %6s' "$n" \
+  cpu_rows+=("$(printf '%2d | %5s %5s %5s %5s %5s | %5s %5s | %4s%% %7s %6s %7s | %5s %7s %7s %6s %6s %7s | %5s %5s %5s %5s %5s %5s | %5s' "$n" \
     "$(val sends_cpu_kite_pct)" "$(val sends_cpu_postgres_pct)" "$(val sends_cpu_nginx_pct)" "$(val sends_cpu_clients_pct)" \
-    "$(val sends_cpu_other_pct)" "$(val sends_idle_pct)" "$(val sends_steal_pct)" "$held" "$waiting" "$active" \
-    "$commits_per_send" "$rollbacks_per_send" "$fsync_per_send" "$fsync_ms" \
+    "$(val sends_cpu_other_pct)" "$(val sends_idle_pct)" "$(val sends_steal_pct)" "$held" "$waiting" "$active" "$lock_wait_ms" \
+    "$stmts_per_send" "$stmt_ms_per_send" "$commits_per_send" "$rollbacks_per_send" "$fsync_per_send" "$fsync_ms" \
     "$(val reads_cpu_kite_pct)" "$(val reads_cpu_postgres_pct)" "$(val reads_cpu_nginx_pct)" "$(val reads_cpu_clients_pct)" \
     "$(val reads_cpu_other_pct)" "$(val reads_idle_pct)" "$idle_commits")")
 done
@@ -224,8 +241,8 @@ echo " N |  sends/s |  p50 ms |  p99 ms | errors | searches/s |  p99 ms | errors
 for r in "${rows[@]}"; do echo "$r"; done
 echo
 echo "where the CPU went (% of the whole machine: $cores cores shared by the servers, PostgreSQL, nginx, the clients and whatever else runs here)"
-echo "   | during the sends (% of machine) | cores free  | writer lock (sampled)  | per message stored            | during the searches                 | idle"
-echo " N |  kite    pg nginx clnts other |  idle steal | held waiters active | commits rollbk fsyncs fsyncms |  kite    pg nginx clnts other  idle | c/s"
+echo "   | during the sends (% of machine) | cores free  | writer lock                  | per message stored                          | during the searches                 | idle"
+echo " N |  kite    pg nginx clnts other |  idle steal |  held waiters active wait ms | stmts exec ms commits rollbk fsyncs fsyncms |  kite    pg nginx clnts other  idle | c/s"
 for r in "${cpu_rows[@]}"; do echo "$r"; done
 echo "cpu steal (mean over the measured windows): $steal_all%; cores: $cores; load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "raw figures: $RAW"
