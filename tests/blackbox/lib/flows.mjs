@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   startServer, assert, assertError, assertStatus, register, session, userAdd, auditVerify, sqlite, cli, sleep,
-  uniqueEmail, strongPassword, KITE_BIN, DATA_DIR, RFC3339_UTC,
+  uniqueEmail, strongPassword, KITE_BIN, DATA_DIR, RFC3339_UTC, sqlJsonArray, sqlJsonObject,
 } from './kite.mjs';
 import { SmtpSink, parseMessage } from './smtp-sink.mjs';
 import { CARDS, startSandbox } from './processor.mjs';
@@ -339,7 +339,8 @@ export class World {
   }
 
   #outboxMails(address) {
-    const out = sqlite(this.dbPath, `SELECT json_group_array(json_object('subject', subject, 'text', text_body, 'html', html_body, 'kind', kind, 'status', status)) FROM (SELECT * FROM outbox WHERE lower(to_address) = lower('${address.replace(/'/g, "''")}') ORDER BY id)`);
+    const mail = sqlJsonObject("'subject', subject, 'text', text_body, 'html', html_body, 'kind', kind, 'status', status");
+    const out = sqlite(this.dbPath, `SELECT ${sqlJsonArray(mail)} FROM (SELECT * FROM outbox WHERE lower(to_address) = lower('${address.replace(/'/g, "''")}') ORDER BY id) AS q`);
     return JSON.parse(out.trim() || '[]');
   }
 
@@ -360,7 +361,8 @@ export class World {
   }
 
   auditRows(where = '1=1') {
-    const out = sqlite(this.dbPath, `SELECT json_group_array(json_object('id', id, 'actor', actor, 'action', action, 'target', target, 'detail', detail)) FROM (SELECT * FROM audit_log WHERE ${where} ORDER BY id)`);
+    const row = sqlJsonObject("'id', id, 'actor', actor, 'action', action, 'target', target, 'detail', detail");
+    const out = sqlite(this.dbPath, `SELECT ${sqlJsonArray(row)} FROM (SELECT * FROM audit_log WHERE ${where} ORDER BY id) AS q`);
     return JSON.parse(out.trim() || '[]');
   }
 
