@@ -1,24 +1,39 @@
 /*
- * db.c - the SQLite store.
+ * db.c - the store: one interface over two engines.
  *
- * Durability: WAL with synchronous=FULL, so a write that was acknowledged
- * survives a crash or kill -9.  Busy handling: a connection waits up to
- * BUSY_TIMEOUT_MS for a lock; write transactions start with BEGIN IMMEDIATE
- * (so they never fail half-way on an upgrade from reader to writer) and are
- * retried a few times when the lock still cannot be had.
+ * SQLite (sqlite.c) is the embedded default: a file path.  PostgreSQL
+ * (pg.c) is chosen by a connection URI, postgresql://... or postgres://...,
+ * which may name several hosts (libpq tries them in order, and with
+ * target_session_attrs=read-write it finds the primary after a failover).
+ * What both share lives here: a connection per thread, the prepared
+ * statement cache keyed by SQL text, the transaction loop and its bounded
+ * retries, the migrations runner and the test-only fault hook.
+ *
+ * Writers: one at a time, on either engine.  Inside this process a mutex
+ * queues them; across processes SQLite's file lock does it, and on
+ * PostgreSQL every write transaction takes one transaction-scoped advisory
+ * lock before its first statement (pg.c says why).  So every write runs
+ * exactly as it did on SQLite alone: balances, limits, the audit chain and
+ * the order of events need no other lock.
+ *
+ * Retries: a transaction that meets KITE_ERR_BUSY (SQLite busy, a
+ * PostgreSQL serialization failure or deadlock, a connection lost before
+ * COMMIT was sent) is rolled back and run again from its start, at most
+ * WRITE_ATTEMPTS times; then KITE_ERR_BUSY reaches the caller, which
+ * answers 503.  A transaction function must therefore be safe to run again:
+ * it keeps nothing between attempts except what it writes to its arena.
  *
  * Fault injection (db.h, test builds only): every step asks fault_step()
- * first, so a test can make any one of them fail the way SQLite would and
- * prove that the error path loses and duplicates nothing.
+ * first, so a test can make any one of them fail the way the engine would
+ * and prove that the error path loses and duplicates nothing.
  */
 #include "db/db.h"
 
 #include "core/alloc.h"
 #include "core/log.h"
-#include "db/migrations.h"
+#include "db/driver.h"
 
 #include <pthread.h>
-#include <sqlite3.h>
 #ifdef KITE_FAULT_INJECTION
 #include <inttypes.h>
 #include <stdatomic.h>
@@ -26,37 +41,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
 
-enum { BUSY_TIMEOUT_MS = 10000, WRITE_ATTEMPTS = 5, CACHE_MIN = 64 };
-
-struct db_stmt {
-    sqlite3_stmt *handle;
-    db_conn *conn;
-    const char *sql; /* owned copy, also the cache key */
-    kite_err err;
-};
-
-struct db_conn {
-    sqlite3 *handle;
-    db *store;
-    db_stmt **cache; /* open addressing on the hash of the SQL text */
-    size_t cache_cap;
-    size_t cache_len;
-    db_conn *next; /* in store->conns */
-    db_conn *prev;
-};
+enum { WRITE_ATTEMPTS = 8, CACHE_MIN = 64 };
 
 struct db {
-    char *path;
+    char *target;
+    const db_driver *driver;
+    db_dialect dialect;
     pthread_key_t thread_conn;
     pthread_mutex_t lock; /* guards conns */
     db_conn *conns;
     /*
-     * One writer at a time inside this process.  SQLite would serialise
-     * writers anyway, but by sleeping and polling, which lets an unlucky
-     * writer starve for seconds; a mutex queues them instead.  Other
-     * processes on the same file still meet the busy timeout.
+     * One writer at a time inside this process.  The engine would serialise
+     * writers anyway, but SQLite by sleeping and polling, which lets an
+     * unlucky writer starve for seconds; a mutex queues them instead.
      */
     pthread_mutex_t write_lock;
 #ifdef KITE_FAULT_INJECTION
@@ -169,29 +168,18 @@ static uint64_t sql_hash(const char *s)
     return h;
 }
 
-static kite_err conn_exec_script(sqlite3 *handle, const char *sql)
-{
-    char *message = NULL;
-    if (sqlite3_exec(handle, sql, NULL, NULL, &message) != SQLITE_OK) {
-        log_error("store: %s", message ? message : sqlite3_errmsg(handle));
-        sqlite3_free(message);
-        return KITE_ERR_STORE;
-    }
-    return KITE_OK;
-}
-
 static void conn_close(db_conn *conn)
 {
     for (size_t i = 0; i < conn->cache_cap; i++) {
         db_stmt *stmt = conn->cache[i];
         if (stmt != NULL) {
-            sqlite3_finalize(stmt->handle);
+            conn->store->driver->finalize(stmt);
             free((char *)stmt->sql);
             free(stmt);
         }
     }
     free(conn->cache);
-    sqlite3_close(conn->handle);
+    conn->store->driver->close(conn);
     free(conn);
 }
 
@@ -216,25 +204,13 @@ static void thread_conn_destroy(void *value)
 
 static kite_err conn_open(db *store, db_conn **out)
 {
-    sqlite3 *handle = NULL;
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(store->path, &handle, flags, NULL) != SQLITE_OK) {
-        log_error("store: cannot open %s: %s", store->path, handle ? sqlite3_errmsg(handle) : "out of memory");
-        sqlite3_close(handle);
-        return KITE_ERR_STORE;
-    }
-    sqlite3_busy_timeout(handle, BUSY_TIMEOUT_MS);
-    sqlite3_extended_result_codes(handle, 1);
-    kite_err err = conn_exec_script(handle,
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-        "PRAGMA temp_store=MEMORY;");
+    db_conn *conn = xcalloc(1, sizeof *conn);
+    conn->store = store;
+    kite_err err = store->driver->open(conn, store->target);
     if (err != KITE_OK) {
-        sqlite3_close(handle);
+        free(conn);
         return err;
     }
-    db_conn *conn = xcalloc(1, sizeof *conn);
-    conn->handle = handle;
-    conn->store = store;
     conn->cache_cap = CACHE_MIN;
     conn->cache = xcalloc(conn->cache_cap, sizeof *conn->cache);
     pthread_mutex_lock(&store->lock);
@@ -260,54 +236,101 @@ static kite_err thread_conn(db *store, db_conn **out)
     return KITE_OK;
 }
 
+static kite_err tx_begin(db_conn *conn, db_tx_kind kind, bool last_attempt)
+{
+    kite_err err = fault_step(conn->store, kind == DB_TX_WRITE ? "BEGIN (write)" : "BEGIN (read)");
+    if (err != KITE_OK)
+        return err;
+    return conn->store->driver->begin(conn, kind, last_attempt);
+}
+
+static kite_err tx_commit(db_conn *conn)
+{
+    kite_err err = fault_step(conn->store, "COMMIT");
+    if (err != KITE_OK)
+        return err;
+    return conn->store->driver->commit(conn);
+}
+
+static kite_err run_tx(db *store, db_tx_kind kind, db_tx_fn fn, void *ctx)
+{
+    db_conn *conn;
+    kite_err err = thread_conn(store, &conn);
+    if (err != KITE_OK)
+        return err;
+    for (int attempt = 1;; attempt++) {
+        err = tx_begin(conn, kind, attempt >= WRITE_ATTEMPTS);
+        if (err == KITE_ERR_BUSY && attempt < WRITE_ATTEMPTS)
+            continue;
+        if (err != KITE_OK)
+            return err;
+        err = fn(conn, ctx);
+        if (err == KITE_OK && (err = tx_commit(conn)) == KITE_OK)
+            return KITE_OK;
+        /* Refused, or the COMMIT failed: nothing of fn may stay, whichever step failed. */
+        store->driver->rollback(conn);
+        if (err != KITE_ERR_BUSY || attempt >= WRITE_ATTEMPTS)
+            return err;
+    }
+}
+
+/* Each migration in its own write transaction, so that servers starting together apply it once. */
+static kite_err apply_migration(db_conn *conn, const migration *m)
+{
+    db_stmt *check = db_prepare(conn, "SELECT 1 FROM schema_migrations WHERE version = $1");
+    db_bind_int(check, 1, m->version);
+    bool applied = db_next(check);
+    kite_err err = db_done(check);
+    if (err != KITE_OK || applied)
+        return err;
+    if ((err = conn->store->driver->script(conn, m->sql)) != KITE_OK)
+        return err;
+    db_stmt *record = db_prepare(conn, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)");
+    db_bind_int(record, 1, m->version);
+    db_bind_text(record, 2, m->name);
+    db_bind_int(record, 3, (int64_t)time(NULL) * 1000);
+    if ((err = db_exec(record)) == KITE_OK)
+        log_info("store: applied migration %d (%s)", m->version, m->name);
+    return err;
+}
+
 static kite_err store_migrate(db *store)
 {
     db_conn *conn;
     kite_err err = thread_conn(store, &conn);
     if (err != KITE_OK)
         return err;
-    err = conn_exec_script(conn->handle,
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
-    for (size_t i = 0; err == KITE_OK && i < kite_migration_count; i++) {
-        const migration *m = &kite_migrations[i];
-        err = conn_exec_script(conn->handle, "BEGIN IMMEDIATE");
+    const db_driver *d = store->driver;
+    for (size_t i = 0; err == KITE_OK && i <= *d->migration_count; i++) {
+        err = tx_begin(conn, DB_TX_WRITE, true);
         if (err != KITE_OK)
             break;
-        db_stmt *check = db_prepare(conn, "SELECT 1 FROM schema_migrations WHERE version = $1");
-        db_bind_int(check, 1, m->version);
-        bool applied = db_next(check);
-        err = db_done(check);
-        if (err == KITE_OK && !applied) {
-            err = conn_exec_script(conn->handle, m->sql);
-            if (err == KITE_OK) {
-                db_stmt *record = db_prepare(conn,
-                    "INSERT INTO schema_migrations (version, name, applied_at)"
-                    " VALUES ($1, $2, CAST(strftime('%s','now') AS INTEGER) * 1000)");
-                db_bind_int(record, 1, m->version);
-                db_bind_text(record, 2, m->name);
-                err = db_exec(record);
-            }
-            if (err == KITE_OK)
-                log_info("store: applied migration %d (%s)", m->version, m->name);
-        }
-        kite_err end = conn_exec_script(conn->handle, err == KITE_OK ? "COMMIT" : "ROLLBACK");
+        err = i == 0 ? d->script(conn, d->migrations_table) : apply_migration(conn, &d->migrations[i - 1]);
         if (err == KITE_OK)
-            err = end;
+            err = d->commit(conn);
+        if (err != KITE_OK)
+            d->rollback(conn);
     }
     return err;
 }
 
-kite_err db_open(const char *path, db **out)
+static bool is_postgresql_uri(const char *target)
+{
+    return strncmp(target, "postgresql://", 13) == 0 || strncmp(target, "postgres://", 11) == 0;
+}
+
+kite_err db_open(const char *target, db **out)
 {
     db *store = xcalloc(1, sizeof *store);
-    store->path = xstrdup(path);
+    store->target = xstrdup(target);
+    store->dialect = is_postgresql_uri(target) ? DB_POSTGRESQL : DB_SQLITE;
+    store->driver = store->dialect == DB_POSTGRESQL ? &db_pg_driver : &db_sqlite_driver;
     pthread_mutex_init(&store->lock, NULL);
     pthread_mutex_init(&store->write_lock, NULL);
     if (pthread_key_create(&store->thread_conn, thread_conn_destroy) != 0) {
         pthread_mutex_destroy(&store->lock);
         pthread_mutex_destroy(&store->write_lock);
-        free(store->path);
+        free(store->target);
         free(store);
         return KITE_ERR_INTERNAL;
     }
@@ -338,77 +361,32 @@ db *db_close(db *store)
     pthread_key_delete(store->thread_conn);
     pthread_mutex_destroy(&store->lock);
     pthread_mutex_destroy(&store->write_lock);
-    free(store->path);
+    free(store->target);
     free(store);
     return NULL;
 }
 
-static bool is_busy(int rc)
+db_dialect db_dialect_of(const db *store)
 {
-    return (rc & 0xFF) == SQLITE_BUSY || (rc & 0xFF) == SQLITE_LOCKED;
+    return store->dialect;
 }
 
-/* BEGIN or BEGIN IMMEDIATE; a busy store is logged only on the last attempt (the caller retries). */
-static kite_err tx_begin(db_conn *conn, const char *begin, bool last_attempt)
+db_dialect db_conn_dialect(const db_conn *conn)
 {
-    kite_err err = fault_step(conn->store, begin);
-    if (err != KITE_OK)
-        return err;
-    int rc = sqlite3_exec(conn->handle, begin, NULL, NULL, NULL);
-    if (rc == SQLITE_OK)
-        return KITE_OK;
-    if (!is_busy(rc) || last_attempt)
-        log_error("store: %s failed: %s", begin, sqlite3_errmsg(conn->handle));
-    return is_busy(rc) ? KITE_ERR_BUSY : KITE_ERR_STORE;
-}
-
-/* COMMIT; on failure the transaction may still be open: the caller rolls it back. */
-static kite_err tx_commit(db_conn *conn)
-{
-    kite_err err = fault_step(conn->store, "COMMIT");
-    if (err != KITE_OK)
-        return err;
-    int rc = sqlite3_exec(conn->handle, "COMMIT", NULL, NULL, NULL);
-    if (rc == SQLITE_OK)
-        return KITE_OK;
-    log_error("store: commit failed: %s", sqlite3_errmsg(conn->handle));
-    return is_busy(rc) ? KITE_ERR_BUSY : KITE_ERR_STORE;
-}
-
-static kite_err run_tx(db *store, const char *begin, db_tx_fn fn, void *ctx)
-{
-    db_conn *conn;
-    kite_err err = thread_conn(store, &conn);
-    if (err != KITE_OK)
-        return err;
-    for (int attempt = 1;; attempt++) {
-        err = tx_begin(conn, begin, attempt >= WRITE_ATTEMPTS);
-        if (err == KITE_ERR_BUSY && attempt < WRITE_ATTEMPTS)
-            continue;
-        if (err != KITE_OK)
-            return err;
-        err = fn(conn, ctx);
-        if (err == KITE_OK && (err = tx_commit(conn)) == KITE_OK)
-            return KITE_OK;
-        /* Refused, or the COMMIT failed: nothing of fn may stay, whichever step failed. */
-        if (sqlite3_get_autocommit(conn->handle) == 0)
-            sqlite3_exec(conn->handle, "ROLLBACK", NULL, NULL, NULL);
-        if (err != KITE_ERR_BUSY || attempt >= WRITE_ATTEMPTS)
-            return err;
-    }
+    return conn->store->dialect;
 }
 
 kite_err db_write(db *store, db_tx_fn fn, void *ctx)
 {
     pthread_mutex_lock(&store->write_lock);
-    kite_err err = run_tx(store, "BEGIN IMMEDIATE", fn, ctx);
+    kite_err err = run_tx(store, DB_TX_WRITE, fn, ctx);
     pthread_mutex_unlock(&store->write_lock);
     return err;
 }
 
 kite_err db_read(db *store, db_tx_fn fn, void *ctx)
 {
-    return run_tx(store, "BEGIN", fn, ctx);
+    return run_tx(store, DB_TX_READ, fn, ctx);
 }
 
 static void cache_grow(db_conn *conn)
@@ -434,68 +412,47 @@ db_stmt *db_prepare(db_conn *conn, const char *sql)
     while (conn->cache[slot] != NULL) {
         db_stmt *stmt = conn->cache[slot];
         if (stmt->sql == sql || strcmp(stmt->sql, sql) == 0) {
-            sqlite3_reset(stmt->handle);
-            sqlite3_clear_bindings(stmt->handle);
+            conn->store->driver->reset(stmt);
             stmt->err = KITE_OK;
             return stmt;
         }
         slot = (slot + 1) & (conn->cache_cap - 1);
     }
-    sqlite3_stmt *handle = NULL;
-    if (sqlite3_prepare_v3(conn->handle, sql, -1, SQLITE_PREPARE_PERSISTENT, &handle, NULL) != SQLITE_OK) {
-        fprintf(stderr, "kite: SQL does not compile: %s\n  %s\n", sqlite3_errmsg(conn->handle), sql);
-        abort();
-    }
     db_stmt *stmt = xcalloc(1, sizeof *stmt);
-    stmt->handle = handle;
     stmt->conn = conn;
     stmt->sql = xstrdup(sql);
+    conn->store->driver->prepare(stmt);
     conn->cache[slot] = stmt;
     if (++conn->cache_len * 2 > conn->cache_cap)
         cache_grow(conn);
     return stmt;
 }
 
-static int param_index(db_stmt *stmt, int n)
+static void bind_check(db_stmt *stmt, kite_err err)
 {
-    char name[16];
-    snprintf(name, sizeof name, "$%d", n);
-    int index = sqlite3_bind_parameter_index(stmt->handle, name);
-    if (index == 0) {
-        fprintf(stderr, "kite: SQL has no parameter %s: %s\n", name, stmt->sql);
-        abort();
-    }
-    return index;
-}
-
-static void bind_check(db_stmt *stmt, int rc)
-{
-    if (rc != SQLITE_OK && stmt->err == KITE_OK) {
-        log_error("store: bind failed: %s", sqlite3_errmsg(stmt->conn->handle));
-        stmt->err = KITE_ERR_STORE;
-    }
+    if (err != KITE_OK && stmt->err == KITE_OK)
+        stmt->err = err;
 }
 
 void db_bind_int(db_stmt *stmt, int n, int64_t value)
 {
-    bind_check(stmt, sqlite3_bind_int64(stmt->handle, param_index(stmt, n), value));
+    bind_check(stmt, stmt->conn->store->driver->bind_int(stmt, n, value));
 }
 
 void db_bind_text(db_stmt *stmt, int n, const char *value)
 {
-    int index = param_index(stmt, n);
-    bind_check(stmt, value == NULL ? sqlite3_bind_null(stmt->handle, index)
-                                   : sqlite3_bind_text(stmt->handle, index, value, -1, SQLITE_TRANSIENT));
+    const db_driver *d = stmt->conn->store->driver;
+    bind_check(stmt, value == NULL ? d->bind_null(stmt, n) : d->bind_text(stmt, n, value));
 }
 
 void db_bind_blob(db_stmt *stmt, int n, const void *data, size_t len)
 {
-    bind_check(stmt, sqlite3_bind_blob64(stmt->handle, param_index(stmt, n), data, len, SQLITE_TRANSIENT));
+    bind_check(stmt, stmt->conn->store->driver->bind_blob(stmt, n, data, len));
 }
 
 void db_bind_null(db_stmt *stmt, int n)
 {
-    bind_check(stmt, sqlite3_bind_null(stmt->handle, param_index(stmt, n)));
+    bind_check(stmt, stmt->conn->store->driver->bind_null(stmt, n));
 }
 
 bool db_next(db_stmt *stmt)
@@ -504,30 +461,18 @@ bool db_next(db_stmt *stmt)
         return false;
     kite_err fault = fault_step(stmt->conn->store, stmt->sql);
     if (fault != KITE_OK) {
-        stmt->err = fault; /* as a statement SQLite refused: it did nothing, db_done reports it */
+        stmt->err = fault; /* as a statement the engine refused: it did nothing, db_done reports it */
         return false;
     }
-    int rc = sqlite3_step(stmt->handle);
-    if (rc == SQLITE_ROW)
-        return true;
-    if (rc == SQLITE_DONE)
-        return false;
-    if ((rc & 0xFF) == SQLITE_CONSTRAINT) {
-        stmt->err = KITE_ERR_CONFLICT;
-    } else if (is_busy(rc)) {
-        stmt->err = KITE_ERR_BUSY;
-    } else {
-        log_error("store: %s (in: %.120s)", sqlite3_errmsg(stmt->conn->handle), stmt->sql);
-        stmt->err = KITE_ERR_STORE;
-    }
-    return false;
+    bool row = false;
+    stmt->err = stmt->conn->store->driver->step(stmt, &row);
+    return stmt->err == KITE_OK && row;
 }
 
 kite_err db_done(db_stmt *stmt)
 {
     kite_err err = stmt->err;
-    sqlite3_reset(stmt->handle);
-    sqlite3_clear_bindings(stmt->handle);
+    stmt->conn->store->driver->reset(stmt);
     stmt->err = KITE_OK;
     return err;
 }
@@ -541,29 +486,27 @@ kite_err db_exec(db_stmt *stmt)
 
 int64_t db_int(db_stmt *stmt, int col)
 {
-    return sqlite3_column_int64(stmt->handle, col);
+    return stmt->conn->store->driver->column_int(stmt, col);
 }
 
 bool db_is_null(db_stmt *stmt, int col)
 {
-    return sqlite3_column_type(stmt->handle, col) == SQLITE_NULL;
+    return stmt->conn->store->driver->column_is_null(stmt, col);
 }
 
 const char *db_text(db_stmt *stmt, int col)
 {
-    return (const char *)sqlite3_column_text(stmt->handle, col);
+    return stmt->conn->store->driver->column_text(stmt, col);
 }
 
 const void *db_blob(db_stmt *stmt, int col, size_t *len)
 {
-    const void *data = sqlite3_column_blob(stmt->handle, col);
-    *len = (size_t)sqlite3_column_bytes(stmt->handle, col);
-    return data;
+    return stmt->conn->store->driver->column_blob(stmt, col, len);
 }
 
 int64_t db_changes(db_conn *conn)
 {
-    return sqlite3_changes64(conn->handle);
+    return conn->store->driver->changes(conn);
 }
 
 static kite_err ping_tx(db_conn *conn, void *data)

@@ -1,10 +1,14 @@
 /*
  * db.h - the store: connections, cached prepared statements, transactions.
  *
- * SQL stays portable between SQLite and PostgreSQL: parameters are written
- * $1, $2 ... and bound by number, times are integer epoch milliseconds, new
- * ids come back through RETURNING.  (SQLite numbers $N by first appearance,
- * not by N; db_bind_* looks the name "$N" up, so order never matters.)
+ * Two engines behind one interface: SQLite, the embedded default (the
+ * store is a file path), and PostgreSQL (a postgresql:// URI).  The SQL the
+ * rest of Kite writes is the same for both: parameters are written $1, $2
+ * ... and bound by number, times are integer epoch milliseconds, new ids
+ * come back through RETURNING, booleans are integers 0 and 1, text compares
+ * bytewise.  (SQLite numbers $N by first appearance, not by N; db_bind_*
+ * looks the name "$N" up, so order never matters.)  Only the migrations
+ * and a few statements differ by engine; db_conn_dialect() tells which.
  *
  * Threads: each thread that touches the store gets its own connection,
  * opened on first use and closed when the thread ends or the store closes.
@@ -16,9 +20,14 @@
  * the same statement: copy what it needs into its arena.
  *
  * Errors: statements record the first failure; db_done() returns it.  A
- * constraint violation (unique, foreign key, check) is KITE_ERR_CONFLICT; anything else the store
- * reports is KITE_ERR_STORE (and is logged).  A statement that does not
- * compile is a programming error and aborts.
+ * constraint violation (unique, foreign key, check) is KITE_ERR_CONFLICT; a
+ * busy store, a PostgreSQL serialization failure or deadlock, or a lost
+ * connection is KITE_ERR_BUSY, and db_write/db_read run the transaction
+ * again a bounded number of times before returning it; anything else the
+ * store reports is KITE_ERR_STORE (and is logged).  A statement that does
+ * not compile is a programming error and aborts.  On PostgreSQL a failed
+ * statement ends the transaction: every later statement in it fails with
+ * the first one's error, and nothing of it is committed.
  */
 #ifndef KITE_DB_DB_H
 #define KITE_DB_DB_H
@@ -29,14 +38,23 @@
 
 #include "core/error.h"
 
+typedef enum db_dialect { DB_SQLITE, DB_POSTGRESQL } db_dialect;
+
 typedef struct db db;
 typedef struct db_conn db_conn;
 typedef struct db_stmt db_stmt;
 
-/* Opens (creating if needed) the store and applies pending migrations. */
-kite_err db_open(const char *path, db **out) KITE_WUR;
+/*
+ * Opens the store and applies pending migrations: a SQLite file (created if
+ * needed) or, for a target starting postgresql:// or postgres://, a
+ * PostgreSQL database (which must exist).
+ */
+kite_err db_open(const char *target, db **out) KITE_WUR;
 /* Closes every connection; accepts NULL; returns NULL. */
 db *db_close(db *store);
+
+db_dialect db_dialect_of(const db *store);
+db_dialect db_conn_dialect(const db_conn *conn);
 
 typedef kite_err (*db_tx_fn)(db_conn *conn, void *ctx);
 
@@ -79,16 +97,16 @@ int64_t db_changes(db_conn *conn);
  * configured with -Dfault_injection=true (tools/test.sh does); release
  * builds have none of this code, not even a disabled counter.
  *
- * A "step" is one time the store asks SQLite to do work that can fail on
- * its own: each db_next (and so each row of db_exec) that reaches
- * sqlite3_step, plus the BEGIN and the COMMIT that db_write and db_read run
+ * A "step" is one time the store asks the engine to do work that can fail
+ * on its own: each db_next (and so each row of db_exec) that reaches the
+ * engine, plus the BEGIN and the COMMIT that db_write and db_read run
  * around a transaction.  Preparing is not a step (a statement that does not
  * compile aborts), nor is binding, resetting or reading a column.
  *
  * db_fault_arm(store, n, err) restarts the count of store's steps (all
  * threads' connections) and makes the nth step from now fail with err
  * (KITE_OK means KITE_ERR_STORE), once: the statement does nothing and
- * records err as if SQLite had refused it, so the transaction rolls back
+ * records err as if the engine had refused it, so the transaction rolls back
  * through the ordinary error path; a failed COMMIT rolls the transaction
  * back and db_write returns err.  n == 0 only counts.  db_fault_disarm
  * cancels a fault that has not fired; db_fault_steps is the count since the

@@ -16,7 +16,10 @@ typedef struct migration {
     const char *sql; /* one or more statements, no parameters */
 } migration;
 
+/* SQLite's steps (migrations.c) and PostgreSQL's (migrations_pg.c): the same versions, the same schema. */
 extern const migration kite_migrations[];
 extern const size_t kite_migration_count;
+extern const migration kite_migrations_pg[];
+extern const size_t kite_migration_pg_count;
 
 #endif

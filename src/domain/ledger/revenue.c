@@ -51,7 +51,7 @@ static kite_err day_or_fault(const char *text, const char *field, int64_t *days,
 
 kite_err revenue_period_parse(const char *from, const char *to, int64_t *from_ms, int64_t *to_ms, kite_fault *f)
 {
-    int64_t first, last;
+    int64_t first = 0, last = 0; /* set when err is KITE_OK; zero quiets -O2's maybe-uninitialized */
     kite_err err = day_or_fault(from, "from", &first, f);
     if (err == KITE_OK)
         err = day_or_fault(to, "to", &last, f);
