@@ -10,6 +10,7 @@ import {
   World, assert, assertError, facilityIdByName, describeRes, bopNumber, runServe, DAY, TOKEN_LINK_RE, PUBLIC_URL,
   uniqueEmail, fs, path,
 } from './lib/flows.mjs';
+import { sqlGroupConcat } from './lib/kite.mjs';
 
 let w;
 let op;

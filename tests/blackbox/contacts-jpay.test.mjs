@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import {
   World, assert, assertError, facilityIdByName, describeRes, anyNumber, uniqueEmail, RFC3339,
 } from './lib/flows.mjs';
+import { sqlGroupConcat } from './lib/kite.mjs';
 
 let w;
 let op;

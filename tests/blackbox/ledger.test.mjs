@@ -94,8 +94,9 @@ test('a message hold that disagrees with its message is named: nobody pays for a
   // The demo's messages are paid for already; message 1001 is a copy of message 1 without a hold,
   // sent by another account (the demo's first, which has no money of its own). A whole ledger for
   // it: money paid in (a trust office's clearing account, as the demo's processor one is taken),
-  // then its price held and captured.
-  sqlite(db, `
+  // then its price held and captured.  The hold names its capture before the capture is written:
+  // the sqlite3 CLI does not enforce foreign keys, and on PostgreSQL the owner turns them off.
+  sqlite(db, `${isPg(db) ? 'SET session_replication_role = replica;' : ''}
     INSERT INTO messages (id, contact_id, facility_id, resident_id, sender_account_id, recipient_account_id, direction,
                           subject, body, status, held, flagged, price_cents, created_at)
       SELECT 1001, contact_id, facility_id, resident_id, (SELECT MIN(id) FROM accounts), recipient_account_id,
