@@ -17,7 +17,13 @@ set -euo pipefail
 usage() { echo "usage: $0 start|stop|url DIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 cmd=$1
-mkdir -p "$2"
+if [ "$cmd" = start ]; then
+  mkdir -p "$2"
+elif [ ! -d "$2" ]; then
+  [ "$cmd" = stop ] && exit 0
+  echo "$0: no cluster in $2" >&2
+  exit 1
+fi
 DIR=$(cd "$2" && pwd)
 DATA="$DIR/data"
 
