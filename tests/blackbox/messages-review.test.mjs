@@ -8,6 +8,7 @@ import {
   World, assert, assertError, onPlatform, pair, send, getMsg, list, decide, decideRaw, queue, historyStatuses, outbox,
   describeRes,
 } from './lib/messaging.mjs';
+import { sqlGroupConcat } from './lib/kite.mjs';
 
 let w;
 let op;
