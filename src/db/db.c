@@ -484,6 +484,16 @@ kite_err db_exec(db_stmt *stmt)
     return db_done(stmt);
 }
 
+int db_column_count(db_stmt *stmt)
+{
+    return stmt->conn->store->driver->column_count(stmt);
+}
+
+db_type db_column_type(db_stmt *stmt, int col)
+{
+    return stmt->conn->store->driver->column_type(stmt, col);
+}
+
 int64_t db_int(db_stmt *stmt, int col)
 {
     return stmt->conn->store->driver->column_int(stmt, col);
@@ -507,6 +517,34 @@ const void *db_blob(db_stmt *stmt, int col, size_t *len)
 int64_t db_changes(db_conn *conn)
 {
     return conn->store->driver->changes(conn);
+}
+
+kite_err db_notify(db_conn *conn, const char *channel)
+{
+    const char *sql = conn->store->driver->notify_sql;
+    if (sql == NULL)
+        return KITE_OK;
+    db_stmt *s = db_prepare(conn, sql);
+    db_bind_text(s, 1, channel);
+    return db_exec(s);
+}
+
+db_listener *db_listen(db *store, const char *channel)
+{
+    return store->driver->listen != NULL ? store->driver->listen(store->target, channel) : NULL;
+}
+
+bool db_listener_wait(db_listener *listener, int timeout_ms)
+{
+    /* Only PostgreSQL makes listeners; its wait is reached through its own driver. */
+    return db_pg_driver.listener_wait(listener, timeout_ms);
+}
+
+db_listener *db_listener_close(db_listener *listener)
+{
+    if (listener != NULL)
+        db_pg_driver.listener_close(listener);
+    return NULL;
 }
 
 static kite_err ping_tx(db_conn *conn, void *data)

@@ -79,11 +79,39 @@ kite_err db_done(db_stmt *stmt) KITE_WUR;
 /* Runs a statement that returns no rows (or ignores them): db_next + db_done. */
 kite_err db_exec(db_stmt *stmt) KITE_WUR;
 
+/* What a column of the current row holds: for code that copies rows it does not know (migrate-store). */
+typedef enum db_type { DB_TYPE_NULL, DB_TYPE_INT, DB_TYPE_TEXT, DB_TYPE_BLOB } db_type;
+int db_column_count(db_stmt *stmt);
+db_type db_column_type(db_stmt *stmt, int col);
+
 /* Column readers for the current row (0-based).  Text is NULL for SQL NULL. */
 int64_t db_int(db_stmt *stmt, int col);
 bool db_is_null(db_stmt *stmt, int col);
 const char *db_text(db_stmt *stmt, int col);
 const void *db_blob(db_stmt *stmt, int col, size_t *len);
+
+/*
+ * Wake-ups across processes.  Several kite processes may share one
+ * PostgreSQL database; a write in one must wake what waits for it in the
+ * others (an event stream) without each polling the store.
+ *
+ * db_notify queues a wake-up on channel (a fixed identifier, never user
+ * input) inside the caller's write transaction; PostgreSQL delivers it to
+ * every listener at COMMIT, and not at all when the transaction rolls back.
+ * On SQLite it does nothing: one process owns the file and polls it.
+ *
+ * db_listen opens a connection of its own listening on channel; NULL on
+ * SQLite.  db_listener_wait waits up to timeout_ms and returns true when
+ * a wake-up came - or when the connection was lost and reopened, since a
+ * wake-up may have been missed meanwhile: the caller then looks for itself.
+ */
+typedef struct db_listener db_listener;
+
+kite_err db_notify(db_conn *conn, const char *channel) KITE_WUR;
+db_listener *db_listen(db *store, const char *channel);
+bool db_listener_wait(db_listener *listener, int timeout_ms);
+/* Accepts NULL; returns NULL. */
+db_listener *db_listener_close(db_listener *listener);
 
 /* KITE_OK when the store answers a trivial query. */
 kite_err db_ping(db *store) KITE_WUR;

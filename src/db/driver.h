@@ -69,11 +69,19 @@ typedef struct db_driver {
     kite_err (*bind_null)(db_stmt *stmt, int n);
     /* KITE_OK with *row set, or the error (conflict, busy, store) of a step that failed. */
     kite_err (*step)(db_stmt *stmt, bool *row);
+    int (*column_count)(db_stmt *stmt);
+    db_type (*column_type)(db_stmt *stmt, int col);
     int64_t (*column_int)(db_stmt *stmt, int col);
     bool (*column_is_null)(db_stmt *stmt, int col);
     const char *(*column_text)(db_stmt *stmt, int col);
     const void *(*column_blob)(db_stmt *stmt, int col, size_t *len);
     int64_t (*changes)(db_conn *conn);
+    /* The statement that sends a wake-up on $1, or NULL when the engine has none (db.h). */
+    const char *notify_sql;
+    /* A listener on channel (NULL when the engine has none); waits; closes. */
+    db_listener *(*listen)(const char *target, const char *channel);
+    bool (*listener_wait)(db_listener *listener, int timeout_ms);
+    void (*listener_close)(db_listener *listener);
 } db_driver;
 
 extern const db_driver db_sqlite_driver;

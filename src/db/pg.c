@@ -34,7 +34,9 @@
  * paid request's Idempotency-Key makes the client's own retry safe).
  * After any failed statement PostgreSQL refuses the rest of the
  * transaction; we answer each later statement with the first error, so a
- * caller sees the cause, not "transaction aborted".
+ * caller sees the cause, not "transaction aborted" - except ROLLBACK TO
+ * SAVEPOINT, which undoes the failure as it does on SQLite (the ledger
+ * refuses a posting that way and the transaction goes on).
  *
  * SECURITY: the connection URI may carry a password; it is never logged
  * (libpq's own messages do not repeat it).
@@ -46,14 +48,15 @@
 #include <ctype.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Any constant shared by every kite process; 'KITE' in ASCII. */
 #define WRITER_LOCK "1262094405"
-/* pg_type's fixed OID for bytea (catalog/pg_type.h, not shipped with libpq). */
-enum { BYTEA_OID = 17 };
+/* pg_type's fixed OIDs (catalog/pg_type.h, not shipped with libpq). */
+enum { BOOL_OID = 16, BYTEA_OID = 17, INT8_OID = 20, INT2_OID = 21, INT4_OID = 23, TEXT_OID = 25, MAX_PARAMS = 64 };
 
 typedef struct pg_conn {
     PGconn *pg;
@@ -68,6 +71,13 @@ typedef struct pg_conn {
 typedef struct pg_stmt {
     char name[24];
     int nparams;
+    bool rolls_back_to_savepoint; /* may run after a failure, and ends it when it succeeds */
+    /*
+     * A variant of a query may skip a number ($1, $3, $4); the server cannot
+     * guess the type of the one it never sees, so it is declared text (and
+     * never bound).  The others: 0, inferred from where they stand.
+     */
+    Oid types[MAX_PARAMS];
     uint64_t generation; /* the connection generation it was prepared in; 0: never */
     char **values;
     int *lengths;
@@ -105,6 +115,22 @@ static void quiet_notices(void *arg, const char *message)
     (void)message;
 }
 
+/* On every new session, also after a reconnection. */
+static void session_setup(PGconn *pg)
+{
+    PQsetNoticeProcessor(pg, quiet_notices, NULL);
+    /*
+     * A writer waits for the writer lock at most as long as a SQLite writer
+     * waits for the file (then 503, and the client tries again); a kite
+     * process that stops dead inside a transaction loses it, and the lock,
+     * after 30 s instead of stalling every other process for ever.
+     */
+    PGresult *set = PQexec(pg, "SET lock_timeout = '10s'; SET idle_in_transaction_session_timeout = '30s'");
+    if (PQresultStatus(set) != PGRES_COMMAND_OK)
+        log_pg("cannot set the session's timeouts", PQresultErrorMessage(set));
+    PQclear(set);
+}
+
 static kite_err pg_open(db_conn *conn, const char *uri)
 {
     PGconn *pg = PQconnectdb(uri);
@@ -113,7 +139,7 @@ static kite_err pg_open(db_conn *conn, const char *uri)
         PQfinish(pg);
         return KITE_ERR_STORE;
     }
-    PQsetNoticeProcessor(pg, quiet_notices, NULL);
+    session_setup(pg);
     pg_conn *c = xcalloc(1, sizeof *c);
     c->pg = pg;
     c->generation = 1;
@@ -140,8 +166,8 @@ static kite_err classify(pg_conn *c, const PGresult *res, const char *what)
     const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     if (sqlstate_is(state, "23"))
         return KITE_ERR_CONFLICT;
-    if (sqlstate_is(state, "40001") || sqlstate_is(state, "40P01"))
-        return KITE_ERR_BUSY;
+    if (sqlstate_is(state, "40001") || sqlstate_is(state, "40P01") || sqlstate_is(state, "55P03"))
+        return KITE_ERR_BUSY; /* serialization failure, deadlock, lock_timeout */
     if (state == NULL || PQstatus(c->pg) != CONNECTION_OK || sqlstate_is(state, "08") ||
         sqlstate_is(state, "57P") || sqlstate_is(state, "25006")) {
         c->reconnect = true;
@@ -173,6 +199,7 @@ static bool ensure_connected(pg_conn *c, bool last_attempt)
     c->generation++;
     c->reconnect = false;
     if (PQstatus(c->pg) == CONNECTION_OK) {
+        session_setup(c->pg);
         log_info("store: reconnected to PostgreSQL");
         return true;
     }
@@ -229,9 +256,11 @@ static void pg_rollback(db_conn *conn)
     c->failed = KITE_OK;
 }
 
-/* The highest $N outside quoted text: how many parameters the statement takes. */
-static int count_params(const char *sql)
+/* The highest $N outside quoted text (how many parameters it takes); types[n-1] = 0 for each $n seen. */
+static int count_params(const char *sql, Oid types[MAX_PARAMS])
 {
+    for (int i = 0; i < MAX_PARAMS; i++)
+        types[i] = TEXT_OID;
     int highest = 0;
     char quote = 0;
     for (const char *p = sql; *p; p++) {
@@ -241,9 +270,14 @@ static int count_params(const char *sql)
         } else if (*p == '\'' || *p == '"') {
             quote = *p;
         } else if (*p == '$' && isdigit((unsigned char)p[1])) {
-            int n = (int)strtol(p + 1, NULL, 10);
+            long n = strtol(p + 1, NULL, 10);
+            if (n < 1 || n > MAX_PARAMS) {
+                fprintf(stderr, "kite: SQL has a parameter beyond $%d: %s\n", MAX_PARAMS, sql);
+                abort();
+            }
+            types[n - 1] = 0;
             if (n > highest)
-                highest = n;
+                highest = (int)n;
         }
     }
     return highest;
@@ -254,7 +288,8 @@ static void pg_prepare(db_stmt *stmt)
     pg_stmt *s = xcalloc(1, sizeof *s);
     pg_conn *c = conn_of(stmt->conn);
     snprintf(s->name, sizeof s->name, "k%" PRIu64, ++c->names);
-    s->nparams = count_params(stmt->sql);
+    s->nparams = count_params(stmt->sql, s->types);
+    s->rolls_back_to_savepoint = strncmp(stmt->sql, "ROLLBACK TO SAVEPOINT ", 22) == 0;
     if (s->nparams > 0) {
         s->values = xcalloc((size_t)s->nparams, sizeof *s->values);
         s->lengths = xcalloc((size_t)s->nparams, sizeof *s->lengths);
@@ -301,7 +336,7 @@ static void pg_finalize(db_stmt *stmt)
 /* The slot of $n; a parameter the SQL does not have is a programming error. */
 static int param_slot(db_stmt *stmt, int n)
 {
-    if (n < 1 || n > stmt_of(stmt)->nparams) {
+    if (n < 1 || n > stmt_of(stmt)->nparams || stmt_of(stmt)->types[n - 1] != 0) {
         fprintf(stderr, "kite: SQL has no parameter $%d: %s\n", n, stmt->sql);
         abort();
     }
@@ -354,7 +389,7 @@ static kite_err ensure_prepared(db_stmt *stmt)
     pg_stmt *s = stmt_of(stmt);
     if (s->generation == c->generation)
         return KITE_OK;
-    PGresult *res = PQprepare(c->pg, s->name, stmt->sql, s->nparams, NULL);
+    PGresult *res = PQprepare(c->pg, s->name, stmt->sql, s->nparams, s->types);
     kite_err err = KITE_OK;
     if (PQresultStatus(res) == PGRES_COMMAND_OK) {
         s->generation = c->generation;
@@ -378,7 +413,7 @@ static kite_err run(db_stmt *stmt)
 {
     pg_conn *c = conn_of(stmt->conn);
     pg_stmt *s = stmt_of(stmt);
-    if (c->failed != KITE_OK)
+    if (c->failed != KITE_OK && !s->rolls_back_to_savepoint)
         return c->failed;
     kite_err err = ensure_prepared(stmt);
     if (err == KITE_OK) {
@@ -389,6 +424,8 @@ static kite_err run(db_stmt *stmt)
                 c->changes = strtoll(PQcmdTuples(s->res), NULL, 10);
             s->rows = PQntuples(s->res);
             s->row = -1;
+            if (s->rolls_back_to_savepoint)
+                c->failed = KITE_OK; /* what failed after the savepoint is undone; the transaction goes on */
             return KITE_OK;
         }
         err = classify(c, s->res, stmt->sql);
@@ -420,6 +457,28 @@ static bool pg_column_is_null(db_stmt *stmt, int col)
 {
     pg_stmt *s = stmt_of(stmt);
     return s->res == NULL || s->row >= s->rows || PQgetisnull(s->res, s->row, col);
+}
+
+static int pg_column_count(db_stmt *stmt)
+{
+    return stmt_of(stmt)->res != NULL ? PQnfields(stmt_of(stmt)->res) : 0;
+}
+
+static db_type pg_column_type(db_stmt *stmt, int col)
+{
+    if (pg_column_is_null(stmt, col))
+        return DB_TYPE_NULL;
+    switch (PQftype(stmt_of(stmt)->res, col)) {
+    case BOOL_OID:
+    case INT2_OID:
+    case INT4_OID:
+    case INT8_OID:
+        return DB_TYPE_INT;
+    case BYTEA_OID:
+        return DB_TYPE_BLOB;
+    default:
+        return DB_TYPE_TEXT;
+    }
 }
 
 static int64_t pg_column_int(db_stmt *stmt, int col)
@@ -467,12 +526,90 @@ static int64_t pg_changes(db_conn *conn)
     return conn_of(conn)->changes;
 }
 
+/* ---- LISTEN: a connection of its own, waited on with poll(2) ---------------- */
+
+struct db_listener {
+    PGconn *pg;
+    char *listen_sql; /* LISTEN "channel" */
+};
+
+static bool listener_subscribe(db_listener *l)
+{
+    PGresult *res = PQexec(l->pg, l->listen_sql);
+    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    return ok;
+}
+
+static db_listener *pg_listen(const char *target, const char *channel)
+{
+    db_listener *l = xcalloc(1, sizeof *l);
+    l->pg = PQconnectdb(target);
+    if (l->pg == NULL) {
+        free(l);
+        return NULL;
+    }
+    PQsetNoticeProcessor(l->pg, quiet_notices, NULL);
+    char *quoted = PQstatus(l->pg) == CONNECTION_OK ? PQescapeIdentifier(l->pg, channel, strlen(channel)) : NULL;
+    size_t size = strlen(channel) * 2 + 16;
+    l->listen_sql = xmalloc(size);
+    if (quoted != NULL) {
+        snprintf(l->listen_sql, size, "LISTEN %s", quoted);
+        PQfreemem(quoted);
+    } else {
+        snprintf(l->listen_sql, size, "LISTEN \"%s\"", channel); /* a fixed identifier from Kite itself */
+    }
+    if (PQstatus(l->pg) != CONNECTION_OK || !listener_subscribe(l))
+        log_pg("cannot listen for wake-ups yet (will retry)", PQerrorMessage(l->pg));
+    return l;
+}
+
+/* Takes every notification waiting; true when there was one. */
+static bool drain(db_listener *l)
+{
+    bool any = false;
+    PGnotify *n;
+    while ((n = PQnotifies(l->pg)) != NULL) {
+        any = true;
+        PQfreemem(n);
+    }
+    return any;
+}
+
+static bool pg_listener_wait(db_listener *l, int timeout_ms)
+{
+    if (PQstatus(l->pg) != CONNECTION_OK) {
+        PQreset(l->pg);
+        if (PQstatus(l->pg) != CONNECTION_OK || !listener_subscribe(l)) {
+            poll(NULL, 0, timeout_ms);
+            return false;
+        }
+        log_info("store: listening for wake-ups again");
+        return true; /* a wake-up may have come while the connection was down */
+    }
+    if (drain(l))
+        return true;
+    struct pollfd fd = {.fd = PQsocket(l->pg), .events = POLLIN};
+    if (poll(&fd, 1, timeout_ms) <= 0)
+        return false;
+    if (PQconsumeInput(l->pg) == 0)
+        return true; /* lost: the next wait reconnects, and the caller looks meanwhile */
+    return drain(l);
+}
+
+static void pg_listener_close(db_listener *l)
+{
+    PQfinish(l->pg);
+    free(l->listen_sql);
+    free(l);
+}
+
 const db_driver db_pg_driver = {
     .name = "PostgreSQL",
     .migrations = kite_migrations_pg,
     .migration_count = &kite_migration_pg_count,
     .migrations_table = "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                        " version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+                        " version BIGINT PRIMARY KEY, name TEXT COLLATE \"C\" NOT NULL, applied_at BIGINT NOT NULL)",
     .open = pg_open,
     .close = pg_close,
     .script = pg_script,
@@ -487,9 +624,15 @@ const db_driver db_pg_driver = {
     .bind_blob = pg_bind_blob,
     .bind_null = pg_bind_null,
     .step = pg_step,
+    .column_count = pg_column_count,
+    .column_type = pg_column_type,
     .column_int = pg_column_int,
     .column_is_null = pg_column_is_null,
     .column_text = pg_column_text,
     .column_blob = pg_column_blob,
     .changes = pg_changes,
+    .notify_sql = "SELECT pg_notify($1, '')",
+    .listen = pg_listen,
+    .listener_wait = pg_listener_wait,
+    .listener_close = pg_listener_close,
 };

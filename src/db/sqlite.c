@@ -173,6 +173,26 @@ static kite_err sqlite_step(db_stmt *stmt, bool *row)
     return KITE_ERR_STORE;
 }
 
+static int sqlite_column_count(db_stmt *stmt)
+{
+    return sqlite3_column_count(stmt_of(stmt));
+}
+
+/* A REAL is read as text: Kite stores none, and text keeps its value whole. */
+static db_type sqlite_column_type(db_stmt *stmt, int col)
+{
+    switch (sqlite3_column_type(stmt_of(stmt), col)) {
+    case SQLITE_NULL:
+        return DB_TYPE_NULL;
+    case SQLITE_INTEGER:
+        return DB_TYPE_INT;
+    case SQLITE_BLOB:
+        return DB_TYPE_BLOB;
+    default:
+        return DB_TYPE_TEXT;
+    }
+}
+
 static int64_t sqlite_column_int(db_stmt *stmt, int col)
 {
     return sqlite3_column_int64(stmt_of(stmt), col);
@@ -220,6 +240,8 @@ const db_driver db_sqlite_driver = {
     .bind_blob = sqlite_bind_blob,
     .bind_null = sqlite_bind_null,
     .step = sqlite_step,
+    .column_count = sqlite_column_count,
+    .column_type = sqlite_column_type,
     .column_int = sqlite_column_int,
     .column_is_null = sqlite_column_is_null,
     .column_text = sqlite_column_text,

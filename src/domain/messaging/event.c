@@ -15,8 +15,20 @@
  * by a later poll: nothing is lost, and since readers keep their own cursor
  * nothing is repeated either.
  *
- * Rows are assumed to become visible in id order, which holds on SQLite
- * (one writer at a time, ids taken inside the write transaction).
+ * Rows are assumed to become visible in id order.  That holds on both
+ * engines because there is one writer at a time (db.h): on PostgreSQL every
+ * write transaction holds the store's writer lock from its first statement
+ * to its COMMIT, so an id taken inside it is higher than every id already
+ * committed and lower than every id committed after.  We chose this over a
+ * per-stream watermark (readers holding back ids still in flight) because
+ * the writer lock exists anyway for the ledger and the audit chain, and
+ * it makes id order commit order with nothing for a reader to wait on.
+ *
+ * Several processes: each polls the store while anyone listens to it, so a
+ * row written by another kite process is found too.  On PostgreSQL a
+ * listener (db_listen on EVENT_CHANNEL, which every event insert notifies
+ * at COMMIT) wakes the notifier at once, and the poll is only the safety
+ * net for a lost wake-up.
  *
  * Lock order: hub lock, then whatever a wake callback takes, or the
  * notifier's own lock (worker_wake); the tick runs with neither held.
@@ -121,6 +133,8 @@ struct event_hub {
     const kite_ctx *ctx;
     event_hub_config config;
     worker *notifier;
+    db_listener *listener; /* PostgreSQL: wake-ups from every kite process; NULL on SQLite */
+    worker *listening;     /* waits on listener and wakes notifier */
     struct poll *poll;   /* the notifier's own: only hub_tick touches it */
     bool logged_failure; /* likewise */
     pthread_mutex_t lock; /* guards everything below */
@@ -232,6 +246,17 @@ static worker_next hub_tick(void *arg)
     return err == KITE_OK && p->count == NOTIFY_BATCH ? WORKER_AGAIN : WORKER_WAIT;
 }
 
+enum { LISTEN_WAIT_MS = 500 };
+
+/* Waits a while for a wake-up from any kite process (the stop signal is seen between waits). */
+static worker_next listen_tick(void *arg)
+{
+    event_hub *hub = arg;
+    if (db_listener_wait(hub->listener, LISTEN_WAIT_MS))
+        worker_wake(hub->notifier);
+    return WORKER_AGAIN;
+}
+
 event_hub *event_hub_start(const kite_ctx *ctx, const event_hub_config *config)
 {
     event_hub *hub = xcalloc(1, sizeof *hub);
@@ -247,6 +272,9 @@ event_hub *event_hub_start(const kite_ctx *ctx, const event_hub_config *config)
         free(hub);
         return NULL;
     }
+    hub->listener = db_listen(ctx->store, EVENT_CHANNEL);
+    if (hub->listener != NULL && worker_start("kite-listen", LISTEN_WAIT_MS, listen_tick, hub, &hub->listening) != KITE_OK)
+        hub->listener = db_listener_close(hub->listener); /* the poll still finds every row, later */
     return hub;
 }
 
@@ -254,6 +282,8 @@ event_hub *event_hub_stop(event_hub *hub)
 {
     if (hub == NULL)
         return NULL;
+    hub->listening = worker_stop(hub->listening);
+    hub->listener = db_listener_close(hub->listener);
     hub->notifier = worker_stop(hub->notifier);
     if (hub->count != 0)
         log_error("events: %u subscriptions still open when the hub stopped", hub->count);

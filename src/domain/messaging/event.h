@@ -30,6 +30,9 @@
 #include "core/error.h"
 #include "domain/context.h"
 
+/* The wake-up channel of new events (db_notify/db_listen): a fixed identifier. */
+#define EVENT_CHANNEL "kite_events"
+
 typedef struct event {
     int64_t id;
     const char *kind;   /* "message.new", "message.status" */

@@ -116,7 +116,9 @@ static kite_err push_event(db_conn *conn, int64_t account_id, const char *kind, 
     db_bind_int(s, 3, m->id);
     db_bind_text(s, 4, message_status_name(status));
     db_bind_int(s, 5, now);
-    return db_exec(s);
+    kite_err err = db_exec(s);
+    /* Other kite processes on the same PostgreSQL store wake their streams at COMMIT (event.c). */
+    return err == KITE_OK ? db_notify(conn, EVENT_CHANNEL) : err;
 }
 
 kite_err message_record(db_conn *conn, arena *a, const message *m, message_status status, int64_t now, const char *actor)

@@ -76,10 +76,11 @@ export class World {
    * opts: smtp (start a sink and deliver to it), clockOffset (seconds), extraArgs, env (added to
    * kite's environment), processor (false: no card processor at all; otherwise a `kite
    * processor-sandbox` is started unless extraArgs name one, so that tests can top up with its
-   * test cards).
+   * test cards), sqlite (a kite.db file even when the suite runs on PostgreSQL).
    */
   static async start(opts = {}) {
     const w = new World();
+    w.sqlite = Boolean(opts.sqlite);
     if (opts.smtp) {
       w.sink = new SmtpSink();
       await w.sink.start();
@@ -107,7 +108,7 @@ export class World {
       args.push('--test-clock-offset', String(clockOffset));
       env.KITE_ALLOW_TEST_CLOCK = '1';
     }
-    this.srv = await startServer({ dir: this.dir || undefined, extraArgs: args, env });
+    this.srv = await startServer({ dir: this.dir || undefined, extraArgs: args, env, sqlite: this.sqlite });
     this.dir = this.srv.dir;
     this.clockOffset = clockOffset;
   }

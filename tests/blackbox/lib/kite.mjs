@@ -50,14 +50,21 @@ function tail(file, lines = 40) {
 
 /**
  * Start `kite serve` on a fresh temp dir. Returns a Server handle.
- * opts.dir: reuse an existing directory (its kite.db) instead of a fresh one.
+ * opts.dir: reuse an existing directory (its store: kite.db, or the database
+ *   named in kite.pg-url) instead of a fresh one.
+ * opts.db: the store to serve instead of the directory's (a path or a
+ *   postgresql:// URL), for several servers on one store; it wins when given.
+ * opts.sqlite: the directory's kite.db even when the suite runs on PostgreSQL
+ *   (a test of SQLite itself, such as a move from SQLite to PostgreSQL).
  */
 export async function startServer(opts = {}) {
   if (!fs.existsSync(KITE_BIN)) {
     throw new Error(`kite binary not found at ${KITE_BIN}: build it (make build / ninja -C build) or set KITE_BIN`);
   }
   const dir = opts.dir || fs.mkdtempSync(path.join(os.tmpdir(), 'kite-bb-'));
-  const dbPath = await storeIn(dir);
+  // A store given by the test is the test's to remove; the one made here is the harness's.
+  const ownStore = !opts.db;
+  const dbPath = opts.db || (opts.sqlite ? path.join(dir, 'kite.db') : await storeIn(dir));
   const run = (opts.run ?? 0) + 1;
   const logPath = path.join(dir, `server-${Date.now()}-${process.pid}.stderr.log`);
   const outPath = logPath.replace('.stderr.log', '.stdout.log');
@@ -107,7 +114,7 @@ export async function startServer(opts = {}) {
     });
   });
 
-  const srv = new Server({ proc, dir, dbPath, logPath, outPath, exited, run, ...ready });
+  const srv = new Server({ proc, dir, dbPath, ownStore, logPath, outPath, exited, run, ...ready });
   return srv;
 }
 
@@ -154,7 +161,7 @@ export class Server {
       await this.exited;
     }
     if (!keep && !process.env.KITE_KEEP) {
-      if (isPg(this.dbPath)) dropStore(this.dbPath);
+      if (this.ownStore && isPg(this.dbPath)) dropStore(this.dbPath);
       fs.rmSync(this.dir, { recursive: true, force: true });
     } else {
       process.stderr.write(`# kite temp dir kept: ${this.dir}\n`);
