@@ -546,7 +546,8 @@ export function sqlGroupConcat(expr, { distinct = false } = {}) {
  * JavaScript objects.
  */
 export function sqlJsonRows(dbPath, query) {
-  const out = sqlite(dbPath, `SELECT ${sqlJsonArray(isPg(dbPath) ? 'q.r' : 'json(q.r)')} FROM (${query}) AS q`).trim();
+  const all = isPg(dbPath) ? "COALESCE(jsonb_agg(q.r), '[]'::jsonb)" : 'json_group_array(json(q.r))';
+  const out = sqlite(dbPath, `SELECT ${all} FROM (${query}) AS q`).trim();
   return JSON.parse(out || '[]').map((r) => (typeof r === 'string' ? JSON.parse(r) : r));
 }
 
