@@ -11,6 +11,9 @@
 #        tools/pg-ha.sh url DIR [DB]      the multi-host URL Kite is given (DB: kite by default)
 #        tools/pg-ha.sh kill-primary DIR  kill -9 the primary's postmaster (the failure under test)
 #        tools/pg-ha.sh promote DIR       promote the standby to primary (pg_ctl promote -w)
+#        tools/pg-ha.sh stall-standby DIR   SIGSTOP the standby (a stuck disk, a partition): the
+#                                           primary's COMMITs then wait for it
+#        tools/pg-ha.sh resume-standby DIR  SIGCONT it
 #        tools/pg-ha.sh status DIR        which server is up and what it is (primary, standby)
 #        tools/pg-ha.sh stop DIR          stop whatever still runs
 #
@@ -25,7 +28,7 @@
 # synchronous_standby_names, an acknowledged write lives on one server only (docs/failover.md).
 set -euo pipefail
 
-usage() { echo "usage: $0 start|url|kill-primary|promote|status|stop DIR [DB]" >&2; exit 2; }
+usage() { echo "usage: $0 start|url|kill-primary|promote|stall-standby|resume-standby|status|stop DIR [DB]" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 cmd=$1
 mkdir -p "$2"
@@ -191,6 +194,14 @@ do_promote() {
   echo "promoted the standby (port $(port_of standby))"
 }
 
+# The standby's postmaster and every process it started (the WAL receiver, the startup process).
+signal_standby() { # SIGNAL
+  [ -f "$STANDBY/postmaster.pid" ] || { echo "$0: the standby is not running" >&2; exit 1; }
+  local pid
+  pid=$(head -1 "$STANDBY/postmaster.pid")
+  kill "-$1" "$pid" $(pgrep -P "$pid" || true)
+}
+
 do_status() {
   local role
   for role in primary standby; do
@@ -211,6 +222,8 @@ case "$cmd" in
   url) do_url "${3:-}" ;;
   kill-primary) do_kill_primary ;;
   promote) do_promote ;;
+  stall-standby) signal_standby STOP ;;
+  resume-standby) signal_standby CONT ;;
   status) do_status ;;
   stop) do_stop ;;
   *) usage ;;

@@ -45,6 +45,7 @@ const PAUSE_MS = 20; // between two requests of one worker: a steady load, not a
 const LOAD_BEFORE_MS = 3000; // load on the healthy pair before the kill
 const PROMOTE_AFTER_MS = 1000; // the operator's reaction time: the primary is seen dead, then promoted
 const LOAD_AFTER_MS = 4000; // load on the new primary after its first success
+const STALL_MS = 1000; // the second test: how long the standby stops answering before the primary dies
 const OUTAGE_LIMIT_MS = 15_000; // "serves again within seconds"
 const FUNDS_CENTS = 50_000; // one top-up (the largest one allowed); each payer gets TOP_UPS of them
 const TOP_UPS = 3;
@@ -60,28 +61,41 @@ const psql = (url, sql) => execFileSync('psql', ['-XAtq', '-F', '|', '-v', 'ON_E
   { input: sql, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
 
 before(async () => {
-  if (SKIP) return;
+  if (!SKIP) sandbox = await startSandbox();
+});
+
+after(async () => {
+  await tearDown();
+  if (sandbox) await sandbox.cleanup();
+});
+
+/** A fresh primary + standby pair with a database `kite`, and one kite serving it through the multi-host URL. */
+async function setUp() {
   haDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kite-bb-failover-pg-'));
   ha('start', haDir);
   psql(ha('url', haDir, 'postgres'), 'CREATE DATABASE kite;');
   storeUrl = ha('url', haDir, 'kite');
-  sandbox = await startSandbox();
   // A World around a server on our own store: its helpers (kite user add, policies) follow world.srv.
   world = new World();
   world.srv = await startServer({ db: storeUrl, extraArgs: ['--processor', sandbox.baseUrl] });
   world.dir = world.srv.dir;
-});
+}
 
-after(async () => {
+async function tearDown() {
   if (world?.srv) await world.srv.cleanup();
-  if (sandbox) await sandbox.cleanup();
+  world = null;
   if (haDir) {
-    try { ha('stop', haDir); } finally {
-      if (!process.env.KITE_KEEP) fs.rmSync(haDir, { recursive: true, force: true });
-      else process.stderr.write(`# primary and standby kept: ${haDir}\n`);
+    const dir = haDir;
+    haDir = null;
+    try {
+      ha('resume-standby', dir); // a test that failed while it was stalled: let it stop
+    } catch { /* not running */ }
+    try { ha('stop', dir); } finally {
+      if (!process.env.KITE_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+      else process.stderr.write(`# primary and standby kept: ${dir}\n`);
     }
   }
-});
+}
 
 /** A new contact with FUNDS_CENTS * TOP_UPS on the balance, registered from a loopback address of its own. */
 async function fundedPayer(n) {
@@ -150,7 +164,11 @@ function bundlesInStore(url) {
   return out;
 }
 
-test('kill -9 of the primary under load, standby promoted: nothing acknowledged is lost, kite serves again without a restart', { skip: SKIP, timeout: 300_000 }, async (t) => {
+/**
+ * One failover under load; stall: the standby stops answering (SIGSTOP) STALL_MS before the
+ * kill, so that the primary's COMMITs are waiting for it when the primary dies.
+ */
+async function failover(t, { stall = false } = {}) {
   const op = await world.cliUser('operator');
   const facilityId = await facilityIdByName(world.srv, 'AVENAL STATE PRISON');
   await world.putPolicy(op.token, facilityId, { profile: 'jpay' });
@@ -160,8 +178,13 @@ test('kill -9 of the primary under load, standby promoted: nothing acknowledged 
 
   const run = load(payers, facilityId);
   await sleep(LOAD_BEFORE_MS);
+  if (stall) {
+    ha('stall-standby', haDir);
+    await sleep(STALL_MS);
+  }
   const killAt = Date.now();
   ha('kill-primary', haDir);
+  if (stall) ha('resume-standby', haDir);
   await sleep(PROMOTE_AFTER_MS);
   const promoteAt = Date.now();
   ha('promote', haDir);
@@ -187,7 +210,7 @@ test('kill -9 of the primary under load, standby promoted: nothing acknowledged 
   // What the promoted primary holds, for each request sent.
   const problems = [];
   const counts = {
-    sent: sent.length, acknowledged: 0, acknowledged_before_kill: 0, acknowledged_after_kill: 0, lost: 0, twice: 0,
+    stall_ms: stall ? STALL_MS : 0, sent: sent.length, acknowledged: 0, acknowledged_before_kill: 0, acknowledged_after_kill: 0, lost: 0, twice: 0,
     failed: 0, failed_503: 0, failed_500: 0, failed_no_answer: 0, failed_other: 0, failed_but_committed: 0, retried_ok: 0,
     outage_ms: outageMs, promote_ms: promotedAt - promoteAt, reconnections: 0,
   };
@@ -271,4 +294,25 @@ test('kill -9 of the primary under load, standby promoted: nothing acknowledged 
   assert.equal(final.status, 200, final.text);
   assert.equal(world.srv.proc.pid, pid);
   await world.srv.stopAndAssertClean();
+  return counts;
+}
+
+test('kill -9 of the primary under load, standby promoted: nothing acknowledged is lost, kite serves again without a restart', { skip: SKIP, timeout: 300_000 }, async (t) => {
+  await setUp();
+  try {
+    await failover(t);
+  } finally {
+    await tearDown();
+  }
+});
+
+test('the standby stalls, then the primary dies: the COMMITs waiting for it are never acknowledged, and their retry is safe', { skip: SKIP, timeout: 300_000 }, async (t) => {
+  await setUp();
+  try {
+    const counts = await failover(t, { stall: true });
+    // Commits were waiting for the standby when the primary died: kite answered them as unknown (500), never 2xx.
+    assert.ok(counts.commit_outcome_unknown > 0, `no COMMIT was cut off by the kill: ${JSON.stringify(counts)}`);
+  } finally {
+    await tearDown();
+  }
 });
