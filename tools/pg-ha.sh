@@ -39,10 +39,12 @@ STANDBY="$DIR/standby"
 # Debian installs the server binaries off PATH, one folder per major version: 15 first.
 PG_BIN=${PG_BIN:-}
 if [ -z "$PG_BIN" ]; then
+  # shellcheck disable=SC2012 # Debian's own folder names: digits only
   for d in /usr/lib/postgresql/15/bin $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -Vr); do
     [ -x "$d/initdb" ] && { PG_BIN=$d; break; }
   done
 fi
+# shellcheck disable=SC2015 # either test failing leads to the message
 [ -n "$PG_BIN" ] && [ -x "$PG_BIN/initdb" ] || {
   echo "$0: PostgreSQL's initdb not found (apt-get install postgresql, or set PG_BIN)" >&2; exit 1; }
 
@@ -58,8 +60,8 @@ port_free() {
 }
 
 pick_port() {
-  local p i
-  for i in $(seq 1 200); do
+  local p
+  for _ in $(seq 1 200); do
     p=$((55000 + RANDOM % 5000))
     if port_free "$p" && [ "$p" != "${1:-}" ]; then echo "$p"; return 0; fi
   done
@@ -97,8 +99,8 @@ stop_one() { # DATA
 # standby's clone of the primary's configuration gets one of its own appended); retries on
 # another port when one was taken between the check and the bind.
 start_one() { # primary|standby DATA [PORT-TO-AVOID]
-  local attempt port
-  for attempt in 1 2 3 4 5; do
+  local port
+  for _ in 1 2 3 4 5; do
     port=$(pick_port "${3:-}")
     echo "port = $port" >>"$2/postgresql.conf"
     if as_owner "$PG_BIN/pg_ctl" -D "$2" -l "$DIR/$1.log" -w -t 60 start >/dev/null; then
@@ -161,8 +163,8 @@ EOF
   start_one standby "$STANDBY" "$p1"
   p2=$(cat "$DIR/standby.port")
   # Ready means the primary counts the standby as synchronous: a COMMIT from now on waits for it.
-  local i state=""
-  for i in $(seq 1 100); do
+  local state=""
+  for _ in $(seq 1 100); do
     state=$(sql "$p1" "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'standby1'" || true)
     [ "$state" = "sync" ] && return 0
     sleep 0.1
@@ -181,8 +183,7 @@ do_kill_primary() {
   local pid
   pid=$(head -1 "$PRIMARY/postmaster.pid")
   kill -9 "$pid"
-  local i
-  for i in $(seq 1 50); do
+  for _ in $(seq 1 50); do
     running "$PRIMARY" || break
     sleep 0.1
   done
@@ -197,9 +198,10 @@ do_promote() {
 # The standby's postmaster and every process it started (the WAL receiver, the startup process).
 signal_standby() { # SIGNAL
   [ -f "$STANDBY/postmaster.pid" ] || { echo "$0: the standby is not running" >&2; exit 1; }
-  local pid
+  local pid children
   pid=$(head -1 "$STANDBY/postmaster.pid")
-  kill "-$1" "$pid" $(pgrep -P "$pid" || true)
+  mapfile -t children < <(pgrep -P "$pid" || true)
+  kill "-$1" "$pid" "${children[@]}"
 }
 
 do_status() {

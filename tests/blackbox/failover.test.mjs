@@ -268,6 +268,7 @@ async function failover(t, { stall = false } = {}) {
   }
   const log = world.srv.readLog();
   counts.reconnections = log.match(/store: reconnected to PostgreSQL/g)?.length ?? 0;
+  counts.listener_back = /store: listening for wake-ups again/.test(log); // LISTEN/NOTIFY's own connection
   // A 500 is allowed only where the connection broke during COMMIT: kite cannot know the outcome
   // and says so rather than run it again (the client's retry, same key, settles it).
   counts.commit_outcome_unknown = log.match(/COMMIT \(outcome unknown/g)?.length ?? 0;
