@@ -178,6 +178,7 @@ async function failover(t, { stall = false } = {}) {
 
   const run = load(payers, facilityId);
   await sleep(LOAD_BEFORE_MS);
+  const stallAt = Date.now();
   if (stall) {
     ha('stall-standby', haDir);
     await sleep(STALL_MS);
@@ -267,6 +268,10 @@ async function failover(t, { stall = false } = {}) {
     }
   }
   const log = world.srv.readLog();
+  // Synchronous replication at work: while the standby stalls, no write is acknowledged (they wait for it).
+  counts.acknowledged_while_stalled = stall
+    ? sent.filter((e) => ok(e.res) && e.started >= stallAt + 100 && e.answered < killAt).length : 0;
+  if (counts.acknowledged_while_stalled > 0) problems.push(`${counts.acknowledged_while_stalled} writes acknowledged while the standby was stalled`);
   counts.reconnections = log.match(/store: reconnected to PostgreSQL/g)?.length ?? 0;
   counts.listener_back = /store: listening for wake-ups again/.test(log); // LISTEN/NOTIFY's own connection
   // A 500 is allowed only where the connection broke during COMMIT: kite cannot know the outcome
