@@ -43,7 +43,8 @@ function tail(file, lines = 40) {
  * Start `kite serve` on a fresh temp dir. Returns a Server handle.
  * opts.dir: reuse an existing directory (its kite.db) instead of a fresh one.
  * opts.db: the store to serve (`--db`), when the test makes its own (a
- *   postgresql:// URL); by default the directory's kite.db.
+ *   postgresql:// URL): the test owns it, the harness neither makes nor
+ *   removes it; by default the directory's kite.db.
  */
 export async function startServer(opts = {}) {
   if (!fs.existsSync(KITE_BIN)) {
