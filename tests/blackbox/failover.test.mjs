@@ -26,7 +26,8 @@
 // the rest of the suite down with it.
 
 import test, { after, before } from 'node:test';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,6 +38,7 @@ import {
 import { startSandbox } from './lib/processor.mjs';
 import { card } from './lib/paid.mjs';
 
+const execFileAsync = promisify(execFile);
 const SKIP = process.env.KITE_TEST_PG ? false : 'needs PostgreSQL: KITE_TEST_PG is unset (make test sets it when it can run a cluster)';
 const PG_HA = path.join(REPO_ROOT, 'tools', 'pg-ha.sh');
 const PAYERS = 8;
@@ -56,6 +58,9 @@ let sandbox;
 let world;
 let storeUrl;
 
+// The load's clients must keep running (and timing their answers) while the pair is killed and
+// promoted: those steps run without blocking the event loop.
+const haAsync = (...args) => execFileAsync('bash', [PG_HA, ...args], { encoding: 'utf8' });
 const ha = (...args) => execFileSync('bash', [PG_HA, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 const psql = (url, sql) => execFileSync('psql', ['-XAtq', '-F', '|', '-v', 'ON_ERROR_STOP=1', '-d', url],
   { input: sql, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
@@ -180,26 +185,29 @@ async function failover(t, { stall = false } = {}) {
   await sleep(LOAD_BEFORE_MS);
   const stallAt = Date.now();
   if (stall) {
-    ha('stall-standby', haDir);
+    await haAsync('stall-standby', haDir);
     await sleep(STALL_MS);
   }
   const killAt = Date.now();
-  ha('kill-primary', haDir);
-  if (stall) ha('resume-standby', haDir);
+  await haAsync('kill-primary', haDir);
+  if (stall) await haAsync('resume-standby', haDir);
   await sleep(PROMOTE_AFTER_MS);
   const promoteAt = Date.now();
-  ha('promote', haDir);
+  await haAsync('promote', haDir);
   const promotedAt = Date.now();
-  // Load goes on until LOAD_AFTER_MS after the first success of a request sent after the kill.
+  // The first success of a request sent after the kill (the earliest answered, not the earliest sent).
+  const firstBack = () => run.sent.filter((e) => e.started >= killAt && ok(e.res))
+    .reduce((a, e) => (a === null || e.answered < a.answered ? e : a), null);
+  // Load goes on until LOAD_AFTER_MS after it.
   let back = null;
   while (Date.now() - killAt < OUTAGE_LIMIT_MS + LOAD_AFTER_MS) {
-    back ??= run.sent.find((e) => e.started >= killAt && ok(e.res)) ?? null;
+    back = firstBack();
     if (back && Date.now() - back.answered >= LOAD_AFTER_MS) break;
     await sleep(50);
   }
   await run.stop();
   const { sent } = run;
-  back ??= sent.find((e) => e.started >= killAt && ok(e.res)) ?? null;
+  back = firstBack();
 
   assert.ok(world.srv.running, `kite died during the failover:\n${world.srv.logTail()}`);
   assert.equal(world.srv.proc.pid, pid, 'the kite process is the one started before the failover');
@@ -213,7 +221,7 @@ async function failover(t, { stall = false } = {}) {
   const counts = {
     stall_ms: stall ? STALL_MS : 0, sent: sent.length, acknowledged: 0, acknowledged_before_kill: 0, acknowledged_after_kill: 0, lost: 0, twice: 0,
     failed: 0, failed_503: 0, failed_500: 0, failed_no_answer: 0, failed_other: 0, failed_but_committed: 0, retried_ok: 0,
-    outage_ms: outageMs, promote_ms: promotedAt - promoteAt, reconnections: 0,
+    outage_ms: outageMs, promote_ms: promotedAt - promoteAt, back_after_promote_ms: back.answered - promotedAt, reconnections: 0,
   };
   const inStore = bundlesInStore(storeUrl);
   const refOf = (e) => `bundle:${e.payer.account}:${e.key}`;
