@@ -518,7 +518,10 @@ const migration kite_migrations[] = {
      * cannot add NOT NULL without a default, so those six tables are rebuilt:
      * copied aside, dropped, created again with the column last (where
      * PostgreSQL's ADD COLUMN puts it) and filled back, ids kept, then their
-     * indexes made again.  contacts is the parent of messages and
+     * indexes made again.  The copy has the old columns in the old order, so
+     * "SELECT t.*, <facility>" lines up with the new table; the statements
+     * stay short because one step's text must fit the 4095 characters a C
+     * string literal may hold.  contacts is the parent of messages and
      * invitations: dropping it would break their REFERENCES for a moment, so
      * the foreign keys are checked at COMMIT instead (defer_foreign_keys
      * lasts for this step's transaction only), by when every parent row is
