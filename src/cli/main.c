@@ -19,6 +19,7 @@ static void usage(FILE *out)
           "  kite roster import --db PATH --facility ID FILE.csv\n"
           "  kite audit verify --db PATH\n"
           "  kite ledger verify --db PATH\n"
+          "  kite migrate-store --from PATH.db --to postgresql://...   (into an empty database; verifies)\n"
           "  kite outbox list --db PATH [--status pending|sent|failed] [--limit N]\n"
           "  kite demo --db PATH [--data DIR]   (demo accounts; prints the sign-ins)\n"
           "  kite processor-sandbox --listen HOST:PORT [--slow-ms N] [--state PATH]   (a test processor)\n"
@@ -51,6 +52,8 @@ int main(int argc, char **argv)
         return cmd_roster(argc - 1, argv + 1);
     if (strcmp(command, "outbox") == 0)
         return cmd_outbox(argc - 1, argv + 1);
+    if (strcmp(command, "migrate-store") == 0)
+        return cmd_migrate_store(argc - 1, argv + 1);
     if (strcmp(command, "demo") == 0)
         return cmd_demo(argc - 1, argv + 1);
     if (strcmp(command, "processor-sandbox") == 0)

@@ -115,6 +115,22 @@ static void quiet_notices(void *arg, const char *message)
     (void)message;
 }
 
+/* On every new session, also after a reconnection. */
+static void session_setup(PGconn *pg)
+{
+    PQsetNoticeProcessor(pg, quiet_notices, NULL);
+    /*
+     * A writer waits for the writer lock at most as long as a SQLite writer
+     * waits for the file (then 503, and the client tries again); a kite
+     * process that stops dead inside a transaction loses it, and the lock,
+     * after 30 s instead of stalling every other process for ever.
+     */
+    PGresult *set = PQexec(pg, "SET lock_timeout = '10s'; SET idle_in_transaction_session_timeout = '30s'");
+    if (PQresultStatus(set) != PGRES_COMMAND_OK)
+        log_pg("cannot set the session's timeouts", PQresultErrorMessage(set));
+    PQclear(set);
+}
+
 static kite_err pg_open(db_conn *conn, const char *uri)
 {
     PGconn *pg = PQconnectdb(uri);
@@ -123,7 +139,7 @@ static kite_err pg_open(db_conn *conn, const char *uri)
         PQfinish(pg);
         return KITE_ERR_STORE;
     }
-    PQsetNoticeProcessor(pg, quiet_notices, NULL);
+    session_setup(pg);
     pg_conn *c = xcalloc(1, sizeof *c);
     c->pg = pg;
     c->generation = 1;
@@ -150,8 +166,8 @@ static kite_err classify(pg_conn *c, const PGresult *res, const char *what)
     const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     if (sqlstate_is(state, "23"))
         return KITE_ERR_CONFLICT;
-    if (sqlstate_is(state, "40001") || sqlstate_is(state, "40P01"))
-        return KITE_ERR_BUSY;
+    if (sqlstate_is(state, "40001") || sqlstate_is(state, "40P01") || sqlstate_is(state, "55P03"))
+        return KITE_ERR_BUSY; /* serialization failure, deadlock, lock_timeout */
     if (state == NULL || PQstatus(c->pg) != CONNECTION_OK || sqlstate_is(state, "08") ||
         sqlstate_is(state, "57P") || sqlstate_is(state, "25006")) {
         c->reconnect = true;
@@ -183,6 +199,7 @@ static bool ensure_connected(pg_conn *c, bool last_attempt)
     c->generation++;
     c->reconnect = false;
     if (PQstatus(c->pg) == CONNECTION_OK) {
+        session_setup(c->pg);
         log_info("store: reconnected to PostgreSQL");
         return true;
     }

@@ -11,6 +11,13 @@
  * between the relay's "250" and the commit of the mark; the Message-ID is the
  * same on the resend, so the receiver can tell.
  *
+ * A claim is a lease: next_attempt_at moves LEASE_MS ahead, and last_error
+ * is cleared, which is what tells a lease from a back-off (a failure always
+ * records its error).  Several kite processes may run mailers on one store;
+ * when one starts, outbox_make_due() brings forward the mail waiting out a
+ * back-off and never a lease, which may belong to a mailer still sending
+ * it.  A lease left by a process that died is taken again when it expires.
+ *
  * SECURITY: recipients, subjects and bodies come from people (an invitation
  * address, a name in a subject).  They are validated here before they are
  * stored (one bare address, one line, UTF-8) and again by mail_format()
@@ -167,7 +174,8 @@ static kite_err claim_tx(db_conn *conn, void *data)
     kite_err err = db_done(s);
     for (size_t i = 0; err == KITE_OK && i < n; i++) {
         db_stmt *u = db_prepare(conn,
-            "UPDATE outbox SET next_attempt_at = $2 WHERE id = $1 AND status = 'pending' AND next_attempt_at <= $3");
+            "UPDATE outbox SET next_attempt_at = $2, last_error = NULL"
+            " WHERE id = $1 AND status = 'pending' AND next_attempt_at <= $3");
         db_bind_int(u, 1, found[i].id);
         db_bind_int(u, 2, c->now + LEASE_MS);
         db_bind_int(u, 3, c->now);
@@ -223,7 +231,8 @@ static kite_err due_now_tx(db_conn *conn, void *data)
 {
     const int64_t *now = data;
     db_stmt *u = db_prepare(conn,
-        "UPDATE outbox SET next_attempt_at = $1 WHERE status = 'pending' AND next_attempt_at > $1");
+        "UPDATE outbox SET next_attempt_at = $1"
+        " WHERE status = 'pending' AND next_attempt_at > $1 AND last_error IS NOT NULL");
     db_bind_int(u, 1, *now);
     return db_exec(u);
 }

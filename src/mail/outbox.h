@@ -99,7 +99,8 @@ typedef struct outbox_outcome {
  */
 kite_err outbox_record(db *store, const outbox_outcome *o) KITE_WUR;
 
-/* Makes every pending mail due at now (a restart is when a broken relay is usually fixed). */
+/* Makes every pending mail waiting out a back-off due at now (a restart is when a broken relay is
+ * usually fixed); a claimed mail keeps its lease. */
 kite_err outbox_make_due(db *store, int64_t now) KITE_WUR;
 
 #endif

@@ -356,6 +356,42 @@ static void test_backoff_schedule(void **state)
     }
 }
 
+/* ---- claims ---- */
+
+/*
+ * Two mailers on one store: one claims two mails, one attempt fails and
+ * waits out a back-off, the other is still on the wire.  A second mailer
+ * starting then (outbox_make_due) brings the back-off forward, never the
+ * lease, so only the failed mail can be claimed again.
+ */
+static void test_make_due_keeps_another_mailers_lease(void **state)
+{
+    fixture *f = *state;
+    int64_t failed_id = 0, leased_id = 0;
+    assert_int_equal(enqueue(f, &good_mail, 1000, &failed_id), KITE_OK);
+    assert_int_equal(enqueue(f, &good_mail, 1000, &leased_id), KITE_OK);
+    outbox_due due[OUTBOX_BATCH];
+    size_t count = 0;
+    assert_int_equal(outbox_claim_due(f->ctx.store, f->a, 2000, due, &count), KITE_OK);
+    assert_int_equal(count, 2);
+    outbox_outcome o = {.id = failed_id, .now = 2100, .attempts = 1, .error = "connection refused"};
+    assert_int_equal(outbox_record(f->ctx.store, &o), KITE_OK);
+
+    assert_int_equal(outbox_make_due(f->ctx.store, 2200), KITE_OK);
+    assert_int_equal(outbox_claim_due(f->ctx.store, f->a, 2200, due, &count), KITE_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(due[0].id, failed_id);
+    assert_int_equal(due[0].attempts, 1);
+
+    /* A lease left by a mailer that died is taken again once it expires. */
+    assert_int_equal(outbox_make_due(f->ctx.store, 2300), KITE_OK);
+    assert_int_equal(outbox_claim_due(f->ctx.store, f->a, 2300, due, &count), KITE_OK);
+    assert_int_equal(count, 0);
+    assert_int_equal(outbox_claim_due(f->ctx.store, f->a, 2000 + 5 * 60 * 1000, due, &count), KITE_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(due[0].id, leased_id);
+}
+
 /* ---- formatting ---- */
 
 static void test_html_escape(void **state)
@@ -834,6 +870,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_enqueue_rejects_header_injection_and_bad_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_is_newest_first_and_filters, setup, teardown),
         cmocka_unit_test(test_backoff_schedule),
+        cmocka_unit_test_setup_teardown(test_make_due_keeps_another_mailers_lease, setup, teardown),
         cmocka_unit_test_setup_teardown(test_html_escape, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mailbox_parse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_date_and_message_id, setup, teardown),

@@ -42,16 +42,15 @@ function tail(file, lines = 40) {
 /**
  * Start `kite serve` on a fresh temp dir. Returns a Server handle.
  * opts.dir: reuse an existing directory (its kite.db) instead of a fresh one.
- * opts.db: the store to serve (`--db`), when the test makes its own (a
- *   postgresql:// URL): the test owns it, the harness neither makes nor
- *   removes it; by default the directory's kite.db.
+ * opts.db: the store to serve instead of the directory's kite.db (a path or a
+ *   postgresql:// URL), for several servers on one store; it wins when given.
  */
 export async function startServer(opts = {}) {
   if (!fs.existsSync(KITE_BIN)) {
     throw new Error(`kite binary not found at ${KITE_BIN}: build it (make build / ninja -C build) or set KITE_BIN`);
   }
   const dir = opts.dir || fs.mkdtempSync(path.join(os.tmpdir(), 'kite-bb-'));
-  const dbPath = opts.db ?? path.join(dir, 'kite.db');
+  const dbPath = opts.db || path.join(dir, 'kite.db');
   const run = (opts.run ?? 0) + 1;
   const logPath = path.join(dir, `server-${Date.now()}-${process.pid}.stderr.log`);
   const outPath = logPath.replace('.stderr.log', '.stdout.log');
