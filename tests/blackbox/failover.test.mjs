@@ -220,7 +220,7 @@ async function failover(t, { stall = false } = {}) {
   const problems = [];
   const counts = {
     stall_ms: stall ? STALL_MS : 0, sent: sent.length, acknowledged: 0, acknowledged_before_kill: 0, acknowledged_after_kill: 0, lost: 0, twice: 0,
-    failed: 0, failed_503: 0, failed_500: 0, failed_no_answer: 0, failed_other: 0, failed_but_committed: 0, retried_ok: 0,
+    failed: 0, failed_503: 0, failed_outcome_unknown: 0, failed_no_answer: 0, failed_other: 0, failed_but_committed: 0, retried_ok: 0,
     outage_ms: outageMs, promote_ms: promotedAt - promoteAt, back_after_promote_ms: back.answered - promotedAt, reconnections: 0,
   };
   const inStore = bundlesInStore(storeUrl);
@@ -244,8 +244,8 @@ async function failover(t, { stall = false } = {}) {
     } else {
       counts.failed += 1;
       if (e.res === null) counts.failed_no_answer += 1;
+      else if (e.res.status === 503 && e.res.json?.error?.code === 'outcome_unknown') counts.failed_outcome_unknown += 1;
       else if (e.res.status === 503) counts.failed_503 += 1;
-      else if (e.res.status === 500 && e.res.json?.error?.code === 'store_error') counts.failed_500 += 1;
       else {
         counts.failed_other += 1;
         problems.push(`${e.key} was answered ${e.res.status}: ${e.res.text.slice(0, 200)}`);
@@ -282,11 +282,11 @@ async function failover(t, { stall = false } = {}) {
   if (counts.acknowledged_while_stalled > 0) problems.push(`${counts.acknowledged_while_stalled} writes acknowledged while the standby was stalled`);
   counts.reconnections = log.match(/store: reconnected to PostgreSQL/g)?.length ?? 0;
   counts.listener_back = /store: listening for wake-ups again/.test(log); // LISTEN/NOTIFY's own connection
-  // A 500 is allowed only where the connection broke during COMMIT: kite cannot know the outcome
-  // and says so rather than run it again (the client's retry, same key, settles it).
+  // outcome_unknown is answered only where the connection broke during COMMIT: kite cannot know the
+  // outcome and says so rather than run it again (the client's retry, same key, settles it).
   counts.commit_outcome_unknown = log.match(/COMMIT \(outcome unknown/g)?.length ?? 0;
-  if (counts.failed_500 > counts.commit_outcome_unknown) {
-    problems.push(`${counts.failed_500} answers 500 but only ${counts.commit_outcome_unknown} COMMITs of unknown outcome`);
+  if (counts.failed_outcome_unknown > counts.commit_outcome_unknown) {
+    problems.push(`${counts.failed_outcome_unknown} answers outcome_unknown but only ${counts.commit_outcome_unknown} COMMITs of unknown outcome`);
   }
   t.diagnostic(`failover: ${JSON.stringify(counts)}`);
   process.stderr.write(`# failover: ${JSON.stringify(counts)}\n`);
@@ -324,7 +324,7 @@ test('the standby stalls, then the primary dies: the COMMITs waiting for it are 
   await setUp();
   try {
     const counts = await failover(t, { stall: true });
-    // Commits were waiting for the standby when the primary died: kite answered them as unknown (500), never 2xx.
+    // Commits were waiting for the standby when the primary died: kite answered them 503 outcome_unknown, never 2xx.
     assert.ok(counts.commit_outcome_unknown > 0, `no COMMIT was cut off by the kill: ${JSON.stringify(counts)}`);
   } finally {
     await tearDown();
