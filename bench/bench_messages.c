@@ -219,9 +219,11 @@ static int64_t query_int(sqlite3 *db, const char *sql)
     return v;
 }
 
-static void add_event(sqlite3 *db, sqlite3_stmt *ev, int64_t message, const char *status, int64_t at, const char *actor)
+static void add_event(sqlite3 *db, sqlite3_stmt *ev, int64_t facility, int64_t message, const char *status, int64_t at,
+                      const char *actor)
 {
     sqlite3_bind_int64(ev, 1, message);
+    sqlite3_bind_int64(ev, 5, facility);
     sqlite3_bind_text(ev, 2, status, -1, SQLITE_STATIC);
     sqlite3_bind_int64(ev, 3, at);
     sqlite3_bind_text(ev, 4, actor, -1, SQLITE_TRANSIENT);
@@ -288,12 +290,13 @@ static void seed(const char *db_path, int64_t facility, long messages, seed_info
         info->contact_account[j] = sqlite3_last_insert_rowid(db);
     }
     sqlite3_stmt *link = prepare(db,
-        "INSERT INTO contacts (resident_id, contact_account_id, status, origin, created_at, updated_at)"
-        " VALUES (?1, ?2, 'active', 'request', ?3, ?3)");
+        "INSERT INTO contacts (resident_id, contact_account_id, status, origin, created_at, updated_at, facility_id)"
+        " VALUES (?1, ?2, 'active', 'request', ?3, ?3, ?4)");
     for (int j = 0; j < PAIRS; j++) {
         sqlite3_bind_int64(link, 1, info->resident_id[j / CONTACTS_PER_RESIDENT]);
         sqlite3_bind_int64(link, 2, info->contact_account[j]);
         sqlite3_bind_int64(link, 3, origin);
+        sqlite3_bind_int64(link, 4, facility);
         step_done(db, link);
         info->contact_id[j] = sqlite3_last_insert_rowid(db);
     }
@@ -303,7 +306,7 @@ static void seed(const char *db_path, int64_t facility, long messages, seed_info
         " subject, body, status, held, flagged, price_cents, reject_reason, reject_note, decided_by, decided_at,"
         " created_at, delivered_at, read_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, 0, ?11, ?12, NULL,"
         " ?13, ?14, ?15, ?16)");
-    sqlite3_stmt *ev = prepare(db, "INSERT INTO message_events (message_id, status, at, actor) VALUES (?1, ?2, ?3, ?4)");
+    sqlite3_stmt *ev = prepare(db, "INSERT INTO message_events (message_id, status, at, actor, facility_id) VALUES (?1, ?2, ?3, ?4, ?5)");
     char subject[256], body[1200], actor[48];
     int64_t span = 365 * DAY_MS;
     for (long k = 0; k < messages; k++) {
@@ -353,15 +356,15 @@ static void seed(const char *db_path, int64_t facility, long messages, seed_info
         step_done(db, msg);
         int64_t id = sqlite3_last_insert_rowid(db);
         snprintf(actor, sizeof actor, "account:%lld", (long long)sender);
-        add_event(db, ev, id, "pending_review", created, actor);
+        add_event(db, ev, facility, id, "pending_review", created, actor);
         if (rejected) {
-            add_event(db, ev, id, "rejected", decided, "account:1");
+            add_event(db, ev, facility, id, "rejected", decided, "account:1");
         } else if (!pending) {
-            add_event(db, ev, id, "approved", decided, "system");
-            add_event(db, ev, id, "delivered", decided, "system");
+            add_event(db, ev, facility, id, "approved", decided, "system");
+            add_event(db, ev, facility, id, "delivered", decided, "system");
             if (strcmp(status, "read") == 0) {
                 snprintf(actor, sizeof actor, "account:%lld", (long long)recipient);
-                add_event(db, ev, id, "read", read_at, actor);
+                add_event(db, ev, facility, id, "read", read_at, actor);
             }
         }
         info->total[r]++;

@@ -1,7 +1,8 @@
 #!/bin/bash
 # make test: build with AddressSanitizer + UndefinedBehaviorSanitizer, then run
 # static analysis, the C unit tests and the black-box tests against the built
-# binary.  The last line is the summary CI reads: "N passed, N failed".
+# binary, on SQLite and then on a throw-away PostgreSQL cluster.  The last line
+# is the summary CI reads: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 B=${TEST_BUILD:-build-test}
@@ -71,38 +72,56 @@ for t in "$B"/tests/test_*; do
   failed=$((failed + f))
 done
 
+# Sets p and f from a node --test TAP log and the run's exit code, and prints the failures.
+tap_counts() {
+  local log=$1 code=$2 lines=$3
+  p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -1)
+  f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log" | tail -1)
+  p=${p:-0}
+  f=${f:-0}
+  if [ "$code" -ne 0 ] && [ "$f" -eq 0 ]; then
+    f=1
+  fi
+  if [ "$f" -ne 0 ]; then
+    grep -B2 -A30 '^not ok\|^    not ok' "$log" | head -"$lines"
+  fi
+}
+
 echo "== black-box tests (node, against $B/src/kite)"
 log="$B/blackbox.tap"
 KITE_BIN="$PWD/$B/src/kite" node --test --test-reporter=tap tests/blackbox/*.test.mjs >"$log" 2>&1
-code=$?
-p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -1)
-f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log" | tail -1)
-p=${p:-0}
-f=${f:-0}
-if [ "$code" -ne 0 ] && [ "$f" -eq 0 ]; then
+tap_counts "$log" $? 300
+echo "black-box: $p passed, $f failed"
+passed=$((passed + p))
+failed=$((failed + f))
+
+# The same suite on PostgreSQL: a throw-away cluster under the build folder (loopback only, its
+# own port and socket, never the system service), every server on a database of its own there
+# (tests/blackbox/lib/kite.mjs, KITE_TEST_PG).  It is stopped afterwards, also when interrupted.
+echo "== black-box tests on PostgreSQL (a throw-away cluster in $B/pg)"
+pg_dir="$B/pg"
+stop_pg() { tools/pg-cluster.sh stop "$pg_dir" >/dev/null 2>&1 || true; }
+trap stop_pg EXIT
+trap 'stop_pg; exit 130' INT TERM
+log="$B/blackbox-pg.tap"
+if pg_url=$(tools/pg-cluster.sh start "$pg_dir" 2>"$B/pg-cluster.log"); then
+  KITE_TEST_PG="$pg_url" KITE_BIN="$PWD/$B/src/kite" node --test --test-reporter=tap tests/blackbox/*.test.mjs >"$log" 2>&1
+  tap_counts "$log" $? 300
+else
+  cat "$B/pg-cluster.log"
+  echo "the PostgreSQL cluster did not start"
+  p=0
   f=1
 fi
-if [ "$f" -ne 0 ]; then
-  grep -B2 -A30 '^not ok\|^    not ok' "$log" | head -300
-fi
-echo "black-box: $p passed, $f failed"
+stop_pg
+echo "black-box (PostgreSQL): $p passed, $f failed"
 passed=$((passed + p))
 failed=$((failed + f))
 
 echo "== web UI tests (Chromium through playwright-core)"
 log="$B/web.tap"
 KITE_BIN="$PWD/$B/src/kite" node --test --test-reporter=tap tests/web/*.test.mjs >"$log" 2>&1
-code=$?
-p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -1)
-f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log" | tail -1)
-p=${p:-0}
-f=${f:-0}
-if [ "$code" -ne 0 ] && [ "$f" -eq 0 ]; then
-  f=1
-fi
-if [ "$f" -ne 0 ]; then
-  grep -B2 -A30 '^not ok\|^    not ok' "$log" | head -200
-fi
+tap_counts "$log" $? 200
 echo "web UI: $p passed, $f failed"
 passed=$((passed + p))
 failed=$((failed + f))

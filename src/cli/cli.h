@@ -33,6 +33,11 @@ typedef struct cli_store {
 
 /* On failure it says so on stderr, naming the command ("kite audit verify") and the path. */
 kite_err cli_store_open(const char *command, const char *path, cli_store *out) KITE_WUR;
+/*
+ * A store's name fit to print: a PostgreSQL URI's password (user:secret@ or
+ * password=secret) becomes ***.  SECURITY: every message naming a store uses it.
+ */
+void cli_store_shown(const char *target, char *out, size_t len);
 void cli_store_close(cli_store *s);
 
 /* One "--name VALUE" option a subcommand takes; its value lands in *value (NULL when absent). */

@@ -80,20 +80,6 @@ static kite_err target_facts_tx(db_conn *conn, void *ctx)
     return err;
 }
 
-/* "postgresql://kite:secret@host/db" as "postgresql://kite:***@host/db". */
-static void masked(const char *uri, char *out, size_t len)
-{
-    const char *start = strstr(uri, "://");
-    const char *at = start != NULL ? strchr(start + 3, '@') : NULL;
-    const char *colon = start != NULL ? strchr(start + 3, ':') : NULL;
-    const char *slash = start != NULL ? strchr(start + 3, '/') : NULL;
-    if (at == NULL || colon == NULL || colon > at || (slash != NULL && slash < at)) {
-        snprintf(out, len, "%s", uri);
-        return;
-    }
-    snprintf(out, len, "%.*s:***%s", (int)(colon - uri), uri, at);
-}
-
 typedef struct progress {
     bool tty;
 } progress;
@@ -239,7 +225,7 @@ int cmd_migrate_store(int argc, char **argv)
     if (!is_uri(to))
         return cli_usage_error(&cmd, "--to must be a postgresql:// URI");
     char shown[URI_SHOWN_MAX];
-    masked(to, shown, sizeof shown);
+    cli_store_shown(to, shown, sizeof shown);
     /* db_open would create a missing file: a mistyped path must not migrate an empty store. */
     struct stat st;
     if (stat(from, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {

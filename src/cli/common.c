@@ -16,6 +16,24 @@
 
 #define SESSION_TTL_MS (12LL * 60 * 60 * 1000)
 
+void cli_store_shown(const char *target, char *out, size_t len)
+{
+    const char *start = strstr(target, "://");
+    const char *at = start != NULL ? strchr(start + 3, '@') : NULL;
+    const char *colon = start != NULL ? strchr(start + 3, ':') : NULL;
+    const char *slash = start != NULL ? strchr(start + 3, '/') : NULL;
+    const char *query_password = strstr(target, "password=");
+    if (query_password != NULL) {
+        snprintf(out, len, "%.*s***", (int)(query_password + 9 - target), target);
+        return;
+    }
+    if (at == NULL || colon == NULL || colon > at || (slash != NULL && slash < at)) {
+        snprintf(out, len, "%s", target);
+        return;
+    }
+    snprintf(out, len, "%.*s:***%s", (int)(colon - target), target, at);
+}
+
 kite_err cli_store_open(const char *command, const char *path, cli_store *out)
 {
     memset(out, 0, sizeof *out);
@@ -23,7 +41,9 @@ kite_err cli_store_open(const char *command, const char *path, cli_store *out)
     if (err == KITE_OK)
         err = db_open(path, &out->ctx.store);
     if (err != KITE_OK) {
-        fprintf(stderr, "%s: cannot open the store %s (%s)\n", command, path, kite_err_code(err));
+        char shown[1024];
+        cli_store_shown(path, shown, sizeof shown);
+        fprintf(stderr, "%s: cannot open the store %s (%s)\n", command, shown, kite_err_code(err));
         return err;
     }
     out->ctx.passwords = password_gate_new(2, 0, 0);

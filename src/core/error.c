@@ -92,6 +92,9 @@ static const struct {
         "Kite is busy right now. Try again in a moment."},
     [KITE_ERR_STORE] = {500, "store_error",
         "Kite could not read or save data. Nothing was changed; try again later."},
+    [KITE_ERR_OUTCOME_UNKNOWN] = {503, "outcome_unknown",
+        "The connection to Kite's store was lost while this was being saved, so it may or may not have been saved. "
+        "Check before doing it again; a payment sent again with the same Idempotency-Key is never charged twice."},
     [KITE_ERR_IO] = {500, "io_error",
         "Kite could not read or write a file."},
     [KITE_ERR_INTERNAL] = {500, "internal_error",

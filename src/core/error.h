@@ -56,6 +56,7 @@ typedef enum kite_err {
     KITE_ERR_BAD_IMAGE,
     KITE_ERR_BUSY,
     KITE_ERR_STORE,
+    KITE_ERR_OUTCOME_UNKNOWN, /* the store's connection broke during COMMIT: saved or not, nobody knows */
     KITE_ERR_IO,
     KITE_ERR_INTERNAL,
     KITE_ERR__COUNT

@@ -502,6 +502,134 @@ const migration kite_migrations[] = {
     /* kite ledger verify finds a call posting's row by its transaction; without it, a scan per posting. */
     {12, "an index from phone calls to their postings",
      "CREATE INDEX phone_calls_transaction ON phone_calls(transaction_id);"},
+
+    /*
+     * Distribution by facility (docs/scaling.md): every row a facility owns
+     * names it, so that a national deployment can place each facility's rows
+     * together without a join to find out whose they are.  A resident's own
+     * rows (contacts, invitations, contact requests) carry the resident's
+     * facility and move with the resident on a transfer (transfer.c); a
+     * message's rows (its events, hides, rule matches, the events of the
+     * streams, the attachments once attached) carry the message's facility,
+     * which never changes.  Each value is taken from the parent row in this
+     * same step.
+     *
+     * NOT NULL where the parent always has a facility.  SQLite's ADD COLUMN
+     * cannot add NOT NULL without a default, so those six tables are rebuilt:
+     * copied aside, dropped, created again with the column last (where
+     * PostgreSQL's ADD COLUMN puts it) and filled back, ids kept, then their
+     * indexes made again.  The copy has the old columns in the old order, so
+     * "SELECT t.*, <facility>" lines up with the new table; the statements
+     * stay short because one step's text must fit the 4095 characters a C
+     * string literal may hold.  contacts is the parent of messages and
+     * invitations: dropping it would break their REFERENCES for a moment, so
+     * the foreign keys are checked at COMMIT instead (defer_foreign_keys
+     * lasts for this step's transaction only), by when every parent row is
+     * back.  The value is read by a scalar subquery rather than a JOIN so that
+     * a row whose parent is missing makes the step fail instead of vanishing.
+     *
+     * events and attachments stay nullable and are only altered: an upload
+     * belongs to its owner and to no facility until it is attached to a
+     * message, and the event stream is an account's, whose events today are
+     * all about a message but need not be; both tables are also the largest
+     * to copy (attachments hold the images).
+     */
+    {13, "facility_id on every row a facility owns",
+     "PRAGMA defer_foreign_keys = ON;"
+
+     "CREATE TEMP TABLE m13 AS SELECT * FROM contacts;"
+     "DROP TABLE contacts;"
+     "CREATE TABLE contacts ("
+     "id INTEGER PRIMARY KEY,"
+     "resident_id INTEGER NOT NULL REFERENCES residents(id),"
+     "contact_account_id INTEGER NOT NULL REFERENCES accounts(id),"
+     "status TEXT NOT NULL,"                  /* active | suspended | removed | blocked */
+     "origin TEXT NOT NULL,"                  /* invitation | request */
+     "created_at INTEGER NOT NULL,"
+     "updated_at INTEGER NOT NULL,"
+     "facility_id INTEGER NOT NULL REFERENCES facilities(id),"  /* the resident's, now */
+     "UNIQUE (resident_id, contact_account_id));"
+     "INSERT INTO contacts SELECT t.*, (SELECT facility_id FROM residents WHERE id = t.resident_id) FROM m13 t;"
+     "DROP TABLE m13;"
+     "CREATE INDEX contacts_contact ON contacts(contact_account_id);"
+     "CREATE INDEX contacts_facility ON contacts(facility_id, status);"
+
+     "CREATE TEMP TABLE m13 AS SELECT * FROM invitations;"
+     "DROP TABLE invitations;"
+     "CREATE TABLE invitations ("
+     "id INTEGER PRIMARY KEY,"
+     "resident_id INTEGER NOT NULL REFERENCES residents(id),"
+     "email TEXT NOT NULL,"
+     "token_hash TEXT NOT NULL UNIQUE,"
+     "status TEXT NOT NULL,"                  /* pending | accepted | revoked */
+     "created_at INTEGER NOT NULL,"
+     "expires_at INTEGER NOT NULL,"
+     "accepted_at INTEGER,"
+     "contact_id INTEGER REFERENCES contacts(id),"
+     "facility_id INTEGER NOT NULL REFERENCES facilities(id));"  /* the resident's, now */
+     "INSERT INTO invitations SELECT t.*, (SELECT facility_id FROM residents WHERE id = t.resident_id) FROM m13 t;"
+     "DROP TABLE m13;"
+     "CREATE INDEX invitations_resident ON invitations(resident_id);"
+
+     "CREATE TEMP TABLE m13 AS SELECT * FROM contact_requests;"
+     "DROP TABLE contact_requests;"
+     "CREATE TABLE contact_requests ("
+     "id INTEGER PRIMARY KEY,"
+     "resident_id INTEGER NOT NULL REFERENCES residents(id),"
+     "contact_account_id INTEGER NOT NULL REFERENCES accounts(id),"
+     "status TEXT NOT NULL,"                  /* pending | approved | declined */
+     "created_at INTEGER NOT NULL,"
+     "decided_at INTEGER,"
+     "decided_by TEXT,"
+     "auto_approve_at INTEGER,"
+     "facility_id INTEGER NOT NULL REFERENCES facilities(id));"  /* the resident's, now */
+     "INSERT INTO contact_requests SELECT t.*, (SELECT facility_id FROM residents WHERE id = t.resident_id) FROM m13 t;"
+     "DROP TABLE m13;"
+     "CREATE UNIQUE INDEX contact_requests_one_pending ON contact_requests(resident_id, contact_account_id)"
+     " WHERE status = 'pending';"
+     "CREATE INDEX contact_requests_contact ON contact_requests(contact_account_id);"
+
+     "CREATE TEMP TABLE m13 AS SELECT * FROM message_events;"
+     "DROP TABLE message_events;"
+     "CREATE TABLE message_events ("
+     "id INTEGER PRIMARY KEY,"
+     "message_id INTEGER NOT NULL REFERENCES messages(id),"
+     "status TEXT NOT NULL,"
+     "at INTEGER NOT NULL,"
+     "actor TEXT NOT NULL,"
+     "detail TEXT,"
+     "facility_id INTEGER NOT NULL REFERENCES facilities(id));"  /* the message's */
+     "INSERT INTO message_events SELECT t.*, (SELECT facility_id FROM messages WHERE id = t.message_id) FROM m13 t;"
+     "DROP TABLE m13;"
+     "CREATE INDEX message_events_message ON message_events(message_id, id);"
+
+     "CREATE TEMP TABLE m13 AS SELECT * FROM message_hidden;"
+     "DROP TABLE message_hidden;"
+     "CREATE TABLE message_hidden ("        /* a user's \"delete\": hidden from that user only */
+     "message_id INTEGER NOT NULL REFERENCES messages(id),"
+     "account_id INTEGER NOT NULL REFERENCES accounts(id),"
+     "hidden_at INTEGER NOT NULL,"
+     "facility_id INTEGER NOT NULL REFERENCES facilities(id),"  /* the message's */
+     "PRIMARY KEY (message_id, account_id));"
+     "INSERT INTO message_hidden SELECT t.*, (SELECT facility_id FROM messages WHERE id = t.message_id) FROM m13 t;"
+     "DROP TABLE m13;"
+
+     "CREATE TEMP TABLE m13 AS SELECT * FROM message_rule_matches;"
+     "DROP TABLE message_rule_matches;"
+     "CREATE TABLE message_rule_matches ("
+     "message_id INTEGER NOT NULL REFERENCES messages(id),"
+     "rule_id INTEGER NOT NULL REFERENCES screening_rules(id),"
+     "action TEXT NOT NULL,"
+     "matched TEXT NOT NULL,"              /* what matched, for the reviewer */
+     "facility_id INTEGER NOT NULL REFERENCES facilities(id),"  /* the message's */
+     "PRIMARY KEY (message_id, rule_id));"
+     "INSERT INTO message_rule_matches SELECT t.*, (SELECT facility_id FROM messages WHERE id = t.message_id) FROM m13 t;"
+     "DROP TABLE m13;"
+
+     "ALTER TABLE events ADD COLUMN facility_id INTEGER REFERENCES facilities(id);"  /* the message's, when about one */
+     "UPDATE events SET facility_id = (SELECT facility_id FROM messages WHERE id = events.message_id);"
+     "ALTER TABLE attachments ADD COLUMN facility_id INTEGER REFERENCES facilities(id);"  /* the message's, once attached */
+     "UPDATE attachments SET facility_id = (SELECT facility_id FROM messages WHERE id = attachments.message_id);"},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];

@@ -514,6 +514,44 @@ const migration kite_migrations_pg[] = {
     /* kite ledger verify finds a call posting's row by its transaction; without it, a scan per posting. */
     {12, "an index from phone calls to their postings",
      "CREATE INDEX phone_calls_transaction ON phone_calls(transaction_id);"},
+
+    /*
+     * facility_id on every row a facility owns; see migrations.c for which
+     * facility each row takes and why events and attachments stay nullable.
+     * Here a plain ALTER does what SQLite needs a rebuild for: the column is
+     * added, filled from the parent, then made NOT NULL, which fails the step
+     * if any row found no parent.
+     */
+    {13, "facility_id on every row a facility owns",
+     "ALTER TABLE contacts ADD COLUMN facility_id BIGINT REFERENCES facilities(id);"
+     "UPDATE contacts c SET facility_id = r.facility_id FROM residents r WHERE r.id = c.resident_id;"
+     "ALTER TABLE contacts ALTER COLUMN facility_id SET NOT NULL;"
+     "CREATE INDEX contacts_facility ON contacts(facility_id, status);"
+
+     "ALTER TABLE invitations ADD COLUMN facility_id BIGINT REFERENCES facilities(id);"
+     "UPDATE invitations i SET facility_id = r.facility_id FROM residents r WHERE r.id = i.resident_id;"
+     "ALTER TABLE invitations ALTER COLUMN facility_id SET NOT NULL;"
+
+     "ALTER TABLE contact_requests ADD COLUMN facility_id BIGINT REFERENCES facilities(id);"
+     "UPDATE contact_requests q SET facility_id = r.facility_id FROM residents r WHERE r.id = q.resident_id;"
+     "ALTER TABLE contact_requests ALTER COLUMN facility_id SET NOT NULL;"
+
+     "ALTER TABLE message_events ADD COLUMN facility_id BIGINT REFERENCES facilities(id);"
+     "UPDATE message_events e SET facility_id = m.facility_id FROM messages m WHERE m.id = e.message_id;"
+     "ALTER TABLE message_events ALTER COLUMN facility_id SET NOT NULL;"
+
+     "ALTER TABLE message_hidden ADD COLUMN facility_id BIGINT REFERENCES facilities(id);"
+     "UPDATE message_hidden h SET facility_id = m.facility_id FROM messages m WHERE m.id = h.message_id;"
+     "ALTER TABLE message_hidden ALTER COLUMN facility_id SET NOT NULL;"
+
+     "ALTER TABLE message_rule_matches ADD COLUMN facility_id BIGINT REFERENCES facilities(id);"
+     "UPDATE message_rule_matches x SET facility_id = m.facility_id FROM messages m WHERE m.id = x.message_id;"
+     "ALTER TABLE message_rule_matches ALTER COLUMN facility_id SET NOT NULL;"
+
+     "ALTER TABLE events ADD COLUMN facility_id BIGINT REFERENCES facilities(id);"
+     "UPDATE events e SET facility_id = m.facility_id FROM messages m WHERE m.id = e.message_id;"
+     "ALTER TABLE attachments ADD COLUMN facility_id BIGINT REFERENCES facilities(id);"
+     "UPDATE attachments t SET facility_id = m.facility_id FROM messages m WHERE m.id = t.message_id;"},
 };
 
 const size_t kite_migration_pg_count = sizeof kite_migrations_pg / sizeof kite_migrations_pg[0];

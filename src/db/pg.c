@@ -30,8 +30,10 @@
  * with the same connection string: when it names several hosts with
  * target_session_attrs=read-write, libpq finds the new primary after a
  * failover, without a restart.  A connection lost during COMMIT leaves the
- * outcome unknown: that one is a store error, never run again blindly (a
- * paid request's Idempotency-Key makes the client's own retry safe).
+ * outcome unknown: KITE_ERR_OUTCOME_UNKNOWN (503, saying so), never run
+ * again blindly (a paid request's Idempotency-Key makes the client's own
+ * retry safe).  A server thread that cannot open its first connection is
+ * "busy" too: the store may be failing over.
  * After any failed statement PostgreSQL refuses the rest of the
  * transaction; we answer each later statement with the first error, so a
  * caller sees the cause, not "transaction aborted" - except ROLLBACK TO
@@ -137,7 +139,7 @@ static kite_err pg_open(db_conn *conn, const char *uri)
     if (pg == NULL || PQstatus(pg) != CONNECTION_OK) {
         log_pg("cannot connect to PostgreSQL", pg != NULL ? PQerrorMessage(pg) : "out of memory");
         PQfinish(pg);
-        return KITE_ERR_STORE;
+        return KITE_ERR_BUSY;
     }
     session_setup(pg);
     pg_conn *c = xcalloc(1, sizeof *c);
@@ -237,7 +239,7 @@ static kite_err pg_commit(db_conn *conn)
         bool lost = PQstatus(c->pg) != CONNECTION_OK;
         err = classify(c, res, lost ? "COMMIT (outcome unknown: the connection was lost)" : "COMMIT");
         if (lost)
-            err = KITE_ERR_STORE;
+            err = KITE_ERR_OUTCOME_UNKNOWN;
     } else if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
         log_error("store: COMMIT answered %s", PQcmdStatus(res)); /* a failed transaction rolls back */
         err = KITE_ERR_STORE;

@@ -17,7 +17,7 @@ import zlib from 'node:zlib';
 import {
   World, assert, assertError, onPlatform, pair, decide, describeRes,
 } from './lib/messaging.mjs';
-import { startServer, register, session, sleep } from './lib/kite.mjs';
+import { startServer, register, session, sleep, sqlFlag } from './lib/kite.mjs';
 
 const BASE_JPEG = Buffer.from('/9j/2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsjHBYWICwgIyYnKSopGR8tMC0oMCUoKSj/2wBDAQcHBwoIChMKChMoGhYaKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCj/wAARCABAAGADASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwDwdbf2qZbf2rTW29qlW29q/d8TXPGw+JMxbf2qVbf2rUW29qlW29q+fxNc93D4ky1t/aplt/atNbb2qZbb2r57E1z3MPiTLW39qlW39q1FtvapVtvavn8TXPcw+JMtbf2qZbf2rTW29qlW29q+exNc9zD4kzFt/apVt/atRbb2qVbb2r5/E1z3cPiTnltvapltvatNbb2qZbb2r+isTXP5Tw+JMtbb2qVbb2rUW29qlW29q+exNc9zD4ky1tvapltvatNbb2qZbb2r5/E1z3MPiTLW29qlW29q1FtvapVtvavn8TXPdw+JMtbb2qZbb2rTW29qmW29q+exNc9zD4ky1tvapVtvatRbb2qVbb2r5/E1z3MPiTnltvapltvatRbb2qVbb2r+isTXP5Tw+JMtbb2qVbb2rUW29qlW29q+exNc9zD4ky1tvapltvatNbb2qZbb2r5/E1z3cPiTLW29qlW29q1FtvapVtvavnsTXPcw+JMtbb2qZbb2rTW29qmW29q+fxNc9zD4ky1tvapVtvatRbb2qVbb2r57E1z3MPiTn1tvapVtvatRbb2qVbb2r+i8TXP5Tw+JMtbb2qVbb2rUW29qlW29q+exNc93D4kzFtvapVtvatRbb2qVbb2r5/E1z3MPiTLW29qlW29q1FtvapVtvavnsTXPcw+JMxbb2qVbb2rUW29qlW29q+fxNc9zD4ky1tvapVtvatRbb2qVbb2r57E1z3cPiT//2Q==', 'base64');
 const BASE_WEBP = Buffer.from('UklGRg4CAABXRUJQVlA4WAoAAAAIAAAAXwAAPwAAVlA4IC4BAABQCQCdASpgAEAAPp1Im0q/vyknJXQN+/ATiWZtOP9sB9eYdfjpmTVAbO7ifdOV0fX7/QBsAPN1t6ryvd3+Fikheeh/JTW2dK22lV98v97gYmOEAAD+8N2Z3Vg8QX/7CJfyEv/LWndXughn/OsX9YRQWvnhHOVC8eKkoxZcxYR8H7Q9il8FvWulC52Gq5V8IH0MClnxyXmhN+MH3NtKrDaf7MZbeng5t7TXaRA6pkugCLn9doSyIkpl6dpeyuUKw3zrJB/CcjEcX0RBOzcla5vO03awmrUR1c5hoA+r5tO8ssopsS7Nt8b+oOp6kBFfYhFKDw5TAz8/v32s/VHkDcFhR1iJ79doSyF9uVk4VsjUNml9khrgTUAhykk2fclZ7DdNAZkJeX33vZ1eJ+gAAEVYSUa6AAAARXhpZgAASUkqAAgAAAAGABIBAwABAAAAAQAAABoBBQABAAAAVgAAABsBBQABAAAAXgAAACgBAwABAAAAAgAAABMCAwABAAAAAQAAAGmHBAABAAAAZgAAAAAAAAA4YwAA6AMAADhjAADoAwAABgAAkAcABAAAADAyMTABkQcABAAAAAECAwAAoAcABAAAADAxMDABoAMAAQAAAP//AAACoAQAAQAAAGAAAAADoAQAAQAAAEAAAAAAAAAA', 'base64');
@@ -208,7 +208,7 @@ test('a JPEG with EXIF comes back re-encoded: upright, different bytes, no EXIF 
   assert.deepEqual([info.width, info.height], [64, 96], 'the JPEG has the dimensions the API gave');
   assert.equal(stored.length, a.size_bytes);
   assert.equal(sha256(stored), a.sha256);
-  const row = w.sql(`SELECT content_type || ' ' || width || 'x' || height || ' ' || (message_id IS NULL) FROM attachments WHERE id = ${a.id}`);
+  const row = w.sql(`SELECT content_type || ' ' || width || 'x' || height || ' ' || ${sqlFlag('message_id IS NULL')} FROM attachments WHERE id = ${a.id}`);
   assert.equal(row, 'image/jpeg 64x96 1');
 });
 
@@ -383,7 +383,7 @@ test('federal: no photos; sending one → 422 attachments_not_allowed', async ()
     body: { contact_id: fed.contactId, subject: 'Photo', body: 'With a photo.', attachment_ids: [a.id] }, token: fed.contact.token,
   });
   assertError(res, 422, 'attachments_not_allowed');
-  assert.equal(w.sql(`SELECT message_id IS NULL FROM attachments WHERE id = ${a.id}`), '1');
+  assert.equal(w.sql(`SELECT ${sqlFlag('message_id IS NULL')} FROM attachments WHERE id = ${a.id}`), '1');
 });
 
 // --- the helper is a separate process ---------------------------------------------

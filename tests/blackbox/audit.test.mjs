@@ -3,7 +3,7 @@
 // access log.
 import { test, before, after } from 'node:test';
 import {
-  startServer, assert, register, signIn, session, auditVerify, auditCount, freshAddress, sqlite, requireSqlite3,
+  startServer, assert, register, signIn, session, auditVerify, auditCount, freshAddress, sqlite, requireSqlite3, ON_PG,
 } from './lib/kite.mjs';
 
 let srv;
@@ -76,16 +76,18 @@ test('the audit_log table is consistent with the verify count', async () => {
 });
 
 function dropAuditTriggers() {
-  // An attacker with the file can drop any append-only triggers first.
-  const triggers = sqlite(srv.dbPath, "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='audit_log';")
-    .split('\n').map((s) => s.trim()).filter(Boolean);
-  for (const t of triggers) sqlite(srv.dbPath, `DROP TRIGGER "${t}";`);
+  // An attacker with the file (or the database's owner) can drop any append-only triggers first.
+  const list = ON_PG
+    ? "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_log'::regclass AND NOT tgisinternal;"
+    : "SELECT name FROM sqlite_master WHERE type='trigger' AND tbl_name='audit_log';";
+  const triggers = sqlite(srv.dbPath, list).split('\n').map((s) => s.trim()).filter(Boolean);
+  for (const t of triggers) sqlite(srv.dbPath, ON_PG ? `DROP TRIGGER "${t}" ON audit_log;` : `DROP TRIGGER "${t}";`);
 }
 
 let originalDetail;
 test('editing one audit row behind the server\'s back → audit verify fails and names record 2', async () => {
   dropAuditTriggers();
-  originalDetail = sqlite(srv.dbPath, "SELECT quote(detail) FROM audit_log WHERE id=2;").trim();
+  originalDetail = sqlite(srv.dbPath, `SELECT ${ON_PG ? 'quote_literal' : 'quote'}(detail) FROM audit_log WHERE id=2;`).trim();
   assert.ok(originalDetail.length > 0, 'no audit record with id 2');
   sqlite(srv.dbPath, "UPDATE audit_log SET detail='tampered' WHERE id=2;");
   const r = await auditVerify(srv.dbPath);

@@ -10,6 +10,7 @@ import {
   World, assert, assertError, facilityIdByName, describeRes, bopNumber, runServe, DAY, TOKEN_LINK_RE, PUBLIC_URL,
   uniqueEmail, fs, path,
 } from './lib/flows.mjs';
+import { sqlGroupConcat } from './lib/kite.mjs';
 
 let w;
 let op;
@@ -291,7 +292,7 @@ test('every mail went out exactly once; the outbox has nothing pending or failed
 
 test('kite audit verify passes', async () => {
   await w.auditOk();
-  const actions = w.sql("SELECT group_concat(DISTINCT action) FROM audit_log");
+  const actions = w.sql(`SELECT ${sqlGroupConcat('action', { distinct: true })} FROM audit_log`);
   for (const a of ['invitation.create', 'invitation.accept', 'policy.create', 'resident.add']) {
     assert.ok(actions.includes(a), `no ${a} in the audit log: ${actions}`);
   }

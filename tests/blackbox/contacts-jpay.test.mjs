@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import {
   World, assert, assertError, facilityIdByName, describeRes, anyNumber, uniqueEmail, RFC3339,
 } from './lib/flows.mjs';
+import { sqlGroupConcat } from './lib/kite.mjs';
 
 let w;
 let op;
@@ -214,7 +215,7 @@ test('contact limit on approval: limit 1 → the second approval is 422 contact_
 
 test('kite audit verify passes', async () => {
   await w.auditOk();
-  const actions = w.sql('SELECT group_concat(DISTINCT action) FROM audit_log');
+  const actions = w.sql(`SELECT ${sqlGroupConcat('action', { distinct: true })} FROM audit_log`);
   for (const a of ['contact_request.create', 'contact_request.approve', 'contact_request.decline']) {
     assert.ok(actions.includes(a), `no ${a} in the audit log: ${actions}`);
   }

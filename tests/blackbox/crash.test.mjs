@@ -38,7 +38,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { World, assert } from './lib/flows.mjs';
-import { cli, sleep, sqlite, startServer } from './lib/kite.mjs';
+import { cli, sleep, sqlite, sqlJsonRows, SQL_JSON_OBJECT, startServer } from './lib/kite.mjs';
 import { startSandbox } from './lib/processor.mjs';
 import { PAID_REQUESTS, fundedContact } from './lib/paid.mjs';
 
@@ -72,7 +72,7 @@ after(async () => {
 });
 
 function sqlJson(query) {
-  return JSON.parse(sqlite(world.dbPath, `SELECT json_group_array(json(r)) FROM (${query})`).trim() || '[]');
+  return sqlJsonRows(world.dbPath, query);
 }
 
 /**
@@ -91,7 +91,7 @@ async function cardAgrees(counts, problems) {
   counts.settled_by_sweeper = world.srv.readLog().match(/sweeper: top-up \d+ reconciled/g)?.length ?? 0;
   const card = JSON.parse(fs.readFileSync(path.join(sandboxDir, 'charges.json'), 'utf8'));
   const charged = new Map(card.charges.filter((c) => c.decline === 'none').map((c) => [c.key, c.amount_cents]));
-  const topUps = sqlJson(`SELECT json_object('key', t.processor_key, 'state', t.state, 'amount', t.amount_cents,
+  const topUps = sqlJson(`SELECT ${SQL_JSON_OBJECT}('key', t.processor_key, 'state', t.state, 'amount', t.amount_cents,
       'credited', (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
                    WHERE e.transaction_id = t.transaction_id AND a.kind = 'contact_balance' AND a.account_id = t.account_id),
       'txs', (SELECT COUNT(*) FROM ledger_transactions lt WHERE lt.reference = 'top_up:' || t.id)) AS r

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import {
   World, assert, assertError, facilityIdByName, describeRes, anyNumber, RFC3339,
 } from './lib/flows.mjs';
-import { startServer, register, session, sleep } from './lib/kite.mjs';
+import { startServer, register, session, sleep, sqlJsonArray, sqlJsonObject } from './lib/kite.mjs';
 
 // ---------------------------------------------------------------------------
 // A small SSE client (the spec's parsing rules, enough for these tests)
@@ -158,7 +158,8 @@ async function send(from, contactId, subject, body = 'Hello from the tests') {
 }
 
 function dbEvents(accountId, afterId = 0) {
-  const out = w.sql(`SELECT json_group_array(json_object('id', id, 'kind', kind, 'message_id', message_id, 'status', status)) FROM (SELECT * FROM events WHERE account_id = ${accountId} AND id > ${afterId} ORDER BY id)`);
+  const event = sqlJsonObject("'id', id, 'kind', kind, 'message_id', message_id, 'status', status");
+  const out = w.sql(`SELECT ${sqlJsonArray(event)} FROM (SELECT * FROM events WHERE account_id = ${accountId} AND id > ${afterId} ORDER BY id) AS q`);
   return JSON.parse(out || '[]');
 }
 

@@ -13,7 +13,7 @@ import {
   World, assert, assertError, onPlatform, setPolicy, pair, post, send, getMsg, decide, quote, REJECT_REASONS,
   anyNumber, withAccount, describeRes,
 } from './lib/messaging.mjs';
-import { cli } from './lib/kite.mjs';
+import { cli, sqlJsonArray, sqlJsonObject } from './lib/kite.mjs';
 
 let w;
 let op;
@@ -158,9 +158,9 @@ test('the resident is released: their undelivered messages are rejected and ever
   assert.deepEqual([got.status, got.hold.state], ['rejected', 'released']);
   assert.equal(got.rejection.reason, 'resident_left');
   assert.equal(await units(p.contact, J, 'stamps'), stamps);
-  const rows = JSON.parse(w.sql(`SELECT json_group_array(state) FROM ledger_holds WHERE subject_id IN (${fromContact.id}, ${fromResident.id})`));
+  const rows = JSON.parse(w.sql(`SELECT ${sqlJsonArray('state')} FROM ledger_holds WHERE subject_id IN (${fromContact.id}, ${fromResident.id})`));
   assert.deepEqual(rows, ['released', 'released']);
-  const residentWallet = JSON.parse(w.sql(`SELECT json_object('balance', balance) FROM ledger_accounts WHERE kind = 'resident_trust' AND resident_id = (SELECT resident_id FROM messages WHERE id = ${fromResident.id})`));
+  const residentWallet = JSON.parse(w.sql(`SELECT ${sqlJsonObject("'balance', balance")} FROM ledger_accounts WHERE kind = 'resident_trust' AND resident_id = (SELECT resident_id FROM messages WHERE id = ${fromResident.id})`));
   assert.equal(residentWallet.balance, trust, 'the trust money is back');
   await ledgerOk();
 });

@@ -8,6 +8,7 @@ import {
   World, assert, assertError, onPlatform, pair, send, getMsg, list, decide, decideRaw, queue, historyStatuses, outbox,
   describeRes,
 } from './lib/messaging.mjs';
+import { sqlGroupConcat } from './lib/kite.mjs';
 
 let w;
 let op;
@@ -34,7 +35,7 @@ before(async () => {
 });
 after(async () => { if (w) await w.close(); });
 
-const decisionEvents = (id) => w.sql(`SELECT group_concat(status) FROM (SELECT status FROM message_events WHERE message_id = ${id} ORDER BY id)`);
+const decisionEvents = (id) => w.sql(`SELECT ${sqlGroupConcat('status')} FROM (SELECT status FROM message_events WHERE message_id = ${id} ORDER BY id) AS q`);
 
 test('two reviewers decide the same message at once: exactly one 200, one 409 already_decided, one decision in the history', async () => {
   const combos = [

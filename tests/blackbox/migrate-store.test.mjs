@@ -150,7 +150,7 @@ test('usage: both stores are required, --to is a PostgreSQL URI, a missing sourc
 // --- the move ---------------------------------------------------------------------------
 
 test('a SQLite store with real activity moves to PostgreSQL; kite serve on it shows the same data', { skip, timeout: 600_000 }, async () => {
-  const w = await World.start();
+  const w = await World.start({ sqlite: true });
   const sqliteSrv = w.srv;
   const sqlitePath = w.dbPath;
   try {
@@ -285,7 +285,7 @@ test('a target that cannot be reached: exit 1, and the password in its URI is ma
 });
 
 test('a server keeps writing to the SQLite store during the move: the copy is one moment of it, and checks out', { skip, timeout: 300_000 }, async () => {
-  const w = await World.start({ processor: false });
+  const w = await World.start({ processor: false, sqlite: true });
   try {
     let writing = true;
     let written = 0;

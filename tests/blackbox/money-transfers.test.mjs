@@ -12,11 +12,10 @@
 // Contacts are funded through `kite processor-sandbox` (approved test card).
 
 import test, { after, before } from 'node:test';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { World, assert, assertError, facilityIdByName, bopNumber } from './lib/flows.mjs';
-import { cli, sqlite } from './lib/kite.mjs';
+import { cli, sqlite, copyStore, removeStore } from './lib/kite.mjs';
 import { CARDS, startSandbox } from './lib/processor.mjs';
 
 let sb;
@@ -288,15 +287,13 @@ test('kite ledger verify names a money transfer that is not what its posting mov
   const res = await send(c, body(r, 2500));
   assert.equal(res.status, 201, res.text);
   await ledgerOk();
-  const copy = path.join(os.tmpdir(), `kite-money-verify-${process.pid}.db`);
-  fs.rmSync(copy, { force: true });
+  const copy = copyStore(w.dbPath, path.join(os.tmpdir(), `kite-money-verify-${process.pid}.db`));
   try {
-    w.sql(`VACUUM INTO '${copy}'`);
     sqlite(copy, `UPDATE money_transfers SET fee_cents = fee_cents - 1 WHERE id = ${Number(res.json.id)}`);
     const v = await cli(['ledger', 'verify', '--db', copy]);
     assert.equal(v.code, 1, v.stdout + v.stderr);
     assert.match(v.stdout, new RegExp(`^ledger: breach: money transfer ${res.json.id} is not what its transaction moved`));
   } finally {
-    fs.rmSync(copy, { force: true });
+    removeStore(copy);
   }
 });

@@ -20,7 +20,7 @@ import zlib from 'node:zlib';
 import {
   World, assert, facilityIdByName, describeRes, bopNumber, anyNumber, uniqueEmail, strongPassword,
 } from './lib/flows.mjs';
-import { session } from './lib/kite.mjs';
+import { session, sqlFlag, sqlGroupConcat } from './lib/kite.mjs';
 
 const ROLES = ['anonymous', 'contact', 'resident', 'reviewer', 'investigator', 'facility_admin', 'operator'];
 const OK = 'ok';
@@ -613,7 +613,7 @@ test('what the allowed calls did is visible, and the refused ones changed nothin
   // Blocks: deleted exactly where the table allows it.
   for (const scope of ['A', 'B']) {
     for (const role of ROLES) {
-      const removed = w.sql(`SELECT removed_at IS NOT NULL FROM facility_blocks WHERE id = ${fixtures.blocks[scope][role]}`);
+      const removed = w.sql(`SELECT ${sqlFlag('removed_at IS NOT NULL')} FROM facility_blocks WHERE id = ${fixtures.blocks[scope][role]}`);
       const allowed = role === 'operator' || (role === 'facility_admin' && scope === 'A');
       assert.equal(removed, allowed ? '1' : '0', `block of ${role} at ${scope}: removed=${removed}`);
     }
@@ -626,7 +626,7 @@ test('what the allowed calls did is visible, and the refused ones changed nothin
   // The resident read the A message and both sides hid it; the B message is untouched.
   const residentAccount = w.sql(`SELECT account_id FROM residents WHERE resident_number = '${fixtures.number.A}'`);
   assert.equal(w.sql(`SELECT status FROM messages WHERE id = ${fixtures.message.A}`), 'read');
-  assert.equal(w.sql(`SELECT group_concat(account_id) FROM (SELECT account_id FROM message_hidden WHERE message_id = ${fixtures.message.A} ORDER BY account_id)`),
+  assert.equal(w.sql(`SELECT ${sqlGroupConcat('account_id')} FROM (SELECT account_id FROM message_hidden WHERE message_id = ${fixtures.message.A} ORDER BY account_id) AS q`),
     [people.contact.account.id, Number(residentAccount)].sort((a, b) => a - b).join(','));
   assert.equal(w.sql(`SELECT status FROM messages WHERE id = ${fixtures.message.B}`), 'pending_review');
   assert.equal(w.sql(`SELECT COUNT(*) FROM message_hidden WHERE message_id = ${fixtures.message.B}`), '0');
@@ -645,7 +645,7 @@ test('what the allowed calls did is visible, and the refused ones changed nothin
   assert.equal(w.sql(`SELECT COUNT(*) FROM screening_rules WHERE facility_id = ${FAC.B} AND value = 'escape'`), '1');
   for (const scope of ['A', 'B']) {
     for (const role of ROLES) {
-      const removed = w.sql(`SELECT removed_at IS NOT NULL FROM screening_rules WHERE id = ${fixtures.rules[scope][role]}`);
+      const removed = w.sql(`SELECT ${sqlFlag('removed_at IS NOT NULL')} FROM screening_rules WHERE id = ${fixtures.rules[scope][role]}`);
       const allowed = role === 'operator' || (role === 'facility_admin' && scope === 'A');
       assert.equal(removed, allowed ? '1' : '0', `rule of ${role} at ${scope}: removed=${removed}`);
     }

@@ -12,11 +12,10 @@
 // Trust accounts are funded by money transfers.
 
 import test, { after, before } from 'node:test';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { World, assert, assertError, facilityIdByName, bopNumber, anyNumber } from './lib/flows.mjs';
-import { cli, sqlite } from './lib/kite.mjs';
+import { cli, sqlite, sqlFlag, copyStore, removeStore } from './lib/kite.mjs';
 import { CARDS, startSandbox } from './lib/processor.mjs';
 
 let sb;
@@ -81,7 +80,7 @@ async function advance(seconds) {
   await w.restart({ clockOffset: offset });
 }
 
-const session = (id) => w.sql(`SELECT minutes_charged, minutes_unpaid, charged_cents, ended_at IS NULL FROM terminal_sessions WHERE id = ${Number(id)}`);
+const session = (id) => w.sql(`SELECT minutes_charged, minutes_unpaid, charged_cents, ${sqlFlag('ended_at IS NULL')} FROM terminal_sessions WHERE id = ${Number(id)}`);
 const terminalCharges = (r) => Number(w.sql(
   `SELECT COUNT(*) FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE a.kind = 'resident_trust'`
   + ` AND a.resident_id = ${Number(r.resident.id)} AND e.amount < 0`));
@@ -189,17 +188,16 @@ test('kite ledger verify names a terminal session whose minutes and charges disa
   const id = Number(w.sql('SELECT MIN(id) FROM terminal_sessions WHERE minutes_charged > 0'));
   assert.ok(id > 0);
   await ledgerOk();
-  const copy = path.join(os.tmpdir(), `kite-terminal-verify-${process.pid}.db`);
+  const file = path.join(os.tmpdir(), `kite-terminal-verify-${process.pid}.db`);
   for (const tamper of ['minutes_charged = minutes_charged + 1', 'charged_cents = charged_cents + 5, minutes_charged = minutes_charged + 1']) {
-    fs.rmSync(copy, { force: true });
+    const copy = copyStore(w.dbPath, file);
     try {
-      w.sql(`VACUUM INTO '${copy}'`);
       sqlite(copy, `UPDATE terminal_sessions SET ${tamper} WHERE id = ${id}`);
       const v = await cli(['ledger', 'verify', '--db', copy]);
       assert.equal(v.code, 1, v.stdout + v.stderr);
       assert.match(v.stdout, new RegExp(`^ledger: breach: terminal session ${id} records`));
     } finally {
-      fs.rmSync(copy, { force: true });
+      removeStore(copy);
     }
   }
 });

@@ -233,8 +233,8 @@ static int setup(void **state)
            " VALUES (2, 'resident', NULL, 'R', 'x', 0, 0)");
     sql(f, "INSERT INTO residents (id, account_id, facility_id, resident_number, first_name, last_name, status,"
            " created_at, updated_at) VALUES (1, 2, 1, '123', 'R', 'S', 'active', 0, 0)");
-    sql(f, "INSERT INTO contacts (id, resident_id, contact_account_id, status, origin, created_at, updated_at)"
-           " VALUES (1, 1, 1, 'active', 'request', 0, 0)");
+    sql(f, "INSERT INTO contacts (id, resident_id, contact_account_id, status, origin, created_at, updated_at,"
+           " facility_id) VALUES (1, 1, 1, 'active', 'request', 0, 0, 1)");
     f->clearing = open_account(f, LEDGER_PROCESSOR_CLEARING, (ledger_owner){0}, LEDGER_CENTS);
     f->balance = open_account(f, LEDGER_CONTACT_BALANCE, (ledger_owner){CONTACT, 0, 0}, LEDGER_CENTS);
     f->trust = open_account(f, LEDGER_RESIDENT_TRUST, (ledger_owner){0, RESIDENT, 0}, LEDGER_CENTS);

@@ -259,8 +259,8 @@ static void world_open(world *w)
            " VALUES (2, 'resident', NULL, 'R', 'x', 0, 0)");
     sql(w, "INSERT INTO residents (id, account_id, facility_id, resident_number, first_name, last_name, status,"
            " created_at, updated_at) VALUES (1, 2, 1, '123', 'R', 'S', 'active', 0, 0)");
-    sql(w, "INSERT INTO contacts (id, resident_id, contact_account_id, status, origin, created_at, updated_at)"
-           " VALUES (1, 1, 1, 'active', 'request', 0, 0)");
+    sql(w, "INSERT INTO contacts (id, resident_id, contact_account_id, status, origin, created_at, updated_at,"
+           " facility_id) VALUES (1, 1, 1, 'active', 'request', 0, 0, 1)");
     message_row(w, SETTLED_MESSAGE);
     message_row(w, HELD_MESSAGE);
     w->clearing = open_account(w, LEDGER_PROCESSOR_CLEARING, (ledger_owner){0});

@@ -165,8 +165,8 @@ static int setup(void **state)
            " VALUES (2, 'resident', NULL, 'R', 'x', 0, 0)");
     sql(f, "INSERT INTO residents (id, account_id, facility_id, resident_number, first_name, last_name, status,"
            " created_at, updated_at) VALUES (1, 2, 1, '123', 'R', 'S', 'active', 0, 0)");
-    sql(f, "INSERT INTO contacts (id, resident_id, contact_account_id, status, origin, created_at, updated_at)"
-           " VALUES (1, 1, 1, 'active', 'request', 0, 0)");
+    sql(f, "INSERT INTO contacts (id, resident_id, contact_account_id, status, origin, created_at, updated_at,"
+           " facility_id) VALUES (1, 1, 1, 'active', 'request', 0, 0, 1)");
     opener o = {&f->stamps, 5};
     if (db_write(f->t.store, open_tx, &o) != KITE_OK)
         return -1;

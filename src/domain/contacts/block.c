@@ -60,7 +60,7 @@ static kite_err add_block_tx(db_conn *conn, void *data)
     db_stmt *contacts = db_prepare(conn,
         "UPDATE contacts SET status = 'facility_blocked', updated_at = $1 WHERE status IN ('active', 'suspended', 'removed')"
         " AND contact_account_id IN (SELECT id FROM accounts WHERE email = $2)"
-        " AND resident_id IN (SELECT id FROM residents WHERE facility_id = $3 AND ($4 = 0 OR id = $4))");
+        " AND facility_id = $3 AND ($4 = 0 OR resident_id = $4)");
     db_bind_int(contacts, 1, in->now);
     db_bind_text(contacts, 2, in->email);
     db_bind_int(contacts, 3, in->facility_id);

@@ -115,8 +115,8 @@ static kite_err create_tx(db_conn *conn, void *data)
         return err;
     bool window = p.approval == APPROVAL_RESIDENT_OR_WINDOW;
     db_stmt *insert = db_prepare(conn,
-        "INSERT INTO contact_requests (resident_id, contact_account_id, status, created_at, auto_approve_at)"
-        " VALUES ($1, $2, $5, $3, $4) RETURNING id");
+        "INSERT INTO contact_requests (resident_id, contact_account_id, status, created_at, auto_approve_at,"
+        " facility_id) VALUES ($1, $2, $5, $3, $4, $6) RETURNING id");
     db_bind_int(insert, 1, resident_id);
     db_bind_int(insert, 2, in->caller->id);
     db_bind_int(insert, 3, in->now);
@@ -125,6 +125,7 @@ static kite_err create_tx(db_conn *conn, void *data)
     else
         db_bind_null(insert, 4);
     db_bind_text(insert, 5, contact_request_status_name(REQUEST_PENDING));
+    db_bind_int(insert, 6, place.r.facility_id);
     int64_t id = db_next(insert) ? db_int(insert, 0) : 0;
     err = db_done(insert);
     if (err != KITE_OK) /* KITE_ERR_CONFLICT: a pending request for this pair already exists */
@@ -222,7 +223,7 @@ static kite_err approve_request(const kite_ctx *ctx, db_conn *conn, arena *a, in
         err = rules_may_link(conn, &place, q->contact_account_id, q->contact_email);
     int64_t contact_id = 0;
     if (err == KITE_OK)
-        err = rules_link(conn, now, q->resident_id, q->contact_account_id, "request", &contact_id);
+        err = rules_link(conn, now, q->resident_id, place.r.facility_id, q->contact_account_id, "request", &contact_id);
     if (err != KITE_OK)
         return err;
     if ((err = mark_decided(conn, q, REQUEST_APPROVED, now, decided_by)) != KITE_OK)

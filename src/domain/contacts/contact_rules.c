@@ -70,20 +70,22 @@ kite_err rules_check_limit(db_conn *conn, int64_t resident_id, int64_t limit)
     return err != KITE_OK ? err : active >= limit ? KITE_ERR_CONTACT_LIMIT_REACHED : KITE_OK;
 }
 
-kite_err rules_link(db_conn *conn, int64_t now, int64_t resident_id, int64_t contact_account_id, const char *origin,
-                    int64_t *contact_id)
+kite_err rules_link(db_conn *conn, int64_t now, int64_t resident_id, int64_t facility_id, int64_t contact_account_id,
+                    const char *origin, int64_t *contact_id)
 {
     db_stmt *s = db_prepare(conn,
-        "INSERT INTO contacts (resident_id, contact_account_id, status, origin, created_at, updated_at)"
-        " VALUES ($1, $2, 'active', $3, $4, $4)"
+        "INSERT INTO contacts (resident_id, contact_account_id, status, origin, created_at, updated_at, facility_id)"
+        " VALUES ($1, $2, 'active', $3, $4, $4, $5)"
         /* The states contact_transition_allowed lets move to active. */
         " ON CONFLICT (resident_id, contact_account_id) DO UPDATE SET status = 'active', origin = excluded.origin,"
-        " updated_at = excluded.updated_at WHERE contacts.status IN ('removed', 'suspended', 'facility_blocked')"
+        " updated_at = excluded.updated_at, facility_id = excluded.facility_id"
+        " WHERE contacts.status IN ('removed', 'suspended', 'facility_blocked')"
         " RETURNING id");
     db_bind_int(s, 1, resident_id);
     db_bind_int(s, 2, contact_account_id);
     db_bind_text(s, 3, origin);
     db_bind_int(s, 4, now);
+    db_bind_int(s, 5, facility_id);
     bool linked = db_next(s);
     if (linked)
         *contact_id = db_int(s, 0);

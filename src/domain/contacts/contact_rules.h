@@ -41,9 +41,12 @@ kite_err rules_check_pair(db_conn *conn, int64_t resident_id, int64_t contact_ac
 kite_err rules_contact_open(contact_status status) KITE_WUR;
 /* KITE_ERR_CONTACT_LIMIT_REACHED when the resident has `limit` active contacts. */
 kite_err rules_check_limit(db_conn *conn, int64_t resident_id, int64_t limit) KITE_WUR;
-/* Makes the pair an active contact (new, or a removed/suspended one again); *contact_id receives it. */
-kite_err rules_link(db_conn *conn, int64_t now, int64_t resident_id, int64_t contact_account_id, const char *origin,
-                    int64_t *contact_id) KITE_WUR;
+/*
+ * Makes the pair an active contact (new, or a removed/suspended one again);
+ * *contact_id receives it.  facility_id is the resident's facility now.
+ */
+kite_err rules_link(db_conn *conn, int64_t now, int64_t resident_id, int64_t facility_id, int64_t contact_account_id,
+                    const char *origin, int64_t *contact_id) KITE_WUR;
 /* Everything above for a new or renewed contact, in the order a person would want to hear it. */
 kite_err rules_may_link(db_conn *conn, const resident_place *place, int64_t contact_account_id, const char *email) KITE_WUR;
 

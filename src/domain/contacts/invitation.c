@@ -100,14 +100,15 @@ static kite_err create_tx(db_conn *conn, void *data)
     secret_sha256_hex(in->token, strlen(in->token), token_hash);
     int64_t expires_at = in->now + place.p.invitation_valid_days * DAY_MS;
     db_stmt *insert = db_prepare(conn,
-        "INSERT INTO invitations (resident_id, email, token_hash, status, created_at, expires_at)"
-        " VALUES ($1, $2, $3, $6, $4, $5) RETURNING id");
+        "INSERT INTO invitations (resident_id, email, token_hash, status, created_at, expires_at, facility_id)"
+        " VALUES ($1, $2, $3, $6, $4, $5, $7) RETURNING id");
     db_bind_int(insert, 1, r.id);
     db_bind_text(insert, 2, in->email);
     db_bind_text(insert, 3, token_hash);
     db_bind_int(insert, 4, in->now);
     db_bind_int(insert, 5, expires_at);
     db_bind_text(insert, 6, invitation_status_name(INVITATION_PENDING));
+    db_bind_int(insert, 7, place.r.facility_id);
     int64_t id = db_next(insert) ? db_int(insert, 0) : 0;
     if ((err = db_done(insert)) != KITE_OK)
         return err;
@@ -197,7 +198,8 @@ static kite_err accept_tx(db_conn *conn, void *data)
         return err;
     if ((err = rules_may_link(conn, &place, in->caller->id, email)) != KITE_OK)
         return err;
-    if ((err = rules_link(conn, in->now, resident_id, in->caller->id, "invitation", &in->contact_id)) != KITE_OK)
+    if ((err = rules_link(conn, in->now, resident_id, place.r.facility_id, in->caller->id, "invitation",
+                          &in->contact_id)) != KITE_OK)
         return err;
     db_stmt *mark = db_prepare(conn,
         "UPDATE invitations SET status = $4, accepted_at = $1, contact_id = $2 WHERE id = $3 AND status = $5");

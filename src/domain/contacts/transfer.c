@@ -109,6 +109,30 @@ static kite_err recheck_contacts(struct transfer *in, db_conn *conn, const resid
     return err;
 }
 
+/*
+ * The resident's own rows go with them: contacts, invitations and contact
+ * requests, ended or not, name the resident's facility now, so that a store
+ * distributed by facility keeps a resident and everything theirs together.
+ * Messages stay under the facility that reviewed them, and their rows
+ * (events, hides, rule matches, attachments, stream events) with them.
+ */
+static kite_err move_resident_rows(struct transfer *in, db_conn *conn, int64_t resident_id)
+{
+    static const char *const moves[] = {
+        "UPDATE contacts SET facility_id = $1 WHERE resident_id = $2",
+        "UPDATE invitations SET facility_id = $1 WHERE resident_id = $2",
+        "UPDATE contact_requests SET facility_id = $1 WHERE resident_id = $2",
+    };
+    kite_err err = KITE_OK;
+    for (size_t i = 0; err == KITE_OK && i < sizeof moves / sizeof moves[0]; i++) {
+        db_stmt *s = db_prepare(conn, moves[i]);
+        db_bind_int(s, 1, in->to_facility_id);
+        db_bind_int(s, 2, resident_id);
+        err = db_exec(s);
+    }
+    return err;
+}
+
 /* The resident, and their account, now belong to the new facility under `number`. */
 static kite_err move_resident(struct transfer *in, db_conn *conn, const resident *r, const char *number)
 {
@@ -125,7 +149,9 @@ static kite_err move_resident(struct transfer *in, db_conn *conn, const resident
     db_bind_int(acct, 1, in->to_facility_id);
     db_bind_int(acct, 2, in->now);
     db_bind_int(acct, 3, r->account_id);
-    return db_exec(acct);
+    if ((err = db_exec(acct)) != KITE_OK)
+        return err;
+    return move_resident_rows(in, conn, r->id);
 }
 
 /* What was pending was asked under the old facility's rules: invitations are revoked, requests cancelled. */

@@ -127,17 +127,20 @@ static kite_err insert_message(struct send *in, db_conn *conn, message *m, const
     kite_err err = db_done(s);
     for (size_t i = 0; err == KITE_OK && i < nmatch; i++) {
         db_stmt *x = db_prepare(conn,
-            "INSERT INTO message_rule_matches (message_id, rule_id, action, matched) VALUES ($1, $2, $3, $4)");
+            "INSERT INTO message_rule_matches (message_id, rule_id, action, matched, facility_id)"
+            " VALUES ($1, $2, $3, $4, $5)");
         db_bind_int(x, 1, m->id);
         db_bind_int(x, 2, matches[i].rule_id);
         db_bind_text(x, 3, rule_action_name(matches[i].action));
         db_bind_text(x, 4, matches[i].matched);
+        db_bind_int(x, 5, m->facility_id);
         err = db_exec(x);
     }
     for (size_t i = 0; err == KITE_OK && i < in->draft->attachment_count; i++) {
-        db_stmt *at = db_prepare(conn, "UPDATE attachments SET message_id = $1 WHERE id = $2");
+        db_stmt *at = db_prepare(conn, "UPDATE attachments SET message_id = $1, facility_id = $3 WHERE id = $2");
         db_bind_int(at, 1, m->id);
         db_bind_int(at, 2, in->draft->attachment_ids[i]);
+        db_bind_int(at, 3, m->facility_id);
         err = db_exec(at);
     }
     if (err == KITE_OK && in->draft->idempotency_key != NULL) {
@@ -580,11 +583,12 @@ static kite_err hide_tx(db_conn *conn, void *data)
     if (!party)
         return KITE_ERR_NOT_FOUND;
     db_stmt *s = db_prepare(conn,
-        "INSERT INTO message_hidden (message_id, account_id, hidden_at) VALUES ($1, $2, $3)"
+        "INSERT INTO message_hidden (message_id, account_id, hidden_at, facility_id) VALUES ($1, $2, $3, $4)"
         " ON CONFLICT (message_id, account_id) DO NOTHING");
     db_bind_int(s, 1, in->id);
     db_bind_int(s, 2, in->caller->id);
     db_bind_int(s, 3, in->now);
+    db_bind_int(s, 4, in->out->facility_id);
     if ((err = db_exec(s)) != KITE_OK)
         return err;
     return audit_append(conn, in->now, audit_actor_account(in->a, in->caller->id), "message.hide",

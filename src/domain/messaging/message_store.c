@@ -110,12 +110,13 @@ static kite_err push_event(db_conn *conn, int64_t account_id, const char *kind, 
                            int64_t now)
 {
     db_stmt *s = db_prepare(conn,
-        "INSERT INTO events (account_id, kind, message_id, status, at) VALUES ($1, $2, $3, $4, $5)");
+        "INSERT INTO events (account_id, kind, message_id, status, at, facility_id) VALUES ($1, $2, $3, $4, $5, $6)");
     db_bind_int(s, 1, account_id);
     db_bind_text(s, 2, kind);
     db_bind_int(s, 3, m->id);
     db_bind_text(s, 4, message_status_name(status));
     db_bind_int(s, 5, now);
+    db_bind_int(s, 6, m->facility_id);
     kite_err err = db_exec(s);
     /* Other kite processes on the same PostgreSQL store wake their streams at COMMIT (event.c). */
     return err == KITE_OK ? db_notify(conn, EVENT_CHANNEL) : err;
@@ -124,11 +125,12 @@ static kite_err push_event(db_conn *conn, int64_t account_id, const char *kind, 
 kite_err message_record(db_conn *conn, arena *a, const message *m, message_status status, int64_t now, const char *actor)
 {
     db_stmt *s = db_prepare(conn,
-        "INSERT INTO message_events (message_id, status, at, actor) VALUES ($1, $2, $3, $4)");
+        "INSERT INTO message_events (message_id, status, at, actor, facility_id) VALUES ($1, $2, $3, $4, $5)");
     db_bind_int(s, 1, m->id);
     db_bind_text(s, 2, message_status_name(status));
     db_bind_int(s, 3, now);
     db_bind_text(s, 4, actor);
+    db_bind_int(s, 5, m->facility_id);
     kite_err err = db_exec(s);
     if (err == KITE_OK)
         err = push_event(conn, m->sender_account_id, "message.status", m, status, now);

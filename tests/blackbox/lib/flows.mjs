@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   startServer, assert, assertError, assertStatus, register, session, userAdd, auditVerify, sqlite, cli, sleep,
-  uniqueEmail, strongPassword, KITE_BIN, DATA_DIR, RFC3339_UTC,
+  uniqueEmail, strongPassword, KITE_BIN, DATA_DIR, RFC3339_UTC, sqlJsonArray, sqlJsonObject,
 } from './kite.mjs';
 import { SmtpSink, parseMessage } from './smtp-sink.mjs';
 import { CARDS, startSandbox } from './processor.mjs';
@@ -76,10 +76,11 @@ export class World {
    * opts: smtp (start a sink and deliver to it), clockOffset (seconds), extraArgs, env (added to
    * kite's environment), processor (false: no card processor at all; otherwise a `kite
    * processor-sandbox` is started unless extraArgs name one, so that tests can top up with its
-   * test cards).
+   * test cards), sqlite (a kite.db file even when the suite runs on PostgreSQL).
    */
   static async start(opts = {}) {
     const w = new World();
+    w.sqlite = Boolean(opts.sqlite);
     if (opts.smtp) {
       w.sink = new SmtpSink();
       await w.sink.start();
@@ -107,7 +108,7 @@ export class World {
       args.push('--test-clock-offset', String(clockOffset));
       env.KITE_ALLOW_TEST_CLOCK = '1';
     }
-    this.srv = await startServer({ dir: this.dir || undefined, extraArgs: args, env });
+    this.srv = await startServer({ dir: this.dir || undefined, extraArgs: args, env, sqlite: this.sqlite });
     this.dir = this.srv.dir;
     this.clockOffset = clockOffset;
   }
@@ -339,7 +340,8 @@ export class World {
   }
 
   #outboxMails(address) {
-    const out = sqlite(this.dbPath, `SELECT json_group_array(json_object('subject', subject, 'text', text_body, 'html', html_body, 'kind', kind, 'status', status)) FROM (SELECT * FROM outbox WHERE lower(to_address) = lower('${address.replace(/'/g, "''")}') ORDER BY id)`);
+    const mail = sqlJsonObject("'subject', subject, 'text', text_body, 'html', html_body, 'kind', kind, 'status', status");
+    const out = sqlite(this.dbPath, `SELECT ${sqlJsonArray(mail)} FROM (SELECT * FROM outbox WHERE lower(to_address) = lower('${address.replace(/'/g, "''")}') ORDER BY id) AS q`);
     return JSON.parse(out.trim() || '[]');
   }
 
@@ -360,7 +362,8 @@ export class World {
   }
 
   auditRows(where = '1=1') {
-    const out = sqlite(this.dbPath, `SELECT json_group_array(json_object('id', id, 'actor', actor, 'action', action, 'target', target, 'detail', detail)) FROM (SELECT * FROM audit_log WHERE ${where} ORDER BY id)`);
+    const row = sqlJsonObject("'id', id, 'actor', actor, 'action', action, 'target', target, 'detail', detail");
+    const out = sqlite(this.dbPath, `SELECT ${sqlJsonArray(row)} FROM (SELECT * FROM audit_log WHERE ${where} ORDER BY id) AS q`);
     return JSON.parse(out.trim() || '[]');
   }
 

@@ -8,6 +8,12 @@
 //   KITE_BIN   path of the binary (default build/src/kite in this checkout)
 //   KITE_DATA  facility data directory (default data/ in this checkout)
 //   KITE_KEEP  when set, keep every temporary directory (database + logs)
+//   KITE_TEST_PG  the admin URL of a throw-away PostgreSQL cluster (tools/pg-cluster.sh url):
+//              every store is then a database of its own on it instead of a kite.db file
+//
+// The store: a test names it by `dbPath`, which is the kite.db file on SQLite
+// and the database's postgresql:// URL on PostgreSQL; `kite --db` takes both,
+// and sqlite(dbPath, sql) reads either (the sqlite3 CLI or psql, same text).
 
 import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -24,6 +30,9 @@ export const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).path
 export const KITE_BIN = process.env.KITE_BIN || path.join(REPO_ROOT, 'build', 'src', 'kite');
 export const DATA_DIR = process.env.KITE_DATA || path.join(REPO_ROOT, 'data');
 export const FACILITIES_CSV = path.join(DATA_DIR, 'facilities.csv');
+export const PG_ADMIN_URL = process.env.KITE_TEST_PG || '';
+/** True when the suite runs on PostgreSQL (KITE_TEST_PG): every store the harness makes is a database there. */
+export const ON_PG = PG_ADMIN_URL !== '';
 
 const READY_RE = /kite: listening on (http:\/\/127\.0\.0\.1:(\d+))/;
 
@@ -41,16 +50,21 @@ function tail(file, lines = 40) {
 
 /**
  * Start `kite serve` on a fresh temp dir. Returns a Server handle.
- * opts.dir: reuse an existing directory (its kite.db) instead of a fresh one.
- * opts.db: the store to serve instead of the directory's kite.db (a path or a
+ * opts.dir: reuse an existing directory (its store: kite.db, or the database
+ *   named in kite.pg-url) instead of a fresh one.
+ * opts.db: the store to serve instead of the directory's (a path or a
  *   postgresql:// URL), for several servers on one store; it wins when given.
+ * opts.sqlite: the directory's kite.db even when the suite runs on PostgreSQL
+ *   (a test of SQLite itself, such as a move from SQLite to PostgreSQL).
  */
 export async function startServer(opts = {}) {
   if (!fs.existsSync(KITE_BIN)) {
     throw new Error(`kite binary not found at ${KITE_BIN}: build it (make build / ninja -C build) or set KITE_BIN`);
   }
   const dir = opts.dir || fs.mkdtempSync(path.join(os.tmpdir(), 'kite-bb-'));
-  const dbPath = opts.db || path.join(dir, 'kite.db');
+  // A store given by the test is the test's to remove; the one made here is the harness's.
+  const ownStore = !opts.db;
+  const dbPath = opts.db || (opts.sqlite ? path.join(dir, 'kite.db') : await storeIn(dir));
   const run = (opts.run ?? 0) + 1;
   const logPath = path.join(dir, `server-${Date.now()}-${process.pid}.stderr.log`);
   const outPath = logPath.replace('.stderr.log', '.stdout.log');
@@ -100,7 +114,7 @@ export async function startServer(opts = {}) {
     });
   });
 
-  const srv = new Server({ proc, dir, dbPath, logPath, outPath, exited, run, ...ready });
+  const srv = new Server({ proc, dir, dbPath, ownStore, logPath, outPath, exited, run, ...ready });
   return srv;
 }
 
@@ -147,6 +161,7 @@ export class Server {
       await this.exited;
     }
     if (!keep && !process.env.KITE_KEEP) {
+      if (this.ownStore && isPg(this.dbPath)) dropStore(this.dbPath);
       fs.rmSync(this.dir, { recursive: true, force: true });
     } else {
       process.stderr.write(`# kite temp dir kept: ${this.dir}\n`);
@@ -479,9 +494,216 @@ export function requireSqlite3() {
   }
 }
 
+/**
+ * Run SQL on the store and return what the sqlite3 CLI prints in list mode:
+ * one line a row, `|` between columns, NULL as empty.  On a PostgreSQL URL psql
+ * runs it with the same output; write the SQL in the common subset (CASE WHEN
+ * rather than a bare boolean, which psql prints t/f; an alias on every
+ * subquery in FROM) or through the sql* helpers below.
+ */
 export function sqlite(dbPath, sql) {
+  if (isPg(dbPath)) {
+    return execFileSync('psql', ['-XAtq', '-F', '|', '-v', 'ON_ERROR_STOP=1', '-d', dbPath],
+      { input: sql, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  }
   requireSqlite3();
   return execFileSync('sqlite3', ['-cmd', '.timeout 10000', dbPath, sql], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+// --- SQL both engines take, for the few functions they spell differently ---
+
+/** The function making a JSON object from `'key', value, ...`: SQLite's json_object is PostgreSQL's jsonb_build_object. */
+export const SQL_JSON_OBJECT = ON_PG ? 'jsonb_build_object' : 'json_object';
+
+/** A JSON object from `'key', value, ...`. */
+export function sqlJsonObject(args) {
+  return `${SQL_JSON_OBJECT}(${args})`;
+}
+
+/** 1 when `cond` holds, else 0, as SQLite prints a comparison (psql would print t or f). */
+export function sqlFlag(cond) {
+  return `CASE WHEN ${cond} THEN 1 ELSE 0 END`;
+}
+
+/**
+ * The aggregate making one JSON array of `expr` over the rows, in the order the
+ * rows come (aggregate over an ordered subquery).  `expr` is a JSON value from
+ * sqlJsonObject or a plain column.  No rows give [] on both: PostgreSQL's
+ * aggregate gives NULL there.
+ */
+export function sqlJsonArray(expr) {
+  return ON_PG ? `COALESCE(jsonb_agg(${expr}), '[]'::jsonb)` : `json_group_array(${expr})`;
+}
+
+/** The values of `expr` joined with commas (group_concat / string_agg); distinct: each value once. */
+export function sqlGroupConcat(expr, { distinct = false } = {}) {
+  const d = distinct ? 'DISTINCT ' : '';
+  return ON_PG ? `string_agg(${d}CAST(${expr} AS TEXT), ',')` : `group_concat(${d}${expr})`;
+}
+
+/**
+ * The rows of `query`, whose one column r is a JSON object (SQL_JSON_OBJECT), as
+ * JavaScript objects.
+ */
+export function sqlJsonRows(dbPath, query) {
+  const all = isPg(dbPath) ? "COALESCE(jsonb_agg(q.r), '[]'::jsonb)" : 'json_group_array(json(q.r))';
+  const out = sqlite(dbPath, `SELECT ${all} FROM (${query}) AS q`).trim();
+  return JSON.parse(out || '[]').map((r) => (typeof r === 'string' ? JSON.parse(r) : r));
+}
+
+// ---------------------------------------------------------------------------
+// The store of a server: a kite.db file, or a database on KITE_TEST_PG
+
+export function isPg(dbPath) {
+  return /^postgres(ql)?:\/\//.test(String(dbPath));
+}
+
+function psqlAdmin(sql) {
+  return execFileSync('psql', ['-XAtq', '-v', 'ON_ERROR_STOP=1', '-d', PG_ADMIN_URL],
+    { input: sql, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+function databaseUrl(name) {
+  const u = new URL(PG_ADMIN_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+let storeCounter = 0;
+/** A database name no other test process picks: the pid, a counter and randomness. */
+function uniqueDatabaseName(prefix) {
+  storeCounter += 1;
+  return `${prefix}_${process.pid}_${storeCounter}_${crypto.randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * The store `name` in `dir`: on SQLite the file dir/name.db; on PostgreSQL a
+ * database of its own, made the first time and remembered in dir/name.pg-url,
+ * so a test that starts a server again on the same dir (a restart, opts.dir)
+ * finds the same store, as it would find the same file.
+ * opts.empty: a database without Kite's schema, as a never-served file is.
+ */
+export async function storeIn(dir, name = 'kite', { empty = false } = {}) {
+  if (!ON_PG) return path.join(dir, `${name}.db`);
+  const remembered = path.join(dir, `${name}.pg-url`);
+  if (fs.existsSync(remembered)) return fs.readFileSync(remembered, 'utf8').trim();
+  const db = uniqueDatabaseName('kite');
+  const template = empty ? 'template0' : await servedTemplate();
+  psqlAdmin(`CREATE DATABASE ${db} TEMPLATE ${template};`);
+  const url = databaseUrl(db);
+  fs.writeFileSync(remembered, `${url}\n`);
+  return url;
+}
+
+/** Drop a test database (the server on it stopped); a store already gone is no error. */
+export function dropStore(url) {
+  const name = new URL(url).pathname.slice(1);
+  if (!/^kite_[a-z0-9_]+$/.test(name)) throw new Error(`not a test database: ${url}`);
+  try {
+    psqlAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE);`);
+  } catch (e) {
+    process.stderr.write(`# could not drop ${name}: ${e.stderr || e.message}\n`);
+  }
+}
+
+function pgDump(url) {
+  return execFileSync('pg_dump', ['--no-owner', '--no-privileges', '-d', url],
+    { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/**
+ * A copy of the store taken while its server runs, to corrupt behind Kite's back
+ * without touching the original: VACUUM INTO `sqliteFile` on SQLite, a new
+ * database restored from pg_dump on PostgreSQL.  Returns the copy's dbPath;
+ * removeStore deletes it.
+ */
+export function copyStore(dbPath, sqliteFile) {
+  if (!isPg(dbPath)) {
+    fs.rmSync(sqliteFile, { force: true });
+    sqlite(dbPath, `VACUUM INTO '${sqliteFile.replace(/'/g, "''")}'`);
+    return sqliteFile;
+  }
+  const name = uniqueDatabaseName('kite_copy');
+  psqlAdmin(`CREATE DATABASE ${name} TEMPLATE template0;`);
+  const url = databaseUrl(name);
+  execFileSync('psql', ['-XAtq', '-v', 'ON_ERROR_STOP=1', '-d', url],
+    { input: pgDump(dbPath), maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
+  return url;
+}
+
+/** Remove a store: the file (and its WAL companions) or the database. */
+export function removeStore(dbPath) {
+  if (isPg(dbPath)) {
+    dropStore(dbPath);
+    return;
+  }
+  for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) fs.rmSync(f, { force: true });
+}
+
+/**
+ * Everything the store holds, as bytes, to prove a secret is nowhere in it:
+ * the file and its WAL on SQLite, a full pg_dump on PostgreSQL.  Returns
+ * [label, Buffer] pairs.
+ */
+export function storeContents(dbPath) {
+  if (isPg(dbPath)) return [[`pg_dump of ${dbPath}`, pgDump(dbPath)]];
+  return [dbPath, `${dbPath}-wal`].filter((f) => fs.existsSync(f)).map((f) => [f, fs.readFileSync(f)]);
+}
+
+/*
+ * A fresh store costs a server its migrations and the load of the facility
+ * directory (thousands of rows); on PostgreSQL that is seconds a start.  So a
+ * server initialises one database once per binary and data, left as a
+ * template, and every store is a copy of it: the directory is loaded when the
+ * facilities table is empty (domain/directory), so a copy starts as a
+ * restarted server does.  The template's name carries the binary's and the
+ * data's identity, so a rebuilt binary never gets a stale schema.  Test files
+ * run in parallel processes: each one that finds no template builds a
+ * candidate under a name of its own and renames it into place; the rename is
+ * atomic, and a loser drops its candidate and uses the winner's.
+ */
+let templatePromise = null;
+function servedTemplate() {
+  templatePromise ??= buildTemplate();
+  return templatePromise;
+}
+
+function templateName() {
+  const h = crypto.createHash('sha256');
+  for (const f of [KITE_BIN, FACILITIES_CSV]) {
+    const st = fs.statSync(f);
+    h.update(`${fs.realpathSync(f)}:${st.size}:${st.mtimeMs}\n`);
+  }
+  h.update(DATA_DIR);
+  return `kite_template_${h.digest('hex').slice(0, 16)}`;
+}
+
+async function buildTemplate() {
+  const name = templateName();
+  const exists = () => psqlAdmin(`SELECT 1 FROM pg_database WHERE datname = '${name}';`).trim() === '1';
+  if (exists()) return name;
+  const candidate = uniqueDatabaseName('kite_candidate');
+  psqlAdmin(`CREATE DATABASE ${candidate} TEMPLATE template0;`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kite-bb-template-'));
+  fs.writeFileSync(path.join(dir, 'kite.pg-url'), `${databaseUrl(candidate)}\n`);
+  try {
+    const srv = await startServer({ dir });
+    await srv.stopAndAssertClean();
+  } catch (e) {
+    dropStore(databaseUrl(candidate));
+    throw e;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  try {
+    // No connection may ever reach the template: CREATE DATABASE ... TEMPLATE refuses a used one.
+    psqlAdmin(`ALTER DATABASE ${candidate} RENAME TO ${name};\n`
+      + `ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false IS_TEMPLATE true;`);
+  } catch (e) {
+    if (!exists()) throw e;
+    dropStore(databaseUrl(candidate));
+  }
+  return name;
 }
 
 // ---------------------------------------------------------------------------

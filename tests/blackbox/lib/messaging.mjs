@@ -12,6 +12,7 @@
 import {
   World, assert, assertError, facilityIdByName, describeRes, bopNumber, anyNumber, uniqueEmail, RFC3339,
 } from './flows.mjs';
+import { sqlJsonArray, sqlJsonObject } from './kite.mjs';
 
 export { World, assert, assertError, facilityIdByName, describeRes, bopNumber, anyNumber, uniqueEmail, RFC3339 };
 
@@ -227,13 +228,15 @@ export function historyStatuses(m) {
 export function outbox(w, kind, to) {
   const where = [`kind = '${kind}'`];
   if (to) where.push(`lower(to_address) = lower('${to.replace(/'/g, "''")}')`);
-  const out = w.sql(`SELECT json_group_array(json_object('to', to_address, 'subject', subject, 'text', text_body, 'html', html_body)) FROM (SELECT * FROM outbox WHERE ${where.join(' AND ')} ORDER BY id)`);
+  const mail = sqlJsonObject("'to', to_address, 'subject', subject, 'text', text_body, 'html', html_body");
+  const out = w.sql(`SELECT ${sqlJsonArray(mail)} FROM (SELECT * FROM outbox WHERE ${where.join(' AND ')} ORDER BY id) AS q`);
   return JSON.parse(out || '[]');
 }
 
 /** Asserts that no outbox mail mentions any of the texts (subject, text or HTML). */
 export function assertNoTextInMail(w, texts) {
-  const all = JSON.parse(w.sql("SELECT json_group_array(json_object('kind', kind, 'subject', subject, 'text', text_body, 'html', html_body)) FROM outbox") || '[]');
+  const mail = sqlJsonObject("'kind', kind, 'subject', subject, 'text', text_body, 'html', html_body");
+  const all = JSON.parse(w.sql(`SELECT ${sqlJsonArray(mail)} FROM outbox`) || '[]');
   for (const mail of all) {
     for (const t of texts) {
       const needle = t.length > 40 ? t.slice(0, 40) : t;

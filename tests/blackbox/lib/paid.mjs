@@ -35,10 +35,10 @@
 //        sandbox (the processor sandbox Server), facilities: {} }; the rows
 // keep what they set up once (an operator, facilities by profile) there.
 //
-// SECURITY: money. Every check reads the store itself (sqlite3 on the file)
+// SECURITY: money. Every check reads the store itself (sqlite3 or psql)
 // as well as the API, so an answer cannot hide what the ledger holds.
 
-import { assert, sqlite, freshAddress, session, uniqueEmail, strongPassword } from './kite.mjs';
+import { assert, sqlite, sqlJsonRows, SQL_JSON_OBJECT, freshAddress, session, uniqueEmail, strongPassword } from './kite.mjs';
 import { CARDS } from './processor.mjs';
 import { facilityIdByName, bopNumber, anyNumber } from './flows.mjs';
 import { pair } from './messaging.mjs';
@@ -46,8 +46,7 @@ import { pair } from './messaging.mjs';
 const q = (s) => `'${String(s).replace(/'/g, "''")}'`;
 
 function sqlRows(env, query) {
-  const out = sqlite(env.world.dbPath, `SELECT json_group_array(json(r)) FROM (${query})`).trim();
-  return JSON.parse(out || '[]').map((r) => (typeof r === 'string' ? JSON.parse(r) : r));
+  return sqlJsonRows(env.world.dbPath, query);
 }
 
 export function card(number = CARDS.approved) {
@@ -77,7 +76,7 @@ export function balancesOf(env, row, payer) {
 /** Every ledger account's balance, by id: the whole store's money, to compare before and after. */
 export function ledgerBalances(env) {
   const out = {};
-  for (const r of sqlRows(env, 'SELECT json_object(\'id\', id, \'balance\', balance) AS r FROM ledger_accounts')) {
+  for (const r of sqlRows(env, `SELECT ${SQL_JSON_OBJECT}('id', id, 'balance', balance) AS r FROM ledger_accounts`)) {
     out[r.id] = r.balance;
   }
   return out;
@@ -151,7 +150,7 @@ const cardTopUp = {
   succeeded: (res) => (res.status === 201 || res.status === 200) && res.json?.state === 'approved',
   walletDelta: () => ({ cents: TOP_UP_CENTS }),
   async recorded(env, payer, key) {
-    const rows = sqlRows(env, `SELECT json_object('id', t.id, 'state', t.state, 'amount', t.amount_cents,
+    const rows = sqlRows(env, `SELECT ${SQL_JSON_OBJECT}('id', t.id, 'state', t.state, 'amount', t.amount_cents,
         'tx', t.transaction_id,
         'txs', (SELECT COUNT(*) FROM ledger_transactions lt WHERE lt.reference = 'top_up:' || t.id),
         'credited', (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e
@@ -170,7 +169,7 @@ const cardTopUp = {
     return t.state === 'pending' ? 'pending' : 'absent';
   },
   async settled(env, payer, key) {
-    const [t] = sqlRows(env, `SELECT json_object('key', processor_key, 'amount', amount_cents) AS r FROM wallet_top_ups
+    const [t] = sqlRows(env, `SELECT ${SQL_JSON_OBJECT}('key', processor_key, 'amount', amount_cents) AS r FROM wallet_top_ups
       WHERE account_id = ${Number(payer.account.id)} AND idempotency_key = ${q(key)}`);
     assert.ok(t, `no top-up stored for ${key}`);
     const charge = await env.sandbox.get(`/v1/charges?idempotency_key=${t.key}`);
@@ -195,7 +194,7 @@ const bundlePurchase = {
   walletDelta: (env) => ({ cents: -BUNDLE.price, [`${BUNDLE.unit}@${env.facilities.jpay}`]: BUNDLE.count }),
   async recorded(env, payer, key) {
     const account = Number(payer.account.id);
-    const rows = sqlRows(env, `SELECT json_object('id', lt.id,
+    const rows = sqlRows(env, `SELECT ${SQL_JSON_OBJECT}('id', lt.id,
         'entries', (SELECT COUNT(*) FROM ledger_entries e WHERE e.transaction_id = lt.id),
         'paid', (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
                  WHERE e.transaction_id = lt.id AND a.kind = 'contact_balance' AND a.account_id = ${account}),
@@ -213,7 +212,7 @@ const bundlePurchase = {
 /** The contact's own cents and one other account's entries in one ledger transaction, found by reference. */
 function postingOf(env, payer, reference, other) {
   const account = Number(payer.account.id);
-  return sqlRows(env, `SELECT json_object('id', lt.id,
+  return sqlRows(env, `SELECT ${SQL_JSON_OBJECT}('id', lt.id,
       'entries', (SELECT COUNT(*) FROM ledger_entries e WHERE e.transaction_id = lt.id),
       'paid', (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
                WHERE e.transaction_id = lt.id AND a.kind = 'contact_balance' AND a.account_id = ${account}),
@@ -296,7 +295,7 @@ const phoneDeposit = {
 
 /** The ledger transactions found by reference, each with its entry count and what the accounts `where` picks got. */
 function postingsTo(env, reference, where) {
-  return sqlRows(env, `SELECT json_object('id', lt.id,
+  return sqlRows(env, `SELECT ${SQL_JSON_OBJECT}('id', lt.id,
       'entries', (SELECT COUNT(*) FROM ledger_entries e WHERE e.transaction_id = lt.id),
       'got', (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
               WHERE e.transaction_id = lt.id AND ${where})) AS r
@@ -328,14 +327,14 @@ const messageSend = {
   walletDelta: (env) => ({ [`${MESSAGE.unit}@${env.facilities.jpay}`]: -MESSAGE.amount }),
   async recorded(env, payer, key) {
     const account = Number(payer.account.id);
-    const [m] = sqlRows(env, `SELECT json_object(
+    const [m] = sqlRows(env, `SELECT ${SQL_JSON_OBJECT}(
         'keys', (SELECT COUNT(*) FROM idempotency_keys k WHERE k.account_id = ${account} AND k.key = ${q(key)}),
         'answer', (SELECT k.response FROM idempotency_keys k WHERE k.account_id = ${account} AND k.key = ${q(key)}),
         'messages', (SELECT COUNT(*) FROM messages WHERE sender_account_id = ${account} AND subject = ${q(key)}),
         'message', (SELECT MIN(id) FROM messages WHERE sender_account_id = ${account} AND subject = ${q(key)}),
         'holds', (SELECT COUNT(*) FROM ledger_holds h JOIN messages x ON x.id = h.subject_id AND h.subject_kind = 'message'
                   WHERE x.sender_account_id = ${account} AND x.subject = ${q(key)}),
-        'hold', (SELECT json_object('amount', h.amount, 'unit', h.unit, 'state', h.state,
+        'hold', (SELECT ${SQL_JSON_OBJECT}('amount', h.amount, 'unit', h.unit, 'state', h.state,
                    'txs', (SELECT COUNT(*) FROM ledger_transactions t WHERE t.hold_id = h.id AND t.kind = 'hold'))
                  FROM ledger_holds h JOIN messages x ON x.id = h.subject_id AND h.subject_kind = 'message'
                  WHERE x.sender_account_id = ${account} AND x.subject = ${q(key)})) AS r`);
@@ -396,7 +395,7 @@ const callRecord = {
   },
   walletDelta: (env, payer) => ({ phone: -payer.call.rate }),
   async recorded(env, payer, key) {
-    const calls = sqlRows(env, `SELECT json_object('id', id, 'outcome', outcome, 'amount', amount_cents, 'tx', transaction_id) AS r
+    const calls = sqlRows(env, `SELECT ${SQL_JSON_OBJECT}('id', id, 'outcome', outcome, 'amount', amount_cents, 'tx', transaction_id) AS r
       FROM phone_calls WHERE facility_id = ${Number(env.facilities.jpay)} AND call_id = ${q(key)}`);
     const posts = postingsTo(env, `call:${Number(env.facilities.jpay)}:${key}`,
       `a.kind = 'phone_account' AND a.account_id = ${Number(payer.account.id)}`);
@@ -464,7 +463,7 @@ const subscriptionPurchase = {
   walletDelta: () => ({ cents: -SUBSCRIPTION_CENTS }),
   async recorded(env, payer, key) {
     const account = Number(payer.account.id);
-    const subs = sqlRows(env, `SELECT json_object('id', id, 'price', price_cents, 'tx', transaction_id) AS r
+    const subs = sqlRows(env, `SELECT ${SQL_JSON_OBJECT}('id', id, 'price', price_cents, 'tx', transaction_id) AS r
       FROM wallet_subscriptions WHERE account_id = ${account} AND idempotency_key = ${q(key)}`);
     const rows = postingOf(env, payer, `subscription:${account}:${key}`,
       `a.kind = 'provider_revenue' AND a.facility_id = ${Number(env.facilities.subscription)}`);

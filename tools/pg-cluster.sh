@@ -1,0 +1,111 @@
+#!/bin/bash
+# A throw-away PostgreSQL cluster for the tests: everything lives in DIR (the data folder, the
+# unix socket, the log and the port), it listens on 127.0.0.1 only and trusts every local
+# connection, so it must never hold anything but test data.  It is Debian's postgresql server
+# run by hand (initdb + pg_ctl), never the system service.  fsync and synchronous_commit keep
+# their defaults: the crash tests count on an acknowledged write surviving.
+#
+# usage: tools/pg-cluster.sh start DIR   initdb in DIR (afresh) and start the server
+#        tools/pg-cluster.sh stop DIR    stop it (fast shutdown); does nothing when stopped
+#        tools/pg-cluster.sh url DIR     print the admin URL, postgresql://postgres@127.0.0.1:PORT/postgres
+#
+# initdb refuses to run as root, so as root the cluster runs as the postgres user on a DIR it
+# owns; otherwise it runs as the current user.  The port is a free one in 55000-59999 found at
+# start; two clusters starting at once may pick the same one, so start retries on another.
+set -euo pipefail
+
+usage() { echo "usage: $0 start|stop|url DIR" >&2; exit 2; }
+[ $# -eq 2 ] || usage
+cmd=$1
+if [ "$cmd" = start ]; then
+  mkdir -p "$2"
+elif [ ! -d "$2" ]; then
+  [ "$cmd" = stop ] && exit 0
+  echo "$0: no cluster in $2" >&2
+  exit 1
+fi
+DIR=$(cd "$2" && pwd)
+DATA="$DIR/data"
+
+# Debian installs the server binaries off PATH, one folder per major version: 15 first.
+PG_BIN=${PG_BIN:-}
+if [ -z "$PG_BIN" ]; then
+  for d in /usr/lib/postgresql/15/bin $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -Vr); do
+    [ -x "$d/initdb" ] && { PG_BIN=$d; break; }
+  done
+fi
+[ -n "$PG_BIN" ] && [ -x "$PG_BIN/initdb" ] || {
+  echo "$0: PostgreSQL's initdb not found (apt-get install postgresql, or set PG_BIN)" >&2; exit 1; }
+
+if [ "$(id -u)" -eq 0 ]; then
+  as_owner() { runuser -u postgres -- "$@"; }
+else
+  as_owner() { "$@"; }
+fi
+
+port_free() {
+  # Nothing listening on it, on any address (ss lists listeners; bash's /dev/tcp would connect).
+  ! ss -Htln "sport = :$1" 2>/dev/null | grep -q .
+}
+
+pick_port() {
+  local p i
+  for i in $(seq 1 200); do
+    p=$((55000 + RANDOM % 5000))
+    if port_free "$p"; then echo "$p"; return 0; fi
+  done
+  echo "$0: no free port in 55000-59999" >&2
+  return 1
+}
+
+running() {
+  [ -f "$DATA/postmaster.pid" ] && as_owner "$PG_BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1
+}
+
+do_stop() {
+  if running; then
+    as_owner "$PG_BIN/pg_ctl" -D "$DATA" -m fast -w -t 60 stop >/dev/null
+  fi
+}
+
+do_start() {
+  # A cluster left by an interrupted run is stopped and thrown away: every run starts empty.
+  do_stop
+  rm -rf "$DATA" "$DIR/port" "$DIR/postgresql.log"
+  if [ "$(id -u)" -eq 0 ]; then
+    chown postgres: "$DIR"
+    chmod 700 "$DIR"
+  fi
+  as_owner "$PG_BIN/initdb" -D "$DATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
+    >"$DIR/initdb.log" 2>&1 || { cat "$DIR/initdb.log" >&2; exit 1; }
+  # The socket sits in DIR, never in /var/run/postgresql, so nothing meets the system's cluster.
+  cat >>"$DATA/postgresql.conf" <<EOF
+
+# tools/pg-cluster.sh: a throw-away test cluster
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$DIR'
+max_connections = 300
+logging_collector = off
+EOF
+  local attempt port
+  for attempt in 1 2 3 4 5; do
+    port=$(pick_port)
+    if as_owner "$PG_BIN/pg_ctl" -D "$DATA" -l "$DIR/postgresql.log" -o "-p $port" -w -t 60 start >/dev/null; then
+      echo "$port" >"$DIR/port"
+      return 0
+    fi
+    # Most likely the port was taken between the check and the bind: try another one.
+    tail -5 "$DIR/postgresql.log" >&2 || true
+  done
+  echo "$0: the server would not start; log: $DIR/postgresql.log" >&2
+  exit 1
+}
+
+case "$cmd" in
+  start) do_start; echo "postgresql://postgres@127.0.0.1:$(cat "$DIR/port")/postgres" ;;
+  stop) do_stop ;;
+  url)
+    [ -f "$DIR/port" ] || { echo "$0: no cluster started in $DIR" >&2; exit 1; }
+    echo "postgresql://postgres@127.0.0.1:$(cat "$DIR/port")/postgres" ;;
+  *) usage ;;
+esac
