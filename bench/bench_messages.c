@@ -39,6 +39,8 @@
  *     Every answer must be 202 (a) or 200 (b, c); anything else is counted
  *     as an error and printed.  Total time: about 80 s with the defaults.
  */
+#include "bench_common.h"
+
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -57,39 +59,11 @@
 #include <unistd.h>
 
 #define FACILITY_NAME "AVENAL STATE PRISON"
-#define PASSWORD "bench password 2026"
-#define PIN "246810"
+#define PASSWORD BENCH_PASSWORD
+#define PIN BENCH_PIN
 #define DAY_MS (24LL * 60 * 60 * 1000)
 
-enum { RESIDENTS = 1000, CONTACTS_PER_RESIDENT = 2, PAIRS = RESIDENTS * CONTACTS_PER_RESIDENT, BUSY = 8, SENDERS_PER_CLIENT = 2 };
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void die(const char *what)
-{
-    fprintf(stderr, "bench_messages: %s\n", what);
-    exit(1);
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n, size);
-    if (p == NULL)
-        die("out of memory");
-    return p;
-}
+enum { RESIDENTS = 1000, CONTACTS_PER_RESIDENT = 2, PAIRS = RESIDENTS * CONTACTS_PER_RESIDENT, BUSY = 8, SENDERS_PER_CLIENT = BENCH_MAX_SENDERS };
 
 /* ---- the server ---- */
 
@@ -104,12 +78,12 @@ static void server_start(const char *bin, const char *dir, const char *db_path, 
 {
     int fds[2];
     if (pipe(fds) != 0)
-        die("pipe failed");
+        bench_die("pipe failed");
     char log_path[4096];
     snprintf(log_path, sizeof log_path, "%s/server.log", dir);
     pid_t pid = fork();
     if (pid < 0)
-        die("fork failed");
+        bench_die("fork failed");
     if (pid == 0) {
         int log = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
         if (log < 0 || dup2(fds[1], 1) < 0 || dup2(log, 2) < 0)
@@ -153,113 +127,6 @@ static void server_stop(server *s)
         fprintf(stderr, "bench_messages: kite serve did not stop cleanly (status %d)\n", status);
 }
 
-/* Runs argv with `input` on its standard input; returns the exit code. */
-static int run_with_input(const char *const argv[], const char *input)
-{
-    int fds[2];
-    if (pipe(fds) != 0)
-        die("pipe failed");
-    pid_t pid = fork();
-    if (pid < 0)
-        die("fork failed");
-    if (pid == 0) {
-        if (dup2(fds[0], 0) < 0)
-            _exit(127);
-        close(fds[0]);
-        close(fds[1]);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    close(fds[0]);
-    size_t len = strlen(input);
-    if (write(fds[1], input, len) != (ssize_t)len)
-        die("cannot write to kite user add");
-    close(fds[1]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
-/* ---- HTTP ---- */
-
-typedef struct buffer {
-    char *data;
-    size_t len, cap;
-} buffer;
-
-static size_t collect(char *data, size_t size, size_t n, void *ctx)
-{
-    buffer *b = ctx;
-    size_t add = size * n;
-    if (b->len + add + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 4096;
-        while (cap < b->len + add + 1)
-            cap *= 2;
-        char *bigger = realloc(b->data, cap);
-        if (bigger == NULL)
-            return 0;
-        b->data = bigger;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, data, add);
-    b->len += add;
-    b->data[b->len] = '\0';
-    return add;
-}
-
-static size_t discard(char *data, size_t size, size_t n, void *ctx)
-{
-    (void)data;
-    (void)ctx;
-    return size * n;
-}
-
-/* One request; the answer's JSON (or NULL) in *json. Returns the status (0 on a transport error). */
-static long http(const char *method, const char *url, const char *token, const char *body, json_t **json)
-{
-    CURL *curl = curl_easy_init();
-    buffer b = {0};
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
-    char auth[512];
-    if (token != NULL) {
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-        headers = curl_slist_append(headers, auth);
-    }
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-    if (body != NULL)
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
-    long status = 0;
-    if (curl_easy_perform(curl) == CURLE_OK)
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    if (json != NULL)
-        *json = b.data != NULL ? json_loads(b.data, 0, NULL) : NULL;
-    if (status >= 300 || status == 0)
-        fprintf(stderr, "bench_messages: %s %s -> %ld %s\n", method, url, status, b.data != NULL ? b.data : "");
-    free(b.data);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    return status;
-}
-
-/* Signs in with the JSON body given; returns a malloc'd token. */
-static char *sign_in(const char *base, const char *body)
-{
-    char url[256];
-    snprintf(url, sizeof url, "%s/api/v1/sessions", base);
-    json_t *answer = NULL;
-    if (http("POST", url, NULL, body, &answer) != 201 || answer == NULL)
-        die("sign-in failed");
-    const char *token = json_string_value(json_object_get(answer, "token"));
-    if (token == NULL)
-        die("sign-in answer without a token");
-    char *copy = strdup(token);
-    json_decref(answer);
-    return copy;
-}
 
 /* ---- seeding ---- */
 
@@ -340,7 +207,7 @@ static char *query_text(sqlite3 *db, const char *sql)
     char *out = sqlite3_step(s) == SQLITE_ROW ? strdup((const char *)sqlite3_column_text(s, 0)) : NULL;
     sqlite3_finalize(s);
     if (out == NULL)
-        die(sql);
+        bench_die(sql);
     return out;
 }
 
@@ -365,10 +232,10 @@ static void add_event(sqlite3 *db, sqlite3_stmt *ev, int64_t facility, int64_t m
 
 static void seed(const char *db_path, int64_t facility, long messages, seed_info *info)
 {
-    double started = now_seconds();
+    double started = bench_now();
     sqlite3 *db = NULL;
     if (sqlite3_open(db_path, &db) != SQLITE_OK)
-        die("cannot open the store for seeding");
+        bench_die("cannot open the store for seeding");
     /* A bulk load: no journal to speak of, and the server turns WAL back on. */
     exec_sql(db, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=OFF; PRAGMA cache_size=-1000000;");
     char *pin_hash = query_text(db, "SELECT a.password_hash FROM accounts a JOIN residents r ON r.account_id = a.id"
@@ -377,7 +244,7 @@ static void seed(const char *db_path, int64_t facility, long messages, seed_info
     info->resident_id[0] = query_int(db, "SELECT id FROM residents WHERE resident_number = 'B00000'");
     info->resident_account[0] = query_int(db, "SELECT account_id FROM residents WHERE resident_number = 'B00000'");
     info->contact_account[0] = query_int(db, "SELECT id FROM accounts WHERE email = 'bench-c00000@example.org'");
-    int64_t now = wall_ms();
+    int64_t now = bench_wall_ms();
     int64_t origin = now - 400 * DAY_MS;
 
     exec_sql(db, "BEGIN");
@@ -504,7 +371,7 @@ static void seed(const char *db_path, int64_t facility, long messages, seed_info
         if (to_resident && !pending && !rejected)
             info->inbox[r]++;
         if (k % 100000 == 99999) {
-            fprintf(stderr, "  seeded %ld messages (%.1f s)\n", k + 1, now_seconds() - started);
+            fprintf(stderr, "  seeded %ld messages (%.1f s)\n", k + 1, bench_now() - started);
         }
     }
     sqlite3_finalize(acct);
@@ -517,152 +384,7 @@ static void seed(const char *db_path, int64_t facility, long messages, seed_info
     sqlite3_close(db);
     free(pin_hash);
     free(password_hash);
-    info->seconds = now_seconds() - started;
-}
-
-/* ---- measuring ---- */
-
-typedef struct worker {
-    pthread_t thread;
-    const char *base;
-    const char *path; /* GET this path, or NULL to submit messages */
-    bool submit;
-    char *tokens[SENDERS_PER_CLIENT];
-    int64_t contact_ids[SENDERS_PER_CLIENT];
-    int senders;
-    double warmup, seconds;
-    pthread_barrier_t *start;
-    double *ms;
-    size_t n, cap;
-    long errors;
-    long last_error;
-} worker;
-
-static void record(worker *w, double ms)
-{
-    if (w->n == w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : 65536;
-        double *bigger = realloc(w->ms, cap * sizeof *bigger);
-        if (bigger == NULL)
-            die("out of memory");
-        w->ms = bigger;
-        w->cap = cap;
-    }
-    w->ms[w->n++] = ms;
-}
-
-static void *work(void *data)
-{
-    worker *w = data;
-    CURL *curl = curl_easy_init();
-    struct curl_slist *headers[SENDERS_PER_CLIENT] = {0};
-    char auth[512];
-    for (int i = 0; i < w->senders; i++) {
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", w->tokens[i]);
-        headers[i] = curl_slist_append(curl_slist_append(NULL, "Content-Type: application/json"), auth);
-    }
-    char url[512], body[1024];
-    snprintf(url, sizeof url, "%s%s", w->base, w->submit ? "/api/v1/messages" : w->path);
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
-    curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
-    if (w->submit)
-        curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    pthread_barrier_wait(w->start);
-    double begin = now_seconds(), measure_from = begin + w->warmup, end = measure_from + w->seconds;
-    for (long i = 0;; i++) {
-        double t = now_seconds();
-        if (t >= end)
-            break;
-        int who = (int)(i % w->senders);
-        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers[who]);
-        if (w->submit) {
-            int len = snprintf(body, sizeof body,
-                "{\"contact_id\":%lld,\"subject\":\"Bench message %ld\",\"body\":\"Dear family,\\nthe week went well; "
-                "classes, work in the kitchen, letters from home. Café con leche on Sunday. Merci, gracias, спасибо, "
-                "شكرا, 谢谢 ❤️ 😀. Write back soon and tell everyone hello from me. Message %ld of this bench.\"}",
-                (long long)w->contact_ids[who], i, i);
-            curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-            curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)len);
-        }
-        long status = 0;
-        if (curl_easy_perform(curl) == CURLE_OK)
-            curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-        double done = now_seconds();
-        if (status != (w->submit ? 202 : 200)) {
-            w->errors++;
-            w->last_error = status;
-        } else if (t >= measure_from) {
-            record(w, (done - t) * 1000.0);
-        }
-    }
-    for (int i = 0; i < w->senders; i++)
-        curl_slist_free_all(headers[i]);
-    curl_easy_cleanup(curl);
-    return NULL;
-}
-
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-typedef struct result {
-    size_t n;
-    size_t over_100ms, over_1s;
-    long errors;
-    double per_second, p50, p90, p99, max;
-} result;
-
-static result run_phase(worker *workers, int clients)
-{
-    pthread_barrier_t start;
-    pthread_barrier_init(&start, NULL, (unsigned)clients);
-    for (int i = 0; i < clients; i++) {
-        workers[i].start = &start;
-        if (pthread_create(&workers[i].thread, NULL, work, &workers[i]) != 0)
-            die("cannot start a client thread");
-    }
-    for (int i = 0; i < clients; i++)
-        pthread_join(workers[i].thread, NULL);
-    pthread_barrier_destroy(&start);
-    result r = {0};
-    for (int i = 0; i < clients; i++) {
-        r.n += workers[i].n;
-        r.errors += workers[i].errors;
-        if (workers[i].errors)
-            fprintf(stderr, "bench_messages: client %d: %ld errors, last status %ld\n", i, workers[i].errors,
-                    workers[i].last_error);
-    }
-    double *all = xcalloc(r.n ? r.n : 1, sizeof *all);
-    size_t k = 0;
-    for (int i = 0; i < clients; i++) {
-        memcpy(all + k, workers[i].ms, workers[i].n * sizeof *all);
-        k += workers[i].n;
-    }
-    qsort(all, r.n, sizeof *all, compare_doubles);
-    for (size_t i = 0; i < r.n; i++) {
-        r.over_100ms += all[i] > 100.0;
-        r.over_1s += all[i] > 1000.0;
-    }
-    if (r.n > 0) {
-        r.per_second = (double)r.n / workers[0].seconds;
-        r.p50 = all[r.n / 2];
-        r.p90 = all[(r.n * 90) / 100];
-        r.p99 = all[(r.n * 99) / 100];
-        r.max = all[r.n - 1];
-    }
-    free(all);
-    return r;
-}
-
-static void print_result(const char *what, const result *r, int clients, double seconds)
-{
-    printf("%-36s %d clients %4.0f s %8zu ok %8.1f /s   p50 %7.2f ms  p90 %7.2f ms  p99 %7.2f ms  max %7.1f ms"
-           "  (>100 ms: %zu, >1 s: %zu)  errors %ld\n",
-           what, clients, seconds, r->n, r->per_second, r->p50, r->p90, r->p99, r->max, r->over_100ms, r->over_1s,
-           r->errors);
+    info->seconds = bench_now() - started;
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -675,6 +397,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 
 int main(int argc, char **argv)
 {
+    bench_program = "bench_messages";
     if (argc < 2) {
         fprintf(stderr, "usage: bench_messages KITE_BIN [--messages N] [--clients N] [--submit-seconds S]"
                         " [--read-seconds S] [--queue-seconds S] [--server-threads N] [--data DIR] [--keep]\n");
@@ -692,7 +415,7 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "--keep") == 0)
             keep = true;
         else if (next == NULL)
-            die("an option lacks its value");
+            bench_die("an option lacks its value");
         else if (strcmp(argv[i], "--messages") == 0 && ++i)
             messages = strtol(next, NULL, 10);
         else if (strcmp(argv[i], "--clients") == 0 && ++i)
@@ -708,16 +431,16 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--data") == 0 && ++i)
             data = next;
         else
-            die("unknown option");
+            bench_die("unknown option");
     }
     if (messages < 0 || clients < 1 || clients > 64 || submit_seconds <= 0 || read_seconds <= 0 || queue_seconds < 0)
-        die("bad option value");
+        bench_die("bad option value");
     if (clients * SENDERS_PER_CLIENT > PAIRS - BUSY * CONTACTS_PER_RESIDENT)
-        die("too many clients");
+        bench_die("too many clients");
 
     char dir[] = "/tmp/kite-bench-messages-XXXXXX";
     if (mkdtemp(dir) == NULL)
-        die("mkdtemp failed");
+        bench_die("mkdtemp failed");
     char db_path[4096], url[1024], body[1024];
     snprintf(db_path, sizeof db_path, "%s/kite.db", dir);
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -727,32 +450,32 @@ int main(int argc, char **argv)
     server_start(bin, dir, db_path, data, server_threads, &srv);
     const char *add_operator[] = {bin, "user", "add", "--db", db_path, "--role", "operator", "--email",
                                   "bench-operator@example.org", NULL};
-    if (run_with_input(add_operator, PASSWORD "\n") != 0)
-        die("kite user add failed");
-    char *op = sign_in(srv.url, "{\"email\":\"bench-operator@example.org\",\"password\":\"" PASSWORD "\"}");
+    if (bench_run_with_input(add_operator, PASSWORD "\n") != 0)
+        bench_die("kite user add failed");
+    char *op = bench_sign_in(srv.url, "{\"email\":\"bench-operator@example.org\",\"password\":\"" PASSWORD "\"}");
     sqlite3 *ro = NULL;
     if (sqlite3_open_v2(db_path, &ro, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-        die("cannot open the store");
+        bench_die("cannot open the store");
     sqlite3_busy_timeout(ro, 10000);
     int64_t facility = query_int(ro, "SELECT id FROM facilities WHERE name = '" FACILITY_NAME "' ORDER BY id LIMIT 1");
     sqlite3_close(ro);
     snprintf(url, sizeof url, "%s/api/v1/facilities/%lld/policy", srv.url, (long long)facility);
     /* Pricing "balance" at the jpay profile's 0 cents a message: the bench measures messaging, not money. */
-    long st = http("PUT", url, op,
+    long st = bench_http("PUT", url, op, NULL,
                    "{\"profile\":\"jpay\",\"review\":\"flagged_only\",\"daily_send_limit\":10000,\"pricing\":\"balance\"}",
                    NULL);
     if (st != 200 && st != 201)
-        die("cannot set the policy");
+        bench_die("cannot set the policy");
     snprintf(url, sizeof url, "%s/api/v1/facilities/%lld/residents", srv.url, (long long)facility);
-    if (http("POST", url, op, "{\"resident_number\":\"B00000\",\"first_name\":\"Bench\",\"last_name\":\"Resident0\",\"pin\":\"" PIN "\"}", NULL) != 201)
-        die("cannot add the first resident");
+    if (bench_http("POST", url, op, NULL, "{\"resident_number\":\"B00000\",\"first_name\":\"Bench\",\"last_name\":\"Resident0\",\"pin\":\"" PIN "\"}", NULL) != 201)
+        bench_die("cannot add the first resident");
     snprintf(url, sizeof url, "%s/api/v1/accounts", srv.url);
-    if (http("POST", url, NULL, "{\"email\":\"bench-c00000@example.org\",\"password\":\"" PASSWORD "\",\"full_name\":\"Bench Contact 0\",\"phone\":\"5550100100\"}", NULL) != 201)
-        die("cannot register the first contact");
+    if (bench_http("POST", url, NULL, NULL, "{\"email\":\"bench-c00000@example.org\",\"password\":\"" PASSWORD "\",\"full_name\":\"Bench Contact 0\",\"phone\":\"5550100100\"}", NULL) != 201)
+        bench_die("cannot register the first contact");
     server_stop(&srv);
 
     /* 2. Seed. */
-    seed_info *info = xcalloc(1, sizeof *info);
+    seed_info *info = bench_calloc(1, sizeof *info);
     fprintf(stderr, "seeding %ld messages into %s\n", messages, db_path);
     seed(db_path, facility, messages, info);
     struct stat db_stat;
@@ -760,53 +483,55 @@ int main(int argc, char **argv)
 
     /* 3. Measure. */
     server_start(bin, dir, db_path, data, server_threads, &srv);
-    worker *writers = xcalloc((size_t)clients, sizeof *writers);
-    worker *readers = xcalloc((size_t)clients, sizeof *readers);
-    worker *ordinary = xcalloc((size_t)clients, sizeof *ordinary);
+    bench_worker *writers = bench_calloc((size_t)clients, sizeof *writers);
+    bench_worker *readers = bench_calloc((size_t)clients, sizeof *readers);
+    bench_worker *ordinary = bench_calloc((size_t)clients, sizeof *ordinary);
     for (int i = 0; i < clients; i++) {
-        writers[i] = (worker){.base = srv.url, .submit = true, .senders = SENDERS_PER_CLIENT, .warmup = 1,
-                              .seconds = submit_seconds};
+        writers[i] = (bench_worker){.base = srv.url, .paths = {"/api/v1/messages"}, .npaths = 1,
+                                    .body = bench_message_body, .expect = 202, .senders = SENDERS_PER_CLIENT,
+                                    .warmup = 1, .seconds = submit_seconds};
         for (int s = 0; s < SENDERS_PER_CLIENT; s++) {
             /* Contacts of ordinary (not busy) residents, two per client. */
             int pair = BUSY * CONTACTS_PER_RESIDENT + 2 * (i * SENDERS_PER_CLIENT + s);
             snprintf(body, sizeof body, "{\"email\":\"bench-c%05d@example.org\",\"password\":\"" PASSWORD "\"}", pair);
-            writers[i].tokens[s] = sign_in(srv.url, body);
+            writers[i].tokens[s] = bench_sign_in(srv.url, body);
             writers[i].contact_ids[s] = info->contact_id[pair];
         }
         int r = i % BUSY;
-        readers[i] = (worker){.base = srv.url, .path = "/api/v1/messages?box=inbox&limit=20", .submit = false,
-                              .senders = 1, .warmup = 1, .seconds = read_seconds};
+        readers[i] = (bench_worker){.base = srv.url, .paths = {"/api/v1/messages?box=inbox&limit=20"}, .npaths = 1,
+                                    .expect = 200, .senders = 1, .warmup = 1, .seconds = read_seconds};
         snprintf(body, sizeof body, "{\"facility_id\":%lld,\"resident_number\":\"B%05d\",\"pin\":\"" PIN "\"}",
                  (long long)facility, r);
-        readers[i].tokens[0] = sign_in(srv.url, body);
+        readers[i].tokens[0] = bench_sign_in(srv.url, body);
         /* Ordinary residents (about 500 messages in the inbox), away from the writers' residents. */
         ordinary[i] = readers[i];
         ordinary[i].seconds = read_seconds / 3;
         snprintf(body, sizeof body, "{\"facility_id\":%lld,\"resident_number\":\"B%05d\",\"pin\":\"" PIN "\"}",
                  (long long)facility, RESIDENTS / 2 + i);
-        ordinary[i].tokens[0] = sign_in(srv.url, body);
+        ordinary[i].tokens[0] = bench_sign_in(srv.url, body);
     }
     /* The page a reader gets: 20 items of their inbox. */
     json_t *page = NULL;
     snprintf(url, sizeof url, "%s/api/v1/messages?box=inbox&limit=20", srv.url);
-    if (http("GET", url, readers[0].tokens[0], NULL, &page) != 200 || json_array_size(json_object_get(page, "items")) != 20)
-        die("the first inbox page is not 20 messages");
+    if (bench_http("GET", url, readers[0].tokens[0], NULL, NULL, &page) != 200 ||
+        json_array_size(json_object_get(page, "items")) != 20)
+        bench_die("the first inbox page is not 20 messages");
     json_int_t unread = json_integer_value(json_object_get(page, "unread"));
     json_decref(page);
 
-    result submit = run_phase(writers, clients);
-    result read = run_phase(readers, clients);
-    result read_ordinary = run_phase(ordinary, clients);
+    bench_result submit = bench_run_phase(writers, clients);
+    bench_result read = bench_run_phase(readers, clients);
+    bench_result read_ordinary = bench_run_phase(ordinary, clients);
     /* (c) The mail room's queue page (50 items and the metrics), by the operator from two clients. */
     char queue_path[128];
     snprintf(queue_path, sizeof queue_path, "/api/v1/review/queue?facility_id=%lld", (long long)facility);
-    worker queue_readers[2];
-    result queue = {0};
+    bench_worker queue_readers[2];
+    bench_result queue = {0};
     for (int i = 0; i < 2; i++)
-        queue_readers[i] = (worker){.base = srv.url, .path = queue_path, .submit = false, .senders = 1, .warmup = 1,
-                                    .seconds = queue_seconds, .tokens = {op}};
+        queue_readers[i] = (bench_worker){.base = srv.url, .paths = {queue_path}, .npaths = 1, .expect = 200,
+                                          .senders = 1, .warmup = 1, .seconds = queue_seconds, .tokens = {op}};
     if (queue_seconds > 0)
-        queue = run_phase(queue_readers, 2);
+        queue = bench_run_phase(queue_readers, 2);
 
     sqlite3 *check = NULL;
     int64_t stored = -1;
@@ -833,11 +558,11 @@ int main(int argc, char **argv)
            " the others %lld each; the ordinary ones read in b2 have %lld in the inbox on average\n",
            (long long)(busy_total / BUSY), (long long)(busy_inbox / BUSY), (long long)unread,
            (long long)(typical / (RESIDENTS - BUSY)), (long long)(ordinary_inbox / clients));
-    print_result("submit  POST /api/v1/messages", &submit, clients, submit_seconds);
-    print_result("inbox   GET  ?box=inbox&limit=20", &read, clients, read_seconds);
-    print_result("inbox   (ordinary residents, b2)", &read_ordinary, clients, read_seconds / 3);
+    bench_print_result("submit  POST /api/v1/messages", &submit, clients, submit_seconds);
+    bench_print_result("inbox   GET  ?box=inbox&limit=20", &read, clients, read_seconds);
+    bench_print_result("inbox   (ordinary residents, b2)", &read_ordinary, clients, read_seconds / 3);
     if (queue_seconds > 0)
-        print_result("queue   GET  /api/v1/review/queue", &queue, 2, queue_seconds);
+        bench_print_result("queue   GET  /api/v1/review/queue", &queue, 2, queue_seconds);
     printf("messages stored after the run: %lld (seeded %ld + accepted during the warm-up and the measured window)\n",
            (long long)stored, messages);
 

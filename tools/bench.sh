@@ -20,3 +20,11 @@ echo "== over HTTP against $url (bench/bench_http.c)"
 # `kite serve` on a temporary store (about 70 s; MESSAGES=... for another size).
 echo "== messaging with ${MESSAGES:-1000000} stored messages (bench/bench_messages.c)"
 "$B/bench/bench_messages" "$B/src/kite" --messages "${MESSAGES:-1000000}" --data "$PWD/data"
+# 1, 2 and 3 `kite serve` behind nginx on one PostgreSQL (issue 9): needs root (nginx is installed
+# when missing, PostgreSQL runs as its own user) and PostgreSQL 15; about 4 minutes.  SCALE_OUT=0 skips it.
+if [ "${SCALE_OUT:-1}" != 0 ] && [ -x /usr/lib/postgresql/15/bin/initdb ] && [ "$(id -u)" = 0 ]; then
+  echo "== scale-out: 1, 2 and 3 kite serve behind nginx on one PostgreSQL (bench/scale_out.sh)"
+  BENCH_BUILD="$B" bench/scale_out.sh
+else
+  echo "== scale-out skipped: it needs root and PostgreSQL 15 (/usr/lib/postgresql/15/bin)"
+fi
