@@ -231,14 +231,39 @@ for ((n = 1; n <= SERVERS; n++)); do
     "$(val reads_cpu_kite_pct)" "$(val reads_cpu_postgres_pct)" "$(val reads_cpu_nginx_pct)" "$(val reads_cpu_clients_pct)" \
     "$(val reads_cpu_other_pct)" "$(val reads_idle_pct)" "$idle_commits")")
 done
+
+# The peer in the same run: one kite serve on SQLite (the embedded default), the same setup, the
+# same clients, through the same nginx.  SQLITE_PEER=0 skips it.
+sqlite_row=""
+if [ "${SQLITE_PEER:-1}" = 1 ]; then
+  for p in "${kite_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${kite_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  kite_pids=()
+  ports=()
+  mkdir -p "$dir/sqlite"
+  db="$dir/sqlite/kite.db"
+  echo "== the peer: one kite serve on SQLite ($db)"
+  start_server 0
+  "$B/bench/bench_scale" setup "http://127.0.0.1:${ports[0]}" "$dir/state-sqlite" --kite "$B/src/kite" --db "$db" \
+    --pairs $((CLIENTS * 2)) >"$dir/setup-sqlite.txt"
+  start_nginx 1
+  line=$("$B/bench/bench_scale" measure "http://127.0.0.1:$nginx_port" "$dir/state-sqlite" --clients "$CLIENTS" \
+    --seconds "$SECONDS_PER_N" --warmup "$WARMUP" --label sqlite --phase both \
+    --watch "kite=${kite_pids[0]};nginx=$nginx_pid" | tee -a /dev/stderr | tail -1)
+  stop_nginx
+  echo "store=sqlite servers=1 $line" >>"$RAW"
+  sqlite_row=$(printf '%2s | %8s | %7s | %7s | %6s | %10s | %7s | %6s   (SQLite, one server)' "1" "$(val sends_per_s)" \
+    "$(val sends_p50_ms)" "$(val sends_p99_ms)" "$(val sends_errors)" "$(val reads_per_s)" "$(val reads_p99_ms)" "$(val reads_errors)")
+fi
 steal_all=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(sends|reads)_steal_pct=/) { split($i, kv, "="); s += kv[2]; n++ } }
-  END { if (n) printf "%.1f", s/n; else print "?" }' <(grep '^servers=' "$RAW"))
+  END { if (n) printf "%.1f", s/n; else print "?" }' <(grep -E '^(servers|store)=' "$RAW"))
 echo "# cpu steal, mean over the measured windows: $steal_all%" >>"$RAW"
 
 echo
 echo "kite scale-out: paid sends and searches through nginx; $CLIENTS clients, ${SECONDS_PER_N} s per phase after ${WARMUP} s of warm-up"
 echo " N |  sends/s |  p50 ms |  p99 ms | errors | searches/s |  p99 ms | errors"
 for r in "${rows[@]}"; do echo "$r"; done
+[ -z "$sqlite_row" ] || echo "$sqlite_row"
 echo
 echo "where the CPU went (% of the whole machine: $cores cores shared by the servers, PostgreSQL, nginx, the clients and whatever else runs here)"
 echo "   | during the sends (% of machine) | cores free  | writer lock                  | per message stored                          | during the searches                 | idle"

@@ -9,8 +9,10 @@
 #        tools/pg-cluster.sh stop DIR    stop it (fast shutdown); does nothing when stopped
 #        tools/pg-cluster.sh url DIR     print the admin URL, postgresql://postgres@127.0.0.1:PORT/postgres
 #
-# initdb refuses to run as root, so as root the cluster runs as the postgres user on a DIR it
-# owns; otherwise it runs as the current user.  The port is a free one in 55000-59999 found at
+# initdb refuses to run as root, so as root the cluster runs as the postgres user; its data folder
+# and socket then live in a folder of its own under /tmp (DIR/home names it), since the postgres
+# user may not be able to reach DIR at all (a clone in a private mktemp folder).  Otherwise it
+# runs as the current user inside DIR.  The port is a free one in 55000-59999 found at
 # start; two clusters starting at once may pick the same one, so start retries on another.
 set -euo pipefail
 
@@ -25,7 +27,13 @@ elif [ ! -d "$2" ]; then
   exit 1
 fi
 DIR=$(cd "$2" && pwd)
-DATA="$DIR/data"
+# Where the cluster's own files live (see above); DIR keeps the port and the logs.
+if [ "$(id -u)" -eq 0 ]; then
+  HOME_DIR=$(cat "$DIR/home" 2>/dev/null || true)
+else
+  HOME_DIR=$DIR
+fi
+DATA="${HOME_DIR:-$DIR/none}/data"
 
 # Debian installs the server binaries off PATH, one folder per major version: 15 first.
 PG_BIN=${PG_BIN:-}
@@ -66,16 +74,26 @@ do_stop() {
   if running; then
     as_owner "$PG_BIN/pg_ctl" -D "$DATA" -m fast -w -t 60 stop >/dev/null
   fi
+  if [ "$(id -u)" -eq 0 ] && [ -n "$HOME_DIR" ] && [ -d "$HOME_DIR" ]; then
+    cp "$HOME_DIR/postgresql.log" "$DIR/postgresql.log" 2>/dev/null || true # kept for a look afterwards
+    rm -rf "$HOME_DIR" "$DIR/home"
+    HOME_DIR=""
+  fi
 }
 
 do_start() {
   # A cluster left by an interrupted run is stopped and thrown away: every run starts empty.
   do_stop
-  rm -rf "$DATA" "$DIR/port" "$DIR/postgresql.log"
+  rm -rf "$DIR/port" "$DIR/postgresql.log"
   if [ "$(id -u)" -eq 0 ]; then
-    chown postgres: "$DIR"
-    chmod 700 "$DIR"
+    HOME_DIR=$(mktemp -d /tmp/kite-pg-XXXXXX)
+    echo "$HOME_DIR" >"$DIR/home"
+    chown postgres: "$HOME_DIR"
+    chmod 700 "$HOME_DIR"
+  else
+    rm -rf "$DATA"
   fi
+  DATA="$HOME_DIR/data"
   as_owner "$PG_BIN/initdb" -D "$DATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
     >"$DIR/initdb.log" 2>&1 || { cat "$DIR/initdb.log" >&2; exit 1; }
   # The socket sits in DIR, never in /var/run/postgresql, so nothing meets the system's cluster.
@@ -83,21 +101,21 @@ do_start() {
 
 # tools/pg-cluster.sh: a throw-away test cluster
 listen_addresses = '127.0.0.1'
-unix_socket_directories = '$DIR'
+unix_socket_directories = '$HOME_DIR'
 max_connections = 300
 logging_collector = off
 EOF
   local attempt port
   for attempt in 1 2 3 4 5; do
     port=$(pick_port)
-    if as_owner "$PG_BIN/pg_ctl" -D "$DATA" -l "$DIR/postgresql.log" -o "-p $port" -w -t 60 start >/dev/null; then
+    if as_owner "$PG_BIN/pg_ctl" -D "$DATA" -l "$HOME_DIR/postgresql.log" -o "-p $port" -w -t 60 start >/dev/null; then
       echo "$port" >"$DIR/port"
       return 0
     fi
     # Most likely the port was taken between the check and the bind: try another one.
-    tail -5 "$DIR/postgresql.log" >&2 || true
+    tail -5 "$HOME_DIR/postgresql.log" >&2 || true
   done
-  echo "$0: the server would not start; log: $DIR/postgresql.log" >&2
+  echo "$0: the server would not start; log: $HOME_DIR/postgresql.log" >&2
   exit 1
 }
 
