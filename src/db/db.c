@@ -294,22 +294,25 @@ static kite_err apply_migration(db_conn *conn, const migration *m)
     return err;
 }
 
+struct migration_step {
+    const db_driver *driver;
+    size_t index; /* 0: the migrations table itself; n: driver->migrations[n - 1] */
+};
+
+static kite_err migration_step_tx(db_conn *conn, void *data)
+{
+    const struct migration_step *step = data;
+    const db_driver *d = step->driver;
+    return step->index == 0 ? d->script(conn, d->migrations_table) : apply_migration(conn, &d->migrations[step->index - 1]);
+}
+
+/* Through db_write: another process holding the writer lock (loading the directory) is waited for and retried. */
 static kite_err store_migrate(db *store)
 {
-    db_conn *conn;
-    kite_err err = thread_conn(store, &conn);
-    if (err != KITE_OK)
-        return err;
-    const db_driver *d = store->driver;
-    for (size_t i = 0; err == KITE_OK && i <= *d->migration_count; i++) {
-        err = tx_begin(conn, DB_TX_WRITE, true);
-        if (err != KITE_OK)
-            break;
-        err = i == 0 ? d->script(conn, d->migrations_table) : apply_migration(conn, &d->migrations[i - 1]);
-        if (err == KITE_OK)
-            err = d->commit(conn);
-        if (err != KITE_OK)
-            d->rollback(conn);
+    kite_err err = KITE_OK;
+    for (size_t i = 0; err == KITE_OK && i <= *store->driver->migration_count; i++) {
+        struct migration_step step = {store->driver, i};
+        err = db_write(store, migration_step_tx, &step);
     }
     return err;
 }

@@ -222,7 +222,14 @@ static kite_err pg_begin(db_conn *conn, db_tx_kind kind, bool last_attempt)
     ExecStatusType status = PQresultStatus(res);
     kite_err err = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK ? KITE_OK : classify(c, res, "BEGIN");
     PQclear(res);
-    c->in_tx = PQtransactionStatus(c->pg) != PQTRANS_IDLE;
+    /*
+     * BEGIN may have opened the transaction and the lock wait then failed
+     * (lock_timeout while another process loads the directory): end it, or
+     * the next BEGIN meets "current transaction is aborted".
+     */
+    if (err != KITE_OK && PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+        PQclear(PQexec(c->pg, "ROLLBACK"));
+    c->in_tx = err == KITE_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE;
     c->failed = KITE_OK;
     return err;
 }
