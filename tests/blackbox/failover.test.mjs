@@ -17,8 +17,10 @@
 // The load is bundle purchases (POST /api/v1/wallet/bundles): one write
 // transaction that answers with its ledger transaction id, found in the store by
 // its reference bundle:<account>:<Idempotency-Key>.  Each payer is funded
-// before the load with card top-ups (the processor sandbox), enough never to
-// run dry.
+// before the load with card top-ups (the processor sandbox) for BUNDLES_AFFORDED
+// bundles, about three times what the fastest run seen here sends; a worker never
+// spends a key its payer cannot afford, so a faster machine makes the test say
+// its load outran the funding rather than count 402s as failures of the store.
 //
 // It needs PostgreSQL, so it runs only when KITE_TEST_PG is set (make test's
 // sign that a cluster can be made here), but it makes a primary and a standby
@@ -50,8 +52,12 @@ const LOAD_AFTER_MS = 4000; // load on the new primary after its first success
 const STALL_MS = 1000; // the second test: how long the standby stops answering before the primary dies
 const OUTAGE_LIMIT_MS = 15_000; // "serves again within seconds"
 const FUNDS_CENTS = 50_000; // one top-up (the largest one allowed); each payer gets TOP_UPS of them
-const TOP_UPS = 3;
+const TOP_UPS = 10;
 const BUNDLE = { unit: 'stamps', count: 10, price: 370 }; // the jpay profile's 10 stamps
+// Every key a payer's workers use may end as one bundle (a failed request is sent again under
+// its key), so a payer never uses more keys than its funds buy.  The fastest run seen sent
+// ~425 requests per payer.
+const BUNDLES_AFFORDED = Math.floor((FUNDS_CENTS * TOP_UPS) / BUNDLE.price);
 
 let haDir;
 let sandbox;
@@ -141,6 +147,10 @@ function load(payers, facilityId) {
     for (let w = 0; w < WORKERS_PER_PAYER; w++) {
       workers.push((async () => {
         while (!stopped) {
+          if (payer.keys >= BUNDLES_AFFORDED) {
+            payer.ranDryAt = payer.ranDryAt ?? Date.now();
+            break;
+          }
           const e = { payer, key: `failover-${payer.n}-${w}-${++payer.keys}`, started: Date.now(), answered: null, res: null, error: null };
           sent.push(e);
           try {
@@ -274,6 +284,9 @@ async function failover(t, { stall = false } = {}) {
     if (w.json.balance_cents !== expected) {
       problems.push(`payer ${p.n}: balance ${w.json.balance_cents}, expected ${expected} after ${bought} bundles`);
     }
+  }
+  for (const p of payers) {
+    if (p.ranDryAt) problems.push(`payer ${p.n} spent its ${BUNDLES_AFFORDED} bundles ${p.ranDryAt - killAt} ms from the kill: the load outran its funding (raise TOP_UPS)`);
   }
   const log = world.srv.readLog();
   // Synchronous replication at work: while the standby stalls, no write is acknowledged (they wait for it).
