@@ -280,7 +280,7 @@ static figure from_result(const bench_result *r)
 typedef struct kite_figures {
     figure send8, send64, sse, inbox, queue, search, signin, rss_mib;
     long accepted64;
-    double steal64, busy64, kite64;
+    double steal64, busy64, kite64, client64;
 } kite_figures;
 
 static bench_result sends(const char *base, session_set *s, const int64_t *contact_ids, int conns, double warmup,
@@ -407,6 +407,7 @@ static void big_store(const options *o, const char *dir, kite_figures *k, char *
     k->steal64 = share(cpu.b.steal - cpu.a.steal, &cpu.a, &cpu.b);
     k->busy64 = 100.0 - share(cpu.b.idle - cpu.a.idle, &cpu.a, &cpu.b) - k->steal64;
     k->kite64 = share(cpu.b.group[0] - cpu.a.group[0], &cpu.a, &cpu.b);
+    k->client64 = share(cpu.b.self - cpu.a.self, &cpu.a, &cpu.b);
 
     fprintf(stderr, "%s: big store: inbox pages, review queue, directory search, sign-ins\n", bench_program);
     const char *inbox_path[] = {"/api/v1/messages?box=inbox&limit=20"};
@@ -524,7 +525,7 @@ static void row(const char *name, const char *unit, const figure *f, bool latenc
     char errors[32] = "";
     if (f->errors)
         snprintf(errors, sizeof errors, " errors %ld", f->errors);
-    printf("%-44s %-10s %11s %9s %9s  %-26s%s%s%s\n", name, unit, v, p50, p99, ratio != NULL ? ratio : "", f->note,
+    printf("%-48s %-10s %10s %9s %9s  %-20s %s%s%s\n", name, unit, v, p50, p99, ratio != NULL ? ratio : "", f->note,
            f->note[0] != '\0' && errors[0] != '\0' ? ";" : "", errors);
 }
 
@@ -542,7 +543,7 @@ static const char *ratio_text(char *out, size_t cap, const figure *a, const figu
 static void target(const char *what, bool known, double measured, const char *unit, bool met)
 {
     if (!known)
-        printf("  %-52s %14s  not measured\n", what, "n/a");
+        printf("  %-52s %12s    not measured\n", what, "n/a");
     else
         printf("  %-52s %12.2f%-2s  %s\n", what, measured, unit, met ? "met" : "NOT MET");
 }
@@ -639,10 +640,11 @@ int main(int argc, char **argv)
            "(seeded in %.1f s, %.0f MiB) and %ld (%.1f s)\n\n",
            "bench_run", bench_now() - started, sysconf(_SC_NPROCESSORS_ONLN), o.threads != NULL ? o.threads : "4 (default)",
            o.big, big_seed, db_mib, o.small, small_seed);
-    printf("%-44s %-10s %11s %9s %9s  %-26s%s\n", "figure", "unit", "value", "p50 ms", "p99 ms", "ratio", "note");
+    printf("%-48s %-10s %10s %9s %9s  %-20s %s\n", "figure", "unit", "value", "p50 ms", "p99 ms", "ratio", "note");
     row("Kite sends, 8 connections", "msg/s", &k.send8, true, NULL);
     char note[160];
-    snprintf(note, sizeof note, "kite %.0f%% of the machine, busy %.0f%%, steal %.1f%%", k.kite64, k.busy64, k.steal64);
+    snprintf(note, sizeof note, "CPU: kite %.0f%%, client %.0f%%, other %.0f%%, idle %.0f%%, steal %.1f%%", k.kite64,
+             k.client64, k.busy64 - k.kite64 - k.client64, 100 - k.busy64 - k.steal64, k.steal64);
     snprintf(k.send64.note, sizeof k.send64.note, "%s", note);
     row("Kite sends, 64 connections", "msg/s", &k.send64, true, NULL);
     row("  bare SQLite, a send's statements, 1/commit", "msg/s", &sq1, true,
