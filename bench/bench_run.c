@@ -97,6 +97,15 @@ static double share(uint64_t part, const proc_cpu_sample *a, const proc_cpu_samp
     return b->total > a->total ? 100.0 * (double)part / (double)(b->total - a->total) : 0;
 }
 
+/* "other N%": the machine's busy share not taken by the group (if any) nor this process, over the window. */
+static double other_share(const cpu_window *c)
+{
+    double steal = share(c->b.steal - c->a.steal, &c->a, &c->b);
+    double busy = 100.0 - share(c->b.idle - c->a.idle, &c->a, &c->b) - steal;
+    double group = c->group.nroots > 0 ? share(c->b.group[0] - c->a.group[0], &c->a, &c->b) : 0;
+    return busy - group - share(c->b.self - c->a.self, &c->a, &c->b);
+}
+
 /* ---- a server's sessions ---- */
 
 static char *sign_in_contact(const char *base, int pair)
@@ -360,8 +369,11 @@ static void small_store(const options *o, const char *dir, figure *send, figure 
         contacts[i] = info->contact_id[writer_pair(i)];
     double window = o->seconds / 2 > 3 ? o->seconds / 2 : 3;
     fprintf(stderr, "%s: small store: sends at %d connections, then inbox reads\n", bench_program, MAX_CONNS);
-    bench_result r = sends(srv.url, &s, contacts, MAX_CONNS, 1, window, NULL, NULL);
+    cpu_window cpu = {.group = {.name = "kite", .roots = {srv.pid}, .nroots = 1}};
+    bench_result r = sends(srv.url, &s, contacts, MAX_CONNS, 1, window, NULL, &cpu);
     *send = from_result(&r);
+    snprintf(send->note, sizeof send->note, "CPU: kite %.0f%%, other %.0f%%",
+             share(cpu.b.group[0] - cpu.a.group[0], &cpu.a, &cpu.b), other_share(&cpu));
     const char *inbox_path[] = {"/api/v1/messages?box=inbox&limit=20"};
     r = reads(srv.url, s.reader, BENCH_BUSY, inbox_path, 1, BENCH_BUSY, window);
     *inbox = from_result(&r);
@@ -474,10 +486,14 @@ static bool run_peer(const char *command, const char *tag, char *line, size_t ca
 static figure sqlite_peer(const options *o, const char *mode, const char *path, long batch, double seconds)
 {
     char command[8192], line[1024] = "";
+    cpu_window cpu = {0};
     snprintf(command, sizeof command, "'%s' %s '%s' --batch %ld --seconds %.1f 2>&1", o->peer, mode, path, batch,
              seconds);
     figure f = {0};
-    if (!run_peer(command, "mode=", line, sizeof line)) {
+    cpu_edge(&cpu, false);
+    bool ran = run_peer(command, "mode=", line, sizeof line);
+    cpu_edge(&cpu, true);
+    if (!ran) {
         line[strcspn(line, "\n")] = '\0';
         snprintf(f.note, sizeof f.note, "n/a: %.140s", line);
         return f;
@@ -486,7 +502,7 @@ static figure sqlite_peer(const options *o, const char *mode, const char *path, 
     f.value = key_value(line, "per_second");
     f.p50 = key_value(line, "p50_ms");
     f.p99 = key_value(line, "p99_ms");
-    snprintf(f.note, sizeof f.note, "%.0f per commit", (double)batch);
+    snprintf(f.note, sizeof f.note, "%ld per commit; CPU other %.0f%% (with the peer)", batch, other_share(&cpu));
     return f;
 }
 
@@ -499,14 +515,19 @@ static figure postfix_peer(const options *o, long count)
     }
     char command[8192], line[1024] = "";
     snprintf(command, sizeof command, "'%s' %ld 2>&1", o->postfix, count);
-    if (!run_peer(command, "postfix ", line, sizeof line)) {
+    cpu_window cpu = {0};
+    cpu_edge(&cpu, false);
+    bool ran = run_peer(command, "postfix ", line, sizeof line);
+    cpu_edge(&cpu, true);
+    if (!ran) {
         line[strcspn(line, "\n")] = '\0';
         snprintf(f.note, sizeof f.note, "n/a: %.140s", line);
         return f;
     }
     f.ok = true;
     f.value = key_value(line, "per_second");
-    snprintf(f.note, sizeof f.note, "%.0f messages, 16 sessions, on hold", key_value(line, "count"));
+    snprintf(f.note, sizeof f.note, "%.0f messages, 16 sessions, on hold; CPU other %.0f%% (with postfix)",
+             key_value(line, "count"), other_share(&cpu));
     return f;
 }
 

@@ -5,6 +5,7 @@
  * usage: bench_sqlite_peer send  DB  [--batch N] [--seconds S]
  *        bench_sqlite_peer floor DIR [--batch N] [--seconds S]
  *        bench_sqlite_peer inbox DB  [--seconds S]
+ *        bench_sqlite_peer list
  *
  * send:  a copy of a store Kite has just served (bench_run makes it), opened
  *        with Kite's pragmas (src/db/sqlite.c: WAL, synchronous=FULL,
@@ -23,6 +24,9 @@
  *        ones bench_run reads as), from one thread; the page's details
  *        (events, matches, attachments of each item) and unread count are
  *        Kite's own extra work and are not in it.
+ *
+ * list:  prints the send's statements as one message per commit runs them,
+ *        one a line, to compare with a trace (bench/trace_send.sh does).
  *
  * Prints one line of key=value: messages (or rows, reads), seconds,
  * per_second, commits, and the p50/p99 of one commit (send and floor) or
@@ -540,10 +544,25 @@ static void run_inbox(const char *path, double seconds)
     report("inbox", "reads", 1, done, elapsed, &t);
 }
 
+static void list_send(void)
+{
+    puts("BEGIN");
+    for (size_t i = 0; i < NSTATEMENTS; i++) {
+        if (i > 0 && send_statements[i].tx == 'w' && send_statements[i - 1].tx == 'r')
+            puts("COMMIT\nBEGIN IMMEDIATE");
+        puts(send_statements[i].sql);
+    }
+    puts("COMMIT");
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "list") == 0) {
+        list_send();
+        return 0;
+    }
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_sqlite_peer send|floor|inbox DB|DIR [--batch N] [--seconds S]\n");
+        fprintf(stderr, "usage: bench_sqlite_peer send|floor|inbox DB|DIR [--batch N] [--seconds S] | list\n");
         return 2;
     }
     long batch = 1;

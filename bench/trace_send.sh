@@ -7,11 +7,12 @@
 # How: bench_messages makes and keeps a small seeded store; kite serve runs on it with
 # bench/sqlite_trace.c preloaded (every statement of every connection to a file); one warm-up
 # send, then the measured one, whose statements are printed ("<connection> <sql>": the request's
-# read transaction for the session, then send_tx between BEGIN IMMEDIATE and COMMIT).
+# read transaction for the session, then send_tx between BEGIN IMMEDIATE and COMMIT), then
+# compared with `bench_sqlite_peer list`: exit status 1 when they differ.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${BENCH_BUILD:-build-bench}
-ninja -C "$B" src/kite bench/bench_messages bench/libsqlite_trace.so >/dev/null
+ninja -C "$B" src/kite bench/bench_messages bench/bench_sqlite_peer bench/libsqlite_trace.so >/dev/null
 kept=$("$B/bench/bench_messages" "$B/src/kite" --messages 20000 --clients 1 --submit-seconds 1 --read-seconds 2 \
          --queue-seconds 0 --keep --data "$PWD/data" 2>&1 >/dev/null | sed -n 's/^kept //p')
 [ -n "$kept" ] || { echo "trace_send: bench_messages did not keep its store" >&2; exit 1; }
@@ -37,3 +38,15 @@ status=$(send "Dear family, the week went well.")
 sleep 0.3
 echo "-- one send (HTTP $status): the statements in order"
 tail -n "+$from" "$trace"
+# The peer's table, against the trace: the statements of the connection that ran the send's
+# BEGIN IMMEDIATE (a background task may use another meanwhile), without the pragmas a connection
+# runs once when the pool opens it, the connection's address cut off.
+conn=$(tail -n "+$from" "$trace" | awk '$2 == "BEGIN" && $3 == "IMMEDIATE" { print $1; exit }')
+if diff <(tail -n "+$from" "$trace" | grep "^$conn " | grep -v "^$conn PRAGMA " | cut -d' ' -f2-) \
+        <("$B/bench/bench_sqlite_peer" list) >"$kept/diff"; then
+  echo "-- bench_sqlite_peer's table is in step with this send"
+else
+  echo "-- bench_sqlite_peer's table differs from this send (< the send, > the table):"
+  cat "$kept/diff"
+  exit 1
+fi
