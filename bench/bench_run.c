@@ -94,16 +94,24 @@ static void cpu_edge(void *ctx, bool end)
 
 static double share(uint64_t part, const proc_cpu_sample *a, const proc_cpu_sample *b)
 {
-    return b->total > a->total ? 100.0 * (double)part / (double)(b->total - a->total) : 0;
+    /* Ticks are counted per process and per machine at slightly different moments: never below 0. */
+    double v = b->total > a->total ? 100.0 * (double)part / (double)(b->total - a->total) : 0;
+    return v > 0 ? v : 0;
+}
+
+/* The machine's busy share (not idle, not steal) over the window. */
+static double busy_share(const proc_cpu_sample *a, const proc_cpu_sample *b)
+{
+    double v = 100.0 - share(b->idle - a->idle, a, b) - share(b->steal - a->steal, a, b);
+    return v > 0 ? v : 0;
 }
 
 /* "other N%": the machine's busy share not taken by the group (if any) nor this process, over the window. */
 static double other_share(const cpu_window *c)
 {
-    double steal = share(c->b.steal - c->a.steal, &c->a, &c->b);
-    double busy = 100.0 - share(c->b.idle - c->a.idle, &c->a, &c->b) - steal;
     double group = c->group.nroots > 0 ? share(c->b.group[0] - c->a.group[0], &c->a, &c->b) : 0;
-    return busy - group - share(c->b.self - c->a.self, &c->a, &c->b);
+    double other = busy_share(&c->a, &c->b) - group - share(c->b.self - c->a.self, &c->a, &c->b);
+    return other > 0 ? other : 0;
 }
 
 /* ---- a server's sessions ---- */
@@ -289,7 +297,7 @@ static figure from_result(const bench_result *r)
 typedef struct kite_figures {
     figure send8, send64, sse, inbox, queue, search, signin, rss_mib;
     long accepted64;
-    double steal64, busy64, kite64, client64;
+    double steal64, busy64, idle64, kite64, client64;
 } kite_figures;
 
 static bench_result sends(const char *base, session_set *s, const int64_t *contact_ids, int conns, double warmup,
@@ -417,7 +425,8 @@ static void big_store(const options *o, const char *dir, kite_figures *k, char *
     k->sse = sse_delay(watch);
     free(watch);
     k->steal64 = share(cpu.b.steal - cpu.a.steal, &cpu.a, &cpu.b);
-    k->busy64 = 100.0 - share(cpu.b.idle - cpu.a.idle, &cpu.a, &cpu.b) - k->steal64;
+    k->busy64 = busy_share(&cpu.a, &cpu.b);
+    k->idle64 = share(cpu.b.idle - cpu.a.idle, &cpu.a, &cpu.b);
     k->kite64 = share(cpu.b.group[0] - cpu.a.group[0], &cpu.a, &cpu.b);
     k->client64 = share(cpu.b.self - cpu.a.self, &cpu.a, &cpu.b);
 
@@ -502,7 +511,8 @@ static figure sqlite_peer(const options *o, const char *mode, const char *path, 
     f.value = key_value(line, "per_second");
     f.p50 = key_value(line, "p50_ms");
     f.p99 = key_value(line, "p99_ms");
-    snprintf(f.note, sizeof f.note, "%ld per commit; CPU other %.0f%% (with the peer)", batch, other_share(&cpu));
+    snprintf(f.note, sizeof f.note, "%ld per commit; machine busy %.0f%% (the peer with the rest)", batch,
+             busy_share(&cpu.a, &cpu.b));
     return f;
 }
 
@@ -526,8 +536,8 @@ static figure postfix_peer(const options *o, long count)
     }
     f.ok = true;
     f.value = key_value(line, "per_second");
-    snprintf(f.note, sizeof f.note, "%.0f messages, 16 sessions, on hold; CPU other %.0f%% (with postfix)",
-             key_value(line, "count"), other_share(&cpu));
+    snprintf(f.note, sizeof f.note, "%.0f messages, 16 sessions, on hold; machine busy %.0f%%",
+             key_value(line, "count"), busy_share(&cpu.a, &cpu.b));
     return f;
 }
 
@@ -653,7 +663,7 @@ int main(int argc, char **argv)
     figure postfix = postfix_peer(&o, k.accepted64 > 1000 ? k.accepted64 : 1000);
     cpu_edge(&run, true);
     double run_steal = share(run.b.steal - run.a.steal, &run.a, &run.b);
-    double run_busy = 100.0 - share(run.b.idle - run.a.idle, &run.a, &run.b) - run_steal;
+    double run_busy = busy_share(&run.a, &run.b);
 
     /* ---- the table ---- */
     char r1[64], r2[64];
@@ -665,7 +675,8 @@ int main(int argc, char **argv)
     row("Kite sends, 8 connections", "msg/s", &k.send8, true, NULL);
     char note[160];
     snprintf(note, sizeof note, "CPU: kite %.0f%%, client %.0f%%, other %.0f%%, idle %.0f%%, steal %.1f%%", k.kite64,
-             k.client64, k.busy64 - k.kite64 - k.client64, 100 - k.busy64 - k.steal64, k.steal64);
+             k.client64, k.busy64 > k.kite64 + k.client64 ? k.busy64 - k.kite64 - k.client64 : 0,
+             k.idle64, k.steal64);
     snprintf(k.send64.note, sizeof k.send64.note, "%s", note);
     row("Kite sends, 64 connections", "msg/s", &k.send64, true, NULL);
     row("  bare SQLite, a send's statements, 1/commit", "msg/s", &sq1, true,
