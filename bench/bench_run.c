@@ -462,10 +462,11 @@ static double key_value(const char *line, const char *key)
 {
     char pattern[64];
     snprintf(pattern, sizeof pattern, " %s=", key);
+    size_t len = strlen(pattern);
+    if (strncmp(line, pattern + 1, len - 1) == 0)
+        return strtod(line + len - 1, NULL);
     const char *p = strstr(line, pattern);
-    if (p == NULL && strncmp(line, pattern + 1, strlen(pattern) - 1) == 0)
-        p = line - 1;
-    return p != NULL ? strtod(p + strlen(pattern), NULL) : 0;
+    return p != NULL ? strtod(p + len, NULL) : 0;
 }
 
 /* Runs a shell command; its last line of output starting with `tag` in line. */
