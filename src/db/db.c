@@ -64,6 +64,19 @@
 /* CHECKPOINT_PAGES: SQLite's own default threshold (wal_autocheckpoint), now reached off the writers' path. */
 enum { WRITE_ATTEMPTS = 8, CACHE_MIN = 64, GROUP_MAX_WRITES = 64, GROUP_MAX_MS = 8, CHECKPOINT_PAGES = 1000 };
 
+/* Wake-ups for an engine that delivers none (db.h, db_notify): commits that queued one bump seq. */
+typedef struct local_wakeups {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    uint64_t seq;
+} local_wakeups;
+
+struct db_listener {
+    db *store;
+    void *engine;  /* the engine's own listener, or NULL: local */
+    uint64_t seen; /* local: the wake-ups taken */
+};
+
 /* The thread that copies the write-ahead log back into the database (driver.h: checkpoint). */
 typedef struct checkpointer {
     pthread_mutex_t lock;
@@ -109,6 +122,7 @@ struct db {
     pthread_mutex_t write_lock;
     group_commit group; /* when the driver shares commits */
     checkpointer checkpoints;
+    local_wakeups wakeups;
 #ifdef KITE_FAULT_INJECTION
     /* Per store, not global: two stores in one test never disturb each other. Atomic: every thread counts. */
     _Atomic int64_t fault_steps; /* steps since the last db_fault_arm */
@@ -287,6 +301,40 @@ static kite_err thread_conn(db *store, db_conn **out)
     return KITE_OK;
 }
 
+/* ---- wake-ups inside this process (db.h, db_notify) ---- */
+
+/* After conn's commit is durable: wakes the local listeners when its transaction queued a wake-up. */
+static void wake_after_commit(db *store, db_conn *conn)
+{
+    if (!conn->wake_at_commit)
+        return;
+    conn->wake_at_commit = false;
+    pthread_mutex_lock(&store->wakeups.lock);
+    store->wakeups.seq++;
+    pthread_cond_broadcast(&store->wakeups.changed);
+    pthread_mutex_unlock(&store->wakeups.lock);
+}
+
+static bool local_wait(db_listener *l, int timeout_ms)
+{
+    local_wakeups *w = &l->store->wakeups;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&w->lock);
+    while (w->seq == l->seen && pthread_cond_timedwait(&w->changed, &w->lock, &until) == 0)
+        ;
+    bool woken = w->seq != l->seen;
+    l->seen = w->seq;
+    pthread_mutex_unlock(&w->lock);
+    return woken;
+}
+
 static kite_err tx_begin(db_conn *conn, db_tx_kind kind, bool last_attempt)
 {
     kite_err err = fault_step(conn->store, kind == DB_TX_WRITE ? "BEGIN (write)" : "BEGIN (read)");
@@ -315,9 +363,12 @@ static kite_err run_tx(db *store, db_tx_kind kind, db_tx_fn fn, void *ctx)
             continue;
         if (err != KITE_OK)
             return err;
+        conn->wake_at_commit = false;
         err = fn(conn, ctx);
-        if (err == KITE_OK && (err = tx_commit(conn)) == KITE_OK)
+        if (err == KITE_OK && (err = tx_commit(conn)) == KITE_OK) {
+            wake_after_commit(store, conn);
             return KITE_OK;
+        }
         /* Refused, or the COMMIT failed: nothing of fn may stay, whichever step failed. */
         store->driver->rollback(conn);
         if (err != KITE_ERR_BUSY || attempt >= WRITE_ATTEMPTS)
@@ -424,8 +475,11 @@ static void batch_commit(db *store)
     kite_err err = store->driver->commit(g->conn);
     if (err != KITE_OK)
         store->driver->rollback(g->conn);
-    if (err == KITE_OK)
+    if (err == KITE_OK) {
+        wake_after_commit(store, g->conn);
         checkpoint_if_due(store, g->conn);
+    }
+    g->conn->wake_at_commit = false; /* rolled back: nothing to wake for */
     pthread_mutex_lock(&g->lock);
     g->stats.commits++;
     if (writes > g->stats.largest)
@@ -647,6 +701,8 @@ kite_err db_open(const char *target, db **out)
     pthread_cond_init(&store->group.ended, NULL);
     pthread_mutex_init(&store->checkpoints.lock, NULL);
     pthread_cond_init(&store->checkpoints.wake, NULL);
+    pthread_mutex_init(&store->wakeups.lock, NULL);
+    pthread_cond_init(&store->wakeups.changed, NULL);
     if (pthread_key_create(&store->thread_conn, thread_conn_destroy) != 0) {
         pthread_mutex_destroy(&store->lock);
         pthread_mutex_destroy(&store->write_lock);
@@ -655,6 +711,8 @@ kite_err db_open(const char *target, db **out)
         pthread_cond_destroy(&store->group.ended);
         pthread_mutex_destroy(&store->checkpoints.lock);
         pthread_cond_destroy(&store->checkpoints.wake);
+        pthread_mutex_destroy(&store->wakeups.lock);
+        pthread_cond_destroy(&store->wakeups.changed);
         free(store->target);
         free(store);
         return KITE_ERR_INTERNAL;
@@ -692,6 +750,8 @@ db *db_close(db *store)
     pthread_cond_destroy(&store->group.ended);
     pthread_mutex_destroy(&store->checkpoints.lock);
     pthread_cond_destroy(&store->checkpoints.wake);
+    pthread_mutex_destroy(&store->wakeups.lock);
+    pthread_cond_destroy(&store->wakeups.changed);
     free(store->target);
     free(store);
     return NULL;
@@ -855,8 +915,10 @@ int64_t db_changes(db_conn *conn)
 kite_err db_notify(db_conn *conn, const char *channel)
 {
     const char *sql = conn->store->driver->notify_sql;
-    if (sql == NULL)
+    if (sql == NULL) {
+        conn->wake_at_commit = true;
         return KITE_OK;
+    }
     db_stmt *s = db_prepare(conn, sql);
     db_bind_text(s, 1, channel);
     return db_exec(s);
@@ -864,19 +926,33 @@ kite_err db_notify(db_conn *conn, const char *channel)
 
 db_listener *db_listen(db *store, const char *channel)
 {
-    return store->driver->listen != NULL ? store->driver->listen(store->target, channel) : NULL;
+    db_listener *l = xcalloc(1, sizeof *l);
+    l->store = store;
+    if (store->driver->listen != NULL && (l->engine = store->driver->listen(store->target, channel)) == NULL) {
+        free(l);
+        return NULL;
+    }
+    if (l->engine == NULL) {
+        pthread_mutex_lock(&store->wakeups.lock);
+        l->seen = store->wakeups.seq;
+        pthread_mutex_unlock(&store->wakeups.lock);
+    }
+    return l;
 }
 
 bool db_listener_wait(db_listener *listener, int timeout_ms)
 {
-    /* Only PostgreSQL makes listeners; its wait is reached through its own driver. */
-    return db_pg_driver.listener_wait(listener, timeout_ms);
+    return listener->engine != NULL ? listener->store->driver->listener_wait(listener->engine, timeout_ms)
+                                    : local_wait(listener, timeout_ms);
 }
 
 db_listener *db_listener_close(db_listener *listener)
 {
-    if (listener != NULL)
-        db_pg_driver.listener_close(listener);
+    if (listener == NULL)
+        return NULL;
+    if (listener->engine != NULL)
+        listener->store->driver->listener_close(listener->engine);
+    free(listener);
     return NULL;
 }
 

@@ -109,12 +109,17 @@ const void *db_blob(db_stmt *stmt, int col, size_t *len);
  * db_notify queues a wake-up on channel (a fixed identifier, never user
  * input) inside the caller's write transaction; PostgreSQL delivers it to
  * every listener at COMMIT, and not at all when the transaction rolls back.
- * On SQLite it does nothing: one process owns the file and polls it.
+ * SQLite has no such thing, and one process owns the file: the store wakes
+ * its own listeners when the commit that queued a wake-up is durable (a
+ * write refused after queueing one may wake them for nothing; they look
+ * and find nothing new).  Another process writing the same file (a CLI
+ * command) wakes nobody: the caller's own poll finds its rows.
  *
- * db_listen opens a connection of its own listening on channel; NULL on
- * SQLite.  db_listener_wait waits up to timeout_ms and returns true when
- * a wake-up came - or when the connection was lost and reopened, since a
- * wake-up may have been missed meanwhile: the caller then looks for itself.
+ * db_listen opens a listener on channel: on PostgreSQL a connection of its
+ * own; on SQLite one that the store's commits wake.  db_listener_wait waits
+ * up to timeout_ms and returns true when a wake-up came - or when the
+ * connection was lost and reopened, since a wake-up may have been missed
+ * meanwhile: the caller then looks for itself.
  */
 typedef struct db_listener db_listener;
 

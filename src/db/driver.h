@@ -32,6 +32,7 @@ struct db_conn {
     size_t cache_cap;
     size_t cache_len;
     int64_t log_pages; /* pages in the engine's write-ahead log after this connection's last commit (SQLite) */
+    bool wake_at_commit; /* db_notify ran in the open transaction, and the engine does not deliver it */
     db_conn *next; /* in store->conns */
     db_conn *prev;
 };
@@ -90,12 +91,12 @@ typedef struct db_driver {
     const char *(*column_text)(db_stmt *stmt, int col);
     const void *(*column_blob)(db_stmt *stmt, int col, size_t *len);
     int64_t (*changes)(db_conn *conn);
-    /* The statement that sends a wake-up on $1, or NULL when the engine has none (db.h). */
+    /* The statement that sends a wake-up on $1, or NULL when the engine has none (db.h: db.c wakes its own). */
     const char *notify_sql;
-    /* A listener on channel (NULL when the engine has none); waits; closes. */
-    db_listener *(*listen)(const char *target, const char *channel);
-    bool (*listener_wait)(db_listener *listener, int timeout_ms);
-    void (*listener_close)(db_listener *listener);
+    /* The engine's listener on channel (NULL when it has none); waits; closes. */
+    void *(*listen)(const char *target, const char *channel);
+    bool (*listener_wait)(void *listener, int timeout_ms);
+    void (*listener_close)(void *listener);
 } db_driver;
 
 extern const db_driver db_sqlite_driver;

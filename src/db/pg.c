@@ -543,12 +543,12 @@ static int64_t pg_changes(db_conn *conn)
 
 /* ---- LISTEN: a connection of its own, waited on with poll(2) ---------------- */
 
-struct db_listener {
+typedef struct pg_listener {
     PGconn *pg;
     char *listen_sql; /* LISTEN "channel" */
-};
+} pg_listener;
 
-static bool listener_subscribe(db_listener *l)
+static bool listener_subscribe(pg_listener *l)
 {
     PGresult *res = PQexec(l->pg, l->listen_sql);
     bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
@@ -556,9 +556,9 @@ static bool listener_subscribe(db_listener *l)
     return ok;
 }
 
-static db_listener *pg_listen(const char *target, const char *channel)
+static void *pg_listen(const char *target, const char *channel)
 {
-    db_listener *l = xcalloc(1, sizeof *l);
+    pg_listener *l = xcalloc(1, sizeof *l);
     l->pg = PQconnectdb(target);
     if (l->pg == NULL) {
         free(l);
@@ -580,7 +580,7 @@ static db_listener *pg_listen(const char *target, const char *channel)
 }
 
 /* Takes every notification waiting; true when there was one. */
-static bool drain(db_listener *l)
+static bool drain(pg_listener *l)
 {
     bool any = false;
     PGnotify *n;
@@ -591,8 +591,9 @@ static bool drain(db_listener *l)
     return any;
 }
 
-static bool pg_listener_wait(db_listener *l, int timeout_ms)
+static bool pg_listener_wait(void *listener, int timeout_ms)
 {
+    pg_listener *l = listener;
     if (PQstatus(l->pg) != CONNECTION_OK) {
         PQreset(l->pg);
         if (PQstatus(l->pg) != CONNECTION_OK || !listener_subscribe(l)) {
@@ -612,8 +613,9 @@ static bool pg_listener_wait(db_listener *l, int timeout_ms)
     return drain(l);
 }
 
-static void pg_listener_close(db_listener *l)
+static void pg_listener_close(void *listener)
 {
+    pg_listener *l = listener;
     PQfinish(l->pg);
     free(l->listen_sql);
     free(l);

@@ -24,11 +24,12 @@
  * the writer lock exists anyway for the ledger and the audit chain, and
  * it makes id order commit order with nothing for a reader to wait on.
  *
- * Several processes: each polls the store while anyone listens to it, so a
- * row written by another kite process is found too.  On PostgreSQL a
- * listener (db_listen on EVENT_CHANNEL, which every event insert notifies
- * at COMMIT) wakes the notifier at once, and the poll is only the safety
- * net for a lost wake-up.
+ * Wake-ups: a listener (db_listen on EVENT_CHANNEL, which every event
+ * insert notifies) wakes the notifier as soon as the commit is durable: on
+ * PostgreSQL from every kite process sharing the database, on SQLite from
+ * this process's own commits.  The poll is the safety net for a lost
+ * wake-up, and on SQLite what finds rows another process (a CLI command)
+ * wrote to the same file.
  *
  * Lock order: hub lock, then whatever a wake callback takes, or the
  * notifier's own lock (worker_wake); the tick runs with neither held.
@@ -133,7 +134,7 @@ struct event_hub {
     const kite_ctx *ctx;
     event_hub_config config;
     worker *notifier;
-    db_listener *listener; /* PostgreSQL: wake-ups from every kite process; NULL on SQLite */
+    db_listener *listener; /* PostgreSQL: wake-ups from every kite process; SQLite: from this one's commits */
     worker *listening;     /* waits on listener and wakes notifier */
     struct poll *poll;   /* the notifier's own: only hub_tick touches it */
     bool logged_failure; /* likewise */
