@@ -17,22 +17,7 @@
  * balances, limits, the audit chain and the order of events need no other
  * lock.
  *
- * Group commit (SQLite): a durable COMMIT costs an fsync, far more than the
- * statements of one request, so writers share it.  Every write runs on one
- * writer connection, one at a time as before, each inside its own
- * SAVEPOINT of a transaction that stays open while more writers queue:
- * the first writer of a batch runs BEGIN IMMEDIATE, each writer runs its
- * function on its own thread (so its thread's state, the test-only fault
- * counter included, stays its own) and releases its savepoint, or rolls
- * back to it when its function refuses, undoing its own work and nobody
- * else's.  The writer that finds no one queued behind it (or the batch
- * full: GROUP_MAX_WRITES, or GROUP_MAX_MS old) commits for everyone, and
- * every writer of the batch returns only after that COMMIT is durable
- * (synchronous=FULL): the promise of an acknowledged write is unchanged.
- * A COMMIT that fails fails the whole batch; each writer then runs again
- * from its start (busy) or returns the error, as a lone writer would.  The
- * batch is as large as the number of writers waiting, so under light load
- * it is one writer and one commit, exactly as before.
+ * Group commit (SQLite), its checkpoints and wake-ups at commit: writer.c.
  *
  * Retries: a transaction that meets KITE_ERR_BUSY (SQLite busy, a
  * PostgreSQL serialization failure or deadlock, a connection lost before
@@ -41,7 +26,7 @@
  * answers 503.  A transaction function must therefore be safe to run again:
  * it keeps nothing between attempts except what it writes to its arena.
  *
- * Fault injection (db.h, test builds only): every step asks fault_step()
+ * Fault injection (db.h, test builds only): every step asks store_fault_step()
  * first, so a test can make any one of them fail the way the engine would
  * and prove that the error path loses and duplicates nothing.
  */
@@ -49,7 +34,7 @@
 
 #include "core/alloc.h"
 #include "core/log.h"
-#include "db/driver.h"
+#include "db/store.h"
 
 #include <pthread.h>
 #ifdef KITE_FAULT_INJECTION
@@ -60,76 +45,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* CHECKPOINT_PAGES: SQLite's own default threshold (wal_autocheckpoint), now reached off the writers' path. */
-enum { WRITE_ATTEMPTS = 8, CACHE_MIN = 64, GROUP_MAX_WRITES = 64, GROUP_MAX_MS = 8, CHECKPOINT_PAGES = 1000 };
-
-/* Wake-ups for an engine that delivers none (db.h, db_notify): commits that queued one bump seq. */
-typedef struct local_wakeups {
-    pthread_mutex_t lock;
-    pthread_cond_t changed;
-    uint64_t seq;
-} local_wakeups;
-
-struct db_listener {
-    db *store;
-    void *engine;  /* the engine's own listener, or NULL: local */
-    uint64_t seen; /* local: the wake-ups taken */
-};
-
-/* The thread that copies the write-ahead log back into the database (driver.h: checkpoint). */
-typedef struct checkpointer {
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    pthread_t thread;
-    bool started, wanted, stopping;
-    int64_t runs;
-} checkpointer;
-
-/* One shared transaction of the group commit; freed when it has ended and the last of its writers has left. */
-typedef struct write_batch {
-    bool ended;
-    kite_err err; /* the COMMIT's outcome, once ended */
-    int refs; /* its writers still to leave, plus one while it is open */
-} write_batch;
-
-/* The group commit's state, under its own mutex (see the file comment). */
-typedef struct group_commit {
-    pthread_mutex_t lock;
-    pthread_cond_t turn;  /* the writer connection is free */
-    pthread_cond_t ended; /* a batch ended */
-    db_conn *conn;        /* the writer connection; opened on first use */
-    bool busy;            /* a writer is using conn (its function, BEGIN or COMMIT) */
-    int queued;           /* writers waiting for their turn */
-    write_batch *open;    /* the batch whose transaction is open on conn, or NULL */
-    int open_writes;      /* writers that joined it */
-    int64_t open_since;   /* when it began, monotonic ms */
-    db_group_stats stats;
-} group_commit;
-
-struct db {
-    char *target;
-    const db_driver *driver;
-    db_dialect dialect;
-    pthread_key_t thread_conn;
-    pthread_mutex_t lock; /* guards conns */
-    db_conn *conns;
-    /*
-     * One writer at a time inside this process.  The engine would serialise
-     * writers anyway, but SQLite by sleeping and polling, which lets an
-     * unlucky writer starve for seconds; a mutex queues them instead.
-     */
-    pthread_mutex_t write_lock;
-    group_commit group; /* when the driver shares commits */
-    checkpointer checkpoints;
-    local_wakeups wakeups;
-#ifdef KITE_FAULT_INJECTION
-    /* Per store, not global: two stores in one test never disturb each other. Atomic: every thread counts. */
-    _Atomic int64_t fault_steps; /* steps since the last db_fault_arm */
-    _Atomic int64_t fault_at;    /* the step that fails; 0: none */
-    _Atomic int fault_err;       /* a kite_err */
-#endif
-};
 
 #ifdef KITE_FAULT_INJECTION
 void db_fault_arm(db *store, int64_t n, kite_err err)
@@ -201,7 +116,7 @@ static kite_err fault_step_thread(const char *what)
 }
 
 /* Counts one step (what: its SQL); the armed error when it is the armed step, else KITE_OK. */
-static kite_err fault_step(db *store, const char *what)
+kite_err store_fault_step(db *store, const char *what)
 {
     kite_err thread_err = fault_step_thread(what);
     if (thread_err != KITE_OK)
@@ -214,14 +129,6 @@ static kite_err fault_step(db *store, const char *what)
     kite_err err = (kite_err)atomic_load(&store->fault_err);
     log_error("store: injected fault %s at step %" PRId64 " (in: %.120s)", kite_err_code(err), step, what);
     return err;
-}
-#else
-/* Release builds inject nothing: every step goes ahead, and the compiler drops the call. */
-static inline kite_err fault_step(db *store, const char *what)
-{
-    (void)store;
-    (void)what;
-    return KITE_OK;
 }
 #endif
 
@@ -267,7 +174,7 @@ static void thread_conn_destroy(void *value)
     conn_close(conn);
 }
 
-static kite_err conn_open(db *store, db_conn **out)
+kite_err store_conn_open(db *store, db_conn **out)
 {
     db_conn *conn = xcalloc(1, sizeof *conn);
     conn->store = store;
@@ -292,7 +199,7 @@ static kite_err thread_conn(db *store, db_conn **out)
 {
     db_conn *conn = pthread_getspecific(store->thread_conn);
     if (conn == NULL) {
-        kite_err err = conn_open(store, &conn);
+        kite_err err = store_conn_open(store, &conn);
         if (err != KITE_OK)
             return err;
         pthread_setspecific(store->thread_conn, conn);
@@ -301,43 +208,9 @@ static kite_err thread_conn(db *store, db_conn **out)
     return KITE_OK;
 }
 
-/* ---- wake-ups inside this process (db.h, db_notify) ---- */
-
-/* After conn's commit is durable: wakes the local listeners when its transaction queued a wake-up. */
-static void wake_after_commit(db *store, db_conn *conn)
-{
-    if (!conn->wake_at_commit)
-        return;
-    conn->wake_at_commit = false;
-    pthread_mutex_lock(&store->wakeups.lock);
-    store->wakeups.seq++;
-    pthread_cond_broadcast(&store->wakeups.changed);
-    pthread_mutex_unlock(&store->wakeups.lock);
-}
-
-static bool local_wait(db_listener *l, int timeout_ms)
-{
-    local_wakeups *w = &l->store->wakeups;
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += timeout_ms / 1000;
-    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&w->lock);
-    while (w->seq == l->seen && pthread_cond_timedwait(&w->changed, &w->lock, &until) == 0)
-        ;
-    bool woken = w->seq != l->seen;
-    l->seen = w->seq;
-    pthread_mutex_unlock(&w->lock);
-    return woken;
-}
-
 static kite_err tx_begin(db_conn *conn, db_tx_kind kind, bool last_attempt)
 {
-    kite_err err = fault_step(conn->store, kind == DB_TX_WRITE ? "BEGIN (write)" : "BEGIN (read)");
+    kite_err err = store_fault_step(conn->store, kind == DB_TX_WRITE ? "BEGIN (write)" : "BEGIN (read)");
     if (err != KITE_OK)
         return err;
     return conn->store->driver->begin(conn, kind, last_attempt);
@@ -345,7 +218,7 @@ static kite_err tx_begin(db_conn *conn, db_tx_kind kind, bool last_attempt)
 
 static kite_err tx_commit(db_conn *conn)
 {
-    kite_err err = fault_step(conn->store, "COMMIT");
+    kite_err err = store_fault_step(conn->store, "COMMIT");
     if (err != KITE_OK)
         return err;
     return conn->store->driver->commit(conn);
@@ -366,7 +239,7 @@ static kite_err run_tx(db *store, db_tx_kind kind, db_tx_fn fn, void *ctx)
         conn->wake_at_commit = false;
         err = fn(conn, ctx);
         if (err == KITE_OK && (err = tx_commit(conn)) == KITE_OK) {
-            wake_after_commit(store, conn);
+            store_wake_after_commit(store, conn);
             return KITE_OK;
         }
         /* Refused, or the COMMIT failed: nothing of fn may stay, whichever step failed. */
@@ -374,270 +247,6 @@ static kite_err run_tx(db *store, db_tx_kind kind, db_tx_fn fn, void *ctx)
         if (err != KITE_ERR_BUSY || attempt >= WRITE_ATTEMPTS)
             return err;
     }
-}
-
-/* ---- checkpoints off the writers' path (sqlite.c says why) ---- */
-
-static void *checkpointer_main(void *data)
-{
-    db *store = data;
-    checkpointer *c = &store->checkpoints;
-    db_conn *conn = NULL;
-    pthread_mutex_lock(&c->lock);
-    for (;;) {
-        while (!c->wanted && !c->stopping)
-            pthread_cond_wait(&c->wake, &c->lock);
-        if (c->stopping)
-            break;
-        c->wanted = false;
-        pthread_mutex_unlock(&c->lock);
-        if (conn != NULL || conn_open(store, &conn) == KITE_OK)
-            store->driver->checkpoint(conn);
-        pthread_mutex_lock(&c->lock);
-        c->runs++;
-    }
-    pthread_mutex_unlock(&c->lock);
-    return NULL; /* its connection is in store->conns: db_close closes it */
-}
-
-/* After a commit: a log past the threshold wakes the checkpointer, started on first need. */
-static void checkpoint_if_due(db *store, db_conn *writer)
-{
-    if (store->driver->checkpoint == NULL || writer->log_pages < CHECKPOINT_PAGES)
-        return;
-    checkpointer *c = &store->checkpoints;
-    pthread_mutex_lock(&c->lock);
-    if (!c->started && !c->stopping)
-        c->started = pthread_create(&c->thread, NULL, checkpointer_main, store) == 0;
-    if (!c->started) /* no thread to be had: checkpoint here, late rather than never */
-        store->driver->checkpoint(writer);
-    c->wanted = true;
-    pthread_cond_signal(&c->wake);
-    pthread_mutex_unlock(&c->lock);
-}
-
-static void checkpointer_stop(db *store)
-{
-    checkpointer *c = &store->checkpoints;
-    pthread_mutex_lock(&c->lock);
-    c->stopping = true;
-    bool started = c->started;
-    pthread_cond_signal(&c->wake);
-    pthread_mutex_unlock(&c->lock);
-    if (started)
-        pthread_join(c->thread, NULL);
-}
-
-/* ---- group commit (SQLite; the file comment says why) ---- */
-
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* A savepoint statement: cached like any other, never counted as a fault step (it is not the request's). */
-static kite_err savepoint_exec(db_conn *conn, const char *sql)
-{
-    db_stmt *stmt = db_prepare(conn, sql);
-    bool row = false;
-    kite_err err = conn->store->driver->step(stmt, &row);
-    conn->store->driver->reset(stmt);
-    return err;
-}
-
-/* Drops one hold on b (a writer's, or the open batch's own) (under g->lock); the last one frees it. */
-static void batch_leave(write_batch *b)
-{
-    if (--b->refs == 0)
-        free(b);
-}
-
-/* Ends the open batch with err (under g->lock): its writers wake and read it. */
-static void batch_end(group_commit *g, kite_err err)
-{
-    write_batch *b = g->open;
-    g->open = NULL;
-    g->open_writes = 0;
-    b->ended = true;
-    b->err = err;
-    pthread_cond_broadcast(&g->ended);
-    batch_leave(b);
-}
-
-/* Commits the open batch and ends it (under g->lock, which the COMMIT itself runs without). */
-static void batch_commit(db *store)
-{
-    group_commit *g = &store->group;
-    int writes = g->open_writes;
-    pthread_mutex_unlock(&g->lock);
-    kite_err err = store->driver->commit(g->conn);
-    if (err != KITE_OK)
-        store->driver->rollback(g->conn);
-    if (err == KITE_OK) {
-        wake_after_commit(store, g->conn);
-        checkpoint_if_due(store, g->conn);
-    }
-    g->conn->wake_at_commit = false; /* rolled back: nothing to wake for */
-    pthread_mutex_lock(&g->lock);
-    g->stats.commits++;
-    if (writes > g->stats.largest)
-        g->stats.largest = writes;
-    if (err != KITE_OK && writes > 1) {
-        g->stats.failed_commits++;
-        log_error("store: the shared COMMIT of %d writes failed (%s); each runs again in a transaction of its own",
-                  writes, kite_err_code(err));
-    }
-    batch_end(g, err);
-}
-
-/*
- * Waits for the writer connection, opening a batch when none is open (the
- * caller then holds the turn and has joined *batch).  Alone: the caller
- * must not share its transaction (its last shared COMMIT failed), so an
- * open batch is committed first and its own is committed by group_leave
- * before anyone else may join.  KITE_ERR_BUSY when BEGIN met another
- * process's lock: the caller tries again.
- */
-static kite_err group_join(db *store, bool alone, bool last_attempt, write_batch **batch)
-{
-    group_commit *g = &store->group;
-    pthread_mutex_lock(&g->lock);
-    g->queued++;
-    while (g->busy)
-        pthread_cond_wait(&g->turn, &g->lock);
-    g->queued--;
-    g->busy = true;
-    kite_err err = KITE_OK;
-    if (g->conn == NULL)
-        err = conn_open(store, &g->conn);
-    if (err == KITE_OK && alone && g->open != NULL)
-        batch_commit(store);
-    if (err == KITE_OK && g->open == NULL) {
-        pthread_mutex_unlock(&g->lock);
-        err = store->driver->begin(g->conn, DB_TX_WRITE, last_attempt);
-        pthread_mutex_lock(&g->lock);
-        if (err == KITE_OK) {
-            g->open = xcalloc(1, sizeof *g->open);
-            g->open->refs = 1;
-            g->open_since = monotonic_ms();
-        }
-    }
-    if (err != KITE_OK) {
-        g->busy = false;
-        pthread_cond_signal(&g->turn);
-        pthread_mutex_unlock(&g->lock);
-        return err;
-    }
-    g->open->refs++;
-    g->open_writes++;
-    g->stats.writes++;
-    *batch = g->open;
-    pthread_mutex_unlock(&g->lock);
-    return KITE_OK;
-}
-
-/*
- * One writer's function in its own savepoint of the open batch (the caller
- * holds the turn).  Its own BEGIN and COMMIT are still steps of its own for
- * the fault hook, so a request counts the same steps as a lone writer's.
- */
-static kite_err group_run(db_conn *conn, db_tx_fn fn, void *ctx, bool *spoiled)
-{
-    *spoiled = false;
-    kite_err err = fault_step(conn->store, "BEGIN (write)");
-    if (err != KITE_OK)
-        return err;
-    if ((err = savepoint_exec(conn, "SAVEPOINT kite_write")) != KITE_OK) {
-        *spoiled = true; /* unknown state: the batch is rolled back whole and runs again */
-        return err;
-    }
-    err = fn(conn, ctx);
-    if (err == KITE_OK)
-        err = fault_step(conn->store, "COMMIT");
-    if (err == KITE_OK && (err = savepoint_exec(conn, "RELEASE SAVEPOINT kite_write")) == KITE_OK)
-        return KITE_OK;
-    /* Refused: undo this writer's work only.  (If the engine ended the transaction itself, group_leave sees it.) */
-    if (conn->store->driver->in_tx(conn) && (savepoint_exec(conn, "ROLLBACK TO SAVEPOINT kite_write") != KITE_OK ||
-                                             savepoint_exec(conn, "RELEASE SAVEPOINT kite_write") != KITE_OK))
-        *spoiled = true;
-    return err;
-}
-
-/*
- * Gives up the turn after this writer's function ran: commits the batch
- * when nobody is queued behind (or it is full or old, or the writer runs
- * alone), then, when wait, waits for the batch to end.  Returns the
- * batch's outcome (KITE_OK when not waited for).
- */
-static kite_err group_leave(db *store, write_batch *b, bool alone, bool spoiled, bool wait)
-{
-    group_commit *g = &store->group;
-    pthread_mutex_lock(&g->lock);
-    if (g->open == b && (spoiled || !store->driver->in_tx(g->conn))) {
-        /* The engine ended the transaction, or a savepoint failed: nothing of the batch stays; all run again. */
-        log_error("store: a write transaction was %s; its %d writes run again",
-                  spoiled ? "left in doubt by a failed savepoint" : "ended by the engine", g->open_writes);
-        store->driver->rollback(g->conn);
-        batch_end(g, KITE_ERR_BUSY);
-    } else if (g->open == b && (alone || g->queued == 0 || g->open_writes >= GROUP_MAX_WRITES ||
-                                monotonic_ms() - g->open_since >= GROUP_MAX_MS)) {
-        batch_commit(store);
-    }
-    g->busy = false;
-    pthread_cond_signal(&g->turn);
-    while (wait && !b->ended)
-        pthread_cond_wait(&g->ended, &g->lock);
-    kite_err err = b->ended ? b->err : KITE_OK;
-    batch_leave(b);
-    pthread_mutex_unlock(&g->lock);
-    return err;
-}
-
-static kite_err group_write(db *store, db_tx_fn fn, void *ctx)
-{
-    bool alone = false;
-    for (int attempt = 1;; attempt++) {
-        write_batch *b;
-        kite_err err = group_join(store, alone, attempt >= WRITE_ATTEMPTS, &b);
-        if (err == KITE_ERR_BUSY && attempt < WRITE_ATTEMPTS)
-            continue;
-        if (err != KITE_OK)
-            return err;
-        bool spoiled;
-        kite_err own = group_run(store->group.conn, fn, ctx, &spoiled);
-        /* A refused writer has undone its work: its answer does not wait for the others' commit. */
-        kite_err shared = group_leave(store, b, alone, spoiled, own == KITE_OK);
-        if (own != KITE_OK) {
-            if (own != KITE_ERR_BUSY || attempt >= WRITE_ATTEMPTS)
-                return own;
-            continue;
-        }
-        if (shared == KITE_OK)
-            return KITE_OK;
-        /*
-         * The shared COMMIT failed: whose write made it fail cannot be told,
-         * so this one runs again in a transaction of its own, where only its
-         * own outcome counts.  Failing alone too, it is answered like a lone
-         * writer: again when busy, else the error.
-         */
-        if (!alone) {
-            alone = true;
-            continue;
-        }
-        if (shared != KITE_ERR_BUSY || attempt >= WRITE_ATTEMPTS)
-            return shared;
-    }
-}
-
-db_group_stats db_write_stats(db *store)
-{
-    pthread_mutex_lock(&store->group.lock);
-    db_group_stats stats = store->group.stats;
-    stats.queued = store->group.queued;
-    pthread_mutex_unlock(&store->group.lock);
-    return stats;
 }
 
 /* Each migration in its own write transaction, so that servers starting together apply it once. */
@@ -730,7 +339,7 @@ db *db_close(db *store)
 {
     if (store == NULL)
         return NULL;
-    checkpointer_stop(store);
+    store_checkpointer_stop(store);
     /* Threads still alive (the caller's, at least) keep their key value; close all here. */
     pthread_setspecific(store->thread_conn, NULL);
     pthread_mutex_lock(&store->lock);
@@ -770,7 +379,7 @@ db_dialect db_conn_dialect(const db_conn *conn)
 kite_err db_write(db *store, db_tx_fn fn, void *ctx)
 {
     if (store->driver->group_commit)
-        return group_write(store, fn, ctx);
+        return store_group_write(store, fn, ctx);
     pthread_mutex_lock(&store->write_lock);
     kite_err err = run_tx(store, DB_TX_WRITE, fn, ctx);
     pthread_mutex_unlock(&store->write_lock);
@@ -852,7 +461,7 @@ bool db_next(db_stmt *stmt)
 {
     if (stmt->err != KITE_OK)
         return false;
-    kite_err fault = fault_step(stmt->conn->store, stmt->sql);
+    kite_err fault = store_fault_step(stmt->conn->store, stmt->sql);
     if (fault != KITE_OK) {
         stmt->err = fault; /* as a statement the engine refused: it did nothing, db_done reports it */
         return false;
@@ -910,50 +519,6 @@ const void *db_blob(db_stmt *stmt, int col, size_t *len)
 int64_t db_changes(db_conn *conn)
 {
     return conn->store->driver->changes(conn);
-}
-
-kite_err db_notify(db_conn *conn, const char *channel)
-{
-    const char *sql = conn->store->driver->notify_sql;
-    if (sql == NULL) {
-        conn->wake_at_commit = true;
-        return KITE_OK;
-    }
-    db_stmt *s = db_prepare(conn, sql);
-    db_bind_text(s, 1, channel);
-    return db_exec(s);
-}
-
-db_listener *db_listen(db *store, const char *channel)
-{
-    db_listener *l = xcalloc(1, sizeof *l);
-    l->store = store;
-    if (store->driver->listen != NULL && (l->engine = store->driver->listen(store->target, channel)) == NULL) {
-        free(l);
-        return NULL;
-    }
-    if (l->engine == NULL) {
-        pthread_mutex_lock(&store->wakeups.lock);
-        l->seen = store->wakeups.seq;
-        pthread_mutex_unlock(&store->wakeups.lock);
-    }
-    return l;
-}
-
-bool db_listener_wait(db_listener *listener, int timeout_ms)
-{
-    return listener->engine != NULL ? listener->store->driver->listener_wait(listener->engine, timeout_ms)
-                                    : local_wait(listener, timeout_ms);
-}
-
-db_listener *db_listener_close(db_listener *listener)
-{
-    if (listener == NULL)
-        return NULL;
-    if (listener->engine != NULL)
-        listener->store->driver->listener_close(listener->engine);
-    free(listener);
-    return NULL;
 }
 
 static kite_err ping_tx(db_conn *conn, void *data)
