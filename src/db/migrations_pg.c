@@ -552,6 +552,23 @@ const migration kite_migrations_pg[] = {
      "UPDATE events e SET facility_id = m.facility_id FROM messages m WHERE m.id = e.message_id;"
      "ALTER TABLE attachments ADD COLUMN facility_id BIGINT REFERENCES facilities(id);"
      "UPDATE attachments t SET facility_id = m.facility_id FROM messages m WHERE m.id = t.message_id;"},
+    /*
+     * The review queue's reads (review.c), each from an index that holds
+     * only what it reads.  A message is pending review for minutes to days
+     * of its life, so the queue's index keeps just those rows, in the page's
+     * order (held first, then flagged, then oldest; id breaks ties), and its
+     * depth and age are counted from the same rows; it replaces the index on
+     * (facility, status, ...) that every later status change rewrote.  The
+     * median decision time reads the decisions people made (decided_by is
+     * set) in the last day, with both times in the index, instead of
+     * visiting the row of every message decided, by anyone, in that day.
+     */
+    {14, "review queue: indexes of the waiting messages and of the decisions people made",
+     "DROP INDEX messages_queue;"
+     "CREATE INDEX messages_review ON messages(facility_id, held DESC, flagged DESC, created_at, id)"
+     " WHERE status = 'pending_review';"
+     "DROP INDEX messages_decided;"
+     "CREATE INDEX messages_reviewed ON messages(facility_id, decided_at, created_at) WHERE decided_by IS NOT NULL;"},
 };
 
 const size_t kite_migration_pg_count = sizeof kite_migrations_pg / sizeof kite_migrations_pg[0];

@@ -423,9 +423,10 @@ static kite_err list_tx(db_conn *conn, void *data)
 {
     struct list_messages *in = data;
     const char *sql;
+    /* Each box reads its index in the ORDER BY's order and stops at the page; the row value lets a cursor seek. */
     if (in->box == BOX_INBOX)
         sql = MESSAGE_SELECT " WHERE m.recipient_account_id = $1 AND m.status IN ('delivered', 'read')"
-                             " AND (m.delivered_at < $2 OR (m.delivered_at = $2 AND m.id < $3))"
+                             " AND (m.delivered_at, m.id) < ($2, $3)"
                              " AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.message_id = m.id AND h.account_id = $1)"
                              " ORDER BY m.delivered_at DESC, m.id DESC LIMIT $4";
     else if (in->box == BOX_SENT)
@@ -450,9 +451,9 @@ static kite_err list_tx(db_conn *conn, void *data)
     while (db_next(s))
         message_read_row(s, in->a, &page->items[page->count++]);
     kite_err err = db_done(s);
-    for (size_t i = 0; err == KITE_OK && i < page->count && i < in->limit; i++)
-        err = message_load_details(conn, in->a, &page->items[i]);
-    if (err != KITE_OK)
+    if (err != KITE_OK ||
+        (err = message_load_details_for(conn, in->a, page->items, page->count < in->limit ? page->count : in->limit,
+                                        in->caller)) != KITE_OK)
         return err;
     if (page->count > in->limit) {
         page->count = in->limit;
