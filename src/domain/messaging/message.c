@@ -529,12 +529,13 @@ static kite_err get_tx(db_conn *conn, void *data)
         return err;
     if (!visible_to(in->caller, in->out))
         return KITE_ERR_NOT_FOUND;
-    if ((err = message_load_details(conn, in->a, in->out)) != KITE_OK)
-        return err;
-    bool party = in->caller->id == in->out->sender_account_id || in->caller->id == in->out->recipient_account_id;
-    if (party)
-        return KITE_OK;
-    /* Staff reads are part of the record: who read what, when. */
+    return message_load_details(conn, in->a, in->out);
+}
+
+/* Staff reads are part of the record: who read what, when. */
+static kite_err staff_read_tx(db_conn *conn, void *data)
+{
+    struct get_message *in = data;
     return audit_append(conn, in->now, audit_actor_account(in->a, in->caller->id), "message.staff_read",
                         audit_target(in->a, "message", in->id),
                         arena_sprintf(in->a, "role=%s facility=%" PRId64, role_name(in->caller->role), in->out->facility_id));
@@ -543,9 +544,14 @@ static kite_err get_tx(db_conn *conn, void *data)
 kite_err message_get(const kite_ctx *ctx, arena *a, const account *caller, int64_t id, message *out)
 {
     struct get_message in = {ctx, a, caller, id, clock_now_ms(&ctx->clock), out};
-    /* Only a staff read writes (its audit record); the sender and recipient read without the write lock. */
-    bool party_role = caller->role == ROLE_CONTACT || caller->role == ROLE_RESIDENT;
-    return party_role ? db_read(ctx->store, get_tx, &in) : db_write(ctx->store, get_tx, &in);
+    /*
+     * The message is read without the writer; a staff read then writes its
+     * audit record alone, and the message is shown only once that committed.
+     */
+    kite_err err = db_read(ctx->store, get_tx, &in);
+    if (err != KITE_OK || caller->id == out->sender_account_id || caller->id == out->recipient_account_id)
+        return err;
+    return db_write(ctx->store, staff_read_tx, &in);
 }
 
 static kite_err read_tx(db_conn *conn, void *data)
