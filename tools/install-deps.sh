@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages Kite needs, when they are missing.
-# usage: tools/install-deps.sh build|test
+# usage: tools/install-deps.sh build|test|bench
 set -eu
 cd "$(dirname "$0")/.."
 want="meson ninja-build pkg-config gcc python3 libmicrohttpd-dev libjansson-dev libsqlite3-dev
@@ -8,6 +8,11 @@ want="meson ninja-build pkg-config gcc python3 libmicrohttpd-dev libjansson-dev 
 # The black-box suite runs a second time on a throw-away PostgreSQL cluster (tools/pg-cluster.sh).
 if [ "${1:-build}" = test ]; then
   want="$want libcmocka-dev cppcheck sqlite3 chromium postgresql postgresql-client"
+fi
+# make bench runs Postfix as a peer (bench/postfix_peer.sh): a private instance of its own, so the
+# package's system instance is never configured, started nor enabled (see postfix_quiet below).
+if [ "${1:-build}" = bench ]; then
+  want="$want postfix"
 fi
 missing=""
 for pkg in $want; do
@@ -39,7 +44,24 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Postfix: "No configuration" (no main.cf for the system's instance), and no service started by the
+# package's scripts; a policy-rc.d made for the install is removed after it, one already there stays.
+policy_made=""
+case " $missing " in *" postfix "*)
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && policy_made=1
+  fi ;;
+esac
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+if [ -n "$policy_made" ]; then
+  rm -f /usr/sbin/policy-rc.d
+fi
+case " $missing " in *" postfix "*)
+  # Installed here: the system's instance stays off, as it was before.
+  if [ -e /var/spool/postfix/pid/master.pid ] && postfix status >/dev/null 2>&1; then postfix stop >/dev/null 2>&1 || true; fi
+  if command -v update-rc.d >/dev/null 2>&1; then update-rc.d postfix disable >/dev/null 2>&1 || true; fi ;;
+esac
 install_web_test_modules "${1:-build}"

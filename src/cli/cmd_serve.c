@@ -398,6 +398,10 @@ static int serve_run(const serve_options *o)
     app.images = image_sandbox_free(app.images);
     chores = sweeper_stop(chores);
     mail_sender = mailer_stop(mail_sender);
+    db_group_stats writes = db_write_stats(app.ctx.store);
+    if (writes.commits > 0)
+        log_info("store: %lld writes shared %lld commits (at most %lld in one)", (long long)writes.writes,
+                 (long long)writes.commits, (long long)writes.largest);
     cli_store_close(&store);
     free(test_routes);
     log_info("stopped");

@@ -10,11 +10,29 @@
  * retries, the migrations runner and the test-only fault hook.
  *
  * Writers: one at a time, on either engine.  Inside this process a mutex
- * queues them; across processes SQLite's file lock does it, and on
- * PostgreSQL every write transaction takes one transaction-scoped advisory
- * lock before its first statement (pg.c says why).  So every write runs
- * exactly as it did on SQLite alone: balances, limits, the audit chain and
- * the order of events need no other lock.
+ * (or, on SQLite, the group commit's turn) queues them; across processes
+ * SQLite's file lock does it, and on PostgreSQL every write transaction
+ * takes one transaction-scoped advisory lock before its first statement
+ * (pg.c says why).  So every write runs exactly as it did on SQLite alone:
+ * balances, limits, the audit chain and the order of events need no other
+ * lock.
+ *
+ * Group commit (SQLite): a durable COMMIT costs an fsync, far more than the
+ * statements of one request, so writers share it.  Every write runs on one
+ * writer connection, one at a time as before, each inside its own
+ * SAVEPOINT of a transaction that stays open while more writers queue:
+ * the first writer of a batch runs BEGIN IMMEDIATE, each writer runs its
+ * function on its own thread (so its thread's state, the test-only fault
+ * counter included, stays its own) and releases its savepoint, or rolls
+ * back to it when its function refuses, undoing its own work and nobody
+ * else's.  The writer that finds no one queued behind it (or the batch
+ * full: GROUP_MAX_WRITES, or GROUP_MAX_MS old) commits for everyone, and
+ * every writer of the batch returns only after that COMMIT is durable
+ * (synchronous=FULL): the promise of an acknowledged write is unchanged.
+ * A COMMIT that fails fails the whole batch; each writer then runs again
+ * from its start (busy) or returns the error, as a lone writer would.  The
+ * batch is as large as the number of writers waiting, so under light load
+ * it is one writer and one commit, exactly as before.
  *
  * Retries: a transaction that meets KITE_ERR_BUSY (SQLite busy, a
  * PostgreSQL serialization failure or deadlock, a connection lost before
@@ -43,7 +61,38 @@
 #include <string.h>
 #include <time.h>
 
-enum { WRITE_ATTEMPTS = 8, CACHE_MIN = 64 };
+/* CHECKPOINT_PAGES: SQLite's own default threshold (wal_autocheckpoint), now reached off the writers' path. */
+enum { WRITE_ATTEMPTS = 8, CACHE_MIN = 64, GROUP_MAX_WRITES = 64, GROUP_MAX_MS = 8, CHECKPOINT_PAGES = 1000 };
+
+/* The thread that copies the write-ahead log back into the database (driver.h: checkpoint). */
+typedef struct checkpointer {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    pthread_t thread;
+    bool started, wanted, stopping;
+    int64_t runs;
+} checkpointer;
+
+/* One shared transaction of the group commit; freed when it has ended and the last of its writers has left. */
+typedef struct write_batch {
+    bool ended;
+    kite_err err; /* the COMMIT's outcome, once ended */
+    int refs; /* its writers still to leave, plus one while it is open */
+} write_batch;
+
+/* The group commit's state, under its own mutex (see the file comment). */
+typedef struct group_commit {
+    pthread_mutex_t lock;
+    pthread_cond_t turn;  /* the writer connection is free */
+    pthread_cond_t ended; /* a batch ended */
+    db_conn *conn;        /* the writer connection; opened on first use */
+    bool busy;            /* a writer is using conn (its function, BEGIN or COMMIT) */
+    int queued;           /* writers waiting for their turn */
+    write_batch *open;    /* the batch whose transaction is open on conn, or NULL */
+    int open_writes;      /* writers that joined it */
+    int64_t open_since;   /* when it began, monotonic ms */
+    db_group_stats stats;
+} group_commit;
 
 struct db {
     char *target;
@@ -58,6 +107,8 @@ struct db {
      * unlucky writer starve for seconds; a mutex queues them instead.
      */
     pthread_mutex_t write_lock;
+    group_commit group; /* when the driver shares commits */
+    checkpointer checkpoints;
 #ifdef KITE_FAULT_INJECTION
     /* Per store, not global: two stores in one test never disturb each other. Atomic: every thread counts. */
     _Atomic int64_t fault_steps; /* steps since the last db_fault_arm */
@@ -274,6 +325,267 @@ static kite_err run_tx(db *store, db_tx_kind kind, db_tx_fn fn, void *ctx)
     }
 }
 
+/* ---- checkpoints off the writers' path (sqlite.c says why) ---- */
+
+static void *checkpointer_main(void *data)
+{
+    db *store = data;
+    checkpointer *c = &store->checkpoints;
+    db_conn *conn = NULL;
+    pthread_mutex_lock(&c->lock);
+    for (;;) {
+        while (!c->wanted && !c->stopping)
+            pthread_cond_wait(&c->wake, &c->lock);
+        if (c->stopping)
+            break;
+        c->wanted = false;
+        pthread_mutex_unlock(&c->lock);
+        if (conn != NULL || conn_open(store, &conn) == KITE_OK)
+            store->driver->checkpoint(conn);
+        pthread_mutex_lock(&c->lock);
+        c->runs++;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return NULL; /* its connection is in store->conns: db_close closes it */
+}
+
+/* After a commit: a log past the threshold wakes the checkpointer, started on first need. */
+static void checkpoint_if_due(db *store, db_conn *writer)
+{
+    if (store->driver->checkpoint == NULL || writer->log_pages < CHECKPOINT_PAGES)
+        return;
+    checkpointer *c = &store->checkpoints;
+    pthread_mutex_lock(&c->lock);
+    if (!c->started && !c->stopping)
+        c->started = pthread_create(&c->thread, NULL, checkpointer_main, store) == 0;
+    if (!c->started) /* no thread to be had: checkpoint here, late rather than never */
+        store->driver->checkpoint(writer);
+    c->wanted = true;
+    pthread_cond_signal(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+}
+
+static void checkpointer_stop(db *store)
+{
+    checkpointer *c = &store->checkpoints;
+    pthread_mutex_lock(&c->lock);
+    c->stopping = true;
+    bool started = c->started;
+    pthread_cond_signal(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+    if (started)
+        pthread_join(c->thread, NULL);
+}
+
+/* ---- group commit (SQLite; the file comment says why) ---- */
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A savepoint statement: cached like any other, never counted as a fault step (it is not the request's). */
+static kite_err savepoint_exec(db_conn *conn, const char *sql)
+{
+    db_stmt *stmt = db_prepare(conn, sql);
+    bool row = false;
+    kite_err err = conn->store->driver->step(stmt, &row);
+    conn->store->driver->reset(stmt);
+    return err;
+}
+
+/* Drops one hold on b (a writer's, or the open batch's own) (under g->lock); the last one frees it. */
+static void batch_leave(write_batch *b)
+{
+    if (--b->refs == 0)
+        free(b);
+}
+
+/* Ends the open batch with err (under g->lock): its writers wake and read it. */
+static void batch_end(group_commit *g, kite_err err)
+{
+    write_batch *b = g->open;
+    g->open = NULL;
+    g->open_writes = 0;
+    b->ended = true;
+    b->err = err;
+    pthread_cond_broadcast(&g->ended);
+    batch_leave(b);
+}
+
+/* Commits the open batch and ends it (under g->lock, which the COMMIT itself runs without). */
+static void batch_commit(db *store)
+{
+    group_commit *g = &store->group;
+    int writes = g->open_writes;
+    pthread_mutex_unlock(&g->lock);
+    kite_err err = store->driver->commit(g->conn);
+    if (err != KITE_OK)
+        store->driver->rollback(g->conn);
+    if (err == KITE_OK)
+        checkpoint_if_due(store, g->conn);
+    pthread_mutex_lock(&g->lock);
+    g->stats.commits++;
+    if (writes > g->stats.largest)
+        g->stats.largest = writes;
+    if (err != KITE_OK && writes > 1) {
+        g->stats.failed_commits++;
+        log_error("store: the shared COMMIT of %d writes failed (%s); each runs again in a transaction of its own",
+                  writes, kite_err_code(err));
+    }
+    batch_end(g, err);
+}
+
+/*
+ * Waits for the writer connection, opening a batch when none is open (the
+ * caller then holds the turn and has joined *batch).  Alone: the caller
+ * must not share its transaction (its last shared COMMIT failed), so an
+ * open batch is committed first and its own is committed by group_leave
+ * before anyone else may join.  KITE_ERR_BUSY when BEGIN met another
+ * process's lock: the caller tries again.
+ */
+static kite_err group_join(db *store, bool alone, bool last_attempt, write_batch **batch)
+{
+    group_commit *g = &store->group;
+    pthread_mutex_lock(&g->lock);
+    g->queued++;
+    while (g->busy)
+        pthread_cond_wait(&g->turn, &g->lock);
+    g->queued--;
+    g->busy = true;
+    kite_err err = KITE_OK;
+    if (g->conn == NULL)
+        err = conn_open(store, &g->conn);
+    if (err == KITE_OK && alone && g->open != NULL)
+        batch_commit(store);
+    if (err == KITE_OK && g->open == NULL) {
+        pthread_mutex_unlock(&g->lock);
+        err = store->driver->begin(g->conn, DB_TX_WRITE, last_attempt);
+        pthread_mutex_lock(&g->lock);
+        if (err == KITE_OK) {
+            g->open = xcalloc(1, sizeof *g->open);
+            g->open->refs = 1;
+            g->open_since = monotonic_ms();
+        }
+    }
+    if (err != KITE_OK) {
+        g->busy = false;
+        pthread_cond_signal(&g->turn);
+        pthread_mutex_unlock(&g->lock);
+        return err;
+    }
+    g->open->refs++;
+    g->open_writes++;
+    g->stats.writes++;
+    *batch = g->open;
+    pthread_mutex_unlock(&g->lock);
+    return KITE_OK;
+}
+
+/*
+ * One writer's function in its own savepoint of the open batch (the caller
+ * holds the turn).  Its own BEGIN and COMMIT are still steps of its own for
+ * the fault hook, so a request counts the same steps as a lone writer's.
+ */
+static kite_err group_run(db_conn *conn, db_tx_fn fn, void *ctx, bool *spoiled)
+{
+    *spoiled = false;
+    kite_err err = fault_step(conn->store, "BEGIN (write)");
+    if (err != KITE_OK)
+        return err;
+    if ((err = savepoint_exec(conn, "SAVEPOINT kite_write")) != KITE_OK) {
+        *spoiled = true; /* unknown state: the batch is rolled back whole and runs again */
+        return err;
+    }
+    err = fn(conn, ctx);
+    if (err == KITE_OK)
+        err = fault_step(conn->store, "COMMIT");
+    if (err == KITE_OK && (err = savepoint_exec(conn, "RELEASE SAVEPOINT kite_write")) == KITE_OK)
+        return KITE_OK;
+    /* Refused: undo this writer's work only.  (If the engine ended the transaction itself, group_leave sees it.) */
+    if (conn->store->driver->in_tx(conn) && (savepoint_exec(conn, "ROLLBACK TO SAVEPOINT kite_write") != KITE_OK ||
+                                             savepoint_exec(conn, "RELEASE SAVEPOINT kite_write") != KITE_OK))
+        *spoiled = true;
+    return err;
+}
+
+/*
+ * Gives up the turn after this writer's function ran: commits the batch
+ * when nobody is queued behind (or it is full or old, or the writer runs
+ * alone), then, when wait, waits for the batch to end.  Returns the
+ * batch's outcome (KITE_OK when not waited for).
+ */
+static kite_err group_leave(db *store, write_batch *b, bool alone, bool spoiled, bool wait)
+{
+    group_commit *g = &store->group;
+    pthread_mutex_lock(&g->lock);
+    if (g->open == b && (spoiled || !store->driver->in_tx(g->conn))) {
+        /* The engine ended the transaction, or a savepoint failed: nothing of the batch stays; all run again. */
+        log_error("store: a write transaction was %s; its %d writes run again",
+                  spoiled ? "left in doubt by a failed savepoint" : "ended by the engine", g->open_writes);
+        store->driver->rollback(g->conn);
+        batch_end(g, KITE_ERR_BUSY);
+    } else if (g->open == b && (alone || g->queued == 0 || g->open_writes >= GROUP_MAX_WRITES ||
+                                monotonic_ms() - g->open_since >= GROUP_MAX_MS)) {
+        batch_commit(store);
+    }
+    g->busy = false;
+    pthread_cond_signal(&g->turn);
+    while (wait && !b->ended)
+        pthread_cond_wait(&g->ended, &g->lock);
+    kite_err err = b->ended ? b->err : KITE_OK;
+    batch_leave(b);
+    pthread_mutex_unlock(&g->lock);
+    return err;
+}
+
+static kite_err group_write(db *store, db_tx_fn fn, void *ctx)
+{
+    bool alone = false;
+    for (int attempt = 1;; attempt++) {
+        write_batch *b;
+        kite_err err = group_join(store, alone, attempt >= WRITE_ATTEMPTS, &b);
+        if (err == KITE_ERR_BUSY && attempt < WRITE_ATTEMPTS)
+            continue;
+        if (err != KITE_OK)
+            return err;
+        bool spoiled;
+        kite_err own = group_run(store->group.conn, fn, ctx, &spoiled);
+        /* A refused writer has undone its work: its answer does not wait for the others' commit. */
+        kite_err shared = group_leave(store, b, alone, spoiled, own == KITE_OK);
+        if (own != KITE_OK) {
+            if (own != KITE_ERR_BUSY || attempt >= WRITE_ATTEMPTS)
+                return own;
+            continue;
+        }
+        if (shared == KITE_OK)
+            return KITE_OK;
+        /*
+         * The shared COMMIT failed: whose write made it fail cannot be told,
+         * so this one runs again in a transaction of its own, where only its
+         * own outcome counts.  Failing alone too, it is answered like a lone
+         * writer: again when busy, else the error.
+         */
+        if (!alone) {
+            alone = true;
+            continue;
+        }
+        if (shared != KITE_ERR_BUSY || attempt >= WRITE_ATTEMPTS)
+            return shared;
+    }
+}
+
+db_group_stats db_write_stats(db *store)
+{
+    pthread_mutex_lock(&store->group.lock);
+    db_group_stats stats = store->group.stats;
+    stats.queued = store->group.queued;
+    pthread_mutex_unlock(&store->group.lock);
+    return stats;
+}
+
 /* Each migration in its own write transaction, so that servers starting together apply it once. */
 static kite_err apply_migration(db_conn *conn, const migration *m)
 {
@@ -330,9 +642,19 @@ kite_err db_open(const char *target, db **out)
     store->driver = store->dialect == DB_POSTGRESQL ? &db_pg_driver : &db_sqlite_driver;
     pthread_mutex_init(&store->lock, NULL);
     pthread_mutex_init(&store->write_lock, NULL);
+    pthread_mutex_init(&store->group.lock, NULL);
+    pthread_cond_init(&store->group.turn, NULL);
+    pthread_cond_init(&store->group.ended, NULL);
+    pthread_mutex_init(&store->checkpoints.lock, NULL);
+    pthread_cond_init(&store->checkpoints.wake, NULL);
     if (pthread_key_create(&store->thread_conn, thread_conn_destroy) != 0) {
         pthread_mutex_destroy(&store->lock);
         pthread_mutex_destroy(&store->write_lock);
+        pthread_mutex_destroy(&store->group.lock);
+        pthread_cond_destroy(&store->group.turn);
+        pthread_cond_destroy(&store->group.ended);
+        pthread_mutex_destroy(&store->checkpoints.lock);
+        pthread_cond_destroy(&store->checkpoints.wake);
         free(store->target);
         free(store);
         return KITE_ERR_INTERNAL;
@@ -350,6 +672,7 @@ db *db_close(db *store)
 {
     if (store == NULL)
         return NULL;
+    checkpointer_stop(store);
     /* Threads still alive (the caller's, at least) keep their key value; close all here. */
     pthread_setspecific(store->thread_conn, NULL);
     pthread_mutex_lock(&store->lock);
@@ -364,6 +687,11 @@ db *db_close(db *store)
     pthread_key_delete(store->thread_conn);
     pthread_mutex_destroy(&store->lock);
     pthread_mutex_destroy(&store->write_lock);
+    pthread_mutex_destroy(&store->group.lock);
+    pthread_cond_destroy(&store->group.turn);
+    pthread_cond_destroy(&store->group.ended);
+    pthread_mutex_destroy(&store->checkpoints.lock);
+    pthread_cond_destroy(&store->checkpoints.wake);
     free(store->target);
     free(store);
     return NULL;
@@ -381,6 +709,8 @@ db_dialect db_conn_dialect(const db_conn *conn)
 
 kite_err db_write(db *store, db_tx_fn fn, void *ctx)
 {
+    if (store->driver->group_commit)
+        return group_write(store, fn, ctx);
     pthread_mutex_lock(&store->write_lock);
     kite_err err = run_tx(store, DB_TX_WRITE, fn, ctx);
     pthread_mutex_unlock(&store->write_lock);

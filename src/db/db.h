@@ -63,6 +63,17 @@ kite_err db_write(db *store, db_tx_fn fn, void *ctx) KITE_WUR;
 /* Runs fn inside a read transaction (a consistent snapshot). */
 kite_err db_read(db *store, db_tx_fn fn, void *ctx) KITE_WUR;
 
+/*
+ * What the group commit did (SQLite; all zero on PostgreSQL): writes that
+ * joined a batch, commits, the largest batch, shared commits that failed;
+ * and, now, the writers waiting for their turn.
+ */
+typedef struct db_group_stats {
+    int64_t writes, commits, largest, failed_commits;
+    int64_t queued;
+} db_group_stats;
+db_group_stats db_write_stats(db *store);
+
 /* The cached prepared statement for sql on this connection, reset and unbound. */
 db_stmt *db_prepare(db_conn *conn, const char *sql);
 

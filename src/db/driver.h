@@ -31,6 +31,7 @@ struct db_conn {
     db_stmt **cache; /* open addressing on the hash of the SQL text */
     size_t cache_cap;
     size_t cache_len;
+    int64_t log_pages; /* pages in the engine's write-ahead log after this connection's last commit (SQLite) */
     db_conn *next; /* in store->conns */
     db_conn *prev;
 };
@@ -42,6 +43,11 @@ typedef enum db_tx_kind {
 
 typedef struct db_driver {
     const char *name;
+    /*
+     * Write transactions share commits (db.c, "Group commit"): many share one
+     * transaction on one writer connection, each in its own savepoint.
+     */
+    bool group_commit;
     const migration *migrations;
     const size_t *migration_count; /* a pointer: the count is an extern, not a constant */
     /* The statement that creates the migrations table when it is missing. */
@@ -57,6 +63,14 @@ typedef struct db_driver {
     kite_err (*commit)(db_conn *conn);
     /* Ends the transaction if one is open; never fails the caller. */
     void (*rollback)(db_conn *conn);
+    /* True while a transaction is open (an engine may end one by itself on a severe error). */
+    bool (*in_tx)(db_conn *conn);
+    /*
+     * Copies the write-ahead log into the database without blocking writers
+     * (SQLite; NULL when the engine does its own): db.c runs it on a thread
+     * of its own once a commit leaves conn->log_pages past a threshold.
+     */
+    void (*checkpoint)(db_conn *conn);
     /* Sets stmt->engine; a statement that does not compile aborts. */
     void (*prepare)(db_stmt *stmt);
     void (*finalize)(db_stmt *stmt);

@@ -265,6 +265,12 @@ static void pg_rollback(db_conn *conn)
     c->failed = KITE_OK;
 }
 
+static bool pg_in_tx(db_conn *conn)
+{
+    pg_conn *c = conn_of(conn);
+    return PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE;
+}
+
 /* The highest $N outside quoted text (how many parameters it takes); types[n-1] = 0 for each $n seen. */
 static int count_params(const char *sql, Oid types[MAX_PARAMS])
 {
@@ -625,6 +631,7 @@ const db_driver db_pg_driver = {
     .begin = pg_begin,
     .commit = pg_commit,
     .rollback = pg_rollback,
+    .in_tx = pg_in_tx,
     .prepare = pg_prepare,
     .finalize = pg_finalize,
     .reset = pg_reset,

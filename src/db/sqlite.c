@@ -2,7 +2,12 @@
  * sqlite.c - the SQLite engine: the embedded default, one file.
  *
  * Durability: WAL with synchronous=FULL, so a write that was acknowledged
- * survives a crash or kill -9.  Busy handling: a connection waits up to
+ * survives a crash or kill -9.  Checkpoints: SQLite's own run inside the
+ * COMMIT that crosses its threshold, stalling that writer (and, with group
+ * commit, every writer queued behind it) while the database file is
+ * written and synced; instead each connection's WAL hook only records how
+ * long the log is, and db.c checkpoints on a thread of its own (PASSIVE:
+ * it copies what no reader still needs and never blocks a writer).  Busy handling: a connection waits up to
  * BUSY_TIMEOUT_MS for a lock; write transactions start with BEGIN IMMEDIATE
  * (so they never fail half-way on an upgrade from reader to writer), and
  * db.c retries them when the lock still cannot be had.
@@ -22,9 +27,19 @@ static sqlite3 *handle_of(db_conn *conn)
     return conn->engine;
 }
 
+/*
+ * A prepared statement with its parameters by number: $N is looked up once
+ * when prepared, not by name on every bind.
+ */
+typedef struct sqlite_stmt {
+    sqlite3_stmt *handle;
+    int highest;        /* the highest N of a "$N" in the statement */
+    int *index_of;      /* index_of[N]: the bind index of "$N", 0 when absent */
+} sqlite_stmt;
+
 static sqlite3_stmt *stmt_of(db_stmt *stmt)
 {
-    return stmt->engine;
+    return ((sqlite_stmt *)stmt->engine)->handle;
 }
 
 static bool is_busy(int rc)
@@ -41,6 +56,24 @@ static kite_err sqlite_script(db_conn *conn, const char *sql)
         return KITE_ERR_STORE;
     }
     return KITE_OK;
+}
+
+/* Replaces the automatic checkpoint: remembers the log's length for db.c's checkpointer. */
+static int sqlite_wal_hook(void *data, sqlite3 *handle, const char *name, int pages)
+{
+    (void)handle;
+    (void)name;
+    db_conn *conn = data;
+    conn->log_pages = pages;
+    return SQLITE_OK;
+}
+
+static void sqlite_checkpoint(db_conn *conn)
+{
+    int log = 0, copied = 0;
+    int rc = sqlite3_wal_checkpoint_v2(handle_of(conn), NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+    if (rc != SQLITE_OK && !is_busy(rc))
+        log_error("store: checkpoint failed: %s", sqlite3_errmsg(handle_of(conn)));
 }
 
 static kite_err sqlite_open(db_conn *conn, const char *path)
@@ -61,8 +94,10 @@ static kite_err sqlite_open(db_conn *conn, const char *path)
     if (err != KITE_OK) {
         sqlite3_close(handle);
         conn->engine = NULL;
+        return err;
     }
-    return err;
+    sqlite3_wal_hook(handle, sqlite_wal_hook, conn);
+    return KITE_OK;
 }
 
 static void sqlite_close(db_conn *conn)
@@ -71,10 +106,19 @@ static void sqlite_close(db_conn *conn)
     conn->engine = NULL;
 }
 
+/* BEGIN, COMMIT and ROLLBACK from the statement cache: compiled once per connection, not on every transaction. */
+static int exec_cached(db_conn *conn, const char *sql)
+{
+    sqlite3_stmt *handle = stmt_of(db_prepare(conn, sql));
+    int rc = sqlite3_step(handle);
+    sqlite3_reset(handle);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 static kite_err sqlite_begin(db_conn *conn, db_tx_kind kind, bool last_attempt)
 {
     const char *begin = kind == DB_TX_WRITE ? "BEGIN IMMEDIATE" : "BEGIN";
-    int rc = sqlite3_exec(handle_of(conn), begin, NULL, NULL, NULL);
+    int rc = exec_cached(conn, begin);
     if (rc == SQLITE_OK)
         return KITE_OK;
     if (!is_busy(rc) || last_attempt)
@@ -84,7 +128,7 @@ static kite_err sqlite_begin(db_conn *conn, db_tx_kind kind, bool last_attempt)
 
 static kite_err sqlite_commit(db_conn *conn)
 {
-    int rc = sqlite3_exec(handle_of(conn), "COMMIT", NULL, NULL, NULL);
+    int rc = exec_cached(conn, "COMMIT");
     if (rc == SQLITE_OK)
         return KITE_OK;
     log_error("store: commit failed: %s", sqlite3_errmsg(handle_of(conn)));
@@ -94,7 +138,12 @@ static kite_err sqlite_commit(db_conn *conn)
 static void sqlite_rollback(db_conn *conn)
 {
     if (sqlite3_get_autocommit(handle_of(conn)) == 0)
-        sqlite3_exec(handle_of(conn), "ROLLBACK", NULL, NULL, NULL);
+        (void)exec_cached(conn, "ROLLBACK");
+}
+
+static bool sqlite_in_tx(db_conn *conn)
+{
+    return sqlite3_get_autocommit(handle_of(conn)) == 0;
 }
 
 static void sqlite_prepare(db_stmt *stmt)
@@ -105,12 +154,31 @@ static void sqlite_prepare(db_stmt *stmt)
         fprintf(stderr, "kite: SQL does not compile: %s\n  %s\n", sqlite3_errmsg(handle_of(stmt->conn)), stmt->sql);
         abort();
     }
-    stmt->engine = handle;
+    sqlite_stmt *prepared = xcalloc(1, sizeof *prepared);
+    prepared->handle = handle;
+    int count = sqlite3_bind_parameter_count(handle);
+    for (int i = 1; i <= count; i++) {
+        const char *name = sqlite3_bind_parameter_name(handle, i);
+        int n = name != NULL && name[0] == '$' ? atoi(name + 1) : 0;
+        prepared->highest = n > prepared->highest ? n : prepared->highest;
+    }
+    prepared->index_of = xcalloc((size_t)prepared->highest + 1, sizeof *prepared->index_of);
+    for (int i = 1; i <= count; i++) {
+        const char *name = sqlite3_bind_parameter_name(handle, i);
+        int n = name != NULL && name[0] == '$' ? atoi(name + 1) : 0;
+        if (n > 0)
+            prepared->index_of[n] = i;
+    }
+    stmt->engine = prepared;
 }
 
 static void sqlite_finalize(db_stmt *stmt)
 {
-    sqlite3_finalize(stmt_of(stmt));
+    sqlite_stmt *prepared = stmt->engine;
+    sqlite3_finalize(prepared->handle);
+    free(prepared->index_of);
+    free(prepared);
+    stmt->engine = NULL;
 }
 
 static void sqlite_reset(db_stmt *stmt)
@@ -121,11 +189,10 @@ static void sqlite_reset(db_stmt *stmt)
 
 static int param_index(db_stmt *stmt, int n)
 {
-    char name[16];
-    snprintf(name, sizeof name, "$%d", n);
-    int index = sqlite3_bind_parameter_index(stmt_of(stmt), name);
+    const sqlite_stmt *prepared = stmt->engine;
+    int index = n > 0 && n <= prepared->highest ? prepared->index_of[n] : 0;
     if (index == 0) {
-        fprintf(stderr, "kite: SQL has no parameter %s: %s\n", name, stmt->sql);
+        fprintf(stderr, "kite: SQL has no parameter $%d: %s\n", n, stmt->sql);
         abort();
     }
     return index;
@@ -222,6 +289,7 @@ static int64_t sqlite_changes(db_conn *conn)
 
 const db_driver db_sqlite_driver = {
     .name = "SQLite",
+    .group_commit = true,
     .migrations = kite_migrations,
     .migration_count = &kite_migration_count,
     .migrations_table = "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -232,6 +300,8 @@ const db_driver db_sqlite_driver = {
     .begin = sqlite_begin,
     .commit = sqlite_commit,
     .rollback = sqlite_rollback,
+    .in_tx = sqlite_in_tx,
+    .checkpoint = sqlite_checkpoint,
     .prepare = sqlite_prepare,
     .finalize = sqlite_finalize,
     .reset = sqlite_reset,

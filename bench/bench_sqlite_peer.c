@@ -1,0 +1,589 @@
+/*
+ * bench_sqlite_peer.c - what SQLite alone gives on this machine, as peers of
+ * Kite's own figures in bench_run's table.
+ *
+ * usage: bench_sqlite_peer send  DB  [--batch N] [--seconds S]
+ *        bench_sqlite_peer floor DIR [--batch N] [--seconds S]
+ *        bench_sqlite_peer inbox DB  [--seconds S]
+ *        bench_sqlite_peer list
+ *
+ * send:  a copy of a store Kite has just served (bench_run makes it), opened
+ *        with Kite's pragmas (src/db/sqlite.c: WAL, synchronous=FULL,
+ *        foreign_keys=ON, temp_store=MEMORY), and for each message the
+ *        statements one POST /api/v1/messages runs: the `send_statements`
+ *        table below, in order, each prepared once and bound per message.
+ *        --batch 1: each message in its own write transaction (BEGIN
+ *        IMMEDIATE ... COMMIT) after the request's read transaction, as Kite
+ *        runs them today; --batch N: N messages (their reads too) in one
+ *        write transaction, as a group commit would.
+ * floor: the disk's floor: a fresh file in DIR, same pragmas, one 500-byte
+ *        row per commit (--batch 1) or N rows per commit.
+ * inbox: "the latest 20 for a recipient", the SQL Kite's inbox page runs
+ *        (message_list in src/domain/messaging/message.c, box=inbox, first
+ *        page: limit 20 + 1), for the store's 8 busy residents in turn (the
+ *        ones bench_run reads as), from one thread; the page's details
+ *        (events, matches, attachments of each item) and unread count are
+ *        Kite's own extra work and are not in it.
+ *
+ * list:  prints the send's statements as one message per commit runs them,
+ *        one a line, to compare with a trace (bench/trace_send.sh does).
+ *
+ * Prints one line of key=value: messages (or rows, reads), seconds,
+ * per_second, commits, and the p50/p99 of one commit (send and floor) or
+ * one read, in ms.  Single thread: SQLite has one writer.
+ *
+ * Where the send statements come from: a trace of one real send, a clean
+ * message from a contact to their resident at a facility with review
+ * "flagged_only" and pricing "balance" (so it is screened, approved and
+ * delivered in its request, and costs 0), made with bench/sqlite_trace.c:
+ * `bench/trace_send.sh` prints it.  In the code they are: the request's
+ * session check (src/api auth: sessions, accounts), then send_tx in
+ * src/domain/messaging/message.c: load_send_contact, rules_load_place
+ * (residents, facility_policies, facilities), daily_limit_check (COUNT),
+ * message_charge_quote (policy, facility type, facility_prices,
+ * ledger_accounts: message_charge.c), screening_run (screening_rules),
+ * insert_message, message_charge_hold (UPDATE price), message_record for
+ * pending_review (message_events, events, audit_append's two statements:
+ * message_store.c, src/domain/audit/audit.c), release_unreviewed (UPDATE
+ * approved, message_record), message_deliver (UPDATE delivered,
+ * message_record with the recipient's "message.new" event,
+ * message_charge_capture's ledger_holds read), then message_load and
+ * message_load_details.  When the write path changes, run trace_send.sh
+ * and bring the table in step.  The audit hash is a cheap stand-in for
+ * Kite's SHA-256 (about a microsecond there).
+ */
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* What a statement's parameter is bound to, per message. */
+typedef enum {
+    P_END, P_TOKEN_HASH, P_NOW, P_DAY_AGO, P_SESSION_ACCOUNT, P_CONTACT, P_SENDER, P_RECIPIENT, P_RESIDENT,
+    P_FACILITY, P_MSG, P_SUBJECT, P_BODY, P_AUDIT_ID, P_AUDIT_PREV, P_AUDIT_HASH, P_ACTOR_SENDER, P_TARGET,
+    P_DETAIL, P_ZERO, P_LIMIT_MATCHES, P_LIMIT_ATTACHMENTS,
+    P_T_RESIDENT_DIR, P_T_PENDING, P_T_APPROVED, P_T_DELIVERED, P_T_CENTS, P_T_CONTACT_BALANCE, P_T_MESSAGE,
+    P_T_SYSTEM, P_T_STATUS_EVENT, P_T_NEW_EVENT, P_T_A_PENDING, P_T_A_APPROVED, P_T_A_DELIVERED,
+} param;
+
+/* What a statement's first row is kept for. */
+typedef enum { SAVE_NONE, SAVE_MSG, SAVE_AUDIT } save;
+
+typedef struct statement {
+    char tx; /* 'r': the request's read transaction; 'w': send_tx */
+    save keep;
+    const char *sql;
+    param params[13];
+} statement;
+
+#define MESSAGE_SELECT                                                                                      \
+    "SELECT m.id, m.contact_id, m.facility_id, m.resident_id, m.sender_account_id, m.recipient_account_id," \
+    " s.full_name, r.full_name, m.direction, m.subject, m.body, m.status, m.held, m.flagged, m.price_cents," \
+    " m.reject_reason, m.reject_note, m.created_at, COALESCE(m.decided_at, 0), COALESCE(m.delivered_at, 0)," \
+    " COALESCE(m.read_at, 0), m.reject_label, m.price_amount, m.price_unit, COALESCE(h.state, '')," \
+    " COALESCE(h.amount, 0), COALESCE(h.unit, ''), COALESCE(h.created_at, 0), COALESCE(h.settled_at, 0)" \
+    " FROM messages m JOIN accounts s ON s.id = m.sender_account_id" \
+    " JOIN accounts r ON r.id = m.recipient_account_id" \
+    " LEFT JOIN ledger_holds h ON h.subject_kind = 'message' AND h.subject_id = m.id"
+
+#define POLICY_SELECT                                                                                             \
+    "SELECT profile, contact_initiation, invitation_valid_days, contact_limit, request_lookup, approval,"      \
+    " approval_window_hours, message_max_chars, page_chars, attachments_allowed, attachment_max_bytes,"        \
+    " max_attachments, pricing, review, review_sla_hours, daily_send_limit, resident_number_format, created_at," \
+    " updated_at FROM facility_policies WHERE facility_id = $1"
+
+#define EVENT_INSERT "INSERT INTO events (account_id, kind, message_id, status, at, facility_id) VALUES ($1, $2, $3, $4, $5, $6)"
+#define HISTORY_INSERT "INSERT INTO message_events (message_id, status, at, actor, facility_id) VALUES ($1, $2, $3, $4, $5)"
+#define AUDIT_LAST "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"
+#define AUDIT_INSERT                                                                         \
+    "INSERT INTO audit_log (id, at, actor, action, target, detail, prev_hash, hash) VALUES" \
+    " ($1, $2, $3, $4, $5, $6, $7, $8)"
+
+/* One send, in the order the trace shows (see the header comment). */
+static const statement send_statements[] = {
+    {'r', SAVE_NONE, "SELECT id, account_id, expires_at FROM sessions WHERE token_hash = $1 AND revoked_at IS NULL"
+                     " AND expires_at > $2", {P_TOKEN_HASH, P_NOW}},
+    {'r', SAVE_NONE, "SELECT id, role, email, full_name, phone, facility_id, status, created_at, password_hash FROM"
+                     " accounts WHERE id = $1", {P_SESSION_ACCOUNT}},
+    {'w', SAVE_NONE, "SELECT c.status, c.resident_id, c.contact_account_id, r.account_id, a.email FROM contacts c"
+                     " JOIN residents r ON r.id = c.resident_id JOIN accounts a ON a.id = c.contact_account_id"
+                     " WHERE c.id = $1 AND (c.contact_account_id = $2 OR r.account_id = $2)", {P_CONTACT, P_SENDER}},
+    {'w', SAVE_NONE, "SELECT r.id, r.account_id, r.facility_id, r.resident_number, r.first_name, r.last_name,"
+                     " r.status, a.password_hash, r.created_at, r.updated_at FROM residents r JOIN accounts a"
+                     " ON a.id = r.account_id WHERE r.id = $1", {P_RESIDENT}},
+    {'w', SAVE_NONE, POLICY_SELECT, {P_FACILITY}},
+    {'w', SAVE_NONE, "SELECT name FROM facilities WHERE id = $1", {P_FACILITY}},
+    {'w', SAVE_NONE, "SELECT COUNT(*) FROM messages WHERE sender_account_id = $1 AND created_at > $2",
+     {P_SENDER, P_DAY_AGO}},
+    {'w', SAVE_NONE, POLICY_SELECT, {P_FACILITY}},
+    {'w', SAVE_NONE, "SELECT COALESCE(type, ''), COALESCE(population, -1) FROM facilities WHERE id = $1", {P_FACILITY}},
+    {'w', SAVE_NONE, "SELECT message_cents, block_chars, block_cents, photo_cents, stamps_per_photo, reply_stamps,"
+                     " stamp_unit_cents, credits_per_message, credits_per_photo, credit_unit_cents,"
+                     " subscription_cents_per_month, terminal_cents_per_minute, audio_cents_per_minute,"
+                     " video_cents_per_minute, deposit_fee_cents, transfer_min_cents, transfer_max_cents,"
+                     " transfer_monthly_cents, updated_at, updated_by FROM facility_prices WHERE facility_id = $1",
+     {P_FACILITY}},
+    {'w', SAVE_NONE, "SELECT id, balance FROM ledger_accounts WHERE kind = $1 AND unit = $2 AND"
+                     " COALESCE(account_id, 0) = $3 AND COALESCE(resident_id, 0) = $4 AND"
+                     " COALESCE(facility_id, 0) = $5", {P_T_CONTACT_BALANCE, P_T_CENTS, P_SENDER, P_ZERO, P_ZERO}},
+    {'w', SAVE_NONE, "SELECT id, kind, value, action, note, created_at, created_by FROM screening_rules WHERE"
+                     " facility_id = $1 AND removed_at IS NULL ORDER BY id", {P_FACILITY}},
+    {'w', SAVE_MSG, "INSERT INTO messages (contact_id, facility_id, resident_id, sender_account_id,"
+                    " recipient_account_id, direction, subject, body, status, held, flagged, price_cents, created_at)"
+                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12, $9, $10, 0, $11) RETURNING id",
+     {P_CONTACT, P_FACILITY, P_RESIDENT, P_SENDER, P_RECIPIENT, P_T_RESIDENT_DIR, P_SUBJECT, P_BODY, P_ZERO, P_ZERO,
+      P_NOW, P_T_PENDING}},
+    {'w', SAVE_NONE, "UPDATE messages SET price_cents = $1, price_amount = $2, price_unit = $3 WHERE id = $4",
+     {P_ZERO, P_ZERO, P_T_CENTS, P_MSG}},
+    /* message_record(pending_review) */
+    {'w', SAVE_NONE, HISTORY_INSERT, {P_MSG, P_T_PENDING, P_NOW, P_ACTOR_SENDER, P_FACILITY}},
+    {'w', SAVE_NONE, EVENT_INSERT, {P_SENDER, P_T_STATUS_EVENT, P_MSG, P_T_PENDING, P_NOW, P_FACILITY}},
+    {'w', SAVE_AUDIT, AUDIT_LAST, {P_END}},
+    {'w', SAVE_NONE, AUDIT_INSERT,
+     {P_AUDIT_ID, P_NOW, P_ACTOR_SENDER, P_T_A_PENDING, P_TARGET, P_DETAIL, P_AUDIT_PREV, P_AUDIT_HASH}},
+    /* release_unreviewed: approved */
+    {'w', SAVE_NONE, "UPDATE messages SET status = $3, decided_at = $1 WHERE id = $2", {P_NOW, P_MSG, P_T_APPROVED}},
+    {'w', SAVE_NONE, HISTORY_INSERT, {P_MSG, P_T_APPROVED, P_NOW, P_T_SYSTEM, P_FACILITY}},
+    {'w', SAVE_NONE, EVENT_INSERT, {P_SENDER, P_T_STATUS_EVENT, P_MSG, P_T_APPROVED, P_NOW, P_FACILITY}},
+    {'w', SAVE_AUDIT, AUDIT_LAST, {P_END}},
+    {'w', SAVE_NONE, AUDIT_INSERT,
+     {P_AUDIT_ID, P_NOW, P_T_SYSTEM, P_T_A_APPROVED, P_TARGET, P_DETAIL, P_AUDIT_PREV, P_AUDIT_HASH}},
+    /* message_deliver: delivered */
+    {'w', SAVE_NONE, "UPDATE messages SET status = $3, delivered_at = $1 WHERE id = $2", {P_NOW, P_MSG, P_T_DELIVERED}},
+    {'w', SAVE_NONE, HISTORY_INSERT, {P_MSG, P_T_DELIVERED, P_NOW, P_T_SYSTEM, P_FACILITY}},
+    {'w', SAVE_NONE, EVENT_INSERT, {P_SENDER, P_T_STATUS_EVENT, P_MSG, P_T_DELIVERED, P_NOW, P_FACILITY}},
+    {'w', SAVE_NONE, EVENT_INSERT, {P_RECIPIENT, P_T_NEW_EVENT, P_MSG, P_T_DELIVERED, P_NOW, P_FACILITY}},
+    {'w', SAVE_AUDIT, AUDIT_LAST, {P_END}},
+    {'w', SAVE_NONE, AUDIT_INSERT,
+     {P_AUDIT_ID, P_NOW, P_T_SYSTEM, P_T_A_DELIVERED, P_TARGET, P_DETAIL, P_AUDIT_PREV, P_AUDIT_HASH}},
+    {'w', SAVE_NONE, "SELECT id, subject_kind, subject_id, payer_account_id, hold_account_id, amount, unit, state,"
+                     " created_at, COALESCE(settled_at, 0), COALESCE(settle_transaction_id, 0) FROM ledger_holds"
+                     " WHERE subject_kind = $1 AND subject_id = $2", {P_T_MESSAGE, P_MSG}},
+    /* message_load, message_load_details: the answer */
+    {'w', SAVE_NONE, MESSAGE_SELECT " WHERE m.id = $1", {P_MSG}},
+    {'w', SAVE_NONE, "SELECT status, at, actor FROM message_events WHERE message_id = $1 ORDER BY id", {P_MSG}},
+    {'w', SAVE_NONE, "SELECT x.rule_id, r.kind, x.action, x.matched FROM message_rule_matches x JOIN screening_rules r"
+                     " ON r.id = x.rule_id WHERE x.message_id = $1 ORDER BY x.rule_id LIMIT $2",
+     {P_MSG, P_LIMIT_MATCHES}},
+    {'w', SAVE_NONE, "SELECT id FROM attachments WHERE message_id = $1 ORDER BY id LIMIT $2",
+     {P_MSG, P_LIMIT_ATTACHMENTS}},
+};
+
+enum { NSTATEMENTS = sizeof send_statements / sizeof send_statements[0], SENDERS = 64 };
+
+typedef struct sender {
+    int64_t contact, account, resident, resident_account, facility;
+} sender;
+
+/* The values a message's statements are bound to. */
+typedef struct state {
+    const sender *s;
+    int64_t now, msg, audit_id, n;
+    char token_hash[80], actor[48], target[48], detail[80], prev[80], hash[80];
+    int64_t session_account;
+} state;
+
+static const char subject[] = "Bench message";
+static const char body[] =
+    "Dear family,\nthe week went well; classes, work in the kitchen, letters from home. Café con leche on Sunday. "
+    "Merci, gracias, спасибо, شكرا, 谢谢 ❤️ 😀. Write back soon and tell everyone hello from me. Message of this bench.";
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static _Noreturn void die(sqlite3 *db, const char *what)
+{
+    fprintf(stderr, "bench_sqlite_peer: %s: %s\n", what, db != NULL ? sqlite3_errmsg(db) : "");
+    exit(1);
+}
+
+static void exec(sqlite3 *db, const char *sql)
+{
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        die(db, sql);
+}
+
+static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
+        die(db, sql);
+    return s;
+}
+
+/* Kite's connection, as src/db/sqlite.c opens it. */
+static sqlite3 *open_like_kite(const char *path)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+        die(db, path);
+    sqlite3_busy_timeout(db, 5000);
+    exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;");
+    return db;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct timings {
+    double *ms;
+    size_t n, cap;
+} timings;
+
+static void timing_add(timings *t, double ms)
+{
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 4096;
+        t->ms = realloc(t->ms, t->cap * sizeof *t->ms);
+        if (t->ms == NULL)
+            die(NULL, "out of memory");
+    }
+    t->ms[t->n++] = ms;
+}
+
+static void report(const char *mode, const char *unit, long batch, long done, double seconds, timings *t)
+{
+    qsort(t->ms, t->n, sizeof *t->ms, compare_doubles);
+    double p50 = t->n ? t->ms[t->n / 2] : 0, p99 = t->n ? t->ms[(t->n * 99) / 100] : 0;
+    printf("mode=%s batch=%ld %s=%ld seconds=%.3f per_second=%.1f commits=%zu p50_ms=%.3f p99_ms=%.3f\n", mode, batch,
+           unit, done, seconds, (double)done / seconds, t->n, p50, p99);
+    free(t->ms);
+}
+
+static void bind_param(sqlite3_stmt *st, int i, param p, const state *x)
+{
+    switch (p) {
+    case P_TOKEN_HASH: sqlite3_bind_text(st, i, x->token_hash, -1, SQLITE_STATIC); break;
+    case P_NOW: sqlite3_bind_int64(st, i, x->now); break;
+    case P_DAY_AGO: sqlite3_bind_int64(st, i, x->now - 24LL * 3600 * 1000); break;
+    case P_SESSION_ACCOUNT: sqlite3_bind_int64(st, i, x->session_account); break;
+    case P_CONTACT: sqlite3_bind_int64(st, i, x->s->contact); break;
+    case P_SENDER: sqlite3_bind_int64(st, i, x->s->account); break;
+    case P_RECIPIENT: sqlite3_bind_int64(st, i, x->s->resident_account); break;
+    case P_RESIDENT: sqlite3_bind_int64(st, i, x->s->resident); break;
+    case P_FACILITY: sqlite3_bind_int64(st, i, x->s->facility); break;
+    case P_MSG: sqlite3_bind_int64(st, i, x->msg); break;
+    case P_SUBJECT: sqlite3_bind_text(st, i, subject, -1, SQLITE_STATIC); break;
+    case P_BODY: sqlite3_bind_text(st, i, body, -1, SQLITE_STATIC); break;
+    case P_AUDIT_ID: sqlite3_bind_int64(st, i, x->audit_id); break;
+    case P_AUDIT_PREV: sqlite3_bind_text(st, i, x->prev, -1, SQLITE_STATIC); break;
+    case P_AUDIT_HASH: sqlite3_bind_text(st, i, x->hash, -1, SQLITE_STATIC); break;
+    case P_ACTOR_SENDER: sqlite3_bind_text(st, i, x->actor, -1, SQLITE_STATIC); break;
+    case P_TARGET: sqlite3_bind_text(st, i, x->target, -1, SQLITE_STATIC); break;
+    case P_DETAIL: sqlite3_bind_text(st, i, x->detail, -1, SQLITE_STATIC); break;
+    case P_ZERO: sqlite3_bind_int64(st, i, 0); break;
+    case P_LIMIT_MATCHES: sqlite3_bind_int64(st, i, 16); break;
+    case P_LIMIT_ATTACHMENTS: sqlite3_bind_int64(st, i, 20); break;
+    case P_T_RESIDENT_DIR: sqlite3_bind_text(st, i, "to_resident", -1, SQLITE_STATIC); break;
+    case P_T_PENDING: sqlite3_bind_text(st, i, "pending_review", -1, SQLITE_STATIC); break;
+    case P_T_APPROVED: sqlite3_bind_text(st, i, "approved", -1, SQLITE_STATIC); break;
+    case P_T_DELIVERED: sqlite3_bind_text(st, i, "delivered", -1, SQLITE_STATIC); break;
+    case P_T_CENTS: sqlite3_bind_text(st, i, "cents", -1, SQLITE_STATIC); break;
+    case P_T_CONTACT_BALANCE: sqlite3_bind_text(st, i, "contact_balance", -1, SQLITE_STATIC); break;
+    case P_T_MESSAGE: sqlite3_bind_text(st, i, "message", -1, SQLITE_STATIC); break;
+    case P_T_SYSTEM: sqlite3_bind_text(st, i, "system", -1, SQLITE_STATIC); break;
+    case P_T_STATUS_EVENT: sqlite3_bind_text(st, i, "message.status", -1, SQLITE_STATIC); break;
+    case P_T_NEW_EVENT: sqlite3_bind_text(st, i, "message.new", -1, SQLITE_STATIC); break;
+    case P_T_A_PENDING: sqlite3_bind_text(st, i, "message.pending_review", -1, SQLITE_STATIC); break;
+    case P_T_A_APPROVED: sqlite3_bind_text(st, i, "message.approved", -1, SQLITE_STATIC); break;
+    case P_T_A_DELIVERED: sqlite3_bind_text(st, i, "message.delivered", -1, SQLITE_STATIC); break;
+    case P_END: break;
+    }
+}
+
+/* A stand-in for the audit chain's hash: cheap, and different for each record. */
+static void chain_hash(state *x)
+{
+    uint64_t h = 1469598103934665603ULL ^ (uint64_t)x->audit_id;
+    for (const char *p = x->prev; *p != '\0'; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    snprintf(x->hash, sizeof x->hash, "%016llx%016llx%016llx%016llx", (unsigned long long)h,
+             (unsigned long long)(h * 31), (unsigned long long)(h * 37), (unsigned long long)(h * 41));
+}
+
+static void run_statement(sqlite3 *db, sqlite3_stmt *st, const statement *def, state *x)
+{
+    for (int i = 0; i < 13 && def->params[i] != P_END; i++)
+        bind_param(st, i + 1, def->params[i], x);
+    int rc;
+    bool first = true;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (first && def->keep == SAVE_MSG) {
+            x->msg = sqlite3_column_int64(st, 0);
+        } else if (first && def->keep == SAVE_AUDIT) {
+            x->audit_id = sqlite3_column_int64(st, 0) + 1;
+            const unsigned char *h = sqlite3_column_text(st, 1);
+            snprintf(x->prev, sizeof x->prev, "%s", h != NULL ? (const char *)h : "");
+        }
+        first = false;
+    }
+    if (rc != SQLITE_DONE)
+        die(db, def->sql);
+    sqlite3_reset(st);
+    if (def->keep == SAVE_AUDIT) {
+        if (first) {
+            x->audit_id = 1;
+            memset(x->prev, '0', 64);
+            x->prev[64] = '\0';
+        }
+        chain_hash(x);
+    }
+}
+
+static void load_senders(sqlite3 *db, sender *out, int *n, state *x)
+{
+    /* Contacts of ordinary residents (not the 8 busy ones bench_run reads as), like bench_run's senders. */
+    sqlite3_stmt *s = prepare(db, "SELECT c.id, c.contact_account_id, c.resident_id, r.account_id, r.facility_id"
+                                  " FROM contacts c JOIN residents r ON r.id = c.resident_id"
+                                  " WHERE c.status = 'active' ORDER BY c.id LIMIT $1 OFFSET 16");
+    sqlite3_bind_int(s, 1, SENDERS);
+    *n = 0;
+    while (sqlite3_step(s) == SQLITE_ROW && *n < SENDERS) {
+        out[*n] = (sender){sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2),
+                           sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4)};
+        (*n)++;
+    }
+    sqlite3_finalize(s);
+    if (*n == 0)
+        die(NULL, "no active contact in the store");
+    /* A live session of the store's, when there is one: the lookup then finds its row, as Kite's does. */
+    s = prepare(db, "SELECT token_hash, account_id FROM sessions WHERE revoked_at IS NULL ORDER BY id DESC LIMIT 1");
+    snprintf(x->token_hash, sizeof x->token_hash, "%064d", 0);
+    x->session_account = out[0].account;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        snprintf(x->token_hash, sizeof x->token_hash, "%s", (const char *)sqlite3_column_text(s, 0));
+        x->session_account = sqlite3_column_int64(s, 1);
+    }
+    sqlite3_finalize(s);
+}
+
+static void run_send(const char *path, long batch, double seconds)
+{
+    sqlite3 *db = open_like_kite(path);
+    sqlite3_stmt *st[NSTATEMENTS];
+    for (size_t i = 0; i < NSTATEMENTS; i++)
+        st[i] = prepare(db, send_statements[i].sql);
+    sqlite3_stmt *begin_read = prepare(db, "BEGIN"), *begin_write = prepare(db, "BEGIN IMMEDIATE"),
+                 *commit = prepare(db, "COMMIT");
+    sender senders[SENDERS];
+    int nsenders = 0;
+    state x = {0};
+    load_senders(db, senders, &nsenders, &x);
+    timings t = {0};
+    long done = 0;
+    double start = now_s(), end = start + seconds;
+    while (now_s() < end) {
+        double t0 = now_s();
+        if (batch > 1) {
+            sqlite3_step(begin_write);
+            sqlite3_reset(begin_write);
+        }
+        for (long b = 0; b < batch; b++, done++) {
+            x.s = &senders[done % nsenders];
+            x.now = wall_ms();
+            snprintf(x.actor, sizeof x.actor, "account:%lld", (long long)x.s->account);
+            snprintf(x.detail, sizeof x.detail, "contact=%lld facility=%lld", (long long)x.s->contact,
+                     (long long)x.s->facility);
+            for (size_t i = 0; i < NSTATEMENTS; i++) {
+                const statement *def = &send_statements[i];
+                /* One message per commit: its read transaction, then its own write transaction. */
+                if (batch == 1 && i == 0) {
+                    sqlite3_step(begin_read);
+                    sqlite3_reset(begin_read);
+                }
+                if (batch == 1 && i > 0 && def->tx == 'w' && send_statements[i - 1].tx == 'r') {
+                    if (sqlite3_step(commit) != SQLITE_DONE)
+                        die(db, "COMMIT");
+                    sqlite3_reset(commit);
+                    if (sqlite3_step(begin_write) != SQLITE_DONE)
+                        die(db, "BEGIN IMMEDIATE");
+                    sqlite3_reset(begin_write);
+                }
+                if (def->keep == SAVE_MSG)
+                    snprintf(x.target, sizeof x.target, "message:?");
+                run_statement(db, st[i], def, &x);
+                if (def->keep == SAVE_MSG)
+                    snprintf(x.target, sizeof x.target, "message:%lld", (long long)x.msg);
+            }
+            if (batch == 1) {
+                if (sqlite3_step(commit) != SQLITE_DONE)
+                    die(db, "COMMIT");
+                sqlite3_reset(commit);
+            }
+        }
+        if (batch > 1) {
+            if (sqlite3_step(commit) != SQLITE_DONE)
+                die(db, "COMMIT");
+            sqlite3_reset(commit);
+        }
+        timing_add(&t, (now_s() - t0) * 1000.0);
+    }
+    double elapsed = now_s() - start;
+    for (size_t i = 0; i < NSTATEMENTS; i++)
+        sqlite3_finalize(st[i]);
+    sqlite3_finalize(begin_read);
+    sqlite3_finalize(begin_write);
+    sqlite3_finalize(commit);
+    sqlite3_close(db);
+    report("send", "messages", batch, done, elapsed, &t);
+}
+
+static void run_floor(const char *dir, long batch, double seconds)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/floor.db", dir);
+    unlink(path);
+    sqlite3 *db = open_like_kite(path);
+    exec(db, "CREATE TABLE rows (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL)");
+    sqlite3_stmt *ins = prepare(db, "INSERT INTO rows (at, body) VALUES ($1, $2)");
+    sqlite3_stmt *begin = prepare(db, "BEGIN IMMEDIATE"), *commit = prepare(db, "COMMIT");
+    char row[501];
+    memset(row, 'x', 500);
+    row[500] = '\0';
+    timings t = {0};
+    long done = 0;
+    double start = now_s(), end = start + seconds;
+    while (now_s() < end) {
+        double t0 = now_s();
+        sqlite3_step(begin);
+        sqlite3_reset(begin);
+        for (long b = 0; b < batch; b++, done++) {
+            sqlite3_bind_int64(ins, 1, wall_ms());
+            sqlite3_bind_text(ins, 2, row, 500, SQLITE_STATIC);
+            if (sqlite3_step(ins) != SQLITE_DONE)
+                die(db, "insert");
+            sqlite3_reset(ins);
+        }
+        if (sqlite3_step(commit) != SQLITE_DONE)
+            die(db, "COMMIT");
+        sqlite3_reset(commit);
+        timing_add(&t, (now_s() - t0) * 1000.0);
+    }
+    double elapsed = now_s() - start;
+    sqlite3_finalize(ins);
+    sqlite3_finalize(begin);
+    sqlite3_finalize(commit);
+    sqlite3_close(db);
+    char side[4200];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+    report("floor", "rows", batch, done, elapsed, &t);
+}
+
+static void run_inbox(const char *path, double seconds)
+{
+    sqlite3 *db = open_like_kite(path);
+    int64_t recipients[8];
+    int n = 0;
+    sqlite3_stmt *who = prepare(db, "SELECT account_id FROM residents WHERE resident_number >= 'B00000' AND"
+                                    " resident_number <= 'B00007' ORDER BY resident_number");
+    while (n < 8 && sqlite3_step(who) == SQLITE_ROW)
+        recipients[n++] = sqlite3_column_int64(who, 0);
+    sqlite3_finalize(who);
+    if (n == 0)
+        die(NULL, "no busy resident (B00000..B00007) in the store");
+    /* message_list, box=inbox, first page (no cursor: INT64_MAX), limit 20 + 1. */
+    sqlite3_stmt *page = prepare(db, MESSAGE_SELECT
+        " WHERE m.recipient_account_id = $1 AND m.status IN ('delivered', 'read')"
+        " AND (m.delivered_at < $2 OR (m.delivered_at = $2 AND m.id < $3))"
+        " AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.message_id = m.id AND h.account_id = $1)"
+        " ORDER BY m.delivered_at DESC, m.id DESC LIMIT $4");
+    sqlite3_stmt *begin = prepare(db, "BEGIN"), *commit = prepare(db, "COMMIT");
+    timings t = {0};
+    long done = 0, rows = 0;
+    double start = now_s(), end = start + seconds;
+    while (now_s() < end) {
+        double t0 = now_s();
+        sqlite3_step(begin);
+        sqlite3_reset(begin);
+        sqlite3_bind_int64(page, 1, recipients[done % n]);
+        sqlite3_bind_int64(page, 2, INT64_MAX);
+        sqlite3_bind_int64(page, 3, INT64_MAX);
+        sqlite3_bind_int64(page, 4, 21);
+        int rc;
+        while ((rc = sqlite3_step(page)) == SQLITE_ROW) {
+            rows++;
+            (void)sqlite3_column_text(page, 10);
+        }
+        if (rc != SQLITE_DONE)
+            die(db, "inbox page");
+        sqlite3_reset(page);
+        sqlite3_step(commit);
+        sqlite3_reset(commit);
+        done++;
+        timing_add(&t, (now_s() - t0) * 1000.0);
+    }
+    double elapsed = now_s() - start;
+    sqlite3_finalize(page);
+    sqlite3_finalize(begin);
+    sqlite3_finalize(commit);
+    sqlite3_close(db);
+    if (rows < done * 20)
+        fprintf(stderr, "bench_sqlite_peer: some inbox pages had fewer than 20 messages\n");
+    report("inbox", "reads", 1, done, elapsed, &t);
+}
+
+static void list_send(void)
+{
+    puts("BEGIN");
+    for (size_t i = 0; i < NSTATEMENTS; i++) {
+        if (i > 0 && send_statements[i].tx == 'w' && send_statements[i - 1].tx == 'r')
+            puts("COMMIT\nBEGIN IMMEDIATE");
+        puts(send_statements[i].sql);
+    }
+    puts("COMMIT");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "list") == 0) {
+        list_send();
+        return 0;
+    }
+    if (argc < 3) {
+        fprintf(stderr, "usage: bench_sqlite_peer send|floor|inbox DB|DIR [--batch N] [--seconds S] | list\n");
+        return 2;
+    }
+    long batch = 1;
+    double seconds = 5;
+    for (int i = 3; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--batch") == 0)
+            batch = strtol(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--seconds") == 0)
+            seconds = strtod(argv[i + 1], NULL);
+        else
+            die(NULL, "unknown option");
+    }
+    if (batch < 1 || seconds <= 0)
+        die(NULL, "bad option value");
+    if (strcmp(argv[1], "send") == 0)
+        run_send(argv[2], batch, seconds);
+    else if (strcmp(argv[1], "floor") == 0)
+        run_floor(argv[2], batch, seconds);
+    else if (strcmp(argv[1], "inbox") == 0)
+        run_inbox(argv[2], seconds);
+    else
+        die(NULL, "unknown mode");
+    return 0;
+}
