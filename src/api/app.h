@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "core/fault.h"
 #include "domain/context.h"
 #include "domain/messaging/event.h"
@@ -90,6 +91,35 @@ void reply_fault_of(http_request *req, kite_err code, const char *field, fault_d
 json_t *json_time(int64_t epoch_ms);
 json_t *json_string_or_null(const char *s);
 json_t *account_to_json(const account *acct);
+
+/*
+ * A JSON writer for the answers that carry many records (pages of
+ * messages): the text is appended to a buf in one pass, with no tree of
+ * nodes to allocate, hash and walk again.  The caller writes keys and
+ * values in order; the writer places the commas.  Strings are written as
+ * given (UTF-8, checked where they came in) with JSON's escapes.
+ */
+typedef struct json_writer {
+    buf *out;
+    bool comma; /* a value was written at this level: the next one needs a comma */
+} json_writer;
+
+void jw_init(json_writer *w, buf *out);
+void jw_object(json_writer *w);
+void jw_object_end(json_writer *w);
+void jw_array(json_writer *w);
+void jw_array_end(json_writer *w);
+void jw_key(json_writer *w, const char *key);
+/* NULL writes null. */
+void jw_string(json_writer *w, const char *s);
+void jw_int(json_writer *w, int64_t v);
+void jw_bool(json_writer *w, bool v);
+void jw_null(json_writer *w);
+/* An RFC 3339 time; with jw_time_or_null, 0 (not yet) writes null. */
+void jw_time(json_writer *w, int64_t epoch_ms);
+void jw_time_or_null(json_writer *w, int64_t epoch_ms);
+/* A value already in JSON (e.g. from json_dumps). */
+void jw_raw(json_writer *w, const char *json);
 
 /* ---- handlers, one file per resource ---- */
 void handle_healthz(http_request *req, void *app);

@@ -11,21 +11,20 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Investigators pass this door so that the domain answers 404 for another facility before 403 for the role. */
 #define REVIEWERS (ROLE_BIT(ROLE_OPERATOR) | STAFF_ROLES)
 #define PARTIES (ROLE_BIT(ROLE_CONTACT) | ROLE_BIT(ROLE_RESIDENT))
 
-static json_t *time_or_null(int64_t ms)
-{
-    return ms > 0 ? json_time(ms) : json_null();
-}
-
 /* {unit, amount}: what a price is counted in and how much. */
-static json_t *amount_json(ledger_unit unit, int64_t amount)
+static void write_amount(json_writer *w, ledger_unit unit, int64_t amount)
 {
-    return json_pack("{s:s, s:I}", "unit", ledger_unit_name(unit), "amount", (json_int_t)amount);
+    jw_key(w, "unit");
+    jw_string(w, ledger_unit_name(unit));
+    jw_key(w, "amount");
+    jw_int(w, amount);
 }
 
 /*
@@ -33,72 +32,158 @@ static json_t *amount_json(ledger_unit unit, int64_t amount)
  * "You were not charged for this message" is something the sender can check
  * (state released, with when it was held and when it was given back).
  */
-static void money_to_json(json_t *out, const message *m)
+static void write_money(json_writer *w, const message *m)
 {
-    json_object_set_new(out, "price", amount_json(m->price_unit, m->price_amount));
+    jw_key(w, "price");
+    jw_object(w);
+    write_amount(w, m->price_unit, m->price_amount);
+    jw_object_end(w);
+    jw_key(w, "hold");
     if (!m->has_hold) {
-        json_object_set_new(out, "hold", json_null());
+        jw_null(w);
         return;
     }
-    json_t *hold = amount_json(m->hold_unit, m->hold_amount);
-    json_object_set_new(hold, "state", json_string(ledger_hold_state_name(m->hold_state)));
-    json_object_set_new(hold, "held_at", json_time(m->hold_created_at));
-    json_object_set_new(hold, "captured_at",
-                        time_or_null(m->hold_state == LEDGER_CAPTURED ? m->hold_settled_at : 0));
-    json_object_set_new(hold, "released_at",
-                        time_or_null(m->hold_state == LEDGER_RELEASED ? m->hold_settled_at : 0));
-    json_object_set_new(out, "hold", hold);
+    jw_object(w);
+    write_amount(w, m->hold_unit, m->hold_amount);
+    jw_key(w, "state");
+    jw_string(w, ledger_hold_state_name(m->hold_state));
+    jw_key(w, "held_at");
+    jw_time(w, m->hold_created_at);
+    jw_key(w, "captured_at");
+    jw_time_or_null(w, m->hold_state == LEDGER_CAPTURED ? m->hold_settled_at : 0);
+    jw_key(w, "released_at");
+    jw_time_or_null(w, m->hold_state == LEDGER_RELEASED ? m->hold_settled_at : 0);
+    jw_object_end(w);
 }
 
-/* What a viewer may see: screening details and review fields only for staff. */
-static json_t *message_to_json(const message *m, const account *viewer)
+static void write_party(json_writer *w, const char *key, int64_t account_id, const char *name)
+{
+    jw_key(w, key);
+    jw_object(w);
+    jw_key(w, "account_id");
+    jw_int(w, account_id);
+    jw_key(w, "name");
+    jw_string(w, name);
+    jw_object_end(w);
+}
+
+/* What only staff see: where it was reviewed and what its screening found. */
+static void write_screening(json_writer *w, const message *m)
+{
+    jw_key(w, "facility_id");
+    jw_int(w, m->facility_id);
+    jw_key(w, "held");
+    jw_bool(w, m->held);
+    jw_key(w, "flagged");
+    jw_bool(w, m->flagged);
+    jw_key(w, "matched_rules");
+    jw_array(w);
+    for (size_t i = 0; i < m->match_count; i++) {
+        jw_object(w);
+        jw_key(w, "rule_id");
+        jw_int(w, m->matches[i].rule_id);
+        jw_key(w, "kind");
+        jw_string(w, rule_kind_name(m->matches[i].kind));
+        jw_key(w, "action");
+        jw_string(w, rule_action_name(m->matches[i].action));
+        jw_key(w, "matched");
+        jw_string(w, m->matches[i].matched);
+        jw_object_end(w);
+    }
+    jw_array_end(w);
+}
+
+/* What the sender and staff see: the history and the decision. */
+static void write_review(json_writer *w, const message *m)
+{
+    jw_key(w, "history");
+    jw_array(w);
+    for (size_t i = 0; i < m->event_count; i++) {
+        jw_object(w);
+        jw_key(w, "status");
+        jw_string(w, message_status_name(m->events[i].status));
+        jw_key(w, "at");
+        jw_time(w, m->events[i].at);
+        jw_object_end(w);
+    }
+    jw_array_end(w);
+    jw_key(w, "decided_at");
+    jw_time_or_null(w, m->decided_at);
+    if (m->status == MESSAGE_REJECTED) {
+        jw_key(w, "rejection");
+        jw_object(w);
+        jw_key(w, "reason");
+        jw_string(w, m->reject_reason);
+        jw_key(w, "label");
+        jw_string(w, m->reject_label);
+        jw_key(w, "note");
+        jw_string(w, m->reject_note);
+        jw_object_end(w);
+    }
+}
+
+/*
+ * What a viewer may see of a message, as the members of an object the
+ * caller opened (the queue adds its own): screening details and review
+ * fields only for staff.  Written straight to text: a page holds up to a
+ * hundred of these.
+ */
+static void write_message_members(json_writer *w, const message *m, const account *viewer)
 {
     bool staff = viewer->role != ROLE_CONTACT && viewer->role != ROLE_RESIDENT;
     bool sender = viewer->id == m->sender_account_id;
-    json_t *out = json_object();
-    json_object_set_new(out, "id", json_integer(m->id));
-    json_object_set_new(out, "contact_id", json_integer(m->contact_id));
-    json_object_set_new(out, "direction", json_string(message_direction_name(m->direction)));
-    json_object_set_new(out, "box", json_string(sender ? "sent" : viewer->id == m->recipient_account_id ? "inbox" : "facility"));
-    json_object_set_new(out, "sender", json_pack("{s:I, s:s}", "account_id", (json_int_t)m->sender_account_id, "name", m->sender_name));
-    json_object_set_new(out, "recipient", json_pack("{s:I, s:s}", "account_id", (json_int_t)m->recipient_account_id, "name", m->recipient_name));
-    json_object_set_new(out, "subject", json_string(m->subject));
-    json_object_set_new(out, "body", json_string(m->body));
-    json_object_set_new(out, "status", json_string(message_status_name(m->status)));
-    json_object_set_new(out, "price_cents", json_integer(m->price_cents));
+    jw_key(w, "id");
+    jw_int(w, m->id);
+    jw_key(w, "contact_id");
+    jw_int(w, m->contact_id);
+    jw_key(w, "direction");
+    jw_string(w, message_direction_name(m->direction));
+    jw_key(w, "box");
+    jw_string(w, sender ? "sent" : viewer->id == m->recipient_account_id ? "inbox" : "facility");
+    write_party(w, "sender", m->sender_account_id, m->sender_name);
+    write_party(w, "recipient", m->recipient_account_id, m->recipient_name);
+    jw_key(w, "subject");
+    jw_string(w, m->subject);
+    jw_key(w, "body");
+    jw_string(w, m->body);
+    jw_key(w, "status");
+    jw_string(w, message_status_name(m->status));
+    jw_key(w, "price_cents");
+    jw_int(w, m->price_cents);
     if (sender)
-        money_to_json(out, m);
-    json_object_set_new(out, "created_at", json_time(m->created_at));
-    json_object_set_new(out, "delivered_at", time_or_null(m->delivered_at));
-    json_object_set_new(out, "read_at", time_or_null(m->read_at));
-    json_t *attachments = json_array();
+        write_money(w, m);
+    jw_key(w, "created_at");
+    jw_time(w, m->created_at);
+    jw_key(w, "delivered_at");
+    jw_time_or_null(w, m->delivered_at);
+    jw_key(w, "read_at");
+    jw_time_or_null(w, m->read_at);
+    jw_key(w, "attachment_ids");
+    jw_array(w);
     for (size_t i = 0; i < m->attachment_count; i++)
-        json_array_append_new(attachments, json_integer(m->attachment_ids[i]));
-    json_object_set_new(out, "attachment_ids", attachments);
-    if (sender || staff) {
-        json_t *history = json_array();
-        for (size_t i = 0; i < m->event_count; i++)
-            json_array_append_new(history, json_pack("{s:s, s:o}", "status", message_status_name(m->events[i].status), "at", json_time(m->events[i].at)));
-        json_object_set_new(out, "history", history);
-        json_object_set_new(out, "decided_at", time_or_null(m->decided_at));
-        if (m->status == MESSAGE_REJECTED)
-            json_object_set_new(out, "rejection", json_pack("{s:o, s:o, s:o}", "reason", json_string_or_null(m->reject_reason),
-                                                            "label", json_string_or_null(m->reject_label),
-                                                            "note", json_string_or_null(m->reject_note)));
-    }
-    if (staff) {
-        json_object_set_new(out, "facility_id", json_integer(m->facility_id));
-        json_object_set_new(out, "held", json_boolean(m->held));
-        json_object_set_new(out, "flagged", json_boolean(m->flagged));
-        json_t *matches = json_array();
-        for (size_t i = 0; i < m->match_count; i++)
-            json_array_append_new(matches, json_pack("{s:I, s:s, s:s, s:s}", "rule_id", (json_int_t)m->matches[i].rule_id,
-                                                     "kind", rule_kind_name(m->matches[i].kind),
-                                                     "action", rule_action_name(m->matches[i].action),
-                                                     "matched", m->matches[i].matched));
-        json_object_set_new(out, "matched_rules", matches);
-    }
-    return out;
+        jw_int(w, m->attachment_ids[i]);
+    jw_array_end(w);
+    if (sender || staff)
+        write_review(w, m);
+    if (staff)
+        write_screening(w, m);
+}
+
+static void write_message(json_writer *w, const message *m, const account *viewer)
+{
+    jw_object(w);
+    write_message_members(w, m, viewer);
+    jw_object_end(w);
+}
+
+static void reply_message(http_request *req, int status, const message *m, const account *viewer)
+{
+    buf out;
+    buf_init(&out, http_arena(req));
+    json_writer w;
+    jw_init(&w, &out);
+    write_message(&w, m, viewer);
+    http_reply_bytes(req, status, "application/json", out.data, out.len);
 }
 
 /* Reads "attachment_ids": an array of at most MESSAGE_MAX_ATTACHMENTS whole numbers. */
@@ -231,7 +316,7 @@ void handle_messages_create(http_request *req, void *data)
         else {
             if (replayed)
                 http_reply_header(req, "Idempotent-Replayed", "true");
-            http_reply_json(req, 202, message_to_json(&m, &s->account));
+            reply_message(req, 202, &m, &s->account);
         }
     }
     json_decref(body);
@@ -285,11 +370,22 @@ void handle_messages_list(http_request *req, void *data)
         reply_kite_error(req, err);
         return;
     }
-    json_t *items = json_array();
+    buf out;
+    buf_init(&out, http_arena(req));
+    json_writer w;
+    jw_init(&w, &out);
+    jw_object(&w);
+    jw_key(&w, "items");
+    jw_array(&w);
     for (size_t i = 0; i < page.count; i++)
-        json_array_append_new(items, message_to_json(&page.items[i], &s->account));
-    http_reply_json(req, 200, json_pack("{s:o, s:o, s:I}", "items", items, "next_cursor",
-                                        json_string_or_null(page.next_cursor), "unread", (json_int_t)page.unread));
+        write_message(&w, &page.items[i], &s->account);
+    jw_array_end(&w);
+    jw_key(&w, "next_cursor");
+    jw_string(&w, page.next_cursor);
+    jw_key(&w, "unread");
+    jw_int(&w, page.unread);
+    jw_object_end(&w);
+    http_reply_bytes(req, 200, "application/json", out.data, out.len);
 }
 
 void handle_messages_get(http_request *req, void *data)
@@ -304,7 +400,7 @@ void handle_messages_get(http_request *req, void *data)
     if (err != KITE_OK)
         reply_kite_error(req, err);
     else
-        http_reply_json(req, 200, message_to_json(&m, &s->account));
+        reply_message(req, 200, &m, &s->account);
 }
 
 void handle_messages_read(http_request *req, void *data)
@@ -319,7 +415,7 @@ void handle_messages_read(http_request *req, void *data)
     if (err != KITE_OK)
         reply_kite_error(req, err);
     else
-        http_reply_json(req, 200, message_to_json(&m, &s->account));
+        reply_message(req, 200, &m, &s->account);
 }
 
 void handle_messages_delete(http_request *req, void *data)
@@ -349,7 +445,7 @@ void handle_messages_withdraw(http_request *req, void *data)
     if (message_withdraw(&app->ctx, http_arena(req), &s->account, id, &m, &fault) != KITE_OK)
         reply_fault(req, &fault);
     else
-        http_reply_json(req, 200, message_to_json(&m, &s->account));
+        reply_message(req, 200, &m, &s->account);
 }
 
 /* ---- export ---- */
@@ -385,12 +481,33 @@ void handle_messages_export(http_request *req, void *data)
         reply_mbox(req, items, count);
         return;
     }
-    json_t *list = json_array();
+    buf out;
+    buf_init(&out, http_arena(req));
+    json_writer w;
+    jw_init(&w, &out);
+    jw_object(&w);
+    json_t *owner = account_to_json(&s->account);
+    char *account_text = json_dumps(owner, JSON_COMPACT);
+    json_decref(owner);
+    if (account_text == NULL) {
+        reply_kite_error(req, KITE_ERR_INTERNAL);
+        return;
+    }
+    jw_key(&w, "account");
+    jw_raw(&w, account_text);
+    free(account_text);
+    jw_key(&w, "messages");
+    jw_array(&w);
     for (size_t i = 0; i < count; i++)
-        json_array_append_new(list, message_to_json(&items[i], &s->account));
+        write_message(&w, &items[i], &s->account);
+    jw_array_end(&w);
+    jw_key(&w, "count");
+    jw_int(&w, (int64_t)count);
+    jw_key(&w, "exported_at");
+    jw_time(&w, clock_now_ms(&app->ctx.clock));
+    jw_object_end(&w);
     http_reply_header(req, "Content-Disposition", "attachment; filename=\"kite-messages.json\"");
-    http_reply_json(req, 200, json_pack("{s:o, s:o, s:I, s:o}", "account", account_to_json(&s->account), "messages", list,
-                                        "count", (json_int_t)count, "exported_at", json_time(clock_now_ms(&app->ctx.clock))));
+    http_reply_bytes(req, 200, "application/json", out.data, out.len);
 }
 
 /* ---- review ---- */
@@ -416,27 +533,53 @@ void handle_review_queue(http_request *req, void *data)
         return;
     }
     int64_t now = clock_now_ms(&app->ctx.clock);
-    json_t *list = json_array();
+    buf out;
+    buf_init(&out, http_arena(req));
+    json_writer w;
+    jw_init(&w, &out);
+    jw_object(&w);
+    jw_key(&w, "items");
+    jw_array(&w);
     for (size_t i = 0; i < count; i++) {
-        json_t *m = message_to_json(&items[i], &s->account);
-        json_object_set_new(m, "age_seconds", json_integer((now - items[i].created_at) / 1000));
-        json_object_set_new(m, "over_sla", json_boolean(now - items[i].created_at > metrics.sla_ms));
-        json_array_append_new(list, m);
+        jw_object(&w);
+        write_message_members(&w, &items[i], &s->account);
+        jw_key(&w, "age_seconds");
+        jw_int(&w, (now - items[i].created_at) / 1000);
+        jw_key(&w, "over_sla");
+        jw_bool(&w, now - items[i].created_at > metrics.sla_ms);
+        jw_object_end(&w);
     }
-    json_t *stats = json_pack("{s:I, s:I, s:I, s:I, s:I}", "depth", (json_int_t)metrics.depth, "oldest_age_seconds",
-                              (json_int_t)(metrics.oldest_age_ms / 1000), "decided_last_24h", (json_int_t)metrics.decided_24h,
-                              "sla_seconds", (json_int_t)(metrics.sla_ms / 1000), "over_sla", (json_int_t)metrics.over_sla);
-    json_object_set_new(stats, "median_decision_seconds_24h",
-                        metrics.median_decision_ms_24h >= 0 ? json_integer(metrics.median_decision_ms_24h / 1000) : json_null());
-    http_reply_json(req, 200, json_pack("{s:o, s:n, s:o}", "items", list, "next_cursor", "metrics", stats));
+    jw_array_end(&w);
+    jw_key(&w, "next_cursor");
+    jw_null(&w);
+    jw_key(&w, "metrics");
+    jw_object(&w);
+    const struct { const char *key; int64_t value; } stats[] = {
+        {"depth", metrics.depth},
+        {"oldest_age_seconds", metrics.oldest_age_ms / 1000},
+        {"decided_last_24h", metrics.decided_24h},
+        {"sla_seconds", metrics.sla_ms / 1000},
+        {"over_sla", metrics.over_sla},
+    };
+    for (size_t i = 0; i < sizeof stats / sizeof stats[0]; i++) {
+        jw_key(&w, stats[i].key);
+        jw_int(&w, stats[i].value);
+    }
+    jw_key(&w, "median_decision_seconds_24h");
+    if (metrics.median_decision_ms_24h >= 0)
+        jw_int(&w, metrics.median_decision_ms_24h / 1000);
+    else
+        jw_null(&w);
+    jw_object_end(&w);
+    jw_object_end(&w);
+    http_reply_bytes(req, 200, "application/json", out.data, out.len);
 }
 
-static json_t *decide_one(http_request *req, kite_app *app, const session *s, int64_t id, bool approve,
-                          const char *reason, const char *note, kite_fault *fault)
+static bool decide_one(http_request *req, kite_app *app, const session *s, int64_t id, bool approve,
+                       const char *reason, const char *note, message *m, kite_fault *fault)
 {
-    message m = {0};
-    kite_err err = review_decide(&app->ctx, http_arena(req), &s->account, id, approve, reason, note, &m, fault);
-    return err == KITE_OK ? message_to_json(&m, &s->account) : NULL;
+    *m = (message){0};
+    return review_decide(&app->ctx, http_arena(req), &s->account, id, approve, reason, note, m, fault) == KITE_OK;
 }
 
 static bool decision_or_reply(http_request *req, json_t *body, bool *approve, const char **reason, const char **note)
@@ -467,11 +610,11 @@ void handle_review_decide(http_request *req, void *data)
     const char *reason = NULL, *note = NULL;
     if (decision_or_reply(req, body, &approve, &reason, &note)) {
         kite_fault fault;
-        json_t *out = decide_one(req, app, s, id, approve, reason, note, &fault);
-        if (out == NULL)
+        message m;
+        if (!decide_one(req, app, s, id, approve, reason, note, &m, &fault))
             reply_fault(req, &fault);
         else
-            http_reply_json(req, 200, out);
+            reply_message(req, 200, &m, &s->account);
     }
     json_decref(body);
 }
@@ -501,14 +644,14 @@ void handle_review_bulk(http_request *req, void *data)
         json_array_foreach(ids, i, v) {
             int64_t id = json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
             kite_fault fault = {.code = KITE_ERR_NOT_FOUND};
-            json_t *one = id > 0 ? decide_one(req, app, s, id, approve, reason, note, &fault) : NULL;
+            message m;
+            bool ok = id > 0 && decide_one(req, app, s, id, approve, reason, note, &m, &fault);
             kite_err err = fault.code;
-            json_t *result = json_pack("{s:I, s:b}", "id", (json_int_t)id, "ok", one != NULL);
-            if (one != NULL)
-                json_object_set_new(result, "status", json_incref(json_object_get(one, "status")));
+            json_t *result = json_pack("{s:I, s:b}", "id", (json_int_t)id, "ok", ok);
+            if (ok)
+                json_object_set_new(result, "status", json_string(message_status_name(m.status)));
             else
                 json_object_set_new(result, "error", json_pack("{s:s, s:s}", "code", kite_err_code(err), "message", kite_err_message(err)));
-            json_decref(one);
             json_array_append_new(results, result);
         }
         http_reply_json(req, 200, json_pack("{s:o}", "results", results));

@@ -552,6 +552,34 @@ const migration kite_migrations_pg[] = {
      "UPDATE events e SET facility_id = m.facility_id FROM messages m WHERE m.id = e.message_id;"
      "ALTER TABLE attachments ADD COLUMN facility_id BIGINT REFERENCES facilities(id);"
      "UPDATE attachments t SET facility_id = m.facility_id FROM messages m WHERE m.id = t.message_id;"},
+    /*
+     * The review queue's reads (review.c), each from an index that holds
+     * only what it reads.  A message is pending review for minutes to days
+     * of its life, so the queue's index keeps just those rows, in the page's
+     * order (held first, then flagged, then oldest; id breaks ties), and its
+     * depth and age are counted from the same rows; it replaces the index on
+     * (facility, status, ...) that every later status change rewrote.  The
+     * median decision time reads the decisions people made (decided_by is
+     * set) in the last day, with both times in the index, instead of
+     * visiting the row of every message decided, by anyone, in that day.
+     * An account's hides, by account: the unread count of a page subtracts
+     * them instead of looking each unread message up among all hides.
+     *
+     * Each partial index also holds the column its WHERE names, though every
+     * row in it has the same value there: a query must repeat that condition
+     * to use the index, and SQLite reads the table row to check it unless the
+     * index holds the column.  With it, counts read the index alone.
+     */
+    {14, "indexes for the review queue (waiting messages, decisions people made), unread counts and an account's hides",
+     "DROP INDEX messages_queue;"
+     "CREATE INDEX messages_review ON messages(facility_id, held DESC, flagged DESC, created_at, id, status)"
+     " WHERE status = 'pending_review';"
+     "DROP INDEX messages_decided;"
+     "CREATE INDEX messages_reviewed ON messages(facility_id, decided_at, created_at, decided_by)"
+     " WHERE decided_by IS NOT NULL;"
+     "DROP INDEX messages_unread;"
+     "CREATE INDEX messages_unread ON messages(recipient_account_id, contact_id, status) WHERE status = 'delivered';"
+     "CREATE INDEX message_hidden_account ON message_hidden(account_id, message_id);"},
 };
 
 const size_t kite_migration_pg_count = sizeof kite_migrations_pg / sizeof kite_migrations_pg[0];

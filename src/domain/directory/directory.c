@@ -564,45 +564,86 @@ static kite_err refresh_index(const kite_ctx *ctx, directory *dir)
     return err;
 }
 
-struct fetch_facilities {
+/*
+ * A search is one read transaction: the directory's version, the in-memory
+ * index's ids when the index is of that version, and their rows, fetched
+ * FETCH_CHUNK at a time by an IN list of bound parameters (unused ones bound
+ * to 0, which no facility has) and put back in the index's order.  When the
+ * index is older than the store, the transaction ends, the index is rebuilt
+ * (refresh_index) and the search runs again, on that index.
+ */
+enum { FETCH_CHUNK = 25 };
+#define FETCH_IN                                                                                      \
+    " IN ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21," \
+    " $22, $23, $24, $25)"
+
+struct search {
     arena *a;
-    const int64_t *ids;
-    size_t count;
+    directory *dir;
+    const directory_query *query;
+    size_t offset, limit;
+    int64_t *ids;
+    size_t count, total;
     facility *items;
+    bool stale;
+    bool any_version; /* the index just rebuilt: search it even if the store moved on again since */
 };
 
-static kite_err fetch_tx(db_conn *conn, void *data)
+static kite_err fetch_chunk(db_conn *conn, struct search *in, size_t start, size_t n, bool *found)
 {
-    struct fetch_facilities *in = data;
-    kite_err err = KITE_OK;
-    size_t n = 0;
-    for (size_t i = 0; err == KITE_OK && i < in->count; i++) {
-        db_stmt *s = db_prepare(conn, FACILITY_SELECT " WHERE f.id = $1");
-        db_bind_int(s, 1, in->ids[i]);
-        if (db_next(s))
-            read_facility(s, in->a, &in->items[n++]);
-        err = db_done(s);
+    db_stmt *s = db_prepare(conn, FACILITY_SELECT " WHERE f.id" FETCH_IN);
+    for (size_t i = 0; i < FETCH_CHUNK; i++)
+        db_bind_int(s, (int)i + 1, i < n ? in->ids[start + i] : 0);
+    while (db_next(s)) {
+        int64_t id = db_int(s, 0);
+        for (size_t i = start; i < start + n; i++) {
+            if (in->ids[i] == id && !found[i]) {
+                read_facility(s, in->a, &in->items[i]);
+                found[i] = true;
+                break;
+            }
+        }
     }
-    in->count = n;
+    return db_done(s);
+}
+
+static kite_err search_tx(db_conn *conn, void *data)
+{
+    struct search *in = data;
+    struct version_read current;
+    kite_err err = version_tx(conn, &current);
+    if (err != KITE_OK)
+        return err;
+    pthread_rwlock_rdlock(&in->dir->lock);
+    in->stale = in->dir->index == NULL || (!in->any_version && strcmp(in->dir->version, current.version) != 0);
+    size_t found = in->stale ? 0 : directory_index_search(in->dir->index, in->query, in->offset, in->limit, in->ids,
+                                                          &in->total);
+    pthread_rwlock_unlock(&in->dir->lock);
+    in->items = arena_zalloc(in->a, (found ? found : 1) * sizeof *in->items);
+    bool *present = arena_zalloc(in->a, (found ? found : 1) * sizeof *present);
+    for (size_t start = 0; err == KITE_OK && start < found; start += FETCH_CHUNK)
+        err = fetch_chunk(conn, in, start, found - start < FETCH_CHUNK ? found - start : FETCH_CHUNK, present);
+    /* A row the index named but the store no longer has is left out, as before. */
+    in->count = 0;
+    for (size_t i = 0; i < found; i++)
+        if (present[i])
+            in->items[in->count++] = in->items[i];
     return err;
 }
 
 kite_err directory_search(const kite_ctx *ctx, arena *a, const directory_query *query, size_t offset,
                           size_t limit, facility **items, size_t *count, size_t *total)
 {
-    directory *dir = ctx->dir;
-    kite_err err = refresh_index(ctx, dir);
-    if (err != KITE_OK)
-        return err;
-    int64_t *ids = arena_alloc(a, (limit ? limit : 1) * sizeof *ids);
-    pthread_rwlock_rdlock(&dir->lock);
-    size_t found = directory_index_search(dir->index, query, offset, limit, ids, total);
-    pthread_rwlock_unlock(&dir->lock);
-
-    struct fetch_facilities fetch = {a, ids, found, arena_zalloc(a, (found ? found : 1) * sizeof(facility))};
-    err = db_read(ctx->store, fetch_tx, &fetch);
-    *items = fetch.items;
-    *count = fetch.count;
+    struct search in = {a, ctx->dir, query, offset, limit, arena_alloc(a, (limit ? limit : 1) * sizeof(int64_t)),
+                        0, 0, NULL, false, false};
+    kite_err err = db_read(ctx->store, search_tx, &in);
+    if (err == KITE_OK && in.stale && (err = refresh_index(ctx, ctx->dir)) == KITE_OK) {
+        in.any_version = true;
+        err = db_read(ctx->store, search_tx, &in);
+    }
+    *items = in.items;
+    *count = in.count;
+    *total = in.total;
     return err;
 }
 

@@ -423,9 +423,10 @@ static kite_err list_tx(db_conn *conn, void *data)
 {
     struct list_messages *in = data;
     const char *sql;
+    /* Each box reads its index in the ORDER BY's order and stops at the page; the row value lets a cursor seek. */
     if (in->box == BOX_INBOX)
         sql = MESSAGE_SELECT " WHERE m.recipient_account_id = $1 AND m.status IN ('delivered', 'read')"
-                             " AND (m.delivered_at < $2 OR (m.delivered_at = $2 AND m.id < $3))"
+                             " AND (m.delivered_at, m.id) < ($2, $3)"
                              " AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.message_id = m.id AND h.account_id = $1)"
                              " ORDER BY m.delivered_at DESC, m.id DESC LIMIT $4";
     else if (in->box == BOX_SENT)
@@ -450,9 +451,9 @@ static kite_err list_tx(db_conn *conn, void *data)
     while (db_next(s))
         message_read_row(s, in->a, &page->items[page->count++]);
     kite_err err = db_done(s);
-    for (size_t i = 0; err == KITE_OK && i < page->count && i < in->limit; i++)
-        err = message_load_details(conn, in->a, &page->items[i]);
-    if (err != KITE_OK)
+    if (err != KITE_OK ||
+        (err = message_load_details_for(conn, in->a, page->items, page->count < in->limit ? page->count : in->limit,
+                                        in->caller)) != KITE_OK)
         return err;
     if (page->count > in->limit) {
         page->count = in->limit;
@@ -460,11 +461,18 @@ static kite_err list_tx(db_conn *conn, void *data)
         page->next_cursor = in->box == BOX_INBOX ? arena_sprintf(in->a, "%" PRId64 ".%" PRId64, last->delivered_at, last->id)
                                                  : arena_sprintf(in->a, "%" PRId64, last->id);
     }
+    /*
+     * The unread count steps through the unread messages' index and takes away
+     * those the caller hid, found from the caller's own hides: no lookup per
+     * unread message.
+     */
     db_stmt *unread = db_prepare(conn, in->box == BOX_THREAD
-        ? "SELECT COUNT(*) FROM messages m WHERE m.recipient_account_id = $1 AND m.status = 'delivered' AND m.contact_id = $2"
-          " AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.message_id = m.id AND h.account_id = $1)"
-        : "SELECT COUNT(*) FROM messages m WHERE m.recipient_account_id = $1 AND m.status = 'delivered'"
-          " AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.message_id = m.id AND h.account_id = $1)");
+        ? "SELECT (SELECT COUNT(*) FROM messages WHERE recipient_account_id = $1 AND status = 'delivered' AND contact_id = $2)"
+          " - (SELECT COUNT(*) FROM message_hidden h WHERE h.account_id = $1 AND EXISTS (SELECT 1 FROM messages m"
+          " WHERE m.id = h.message_id AND m.recipient_account_id = $1 AND m.status = 'delivered' AND m.contact_id = $2))"
+        : "SELECT (SELECT COUNT(*) FROM messages WHERE recipient_account_id = $1 AND status = 'delivered')"
+          " - (SELECT COUNT(*) FROM message_hidden h WHERE h.account_id = $1 AND EXISTS (SELECT 1 FROM messages m"
+          " WHERE m.id = h.message_id AND m.recipient_account_id = $1 AND m.status = 'delivered'))");
     db_bind_int(unread, 1, in->caller->id);
     if (in->box == BOX_THREAD)
         db_bind_int(unread, 2, in->contact_id);
@@ -521,12 +529,13 @@ static kite_err get_tx(db_conn *conn, void *data)
         return err;
     if (!visible_to(in->caller, in->out))
         return KITE_ERR_NOT_FOUND;
-    if ((err = message_load_details(conn, in->a, in->out)) != KITE_OK)
-        return err;
-    bool party = in->caller->id == in->out->sender_account_id || in->caller->id == in->out->recipient_account_id;
-    if (party)
-        return KITE_OK;
-    /* Staff reads are part of the record: who read what, when. */
+    return message_load_details(conn, in->a, in->out);
+}
+
+/* Staff reads are part of the record: who read what, when. */
+static kite_err staff_read_tx(db_conn *conn, void *data)
+{
+    struct get_message *in = data;
     return audit_append(conn, in->now, audit_actor_account(in->a, in->caller->id), "message.staff_read",
                         audit_target(in->a, "message", in->id),
                         arena_sprintf(in->a, "role=%s facility=%" PRId64, role_name(in->caller->role), in->out->facility_id));
@@ -535,9 +544,14 @@ static kite_err get_tx(db_conn *conn, void *data)
 kite_err message_get(const kite_ctx *ctx, arena *a, const account *caller, int64_t id, message *out)
 {
     struct get_message in = {ctx, a, caller, id, clock_now_ms(&ctx->clock), out};
-    /* Only a staff read writes (its audit record); the sender and recipient read without the write lock. */
-    bool party_role = caller->role == ROLE_CONTACT || caller->role == ROLE_RESIDENT;
-    return party_role ? db_read(ctx->store, get_tx, &in) : db_write(ctx->store, get_tx, &in);
+    /*
+     * The message is read without the writer; a staff read then writes its
+     * audit record alone, and the message is shown only once that committed.
+     */
+    kite_err err = db_read(ctx->store, get_tx, &in);
+    if (err != KITE_OK || caller->id == out->sender_account_id || caller->id == out->recipient_account_id)
+        return err;
+    return db_write(ctx->store, staff_read_tx, &in);
 }
 
 static kite_err read_tx(db_conn *conn, void *data)

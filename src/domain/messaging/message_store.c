@@ -106,6 +106,125 @@ kite_err message_load_details(db_conn *conn, arena *a, message *m)
     return db_done(at);
 }
 
+/*
+ * A page of messages loads its details in a few statements rather than
+ * three per message: each query names up to DETAILS_CHUNK messages in an
+ * IN list of bound parameters (the unused ones bound to 0, which no message
+ * has), and its rows, ordered by message, are handed to their message.
+ * One fixed text per query keeps a single cached statement on both engines.
+ */
+enum { DETAILS_CHUNK = 25 };
+#define IN_CHUNK                                                                                      \
+    " IN ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21," \
+    " $22, $23, $24, $25)"
+_Static_assert(DETAILS_CHUNK == 25, "IN_CHUNK names 25 parameters");
+
+/* The message of a detail row: rows come ordered by message id, so the previous one is usually it. */
+static message *owner_of(message **chunk, size_t n, int64_t id, size_t *hint)
+{
+    for (size_t k = 0; k < n; k++) {
+        size_t i = (*hint + k) % n;
+        if (chunk[i]->id == id) {
+            *hint = i;
+            return chunk[i];
+        }
+    }
+    return NULL;
+}
+
+static void bind_chunk(db_stmt *s, message **chunk, size_t n)
+{
+    for (size_t i = 0; i < DETAILS_CHUNK; i++)
+        db_bind_int(s, (int)i + 1, i < n ? chunk[i]->id : 0);
+}
+
+static kite_err load_events(db_conn *conn, arena *a, message **chunk, size_t n)
+{
+    if (n == 0)
+        return KITE_OK;
+    db_stmt *ev = db_prepare(conn, "SELECT message_id, status, at, actor FROM message_events WHERE message_id" IN_CHUNK
+                                   " ORDER BY message_id, id");
+    bind_chunk(ev, chunk, n);
+    size_t hint = 0;
+    size_t *caps = arena_alloc(a, n * sizeof *caps);
+    for (size_t i = 0; i < n; i++) {
+        caps[i] = 8;
+        chunk[i]->events = arena_alloc(a, caps[i] * sizeof *chunk[i]->events);
+    }
+    while (db_next(ev)) {
+        message *m = owner_of(chunk, n, db_int(ev, 0), &hint);
+        if (m == NULL)
+            continue;
+        m->events = arena_grow(a, m->events, m->event_count, &caps[hint], sizeof *m->events);
+        message_status status = MESSAGE_REJECTED;
+        (void)message_status_parse(db_text(ev, 1), &status);
+        m->events[m->event_count++] = (message_event){status, db_int(ev, 2), arena_strdup(a, db_text(ev, 3))};
+    }
+    return db_done(ev);
+}
+
+static kite_err load_matches(db_conn *conn, arena *a, message **chunk, size_t n)
+{
+    if (n == 0)
+        return KITE_OK;
+    for (size_t i = 0; i < n; i++)
+        chunk[i]->matches = arena_alloc(a, MESSAGE_MATCHES_SHOWN * sizeof *chunk[i]->matches);
+    db_stmt *mt = db_prepare(conn,
+        "SELECT x.message_id, x.rule_id, r.kind, x.action, x.matched FROM message_rule_matches x"
+        " JOIN screening_rules r ON r.id = x.rule_id WHERE x.message_id" IN_CHUNK " ORDER BY x.message_id, x.rule_id");
+    bind_chunk(mt, chunk, n);
+    size_t hint = 0;
+    while (db_next(mt)) {
+        message *m = owner_of(chunk, n, db_int(mt, 0), &hint);
+        if (m == NULL || m->match_count == MESSAGE_MATCHES_SHOWN)
+            continue;
+        rule_kind kind = RULE_PATTERN;
+        rule_action action = RULE_FLAG;
+        (void)rule_kind_parse(db_text(mt, 2), &kind);
+        (void)rule_action_parse(db_text(mt, 3), &action);
+        m->matches[m->match_count++] = (rule_match){db_int(mt, 1), kind, action, arena_strdup(a, db_text(mt, 4))};
+    }
+    return db_done(mt);
+}
+
+static kite_err load_attachments(db_conn *conn, arena *a, message **chunk, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        chunk[i]->attachment_ids = arena_alloc(a, MESSAGE_MAX_ATTACHMENTS * sizeof *chunk[i]->attachment_ids);
+    db_stmt *at = db_prepare(conn, "SELECT message_id, id FROM attachments WHERE message_id" IN_CHUNK
+                                   " ORDER BY message_id, id");
+    bind_chunk(at, chunk, n);
+    size_t hint = 0;
+    while (db_next(at)) {
+        message *m = owner_of(chunk, n, db_int(at, 0), &hint);
+        if (m != NULL && m->attachment_count < MESSAGE_MAX_ATTACHMENTS)
+            m->attachment_ids[m->attachment_count++] = db_int(at, 1);
+    }
+    return db_done(at);
+}
+
+kite_err message_load_details_for(db_conn *conn, arena *a, message *items, size_t count, const account *viewer)
+{
+    bool staff = viewer->role != ROLE_CONTACT && viewer->role != ROLE_RESIDENT;
+    kite_err err = KITE_OK;
+    for (size_t start = 0; err == KITE_OK && start < count; start += DETAILS_CHUNK) {
+        size_t n = count - start < DETAILS_CHUNK ? count - start : DETAILS_CHUNK, with_history = 0;
+        message *all[DETAILS_CHUNK], *history[DETAILS_CHUNK];
+        for (size_t i = 0; i < n; i++) {
+            all[i] = &items[start + i];
+            all[i]->event_count = all[i]->match_count = all[i]->attachment_count = 0;
+            if (staff || viewer->id == all[i]->sender_account_id)
+                history[with_history++] = all[i];
+        }
+        err = load_attachments(conn, a, all, n);
+        if (err == KITE_OK)
+            err = load_events(conn, a, history, with_history);
+        if (err == KITE_OK && staff)
+            err = load_matches(conn, a, all, n);
+    }
+    return err;
+}
+
 static kite_err push_event(db_conn *conn, int64_t account_id, const char *kind, const message *m, message_status status,
                            int64_t now)
 {

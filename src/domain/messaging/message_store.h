@@ -24,6 +24,14 @@ void message_read_row(db_stmt *s, arena *a, message *m);
 kite_err message_load(db_conn *conn, arena *a, int64_t id, message *out) KITE_WUR;
 /* The history, screening matches and attachment ids of m. */
 kite_err message_load_details(db_conn *conn, arena *a, message *m) KITE_WUR;
+/*
+ * The details of a page of messages, in a few statements whatever its size,
+ * and only those the viewer is shown (see message.h): the attachment ids
+ * always; the history of a message the viewer sent, or of any for staff;
+ * the screening matches for staff.  What is not shown stays empty.
+ */
+kite_err message_load_details_for(db_conn *conn, arena *a, message *items, size_t count,
+                                  const account *viewer) KITE_WUR;
 /* Records m's move to status: history, an event for each side that should hear of it, audit. */
 kite_err message_record(db_conn *conn, arena *a, const message *m, message_status status, int64_t now,
                         const char *actor) KITE_WUR;

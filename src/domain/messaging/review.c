@@ -134,31 +134,33 @@ static kite_err queue_metrics_read(db_conn *conn, struct queue *in)
     return KITE_OK;
 }
 
+/*
+ * The page is read without the writer: one statement for the messages (the
+ * partial index messages_review holds the waiting ones in the queue's
+ * order), a few for their details, a few for the metrics.  The audit record
+ * of what was shown is then the only write, a transaction of one row.
+ */
 static kite_err queue_tx(db_conn *conn, void *data)
 {
     struct queue *in = data;
-    db_stmt *s = db_prepare(conn,
-        "SELECT id FROM messages WHERE facility_id = $1 AND status = 'pending_review'"
-        " ORDER BY held DESC, flagged DESC, created_at, id LIMIT $2");
+    db_stmt *s = db_prepare(conn, MESSAGE_SELECT " WHERE m.facility_id = $1 AND m.status = 'pending_review'"
+                                                 " ORDER BY m.held DESC, m.flagged DESC, m.created_at, m.id LIMIT $2");
     db_bind_int(s, 1, in->facility_id);
     db_bind_int(s, 2, (int64_t)in->limit);
-    int64_t *ids = arena_alloc(in->a, (in->limit ? in->limit : 1) * sizeof *ids);
-    size_t n = 0;
-    while (db_next(s))
-        ids[n++] = db_int(s, 0);
+    in->items = arena_alloc(in->a, (in->limit ? in->limit : 1) * sizeof *in->items);
+    in->count = 0;
+    while (in->count < in->limit && db_next(s))
+        message_read_row(s, in->a, &in->items[in->count++]);
     kite_err err = db_done(s);
-    in->items = arena_alloc(in->a, (n ? n : 1) * sizeof *in->items);
-    for (size_t i = 0; err == KITE_OK && i < n; i++) {
-        err = message_load(conn, in->a, ids[i], &in->items[i]);
-        if (err == KITE_OK)
-            err = message_load_details(conn, in->a, &in->items[i]);
-        in->count = i + 1;
-    }
     if (err == KITE_OK)
-        err = queue_metrics_read(conn, in);
-    if (err != KITE_OK || in->count == 0)
-        return err;
-    /* The queue shows message texts: a staff read like any other, recorded once per page. */
+        err = message_load_details_for(conn, in->a, in->items, in->count, in->reviewer);
+    return err == KITE_OK ? queue_metrics_read(conn, in) : err;
+}
+
+/* The queue shows message texts: a staff read like any other, recorded once per page. */
+static kite_err queue_audit_tx(db_conn *conn, void *data)
+{
+    struct queue *in = data;
     buf shown;
     buf_init(&shown, in->a);
     buf_puts(&shown, "messages=");
@@ -185,7 +187,10 @@ kite_err review_queue(const kite_ctx *ctx, arena *a, const account *reviewer, in
     if (!may_review(reviewer, facility_id))
         return KITE_ERR_FORBIDDEN;
     struct queue in = {a, reviewer, facility_id, limit, clock_now_ms(&ctx->clock), NULL, 0, metrics};
-    kite_err err = db_write(ctx->store, queue_tx, &in);
+    kite_err err = db_read(ctx->store, queue_tx, &in);
+    /* Nothing is shown until its reading is on the record. */
+    if (err == KITE_OK && in.count > 0)
+        err = db_write(ctx->store, queue_audit_tx, &in);
     *items = in.items;
     *count = in.count;
     return err;
