@@ -379,7 +379,10 @@ static kite_err send_steps(struct send *in, db_conn *conn)
         (err = message_charge_hold(conn, in->now, actor, m->id, in->charge)) != KITE_OK ||
         (err = message_record_send(conn, in->a, m, steps, nsteps)) != KITE_OK)
         return err;
-    if (m->status == MESSAGE_DELIVERED && (err = message_delivered(conn, in->ctx, in->a, m, in->now, "system")) != KITE_OK)
+    /* From a resident, the recipient is the contact, whose email load_send_contact read. */
+    const char *recipient_email = m->direction == MESSAGE_FROM_RESIDENT ? c.contact_email : NULL;
+    if (m->status == MESSAGE_DELIVERED &&
+        (err = message_delivered(conn, in->ctx, in->a, m, in->now, "system", recipient_email)) != KITE_OK)
         return err;
     describe_sent(in, m, steps, nsteps, matches, nmatch);
     return KITE_OK;

@@ -209,25 +209,28 @@ kite_err message_deliver(db_conn *conn, const kite_ctx *ctx, arena *a, message *
         return err;
     m->status = MESSAGE_DELIVERED;
     m->delivered_at = now;
-    return message_delivered(conn, ctx, a, m, now, actor);
+    return message_delivered(conn, ctx, a, m, now, actor, NULL);
 }
 
 kite_err message_delivered(db_conn *conn, const kite_ctx *ctx, arena *a, const message *m, int64_t now,
-                           const char *actor)
+                           const char *actor, const char *recipient_email)
 {
     /* Every path that delivers comes here, so every delivered message is paid for exactly here. */
     kite_err err = message_charge_capture(conn, now, actor, m->id, m->facility_id);
     if (err != KITE_OK || m->direction != MESSAGE_FROM_RESIDENT)
         return err;
     /* The contact hears that there is a message, never what it says. */
-    account recipient;
-    if ((err = account_load(conn, a, m->recipient_account_id, &recipient)) != KITE_OK || recipient.email == NULL)
-        return err;
+    if (recipient_email == NULL) {
+        account recipient;
+        if ((err = account_load(conn, a, m->recipient_account_id, &recipient)) != KITE_OK || recipient.email == NULL)
+            return err;
+        recipient_email = recipient.email;
+    }
     const char *paragraphs[] = {
         arena_sprintf(a, "%s sent you a message on Kite.", m->sender_name),
         "Sign in to read it. For your privacy, this email does not contain the message.",
     };
-    notice n = {recipient.email, "message_delivered", arena_sprintf(a, "New message from %s", m->sender_name),
+    notice n = {recipient_email, "message_delivered", arena_sprintf(a, "New message from %s", m->sender_name),
                 paragraphs, 2, "Read the message", arena_sprintf(a, "/messages/%" PRId64, m->id)};
     return notice_enqueue(conn, ctx->public_url, a, now, &n);
 }

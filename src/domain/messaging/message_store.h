@@ -40,9 +40,11 @@ kite_err message_deliver(db_conn *conn, const kite_ctx *ctx, arena *a, message *
  * What follows a delivery already in the store (message_deliver's UPDATE, or
  * a send that wrote the message delivered): the hold captured and the
  * contact told.  The history, event and audit record are the caller's.
+ * recipient_email: the recipient account's email when the caller read it in
+ * this transaction, else NULL (it is read here).
  */
 kite_err message_delivered(db_conn *conn, const kite_ctx *ctx, arena *a, const message *m, int64_t now,
-                           const char *actor) KITE_WUR;
+                           const char *actor, const char *recipient_email) KITE_WUR;
 /*
  * A new message's steps, written as message_record() would write them one by
  * one (history, the sender's events and the recipient's on delivery, one
