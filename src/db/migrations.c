@@ -630,14 +630,6 @@ const migration kite_migrations[] = {
      "UPDATE events SET facility_id = (SELECT facility_id FROM messages WHERE id = events.message_id);"
      "ALTER TABLE attachments ADD COLUMN facility_id INTEGER REFERENCES facilities(id);"  /* the message's, once attached */
      "UPDATE attachments SET facility_id = (SELECT facility_id FROM messages WHERE id = attachments.message_id);"},
-
-    /*
-     * The daily send limit reads the sender's latest messages on messages_sent
-     * (sender, id), which every message writes anyway: messages_sender_time
-     * was one more index entry per message for that count alone.
-     */
-    {15, "one index fewer per message: the daily count on messages_sent",
-     "DROP INDEX IF EXISTS messages_sender_time;"},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];

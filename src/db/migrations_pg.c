@@ -552,14 +552,6 @@ const migration kite_migrations_pg[] = {
      "UPDATE events e SET facility_id = m.facility_id FROM messages m WHERE m.id = e.message_id;"
      "ALTER TABLE attachments ADD COLUMN facility_id BIGINT REFERENCES facilities(id);"
      "UPDATE attachments t SET facility_id = m.facility_id FROM messages m WHERE m.id = t.message_id;"},
-
-    /*
-     * The daily send limit reads the sender's latest messages on messages_sent
-     * (sender, id), which every message writes anyway: messages_sender_time
-     * was one more index entry per message for that count alone.
-     */
-    {15, "one index fewer per message: the daily count on messages_sent",
-     "DROP INDEX IF EXISTS messages_sender_time;"},
 };
 
 const size_t kite_migration_pg_count = sizeof kite_migrations_pg / sizeof kite_migrations_pg[0];

@@ -96,16 +96,14 @@ static kite_err check_attachments(struct send *in, db_conn *conn, const policy *
 }
 
 /*
- * Whether the sender sent `limit` messages in the last 24 hours: of the
- * sender's latest `limit` messages (messages_sent, newest id first), how many
- * are that recent.  Ids follow time, so that is the count of the last 24
- * hours up to the limit, and the read never walks more than `limit` index
- * entries, however many the sender sent before or today.
+ * Counts the sender's messages of the last 24 hours on messages_sender_time,
+ * and stops at the limit: only whether it is reached matters, so the count
+ * never walks more than `limit` index entries, whatever the sender sent before.
  */
 static kite_err daily_limit_check(db_conn *conn, int64_t sender_id, int64_t now, int64_t limit)
 {
-    db_stmt *s = db_prepare(conn, "SELECT COUNT(*) FROM (SELECT created_at FROM messages WHERE sender_account_id = $1"
-                                  " ORDER BY id DESC LIMIT $3) latest WHERE created_at > $2");
+    db_stmt *s = db_prepare(conn, "SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE sender_account_id = $1"
+                                  " AND created_at > $2 LIMIT $3) recent");
     db_bind_int(s, 1, sender_id);
     db_bind_int(s, 2, now - DAY_MS);
     db_bind_int(s, 3, limit > 0 ? limit : 0);
