@@ -52,36 +52,119 @@ static void record_hash(const char *prev_hash, int64_t id, int64_t at, const cha
     free(buf);
 }
 
+/* One record not yet written: audit_defer_begin .. audit_defer_end. */
+typedef struct deferred_record {
+    int64_t at;
+    const char *actor, *action, *target, *detail; /* copies, while deferred; the caller's, written at once */
+} deferred_record;
+
+enum { AUDIT_DEFER_MAX = 16 }; /* records written by one INSERT; more flush early */
+
+/* Per thread, since each thread has its own connection and runs one transaction at a time. */
+static _Thread_local struct {
+    db_conn *conn; /* NULL: not deferring */
+    size_t count;
+    deferred_record rows[AUDIT_DEFER_MAX];
+} deferred;
+
+static void deferred_drop(void)
+{
+    for (size_t i = 0; i < deferred.count; i++) {
+        deferred_record *r = &deferred.rows[i];
+        free((void *)r->actor);
+        free((void *)r->action);
+        free((void *)r->target);
+        free((void *)r->detail);
+    }
+    deferred.count = 0;
+}
+
+/* The chain's last (id, hash), or (0, genesis) for an empty log. */
+static kite_err chain_head(db_conn *conn, int64_t *id, char prev[SECRET_SHA256_HEX])
+{
+    *id = 0;
+    memcpy(prev, genesis_hash, sizeof genesis_hash);
+    db_stmt *last = db_prepare(conn, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1");
+    if (db_next(last)) {
+        *id = db_int(last, 0);
+        snprintf(prev, SECRET_SHA256_HEX, "%s", db_text(last, 1));
+    }
+    return db_done(last);
+}
+
+/* Writes records[0..n) after the chain's head in one INSERT, each chained to the one before. */
+static kite_err append_rows(db_conn *conn, const deferred_record *records, size_t n)
+{
+    int64_t id;
+    char prev[SECRET_SHA256_HEX];
+    kite_err err = chain_head(conn, &id, prev);
+    if (err != KITE_OK || n == 0)
+        return err;
+    char sql[128 + AUDIT_DEFER_MAX * 48];
+    int len = snprintf(sql, sizeof sql, "INSERT INTO audit_log (id, at, actor, action, target, detail, prev_hash, hash) VALUES ");
+    for (size_t i = 0; i < n; i++) {
+        size_t p = i * 8;
+        len += snprintf(sql + len, sizeof sql - (size_t)len, "%s($%zu, $%zu, $%zu, $%zu, $%zu, $%zu, $%zu, $%zu)",
+                        i > 0 ? ", " : "", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8);
+    }
+    db_stmt *insert = db_prepare(conn, sql);
+    char hashes[AUDIT_DEFER_MAX][SECRET_SHA256_HEX], prevs[AUDIT_DEFER_MAX][SECRET_SHA256_HEX];
+    for (size_t i = 0; i < n; i++) {
+        const deferred_record *r = &records[i];
+        int base = (int)i * 8;
+        id++;
+        memcpy(prevs[i], prev, sizeof prev);
+        record_hash(prevs[i], id, r->at, r->actor, r->action, r->target, r->detail, hashes[i]);
+        db_bind_int(insert, base + 1, id);
+        db_bind_int(insert, base + 2, r->at);
+        db_bind_text(insert, base + 3, r->actor);
+        db_bind_text(insert, base + 4, r->action);
+        db_bind_text(insert, base + 5, r->target);
+        db_bind_text(insert, base + 6, r->detail);
+        db_bind_text(insert, base + 7, prevs[i]);
+        db_bind_text(insert, base + 8, hashes[i]);
+        memcpy(prev, hashes[i], sizeof prev);
+    }
+    return db_exec(insert);
+}
+
+static kite_err deferred_flush(db_conn *conn)
+{
+    kite_err err = deferred.count > 0 ? append_rows(conn, deferred.rows, deferred.count) : KITE_OK;
+    deferred_drop();
+    return err;
+}
+
+void audit_defer_begin(db_conn *conn)
+{
+    deferred_drop(); /* a transaction run again (busy) starts over */
+    deferred.conn = conn;
+}
+
+kite_err audit_defer_end(db_conn *conn, kite_err err)
+{
+    if (err == KITE_OK && deferred.conn == conn)
+        err = deferred_flush(conn);
+    deferred_drop();
+    deferred.conn = NULL;
+    return err;
+}
+
 kite_err audit_append(db_conn *conn, int64_t at_ms, const char *actor, const char *action,
                       const char *target, const char *detail)
 {
-    char prev[SECRET_SHA256_HEX];
-    int64_t id = 1;
-    memcpy(prev, genesis_hash, sizeof genesis_hash);
-
-    db_stmt *last = db_prepare(conn, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1");
-    if (db_next(last)) {
-        id = db_int(last, 0) + 1;
-        snprintf(prev, sizeof prev, "%s", db_text(last, 1));
+    if (deferred.conn != conn) {
+        const deferred_record one = {at_ms, actor, action, target, detail};
+        return append_rows(conn, &one, 1);
     }
-    kite_err err = db_done(last);
-    if (err != KITE_OK)
-        return err;
-
-    char hash[SECRET_SHA256_HEX];
-    record_hash(prev, id, at_ms, actor, action, target, detail, hash);
-    db_stmt *insert = db_prepare(conn,
-        "INSERT INTO audit_log (id, at, actor, action, target, detail, prev_hash, hash)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
-    db_bind_int(insert, 1, id);
-    db_bind_int(insert, 2, at_ms);
-    db_bind_text(insert, 3, actor);
-    db_bind_text(insert, 4, action);
-    db_bind_text(insert, 5, target);
-    db_bind_text(insert, 6, detail);
-    db_bind_text(insert, 7, prev);
-    db_bind_text(insert, 8, hash);
-    return db_exec(insert);
+    if (deferred.count == AUDIT_DEFER_MAX) {
+        kite_err err = deferred_flush(conn);
+        if (err != KITE_OK)
+            return err;
+    }
+    deferred.rows[deferred.count++] = (deferred_record){at_ms, xstrdup(actor), xstrdup(action), xstrdup(target),
+                                                        xstrdup(detail)};
+    return KITE_OK;
 }
 
 static const char *or_empty(const char *s)

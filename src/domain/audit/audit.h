@@ -23,6 +23,23 @@ kite_err audit_append(db_conn *conn, int64_t at_ms, const char *actor, const cha
                       const char *target, const char *detail) KITE_WUR;
 
 /*
+ * Deferred appends, for a transaction that writes several records (a send
+ * writes one per step of its message and one per ledger posting).  Between
+ * audit_defer_begin(conn) and audit_defer_end(conn, err) this thread's
+ * audit_append on conn keeps the record in memory, in order; the end writes
+ * them all when err is KITE_OK - one read of the chain's head and one INSERT
+ * for all rows - and drops them otherwise (the transaction rolls back, so
+ * nothing of it stays).  The rows, their ids and hashes are exactly those
+ * the appends one by one would have written: the chain and `kite audit
+ * verify` are the same.  Returns err, or the store's error in writing them.
+ * Only for a transaction function that returns what audit_defer_end returns
+ * and never carries on past a refused step (a rolled-back savepoint would
+ * otherwise keep its records here).
+ */
+void audit_defer_begin(db_conn *conn);
+kite_err audit_defer_end(db_conn *conn, kite_err err) KITE_WUR;
+
+/*
  * The names records give to who acted and what was acted on, spelt in one
  * place because `kite audit` readers and tests search for them: "account:ID"
  * for an account (actor or target), "KIND:ID" for anything else

@@ -181,6 +181,15 @@ kite_err ledger_capture(db_conn *conn, int64_t now, const char *actor, int64_t h
     kite_err err = ledger_hold_get(conn, hold_id, &h);
     if (err != KITE_OK)
         return err;
+    return ledger_capture_found(conn, now, actor, &h, split, count);
+}
+
+kite_err ledger_capture_found(db_conn *conn, int64_t now, const char *actor, const ledger_hold_info *found,
+                              const ledger_line *split, size_t count)
+{
+    if (split == NULL || count == 0 || count >= LEDGER_POSTING_MAX_LINES || actor == NULL)
+        return KITE_ERR_INTERNAL;
+    const ledger_hold_info h = *found;
     if (!ledger_hold_transition_allowed(h.state, LEDGER_CAPTURED))
         return KITE_ERR_ALREADY_DECIDED; /* before the split is judged: a second capture is a decided one */
     ledger_line lines[LEDGER_POSTING_MAX_LINES];
@@ -195,7 +204,7 @@ kite_err ledger_capture(db_conn *conn, int64_t now, const char *actor, int64_t h
         lines[i + 1] = split[i];
     }
     if (total != h.amount) {
-        log_error("ledger: capture of hold %" PRId64 " splits %" PRId64 " of %" PRId64 "; nothing written", hold_id,
+        log_error("ledger: capture of hold %" PRId64 " splits %" PRId64 " of %" PRId64 "; nothing written", h.id,
                   total, h.amount);
         return KITE_ERR_INTERNAL;
     }

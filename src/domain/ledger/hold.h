@@ -69,6 +69,14 @@ kite_err ledger_hold(db_conn *conn, int64_t now, const char *actor, ledger_subje
  */
 kite_err ledger_capture(db_conn *conn, int64_t now, const char *actor, int64_t hold_id, const ledger_line *split,
                         size_t count) KITE_WUR;
+/*
+ * The same for a hold the caller read with ledger_hold_find or ledger_hold_get
+ * in this same transaction (so not read twice).  SECURITY: h must come from
+ * the store in this transaction, never from a client or an earlier one: its
+ * amount, unit and accounts are what is moved.
+ */
+kite_err ledger_capture_found(db_conn *conn, int64_t now, const char *actor, const ledger_hold_info *h,
+                              const ledger_line *split, size_t count) KITE_WUR;
 /* Gives a held hold back to its payer; errors as ledger_capture. */
 kite_err ledger_release(db_conn *conn, int64_t now, const char *actor, int64_t hold_id) KITE_WUR;
 

@@ -189,25 +189,46 @@ static bool posting_well_formed(const ledger_posting *p, bool hold_move)
  */
 static kite_err posting_balances(db_conn *conn, const ledger_posting *p)
 {
+    /* One statement for every account of the posting: "... WHERE id IN ($1, $2, ...)". */
+    char sql[128 + 6 * LEDGER_POSTING_MAX_LINES];
+    int len = snprintf(sql, sizeof sql, "SELECT id, unit, kind FROM ledger_accounts WHERE id IN (");
+    for (size_t i = 0; i < p->count; i++)
+        len += snprintf(sql + len, sizeof sql - (size_t)len, "%s$%zu", i > 0 ? ", " : "", i + 1);
+    snprintf(sql + len, sizeof sql - (size_t)len, ")");
+    db_stmt *s = db_prepare(conn, sql);
+    for (size_t i = 0; i < p->count; i++)
+        db_bind_int(s, (int)i + 1, p->lines[i].account_id);
+    struct {
+        int64_t id;
+        ledger_unit unit;
+        ledger_kind kind;
+        bool known;
+    } found[LEDGER_POSTING_MAX_LINES];
+    size_t nfound = 0;
+    while (db_next(s) && nfound < LEDGER_POSTING_MAX_LINES) {
+        found[nfound].id = db_int(s, 0);
+        found[nfound].unit = LEDGER_UNIT_COUNT;
+        found[nfound].kind = LEDGER_KIND_COUNT;
+        found[nfound].known = ledger_unit_parse(db_text(s, 1), &found[nfound].unit) &&
+                              ledger_kind_parse(db_text(s, 2), &found[nfound].kind);
+        nfound++;
+    }
+    kite_err err = db_done(s);
+    if (err != KITE_OK)
+        return err;
     int64_t sum[LEDGER_UNIT_COUNT] = {0};
-    db_stmt *s = db_prepare(conn, "SELECT unit, kind FROM ledger_accounts WHERE id = $1");
     for (size_t i = 0; i < p->count; i++) {
-        db_bind_int(s, 1, p->lines[i].account_id);
-        ledger_unit unit = LEDGER_UNIT_COUNT;
-        ledger_kind kind = LEDGER_KIND_COUNT;
-        bool found = db_next(s);
-        bool known = found && ledger_unit_parse(db_text(s, 0), &unit) && ledger_kind_parse(db_text(s, 1), &kind);
-        kite_err err = db_done(s);
-        if (err != KITE_OK)
-            return err;
-        if (!found)
+        size_t k = 0;
+        while (k < nfound && found[k].id != p->lines[i].account_id)
+            k++;
+        if (k == nfound)
             return KITE_ERR_NOT_FOUND;
-        if (!known || (kind == LEDGER_HOLD && !ledger_tx_kind_is_hold_move(p->kind))) {
+        if (!found[k].known || (found[k].kind == LEDGER_HOLD && !ledger_tx_kind_is_hold_move(p->kind))) {
             log_error("ledger: a %s posting may not move account %" PRId64, ledger_tx_kind_name(p->kind),
                       p->lines[i].account_id);
             return KITE_ERR_INTERNAL;
         }
-        sum[unit] += p->lines[i].amount; /* at most 16 * LEDGER_AMOUNT_MAX: no overflow */
+        sum[found[k].unit] += p->lines[i].amount; /* at most 16 * LEDGER_AMOUNT_MAX: no overflow */
     }
     for (int u = 0; u < LEDGER_UNIT_COUNT; u++) {
         if (sum[u] != 0) {
@@ -321,9 +342,15 @@ static kite_err post(db_conn *conn, int64_t now, const ledger_posting *p, int64_
         return err;
     if ((err = posting_balances(conn, p)) != KITE_OK)
         return err;
+    int64_t id = 0;
+    if (hold_id != 0) {
+        /* A hold move runs inside hold.c's own savepoint, which undoes it with the hold's row: no second one. */
+        if ((err = post_lines(conn, now, p, hold_id, &id)) == KITE_OK)
+            *transaction_id = id;
+        return err;
+    }
     if ((err = ledger_savepoint(conn)) != KITE_OK)
         return err;
-    int64_t id = 0;
     err = ledger_savepoint_end(conn, post_lines(conn, now, p, hold_id, &id));
     if (err == KITE_OK)
         *transaction_id = id;

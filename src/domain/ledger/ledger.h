@@ -112,7 +112,9 @@ kite_err ledger_post(db_conn *conn, int64_t now, const ledger_posting *p, int64_
 
 /*
  * hold.c's door: posts a hold, capture or release of hold_id (and only
- * those kinds), with the same checks as ledger_post.
+ * those kinds), with the same checks as ledger_post.  It opens no savepoint
+ * of its own: the caller runs it inside one (ledger_savepoint) that also
+ * covers the hold row, so a refused posting leaves nothing behind.
  */
 kite_err ledger_post_hold_move(db_conn *conn, int64_t now, const ledger_posting *p, int64_t hold_id,
                                int64_t *transaction_id) KITE_WUR;

@@ -95,22 +95,32 @@ static kite_err check_attachments(struct send *in, db_conn *conn, const policy *
     return KITE_OK;
 }
 
+/*
+ * Counts the sender's messages of the last 24 hours on messages_sender_time,
+ * and stops at the limit: only whether it is reached matters, so the count
+ * never walks more than `limit` index entries, whatever the sender sent before.
+ */
 static kite_err daily_limit_check(db_conn *conn, int64_t sender_id, int64_t now, int64_t limit)
 {
-    db_stmt *s = db_prepare(conn, "SELECT COUNT(*) FROM messages WHERE sender_account_id = $1 AND created_at > $2");
+    db_stmt *s = db_prepare(conn, "SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE sender_account_id = $1"
+                                  " AND created_at > $2 LIMIT $3) recent");
     db_bind_int(s, 1, sender_id);
     db_bind_int(s, 2, now - DAY_MS);
+    db_bind_int(s, 3, limit > 0 ? limit : 0);
     int64_t sent = db_next(s) ? db_int(s, 0) : 0;
     kite_err err = db_done(s);
     return err != KITE_OK ? err : sent >= limit ? KITE_ERR_DAILY_LIMIT_REACHED : KITE_OK;
 }
 
+/* The message row as it ends this transaction: its status, times and price are final here, never updated after. */
 static kite_err insert_message(struct send *in, db_conn *conn, message *m, const rule_match *matches, size_t nmatch)
 {
+    const message_charge *c = in->charge;
     db_stmt *s = db_prepare(conn,
         "INSERT INTO messages (contact_id, facility_id, resident_id, sender_account_id, recipient_account_id,"
-        " direction, subject, body, status, held, flagged, price_cents, created_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12, $9, $10, 0, $11) RETURNING id");
+        " direction, subject, body, status, held, flagged, price_cents, price_amount, price_unit, created_at,"
+        " decided_at, delivered_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12, $9, $10, $13, $14, $15, $11, $16, $17) RETURNING id");
     db_bind_int(s, 1, m->contact_id);
     db_bind_int(s, 2, m->facility_id);
     db_bind_int(s, 3, m->resident_id);
@@ -123,6 +133,17 @@ static kite_err insert_message(struct send *in, db_conn *conn, message *m, const
     db_bind_int(s, 10, m->flagged);
     db_bind_int(s, 11, in->now);
     db_bind_text(s, 12, message_status_name(m->status));
+    db_bind_int(s, 13, c->price_cents);
+    db_bind_int(s, 14, c->amount);
+    db_bind_text(s, 15, ledger_unit_name(c->unit));
+    if (m->decided_at != 0)
+        db_bind_int(s, 16, m->decided_at);
+    else
+        db_bind_null(s, 16);
+    if (m->delivered_at != 0)
+        db_bind_int(s, 17, m->delivered_at);
+    else
+        db_bind_null(s, 17);
     m->id = db_next(s) ? db_int(s, 0) : 0;
     kite_err err = db_done(s);
     for (size_t i = 0; err == KITE_OK && i < nmatch; i++) {
@@ -175,14 +196,16 @@ static kite_err replay_earlier(struct send *in, db_conn *conn)
 struct send_contact {
     int64_t resident_id, contact_account, resident_account;
     const char *contact_email;
+    const char *contact_name, *resident_name; /* the accounts' names, as a message shows them */
 };
 
 /* Loads the draft's contact; it must be active (KITE_ERR_CONTACT_BLOCKED, KITE_ERR_CONTACT_NOT_ACTIVE). */
 static kite_err load_send_contact(struct send *in, db_conn *conn, struct send_contact *out)
 {
     db_stmt *c = db_prepare(conn,
-        "SELECT c.status, c.resident_id, c.contact_account_id, r.account_id, a.email FROM contacts c"
-        " JOIN residents r ON r.id = c.resident_id JOIN accounts a ON a.id = c.contact_account_id"
+        "SELECT c.status, c.resident_id, c.contact_account_id, r.account_id, a.email, a.full_name, ra.full_name"
+        " FROM contacts c JOIN residents r ON r.id = c.resident_id JOIN accounts a ON a.id = c.contact_account_id"
+        " JOIN accounts ra ON ra.id = r.account_id"
         " WHERE c.id = $1 AND (c.contact_account_id = $2 OR r.account_id = $2)");
     db_bind_int(c, 1, in->draft->contact_id);
     db_bind_int(c, 2, in->sender->id);
@@ -190,7 +213,8 @@ static kite_err load_send_contact(struct send *in, db_conn *conn, struct send_co
     contact_status status = CONTACT_REMOVED; /* rows hold only names from the table; were one not: not active */
     if (found) {
         (void)contact_status_parse(db_text(c, 0), &status);
-        *out = (struct send_contact){db_int(c, 1), db_int(c, 2), db_int(c, 3), arena_strdup(in->a, db_text(c, 4))};
+        *out = (struct send_contact){db_int(c, 1), db_int(c, 2), db_int(c, 3), arena_strdup(in->a, db_text(c, 4)),
+                                     arena_strdup(in->a, db_text(c, 5)), arena_strdup(in->a, db_text(c, 6))};
     }
     kite_err err = db_done(c);
     if (err != KITE_OK)
@@ -226,9 +250,12 @@ static kite_err compose_and_screen(struct send *in, db_conn *conn, const struct 
     m->sender_account_id = in->sender->id;
     m->recipient_account_id = from_resident ? c->contact_account : c->resident_account;
     m->direction = from_resident ? MESSAGE_FROM_RESIDENT : MESSAGE_TO_RESIDENT;
+    m->sender_name = from_resident ? c->resident_name : c->contact_name;
+    m->recipient_name = from_resident ? c->contact_name : c->resident_name;
     m->subject = d->subject;
     m->body = d->body;
     m->status = MESSAGE_PENDING_REVIEW;
+    m->created_at = in->now;
     screening_subject subject = {place->r.facility_id, place->r.resident_number, c->contact_email, d->subject, d->body};
     kite_err err = screening_run(conn, in->a, &subject, matches, nmatch);
     if (err != KITE_OK)
@@ -240,21 +267,54 @@ static kite_err compose_and_screen(struct send *in, db_conn *conn, const struct 
     return KITE_OK;
 }
 
-/* Clean, and this facility reviews only what its rules flag: approved and delivered at once. */
-static kite_err release_unreviewed(struct send *in, db_conn *conn, message *m)
+/*
+ * Clean, and this facility reviews only what its rules flag: approved and
+ * delivered at once.  The row is written in its last state (no UPDATE after
+ * the INSERT) and its history still shows each step.
+ */
+static kite_err release_unreviewed(struct send *in, message *m)
 {
-    if (!message_transition_allowed(m->status, MESSAGE_APPROVED))
+    if (!message_transition_allowed(MESSAGE_PENDING_REVIEW, MESSAGE_APPROVED) ||
+        !message_transition_allowed(MESSAGE_APPROVED, MESSAGE_DELIVERED))
         return KITE_ERR_CONFLICT;
-    db_stmt *ok = db_prepare(conn, "UPDATE messages SET status = $3, decided_at = $1 WHERE id = $2");
-    db_bind_int(ok, 1, in->now);
-    db_bind_int(ok, 2, m->id);
-    db_bind_text(ok, 3, message_status_name(MESSAGE_APPROVED));
-    kite_err err = db_exec(ok);
-    if (err != KITE_OK || (err = message_record(conn, in->a, m, MESSAGE_APPROVED, in->now, "system")) != KITE_OK)
-        return err;
-    m->status = MESSAGE_APPROVED;
+    m->status = MESSAGE_DELIVERED;
     m->decided_at = in->now;
-    return message_deliver(conn, in->ctx, in->a, m, in->now, "system");
+    m->delivered_at = in->now;
+    return KITE_OK;
+}
+
+/* What a reader of the new message is shown, from what this transaction wrote: no reading it back. */
+static void describe_sent(struct send *in, message *m, const message_event *steps, size_t nsteps,
+                          const rule_match *matches, size_t nmatch)
+{
+    const message_charge *c = in->charge;
+    m->price_cents = c->price_cents;
+    m->price_amount = c->amount;
+    m->price_unit = c->unit;
+    m->has_hold = c->amount > 0;
+    if (m->has_hold) {
+        m->hold_state = m->status == MESSAGE_DELIVERED ? LEDGER_CAPTURED : LEDGER_HELD;
+        m->hold_amount = c->amount;
+        m->hold_unit = c->unit;
+        m->hold_created_at = in->now;
+        m->hold_settled_at = m->status == MESSAGE_DELIVERED ? in->now : 0;
+    }
+    m->events = arena_alloc(in->a, nsteps * sizeof *m->events);
+    memcpy(m->events, steps, nsteps * sizeof *m->events);
+    m->event_count = nsteps;
+    /* As message_load_details shows them: by rule id (screening runs the rules in that order), at most 16. */
+    m->match_count = nmatch < MESSAGE_MATCHES_SHOWN ? nmatch : MESSAGE_MATCHES_SHOWN;
+    m->matches = arena_alloc(in->a, (m->match_count ? m->match_count : 1) * sizeof *m->matches);
+    if (m->match_count > 0)
+        memcpy(m->matches, matches, m->match_count * sizeof *m->matches);
+    const message_draft *d = in->draft;
+    m->attachment_ids = arena_alloc(in->a, MESSAGE_MAX_ATTACHMENTS * sizeof *m->attachment_ids);
+    for (size_t i = 0; i < d->attachment_count && i < MESSAGE_MAX_ATTACHMENTS; i++) {
+        size_t j = m->attachment_count++;
+        for (; j > 0 && m->attachment_ids[j - 1] > d->attachment_ids[i]; j--)
+            m->attachment_ids[j] = m->attachment_ids[j - 1];
+        m->attachment_ids[j] = d->attachment_ids[i];
+    }
 }
 
 /* The fault for a price that is no longer the one the client showed: from what it showed to what it is now. */
@@ -286,9 +346,8 @@ static kite_err price_draft(struct send *in, db_conn *conn, const struct send_co
     return message_charge_check(in->charge, in->fault);
 }
 
-static kite_err send_tx(db_conn *conn, void *data)
+static kite_err send_steps(struct send *in, db_conn *conn)
 {
-    struct send *in = data;
     kite_err err = in->quote_only ? KITE_ERR_NOT_FOUND : replay_earlier(in, conn);
     if (err != KITE_ERR_NOT_FOUND || in->replayed)
         return err; /* replayed, or failed */
@@ -302,19 +361,36 @@ static kite_err send_tx(db_conn *conn, void *data)
     message *m = in->out;
     rule_match *matches;
     size_t nmatch;
-    if ((err = compose_and_screen(in, conn, &c, &place, m, &matches, &nmatch)) != KITE_OK ||
-        (err = insert_message(in, conn, m, matches, nmatch)) != KITE_OK)
+    if ((err = compose_and_screen(in, conn, &c, &place, m, &matches, &nmatch)) != KITE_OK)
         return err;
     const char *actor = audit_actor_account(in->a, in->sender->id);
-    if ((err = message_charge_hold(conn, in->now, actor, m->id, in->charge)) != KITE_OK ||
-        (err = message_record(conn, in->a, m, MESSAGE_PENDING_REVIEW, in->now, actor)) != KITE_OK)
+    message_event steps[3] = {{MESSAGE_PENDING_REVIEW, in->now, actor}};
+    size_t nsteps = 1;
+    if (place.p.review == REVIEW_FLAGGED_ONLY && !m->flagged) {
+        if ((err = release_unreviewed(in, m)) != KITE_OK)
+            return err;
+        steps[nsteps++] = (message_event){MESSAGE_APPROVED, in->now, "system"};
+        steps[nsteps++] = (message_event){MESSAGE_DELIVERED, in->now, "system"};
+    }
+    /* The same writes, in the same order, as pending review -> approved -> delivered one at a time. */
+    if ((err = insert_message(in, conn, m, matches, nmatch)) != KITE_OK ||
+        (err = message_charge_hold(conn, in->now, actor, m->id, in->charge)) != KITE_OK ||
+        (err = message_record_send(conn, in->a, m, steps, nsteps)) != KITE_OK)
         return err;
-    if (place.p.review == REVIEW_FLAGGED_ONLY && !m->flagged && (err = release_unreviewed(in, conn, m)) != KITE_OK)
+    /* From a resident, the recipient is the contact, whose email load_send_contact read. */
+    const char *recipient_email = m->direction == MESSAGE_FROM_RESIDENT ? c.contact_email : NULL;
+    if (m->status == MESSAGE_DELIVERED &&
+        (err = message_delivered(conn, in->ctx, in->a, m, in->now, "system", recipient_email)) != KITE_OK)
         return err;
-    int64_t id = m->id;
-    if ((err = message_load(conn, in->a, id, in->out)) != KITE_OK)
-        return err;
-    return message_load_details(conn, in->a, in->out);
+    describe_sent(in, m, steps, nsteps, matches, nmatch);
+    return KITE_OK;
+}
+
+static kite_err send_tx(db_conn *conn, void *data)
+{
+    /* The send's audit records go to the store together, at its end (audit.h). */
+    audit_defer_begin(conn);
+    return audit_defer_end(conn, send_steps(data, conn));
 }
 
 kite_err message_send(const kite_ctx *ctx, arena *a, const account *sender, const message_draft *draft, message *out,

@@ -163,14 +163,8 @@ kite_err message_charge_check(const message_charge *c, kite_fault *f)
 
 kite_err message_charge_hold(db_conn *conn, int64_t now, const char *actor, int64_t message_id, const message_charge *c)
 {
-    db_stmt *s = db_prepare(conn, "UPDATE messages SET price_cents = $1, price_amount = $2, price_unit = $3 WHERE id = $4");
-    db_bind_int(s, 1, c->price_cents);
-    db_bind_int(s, 2, c->amount);
-    db_bind_text(s, 3, ledger_unit_name(c->unit));
-    db_bind_int(s, 4, message_id);
-    kite_err err = db_exec(s);
-    if (err != KITE_OK || c->amount == 0)
-        return err;
+    if (c->amount == 0)
+        return KITE_OK;
     if (c->payer_account_id == 0)
         return KITE_ERR_INSUFFICIENT_FUNDS; /* never opened: nothing to pay with */
     int64_t hold_id;
@@ -191,7 +185,7 @@ kite_err message_charge_capture(db_conn *conn, int64_t now, const char *actor, i
                                    h.unit, &revenue)) != KITE_OK)
         return err;
     const ledger_line split[] = {{revenue, h.amount}};
-    return ledger_capture(conn, now, actor, h.id, split, 1);
+    return ledger_capture_found(conn, now, actor, &h, split, 1); /* h was read just now: not again */
 }
 
 kite_err message_charge_release(db_conn *conn, int64_t now, const char *actor, int64_t message_id)

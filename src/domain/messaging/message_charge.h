@@ -84,7 +84,7 @@ kite_err message_charge_quote(db_conn *conn, arena *a, int64_t now, const messag
  */
 kite_err message_charge_check(const message_charge *c, kite_fault *fault) KITE_WUR;
 
-/* Holds c->amount for message_id (nothing when it is 0) and stores the price on the message. */
+/* Holds c->amount for message_id (nothing when it is 0); the message's INSERT stores its price. */
 kite_err message_charge_hold(db_conn *conn, int64_t now, const char *actor, int64_t message_id,
                              const message_charge *c) KITE_WUR;
 

@@ -13,9 +13,6 @@
 #include <inttypes.h>
 #include <string.h>
 
-/* A message shows at most this many of the screening rules it matched. */
-enum { MESSAGE_MATCHES_SHOWN = 16 };
-
 void message_read_row(db_stmt *s, arena *a, message *m)
 {
     memset(m, 0, sizeof *m);
@@ -262,6 +259,62 @@ kite_err message_record(db_conn *conn, arena *a, const message *m, message_statu
     return err;
 }
 
+/* The multi-row INSERT of n rows of `per` parameters each: "INSERT ... VALUES ($1, ..), ($k, ..)". */
+static const char *insert_rows(arena *a, const char *head, size_t n, int per)
+{
+    const char *sql = head;
+    for (size_t i = 0; i < n; i++) {
+        const char *row = "";
+        for (int k = 1; k <= per; k++)
+            row = arena_sprintf(a, "%s%s$%zu", row, k > 1 ? ", " : "", i * (size_t)per + (size_t)k);
+        sql = arena_sprintf(a, "%s%s(%s)", sql, i > 0 ? ", " : " VALUES ", row);
+    }
+    return sql;
+}
+
+kite_err message_record_send(db_conn *conn, arena *a, const message *m, const message_event *steps, size_t n)
+{
+    if (n == 0 || n > 3)
+        return KITE_ERR_INTERNAL;
+    db_stmt *h = db_prepare(conn, insert_rows(a, "INSERT INTO message_events (message_id, status, at, actor, facility_id)",
+                                              n, 5));
+    for (size_t i = 0; i < n; i++) {
+        int base = (int)i * 5;
+        db_bind_int(h, base + 1, m->id);
+        db_bind_text(h, base + 2, message_status_name(steps[i].status));
+        db_bind_int(h, base + 3, steps[i].at);
+        db_bind_text(h, base + 4, steps[i].actor);
+        db_bind_int(h, base + 5, m->facility_id);
+    }
+    kite_err err = db_exec(h);
+    if (err != KITE_OK)
+        return err;
+    /* The sender hears of every step; the recipient of a delivery, after the sender's last step. */
+    bool delivered = steps[n - 1].status == MESSAGE_DELIVERED;
+    db_stmt *e = db_prepare(conn, insert_rows(a, "INSERT INTO events (account_id, kind, message_id, status, at, facility_id)",
+                                              n + (delivered ? 1 : 0), 6));
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n && !delivered)
+            break;
+        const message_event *step = &steps[i < n ? i : n - 1];
+        int base = (int)i * 6;
+        db_bind_int(e, base + 1, i < n ? m->sender_account_id : m->recipient_account_id);
+        db_bind_text(e, base + 2, i < n ? "message.status" : "message.new");
+        db_bind_int(e, base + 3, m->id);
+        db_bind_text(e, base + 4, message_status_name(step->status));
+        db_bind_int(e, base + 5, step->at);
+        db_bind_int(e, base + 6, m->facility_id);
+    }
+    if ((err = db_exec(e)) != KITE_OK || (err = db_notify(conn, EVENT_CHANNEL)) != KITE_OK)
+        return err;
+    const char *target = audit_target(a, "message", m->id);
+    const char *detail = arena_sprintf(a, "contact=%" PRId64 " facility=%" PRId64, m->contact_id, m->facility_id);
+    for (size_t i = 0; err == KITE_OK && i < n; i++)
+        err = audit_append(conn, steps[i].at, steps[i].actor,
+                           arena_sprintf(a, "message.%s", message_status_name(steps[i].status)), target, detail);
+    return err;
+}
+
 kite_err message_deliver(db_conn *conn, const kite_ctx *ctx, arena *a, message *m, int64_t now, const char *actor)
 {
     if (!message_transition_allowed(m->status, MESSAGE_DELIVERED))
@@ -273,22 +326,30 @@ kite_err message_deliver(db_conn *conn, const kite_ctx *ctx, arena *a, message *
     kite_err err = db_exec(s);
     if (err != KITE_OK || (err = message_record(conn, a, m, MESSAGE_DELIVERED, now, actor)) != KITE_OK)
         return err;
-    /* Every path that delivers comes here, so every delivered message is paid for exactly here. */
-    if ((err = message_charge_capture(conn, now, actor, m->id, m->facility_id)) != KITE_OK)
-        return err;
     m->status = MESSAGE_DELIVERED;
     m->delivered_at = now;
-    if (m->direction != MESSAGE_FROM_RESIDENT)
-        return KITE_OK;
-    /* The contact hears that there is a message, never what it says. */
-    account recipient;
-    if ((err = account_load(conn, a, m->recipient_account_id, &recipient)) != KITE_OK || recipient.email == NULL)
+    return message_delivered(conn, ctx, a, m, now, actor, NULL);
+}
+
+kite_err message_delivered(db_conn *conn, const kite_ctx *ctx, arena *a, const message *m, int64_t now,
+                           const char *actor, const char *recipient_email)
+{
+    /* Every path that delivers comes here, so every delivered message is paid for exactly here. */
+    kite_err err = message_charge_capture(conn, now, actor, m->id, m->facility_id);
+    if (err != KITE_OK || m->direction != MESSAGE_FROM_RESIDENT)
         return err;
+    /* The contact hears that there is a message, never what it says. */
+    if (recipient_email == NULL) {
+        account recipient;
+        if ((err = account_load(conn, a, m->recipient_account_id, &recipient)) != KITE_OK || recipient.email == NULL)
+            return err;
+        recipient_email = recipient.email;
+    }
     const char *paragraphs[] = {
         arena_sprintf(a, "%s sent you a message on Kite.", m->sender_name),
         "Sign in to read it. For your privacy, this email does not contain the message.",
     };
-    notice n = {recipient.email, "message_delivered", arena_sprintf(a, "New message from %s", m->sender_name),
+    notice n = {recipient_email, "message_delivered", arena_sprintf(a, "New message from %s", m->sender_name),
                 paragraphs, 2, "Read the message", arena_sprintf(a, "/messages/%" PRId64, m->id)};
     return notice_enqueue(conn, ctx->public_url, a, now, &n);
 }

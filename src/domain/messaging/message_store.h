@@ -20,6 +20,9 @@
     " JOIN accounts r ON r.id = m.recipient_account_id"                                                       \
     " LEFT JOIN ledger_holds h ON h.subject_kind = 'message' AND h.subject_id = m.id"
 
+/* A message shows at most this many of the screening rules it matched. */
+enum { MESSAGE_MATCHES_SHOWN = 16 };
+
 void message_read_row(db_stmt *s, arena *a, message *m);
 kite_err message_load(db_conn *conn, arena *a, int64_t id, message *out) KITE_WUR;
 /* The history, screening matches and attachment ids of m. */
@@ -41,5 +44,22 @@ kite_err message_record(db_conn *conn, arena *a, const message *m, message_statu
  */
 kite_err message_deliver(db_conn *conn, const kite_ctx *ctx, arena *a, message *m, int64_t now,
                          const char *actor) KITE_WUR;
+/*
+ * What follows a delivery already in the store (message_deliver's UPDATE, or
+ * a send that wrote the message delivered): the hold captured and the
+ * contact told.  The history, event and audit record are the caller's.
+ * recipient_email: the recipient account's email when the caller read it in
+ * this transaction, else NULL (it is read here).
+ */
+kite_err message_delivered(db_conn *conn, const kite_ctx *ctx, arena *a, const message *m, int64_t now,
+                           const char *actor, const char *recipient_email) KITE_WUR;
+/*
+ * A new message's steps, written as message_record() would write them one by
+ * one (history, the sender's events and the recipient's on delivery, one
+ * audit record each) in two statements and one wake-up: steps are its
+ * statuses in order (at most 3: pending review, approved, delivered).
+ */
+kite_err message_record_send(db_conn *conn, arena *a, const message *m, const message_event *steps,
+                             size_t n) KITE_WUR;
 
 #endif
