@@ -39,18 +39,19 @@
  * `bench/trace_send.sh` prints it.  In the code they are: the request's
  * session check (src/api auth: sessions, accounts), then send_tx in
  * src/domain/messaging/message.c: load_send_contact, rules_load_place
- * (residents, facility_policies, facilities), daily_limit_check (COUNT),
- * message_charge_quote (policy, facility type, facility_prices,
- * ledger_accounts: message_charge.c), screening_run (screening_rules),
- * insert_message, message_charge_hold (UPDATE price), message_record for
- * pending_review (message_events, events, audit_append's two statements:
- * message_store.c, src/domain/audit/audit.c), release_unreviewed (UPDATE
- * approved, message_record), message_deliver (UPDATE delivered,
- * message_record with the recipient's "message.new" event,
- * message_charge_capture's ledger_holds read), then message_load and
- * message_load_details.  When the write path changes, run trace_send.sh
- * and bring the table in step.  The audit hash is a cheap stand-in for
- * Kite's SHA-256 (about a microsecond there).
+ * (residents, facility_policies, facilities), daily_limit_check (a COUNT
+ * stopped at the limit), message_charge_quote (policy, facility type,
+ * facility_prices, ledger_accounts: message_charge.c), screening_run
+ * (screening_rules), insert_message (the row in its last state: delivered),
+ * message_record_send (its three steps in one message_events INSERT and
+ * four events in one: message_store.c), message_delivered's capture
+ * (ledger_holds read), and the send's deferred audit records (the chain's
+ * head, then three records in one INSERT: src/domain/audit/audit.c).
+ * Kite's writer wraps each request in a savepoint of the group commit's
+ * transaction (src/db/writer.c); the peer's N-per-commit mode is that
+ * batch without the savepoints.  When the write path changes, run
+ * trace_send.sh and bring the table in step.  The audit hash is a cheap
+ * stand-in for Kite's SHA-256 (about a microsecond there).
  */
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -64,11 +65,14 @@
 /* What a statement's parameter is bound to, per message. */
 typedef enum {
     P_END, P_TOKEN_HASH, P_NOW, P_DAY_AGO, P_SESSION_ACCOUNT, P_CONTACT, P_SENDER, P_RECIPIENT, P_RESIDENT,
-    P_FACILITY, P_MSG, P_SUBJECT, P_BODY, P_AUDIT_ID, P_AUDIT_PREV, P_AUDIT_HASH, P_ACTOR_SENDER, P_TARGET,
-    P_DETAIL, P_ZERO, P_LIMIT_MATCHES, P_LIMIT_ATTACHMENTS,
+    P_FACILITY, P_MSG, P_SUBJECT, P_BODY, P_AUDIT_ID, P_AUDIT_PREV, P_AUDIT_HASH, P_AUDIT_ID_2, P_AUDIT_PREV_2,
+    P_AUDIT_HASH_2, P_AUDIT_ID_3, P_AUDIT_PREV_3, P_AUDIT_HASH_3, P_ACTOR_SENDER, P_TARGET, P_DETAIL, P_ZERO,
+    P_DAILY_LIMIT,
     P_T_RESIDENT_DIR, P_T_PENDING, P_T_APPROVED, P_T_DELIVERED, P_T_CENTS, P_T_CONTACT_BALANCE, P_T_MESSAGE,
     P_T_SYSTEM, P_T_STATUS_EVENT, P_T_NEW_EVENT, P_T_A_PENDING, P_T_A_APPROVED, P_T_A_DELIVERED,
 } param;
+
+enum { MAX_PARAMS = 24, AUDIT_ROWS = 3 };
 
 /* What a statement's first row is kept for. */
 typedef enum { SAVE_NONE, SAVE_MSG, SAVE_AUDIT } save;
@@ -77,7 +81,7 @@ typedef struct statement {
     char tx; /* 'r': the request's read transaction; 'w': send_tx */
     save keep;
     const char *sql;
-    param params[13];
+    param params[MAX_PARAMS];
 } statement;
 
 #define MESSAGE_SELECT                                                                                      \
@@ -96,12 +100,7 @@ typedef struct statement {
     " max_attachments, pricing, review, review_sla_hours, daily_send_limit, resident_number_format, created_at," \
     " updated_at FROM facility_policies WHERE facility_id = $1"
 
-#define EVENT_INSERT "INSERT INTO events (account_id, kind, message_id, status, at, facility_id) VALUES ($1, $2, $3, $4, $5, $6)"
-#define HISTORY_INSERT "INSERT INTO message_events (message_id, status, at, actor, facility_id) VALUES ($1, $2, $3, $4, $5)"
 #define AUDIT_LAST "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"
-#define AUDIT_INSERT                                                                         \
-    "INSERT INTO audit_log (id, at, actor, action, target, detail, prev_hash, hash) VALUES" \
-    " ($1, $2, $3, $4, $5, $6, $7, $8)"
 
 /* One send, in the order the trace shows (see the header comment). */
 static const statement send_statements[] = {
@@ -109,16 +108,17 @@ static const statement send_statements[] = {
                      " AND expires_at > $2", {P_TOKEN_HASH, P_NOW}},
     {'r', SAVE_NONE, "SELECT id, role, email, full_name, phone, facility_id, status, created_at, password_hash FROM"
                      " accounts WHERE id = $1", {P_SESSION_ACCOUNT}},
-    {'w', SAVE_NONE, "SELECT c.status, c.resident_id, c.contact_account_id, r.account_id, a.email FROM contacts c"
-                     " JOIN residents r ON r.id = c.resident_id JOIN accounts a ON a.id = c.contact_account_id"
+    {'w', SAVE_NONE, "SELECT c.status, c.resident_id, c.contact_account_id, r.account_id, a.email, a.full_name,"
+                     " ra.full_name FROM contacts c JOIN residents r ON r.id = c.resident_id JOIN accounts a"
+                     " ON a.id = c.contact_account_id JOIN accounts ra ON ra.id = r.account_id"
                      " WHERE c.id = $1 AND (c.contact_account_id = $2 OR r.account_id = $2)", {P_CONTACT, P_SENDER}},
     {'w', SAVE_NONE, "SELECT r.id, r.account_id, r.facility_id, r.resident_number, r.first_name, r.last_name,"
                      " r.status, a.password_hash, r.created_at, r.updated_at FROM residents r JOIN accounts a"
                      " ON a.id = r.account_id WHERE r.id = $1", {P_RESIDENT}},
     {'w', SAVE_NONE, POLICY_SELECT, {P_FACILITY}},
     {'w', SAVE_NONE, "SELECT name FROM facilities WHERE id = $1", {P_FACILITY}},
-    {'w', SAVE_NONE, "SELECT COUNT(*) FROM messages WHERE sender_account_id = $1 AND created_at > $2",
-     {P_SENDER, P_DAY_AGO}},
+    {'w', SAVE_NONE, "SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE sender_account_id = $1 AND created_at > $2"
+                     " LIMIT $3) recent", {P_SENDER, P_DAY_AGO, P_DAILY_LIMIT}},
     {'w', SAVE_NONE, POLICY_SELECT, {P_FACILITY}},
     {'w', SAVE_NONE, "SELECT COALESCE(type, ''), COALESCE(population, -1) FROM facilities WHERE id = $1", {P_FACILITY}},
     {'w', SAVE_NONE, "SELECT message_cents, block_chars, block_cents, photo_cents, stamps_per_photo, reply_stamps,"
@@ -132,45 +132,36 @@ static const statement send_statements[] = {
                      " COALESCE(facility_id, 0) = $5", {P_T_CONTACT_BALANCE, P_T_CENTS, P_SENDER, P_ZERO, P_ZERO}},
     {'w', SAVE_NONE, "SELECT id, kind, value, action, note, created_at, created_by FROM screening_rules WHERE"
                      " facility_id = $1 AND removed_at IS NULL ORDER BY id", {P_FACILITY}},
+    /* insert_message: the row in its last state */
     {'w', SAVE_MSG, "INSERT INTO messages (contact_id, facility_id, resident_id, sender_account_id,"
-                    " recipient_account_id, direction, subject, body, status, held, flagged, price_cents, created_at)"
-                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12, $9, $10, 0, $11) RETURNING id",
+                    " recipient_account_id, direction, subject, body, status, held, flagged, price_cents, price_amount,"
+                    " price_unit, created_at, decided_at, delivered_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12,"
+                    " $9, $10, $13, $14, $15, $11, $16, $17) RETURNING id",
      {P_CONTACT, P_FACILITY, P_RESIDENT, P_SENDER, P_RECIPIENT, P_T_RESIDENT_DIR, P_SUBJECT, P_BODY, P_ZERO, P_ZERO,
-      P_NOW, P_T_PENDING}},
-    {'w', SAVE_NONE, "UPDATE messages SET price_cents = $1, price_amount = $2, price_unit = $3 WHERE id = $4",
-     {P_ZERO, P_ZERO, P_T_CENTS, P_MSG}},
-    /* message_record(pending_review) */
-    {'w', SAVE_NONE, HISTORY_INSERT, {P_MSG, P_T_PENDING, P_NOW, P_ACTOR_SENDER, P_FACILITY}},
-    {'w', SAVE_NONE, EVENT_INSERT, {P_SENDER, P_T_STATUS_EVENT, P_MSG, P_T_PENDING, P_NOW, P_FACILITY}},
-    {'w', SAVE_AUDIT, AUDIT_LAST, {P_END}},
-    {'w', SAVE_NONE, AUDIT_INSERT,
-     {P_AUDIT_ID, P_NOW, P_ACTOR_SENDER, P_T_A_PENDING, P_TARGET, P_DETAIL, P_AUDIT_PREV, P_AUDIT_HASH}},
-    /* release_unreviewed: approved */
-    {'w', SAVE_NONE, "UPDATE messages SET status = $3, decided_at = $1 WHERE id = $2", {P_NOW, P_MSG, P_T_APPROVED}},
-    {'w', SAVE_NONE, HISTORY_INSERT, {P_MSG, P_T_APPROVED, P_NOW, P_T_SYSTEM, P_FACILITY}},
-    {'w', SAVE_NONE, EVENT_INSERT, {P_SENDER, P_T_STATUS_EVENT, P_MSG, P_T_APPROVED, P_NOW, P_FACILITY}},
-    {'w', SAVE_AUDIT, AUDIT_LAST, {P_END}},
-    {'w', SAVE_NONE, AUDIT_INSERT,
-     {P_AUDIT_ID, P_NOW, P_T_SYSTEM, P_T_A_APPROVED, P_TARGET, P_DETAIL, P_AUDIT_PREV, P_AUDIT_HASH}},
-    /* message_deliver: delivered */
-    {'w', SAVE_NONE, "UPDATE messages SET status = $3, delivered_at = $1 WHERE id = $2", {P_NOW, P_MSG, P_T_DELIVERED}},
-    {'w', SAVE_NONE, HISTORY_INSERT, {P_MSG, P_T_DELIVERED, P_NOW, P_T_SYSTEM, P_FACILITY}},
-    {'w', SAVE_NONE, EVENT_INSERT, {P_SENDER, P_T_STATUS_EVENT, P_MSG, P_T_DELIVERED, P_NOW, P_FACILITY}},
-    {'w', SAVE_NONE, EVENT_INSERT, {P_RECIPIENT, P_T_NEW_EVENT, P_MSG, P_T_DELIVERED, P_NOW, P_FACILITY}},
-    {'w', SAVE_AUDIT, AUDIT_LAST, {P_END}},
-    {'w', SAVE_NONE, AUDIT_INSERT,
-     {P_AUDIT_ID, P_NOW, P_T_SYSTEM, P_T_A_DELIVERED, P_TARGET, P_DETAIL, P_AUDIT_PREV, P_AUDIT_HASH}},
+      P_NOW, P_T_DELIVERED, P_ZERO, P_ZERO, P_T_CENTS, P_NOW, P_NOW}},
+    /* message_record_send: three steps, four events */
+    {'w', SAVE_NONE, "INSERT INTO message_events (message_id, status, at, actor, facility_id) VALUES ($1, $2, $3, $4,"
+                     " $5), ($6, $7, $8, $9, $10), ($11, $12, $13, $14, $15)",
+     {P_MSG, P_T_PENDING, P_NOW, P_ACTOR_SENDER, P_FACILITY, P_MSG, P_T_APPROVED, P_NOW, P_T_SYSTEM, P_FACILITY,
+      P_MSG, P_T_DELIVERED, P_NOW, P_T_SYSTEM, P_FACILITY}},
+    {'w', SAVE_NONE, "INSERT INTO events (account_id, kind, message_id, status, at, facility_id) VALUES ($1, $2, $3,"
+                     " $4, $5, $6), ($7, $8, $9, $10, $11, $12), ($13, $14, $15, $16, $17, $18), ($19, $20, $21, $22,"
+                     " $23, $24)",
+     {P_SENDER, P_T_STATUS_EVENT, P_MSG, P_T_PENDING, P_NOW, P_FACILITY, P_SENDER, P_T_STATUS_EVENT, P_MSG,
+      P_T_APPROVED, P_NOW, P_FACILITY, P_SENDER, P_T_STATUS_EVENT, P_MSG, P_T_DELIVERED, P_NOW, P_FACILITY,
+      P_RECIPIENT, P_T_NEW_EVENT, P_MSG, P_T_DELIVERED, P_NOW, P_FACILITY}},
+    /* message_delivered: the capture finds no hold for a free message */
     {'w', SAVE_NONE, "SELECT id, subject_kind, subject_id, payer_account_id, hold_account_id, amount, unit, state,"
                      " created_at, COALESCE(settled_at, 0), COALESCE(settle_transaction_id, 0) FROM ledger_holds"
                      " WHERE subject_kind = $1 AND subject_id = $2", {P_T_MESSAGE, P_MSG}},
-    /* message_load, message_load_details: the answer */
-    {'w', SAVE_NONE, MESSAGE_SELECT " WHERE m.id = $1", {P_MSG}},
-    {'w', SAVE_NONE, "SELECT status, at, actor FROM message_events WHERE message_id = $1 ORDER BY id", {P_MSG}},
-    {'w', SAVE_NONE, "SELECT x.rule_id, r.kind, x.action, x.matched FROM message_rule_matches x JOIN screening_rules r"
-                     " ON r.id = x.rule_id WHERE x.message_id = $1 ORDER BY x.rule_id LIMIT $2",
-     {P_MSG, P_LIMIT_MATCHES}},
-    {'w', SAVE_NONE, "SELECT id FROM attachments WHERE message_id = $1 ORDER BY id LIMIT $2",
-     {P_MSG, P_LIMIT_ATTACHMENTS}},
+    /* the send's audit records: the chain's head, then the three in one INSERT */
+    {'w', SAVE_AUDIT, AUDIT_LAST, {P_END}},
+    {'w', SAVE_NONE, "INSERT INTO audit_log (id, at, actor, action, target, detail, prev_hash, hash) VALUES ($1, $2,"
+                     " $3, $4, $5, $6, $7, $8), ($9, $10, $11, $12, $13, $14, $15, $16), ($17, $18, $19, $20, $21, $22,"
+                     " $23, $24)",
+     {P_AUDIT_ID, P_NOW, P_ACTOR_SENDER, P_T_A_PENDING, P_TARGET, P_DETAIL, P_AUDIT_PREV, P_AUDIT_HASH,
+      P_AUDIT_ID_2, P_NOW, P_T_SYSTEM, P_T_A_APPROVED, P_TARGET, P_DETAIL, P_AUDIT_PREV_2, P_AUDIT_HASH_2,
+      P_AUDIT_ID_3, P_NOW, P_T_SYSTEM, P_T_A_DELIVERED, P_TARGET, P_DETAIL, P_AUDIT_PREV_3, P_AUDIT_HASH_3}},
 };
 
 enum { NSTATEMENTS = sizeof send_statements / sizeof send_statements[0], SENDERS = 64 };
@@ -182,8 +173,8 @@ typedef struct sender {
 /* The values a message's statements are bound to. */
 typedef struct state {
     const sender *s;
-    int64_t now, msg, audit_id, n;
-    char token_hash[80], actor[48], target[48], detail[80], prev[80], hash[80];
+    int64_t now, msg, audit_id[AUDIT_ROWS], n;
+    char token_hash[80], actor[48], target[48], detail[80], prev[AUDIT_ROWS][80], hash[AUDIT_ROWS][80];
     int64_t session_account;
 } state;
 
@@ -283,15 +274,20 @@ static void bind_param(sqlite3_stmt *st, int i, param p, const state *x)
     case P_MSG: sqlite3_bind_int64(st, i, x->msg); break;
     case P_SUBJECT: sqlite3_bind_text(st, i, subject, -1, SQLITE_STATIC); break;
     case P_BODY: sqlite3_bind_text(st, i, body, -1, SQLITE_STATIC); break;
-    case P_AUDIT_ID: sqlite3_bind_int64(st, i, x->audit_id); break;
-    case P_AUDIT_PREV: sqlite3_bind_text(st, i, x->prev, -1, SQLITE_STATIC); break;
-    case P_AUDIT_HASH: sqlite3_bind_text(st, i, x->hash, -1, SQLITE_STATIC); break;
+    case P_AUDIT_ID: sqlite3_bind_int64(st, i, x->audit_id[0]); break;
+    case P_AUDIT_PREV: sqlite3_bind_text(st, i, x->prev[0], -1, SQLITE_STATIC); break;
+    case P_AUDIT_HASH: sqlite3_bind_text(st, i, x->hash[0], -1, SQLITE_STATIC); break;
+    case P_AUDIT_ID_2: sqlite3_bind_int64(st, i, x->audit_id[1]); break;
+    case P_AUDIT_PREV_2: sqlite3_bind_text(st, i, x->prev[1], -1, SQLITE_STATIC); break;
+    case P_AUDIT_HASH_2: sqlite3_bind_text(st, i, x->hash[1], -1, SQLITE_STATIC); break;
+    case P_AUDIT_ID_3: sqlite3_bind_int64(st, i, x->audit_id[2]); break;
+    case P_AUDIT_PREV_3: sqlite3_bind_text(st, i, x->prev[2], -1, SQLITE_STATIC); break;
+    case P_AUDIT_HASH_3: sqlite3_bind_text(st, i, x->hash[2], -1, SQLITE_STATIC); break;
+    case P_DAILY_LIMIT: sqlite3_bind_int64(st, i, 10000); break; /* bench_store.c's policy */
     case P_ACTOR_SENDER: sqlite3_bind_text(st, i, x->actor, -1, SQLITE_STATIC); break;
     case P_TARGET: sqlite3_bind_text(st, i, x->target, -1, SQLITE_STATIC); break;
     case P_DETAIL: sqlite3_bind_text(st, i, x->detail, -1, SQLITE_STATIC); break;
     case P_ZERO: sqlite3_bind_int64(st, i, 0); break;
-    case P_LIMIT_MATCHES: sqlite3_bind_int64(st, i, 16); break;
-    case P_LIMIT_ATTACHMENTS: sqlite3_bind_int64(st, i, 20); break;
     case P_T_RESIDENT_DIR: sqlite3_bind_text(st, i, "to_resident", -1, SQLITE_STATIC); break;
     case P_T_PENDING: sqlite3_bind_text(st, i, "pending_review", -1, SQLITE_STATIC); break;
     case P_T_APPROVED: sqlite3_bind_text(st, i, "approved", -1, SQLITE_STATIC); break;
@@ -309,19 +305,25 @@ static void bind_param(sqlite3_stmt *st, int i, param p, const state *x)
     }
 }
 
-/* A stand-in for the audit chain's hash: cheap, and different for each record. */
+/* A stand-in for the audit chain's hash: cheap, and different for each record; each record's prev is the one before. */
 static void chain_hash(state *x)
 {
-    uint64_t h = 1469598103934665603ULL ^ (uint64_t)x->audit_id;
-    for (const char *p = x->prev; *p != '\0'; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    snprintf(x->hash, sizeof x->hash, "%016llx%016llx%016llx%016llx", (unsigned long long)h,
-             (unsigned long long)(h * 31), (unsigned long long)(h * 37), (unsigned long long)(h * 41));
+    for (int k = 0; k < AUDIT_ROWS; k++) {
+        if (k > 0) {
+            x->audit_id[k] = x->audit_id[k - 1] + 1;
+            snprintf(x->prev[k], sizeof x->prev[k], "%s", x->hash[k - 1]);
+        }
+        uint64_t h = 1469598103934665603ULL ^ (uint64_t)x->audit_id[k];
+        for (const char *p = x->prev[k]; *p != '\0'; p++)
+            h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+        snprintf(x->hash[k], sizeof x->hash[k], "%016llx%016llx%016llx%016llx", (unsigned long long)h,
+                 (unsigned long long)(h * 31), (unsigned long long)(h * 37), (unsigned long long)(h * 41));
+    }
 }
 
 static void run_statement(sqlite3 *db, sqlite3_stmt *st, const statement *def, state *x)
 {
-    for (int i = 0; i < 13 && def->params[i] != P_END; i++)
+    for (int i = 0; i < MAX_PARAMS && def->params[i] != P_END; i++)
         bind_param(st, i + 1, def->params[i], x);
     int rc;
     bool first = true;
@@ -329,9 +331,9 @@ static void run_statement(sqlite3 *db, sqlite3_stmt *st, const statement *def, s
         if (first && def->keep == SAVE_MSG) {
             x->msg = sqlite3_column_int64(st, 0);
         } else if (first && def->keep == SAVE_AUDIT) {
-            x->audit_id = sqlite3_column_int64(st, 0) + 1;
+            x->audit_id[0] = sqlite3_column_int64(st, 0) + 1;
             const unsigned char *h = sqlite3_column_text(st, 1);
-            snprintf(x->prev, sizeof x->prev, "%s", h != NULL ? (const char *)h : "");
+            snprintf(x->prev[0], sizeof x->prev[0], "%s", h != NULL ? (const char *)h : "");
         }
         first = false;
     }
@@ -340,9 +342,9 @@ static void run_statement(sqlite3 *db, sqlite3_stmt *st, const statement *def, s
     sqlite3_reset(st);
     if (def->keep == SAVE_AUDIT) {
         if (first) {
-            x->audit_id = 1;
-            memset(x->prev, '0', 64);
-            x->prev[64] = '\0';
+            x->audit_id[0] = 1;
+            memset(x->prev[0], '0', 64);
+            x->prev[0][64] = '\0';
         }
         chain_hash(x);
     }

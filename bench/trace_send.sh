@@ -38,11 +38,17 @@ status=$(send "Dear family, the week went well.")
 sleep 0.3
 echo "-- one send (HTTP $status): the statements in order"
 tail -n "+$from" "$trace"
-# The peer's table, against the trace: the statements of the connection that ran the send's
-# BEGIN IMMEDIATE (a background task may use another meanwhile), without the pragmas a connection
-# runs once when the pool opens it, the connection's address cut off.
-conn=$(tail -n "+$from" "$trace" | awk '$2 == "BEGIN" && $3 == "IMMEDIATE" { print $1; exit }')
-if diff <(tail -n "+$from" "$trace" | grep "^$conn " | grep -v "^$conn PRAGMA " | cut -d' ' -f2-) \
+# The peer's table, against the trace: the request's read transaction (the last plain BEGIN on
+# any connection before the send's BEGIN IMMEDIATE, up to its COMMIT), then the statements of the
+# writer's connection from its BEGIN IMMEDIATE (a background task may use another connection
+# meanwhile), without the pragmas a connection runs once when it opens and without the group
+# commit's own savepoint around the request (src/db/writer.c), the connection's address cut off.
+send_sql=$(tail -n "+$from" "$trace" | grep -v " PRAGMA " | awk '
+  $2 == "BEGIN" && $3 == "IMMEDIATE" && w == "" { w = $1; for (i = 1; i <= nr; i++) print rd[i]; }
+  w == "" && $2 == "BEGIN" && NF == 2 { r = $1; nr = 0; open = 1 }
+  w == "" && open && $1 == r { rd[++nr] = $0; if ($2 == "COMMIT") open = 0 }
+  w != "" && $1 == w { print }' | cut -d' ' -f2- | grep -v "SAVEPOINT kite_write$")
+if diff <(printf '%s\n' "$send_sql") \
         <("$B/bench/bench_sqlite_peer" list) >"$kept/diff"; then
   echo "-- bench_sqlite_peer's table is in step with this send"
 else

@@ -46,6 +46,8 @@ static const char *default_web_dir(void)
     return stat(KITE_WEB_DIR, &st) == 0 && S_ISDIR(st.st_mode) ? KITE_WEB_DIR : NULL;
 }
 
+enum { DEFAULT_THREADS = 16 };
+
 /* What `kite serve` was asked for, read and checked before anything starts. */
 typedef struct serve_options {
     const char *db_path, *listen, *data_dir, *web_dir, *smtp, *public_url, *mail_from, *processor;
@@ -260,7 +262,13 @@ static bool serve_options_valid(serve_options *o)
                         "e.g. http://127.0.0.1:8090 (a kite processor-sandbox)\n");
         return false;
     }
-    if (!parse_count(o->threads_arg, 1, 256, 4, &o->threads)) {
+    /*
+     * Threads that answer requests.  Writers queue for one writer and share its
+     * commits (src/db/writer.c), so a batch is as large as the writers waiting:
+     * more threads than cores let more of them wait while one fsync serves all.
+     * Measured on 2 cores at 64 connections: 16 threads sent 1.5-1.8x what 4 did.
+     */
+    if (!parse_count(o->threads_arg, 1, 256, DEFAULT_THREADS, &o->threads)) {
         fprintf(stderr, "kite serve: --threads takes a number from 1 to 256\n");
         return false;
     }
