@@ -676,7 +676,7 @@ int main(int argc, char **argv)
     char r1[64], r2[64];
     printf("\nKite %s and its peers, one run (%.0f s) on %ld cores; kite serve --threads %s; stores: %ld messages "
            "(seeded in %.1f s, %.0f MiB) and %ld (%.1f s)\n\n",
-           "bench_run", bench_now() - started, sysconf(_SC_NPROCESSORS_ONLN), o.threads != NULL ? o.threads : "4 (default)",
+           "bench_run", bench_now() - started, sysconf(_SC_NPROCESSORS_ONLN), o.threads != NULL ? o.threads : "kite's default (16)",
            o.big, big_seed, db_mib, o.small, small_seed);
     printf("%-48s %-10s %10s %9s %9s  %-20s %s\n", "figure", "unit", "value", "p50 ms", "p99 ms", "ratio", "note");
     row("Kite sends, 8 connections", "msg/s", &k.send8, true, NULL);

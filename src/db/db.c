@@ -306,7 +306,6 @@ kite_err db_open(const char *target, db **out)
     pthread_mutex_init(&store->lock, NULL);
     pthread_mutex_init(&store->write_lock, NULL);
     pthread_mutex_init(&store->group.lock, NULL);
-    pthread_cond_init(&store->group.turn, NULL);
     pthread_cond_init(&store->group.ended, NULL);
     pthread_mutex_init(&store->checkpoints.lock, NULL);
     pthread_cond_init(&store->checkpoints.wake, NULL);
@@ -316,7 +315,6 @@ kite_err db_open(const char *target, db **out)
         pthread_mutex_destroy(&store->lock);
         pthread_mutex_destroy(&store->write_lock);
         pthread_mutex_destroy(&store->group.lock);
-        pthread_cond_destroy(&store->group.turn);
         pthread_cond_destroy(&store->group.ended);
         pthread_mutex_destroy(&store->checkpoints.lock);
         pthread_cond_destroy(&store->checkpoints.wake);
@@ -355,7 +353,6 @@ db *db_close(db *store)
     pthread_mutex_destroy(&store->lock);
     pthread_mutex_destroy(&store->write_lock);
     pthread_mutex_destroy(&store->group.lock);
-    pthread_cond_destroy(&store->group.turn);
     pthread_cond_destroy(&store->group.ended);
     pthread_mutex_destroy(&store->checkpoints.lock);
     pthread_cond_destroy(&store->checkpoints.wake);

@@ -47,10 +47,18 @@ typedef struct write_batch {
     int refs; /* its writers still to leave, plus one while it is open */
 } write_batch;
 
+/* A writer waiting for its turn: woken alone, when the one before it hands the turn over. */
+typedef struct turn_waiter {
+    pthread_cond_t wake;
+    bool go;
+    struct turn_waiter *next;
+} turn_waiter;
+
 /* The group commit's state, under its own mutex (see the file comment). */
 typedef struct group_commit {
     pthread_mutex_t lock;
-    pthread_cond_t turn;  /* the writer connection is free */
+    turn_waiter *first;   /* writers waiting for the writer connection, in arrival order */
+    turn_waiter *last;
     pthread_cond_t ended; /* a batch ended */
     db_conn *conn;        /* the writer connection; opened on first use */
     bool busy;            /* a writer is using conn (its function, BEGIN or COMMIT) */

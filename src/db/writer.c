@@ -185,6 +185,49 @@ static void batch_commit(db *store)
 }
 
 /*
+ * Takes the turn on the writer connection (under g->lock): at once when it
+ * is free and nobody waits, else in arrival order.  First come, first
+ * served, and each waiter woken alone: a writer that just arrived never
+ * overtakes one that has waited, so no writer waits for long, and handing
+ * the turn over wakes one thread, not all of them.
+ */
+static void turn_take(group_commit *g)
+{
+    if (!g->busy && g->first == NULL) {
+        g->busy = true;
+        return;
+    }
+    /* On this stack while queued: turn_give unlinks it before it wakes, so nothing points to it on return. */
+    turn_waiter me = {.go = false, .next = NULL};
+    pthread_cond_init(&me.wake, NULL);
+    if (g->last != NULL)
+        g->last->next = &me;
+    else
+        g->first = &me; // cppcheck-suppress autoVariables
+    g->last = &me;      // cppcheck-suppress autoVariables
+    g->queued++;
+    while (!me.go)
+        pthread_cond_wait(&me.wake, &g->lock);
+    pthread_cond_destroy(&me.wake);
+}
+
+/* Hands the turn to the writer that waited longest, or frees it (under g->lock). */
+static void turn_give(group_commit *g)
+{
+    turn_waiter *next = g->first;
+    if (next == NULL) {
+        g->busy = false;
+        return;
+    }
+    g->first = next->next;
+    if (g->first == NULL)
+        g->last = NULL;
+    g->queued--;
+    next->go = true; /* busy stays true: the turn passes straight to it */
+    pthread_cond_signal(&next->wake);
+}
+
+/*
  * Waits for the writer connection, opening a batch when none is open (the
  * caller then holds the turn and has joined *batch).  Alone: the caller
  * must not share its transaction (its last shared COMMIT failed), so an
@@ -196,11 +239,7 @@ static kite_err group_join(db *store, bool alone, bool last_attempt, write_batch
 {
     group_commit *g = &store->group;
     pthread_mutex_lock(&g->lock);
-    g->queued++;
-    while (g->busy)
-        pthread_cond_wait(&g->turn, &g->lock);
-    g->queued--;
-    g->busy = true;
+    turn_take(g);
     kite_err err = KITE_OK;
     if (g->conn == NULL)
         err = store_conn_open(store, &g->conn);
@@ -217,8 +256,7 @@ static kite_err group_join(db *store, bool alone, bool last_attempt, write_batch
         }
     }
     if (err != KITE_OK) {
-        g->busy = false;
-        pthread_cond_signal(&g->turn);
+        turn_give(g);
         pthread_mutex_unlock(&g->lock);
         return err;
     }
@@ -277,8 +315,7 @@ static kite_err group_leave(db *store, write_batch *b, bool alone, bool spoiled,
                                 monotonic_ms() - g->open_since >= GROUP_MAX_MS)) {
         batch_commit(store);
     }
-    g->busy = false;
-    pthread_cond_signal(&g->turn);
+    turn_give(g);
     while (wait && !b->ended)
         pthread_cond_wait(&g->ended, &g->lock);
     kite_err err = b->ended ? b->err : KITE_OK;
