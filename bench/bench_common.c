@@ -285,20 +285,25 @@ bench_result bench_run_phase_window(bench_worker *workers, int clients, bench_wi
             memcpy(all + k, workers[i].ms, workers[i].n * sizeof *all);
         k += workers[i].n;
     }
-    qsort(all, r.n, sizeof *all, compare_doubles);
-    for (size_t i = 0; i < r.n; i++) {
-        r.over_100ms += all[i] > 100.0;
-        r.over_1s += all[i] > 1000.0;
+    bench_result_latencies(&r, all, workers[0].seconds);
+    return r;
+}
+
+void bench_result_latencies(bench_result *r, double *all, double seconds)
+{
+    qsort(all, r->n, sizeof *all, compare_doubles);
+    for (size_t i = 0; i < r->n; i++) {
+        r->over_100ms += all[i] > 100.0;
+        r->over_1s += all[i] > 1000.0;
     }
-    if (r.n > 0) {
-        r.per_second = (double)r.n / workers[0].seconds;
-        r.p50 = all[r.n / 2];
-        r.p90 = all[(r.n * 90) / 100];
-        r.p99 = all[(r.n * 99) / 100];
-        r.max = all[r.n - 1];
+    if (r->n > 0) {
+        r->per_second = (double)r->n / seconds;
+        r->p50 = all[r->n / 2];
+        r->p90 = all[(r->n * 90) / 100];
+        r->p99 = all[(r->n * 99) / 100];
+        r->max = all[r->n - 1];
     }
     free(all);
-    return r;
 }
 
 void bench_print_result(const char *what, const bench_result *r, int clients, double seconds)

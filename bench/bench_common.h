@@ -92,5 +92,7 @@ typedef void (*bench_window_fn)(void *ctx, bool end);
 /* bench_run_phase, calling `window` at the window's edges (from the main thread). */
 bench_result bench_run_phase_window(bench_worker *workers, int clients, bench_window_fn window, void *ctx);
 void bench_print_result(const char *what, const bench_result *r, int clients, double seconds);
+/* Fills r's rate, percentiles and slow counts from r->n latencies in ms (all, which it sorts and frees). */
+void bench_result_latencies(bench_result *r, double *all, double seconds);
 
 #endif

@@ -107,12 +107,6 @@ static void prepare(conn *c)
     c->t0 = bench_now();
 }
 
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static bench_result sum_up(bench_worker *workers, int n)
 {
     bench_result r = {0};
@@ -135,19 +129,7 @@ static bench_result sum_up(bench_worker *workers, int n)
             memcpy(all + k, workers[i].ms, workers[i].n * sizeof *all);
         k += workers[i].n;
     }
-    qsort(all, r.n, sizeof *all, compare_doubles);
-    for (size_t i = 0; i < r.n; i++) {
-        r.over_100ms += all[i] > 100.0;
-        r.over_1s += all[i] > 1000.0;
-    }
-    if (r.n > 0) {
-        r.per_second = (double)r.n / workers[0].seconds;
-        r.p50 = all[r.n / 2];
-        r.p90 = all[(r.n * 90) / 100];
-        r.p99 = all[(r.n * 99) / 100];
-        r.max = all[r.n - 1];
-    }
-    free(all);
+    bench_result_latencies(&r, all, workers[0].seconds);
     return r;
 }
 
