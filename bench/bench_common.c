@@ -77,24 +77,28 @@ typedef struct buffer {
     size_t len, cap;
 } buffer;
 
+size_t bench_append(char **data, size_t *len, size_t *cap, const char *add, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        size_t bigger_cap = *cap ? *cap * 2 : 4096;
+        while (bigger_cap < *len + n + 1)
+            bigger_cap *= 2;
+        char *bigger = realloc(*data, bigger_cap);
+        if (bigger == NULL)
+            return 0;
+        *data = bigger;
+        *cap = bigger_cap;
+    }
+    memcpy(*data + *len, add, n);
+    *len += n;
+    (*data)[*len] = '\0';
+    return n;
+}
+
 static size_t collect(char *data, size_t size, size_t n, void *ctx)
 {
     buffer *b = ctx;
-    size_t add = size * n;
-    if (b->len + add + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 4096;
-        while (cap < b->len + add + 1)
-            cap *= 2;
-        char *bigger = realloc(b->data, cap);
-        if (bigger == NULL)
-            return 0;
-        b->data = bigger;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, data, add);
-    b->len += add;
-    b->data[b->len] = '\0';
-    return add;
+    return bench_append(&b->data, &b->len, &b->cap, data, size * n);
 }
 
 static size_t discard(char *data, size_t size, size_t n, void *ctx)

@@ -33,6 +33,8 @@ double bench_now(void);
 int64_t bench_wall_ms(void);
 _Noreturn void bench_die(const char *what);
 void *bench_calloc(size_t n, size_t size);
+/* Appends n bytes to a growing, NUL-ended text (*data may start NULL); n, or 0 when out of memory (curl's write callback contract). */
+size_t bench_append(char **data, size_t *len, size_t *cap, const char *add, size_t n);
 
 /* Runs argv with `input` on its standard input; returns the exit code. */
 int bench_run_with_input(const char *const argv[], const char *input);

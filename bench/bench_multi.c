@@ -41,20 +41,7 @@ static size_t collect(char *data, size_t size, size_t n, void *ctx)
     size_t add = size * n;
     if (!c->keep)
         return add;
-    if (c->len + add + 1 > c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 8192;
-        while (cap < c->len + add + 1)
-            cap *= 2;
-        char *bigger = realloc(c->answer, cap);
-        if (bigger == NULL)
-            return 0;
-        c->answer = bigger;
-        c->cap = cap;
-    }
-    memcpy(c->answer + c->len, data, add);
-    c->len += add;
-    c->answer[c->len] = '\0';
-    return add;
+    return bench_append(&c->answer, &c->len, &c->cap, data, add);
 }
 
 static size_t stream_chunk(char *data, size_t size, size_t n, void *ctx)

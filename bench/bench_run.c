@@ -499,15 +499,16 @@ static bool run_peer(const char *command, const char *tag, char *line, size_t ca
     return found && status == 0;
 }
 
-static figure sqlite_peer(const options *o, const char *mode, const char *path, long batch, double seconds)
+/*
+ * Runs a peer's command for its result line (the one starting with prefix, into line) and the
+ * machine's busy share meanwhile; the figure's rate, or "n/a" and why when it did not run.
+ */
+static figure peer_figure(const char *command, const char *prefix, char *line, size_t cap, double *busy)
 {
-    char command[8192], line[1024] = "";
-    cpu_window cpu = {0};
-    snprintf(command, sizeof command, "'%s' %s '%s' --batch %ld --seconds %.1f 2>&1", o->peer, mode, path, batch,
-             seconds);
     figure f = {0};
+    cpu_window cpu = {0};
     cpu_edge(&cpu, false);
-    bool ran = run_peer(command, "mode=", line, sizeof line);
+    bool ran = run_peer(command, prefix, line, cap);
     cpu_edge(&cpu, true);
     if (!ran) {
         line[strcspn(line, "\n")] = '\0';
@@ -516,10 +517,22 @@ static figure sqlite_peer(const options *o, const char *mode, const char *path, 
     }
     f.ok = true;
     f.value = key_value(line, "per_second");
+    *busy = busy_share(&cpu.a, &cpu.b);
+    return f;
+}
+
+static figure sqlite_peer(const options *o, const char *mode, const char *path, long batch, double seconds)
+{
+    char command[8192], line[1024] = "";
+    snprintf(command, sizeof command, "'%s' %s '%s' --batch %ld --seconds %.1f 2>&1", o->peer, mode, path, batch,
+             seconds);
+    double busy = 0;
+    figure f = peer_figure(command, "mode=", line, sizeof line, &busy);
+    if (!f.ok)
+        return f;
     f.p50 = key_value(line, "p50_ms");
     f.p99 = key_value(line, "p99_ms");
-    snprintf(f.note, sizeof f.note, "%ld per commit; machine busy %.0f%% (the peer with the rest)", batch,
-             busy_share(&cpu.a, &cpu.b));
+    snprintf(f.note, sizeof f.note, "%ld per commit; machine busy %.0f%% (the peer with the rest)", batch, busy);
     return f;
 }
 
@@ -532,19 +545,11 @@ static figure postfix_peer(const options *o, long count)
     }
     char command[8192], line[1024] = "";
     snprintf(command, sizeof command, "'%s' %ld 2>&1", o->postfix, count);
-    cpu_window cpu = {0};
-    cpu_edge(&cpu, false);
-    bool ran = run_peer(command, "postfix ", line, sizeof line);
-    cpu_edge(&cpu, true);
-    if (!ran) {
-        line[strcspn(line, "\n")] = '\0';
-        snprintf(f.note, sizeof f.note, "n/a: %.140s", line);
-        return f;
-    }
-    f.ok = true;
-    f.value = key_value(line, "per_second");
-    snprintf(f.note, sizeof f.note, "%.0f messages, 16 sessions, on hold; machine busy %.0f%%",
-             key_value(line, "count"), busy_share(&cpu.a, &cpu.b));
+    double busy = 0;
+    f = peer_figure(command, "postfix ", line, sizeof line, &busy);
+    if (f.ok)
+        snprintf(f.note, sizeof f.note, "%.0f messages, 16 sessions, on hold; machine busy %.0f%%",
+                 key_value(line, "count"), busy);
     return f;
 }
 
