@@ -71,13 +71,28 @@ int64_t db_fault_steps(db *store)
  * thread counts that request's steps and no one else's, whatever other
  * requests, the sweeper or the mailer do meanwhile.
  */
-static _Thread_local struct {
+typedef struct fault_counter {
     bool counting;
     int64_t steps;
     int64_t at; /* 0: none (or fired) */
     int64_t failed; /* the step that failed; 0: none */
     kite_err err;
-} thread_fault;
+} fault_counter;
+static _Thread_local fault_counter thread_fault;
+/* While this thread runs another request's write (writer.c), that request's counter; else NULL. */
+static _Thread_local fault_counter *borrowed_fault;
+
+void *store_fault_current(void)
+{
+    return borrowed_fault != NULL ? borrowed_fault : &thread_fault;
+}
+
+void *store_fault_use(void *counter)
+{
+    fault_counter *before = borrowed_fault;
+    borrowed_fault = counter == &thread_fault ? NULL : counter;
+    return before;
+}
 
 void db_fault_arm_thread(int64_t n, kite_err err)
 {
@@ -103,16 +118,17 @@ int64_t db_fault_disarm_thread(int64_t *failed_step)
 /* The thread's armed error when this is its armed step, else KITE_OK. */
 static kite_err fault_step_thread(const char *what)
 {
-    if (!thread_fault.counting)
+    fault_counter *c = store_fault_current();
+    if (!c->counting)
         return KITE_OK;
-    int64_t step = ++thread_fault.steps;
-    if (thread_fault.at == 0 || step != thread_fault.at)
+    int64_t step = ++c->steps;
+    if (c->at == 0 || step != c->at)
         return KITE_OK;
-    thread_fault.at = 0;
-    thread_fault.failed = step;
-    log_error("store: injected fault %s at this request's step %" PRId64 " (in: %.120s)",
-              kite_err_code(thread_fault.err), step, what);
-    return thread_fault.err;
+    c->at = 0;
+    c->failed = step;
+    log_error("store: injected fault %s at this request's step %" PRId64 " (in: %.120s)", kite_err_code(c->err), step,
+              what);
+    return c->err;
 }
 
 /* Counts one step (what: its SQL); the armed error when it is the armed step, else KITE_OK. */
@@ -306,7 +322,8 @@ kite_err db_open(const char *target, db **out)
     pthread_mutex_init(&store->lock, NULL);
     pthread_mutex_init(&store->write_lock, NULL);
     pthread_mutex_init(&store->group.lock, NULL);
-    pthread_cond_init(&store->group.ended, NULL);
+    pthread_cond_init(&store->group.sync_ended, NULL);
+    pthread_cond_init(&store->group.leader_wake, NULL);
     pthread_mutex_init(&store->checkpoints.lock, NULL);
     pthread_cond_init(&store->checkpoints.wake, NULL);
     pthread_mutex_init(&store->wakeups.lock, NULL);
@@ -315,7 +332,8 @@ kite_err db_open(const char *target, db **out)
         pthread_mutex_destroy(&store->lock);
         pthread_mutex_destroy(&store->write_lock);
         pthread_mutex_destroy(&store->group.lock);
-        pthread_cond_destroy(&store->group.ended);
+        pthread_cond_destroy(&store->group.sync_ended);
+        pthread_cond_destroy(&store->group.leader_wake);
         pthread_mutex_destroy(&store->checkpoints.lock);
         pthread_cond_destroy(&store->checkpoints.wake);
         pthread_mutex_destroy(&store->wakeups.lock);
@@ -353,7 +371,8 @@ db *db_close(db *store)
     pthread_mutex_destroy(&store->lock);
     pthread_mutex_destroy(&store->write_lock);
     pthread_mutex_destroy(&store->group.lock);
-    pthread_cond_destroy(&store->group.ended);
+    pthread_cond_destroy(&store->group.sync_ended);
+    pthread_cond_destroy(&store->group.leader_wake);
     pthread_mutex_destroy(&store->checkpoints.lock);
     pthread_cond_destroy(&store->checkpoints.wake);
     pthread_mutex_destroy(&store->wakeups.lock);

@@ -70,6 +70,7 @@ kite_err db_read(db *store, db_tx_fn fn, void *ctx) KITE_WUR;
  */
 typedef struct db_group_stats {
     int64_t writes, commits, largest, failed_commits;
+    int64_t syncs_apart; /* fsyncs of the log by a leader after its COMMIT, outside the lead (writer.c) */
     int64_t queued;
 } db_group_stats;
 db_group_stats db_write_stats(db *store);

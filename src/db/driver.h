@@ -33,6 +33,8 @@ struct db_conn {
     size_t cache_len;
     int64_t log_pages; /* pages in the engine's write-ahead log after this connection's last commit (SQLite) */
     bool wake_at_commit; /* db_notify ran in the open transaction, and the engine does not deliver it */
+    bool log_fd_open;    /* log_fd is this connection's own descriptor of its write-ahead log (writer_sync_apart) */
+    int log_fd;
     db_conn *next; /* in store->conns */
     db_conn *prev;
 };
@@ -72,6 +74,16 @@ typedef struct db_driver {
      * of its own once a commit leaves conn->log_pages past a threshold.
      */
     void (*checkpoint)(db_conn *conn);
+    /*
+     * The group commit's split sync (writer.c; NULL both when the engine has
+     * none).  writer_sync_apart makes the writer connection's COMMIT leave
+     * out the fsync of the log, and returns true, only when sync_log can do
+     * that fsync instead; false leaves the connection syncing in COMMIT.
+     * sync_log makes everything conn has committed durable; it touches only
+     * the log's descriptor, so it runs while another thread uses conn.
+     */
+    bool (*writer_sync_apart)(db_conn *conn);
+    kite_err (*sync_log)(db_conn *conn);
     /* Sets stmt->engine; a statement that does not compile aborts. */
     void (*prepare)(db_stmt *stmt);
     void (*finalize)(db_stmt *stmt);

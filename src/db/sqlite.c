@@ -2,7 +2,9 @@
  * sqlite.c - the SQLite engine: the embedded default, one file.
  *
  * Durability: WAL with synchronous=FULL, so a write that was acknowledged
- * survives a crash or kill -9.  Checkpoints: SQLite's own run inside the
+ * survives a crash or kill -9.  The group commit's writer connection alone
+ * runs NORMAL and syncs the log itself before anyone is answered
+ * (sqlite_writer_sync_apart; writer.c says why).  Checkpoints: SQLite's own run inside the
  * COMMIT that crosses its threshold, stalling that writer (and, with group
  * commit, every writer queued behind it) while the database file is
  * written and synced; instead each connection's WAL hook only records how
@@ -16,9 +18,13 @@
 #include "core/log.h"
 #include "db/driver.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 enum { BUSY_TIMEOUT_MS = 10000 };
 
@@ -104,6 +110,68 @@ static void sqlite_close(db_conn *conn)
 {
     sqlite3_close(handle_of(conn));
     conn->engine = NULL;
+    if (conn->log_fd_open)
+        close(conn->log_fd);
+    conn->log_fd_open = false;
+}
+
+static bool journal_is_wal(db_conn *conn)
+{
+    sqlite3_stmt *mode = NULL;
+    bool wal = sqlite3_prepare_v2(handle_of(conn), "PRAGMA journal_mode", -1, &mode, NULL) == SQLITE_OK &&
+               sqlite3_step(mode) == SQLITE_ROW &&
+               sqlite3_stricmp((const char *)sqlite3_column_text(mode, 0), "wal") == 0;
+    sqlite3_finalize(mode);
+    return wal;
+}
+
+/* Makes path's directory entry durable, as SQLite's own first sync of a new log would. */
+static bool sync_directory_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash == NULL ? xstrdup(".") : slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    bool synced = fd >= 0 && fsync(fd) == 0;
+    if (fd >= 0)
+        close(fd);
+    free(dir);
+    return synced;
+}
+
+/*
+ * The writer connection's COMMIT without its fsync: synchronous=NORMAL on
+ * this connection only (in WAL mode the sole difference from FULL is that
+ * COMMIT no longer syncs the log; checkpoints still sync it before copying
+ * a page), with the log's fsync done by sqlite_sync_log on a descriptor of
+ * our own (fsync acts on the file, whichever descriptor asks).  Only when
+ * the log is a file we can open; otherwise the connection stays FULL.
+ */
+static bool sqlite_writer_sync_apart(db_conn *conn)
+{
+    const char *main_file = sqlite3_db_filename(handle_of(conn), "main");
+    const char *log = main_file != NULL && main_file[0] != '\0' ? sqlite3_filename_wal(main_file) : NULL;
+    /* A first read makes SQLite open the log, creating it when the last connection to close removed it. */
+    if (log == NULL || log[0] == '\0' || !journal_is_wal(conn) ||
+        sqlite_script(conn, "SELECT count(*) FROM sqlite_master") != KITE_OK)
+        return false;
+    int fd = open(log, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    if (fdatasync(fd) != 0 || !sync_directory_of(log) || sqlite_script(conn, "PRAGMA synchronous=NORMAL") != KITE_OK) {
+        close(fd);
+        return false;
+    }
+    conn->log_fd = fd;
+    conn->log_fd_open = true;
+    return true;
+}
+
+static kite_err sqlite_sync_log(db_conn *conn)
+{
+    if (fdatasync(conn->log_fd) == 0)
+        return KITE_OK;
+    log_error("store: cannot sync the write-ahead log: %s; the last commit may not be on disk", strerror(errno));
+    return KITE_ERR_OUTCOME_UNKNOWN;
 }
 
 /* BEGIN, COMMIT and ROLLBACK from the statement cache: compiled once per connection, not on every transaction. */
@@ -302,6 +370,8 @@ const db_driver db_sqlite_driver = {
     .rollback = sqlite_rollback,
     .in_tx = sqlite_in_tx,
     .checkpoint = sqlite_checkpoint,
+    .writer_sync_apart = sqlite_writer_sync_apart,
+    .sync_log = sqlite_sync_log,
     .prepare = sqlite_prepare,
     .finalize = sqlite_finalize,
     .reset = sqlite_reset,

@@ -40,32 +40,37 @@ typedef struct checkpointer {
     int64_t runs;
 } checkpointer;
 
-/* One shared transaction of the group commit; freed when it has ended and the last of its writers has left. */
-typedef struct write_batch {
-    bool ended;
-    kite_err err; /* the COMMIT's outcome, once ended */
-    int refs; /* its writers still to leave, plus one while it is open */
-} write_batch;
+/* Where a queued writer is: waiting, asked to lead a batch, or answered. */
+typedef enum writer_state { WRITER_QUEUED, WRITER_LEADS, WRITER_DONE } writer_state;
 
-/* A writer waiting for its turn: woken alone, when the one before it hands the turn over. */
-typedef struct turn_waiter {
-    pthread_cond_t wake;
-    bool go;
-    struct turn_waiter *next;
-} turn_waiter;
+/* A writer in the group commit's queue: on its own thread's stack until it is answered. */
+typedef struct writer_slot {
+    pthread_cond_t wake;  /* it waits alone: a leader wakes it to lead or with its answer */
+    db_tx_fn fn;
+    void *ctx;
+    void *fault;          /* its thread's fault counter (test builds): its steps count there, whoever runs fn */
+    bool alone;           /* must not share its transaction (its last shared COMMIT failed) */
+    writer_state state;
+    kite_err own;         /* fn's outcome, once done */
+    kite_err shared;      /* the outcome of the COMMIT it shared, once done */
+    struct writer_slot *next;
+} writer_slot;
 
-/* The group commit's state, under its own mutex (see the file comment). */
+/* The group commit's state, under its own mutex (writer.c says how it works). */
 typedef struct group_commit {
     pthread_mutex_t lock;
-    turn_waiter *first;   /* writers waiting for the writer connection, in arrival order */
-    turn_waiter *last;
-    pthread_cond_t ended; /* a batch ended */
+    writer_slot *first;   /* writers waiting, in arrival order */
+    writer_slot *last;
+    int queued;
+    bool leading;         /* a writer leads a batch on conn (or has been asked to) */
+    bool leader_waiting;  /* the leader, with nobody queued, waits for a sync to end or a writer to come */
+    pthread_cond_t leader_wake;
     db_conn *conn;        /* the writer connection; opened on first use */
-    bool busy;            /* a writer is using conn (its function, BEGIN or COMMIT) */
-    int queued;           /* writers waiting for their turn */
-    write_batch *open;    /* the batch whose transaction is open on conn, or NULL */
-    int open_writes;      /* writers that joined it */
-    int64_t open_since;   /* when it began, monotonic ms */
+    bool sync_apart;      /* conn's COMMIT leaves the log's fsync to the leader, outside its lead (writer.c) */
+    int64_t committed;    /* COMMITs so far, numbered 1.. */
+    int64_t synced;       /* every COMMIT numbered up to this is durable */
+    bool syncing;         /* a leader is syncing the log for every COMMIT made before it began */
+    pthread_cond_t sync_ended;
     db_group_stats stats;
 } group_commit;
 
@@ -99,7 +104,20 @@ kite_err store_conn_open(db *store, db_conn **out) KITE_WUR;
 #ifdef KITE_FAULT_INJECTION
 /* Counts one step of the test-only fault hook; the armed error, else KITE_OK. */
 kite_err store_fault_step(db *store, const char *what) KITE_WUR;
+/* The per-request fault counter this thread counts on now (its own unless store_fault_use said otherwise). */
+void *store_fault_current(void);
+/* Makes this thread count on counter (NULL: its own) while it runs another thread's write; returns the one before. */
+void *store_fault_use(void *counter);
 #else
+static inline void *store_fault_current(void)
+{
+    return NULL;
+}
+static inline void *store_fault_use(void *counter)
+{
+    (void)counter;
+    return NULL;
+}
 /* Release builds inject nothing: every step goes ahead, and the compiler drops the call. */
 static inline kite_err store_fault_step(db *store, const char *what)
 {

@@ -1,5 +1,5 @@
 /*
- * server.h - the HTTP server (libmicrohttpd, a thread pool on epoll).
+ * server.h - the HTTP server (libmicrohttpd's threads on epoll, a pool of handlers for what may write).
  *
  * Life of a request: the first call from libmicrohttpd creates an
  * http_request with its own arena; the next calls append the body (capped at
@@ -25,7 +25,7 @@ typedef struct http_limits {
     size_t max_body;          /* bytes of request body */
     size_t max_header_bytes;  /* all request header lines together */
     unsigned max_connections;
-    unsigned threads;
+    unsigned threads;         /* libmicrohttpd's threads, and as many handlers for requests that may write */
     unsigned idle_timeout_s;
 } http_limits;
 

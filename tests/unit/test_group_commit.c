@@ -15,7 +15,10 @@
  *     transaction of its own, where the guilty one fails and the others
  *     succeed;
  *   - many threads writing at once, a third of them refusing, end with
- *     exactly the accepted rows.
+ *     exactly the accepted rows;
+ *   - a file store's log is synced apart from COMMIT, once per batch or less;
+ *   - a writer whose function the leader runs counts its fault steps on its
+ *     own request's counter (test builds).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -163,7 +166,49 @@ static void test_queued_writers_share_one_commit(void **state)
     /* The first batch holds a and every writer queued behind it when it ended: at most two commits. */
     assert_true(after.commits - before.commits <= 2);
     assert_true(after.largest >= 2);
+    /* A file store syncs its log apart from COMMIT (writer.c): at least one fsync, never more than the commits. */
+    assert_true(after.syncs_apart - before.syncs_apart >= 1);
+    assert_true(after.syncs_apart - before.syncs_apart <= after.commits - before.commits);
 }
+
+#ifdef KITE_FAULT_INJECTION
+/* A writer whose request armed a fault at its Nth step: the leader runs its function, the count stays the writer's. */
+typedef struct armed_job {
+    write_job job;
+    int64_t arm_at, steps, failed_step;
+} armed_job;
+
+static void *armed_job_thread(void *arg)
+{
+    armed_job *a = arg;
+    db_fault_arm_thread(a->arm_at, KITE_ERR_STORE);
+    a->job.result = db_write(a->job.store, job_tx, &a->job);
+    a->steps = db_fault_disarm_thread(&a->failed_step);
+    return NULL;
+}
+
+static void test_a_queued_writer_counts_its_own_fault_steps(void **state)
+{
+    temp_store *f = *state;
+    /* The leader holds the lead until one writer queues; it has armed nothing. */
+    write_job leader = {f->store, "gc-leader", 1, false, false, 0, KITE_OK};
+    /* Step 1 is its BEGIN, step 2 its INSERT: the INSERT fails, on whichever thread runs it. */
+    armed_job armed = {{f->store, "gc-armed", 0, false, false, 0, KITE_OK}, 2, 0, 0};
+    pthread_t lead_thread, armed_thread;
+    assert_int_equal(pthread_create(&lead_thread, NULL, job_thread, &leader), 0);
+    while (db_write_stats(f->store).writes == 0 || leader.runs == 0)
+        pause_briefly();
+    assert_int_equal(pthread_create(&armed_thread, NULL, armed_job_thread, &armed), 0);
+    pthread_join(lead_thread, NULL);
+    pthread_join(armed_thread, NULL);
+    assert_int_equal(leader.result, KITE_OK);
+    assert_int_equal(armed.job.result, KITE_ERR_STORE);
+    assert_int_equal(armed.failed_step, 2);
+    assert_int_equal(armed.steps, 2);
+    assert_true(has_key(f->store, "gc-leader"));
+    assert_false(has_key(f->store, "gc-armed"));
+}
+#endif
 
 static void test_a_refused_writer_rolls_back_alone(void **state)
 {
@@ -266,6 +311,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_refused_writer_rolls_back_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_failed_shared_commit_is_not_charged_to_the_neighbours, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_writers_end_with_exactly_the_accepted_rows, setup, teardown),
+#ifdef KITE_FAULT_INJECTION
+        cmocka_unit_test_setup_teardown(test_a_queued_writer_counts_its_own_fault_steps, setup, teardown),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
