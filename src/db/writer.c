@@ -253,6 +253,45 @@ static bool batch_may_grow(int members, bool alone, int64_t began_ms)
 }
 
 /*
+ * Runs the queued writers' functions in the open transaction (under
+ * g->lock, leading): answers a refused one at once, keeps the others in
+ * members, and while a sync runs with nobody queued waits for more.
+ * Returns how many are in members.
+ */
+static int batch_run_writers(db *store, writer_slot **members, bool alone, bool *spoiled)
+{
+    group_commit *g = &store->group;
+    int count = 0;
+    int64_t began = monotonic_ms();
+    while (!*spoiled) {
+        writer_slot *w = g->first;
+        if (w == NULL || (count > 0 && (w->alone || !batch_may_grow(count, alone, began)))) {
+            if (w == NULL && count > 0 && g->syncing && batch_may_grow(count, alone, began)) {
+                g->leader_waiting = true;
+                pthread_cond_wait(&g->leader_wake, &g->lock);
+                g->leader_waiting = false;
+                continue;
+            }
+            break;
+        }
+        g->first = w->next;
+        if (g->first == NULL)
+            g->last = NULL;
+        g->queued--;
+        g->stats.writes++;
+        alone = alone || w->alone;
+        pthread_mutex_unlock(&g->lock);
+        kite_err own = writer_run(g->conn, w, spoiled);
+        pthread_mutex_lock(&g->lock);
+        if (own == KITE_OK)
+            members[count++] = w; /* answered with the COMMIT's outcome (a spoiled batch's: busy, so it runs again) */
+        else
+            writer_done(w, own, KITE_OK); /* refused: its answer does not wait for anyone's COMMIT */
+    }
+    return count;
+}
+
+/*
  * The leader's work (under g->lock, called by the writer at the head of the
  * queue when nobody leads): BEGIN, run the queued writers' functions one
  * after another in their savepoints, answer a refused one at once, COMMIT,
@@ -278,32 +317,8 @@ static void lead_batch(db *store, bool last_attempt)
         g->queued--;
         writer_done(head, err, KITE_OK);
     }
-    int64_t began = monotonic_ms();
-    while (err == KITE_OK && !spoiled) {
-        writer_slot *w = g->first;
-        if (w == NULL || (count > 0 && (w->alone || !batch_may_grow(count, alone, began)))) {
-            if (w == NULL && count > 0 && g->syncing && batch_may_grow(count, alone, began)) {
-                g->leader_waiting = true;
-                pthread_cond_wait(&g->leader_wake, &g->lock);
-                g->leader_waiting = false;
-                continue;
-            }
-            break;
-        }
-        g->first = w->next;
-        if (g->first == NULL)
-            g->last = NULL;
-        g->queued--;
-        g->stats.writes++;
-        alone = alone || w->alone;
-        pthread_mutex_unlock(&g->lock);
-        kite_err own = writer_run(g->conn, w, &spoiled);
-        pthread_mutex_lock(&g->lock);
-        if (own == KITE_OK)
-            members[count++] = w; /* answered with the COMMIT's outcome (a spoiled batch's: busy, so it runs again) */
-        else
-            writer_done(w, own, KITE_OK); /* refused: its answer does not wait for anyone's COMMIT */
-    }
+    if (err == KITE_OK)
+        count = batch_run_writers(store, members, alone, &spoiled);
     int64_t seq = 0;
     if (err == KITE_OK) {
         pthread_mutex_unlock(&g->lock);
