@@ -171,6 +171,17 @@ static void writer_done(writer_slot *w, kite_err own, kite_err shared)
     pthread_cond_signal(&w->wake);
 }
 
+/* Takes the writer at the head of the queue off it (under g->lock). */
+static writer_slot *queue_pop(group_commit *g)
+{
+    writer_slot *w = g->first;
+    g->first = w->next;
+    if (g->first == NULL)
+        g->last = NULL;
+    g->queued--;
+    return w;
+}
+
 /*
  * Runs one queued writer's function in its own savepoint of the open
  * transaction, counting its steps on the writer's own fault counter (so a
@@ -264,20 +275,18 @@ static int batch_run_writers(db *store, writer_slot **members, bool alone, bool 
     int count = 0;
     int64_t began = monotonic_ms();
     while (!*spoiled) {
+        /* The first is the leader's own write; after it, the batch grows while it may. */
+        bool may_grow = count == 0 || batch_may_grow(count, alone, began);
         writer_slot *w = g->first;
-        if (w == NULL || (count > 0 && (w->alone || !batch_may_grow(count, alone, began)))) {
-            if (w == NULL && count > 0 && g->syncing && batch_may_grow(count, alone, began)) {
-                g->leader_waiting = true;
-                pthread_cond_wait(&g->leader_wake, &g->lock);
-                g->leader_waiting = false;
-                continue;
-            }
-            break;
+        if (w == NULL && count > 0 && may_grow && g->syncing) {
+            g->leader_waiting = true;
+            pthread_cond_wait(&g->leader_wake, &g->lock);
+            g->leader_waiting = false;
+            continue;
         }
-        g->first = w->next;
-        if (g->first == NULL)
-            g->last = NULL;
-        g->queued--;
+        if (w == NULL || !may_grow || (count > 0 && w->alone))
+            break;
+        queue_pop(g);
         g->stats.writes++;
         alone = alone || w->alone;
         pthread_mutex_unlock(&g->lock);
@@ -304,60 +313,49 @@ static void lead_batch(db *store, bool last_attempt)
 {
     group_commit *g = &store->group;
     writer_slot *members[GROUP_MAX_WRITES];
-    int count = 0;
     bool alone = g->first->alone, spoiled = false;
     pthread_mutex_unlock(&g->lock);
     kite_err err = store->driver->begin(g->conn, DB_TX_WRITE, last_attempt);
     pthread_mutex_lock(&g->lock);
-    if (err != KITE_OK) { /* another process holds the lock: the head writer tries again */
-        writer_slot *head = g->first;
-        g->first = head->next;
-        if (g->first == NULL)
-            g->last = NULL;
-        g->queued--;
-        writer_done(head, err, KITE_OK);
+    if (err != KITE_OK) { /* another process holds the lock: the head writer (this one) tries again */
+        writer_done(queue_pop(g), err, KITE_OK);
+        lead_hand_over(g);
+        return;
     }
+    int count = batch_run_writers(store, members, alone, &spoiled);
+    pthread_mutex_unlock(&g->lock);
+    if (spoiled) {
+        log_error("store: a write transaction was left in doubt; its %d writes run again", count);
+        err = KITE_ERR_BUSY;
+    } else {
+        err = store->driver->commit(g->conn);
+    }
+    if (err != KITE_OK)
+        store->driver->rollback(g->conn);
+    bool wake = err == KITE_OK && g->conn->wake_at_commit;
+    g->conn->wake_at_commit = false; /* rolled back: nothing to wake for */
     if (err == KITE_OK)
-        count = batch_run_writers(store, members, alone, &spoiled);
-    int64_t seq = 0;
-    if (err == KITE_OK) {
-        pthread_mutex_unlock(&g->lock);
-        if (spoiled) {
-            log_error("store: a write transaction was left in doubt; its %d writes run again", count);
-            err = KITE_ERR_BUSY;
-        } else {
-            err = store->driver->commit(g->conn);
-        }
-        if (err != KITE_OK)
-            store->driver->rollback(g->conn);
-        bool wake = err == KITE_OK && g->conn->wake_at_commit;
-        g->conn->wake_at_commit = false; /* rolled back: nothing to wake for */
-        if (err == KITE_OK)
-            checkpoint_if_due(store, g->conn); /* it syncs the log itself before copying anything */
-        pthread_mutex_lock(&g->lock);
-        if (!spoiled) {
-            g->stats.commits++;
-            if (count > g->stats.largest)
-                g->stats.largest = count;
-        }
-        if (err != KITE_OK && count > 1 && !spoiled) {
+        checkpoint_if_due(store, g->conn); /* it syncs the log itself before copying anything */
+    pthread_mutex_lock(&g->lock);
+    if (!spoiled) {
+        g->stats.commits++;
+        if (count > g->stats.largest)
+            g->stats.largest = count;
+        if (err != KITE_OK && count > 1) {
             g->stats.failed_commits++;
             log_error("store: the shared COMMIT of %d writes failed (%s); each runs again in a transaction of its own",
                       count, kite_err_code(err));
         }
-        if (err == KITE_OK)
-            seq = ++g->committed;
-        /* The connection is free: the next leader runs while this batch's log is synced. */
-        lead_hand_over(g);
-        if (err == KITE_OK && g->sync_apart)
-            err = sync_through(store, seq);
-        if (err == KITE_OK && wake) {
-            pthread_mutex_unlock(&g->lock);
-            wake_listeners(store);
-            pthread_mutex_lock(&g->lock);
-        }
-    } else {
-        lead_hand_over(g);
+    }
+    int64_t seq = err == KITE_OK ? ++g->committed : 0;
+    /* The connection is free: the next leader runs while this batch's log is synced. */
+    lead_hand_over(g);
+    if (err == KITE_OK && g->sync_apart)
+        err = sync_through(store, seq);
+    if (err == KITE_OK && wake) {
+        pthread_mutex_unlock(&g->lock);
+        wake_listeners(store);
+        pthread_mutex_lock(&g->lock);
     }
     for (int i = 0; i < count; i++)
         writer_done(members[i], KITE_OK, err);

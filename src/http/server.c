@@ -12,8 +12,9 @@
  * Keep-alive: the response is queued only on the last call for a request;
  * queueing on the first call would make libmicrohttpd close the connection.
  *
- * Threads: libmicrohttpd's own threads (one per core) only read, parse and
- * write; handlers run on a pool of their own (limits.threads).  A request
+ * Threads: libmicrohttpd's own threads (limits.threads) read, parse and
+ * write, and answer GET and HEAD themselves (answers_from_reads); every
+ * other request runs on a pool of handlers (as many again).  A request
  * whose body is complete is suspended and queued for the pool; the handler
  * that takes it answers and resumes it, and libmicrohttpd's next call
  * queues that answer.  libmicrohttpd hands each new connection to whichever
@@ -422,7 +423,11 @@ static void pool_start(handler_pool *pool, unsigned threads)
     }
 }
 
-/* Lets the handlers finish what is queued, then joins them; later requests run on libmicrohttpd's threads. */
+/*
+ * Lets the handlers finish what is queued and joins them.  The lock stays
+ * usable: a request libmicrohttpd still brings finds the pool stopped and
+ * runs on its own thread, so pool_free waits until the daemon has stopped.
+ */
 static void pool_stop(handler_pool *pool)
 {
     pthread_mutex_lock(&pool->lock);
