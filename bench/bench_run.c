@@ -297,7 +297,7 @@ static figure from_result(const bench_result *r)
 }
 
 typedef struct kite_figures {
-    figure send8, send64, sse, inbox, queue, search, signin, rss_mib, peak_mib;
+    figure send8, send64, sse, inbox, http_floor, queue, search, signin, rss_mib, peak_mib;
     long accepted64;
     double steal64, busy64, idle64, kite64, client64;
 } kite_figures;
@@ -319,7 +319,7 @@ static bench_result sends(const char *base, session_set *s, const int64_t *conta
 }
 
 static bench_result reads(const char *base, char **tokens, int ntokens, const char *const *paths, int npaths,
-                          int conns, double seconds)
+                          int conns, double seconds, cpu_window *cpu)
 {
     bench_worker *w = bench_calloc((size_t)conns, sizeof *w);
     for (int i = 0; i < conns; i++) {
@@ -329,10 +329,19 @@ static bench_result reads(const char *base, char **tokens, int ntokens, const ch
             w[i].paths[p] = paths[(p + i) % npaths];
         w[i].tokens[0] = ntokens > 0 ? tokens[i % ntokens] : NULL;
     }
-    bench_result r = bench_run_multi(w, conns, NULL, NULL, NULL);
+    bench_result r = bench_run_multi(w, conns, NULL, cpu != NULL ? cpu_edge : NULL, cpu);
     free_workers(w, conns);
     free(w);
     return r;
+}
+
+/* "CPU: kite K%, client C%, other O%, idle I%" of a window, for a row's note. */
+static void cpu_note(char *out, size_t cap, const cpu_window *cpu)
+{
+    snprintf(out, cap, "CPU: kite %.0f%%, client %.0f%%, other %.0f%%, idle %.0f%%",
+             share(cpu->b.group[0] - cpu->a.group[0], &cpu->a, &cpu->b),
+             share(cpu->b.self - cpu->a.self, &cpu->a, &cpu->b), other_share(cpu),
+             share(cpu->b.idle - cpu->a.idle, &cpu->a, &cpu->b));
 }
 
 /* A memory figure of /proc/PID/status ("VmHWM:", "VmRSS:") in MiB. */
@@ -387,7 +396,7 @@ static void small_store(const options *o, const char *dir, figure *send, figure 
     snprintf(send->note, sizeof send->note, "CPU: kite %.0f%%, other %.0f%%",
              share(cpu.b.group[0] - cpu.a.group[0], &cpu.a, &cpu.b), other_share(&cpu));
     const char *inbox_path[] = {"/api/v1/messages?box=inbox&limit=20"};
-    r = reads(srv.url, s.reader, BENCH_BUSY, inbox_path, 1, BENCH_BUSY, window);
+    r = reads(srv.url, s.reader, BENCH_BUSY, inbox_path, 1, BENCH_BUSY, window, NULL);
     *inbox = from_result(&r);
     sessions_close(&s);
     bench_server_stop(&srv);
@@ -436,14 +445,22 @@ static void big_store(const options *o, const char *dir, kite_figures *k, char *
 
     fprintf(stderr, "%s: big store: inbox pages, review queue, directory search, sign-ins\n", bench_program);
     const char *inbox_path[] = {"/api/v1/messages?box=inbox&limit=20"};
-    r = reads(srv.url, s.reader, BENCH_BUSY, inbox_path, 1, BENCH_BUSY, o->read_seconds);
+    cpu = (cpu_window){.group = {.name = "kite", .roots = {srv.pid}, .nroots = 1}};
+    r = reads(srv.url, s.reader, BENCH_BUSY, inbox_path, 1, BENCH_BUSY, o->read_seconds, &cpu);
     k->inbox = from_result(&r);
+    cpu_note(k->inbox.note, sizeof k->inbox.note, &cpu);
+    /* The floor under any read: the same client, connections and cookies, a request that does almost nothing. */
+    const char *floor_path[] = {"/healthz"};
+    cpu = (cpu_window){.group = {.name = "kite", .roots = {srv.pid}, .nroots = 1}};
+    r = reads(srv.url, s.reader, BENCH_BUSY, floor_path, 1, BENCH_BUSY, o->read_seconds / 2, &cpu);
+    k->http_floor = from_result(&r);
+    cpu_note(k->http_floor.note, sizeof k->http_floor.note, &cpu);
     char queue[128];
     snprintf(queue, sizeof queue, "/api/v1/review/queue?facility_id=%lld", (long long)facility);
     const char *queue_path[] = {queue};
-    r = reads(srv.url, &s.op, 1, queue_path, 1, 2, o->read_seconds / 2);
+    r = reads(srv.url, &s.op, 1, queue_path, 1, 2, o->read_seconds / 2, NULL);
     k->queue = from_result(&r);
-    r = reads(srv.url, NULL, 0, searches, SEARCHES, 8, o->read_seconds / 2);
+    r = reads(srv.url, NULL, 0, searches, SEARCHES, 8, o->read_seconds / 2, NULL);
     k->search = from_result(&r);
     /* After sends and reads at this size, before the sign-ins: each Argon2 hash takes 64 MiB for its while. */
     k->rss_mib = (figure){true, proc_status_mib(srv.pid, "VmRSS:"), 0, 0, 0, ""};
@@ -706,6 +723,14 @@ int main(int argc, char **argv)
     row("Kite inbox page (busy residents)", "reads/s", &k.inbox, true, NULL);
     row("  raw \"latest 20 for a recipient\"", "reads/s", &raw_inbox, true,
         ratio_text(r1, sizeof r1, &k.inbox, &raw_inbox, false, "Kite/this"));
+    if (raw_inbox.ok && raw_inbox.value > 0) {
+        char cpu_text[sizeof k.http_floor.note];
+        snprintf(cpu_text, sizeof cpu_text, "%s", k.http_floor.note);
+        snprintf(k.http_floor.note, sizeof k.http_floor.note, "a request doing almost nothing: %.2fx the raw query; %.100s",
+                 k.http_floor.value / raw_inbox.value, cpu_text);
+    }
+    row("  HTTP floor: GET /healthz, same connections", "reads/s", &k.http_floor, true,
+        ratio_text(r1, sizeof r1, &k.inbox, &k.http_floor, false, "Kite/this"));
     row("Kite review queue page, 2 connections", "pages/s", &k.queue, true, NULL);
     row("Kite directory search, 8 connections", "reads/s", &k.search, true, NULL);
     row("Kite sign-in, 4 connections", "sign-in/s", &k.signin, true, NULL);
@@ -751,7 +776,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "kept %s\n", dir);
     else
         bench_remove_tree(dir);
-    long errors = k.send8.errors + k.send64.errors + k.inbox.errors + k.queue.errors + k.search.errors +
+    long errors = k.send8.errors + k.send64.errors + k.inbox.errors + k.http_floor.errors + k.queue.errors + k.search.errors +
                   k.signin.errors + small_send.errors + small_inbox.errors;
     return errors == 0 ? 0 : 1;
 }

@@ -45,7 +45,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { SHUTDOWN_GRACE_MS = 10000, EARLY_REFUSAL_BYTES = 16 * 1024 * 1024, CONNECTION_MEMORY = 384 * 1024 };
+/*
+ * CONNECTION_MEMORY: libmicrohttpd zeroes a connection's whole memory pool
+ * after every request (MHD_pool_reset), so this size is paid on each
+ * keep-alive request: at 384 KiB that memset was 11% of the server's time
+ * on small reads.  It must still hold a 100 KB header block with its 1,700
+ * header records, so that Kite answers such a request itself, in JSON,
+ * instead of libmicrohttpd's HTML 431 page; of 160, 192 and 256 KiB, 256 is the
+ * smallest that does (tests/blackbox/robustness.test.mjs).
+ */
+enum { SHUTDOWN_GRACE_MS = 10000, EARLY_REFUSAL_BYTES = 16 * 1024 * 1024, CONNECTION_MEMORY = 256 * 1024 };
 
 /* The handlers' pool: one FIFO of suspended requests, limits.threads threads (see the file comment). */
 typedef struct handler_pool {

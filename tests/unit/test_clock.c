@@ -36,6 +36,27 @@ static void rfc3339_times(void **state)
     assert_true(clock_parse_rfc3339("2024-02-29T12:00:00Z", &ms));
 }
 
+/* The times every answer prints, and each one read back to the same millisecond. */
+static void rfc3339_formatting(void **state)
+{
+    (void)state;
+    char out[RFC3339_LEN];
+    clock_format_rfc3339(0, out);
+    assert_string_equal(out, "1970-01-01T00:00:00.000Z");
+    clock_format_rfc3339(DEC_3_2026 + 3723456, out);
+    assert_string_equal(out, "2026-12-03T01:02:03.456Z");
+    clock_format_rfc3339(-1, out);
+    assert_string_equal(out, "1969-12-31T23:59:59.999Z");
+    clock_format_rfc3339(INT64_C(253402300799999), out);
+    assert_string_equal(out, "9999-12-31T23:59:59.999Z");
+    for (int64_t ms = DEC_3_2026 - 400 * DAY_MS; ms < DEC_3_2026 + 400 * DAY_MS; ms += DAY_MS / 3 + 7) {
+        int64_t back = 0;
+        clock_format_rfc3339(ms, out);
+        assert_true(clock_parse_rfc3339(out, &back));
+        assert_int_equal(back, ms);
+    }
+}
+
 static void rfc3339_refusals(void **state)
 {
     (void)state;
@@ -84,6 +105,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rfc3339_times),
+        cmocka_unit_test(rfc3339_formatting),
         cmocka_unit_test(rfc3339_refusals),
         cmocka_unit_test(days),
         cmocka_unit_test(month_start),
