@@ -39,11 +39,11 @@
  * `bench/trace_send.sh` prints it.  In the code they are: the request's
  * session check (src/api auth: sessions, accounts), then send_tx in
  * src/domain/messaging/message.c: load_send_contact, rules_load_place
- * (residents, facility_policies, facilities), daily_limit_check (a COUNT
- * stopped at the limit), message_charge_quote (policy, facility type,
- * facility_prices, ledger_accounts: message_charge.c), screening_run
+ * (residents, facility_policies, facilities), daily_limit_check (the
+ * sender's hours in send_tally), message_charge_quote (policy, facility
+ * type, facility_prices, ledger_accounts: message_charge.c), screening_run
  * (screening_rules), insert_message (the row in its last state: delivered),
- * message_record_send (its three steps in one message_events INSERT and
+ * daily_tally_add (its hour's count), message_record_send (its three steps in one message_events INSERT and
  * four events in one: message_store.c), message_delivered's capture
  * (ledger_holds read), and the send's deferred audit records (the chain's
  * head, then three records in one INSERT: src/domain/audit/audit.c).
@@ -64,10 +64,9 @@
 
 /* What a statement's parameter is bound to, per message. */
 typedef enum {
-    P_END, P_TOKEN_HASH, P_NOW, P_DAY_AGO, P_SESSION_ACCOUNT, P_CONTACT, P_SENDER, P_RECIPIENT, P_RESIDENT,
+    P_END, P_TOKEN_HASH, P_NOW, P_TALLY_FROM, P_HOUR, P_HOUR_SLOT, P_SESSION_ACCOUNT, P_CONTACT, P_SENDER, P_RECIPIENT, P_RESIDENT,
     P_FACILITY, P_MSG, P_SUBJECT, P_BODY, P_AUDIT_ID, P_AUDIT_PREV, P_AUDIT_HASH, P_AUDIT_ID_2, P_AUDIT_PREV_2,
     P_AUDIT_HASH_2, P_AUDIT_ID_3, P_AUDIT_PREV_3, P_AUDIT_HASH_3, P_ACTOR_SENDER, P_TARGET, P_DETAIL, P_ZERO,
-    P_DAILY_LIMIT,
     P_T_RESIDENT_DIR, P_T_PENDING, P_T_APPROVED, P_T_DELIVERED, P_T_CENTS, P_T_CONTACT_BALANCE, P_T_MESSAGE,
     P_T_SYSTEM, P_T_STATUS_EVENT, P_T_NEW_EVENT, P_T_A_PENDING, P_T_A_APPROVED, P_T_A_DELIVERED,
 } param;
@@ -117,8 +116,8 @@ static const statement send_statements[] = {
                      " ON a.id = r.account_id WHERE r.id = $1", {P_RESIDENT}},
     {'w', SAVE_NONE, POLICY_SELECT, {P_FACILITY}},
     {'w', SAVE_NONE, "SELECT name FROM facilities WHERE id = $1", {P_FACILITY}},
-    {'w', SAVE_NONE, "SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE sender_account_id = $1 AND created_at > $2"
-                     " LIMIT $3) recent", {P_SENDER, P_DAY_AGO, P_DAILY_LIMIT}},
+    {'w', SAVE_NONE, "SELECT COALESCE(SUM(sent), 0) FROM send_tally WHERE account_id = $1 AND hour >= $2",
+     {P_SENDER, P_TALLY_FROM}},
     {'w', SAVE_NONE, POLICY_SELECT, {P_FACILITY}},
     {'w', SAVE_NONE, "SELECT COALESCE(type, ''), COALESCE(population, -1) FROM facilities WHERE id = $1", {P_FACILITY}},
     {'w', SAVE_NONE, "SELECT message_cents, block_chars, block_cents, photo_cents, stamps_per_photo, reply_stamps,"
@@ -139,6 +138,10 @@ static const statement send_statements[] = {
                     " $9, $10, $13, $14, $15, $11, $16, $17) RETURNING id",
      {P_CONTACT, P_FACILITY, P_RESIDENT, P_SENDER, P_RECIPIENT, P_T_RESIDENT_DIR, P_SUBJECT, P_BODY, P_ZERO, P_ZERO,
       P_NOW, P_T_DELIVERED, P_ZERO, P_ZERO, P_T_CENTS, P_NOW, P_NOW}},
+    /* daily_tally_add: one more message in the sender's hour */
+    {'w', SAVE_NONE, "INSERT INTO send_tally (account_id, slot, hour, sent) VALUES ($1, $2, $3, 1) ON CONFLICT"
+                     " (account_id, slot) DO UPDATE SET sent = CASE WHEN send_tally.hour = excluded.hour THEN"
+                     " send_tally.sent + 1 ELSE 1 END, hour = excluded.hour", {P_SENDER, P_HOUR_SLOT, P_HOUR}},
     /* message_record_send: three steps, four events */
     {'w', SAVE_NONE, "INSERT INTO message_events (message_id, status, at, actor, facility_id) VALUES ($1, $2, $3, $4,"
                      " $5), ($6, $7, $8, $9, $10), ($11, $12, $13, $14, $15)",
@@ -264,7 +267,9 @@ static void bind_param(sqlite3_stmt *st, int i, param p, const state *x)
     switch (p) {
     case P_TOKEN_HASH: sqlite3_bind_text(st, i, x->token_hash, -1, SQLITE_STATIC); break;
     case P_NOW: sqlite3_bind_int64(st, i, x->now); break;
-    case P_DAY_AGO: sqlite3_bind_int64(st, i, x->now - 24LL * 3600 * 1000); break;
+    case P_TALLY_FROM: sqlite3_bind_int64(st, i, x->now / 3600000 - 24); break;
+    case P_HOUR: sqlite3_bind_int64(st, i, x->now / 3600000); break;
+    case P_HOUR_SLOT: sqlite3_bind_int64(st, i, x->now / 3600000 % 25); break;
     case P_SESSION_ACCOUNT: sqlite3_bind_int64(st, i, x->session_account); break;
     case P_CONTACT: sqlite3_bind_int64(st, i, x->s->contact); break;
     case P_SENDER: sqlite3_bind_int64(st, i, x->s->account); break;
@@ -283,7 +288,6 @@ static void bind_param(sqlite3_stmt *st, int i, param p, const state *x)
     case P_AUDIT_ID_3: sqlite3_bind_int64(st, i, x->audit_id[2]); break;
     case P_AUDIT_PREV_3: sqlite3_bind_text(st, i, x->prev[2], -1, SQLITE_STATIC); break;
     case P_AUDIT_HASH_3: sqlite3_bind_text(st, i, x->hash[2], -1, SQLITE_STATIC); break;
-    case P_DAILY_LIMIT: sqlite3_bind_int64(st, i, 10000); break; /* bench_store.c's policy */
     case P_ACTOR_SENDER: sqlite3_bind_text(st, i, x->actor, -1, SQLITE_STATIC); break;
     case P_TARGET: sqlite3_bind_text(st, i, x->target, -1, SQLITE_STATIC); break;
     case P_DETAIL: sqlite3_bind_text(st, i, x->detail, -1, SQLITE_STATIC); break;
@@ -323,8 +327,19 @@ static void chain_hash(state *x)
 
 static void run_statement(sqlite3 *db, sqlite3_stmt *st, const statement *def, state *x)
 {
-    for (int i = 0; i < MAX_PARAMS && def->params[i] != P_END; i++)
-        bind_param(st, i + 1, def->params[i], x);
+    /*
+     * "$12" is a named parameter to SQLite, numbered by first appearance, so
+     * $N is found by its name (as src/db/sqlite.c binds it), not taken as the
+     * N-th: the message INSERT names $12 before $9.
+     */
+    for (int i = 0; i < MAX_PARAMS && def->params[i] != P_END; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "$%d", i + 1);
+        int index = sqlite3_bind_parameter_index(st, name);
+        if (index == 0)
+            die(db, def->sql);
+        bind_param(st, index, def->params[i], x);
+    }
     int rc;
     bool first = true;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -377,7 +392,7 @@ static void load_senders(sqlite3 *db, sender *out, int *n, state *x)
     sqlite3_finalize(s);
 }
 
-static void run_send(const char *path, long batch, double seconds)
+static void run_send(const char *path, long batch, double seconds, bool profile)
 {
     sqlite3 *db = open_like_kite(path);
     sqlite3_stmt *st[NSTATEMENTS];
@@ -390,6 +405,7 @@ static void run_send(const char *path, long batch, double seconds)
     state x = {0};
     load_senders(db, senders, &nsenders, &x);
     timings t = {0};
+    double spent[NSTATEMENTS] = {0}, commits_spent = 0;
     long done = 0;
     double start = now_s(), end = start + seconds;
     while (now_s() < end) {
@@ -421,7 +437,10 @@ static void run_send(const char *path, long batch, double seconds)
                 }
                 if (def->keep == SAVE_MSG)
                     snprintf(x.target, sizeof x.target, "message:?");
+                double s0 = profile ? now_s() : 0;
                 run_statement(db, st[i], def, &x);
+                if (profile)
+                    spent[i] += now_s() - s0;
                 if (def->keep == SAVE_MSG)
                     snprintf(x.target, sizeof x.target, "message:%lld", (long long)x.msg);
             }
@@ -432,13 +451,22 @@ static void run_send(const char *path, long batch, double seconds)
             }
         }
         if (batch > 1) {
+            double c0 = now_s();
             if (sqlite3_step(commit) != SQLITE_DONE)
                 die(db, "COMMIT");
             sqlite3_reset(commit);
+            commits_spent += now_s() - c0;
         }
         timing_add(&t, (now_s() - t0) * 1000.0);
     }
     double elapsed = now_s() - start;
+    /* --profile: where a message's time goes, statement by statement, on stderr (the one line stays on stdout). */
+    for (size_t i = 0; profile && i < NSTATEMENTS; i++)
+        fprintf(stderr, "%2zu %7.2f us  %4.1f%%  %.90s\n", i, spent[i] / (double)done * 1e6, 100 * spent[i] / elapsed,
+                send_statements[i].sql);
+    if (profile && batch > 1)
+        fprintf(stderr, "   %7.2f us  %4.1f%%  COMMIT (its share per message)\n", commits_spent / (double)done * 1e6,
+                100 * commits_spent / elapsed);
     for (size_t i = 0; i < NSTATEMENTS; i++)
         sqlite3_finalize(st[i]);
     sqlite3_finalize(begin_read);
@@ -564,13 +592,19 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_sqlite_peer send|floor|inbox DB|DIR [--batch N] [--seconds S] | list\n");
+        fprintf(stderr, "usage: bench_sqlite_peer send|floor|inbox DB|DIR [--batch N] [--seconds S] [--profile] | list\n");
         return 2;
     }
     long batch = 1;
     double seconds = 5;
-    for (int i = 3; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--batch") == 0)
+    bool profile = false;
+    for (int i = 3; i < argc; i += 2) {
+        if (strcmp(argv[i], "--profile") == 0) {
+            profile = true;
+            i--;
+        } else if (i + 1 >= argc)
+            die(NULL, "an option lacks its value");
+        else if (strcmp(argv[i], "--batch") == 0)
             batch = strtol(argv[i + 1], NULL, 10);
         else if (strcmp(argv[i], "--seconds") == 0)
             seconds = strtod(argv[i + 1], NULL);
@@ -580,7 +614,7 @@ int main(int argc, char **argv)
     if (batch < 1 || seconds <= 0)
         die(NULL, "bad option value");
     if (strcmp(argv[1], "send") == 0)
-        run_send(argv[2], batch, seconds);
+        run_send(argv[2], batch, seconds, profile);
     else if (strcmp(argv[1], "floor") == 0)
         run_floor(argv[2], batch, seconds);
     else if (strcmp(argv[1], "inbox") == 0)

@@ -658,6 +658,30 @@ const migration kite_migrations[] = {
      "DROP INDEX messages_unread;"
      "CREATE INDEX messages_unread ON messages(recipient_account_id, contact_id, status) WHERE status = 'delivered';"
      "CREATE INDEX message_hidden_account ON message_hidden(account_id, message_id);"},
+    /*
+     * The daily send limit, counted by the hour (message.c daily_limit_check):
+     * at most 25 rows an account, one per hour of the last 25, reused in turn
+     * (slot = hour % 25), so the check reads 25 rows however much the sender
+     * sent, where counting messages walked up to the limit's index entries
+     * (10,000 at most) on every send.  The rows are filled from the senders'
+     * messages of the 25 hours up to the newest one (found per sender on the
+     * time index, not by reading every message) before that index goes: its
+     * only reader was the count.
+     */
+    {15, "the daily send limit counted by the hour, not by walking the sender's messages",
+     "CREATE TABLE send_tally ("
+     "  account_id INTEGER NOT NULL REFERENCES accounts(id),"
+     "  slot INTEGER NOT NULL,"
+     "  hour INTEGER NOT NULL,"
+     "  sent INTEGER NOT NULL,"
+     "  PRIMARY KEY (account_id, slot)) WITHOUT ROWID;"
+     "INSERT INTO send_tally (account_id, slot, hour, sent)"
+     " SELECT m.sender_account_id, (m.created_at / 3600000) % 25, m.created_at / 3600000, COUNT(*)"
+     " FROM accounts a JOIN messages m ON m.sender_account_id = a.id"
+     " AND m.created_at >= ((SELECT MAX((SELECT MAX(created_at) FROM messages WHERE sender_account_id = b.id))"
+     " FROM accounts b) / 3600000 - 24) * 3600000"
+     " GROUP BY m.sender_account_id, m.created_at / 3600000;"
+     "DROP INDEX messages_sender_time;"},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];

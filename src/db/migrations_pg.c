@@ -580,6 +580,21 @@ const migration kite_migrations_pg[] = {
      "DROP INDEX messages_unread;"
      "CREATE INDEX messages_unread ON messages(recipient_account_id, contact_id, status) WHERE status = 'delivered';"
      "CREATE INDEX message_hidden_account ON message_hidden(account_id, message_id);"},
+    /* The daily send limit counted by the hour: see migrations.c. */
+    {15, "the daily send limit counted by the hour, not by walking the sender's messages",
+     "CREATE TABLE send_tally ("
+     "  account_id BIGINT NOT NULL REFERENCES accounts(id),"
+     "  slot BIGINT NOT NULL,"
+     "  hour BIGINT NOT NULL,"
+     "  sent BIGINT NOT NULL,"
+     "  PRIMARY KEY (account_id, slot));"
+     "INSERT INTO send_tally (account_id, slot, hour, sent)"
+     " SELECT m.sender_account_id, (m.created_at / 3600000) % 25, m.created_at / 3600000, COUNT(*)"
+     " FROM accounts a JOIN messages m ON m.sender_account_id = a.id"
+     " AND m.created_at >= ((SELECT MAX((SELECT MAX(created_at) FROM messages WHERE sender_account_id = b.id))"
+     " FROM accounts b) / 3600000 - 24) * 3600000"
+     " GROUP BY m.sender_account_id, m.created_at / 3600000;"
+     "DROP INDEX messages_sender_time;"},
 };
 
 const size_t kite_migration_pg_count = sizeof kite_migrations_pg / sizeof kite_migrations_pg[0];

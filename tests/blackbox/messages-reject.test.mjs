@@ -381,6 +381,24 @@ test('reject needs a reason code from the list; notes are bounded; decisions on 
   assertError(await decideRaw(w, reviewerJ, 99999999, 'approve'), 404, 'not_found', 'unknown message:');
 });
 
+// Counted by the hour (migration 15, send_tally): a message counts for 24 to 25 hours, never less.
+// Last but one in this file: it moves the server's clock forward for good.
+test('daily_send_limit: the limit still holds 23 hours later and is lifted 25 hours later', async () => {
+  await setPolicy(w, op, LIM, { profile: 'jpay', daily_send_limit: 3 });
+  const { contact, contactId } = await pair(w, op, LIM, 'jpay');
+  for (let i = 0; i < 3; i++) await send(w, contact, contactId, `day ${i}`, 'counted');
+  assertError(await post(w, contact, { contact_id: contactId, subject: 'now', body: 'over' }), 429, 'daily_limit_reached');
+  await w.restart({ clockOffset: 23 * 3600 });
+  await w.signInAgain(contact);
+  assertError(await post(w, contact, { contact_id: contactId, subject: '23 h', body: 'still over' }), 429,
+    'daily_limit_reached', '23 hours later:');
+  await w.restart({ clockOffset: 25 * 3600 + 120 });
+  await w.signInAgain(contact);
+  const next = await post(w, contact, { contact_id: contactId, subject: '25 h', body: 'a new day' });
+  assert.equal(next.status, 202, `25 hours later: ${describeRes(next)}`);
+  assert.equal(w.sql(`SELECT COUNT(*) FROM messages WHERE sender_account_id = ${contact.account.id}`), '4');
+});
+
 test('no mail anywhere carries the text of a message', async () => {
   assert.ok(sentTexts.length > 5);
   assertNoTextInMail(w, sentTexts);

@@ -18,7 +18,9 @@
  *     exactly the accepted rows;
  *   - a file store's log is synced apart from COMMIT, once per batch or less;
  *   - a writer whose function the leader runs counts its fault steps on its
- *     own request's counter (test builds).
+ *     own request's counter (test builds);
+ *   - a log longer than CHECKPOINT_PAGES is copied into the database file by
+ *     the checkpointer's own thread, with no writer asking for it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,12 +29,14 @@
 #include <cmocka.h>
 
 #include "db/db.h"
+#include "db/store.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "temp_store.h"
@@ -304,6 +308,47 @@ static void test_many_writers_end_with_exactly_the_accepted_rows(void **state)
            (long long)stats.commits, (long long)stats.largest);
 }
 
+/* Rows of about 3,000 bytes: with their index entries, about one log page each. */
+typedef struct bulk {
+    int from, count;
+} bulk;
+
+static kite_err bulk_tx(db_conn *conn, void *ctx)
+{
+    const bulk *b = ctx;
+    static char value[3001];
+    memset(value, 'v', sizeof value - 1);
+    kite_err err = KITE_OK;
+    for (int i = 0; err == KITE_OK && i < b->count; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "bulk-%07d", b->from + i);
+        db_stmt *s = db_prepare(conn, "INSERT INTO meta (key, value) VALUES ($1, $2)");
+        db_bind_text(s, 1, key);
+        db_bind_text(s, 2, value);
+        err = db_exec(s);
+    }
+    return err;
+}
+
+static void test_a_long_log_is_checkpointed_off_the_writers_path(void **state)
+{
+    temp_store *f = *state;
+    struct stat before;
+    assert_int_equal(stat(f->path, &before), 0);
+    enum { ROWS = CHECKPOINT_PAGES + CHECKPOINT_PAGES / 4, PER_WRITE = 2000 };
+    for (int from = 0; from < ROWS; from += PER_WRITE) {
+        bulk b = {from, PER_WRITE};
+        assert_int_equal(db_write(f->store, bulk_tx, &b), KITE_OK);
+    }
+    /* The checkpointer copies on its own thread: the database file grows by what the log held. */
+    struct stat after = before;
+    for (int waited = 0; waited < 20000 && after.st_size < (off_t)CHECKPOINT_PAGES * 3000; waited++) {
+        pause_briefly();
+        assert_int_equal(stat(f->path, &after), 0);
+    }
+    assert_true(after.st_size >= (off_t)CHECKPOINT_PAGES * 3000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +356,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_refused_writer_rolls_back_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_failed_shared_commit_is_not_charged_to_the_neighbours, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_writers_end_with_exactly_the_accepted_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_long_log_is_checkpointed_off_the_writers_path, setup, teardown),
 #ifdef KITE_FAULT_INJECTION
         cmocka_unit_test_setup_teardown(test_a_queued_writer_counts_its_own_fault_steps, setup, teardown),
 #endif

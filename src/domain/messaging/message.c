@@ -21,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DAY_MS (24LL * 60 * 60 * 1000)
+#define HOUR_MS (60LL * 60 * 1000)
+/* The hours send_tally keeps an account: the current one and the 24 before it. */
+enum { TALLY_HOURS = 25 };
 
 /* ---- sending ---- */
 
@@ -96,20 +98,35 @@ static kite_err check_attachments(struct send *in, db_conn *conn, const policy *
 }
 
 /*
- * Counts the sender's messages of the last 24 hours on messages_sender_time,
- * and stops at the limit: only whether it is reached matters, so the count
- * never walks more than `limit` index entries, whatever the sender sent before.
+ * The daily limit, counted by the hour in send_tally (migration 15): the
+ * current hour and the 24 before it, so a message counts for 24 to 25 hours
+ * after it was sent, never less: nobody sends more than the limit in any 24
+ * hours, and the check reads at most 25 rows, however much the sender sent.
+ * Both run in the send's write transaction, so a burst cannot slip between
+ * the count and the insert it allows.
  */
 static kite_err daily_limit_check(db_conn *conn, int64_t sender_id, int64_t now, int64_t limit)
 {
-    db_stmt *s = db_prepare(conn, "SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE sender_account_id = $1"
-                                  " AND created_at > $2 LIMIT $3) recent");
+    db_stmt *s = db_prepare(conn, "SELECT COALESCE(SUM(sent), 0) FROM send_tally WHERE account_id = $1 AND hour >= $2");
     db_bind_int(s, 1, sender_id);
-    db_bind_int(s, 2, now - DAY_MS);
-    db_bind_int(s, 3, limit > 0 ? limit : 0);
+    db_bind_int(s, 2, now / HOUR_MS - TALLY_HOURS + 1);
     int64_t sent = db_next(s) ? db_int(s, 0) : 0;
     kite_err err = db_done(s);
     return err != KITE_OK ? err : sent >= limit ? KITE_ERR_DAILY_LIMIT_REACHED : KITE_OK;
+}
+
+/* One more message in the sender's hour; the slot of an hour 25 hours gone starts again at 1. */
+static kite_err daily_tally_add(db_conn *conn, int64_t sender_id, int64_t now)
+{
+    db_stmt *s = db_prepare(conn,
+        "INSERT INTO send_tally (account_id, slot, hour, sent) VALUES ($1, $2, $3, 1)"
+        " ON CONFLICT (account_id, slot) DO UPDATE SET"
+        " sent = CASE WHEN send_tally.hour = excluded.hour THEN send_tally.sent + 1 ELSE 1 END, hour = excluded.hour");
+    int64_t hour = now / HOUR_MS;
+    db_bind_int(s, 1, sender_id);
+    db_bind_int(s, 2, hour % TALLY_HOURS);
+    db_bind_int(s, 3, hour);
+    return db_exec(s);
 }
 
 /* The message row as it ends this transaction: its status, times and price are final here, never updated after. */
@@ -374,6 +391,7 @@ static kite_err send_steps(struct send *in, db_conn *conn)
     }
     /* The same writes, in the same order, as pending review -> approved -> delivered one at a time. */
     if ((err = insert_message(in, conn, m, matches, nmatch)) != KITE_OK ||
+        (err = daily_tally_add(conn, in->sender->id, in->now)) != KITE_OK ||
         (err = message_charge_hold(conn, in->now, actor, m->id, in->charge)) != KITE_OK ||
         (err = message_record_send(conn, in->a, m, steps, nsteps)) != KITE_OK)
         return err;
