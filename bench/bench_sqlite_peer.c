@@ -228,6 +228,8 @@ static sqlite3 *open_like_kite(const char *path)
         die(db, path);
     sqlite3_busy_timeout(db, 5000);
     exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;");
+    /* Kite lets the log grow to CHECKPOINT_PAGES (src/db/store.h) before its own thread checkpoints: the same here. */
+    exec(db, "PRAGMA wal_autocheckpoint=16384;");
     return db;
 }
 
