@@ -24,7 +24,7 @@
 #define BENCH_PIN "246810"
 #define BENCH_OPERATOR "bench-operator@example.org"
 
-enum { BENCH_MAX_SENDERS = 2, BENCH_MAX_PATHS = 8 };
+enum { BENCH_MAX_SENDERS = 8, BENCH_MAX_PATHS = 8 };
 
 /* The name the benchmark prints before its messages (set once in main). */
 extern const char *bench_program;
