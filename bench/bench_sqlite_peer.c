@@ -43,8 +43,8 @@
  * sender's hours in send_tally), message_charge_quote (policy, facility
  * type, facility_prices, ledger_accounts: message_charge.c), screening_run
  * (screening_rules), insert_message (the row in its last state: delivered),
- * daily_tally_add (its hour's count), message_record_send (its three steps in one message_events INSERT and
- * four events in one: message_store.c), message_delivered's capture
+ * daily_tally_add (its hour's count), message_record_send (its three steps
+ * in one message_events INSERT and four events in one: message_store.c), message_delivered's capture
  * (ledger_holds read), and the send's deferred audit records (the chain's
  * head, then three records in one INSERT: src/domain/audit/audit.c).
  * Kite's writer wraps each request in a savepoint of the group commit's
@@ -327,21 +327,25 @@ static void chain_hash(state *x)
     }
 }
 
-static void run_statement(sqlite3 *db, sqlite3_stmt *st, const statement *def, state *x)
+/*
+ * "$12" is a named parameter to SQLite, numbered by first appearance, so $N
+ * is found by its name (as src/db/sqlite.c binds it), not taken as the N-th:
+ * the message INSERT names $12 before $9.  Found once, when prepared.
+ */
+static void find_slots(sqlite3 *db, sqlite3_stmt *st, const statement *def, int *slots)
 {
-    /*
-     * "$12" is a named parameter to SQLite, numbered by first appearance, so
-     * $N is found by its name (as src/db/sqlite.c binds it), not taken as the
-     * N-th: the message INSERT names $12 before $9.
-     */
     for (int i = 0; i < MAX_PARAMS && def->params[i] != P_END; i++) {
         char name[8];
         snprintf(name, sizeof name, "$%d", i + 1);
-        int index = sqlite3_bind_parameter_index(st, name);
-        if (index == 0)
+        if ((slots[i] = sqlite3_bind_parameter_index(st, name)) == 0)
             die(db, def->sql);
-        bind_param(st, index, def->params[i], x);
     }
+}
+
+static void run_statement(sqlite3 *db, sqlite3_stmt *st, const statement *def, const int *slots, state *x)
+{
+    for (int i = 0; i < MAX_PARAMS && def->params[i] != P_END; i++)
+        bind_param(st, slots[i], def->params[i], x);
     int rc;
     bool first = true;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -398,8 +402,11 @@ static void run_send(const char *path, long batch, double seconds, bool profile)
 {
     sqlite3 *db = open_like_kite(path);
     sqlite3_stmt *st[NSTATEMENTS];
-    for (size_t i = 0; i < NSTATEMENTS; i++)
+    int slots[NSTATEMENTS][MAX_PARAMS];
+    for (size_t i = 0; i < NSTATEMENTS; i++) {
         st[i] = prepare(db, send_statements[i].sql);
+        find_slots(db, st[i], &send_statements[i], slots[i]);
+    }
     sqlite3_stmt *begin_read = prepare(db, "BEGIN"), *begin_write = prepare(db, "BEGIN IMMEDIATE"),
                  *commit = prepare(db, "COMMIT");
     sender senders[SENDERS];
@@ -440,7 +447,7 @@ static void run_send(const char *path, long batch, double seconds, bool profile)
                 if (def->keep == SAVE_MSG)
                     snprintf(x.target, sizeof x.target, "message:?");
                 double s0 = profile ? now_s() : 0;
-                run_statement(db, st[i], def, &x);
+                run_statement(db, st[i], def, slots[i], &x);
                 if (profile)
                     spent[i] += now_s() - s0;
                 if (def->keep == SAVE_MSG)

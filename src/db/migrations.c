@@ -675,13 +675,7 @@ const migration kite_migrations[] = {
      "  hour INTEGER NOT NULL,"
      "  sent INTEGER NOT NULL,"
      "  PRIMARY KEY (account_id, slot)) WITHOUT ROWID;"
-     "INSERT INTO send_tally (account_id, slot, hour, sent)"
-     " SELECT m.sender_account_id, (m.created_at / 3600000) % 25, m.created_at / 3600000, COUNT(*)"
-     " FROM accounts a JOIN messages m ON m.sender_account_id = a.id"
-     " AND m.created_at >= ((SELECT MAX((SELECT MAX(created_at) FROM messages WHERE sender_account_id = b.id))"
-     " FROM accounts b) / 3600000 - 24) * 3600000"
-     " GROUP BY m.sender_account_id, m.created_at / 3600000;"
-     "DROP INDEX messages_sender_time;"},
+     SEND_TALLY_FILL_SQL},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];

@@ -22,4 +22,14 @@ extern const size_t kite_migration_count;
 extern const migration kite_migrations_pg[];
 extern const size_t kite_migration_pg_count;
 
+/* Step 15's fill of send_tally and the index it replaces: the same SQL on both engines (migrations.c says why). */
+#define SEND_TALLY_FILL_SQL                                                                                       \
+    "INSERT INTO send_tally (account_id, slot, hour, sent)"                                                       \
+    " SELECT m.sender_account_id, (m.created_at / 3600000) % 25, m.created_at / 3600000, COUNT(*)"                \
+    " FROM accounts a JOIN messages m ON m.sender_account_id = a.id"                                              \
+    " AND m.created_at >= ((SELECT MAX((SELECT MAX(created_at) FROM messages WHERE sender_account_id = b.id))"    \
+    " FROM accounts b) / 3600000 - 24) * 3600000"                                                                 \
+    " GROUP BY m.sender_account_id, m.created_at / 3600000;"                                                      \
+    "DROP INDEX messages_sender_time;"
+
 #endif
