@@ -52,8 +52,10 @@ else
 fi
 
 echo "== unit tests (cmocka, under ASan+UBSan)"
+programs=0
 for t in "$B"/tests/test_*; do
   [ -f "$t" ] && [ -x "$t" ] || continue
+  programs=$((programs + 1))
   out=$("$t" 2>&1)
   code=$?
   # A program may run several cmocka groups: add up every group's summary.
@@ -71,6 +73,12 @@ for t in "$B"/tests/test_*; do
   passed=$((passed + p))
   failed=$((failed + f))
 done
+# A build configured while cmocka was missing has no unit tests (tests/meson.build): say so, never pass quietly.
+sources=$(ls tests/unit/test_*.c | wc -l)
+if [ "$programs" -lt "$sources" ]; then
+  echo "only $programs of $sources unit test programs were built: is libcmocka-dev installed? (rm -rf $B and run make test again)"
+  failed=$((failed + 1))
+fi
 
 # Sets p and f from a node --test TAP log and the run's exit code, and prints the failures.
 tap_counts() {
