@@ -22,7 +22,9 @@
  *     of those contacts (default 16) hold GET /api/v1/events open, and each
  *     of their sends is timed from its 202 to its "delivered" event (0 when
  *     the event came first); inbox pages (GET ?box=inbox&limit=20) as the 8
- *     busy residents; the review queue page as the operator; directory
+ *     busy residents; each of them reading their conversation with their
+ *     first contact (GET ?contact_id=..&limit=20); the review queue page as
+ *     the operator; directory
  *     searches (GET /api/v1/facilities?q=..., eight queries in turn); and
  *     sign-ins (POST /api/v1/sessions, Argon2 each).  The server's RSS is
  *     read from /proc before the sign-ins (VmRSS: what the store's size
@@ -30,7 +32,8 @@
  *     hashes of sign-ins, 64 MiB each and at most 2 at a time, by design).
  *  3. Peers on the same filesystem: the big store, copied once Kite has
  *     stopped, under bench_sqlite_peer: a send's statements at 1 and at
- *     --batch messages per commit, and the inbox query; the disk floor (one
+ *     --batch messages per commit, and the raw queries of the inbox, thread
+ *     and review queue pages; the disk floor (one
  *     500-byte row per commit, and --batch rows per commit) in a fresh file;
  *     and Postfix (bench/postfix_peer.sh: a private instance on loopback,
  *     every message put on hold) accepting as many 500-byte messages as Kite
@@ -297,7 +300,7 @@ static figure from_result(const bench_result *r)
 }
 
 typedef struct kite_figures {
-    figure send8, send64, sse, inbox, http_floor, queue, search, signin, rss_mib, peak_mib;
+    figure send8, send64, sse, inbox, thread, http_floor, queue, search, signin, rss_mib, peak_mib;
     long accepted64;
     double steal64, busy64, idle64, kite64, client64;
 } kite_figures;
@@ -339,6 +342,21 @@ static bench_result reads(const char *base, char **tokens, int ntokens, const ch
         w[i].tokens[0] = ntokens > 0 ? tokens[i % ntokens] : NULL;
     }
     bench_result r = bench_run_multi(w, conns, NULL, cpu != NULL ? cpu_edge : NULL, cpu);
+    free_workers(w, conns);
+    free(w);
+    return r;
+}
+
+/* Each connection reads only its own path with its own token (a resident's own conversation). */
+static bench_result own_reads(const char *base, char **tokens, const char *const *paths, int conns, double seconds)
+{
+    bench_worker *w = bench_calloc((size_t)conns, sizeof *w);
+    for (int i = 0; i < conns; i++) {
+        w[i] = (bench_worker){.base = base, .paths = {paths[i]}, .npaths = 1, .expect = 200, .senders = 1, .warmup = 1,
+                              .seconds = seconds};
+        w[i].tokens[0] = tokens[i];
+    }
+    bench_result r = bench_run_multi(w, conns, NULL, NULL, NULL);
     free_workers(w, conns);
     free(w);
     return r;
@@ -452,7 +470,7 @@ static void big_store(const options *o, const char *dir, kite_figures *k, char *
     k->kite64 = share(cpu.b.group[0] - cpu.a.group[0], &cpu.a, &cpu.b);
     k->client64 = share(cpu.b.self - cpu.a.self, &cpu.a, &cpu.b);
 
-    fprintf(stderr, "%s: big store: inbox pages, review queue, directory search, sign-ins\n", bench_program);
+    fprintf(stderr, "%s: big store: inbox and thread pages, review queue, directory search, sign-ins\n", bench_program);
     const char *inbox_path[] = {"/api/v1/messages?box=inbox&limit=20"};
     cpu = (cpu_window){.group = {.name = "kite", .roots = {srv.pid}, .nroots = 1}};
     r = reads(srv.url, s.reader, BENCH_BUSY, inbox_path, 1, BENCH_BUSY, o->read_seconds, &cpu);
@@ -464,6 +482,16 @@ static void big_store(const options *o, const char *dir, kite_figures *k, char *
     r = reads(srv.url, s.reader, BENCH_BUSY, floor_path, 1, BENCH_BUSY, o->read_seconds / 2, &cpu);
     k->http_floor = from_result(&r);
     cpu_note(k->http_floor.note, sizeof k->http_floor.note, &cpu);
+    /* Each busy resident's conversation with their first contact (pair 2r writes to resident r). */
+    char thread_text[BENCH_BUSY][96];
+    const char *thread_path[BENCH_BUSY];
+    for (int who = 0; who < BENCH_BUSY; who++) {
+        snprintf(thread_text[who], sizeof thread_text[who], "/api/v1/messages?contact_id=%lld&limit=20",
+                 (long long)info->contact_id[who * BENCH_CONTACTS_PER_RESIDENT]);
+        thread_path[who] = thread_text[who];
+    }
+    r = own_reads(srv.url, s.reader, thread_path, BENCH_BUSY, o->read_seconds / 2);
+    k->thread = from_result(&r);
     char queue[128];
     snprintf(queue, sizeof queue, "/api/v1/review/queue?facility_id=%lld", (long long)facility);
     const char *queue_path[] = {queue};
@@ -694,6 +722,8 @@ int main(int argc, char **argv)
         bench_die("cannot copy the store");
     double peer_seconds = o.seconds / 3 > 3 ? o.seconds / 3 : 3;
     figure raw_inbox = sqlite_peer(&o, "inbox", copy, 1, peer_seconds);
+    figure raw_thread = sqlite_peer(&o, "thread", copy, 1, peer_seconds / 2);
+    figure raw_queue = sqlite_peer(&o, "queue", copy, 1, peer_seconds / 2);
     figure sq1 = sqlite_peer(&o, "send", copy, 1, peer_seconds);
     figure sqn = sqlite_peer(&o, "send", copy, o.batch, peer_seconds);
     figure floor1 = sqlite_peer(&o, "floor", dir, 1, peer_seconds);
@@ -740,7 +770,13 @@ int main(int argc, char **argv)
     }
     row("  HTTP floor: GET /healthz, same connections", "reads/s", &k.http_floor, true,
         ratio_text(r1, sizeof r1, &k.inbox, &k.http_floor, false, "Kite/this"));
+    row("Kite thread page (busy residents)", "reads/s", &k.thread, true, NULL);
+    row("  raw \"latest 20 of a conversation\"", "reads/s", &raw_thread, true,
+        ratio_text(r1, sizeof r1, &k.thread, &raw_thread, false, "Kite/this"));
+    snprintf(k.queue.note, sizeof k.queue.note, "each page also commits its audit row (who read which messages)");
     row("Kite review queue page, 2 connections", "pages/s", &k.queue, true, NULL);
+    row("  raw \"first 50 waiting for review\"", "reads/s", &raw_queue, true,
+        ratio_text(r1, sizeof r1, &k.queue, &raw_queue, false, "Kite/this"));
     row("Kite directory search, 8 connections", "reads/s", &k.search, true, NULL);
     row("Kite sign-in, 4 connections", "sign-in/s", &k.signin, true, NULL);
     snprintf(name, sizeof name, "Kite sends at %ld messages, 64 conns", o.small);
@@ -785,7 +821,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "kept %s\n", dir);
     else
         bench_remove_tree(dir);
-    long errors = k.send8.errors + k.send64.errors + k.inbox.errors + k.http_floor.errors + k.queue.errors + k.search.errors +
+    long errors = k.send8.errors + k.send64.errors + k.inbox.errors + k.thread.errors + k.http_floor.errors + k.queue.errors + k.search.errors +
                   k.signin.errors + small_send.errors + small_inbox.errors;
     return errors == 0 ? 0 : 1;
 }

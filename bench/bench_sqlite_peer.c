@@ -4,7 +4,7 @@
  *
  * usage: bench_sqlite_peer send  DB  [--batch N] [--seconds S]
  *        bench_sqlite_peer floor DIR [--batch N] [--seconds S]
- *        bench_sqlite_peer inbox DB  [--seconds S]
+ *        bench_sqlite_peer inbox|thread|queue DB  [--seconds S]
  *        bench_sqlite_peer list
  *
  * send:  a copy of a store Kite has just served (bench_run makes it), opened
@@ -24,6 +24,10 @@
  *        ones bench_run reads as), from one thread; the page's details
  *        (events, matches, attachments of each item) and unread count are
  *        Kite's own extra work and are not in it.
+ * thread: the same for "the latest 20 of a conversation" (box=thread: the
+ *        busy resident's first contact).
+ * queue: the review queue's first page of 50 (review.c queue_tx), without
+ *        its details, metrics and the audit row Kite commits for each page.
  *
  * list:  prints the send's statements as one message per commit runs them,
  *        one a line, to compare with a trace (bench/trace_send.sh does).
@@ -82,6 +86,8 @@ typedef struct statement {
     const char *sql;
     param params[MAX_PARAMS];
 } statement;
+
+enum { BENCH_BUSY_READERS = 8 };
 
 #define MESSAGE_SELECT                                                                                      \
     "SELECT m.id, m.contact_id, m.facility_id, m.resident_id, m.sender_account_id, m.recipient_account_id," \
@@ -530,24 +536,57 @@ static void run_floor(const char *dir, long batch, double seconds)
     report("floor", "rows", batch, done, elapsed, &t);
 }
 
-static void run_inbox(const char *path, double seconds)
+/* Binds the named parameter ("$3") when the statement has it: SQLite numbers them by first appearance. */
+static void bind_named(sqlite3_stmt *st, const char *name, int64_t value)
+{
+    int slot = sqlite3_bind_parameter_index(st, name);
+    if (slot > 0)
+        sqlite3_bind_int64(st, slot, value);
+}
+
+/*
+ * The raw query of a page Kite serves, from one thread, each in its own read
+ * transaction: "inbox" and "thread" as the 8 busy residents in turn (a
+ * thread: the resident's first contact), "queue" as the facility's review
+ * queue.  The SQL is Kite's own (src/domain/messaging/message.c list_tx,
+ * review.c queue_tx), first page; only the rows are read, one text column
+ * each: what Kite adds (details, unread count, JSON, the queue's audit row)
+ * is its own work.
+ */
+static void run_page(const char *path, const char *mode, double seconds)
 {
     sqlite3 *db = open_like_kite(path);
-    int64_t recipients[8];
+    int64_t readers[BENCH_BUSY_READERS], contacts[BENCH_BUSY_READERS], facility = 0;
     int n = 0;
-    sqlite3_stmt *who = prepare(db, "SELECT account_id FROM residents WHERE resident_number >= 'B00000' AND"
-                                    " resident_number <= 'B00007' ORDER BY resident_number");
-    while (n < 8 && sqlite3_step(who) == SQLITE_ROW)
-        recipients[n++] = sqlite3_column_int64(who, 0);
+    sqlite3_stmt *who = prepare(db, "SELECT r.account_id, r.facility_id, (SELECT MIN(c.id) FROM contacts c"
+                                    " WHERE c.resident_id = r.id) FROM residents r WHERE r.resident_number >= 'B00000'"
+                                    " AND r.resident_number <= 'B00007' ORDER BY r.resident_number");
+    while (n < BENCH_BUSY_READERS && sqlite3_step(who) == SQLITE_ROW) {
+        readers[n] = sqlite3_column_int64(who, 0);
+        facility = sqlite3_column_int64(who, 1);
+        contacts[n++] = sqlite3_column_int64(who, 2);
+    }
     sqlite3_finalize(who);
     if (n == 0)
         die(NULL, "no busy resident (B00000..B00007) in the store");
-    /* message_list, box=inbox, first page (no cursor: INT64_MAX), limit 20 + 1. */
-    sqlite3_stmt *page = prepare(db, MESSAGE_SELECT
-        " WHERE m.recipient_account_id = $1 AND m.status IN ('delivered', 'read')"
-        " AND (m.delivered_at < $2 OR (m.delivered_at = $2 AND m.id < $3))"
-        " AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.message_id = m.id AND h.account_id = $1)"
-        " ORDER BY m.delivered_at DESC, m.id DESC LIMIT $4");
+    const char *sql = NULL;
+    int64_t limit = 21;
+    if (strcmp(mode, "inbox") == 0)
+        sql = MESSAGE_SELECT " WHERE m.recipient_account_id = $1 AND m.status IN ('delivered', 'read')"
+                             " AND (m.delivered_at, m.id) < ($2, $3)"
+                             " AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.message_id = m.id AND h.account_id = $1)"
+                             " ORDER BY m.delivered_at DESC, m.id DESC LIMIT $4";
+    else if (strcmp(mode, "thread") == 0)
+        sql = MESSAGE_SELECT " WHERE m.contact_id = $5 AND m.id < $3"
+                             " AND (m.sender_account_id = $1 OR (m.recipient_account_id = $1 AND m.status IN ('delivered', 'read')))"
+                             " AND NOT EXISTS (SELECT 1 FROM message_hidden h WHERE h.message_id = m.id AND h.account_id = $1)"
+                             " ORDER BY m.id DESC LIMIT $4";
+    else {
+        sql = MESSAGE_SELECT " WHERE m.facility_id = $6 AND m.status = 'pending_review'"
+                             " ORDER BY m.held DESC, m.flagged DESC, m.created_at, m.id LIMIT $4";
+        limit = 50; /* the queue's default page, read without the extra row */
+    }
+    sqlite3_stmt *page = prepare(db, sql);
     sqlite3_stmt *begin = prepare(db, "BEGIN"), *commit = prepare(db, "COMMIT");
     timings t = {0};
     long done = 0, rows = 0;
@@ -556,17 +595,19 @@ static void run_inbox(const char *path, double seconds)
         double t0 = now_s();
         sqlite3_step(begin);
         sqlite3_reset(begin);
-        sqlite3_bind_int64(page, 1, recipients[done % n]);
-        sqlite3_bind_int64(page, 2, INT64_MAX);
-        sqlite3_bind_int64(page, 3, INT64_MAX);
-        sqlite3_bind_int64(page, 4, 21);
+        bind_named(page, "$1", readers[done % n]);
+        bind_named(page, "$2", INT64_MAX);
+        bind_named(page, "$3", INT64_MAX);
+        bind_named(page, "$4", limit);
+        bind_named(page, "$5", contacts[done % n]);
+        bind_named(page, "$6", facility);
         int rc;
         while ((rc = sqlite3_step(page)) == SQLITE_ROW) {
             rows++;
             (void)sqlite3_column_text(page, 10);
         }
         if (rc != SQLITE_DONE)
-            die(db, "inbox page");
+            die(db, "page");
         sqlite3_reset(page);
         sqlite3_step(commit);
         sqlite3_reset(commit);
@@ -578,9 +619,9 @@ static void run_inbox(const char *path, double seconds)
     sqlite3_finalize(begin);
     sqlite3_finalize(commit);
     sqlite3_close(db);
-    if (rows < done * 20)
-        fprintf(stderr, "bench_sqlite_peer: some inbox pages had fewer than 20 messages\n");
-    report("inbox", "reads", 1, done, elapsed, &t);
+    if (strcmp(mode, "queue") != 0 && rows < done * 20)
+        fprintf(stderr, "bench_sqlite_peer: some %s pages had fewer than 20 messages\n", mode);
+    report(mode, "reads", 1, done, elapsed, &t);
 }
 
 static void list_send(void)
@@ -601,7 +642,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_sqlite_peer send|floor|inbox DB|DIR [--batch N] [--seconds S] [--profile] | list\n");
+        fprintf(stderr, "usage: bench_sqlite_peer send|floor|inbox|thread|queue DB|DIR [--batch N] [--seconds S] [--profile] | list\n");
         return 2;
     }
     long batch = 1;
@@ -626,8 +667,8 @@ int main(int argc, char **argv)
         run_send(argv[2], batch, seconds, profile);
     else if (strcmp(argv[1], "floor") == 0)
         run_floor(argv[2], batch, seconds);
-    else if (strcmp(argv[1], "inbox") == 0)
-        run_inbox(argv[2], seconds);
+    else if (strcmp(argv[1], "inbox") == 0 || strcmp(argv[1], "thread") == 0 || strcmp(argv[1], "queue") == 0)
+        run_page(argv[2], argv[1], seconds);
     else
         die(NULL, "unknown mode");
     return 0;
