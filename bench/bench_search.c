@@ -51,8 +51,9 @@ static kite_err on_row(void *ctx, size_t line, const char *const *f, size_t nfie
         d->entries = xrealloc(d->entries, d->cap * sizeof *d->entries);
     }
     d->entries[d->count++] = (directory_entry){
-        strtoll(f[d->col[0]], NULL, 10), xstrdup(f[d->col[1]]), xstrdup(f[d->col[2]]),
-        xstrdup(f[d->col[3]]), xstrdup(f[d->col[4]]), xstrdup(f[d->col[5]]), xstrdup(f[d->col[6]]),
+        .id = strtoll(f[d->col[0]], NULL, 10), .name = xstrdup(f[d->col[1]]), .city = xstrdup(f[d->col[2]]),
+        .state = xstrdup(f[d->col[3]]), .zip = xstrdup(f[d->col[4]]), .type = xstrdup(f[d->col[5]]),
+        .status = xstrdup(f[d->col[6]]), .aliases = NULL, .people = -1,
     };
     return KITE_OK;
 }

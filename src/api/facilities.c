@@ -93,6 +93,25 @@ static bool search_query_or_reply(http_request *req, directory_query *q)
            enum_query_or_reply(req, "status", statuses, 2, &q->status);
 }
 
+enum { SUGGESTION_MAX_BYTES = 1024 }; /* a query is at most QUERY_MAX_BYTES; folding never lengthens a word much */
+
+static json_t *facilities_to_json(const facility *items, size_t count)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < count; i++)
+        json_array_append_new(list, facility_to_json(&items[i]));
+    return list;
+}
+
+static json_t *next_cursor_json(size_t offset, size_t count, size_t total)
+{
+    if (offset + count >= total)
+        return json_null();
+    char cursor[32];
+    snprintf(cursor, sizeof cursor, "%zu", offset + count);
+    return json_string(cursor);
+}
+
 void handle_facilities_list(http_request *req, void *data)
 {
     kite_app *app = data;
@@ -110,16 +129,26 @@ void handle_facilities_list(http_request *req, void *data)
         reply_kite_error(req, err);
         return;
     }
-    json_t *list = json_array();
-    for (size_t i = 0; i < count; i++)
-        json_array_append_new(list, facility_to_json(&items[i]));
-    json_t *next = json_null();
-    if ((size_t)offset + count < total) {
-        char cursor[32];
-        snprintf(cursor, sizeof cursor, "%zu", (size_t)offset + count);
-        next = json_string(cursor);
+    json_t *answer = json_pack("{s:o, s:o, s:I}", "items", facilities_to_json(items, count), "next_cursor",
+                               next_cursor_json((size_t)offset, count, total), "total", (json_int_t)total);
+    /*
+     * Typos are not counted as found: a search that finds nothing may say what
+     * it would have found with each word one typo away, as "did_you_mean":
+     * the corrected words and their first page.
+     */
+    char corrected[SUGGESTION_MAX_BYTES];
+    if (total == 0 && offset == 0 && directory_suggest(&app->ctx, &query, corrected, sizeof corrected)) {
+        directory_query fixed = query;
+        fixed.text = corrected;
+        err = directory_search(&app->ctx, http_arena(req), &fixed, 0, (size_t)limit, &items, &count, &total);
+        if (err == KITE_OK && total > 0)
+            json_object_set_new(answer, "did_you_mean",
+                                json_pack("{s:s, s:o, s:I}", "q", corrected, "items", facilities_to_json(items, count),
+                                          "total", (json_int_t)total));
     }
-    http_reply_json(req, 200, json_pack("{s:o, s:o, s:I}", "items", list, "next_cursor", next, "total", (json_int_t)total));
+    if (json_object_get(answer, "did_you_mean") == NULL)
+        json_object_set_new(answer, "did_you_mean", json_null());
+    http_reply_json(req, 200, answer);
 }
 
 static json_t *steps_to_json(const char *how_to)

@@ -13,6 +13,7 @@
 #include "core/secret.h"
 #include "core/text.h"
 #include "domain/audit/audit.h"
+#include "domain/directory/aliases.h"
 #include "domain/directory/providers.h"
 
 #include <inttypes.h>
@@ -20,11 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct directory {
-    pthread_rwlock_t lock; /* guards index and version */
+    pthread_rwlock_t lock; /* guards index, version and aliases */
     directory_index *index;
     char version[32];
+    facility_aliases *aliases; /* NULL until directory_ensure_loaded reads the data's alias file */
 };
 
 directory *directory_new(void)
@@ -38,6 +41,7 @@ directory *directory_free(directory *dir)
 {
     if (dir != NULL) {
         directory_index_free(dir->index);
+        facility_aliases_free(dir->aliases);
         pthread_rwlock_destroy(&dir->lock);
         free(dir);
     }
@@ -439,9 +443,29 @@ static kite_err seed_providers_tx(db_conn *conn, void *data)
     return providers_seed(conn);
 }
 
+/* The data's alias file into ctx->dir (aliases.h); without it search still has the BOP abbreviations. */
+static void load_aliases(const kite_ctx *ctx, const char *data_dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/facility_aliases.csv", data_dir);
+    facility_aliases *aliases = NULL;
+    if (facility_aliases_load(path, &aliases) != KITE_OK) {
+        log_warn("directory: %s not read: search has no aliases from it", path);
+        return;
+    }
+    pthread_rwlock_wrlock(&ctx->dir->lock);
+    facility_aliases *old = ctx->dir->aliases;
+    ctx->dir->aliases = aliases;
+    ctx->dir->version[0] = '\0'; /* the next search builds the index again, with them */
+    pthread_rwlock_unlock(&ctx->dir->lock);
+    facility_aliases_free(old);
+}
+
 kite_err directory_ensure_loaded(const kite_ctx *ctx, const char *data_dir, directory_import_report *out)
 {
     memset(out, 0, sizeof *out);
+    if (ctx->dir != NULL)
+        load_aliases(ctx, data_dir);
     kite_err err = db_write(ctx->store, seed_providers_tx, NULL);
     int64_t count = 0;
     if (err == KITE_OK)
@@ -507,6 +531,7 @@ static kite_err version_tx(db_conn *conn, void *data)
 
 struct index_build {
     arena *a;
+    const facility_aliases *aliases;
     directory_entry *entries;
     size_t count;
     struct version_read version;
@@ -520,17 +545,20 @@ static kite_err index_rows_tx(db_conn *conn, void *data)
         return err;
     size_t cap = 8192;
     in->entries = arena_alloc(in->a, cap * sizeof *in->entries);
-    db_stmt *s = db_prepare(conn, "SELECT id, name, city, state, zip, type, status FROM facilities");
+    db_stmt *s = db_prepare(conn, "SELECT id, name, city, state, zip, type, status, source_id,"
+                                  " COALESCE(NULLIF(population, 0), capacity, -1), COALESCE(bop_code, '') FROM facilities");
     while (db_next(s)) {
         in->entries = arena_grow(in->a, in->entries, in->count, &cap, sizeof *in->entries);
         directory_entry *e = &in->entries[in->count++];
         e->id = db_int(s, 0);
         e->name = arena_strdup(in->a, db_text(s, 1));
-        e->city = arena_strdup(in->a, db_text(s, 2));
         e->state = arena_strdup(in->a, db_text(s, 3));
+        e->city = facility_place_words(in->a, db_text(s, 2), e->state);
         e->zip = arena_strdup(in->a, db_text(s, 4));
         e->type = arena_strdup(in->a, db_text(s, 5));
         e->status = arena_strdup(in->a, db_text(s, 6));
+        e->aliases = facility_aliases_for(in->a, in->aliases, db_text(s, 7), e->name, *db_text(s, 9) != '\0');
+        e->people = db_int(s, 8);
     }
     return db_done(s);
 }
@@ -550,7 +578,11 @@ static kite_err refresh_index(const kite_ctx *ctx, directory *dir)
 
     arena *scratch = arena_new();
     struct index_build build = {.a = scratch};
+    /* The read lock keeps the aliases alive while the entries take them (load_aliases may replace them). */
+    pthread_rwlock_rdlock(&dir->lock);
+    build.aliases = dir->aliases;
     err = db_read(ctx->store, index_rows_tx, &build);
+    pthread_rwlock_unlock(&dir->lock);
     if (err == KITE_OK) {
         directory_index *index = directory_index_build(build.entries, build.count);
         pthread_rwlock_wrlock(&dir->lock);
@@ -645,6 +677,15 @@ kite_err directory_search(const kite_ctx *ctx, arena *a, const directory_query *
     *count = in.count;
     *total = in.total;
     return err;
+}
+
+bool directory_suggest(const kite_ctx *ctx, const directory_query *query, char *out, size_t cap)
+{
+    directory *dir = ctx->dir;
+    pthread_rwlock_rdlock(&dir->lock);
+    bool found = directory_index_suggest(dir->index, query, out, cap);
+    pthread_rwlock_unlock(&dir->lock);
+    return found;
 }
 
 struct get_facility {

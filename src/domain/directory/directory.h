@@ -80,6 +80,14 @@ kite_err directory_touch(db_conn *conn) KITE_WUR;
 kite_err directory_search(const kite_ctx *ctx, arena *a, const directory_query *query, size_t offset,
                           size_t limit, facility **items, size_t *count, size_t *total) KITE_WUR;
 
+/*
+ * After a search that found nothing (its index is then current): the query
+ * with its words corrected by one typo each, for a "Did you mean" (folded:
+ * lower case, no accents), into out (cap bytes); false and "" when there is
+ * none.  directory_index.h says how.
+ */
+bool directory_suggest(const kite_ctx *ctx, const directory_query *query, char *out, size_t cap);
+
 /* One facility with a provider per service (services[] holds facility_service_count). */
 kite_err directory_get(const kite_ctx *ctx, arena *a, int64_t id, facility *out,
                        facility_service *services) KITE_WUR;

@@ -16,6 +16,18 @@
  * only the requested page of the matches is sorted.  Entries are kept in
  * name order, so the entry index breaks ties in name order for free.
  *
+ * Scores (entry_score): a query word is worth its dictionary word's rarity,
+ * ln((N + 1) / (entries holding it + 1/2)), computed once at build, times
+ * a factor for how it matched and where (name and aliases count fully, the
+ * city less); the sum, plus the share of the name the query covers, plus a
+ * bonus fixed per entry at build (size: a logarithm of the people held;
+ * open), is scaled to an integer so that a 64-bit key sorts by score, then
+ * name order.  The weights were set against tests/data/search-queries.csv:
+ * real queries and the facility a person means by each.
+ *
+ * Typos are kept out of results: the words are marked once without them;
+ * directory_index_suggest marks again with them, for a "Did you mean".
+ *
  * Cost: one allocation per query (about 80 KB of scratch for the real
  * directory); a typical query takes tens of microseconds, the worst (a
  * single letter matching 5,800 entries) under 0.2 ms.  bench/bench_search.c
@@ -32,6 +44,7 @@
 #include "core/arena.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +55,54 @@ enum {
     MARK_BITS = 3,
     WORD_MAX = 64,        /* query words this long or longer match nothing */
     TYPO_MIN_LEN = 4,     /* shorter words would match half the dictionary with a typo */
+    PLURAL_MIN_LEN = 3,
+    TWO_TYPOS_MIN_LEN = 7, /* a suggestion may fix two typos in a word this long ("san quinten") */   /* "la" and "las" stay a prefix and a word */
+    SCORE_SCALE = 4096,   /* fixed point of a score: at most 16 words of rarity under 10, and the bonuses */
 };
+
+/* The weights of entry_score (see the file comment). */
+static const double PREFIX_FACTOR = 0.6, TYPO_FACTOR = 0.45, TYPO_IN_PREFIX_FACTOR = 0.3,
+                    CITY_FACTOR = 0.75, GENERIC_VALUE = 0.4, KIND_RARITY_MAX = 1.0, COVERAGE_WEIGHT = 1.5, SIZE_WEIGHT = 0.5,
+                    OPEN_BONUS = 0.5;
+
+/*
+ * Words a query may hold that a facility's name may lack: what kind of
+ * place it is ("prison", "jail", "unit": the directory says "ESTELLE
+ * PRISON" where people say "Estelle Unit"), and small words ("jail in
+ * chicago").  Such a query word is optional: it adds when it matches and
+ * never excludes.  The kind words also match any kind word of a name, for
+ * GENERIC_VALUE ("dallas jail" finds a DETENTION FACILITY in Dallas).  A
+ * query made only of these words needs them all, as any other.  Sorted.
+ */
+static const char *const kind_words[] = {
+    "camp", "center", "centre", "complex", "correction", "correctional", "corrections", "detention", "facility",
+    "farm", "institution", "jail", "justice", "penitentiary", "prison", "unit",
+};
+static const char *const small_words[] = {"and", "at", "county", "for", "in", "near", "of", "on", "parish", "the"};
+
+static bool in_words(const char *const *list, size_t n, const char *w)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i], w) == 0)
+            return true;
+    return false;
+}
+
+/* w, or w less a plural ending, is a kind word. */
+static bool is_kind_word(const char *w, size_t len)
+{
+    char stem[WORD_MAX];
+    if (len >= WORD_MAX)
+        return false;
+    memcpy(stem, w, len + 1);
+    if (in_words(kind_words, sizeof kind_words / sizeof *kind_words, stem))
+        return true;
+    if (len > PLURAL_MIN_LEN && stem[len - 1] == 's') {
+        stem[len - 1] = '\0';
+        return in_words(kind_words, sizeof kind_words / sizeof *kind_words, stem);
+    }
+    return false;
+}
 
 /*
  * How a query word matches a dictionary word, worst to best.  A typo against
@@ -75,8 +135,13 @@ struct entry {
     const char *status;
     size_t first_token; /* into directory_index.tokens */
     uint32_t name_tokens;
-    uint32_t city_tokens; /* follow the name's */
+    uint32_t alias_tokens; /* follow the name's: the words of each alias phrase in turn */
+    uint32_t first_phrase; /* into directory_index.phrase_len */
+    uint32_t phrases;
+    uint32_t city_tokens;  /* follow the aliases' */
+    double bonus;          /* size and open, fixed at build */
     bool open;
+    bool has_kind_word;    /* its name or aliases say what kind of place it is (kind_words) */
 };
 
 /* A list of ids per key, stored compactly: key k owns ids[start[k] .. start[k + 1]). */
@@ -93,6 +158,9 @@ struct directory_index {
     const char **words; /* the dictionary: distinct folded words, strcmp order */
     size_t *word_len;
     size_t word_count;
+    double *rarity; /* per dictionary word: ln((N + 1) / (entries holding it + 1/2)) */
+    uint32_t *phrase_len; /* per alias phrase of every entry, in entry order: how many words */
+    bool *is_kind;        /* per dictionary word: a kind word (kind_words) */
     /* Dictionary words whose first byte is c are [first_letter[c], first_letter[c + 1]). */
     uint32_t first_letter[257];
     struct id_lists by_second; /* byte -> dictionary words with that second letter */
@@ -231,8 +299,12 @@ struct builder {
 struct source_tokens {
     size_t first;
     uint32_t name_tokens;
+    uint32_t alias_tokens;
     uint32_t city_tokens;
+    size_t first_phrase; /* into the build's phrase lengths */
+    uint32_t phrases;
 };
+
 
 /* A field holds few words, so a linear look-back is the cheapest duplicate check. */
 static bool seen_since(const struct builder *b, size_t start, const char *word)
@@ -277,6 +349,34 @@ static uint32_t builder_add_field(struct builder *b, const char *text)
     return (uint32_t)(b->count - start);
 }
 
+/* The alias phrases (" / " between them) as fields of their own; their lengths appended to *lens. */
+static uint32_t builder_add_aliases(struct builder *b, const char *aliases, uint32_t **lens, size_t *count,
+                                    size_t *cap, uint32_t *phrases)
+{
+    uint32_t total = 0;
+    *phrases = 0;
+    for (const char *p = aliases; p != NULL && *p != '\0';) {
+        const char *end = strstr(p, " / ");
+        size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+        char *phrase = xmalloc(len + 1);
+        memcpy(phrase, p, len);
+        phrase[len] = '\0';
+        uint32_t n = builder_add_field(b, phrase);
+        free(phrase);
+        if (n > 0) {
+            if (*count == *cap) {
+                *cap = *cap ? *cap * 2 : 256;
+                *lens = xrealloc(*lens, *cap * sizeof **lens);
+            }
+            (*lens)[(*count)++] = n;
+            (*phrases)++;
+            total += n;
+        }
+        p = end != NULL ? end + 3 : p + len;
+    }
+    return total;
+}
+
 static int compare_occurrences(const void *a, const void *b)
 {
     const struct occurrence *x = a, *y = b;
@@ -304,6 +404,9 @@ static void build_dictionary(directory_index *index, struct builder *b)
         index->tokens[b->occ[i].slot] = (uint32_t)(n - 1);
     }
     index->word_count = n;
+    index->is_kind = arena_alloc(index->mem, (n + 1) * sizeof *index->is_kind);
+    for (size_t t = 0; t < n; t++)
+        index->is_kind[t] = is_kind_word(index->words[t], index->word_len[t]);
 }
 
 /* Sort key for the name order: the folded words, so "DOÑA" sorts with "DONA". */
@@ -369,9 +472,16 @@ static void place_entries(directory_index *index, const directory_entry *entries
             .status = copy_or_empty(index->mem, in->status),
             .first_token = t->first,
             .name_tokens = t->name_tokens,
+            .alias_tokens = t->alias_tokens,
+            .first_phrase = (uint32_t)t->first_phrase,
+            .phrases = t->phrases,
             .city_tokens = t->city_tokens,
             .open = in->status != NULL && strcasecmp(in->status, "open") == 0,
         };
+        struct entry *e = &index->entries[k];
+        for (uint32_t j = 0; j < e->name_tokens + e->alias_tokens && !e->has_kind_word; j++)
+            e->has_kind_word = index->is_kind[index->tokens[e->first_token + j]];
+        e->bonus = (e->open ? OPEN_BONUS : 0) + (in->people > 0 ? SIZE_WEIGHT * log10((double)in->people + 1) : 0);
     }
     index->count = count;
 }
@@ -409,7 +519,7 @@ static void post_entries(const directory_index *index, uint32_t *seen, uint32_t 
 {
     for (size_t k = 0; k < index->count; k++) {
         const struct entry *e = &index->entries[k];
-        for (uint32_t j = 0; j < e->name_tokens + e->city_tokens; j++) {
+        for (uint32_t j = 0; j < e->name_tokens + e->alias_tokens + e->city_tokens; j++) {
             uint32_t t = index->tokens[e->first_token + j];
             if (seen[t] == k + 1)
                 continue;
@@ -437,6 +547,9 @@ static void build_postings(directory_index *index)
     memset(seen, 0, (n + 1) * sizeof *seen);
     post_entries(index, seen, fill, ids);
     index->postings = (struct id_lists){start, ids};
+    index->rarity = arena_alloc(index->mem, (n + 1) * sizeof *index->rarity);
+    for (size_t t = 0; t < n; t++)
+        index->rarity[t] = log(((double)index->count + 1) / ((double)(start[t + 1] - start[t]) + 0.5));
     free(fill);
     free(seen);
 }
@@ -449,11 +562,19 @@ directory_index *directory_index_build(const directory_entry *entries, size_t co
     index->mem = arena_new();
     struct builder b = {.tmp = arena_new()};
     struct source_tokens *src = arena_alloc(b.tmp, (count ? count : 1) * sizeof *src);
+    uint32_t *lens = NULL;
+    size_t nlens = 0, lens_cap = 0;
     for (size_t i = 0; i < count; i++) {
         src[i].first = b.count;
         src[i].name_tokens = builder_add_field(&b, entries[i].name);
+        src[i].first_phrase = nlens;
+        src[i].alias_tokens = builder_add_aliases(&b, entries[i].aliases, &lens, &nlens, &lens_cap, &src[i].phrases);
         src[i].city_tokens = builder_add_field(&b, entries[i].city);
     }
+    index->phrase_len = arena_alloc(index->mem, (nlens + 1) * sizeof *index->phrase_len);
+    if (nlens > 0)
+        memcpy(index->phrase_len, lens, nlens * sizeof *lens);
+    free(lens);
     build_dictionary(index, &b);
     place_entries(index, entries, count, src, b.tmp);
     build_letter_maps(index);
@@ -482,6 +603,9 @@ size_t directory_index_size(const directory_index *index)
 struct query_words {
     char text[QUERY_MAX_WORDS][WORD_MAX];
     size_t len[QUERY_MAX_WORDS];
+    bool optional[QUERY_MAX_WORDS]; /* a kind word or a small word, in a query that has another word */
+    bool kind[QUERY_MAX_WORDS];
+    bool place[QUERY_MAX_WORDS]; /* after "in", "near" or "at": a city here is as good as in a name */
     size_t count;
     bool too_long; /* some word cannot match any dictionary word */
 };
@@ -498,8 +622,19 @@ static void parse_query(const char *text, struct query_words *q)
     while (q->count < QUERY_MAX_WORDS &&
            (len = next_word(&cursor, true, q->text[q->count], WORD_MAX)) > 0) {
         q->too_long |= len >= WORD_MAX;
+        q->kind[q->count] = len < WORD_MAX && is_kind_word(q->text[q->count], len);
+        q->optional[q->count] = q->kind[q->count] ||
+                                in_words(small_words, sizeof small_words / sizeof *small_words, q->text[q->count]);
+        q->place[q->count] = q->count > 0 && (strcmp(q->text[q->count - 1], "in") == 0 ||
+                                              strcmp(q->text[q->count - 1], "near") == 0 ||
+                                              strcmp(q->text[q->count - 1], "at") == 0);
         q->len[q->count++] = len;
     }
+    bool any_required = false;
+    for (size_t w = 0; w < q->count; w++)
+        any_required |= !q->optional[w];
+    for (size_t w = 0; w < q->count && !any_required; w++)
+        q->optional[w] = false;
 }
 
 /* A byte loop: the words are a few letters long, too short to pay for a call to memcmp. */
@@ -566,6 +701,40 @@ static size_t dictionary_lower_bound(const directory_index *index, const char *w
     return lo;
 }
 
+/*
+ * Whether w is within two edits of t (optimal string alignment distance:
+ * insertions, deletions, substitutions, neighbours swapped): "quinten" for
+ * "quentin".  Only long words get it, and only in suggestions.
+ */
+static bool two_edits(const char *w, size_t wlen, const char *t, size_t tlen)
+{
+    if (wlen >= WORD_MAX || tlen >= WORD_MAX || (wlen > tlen ? wlen - tlen : tlen - wlen) > 2)
+        return false;
+    unsigned d[3][WORD_MAX + 1]; /* rows i - 2, i - 1, i of the distance table, by i % 3 */
+    for (size_t j = 0; j <= tlen; j++)
+        d[0][j] = (unsigned)j;
+    for (size_t i = 1; i <= wlen; i++) {
+        unsigned *row = d[i % 3], *up = d[(i - 1) % 3], *up2 = d[(i + 1) % 3];
+        row[0] = (unsigned)i;
+        unsigned least = row[0];
+        for (size_t j = 1; j <= tlen; j++) {
+            unsigned cost = w[i - 1] != t[j - 1];
+            unsigned best = up[j - 1] + cost;
+            if (up[j] + 1 < best)
+                best = up[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            if (i > 1 && j > 1 && w[i - 1] == t[j - 2] && w[i - 2] == t[j - 1] && up2[j - 2] + 1 < best)
+                best = up2[j - 2] + 1;
+            row[j] = best;
+            least = best < least ? best : least;
+        }
+        if (least > 2)
+            return false;
+    }
+    return d[wlen % 3][tlen] <= 2;
+}
+
 /* How many entries hold dictionary word t. */
 static size_t posting_count(const directory_index *index, size_t t)
 {
@@ -585,25 +754,53 @@ static size_t mark_if_typo(const directory_index *index, const char *w, size_t w
     return posting_count(index, t);
 }
 
+/* Whether dictionary word t is w plus a plural ending ("jail": "jails", "church": "churches"). */
+static bool is_plural_of(const char *t, size_t tlen, size_t wlen)
+{
+    if (wlen < PLURAL_MIN_LEN)
+        return false;
+    return (tlen == wlen + 1 && t[wlen] == 's') || (tlen == wlen + 2 && t[wlen] == 'e' && t[wlen + 1] == 's');
+}
+
+/* Marks the dictionary word equal to the first len bytes of w, if there is one, as an exact match. */
+static size_t mark_singular(const directory_index *index, const char *w, size_t len, size_t word, mark_t *marks)
+{
+    char stem[WORD_MAX];
+    memcpy(stem, w, len);
+    stem[len] = '\0';
+    size_t t = dictionary_lower_bound(index, stem);
+    if (t == index->word_count || strcmp(index->words[t], stem) != 0)
+        return 0;
+    marks[t] |= (mark_t)LEVEL_EXACT << (MARK_BITS * word);
+    return posting_count(index, t);
+}
+
 /*
  * Records in marks[] how well query word number `word`, w, matches each
  * dictionary word, and returns how many entry words it reached: a bound on
- * the entries it can match.  One edit at or after the second letter keeps
- * the first letter; one at the first letter puts w[0] or w[1] first or
- * second in the dictionary word.  So only the words that begin with w[0] or
- * w[1], or have either as second letter, need the typo check.
+ * the entries it can match.  A plural in "s" or "es" on either side is the
+ * same word.  With typos: one edit at or after the second letter keeps the
+ * first letter; one at the first letter puts w[0] or w[1] first or second
+ * in the dictionary word.  So only the words that begin with w[0] or w[1],
+ * or have either as second letter, need the typo check.
  */
-static size_t mark_word(const directory_index *index, const char *w, size_t wlen, size_t word,
+static size_t mark_word(const directory_index *index, const char *w, size_t wlen, size_t word, bool typos,
                         mark_t *marks)
 {
     size_t reach = 0;
     for (size_t t = dictionary_lower_bound(index, w);
          t < index->word_count && starts_with(index->words[t], index->word_len[t], w, wlen); t++) {
-        mark_t level = index->word_len[t] == wlen ? LEVEL_EXACT : LEVEL_PREFIX;
+        bool same = index->word_len[t] == wlen || is_plural_of(index->words[t], index->word_len[t], wlen);
+        mark_t level = same ? LEVEL_EXACT : LEVEL_PREFIX;
         marks[t] |= level << (MARK_BITS * word);
         reach += posting_count(index, t);
     }
-    if (wlen < TYPO_MIN_LEN)
+    if (wlen > PLURAL_MIN_LEN && w[wlen - 1] == 's') {
+        reach += mark_singular(index, w, wlen - 1, word, marks);
+        if (w[wlen - 2] == 'e' && wlen - 2 >= PLURAL_MIN_LEN)
+            reach += mark_singular(index, w, wlen - 2, word, marks);
+    }
+    if (!typos || wlen < TYPO_MIN_LEN)
         return reach;
     unsigned char lead[2] = {(unsigned char)w[0], (unsigned char)w[1]};
     for (size_t k = 0; k < 2; k++) {
@@ -614,6 +811,14 @@ static size_t mark_word(const directory_index *index, const char *w, size_t wlen
         const struct id_lists *second = &index->by_second;
         for (size_t j = second->start[lead[k]]; j < second->start[lead[k] + 1]; j++)
             reach += mark_if_typo(index, w, wlen, second->ids[j], word, marks);
+    }
+    /* After the one-edit words, so that those keep their better level. */
+    for (size_t t = index->first_letter[(unsigned char)w[0]];
+         wlen >= TWO_TYPOS_MIN_LEN && t < index->first_letter[(unsigned char)w[0] + 1]; t++) {
+        if (mark_level(marks[t], word) == LEVEL_NONE && two_edits(w, wlen, index->words[t], index->word_len[t])) {
+            marks[t] |= (mark_t)LEVEL_TYPO_IN_PREFIX << (MARK_BITS * word);
+            reach += posting_count(index, t);
+        }
     }
     return reach;
 }
@@ -650,51 +855,115 @@ static bool passes_filters(const struct entry *e, const struct filters *f)
            (f->zip == NULL || strncmp(e->zip, f->zip, f->zip_len) == 0);
 }
 
-static bool every_word_present(mark_t marks, size_t nwords)
+/* Per-query memory, one block: it is the only allocation of a search. */
+struct scratch {
+    unsigned char *block;
+    uint64_t *keys;       /* one per entry that may match */
+    uint64_t *candidates; /* bitmap over entries */
+    mark_t *marks;        /* one per dictionary word */
+    /*
+     * Per query word, the rarity of the word as a prefix (from the entry
+     * words it reached): a prefix is worth no more than that, however rare
+     * the longer word it begins ("la" in LARIMER is not worth "larimer").
+     */
+    double prefix_rarity[QUERY_MAX_WORDS];
+    /* Per query word, the rarity of the very word when the dictionary has it: a plural is worth no more. */
+    double exact_rarity[QUERY_MAX_WORDS];
+};
+
+static double level_factor(enum match_level level)
 {
-    for (size_t w = 0; w < nwords; w++)
-        if (mark_level(marks, w) == LEVEL_NONE)
-            return false;
-    return true;
+    switch (level) {
+    case LEVEL_EXACT: return 1.0;
+    case LEVEL_PREFIX: return PREFIX_FACTOR;
+    case LEVEL_TYPO: return TYPO_FACTOR;
+    case LEVEL_TYPO_IN_PREFIX: return TYPO_IN_PREFIX_FACTOR;
+    case LEVEL_NONE: break;
+    }
+    return 0;
 }
 
-/*
- * 0 when some query word matches none of the entry's words; else a score,
- * larger is better, that orders by the number of exact words, then of prefix
- * words, then of whole-word typos (so typos within a prefix come last), then
- * of words found in the name rather than the city, then open before closed.
- */
-static uint32_t entry_score(const directory_index *index, const struct entry *e,
-                            const mark_t *marks, size_t nwords)
-{
-    const uint32_t *tok = index->tokens + e->first_token;
-    uint32_t ntok = e->name_tokens + e->city_tokens;
-    mark_t any = 0;
-    for (uint32_t k = 0; k < ntok; k++)
-        any |= marks[tok[k]];
-    if (!every_word_present(any, nwords))
-        return 0;
+/* How an entry matched one query word at its best: what it is worth, how, and the dictionary word. */
+struct word_hit {
+    double value; /* 0: not matched */
+    enum match_level level;
+    uint32_t token;
+};
 
-    unsigned best[QUERY_MAX_WORDS] = {0}; /* level * 2, plus 1 when found in the name */
+/*
+ * Fills hits[] with each query word's best match in the entry at `lowest`
+ * or better, and *covered with how many of the name's words some query word
+ * matched.  False when some query word has none.
+ */
+static bool entry_hits(const directory_index *index, const struct entry *e, const struct scratch *s,
+                       const struct query_words *words, enum match_level lowest, struct word_hit *hits,
+                       double *coverage)
+{
+    size_t nwords = words->count;
+    const mark_t *marks = s->marks;
+    memset(hits, 0, nwords * sizeof *hits);
+    uint32_t covered = 0, phrase = 0, in_phrase = 0, phrase_covered = 0;
+    *coverage = 0;
+    const uint32_t *tok = index->tokens + e->first_token;
+    uint32_t named = e->name_tokens + e->alias_tokens, ntok = named + e->city_tokens;
+    bool query_has_kind = false;
+    for (size_t w = 0; w < nwords; w++)
+        query_has_kind |= words->kind[w];
     for (uint32_t k = 0; k < ntok; k++) {
         mark_t m = marks[tok[k]];
-        unsigned in_name = k < e->name_tokens;
+        bool hit = query_has_kind && index->is_kind[tok[k]]; /* "jail" covers DETENTION CENTER */
         for (size_t w = 0; m != 0; w++, m >>= MARK_BITS) {
-            unsigned level = (unsigned)(m & MARK_MASK);
-            unsigned code = level == LEVEL_NONE ? 0 : level * 2 + in_name;
-            if (code > best[w])
-                best[w] = code;
+            enum match_level level = (enum match_level)(m & MARK_MASK);
+            if (level == LEVEL_NONE || level < lowest)
+                continue;
+            hit |= level == LEVEL_EXACT; /* the name's share the query covers counts whole words only */
+            double rarity = index->rarity[tok[k]];
+            if (level != LEVEL_EXACT && s->prefix_rarity[w] < rarity)
+                rarity = s->prefix_rarity[w];
+            if (s->exact_rarity[w] < rarity)
+                rarity = s->exact_rarity[w];
+            if (words->kind[w] && rarity > KIND_RARITY_MAX)
+                rarity = KIND_RARITY_MAX; /* "prison" says what kind of place, not which one */
+            double value = rarity * level_factor(level) * (k < named || words->place[w] ? 1.0 : CITY_FACTOR);
+            if (value > hits[w].value)
+                hits[w] = (struct word_hit){value, level, tok[k]};
+        }
+        if (k < e->name_tokens) {
+            covered += hit;
+        } else if (k < named) { /* the alias phrases, one after another */
+            phrase_covered += hit;
+            if (++in_phrase == index->phrase_len[e->first_phrase + phrase]) {
+                double share = (double)phrase_covered / in_phrase;
+                *coverage = share > *coverage ? share : *coverage;
+                phrase++;
+                in_phrase = phrase_covered = 0;
+            }
         }
     }
-    uint32_t exact = 0, prefix = 0, typo = 0, in_name = 0;
+    if (e->name_tokens > 0 && (double)covered / e->name_tokens > *coverage)
+        *coverage = (double)covered / e->name_tokens;
+    bool any = false;
     for (size_t w = 0; w < nwords; w++) {
-        exact += (best[w] >> 1) == LEVEL_EXACT;
-        prefix += (best[w] >> 1) == LEVEL_PREFIX;
-        typo += (best[w] >> 1) == LEVEL_TYPO;
-        in_name += best[w] & 1u;
+        if (hits[w].value <= 0 && words->kind[w] && e->has_kind_word)
+            hits[w] = (struct word_hit){GENERIC_VALUE, LEVEL_EXACT, UINT32_MAX};
+        if (hits[w].value <= 0 && !words->optional[w])
+            return false;
+        any |= hits[w].value > 0 && !words->optional[w];
     }
-    /* Each count is at most QUERY_MAX_WORDS (5 bits). */
-    return exact << 20 | prefix << 15 | typo << 10 | in_name << 4 | (e->open ? 2u : 0u) | 1u;
+    return any || nwords == 0;
+}
+
+/* 0 when some query word matches none of the entry's words at `lowest` or better; else the score (file comment). */
+static uint32_t entry_score(const directory_index *index, const struct entry *e, const struct scratch *s,
+                            const struct query_words *words, enum match_level lowest, struct word_hit *hits)
+{
+    double coverage;
+    if (!entry_hits(index, e, s, words, lowest, hits, &coverage))
+        return 0;
+    double score = e->bonus + COVERAGE_WEIGHT * coverage;
+    for (size_t w = 0; w < words->count; w++)
+        score += hits[w].value;
+    return (uint32_t)(score * SCORE_SCALE) + 1;
 }
 
 static int compare_u64(const void *a, const void *b)
@@ -762,13 +1031,6 @@ static void sort_smallest(uint64_t *keys, size_t n, size_t k)
     qsort(keys, k, sizeof *keys, compare_u64);
 }
 
-/* Per-query memory, one block: it is the only allocation of a search. */
-struct scratch {
-    unsigned char *block;
-    uint64_t *keys;       /* one per entry that may match */
-    uint64_t *candidates; /* bitmap over entries */
-    mark_t *marks;        /* one per dictionary word */
-};
 
 static void scratch_init(struct scratch *s, const directory_index *index)
 {
@@ -794,29 +1056,40 @@ static void collect_candidates(const directory_index *index, const mark_t *marks
     }
 }
 
+/* Marks every query word; every word must match, so the entries of the word that reaches fewest are the candidates. */
+static void mark_candidates(const directory_index *index, const struct query_words *words, bool typos,
+                            struct scratch *s)
+{
+    size_t rarest = 0, rarest_reach = SIZE_MAX;
+    for (size_t w = 0; w < words->count; w++) {
+        size_t reach = mark_word(index, words->text[w], words->len[w], w, typos, s->marks);
+        s->prefix_rarity[w] = log(((double)index->count + 1) / ((double)reach + 0.5));
+        size_t t = dictionary_lower_bound(index, words->text[w]);
+        s->exact_rarity[w] = t < index->word_count && strcmp(index->words[t], words->text[w]) == 0 ? index->rarity[t]
+                                                                                                 : HUGE_VAL;
+        if (!words->optional[w] && reach < rarest_reach) {
+            rarest = w;
+            rarest_reach = reach;
+        }
+    }
+    collect_candidates(index, s->marks, rarest, s->candidates);
+}
+
 static size_t search_ranked(const directory_index *index, const struct filters *f,
                             const struct query_words *words, size_t offset, size_t limit,
                             int64_t *ids, size_t *total)
 {
     struct scratch s;
     scratch_init(&s, index);
-    /* Every word must match, so the entries of the word that reaches fewest are all the candidates. */
-    size_t rarest = 0, rarest_reach = SIZE_MAX;
-    for (size_t w = 0; w < words->count; w++) {
-        size_t reach = mark_word(index, words->text[w], words->len[w], w, s.marks);
-        if (reach < rarest_reach) {
-            rarest = w;
-            rarest_reach = reach;
-        }
-    }
-    collect_candidates(index, s.marks, rarest, s.candidates);
+    mark_candidates(index, words, false, &s);
 
     size_t matched = 0;
+    struct word_hit hits[QUERY_MAX_WORDS];
     for (size_t word = 0; word <= index->count / 64; word++) {
         for (uint64_t bits = s.candidates[word]; bits != 0; bits &= bits - 1) {
             size_t i = word * 64 + (size_t)__builtin_ctzll(bits);
             const struct entry *e = &index->entries[i];
-            uint32_t score = passes_filters(e, f) ? entry_score(index, e, s.marks, words->count) : 0;
+            uint32_t score = passes_filters(e, f) ? entry_score(index, e, &s, words, LEVEL_PREFIX, hits) : 0;
             /* Best score first, then the entry index, which is the name order. */
             if (score != 0)
                 s.keys[matched++] = (uint64_t)(UINT32_MAX - score) << 32 | (uint64_t)i;
@@ -855,4 +1128,54 @@ size_t directory_index_search(const directory_index *index, const directory_quer
     if (words.too_long)
         return 0;
     return search_ranked(index, &filters, &words, offset, limit, ids, total);
+}
+
+bool directory_index_suggest(const directory_index *index, const directory_query *query, char *out, size_t cap)
+{
+    if (cap > 0)
+        out[0] = '\0';
+    if (index == NULL || query == NULL || cap == 0)
+        return false;
+    struct filters filters = filters_of(query);
+    struct query_words words;
+    parse_query(query->text, &words);
+    if (words.count == 0 || words.too_long)
+        return false;
+    struct scratch s;
+    scratch_init(&s, index);
+    mark_candidates(index, &words, true, &s);
+    /* The entry the typos reach best; the first in name order among equals. */
+    uint32_t best_score = 0;
+    struct word_hit hits[QUERY_MAX_WORDS], best[QUERY_MAX_WORDS];
+    for (size_t word = 0; word <= index->count / 64; word++) {
+        for (uint64_t bits = s.candidates[word]; bits != 0; bits &= bits - 1) {
+            const struct entry *e = &index->entries[word * 64 + (size_t)__builtin_ctzll(bits)];
+            uint32_t score = passes_filters(e, &filters)
+                                 ? entry_score(index, e, &s, &words, LEVEL_TYPO_IN_PREFIX, hits) : 0;
+            if (score > best_score) {
+                best_score = score;
+                memcpy(best, hits, words.count * sizeof *hits);
+            }
+        }
+    }
+    free(s.block);
+    bool changed = false;
+    size_t used = 0;
+    for (size_t w = 0; best_score > 0 && w < words.count; w++) {
+        bool typo = best[w].value > 0 && best[w].level < LEVEL_PREFIX && best[w].token != UINT32_MAX;
+        const char *word = typo ? index->words[best[w].token] : words.text[w];
+        changed |= typo;
+        size_t len = strlen(word);
+        if (used + len + 2 > cap) {
+            out[0] = '\0';
+            return false;
+        }
+        if (used > 0)
+            out[used++] = ' ';
+        memcpy(out + used, word, len + 1);
+        used += len;
+    }
+    if (!changed)
+        out[0] = '\0';
+    return changed;
 }

@@ -12,18 +12,26 @@
  * and "dona" are the same word; an apostrophe inside a word is dropped, and
  * the index also holds the parts, so "sheriffs", "sheriff's" and "sheriff"
  * all find SHERIFF'S).  Every query word must match a word of the facility's
- * name or city, in any order: exactly, as a prefix, or with one typo
- * (insertion, deletion, substitution or transposition, Damerau-Levenshtein
- * distance 1) against the word or a prefix of it ("colman" and "colemn" reach
- * COLEMAN) for query words of 4 letters or more.  Only the first 16 words
- * count; a word of 64 bytes or more matches nothing.
+ * name, aliases or city, in any order: exactly (a plural in "s" or "es" on
+ * either side counts as the same word: "jail" finds JAILS), or as a prefix.
+ * Only the first 16 words count; a word of 64 bytes or more matches nothing.
  *
- * Ranking: more words matched exactly first, then more matched as prefixes,
- * then more with a typo against the whole word rather than against a prefix
- * of a longer word ("colman" puts COLEMAN before COMANCHE); then more words
- * found in the name rather than the city; then
- * open before closed or unknown; then name order (accents folded).  A query
- * without words lists every entry that passes the filters in name order.
+ * Typos are not matches: a query that matches nothing may get a suggestion
+ * (directory_index_suggest), each of its words of 4 letters or more allowed
+ * one edit (insertion, deletion, substitution or transposition,
+ * Damerau-Levenshtein distance 1) against a word or a prefix of one
+ * ("colman" and "colemn" suggest COLEMAN), for the caller to offer as "Did
+ * you mean ...".
+ *
+ * Ranking: each query word is worth the rarity of the word it matched
+ * (inverse document frequency: "cook" far more than "county" or "jail"),
+ * less for a prefix than an exact word and less in the city than in the
+ * name or an alias; then how much of the name the query covers (all of it:
+ * the exact name), then the facility's size (people held, a logarithm) and
+ * open before closed; ties in name order (accents folded).  So "cook
+ * county jail" puts Chicago's 8,000-person COOK COUNTY JAILS before the
+ * COOK COUNTY JAIL of small towns.  A query without words lists every entry
+ * that passes the filters in name order.
  *
  * Filters: state, type and status match exactly, ignoring case; zip matches
  * exactly or as a prefix ("335").  NULL or "" means no filter.
@@ -34,6 +42,7 @@
 #ifndef KITE_DOMAIN_DIRECTORY_DIRECTORY_INDEX_H
 #define KITE_DOMAIN_DIRECTORY_DIRECTORY_INDEX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +56,8 @@ typedef struct directory_entry {
     const char *zip;    /* five digits */
     const char *type;   /* county, state, local, federal, multi */
     const char *status; /* open, closed */
+    const char *aliases; /* NULL or words it is also known by ("RIKERS ISLAND", "FEDERAL CORRECTIONAL INSTITUTION") */
+    int64_t people;      /* how many people it holds (population, else capacity); -1 when unknown */
 } directory_entry;
 
 typedef struct directory_query {
@@ -72,5 +83,14 @@ size_t directory_index_size(const directory_index *index);
  */
 size_t directory_index_search(const directory_index *index, const directory_query *query,
                               size_t offset, size_t limit, int64_t *ids, size_t *total);
+
+/*
+ * For a query that finds nothing: the query with each word that has no match
+ * replaced by the word it is one typo from, in the facility the typos reach
+ * best (folded: lower case, no accents), into out (cap bytes).  Returns
+ * false, out "", when no entry that passes the filters is within one typo
+ * per word.
+ */
+bool directory_index_suggest(const directory_index *index, const directory_query *query, char *out, size_t cap);
 
 #endif
