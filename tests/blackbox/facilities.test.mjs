@@ -183,17 +183,43 @@ test('prefix matching on name and city words', async () => {
   assert.ok(byName(nameCity.items, 'FCI COLEMAN MEDIUM'), 'name word + city word');
 });
 
-test('one typo per word: "colman fci" finds FCI COLEMAN LOW and MEDIUM, ranked first', async () => {
+test('a typo is not counted as found: "colman fci" finds nothing and offers did_you_mean "coleman fci" with its first page', async () => {
   const body = await search({ q: 'colman fci' });
-  const names = body.items.map((f) => f.name);
+  assert.equal(body.total, 0);
+  assert.deepEqual(body.items, []);
+  assert.equal(body.did_you_mean.q, 'coleman fci');
+  const names = body.did_you_mean.items.map((f) => f.name);
   for (const n of ['FCI COLEMAN LOW', 'FCI COLEMAN MEDIUM']) {
-    assert.ok(names.includes(n), `"colman fci" lacks ${n}; got ${names.join(', ')}`);
+    assert.ok(names.includes(n), `did_you_mean lacks ${n}; got ${names.join(', ')}`);
     assert.ok(names.indexOf(n) < 5, `${n} ranked ${names.indexOf(n) + 1}`);
   }
-  for (const q of ['colaman', 'colemann', 'sumtervile']) {
+  const fixed = await search({ q: 'coleman fci' });
+  assert.equal(fixed.did_you_mean, null, 'a search that finds something suggests nothing');
+  assert.equal(body.did_you_mean.total, fixed.total);
+  for (const [q, want] of [['colaman', 'coleman'], ['colemann', 'coleman'], ['sumtervile', 'sumterville'], ['san quinten', 'san quentin']]) {
     const r = await search({ q });
-    assert.ok(byName(r.items, 'FCI COLEMAN MEDIUM'), `typo "${q}" misses FCI COLEMAN MEDIUM; got ${r.items.map((f) => f.name).join(', ')}`);
+    assert.equal(r.total, 0, `"${q}" counted typo matches as found`);
+    assert.equal(r.did_you_mean?.q, want, `"${q}" suggested ${JSON.stringify(r.did_you_mean?.q)}`);
   }
+  const none = await search({ q: 'zzqxv' });
+  assert.equal(none.total, 0);
+  assert.equal(none.did_you_mean, null);
+});
+
+test('names people use: aliases, BOP abbreviations both ways, places, and the facility meant first', async () => {
+  const first = async (q) => (await search({ q, limit: 3 })).items[0];
+  const rikers = await search({ q: 'rikers', limit: 20 });
+  assert.ok(rikers.total >= 9, `rikers: ${rikers.total}`);
+  for (const f of rikers.items) assert.equal(f.city, 'EAST ELMHURST', `"rikers" found ${f.name} in ${f.city}`);
+  assert.equal((await first('cook county jail')).city, 'CHICAGO');
+  assert.equal((await first('angola')).name, 'LOUISIANA STATE PENITENTIARY');
+  assert.equal((await first('la county jail')).name, "MEN'S CENTRAL JAIL");
+  assert.equal((await first('federal correctional institution dublin')).name, 'FCI DUBLIN');
+  assert.equal((await first('united states penitentiary atlanta')).name, 'USP ATLANTA');
+  assert.equal((await first('federal prison in houston')).name, 'FDC HOUSTON');
+  assert.equal((await first('estelle unit')).name, 'ESTELLE PRISON');
+  assert.equal((await first('jail in chicago')).name, 'COOK COUNTY JAILS');
+  assert.equal((await first('federal prison florence colorado')).state, 'CO');
 });
 
 test('ranking: the exact name comes first', async () => {

@@ -74,7 +74,7 @@ before(async () => {
   server = started.child;
   base = started.url;
   browser = await launchBrowser();
-  const found = await apiGet(`/facilities?q=${encodeURIComponent('colman fci')}`);
+  const found = await apiGet(`/facilities?q=${encodeURIComponent('coleman fci')}`);
   coleman = found.body.items.find((f) => f.name === 'FCI COLEMAN LOW');
   assert.ok(coleman, 'the directory has FCI COLEMAN LOW');
 });
@@ -87,7 +87,7 @@ after(async () => {
 
 /* ---- directory ---- */
 
-test('search "colman fci" shows FCI COLEMAN LOW with a CorrLinks badge', TIMEOUT, async () => {
+test('search "colman fci": nothing counted as found, "Did you mean coleman fci?" with FCI COLEMAN LOW and its CorrLinks badge', TIMEOUT, async () => {
   const { page, close } = await openPage();
   await page.goto(`${base}/`);
   await search(page, 'colman fci');
@@ -97,9 +97,14 @@ test('search "colman fci" shows FCI COLEMAN LOW with a CorrLinks badge', TIMEOUT
   assert.match(await item.locator('.badge--provider').textContent(), /^Messaging:\s+CorrLinks$/);
   assert.match(await item.textContent(), /SUMTERVILLE, FL/);
   assert.match(await item.textContent(), /Federal facility/);
-  assert.match(await page.textContent('#result-count'), /facilit(y|ies) found for “colman fci”/);
+  assert.match(await page.textContent('#result-count'), /No facilities found for “colman fci”/);
   assert.equal(await page.getAttribute('#result-count', 'aria-live'), 'polite');
+  assert.equal(await page.textContent('#did-you-mean'), 'coleman fci');
   assert.equal(new URL(page.url()).search, '?q=colman+fci', 'the search is in the address bar');
+  await page.click('#did-you-mean');
+  await page.waitForFunction(() => /found for “coleman fci”/.test(document.querySelector('#result-count')?.textContent || ''));
+  assert.match(await page.textContent('#result-count'), /facilit(y|ies) found for “coleman fci”/);
+  assert.equal(new URL(page.url()).search, '?q=coleman+fci', 'the suggestion is now the search');
   await close();
 });
 
@@ -267,8 +272,10 @@ test('the keyboard reaches a result and opens it', TIMEOUT, async () => {
   assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to main content');
   await search(page, 'colman fci');
   await page.focus('#q');
-  // search box → Search button → three filters → Clear search → first result
+  // search box → Search button → three filters → Clear search → "Did you mean" → first result
   for (let i = 0; i < 6; i++) await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'coleman fci');
+  await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.textContent), 'FCI COLEMAN LOW');
   await page.keyboard.press('Enter');
   await page.waitForURL(`${base}/facilities/${coleman.id}`);

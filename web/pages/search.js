@@ -119,7 +119,7 @@ export function searchPage(root, ctx) {
       h('div', { class: 'query-row' },
         input,
         h('button', { type: 'submit', class: 'button' }, 'Search')),
-      h('p', { id: 'q-hint', class: 'hint' }, 'Results appear as you type. Small spelling mistakes are fine.')),
+      h('p', { id: 'q-hint', class: 'hint' }, 'Results appear as you type. Misspelled? We suggest what you may have meant.')),
     filters,
     clearRow);
 
@@ -187,6 +187,24 @@ export function searchPage(root, ctx) {
       h('ul', null, tips.map((t) => h('li', null, t)))));
   }
 
+  /* A search with a typo finds nothing; the server says what it meant, with that search's first page. */
+  function showSuggestion(p, suggestion) {
+    const fixed = { ...p, q: suggestion.q };
+    const link = h('a', {
+      href: pageUrl(fixed),
+      id: 'did-you-mean',
+      onclick: (e) => {
+        e.preventDefault();
+        input.value = suggestion.q;
+        search();
+      },
+    }, suggestion.q);
+    replace(intro, h('div', { class: 'panel panel--quiet suggestion' },
+      h('p', { class: 'panel-title' }, 'Did you mean ', link, '?'),
+      h('p', null, `${plural(suggestion.total, 'facility', 'facilities')} found for “${suggestion.q}”. The first of them:`)));
+    addItems(suggestion.items);
+  }
+
   function renderFooter() {
     replace(below,
       items.length && (nextCursor || items.length > PAGE_SIZE) ? h('p', { class: 'shown-count' }, `Showing ${formatCount(items.length)} of ${formatCount(total)}`) : null,
@@ -217,10 +235,12 @@ export function searchPage(root, ctx) {
     count.textContent = total === 0
       ? `No facilities found${describe(p)}.`
       : `${plural(total, 'facility', 'facilities')} found${describe(p)}.`;
-    if (total === 0) showEmpty(p);
+    const suggestion = total === 0 ? answer.did_you_mean : null;
+    if (suggestion) showSuggestion(p, suggestion);
+    else if (total === 0) showEmpty(p);
     renderFooter();
     clearRow.hidden = false;
-    cache = { url: pageUrl(p), items: items.slice(), nextCursor, total };
+    cache = { url: pageUrl(p), items: items.slice(), nextCursor, total, didYouMean: suggestion };
   }
 
   function showError(err, retry) {
@@ -328,7 +348,7 @@ export function searchPage(root, ctx) {
   if (isEmpty(params)) {
     showIntro();
   } else if (cache && cache.url === pageUrl(params)) {
-    showResults(params, { items: cache.items, next_cursor: cache.nextCursor, total: cache.total });
+    showResults(params, { items: cache.items, next_cursor: cache.nextCursor, total: cache.total, did_you_mean: cache.didYouMean });
   } else {
     return search();
   }
