@@ -2,6 +2,7 @@
 
 #include "core/log.h"
 #include "domain/directory/directory.h"
+#include "domain/identity/password_reset.h"
 
 void handle_accounts_create(http_request *req, void *data)
 {
@@ -68,4 +69,43 @@ void handle_me(http_request *req, void *data)
         json_object_set_new(out, "resident", view);
     }
     http_reply_json(req, 200, out);
+}
+
+/* POST /api/v1/password-resets: the same 202 whether or not an account has the address (password_reset.h). */
+void handle_password_resets_create(http_request *req, void *data)
+{
+    kite_app *app = data;
+    json_t *body = parse_body_or_reply(req);
+    if (body == NULL)
+        return;
+    const char *email;
+    if (body_string_or_reply(req, body, "email", true, &email)) {
+        kite_fault fault;
+        kite_err err = password_reset_request(&app->ctx, http_arena(req), email, http_client_address(req), &fault);
+        if (err != KITE_OK)
+            reply_fault(req, &fault);
+        else
+            http_reply_json(req, 202, json_pack("{s:s}", "status", "sent_if_account_exists"));
+    }
+    json_decref(body);
+}
+
+/* POST /api/v1/password-resets/confirm: the link's token and the new password; 410 when the link is spent. */
+void handle_password_resets_confirm(http_request *req, void *data)
+{
+    kite_app *app = data;
+    json_t *body = parse_body_or_reply(req);
+    if (body == NULL)
+        return;
+    const char *token, *password;
+    if (body_string_or_reply(req, body, "token", true, &token) &&
+        body_string_or_reply(req, body, "password", true, &password)) {
+        kite_fault fault;
+        kite_err err = password_reset_confirm(&app->ctx, http_arena(req), token, password, &fault);
+        if (err != KITE_OK)
+            reply_fault(req, &fault);
+        else
+            http_reply_empty(req, 204);
+    }
+    json_decref(body);
 }

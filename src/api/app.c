@@ -7,6 +7,8 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/accounts", handle_accounts_create},
     {"POST", "/api/v1/sessions", handle_sessions_create},
     {"DELETE", "/api/v1/sessions/current", handle_sessions_delete_current},
+    {"POST", "/api/v1/password-resets", handle_password_resets_create},
+    {"POST", "/api/v1/password-resets/confirm", handle_password_resets_confirm},
     {"GET", "/api/v1/me", handle_me},
     {"GET", "/api/v1/facilities", handle_facilities_list},
     {"GET", "/api/v1/facilities/{id}", handle_facilities_get},

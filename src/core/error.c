@@ -60,6 +60,8 @@ static const struct {
         "You are already approved contacts."},
     [KITE_ERR_INVITATION_EXPIRED] = {410, "invitation_expired",
         "This invitation has expired. Ask the person who invited you to send a new one."},
+    [KITE_ERR_RESET_LINK_EXPIRED] = {410, "reset_link_expired",
+        "This password reset link has expired or was already used. Ask for a new one from the sign-in page."},
     [KITE_ERR_INVITATION_USED] = {409, "invitation_already_used",
         "This invitation was already accepted or withdrawn. Sign in to see your contacts."},
     [KITE_ERR_INVITATION_NOT_FOR_YOU] = {403, "invitation_not_for_you",

@@ -127,6 +127,8 @@ static const fault_row fault_rows[] = {
      {"Too many sign-in attempts. For your safety, sign-in is paused: wait {wait} and try again."}},
     {KITE_ERR_THROTTLED, NULL, FAULT_REGISTRATIONS,
      {"Many accounts were made from this connection in the last hour. Try again later."}},
+    {KITE_ERR_THROTTLED, NULL, FAULT_PASSWORD_RESETS,
+     {"Many password resets were asked for from this connection in the last hour. Try again later."}},
     {KITE_ERR_THROTTLED, NULL, FAULT_INVITATIONS, {"You can send {limit} invitations a day. Try again tomorrow."}},
     {KITE_ERR_THROTTLED, NULL, FAULT_UPLOADS,
      {"You have uploaded many photos today that you have not sent. Send them with a message, or try again tomorrow."}},

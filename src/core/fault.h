@@ -66,6 +66,7 @@ typedef enum fault_detail {
     FAULT_RESIDENT_SIGN_IN,  /* a tablet sign-in (facility, number, PIN) */
     FAULT_SIGN_IN,           /* sign-in attempts */
     FAULT_REGISTRATIONS,     /* accounts made from one address */
+    FAULT_PASSWORD_RESETS,   /* password reset requests from one address */
     FAULT_INVITATIONS,       /* invitations a resident sent today */
     FAULT_UPLOADS,           /* photos uploaded and not sent today */
     FAULT_TARGET,            /* naming a person at a facility */

@@ -676,6 +676,19 @@ const migration kite_migrations[] = {
      "  sent INTEGER NOT NULL,"
      "  PRIMARY KEY (account_id, slot)) WITHOUT ROWID;"
      SEND_TALLY_FILL_SQL},
+    /*
+     * Password reset links (domain/identity/password_reset.c): only the
+     * token's SHA-256 is kept; a link works once, until expires_at.
+     */
+    {16, "password reset links",
+     "CREATE TABLE password_resets ("
+     "  id INTEGER PRIMARY KEY,"
+     "  account_id INTEGER NOT NULL REFERENCES accounts(id),"
+     "  token_hash TEXT NOT NULL UNIQUE,"
+     "  created_at INTEGER NOT NULL,"
+     "  expires_at INTEGER NOT NULL,"
+     "  used_at INTEGER);"
+     "CREATE INDEX password_resets_account ON password_resets(account_id, created_at);"},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];

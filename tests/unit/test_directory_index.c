@@ -682,6 +682,25 @@ static kite_err on_query(void *ctx, size_t line, const char *const *f, size_t nf
     return KITE_OK;
 }
 
+/*
+ * tests/data/search-queries-holdout.csv: queries of the same kinds, written
+ * without looking at the engine, its aliases or the first file, and never
+ * tuned against: the hit rates say how well the search does on queries it
+ * has not seen.  It must stay at 80% or more first.
+ */
+static void test_real_holdout_queries(void **state)
+{
+    struct query_run r = {.d = *state};
+    char path[4200];
+    snprintf(path, sizeof path, "%s/../tests/data/search-queries-holdout.csv", r.d->data_dir);
+    assert_int_equal(csv_read_file(path, on_query, &r), KITE_OK);
+    assert_true(r.rows >= 50);
+    printf("search-queries-holdout.csv: %zu queries, right facility first %zu (%.1f%%), within the top 3 %zu (%.1f%%)\n",
+           r.rows, r.first, 100.0 * (double)r.first / (double)r.rows, r.top3, 100.0 * (double)r.top3 / (double)r.rows);
+    if (r.first * 5 < r.rows * 4)
+        fail_msg("under 80%% first on the hold-out queries; misses:\n%s", r.misses);
+}
+
 static void test_real_search_queries_first(void **state)
 {
     struct query_run r = {.d = *state};
@@ -859,6 +878,7 @@ int main(void)
         cmocka_unit_test(test_real_city_query_ranks_exact_first),
         cmocka_unit_test(test_real_aliases_and_abbreviations),
         cmocka_unit_test(test_real_search_queries_first),
+        cmocka_unit_test(test_real_holdout_queries),
     };
     int failed = cmocka_run_group_tests_name("directory_index", unit, NULL, NULL);
     failed += cmocka_run_group_tests_name("directory_index_real_data", real, setup_real, teardown_real);

@@ -1,0 +1,208 @@
+/*
+ * password_reset.c - a forgotten password, set again through a mailed link
+ * (password_reset.h says what a person sees).
+ *
+ * Design: a link carries a 256-bit random token; the store keeps only its
+ * SHA-256 (password_resets.token_hash), with the account, when it was made
+ * and until when it works, and when it was used.  Asking is one write
+ * transaction: the address throttle is checked and counted, the account
+ * found, its links of the last hour counted, the row inserted and the mail
+ * queued in the outbox (sent by the mailer after COMMIT).  Using a link is
+ * one write transaction too: the row is checked, the password set, every
+ * open link of the account spent, its sessions ended, its sign-in throttle
+ * cleared.  The new password is hashed (Argon2id, 64 MiB) before it, so the
+ * writer never waits for a hash.
+ *
+ * SECURITY: the token is compared by its hash through a UNIQUE index, never
+ * by scanning; an unknown, used and expired token get the same answer.  A
+ * request's answer and work do not depend on whether the account exists,
+ * except for the mail itself.  Emails are normalised as at registration and
+ * bound as parameters; the link is built from the configured public URL.
+ */
+#include "domain/identity/password_reset.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/secret.h"
+#include "core/text.h"
+#include "domain/audit/audit.h"
+#include "domain/identity/account.h"
+#include "domain/identity/session.h"
+#include "domain/identity/throttle.h"
+#include "mail/mail_format.h"
+#include "mail/outbox.h"
+
+#include <string.h>
+
+static const throttle_rule reset_address_rule = {PASSWORD_RESETS_PER_ADDRESS, 60LL * 60 * 1000};
+
+struct reset_request {
+    const kite_ctx *ctx;
+    arena *a;
+    const char *email; /* normalised */
+    const char *address_key;
+    int64_t now;
+    kite_fault fault;
+};
+
+/* The link's mail, in the request's transaction. */
+static kite_err enqueue_reset_mail(db_conn *conn, const struct reset_request *in, const account *acct,
+                                   const char *token)
+{
+    const char *base = in->ctx->public_url != NULL ? in->ctx->public_url : OUTBOX_DEFAULT_PUBLIC_URL;
+    size_t base_len = strlen(base);
+    while (base_len > 0 && base[base_len - 1] == '/')
+        base_len--;
+    const char *url = arena_sprintf(in->a, "%.*s/reset-password?token=%s", (int)base_len, base, token);
+    const char *text = arena_sprintf(in->a,
+        "Hello %s,\n"
+        "\n"
+        "Someone, probably you, asked to reset the password of your Kite account (%s).\n"
+        "\n"
+        "To choose a new password, open this link within the next hour:\n"
+        "%s\n"
+        "\n"
+        "The link works once. When you use it, every device signed in to your account is signed out.\n"
+        "\n"
+        "If you did not ask for this, ignore this email: your password stays as it is.\n"
+        "\n"
+        "-- Kite\n",
+        acct->full_name, acct->email, url);
+    const char *html = arena_sprintf(in->a,
+        "<!DOCTYPE html>\n"
+        "<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Reset your Kite password</title></head>\n"
+        "<body style=\"font-family: sans-serif; line-height: 1.5; color: #1f2933;\">\n"
+        "<p>Hello %s,</p>\n"
+        "<p>Someone, probably you, asked to reset the password of your Kite account (%s).</p>\n"
+        "<p><a href=\"%s\">Choose a new password</a> within the next hour.</p>\n"
+        "<p>The link works once. When you use it, every device signed in to your account is signed out.</p>\n"
+        "<p>If you did not ask for this, ignore this email: your password stays as it is.</p>\n"
+        "<p>&mdash; Kite</p>\n"
+        "</body></html>\n",
+        html_escape(in->a, acct->full_name), html_escape(in->a, acct->email), html_escape(in->a, url));
+    mail m = {acct->email, "Reset your Kite password", text, html, "password_reset"};
+    return outbox_enqueue(conn, in->now, &m, NULL);
+}
+
+/* How many links the account was sent in the last hour. */
+static kite_err recent_links(db_conn *conn, int64_t account_id, int64_t now, int64_t *count)
+{
+    db_stmt *s = db_prepare(conn, "SELECT COUNT(*) FROM password_resets WHERE account_id = $1 AND created_at > $2");
+    db_bind_int(s, 1, account_id);
+    db_bind_int(s, 2, now - PASSWORD_RESET_TTL_MS);
+    *count = db_next(s) ? db_int(s, 0) : 0;
+    return db_done(s);
+}
+
+static kite_err request_tx(db_conn *conn, void *data)
+{
+    struct reset_request *in = data;
+    kite_err err = throttle_check(conn, in->now, in->address_key, reset_address_rule, &in->fault);
+    if (err == KITE_OK)
+        err = throttle_record_failure(conn, in->now, in->address_key, reset_address_rule);
+    if (err != KITE_OK)
+        return err;
+    account acct;
+    const char *hash = NULL;
+    err = account_load_by_email(conn, in->a, in->email, &acct, &hash);
+    if (err == KITE_ERR_NOT_FOUND || (err == KITE_OK && acct.status != ACCOUNT_ACTIVE))
+        return KITE_OK; /* the same answer: nothing is sent */
+    int64_t sent = 0;
+    if (err == KITE_OK)
+        err = recent_links(conn, acct.id, in->now, &sent);
+    if (err != KITE_OK || sent >= PASSWORD_RESETS_PER_ACCOUNT)
+        return err;
+    char token[SECRET_TOKEN_HEX], token_hash[SECRET_SHA256_HEX];
+    secret_token(token);
+    secret_sha256_hex(token, strlen(token), token_hash);
+    db_stmt *insert = db_prepare(conn,
+        "INSERT INTO password_resets (account_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)");
+    db_bind_int(insert, 1, acct.id);
+    db_bind_text(insert, 2, token_hash);
+    db_bind_int(insert, 3, in->now);
+    db_bind_int(insert, 4, in->now + PASSWORD_RESET_TTL_MS);
+    err = db_exec(insert);
+    if (err == KITE_OK)
+        err = enqueue_reset_mail(conn, in, &acct, token);
+    if (err == KITE_OK)
+        err = audit_append(conn, in->now, audit_actor_account(in->a, acct.id), "account.password_reset_requested",
+                           audit_target(in->a, "account", acct.id), "");
+    return err;
+}
+
+kite_err password_reset_request(const kite_ctx *ctx, arena *a, const char *email, const char *client_address,
+                                kite_fault *fault)
+{
+    *fault = (kite_fault){0};
+    const char *normalized = NULL;
+    if (email == NULL || email_normalize(a, email, &normalized) != KITE_OK)
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "email", FAULT_EMAIL);
+    struct reset_request in = {ctx, a, normalized, arena_sprintf(a, "reset:%s", client_address),
+                               clock_now_ms(&ctx->clock), {0}};
+    kite_err err = db_write(ctx->store, request_tx, &in);
+    if (err == KITE_ERR_THROTTLED) {
+        *fault = in.fault;
+        fault->detail = FAULT_PASSWORD_RESETS;
+    }
+    return fault_settle(fault, err);
+}
+
+struct reset_confirm {
+    arena *a;
+    const char *token_hash;
+    const char *password_hash;
+    int64_t now;
+};
+
+static kite_err confirm_tx(db_conn *conn, void *data)
+{
+    struct reset_confirm *in = data;
+    db_stmt *s = db_prepare(conn,
+        "SELECT r.account_id, a.email FROM password_resets r JOIN accounts a ON a.id = r.account_id"
+        " WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 AND a.status = 'active'");
+    db_bind_text(s, 1, in->token_hash);
+    db_bind_int(s, 2, in->now);
+    bool found = db_next(s);
+    int64_t account_id = found ? db_int(s, 0) : 0;
+    const char *email = found ? arena_strdup(in->a, db_text(s, 1)) : NULL;
+    kite_err err = db_done(s);
+    if (err != KITE_OK)
+        return err;
+    if (!found)
+        return KITE_ERR_RESET_LINK_EXPIRED;
+    db_stmt *set = db_prepare(conn, "UPDATE accounts SET password_hash = $1, updated_at = $2 WHERE id = $3");
+    db_bind_text(set, 1, in->password_hash);
+    db_bind_int(set, 2, in->now);
+    db_bind_int(set, 3, account_id);
+    if ((err = db_exec(set)) != KITE_OK)
+        return err;
+    /* This link and any other the account was sent: one new password per mail asked for. */
+    db_stmt *spend = db_prepare(conn, "UPDATE password_resets SET used_at = $1 WHERE account_id = $2 AND used_at IS NULL");
+    db_bind_int(spend, 1, in->now);
+    db_bind_int(spend, 2, account_id);
+    if ((err = db_exec(spend)) != KITE_OK || (err = session_end_all(conn, account_id, in->now)) != KITE_OK ||
+        (err = throttle_clear(conn, arena_sprintf(in->a, "account:%s", email))) != KITE_OK)
+        return err;
+    return audit_append(conn, in->now, audit_actor_account(in->a, account_id), "account.password_reset",
+                        audit_target(in->a, "account", account_id), "sessions ended");
+}
+
+kite_err password_reset_confirm(const kite_ctx *ctx, arena *a, const char *token, const char *password,
+                                kite_fault *fault)
+{
+    *fault = (kite_fault){0};
+    /* A token is SECRET_TOKEN_HEX - 1 hex digits; anything else names no link. */
+    if (token == NULL || strlen(token) != SECRET_TOKEN_HEX - 1 || strspn(token, "0123456789abcdef") != SECRET_TOKEN_HEX - 1)
+        return fault_settle(fault, KITE_ERR_RESET_LINK_EXPIRED);
+    if (password == NULL || strlen(password) > PASSWORD_MAX_BYTES || !utf8_valid(password, strlen(password)))
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "password", FAULT_NOT_VALID);
+    kite_err err = password_policy_check(password);
+    if (err != KITE_OK)
+        return fault_set(fault, err, "password", FAULT_NONE);
+    char hash[PASSWORD_HASH_MAX], token_hash[SECRET_SHA256_HEX];
+    if ((err = password_hash(ctx->passwords, password, hash)) != KITE_OK)
+        return fault_settle(fault, err);
+    secret_sha256_hex(token, strlen(token), token_hash);
+    struct reset_confirm in = {a, token_hash, hash, clock_now_ms(&ctx->clock)};
+    return fault_settle(fault, db_write(ctx->store, confirm_tx, &in));
+}

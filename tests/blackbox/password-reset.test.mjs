@@ -1,0 +1,130 @@
+// A forgotten password (POST /api/v1/password-resets, .../confirm): the same answer whether or not
+// an account has the address; a mail through a real SMTP sink with a single-use link; the new
+// password works, the old one and every open session stop; a used, unknown or expired link is 410;
+// at most 3 mails an account an hour; an address that asks too often is throttled.
+import { test, after } from 'node:test';
+import {
+  startServer, assert, assertError, register, signIn, session, strongPassword, uniqueEmail, sleep,
+} from './lib/kite.mjs';
+import { SmtpSink, parseMessage } from './lib/smtp-sink.mjs';
+
+const PUBLIC_URL = 'https://kite.test.example';
+const LINK_RE = /https:\/\/kite\.test\.example\/reset-password\?token=([0-9a-f]{64})/;
+
+const servers = [];
+const sinks = [];
+after(async () => {
+  for (const s of servers) await s.cleanup();
+  for (const k of sinks) await k.stop();
+});
+
+async function setup(opts = {}) {
+  const sink = new SmtpSink();
+  sinks.push(sink);
+  await sink.start();
+  const srv = await startServer({
+    ...opts,
+    extraArgs: ['--smtp', sink.url, '--public-url', PUBLIC_URL, '--mail-from', 'no-reply@kite.test.example',
+      ...(opts.extraArgs || [])],
+  });
+  servers.push(srv);
+  return { srv, sink };
+}
+
+/** Waits for the nth mail to `to` whose subject is the reset's; returns its token. */
+async function resetLink(sink, to, nth = 1) {
+  const until = Date.now() + 20_000;
+  for (;;) {
+    const mails = sink.messagesTo(to).map((m) => parseMessage(m.data))
+      .filter((m) => m.header('Subject') === 'Reset your Kite password');
+    if (mails.length >= nth) {
+      const m = LINK_RE.exec(mails[nth - 1].text);
+      assert.ok(m, `no reset link in the mail:\n${mails[nth - 1].text}`);
+      assert.ok(mails[nth - 1].html.includes(`href="${PUBLIC_URL}/reset-password?token=${m[1]}"`), 'the HTML has the link');
+      return m[1];
+    }
+    if (Date.now() > until) assert.fail(`no reset mail #${nth} to ${to}`);
+    await sleep(100);
+  }
+}
+
+function resetMails(sink, to) {
+  return sink.messagesTo(to).map((m) => parseMessage(m.data)).filter((m) => m.header('Subject') === 'Reset your Kite password');
+}
+
+test('reset by mail: same answer for any address, the link sets a new password once, every session ends', async () => {
+  const { srv, sink } = await setup();
+  const reg = await register(srv);
+  const email = reg.email.toLowerCase();
+  const before = await session(srv, reg.email, reg.password);
+  assert.equal((await srv.get('/api/v1/me', { token: before.token })).status, 200);
+
+  const known = await srv.post('/api/v1/password-resets', { email: reg.email.toUpperCase() });
+  const unknown = await srv.post('/api/v1/password-resets', { email: uniqueEmail('nobody') });
+  assert.equal(known.status, 202);
+  assert.equal(unknown.status, 202);
+  assert.deepEqual(known.json, unknown.json, 'the answer tells nothing about the address');
+
+  const token = await resetLink(sink, email);
+  await sleep(1000);
+  assert.equal(sink.messages.filter((m) => m.to.some((t) => t.startsWith('nobody'))).length, 0, 'no mail to an unknown address');
+
+  const weak = await srv.post('/api/v1/password-resets/confirm', { token, password: 'short' });
+  assertError(weak, 422, 'weak_password');
+  const fresh = strongPassword();
+  const done = await srv.post('/api/v1/password-resets/confirm', { token, password: fresh });
+  assert.equal(done.status, 204, done.text);
+
+  assert.equal((await srv.get('/api/v1/me', { token: before.token })).status, 401, 'the old session ended');
+  assert.equal((await signIn(srv, reg.email, reg.password)).status, 401, 'the old password no longer works');
+  assert.equal((await signIn(srv, reg.email, fresh)).status, 201, 'the new password works');
+
+  const again = await srv.post('/api/v1/password-resets/confirm', { token, password: strongPassword() });
+  assertError(again, 410, 'reset_link_expired');
+  const made = await srv.post('/api/v1/password-resets/confirm', { token: 'f'.repeat(64), password: strongPassword() });
+  assertError(made, 410, 'reset_link_expired');
+  const odd = await srv.post('/api/v1/password-resets/confirm', { token: 'not a token', password: strongPassword() });
+  assertError(odd, 410, 'reset_link_expired');
+  assertError(await srv.post('/api/v1/password-resets', { email: 'not an email' }), 422, 'invalid_field');
+  assertError(await srv.post('/api/v1/password-resets/confirm', { password: fresh }), 422, 'invalid_field');
+});
+
+test('a newer link spends nothing, using one spends all; at most 3 mails an account an hour', async () => {
+  const { srv, sink } = await setup();
+  const reg = await register(srv);
+  const email = reg.email.toLowerCase();
+  for (let i = 0; i < 5; i++) assert.equal((await srv.post('/api/v1/password-resets', { email })).status, 202);
+  const first = await resetLink(sink, email, 1);
+  const third = await resetLink(sink, email, 3);
+  await sleep(1500);
+  assert.equal(resetMails(sink, email).length, 3, 'the 4th and 5th asks sent nothing');
+  assert.equal((await srv.post('/api/v1/password-resets/confirm', { token: third, password: strongPassword() })).status, 204);
+  assertError(await srv.post('/api/v1/password-resets/confirm', { token: first, password: strongPassword() }), 410,
+    'reset_link_expired');
+});
+
+test('a link an hour old no longer works', async () => {
+  const { srv, sink } = await setup();
+  const reg = await register(srv);
+  assert.equal((await srv.post('/api/v1/password-resets', { email: reg.email })).status, 202);
+  const token = await resetLink(sink, reg.email.toLowerCase());
+  await srv.stopAndAssertClean();
+  const later = await startServer({
+    db: srv.dbPath, dir: srv.dir, env: { KITE_ALLOW_TEST_CLOCK: '1' }, extraArgs: ['--test-clock-offset', String(61 * 60)],
+  });
+  servers.push(later);
+  assertError(await later.post('/api/v1/password-resets/confirm', { token, password: strongPassword() }), 410,
+    'reset_link_expired');
+  assert.equal((await signIn(later, reg.email, reg.password)).status, 201, 'the password did not change');
+});
+
+test('one address asking too often is throttled, with the same answer before it', async () => {
+  const { srv } = await setup();
+  for (let i = 0; i < 20; i++) {
+    const r = await srv.post('/api/v1/password-resets', { email: uniqueEmail('many') });
+    assert.equal(r.status, 202, `ask ${i + 1}: ${r.status}`);
+  }
+  const r = await srv.post('/api/v1/password-resets', { email: uniqueEmail('many') });
+  assertError(r, 429, 'too_many_attempts');
+  assert.match(r.json.error.message, /password resets/);
+});
