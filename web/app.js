@@ -6,7 +6,7 @@ import { roleName } from './labels.js';
 import { searchPage } from './pages/search.js';
 import { facilityPage } from './pages/facility.js';
 import { providersPage } from './pages/providers.js';
-import { registerPage, signinPage } from './pages/auth.js';
+import { forgotPasswordPage, registerPage, resetPasswordPage, signinPage } from './pages/auth.js';
 import { accountPage } from './pages/account.js';
 import { contactsPage } from './pages/contacts.js';
 import { invitationPage } from './pages/invitation.js';
@@ -27,6 +27,8 @@ const routes = [
   { pattern: /^\/providers\/?$/, page: providersPage, nav: '/providers' },
   { pattern: /^\/register\/?$/, page: registerPage, nav: '/register' },
   { pattern: /^\/signin\/?$/, page: signinPage, nav: '/signin' },
+  { pattern: /^\/forgot-password\/?$/, page: forgotPasswordPage, nav: '/signin' },
+  { pattern: /^\/reset-password\/?$/, page: resetPasswordPage, nav: '/signin' },
   { pattern: /^\/account\/?$/, page: accountPage, nav: '/account' },
   { pattern: /^\/contacts\/?$/, page: contactsPage, nav: '/contacts' },
   { pattern: /^\/invitations\/accept\/?$/, page: invitationPage, nav: '/contacts' },
