@@ -221,6 +221,25 @@ export async function signOut() {
   forget();
 }
 
+/*
+ * A tab opened on its own (a link from an email, a second tab) has the session cookie but not the
+ * CSRF token this page keeps per tab: it asks the server for its session, and is signed in as the
+ * other tabs are.  Returns the account, or null when the browser is signed out.
+ */
+export async function restoreSession() {
+  if (storageGet(CSRF_KEY)) return currentAccount();
+  const answer = await api('/sessions/current');
+  if (!answer.csrf_token || !answer.account) return null;
+  remember(answer.csrf_token, answer.account);
+  return answer.account;
+}
+
+/* Signs out every device of the account, this one included. */
+export async function signOutEverywhere() {
+  await api('/sessions', { method: 'DELETE' });
+  forget();
+}
+
 /* The account behind the session, from the server; null when signed out. */
 export async function fetchMe() {
   if (!storageGet(CSRF_KEY)) return null;

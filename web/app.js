@@ -1,7 +1,7 @@
 // Kite web: the router, the header, and what every page shares.
 
 import { h, replace, setTitle } from './dom.js';
-import { ApiError, currentAccount, fetchMe, forget, onSessionChange, signOut } from './api.js';
+import { ApiError, currentAccount, fetchMe, forget, onSessionChange, restoreSession, signOut } from './api.js';
 import { roleName } from './labels.js';
 import { searchPage } from './pages/search.js';
 import { facilityPage } from './pages/facility.js';
@@ -305,8 +305,19 @@ window.addEventListener('popstate', () => render('pop'));
 
 onSessionChange(renderAccountArea);
 renderAccountArea(currentAccount());
-main.removeAttribute('aria-busy');
-render('load');
 
-/* Confirm the remembered sign-in with the server; this clears it when the session has ended. */
-if (currentAccount()) fetchMe().catch(() => {});
+/*
+ * A tab that remembers its sign-in confirms it with the server (this clears it when the session
+ * has ended); a tab that does not (opened from an email, or a second tab) takes the browser's
+ * session, if there is one, before the first page renders.
+ */
+if (currentAccount()) {
+  main.removeAttribute('aria-busy');
+  render('load');
+  fetchMe().catch(() => {});
+} else {
+  restoreSession().catch(() => null).finally(() => {
+    main.removeAttribute('aria-busy');
+    render('load');
+  });
+}

@@ -109,3 +109,26 @@ void handle_password_resets_confirm(http_request *req, void *data)
     }
     json_decref(body);
 }
+
+/* POST /api/v1/me/password: {current_password, new_password}; every other session ends. */
+void handle_me_password(http_request *req, void *data)
+{
+    kite_app *app = data;
+    const session *s = require_session_or_reply(req, app);
+    if (s == NULL)
+        return;
+    json_t *body = parse_body_or_reply(req);
+    if (body == NULL)
+        return;
+    const char *current, *password;
+    if (body_string_or_reply(req, body, "current_password", true, &current) &&
+        body_string_or_reply(req, body, "new_password", true, &password)) {
+        kite_fault fault;
+        kite_err err = password_change(&app->ctx, http_arena(req), s, current, password, &fault);
+        if (err != KITE_OK)
+            reply_fault(req, &fault);
+        else
+            http_reply_empty(req, 204);
+    }
+    json_decref(body);
+}

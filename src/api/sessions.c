@@ -58,3 +58,48 @@ void handle_sessions_delete_current(http_request *req, void *data)
     http_reply_header(req, "Set-Cookie", "kite_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
     http_reply_empty(req, 204);
 }
+
+/*
+ * GET /api/v1/sessions/current: the caller's session, with its CSRF token.
+ * A new browser tab has the session cookie but not the token (the page
+ * keeps it per tab), and reads it here; no other site can read an answer
+ * of Kite's (no CORS), so the token stays the page's.  Every page load of
+ * a tab that remembers nothing asks, so "no session" is an answer (200,
+ * nulls), not an error.
+ */
+void handle_sessions_get_current(http_request *req, void *data)
+{
+    kite_app *app = data;
+    const char *token = session_token(req, NULL);
+    session *s = arena_zalloc(http_arena(req), sizeof *s);
+    kite_err err = token != NULL && *token != '\0' ? session_resolve(&app->ctx, http_arena(req), token, s)
+                                                   : KITE_ERR_UNAUTHENTICATED;
+    if (err == KITE_ERR_UNAUTHENTICATED) {
+        http_reply_json(req, 200, json_pack("{s:n, s:n, s:n}", "csrf_token", "expires_at", "account"));
+        return;
+    }
+    if (err != KITE_OK) {
+        reply_kite_error(req, err);
+        return;
+    }
+    char csrf[SECRET_SHA256_HEX];
+    session_csrf_token(token, csrf);
+    http_reply_json(req, 200, json_pack("{s:s, s:o, s:o}", "csrf_token", csrf, "expires_at", json_time(s->expires_at),
+                                        "account", account_to_json(&s->account)));
+}
+
+/* DELETE /api/v1/sessions: sign out everywhere, this device included. */
+void handle_sessions_delete_all(http_request *req, void *data)
+{
+    kite_app *app = data;
+    const session *s = require_session_or_reply(req, app);
+    if (s == NULL)
+        return;
+    kite_err err = session_sign_out_everywhere(&app->ctx, http_arena(req), s);
+    if (err != KITE_OK) {
+        reply_kite_error(req, err);
+        return;
+    }
+    http_reply_header(req, "Set-Cookie", "kite_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    http_reply_empty(req, 204);
+}

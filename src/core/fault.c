@@ -122,6 +122,9 @@ static const fault_row fault_rows[] = {
      {"The resident number does not have the new facility's format. Give the number used there."}},
     {F_INVALID, "to_facility_id", FAULT_TRANSFER, {"Give an existing facility other than the current one."}},
 
+    {F_INVALID, "current_password", FAULT_NOT_VALID,
+     {"Your current password is not right. Type it again, or reset it from the sign-in page."}},
+
     /* Throttles: how many, and when to try again. */
     {KITE_ERR_THROTTLED, NULL, FAULT_SIGN_IN,
      {"Too many sign-in attempts. For your safety, sign-in is paused: wait {wait} and try again."}},

@@ -122,3 +122,38 @@ test('forgot password: ask on the sign-in page, open the mailed link, choose a n
   await closeAgain([/status of 410 \(Gone\)/]); // the spent link's answer, shown in the page
   await close();
 });
+
+test('one session for every tab: an email link opened in a new tab is signed in; change password and sign out everywhere', TIMEOUT, async () => {
+  const email = uniqueEmail('tabs');
+  const made = await apiClient(base).post('/accounts', {
+    email, password: 'a calm river 2026', full_name: 'Tomás Ruiz', phone: '+1 555 010 3001',
+  });
+  assert.equal(made.status, 201);
+  const { page, context, close } = await newPage(browser);
+  await signInForm(page, base, email, 'a calm river 2026');
+  await page.waitForURL((url) => !url.pathname.startsWith('/signin'));
+
+  // A second tab of the same browser, opened straight on a page, as a link from an email opens.
+  const tab = await context.newPage();
+  await tab.goto(`${base}/account`);
+  await tab.getByRole('heading', { name: 'Your account' }).waitFor();
+  assert.doesNotMatch(await tab.textContent('body'), /You are not signed in/);
+  await assertAccessible(tab, 'the account page with its password and devices section');
+  await shoot(tab, 'account-security');
+
+  // Change the password there: this tab stays signed in.
+  await tab.getByLabel('Current password').fill('a calm river 2026');
+  await tab.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+  await tab.getByRole('button', { name: 'Change password' }).click();
+  await tab.locator('#password-changed').waitFor({ state: 'visible' });
+  assert.match(await tab.textContent('#password-changed'), /Your password is changed/);
+
+  // Sign out on every device: this tab lands on sign-in, and the first tab is signed out too.
+  await tab.getByRole('button', { name: 'Sign out on every device' }).click();
+  await tab.waitForURL(`${base}/signin`);
+  assert.match(await tab.textContent('body'), /signed out on every device/);
+  await page.goto(`${base}/account`);
+  await page.getByRole('heading', { name: 'You are not signed in' }).waitFor();
+  await tab.close();
+  await close([/status of 401 \(Unauthorized\)/]); // the first tab's session, ended elsewhere
+});

@@ -1,8 +1,11 @@
 // The signed-in person's own account, as the server knows it.
 
-import { fetchMe, currentAccount, homeFor } from '../api.js';
+import { api, fetchMe, currentAccount, homeFor, signOutEverywhere } from '../api.js';
 import { h, replace, setTitle } from '../dom.js';
+import { field, formKit, showPasswordToggle } from '../forms.js';
 import { roleName, formatDate } from '../labels.js';
+
+const MIN_PASSWORD = 10;
 
 export async function accountPage(root, ctx) {
   setTitle('Your account');
@@ -40,7 +43,72 @@ export async function accountPage(root, ctx) {
           h('a', { class: 'button button--secondary', href: '/messages' }, 'Your messages'),
           h('a', { class: 'button button--secondary', href: '/wallet' }, 'Your wallet')))
       : h('p', { class: 'actions' },
-        h('a', { class: 'button', href: homeFor(me.role) }, me.role === 'resident' ? 'Go to your home' : 'Go to the staff page'))));
+        h('a', { class: 'button', href: homeFor(me.role) }, me.role === 'resident' ? 'Go to your home' : 'Go to the staff page')),
+    me.email ? securitySection(ctx) : null));
+}
+
+/* Change the password (every other device is signed out), or sign out every device now. */
+function securitySection(ctx) {
+  const fields = [
+    field({ name: 'current_password', label: 'Current password', type: 'password', autocomplete: 'current-password' }),
+    field({ name: 'new_password', label: 'New password', type: 'password', autocomplete: 'new-password',
+      hint: `At least ${MIN_PASSWORD} characters. A few words you will remember work well; avoid common passwords.`,
+      extra: showPasswordToggle }),
+  ];
+  const kit = formKit(fields, 'Change password', 'Changing it…', { buttonClass: 'button' });
+  const form = h('form', { class: 'form', novalidate: true, 'aria-labelledby': 'password-heading' },
+    kit.alert, fields.map((f) => f.wrap), kit.button);
+  const done = h('p', { class: 'notice notice--success', role: 'status', hidden: true, id: 'password-changed' });
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    kit.clear();
+    done.hidden = true;
+    const current = form.elements.current_password.value;
+    const fresh = form.elements.new_password.value;
+    if (!current) kit.fieldError('current_password', 'Enter your current password.');
+    if ([...fresh].length < MIN_PASSWORD) {
+      kit.fieldError('new_password', `Choose a password of at least ${MIN_PASSWORD} characters. Yours has ${[...fresh].length}.`);
+    }
+    if (form.querySelector('[aria-invalid="true"]')) {
+      kit.focusFirstInvalid();
+      return;
+    }
+    kit.busy(true);
+    try {
+      await api('/me/password', { method: 'POST', body: { current_password: current, new_password: fresh } });
+    } catch (e) {
+      if (!ctx.isCurrent()) return;
+      kit.busy(false);
+      kit.serverError(e);
+      return;
+    }
+    kit.busy(false);
+    form.reset();
+    done.textContent = 'Your password is changed. Every other device signed in to your account is signed out; this one stays signed in.';
+    done.hidden = false;
+    done.focus();
+  });
+  const everywhere = h('button', { type: 'button', class: 'button button--secondary', id: 'sign-out-everywhere' },
+    'Sign out on every device');
+  everywhere.addEventListener('click', async () => {
+    everywhere.disabled = true;
+    try {
+      await signOutEverywhere();
+      ctx.flash('You are signed out on every device, this one included. Sign in again to continue.');
+      ctx.navigate('/signin');
+    } catch (e) {
+      everywhere.disabled = false;
+      ctx.flash(e.message, 'error');
+    }
+  });
+  done.setAttribute('tabindex', '-1');
+  return h('section', { class: 'card', 'aria-labelledby': 'security-heading' },
+    h('h2', { id: 'security-heading', class: 'panel-title' }, 'Password and devices'),
+    h('h3', { id: 'password-heading' }, 'Change your password'),
+    done, form,
+    h('h3', null, 'Signed in somewhere else?'),
+    h('p', null, 'A phone you lost, a shared computer: sign out on every device where your account is open.'),
+    h('p', { class: 'actions' }, everywhere));
 }
 
 function signedOut(root, reason) {

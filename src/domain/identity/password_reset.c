@@ -1,6 +1,7 @@
 /*
- * password_reset.c - a forgotten password, set again through a mailed link
- * (password_reset.h says what a person sees).
+ * password_reset.c - a forgotten password, set again through a mailed link,
+ * and a password changed by its owner (password_reset.h says what a person
+ * sees).
  *
  * Design: a link carries a 256-bit random token; the store keeps only its
  * SHA-256 (password_resets.token_hash), with the account, when it was made
@@ -32,6 +33,7 @@
 #include "mail/mail_format.h"
 #include "mail/outbox.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 static const throttle_rule reset_address_rule = {PASSWORD_RESETS_PER_ADDRESS, 60LL * 60 * 1000};
@@ -205,4 +207,124 @@ kite_err password_reset_confirm(const kite_ctx *ctx, arena *a, const char *token
     secret_sha256_hex(token, strlen(token), token_hash);
     struct reset_confirm in = {a, token_hash, hash, clock_now_ms(&ctx->clock)};
     return fault_settle(fault, db_write(ctx->store, confirm_tx, &in));
+}
+
+/* ---- a password changed by its owner ---- */
+
+struct password_change {
+    const kite_ctx *ctx;
+    arena *a;
+    const session *s;
+    const char *throttle_key; /* the sign-in throttle of the account: a wrong current password counts there */
+    const char *current_hash;
+    const char *new_hash;
+    int64_t now;
+    kite_fault fault;
+};
+
+static const throttle_rule change_rule = {SIGNIN_ACCOUNT_MAX_FAILURES, SIGNIN_WINDOW_MS};
+
+static kite_err change_lookup_tx(db_conn *conn, void *data)
+{
+    struct password_change *in = data;
+    kite_err err = throttle_check(conn, in->now, in->throttle_key, change_rule, &in->fault);
+    if (err != KITE_OK)
+        return err;
+    account acct;
+    return account_load_by_email(conn, in->a, in->s->account.email, &acct, &in->current_hash);
+}
+
+static kite_err change_failed_tx(db_conn *conn, void *data)
+{
+    struct password_change *in = data;
+    return throttle_record_failure(conn, in->now, in->throttle_key, change_rule);
+}
+
+/* The owner is told, at the account's address, that the password changed: a stranger's change does not go unseen. */
+static kite_err enqueue_changed_mail(db_conn *conn, const struct password_change *in)
+{
+    const account *acct = &in->s->account;
+    const char *text = arena_sprintf(in->a,
+        "Hello %s,\n"
+        "\n"
+        "The password of your Kite account (%s) was just changed, and every other device signed in to it was "
+        "signed out.\n"
+        "\n"
+        "If you did this, there is nothing more to do. If you did not, reset your password now from the "
+        "sign-in page (\"Forgot your password?\"), which signs everyone out again.\n"
+        "\n"
+        "-- Kite\n",
+        acct->full_name, acct->email);
+    const char *html = arena_sprintf(in->a,
+        "<!DOCTYPE html>\n"
+        "<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Your Kite password was changed</title></head>\n"
+        "<body style=\"font-family: sans-serif; line-height: 1.5; color: #1f2933;\">\n"
+        "<p>Hello %s,</p>\n"
+        "<p>The password of your Kite account (%s) was just changed, and every other device signed in to it "
+        "was signed out.</p>\n"
+        "<p>If you did this, there is nothing more to do. If you did not, reset your password now from the "
+        "sign-in page (&ldquo;Forgot your password?&rdquo;), which signs everyone out again.</p>\n"
+        "<p>&mdash; Kite</p>\n"
+        "</body></html>\n",
+        html_escape(in->a, acct->full_name), html_escape(in->a, acct->email));
+    mail m = {acct->email, "Your Kite password was changed", text, html, "password_changed"};
+    return outbox_enqueue(conn, in->now, &m, NULL);
+}
+
+static kite_err change_tx(db_conn *conn, void *data)
+{
+    struct password_change *in = data;
+    int64_t id = in->s->account.id;
+    db_stmt *set = db_prepare(conn, "UPDATE accounts SET password_hash = $1, updated_at = $2 WHERE id = $3");
+    db_bind_text(set, 1, in->new_hash);
+    db_bind_int(set, 2, in->now);
+    db_bind_int(set, 3, id);
+    kite_err err = db_exec(set);
+    if (err != KITE_OK)
+        return err;
+    db_stmt *others = db_prepare(conn,
+        "UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND id <> $3 AND revoked_at IS NULL");
+    db_bind_int(others, 1, in->now);
+    db_bind_int(others, 2, id);
+    db_bind_int(others, 3, in->s->id);
+    if ((err = db_exec(others)) != KITE_OK || (err = throttle_clear(conn, in->throttle_key)) != KITE_OK ||
+        (err = enqueue_changed_mail(conn, in)) != KITE_OK)
+        return err;
+    return audit_append(conn, in->now, audit_actor_account(in->a, id), "account.password_changed",
+                        audit_target(in->a, "account", id), arena_sprintf(in->a, "kept session=%" PRId64, in->s->id));
+}
+
+kite_err password_change(const kite_ctx *ctx, arena *a, const session *s, const char *current, const char *password,
+                         kite_fault *fault)
+{
+    *fault = (kite_fault){0};
+    if (s->account.email == NULL || *s->account.email == '\0')
+        return fault_settle(fault, KITE_ERR_FORBIDDEN); /* residents have a PIN, which staff reset */
+    if (current == NULL || strlen(current) > PASSWORD_MAX_BYTES)
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "current_password", FAULT_NOT_VALID);
+    if (password == NULL || strlen(password) > PASSWORD_MAX_BYTES || !utf8_valid(password, strlen(password)))
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "new_password", FAULT_NOT_VALID);
+    kite_err err = password_policy_check(password);
+    if (err != KITE_OK)
+        return fault_set(fault, err, "new_password", FAULT_NONE);
+    struct password_change in = {ctx, a, s, arena_sprintf(a, "account:%s", s->account.email), NULL, NULL,
+                                 clock_now_ms(&ctx->clock), {0}};
+    err = db_read(ctx->store, change_lookup_tx, &in);
+    if (err == KITE_ERR_THROTTLED) {
+        *fault = in.fault;
+        fault->detail = FAULT_SIGN_IN;
+        return fault_settle(fault, err);
+    }
+    if (err != KITE_OK)
+        return fault_settle(fault, err);
+    if (password_check(ctx->passwords, in.current_hash, current) != KITE_OK) {
+        err = db_write(ctx->store, change_failed_tx, &in);
+        return err != KITE_OK ? fault_settle(fault, err)
+                              : fault_set(fault, KITE_ERR_INVALID_FIELD, "current_password", FAULT_NOT_VALID);
+    }
+    char hash[PASSWORD_HASH_MAX];
+    if ((err = password_hash(ctx->passwords, password, hash)) != KITE_OK)
+        return fault_settle(fault, err);
+    in.new_hash = hash;
+    return fault_settle(fault, db_write(ctx->store, change_tx, &in));
 }

@@ -1,6 +1,6 @@
 /*
  * password_reset.h - a forgotten password, set again through a link mailed
- * to the account's address.
+ * to the account's address; and a password changed by its signed-in owner.
  *
  * Asking always answers the same, whether or not an account has the
  * address: nothing here tells a stranger who has an account.  The link
@@ -21,6 +21,7 @@
 #include "core/error.h"
 #include "core/fault.h"
 #include "domain/context.h"
+#include "domain/identity/session.h"
 
 enum { PASSWORD_RESETS_PER_ACCOUNT = 3, PASSWORD_RESETS_PER_ADDRESS = 20 };
 #define PASSWORD_RESET_TTL_MS (60LL * 60 * 1000)
@@ -42,5 +43,16 @@ kite_err password_reset_request(const kite_ctx *ctx, arena *a, const char *email
  */
 kite_err password_reset_confirm(const kite_ctx *ctx, arena *a, const char *token, const char *password,
                                 kite_fault *fault) KITE_WUR;
+
+/*
+ * The signed-in owner changes the password: the current one must be right
+ * (a wrong one counts against the account's sign-in throttle); every other
+ * session of the account ends, this one stays; the owner is mailed that it
+ * changed.  KITE_ERR_INVALID_FIELD "current_password" when it is wrong,
+ * KITE_ERR_WEAK_PASSWORD "new_password", KITE_ERR_THROTTLED (FAULT_SIGN_IN),
+ * KITE_ERR_FORBIDDEN for an account without an email (residents).
+ */
+kite_err password_change(const kite_ctx *ctx, arena *a, const session *s, const char *current, const char *password,
+                         kite_fault *fault) KITE_WUR;
 
 #endif

@@ -255,6 +255,23 @@ kite_err session_sign_out(const kite_ctx *ctx, arena *a, const session *s)
     return db_write(ctx->store, sign_out_tx, &in);
 }
 
+static kite_err sign_out_everywhere_tx(db_conn *conn, void *data)
+{
+    struct sign_out *in = data;
+    kite_err err = session_end_all(conn, in->s->account.id, in->now);
+    if (err != KITE_OK)
+        return err;
+    const char *actor = audit_actor_account(in->a, in->s->account.id);
+    return audit_append(conn, in->now, actor, "signout.everywhere", actor,
+                        arena_sprintf(in->a, "from session=%" PRId64, in->s->id));
+}
+
+kite_err session_sign_out_everywhere(const kite_ctx *ctx, arena *a, const session *s)
+{
+    struct sign_out in = {a, s, clock_now_ms(&ctx->clock)};
+    return db_write(ctx->store, sign_out_everywhere_tx, &in);
+}
+
 kite_err session_end_all(db_conn *conn, int64_t account_id, int64_t now)
 {
     db_stmt *s = db_prepare(conn, "UPDATE sessions SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL");

@@ -66,6 +66,9 @@ kite_err session_resolve(const kite_ctx *ctx, arena *a, const char *token, sessi
 
 kite_err session_sign_out(const kite_ctx *ctx, arena *a, const session *s) KITE_WUR;
 
+/* Every session of s's account ends, on every device (audited). */
+kite_err session_sign_out_everywhere(const kite_ctx *ctx, arena *a, const session *s) KITE_WUR;
+
 /* Inside a transaction: every session of the account ends (release, move, new PIN). */
 kite_err session_end_all(db_conn *conn, int64_t account_id, int64_t now) KITE_WUR;
 

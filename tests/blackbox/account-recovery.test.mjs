@@ -1,7 +1,7 @@
-// A forgotten password (POST /api/v1/password-resets, .../confirm): the same answer whether or not
-// an account has the address; a mail through a real SMTP sink with a single-use link; the new
-// password works, the old one and every open session stop; a used, unknown or expired link is 410;
-// at most 3 mails an account an hour; an address that asks too often is throttled.
+// Accounts that recover: a forgotten password (POST /api/v1/password-resets, .../confirm) with the
+// same answer whether or not an account has the address, a single-use link mailed through a real
+// SMTP sink, 410 for a used, unknown or expired link, 3 mails an account an hour, a throttled
+// address; a changed password; signing out everywhere; a new tab reading its session by cookie.
 import { test, after } from 'node:test';
 import {
   startServer, assert, assertError, register, signIn, session, strongPassword, uniqueEmail, sleep,
@@ -127,4 +127,82 @@ test('one address asking too often is throttled, with the same answer before it'
   const r = await srv.post('/api/v1/password-resets', { email: uniqueEmail('many') });
   assertError(r, 429, 'too_many_attempts');
   assert.match(r.json.error.message, /password resets/);
+});
+
+test('a new tab reads its session by the cookie: GET /sessions/current gives the same CSRF token; nulls signed out', async () => {
+  const { srv } = await setup();
+  const reg = await register(srv);
+  const s = await session(srv, reg.email, reg.password);
+  const byCookie = await srv.get('/api/v1/sessions/current', { cookie: s.token });
+  assert.equal(byCookie.status, 200, byCookie.text);
+  assert.equal(byCookie.json.csrf_token, s.csrf_token);
+  assert.equal(byCookie.json.account.email, reg.email.toLowerCase());
+  // With the token read there, a state-changing request by cookie passes the CSRF check.
+  const out = await srv.del('/api/v1/sessions/current', { cookie: s.token, csrf: byCookie.json.csrf_token });
+  assert.equal(out.status, 204);
+  for (const opts of [{ cookie: s.token }, {}, { token: 'f'.repeat(64) }]) {
+    const none = await srv.get('/api/v1/sessions/current', opts);
+    assert.equal(none.status, 200, 'no session is an answer, not an error');
+    assert.deepEqual(none.json, { csrf_token: null, expires_at: null, account: null });
+  }
+});
+
+test('sign out everywhere: every session of the account ends, others\' stay', async () => {
+  const { srv } = await setup();
+  const reg = await register(srv);
+  const other = await register(srv);
+  const phone = await session(srv, reg.email, reg.password);
+  const laptop = await session(srv, reg.email, reg.password);
+  const theirs = await session(srv, other.email, other.password);
+  assertError(await srv.del('/api/v1/sessions', { cookie: laptop.token }), 403, 'csrf_token_required');
+  const done = await srv.del('/api/v1/sessions', { cookie: laptop.token, csrf: laptop.csrf_token });
+  assert.equal(done.status, 204, done.text);
+  assert.match(done.headers['set-cookie']?.[0] || '', /kite_session=;.*Max-Age=0/);
+  assert.equal((await srv.get('/api/v1/me', { token: phone.token })).status, 401);
+  assert.equal((await srv.get('/api/v1/me', { token: laptop.token })).status, 401);
+  assert.equal((await srv.get('/api/v1/me', { token: theirs.token })).status, 200, 'another account is untouched');
+  assert.equal((await signIn(srv, reg.email, reg.password)).status, 201, 'the password still works');
+});
+
+test('change password: the current one must be right; other devices are signed out, this one stays; a mail says so', async () => {
+  const { srv, sink } = await setup();
+  const reg = await register(srv);
+  const here = await session(srv, reg.email, reg.password);
+  const there = await session(srv, reg.email, reg.password);
+  const wrong = await srv.post('/api/v1/me/password', { current_password: 'not my password', new_password: strongPassword() },
+    { token: here.token });
+  assertError(wrong, 422, 'invalid_field');
+  assert.equal(wrong.json.error.field, 'current_password');
+  assert.match(wrong.json.error.message, /current password is not right/);
+  const weak = await srv.post('/api/v1/me/password', { current_password: reg.password, new_password: 'short' }, { token: here.token });
+  assertError(weak, 422, 'weak_password');
+  const fresh = strongPassword();
+  const ok = await srv.post('/api/v1/me/password', { current_password: reg.password, new_password: fresh }, { token: here.token });
+  assert.equal(ok.status, 204, ok.text);
+  assert.equal((await srv.get('/api/v1/me', { token: here.token })).status, 200, 'this session stays');
+  assert.equal((await srv.get('/api/v1/me', { token: there.token })).status, 401, 'the other device is signed out');
+  assert.equal((await signIn(srv, reg.email, reg.password)).status, 401);
+  assert.equal((await signIn(srv, reg.email, fresh)).status, 201);
+  const until = Date.now() + 20_000;
+  let mails = [];
+  while (Date.now() < until) {
+    mails = sink.messagesTo(reg.email.toLowerCase()).map((m) => parseMessage(m.data))
+      .filter((m) => m.header('Subject') === 'Your Kite password was changed');
+    if (mails.length) break;
+    await sleep(100);
+  }
+  assert.equal(mails.length, 1, 'the owner is told');
+  assert.match(mails[0].text, /Forgot your password\?/);
+});
+
+test('a wrong current password counts against the account: the 6th try is throttled', async () => {
+  const { srv } = await setup();
+  const reg = await register(srv);
+  const s = await session(srv, reg.email, reg.password);
+  for (let i = 0; i < 5; i++) {
+    const r = await srv.post('/api/v1/me/password', { current_password: `wrong ${i}`, new_password: strongPassword() }, { token: s.token });
+    assertError(r, 422, 'invalid_field');
+  }
+  const sixth = await srv.post('/api/v1/me/password', { current_password: reg.password, new_password: strongPassword() }, { token: s.token });
+  assertError(sixth, 429, 'too_many_attempts');
 });
