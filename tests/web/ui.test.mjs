@@ -312,7 +312,7 @@ test('register, sign out, sign in, see the name in the header and the account pa
   assert.equal(await page.getByTestId('account-name').textContent(), name);
   assert.match(await page.textContent('#notice'), /Your account is ready/);
 
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.waitForURL(`${base}/`);
   await page.getByRole('link', { name: 'Sign in', exact: true }).waitFor();
   assert.match(await page.textContent('#notice'), /You are signed out/);
@@ -337,7 +337,7 @@ test('register, sign out, sign in, see the name in the header and the account pa
   assert.ok(cookie && cookie.httpOnly, 'an HttpOnly session cookie');
   assert.equal((await apiGet('/me', { Cookie: `kite_session=${cookie.value}` })).status, 200);
 
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.waitForURL(`${base}/`);
   await page.getByRole('link', { name: 'Sign in', exact: true }).waitFor();
   assert.equal((await apiGet('/me', { Cookie: `kite_session=${cookie.value}` })).status, 401, 'the server ended the session');
