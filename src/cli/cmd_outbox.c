@@ -2,7 +2,9 @@
  * cmd_outbox.c - kite outbox list: what mail Kite has queued, sent or given up on.
  *
  * One line per mail, newest first: id, status, attempts, created (RFC 3339),
- * to, kind, subject; then a count.  Reads only: safe beside a running server.
+ * to, kind, subject; then a count.  With --show ID, that one mail: its
+ * headers, delivery state and plain text (what support needs when a family
+ * says a mail never came).  Reads only: safe beside a running server.
  */
 #include "cli/cli.h"
 
@@ -13,13 +15,47 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* --show ID: one mail, as support reads it. */
+static int show_one(cli_store *store, long long id)
+{
+    arena *a = arena_new();
+    outbox_entry e;
+    kite_err err = outbox_get(store->ctx.store, a, (int64_t)id, &e);
+    if (err == KITE_ERR_NOT_FOUND)
+        fprintf(stderr, "kite outbox list: no mail has id %lld (kite outbox list shows the ids)\n", id);
+    else if (err != KITE_OK)
+        fprintf(stderr, "kite outbox list: cannot read the outbox (%s)\n", kite_err_code(err));
+    if (err != KITE_OK) {
+        arena_free(a);
+        return 1;
+    }
+    char created[RFC3339_LEN], next[RFC3339_LEN], sent[RFC3339_LEN];
+    clock_format_rfc3339(e.created_at, created);
+    clock_format_rfc3339(e.next_attempt_at, next);
+    clock_format_rfc3339(e.sent_at, sent);
+    printf("Mail:     %lld\nTo:       %s\nSubject:  %s\nKind:     %s\nCreated:  %s\nStatus:   %s\nAttempts: %lld\n",
+           (long long)e.id, e.to, e.subject, e.kind, created, e.status, (long long)e.attempts);
+    if (e.sent_at > 0)
+        printf("Sent:     %s\n", sent);
+    else if (strcmp(e.status, "pending") == 0)
+        printf("Next try: %s\n", next);
+    if (e.last_error != NULL && *e.last_error != '\0')
+        printf("Error:    %s\n", e.last_error);
+    printf("\n%s", e.text);
+    if (*e.text != '\0' && e.text[strlen(e.text) - 1] != '\n')
+        putchar('\n');
+    arena_free(a);
+    return 0;
+}
+
 int cmd_outbox(int argc, char **argv)
 {
-    const char *db_path, *status, *limit_arg;
-    const cli_opt opts[] = {
-        {"db", &db_path, "PATH"}, {"status", &status, NULL}, {"limit", &limit_arg, NULL}, {NULL, NULL, NULL}};
+    const char *db_path, *status, *limit_arg, *show_arg;
+    const cli_opt opts[] = {{"db", &db_path, "PATH"}, {"status", &status, NULL}, {"limit", &limit_arg, NULL},
+                            {"show", &show_arg, NULL}, {NULL, NULL, NULL}};
     const cli_command cmd = {"kite outbox list",
-                             "kite outbox list --db PATH [--status pending|sent|failed] [--limit N]", opts, 0, 0};
+                             "kite outbox list --db PATH [--status pending|sent|failed] [--limit N] [--show ID]", opts,
+                             0, 0};
     cli_args args;
     int exit_status;
     if (!cli_parse_or_usage(&cmd, "list", argc, argv, &args, &exit_status))
@@ -38,10 +74,24 @@ int cmd_outbox(int argc, char **argv)
             return 2;
         }
     }
+    long long show = 0;
+    if (show_arg != NULL) {
+        char *end = NULL;
+        show = strtoll(show_arg, &end, 10);
+        if (*show_arg == '\0' || *end != '\0' || show < 1) {
+            fprintf(stderr, "kite outbox list: --show takes a mail's id, as the list prints it\n");
+            return 2;
+        }
+    }
     cli_store store;
     kite_err err = cli_store_open(cmd.name, db_path, &store);
     if (err != KITE_OK)
         return 1;
+    if (show > 0) {
+        int code = show_one(&store, show);
+        cli_store_close(&store);
+        return code;
+    }
     arena *a = arena_new();
     outbox_entry *items = NULL;
     size_t count = 0;

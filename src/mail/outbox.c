@@ -87,6 +87,21 @@ struct list_query {
 #define LIST_COLUMNS \
     "id, to_address, subject, kind, status, text_body, attempts, created_at, next_attempt_at, sent_at, last_error"
 
+static void read_entry(db_stmt *s, arena *a, outbox_entry *e)
+{
+    e->id = db_int(s, 0);
+    e->to = arena_strdup(a, db_text(s, 1));
+    e->subject = arena_strdup(a, db_text(s, 2));
+    e->kind = arena_strdup(a, db_text(s, 3));
+    e->status = arena_strdup(a, db_text(s, 4));
+    e->text = arena_strdup(a, db_text(s, 5));
+    e->attempts = db_int(s, 6);
+    e->created_at = db_int(s, 7);
+    e->next_attempt_at = db_int(s, 8);
+    e->sent_at = db_is_null(s, 9) ? 0 : db_int(s, 9);
+    e->last_error = arena_strdup(a, db_text(s, 10));
+}
+
 static kite_err list_tx(db_conn *conn, void *data)
 {
     struct list_query *q = data;
@@ -112,20 +127,35 @@ static kite_err list_tx(db_conn *conn, void *data)
             q->items = grown;
             cap = new_cap;
         }
-        outbox_entry *e = &q->items[q->count++];
-        e->id = db_int(s, 0);
-        e->to = arena_strdup(q->a, db_text(s, 1));
-        e->subject = arena_strdup(q->a, db_text(s, 2));
-        e->kind = arena_strdup(q->a, db_text(s, 3));
-        e->status = arena_strdup(q->a, db_text(s, 4));
-        e->text = arena_strdup(q->a, db_text(s, 5));
-        e->attempts = db_int(s, 6);
-        e->created_at = db_int(s, 7);
-        e->next_attempt_at = db_int(s, 8);
-        e->sent_at = db_is_null(s, 9) ? 0 : db_int(s, 9);
-        e->last_error = arena_strdup(q->a, db_text(s, 10));
+        read_entry(s, q->a, &q->items[q->count++]);
     }
     return db_done(s);
+}
+
+struct get_query {
+    arena *a;
+    int64_t id;
+    outbox_entry *out;
+    bool found;
+};
+
+static kite_err get_tx(db_conn *conn, void *data)
+{
+    struct get_query *q = data;
+    db_stmt *s = db_prepare(conn, "SELECT " LIST_COLUMNS " FROM outbox WHERE id = $1");
+    db_bind_int(s, 1, q->id);
+    q->found = db_next(s);
+    if (q->found)
+        read_entry(s, q->a, q->out);
+    return db_done(s);
+}
+
+kite_err outbox_get(db *store, arena *a, int64_t id, outbox_entry *out)
+{
+    memset(out, 0, sizeof *out);
+    struct get_query q = {a, id, out, false};
+    kite_err err = db_read(store, get_tx, &q);
+    return err != KITE_OK ? err : q.found ? KITE_OK : KITE_ERR_NOT_FOUND;
 }
 
 kite_err outbox_list(db *store, arena *a, const char *status, size_t limit, outbox_entry **items,

@@ -65,6 +65,9 @@ typedef struct outbox_entry {
 kite_err outbox_list(db *store, arena *a, const char *status, size_t limit, outbox_entry **items,
                      size_t *count) KITE_WUR;
 
+/* One mail by id; KITE_ERR_NOT_FOUND when there is none. */
+kite_err outbox_get(db *store, arena *a, int64_t id, outbox_entry *out) KITE_WUR;
+
 /* ---- for the mailer ---- */
 
 /* A mail claimed for delivery; strings in the claim's arena. */

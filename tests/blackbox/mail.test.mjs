@@ -129,6 +129,20 @@ test('registration with --smtp: one welcome mail arrives, well formed, linking t
   assert.match(rows[0].created, RFC3339_UTC);
   assert.equal((await outboxList(srv.dbPath, 'pending')).count, 0);
   assert.equal((await outboxList(srv.dbPath, 'sent')).count, 1);
+  // --show ID: the one mail as support reads it, its text included.
+  const shown = await cli(['outbox', 'list', '--db', srv.dbPath, '--show', String(rows[0].id)]);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, new RegExp(`^Mail:\\s+${rows[0].id}$`, 'm'));
+  assert.match(shown.stdout, new RegExp(`^To:\\s+${email.replace(/[.+]/g, '\\$&')}$`, 'm'));
+  assert.match(shown.stdout, /^Subject:\s+Welcome to Kite$/m);
+  assert.match(shown.stdout, /^Status:\s+sent$/m);
+  assert.match(shown.stdout, /^Sent:\s+\d{4}-/m);
+  assert.ok(shown.stdout.includes(`Hello ${name},`), `the text is shown:\n${shown.stdout}`);
+  const missing = await cli(['outbox', 'list', '--db', srv.dbPath, '--show', '999999']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /no mail has id 999999/);
+  const bad = await cli(['outbox', 'list', '--db', srv.dbPath, '--show', 'latest']);
+  assert.equal(bad.code, 2);
   await srv.stopAndAssertClean();
   assert.equal(sink.messages.length, 1, 'a mail was sent again at shutdown');
 });
