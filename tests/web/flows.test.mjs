@@ -160,6 +160,9 @@ test('jpay: operator puts the facility on Kite, family asks by number, resident 
   assert.match(facts, /Up to 25/);
   assert.match(facts, /12,500 characters/);
   assert.match(facts, /Allowed, up to 3 photos/);
+  // The page never contradicts itself: photos allowed in the rules, and Kite carries them.
+  assert.match(await fam.page.getByTestId('services').textContent(), /Photos\s*Kite, with messages/);
+  assert.doesNotMatch(await fam.page.getByTestId('services').textContent(), /Photos\s*Not known/);
   await fam.page.getByLabel('Their resident number').fill('A1001');
   await fam.page.getByRole('button', { name: 'Send request' }).click();
   await fam.page.getByText('Request sent.').waitFor();

@@ -25,6 +25,20 @@ function providerName(p) {
   return h('span', { class: 'muted' }, p.name);
 }
 
+/*
+ * Who provides a service, in words that agree with the rest of the page: at a facility Kite
+ * serves, photos travel with Kite's messages when its policy allows them, so the page never says
+ * "Photos: allowed" in the rules beside "Photos: not known" here.
+ */
+function serviceProvider(f, code, provider) {
+  if (code === 'photos' && f.on_platform && f.policy) {
+    return f.policy.attachments_allowed
+      ? h('span', null, 'Kite, with messages')
+      : h('span', { class: 'muted' }, 'Not allowed at this facility');
+  }
+  return providerName(provider);
+}
+
 function addressLines(f) {
   const cityLine = [f.city, [f.state, f.zip].filter(Boolean).join(' ')].filter(Boolean).join(', ');
   const lines = [f.address, cityLine].filter(Boolean);
@@ -271,7 +285,7 @@ export async function facilityPage(root, ctx) {
       h('section', { class: 'panel', 'aria-labelledby': 'services-heading' },
         h('h2', { id: 'services-heading', class: 'panel-title' }, 'Who provides each service'),
         h('dl', { class: 'facts', 'data-testid': 'services' },
-          SERVICES.map(([code, label]) => row(label, providerName(providers[code]))))),
+          SERVICES.map(([code, label]) => row(label, serviceProvider(f, code, providers[code]))))),
       h('section', { class: 'panel', 'aria-labelledby': 'about-heading' },
         h('h2', { id: 'about-heading', class: 'panel-title' }, 'About this facility'),
         h('dl', { class: 'facts' },
