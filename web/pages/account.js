@@ -102,7 +102,7 @@ function securitySection(ctx) {
     }
   });
   done.setAttribute('tabindex', '-1');
-  return h('section', { class: 'card', 'aria-labelledby': 'security-heading' },
+  return h('section', { class: 'card security', 'aria-labelledby': 'security-heading' },
     h('h2', { id: 'security-heading', class: 'panel-title' }, 'Password and devices'),
     h('h3', { id: 'password-heading' }, 'Change your password'),
     done, form,
