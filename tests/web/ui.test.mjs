@@ -149,11 +149,18 @@ test('opening FCI COLEMAN LOW shows the how-to steps and the not-on-Kite notice'
   assert.match(await page.textContent('.facility'), /846 NORTHEAST 54TH TERRACE/);
   assert.match(await page.textContent('.facility'), /2,415/);
 
-  // Back returns to the same results.
+  // Back returns to the same results, with focus on the result opened.
   await page.getByRole('link', { name: '← Back to search' }).click();
   await page.waitForURL(`${base}/?q=colman+fci`);
   await page.getByRole('link', { name: 'FCI COLEMAN LOW', exact: true }).waitFor();
   assert.equal(await page.inputValue('#q'), 'colman fci');
+  await page.waitForFunction(() => document.activeElement?.textContent === 'FCI COLEMAN LOW');
+  // The browser's Back does the same.
+  await page.getByRole('link', { name: 'FCI COLEMAN LOW', exact: true }).click();
+  await page.waitForURL(`${base}/facilities/${coleman.id}`);
+  await page.goBack();
+  await page.waitForURL(`${base}/?q=colman+fci`);
+  await page.waitForFunction(() => document.activeElement?.textContent === 'FCI COLEMAN LOW');
   await close();
 });
 

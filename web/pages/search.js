@@ -9,6 +9,8 @@ const DEBOUNCE_MS = 250;
 
 /* The last answer shown, so Back to the results shows them at once, where the person left them. */
 let cache = null;
+/* The id of the result a person opened from those results: Back puts focus on it again. */
+let openedId = null;
 
 function readParams(query) {
   const pick = (name, allowed) => {
@@ -224,6 +226,26 @@ export function searchPage(root, ctx) {
     return added;
   }
 
+  /* Back from a facility (the browser's Back or "Back to search"): focus returns to the result opened. */
+  function focusOpened() {
+    const id = openedId;
+    openedId = null;
+    const link = id !== null ? list.querySelector(`li[data-id="${id}"] a.result-link`) : null;
+    if (!link) return;
+    // After the router has put focus and scroll where a new page wants them.
+    setTimeout(() => {
+      if (!ctx.isCurrent() || !link.isConnected) return;
+      link.focus({ preventScroll: true });
+      link.scrollIntoView({ block: 'center' });
+    }, 0);
+  }
+
+  list.addEventListener('click', (event) => {
+    const link = event.target.closest('a.result-link');
+    const li = link && link.closest('li[data-id]');
+    if (li) openedId = li.dataset.id;
+  });
+
   function showResults(p, answer) {
     items = [];
     seen = new Set();
@@ -349,6 +371,7 @@ export function searchPage(root, ctx) {
     showIntro();
   } else if (cache && cache.url === pageUrl(params)) {
     showResults(params, { items: cache.items, next_cursor: cache.nextCursor, total: cache.total, did_you_mean: cache.didYouMean });
+    focusOpened();
   } else {
     return search();
   }
