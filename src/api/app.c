@@ -31,6 +31,7 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/invitations", handle_invitations_list},
     {"POST", "/api/v1/invitations", handle_invitations_create},
     {"POST", "/api/v1/invitations/accept", handle_invitations_accept},
+    {"DELETE", "/api/v1/invitations/{id}", handle_invitations_cancel},
     {"GET", "/api/v1/invitations/preview", handle_invitations_preview},
     {"GET", "/api/v1/contact-requests", handle_contact_requests_list},
     {"POST", "/api/v1/contact-requests", handle_contact_requests_create},

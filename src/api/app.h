@@ -145,6 +145,7 @@ void handle_residents_list(http_request *req, void *app);
 void handle_residents_get(http_request *req, void *app);
 void handle_residents_update(http_request *req, void *app);
 void handle_invitations_create(http_request *req, void *app);
+void handle_invitations_cancel(http_request *req, void *data);
 void handle_invitations_list(http_request *req, void *app);
 void handle_invitations_accept(http_request *req, void *app);
 void handle_invitations_preview(http_request *req, void *app);

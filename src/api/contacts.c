@@ -98,6 +98,21 @@ void handle_invitations_list(http_request *req, void *data)
     reply_list(req, list);
 }
 
+/* DELETE /api/v1/invitations/{id}: the resident withdraws a pending invitation. */
+void handle_invitations_cancel(http_request *req, void *data)
+{
+    kite_app *app = data;
+    const session *s = require_role_or_reply(req, app, ROLE_BIT(ROLE_RESIDENT));
+    int64_t id;
+    if (s == NULL || !param_id_or_reply(req, 0, &id))
+        return;
+    kite_err err = invitation_cancel(&app->ctx, http_arena(req), &s->account, id);
+    if (err != KITE_OK)
+        reply_kite_error(req, err);
+    else
+        http_reply_empty(req, 204);
+}
+
 /* "m****@example.org": enough to recognise one's own address, not to learn someone else's. */
 static const char *masked_email(arena *a, const char *email)
 {

@@ -297,3 +297,28 @@ test('kite audit verify passes', async () => {
     assert.ok(actions.includes(a), `no ${a} in the audit log: ${actions}`);
   }
 });
+
+test('a resident cancels a pending invitation: its link stops working; only their own, only while pending', async () => {
+  // An earlier test moved the clock a month ahead: sessions of before have ended.
+  await w.signInAgain(op);
+  await w.signInAgain(res1);
+  const email = uniqueEmail('cancelled');
+  const res = await w.invite(res1, email);
+  const token = await w.inviteToken(email);
+  const stranger = await w.resident(op.token, FED, { number: bopNumber(), first_name: 'Other', last_name: 'Resident' });
+  assertError(await w.del(`/api/v1/invitations/${res.json.id}`, stranger.token), 404, 'not_found', "another resident's:");
+  const contact = await w.contact({ email });
+  assertError(await w.del(`/api/v1/invitations/${res.json.id}`, contact.token), 403, 'forbidden', 'a contact:');
+  const done = await w.del(`/api/v1/invitations/${res.json.id}`, res1.token);
+  assert.equal(done.status, 204, describeRes(done));
+  const listed = (await w.get('/api/v1/invitations', res1.token)).json.items.find((i) => i.id === res.json.id);
+  assert.equal(listed.status, 'revoked');
+  assertError(await w.post('/api/v1/invitations/accept', { token }, contact.token), 409, 'invitation_already_used',
+    'the cancelled link:');
+  assertError(await w.del(`/api/v1/invitations/${res.json.id}`, res1.token), 409, 'already_decided', 'cancelled twice:');
+  assertError(await w.del('/api/v1/invitations/999999999', res1.token), 404, 'not_found');
+  // Invited again, the new link works.
+  await w.invite(res1, email);
+  const fresh = await w.inviteToken(email, { after: 1 });
+  assert.equal((await w.post('/api/v1/invitations/accept', { token: fresh }, contact.token)).status, 201);
+});

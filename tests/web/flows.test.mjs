@@ -245,6 +245,20 @@ test('federal: the resident invites by email, the family member accepts signed o
   await res.page.getByText(`Invitation sent to ${famEmail}.`).waitFor();
   assert.match(await res.page.getByTestId('invitations').textContent(), /Waiting to be accepted/);
 
+  // An invitation sent by mistake: cancelled, after a question; "Keep it" keeps it.
+  const wrongEmail = uniqueEmail('typo');
+  await res.page.getByLabel('Their email address').fill(wrongEmail);
+  await res.page.getByRole('button', { name: 'Send invitation' }).click();
+  await res.page.getByText(`Invitation sent to ${wrongEmail}.`).waitFor();
+  const mistaken = res.page.getByTestId('invitations').locator('li', { hasText: wrongEmail });
+  await mistaken.getByRole('button', { name: 'Cancel invitation' }).click();
+  assert.match(await mistaken.locator('.confirm-question').textContent(), /Cancel the invitation to .*The link in their email stops working/);
+  await mistaken.getByRole('button', { name: 'Keep it' }).click();
+  await mistaken.getByRole('button', { name: 'Cancel invitation' }).click();
+  await mistaken.getByRole('button', { name: 'Yes, cancel it' }).click();
+  await res.page.getByText(`The invitation to ${wrongEmail} is cancelled.`).waitFor();
+  assert.match(await res.page.getByTestId('invitations').locator('li', { hasText: wrongEmail }).textContent(), /Withdrawn|Cancelled|Revoked/i);
+
   const token = invitationToken(db, famEmail);
   const fam = await openPage();
   await fam.page.goto(`${base}/invitations/accept?token=${token}`);

@@ -342,25 +342,34 @@ function big(label, className = 'button button--big') {
 }
 
 function requestItem(q, reload) {
-  const approve = big(`Approve ${q.contact.full_name}`);
-  const decline = big('Decline', 'button button--big button--secondary');
+  const who = q.contact.full_name;
+  const approve = big(`Approve ${who}`);
   const message = h('p', { class: 'field-error', role: 'alert', hidden: true });
-  async function decide(action, done) {
+  approve.addEventListener('click', async () => {
     approve.disabled = true;
-    decline.disabled = true;
     message.hidden = true;
     try {
-      await api(`/contact-requests/${q.id}/${action}`, { method: 'POST' });
-      await reload(done);
+      await api(`/contact-requests/${q.id}/approve`, { method: 'POST' });
+      await reload(`${who} is now your contact.`);
     } catch (e) {
       message.textContent = e.message;
       message.hidden = false;
       approve.disabled = false;
-      decline.disabled = false;
     }
-  }
-  approve.addEventListener('click', () => decide('approve', `${q.contact.full_name} is now your contact.`));
-  decline.addEventListener('click', () => decide('decline', `You declined ${q.contact.full_name}.`));
+  });
+  // Declining cannot be taken back here, so it asks first.
+  const decline = confirmAction({
+    label: 'Decline',
+    testid: 'decline',
+    buttonClass: 'button button--big button--secondary',
+    question: h('span', null, h('strong', null, `Decline ${who}? `), 'They will not be able to write to you. They can ask again later.'),
+    yes: 'Yes, decline',
+    no: 'Keep the request',
+    onConfirm: async () => {
+      await api(`/contact-requests/${q.id}/decline`, { method: 'POST' });
+      await reload(`You declined ${who}.`);
+    },
+  });
   return h('li', { class: 'item item--request', 'data-request-id': q.id },
     h('div', { class: 'item-main' },
       h('h3', { class: 'item-title' }, q.contact.full_name),
@@ -443,9 +452,22 @@ function invitationItem(v, reload) {
       }
     });
   }
+  const cancel = v.status === 'pending'
+    ? confirmAction({
+      label: 'Cancel invitation',
+      testid: 'cancel-invitation',
+      question: h('span', null, h('strong', null, `Cancel the invitation to ${v.email}? `), 'The link in their email stops working. You can invite them again later.'),
+      yes: 'Yes, cancel it',
+      no: 'Keep it',
+      onConfirm: async () => {
+        await api(`/invitations/${v.id}`, { method: 'DELETE' });
+        await reload(`The invitation to ${v.email} is cancelled.`);
+      },
+    })
+    : null;
   return h('li', { class: 'item item--compact', 'data-invitation-id': v.id },
     h('div', { class: 'item-main' },
       h('h3', { class: 'item-title' }, v.email, ' ', chip(v.status, invitationStatusName(v.status))),
       h('p', { class: 'item-meta' }, when)),
-    again ? h('div', { class: 'item-actions' }, again, message) : null);
+    again || cancel ? h('div', { class: 'item-actions' }, again, cancel, message) : null);
 }

@@ -327,3 +327,48 @@ kite_err invitation_preview(const kite_ctx *ctx, arena *a, const char *token, in
     kite_err err = db_read(ctx->store, preview_tx, &in);
     return err != KITE_OK ? err : in.found ? KITE_OK : KITE_ERR_NOT_FOUND;
 }
+
+/* ---- a resident withdraws a pending invitation ---- */
+
+struct cancel_invitation {
+    arena *a;
+    const account *caller;
+    int64_t id;
+    int64_t now;
+};
+
+static kite_err cancel_tx(db_conn *conn, void *data)
+{
+    struct cancel_invitation *in = data;
+    resident r;
+    kite_err err = resident_load_by_account(conn, in->a, in->caller->id, &r);
+    if (err != KITE_OK)
+        return err == KITE_ERR_NOT_FOUND ? KITE_ERR_FORBIDDEN : err;
+    db_stmt *s = db_prepare(conn, "SELECT status FROM invitations WHERE id = $1 AND resident_id = $2");
+    db_bind_int(s, 1, in->id);
+    db_bind_int(s, 2, r.id);
+    bool found = db_next(s);
+    bool pending = found && strcmp(db_text(s, 0), invitation_status_name(INVITATION_PENDING)) == 0;
+    if ((err = db_done(s)) != KITE_OK)
+        return err;
+    if (!found)
+        return KITE_ERR_NOT_FOUND; /* another resident's invitation is not there for this one */
+    if (!pending)
+        return KITE_ERR_ALREADY_DECIDED;
+    db_stmt *revoke = db_prepare(conn, "UPDATE invitations SET status = $1 WHERE id = $2 AND status = $3");
+    db_bind_text(revoke, 1, invitation_status_name(INVITATION_REVOKED));
+    db_bind_int(revoke, 2, in->id);
+    db_bind_text(revoke, 3, invitation_status_name(INVITATION_PENDING));
+    if ((err = db_exec(revoke)) != KITE_OK)
+        return err;
+    return audit_append(conn, in->now, audit_actor_account(in->a, in->caller->id), "invitation.cancel",
+                        audit_target(in->a, "invitation", in->id), arena_sprintf(in->a, "resident=%" PRId64, r.id));
+}
+
+kite_err invitation_cancel(const kite_ctx *ctx, arena *a, const account *resident_account, int64_t id)
+{
+    if (resident_account->role != ROLE_RESIDENT)
+        return KITE_ERR_FORBIDDEN;
+    struct cancel_invitation in = {a, resident_account, id, clock_now_ms(&ctx->clock)};
+    return db_write(ctx->store, cancel_tx, &in);
+}

@@ -42,6 +42,13 @@ kite_err invitation_accept(const kite_ctx *ctx, arena *a, const account *contact
                            contact_view *out) KITE_WUR;
 /* What an invitation link is about, for whoever holds it (signed in or not). */
 kite_err invitation_preview(const kite_ctx *ctx, arena *a, const char *token, invitation *out) KITE_WUR;
+/*
+ * The resident withdraws a pending invitation of theirs: its link stops
+ * working (the invitee is told "withdrawn" if they open it).
+ * KITE_ERR_NOT_FOUND for none of theirs, KITE_ERR_ALREADY_DECIDED when it
+ * is no longer pending.
+ */
+kite_err invitation_cancel(const kite_ctx *ctx, arena *a, const account *resident_account, int64_t id) KITE_WUR;
 /* A resident's invitations, or the pending ones sent to a contact's email. */
 kite_err invitation_list(const kite_ctx *ctx, arena *a, const account *caller, invitation **items,
                          size_t *count) KITE_WUR;
