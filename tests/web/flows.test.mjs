@@ -188,6 +188,22 @@ test('jpay: operator puts the facility on Kite, family asks by number, resident 
   assert.match(await res.page.textContent('.count-line'), /1 of 25 places used/);
   await shoot(res.page, 'tablet-home');
 
+  // A second request, declined: the tablet asks first, and "Keep the request" keeps it.
+  const stranger = { email: uniqueEmail('lee'), password: PASSWORD };
+  assert.equal((await apiClient(base).post('/accounts', { ...stranger, full_name: 'Lee Stone', phone: '+1 555 010 2001' })).status, 201);
+  const asked = await (await signedInClient(base, stranger)).post('/contact-requests', { facility_id: county.id, resident_number: 'A1001' });
+  assert.equal(asked.status, 201, JSON.stringify(asked.body));
+  await res.page.reload();
+  const lee = res.page.getByTestId('pending-requests').locator('li', { hasText: 'Lee Stone' });
+  await lee.getByRole('button', { name: 'Decline' }).click();
+  assert.match(await lee.locator('.confirm-question').textContent(), /Decline Lee Stone\? They will not be able to write to you/);
+  await lee.getByRole('button', { name: 'Keep the request' }).click();
+  assert.equal(await lee.count(), 1, 'still waiting');
+  await lee.getByRole('button', { name: 'Decline' }).click();
+  await lee.getByRole('button', { name: 'Yes, decline' }).click();
+  await res.page.getByText('You declined Lee Stone.').waitFor();
+  assert.equal(await res.page.getByTestId('pending-requests').locator('li', { hasText: 'Lee Stone' }).count(), 0);
+
   // The family member sees the contact as active.
   await fam.page.reload();
   const card = fam.page.getByTestId('contacts').locator('li').first();
