@@ -102,7 +102,8 @@ enum { BENCH_BUSY_READERS = 8 };
 #define POLICY_SELECT                                                                                             \
     "SELECT profile, contact_initiation, invitation_valid_days, contact_limit, request_lookup, approval,"      \
     " approval_window_hours, message_max_chars, page_chars, attachments_allowed, attachment_max_bytes,"        \
-    " max_attachments, pricing, review, review_sla_hours, daily_send_limit, resident_number_format, created_at," \
+    " max_attachments, pricing, review, review_sla_hours, daily_send_limit, resident_number_format," \
+    " tablet_idle_minutes, created_at," \
     " updated_at FROM facility_policies WHERE facility_id = $1"
 
 #define AUDIT_LAST "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"

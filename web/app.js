@@ -1,7 +1,8 @@
 // Kite web: the router, the header, and what every page shares.
 
 import { h, replace, setTitle } from './dom.js';
-import { ApiError, currentAccount, fetchMe, forget, onSessionChange, restoreSession, signOut } from './api.js';
+import { ApiError, api, currentAccount, fetchMe, forget, onSessionChange, restoreSession, signOut } from './api.js';
+import { startIdleWatch, stopIdleWatch } from './idle.js';
 import { roleName } from './labels.js';
 import { searchPage } from './pages/search.js';
 import { facilityPage } from './pages/facility.js';
@@ -248,8 +249,43 @@ function followLive(account) {
 
 onUnread(() => renderBadge());
 
+/*
+ * A resident on a shared tablet is signed out after the facility's idle time (web/idle.js); the
+ * tablet then loads the sign-in page afresh, which says why.
+ */
+let idleFor = null;
+async function followIdle(account) {
+  const wanted = account && account.role === 'resident' ? account.id : null;
+  if (wanted === idleFor) return;
+  idleFor = wanted;
+  if (wanted === null) {
+    stopIdleWatch();
+    return;
+  }
+  let minutes = 5;
+  try {
+    const me = await api('/me');
+    const f = me.resident && me.resident.facility;
+    const detail = f && f.on_platform ? await api(`/facilities/${f.id}`) : null;
+    if (detail && detail.policy && detail.policy.tablet_idle_minutes) minutes = detail.policy.tablet_idle_minutes;
+  } catch {
+    /* the default time, then */
+  }
+  if (idleFor !== wanted) return;
+  startIdleWatch(minutes, async () => {
+    followLive(null);
+    try {
+      await signOut();
+    } catch {
+      forget();
+    }
+    location.replace(`/tablet?signed_out=idle&minutes=${minutes}`);
+  });
+}
+
 function renderAccountArea(account) {
   followLive(account);
+  followIdle(account);
   renderNav(account);
   if (!account) {
     replace(accountArea,

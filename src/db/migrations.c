@@ -689,6 +689,9 @@ const migration kite_migrations[] = {
      "  expires_at INTEGER NOT NULL,"
      "  used_at INTEGER);"
      "CREATE INDEX password_resets_account ON password_resets(account_id, created_at);"},
+    /* How long a resident's tablet may sit untouched before it signs itself out (web/idle.js). */
+    {17, "tablet idle sign-out time in the facility policy",
+     "ALTER TABLE facility_policies ADD COLUMN tablet_idle_minutes INTEGER NOT NULL DEFAULT 5;"},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];

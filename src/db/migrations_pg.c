@@ -599,6 +599,8 @@ const migration kite_migrations_pg[] = {
      "  expires_at BIGINT NOT NULL,"
      "  used_at BIGINT);"
      "CREATE INDEX password_resets_account ON password_resets(account_id, created_at);"},
+    {17, "tablet idle sign-out time in the facility policy",
+     "ALTER TABLE facility_policies ADD COLUMN tablet_idle_minutes BIGINT NOT NULL DEFAULT 5;"},
 };
 
 const size_t kite_migration_pg_count = sizeof kite_migrations_pg / sizeof kite_migrations_pg[0];

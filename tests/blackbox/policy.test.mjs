@@ -14,7 +14,7 @@ const F = {}; // facility ids by key
 const PROFILE_DEFAULTS = {
   federal: {
     profile: 'federal', contact_initiation: 'resident_invites', invitation_valid_days: 30, contact_limit: 30,
-    message_max_chars: 13000, attachments_allowed: false, resident_number_format: 'bop',
+    message_max_chars: 13000, attachments_allowed: false, resident_number_format: 'bop', tablet_idle_minutes: 5,
   },
   jpay: {
     profile: 'jpay', contact_initiation: 'contact_requests', request_lookup: 'number', approval: 'resident',
@@ -30,6 +30,7 @@ const ALL_FIELDS = [
   'profile', 'contact_initiation', 'invitation_valid_days', 'contact_limit', 'request_lookup', 'approval',
   'approval_window_hours', 'message_max_chars', 'page_chars', 'attachments_allowed', 'attachment_max_bytes',
   'max_attachments', 'pricing', 'review', 'review_sla_hours', 'daily_send_limit', 'resident_number_format',
+  'tablet_idle_minutes',
 ];
 
 // Integer fields: [name, min, max]
@@ -43,6 +44,7 @@ const INT_RANGES = [
   ['max_attachments', 0, 20],
   ['review_sla_hours', 1, 720],
   ['daily_send_limit', 1, 10000],
+  ['tablet_idle_minutes', 1, 60],
 ];
 const ENUMS = {
   contact_initiation: ['resident_invites', 'contact_requests', 'both'],

@@ -601,19 +601,21 @@ const PROFILE_DEFAULTS = {
     contact_initiation: 'resident_invites', invitation_valid_days: 30, contact_limit: 30, request_lookup: 'number',
     approval: 'resident', approval_window_hours: 0, message_max_chars: 13000, page_chars: 0,
     attachments_allowed: false, attachment_max_bytes: 0, max_attachments: 0, pricing: 'balance', review: 'all',
-    review_sla_hours: 24, daily_send_limit: 100, resident_number_format: 'bop',
+    review_sla_hours: 24, daily_send_limit: 100, resident_number_format: 'bop', tablet_idle_minutes: 5,
   },
   jpay: {
     contact_initiation: 'contact_requests', invitation_valid_days: 30, contact_limit: 50, request_lookup: 'number',
     approval: 'resident', approval_window_hours: 0, message_max_chars: 12500, page_chars: 2500,
     attachments_allowed: true, attachment_max_bytes: 5 * 1024 * 1024, max_attachments: 5, pricing: 'stamps',
     review: 'all', review_sla_hours: 48, daily_send_limit: 100, resident_number_format: 'any',
+    tablet_idle_minutes: 5,
   },
   connectnetwork: {
     contact_initiation: 'contact_requests', invitation_valid_days: 30, contact_limit: 50,
     request_lookup: 'number_or_name', approval: 'resident_or_window', approval_window_hours: 72,
     message_max_chars: 500, page_chars: 0, attachments_allowed: false, attachment_max_bytes: 0, max_attachments: 0,
     pricing: 'credits', review: 'all', review_sla_hours: 24, daily_send_limit: 100, resident_number_format: 'any',
+    tablet_idle_minutes: 5,
   },
 };
 
@@ -664,6 +666,8 @@ const POLICY_GROUPS = [
       ['digits', 'Digits only'],
       ['any', 'Any letters and digits'],
     ] },
+    { name: 'tablet_idle_minutes', min: 1, max: 60, label: 'Tablets sign out after, in minutes without use',
+      hint: '1 to 60. The resident sees a countdown for the last minute.' },
   ]],
 ];
 const POLICY_SPECS = POLICY_GROUPS.flatMap(([, specs]) => specs);

@@ -146,7 +146,11 @@ async function tabletSignIn(root, ctx) {
     }
   });
 
+  const idle = ctx.query.get('signed_out') === 'idle';
+  const idleMinutes = Number(ctx.query.get('minutes')) || 5;
   replace(root, h('div', { class: 'wrap narrow tablet' },
+    idle ? h('p', { class: 'notice notice--info', role: 'status', 'data-testid': 'idle-signed-out' },
+      `The tablet was not used for ${idleMinutes} ${idleMinutes === 1 ? 'minute' : 'minutes'}, so it signed out. Nothing of the last person is left on it.`) : null,
     h('div', { class: 'page-intro' },
       h('h1', null, 'Sign in on the tablet'),
       h('p', { class: 'lead' }, 'For people living in a facility. Use your resident number and your PIN.')),
@@ -264,7 +268,8 @@ async function residentHome(root, ctx) {
         invitations.length
           ? h('ul', { class: 'items', 'data-testid': 'invitations' }, invitations.map((v) => invitationItem(v, load)))
           : emptyNote('You have not sent an invitation.')) : null,
-      h('p', { class: 'fineprint' }, 'When you are done, press “Sign out” at the top, so the next person cannot see your page.')));
+      h('p', { class: 'fineprint' }, 'When you are done, press “Sign out” at the top, so the next person cannot see your page.',
+        ` Left untouched for ${(policy && policy.tablet_idle_minutes) || 5} minutes, the tablet signs you out by itself.`)));
     if (message) status.focus();
   }
 

@@ -58,6 +58,7 @@ const policy_field policy_fields[] = {
     INT_FIELD(review_sla_hours, 1, 720),
     INT_FIELD(daily_send_limit, 1, 10000),
     CHOICE_FIELD(resident_number_format, number_format_names, NUMBER_FORMAT_COUNT),
+    INT_FIELD(tablet_idle_minutes, 1, 60),
 };
 const size_t policy_field_count = sizeof policy_fields / sizeof policy_fields[0];
 
@@ -67,19 +68,21 @@ static const policy profile_defaults[PROFILE_COUNT] = {
      .contact_limit = 30, .request_lookup = LOOKUP_NUMBER, .approval = APPROVAL_RESIDENT, .approval_window_hours = 0,
      .message_max_chars = 13000, .page_chars = 0, .attachments_allowed = false, .attachment_max_bytes = 0,
      .max_attachments = 0, .pricing = PRICING_BALANCE, .review = REVIEW_ALL, .review_sla_hours = 24,
-     .daily_send_limit = 100, .resident_number_format = NUMBER_FORMAT_BOP},
+     .daily_send_limit = 100, .resident_number_format = NUMBER_FORMAT_BOP, .tablet_idle_minutes = 5},
     [PROFILE_JPAY] =
     {.profile = PROFILE_JPAY, .contact_initiation = INITIATION_CONTACT_REQUESTS, .invitation_valid_days = 30,
      .contact_limit = 50, .request_lookup = LOOKUP_NUMBER, .approval = APPROVAL_RESIDENT, .approval_window_hours = 0,
      .message_max_chars = 12500, .page_chars = 2500, .attachments_allowed = true,
      .attachment_max_bytes = 5 * 1024 * 1024, .max_attachments = 5, .pricing = PRICING_STAMPS, .review = REVIEW_ALL,
-     .review_sla_hours = 48, .daily_send_limit = 100, .resident_number_format = NUMBER_FORMAT_ANY},
+     .review_sla_hours = 48, .daily_send_limit = 100, .resident_number_format = NUMBER_FORMAT_ANY,
+     .tablet_idle_minutes = 5},
     [PROFILE_CONNECTNETWORK] =
     {.profile = PROFILE_CONNECTNETWORK, .contact_initiation = INITIATION_CONTACT_REQUESTS, .invitation_valid_days = 30,
      .contact_limit = 50, .request_lookup = LOOKUP_NUMBER_OR_NAME, .approval = APPROVAL_RESIDENT_OR_WINDOW,
      .approval_window_hours = 72, .message_max_chars = 500, .page_chars = 0, .attachments_allowed = false,
      .attachment_max_bytes = 0, .max_attachments = 0, .pricing = PRICING_CREDITS, .review = REVIEW_ALL,
-     .review_sla_hours = 24, .daily_send_limit = 100, .resident_number_format = NUMBER_FORMAT_ANY},
+     .review_sla_hours = 24, .daily_send_limit = 100, .resident_number_format = NUMBER_FORMAT_ANY,
+     .tablet_idle_minutes = 5},
 };
 
 kite_err policy_defaults(const char *profile, policy *out)
@@ -157,7 +160,7 @@ kite_err policy_validate(const policy *p, kite_fault *fault)
     "profile, contact_initiation, invitation_valid_days, contact_limit, request_lookup, approval,"        \
     " approval_window_hours, message_max_chars, page_chars, attachments_allowed, attachment_max_bytes,"  \
     " max_attachments, pricing, review, review_sla_hours, daily_send_limit, resident_number_format,"     \
-    " created_at, updated_at"
+    " tablet_idle_minutes, created_at, updated_at"
 
 kite_err policy_load(db_conn *conn, arena *a, int64_t facility_id, policy *out)
 {
@@ -270,7 +273,7 @@ static kite_err put_tx(db_conn *conn, void *data)
 
     db_stmt *upsert = db_prepare(conn,
         "INSERT INTO facility_policies (facility_id, " POLICY_COLUMNS ")"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)"
         " ON CONFLICT (facility_id) DO UPDATE SET profile = excluded.profile,"
         " contact_initiation = excluded.contact_initiation, invitation_valid_days = excluded.invitation_valid_days,"
         " contact_limit = excluded.contact_limit, request_lookup = excluded.request_lookup,"
@@ -279,10 +282,11 @@ static kite_err put_tx(db_conn *conn, void *data)
         " attachments_allowed = excluded.attachments_allowed, attachment_max_bytes = excluded.attachment_max_bytes,"
         " max_attachments = excluded.max_attachments, pricing = excluded.pricing, review = excluded.review,"
         " review_sla_hours = excluded.review_sla_hours, daily_send_limit = excluded.daily_send_limit,"
-        " resident_number_format = excluded.resident_number_format, updated_at = excluded.updated_at");
+        " resident_number_format = excluded.resident_number_format,"
+        " tablet_idle_minutes = excluded.tablet_idle_minutes, updated_at = excluded.updated_at");
     db_bind_int(upsert, 1, in->facility_id);
     bind_policy(upsert, in->p);
-    db_bind_int(upsert, 19, in->now);
+    db_bind_int(upsert, 20, in->now);
     if ((err = db_exec(upsert)) != KITE_OK)
         return err;
 

@@ -74,6 +74,7 @@ typedef struct policy {
     int64_t review_sla_hours;
     int64_t daily_send_limit;
     number_format resident_number_format;
+    int64_t tablet_idle_minutes; /* a resident's tablet signs itself out after this long untouched */
     int64_t created_at, updated_at;
 } policy;
 
