@@ -348,7 +348,8 @@ static kite_err cancel_tx(db_conn *conn, void *data)
     db_bind_int(s, 1, in->id);
     db_bind_int(s, 2, r.id);
     bool found = db_next(s);
-    bool pending = found && strcmp(db_text(s, 0), invitation_status_name(INVITATION_PENDING)) == 0;
+    invitation_status status = INVITATION_REVOKED;
+    bool pending = found && invitation_status_parse(db_text(s, 0), &status) && status == INVITATION_PENDING;
     if ((err = db_done(s)) != KITE_OK)
         return err;
     if (!found)
