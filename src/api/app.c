@@ -22,6 +22,7 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/facilities/{id}/staff", handle_staff_create},
     {"GET", "/api/v1/facilities/{id}/residents", handle_residents_list},
     {"POST", "/api/v1/facilities/{id}/residents", handle_residents_create},
+    {"POST", "/api/v1/facilities/{id}/roster", handle_roster_import},
     {"GET", "/api/v1/facilities/{id}/residents/{number}", handle_residents_get},
     {"PATCH", "/api/v1/facilities/{id}/residents/{number}", handle_residents_update},
     {"POST", "/api/v1/facilities/{id}/residents/{number}/transfer", handle_residents_transfer},

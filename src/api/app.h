@@ -127,6 +127,7 @@ void handle_openapi(http_request *req, void *app);
 void handle_sessions_get_current(http_request *req, void *data);
 void handle_sessions_delete_all(http_request *req, void *data);
 void handle_me_password(http_request *req, void *data);
+void handle_roster_import(http_request *req, void *data);
 void handle_password_resets_create(http_request *req, void *data);
 void handle_password_resets_confirm(http_request *req, void *data);
 void handle_accounts_create(http_request *req, void *app);

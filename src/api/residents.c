@@ -3,6 +3,8 @@
  */
 #include "api/app.h"
 
+#include <string.h>
+
 #include "domain/facility/staff.h"
 
 enum { ROSTER_DEFAULT_LIMIT = 50, ROSTER_MAX_LIMIT = 100 };
@@ -171,4 +173,50 @@ void handle_staff_list(http_request *req, void *data)
     for (size_t i = 0; i < count; i++)
         json_array_append_new(list, account_to_json(&items[i]));
     http_reply_json(req, 200, json_pack("{s:o, s:n}", "items", list, "next_cursor"));
+}
+
+/*
+ * POST /api/v1/facilities/{id}/roster: the facility's roster as its jail
+ * system exports it, a CSV body (text/csv; header resident_number,
+ * first_name, last_name[, pin]), imported in one transaction; the answer
+ * counts what happened and lists every refused row with its line and why.
+ */
+void handle_roster_import(http_request *req, void *data)
+{
+    kite_app *app = data;
+    int64_t facility_id;
+    if (!param_id_or_reply(req, 0, &facility_id))
+        return;
+    const session *s = require_facility_role_or_reply(req, app, facility_id, ROSTER_WRITERS);
+    if (s == NULL)
+        return;
+    const char *type = http_header(req, "Content-Type");
+    if (type == NULL || (strncmp(type, "text/csv", 8) != 0 && strncmp(type, "application/vnd.ms-excel", 24) != 0)) {
+        http_reply_error(req, KITE_ERR_UNSUPPORTED_MEDIA_TYPE, "Send the roster as a CSV file (text/csv).", NULL);
+        return;
+    }
+    size_t len = 0;
+    const char *csv = http_body(req, &len);
+    roster_report report;
+    kite_err err = roster_import_buffer(&app->ctx, http_arena(req), facility_id, csv != NULL ? csv : "", len,
+                                        session_actor(req, s), &report);
+    if (err == KITE_ERR_INVALID_FIELD) {
+        reply_fault_of(req, err, "file", FAULT_ROSTER_COLUMNS);
+        return;
+    }
+    if (err != KITE_OK) {
+        reply_kite_error(req, err);
+        return;
+    }
+    json_t *problems = json_array();
+    for (size_t i = 0; i < report.problem_count; i++) {
+        const roster_problem *p = &report.problems[i];
+        json_array_append_new(problems, json_pack("{s:I, s:s, s:s}", "line", (json_int_t)p->line, "field",
+                                                  p->fault.field != NULL ? p->fault.field : "",
+                                                  "message", fault_sentence(http_arena(req), &p->fault, FAULT_LANG_EN)));
+    }
+    http_reply_json(req, 200, json_pack("{s:I, s:I, s:I, s:I, s:I, s:o}", "rows", (json_int_t)report.rows, "added",
+                                        (json_int_t)report.added, "updated", (json_int_t)report.updated, "unchanged",
+                                        (json_int_t)report.unchanged, "rejected", (json_int_t)report.rejected,
+                                        "problems", problems));
 }

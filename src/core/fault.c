@@ -122,6 +122,9 @@ static const fault_row fault_rows[] = {
      {"The resident number does not have the new facility's format. Give the number used there."}},
     {F_INVALID, "to_facility_id", FAULT_TRANSFER, {"Give an existing facility other than the current one."}},
 
+    {F_INVALID, "file", FAULT_ROSTER_COLUMNS,
+     {"The file needs a first line naming the columns resident_number, first_name and last_name (and pin, if you "
+      "set PINs). Export the roster again as CSV with those columns."}},
     {F_INVALID, "current_password", FAULT_NOT_VALID,
      {"Your current password is not right. Type it again, or reset it from the sign-in page."}},
 

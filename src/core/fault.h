@@ -67,6 +67,7 @@ typedef enum fault_detail {
     FAULT_SIGN_IN,           /* sign-in attempts */
     FAULT_REGISTRATIONS,     /* accounts made from one address */
     FAULT_PASSWORD_RESETS,   /* password reset requests from one address */
+    FAULT_ROSTER_COLUMNS,    /* a roster file without the columns it needs */
     FAULT_INVITATIONS,       /* invitations a resident sent today */
     FAULT_UPLOADS,           /* photos uploaded and not sent today */
     FAULT_TARGET,            /* naming a person at a facility */

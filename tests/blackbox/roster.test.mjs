@@ -221,6 +221,41 @@ test('roster CSV import: added, then idempotent (0 added, N unchanged), updates 
   assert.equal(audit.length, 3, `one audit row per import: ${JSON.stringify(audit)}`);
 });
 
+test('roster upload over HTTP (POST /roster, text/csv): counts, every refused row with its line and why; staff of the facility only', async () => {
+  const csv = [
+    'resident_number,first_name,last_name,pin',
+    '700100200,Nora,Quint,135792',
+    '700100201,Omar,Reyes,',
+    'ABC-1,Bad,Number,',
+    '700100203,,Nameless,',
+    '700100204,Pia,Soto,12',
+  ].join('\n');
+  const send = (body, token, type = 'text/csv') => w.srv.request('POST', `/api/v1/facilities/${D}/roster`,
+    { body: Buffer.from(body), token, headers: { 'Content-Type': type } });
+  const res = await send(csv, admin.token);
+  assert.equal(res.status, 200, describeRes(res));
+  assert.equal(res.json.rows, 5);
+  assert.equal(res.json.added, 2);
+  assert.equal(res.json.rejected, 3);
+  assert.deepEqual(res.json.problems.map((p) => [p.line, p.field]), [[4, 'resident_number'], [5, 'first_name'], [6, 'pin']]);
+  for (const p of res.json.problems) assert.ok(p.message.length > 10, `a sentence for line ${p.line}: ${p.message}`);
+  const again = await send(csv, admin.token);
+  assert.equal(again.json.added, 0);
+  assert.equal(again.json.unchanged, 2);
+  const nora = await w.post('/api/v1/sessions', { facility_id: D, resident_number: '700100200', pin: '135792' });
+  assert.equal(nora.status, 201, 'an uploaded PIN signs in');
+
+  const noColumns = await send('number,name\n1,A\n', admin.token);
+  assertError(noColumns, 422, 'invalid_field');
+  assert.equal(noColumns.json.error.field, 'file');
+  assert.match(noColumns.json.error.message, /resident_number, first_name and last_name/);
+  assertError(await send(csv, admin.token, 'application/json'), 415, 'unsupported_media_type');
+  const otherAdmin = await w.staff(op.token, ANY, 'facility_admin');
+  assertError(await send(csv, otherAdmin.token), 404, 'not_found', 'another facility\'s admin learns nothing of this one:');
+  const reviewer = await w.staff(op.token, D, 'reviewer');
+  assertError(await send(csv, reviewer.token), 403, 'forbidden', 'a reviewer:');
+});
+
 test('staff through the API: the admin adds staff to its facility only; roles are checked', async () => {
   const email = uniqueEmail('rev');
   const password = strongPassword();

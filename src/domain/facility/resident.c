@@ -440,6 +440,7 @@ static kite_err roster_apply_row(struct roster_tx *tx, db_conn *conn, const poli
             tx->report->first_rejected_line = row->line;
             tx->report->first_rejected_field = fault.field;
         }
+        tx->report->problems[tx->report->problem_count++] = (roster_problem){row->line, fault};
         return KITE_OK;
     }
     resident existing;
@@ -483,6 +484,7 @@ static kite_err roster_tx_run(db_conn *conn, void *data)
         return KITE_ERR_NOT_ON_PLATFORM;
     roster_report fresh = {0};
     fresh.rows = (int64_t)tx->read->count;
+    fresh.problems = arena_alloc(tx->a, (tx->read->count ? tx->read->count : 1) * sizeof *fresh.problems);
     *tx->report = fresh;
     for (size_t i = 0; err == KITE_OK && i < tx->read->count; i++)
         err = roster_apply_row(tx, conn, &p, &tx->read->rows[i], i);
@@ -494,14 +496,32 @@ static kite_err roster_tx_run(db_conn *conn, void *data)
                                              " rejected=%" PRId64, r->rows, r->added, r->updated, r->unchanged, r->rejected));
 }
 
+static kite_err roster_import_read(const kite_ctx *ctx, arena *a, int64_t facility_id, struct roster_read *readp,
+                                   const char *actor, roster_report *out);
+
 kite_err roster_import(const kite_ctx *ctx, arena *a, int64_t facility_id, const char *csv_path, const char *actor,
                        roster_report *out)
 {
     memset(out, 0, sizeof *out);
     struct roster_read read = {a, {-1, -1, -1, -1}, NULL, 0, 0};
     kite_err err = csv_read_file(csv_path, roster_row_read, &read);
-    if (err != KITE_OK)
-        return err;
+    return err != KITE_OK ? err : roster_import_read(ctx, a, facility_id, &read, actor, out);
+}
+
+kite_err roster_import_buffer(const kite_ctx *ctx, arena *a, int64_t facility_id, const char *csv, size_t len,
+                              const char *actor, roster_report *out)
+{
+    memset(out, 0, sizeof *out);
+    struct roster_read read = {a, {-1, -1, -1, -1}, NULL, 0, 0};
+    kite_err err = csv_read_buffer(csv, len, roster_row_read, &read);
+    return err != KITE_OK ? err : roster_import_read(ctx, a, facility_id, &read, actor, out);
+}
+
+static kite_err roster_import_read(const kite_ctx *ctx, arena *a, int64_t facility_id, struct roster_read *readp,
+                                   const char *actor, roster_report *out)
+{
+    struct roster_read read = *readp;
+    kite_err err;
     struct roster_tx tx = {a, facility_id, &read, actor, clock_now_ms(&ctx->clock), out, true,
                            arena_zalloc(a, (read.count ? read.count : 1) * sizeof(bool))};
     /* First find who is new, then hash their PINs outside any transaction, then write. */

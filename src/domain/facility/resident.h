@@ -92,15 +92,26 @@ kite_err resident_sign_in(const kite_ctx *ctx, arena *a, int64_t facility_id, co
                           const char *pin, const char *client_address, signin_result *out,
                           kite_fault *fault) KITE_WUR;
 
+/* A row a roster import refused: its line in the file and why (fault: field and detail). */
+typedef struct roster_problem {
+    size_t line;
+    kite_fault fault;
+} roster_problem;
+
 typedef struct roster_report {
     int64_t rows, added, updated, unchanged;
     int64_t rejected;     /* rows with a bad number or name; the first is described below */
     size_t first_rejected_line;
     const char *first_rejected_field;
+    roster_problem *problems; /* every rejected row, in file order (arena) */
+    size_t problem_count;
 } roster_report;
 
 /* Imports a roster CSV (header: resident_number,first_name,last_name[,pin]) in one transaction. */
 kite_err roster_import(const kite_ctx *ctx, arena *a, int64_t facility_id, const char *csv_path, const char *actor,
                        roster_report *out) KITE_WUR;
+/* The same from a CSV in memory (an upload from the staff pages). */
+kite_err roster_import_buffer(const kite_ctx *ctx, arena *a, int64_t facility_id, const char *csv, size_t len,
+                              const char *actor, roster_report *out) KITE_WUR;
 
 #endif
