@@ -473,8 +473,21 @@ test('staff: the admin adds staff and a block; a reviewer reads the roster; rele
   assert.match(await admin.page.getByTestId('blocks').textContent(), /Only with resident A1001/);
   await shoot(admin.page, 'staff-blocks');
 
-  // Roster: add a resident without a PIN, set it, release, re-admit, transfer.
+  // Roster: a file from the jail system, imported with a row-by-row report.
   await admin.page.getByRole('link', { name: 'Roster' }).click();
+  await admin.page.getByRole('heading', { name: 'Import a roster file' }).waitFor();
+  await admin.page.getByLabel('Roster file (CSV)').setInputFiles({
+    name: 'roster-export.csv', mimeType: 'text/csv',
+    buffer: Buffer.from('resident_number,first_name,last_name,pin\nC3001,Ana,Lopez,246810\nC3002,,Nameless,\nC3003,Raul,Mena,\n'),
+  });
+  await admin.page.getByRole('button', { name: 'Import roster' }).click();
+  const report = admin.page.getByTestId('roster-import-result');
+  await report.getByText(/roster-export\.csv: 3 rows read\. 2 added, 0 updated, 0 unchanged, 1 refused\./).waitFor();
+  assert.match(await admin.page.getByTestId('roster-problems').textContent(), /3.*first_name|3.*first name/i);
+  await admin.page.locator('[data-testid=roster] li[data-number="C3001"]').waitFor();
+  await shoot(admin.page, 'staff-roster-import');
+
+  // Roster: add a resident without a PIN, set it, release, re-admit, transfer.
   await admin.page.getByRole('heading', { name: 'Add a resident' }).waitFor();
   await admin.page.getByLabel('Resident number').fill('B2002');
   await admin.page.getByLabel('First name').fill('Lee');

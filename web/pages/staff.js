@@ -2,7 +2,7 @@
 // roster, the staff, the blocks and the policy; reviewers and investigators read the roster.
 // The facility and the tab are in the address (?facility=ID&tab=roster), so a reload stays put.
 
-import { api, ApiError, currentAccount, homeFor } from '../api.js';
+import { api, ApiError, currentAccount, homeFor, upload } from '../api.js';
 import { h, replace, setTitle } from '../dom.js';
 import {
   STAFF_ROLES, PROFILES, roleName, profileName, formatDate, formatCount, isStaff, managesFacility,
@@ -381,6 +381,12 @@ async function rosterTab(env) {
     live.say(`${r.first_name} ${r.last_name} (${r.resident_number}) is on the roster.${r.has_pin ? ' They can sign in on the tablet with their PIN.' : ' Set a PIN so they can sign in.'}`);
   }) : null;
 
+  const importBox = manager ? rosterImport(env, async () => {
+    shown = 0;
+    replace(list);
+    await loadPage(null);
+  }) : null;
+
   replace(body,
     live.el,
     h('div', { class: manager ? 'staff-columns' : '' },
@@ -388,8 +394,63 @@ async function rosterTab(env) {
         h('h2', { id: 'roster-heading' }, 'Roster'),
         manager ? null : h('p', { class: 'muted' }, 'You can read the roster. Facility administrators change it.'),
         count, list, more),
-      addForm));
+      manager ? h('div', { class: 'side-stack' }, addForm, importBox) : null));
   await loadPage(null);
+}
+
+/*
+ * The whole roster at once, from the jail system's CSV export: a progress bar while it goes up,
+ * then what happened, with every refused row by its line in the file and why.
+ */
+function rosterImport(env, imported) {
+  const { facility: f } = env;
+  const input = h('input', { type: 'file', id: 'roster-file', accept: '.csv,text/csv', 'aria-describedby': 'roster-file-hint' });
+  const button = h('button', { type: 'submit', class: 'button' }, 'Import roster');
+  const progress = h('progress', { max: '100', value: '0', hidden: true, 'aria-label': 'Upload of the roster file' });
+  const result = h('div', { 'aria-live': 'polite', 'data-testid': 'roster-import-result' });
+  const form = h('form', { class: 'form', novalidate: true },
+    h('div', { class: 'field' },
+      h('label', { for: 'roster-file' }, 'Roster file (CSV)'),
+      h('p', { class: 'hint', id: 'roster-file-hint' },
+        'The first line names the columns resident_number, first_name and last_name, and pin if you set PINs. ',
+        'Residents already on the roster are matched by number: their names are updated, nobody is added twice.'),
+      input),
+    progress, button, result);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const file = input.files && input.files[0];
+    if (!file) {
+      replace(result, h('p', { class: 'field-error', role: 'alert' }, 'Choose the CSV file to import.'));
+      input.focus();
+      return;
+    }
+    button.disabled = true;
+    progress.hidden = false;
+    progress.value = 0;
+    replace(result, h('p', { role: 'status' }, `Importing ${file.name}…`));
+    try {
+      const csv = new Blob([file], { type: 'text/csv' });
+      const r = await upload(`/facilities/${f.id}/roster`, csv, { onProgress: (x) => { progress.value = Math.round(x * 100); } });
+      progress.value = 100;
+      const summary = `${file.name}: ${r.rows} ${r.rows === 1 ? 'row' : 'rows'} read. ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged, ${r.rejected} refused.`;
+      replace(result,
+        h('p', { class: r.rejected ? 'notice notice--warning' : 'notice notice--success', role: 'status' }, summary),
+        r.problems.length
+          ? h('table', { class: 'price-table', 'data-testid': 'roster-problems' },
+            h('caption', null, 'Rows not imported: correct them in the file and import it again.'),
+            h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Line'), h('th', { scope: 'col' }, 'Why'))),
+            h('tbody', null, r.problems.map((p) => h('tr', null, h('td', null, String(p.line)), h('td', null, p.message)))))
+          : null);
+      await imported();
+    } catch (e) {
+      replace(result, h('p', { class: 'field-error', role: 'alert' }, e.message));
+    } finally {
+      button.disabled = false;
+      progress.hidden = true;
+    }
+  });
+  return h('section', { class: 'card side-card', 'aria-labelledby': 'import-roster-heading' },
+    h('h2', { id: 'import-roster-heading', class: 'panel-title' }, 'Import a roster file'), form);
 }
 
 function addResidentForm(env, added) {
