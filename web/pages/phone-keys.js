@@ -28,7 +28,7 @@ export async function phoneKeysPage(root, ctx) {
   async function refresh() {
     const keys = await api(`/facilities/${facilityId}/api-keys`);
     if (!ctx.isCurrent()) return;
-    replace(list, keys.items.length ? keys.items.map((k) => keyRow(k)) : emptyNote('No keys yet.'));
+    replace(list, keys.items.length ? keys.items.map((k) => keyRow(k)) : h('li', { class: 'row row--empty' }, emptyNote('No keys yet.')));
   }
 
   function keyRow(k) {

@@ -203,7 +203,8 @@ export function searchPage(root, ctx) {
     }, suggestion.q);
     replace(intro, h('div', { class: 'panel panel--quiet suggestion' },
       h('p', { class: 'panel-title' }, 'Did you mean ', link, '?'),
-      h('p', null, `${plural(suggestion.total, 'facility', 'facilities')} found for “${suggestion.q}”. The first of them:`)));
+      h('p', null, `${plural(suggestion.total, 'facility', 'facilities')} found for “${suggestion.q}”`,
+        suggestion.total > suggestion.items.length ? `; the first ${formatCount(suggestion.items.length)} are below.` : ':')));
     addItems(suggestion.items);
   }
 
