@@ -190,7 +190,7 @@ const char *facility_aliases_for(arena *a, const facility_aliases *aliases, cons
         }
     }
     if (bop)
-        add(&out, "federal prison bop");
+        add(&out, "federal prison bop fcc"); /* "FCC Victorville": every institution of the complex in that town */
     return out.len > 0 ? out.data : NULL;
 }
 

@@ -14,7 +14,8 @@
  *    is also "federal correctional institution", a name spelling it out is
  *    also "FCI" (USP, FMC, FDC, MDC, MCC, FPC, FCC, FTC likewise); and every
  *    Bureau of Prisons institution is also a "federal prison" (not the
- *    immigration detention centres the directory also types "federal").
+ *    immigration detention centres the directory also types "federal"),
+ *    and part of an "FCC" (complex) with the others of its town.
  *
  * Ownership: a facility_aliases owns its strings; aliases_for answers in the
  * caller's arena.  A loaded table is read-only and safe to share.

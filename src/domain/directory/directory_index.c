@@ -61,7 +61,7 @@ enum {
 /* The weights of entry_score (see the file comment). */
 static const double PREFIX_FACTOR = 0.6, TYPO_FACTOR = 0.45, TYPO_IN_PREFIX_FACTOR = 0.3, CITY_FACTOR = 0.75,
                     GENERIC_VALUE = 0.4, KIND_RARITY_MAX = 1.0, COVERAGE_WEIGHT = 1.5, SIZE_WEIGHT = 0.5,
-                    OPEN_BONUS = 0.5;
+                    TYPE_FIT_BONUS = 0.5, OPEN_BONUS = 0.5;
 
 /* Per dictionary word, the match level of each query word, MARK_BITS at 3 * word. */
 typedef uint64_t mark_t;
@@ -664,6 +664,20 @@ static bool entry_hits(const directory_index *index, const struct entry *e, cons
     return any || nwords == 0;
 }
 
+/*
+ * Whether a kind word of the query fits the facility's type: people say
+ * "prison" for state and federal prisons and "jail" for county and city
+ * jails ("mcalester prison" means the state penitentiary in McAlester, not
+ * the county jail there).
+ */
+static bool kind_fits_type(const char *word, const char *type)
+{
+    bool prison = strncmp(word, "prison", 6) == 0 || strcmp(word, "penitentiary") == 0;
+    bool jail = strncmp(word, "jail", 4) == 0;
+    return (prison && (strcmp(type, "state") == 0 || strcmp(type, "federal") == 0)) ||
+           (jail && (strcmp(type, "county") == 0 || strcmp(type, "local") == 0));
+}
+
 /* 0 when some query word matches none of the entry's words at `lowest` or better; else the score (file comment). */
 static uint32_t entry_score(const directory_index *index, const struct entry *e, const struct scratch *s,
                             const struct query_words *words, enum match_level lowest, struct word_hit *hits)
@@ -672,8 +686,12 @@ static uint32_t entry_score(const directory_index *index, const struct entry *e,
     if (!entry_hits(index, e, s, words, lowest, hits, &coverage))
         return 0;
     double score = e->bonus + COVERAGE_WEIGHT * coverage;
-    for (size_t w = 0; w < words->count; w++)
+    bool fits = false;
+    for (size_t w = 0; w < words->count; w++) {
         score += hits[w].value;
+        fits |= words->kind[w] && kind_fits_type(words->text[w], e->type);
+    }
+    score += fits ? TYPE_FIT_BONUS : 0;
     return (uint32_t)(score * SCORE_SCALE) + 1;
 }
 
