@@ -664,20 +664,6 @@ static bool entry_hits(const directory_index *index, const struct entry *e, cons
     return any || nwords == 0;
 }
 
-/*
- * Whether a kind word of the query fits the facility's type: people say
- * "prison" for state and federal prisons and "jail" for county and city
- * jails ("mcalester prison" means the state penitentiary in McAlester, not
- * the county jail there).
- */
-static bool kind_fits_type(const char *word, const char *type)
-{
-    bool prison = strncmp(word, "prison", 6) == 0 || strcmp(word, "penitentiary") == 0;
-    bool jail = strncmp(word, "jail", 4) == 0;
-    return (prison && (strcmp(type, "state") == 0 || strcmp(type, "federal") == 0)) ||
-           (jail && (strcmp(type, "county") == 0 || strcmp(type, "local") == 0));
-}
-
 /* 0 when some query word matches none of the entry's words at `lowest` or better; else the score (file comment). */
 static uint32_t entry_score(const directory_index *index, const struct entry *e, const struct scratch *s,
                             const struct query_words *words, enum match_level lowest, struct word_hit *hits)
@@ -689,7 +675,7 @@ static uint32_t entry_score(const directory_index *index, const struct entry *e,
     bool fits = false;
     for (size_t w = 0; w < words->count; w++) {
         score += hits[w].value;
-        fits |= words->kind[w] && kind_fits_type(words->text[w], e->type);
+        fits |= words->kind[w] && search_word_fits_type(words->text[w], e->type);
     }
     score += fits ? TYPE_FIT_BONUS : 0;
     return (uint32_t)(score * SCORE_SCALE) + 1;

@@ -279,3 +279,17 @@ bool search_word_two_edits(const char *w, size_t wlen, const char *t, size_t tle
     return d[wlen % 3][tlen] <= 2;
 }
 
+
+/*
+ * Whether a kind word of the query fits the facility's type: people say
+ * "prison" for state and federal prisons and "jail" for county and city
+ * jails ("mcalester prison" means the state penitentiary in McAlester, not
+ * the county jail there).
+ */
+bool search_word_fits_type(const char *word, const char *type)
+{
+    bool prison = strncmp(word, "prison", 6) == 0 || strcmp(word, "penitentiary") == 0;
+    bool jail = strncmp(word, "jail", 4) == 0;
+    return (prison && (strcmp(type, "state") == 0 || strcmp(type, "federal") == 0)) ||
+           (jail && (strcmp(type, "county") == 0 || strcmp(type, "local") == 0));
+}

@@ -52,6 +52,9 @@ void search_words_parse(const char *text, struct query_words *q);
 /* w (len bytes, folded), or w less a plural ending, says what kind of place ("jail", "units"). */
 bool search_word_is_kind(const char *w, size_t len);
 
+/* Whether a kind word of a query fits a facility's type: "prison" a state or federal one, "jail" a county or city one. */
+bool search_word_fits_type(const char *word, const char *type);
+
 /* Whether t (tlen bytes) begins with s (slen bytes). */
 bool search_word_starts_with(const char *t, size_t tlen, const char *s, size_t slen);
 
