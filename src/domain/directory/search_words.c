@@ -279,7 +279,6 @@ bool search_word_two_edits(const char *w, size_t wlen, const char *t, size_t tle
     return d[wlen % 3][tlen] <= 2;
 }
 
-
 /*
  * Whether a kind word of the query fits the facility's type: people say
  * "prison" for state and federal prisons and "jail" for county and city
