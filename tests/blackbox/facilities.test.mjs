@@ -345,6 +345,9 @@ test('GET /api/v1/providers → the real providers with their services', async (
   const corr = body.items.find((p) => p.slug === 'corrlinks');
   assert.ok(corr.services.includes('messaging'), `corrlinks services: ${corr.services}`);
   assert.match(corr.name, /corrlinks/i);
+  // Kite lists what it does, no more and no less: money transfers yes, video visits not yet.
+  const kite = body.items.find((p) => p.slug === 'kite');
+  assert.deepEqual([...kite.services].sort(), ['messaging', 'money', 'phone', 'photos']);
 });
 
 test('SIGTERM → exit 0 within 10 s', async () => {

@@ -6,13 +6,15 @@ const char *const facility_services[] = {"messaging", "phone", "video", "money",
 const size_t facility_service_count = sizeof facility_services / sizeof facility_services[0];
 
 static const provider builtin[] = {
-    {0, "kite", "Kite", "this Kite deployment", NULL, "messaging,phone,photos",
+    {0, "kite", "Kite", "this Kite deployment", NULL, "messaging,phone,money,photos",
      "Create a free Kite account with your email, name and phone number.\n"
      "Follow the facility's rule for adding a contact: accept an invitation from your loved one, "
      "or find them by their resident number and send a request.\n"
      "Once you are an approved contact, write messages here; staff review them before delivery.\n"
      "For calls, open a prepaid phone account for the number your loved one calls and deposit into it: "
-     "there is no fee, and you can take back what you do not use at any time."},
+     "there is no fee, and you can take back what you do not use at any time.\n"
+     "To send money to their trust account, give their resident number and last name: the fee is shown "
+     "before you pay."},
     {0, "corrlinks", "CorrLinks", "Advanced Technologies Group", "https://www.corrlinks.com", "messaging",
      "You cannot start contact: the person inside must add your email on their TRULINCS terminal.\n"
      "Watch for the invitation email from CorrLinks and create a free account at corrlinks.com.\n"
@@ -73,8 +75,8 @@ kite_err providers_seed(db_conn *conn)
         const provider *p = &builtin[i];
         db_stmt *s = db_prepare(conn,
             "INSERT INTO providers (slug, name, operator, website, services, how_to)"
-            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (slug) DO UPDATE SET services = excluded.services"
-            " WHERE providers.slug = 'kite'");
+            " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (slug) DO UPDATE SET services = excluded.services,"
+            " how_to = excluded.how_to WHERE providers.slug = 'kite'");
         db_bind_text(s, 1, p->slug);
         db_bind_text(s, 2, p->name);
         db_bind_text(s, 3, p->operator_name);
