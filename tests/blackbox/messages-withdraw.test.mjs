@@ -9,7 +9,7 @@
 // recipient and a stranger are asked directly whether they can see the message.
 import { test, before, after } from 'node:test';
 import {
-  World, assert, assertError, onPlatform, pair, send, getMsg, decide, decideRaw, queue, listAll, REJECT_REASONS,
+  World, assert, assertError, onPlatform, pair, send, post, getMsg, decide, decideRaw, queue, listAll, REJECT_REASONS,
   describeRes,
 } from './lib/messaging.mjs';
 import { cli } from './lib/kite.mjs';
@@ -157,4 +157,18 @@ test('a withdrawal racing a reviewer: exactly one wins, and the stamp is either 
   assert.equal(await stamps(p.contact), start - spent, 'only delivered messages are paid for');
   const r = await cli(['ledger', 'verify', '--db', w.dbPath]);
   assert.equal(r.code, 0, `kite ledger verify: exit ${r.code}\n${r.stdout}${r.stderr}`);
+});
+
+test('a withdrawn message no longer counts toward the daily limit', async () => {
+  const L = await onPlatform(w, op, 'CALIFORNIA STATE PRISON, SACRAMENTO (SAC)', { profile: 'jpay', daily_send_limit: 2 });
+  const p = await pair(w, op, L, 'jpay');
+  const first = await send(w, p.contact, p.contactId, 'One', 'the first of the day');
+  await send(w, p.contact, p.contactId, 'Two', 'the second of the day');
+  assertError(await post(w, p.contact, { contact_id: p.contactId, subject: 'Three', body: 'one too many' }), 429,
+    'daily_limit_reached', 'at the limit:');
+  const back = await withdraw(p.contact, first.id);
+  assert.equal(back.status, 200, describeRes(back));
+  await send(w, p.contact, p.contactId, 'Three', 'in place of the withdrawn one');
+  assertError(await post(w, p.contact, { contact_id: p.contactId, subject: 'Four', body: 'at the limit again' }), 429,
+    'daily_limit_reached', 'at the limit again:');
 });

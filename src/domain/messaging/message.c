@@ -129,6 +129,18 @@ static kite_err daily_tally_add(db_conn *conn, int64_t sender_id, int64_t now)
     return db_exec(s);
 }
 
+/* A withdrawn message stops counting: one less in the hour it was sent, while that hour is still tallied. */
+static kite_err daily_tally_remove(db_conn *conn, int64_t sender_id, int64_t sent_at)
+{
+    db_stmt *s = db_prepare(conn,
+        "UPDATE send_tally SET sent = sent - 1 WHERE account_id = $1 AND slot = $2 AND hour = $3 AND sent > 0");
+    int64_t hour = sent_at / HOUR_MS;
+    db_bind_int(s, 1, sender_id);
+    db_bind_int(s, 2, hour % TALLY_HOURS);
+    db_bind_int(s, 3, hour);
+    return db_exec(s);
+}
+
 /* The message row as it ends this transaction: its status, times and price are final here, never updated after. */
 static kite_err insert_message(struct send *in, db_conn *conn, message *m, const rule_match *matches, size_t nmatch)
 {
@@ -744,7 +756,8 @@ static kite_err withdraw_tx(db_conn *conn, void *data)
     const char *actor = audit_actor_account(in->a, in->caller->id);
     if ((err = message_record(conn, in->a, m, MESSAGE_WITHDRAWN, in->now, actor)) != KITE_OK)
         return err;
-    if ((err = message_charge_release(conn, in->now, actor, m->id)) != KITE_OK) /* nobody pays for it */
+    if ((err = message_charge_release(conn, in->now, actor, m->id)) != KITE_OK || /* nobody pays for it */
+        (err = daily_tally_remove(conn, m->sender_account_id, m->created_at)) != KITE_OK)
         return err;
     if ((err = message_load(conn, in->a, m->id, m)) != KITE_OK)
         return err;
