@@ -30,8 +30,7 @@
 #include "domain/identity/account.h"
 #include "domain/identity/session.h"
 #include "domain/identity/throttle.h"
-#include "mail/mail_format.h"
-#include "mail/outbox.h"
+#include "mail/notice.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -47,43 +46,22 @@ struct reset_request {
     kite_fault fault;
 };
 
-/* The link's mail, in the request's transaction. */
+/* The link's mail, in the request's transaction (mail/notice.h: the one shape of Kite's notices). */
 static kite_err enqueue_reset_mail(db_conn *conn, const struct reset_request *in, const account *acct,
                                    const char *token)
 {
-    const char *base = in->ctx->public_url != NULL ? in->ctx->public_url : OUTBOX_DEFAULT_PUBLIC_URL;
-    size_t base_len = strlen(base);
-    while (base_len > 0 && base[base_len - 1] == '/')
-        base_len--;
-    const char *url = arena_sprintf(in->a, "%.*s/reset-password?token=%s", (int)base_len, base, token);
-    const char *text = arena_sprintf(in->a,
-        "Hello %s,\n"
-        "\n"
-        "Someone, probably you, asked to reset the password of your Kite account (%s).\n"
-        "\n"
-        "To choose a new password, open this link within the next hour:\n"
-        "%s\n"
-        "\n"
-        "The link works once. When you use it, every device signed in to your account is signed out.\n"
-        "\n"
-        "If you did not ask for this, ignore this email: your password stays as it is.\n"
-        "\n"
-        "-- Kite\n",
-        acct->full_name, acct->email, url);
-    const char *html = arena_sprintf(in->a,
-        "<!DOCTYPE html>\n"
-        "<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Reset your Kite password</title></head>\n"
-        "<body style=\"font-family: sans-serif; line-height: 1.5; color: #1f2933;\">\n"
-        "<p>Hello %s,</p>\n"
-        "<p>Someone, probably you, asked to reset the password of your Kite account (%s).</p>\n"
-        "<p><a href=\"%s\">Choose a new password</a> within the next hour.</p>\n"
-        "<p>The link works once. When you use it, every device signed in to your account is signed out.</p>\n"
-        "<p>If you did not ask for this, ignore this email: your password stays as it is.</p>\n"
-        "<p>&mdash; Kite</p>\n"
-        "</body></html>\n",
-        html_escape(in->a, acct->full_name), html_escape(in->a, acct->email), html_escape(in->a, url));
-    mail m = {acct->email, "Reset your Kite password", text, html, "password_reset"};
-    return outbox_enqueue(conn, in->now, &m, NULL);
+    const char *paragraphs[] = {
+        arena_sprintf(in->a, "Hello %s,", acct->full_name),
+        arena_sprintf(in->a, "Someone, probably you, asked to reset the password of your Kite account (%s).",
+                      acct->email),
+        "The link below works once, for the next hour. When you use it, every device signed in to your account is "
+        "signed out.",
+        "If you did not ask for this, ignore this email: your password stays as it is.",
+    };
+    notice n = {acct->email, "password_reset", "Reset your Kite password", paragraphs,
+                sizeof paragraphs / sizeof *paragraphs, "Choose a new password",
+                arena_sprintf(in->a, "/reset-password?token=%s", token)};
+    return notice_enqueue(conn, in->ctx->public_url, in->a, in->now, &n);
 }
 
 /* How many links the account was sent in the last hour. */
@@ -244,31 +222,16 @@ static kite_err change_failed_tx(db_conn *conn, void *data)
 static kite_err enqueue_changed_mail(db_conn *conn, const struct password_change *in)
 {
     const account *acct = &in->s->account;
-    const char *text = arena_sprintf(in->a,
-        "Hello %s,\n"
-        "\n"
-        "The password of your Kite account (%s) was just changed, and every other device signed in to it was "
-        "signed out.\n"
-        "\n"
-        "If you did this, there is nothing more to do. If you did not, reset your password now from the "
-        "sign-in page (\"Forgot your password?\"), which signs everyone out again.\n"
-        "\n"
-        "-- Kite\n",
-        acct->full_name, acct->email);
-    const char *html = arena_sprintf(in->a,
-        "<!DOCTYPE html>\n"
-        "<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Your Kite password was changed</title></head>\n"
-        "<body style=\"font-family: sans-serif; line-height: 1.5; color: #1f2933;\">\n"
-        "<p>Hello %s,</p>\n"
-        "<p>The password of your Kite account (%s) was just changed, and every other device signed in to it "
-        "was signed out.</p>\n"
-        "<p>If you did this, there is nothing more to do. If you did not, reset your password now from the "
-        "sign-in page (&ldquo;Forgot your password?&rdquo;), which signs everyone out again.</p>\n"
-        "<p>&mdash; Kite</p>\n"
-        "</body></html>\n",
-        html_escape(in->a, acct->full_name), html_escape(in->a, acct->email));
-    mail m = {acct->email, "Your Kite password was changed", text, html, "password_changed"};
-    return outbox_enqueue(conn, in->now, &m, NULL);
+    const char *paragraphs[] = {
+        arena_sprintf(in->a, "Hello %s,", acct->full_name),
+        arena_sprintf(in->a, "The password of your Kite account (%s) was just changed, and every other device "
+                             "signed in to it was signed out.", acct->email),
+        "If you did this, there is nothing more to do. If you did not, reset your password now from the sign-in "
+        "page (\"Forgot your password?\"), which signs everyone out again.",
+    };
+    notice n = {acct->email, "password_changed", "Your Kite password was changed", paragraphs,
+                sizeof paragraphs / sizeof *paragraphs, "Sign in", "/signin"};
+    return notice_enqueue(conn, in->ctx->public_url, in->a, in->now, &n);
 }
 
 static kite_err change_tx(db_conn *conn, void *data)
