@@ -11,9 +11,18 @@
 #include "core/clock.h"
 #include "mail/outbox.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A whole positive number, nothing after it. */
+static bool positive_number(const char *arg, long long *out)
+{
+    char *end = NULL;
+    *out = strtoll(arg, &end, 10);
+    return *arg != '\0' && *end == '\0' && *out >= 1;
+}
 
 /* --show ID: one mail, as support reads it. */
 static int show_one(cli_store *store, long long id)
@@ -65,23 +74,14 @@ int cmd_outbox(int argc, char **argv)
         fprintf(stderr, "kite outbox list: --status takes pending, sent or failed\n");
         return 2;
     }
-    long long limit = 0;
-    if (limit_arg != NULL) {
-        char *end = NULL;
-        limit = strtoll(limit_arg, &end, 10);
-        if (*limit_arg == '\0' || *end != '\0' || limit < 1) {
-            fprintf(stderr, "kite outbox list: --limit takes a positive number\n");
-            return 2;
-        }
+    long long limit = 0, show = 0;
+    if (limit_arg != NULL && !positive_number(limit_arg, &limit)) {
+        fprintf(stderr, "kite outbox list: --limit takes a positive number\n");
+        return 2;
     }
-    long long show = 0;
-    if (show_arg != NULL) {
-        char *end = NULL;
-        show = strtoll(show_arg, &end, 10);
-        if (*show_arg == '\0' || *end != '\0' || show < 1) {
-            fprintf(stderr, "kite outbox list: --show takes a mail's id, as the list prints it\n");
-            return 2;
-        }
+    if (show_arg != NULL && !positive_number(show_arg, &show)) {
+        fprintf(stderr, "kite outbox list: --show takes a mail's id, as the list prints it\n");
+        return 2;
     }
     cli_store store;
     kite_err err = cli_store_open(cmd.name, db_path, &store);
