@@ -53,6 +53,9 @@ const TABLE = [
   ['GET',    '/api/v1/facilities/{id}/residents',                    'B', [401, 403, 403, 404, 404, 404, OK]],
   ['POST',   '/api/v1/facilities/{id}/residents',                    'A', [401, 403, 403, 403, 403, OK,  OK]],
   ['POST',   '/api/v1/facilities/{id}/residents',                    'B', [401, 403, 403, 404, 404, 404, OK]],
+  // A roster file with its header only: access is proven, nobody is added.
+  ['POST',   '/api/v1/facilities/{id}/roster',                       'A', [401, 403, 403, 403, 403, OK,  OK]],
+  ['POST',   '/api/v1/facilities/{id}/roster',                       'B', [401, 403, 403, 404, 404, 404, OK]],
   ['GET',    '/api/v1/facilities/{id}/residents/{number}',           'A', [401, 403, 403, OK,  OK,  OK,  OK]],
   ['GET',    '/api/v1/facilities/{id}/residents/{number}',           'B', [401, 403, 403, 404, 404, 404, OK]],
   ['PATCH',  '/api/v1/facilities/{id}/residents/{number}',           'A', [401, 403, 403, 403, 403, OK,  OK]],
@@ -69,6 +72,9 @@ const TABLE = [
   ['POST',   '/api/v1/invitations',                                  '-', [401, 403, OK,  403, 403, 403, 403]],
   ['GET',    '/api/v1/invitations/preview',                          '-', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
   ['POST',   '/api/v1/invitations/accept',                           '-', [401, OK,  403, 403, 403, 403, 403]],
+  // A resident withdraws their own pending invitation; somebody else's is not there for them.
+  ['DELETE', '/api/v1/invitations/{id}',                             'A', [401, 403, OK,  403, 403, 403, 403]],
+  ['DELETE', '/api/v1/invitations/{id}',                             'B', [401, 403, 404, 403, 403, 403, 403]],
   ['GET',    '/api/v1/contact-requests',                             '-', [401, OK,  OK,  403, 403, 403, 403]],
   ['POST',   '/api/v1/contact-requests',                             '-', [401, OK,  403, 403, 403, 403, 403]],
   ['POST',   '/api/v1/contact-requests/{id}/approve',                'A', [401, 403, OK,  403, 403, 403, 403]],
@@ -118,6 +124,17 @@ const TABLE = [
   ['DELETE', '/api/v1/contacts/{id}',                                'A', [401, OK,  OK,  403, 403, 403, 403]],
   ['DELETE', '/api/v1/contacts/{id}',                                'B', [401, 404, 404, 403, 403, 403, 403]],
   ['DELETE', '/api/v1/sessions/current',                             '-', [401, OK,  OK,  OK,  OK,  OK,  OK]],
+  // A tab reading its session: "none" is an answer (nulls), not an error.
+  ['GET',    '/api/v1/sessions/current',                             '-', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
+  // Sign out everywhere: each role with an account of its own made for the call (it ends every session).
+  ['DELETE', '/api/v1/sessions',                                     '-', [401, OK,  OK,  OK,  OK,  OK,  OK]],
+  // A forgotten password: anyone may ask (the same 202 for any address); confirming without a
+  // password is 422 for everyone, which proves there is no role check to pass.
+  ['POST',   '/api/v1/password-resets',                              '-', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
+  ['POST',   '/api/v1/password-resets/confirm',                      '-', [422, 422, 422, 422, 422, 422, 422]],
+  // Changing one's password with a wrong current one: 422 proves access and changes nothing;
+  // residents have a PIN, which staff reset.
+  ['POST',   '/api/v1/me/password',                                  '-', [401, 422, 403, 422, 422, 422, 422]],
   // The wallet: a contact's balance or a resident's trust account, the caller's own only.
   // A top-up here sends no card, so the contact's 422 proves access without charging anything.
   ['GET',    '/api/v1/wallet',                                       '-', [401, OK,  OK,  403, 403, 403, 403]],
@@ -270,6 +287,11 @@ before(async () => {
   const previewed = uniqueEmail('preview');
   await w.invite(ra2, previewed);
   fixtures.previewToken = await w.inviteToken(previewed);
+  // Pending invitations to withdraw: the matrix resident's own, and one of another resident.
+  fixtures.invitation = {
+    A: (await w.invite(people.resident, uniqueEmail('withdrawn'))).json.id,
+    B: (await w.invite(ra2, uniqueEmail('not-theirs'))).json.id,
+  };
   // One block per (role, facility) to delete.
   fixtures.blocks = { A: {}, B: {} };
   for (const scope of ['A', 'B']) {
@@ -344,6 +366,14 @@ after(async () => { if (w) await w.close(); });
 // ---------------------------------------------------------------------------
 // How to call each endpoint as `role` in `scope`: the concrete path and a minimal body.
 
+/* A new account of the role, signed in: for calls that end every session of their account. */
+async function throwaway(role) {
+  if (role === 'contact') return w.contact();
+  if (role === 'resident') return w.resident(op.token, FAC.A, { number: bopNumber(), first_name: 'Tia', last_name: 'Matrix' });
+  if (role === 'operator') return w.cliUser('operator');
+  return w.staff(op.token, FAC.A, role);
+}
+
 async function build(method, template, scope, role) {
   const fid = scope === '-' ? null : FAC[scope];
   let p = template.replace('{id}', String(fid));
@@ -366,6 +396,25 @@ async function build(method, template, scope, role) {
       } else if (role !== 'anonymous') {
         token = (await session(w.srv, people[role].email, people[role].password)).token;
       }
+      break;
+    case 'DELETE /api/v1/sessions':
+      if (role !== 'anonymous') token = (await throwaway(role)).token;
+      break;
+    case 'POST /api/v1/password-resets':
+      body = { email: uniqueEmail('forgot') };
+      break;
+    case 'POST /api/v1/password-resets/confirm':
+      body = { token: 'f'.repeat(64) };
+      break;
+    case 'POST /api/v1/me/password':
+      body = { current_password: 'not the current password', new_password: strongPassword() };
+      break;
+    case 'POST /api/v1/facilities/{id}/roster':
+      body = Buffer.from('resident_number,first_name,last_name\n');
+      headers = { 'Content-Type': 'text/csv' };
+      break;
+    case 'DELETE /api/v1/invitations/{id}':
+      p = template.replace('{id}', String(fixtures.invitation[scope]));
       break;
     case 'PUT /api/v1/facilities/{id}/policy':
       body = scope === 'A' ? { profile: 'federal', contact_initiation: 'both' } : { profile: 'jpay' };

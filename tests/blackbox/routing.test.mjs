@@ -57,7 +57,7 @@ test('wrong method → 405 method_not_allowed with an Allow header', async () =>
     ['DELETE', '/api/v1/facilities/1', 'GET'],
     ['POST', '/api/v1/providers', 'GET'],
     ['PUT', '/api/v1/sessions', 'POST'],
-    ['GET', '/api/v1/sessions/current', 'DELETE'],
+    ['PATCH', '/api/v1/sessions/current', 'DELETE'],
   ];
   for (const [method, p, expectAllowed] of cases) {
     const res = await srv.request(method, p, method === 'GET' || method === 'DELETE' ? {} : { body: {} });
