@@ -88,6 +88,7 @@ struct entry {
     double bonus;          /* size and open, fixed at build */
     bool open;
     bool has_kind_word;    /* its name or aliases say what kind of place it is (kind_words) */
+    unsigned char place;   /* its type's place_class (search_words.h) */
 };
 
 /* A list of ids per key, stored compactly: key k owns ids[start[k] .. start[k + 1]). */
@@ -314,6 +315,7 @@ static void place_entries(directory_index *index, const directory_entry *entries
         struct entry *e = &index->entries[k];
         for (uint32_t j = 0; j < e->name_tokens + e->alias_tokens && !e->has_kind_word; j++)
             e->has_kind_word = index->is_kind[index->tokens[e->first_token + j]];
+        e->place = (unsigned char)search_type_place_class(in->type);
         e->bonus = (e->open ? OPEN_BONUS : 0) + (in->people > 0 ? SIZE_WEIGHT * log10((double)in->people + 1) : 0);
     }
     index->count = count;
@@ -675,7 +677,7 @@ static uint32_t entry_score(const directory_index *index, const struct entry *e,
     bool fits = false;
     for (size_t w = 0; w < words->count; w++) {
         score += hits[w].value;
-        fits |= words->kind[w] && search_word_fits_type(words->text[w], e->type);
+        fits |= words->asks[w] != PLACE_ANY && words->asks[w] == e->place;
     }
     score += fits ? TYPE_FIT_BONUS : 0;
     return (uint32_t)(score * SCORE_SCALE) + 1;

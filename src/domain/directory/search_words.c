@@ -180,6 +180,7 @@ void search_words_parse(const char *text, struct query_words *q)
            (len = search_word_next(&cursor, true, q->text[q->count], WORD_MAX)) > 0) {
         q->too_long |= len >= WORD_MAX;
         q->kind[q->count] = len < WORD_MAX && search_word_is_kind(q->text[q->count], len);
+        q->asks[q->count] = q->kind[q->count] ? (unsigned char)search_word_place_class(q->text[q->count]) : PLACE_ANY;
         q->optional[q->count] = q->kind[q->count] ||
                                 in_words(small_words, sizeof small_words / sizeof *small_words, q->text[q->count]);
         q->place[q->count] = q->count > 0 && (strcmp(q->text[q->count - 1], "in") == 0 ||
@@ -280,15 +281,24 @@ bool search_word_two_edits(const char *w, size_t wlen, const char *t, size_t tle
 }
 
 /*
- * Whether a kind word of the query fits the facility's type: people say
- * "prison" for state and federal prisons and "jail" for county and city
- * jails ("mcalester prison" means the state penitentiary in McAlester, not
- * the county jail there).
+ * What kind of place a query's kind word asks for, and what kind a facility's
+ * type is: people say "prison" for state and federal prisons and "jail" for
+ * county and city jails ("mcalester prison" means the state penitentiary in
+ * McAlester, not the county jail there).  Classes, not strings, so that
+ * scoring thousands of candidates compares two small numbers.
  */
-bool search_word_fits_type(const char *word, const char *type)
+place_class search_word_place_class(const char *word)
 {
-    bool prison = strncmp(word, "prison", 6) == 0 || strcmp(word, "penitentiary") == 0;
-    bool jail = strncmp(word, "jail", 4) == 0;
-    return (prison && (strcmp(type, "state") == 0 || strcmp(type, "federal") == 0)) ||
-           (jail && (strcmp(type, "county") == 0 || strcmp(type, "local") == 0));
+    if (strncmp(word, "prison", 6) == 0 || strcmp(word, "penitentiary") == 0)
+        return PLACE_PRISON;
+    return strncmp(word, "jail", 4) == 0 ? PLACE_JAIL : PLACE_ANY;
+}
+
+place_class search_type_place_class(const char *type)
+{
+    if (type == NULL)
+        return PLACE_ANY;
+    if (strcmp(type, "state") == 0 || strcmp(type, "federal") == 0)
+        return PLACE_PRISON;
+    return strcmp(type, "county") == 0 || strcmp(type, "local") == 0 ? PLACE_JAIL : PLACE_ANY;
 }

@@ -34,6 +34,7 @@ struct query_words {
     bool optional[QUERY_MAX_WORDS]; /* a kind word or a small word, in a query that has another word */
     bool kind[QUERY_MAX_WORDS];
     bool place[QUERY_MAX_WORDS]; /* after "in", "near" or "at": a city here is as good as in a name */
+    unsigned char asks[QUERY_MAX_WORDS]; /* a kind word's place_class, PLACE_ANY for other words */
     size_t count;
     bool too_long; /* some word cannot match any dictionary word */
 };
@@ -52,8 +53,10 @@ void search_words_parse(const char *text, struct query_words *q);
 /* w (len bytes, folded), or w less a plural ending, says what kind of place ("jail", "units"). */
 bool search_word_is_kind(const char *w, size_t len);
 
-/* Whether a kind word of a query fits a facility's type: "prison" a state or federal one, "jail" a county or city one. */
-bool search_word_fits_type(const char *word, const char *type);
+/* Which kind of place: a query's "prison" and a state or federal facility are PLACE_PRISON; "jail", county, city: PLACE_JAIL. */
+typedef enum place_class { PLACE_ANY, PLACE_PRISON, PLACE_JAIL } place_class;
+place_class search_word_place_class(const char *word);
+place_class search_type_place_class(const char *type);
 
 /* Whether t (tlen bytes) begins with s (slen bytes). */
 bool search_word_starts_with(const char *t, size_t tlen, const char *s, size_t slen);
