@@ -115,6 +115,16 @@ static kite_err daily_limit_check(db_conn *conn, int64_t sender_id, int64_t now,
     return err != KITE_OK ? err : sent >= limit ? KITE_ERR_DAILY_LIMIT_REACHED : KITE_OK;
 }
 
+/* Runs a send_tally statement on the sender's row for the hour of `at` ($1 account, $2 slot, $3 hour). */
+static kite_err exec_tally(db_stmt *s, int64_t sender_id, int64_t at)
+{
+    int64_t hour = at / HOUR_MS;
+    db_bind_int(s, 1, sender_id);
+    db_bind_int(s, 2, hour % TALLY_HOURS);
+    db_bind_int(s, 3, hour);
+    return db_exec(s);
+}
+
 /* One more message in the sender's hour; the slot of an hour 25 hours gone starts again at 1. */
 static kite_err daily_tally_add(db_conn *conn, int64_t sender_id, int64_t now)
 {
@@ -122,11 +132,7 @@ static kite_err daily_tally_add(db_conn *conn, int64_t sender_id, int64_t now)
         "INSERT INTO send_tally (account_id, slot, hour, sent) VALUES ($1, $2, $3, 1)"
         " ON CONFLICT (account_id, slot) DO UPDATE SET"
         " sent = CASE WHEN send_tally.hour = excluded.hour THEN send_tally.sent + 1 ELSE 1 END, hour = excluded.hour");
-    int64_t hour = now / HOUR_MS;
-    db_bind_int(s, 1, sender_id);
-    db_bind_int(s, 2, hour % TALLY_HOURS);
-    db_bind_int(s, 3, hour);
-    return db_exec(s);
+    return exec_tally(s, sender_id, now);
 }
 
 /* A withdrawn message stops counting: one less in the hour it was sent, while that hour is still tallied. */
@@ -134,11 +140,7 @@ static kite_err daily_tally_remove(db_conn *conn, int64_t sender_id, int64_t sen
 {
     db_stmt *s = db_prepare(conn,
         "UPDATE send_tally SET sent = sent - 1 WHERE account_id = $1 AND slot = $2 AND hour = $3 AND sent > 0");
-    int64_t hour = sent_at / HOUR_MS;
-    db_bind_int(s, 1, sender_id);
-    db_bind_int(s, 2, hour % TALLY_HOURS);
-    db_bind_int(s, 3, hour);
-    return db_exec(s);
+    return exec_tally(s, sender_id, sent_at);
 }
 
 /* The message row as it ends this transaction: its status, times and price are final here, never updated after. */
