@@ -4,6 +4,8 @@
 // sessionStorage (this tab only), is the CSRF token every state-changing request must carry
 // and the account it belongs to, so the header can show who is signed in.
 
+import { lang } from './i18n.js';
+
 const CSRF_KEY = 'kite.csrf';
 const ACCOUNT_KEY = 'kite.account';
 
@@ -39,7 +41,8 @@ function storageSet(key, value) {
 
 /* headers: more request headers, such as Idempotency-Key. */
 export async function api(path, { method = 'GET', body, signal, headers: more } = {}) {
-  const headers = { Accept: 'application/json', ...more };
+  // The page's language, not the browser's: error sentences come back in what the page shows.
+  const headers = { Accept: 'application/json', 'Accept-Language': lang(), ...more };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && method !== 'HEAD') {
     const csrf = storageGet(CSRF_KEY);
@@ -95,6 +98,7 @@ export function upload(path, file, { onProgress, signal } = {}) {
     xhr.open('POST', `/api/v1${path}`);
     xhr.withCredentials = true;
     xhr.setRequestHeader('Accept', 'application/json');
+    xhr.setRequestHeader('Accept-Language', lang());
     xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
     const csrf = storageGet(CSRF_KEY);
     if (csrf) xhr.setRequestHeader('X-Kite-CSRF', csrf);

@@ -4,6 +4,7 @@ import { h, replace, setTitle } from './dom.js';
 import { ApiError, api, currentAccount, fetchMe, forget, onSessionChange, restoreSession, signOut } from './api.js';
 import { startIdleWatch, stopIdleWatch } from './idle.js';
 import { roleName } from './labels.js';
+import { LANGUAGES, chooseLanguage, chosenHere, forgetLanguage, lang, t } from './i18n.js';
 import { searchPage } from './pages/search.js';
 import { facilityPage } from './pages/facility.js';
 import { providersPage } from './pages/providers.js';
@@ -279,16 +280,48 @@ async function followIdle(account) {
     } catch {
       forget();
     }
+    forgetLanguage();
     location.replace(`/tablet?signed_out=idle&minutes=${minutes}`);
   });
 }
 
+/*
+ * The account's language and this device's: a language picked here wins and is saved on the
+ * account (emails follow it); on a device where nothing was picked, the account's language is
+ * taken and the page shown again in it.
+ */
+let languageSynced = null;
+function followLanguage(account) {
+  if (!account || !account.lang || languageSynced === account.id) return;
+  languageSynced = account.id;
+  if (account.lang === lang()) return;
+  if (chosenHere()) {
+    api('/me', { method: 'PATCH', body: { lang: lang() } }).catch(() => {});
+  } else {
+    // After the sign-in page has moved on, so that the reload shows where the person is going.
+    setTimeout(() => chooseLanguage(account.lang), 0);
+  }
+}
+
+/* "Español" on an English page, "English" on a Spanish one: each named in its own language. */
+function languageSwitch() {
+  const [code, name] = LANGUAGES.find(([c]) => c !== lang());
+  const button = h('button', {
+    type: 'button', class: 'lang-switch', lang: code, 'data-testid': 'lang-switch',
+    'aria-label': code === 'es' ? 'Español: ver Kite en español' : 'English: show Kite in English',
+  }, name);
+  button.addEventListener('click', () => chooseLanguage(code));
+  return button;
+}
+
 function renderAccountArea(account) {
+  followLanguage(account);
   followLive(account);
   followIdle(account);
   renderNav(account);
   if (!account) {
     replace(accountArea,
+      languageSwitch(),
       h('a', { href: '/signin', class: 'header-link', 'data-nav': '/signin' }, 'Sign in'),
       h('a', { href: '/register', class: 'button button--small', 'data-nav': '/register' }, 'Create account'));
   } else {
@@ -301,6 +334,8 @@ function renderAccountArea(account) {
         followLive(null);
         await signOut();
         if (wasResident) {
+          // The next person on a shared tablet starts from the tablet's own language.
+          forgetLanguage();
           flash('You are signed out. The next person can sign in.');
           navigate('/tablet');
         } else {
@@ -314,6 +349,7 @@ function renderAccountArea(account) {
       }
     });
     replace(accountArea,
+      languageSwitch(),
       h('a', { href: account.role === 'resident' ? '/tablet' : '/account', class: 'account-chip', 'data-nav': account.role === 'resident' ? null : '/account' },
         h('span', { class: 'visually-hidden' }, 'Signed in as '),
         h('span', { class: 'account-name', 'data-testid': 'account-name' }, account.full_name || account.email),

@@ -1,5 +1,7 @@
 // Words shown to people for the codes the API uses.
 
+import { formatCount, formatShortDate, formatTime } from './i18n.js';
+
 export const STATES = [
   ['AL', 'Alabama'], ['AK', 'Alaska'], ['AZ', 'Arizona'], ['AR', 'Arkansas'], ['CA', 'California'],
   ['CO', 'Colorado'], ['CT', 'Connecticut'], ['DE', 'Delaware'], ['DC', 'District of Columbia'],
@@ -60,23 +62,10 @@ export const roleName = (code) => ROLES[code] || code;
 /* Provider slugs that are not a company: nothing to link to. */
 export const isRealProvider = (p) => Boolean(p && p.slug && p.slug !== 'unknown' && p.slug !== 'none');
 
-const numbers = new Intl.NumberFormat('en-US');
-export const formatCount = (n) => numbers.format(n);
+export { formatCount, formatDate, formatDateTime, formatMoney } from './i18n.js';
 
 export function plural(n, one, many) {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
-}
-
-export function formatDate(iso) {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
-  return d.toLocaleDateString('en-US', { year: 'numeric', month: 'long', day: 'numeric' });
-}
-
-export function formatDateTime(iso) {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
-  return d.toLocaleString('en-US', { year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit' });
 }
 
 /* ---- contacts, requests, invitations ---- */
@@ -212,17 +201,11 @@ export function formatWhen(iso) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';
   const now = new Date();
-  const time = d.toLocaleTimeString('en-US', { hour: 'numeric', minute: '2-digit' });
+  const time = formatTime(d);
   if (d.toDateString() === now.toDateString()) return `Today, ${time}`;
-  const opts = d.getFullYear() === now.getFullYear()
-    ? { month: 'short', day: 'numeric' }
-    : { month: 'short', day: 'numeric', year: 'numeric' };
-  return `${d.toLocaleDateString('en-US', opts)}, ${time}`;
+  return `${formatShortDate(d, d.getFullYear() !== now.getFullYear())}, ${time}`;
 }
 
-export function formatMoney(cents) {
-  return (cents / 100).toLocaleString('en-US', { style: 'currency', currency: 'USD' });
-}
 
 /* Characters as Kite counts them (code points): most emoji count as one, as the server counts. */
 export const charCount = (text) => [...text].length;

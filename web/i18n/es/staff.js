@@ -1,0 +1,3 @@
+// Spanish for the staff pages (see ../es.js).  Keys are the English sentences, as written in t().
+export default {
+};
