@@ -1,10 +1,11 @@
 // The Spanish catalogue: English sentence → Spanish sentence, one part per area of the site so
 // that each part stays readable.  Loaded by i18n.js only for Spanish readers.
 import common from './es/common.js';
+import directory from './es/directory.js';
 import family from './es/family.js';
 import messages from './es/messages.js';
 import money from './es/money.js';
 import staff from './es/staff.js';
 import tablet from './es/tablet.js';
 
-export default Object.freeze({ ...common, ...family, ...messages, ...money, ...staff, ...tablet });
+export default Object.freeze({ ...common, ...directory, ...family, ...messages, ...money, ...staff, ...tablet });
