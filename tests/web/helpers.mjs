@@ -92,8 +92,9 @@ export function launchBrowser() {
  * error and uncaught exception.  `allow` lists console texts a test expects, such as the
  * "Failed to load resource ... 401" Chromium logs for a refused sign-in.
  */
-export async function newPage(browser, viewport = DESKTOP) {
-  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, locale: 'en-US' });
+export async function newPage(browser, viewport = DESKTOP, { locale = 'en-US' } = {}) {
+  // locale: the browser's language ('es-US' for a Spanish reader); Kite's first visit follows it.
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, locale });
   const page = await context.newPage();
   const problems = [];
   page.on('console', (msg) => {
