@@ -78,13 +78,15 @@ const BAD_ANSWER = 'Kite sent an answer this page could not read. Reload the pag
 function errorFrom(status, data, retryAfter) {
   const err = (data && data.error) || {};
   const retry = Number.parseInt(retryAfter || '', 10);
-  return new ApiError(
+  const e = new ApiError(
     status,
     err.code || `http_${status}`,
     err.message || `Kite answered with an error (${status}). Wait a moment and try again.`,
     err.field,
     Number.isFinite(retry) ? retry : null,
   );
+  if (err.balances) e.balances = err.balances; /* account_has_balance: what the account still holds */
+  return e;
 }
 
 /*

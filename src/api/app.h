@@ -209,6 +209,20 @@ void handle_facility_revenue(http_request *req, void *app);
 void handle_facility_revenue_csv(http_request *req, void *app);
 void handle_messages_withdraw(http_request *req, void *app);
 json_t *policy_to_json(const policy *p);
+/* ---- privacy.c: GET /api/v1/me/export, DELETE /api/v1/me, and the shapes they borrow ---- */
+void handle_me_export(http_request *req, void *app);
+void handle_me_delete(http_request *req, void *app);
+struct contact_view;
+struct contact_request;
+struct money_transfer;
+struct phone_account;
+struct message;
+json_t *contact_to_json(const struct contact_view *c);        /* contacts.c */
+json_t *request_to_json(const struct contact_request *q);     /* contacts.c */
+json_t *transfer_json(const struct money_transfer *t);        /* money_transfers.c */
+json_t *phone_account_to_json(const struct phone_account *p); /* phone.c */
+/* Messages as the viewer may see them, as one JSON array (messages.c). */
+void messages_write(json_writer *w, const struct message *items, size_t count, const account *viewer);
 json_t *resident_to_json(const resident *r);
 
 #endif

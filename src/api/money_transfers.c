@@ -63,7 +63,7 @@ void handle_money_transfers_quote(http_request *req, void *data)
 
 /* ---- POST and GET /api/v1/money-transfers ---- */
 
-static json_t *transfer_json(const money_transfer *t)
+json_t *transfer_json(const money_transfer *t)
 {
     return json_pack("{s:I, s:I, s:s, s:s, s:I, s:I, s:I, s:s, s:o, s:I}", "id", (json_int_t)t->id, "facility_id",
                      (json_int_t)t->facility_id, "resident_number", t->resident_number, "resident_name",

@@ -107,7 +107,7 @@ void handle_phone_keys_revoke(http_request *req, void *data)
 
 /* ---- phone accounts ---- */
 
-static json_t *phone_account_to_json(const phone_account *p)
+json_t *phone_account_to_json(const phone_account *p)
 {
     return json_pack("{s:I, s:I, s:s, s:I, s:I, s:I, s:o, s:o}", "id", (json_int_t)p->id, "facility_id",
                      (json_int_t)p->facility_id, "phone_number", p->phone_number, "balance_cents",

@@ -72,6 +72,8 @@ static const struct {
         "This person can no longer be reached on Kite: they were released or moved to a facility Kite does not serve."},
     [KITE_ERR_CONTACT_NOT_ACTIVE] = {409, "contact_not_active",
         "You cannot write to this contact now: the contact was removed or is suspended. See your contacts for details."},
+    [KITE_ERR_ACCOUNT_HAS_BALANCE] = {409, "account_has_balance",
+        "Your account still holds money. Spend it or refund it first, then delete your account."},
     [KITE_ERR_MESSAGE_TOO_LONG] = {422, "message_too_long",
         "The message is longer than this facility allows. Shorten it, or send it as two messages."},
     [KITE_ERR_ATTACHMENTS_NOT_ALLOWED] = {422, "attachments_not_allowed",

@@ -306,6 +306,24 @@ static const fault_row fault_rows[] = {
     {KITE_ERR_ALREADY_DECIDED, NULL, FAULT_WITHDRAW_TOO_LATE,
      {"This message can no longer be withdrawn: it was already delivered, rejected or withdrawn. Reload the "
       "conversation to see where it stands."}},
+    /* Deleting an account (domain/privacy/account_deletion.h): money first, so nobody loses any silently. */
+    {F_INVALID, "confirm", FAULT_DELETE_CONFIRM,
+     {"To delete your account, type the word DELETE in capital letters in \"confirm\"."}},
+    {KITE_ERR_FORBIDDEN, NULL, FAULT_DELETE_ROLE,
+     {"Only a family member's or friend's account can be deleted here. Staff accounts are closed by the facility "
+      "or the operator, and a resident's by the facility."}},
+    {KITE_ERR_ACCOUNT_HAS_BALANCE, NULL, FAULT_DELETE_HELD,
+     {"{limit_usd} of yours is on hold for messages still waiting for review. Withdraw them (their price comes back "
+      "to your balance) or wait until they are delivered, spend what is left, then delete your account."}},
+    {KITE_ERR_ACCOUNT_HAS_BALANCE, NULL, FAULT_DELETE_BALANCE,
+     {"Your Kite balance still holds {limit_usd}. Spend it first, for example on messages or as money sent to a "
+      "trust account, then delete your account: Kite does not delete an account that holds money."}},
+    {KITE_ERR_ACCOUNT_HAS_BALANCE, NULL, FAULT_DELETE_PHONE,
+     {"Your phone accounts still hold {limit_usd}. Refund it to your Kite balance on the Phone page and spend it, "
+      "then delete your account: Kite does not delete an account that holds money."}},
+    {KITE_ERR_ACCOUNT_HAS_BALANCE, NULL, FAULT_DELETE_UNITS,
+     {"You still have {limit} stamps or credits (some may be on hold for messages waiting for review). Use them "
+      "first, then delete your account: Kite does not delete an account that holds what you paid for."}},
 };
 
 /* The words placeholders add, one column per language like the sentences. */

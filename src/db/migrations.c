@@ -692,6 +692,15 @@ const migration kite_migrations[] = {
     /* How long a resident's tablet may sit untouched before it signs itself out (web/idle.js). */
     {17, "tablet idle sign-out time in the facility policy",
      "ALTER TABLE facility_policies ADD COLUMN tablet_idle_minutes INTEGER NOT NULL DEFAULT 5;"},
+    /*
+     * A family member deleted their account (domain/privacy/account_deletion.c):
+     * the row stays, anonymised, because messages, ledger entries and the
+     * audit chain point to it; deleted_at says when, and keeps a deleted
+     * account apart from a released resident's disabled one.  (18 and 19
+     * are other branches' steps: versions are applied by number, not in a run.)
+     */
+    {20, "when a family member deleted their account",
+     "ALTER TABLE accounts ADD COLUMN deleted_at INTEGER;"},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];

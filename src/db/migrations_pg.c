@@ -601,6 +601,9 @@ const migration kite_migrations_pg[] = {
      "CREATE INDEX password_resets_account ON password_resets(account_id, created_at);"},
     {17, "tablet idle sign-out time in the facility policy",
      "ALTER TABLE facility_policies ADD COLUMN tablet_idle_minutes BIGINT NOT NULL DEFAULT 5;"},
+    /* When a family member deleted their account: see migrations.c. */
+    {20, "when a family member deleted their account",
+     "ALTER TABLE accounts ADD COLUMN deleted_at BIGINT;"},
 };
 
 const size_t kite_migration_pg_count = sizeof kite_migrations_pg / sizeof kite_migrations_pg[0];

@@ -58,6 +58,7 @@ bool role_parse(const char *name, role *out)
 static const char *const account_status_names[ACCOUNT_STATUS_COUNT] = {
     [ACCOUNT_ACTIVE] = "active",
     [ACCOUNT_DISABLED] = "disabled",
+    [ACCOUNT_DELETED] = "deleted",
 };
 
 const char *account_status_name(account_status s)

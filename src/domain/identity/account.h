@@ -31,10 +31,17 @@ bool role_parse(const char *name, role *out);
 /* Staff roles belong to exactly one facility. */
 bool role_is_facility_staff(role r);
 
-/* Whether the account may sign in: disabled for released residents. */
-typedef enum account_status { ACCOUNT_ACTIVE, ACCOUNT_DISABLED, ACCOUNT_STATUS_COUNT } account_status;
+/*
+ * Whether the account may sign in: disabled for released residents; deleted
+ * for a family member who deleted their account (anonymised, for good:
+ * domain/privacy/account_deletion.h).  Only active accounts sign in.
+ */
+typedef enum account_status { ACCOUNT_ACTIVE, ACCOUNT_DISABLED, ACCOUNT_DELETED, ACCOUNT_STATUS_COUNT } account_status;
 
-/* The stored name ("active", "disabled"); "unknown" for a value outside the enum. */
+/* The name a deleted account shows where it once showed a person's (messages, contact lists). */
+#define ACCOUNT_DELETED_NAME "Deleted account"
+
+/* The stored name ("active", "disabled", "deleted"); "unknown" for a value outside the enum. */
 const char *account_status_name(account_status s);
 /* False when name is NULL or not a status (*out unchanged). */
 bool account_status_parse(const char *name, account_status *out);
