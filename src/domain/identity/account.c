@@ -431,7 +431,7 @@ kite_err account_register(const kite_ctx *ctx, arena *a, const registration *reg
         return err;
     err = store_new_account(ctx, a, out, reg->password, actor, "account.register");
     /* No email_taken: the unique index covers verified accounts only, and a contact is never one here. */
-    return fault_settle(fault, err);
+    return fault_set(fault, err, NULL, FAULT_NONE);
 }
 
 kite_err account_create_staff(const kite_ctx *ctx, arena *a, role r, const char *email,
