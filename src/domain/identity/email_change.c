@@ -199,7 +199,9 @@ static kite_err confirm_tx(db_conn *conn, void *data)
     bool found = db_next(s);
     int64_t id = found ? db_int(s, 0) : 0;
     const char *new_email = found ? arena_strdup(in->a, db_text(s, 1)) : NULL;
-    bool usable = found && db_is_null(s, 2) && db_int(s, 3) > in->now && strcmp(db_text(s, 4), "active") == 0;
+    account_status status = ACCOUNT_DISABLED;
+    bool usable = found && db_is_null(s, 2) && db_int(s, 3) > in->now && account_status_parse(db_text(s, 4), &status) &&
+                  status == ACCOUNT_ACTIVE;
     const char *old_email = found ? arena_strdup(in->a, db_text(s, 5)) : NULL;
     kite_err err = db_done(s);
     if (err != KITE_OK)
