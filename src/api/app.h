@@ -57,6 +57,13 @@ const session *require_role_or_reply(http_request *req, kite_app *app, unsigned 
  */
 const session *require_facility_role_or_reply(http_request *req, kite_app *app, int64_t facility_id,
                                               unsigned role_mask);
+/*
+ * Before anything is paid: true when s may pay (its address is proven, or
+ * it is no contact); else false after answering 403 email_not_verified.
+ */
+bool email_verified_or_reply(http_request *req, const session *s);
+/* require_role_or_reply, then email_verified_or_reply: the door of every endpoint that charges or moves money. */
+const session *require_payer_or_reply(http_request *req, kite_app *app, unsigned role_mask);
 /* "account:ID" for audit records. */
 const char *session_actor(http_request *req, const session *s);
 
@@ -127,6 +134,10 @@ void handle_openapi(http_request *req, void *app);
 void handle_sessions_get_current(http_request *req, void *data);
 void handle_sessions_delete_all(http_request *req, void *data);
 void handle_me_password(http_request *req, void *data);
+void handle_me_email(http_request *req, void *data);
+void handle_me_email_verification(http_request *req, void *data);
+void handle_email_verifications_confirm(http_request *req, void *data);
+void handle_email_changes_confirm(http_request *req, void *data);
 void handle_roster_import(http_request *req, void *data);
 void handle_password_resets_create(http_request *req, void *data);
 void handle_password_resets_confirm(http_request *req, void *data);

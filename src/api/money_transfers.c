@@ -96,7 +96,7 @@ static void transfer_send(http_request *req, kite_app *app, const session *s, co
 void handle_money_transfers_create(http_request *req, void *data)
 {
     kite_app *app = data;
-    const session *s = require_role_or_reply(req, app, ROLE_BIT(ROLE_CONTACT));
+    const session *s = require_payer_or_reply(req, app, ROLE_BIT(ROLE_CONTACT));
     if (s == NULL)
         return;
     const char *key = idempotency_key_or_reply(req);

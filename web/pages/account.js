@@ -5,6 +5,7 @@ import { h, replace, setTitle } from '../dom.js';
 import { field, formKit, showPasswordToggle } from '../forms.js';
 import { roleName, formatDate } from '../labels.js';
 import { t } from '../i18n.js';
+import { unverifiedNotice } from './email.js';
 
 const MIN_PASSWORD = 10;
 
@@ -31,6 +32,7 @@ export async function accountPage(root, ctx) {
   ].filter((r) => r && r[1]);
   replace(root, h('div', { class: 'wrap narrow' },
     h('div', { class: 'page-intro' }, h('h1', null, 'Your account')),
+    unverifiedNotice(me),
     h('section', { class: 'card', 'aria-labelledby': 'details-heading' },
       h('h2', { id: 'details-heading', class: 'panel-title' }, 'Your details'),
       h('dl', { class: 'facts', 'data-testid': 'account-details' }, rows.map(([k, v]) => [h('dt', null, k), h('dd', null, v)]))),

@@ -12,6 +12,7 @@
 #include "domain/audit/audit.h"
 #include "domain/contacts/contact_rules.h"
 #include "domain/contacts/contact_state.h"
+#include "domain/identity/email_verify.h"
 #include "domain/messaging/message_charge.h"
 #include "domain/messaging/message_store.h"
 #include "mail/notice.h"
@@ -369,6 +370,9 @@ static kite_err price_draft(struct send *in, db_conn *conn, const struct send_co
                            place->p.profile == PROFILE_FEDERAL};
     message_shape shape = {in->draft->body, (int64_t)in->draft->attachment_count, in->draft->with_reply_stamp};
     kite_err err = message_charge_quote(conn, in->a, in->now, &payer, &shape, in->charge, in->fault);
+    /* A message that costs its contact anything waits for a proven address, quoted or sent (email_verify.h). */
+    if (err == KITE_OK && !from_resident && (in->charge->amount > 0 || in->charge->needs_subscription))
+        err = email_verify_require(in->sender, in->fault);
     if (err != KITE_OK || in->quote_only)
         return err;
     const message_draft *d = in->draft;
