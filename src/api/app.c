@@ -13,6 +13,7 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/password-resets", handle_password_resets_create},
     {"POST", "/api/v1/password-resets/confirm", handle_password_resets_confirm},
     {"GET", "/api/v1/me", handle_me},
+    {"PATCH", "/api/v1/me", handle_me_update},
     {"GET", "/api/v1/facilities", handle_facilities_list},
     {"GET", "/api/v1/facilities/{id}", handle_facilities_get},
     {"GET", "/api/v1/providers", handle_providers_list},

@@ -692,6 +692,16 @@ const migration kite_migrations[] = {
     /* How long a resident's tablet may sit untouched before it signs itself out (web/idle.js). */
     {17, "tablet idle sign-out time in the facility policy",
      "ALTER TABLE facility_policies ADD COLUMN tablet_idle_minutes INTEGER NOT NULL DEFAULT 5;"},
+    /*
+     * The language a person reads (core/lang.h): their error sentences when
+     * the request names none, and every mail sent to them.  A mail keeps the
+     * language it was written in, for its Content-Language header; "en, es"
+     * is the one bilingual mail (an invitation to an address with no account).
+     */
+    {18, "a language per account and per mail",
+     "ALTER TABLE accounts ADD COLUMN lang TEXT NOT NULL DEFAULT 'en' CHECK (lang = 'en' OR lang = 'es');"
+     "ALTER TABLE outbox ADD COLUMN lang TEXT NOT NULL DEFAULT 'en'"
+     " CHECK (lang = 'en' OR lang = 'es' OR lang = 'en, es');"},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];

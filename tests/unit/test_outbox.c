@@ -86,7 +86,7 @@ static kite_err enqueue(fixture *f, const mail *m, int64_t now, int64_t *id)
     return err;
 }
 
-static const mail good_mail = {"someone@example.com", "Hello", "text", "<p>html</p>", "test"};
+static const mail good_mail = {"someone@example.com", "Hello", "text", "<p>html</p>", "test", NULL};
 
 static size_t outbox_count(fixture *f, const char *status)
 {
@@ -829,7 +829,7 @@ static void test_registration_queues_a_welcome_mail(void **state)
     fixture *f = *state;
     f->ctx.passwords = password_gate_new(1, crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN);
     f->ctx.public_url = "https://kite.example.org/";
-    registration reg = {"Ann@Example.com", "a-long-enough-passphrase", "<b>Ann</b> & \"Co\"", "+1 555 010 2000"};
+    registration reg = {"Ann@Example.com", "a-long-enough-passphrase", "<b>Ann</b> & \"Co\"", "+1 555 010 2000", FAULT_LANG_EN};
     account acct;
     kite_fault fault;
     assert_int_equal(account_register(&f->ctx, f->a, &reg, NULL, &acct, &fault), KITE_OK);
