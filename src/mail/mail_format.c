@@ -341,21 +341,34 @@ static bool ascii_printable(const char *s)
     return true;
 }
 
+static void sb_phrase(strbuf *b, const char *name, size_t used)
+{
+    if (phrase_atoms(name)) {
+        sb_str(b, name);
+    } else if (ascii_printable(name) && strstr(name, "=?") == NULL && strpbrk(name, "\"\\") == NULL) {
+        sb_char(b, '"');
+        sb_str(b, name);
+        sb_char(b, '"');
+    } else {
+        sb_encoded_words(b, name, used);
+    }
+}
+
+char *mail_header_phrase(arena *a, const char *name, size_t used)
+{
+    strbuf b = {0};
+    sb_grow(&b, 0);
+    sb_phrase(&b, name, used);
+    return sb_finish(&b, a, NULL);
+}
+
 static void sb_from(strbuf *b, const char *name, const char *addr)
 {
     sb_str(b, "From: ");
     if (name[0] == '\0') {
         sb_str(b, addr);
     } else {
-        if (phrase_atoms(name)) {
-            sb_str(b, name);
-        } else if (ascii_printable(name) && strstr(name, "=?") == NULL) {
-            sb_char(b, '"'); /* mail_mailbox_parse refused names with " or \ */
-            sb_str(b, name);
-            sb_char(b, '"');
-        } else {
-            sb_encoded_words(b, name, strlen("From: "));
-        }
+        sb_phrase(b, name, strlen("From: "));
         sb_str(b, " <");
         sb_str(b, addr);
         sb_char(b, '>');

@@ -75,6 +75,16 @@ char *mail_quoted_printable(arena *a, const char *text);
  */
 char *mail_header_text(arena *a, const char *text, size_t used);
 
+/*
+ * A display name for a mailbox header (From, To) on a line where `used`
+ * characters come first: as it is when it is only atoms ("Ann Lee"), in
+ * double quotes when it is other printable ASCII without " or \ ("Lee,
+ * Ann"), otherwise RFC 2047 encoded-words (accents, emoji, quotes), so a
+ * comma in a name never splits it into two addresses.  name must satisfy
+ * mail_line_valid().
+ */
+char *mail_header_phrase(arena *a, const char *name, size_t used);
+
 /* RFC 5322 date-time in UTC, e.g. "Sat, 22 Nov 2025 06:21:09 +0000". */
 void mail_date(int64_t epoch_ms, char out[MAIL_DATE_LEN]);
 
