@@ -6,6 +6,25 @@
 #include "domain/identity/email_verify.h"
 #include "domain/identity/password_reset.h"
 
+#include <string.h>
+
+/*
+ * An optional "lang" member: true with *out set (the request's language when
+ * absent), false after answering 422 for anything but "en" or "es".
+ */
+static bool body_lang_or_reply(http_request *req, json_t *body, bool required, fault_lang *out)
+{
+    const char *tag;
+    if (!body_string_or_reply(req, body, "lang", required, &tag))
+        return false;
+    *out = http_lang(req);
+    if (tag != NULL && !lang_parse(tag, out)) {
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "lang", FAULT_CHOICE);
+        return false;
+    }
+    return true;
+}
+
 void handle_accounts_create(http_request *req, void *data)
 {
     kite_app *app = data;
@@ -16,7 +35,7 @@ void handle_accounts_create(http_request *req, void *data)
     if (body_string_or_reply(req, body, "email", true, &reg.email) &&
         body_string_or_reply(req, body, "password", true, &reg.password) &&
         body_string_or_reply(req, body, "full_name", true, &reg.full_name) &&
-        body_string_or_reply(req, body, "phone", true, &reg.phone)) {
+        body_string_or_reply(req, body, "phone", true, &reg.phone) && body_lang_or_reply(req, body, false, &reg.lang)) {
         account acct;
         kite_fault fault;
         kite_err err = account_registration_allowed(&app->ctx, http_arena(req), http_client_address(req), &fault);
@@ -71,6 +90,46 @@ void handle_me(http_request *req, void *data)
         json_object_set_new(out, "resident", view);
     }
     http_reply_json(req, 200, out);
+}
+
+/*
+ * PATCH /api/v1/me: what a person may change about their own account, today
+ * only "lang", for every role (a resident's tablet may read Spanish too).
+ * Other members are refused, not ignored: a client that thinks it changed
+ * something must learn that it did not.
+ */
+void handle_me_update(http_request *req, void *data)
+{
+    kite_app *app = data;
+    const session *s = require_session_or_reply(req, app);
+    if (s == NULL)
+        return;
+    json_t *body = parse_body_or_reply(req);
+    if (body == NULL)
+        return;
+    const char *key;
+    json_t *value;
+    json_object_foreach(body, key, value) {
+        if (strcmp(key, "lang") != 0) {
+            reply_fault_of(req, KITE_ERR_INVALID_FIELD, key, FAULT_UNKNOWN_MEMBER);
+            json_decref(body);
+            return;
+        }
+    }
+    fault_lang lang;
+    if (body_lang_or_reply(req, body, true, &lang)) {
+        kite_err err = account_set_lang(&app->ctx, s->account.id, lang);
+        if (err != KITE_OK) {
+            reply_kite_error(req, err);
+        } else {
+            /* The answer is already in the new language: it is what the person asked for. */
+            http_prefer_lang(req, lang);
+            account changed = s->account;
+            changed.lang = lang;
+            http_reply_json(req, 200, account_to_json(&changed));
+        }
+    }
+    json_decref(body);
 }
 
 /* POST /api/v1/password-resets: the same 202 whether or not an account has the address (password_reset.h). */

@@ -19,6 +19,7 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/me", handle_me},
     {"DELETE", "/api/v1/me", handle_me_delete},
     {"GET", "/api/v1/me/export", handle_me_export},
+    {"PATCH", "/api/v1/me", handle_me_update},
     {"GET", "/api/v1/facilities", handle_facilities_list},
     {"GET", "/api/v1/facilities/{id}", handle_facilities_get},
     {"GET", "/api/v1/providers", handle_providers_list},

@@ -145,6 +145,7 @@ void handle_accounts_create(http_request *req, void *app);
 void handle_sessions_create(http_request *req, void *app);
 void handle_sessions_delete_current(http_request *req, void *app);
 void handle_me(http_request *req, void *app);
+void handle_me_update(http_request *req, void *app);
 void handle_facilities_list(http_request *req, void *app);
 void handle_facilities_get(http_request *req, void *app);
 void handle_providers_list(http_request *req, void *app);

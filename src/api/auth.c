@@ -58,6 +58,8 @@ const session *require_session_or_reply(http_request *req, kite_app *app)
         }
     }
     http_set_app_data(req, s);
+    /* From here the account's language speaks, unless Accept-Language named one. */
+    http_prefer_lang(req, s->account.lang);
     return s;
 }
 

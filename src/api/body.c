@@ -29,7 +29,7 @@ void reply_fault(http_request *req, const kite_fault *fault)
     if (fault->retry_after_ms > 0)
         http_reply_header(req, "Retry-After",
                           arena_sprintf(http_arena(req), "%" PRId64, (fault->retry_after_ms + 999) / 1000));
-    http_reply_error(req, fault->code, fault_sentence(http_arena(req), fault, FAULT_LANG_EN), fault->field);
+    http_reply_error(req, fault->code, fault_sentence(http_arena(req), fault, http_lang(req)), fault->field);
 }
 
 const char *idempotency_key_or_reply(http_request *req)
@@ -54,7 +54,7 @@ json_t *parse_body_or_reply(http_request *req)
     }
     if (!json_is_object(body)) {
         json_decref(body);
-        http_reply_error(req, KITE_ERR_BAD_REQUEST, "The request body must be a JSON object.", NULL);
+        reply_fault_of(req, KITE_ERR_BAD_REQUEST, NULL, FAULT_BODY_NOT_OBJECT);
         return NULL;
     }
     return body;

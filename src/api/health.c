@@ -10,7 +10,7 @@ void handle_healthz(http_request *req, void *data)
     kite_app *app = data;
     kite_err err = db_ping(app->ctx.store);
     if (err != KITE_OK) {
-        http_reply_error(req, KITE_ERR_BUSY, "The store does not answer.", NULL);
+        reply_fault_of(req, KITE_ERR_BUSY, NULL, FAULT_STORE_DOWN);
         return;
     }
     http_reply_json(req, 200, json_pack("{s:s}", "status", "ok"));

@@ -293,9 +293,10 @@ static json_t *charge_to_json(const message_charge *c)
 static void reply_priced_fault(http_request *req, const kite_fault *fault, const message_charge *c)
 {
     json_t *error = json_pack("{s:s, s:s}", "code", kite_err_code(fault->code), "message",
-                              fault_sentence(http_arena(req), fault, FAULT_LANG_EN));
+                              fault_sentence(http_arena(req), fault, http_lang(req)));
     if (fault->field != NULL)
         json_object_set_new(error, "field", json_string(fault->field));
+    http_reply_header(req, "Content-Language", lang_tag(http_lang(req)));
     http_reply_json(req, kite_err_status(fault->code), json_pack("{s:o, s:o}", "error", error, "price",
                                                                  charge_to_json(c)));
 }
@@ -475,7 +476,7 @@ void handle_messages_export(http_request *req, void *data)
         return;
     const char *format = http_query(req, "format");
     if (format != NULL && strcmp(format, "json") != 0 && strcmp(format, "mbox") != 0) {
-        http_reply_error(req, KITE_ERR_INVALID_FIELD, "The parameter \"format\" must be json or mbox.", "format");
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "format", FAULT_CHOICE);
         return;
     }
     message *items;
@@ -659,7 +660,7 @@ void handle_review_bulk(http_request *req, void *data)
             if (ok)
                 json_object_set_new(result, "status", json_string(message_status_name(m.status)));
             else
-                json_object_set_new(result, "error", json_pack("{s:s, s:s}", "code", kite_err_code(err), "message", kite_err_message(err)));
+                json_object_set_new(result, "error", json_pack("{s:s, s:s}", "code", kite_err_code(err), "message", kite_err_message_in(err, http_lang(req))));
             json_array_append_new(results, result);
         }
         http_reply_json(req, 200, json_pack("{s:o}", "results", results));

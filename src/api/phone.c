@@ -322,8 +322,9 @@ static void reply_not_billed(http_request *req, const phone_call *c)
     fault_set(&f, KITE_ERR_INSUFFICIENT_FUNDS, NULL,
               c->outcome == PHONE_CALL_NO_ACCOUNT ? FAULT_PHONE_NO_ACCOUNT : FAULT_PHONE_BALANCE_EMPTY);
     json_t *error = json_pack("{s:s, s:s, s:s}", "code", kite_err_code(f.code), "message",
-                              fault_sentence(http_arena(req), &f, FAULT_LANG_EN), "reason",
+                              fault_sentence(http_arena(req), &f, http_lang(req)), "reason",
                               phone_call_outcome_name(c->outcome));
+    http_reply_header(req, "Content-Language", lang_tag(http_lang(req)));
     http_reply_json(req, kite_err_status(f.code), json_pack("{s:o, s:o}", "error", error, "call", call_to_json(c)));
 }
 

@@ -192,7 +192,7 @@ void handle_roster_import(http_request *req, void *data)
         return;
     const char *type = http_header(req, "Content-Type");
     if (type == NULL || (strncmp(type, "text/csv", 8) != 0 && strncmp(type, "application/vnd.ms-excel", 24) != 0)) {
-        http_reply_error(req, KITE_ERR_UNSUPPORTED_MEDIA_TYPE, "Send the roster as a CSV file (text/csv).", NULL);
+        reply_fault_of(req, KITE_ERR_UNSUPPORTED_MEDIA_TYPE, NULL, FAULT_ROSTER_TYPE);
         return;
     }
     size_t len = 0;
@@ -213,7 +213,7 @@ void handle_roster_import(http_request *req, void *data)
         const roster_problem *p = &report.problems[i];
         json_array_append_new(problems, json_pack("{s:I, s:s, s:s}", "line", (json_int_t)p->line, "field",
                                                   p->fault.field != NULL ? p->fault.field : "",
-                                                  "message", fault_sentence(http_arena(req), &p->fault, FAULT_LANG_EN)));
+                                                  "message", fault_sentence(http_arena(req), &p->fault, http_lang(req))));
     }
     http_reply_json(req, 200, json_pack("{s:I, s:I, s:I, s:I, s:I, s:o}", "rows", (json_int_t)report.rows, "added",
                                         (json_int_t)report.added, "updated", (json_int_t)report.updated, "unchanged",

@@ -171,7 +171,7 @@ int cmd_demo(int argc, char **argv)
     d.err = directory_ensure_loaded(&d.store.ctx, data_dir != NULL ? data_dir : KITE_DATA_DIR, &loaded);
     staff(&d, ROLE_OPERATOR, "operator@demo.kite", "Olivia Operator", 0);
     if (d.err == KITE_OK) {
-        registration reg = {"family@demo.kite", demo_password, "Maria Morales", "+1 555 010 2000"};
+        registration reg = {"family@demo.kite", demo_password, "Maria Morales", "+1 555 010 2000", FAULT_LANG_EN};
         kite_fault fault;
         d.err = account_register(&d.store.ctx, d.a, &reg, "cli", &d.family, &fault);
         if (d.err == KITE_OK)

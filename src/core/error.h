@@ -4,11 +4,13 @@
  * Every fallible function returns a kite_err: KITE_OK (0) is success, anything
  * else names what went wrong.  Results travel through out-parameters.  One
  * table (error.c) maps each code to an HTTP status, a stable snake_case code
- * for clients and a sentence for a person; the HTTP layer is the only reader
+ * for clients and a sentence for a person in each language (core/lang.h); the HTTP layer is the only reader
  * of the status column, the domain layer never sees HTTP.
  */
 #ifndef KITE_CORE_ERROR_H
 #define KITE_CORE_ERROR_H
+
+#include "core/lang.h"
 
 #define KITE_WUR __attribute__((warn_unused_result))
 
@@ -71,7 +73,9 @@ typedef enum kite_err {
 int kite_err_status(kite_err err);
 /* Stable machine-readable code, e.g. "email_taken". Never NULL. */
 const char *kite_err_code(kite_err err);
-/* A sentence for a person: what happened and what to do next. Never NULL. */
+/* A sentence for a person: what happened and what to do next, in English. Never NULL. */
 const char *kite_err_message(kite_err err);
+/* The same in lang (English for a value outside the enum). Never NULL. */
+const char *kite_err_message_in(kite_err err, fault_lang lang);
 
 #endif

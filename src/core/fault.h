@@ -31,6 +31,7 @@
 
 #include "core/arena.h"
 #include "core/error.h"
+#include "core/lang.h"
 
 /*
  * Which way something failed, when a code and a field alone do not say.
@@ -154,6 +155,11 @@ typedef enum fault_detail {
     FAULT_EMAIL_CHANGE_LINK,    /* an email change link: unknown, used or expired */
     FAULT_EMAIL_CHANGES,        /* email changes one account asked for this hour */
     FAULT_SAME_EMAIL,           /* a new address that is the account's own */
+    /* the edge's own refusals (api/) */
+    FAULT_BODY_NOT_OBJECT,      /* valid JSON that is not an object */
+    FAULT_ROSTER_TYPE,          /* a roster upload that is not text/csv */
+    FAULT_STORE_DOWN,           /* the health check found the store silent */
+    FAULT_UNKNOWN_MEMBER,       /* a body member the endpoint does not take */
     FAULT_DETAIL_COUNT
 } fault_detail;
 
@@ -169,8 +175,7 @@ typedef struct kite_fault {
     int64_t retry_after_ms;     /* > 0: try again after this long (the answer's Retry-After) */
 } kite_fault;
 
-/* Languages of the sentence table: one column each.  Only English today. */
-typedef enum fault_lang { FAULT_LANG_EN = 0, FAULT_LANG_COUNT } fault_lang;
+/* The sentence table has a column per language (core/lang.h): English and Spanish. */
 
 /* Clears *f and records code, field and detail; returns code, for `return fault_set(f, ...);`. */
 kite_err fault_set(kite_fault *f, kite_err code, const char *field, fault_detail detail);
@@ -183,7 +188,7 @@ kite_err fault_settle(kite_fault *f, kite_err err);
 /*
  * The sentence for a person: the table's entry for code, field and detail
  * (an entry with no field serves every field), with its placeholders
- * filled from the fault; kite_err_message(code) when the table has none.
+ * filled from the fault; kite_err_message_in(code, lang) when the table has none.
  * Never NULL; allocated in a (or static).
  */
 const char *fault_sentence(arena *a, const kite_fault *f, fault_lang lang);

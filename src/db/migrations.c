@@ -693,6 +693,16 @@ const migration kite_migrations[] = {
     {17, "tablet idle sign-out time in the facility policy",
      "ALTER TABLE facility_policies ADD COLUMN tablet_idle_minutes INTEGER NOT NULL DEFAULT 5;"},
     /*
+     * The language a person reads (core/lang.h): their error sentences when
+     * the request names none, and every mail sent to them.  A mail keeps the
+     * language it was written in, for its Content-Language header; "en, es"
+     * is the one bilingual mail (an invitation to an address with no account).
+     */
+    {18, "a language per account and per mail",
+     "ALTER TABLE accounts ADD COLUMN lang TEXT NOT NULL DEFAULT 'en' CHECK (lang = 'en' OR lang = 'es');"
+     "ALTER TABLE outbox ADD COLUMN lang TEXT NOT NULL DEFAULT 'en'"
+     " CHECK (lang = 'en' OR lang = 'es' OR lang = 'en, es');"},
+    /*
      * Email verification (domain/identity/email_verify.c) and registration
      * that does not tell who has an account: an address is unique only among
      * verified accounts, so a registration for a taken address makes a real,
@@ -702,9 +712,8 @@ const migration kite_migrations[] = {
      * contacts: its children are checked at COMMIT).  Every existing row
      * counts as verified (email_verified_at = created_at): people who
      * registered before verification existed, and staff made by the CLI.
-     * MERGE NOTE: the column list below is the table as of step 17; a column
-     * added by an earlier step (18: lang) must be listed before
-     * email_verified_at, or this copy drops it (compare-schemas.py says so).
+     * The column list is the table as of step 18 (lang included): the copy
+     * takes every old column in order, then adds email_verified_at.
      */
     {19, "email verification; an address unique among verified accounts only; email change links",
      "PRAGMA defer_foreign_keys = ON;"
@@ -721,6 +730,7 @@ const migration kite_migrations[] = {
      "  status TEXT NOT NULL DEFAULT 'active',"
      "  created_at INTEGER NOT NULL,"
      "  updated_at INTEGER NOT NULL,"
+     "  lang TEXT NOT NULL DEFAULT 'en' CHECK (lang = 'en' OR lang = 'es'),"
      "  email_verified_at INTEGER);"       /* NULL until the address is proven */
      "INSERT INTO accounts SELECT t.*, t.created_at FROM m19 t;"
      "DROP TABLE m19;"
@@ -747,8 +757,7 @@ const migration kite_migrations[] = {
      * A family member deleted their account (domain/privacy/account_deletion.c):
      * the row stays, anonymised, because messages, ledger entries and the
      * audit chain point to it; deleted_at says when, and keeps a deleted
-     * account apart from a released resident's disabled one.  (18 and 19
-     * are other branches' steps: versions are applied by number, not in a run.)
+     * account apart from a released resident's disabled one.
      */
     {20, "when a family member deleted their account",
      "ALTER TABLE accounts ADD COLUMN deleted_at INTEGER;"},

@@ -601,6 +601,11 @@ const migration kite_migrations_pg[] = {
      "CREATE INDEX password_resets_account ON password_resets(account_id, created_at);"},
     {17, "tablet idle sign-out time in the facility policy",
      "ALTER TABLE facility_policies ADD COLUMN tablet_idle_minutes BIGINT NOT NULL DEFAULT 5;"},
+    /* A language per account and per mail: see migrations.c. */
+    {18, "a language per account and per mail",
+     "ALTER TABLE accounts ADD COLUMN lang TEXT COLLATE \"C\" NOT NULL DEFAULT 'en' CHECK (lang = 'en' OR lang = 'es');"
+     "ALTER TABLE outbox ADD COLUMN lang TEXT COLLATE \"C\" NOT NULL DEFAULT 'en'"
+     " CHECK (lang = 'en' OR lang = 'es' OR lang = 'en, es');"},
     /* Email verification: see migrations.c.  PostgreSQL drops the UNIQUE in place. */
     {19, "email verification; an address unique among verified accounts only; email change links",
      "ALTER TABLE accounts ADD COLUMN email_verified_at BIGINT;"

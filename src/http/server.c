@@ -100,6 +100,8 @@ struct http_request {
     route_result route;
     void *app_data;
     http_stream *stream; /* when the answer is a stream */
+    fault_lang lang;     /* for sentences: Accept-Language, else the account's (http_prefer_lang), else English */
+    bool lang_from_header; /* Accept-Language named en or es: it wins over the account */
     bool handled;        /* a pool thread ran its handler: the next call queues the answer */
     http_request *next_job;
 };
@@ -113,6 +115,13 @@ const char *http_client_address(const http_request *req) { return req->client; }
 void *http_app_data(const http_request *req) { return req->app_data; }
 void http_set_app_data(http_request *req, void *data) { req->app_data = data; }
 bool http_replied(const http_request *req) { return req->response != NULL; }
+fault_lang http_lang(const http_request *req) { return req->lang; }
+
+void http_prefer_lang(http_request *req, fault_lang lang)
+{
+    if (!req->lang_from_header && (unsigned)lang < FAULT_LANG_COUNT)
+        req->lang = lang;
+}
 
 const char *http_query(http_request *req, const char *name)
 {
@@ -190,8 +199,10 @@ void http_reply_json(http_request *req, int status, json_t *body)
 
 void http_reply_error(http_request *req, kite_err err, const char *message, const char *field)
 {
+    /* The caller's message is the fault table's, already in http_lang(req). */
     json_t *error = json_pack("{s:s, s:s}", "code", kite_err_code(err), "message",
-                              message != NULL ? message : kite_err_message(err));
+                              message != NULL ? message : kite_err_message_in(err, req->lang));
+    http_reply_header(req, "Content-Language", lang_tag(req->lang));
     if (field != NULL)
         json_object_set_new(error, "field", json_string(field));
     http_reply_json(req, kite_err_status(err), json_pack("{s:o}", "error", error));
@@ -307,6 +318,9 @@ static http_request *request_new(http_server *server, struct MHD_Connection *con
         else if (sa->sa_family == AF_INET6)
             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, req->client, sizeof req->client);
     }
+    /* Read once, at the edge: a malformed header leaves English and is never an error. */
+    req->lang_from_header =
+        lang_from_accept_language(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language"), &req->lang);
     size_t header_bytes = 0;
     MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &header_bytes);
     req->headers_too_large = header_bytes > server->config.limits.max_header_bytes;

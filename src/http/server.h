@@ -17,6 +17,7 @@
 
 #include "core/arena.h"
 #include "core/error.h"
+#include "core/lang.h"
 #include "http/router.h"
 
 typedef struct http_server http_server;
@@ -58,6 +59,14 @@ const char *http_cookie(http_request *req, const char *name);
 const char *http_param(const http_request *req, size_t i);
 const char *http_body(const http_request *req, size_t *len);
 const char *http_client_address(const http_request *req);
+/*
+ * The language of the request's sentences (core/lang.h): an Accept-Language
+ * that names English or Spanish, read when the request arrives; otherwise
+ * English until http_prefer_lang() gives another (the signed-in account's
+ * language), which never overrides the header.
+ */
+fault_lang http_lang(const http_request *req);
+void http_prefer_lang(http_request *req, fault_lang lang);
 /* Per-request slot for the application (e.g. the signed-in principal). */
 void *http_app_data(const http_request *req);
 void http_set_app_data(http_request *req, void *data);
@@ -66,6 +75,10 @@ void http_set_app_data(http_request *req, void *data);
 void http_reply_header(http_request *req, const char *name, const char *value);
 /* Takes the reference to body. */
 void http_reply_json(http_request *req, int status, json_t *body);
+/*
+ * {"error": {code, message, field?}} with Content-Language: message NULL
+ * takes the code's sentence in http_lang(req); a given message must be in it.
+ */
 void http_reply_error(http_request *req, kite_err err, const char *message, const char *field);
 void http_reply_empty(http_request *req, int status);
 void http_reply_bytes(http_request *req, int status, const char *content_type, const void *data, size_t len);

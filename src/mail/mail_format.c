@@ -126,6 +126,12 @@ bool mail_line_valid(const char *s, size_t max)
     return true;
 }
 
+bool mail_lang_valid(const char *s)
+{
+    /* A fixed list, not a grammar: the header is written as stored, so only known values may reach it. */
+    return s != NULL && (strcmp(s, "en") == 0 || strcmp(s, "es") == 0 || strcmp(s, "en, es") == 0);
+}
+
 static const char *trim(arena *a, const char *s, size_t n)
 {
     while (n > 0 && (*s == ' ' || *s == '\t')) {
@@ -335,21 +341,34 @@ static bool ascii_printable(const char *s)
     return true;
 }
 
+static void sb_phrase(strbuf *b, const char *name, size_t used)
+{
+    if (phrase_atoms(name)) {
+        sb_str(b, name);
+    } else if (ascii_printable(name) && strstr(name, "=?") == NULL && strpbrk(name, "\"\\") == NULL) {
+        sb_char(b, '"');
+        sb_str(b, name);
+        sb_char(b, '"');
+    } else {
+        sb_encoded_words(b, name, used);
+    }
+}
+
+char *mail_header_phrase(arena *a, const char *name, size_t used)
+{
+    strbuf b = {0};
+    sb_grow(&b, 0);
+    sb_phrase(&b, name, used);
+    return sb_finish(&b, a, NULL);
+}
+
 static void sb_from(strbuf *b, const char *name, const char *addr)
 {
     sb_str(b, "From: ");
     if (name[0] == '\0') {
         sb_str(b, addr);
     } else {
-        if (phrase_atoms(name)) {
-            sb_str(b, name);
-        } else if (ascii_printable(name) && strstr(name, "=?") == NULL) {
-            sb_char(b, '"'); /* mail_mailbox_parse refused names with " or \ */
-            sb_str(b, name);
-            sb_char(b, '"');
-        } else {
-            sb_encoded_words(b, name, strlen("From: "));
-        }
+        sb_phrase(b, name, strlen("From: "));
         sb_str(b, " <");
         sb_str(b, addr);
         sb_char(b, '>');
@@ -372,7 +391,8 @@ kite_err mail_format(arena *a, const mail_message *m, const char **out, size_t *
 {
     const char *name, *from_addr, *domain;
     if (mail_mailbox_parse(a, m->from, &name, &from_addr, &domain) != KITE_OK || !mail_address_valid(m->to) ||
-        !mail_line_valid(m->subject, MAIL_SUBJECT_MAX) || m->text == NULL || m->html == NULL)
+        !mail_line_valid(m->subject, MAIL_SUBJECT_MAX) || m->text == NULL || m->html == NULL ||
+        (m->lang != NULL && !mail_lang_valid(m->lang)))
         return KITE_ERR_INVALID_FIELD;
     char date[MAIL_DATE_LEN];
     mail_date(m->created_ms, date);
@@ -390,6 +410,11 @@ kite_err mail_format(arena *a, const mail_message *m, const char **out, size_t *
     sb_str(&b, "\r\nMessage-ID: ");
     sb_str(&b, mail_message_id(a, m->id, m->created_ms, domain));
     sb_str(&b, "\r\nMIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\n");
+    if (m->lang != NULL) {
+        sb_str(&b, "Content-Language: ");
+        sb_str(&b, m->lang);
+        sb_str(&b, "\r\n");
+    }
     sb_str(&b, "Content-Type: multipart/alternative;\r\n boundary=\"");
     sb_str(&b, boundary);
     sb_str(&b, "\"\r\n\r\nThis is a message in MIME format: a plain-text and an HTML version.\r\n\r\n");

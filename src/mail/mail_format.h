@@ -51,6 +51,9 @@ bool mail_line_valid(const char *s, size_t max);
 kite_err mail_mailbox_parse(arena *a, const char *mailbox, const char **name, const char **addr,
                             const char **domain) KITE_WUR;
 
+/* True when s is a Content-Language value Kite writes: "en", "es" or "en, es". */
+bool mail_lang_valid(const char *s);
+
 /* Base64 (RFC 4648, with padding, no line breaks) of len bytes; libsodium's encoder. */
 char *mail_base64(arena *a, const void *data, size_t len);
 
@@ -72,6 +75,16 @@ char *mail_quoted_printable(arena *a, const char *text);
  */
 char *mail_header_text(arena *a, const char *text, size_t used);
 
+/*
+ * A display name for a mailbox header (From, To) on a line where `used`
+ * characters come first: as it is when it is only atoms ("Ann Lee"), in
+ * double quotes when it is other printable ASCII without " or \ ("Lee,
+ * Ann"), otherwise RFC 2047 encoded-words (accents, emoji, quotes), so a
+ * comma in a name never splits it into two addresses.  name must satisfy
+ * mail_line_valid().
+ */
+char *mail_header_phrase(arena *a, const char *name, size_t used);
+
 /* RFC 5322 date-time in UTC, e.g. "Sat, 22 Nov 2025 06:21:09 +0000". */
 void mail_date(int64_t epoch_ms, char out[MAIL_DATE_LEN]);
 
@@ -86,15 +99,16 @@ typedef struct mail_message {
     const char *html;    /* HTML body, UTF-8 */
     int64_t id;          /* outbox id: Message-ID and MIME boundary */
     int64_t created_ms;  /* Date, Message-ID and MIME boundary */
+    const char *lang;    /* Content-Language (mail_lang_valid), or NULL for none */
 } mail_message;
 
 /*
  * The whole message as sent after SMTP DATA (before dot-stuffing, which the
  * SMTP client does): CRLF line endings, From, To, Subject, Date, Message-ID,
- * MIME-Version, Auto-Submitted, and a multipart/alternative body with a
+ * MIME-Version, Auto-Submitted, Content-Language (when lang is given), and a multipart/alternative body with a
  * text/plain and a text/html part, both UTF-8 and quoted-printable.  The
  * same mail always formats to the same bytes.  KITE_ERR_INVALID_FIELD when
- * from, to or subject is not valid; *out and *len are then untouched.
+ * from, to, subject or lang is not valid; *out and *len are then untouched.
  */
 kite_err mail_format(arena *a, const mail_message *m, const char **out, size_t *len) KITE_WUR;
 

@@ -104,7 +104,7 @@ static const char *clean_error(arena *a, const char *text)
 /* Sends one mail; NULL on success, else why not (arena), *permanent when retrying cannot help. */
 static const char *send_one(mailer *m, arena *a, const outbox_due *d, bool *permanent)
 {
-    mail_message msg = {m->from, d->to, d->subject, d->text, d->html, d->id, d->created_at};
+    mail_message msg = {m->from, d->to, d->subject, d->text, d->html, d->id, d->created_at, d->lang};
     struct upload up = {0};
     *permanent = false;
     if (mail_format(a, &msg, &up.data, &up.len) != KITE_OK) {

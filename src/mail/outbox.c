@@ -45,18 +45,19 @@ kite_err outbox_enqueue(db_conn *conn, int64_t now, const mail *m, int64_t *id_o
     if (!mail_address_valid(m->to) || m->subject == NULL || m->subject[0] == '\0' ||
         !mail_line_valid(m->subject, MAIL_SUBJECT_MAX) || m->text == NULL || !utf8_valid(m->text, strlen(m->text)) ||
         m->html == NULL || !utf8_valid(m->html, strlen(m->html)) || m->kind == NULL || m->kind[0] == '\0' ||
-        !mail_line_valid(m->kind, 64))
+        !mail_line_valid(m->kind, 64) || (m->lang != NULL && !mail_lang_valid(m->lang)))
         return KITE_ERR_INVALID_FIELD;
     db_stmt *insert = db_prepare(conn,
         "INSERT INTO outbox (to_address, subject, text_body, html_body, kind, status, attempts,"
-        " next_attempt_at, last_error, created_at, sent_at)"
-        " VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, NULL, $6, NULL) RETURNING id");
+        " next_attempt_at, last_error, created_at, sent_at, lang)"
+        " VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, NULL, $6, NULL, $7) RETURNING id");
     db_bind_text(insert, 1, m->to);
     db_bind_text(insert, 2, m->subject);
     db_bind_text(insert, 3, m->text);
     db_bind_text(insert, 4, m->html);
     db_bind_text(insert, 5, m->kind);
     db_bind_int(insert, 6, now);
+    db_bind_text(insert, 7, m->lang != NULL ? m->lang : "en");
     int64_t id = 0;
     if (db_next(insert))
         id = db_int(insert, 0);
@@ -186,7 +187,7 @@ static kite_err claim_tx(db_conn *conn, void *data)
     size_t n = 0;
     c->count = 0;
     db_stmt *s = db_prepare(conn,
-        "SELECT id, attempts, created_at, to_address, subject, text_body, html_body, kind FROM outbox"
+        "SELECT id, attempts, created_at, to_address, subject, text_body, html_body, kind, lang FROM outbox"
         " WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $2");
     db_bind_int(s, 1, c->now);
     db_bind_int(s, 2, OUTBOX_BATCH);
@@ -199,6 +200,7 @@ static kite_err claim_tx(db_conn *conn, void *data)
         d->subject = arena_strdup(c->a, db_text(s, 4));
         d->text = arena_strdup(c->a, db_text(s, 5));
         d->html = arena_strdup(c->a, db_text(s, 6));
+        d->lang = arena_strdup(c->a, db_text(s, 8));
         d->kind = arena_strdup(c->a, db_text(s, 7));
     }
     kite_err err = db_done(s);

@@ -30,6 +30,7 @@ typedef struct mail {
     const char *text;    /* plain-text body */
     const char *html;    /* HTML body (the same content) */
     const char *kind;    /* "invitation", "request_decided", "account", ... */
+    const char *lang;    /* its Content-Language: "en", "es" or "en, es" (bilingual); NULL: "en" */
 } mail;
 
 /* The base of links in mail when the caller has no public URL. */
@@ -73,7 +74,7 @@ kite_err outbox_get(db *store, arena *a, int64_t id, outbox_entry *out) KITE_WUR
 /* A mail claimed for delivery; strings in the claim's arena. */
 typedef struct outbox_due {
     int64_t id, attempts, created_at;
-    const char *to, *subject, *text, *html, *kind;
+    const char *to, *subject, *text, *html, *kind, *lang;
 } outbox_due;
 
 /*

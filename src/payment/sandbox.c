@@ -85,7 +85,7 @@ struct processor_sandbox {
 
 static void reply_fault(http_request *req, const kite_fault *f)
 {
-    http_reply_error(req, f->code, fault_sentence(http_arena(req), f, FAULT_LANG_EN), f->field);
+    http_reply_error(req, f->code, fault_sentence(http_arena(req), f, http_lang(req)), f->field);
 }
 
 /* A charge's answer is 402 when declined; a lookup that finds one answers 200 (found) whatever it says. */

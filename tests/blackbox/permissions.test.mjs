@@ -37,6 +37,8 @@ const TABLE = [
   ['POST',   '/api/v1/accounts',                                     '-', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
   ['POST',   '/api/v1/sessions',                                     '-', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
   ['GET',    '/api/v1/me',                                           '-', [401, OK,  OK,  OK,  OK,  OK,  OK]],
+  // One's own language: every signed-in role, residents and staff too (sets "en", which it already is).
+  ['PATCH',  '/api/v1/me',                                           '-', [401, OK,  OK,  OK,  OK,  OK,  OK]],
   ['GET',    '/api/v1/facilities',                                   '-', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
   ['GET',    '/api/v1/providers',                                    '-', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
   ['GET',    '/api/v1/facilities/{id}',                              'A', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
@@ -416,6 +418,9 @@ async function build(method, template, scope, role) {
       break;
     case 'POST /api/v1/password-resets/confirm':
       body = { token: 'f'.repeat(64) };
+      break;
+    case 'PATCH /api/v1/me':
+      body = { lang: 'en' };
       break;
     case 'POST /api/v1/me/password':
       body = { current_password: 'not the current password', new_password: strongPassword() };

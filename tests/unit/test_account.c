@@ -72,7 +72,7 @@ static int group_setup(void **state)
 
 static account register_contact(fixture *f, const char *email, const char *password)
 {
-    registration reg = {email, password, "Ada Lovelace", "+1 202 555 0143"};
+    registration reg = {email, password, "Ada Lovelace", "+1 202 555 0143", FAULT_LANG_EN};
     account acct;
     kite_fault bad = {.field = "unset"};
     assert_int_equal(account_register(&f->ctx, f->a, &reg, NULL, &acct, &bad), KITE_OK);
@@ -276,7 +276,7 @@ static void test_email_normalize_rejects(void **state)
 static void test_register_success(void **state)
 {
     fixture *f = *state;
-    registration reg = {"  Grace@Example.COM ", GOOD_PASSWORD, "  Grace Hopper ", " +1 (202) 555-0143 "};
+    registration reg = {"  Grace@Example.COM ", GOOD_PASSWORD, "  Grace Hopper ", " +1 (202) 555-0143 ", FAULT_LANG_EN};
     account acct;
     kite_fault bad = {.field = "unset"};
     assert_int_equal(account_register(&f->ctx, f->a, &reg, NULL, &acct, &bad), KITE_OK);
@@ -339,7 +339,7 @@ static void expect_bad_field(fixture *f, registration reg, kite_err expected, co
 static void test_register_invalid_fields(void **state)
 {
     fixture *f = *state;
-    const registration ok = {"x@example.com", GOOD_PASSWORD, "Ada Lovelace", "+1 202 555 0143"};
+    const registration ok = {"x@example.com", GOOD_PASSWORD, "Ada Lovelace", "+1 202 555 0143", FAULT_LANG_EN};
     registration r;
 
     r = ok; r.email = "not-an-email";

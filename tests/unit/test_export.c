@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <locale.h>
+#include <sodium.h>
 #include <string.h>
 #include <time.h>
 
@@ -78,6 +79,27 @@ static void test_mbox_quotes_from_lines_and_keeps_headers_on_one_line(void **sta
         line = eol != NULL ? eol + 1 : line + strlen(line);
     }
     assert_int_equal(separators, 2);
+    arena_free(a);
+    a = arena_new();
+    /* Names with accents, ñ and emoji are encoded words that decode back; a comma is quoted. */
+    message named = {.id = 9, .sender_account_id = 5, .recipient_account_id = 6, .sender_name = "María José Núñez 🌻",
+                     .recipient_name = "Lee, Ann", .subject = "Año nuevo 🎉", .body = "¡Hola!", .status = MESSAGE_READ};
+    buf_init(&out, a);
+    export_mbox(&out, &named, 1);
+    assert_non_null(strstr(out.data, "\nTo: \"Lee, Ann\" <account-6@kite>\n"));
+    const char *from = strstr(out.data, "\nFrom: =?UTF-8?B?");
+    assert_non_null(from);
+    const char *b64 = from + strlen("\nFrom: =?UTF-8?B?");
+    unsigned char raw[64];
+    size_t raw_len = 0;
+    assert_int_equal(sodium_base642bin(raw, sizeof raw, b64, strcspn(b64, "?"), NULL, &raw_len, NULL,
+                                       sodium_base64_VARIANT_ORIGINAL), 0);
+    assert_true(raw_len <= strlen("María José Núñez 🌻"));
+    assert_memory_equal(raw, "María José Núñez 🌻", raw_len); /* the first word: a whole-character prefix */
+    for (const char *p = out.data; *p != '\0' && strncmp(p, "\n\n", 2) != 0; p++)
+        assert_true((unsigned char)*p < 0x80); /* the header block is ASCII */
+    assert_non_null(strstr(out.data, "charset=utf-8"));
+    assert_non_null(strstr(out.data, "\n\n¡Hola!\n"));
     arena_free(a);
 }
 

@@ -154,7 +154,7 @@ static void test_names(void **state)
     CHECK_NAMES(resident_status_name, resident_status_parse, resident_status, RESIDENT_STATUS_COUNT,
                 "active", "released");
     CHECK_NAMES(account_status_name, account_status_parse, account_status, ACCOUNT_STATUS_COUNT,
-                "active", "disabled");
+                "active", "disabled", "deleted");
     CHECK_NAMES(rule_kind_name, rule_kind_parse, rule_kind, RULE_KIND_COUNT,
                 "words", "pattern", "watch_resident", "watch_email");
     CHECK_NAMES(rule_action_name, rule_action_parse, rule_action, RULE_ACTION_COUNT, "flag", "hold");

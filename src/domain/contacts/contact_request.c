@@ -23,7 +23,7 @@ enum { REQUEST_LIST_MAX = 200, SETTLE_BATCH = 64 };
 #define REQUEST_SELECT                                                                                       \
     "SELECT q.id, q.resident_id, r.resident_number, r.first_name || ' ' || r.last_name, r.facility_id, f.name," \
     " q.contact_account_id, a.full_name, a.email, q.status, q.created_at, COALESCE(q.decided_at, 0),"        \
-    " COALESCE(q.auto_approve_at, 0) FROM contact_requests q JOIN residents r ON r.id = q.resident_id"        \
+    " COALESCE(q.auto_approve_at, 0), a.lang FROM contact_requests q JOIN residents r ON r.id = q.resident_id"        \
     " JOIN facilities f ON f.id = r.facility_id JOIN accounts a ON a.id = q.contact_account_id"
 
 static void read_request(db_stmt *s, arena *a, contact_request *out)
@@ -42,6 +42,8 @@ static void read_request(db_stmt *s, arena *a, contact_request *out)
     out->created_at = db_int(s, 10);
     out->decided_at = db_int(s, 11);
     out->auto_approve_at = db_int(s, 12);
+    if (!lang_parse(db_text(s, 13), &out->contact_lang))
+        out->contact_lang = FAULT_LANG_EN;
 }
 
 static kite_err load_request(db_conn *conn, arena *a, int64_t id, contact_request *out)
@@ -163,26 +165,51 @@ kite_err contact_request_create(const kite_ctx *ctx, arena *a, const account *co
     return fault_set(fault, err, NULL, detail);
 }
 
+/* The decision's mail: approved by the resident, approved when the review period passed, declined. */
+enum { DECISION_APPROVED, DECISION_BY_WINDOW, DECISION_DECLINED };
+static const notice_text decision_words[3][FAULT_LANG_COUNT] = {
+    [DECISION_APPROVED] = {
+        [FAULT_LANG_EN] = {"You can now write to {name}",
+                           {"{name} ({facility}) approved your contact request.",
+                            "You can now write to them on Kite. Facility staff read every message before it is "
+                            "delivered."},
+                           "Open your contacts"},
+        [FAULT_LANG_ES] = {"Ya puede escribirle a {name}",
+                           {"{name} ({facility}) aprobó su solicitud de contacto.",
+                            "Ya puede escribirle por Kite. El personal del centro lee cada mensaje antes de "
+                            "entregarlo."},
+                           "Abrir sus contactos"}},
+    [DECISION_BY_WINDOW] = {
+        [FAULT_LANG_EN] = {"You can now write to {name}",
+                           {"Your request to be a contact of {name} ({facility}) was approved: the review period "
+                            "passed without objection.",
+                            "You can now write to them on Kite. Facility staff read every message before it is "
+                            "delivered."},
+                           "Open your contacts"},
+        [FAULT_LANG_ES] = {"Ya puede escribirle a {name}",
+                           {"Su solicitud para ser contacto de {name} ({facility}) fue aprobada: el plazo de revisión "
+                            "pasó sin objeciones.",
+                            "Ya puede escribirle por Kite. El personal del centro lee cada mensaje antes de "
+                            "entregarlo."},
+                           "Abrir sus contactos"}},
+    [DECISION_DECLINED] = {
+        [FAULT_LANG_EN] = {"Your contact request was declined",
+                           {"Your request to be a contact of {name} ({facility}) was declined.",
+                            "Nothing was charged. You can still write to them by post at the facility's address."},
+                           NULL},
+        [FAULT_LANG_ES] = {"Su solicitud de contacto fue rechazada",
+                           {"Su solicitud para ser contacto de {name} ({facility}) fue rechazada.",
+                            "No se cobró nada. Todavía puede escribirle por correo postal a la dirección del centro."},
+                           NULL}},
+};
+
 static kite_err send_decision_mail(const kite_ctx *ctx, db_conn *conn, arena *a, int64_t now,
                                    const contact_request *q, bool approved, bool by_window)
 {
-    const char *paragraphs[2];
-    size_t n = 0;
-    if (approved) {
-        paragraphs[n++] = by_window
-            ? arena_sprintf(a, "Your request to be a contact of %s (%s) was approved: the review period passed "
-                               "without objection.", q->resident_name, q->facility_name)
-            : arena_sprintf(a, "%s (%s) approved your contact request.", q->resident_name, q->facility_name);
-        paragraphs[n++] = "You can now write to them on Kite. Facility staff read every message before it is delivered.";
-    } else {
-        paragraphs[n++] = arena_sprintf(a, "Your request to be a contact of %s (%s) was declined.", q->resident_name,
-                                        q->facility_name);
-        paragraphs[n++] = "Nothing was charged. You can still write to them by post at the facility's address.";
-    }
-    notice note = {q->contact_email, "request_decided",
-                   approved ? arena_sprintf(a, "You can now write to %s", q->resident_name)
-                            : "Your contact request was declined",
-                   paragraphs, n, approved ? "Open your contacts" : NULL, "/contacts"};
+    int which = !approved ? DECISION_DECLINED : by_window ? DECISION_BY_WINDOW : DECISION_APPROVED;
+    const char *values[] = {"name", q->resident_name, "facility", q->facility_name, NULL};
+    notice note = {.to = q->contact_email, .kind = "request_decided", .text = decision_words[which],
+                   .values = values, .link_path = "/contacts", .lang = q->contact_lang};
     return notice_enqueue(conn, ctx->public_url, a, now, &note);
 }
 

@@ -13,6 +13,7 @@
 
 #include "domain/audit/audit.h"
 #include "domain/contacts/contact_rules.h"
+#include "domain/identity/account.h"
 #include "mail/notice.h"
 #include "domain/identity/throttle.h"
 
@@ -42,21 +43,41 @@ struct create_invitation {
 
 static const throttle_rule invitation_rule = {INVITATIONS_PER_DAY, DAY_MS};
 
+static const notice_text invitation_words[FAULT_LANG_COUNT] = {
+    [FAULT_LANG_EN] = {"{name} invites you to write on Kite",
+                       {"{name}, at {facility}, has invited you to exchange messages on Kite.",
+                        "To accept, sign in to Kite or create a free account with this email address ({email}), then "
+                        "open the link below. The invitation is valid until {date} (UTC). If it expires, {first_name} "
+                        "can send a new one.",
+                        "Facility staff read every message before it is delivered. If you do not know this person, "
+                        "ignore this email."},
+                       "Accept the invitation"},
+    [FAULT_LANG_ES] = {"{name} le invita a escribirse en Kite",
+                       {"{name}, en {facility}, le invitó a intercambiar mensajes en Kite.",
+                        "Para aceptar, inicie sesión en Kite o cree una cuenta gratis con esta dirección de correo "
+                        "({email}) y luego abra el enlace. La invitación vale hasta el {date} (UTC). Si vence, "
+                        "{first_name} puede enviarle una nueva.",
+                        "El personal del centro lee cada mensaje antes de entregarlo. Si no conoce a esta persona, "
+                        "ignore este correo."},
+                       "Aceptar la invitación"},
+};
+
+/* In the invitee's language when the address has an account; otherwise in English and Spanish. */
 static kite_err send_invitation_mail(struct create_invitation *in, db_conn *conn, const resident_place *place)
 {
     char expires[RFC3339_LEN];
     clock_format_rfc3339(in->out->expires_at, expires);
     expires[10] = '\0'; /* the date is enough for a person */
-    const char *name = arena_sprintf(in->a, "%s %s", place->r.first_name, place->r.last_name);
-    const char *paragraphs[] = {
-        arena_sprintf(in->a, "%s, at %s, has invited you to exchange messages on Kite.", name, place->facility_name),
-        arena_sprintf(in->a, "To accept, sign in to Kite or create a free account with this email address (%s), "
-                             "then open the link below. The invitation is valid until %s (UTC). If it expires, "
-                             "%s can send a new one.", in->email, expires, place->r.first_name),
-        "Facility staff read every message before it is delivered. If you do not know this person, ignore this email.",
-    };
-    notice n = {in->email, "invitation", arena_sprintf(in->a, "%s invites you to write on Kite", name), paragraphs, 3,
-                "Accept the invitation", arena_sprintf(in->a, "/invitations/accept?token=%s", in->token)};
+    account invitee;
+    kite_err err = account_load_by_email(conn, in->a, in->email, &invitee, NULL);
+    if (err != KITE_OK && err != KITE_ERR_NOT_FOUND)
+        return err;
+    const char *values[] = {"name", arena_sprintf(in->a, "%s %s", place->r.first_name, place->r.last_name),
+                            "facility", place->facility_name, "email", in->email, "date", expires,
+                            "first_name", place->r.first_name, NULL};
+    notice n = {.to = in->email, .kind = "invitation", .text = invitation_words, .values = values,
+                .link_path = arena_sprintf(in->a, "/invitations/accept?token=%s", in->token),
+                .lang = err == KITE_OK ? invitee.lang : FAULT_LANG_EN, .bilingual = err != KITE_OK};
     return notice_enqueue(conn, in->ctx->public_url, in->a, in->now, &n);
 }
 

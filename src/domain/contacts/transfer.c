@@ -28,32 +28,61 @@ struct transfer {
     kite_fault *fault;
 };
 
+/* The moved-away mail: [0] when Kite does not know the new facility's service, [1] when it does. */
+static const notice_text moved_words[2][FAULT_LANG_COUNT] = {
+    {[FAULT_LANG_EN] = {"{name} has moved",
+                        {"{name} has moved to {facility}. Kite does not serve that facility, so you can no longer "
+                         "write to them on Kite.",
+                         "Kite does not know yet which service handles messages there: call the facility and ask, "
+                         "or write by post with their full name and number.",
+                         "Your messages so far stay in your Kite account."},
+                        "See where to write now"},
+     [FAULT_LANG_ES] = {"{name} cambió de centro",
+                        {"{name} ahora está en {facility}. Kite no atiende ese centro, así que ya no puede "
+                         "escribirle por Kite.",
+                         "Kite todavía no sabe qué servicio lleva los mensajes allí: llame al centro y pregunte, o "
+                         "escríbale por correo postal con su nombre completo y su número.",
+                         "Los mensajes que ya tiene se quedan en su cuenta de Kite."},
+                        "Ver dónde escribirle ahora"}},
+    {[FAULT_LANG_EN] = {"{name} has moved",
+                        {"{name} has moved to {facility}. Kite does not serve that facility, so you can no longer "
+                         "write to them on Kite.",
+                         "Messages to that facility go through {service}.",
+                         "Your messages so far stay in your Kite account."},
+                        "See where to write now"},
+     [FAULT_LANG_ES] = {"{name} cambió de centro",
+                        {"{name} ahora está en {facility}. Kite no atiende ese centro, así que ya no puede "
+                         "escribirle por Kite.",
+                         "Los mensajes a ese centro se envían por {service}.",
+                         "Los mensajes que ya tiene se quedan en su cuenta de Kite."},
+                        "Ver dónde escribirle ahora"}},
+};
+
 /* Tells the resident's active contacts that Kite no longer reaches them, and who does. */
 static kite_err tell_contacts_moved_away(struct transfer *in, db_conn *conn, const resident_place *place,
                                          const provider *messaging)
 {
     db_stmt *s = db_prepare(conn,
-        "SELECT a.email FROM contacts c JOIN accounts a ON a.id = c.contact_account_id"
+        "SELECT a.email, a.lang FROM contacts c JOIN accounts a ON a.id = c.contact_account_id"
         " WHERE c.resident_id = $1 AND c.status = 'active' AND a.email IS NOT NULL");
     db_bind_int(s, 1, place->r.id);
     const char *emails[256];
+    fault_lang langs[256];
     size_t n = 0;
-    while (n < 256 && db_next(s))
-        emails[n++] = arena_strdup(in->a, db_text(s, 0));
+    while (n < 256 && db_next(s)) {
+        emails[n] = arena_strdup(in->a, db_text(s, 0));
+        if (!lang_parse(db_text(s, 1), &langs[n]))
+            langs[n] = FAULT_LANG_EN;
+        n++;
+    }
     kite_err err = db_done(s);
-    const char *name = arena_sprintf(in->a, "%s %s", place->r.first_name, place->r.last_name);
+    /* Whether Kite knows the service there decides the second paragraph: two versions of the words. */
+    bool known = strcmp(messaging->slug, "unknown") != 0;
+    const char *values[] = {"name", arena_sprintf(in->a, "%s %s", place->r.first_name, place->r.last_name),
+                            "facility", place->facility_name, "service", messaging->name, NULL};
     for (size_t i = 0; err == KITE_OK && i < n; i++) {
-        const char *paragraphs[] = {
-            arena_sprintf(in->a, "%s has moved to %s. Kite does not serve that facility, so you can no longer "
-                                 "write to them on Kite.", name, place->facility_name),
-            strcmp(messaging->slug, "unknown") == 0
-                ? "Kite does not know yet which service handles messages there: call the facility and ask, or "
-                  "write by post with their full name and number."
-                : arena_sprintf(in->a, "Messages to that facility go through %s.", messaging->name),
-            "Your messages so far stay in your Kite account.",
-        };
-        notice note = {emails[i], "resident_moved", arena_sprintf(in->a, "%s has moved", name), paragraphs, 3,
-                       "See where to write now", arena_sprintf(in->a, "/facilities/%" PRId64, in->to_facility_id)};
+        notice note = {.to = emails[i], .kind = "resident_moved", .text = moved_words[known], .values = values,
+                       .link_path = arena_sprintf(in->a, "/facilities/%" PRId64, in->to_facility_id), .lang = langs[i]};
         err = notice_enqueue(conn, in->ctx->public_url, in->a, in->now, &note);
     }
     return err;

@@ -17,8 +17,7 @@
 #include "domain/directory/directory.h"
 #include "domain/identity/email_verify.h"
 #include "domain/identity/throttle.h"
-#include "mail/mail_format.h"
-#include "mail/outbox.h"
+#include "mail/notice.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -241,51 +240,38 @@ struct insert_account {
     const char *action;
 };
 
-/* Queues the welcome mail of a new contact, in the registration's transaction. */
+static const notice_text welcome_words[FAULT_LANG_COUNT] = {
+    [FAULT_LANG_EN] = {"Welcome to Kite",
+                       {"Hello {name},",
+                        "Welcome to Kite. Your account for {email} is ready.",
+                        "Kite helps families and friends stay in touch with someone in a prison or jail: you can "
+                        "exchange messages with them (facility staff review each one before it is delivered), see "
+                        "which services their facility offers and how to use them, all in one place.",
+                        "Your next step: find your loved one's facility in the directory, or, if they have sent you an "
+                        "invitation, open it and accept it.",
+                        "If you did not create this account, you can ignore this email."},
+                       "Find a facility on Kite"},
+    [FAULT_LANG_ES] = {"Bienvenido a Kite",
+                       {"Hola, {name}:",
+                        "Le damos la bienvenida a Kite. Su cuenta para {email} está lista.",
+                        "Kite ayuda a familias y amigos a mantenerse en contacto con alguien que está en una prisión "
+                        "o una cárcel: puede intercambiar mensajes con esa persona (el personal del centro revisa "
+                        "cada uno antes de entregarlo) y ver qué servicios ofrece su centro y cómo usarlos, todo en "
+                        "un solo lugar.",
+                        "Su próximo paso: busque el centro de su ser querido en el directorio o, si le envió una "
+                        "invitación, ábrala y acéptela.",
+                        "Si usted no creó esta cuenta, puede ignorar este correo."},
+                       "Buscar un centro en Kite"},
+};
+
+/* Queues the welcome mail of a new contact, in the registration's transaction and language. */
 static kite_err enqueue_welcome(db_conn *conn, const struct insert_account *in)
 {
     const account *acct = in->acct;
-    const char *base = in->ctx->public_url != NULL ? in->ctx->public_url : OUTBOX_DEFAULT_PUBLIC_URL;
-    size_t base_len = strlen(base);
-    while (base_len > 0 && base[base_len - 1] == '/')
-        base_len--;
-    const char *url = arena_sprintf(in->a, "%.*s/", (int)base_len, base);
-    const char *text = arena_sprintf(in->a,
-        "Hello %s,\n"
-        "\n"
-        "Welcome to Kite. Your account for %s is ready.\n"
-        "\n"
-        "Kite helps families and friends stay in touch with someone in a prison or jail: you can "
-        "exchange messages with them (facility staff review each one before it is delivered), "
-        "see which services their facility offers and how to use them, all in one place.\n"
-        "\n"
-        "Your next step: find your loved one's facility in the directory, or, if they have sent you "
-        "an invitation, open it and accept it.\n"
-        "\n"
-        "Start here: %s\n"
-        "\n"
-        "If you did not create this account, you can ignore this email.\n"
-        "\n"
-        "-- Kite\n",
-        acct->full_name, acct->email, url);
-    const char *html = arena_sprintf(in->a,
-        "<!DOCTYPE html>\n"
-        "<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Welcome to Kite</title></head>\n"
-        "<body style=\"font-family: sans-serif; line-height: 1.5; color: #1f2933;\">\n"
-        "<p>Hello %s,</p>\n"
-        "<p>Welcome to Kite. Your account for %s is ready.</p>\n"
-        "<p>Kite helps families and friends stay in touch with someone in a prison or jail: you can "
-        "exchange messages with them (facility staff review each one before it is delivered), "
-        "see which services their facility offers and how to use them, all in one place.</p>\n"
-        "<p>Your next step: find your loved one&#39;s facility in the directory, or, if they have sent you "
-        "an invitation, open it and accept it.</p>\n"
-        "<p><a href=\"%s\">Find a facility on Kite</a></p>\n"
-        "<p>If you did not create this account, you can ignore this email.</p>\n"
-        "<p>&mdash; Kite</p>\n"
-        "</body></html>\n",
-        html_escape(in->a, acct->full_name), html_escape(in->a, acct->email), html_escape(in->a, url));
-    mail welcome = {acct->email, "Welcome to Kite", text, html, "account"};
-    return outbox_enqueue(conn, acct->created_at, &welcome, NULL);
+    const char *values[] = {"name", acct->full_name, "email", acct->email, NULL};
+    notice n = {.to = acct->email, .kind = "account", .text = welcome_words, .values = values, .link_path = "/",
+                .lang = acct->lang};
+    return notice_enqueue(conn, in->ctx->public_url, in->a, acct->created_at, &n);
 }
 
 static kite_err insert_account_tx(db_conn *conn, void *data)
@@ -303,8 +289,8 @@ static kite_err insert_account_tx(db_conn *conn, void *data)
     }
     /* A contact's address is proven later; the address of a verified account gets a new, unverifiable one. */
     bool contact = acct->role == ROLE_CONTACT, taken = false;
+    account owner = {0};
     if (contact) {
-        account owner;
         kite_err found = account_load_verified(conn, in->a, acct->email, &owner, NULL);
         if (found != KITE_OK && found != KITE_ERR_NOT_FOUND)
             return found;
@@ -315,7 +301,7 @@ static kite_err insert_account_tx(db_conn *conn, void *data)
     acct->email_verified_at = contact ? 0 : acct->created_at; /* staff are made by people who vouch for them */
     db_stmt *insert = db_prepare(conn,
         "INSERT INTO accounts (role, email, full_name, phone, password_hash, facility_id, status,"
-        " created_at, updated_at, email_verified_at) VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7, $8)"
+        " created_at, updated_at, email_verified_at, lang) VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7, $8, $9)"
         " RETURNING id");
     db_bind_text(insert, 1, role_name(acct->role));
     db_bind_text(insert, 2, acct->email);
@@ -331,6 +317,7 @@ static kite_err insert_account_tx(db_conn *conn, void *data)
         db_bind_null(insert, 8);
     else
         db_bind_int(insert, 8, acct->created_at);
+    db_bind_text(insert, 9, lang_tag(acct->lang));
     if (db_next(insert))
         acct->id = db_int(insert, 0);
     kite_err err = db_done(insert);
@@ -348,7 +335,7 @@ static kite_err insert_account_tx(db_conn *conn, void *data)
     if (!contact) /* a verified address: the unverified accounts that claimed it go */
         return email_verify_retire_others(conn, in->a, acct->id, acct->email, acct->created_at);
     if (taken)
-        return email_verify_notice_taken(conn, in->ctx, in->a, acct->email, acct->created_at);
+        return email_verify_notice_taken(conn, in->ctx, in->a, acct->email, owner.lang, acct->created_at);
     err = enqueue_welcome(conn, in);
     return err != KITE_OK ? err : email_verify_issue(conn, in->ctx, in->a, acct, acct->created_at);
 }
@@ -420,6 +407,7 @@ kite_err account_register(const kite_ctx *ctx, arena *a, const registration *reg
 {
     memset(out, 0, sizeof *out);
     out->role = ROLE_CONTACT;
+    out->lang = reg->lang;
     /* A person registering is told which field to correct. */
     if (reg->email == NULL || email_normalize(a, reg->email, &out->email) != KITE_OK)
         return fault_set(fault, KITE_ERR_INVALID_FIELD, "email", FAULT_NOT_VALID);
@@ -467,7 +455,7 @@ kite_err account_create_staff_as(const kite_ctx *ctx, arena *a, const char *acto
 }
 
 #define ACCOUNT_COLUMNS \
-    "id, role, email, full_name, phone, facility_id, status, created_at, password_hash, email_verified_at"
+    "id, role, email, full_name, phone, facility_id, status, created_at, password_hash, email_verified_at, lang"
 
 static void read_account(db_stmt *row, arena *a, account *out, const char **password_hash)
 {
@@ -481,6 +469,8 @@ static void read_account(db_stmt *row, arena *a, account *out, const char **pass
     if (!account_status_parse(db_text(row, 6), &out->status))
         out->status = ACCOUNT_DISABLED; /* like an unknown role: the least an unreadable row may do */
     out->created_at = db_int(row, 7);
+    if (!lang_parse(db_text(row, 10), &out->lang))
+        out->lang = FAULT_LANG_EN; /* the CHECK allows no other; English is what every reader can be given */
     if (password_hash != NULL)
         *password_hash = arena_strdup(a, db_text(row, 8));
     out->email_verified_at = db_is_null(row, 9) ? 0 : db_int(row, 9);
@@ -545,4 +535,27 @@ kite_err account_load_unverified(db_conn *conn, arena *a, const char *email, acc
         (*count)++;
     }
     return db_done(s);
+}
+
+struct set_lang {
+    int64_t account_id, now;
+    fault_lang lang;
+};
+
+static kite_err set_lang_tx(db_conn *conn, void *data)
+{
+    const struct set_lang *in = data;
+    db_stmt *s = db_prepare(conn, "UPDATE accounts SET lang = $1, updated_at = $2 WHERE id = $3 RETURNING id");
+    db_bind_text(s, 1, lang_tag(in->lang));
+    db_bind_int(s, 2, in->now);
+    db_bind_int(s, 3, in->account_id);
+    bool found = db_next(s);
+    kite_err err = db_done(s);
+    return err != KITE_OK ? err : found ? KITE_OK : KITE_ERR_NOT_FOUND;
+}
+
+kite_err account_set_lang(const kite_ctx *ctx, int64_t account_id, fault_lang lang)
+{
+    struct set_lang in = {account_id, clock_now_ms(&ctx->clock), lang};
+    return db_write(ctx->store, set_lang_tx, &in);
 }

@@ -56,6 +56,7 @@ typedef struct account {
     account_status status;
     int64_t created_at;
     int64_t email_verified_at; /* 0: the address is not proven yet (email_verify.h) */
+    fault_lang lang;        /* what the person reads: their sentences and mail (core/lang.h) */
 } account;
 
 /*
@@ -87,6 +88,7 @@ typedef struct registration {
     const char *password;
     const char *full_name;
     const char *phone;
+    fault_lang lang;        /* the language chosen (the body's "lang", else the request's) */
 } registration;
 
 /*
@@ -125,6 +127,9 @@ kite_err account_create_staff_as(const kite_ctx *ctx, arena *a, const char *acto
 
 /* A name a person may carry: valid UTF-8, 1..max_chars characters, no control characters. */
 bool text_is_person_name(const char *s, size_t max_chars);
+
+/* Sets the account's language (PATCH /api/v1/me); KITE_ERR_NOT_FOUND when there is no such account. */
+kite_err account_set_lang(const kite_ctx *ctx, int64_t account_id, fault_lang lang) KITE_WUR;
 
 /* Reads one account inside a transaction; KITE_ERR_NOT_FOUND when there is none. */
 kite_err account_load(db_conn *conn, arena *a, int64_t id, account *out) KITE_WUR;

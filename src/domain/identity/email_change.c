@@ -61,45 +61,77 @@ static kite_err failed_tx(db_conn *conn, void *data)
 
 static kite_err mail_new_address(db_conn *conn, const struct change_request *in, const char *token)
 {
-    const account *acct = &in->s->account;
-    const char *paragraphs[] = {
-        arena_sprintf(in->a, "Hello %s,", acct->full_name),
-        arena_sprintf(in->a, "You asked to use this address (%s) for your Kite account from now on.", in->new_email),
-        "The link below works once, for the next 24 hours. Until you use it, your account keeps its old address.",
-        "If you did not ask for this, ignore this email: nothing changes.",
+    static const notice_text words[FAULT_LANG_COUNT] = {
+        [FAULT_LANG_EN] = {"Confirm your new email address for Kite",
+                           {"Hello {name},",
+                            "You asked to use this address ({email}) for your Kite account from now on.",
+                            "The link below works once, for the next 24 hours. Until you use it, your account keeps "
+                            "its old address.",
+                            "If you did not ask for this, ignore this email: nothing changes."},
+                           "Confirm my new address"},
+        [FAULT_LANG_ES] = {"Confirme su nuevo correo electrónico para Kite",
+                           {"Hola, {name}:",
+                            "Usted pidió usar esta dirección ({email}) para su cuenta de Kite de ahora en adelante.",
+                            "El enlace de abajo funciona una sola vez, durante las próximas 24 horas. Hasta que lo "
+                            "use, su cuenta conserva la dirección anterior.",
+                            "Si usted no lo pidió, ignore este correo: nada cambia."},
+                           "Confirmar mi nueva dirección"},
     };
-    notice n = {in->new_email, "email_change", "Confirm your new email address for Kite", paragraphs,
-                sizeof paragraphs / sizeof *paragraphs, "Confirm my new address",
-                arena_sprintf(in->a, "/confirm-email?token=%s", token)};
+    const account *acct = &in->s->account;
+    const char *values[] = {"name", acct->full_name, "email", in->new_email, NULL};
+    notice n = {.to = in->new_email, .kind = "email_change", .text = words, .values = values,
+                .link_path = arena_sprintf(in->a, "/confirm-email?token=%s", token), .lang = acct->lang};
     return notice_enqueue(conn, in->ctx->public_url, in->a, in->now, &n);
 }
 
 static kite_err mail_taken_address(db_conn *conn, const struct change_request *in)
 {
-    const char *paragraphs[] = {
-        "Hello,",
-        arena_sprintf(in->a, "Someone asked to move another Kite account to this address (%s). This address already "
-                             "belongs to your Kite account, so nothing was changed.", in->new_email),
-        "If it was you, sign in to the account you want to keep. If it was not, ignore this email: your account is "
-        "as it was.",
+    static const notice_text words[FAULT_LANG_COUNT] = {
+        [FAULT_LANG_EN] = {"Someone tried to use your email on another Kite account",
+                           {"Hello,",
+                            "Someone asked to move another Kite account to this address ({email}). This address "
+                            "already belongs to your Kite account, so nothing was changed.",
+                            "If it was you, sign in to the account you want to keep. If it was not, ignore this "
+                            "email: your account is as it was."},
+                           "Sign in"},
+        [FAULT_LANG_ES] = {"Alguien intentó usar su correo en otra cuenta de Kite",
+                           {"Hola:",
+                            "Alguien pidió pasar otra cuenta de Kite a esta dirección ({email}). Esta dirección ya "
+                            "pertenece a su cuenta de Kite, así que no se cambió nada.",
+                            "Si fue usted, inicie sesión en la cuenta que quiere conservar. Si no fue usted, ignore "
+                            "este correo: su cuenta sigue como estaba."},
+                           "Iniciar sesión"},
     };
-    notice n = {in->new_email, "email_change_existing", "Someone tried to use your email on another Kite account",
-                paragraphs, sizeof paragraphs / sizeof *paragraphs, "Sign in", "/signin"};
+    /* The owner of the address is not looked up (that would take a read the answer must not wait for): both languages. */
+    const char *values[] = {"email", in->new_email, NULL};
+    notice n = {.to = in->new_email, .kind = "email_change_existing", .text = words, .values = values,
+                .link_path = "/signin", .bilingual = true};
     return notice_enqueue(conn, in->ctx->public_url, in->a, in->now, &n);
 }
 
 static kite_err mail_old_address(db_conn *conn, const struct change_request *in)
 {
-    const account *acct = &in->s->account;
-    const char *paragraphs[] = {
-        arena_sprintf(in->a, "Hello %s,", acct->full_name),
-        arena_sprintf(in->a, "Your Kite email is being changed to %s. It changes when the link we sent to that "
-                             "address is used.", email_masked(in->a, in->new_email)),
-        "If this was not you, change your password now: sign in, open your account page and choose a new password "
-        "(or reset it from the sign-in page), which also stops this change.",
+    static const notice_text words[FAULT_LANG_COUNT] = {
+        [FAULT_LANG_EN] = {"Your Kite email is being changed",
+                           {"Hello {name},",
+                            "Your Kite email is being changed to {masked}. It changes when the link we sent to that "
+                            "address is used.",
+                            "If this was not you, change your password now: sign in, open your account page and "
+                            "choose a new password (or reset it from the sign-in page), which also stops this change."},
+                           "Sign in"},
+        [FAULT_LANG_ES] = {"Se está cambiando su correo de Kite",
+                           {"Hola, {name}:",
+                            "Su correo de Kite se está cambiando a {masked}. El cambio se hace cuando se use el "
+                            "enlace que enviamos a esa dirección.",
+                            "Si no fue usted, cambie su contraseña ahora: inicie sesión, abra la página de su cuenta "
+                            "y elija una contraseña nueva (o cámbiela desde la página de inicio de sesión), lo que "
+                            "también detiene este cambio."},
+                           "Iniciar sesión"},
     };
-    notice n = {acct->email, "email_change_notice", "Your Kite email is being changed", paragraphs,
-                sizeof paragraphs / sizeof *paragraphs, "Sign in", "/signin"};
+    const account *acct = &in->s->account;
+    const char *values[] = {"name", acct->full_name, "masked", email_masked(in->a, in->new_email), NULL};
+    notice n = {.to = acct->email, .kind = "email_change_notice", .text = words, .values = values,
+                .link_path = "/signin", .lang = acct->lang};
     return notice_enqueue(conn, in->ctx->public_url, in->a, in->now, &n);
 }
 

@@ -70,32 +70,56 @@ kite_err email_verify_issue(db_conn *conn, const kite_ctx *ctx, arena *a, const 
         err = throttle_record_failure(conn, now, mail_key(a, acct->id), mail_rule);
     if (err != KITE_OK)
         return err;
-    const char *paragraphs[] = {
-        arena_sprintf(a, "Hello %s,", acct->full_name),
-        arena_sprintf(a, "Please confirm that %s is your email address, so that Kite can reach you about your "
-                         "messages and payments.", acct->email),
-        "The link below works once, for the next 7 days. You can use Kite for free before you confirm; paying for "
-        "anything needs a confirmed address.",
-        "If you did not create a Kite account, ignore this email: the account stays unconfirmed and is removed.",
+    static const notice_text words[FAULT_LANG_COUNT] = {
+        [FAULT_LANG_EN] = {"Confirm your email address for Kite",
+                           {"Hello {name},",
+                            "Please confirm that {email} is your email address, so that Kite can reach you about "
+                            "your messages and payments.",
+                            "The link below works once, for the next 7 days. You can use Kite for free before you "
+                            "confirm; paying for anything needs a confirmed address.",
+                            "If you did not create a Kite account, ignore this email: the account stays unconfirmed "
+                            "and is removed."},
+                           "Confirm my email address"},
+        [FAULT_LANG_ES] = {"Confirme su correo electrónico para Kite",
+                           {"Hola, {name}:",
+                            "Confirme que {email} es su correo electrónico, para que Kite pueda avisarle sobre sus "
+                            "mensajes y pagos.",
+                            "El enlace de abajo funciona una sola vez, durante los próximos 7 días. Puede usar Kite "
+                            "gratis antes de confirmar; para pagar cualquier cosa necesita un correo confirmado.",
+                            "Si usted no creó una cuenta de Kite, ignore este correo: la cuenta queda sin confirmar "
+                            "y se elimina."},
+                           "Confirmar mi correo electrónico"},
     };
-    notice n = {acct->email, "email_verification", "Confirm your email address for Kite", paragraphs,
-                sizeof paragraphs / sizeof *paragraphs, "Confirm my email address",
-                arena_sprintf(a, "/verify-email?token=%s", token)};
+    const char *values[] = {"name", acct->full_name, "email", acct->email, NULL};
+    notice n = {.to = acct->email, .kind = "email_verification", .text = words, .values = values,
+                .link_path = arena_sprintf(a, "/verify-email?token=%s", token), .lang = acct->lang};
     return notice_enqueue(conn, ctx->public_url, a, now, &n);
 }
 
-kite_err email_verify_notice_taken(db_conn *conn, const kite_ctx *ctx, arena *a, const char *email, int64_t now)
+kite_err email_verify_notice_taken(db_conn *conn, const kite_ctx *ctx, arena *a, const char *email, fault_lang lang,
+                                   int64_t now)
 {
-    const char *paragraphs[] = {
-        "Hello,",
-        arena_sprintf(a, "Someone asked to create a Kite account with this address (%s). If it was you, you already "
-                         "have an account: sign in, or reset your password from the sign-in page (\"Forgot your "
-                         "password?\").", email),
-        "If it was not you, ignore this email: nothing changes on your account, and nobody can use your address "
-        "on Kite without this mailbox.",
+    static const notice_text words[FAULT_LANG_COUNT] = {
+        [FAULT_LANG_EN] = {"Someone tried to create a Kite account with your email",
+                           {"Hello,",
+                            "Someone asked to create a Kite account with this address ({email}). If it was you, you "
+                            "already have an account: sign in, or reset your password from the sign-in page "
+                            "(\"Forgot your password?\").",
+                            "If it was not you, ignore this email: nothing changes on your account, and nobody can "
+                            "use your address on Kite without this mailbox."},
+                           "Sign in"},
+        [FAULT_LANG_ES] = {"Alguien intentó crear una cuenta de Kite con su correo",
+                           {"Hola:",
+                            "Alguien pidió crear una cuenta de Kite con esta dirección ({email}). Si fue usted, ya "
+                            "tiene una cuenta: inicie sesión, o cambie su contraseña desde la página de inicio de "
+                            "sesión (\"¿Olvidó su contraseña?\").",
+                            "Si no fue usted, ignore este correo: nada cambia en su cuenta, y nadie puede usar su "
+                            "dirección en Kite sin acceso a este buzón."},
+                           "Iniciar sesión"},
     };
-    notice n = {email, "registration_existing", "Someone tried to create a Kite account with your email", paragraphs,
-                sizeof paragraphs / sizeof *paragraphs, "Sign in", "/signin"};
+    const char *values[] = {"email", email, NULL};
+    notice n = {.to = email, .kind = "registration_existing", .text = words, .values = values, .link_path = "/signin",
+                .lang = lang};
     return notice_enqueue(conn, ctx->public_url, a, now, &n);
 }
 

@@ -53,7 +53,7 @@ kite_err email_verify_require(const account *acct, kite_fault *fault) KITE_WUR;
 kite_err email_verify_issue(db_conn *conn, const kite_ctx *ctx, arena *a, const account *acct, int64_t now) KITE_WUR;
 /* The mail to the owner of a verified address that someone registered with it. */
 kite_err email_verify_notice_taken(db_conn *conn, const kite_ctx *ctx, arena *a, const char *email,
-                                   int64_t now) KITE_WUR;
+                                   fault_lang lang, int64_t now) KITE_WUR;
 /* Retires the oldest active unverified accounts of email so that one more fits under the bound. */
 kite_err email_verify_make_room(db_conn *conn, arena *a, const char *email, int64_t now) KITE_WUR;
 /* Retires every active unverified account of email but keep_id (the address was proven by keep_id). */

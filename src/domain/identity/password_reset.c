@@ -47,21 +47,30 @@ struct reset_request {
     kite_fault fault;
 };
 
+static const notice_text reset_words[FAULT_LANG_COUNT] = {
+    [FAULT_LANG_EN] = {"Reset your Kite password",
+                       {"Hello {name},",
+                        "Someone, probably you, asked to reset the password of your Kite account ({email}).",
+                        "The link below works once, for the next hour. When you use it, every device signed in to "
+                        "your account is signed out.",
+                        "If you did not ask for this, ignore this email: your password stays as it is."},
+                       "Choose a new password"},
+    [FAULT_LANG_ES] = {"Cambie su contraseña de Kite",
+                       {"Hola, {name}:",
+                        "Alguien, probablemente usted, pidió cambiar la contraseña de su cuenta de Kite ({email}).",
+                        "El enlace de abajo funciona una sola vez, durante la próxima hora. Cuando lo use, se "
+                        "cerrará la sesión en todos los dispositivos conectados a su cuenta.",
+                        "Si usted no lo pidió, ignore este correo: su contraseña seguirá igual."},
+                       "Elegir una contraseña nueva"},
+};
+
 /* The link's mail, in the request's transaction (mail/notice.h: the one shape of Kite's notices). */
 static kite_err enqueue_reset_mail(db_conn *conn, const struct reset_request *in, const account *acct,
                                    const char *token)
 {
-    const char *paragraphs[] = {
-        arena_sprintf(in->a, "Hello %s,", acct->full_name),
-        arena_sprintf(in->a, "Someone, probably you, asked to reset the password of your Kite account (%s).",
-                      acct->email),
-        "The link below works once, for the next hour. When you use it, every device signed in to your account is "
-        "signed out.",
-        "If you did not ask for this, ignore this email: your password stays as it is.",
-    };
-    notice n = {acct->email, "password_reset", "Reset your Kite password", paragraphs,
-                sizeof paragraphs / sizeof *paragraphs, "Choose a new password",
-                arena_sprintf(in->a, "/reset-password?token=%s", token)};
+    const char *values[] = {"name", acct->full_name, "email", acct->email, NULL};
+    notice n = {.to = acct->email, .kind = "password_reset", .text = reset_words, .values = values,
+                .link_path = arena_sprintf(in->a, "/reset-password?token=%s", token), .lang = acct->lang};
     return notice_enqueue(conn, in->ctx->public_url, in->a, in->now, &n);
 }
 
@@ -227,16 +236,27 @@ static kite_err change_failed_tx(db_conn *conn, void *data)
 /* The owner is told, at the account's address, that the password changed: a stranger's change does not go unseen. */
 static kite_err enqueue_changed_mail(db_conn *conn, const struct password_change *in)
 {
-    const account *acct = &in->s->account;
-    const char *paragraphs[] = {
-        arena_sprintf(in->a, "Hello %s,", acct->full_name),
-        arena_sprintf(in->a, "The password of your Kite account (%s) was just changed, and every other device "
-                             "signed in to it was signed out.", acct->email),
-        "If you did this, there is nothing more to do. If you did not, reset your password now from the sign-in "
-        "page (\"Forgot your password?\"), which signs everyone out again.",
+    static const notice_text words[FAULT_LANG_COUNT] = {
+        [FAULT_LANG_EN] = {"Your Kite password was changed",
+                           {"Hello {name},",
+                            "The password of your Kite account ({email}) was just changed, and every other device "
+                            "signed in to it was signed out.",
+                            "If you did this, there is nothing more to do. If you did not, reset your password now "
+                            "from the sign-in page (\"Forgot your password?\"), which signs everyone out again."},
+                           "Sign in"},
+        [FAULT_LANG_ES] = {"Se cambió su contraseña de Kite",
+                           {"Hola, {name}:",
+                            "Se acaba de cambiar la contraseña de su cuenta de Kite ({email}), y se cerró la sesión "
+                            "en todos los demás dispositivos conectados a ella.",
+                            "Si fue usted, no tiene que hacer nada más. Si no fue usted, cambie su contraseña ahora "
+                            "desde la página de inicio de sesión (\"¿Olvidó su contraseña?\"), lo que vuelve a cerrar "
+                            "todas las sesiones."},
+                           "Iniciar sesión"},
     };
-    notice n = {acct->email, "password_changed", "Your Kite password was changed", paragraphs,
-                sizeof paragraphs / sizeof *paragraphs, "Sign in", "/signin"};
+    const account *acct = &in->s->account;
+    const char *values[] = {"name", acct->full_name, "email", acct->email, NULL};
+    notice n = {.to = acct->email, .kind = "password_changed", .text = words, .values = values,
+                .link_path = "/signin", .lang = acct->lang};
     return notice_enqueue(conn, in->ctx->public_url, in->a, in->now, &n);
 }
 

@@ -9,8 +9,9 @@
  * "From " line and Date header are read by programs, not by people.
  *
  * SECURITY: names, subjects and bodies come from the parties.  Header
- * values go through mail_header_text(), which writes anything that is not
- * short printable ASCII as RFC 2047 encoded-words, so no control character
+ * values go through mail_header_text() (subjects) and mail_header_phrase()
+ * (names, quoted when they hold a comma or other special), which write
+ * anything that is not short printable ASCII as RFC 2047 encoded-words, so no control character
  * reaches a header and a name cannot add one; the CR of a folded header is
  * dropped (mbox lines end in LF).  Body lines are quoted the mboxrd way, so
  * no body line can start a new message; CRs in bodies are dropped for the
@@ -120,9 +121,9 @@ static void put_message(buf *out, const message *m)
     mail_date(m->created_at, date);
     export_from_line_date(m->created_at, from_line);
     buf_printf(out, "From account-%" PRId64 "@kite %s\n", m->sender_account_id, from_line);
-    put_header(out, "From", arena_sprintf(a, "%s <account-%" PRId64 "@kite>", mail_header_text(a, m->sender_name, 6),
+    put_header(out, "From", arena_sprintf(a, "%s <account-%" PRId64 "@kite>", mail_header_phrase(a, m->sender_name, 6),
                                           m->sender_account_id));
-    put_header(out, "To", arena_sprintf(a, "%s <account-%" PRId64 "@kite>", mail_header_text(a, m->recipient_name, 4),
+    put_header(out, "To", arena_sprintf(a, "%s <account-%" PRId64 "@kite>", mail_header_phrase(a, m->recipient_name, 4),
                                         m->recipient_account_id));
     put_header(out, "Date", date);
     put_header(out, "Subject", mail_header_text(a, m->subject, 9));

@@ -338,18 +338,27 @@ kite_err message_delivered(db_conn *conn, const kite_ctx *ctx, arena *a, const m
     kite_err err = message_charge_capture(conn, now, actor, m->id, m->facility_id);
     if (err != KITE_OK || m->direction != MESSAGE_FROM_RESIDENT)
         return err;
-    /* The contact hears that there is a message, never what it says. */
-    if (recipient_email == NULL) {
-        account recipient;
-        if ((err = account_load(conn, a, m->recipient_account_id, &recipient)) != KITE_OK || recipient.email == NULL)
-            return err;
+    /* The contact hears that there is a message, never what it says; in their language, so the account is read. */
+    account recipient;
+    if ((err = account_load(conn, a, m->recipient_account_id, &recipient)) != KITE_OK)
+        return err;
+    if (recipient_email == NULL)
         recipient_email = recipient.email;
-    }
-    const char *paragraphs[] = {
-        arena_sprintf(a, "%s sent you a message on Kite.", m->sender_name),
-        "Sign in to read it. For your privacy, this email does not contain the message.",
+    if (recipient_email == NULL)
+        return KITE_OK;
+    static const notice_text words[FAULT_LANG_COUNT] = {
+        [FAULT_LANG_EN] = {"New message from {name}",
+                           {"{name} sent you a message on Kite.",
+                            "Sign in to read it. For your privacy, this email does not contain the message."},
+                           "Read the message"},
+        [FAULT_LANG_ES] = {"Mensaje nuevo de {name}",
+                           {"{name} le envió un mensaje en Kite.",
+                            "Inicie sesión para leerlo. Para proteger su privacidad, este correo no incluye el "
+                            "mensaje."},
+                           "Leer el mensaje"},
     };
-    notice n = {recipient_email, "message_delivered", arena_sprintf(a, "New message from %s", m->sender_name),
-                paragraphs, 2, "Read the message", arena_sprintf(a, "/messages/%" PRId64, m->id)};
+    const char *values[] = {"name", m->sender_name, NULL};
+    notice n = {.to = recipient_email, .kind = "message_delivered", .text = words, .values = values,
+                .link_path = arena_sprintf(a, "/messages/%" PRId64, m->id), .lang = recipient.lang};
     return notice_enqueue(conn, ctx->public_url, a, now, &n);
 }

@@ -208,6 +208,30 @@ struct decide {
     message *out;
 };
 
+/* The rejection's mail: [0] without a note from the facility, [1] with one. */
+static const notice_text rejected_words[2][FAULT_LANG_COUNT] = {
+    {[FAULT_LANG_EN] = {"Your message was not delivered",
+                        {"Your message to {name} was not delivered. The facility's reason: {reason}.",
+                         "The facility added no note.",
+                         "You were not charged for it. You can write a new message that follows the facility's rules."},
+                        "See the message"},
+     [FAULT_LANG_ES] = {"Su mensaje no fue entregado",
+                        {"Su mensaje para {name} no fue entregado. El motivo del centro: {reason}.",
+                         "El centro no agregó ninguna nota.",
+                         "No se le cobró. Puede escribir un mensaje nuevo que siga las reglas del centro."},
+                        "Ver el mensaje"}},
+    {[FAULT_LANG_EN] = {"Your message was not delivered",
+                        {"Your message to {name} was not delivered. The facility's reason: {reason}.",
+                         "Note from the facility: {note}",
+                         "You were not charged for it. You can write a new message that follows the facility's rules."},
+                        "See the message"},
+     [FAULT_LANG_ES] = {"Su mensaje no fue entregado",
+                        {"Su mensaje para {name} no fue entregado. El motivo del centro: {reason}.",
+                         "Nota del centro: {note}",
+                         "No se le cobró. Puede escribir un mensaje nuevo que siga las reglas del centro."},
+                        "Ver el mensaje"}},
+};
+
 static kite_err tell_sender_rejected(struct decide *in, db_conn *conn, const message *m, const char *label)
 {
     if (m->direction != MESSAGE_TO_RESIDENT)
@@ -216,14 +240,10 @@ static kite_err tell_sender_rejected(struct decide *in, db_conn *conn, const mes
     kite_err err = account_load(conn, in->a, m->sender_account_id, &sender);
     if (err != KITE_OK || sender.email == NULL)
         return err;
-    const char *paragraphs[] = {
-        arena_sprintf(in->a, "Your message to %s was not delivered. The facility's reason: %s.", m->recipient_name, label),
-        in->note != NULL && *in->note ? arena_sprintf(in->a, "Note from the facility: %s", in->note)
-                                      : "The facility added no note.",
-        "You were not charged for it. You can write a new message that follows the facility's rules.",
-    };
-    notice n = {sender.email, "message_rejected", "Your message was not delivered", paragraphs, 3, "See the message",
-                arena_sprintf(in->a, "/messages/%" PRId64, m->id)};
+    bool noted = in->note != NULL && *in->note;
+    const char *values[] = {"name", m->recipient_name, "reason", label, "note", noted ? in->note : "", NULL};
+    notice n = {.to = sender.email, .kind = "message_rejected", .text = rejected_words[noted], .values = values,
+                .link_path = arena_sprintf(in->a, "/messages/%" PRId64, m->id), .lang = sender.lang};
     return notice_enqueue(conn, in->ctx->public_url, in->a, in->now, &n);
 }
 

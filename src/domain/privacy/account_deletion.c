@@ -171,18 +171,31 @@ static kite_err anonymise(db_conn *conn, const struct deletion *in)
 /* The last mail to the address: a deletion by someone who learnt the password does not go unseen. */
 static kite_err enqueue_goodbye(db_conn *conn, const struct deletion *in)
 {
-    const account *acct = &in->s->account;
-    const char *paragraphs[] = {
-        arena_sprintf(in->a, "Hello %s,", acct->full_name),
-        arena_sprintf(in->a, "Your Kite account (%s) was deleted, as asked. Your name, email address, phone number "
-                             "and password are no longer kept, and you were signed out everywhere.", acct->email),
-        "The messages you exchanged stay with the facility for as long as its rules require them to be kept; the "
-        "people you wrote to see them as from \"Deleted account\". You can register again with this address at "
-        "any time.",
-        "If you did not ask for this, contact the facility or the operator of this Kite service.",
+    static const notice_text words[FAULT_LANG_COUNT] = {
+        [FAULT_LANG_EN] = {"Your Kite account was deleted",
+                           {"Hello {name},",
+                            "Your Kite account ({email}) was deleted, as asked. Your name, email address, phone "
+                            "number and password are no longer kept, and you were signed out everywhere.",
+                            "The messages you exchanged stay with the facility for as long as its rules require them "
+                            "to be kept; the people you wrote to see them as from \"Deleted account\". You can "
+                            "register again with this address at any time.",
+                            "If you did not ask for this, contact the facility or the operator of this Kite service."},
+                           NULL},
+        [FAULT_LANG_ES] = {"Su cuenta de Kite fue eliminada",
+                           {"Hola, {name}:",
+                            "Su cuenta de Kite ({email}) fue eliminada, como lo pidió. Su nombre, correo "
+                            "electrónico, número de teléfono y contraseña ya no se guardan, y se cerró su sesión en "
+                            "todos los dispositivos.",
+                            "Los mensajes que intercambió se quedan en el centro durante el tiempo que sus normas "
+                            "exigen guardarlos; las personas a quienes escribió los ven como de \"Cuenta "
+                            "eliminada\". Puede registrarse otra vez con esta dirección cuando quiera.",
+                            "Si usted no lo pidió, comuníquese con el centro o con el operador de este servicio de "
+                            "Kite."},
+                           NULL},
     };
-    notice n = {acct->email, "account_deleted", "Your Kite account was deleted", paragraphs,
-                sizeof paragraphs / sizeof *paragraphs, NULL, NULL};
+    const account *acct = &in->s->account;
+    const char *values[] = {"name", acct->full_name, "email", acct->email, NULL};
+    notice n = {.to = acct->email, .kind = "account_deleted", .text = words, .values = values, .lang = acct->lang};
     return notice_enqueue(conn, in->ctx->public_url, in->a, in->now, &n);
 }
 
