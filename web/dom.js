@@ -1,5 +1,7 @@
 // A small helper to build elements.  Text always goes in as text, never as HTML.
 
+import { t } from './i18n.js';
+
 export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
   if (attrs) {
@@ -51,7 +53,7 @@ export function externalLink(url, text, className) {
   const href = safeUrl(url);
   if (!href) return text;
   return h('a', { href, class: className, target: '_blank', rel: 'noopener noreferrer' },
-    text, h('span', { class: 'visually-hidden' }, ' (opens in a new tab)'));
+    text, h('span', { class: 'visually-hidden' }, ' ', t('(opens in a new tab)')));
 }
 
 export function telLink(phone) {
@@ -60,5 +62,5 @@ export function telLink(phone) {
 }
 
 export function setTitle(text) {
-  document.title = text ? `${text} — Kite` : 'Kite — how to message someone in prison or jail';
+  document.title = text ? t('{page} — Kite', { page: text }) : t('Kite — how to message someone in prison or jail');
 }
