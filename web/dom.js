@@ -56,6 +56,14 @@ export function externalLink(url, text, className) {
     text, h('span', { class: 'visually-hidden' }, ' ', t('(opens in a new tab)')));
 }
 
+/*
+ * An email address (or another long run without spaces) that may wrap after its dots and its @
+ * on a narrow screen, in any language: the text with <wbr> break opportunities, for h(...).
+ */
+export function breakable(text) {
+  return String(text).split(/(?<=[@.])/).flatMap((piece, i) => (i ? [h('wbr'), piece] : [piece]));
+}
+
 export function telLink(phone) {
   const digits = String(phone).replace(/[^0-9+]/g, '');
   return digits.length >= 7 ? h('a', { href: `tel:${digits}` }, phone) : phone;

@@ -1,7 +1,7 @@
 // Create an account, and sign in.
 
 import { ApiError, api, signIn, currentAccount, homeFor } from '../api.js';
-import { h, replace, setTitle } from '../dom.js';
+import { breakable, h, replace, setTitle } from '../dom.js';
 import { field, formKit, safeNext, showPasswordToggle, throttleCountdown, validEmail, validPhone } from '../forms.js';
 import { lang, t, tn, tp } from '../i18n.js';
 import { pendingInvitationPath } from './invitation.js';
@@ -21,7 +21,7 @@ const tooShort = (length) => [
 function alreadySignedIn(root, account) {
   replace(root, h('div', { class: 'wrap narrow' },
     h('h1', null, t('You are signed in')),
-    h('p', null, t('You are signed in as {name}. To use another account, sign out first.', { name: account.full_name || account.email })),
+    h('p', null, tp('You are signed in as {name}. To use another account, sign out first.', { name: account.full_name || breakable(account.email) })),
     h('p', { class: 'actions' },
       h('a', { class: 'button', href: homeFor(account.role) }, account.role === 'contact' ? t('Go to your account') : t('Go to your page')),
       h('a', { class: 'button button--secondary', href: '/' }, t('Find a facility')))));
@@ -196,7 +196,7 @@ export function forgotPasswordPage(root, ctx) {
     }
     if (!ctx.isCurrent()) return;
     const done = h('div', { class: 'notice notice--success', role: 'status', tabindex: '-1', id: 'reset-sent' },
-      h('p', null, t('If a Kite account uses {email}, we sent it a link to choose a new password. It works once, for one hour.', { email })),
+      h('p', null, tp('If a Kite account uses {email}, we sent it a link to choose a new password. It works once, for one hour.', { email: breakable(email) })),
       h('p', null, t('No email after a few minutes? Look in your spam folder, check the address, or ask again.')));
     replace(card, done);
     done.focus();

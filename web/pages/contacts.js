@@ -1,7 +1,7 @@
 // /contacts: a family member's or friend's people inside, their invitations and their requests.
 
 import { api, currentAccount, homeFor } from '../api.js';
-import { h, replace, setTitle } from '../dom.js';
+import { breakable, h, replace, setTitle } from '../dom.js';
 import { contactStatusName, requestStatusName, formatCount, formatDate, formatDateTime } from '../labels.js';
 import { t, tn, tp } from '../i18n.js';
 import { confirmAction } from '../forms.js';
@@ -80,8 +80,8 @@ function invitationRow(v) {
     h('div', { class: 'item-main' },
       h('h3', { class: 'item-title' }, t('{name} invited you', { name: v.resident_name })),
       h('p', { class: 'item-meta' }, v.facility_name),
-      h('p', null, t('We emailed the invitation to {email}. Open the link in that email to accept it, before {date}.',
-        { email: v.email, date: formatDate(v.expires_at) }))));
+      h('p', null, tp('We emailed the invitation to {email}. Open the link in that email to accept it, before {date}.',
+        { email: breakable(v.email), date: formatDate(v.expires_at) }))));
 }
 
 export async function contactsPage(root, ctx) {

@@ -3,7 +3,7 @@
 // brings them back here to accept.
 
 import { api, ApiError, currentAccount, signOut } from '../api.js';
-import { h, replace, setTitle } from '../dom.js';
+import { breakable, h, replace, setTitle } from '../dom.js';
 import { t, tp } from '../i18n.js';
 
 const TOKEN_KEY = 'kite.invitation';
@@ -58,7 +58,7 @@ function refusal(e, account) {
     case 'invitation_not_for_you':
       return {
         title: t('This invitation is for another email address'),
-        text: [t('You are signed in as {email}, but the invitation was sent to a different address.', { email: account.email }),
+        text: [tp('You are signed in as {email}, but the invitation was sent to a different address.', { email: breakable(account.email) }),
           t('Sign out, then sign in or create an account with the email address the invitation was sent to.')],
         actions: ['signout'],
       };
@@ -126,7 +126,7 @@ export function invitationPage(root, ctx) {
   page(root,
     h('div', { class: 'page-intro' },
       h('h1', null, t('Accept the invitation')),
-      h('p', { class: 'lead' }, t('You are signed in as {name} ({email}).', { name: account.full_name, email: account.email }))),
+      h('p', { class: 'lead' }, tp('You are signed in as {name} ({email}).', { name: account.full_name, email: breakable(account.email) }))),
     h('div', { class: 'card' },
       alert,
       h('p', null, t('When you accept, you and the person who invited you become approved contacts, and you can write to each other on Kite. Facility staff read every message before it is delivered.')),
