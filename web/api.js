@@ -77,13 +77,15 @@ const badAnswer = () => t('Kite sent an answer this page could not read. Reload 
 function errorFrom(status, data, retryAfter) {
   const err = (data && data.error) || {};
   const retry = Number.parseInt(retryAfter || '', 10);
-  return new ApiError(
+  const e = new ApiError(
     status,
     err.code || `http_${status}`,
     err.message || t('Kite answered with an error ({status}). Wait a moment and try again.', { status }),
     err.field,
     Number.isFinite(retry) ? retry : null,
   );
+  if (err.balances) e.balances = err.balances; /* account_has_balance: what the account still holds */
+  return e;
 }
 
 /*

@@ -9,6 +9,7 @@ import { searchPage } from './pages/search.js';
 import { facilityPage } from './pages/facility.js';
 import { providersPage } from './pages/providers.js';
 import { forgotPasswordPage, registerPage, resetPasswordPage, signinPage } from './pages/auth.js';
+import { confirmEmailPage, verifyEmailPage } from './pages/email.js';
 import { accountPage } from './pages/account.js';
 import { contactsPage } from './pages/contacts.js';
 import { invitationPage } from './pages/invitation.js';
@@ -31,6 +32,8 @@ const routes = [
   { pattern: /^\/signin\/?$/, page: signinPage, nav: '/signin' },
   { pattern: /^\/forgot-password\/?$/, page: forgotPasswordPage, nav: '/signin' },
   { pattern: /^\/reset-password\/?$/, page: resetPasswordPage, nav: '/signin' },
+  { pattern: /^\/verify-email\/?$/, page: verifyEmailPage, nav: '/account' },
+  { pattern: /^\/confirm-email\/?$/, page: confirmEmailPage, nav: '/account' },
   { pattern: /^\/account\/?$/, page: accountPage, nav: '/account' },
   { pattern: /^\/contacts\/?$/, page: contactsPage, nav: '/contacts' },
   { pattern: /^\/invitations\/accept\/?$/, page: invitationPage, nav: '/contacts' },

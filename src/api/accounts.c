@@ -2,6 +2,8 @@
 
 #include "core/log.h"
 #include "domain/directory/directory.h"
+#include "domain/identity/email_change.h"
+#include "domain/identity/email_verify.h"
 #include "domain/identity/password_reset.h"
 
 void handle_accounts_create(http_request *req, void *data)
@@ -131,4 +133,71 @@ void handle_me_password(http_request *req, void *data)
             http_reply_empty(req, 204);
     }
     json_decref(body);
+}
+
+/* POST /api/v1/me/email: {new_email, current_password} → 202 whether or not the new address is free. */
+void handle_me_email(http_request *req, void *data)
+{
+    kite_app *app = data;
+    const session *s = require_session_or_reply(req, app);
+    if (s == NULL)
+        return;
+    json_t *body = parse_body_or_reply(req);
+    if (body == NULL)
+        return;
+    const char *new_email, *current;
+    if (body_string_or_reply(req, body, "new_email", true, &new_email) &&
+        body_string_or_reply(req, body, "current_password", true, &current)) {
+        kite_fault fault;
+        kite_err err = email_change_request(&app->ctx, http_arena(req), s, new_email, current, &fault);
+        if (err != KITE_OK)
+            reply_fault(req, &fault);
+        else
+            http_reply_json(req, 202, json_pack("{s:s}", "status", "confirmation_sent"));
+    }
+    json_decref(body);
+}
+
+/* POST /api/v1/me/email-verification: a new link (204 whether or not one could be sent; 429 past the hour's bound). */
+void handle_me_email_verification(http_request *req, void *data)
+{
+    kite_app *app = data;
+    const session *s = require_session_or_reply(req, app);
+    if (s == NULL)
+        return;
+    kite_fault fault;
+    if (email_verification_resend(&app->ctx, http_arena(req), s, &fault) != KITE_OK)
+        reply_fault(req, &fault);
+    else
+        http_reply_empty(req, 204);
+}
+
+/* One {token} body, one confirm call: the two link endpoints below. */
+static void confirm_token(http_request *req, kite_app *app,
+                          kite_err (*confirm)(const kite_ctx *, arena *, const char *, kite_fault *))
+{
+    json_t *body = parse_body_or_reply(req);
+    if (body == NULL)
+        return;
+    const char *token;
+    if (body_string_or_reply(req, body, "token", true, &token)) {
+        kite_fault fault;
+        if (confirm(&app->ctx, http_arena(req), token, &fault) != KITE_OK)
+            reply_fault(req, &fault);
+        else
+            http_reply_empty(req, 204);
+    }
+    json_decref(body);
+}
+
+/* POST /api/v1/email-verifications/confirm: {token} → 204; 410 used or expired; 404 unknown. */
+void handle_email_verifications_confirm(http_request *req, void *data)
+{
+    confirm_token(req, data, email_verification_confirm);
+}
+
+/* POST /api/v1/email-changes/confirm: {token} → 204, the account has its new address. */
+void handle_email_changes_confirm(http_request *req, void *data)
+{
+    confirm_token(req, data, email_change_confirm);
 }

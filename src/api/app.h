@@ -57,6 +57,13 @@ const session *require_role_or_reply(http_request *req, kite_app *app, unsigned 
  */
 const session *require_facility_role_or_reply(http_request *req, kite_app *app, int64_t facility_id,
                                               unsigned role_mask);
+/*
+ * Before anything is paid: true when s may pay (its address is proven, or
+ * it is no contact); else false after answering 403 email_not_verified.
+ */
+bool email_verified_or_reply(http_request *req, const session *s);
+/* require_role_or_reply, then email_verified_or_reply: the door of every endpoint that charges or moves money. */
+const session *require_payer_or_reply(http_request *req, kite_app *app, unsigned role_mask);
 /* "account:ID" for audit records. */
 const char *session_actor(http_request *req, const session *s);
 
@@ -127,6 +134,10 @@ void handle_openapi(http_request *req, void *app);
 void handle_sessions_get_current(http_request *req, void *data);
 void handle_sessions_delete_all(http_request *req, void *data);
 void handle_me_password(http_request *req, void *data);
+void handle_me_email(http_request *req, void *data);
+void handle_me_email_verification(http_request *req, void *data);
+void handle_email_verifications_confirm(http_request *req, void *data);
+void handle_email_changes_confirm(http_request *req, void *data);
 void handle_roster_import(http_request *req, void *data);
 void handle_password_resets_create(http_request *req, void *data);
 void handle_password_resets_confirm(http_request *req, void *data);
@@ -209,6 +220,20 @@ void handle_facility_revenue(http_request *req, void *app);
 void handle_facility_revenue_csv(http_request *req, void *app);
 void handle_messages_withdraw(http_request *req, void *app);
 json_t *policy_to_json(const policy *p);
+/* ---- privacy.c: GET /api/v1/me/export, DELETE /api/v1/me, and the shapes they borrow ---- */
+void handle_me_export(http_request *req, void *app);
+void handle_me_delete(http_request *req, void *app);
+struct contact_view;
+struct contact_request;
+struct money_transfer;
+struct phone_account;
+struct message;
+json_t *contact_to_json(const struct contact_view *c);        /* contacts.c */
+json_t *request_to_json(const struct contact_request *q);     /* contacts.c */
+json_t *transfer_json(const struct money_transfer *t);        /* money_transfers.c */
+json_t *phone_account_to_json(const struct phone_account *p); /* phone.c */
+/* Messages as the viewer may see them, as one JSON array (messages.c). */
+void messages_write(json_writer *w, const struct message *items, size_t count, const account *viewer);
 json_t *resident_to_json(const resident *r);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "core/text.h"
 #include "domain/audit/audit.h"
+#include "domain/identity/email_verify.h"
 
 #include <string.h>
 
@@ -70,6 +71,21 @@ const session *require_role_or_reply(http_request *req, kite_app *app, unsigned 
         return NULL;
     }
     return s;
+}
+
+bool email_verified_or_reply(http_request *req, const session *s)
+{
+    kite_fault fault = {0};
+    if (email_verify_require(&s->account, &fault) == KITE_OK)
+        return true;
+    reply_fault(req, &fault);
+    return false;
+}
+
+const session *require_payer_or_reply(http_request *req, kite_app *app, unsigned role_mask)
+{
+    const session *s = require_role_or_reply(req, app, role_mask);
+    return s != NULL && email_verified_or_reply(req, s) ? s : NULL;
 }
 
 const session *require_facility_role_or_reply(http_request *req, kite_app *app, int64_t facility_id,

@@ -13,7 +13,7 @@
 
 #define BLOCK_MANAGERS (ROLE_BIT(ROLE_OPERATOR) | ROLE_BIT(ROLE_FACILITY_ADMIN))
 
-static json_t *contact_to_json(const contact_view *c)
+json_t *contact_to_json(const contact_view *c)
 {
     json_t *who = json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)c->resident_id,
                                  "resident_number", c->resident_number, "first_name", c->resident_first_name,
@@ -38,7 +38,7 @@ static json_t *invitation_to_json(const invitation *v)
                      json_time(v->expires_at), "accepted_at", v->accepted_at ? json_time(v->accepted_at) : json_null());
 }
 
-static json_t *request_to_json(const contact_request *q)
+json_t *request_to_json(const contact_request *q)
 {
     return json_pack("{s:I, s:s, s:{s:I, s:s, s:s}, s:{s:I, s:s}, s:{s:I, s:s, s:o}, s:o, s:o, s:o}",
                      "id", (json_int_t)q->id, "status", contact_request_status_name(q->status),

@@ -31,6 +31,7 @@ json_t *account_to_json(const account *acct)
                             "status", account_status_name(acct->status),
                             "created_at", json_time(acct->created_at));
     json_object_set_new(out, "facility_id", acct->facility_id > 0 ? json_integer(acct->facility_id) : json_null());
+    json_object_set_new(out, "email_verified", json_boolean(acct->email != NULL && acct->email_verified_at > 0));
     return out;
 }
 

@@ -176,6 +176,14 @@ static void write_message(json_writer *w, const message *m, const account *viewe
     jw_object_end(w);
 }
 
+void messages_write(json_writer *w, const message *items, size_t count, const account *viewer)
+{
+    jw_array(w);
+    for (size_t i = 0; i < count; i++)
+        write_message(w, &items[i], viewer);
+    jw_array_end(w);
+}
+
 static void reply_message(http_request *req, int status, const message *m, const account *viewer)
 {
     buf out;

@@ -63,7 +63,7 @@ void handle_money_transfers_quote(http_request *req, void *data)
 
 /* ---- POST and GET /api/v1/money-transfers ---- */
 
-static json_t *transfer_json(const money_transfer *t)
+json_t *transfer_json(const money_transfer *t)
 {
     return json_pack("{s:I, s:I, s:s, s:s, s:I, s:I, s:I, s:s, s:o, s:I}", "id", (json_int_t)t->id, "facility_id",
                      (json_int_t)t->facility_id, "resident_number", t->resident_number, "resident_name",
@@ -96,7 +96,7 @@ static void transfer_send(http_request *req, kite_app *app, const session *s, co
 void handle_money_transfers_create(http_request *req, void *data)
 {
     kite_app *app = data;
-    const session *s = require_role_or_reply(req, app, ROLE_BIT(ROLE_CONTACT));
+    const session *s = require_payer_or_reply(req, app, ROLE_BIT(ROLE_CONTACT));
     if (s == NULL)
         return;
     const char *key = idempotency_key_or_reply(req);

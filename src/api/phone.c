@@ -107,7 +107,7 @@ void handle_phone_keys_revoke(http_request *req, void *data)
 
 /* ---- phone accounts ---- */
 
-static json_t *phone_account_to_json(const phone_account *p)
+json_t *phone_account_to_json(const phone_account *p)
 {
     return json_pack("{s:I, s:I, s:s, s:I, s:I, s:I, s:o, s:o}", "id", (json_int_t)p->id, "facility_id",
                      (json_int_t)p->facility_id, "phone_number", p->phone_number, "balance_cents",
@@ -234,7 +234,7 @@ void handle_phone_deposits_create(http_request *req, void *data)
     int64_t id, amount = 0;
     const char *key;
     const session *s = money_request_or_reply(req, app, &id, &key);
-    if (s == NULL)
+    if (s == NULL || !email_verified_or_reply(req, s))
         return;
     json_t *body = parse_body_or_reply(req);
     if (body != NULL && body_int_or_reply(req, body, "amount_cents", true, &amount, NULL)) {

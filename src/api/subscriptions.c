@@ -33,7 +33,7 @@ json_t *subscriptions_json(kite_app *app, int64_t account_id)
 void handle_wallet_subscriptions_create(http_request *req, void *data)
 {
     kite_app *app = data;
-    const session *s = require_role_or_reply(req, app, ROLE_BIT(ROLE_CONTACT));
+    const session *s = require_payer_or_reply(req, app, ROLE_BIT(ROLE_CONTACT));
     if (s == NULL)
         return;
     const char *key = idempotency_key_or_reply(req);

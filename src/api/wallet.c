@@ -241,7 +241,7 @@ static void top_up_run(http_request *req, kite_app *app, const session *s, int64
 void handle_wallet_top_ups_create(http_request *req, void *data)
 {
     kite_app *app = data;
-    const session *s = require_role_or_reply(req, app, ROLE_BIT(ROLE_CONTACT));
+    const session *s = require_payer_or_reply(req, app, ROLE_BIT(ROLE_CONTACT));
     if (s == NULL)
         return;
     const char *key = idempotency_key_or_reply(req);
@@ -371,7 +371,7 @@ static bool bundle_unit_or_reply(http_request *req, json_t *body, ledger_unit *u
 void handle_wallet_bundles_create(http_request *req, void *data)
 {
     kite_app *app = data;
-    const session *s = require_role_or_reply(req, app, ROLE_BIT(ROLE_CONTACT));
+    const session *s = require_payer_or_reply(req, app, ROLE_BIT(ROLE_CONTACT));
     if (s == NULL)
         return;
     const char *key = idempotency_key_or_reply(req);

@@ -16,6 +16,7 @@ static void usage(FILE *out)
           "  kite import-facilities --db PATH FILE.csv [--extra FILE.csv] [--data DIR]\n"
           "  kite user add --db PATH --role operator|facility_admin|reviewer|investigator\n"
           "                --email EMAIL [--name NAME] [--facility ID]   (password on stdin)\n"
+          "  kite user verify-email --db PATH EMAIL   (support: mark a contact's address proven)\n"
           "  kite roster import --db PATH --facility ID FILE.csv\n"
           "  kite audit verify --db PATH\n"
           "  kite ledger verify --db PATH\n"

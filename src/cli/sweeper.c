@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/worker.h"
 #include "domain/contacts/contact_request.h"
+#include "domain/identity/email_verify.h"
 #include "domain/ledger/wallet.h"
 
 #include <inttypes.h>
@@ -64,6 +65,14 @@ static worker_next sweep_tick(void *arg)
         log_warn("sweeper: settling contact requests failed: %s", kite_err_code(err));
     else if (approved > 0)
         log_info("sweeper: %lld contact requests approved when their review window passed", (long long)approved);
+    /* Unverified accounts nobody used for a week: retired, so the address is not held by a stranger's try. */
+    arena *a = arena_new();
+    int64_t retired = 0;
+    if ((err = email_verify_sweep(s->ctx, a, &retired)) != KITE_OK)
+        log_warn("sweeper: retiring unused unverified accounts failed: %s", kite_err_code(err));
+    else if (retired > 0)
+        log_info("sweeper: %lld unverified accounts unused for 7 days retired", (long long)retired);
+    arena_free(a);
     return WORKER_WAIT;
 }
 

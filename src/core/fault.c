@@ -306,6 +306,46 @@ static const fault_row fault_rows[] = {
     {KITE_ERR_ALREADY_DECIDED, NULL, FAULT_WITHDRAW_TOO_LATE,
      {"This message can no longer be withdrawn: it was already delivered, rejected or withdrawn. Reload the "
       "conversation to see where it stands."}},
+    /* Deleting an account (domain/privacy/account_deletion.h): money first, so nobody loses any silently. */
+    {F_INVALID, "confirm", FAULT_DELETE_CONFIRM,
+     {"To delete your account, type the word DELETE in capital letters in \"confirm\"."}},
+    {KITE_ERR_FORBIDDEN, NULL, FAULT_DELETE_ROLE,
+     {"Only a family member's or friend's account can be deleted here. Staff accounts are closed by the facility "
+      "or the operator, and a resident's by the facility."}},
+    {KITE_ERR_ACCOUNT_HAS_BALANCE, NULL, FAULT_DELETE_HELD,
+     {"{limit_usd} of yours is on hold for messages still waiting for review. Withdraw them (their price comes back "
+      "to your balance) or wait until they are delivered, spend what is left, then delete your account."}},
+    {KITE_ERR_ACCOUNT_HAS_BALANCE, NULL, FAULT_DELETE_BALANCE,
+     {"Your Kite balance still holds {limit_usd}. Spend it first, for example on messages or as money sent to a "
+      "trust account, then delete your account: Kite does not delete an account that holds money."}},
+    {KITE_ERR_ACCOUNT_HAS_BALANCE, NULL, FAULT_DELETE_PHONE,
+     {"Your phone accounts still hold {limit_usd}. Refund it to your Kite balance on the Phone page and spend it, "
+      "then delete your account: Kite does not delete an account that holds money."}},
+    {KITE_ERR_ACCOUNT_HAS_BALANCE, NULL, FAULT_DELETE_UNITS,
+     {"You still have {limit} stamps or credits (some may be on hold for messages waiting for review). Use them "
+      "first, then delete your account: Kite does not delete an account that holds what you paid for."}},
+    /* Email verification and change (domain/identity/email_verify.c). */
+    {KITE_ERR_EMAIL_NOT_VERIFIED, NULL, FAULT_EMAIL_NOT_VERIFIED,
+     {"Confirm your email address before paying for anything: open the link we sent to your email. To get a new "
+      "link, choose \"Send the link again\" on your account page. Nothing was charged."}},
+    {KITE_ERR_NOT_FOUND, "token", FAULT_VERIFICATION_LINK,
+     {"This email confirmation link is not one Kite sent. Copy the whole link from the email, or ask for a new one "
+      "on your account page."}},
+    {KITE_ERR_VERIFICATION_LINK_EXPIRED, NULL, FAULT_VERIFICATION_LINK,
+     {"This email confirmation link has expired or was already used. Sign in and ask for a new one on your account "
+      "page, if your address is not confirmed yet."}},
+    {KITE_ERR_THROTTLED, NULL, FAULT_VERIFICATION_MAILS,
+     {"We already sent {limit} confirmation links this hour. Look for them in your email (and its spam folder), or "
+      "try again in {wait}."}},
+    {KITE_ERR_NOT_FOUND, "token", FAULT_EMAIL_CHANGE_LINK,
+     {"This email change link is not one Kite sent. Copy the whole link from the email."}},
+    {KITE_ERR_EMAIL_CHANGE_LINK_EXPIRED, NULL, FAULT_EMAIL_CHANGE_LINK,
+     {"This email change link has expired or was already used, so your email was not changed. Sign in and ask "
+      "for the change again."}},
+    {KITE_ERR_THROTTLED, NULL, FAULT_EMAIL_CHANGES,
+     {"You asked to change your email {limit} times this hour. Look for the links in your email, or try again in "
+      "{wait}."}},
+    {F_INVALID, "new_email", FAULT_SAME_EMAIL, {"This is already your email address. Enter the new address."}},
 };
 
 /* The words placeholders add, one column per language like the sentences. */

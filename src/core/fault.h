@@ -140,6 +140,20 @@ typedef enum fault_detail {
     FAULT_PRICE_CHANGED_CREDITS,
     FAULT_TRUST_DEPOSIT_AMOUNT, /* a trust deposit outside min..max cents */
     FAULT_WITHDRAW_TOO_LATE,    /* the sender withdraws a message already delivered, rejected or withdrawn */
+    /* a family member deletes their account (domain/privacy/account_deletion.h) */
+    FAULT_DELETE_CONFIRM,       /* "confirm" is not the word DELETE */
+    FAULT_DELETE_ROLE,          /* staff and residents do not delete themselves */
+    FAULT_DELETE_HELD,          /* limit: cents on hold for messages waiting for review */
+    FAULT_DELETE_BALANCE,       /* limit: cents in the Kite balance */
+    FAULT_DELETE_PHONE,         /* limit: cents in phone accounts */
+    FAULT_DELETE_UNITS,         /* limit: stamps and credits not yet used */
+    /* email verification and change (domain/identity/email_verify.h) */
+    FAULT_EMAIL_NOT_VERIFIED,   /* a paid action before the address is confirmed */
+    FAULT_VERIFICATION_LINK,    /* a verification link: unknown, used or expired */
+    FAULT_VERIFICATION_MAILS,   /* verification links sent to one account this hour */
+    FAULT_EMAIL_CHANGE_LINK,    /* an email change link: unknown, used or expired */
+    FAULT_EMAIL_CHANGES,        /* email changes one account asked for this hour */
+    FAULT_SAME_EMAIL,           /* a new address that is the account's own */
     FAULT_DETAIL_COUNT
 } fault_detail;
 

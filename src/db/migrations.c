@@ -692,6 +692,66 @@ const migration kite_migrations[] = {
     /* How long a resident's tablet may sit untouched before it signs itself out (web/idle.js). */
     {17, "tablet idle sign-out time in the facility policy",
      "ALTER TABLE facility_policies ADD COLUMN tablet_idle_minutes INTEGER NOT NULL DEFAULT 5;"},
+    /*
+     * Email verification (domain/identity/email_verify.c) and registration
+     * that does not tell who has an account: an address is unique only among
+     * verified accounts, so a registration for a taken address makes a real,
+     * never-verifiable account and answers exactly as for a free one.
+     * SQLite cannot drop the column's UNIQUE, so accounts is copied out,
+     * made again without it and filled back, ids kept (as step 13 did for
+     * contacts: its children are checked at COMMIT).  Every existing row
+     * counts as verified (email_verified_at = created_at): people who
+     * registered before verification existed, and staff made by the CLI.
+     * MERGE NOTE: the column list below is the table as of step 17; a column
+     * added by an earlier step (18: lang) must be listed before
+     * email_verified_at, or this copy drops it (compare-schemas.py says so).
+     */
+    {19, "email verification; an address unique among verified accounts only; email change links",
+     "PRAGMA defer_foreign_keys = ON;"
+     "CREATE TEMP TABLE m19 AS SELECT * FROM accounts;"
+     "DROP TABLE accounts;"
+     "CREATE TABLE accounts ("
+     "  id INTEGER PRIMARY KEY,"
+     "  role TEXT NOT NULL,"
+     "  email TEXT,"                       /* normalised; NULL for residents; unique among verified accounts */
+     "  full_name TEXT NOT NULL,"
+     "  phone TEXT,"
+     "  password_hash TEXT NOT NULL,"
+     "  facility_id INTEGER REFERENCES facilities(id),"
+     "  status TEXT NOT NULL DEFAULT 'active',"
+     "  created_at INTEGER NOT NULL,"
+     "  updated_at INTEGER NOT NULL,"
+     "  email_verified_at INTEGER);"       /* NULL until the address is proven */
+     "INSERT INTO accounts SELECT t.*, t.created_at FROM m19 t;"
+     "DROP TABLE m19;"
+     "CREATE UNIQUE INDEX accounts_email_verified ON accounts(email) WHERE email_verified_at IS NOT NULL;"
+     "CREATE INDEX accounts_email ON accounts(email, email_verified_at);"
+     "CREATE TABLE email_verifications ("
+     "  id INTEGER PRIMARY KEY,"
+     "  account_id INTEGER NOT NULL REFERENCES accounts(id),"
+     "  token_hash TEXT NOT NULL UNIQUE,"
+     "  created_at INTEGER NOT NULL,"
+     "  expires_at INTEGER NOT NULL,"
+     "  used_at INTEGER);"
+     "CREATE INDEX email_verifications_account ON email_verifications(account_id, created_at);"
+     "CREATE TABLE email_changes ("
+     "  id INTEGER PRIMARY KEY,"
+     "  account_id INTEGER NOT NULL REFERENCES accounts(id),"
+     "  new_email TEXT NOT NULL,"
+     "  token_hash TEXT NOT NULL UNIQUE,"
+     "  created_at INTEGER NOT NULL,"
+     "  expires_at INTEGER NOT NULL,"
+     "  used_at INTEGER);"
+     "CREATE INDEX email_changes_account ON email_changes(account_id, created_at);"},
+    /*
+     * A family member deleted their account (domain/privacy/account_deletion.c):
+     * the row stays, anonymised, because messages, ledger entries and the
+     * audit chain point to it; deleted_at says when, and keeps a deleted
+     * account apart from a released resident's disabled one.  (18 and 19
+     * are other branches' steps: versions are applied by number, not in a run.)
+     */
+    {20, "when a family member deleted their account",
+     "ALTER TABLE accounts ADD COLUMN deleted_at INTEGER;"},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];

@@ -135,6 +135,17 @@ const TABLE = [
   // Changing one's password with a wrong current one: 422 proves access and changes nothing;
   // residents have a PIN, which staff reset.
   ['POST',   '/api/v1/me/password',                                  '-', [401, 422, 403, 422, 422, 422, 422]],
+  // A family member's own data: the export, and deletion with a wrong password (422 proves
+  // access and deletes nothing); staff and residents are closed by whoever made them.
+  ['GET',    '/api/v1/me/export',                                    '-', [401, OK,  403, 403, 403, 403, 403]],
+  ['DELETE', '/api/v1/me',                                           '-', [401, 422, 403, 403, 403, 403, 403]],
+  // Email addresses: changing one needs the current password (a wrong one: 422, nothing sent);
+  // asking for a new confirmation link is 204 for everyone signed in (nothing to send for staff);
+  // the two links are anyone's to follow, and an unknown token is 404 for everyone.
+  ['POST',   '/api/v1/me/email',                                     '-', [401, 422, 403, 422, 422, 422, 422]],
+  ['POST',   '/api/v1/me/email-verification',                        '-', [401, OK,  OK,  OK,  OK,  OK,  OK]],
+  ['POST',   '/api/v1/email-verifications/confirm',                  '-', [404, 404, 404, 404, 404, 404, 404]],
+  ['POST',   '/api/v1/email-changes/confirm',                        '-', [404, 404, 404, 404, 404, 404, 404]],
   // The wallet: a contact's balance or a resident's trust account, the caller's own only.
   // A top-up here sends no card, so the contact's 422 proves access without charging anything.
   ['GET',    '/api/v1/wallet',                                       '-', [401, OK,  OK,  403, 403, 403, 403]],
@@ -408,6 +419,16 @@ async function build(method, template, scope, role) {
       break;
     case 'POST /api/v1/me/password':
       body = { current_password: 'not the current password', new_password: strongPassword() };
+      break;
+    case 'DELETE /api/v1/me':
+      body = { current_password: 'not the current password', confirm: 'DELETE' };
+      break;
+    case 'POST /api/v1/me/email':
+      body = { new_email: uniqueEmail('matrix-move'), current_password: 'not the current password' };
+      break;
+    case 'POST /api/v1/email-verifications/confirm':
+    case 'POST /api/v1/email-changes/confirm':
+      body = { token: 'f'.repeat(64) };
       break;
     case 'POST /api/v1/facilities/{id}/roster':
       body = Buffer.from('resident_number,first_name,last_name\n');

@@ -309,19 +309,21 @@ static void test_register_success(void **state)
     assert_int_equal(r.count, 1);
 }
 
+/* A taken address (migration 19): a real, unverified second account, the same answer; the verified one is kept. */
 static void test_register_duplicate_email(void **state)
 {
     fixture *f = *state;
-    register_contact(f, "grace@example.com", GOOD_PASSWORD);
-    registration reg = {"GRACE@example.COM", OTHER_PASSWORD, "Someone Else", "2025550199"};
-    account acct;
-    kite_fault bad = {.field = "unset"};
-    assert_int_equal(account_register(&f->ctx, f->a, &reg, NULL, &acct, &bad), KITE_ERR_EMAIL_TAKEN);
-    /* Nothing of the second attempt was kept. */
+    account first = register_contact(f, "grace@example.com", GOOD_PASSWORD);
+    assert_int_equal(first.email_verified_at, 0);
+    assert_int_equal(db_write(f->ctx.store, raw_tx, (void *)"UPDATE accounts SET email_verified_at = 1"), KITE_OK);
+    account second = register_contact(f, "GRACE@example.COM", OTHER_PASSWORD);
+    assert_true(second.id != first.id);
+    assert_int_equal(second.email_verified_at, 0);
     audit_report r = verify_audit(f);
-    assert_int_equal(r.count, 1);
+    assert_int_equal(r.count, 2);
     by_email q = {f->a, "grace@example.com", {0}, NULL};
     assert_int_equal(db_read(f->ctx.store, by_email_tx, &q), KITE_OK);
+    assert_int_equal(q.acct.id, first.id);
     assert_string_equal(q.acct.full_name, "Ada Lovelace");
 }
 

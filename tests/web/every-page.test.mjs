@@ -1,7 +1,10 @@
-// Every page of Kite, as each kind of person sees it, at a phone (390×844), a tablet (800×1280) and
-// a desktop (1366×900): axe-core finds no violation at any impact, nothing scrolls sideways, and a
-// screenshot of each is saved under build/screenshots/ for a person to look at.  A real kite server
-// and Chromium; the people are made through the API and sign in through the pages.
+// Every page of Kite, as each kind of person sees it, in English and in Spanish, at a phone
+// (390×844), a tablet (800×1280) and a desktop (1366×900): axe-core finds no violation at any
+// impact, nothing scrolls sideways, and a screenshot of each is saved under build/screenshots/ for
+// a person to look at.  In Spanish, the page says it is Spanish (<html lang="es">) and no sentence
+// of the English catalogue shows untranslated.  A real kite server and Chromium; the people are
+// made through the API; in English they sign in through the pages, in Spanish through the API
+// (the page takes the browser's session, as a new tab does), since the forms' labels differ.
 //
 // Run from the repository root:  node --test --test-reporter=tap tests/web/every-page.test.mjs
 
@@ -10,6 +13,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   ROOT, PASSWORD, startServer, stopServer, kiteCli, launchBrowser, newPage, apiClient, signedInClient,
   uniqueEmail, signInForm, assertAccessible,
@@ -18,6 +22,16 @@ import {
 const SIZES = [['phone', { width: 390, height: 844 }], ['tablet', { width: 800, height: 1280 }],
   ['desktop', { width: 1366, height: 900 }]];
 const SHOTS = join(ROOT, 'build', 'screenshots');
+const LANGS = [['en', 'en-US'], ['es', 'es-US']];
+
+/*
+ * The English sentences of the Spanish catalogue that are long enough to be unmistakable: one of
+ * them on a Spanish page is a sentence the page forgot to translate.
+ */
+const catalogue = (await import(pathToFileURL(join(ROOT, 'web', 'i18n', 'es.js')).href)).default;
+const ENGLISH_SENTENCES = Object.entries(catalogue)
+  .filter(([en, es]) => en !== es && en.length >= 24 && !/\{\w+\}/.test(en))
+  .map(([en]) => en);
 
 let server;
 let base;
@@ -70,71 +84,99 @@ after(async () => {
 });
 
 /* Each page at each size: in place, no axe violation, no sideways scrolling, a screenshot. */
-async function checkPages(page, who, paths) {
+async function checkPages(page, who, paths, lang = 'en') {
   for (const [size, viewport] of SIZES) {
     await page.setViewportSize(viewport);
     for (const [name, path] of paths) {
+      const what = `${who} ${name} (${path}) at ${size} in ${lang}`;
       await page.goto(`${base}${path}`);
       await page.locator('h1').first().waitFor();
       await page.waitForLoadState('networkidle');
-      await assertAccessible(page, `${who} ${name} (${path}) at ${size}`);
+      await assertAccessible(page, what);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-      assert.equal(overflow, 0, `${who} ${name} scrolls sideways at ${size}`);
-      await page.screenshot({ path: join(SHOTS, `${who}-${name}-${size}.png`), fullPage: true });
+      assert.equal(overflow, 0, `${what}: scrolls sideways`);
+      if (lang === 'es') await assertSpanish(page, what);
+      await page.screenshot({ path: join(SHOTS, `${who}-${name}-${size}${lang === 'en' ? '' : `-${lang}`}.png`), fullPage: true });
     }
   }
 }
 
+async function assertSpanish(page, what) {
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'es', `${what}: <html lang>`);
+  const text = await page.evaluate(() => document.body.innerText);
+  const left = ENGLISH_SENTENCES.filter((en) => text.includes(en));
+  assert.deepEqual(left, [], `${what}: English left on a Spanish page`);
+}
+
+/*
+ * A browser page for a person in a language: in English signed in through the form, in Spanish
+ * with the session the API gives (the page picks it up as a new tab would).
+ */
+async function pageFor(lang, locale, email) {
+  const opened = await newPage(browser, undefined, { locale });
+  if (!email) return opened;
+  if (lang === 'en') {
+    await signInForm(opened.page, base, email);
+    await opened.page.waitForURL((url) => !url.pathname.startsWith('/signin'));
+  } else {
+    const res = await opened.context.request.post(`${base}/api/v1/sessions`, { data: { email, password: PASSWORD } });
+    assert.equal(res.status(), 201);
+  }
+  return opened;
+}
+
 const LONG = { timeout: 600_000 };
 
-test('the public pages', LONG, async () => {
-  const { page, close } = await newPage(browser);
-  await checkPages(page, 'public', [
-    ['home', '/'], ['search', '/?q=cook%20county%20jail'], ['did-you-mean', '/?q=colman%20fci'],
-    ['facility-on-kite', `/facilities/${onKite.id}`], ['facility-elsewhere', `/facilities/${offKite.id}`],
-    ['providers', '/providers'], ['signin', '/signin'], ['register', '/register'], ['forgot-password', '/forgot-password'],
-    ['reset-password', `/reset-password?token=${'a'.repeat(64)}`], ['tablet-signin', '/tablet'], ['not-found', '/no-such-page'],
-  ]);
-  await close();
-});
+for (const [lang, locale] of LANGS) {
+  test(`the public pages in ${lang}`, LONG, async () => {
+    const { page, close } = await pageFor(lang, locale);
+    await checkPages(page, 'public', [
+      ['home', '/'], ['search', '/?q=cook%20county%20jail'], ['did-you-mean', '/?q=colman%20fci'],
+      ['facility-on-kite', `/facilities/${onKite.id}`], ['facility-elsewhere', `/facilities/${offKite.id}`],
+      ['providers', '/providers'], ['signin', '/signin'], ['register', '/register'], ['forgot-password', '/forgot-password'],
+      ['reset-password', `/reset-password?token=${'a'.repeat(64)}`], ['tablet-signin', '/tablet'], ['not-found', '/no-such-page'],
+    ], lang);
+    await close();
+  });
 
-test('a family member\'s pages', LONG, async () => {
-  const { page, close } = await newPage(browser);
-  await signInForm(page, base, people.family.email);
-  await page.waitForURL((url) => !url.pathname.startsWith('/signin'));
-  await checkPages(page, 'family', [
-    ['account', '/account'], ['contacts', '/contacts'], ['messages', '/messages'], ['wallet', '/wallet'],
-    ['phone', '/phone'], ['money', '/money'],
-  ]);
-  await close();
-});
+  test(`a family member's pages in ${lang}`, LONG, async () => {
+    const { page, close } = await pageFor(lang, locale, people.family.email);
+    await checkPages(page, 'family', [
+      ['account', '/account'], ['contacts', '/contacts'], ['messages', '/messages'], ['wallet', '/wallet'],
+      ['phone', '/phone'], ['money', '/money'],
+    ], lang);
+    await close();
+  });
 
-test('a resident\'s tablet', LONG, async () => {
-  const { page, close } = await newPage(browser);
-  await page.goto(`${base}/tablet`);
-  await page.getByLabel('Your facility').fill('avenal state prison');
-  await page.locator(`.picker-option[data-id="${onKite.id}"]`).click();
-  await page.getByLabel('Your resident number').fill('E5001');
-  await page.getByLabel('Your PIN').fill('864213');
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.getByRole('heading', { level: 1, name: 'Hello, Eva' }).waitFor();
-  await checkPages(page, 'resident', [['home', '/tablet'], ['money', '/tablet/money']]);
-  await close();
-});
+  test(`a resident's tablet in ${lang}`, LONG, async () => {
+    const { page, context, close } = await pageFor(lang, locale);
+    if (lang === 'en') {
+      await page.goto(`${base}/tablet`);
+      await page.getByLabel('Your facility').fill('avenal state prison');
+      await page.locator(`.picker-option[data-id="${onKite.id}"]`).click();
+      await page.getByLabel('Your resident number').fill('E5001');
+      await page.getByLabel('Your PIN').fill('864213');
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: 'Hello, Eva' }).waitFor();
+    } else {
+      const res = await context.request.post(`${base}/api/v1/sessions`,
+        { data: { facility_id: onKite.id, resident_number: 'E5001', pin: '864213' } });
+      assert.equal(res.status(), 201);
+    }
+    await checkPages(page, 'resident', [['home', '/tablet'], ['money', '/tablet/money']], lang);
+    await close();
+  });
 
-test('staff pages: a facility administrator and the operator', LONG, async () => {
-  const admin = await newPage(browser);
-  await signInForm(admin.page, base, people.admin.email);
-  await admin.page.waitForURL((url) => !url.pathname.startsWith('/signin'));
-  const tabs = ['roster', 'staff', 'blocks', 'policy', 'prices', 'revenue'];
-  await checkPages(admin.page, 'admin', [
-    ...tabs.map((t) => [`staff-${t}`, `/staff?facility=${onKite.id}&tab=${t}`]),
-    ['review', '/review'], ['phone-keys', `/staff/phone-keys?facility=${onKite.id}`],
-  ]);
-  await admin.close();
-  const op = await newPage(browser);
-  await signInForm(op.page, base, people.operator.email);
-  await op.page.waitForURL((url) => !url.pathname.startsWith('/signin'));
-  await checkPages(op.page, 'operator', [['staff', '/staff'], ['put-on-kite', `/staff?facility=${offKite.id}`]]);
-  await op.close();
-});
+  test(`staff pages in ${lang}: a facility administrator and the operator`, LONG, async () => {
+    const admin = await pageFor(lang, locale, people.admin.email);
+    const tabs = ['roster', 'staff', 'blocks', 'policy', 'prices', 'revenue'];
+    await checkPages(admin.page, 'admin', [
+      ...tabs.map((t) => [`staff-${t}`, `/staff?facility=${onKite.id}&tab=${t}`]),
+      ['review', '/review'], ['phone-keys', `/staff/phone-keys?facility=${onKite.id}`],
+    ], lang);
+    await admin.close();
+    const op = await pageFor(lang, locale, people.operator.email);
+    await checkPages(op.page, 'operator', [['staff', '/staff'], ['put-on-kite', `/staff?facility=${offKite.id}`]], lang);
+    await op.close();
+  });
+}

@@ -206,6 +206,17 @@ export async function register(page, base, { name, email, phone = '+1 (555) 010-
   await page.getByRole('button', { name: 'Create account' }).click();
 }
 
+/* Confirms a registered address with the support CLI (kite user verify-email): paying needs it. */
+export function confirmEmail(db, email) {
+  return new Promise((done, fail) => {
+    const child = spawn(KITE_BIN, ['user', 'verify-email', '--db', db, email], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c) => { err += c; });
+    child.on('error', fail);
+    child.on('close', (code) => (code === 0 ? done() : fail(new Error(`verify-email ${email}: ${err}`))));
+  });
+}
+
 export async function signInForm(page, base, email, password = PASSWORD) {
   await page.goto(`${base}/signin`);
   await page.getByLabel('Email address').fill(email);

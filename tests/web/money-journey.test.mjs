@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import {
   SHOTS, PASSWORD, TIMEOUT, PHONE, startServer, stopServer, kiteCli, launchBrowser, newPage, apiClient,
   signedInClient, uniqueEmail, register, startSandbox, stopSandbox, fundResident, assertAccessible,
+  confirmEmail,
 } from './helpers.mjs';
 
 const TABLET = { width: 800, height: 1280 };
@@ -118,6 +119,7 @@ test('one family member through the whole money journey, at 390 px', TIMEOUT, as
   // Register; the contact with Ray is made through the API (the contact pages have their own tests).
   await register(page, base, { name, email });
   await page.waitForURL(`${base}/account`);
+  await confirmEmail(join(tmp, 'kite.db'), email);
   await assertAccessible(page, 'the account page');
   const client = await signedInClient(base, { email, password: PASSWORD });
   const contactId = await connect(client, jail, RAY);

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import {
   KITE_BIN, PASSWORD, SHOTS, TIMEOUT, PHONE, startServer, stopServer, launchBrowser, newPage, uniqueEmail, register, kiteCli,
   apiClient, signedInClient, signInForm,
+  confirmEmail,
 } from './helpers.mjs';
 
 let server;
@@ -87,6 +88,7 @@ test('a family member opens a phone account, deposits without fee, sees a call a
   const { page } = fam;
   await register(page, base, { name: 'Phone Owner', email });
   await page.waitForURL(`${base}/account`);
+  await confirmEmail(join(tmp, 'kite.db'), email);
   // Money on the Kite balance first (the wallet page is tested on its own).
   const session = await apiClient(base).post('/sessions', { email, password: PASSWORD });
   const top = await post('/wallet/top-ups', {

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   KITE_BIN, TIMEOUT, PHONE, startServer, stopServer, launchBrowser, newPage, uniqueEmail, register,
+  confirmEmail,
 } from './helpers.mjs';
 
 let server;
@@ -60,8 +61,10 @@ after(async () => {
 test('a family member adds money with the test card and reads the statement, at 390 px', TIMEOUT, async () => {
   const fam = await newPage(browser, PHONE);
   const { page } = fam;
-  await register(page, base, { name: 'Wallet Owner', email: uniqueEmail('wallet') });
+  const email = uniqueEmail('wallet');
+  await register(page, base, { name: 'Wallet Owner', email });
   await page.waitForURL(`${base}/account`);
+  await confirmEmail(join(tmp, 'kite.db'), email);
   await page.getByRole('link', { name: 'Your wallet' }).click();
   await page.waitForURL(`${base}/wallet`);
   await page.getByRole('heading', { name: 'Your wallet', level: 1 }).waitFor();

@@ -8,18 +8,18 @@
 
 import { api, currentAccount } from '../api.js';
 import { h, replace, setTitle } from '../dom.js';
+import { t } from '../i18n.js';
 import { confirmAction, formKit } from '../forms.js';
 import { formatDateTime, managesFacility } from '../labels.js';
 import { emptyNote } from '../widgets.js';
 
 export async function phoneKeysPage(root, ctx) {
-  setTitle('Phone system API keys');
+  setTitle(t('Phone system API keys'));
   const me = currentAccount();
   const facilityId = Number(ctx.query.get('facility') || (me && me.facility_id) || 0);
   if (!managesFacility(me) || !facilityId) {
-    replace(root, h('div', { class: 'wrap narrow' }, h('h1', null, 'Phone system API keys'),
-      h('p', null, 'This page is for a facility\'s admin and for operators. Sign in with your staff account, '
-        + 'and (as an operator) open it from a facility\'s staff page.')));
+    replace(root, h('div', { class: 'wrap narrow' }, h('h1', null, t('Phone system API keys')),
+      h('p', null, t('This page is for a facility\'s admin and for operators. Sign in with your staff account, and (as an operator) open it from a facility\'s staff page.'))));
     return;
   }
   const list = h('ul', { class: 'rows', 'data-testid': 'phone-keys' });
@@ -28,18 +28,18 @@ export async function phoneKeysPage(root, ctx) {
   async function refresh() {
     const keys = await api(`/facilities/${facilityId}/api-keys`);
     if (!ctx.isCurrent()) return;
-    replace(list, keys.items.length ? keys.items.map((k) => keyRow(k)) : h('li', { class: 'row row--empty' }, emptyNote('No keys yet.')));
+    replace(list, keys.items.length ? keys.items.map((k) => keyRow(k)) : h('li', { class: 'row row--empty' }, emptyNote(t('No keys yet.'))));
   }
 
   function keyRow(k) {
-    const facts = [`made ${formatDateTime(k.created_at)}`,
-      k.last_used_at ? `last used ${formatDateTime(k.last_used_at)}` : 'never used',
-      k.revoked_at ? `revoked ${formatDateTime(k.revoked_at)}` : 'active'];
+    const facts = [t('made {when}', { when: formatDateTime(k.created_at) }),
+      k.last_used_at ? t('last used {when}', { when: formatDateTime(k.last_used_at) }) : t('never used'),
+      k.revoked_at ? t('revoked {when}', { when: formatDateTime(k.revoked_at) }) : t('active')];
     return h('li', { class: 'row', 'data-testid': `phone-key-${k.id}` },
       h('p', null, h('code', null, `${k.prefix}…`), ' · ', facts.join(' · ')),
       k.active ? confirmAction({
-        label: 'Revoke', question: `Revoke the key ${k.prefix}…? The phone system can no longer post calls with it.`,
-        yes: 'Yes, revoke it', testid: `phone-key-revoke-${k.id}`,
+        label: t('Revoke'), question: t('Revoke the key {prefix}…? The phone system can no longer post calls with it.', { prefix: k.prefix }),
+        yes: t('Yes, revoke it'), no: t('Cancel'), testid: `phone-key-revoke-${k.id}`,
         onConfirm: async () => {
           await api(`/facilities/${facilityId}/api-keys/${k.id}`, { method: 'DELETE' });
           await refresh();
@@ -47,7 +47,7 @@ export async function phoneKeysPage(root, ctx) {
       }) : null);
   }
 
-  const kit = formKit([], 'Make a new key', 'Making…');
+  const kit = formKit([], t('Make a new key'), t('Making…'));
   const form = h('form', { class: 'form', novalidate: true, 'data-testid': 'phone-key-form' }, kit.alert, kit.button, shown);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -56,7 +56,7 @@ export async function phoneKeysPage(root, ctx) {
     try {
       const k = await api(`/facilities/${facilityId}/api-keys`, { method: 'POST' });
       replace(shown, h('div', { class: 'notice notice--success' },
-        h('p', null, 'Copy this key into the phone system now. Kite keeps only a fingerprint of it and cannot show it again.'),
+        h('p', null, t('Copy this key into the phone system now. Kite keeps only a fingerprint of it and cannot show it again.')),
         h('p', null, h('code', { 'data-testid': 'phone-key-secret' }, k.key))));
       await refresh();
     } catch (e) {
@@ -67,14 +67,15 @@ export async function phoneKeysPage(root, ctx) {
   });
 
   replace(root, h('div', { class: 'wrap narrow' },
-    h('div', { class: 'page-intro' }, h('h1', null, 'Phone system API keys'),
-      h('p', null, 'The facility\'s phone system sends each call record to Kite with one of these keys, as '
-        + '"Authorization: Bearer KEY", to POST /api/v1/facilities/', String(facilityId), '/calls. A key works for this facility only.'),
-      h('p', null, h('a', { href: `/staff?facility=${facilityId}` }, 'Back to the facility'))),
+    h('div', { class: 'page-intro' }, h('h1', null, t('Phone system API keys')),
+      h('p', null, t('The facility\'s phone system sends each call record to Kite with one of these keys, as {header}, to {endpoint}. A key works for this facility only.', {
+        header: '"Authorization: Bearer KEY"', endpoint: `POST /api/v1/facilities/${facilityId}/calls`,
+      })),
+      h('p', null, h('a', { href: `/staff?facility=${facilityId}` }, t('Back to the facility')))),
     h('section', { class: 'card', 'aria-labelledby': 'phone-keys-new-heading' },
-      h('h2', { id: 'phone-keys-new-heading', class: 'panel-title' }, 'New key'), form),
+      h('h2', { id: 'phone-keys-new-heading', class: 'panel-title' }, t('New key')), form),
     h('section', { class: 'card', 'aria-labelledby': 'phone-keys-heading' },
-      h('h2', { id: 'phone-keys-heading', class: 'panel-title' }, 'Keys'), list)));
+      h('h2', { id: 'phone-keys-heading', class: 'panel-title' }, t('Keys')), list)));
   try {
     await refresh();
   } catch (e) {

@@ -9,9 +9,10 @@
 
 import { api, ApiError, currentAccount, homeFor } from '../api.js';
 import { h, replace, setTitle } from '../dom.js';
+import { t, tn, tp, N_ } from '../i18n.js';
 import {
-  RULE_KINDS, RULE_ACTIONS, roleName, ruleKindName, formatCount, formatDate, formatDateTime, formatDuration,
-  managesFacility, plural,
+  RULE_KINDS, RULE_ACTIONS, roleName, ruleKindName, rejectReasonName, formatCount, formatDate, formatDateTime, formatDuration,
+  managesFacility,
 } from '../labels.js';
 import { field, formKit, confirmAction } from '../forms.js';
 import { chip, emptyNote, facilityPicker } from '../widgets.js';
@@ -20,8 +21,8 @@ const QUEUE_LIMIT = 100;
 const REFRESH_MS = 30000;
 
 const TABS = [
-  ['queue', 'Queue'],
-  ['rules', 'Screening rules'],
+  ['queue', N_('Queue')],
+  ['rules', N_('Screening rules')],
 ];
 
 const REVIEWERS = ['reviewer', 'facility_admin', 'operator'];
@@ -35,23 +36,23 @@ function reviewUrl(facilityId, tab) {
 }
 
 export async function reviewPage(root, ctx) {
-  setTitle('Review messages');
+  setTitle(t('Review messages'));
   const account = currentAccount();
   if (!account) {
     replace(root, h('div', { class: 'wrap narrow' },
-      h('h1', null, 'Staff sign-in needed'),
-      h('p', null, 'This page is for the facility staff who review messages. Sign in with your staff account.'),
-      h('p', { class: 'actions' }, h('a', { class: 'button', href: '/signin?next=%2Freview' }, 'Sign in'))));
+      h('h1', null, t('Staff sign-in needed')),
+      h('p', null, t('This page is for the facility staff who review messages. Sign in with your staff account.')),
+      h('p', { class: 'actions' }, h('a', { class: 'button', href: '/signin?next=%2Freview' }, t('Sign in')))));
     return;
   }
   if (!REVIEWERS.includes(account.role)) {
     const home = account.role === 'contact' ? '/messages' : homeFor(account.role);
     replace(root, h('div', { class: 'wrap narrow' },
-      h('h1', null, 'This page is for message reviewers'),
+      h('h1', null, t('This page is for message reviewers')),
       h('p', null, account.role === 'investigator'
-        ? 'Investigators do not review messages. Your page is the staff page.'
-        : 'Your messages are on your own messages page.'),
-      h('p', { class: 'actions' }, h('a', { class: 'button', href: home }, 'Go there'))));
+        ? t('Investigators do not review messages. Your page is the staff page.')
+        : t('Your messages are on your own messages page.')),
+      h('p', { class: 'actions' }, h('a', { class: 'button', href: home }, t('Go there')))));
     return;
   }
 
@@ -64,12 +65,12 @@ export async function reviewPage(root, ctx) {
   }
   if (!facilityId) {
     replace(root, h('div', { class: 'wrap narrow' },
-      h('h1', null, 'No facility on your account'),
-      h('p', null, 'Your staff account does not belong to a facility yet. Ask an operator to set it up.')));
+      h('h1', null, t('No facility on your account')),
+      h('p', null, t('Your staff account does not belong to a facility yet. Ask an operator to set it up.'))));
     return;
   }
 
-  replace(root, h('div', { class: 'wrap' }, h('p', { class: 'loading', role: 'status' }, 'Loading the review queue…')));
+  replace(root, h('div', { class: 'wrap' }, h('p', { class: 'loading', role: 'status' }, t('Loading the review queue…'))));
   let f;
   try {
     f = await api(`/facilities/${facilityId}`);
@@ -77,32 +78,32 @@ export async function reviewPage(root, ctx) {
     if (!ctx.isCurrent()) return;
     if (e instanceof ApiError && e.status === 404) {
       replace(root, h('div', { class: 'wrap narrow' },
-        h('h1', null, 'Facility not found'),
-        h('p', null, 'There is no facility with this number.'),
-        isOperator ? h('p', null, h('a', { class: 'button', href: '/review' }, 'Choose a facility')) : null));
+        h('h1', null, t('Facility not found')),
+        h('p', null, t('There is no facility with this number.')),
+        isOperator ? h('p', null, h('a', { class: 'button', href: '/review' }, t('Choose a facility'))) : null));
       return;
     }
     throw e;
   }
   if (!ctx.isCurrent()) return;
-  setTitle(`Review — ${f.name}`);
+  setTitle(t('Review — {facility}', { facility: f.name }));
 
   let tab = ctx.query.get('tab');
-  if (!TABS.some(([t]) => t === tab)) tab = 'queue';
+  if (!TABS.some(([code]) => code === tab)) tab = 'queue';
   const body = h('div', { class: 'staff-body' });
   replace(root, h('div', { class: 'wrap staff review' },
     h('div', { class: 'page-intro staff-intro' },
       h('p', { class: 'eyebrow' }, roleName(account.role)),
-      h('h1', null, 'Review messages'),
-      h('p', { class: 'lead' }, f.name, ' · facility number ', String(f.id)),
-      isOperator ? h('p', { class: 'change-facility' }, h('a', { href: '/review' }, 'Choose another facility')) : null),
-    h('nav', { class: 'tabs', 'aria-label': 'Review sections' },
-      h('ul', null, TABS.map(([t, label]) => h('li', null,
-        h('a', { href: reviewUrl(isOperator ? f.id : null, t), 'aria-current': t === tab ? 'page' : null }, label))))),
+      h('h1', null, t('Review messages')),
+      h('p', { class: 'lead' }, f.name, ' · ', t('facility number {number}', { number: String(f.id) })),
+      isOperator ? h('p', { class: 'change-facility' }, h('a', { href: '/review' }, t('Choose another facility'))) : null),
+    h('nav', { class: 'tabs', 'aria-label': t('Review sections') },
+      h('ul', null, TABS.map(([code, label]) => h('li', null,
+        h('a', { href: reviewUrl(isOperator ? f.id : null, code), 'aria-current': code === tab ? 'page' : null }, t(label)))))),
     body));
 
   if (!f.on_platform) {
-    replace(body, h('p', { class: 'notice notice--warning' }, 'This facility is not on Kite, so it has no messages to review.'));
+    replace(body, h('p', { class: 'notice notice--warning' }, t('This facility is not on Kite, so it has no messages to review.')));
     return;
   }
   const env = { ctx, account, facility: f, body, manager: managesFacility(account) };
@@ -111,17 +112,17 @@ export async function reviewPage(root, ctx) {
 }
 
 function operatorPicker(root, ctx) {
-  setTitle('Choose a facility to review');
+  setTitle(t('Choose a facility to review'));
   const picker = facilityPicker({
-    id: 'review-facility', label: 'Facility', onlyOnKite: true,
-    hint: 'Type a name, a town or a facility number. Only facilities on Kite have messages to review.',
+    id: 'review-facility', label: t('Facility'), onlyOnKite: true,
+    hint: t('Type a name, a town or a facility number. Only facilities on Kite have messages to review.'),
     onPick: (f) => ctx.navigate(reviewUrl(f.id, null)),
   });
   ctx.onLeave(picker.stop);
   replace(root, h('div', { class: 'wrap narrow' },
     h('div', { class: 'page-intro' },
-      h('h1', null, 'Choose a facility to review'),
-      h('p', { class: 'lead' }, 'Open a facility’s review queue and its screening rules.')),
+      h('h1', null, t('Choose a facility to review')),
+      h('p', { class: 'lead' }, t('Open a facility’s review queue and its screening rules.'))),
     h('div', { class: 'card' }, picker.wrap)));
 }
 
@@ -138,7 +139,7 @@ function liveLine() {
 
 /* Text with the words a rule matched marked, so the reviewer sees at once why it was stopped. */
 function highlighted(text, terms) {
-  const words = [...new Set(terms.filter((t) => t && t.length > 0))].sort((a, b) => b.length - a.length);
+  const words = [...new Set(terms.filter((term) => term && term.length > 0))].sort((a, b) => b.length - a.length);
   if (!words.length || !text) return text;
   const escaped = words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   let re;
@@ -160,23 +161,25 @@ async function queueTab(env) {
   const emptyBox = h('div');
   const moreNote = h('p', { class: 'count-line' });
   const selectAll = h('input', { type: 'checkbox', id: 'review-select-all' });
-  const bulkButton = h('button', { type: 'button', class: 'button', disabled: true }, 'Approve selected');
-  const refreshButton = h('button', { type: 'button', class: 'button button--secondary' }, 'Check for new messages');
+  const bulkButton = h('button', { type: 'button', class: 'button', disabled: true }, t('Approve selected'));
+  const refreshButton = h('button', { type: 'button', class: 'button button--secondary' }, t('Check for new messages'));
   const items = new Map(); // id -> { m, li, checkbox, busy }
   let reasons = [];
   let slaSeconds = null;
 
-  const ageText = (m) => `Waiting ${formatDuration(m.age_seconds)}${slaSeconds ? ` · target ${formatDuration(slaSeconds)}` : ''}`;
+  const ageText = (m) => (slaSeconds
+    ? t('Waiting {age} · target {target}', { age: formatDuration(m.age_seconds), target: formatDuration(slaSeconds) })
+    : t('Waiting {age}', { age: formatDuration(m.age_seconds) }));
 
   function metricsView(q) {
     const slaHours = Math.round(q.sla_seconds / 3600);
     const facts = [
-      ['Waiting', formatCount(q.depth), 'depth'],
-      ['Oldest', q.depth ? formatDuration(q.oldest_age_seconds) : '—', 'oldest'],
-      [`Over the ${slaHours} h target`, formatCount(q.over_sla), 'over_sla'],
-      ['Median time to decide (24 h)', q.median_decision_seconds_24h === null || q.median_decision_seconds_24h === undefined
+      [t('Waiting'), formatCount(q.depth), 'depth'],
+      [t('Oldest'), q.depth ? formatDuration(q.oldest_age_seconds) : '—', 'oldest'],
+      [t('Over the {hours} h target', { hours: formatCount(slaHours) }), formatCount(q.over_sla), 'over_sla'],
+      [t('Median time to decide (24 h)'), q.median_decision_seconds_24h === null || q.median_decision_seconds_24h === undefined
         ? '—' : formatDuration(q.median_decision_seconds_24h), 'median'],
-      ['Decided in the last 24 h', formatCount(q.decided_last_24h), 'decided'],
+      [t('Decided in the last 24 h'), formatCount(q.decided_last_24h), 'decided'],
     ];
     return h('dl', { class: 'metrics', 'data-testid': 'queue-metrics' },
       facts.map(([k, v, key]) => h('div', { class: `metric${key === 'over_sla' && q.over_sla > 0 ? ' metric--alert' : ''}`, 'data-metric': key },
@@ -186,7 +189,7 @@ async function queueTab(env) {
   function updateBulk() {
     const n = selected().length;
     bulkButton.disabled = n === 0;
-    bulkButton.textContent = n ? `Approve selected (${n})` : 'Approve selected';
+    bulkButton.textContent = n ? t('Approve selected ({n})', { n: formatCount(n) }) : t('Approve selected');
     selectAll.checked = n > 0 && n === items.size;
     selectAll.indeterminate = n > 0 && n < items.size;
   }
@@ -194,14 +197,15 @@ async function queueTab(env) {
   const selected = () => [...items.values()].filter((x) => x.checkbox.checked && !x.busy);
 
   const toolbar = h('div', { class: 'review-toolbar' },
-    h('div', { class: 'checkbox' }, selectAll, h('label', { for: 'review-select-all' }, 'Select all')),
+    h('div', { class: 'checkbox' }, selectAll, h('label', { for: 'review-select-all' }, t('Select all'))),
     bulkButton, refreshButton);
-  const keysHelp = h('p', { class: 'keys-help' }, 'Keys: ', h('kbd', null, 'j'), ' / ', h('kbd', null, 'k'), ' next and previous, ',
-    h('kbd', null, 'a'), ' approve, ', h('kbd', null, 'r'), ' reject, ', h('kbd', null, 'x'), ' select.');
+  const keysHelp = h('p', { class: 'keys-help' }, tp('Keys: {j} / {k} next and previous, {a} approve, {r} reject, {x} select.', {
+    j: h('kbd', null, 'j'), k: h('kbd', null, 'k'), a: h('kbd', null, 'a'), r: h('kbd', null, 'r'), x: h('kbd', null, 'x'),
+  }));
 
   function showEmpty() {
     const none = items.size === 0;
-    replace(emptyBox, none ? emptyNote('Nothing to review. New messages appear here as they are sent.') : null);
+    replace(emptyBox, none ? emptyNote(t('Nothing to review. New messages appear here as they are sent.')) : null);
     // With nothing to select, the selection tools give way to the one useful button.
     selectAll.closest('.checkbox').hidden = none;
     bulkButton.hidden = none;
@@ -226,15 +230,23 @@ async function queueTab(env) {
 
   function who(m) {
     return m.direction === 'from_resident'
-      ? h('span', null, 'From ', h('strong', null, m.sender.name), ' (resident) to ', h('strong', null, m.recipient.name))
-      : h('span', null, 'From ', h('strong', null, m.sender.name), ' to ', h('strong', null, m.recipient.name), ' (resident)');
+      ? h('span', null, tp('From {sender} (resident) to {recipient}',
+        { sender: h('strong', null, m.sender.name), recipient: h('strong', null, m.recipient.name) }))
+      : h('span', null, tp('From {sender} to {recipient} (resident)',
+        { sender: h('strong', null, m.sender.name), recipient: h('strong', null, m.recipient.name) }));
+  }
+
+  /* Why a rule stopped the message, with the words it matched marked. */
+  function ruleHit(r) {
+    const parts = { kind: ruleKindName(r.kind).toLowerCase(), matched: h('mark', { class: 'hit' }, r.matched) };
+    return r.action === 'hold' ? tp('Held by a {kind} rule: {matched}', parts) : tp('Flagged by a {kind} rule: {matched}', parts);
   }
 
   function itemView(m) {
     const checkbox = h('input', { type: 'checkbox', id: `sel-${m.id}` });
     const error = h('p', { class: 'field-error', role: 'alert', hidden: true });
-    const approve = h('button', { type: 'button', class: 'button', 'data-action': 'approve' }, 'Approve');
-    const reject = h('button', { type: 'button', class: 'button button--secondary', 'data-action': 'reject' }, 'Reject');
+    const approve = h('button', { type: 'button', class: 'button', 'data-action': 'approve' }, t('Approve'));
+    const reject = h('button', { type: 'button', class: 'button button--secondary', 'data-action': 'reject' }, t('Reject'));
     const panel = h('div', { class: 'row-panel reject-panel', hidden: true });
     const terms = (m.matched_rules || []).map((r) => r.matched);
     const subjectText = m.subject || '';
@@ -244,24 +256,26 @@ async function queueTab(env) {
     },
     h('div', { class: 'review-head' },
       h('div', { class: 'checkbox review-select' }, checkbox,
-        h('label', { for: `sel-${m.id}` }, h('span', { class: 'visually-hidden' }, `Select the message from ${m.sender.name}`), 'Select')),
+        h('label', { for: `sel-${m.id}` }, h('span', { class: 'visually-hidden' }, t('Select the message from {sender}', { sender: m.sender.name })), t('Select'))),
       h('span', { class: 'review-badges' },
-        m.held ? chip('held', 'Held', 'stop') : null,
-        m.flagged ? chip('flagged', 'Flagged', 'wait') : null,
-        m.over_sla ? chip('over_sla', 'Over the target time', 'stop') : null),
+        m.held ? chip('held', t('Held'), 'stop') : null,
+        m.flagged ? chip('flagged', t('Flagged'), 'wait') : null,
+        m.over_sla ? chip('over_sla', t('Over the target time'), 'stop') : null),
       h('span', { class: 'review-age' }, ageText(m))),
-    h('p', { class: 'review-who' }, who(m), h('span', { class: 'muted' }, ` · sent ${formatDateTime(m.created_at)}`)),
+    h('p', { class: 'review-who' }, who(m), h('span', { class: 'muted' }, ' · ', t('sent {when}', { when: formatDateTime(m.created_at) }))),
     m.matched_rules && m.matched_rules.length
-      ? h('ul', { class: 'rule-hits', 'aria-label': 'Screening rules that matched' }, m.matched_rules.map((r) => h('li', null,
-        h('strong', null, r.action === 'hold' ? 'Held' : 'Flagged'), ` by a ${ruleKindName(r.kind).toLowerCase()} rule: `,
-        h('mark', { class: 'hit' }, r.matched))))
+      ? h('ul', { class: 'rule-hits', 'aria-label': t('Screening rules that matched') }, m.matched_rules.map((r) => h('li', null,
+        ruleHit(r))))
       : null,
-    h('h3', { class: 'review-subject', id: `rv-${m.id}-subject` }, subjectText ? highlighted(subjectText, terms) : h('span', { class: 'muted' }, 'No subject')),
+    h('h3', { class: 'review-subject', id: `rv-${m.id}-subject` }, subjectText ? highlighted(subjectText, terms) : h('span', { class: 'muted' }, t('No subject'))),
     h('div', { class: 'msg-body review-body' }, highlighted(m.body, terms)),
     m.attachment_ids && m.attachment_ids.length
-      ? h('ul', { class: 'msg-photos review-photos', 'aria-label': plural(m.attachment_ids.length, 'photo', 'photos') },
+      ? h('ul', { class: 'msg-photos review-photos', 'aria-label': tn(m.attachment_ids.length, '{n} photo', '{n} photos') },
         m.attachment_ids.map((id, i) => h('li', null, h('a', { href: `/api/v1/attachments/${id}`, target: '_blank', rel: 'noopener' },
-          h('img', { src: `/api/v1/attachments/${id}`, alt: `Photo ${i + 1} of ${m.attachment_ids.length} with this message`, 'data-attachment-id': id })))))
+          h('img', {
+            src: `/api/v1/attachments/${id}`, 'data-attachment-id': id,
+            alt: t('Photo {number} of {count} with this message', { number: formatCount(i + 1), count: formatCount(m.attachment_ids.length) }),
+          })))))
       : null,
     h('div', { class: 'review-actions' }, approve, reject),
     error, panel);
@@ -281,7 +295,28 @@ async function queueTab(env) {
   }
 
   function said(m) {
-    return m.subject ? `“${m.subject}” from ${m.sender.name}` : `The message from ${m.sender.name}`;
+    return m.subject
+      ? t('“{subject}” from {sender}', { subject: m.subject, sender: m.sender.name })
+      : t('The message from {sender}', { sender: m.sender.name });
+  }
+
+  /* What the live line says after a decision; note: whether the reviewer wrote a note. */
+  function decided(m, decision, answer, note) {
+    if (decision === 'approve') {
+      return answer && answer.status === 'delivered'
+        ? t('Approved: {message}. It is delivered.', { message: said(m) })
+        : t('Approved: {message}.', { message: said(m) });
+    }
+    return note
+      ? t('Rejected: {message}. The sender sees the reason and your note.', { message: said(m) })
+      : t('Rejected: {message}. The sender sees the reason.', { message: said(m) });
+  }
+
+  /* The live line when someone else decided first. */
+  function gone(e, m) {
+    return e.status === 404
+      ? t('This message is no longer in the queue. {message} was taken off your list.', { message: said(m) })
+      : t('{reason} {message} was taken off your list.', { reason: e.message, message: said(m) });
   }
 
   async function decide(item, decision, reason, note) {
@@ -294,14 +329,12 @@ async function queueTab(env) {
     try {
       const m = await api(`/review/${item.m.id}`, { method: 'POST', body: payload });
       drop(item.m.id);
-      live.say(decision === 'approve'
-        ? `Approved: ${said(item.m)}. ${m.status === 'delivered' ? 'It is delivered.' : ''}`.trim()
-        : `Rejected: ${said(item.m)}. The sender sees the reason${note ? ' and your note' : ''}.`);
+      live.say(decided(item.m, decision, m, note));
       refreshMetrics();
     } catch (e) {
       if (e instanceof ApiError && (e.code === 'already_decided' || e.status === 404)) {
         drop(item.m.id);
-        live.say(`${e.status === 404 ? 'This message is no longer in the queue.' : e.message} ${said(item.m)} was taken off your list.`, 'warning');
+        live.say(gone(e, item.m), 'warning');
         refreshMetrics();
         return;
       }
@@ -331,28 +364,28 @@ async function queueTab(env) {
   function rejectForm(item) {
     const id = item.m.id;
     const reason = field({
-      form: `rej-${id}`, name: 'reason', label: 'Reason', kind: 'select',
-      options: [['', 'Choose a reason…'], ...reasons.map((r) => [r.code, r.label])],
-      hint: 'The sender sees this reason.',
+      form: `rej-${id}`, name: 'reason', label: t('Reason'), kind: 'select',
+      options: [['', t('Choose a reason…')], ...reasons.map((r) => [r.code, rejectReasonName(r.code, r.label)])],
+      hint: t('The sender sees this reason.'),
     });
     const note = field({
-      form: `rej-${id}`, name: 'note', label: 'Note to the sender', kind: 'textarea', rows: 3, optional: true,
-      hint: 'Say what to change so a new message can be delivered. Up to 1,000 characters.',
+      form: `rej-${id}`, name: 'note', label: t('Note to the sender'), kind: 'textarea', rows: 3, optional: true,
+      hint: t('Say what to change so a new message can be delivered. Up to 1,000 characters.'),
     });
-    const kit = formKit([reason, note], 'Reject message', 'Rejecting…', { buttonClass: 'button button--danger' });
-    const cancel = h('button', { type: 'button', class: 'button button--secondary' }, 'Cancel');
+    const kit = formKit([reason, note], t('Reject message'), t('Rejecting…'), { buttonClass: 'button button--danger' });
+    const cancel = h('button', { type: 'button', class: 'button button--secondary' }, t('Cancel'));
     cancel.addEventListener('click', () => closeReject(item));
     const form = h('form', { class: 'form inline-form', novalidate: true },
-      h('h4', { class: 'panel-heading' }, 'Reject this message'),
+      h('h4', { class: 'panel-heading' }, t('Reject this message')),
       kit.alert, reason.wrap, note.wrap, h('p', { class: 'form-buttons' }, kit.button, cancel));
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       kit.clear();
       const code = reason.input.value;
       const text = note.input.value.trim();
-      if (!code) kit.fieldError('reason', 'Choose the reason the sender will see.');
-      if (code === 'other' && !text) kit.fieldError('note', 'Another reason needs a note that tells the sender why.');
-      if ([...text].length > 1000) kit.fieldError('note', 'Keep the note to 1,000 characters.');
+      if (!code) kit.fieldError('reason', t('Choose the reason the sender will see.'));
+      if (code === 'other' && !text) kit.fieldError('note', t('Another reason needs a note that tells the sender why.'));
+      if ([...text].length > 1000) kit.fieldError('note', t('Keep the note to 1,000 characters.'));
       if (kit.hasErrors()) {
         kit.focusFirstInvalid();
         return;
@@ -362,12 +395,12 @@ async function queueTab(env) {
       try {
         await api(`/review/${id}`, { method: 'POST', body: { decision: 'reject', reason: code, note: text || undefined } });
         drop(id);
-        live.say(`Rejected: ${said(item.m)}. The sender sees the reason${text ? ' and your note' : ''}.`);
+        live.say(decided(item.m, 'reject', null, text));
         refreshMetrics();
       } catch (e) {
         if (e instanceof ApiError && (e.code === 'already_decided' || e.status === 404)) {
           drop(id);
-          live.say(`${e.status === 404 ? 'This message is no longer in the queue.' : e.message} ${said(item.m)} was taken off your list.`, 'warning');
+          live.say(gone(e, item.m), 'warning');
           refreshMetrics();
           return;
         }
@@ -384,12 +417,12 @@ async function queueTab(env) {
     const chosen = selected();
     if (!chosen.length) return;
     bulkButton.disabled = true;
-    bulkButton.textContent = 'Approving…';
+    bulkButton.textContent = t('Approving…');
     for (const item of chosen) setBusy(item, true);
     try {
       const answer = await api('/review/bulk', { method: 'POST', body: { decision: 'approve', message_ids: chosen.map((x) => x.m.id) } });
       let ok = 0;
-      let gone = 0;
+      let taken = 0;
       let failed = 0;
       for (const r of answer.results) {
         const item = items.get(r.id);
@@ -398,18 +431,18 @@ async function queueTab(env) {
           ok += 1;
           drop(r.id);
         } else if (r.error && (r.error.code === 'already_decided' || r.error.code === 'not_found')) {
-          gone += 1;
+          taken += 1;
           drop(r.id);
         } else {
           failed += 1;
           setBusy(item, false);
-          item.error.textContent = (r.error && r.error.message) || 'This message could not be approved.';
+          item.error.textContent = (r.error && r.error.message) || t('This message could not be approved.');
           item.error.hidden = false;
         }
       }
-      const parts = [`${plural(ok, 'message', 'messages')} approved.`];
-      if (gone) parts.push(`${plural(gone, 'message was', 'messages were')} already decided by someone else and taken off your list.`);
-      if (failed) parts.push(`${plural(failed, 'message', 'messages')} could not be approved: see the note on each.`);
+      const parts = [tn(ok, '{n} message approved.', '{n} messages approved.')];
+      if (taken) parts.push(tn(taken, '{n} message was already decided by someone else and taken off your list.', '{n} messages were already decided by someone else and taken off your list.'));
+      if (failed) parts.push(tn(failed, '{n} message could not be approved: see the note on each.', '{n} messages could not be approved: see the note on each.'));
       live.say(parts.join(' '), failed ? 'warning' : 'success', true);
       refreshMetrics();
     } catch (e) {
@@ -430,7 +463,7 @@ async function queueTab(env) {
     slaSeconds = q.metrics.sla_seconds;
     replace(metricsBox, metricsView(q.metrics));
     moreNote.textContent = q.metrics.depth > q.items.length
-      ? `Showing ${formatCount(q.items.length)} of ${formatCount(q.metrics.depth)}. Decide these to see the rest.`
+      ? t('Showing {shown} of {total}. Decide these to see the rest.', { shown: formatCount(q.items.length), total: formatCount(q.metrics.depth) })
       : '';
   }
 
@@ -469,9 +502,9 @@ async function queueTab(env) {
     showEmpty();
     if (tell) {
       live.say(added || removed
-        ? [added ? `${plural(added, 'new message', 'new messages')} in the queue.` : null,
-          removed ? `${plural(removed, 'message was', 'messages were')} decided by someone else.` : null].filter(Boolean).join(' ')
-        : 'No new messages.');
+        ? [added ? tn(added, '{n} new message in the queue.', '{n} new messages in the queue.') : null,
+          removed ? tn(removed, '{n} message was decided by someone else.', '{n} messages were decided by someone else.') : null].filter(Boolean).join(' ')
+        : t('No new messages.'));
     }
   }
 
@@ -510,9 +543,9 @@ async function queueTab(env) {
   }
   function onKey(event) {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
-    const t = event.target;
-    if (t && (t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable
-      || (t.tagName === 'INPUT' && t.type !== 'checkbox'))) return;
+    const target = event.target;
+    if (target && (target.tagName === 'TEXTAREA' || target.tagName === 'SELECT' || target.isContentEditable
+      || (target.tagName === 'INPUT' && target.type !== 'checkbox'))) return;
     const key = event.key;
     if (!['j', 'k', 'a', 'r', 'x'].includes(key)) return;
     const here = current();
@@ -547,7 +580,7 @@ async function queueTab(env) {
     clearTimeout(metricsTimer);
   });
 
-  replace(body, h('p', { class: 'loading', role: 'status' }, 'Loading the queue…'));
+  replace(body, h('p', { class: 'loading', role: 'status' }, t('Loading the queue…')));
   const [q, r] = await Promise.all([fetchQueue(), api(`/facilities/${f.id}/reject-reasons`)]);
   if (!ctx.isCurrent()) return;
   reasons = r.items;
@@ -558,8 +591,8 @@ async function queueTab(env) {
     metricsBox,
     live.el,
     h('section', { class: 'section', 'aria-labelledby': 'queue-heading' },
-      h('h2', { id: 'queue-heading' }, 'Messages waiting'),
-      h('p', { class: 'muted queue-order' }, 'Held first, then flagged, then the oldest. Words a screening rule matched are marked.'),
+      h('h2', { id: 'queue-heading' }, t('Messages waiting')),
+      h('p', { class: 'muted queue-order' }, t('Held first, then flagged, then the oldest. Words a screening rule matched are marked.')),
       toolbar, moreNote, emptyBox, list, keysHelp));
   showEmpty();
 }
@@ -567,11 +600,13 @@ async function queueTab(env) {
 /* ---- screening rules ---- */
 
 const VALUE_HINTS = {
-  words: 'Words or phrases, separated by commas. Whole words, any capitals.',
-  pattern: 'A PCRE2 regular expression, for example \\b\\d{3}-\\d{4}\\b for phone numbers.',
-  watch_resident: 'A resident number at this facility: every message to or from them is caught.',
-  watch_email: 'A family member’s email address: every message to or from them is caught.',
+  words: N_('Words or phrases, separated by commas. Whole words, any capitals.'),
+  pattern: N_('A PCRE2 regular expression, for example {example} for phone numbers.'),
+  watch_resident: N_('A resident number at this facility: every message to or from them is caught.'),
+  watch_email: N_('A family member’s email address: every message to or from them is caught.'),
 };
+/* The hint under "What to look for" for a kind of rule. */
+const valueHint = (kind) => (VALUE_HINTS[kind] ? t(VALUE_HINTS[kind], { example: '\\b\\d{3}-\\d{4}\\b' }) : '');
 
 async function rulesTab(env) {
   const { ctx, facility: f, body, manager } = env;
@@ -581,43 +616,46 @@ async function rulesTab(env) {
   function ruleRow(rule) {
     const li = h('li', { class: 'row', 'data-rule-id': rule.id });
     const remove = manager ? confirmAction({
-      label: 'Remove',
+      label: t('Remove'),
       buttonClass: 'button button--small button--secondary',
-      question: h('span', null, h('strong', null, 'Remove this rule? '), 'Messages already caught stay as they are; new ones are no longer checked against it.'),
-      yes: 'Yes, remove the rule',
-      no: 'Keep it',
+      question: h('span', null, h('strong', null, t('Remove this rule?')), ' ',
+        t('Messages already caught stay as they are; new ones are no longer checked against it.')),
+      yes: t('Yes, remove the rule'),
+      no: t('Keep it'),
       onConfirm: async () => {
         await api(`/facilities/${f.id}/screening-rules/${rule.id}`, { method: 'DELETE' });
         li.remove();
         if (!list.children.length) replace(list, emptyRow());
-        live.say(`The ${ruleKindName(rule.kind).toLowerCase()} rule “${rule.value}” was removed.`, 'success', true);
+        live.say(t('The {kind} rule “{value}” was removed.', { kind: ruleKindName(rule.kind).toLowerCase(), value: rule.value }), 'success', true);
       },
     }) : null;
     replace(li,
       h('div', { class: 'row-main' },
-        h('span', { class: 'row-status' }, rule.action === 'hold' ? chip('hold', 'Hold', 'stop') : chip('flag', 'Flag', 'wait')),
+        h('span', { class: 'row-status' }, rule.action === 'hold' ? chip('hold', t('Hold'), 'stop') : chip('flag', t('Flag'), 'wait')),
         h('span', { class: 'row-name' }, ruleKindName(rule.kind)),
         h('code', { class: 'rule-value' }, rule.value),
         rule.note ? h('span', { class: 'row-note' }, rule.note) : null,
-        h('span', { class: 'row-note' }, `Added ${formatDate(rule.created_at)}`)),
+        h('span', { class: 'row-note' }, t('Added {date}', { date: formatDate(rule.created_at) }))),
       remove ? h('div', { class: 'row-actions' }, remove) : null);
     return li;
   }
 
-  const emptyRow = () => h('li', { class: 'row row--empty' }, emptyNote('No screening rules. Every message still waits for a reviewer when the policy says so.'));
+  const emptyRow = () => h('li', { class: 'row row--empty' }, emptyNote(t('No screening rules. Every message still waits for a reviewer when the policy says so.')));
 
   let form = null;
   if (manager) {
-    const kind = field({ form: 'rule', name: 'kind', label: 'Kind of rule', kind: 'select', value: 'words', options: RULE_KINDS });
-    const value = field({ form: 'rule', name: 'value', label: 'What to look for', autocomplete: 'off', hint: VALUE_HINTS.words });
-    const action = field({ form: 'rule', name: 'action', label: 'When it matches', kind: 'select', value: 'flag', options: RULE_ACTIONS });
-    const note = field({ form: 'rule', name: 'note', label: 'Note for reviewers', optional: true, autocomplete: 'off', maxlength: '500' });
+    const kind = field({ form: 'rule', name: 'kind', label: t('Kind of rule'), kind: 'select', value: 'words',
+      options: RULE_KINDS.map(([code]) => [code, ruleKindName(code)]) });
+    const value = field({ form: 'rule', name: 'value', label: t('What to look for'), autocomplete: 'off', hint: valueHint('words') });
+    const action = field({ form: 'rule', name: 'action', label: t('When it matches'), kind: 'select', value: 'flag',
+      options: RULE_ACTIONS.map(([code, words]) => [code, t(words)]) });
+    const note = field({ form: 'rule', name: 'note', label: t('Note for reviewers'), optional: true, autocomplete: 'off', maxlength: '500' });
     const hint = value.wrap.querySelector('.hint');
     kind.input.addEventListener('change', () => {
-      hint.textContent = VALUE_HINTS[kind.input.value] || '';
+      hint.textContent = valueHint(kind.input.value);
     });
     const fields = [kind, value, action, note];
-    const kit = formKit(fields, 'Add rule', 'Adding…');
+    const kit = formKit(fields, t('Add rule'), t('Adding…'));
     form = h('form', { class: 'form', novalidate: true }, kit.alert, fields.map((x) => x.wrap), kit.button);
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
@@ -625,7 +663,7 @@ async function rulesTab(env) {
       const v = {
         kind: kind.input.value, value: value.input.value.trim(), action: action.input.value, note: note.input.value.trim(),
       };
-      if (!v.value) kit.fieldError('value', 'Type what the rule looks for.');
+      if (!v.value) kit.fieldError('value', t('Type what the rule looks for.'));
       if (kit.hasErrors()) {
         kit.focusFirstInvalid();
         return;
@@ -640,7 +678,9 @@ async function rulesTab(env) {
         const empty = list.querySelector('.row--empty');
         if (empty) empty.remove();
         list.prepend(ruleRow(rule));
-        live.say(`Rule added: new messages matching “${rule.value}” are ${rule.action === 'hold' ? 'held' : 'flagged'}.`);
+        live.say(rule.action === 'hold'
+          ? t('Rule added: new messages matching “{value}” are held.', { value: rule.value })
+          : t('Rule added: new messages matching “{value}” are flagged.', { value: rule.value }));
         value.input.focus();
       } catch (e) {
         kit.busy(false);
@@ -649,7 +689,7 @@ async function rulesTab(env) {
     });
   }
 
-  replace(body, h('p', { class: 'loading', role: 'status' }, 'Loading the rules…'));
+  replace(body, h('p', { class: 'loading', role: 'status' }, t('Loading the rules…')));
   const answer = await api(`/facilities/${f.id}/screening-rules`);
   if (!ctx.isCurrent()) return;
   replace(list, answer.items.length ? answer.items.map(ruleRow) : emptyRow());
@@ -657,11 +697,11 @@ async function rulesTab(env) {
     live.el,
     h('div', { class: manager ? 'staff-columns' : '' },
       h('section', { class: 'section', 'aria-labelledby': 'rules-heading' },
-        h('h2', { id: 'rules-heading' }, 'Screening rules'),
+        h('h2', { id: 'rules-heading' }, t('Screening rules')),
         h('p', { class: 'muted' }, manager
-          ? 'Every new message is checked against these rules. Held messages wait for a closer look; flagged ones are marked for the reviewer.'
-          : 'Every new message is checked against these rules. Facility administrators change them.'),
+          ? t('Every new message is checked against these rules. Held messages wait for a closer look; flagged ones are marked for the reviewer.')
+          : t('Every new message is checked against these rules. Facility administrators change them.')),
         list),
       form ? h('section', { class: 'card side-card', 'aria-labelledby': 'add-rule-heading' },
-        h('h2', { id: 'add-rule-heading', class: 'panel-title' }, 'Add a rule'), form) : null));
+        h('h2', { id: 'add-rule-heading', class: 'panel-title' }, t('Add a rule')), form) : null));
 }

@@ -3,7 +3,10 @@
  *
  * SECURITY: passwords arrive from the network.  They are length-capped
  * before hashing, never logged, never stored but as Argon2id strings, and
- * compared only by libsodium.
+ * compared only by libsodium.  A registration's answer and work are the same
+ * whether or not a verified account has the address (email_verify.h): a row
+ * is inserted either way, and only the mail differs, which goes to the
+ * address's owner, not to whoever asked.
  */
 #include "domain/identity/account.h"
 
@@ -12,6 +15,7 @@
 #include "core/text.h"
 #include "domain/audit/audit.h"
 #include "domain/directory/directory.h"
+#include "domain/identity/email_verify.h"
 #include "domain/identity/throttle.h"
 #include "mail/mail_format.h"
 #include "mail/outbox.h"
@@ -58,6 +62,7 @@ bool role_parse(const char *name, role *out)
 static const char *const account_status_names[ACCOUNT_STATUS_COUNT] = {
     [ACCOUNT_ACTIVE] = "active",
     [ACCOUNT_DISABLED] = "disabled",
+    [ACCOUNT_DELETED] = "deleted",
 };
 
 const char *account_status_name(account_status s)
@@ -296,9 +301,22 @@ static kite_err insert_account_tx(db_conn *conn, void *data)
         if (!exists)
             return KITE_ERR_CONFLICT;
     }
+    /* A contact's address is proven later; the address of a verified account gets a new, unverifiable one. */
+    bool contact = acct->role == ROLE_CONTACT, taken = false;
+    if (contact) {
+        account owner;
+        kite_err found = account_load_verified(conn, in->a, acct->email, &owner, NULL);
+        if (found != KITE_OK && found != KITE_ERR_NOT_FOUND)
+            return found;
+        taken = found == KITE_OK;
+        if ((found = email_verify_make_room(conn, in->a, acct->email, acct->created_at)) != KITE_OK)
+            return found;
+    }
+    acct->email_verified_at = contact ? 0 : acct->created_at; /* staff are made by people who vouch for them */
     db_stmt *insert = db_prepare(conn,
         "INSERT INTO accounts (role, email, full_name, phone, password_hash, facility_id, status,"
-        " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7) RETURNING id");
+        " created_at, updated_at, email_verified_at) VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7, $8)"
+        " RETURNING id");
     db_bind_text(insert, 1, role_name(acct->role));
     db_bind_text(insert, 2, acct->email);
     db_bind_text(insert, 3, acct->full_name);
@@ -309,6 +327,10 @@ static kite_err insert_account_tx(db_conn *conn, void *data)
     else
         db_bind_null(insert, 6);
     db_bind_int(insert, 7, acct->created_at);
+    if (contact)
+        db_bind_null(insert, 8);
+    else
+        db_bind_int(insert, 8, acct->created_at);
     if (db_next(insert))
         acct->id = db_int(insert, 0);
     kite_err err = db_done(insert);
@@ -318,11 +340,17 @@ static kite_err insert_account_tx(db_conn *conn, void *data)
         return err;
     const char *target = audit_actor_account(in->a, acct->id);
     const char *actor = in->actor != NULL ? in->actor : target;
-    const char *detail = arena_sprintf(in->a, "role=%s email=%s", role_name(acct->role), acct->email);
+    const char *detail = arena_sprintf(in->a, "role=%s email=%s%s", role_name(acct->role), acct->email,
+                                       taken ? " address_has_verified_account" : "");
     err = audit_append(conn, acct->created_at, actor, in->action, target, detail);
-    if (err == KITE_OK && acct->role == ROLE_CONTACT)
-        err = enqueue_welcome(conn, in);
-    return err;
+    if (err != KITE_OK)
+        return err;
+    if (!contact) /* a verified address: the unverified accounts that claimed it go */
+        return email_verify_retire_others(conn, in->a, acct->id, acct->email, acct->created_at);
+    if (taken)
+        return email_verify_notice_taken(conn, in->ctx, in->a, acct->email, acct->created_at);
+    err = enqueue_welcome(conn, in);
+    return err != KITE_OK ? err : email_verify_issue(conn, in->ctx, in->a, acct, acct->created_at);
 }
 
 static kite_err validate_password_field(const char *password, fault_detail invalid, kite_fault *fault)
@@ -403,7 +431,8 @@ kite_err account_register(const kite_ctx *ctx, arena *a, const registration *reg
     if (err != KITE_OK)
         return err;
     err = store_new_account(ctx, a, out, reg->password, actor, "account.register");
-    return fault_set(fault, err, err == KITE_ERR_EMAIL_TAKEN ? "email" : NULL, FAULT_NONE);
+    /* No email_taken: the unique index covers verified accounts only, and a contact is never one here. */
+    return fault_set(fault, err, NULL, FAULT_NONE);
 }
 
 kite_err account_create_staff(const kite_ctx *ctx, arena *a, role r, const char *email,
@@ -437,7 +466,8 @@ kite_err account_create_staff_as(const kite_ctx *ctx, arena *a, const char *acto
     return fault_set(fault, err, err == KITE_ERR_CONFLICT ? "facility" : NULL, FAULT_NONE);
 }
 
-#define ACCOUNT_COLUMNS "id, role, email, full_name, phone, facility_id, status, created_at, password_hash"
+#define ACCOUNT_COLUMNS \
+    "id, role, email, full_name, phone, facility_id, status, created_at, password_hash, email_verified_at"
 
 static void read_account(db_stmt *row, arena *a, account *out, const char **password_hash)
 {
@@ -453,27 +483,66 @@ static void read_account(db_stmt *row, arena *a, account *out, const char **pass
     out->created_at = db_int(row, 7);
     if (password_hash != NULL)
         *password_hash = arena_strdup(a, db_text(row, 8));
+    out->email_verified_at = db_is_null(row, 9) ? 0 : db_int(row, 9);
 }
 
-kite_err account_load(db_conn *conn, arena *a, int64_t id, account *out)
+/* One account from a query of ACCOUNT_COLUMNS with one text or id parameter. */
+static kite_err load_one(db_stmt *s, arena *a, account *out, const char **password_hash)
 {
-    db_stmt *s = db_prepare(conn, "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = $1");
-    db_bind_int(s, 1, id);
-    bool found = db_next(s);
-    if (found)
-        read_account(s, a, out, NULL);
-    kite_err err = db_done(s);
-    return err != KITE_OK ? err : found ? KITE_OK : KITE_ERR_NOT_FOUND;
-}
-
-kite_err account_load_by_email(db_conn *conn, arena *a, const char *email, account *out,
-                               const char **password_hash)
-{
-    db_stmt *s = db_prepare(conn, "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE email = $1");
-    db_bind_text(s, 1, email);
     bool found = db_next(s);
     if (found)
         read_account(s, a, out, password_hash);
     kite_err err = db_done(s);
     return err != KITE_OK ? err : found ? KITE_OK : KITE_ERR_NOT_FOUND;
+}
+
+kite_err account_load(db_conn *conn, arena *a, int64_t id, account *out)
+{
+    return account_load_secret(conn, a, id, out, NULL);
+}
+
+kite_err account_load_secret(db_conn *conn, arena *a, int64_t id, account *out, const char **password_hash)
+{
+    db_stmt *s = db_prepare(conn, "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE id = $1");
+    db_bind_int(s, 1, id);
+    return load_one(s, a, out, password_hash);
+}
+
+kite_err account_load_by_email(db_conn *conn, arena *a, const char *email, account *out,
+                               const char **password_hash)
+{
+    /* The verified account first; an address may also have unverified ones (email_verify.h). */
+    kite_err err = account_load_verified(conn, a, email, out, password_hash);
+    if (err != KITE_ERR_NOT_FOUND)
+        return err;
+    size_t count = 0;
+    const char *hash = NULL;
+    err = account_load_unverified(conn, a, email, out, &hash, 1, &count);
+    if (err == KITE_OK && password_hash != NULL)
+        *password_hash = hash;
+    return err != KITE_OK ? err : count == 1 ? KITE_OK : KITE_ERR_NOT_FOUND;
+}
+
+kite_err account_load_verified(db_conn *conn, arena *a, const char *email, account *out, const char **password_hash)
+{
+    db_stmt *s = db_prepare(conn,
+        "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE email = $1 AND email_verified_at IS NOT NULL");
+    db_bind_text(s, 1, email);
+    return load_one(s, a, out, password_hash);
+}
+
+kite_err account_load_unverified(db_conn *conn, arena *a, const char *email, account *out, const char **hashes,
+                                 size_t max, size_t *count)
+{
+    db_stmt *s = db_prepare(conn,
+        "SELECT " ACCOUNT_COLUMNS " FROM accounts WHERE email = $1 AND email_verified_at IS NULL"
+        " AND status = 'active' ORDER BY id DESC LIMIT $2");
+    db_bind_text(s, 1, email);
+    db_bind_int(s, 2, (int64_t)max);
+    *count = 0;
+    while (*count < max && db_next(s)) {
+        read_account(s, a, &out[*count], &hashes[*count]);
+        (*count)++;
+    }
+    return db_done(s);
 }

@@ -31,10 +31,17 @@ bool role_parse(const char *name, role *out);
 /* Staff roles belong to exactly one facility. */
 bool role_is_facility_staff(role r);
 
-/* Whether the account may sign in: disabled for released residents. */
-typedef enum account_status { ACCOUNT_ACTIVE, ACCOUNT_DISABLED, ACCOUNT_STATUS_COUNT } account_status;
+/*
+ * Whether the account may sign in: disabled for released residents; deleted
+ * for a family member who deleted their account (anonymised, for good:
+ * domain/privacy/account_deletion.h).  Only active accounts sign in.
+ */
+typedef enum account_status { ACCOUNT_ACTIVE, ACCOUNT_DISABLED, ACCOUNT_DELETED, ACCOUNT_STATUS_COUNT } account_status;
 
-/* The stored name ("active", "disabled"); "unknown" for a value outside the enum. */
+/* The name a deleted account shows where it once showed a person's (messages, contact lists). */
+#define ACCOUNT_DELETED_NAME "Deleted account"
+
+/* The stored name ("active", "disabled", "deleted"); "unknown" for a value outside the enum. */
 const char *account_status_name(account_status s);
 /* False when name is NULL or not a status (*out unchanged). */
 bool account_status_parse(const char *name, account_status *out);
@@ -48,7 +55,15 @@ typedef struct account {
     int64_t facility_id;    /* 0 when none */
     account_status status;
     int64_t created_at;
+    int64_t email_verified_at; /* 0: the address is not proven yet (email_verify.h) */
 } account;
+
+/*
+ * Unverified accounts one address may have at once (email_verify.h): a
+ * registration past it retires the oldest, so nobody can heap accounts on
+ * someone else's address, and sign-in tries at most this many plus one.
+ */
+enum { ACCOUNT_UNVERIFIED_PER_EMAIL = 3 };
 
 enum { PASSWORD_MIN_CHARS = 10, PASSWORD_MAX_BYTES = 1024, PASSWORD_HASH_MAX = 128 };
 
@@ -75,9 +90,12 @@ typedef struct registration {
 } registration;
 
 /*
- * Registers a contact.  On failure *fault names the field (KITE_ERR_INVALID_FIELD,
- * KITE_ERR_WEAK_PASSWORD, KITE_ERR_EMAIL_TAKEN).  The account and its audit
- * record commit together.
+ * Registers a contact, unverified.  A free address is mailed a welcome and a
+ * verification link; an address a verified account has gets a real account
+ * all the same (same answer, never verifiable), and its owner a notice
+ * instead of a link, so the answer tells nobody who has an account.  On
+ * failure *fault names the field (KITE_ERR_INVALID_FIELD, KITE_ERR_WEAK_PASSWORD).
+ * The account, its audit record and its mail commit together.
  */
 kite_err account_register(const kite_ctx *ctx, arena *a, const registration *reg, const char *actor,
                           account *out, kite_fault *fault) KITE_WUR;
@@ -110,8 +128,22 @@ bool text_is_person_name(const char *s, size_t max_chars);
 
 /* Reads one account inside a transaction; KITE_ERR_NOT_FOUND when there is none. */
 kite_err account_load(db_conn *conn, arena *a, int64_t id, account *out) KITE_WUR;
-/* The same by normalised email; *password_hash receives the stored hash (arena). */
+/* The same, with *password_hash the stored hash (arena). */
+kite_err account_load_secret(db_conn *conn, arena *a, int64_t id, account *out, const char **password_hash) KITE_WUR;
+/*
+ * The account of a normalised email: the verified one, else the newest
+ * active unverified one; *password_hash (may be NULL) receives its hash.
+ */
 kite_err account_load_by_email(db_conn *conn, arena *a, const char *email, account *out,
                                const char **password_hash) KITE_WUR;
+/* Only the verified account of the address (sign-in's first candidate). */
+kite_err account_load_verified(db_conn *conn, arena *a, const char *email, account *out,
+                               const char **password_hash) KITE_WUR;
+/*
+ * The active unverified accounts of the address, newest first, at most max
+ * (sign-in's other candidates): *count of them in out and hashes.
+ */
+kite_err account_load_unverified(db_conn *conn, arena *a, const char *email, account *out, const char **hashes,
+                                 size_t max, size_t *count) KITE_WUR;
 
 #endif

@@ -28,6 +28,7 @@
 #include "core/text.h"
 #include "domain/audit/audit.h"
 #include "domain/identity/account.h"
+#include "domain/identity/email_verify.h"
 #include "domain/identity/session.h"
 #include "domain/identity/throttle.h"
 #include "mail/notice.h"
@@ -160,8 +161,12 @@ static kite_err confirm_tx(db_conn *conn, void *data)
     db_stmt *spend = db_prepare(conn, "UPDATE password_resets SET used_at = $1 WHERE account_id = $2 AND used_at IS NULL");
     db_bind_int(spend, 1, in->now);
     db_bind_int(spend, 2, account_id);
+    /* The link came to the address, so the address is proven (email_verify.h). */
+    bool verified = false;
+    const char *actor = audit_actor_account(in->a, account_id);
     if ((err = db_exec(spend)) != KITE_OK || (err = session_end_all(conn, account_id, in->now)) != KITE_OK ||
-        (err = throttle_clear(conn, arena_sprintf(in->a, "account:%s", email))) != KITE_OK)
+        (err = throttle_clear(conn, arena_sprintf(in->a, "account:%s", email))) != KITE_OK ||
+        (err = email_verify_mark(conn, in->a, account_id, actor, "password_reset", in->now, &verified)) != KITE_OK)
         return err;
     return audit_append(conn, in->now, audit_actor_account(in->a, account_id), "account.password_reset",
                         audit_target(in->a, "account", account_id), "sessions ended");
@@ -209,7 +214,8 @@ static kite_err change_lookup_tx(db_conn *conn, void *data)
     if (err != KITE_OK)
         return err;
     account acct;
-    return account_load_by_email(conn, in->a, in->s->account.email, &acct, &in->current_hash);
+    /* By id: an address may have several accounts (email_verify.h), the session names one. */
+    return account_load_secret(conn, in->a, in->s->account.id, &acct, &in->current_hash);
 }
 
 static kite_err change_failed_tx(db_conn *conn, void *data)

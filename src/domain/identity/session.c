@@ -32,6 +32,9 @@ struct signin_lookup {
     account acct;
     const char *password_hash;
     bool found;
+    account more[SIGNIN_MORE_MAX];         /* find_more's accounts, tried after acct */
+    const char *more_hashes[SIGNIN_MORE_MAX];
+    size_t more_count;
     int64_t retry_after_ms;
 };
 
@@ -52,7 +55,12 @@ static kite_err signin_lookup_tx(db_conn *conn, void *data)
         return address_lock;
     kite_err err = in->who->find(conn, in->a, in->who->find_arg, &in->acct, &in->password_hash);
     in->found = err == KITE_OK && in->acct.status == ACCOUNT_ACTIVE;
-    return err == KITE_ERR_NOT_FOUND ? KITE_OK : err;
+    if (err == KITE_ERR_NOT_FOUND)
+        err = KITE_OK;
+    if (err == KITE_OK && in->who->find_more != NULL)
+        err = in->who->find_more(conn, in->a, in->who->find_arg, in->more, in->more_hashes, SIGNIN_MORE_MAX,
+                                 &in->more_count);
+    return err;
 }
 
 static kite_err signin_failed_tx(db_conn *conn, void *data)
@@ -134,6 +142,15 @@ static kite_err sign_in(const kite_ctx *ctx, arena *a, const signin_credentials 
         valid = password_check(ctx->passwords, lookup->password_hash, password) == KITE_OK;
     else
         password_check_dummy(ctx->passwords, password);
+    /* Then the unverified accounts of the address, newest first; the first whose password matches signs in. */
+    for (size_t i = 0; !valid && plausible && i < lookup->more_count; i++) {
+        if (password_check(ctx->passwords, lookup->more_hashes[i], password) == KITE_OK) {
+            valid = true;
+            lookup->acct = lookup->more[i];
+            lookup->password_hash = lookup->more_hashes[i];
+            lookup->found = true;
+        }
+    }
     if (!valid) {
         err = db_write(ctx->store, signin_failed_tx, lookup);
         return err != KITE_OK ? err : KITE_ERR_BAD_CREDENTIALS;
@@ -163,10 +180,16 @@ kite_err session_sign_in_with(const kite_ctx *ctx, arena *a, const signin_creden
     return fault_settle(fault, sign_in(ctx, a, who, password, client_address, out, fault));
 }
 
-/* Residents have no email; an account found by email is never a resident's. */
+/* Residents have no email; an account found by email is never a resident's.  The verified account first. */
 static kite_err find_by_email(db_conn *conn, arena *a, const void *email, account *out, const char **password_hash)
 {
-    return account_load_by_email(conn, a, email, out, password_hash);
+    return account_load_verified(conn, a, email, out, password_hash);
+}
+
+static kite_err find_unverified(db_conn *conn, arena *a, const void *email, account *out, const char **hashes,
+                                size_t max, size_t *count)
+{
+    return account_load_unverified(conn, a, email, out, hashes, max, count);
 }
 
 kite_err session_sign_in(const kite_ctx *ctx, arena *a, const char *email, const char *password,
@@ -178,6 +201,7 @@ kite_err session_sign_in(const kite_ctx *ctx, arena *a, const char *email, const
         norm = text_lower(a, text_trim(a, email));
     signin_credentials who = {
         .find = find_by_email,
+        .find_more = find_unverified,
         .find_arg = norm,
         .throttle_key = arena_sprintf(a, "account:%s", norm),
         .unknown_target = arena_sprintf(a, "email:%s", norm),

@@ -8,6 +8,10 @@
  *
  * Sign-in answers are the same for an unknown email and a wrong password,
  * and take about as long (an unknown email is checked against a dummy hash).
+ * An address may name a verified account and a few unverified ones
+ * (email_verify.h): the verified one is tried first (a dummy hash stands in
+ * when there is none, so the time does not say whether there is), then the
+ * unverified ones, newest first.
  * Failures are throttled per account and per client address.
  */
 #ifndef KITE_DOMAIN_IDENTITY_SESSION_H
@@ -49,8 +53,17 @@ kite_err session_sign_in(const kite_ctx *ctx, arena *a, const char *email, const
  */
 typedef kite_err (*signin_find_fn)(db_conn *conn, arena *a, const void *arg, account *out,
                                    const char **secret_hash);
+/*
+ * Further accounts the same credentials may name, tried after find()'s when
+ * its secret does not match: the unverified accounts of an email address
+ * (email_verify.h), at most max, into out and hashes, *count of them.
+ */
+enum { SIGNIN_MORE_MAX = ACCOUNT_UNVERIFIED_PER_EMAIL };
+typedef kite_err (*signin_find_more_fn)(db_conn *conn, arena *a, const void *arg, account *out,
+                                        const char **secret_hashes, size_t max, size_t *count);
 typedef struct signin_credentials {
     signin_find_fn find;
+    signin_find_more_fn find_more; /* NULL: find() names the only account */
     const void *find_arg;
     const char *throttle_key;   /* failures are counted per this key and per address */
     const char *unknown_target; /* what the audit names when no account matches */

@@ -12,6 +12,7 @@
 #include "domain/audit/audit.h"
 #include "domain/contacts/contact_rules.h"
 #include "domain/contacts/contact_state.h"
+#include "domain/identity/email_verify.h"
 #include "domain/messaging/message_charge.h"
 #include "domain/messaging/message_store.h"
 #include "mail/notice.h"
@@ -369,6 +370,9 @@ static kite_err price_draft(struct send *in, db_conn *conn, const struct send_co
                            place->p.profile == PROFILE_FEDERAL};
     message_shape shape = {in->draft->body, (int64_t)in->draft->attachment_count, in->draft->with_reply_stamp};
     kite_err err = message_charge_quote(conn, in->a, in->now, &payer, &shape, in->charge, in->fault);
+    /* A message that costs its contact anything waits for a proven address, quoted or sent (email_verify.h). */
+    if (err == KITE_OK && !from_resident && (in->charge->amount > 0 || in->charge->needs_subscription))
+        err = email_verify_require(in->sender, in->fault);
     if (err != KITE_OK || in->quote_only)
         return err;
     const message_draft *d = in->draft;
@@ -735,6 +739,28 @@ kite_err message_hide(const kite_ctx *ctx, arena *a, const account *caller, int6
  * condition on the UPDATE makes a withdrawal and a reviewer's decision that
  * race settle on whichever commits first; the other is refused.
  */
+/* m (just loaded, its sender checked) becomes withdrawn and its hold goes back: the one withdrawal path. */
+static kite_err withdraw_found(db_conn *conn, arena *a, const message *m, int64_t now, const char *actor)
+{
+    if (!message_transition_allowed(m->status, MESSAGE_WITHDRAWN))
+        return KITE_ERR_ALREADY_DECIDED;
+    db_stmt *s = db_prepare(conn, "UPDATE messages SET status = $1, decided_at = $2 WHERE id = $3 AND status = $4");
+    db_bind_text(s, 1, message_status_name(MESSAGE_WITHDRAWN));
+    db_bind_int(s, 2, now);
+    db_bind_int(s, 3, m->id);
+    db_bind_text(s, 4, message_status_name(m->status));
+    kite_err err = db_exec(s);
+    if (err != KITE_OK)
+        return err;
+    if (db_changes(conn) != 1)
+        return KITE_ERR_ALREADY_DECIDED;
+    if ((err = message_record(conn, a, m, MESSAGE_WITHDRAWN, now, actor)) != KITE_OK)
+        return err;
+    if ((err = message_charge_release(conn, now, actor, m->id)) != KITE_OK) /* nobody pays for it */
+        return err;
+    return daily_tally_remove(conn, m->sender_account_id, m->created_at);
+}
+
 static kite_err withdraw_tx(db_conn *conn, void *data)
 {
     struct get_message *in = data;
@@ -744,22 +770,7 @@ static kite_err withdraw_tx(db_conn *conn, void *data)
         return err;
     if (in->caller->id != m->sender_account_id)
         return KITE_ERR_NOT_FOUND; /* someone else's message: never say it exists */
-    if (!message_transition_allowed(m->status, MESSAGE_WITHDRAWN))
-        return KITE_ERR_ALREADY_DECIDED;
-    db_stmt *s = db_prepare(conn, "UPDATE messages SET status = $1, decided_at = $2 WHERE id = $3 AND status = $4");
-    db_bind_text(s, 1, message_status_name(MESSAGE_WITHDRAWN));
-    db_bind_int(s, 2, in->now);
-    db_bind_int(s, 3, m->id);
-    db_bind_text(s, 4, message_status_name(m->status));
-    if ((err = db_exec(s)) != KITE_OK)
-        return err;
-    if (db_changes(conn) != 1)
-        return KITE_ERR_ALREADY_DECIDED;
-    const char *actor = audit_actor_account(in->a, in->caller->id);
-    if ((err = message_record(conn, in->a, m, MESSAGE_WITHDRAWN, in->now, actor)) != KITE_OK)
-        return err;
-    if ((err = message_charge_release(conn, in->now, actor, m->id)) != KITE_OK || /* nobody pays for it */
-        (err = daily_tally_remove(conn, m->sender_account_id, m->created_at)) != KITE_OK)
+    if ((err = withdraw_found(conn, in->a, m, in->now, audit_actor_account(in->a, in->caller->id))) != KITE_OK)
         return err;
     if ((err = message_load(conn, in->a, m->id, m)) != KITE_OK)
         return err;
@@ -775,4 +786,47 @@ kite_err message_withdraw(const kite_ctx *ctx, arena *a, const account *caller, 
     struct get_message in = {ctx, a, caller, id, clock_now_ms(&ctx->clock), out};
     kite_err err = db_write(ctx->store, withdraw_tx, &in);
     return fault_set(fault, err, NULL, err == KITE_ERR_ALREADY_DECIDED ? FAULT_WITHDRAW_TOO_LATE : FAULT_NONE);
+}
+
+/* ---- an account that is deleted ---- */
+
+/* The ids of account_id's messages in one direction that are still waiting (pending review or approved). */
+static kite_err waiting_ids(db_conn *conn, arena *a, int64_t account_id, bool sent, int64_t **ids, size_t *n)
+{
+    db_stmt *s = db_prepare(conn, sent ? "SELECT id FROM messages WHERE sender_account_id = $1 AND status IN ($2, $3)"
+                                         " ORDER BY id"
+                                       : "SELECT id FROM messages WHERE recipient_account_id = $1 AND status IN ($2, $3)"
+                                         " ORDER BY id");
+    db_bind_int(s, 1, account_id);
+    db_bind_text(s, 2, message_status_name(MESSAGE_PENDING_REVIEW));
+    db_bind_text(s, 3, message_status_name(MESSAGE_APPROVED));
+    size_t cap = 16;
+    *n = 0;
+    *ids = arena_alloc(a, cap * sizeof **ids);
+    while (db_next(s)) {
+        *ids = arena_grow(a, *ids, *n, &cap, sizeof **ids);
+        (*ids)[(*n)++] = db_int(s, 0);
+    }
+    return db_done(s);
+}
+
+kite_err message_close_for_account(db_conn *conn, arena *a, int64_t account_id, int64_t now, const char *actor,
+                                   size_t *closed)
+{
+    int64_t *ids;
+    size_t n;
+    *closed = 0;
+    kite_err err = waiting_ids(conn, a, account_id, true, &ids, &n);
+    for (size_t i = 0; err == KITE_OK && i < n; i++) {
+        message m;
+        if ((err = message_load(conn, a, ids[i], &m)) == KITE_OK)
+            err = withdraw_found(conn, a, &m, now, actor);
+    }
+    *closed += n;
+    if (err != KITE_OK || (err = waiting_ids(conn, a, account_id, false, &ids, &n)) != KITE_OK)
+        return err;
+    for (size_t i = 0; err == KITE_OK && i < n; i++)
+        err = message_close_one(conn, a, ids[i], now, actor, MESSAGE_CONTACT_LEFT_REASON, MESSAGE_CONTACT_LEFT_LABEL);
+    *closed += n;
+    return err;
 }

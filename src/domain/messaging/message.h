@@ -132,4 +132,16 @@ kite_err message_hide(const kite_ctx *ctx, arena *a, const account *caller, int6
 kite_err message_withdraw(const kite_ctx *ctx, arena *a, const account *caller, int64_t id, message *out,
                           kite_fault *fault) KITE_WUR;
 
+/*
+ * Inside the caller's transaction, for an account being deleted: every
+ * message it sent that is still waiting is withdrawn (the withdrawal above:
+ * its hold goes back to the payer), and every message still waiting for it
+ * is rejected with the reason "contact_left" and its hold given back to the
+ * resident who paid, since it can never be delivered.  Delivered messages
+ * are not touched: they stay under the facility's retention.  *closed
+ * counts the messages closed.
+ */
+kite_err message_close_for_account(db_conn *conn, arena *a, int64_t account_id, int64_t now, const char *actor,
+                                   size_t *closed) KITE_WUR;
+
 #endif

@@ -197,8 +197,8 @@ kite_err message_charge_release(db_conn *conn, int64_t now, const char *actor, i
     return err != KITE_OK ? err : ledger_release(conn, now, actor, h.id);
 }
 
-/* One undelivered message of a resident who left: rejected, with its hold given back. */
-static kite_err close_one(db_conn *conn, arena *a, int64_t message_id, int64_t now, const char *actor)
+kite_err message_close_one(db_conn *conn, arena *a, int64_t message_id, int64_t now, const char *actor,
+                           const char *reason, const char *label)
 {
     message m;
     kite_err err = message_load(conn, a, message_id, &m);
@@ -211,8 +211,8 @@ static kite_err close_one(db_conn *conn, arena *a, int64_t message_id, int64_t n
         " AND status = $6");
     db_bind_text(s, 1, message_status_name(MESSAGE_REJECTED));
     db_bind_int(s, 2, now);
-    db_bind_text(s, 3, MESSAGE_RESIDENT_LEFT_REASON);
-    db_bind_text(s, 4, MESSAGE_RESIDENT_LEFT_LABEL);
+    db_bind_text(s, 3, reason);
+    db_bind_text(s, 4, label);
     db_bind_int(s, 5, message_id);
     db_bind_text(s, 6, message_status_name(m.status));
     if ((err = db_exec(s)) != KITE_OK || (err = message_record(conn, a, &m, MESSAGE_REJECTED, now, actor)) != KITE_OK)
@@ -234,6 +234,6 @@ kite_err message_close_for_resident(db_conn *conn, arena *a, int64_t resident_id
     }
     kite_err err = db_done(s);
     for (size_t i = 0; err == KITE_OK && i < n; i++)
-        err = close_one(conn, a, ids[i], now, actor);
+        err = message_close_one(conn, a, ids[i], now, actor, MESSAGE_RESIDENT_LEFT_REASON, MESSAGE_RESIDENT_LEFT_LABEL);
     return err;
 }

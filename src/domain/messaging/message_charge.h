@@ -103,6 +103,19 @@ kite_err message_charge_release(db_conn *conn, int64_t now, const char *actor, i
  */
 kite_err message_close_for_resident(db_conn *conn, arena *a, int64_t resident_id, int64_t now, const char *actor) KITE_WUR;
 
+/*
+ * One undelivered message (pending review or approved) that can no longer
+ * be delivered: rejected with reason and label (what its sender is shown),
+ * and its hold given back, in the caller's transaction.  A message already
+ * decided is left as it is.
+ */
+kite_err message_close_one(db_conn *conn, arena *a, int64_t message_id, int64_t now, const char *actor,
+                           const char *reason, const char *label) KITE_WUR;
+
+/* The reason and label of a message closed because its recipient deleted their account. */
+#define MESSAGE_CONTACT_LEFT_REASON "contact_left"
+#define MESSAGE_CONTACT_LEFT_LABEL "The person this was for deleted their Kite account before it was delivered"
+
 /* ledger_unit of a quote's price_unit. */
 ledger_unit message_charge_unit(price_unit u);
 

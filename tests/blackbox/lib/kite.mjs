@@ -403,8 +403,13 @@ export function strongPassword() {
   return `Kite-bb-${crypto.randomBytes(6).toString('hex')}!`;
 }
 
-/** Register a contact; asserts 201. Returns {account, email, password, full_name, phone}. */
-export async function register(srv, overrides = {}) {
+/**
+ * Register a contact; asserts 201. Returns {account, email, password, full_name, phone}.
+ * The address is then confirmed with the support CLI (kite user verify-email), since paying
+ * needs a confirmed address; { verify: false } keeps it unconfirmed. `account` is the
+ * registration's answer (email_verified false either way).
+ */
+export async function register(srv, overrides = {}, { verify = true } = {}) {
   const body = {
     email: uniqueEmail(),
     password: strongPassword(),
@@ -414,7 +419,14 @@ export async function register(srv, overrides = {}) {
   };
   const res = await srv.post('/api/v1/accounts', body);
   assert.equal(res.status, 201, `registration failed: ${describe(res)}`);
+  if (verify) await verifyEmail(srv.dbPath, body.email);
   return { account: res.json, email: body.email, password: body.password, full_name: body.full_name, phone: body.phone, res };
+}
+
+/** kite user verify-email: the address's account counts as confirmed (audited as the CLI's). */
+export async function verifyEmail(dbPath, email) {
+  const r = await cli(['user', 'verify-email', '--db', dbPath, email]);
+  assert.equal(r.code, 0, `verify-email ${email}: ${r.stderr}`);
 }
 
 export function signIn(srv, email, password, opts = {}) {

@@ -38,7 +38,7 @@
 // SECURITY: money. Every check reads the store itself (sqlite3 or psql)
 // as well as the API, so an answer cannot hide what the ledger holds.
 
-import { assert, sqlite, sqlJsonRows, SQL_JSON_OBJECT, freshAddress, session, uniqueEmail, strongPassword } from './kite.mjs';
+import { assert, sqlite, sqlJsonRows, SQL_JSON_OBJECT, freshAddress, session, uniqueEmail, strongPassword, verifyEmail } from './kite.mjs';
 import { CARDS } from './processor.mjs';
 import { facilityIdByName, bopNumber, anyNumber } from './flows.mjs';
 import { pair } from './messaging.mjs';
@@ -104,6 +104,7 @@ export async function newContact(env) {
     body: { email, password, full_name: 'Paying Contact', phone: '+1 555 0100' }, localAddress: freshAddress(),
   });
   assert.equal(res.status, 201, `registration failed: ${res.status} ${res.text}`);
+  await verifyEmail(env.world.srv.dbPath, email);
   const s = await session(env.world.srv, email, password);
   return { token: s.token, account: s.account, email, password };
 }
