@@ -158,7 +158,7 @@ export default {
   'Threats or harassment': 'Amenazas o acoso',
   'Passing on messages to or from other people': 'Pasar mensajes a otras personas o de otras personas',
   'Another reason (see the note)': 'Otro motivo (vea la nota)',
-  'No reason given': 'No se dio un motivo',
+  'No reason given': 'Sin motivo',
   'Words': 'Palabras',
   'Pattern': 'Patrón',
   'Watched resident': 'Residente vigilado',
