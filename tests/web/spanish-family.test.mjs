@@ -208,11 +208,17 @@ test('a Spanish family member registers, sees their account and contacts, and ac
   assert.match(details, new RegExp(`Miembro desde\\s+${LONG_DATE.source}`));
   await page.getByRole('heading', { name: 'Siguiente paso' }).waitFor();
   await page.getByRole('link', { name: 'Su billetera' }).waitFor();
-  await page.getByLabel('Contraseña actual').fill(PASSWORD);
-  await page.getByLabel('Contraseña nueva', { exact: true }).fill('corta');
-  await page.getByRole('button', { name: 'Cambiar contraseña' }).click();
+  const passwordForm = page.getByRole('form', { name: 'Cambie su contraseña' });
+  await passwordForm.getByLabel('Contraseña actual').fill(PASSWORD);
+  await passwordForm.getByLabel('Contraseña nueva', { exact: true }).fill('corta');
+  await passwordForm.getByRole('button', { name: 'Cambiar contraseña' }).click();
   await page.getByText('Elija una contraseña de al menos 10 caracteres. La suya tiene 5.').waitFor();
   await page.getByRole('button', { name: 'Cerrar sesión en todos los dispositivos' }).waitFor();
+  const deleteCard = page.getByTestId('delete-account-card');
+  await deleteCard.getByRole('heading', { name: 'Eliminar su cuenta' }).waitFor();
+  await deleteCard.getByLabel('Escriba DELETE para confirmar').waitFor();
+  await deleteCard.getByRole('button', { name: 'Eliminar mi cuenta' }).click();
+  await deleteCard.getByText('Escriba DELETE en letras mayúsculas.').waitFor();
   await assertAccessible(page, 'the account page in Spanish, with an error');
   await narrowCheck(page, 'account');
 
