@@ -4,7 +4,7 @@
 // sessionStorage (this tab only), is the CSRF token every state-changing request must carry
 // and the account it belongs to, so the header can show who is signed in.
 
-import { lang } from './i18n.js';
+import { lang, t } from './i18n.js';
 
 const CSRF_KEY = 'kite.csrf';
 const ACCOUNT_KEY = 'kite.account';
@@ -19,8 +19,7 @@ export class ApiError extends Error {
   }
 }
 
-const NETWORK_MESSAGE =
-  'Kite could not be reached. Check your internet connection, then try again.';
+const networkMessage = () => t('Kite could not be reached. Check your internet connection, then try again.');
 
 function storageGet(key) {
   try {
@@ -59,7 +58,7 @@ export async function api(path, { method = 'GET', body, signal, headers: more } 
     });
   } catch (e) {
     if (e && e.name === 'AbortError') throw e;
-    throw new ApiError(0, 'network', NETWORK_MESSAGE);
+    throw new ApiError(0, 'network', networkMessage());
   }
   if (res.status === 204) return null;
   let data = null;
@@ -69,11 +68,11 @@ export async function api(path, { method = 'GET', body, signal, headers: more } 
     data = null;
   }
   if (!res.ok) throw errorFrom(res.status, data, res.headers.get('Retry-After'));
-  if (data === null) throw new ApiError(res.status, 'bad_answer', BAD_ANSWER);
+  if (data === null) throw new ApiError(res.status, 'bad_answer', badAnswer());
   return data;
 }
 
-const BAD_ANSWER = 'Kite sent an answer this page could not read. Reload the page and try again.';
+const badAnswer = () => t('Kite sent an answer this page could not read. Reload the page and try again.');
 
 function errorFrom(status, data, retryAfter) {
   const err = (data && data.error) || {};
@@ -81,7 +80,7 @@ function errorFrom(status, data, retryAfter) {
   const e = new ApiError(
     status,
     err.code || `http_${status}`,
-    err.message || `Kite answered with an error (${status}). Wait a moment and try again.`,
+    err.message || t('Kite answered with an error ({status}). Wait a moment and try again.', { status }),
     err.field,
     Number.isFinite(retry) ? retry : null,
   );
@@ -119,16 +118,16 @@ export function upload(path, file, { onProgress, signal } = {}) {
       if (xhr.status < 200 || xhr.status >= 300) {
         reject(errorFrom(xhr.status, data, xhr.getResponseHeader('Retry-After')));
       } else if (data === null) {
-        reject(new ApiError(xhr.status, 'bad_answer', BAD_ANSWER));
+        reject(new ApiError(xhr.status, 'bad_answer', badAnswer()));
       } else {
         resolve(data);
       }
     });
-    xhr.addEventListener('error', () => reject(new ApiError(0, 'network', NETWORK_MESSAGE)));
-    xhr.addEventListener('abort', () => reject(new DOMException('The upload was stopped.', 'AbortError')));
+    xhr.addEventListener('error', () => reject(new ApiError(0, 'network', networkMessage())));
+    xhr.addEventListener('abort', () => reject(new DOMException(t('The upload was stopped.'), 'AbortError')));
     if (signal) {
       if (signal.aborted) {
-        reject(new DOMException('The upload was stopped.', 'AbortError'));
+        reject(new DOMException(t('The upload was stopped.'), 'AbortError'));
         return;
       }
       signal.addEventListener('abort', () => xhr.abort(), { once: true });

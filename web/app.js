@@ -3,8 +3,8 @@
 import { h, replace, setTitle } from './dom.js';
 import { ApiError, api, currentAccount, fetchMe, forget, onSessionChange, restoreSession, signOut } from './api.js';
 import { startIdleWatch, stopIdleWatch } from './idle.js';
-import { roleName } from './labels.js';
-import { LANGUAGES, chooseLanguage, chosenHere, forgetLanguage, lang, t } from './i18n.js';
+import { formatCount, roleName } from './labels.js';
+import { LANGUAGES, N_, chooseLanguage, chosenHere, forgetLanguage, lang, t, tp } from './i18n.js';
 import { searchPage } from './pages/search.js';
 import { facilityPage } from './pages/facility.js';
 import { providersPage } from './pages/providers.js';
@@ -49,15 +49,15 @@ const routes = [
 ];
 
 /* The header links for each kind of account; residents on a tablet see only their home. */
-const DIRECTORY = [['/', 'Find a facility'], ['/providers', 'Providers']];
+const DIRECTORY = [['/', N_('Find a facility')], ['/providers', N_('Providers')]];
 const NAV = {
   signedOut: DIRECTORY,
-  contact: [['/messages', 'Messages'], ['/contacts', 'Your contacts'], ...DIRECTORY],
-  resident: [['/tablet', 'Home']],
-  operator: [['/staff', 'Facilities'], ['/review', 'Review'], ...DIRECTORY],
-  facility_admin: [['/staff', 'Your facility'], ['/review', 'Review'], ...DIRECTORY],
-  reviewer: [['/review', 'Review'], ['/staff', 'Roster'], ...DIRECTORY],
-  investigator: [['/staff', 'Roster'], ...DIRECTORY],
+  contact: [['/messages', N_('Messages')], ['/contacts', N_('Your contacts')], ...DIRECTORY],
+  resident: [['/tablet', N_('Home')]],
+  operator: [['/staff', N_('Facilities')], ['/review', N_('Review')], ...DIRECTORY],
+  facility_admin: [['/staff', N_('Your facility')], ['/review', N_('Review')], ...DIRECTORY],
+  reviewer: [['/review', N_('Review')], ['/staff', N_('Roster')], ...DIRECTORY],
+  investigator: [['/staff', N_('Roster')], ...DIRECTORY],
 };
 
 /* The header link that carries the unread count: where each kind of account reads messages. */
@@ -68,6 +68,26 @@ const pageRoot = document.getElementById('page');
 const noticeRoot = document.getElementById('notice');
 const accountArea = document.getElementById('account-area');
 const navList = document.querySelector('.site-nav ul');
+
+/* index.html is English (it shows before any script runs): its words in the page's language. */
+function translateShell() {
+  setTitle(null);
+  const description = document.querySelector('meta[name="description"]');
+  if (description) {
+    description.setAttribute('content', t('Find which platform serves a US prison or jail and how to message someone there. Kite is an open-source correctional communications platform.'));
+  }
+  const skip = document.querySelector('.skip-link');
+  if (skip) skip.textContent = t('Skip to main content');
+  const brand = document.querySelector('.brand');
+  if (brand) brand.setAttribute('aria-label', t('Kite home'));
+  const nav = document.querySelector('.site-nav');
+  if (nav) nav.setAttribute('aria-label', t('Main'));
+  const footer = document.querySelector('.site-footer p');
+  if (footer) {
+    footer.textContent = t('Kite is open-source software for messages between families and people in prisons and jails. The facility directory comes from a public dataset and can be out of date: when in doubt, call the facility.');
+  }
+}
+translateShell();
 
 let renderToken = 0;
 let leaveHandlers = [];
@@ -103,11 +123,11 @@ export function navigate(url, { replace: replaceEntry = false } = {}) {
 }
 
 function notFoundPage(root) {
-  setTitle('Page not found');
+  setTitle(t('Page not found'));
   replace(root, h('div', { class: 'wrap narrow' },
-    h('h1', { tabindex: '-1' }, 'This page does not exist'),
-    h('p', null, 'The address may be mistyped, or the page may have moved.'),
-    h('p', null, h('a', { class: 'button', href: '/' }, 'Find a facility'))));
+    h('h1', { tabindex: '-1' }, t('This page does not exist')),
+    h('p', null, t('The address may be mistyped, or the page may have moved.')),
+    h('p', null, h('a', { class: 'button', href: '/' }, t('Find a facility')))));
 }
 
 async function render(how) {
@@ -157,21 +177,21 @@ async function render(how) {
     if (e instanceof ApiError && e.status === 401) {
       // The session ended on the server (timed out, or signed out elsewhere).
       forget();
-      setTitle('Sign in again');
+      setTitle(t('Sign in again'));
       const here = encodeURIComponent(location.pathname + location.search);
       replace(pageRoot, h('div', { class: 'wrap narrow' },
-        h('h1', { tabindex: '-1' }, 'Your session has ended'),
-        h('p', null, 'For your safety, Kite signs you out after a while. Sign in again to continue where you were.'),
+        h('h1', { tabindex: '-1' }, t('Your session has ended')),
+        h('p', null, t('For your safety, Kite signs you out after a while. Sign in again to continue where you were.')),
         h('p', { class: 'actions' },
-          h('a', { class: 'button', href: path === '/tablet' ? '/tablet' : `/signin?next=${here}` }, 'Sign in again'))));
+          h('a', { class: 'button', href: path === '/tablet' ? '/tablet' : `/signin?next=${here}` }, t('Sign in again')))));
       pageRoot.removeAttribute('aria-busy');
       return;
     }
-    setTitle('Something went wrong');
+    setTitle(t('Something went wrong'));
     replace(pageRoot, h('div', { class: 'wrap narrow' },
-      h('h1', { tabindex: '-1' }, 'Something went wrong'),
+      h('h1', { tabindex: '-1' }, t('Something went wrong')),
       h('p', { class: 'notice notice--error', role: 'alert' },
-        e && e.message ? e.message : 'This page could not be shown. Reload the page and try again.')));
+        e && e.message ? e.message : t('This page could not be shown. Reload the page and try again.'))));
   }
   if (token !== renderToken) return;
   pageRoot.removeAttribute('aria-busy');
@@ -224,7 +244,7 @@ function markNav(active) {
 
 function renderNav(account) {
   const links = (account && NAV[account.role]) || NAV.signedOut;
-  replace(navList, links.map(([href, text]) => h('li', null, h('a', { href, 'data-nav': href }, text))));
+  replace(navList, links.map(([href, text]) => h('li', null, h('a', { href, 'data-nav': href }, t(text)))));
   renderBadge(account);
 }
 
@@ -236,8 +256,10 @@ function renderBadge(account = currentAccount()) {
   if (!href || !n) return;
   const link = navList.querySelector(`a[data-nav="${href}"]`);
   if (link) {
+    // The number shows; the words around it are for screen readers.
+    const count = h('span', null, n > 99 ? '99+' : formatCount(n));
     link.append(h('span', { class: 'nav-badge', 'data-testid': 'unread-badge' },
-      n > 99 ? '99+' : String(n), h('span', { class: 'visually-hidden' }, ' unread')));
+      tp('{count} unread', { count }).map((part) => (typeof part === 'string' ? h('span', { class: 'visually-hidden' }, part) : part))));
   }
 }
 
@@ -325,10 +347,10 @@ function renderAccountArea(account) {
   if (!account) {
     replace(accountArea,
       languageSwitch(),
-      h('a', { href: '/signin', class: 'header-link', 'data-nav': '/signin' }, 'Sign in'),
-      h('a', { href: '/register', class: 'button button--small', 'data-nav': '/register' }, 'Create account'));
+      h('a', { href: '/signin', class: 'header-link', 'data-nav': '/signin' }, t('Sign in')),
+      h('a', { href: '/register', class: 'button button--small', 'data-nav': '/register' }, t('Create account')));
   } else {
-    const button = h('button', { type: 'button', class: 'button button--small button--secondary' }, 'Sign out');
+    const button = h('button', { type: 'button', class: 'button button--small button--secondary' }, t('Sign out'));
     button.addEventListener('click', async () => {
       button.disabled = true;
       try {
@@ -339,10 +361,10 @@ function renderAccountArea(account) {
         if (wasResident) {
           // The next person on a shared tablet starts from the tablet's own language.
           forgetLanguage();
-          flash('You are signed out. The next person can sign in.');
+          flash(t('You are signed out. The next person can sign in.'));
           navigate('/tablet');
         } else {
-          flash('You are signed out. To use Kite again, sign in.');
+          flash(t('You are signed out. To use Kite again, sign in.'));
           navigate('/');
         }
       } catch (e) {
@@ -354,8 +376,9 @@ function renderAccountArea(account) {
     replace(accountArea,
       languageSwitch(),
       h('a', { href: account.role === 'resident' ? '/tablet' : '/account', class: 'account-chip', 'data-nav': account.role === 'resident' ? null : '/account' },
-        h('span', { class: 'visually-hidden' }, 'Signed in as '),
-        h('span', { class: 'account-name', 'data-testid': 'account-name' }, account.full_name || account.email),
+        tp('Signed in as {name}', {
+          name: h('span', { class: 'account-name', 'data-testid': 'account-name' }, account.full_name || account.email),
+        }).map((part) => (typeof part === 'string' ? h('span', { class: 'visually-hidden' }, part) : part)),
         h('span', { class: 'account-role' }, roleName(account.role))),
       button);
   }

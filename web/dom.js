@@ -1,5 +1,7 @@
 // A small helper to build elements.  Text always goes in as text, never as HTML.
 
+import { t } from './i18n.js';
+
 export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
   if (attrs) {
@@ -51,7 +53,15 @@ export function externalLink(url, text, className) {
   const href = safeUrl(url);
   if (!href) return text;
   return h('a', { href, class: className, target: '_blank', rel: 'noopener noreferrer' },
-    text, h('span', { class: 'visually-hidden' }, ' (opens in a new tab)'));
+    text, h('span', { class: 'visually-hidden' }, ' ', t('(opens in a new tab)')));
+}
+
+/*
+ * An email address (or another long run without spaces) that may wrap after its dots and its @
+ * on a narrow screen, in any language: the text with <wbr> break opportunities, for h(...).
+ */
+export function breakable(text) {
+  return String(text).split(/(?<=[@.])/).flatMap((piece, i) => (i ? [h('wbr'), piece] : [piece]));
 }
 
 export function telLink(phone) {
@@ -60,5 +70,5 @@ export function telLink(phone) {
 }
 
 export function setTitle(text) {
-  document.title = text ? `${text} — Kite` : 'Kite — how to message someone in prison or jail';
+  document.title = text ? t('{page} — Kite', { page: text }) : t('Kite — how to message someone in prison or jail');
 }

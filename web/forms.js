@@ -3,6 +3,7 @@
 
 import { ApiError } from './api.js';
 import { h, replace } from './dom.js';
+import { t } from './i18n.js';
 
 /* Errors whose answer names no field but clearly belong to one. */
 const FIELD_FOR_CODE = { email_taken: 'email', weak_password: 'password' };
@@ -45,7 +46,7 @@ export function field({
     });
     if (type === 'email') input.setAttribute('inputmode', 'email');
   }
-  const labelEl = h('label', { for: id }, label, optional ? h('span', { class: 'optional' }, ' (optional)') : null);
+  const labelEl = h('label', { for: id }, label, optional ? h('span', { class: 'optional' }, ' ', t('(optional)')) : null);
   const wrap = h('div', { class: `field${className ? ` ${className}` : ''}` }, labelEl, hintEl, error, input, extra ? extra(input) : null);
   return { name, wrap, input, error, labelText: typeof label === 'string' ? label : null };
 }
@@ -56,7 +57,7 @@ export function showPasswordToggle(input) {
   box.addEventListener('change', () => {
     input.type = box.checked ? 'text' : 'password';
   });
-  return h('div', { class: 'checkbox' }, box, h('label', { for: id }, 'Show password'));
+  return h('div', { class: 'checkbox' }, box, h('label', { for: id }, t('Show password')));
 }
 
 /* Form plumbing: field errors, the alert at the top, the busy button. */
@@ -81,7 +82,7 @@ export function formKit(fields, submitLabel, busyLabel, { buttonClass = 'button 
     const f = byName.get(name);
     if (!f) return false;
     f.wrap.hidden = false;
-    replace(f.error, h('span', { class: 'visually-hidden' }, 'Error: '), ...message);
+    replace(f.error, h('span', { class: 'visually-hidden' }, t('Error:'), ' '), ...message);
     f.error.hidden = false;
     f.input.setAttribute('aria-invalid', 'true');
     f.wrap.classList.add('field--invalid');
@@ -144,15 +145,17 @@ export function throttleCountdown(kit, e) {
     if (s === 0) {
       clearInterval(timer);
       kit.busy(false);
-      left.textContent = 'You can try again now.';
+      left.textContent = t('You can try again now.');
       return;
     }
     const m = Math.floor(s / 60);
-    left.textContent = `Time left: ${m ? `${m} min ` : ''}${s % 60} s.`;
+    left.textContent = m
+      ? t('Time left: {m} min {s} s.', { m, s: s % 60 })
+      : t('Time left: {s} s.', { s: s % 60 });
   };
   kit.topError(e.message, ' ', left);
   kit.button.disabled = true;
-  kit.button.textContent = 'Please wait';
+  kit.button.textContent = t('Please wait');
   timer = setInterval(tick, 1000);
   tick();
   return () => clearInterval(timer);
@@ -174,7 +177,7 @@ export const validPin = (v) => /^\d{4,12}$/.test(v);
  * with a second button that does it and one that keeps things as they are.  onConfirm may throw
  * an ApiError; its message is shown beside the question.
  */
-export function confirmAction({ label, question, yes, no = 'Cancel', onConfirm, testid, buttonClass = 'button button--secondary' }) {
+export function confirmAction({ label, question, yes, no = t('Cancel'), onConfirm, testid, buttonClass = 'button button--secondary' }) {
   const box = h('div', { class: 'confirm', 'data-testid': testid });
   const start = h('button', { type: 'button', class: buttonClass }, label);
   function ask() {
@@ -192,7 +195,7 @@ export function confirmAction({ label, question, yes, no = 'Cancel', onConfirm, 
       try {
         await onConfirm();
       } catch (e) {
-        message.textContent = e && e.message ? e.message : 'That did not work. Try again.';
+        message.textContent = e && e.message ? e.message : t('That did not work. Try again.');
         message.hidden = false;
         yesBtn.disabled = false;
         noBtn.disabled = false;

@@ -2,6 +2,7 @@
 
 import { api, ApiError } from './api.js';
 import { h, replace } from './dom.js';
+import { t, tn } from './i18n.js';
 import { statusKind, isRealProvider } from './labels.js';
 
 export function chip(code, text, kind = statusKind(code)) {
@@ -15,8 +16,8 @@ export function emptyNote(text) {
 /* "Use CorrLinks" with a link to the provider's card, or what to do when none is known. */
 export function providerLink(p) {
   if (isRealProvider(p)) return h('a', { href: `/providers#provider-${p.slug}` }, p.name);
-  if (p && p.slug === 'none') return 'no company: letters by post only';
-  return 'a company Kite does not know yet: ask the facility';
+  if (p && p.slug === 'none') return t('no company: letters by post only');
+  return t('a company Kite does not know yet: ask the facility');
 }
 
 /*
@@ -42,7 +43,7 @@ export function facilityPicker({ id, label, hint, onlyOnKite = false, onPick, ex
     },
     h('span', { class: 'picker-name' }, f.name),
     h('span', { class: 'picker-meta' },
-      [place, `facility number ${f.id}`, f.on_platform ? 'on Kite' : 'not on Kite'].filter(Boolean).join(' · ')));
+      [place, t('facility number {id}', { id: f.id }), f.on_platform ? t('on Kite') : t('not on Kite')].filter(Boolean).join(' · ')));
     button.addEventListener('click', () => onPick(f));
     return h('li', null, button);
   }
@@ -84,10 +85,10 @@ export function facilityPicker({ id, label, hint, onlyOnKite = false, onPick, ex
       items = items.slice(0, 8);
       replace(list, items.map(option));
       status.textContent = items.length
-        ? `${items.length === 1 ? 'One facility' : `${items.length} facilities`} found. Choose yours.`
+        ? tn(items.length, 'One facility found. Choose yours.', '{n} facilities found. Choose yours.')
         : found && onlyOnKite
-          ? 'No facility on Kite matches. Check the name, or ask staff for the facility number.'
-          : 'No facility matches. Check the spelling, or type the facility number.';
+          ? t('No facility on Kite matches. Check the name, or ask staff for the facility number.')
+          : t('No facility matches. Check the spelling, or type the facility number.');
     } catch (e) {
       if (e && e.name === 'AbortError') return;
       if (mine !== controller) return;
@@ -111,7 +112,7 @@ export function facilityPicker({ id, label, hint, onlyOnKite = false, onPick, ex
 
   const wrap = h('div', { class: 'field picker' },
     h('label', { for: id }, label),
-    h('p', { id: `${id}-hint`, class: 'hint' }, hint || 'Type the facility name, its town or its facility number.'),
+    h('p', { id: `${id}-hint`, class: 'hint' }, hint || t('Type the facility name, its town or its facility number.')),
     input, status, list);
   return {
     wrap,

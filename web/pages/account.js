@@ -3,68 +3,67 @@
 import { api, fetchMe, currentAccount, homeFor, signOutEverywhere, forget } from '../api.js';
 import { h, replace, setTitle } from '../dom.js';
 import { field, formKit, showPasswordToggle } from '../forms.js';
-import { roleName, formatDate } from '../labels.js';
-import { t } from '../i18n.js';
+import { roleName, formatCount, formatDate, formatMoney } from '../labels.js';
+import { N_, t, tn } from '../i18n.js';
 import { unverifiedNotice } from './email.js';
 
 const MIN_PASSWORD = 10;
 
+/* An account's status other than active, in words. */
+const ACCOUNT_STATUSES = { disabled: N_('Disabled') };
+
 export async function accountPage(root, ctx) {
-  setTitle('Your account');
+  setTitle(t('Your account'));
   if (!currentAccount()) {
     signedOut(root);
     return;
   }
-  replace(root, h('div', { class: 'wrap narrow' }, h('p', { class: 'loading', role: 'status' }, 'Loading your account…')));
+  replace(root, h('div', { class: 'wrap narrow' }, h('p', { class: 'loading', role: 'status' }, t('Loading your account…'))));
   const me = await fetchMe();
   if (!ctx.isCurrent()) return;
   if (!me) {
-    signedOut(root, 'Your session has ended.');
+    signedOut(root, true);
     return;
   }
   const rows = [
-    ['Name', me.full_name],
-    ['Email address', me.email],
-    ['Phone number', me.phone],
-    ['Account type', roleName(me.role)],
-    me.status && me.status !== 'active' ? ['Account status', me.status] : null,
-    me.created_at ? ['Member since', formatDate(me.created_at)] : null,
+    [t('Name'), me.full_name],
+    [t('Email address'), me.email],
+    [t('Phone number'), me.phone],
+    [t('Account type'), roleName(me.role)],
+    me.status && me.status !== 'active' ? [t('Account status'), ACCOUNT_STATUSES[me.status] ? t(ACCOUNT_STATUSES[me.status]) : me.status] : null,
+    me.created_at ? [t('Member since'), formatDate(me.created_at)] : null,
   ].filter((r) => r && r[1]);
   replace(root, h('div', { class: 'wrap narrow' },
-    h('div', { class: 'page-intro' }, h('h1', null, 'Your account')),
+    h('div', { class: 'page-intro' }, h('h1', null, t('Your account'))),
     unverifiedNotice(me),
     h('section', { class: 'card', 'aria-labelledby': 'details-heading' },
-      h('h2', { id: 'details-heading', class: 'panel-title' }, 'Your details'),
+      h('h2', { id: 'details-heading', class: 'panel-title' }, t('Your details')),
       h('dl', { class: 'facts', 'data-testid': 'account-details' }, rows.map(([k, v]) => [h('dt', null, k), h('dd', null, v)]))),
     me.role === 'contact'
       ? h('section', { class: 'panel panel--quiet', 'aria-labelledby': 'next-heading' },
-        h('h2', { id: 'next-heading', class: 'panel-title' }, 'Next step'),
-        h('p', null, 'Find the facility where your loved one is held to see how to reach them, and whether Kite serves it.'),
+        h('h2', { id: 'next-heading', class: 'panel-title' }, t('Next step')),
+        h('p', null, t('Find the facility where your loved one is held to see how to reach them, and whether Kite serves it.')),
         h('p', { class: 'actions' },
-          h('a', { class: 'button', href: '/' }, 'Find a facility'),
-          h('a', { class: 'button button--secondary', href: '/contacts' }, 'Your contacts'),
-          h('a', { class: 'button button--secondary', href: '/messages' }, 'Your messages'),
-          h('a', { class: 'button button--secondary', href: '/wallet' }, 'Your wallet')))
+          h('a', { class: 'button', href: '/' }, t('Find a facility')),
+          h('a', { class: 'button button--secondary', href: '/contacts' }, t('Your contacts')),
+          h('a', { class: 'button button--secondary', href: '/messages' }, t('Your messages')),
+          h('a', { class: 'button button--secondary', href: '/wallet' }, t('Your wallet'))))
       : h('p', { class: 'actions' },
-        h('a', { class: 'button', href: homeFor(me.role) }, me.role === 'resident' ? 'Go to your home' : 'Go to the staff page')),
+        h('a', { class: 'button', href: homeFor(me.role) }, me.role === 'resident' ? t('Go to your home') : t('Go to the staff page'))),
     me.email ? securitySection(ctx) : null,
     me.role === 'contact' ? deleteSection(ctx) : null));
 }
 
 const CONFIRM_WORD = 'DELETE';
 
-function dollars(cents) {
-  return `$${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
-}
-
 /* What the account still holds, from a 409 account_has_balance, as a list a person can act on. */
 function balanceList(b) {
   if (!b) return null;
   const items = [
-    b.balance_cents ? t('Kite balance: {amount}', { amount: dollars(b.balance_cents) }) : null,
-    b.held_cents ? t('On hold for messages waiting for review: {amount}', { amount: dollars(b.held_cents) }) : null,
-    b.phone_cents ? t('Phone accounts: {amount} (refund it on the Phone page)', { amount: dollars(b.phone_cents) }) : null,
-    b.stamps_and_credits ? t('Stamps or credits: {count}', { count: b.stamps_and_credits }) : null,
+    b.balance_cents ? t('Kite balance: {amount}', { amount: formatMoney(b.balance_cents) }) : null,
+    b.held_cents ? t('On hold for messages waiting for review: {amount}', { amount: formatMoney(b.held_cents) }) : null,
+    b.phone_cents ? t('Phone accounts: {amount} (refund it on the Phone page)', { amount: formatMoney(b.phone_cents) }) : null,
+    b.stamps_and_credits ? t('Stamps or credits: {count}', { count: formatCount(b.stamps_and_credits) }) : null,
   ].filter(Boolean);
   return items.length ? h('ul', { 'data-testid': 'delete-balances' }, items.map((x) => h('li', null, x))) : null;
 }
@@ -129,12 +128,14 @@ function deleteSection(ctx) {
 /* Change the password (every other device is signed out), or sign out every device now. */
 function securitySection(ctx) {
   const fields = [
-    field({ name: 'current_password', label: 'Current password', type: 'password', autocomplete: 'current-password' }),
-    field({ name: 'new_password', label: 'New password', type: 'password', autocomplete: 'new-password',
-      hint: `At least ${MIN_PASSWORD} characters. A few words you will remember work well; avoid common passwords.`,
+    field({ name: 'current_password', label: t('Current password'), type: 'password', autocomplete: 'current-password' }),
+    field({ name: 'new_password', label: t('New password'), type: 'password', autocomplete: 'new-password',
+      hint: tn(MIN_PASSWORD,
+        'At least {n} character. A few words you will remember work well; avoid common passwords.',
+        'At least {n} characters. A few words you will remember work well; avoid common passwords.'),
       extra: showPasswordToggle }),
   ];
-  const kit = formKit(fields, 'Change password', 'Changing it…', { buttonClass: 'button' });
+  const kit = formKit(fields, t('Change password'), t('Changing it…'), { buttonClass: 'button' });
   const form = h('form', { class: 'form', novalidate: true, 'aria-labelledby': 'password-heading' },
     kit.alert, fields.map((f) => f.wrap), kit.button);
   const done = h('p', { class: 'notice notice--success', role: 'status', hidden: true, id: 'password-changed' });
@@ -144,9 +145,12 @@ function securitySection(ctx) {
     done.hidden = true;
     const current = form.elements.current_password.value;
     const fresh = form.elements.new_password.value;
-    if (!current) kit.fieldError('current_password', 'Enter your current password.');
+    if (!current) kit.fieldError('current_password', t('Enter your current password.'));
     if ([...fresh].length < MIN_PASSWORD) {
-      kit.fieldError('new_password', `Choose a password of at least ${MIN_PASSWORD} characters. Yours has ${[...fresh].length}.`);
+      kit.fieldError('new_password', [
+        tn(MIN_PASSWORD, 'Choose a password of at least {n} character.', 'Choose a password of at least {n} characters.'),
+        tn([...fresh].length, 'Yours has {n}.', 'Yours has {n}.'),
+      ].join(' '));
     }
     if (form.querySelector('[aria-invalid="true"]')) {
       kit.focusFirstInvalid();
@@ -163,17 +167,17 @@ function securitySection(ctx) {
     }
     kit.busy(false);
     form.reset();
-    done.textContent = 'Your password is changed. Every other device signed in to your account is signed out; this one stays signed in.';
+    done.textContent = t('Your password is changed. Every other device signed in to your account is signed out; this one stays signed in.');
     done.hidden = false;
     done.focus();
   });
   const everywhere = h('button', { type: 'button', class: 'button button--secondary', id: 'sign-out-everywhere' },
-    'Sign out on every device');
+    t('Sign out on every device'));
   everywhere.addEventListener('click', async () => {
     everywhere.disabled = true;
     try {
       await signOutEverywhere();
-      ctx.flash('You are signed out on every device, this one included. Sign in again to continue.');
+      ctx.flash(t('You are signed out on every device, this one included. Sign in again to continue.'));
       ctx.navigate('/signin');
     } catch (e) {
       everywhere.disabled = false;
@@ -182,20 +186,21 @@ function securitySection(ctx) {
   });
   done.setAttribute('tabindex', '-1');
   return h('section', { class: 'card security', 'aria-labelledby': 'security-heading' },
-    h('h2', { id: 'security-heading', class: 'panel-title' }, 'Password and devices'),
-    h('h3', { id: 'password-heading' }, 'Change your password'),
+    h('h2', { id: 'security-heading', class: 'panel-title' }, t('Password and devices')),
+    h('h3', { id: 'password-heading' }, t('Change your password')),
     done, form,
-    h('h3', null, 'Signed in somewhere else?'),
-    h('p', null, 'A phone you lost, a shared computer: sign out on every device where your account is open.'),
+    h('h3', null, t('Signed in somewhere else?')),
+    h('p', null, t('A phone you lost, a shared computer: sign out on every device where your account is open.')),
     h('p', { class: 'actions' }, everywhere));
 }
 
-function signedOut(root, reason) {
-  setTitle('Sign in to see your account');
+/* ended: the session ended while the page was loading (rather than no sign-in at all). */
+function signedOut(root, ended = false) {
+  setTitle(t('Sign in to see your account'));
   replace(root, h('div', { class: 'wrap narrow' },
-    h('h1', null, 'You are not signed in'),
-    h('p', null, `${reason ? `${reason} ` : ''}Sign in to see your account.`),
+    h('h1', null, t('You are not signed in')),
+    h('p', null, ended ? t('Your session has ended. Sign in to see your account.') : t('Sign in to see your account.')),
     h('p', { class: 'actions' },
-      h('a', { class: 'button', href: '/signin?next=%2Faccount' }, 'Sign in'),
-      h('a', { class: 'button button--secondary', href: '/register' }, 'Create an account'))));
+      h('a', { class: 'button', href: '/signin?next=%2Faccount' }, t('Sign in')),
+      h('a', { class: 'button button--secondary', href: '/register' }, t('Create an account')))));
 }
