@@ -5,6 +5,7 @@
 // (api.js forget) or on the screen for the next person.
 
 import { h } from './dom.js';
+import { t, tp } from './i18n.js';
 
 const WARN_SECONDS = 60;
 const ACTIVITY = ['pointerdown', 'keydown', 'touchstart', 'wheel', 'scroll'];
@@ -26,11 +27,11 @@ function hideBanner() {
 
 function showBanner() {
   const left = h('strong', { 'data-testid': 'idle-countdown' });
-  const stay = h('button', { type: 'button', class: 'button button--big' }, 'I am still here');
+  const stay = h('button', { type: 'button', class: 'button button--big' }, t('I am still here'));
   stay.addEventListener('click', () => active());
   const banner = h('div', { class: 'idle-banner', role: 'alertdialog', 'aria-labelledby': 'idle-title', 'aria-describedby': 'idle-text' },
-    h('p', { id: 'idle-title', class: 'idle-title' }, 'Are you still there?'),
-    h('p', { id: 'idle-text' }, 'For your privacy, this tablet signs you out in ', left, '.'),
+    h('p', { id: 'idle-title', class: 'idle-title' }, t('Are you still there?')),
+    h('p', { id: 'idle-text' }, tp('For your privacy, this tablet signs you out in {time}.', { time: left })),
     stay);
   document.body.append(banner);
   state.banner = banner;
