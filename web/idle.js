@@ -11,6 +11,10 @@ const WARN_SECONDS = 60;
 const ACTIVITY = ['pointerdown', 'keydown', 'touchstart', 'wheel', 'scroll'];
 
 let state = null; // { idleMs, lastActive, expire, banner, left, interval }
+let signingOut = false;
+
+/* True while the tablet asks "Are you still there?" or is signing out: nobody is using it. */
+export const tabletIdle = () => signingOut || Boolean(state && state.banner);
 
 function format(seconds) {
   const s = Math.max(0, seconds);
@@ -51,6 +55,7 @@ function check() {
   if (remaining <= 0) {
     const { expire } = state;
     stopIdleWatch();
+    signingOut = true;
     expire();
     return;
   }
@@ -65,6 +70,7 @@ function check() {
 /* Starts (or restarts with a new time) the watch; expire() signs out. */
 export function startIdleWatch(minutes, expire) {
   stopIdleWatch();
+  signingOut = false;
   state = { idleMs: Math.max(1, minutes) * 60_000, lastActive: Date.now(), expire, banner: null, left: null, interval: null };
   for (const type of ACTIVITY) document.addEventListener(type, active, { capture: true, passive: true });
   state.interval = setInterval(check, 1000);

@@ -12,12 +12,15 @@
 // without one).  It asks nothing where the facility's terminal_cents_per_minute is 0, and while
 // the trust account cannot pay a minute it stops sending heartbeats (which would only be refused)
 // and shows a notice, then looks at the balance once a minute and starts again when money has
-// come in.  Nothing else on the tablet waits for it.
+// come in.  Nor does it send one while the tablet counts down to its idle sign-out (idle.js), or
+// signs out: nobody is using it then, and a heartbeat after the sign-out would only be refused.
+// Nothing else on the tablet waits for it.
 
 import { api, ApiError, fetchMe } from '../api.js';
 import { h, replace, setTitle } from '../dom.js';
 import { formatDateTime, formatMoney, N_, t } from '../i18n.js';
 import { emptyNote } from '../widgets.js';
+import { tabletIdle } from '../idle.js';
 
 const HEARTBEAT_MS = 60 * 1000;
 const STATEMENT_PAGE = 50;
@@ -46,7 +49,7 @@ export function startTerminalMeter(ctx, facilityId) {
   const show = (text) => replace(notice, text ? h('p', { class: 'notice notice--warning', role: 'status' }, text) : null);
 
   async function tick() {
-    if (stopped || document.visibilityState !== 'visible' || Date.now() - lastActive > ACTIVE_MS) return;
+    if (stopped || tabletIdle() || document.visibilityState !== 'visible' || Date.now() - lastActive > ACTIVE_MS) return;
     try {
       if (!canPay) {
         const w = await api('/wallet');
