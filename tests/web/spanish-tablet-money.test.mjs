@@ -98,6 +98,8 @@ before(async () => {
   family = { email: uniqueEmail('familia') };
   assert.equal((await apiClient(base).post('/accounts',
     { email: family.email, password: PASSWORD, full_name: 'Lucía Vega', phone: '+1 555 010 4100' })).status, 201);
+  // Paying needs a confirmed address: the support command line confirms it (kite user verify-email).
+  await kiteCli(['user', 'verify-email', '--db', join(tmp, 'kite.db'), family.email]);
   family.client = await signedInClient(base, { email: family.email, password: PASSWORD });
   const card = { number: '4242 4242 4242 4242', exp_month: 12, exp_year: new Date().getUTCFullYear() + 2, cvc: '123' };
   const top = await family.client.post('/wallet/top-ups', { amount_cents: 4000, card }, { 'Idempotency-Key': `es-top-${process.pid}` });
@@ -174,7 +176,7 @@ test('the tablet in Spanish: sign-in with its language switch and errors, the ho
   await request.getByRole('button', { name: 'Rechazar', exact: true }).click();
   assert.equal(await request.locator('.confirm-question').textContent(),
     '¿Rechazar a Lee Stone? No podrá escribirle. Puede volver a pedirlo más tarde.');
-  await request.getByRole('button', { name: 'Conservar la solicitud' }).waitFor();
+  await request.getByRole('button', { name: 'Mantener la solicitud' }).waitFor();
   await assertAccessible(page, 'the tablet asking before declining, in Spanish');
   await request.getByRole('button', { name: 'Sí, rechazar' }).click();
   await page.getByText('Rechazó a Lee Stone.').waitFor();
@@ -196,7 +198,7 @@ test('the tablet in Spanish: sign-in with its language switch and errors, the ho
   await invitations.getByRole('button', { name: 'Cancelar invitación' }).click();
   assert.equal(await invitations.locator('.confirm-question').textContent(),
     `¿Cancelar la invitación a ${invited}? El enlace de su correo dejará de funcionar. Puede volver a invitar a esta persona más tarde.`);
-  await invitations.getByRole('button', { name: 'Conservarla' }).waitFor();
+  await invitations.getByRole('button', { name: 'Mantenerla' }).waitFor();
   await invitations.getByRole('button', { name: 'Sí, cancelarla' }).click();
   await page.getByText(`La invitación a ${invited} quedó cancelada.`).waitFor();
 
@@ -283,8 +285,8 @@ test('a family member\'s wallet, sending money and phone accounts in Spanish, wi
   assert.match(await page.locator('#f-money-resident_number-error').textContent(), /Escriba el número de residente de la persona\./);
   await page.getByLabel('Centro de la persona').fill('FCI ALICEVILLE');
   await page.locator(`.picker-option[data-id="${fed}"]`).click();
-  await page.getByLabel('Número de residente de la persona').fill(RESIDENT);
-  await page.getByLabel('Apellido de la persona').fill('Vega');
+  await page.getByLabel('Su número de residente').fill(RESIDENT);
+  await page.getByLabel('Su apellido').fill('Vega');
   await page.getByTestId('money-quote').getByText(/^Cargo: \$\d+\.\d{2}\. Su saldo paga \$\d+\.\d{2}: \$20\.00 para la cuenta de fondos de la persona y \$\d+\.\d{2} de cargo del centro\.$/).waitFor();
   await page.getByRole('button', { name: /^Enviar \$20\.00 \(total \$\d+\.\d{2}\)$/ }).waitFor();
   await spanishPage(page, 'family send money');

@@ -59,7 +59,7 @@ export default {
   'Your Kite account is closed because you were released.': 'Su cuenta de Kite está cerrada porque usted salió en libertad.',
   'Kite does not serve {facility}, so messages here have stopped.': 'Kite no da servicio a {facility}, así que los mensajes aquí se detuvieron.',
   'Paused: your contact list is full here.': 'En pausa: su lista de contactos está llena aquí.',
-  'You cannot write to this person now.': 'Ahora no puede escribirle a esta persona.',
+  'You cannot write to this person now.': 'Por ahora no puede escribirle a esta persona.',
   'When you are done, press “Sign out” at the top, so the next person cannot see your messages.':
     'Cuando termine, toque “Cerrar sesión” arriba, para que la próxima persona no pueda ver sus mensajes.',
   'Kite does not serve {facility}. Messages here go through {provider}. Your family has been told.':
@@ -72,7 +72,7 @@ export default {
   'Decline {name}?': '¿Rechazar a {name}?',
   'They will not be able to write to you. They can ask again later.': 'No podrá escribirle. Puede volver a pedirlo más tarde.',
   'Yes, decline': 'Sí, rechazar',
-  'Keep the request': 'Conservar la solicitud',
+  'Keep the request': 'Mantener la solicitud',
   'You declined {name}.': 'Rechazó a {name}.',
   'Asked on {date}.': 'Lo pidió el {date}.',
   'If you do not answer, it is approved on {when}.': 'Si no responde, se aprobará el {when}.',
@@ -81,7 +81,7 @@ export default {
   'You will not be able to write to each other. You can invite or approve them again later.':
     'Ya no podrán escribirse. Puede volver a invitar o aprobar a esta persona más tarde.',
   'Yes, remove': 'Sí, quitar',
-  'Keep': 'Conservar',
+  'Keep': 'Mantener',
   '{name} is no longer your contact.': '{name} ya no es su contacto.',
   'Their email address': 'Correo electrónico de la persona',
   'We email them a link. It works for {n} day.': 'Le enviamos un enlace por correo. Sirve durante {n} día.',
@@ -104,7 +104,7 @@ export default {
   'The link in their email stops working. You can invite them again later.':
     'El enlace de su correo dejará de funcionar. Puede volver a invitar a esta persona más tarde.',
   'Yes, cancel it': 'Sí, cancelarla',
-  'Keep it': 'Conservarla',
+  'Keep it': 'Mantenerla',
   'The invitation to {email} is cancelled.': 'La invitación a {email} quedó cancelada.',
 
   // trust.js: the resident's trust account
