@@ -5,11 +5,16 @@
 // (api.js forget) or on the screen for the next person.
 
 import { h } from './dom.js';
+import { t, tp } from './i18n.js';
 
 const WARN_SECONDS = 60;
 const ACTIVITY = ['pointerdown', 'keydown', 'touchstart', 'wheel', 'scroll'];
 
 let state = null; // { idleMs, lastActive, expire, banner, left, interval }
+let signingOut = false;
+
+/* True while the tablet asks "Are you still there?" or is signing out: nobody is using it. */
+export const tabletIdle = () => signingOut || Boolean(state && state.banner);
 
 function format(seconds) {
   const s = Math.max(0, seconds);
@@ -26,11 +31,11 @@ function hideBanner() {
 
 function showBanner() {
   const left = h('strong', { 'data-testid': 'idle-countdown' });
-  const stay = h('button', { type: 'button', class: 'button button--big' }, 'I am still here');
+  const stay = h('button', { type: 'button', class: 'button button--big' }, t('I am still here'));
   stay.addEventListener('click', () => active());
   const banner = h('div', { class: 'idle-banner', role: 'alertdialog', 'aria-labelledby': 'idle-title', 'aria-describedby': 'idle-text' },
-    h('p', { id: 'idle-title', class: 'idle-title' }, 'Are you still there?'),
-    h('p', { id: 'idle-text' }, 'For your privacy, this tablet signs you out in ', left, '.'),
+    h('p', { id: 'idle-title', class: 'idle-title' }, t('Are you still there?')),
+    h('p', { id: 'idle-text' }, tp('For your privacy, this tablet signs you out in {time}.', { time: left })),
     stay);
   document.body.append(banner);
   state.banner = banner;
@@ -50,6 +55,7 @@ function check() {
   if (remaining <= 0) {
     const { expire } = state;
     stopIdleWatch();
+    signingOut = true;
     expire();
     return;
   }
@@ -64,6 +70,7 @@ function check() {
 /* Starts (or restarts with a new time) the watch; expire() signs out. */
 export function startIdleWatch(minutes, expire) {
   stopIdleWatch();
+  signingOut = false;
   state = { idleMs: Math.max(1, minutes) * 60_000, lastActive: Date.now(), expire, banner: null, left: null, interval: null };
   for (const type of ACTIVITY) document.addEventListener(type, active, { capture: true, passive: true });
   state.interval = setInterval(check, 1000);

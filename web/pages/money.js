@@ -16,20 +16,20 @@
 import { api, ApiError, currentAccount, newIdempotencyKey } from '../api.js';
 import { h, replace, setTitle } from '../dom.js';
 import { field, formKit } from '../forms.js';
-import { formatDate } from '../labels.js';
+import { formatDate, formatMoney, t, tp } from '../i18n.js';
 import { emptyNote, facilityPicker } from '../widgets.js';
-import { dollarsToCents, usd } from './wallet.js';
+import { dollarsToCents } from './wallet.js';
 
 const QUOTE_DELAY_MS = 350;
 
 export async function moneyPage(root, ctx) {
-  setTitle('Send money');
+  setTitle(t('Send money'));
   const me = currentAccount();
   if (!me || me.role !== 'contact') {
     replace(root, h('div', { class: 'wrap narrow' },
-      h('h1', null, 'Send money'),
-      h('p', null, me ? 'Only family and friends accounts send money here.' : 'Sign in to send money.'),
-      me ? null : h('p', { class: 'actions' }, h('a', { class: 'button', href: '/signin?next=%2Fmoney' }, 'Sign in'))));
+      h('h1', null, t('Send money')),
+      h('p', null, me ? t('Only family and friends accounts send money here.') : t('Sign in to send money.')),
+      me ? null : h('p', { class: 'actions' }, h('a', { class: 'button', href: '/signin?next=%2Fmoney' }, t('Sign in')))));
     return;
   }
   const history = h('div', { 'data-testid': 'money-history' });
@@ -43,36 +43,37 @@ export async function moneyPage(root, ctx) {
   }
   const form = transferForm(ctx, loadHistory);
   replace(root, h('div', { class: 'wrap narrow' },
-    h('div', { class: 'page-intro' }, h('h1', null, 'Send money'),
-      h('p', null, 'Send money from your Kite balance to the trust account of someone in a facility. '
-        + 'They can spend it on messages, terminal time and what the facility sells. ',
-      h('a', { href: '/wallet' }, 'Your wallet'), ' shows your balance.')),
+    h('div', { class: 'page-intro' }, h('h1', null, t('Send money')),
+      h('p', null, tp('Send money from your Kite balance to the trust account of someone in a facility. They can spend it on messages, terminal time and what the facility sells. {wallet} shows your balance.',
+        { wallet: h('a', { href: '/wallet' }, t('Your wallet')) }))),
     h('section', { class: 'card', 'aria-labelledby': 'send-heading' },
-      h('h2', { id: 'send-heading', class: 'panel-title' }, 'Who and how much'), form),
+      h('h2', { id: 'send-heading', class: 'panel-title' }, t('Who and how much')), form),
     h('section', { class: 'card', 'aria-labelledby': 'history-heading' },
-      h('h2', { id: 'history-heading', class: 'panel-title' }, 'Money you sent'), history)));
+      h('h2', { id: 'history-heading', class: 'panel-title' }, t('Money you sent')), history)));
   await loadHistory();
 }
 
 function historyList(items) {
-  if (!items.length) return emptyNote('You have not sent money yet.');
-  return h('ul', { class: 'items' }, items.map((t) => h('li', { class: 'item' },
+  if (!items.length) return emptyNote(t('You have not sent money yet.'));
+  return h('ul', { class: 'items' }, items.map((x) => h('li', { class: 'item' },
     h('div', { class: 'item-main' },
-      h('p', { class: 'item-title' }, `${usd(t.amount_cents)} to ${t.resident_name} (${t.resident_number})`),
-      h('p', { class: 'item-meta' }, `${formatDate(t.created_at)} · fee ${usd(t.fee_cents)} · total ${usd(t.total_cents)}`)))));
+      h('p', { class: 'item-title' }, t('{amount} to {name} ({number})',
+        { amount: formatMoney(x.amount_cents), name: x.resident_name, number: x.resident_number })),
+      h('p', { class: 'item-meta' }, t('{date} · fee {fee} · total {total}',
+        { date: formatDate(x.created_at), fee: formatMoney(x.fee_cents), total: formatMoney(x.total_cents) }))))));
 }
 
 function transferForm(ctx, loadHistory) {
   let facility = null;
   const facilityBox = h('div');
-  const number = field({ form: 'money', name: 'resident_number', label: 'Their resident number', autocomplete: 'off',
-    hint: 'The ID number the facility uses for them.' });
-  const lastName = field({ form: 'money', name: 'resident_last_name', label: 'Their last name', autocomplete: 'off',
-    hint: 'As the facility writes it. Capital letters do not matter.' });
-  const amount = field({ form: 'money', name: 'amount_cents', label: 'Amount in dollars', inputmode: 'decimal',
+  const number = field({ form: 'money', name: 'resident_number', label: t('Their resident number'), autocomplete: 'off',
+    hint: t('The ID number the facility uses for them.') });
+  const lastName = field({ form: 'money', name: 'resident_last_name', label: t('Their last name'), autocomplete: 'off',
+    hint: t('As the facility writes it. Capital letters do not matter.') });
+  const amount = field({ form: 'money', name: 'amount_cents', label: t('Amount in dollars'), inputmode: 'decimal',
     value: '20.00' });
   number.input.setAttribute('autocapitalize', 'characters');
-  const kit = formKit([number, lastName, amount], 'Send', 'Sending…');
+  const kit = formKit([number, lastName, amount], t('Send'), t('Sending…'));
   const summary = h('div', { class: 'count-line', 'aria-live': 'polite', 'data-testid': 'money-quote' });
   const result = h('div', { role: 'status', 'data-testid': 'money-result' });
   let key = newIdempotencyKey();
@@ -95,9 +96,9 @@ function transferForm(ctx, loadHistory) {
     controller = null;
     const r = request();
     quoted = null;
-    kit.setLabel('Send');
+    kit.setLabel(t('Send'));
     if (!facility || !r.resident_number || r.amount_cents === null || r.amount_cents < 1) {
-      summary.textContent = 'Choose the facility, then type the resident number and an amount to see the fee.';
+      summary.textContent = t('Choose the facility, then type the resident number and an amount to see the fee.');
       return;
     }
     controller = new AbortController();
@@ -106,12 +107,13 @@ function transferForm(ctx, loadHistory) {
         body: { facility_id: r.facility_id, resident_number: r.resident_number, amount_cents: r.amount_cents } });
       if (!ctx.isCurrent()) return;
       quoted = { key: quoteKey(r), q };
-      kit.setLabel(`Send ${usd(q.amount_cents)} (total ${usd(q.total_cents)})`);
+      const words = { amount: formatMoney(q.amount_cents), fee: formatMoney(q.fee_cents), total: formatMoney(q.total_cents) };
+      kit.setLabel(t('Send {amount} (total {total})', words));
       replace(summary,
-        h('p', null, `Fee ${usd(q.fee_cents)}. Your balance pays ${usd(q.total_cents)}: ${usd(q.amount_cents)} `
-          + `goes to their trust account and ${usd(q.fee_cents)} is the facility's fee.`),
+        h('p', null, t('Fee {fee}. Your balance pays {total}: {amount} goes to their trust account and {fee} is the facility\'s fee.', words)),
         q.enough ? null : h('p', { class: 'notice notice--error' },
-          `Your balance is ${usd(q.balance_cents)}. `, h('a', { href: '/wallet' }, 'Add money to your wallet'), ' first.'));
+          tp('Your balance is {balance}. {wallet} first.',
+            { balance: formatMoney(q.balance_cents), wallet: h('a', { href: '/wallet' }, t('Add money to your wallet')) })));
     } catch (e) {
       if (e && e.name === 'AbortError') return;
       if (ctx.isCurrent()) summary.textContent = e instanceof ApiError ? e.message : String(e);
@@ -133,7 +135,7 @@ function transferForm(ctx, loadHistory) {
     if (picker) picker.stop();
     picker = null;
     if (facility) {
-      const change = h('button', { type: 'button', class: 'button button--link' }, 'Change facility');
+      const change = h('button', { type: 'button', class: 'button button--link' }, t('Change facility'));
       change.addEventListener('click', () => {
         facility = null;
         showFacility();
@@ -141,11 +143,11 @@ function transferForm(ctx, loadHistory) {
         picker.focus();
       });
       replace(facilityBox, h('div', { class: 'chosen-facility', 'data-testid': 'money-facility' },
-        h('span', { class: 'chosen-label' }, 'Facility'), h('strong', { class: 'chosen-name' }, facility.name), change));
+        h('span', { class: 'chosen-label' }, t('Facility')), h('strong', { class: 'chosen-name' }, facility.name), change));
     } else {
       picker = facilityPicker({
-        id: 'money-facility', label: 'Their facility', onlyOnKite: true,
-        hint: 'Type the name of the facility, or its number.',
+        id: 'money-facility', label: t('Their facility'), onlyOnKite: true,
+        hint: t('Type the name of the facility, or its number.'),
         onPick: (f) => {
           facility = { id: f.id, name: f.name };
           showFacility();
@@ -166,10 +168,10 @@ function transferForm(ctx, loadHistory) {
     kit.clear();
     replace(result);
     const r = request();
-    if (!facility) kit.topError('Choose the facility first.');
-    if (!r.resident_number) kit.fieldError('resident_number', 'Type their resident number.');
-    if (!r.resident_last_name) kit.fieldError('resident_last_name', 'Type their last name.');
-    if (r.amount_cents === null || r.amount_cents < 1) kit.fieldError('amount_cents', 'Type an amount, for example 20.00.');
+    if (!facility) kit.topError(t('Choose the facility first.'));
+    if (!r.resident_number) kit.fieldError('resident_number', t('Type their resident number.'));
+    if (!r.resident_last_name) kit.fieldError('resident_last_name', t('Type their last name.'));
+    if (r.amount_cents === null || r.amount_cents < 1) kit.fieldError('amount_cents', t('Type an amount, for example 20.00.'));
     if (!facility || kit.hasErrors()) {
       kit.focusFirstInvalid();
       return;
@@ -182,12 +184,14 @@ function transferForm(ctx, loadHistory) {
     if (uncertain !== sent) key = newIdempotencyKey();
     kit.busy(true);
     try {
-      const t = await api('/money-transfers', { method: 'POST', body: r, headers: { 'Idempotency-Key': key } });
+      const sentOne = await api('/money-transfers', { method: 'POST', body: r, headers: { 'Idempotency-Key': key } });
       uncertain = null;
       key = newIdempotencyKey();
       replace(result, h('p', { class: 'notice notice--success' },
-        `Sent ${usd(t.amount_cents)} to ${t.resident_name}. Fee ${usd(t.fee_cents)}; `
-        + `your balance is now ${usd(t.balance_after_cents)}.`));
+        t('Sent {amount} to {name}. Fee {fee}; your balance is now {balance}.', {
+          amount: formatMoney(sentOne.amount_cents), name: sentOne.resident_name,
+          fee: formatMoney(sentOne.fee_cents), balance: formatMoney(sentOne.balance_after_cents),
+        })));
       lastName.input.value = '';
       amount.input.value = '';
       await Promise.all([loadHistory(), quote()]);

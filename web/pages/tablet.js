@@ -5,9 +5,8 @@
 
 import { api, ApiError, currentAccount, fetchMe, signInResident } from '../api.js';
 import { h, replace, setTitle } from '../dom.js';
-import {
-  contactStatusName, invitationStatusName, formatDate, formatDateTime, formatCount, formatWhen,
-} from '../labels.js';
+import { contactStatusName, invitationStatusName, formatWhen } from '../labels.js';
+import { formatCount, formatDate, formatDateTime, t, tn, tp } from '../i18n.js';
 import { field, formKit, confirmAction, throttleCountdown, validEmail } from '../forms.js';
 import { chip, emptyNote, facilityPicker, providerLink } from '../widgets.js';
 import { conversation } from '../thread.js';
@@ -39,10 +38,11 @@ export async function tabletPage(root, ctx) {
   const account = currentAccount();
   if (account && account.role === 'resident') return residentHome(root, ctx);
   if (account) {
-    setTitle('Tablet sign-in');
+    setTitle(t('Tablet sign-in'));
     replace(root, h('div', { class: 'wrap narrow' },
-      h('h1', null, 'Someone is signed in'),
-      h('p', null, `This browser is signed in as ${account.full_name || account.email}. Sign out first, then a resident can sign in here.`)));
+      h('h1', null, t('Someone is signed in')),
+      h('p', null, t('This browser is signed in as {name}. Sign out first, then a resident can sign in here.',
+        { name: account.full_name || account.email }))));
     return undefined;
   }
   return tabletSignIn(root, ctx);
@@ -51,7 +51,7 @@ export async function tabletPage(root, ctx) {
 /* ---- sign-in ---- */
 
 async function tabletSignIn(root, ctx) {
-  setTitle('Sign in on the tablet');
+  setTitle(t('Sign in on the tablet'));
   let facility = null;
   const wanted = ctx.query.get('facility');
   if (wanted && /^\d{1,10}$/.test(wanted)) {
@@ -66,12 +66,12 @@ async function tabletSignIn(root, ctx) {
   if (!facility) facility = rememberedFacility();
 
   const facilityBox = h('div', { class: 'tablet-facility' });
-  const number = field({ form: 'tab', name: 'resident_number', label: 'Your resident number', autocomplete: 'off',
-    hint: 'The ID number the facility gave you.' });
-  const pin = field({ form: 'tab', name: 'pin', label: 'Your PIN', type: 'password', autocomplete: 'off',
-    inputmode: 'numeric', hint: '4 to 12 digits. Staff can give you a new one.' });
+  const number = field({ form: 'tab', name: 'resident_number', label: t('Your resident number'), autocomplete: 'off',
+    hint: t('The ID number the facility gave you.') });
+  const pin = field({ form: 'tab', name: 'pin', label: t('Your PIN'), type: 'password', autocomplete: 'off',
+    inputmode: 'numeric', hint: t('4 to 12 digits. Staff can give you a new one.') });
   number.input.setAttribute('autocapitalize', 'characters');
-  const kit = formKit([number, pin], 'Sign in', 'Signing in…', { buttonClass: 'button button--wide button--big' });
+  const kit = formKit([number, pin], t('Sign in'), t('Signing in…'), { buttonClass: 'button button--wide button--big' });
   const form = h('form', { class: 'form tablet-form', novalidate: true }, kit.alert, facilityBox, number.wrap, pin.wrap, kit.button);
   let picker = null;
   let stopWait = () => {};
@@ -84,7 +84,7 @@ async function tabletSignIn(root, ctx) {
     if (picker) picker.stop();
     picker = null;
     if (facility) {
-      const change = h('button', { type: 'button', class: 'button button--link' }, 'Change facility');
+      const change = h('button', { type: 'button', class: 'button button--link' }, t('Change facility'));
       change.addEventListener('click', () => {
         facility = null;
         rememberFacility(null);
@@ -92,13 +92,13 @@ async function tabletSignIn(root, ctx) {
         picker.focus();
       });
       replace(facilityBox, h('div', { class: 'chosen-facility', 'data-testid': 'tablet-facility' },
-        h('span', { class: 'chosen-label' }, 'Facility'),
+        h('span', { class: 'chosen-label' }, t('Facility')),
         h('strong', { class: 'chosen-name' }, facility.name),
         change));
     } else {
       picker = facilityPicker({
-        id: 'tab-facility', label: 'Your facility', onlyOnKite: true,
-        hint: 'Type the name of the facility, or its number. Staff can tell you.',
+        id: 'tab-facility', label: t('Your facility'), onlyOnKite: true,
+        hint: t('Type the name of the facility, or its number. Staff can tell you.'),
         onPick: (f) => {
           facility = { id: f.id, name: f.name };
           rememberFacility(facility);
@@ -117,13 +117,13 @@ async function tabletSignIn(root, ctx) {
     const n = number.input.value.trim();
     const p = pin.input.value.trim();
     if (!facility) {
-      kit.topError('Choose your facility first.');
+      kit.topError(t('Choose your facility first.'));
       if (picker) picker.focus();
       return;
     }
-    if (!n) kit.fieldError('resident_number', 'Enter your resident number.');
-    if (!p) kit.fieldError('pin', 'Enter your PIN.');
-    else if (!/^\d+$/.test(p)) kit.fieldError('pin', 'Your PIN has only digits.');
+    if (!n) kit.fieldError('resident_number', t('Enter your resident number.'));
+    if (!p) kit.fieldError('pin', t('Enter your PIN.'));
+    else if (!/^\d+$/.test(p)) kit.fieldError('pin', t('Your PIN has only digits.'));
     if (kit.hasErrors()) {
       kit.focusFirstInvalid();
       return;
@@ -150,20 +150,22 @@ async function tabletSignIn(root, ctx) {
   const idleMinutes = Number(ctx.query.get('minutes')) || 5;
   replace(root, h('div', { class: 'wrap narrow tablet' },
     idle ? h('p', { class: 'notice notice--info', role: 'status', 'data-testid': 'idle-signed-out' },
-      `The tablet was not used for ${idleMinutes} ${idleMinutes === 1 ? 'minute' : 'minutes'}, so it signed out. Nothing of the last person is left on it.`) : null,
+      tn(idleMinutes, 'The tablet was not used for {n} minute, so it signed out. Nothing of the last person is left on it.',
+        'The tablet was not used for {n} minutes, so it signed out. Nothing of the last person is left on it.')) : null,
     h('div', { class: 'page-intro' },
-      h('h1', null, 'Sign in on the tablet'),
-      h('p', { class: 'lead' }, 'For people living in a facility. Use your resident number and your PIN.')),
+      h('h1', null, t('Sign in on the tablet')),
+      h('p', { class: 'lead' }, t('For people living in a facility. Use your resident number and your PIN.'))),
     h('div', { class: 'card' }, form),
-    h('p', { class: 'after-form after-form--quiet' }, 'Family or friend? ', h('a', { href: '/signin' }, 'Use the family sign-in'), '.')));
+    h('p', { class: 'after-form after-form--quiet' },
+      tp('Family or friend? {link}.', { link: h('a', { href: '/signin' }, t('Use the family sign-in')) }))));
   return undefined;
 }
 
 /* ---- the resident's home ---- */
 
 async function residentHome(root, ctx) {
-  setTitle('Your home');
-  replace(root, h('div', { class: 'wrap' }, h('p', { class: 'loading', role: 'status' }, 'Loading…')));
+  setTitle(t('Your home'));
+  replace(root, h('div', { class: 'wrap' }, h('p', { class: 'loading', role: 'status' }, t('Loading…'))));
   const me = await fetchMe();
   if (!ctx.isCurrent()) return;
   if (!me || me.role !== 'resident' || !me.resident) {
@@ -214,7 +216,7 @@ async function residentHome(root, ctx) {
   function drawInbox(convos) {
     replace(inbox, convos.length
       ? h('ul', { class: 'items tablet-convos', 'data-testid': 'tablet-conversations' }, convos.map(convoItem))
-      : emptyNote('When you have a contact, your messages with them are here.'));
+      : emptyNote(t('When you have a contact, your messages with them are here.')));
   }
 
   // A new message or a status change updates the counts without a reload.
@@ -243,33 +245,37 @@ async function residentHome(root, ctx) {
 
     replace(root, h('div', { class: 'wrap tablet-home' },
       h('div', { class: 'page-intro' },
-        h('h1', null, `Hello, ${r.first_name}`),
-        h('p', { class: 'lead' }, `${f.name} · resident number ${r.resident_number}`)),
+        h('h1', null, t('Hello, {name}', { name: r.first_name })),
+        h('p', { class: 'lead' }, t('{name} · resident number {number}', { name: f.name, number: r.resident_number }))),
       reachNotice(r, f),
       status,
       f.on_platform ? trustSummary() : null,
       h('section', { class: 'section', 'aria-labelledby': 'msg-heading' },
-        h('h2', { id: 'msg-heading' }, 'Your messages'),
+        h('h2', { id: 'msg-heading' }, t('Your messages')),
         inbox),
       onKite && (takesRequests || pending.length) ? h('section', { class: 'section', 'aria-labelledby': 'req-heading' },
-        h('h2', { id: 'req-heading' }, pending.length ? `People asking to write to you (${pending.length})` : 'People asking to write to you'),
+        h('h2', { id: 'req-heading' }, pending.length
+          ? t('People asking to write to you ({count})', { count: formatCount(pending.length) })
+          : t('People asking to write to you')),
         pending.length
           ? h('ul', { class: 'items', 'data-testid': 'pending-requests' }, pending.map((q) => requestItem(q, load)))
-          : emptyNote('Nobody is waiting for your answer.')) : null,
+          : emptyNote(t('Nobody is waiting for your answer.'))) : null,
       h('section', { class: 'section', 'aria-labelledby': 'con-heading' },
-        h('h2', { id: 'con-heading' }, 'Your contacts'),
-        policy ? h('p', { class: 'count-line' }, `${formatCount(active)} of ${formatCount(policy.contact_limit)} places used.`) : null,
+        h('h2', { id: 'con-heading' }, t('Your contacts')),
+        policy ? h('p', { class: 'count-line' }, t('{used} of {limit} places used.',
+          { used: formatCount(active), limit: formatCount(policy.contact_limit) })) : null,
         contacts.length
           ? h('ul', { class: 'items', 'data-testid': 'contacts' }, contacts.map((c) => contactItem(c, load)))
-          : emptyNote(canInvite ? 'No contacts yet. Invite someone below.' : 'No contacts yet. Family and friends can ask to write to you; you approve them here.')),
+          : emptyNote(canInvite ? t('No contacts yet. Invite someone below.') : t('No contacts yet. Family and friends can ask to write to you; you approve them here.'))),
       canInvite ? inviteSection(policy, load) : null,
       canInvite ? h('section', { class: 'section', 'aria-labelledby': 'sent-heading' },
-        h('h2', { id: 'sent-heading' }, 'Invitations you sent'),
+        h('h2', { id: 'sent-heading' }, t('Invitations you sent')),
         invitations.length
           ? h('ul', { class: 'items', 'data-testid': 'invitations' }, invitations.map((v) => invitationItem(v, load)))
-          : emptyNote('You have not sent an invitation.')) : null,
-      h('p', { class: 'fineprint' }, 'When you are done, press “Sign out” at the top, so the next person cannot see your page.',
-        ` Left untouched for ${(policy && policy.tablet_idle_minutes) || 5} minutes, the tablet signs you out by itself.`)));
+          : emptyNote(t('You have not sent an invitation.'))) : null,
+      h('p', { class: 'fineprint' }, t('When you are done, press “Sign out” at the top, so the next person cannot see your page.'), ' ',
+        tn((policy && policy.tablet_idle_minutes) || 5, 'Left untouched for {n} minute, the tablet signs you out by itself.',
+          'Left untouched for {n} minutes, the tablet signs you out by itself.'))));
     if (message) status.focus();
   }
 
@@ -279,13 +285,16 @@ async function residentHome(root, ctx) {
 /* A contact on the home page: a big button to their messages, with what is new. */
 function convoItem({ c, unread, latest }) {
   const who = c.contact.full_name;
-  let last = 'No messages yet.';
-  if (latest) last = `${latest.box === 'sent' ? 'You' : latest.sender.name}: ${latest.subject || latest.body.slice(0, 60)} · ${formatWhen(latest.created_at)}`;
+  let last = t('No messages yet.');
+  if (latest) {
+    const words = { name: latest.sender.name, text: latest.subject || latest.body.slice(0, 60), when: formatWhen(latest.created_at) };
+    last = latest.box === 'sent' ? t('You: {text} · {when}', words) : `${words.name}: ${words.text} · ${words.when}`;
+  }
   return h('li', { class: `convo convo--big${unread ? ' convo--unread' : ''}`, 'data-contact-id': c.id },
     h('a', { class: 'convo-link', href: `/tablet?contact=${c.id}` },
       h('span', { class: 'convo-top' },
-        h('span', { class: 'convo-name' }, `Messages with ${who}`),
-        unread ? h('span', { class: 'count-badge', 'data-testid': 'convo-unread' }, `${unread} new`) : null),
+        h('span', { class: 'convo-name' }, t('Messages with {name}', { name: who })),
+        unread ? h('span', { class: 'count-badge', 'data-testid': 'convo-unread' }, t('{n} new', { n: formatCount(unread) })) : null),
       h('span', { class: 'convo-last' }, last)));
 }
 
@@ -299,18 +308,22 @@ async function residentThread(root, ctx, contactId, { r, f, onKite }) {
     if (!ctx.isCurrent()) return;
     if (e instanceof ApiError && (e.status === 404 || e.status === 403)) {
       replace(root, h('div', { class: 'wrap narrow tablet-home' },
-        h('h1', null, 'This conversation does not exist'),
-        h('p', { class: 'actions' }, h('a', { class: 'button button--big', href: '/tablet' }, 'Back to your home'))));
+        h('h1', null, t('This conversation does not exist')),
+        h('p', { class: 'actions' }, h('a', { class: 'button button--big', href: '/tablet' }, t('Back to your home')))));
       return;
     }
     throw e;
   }
   if (!ctx.isCurrent()) return;
   const who = c.contact.full_name;
-  setTitle(`Messages with ${who}`);
+  setTitle(t('Messages with {name}', { name: who }));
   let closed = null;
-  if (!onKite) closed = r.status !== 'active' ? 'Your Kite account is closed because you were released.' : `Kite does not serve ${f.name}, so messages here have stopped.`;
-  else if (!c.can_message) closed = c.status === 'suspended' ? 'Paused: your contact list is full here.' : 'You cannot write to this person now.';
+  if (!onKite) {
+    closed = r.status !== 'active' ? t('Your Kite account is closed because you were released.')
+      : t('Kite does not serve {facility}, so messages here have stopped.', { facility: f.name });
+  } else if (!c.can_message) {
+    closed = c.status === 'suspended' ? t('Paused: your contact list is full here.') : t('You cannot write to this person now.');
+  }
   let policy = null;
   if (onKite) {
     policy = (await api(`/facilities/${f.id}`)).policy || null;
@@ -320,24 +333,24 @@ async function residentThread(root, ctx, contactId, { r, f, onKite }) {
   await convo.load();
   if (!ctx.isCurrent()) return;
   replace(root, h('div', { class: 'wrap tablet-home thread-page' },
-    h('p', { class: 'back back--top' }, h('a', { class: 'button button--big button--secondary', href: '/tablet' }, '← Back to your home')),
+    h('p', { class: 'back back--top' }, h('a', { class: 'button button--big button--secondary', href: '/tablet' }, t('← Back to your home'))),
     h('div', { class: 'page-intro thread-intro' },
-      h('h1', null, `Messages with ${who}`),
+      h('h1', null, t('Messages with {name}', { name: who })),
       c.contact.email ? h('p', { class: 'lead' }, c.contact.email) : null),
     convo.el,
-    h('p', { class: 'fineprint' }, 'When you are done, press “Sign out” at the top, so the next person cannot see your messages.')));
+    h('p', { class: 'fineprint' }, t('When you are done, press “Sign out” at the top, so the next person cannot see your messages.'))));
   ctx.scrollTo(convo.newest() || convo.el);
 }
 
 /* Why messages may not work, and where the resident's family should go instead. */
 function reachNotice(r, f) {
   if (r.status !== 'active') {
-    return h('p', { class: 'notice notice--warning' }, 'Your Kite account is closed because you were released.');
+    return h('p', { class: 'notice notice--warning' }, t('Your Kite account is closed because you were released.'));
   }
   if (!f.on_platform) {
     return h('p', { class: 'notice notice--warning', 'data-testid': 'tablet-off-kite' },
-      `Kite does not serve ${f.name}. Messages here go through `, providerLink(f.messaging_provider),
-      '. Your family has been told.');
+      tp('Kite does not serve {facility}. Messages here go through {provider}. Your family has been told.',
+        { facility: f.name, provider: providerLink(f.messaging_provider) }));
   }
   return null;
 }
@@ -348,14 +361,14 @@ function big(label, className = 'button button--big') {
 
 function requestItem(q, reload) {
   const who = q.contact.full_name;
-  const approve = big(`Approve ${who}`);
+  const approve = big(t('Approve {name}', { name: who }));
   const message = h('p', { class: 'field-error', role: 'alert', hidden: true });
   approve.addEventListener('click', async () => {
     approve.disabled = true;
     message.hidden = true;
     try {
       await api(`/contact-requests/${q.id}/approve`, { method: 'POST' });
-      await reload(`${who} is now your contact.`);
+      await reload(t('{name} is now your contact.', { name: who }));
     } catch (e) {
       message.textContent = e.message;
       message.hidden = false;
@@ -364,23 +377,24 @@ function requestItem(q, reload) {
   });
   // Declining cannot be taken back here, so it asks first.
   const decline = confirmAction({
-    label: 'Decline',
+    label: t('Decline'),
     testid: 'decline',
     buttonClass: 'button button--big button--secondary',
-    question: h('span', null, h('strong', null, `Decline ${who}? `), 'They will not be able to write to you. They can ask again later.'),
-    yes: 'Yes, decline',
-    no: 'Keep the request',
+    question: h('span', null, h('strong', null, t('Decline {name}?', { name: who })), ' ',
+      t('They will not be able to write to you. They can ask again later.')),
+    yes: t('Yes, decline'),
+    no: t('Keep the request'),
     onConfirm: async () => {
       await api(`/contact-requests/${q.id}/decline`, { method: 'POST' });
-      await reload(`You declined ${who}.`);
+      await reload(t('You declined {name}.', { name: who }));
     },
   });
   return h('li', { class: 'item item--request', 'data-request-id': q.id },
     h('div', { class: 'item-main' },
       h('h3', { class: 'item-title' }, q.contact.full_name),
       h('p', { class: 'item-meta' }, q.contact.email || ''),
-      h('p', { class: 'item-meta' }, `Asked on ${formatDate(q.created_at)}.`,
-        q.auto_approve_at ? ` If you do not answer, it is approved on ${formatDateTime(q.auto_approve_at)}.` : '')),
+      h('p', { class: 'item-meta' }, t('Asked on {date}.', { date: formatDate(q.created_at) }),
+        q.auto_approve_at ? [' ', t('If you do not answer, it is approved on {when}.', { when: formatDateTime(q.auto_approve_at) })] : null)),
     h('div', { class: 'item-actions item-actions--big' }, approve, decline, message));
 }
 
@@ -388,15 +402,16 @@ function contactItem(c, reload) {
   const who = c.contact.full_name;
   const remove = c.status === 'active' || c.status === 'suspended'
     ? confirmAction({
-      label: 'Remove',
+      label: t('Remove'),
       testid: 'remove',
       buttonClass: 'button button--big button--secondary',
-      question: h('span', null, h('strong', null, `Remove ${who}? `), 'You will not be able to write to each other. You can invite or approve them again later.'),
-      yes: 'Yes, remove',
-      no: 'Keep',
+      question: h('span', null, h('strong', null, t('Remove {name}?', { name: who })), ' ',
+        t('You will not be able to write to each other. You can invite or approve them again later.')),
+      yes: t('Yes, remove'),
+      no: t('Keep'),
       onConfirm: async () => {
         await api(`/contacts/${c.id}`, { method: 'DELETE' });
-        await reload(`${who} is no longer your contact.`);
+        await reload(t('{name} is no longer your contact.', { name: who }));
       },
     })
     : null;
@@ -404,21 +419,21 @@ function contactItem(c, reload) {
     h('div', { class: 'item-main' },
       h('h3', { class: 'item-title' }, who, ' ', chip(c.status, contactStatusName(c.status))),
       h('p', { class: 'item-meta' }, c.contact.email || ''),
-      c.status === 'suspended' ? h('p', { class: 'reach reach--wait' }, 'Paused: your contact list is full here.') : null),
+      c.status === 'suspended' ? h('p', { class: 'reach reach--wait' }, t('Paused: your contact list is full here.')) : null),
     remove ? h('div', { class: 'item-actions item-actions--big' }, remove) : null);
 }
 
 function inviteSection(policy, reload) {
-  const email = field({ form: 'inv', name: 'email', label: 'Their email address', type: 'email', autocomplete: 'off',
-    hint: `We email them a link. It works for ${policy.invitation_valid_days} days.` });
-  const kit = formKit([email], 'Send invitation', 'Sending…', { buttonClass: 'button button--big' });
+  const email = field({ form: 'inv', name: 'email', label: t('Their email address'), type: 'email', autocomplete: 'off',
+    hint: tn(policy.invitation_valid_days, 'We email them a link. It works for {n} day.', 'We email them a link. It works for {n} days.') });
+  const kit = formKit([email], t('Send invitation'), t('Sending…'), { buttonClass: 'button button--big' });
   const form = h('form', { class: 'form invite-form', novalidate: true }, kit.alert, email.wrap, kit.button);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     kit.clear();
     const value = email.input.value.trim();
-    if (!value) kit.fieldError('email', 'Type their email address.');
-    else if (!validEmail(value)) kit.fieldError('email', 'Type an email address like name@example.com.');
+    if (!value) kit.fieldError('email', t('Type their email address.'));
+    else if (!validEmail(value)) kit.fieldError('email', t('Type an email address like name@example.com.'));
     if (kit.hasErrors()) {
       kit.focusFirstInvalid();
       return;
@@ -426,30 +441,32 @@ function inviteSection(policy, reload) {
     kit.busy(true);
     try {
       const v = await api('/invitations', { method: 'POST', body: { email: value } });
-      await reload(`Invitation sent to ${v.email}. It works until ${formatDate(v.expires_at)}.`);
+      await reload(t('Invitation sent to {email}. It works until {date}.', { email: v.email, date: formatDate(v.expires_at) }));
     } catch (e) {
       kit.busy(false);
       kit.serverError(e);
     }
   });
   return h('section', { class: 'section', 'aria-labelledby': 'invite-heading' },
-    h('h2', { id: 'invite-heading' }, 'Invite someone'),
-    h('p', null, 'Family and friends cannot ask to write to you here. You invite them: they get an email and accept it.'),
+    h('h2', { id: 'invite-heading' }, t('Invite someone')),
+    h('p', null, t('Family and friends cannot ask to write to you here. You invite them: they get an email and accept it.')),
     h('div', { class: 'card' }, form));
 }
 
 function invitationItem(v, reload) {
-  let when = `Sent ${formatDate(v.created_at)}`;
-  if (v.status === 'pending') when += ` · works until ${formatDate(v.expires_at)}`;
-  if (v.status === 'accepted' && v.accepted_at) when += ` · accepted ${formatDate(v.accepted_at)}`;
-  const again = v.status === 'expired' ? big('Send again', 'button button--secondary') : null;
+  const when = [
+    t('Sent {date}', { date: formatDate(v.created_at) }),
+    v.status === 'pending' ? t('works until {date}', { date: formatDate(v.expires_at) }) : null,
+    v.status === 'accepted' && v.accepted_at ? t('accepted {date}', { date: formatDate(v.accepted_at) }) : null,
+  ].filter(Boolean).join(' · ');
+  const again = v.status === 'expired' ? big(t('Send again'), 'button button--secondary') : null;
   const message = h('p', { class: 'field-error', role: 'alert', hidden: true });
   if (again) {
     again.addEventListener('click', async () => {
       again.disabled = true;
       try {
         await api('/invitations', { method: 'POST', body: { email: v.email } });
-        await reload(`A new invitation was sent to ${v.email}.`);
+        await reload(t('A new invitation was sent to {email}.', { email: v.email }));
       } catch (e) {
         message.textContent = e.message;
         message.hidden = false;
@@ -459,14 +476,15 @@ function invitationItem(v, reload) {
   }
   const cancel = v.status === 'pending'
     ? confirmAction({
-      label: 'Cancel invitation',
+      label: t('Cancel invitation'),
       testid: 'cancel-invitation',
-      question: h('span', null, h('strong', null, `Cancel the invitation to ${v.email}? `), 'The link in their email stops working. You can invite them again later.'),
-      yes: 'Yes, cancel it',
-      no: 'Keep it',
+      question: h('span', null, h('strong', null, t('Cancel the invitation to {email}?', { email: v.email })), ' ',
+        t('The link in their email stops working. You can invite them again later.')),
+      yes: t('Yes, cancel it'),
+      no: t('Keep it'),
       onConfirm: async () => {
         await api(`/invitations/${v.id}`, { method: 'DELETE' });
-        await reload(`The invitation to ${v.email} is cancelled.`);
+        await reload(t('The invitation to {email} is cancelled.', { email: v.email }));
       },
     })
     : null;

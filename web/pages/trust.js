@@ -12,19 +12,20 @@
 // without one).  It asks nothing where the facility's terminal_cents_per_minute is 0, and while
 // the trust account cannot pay a minute it stops sending heartbeats (which would only be refused)
 // and shows a notice, then looks at the balance once a minute and starts again when money has
-// come in.  Nothing else on the tablet waits for it.
+// come in.  Nor does it send one while the tablet counts down to its idle sign-out (idle.js), or
+// signs out: nobody is using it then, and a heartbeat after the sign-out would only be refused.
+// Nothing else on the tablet waits for it.
 
 import { api, ApiError, fetchMe } from '../api.js';
 import { h, replace, setTitle } from '../dom.js';
-import { formatDateTime } from '../labels.js';
+import { formatDateTime, formatMoney, N_, t } from '../i18n.js';
 import { emptyNote } from '../widgets.js';
-import { usd } from './wallet.js';
+import { tabletIdle } from '../idle.js';
 
 const HEARTBEAT_MS = 60 * 1000;
 const STATEMENT_PAGE = 50;
 const ACTIVE_MS = 3 * 60 * 1000;
-const NO_MONEY = 'Your trust account cannot pay for terminal time. You can still read and write; '
-  + 'ask your family to send money, or ask the trust office.';
+const NO_MONEY = N_('Your trust account cannot pay for terminal time. You can still read and write; ask your family to send money, or ask the trust office.');
 
 /* ---- the meter ---- */
 
@@ -48,7 +49,7 @@ export function startTerminalMeter(ctx, facilityId) {
   const show = (text) => replace(notice, text ? h('p', { class: 'notice notice--warning', role: 'status' }, text) : null);
 
   async function tick() {
-    if (stopped || document.visibilityState !== 'visible' || Date.now() - lastActive > ACTIVE_MS) return;
+    if (stopped || tabletIdle() || document.visibilityState !== 'visible' || Date.now() - lastActive > ACTIVE_MS) return;
     try {
       if (!canPay) {
         const w = await api('/wallet');
@@ -57,13 +58,13 @@ export function startTerminalMeter(ctx, facilityId) {
       }
       const beat = await api('/terminal/heartbeat', { method: 'POST', body: {} });
       if (stopped) return;
-      show(beat.metered ? `Terminal time: ${usd(beat.cents_per_minute)} a minute from your trust account `
-        + `(${usd(beat.balance_cents)} left).` : null);
+      show(beat.metered ? t('Terminal time: {rate} a minute from your trust account ({left} left).',
+        { rate: formatMoney(beat.cents_per_minute), left: formatMoney(beat.balance_cents) }) : null);
     } catch (e) {
       if (stopped) return;
       if (e instanceof ApiError && e.status === 402) {
         canPay = false;
-        show(`${e.message} You can still read and write.`);
+        show(t('{reason} You can still read and write.', { reason: e.message }));
       }
       /* other failures: the next tick tries again */
     }
@@ -84,7 +85,7 @@ export function startTerminalMeter(ctx, facilityId) {
       rate = prices.schedule.terminal_cents_per_minute || 0;
       if (stopped || rate <= 0) return;
       canPay = w.balance_cents >= rate;
-      if (!canPay) show(NO_MONEY);
+      if (!canPay) show(t(NO_MONEY));
       document.addEventListener('visibilitychange', onVisible);
       timer = setInterval(tick, HEARTBEAT_MS);
       await tick();
@@ -98,17 +99,17 @@ export function startTerminalMeter(ctx, facilityId) {
 
 export function trustSummary() {
   const box = h('section', { class: 'section', 'aria-labelledby': 'trust-heading', 'data-testid': 'trust-summary' },
-    h('h2', { id: 'trust-heading' }, 'Your trust account'),
-    h('p', { class: 'loading' }, 'Loading…'));
+    h('h2', { id: 'trust-heading' }, t('Your trust account')),
+    h('p', { class: 'loading' }, t('Loading…')));
   (async () => {
     try {
       const w = await api('/wallet');
-      replace(box, h('h2', { id: 'trust-heading' }, 'Your trust account'),
-        h('p', { class: 'lead' }, `Balance ${usd(w.balance_cents)}`,
-          w.held_cents ? ` · on hold ${usd(w.held_cents)}` : null),
-        h('p', { class: 'actions' }, h('a', { class: 'button button--big', href: '/tablet/money' }, 'See your statement')));
+      const words = { balance: formatMoney(w.balance_cents), held: formatMoney(w.held_cents) };
+      replace(box, h('h2', { id: 'trust-heading' }, t('Your trust account')),
+        h('p', { class: 'lead' }, w.held_cents ? t('Balance {balance} · on hold {held}', words) : t('Balance {balance}', words)),
+        h('p', { class: 'actions' }, h('a', { class: 'button button--big', href: '/tablet/money' }, t('See your statement'))));
     } catch (e) {
-      replace(box, h('h2', { id: 'trust-heading' }, 'Your trust account'), h('p', { role: 'alert' }, e.message));
+      replace(box, h('h2', { id: 'trust-heading' }, t('Your trust account')), h('p', { role: 'alert' }, e.message));
     }
   })();
   return box;
@@ -117,17 +118,18 @@ export function trustSummary() {
 /* ---- /tablet/money ---- */
 
 function statementLine(l) {
+  const words = { date: formatDateTime(l.date), amount: formatMoney(Math.abs(l.amount_cents)), balance: formatMoney(l.balance_after_cents) };
   return h('li', { class: 'item' },
     h('div', { class: 'item-main' },
       h('p', { class: 'item-title' }, l.memo || l.kind),
-      h('p', { class: 'item-meta' },
-        `${formatDateTime(l.date)} · ${l.amount_cents < 0 ? 'paid' : 'received'} ${usd(Math.abs(l.amount_cents))}`
-        + ` · balance after ${usd(l.balance_after_cents)}`)));
+      h('p', { class: 'item-meta' }, l.amount_cents < 0
+        ? t('{date} · paid {amount} · balance after {balance}', words)
+        : t('{date} · received {amount} · balance after {balance}', words))));
 }
 
 /* The first page of the statement, and a button for each older page. */
 function statementLines(page) {
-  if (!page.items.length) return emptyNote('No money has moved in your trust account yet.');
+  if (!page.items.length) return emptyNote(t('No money has moved in your trust account yet.'));
   const list = h('ul', { class: 'items statement', 'data-testid': 'trust-statement' }, page.items.map(statementLine));
   const more = h('p', { class: 'actions' });
   const offer = (cursor) => {
@@ -135,7 +137,7 @@ function statementLines(page) {
       replace(more);
       return;
     }
-    const button = h('button', { type: 'button', class: 'button button--secondary button--big' }, 'Show older lines');
+    const button = h('button', { type: 'button', class: 'button button--secondary button--big' }, t('Show older lines'));
     button.addEventListener('click', async () => {
       button.disabled = true;
       try {
@@ -153,33 +155,34 @@ function statementLines(page) {
 }
 
 export async function trustPage(root, ctx, me) {
-  setTitle('Your trust account');
-  replace(root, h('div', { class: 'wrap narrow tablet-home' }, h('p', { class: 'loading', role: 'status' }, 'Loading…')));
+  setTitle(t('Your trust account'));
+  replace(root, h('div', { class: 'wrap narrow tablet-home' }, h('p', { class: 'loading', role: 'status' }, t('Loading…'))));
   let w;
   let st;
   try {
     [w, st] = await Promise.all([api('/wallet'), api(`/wallet/transactions?limit=${STATEMENT_PAGE}`)]);
   } catch (e) {
-    if (ctx.isCurrent()) replace(root, h('div', { class: 'wrap narrow' }, h('h1', null, 'Your trust account'), h('p', { role: 'alert' }, e.message)));
+    if (ctx.isCurrent()) replace(root, h('div', { class: 'wrap narrow' }, h('h1', null, t('Your trust account')), h('p', { role: 'alert' }, e.message)));
     return;
   }
   if (!ctx.isCurrent()) return;
   replace(root, h('div', { class: 'wrap narrow tablet-home' },
     h('div', { class: 'page-intro' },
-      h('h1', null, 'Your trust account'),
-      h('p', { class: 'lead' }, me && me.resident ? `${me.resident.first_name} · resident number ${me.resident.resident_number}` : null)),
+      h('h1', null, t('Your trust account')),
+      h('p', { class: 'lead' }, me && me.resident
+        ? t('{name} · resident number {number}', { name: me.resident.first_name, number: me.resident.resident_number }) : null)),
     h('section', { class: 'card', 'aria-labelledby': 'balance-heading' },
-      h('h2', { id: 'balance-heading', class: 'panel-title' }, 'Your balance'),
+      h('h2', { id: 'balance-heading', class: 'panel-title' }, t('Your balance')),
       h('dl', { class: 'facts', 'data-testid': 'trust-balance' },
-        h('dt', null, 'Balance'), h('dd', null, usd(w.balance_cents)),
-        h('dt', null, 'On hold for messages not yet delivered'), h('dd', null, usd(w.held_cents)))),
+        h('dt', null, t('Balance')), h('dd', null, formatMoney(w.balance_cents)),
+        h('dt', null, t('On hold for messages not yet delivered')), h('dd', null, formatMoney(w.held_cents)))),
     h('section', { class: 'card', 'aria-labelledby': 'statement-heading' },
-      h('h2', { id: 'statement-heading', class: 'panel-title' }, 'Statement'),
+      h('h2', { id: 'statement-heading', class: 'panel-title' }, t('Statement')),
       statementLines(st),
       h('p', { class: 'actions' },
         h('a', { class: 'button button--secondary button--big', href: '/api/v1/wallet/transactions.csv', download: 'kite-statement.csv' },
-          'Download the statement (CSV)'))),
-    h('p', { class: 'actions' }, h('a', { class: 'button button--big', href: '/tablet' }, 'Back to your home'))));
+          t('Download the statement (CSV)')))),
+    h('p', { class: 'actions' }, h('a', { class: 'button button--big', href: '/tablet' }, t('Back to your home')))));
 }
 
 /* The route /tablet/money: the signed-in resident's statement, metered like the other tablet pages. */

@@ -15,7 +15,7 @@
 import { api, ApiError, currentAccount, newIdempotencyKey } from '../api.js';
 import { h, replace, setTitle } from '../dom.js';
 import { field, formKit } from '../forms.js';
-import { formatDate } from '../labels.js';
+import { formatDate, formatMoney, t, tp } from '../i18n.js';
 import { emptyNote } from '../widgets.js';
 import { messagePlans } from './wallet-messages.js';
 
@@ -26,30 +26,28 @@ export function dollarsToCents(text) {
   return Number(m[1]) * 100 + Number((m[2] || '0').padEnd(2, '0'));
 }
 
+/* Cents as money in the reader's language (kept for the pages that import it). */
 export function usd(cents) {
-  const sign = cents < 0 ? '−' : '';
-  const abs = Math.abs(cents);
-  const dollars = Math.floor(abs / 100).toLocaleString('en-US');
-  return `${sign}$${dollars}.${String(abs % 100).padStart(2, '0')}`;
+  return formatMoney(cents);
 }
 
 export async function walletPage(root, ctx) {
-  setTitle('Your wallet');
+  setTitle(t('Your wallet'));
   const me = currentAccount();
   if (!me || me.role !== 'contact') {
     replace(root, h('div', { class: 'wrap narrow' },
-      h('h1', null, 'Your wallet'),
-      h('p', null, me ? 'Only family and friends accounts have a wallet here.' : 'Sign in to see your wallet.'),
-      me ? null : h('p', { class: 'actions' }, h('a', { class: 'button', href: '/signin?next=%2Fwallet' }, 'Sign in'))));
+      h('h1', null, t('Your wallet')),
+      h('p', null, me ? t('Only family and friends accounts have a wallet here.') : t('Sign in to see your wallet.')),
+      me ? null : h('p', { class: 'actions' }, h('a', { class: 'button', href: '/signin?next=%2Fwallet' }, t('Sign in')))));
     return;
   }
-  replace(root, h('div', { class: 'wrap narrow' }, h('p', { class: 'loading', role: 'status' }, 'Loading your wallet…')));
+  replace(root, h('div', { class: 'wrap narrow' }, h('p', { class: 'loading', role: 'status' }, t('Loading your wallet…'))));
   let wallet;
   try {
     wallet = await api('/wallet');
   } catch (e) {
     if (!ctx.isCurrent()) return;
-    replace(root, h('div', { class: 'wrap narrow' }, h('h1', null, 'Your wallet'),
+    replace(root, h('div', { class: 'wrap narrow' }, h('h1', null, t('Your wallet')),
       h('p', { class: 'notice notice--error', role: 'alert' }, e instanceof ApiError ? e.message : String(e))));
     return;
   }
@@ -58,8 +56,8 @@ export async function walletPage(root, ctx) {
   const balance = h('dl', { class: 'facts', 'data-testid': 'wallet-balance' });
   const statement = h('div', { 'data-testid': 'wallet-statement' });
   const showBalance = (w) => replace(balance,
-    h('dt', null, 'Balance'), h('dd', null, usd(w.balance_cents)),
-    h('dt', null, 'On hold for messages not yet delivered'), h('dd', null, usd(w.held_cents)));
+    h('dt', null, t('Balance')), h('dd', null, formatMoney(w.balance_cents)),
+    h('dt', null, t('On hold for messages not yet delivered')), h('dd', null, formatMoney(w.held_cents)));
   showBalance(wallet);
   const state = { wallet };
   let plans = null;
@@ -75,23 +73,24 @@ export async function walletPage(root, ctx) {
   plans = messagePlans(state, refresh);
 
   replace(root, h('div', { class: 'wrap narrow' },
-    h('div', { class: 'page-intro' }, h('h1', null, 'Your wallet'),
-      h('p', null, 'Add money to your Kite balance with a card, then pay for messages and send money from it.'),
-      h('p', null, h('a', { href: '/money', 'data-testid': 'send-money-link' }, 'Send money to someone in a facility'))),
+    h('div', { class: 'page-intro' }, h('h1', null, t('Your wallet')),
+      h('p', null, t('Add money to your Kite balance with a card, then pay for messages and send money from it.')),
+      h('p', null, h('a', { href: '/money', 'data-testid': 'send-money-link' }, t('Send money to someone in a facility')))),
     h('section', { class: 'card', 'aria-labelledby': 'balance-heading' },
-      h('h2', { id: 'balance-heading', class: 'panel-title' }, 'Your balance'), balance),
+      h('h2', { id: 'balance-heading', class: 'panel-title' }, t('Your balance')), balance),
     h('section', { class: 'card', 'aria-labelledby': 'topup-heading' },
-      h('h2', { id: 'topup-heading', class: 'panel-title' }, 'Add money'),
+      h('h2', { id: 'topup-heading', class: 'panel-title' }, t('Add money')),
       wallet.top_ups.available ? topUpForm(wallet, refresh) : h('p', { role: 'status' },
-        'Payments are not available right now. Try again later.')),
+        t('Payments are not available right now. Try again later.'))),
     plans.element,
     h('section', { class: 'card', 'aria-labelledby': 'statement-heading' },
-      h('h2', { id: 'statement-heading', class: 'panel-title' }, 'Statement'),
+      h('h2', { id: 'statement-heading', class: 'panel-title' }, t('Statement')),
       statement,
       h('p', { class: 'actions' },
         h('a', { class: 'button button--secondary', href: '/api/v1/wallet/transactions.csv', download: 'kite-statement.csv' },
-          'Download the statement (CSV)'))),
-    h('p', null, h('a', { href: '/phone' }, 'Prepaid phone accounts'), ': deposit for calls from a facility, no fee.')));
+          t('Download the statement (CSV)')))),
+    h('p', null, tp('{phone}: deposit for calls from a facility, no fee.',
+      { phone: h('a', { href: '/phone' }, t('Prepaid phone accounts')) }))));
   try {
     await refresh();
   } catch (e) {
@@ -105,26 +104,31 @@ export async function walletPage(root, ctx) {
 }
 
 function statementList(items) {
-  if (!items.length) return emptyNote('No money has moved yet.');
-  return h('ul', { class: 'items' }, items.map((l) => h('li', { class: 'item' },
-    h('div', { class: 'item-main' },
-      h('p', { class: 'item-title' }, l.memo || l.kind),
-      h('p', { class: 'item-meta' }, `${formatDate(l.date)} · ${l.amount_cents < 0 ? 'paid' : 'added'} ${usd(Math.abs(l.amount_cents))}`
-        + ` · balance ${usd(l.balance_after_cents)}`)))));
+  if (!items.length) return emptyNote(t('No money has moved yet.'));
+  return h('ul', { class: 'items' }, items.map((l) => {
+    const words = { date: formatDate(l.date), amount: formatMoney(Math.abs(l.amount_cents)), balance: formatMoney(l.balance_after_cents) };
+    return h('li', { class: 'item' },
+      h('div', { class: 'item-main' },
+        h('p', { class: 'item-title' }, l.memo || l.kind),
+        h('p', { class: 'item-meta' }, l.amount_cents < 0
+          ? t('{date} · paid {amount} · balance {balance}', words)
+          : t('{date} · added {amount} · balance {balance}', words))));
+  }));
 }
 
 function topUpForm(wallet, refresh) {
   const { min_cents: min, max_cents: max } = wallet.top_ups;
-  const amount = field({ form: 'topup', name: 'amount_cents', label: 'Amount in dollars', inputmode: 'decimal',
-    hint: `From ${usd(min)} to ${usd(max)}.`, value: '25.00' });
-  const number = field({ form: 'topup', name: 'card_number', label: 'Card number', inputmode: 'numeric',
+  const range = { min: formatMoney(min), max: formatMoney(max) };
+  const amount = field({ form: 'topup', name: 'amount_cents', label: t('Amount in dollars'), inputmode: 'decimal',
+    hint: t('From {min} to {max}.', range), value: '25.00' });
+  const number = field({ form: 'topup', name: 'card_number', label: t('Card number'), inputmode: 'numeric',
     autocomplete: 'cc-number', maxlength: 23,
-    hint: wallet.top_ups.test_cards ? 'This is a test system: use test card 4242 4242 4242 4242, any future expiry and any 3-digit code.' : null });
-  const month = field({ form: 'topup', name: 'exp_month', label: 'Expiry month (1–12)', inputmode: 'numeric', autocomplete: 'cc-exp-month', maxlength: 2 });
-  const year = field({ form: 'topup', name: 'expiry', label: 'Expiry year (4 digits)', inputmode: 'numeric', autocomplete: 'cc-exp-year', maxlength: 4 });
-  const cvc = field({ form: 'topup', name: 'cvc', label: 'Security code (CVC)', inputmode: 'numeric', autocomplete: 'cc-csc', maxlength: 4 });
+    hint: wallet.top_ups.test_cards ? t('This is a test system: use test card 4242 4242 4242 4242, any future expiry and any 3-digit code.') : null });
+  const month = field({ form: 'topup', name: 'exp_month', label: t('Expiry month (1–12)'), inputmode: 'numeric', autocomplete: 'cc-exp-month', maxlength: 2 });
+  const year = field({ form: 'topup', name: 'expiry', label: t('Expiry year (4 digits)'), inputmode: 'numeric', autocomplete: 'cc-exp-year', maxlength: 4 });
+  const cvc = field({ form: 'topup', name: 'cvc', label: t('Security code (CVC)'), inputmode: 'numeric', autocomplete: 'cc-csc', maxlength: 4 });
   const fields = [amount, number, month, year, cvc];
-  const kit = formKit(fields, 'Pay', 'Paying…');
+  const kit = formKit(fields, t('Pay'), t('Paying…'));
   const summary = h('p', { class: 'count-line', 'aria-live': 'polite', 'data-testid': 'topup-summary' });
   const result = h('div', { role: 'status', 'data-testid': 'topup-result' });
   let key = newIdempotencyKey();
@@ -133,10 +137,11 @@ function topUpForm(wallet, refresh) {
   const cents = () => dollarsToCents(amount.input.value);
   const showSummary = () => {
     const c = cents();
-    kit.setLabel(c !== null && c >= min && c <= max ? `Pay ${usd(c)}` : 'Pay');
-    summary.textContent = c !== null && c >= min && c <= max
-      ? `Your card will be charged ${usd(c)}, and ${usd(c)} will be added to your balance.`
-      : `Type an amount from ${usd(min)} to ${usd(max)}.`;
+    const ok = c !== null && c >= min && c <= max;
+    kit.setLabel(ok ? t('Pay {amount}', { amount: formatMoney(c) }) : t('Pay'));
+    summary.textContent = ok
+      ? t('Your card will be charged {amount}, and {amount} will be added to your balance.', { amount: formatMoney(c) })
+      : t('Type an amount from {min} to {max}.', range);
   };
   amount.input.addEventListener('input', showSummary);
   showSummary();
@@ -150,7 +155,7 @@ function topUpForm(wallet, refresh) {
     replace(result);
     const c = cents();
     if (c === null || c < min || c > max) {
-      kit.fieldError('amount_cents', `Type an amount from ${usd(min)} to ${usd(max)}, for example 25.00.`);
+      kit.fieldError('amount_cents', t('Type an amount from {min} to {max}, for example 25.00.', range));
       kit.focusFirstInvalid();
       return;
     }
@@ -162,17 +167,18 @@ function topUpForm(wallet, refresh) {
     if (uncertain !== sent) key = newIdempotencyKey();
     kit.busy(true);
     try {
-      const t = await api('/wallet/top-ups', { method: 'POST', body, headers: { 'Idempotency-Key': key } });
-      if (t.state === 'pending') {
+      const paid = await api('/wallet/top-ups', { method: 'POST', body, headers: { 'Idempotency-Key': key } });
+      if (paid.state === 'pending') {
         uncertain = sent;
-        replace(result, h('p', { class: 'notice' }, t.message || 'Kite is confirming this payment with the card company.'));
+        replace(result, h('p', { class: 'notice' }, paid.message || t('Kite is confirming this payment with the card company.')));
       } else {
         uncertain = null;
         key = newIdempotencyKey();
         number.input.value = '';
         cvc.input.value = '';
         replace(result, h('p', { class: 'notice notice--success' },
-          `Added ${usd(t.amount_cents)} with your ${t.card.brand} card ending ${t.card.last4}.`));
+          t('Added {amount} with your {brand} card ending {last4}.',
+            { amount: formatMoney(paid.amount_cents), brand: paid.card.brand, last4: paid.card.last4 })));
       }
       await refresh();
     } catch (e) {
