@@ -31,8 +31,13 @@ after(async () => {
   if (sink) await sink.stop();
 });
 
+/* The mails that carry a confirmation link: a registration's welcome, and a link sent again. */
+const LINK_SUBJECTS = ['Welcome to Kite', 'Confirm your email address for Kite'];
+
+/* subject: one subject, or a list of them. */
 function mailsTo(to, subject) {
-  return sink.messagesTo(to).map((m) => parseMessage(m.data)).filter((m) => m.header('Subject') === subject);
+  const wanted = Array.isArray(subject) ? subject : [subject];
+  return sink.messagesTo(to).map((m) => parseMessage(m.data)).filter((m) => wanted.includes(m.header('Subject')));
 }
 
 /** Waits for the nth mail to `to` with this subject. */
@@ -47,7 +52,7 @@ async function mail(to, subject, nth = 1) {
 }
 
 async function verifyLink(to, nth = 1) {
-  const m = VERIFY_RE.exec((await mail(to, 'Confirm your email address for Kite', nth)).text);
+  const m = VERIFY_RE.exec((await mail(to, LINK_SUBJECTS, nth)).text);
   assert.ok(m, 'the mail has the link');
   return m[1];
 }
@@ -111,7 +116,7 @@ test('paying before the address is confirmed is 403 email_not_verified; after, t
 
 test('a taken address: the same 201, a separate account, the owner is told, and still signs in', async () => {
   const owner = await register(srv); // confirmed (kite user verify-email)
-  await mail(owner.email, 'Confirm your email address for Kite'); // its own registration's link
+  await mail(owner.email, LINK_SUBJECTS); // its own registration's link
   const free = await srv.post('/api/v1/accounts', {
     email: uniqueEmail('free'), password: strongPassword(), full_name: 'Someone Else', phone: '+1 555 0100',
   });
@@ -127,7 +132,7 @@ test('a taken address: the same 201, a separate account, the owner is told, and 
 
   const notice = await mail(owner.email, 'Someone tried to create a Kite account with your email');
   assert.match(notice.text, /If it was you, you already have an account: sign in, or reset your password/);
-  assert.equal(mailsTo(owner.email, 'Confirm your email address for Kite').length, 1, 'no link for a taken address');
+  assert.equal(mailsTo(owner.email, LINK_SUBJECTS).length, 1, 'no link for a taken address');
 
   // The stranger signs in to their own, new account only: never the owner's.
   const stranger = await session(srv, owner.email, strangerPassword);
@@ -140,7 +145,7 @@ test('a taken address: the same 201, a separate account, the owner is told, and 
   // It can never be confirmed: a new link is not sent, and the owner's verified account stays the only one.
   assert.equal((await srv.post('/api/v1/me/email-verification', {}, { token: stranger.token })).status, 204);
   await sleep(500);
-  assert.equal(mailsTo(owner.email, 'Confirm your email address for Kite').length, 1);
+  assert.equal(mailsTo(owner.email, LINK_SUBJECTS).length, 1);
   assertError(await topUp(stranger.token), 403, 'email_not_verified');
 });
 
@@ -163,7 +168,7 @@ test('change email: a link to the new address, a notice to the old, wrong passwo
   assert.equal(takenAsk.status, 202, takenAsk.text);
   assert.equal(freeAsk.status, 202, freeAsk.text);
   assert.deepEqual(takenAsk.json, freeAsk.json, 'the answer tells nothing about the address');
-  const told = await mail(other.email, 'Someone tried to use your email on another Kite account');
+  const told = await mail(other.email, 'Someone tried to use your email on another Kite account / Alguien intentó usar su correo en otra cuenta de Kite');
   assert.doesNotMatch(told.text, /confirm-email/);
 
   const old = await mail(reg.email, 'Your Kite email is being changed', 2);

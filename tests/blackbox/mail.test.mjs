@@ -110,7 +110,7 @@ test('registration with --smtp: one welcome mail arrives, well formed, linking t
   assert.match(msg.text, /invitation/);
   assert.ok(msg.text.includes(`${PUBLIC_URL}/`), `text lacks the link:\n${msg.text}`);
   // HTML: the same, with the name escaped and a real link.
-  assert.ok(msg.html.includes(`href="${PUBLIC_URL}/"`), `html lacks the link:\n${msg.html}`);
+  assert.ok(msg.html.includes(`href="${PUBLIC_URL}/verify-email?token=`), `html lacks the link:\n${msg.html}`);
   assert.ok(msg.html.includes('Hello Zoë &lt;b&gt;O&#39;Brien&lt;/b&gt; &amp; &quot;Co&quot;,'), `html name not escaped:\n${msg.html}`);
   assert.ok(!msg.html.includes('<b>O'), 'raw user text in the HTML');
   // Transport safety: 7-bit, short lines.

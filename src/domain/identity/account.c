@@ -17,7 +17,6 @@
 #include "domain/directory/directory.h"
 #include "domain/identity/email_verify.h"
 #include "domain/identity/throttle.h"
-#include "mail/notice.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -240,40 +239,6 @@ struct insert_account {
     const char *action;
 };
 
-static const notice_text welcome_words[FAULT_LANG_COUNT] = {
-    [FAULT_LANG_EN] = {"Welcome to Kite",
-                       {"Hello {name},",
-                        "Welcome to Kite. Your account for {email} is ready.",
-                        "Kite helps families and friends stay in touch with someone in a prison or jail: you can "
-                        "exchange messages with them (facility staff review each one before it is delivered), see "
-                        "which services their facility offers and how to use them, all in one place.",
-                        "Your next step: find your loved one's facility in the directory, or, if they have sent you an "
-                        "invitation, open it and accept it.",
-                        "If you did not create this account, you can ignore this email."},
-                       "Find a facility on Kite"},
-    [FAULT_LANG_ES] = {"Bienvenido a Kite",
-                       {"Hola, {name}:",
-                        "Le damos la bienvenida a Kite. Su cuenta para {email} está lista.",
-                        "Kite ayuda a familias y amigos a mantenerse en contacto con alguien que está en una prisión "
-                        "o una cárcel: puede intercambiar mensajes con esa persona (el personal del centro revisa "
-                        "cada uno antes de entregarlo) y ver qué servicios ofrece su centro y cómo usarlos, todo en "
-                        "un solo lugar.",
-                        "Su próximo paso: busque el centro de su ser querido en el directorio o, si le envió una "
-                        "invitación, ábrala y acéptela.",
-                        "Si usted no creó esta cuenta, puede ignorar este correo."},
-                       "Buscar un centro en Kite"},
-};
-
-/* Queues the welcome mail of a new contact, in the registration's transaction and language. */
-static kite_err enqueue_welcome(db_conn *conn, const struct insert_account *in)
-{
-    const account *acct = in->acct;
-    const char *values[] = {"name", acct->full_name, "email", acct->email, NULL};
-    notice n = {.to = acct->email, .kind = "account", .text = welcome_words, .values = values, .link_path = "/",
-                .lang = acct->lang};
-    return notice_enqueue(conn, in->ctx->public_url, in->a, acct->created_at, &n);
-}
-
 static kite_err insert_account_tx(db_conn *conn, void *data)
 {
     struct insert_account *in = data;
@@ -336,8 +301,7 @@ static kite_err insert_account_tx(db_conn *conn, void *data)
         return email_verify_retire_others(conn, in->a, acct->id, acct->email, acct->created_at);
     if (taken)
         return email_verify_notice_taken(conn, in->ctx, in->a, acct->email, owner.lang, acct->created_at);
-    err = enqueue_welcome(conn, in);
-    return err != KITE_OK ? err : email_verify_issue(conn, in->ctx, in->a, acct, acct->created_at);
+    return email_verify_issue(conn, in->ctx, in->a, acct, acct->created_at, true);
 }
 
 static kite_err validate_password_field(const char *password, fault_detail invalid, kite_fault *fault)

@@ -54,7 +54,40 @@ static const char *mail_key(arena *a, int64_t account_id)
     return arena_sprintf(a, "verify-mail:%" PRId64, account_id);
 }
 
-kite_err email_verify_issue(db_conn *conn, const kite_ctx *ctx, arena *a, const account *acct, int64_t now)
+/* A registration's one mail: what Kite is for, the next steps, and the link that confirms the address. */
+static const notice_text welcome_words[FAULT_LANG_COUNT] = {
+    [FAULT_LANG_EN] = {"Welcome to Kite",
+                       {"Hello {name},",
+                        "Welcome to Kite. Your account for {email} is ready.",
+                        "Kite helps families and friends stay in touch with someone in a prison or jail: you can "
+                        "exchange messages with them (facility staff review each one before it is delivered), see "
+                        "which services their facility offers and how to use them, all in one place.",
+                        "First, confirm that this is your email address with the link below (it works once, for 7 "
+                        "days). You can use Kite for free before you confirm; paying for anything needs a confirmed "
+                        "address.",
+                        "Then find your loved one's facility in the directory, or, if they have sent you an "
+                        "invitation, open it and accept it.",
+                        "If you did not create this account, ignore this email: the account stays unconfirmed and is "
+                        "removed."},
+                       "Confirm my email address"},
+    [FAULT_LANG_ES] = {"Bienvenido a Kite",
+                       {"Hola, {name}:",
+                        "Le damos la bienvenida a Kite. Su cuenta para {email} está lista.",
+                        "Kite ayuda a familias y amigos a mantenerse en contacto con alguien que está en una prisión "
+                        "o una cárcel: puede intercambiar mensajes con esa persona (el personal del centro revisa "
+                        "cada uno antes de entregarlo) y ver qué servicios ofrece su centro y cómo usarlos, todo en "
+                        "un solo lugar.",
+                        "Primero, confirme que este es su correo electrónico con el enlace de abajo (funciona una "
+                        "sola vez, durante 7 días). Puede usar Kite gratis antes de confirmar; para pagar cualquier "
+                        "cosa necesita un correo confirmado.",
+                        "Después, busque el centro de su ser querido en el directorio o, si le envió una invitación, "
+                        "ábrala y acéptela.",
+                        "Si usted no creó esta cuenta, ignore este correo: la cuenta queda sin confirmar y se elimina."},
+                       "Confirmar mi correo electrónico"},
+};
+
+kite_err email_verify_issue(db_conn *conn, const kite_ctx *ctx, arena *a, const account *acct, int64_t now,
+                            bool welcome)
 {
     char token[SECRET_TOKEN_HEX], token_hash[SECRET_SHA256_HEX];
     secret_token(token);
@@ -91,7 +124,8 @@ kite_err email_verify_issue(db_conn *conn, const kite_ctx *ctx, arena *a, const 
                            "Confirmar mi correo electrónico"},
     };
     const char *values[] = {"name", acct->full_name, "email", acct->email, NULL};
-    notice n = {.to = acct->email, .kind = "email_verification", .text = words, .values = values,
+    notice n = {.to = acct->email, .kind = welcome ? "account" : "email_verification",
+                .text = welcome ? welcome_words : words, .values = values,
                 .link_path = arena_sprintf(a, "/verify-email?token=%s", token), .lang = acct->lang};
     return notice_enqueue(conn, ctx->public_url, a, now, &n);
 }
@@ -227,7 +261,7 @@ static kite_err resend_tx(db_conn *conn, void *data)
         return throttle_record_failure(conn, in->now, key, mail_rule);
     if (err != KITE_ERR_NOT_FOUND)
         return err;
-    if ((err = email_verify_issue(conn, in->ctx, in->a, &acct, in->now)) != KITE_OK)
+    if ((err = email_verify_issue(conn, in->ctx, in->a, &acct, in->now, false)) != KITE_OK)
         return err;
     return audit_append(conn, in->now, audit_actor_account(in->a, acct.id), "account.email_verification_sent",
                         audit_target(in->a, "account", acct.id), "");

@@ -49,8 +49,13 @@ kite_err email_verify_require(const account *acct, kite_fault *fault) KITE_WUR;
 
 /* ---- inside the caller's transaction (registration, password reset, email change) ---- */
 
-/* A new link for acct, stored by its hash, and its mail queued. */
-kite_err email_verify_issue(db_conn *conn, const kite_ctx *ctx, arena *a, const account *acct, int64_t now) KITE_WUR;
+/*
+ * A new link for acct, stored by its hash, and its mail queued: with welcome,
+ * the one mail of a registration (the welcome, carrying the link); else the
+ * link alone (a resend).
+ */
+kite_err email_verify_issue(db_conn *conn, const kite_ctx *ctx, arena *a, const account *acct, int64_t now,
+                            bool welcome) KITE_WUR;
 /* The mail to the owner of a verified address that someone registered with it. */
 kite_err email_verify_notice_taken(db_conn *conn, const kite_ctx *ctx, arena *a, const char *email,
                                    fault_lang lang, int64_t now) KITE_WUR;

@@ -192,4 +192,23 @@ export default {
   'Each prison or jail uses one company for electronic messages, and sometimes other companies for phone calls, video visits, money and photos. {find} to see which company it uses, then follow that company’s steps.': 'Cada prisión o cárcel usa una empresa para los mensajes electrónicos y, a veces, otras empresas para las llamadas, las visitas por video, el dinero y las fotos. {find} para ver qué empresa usa, y luego siga los pasos de esa empresa.',
   'Find the facility first': 'Busque primero el centro',
   'When no company is known': 'Cuando no se conoce la empresa',
+  // email.js: confirming an address, and a new address
+  'Checking the link…': 'Revisando el enlace…',
+  'Confirm your email address': 'Confirme su correo electrónico',
+  'Thank you: your email address is confirmed.': 'Gracias: su correo electrónico está confirmado.',
+  'You can now add money to your wallet and pay for messages.': 'Ahora puede agregar dinero a su billetera y pagar mensajes.',
+  'This link has expired or was already used. If your address is not confirmed yet, sign in and choose "Send the link again" on your account page.':
+    'Este enlace venció o ya se usó. Si su correo todavía no está confirmado, inicie sesión y elija "Enviar el enlace otra vez" en la página de su cuenta.',
+  'This link is not complete. Open the link from the email again, or sign in and ask for a new one on your account page.':
+    'Este enlace no está completo. Abra otra vez el enlace del correo, o inicie sesión y pida uno nuevo en la página de su cuenta.',
+  'Confirm your new email address': 'Confirme su nuevo correo electrónico',
+  'Your email address is changed. Sign in with the new address from now on.':
+    'Su correo electrónico cambió. De ahora en adelante, inicie sesión con la dirección nueva.',
+  'This link has expired or was already used, so your email address was not changed. Sign in and ask for the change again on your account page.':
+    'Este enlace venció o ya se usó, así que su correo no cambió. Inicie sesión y pida el cambio otra vez en la página de su cuenta.',
+  'This link is not complete. Open the link from the email again.': 'Este enlace no está completo. Abra otra vez el enlace del correo.',
+  'Send the link again': 'Enviar el enlace otra vez',
+  'We sent a new link to {email}. It works for 7 days.': 'Enviamos un enlace nuevo a {email}. Funciona durante 7 días.',
+  'We sent a link to {email}. Open it to confirm your address: you need a confirmed address before you pay for anything.':
+    'Enviamos un enlace a {email}. Ábralo para confirmar su dirección: necesita un correo confirmado antes de pagar cualquier cosa.',
 };
