@@ -93,6 +93,8 @@ void reply_kite_error(http_request *req, kite_err err);
 void reply_fault(http_request *req, const kite_fault *fault);
 /* The same for a fault found at the edge (a body member's shape, a query parameter): no numbers. */
 void reply_fault_of(http_request *req, kite_err code, const char *field, fault_detail detail);
+/* The sentence of a successful answer (a FAULT_NOTE_* detail) in the request's language. */
+const char *note_sentence(http_request *req, fault_detail note);
 
 /* ---- json_out.c ---- */
 json_t *json_time(int64_t epoch_ms);

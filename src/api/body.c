@@ -32,6 +32,12 @@ void reply_fault(http_request *req, const kite_fault *fault)
     http_reply_error(req, fault->code, fault_sentence(http_arena(req), fault, http_lang(req)), fault->field);
 }
 
+const char *note_sentence(http_request *req, fault_detail note)
+{
+    kite_fault f = {.code = KITE_OK, .detail = note};
+    return fault_sentence(http_arena(req), &f, http_lang(req));
+}
+
 const char *idempotency_key_or_reply(http_request *req)
 {
     const char *key = http_header(req, "Idempotency-Key");

@@ -30,9 +30,6 @@
 #define KEY_ADMINS (ROLE_BIT(ROLE_OPERATOR) | ROLE_BIT(ROLE_FACILITY_ADMIN))
 enum { CALLS_PAGE_DEFAULT = 20 };
 
-static const char NO_FEE_SENTENCE[] =
-    "No fee: the whole deposit goes to the phone account. The FCC forbids fees on phone deposits.";
-
 /* ---- API keys ---- */
 
 static json_t *key_to_json(const phone_key *k)
@@ -63,8 +60,7 @@ void handle_phone_keys_create(http_request *req, void *data)
     }
     json_t *out = key_to_json(&k);
     json_object_set_new(out, "key", json_string(secret));
-    json_object_set_new(out, "message", json_string("Copy this key now: Kite keeps only a fingerprint of it and cannot "
-                                                    "show it again."));
+    json_object_set_new(out, "message", json_string(note_sentence(req, FAULT_NOTE_KEY_ONCE)));
     memset(secret, 0, sizeof secret);
     http_reply_json(req, 201, out);
 }
@@ -168,7 +164,7 @@ void handle_phone_accounts_list(http_request *req, void *data)
     for (size_t i = 0; i < count; i++)
         json_array_append_new(items, phone_account_to_json(&accounts[i]));
     http_reply_json(req, 200, json_pack("{s:o, s:n, s:s}", "items", items, "next_cursor", "deposit_note",
-                                        NO_FEE_SENTENCE));
+                                        note_sentence(req, FAULT_NOTE_NO_FEE)));
 }
 
 void handle_phone_accounts_get(http_request *req, void *data)
@@ -198,7 +194,7 @@ void handle_phone_accounts_get(http_request *req, void *data)
     json_t *out = phone_account_to_json(&p);
     json_object_set_new(out, "calls", json_pack("{s:o, s:o}", "items", items, "next_cursor",
                                                 next > 0 ? json_integer(next) : json_null()));
-    json_object_set_new(out, "deposit_note", json_string(NO_FEE_SENTENCE));
+    json_object_set_new(out, "deposit_note", json_string(note_sentence(req, FAULT_NOTE_NO_FEE)));
     http_reply_json(req, 200, out);
 }
 
@@ -213,8 +209,7 @@ static void reply_move(http_request *req, const phone_money_move *m, bool replay
                             "phone_balance_cents", (json_int_t)m->phone_balance_cents, "balance_cents",
                             (json_int_t)m->contact_balance_cents);
     json_object_set_new(out, "message",
-                        json_string(refund ? "The whole phone balance is back in your Kite balance. No fee was taken."
-                                           : NO_FEE_SENTENCE));
+                        json_string(note_sentence(req, refund ? FAULT_NOTE_PHONE_REFUND : FAULT_NOTE_NO_FEE)));
     http_reply_json(req, replayed ? 200 : 201, out);
 }
 

@@ -35,10 +35,6 @@
 #define WALLET_ROLES (ROLE_BIT(ROLE_CONTACT) | ROLE_BIT(ROLE_RESIDENT))
 enum { STATEMENT_PAGE_DEFAULT = 50, CSV_LINES_MAX = 10000 };
 
-static const char PENDING_SENTENCE[] =
-    "Kite is confirming this payment with the card company. Your balance will show it within a few minutes; "
-    "do not pay again.";
-
 /* The owner of the session's wallet: a contact's account, or a resident; false after answering. */
 static bool wallet_owner_or_reply(http_request *req, kite_app *app, const session *s, int64_t *account_id,
                                   int64_t *resident_id)
@@ -120,7 +116,7 @@ static void reply_top_up(http_request *req, const wallet_top_up *t, bool replaye
         return;
     case TOP_UP_PENDING: {
         json_t *out = top_up_to_json(t);
-        json_object_set_new(out, "message", json_string(PENDING_SENTENCE));
+        json_object_set_new(out, "message", json_string(note_sentence(req, FAULT_NOTE_TOP_UP_PENDING)));
         http_reply_json(req, 202, out);
         return;
     }

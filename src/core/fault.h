@@ -160,6 +160,11 @@ typedef enum fault_detail {
     FAULT_ROSTER_TYPE,          /* a roster upload that is not text/csv */
     FAULT_STORE_DOWN,           /* the health check found the store silent */
     FAULT_UNKNOWN_MEMBER,       /* a body member the endpoint does not take */
+    /* sentences of successful answers ("message" beside the data), code KITE_OK: api/body.c note_sentence */
+    FAULT_NOTE_KEY_ONCE,        /* a new facility API key, shown once */
+    FAULT_NOTE_NO_FEE,          /* a phone deposit carries no fee */
+    FAULT_NOTE_PHONE_REFUND,    /* a phone balance returned to the Kite balance */
+    FAULT_NOTE_TOP_UP_PENDING,  /* a top-up the card company has not confirmed yet */
     FAULT_DETAIL_COUNT
 } fault_detail;
 

@@ -600,6 +600,23 @@ const fault_row fault_rows[] = {
     {F_INVALID, "new_email", FAULT_SAME_EMAIL,
      {"This is already your email address. Enter the new address.",
       "Este ya es su correo electrónico. Escriba la dirección nueva."}},
+    /* Sentences of successful answers: what a person should know about what just happened. */
+    {KITE_OK, NULL, FAULT_NOTE_KEY_ONCE,
+     {"Copy this key now: Kite keeps only a fingerprint of it and cannot show it again.",
+      "Copie esta clave ahora: Kite solo guarda una huella de ella y no puede volver a mostrarla."}},
+    {KITE_OK, NULL, FAULT_NOTE_NO_FEE,
+     {"No fee: the whole deposit goes to the phone account. The FCC forbids fees on phone deposits.",
+      "Sin cargo: todo el depósito va a la cuenta telefónica. La FCC prohíbe cobrar cargos por los depósitos "
+      "telefónicos."}},
+    {KITE_OK, NULL, FAULT_NOTE_PHONE_REFUND,
+     {"The whole phone balance is back in your Kite balance. No fee was taken.",
+      "Todo el saldo telefónico volvió a su saldo de Kite. No se cobró ningún cargo."}},
+    {KITE_OK, NULL, FAULT_NOTE_TOP_UP_PENDING,
+     {"Kite is confirming this payment with the card company. Your balance will show it within a few minutes; "
+      "do not pay again.",
+      "Kite está confirmando este pago con la compañía de la tarjeta. Su saldo lo mostrará en unos minutos; no "
+      "pague otra vez."}},
+
 };
 
 const size_t fault_row_count = sizeof fault_rows / sizeof fault_rows[0];
@@ -608,4 +625,5 @@ const fault_word_set fault_words[FAULT_LANG_COUNT] = {
     [FAULT_LANG_EN] = {" seconds", " minutes", "about ", ", ", {" stamp", " stamps"}, {" credit", " credits"}},
     [FAULT_LANG_ES] = {" segundos", " minutos", "unos ", ", ", {" estampilla", " estampillas"},
                        {" crédito", " créditos"}},
+
 };

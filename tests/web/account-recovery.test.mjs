@@ -136,7 +136,7 @@ test('one session for every tab: an email link opened in a new tab is signed in;
   // A second tab of the same browser, opened straight on a page, as a link from an email opens.
   const tab = await context.newPage();
   await tab.goto(`${base}/account`);
-  await tab.getByRole('heading', { name: 'Your account' }).waitFor();
+  await tab.getByRole('heading', { level: 1, name: 'Your account' }).waitFor();
   assert.doesNotMatch(await tab.textContent('body'), /You are not signed in/);
   await assertAccessible(tab, 'the account page with its password and devices section');
   await shoot(tab, 'account-security');
