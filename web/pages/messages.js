@@ -93,8 +93,11 @@ async function listView(root, ctx) {
     const closed = closedReason(c);
     let last = t('No messages yet.');
     if (latest) {
-      const params = { name: latest.box === 'sent' ? '' : latest.sender.name, text: latest.subject || latest.body.slice(0, 80), when: formatWhen(latest.created_at) };
-      last = latest.box === 'sent' ? t('You: {text} · {when}', params) : t('{name}: {text} · {when}', params);
+      const said = { text: latest.subject || latest.body.slice(0, 80), when: formatWhen(latest.created_at) };
+      last = latest.box === 'sent'
+        ? t('You: {text} · {when}', said)
+        : t('{name}: {text} · {when}', { name: latest.sender.name, ...said });
+
     }
     return h('li', { class: `convo${unread ? ' convo--unread' : ''}`, 'data-contact-id': c.id },
       h('a', { class: 'convo-link', href: `/messages?contact=${c.id}` },
