@@ -169,7 +169,7 @@ export default {
   '{price} will be taken from your balance of {balance}.': 'Se descontarán {price} de su saldo de {balance}.',
   'This costs {price} and your balance is {balance}. Add money above first.':
     'Esto cuesta {price} y su saldo es de {balance}. Primero agregue dinero arriba.',
-  'You write to {names} here.': 'Aquí usted le escribe a {names}.',
+  'You write to {names} here.': 'Usted le escribe a {names} en este centro.',
   'Messages here are paid with stamps: 1 stamp for each page of up to {chars} characters.':
     'Aquí los mensajes se pagan con estampillas: 1 estampilla por cada página de hasta {chars} caracteres.',
   'Messages here are paid with credits: {n} credit a message.': 'Aquí los mensajes se pagan con créditos: {n} crédito por mensaje.',
