@@ -156,7 +156,7 @@ export default {
   'These details come from public records and can be out of date. Before you send money or start an account, you can call the facility to confirm.':
     'Estos datos vienen de registros públicos y pueden no estar al día. Antes de enviar dinero o abrir una cuenta, puede llamar al centro para confirmarlos.',
   '← Back to search': '← Volver a la búsqueda',
-  'Facility not found': 'Centro no encontrado',
+  'Facility not found': 'No se encontró el centro',
   'We could not find this facility': 'No pudimos encontrar este centro',
   'The link may be incomplete, or the facility may have been removed from the directory. Search for it by name, town or ZIP code instead.':
     'Puede que el enlace esté incompleto o que el centro se haya quitado del directorio. Búsquelo por nombre, ciudad o código postal.',

@@ -4,9 +4,9 @@ export default {
   'Paused: the contact list at their facility is full under its rules. Messages start again when a place is free.':
     'En pausa: la lista de contactos en su centro está llena según sus normas. Los mensajes vuelven a funcionar cuando se libere un lugar.',
   'This contact has ended, so no new messages can be sent.': 'Este contacto terminó, así que no se pueden enviar mensajes nuevos.',
-  'They were released, so messages on Kite have ended.': 'La persona salió en libertad, así que los mensajes en Kite terminaron.',
+  'They were released, so messages on Kite have ended.': 'Esta persona quedó en libertad, así que los mensajes en Kite terminaron.',
   'Kite does not serve {facility}, where they are now. Messages there go through {provider}. A message sent on Kite would not be delivered.':
-    'Kite no da servicio a {facility}, donde está ahora. Allí los mensajes van por {provider}. Un mensaje enviado por Kite no se entregaría.',
+    'Kite no atiende a {facility}, donde está ahora. Los mensajes allí pasan por {provider}. Un mensaje enviado en Kite no se entregaría.',
   'Messages are not possible right now.': 'Por ahora no se pueden enviar mensajes.',
   'Messages': 'Mensajes',
   'This page is for family and friends': 'Esta página es para familiares y amigos',
@@ -92,7 +92,7 @@ export default {
   '{name} will never get it and the facility will not review it. This cannot be undone.':
     '{name} nunca lo recibirá y el centro no lo revisará. Esto no se puede deshacer.',
   'Yes, withdraw it': 'Sí, retirarlo',
-  'Keep it': 'Conservarlo',
+  'Keep it': 'Mantener',
   'Remove from my view': 'Quitar de mi vista',
   'Remove this message from your view?': '¿Quitar este mensaje de su vista?',
   'Yes, remove it': 'Sí, quitarlo',
