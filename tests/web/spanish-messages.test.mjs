@@ -132,8 +132,9 @@ test('the directory in Spanish: search, a typo\'s suggestion, nothing found, a f
   const visitor = await newPage(browser, DESKTOP, ES);
   const { page } = visitor;
   await page.goto(`${base}/`);
-  assert.equal(await page.getAttribute('html', 'lang'), 'es');
+  // The page's modules (and the Spanish catalogue) have run once the heading is there.
   await page.getByRole('heading', { level: 1, name: 'Buscar un centro' }).waitFor();
+  assert.equal(await page.getAttribute('html', 'lang'), 'es');
   assert.equal(await page.title().then((s) => s.startsWith('Buscar un centro')), true);
   await page.getByRole('heading', { name: 'Cómo funciona' }).waitFor();
   await page.getByRole('button', { name: 'Buscar', exact: true }).waitFor();
@@ -201,12 +202,12 @@ test('a contact in Spanish: the request form, the messages page, a conversation,
   const fam = await newPage(browser, DESKTOP, ES);
   const { page } = fam;
   await signIn(page, family.email);
-  assert.equal(await page.getAttribute('html', 'lang'), 'es');
 
   // The facility's request form: an empty request is refused at the field, in Spanish.
   await page.goto(`${base}/facilities/${jail.id}`);
   const form = page.locator('form.request-form');
   await page.getByRole('heading', { name: 'Pida ser su contacto' }).waitFor();
+  assert.equal(await page.getAttribute('html', 'lang'), 'es');
   await form.getByRole('button', { name: 'Enviar solicitud' }).click();
   assert.match(await text(page.locator('#f-req-resident_number-error')), /Escriba su número de residente\.$/);
   await page.getByRole('link', { name: 'Ver sus contactos y solicitudes' }).waitFor();
