@@ -7,9 +7,8 @@
 
 import { api, ApiError, currentAccount, newIdempotencyKey, upload } from './api.js';
 import { h, replace } from './dom.js';
-import {
-  charCount, formatCount, formatDateTime, formatMoney, formatWhen, plural, rejectReasonName,
-} from './labels.js';
+import { charCount, formatWhen, rejectReasonName } from './labels.js';
+import { t, tn, formatCount, formatDateTime, formatMoney } from './i18n.js';
 import { confirmAction, field, formKit } from './forms.js';
 import { chip, emptyNote } from './widgets.js';
 import { onLive, refreshUnread } from './live.js';
@@ -22,22 +21,22 @@ const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
 
 /* An amount in its unit, as a person says it: "$0.45", "1 stamp", "3 credits". */
 export function formatAmount(unit, amount) {
-  if (unit === 'stamps') return plural(amount, 'stamp', 'stamps');
-  if (unit === 'credits') return plural(amount, 'credit', 'credits');
+  if (unit === 'stamps') return tn(amount, '{n} stamp', '{n} stamps');
+  if (unit === 'credits') return tn(amount, '{n} credit', '{n} credits');
   return formatMoney(amount);
 }
 
 /* What a quote says before sending: the price, and what the sender has to pay it with. */
 function quoteWords(q) {
-  if (q.subscription_needed) return 'Messages here need a subscription: subscribe in your wallet before sending.';
-  if (q.amount === 0) return 'This message is free to send.';
-  const price = formatAmount(q.unit, q.amount);
-  const has = formatAmount(q.unit, q.balance);
+  if (q.subscription_needed) return t('Messages here need a subscription: subscribe in your wallet before sending.');
+  if (q.amount === 0) return t('This message is free to send.');
+  const params = { price: formatAmount(q.unit, q.amount), has: formatAmount(q.unit, q.balance) };
   if (!q.enough) {
-    const what = q.unit === 'stamps' ? 'Buy stamps' : q.unit === 'credits' ? 'Buy credits' : 'Add money';
-    return `This message costs ${price} and you have ${has}. ${what} in your wallet before sending.`;
+    if (q.unit === 'stamps') return t('This message costs {price} and you have {has}. Buy stamps in your wallet before sending.', params);
+    if (q.unit === 'credits') return t('This message costs {price} and you have {has}. Buy credits in your wallet before sending.', params);
+    return t('This message costs {price} and you have {has}. Add money in your wallet before sending.', params);
   }
-  return `This message costs ${price}. You have ${has}. It is only charged if it is delivered.`;
+  return t('This message costs {price}. You have {has}. It is only charged if it is delivered.', params);
 }
 
 /* The money of a message you sent: what was held, and whether it was charged or given back. */
@@ -46,14 +45,15 @@ function moneyNote(m) {
   if (!hold) return null;
   const price = formatAmount(hold.unit, hold.amount);
   if (hold.state === 'captured') {
-    return h('p', { class: 'msg-price', 'data-testid': 'msg-price' },
-      `Cost: ${price}, charged when it was delivered${hold.captured_at ? ` ${formatWhen(hold.captured_at)}` : ''}.`);
+    return h('p', { class: 'msg-price', 'data-testid': 'msg-price' }, hold.captured_at
+      ? t('Cost: {price}, charged when it was delivered {when}.', { price, when: formatWhen(hold.captured_at) })
+      : t('Cost: {price}, charged when it was delivered.', { price }));
   }
   if (hold.state === 'released') {
     return h('p', { class: 'msg-price', 'data-testid': 'msg-price' },
-      `${price} was held ${formatWhen(hold.held_at)} and given back ${formatWhen(hold.released_at)}.`);
+      t('{price} was held {held} and given back {released}.', { price, held: formatWhen(hold.held_at), released: formatWhen(hold.released_at) }));
   }
-  return h('p', { class: 'msg-price', 'data-testid': 'msg-price' }, `${price} is held until it is delivered; if it is not, you get it back.`);
+  return h('p', { class: 'msg-price', 'data-testid': 'msg-price' }, t('{price} is held until it is delivered; if it is not, you get it back.', { price }));
 }
 
 /* ---- one message ---- */
@@ -62,31 +62,31 @@ function moneyNote(m) {
 export function sentStatus(m) {
   if (m.status === 'pending_review') {
     return h('p', { class: 'msg-status', 'data-testid': 'msg-status' },
-      chip('pending', 'Waiting for the facility to review'));
+      chip('pending', t('Waiting for the facility to review')));
   }
   if (m.status === 'approved') {
-    return h('p', { class: 'msg-status', 'data-testid': 'msg-status' }, chip('approved', 'Approved, being delivered'));
+    return h('p', { class: 'msg-status', 'data-testid': 'msg-status' }, chip('approved', t('Approved, being delivered')));
   }
   if (m.status === 'delivered' || m.status === 'read') {
     const at = m.status === 'read' ? m.read_at : m.delivered_at;
     return h('p', { class: 'msg-status', 'data-testid': 'msg-status' },
-      chip('active', m.status === 'read' ? 'Read' : 'Delivered', 'ok'),
+      chip('active', m.status === 'read' ? t('Read') : t('Delivered'), 'ok'),
       at ? h('span', { class: 'msg-status-when' }, ` ${formatWhen(at)}`) : null);
   }
   if (m.status === 'rejected') {
     const r = m.rejection || {};
     return h('div', { class: 'msg-rejected', 'data-testid': 'msg-status' },
-      h('p', null, chip('blocked', 'Not delivered', 'stop'),
+      h('p', null, chip('blocked', t('Not delivered'), 'stop'),
         m.decided_at ? h('span', { class: 'msg-status-when' }, ` ${formatWhen(m.decided_at)}`) : null),
-      h('p', null, h('strong', null, 'Reason: '), rejectReasonName(r.reason, r.label), '.'),
-      r.note ? h('p', null, h('strong', null, 'Note from the facility: '), r.note) : null,
-      h('p', null, 'You were not charged for this message.'));
+      h('p', null, h('strong', null, t('Reason:')), ' ', rejectReasonName(r.reason, r.label), '.'),
+      r.note ? h('p', null, h('strong', null, t('Note from the facility:')), ' ', r.note) : null,
+      h('p', null, t('You were not charged for this message.')));
   }
   if (m.status === 'withdrawn') {
     return h('div', { class: 'msg-withdrawn', 'data-testid': 'msg-status' },
-      h('p', null, chip('withdrawn', 'Withdrawn', 'quiet'),
+      h('p', null, chip('withdrawn', t('Withdrawn'), 'quiet'),
         m.decided_at ? h('span', { class: 'msg-status-when' }, ` ${formatWhen(m.decided_at)}`) : null),
-      h('p', null, 'Withdrawn. You were not charged for this message.'));
+      h('p', null, t('Withdrawn. You were not charged for this message.')));
   }
   return h('p', { class: 'msg-status', 'data-testid': 'msg-status' }, chip(m.status, m.status));
 }
@@ -94,35 +94,42 @@ export function sentStatus(m) {
 function photos(m) {
   const ids = m.attachment_ids || [];
   if (!ids.length) return null;
-  return h('ul', { class: 'msg-photos', 'aria-label': plural(ids.length, 'photo', 'photos') },
+  return h('ul', { class: 'msg-photos', 'aria-label': tn(ids.length, '{n} photo', '{n} photos') },
     ids.map((id, i) => h('li', null,
       h('a', { href: `/api/v1/attachments/${id}`, target: '_blank', rel: 'noopener' },
         h('img', {
-          src: `/api/v1/attachments/${id}`, alt: `Photo ${i + 1} of ${ids.length}`, loading: 'lazy', 'data-attachment-id': id,
+          src: `/api/v1/attachments/${id}`, alt: t('Photo {n} of {total}', { n: formatCount(i + 1), total: formatCount(ids.length) }),
+          loading: 'lazy', 'data-attachment-id': id,
         }),
-        h('span', { class: 'visually-hidden' }, ' (opens the full photo in a new tab)')))));
+        h('span', { class: 'visually-hidden' }, ' ', t('(opens the full photo in a new tab)'))))));
 }
 
 /* Hiding changes only your own view: say what stays as it is. */
 function hideNote(m, mine, otherName) {
-  let other = `${otherName} still has it`;
-  if (mine && (m.status === 'rejected' || m.status === 'withdrawn')) other = 'It was not delivered';
-  else if (mine && (m.status === 'pending_review' || m.status === 'approved')) other = `${otherName} still gets it if the facility approves it`;
-  return `${other}, and the facility keeps its record. It cannot be brought back here.`;
+  if (mine && (m.status === 'rejected' || m.status === 'withdrawn')) {
+    return t('It was not delivered, and the facility keeps its record. It cannot be brought back here.');
+  }
+  if (mine && (m.status === 'pending_review' || m.status === 'approved')) {
+    return t('{name} still gets it if the facility approves it, and the facility keeps its record. It cannot be brought back here.', { name: otherName });
+  }
+  return t('{name} still has it, and the facility keeps its record. It cannot be brought back here.', { name: otherName });
 }
 
 /* Until the facility reviews it, the sender may take a message back; what was held comes back. */
 function withdrawAction(m, otherName, onWithdrawn) {
   if (m.box !== 'sent' || m.status !== 'pending_review') return null;
-  const held = m.hold && m.hold.state === 'held' ? ` The ${formatAmount(m.hold.unit, m.hold.amount)} held for it is given back.` : '';
+  const held = m.hold && m.hold.state === 'held';
   return confirmAction({
-    label: 'Withdraw',
+    label: t('Withdraw'),
     testid: 'msg-withdraw',
     buttonClass: 'button button--secondary msg-withdraw',
-    question: h('span', null, h('strong', null, 'Withdraw this message? '),
-      `${otherName} will never get it and the facility will not review it.${held} This cannot be undone.`),
-    yes: 'Yes, withdraw it',
-    no: 'Keep it',
+    question: h('span', null, h('strong', null, t('Withdraw this message?')), ' ',
+      held
+        ? t('{name} will never get it and the facility will not review it. The {amount} held for it is given back. This cannot be undone.',
+          { name: otherName, amount: formatAmount(m.hold.unit, m.hold.amount) })
+        : t('{name} will never get it and the facility will not review it. This cannot be undone.', { name: otherName })),
+    yes: t('Yes, withdraw it'),
+    no: t('Keep it'),
     onConfirm: async () => onWithdrawn(await api(`/messages/${m.id}/withdraw`, { method: 'POST' })),
   });
 }
@@ -130,11 +137,11 @@ function withdrawAction(m, otherName, onWithdrawn) {
 function messageCard(m, { otherName, onHide, onWithdrawn }) {
   const mine = m.box === 'sent';
   const remove = confirmAction({
-    label: 'Remove from my view',
+    label: t('Remove from my view'),
     buttonClass: 'button button--link msg-remove',
-    question: h('span', null, h('strong', null, 'Remove this message from your view? '), hideNote(m, mine, otherName)),
-    yes: 'Yes, remove it',
-    no: 'Keep it',
+    question: h('span', null, h('strong', null, t('Remove this message from your view?')), ' ', hideNote(m, mine, otherName)),
+    yes: t('Yes, remove it'),
+    no: t('Keep it'),
     onConfirm: async () => {
       await api(`/messages/${m.id}`, { method: 'DELETE' });
       onHide(m);
@@ -144,12 +151,17 @@ function messageCard(m, { otherName, onHide, onWithdrawn }) {
     class: `msg ${mine ? 'msg--mine' : 'msg--theirs'}${!mine && m.status === 'delivered' ? ' msg--new' : ''}`,
     'data-message-id': m.id, 'data-status': m.status,
   },
-  h('article', { class: 'msg-card', 'aria-label': `${mine ? 'You wrote' : `${m.sender.name} wrote`}, ${formatDateTime(m.created_at)}` },
+  h('article', {
+    class: 'msg-card',
+    'aria-label': mine
+      ? t('You wrote, {when}', { when: formatDateTime(m.created_at) })
+      : t('{name} wrote, {when}', { name: m.sender.name, when: formatDateTime(m.created_at) }),
+  },
     h('p', { class: 'msg-meta' },
-      h('strong', { class: 'msg-from' }, mine ? 'You' : m.sender.name),
+      h('strong', { class: 'msg-from' }, mine ? t('You') : m.sender.name),
       h('time', { datetime: m.created_at }, formatWhen(m.created_at)),
-      !mine && m.status === 'delivered' ? chip('pending', 'New', 'wait') : null),
-    h('h3', { class: 'msg-subject' }, m.subject || h('span', { class: 'muted' }, 'No subject')),
+      !mine && m.status === 'delivered' ? chip('pending', t('New'), 'wait') : null),
+    h('h3', { class: 'msg-subject' }, m.subject || h('span', { class: 'muted' }, t('No subject'))),
     h('div', { class: 'msg-body' }, m.body),
     photos(m),
     mine ? sentStatus(m) : null,
@@ -165,7 +177,7 @@ function messageCard(m, { otherName, onHide, onWithdrawn }) {
  * of the form; big: tablet sizes.
  */
 export function conversation({ ctx, contact, otherName, policy, canWrite, closedNote, big = false }) {
-  const list = h('ol', { class: 'thread', 'data-testid': 'thread', 'aria-label': `Messages with ${otherName}` });
+  const list = h('ol', { class: 'thread', 'data-testid': 'thread', 'aria-label': t('Messages with {name}', { name: otherName }) });
   const earlier = h('div', { class: 'thread-earlier' });
   const empty = h('div', { class: 'thread-empty' });
   const live = h('div', { class: 'live', role: 'status', tabindex: '-1' });
@@ -184,7 +196,7 @@ export function conversation({ ctx, contact, otherName, policy, canWrite, closed
 
   function withdrawn(m) {
     put(m);
-    say('Withdrawn. You were not charged for this message.');
+    say(t('Withdrawn. You were not charged for this message.'));
   }
 
   function hide(m) {
@@ -192,14 +204,14 @@ export function conversation({ ctx, contact, otherName, policy, canWrite, closed
     if (li) li.remove();
     cards.delete(m.id);
     showEmpty();
-    say('The message was removed from your view.');
+    say(t('The message was removed from your view.'));
     refreshUnread();
   }
 
   function showEmpty() {
     replace(empty, cards.size || nextCursor ? null : emptyNote(canWrite
-      ? `No messages yet. Write the first one below.`
-      : 'No messages.'));
+      ? t('No messages yet. Write the first one below.')
+      : t('No messages.')));
   }
 
   /* Puts a message in its place: replaces its card, or adds it in time order. */
@@ -246,12 +258,12 @@ export function conversation({ ctx, contact, otherName, policy, canWrite, closed
     const firstBefore = list.firstElementChild;
     const top = firstBefore ? firstBefore.getBoundingClientRect().top : 0;
     button.disabled = true;
-    button.textContent = 'Loading…';
+    button.textContent = t('Loading…');
     try {
       await fetchPage(nextCursor);
     } catch (e) {
       button.disabled = false;
-      button.textContent = 'Show earlier messages';
+      button.textContent = t('Show earlier messages');
       say(e.message, 'error');
       return;
     }
@@ -269,7 +281,7 @@ export function conversation({ ctx, contact, otherName, policy, canWrite, closed
     for (const m of items) put(m);
     replace(earlier, nextCursor ? (() => {
       const b = h('button', { type: 'button', class: big ? 'button button--big button--secondary' : 'button button--secondary' },
-        'Show earlier messages');
+        t('Show earlier messages'));
       b.addEventListener('click', () => loadEarlier(b));
       return b;
     })() : null);
@@ -287,13 +299,13 @@ export function conversation({ ctx, contact, otherName, policy, canWrite, closed
       put(m);
       showEmpty();
       if (!known && m.box === 'inbox' && m.contact_id === contact.id) {
-        say(`New message from ${m.sender.name}.`, 'success', false);
+        say(t('New message from {name}.', { name: m.sender.name }), 'success', false);
         markRead();
       } else if (known && m.box === 'sent' && before !== m.status) {
         // The notice of the send ("gets it after the facility reviews it") would now be stale.
-        if (m.status === 'rejected') say('Your message was not delivered. You were not charged for it.', 'warning', false);
-        else if (m.status === 'delivered') say(`Delivered to ${otherName}.`, 'success', false);
-        else if (m.status === 'withdrawn') say('Withdrawn. You were not charged for this message.', 'success', false);
+        if (m.status === 'rejected') say(t('Your message was not delivered. You were not charged for it.'), 'warning', false);
+        else if (m.status === 'delivered') say(t('Delivered to {name}.', { name: otherName }), 'success', false);
+        else if (m.status === 'withdrawn') say(t('Withdrawn. You were not charged for this message.'), 'success', false);
       }
     } catch (e) {
       if (!(e instanceof ApiError && e.status === 404)) throw e;
@@ -329,16 +341,16 @@ export function conversation({ ctx, contact, otherName, policy, canWrite, closed
         const li = put(m);
         showEmpty();
         say(m.status === 'pending_review'
-          ? `Sent. ${otherName} gets it after the facility reviews it.`
-          : m.status === 'delivered' ? `Delivered to ${otherName}.` : 'Sent.');
+          ? t('Sent. {name} gets it after the facility reviews it.', { name: otherName })
+          : m.status === 'delivered' ? t('Delivered to {name}.', { name: otherName }) : t('Sent.'));
         if (li) li.scrollIntoView({ block: 'nearest' });
       },
     })
-    : h('p', { class: 'notice notice--warning', 'data-testid': 'cannot-write' }, closedNote || 'You cannot write to this person now.');
+    : h('p', { class: 'notice notice--warning', 'data-testid': 'cannot-write' }, closedNote || t('You cannot write to this person now.'));
 
   const el = h('div', { class: `conversation${big ? ' conversation--big' : ''}` },
     h('section', { class: 'thread-section', 'aria-labelledby': 'thread-heading' },
-      h('h2', { id: 'thread-heading', class: 'visually-hidden' }, `Messages with ${otherName}`),
+      h('h2', { id: 'thread-heading', class: 'visually-hidden' }, t('Messages with {name}', { name: otherName })),
       earlier, empty, list),
     live,
     compose);
@@ -388,12 +400,12 @@ function composeForm({ contact, otherName, policy, big, onSent }) {
   const key = big ? null : draftKey(contact.id);
   const draft = loadDraft(key) || {};
 
-  const subject = field({ form: 'msg', name: 'subject', label: 'Subject', optional: true, autocomplete: 'off', maxlength: '200', value: draft.subject });
+  const subject = field({ form: 'msg', name: 'subject', label: t('Subject'), optional: true, autocomplete: 'off', maxlength: '200', value: draft.subject });
   const body = field({
-    form: 'msg', name: 'body', label: 'Your message', kind: 'textarea', rows: big ? 8 : 7,
+    form: 'msg', name: 'body', label: t('Your message'), kind: 'textarea', rows: big ? 8 : 7,
     hint: policy && policy.review === 'flagged_only'
-      ? 'Staff at the facility check messages; most are delivered at once.'
-      : 'Staff at the facility read every message before it is delivered.',
+      ? t('Staff at the facility check messages; most are delivered at once.')
+      : t('Staff at the facility read every message before it is delivered.'),
     value: draft.body,
   });
   const counter = h('p', { id: 'f-msg-body-count', class: 'char-count', 'data-testid': 'char-count' });
@@ -409,25 +421,26 @@ function composeForm({ contact, otherName, policy, big, onSent }) {
     picker = photoPicker(maxPhotos, policy.attachment_max_bytes);
     fields.push(picker.field);
   }
-  const kit = formKit(fields, 'Send message', 'Sending…', { buttonClass: big ? 'button button--big button--wide' : 'button' });
+  const kit = formKit(fields, t('Send message'), t('Sending…'), { buttonClass: big ? 'button button--big button--wide' : 'button' });
   const form = h('form', { class: 'form compose-form', novalidate: true, 'data-testid': 'compose' },
     kit.alert, subject.wrap, body.wrap,
-    picker ? picker.field.wrap : h('p', { class: 'hint photos-off' }, 'Photos cannot be sent to this facility: text only.'),
+    picker ? picker.field.wrap : h('p', { class: 'hint photos-off' }, t('Photos cannot be sent to this facility: text only.')),
     h('p', { class: 'form-buttons' }, kit.button));
 
   let wasOver = false;
   function count() {
     const n = charCount(body.input.value);
     if (max === null) {
-      counter.textContent = `${formatCount(n)} ${n === 1 ? 'character' : 'characters'}`;
+      counter.textContent = tn(n, '{n} character', '{n} characters');
       return;
     }
     const over = n > max;
+    const params = { count: formatCount(n), max: formatCount(max), over: formatCount(n - max) };
     counter.textContent = over
-      ? `${formatCount(n)} of ${formatCount(max)} characters: ${formatCount(n - max)} too many`
-      : `${formatCount(n)} of ${formatCount(max)} characters`;
+      ? t('{count} of {max} characters: {over} too many', params)
+      : t('{count} of {max} characters', params);
     counter.classList.toggle('char-count--over', over);
-    if (over !== wasOver) overLive.textContent = over ? `Your message is over the limit of ${formatCount(max)} characters.` : '';
+    if (over !== wasOver) overLive.textContent = over ? t('Your message is over the limit of {max} characters.', params) : '';
     wasOver = over;
   }
   count();
@@ -493,11 +506,12 @@ function composeForm({ contact, otherName, policy, big, onSent }) {
     const text = body.input.value.replace(/\s+$/, '');
     const subj = subject.input.value.trim();
     const n = charCount(text);
-    if (!text.trim()) kit.fieldError('body', 'Write your message.');
+    if (!text.trim()) kit.fieldError('body', t('Write your message.'));
     else if (max !== null && n > max) {
-      kit.fieldError('body', `Your message is ${formatCount(n)} characters. The limit at this facility is ${formatCount(max)} characters: shorten it by ${formatCount(n - max)}.`);
+      kit.fieldError('body', t('Your message is {count} characters. The limit at this facility is {max} characters: shorten it by {over}.',
+        { count: formatCount(n), max: formatCount(max), over: formatCount(n - max) }));
     }
-    if (charCount(subj) > 200) kit.fieldError('subject', 'Keep the subject to 200 characters.');
+    if (charCount(subj) > 200) kit.fieldError('subject', t('Keep the subject to {max} characters.', { max: formatCount(200) }));
     if (picker) {
       const problem = picker.problem();
       if (problem) kit.fieldError('attachment_ids', problem);
@@ -538,7 +552,7 @@ function composeForm({ contact, otherName, policy, big, onSent }) {
         const me = currentAccount();
         const toWallet = e.status === 402 && me && me.role === 'contact' && contact.facility
           ? h('a', { href: `/wallet?facility=${contact.facility.id}`, 'data-testid': 'wallet-link' },
-            quoted && quoted.q.subscription_needed ? 'Subscribe in your wallet' : 'Open your wallet')
+            quoted && quoted.q.subscription_needed ? t('Subscribe in your wallet') : t('Open your wallet'))
           : null;
         kit.topError(e.message, toWallet ? [' ', toWallet] : null);
         attempt = null;
@@ -553,7 +567,7 @@ function composeForm({ contact, otherName, policy, big, onSent }) {
   });
 
   return h('section', { class: 'compose card', 'aria-labelledby': 'compose-heading' },
-    h('h2', { id: 'compose-heading', class: 'panel-title' }, `Write to ${otherName}`),
+    h('h2', { id: 'compose-heading', class: 'panel-title' }, t('Write to {name}', { name: otherName })),
     form);
 }
 
@@ -574,7 +588,7 @@ function photoPicker(maxPhotos, maxBytes) {
   function refresh() {
     const free = maxPhotos - items.length;
     input.disabled = free <= 0;
-    left.textContent = free <= 0 ? `That is the most for one message (${maxPhotos}).` : '';
+    left.textContent = free <= 0 ? t('That is the most for one message ({max}).', { max: formatCount(maxPhotos) }) : '';
     tiles.hidden = items.length === 0;
     changed();
   }
@@ -590,11 +604,11 @@ function photoPicker(maxPhotos, maxBytes) {
 
   function add(file) {
     const item = { file, id: null, state: 'uploading', controller: new AbortController(), li: null };
-    const img = h('img', { alt: `Preview of ${file.name}`, class: 'photo-preview' });
-    const bar = h('progress', { max: '100', value: '0', 'aria-label': `Uploading ${file.name}` });
-    const note = h('p', { class: 'photo-note', role: 'status' }, 'Uploading…');
-    const remove = h('button', { type: 'button', class: 'button button--small button--secondary' }, 'Remove');
-    remove.setAttribute('aria-label', `Remove ${file.name}`);
+    const img = h('img', { alt: t('Preview of {file}', { file: file.name }), class: 'photo-preview' });
+    const bar = h('progress', { max: '100', value: '0', 'aria-label': t('Uploading {file}', { file: file.name }) });
+    const note = h('p', { class: 'photo-note', role: 'status' }, t('Uploading…'));
+    const remove = h('button', { type: 'button', class: 'button button--small button--secondary' }, t('Remove'));
+    remove.setAttribute('aria-label', t('Remove {file}', { file: file.name }));
     remove.addEventListener('click', () => removeItem(item));
     item.li = h('li', { class: 'photo-tile', 'data-state': 'uploading' },
       h('div', { class: 'photo-frame' }, img), bar, note, remove);
@@ -611,11 +625,11 @@ function photoPicker(maxPhotos, maxBytes) {
       note.textContent = text;
     };
     if (!PHOTO_TYPES.includes(file.type)) {
-      fail('This file is not a JPEG, PNG or WebP photo. Remove it and choose a photo.');
+      fail(t('This file is not a JPEG, PNG or WebP photo. Remove it and choose a photo.'));
       return;
     }
     if (file.size > MAX_UPLOAD_BYTES) {
-      fail('This photo is bigger than 10 MB. Remove it and choose a smaller one.');
+      fail(t('This photo is bigger than {mb} MB. Remove it and choose a smaller one.', { mb: formatCount(MAX_UPLOAD_BYTES / (1024 * 1024)) }));
       return;
     }
     // The preview, straight from the file (a data: address: the page allows no other kind).
@@ -629,7 +643,7 @@ function photoPicker(maxPhotos, maxBytes) {
       signal: item.controller.signal,
       onProgress: (f) => {
         bar.value = Math.round(f * 100);
-        note.textContent = `Uploading… ${Math.round(f * 100)}%`;
+        note.textContent = t('Uploading… {percent}%', { percent: formatCount(Math.round(f * 100)) });
       },
     }).then((a) => {
       item.id = a.id;
@@ -640,14 +654,14 @@ function photoPicker(maxPhotos, maxBytes) {
       bar.remove();
       // What the other side will see: Kite's own copy, turned upright and without its metadata.
       img.src = `/api/v1/attachments/${a.id}`;
-      img.alt = `Photo ${file.name}, ready to send`;
+      img.alt = t('Photo {file}, ready to send', { file: file.name });
       note.textContent = limitMb && a.size_bytes > maxBytes
-        ? `Ready, but bigger than this facility allows (${limitMb} MB).`
-        : 'Ready to send';
+        ? t('Ready, but bigger than this facility allows ({mb} MB).', { mb: formatCount(limitMb) })
+        : t('Ready to send');
       changed(); // a photo that is ready changes the price
     }).catch((e) => {
       if (e && e.name === 'AbortError') return;
-      fail(e.message || 'This photo could not be uploaded. Remove it and try again.');
+      fail(e.message || t('This photo could not be uploaded. Remove it and try again.'));
     });
   }
 
@@ -658,28 +672,31 @@ function photoPicker(maxPhotos, maxBytes) {
     for (const file of files.slice(0, Math.max(0, room))) add(file);
     if (files.length > room) {
       error.hidden = false;
-      replace(error, `Only ${plural(maxPhotos, 'photo', 'photos')} can go with one message. The others were left out.`);
+      replace(error, tn(maxPhotos, 'Only {n} photo can go with one message. The others were left out.',
+        'Only {n} photos can go with one message. The others were left out.'));
     }
   });
 
   const wrap = h('div', { class: 'field photos-field' },
-    h('p', { class: 'photos-label' }, 'Photos', h('span', { class: 'optional' }, ' (optional)')),
+    h('p', { class: 'photos-label' }, t('Photos'), h('span', { class: 'optional' }, ' ', t('(optional)'))),
     h('p', { id: `${id}-hint`, class: 'hint' },
-      `Up to ${plural(maxPhotos, 'photo', 'photos')}: JPEG, PNG or WebP. Staff see them before they are delivered.`),
+      tn(maxPhotos, 'Up to {n} photo: JPEG, PNG or WebP. Staff see them before they are delivered.',
+        'Up to {n} photos: JPEG, PNG or WebP. Staff see them before they are delivered.')),
     error,
     tiles,
     h('div', { class: 'photo-add' }, input,
-      h('label', { for: id, class: 'button button--secondary photo-button' }, 'Add photos'), left));
+      h('label', { for: id, class: 'button button--secondary photo-button' }, t('Add photos')), left));
   refresh();
 
   return {
     /* fn is called whenever the photos that would be sent change (the price counts them). */
     onChange(fn) { changed = fn; },
-    field: { name: 'attachment_ids', wrap, input, error, labelText: 'Photos' },
+    field: { name: 'attachment_ids', wrap, input, error, labelText: t('Photos') },
     ids: () => items.filter((x) => x.state === 'done').map((x) => x.id),
     problem() {
-      if (items.some((x) => x.state === 'uploading')) return 'Wait until the photos have finished uploading.';
-      if (items.some((x) => x.state === 'error')) return 'A photo could not be added. Remove it, then send.';
+      if (items.some((x) => x.state === 'uploading')) return t('Wait until the photos have finished uploading.');
+      if (items.some((x) => x.state === 'error')) return t('A photo could not be added. Remove it, then send.');
+
       return null;
     },
     clear() {

@@ -2,17 +2,35 @@
 
 import { api, ApiError, currentAccount } from '../api.js';
 import { h, replace, setTitle, safeUrl, hostOf, externalLink, telLink } from '../dom.js';
-import { SERVICES, typeName, statusName, formatCount, isRealProvider, policyFacts, roleName } from '../labels.js';
+import { SERVICES, typeName, statusName, serviceName, isRealProvider, policyFacts, roleName } from '../labels.js';
+import { t, tn, tp, N_, formatCount } from '../i18n.js';
 import { field, formKit } from '../forms.js';
-import { messagingBadge, kiteBadge, lastSearchUrl } from './search.js';
+import { messagingBadge, kiteBadge, closedBadge, lastSearchUrl } from './search.js';
 import { pricesPanel } from './prices.js';
+
+/*
+ * The security levels the directory records, in words; another level is shown as recorded.
+ * "close" is said in full ("Close custody"): a lone "Close" would be the button's word.
+ */
+const SECURITY_LEVELS = {
+  minimum: N_('Minimum'),
+  medium: N_('Medium'),
+  close: N_('Close custody'),
+  maximum: N_('Maximum'),
+  juvenile: N_('Juvenile'),
+};
+
+function securityLevel(code) {
+  const known = SECURITY_LEVELS[code];
+  return known ? t(known) : code.charAt(0).toUpperCase() + code.slice(1);
+}
 
 function row(term, ...value) {
   return [h('dt', null, term), h('dd', null, ...value)];
 }
 
 function notRecorded() {
-  return h('span', { class: 'muted' }, 'Not recorded');
+  return h('span', { class: 'muted' }, t('Not recorded'));
 }
 
 function countOrNot(n) {
@@ -20,7 +38,7 @@ function countOrNot(n) {
 }
 
 function providerName(p) {
-  if (!p) return h('span', { class: 'muted' }, 'Not known yet');
+  if (!p) return h('span', { class: 'muted' }, t('Not known yet'));
   if (isRealProvider(p)) return h('a', { href: `/providers#provider-${p.slug}` }, p.name);
   return h('span', { class: 'muted' }, p.name);
 }
@@ -33,8 +51,8 @@ function providerName(p) {
 function serviceProvider(f, code, provider) {
   if (code === 'photos' && f.on_platform && f.policy) {
     return f.policy.attachments_allowed
-      ? h('span', null, 'Kite, with messages')
-      : h('span', { class: 'muted' }, 'Not allowed at this facility');
+      ? h('span', null, t('Kite, with messages'))
+      : h('span', { class: 'muted' }, t('Not allowed at this facility'));
   }
   return providerName(provider);
 }
@@ -50,24 +68,25 @@ function addressLines(f) {
 function platformNotice(f, provider) {
   if (f.how_to_message && f.how_to_message.on_platform) {
     return h('p', { class: 'notice notice--success', 'data-testid': 'platform-notice' },
-      h('strong', null, 'Kite serves this facility. '),
-      'You can exchange messages with someone here through Kite once you are their approved contact.');
+      h('strong', null, t('Kite serves this facility.')), ' ',
+      t('You can exchange messages with someone here through Kite once you are their approved contact.'));
   }
   if (isRealProvider(provider)) {
     return h('p', { class: 'notice notice--warning', 'data-testid': 'platform-notice' },
-      h('strong', null, 'Kite does not serve this facility. '),
-      `Use ${provider.name} to message someone here. A message sent through Kite or any other company will never be delivered.`);
+      h('strong', null, t('Kite does not serve this facility.')), ' ',
+      t('Use {provider} to message someone here. A message sent through Kite or any other company will never be delivered.', { provider: provider.name }));
   }
   if (provider && provider.slug === 'none') {
     return h('p', { class: 'notice notice--warning', 'data-testid': 'platform-notice' },
-      h('strong', null, 'Kite does not serve this facility, and it has no electronic messaging. '),
-      'You can write a letter, with the person’s full name and ID number. Ask the facility for its mailing address and mail rules first: the address for letters can differ from the street address.');
+      h('strong', null, t('Kite does not serve this facility, and it has no electronic messaging.')), ' ',
+      t('You can write a letter, with the person’s full name and ID number. Ask the facility for its mailing address and mail rules first: the address for letters can differ from the street address.'));
   }
   return h('p', { class: 'notice notice--warning', 'data-testid': 'platform-notice' },
-    h('strong', null, 'Kite does not serve this facility, and Kite does not know yet which company does. '),
+    h('strong', null, t('Kite does not serve this facility, and Kite does not know yet which company does.')), ' ',
     f.telephone
-      ? ['Call the facility at ', telLink(f.telephone), ' and ask which company handles electronic messages. A message sent through the wrong company is never delivered.']
-      : 'Ask the facility which company handles electronic messages. A message sent through the wrong company is never delivered.');
+      ? tp('Call the facility at {phone} and ask which company handles electronic messages. A message sent through the wrong company is never delivered.',
+        { phone: telLink(f.telephone) })
+      : t('Ask the facility which company handles electronic messages. A message sent through the wrong company is never delivered.'));
 }
 
 function howToBox(f, ctx) {
@@ -79,19 +98,19 @@ function howToBox(f, ctx) {
   let action = null;
   if (how.on_platform) {
     action = currentAccount()
-      ? h('p', { class: 'actions' }, h('a', { class: 'button', href: '/account' }, 'Go to your account'))
+      ? h('p', { class: 'actions' }, h('a', { class: 'button', href: '/account' }, t('Go to your account')))
       : h('p', { class: 'actions' },
-        h('a', { class: 'button', href: '/register' }, 'Create a free account'),
-        h('a', { class: 'button button--secondary', href: `/signin?next=${encodeURIComponent(location.pathname)}` }, 'Sign in'));
+        h('a', { class: 'button', href: '/register' }, t('Create a free account')),
+        h('a', { class: 'button button--secondary', href: `/signin?next=${encodeURIComponent(location.pathname)}` }, t('Sign in')));
   } else if (site) {
     action = h('p', { class: 'actions' },
-      externalLink(site, `Go to ${provider.name} (${hostOf(site)})`, 'button'));
+      externalLink(site, t('Go to {provider} ({site})', { provider: provider.name, site: hostOf(site) }), 'button'));
   }
   return h('section', { class: 'howto', 'aria-labelledby': 'howto-heading', id: 'how-to-message' },
-    h('h2', { id: 'howto-heading' }, 'How to message someone here'),
+    h('h2', { id: 'howto-heading' }, t('How to message someone here')),
     platformNotice(f, provider),
     steps.length
-      ? [h('h3', { class: 'steps-title' }, isRealProvider(provider) ? `Steps with ${provider.name}` : 'What to do'),
+      ? [h('h3', { class: 'steps-title' }, isRealProvider(provider) ? t('Steps with {provider}', { provider: provider.name }) : t('What to do')),
         h('ol', { class: 'steps' }, steps.map((s) => h('li', null, s)))]
       : null,
     action);
@@ -107,59 +126,61 @@ function onKiteBox(f, ctx) {
   const here = encodeURIComponent(`${location.pathname}#how-to-message`);
 
   const inviteText = h('div', { class: 'notice notice--info', 'data-testid': 'invite-rule' },
-    h('p', null, h('strong', null, requests ? 'Or wait for an invitation. ' : 'The person inside must invite you. '),
-      'Ask them to send an invitation to your email address from their tablet. You will get an email with a link: open it, sign in or create a free account with that same email address, and accept.'),
-    h('p', null, `An invitation is valid for ${p.invitation_valid_days} days. If it runs out, they can send a new one.`));
+    h('p', null, h('strong', null, requests ? t('Or wait for an invitation.') : t('The person inside must invite you.')), ' ',
+      t('Ask them to send an invitation to your email address from their tablet. You will get an email with a link: open it, sign in or create a free account with that same email address, and accept.')),
+    h('p', null, tn(p.invitation_valid_days, 'An invitation is valid for {n} day. If it runs out, they can send a new one.',
+      'An invitation is valid for {n} days. If it runs out, they can send a new one.')));
 
   let requestPart = null;
   if (requests) {
     if (!account) {
       requestPart = h('div', { class: 'request-box' },
-        h('h3', null, 'Ask to become their contact'),
-        h('p', null, 'Sign in or create a free account first. Then come back to this page and send your request.'),
+        h('h3', null, t('Ask to become their contact')),
+        h('p', null, t('Sign in or create a free account first. Then come back to this page and send your request.')),
         h('p', { class: 'actions' },
-          h('a', { class: 'button', href: `/register?next=${here}` }, 'Create a free account'),
-          h('a', { class: 'button button--secondary', href: `/signin?next=${here}` }, 'Sign in')));
+          h('a', { class: 'button', href: `/register?next=${here}` }, t('Create a free account')),
+          h('a', { class: 'button button--secondary', href: `/signin?next=${here}` }, t('Sign in'))));
     } else if (account.role !== 'contact') {
       requestPart = h('div', { class: 'request-box' },
-        h('h3', null, 'Ask to become their contact'),
-        h('p', { class: 'muted' }, `You are signed in as ${roleName(account.role).toLowerCase()}. Family and friends send requests from their own Kite account.`));
+        h('h3', null, t('Ask to become their contact')),
+        h('p', { class: 'muted' }, t('You are signed in as {role}. Family and friends send requests from their own Kite account.',
+          { role: roleName(account.role).toLowerCase() })));
     } else {
       requestPart = requestForm(f, ctx);
     }
   }
 
   return h('section', { class: 'howto', 'aria-labelledby': 'howto-heading', id: 'how-to-message' },
-    h('h2', { id: 'howto-heading' }, 'How to message someone here'),
+    h('h2', { id: 'howto-heading' }, t('How to message someone here')),
     h('p', { class: 'notice notice--success', 'data-testid': 'platform-notice' },
-      h('strong', null, 'Kite serves this facility. '),
-      'You can exchange messages with someone here through Kite once you are their approved contact.'),
+      h('strong', null, t('Kite serves this facility.')), ' ',
+      t('You can exchange messages with someone here through Kite once you are their approved contact.')),
     requests ? requestPart : null,
     invites ? inviteText : null,
-    h('h3', { class: 'steps-title' }, 'Rules at this facility'),
+    h('h3', { class: 'steps-title' }, t('Rules at this facility')),
     h('dl', { class: 'facts facts--grid', 'data-testid': 'policy-facts' },
       policyFacts(p).map(([k, v]) => [h('div', { class: 'fact' }, h('dt', null, k), h('dd', null, v))])),
     account && account.role === 'contact'
-      ? h('p', { class: 'after-box' }, h('a', { href: '/contacts' }, 'See your contacts and requests'))
+      ? h('p', { class: 'after-box' }, h('a', { href: '/contacts' }, t('See your contacts and requests')))
       : null);
 }
 
 /* The contact's request: by resident number, or by name where the policy allows it. */
 function requestForm(f, ctx) {
   const byName = f.policy.request_lookup === 'number_or_name';
-  const number = field({ form: 'req', name: 'resident_number', label: 'Their resident number', autocomplete: 'off',
-    hint: 'The ID number the facility gave them. They can tell you, or the facility can.' });
-  const first = field({ form: 'req', name: 'first_name', label: 'Their first name', autocomplete: 'off' });
-  const last = field({ form: 'req', name: 'last_name', label: 'Their last name', autocomplete: 'off' });
+  const number = field({ form: 'req', name: 'resident_number', label: t('Their resident number'), autocomplete: 'off',
+    hint: t('The ID number the facility gave them. They can tell you, or the facility can.') });
+  const first = field({ form: 'req', name: 'first_name', label: t('Their first name'), autocomplete: 'off' });
+  const last = field({ form: 'req', name: 'last_name', label: t('Their last name'), autocomplete: 'off' });
   const fields = [number, first, last];
-  const kit = formKit(fields, 'Send request', 'Sending…', { buttonClass: 'button' });
+  const kit = formKit(fields, t('Send request'), t('Sending…'), { buttonClass: 'button' });
   const done = h('div', { class: 'request-done', role: 'status' });
 
   let mode = 'number';
   const radios = byName
     ? h('fieldset', { class: 'choice' },
-      h('legend', null, 'How do you want to find them?'),
-      [['number', 'By resident number'], ['name', 'By first and last name']].map(([v, text]) => {
+      h('legend', null, t('How do you want to find them?')),
+      [['number', t('By resident number')], ['name', t('By first and last name')]].map(([v, text]) => {
         const id = `req-by-${v}`;
         const radio = h('input', { type: 'radio', name: 'by', id, value: v, checked: v === 'number' });
         radio.addEventListener('change', () => {
@@ -187,12 +208,12 @@ function requestForm(f, ctx) {
     const body = { facility_id: f.id };
     if (mode === 'number') {
       body.resident_number = number.input.value.trim();
-      if (!body.resident_number) kit.fieldError('resident_number', 'Enter their resident number.');
+      if (!body.resident_number) kit.fieldError('resident_number', t('Enter their resident number.'));
     } else {
       body.first_name = first.input.value.trim();
       body.last_name = last.input.value.trim();
-      if (!body.first_name) kit.fieldError('first_name', 'Enter their first name.');
-      if (!body.last_name) kit.fieldError('last_name', 'Enter their last name.');
+      if (!body.first_name) kit.fieldError('first_name', t('Enter their first name.'));
+      if (!body.last_name) kit.fieldError('last_name', t('Enter their last name.'));
     }
     if (kit.hasErrors()) {
       kit.focusFirstInvalid();
@@ -206,26 +227,27 @@ function requestForm(f, ctx) {
       form.reset();
       show();
       replace(done, h('div', { class: 'notice notice--success' },
-        h('p', null, h('strong', null, 'Request sent. '),
-          `${q.resident.name} will see it on their tablet and can approve or decline it.`,
-          q.auto_approve_at ? ' If they do not answer, it is approved after the waiting period.' : ''),
-        h('p', null, h('a', { href: '/contacts' }, 'Follow it on your contacts page'))));
+        h('p', null, h('strong', null, t('Request sent.')), ' ',
+          q.auto_approve_at
+            ? t('{name} will see it on their tablet and can approve or decline it. If they do not answer, it is approved after the waiting period.', { name: q.resident.name })
+            : t('{name} will see it on their tablet and can approve or decline it.', { name: q.resident.name })),
+        h('p', null, h('a', { href: '/contacts' }, t('Follow it on your contacts page')))));
       done.focus();
     } catch (e) {
       if (!ctx.isCurrent()) return;
       kit.busy(false);
       kit.serverError(e, (err) => (err.code === 'already_contacts' || err.code === 'conflict'
-        ? h('a', { href: '/contacts' }, 'See your contacts.')
+        ? h('a', { href: '/contacts' }, t('See your contacts.'))
         : null));
     }
   });
   done.setAttribute('tabindex', '-1');
 
   return h('div', { class: 'request-box' },
-    h('h3', { id: 'request-heading' }, 'Ask to become their contact'),
+    h('h3', { id: 'request-heading' }, t('Ask to become their contact')),
     h('p', null, byName
-      ? 'Find the person by their resident number, or by their name as the facility has it. They will see your name and email address.'
-      : 'Find the person by their resident number. They will see your name and email address.'),
+      ? t('Find the person by their resident number, or by their name as the facility has it. They will see your name and email address.')
+      : t('Find the person by their resident number. They will see your name and email address.')),
     form, done);
 }
 
@@ -236,8 +258,8 @@ export async function facilityPage(root, ctx) {
     notFound(root, back);
     return;
   }
-  setTitle('Facility');
-  replace(root, h('div', { class: 'wrap' }, back, h('p', { class: 'loading', role: 'status' }, 'Loading the facility…')));
+  setTitle(t('Facility'));
+  replace(root, h('div', { class: 'wrap' }, back, h('p', { class: 'loading', role: 'status' }, t('Loading the facility…'))));
   let f;
   try {
     f = await api(`/facilities/${id}`);
@@ -260,7 +282,7 @@ export async function facilityPage(root, ctx) {
     api(`/facilities/${f.id}/prices`).then((p) => {
       if (ctx.isCurrent()) replace(prices, pricesPanel(p));
     }, () => {
-      if (ctx.isCurrent()) replace(prices, h('p', { class: 'muted' }, 'The prices could not be loaded. Reload the page to try again.'));
+      if (ctx.isCurrent()) replace(prices, h('p', { class: 'muted' }, t('The prices could not be loaded. Reload the page to try again.')));
     });
   }
   const sub = [typeName(f.type), statusName(f.status), [f.city, f.state].filter(Boolean).join(', ')].filter(Boolean);
@@ -271,37 +293,37 @@ export async function facilityPage(root, ctx) {
       h('h1', null, f.name),
       h('p', { class: 'lead' }, sub.join(' · ')),
       h('p', { class: 'badges' }, messagingBadge(f.messaging_provider), f.on_platform ? kiteBadge() : null,
-        f.status === 'closed' ? h('span', { class: 'badge badge--closed' }, 'Closed') : null)),
+        f.status === 'closed' ? closedBadge() : null)),
     howToBox(f, ctx),
     prices,
     h('div', { class: 'facility-grid' },
       h('section', { class: 'panel', 'aria-labelledby': 'contact-heading' },
-        h('h2', { id: 'contact-heading', class: 'panel-title' }, 'Address and contact'),
+        h('h2', { id: 'contact-heading', class: 'panel-title' }, t('Address and contact')),
         h('dl', { class: 'facts' },
-          row('Address', ...addressLines(f)),
-          f.county ? row('County', f.county) : null,
-          row('Phone', f.telephone ? telLink(f.telephone) : notRecorded()),
-          row('Website', website ? externalLink(website, hostOf(website)) : notRecorded()))),
+          row(t('Address'), ...addressLines(f)),
+          f.county ? row(t('County'), f.county) : null,
+          row(t('Phone'), f.telephone ? telLink(f.telephone) : notRecorded()),
+          row(t('Website'), website ? externalLink(website, hostOf(website)) : notRecorded()))),
       h('section', { class: 'panel', 'aria-labelledby': 'services-heading' },
-        h('h2', { id: 'services-heading', class: 'panel-title' }, 'Who provides each service'),
+        h('h2', { id: 'services-heading', class: 'panel-title' }, t('Who provides each service')),
         h('dl', { class: 'facts', 'data-testid': 'services' },
-          SERVICES.map(([code, label]) => row(label, serviceProvider(f, code, providers[code]))))),
+          SERVICES.map(([code]) => row(serviceName(code), serviceProvider(f, code, providers[code]))))),
       h('section', { class: 'panel', 'aria-labelledby': 'about-heading' },
-        h('h2', { id: 'about-heading', class: 'panel-title' }, 'About this facility'),
+        h('h2', { id: 'about-heading', class: 'panel-title' }, t('About this facility')),
         h('dl', { class: 'facts' },
-          row('Type', typeName(f.type)),
-          row('Status', statusName(f.status)),
-          f.security_level ? row('Security level', f.security_level.charAt(0).toUpperCase() + f.security_level.slice(1)) : null,
-          row('Population', countOrNot(f.population)),
-          row('Capacity', countOrNot(f.capacity)),
-          f.bop_code ? row('Bureau of Prisons code', f.bop_code) : null))),
+          row(t('Type'), typeName(f.type)),
+          row(t('Status'), statusName(f.status)),
+          f.security_level ? row(t('Security level'), securityLevel(f.security_level)) : null,
+          row(t('Population'), countOrNot(f.population)),
+          row(t('Capacity'), countOrNot(f.capacity)),
+          f.bop_code ? row(t('Bureau of Prisons code'), f.bop_code) : null))),
     h('p', { class: 'fineprint' },
-      'These details come from public records and can be out of date. Before you send money or start an account, you can call the facility to confirm.')));
+      t('These details come from public records and can be out of date. Before you send money or start an account, you can call the facility to confirm.'))));
 }
 
 /* Back to the search the person came from: the same results, where they left them. */
 function backLink(ctx) {
-  const link = h('a', { href: lastSearchUrl() }, '← Back to search');
+  const link = h('a', { href: lastSearchUrl() }, t('← Back to search'));
   if (ctx.cameFrom && new URL(ctx.cameFrom, location.href).pathname === '/') {
     link.addEventListener('click', (event) => {
       if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
@@ -313,9 +335,10 @@ function backLink(ctx) {
 }
 
 function notFound(root, back) {
-  setTitle('Facility not found');
+  setTitle(t('Facility not found'));
   replace(root, h('div', { class: 'wrap narrow' }, back,
-    h('h1', null, 'We could not find this facility'),
-    h('p', null, 'The link may be incomplete, or the facility may have been removed from the directory. Search for it by name, town or ZIP code instead.'),
-    h('p', null, h('a', { class: 'button', href: '/' }, 'Search the directory'))));
+    h('h1', null, t('We could not find this facility')),
+    h('p', null, t('The link may be incomplete, or the facility may have been removed from the directory. Search for it by name, town or ZIP code instead.')),
+    h('p', null, h('a', { class: 'button', href: '/' }, t('Search the directory')))));
+
 }

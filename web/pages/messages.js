@@ -4,7 +4,8 @@
 
 import { api, ApiError, currentAccount, homeFor } from '../api.js';
 import { h, replace, setTitle } from '../dom.js';
-import { formatWhen, plural } from '../labels.js';
+import { formatWhen } from '../labels.js';
+import { t, tn, tp } from '../i18n.js';
 import { chip, emptyNote, providerLink } from '../widgets.js';
 import { conversation } from '../thread.js';
 import { onLive } from '../live.js';
@@ -16,38 +17,38 @@ function residentName(c) {
 /* Why this person cannot be written to now, or null when they can. */
 export function closedReason(c) {
   if (c.can_message) return null;
-  if (c.status === 'suspended') return 'Paused: the contact list at their facility is full under its rules. Messages start again when a place is free.';
-  if (c.status === 'removed' || c.status === 'blocked' || c.status === 'facility_blocked') return 'This contact has ended, so no new messages can be sent.';
-  if (c.resident && c.resident.status === 'released') return 'They were released, so messages on Kite have ended.';
+  if (c.status === 'suspended') return t('Paused: the contact list at their facility is full under its rules. Messages start again when a place is free.');
+  if (c.status === 'removed' || c.status === 'blocked' || c.status === 'facility_blocked') return t('This contact has ended, so no new messages can be sent.');
+  if (c.resident && c.resident.status === 'released') return t('They were released, so messages on Kite have ended.');
   if (c.facility && !c.facility.on_platform) {
-    return h('span', null, `Kite does not serve ${c.facility.name}, where they are now. Messages there go through `,
-      providerLink(c.facility.messaging_provider), '. A message sent on Kite would not be delivered.');
+    return h('span', null, tp('Kite does not serve {facility}, where they are now. Messages there go through {provider}. A message sent on Kite would not be delivered.',
+      { facility: c.facility.name, provider: providerLink(c.facility.messaging_provider) }));
   }
-  return 'Messages are not possible right now.';
+  return t('Messages are not possible right now.');
 }
 
 function notForYou(root, account) {
-  setTitle('Messages');
+  setTitle(t('Messages'));
   replace(root, h('div', { class: 'wrap narrow' },
-    h('h1', null, 'This page is for family and friends'),
+    h('h1', null, t('This page is for family and friends')),
     h('p', null, account.role === 'resident'
-      ? 'Your messages are on your tablet home.'
-      : 'Staff review messages on the review page.'),
+      ? t('Your messages are on your tablet home.')
+      : t('Staff review messages on the review page.')),
     h('p', { class: 'actions' },
-      h('a', { class: 'button', href: account.role === 'resident' ? homeFor(account.role) : '/review' }, 'Go there'))));
+      h('a', { class: 'button', href: account.role === 'resident' ? homeFor(account.role) : '/review' }, t('Go there')))));
 }
 
 export async function messagesPage(root, ctx) {
-  setTitle('Messages');
+  setTitle(t('Messages'));
   const account = currentAccount();
   if (!account) {
     const next = encodeURIComponent(location.pathname + location.search);
     replace(root, h('div', { class: 'wrap narrow' },
-      h('h1', null, 'You are not signed in'),
-      h('p', null, 'Sign in to read and write your messages.'),
+      h('h1', null, t('You are not signed in')),
+      h('p', null, t('Sign in to read and write your messages.')),
       h('p', { class: 'actions' },
-        h('a', { class: 'button', href: `/signin?next=${next}` }, 'Sign in'),
-        h('a', { class: 'button button--secondary', href: '/register?next=%2Fmessages' }, 'Create an account'))));
+        h('a', { class: 'button', href: `/signin?next=${next}` }, t('Sign in')),
+        h('a', { class: 'button button--secondary', href: '/register?next=%2Fmessages' }, t('Create an account')))));
     return;
   }
   if (account.role !== 'contact') {
@@ -66,17 +67,17 @@ export async function messagesPage(root, ctx) {
 
 function exportSection() {
   return h('section', { class: 'panel panel--quiet export', 'aria-labelledby': 'export-heading' },
-    h('h2', { id: 'export-heading', class: 'panel-title' }, 'Keep a copy of all your messages'),
-    h('p', null, 'Download every message you sent and received, to keep on your own computer or phone, even if the facility changes company.'),
+    h('h2', { id: 'export-heading', class: 'panel-title' }, t('Keep a copy of all your messages')),
+    h('p', null, t('Download every message you sent and received, to keep on your own computer or phone, even if the facility changes company.')),
     h('p', { class: 'actions' },
       h('a', { class: 'button button--secondary', href: '/api/v1/messages/export?format=mbox', download: 'kite-messages.mbox', 'data-testid': 'export-mbox' },
-        'Download for an email program (.mbox)'),
+        t('Download for an email program (.mbox)')),
       h('a', { class: 'button button--secondary', href: '/api/v1/messages/export', download: 'kite-messages.json', 'data-testid': 'export-json' },
-        'Download as data (.json)')));
+        t('Download as data (.json)'))));
 }
 
 async function listView(root, ctx) {
-  replace(root, h('div', { class: 'wrap' }, h('p', { class: 'loading', role: 'status' }, 'Loading your messages…')));
+  replace(root, h('div', { class: 'wrap' }, h('p', { class: 'loading', role: 'status' }, t('Loading your messages…'))));
   const list = h('ul', { class: 'convos', 'data-testid': 'conversations' });
 
   async function summaries() {
@@ -90,19 +91,22 @@ async function listView(root, ctx) {
   function row({ c, unread, latest }) {
     const name = residentName(c);
     const closed = closedReason(c);
-    let last = 'No messages yet.';
+    let last = t('No messages yet.');
     if (latest) {
-      const who = latest.box === 'sent' ? 'You' : latest.sender.name;
-      last = `${who}: ${latest.subject || latest.body.slice(0, 80)} · ${formatWhen(latest.created_at)}`;
+      const said = { text: latest.subject || latest.body.slice(0, 80), when: formatWhen(latest.created_at) };
+      last = latest.box === 'sent'
+        ? t('You: {text} · {when}', said)
+        : t('{name}: {text} · {when}', { name: latest.sender.name, ...said });
+
     }
     return h('li', { class: `convo${unread ? ' convo--unread' : ''}`, 'data-contact-id': c.id },
       h('a', { class: 'convo-link', href: `/messages?contact=${c.id}` },
         h('span', { class: 'convo-top' },
           h('span', { class: 'convo-name' }, name),
-          unread ? h('span', { class: 'count-badge', 'data-testid': 'convo-unread' }, `${unread} new`) : null),
-        h('span', { class: 'convo-meta' }, `${c.facility.name} · resident number ${c.resident.resident_number}`),
+          unread ? h('span', { class: 'count-badge', 'data-testid': 'convo-unread' }, tn(unread, '{n} new', '{n} new')) : null),
+        h('span', { class: 'convo-meta' }, t('{facility} · resident number {number}', { facility: c.facility.name, number: c.resident.resident_number })),
         h('span', { class: 'convo-last' }, last),
-        closed ? h('span', { class: 'convo-closed' }, chip('stopped', 'Cannot write now', 'stop')) : null));
+        closed ? h('span', { class: 'convo-closed' }, chip('stopped', t('Cannot write now'), 'stop')) : null));
   }
 
   function draw(items) {
@@ -115,14 +119,14 @@ async function listView(root, ctx) {
   if (!ctx.isCurrent()) return;
   replace(root, h('div', { class: 'wrap messages-page' },
     h('div', { class: 'page-intro' },
-      h('h1', null, 'Messages'),
-      h('p', { class: 'lead' }, 'Your conversations with the people inside. Staff at each facility review messages before they are delivered.')),
+      h('h1', null, t('Messages')),
+      h('p', { class: 'lead' }, t('Your conversations with the people inside. Staff at each facility review messages before they are delivered.'))),
     items.length
       ? h('section', { class: 'section', 'aria-labelledby': 'convos-heading' },
-        h('h2', { id: 'convos-heading' }, plural(items.length, 'conversation', 'conversations')), list)
+        h('h2', { id: 'convos-heading' }, tn(items.length, '{n} conversation', '{n} conversations')), list)
       : h('section', { class: 'section' },
-        emptyNote('You have nobody to write to yet. When someone inside approves your request or you accept their invitation, they appear here.'),
-        h('p', { class: 'actions' }, h('a', { class: 'button', href: '/contacts' }, 'Your contacts'))),
+        emptyNote(t('You have nobody to write to yet. When someone inside approves your request or you accept their invitation, they appear here.')),
+        h('p', { class: 'actions' }, h('a', { class: 'button', href: '/contacts' }, t('Your contacts')))),
     exportSection()));
   draw(items);
 
@@ -148,25 +152,25 @@ async function listView(root, ctx) {
 /* ---- one conversation ---- */
 
 async function threadView(root, ctx, contactId) {
-  replace(root, h('div', { class: 'wrap' }, h('p', { class: 'loading', role: 'status' }, 'Loading the conversation…')));
+  replace(root, h('div', { class: 'wrap' }, h('p', { class: 'loading', role: 'status' }, t('Loading the conversation…'))));
   let c;
   try {
     c = await api(`/contacts/${contactId}`);
   } catch (e) {
     if (!ctx.isCurrent()) return;
     if (e instanceof ApiError && (e.status === 404 || e.status === 403)) {
-      setTitle('Conversation not found');
+      setTitle(t('Conversation not found'));
       replace(root, h('div', { class: 'wrap narrow' },
-        h('h1', null, 'This conversation does not exist'),
-        h('p', null, 'It may have ended, or the link may be mistyped.'),
-        h('p', null, h('a', { class: 'button', href: '/messages' }, 'All your messages'))));
+        h('h1', null, t('This conversation does not exist')),
+        h('p', null, t('It may have ended, or the link may be mistyped.')),
+        h('p', null, h('a', { class: 'button', href: '/messages' }, t('All your messages')))));
       return;
     }
     throw e;
   }
   if (!ctx.isCurrent()) return;
   const name = residentName(c);
-  setTitle(`Messages with ${name}`);
+  setTitle(t('Messages with {name}', { name }));
 
   let policy = null;
   if (c.facility.on_platform) {
@@ -183,10 +187,11 @@ async function threadView(root, ctx, contactId) {
   await convo.load();
   if (!ctx.isCurrent()) return;
   replace(root, h('div', { class: 'wrap thread-page' },
-    h('p', { class: 'back back--top' }, h('a', { href: '/messages' }, '← All messages')),
+    h('p', { class: 'back back--top' }, h('a', { href: '/messages' }, t('← All messages'))),
     h('div', { class: 'page-intro thread-intro' },
-      h('h1', null, `Messages with ${name}`),
-      h('p', { class: 'lead' }, `${c.facility.name} · resident number ${c.resident.resident_number}`)),
+      h('h1', null, t('Messages with {name}', { name })),
+      h('p', { class: 'lead' }, t('{facility} · resident number {number}', { facility: c.facility.name, number: c.resident.resident_number }))),
+
     convo.el));
   ctx.scrollTo(convo.newest() || convo.el);
 }

@@ -2,7 +2,8 @@
 
 import { api, ApiError } from '../api.js';
 import { h, replace, setTitle } from '../dom.js';
-import { STATES, TYPES, STATUSES, typeName, stateName, plural, formatCount, isRealProvider } from '../labels.js';
+import { STATES, TYPES, STATUSES, typeName, stateName, statusName, isRealProvider } from '../labels.js';
+import { t, tn, tp, formatCount } from '../i18n.js';
 
 const PAGE_SIZE = 20;
 const DEBOUNCE_MS = 250;
@@ -56,21 +57,26 @@ export function lastSearchUrl() {
 
 export function messagingBadge(provider) {
   if (isRealProvider(provider)) {
-    return h('span', { class: 'badge badge--provider' }, h('span', { class: 'badge-label' }, 'Messaging:'), ' ', provider.name);
+    return h('span', { class: 'badge badge--provider' }, h('span', { class: 'badge-label' }, t('Messaging:')), ' ', provider.name);
   }
   if (provider && provider.slug === 'none') {
-    return h('span', { class: 'badge badge--none' }, h('span', { class: 'badge-label' }, 'Messaging:'), ' none, mail only');
+    return h('span', { class: 'badge badge--none' }, h('span', { class: 'badge-label' }, t('Messaging:')), ' ', t('none, mail only'));
   }
-  return h('span', { class: 'badge badge--unknown' }, h('span', { class: 'badge-label' }, 'Messaging:'), ' not known yet');
+  return h('span', { class: 'badge badge--unknown' }, h('span', { class: 'badge-label' }, t('Messaging:')), ' ', t('not known yet'));
 }
 
 export function kiteBadge() {
-  return h('span', { class: 'badge badge--kite' }, 'On Kite');
+  return h('span', { class: 'badge badge--kite' }, t('On Kite'));
+}
+
+/* The badge of a closed facility (labels.js has the word). */
+export function closedBadge() {
+  return h('span', { class: 'badge badge--closed' }, statusName('closed'));
 }
 
 function placeLine(f) {
   const place = [f.city, [f.state, f.zip].filter(Boolean).join(' ')].filter(Boolean).join(', ');
-  return place || 'Address not recorded';
+  return place || t('Address not recorded');
 }
 
 function resultItem(f) {
@@ -83,7 +89,7 @@ function resultItem(f) {
     h('p', { class: 'badges' },
       messagingBadge(f.messaging_provider),
       f.on_platform ? kiteBadge() : null,
-      f.status === 'closed' ? h('span', { class: 'badge badge--closed' }, 'Closed') : null));
+      f.status === 'closed' ? closedBadge() : null));
 }
 
 function select(id, label, options, anyLabel, value) {
@@ -95,33 +101,33 @@ function select(id, label, options, anyLabel, value) {
 }
 
 export function searchPage(root, ctx) {
-  setTitle('Find a facility');
+  setTitle(t('Find a facility'));
   const params = readParams(ctx.query);
 
   const input = h('input', {
     id: 'q', name: 'q', type: 'search', value: params.q, maxlength: '100', autocomplete: 'off',
     spellcheck: 'false', enterkeyhint: 'search', 'aria-describedby': 'q-hint',
   });
-  const stateSel = select('state', 'State or territory', STATES.map(([c, n]) => [c, `${n} (${c})`]), 'All states and territories', params.state);
-  const typeSel = select('type', 'Type of facility', TYPES, 'Any type', params.type);
-  const statusSel = select('status', 'Open or closed', STATUSES, 'Open or closed', params.status);
-  const clearBtn = h('button', { type: 'button', class: 'button button--link clear-button' }, 'Clear search');
+  const stateSel = select('state', t('State or territory'), STATES.map(([c, n]) => [c, `${n} (${c})`]), t('All states and territories'), params.state);
+  const typeSel = select('type', t('Type of facility'), TYPES.map(([c]) => [c, typeName(c)]), t('Any type'), params.type);
+  const statusSel = select('status', t('Open or closed'), STATUSES.map(([c]) => [c, statusName(c)]), t('Open or closed'), params.status);
+  const clearBtn = h('button', { type: 'button', class: 'button button--link clear-button' }, t('Clear search'));
   const activeCount = [params.state, params.type, params.status].filter(Boolean).length;
   const summaryNote = h('span', { class: 'filters-note' });
   const filters = h('details', {
     class: 'filters-box',
     open: activeCount > 0 || window.matchMedia('(min-width: 44rem)').matches,
   },
-  h('summary', null, 'Filter by state, type or status', summaryNote),
+  h('summary', null, t('Filter by state, type or status'), ' ', summaryNote),
   h('div', { class: 'filters' }, stateSel, typeSel, statusSel));
   const clearRow = h('p', { class: 'form-actions' }, clearBtn);
-  const form = h('form', { class: 'search-form', role: 'search', 'aria-label': 'Facility directory' },
+  const form = h('form', { class: 'search-form', role: 'search', 'aria-label': t('Facility directory') },
     h('div', { class: 'field field--query' },
-      h('label', { for: 'q' }, 'Facility name, town or ZIP code'),
+      h('label', { for: 'q' }, t('Facility name, town or ZIP code')),
       h('div', { class: 'query-row' },
         input,
-        h('button', { type: 'submit', class: 'button' }, 'Search')),
-      h('p', { id: 'q-hint', class: 'hint' }, 'Results appear as you type. Misspelled? We suggest what you may have meant.')),
+        h('button', { type: 'submit', class: 'button' }, t('Search'))),
+      h('p', { id: 'q-hint', class: 'hint' }, t('Results appear as you type. Misspelled? We suggest what you may have meant.'))),
     filters,
     clearRow);
 
@@ -130,13 +136,13 @@ export function searchPage(root, ctx) {
   const below = h('div', { class: 'results-footer' });
   const intro = h('div', { class: 'intro' });
   const section = h('section', { class: 'results-section', 'aria-labelledby': 'results-heading' },
-    h('h2', { id: 'results-heading', class: 'visually-hidden' }, 'Search results'),
+    h('h2', { id: 'results-heading', class: 'visually-hidden' }, t('Search results')),
     count, intro, list, below);
 
   replace(root, h('div', { class: 'wrap' },
     h('div', { class: 'page-intro' },
-      h('h1', null, 'Find a facility'),
-      h('p', { class: 'lead' }, 'Search every US prison and jail to learn which company handles messages there and how to reach someone inside.')),
+      h('h1', null, t('Find a facility')),
+      h('p', { class: 'lead' }, t('Search every US prison and jail to learn which company handles messages there and how to reach someone inside.'))),
     form, section));
 
   let items = [];
@@ -154,13 +160,25 @@ export function searchPage(root, ctx) {
     status: form.elements.status.value,
   });
 
-  function describe(p) {
-    const parts = [];
-    if (p.q.trim()) parts.push(`for “${p.q.trim()}”`);
-    const chosen = [p.type ? typeName(p.type).toLowerCase() : null, p.state ? `in ${stateName(p.state)}` : null,
-      p.status ? `${p.status} only` : null].filter(Boolean);
-    if (chosen.length) parts.push(`(${chosen.join(', ')})`);
-    return parts.length ? ` ${parts.join(' ')}` : '';
+  /* The count of a search, in one sentence with what was searched for and the filters chosen. */
+  function countLine(p, n) {
+    const q = p.q.trim();
+    const filters = [
+      p.type ? typeName(p.type).toLowerCase() : null,
+      p.state ? t('in {state}', { state: stateName(p.state) }) : null,
+      p.status === 'open' ? t('open only') : p.status === 'closed' ? t('closed only') : null,
+    ].filter(Boolean).join(', ');
+    const params = { q, filters };
+    if (n === 0) {
+      if (q && filters) return t('No facilities found for “{q}” ({filters}).', params);
+      if (q) return t('No facilities found for “{q}”.', params);
+      if (filters) return t('No facilities found ({filters}).', params);
+      return t('No facilities found.');
+    }
+    if (q && filters) return tn(n, '{n} facility found for “{q}” ({filters}).', '{n} facilities found for “{q}” ({filters}).', params);
+    if (q) return tn(n, '{n} facility found for “{q}”.', '{n} facilities found for “{q}”.', params);
+    if (filters) return tn(n, '{n} facility found ({filters}).', '{n} facilities found ({filters}).', params);
+    return tn(n, '{n} facility found.', '{n} facilities found.');
   }
 
   function showIntro() {
@@ -168,25 +186,28 @@ export function searchPage(root, ctx) {
     replace(list);
     replace(below);
     replace(intro, h('div', { class: 'panel panel--quiet' },
-      h('h2', { class: 'panel-title' }, 'How this works'),
+      h('h2', { class: 'panel-title' }, t('How this works')),
       h('ol', { class: 'intro-steps' },
-        h('li', null, 'Type the name of the prison or jail, the town it is in, or its ZIP code. You can also pick a state to see every facility there.'),
-        h('li', null, 'Open the facility to see which company handles messages, phone calls and money there.'),
-        h('li', null, 'Follow that company’s steps. A message sent through the wrong company is never delivered.'))));
+        h('li', null, t('Type the name of the prison or jail, the town it is in, or its ZIP code. You can also pick a state to see every facility there.')),
+        h('li', null, t('Open the facility to see which company handles messages, phone calls and money there.')),
+        h('li', null, t('Follow that company’s steps. A message sent through the wrong company is never delivered.')))));
     clearRow.hidden = true;
   }
 
   function showEmpty(p) {
     const tips = [];
     if (p.q.trim()) {
-      tips.push('Check the spelling, or use fewer words — for example only the main part of the name, like “Coleman”.');
-      tips.push('Search by the town the facility is in, or by its ZIP code.');
+      tips.push(t('Check the spelling, or use fewer words — for example only the main part of the name, like “Coleman”.'));
+      tips.push(t('Search by the town the facility is in, or by its ZIP code.'));
     }
-    if (p.state || p.type || p.status) tips.push('Remove a filter: choose “All states and territories”, “Any type” or “Open or closed”.');
-    tips.push('If you still cannot find it, call the facility or the agency that holds the person and ask for the facility’s exact name.');
+    if (p.state || p.type || p.status) {
+      tips.push(t('Remove a filter: choose “{allStates}”, “{anyType}” or “{openOrClosed}”.',
+        { allStates: t('All states and territories'), anyType: t('Any type'), openOrClosed: t('Open or closed') }));
+    }
+    tips.push(t('If you still cannot find it, call the facility or the agency that holds the person and ask for the facility’s exact name.'));
     replace(intro, h('div', { class: 'panel panel--quiet empty' },
-      h('h2', { class: 'panel-title' }, 'Nothing matched. Things to try:'),
-      h('ul', null, tips.map((t) => h('li', null, t)))));
+      h('h2', { class: 'panel-title' }, t('Nothing matched. Things to try:')),
+      h('ul', null, tips.map((tip) => h('li', null, tip)))));
   }
 
   /* A search with a typo finds nothing; the server says what it meant, with that search's first page. */
@@ -202,16 +223,20 @@ export function searchPage(root, ctx) {
       },
     }, suggestion.q);
     replace(intro, h('div', { class: 'panel panel--quiet suggestion' },
-      h('p', { class: 'panel-title' }, 'Did you mean ', link, '?'),
-      h('p', null, `${plural(suggestion.total, 'facility', 'facilities')} found for “${suggestion.q}”`,
-        suggestion.total > suggestion.items.length ? `; the first ${formatCount(suggestion.items.length)} are below.` : ':')));
+      h('p', { class: 'panel-title' }, tp('Did you mean {suggestion}?', { suggestion: link })),
+      h('p', null, suggestion.total > suggestion.items.length
+        ? tn(suggestion.total, '{n} facility found for “{q}”; the first {shown} are below.', '{n} facilities found for “{q}”; the first {shown} are below.',
+          { q: suggestion.q, shown: formatCount(suggestion.items.length) })
+        : tn(suggestion.total, '{n} facility found for “{q}”:', '{n} facilities found for “{q}”:', { q: suggestion.q }))));
     addItems(suggestion.items);
   }
 
   function renderFooter() {
     replace(below,
-      items.length && (nextCursor || items.length > PAGE_SIZE) ? h('p', { class: 'shown-count' }, `Showing ${formatCount(items.length)} of ${formatCount(total)}`) : null,
-      nextCursor ? h('button', { type: 'button', class: 'button button--secondary', id: 'load-more', onclick: loadMore }, 'Load more results') : null);
+      items.length && (nextCursor || items.length > PAGE_SIZE)
+        ? h('p', { class: 'shown-count' }, t('Showing {shown} of {total}', { shown: formatCount(items.length), total: formatCount(total) }))
+        : null,
+      nextCursor ? h('button', { type: 'button', class: 'button button--secondary', id: 'load-more', onclick: loadMore }, t('Load more results')) : null);
   }
 
   function addItems(newItems) {
@@ -255,9 +280,7 @@ export function searchPage(root, ctx) {
     total = answer.total;
     nextCursor = answer.next_cursor;
     addItems(answer.items);
-    count.textContent = total === 0
-      ? `No facilities found${describe(p)}.`
-      : `${plural(total, 'facility', 'facilities')} found${describe(p)}.`;
+    count.textContent = countLine(p, total);
     const suggestion = total === 0 ? answer.did_you_mean : null;
     if (suggestion) showSuggestion(p, suggestion);
     else if (total === 0) showEmpty(p);
@@ -271,12 +294,12 @@ export function searchPage(root, ctx) {
     replace(count);
     replace(intro, h('div', { class: 'notice notice--error', role: 'alert' },
       h('p', null, err.message),
-      h('p', null, h('button', { type: 'button', class: 'button button--secondary', onclick: retry }, 'Try again'))));
+      h('p', null, h('button', { type: 'button', class: 'button button--secondary', onclick: retry }, t('Try again')))));
   }
 
   function noteFilters(p) {
     const n = [p.state, p.type, p.status].filter(Boolean).length;
-    summaryNote.textContent = n ? ` (${n} on)` : '';
+    summaryNote.textContent = n ? tn(n, '({n} on)', '({n} on)') : '';
   }
 
   async function search() {
@@ -305,7 +328,7 @@ export function searchPage(root, ctx) {
     } catch (e) {
       if (e && e.name === 'AbortError') return;
       if (mine !== controller || !ctx.isCurrent()) return;
-      showError(e instanceof ApiError ? e : new ApiError(0, 'internal', 'Searching failed. Try again.'), search);
+      showError(e instanceof ApiError ? e : new ApiError(0, 'internal', t('Searching failed. Try again.')), search);
     } finally {
       if (mine === controller) {
         list.classList.remove('is-loading');
@@ -319,7 +342,7 @@ export function searchPage(root, ctx) {
     const button = event.currentTarget;
     const p = shown;
     button.disabled = true;
-    button.textContent = 'Loading…';
+    button.textContent = t('Loading…');
     try {
       const answer = await api(apiUrl(p, nextCursor));
       if (!ctx.isCurrent() || p !== shown) return;
@@ -333,7 +356,8 @@ export function searchPage(root, ctx) {
     } catch (e) {
       if (!ctx.isCurrent()) return;
       button.disabled = false;
-      button.textContent = 'Load more results';
+      button.textContent = t('Load more results');
+
       replace(intro, h('p', { class: 'notice notice--error', role: 'alert' }, e.message));
     }
   }

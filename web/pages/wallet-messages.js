@@ -19,12 +19,11 @@
 import { api, ApiError, newIdempotencyKey } from '../api.js';
 import { h, replace } from '../dom.js';
 import { formKit } from '../forms.js';
-import { formatCount, formatDate, plural } from '../labels.js';
-import { usd } from './wallet.js';
+import { t, tn, formatCount, formatDate, formatMoney } from '../i18n.js';
 
 const SUBSCRIPTION_MONTHS = [1, 3, 6, 12];
 
-const unitWords = (unit, n) => (unit === 'stamps' ? plural(n, 'stamp', 'stamps') : plural(n, 'credit', 'credits'));
+const unitWords = (unit, n) => (unit === 'stamps' ? tn(n, '{n} stamp', '{n} stamps') : tn(n, '{n} credit', '{n} credits'));
 
 /* The facilities the person writes to (active contacts at facilities on Kite), each once. */
 async function facilitiesWrittenTo() {
@@ -54,7 +53,7 @@ function purchaseForm({ id, legend, options, path, balance, onDone, doneWords })
     fieldset.append(h('div', { class: 'radio' }, radio, h('label', { for: rid }, o.label)));
     return radio;
   });
-  const kit = formKit([], 'Pay', 'Paying…');
+  const kit = formKit([], t('Pay'), t('Paying…'));
   const summary = h('p', { class: 'count-line', 'aria-live': 'polite', 'data-testid': `${id}-summary` });
   const result = h('div', { role: 'status', 'data-testid': `${id}-result` });
   let key = newIdempotencyKey();
@@ -64,11 +63,11 @@ function purchaseForm({ id, legend, options, path, balance, onDone, doneWords })
   const showSummary = () => {
     if (typeof legend === 'function') legendEl.textContent = legend();
     const o = chosen();
-    kit.setLabel(`Pay ${usd(o.cents)}`);
+    kit.setLabel(t('Pay {price}', { price: formatMoney(o.cents) }));
     const now = balance();
     summary.textContent = o.cents <= now
-      ? `${usd(o.cents)} will be taken from your balance of ${usd(now)}.`
-      : `This costs ${usd(o.cents)} and your balance is ${usd(now)}. Add money above first.`;
+      ? t('{price} will be taken from your balance of {balance}.', { price: formatMoney(o.cents), balance: formatMoney(now) })
+      : t('This costs {price} and your balance is {balance}. Add money above first.', { price: formatMoney(o.cents), balance: formatMoney(now) });
   };
   for (const r of radios) r.addEventListener('change', showSummary);
   showSummary();
@@ -123,7 +122,7 @@ function facilitySection(f, prices, state, refresh) {
   const s = prices.schedule;
   const hid = `plan-${f.id}-heading`;
   const held = h('dl', { class: 'facts', 'data-testid': `plan-held-${f.id}` });
-  const who = f.residents.length ? `You write to ${f.residents.join(', ')} here. ` : '';
+  const who = f.residents.length ? t('You write to {names} here.', { names: f.residents.join(', ') }) : '';
   let intro;
   let buy = null;
   let update = () => {};
@@ -133,55 +132,59 @@ function facilitySection(f, prices, state, refresh) {
     const unit = s.model;
     const offers = prices.bundles[unit];
     intro = unit === 'stamps'
-      ? `${who}Messages here are paid with stamps: 1 stamp for each page of up to ${formatCount(s.page_chars)} characters.`
-      : `${who}Messages here are paid with credits: ${plural(s.credits_per_message, 'credit', 'credits')} a message.`;
-    update = (w) => replace(held, h('dt', null, unit === 'stamps' ? 'Your stamps here' : 'Your credits here'),
+      ? t('Messages here are paid with stamps: 1 stamp for each page of up to {chars} characters.', { chars: formatCount(s.page_chars) })
+      : tn(s.credits_per_message, 'Messages here are paid with credits: {n} credit a message.', 'Messages here are paid with credits: {n} credits a message.');
+    update = (w) => replace(held, h('dt', null, unit === 'stamps' ? t('Your stamps here') : t('Your credits here')),
       h('dd', null, unitWords(unit, unitsHeld(w, f.id, unit))));
     if (offers.length) {
       buy = purchaseForm({
         id: `bundle-${f.id}`,
-        legend: unit === 'stamps' ? 'Buy stamps' : 'Buy credits',
+        legend: unit === 'stamps' ? t('Buy stamps') : t('Buy credits'),
         options: offers.map((o) => ({
-          label: `${unitWords(unit, o.count)} for ${usd(o.price_cents)}${o.discount_cents > 0 ? ` (you save ${usd(o.discount_cents)})` : ''}`,
+          label: o.discount_cents > 0
+            ? t('{amount} for {price} (you save {saving})', { amount: unitWords(unit, o.count), price: formatMoney(o.price_cents), saving: formatMoney(o.discount_cents) })
+            : t('{amount} for {price}', { amount: unitWords(unit, o.count), price: formatMoney(o.price_cents) }),
           cents: o.price_cents,
           body: { facility_id: f.id, unit, count: o.count },
         })),
         path: '/wallet/bundles',
         balance,
         onDone: refresh,
-        doneWords: (a) => `Bought ${unitWords(unit, a.count)} for ${usd(a.price_cents)}. You now have ${unitWords(unit, a.units_balance)} here.`,
+        doneWords: (a) => t('Bought {amount} for {price}. You now have {held} here.',
+          { amount: unitWords(unit, a.count), price: formatMoney(a.price_cents), held: unitWords(unit, a.units_balance) }),
       });
     }
   } else if (s.model === 'subscription') {
     const monthly = s.subscription_cents_per_month;
-    intro = `${who}Messages here need a subscription: ${usd(monthly)} a month. While it lasts, the text of every message costs nothing.`;
+    intro = t('Messages here need a subscription: {price} a month. While it lasts, the text of every message costs nothing.', { price: formatMoney(monthly) });
     update = (w) => {
       const p = activePeriod(w, f.id);
-      replace(held, h('dt', null, 'Your subscription'),
-        h('dd', null, p ? `Active from ${formatDate(p.starts_at)} until ${formatDate(p.ends_at)}` : 'None yet'));
+      replace(held, h('dt', null, t('Your subscription')),
+        h('dd', null, p ? t('Active from {start} until {end}', { start: formatDate(p.starts_at), end: formatDate(p.ends_at) }) : t('None yet')));
     };
     buy = purchaseForm({
       id: `subscription-${f.id}`,
-      legend: () => (activePeriod(state.wallet, f.id) ? 'Extend your subscription' : 'Subscribe'),
+      legend: () => (activePeriod(state.wallet, f.id) ? t('Extend your subscription') : t('Subscribe')),
       options: SUBSCRIPTION_MONTHS.map((m) => ({
-        label: `${plural(m, 'month', 'months')} for ${usd(m * monthly)}`,
+        label: tn(m, '{n} month for {price}', '{n} months for {price}', { price: formatMoney(m * monthly) }),
         cents: m * monthly,
         body: { facility_id: f.id, months: m },
       })),
       path: '/wallet/subscriptions',
       balance,
       onDone: refresh,
-      doneWords: (a) => `Subscribed for ${plural(a.months, 'month', 'months')} (${usd(a.price_cents)}), until ${formatDate(a.ends_at)}.`,
+      doneWords: (a) => tn(a.months, 'Subscribed for {n} month ({price}), until {date}.', 'Subscribed for {n} months ({price}), until {date}.',
+        { price: formatMoney(a.price_cents), date: formatDate(a.ends_at) }),
     });
   } else if (s.message_cents === 0 && s.block_cents === 0) {
-    intro = `${who}The text of a message here costs nothing to send.`;
+    intro = t('The text of a message here costs nothing to send.');
   } else {
-    intro = `${who}Messages here are paid from your balance; each one's price is shown before you send it.`;
+    intro = t("Messages here are paid from your balance; each one's price is shown before you send it.");
   }
   update(state.wallet);
   const section = h('section', { class: 'card plan', id: `facility-${f.id}`, 'aria-labelledby': hid, 'data-testid': `plan-${f.id}` },
     h('h3', { id: hid, class: 'panel-title' }, f.name),
-    h('p', null, intro),
+    h('p', null, who ? [who, ' ', intro] : intro),
     held.childNodes.length ? held : null,
     buy ? buy.form : null);
   return {
@@ -199,15 +202,16 @@ function facilitySection(f, prices, state, refresh) {
  * Returns {element, ready (settles once the facilities are shown), sectionOf(id), update(wallet)}.
  */
 export function messagePlans(state, refresh) {
-  const body = h('div', { 'data-testid': 'message-plans' }, h('p', { class: 'loading', role: 'status' }, 'Loading…'));
+  const body = h('div', { 'data-testid': 'message-plans' }, h('p', { class: 'loading', role: 'status' }, t('Loading…')));
   const element = h('section', { class: 'card', 'aria-labelledby': 'plans-heading' },
-    h('h2', { id: 'plans-heading', class: 'panel-title' }, 'Paying for messages'), body);
+    h('h2', { id: 'plans-heading', class: 'panel-title' }, t('Paying for messages')), body);
   let sections = [];
   const ready = (async () => {
     try {
       const facilities = await facilitiesWrittenTo();
       if (!facilities.length) {
-        replace(body, h('p', null, 'Once a contact at a facility on Kite is approved, how its messages are paid appears here.'));
+        replace(body, h('p', null, t('Once a contact at a facility on Kite is approved, how its messages are paid appears here.')));
+
         return;
       }
       const prices = await Promise.all(facilities.map((f) => api(`/facilities/${f.id}/prices`)));
