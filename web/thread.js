@@ -129,7 +129,7 @@ function withdrawAction(m, otherName, onWithdrawn) {
           { name: otherName, amount: formatAmount(m.hold.unit, m.hold.amount) })
         : t('{name} will never get it and the facility will not review it. This cannot be undone.', { name: otherName })),
     yes: t('Yes, withdraw it'),
-    no: t('Keep it'),
+    no: t('Keep the message'),
     onConfirm: async () => onWithdrawn(await api(`/messages/${m.id}/withdraw`, { method: 'POST' })),
   });
 }
@@ -141,7 +141,7 @@ function messageCard(m, { otherName, onHide, onWithdrawn }) {
     buttonClass: 'button button--link msg-remove',
     question: h('span', null, h('strong', null, t('Remove this message from your view?')), ' ', hideNote(m, mine, otherName)),
     yes: t('Yes, remove it'),
-    no: t('Keep it'),
+    no: t('Keep the message'),
     onConfirm: async () => {
       await api(`/messages/${m.id}`, { method: 'DELETE' });
       onHide(m);

@@ -142,8 +142,9 @@ test('one session for every tab: an email link opened in a new tab is signed in;
   await shoot(tab, 'account-security');
 
   // Change the password there: this tab stays signed in.
-  await tab.getByLabel('Current password').fill('a calm river 2026');
-  await tab.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+  const change = tab.getByRole('form', { name: 'Change your password' });
+  await change.getByLabel('Current password').fill('a calm river 2026');
+  await change.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
   await tab.getByRole('button', { name: 'Change password' }).click();
   await tab.locator('#password-changed').waitFor({ state: 'visible' });
   assert.match(await tab.textContent('#password-changed'), /Your password is changed/);

@@ -16,7 +16,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import {
   KITE_BIN, CHROMIUM, SHOTS, PASSWORD, TIMEOUT, DESKTOP, PHONE, startServer, stopServer, kiteCli,
   launchBrowser, newPage, apiClient, signedInClient, uniqueEmail, signInForm,
-  startSandbox, stopSandbox, fundContact, fundResident,
+  startSandbox, stopSandbox, fundContact, fundResident, confirmEmail,
 } from './helpers.mjs';
 
 const OPERATOR = 'op.messages@example.org';
@@ -161,6 +161,7 @@ before(async () => {
   const contact = (await client.get('/contacts')).body.items[0];
   family = { email, client, contactId: contact.id };
   // Messages are paid for: Nina buys the jpay facility's bundle of 50 stamps.
+  await confirmEmail(join(tmp, 'kite.db'), email);
   await fundContact(client, county.id, 'stamps', 50);
 });
 
@@ -604,7 +605,7 @@ test('at 390 px, the sender withdraws a message waiting for review: the card say
   await c.getByRole('button', { name: 'Withdraw', exact: true }).click();
   assert.match(await c.locator('.confirm-question').textContent(),
     /^Withdraw this message\? Ray Moss will never get it and the facility will not review it\. The 1 stamp held for it is given back\./);
-  await c.getByRole('button', { name: 'Keep it' }).click();
+  await c.getByRole('button', { name: 'Keep the message' }).click();
   assert.equal(await stamps(), before - 1);
   await c.getByRole('button', { name: 'Withdraw', exact: true }).click();
   await c.getByRole('button', { name: 'Yes, withdraw it' }).click();

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   KITE_BIN, CHROMIUM, PASSWORD, SHOTS, TIMEOUT, DESKTOP, startServer, stopServer, kiteCli, launchBrowser, newPage,
-  apiClient, signedInClient, uniqueEmail, assertAccessible, startSandbox, stopSandbox, fundContact, fundResident,
+  apiClient, signedInClient, uniqueEmail, assertAccessible, startSandbox, stopSandbox, fundContact, fundResident, confirmEmail,
 } from './helpers.mjs';
 
 const NARROW = { width: 360, height: 740 };
@@ -69,6 +69,7 @@ before(async () => {
   const pending = (await resident.get('/contact-requests')).body.items.find((q) => q.status === 'pending');
   assert.equal((await resident.post(`/contact-requests/${pending.id}/approve`)).status, 200);
   const contact = (await client.get('/contacts')).body.items[0];
+  await confirmEmail(join(tmp, 'kite.db'), email);
   await fundContact(client, prison.id, 'stamps', 10);
   family = { client, contactId: contact.id };
   browser = await launchBrowser();

@@ -92,7 +92,7 @@ export default {
   '{name} will never get it and the facility will not review it. This cannot be undone.':
     '{name} nunca lo recibirá y el centro no lo revisará. Esto no se puede deshacer.',
   'Yes, withdraw it': 'Sí, retirarlo',
-  'Keep it': 'Mantener',
+  'Keep the message': 'Conservar el mensaje',
   'Remove from my view': 'Quitar de mi vista',
   'Remove this message from your view?': '¿Quitar este mensaje de su vista?',
   'Yes, remove it': 'Sí, quitarlo',
