@@ -7,7 +7,7 @@ import test, { after } from 'node:test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { assert, cli } from './lib/kite.mjs';
+import { assert, cli, DATA_DIR, session, sqlite, startServer } from './lib/kite.mjs';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kite-bb-cli-'));
 const db = path.join(dir, 'kite.db');
@@ -84,4 +84,33 @@ test('kite serve keeps its own messages for bad values (exit 2)', async () => {
   assert.equal(noDb.code, 2);
   assert.match(noDb.stderr, /--db PATH is required/);
   assert.ok(!fs.existsSync(db));
+});
+
+test('kite demo builds its world once, with a family member who may pay (make run depends on it)', async () => {
+  const demoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kite-bb-demo-'));
+  const demoDb = path.join(demoDir, 'kite.db');
+  try {
+    const first = await cli(['demo', '--db', demoDb, '--data', DATA_DIR]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /family member \(contact\)\s+family@demo\.kite/);
+    const again = await cli(['demo', '--db', demoDb, '--data', DATA_DIR]);
+    assert.equal(again.code, 0, again.stderr);
+    const srv = await startServer({ db: demoDb });
+    try {
+      const s = await session(srv, 'family@demo.kite', 'kite-demo-2026');
+      const me = await srv.get('/api/v1/me', { token: s.token });
+      assert.equal(me.json.email_verified, true, 'the demo family may pay');
+      const sent = await srv.get('/api/v1/messages?box=sent', { token: s.token });
+      assert.ok(sent.json.items.length >= 1, 'the world has its messages, made once');
+      const inbox = await srv.get('/api/v1/messages?box=inbox', { token: s.token });
+      const all = [...sent.json.items, ...inbox.json.items];
+      assert.equal(new Set(all.map((m) => m.id)).size, all.length);
+    } finally {
+      await srv.stop();
+    }
+    const count = sqlite(demoDb, "SELECT count(*) FROM accounts WHERE email = 'family@demo.kite'").trim();
+    assert.equal(count, '1', 'a second run adds no account');
+  } finally {
+    fs.rmSync(demoDir, { recursive: true, force: true });
+  }
 });
