@@ -67,6 +67,7 @@ const main = document.getElementById('main');
 const pageRoot = document.getElementById('page');
 const noticeRoot = document.getElementById('notice');
 const accountArea = document.getElementById('account-area');
+const langSlot = document.getElementById('lang-slot');
 const navList = document.querySelector('.site-nav ul');
 
 /* index.html is English (it shows before any script runs): its words in the page's language. */
@@ -346,7 +347,6 @@ function renderAccountArea(account) {
   renderNav(account);
   if (!account) {
     replace(accountArea,
-      languageSwitch(),
       h('a', { href: '/signin', class: 'header-link', 'data-nav': '/signin' }, t('Sign in')),
       h('a', { href: '/register', class: 'button button--small', 'data-nav': '/register' }, t('Create account')));
   } else {
@@ -374,7 +374,6 @@ function renderAccountArea(account) {
       }
     });
     replace(accountArea,
-      languageSwitch(),
       h('a', { href: account.role === 'resident' ? '/tablet' : '/account', class: 'account-chip', 'data-nav': account.role === 'resident' ? null : '/account' },
         tp('Signed in as {name}', {
           name: h('span', { class: 'account-name', 'data-testid': 'account-name' }, account.full_name || account.email),
@@ -401,6 +400,7 @@ document.addEventListener('click', (event) => {
 
 window.addEventListener('popstate', () => render('pop'));
 
+replace(langSlot, languageSwitch());
 onSessionChange(renderAccountArea);
 renderAccountArea(currentAccount());
 

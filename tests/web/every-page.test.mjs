@@ -113,7 +113,9 @@ async function assertSpanish(page, what) {
  * with the session the API gives (the page picks it up as a new tab would).
  */
 async function pageFor(lang, locale, email) {
-  const opened = await newPage(browser, undefined, { locale });
+  // A Spanish reader who picked Spanish here: the accounts were made in English, and without a
+  // choice on the device the page follows the account's language.
+  const opened = await newPage(browser, undefined, { locale, chosen: lang === 'es' ? 'es' : null });
   if (!email) return opened;
   if (lang === 'en') {
     await signInForm(opened.page, base, email);

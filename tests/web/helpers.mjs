@@ -92,9 +92,17 @@ export function launchBrowser() {
  * error and uncaught exception.  `allow` lists console texts a test expects, such as the
  * "Failed to load resource ... 401" Chromium logs for a refused sign-in.
  */
-export async function newPage(browser, viewport = DESKTOP, { locale = 'en-US' } = {}) {
+export async function newPage(browser, viewport = DESKTOP, { locale = 'en-US', chosen = null } = {}) {
   // locale: the browser's language ('es-US' for a Spanish reader); Kite's first visit follows it.
+  // chosen: a language the person already picked on this device (web/i18n.js keeps it), which
+  // wins over the account's own: without it, a page signed in to an account made in English
+  // (by the CLI, or an admin) turns English.
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1, locale });
+  if (chosen) {
+    await context.addInitScript((code) => {
+      if (!localStorage.getItem('kite.lang')) localStorage.setItem('kite.lang', code);
+    }, chosen);
+  }
   const page = await context.newPage();
   const problems = [];
   page.on('console', (msg) => {

@@ -566,6 +566,7 @@ test('at 390 px, a family member without stamps sees the price and what they hav
   const email = uniqueEmail('pat');
   assert.equal((await apiClient(base).post('/accounts',
     { email, password: PASSWORD, full_name: 'Pat Moss', phone: '555 010 4401' })).status, 201);
+  await confirmEmail(join(tmp, 'kite.db'), email);
   const client = await signedInClient(base, { email, password: PASSWORD });
   assert.equal((await client.post('/contact-requests', { facility_id: county.id, resident_number: NUMBER })).status, 201);
   const pending = (await resident.get('/contact-requests')).body.items.find((q) => q.status === 'pending');

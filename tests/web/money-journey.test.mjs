@@ -297,6 +297,7 @@ test('a message refused for want of a subscription leads to the wallet; bought t
   const email = uniqueEmail('subscriber');
   const reg = await apiClient(base).post('/accounts', { email, password: PASSWORD, full_name: 'Sam Hart', phone: '+1 555 0102' });
   assert.equal(reg.status, 201, JSON.stringify(reg.body));
+  await confirmEmail(join(tmp, 'kite.db'), email);
   const client = await signedInClient(base, { email, password: PASSWORD });
   const card = { number: '4242 4242 4242 4242', exp_month: 12, exp_year: Number(cardYear()), cvc: '123' };
   assert.equal((await client.post('/wallet/top-ups', { amount_cents: 2000, card }, key('top-up'))).status, 201);

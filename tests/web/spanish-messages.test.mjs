@@ -20,7 +20,8 @@ import {
 
 const OPERATOR = 'op.spanish@example.org';
 const NARROW = { width: 360, height: 740 };
-const ES = { locale: 'es-US' };
+// A Spanish reader who picked Spanish here (the accounts are made in English by the API).
+const ES = { locale: 'es-US', chosen: 'es' };
 const JAIL = 'COLEMAN COUNTY JAIL'; // messages paid from the balance, 50 cents each
 const PRISON = 'AVENAL STATE PRISON'; // jpay: stamps
 const RAY = { number: 'S5510', first: 'Ray', last: 'Moss', pin: '2468' };

@@ -19,7 +19,8 @@ import {
 } from './helpers.mjs';
 
 const NARROW = { width: 360, height: 740 };
-const ES = { locale: 'es-US' };
+// A Spanish reader who picked Spanish here (the accounts are made in English by the API).
+const ES = { locale: 'es-US', chosen: 'es' };
 
 let server;
 let sandbox;

@@ -370,10 +370,14 @@ static kite_err price_draft(struct send *in, db_conn *conn, const struct send_co
                            place->p.profile == PROFILE_FEDERAL};
     message_shape shape = {in->draft->body, (int64_t)in->draft->attachment_count, in->draft->with_reply_stamp};
     kite_err err = message_charge_quote(conn, in->a, in->now, &payer, &shape, in->charge, in->fault);
-    /* A message that costs its contact anything waits for a proven address, quoted or sent (email_verify.h). */
-    if (err == KITE_OK && !from_resident && (in->charge->amount > 0 || in->charge->needs_subscription))
-        err = email_verify_require(in->sender, in->fault);
+    /*
+     * The price is shown to anyone (prices before paying); sending what costs the contact anything
+     * waits for a proven address (email_verify.h).
+     */
     if (err != KITE_OK || in->quote_only)
+        return err;
+    if (!from_resident && (in->charge->amount > 0 || in->charge->needs_subscription) &&
+        (err = email_verify_require(in->sender, in->fault)) != KITE_OK)
         return err;
     const message_draft *d = in->draft;
     if (d->has_expected && (d->expected_amount != in->charge->amount || d->expected_unit != in->charge->unit))
