@@ -223,9 +223,10 @@ void handle_me_export(http_request *req, void *data)
 static void reply_has_balance(http_request *req, const kite_fault *fault, const account_money *m)
 {
     json_t *error = json_pack("{s:s, s:s, s:{s:I, s:I, s:I, s:I}}", "code", kite_err_code(fault->code), "message",
-                              fault_sentence(http_arena(req), fault, FAULT_LANG_EN), "balances", "balance_cents",
+                              fault_sentence(http_arena(req), fault, http_lang(req)), "balances", "balance_cents",
                               (json_int_t)m->balance_cents, "held_cents", (json_int_t)m->held_cents, "phone_cents",
                               (json_int_t)m->phone_cents, "stamps_and_credits", (json_int_t)m->units);
+    http_reply_header(req, "Content-Language", lang_tag(http_lang(req)));
     http_reply_json(req, kite_err_status(fault->code), json_pack("{s:o}", "error", error));
 }
 
