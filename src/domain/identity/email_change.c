@@ -29,7 +29,6 @@
 #include <inttypes.h>
 #include <string.h>
 
-static const throttle_rule signin_rule = {SIGNIN_ACCOUNT_MAX_FAILURES, SIGNIN_WINDOW_MS};
 static const throttle_rule change_rule = {EMAIL_CHANGES_PER_HOUR, 60LL * 60 * 1000};
 
 struct change_request {
@@ -37,27 +36,9 @@ struct change_request {
     arena *a;
     const session *s;
     const char *new_email;   /* normalised */
-    const char *signin_key;  /* the account's sign-in throttle: a wrong password counts there */
-    const char *password_hash;
     int64_t now;
     kite_fault fault;
 };
-
-static kite_err lookup_tx(db_conn *conn, void *data)
-{
-    struct change_request *in = data;
-    kite_err err = throttle_check(conn, in->now, in->signin_key, signin_rule, &in->fault);
-    if (err != KITE_OK)
-        return err;
-    account acct;
-    return account_load_secret(conn, in->a, in->s->account.id, &acct, &in->password_hash);
-}
-
-static kite_err failed_tx(db_conn *conn, void *data)
-{
-    struct change_request *in = data;
-    return throttle_record_failure(conn, in->now, in->signin_key, signin_rule);
-}
 
 static kite_err mail_new_address(db_conn *conn, const struct change_request *in, const char *token)
 {
@@ -189,23 +170,10 @@ kite_err email_change_request(const kite_ctx *ctx, arena *a, const session *s, c
         return fault_set(fault, KITE_ERR_INVALID_FIELD, "new_email", FAULT_EMAIL);
     if (strcmp(norm, s->account.email) == 0)
         return fault_set(fault, KITE_ERR_INVALID_FIELD, "new_email", FAULT_SAME_EMAIL);
-    if (current_password == NULL || strlen(current_password) > PASSWORD_MAX_BYTES)
-        return fault_set(fault, KITE_ERR_INVALID_FIELD, "current_password", FAULT_NOT_VALID);
-    struct change_request in = {ctx, a, s, norm, arena_sprintf(a, "account:%s", s->account.email), NULL,
-                                clock_now_ms(&ctx->clock), {0}};
-    kite_err err = db_read(ctx->store, lookup_tx, &in);
-    if (err == KITE_ERR_THROTTLED) {
-        *fault = in.fault;
-        fault->detail = FAULT_SIGN_IN;
-        return fault_settle(fault, err);
-    }
+    kite_err err = session_confirm_password(ctx, a, s, current_password, NULL, fault);
     if (err != KITE_OK)
-        return fault_settle(fault, err);
-    if (password_check(ctx->passwords, in.password_hash, current_password) != KITE_OK) {
-        err = db_write(ctx->store, failed_tx, &in);
-        return err != KITE_OK ? fault_settle(fault, err)
-                              : fault_set(fault, KITE_ERR_INVALID_FIELD, "current_password", FAULT_NOT_VALID);
-    }
+        return err;
+    struct change_request in = {ctx, a, s, norm, clock_now_ms(&ctx->clock), {0}};
     in.fault = (kite_fault){0};
     err = db_write(ctx->store, request_tx, &in);
     if (err == KITE_ERR_THROTTLED) {

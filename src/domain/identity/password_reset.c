@@ -207,31 +207,11 @@ struct password_change {
     const kite_ctx *ctx;
     arena *a;
     const session *s;
-    const char *throttle_key; /* the sign-in throttle of the account: a wrong current password counts there */
-    const char *current_hash;
+    const char *throttle_key; /* the sign-in throttle of the account (session_confirm_password), cleared on success */
     const char *new_hash;
     int64_t now;
     kite_fault fault;
 };
-
-static const throttle_rule change_rule = {SIGNIN_ACCOUNT_MAX_FAILURES, SIGNIN_WINDOW_MS};
-
-static kite_err change_lookup_tx(db_conn *conn, void *data)
-{
-    struct password_change *in = data;
-    kite_err err = throttle_check(conn, in->now, in->throttle_key, change_rule, &in->fault);
-    if (err != KITE_OK)
-        return err;
-    account acct;
-    /* By id: an address may have several accounts (email_verify.h), the session names one. */
-    return account_load_secret(conn, in->a, in->s->account.id, &acct, &in->current_hash);
-}
-
-static kite_err change_failed_tx(db_conn *conn, void *data)
-{
-    struct password_change *in = data;
-    return throttle_record_failure(conn, in->now, in->throttle_key, change_rule);
-}
 
 /* The owner is told, at the account's address, that the password changed: a stranger's change does not go unseen. */
 static kite_err enqueue_changed_mail(db_conn *conn, const struct password_change *in)
@@ -289,28 +269,14 @@ kite_err password_change(const kite_ctx *ctx, arena *a, const session *s, const 
     *fault = (kite_fault){0};
     if (s->account.email == NULL || *s->account.email == '\0')
         return fault_settle(fault, KITE_ERR_FORBIDDEN); /* residents have a PIN, which staff reset */
-    if (current == NULL || strlen(current) > PASSWORD_MAX_BYTES)
-        return fault_set(fault, KITE_ERR_INVALID_FIELD, "current_password", FAULT_NOT_VALID);
     if (password == NULL || strlen(password) > PASSWORD_MAX_BYTES || !utf8_valid(password, strlen(password)))
         return fault_set(fault, KITE_ERR_INVALID_FIELD, "new_password", FAULT_NOT_VALID);
     kite_err err = password_policy_check(password);
     if (err != KITE_OK)
         return fault_set(fault, err, "new_password", FAULT_NONE);
-    struct password_change in = {ctx, a, s, arena_sprintf(a, "account:%s", s->account.email), NULL, NULL,
-                                 clock_now_ms(&ctx->clock), {0}};
-    err = db_read(ctx->store, change_lookup_tx, &in);
-    if (err == KITE_ERR_THROTTLED) {
-        *fault = in.fault;
-        fault->detail = FAULT_SIGN_IN;
-        return fault_settle(fault, err);
-    }
-    if (err != KITE_OK)
-        return fault_settle(fault, err);
-    if (password_check(ctx->passwords, in.current_hash, current) != KITE_OK) {
-        err = db_write(ctx->store, change_failed_tx, &in);
-        return err != KITE_OK ? fault_settle(fault, err)
-                              : fault_set(fault, KITE_ERR_INVALID_FIELD, "current_password", FAULT_NOT_VALID);
-    }
+    struct password_change in = {ctx, a, s, NULL, NULL, clock_now_ms(&ctx->clock), {0}};
+    if ((err = session_confirm_password(ctx, a, s, current, &in.throttle_key, fault)) != KITE_OK)
+        return err;
     char hash[PASSWORD_HASH_MAX];
     if ((err = password_hash(ctx->passwords, password, hash)) != KITE_OK)
         return fault_settle(fault, err);

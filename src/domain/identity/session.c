@@ -303,3 +303,60 @@ kite_err session_end_all(db_conn *conn, int64_t account_id, int64_t now)
     db_bind_int(s, 2, account_id);
     return db_exec(s);
 }
+
+/* ---- the password asked again ---- */
+
+struct confirm_password {
+    arena *a;
+    int64_t account_id;
+    const char *key;
+    const char *hash;
+    int64_t now;
+    kite_fault fault;
+};
+
+static const throttle_rule confirm_rule = {SIGNIN_ACCOUNT_MAX_FAILURES, SIGNIN_WINDOW_MS};
+
+static kite_err confirm_lookup_tx(db_conn *conn, void *data)
+{
+    struct confirm_password *in = data;
+    kite_err err = throttle_check(conn, in->now, in->key, confirm_rule, &in->fault);
+    if (err != KITE_OK)
+        return err;
+    account acct;
+    return account_load_secret(conn, in->a, in->account_id, &acct, &in->hash);
+}
+
+static kite_err confirm_failed_tx(db_conn *conn, void *data)
+{
+    struct confirm_password *in = data;
+    return throttle_record_failure(conn, in->now, in->key, confirm_rule);
+}
+
+kite_err session_confirm_password(const kite_ctx *ctx, arena *a, const session *s, const char *current,
+                                  const char **throttle_key, kite_fault *fault)
+{
+    *fault = (kite_fault){0};
+    if (s->account.email == NULL || *s->account.email == '\0')
+        return fault_settle(fault, KITE_ERR_FORBIDDEN); /* residents have a PIN, which staff reset */
+    if (current == NULL || strlen(current) > PASSWORD_MAX_BYTES)
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "current_password", FAULT_NOT_VALID);
+    struct confirm_password in = {a, s->account.id, arena_sprintf(a, "account:%s", s->account.email), NULL,
+                                  clock_now_ms(&ctx->clock), {0}};
+    if (throttle_key != NULL)
+        *throttle_key = in.key;
+    kite_err err = db_read(ctx->store, confirm_lookup_tx, &in);
+    if (err == KITE_ERR_THROTTLED) {
+        *fault = in.fault;
+        fault->detail = FAULT_SIGN_IN;
+        return fault_settle(fault, err);
+    }
+    if (err != KITE_OK)
+        return fault_settle(fault, err);
+    if (password_check(ctx->passwords, in.hash, current) != KITE_OK) {
+        err = db_write(ctx->store, confirm_failed_tx, &in);
+        return err != KITE_OK ? fault_settle(fault, err)
+                              : fault_set(fault, KITE_ERR_INVALID_FIELD, "current_password", FAULT_NOT_VALID);
+    }
+    return KITE_OK;
+}

@@ -85,6 +85,19 @@ kite_err session_sign_out_everywhere(const kite_ctx *ctx, arena *a, const sessio
 /* Inside a transaction: every session of the account ends (release, move, new PIN). */
 kite_err session_end_all(db_conn *conn, int64_t account_id, int64_t now) KITE_WUR;
 
+/*
+ * The session's own password, asked again before what a stolen session must
+ * not do alone (a new password, a new address, deleting the account).  A
+ * wrong one counts against the sign-in throttle of the account's address, so
+ * the question cannot be used to guess; the account is read by id, since an
+ * address may have several (email_verify.h).  KITE_ERR_INVALID_FIELD on
+ * "current_password" when wrong or missing; KITE_ERR_THROTTLED (FAULT_SIGN_IN,
+ * with the wait) past the bound.  *throttle_key (may be NULL) receives the
+ * key, for the caller to clear once what it guarded is done.
+ */
+kite_err session_confirm_password(const kite_ctx *ctx, arena *a, const session *s, const char *current,
+                                  const char **throttle_key, kite_fault *fault) KITE_WUR;
+
 void session_csrf_token(const char *token, char out[SECRET_SHA256_HEX]);
 
 #endif

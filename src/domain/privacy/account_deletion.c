@@ -40,32 +40,12 @@ struct deletion {
     const kite_ctx *ctx;
     arena *a;
     const session *s;
-    const char *throttle_key; /* the account's sign-in throttle: a wrong password counts there */
-    const char *password_hash;
+    const char *throttle_key; /* the account's sign-in throttle (session_confirm_password), cleared with it */
     int64_t now;
     account_money money;
     kite_fault fault;
 };
 
-static const throttle_rule delete_rule = {SIGNIN_ACCOUNT_MAX_FAILURES, SIGNIN_WINDOW_MS};
-
-static kite_err lookup_tx(db_conn *conn, void *data)
-{
-    struct deletion *in = data;
-    kite_err err = throttle_check(conn, in->now, in->throttle_key, delete_rule, &in->fault);
-    if (err != KITE_OK)
-        return err;
-    account acct;
-    return account_load_by_email(conn, in->a, in->s->account.email, &acct, &in->password_hash);
-}
-
-static kite_err failed_tx(db_conn *conn, void *data)
-{
-    struct deletion *in = data;
-    return throttle_record_failure(conn, in->now, in->throttle_key, delete_rule);
-}
-
-/* Every ledger account the person owns, summed by kind and unit into *out. */
 static kite_err money_of(db_conn *conn, int64_t account_id, account_money *out)
 {
     db_stmt *s = db_prepare(conn, "SELECT kind, unit, COALESCE(SUM(balance), 0) FROM ledger_accounts"
@@ -227,23 +207,10 @@ kite_err account_delete(const kite_ctx *ctx, arena *a, const session *s, const c
         return fault_set(fault, KITE_ERR_FORBIDDEN, NULL, FAULT_DELETE_ROLE);
     if (confirm == NULL || strcmp(confirm, ACCOUNT_DELETE_CONFIRM) != 0)
         return fault_set(fault, KITE_ERR_INVALID_FIELD, "confirm", FAULT_DELETE_CONFIRM);
-    if (current_password == NULL || strlen(current_password) > PASSWORD_MAX_BYTES)
-        return fault_set(fault, KITE_ERR_INVALID_FIELD, "current_password", FAULT_NOT_VALID);
-    struct deletion in = {ctx, a, s, arena_sprintf(a, "account:%s", s->account.email), NULL,
-                          clock_now_ms(&ctx->clock), {0}, {0}};
-    kite_err err = db_read(ctx->store, lookup_tx, &in);
-    if (err == KITE_ERR_THROTTLED) {
-        *fault = in.fault;
-        fault->detail = FAULT_SIGN_IN;
-        return fault_settle(fault, err);
-    }
+    struct deletion in = {ctx, a, s, NULL, 0, {0}, {0}};
+    kite_err err = session_confirm_password(ctx, a, s, current_password, &in.throttle_key, fault);
     if (err != KITE_OK)
-        return fault_settle(fault, err);
-    if (password_check(ctx->passwords, in.password_hash, current_password) != KITE_OK) {
-        err = db_write(ctx->store, failed_tx, &in);
-        return err != KITE_OK ? fault_settle(fault, err)
-                              : fault_set(fault, KITE_ERR_INVALID_FIELD, "current_password", FAULT_NOT_VALID);
-    }
+        return err;
     in.now = clock_now_ms(&ctx->clock);
     err = db_write(ctx->store, delete_tx, &in);
     *money = in.money;
