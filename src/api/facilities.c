@@ -181,7 +181,8 @@ void handle_facilities_get(http_request *req, void *data)
     json_t *providers = json_object();
     for (size_t i = 0; i < facility_service_count; i++)
         json_object_set_new(providers, services[i].service,
-                            json_pack("{s:s, s:s}", "slug", services[i].slug, "name", services[i].name));
+                            json_pack("{s:s, s:s}", "slug", services[i].slug, "name",
+                                      provider_name_in(services[i].slug, services[i].name, http_lang(req))));
     json_object_set_new(out, "providers", providers);
     json_object_set_new(out, "county", json_string_or_null(f.county));
     json_object_set_new(out, "telephone", json_string_or_null(f.telephone));
@@ -201,10 +202,12 @@ void handle_facilities_get(http_request *req, void *data)
         reply_kite_error(req, err);
         return;
     }
+    provider_in_language(&messaging, http_lang(req));
     json_object_set_new(out, "how_to_message",
                         json_pack("{s:b, s:{s:s, s:s, s:o}, s:o}",
                                   "on_platform", f.on_platform,
-                                  "provider", "slug", f.messaging_slug, "name", f.messaging_name,
+                                  "provider", "slug", f.messaging_slug, "name",
+                                  provider_name_in(f.messaging_slug, f.messaging_name, http_lang(req)),
                                   "website", json_string_or_null(messaging.website),
                                   "steps", steps_to_json(messaging.how_to)));
     http_reply_json(req, 200, out);
@@ -236,7 +239,8 @@ void handle_providers_list(http_request *req, void *data)
     }
     json_t *list = json_array();
     for (size_t i = 0; i < count; i++) {
-        const provider *p = &items[i];
+        provider *p = &items[i];
+        provider_in_language(p, http_lang(req));
         json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}",
                                               "slug", p->slug, "name", p->name, "operator", p->operator_name,
                                               "website", json_string_or_null(p->website),

@@ -200,3 +200,25 @@ test('an English reader\'s mail stays English, with the same name intact', async
   assert.equal(p.header('Content-Language'), 'en');
   assert.ok(p.text.includes(`Hello ${name},`), p.text);
 });
+
+test('the providers Kite describes itself are in Spanish too; company names stay as they are', async () => {
+  const en = await srv.get('/api/v1/providers');
+  const es = await srv.get('/api/v1/providers', { headers: ES });
+  assert.equal(en.status, 200);
+  assert.equal(es.status, 200);
+  const by = (res, slug) => res.json.items.find((p) => p.slug === slug);
+  assert.equal(by(en, 'unknown').name, 'Not known yet');
+  assert.equal(by(es, 'unknown').name, 'Todavía no se sabe');
+  assert.equal(by(es, 'none').name, 'Solo correo postal');
+  assert.equal(by(es, 'jpay').name, 'JPay', 'a company is named as it names itself');
+  assert.match(by(es, 'jpay').steps[0], /^Cree una cuenta gratis de JPay/);
+  assert.match(by(en, 'jpay').steps[0], /^Create a free JPay account/);
+  assert.equal(by(es, 'jpay').steps.length, by(en, 'jpay').steps.length);
+  // A facility's page: each service's provider and the steps to message someone there.
+  const found = await srv.get('/api/v1/facilities?q=fci%20dublin');
+  const facility = await srv.get(`/api/v1/facilities/${found.json.items[0].id}`, { headers: ES });
+  assert.equal(facility.json.how_to_message.provider.name, 'CorrLinks');
+  assert.match(facility.json.how_to_message.steps[0], /TRULINCS/);
+  assert.match(facility.json.how_to_message.steps[0], /^Usted no puede iniciar el contacto/);
+  assert.equal(facility.json.providers.phone.name, 'Todavía no se sabe');
+});

@@ -64,6 +64,103 @@ static const provider builtin[] = {
 };
 
 /*
+ * The built-in rows' words in Spanish, by slug: a name only where it is words
+ * rather than a company's name.  Shown only while the stored row still holds
+ * Kite's own English (provider_in_language): an operator's correction is a
+ * fact Kite cannot translate, and is shown as written.
+ */
+static const struct {
+    const char *slug;
+    const char *name; /* NULL: the company's name, the same in every language */
+    const char *how_to;
+} builtin_es[] = {
+    {"kite", NULL,
+     "Cree una cuenta gratis de Kite con su correo electrónico, su nombre y su número de teléfono.\n"
+     "Siga la regla del centro para agregar un contacto: acepte una invitación de su ser querido, o búsquelo "
+     "por su número de residente y envíe una solicitud.\n"
+     "Cuando sea un contacto aprobado, escriba sus mensajes aquí; el personal los revisa antes de entregarlos.\n"
+     "Para las llamadas, abra una cuenta telefónica prepagada para el número al que llama su ser querido y "
+     "deposite en ella: no hay cargo, y puede recuperar lo que no use cuando quiera.\n"
+     "Para enviar dinero a su cuenta de fondos, indique su número de residente y su apellido: el cargo se "
+     "muestra antes de pagar."},
+    {"corrlinks", NULL,
+     "Usted no puede iniciar el contacto: la persona que está adentro debe agregar su correo electrónico en "
+     "su terminal TRULINCS.\n"
+     "Espere el correo de invitación de CorrLinks y cree una cuenta gratis en corrlinks.com.\n"
+     "Acepte la invitación dentro de 30 días, o pídale que le envíe una nueva.\n"
+     "Los mensajes se revisan antes de entregarlos; cada lado paga por los mensajes que envía."},
+    {"jpay", NULL,
+     "Cree una cuenta gratis de JPay en jpay.com o en la aplicación de JPay.\n"
+     "Agregue a su ser querido con su estado y su número de identificación de recluso.\n"
+     "Compre estampillas: cada mensaje cuesta una estampilla por página, y las fotos cuestan más.\n"
+     "El centro revisa los mensajes antes de entregarlos."},
+    {"connectnetwork", NULL,
+     "Cree una cuenta gratis en connectnetwork.com con su correo electrónico, su nombre completo y su número "
+     "de teléfono.\n"
+     "Busque a su ser querido por nombre y centro, y agréguelo.\n"
+     "Esa persona lo aprueba, o pasa un corto período de revisión.\n"
+     "Compre créditos para mensajes en paquetes; los mensajes se revisan antes de entregarlos."},
+    {"gettingout", NULL,
+     "Cree una cuenta gratis en gettingout.com o en la aplicación GettingOut.\n"
+     "Busque a su ser querido por centro y nombre o número, y agréguelo.\n"
+     "Los mensajes tienen un largo limitado y se revisan antes de entregarlos."},
+    {"securus", NULL,
+     "Cree una cuenta gratis de Securus Online.\n"
+     "Abra una cuenta telefónica prepagada o eMessaging para el centro y agregue fondos.\n"
+     "El centro graba o revisa las llamadas y los mensajes."},
+    {"access_corrections", NULL,
+     "Cree una cuenta en accesscorrections.com.\n"
+     "Envíe dinero a la cuenta de fondos de su ser querido con su número de identificación y su apellido; se "
+     "cobra un cargo."},
+    {"smart_communications", NULL,
+     "Cree una cuenta en smartinmate.com.\n"
+     "Busque a su ser querido por centro y nombre, y después envíe mensajes o fotos; el personal los revisa."},
+    {"icsolutions", NULL,
+     "Cree una cuenta en icsonline.icsolutions.com y abra una cuenta de llamadas prepagada para el centro."},
+    {"pigeonly", NULL,
+     "Cree una cuenta en pigeonly.com para llamadas más baratas y fotos impresas enviadas por correo al centro."},
+    {"unknown", "Todavía no se sabe",
+     "Kite todavía no sabe qué plataforma usa este centro.\n"
+     "Llame al centro y pregunte qué empresa maneja los mensajes electrónicos, el teléfono y el dinero.\n"
+     "Mientras tanto, el correo postal siempre funciona: escriba a la dirección indicada, con el nombre "
+     "completo y el número de identificación de la persona."},
+    {"none", "Solo correo postal",
+     "Este centro no tiene un servicio electrónico de este tipo.\n"
+     "Escriba una carta a la dirección del centro con el nombre completo y el número de identificación de la "
+     "persona."},
+};
+
+static const provider *builtin_of(const char *slug)
+{
+    for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++)
+        if (strcmp(builtin[i].slug, slug) == 0)
+            return &builtin[i];
+    return NULL;
+}
+
+const char *provider_name_in(const char *slug, const char *name, fault_lang lang)
+{
+    const provider *own = slug != NULL && name != NULL ? builtin_of(slug) : NULL;
+    if (lang != FAULT_LANG_ES || own == NULL || strcmp(own->name, name) != 0)
+        return name;
+    for (size_t i = 0; i < sizeof builtin_es / sizeof builtin_es[0]; i++)
+        if (strcmp(builtin_es[i].slug, slug) == 0)
+            return builtin_es[i].name != NULL ? builtin_es[i].name : name;
+    return name;
+}
+
+void provider_in_language(provider *p, fault_lang lang)
+{
+    const provider *own = builtin_of(p->slug);
+    if (lang != FAULT_LANG_ES || own == NULL)
+        return;
+    p->name = provider_name_in(p->slug, p->name, lang);
+    for (size_t i = 0; i < sizeof builtin_es / sizeof builtin_es[0]; i++)
+        if (strcmp(builtin_es[i].slug, p->slug) == 0 && p->how_to != NULL && strcmp(own->how_to, p->how_to) == 0)
+            p->how_to = builtin_es[i].how_to;
+}
+
+/*
  * The other providers' rows are facts an operator may correct; Kite's own row
  * says what this software does, so a newer Kite updates the services it lists
  * (money and phone are listed only once they work).

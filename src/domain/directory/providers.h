@@ -14,6 +14,7 @@
 
 #include "core/arena.h"
 #include "core/error.h"
+#include "core/lang.h"
 #include "db/db.h"
 #include "domain/context.h"
 
@@ -39,5 +40,14 @@ kite_err providers_list(db_conn *conn, arena *a, provider **items, size_t *count
 kite_err providers_all(const kite_ctx *ctx, arena *a, provider **items, size_t *count) KITE_WUR;
 kite_err provider_by_slug(const kite_ctx *ctx, arena *a, const char *slug, provider *out) KITE_WUR;
 kite_err provider_id_by_slug(db_conn *conn, const char *slug, int64_t *id) KITE_WUR;
+
+/*
+ * A built-in provider's words in lang (Spanish: "Todavía no se sabe", the
+ * steps), while the stored row still holds Kite's own English; a row an
+ * operator corrected, and every company's name, stay as written.
+ */
+void provider_in_language(provider *p, fault_lang lang);
+/* The same for a name alone (a facility's provider per service). */
+const char *provider_name_in(const char *slug, const char *name, fault_lang lang);
 
 #endif
