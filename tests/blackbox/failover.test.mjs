@@ -35,7 +35,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { World, facilityIdByName } from './lib/flows.mjs';
 import {
-  REPO_ROOT, assert, cli, freshAddress, session, sleep, startServer, strongPassword, uniqueEmail,
+  REPO_ROOT, assert, cli, freshAddress, session, sleep, startServer, strongPassword, uniqueEmail, verifyEmail,
 } from './lib/kite.mjs';
 import { startSandbox } from './lib/processor.mjs';
 import { card } from './lib/paid.mjs';
@@ -116,6 +116,7 @@ async function fundedPayer(n) {
     body: { email, password, full_name: 'Paying Contact', phone: '+1 555 0100' }, localAddress: freshAddress(),
   });
   assert.equal(reg.status, 201, reg.text);
+  await verifyEmail(world.srv.dbPath, email); // paying needs a confirmed address
   const s = await session(world.srv, email, password);
   const payer = { n, token: s.token, account: Number(s.account.id), keys: 0 };
   for (let i = 0; i < TOP_UPS; i++) {

@@ -30,7 +30,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import {
-  startServer, assert, assertError, cli, sleep, signIn, uniqueEmail, strongPassword, freshAddress,
+  startServer, assert, assertError, cli, sleep, signIn, uniqueEmail, strongPassword, freshAddress, verifyEmail,
 } from './lib/kite.mjs';
 import { World, PUBLIC_URL, HOUR, facilityIdByName, anyNumber, describeRes } from './lib/flows.mjs';
 import { SmtpSink, parseMessage } from './lib/smtp-sink.mjs';
@@ -103,6 +103,7 @@ async function contact(i, full_name) {
   const password = strongPassword();
   const reg = await servers[i].post('/api/v1/accounts', { email, password, full_name, phone: '+1 555 0100' }, { localAddress: freshAddress() });
   assert.equal(reg.status, 201, `register on server ${i + 1}: ${describeRes(reg)}`);
+  await verifyEmail(servers[i].dbPath, email); // paying needs a confirmed address
   const s = await signIn(servers[(i + 1) % N], email, password);
   assert.equal(s.status, 201, describeRes(s));
   return { token: s.json.token, csrf: s.json.csrf_token, account: s.json.account, email, password, full_name };

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   KITE_BIN, PASSWORD, SHOTS, TIMEOUT, PHONE, startServer, stopServer, kiteCli, launchBrowser, newPage, apiClient,
-  signedInClient, uniqueEmail, signInForm,
+  signedInClient, uniqueEmail, signInForm, confirmEmail,
 } from './helpers.mjs';
 
 const OPERATOR = 'op.money@example.org';
@@ -58,6 +58,7 @@ async function fundedContact(name, cents) {
   const email = uniqueEmail('money');
   const reg = await apiClient(base).post('/accounts', { email, password: PASSWORD, full_name: name, phone: '+1 555 0100' });
   assert.equal(reg.status, 201, JSON.stringify(reg.body));
+  await confirmEmail(join(tmp, 'kite.db'), email); // paying needs a confirmed address
   const s = await apiClient(base).post('/sessions', { email, password: PASSWORD });
   assert.equal(s.status, 201);
   const top = await paid(s.body.token, '/wallet/top-ups', {

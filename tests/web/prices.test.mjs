@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   KITE_BIN, PASSWORD, SHOTS, TIMEOUT, PHONE, startServer, stopServer, kiteCli, launchBrowser, newPage, apiClient,
-  signedInClient, uniqueEmail, signInForm, assertAccessible,
+  signedInClient, uniqueEmail, signInForm, assertAccessible, confirmEmail,
 } from './helpers.mjs';
 
 let server;
@@ -145,6 +145,7 @@ test('the revenue report shows what was bought, with its CSV, at 390 px', TIMEOU
   // A family buys a bundle through the API with the sandbox's approved test card.
   const email = uniqueEmail('family');
   assert.equal((await apiClient(base).post('/accounts', { email, password: PASSWORD, full_name: 'Fay Family', phone: '+1 555 010 2000' })).status, 201);
+  await confirmEmail(join(tmp, 'kite.db'), email); // paying needs a confirmed address
   const signedIn = await apiClient(base).post('/sessions', { email, password: PASSWORD });
   assert.equal(signedIn.status, 201);
   const fam = { token: signedIn.body.token };
