@@ -128,8 +128,8 @@ static char *resident_sign_in(const char *base, const pair *p)
     return bench_sign_in(base, body);
 }
 
-/* A resident with a contact of their own, approved, and trust money; returns the pair. */
-static pair add_pair(const char *base, const char *op, long long facility, int k)
+/* A resident with a contact of their own (its address confirmed: it pays), approved, and trust money. */
+static pair add_pair(const char *base, const char *op, const char *kite, const char *db, long long facility, int k)
 {
     pair p = {.facility = facility};
     snprintf(p.number, sizeof p.number, "S%05d", k);
@@ -142,6 +142,9 @@ static pair add_pair(const char *base, const char *op, long long facility, int k
     snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"" BENCH_PASSWORD "\",\"full_name\":\"Scale Contact %d\","
              "\"phone\":\"5550100100\"}", email, k);
     call(base, "POST", "/api/v1/accounts", NULL, NULL, body, 201, NULL);
+    const char *confirm[] = {kite, "user", "verify-email", "--db", db, email, NULL};
+    if (bench_run_with_input(confirm, "") != 0)
+        bench_die("kite user verify-email failed");
     snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"" BENCH_PASSWORD "\"}", email);
     char *contact = bench_sign_in(base, body);
     snprintf(body, sizeof body, "{\"facility_id\":%lld,\"resident_number\":\"%s\"}", facility, p.number);
@@ -183,7 +186,7 @@ static int setup(const char *base, const char *state, int argc, char **argv)
         bench_die("cannot write the state file");
     pair first = {0};
     for (int k = 0; k < pairs; k++) {
-        pair p = add_pair(base, op, facility, k);
+        pair p = add_pair(base, op, kite, db, facility, k);
         if (k == 0)
             first = p;
         fprintf(out, "%lld %s %lld\n", p.facility, p.number, p.contact_id);

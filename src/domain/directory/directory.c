@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 struct directory {
     pthread_rwlock_t lock; /* guards index, version and aliases */
@@ -453,6 +452,7 @@ static void load_aliases(const kite_ctx *ctx, const char *data_dir)
         log_warn("directory: %s not read: search has no aliases from it", path);
         return;
     }
+    log_info("directory: %zu names people use for facilities, from %s", facility_aliases_count(aliases), path);
     pthread_rwlock_wrlock(&ctx->dir->lock);
     facility_aliases *old = ctx->dir->aliases;
     ctx->dir->aliases = aliases;
