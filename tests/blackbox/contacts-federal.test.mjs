@@ -10,7 +10,7 @@ import {
   World, assert, assertError, facilityIdByName, describeRes, bopNumber, runServe, DAY, TOKEN_LINK_RE, PUBLIC_URL,
   uniqueEmail, fs, path,
 } from './lib/flows.mjs';
-import { sqlGroupConcat } from './lib/kite.mjs';
+import { register, session, sqlGroupConcat } from './lib/kite.mjs';
 
 let w;
 let op;
@@ -321,4 +321,16 @@ test('a resident cancels a pending invitation: its link stops working; only thei
   await w.invite(res1, email);
   const fresh = await w.inviteToken(email, { after: 1 });
   assert.equal((await w.post('/api/v1/invitations/accept', { token: fresh }, contact.token)).status, 201);
+});
+
+test('accepting an invitation proves the address it was mailed to: an unconfirmed account is confirmed by it', async () => {
+  const email = uniqueEmail('proven');
+  await w.invite(res1, email);
+  const token = await w.inviteToken(email);
+  const reg = await register(w.srv, { email }, { verify: false });
+  const s = await session(w.srv, reg.email, reg.password);
+  assert.equal((await w.get('/api/v1/me', s.token)).json.email_verified, false);
+  const res = await w.post('/api/v1/invitations/accept', { token }, s.token);
+  assert.equal(res.status, 201, describeRes(res));
+  assert.equal((await w.get('/api/v1/me', s.token)).json.email_verified, true, 'the link came from that mailbox');
 });

@@ -14,6 +14,7 @@
 #include "domain/audit/audit.h"
 #include "domain/contacts/contact_rules.h"
 #include "domain/identity/account.h"
+#include "domain/identity/email_verify.h"
 #include "mail/notice.h"
 #include "domain/identity/throttle.h"
 
@@ -234,8 +235,13 @@ static kite_err accept_tx(db_conn *conn, void *data)
     if (db_changes(conn) != 1)
         return KITE_ERR_INVITATION_USED;
     const char *actor = audit_actor_account(in->a, in->caller->id);
-    return audit_append(conn, in->now, actor, "invitation.accept", audit_target(in->a, "invitation", id),
-                        arena_sprintf(in->a, "contact=%" PRId64 " resident=%" PRId64, in->contact_id, resident_id));
+    if ((err = audit_append(conn, in->now, actor, "invitation.accept", audit_target(in->a, "invitation", id),
+                            arena_sprintf(in->a, "contact=%" PRId64 " resident=%" PRId64, in->contact_id,
+                                          resident_id))) != KITE_OK)
+        return err;
+    /* The token came from that mailbox: the address is proven (email_verify.h), as by its own link. */
+    bool marked = false;
+    return email_verify_mark(conn, in->a, in->caller->id, actor, "invitation", in->now, &marked);
 }
 
 kite_err invitation_accept(const kite_ctx *ctx, arena *a, const account *contact_account, const char *token,

@@ -64,7 +64,7 @@ kite_err email_verify_make_room(db_conn *conn, arena *a, const char *email, int6
 /* Retires every active unverified account of email but keep_id (the address was proven by keep_id). */
 kite_err email_verify_retire_others(db_conn *conn, arena *a, int64_t keep_id, const char *email, int64_t now) KITE_WUR;
 /*
- * Marks the account's address proven (how: "link", "password_reset", "operator"), spends its
+ * Marks the account's address proven (how: "link", "password_reset", "invitation", "operator"), spends its
  * links and retires the address's other unverified accounts; audited.  *marked is false when
  * the account was verified already, or when another account verified the address first (its
  * address then stays unproven: the unique index allows one verified account an address).
