@@ -121,7 +121,7 @@ static void write_line(json_writer *w, const ledger_statement_line *l)
 /* The wallet now, and every statement line, newest first, a page at a time. */
 static bool write_wallet(http_request *req, kite_app *app, const session *s, json_writer *w)
 {
-    wallet_summary sum;
+    wallet_summary sum = {0};
     if (wallet_summary_get(&app->ctx, s->account.id, 0, &sum) != KITE_OK)
         return false;
     jw_key(w, "wallet");
