@@ -40,13 +40,13 @@ static json_t *invitation_to_json(const invitation *v)
 
 json_t *request_to_json(const contact_request *q)
 {
-    return json_pack("{s:I, s:s, s:{s:I, s:s, s:s}, s:{s:I, s:s}, s:{s:I, s:s, s:o}, s:o, s:o, s:o}",
+    return json_pack("{s:I, s:s, s:{s:I, s:s, s:s}, s:{s:I, s:s}, s:{s:I, s:s, s:o, s:b}, s:o, s:o, s:o}",
                      "id", (json_int_t)q->id, "status", contact_request_status_name(q->status),
                      "resident", "id", (json_int_t)q->resident_id, "resident_number", q->resident_number, "name",
                      q->resident_name,
                      "facility", "id", (json_int_t)q->facility_id, "name", q->facility_name,
                      "contact", "account_id", (json_int_t)q->contact_account_id, "full_name", q->contact_name,
-                     "email", json_string_or_null(q->contact_email),
+                     "email", json_string_or_null(q->contact_email), "email_verified", q->contact_email_verified,
                      "created_at", json_time(q->created_at),
                      "decided_at", q->decided_at ? json_time(q->decided_at) : json_null(),
                      "auto_approve_at", q->auto_approve_at ? json_time(q->auto_approve_at) : json_null());

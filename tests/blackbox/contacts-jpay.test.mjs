@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import {
   World, assert, assertError, facilityIdByName, describeRes, anyNumber, uniqueEmail, RFC3339,
 } from './lib/flows.mjs';
-import { sqlGroupConcat } from './lib/kite.mjs';
+import { register, session, sqlGroupConcat } from './lib/kite.mjs';
 
 let w;
 let op;
@@ -46,6 +46,7 @@ test('request by number → 201 pending with resident, facility and contact; bot
   assert.equal(q.facility.name, 'AVENAL STATE PRISON');
   assert.equal(q.contact.account_id, c.account.id);
   assert.equal(q.contact.full_name, 'Carla Diaz');
+  assert.equal(q.contact.email_verified, true, 'a confirmed address says so');
   assert.equal(q.auto_approve_at, null, 'jpay has no approval window');
   assert.match(q.created_at, RFC3339);
 
@@ -219,4 +220,15 @@ test('kite audit verify passes', async () => {
   for (const a of ['contact_request.create', 'contact_request.approve', 'contact_request.decline']) {
     assert.ok(actions.includes(a), `no ${a} in the audit log: ${actions}`);
   }
+});
+
+test('a request from an unconfirmed address says so to the resident: anyone can type someone else\'s email', async () => {
+  const reg = await register(w.srv, { full_name: 'Dana Unconfirmed' }, { verify: false });
+  const s = await session(w.srv, reg.email, reg.password);
+  const res = await w.request({ token: s.token }, { facility_id: J, resident_number: ben.number });
+  assert.equal(res.json.contact.email_verified, false);
+  const listed = await w.get('/api/v1/contact-requests', ben.token);
+  const mine = listed.json.items.find((q) => q.id === res.json.id);
+  assert.equal(mine.contact.email_verified, false, 'the resident sees it before deciding');
+  assert.equal(mine.contact.email, reg.email);
 });

@@ -181,6 +181,8 @@ test('jpay: operator puts the facility on Kite, family asks by number, resident 
   const pending = res.page.getByTestId('pending-requests').locator('li');
   assert.equal(await pending.count(), 1);
   assert.match(await pending.textContent(), new RegExp(famEmail.replace(/\./g, '\\.')));
+  // Dana has not opened her confirmation link yet: the tablet says the address is unproven.
+  assert.match(await pending.getByTestId('email-unconfirmed').textContent(), /not confirmed yet: Kite cannot say it belongs to Dana Rivera/);
   assert.equal(await res.page.locator('#invite-heading').count(), 0, 'no invitations under a jpay policy');
   await shoot(res.page, 'tablet-home-request');
   await res.page.getByRole('button', { name: 'Approve Dana Rivera' }).click();

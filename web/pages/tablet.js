@@ -393,6 +393,11 @@ function requestItem(q, reload) {
     h('div', { class: 'item-main' },
       h('h3', { class: 'item-title' }, q.contact.full_name),
       h('p', { class: 'item-meta' }, q.contact.email || ''),
+      // An unconfirmed address may not be theirs: anyone can type someone else's name and email.
+      q.contact.email_verified === false
+        ? h('p', { class: 'item-meta item-warning', 'data-testid': 'email-unconfirmed' },
+          t('This email address is not confirmed yet: Kite cannot say it belongs to {name}.', { name: who }))
+        : null,
       h('p', { class: 'item-meta' }, t('Asked on {date}.', { date: formatDate(q.created_at) }),
         q.auto_approve_at ? [' ', t('If you do not answer, it is approved on {when}.', { when: formatDateTime(q.auto_approve_at) })] : null)),
     h('div', { class: 'item-actions item-actions--big' }, approve, decline, message));

@@ -23,7 +23,8 @@ enum { REQUEST_LIST_MAX = 200, SETTLE_BATCH = 64 };
 #define REQUEST_SELECT                                                                                       \
     "SELECT q.id, q.resident_id, r.resident_number, r.first_name || ' ' || r.last_name, r.facility_id, f.name," \
     " q.contact_account_id, a.full_name, a.email, q.status, q.created_at, COALESCE(q.decided_at, 0),"        \
-    " COALESCE(q.auto_approve_at, 0), a.lang FROM contact_requests q JOIN residents r ON r.id = q.resident_id"        \
+    " COALESCE(q.auto_approve_at, 0), a.lang, CASE WHEN a.email_verified_at IS NULL THEN 0 ELSE 1 END"     \
+    " FROM contact_requests q JOIN residents r ON r.id = q.resident_id"                                        \
     " JOIN facilities f ON f.id = r.facility_id JOIN accounts a ON a.id = q.contact_account_id"
 
 static void read_request(db_stmt *s, arena *a, contact_request *out)
@@ -44,6 +45,7 @@ static void read_request(db_stmt *s, arena *a, contact_request *out)
     out->auto_approve_at = db_int(s, 12);
     if (!lang_parse(db_text(s, 13), &out->contact_lang))
         out->contact_lang = FAULT_LANG_EN;
+    out->contact_email_verified = db_int(s, 14) != 0;
 }
 
 static kite_err load_request(db_conn *conn, arena *a, int64_t id, contact_request *out)

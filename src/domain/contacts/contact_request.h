@@ -25,6 +25,7 @@ typedef struct contact_request {
     int64_t contact_account_id;
     const char *contact_name, *contact_email;
     fault_lang contact_lang; /* the contact's language, for the decision's mail */
+    bool contact_email_verified; /* whether the address is proven: the resident is told before deciding */
     contact_request_status status;
     int64_t created_at, decided_at, auto_approve_at; /* 0 when not set */
 } contact_request;

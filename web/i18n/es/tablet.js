@@ -130,4 +130,6 @@ export default {
   'I am still here': 'Sigo aquí',
   'Are you still there?': '¿Sigue ahí?',
   'For your privacy, this tablet signs you out in {time}.': 'Por su privacidad, esta tableta cerrará su sesión en {time}.',
+  'This email address is not confirmed yet: Kite cannot say it belongs to {name}.':
+    'Este correo electrónico todavía no está confirmado: Kite no puede asegurar que sea de {name}.',
 };
