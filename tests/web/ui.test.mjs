@@ -231,6 +231,8 @@ test('filters narrow the results', TIMEOUT, async () => {
 test('the state filter offers all 55 states and territories', TIMEOUT, async () => {
   const { page, close } = await openPage();
   await page.goto(`${base}/`);
+  // The page renders after the load event (it first asks for the browser's session): wait for it.
+  await page.locator('#state option[value="WY"]').waitFor({ state: 'attached' });
   const codes = await page.locator('#state option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
   assert.equal(codes.length, 55);
   assert.equal(new Set(codes).size, 55);
