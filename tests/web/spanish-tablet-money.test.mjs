@@ -269,6 +269,8 @@ test('a family member\'s wallet, sending money and phone accounts in Spanish, wi
   await topUp.getByLabel('Código de seguridad (CVC)').fill('123');
   await topUp.getByRole('button', { name: 'Pagar $12.50' }).click();
   await page.getByTestId('topup-result').getByText(/^Agregamos \$12\.50 con su tarjeta .+ terminada en 4242\.$/).waitFor();
+  // The result is written before the wallet is read again: wait for the new balance.
+  await page.getByTestId('wallet-balance').getByText('$52.50', { exact: true }).waitFor();
   assert.match(await page.getByTestId('wallet-balance').textContent(), /^Saldo\$52\.50/);
   const walletStatement = await page.getByTestId('wallet-statement').textContent();
   assert.match(walletStatement, new RegExp(`${LONG_DATE.source} · agregado \\$12\\.50 · saldo \\$52\\.50`));
