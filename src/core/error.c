@@ -171,6 +171,12 @@ static const struct {
     [KITE_ERR_STORE] = {500, "store_error",
         {"Kite could not read or save data. Nothing was changed; try again later.",
          "Kite no pudo leer ni guardar los datos. No se cambió nada; intente más tarde."}},
+    [KITE_ERR_STORE_FULL] = {507, "storage_full",
+        {"Kite's storage is full, so this was not saved. Nothing saved before is lost; try again later.",
+         "El almacenamiento de Kite está lleno, así que esto no se guardó. No se perdió nada de lo guardado antes; intente más tarde."}},
+    [KITE_ERR_STORE_READ_ONLY] = {503, "store_read_only",
+        {"Kite can show data but cannot save anything right now, so this was not saved. Try again later.",
+         "Kite puede mostrar datos pero ahora no puede guardar nada, así que esto no se guardó. Intente más tarde."}},
     [KITE_ERR_OUTCOME_UNKNOWN] = {503, "outcome_unknown",
         {"The connection to Kite's store was lost while this was being saved, so it may or may not have been saved. "
          "Check before doing it again; a payment sent again with the same Idempotency-Key is never charged twice.",
@@ -188,6 +194,12 @@ static const struct {
 static int err_valid(kite_err err)
 {
     return (int)err >= 0 && err < KITE_ERR__COUNT && error_table[err].code != NULL;
+}
+
+bool kite_err_is_store_failure(kite_err err)
+{
+    return err == KITE_ERR_STORE || err == KITE_ERR_STORE_FULL || err == KITE_ERR_STORE_READ_ONLY ||
+           err == KITE_ERR_BUSY || err == KITE_ERR_OUTCOME_UNKNOWN;
 }
 
 int kite_err_status(kite_err err)

@@ -12,6 +12,8 @@
 
 #include "core/lang.h"
 
+#include <stdbool.h>
+
 #define KITE_WUR __attribute__((warn_unused_result))
 
 typedef enum kite_err {
@@ -63,11 +65,20 @@ typedef enum kite_err {
     KITE_ERR_BAD_IMAGE,
     KITE_ERR_BUSY,
     KITE_ERR_STORE,
+    KITE_ERR_STORE_FULL,      /* the disk (or the database's quota) is full: nothing was saved */
+    KITE_ERR_STORE_READ_ONLY, /* the database can be read but not written (a read-only file or mount) */
     KITE_ERR_OUTCOME_UNKNOWN, /* the store's connection broke during COMMIT: saved or not, nobody knows */
     KITE_ERR_IO,
     KITE_ERR_INTERNAL,
     KITE_ERR__COUNT
 } kite_err;
+
+/*
+ * True for the store's own failures (it could not read, save or be reached),
+ * as opposed to an answer about the request: callers that must tell "the
+ * rules say no" from "the store said nothing" ask this.
+ */
+bool kite_err_is_store_failure(kite_err err);
 
 /* HTTP status for an error code (200 for KITE_OK). */
 int kite_err_status(kite_err err);

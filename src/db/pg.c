@@ -177,7 +177,8 @@ static kite_err classify(pg_conn *c, const PGresult *res, const char *what)
         return KITE_ERR_BUSY;
     }
     log_pg(what, res != NULL ? PQresultErrorMessage(res) : PQerrorMessage(c->pg));
-    return KITE_ERR_STORE;
+    /* disk_full: said plainly to the person and the operator; the server itself stays up. */
+    return sqlstate_is(state, "53100") ? KITE_ERR_STORE_FULL : KITE_ERR_STORE;
 }
 
 static kite_err pg_script(db_conn *conn, const char *sql)

@@ -20,6 +20,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,13 +55,41 @@ static bool is_busy(int rc)
     return (rc & 0xFF) == SQLITE_BUSY || (rc & 0xFF) == SQLITE_LOCKED;
 }
 
+/*
+ * What a failed SQLite call means to Kite.  A full disk and a read-only file
+ * have codes of their own: the person is told plainly, and the operator's log
+ * says which it is, instead of "could not read or save".
+ */
+static kite_err error_of(sqlite3 *handle, int rc)
+{
+    /* A mount turned read-only under an open file fails the write itself (EROFS), not the open. */
+    if ((rc & 0xFF) == SQLITE_IOERR && sqlite3_system_errno(handle) == EROFS)
+        return KITE_ERR_STORE_READ_ONLY;
+    if ((rc & 0xFF) == SQLITE_IOERR && sqlite3_system_errno(handle) == ENOSPC)
+        return KITE_ERR_STORE_FULL;
+    switch (rc & 0xFF) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return KITE_ERR_BUSY;
+    case SQLITE_CONSTRAINT:
+        return KITE_ERR_CONFLICT;
+    case SQLITE_FULL:
+        return KITE_ERR_STORE_FULL;
+    case SQLITE_READONLY:
+        return KITE_ERR_STORE_READ_ONLY;
+    default:
+        return KITE_ERR_STORE;
+    }
+}
+
 static kite_err sqlite_script(db_conn *conn, const char *sql)
 {
     char *message = NULL;
-    if (sqlite3_exec(handle_of(conn), sql, NULL, NULL, &message) != SQLITE_OK) {
+    int rc = sqlite3_exec(handle_of(conn), sql, NULL, NULL, &message);
+    if (rc != SQLITE_OK) {
         log_error("store: %s", message ? message : sqlite3_errmsg(handle_of(conn)));
         sqlite3_free(message);
-        return KITE_ERR_STORE;
+        return error_of(handle_of(conn), rc) == KITE_ERR_CONFLICT ? KITE_ERR_STORE : error_of(handle_of(conn), rc);
     }
     return KITE_OK;
 }
@@ -82,6 +112,31 @@ static void sqlite_checkpoint(db_conn *conn)
         log_error("store: checkpoint failed: %s", sqlite3_errmsg(handle_of(conn)));
 }
 
+/*
+ * After a failed open: KITE_ERR_STORE_READ_ONLY, said plainly in the log,
+ * when the file or its folder cannot be written (a read-only mount, a file
+ * the server's user may not write).  Kite writes its store and its log
+ * (path-wal, path-shm) beside it, so it never runs on a store it cannot
+ * save to, and it leaves such a store exactly as it found it.
+ */
+static kite_err open_failure(const char *path)
+{
+    char folder[PATH_MAX];
+    snprintf(folder, sizeof folder, "%s", path);
+    char *slash = strrchr(folder, '/');
+    if (slash == NULL)
+        snprintf(folder, sizeof folder, ".");
+    else
+        slash[slash == folder ? 1 : 0] = '\0';
+    bool file_writable = access(path, W_OK) == 0 || errno == ENOENT;
+    if (file_writable && access(folder, W_OK) == 0)
+        return KITE_ERR_STORE;
+    log_error("store: %s cannot be written (%s): Kite must be able to write its store and the files beside it;"
+              " make them writable, then start again. Nothing in it was changed.",
+              path, strerror(errno));
+    return KITE_ERR_STORE_READ_ONLY;
+}
+
 static kite_err sqlite_open(db_conn *conn, const char *path)
 {
     sqlite3 *handle = NULL;
@@ -89,7 +144,7 @@ static kite_err sqlite_open(db_conn *conn, const char *path)
     if (sqlite3_open_v2(path, &handle, flags, NULL) != SQLITE_OK) {
         log_error("store: cannot open %s: %s", path, handle ? sqlite3_errmsg(handle) : "out of memory");
         sqlite3_close(handle);
-        return KITE_ERR_STORE;
+        return open_failure(path);
     }
     sqlite3_busy_timeout(handle, BUSY_TIMEOUT_MS);
     sqlite3_extended_result_codes(handle, 1);
@@ -100,7 +155,7 @@ static kite_err sqlite_open(db_conn *conn, const char *path)
     if (err != KITE_OK) {
         sqlite3_close(handle);
         conn->engine = NULL;
-        return err;
+        return err == KITE_ERR_STORE ? open_failure(path) : err;
     }
     sqlite3_wal_hook(handle, sqlite_wal_hook, conn);
     return KITE_OK;
@@ -191,7 +246,7 @@ static kite_err sqlite_begin(db_conn *conn, db_tx_kind kind, bool last_attempt)
         return KITE_OK;
     if (!is_busy(rc) || last_attempt)
         log_error("store: %s failed: %s", begin, sqlite3_errmsg(handle_of(conn)));
-    return is_busy(rc) ? KITE_ERR_BUSY : KITE_ERR_STORE;
+    return is_busy(rc) ? KITE_ERR_BUSY : error_of(handle_of(conn), rc);
 }
 
 static kite_err sqlite_commit(db_conn *conn)
@@ -200,7 +255,7 @@ static kite_err sqlite_commit(db_conn *conn)
     if (rc == SQLITE_OK)
         return KITE_OK;
     log_error("store: commit failed: %s", sqlite3_errmsg(handle_of(conn)));
-    return is_busy(rc) ? KITE_ERR_BUSY : KITE_ERR_STORE;
+    return error_of(handle_of(conn), rc) == KITE_ERR_CONFLICT ? KITE_ERR_STORE : error_of(handle_of(conn), rc);
 }
 
 static void sqlite_rollback(db_conn *conn)
@@ -300,12 +355,10 @@ static kite_err sqlite_step(db_stmt *stmt, bool *row)
     *row = rc == SQLITE_ROW;
     if (rc == SQLITE_ROW || rc == SQLITE_DONE)
         return KITE_OK;
-    if ((rc & 0xFF) == SQLITE_CONSTRAINT)
-        return KITE_ERR_CONFLICT;
-    if (is_busy(rc))
-        return KITE_ERR_BUSY;
-    log_error("store: %s (in: %.120s)", sqlite3_errmsg(handle_of(stmt->conn)), stmt->sql);
-    return KITE_ERR_STORE;
+    kite_err err = error_of(handle_of(stmt->conn), rc);
+    if (err != KITE_ERR_CONFLICT && err != KITE_ERR_BUSY)
+        log_error("store: %s (in: %.120s)", sqlite3_errmsg(handle_of(stmt->conn)), stmt->sql);
+    return err;
 }
 
 static int sqlite_column_count(db_stmt *stmt)

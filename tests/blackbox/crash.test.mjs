@@ -27,7 +27,7 @@
 // Every row must have been answered with success at least once over the
 // run, so that no paid request is in the table without being tested.
 //
-// KITE_CRASH_CYCLES=100 runs 100 cycles instead of 20 (bench/crash.sh does,
+// KITE_CRASH_CYCLES=100 runs 100 cycles instead of 20 (tests/crash/cycles.sh 100 does,
 // and prints the counts). Every run reports the counts as one diagnostic
 // line, "# crash-counts: {...}", with the successes of each row
 // (success_by_row).

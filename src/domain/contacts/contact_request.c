@@ -292,7 +292,7 @@ static kite_err decide_tx(db_conn *conn, void *data)
         err = rules_check_facility_blocks(conn, place.r.facility_id, r.id, in->out->contact_email);
         if (err == KITE_OK)
             err = rules_check_pair(conn, r.id, in->out->contact_account_id);
-        if (err == KITE_ERR_CONTACT_BLOCKED || err == KITE_ERR_STORE)
+        if (err == KITE_ERR_CONTACT_BLOCKED || kite_err_is_store_failure(err))
             return err;
     }
     /* Checked before the rules, so a decided request says so rather than what the rules say now. */
@@ -385,7 +385,7 @@ static kite_err settle_tx(db_conn *conn, void *data)
         err = approve_request(in->ctx, conn, in->a, in->now, &q, "system", true);
         if (err == KITE_OK) {
             in->approved++;
-        } else if (err != KITE_ERR_STORE && err != KITE_ERR_BUSY) {
+        } else if (!kite_err_is_store_failure(err)) {
             /* The rules forbid it now (blocked, limit, moved away): the window cannot approve it. */
             err = mark_decided(conn, &q, REQUEST_CANCELLED, in->now, "system");
             if (err == KITE_OK)

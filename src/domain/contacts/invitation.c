@@ -205,7 +205,7 @@ static kite_err accept_tx(db_conn *conn, void *data)
             err = rules_check_facility_blocks(conn, place.r.facility_id, resident_id, email);
             if (err == KITE_OK)
                 err = rules_check_pair(conn, resident_id, in->caller->id);
-            if (err == KITE_ERR_CONTACT_BLOCKED || err == KITE_ERR_STORE)
+            if (err == KITE_ERR_CONTACT_BLOCKED || kite_err_is_store_failure(err))
                 return err;
         }
         return KITE_ERR_INVITATION_USED;

@@ -124,11 +124,18 @@ static void account_read(db_stmt *s, phone_account *out)
 }
 
 /* The facility's audio rate now, for the price shown; 0 when it cannot be priced (not on Kite). */
-static int64_t rate_now(db_conn *conn, arena *a, int64_t facility_id)
+/*
+ * The facility's phone rate now.  A facility whose prices cannot be read as
+ * a schedule (no longer on the platform) shows 0; a store that cannot be
+ * read is an error, never a rate of 0 shown as if it were the price.
+ */
+static kite_err rate_now(db_conn *conn, arena *a, int64_t facility_id, int64_t *rate)
 {
     facility_prices prices;
-    kite_fault ignored;
-    return facility_prices_load(conn, a, facility_id, &prices, &ignored) == KITE_OK ? prices.audio_cents_per_minute : 0;
+    kite_fault ignored = {0};
+    kite_err err = facility_prices_load(conn, a, facility_id, &prices, &ignored);
+    *rate = err == KITE_OK ? prices.audio_cents_per_minute : 0;
+    return kite_err_status(err) >= 500 ? err : KITE_OK;
 }
 
 /* The contact's phone account id (0: any owner); KITE_ERR_NOT_FOUND when it is not theirs. */
@@ -142,7 +149,7 @@ static kite_err account_load(db_conn *conn, arena *a, int64_t account_id, int64_
         account_read(s, out);
     kite_err err = db_done(s);
     if (err == KITE_OK && found && a != NULL)
-        out->rate_cents = rate_now(conn, a, out->facility_id);
+        err = rate_now(conn, a, out->facility_id, &out->rate_cents);
     return err != KITE_OK ? err : found ? KITE_OK : KITE_ERR_NOT_FOUND;
 }
 
@@ -236,7 +243,7 @@ static kite_err list_tx(db_conn *conn, void *data)
         account_read(s, &(*l->items)[(*l->count)++]);
     kite_err err = db_done(s);
     for (size_t i = 0; err == KITE_OK && i < *l->count; i++)
-        (*l->items)[i].rate_cents = rate_now(conn, l->a, (*l->items)[i].facility_id);
+        err = rate_now(conn, l->a, (*l->items)[i].facility_id, &(*l->items)[i].rate_cents);
     return err;
 }
 

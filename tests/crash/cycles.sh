@@ -1,18 +1,20 @@
 #!/bin/bash
-# bench/crash.sh: the kill -9 crash test (tests/blackbox/crash.test.mjs) for
-# CYCLES cycles (default 100), then its counts, one per line.
+# tests/crash/cycles.sh [N]: N cycles (default 100) of kill -9 under a mixed
+# load of paid requests (tests/blackbox/crash.test.mjs, which make test runs
+# with 20), then its counts, one per line.
 #
+#   N          how many kill -9 and restarts (or CYCLES; default 100)
 #   KITE_BIN   the kite to crash (default: build-test/src/kite when built, else build/src/kite)
-#   CYCLES     how many kill -9 and restarts (default 100; the test suite runs 20)
+#   KITE_TEST_PG  a PostgreSQL server URL: crash on PostgreSQL instead of SQLite
 #
 # Exit status: the test's (0 when every answered success was found whole and
 # every verify passed).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 if [ -z "${KITE_BIN:-}" ]; then
   if [ -x build-test/src/kite ]; then KITE_BIN=$PWD/build-test/src/kite; else KITE_BIN=$PWD/build/src/kite; fi
 fi
-export KITE_BIN KITE_DATA_DIR="${KITE_DATA_DIR:-$PWD/data}" KITE_CRASH_CYCLES="${CYCLES:-100}"
+export KITE_BIN KITE_DATA_DIR="${KITE_DATA_DIR:-$PWD/data}" KITE_CRASH_CYCLES="${1:-${CYCLES:-100}}"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 started=$(date +%s)

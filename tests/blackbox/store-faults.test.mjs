@@ -1,0 +1,487 @@
+// Every store step of every state-changing request fails in turn, and the
+// store is never left half-way.
+//
+// money-faults.test.mjs does this for the paid requests, with the money
+// traced to the cent; this file does it for every other request that
+// changes state: each POST, PUT, PATCH and DELETE of openapi.json, which a
+// test below checks against the two tables. Kite runs with
+// --test-fault-injection on (a test build, KITE_ALLOW_FAULT_INJECTION=1): a
+// request carrying "X-Kite-Fault-Step: N" has its own Nth store step fail as
+// the engine would fail it, and GET /api/v1/test/fault-injection says how
+// many steps it made and which one failed.
+//
+// For each request, on a fresh preparation each time (a new account, a new
+// resident, a new pending request …):
+//   - N = 0 only counts: the request succeeds, and the rows it adds to or
+//     takes from each table are its "whole" change;
+//   - every N from 1 to that count: the request answers a 5xx JSON error,
+//     never a success, a crash or a hang; `kite audit verify` and `kite
+//     ledger verify` pass on the store; each table's row count moved either
+//     not at all or exactly as the whole change moves it (a failure after the
+//     commit), never by part; and the same request again without a fault
+//     succeeds when nothing was kept (nothing half-made stands in its way).
+// Row counts are a coarse trace, and that is the point: they need no
+// knowledge of the request, so the same check holds for all of them.
+// Without an SMTP server the outbox keeps its mail, so no background work
+// moves a count while a request is measured.
+
+import test, { after, before } from 'node:test';
+import fs from 'node:fs';
+import zlib from 'node:zlib';
+import {
+  World, assert, bopNumber, facilityIdByName, describeRes, uniqueEmail, strongPassword,
+} from './lib/flows.mjs';
+import { cli, assertErrorBody, freshAddress, verifyEmail, session, isPg, sqlite, REPO_ROOT } from './lib/kite.mjs';
+
+const FAULT = { env: { KITE_ALLOW_FAULT_INJECTION: '1' }, args: ['--test-fault-injection', 'on'] };
+const STEP_LIMIT = 300;
+
+// The requests money-faults.test.mjs covers (lib/paid.mjs), by route.
+const PAID_ROUTES = new Set([
+  'POST /api/v1/wallet/top-ups', 'POST /api/v1/wallet/bundles', 'POST /api/v1/money-transfers',
+  'POST /api/v1/phone-accounts/{id}/deposits', 'POST /api/v1/facilities/{id}/calls',
+  'POST /api/v1/residents/{id}/trust-deposits', 'POST /api/v1/wallet/subscriptions',
+]);
+
+let w;
+let op;
+const F = {}; // facility ids: A federal (both ways of contact), C federal (transfers), pool for policies
+let tables = [];
+let spareFacilities = [];
+let family; // a contact for the requests that do not use one up (each Argon2 hash saved is time)
+let writers; // a connected pair for the message requests: each preparation sends a new message
+
+const PNG = (() => {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc32 = (buf) => {
+    let c = 0xFFFFFFFF;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xFF] ^ (c >>> 8);
+    return (c ^ 0xFFFFFFFF) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(16, 0);
+  ihdr.writeUInt32BE(12, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  const rows = Buffer.alloc(12 * (1 + 16 * 3), 90);
+  for (let y = 0; y < 12; y++) rows[y * 49] = 0;
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
+    chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+})();
+
+before(async () => {
+  w = await World.start({ extraArgs: FAULT.args, env: FAULT.env });
+  op = await w.operator();
+  F.A = await facilityIdByName(w.srv, 'FCI ALICEVILLE');
+  F.C = await facilityIdByName(w.srv, 'FCI ASHLAND');
+  // One pair writes every message here: more than a day's default limit.
+  await w.putPolicy(op.token, F.A, { profile: 'federal', contact_initiation: 'both', daily_send_limit: 10000 }, 201);
+  await w.putPolicy(op.token, F.C, { profile: 'federal' }, 201);
+  const list = await w.get('/api/v1/facilities?state=TX&limit=100');
+  assert.equal(list.status, 200, describeRes(list));
+  spareFacilities = list.json.items.map((f) => f.id).filter((id) => id !== F.A && id !== F.C);
+  const q = isPg(w.dbPath)
+    ? "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1"
+    : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1";
+  tables = sqlite(w.dbPath, q).trim().split('\n').filter(Boolean);
+  assert.ok(tables.length > 20, `tables: ${tables}`);
+  family = await contact();
+  writers = await pair();
+});
+
+after(async () => { if (w) await w.close(); });
+
+// ---------------------------------------------------------------------------
+// The trace: rows per table.
+
+function counts() {
+  const q = tables.map((t) => `SELECT '${t}', COUNT(*) FROM ${t}`).join(' UNION ALL ');
+  const out = {};
+  for (const line of sqlite(w.dbPath, q).trim().split('\n')) {
+    const [t, n] = line.split('|');
+    out[t] = Number(n);
+  }
+  return out;
+}
+
+function moved(before, after) {
+  const d = {};
+  for (const t of tables) if (after[t] !== before[t]) d[t] = after[t] - before[t];
+  return d;
+}
+
+async function verified(context) {
+  const [ledger, audit] = await Promise.all([
+    cli(['ledger', 'verify', '--db', w.dbPath]), cli(['audit', 'verify', '--db', w.dbPath])]);
+  assert.equal(ledger.code, 0, `${context}: kite ledger verify exit ${ledger.code}\n${ledger.stdout}${ledger.stderr}`);
+  assert.equal(audit.code, 0, `${context}: kite audit verify exit ${audit.code}\n${audit.stdout}${audit.stderr}`);
+}
+
+async function faultReport() {
+  const r = await w.get('/api/v1/test/fault-injection');
+  assert.equal(r.status, 200, r.text);
+  return r.json;
+}
+
+// ---------------------------------------------------------------------------
+// People and things each preparation makes fresh.
+
+let keys = 0;
+const newKey = () => `bb-store-faults-${process.pid}-${++keys}`;
+
+/** A signed-in contact, registered from an address of its own (one address may register only so many an hour). */
+async function contact({ verify = true } = {}) {
+  const email = uniqueEmail('faults');
+  const password = strongPassword();
+  const res = await w.srv.request('POST', '/api/v1/accounts', {
+    body: { email, password, full_name: 'Fault Contact', phone: '+1 555 0100' }, localAddress: freshAddress(),
+  });
+  assert.equal(res.status, 201, `registration: ${describeRes(res)}`);
+  if (verify) await verifyEmail(w.dbPath, email);
+  const s = await session(w.srv, email, password);
+  return { token: s.token, account: s.account, email, password };
+}
+
+const resident = (facility = F.A) => w.resident(op.token, facility, { number: bopNumber(), first_name: 'Ada', last_name: 'Faults' });
+
+/** A new resident connected to the shared contact (or to a new one). */
+async function pair(c = family) {
+  const r = await resident();
+  const item = await w.connectByRequest(r, c);
+  return { r, c, contactId: item.id };
+}
+
+async function sent(p, { review = false } = {}) {
+  const m = await w.post('/api/v1/messages', { contact_id: p.contactId, subject: 'Faults', body: 'A short note.' }, p.c.token);
+  assert.equal(m.status, 202, describeRes(m));
+  if (review) {
+    const d = await w.post(`/api/v1/review/${m.json.id}`, { decision: 'approve' }, op.token);
+    assert.equal(d.status, 200, describeRes(d));
+  }
+  return m.json.id;
+}
+
+/** The token of the newest mail to `address` whose text has `linkPath`, read from the outbox. */
+async function mailedToken(address, linkPath) {
+  const mails = await w.mailsTo(address, { count: 1 });
+  const re = new RegExp(`${linkPath.replace(/[/?]/g, '\\$&')}\\?token=([0-9a-f]{64})`);
+  for (let i = mails.length - 1; i >= 0; i--) {
+    const m = re.exec(mails[i].text);
+    if (m) return m[1];
+  }
+  assert.fail(`no ${linkPath} link in the mail to ${address}: ${mails.map((m) => m.subject)}`);
+}
+
+/** A phone number nobody here has used: one facility has one account per number. */
+const AREAS = ['202', '212', '213', '305', '312', '404', '415', '503', '617', '702', '718', '808'];
+let phones = 0;
+function phoneNumber() {
+  phones += 1;
+  return `+1 ${AREAS[Math.floor(phones / 100) % AREAS.length]} 555 01${String(phones % 100).padStart(2, '0')}`;
+}
+
+function spareFacility() {
+  const id = spareFacilities.shift();
+  assert.ok(id, 'no spare facility left');
+  return id;
+}
+
+// ---------------------------------------------------------------------------
+// The requests: route, and a preparation that returns one call ready to send.
+// call: {method, path, body, token, headers}; ok: the success statuses.
+
+const call = (method, path, token, body, headers) => ({ method, path, token, body, headers });
+
+const ROWS = [
+  // The count against the address's hourly limit is written after the account, in a transaction
+  // of its own: when only it fails, the account is there and the answer is 201.
+  { route: 'POST /api/v1/accounts', ok: [201], countedAfter: ['signin_throttle'], prepare: async () => ({
+    ...call('POST', '/api/v1/accounts', undefined, { email: uniqueEmail('faults-reg'), password: strongPassword(), full_name: 'Fault Person', phone: '+1 555 0199' }),
+    localAddress: freshAddress() }) },
+  { route: 'POST /api/v1/sessions', ok: [201], prepare: async () =>
+    call('POST', '/api/v1/sessions', undefined, { email: family.email, password: family.password }) },
+  { route: 'DELETE /api/v1/sessions', ok: [204], prepare: async () => call('DELETE', '/api/v1/sessions', (await contact()).token) },
+  { route: 'DELETE /api/v1/sessions/current', ok: [204], prepare: async () =>
+    call('DELETE', '/api/v1/sessions/current', (await session(w.srv, family.email, family.password)).token) },
+  { route: 'POST /api/v1/password-resets', ok: [202], prepare: async () => ({
+    ...call('POST', '/api/v1/password-resets', undefined, { email: (await contact()).email }), localAddress: freshAddress() }) },
+  { route: 'POST /api/v1/password-resets/confirm', ok: [200, 204], prepare: async () => {
+    const c = await contact();
+    const asked = await w.srv.request('POST', '/api/v1/password-resets', { body: { email: c.email }, localAddress: freshAddress() });
+    assert.equal(asked.status, 202, describeRes(asked));
+    const token = await mailedToken(c.email, 'reset-password');
+    return call('POST', '/api/v1/password-resets/confirm', undefined, { token, password: strongPassword() });
+  } },
+  { route: 'DELETE /api/v1/me', ok: [200, 204], prepare: async () => {
+    const c = await contact();
+    return call('DELETE', '/api/v1/me', c.token, { current_password: c.password, confirm: 'DELETE' });
+  } },
+  { route: 'PATCH /api/v1/me', ok: [200], prepare: async () => call('PATCH', '/api/v1/me', (await contact()).token, { lang: 'es' }) },
+  { route: 'POST /api/v1/me/password', ok: [200, 204], prepare: async () => {
+    const c = await contact();
+    return call('POST', '/api/v1/me/password', c.token, { current_password: c.password, new_password: strongPassword() });
+  } },
+  { route: 'POST /api/v1/me/email', ok: [202], prepare: async () => {
+    const c = await contact();
+    return call('POST', '/api/v1/me/email', c.token, { new_email: uniqueEmail('faults-move'), current_password: c.password });
+  } },
+  { route: 'POST /api/v1/me/email-verification', ok: [202, 204], prepare: async () =>
+    call('POST', '/api/v1/me/email-verification', (await contact({ verify: false })).token, {}) },
+  { route: 'POST /api/v1/email-verifications/confirm', ok: [200, 204], prepare: async () => {
+    const c = await contact({ verify: false });
+    return call('POST', '/api/v1/email-verifications/confirm', undefined, { token: await mailedToken(c.email, 'verify-email') });
+  } },
+  { route: 'POST /api/v1/email-changes/confirm', ok: [200, 204], prepare: async () => {
+    const c = await contact();
+    const to = uniqueEmail('faults-moved');
+    const asked = await w.post('/api/v1/me/email', { new_email: to, current_password: c.password }, c.token);
+    assert.equal(asked.status, 202, describeRes(asked));
+    return call('POST', '/api/v1/email-changes/confirm', undefined, { token: await mailedToken(to, 'confirm-email') });
+  } },
+  { route: 'PUT /api/v1/facilities/{id}/policy', ok: [200, 201], prepare: async () =>
+    call('PUT', `/api/v1/facilities/${spareFacility()}/policy`, op.token, { profile: 'jpay' }) },
+  { route: 'PUT /api/v1/facilities/{id}/prices', ok: [200], prepare: async () => {
+    const id = spareFacility();
+    await w.putPolicy(op.token, id, { profile: 'jpay' }, 201);
+    return call('PUT', `/api/v1/facilities/${id}/prices`, op.token, { terminal_cents_per_minute: 4 });
+  } },
+  { route: 'POST /api/v1/facilities/{id}/staff', ok: [201], prepare: async () =>
+    call('POST', `/api/v1/facilities/${F.A}/staff`, op.token, { email: uniqueEmail('faults-staff'), full_name: 'Fault Staff', role: 'reviewer', password: strongPassword() }) },
+  { route: 'POST /api/v1/facilities/{id}/residents', ok: [201], prepare: async () =>
+    call('POST', `/api/v1/facilities/${F.A}/residents`, op.token, { resident_number: bopNumber(), first_name: 'New', last_name: 'Faults' }) },
+  { route: 'POST /api/v1/facilities/{id}/roster', ok: [200], prepare: async () => ({
+    ...call('POST', `/api/v1/facilities/${F.A}/roster`, op.token,
+      Buffer.from(`resident_number,first_name,last_name\n${bopNumber()},Rita,Roster\n${bopNumber()},Ray,Roster\n`),
+      { 'Content-Type': 'text/csv' }) }) },
+  { route: 'PATCH /api/v1/facilities/{id}/residents/{number}', ok: [200], prepare: async () => {
+    const r = await resident();
+    return call('PATCH', `/api/v1/facilities/${F.A}/residents/${encodeURIComponent(r.number)}`, op.token, { first_name: 'Renamed' });
+  } },
+  { route: 'POST /api/v1/facilities/{id}/residents/{number}/transfer', ok: [200], prepare: async () => {
+    const p = await pair();
+    return call('POST', `/api/v1/facilities/${F.A}/residents/${encodeURIComponent(p.r.number)}/transfer`, op.token,
+      { to_facility_id: F.C, resident_number: bopNumber() });
+  } },
+  { route: 'POST /api/v1/facilities/{id}/blocks', ok: [201], prepare: async () =>
+    call('POST', `/api/v1/facilities/${F.A}/blocks`, op.token, { email: uniqueEmail('faults-blk') }) },
+  { route: 'DELETE /api/v1/facilities/{id}/blocks/{block_id}', ok: [204], prepare: async () => {
+    const b = await w.post(`/api/v1/facilities/${F.A}/blocks`, { email: uniqueEmail('faults-blk') }, op.token);
+    assert.equal(b.status, 201, describeRes(b));
+    return call('DELETE', `/api/v1/facilities/${F.A}/blocks/${b.json.id}`, op.token);
+  } },
+  { route: 'POST /api/v1/invitations', ok: [201], prepare: async () =>
+    call('POST', '/api/v1/invitations', (await resident()).token, { email: uniqueEmail('faults-inv') }) },
+  { route: 'POST /api/v1/invitations/accept', ok: [201], prepare: async () => {
+    const r = await resident();
+    const c = await contact();
+    await w.invite(r, c.email);
+    return call('POST', '/api/v1/invitations/accept', c.token, { token: await mailedToken(c.email, 'invitations/accept') });
+  } },
+  { route: 'DELETE /api/v1/invitations/{id}', ok: [204], prepare: async () => {
+    const r = await resident();
+    const inv = await w.invite(r, uniqueEmail('faults-withdrawn'));
+    return call('DELETE', `/api/v1/invitations/${inv.json.id}`, r.token);
+  } },
+  { route: 'POST /api/v1/contact-requests', ok: [201], prepare: async () => {
+    const r = await resident();
+    return call('POST', '/api/v1/contact-requests', family.token, { facility_id: F.A, resident_number: r.number });
+  } },
+  ...['approve', 'decline'].map((verb) => ({ route: `POST /api/v1/contact-requests/{id}/${verb}`, ok: [200], prepare: async () => {
+    const r = await resident();
+    const q = await w.request(family, { facility_id: F.A, resident_number: r.number });
+    return call('POST', `/api/v1/contact-requests/${q.json.id}/${verb}`, r.token);
+  } })),
+  { route: 'DELETE /api/v1/contacts/{id}', ok: [200], prepare: async () => {
+    const p = await pair();
+    return call('DELETE', `/api/v1/contacts/${p.contactId}`, p.c.token);
+  } },
+  // A federal facility's message: free for both sides (the priced send is money-faults').
+  { route: 'POST /api/v1/messages', ok: [202], prepare: async () => {
+    const p = writers;
+    return call('POST', '/api/v1/messages', p.c.token, { contact_id: p.contactId, subject: 'Faults', body: 'A short note.' });
+  } },
+  { route: 'POST /api/v1/messages/quote', ok: [200], prepare: async () => {
+    const p = writers;
+    return call('POST', '/api/v1/messages/quote', p.c.token, { contact_id: p.contactId, subject: 'Faults', body: 'A short note.' });
+  } },
+  { route: 'DELETE /api/v1/messages/{id}', ok: [204], prepare: async () => {
+    const p = writers;
+    return call('DELETE', `/api/v1/messages/${await sent(p, { review: true })}`, p.c.token);
+  } },
+  { route: 'POST /api/v1/messages/{id}/read', ok: [200, 204], prepare: async () => {
+    const p = writers;
+    return call('POST', `/api/v1/messages/${await sent(p, { review: true })}/read`, p.r.token);
+  } },
+  { route: 'POST /api/v1/messages/{id}/withdraw', ok: [200], prepare: async () => {
+    const p = writers;
+    return call('POST', `/api/v1/messages/${await sent(p)}/withdraw`, p.c.token);
+  } },
+  { route: 'POST /api/v1/attachments', ok: [201], prepare: async () =>
+    call('POST', '/api/v1/attachments', family.token, PNG, { 'Content-Type': 'image/png' }) },
+  { route: 'POST /api/v1/review/{message_id}', ok: [200], prepare: async () =>
+    call('POST', `/api/v1/review/${await sent(writers)}`, op.token, { decision: 'approve' }) },
+  // Each message of a bulk decision is its own transaction, and the answer says which failed:
+  // one message, so that its failure is the request's.
+  { route: 'POST /api/v1/review/bulk', ok: [200], prepare: async () =>
+    call('POST', '/api/v1/review/bulk', op.token, { message_ids: [await sent(writers)], decision: 'reject', reason: 'coded_language' }),
+  failedAnswer: (res) => (res.status >= 500 && res.json?.error?.code === 'store_error')
+    || (res.status === 200 && res.json.results.length === 1 && res.json.results[0].ok === false
+      && res.json.results[0].error.code === 'store_error'),
+  succeeded: (res) => res.status === 200 && res.json.results[0].ok === true },
+  { route: 'POST /api/v1/facilities/{id}/screening-rules', ok: [201], prepare: async () =>
+    call('POST', `/api/v1/facilities/${F.A}/screening-rules`, op.token, { kind: 'words', value: `faultword${++keys}`, action: 'flag' }) },
+  { route: 'DELETE /api/v1/facilities/{id}/screening-rules/{rule_id}', ok: [204], prepare: async () => {
+    const r = await w.post(`/api/v1/facilities/${F.A}/screening-rules`, { kind: 'words', value: `faultword${++keys}`, action: 'flag' }, op.token);
+    assert.equal(r.status, 201, describeRes(r));
+    return call('DELETE', `/api/v1/facilities/${F.A}/screening-rules/${r.json.id}`, op.token);
+  } },
+  { route: 'POST /api/v1/facilities/{id}/api-keys', ok: [201], prepare: async () =>
+    call('POST', `/api/v1/facilities/${F.A}/api-keys`, op.token) },
+  { route: 'DELETE /api/v1/facilities/{id}/api-keys/{key_id}', ok: [200], prepare: async () => {
+    const k = await w.post(`/api/v1/facilities/${F.A}/api-keys`, undefined, op.token);
+    assert.equal(k.status, 201, describeRes(k));
+    return call('DELETE', `/api/v1/facilities/${F.A}/api-keys/${k.json.id}`, op.token);
+  } },
+  { route: 'POST /api/v1/phone-accounts', ok: [201], prepare: async () =>
+    call('POST', '/api/v1/phone-accounts', (await contact()).token, { facility_id: F.A, phone_number: phoneNumber() }) },
+  // A refund moves money: the ledger's verify after each step is what holds it.
+  { route: 'POST /api/v1/phone-accounts/{id}/refunds', ok: [200, 201], idempotent: true, prepare: async () => {
+    const c = await contact();
+    await w.topUp(c, 2500);
+    const a = await w.post('/api/v1/phone-accounts', { facility_id: F.A, phone_number: phoneNumber() }, c.token);
+    assert.equal(a.status, 201, describeRes(a));
+    const d = await w.post(`/api/v1/phone-accounts/${a.json.id}/deposits`, { amount_cents: 1000 }, c.token, { headers: { 'Idempotency-Key': newKey() } });
+    assert.equal(d.status, 201, describeRes(d));
+    return call('POST', `/api/v1/phone-accounts/${a.json.id}/refunds`, c.token, undefined, { 'Idempotency-Key': newKey() });
+  } },
+  { route: 'POST /api/v1/money-transfers/quote', ok: [200], prepare: async () => {
+    const r = await resident();
+    return call('POST', '/api/v1/money-transfers/quote', family.token,
+      { facility_id: F.A, resident_number: r.number, resident_last_name: 'Faults', amount_cents: 1000 });
+  } },
+  // Terminal time is paid from the trust account, per started minute.
+  { route: 'POST /api/v1/terminal/heartbeat', ok: [200], prepare: async () => {
+    const r = await resident();
+    await w.trustDeposit(op.token, await w.residentId(op.token, r), 500);
+    return call('POST', '/api/v1/terminal/heartbeat', r.token, {});
+  } },
+];
+
+function succeeded(row, res) {
+  return row.succeeded ? row.succeeded(res) : row.ok.includes(res.status);
+}
+
+/** n preparations of row, three at a time. */
+async function prepared(row, n) {
+  const out = new Array(n);
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      out[i] = await row.prepare();
+    }
+  };
+  await Promise.all([worker(), worker(), worker()]);
+  return out;
+}
+
+function send(c, headers = {}) {
+  return w.srv.request(c.method, c.path, {
+    body: c.body, token: c.token, headers: { ...(c.headers || {}), ...headers }, localAddress: c.localAddress,
+  });
+}
+
+// ---------------------------------------------------------------------------
+
+test('every state-changing route of openapi.json is failed here or in money-faults', async () => {
+  const spec = JSON.parse(fs.readFileSync(`${REPO_ROOT}/src/api/openapi.json`, 'utf8'));
+  const here = new Set(ROWS.map((r) => r.route));
+  const missing = [];
+  for (const [p, ops] of Object.entries(spec.paths)) {
+    for (const m of Object.keys(ops)) {
+      if (!['post', 'put', 'patch', 'delete'].includes(m)) continue;
+      const route = `${m.toUpperCase()} ${p}`;
+      if (!here.has(route) && !PAID_ROUTES.has(route)) missing.push(route);
+    }
+  }
+  assert.deepEqual(missing, [], 'state-changing routes no store-fault test covers');
+});
+
+for (const row of ROWS) {
+  test(`${row.route}: whichever store step fails, the store is as before or as after, never half`, async (t) => {
+    // N = 0 twice: the first does what only a first time does (a facility's first charge opens
+    // its revenue account); the second gives the number of steps and the whole change.
+    let steps = 0;
+    let whole = {};
+    for (const run of ['first', 'second']) {
+      const c = await row.prepare();
+      const before = counts();
+      const plain = await send(c, { 'X-Kite-Fault-Step': '0' });
+      const counted = await faultReport();
+      assert.ok(succeeded(row, plain), `${row.route} without a fault (${run}): ${describeRes(plain)}`);
+      assert.equal(counted.failed_step, 0);
+      steps = counted.steps;
+      whole = moved(before, counts());
+    }
+    assert.ok(steps > 0 && steps < STEP_LIMIT, `${row.route}: ${steps} steps`);
+    await verified(`${row.route} without a fault`);
+
+    // The preparations first, a few at a time (most of this file's time is theirs: password hashes).
+    const calls = await prepared(row, steps);
+    // The verifications read a snapshot: they run beside the next steps, and are awaited at the end.
+    const checks = [];
+    let kept = 0;
+    let countedAfter = 0;
+    for (let step = 1; step <= steps; step++) {
+      const what = `${row.route}, step ${step} of ${steps}`;
+      const c = calls[step - 1];
+      const before = counts();
+      const res = await send(c, { 'X-Kite-Fault-Step': String(step) });
+      const report = await faultReport();
+      assert.equal(report.armed_step, step, `${what}: the report is another request's`);
+      assert.equal(report.failed_step, step, `${what}: made ${report.steps} steps this time (${describeRes(res)})`);
+      const change = moved(before, counts());
+      checks.push(verified(what).then(() => null, (e) => e));
+      if (succeeded(row, res)) {
+        // Only a count written after the answer was settled may be missing.
+        assert.ok(row.countedAfter, `${what}: a failed store step answered ${describeRes(res)}`);
+        const rest = { ...whole };
+        for (const t of row.countedAfter) delete rest[t];
+        assert.deepEqual(Object.fromEntries(Object.entries(change).filter(([t]) => !row.countedAfter.includes(t))), rest,
+          `${what}: answered success, and changed otherwise than a success does`);
+        countedAfter += 1;
+        continue;
+      }
+      if (row.failedAnswer) {
+        assert.ok(row.failedAnswer(res), `${what}: ${describeRes(res)}`);
+      } else {
+        assert.ok(res.status >= 500 && res.status <= 599, `${what}: a failed store step answered ${describeRes(res)}`);
+        assertErrorBody(res, what);
+      }
+      if (Object.keys(change).length === 0) {
+        // Nothing kept: the same request, no fault, goes through (nothing half-made in its way).
+        const again = await send(c);
+        assert.ok(succeeded(row, again), `${what}, sent again: ${describeRes(again)}`);
+      } else {
+        // Committed, then failed answering: all of it is there.
+        assert.deepEqual(change, whole, `${what}: the failed request changed part of what it changes`);
+        kept += 1;
+      }
+    }
+    for (const e of await Promise.all(checks)) if (e) throw e;
+    await verified(`${row.route}, after every step and its retry`);
+    t.diagnostic(`${row.route}: ${steps} store steps, each failed once; ${kept} kept the whole change (failed after the commit)${countedAfter ? `, ${countedAfter} only missed the count after it` : ''}`);
+  });
+}
