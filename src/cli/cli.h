@@ -25,6 +25,8 @@ int cmd_outbox(int argc, char **argv);
 int cmd_roster(int argc, char **argv);
 int cmd_processor_sandbox(int argc, char **argv);
 int cmd_migrate_store(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 
 /* Shared set-up for commands that work on a store: opens it and fills ctx. */
 typedef struct cli_store {

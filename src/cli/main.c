@@ -21,6 +21,8 @@ static void usage(FILE *out)
           "  kite audit verify --db PATH\n"
           "  kite ledger verify --db PATH\n"
           "  kite migrate-store --from PATH.db --to postgresql://...   (into an empty database; verifies)\n"
+          "  kite backup --db PATH.db --to FILE   (while serving; FILE must not exist; verifies the copy)\n"
+          "  kite restore --from FILE --db PATH.db   (PATH.db must not exist; verifies the copy)\n"
           "  kite outbox list --db PATH [--status pending|sent|failed] [--limit N]\n"
           "  kite demo --db PATH [--data DIR]   (demo accounts; prints the sign-ins)\n"
           "  kite processor-sandbox --listen HOST:PORT [--slow-ms N] [--state PATH]   (a test processor)\n"
@@ -53,6 +55,10 @@ int main(int argc, char **argv)
         return cmd_roster(argc - 1, argv + 1);
     if (strcmp(command, "outbox") == 0)
         return cmd_outbox(argc - 1, argv + 1);
+    if (strcmp(command, "backup") == 0)
+        return cmd_backup(argc - 1, argv + 1);
+    if (strcmp(command, "restore") == 0)
+        return cmd_restore(argc - 1, argv + 1);
     if (strcmp(command, "migrate-store") == 0)
         return cmd_migrate_store(argc - 1, argv + 1);
     if (strcmp(command, "demo") == 0)
