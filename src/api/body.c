@@ -5,6 +5,14 @@
  * layer; jansson parses them with JSON_REJECT_DUPLICATES and refuses NUL
  * bytes in strings unless asked (we do not ask), and its depth limit stops
  * deeply nested input.  Strings are checked for UTF-8 by jansson on parse.
+ *
+ * A JSON body must say so: Content-Type application/json (parameters such
+ * as "; charset=utf-8" aside), else 415.  A cross-site HTML form can only
+ * send text/plain, application/x-www-form-urlencoded or multipart/form-data
+ * without a CORS preflight, and a text/plain form can spell a JSON object;
+ * refusing those types means no other site can make a visitor's browser
+ * sign in, register or change anything.  Uploads (photos, rosters) check
+ * their own types and do not come here.
  */
 #include "api/app.h"
 
@@ -14,6 +22,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void reply_kite_error(http_request *req, kite_err err)
 {
@@ -48,10 +57,27 @@ const char *idempotency_key_or_reply(http_request *req)
     return key;
 }
 
+/* "application/json", any case, alone or before ";" and its parameters. */
+static bool json_media_type(const char *type)
+{
+    static const char json[] = "application/json";
+    if (type == NULL || strncasecmp(type, json, sizeof json - 1) != 0)
+        return false;
+    const char *rest = type + sizeof json - 1;
+    rest += strspn(rest, " \t");
+    return *rest == '\0' || *rest == ';';
+}
+
 json_t *parse_body_or_reply(http_request *req)
 {
     size_t len;
     const char *text = http_body(req, &len);
+    const char *type = http_header(req, "Content-Type");
+    /* No body and no type: the JSON parser's "malformed" says more than a type would. */
+    if ((len > 0 || type != NULL) && !json_media_type(type)) {
+        reply_fault_of(req, KITE_ERR_UNSUPPORTED_MEDIA_TYPE, "Content-Type", FAULT_JSON_TYPE);
+        return NULL;
+    }
     json_error_t error;
     json_t *body = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &error);
     if (body == NULL) {
