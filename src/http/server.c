@@ -6,8 +6,33 @@
  * limits.max_body: a larger Content-Length is refused before reading, a body
  * that grows past the cap is discarded and refused.  The header block is
  * capped by libmicrohttpd's per-connection memory and, below that, by
- * limits.max_header_bytes.  Static files are served only from web_dir, with
- * paths restricted to a safe alphabet and no "..".
+ * limits.max_header_bytes (the request line and query count with the
+ * headers).  Static files are served only from web_dir, with paths
+ * restricted to a safe alphabet and no "..".  A body framed two ways or in a
+ * coding other than chunked is refused before it is read, and the connection
+ * closed (framing_refused).  Slow clients and connection hoarding are
+ * guard.c's; the client's address behind a trusted proxy is proxy.c's.  The
+ * access log escapes the path and method (log_escape): a decoded %0a must
+ * not start a line of its own.
+ *
+ * What libmicrohttpd 0.9.75 still answers itself, with its compiled-in HTML
+ * page, because it happens before the access handler is called or while it
+ * reads a body (tests/blackbox/hostile-http.test.mjs pins each):
+ *   - 400: a request line that is not METHOD SP TARGET SP HTTP/d.d (extra
+ *     words, a version not of that form), a header line without a colon, a
+ *     Content-Length that is not a number (sent twice by 0.9.75, then the
+ *     connection closes), malformed chunked encoding in a body;
+ *   - 413: a Content-Length or a chunk size past 2^64;
+ *   - 414 / 431: a request line, or a header block with its records, larger
+ *     than the connection's memory (CONNECTION_MEMORY); a cookie header that
+ *     fills it when copied for parsing;
+ *   - 505: HTTP/0.x and HTTP/2 or later in the request line.
+ * Everything else reaches Kite and is answered in JSON: headers, request
+ * line and query together past limits.max_header_bytes (413
+ * headers_too_large, up to the connection's memory), bodies past the cap
+ * (413), framing (400/501), and HTTP/1.2 to 1.9, which RFC 9112 says to
+ * serve as HTTP/1.1.  Catching the rest would need a patched library or a
+ * parser of our own in front of it.
  *
  * Keep-alive: the response is queued only on the last call for a request;
  * queueing on the first call would make libmicrohttpd close the connection.
