@@ -27,14 +27,14 @@
 void reply_kite_error(http_request *req, kite_err err)
 {
     if (kite_err_status(err) >= 500)
-        log_error("api: %s %s failed: %s", http_method(req), http_path(req), kite_err_code(err));
+        log_error("api: %s %s failed: %s", http_method(req), http_path_for_log(req), kite_err_code(err));
     http_reply_error(req, err, NULL, NULL);
 }
 
 void reply_fault(http_request *req, const kite_fault *fault)
 {
     if (kite_err_status(fault->code) >= 500)
-        log_error("api: %s %s failed: %s", http_method(req), http_path(req), kite_err_code(fault->code));
+        log_error("api: %s %s failed: %s", http_method(req), http_path_for_log(req), kite_err_code(fault->code));
     if (fault->retry_after_ms > 0)
         http_reply_header(req, "Retry-After",
                           arena_sprintf(http_arena(req), "%" PRId64, (fault->retry_after_ms + 999) / 1000));

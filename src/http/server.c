@@ -199,7 +199,7 @@ static void set_response(http_request *req, int status, struct MHD_Response *res
 {
     if (req->response != NULL) {
         /* A second answer is a programming error; keep the first. */
-        log_error("http: second answer for %s %s ignored", req->method, req->path);
+        log_error("http: second answer for %s %s ignored", req->method, req->log_path);
         MHD_destroy_response(response);
         return;
     }
