@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import http from 'node:http';
 import net from 'node:net';
 import {
-  startServer, assert, assertError, register, session, cli, sleep, uniqueEmail, strongPassword,
+  startServer, assert, assertError, register, session, signIn, cli, sleep, uniqueEmail, strongPassword,
 } from './lib/kite.mjs';
 
 // ---------------------------------------------------------------------------
@@ -247,6 +247,18 @@ test('--trusted-proxy: the client address comes from X-Forwarded-For only when t
   assert.equal(await loggedClient(edge, '127.0.0.9', ' 203.0.113.12 ,\t10.0.0.1 '), '203.0.113.12', 'blanks around entries');
   assert.equal(await loggedClient(edge, '127.0.0.8', '203.0.113.10'), '127.0.0.8', 'an untrusted peer\'s header is ignored');
   assert.equal(await loggedClient(edge, '127.0.0.9', undefined), '127.0.0.9', 'no header: the peer');
+});
+
+test('behind a trusted proxy, one client\'s failed sign-ins do not throttle the proxy\'s other clients', async () => {
+  const edge = await server('edge');
+  const who = await register(edge);
+  const viaProxy = (client) => ({ localAddress: '127.0.0.9', headers: { 'X-Forwarded-For': client } });
+  for (let i = 0; i < 20; i++) {
+    const r = await signIn(edge, uniqueEmail(`spray${i}`), 'sprayed-password-1', viaProxy('203.0.113.50'));
+    assertError(r, 401, 'invalid_credentials', `failure ${i + 1} through the proxy:`);
+  }
+  const other = await signIn(edge, who.email, who.password, viaProxy('203.0.113.51'));
+  assert.equal(other.status, 201, `another client of the same proxy was throttled: ${other.status} ${other.text.slice(0, 200)}`);
 });
 
 test('--trusted-proxy refuses what is not an address or network (inet_pton), before anything starts', async () => {
