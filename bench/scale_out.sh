@@ -90,7 +90,7 @@ echo "   port $pg_port; fsync=$(psql_ -d postgres -c 'SHOW fsync'), synchronous_
 ports=()
 start_server() { # $1: index
   local out="$dir/kite$1.out"
-  "$B/src/kite" serve --db "$db" --listen 127.0.0.1:0 --data "$PWD/data" ${SERVER_THREADS:+--threads "$SERVER_THREADS"} \
+  "$B/src/kite" serve --db "$db" --listen 127.0.0.1:0 --data "$PWD/data" --trusted-proxy 127.0.0.1 ${SERVER_THREADS:+--threads "$SERVER_THREADS"} \
     >"$out" 2>"$dir/kite$1.log" &
   kite_pids+=($!)
   for _ in $(seq 300); do grep -q '^kite: listening on' "$out" && break; sleep 0.1; done

@@ -5,6 +5,14 @@
  * layer; jansson parses them with JSON_REJECT_DUPLICATES and refuses NUL
  * bytes in strings unless asked (we do not ask), and its depth limit stops
  * deeply nested input.  Strings are checked for UTF-8 by jansson on parse.
+ *
+ * A JSON body must say so: Content-Type application/json (parameters such
+ * as "; charset=utf-8" aside), else 415.  A cross-site HTML form can only
+ * send text/plain, application/x-www-form-urlencoded or multipart/form-data
+ * without a CORS preflight, and a text/plain form can spell a JSON object;
+ * refusing those types means no other site can make a visitor's browser
+ * sign in, register or change anything.  Uploads (photos, rosters) check
+ * their own types and do not come here.
  */
 #include "api/app.h"
 
@@ -14,18 +22,19 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void reply_kite_error(http_request *req, kite_err err)
 {
     if (kite_err_status(err) >= 500)
-        log_error("api: %s %s failed: %s", http_method(req), http_path(req), kite_err_code(err));
+        log_error("api: %s %s failed: %s", http_method(req), http_path_for_log(req), kite_err_code(err));
     http_reply_error(req, err, NULL, NULL);
 }
 
 void reply_fault(http_request *req, const kite_fault *fault)
 {
     if (kite_err_status(fault->code) >= 500)
-        log_error("api: %s %s failed: %s", http_method(req), http_path(req), kite_err_code(fault->code));
+        log_error("api: %s %s failed: %s", http_method(req), http_path_for_log(req), kite_err_code(fault->code));
     if (fault->retry_after_ms > 0)
         http_reply_header(req, "Retry-After",
                           arena_sprintf(http_arena(req), "%" PRId64, (fault->retry_after_ms + 999) / 1000));
@@ -48,10 +57,27 @@ const char *idempotency_key_or_reply(http_request *req)
     return key;
 }
 
+/* "application/json", any case, alone or before ";" and its parameters. */
+static bool json_media_type(const char *type)
+{
+    static const char json[] = "application/json";
+    if (type == NULL || strncasecmp(type, json, sizeof json - 1) != 0)
+        return false;
+    const char *rest = type + sizeof json - 1;
+    rest += strspn(rest, " \t");
+    return *rest == '\0' || *rest == ';';
+}
+
 json_t *parse_body_or_reply(http_request *req)
 {
     size_t len;
     const char *text = http_body(req, &len);
+    const char *type = http_header(req, "Content-Type");
+    /* No body and no type: the JSON parser's "malformed" says more than a type would. */
+    if ((len > 0 || type != NULL) && !json_media_type(type)) {
+        reply_fault_of(req, KITE_ERR_UNSUPPORTED_MEDIA_TYPE, "Content-Type", FAULT_JSON_TYPE);
+        return NULL;
+    }
     json_error_t error;
     json_t *body = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &error);
     if (body == NULL) {

@@ -48,15 +48,33 @@ static const char *default_web_dir(void)
 
 enum { DEFAULT_THREADS = 16 };
 
+/*
+ * The HTTP edge's defaults (src/http/guard.c).  1,024 connections in all, of
+ * which one address may hold 128 (a facility behind one NAT address may
+ * need more: raise it); a request's head within 20 s of the connection or
+ * of the previous answer, its body within 120 s of the head (a 10 MB photo
+ * at 85 KB/s); 60 s without a byte either way closes any connection.
+ */
+enum {
+    DEFAULT_MAX_CONNECTIONS = 1024,
+    DEFAULT_PER_ADDRESS = 128,
+    DEFAULT_HEADER_TIMEOUT_S = 20,
+    DEFAULT_BODY_TIMEOUT_S = 120,
+    DEFAULT_IDLE_TIMEOUT_S = 60,
+};
+
 /* What `kite serve` was asked for, read and checked before anything starts. */
 typedef struct serve_options {
     const char *db_path, *listen, *data_dir, *web_dir, *smtp, *public_url, *mail_from, *processor;
     const char *threads_arg, *clock_offset_arg, *streams_arg, *processor_timeout_arg;
     const char *fault_injection_arg; /* --test-fault-injection on: test builds only (fault_injection_valid) */
+    const char *max_connections_arg, *per_address_arg, *header_timeout_arg, *body_timeout_arg, *idle_timeout_arg;
     char host[64];
     uint16_t port;
     int64_t clock_offset_ms;
     long threads, max_streams, processor_timeout_ms;
+    long max_connections, per_address, header_timeout_s, body_timeout_s, idle_timeout_s;
+    http_trusted trusted; /* --trusted-proxy, any number of times */
 } serve_options;
 
 /* A whole decimal number in [min, max], or fallback when absent ("4x" is no number). */
@@ -241,6 +259,83 @@ static bool mail_options_valid(const serve_options *o)
     return true;
 }
 
+/* The HTTP edge: connection caps and deadlines (src/http/guard.c). */
+static bool edge_options_valid(serve_options *o)
+{
+    if (!parse_count(o->max_connections_arg, 16, 100000, DEFAULT_MAX_CONNECTIONS, &o->max_connections)) {
+        fprintf(stderr, "kite serve: --max-connections takes a number from 16 to 100000 "
+                        "(the open file limit, ulimit -n, must allow as many)\n");
+        return false;
+    }
+    if (!parse_count(o->per_address_arg, 0, o->max_connections, DEFAULT_PER_ADDRESS < o->max_connections
+                                                                   ? DEFAULT_PER_ADDRESS : o->max_connections,
+                     &o->per_address)) {
+        fprintf(stderr, "kite serve: --max-connections-per-address takes a number from 0 (no cap) to "
+                        "--max-connections (%ld)\n", o->max_connections);
+        return false;
+    }
+    if (!parse_count(o->header_timeout_arg, 1, 3600, DEFAULT_HEADER_TIMEOUT_S, &o->header_timeout_s) ||
+        !parse_count(o->body_timeout_arg, 1, 86400, DEFAULT_BODY_TIMEOUT_S, &o->body_timeout_s) ||
+        !parse_count(o->idle_timeout_arg, 1, 3600, DEFAULT_IDLE_TIMEOUT_S, &o->idle_timeout_s)) {
+        fprintf(stderr, "kite serve: --header-timeout and --idle-timeout take seconds from 1 to 3600, "
+                        "--body-timeout seconds from 1 to 86400\n");
+        return false;
+    }
+    return true;
+}
+
+/*
+ * --trusted-proxy may be given any number of times (and takes a comma-separated
+ * list), which the one-value options of cli_parse_or_usage cannot say: its
+ * occurrences are taken out of argv here, into o->trusted, and the rest is
+ * parsed as usual.  argv keeps its order; *argc shrinks.
+ */
+static bool trusted_proxies_taken(int *argc, char **argv, serve_options *o)
+{
+    static const char name[] = "--trusted-proxy";
+    int kept = 1;
+    for (int i = 1; i < *argc; i++) {
+        const char *value = NULL;
+        if (strcmp(argv[i], "--") == 0) {
+            while (i < *argc)
+                argv[kept++] = argv[i++];
+            break;
+        }
+        if (strcmp(argv[i], name) == 0) {
+            if (i + 1 >= *argc) {
+                fprintf(stderr, "kite serve: --trusted-proxy needs a value\n");
+                return false;
+            }
+            value = argv[++i];
+        } else if (strncmp(argv[i], name, sizeof name - 1) == 0 && argv[i][sizeof name - 1] == '=') {
+            value = argv[i] + sizeof name;
+        } else {
+            argv[kept++] = argv[i];
+            continue;
+        }
+        char list[512];
+        if (snprintf(list, sizeof list, "%s", value) >= (int)sizeof list)
+            list[0] = '\0';
+        char *save = NULL;
+        bool any = false;
+        for (char *item = strtok_r(list, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
+            any = true;
+            if (!http_trusted_add(&o->trusted, item)) {
+                fprintf(stderr, "kite serve: --trusted-proxy takes an IPv4 or IPv6 address or network, e.g. "
+                                "10.0.0.0/8 or ::1 (at most %d); \"%s\" is not one\n", HTTP_MAX_TRUSTED_PROXIES, item);
+                return false;
+            }
+        }
+        if (!any) {
+            fprintf(stderr, "kite serve: --trusted-proxy takes an IPv4 or IPv6 address or network, e.g. 10.0.0.0/8\n");
+            return false;
+        }
+    }
+    argv[kept] = NULL;
+    *argc = kept;
+    return true;
+}
+
 /* The values, checked with the messages people and tests know; false after saying what is wrong. */
 static bool serve_options_valid(serve_options *o)
 {
@@ -279,7 +374,7 @@ static bool serve_options_valid(serve_options *o)
         fprintf(stderr, "kite serve: --max-event-streams takes a number from 1 to 800\n");
         return false;
     }
-    return true;
+    return edge_options_valid(o);
 }
 
 /* --test-clock-offset and --test-fault-injection stay out of the usage: they are for tests only. */
@@ -300,14 +395,26 @@ static bool serve_options_or_usage(int argc, char **argv, serve_options *o, int 
         {"processor", &o->processor, NULL},
         {"processor-timeout-ms", &o->processor_timeout_arg, NULL},
         {"test-fault-injection", &o->fault_injection_arg, NULL},
+        {"max-connections", &o->max_connections_arg, NULL},
+        {"max-connections-per-address", &o->per_address_arg, NULL},
+        {"header-timeout", &o->header_timeout_arg, NULL},
+        {"body-timeout", &o->body_timeout_arg, NULL},
+        {"idle-timeout", &o->idle_timeout_arg, NULL},
         {NULL, NULL, NULL},
     };
     const cli_command cmd = {"kite serve",
                              "kite serve --db PATH [--listen HOST:PORT] [--smtp URL] [--web DIR] [--data DIR]\n"
                              "                  [--public-url URL] [--mail-from MAILBOX] [--threads N]\n"
-                             "                  [--max-event-streams N] [--processor URL] [--processor-timeout-ms N]",
+                             "                  [--max-event-streams N] [--processor URL] [--processor-timeout-ms N]\n"
+                             "                  [--max-connections N] [--max-connections-per-address N]\n"
+                             "                  [--header-timeout S] [--body-timeout S] [--idle-timeout S]\n"
+                             "                  [--trusted-proxy CIDR]...",
                              opts, 0, 0};
     cli_args args;
+    if (!trusted_proxies_taken(&argc, argv, o)) {
+        *status = 2;
+        return false;
+    }
     if (!cli_parse_or_usage(&cmd, NULL, argc, argv, &args, status))
         return false;
     *status = 2;
@@ -370,13 +477,17 @@ static int serve_run(const serve_options *o)
     http_config config = {
         .host = o->host,
         .port = o->port,
-        .limits = {.max_body = 1024 * 1024, .max_header_bytes = 32 * 1024, .max_connections = 1024,
-                   .threads = (unsigned)o->threads, .idle_timeout_s = 60},
+        .limits = {.max_body = 1024 * 1024, .max_header_bytes = 32 * 1024,
+                   .max_connections = (unsigned)o->max_connections, .max_per_address = (unsigned)o->per_address,
+                   .threads = (unsigned)o->threads, .idle_timeout_s = (unsigned)o->idle_timeout_s,
+                   .header_timeout_s = (unsigned)o->header_timeout_s, .body_timeout_s = (unsigned)o->body_timeout_s},
         .routes = api_routes,
         .route_count = api_route_count,
         .app = &app,
         .web_dir = o->web_dir != NULL ? o->web_dir : default_web_dir(),
         .max_body_for = api_max_body_for,
+        .trusted = o->trusted,
+        .public_https = app.cookie_secure,
     };
     event_hub_config events = {.max_per_account = 5, .max_total = (unsigned)o->max_streams, .poll_ms = 250,
                                .heartbeat_ms = 15000};
@@ -396,6 +507,9 @@ static int serve_run(const serve_options *o)
     printf("kite: listening on http://%s:%u\n", o->host, http_server_port(server));
     fflush(stdout);
     log_info("serving on http://%s:%u with %ld threads", o->host, http_server_port(server), o->threads);
+    log_info("http: at most %ld connections, %ld from one address (0: no cap); a request's head within %ld s, "
+             "its body within %ld s; %zu trusted proxies", o->max_connections, o->per_address, o->header_timeout_s,
+             o->body_timeout_s, o->trusted.count);
     mail_config delivery = {.store = app.ctx.store, .clock = &app.ctx.clock, .from = o->mail_from, .smtp_url = o->smtp};
     mailer *mail_sender = mailer_start(&delivery);
     sweeper *chores = sweeper_start(&app.ctx, app.processor);

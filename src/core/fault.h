@@ -158,6 +158,9 @@ typedef enum fault_detail {
     /* the edge's own refusals (api/) */
     FAULT_BODY_NOT_OBJECT,      /* valid JSON that is not an object */
     FAULT_ROSTER_TYPE,          /* a roster upload that is not text/csv */
+    FAULT_JSON_TYPE,            /* a JSON body sent as another media type (a cross-site form's) */
+    FAULT_BODY_FRAMING,         /* Content-Length and Transfer-Encoding together, or either twice */
+    FAULT_TRANSFER_CODING,      /* a transfer coding other than chunked */
     FAULT_STORE_DOWN,           /* the health check found the store silent */
     FAULT_UNKNOWN_MEMBER,       /* a body member the endpoint does not take */
     /* sentences of successful answers ("message" beside the data), code KITE_OK: api/body.c note_sentence */

@@ -215,6 +215,18 @@ const fault_row fault_rows[] = {
       "usted asigna los PIN). Exporte la lista otra vez como CSV con esas columnas."}},
     {KITE_ERR_UNSUPPORTED_MEDIA_TYPE, NULL, FAULT_ROSTER_TYPE,
      {"Send the roster as a CSV file (text/csv).", "Envíe la lista como un archivo CSV (text/csv)."}},
+    {KITE_ERR_UNSUPPORTED_MEDIA_TYPE, NULL, FAULT_JSON_TYPE,
+     {"This request takes a JSON body: send it with the header Content-Type: application/json.",
+      "Esta solicitud lleva un cuerpo JSON: envíelo con el encabezado Content-Type: application/json."}},
+    {KITE_ERR_BAD_REQUEST, NULL, FAULT_BODY_FRAMING,
+     {"The request gives the length of its body more than one way (Content-Length and Transfer-Encoding, or one "
+      "of them twice). Send one of them, once.",
+      "La solicitud indica el largo de su cuerpo de más de una manera (Content-Length y Transfer-Encoding, o uno "
+      "de ellos dos veces). Envíe solo uno, una vez."}},
+    {KITE_ERR_NOT_IMPLEMENTED, NULL, FAULT_TRANSFER_CODING,
+     {"Kite accepts request bodies as they are or in chunks (Transfer-Encoding: chunked), not in other codings.",
+      "Kite acepta el cuerpo de la solicitud tal cual o en partes (Transfer-Encoding: chunked), no en otras "
+      "codificaciones."}},
     {F_INVALID, "current_password", FAULT_NOT_VALID,
      {"Your current password is not right. Type it again, or reset it from the sign-in page.",
       "Su contraseña actual no es correcta. Escríbala de nuevo, o cámbiela desde la página de inicio de sesión."}},

@@ -6,8 +6,33 @@
  * limits.max_body: a larger Content-Length is refused before reading, a body
  * that grows past the cap is discarded and refused.  The header block is
  * capped by libmicrohttpd's per-connection memory and, below that, by
- * limits.max_header_bytes.  Static files are served only from web_dir, with
- * paths restricted to a safe alphabet and no "..".
+ * limits.max_header_bytes (the request line and query count with the
+ * headers).  Static files are served only from web_dir, with paths
+ * restricted to a safe alphabet and no "..".  A body framed two ways or in a
+ * coding other than chunked is refused before it is read, and the connection
+ * closed (framing_refused).  Slow clients and connection hoarding are
+ * guard.c's; the client's address behind a trusted proxy is proxy.c's.  The
+ * access log escapes the path and method (log_escape): a decoded %0a must
+ * not start a line of its own.
+ *
+ * What libmicrohttpd 0.9.75 still answers itself, with its compiled-in HTML
+ * page, because it happens before the access handler is called or while it
+ * reads a body (tests/blackbox/hostile-http.test.mjs pins each):
+ *   - 400: a request line that is not METHOD SP TARGET SP HTTP/d.d (extra
+ *     words, a version not of that form), a header line without a colon, a
+ *     Content-Length that is not a number (sent twice by 0.9.75, then the
+ *     connection closes), malformed chunked encoding in a body;
+ *   - 413: a Content-Length or a chunk size past 2^64;
+ *   - 414 / 431: a request line, or a header block with its records, larger
+ *     than the connection's memory (CONNECTION_MEMORY); a cookie header that
+ *     fills it when copied for parsing;
+ *   - 505: HTTP/0.x and HTTP/2 or later in the request line.
+ * Everything else reaches Kite and is answered in JSON: headers, request
+ * line and query together past limits.max_header_bytes (413
+ * headers_too_large, up to the connection's memory), bodies past the cap
+ * (413), framing (400/501), and HTTP/1.2 to 1.9, which RFC 9112 says to
+ * serve as HTTP/1.1.  Catching the rest would need a patched library or a
+ * parser of our own in front of it.
  *
  * Keep-alive: the response is queued only on the last call for a request;
  * queueing on the first call would make libmicrohttpd close the connection.
@@ -24,11 +49,13 @@
  * handler busy instead.
  */
 #include "http/server.h"
+#include "http/guard.h"
 #include "http/stream_internal.h"
 
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/fault.h"
 #include "core/log.h"
 
 #include <arpa/inet.h>
@@ -42,6 +69,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -55,6 +83,8 @@
  * smallest that does (tests/blackbox/robustness.test.mjs).
  */
 enum { SHUTDOWN_GRACE_MS = 10000, EARLY_REFUSAL_BYTES = 16 * 1024 * 1024, CONNECTION_MEMORY = 256 * 1024 };
+/* LOG_FIELD_MAX: bytes of a path or method a log line shows; FORWARDED_MAX: X-Forwarded-* headers read (the last ones). */
+enum { LOG_FIELD_MAX = 512, FORWARDED_MAX = 16 };
 
 /* The handlers' pool: one FIFO of suspended requests, limits.threads threads (see the file comment). */
 typedef struct handler_pool {
@@ -72,6 +102,7 @@ struct http_server {
     atomic_int in_flight;
     http_streams *streams; /* open streamed answers (stream.c) */
     handler_pool pool;
+    http_guard *guard;     /* caps per address and request deadlines (guard.c) */
 };
 
 typedef struct pending_header {
@@ -97,6 +128,9 @@ struct http_request {
     pending_header *headers;
     int64_t started_ms;
     char client[INET6_ADDRSTRLEN];
+    const char *log_path;     /* path, escaped for the log */
+    bool hsts;                /* the client reached Kite over https: Strict-Transport-Security */
+    guard_conn *guard;        /* the connection's deadlines (guard.c), or NULL */
     route_result route;
     void *app_data;
     http_stream *stream; /* when the answer is a stream */
@@ -112,6 +146,7 @@ arena *http_arena(http_request *req) { return req->arena; }
 const char *http_method(const http_request *req) { return req->method; }
 const char *http_path(const http_request *req) { return req->path; }
 const char *http_client_address(const http_request *req) { return req->client; }
+const char *http_path_for_log(const http_request *req) { return req->log_path; }
 void *http_app_data(const http_request *req) { return req->app_data; }
 void http_set_app_data(http_request *req, void *data) { req->app_data = data; }
 bool http_replied(const http_request *req) { return req->response != NULL; }
@@ -164,7 +199,7 @@ static void set_response(http_request *req, int status, struct MHD_Response *res
 {
     if (req->response != NULL) {
         /* A second answer is a programming error; keep the first. */
-        log_error("http: second answer for %s %s ignored", req->method, req->path);
+        log_error("http: second answer for %s %s ignored", req->method, req->log_path);
         MHD_destroy_response(response);
         return;
     }
@@ -172,6 +207,10 @@ static void set_response(http_request *req, int status, struct MHD_Response *res
         MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
     MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    /* Kite's own links carry secrets (reset, confirmation and invitation tokens): no page ever names its address to another. */
+    MHD_add_response_header(response, "Referrer-Policy", "no-referrer");
+    if (req->hsts)
+        MHD_add_response_header(response, MHD_HTTP_HEADER_STRICT_TRANSPORT_SECURITY, "max-age=31536000");
     for (pending_header *h = req->headers; h != NULL; h = h->next)
         MHD_add_response_header(response, h->name, h->value);
     req->status = status;
@@ -298,6 +337,103 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const ch
     return MHD_YES;
 }
 
+/*
+ * Text for a log line: printable ASCII as it is, a backslash doubled, every
+ * other byte (control characters such as a decoded %0a, the space, bytes
+ * past ASCII) as \xHH, so nothing a client sends can end the line or pose
+ * as another field.  At most LOG_FIELD_MAX bytes of text, then "...".
+ */
+static const char *log_escape(arena *a, const char *text)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t shown = strnlen(text, LOG_FIELD_MAX);
+    char *out = arena_alloc(a, shown * 4 + 4), *o = out;
+    for (size_t i = 0; i < shown; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '\\') {
+            *o++ = '\\';
+            *o++ = '\\';
+        } else if (c <= 0x20 || c >= 0x7f) {
+            *o++ = '\\';
+            *o++ = 'x';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        } else {
+            *o++ = (char)c;
+        }
+    }
+    if (text[shown] != '\0') {
+        memcpy(o, "...", 3);
+        o += 3;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* The values of one header, in order, the last FORWARDED_MAX kept. */
+typedef struct header_values {
+    const char *name;
+    const char *values[FORWARDED_MAX];
+    size_t count;
+} header_values;
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    header_values *h = cls;
+    if (value == NULL || strcasecmp(key, h->name) != 0)
+        return MHD_YES;
+    if (h->count == FORWARDED_MAX) {
+        memmove(h->values, h->values + 1, (FORWARDED_MAX - 1) * sizeof h->values[0]);
+        h->count--;
+    }
+    h->values[h->count++] = value;
+    return MHD_YES;
+}
+
+/* True when the right-most X-Forwarded-Proto entry is https. */
+static bool forwarded_https(struct MHD_Connection *conn, bool fallback)
+{
+    header_values proto = {.name = "X-Forwarded-Proto"};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, &proto);
+    if (proto.count == 0)
+        return fallback;
+    const char *last = proto.values[proto.count - 1];
+    const char *entry = strrchr(last, ',');
+    entry = entry != NULL ? entry + 1 : last;
+    while (*entry == ' ' || *entry == '\t')
+        entry++;
+    size_t len = strcspn(entry, " \t");
+    return len == 5 && strncasecmp(entry, "https", 5) == 0 && entry[len + strspn(entry + len, " \t")] == '\0';
+}
+
+/*
+ * req->client and req->hsts: the TCP peer, unless it is a trusted proxy,
+ * whose X-Forwarded-For names the client (proxy.c) and whose
+ * X-Forwarded-Proto says whether the client used https.  Anyone else's
+ * X-Forwarded-* headers are ignored.
+ */
+static void request_client(http_request *req, struct MHD_Connection *conn)
+{
+    const http_config *config = &req->server->config;
+    snprintf(req->client, sizeof req->client, "unknown");
+    req->hsts = config->public_https;
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = info != NULL ? info->client_addr : NULL;
+    if (sa == NULL)
+        return;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, req->client, sizeof req->client);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, req->client, sizeof req->client);
+    if (config->trusted.count == 0 || !http_trusted_has_sockaddr(&config->trusted, sa))
+        return;
+    header_values forwarded = {.name = "X-Forwarded-For"};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_header, &forwarded);
+    (void)http_trusted_client(&config->trusted, forwarded.values, forwarded.count, req->client, sizeof req->client);
+    req->hsts = forwarded_https(conn, config->public_https);
+}
+
 static http_request *request_new(http_server *server, struct MHD_Connection *conn, const char *method,
                                  const char *url)
 {
@@ -308,21 +444,17 @@ static http_request *request_new(http_server *server, struct MHD_Connection *con
     req->conn = conn;
     req->method = arena_strdup(a, method);
     req->path = arena_strdup(a, url);
+    req->log_path = log_escape(a, url);
     req->started_ms = clock_mono_ms();
-    snprintf(req->client, sizeof req->client, "unknown");
-    const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (info != NULL && info->client_addr != NULL) {
-        const struct sockaddr *sa = info->client_addr;
-        if (sa->sa_family == AF_INET)
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, req->client, sizeof req->client);
-        else if (sa->sa_family == AF_INET6)
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, req->client, sizeof req->client);
-    }
+    req->guard = guard_of(conn);
+    request_client(req, conn);
     /* Read once, at the edge: a malformed header leaves English and is never an error. */
     req->lang_from_header =
         lang_from_accept_language(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language"), &req->lang);
-    size_t header_bytes = 0;
+    /* The request line counts with the headers: a 200 KB address is refused here, in JSON, like 200 KB of headers. */
+    size_t header_bytes = strlen(url);
     MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &header_bytes);
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, count_header, &header_bytes);
     req->headers_too_large = header_bytes > server->config.limits.max_header_bytes;
     size_t own = server->config.max_body_for != NULL ? server->config.max_body_for(method, url) : 0;
     req->max_body = own > 0 ? own : server->config.limits.max_body;
@@ -469,6 +601,70 @@ static void pool_free(handler_pool *pool)
     pthread_cond_destroy(&pool->work);
 }
 
+/* Counts the values of the header named in *cls (case aside). */
+typedef struct header_count {
+    const char *name;
+    unsigned count;
+} header_count;
+
+static enum MHD_Result count_named(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    (void)value;
+    header_count *c = cls;
+    if (strcasecmp(key, c->name) == 0)
+        c->count++;
+    return MHD_YES;
+}
+
+static unsigned header_times(struct MHD_Connection *conn, const char *name)
+{
+    header_count c = {name, 0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_named, &c);
+    return c.count;
+}
+
+/* Answers now, on the first call, and closes the connection after the answer (see framing_refused). */
+static enum MHD_Result refuse_and_close(http_request *req, kite_err code, fault_detail detail)
+{
+    kite_fault fault;
+    fault_set(&fault, code, NULL, detail);
+    req->answered_early = true;
+    http_reply_header(req, MHD_HTTP_HEADER_CONNECTION, "close");
+    http_reply_error(req, code, fault_sentence(req->arena, &fault, req->lang), NULL);
+    guard_enter(req->guard, GUARD_ANSWER);
+    return MHD_queue_response(req->conn, (unsigned)req->status, req->response);
+}
+
+/*
+ * The body's framing, checked before a byte of it is read.  libmicrohttpd
+ * 0.9.75 lets Transfer-Encoding win over a Content-Length sent with it and
+ * reads the first of repeated headers: a proxy in front that reads the other
+ * one would see another request boundary (request smuggling), so a request
+ * that frames its body two ways, or names either header twice, is refused
+ * 400.  A transfer coding other than chunked would be read until the
+ * connection closes (libmicrohttpd knows no other), so it is refused 501 at
+ * once.  Both close the connection: what follows on it cannot be framed.
+ * Queueing on the first call makes libmicrohttpd discard the rest of the
+ * request and close after the answer (discard_request), and the answer says
+ * "Connection: close" too.
+ */
+static bool framing_refused(http_request *req, enum MHD_Result *result)
+{
+    unsigned lengths = header_times(req->conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    unsigned codings = header_times(req->conn, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    if (lengths + codings > 1) {
+        *result = refuse_and_close(req, KITE_ERR_BAD_REQUEST, FAULT_BODY_FRAMING);
+        return true;
+    }
+    const char *coding = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    if (coding != NULL && strcasecmp(coding, "chunked") != 0) {
+        *result = refuse_and_close(req, KITE_ERR_NOT_IMPLEMENTED, FAULT_TRANSFER_CODING);
+        return true;
+    }
+    return false;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **req_cls)
@@ -479,6 +675,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (req == NULL) {
         req = request_new(server, conn, method, url);
         *req_cls = req;
+        /* The head is in: the body's deadline starts (guard.c). */
+        guard_enter(req->guard, GUARD_BODY);
+        enum MHD_Result refused;
+        if (framing_refused(req, &refused))
+            return refused;
         const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
         unsigned long long declared = length != NULL ? strtoull(length, NULL, 10) : 0;
@@ -494,6 +695,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
              */
             if (expect != NULL || declared > EARLY_REFUSAL_BYTES) {
                 req->answered_early = true;
+                guard_enter(req->guard, GUARD_ANSWER);
                 dispatch(req);
                 return MHD_queue_response(conn, (unsigned)req->status, req->response);
             }
@@ -508,6 +710,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (!req->handled) {
+        /* The body is in: no deadline while Kite answers (a stream lasts as long as it likes). */
+        guard_enter(req->guard, GUARD_ANSWER);
         if (!answers_from_reads(req) && pool_submit(&server->pool, req))
             return MHD_YES; /* answered when a handler resumes it */
         dispatch(req);
@@ -523,11 +727,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     if (req == NULL)
         return;
     *req_cls = NULL;
+    /* A kept-alive connection waits for the next head, within the same deadline as a new one. */
+    guard_enter(req->guard, GUARD_HEAD);
     int64_t took = clock_mono_ms() - req->started_ms;
+    const char *method = log_escape(req->arena, req->method);
     if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-        log_info("%s %s %d %" PRId64 "ms %s", req->method, req->path, req->status, took, req->client);
+        log_info("%s %s %d %" PRId64 "ms %s", method, req->log_path, req->status, took, req->client);
     else
-        log_info("%s %s %d %" PRId64 "ms %s (connection ended early: %d)", req->method, req->path, req->status,
+        log_info("%s %s %d %" PRId64 "ms %s (connection ended early: %d)", method, req->log_path, req->status,
                  took, req->client, (int)toe);
     if (req->stream != NULL)
         http_stream_request_done(req->stream);
@@ -564,8 +771,15 @@ kite_err http_server_start(const http_config *config, http_server **out)
     /* Suspend/resume parks idle streams (stream.c) without a thread each. */
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     pool_start(&server->pool, config->limits.threads);
-    server->daemon = MHD_start_daemon(flags, config->port, NULL, NULL, on_request, server,
+    /* server->config, not config: the guard keeps a pointer to the trusted proxies. */
+    guard_config guarding = {.max_per_address = config->limits.max_per_address,
+                             .header_timeout_s = config->limits.header_timeout_s,
+                             .body_timeout_s = config->limits.body_timeout_s,
+                             .trusted = &server->config.trusted};
+    server->guard = guard_start(&guarding);
+    server->daemon = MHD_start_daemon(flags, config->port, guard_accept, server->guard, on_request, server,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+        MHD_OPTION_NOTIFY_CONNECTION, guard_notify, server->guard,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, config->limits.threads,
         MHD_OPTION_CONNECTION_LIMIT, config->limits.max_connections,
@@ -577,6 +791,7 @@ kite_err http_server_start(const http_config *config, http_server **out)
         log_error("http: cannot listen on %s:%u (%s)", config->host, config->port, strerror(errno));
         pool_stop(&server->pool);
         pool_free(&server->pool);
+        server->guard = guard_stop(server->guard);
         http_streams_free(server->streams);
         free(server);
         return KITE_ERR_IO;
@@ -607,6 +822,7 @@ http_server *http_server_stop(http_server *server)
     if (listen_fd != MHD_INVALID_SOCKET)
         close(listen_fd);
     pool_free(&server->pool);
+    server->guard = guard_stop(server->guard); /* after the daemon: its last "closed" notices come from MHD_stop_daemon */
     http_streams_free(server->streams);
     free(server);
     return NULL;

@@ -18,6 +18,7 @@
 #include "core/arena.h"
 #include "core/error.h"
 #include "core/lang.h"
+#include "http/proxy.h"
 #include "http/router.h"
 
 typedef struct http_server http_server;
@@ -26,8 +27,11 @@ typedef struct http_limits {
     size_t max_body;          /* bytes of request body */
     size_t max_header_bytes;  /* all request header lines together */
     unsigned max_connections;
+    unsigned max_per_address; /* open connections from one address (trusted proxies aside); 0: no cap */
     unsigned threads;         /* libmicrohttpd's threads, and as many handlers for requests that may write */
-    unsigned idle_timeout_s;
+    unsigned idle_timeout_s;  /* no byte either way for this long: closed (libmicrohttpd's own timeout) */
+    unsigned header_timeout_s; /* a request's head complete within this of the connection or the last answer; 0: none */
+    unsigned body_timeout_s;  /* its body within this of the head; 0: none */
 } http_limits;
 
 typedef struct http_config {
@@ -40,6 +44,10 @@ typedef struct http_config {
     const char *web_dir;      /* static files for paths outside /api/, or NULL */
     /* A request's own body cap (e.g. photo uploads), or NULL; 0 from it means limits.max_body. */
     size_t (*max_body_for)(const char *method, const char *path);
+    /* Peers whose X-Forwarded-For and X-Forwarded-Proto are believed (proxy.h); count 0: none. */
+    http_trusted trusted;
+    /* The public address is https (--public-url): every answer carries Strict-Transport-Security. */
+    bool public_https;
 } http_config;
 
 kite_err http_server_start(const http_config *config, http_server **out) KITE_WUR;
@@ -58,7 +66,14 @@ const char *http_cookie(http_request *req, const char *name);
 /* The i-th {capture} of the route's pattern. */
 const char *http_param(const http_request *req, size_t i);
 const char *http_body(const http_request *req, size_t *len);
+/*
+ * The client's address: the TCP peer's, or, when the peer is a trusted
+ * proxy, the one its X-Forwarded-For names (proxy.h).  Always an address
+ * as inet_ntop prints it (or "unknown"), never text the client wrote.
+ */
 const char *http_client_address(const http_request *req);
+/* The request's path with control and non-ASCII bytes escaped (\xHH), fit for a log line. */
+const char *http_path_for_log(const http_request *req);
 /*
  * The language of the request's sentences (core/lang.h): an Accept-Language
  * that names English or Spanish, read when the request arrives; otherwise

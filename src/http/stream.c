@@ -199,7 +199,7 @@ http_stream *http_reply_stream(http_request *req, int status, const char *conten
                                const http_stream_source *source)
 {
     if (http_replied(req)) {
-        log_error("http: second answer for %s %s ignored", http_method(req), http_path(req));
+        log_error("http: second answer for %s %s ignored", http_method(req), http_path_for_log(req));
         source->close(source->cls);
         return NULL;
     }
