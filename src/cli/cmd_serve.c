@@ -16,6 +16,7 @@
 #include "domain/directory/directory.h"
 #include "mail/mail_format.h"
 #include "mail/mailer.h"
+#include "sandbox/privileges.h"
 
 #ifdef KITE_FAULT_INJECTION
 #include "core/alloc.h"
@@ -28,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 /* A processor on this machine (http://127.0.0.1, localhost or [::1]) is a sandbox: the web page may show test cards. */
@@ -69,6 +71,7 @@ typedef struct serve_options {
     const char *threads_arg, *clock_offset_arg, *streams_arg, *processor_timeout_arg;
     const char *fault_injection_arg; /* --test-fault-injection on: test builds only (fault_injection_valid) */
     const char *max_connections_arg, *per_address_arg, *header_timeout_arg, *body_timeout_arg, *idle_timeout_arg;
+    const char *user; /* --user NAME: bind, then run as NAME (sandbox/privileges.h) */
     char host[64];
     uint16_t port;
     int64_t clock_offset_ms;
@@ -400,6 +403,7 @@ static bool serve_options_or_usage(int argc, char **argv, serve_options *o, int 
         {"header-timeout", &o->header_timeout_arg, NULL},
         {"body-timeout", &o->body_timeout_arg, NULL},
         {"idle-timeout", &o->idle_timeout_arg, NULL},
+        {"user", &o->user, NULL},
         {NULL, NULL, NULL},
     };
     const cli_command cmd = {"kite serve",
@@ -408,7 +412,7 @@ static bool serve_options_or_usage(int argc, char **argv, serve_options *o, int 
                              "                  [--max-event-streams N] [--processor URL] [--processor-timeout-ms N]\n"
                              "                  [--max-connections N] [--max-connections-per-address N]\n"
                              "                  [--header-timeout S] [--body-timeout S] [--idle-timeout S]\n"
-                             "                  [--trusted-proxy CIDR]...",
+                             "                  [--trusted-proxy CIDR]... [--user NAME]",
                              opts, 0, 0};
     cli_args args;
     if (!trusted_proxies_taken(&argc, argv, o)) {
@@ -451,6 +455,58 @@ static kite_err serve_open_store(const serve_options *o, cli_store *store)
     return KITE_OK;
 }
 
+/* What the HTTP server is given: the options' limits, the API's routes, and the socket bound as root, if any. */
+static http_config serve_http_config(const serve_options *o, kite_app *app, int listen_fd)
+{
+    http_config config = {
+        .host = o->host,
+        .port = o->port,
+        .limits = {.max_body = 1024 * 1024, .max_header_bytes = 32 * 1024,
+                   .max_connections = (unsigned)o->max_connections, .max_per_address = (unsigned)o->per_address,
+                   .threads = (unsigned)o->threads, .idle_timeout_s = (unsigned)o->idle_timeout_s,
+                   .header_timeout_s = (unsigned)o->header_timeout_s, .body_timeout_s = (unsigned)o->body_timeout_s},
+        .routes = api_routes,
+        .route_count = api_route_count,
+        .app = app,
+        .web_dir = o->web_dir != NULL ? o->web_dir : default_web_dir(),
+        .max_body_for = api_max_body_for,
+        .trusted = o->trusted,
+        .public_https = app->cookie_secure,
+        .bound = listen_fd >= 0,
+        .listen_fd = listen_fd,
+    };
+    return config;
+}
+
+/*
+ * --user NAME: the port is bound as root, then root is given up before
+ * anything else starts (sandbox/privileges.h).  Without it, a server
+ * started as root says that it keeps root.  False after saying why not.
+ */
+static bool serve_drop_root(const serve_options *o, int *listen_fd)
+{
+    if (o->user == NULL) {
+        if (geteuid() == 0)
+            log_warn("kite serve runs as root; --user kite makes it give up root once its port is bound");
+        return true;
+    }
+    char problem[PRIVILEGES_PROBLEM_MAX];
+    if (geteuid() == 0 && http_listen(o->host, o->port, listen_fd) != KITE_OK) {
+        fprintf(stderr, "kite serve: cannot listen on %s:%u\n", o->host, o->port);
+        return false;
+    }
+    if (privileges_drop_to(o->user, problem, sizeof problem) != KITE_OK) {
+        fprintf(stderr, "kite serve: --user %s: %s\n", o->user, problem);
+        if (*listen_fd >= 0)
+            close(*listen_fd);
+        *listen_fd = -1;
+        return false;
+    }
+    if (*listen_fd >= 0)
+        log_info("running as %s (uid %u); the port was bound as root", o->user, (unsigned)getuid());
+    return true;
+}
+
 static int serve_run(const serve_options *o)
 {
     /* Signals are taken by sigwait below; every thread started from here on inherits the block. */
@@ -461,9 +517,15 @@ static int serve_run(const serve_options *o)
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    cli_store store;
-    if (serve_open_store(o, &store) != KITE_OK)
+    int listen_fd = -1;
+    if (!serve_drop_root(o, &listen_fd))
         return 1;
+    cli_store store;
+    if (serve_open_store(o, &store) != KITE_OK) {
+        if (listen_fd >= 0)
+            close(listen_fd);
+        return 1;
+    }
     kite_app app = {.ctx = store.ctx,
                     .cookie_secure = o->public_url != NULL && strncmp(o->public_url, "https://", 8) == 0};
     processor_config payments = {.base_url = o->processor, .total_timeout_ms = o->processor_timeout_ms};
@@ -474,21 +536,7 @@ static int serve_run(const serve_options *o)
                  app.processor_is_sandbox ? " (a local sandbox: test cards work)" : "");
     } else
         log_info("payments: no --processor given; top-ups answer 503");
-    http_config config = {
-        .host = o->host,
-        .port = o->port,
-        .limits = {.max_body = 1024 * 1024, .max_header_bytes = 32 * 1024,
-                   .max_connections = (unsigned)o->max_connections, .max_per_address = (unsigned)o->per_address,
-                   .threads = (unsigned)o->threads, .idle_timeout_s = (unsigned)o->idle_timeout_s,
-                   .header_timeout_s = (unsigned)o->header_timeout_s, .body_timeout_s = (unsigned)o->body_timeout_s},
-        .routes = api_routes,
-        .route_count = api_route_count,
-        .app = &app,
-        .web_dir = o->web_dir != NULL ? o->web_dir : default_web_dir(),
-        .max_body_for = api_max_body_for,
-        .trusted = o->trusted,
-        .public_https = app.cookie_secure,
-    };
+    http_config config = serve_http_config(o, &app, listen_fd);
     event_hub_config events = {.max_per_account = 5, .max_total = (unsigned)o->max_streams, .poll_ms = 250,
                                .heartbeat_ms = 15000};
     app.events = event_hub_start(&app.ctx, &events);

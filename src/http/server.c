@@ -70,6 +70,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -755,16 +756,49 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     log_warn("http: %s", text);
 }
 
+static kite_err address_of(const char *host, uint16_t port, struct sockaddr_in *addr)
+{
+    memset(addr, 0, sizeof *addr);
+    addr->sin_family = AF_INET;
+    addr->sin_port = htons(port);
+    if (inet_pton(AF_INET, host, &addr->sin_addr) != 1) {
+        log_error("http: %s is not an IPv4 address", host);
+        return KITE_ERR_BAD_REQUEST;
+    }
+    return KITE_OK;
+}
+
+kite_err http_listen(const char *host, uint16_t port, int *fd)
+{
+    struct sockaddr_in addr;
+    kite_err err = address_of(host, port, &addr);
+    if (err != KITE_OK)
+        return err;
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int on = 1;
+    if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+        bind(s, (const struct sockaddr *)&addr, sizeof addr) != 0 || listen(s, SOMAXCONN) != 0) {
+        log_error("http: cannot listen on %s:%u (%s)", host, port, strerror(errno));
+        if (s >= 0)
+            close(s);
+        return KITE_ERR_IO;
+    }
+    *fd = s;
+    return KITE_OK;
+}
+
 kite_err http_server_start(const http_config *config, http_server **out)
 {
     struct sockaddr_in addr;
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(config->port);
-    if (inet_pton(AF_INET, config->host, &addr.sin_addr) != 1) {
-        log_error("http: %s is not an IPv4 address", config->host);
-        return KITE_ERR_BAD_REQUEST;
-    }
+    kite_err err = address_of(config->host, config->port, &addr);
+    if (err != KITE_OK)
+        return err;
+    /* Either the socket bound before root was given up, or the address to bind now. */
+    struct MHD_OptionItem where[] = {
+        config->bound ? (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, config->listen_fd, NULL}
+                      : (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &addr},
+        {MHD_OPTION_END, 0, NULL},
+    };
     http_server *server = xcalloc(1, sizeof *server);
     server->config = *config;
     server->streams = http_streams_new();
@@ -780,7 +814,7 @@ kite_err http_server_start(const http_config *config, http_server **out)
     server->daemon = MHD_start_daemon(flags, config->port, guard_accept, server->guard, on_request, server,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
         MHD_OPTION_NOTIFY_CONNECTION, guard_notify, server->guard,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_ARRAY, where,
         MHD_OPTION_THREAD_POOL_SIZE, config->limits.threads,
         MHD_OPTION_CONNECTION_LIMIT, config->limits.max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, config->limits.idle_timeout_s,

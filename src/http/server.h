@@ -48,7 +48,16 @@ typedef struct http_config {
     http_trusted trusted;
     /* The public address is https (--public-url): every answer carries Strict-Transport-Security. */
     bool public_https;
+    /* A socket already bound and listening (http_listen): served instead of binding host:port. */
+    bool bound;
+    int listen_fd;
 } http_config;
+
+/*
+ * Binds host:port (IPv4) and listens, for a server that must bind before it
+ * gives up root (sandbox/privileges.h); the socket goes in config.listen_fd.
+ */
+kite_err http_listen(const char *host, uint16_t port, int *fd) KITE_WUR;
 
 kite_err http_server_start(const http_config *config, http_server **out) KITE_WUR;
 uint16_t http_server_port(const http_server *server);
