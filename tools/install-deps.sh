@@ -7,7 +7,7 @@ want="meson ninja-build pkg-config gcc python3 libmicrohttpd-dev libjansson-dev 
       libsodium-dev libcsv-dev libcurl4-openssl-dev libpcre2-dev libvips-dev libseccomp-dev libpq-dev"
 # The black-box suite runs a second time on a throw-away PostgreSQL cluster (tools/pg-cluster.sh).
 if [ "${1:-build}" = test ]; then
-  want="$want libcmocka-dev cppcheck sqlite3 chromium postgresql postgresql-client"
+  want="$want libcmocka-dev cppcheck sqlite3 chromium postgresql postgresql-client systemd"
 fi
 # make bench runs Postfix as a peer (bench/postfix_peer.sh): a private instance of its own, so the
 # package's system instance is never configured, started nor enabled (see postfix_quiet below).

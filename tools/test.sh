@@ -53,6 +53,17 @@ else
   failed=$((failed + 1))
 fi
 
+# The unit's hardening, scored by systemd itself (0 is closed, 10 is open): it must stay under 3.
+echo "== systemd unit (systemd-analyze security --offline=true packaging/kite.service)"
+if score=$(systemd-analyze security --offline=true --threshold=30 packaging/kite.service 2>&1); then
+  printf '%s\n' "$score" | tail -1
+  passed=$((passed + 1))
+else
+  printf '%s\n' "$score" | grep -v '^✓' | tail -40
+  echo "the unit's exposure is 3.0 or more, or systemd-analyze could not read it"
+  failed=$((failed + 1))
+fi
+
 echo "== unit tests (cmocka, under ASan+UBSan)"
 programs=0
 for t in "$B"/tests/test_*; do
