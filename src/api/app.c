@@ -3,6 +3,7 @@
 /* Every endpoint, in the order of API.md.  openapi.json must describe exactly these (a test checks). */
 const http_route api_routes[] = {
     {"GET", "/healthz", handle_healthz},
+    {"GET", "/metrics", handle_metrics},
     {"GET", "/api/v1/openapi.json", handle_openapi},
     {"POST", "/api/v1/accounts", handle_accounts_create},
     {"POST", "/api/v1/sessions", handle_sessions_create},

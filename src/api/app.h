@@ -22,6 +22,7 @@
 #include "domain/facility/resident.h"
 #include "domain/identity/session.h"
 #include "sandbox/image_sandbox.h"
+#include "http/proxy.h"
 #include "http/server.h"
 #include "payment/processor.h"
 
@@ -32,6 +33,7 @@ typedef struct kite_app {
     event_hub *events;  /* wakes GET /api/v1/events streams; NULL answers 503 there */
     const processor_config *processor; /* card payments (kite serve --processor); NULL: top-ups answer 503 */
     bool processor_is_sandbox;         /* the processor is a local `kite processor-sandbox`: test cards work */
+    http_trusted metrics_from;         /* who may read GET /metrics (kite serve --metrics-from); none: nobody */
 } kite_app;
 
 extern const http_route api_routes[];
@@ -132,6 +134,7 @@ void jw_raw(json_writer *w, const char *json);
 
 /* ---- handlers, one file per resource ---- */
 void handle_healthz(http_request *req, void *app);
+void handle_metrics(http_request *req, void *app);
 void handle_openapi(http_request *req, void *app);
 void handle_sessions_get_current(http_request *req, void *data);
 void handle_sessions_delete_all(http_request *req, void *data);

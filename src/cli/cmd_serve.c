@@ -78,6 +78,7 @@ typedef struct serve_options {
     long threads, max_streams, processor_timeout_ms;
     long max_connections, per_address, header_timeout_s, body_timeout_s, idle_timeout_s;
     http_trusted trusted; /* --trusted-proxy, any number of times */
+    http_trusted metrics_from; /* --metrics-from: who may read GET /metrics */
 } serve_options;
 
 /* A whole decimal number in [min, max], or fallback when absent ("4x" is no number). */
@@ -288,14 +289,15 @@ static bool edge_options_valid(serve_options *o)
 }
 
 /*
- * --trusted-proxy may be given any number of times (and takes a comma-separated
- * list), which the one-value options of cli_parse_or_usage cannot say: its
- * occurrences are taken out of argv here, into o->trusted, and the rest is
- * parsed as usual.  argv keeps its order; *argc shrinks.
+ * --trusted-proxy and --metrics-from may be given any number of times (and
+ * take a comma-separated list), which the one-value options of
+ * cli_parse_or_usage cannot say: their occurrences are taken out of argv
+ * here, into nets, and the rest is parsed as usual.  argv keeps its order;
+ * *argc shrinks.  name is the option with its dashes.
  */
-static bool trusted_proxies_taken(int *argc, char **argv, serve_options *o)
+static bool networks_taken(int *argc, char **argv, const char *name, http_trusted *nets)
 {
-    static const char name[] = "--trusted-proxy";
+    size_t name_len = strlen(name);
     int kept = 1;
     for (int i = 1; i < *argc; i++) {
         const char *value = NULL;
@@ -306,12 +308,12 @@ static bool trusted_proxies_taken(int *argc, char **argv, serve_options *o)
         }
         if (strcmp(argv[i], name) == 0) {
             if (i + 1 >= *argc) {
-                fprintf(stderr, "kite serve: --trusted-proxy needs a value\n");
+                fprintf(stderr, "kite serve: %s needs a value\n", name);
                 return false;
             }
             value = argv[++i];
-        } else if (strncmp(argv[i], name, sizeof name - 1) == 0 && argv[i][sizeof name - 1] == '=') {
-            value = argv[i] + sizeof name;
+        } else if (strncmp(argv[i], name, name_len) == 0 && argv[i][name_len] == '=') {
+            value = argv[i] + name_len + 1;
         } else {
             argv[kept++] = argv[i];
             continue;
@@ -323,14 +325,14 @@ static bool trusted_proxies_taken(int *argc, char **argv, serve_options *o)
         bool any = false;
         for (char *item = strtok_r(list, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
             any = true;
-            if (!http_trusted_add(&o->trusted, item)) {
-                fprintf(stderr, "kite serve: --trusted-proxy takes an IPv4 or IPv6 address or network, e.g. "
-                                "10.0.0.0/8 or ::1 (at most %d); \"%s\" is not one\n", HTTP_MAX_TRUSTED_PROXIES, item);
+            if (!http_trusted_add(nets, item)) {
+                fprintf(stderr, "kite serve: %s takes an IPv4 or IPv6 address or network, e.g. "
+                                "10.0.0.0/8 or ::1 (at most %d); \"%s\" is not one\n", name, HTTP_MAX_TRUSTED_PROXIES, item);
                 return false;
             }
         }
         if (!any) {
-            fprintf(stderr, "kite serve: --trusted-proxy takes an IPv4 or IPv6 address or network, e.g. 10.0.0.0/8\n");
+            fprintf(stderr, "kite serve: %s takes an IPv4 or IPv6 address or network, e.g. 10.0.0.0/8\n", name);
             return false;
         }
     }
@@ -412,10 +414,11 @@ static bool serve_options_or_usage(int argc, char **argv, serve_options *o, int 
                              "                  [--max-event-streams N] [--processor URL] [--processor-timeout-ms N]\n"
                              "                  [--max-connections N] [--max-connections-per-address N]\n"
                              "                  [--header-timeout S] [--body-timeout S] [--idle-timeout S]\n"
-                             "                  [--trusted-proxy CIDR]... [--user NAME]",
+                             "                  [--trusted-proxy CIDR]... [--metrics-from CIDR]... [--user NAME]",
                              opts, 0, 0};
     cli_args args;
-    if (!trusted_proxies_taken(&argc, argv, o)) {
+    if (!networks_taken(&argc, argv, "--trusted-proxy", &o->trusted) ||
+        !networks_taken(&argc, argv, "--metrics-from", &o->metrics_from)) {
         *status = 2;
         return false;
     }
@@ -526,7 +529,7 @@ static int serve_run(const serve_options *o)
             close(listen_fd);
         return 1;
     }
-    kite_app app = {.ctx = store.ctx,
+    kite_app app = {.ctx = store.ctx, .metrics_from = o->metrics_from,
                     .cookie_secure = o->public_url != NULL && strncmp(o->public_url, "https://", 8) == 0};
     processor_config payments = {.base_url = o->processor, .total_timeout_ms = o->processor_timeout_ms};
     if (o->processor != NULL) {

@@ -51,6 +51,7 @@
 #include "http/server.h"
 #include "http/guard.h"
 #include "http/stream_internal.h"
+#include "http/metrics.h"
 
 #include "core/alloc.h"
 #include "core/buf.h"
@@ -104,6 +105,7 @@ struct http_server {
     http_streams *streams; /* open streamed answers (stream.c) */
     handler_pool pool;
     http_guard *guard;     /* caps per address and request deadlines (guard.c) */
+    http_metrics *metrics; /* answers by route and status, latencies (metrics.c) */
 };
 
 typedef struct pending_header {
@@ -737,12 +739,24 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     else
         log_info("%s %s %d %" PRId64 "ms %s (connection ended early: %d)", method, req->log_path, req->status,
                  took, req->client, (int)toe);
+    size_t route = req->route.route != NULL ? (size_t)(req->route.route - server->config.routes)
+                                            : server->config.route_count;
+    http_metrics_record(server->metrics, route, req->status, took);
     if (req->stream != NULL)
         http_stream_request_done(req->stream);
     if (req->response != NULL)
         MHD_destroy_response(req->response);
     arena_free(req->arena);
     atomic_fetch_sub(&server->in_flight, 1);
+}
+
+void http_render_metrics(http_request *req, struct buf *out)
+{
+    http_server *server = req->server;
+    http_metrics_render(server->metrics, server->config.routes, out);
+    buf_printf(out, "# HELP kite_http_requests_in_flight Requests received and not yet answered.\n"
+                    "# TYPE kite_http_requests_in_flight gauge\nkite_http_requests_in_flight %d\n",
+               atomic_load(&server->in_flight));
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -801,6 +815,7 @@ kite_err http_server_start(const http_config *config, http_server **out)
     };
     http_server *server = xcalloc(1, sizeof *server);
     server->config = *config;
+    server->metrics = http_metrics_new(config->route_count);
     server->streams = http_streams_new();
     /* Suspend/resume parks idle streams (stream.c) without a thread each. */
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
@@ -827,6 +842,7 @@ kite_err http_server_start(const http_config *config, http_server **out)
         pool_free(&server->pool);
         server->guard = guard_stop(server->guard);
         http_streams_free(server->streams);
+        server->metrics = http_metrics_free(server->metrics);
         free(server);
         return KITE_ERR_IO;
     }
@@ -858,6 +874,7 @@ http_server *http_server_stop(http_server *server)
     pool_free(&server->pool);
     server->guard = guard_stop(server->guard); /* after the daemon: its last "closed" notices come from MHD_stop_daemon */
     http_streams_free(server->streams);
+    server->metrics = http_metrics_free(server->metrics);
     free(server);
     return NULL;
 }

@@ -91,6 +91,9 @@ const char *http_path_for_log(const http_request *req);
  */
 fault_lang http_lang(const http_request *req);
 void http_prefer_lang(http_request *req, fault_lang lang);
+/* The server's own counters (answers by route and status, latencies, requests in flight) in Prometheus's text format. */
+struct buf;
+void http_render_metrics(http_request *req, struct buf *out);
 /* Per-request slot for the application (e.g. the signed-in principal). */
 void *http_app_data(const http_request *req);
 void http_set_app_data(http_request *req, void *data);

@@ -33,6 +33,8 @@ const OK = 'ok';
 //   method  path                                                  scope   anon  contact resident reviewer investig f_admin operator
 const TABLE = [
   ['GET',    '/healthz',                                             '-', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
+  // Only for the addresses of kite serve --metrics-from, whoever signs in; none here (tests/blackbox/metrics.test.mjs).
+  ['GET',    '/metrics',                                             '-', [404, 404, 404, 404, 404, 404, 404]],
   ['GET',    '/api/v1/openapi.json',                                 '-', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
   ['POST',   '/api/v1/accounts',                                     '-', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
   ['POST',   '/api/v1/sessions',                                     '-', [OK,  OK,  OK,  OK,  OK,  OK,  OK]],
