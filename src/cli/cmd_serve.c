@@ -72,6 +72,7 @@ typedef struct serve_options {
     const char *fault_injection_arg; /* --test-fault-injection on: test builds only (fault_injection_valid) */
     const char *max_connections_arg, *per_address_arg, *header_timeout_arg, *body_timeout_arg, *idle_timeout_arg;
     const char *user; /* --user NAME: bind, then run as NAME (sandbox/privileges.h) */
+    const char *log_format; /* --log-format text|json (core/log.h) */
     char host[64];
     uint16_t port;
     int64_t clock_offset_ms;
@@ -350,6 +351,10 @@ static bool serve_options_valid(serve_options *o)
     }
     if (!clock_offset_valid(o) || !fault_injection_valid(o) || !mail_options_valid(o))
         return false;
+    if (o->log_format != NULL && strcmp(o->log_format, "text") != 0 && strcmp(o->log_format, "json") != 0) {
+        fprintf(stderr, "kite serve: --log-format takes text (the default) or json (one JSON object a line)\n");
+        return false;
+    }
     /* At most half of WALLET_STALE_MS: the sweeper must not take a top-up still in flight for one never sent. */
     if (!parse_count(o->processor_timeout_arg, 500, 30000, PROCESSOR_TOTAL_TIMEOUT_MS, &o->processor_timeout_ms)) {
         fprintf(stderr, "kite serve: --processor-timeout-ms takes milliseconds, from 500 to 30000\n");
@@ -406,6 +411,7 @@ static bool serve_options_or_usage(int argc, char **argv, serve_options *o, int 
         {"body-timeout", &o->body_timeout_arg, NULL},
         {"idle-timeout", &o->idle_timeout_arg, NULL},
         {"user", &o->user, NULL},
+        {"log-format", &o->log_format, NULL},
         {NULL, NULL, NULL},
     };
     const cli_command cmd = {"kite serve",
@@ -414,7 +420,8 @@ static bool serve_options_or_usage(int argc, char **argv, serve_options *o, int 
                              "                  [--max-event-streams N] [--processor URL] [--processor-timeout-ms N]\n"
                              "                  [--max-connections N] [--max-connections-per-address N]\n"
                              "                  [--header-timeout S] [--body-timeout S] [--idle-timeout S]\n"
-                             "                  [--trusted-proxy CIDR]... [--metrics-from CIDR]... [--user NAME]",
+                             "                  [--trusted-proxy CIDR]... [--metrics-from CIDR]... [--user NAME]\n"
+                             "                  [--log-format text|json]",
                              opts, 0, 0};
     cli_args args;
     if (!networks_taken(&argc, argv, "--trusted-proxy", &o->trusted) ||
@@ -519,6 +526,8 @@ static int serve_run(const serve_options *o)
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* Before any thread starts: the process's one log setting (core/log.h). */
+    log_use_json(o->log_format != NULL && strcmp(o->log_format, "json") == 0);
 
     int listen_fd = -1;
     if (!serve_drop_root(o, &listen_fd))

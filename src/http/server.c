@@ -734,11 +734,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     guard_enter(req->guard, GUARD_HEAD);
     int64_t took = clock_mono_ms() - req->started_ms;
     const char *method = log_escape(req->arena, req->method);
-    if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-        log_info("%s %s %d %" PRId64 "ms %s", method, req->log_path, req->status, took, req->client);
-    else
-        log_info("%s %s %d %" PRId64 "ms %s (connection ended early: %d)", method, req->log_path, req->status,
-                 took, req->client, (int)toe);
+    char early[48];
+    snprintf(early, sizeof early, "connection ended early: %d", (int)toe);
+    log_request(method, req->log_path, req->status, took, req->client,
+                toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? NULL : early);
     size_t route = req->route.route != NULL ? (size_t)(req->route.route - server->config.routes)
                                             : server->config.route_count;
     http_metrics_record(server->metrics, route, req->status, took);
