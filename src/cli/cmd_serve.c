@@ -8,6 +8,7 @@
  * started; then serve_run starts, waits and stops.
  */
 #include "cli/cli.h"
+#include "cli/serve_config.h"
 #include "cli/sweeper.h"
 #include "domain/contacts/contact_request.h"
 
@@ -421,7 +422,7 @@ static bool serve_options_or_usage(int argc, char **argv, serve_options *o, int 
                              "                  [--max-connections N] [--max-connections-per-address N]\n"
                              "                  [--header-timeout S] [--body-timeout S] [--idle-timeout S]\n"
                              "                  [--trusted-proxy CIDR]... [--metrics-from CIDR]... [--user NAME]\n"
-                             "                  [--log-format text|json]",
+                             "                  [--log-format text|json] [--config FILE]",
                              opts, 0, 0};
     cli_args args;
     if (!networks_taken(&argc, argv, "--trusted-proxy", &o->trusted) ||
@@ -594,9 +595,12 @@ static int serve_run(const serve_options *o)
 
 int cmd_serve(int argc, char **argv)
 {
+    serve_args args;
+    if (!serve_config_read(argc, argv, &args))
+        return 2;
     serve_options options;
     int status;
-    if (!serve_options_or_usage(argc, argv, &options, &status))
-        return status;
-    return serve_run(&options);
+    int result = serve_options_or_usage(args.argc, args.argv, &options, &status) ? serve_run(&options) : status;
+    serve_args_free(&args);
+    return result;
 }
