@@ -4,6 +4,7 @@
 #   make test   build with AddressSanitizer + UBSan and run every test
 #   make bench  build optimised and run the benchmarks in bench/: Kite and its peers in one table
 #   make bench-quick  the same table on smaller stores and windows, under 3 minutes
+#   make deb    the Debian package; make deb-test installs it, starts it as the unit would, purges it
 
 BUILD      ?= build
 TEST_BUILD ?= build-test
@@ -11,7 +12,7 @@ BENCH_BUILD ?= build-bench
 DB         ?= kite.db
 LISTEN     ?= 127.0.0.1:8080
 
-.PHONY: all build run test deps deps-test deps-bench bench bench-quick clean
+.PHONY: all build run test deps deps-test deps-bench bench bench-quick deb deb-test clean
 
 all: build
 
@@ -42,5 +43,13 @@ bench: deps-bench
 bench-quick: deps-bench
 	@BENCH_BUILD=$(BENCH_BUILD) tools/bench.sh quick
 
+# The Debian package (build-deb/kite_VERSION_ARCH.deb), and its install, start and purge on this
+# machine (root; outside make test: it changes the machine, then puts it back).
+deb:
+	@tools/deb.sh build
+
+deb-test:
+	@tools/deb.sh test
+
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD) $(BENCH_BUILD)
+	rm -rf $(BUILD) $(TEST_BUILD) $(BENCH_BUILD) build-deb
