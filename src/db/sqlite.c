@@ -131,6 +131,9 @@ static kite_err open_failure(const char *path)
     bool file_writable = access(path, W_OK) == 0 || errno == ENOENT;
     if (file_writable && access(folder, W_OK) == 0)
         return KITE_ERR_STORE;
+    /* Only a file or folder that is there and refuses writing is read-only; a missing folder is not. */
+    if (errno != EROFS && errno != EACCES && errno != EPERM)
+        return KITE_ERR_STORE;
     log_error("store: %s cannot be written (%s): Kite must be able to write its store and the files beside it;"
               " make them writable, then start again. Nothing in it was changed.",
               path, strerror(errno));
