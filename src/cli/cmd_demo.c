@@ -116,8 +116,8 @@ static void world(demo *d)
     staff(d, ROLE_FACILITY_ADMIN, "admin@sanquentin.demo.kite", "Sam Admin", STATE_FACILITY);
     staff(d, ROLE_REVIEWER, "reviewer@sanquentin.demo.kite", "Rita Reviewer", STATE_FACILITY);
     int64_t john_id = 0, dee_id = 0;
-    account john = resident_account(d, FEDERAL_FACILITY, "12345-678", "John", "Rivera", "1234", &john_id);
-    account dee = resident_account(d, STATE_FACILITY, "K84021", "Dee", "Morales", "2468", &dee_id);
+    account john = resident_account(d, FEDERAL_FACILITY, "12345-678", "John", "Rivera", "583920", &john_id);
+    account dee = resident_account(d, STATE_FACILITY, "K84021", "Dee", "Morales", "274615", &dee_id);
     if (d->err != KITE_OK)
         return;
 
@@ -214,8 +214,8 @@ int cmd_demo(int argc, char **argv)
            "  family member (contact)       family@demo.kite\n"
            "  FCI Coleman Low (federal)     admin@coleman.demo.kite, reviewer@coleman.demo.kite\n"
            "  San Quentin (JPay-like)       admin@sanquentin.demo.kite, reviewer@sanquentin.demo.kite\n"
-           "  resident tablets (/tablet)    facility %d, number 12345-678, PIN 1234 (John Rivera)\n"
-           "                                facility %d, number K84021, PIN 2468 (Dee Morales)\n"
+           "  resident tablets (/tablet)    facility %d, number 12345-678, PIN 583920 (John Rivera)\n"
+           "                                facility %d, number K84021, PIN 274615 (Dee Morales)\n"
            "Mail is not sent without --smtp: `kite outbox list --db %s` shows it.\n",
            demo_password, FEDERAL_FACILITY, STATE_FACILITY, db_path);
     return 0;

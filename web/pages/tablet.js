@@ -69,7 +69,7 @@ async function tabletSignIn(root, ctx) {
   const number = field({ form: 'tab', name: 'resident_number', label: t('Your resident number'), autocomplete: 'off',
     hint: t('The ID number the facility gave you.') });
   const pin = field({ form: 'tab', name: 'pin', label: t('Your PIN'), type: 'password', autocomplete: 'off',
-    inputmode: 'numeric', hint: t('4 to 12 digits. Staff can give you a new one.') });
+    inputmode: 'numeric', hint: t('6 to 12 digits. Staff can give you a new one.') });
   number.input.setAttribute('autocapitalize', 'characters');
   const kit = formKit([number, pin], t('Sign in'), t('Signing in…'), { buttonClass: 'button button--wide button--big' });
   const form = h('form', { class: 'form tablet-form', novalidate: true }, kit.alert, facilityBox, number.wrap, pin.wrap, kit.button);

@@ -9,7 +9,7 @@ export default {
   'Your resident number': 'Su número de residente',
   'The ID number the facility gave you.': 'El número de identificación que le dio el centro.',
   'Your PIN': 'Su PIN',
-  '4 to 12 digits. Staff can give you a new one.': 'De 4 a 12 dígitos. El personal le puede dar uno nuevo.',
+  '6 to 12 digits. Staff can give you a new one.': 'De 6 a 12 dígitos. El personal le puede dar uno nuevo.',
   'Sign in': 'Iniciar sesión',
   'Signing in…': 'Iniciando sesión…',
   'Change facility': 'Cambiar de centro',
