@@ -248,6 +248,9 @@ async function residentHome(root, ctx) {
         h('h1', null, t('Hello, {name}', { name: r.first_name })),
         h('p', { class: 'lead' }, t('{name} · resident number {number}', { name: f.name, number: r.resident_number }))),
       reachNotice(r, f),
+      // A PIN from before the 6-digit rule still signs in; only staff can give a new one.
+      r.pin_weak ? h('p', { class: 'notice notice--warning', 'data-testid': 'pin-weak' },
+        t('Your PIN is short or easy to guess. Ask staff for a new PIN of 6 to 12 digits.')) : null,
       status,
       f.on_platform ? trustSummary() : null,
       h('section', { class: 'section', 'aria-labelledby': 'msg-heading' },

@@ -2,8 +2,10 @@
  * resident.c - the roster: adding, reading, changing and importing residents.
  *
  * SECURITY: resident numbers, names and PINs come from facility staff and
- * from roster files; each is checked here against the facility's policy and
- * bound as a statement parameter.  PINs are hashed outside transactions.
+ * from roster files; each is checked here against the facility's policy (a
+ * PIN against pin.h's rules) and bound as a statement parameter.  PINs are
+ * hashed outside transactions.  A tablet sign-in for no resident is audited
+ * without the number typed.
  */
 #include "domain/facility/resident.h"
 

@@ -9,6 +9,7 @@ export default {
   'Your resident number': 'Su número de residente',
   'The ID number the facility gave you.': 'El número de identificación que le dio el centro.',
   'Your PIN': 'Su PIN',
+  'Your PIN is short or easy to guess. Ask staff for a new PIN of 6 to 12 digits.': 'Su PIN es corto o fácil de adivinar. Pida al personal un PIN nuevo de 6 a 12 dígitos.',
   '6 to 12 digits. Staff can give you a new one.': 'De 6 a 12 dígitos. El personal le puede dar uno nuevo.',
   'Sign in': 'Iniciar sesión',
   'Signing in…': 'Iniciando sesión…',
