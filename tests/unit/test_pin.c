@@ -70,6 +70,10 @@ static void test_pin_rules(void **state)
     expect("582914", NULL, KITE_OK, FAULT_NONE);
     expect("582914", "12345-678", KITE_OK, FAULT_NONE);
     expect("739146802573", NULL, KITE_OK, FAULT_NONE);
+    /* Without a number (the shape and the patterns only). */
+    assert_int_equal(pin_check("582914"), KITE_OK);
+    assert_int_equal(pin_check("1234"), KITE_ERR_INVALID_FIELD);
+    assert_int_equal(pin_check("121212"), KITE_ERR_INVALID_FIELD);
 }
 
 /* ---- a PIN from before the rules ---- */

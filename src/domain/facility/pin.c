@@ -93,6 +93,12 @@ static kite_err pin_fault(kite_fault *fault, fault_detail detail)
     return KITE_ERR_INVALID_FIELD;
 }
 
+kite_err pin_check(const char *pin)
+{
+    kite_fault ignored;
+    return pin_policy_check(pin, NULL, &ignored);
+}
+
 kite_err pin_policy_check(const char *pin, const char *resident_number, kite_fault *fault)
 {
     size_t len = 0;

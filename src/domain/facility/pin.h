@@ -33,4 +33,7 @@ enum { PIN_MIN_DIGITS = 6, PIN_MAX_DIGITS = 12 };
  */
 kite_err pin_policy_check(const char *pin, const char *resident_number, kite_fault *fault) KITE_WUR;
 
+/* The same without a resident number (and without the fault): KITE_ERR_INVALID_FIELD or KITE_OK. */
+kite_err pin_check(const char *pin) KITE_WUR;
+
 #endif
