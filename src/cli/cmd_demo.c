@@ -186,7 +186,7 @@ static void refresh_old_pins(demo *d)
 {
     for (size_t i = 0; d->err == KITE_OK && i < sizeof demo_pins / sizeof demo_pins[0]; i++) {
         const demo_pin *p = &demo_pins[i];
-        resident r;
+        resident r = {0}; /* zeroed: cppcheck cannot see resident_get fill it */
         struct pin_hash q = {d->a, 0, NULL};
         if (resident_get(&d->store.ctx, d->a, p->facility_id, p->number, &r) != KITE_OK)
             continue; /* not this demo's world: leave it be */
