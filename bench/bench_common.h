@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #define BENCH_PASSWORD "bench password 2026"
-#define BENCH_PIN "246810"
+#define BENCH_PIN "246813"
 #define BENCH_OPERATOR "bench-operator@example.org"
 
 enum { BENCH_MAX_SENDERS = 8, BENCH_MAX_PATHS = 8 };

@@ -170,7 +170,8 @@ export function validPhone(v) {
   return /^[0-9 +\-().]*$/.test(v) && digits >= 7 && digits <= 15 && v.length <= 32;
 }
 
-export const validPin = (v) => /^\d{4,12}$/.test(v);
+/* The server also refuses easy PINs (123456, 111111, the resident number) and says why. */
+export const validPin = (v) => /^\d{6,12}$/.test(v);
 
 /*
  * A button for something that cannot be taken back.  The first press asks in place, in words,

@@ -1,13 +1,21 @@
 /*
  * contacts.c - invitations, contact requests, the contact list and facility blocks.
+ *
+ * SECURITY: a contact request names a resident by number (or name) and its
+ * answer names them back, so requests are throttled per account (every
+ * lookup) and per client address (lookups that found nobody;
+ * domain/facility/resident_lookup.h):
+ * walking a facility's numbers for names is slowed to a crawl.
  */
 #include "api/app.h"
 
+#include "core/log.h"
 #include "domain/contacts/block.h"
 #include "domain/contacts/contact.h"
 #include "domain/contacts/contact_request.h"
 #include "domain/contacts/invitation.h"
 #include "domain/contacts/transfer.h"
+#include "domain/facility/resident_lookup.h"
 
 #include <string.h>
 
@@ -184,7 +192,15 @@ void handle_contact_requests_create(http_request *req, void *data)
         body_string_or_reply(req, body, "last_name", false, &t.last_name)) {
         contact_request q;
         kite_fault fault;
-        kite_err err = contact_request_create(&app->ctx, http_arena(req), &s->account, &t, &q, &fault);
+        /* A request answers with the resident's name: throttled, and counted found or not (resident_lookup.h). */
+        const char *address = http_client_address(req);
+        kite_err err = resident_lookup_allowed(&app->ctx, http_arena(req), s->account.id, address, &fault);
+        if (err == KITE_OK) {
+            err = contact_request_create(&app->ctx, http_arena(req), &s->account, &t, &q, &fault);
+            if (resident_lookup_count(&app->ctx, http_arena(req), s->account.id, address, err == KITE_ERR_NOT_FOUND) !=
+                KITE_OK)
+                log_warn("api: could not count a resident lookup");
+        }
         if (err != KITE_OK)
             reply_fault(req, &fault);
         else

@@ -14,11 +14,16 @@
  *
  * SECURITY: money.  Only contacts send money, only from their own balance
  * (the session's account); an Idempotency-Key is required before the body
- * is read.  The quote names nobody.  Only residents send heartbeats, for
- * themselves.
+ * is read.  The quote names nobody.  A send whose number and last name
+ * fit nobody is counted against the sender and their address, and past a
+ * few the next waits (domain/facility/resident_lookup.h): the send must not
+ * become a way to try last names against numbers.  Only residents send
+ * heartbeats, for themselves.
  */
 #include "api/app.h"
 
+#include "core/log.h"
+#include "domain/facility/resident_lookup.h"
 #include "domain/ledger/money_transfer.h"
 #include "domain/ledger/terminal.h"
 
@@ -84,7 +89,15 @@ static void transfer_send(http_request *req, kite_app *app, const session *s, co
     money_transfer t;
     bool replayed = false;
     kite_fault f;
-    if (money_transfer_send(&app->ctx, http_arena(req), &r, &t, &replayed, &f) != KITE_OK) {
+    /* A number and a last name that fit nobody count against the sender (resident_lookup.h). */
+    const char *address = http_client_address(req);
+    kite_err err = resident_lookup_allowed(&app->ctx, http_arena(req), s->account.id, address, &f);
+    if (err == KITE_OK)
+        err = money_transfer_send(&app->ctx, http_arena(req), &r, &t, &replayed, &f);
+    if (err == KITE_ERR_INVALID_FIELD && f.detail == FAULT_TRANSFER_MATCH &&
+        resident_lookup_count(&app->ctx, http_arena(req), s->account.id, address, true) != KITE_OK)
+        log_warn("api: could not count a resident lookup");
+    if (err != KITE_OK) {
         reply_fault(req, &f);
         return;
     }

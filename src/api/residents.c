@@ -14,7 +14,7 @@ enum { ROSTER_DEFAULT_LIMIT = 50, ROSTER_MAX_LIMIT = 100 };
 
 json_t *resident_to_json(const resident *r)
 {
-    return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:b, s:o, s:o}",
+    return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:b, s:b, s:o, s:o}",
                      "id", (json_int_t)r->id,
                      "facility_id", (json_int_t)r->facility_id,
                      "resident_number", r->resident_number,
@@ -22,6 +22,7 @@ json_t *resident_to_json(const resident *r)
                      "last_name", r->last_name,
                      "status", resident_status_name(r->status),
                      "has_pin", r->has_pin,
+                     "pin_weak", r->pin_weak,
                      "created_at", json_time(r->created_at),
                      "updated_at", json_time(r->updated_at));
 }

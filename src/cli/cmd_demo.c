@@ -34,6 +34,21 @@ static const char demo_password[] = "kite-demo-2026";
 
 enum { FEDERAL_FACILITY = 2520 /* FCI COLEMAN LOW */, STATE_FACILITY = 5090 /* SAN QUENTIN STATE PRISON */ };
 
+/*
+ * The demo's tablet PINs.  Stores made by an older `kite demo` hold 4-digit
+ * ones (before domain/facility/pin.h); they would still sign in, but the
+ * sign-ins printed below would be wrong, so a demo PIN still at its old value
+ * is moved to the new one (and nothing else is touched).
+ */
+typedef struct demo_pin {
+    int facility_id;
+    const char *number, *old_pin, *pin;
+} demo_pin;
+static const demo_pin demo_pins[] = {
+    {FEDERAL_FACILITY, "12345-678", "1234", "583920"},
+    {STATE_FACILITY, "K84021", "2468", "274615"},
+};
+
 typedef struct demo {
     cli_store store;
     arena *a;
@@ -116,8 +131,8 @@ static void world(demo *d)
     staff(d, ROLE_FACILITY_ADMIN, "admin@sanquentin.demo.kite", "Sam Admin", STATE_FACILITY);
     staff(d, ROLE_REVIEWER, "reviewer@sanquentin.demo.kite", "Rita Reviewer", STATE_FACILITY);
     int64_t john_id = 0, dee_id = 0;
-    account john = resident_account(d, FEDERAL_FACILITY, "12345-678", "John", "Rivera", "1234", &john_id);
-    account dee = resident_account(d, STATE_FACILITY, "K84021", "Dee", "Morales", "2468", &dee_id);
+    account john = resident_account(d, FEDERAL_FACILITY, "12345-678", "John", "Rivera", demo_pins[0].pin, &john_id);
+    account dee = resident_account(d, STATE_FACILITY, "K84021", "Dee", "Morales", demo_pins[1].pin, &dee_id);
     if (d->err != KITE_OK)
         return;
 
@@ -152,6 +167,37 @@ static void world(demo *d)
     /* Federal prison: John has invited the family; the invitation email waits in the outbox. */
     invitation v;
     d->err = invitation_create(&d->store.ctx, d->a, &john, "family@demo.kite", &v, &fault);
+}
+
+struct pin_hash {
+    arena *a;
+    int64_t account_id;
+    const char *hash;
+};
+
+static kite_err pin_hash_tx(db_conn *conn, void *data)
+{
+    struct pin_hash *in = data;
+    account acct;
+    return account_load_secret(conn, in->a, in->account_id, &acct, &in->hash);
+}
+
+static void refresh_old_pins(demo *d)
+{
+    for (size_t i = 0; d->err == KITE_OK && i < sizeof demo_pins / sizeof demo_pins[0]; i++) {
+        const demo_pin *p = &demo_pins[i];
+        resident r = {0}; /* zeroed: cppcheck cannot see resident_get fill it */
+        struct pin_hash q = {d->a, 0, NULL};
+        if (resident_get(&d->store.ctx, d->a, p->facility_id, p->number, &r) != KITE_OK)
+            continue; /* not this demo's world: leave it be */
+        q.account_id = r.account_id;
+        if ((d->err = db_read(d->store.ctx.store, pin_hash_tx, &q)) != KITE_OK ||
+            password_check(d->store.ctx.passwords, q.hash, p->old_pin) != KITE_OK)
+            continue;
+        resident_change change = {.pin = p->pin};
+        kite_fault fault;
+        d->err = resident_update(&d->store.ctx, d->a, p->facility_id, p->number, &change, "cli", &r, &fault);
+    }
 }
 
 /* Whether the demo family's (confirmed) account exists: the world was built before. */
@@ -201,6 +247,8 @@ int cmd_demo(int argc, char **argv)
             d.family.email_verified_at = d.family.created_at; /* the copy the world's calls carry */
             world(&d);
         }
+    } else if (d.err == KITE_OK) {
+        refresh_old_pins(&d);
     }
     kite_err err = d.err;
     arena_free(d.a);
@@ -214,9 +262,9 @@ int cmd_demo(int argc, char **argv)
            "  family member (contact)       family@demo.kite\n"
            "  FCI Coleman Low (federal)     admin@coleman.demo.kite, reviewer@coleman.demo.kite\n"
            "  San Quentin (JPay-like)       admin@sanquentin.demo.kite, reviewer@sanquentin.demo.kite\n"
-           "  resident tablets (/tablet)    facility %d, number 12345-678, PIN 1234 (John Rivera)\n"
-           "                                facility %d, number K84021, PIN 2468 (Dee Morales)\n"
+           "  resident tablets (/tablet)    facility %d, number 12345-678, PIN %s (John Rivera)\n"
+           "                                facility %d, number K84021, PIN %s (Dee Morales)\n"
            "Mail is not sent without --smtp: `kite outbox list --db %s` shows it.\n",
-           demo_password, FEDERAL_FACILITY, STATE_FACILITY, db_path);
+           demo_password, FEDERAL_FACILITY, demo_pins[0].pin, STATE_FACILITY, demo_pins[1].pin, db_path);
     return 0;
 }

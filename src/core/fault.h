@@ -52,6 +52,11 @@ typedef enum fault_detail {
     FAULT_NAME,            /* not 1..limit characters of text */
     FAULT_EMPTY,           /* empty where text is needed */
     FAULT_DIGITS,          /* not min..max digits */
+    FAULT_PIN_REPEATED,    /* a PIN of one digit, or one block, repeated */
+    FAULT_PIN_SEQUENCE,    /* a PIN of digits in a row, up or down */
+    FAULT_PIN_COMMON,      /* a PIN on the list of the most common ones */
+    FAULT_PIN_NUMBER,      /* a PIN made of the resident's own number */
+    FAULT_PASSWORD_PERSONAL, /* a password that is, or holds, the account's email or name */
     FAULT_FORMAT,          /* not in the form the facility uses */
     FAULT_LENGTH,          /* text longer than limit (characters or bytes) */
     FAULT_RANGE,           /* a whole number outside min..max */
@@ -66,6 +71,7 @@ typedef enum fault_detail {
     /* situations */
     FAULT_RESIDENT_SIGN_IN,  /* a tablet sign-in (facility, number, PIN) */
     FAULT_SIGN_IN,           /* sign-in attempts */
+    FAULT_RESIDENT_LOOKUPS,  /* residents looked up by number or name (contact requests, transfers) */
     FAULT_REGISTRATIONS,     /* accounts made from one address */
     FAULT_PASSWORD_RESETS,   /* password reset requests from one address */
     FAULT_ROSTER_COLUMNS,    /* a roster file without the columns it needs */

@@ -208,6 +208,35 @@ const fault_row fault_rows[] = {
     {F_INVALID, "to_facility_id", FAULT_TRANSFER,
      {"Give an existing facility other than the current one.", "Indique un centro que exista y que no sea el actual."}},
 
+    /* A resident's PIN (domain/facility/pin.h): each sentence says what to choose instead. */
+    {F_INVALID, "pin", FAULT_DIGITS,
+     {"A PIN must be {min} to {max} digits, numbers only.",
+      "El PIN debe tener de {min} a {max} dígitos, solo números."}},
+    {F_INVALID, "pin", FAULT_PIN_REPEATED,
+     {"This PIN is too easy to guess: it repeats one digit or one group of digits (like 000000 or 121212). Choose "
+      "{min} to {max} digits with no pattern.",
+      "Este PIN es demasiado fácil de adivinar: repite un dígito o un grupo de dígitos (como 000000 o 121212). "
+      "Elija de {min} a {max} dígitos sin ningún patrón."}},
+    {F_INVALID, "pin", FAULT_PIN_SEQUENCE,
+     {"This PIN is too easy to guess: its digits go in a row (like 123456 or 654321). Choose {min} to {max} digits "
+      "with no pattern.",
+      "Este PIN es demasiado fácil de adivinar: sus dígitos van seguidos (como 123456 o 654321). Elija de {min} a "
+      "{max} dígitos sin ningún patrón."}},
+    {F_INVALID, "pin", FAULT_PIN_COMMON,
+     {"This PIN is one of the most common PINs, which are the first ones guessed. Choose {min} to {max} other "
+      "digits.",
+      "Este PIN es uno de los más comunes, que son los primeros que se adivinan. Elija otros dígitos, de {min} a "
+      "{max}."}},
+    {F_INVALID, "pin", FAULT_PIN_NUMBER,
+     {"This PIN is made of the resident number, which other people can know. Choose {min} to {max} other digits.",
+      "Este PIN está hecho con el número de residente, que otras personas pueden conocer. Elija otros dígitos, de "
+      "{min} a {max}."}},
+    {KITE_ERR_WEAK_PASSWORD, NULL, FAULT_PASSWORD_PERSONAL,
+     {"The password must not be or contain your email address or your name: they are the first things someone "
+      "would try. Choose another password.",
+      "La contraseña no debe ser ni contener su correo electrónico ni su nombre: es lo primero que alguien "
+      "probaría. Elija otra contraseña."}},
+
     {F_INVALID, "file", FAULT_ROSTER_COLUMNS,
      {"The file needs a first line naming the columns resident_number, first_name and last_name (and pin, if you "
       "set PINs). Export the roster again as CSV with those columns.",
@@ -236,6 +265,11 @@ const fault_row fault_rows[] = {
      {"Too many sign-in attempts. For your safety, sign-in is paused: wait {wait} and try again.",
       "Demasiados intentos de inicio de sesión. Por su seguridad, el inicio de sesión está en pausa: espere {wait} "
       "e intente de nuevo."}},
+    {KITE_ERR_THROTTLED, NULL, FAULT_RESIDENT_LOOKUPS,
+     {"You have looked up many residents in a short time. For the safety of the people held there, wait {wait} and "
+      "try again.",
+      "Usted buscó a muchos residentes en poco tiempo. Por la seguridad de las personas que están allí, espere "
+      "{wait} e intente de nuevo."}},
     {KITE_ERR_THROTTLED, NULL, FAULT_REGISTRATIONS,
      {"Many accounts were made from this connection in the last hour. Try again later.",
       "Se crearon muchas cuentas desde esta conexión en la última hora. Intente más tarde."}},

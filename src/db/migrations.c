@@ -761,6 +761,20 @@ const migration kite_migrations[] = {
      */
     {20, "when a family member deleted their account",
      "ALTER TABLE accounts ADD COLUMN deleted_at INTEGER;"},
+    /*
+     * Progressive sign-in delays instead of lockouts (domain/identity/throttle.h):
+     * failures per key (a hash of it: an account and address pair, an address,
+     * an account) and when the last one was.  pin_weak marks a resident whose
+     * PIN, typed at a sign-in, is one the PIN rules of today refuse (shorter
+     * than 6 digits, or trivial): they still sign in, and staff see that the
+     * PIN must be reset (domain/facility/pin.h).
+     */
+    {21, "progressive sign-in delays; residents whose PIN must be reset",
+     "CREATE TABLE attempt_delays ("
+     "  key TEXT PRIMARY KEY,"
+     "  failures INTEGER NOT NULL,"
+     "  last_failure_at INTEGER NOT NULL);"
+     "ALTER TABLE residents ADD COLUMN pin_weak INTEGER NOT NULL DEFAULT 0;"},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];

@@ -633,6 +633,13 @@ const migration kite_migrations_pg[] = {
     /* When a family member deleted their account: see migrations.c. */
     {20, "when a family member deleted their account",
      "ALTER TABLE accounts ADD COLUMN deleted_at BIGINT;"},
+    /* Progressive sign-in delays; residents whose PIN must be reset: see migrations.c. */
+    {21, "progressive sign-in delays; residents whose PIN must be reset",
+     "CREATE TABLE attempt_delays ("
+     "  key TEXT COLLATE \"C\" PRIMARY KEY,"
+     "  failures BIGINT NOT NULL,"
+     "  last_failure_at BIGINT NOT NULL);"
+     "ALTER TABLE residents ADD COLUMN pin_weak BIGINT NOT NULL DEFAULT 0;"},
 };
 
 const size_t kite_migration_pg_count = sizeof kite_migrations_pg / sizeof kite_migrations_pg[0];

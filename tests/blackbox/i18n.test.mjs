@@ -5,7 +5,7 @@
 // RFC 2047-encoded in headers and UTF-8 in the body.
 import { test, before, after } from 'node:test';
 import {
-  startServer, assert, assertError, register, signIn, session, uniqueEmail, freshAddress, sleep,
+  startServer, assert, assertError, register, signIn, session, uniqueEmail, freshAddress, sleep, failUntilWaiting,
 } from './lib/kite.mjs';
 import { SmtpSink, parseMessage } from './lib/smtp-sink.mjs';
 
@@ -64,9 +64,9 @@ test('Accept-Language: es gives Spanish sentences with the same codes', async ()
 
 test('a throttled sign-in says how long to wait, in Spanish', async () => {
   const victim = await register(srv);
-  for (let i = 0; i < 5; i++)
-    await signIn(srv, victim.email, `wrong-password-${i}`, { localAddress: freshAddress() });
-  const res = await signIn(srv, victim.email, victim.password, { headers: ES, localAddress: freshAddress() });
+  const addr = freshAddress();
+  await failUntilWaiting((i) => signIn(srv, victim.email, `wrong-password-${i}`, { localAddress: addr }));
+  const res = await signIn(srv, victim.email, victim.password, { headers: ES, localAddress: addr });
   assertSpanish(res, 429, 'too_many_attempts', 'throttle');
   assert.match(res.headers['retry-after'], /^\d+$/);
   assert.match(res.json.error.message, /espere (\d+ segundos|unos \d+ minutos) e intente de nuevo/, res.json.error.message);

@@ -17,6 +17,7 @@
 #include "domain/audit/audit.h"
 #include "domain/context.h"
 #include "domain/identity/session.h"
+#include "domain/identity/throttle.h"
 
 #include <dirent.h>
 #include <stdbool.h>
@@ -688,36 +689,56 @@ static void test_bad_credentials(void **state)
     assert_int_equal(verify_audit(f).count, 7);
 }
 
-static void test_account_throttle(void **state)
+/* A wrong password from address, waiting out (on the test clock) any delay first: each call is one failure. */
+static void fail_once(fixture *f, const char *email, const char *address)
+{
+    signin_result res;
+    kite_err err = sign_in(f, email, OTHER_PASSWORD, address, &res);
+    if (err == KITE_ERR_THROTTLED) {
+        f->ctx.clock.offset_ms += last_fault.retry_after_ms;
+        err = sign_in(f, email, OTHER_PASSWORD, address, &res);
+    }
+    assert_int_equal(err, KITE_ERR_BAD_CREDENTIALS);
+}
+
+static void test_delay_arithmetic(void **state)
+{
+    (void)state;
+    delay_rule r = {3, 1000, 60 * 1000, 10 * 60 * 1000};
+    assert_int_equal(delay_after(r, 0), 0);
+    assert_int_equal(delay_after(r, 2), 0);
+    assert_int_equal(delay_after(r, 3), 1000);
+    assert_int_equal(delay_after(r, 4), 2000);
+    assert_int_equal(delay_after(r, 6), 8000);
+    assert_int_equal(delay_after(r, 9), 60 * 1000); /* 64 s, capped */
+    assert_int_equal(delay_after(r, INT64_MAX), 60 * 1000);
+}
+
+static void test_pair_delay_not_lockout(void **state)
 {
     fixture *f = *state;
     register_contact(f, "grace@example.com", GOOD_PASSWORD);
     signin_result res;
-    for (int i = 0; i < SIGNIN_ACCOUNT_MAX_FAILURES; i++)
-        assert_int_equal(sign_in(f, "grace@example.com", OTHER_PASSWORD, "127.0.0.1", &res),
-                         KITE_ERR_BAD_CREDENTIALS);
-    /* Locked now, even with the right password, whatever the spelling of the email, from any address. */
+    for (int i = 0; i < SIGNIN_PAIR_FREE_FAILURES + 3; i++)
+        fail_once(f, "grace@example.com", "127.0.0.1");
+    /* That address waits (8 s after six failures), even with the right password, whatever the email's case. */
     assert_int_equal(sign_in(f, "grace@example.com", GOOD_PASSWORD, "127.0.0.1", &res), KITE_ERR_THROTTLED);
     assert_true(last_fault.retry_after_ms > 0);
-    assert_true(last_fault.retry_after_ms <= SIGNIN_WINDOW_MS);
+    assert_true(last_fault.retry_after_ms <= 8000);
     assert_string_equal(res.token, "");
-    assert_int_equal(sign_in(f, " GRACE@example.com", GOOD_PASSWORD, "10.9.9.9", &res), KITE_ERR_THROTTLED);
-    assert_true(last_fault.retry_after_ms > 0);
+    assert_int_equal(sign_in(f, " GRACE@example.com", GOOD_PASSWORD, "127.0.0.1", &res), KITE_ERR_THROTTLED);
 
-    /* Halfway through the window: still locked, with less time to wait. */
-    f->ctx.clock.offset_ms = SIGNIN_WINDOW_MS / 2;
-    assert_int_equal(sign_in(f, "grace@example.com", GOOD_PASSWORD, "127.0.0.1", &res), KITE_ERR_THROTTLED);
-    assert_true(last_fault.retry_after_ms > 0);
-    assert_true(last_fault.retry_after_ms <= SIGNIN_WINDOW_MS / 2);
-
-    /* Once the window has ended it works again. */
-    f->ctx.clock.offset_ms = SIGNIN_WINDOW_MS;
-    assert_int_equal(sign_in(f, "grace@example.com", GOOD_PASSWORD, "127.0.0.1", &res), KITE_OK);
+    /* The real user at another address is not held up at all. */
+    assert_int_equal(sign_in(f, "grace@example.com", GOOD_PASSWORD, "10.9.9.9", &res), KITE_OK);
     assert_true(is_lower_hex(res.token, 64));
+
+    /* Once the wait is over the first address signs in too. */
+    f->ctx.clock.offset_ms += 8000;
+    assert_int_equal(sign_in(f, "grace@example.com", GOOD_PASSWORD, "127.0.0.1", &res), KITE_OK);
     session s;
     assert_int_equal(session_resolve(&f->ctx, f->a, res.token, &s), KITE_OK);
-    /* Register + 5 failures + 1 sign-in: throttled attempts are not written. */
-    assert_int_equal(verify_audit(f).count, 7);
+    /* Register + 6 failures + 2 sign-ins: throttled attempts are not written. */
+    assert_int_equal(verify_audit(f).count, 9);
 }
 
 static void test_success_clears_account_failures(void **state)
@@ -725,12 +746,12 @@ static void test_success_clears_account_failures(void **state)
     fixture *f = *state;
     register_contact(f, "grace@example.com", GOOD_PASSWORD);
     signin_result res;
-    for (int i = 0; i < SIGNIN_ACCOUNT_MAX_FAILURES - 1; i++)
-        assert_int_equal(sign_in(f, "grace@example.com", OTHER_PASSWORD, "127.0.0.1", &res),
-                         KITE_ERR_BAD_CREDENTIALS);
+    for (int i = 0; i < SIGNIN_PAIR_FREE_FAILURES + 2; i++)
+        fail_once(f, "grace@example.com", "127.0.0.1");
+    f->ctx.clock.offset_ms += SIGNIN_PAIR_CAP_MS;
     assert_int_equal(sign_in(f, "grace@example.com", GOOD_PASSWORD, "127.0.0.1", &res), KITE_OK);
-    /* The count started again: four more failures do not lock, the fifth does. */
-    for (int i = 0; i < SIGNIN_ACCOUNT_MAX_FAILURES - 1; i++)
+    /* The count started again: the next failures cost no wait until the free ones are spent. */
+    for (int i = 0; i < SIGNIN_PAIR_FREE_FAILURES - 1; i++)
         assert_int_equal(sign_in(f, "grace@example.com", OTHER_PASSWORD, "127.0.0.1", &res),
                          KITE_ERR_BAD_CREDENTIALS);
     assert_int_equal(sign_in(f, "grace@example.com", GOOD_PASSWORD, "127.0.0.1", &res), KITE_OK);
@@ -741,13 +762,30 @@ static void test_unknown_email_is_throttled_too(void **state)
 {
     fixture *f = *state;
     signin_result res;
-    for (int i = 0; i < SIGNIN_ACCOUNT_MAX_FAILURES; i++)
-        assert_int_equal(sign_in(f, "ghost@example.com", OTHER_PASSWORD, "127.0.0.1", &res),
-                         KITE_ERR_BAD_CREDENTIALS);
+    for (int i = 0; i < SIGNIN_PAIR_FREE_FAILURES + 3; i++)
+        fail_once(f, "ghost@example.com", "127.0.0.1");
     /* The answer for an unknown email looks like the one for a known one. */
     assert_int_equal(sign_in(f, "ghost@example.com", OTHER_PASSWORD, "127.0.0.1", &res), KITE_ERR_THROTTLED);
     assert_true(last_fault.retry_after_ms > 0);
-    assert_int_equal(verify_audit(f).count, SIGNIN_ACCOUNT_MAX_FAILURES);
+    assert_int_equal(verify_audit(f).count, SIGNIN_PAIR_FREE_FAILURES + 3);
+}
+
+static void test_account_count_slows_only_addresses_that_failed(void **state)
+{
+    fixture *f = *state;
+    register_contact(f, "grace@example.com", GOOD_PASSWORD);
+    signin_result res;
+    /* Many addresses, each under its own free failures, together past the account's. */
+    char address[32];
+    for (int i = 0; i < SIGNIN_ACCOUNT_FREE_FAILURES + 4; i++) {
+        snprintf(address, sizeof address, "198.51.100.%d", 1 + i % 7);
+        fail_once(f, "grace@example.com", address);
+    }
+    assert_int_equal(sign_in(f, "grace@example.com", GOOD_PASSWORD, "198.51.100.1", &res), KITE_ERR_THROTTLED);
+    assert_true(last_fault.retry_after_ms <= SIGNIN_ACCOUNT_CAP_MS);
+    /* An address that never failed the account signs in at once. */
+    assert_int_equal(sign_in(f, "grace@example.com", GOOD_PASSWORD, "192.0.2.50", &res), KITE_OK);
+    verify_audit(f);
 }
 
 static void test_address_throttle(void **state)
@@ -755,27 +793,49 @@ static void test_address_throttle(void **state)
     fixture *f = *state;
     register_contact(f, "grace@example.com", GOOD_PASSWORD);
     signin_result res;
-    for (int i = 0; i < SIGNIN_ADDRESS_MAX_FAILURES; i++) {
+    for (int i = 0; i < SIGNIN_ADDRESS_FREE_FAILURES + 3; i++) {
         char email[64];
         snprintf(email, sizeof email, "guess%d@example.com", i);
-        assert_int_equal(sign_in(f, email, OTHER_PASSWORD, "203.0.113.7", &res), KITE_ERR_BAD_CREDENTIALS);
+        fail_once(f, email, "203.0.113.7");
     }
-    /* That address is locked for a new email, and for a real account with its right password. */
+    /* That address waits, for a new email and for a real account with its right password. */
     assert_int_equal(sign_in(f, "fresh@example.com", OTHER_PASSWORD, "203.0.113.7", &res), KITE_ERR_THROTTLED);
     assert_true(last_fault.retry_after_ms > 0);
-    assert_true(last_fault.retry_after_ms <= SIGNIN_WINDOW_MS);
+    assert_true(last_fault.retry_after_ms <= SIGNIN_ADDRESS_CAP_MS);
     assert_int_equal(sign_in(f, "grace@example.com", GOOD_PASSWORD, "203.0.113.7", &res), KITE_ERR_THROTTLED);
 
     /* Another address is not. */
     assert_int_equal(sign_in(f, "fresh@example.com", OTHER_PASSWORD, "198.51.100.1", &res), KITE_ERR_BAD_CREDENTIALS);
     assert_int_equal(sign_in(f, "grace@example.com", GOOD_PASSWORD, "198.51.100.1", &res), KITE_OK);
 
-    /* After the window the first address may try again. */
-    f->ctx.clock.offset_ms = SIGNIN_WINDOW_MS;
+    /* After the longest wait the first address may try again. */
+    f->ctx.clock.offset_ms += SIGNIN_ADDRESS_CAP_MS;
     assert_int_equal(sign_in(f, "grace@example.com", GOOD_PASSWORD, "203.0.113.7", &res), KITE_OK);
 
-    /* register + 20 failures + 1 failure + 2 sign-ins */
-    assert_int_equal(verify_audit(f).count, 1 + SIGNIN_ADDRESS_MAX_FAILURES + 1 + 2);
+    /* register + 23 failures + 1 failure + 2 sign-ins */
+    assert_int_equal(verify_audit(f).count, 1 + SIGNIN_ADDRESS_FREE_FAILURES + 3 + 1 + 2);
+}
+
+static void test_password_personal(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(password_personal_check(f->a, "Grace.Hopper@Example.com", "grace.hopper@example.com", NULL),
+                     KITE_ERR_WEAK_PASSWORD);
+    assert_int_equal(password_personal_check(f->a, "my GRACE.hopper 2026", "grace.hopper@example.com", NULL),
+                     KITE_ERR_WEAK_PASSWORD);
+    assert_int_equal(password_personal_check(f->a, "xx Grace Hopper xx", NULL, "Grace Hopper"), KITE_ERR_WEAK_PASSWORD);
+    assert_int_equal(password_personal_check(f->a, "gracehopper!!", NULL, " Grace Hopper "), KITE_ERR_WEAK_PASSWORD);
+    /* Short parts count for nothing; other passwords pass. */
+    assert_int_equal(password_personal_check(f->a, "al is a fine pal 99", "al@example.com", "Al"), KITE_OK);
+    assert_int_equal(password_personal_check(f->a, "correct horse battery", "grace@example.com", "Grace Hopper"),
+                     KITE_OK);
+    /* Registration refuses it with the field and the reason. */
+    registration reg = {"ida.brandt@example.com", "Ida.Brandt-2026!", "Ida Brandt", "+1 555 0100", FAULT_LANG_EN};
+    account out;
+    kite_fault fault;
+    assert_int_equal(account_register(&f->ctx, f->a, &reg, NULL, &out, &fault), KITE_ERR_WEAK_PASSWORD);
+    assert_string_equal(fault.field, "password");
+    assert_int_equal(fault.detail, FAULT_PASSWORD_PERSONAL);
 }
 
 static void test_sign_in_rehashes_old_parameters(void **state)
@@ -823,10 +883,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_session_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disabled_account, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_credentials, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_account_throttle, setup, teardown),
+        cmocka_unit_test(test_delay_arithmetic),
+        cmocka_unit_test_setup_teardown(test_pair_delay_not_lockout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_success_clears_account_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_email_is_throttled_too, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_account_count_slows_only_addresses_that_failed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_address_throttle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_password_personal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sign_in_rehashes_old_parameters, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);

@@ -143,7 +143,7 @@ test('jpay: operator puts the facility on Kite, family asks by number, resident 
   assert.equal(policy.contact_limit, 25);
   assert.equal(policy.max_attachments, 3);
 
-  await addResident(op.page, { number: 'A1001', first: 'Sam', last: 'Rivera', pin: '4821' });
+  await addResident(op.page, { number: 'A1001', first: 'Sam', last: 'Rivera', pin: '482107' });
   assert.match(await op.page.locator('.live').textContent(), /Sam Rivera \(A1001\) is on the roster/);
 
   // The family member: registers, finds the facility, asks by number.
@@ -176,7 +176,7 @@ test('jpay: operator puts the facility on Kite, family asks by number, resident 
 
   // The resident: tablet sign-in, approve.
   const res = await openPage();
-  await tabletSignIn(res.page, county, 'coleman county jail', 'A1001', '4821');
+  await tabletSignIn(res.page, county, 'coleman county jail', 'A1001', '482107');
   assert.equal(await res.page.textContent('h1'), 'Hello, Sam');
   const pending = res.page.getByTestId('pending-requests').locator('li');
   assert.equal(await pending.count(), 1);
@@ -244,7 +244,7 @@ test('federal: the resident invites by email, the family member accepts signed o
   await op.page.getByLabel('Last name').fill('Ortiz');
   await op.page.getByRole('button', { name: 'Add to roster' }).click();
   assert.match(await op.page.locator('#f-add-resident_number-error').textContent(), /like 12345-678/);
-  await addResident(op.page, { number: '12345-678', first: 'Ben', last: 'Ortiz', pin: '2468' });
+  await addResident(op.page, { number: '12345-678', first: 'Ben', last: 'Ortiz', pin: '246813' });
 
   // Nobody outside can ask at a federal facility: the page says to wait for an invitation.
   const visitor = await openPage();
@@ -257,7 +257,7 @@ test('federal: the resident invites by email, the family member accepts signed o
   await visitor.close();
 
   const res = await openPage();
-  await tabletSignIn(res.page, federal, 'fci coleman low', '12345-678', '2468');
+  await tabletSignIn(res.page, federal, 'fci coleman low', '12345-678', '246813');
   const famEmail = uniqueEmail('maria');
   await res.page.getByLabel('Their email address').fill(famEmail);
   await res.page.getByRole('button', { name: 'Send invitation' }).click();
@@ -328,8 +328,8 @@ test('federal: the resident invites by email, the family member accepts signed o
 test('an invitation link says plainly when it is for someone else or does not exist', TIMEOUT, async () => {
   // A second resident at the federal facility invites one address; another family member opens the link.
   assert.equal((await operator.post(`/facilities/${federal.id}/residents`,
-    { resident_number: '22222-333', first_name: 'Rosa', last_name: 'Diaz', pin: '1357' })).status, 201);
-  const resident = await signedInClient(base, { facility_id: federal.id, resident_number: '22222-333', pin: '1357' });
+    { resident_number: '22222-333', first_name: 'Rosa', last_name: 'Diaz', pin: '135724' })).status, 201);
+  const resident = await signedInClient(base, { facility_id: federal.id, resident_number: '22222-333', pin: '135724' });
   const invited = uniqueEmail('invited');
   assert.equal((await resident.post('/invitations', { email: invited })).status, 201);
   const token = invitationToken(db, invited);
@@ -383,7 +383,7 @@ test('connectnetwork: family ask by name; after a move off Kite the contact page
   const medium = await findFacility('FCI COLEMAN MEDIUM', 'fci coleman medium');
   assert.equal((await operator.put(`/facilities/${travis.id}/policy`, { profile: 'connectnetwork' })).status, 201);
   assert.equal((await operator.post(`/facilities/${travis.id}/residents`,
-    { resident_number: 'T770', first_name: 'Jo', last_name: 'Park', pin: '5151' })).status, 201);
+    { resident_number: 'T770', first_name: 'Jo', last_name: 'Park', pin: '515142' })).status, 201);
 
   const fam = await openPage();
   await register(fam.page, base, { name: 'Kim Park', email: uniqueEmail('kim') });
@@ -403,7 +403,7 @@ test('connectnetwork: family ask by name; after a move off Kite the contact page
   await fam.page.goto(`${base}/contacts`);
   assert.match(await fam.page.getByTestId('requests').textContent(), /Jo Park.*Waiting for an answer.*unless they decline/);
 
-  const resident = await signedInClient(base, { facility_id: travis.id, resident_number: 'T770', pin: '5151' });
+  const resident = await signedInClient(base, { facility_id: travis.id, resident_number: 'T770', pin: '515142' });
   const pending = (await resident.get('/contact-requests')).body.items.find((q) => q.status === 'pending');
   assert.equal((await resident.post(`/contact-requests/${pending.id}/approve`)).status, 200);
   const moved = await operator.post(`/facilities/${travis.id}/residents/T770/transfer`, { to_facility_id: medium.id });
@@ -481,7 +481,7 @@ test('staff: the admin adds staff and a block; a reviewer reads the roster; rele
   await admin.page.getByRole('heading', { name: 'Import a roster file' }).waitFor();
   await admin.page.getByLabel('Roster file (CSV)').setInputFiles({
     name: 'roster-export.csv', mimeType: 'text/csv',
-    buffer: Buffer.from('resident_number,first_name,last_name,pin\nC3001,Ana,Lopez,246810\nC3002,,Nameless,\nC3003,Raul,Mena,\n'),
+    buffer: Buffer.from('resident_number,first_name,last_name,pin\nC3001,Ana,Lopez,246801\nC3002,,Nameless,\nC3003,Raul,Mena,\n'),
   });
   await admin.page.getByRole('button', { name: 'Import roster' }).click();
   const report = admin.page.getByTestId('roster-import-result');
@@ -502,7 +502,7 @@ test('staff: the admin adds staff and a block; a reviewer reads the roster; rele
   await row.getByRole('button', { name: 'Set PIN' }).click();
   await row.getByLabel('New PIN').fill('12');
   await row.getByRole('button', { name: 'Save PIN' }).click();
-  assert.match(await row.locator('.field-error').first().textContent(), /4 to 12 digits/);
+  assert.match(await row.locator('.field-error').first().textContent(), /6 to 12 digits/);
   await row.getByLabel('New PIN').fill('908070');
   await row.getByRole('button', { name: 'Save PIN' }).click();
   await admin.page.getByText('The new PIN of Lee Chen is saved.').waitFor();
@@ -558,7 +558,7 @@ test('the header shows the links of each kind of account', TIMEOUT, async () => 
   await visitor.close();
 
   const res = await openPage();
-  await tabletSignIn(res.page, county, 'coleman county jail', 'A1001', '4821');
+  await tabletSignIn(res.page, county, 'coleman county jail', 'A1001', '482107');
   assert.deepEqual(await nav(res.page), ['Home']);
   await res.page.getByRole('button', { name: 'Sign out' }).click();
   await res.page.waitForURL(`${base}/tablet`);
@@ -595,8 +595,8 @@ test('an expired invitation says so and what to do', TIMEOUT, async () => {
     const op = await signedInClient(url, { email: OPERATOR, password: PASSWORD });
     assert.equal((await op.put(`/facilities/${federal.id}/policy`, { profile: 'federal' })).status, 201);
     assert.equal((await op.post(`/facilities/${federal.id}/residents`,
-      { resident_number: '55555-666', first_name: 'Ana', last_name: 'Lopez', pin: '8642' })).status, 201);
-    const resident = await signedInClient(url, { facility_id: federal.id, resident_number: '55555-666', pin: '8642' });
+      { resident_number: '55555-666', first_name: 'Ana', last_name: 'Lopez', pin: '864209' })).status, 201);
+    const resident = await signedInClient(url, { facility_id: federal.id, resident_number: '55555-666', pin: '864209' });
     const famEmail = uniqueEmail('late');
     assert.equal((await resident.post('/invitations', { email: famEmail })).status, 201);
     assert.equal((await apiClient(url).post('/accounts', { email: famEmail, password: PASSWORD, full_name: 'Late Reader', phone: '555 010 7000' })).status, 201);

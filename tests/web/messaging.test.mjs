@@ -21,7 +21,7 @@ import {
 
 const OPERATOR = 'op.messages@example.org';
 const NUMBER = 'M4410';
-const PIN = '2468';
+const PIN = '246813';
 
 let server;
 let sandbox;

@@ -29,8 +29,8 @@ const TABLET = { width: 800, height: 1280 };
 const OPERATOR = 'op.journey@example.org';
 const JAIL = 'COLEMAN COUNTY JAIL'; // jpay profile: stamps, reviewed messages
 const PRISON = 'CALIFORNIA STATE PRISON, CORCORAN (COR)'; // messages by subscription
-const RAY = { number: 'J7701', first: 'Ray', last: 'Moss', pin: '2468' };
-const SUE = { number: 'S7702', first: 'Sue', last: 'Hart', pin: '1357' };
+const RAY = { number: 'J7701', first: 'Ray', last: 'Moss', pin: '246813' };
+const SUE = { number: 'S7702', first: 'Sue', last: 'Hart', pin: '135724' };
 const SUBSCRIPTION_CENTS = 499;
 
 let server;

@@ -120,7 +120,7 @@ after(async () => {
 });
 
 test('a family member sends money seeing the fee first; a wrong last name sends nothing; at 390 px', TIMEOUT, async () => {
-  await addResident('31313-131', 'Alex', 'Rivera', '2468');
+  await addResident('31313-131', 'Alex', 'Rivera', '246813');
   const fam = await fundedContact('Dana Rivera', 5000);
   const { page, close } = await newPage(browser, PHONE);
   await signInForm(page, base, fam.email);
@@ -164,14 +164,14 @@ test('a family member sends money seeing the fee first; a wrong last name sends 
 });
 
 test('the tablet shows the trust balance and the statement with its CSV, and the terminal-time notice, at 390 px', TIMEOUT, async () => {
-  await addResident('42424-242', 'Rosa', 'Diaz', '1357');
+  await addResident('42424-242', 'Rosa', 'Diaz', '135724');
   const fam = await fundedContact('Marta Diaz', 2000);
   // 5 cents: the first minute of terminal time is paid, and the next one cannot be.
   const sent = await paid(fam.token, '/money-transfers', { facility_id: federal.id, resident_number: '42424-242', resident_last_name: 'Diaz', amount_cents: 5 });
   assert.equal(sent.status, 201, JSON.stringify(sent.body));
 
   const { page, close } = await newPage(browser, PHONE);
-  await tabletSignIn(page, '42424-242', '1357');
+  await tabletSignIn(page, '42424-242', '135724');
   const notice = page.getByTestId('terminal-notice');
   await notice.getByText(/cannot pay for the next minute of terminal time \(\$0\.05 a minute\)/).waitFor();
   await page.getByTestId('trust-summary').getByText('See your statement').click();
@@ -200,14 +200,14 @@ test('the tablet shows the trust balance and the statement with its CSV, and the
 });
 
 test('a long statement on the tablet shows older lines on request', TIMEOUT, async () => {
-  await addResident('53535-353', 'Lee', 'Chan', '8642');
+  await addResident('53535-353', 'Lee', 'Chan', '864209');
   const fam = await fundedContact('Kim Chan', 50000);
   for (let i = 1; i <= 51; i++) {
     const sent = await paid(fam.token, '/money-transfers', { facility_id: federal.id, resident_number: '53535-353', resident_last_name: 'Chan', amount_cents: i });
     assert.equal(sent.status, 201, JSON.stringify(sent.body));
   }
   const { page, close } = await newPage(browser, PHONE);
-  await tabletSignIn(page, '53535-353', '8642');
+  await tabletSignIn(page, '53535-353', '864209');
   await page.goto(`${base}/tablet/money`);
   const lines = page.getByTestId('trust-statement').locator('li');
   await page.getByRole('button', { name: 'Show older lines' }).waitFor();

@@ -63,7 +63,7 @@ before(async () => {
   const found = await apiClient(base).get(`/facilities?q=${encodeURIComponent('FCI ALICEVILLE')}&limit=10`);
   fed = found.body.items.find((f) => f.name === 'FCI ALICEVILLE').id;
   assert.ok([200, 201].includes((await op.put(`/facilities/${fed}/policy`, { profile: 'federal' })).status));
-  assert.equal((await op.post(`/facilities/${fed}/residents`, { resident_number: RESIDENT, first_name: 'Sam', last_name: 'Reyes', pin: '4821' })).status, 201);
+  assert.equal((await op.post(`/facilities/${fed}/residents`, { resident_number: RESIDENT, first_name: 'Sam', last_name: 'Reyes', pin: '482107' })).status, 201);
   admin = { email: uniqueEmail('admin'), password: PASSWORD };
   assert.equal((await op.post(`/facilities/${fed}/staff`, { ...admin, full_name: 'Ada Admin', role: 'facility_admin' })).status, 201);
   const k = await op.post(`/facilities/${fed}/api-keys`);

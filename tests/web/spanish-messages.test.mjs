@@ -24,8 +24,8 @@ const NARROW = { width: 360, height: 740 };
 const ES = { locale: 'es-US', chosen: 'es' };
 const JAIL = 'COLEMAN COUNTY JAIL'; // messages paid from the balance, 50 cents each
 const PRISON = 'AVENAL STATE PRISON'; // jpay: stamps
-const RAY = { number: 'S5510', first: 'Ray', last: 'Moss', pin: '2468' };
-const ANA = { number: 'S5520', first: 'Ana', last: 'Ruiz', pin: '1357' };
+const RAY = { number: 'S5510', first: 'Ray', last: 'Moss', pin: '246813' };
+const ANA = { number: 'S5520', first: 'Ana', last: 'Ruiz', pin: '135724' };
 
 let server;
 let sandbox;

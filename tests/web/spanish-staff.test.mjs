@@ -127,7 +127,7 @@ test('the facility admin runs the roster, staff, policy, prices and revenue in S
   await page.getByRole('heading', { name: 'Importar un archivo de residentes' }).waitFor();
   await page.getByLabel('Archivo de la lista de residentes (CSV)').setInputFiles({
     name: 'lista.csv', mimeType: 'text/csv',
-    buffer: Buffer.from('resident_number,first_name,last_name,pin\nE5002,Ana,Lopez,246810\nE5003,,Sinnombre,\n'),
+    buffer: Buffer.from('resident_number,first_name,last_name,pin\nE5002,Ana,Lopez,246801\nE5003,,Sinnombre,\n'),
   });
   await page.getByRole('button', { name: 'Importar lista' }).click();
   const report = page.getByTestId('roster-import-result');

@@ -23,7 +23,7 @@ import {
 const ES = { locale: 'es-US', chosen: 'es' };
 const NARROW = { width: 360, height: 740 };
 const RESIDENT = '12345-678';
-const PIN = '4821';
+const PIN = '482107';
 
 let server;
 let sandbox;

@@ -220,7 +220,9 @@ async function rosterTab(env) {
         h('span', { class: 'row-name' }, `${r.last_name}, ${r.first_name}`),
         h('span', { class: 'row-status' },
           chip(r.status === 'active' ? 'active' : 'removed', r.status === 'active' ? t('Active') : t('Released')),
-          r.has_pin ? null : h('span', { class: 'status status--wait' }, t('No PIN')))),
+          r.has_pin ? null : h('span', { class: 'status status--wait' }, t('No PIN')),
+          // A PIN from before the 6-digit rule still signs in; staff should give a new one.
+          r.has_pin && r.pin_weak ? h('span', { class: 'status status--wait' }, t('PIN too easy: reset it')) : null)),
       actions, panel);
   }
 
@@ -260,7 +262,7 @@ async function rosterTab(env) {
 
   function pinPanel(r, li, panel) {
     const pin = field({ form: `pin-${r.id}`, name: 'pin', label: t('New PIN'), autocomplete: 'off', inputmode: 'numeric',
-      hint: t('4 to 12 digits. Give it to the resident in private.') });
+      hint: t('6 to 12 digits with no pattern (not 123456 or 111111). Give it to the resident in private.') });
     const kit = formKit([pin], t('Save PIN'), t('Saving…'), { buttonClass: 'button' });
     const form = h('form', { class: 'form inline-form', novalidate: true },
       h('h3', { class: 'panel-heading' }, r.has_pin
@@ -272,7 +274,7 @@ async function rosterTab(env) {
       kit.clear();
       const value = pin.input.value.trim();
       if (!validPin(value)) {
-        kit.fieldError('pin', t('Type 4 to 12 digits.'));
+        kit.fieldError('pin', t('Type 6 to 12 digits.'));
         kit.focusFirstInvalid();
         return;
       }
@@ -483,7 +485,7 @@ function addResidentForm(env, added) {
     field({ form: 'add', name: 'first_name', label: t('First name'), autocomplete: 'off' }),
     field({ form: 'add', name: 'last_name', label: t('Last name'), autocomplete: 'off' }),
     field({ form: 'add', name: 'pin', label: t('PIN'), optional: true, autocomplete: 'off', inputmode: 'numeric',
-      hint: t('4 to 12 digits, for the tablet sign-in. Give it to the resident in private. You can set it later.') }),
+      hint: t('6 to 12 digits with no pattern (not 123456 or 111111), for the tablet sign-in. Give it to the resident in private. You can set it later.') }),
   ];
   const kit = formKit(fields, t('Add to roster'), t('Adding…'));
   const form = h('form', { class: 'form', novalidate: true }, kit.alert, fields.map((x) => x.wrap), kit.button);
@@ -497,7 +499,7 @@ function addResidentForm(env, added) {
     }
     if (!v.first_name) kit.fieldError('first_name', t('Enter the first name.'));
     if (!v.last_name) kit.fieldError('last_name', t('Enter the last name.'));
-    if (v.pin && !validPin(v.pin)) kit.fieldError('pin', t('Type 4 to 12 digits, or leave it empty.'));
+    if (v.pin && !validPin(v.pin)) kit.fieldError('pin', t('Type 6 to 12 digits, or leave it empty.'));
     if (kit.hasErrors()) {
       kit.focusFirstInvalid();
       return;

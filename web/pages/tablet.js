@@ -69,7 +69,7 @@ async function tabletSignIn(root, ctx) {
   const number = field({ form: 'tab', name: 'resident_number', label: t('Your resident number'), autocomplete: 'off',
     hint: t('The ID number the facility gave you.') });
   const pin = field({ form: 'tab', name: 'pin', label: t('Your PIN'), type: 'password', autocomplete: 'off',
-    inputmode: 'numeric', hint: t('4 to 12 digits. Staff can give you a new one.') });
+    inputmode: 'numeric', hint: t('6 to 12 digits. Staff can give you a new one.') });
   number.input.setAttribute('autocapitalize', 'characters');
   const kit = formKit([number, pin], t('Sign in'), t('Signing in…'), { buttonClass: 'button button--wide button--big' });
   const form = h('form', { class: 'form tablet-form', novalidate: true }, kit.alert, facilityBox, number.wrap, pin.wrap, kit.button);
@@ -248,6 +248,9 @@ async function residentHome(root, ctx) {
         h('h1', null, t('Hello, {name}', { name: r.first_name })),
         h('p', { class: 'lead' }, t('{name} · resident number {number}', { name: f.name, number: r.resident_number }))),
       reachNotice(r, f),
+      // A PIN from before the 6-digit rule still signs in; only staff can give a new one.
+      r.pin_weak ? h('p', { class: 'notice notice--warning', 'data-testid': 'pin-weak' },
+        t('Your PIN is short or easy to guess. Ask staff for a new PIN of 6 to 12 digits.')) : null,
       status,
       f.on_platform ? trustSummary() : null,
       h('section', { class: 'section', 'aria-labelledby': 'msg-heading' },

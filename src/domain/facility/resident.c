@@ -2,8 +2,10 @@
  * resident.c - the roster: adding, reading, changing and importing residents.
  *
  * SECURITY: resident numbers, names and PINs come from facility staff and
- * from roster files; each is checked here against the facility's policy and
- * bound as a statement parameter.  PINs are hashed outside transactions.
+ * from roster files; each is checked here against the facility's policy (a
+ * PIN against pin.h's rules) and bound as a statement parameter.  PINs are
+ * hashed outside transactions.  A tablet sign-in for no resident is audited
+ * without the number typed.
  */
 #include "domain/facility/resident.h"
 
@@ -20,17 +22,6 @@
 
 /* Stored for residents without a PIN: no Argon2 string can equal it. */
 static const char no_pin_hash[] = "!no-pin";
-
-kite_err pin_check(const char *pin)
-{
-    size_t len = strlen(pin);
-    if (len < PIN_MIN_DIGITS || len > PIN_MAX_DIGITS)
-        return KITE_ERR_INVALID_FIELD;
-    for (size_t i = 0; i < len; i++)
-        if (pin[i] < '0' || pin[i] > '9')
-            return KITE_ERR_INVALID_FIELD;
-    return KITE_OK;
-}
 
 static const char *const resident_status_names[RESIDENT_STATUS_COUNT] = {
     [RESIDENT_ACTIVE] = "active",
@@ -53,7 +44,7 @@ bool resident_status_parse(const char *name, resident_status *out)
 
 #define RESIDENT_SELECT                                                                              \
     "SELECT r.id, r.account_id, r.facility_id, r.resident_number, r.first_name, r.last_name, r.status," \
-    " a.password_hash, r.created_at, r.updated_at FROM residents r JOIN accounts a ON a.id = r.account_id"
+    " a.password_hash, r.created_at, r.updated_at, r.pin_weak FROM residents r JOIN accounts a ON a.id = r.account_id"
 
 static void read_resident(db_stmt *s, arena *a, resident *out)
 {
@@ -68,6 +59,7 @@ static void read_resident(db_stmt *s, arena *a, resident *out)
     out->has_pin = strcmp(db_text(s, 7), no_pin_hash) != 0;
     out->created_at = db_int(s, 8);
     out->updated_at = db_int(s, 9);
+    out->pin_weak = db_int(s, 10) != 0;
 }
 
 static kite_err load_one(db_stmt *s, arena *a, resident *out)
@@ -108,14 +100,6 @@ static kite_err name_fault(kite_fault *fault, const char *field)
     return KITE_ERR_INVALID_FIELD;
 }
 
-static kite_err pin_fault(kite_fault *fault)
-{
-    fault_set(fault, KITE_ERR_INVALID_FIELD, "pin", FAULT_DIGITS);
-    fault->min = PIN_MIN_DIGITS;
-    fault->max = PIN_MAX_DIGITS;
-    return KITE_ERR_INVALID_FIELD;
-}
-
 /* Trims names and checks every field against the facility's policy. */
 static kite_err validate_input(arena *a, const policy *p, const resident_input *in, resident_input *clean,
                                kite_fault *fault)
@@ -130,8 +114,8 @@ static kite_err validate_input(arena *a, const policy *p, const resident_input *
         return name_fault(fault, "first_name");
     if (in->last_name == NULL || !text_is_person_name((clean->last_name = text_trim(a, in->last_name)), NAME_MAX_CHARS))
         return name_fault(fault, "last_name");
-    if (in->pin != NULL && pin_check(in->pin) != KITE_OK)
-        return pin_fault(fault);
+    if (in->pin != NULL)
+        return pin_policy_check(in->pin, clean->resident_number, fault);
     return KITE_OK;
 }
 
@@ -165,7 +149,7 @@ static kite_err insert_resident(db_conn *conn, arena *a, int64_t facility_id, co
     if (err != KITE_OK)
         return err;
     *out = (resident){id, account_id, facility_id, in->resident_number, in->first_name, in->last_name,
-                      RESIDENT_ACTIVE, pin_hash != NULL, now, now};
+                      RESIDENT_ACTIVE, pin_hash != NULL, false, now, now};
     return audit_append(conn, now, actor, "resident.add", audit_target(a, "resident", id),
                         arena_sprintf(a, "facility=%" PRId64 " number=%s", facility_id, in->resident_number));
 }
@@ -324,13 +308,16 @@ static kite_err update_tx(db_conn *conn, void *data)
     if (!status_known)
         return fault_set(in->fault, KITE_ERR_INVALID_FIELD, "status", FAULT_CHOICE);
 
+    /* A new PIN was checked against today's rules: whatever made the old one weak is gone. */
     db_stmt *s = db_prepare(conn,
-        "UPDATE residents SET first_name = $1, last_name = $2, status = $3, updated_at = $4 WHERE id = $5");
+        "UPDATE residents SET first_name = $1, last_name = $2, status = $3, updated_at = $4,"
+        " pin_weak = CASE WHEN $6 = 1 THEN 0 ELSE pin_weak END WHERE id = $5");
     db_bind_text(s, 1, first);
     db_bind_text(s, 2, last);
     db_bind_text(s, 3, resident_status_name(status));
     db_bind_int(s, 4, in->now);
     db_bind_int(s, 5, r.id);
+    db_bind_int(s, 6, in->pin_hash != NULL ? 1 : 0);
     if ((err = db_exec(s)) != KITE_OK)
         return err;
     /* A released resident cannot sign in; re-admission opens the account again. */
@@ -362,6 +349,7 @@ static kite_err update_tx(db_conn *conn, void *data)
     r.last_name = last;
     r.status = status;
     r.has_pin = r.has_pin || in->pin_hash != NULL;
+    r.pin_weak = r.pin_weak && in->pin_hash == NULL;
     r.updated_at = in->now;
     *in->out = r;
     return audit_append(conn, in->now, in->actor, action, audit_target(in->a, "resident", r.id),
@@ -376,8 +364,8 @@ kite_err resident_update(const kite_ctx *ctx, arena *a, int64_t facility_id, con
     struct update_resident in = {a,   facility_id, number, change, NULL, actor, clock_now_ms(&ctx->clock),
                                  out, fault,       ctx->resident_leaving};
     if (change->pin != NULL) {
-        if (pin_check(change->pin) != KITE_OK)
-            return pin_fault(fault);
+        if (pin_policy_check(change->pin, number, fault) != KITE_OK)
+            return KITE_ERR_INVALID_FIELD;
         kite_err err = password_hash(ctx->passwords, change->pin, hash);
         if (err != KITE_OK)
             return fault_settle(fault, err);
@@ -569,6 +557,20 @@ static kite_err find_resident_account(db_conn *conn, arena *a, const void *arg, 
     return account_id == 0 ? KITE_ERR_NOT_FOUND : account_load(conn, a, account_id, out);
 }
 
+struct mark_weak {
+    int64_t account_id, now;
+};
+
+/* A PIN from before today's rules signed in: staff see that it must be reset (pin.h). */
+static kite_err mark_weak_tx(db_conn *conn, void *data)
+{
+    const struct mark_weak *in = data;
+    db_stmt *s = db_prepare(conn, "UPDATE residents SET pin_weak = 1, updated_at = $1 WHERE account_id = $2 AND pin_weak = 0");
+    db_bind_int(s, 1, in->now);
+    db_bind_int(s, 2, in->account_id);
+    return db_exec(s);
+}
+
 kite_err resident_sign_in(const kite_ctx *ctx, arena *a, int64_t facility_id, const char *resident_number,
                           const char *pin, const char *client_address, signin_result *out, kite_fault *fault)
 {
@@ -580,11 +582,16 @@ kite_err resident_sign_in(const kite_ctx *ctx, arena *a, int64_t facility_id, co
         .find = find_resident_account,
         .find_arg = where,
         .throttle_key = arena_sprintf(a, "resident:%" PRId64 ":%.32s", facility_id, number),
-        .unknown_target = arena_sprintf(a, "resident_number:%" PRId64 ":%s", facility_id, number),
+        .unknown_target = arena_sprintf(a, "resident_number:%" PRId64 ":unknown", facility_id),
         .plausible = strlen(number) <= 32,
     };
     kite_err err = session_sign_in_with(ctx, a, &who, pin, client_address, out, fault);
     if (err == KITE_ERR_BAD_CREDENTIALS)
         fault->detail = FAULT_RESIDENT_SIGN_IN;
+    kite_fault weak;
+    if (err == KITE_OK && pin_policy_check(pin, number, &weak) != KITE_OK) {
+        struct mark_weak in = {out->session.account.id, clock_now_ms(&ctx->clock)};
+        err = db_write(ctx->store, mark_weak_tx, &in);
+    }
     return err;
 }

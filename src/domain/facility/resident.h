@@ -17,6 +17,7 @@
 #include "core/arena.h"
 #include "core/error.h"
 #include "core/fault.h"
+#include "domain/facility/pin.h"
 #include "domain/identity/account.h"
 #include "domain/identity/session.h"
 #include "domain/context.h"
@@ -38,6 +39,7 @@ typedef struct resident {
     const char *last_name;
     resident_status status;
     bool has_pin;
+    bool pin_weak; /* signed in with a PIN today's rules refuse: staff should set a new one (pin.h) */
     int64_t created_at, updated_at;
 } resident;
 
@@ -45,13 +47,10 @@ typedef struct resident_input {
     const char *resident_number;
     const char *first_name;
     const char *last_name;
-    const char *pin; /* 4 to 12 digits; NULL: no sign-in until one is set */
+    const char *pin; /* pin.h's rules; NULL: no sign-in until one is set */
 } resident_input;
 
-enum { PIN_MIN_DIGITS = 4, PIN_MAX_DIGITS = 12, NAME_MAX_CHARS = 100 };
-
-/* Checks a PIN's shape: KITE_ERR_INVALID_FIELD when it is not 4-12 digits. */
-kite_err pin_check(const char *pin) KITE_WUR;
+enum { NAME_MAX_CHARS = 100 };
 
 /*
  * Adds a resident to an on-platform facility's roster.  Errors:
@@ -87,6 +86,8 @@ kite_err resident_update(const kite_ctx *ctx, arena *a, int64_t facility_id, con
  * A resident on a facility tablet: facility, resident number and PIN;
  * throttled like passwords.  KITE_ERR_BAD_CREDENTIALS comes with
  * FAULT_RESIDENT_SIGN_IN, KITE_ERR_THROTTLED with fault->retry_after_ms.
+ * A PIN that signs in but fails today's rules (pin.h) marks the resident
+ * pin_weak; the sign-in itself succeeds.
  */
 kite_err resident_sign_in(const kite_ctx *ctx, arena *a, int64_t facility_id, const char *resident_number,
                           const char *pin, const char *client_address, signin_result *out,

@@ -178,6 +178,38 @@ kite_err password_policy_check(const char *password)
     return all_same ? KITE_ERR_WEAK_PASSWORD : KITE_OK;
 }
 
+/* Whether lowered (a lower-cased password) holds word, lower-cased, when word is long enough to count. */
+static bool holds_word(arena *a, const char *lowered, const char *word)
+{
+    if (word == NULL || utf8_length(word) < PASSWORD_PERSONAL_MIN_CHARS)
+        return false;
+    return strstr(lowered, text_lower(a, word)) != NULL;
+}
+
+/* s without its spaces (a name typed as one word: "mariamorales"). */
+static const char *without_spaces(arena *a, const char *s)
+{
+    char *out = arena_strdup(a, s);
+    char *w = out;
+    for (const char *p = s; *p != '\0'; p++)
+        if (*p != ' ')
+            *w++ = *p;
+    *w = '\0';
+    return out;
+}
+
+kite_err password_personal_check(arena *a, const char *password, const char *email, const char *full_name)
+{
+    const char *lowered = text_lower(a, password);
+    const char *at = email != NULL ? strchr(email, '@') : NULL;
+    const char *local = at != NULL ? arena_strndup(a, email, (size_t)(at - email)) : NULL;
+    const char *name = full_name != NULL ? text_trim(a, full_name) : NULL;
+    if (holds_word(a, lowered, email) || holds_word(a, lowered, local) || holds_word(a, lowered, name) ||
+        (name != NULL && holds_word(a, lowered, without_spaces(a, name))))
+        return KITE_ERR_WEAK_PASSWORD;
+    return KITE_OK;
+}
+
 kite_err email_normalize(arena *a, const char *email, const char **out)
 {
     char *norm = text_lower(a, text_trim(a, email));
@@ -304,11 +336,16 @@ static kite_err insert_account_tx(db_conn *conn, void *data)
     return email_verify_issue(conn, in->ctx, in->a, acct, acct->created_at, true);
 }
 
-static kite_err validate_password_field(const char *password, fault_detail invalid, kite_fault *fault)
+static kite_err validate_password_field(arena *a, const account *acct, const char *password, fault_detail invalid,
+                                        kite_fault *fault)
 {
     if (password == NULL || strlen(password) > PASSWORD_MAX_BYTES || !utf8_valid(password, strlen(password)))
         return fault_set(fault, KITE_ERR_INVALID_FIELD, "password", invalid);
-    return fault_set(fault, password_policy_check(password), "password", FAULT_NONE);
+    kite_err err = password_policy_check(password);
+    if (err != KITE_OK)
+        return fault_set(fault, err, "password", FAULT_NONE);
+    err = password_personal_check(a, password, acct->email, acct->full_name);
+    return fault_set(fault, err, "password", err != KITE_OK ? FAULT_PASSWORD_PERSONAL : FAULT_NONE);
 }
 
 static kite_err store_new_account(const kite_ctx *ctx, arena *a, account *acct, const char *password,
@@ -379,7 +416,7 @@ kite_err account_register(const kite_ctx *ctx, arena *a, const registration *reg
         return fault_set(fault, KITE_ERR_INVALID_FIELD, "full_name", FAULT_NOT_VALID);
     if (reg->phone == NULL || check_phone(a, reg->phone, &out->phone) != KITE_OK)
         return fault_set(fault, KITE_ERR_INVALID_FIELD, "phone", FAULT_NOT_VALID);
-    kite_err err = validate_password_field(reg->password, FAULT_NOT_VALID, fault);
+    kite_err err = validate_password_field(a, out, reg->password, FAULT_NOT_VALID, fault);
     if (err != KITE_OK)
         return err;
     err = store_new_account(ctx, a, out, reg->password, actor, "account.register");
@@ -410,7 +447,7 @@ kite_err account_create_staff_as(const kite_ctx *ctx, arena *a, const char *acto
         return fault_set(fault, KITE_ERR_INVALID_FIELD, "email", FAULT_NONE);
     if (full_name == NULL || check_name(a, full_name, &out->full_name) != KITE_OK)
         return fault_set(fault, KITE_ERR_INVALID_FIELD, "full_name", FAULT_NONE);
-    kite_err err = validate_password_field(password, FAULT_NONE, fault);
+    kite_err err = validate_password_field(a, out, password, FAULT_NONE, fault);
     if (err != KITE_OK)
         return err;
     err = store_new_account(ctx, a, out, password, actor, "account.create");

@@ -79,6 +79,16 @@ void password_check_dummy(password_gate *gate, const char *password);
 bool password_needs_rehash(const password_gate *gate, const char *hash);
 /* KITE_ERR_WEAK_PASSWORD when too short or on the common-password list. */
 kite_err password_policy_check(const char *password) KITE_WUR;
+/*
+ * KITE_ERR_WEAK_PASSWORD when the password is, or holds, without regard to
+ * case, the account's whole email, the part of it before the @, or its name
+ * (with or without its spaces): each only when it has at least
+ * PASSWORD_PERSONAL_MIN_CHARS characters, since a short one ("Al") is in
+ * many good passwords by chance.  email and full_name may be NULL.  The
+ * first thing anyone guesses is what they already know about the account.
+ */
+enum { PASSWORD_PERSONAL_MIN_CHARS = 4 };
+kite_err password_personal_check(arena *a, const char *password, const char *email, const char *full_name) KITE_WUR;
 
 /* Trimmed, lower-cased email into *out (arena); KITE_ERR_INVALID_FIELD when not an address. */
 kite_err email_normalize(arena *a, const char *email, const char **out) KITE_WUR;

@@ -142,7 +142,26 @@ struct reset_confirm {
     const char *token_hash;
     const char *password_hash;
     int64_t now;
+    const char *email, *full_name; /* the link's account (owner_tx) */
 };
+
+/* The account a live link belongs to; KITE_ERR_RESET_LINK_EXPIRED when none (as confirm_tx answers). */
+static kite_err owner_tx(db_conn *conn, void *data)
+{
+    struct reset_confirm *in = data;
+    db_stmt *s = db_prepare(conn,
+        "SELECT a.email, a.full_name FROM password_resets r JOIN accounts a ON a.id = r.account_id"
+        " WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 AND a.status = 'active'");
+    db_bind_text(s, 1, in->token_hash);
+    db_bind_int(s, 2, in->now);
+    bool found = db_next(s);
+    if (found) {
+        in->email = arena_strdup(in->a, db_text(s, 0));
+        in->full_name = arena_strdup(in->a, db_text(s, 1));
+    }
+    kite_err err = db_done(s);
+    return err != KITE_OK ? err : found ? KITE_OK : KITE_ERR_RESET_LINK_EXPIRED;
+}
 
 static kite_err confirm_tx(db_conn *conn, void *data)
 {
@@ -194,10 +213,16 @@ kite_err password_reset_confirm(const kite_ctx *ctx, arena *a, const char *token
     if (err != KITE_OK)
         return fault_set(fault, err, "password", FAULT_NONE);
     char hash[PASSWORD_HASH_MAX], token_hash[SECRET_SHA256_HEX];
+    secret_sha256_hex(token, strlen(token), token_hash);
+    struct reset_confirm in = {a, token_hash, NULL, clock_now_ms(&ctx->clock), NULL, NULL};
+    /* Whose link it is, first: the new password may not be their email or name. */
+    if ((err = db_read(ctx->store, owner_tx, &in)) != KITE_OK)
+        return fault_settle(fault, err);
+    if (password_personal_check(a, password, in.email, in.full_name) != KITE_OK)
+        return fault_set(fault, KITE_ERR_WEAK_PASSWORD, "password", FAULT_PASSWORD_PERSONAL);
     if ((err = password_hash(ctx->passwords, password, hash)) != KITE_OK)
         return fault_settle(fault, err);
-    secret_sha256_hex(token, strlen(token), token_hash);
-    struct reset_confirm in = {a, token_hash, hash, clock_now_ms(&ctx->clock)};
+    in.password_hash = hash;
     return fault_settle(fault, db_write(ctx->store, confirm_tx, &in));
 }
 
@@ -274,6 +299,8 @@ kite_err password_change(const kite_ctx *ctx, arena *a, const session *s, const 
     kite_err err = password_policy_check(password);
     if (err != KITE_OK)
         return fault_set(fault, err, "new_password", FAULT_NONE);
+    if (password_personal_check(a, password, s->account.email, s->account.full_name) != KITE_OK)
+        return fault_set(fault, KITE_ERR_WEAK_PASSWORD, "new_password", FAULT_PASSWORD_PERSONAL);
     struct password_change in = {ctx, a, s, NULL, NULL, clock_now_ms(&ctx->clock), {0}};
     if ((err = session_confirm_password(ctx, a, s, current, &in.throttle_key, fault)) != KITE_OK)
         return err;

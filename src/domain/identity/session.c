@@ -4,7 +4,10 @@
  * SECURITY: email, password and token come from the network.  The password
  * is checked outside any transaction (Argon2 is slow and must not hold the
  * write lock); throttle state is read before and written after, so two
- * racing attempts can at worst each be counted, never skipped.
+ * racing attempts can at worst each be counted, never skipped.  A failed
+ * sign-in for no account is audited without what was typed (the audit is
+ * kept for ever and cannot be edited): a password typed into the email box,
+ * or someone else's address, must not stay there.
  */
 #include "domain/identity/session.h"
 
@@ -15,8 +18,12 @@
 #include <inttypes.h>
 #include <string.h>
 
-static const throttle_rule account_rule = {SIGNIN_ACCOUNT_MAX_FAILURES, SIGNIN_WINDOW_MS};
-static const throttle_rule address_rule = {SIGNIN_ADDRESS_MAX_FAILURES, SIGNIN_WINDOW_MS};
+static const delay_rule pair_rule = {SIGNIN_PAIR_FREE_FAILURES, SIGNIN_DELAY_BASE_MS, SIGNIN_PAIR_CAP_MS,
+                                     SIGNIN_PAIR_FORGET_MS};
+static const delay_rule account_rule = {SIGNIN_ACCOUNT_FREE_FAILURES, SIGNIN_DELAY_BASE_MS, SIGNIN_ACCOUNT_CAP_MS,
+                                        SIGNIN_PAIR_FORGET_MS};
+static const delay_rule address_rule = {SIGNIN_ADDRESS_FREE_FAILURES, SIGNIN_DELAY_BASE_MS, SIGNIN_ADDRESS_CAP_MS,
+                                        SIGNIN_ADDRESS_FORGET_MS};
 
 void session_csrf_token(const char *token, char out[SECRET_SHA256_HEX])
 {
@@ -29,6 +36,7 @@ struct signin_lookup {
     const signin_credentials *who;
     const char *account_key;
     const char *address_key;
+    const char *pair_key;
     account acct;
     const char *password_hash;
     bool found;
@@ -41,19 +49,20 @@ struct signin_lookup {
 static kite_err signin_lookup_tx(db_conn *conn, void *data)
 {
     struct signin_lookup *in = data;
-    kite_fault account_wait = {0}, address_wait = {0};
-    kite_err account_lock = throttle_check(conn, in->now, in->account_key, account_rule, &account_wait);
-    kite_err address_lock = throttle_check(conn, in->now, in->address_key, address_rule, &address_wait);
-    if (account_lock == KITE_ERR_THROTTLED || address_lock == KITE_ERR_THROTTLED) {
-        in->retry_after_ms = account_wait.retry_after_ms > address_wait.retry_after_ms ? account_wait.retry_after_ms
-                                                                                       : address_wait.retry_after_ms;
+    int64_t pair_failures = 0, pair_wait = 0, address_wait = 0, account_wait = 0;
+    kite_err err = delay_read(conn, in->now, in->pair_key, pair_rule, &pair_failures, &pair_wait);
+    if (err == KITE_OK)
+        err = delay_read(conn, in->now, in->address_key, address_rule, NULL, &address_wait);
+    /* The account's own count slows only addresses that failed it: the real user elsewhere is not held up. */
+    if (err == KITE_OK && pair_failures > 0)
+        err = delay_read(conn, in->now, in->account_key, account_rule, NULL, &account_wait);
+    if (err != KITE_OK)
+        return err;
+    int64_t wait = pair_wait > address_wait ? pair_wait : address_wait;
+    in->retry_after_ms = wait > account_wait ? wait : account_wait;
+    if (in->retry_after_ms > 0)
         return KITE_ERR_THROTTLED;
-    }
-    if (account_lock != KITE_OK)
-        return account_lock;
-    if (address_lock != KITE_OK)
-        return address_lock;
-    kite_err err = in->who->find(conn, in->a, in->who->find_arg, &in->acct, &in->password_hash);
+    err = in->who->find(conn, in->a, in->who->find_arg, &in->acct, &in->password_hash);
     in->found = err == KITE_OK && in->acct.status == ACCOUNT_ACTIVE;
     if (err == KITE_ERR_NOT_FOUND)
         err = KITE_OK;
@@ -66,9 +75,11 @@ static kite_err signin_lookup_tx(db_conn *conn, void *data)
 static kite_err signin_failed_tx(db_conn *conn, void *data)
 {
     struct signin_lookup *in = data;
-    kite_err err = throttle_record_failure(conn, in->now, in->account_key, account_rule);
+    kite_err err = delay_record_failure(conn, in->now, in->pair_key, pair_rule);
     if (err == KITE_OK)
-        err = throttle_record_failure(conn, in->now, in->address_key, address_rule);
+        err = delay_record_failure(conn, in->now, in->account_key, account_rule);
+    if (err == KITE_OK)
+        err = delay_record_failure(conn, in->now, in->address_key, address_rule);
     if (err != KITE_OK)
         return err;
     const char *target = in->found ? audit_actor_account(in->a, in->acct.id) : in->who->unknown_target;
@@ -88,7 +99,10 @@ static kite_err signin_success_tx(db_conn *conn, void *data)
 {
     struct signin_success *in = data;
     struct signin_lookup *lookup = in->lookup;
-    kite_err err = throttle_clear(conn, lookup->account_key);
+    /* The account's count goes too: whoever failed it before must fail anew to be slowed. */
+    kite_err err = throttle_clear(conn, lookup->pair_key);
+    if (err == KITE_OK)
+        err = throttle_clear(conn, lookup->account_key);
     if (err != KITE_OK)
         return err;
     if (in->new_password_hash != NULL) {
@@ -127,6 +141,7 @@ static kite_err sign_in(const kite_ctx *ctx, arena *a, const signin_credentials 
         .who = who,
         .account_key = who->throttle_key,
         .address_key = arena_sprintf(a, "address:%s", client_address),
+        .pair_key = arena_sprintf(a, "pair:%s address:%s", who->throttle_key, client_address),
     };
     struct signin_lookup *lookup = &lookup_data;
     kite_err err = db_read(ctx->store, signin_lookup_tx, lookup);
@@ -204,7 +219,7 @@ kite_err session_sign_in(const kite_ctx *ctx, arena *a, const char *email, const
         .find_more = find_unverified,
         .find_arg = norm,
         .throttle_key = arena_sprintf(a, "account:%s", norm),
-        .unknown_target = arena_sprintf(a, "email:%s", norm),
+        .unknown_target = "email:unknown",
         .plausible = plausible,
     };
     return session_sign_in_with(ctx, a, &who, password, client_address, out, fault);

@@ -12,7 +12,12 @@
  * (email_verify.h): the verified one is tried first (a dummy hash stands in
  * when there is none, so the time does not say whether there is), then the
  * unverified ones, newest first.
- * Failures are throttled per account and per client address.
+ * Failures slow down further attempts (throttle.h, progressive delays),
+ * never lock an account: counted per account and address pair (the real
+ * user at another address is not slowed by a stranger's guesses), per
+ * account (once it has many failures, an address that failed it waits
+ * longer; an address that never failed it does not), and per address (one
+ * address trying many accounts).
  */
 #ifndef KITE_DOMAIN_IDENTITY_SESSION_H
 #define KITE_DOMAIN_IDENTITY_SESSION_H
@@ -39,8 +44,26 @@ typedef struct signin_result {
     char csrf[SECRET_SHA256_HEX];
 } signin_result;
 
-enum { SIGNIN_ACCOUNT_MAX_FAILURES = 5, SIGNIN_ADDRESS_MAX_FAILURES = 20 };
+/* The password asked again by a signed-in person (session_confirm_password): a fixed window. */
+enum { SIGNIN_ACCOUNT_MAX_FAILURES = 5 };
 #define SIGNIN_WINDOW_MS (15 * 60 * 1000)
+
+/*
+ * Sign-in delays: free failures, then 1 s, 2 s, 4 s ... up to the cap.  A
+ * pair forgets a failure every 10 minutes; an address every 30 seconds, so
+ * the mistakes of many people behind one facility's address do not pile up.
+ */
+enum {
+    SIGNIN_PAIR_FREE_FAILURES = 3,     /* one account from one address */
+    SIGNIN_ACCOUNT_FREE_FAILURES = 10, /* one account, from the addresses that failed it */
+    SIGNIN_ADDRESS_FREE_FAILURES = 20, /* any accounts from one address */
+};
+#define SIGNIN_DELAY_BASE_MS 1000
+#define SIGNIN_PAIR_CAP_MS (60 * 1000)
+#define SIGNIN_ACCOUNT_CAP_MS (5 * 60 * 1000)
+#define SIGNIN_ADDRESS_CAP_MS (60 * 1000)
+#define SIGNIN_PAIR_FORGET_MS (10 * 60 * 1000)
+#define SIGNIN_ADDRESS_FORGET_MS (30 * 1000)
 
 /* KITE_ERR_THROTTLED comes with fault->retry_after_ms (FAULT_SIGN_IN). */
 kite_err session_sign_in(const kite_ctx *ctx, arena *a, const char *email, const char *password,
@@ -65,8 +88,8 @@ typedef struct signin_credentials {
     signin_find_fn find;
     signin_find_more_fn find_more; /* NULL: find() names the only account */
     const void *find_arg;
-    const char *throttle_key;   /* failures are counted per this key and per address */
-    const char *unknown_target; /* what the audit names when no account matches */
+    const char *throttle_key;   /* failures are counted per this key, per it and the address, per address */
+    const char *unknown_target; /* what the audit names when no account matches: never what was typed */
     bool plausible;             /* false: refuse without looking (still as slow as a check) */
 } signin_credentials;
 

@@ -47,8 +47,30 @@ export function anyNumber(prefix = 'R') {
   numberCounter += 1;
   return `${prefix}${process.pid % 1000}-${numberCounter}`;
 }
+/* The common PINs the server refuses beyond patterns (src/domain/facility/pin.c), kept in step by hand. */
+const COMMON_PINS = new Set(['112233', '123321', '123654', '102030', '147258', '147852', '147369', '159357', '159753',
+  '159951', '753951', '789456', '741852', '852456', '963852', '258369', '321654', '456123', '246810', '135790',
+  '135791', '112358', '520520', '520131', '131420', '786786', '007007', '101101', '110110', '100100', '100000',
+  '200000', '010203', '123789', '987123', '147147', '258258', '369369', '159159', '741741', '951753', '357159',
+  '696969', '112211', '221122', '121314', '111222', '000111', '123000', '111000', '999000', '654123', '198900',
+  '199000', '202020', '101010', '202122', '010101']);
+
+/**
+ * A 6-digit PIN the server accepts (src/domain/facility/pin.h): no digit next to the same digit
+ * or to one more or less (no repeats, no runs), no block repeated, not a common PIN.
+ */
 export function randomPin() {
-  return String(crypto.randomInt(100000, 999999));
+  for (;;) {
+    const d = [crypto.randomInt(1, 10)];
+    while (d.length < 6) {
+      const prev = d[d.length - 1];
+      const next = crypto.randomInt(0, 10);
+      if (Math.abs(next - prev) % 9 <= 1) continue; // the same digit, or one apart (9 and 0 too)
+      d.push(next);
+    }
+    const pin = d.join('');
+    if (d[0] !== d[2] && d[0] !== d[3] && !COMMON_PINS.has(pin)) return pin;
+  }
 }
 
 /** Facility ids are looked up by exact name in the directory (the data file is the reference). */

@@ -768,6 +768,31 @@ export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/**
+ * Wrong attempts until the server makes the caller wait: attempt(i) sends the i-th wrong attempt
+ * and resolves its answer (401 expected). Sign-in throttles are progressive delays (1 s, 2 s, 4 s
+ * ... after a few free failures): a 429 whose Retry-After is shorter than minWait seconds is
+ * waited out as a client would, and the next failure doubles the wait. Returns as soon as a 429
+ * says at least minWait seconds, so the caller's next request still meets the wait however slow
+ * the machine is. Resolves { failures, last } (last: that 429).
+ */
+export async function failUntilWaiting(attempt, { minWait = 4, maxFailures = 40, context = '' } = {}) {
+  let failures = 0;
+  for (;;) {
+    const res = await attempt(failures);
+    if (res.status === 429) {
+      const ra = Number(res.headers['retry-after']);
+      assert.ok(Number.isInteger(ra) && ra > 0, `${context} 429 without a Retry-After: ${res.headers['retry-after']}`);
+      if (ra >= minWait) return { failures, last: res };
+      await sleep(ra * 1000 + 50);
+      continue;
+    }
+    assert.ok([401, 404, 422].includes(res.status), `${context} wrong attempt ${failures + 1}: ${describe(res)}`);
+    failures += 1;
+    assert.ok(failures <= maxFailures, `${context} ${failures} failures and never a wait of ${minWait} s`);
+  }
+}
+
 export { assert, once };
 
 /**
