@@ -31,6 +31,7 @@
 #include "store.h"
 
 #include "api/app.h"
+#include "core/alloc.h"
 #include "core/text.h"
 #include "domain/identity/session.h"
 #include "domain/ledger/phone_keys.h"
@@ -107,7 +108,7 @@ static bool exchange(const char *request, size_t len, answer *out)
     bool timed_out = false;
     for (;;) {
         if (used + 4096 > cap)
-            buf = realloc(buf, cap *= 2);
+            buf = xrealloc(buf, cap *= 2);
         ssize_t n = recv(fd, buf + used, cap - used - 1, 0);
         if (n < 0)
             timed_out = true;

@@ -9,6 +9,7 @@
  * field.  A file the reader refuses is only checked not to crash.
  */
 #include "core/csv.h"
+#include "core/alloc.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,7 +30,7 @@ static void put(rows *r, const char *s, size_t n)
 {
     if (r->len + n + 1 > r->cap) {
         r->cap = (r->len + n + 1) * 2;
-        r->text = realloc(r->text, r->cap);
+        r->text = xrealloc(r->text, r->cap);
     }
     memcpy(r->text + r->len, s, n);
     r->len += n;
