@@ -120,12 +120,18 @@ static int load(void *buf, size_t len, image_type type, int shrink, double scale
     return -1;
 }
 
-/* The largest JPEG shrink-on-load factor that keeps the long side at or above the output size. */
+/*
+ * The largest JPEG shrink-on-load factor that keeps the long side at or
+ * above the output size and the short side at least one pixel: libvips
+ * rounds a shrunk side down, and a side of 0 fails its sanity assertion and
+ * aborts the helper (a 4112x1 strip did; found by fuzz/image.c).
+ */
 static int jpeg_shrink_for(int width, int height)
 {
     int side = width > height ? width : height;
+    int short_side = width < height ? width : height;
     int shrink = 1;
-    while (shrink < 8 && side / (shrink * 2) >= IMAGE_OUTPUT_SIDE)
+    while (shrink < 8 && side / (shrink * 2) >= IMAGE_OUTPUT_SIDE && short_side / (shrink * 2) >= 1)
         shrink *= 2;
     return shrink;
 }
