@@ -169,8 +169,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     app.ctx = s->ctx;
     http_config config = {
         .host = "127.0.0.1",
-        .limits = {.max_body = 1024 * 1024, .max_header_bytes = 32 * 1024, .max_connections = 64, .threads = 2,
-                   .idle_timeout_s = 5},
+        /* As kite serve's defaults, but short deadlines: the driver sends each request whole at once. */
+        .limits = {.max_body = 1024 * 1024, .max_header_bytes = 32 * 1024, .max_connections = 1024,
+                   .max_per_address = 64, .threads = 2, .idle_timeout_s = 5, .header_timeout_s = 10,
+                   .body_timeout_s = 10},
         .routes = api_routes,
         .route_count = api_route_count,
         .app = &app,
