@@ -303,6 +303,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     answer a;
     if (!exchange(request, len, &a)) {
         fprintf(stderr, "fuzz: no answer in 30 s to:\n%.*s\n", (int)len, request);
+        if (getenv("FUZZ_STALL_GDB") != NULL) {
+            /* Every thread's stack at the stall, to see who waits on what (gdb attaches to this process). */
+            char command[128];
+            snprintf(command, sizeof command, "gdb -p %d -batch -ex 'thread apply all bt' 1>&2", (int)getpid());
+            if (system(command) != 0)
+                fprintf(stderr, "fuzz: gdb could not attach\n");
+        }
         abort();
     }
     check_answer(&a, request, len);
