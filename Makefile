@@ -5,14 +5,16 @@
 #   make bench  build optimised and run the benchmarks in bench/: Kite and its peers in one table
 #   make bench-quick  the same table on smaller stores and windows, under 3 minutes
 #   make deb    the Debian package; make deb-test installs it, starts it as the unit would, purges it
+#   make fuzz   build the libFuzzer drivers in fuzz/ with clang and run each FUZZ_SECONDS (60) s
 
 BUILD      ?= build
 TEST_BUILD ?= build-test
 BENCH_BUILD ?= build-bench
+FUZZ_BUILD ?= build-fuzz
 DB         ?= kite.db
 LISTEN     ?= 127.0.0.1:8080
 
-.PHONY: all build run test deps deps-test deps-bench bench bench-quick deb deb-test clean
+.PHONY: all build run test deps deps-test deps-bench deps-fuzz bench bench-quick deb deb-test fuzz clean
 
 all: build
 
@@ -26,6 +28,10 @@ deps-test:
 # still runs, and its Postfix row says why it is missing.
 deps-bench:
 	@tools/install-deps.sh bench || tools/install-deps.sh build
+
+# clang-14 and libFuzzer for make fuzz; make test does not need them.
+deps-fuzz:
+	@tools/install-deps.sh fuzz
 
 build: deps
 	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) --buildtype=debugoptimized >/dev/null
@@ -51,5 +57,9 @@ deb:
 deb-test:
 	@tools/deb.sh test
 
+# Not part of make test: FUZZ_SECONDS per driver (60), FUZZ_RUNS, FUZZ_DRIVERS (see tools/fuzz.sh).
+fuzz: deps-fuzz
+	@FUZZ_BUILD=$(FUZZ_BUILD) tools/fuzz.sh
+
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD) $(BENCH_BUILD) build-deb
+	rm -rf $(BUILD) $(TEST_BUILD) $(BENCH_BUILD) $(FUZZ_BUILD) build-deb

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages Kite needs, when they are missing.
-# usage: tools/install-deps.sh build|test|bench
+# usage: tools/install-deps.sh build|test|bench|fuzz
 set -eu
 cd "$(dirname "$0")/.."
 want="meson ninja-build pkg-config gcc python3 libmicrohttpd-dev libjansson-dev libsqlite3-dev
@@ -13,6 +13,10 @@ fi
 # package's system instance is never configured, started nor enabled (see postfix_quiet below).
 if [ "${1:-build}" = bench ]; then
   want="$want postfix"
+fi
+# make fuzz: Debian's clang and its runtime libraries, which hold libFuzzer (tools/fuzz.sh).
+if [ "${1:-build}" = fuzz ]; then
+  want="$want clang-14 libclang-rt-14-dev"
 fi
 missing=""
 for pkg in $want; do

@@ -38,7 +38,7 @@ cppcheck_run() {
   cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
     --suppress=missingIncludeSystem --inline-suppr -D_GNU_SOURCE -I src "$@"
 }
-if cppcheck_run src tests/unit bench &&
+if cppcheck_run src tests/unit bench fuzz &&
    cppcheck_run -DKITE_FAULT_INJECTION $(grep -rl KITE_FAULT_INJECTION src tests/unit); then
   passed=$((passed + 1))
 else

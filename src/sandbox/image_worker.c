@@ -120,18 +120,18 @@ static int load(void *buf, size_t len, image_type type, int shrink, double scale
     return -1;
 }
 
-typedef struct transcoded {
-    void *jpeg; /* g_free */
-    size_t len;
-    int width, height;
-} transcoded;
-
-/* The largest JPEG shrink-on-load factor that keeps the long side at or above the output size. */
+/*
+ * The largest JPEG shrink-on-load factor that keeps the long side at or
+ * above the output size and the short side at least one pixel: libvips
+ * rounds a shrunk side down, and a side of 0 fails its sanity assertion and
+ * aborts the helper (a 4112x1 strip did; found by fuzz/image.c).
+ */
 static int jpeg_shrink_for(int width, int height)
 {
     int side = width > height ? width : height;
+    int short_side = width < height ? width : height;
     int shrink = 1;
-    while (shrink < 8 && side / (shrink * 2) >= IMAGE_OUTPUT_SIDE)
+    while (shrink < 8 && side / (shrink * 2) >= IMAGE_OUTPUT_SIDE && short_side / (shrink * 2) >= 1)
         shrink *= 2;
     return shrink;
 }
@@ -192,7 +192,7 @@ static image_status convert(void *buf, size_t len, image_type type, VipsImage **
     return IMAGE_OK;
 }
 
-static image_status transcode(void *buf, size_t len, image_type type, transcoded *out)
+image_status image_worker_transcode(void *buf, size_t len, image_type type, transcoded *out)
 {
     VipsObject *scope = VIPS_OBJECT(vips_image_new());
     VipsImage **t = (VipsImage **)vips_object_local_array(scope, 8);
@@ -222,7 +222,7 @@ static bool answer(image_status status, const transcoded *t)
     return write_full(WORKER_FD, header, sizeof header) && (!ok || write_full(WORKER_FD, t->jpeg, t->len));
 }
 
-static bool init_vips(const char *argv0)
+bool image_worker_init_vips(const char *argv0)
 {
     /*
      * No home, so no loadable modules (ImageMagick, poppler, HEIF, OpenSlide,
@@ -282,7 +282,7 @@ int image_worker_main(int argc, char **argv)
     if (confine_drop_privileges() != KITE_OK)
         _exit(1);
     confine_die_with_parent();
-    if (!init_vips("kite-image-worker"))
+    if (!image_worker_init_vips("kite-image-worker"))
         _exit(1);
     confine_limits limits = {WORKER_ADDRESS_SPACE, WORKER_CPU_SECONDS, WORKER_OPEN_FILES};
     if (confine_set_limits(&limits) != KITE_OK || confine_seccomp() != KITE_OK)
@@ -309,7 +309,8 @@ int image_worker_main(int argc, char **argv)
     }
     transcoded t = {0};
     image_type type = image_sniff(buf, req.length);
-    image_status status = type == (image_type)req.code ? transcode(buf, req.length, type, &t) : IMAGE_TYPE_MISMATCH;
+    image_status status =
+        type == (image_type)req.code ? image_worker_transcode(buf, req.length, type, &t) : IMAGE_TYPE_MISMATCH;
     bool sent = answer(status, &t);
     g_free(t.jpeg);
     free(buf);

@@ -9,7 +9,28 @@
 #ifndef KITE_SANDBOX_IMAGE_WORKER_H
 #define KITE_SANDBOX_IMAGE_WORKER_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sandbox/image.h"
+
 /* argv[0] is "image-worker".  Options: --test-delay-ms N (sleep before decoding; set by tests). */
 int image_worker_main(int argc, char **argv);
+
+/*
+ * The two steps image_worker_main runs on the photo's bytes, public so the
+ * decode path can be fuzzed in-process (fuzz/image.c) without the process
+ * boundary, which is not the code under test.  Nothing else calls them: the
+ * server's photos always go through the confined helper.
+ */
+typedef struct transcoded {
+    void *jpeg; /* g_free */
+    size_t len;
+    int width, height;
+} transcoded;
+/* libvips as the helper sets it up: built-in loaders only, one thread, no cache, no code generation. */
+bool image_worker_init_vips(const char *argv0);
+/* The photo of the type its bytes announce, decoded, bounded and re-encoded as a JPEG into *out. */
+image_status image_worker_transcode(void *buf, size_t len, image_type type, transcoded *out);
 
 #endif

@@ -145,6 +145,23 @@ test('words: whole words, caseless, in any script, in subject or body; the match
   assert.equal((await staffView(s.id)).matched_rules.length, 1, 'removing a rule erased what it matched');
 });
 
+test('a word with "\\E" in it is that word: it cannot end the quoting and turn the rest into a pattern', async () => {
+  // Found by fuzz/screening.c: words are quoted as \Q...\E, so a "\E" inside a word ended the quote early and
+  // "x\E|." became the pattern x|. , flagging every message.
+  const rule = await addRule(w, adminFO, FO, { kind: 'words', value: 'x\\E|., sha\\Ek', action: 'flag' });
+  const { contact, contactId } = await pair(w, op, FO, 'jpay');
+  for (const body of ['hello there', 'shak', 'x']) {
+    const m = await send(w, contact, contactId, 'clean', body);
+    assert.equal(m.status, 'delivered', `${JSON.stringify(body)} was flagged`);
+  }
+  for (const [body, matched] of [['path x\\E|. here', 'x\\E|.'], ['a SHA\\EK b', 'SHA\\EK']]) {
+    const m = await send(w, contact, contactId, 'words', body);
+    assert.equal(m.status, 'pending_review', `${JSON.stringify(body)} was not flagged`);
+    assert.deepEqual((await staffView(m.id)).matched_rules, [{ rule_id: rule.id, kind: 'words', action: 'flag', matched }]);
+  }
+  await removeRule(w, adminFO, FO, rule.id);
+});
+
 test('patterns and watch lists; every matching rule is stored; rules of another facility do not apply', async () => {
   const phone = await addRule(w, adminFO, FO, { kind: 'pattern', value: '\\b\\d{3}-\\d{3}-\\d{4}\\b', action: 'flag' });
   const cash = await addRule(w, adminFO, FO, { kind: 'pattern', value: '(?i)cash\\s*app|venmo', action: 'hold' });

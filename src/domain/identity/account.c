@@ -220,7 +220,7 @@ kite_err email_normalize(arena *a, const char *email, const char **out)
         at[1] == '.' || norm[len - 1] == '.')
         return KITE_ERR_INVALID_FIELD;
     for (const char *p = norm; *p; p++)
-        if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' || *p == ',' || *p == ';' || *p == '"')
+        if ((unsigned char)*p <= ' ' || *p == 0x7F || *p == '<' || *p == '>' || *p == ',' || *p == ';' || *p == '"')
             return KITE_ERR_INVALID_FIELD;
     *out = norm;
     return KITE_OK;

@@ -12,6 +12,24 @@
 
 enum { MATCH_LIMIT = 100000, DEPTH_LIMIT = 5000, MATCHED_MAX = 200 };
 
+/*
+ * One word quoted for PCRE2: \Q...\E, except that a "\E" inside the word
+ * would end the quote early (the rest of the word would be read as pattern
+ * syntax: "x\E|." would flag every message), so it is written as \E\\E\Q,
+ * a literal backslash and E between two quotes.  Found by fuzz/screening.c.
+ */
+static const char *quote_word(arena *a, const char *word, size_t len)
+{
+    const char *out = "\\Q";
+    for (size_t i = 0; i < len;) {
+        const char *end = memmem(word + i, len - i, "\\E", 2);
+        size_t n = end != NULL ? (size_t)(end - (word + i)) : len - i;
+        out = arena_sprintf(a, "%s%.*s%s", out, (int)n, word + i, end != NULL ? "\\E\\\\E\\Q" : "");
+        i += n + (end != NULL ? 2 : 0);
+    }
+    return arena_sprintf(a, "%s\\E", out);
+}
+
 /* Words become one caseless pattern of whole words: \b(?:w1|w2)\b with each word quoted. */
 static const char *words_pattern(arena *a, const char *value)
 {
@@ -24,7 +42,7 @@ static const char *words_pattern(arena *a, const char *value)
         while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
             len--;
         if (len > 0)
-            pattern = arena_sprintf(a, "%s%s\\Q%.*s\\E", pattern, *pattern ? "|" : "", (int)len, p);
+            pattern = arena_sprintf(a, "%s%s%s", pattern, *pattern ? "|" : "", quote_word(a, p, len));
         p += strcspn(p, ",\n\r");
     }
     return *pattern ? arena_sprintf(a, "(?<![\\p{L}\\p{N}])(?:%s)(?![\\p{L}\\p{N}])", pattern) : NULL;
@@ -243,6 +261,19 @@ kite_err screening_rule_remove(const kite_ctx *ctx, arena *a, int64_t facility_i
     return db_write(ctx->store, audit_removal_tx, &in);
 }
 
+kite_err screening_value_match(arena *a, rule_kind kind, const char *value, const char *text, const char **matched)
+{
+    *matched = NULL;
+    const char *pattern = kind == RULE_WORDS ? words_pattern(a, value) : kind == RULE_PATTERN ? value : NULL;
+    pcre2_code *code = pattern != NULL ? compile(a, pattern, NULL) : NULL;
+    if (code == NULL)
+        return KITE_ERR_INVALID_FIELD;
+    if (!pattern_matches(a, code, text, matched))
+        *matched = NULL;
+    pcre2_code_free(code);
+    return KITE_OK;
+}
+
 kite_err screening_run(db_conn *conn, arena *a, const screening_subject *subject, rule_match **matches, size_t *count)
 {
     screening_rule *rules;
@@ -262,14 +293,8 @@ kite_err screening_run(db_conn *conn, arena *a, const screening_subject *subject
         } else if (r->kind == RULE_WATCH_EMAIL) {
             if (subject->contact_email != NULL && strcmp(r->value, subject->contact_email) == 0)
                 matched = arena_sprintf(a, "%s is on the watch list", subject->contact_email);
-        } else {
-            const char *pattern = r->kind == RULE_WORDS ? words_pattern(a, r->value) : r->value;
-            pcre2_code *code = pattern != NULL ? compile(a, pattern, NULL) : NULL;
-            if (code != NULL) {
-                if (!pattern_matches(a, code, text, &matched))
-                    matched = NULL;
-                pcre2_code_free(code);
-            }
+        } else if (screening_value_match(a, r->kind, r->value, text, &matched) != KITE_OK) {
+            matched = NULL; /* a stored value that does not compile (it did when added) matches nothing */
         }
         if (matched != NULL)
             (*matches)[(*count)++] = (rule_match){r->id, r->kind, r->action, matched};

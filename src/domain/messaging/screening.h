@@ -85,6 +85,16 @@ typedef struct screening_subject {
     const char *body;
 } screening_subject;
 
+/*
+ * One words or pattern rule's value against text, as screening_run runs it
+ * (caseless PCRE2 with match limits; words quoted, whole words only):
+ * KITE_OK with *matched what matched (arena) or NULL when nothing did;
+ * KITE_ERR_INVALID_FIELD when the value does not compile (or is no words or
+ * pattern rule).  Also what fuzz/screening.c runs on staff-written values.
+ */
+kite_err screening_value_match(arena *a, rule_kind kind, const char *value, const char *text,
+                               const char **matched) KITE_WUR;
+
 /* Every rule of the facility that matches, inside the caller's transaction. */
 kite_err screening_run(db_conn *conn, arena *a, const screening_subject *s, rule_match **matches,
                        size_t *count) KITE_WUR;
