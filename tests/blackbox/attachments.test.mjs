@@ -7,63 +7,22 @@
 // with their message: the reviewer sees them while pending, the recipient once
 // delivered, nobody else.
 //
-// The images are made here: PNGs by a small encoder below (node:zlib), EXIF by
+// The images are made here: PNGs by lib/png.mjs, EXIF by
 // splicing an APP1 segment into a JPEG; the base JPEG (96x64) and WebP (96x64)
 // are tiny fixtures made with libvips 8.14, inlined as base64.
 import { test, before, after } from 'node:test';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import zlib from 'node:zlib';
 import {
   World, assert, assertError, onPlatform, pair, decide, describeRes,
 } from './lib/messaging.mjs';
 import { startServer, register, session, sleep, sqlFlag } from './lib/kite.mjs';
+import { makePng } from './lib/png.mjs';
 
 const BASE_JPEG = Buffer.from('/9j/2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsjHBYWICwgIyYnKSopGR8tMC0oMCUoKSj/2wBDAQcHBwoIChMKChMoGhYaKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCgoKCj/wAARCABAAGADASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwDwdbf2qZbf2rTW29qlW29q/d8TXPGw+JMxbf2qVbf2rUW29qlW29q+fxNc93D4ky1t/aplt/atNbb2qZbb2r57E1z3MPiTLW39qlW39q1FtvapVtvavn8TXPcw+JMtbf2qZbf2rTW29qlW29q+exNc9zD4kzFt/apVt/atRbb2qVbb2r5/E1z3cPiTnltvapltvatNbb2qZbb2r+isTXP5Tw+JMtbb2qVbb2rUW29qlW29q+exNc9zD4ky1tvapltvatNbb2qZbb2r5/E1z3MPiTLW29qlW29q1FtvapVtvavn8TXPdw+JMtbb2qZbb2rTW29qmW29q+exNc9zD4ky1tvapVtvatRbb2qVbb2r5/E1z3MPiTnltvapltvatRbb2qVbb2r+isTXP5Tw+JMtbb2qVbb2rUW29qlW29q+exNc9zD4ky1tvapltvatNbb2qZbb2r5/E1z3cPiTLW29qlW29q1FtvapVtvavnsTXPcw+JMtbb2qZbb2rTW29qmW29q+fxNc9zD4ky1tvapVtvatRbb2qVbb2r57E1z3MPiTn1tvapVtvatRbb2qVbb2r+i8TXP5Tw+JMtbb2qVbb2rUW29qlW29q+exNc93D4kzFtvapVtvatRbb2qVbb2r5/E1z3MPiTLW29qlW29q1FtvapVtvavnsTXPcw+JMxbb2qVbb2rUW29qlW29q+fxNc9zD4ky1tvapVtvatRbb2qVbb2r57E1z3cPiT//2Q==', 'base64');
 const BASE_WEBP = Buffer.from('UklGRg4CAABXRUJQVlA4WAoAAAAIAAAAXwAAPwAAVlA4IC4BAABQCQCdASpgAEAAPp1Im0q/vyknJXQN+/ATiWZtOP9sB9eYdfjpmTVAbO7ifdOV0fX7/QBsAPN1t6ryvd3+Fikheeh/JTW2dK22lV98v97gYmOEAAD+8N2Z3Vg8QX/7CJfyEv/LWndXughn/OsX9YRQWvnhHOVC8eKkoxZcxYR8H7Q9il8FvWulC52Gq5V8IH0MClnxyXmhN+MH3NtKrDaf7MZbeng5t7TXaRA6pkugCLn9doSyIkpl6dpeyuUKw3zrJB/CcjEcX0RBOzcla5vO03awmrUR1c5hoA+r5tO8ssopsS7Nt8b+oOp6kBFfYhFKDw5TAz8/v32s/VHkDcFhR1iJ79doSyF9uVk4VsjUNml9khrgTUAhykk2fclZ7DdNAZkJeX33vZ1eJ+gAAEVYSUa6AAAARXhpZgAASUkqAAgAAAAGABIBAwABAAAAAQAAABoBBQABAAAAVgAAABsBBQABAAAAXgAAACgBAwABAAAAAgAAABMCAwABAAAAAQAAAGmHBAABAAAAZgAAAAAAAAA4YwAA6AMAADhjAADoAwAABgAAkAcABAAAADAyMTABkQcABAAAAAECAwAAoAcABAAAADAxMDABoAMAAQAAAP//AAACoAQAAQAAAGAAAAADoAQAAQAAAEAAAAAAAAAA', 'base64');
 
 // --- images ------------------------------------------------------------------
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(buf) {
-  let c = 0xFFFFFFFF;
-  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xFF] ^ (c >>> 8);
-  return (c ^ 0xFFFFFFFF) >>> 0;
-}
-function pngChunk(type, data) {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([len, body, crc]);
-}
-/** An RGB PNG of a gradient; `declare` overrides the dimensions written in its header. */
-function makePng(width, height, { declare } = {}) {
-  const rows = [];
-  for (let y = 0; y < height; y++) {
-    const row = Buffer.alloc(1 + width * 3);
-    for (let x = 0; x < width; x++) {
-      row[1 + x * 3] = (x * 255 / width) | 0;
-      row[2 + x * 3] = (y * 255 / height) | 0;
-      row[3 + x * 3] = 128;
-    }
-    rows.push(row);
-  }
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(declare ? declare[0] : width, 0);
-  ihdr.writeUInt32BE(declare ? declare[1] : height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // RGB
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
-    pngChunk('IHDR', ihdr), pngChunk('IDAT', zlib.deflateSync(Buffer.concat(rows))), pngChunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 const SECRET = 'KITE-TEST-GPS-48.8584N-2.2945E';
 /** An APP1 Exif segment: orientation (6: turn 90 degrees clockwise), a description and a camera make. */

@@ -19,7 +19,6 @@ import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import {
   World, assert, onPlatform, pair, decide, send, listAll, describeRes,
 } from './lib/messaging.mjs';
@@ -27,6 +26,7 @@ import { PUBLIC_URL } from './lib/flows.mjs';
 import {
   KITE_BIN, DATA_DIR, Server, cli, auditCount, session, register,
 } from './lib/kite.mjs';
+import { makePng } from './lib/png.mjs';
 
 const PG = process.env.KITE_TEST_PG;
 const skip = PG ? false : 'KITE_TEST_PG is not set (an admin URL of a throw-away PostgreSQL cluster)';
@@ -54,43 +54,6 @@ after(() => {
   for (const name of created) psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 });
 
-// --- a small PNG, made here -------------------------------------------------------
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(buf) {
-  let c = 0xFFFFFFFF;
-  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xFF] ^ (c >>> 8);
-  return (c ^ 0xFFFFFFFF) >>> 0;
-}
-function pngChunk(type, data) {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([len, body, crc]);
-}
-function makePng(width, height) {
-  const rows = [];
-  for (let y = 0; y < height; y++) {
-    const row = Buffer.alloc(1 + width * 3);
-    for (let x = 0; x < width; x++) row.set([(x * 255 / width) | 0, (y * 255 / height) | 0, 90], 1 + x * 3);
-    rows.push(row);
-  }
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
-    pngChunk('IHDR', ihdr), pngChunk('IDAT', zlib.deflateSync(Buffer.concat(rows))), pngChunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 const sha256 = (buf) => crypto.createHash('sha256').update(buf).digest('hex');
 
 // --- kite serve on a PostgreSQL URL --------------------------------------------------

@@ -16,11 +16,11 @@
 // same facility) so that the call proves access without moving anyone.
 import { test, before, after } from 'node:test';
 import http from 'node:http';
-import zlib from 'node:zlib';
 import {
   World, assert, facilityIdByName, describeRes, bopNumber, anyNumber, uniqueEmail, strongPassword,
 } from './lib/flows.mjs';
 import { session, sqlFlag, sqlGroupConcat } from './lib/kite.mjs';
+import { makePng } from './lib/png.mjs';
 
 const ROLES = ['anonymous', 'contact', 'resident', 'reviewer', 'investigator', 'facility_admin', 'operator'];
 const OK = 'ok';
@@ -204,46 +204,7 @@ const TABLE = [
 // The error code each refusal must carry.
 const CODE_FOR = { 401: 'unauthenticated', 402: 'insufficient_funds', 403: 'forbidden', 404: 'not_found', 422: 'invalid_field' };
 
-// A small RGB PNG for the photo uploads (the encoder of attachments.test.mjs).
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(buf) {
-  let c = 0xFFFFFFFF;
-  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xFF] ^ (c >>> 8);
-  return (c ^ 0xFFFFFFFF) >>> 0;
-}
-function pngChunk(type, data) {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([len, body, crc]);
-}
-function makePng(width, height) {
-  const rows = [];
-  for (let y = 0; y < height; y++) {
-    const row = Buffer.alloc(1 + width * 3);
-    for (let x = 0; x < width; x++) {
-      row[1 + x * 3] = (x * 255 / width) | 0;
-      row[2 + x * 3] = (y * 255 / height) | 0;
-      row[3 + x * 3] = 128;
-    }
-    rows.push(row);
-  }
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // RGB
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
-    pngChunk('IHDR', ihdr), pngChunk('IDAT', zlib.deflateSync(Buffer.concat(rows))), pngChunk('IEND', Buffer.alloc(0)),
-  ]);
-}
+// A small RGB PNG for the photo uploads.
 const PNG = makePng(32, 24);
 const PNG_HEADERS = { 'Content-Type': 'image/png' };
 

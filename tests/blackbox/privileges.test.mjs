@@ -16,9 +16,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { assert, describeRes, runServe, DATA_DIR } from './lib/flows.mjs';
 import { startServer, register, session } from './lib/kite.mjs';
+import { makePng } from './lib/png.mjs';
 
 const USER = 'nobody';
 let dir;
@@ -45,36 +45,6 @@ after(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function tinyPng() {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc32 = (buf) => {
-    let c = 0xFFFFFFFF;
-    for (const b of buf) c = crcTable[(c ^ b) & 0xFF] ^ (c >>> 8);
-    return (c ^ 0xFFFFFFFF) >>> 0;
-  };
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(8, 0);
-  ihdr.writeUInt32BE(8, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  const rows = Buffer.alloc(8 * 25, 120);
-  for (let y = 0; y < 8; y++) rows[y * 25] = 0;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
-    chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
-}
-
 test('started as root with --user, it runs as that user with no groups and no way back', async (t) => {
   if (why) { t.skip(why); return; }
   const status = fs.readFileSync(`/proc/${srv.proc.pid}/status`, 'utf8');
@@ -95,7 +65,7 @@ test('the store is the user\'s, and the server works: a registration is saved, a
   if (why) { t.skip(why); return; }
   const reg = await register(srv);
   const s = await session(srv, reg.email, reg.password);
-  const photo = await srv.request('POST', '/api/v1/attachments', { body: tinyPng(), token: s.token, headers: { 'Content-Type': 'image/png' } });
+  const photo = await srv.request('POST', '/api/v1/attachments', { body: makePng(8, 8), token: s.token, headers: { 'Content-Type': 'image/png' } });
   assert.equal(photo.status, 201, describeRes(photo));
   for (const f of fs.readdirSync(dir)) {
     const st = fs.statSync(path.join(dir, f));

@@ -5,7 +5,8 @@ import {
 } from './lib/kite.mjs';
 
 let srv;
-before(async () => { srv = await startServer(); });
+// --metrics-from: GET /metrics is routed, but answers only the addresses given (the 404 of a missing path for others).
+before(async () => { srv = await startServer({ extraArgs: ['--metrics-from', '127.0.0.1'] }); });
 after(async () => { if (srv) await srv.cleanup(); });
 
 test('GET /healthz → 200 {"status":"ok"} as JSON', async () => {

@@ -32,11 +32,11 @@
 
 import test, { after, before } from 'node:test';
 import fs from 'node:fs';
-import zlib from 'node:zlib';
 import {
   World, assert, bopNumber, facilityIdByName, describeRes, uniqueEmail, strongPassword,
 } from './lib/flows.mjs';
 import { cli, assertErrorBody, freshAddress, verifyEmail, session, isPg, sqlite, REPO_ROOT } from './lib/kite.mjs';
+import { makePng } from './lib/png.mjs';
 
 const FAULT = { env: { KITE_ALLOW_FAULT_INJECTION: '1' }, args: ['--test-fault-injection', 'on'] };
 const STEP_LIMIT = 300;
@@ -62,35 +62,7 @@ let spareFacilities = [];
 let family; // a contact for the requests that do not use one up or look residents up (each Argon2 hash saved is time)
 let writers; // a connected pair for the message requests: each preparation sends a new message
 
-const PNG = (() => {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc32 = (buf) => {
-    let c = 0xFFFFFFFF;
-    for (const b of buf) c = crcTable[(c ^ b) & 0xFF] ^ (c >>> 8);
-    return (c ^ 0xFFFFFFFF) >>> 0;
-  };
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(16, 0);
-  ihdr.writeUInt32BE(12, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  const rows = Buffer.alloc(12 * (1 + 16 * 3), 90);
-  for (let y = 0; y < 12; y++) rows[y * 49] = 0;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
-    chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
-})();
+const PNG = makePng(16, 12);
 
 before(async () => {
   w = await World.start({ extraArgs: FAULT.args, env: FAULT.env });
