@@ -19,6 +19,7 @@
 #include "core/csv.h"
 #include "core/text.h"
 #include "domain/facility/policy.h"
+#include "domain/facility/pin.h"
 #include "domain/facility/resident.h"
 #include "domain/identity/account.h"
 
@@ -84,9 +85,11 @@ static kite_err verify_row(void *data, size_t line, const char *const *fields, s
                *last = field(v, v->columns[2], fields, nfields), *pin = field(v, v->columns[3], fields, nfields);
     row r = {number ? text_trim(v->a, number) : NULL, first ? text_trim(v->a, first) : NULL,
              last ? text_trim(v->a, last) : NULL, false};
+    kite_fault pin_fault = {0};
     r.accepted = r.number != NULL && policy_resident_number_valid(v->p, r.number) && r.first != NULL &&
                  text_is_person_name(r.first, NAME_MAX_CHARS) && r.last != NULL &&
-                 text_is_person_name(r.last, NAME_MAX_CHARS) && (pin == NULL || pin_check(pin) == KITE_OK);
+                 text_is_person_name(r.last, NAME_MAX_CHARS) &&
+                 (pin == NULL || pin_policy_check(pin, r.number, &pin_fault) == KITE_OK);
     v->rows = arena_grow(v->a, v->rows, v->count, &v->cap, sizeof *v->rows);
     v->rows[v->count++] = r;
     return KITE_OK;
