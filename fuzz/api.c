@@ -42,6 +42,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -99,6 +100,8 @@ static bool exchange(const char *request, size_t len, answer *out)
     }
     for (size_t sent = 0; sent < len;) {
         ssize_t n = send(fd, request + sent, len - sent, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue; /* libFuzzer's timers interrupt system calls: not the server's doing */
         if (n <= 0)
             break; /* the server may answer (413, 400) and close before reading everything */
         sent += (size_t)n;
@@ -110,14 +113,26 @@ static bool exchange(const char *request, size_t len, answer *out)
         if (used + 4096 > cap)
             buf = xrealloc(buf, cap *= 2);
         ssize_t n = recv(fd, buf + used, cap - used - 1, 0);
+        if (n < 0 && errno == EINTR)
+            continue; /* a signal (libFuzzer's -timeout alarm), not the end of the answer */
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            fprintf(stderr, "fuzz: reading the answer failed: %s\n", strerror(errno));
+            break; /* a reset connection: no answer (status 0), checked by the caller */
+        }
         if (n < 0)
-            timed_out = true;
+            timed_out = true; /* SO_RCVTIMEO: 30 s without a byte */
         if (n <= 0)
             break;
         used += (size_t)n;
     }
     close(fd);
     buf[used] = '\0';
+    if (timed_out && used > 0) {
+        /* An answer that came whole but whose connection was never closed is another finding than no answer. */
+        const char *eol = strstr(buf, "\r\n");
+        fprintf(stderr, "fuzz: %zu bytes of an answer came (%.*s), then the connection stayed open 30 s\n", used,
+                eol != NULL ? (int)(eol - buf) : 40, buf);
+    }
     char *end = strstr(buf, "\r\n\r\n");
     if (timed_out || end == NULL || sscanf(buf, "HTTP/1.%*d %d", &out->status) != 1) {
         free(buf);
