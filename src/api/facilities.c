@@ -7,7 +7,9 @@
 #include "domain/directory/directory.h"
 #include "domain/directory/providers.h"
 
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { SEARCH_DEFAULT_LIMIT = 20, SEARCH_MAX_LIMIT = 100, QUERY_MAX_BYTES = 200 };
@@ -112,6 +114,24 @@ static json_t *next_cursor_json(size_t offset, size_t count, size_t total)
     return json_string(cursor);
 }
 
+/* Every part of the request a search answer depends on; q is length-prefixed, the rest are letters and digits. */
+static const char *answer_key(arena *a, const directory_query *q, int64_t limit, int64_t offset)
+{
+    const char *text = q->text != NULL ? q->text : "";
+    return arena_sprintf(a, "%zu:%s|%s|%s|%s|%s|%" PRId64 "|%" PRId64, strlen(text), text,
+                         q->state ? q->state : "", q->zip ? q->zip : "", q->type ? q->type : "",
+                         q->status ? q->status : "", limit, offset);
+}
+
+static json_t *search_answer(http_request *req, kite_app *app, const directory_query *q, int64_t limit,
+                             int64_t offset, bool *keep);
+
+/*
+ * GET /api/v1/facilities.  The same query against the same directory gets
+ * the same bytes, so a finished answer is kept (directory_answer_put) and
+ * sent again while the store's directory version holds: a repeated search
+ * costs one read of the version instead of the index, the rows and the JSON.
+ */
 void handle_facilities_list(http_request *req, void *data)
 {
     kite_app *app = data;
@@ -121,13 +141,50 @@ void handle_facilities_list(http_request *req, void *data)
         !query_int_or_reply(req, "limit", 1, SEARCH_MAX_LIMIT, SEARCH_DEFAULT_LIMIT, &limit) ||
         !query_int_or_reply(req, "cursor", 0, INT32_MAX, 0, &offset))
         return;
+    char version[DIRECTORY_VERSION_MAX];
+    kite_err err = directory_version(&app->ctx, version);
+    if (err != KITE_OK) {
+        reply_kite_error(req, err);
+        return;
+    }
+    const char *key = answer_key(http_arena(req), &query, limit, offset), *body;
+    size_t len;
+    if (directory_answer_get(&app->ctx, http_arena(req), version, key, &body, &len)) {
+        http_reply_bytes(req, 200, "application/json", body, len);
+        return;
+    }
+    bool keep = true;
+    json_t *answer = search_answer(req, app, &query, limit, offset, &keep);
+    if (answer == NULL)
+        return;
+    char *text = json_dumps(answer, JSON_COMPACT);
+    json_decref(answer);
+    if (text == NULL) {
+        reply_kite_error(req, KITE_ERR_INTERNAL);
+        return;
+    }
+    if (keep)
+        directory_answer_put(&app->ctx, version, key, text, strlen(text));
+    http_reply_bytes(req, 200, "application/json", text, strlen(text));
+    free(text);
+}
+
+/*
+ * The answer to a search, or NULL after replying with an error.  *keep is
+ * false when a part could not be read (the "did you mean"), so that an
+ * answer missing it is sent once, never kept.
+ */
+static json_t *search_answer(http_request *req, kite_app *app, const directory_query *q, int64_t limit,
+                             int64_t offset, bool *keep)
+{
+    directory_query query = *q;
     facility *items;
     size_t count, total;
     kite_err err = directory_search(&app->ctx, http_arena(req), &query, (size_t)offset, (size_t)limit, &items,
                                     &count, &total);
     if (err != KITE_OK) {
         reply_kite_error(req, err);
-        return;
+        return NULL;
     }
     json_t *answer = json_pack("{s:o, s:o, s:I}", "items", facilities_to_json(items, count), "next_cursor",
                                next_cursor_json((size_t)offset, count, total), "total", (json_int_t)total);
@@ -141,6 +198,7 @@ void handle_facilities_list(http_request *req, void *data)
         directory_query fixed = query;
         fixed.text = corrected;
         err = directory_search(&app->ctx, http_arena(req), &fixed, 0, (size_t)limit, &items, &count, &total);
+        *keep = err == KITE_OK;
         if (err == KITE_OK && total > 0)
             json_object_set_new(answer, "did_you_mean",
                                 json_pack("{s:s, s:o, s:I}", "q", corrected, "items", facilities_to_json(items, count),
@@ -148,7 +206,7 @@ void handle_facilities_list(http_request *req, void *data)
     }
     if (json_object_get(answer, "did_you_mean") == NULL)
         json_object_set_new(answer, "did_you_mean", json_null());
-    http_reply_json(req, 200, answer);
+    return answer;
 }
 
 static json_t *steps_to_json(const char *how_to)

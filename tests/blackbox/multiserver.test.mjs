@@ -252,6 +252,25 @@ test('three servers started together on a fresh database migrate it once and all
   for (const s of servers) assert.equal((await s.get('/api/v1/facilities?q=AVENAL')).status, 200);
 });
 
+test('a facility that joins Kite on one server shows as on the platform in every server\'s search at once: kept search answers follow the directory version', { skip }, async () => {
+  const q = '/api/v1/facilities?q=folsom%20state%20prison&limit=5';
+  const folsom = async (s) => {
+    const res = await s.get(q);
+    assert.equal(res.status, 200, describeRes(res));
+    const f = res.json.items.find((x) => x.name === 'FOLSOM STATE PRISON');
+    assert.ok(f, `FOLSOM STATE PRISON not found: ${describeRes(res)}`);
+    return f;
+  };
+  // Asked twice on each server: the second answer is the kept one.
+  for (const s of servers) for (let i = 0; i < 2; i++) assert.equal((await folsom(s)).on_platform, false);
+  const id = (await folsom(servers[0])).id;
+  await W[1].putPolicy(op.token, id, { profile: 'jpay' });
+  for (const [i, s] of servers.entries()) {
+    const f = await folsom(s);
+    assert.deepEqual([f.on_platform, f.messaging_provider.slug], [true, 'kite'], `server ${i + 1} answered from an older directory`);
+  }
+});
+
 test('a session made on one server works on the others; sign-out on one ends it on all; the CSRF token too', { skip }, async () => {
   const c = await contact(0, 'Sam Session');
   const s = await signIn(servers[0], c.email, c.password);

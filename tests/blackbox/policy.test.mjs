@@ -89,6 +89,12 @@ test('a directory facility is not on the platform: public policy 404, facility s
 
 for (const [key, profile] of [['federal', 'federal'], ['jpay', 'jpay'], ['cn', 'connectnetwork']]) {
   test(`operator puts a facility on the platform with profile ${profile}: 201, defaults, on_platform, provider kite`, async () => {
+    // Searched twice first: the second answer is a kept one, which the policy must replace.
+    const { name } = (await w.get(`/api/v1/facilities/${F[key]}`)).json;
+    for (let i = 0; i < 2; i++) {
+      const early = await w.get(`/api/v1/facilities?q=${encodeURIComponent(name)}&limit=50`);
+      assert.equal(early.json.items.find((x) => x.id === F[key])?.on_platform, false, 'on the platform before its policy');
+    }
     const res = await w.put(`/api/v1/facilities/${F[key]}/policy`, { profile }, op.token);
     assert.equal(res.status, 201, `first PUT: ${describeRes(res)}`);
     assertFullPolicy(res.json, 'PUT answer');

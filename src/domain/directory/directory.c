@@ -14,6 +14,7 @@
 #include "core/text.h"
 #include "domain/audit/audit.h"
 #include "domain/directory/aliases.h"
+#include "domain/directory/answer_cache.h"
 #include "domain/directory/providers.h"
 
 #include <inttypes.h>
@@ -25,14 +26,16 @@
 struct directory {
     pthread_rwlock_t lock; /* guards index, version and aliases */
     directory_index *index;
-    char version[32];
+    char version[DIRECTORY_VERSION_MAX];
     facility_aliases *aliases; /* NULL until directory_ensure_loaded reads the data's alias file */
+    answer_cache *answers;     /* finished search answers by version (its own lock) */
 };
 
 directory *directory_new(void)
 {
     directory *dir = xcalloc(1, sizeof *dir);
     pthread_rwlock_init(&dir->lock, NULL);
+    dir->answers = answer_cache_new();
     return dir;
 }
 
@@ -41,6 +44,7 @@ directory *directory_free(directory *dir)
     if (dir != NULL) {
         directory_index_free(dir->index);
         facility_aliases_free(dir->aliases);
+        answer_cache_free(dir->answers);
         pthread_rwlock_destroy(&dir->lock);
         free(dir);
     }
@@ -518,7 +522,7 @@ static void read_facility(db_stmt *s, arena *a, facility *out)
 }
 
 struct version_read {
-    char version[32];
+    char version[DIRECTORY_VERSION_MAX];
 };
 
 static kite_err version_tx(db_conn *conn, void *data)
@@ -677,6 +681,25 @@ kite_err directory_search(const kite_ctx *ctx, arena *a, const directory_query *
     *count = in.count;
     *total = in.total;
     return err;
+}
+
+kite_err directory_version(const kite_ctx *ctx, char out[DIRECTORY_VERSION_MAX])
+{
+    struct version_read current;
+    kite_err err = db_read(ctx->store, version_tx, &current);
+    memcpy(out, err == KITE_OK ? current.version : "", err == KITE_OK ? sizeof current.version : 1);
+    return err;
+}
+
+bool directory_answer_get(const kite_ctx *ctx, arena *a, const char *version, const char *key, const char **body,
+                          size_t *len)
+{
+    return answer_cache_get(ctx->dir->answers, a, version, key, body, len);
+}
+
+void directory_answer_put(const kite_ctx *ctx, const char *version, const char *key, const char *body, size_t len)
+{
+    answer_cache_put(ctx->dir->answers, version, key, body, len);
 }
 
 bool directory_suggest(const kite_ctx *ctx, const directory_query *query, char *out, size_t cap)

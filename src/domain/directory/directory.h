@@ -81,6 +81,18 @@ kite_err directory_search(const kite_ctx *ctx, arena *a, const directory_query *
                           size_t limit, facility **items, size_t *count, size_t *total) KITE_WUR;
 
 /*
+ * Finished search answers (answer_cache.h): directory_version reads the
+ * store's directory version (one read); an answer kept under that version
+ * and key may be sent again as it is.  The caller builds the key from every
+ * part of the request the answer depends on.
+ */
+enum { DIRECTORY_VERSION_MAX = 32 };
+kite_err directory_version(const kite_ctx *ctx, char out[DIRECTORY_VERSION_MAX]) KITE_WUR;
+bool directory_answer_get(const kite_ctx *ctx, arena *a, const char *version, const char *key, const char **body,
+                          size_t *len);
+void directory_answer_put(const kite_ctx *ctx, const char *version, const char *key, const char *body, size_t len);
+
+/*
  * After a search that found nothing (its index is then current): the query
  * with its words corrected by one typo each, for a "Did you mean" (folded:
  * lower case, no accents), into out (cap bytes); false and "" when there is
