@@ -54,11 +54,15 @@ typedef struct bench_worker bench_worker;
 
 /* Writes the body of request i by sender `who` into out; returns its length. */
 typedef int (*bench_body_fn)(const bench_worker *w, int who, long i, char *out, size_t cap);
+/* Writes the path of request i into out (bench_run_multi's workers only). */
+typedef void (*bench_path_fn)(const bench_worker *w, long i, char *out, size_t cap);
 
 struct bench_worker {
     const char *base;
     const char *paths[BENCH_MAX_PATHS]; /* taken in turn */
     int npaths;
+    bench_path_fn path;    /* not NULL: the path of each request instead of paths[] */
+    long path_seed;        /* for path: where this connection starts */
     bench_body_fn body;    /* NULL: GET */
     char key_prefix[64];   /* not empty: Idempotency-Key "<prefix>-<i>" on every request */
     long expect;           /* the status that counts as success */

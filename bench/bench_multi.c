@@ -80,7 +80,10 @@ static void prepare(conn *c)
         snprintf(line, sizeof line, "Idempotency-Key: %s-%ld", w->key_prefix, c->i);
         c->headers = curl_slist_append(c->headers, line);
     }
-    snprintf(c->url, sizeof c->url, "%s%s", w->base, w->paths[c->i % w->npaths]);
+    char path[256];
+    if (w->path != NULL)
+        w->path(w, c->i, path, sizeof path);
+    snprintf(c->url, sizeof c->url, "%s%s", w->base, w->path != NULL ? path : w->paths[c->i % w->npaths]);
     curl_easy_setopt(c->h, CURLOPT_URL, c->url);
     curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, c->headers);
     if (w->body != NULL) {

@@ -239,6 +239,39 @@ function markNav(active) {
     if (a.getAttribute('data-nav') === active) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
+  // A shared tablet's sign-in is for residents: no family sign-in, registration or directory links.
+  document.body.classList.toggle('tablet-shell', active === '/tablet' && !currentAccount());
+  showCurrentLink();
+}
+
+/*
+ * On a phone the links scroll sideways inside the header.  A link cut at the edge must not look
+ * like the end of the menu: the cut edge fades (nav-more-after, nav-more-before), and the
+ * current page's link is scrolled into view.
+ */
+const siteNav = document.querySelector('.site-nav');
+
+function markNavEdges() {
+  if (!siteNav) return;
+  const hidden = siteNav.scrollWidth - siteNav.clientWidth;
+  siteNav.classList.toggle('nav-more-before', hidden > 1 && siteNav.scrollLeft > 1);
+  siteNav.classList.toggle('nav-more-after', hidden > 1 && siteNav.scrollLeft < hidden - 1);
+}
+
+function showCurrentLink() {
+  const current = siteNav && siteNav.querySelector('[aria-current="page"]');
+  if (current && siteNav.scrollWidth > siteNav.clientWidth) {
+    const left = current.offsetLeft - siteNav.offsetLeft;
+    if (left < siteNav.scrollLeft || left + current.offsetWidth > siteNav.scrollLeft + siteNav.clientWidth) {
+      siteNav.scrollLeft = Math.max(0, left - 16);
+    }
+  }
+  markNavEdges();
+}
+
+if (siteNav) {
+  siteNav.addEventListener('scroll', markNavEdges, { passive: true });
+  window.addEventListener('resize', markNavEdges);
 }
 
 /* ---- header ---- */
@@ -247,6 +280,7 @@ function renderNav(account) {
   const links = (account && NAV[account.role]) || NAV.signedOut;
   replace(navList, links.map(([href, text]) => h('li', null, h('a', { href, 'data-nav': href }, t(text)))));
   renderBadge(account);
+  markNavEdges();
 }
 
 /* "Messages 2": the unread count beside the link, read out as "2 unread". */

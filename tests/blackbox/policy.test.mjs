@@ -104,6 +104,11 @@ for (const [key, profile] of [['federal', 'federal'], ['jpay', 'jpay'], ['cn', '
     assert.equal(f.status, 200);
     assert.equal(f.json.on_platform, true);
     assert.deepEqual(f.json.messaging_provider.slug, 'kite');
+    // Kite provides what its own provider row lists: the page shows Kite's prices for calls and money.
+    const services = Object.fromEntries(Object.entries(f.json.providers).map(([k, v]) => [k, v.slug]));
+    assert.deepEqual([services.messaging, services.phone, services.money, services.photos], ['kite', 'kite', 'kite', 'kite'],
+      `providers ${JSON.stringify(f.json.providers)}`);
+    assert.notEqual(services.video, 'kite', 'Kite has no video visits yet');
     assert.ok(f.json.policy, 'GET facility has no policy');
     assertFullPolicy(f.json.policy, 'GET facility policy');
     assertPolicyHas(f.json.policy, PROFILE_DEFAULTS[profile], `GET facility ${profile}`);

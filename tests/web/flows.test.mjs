@@ -164,6 +164,9 @@ test('jpay: operator puts the facility on Kite, family asks by number, resident 
   // The page never contradicts itself: photos allowed in the rules, and Kite carries them.
   assert.match(await fam.page.getByTestId('services').textContent(), /Photos\s*Kite, with messages/);
   assert.doesNotMatch(await fam.page.getByTestId('services').textContent(), /Photos\s*Not known/);
+  // Nor its prices: the fees and call rates it shows are Kite's, so Kite provides money and calls.
+  assert.match(await fam.page.getByTestId('services').textContent(), /Sending money\s*Kite/);
+  assert.match(await fam.page.getByTestId('services').textContent(), /Phone calls\s*Kite/);
   await fam.page.getByLabel('Their resident number').fill('A1001');
   await fam.page.getByRole('button', { name: 'Send request' }).click();
   await fam.page.getByText('Request sent.').waitFor();
@@ -483,9 +486,20 @@ test('staff: the admin adds staff and a block; a reviewer reads the roster; rele
     name: 'roster-export.csv', mimeType: 'text/csv',
     buffer: Buffer.from('resident_number,first_name,last_name,pin\nC3001,Ana,Lopez,246801\nC3002,,Nameless,\nC3003,Raul,Mena,\n'),
   });
+  assert.equal(await admin.page.getByTestId('roster-file-name').textContent(), 'roster-export.csv');
+  // A progress bar while the file goes up (the request is held back here until the bar is seen).
+  let release;
+  const held = new Promise((resolveHeld) => { release = resolveHeld; });
+  const rosterUpload = '**/api/v1/facilities/*/roster';
+  await admin.page.route(rosterUpload, async (route) => { await held; await route.continue(); });
   await admin.page.getByRole('button', { name: 'Import roster' }).click();
+  const bar = admin.page.getByRole('progressbar', { name: 'Upload of the roster file' });
+  await bar.waitFor();
+  release();
   const report = admin.page.getByTestId('roster-import-result');
   await report.getByText(/roster-export\.csv: 3 rows read\. 2 added, 0 updated, 0 unchanged, 1 refused\./).waitFor();
+  await bar.waitFor({ state: 'hidden' });
+  await admin.page.unroute(rosterUpload);
   assert.match(await admin.page.getByTestId('roster-problems').textContent(), /3.*first_name|3.*first name/i);
   await admin.page.locator('[data-testid=roster] li[data-number="C3001"]').waitFor();
   await shoot(admin.page, 'staff-roster-import');

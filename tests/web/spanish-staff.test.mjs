@@ -125,6 +125,9 @@ test('the facility admin runs the roster, staff, policy, prices and revenue in S
 
   // The roster file: one good row, one without a first name; the report says which, in Spanish.
   await page.getByRole('heading', { name: 'Importar un archivo de residentes' }).waitFor();
+  // The file button is the page's, in Spanish (the browser's own would speak the browser's language).
+  await page.locator('label.file-button', { hasText: 'Elegir un archivo' }).waitFor();
+  assert.equal(await page.getByTestId('roster-file-name').textContent(), 'Ningún archivo elegido');
   await page.getByLabel('Archivo de la lista de residentes (CSV)').setInputFiles({
     name: 'lista.csv', mimeType: 'text/csv',
     buffer: Buffer.from('resident_number,first_name,last_name,pin\nE5002,Ana,Lopez,246801\nE5003,,Sinnombre,\n'),

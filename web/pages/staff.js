@@ -423,7 +423,15 @@ async function rosterTab(env) {
  */
 function rosterImport(env, imported) {
   const { facility: f } = env;
-  const input = h('input', { type: 'file', id: 'roster-file', accept: '.csv,text/csv', 'aria-describedby': 'roster-file-hint' });
+  // The browser's own file button speaks the browser's language, not the page's: a label of ours stands in.
+  const input = h('input', {
+    type: 'file', id: 'roster-file', class: 'file-input visually-hidden', accept: '.csv,text/csv',
+    'aria-describedby': 'roster-file-hint roster-file-name',
+  });
+  const chosen = h('span', { class: 'file-name', id: 'roster-file-name', 'data-testid': 'roster-file-name' }, t('No file chosen'));
+  input.addEventListener('change', () => {
+    chosen.textContent = input.files.length ? input.files[0].name : t('No file chosen');
+  });
   const button = h('button', { type: 'submit', class: 'button' }, t('Import roster'));
   const progress = h('progress', { max: '100', value: '0', hidden: true, 'aria-label': t('Upload of the roster file') });
   const result = h('div', { 'aria-live': 'polite', 'data-testid': 'roster-import-result' });
@@ -433,7 +441,8 @@ function rosterImport(env, imported) {
       h('p', { class: 'hint', id: 'roster-file-hint' },
         t('The first line names the columns resident_number, first_name and last_name, and pin if you set PINs.'), ' ',
         t('Residents already on the roster are matched by number: their names are updated, nobody is added twice.')),
-      input),
+      h('div', { class: 'file-pick' },
+        input, h('label', { for: 'roster-file', class: 'button button--secondary file-button' }, t('Choose a file')), chosen)),
     progress, button, result);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();

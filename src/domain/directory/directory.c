@@ -719,6 +719,35 @@ struct get_facility {
     bool found;
 };
 
+/* word is one of the items of a comma-separated list ("messaging,phone,money"). */
+static bool listed_in(const char *list, const char *word)
+{
+    size_t len = strlen(word);
+    for (const char *p = list; p != NULL && *p != '\0'; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+        if (strncmp(p, word, len) == 0 && (p[len] == ',' || p[len] == '\0'))
+            return true;
+    return false;
+}
+
+/*
+ * On the platform, Kite provides every service its own provider row names
+ * (messaging, calls, money, photos): the facility page shows Kite's prices
+ * for them, so its providers must not say "not known" beside them.
+ */
+static kite_err kite_services(db_conn *conn, struct get_facility *in)
+{
+    db_stmt *s = db_prepare(conn, "SELECT name, services FROM providers WHERE slug = 'kite'");
+    if (db_next(s)) {
+        const char *name = arena_strdup(in->a, db_text(s, 0)), *listed = db_text(s, 1);
+        for (size_t i = 0; i < facility_service_count; i++)
+            if (listed_in(listed, facility_services[i])) {
+                in->services[i].slug = "kite";
+                in->services[i].name = name;
+            }
+    }
+    return db_done(s);
+}
+
 static kite_err get_tx(db_conn *conn, void *data)
 {
     struct get_facility *in = data;
@@ -745,7 +774,8 @@ static kite_err get_tx(db_conn *conn, void *data)
             }
         }
     }
-    return db_done(svc);
+    err = db_done(svc);
+    return err == KITE_OK && in->out->on_platform ? kite_services(conn, in) : err;
 }
 
 kite_err directory_get(const kite_ctx *ctx, arena *a, int64_t id, facility *out, facility_service *services)

@@ -83,6 +83,8 @@ export default {
   '{name} ({number}) is on the roster. Set a PIN so they can sign in.': '{name} ({number}) está en la lista de residentes. Cree un PIN para que pueda iniciar sesión.',
   'You can read the roster. Facility administrators change it.': 'Puede leer la lista de residentes. Los administradores del centro la cambian.',
   'Import roster': 'Importar lista',
+  'Choose a file': 'Elegir un archivo',
+  'No file chosen': 'Ningún archivo elegido',
   'Upload of the roster file': 'Carga del archivo de la lista de residentes',
   'Roster file (CSV)': 'Archivo de la lista de residentes (CSV)',
   'The first line names the columns resident_number, first_name and last_name, and pin if you set PINs.': 'La primera línea nombra las columnas resident_number, first_name y last_name, y pin si usted asigna los PIN.',
