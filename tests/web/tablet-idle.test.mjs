@@ -88,5 +88,14 @@ test('the tablet warns in the last minute, stays when asked, and signs out by it
   const session = await page.evaluate(async () => (await (await fetch('/api/v1/sessions/current')).json()).account);
   assert.equal(session, null, 'the session ended on the server');
   await assertAccessible(page, 'the tablet sign-in after an idle sign-out');
+  // The device keeps only its own facility and nothing of Rosa; Back brings none of her pages again.
+  const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }));
+  assert.doesNotMatch(stored, /Rosa|T2001|731904/, `the device storage keeps nothing of Rosa: ${stored}`);
+  await page.goBack().catch(() => null);
+  await page.waitForLoadState('networkidle');
+  assert.doesNotMatch(await page.textContent('body'), /Rosa/, 'Back shows nothing of Rosa');
+  await page.goForward().catch(() => null);
+  await page.waitForLoadState('networkidle');
+  assert.doesNotMatch(await page.textContent('body'), /Rosa/, 'nor does Forward');
   await close();
 });
