@@ -23,7 +23,7 @@ static void usage(FILE *out)
           "  kite migrate-store --from PATH.db --to postgresql://...   (into an empty database; verifies)\n"
           "  kite backup --db PATH.db --to FILE   (while serving; FILE must not exist; verifies the copy)\n"
           "  kite restore --from FILE --db PATH.db   (PATH.db must not exist; verifies the copy)\n"
-          "  kite outbox list --db PATH [--status pending|sent|failed] [--limit N]\n"
+          "  kite outbox list --db PATH [--status pending|sent|failed] [--limit N] [--show ID]\n"
           "  kite demo --db PATH [--data DIR]   (demo accounts; prints the sign-ins)\n"
           "  kite processor-sandbox --listen HOST:PORT [--slow-ms N] [--state PATH]   (a test processor)\n"
           "  kite version\n"
