@@ -234,12 +234,12 @@ struct contact_request;
 struct money_transfer;
 struct phone_account;
 struct message;
-json_t *contact_to_json(const struct contact_view *c);        /* contacts.c */
-json_t *request_to_json(const struct contact_request *q);     /* contacts.c */
+json_t *contact_to_json(const struct contact_view *c, fault_lang lang);    /* contacts.c; names as lang reads them */
+json_t *request_to_json(const struct contact_request *q, fault_lang lang); /* contacts.c */
 json_t *transfer_json(const struct money_transfer *t);        /* money_transfers.c */
 json_t *phone_account_to_json(const struct phone_account *p); /* phone.c */
 /* Messages as the viewer may see them, as one JSON array (messages.c). */
-void messages_write(json_writer *w, const struct message *items, size_t count, const account *viewer);
+void messages_write(json_writer *w, const struct message *items, size_t count, const account *viewer, fault_lang lang);
 json_t *resident_to_json(const resident *r);
 
 #endif

@@ -21,7 +21,7 @@
 
 #define BLOCK_MANAGERS (ROLE_BIT(ROLE_OPERATOR) | ROLE_BIT(ROLE_FACILITY_ADMIN))
 
-json_t *contact_to_json(const contact_view *c)
+json_t *contact_to_json(const contact_view *c, fault_lang lang)
 {
     json_t *who = json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)c->resident_id,
                                  "resident_number", c->resident_number, "first_name", c->resident_first_name,
@@ -30,7 +30,7 @@ json_t *contact_to_json(const contact_view *c)
                                  c->facility_name, "on_platform", c->facility_on_platform, "messaging_provider",
                                  "slug", c->messaging_slug, "name", c->messaging_name);
     json_t *contact = json_pack("{s:I, s:s, s:o}", "account_id", (json_int_t)c->contact_account_id, "full_name",
-                                c->contact_name, "email", json_string_or_null(c->contact_email));
+                                account_name_in(c->contact_name, lang), "email", json_string_or_null(c->contact_email));
     bool can_message = c->status == CONTACT_ACTIVE && c->facility_on_platform && c->resident_status == RESIDENT_ACTIVE;
     return json_pack("{s:I, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)c->id, "status",
                      contact_status_name(c->status),
@@ -46,14 +46,14 @@ static json_t *invitation_to_json(const invitation *v)
                      json_time(v->expires_at), "accepted_at", v->accepted_at ? json_time(v->accepted_at) : json_null());
 }
 
-json_t *request_to_json(const contact_request *q)
+json_t *request_to_json(const contact_request *q, fault_lang lang)
 {
     return json_pack("{s:I, s:s, s:{s:I, s:s, s:s}, s:{s:I, s:s}, s:{s:I, s:s, s:o, s:b}, s:o, s:o, s:o}",
                      "id", (json_int_t)q->id, "status", contact_request_status_name(q->status),
                      "resident", "id", (json_int_t)q->resident_id, "resident_number", q->resident_number, "name",
                      q->resident_name,
                      "facility", "id", (json_int_t)q->facility_id, "name", q->facility_name,
-                     "contact", "account_id", (json_int_t)q->contact_account_id, "full_name", q->contact_name,
+                     "contact", "account_id", (json_int_t)q->contact_account_id, "full_name", account_name_in(q->contact_name, lang),
                      "email", json_string_or_null(q->contact_email), "email_verified", q->contact_email_verified,
                      "created_at", json_time(q->created_at),
                      "decided_at", q->decided_at ? json_time(q->decided_at) : json_null(),
@@ -171,7 +171,7 @@ void handle_invitations_accept(http_request *req, void *data)
         else if (err != KITE_OK)
             reply_kite_error(req, err);
         else
-            http_reply_json(req, 201, contact_to_json(&c));
+            http_reply_json(req, 201, contact_to_json(&c, http_lang(req)));
     }
     json_decref(body);
 }
@@ -204,7 +204,7 @@ void handle_contact_requests_create(http_request *req, void *data)
         if (err != KITE_OK)
             reply_fault(req, &fault);
         else
-            http_reply_json(req, 201, request_to_json(&q));
+            http_reply_json(req, 201, request_to_json(&q, http_lang(req)));
     }
     json_decref(body);
 }
@@ -224,7 +224,7 @@ void handle_contact_requests_list(http_request *req, void *data)
     }
     json_t *list = json_array();
     for (size_t i = 0; i < count; i++)
-        json_array_append_new(list, request_to_json(&items[i]));
+        json_array_append_new(list, request_to_json(&items[i], http_lang(req)));
     reply_list(req, list);
 }
 
@@ -239,7 +239,7 @@ static void decide(http_request *req, kite_app *app, bool approve)
     if (err != KITE_OK)
         reply_kite_error(req, err);
     else
-        http_reply_json(req, 200, request_to_json(&q));
+        http_reply_json(req, 200, request_to_json(&q, http_lang(req)));
 }
 
 void handle_contact_requests_approve(http_request *req, void *data) { decide(req, data, true); }
@@ -260,7 +260,7 @@ void handle_contacts_list(http_request *req, void *data)
     }
     json_t *list = json_array();
     for (size_t i = 0; i < count; i++)
-        json_array_append_new(list, contact_to_json(&items[i]));
+        json_array_append_new(list, contact_to_json(&items[i], http_lang(req)));
     reply_list(req, list);
 }
 
@@ -276,7 +276,7 @@ void handle_contacts_get(http_request *req, void *data)
     if (err != KITE_OK)
         reply_kite_error(req, err);
     else
-        http_reply_json(req, 200, contact_to_json(&c));
+        http_reply_json(req, 200, contact_to_json(&c, http_lang(req)));
 }
 
 void handle_contacts_delete(http_request *req, void *data)
@@ -291,7 +291,7 @@ void handle_contacts_delete(http_request *req, void *data)
     if (err != KITE_OK)
         reply_kite_error(req, err);
     else
-        http_reply_json(req, 200, contact_to_json(&c));
+        http_reply_json(req, 200, contact_to_json(&c, http_lang(req)));
 }
 
 static json_t *block_to_json(const facility_block *b)

@@ -56,14 +56,14 @@ static void write_money(json_writer *w, const message *m)
     jw_object_end(w);
 }
 
-static void write_party(json_writer *w, const char *key, int64_t account_id, const char *name)
+static void write_party(json_writer *w, const char *key, int64_t account_id, const char *name, fault_lang lang)
 {
     jw_key(w, key);
     jw_object(w);
     jw_key(w, "account_id");
     jw_int(w, account_id);
     jw_key(w, "name");
-    jw_string(w, name);
+    jw_string(w, account_name_in(name, lang));
     jw_object_end(w);
 }
 
@@ -128,7 +128,7 @@ static void write_review(json_writer *w, const message *m)
  * fields only for staff.  Written straight to text: a page holds up to a
  * hundred of these.
  */
-static void write_message_members(json_writer *w, const message *m, const account *viewer)
+static void write_message_members(json_writer *w, const message *m, const account *viewer, fault_lang lang)
 {
     bool staff = viewer->role != ROLE_CONTACT && viewer->role != ROLE_RESIDENT;
     bool sender = viewer->id == m->sender_account_id;
@@ -140,8 +140,8 @@ static void write_message_members(json_writer *w, const message *m, const accoun
     jw_string(w, message_direction_name(m->direction));
     jw_key(w, "box");
     jw_string(w, sender ? "sent" : viewer->id == m->recipient_account_id ? "inbox" : "facility");
-    write_party(w, "sender", m->sender_account_id, m->sender_name);
-    write_party(w, "recipient", m->recipient_account_id, m->recipient_name);
+    write_party(w, "sender", m->sender_account_id, m->sender_name, lang);
+    write_party(w, "recipient", m->recipient_account_id, m->recipient_name, lang);
     jw_key(w, "subject");
     jw_string(w, m->subject);
     jw_key(w, "body");
@@ -169,18 +169,18 @@ static void write_message_members(json_writer *w, const message *m, const accoun
         write_screening(w, m);
 }
 
-static void write_message(json_writer *w, const message *m, const account *viewer)
+static void write_message(json_writer *w, const message *m, const account *viewer, fault_lang lang)
 {
     jw_object(w);
-    write_message_members(w, m, viewer);
+    write_message_members(w, m, viewer, lang);
     jw_object_end(w);
 }
 
-void messages_write(json_writer *w, const message *items, size_t count, const account *viewer)
+void messages_write(json_writer *w, const message *items, size_t count, const account *viewer, fault_lang lang)
 {
     jw_array(w);
     for (size_t i = 0; i < count; i++)
-        write_message(w, &items[i], viewer);
+        write_message(w, &items[i], viewer, lang);
     jw_array_end(w);
 }
 
@@ -190,7 +190,7 @@ static void reply_message(http_request *req, int status, const message *m, const
     buf_init(&out, http_arena(req));
     json_writer w;
     jw_init(&w, &out);
-    write_message(&w, m, viewer);
+    write_message(&w, m, viewer, http_lang(req));
     http_reply_bytes(req, status, "application/json", out.data, out.len);
 }
 
@@ -387,7 +387,7 @@ void handle_messages_list(http_request *req, void *data)
     jw_key(&w, "items");
     jw_array(&w);
     for (size_t i = 0; i < page.count; i++)
-        write_message(&w, &page.items[i], &s->account);
+        write_message(&w, &page.items[i], &s->account, http_lang(req));
     jw_array_end(&w);
     jw_key(&w, "next_cursor");
     jw_string(&w, page.next_cursor);
@@ -508,7 +508,7 @@ void handle_messages_export(http_request *req, void *data)
     jw_key(&w, "messages");
     jw_array(&w);
     for (size_t i = 0; i < count; i++)
-        write_message(&w, &items[i], &s->account);
+        write_message(&w, &items[i], &s->account, http_lang(req));
     jw_array_end(&w);
     jw_key(&w, "count");
     jw_int(&w, (int64_t)count);
@@ -551,7 +551,7 @@ void handle_review_queue(http_request *req, void *data)
     jw_array(&w);
     for (size_t i = 0; i < count; i++) {
         jw_object(&w);
-        write_message_members(&w, &items[i], &s->account);
+        write_message_members(&w, &items[i], &s->account, http_lang(req));
         jw_key(&w, "age_seconds");
         jw_int(&w, (now - items[i].created_at) / 1000);
         jw_key(&w, "over_sla");

@@ -58,12 +58,12 @@ static bool write_contacts(http_request *req, kite_app *app, const session *s, j
         return false;
     json_t *items = json_array();
     for (size_t i = 0; i < n_contacts; i++)
-        json_array_append_new(items, contact_to_json(&contacts[i]));
+        json_array_append_new(items, contact_to_json(&contacts[i], http_lang(req)));
     if (!write_json(w, "contacts", items))
         return false;
     items = json_array();
     for (size_t i = 0; i < n_requests; i++)
-        json_array_append_new(items, request_to_json(&requests[i]));
+        json_array_append_new(items, request_to_json(&requests[i], http_lang(req)));
     return write_json(w, "contact_requests", items);
 }
 
@@ -206,7 +206,7 @@ void handle_me_export(http_request *req, void *data)
     bool ok = write_json(&w, "account", account_to_json(&s->account)) && write_contacts(req, app, s, &w);
     if (ok) {
         jw_key(&w, "messages");
-        messages_write(&w, items, count, &s->account);
+        messages_write(&w, items, count, &s->account, http_lang(req));
     }
     ok = ok && write_photos(req, app, s, &w) && write_wallet(req, app, s, &w) && write_money(req, app, s, &w);
     jw_object_end(&w);

@@ -114,6 +114,13 @@ test('deletion: password and DELETE, refused with a balance, then the account is
   const old = inbox.json.items.find((m) => m.subject === 'Before I go');
   assert.ok(old, 'the resident keeps the message');
   assert.equal(old.sender.name, 'Deleted account');
+  // The name is stored in English; a Spanish reader reads it in Spanish, here and in the contact list.
+  const es = { token: p.resident.token, headers: { 'Accept-Language': 'es' } };
+  const inboxEs = await w.srv.request('GET', '/api/v1/messages?box=inbox', es);
+  assert.equal(inboxEs.json.items.find((m) => m.subject === 'Before I go').sender.name, 'Cuenta eliminada');
+  const contactsEs = await w.srv.request('GET', '/api/v1/contacts', es);
+  const endedEs = contactsEs.json.items.find((c) => c.id === p.contactId);
+  if (endedEs) assert.equal(endedEs.contact.full_name, 'Cuenta eliminada');
   const contacts = await w.contacts(p.resident);
   const ended = contacts.find((c) => c.id === p.contactId);
   assert.ok(!ended || ended.status !== 'active', 'the contact ended');

@@ -455,6 +455,13 @@ kite_err account_create_staff_as(const kite_ctx *ctx, arena *a, const char *acto
     return fault_set(fault, err, err == KITE_ERR_CONFLICT ? "facility" : NULL, FAULT_NONE);
 }
 
+const char *account_name_in(const char *name, fault_lang lang)
+{
+    if (lang == FAULT_LANG_ES && name != NULL && strcmp(name, ACCOUNT_DELETED_NAME) == 0)
+        return "Cuenta eliminada";
+    return name;
+}
+
 #define ACCOUNT_COLUMNS \
     "id, role, email, full_name, phone, facility_id, status, created_at, password_hash, email_verified_at, lang"
 

@@ -40,6 +40,12 @@ typedef enum account_status { ACCOUNT_ACTIVE, ACCOUNT_DISABLED, ACCOUNT_DELETED,
 
 /* The name a deleted account shows where it once showed a person's (messages, contact lists). */
 #define ACCOUNT_DELETED_NAME "Deleted account"
+/*
+ * A person's name as a reader of lang sees it: the stored name, except the
+ * deleted account's, which is stored in English and shown in the reader's
+ * language.
+ */
+const char *account_name_in(const char *name, fault_lang lang);
 
 /* The stored name ("active", "disabled", "deleted"); "unknown" for a value outside the enum. */
 const char *account_status_name(account_status s);
