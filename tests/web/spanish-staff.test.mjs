@@ -178,7 +178,7 @@ test('the facility admin runs the roster, staff, policy, prices and revenue in S
   await page.getByRole('link', { name: 'Precios' }).click();
   await page.getByRole('heading', { level: 2, name: 'Precios' }).waitFor();
   assert.match(await page.getByTestId('prices-changed').textContent(), /precios predeterminados/);
-  assert.match(await page.locator('#f-prices-audio_cents_per_minute-hint').textContent(), /^El límite de la FCC aquí es de 11 ¢ por minuto/);
+  assert.match(await page.locator('#f-prices-audio_cents_per_minute-hint').textContent(), /^El límite de la FCC aquí es de 11\u00a0¢ por minuto/);
   await page.getByLabel('Precio de un mensaje').fill('tres');
   await page.getByRole('button', { name: 'Guardar precios' }).click();
   assert.match(await page.locator('#f-prices-message_cents-error').textContent(), /Escriba una cantidad en dólares, como 0\.25\.$/);
@@ -200,7 +200,7 @@ test('the facility admin runs the roster, staff, policy, prices and revenue in S
   await page.goto(`${base}/facilities/${prison.id}`);
   const prices = page.getByTestId('prices');
   await prices.getByRole('heading', { name: 'Precios en este centro' }).waitFor();
-  assert.match(await prices.getByTestId('call-prices').textContent(), /Llamadas telefónicas11 ¢ por minuto \(el límite de la FCC aquí: 11 ¢\)/);
+  assert.match(await prices.getByTestId('call-prices').textContent(), /Llamadas telefónicas11\u00a0¢ por minuto \(el límite de la FCC aquí: 11\u00a0¢\)/);
   assert.match(await prices.getByTestId('transfer-fees').textContent(), /De \$0\.01 a \$20\.00\$3\.50/);
   assert.match(await prices.getByRole('table', { name: /Las estampillas vienen en paquetes/ }).textContent(), /10 estampillas\$\d+\.\d\d/);
   await admin.close();
