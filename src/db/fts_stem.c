@@ -13,10 +13,10 @@
  * words next to each other and in that order.
  *
  * Every connection of a SQLite store registers the tokenizer when it opens
- * (sqlite.c): the triggers that keep message_search in step with messages
- * run on whatever connection writes a message.  A tool that opens the file
- * without it (the sqlite3 shell) can read everything and change any column
- * but a message's subject and body.
+ * (sqlite.c), before the migrations run.  Only Kite's search reads or
+ * writes message_search, so a tool that opens the file without it (the
+ * sqlite3 shell) can still read and write every ordinary table, messages
+ * included (migrations.c, step 22).
  *
  * SECURITY: tokenizes message texts and search words, both untrusted.  The
  * inner tokenizer hands us tokens that are slices of the text; we fold and

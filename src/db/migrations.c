@@ -780,34 +780,27 @@ const migration kite_migrations[] = {
      * (domain/oversight).  message_search is an FTS5 index over the subject
      * and the body, tokenized by kite_stem (db/fts_stem.c: unicode61 without
      * diacritics, each word as its English and its Spanish stem).  It is an
-     * external-content table: it keeps only the index, and reads the text
-     * from messages itself, so the private text exists once in the store
-     * and nothing can drift between two copies.  (Contentless would need
-     * the old text to delete a row, which is just what external content
-     * reads for itself.)  Triggers keep it in step in the writer's own
-     * transaction; messages are never deleted and their text never changes
-     * today, but an UPDATE OF subject, body would re-index the row.  Only
-     * those two columns fire a trigger, so status changes cost nothing here.
-     * 'rebuild' indexes the messages already stored.  The PostgreSQL step
-     * reaches the same searches with a GIN index (migrations_pg.c); these
-     * objects exist on SQLite only (tools/compare-schemas.py skips them,
-     * db/copy.c copies no virtual or shadow table: the target indexes what
-     * it is given).
+     * external-content table: it keeps only the index and reads the text
+     * from messages itself, so the private text exists once in the store.
+     *
+     * No trigger keeps it in step: a trigger would make every writer of
+     * messages need the kite_stem tokenizer, and the sqlite3 shell, the
+     * benches and tests that seed messages have none ("no such tokenizer").
+     * Messages are only ever appended and their text never changes, so the
+     * index is complete when it holds every id up to the largest: the
+     * search adds the messages above the largest id it holds (its own
+     * message_search_docsize) in a write just before it reads
+     * (investigation.c), and this step adds those already stored.  The
+     * send path pays nothing for the index.  The PostgreSQL step reaches the
+     * same searches with a GIN index (migrations_pg.c); these objects exist
+     * on SQLite only (tools/compare-schemas.py skips them, db/copy.c copies
+     * no virtual or shadow table: the target's first search indexes what
+     * it was given).
      */
     {22, "full-text search of messages for investigators",
      "CREATE VIRTUAL TABLE message_search USING fts5(subject, body, content='messages', content_rowid='id',"
      "  tokenize='kite_stem');"
-     "CREATE TRIGGER message_search_insert AFTER INSERT ON messages BEGIN"
-     "  INSERT INTO message_search(rowid, subject, body) VALUES (new.id, new.subject, new.body);"
-     " END;"
-     "CREATE TRIGGER message_search_update AFTER UPDATE OF subject, body ON messages BEGIN"
-     "  INSERT INTO message_search(message_search, rowid, subject, body) VALUES ('delete', old.id, old.subject, old.body);"
-     "  INSERT INTO message_search(rowid, subject, body) VALUES (new.id, new.subject, new.body);"
-     " END;"
-     "CREATE TRIGGER message_search_delete AFTER DELETE ON messages BEGIN"
-     "  INSERT INTO message_search(message_search, rowid, subject, body) VALUES ('delete', old.id, old.subject, old.body);"
-     " END;"
-     "INSERT INTO message_search(message_search) VALUES ('rebuild');"
+     "INSERT INTO message_search(rowid, subject, body) SELECT id, subject, body FROM messages ORDER BY id;"
      "CREATE INDEX messages_facility_time ON messages(facility_id, created_at, id);"},
 };
 

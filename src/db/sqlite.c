@@ -152,7 +152,7 @@ static kite_err sqlite_open(db_conn *conn, const char *path)
     }
     sqlite3_busy_timeout(handle, BUSY_TIMEOUT_MS);
     sqlite3_extended_result_codes(handle, 1);
-    /* Before any statement: the message_search triggers need the tokenizer on every connection that writes. */
+    /* Before any statement: migration 22 and the investigators' search use it (db/fts_stem.c). */
     if (fts_stem_register(handle) != SQLITE_OK) {
         log_error("store: cannot register the search tokenizer on %s: %s", path, sqlite3_errmsg(handle));
         sqlite3_close(handle);

@@ -309,3 +309,11 @@ test('the record: every search with its parameters and what it showed; every mes
   assert.ok(corr.length >= 3, 'the correspondents views are on the record');
   await w.auditOk();
 });
+
+test('a message sent after a search is found by the next search (the SQLite index catches up before it reads)', async () => {
+  assert.deepEqual(await ids({ q: 'greenhouse' }), []);
+  const late = await send(w, p3.contact, p3.contactId, 'Later', 'The greenhouse tomatoes are ripe.');
+  assert.deepEqual(await ids({ q: 'greenhouse' }), [late.id]);
+  assert.deepEqual(await ids({ q: 'tomato' }), [late.id]);
+  await w.auditOk();
+});
