@@ -38,6 +38,8 @@ import urllib.parse
 
 TYPE_MAP = {"INTEGER": ("bigint", None), "TEXT": ("text", "C"), "BLOB": ("bytea", None),
             "REAL": ("double precision", None)}
+# The full-text index of messages: on SQLite it is the virtual table message_search (migration 22).
+PG_ONLY_INDEXES = {"messages_search"}
 PG_TYPES = r"(?:bigint|integer|smallint|text|bytea|boolean|numeric|double precision|real|character varying)"
 
 
@@ -126,8 +128,11 @@ def sqlite_index_parts(create_sql):
 def read_sqlite(path):
     try:
         con = sqlite3.connect("file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=ro", uri=True)
-        tables = con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"
-                             " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").fetchall()
+        # Ordinary tables only: FTS5's virtual table and its shadow tables are SQLite's way to the
+        # search that PostgreSQL's GIN index serves (PG_ONLY_INDEXES).
+        tables = con.execute("SELECT m.name, m.sql FROM sqlite_master m JOIN pragma_table_list l"
+                             " ON l.name = m.name AND l.schema = 'main' AND l.type = 'table'"
+                             " WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").fetchall()
     except sqlite3.Error as e:
         fail(f"cannot read {path}: {e}")
     if not tables:
@@ -228,6 +233,8 @@ def read_pg(conninfo):
         elif k["type"] == "c":
             t["checks"].append(norm(re.sub(r"^\s*CHECK\s*", "", k["def"])))
     for x in data["indexes"] or []:
+        if x["name"] in PG_ONLY_INDEXES:
+            continue
         if x["constraint"]:
             continue
         model[x["table"]]["indexes"][x["name"]] = (x["unique"], [norm(k) for k in x["keys"]], norm(x["where"]))

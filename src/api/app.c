@@ -91,6 +91,8 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/residents/{id}/trust-deposits", handle_trust_deposits_create},
     {"POST", "/api/v1/wallet/subscriptions", handle_wallet_subscriptions_create},
     {"POST", "/api/v1/messages/{id}/withdraw", handle_messages_withdraw},
+    {"GET", "/api/v1/investigations/messages", handle_investigations_messages},
+    {"GET", "/api/v1/investigations/correspondents", handle_investigations_correspondents},
 };
 
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];

@@ -134,6 +134,8 @@ void jw_raw(json_writer *w, const char *json);
 
 /* ---- handlers, one file per resource ---- */
 void handle_healthz(http_request *req, void *app);
+void handle_investigations_messages(http_request *req, void *data);
+void handle_investigations_correspondents(http_request *req, void *data);
 void handle_metrics(http_request *req, void *app);
 void handle_openapi(http_request *req, void *app);
 void handle_sessions_get_current(http_request *req, void *data);

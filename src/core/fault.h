@@ -87,6 +87,8 @@ typedef enum fault_detail {
     FAULT_POLICY,            /* a facility's policy */
     FAULT_INVITATION,        /* an invitation link */
     FAULT_QUEUE,             /* opening a review queue */
+    FAULT_SEARCH_TERMS,      /* a search with more words and phrases than limit (domain/oversight) */
+    FAULT_INVESTIGATION_PERSON, /* who writes to whom: neither or both of a resident and a contact */
     FAULT_IMAGE_EMPTY,       /* the photo's verdicts, one each (sandbox/image.h) */
     FAULT_IMAGE_UNKNOWN_TYPE,
     FAULT_IMAGE_TYPE_MISMATCH,

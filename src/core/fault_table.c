@@ -174,6 +174,20 @@ const fault_row fault_rows[] = {
     {F_INVALID, "facility_id", FAULT_QUEUE,
      {"Give the facility_id of the queue to open.", "Indique el facility_id de la cola que quiere abrir."}},
 
+    /* Investigators' search (domain/oversight). */
+    {F_INVALID, "q", FAULT_SEARCH_TERMS,
+     {"Search for at most {limit} words and phrases at once.",
+      "Busque como máximo {limit} palabras y frases a la vez."}},
+    {F_INVALID, "q", FAULT_NO_WORDS,
+     {"The search text has no word to look for. Use letters or digits.",
+      "El texto de búsqueda no tiene ninguna palabra que buscar. Use letras o dígitos."}},
+    {F_INVALID, "person", FAULT_NOT_VALID,
+     {"The parameter \"person\" must be a resident number, a contact's email address or contact:ID.",
+      "El parámetro \"person\" debe ser un número de residente, el correo electrónico de un contacto o contact:ID."}},
+    {F_INVALID, "resident_number", FAULT_INVESTIGATION_PERSON,
+     {"Give either resident_number or contact_id, not both.",
+      "Indique resident_number o contact_id, no los dos."}},
+
     /* Policies. */
     {KITE_ERR_NOT_FOUND, NULL, FAULT_POLICY,
      {"This facility is not on Kite, so it has no Kite policy.",

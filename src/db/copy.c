@@ -114,8 +114,9 @@ static int table_index(const copy_run *r, const char *name)
 
 static kite_err read_tables(db_conn *src, copy_run *r)
 {
-    db_stmt *s = db_prepare(src, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-                                 " AND name <> 'schema_migrations' ORDER BY name");
+    /* Ordinary tables only: a virtual table (message_search) and its shadow tables are SQLite's own index, rebuilt by the target. */
+    db_stmt *s = db_prepare(src, "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table'"
+                                 " AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name");
     size_t cap = 16;
     r->tables = arena_zalloc(r->plan, cap * sizeof *r->tables);
     bool bad = false;

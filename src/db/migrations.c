@@ -775,6 +775,33 @@ const migration kite_migrations[] = {
      "  failures INTEGER NOT NULL,"
      "  last_failure_at INTEGER NOT NULL);"
      "ALTER TABLE residents ADD COLUMN pin_weak INTEGER NOT NULL DEFAULT 0;"},
+    /*
+     * 22: investigators search a facility's messages by their words
+     * (domain/oversight).  message_search is an FTS5 index over the subject
+     * and the body, tokenized by kite_stem (db/fts_stem.c: unicode61 without
+     * diacritics, each word as its English and its Spanish stem).  It is an
+     * external-content table: it keeps only the index and reads the text
+     * from messages itself, so the private text exists once in the store.
+     *
+     * No trigger keeps it in step: a trigger would make every writer of
+     * messages need the kite_stem tokenizer, and the sqlite3 shell, the
+     * benches and tests that seed messages have none ("no such tokenizer").
+     * Messages are only ever appended and their text never changes, so the
+     * index is complete when it holds every id up to the largest: the
+     * search adds the messages above the largest id it holds (its own
+     * message_search_docsize) in a write just before it reads
+     * (investigation.c), and this step adds those already stored.  The
+     * send path pays nothing for the index.  The PostgreSQL step reaches the
+     * same searches with a GIN index (migrations_pg.c); these objects exist
+     * on SQLite only (tools/compare-schemas.py skips them, db/copy.c copies
+     * no virtual or shadow table: the target's first search indexes what
+     * it was given).
+     */
+    {22, "full-text search of messages for investigators",
+     "CREATE VIRTUAL TABLE message_search USING fts5(subject, body, content='messages', content_rowid='id',"
+     "  tokenize='kite_stem');"
+     "INSERT INTO message_search(rowid, subject, body) SELECT id, subject, body FROM messages ORDER BY id;"
+     "CREATE INDEX messages_facility_time ON messages(facility_id, created_at, id);"},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];

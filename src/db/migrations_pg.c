@@ -640,6 +640,18 @@ const migration kite_migrations_pg[] = {
      "  failures BIGINT NOT NULL,"
      "  last_failure_at BIGINT NOT NULL);"
      "ALTER TABLE residents ADD COLUMN pin_weak BIGINT NOT NULL DEFAULT 0;"},
+    /*
+     * 22: the same searches as SQLite's message_search (migrations.c), by
+     * an expression index: the English and the Spanish tsvector of the
+     * subject and the body, joined.  No stored column: the index is the
+     * only derived copy, and creating it indexes the messages already
+     * stored.  domain/oversight/investigation.c writes this expression
+     * exactly (MESSAGE_TSVECTOR) so that the planner uses the index.
+     */
+    {22, "full-text search of messages for investigators",
+     "CREATE INDEX messages_search ON messages USING GIN ("
+     "  (to_tsvector('english', subject || ' ' || body) || to_tsvector('spanish', subject || ' ' || body)));"
+     "CREATE INDEX messages_facility_time ON messages(facility_id, created_at, id);"},
 };
 
 const size_t kite_migration_pg_count = sizeof kite_migrations_pg / sizeof kite_migrations_pg[0];

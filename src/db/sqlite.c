@@ -17,6 +17,7 @@
 #include "core/alloc.h"
 #include "core/log.h"
 #include "db/driver.h"
+#include "db/fts_stem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -151,6 +152,12 @@ static kite_err sqlite_open(db_conn *conn, const char *path)
     }
     sqlite3_busy_timeout(handle, BUSY_TIMEOUT_MS);
     sqlite3_extended_result_codes(handle, 1);
+    /* Before any statement: migration 22 and the investigators' search use it (db/fts_stem.c). */
+    if (fts_stem_register(handle) != SQLITE_OK) {
+        log_error("store: cannot register the search tokenizer on %s: %s", path, sqlite3_errmsg(handle));
+        sqlite3_close(handle);
+        return open_failure(path);
+    }
     conn->engine = handle;
     kite_err err = sqlite_script(conn,
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"

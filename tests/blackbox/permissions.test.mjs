@@ -111,6 +111,11 @@ const TABLE = [
   ['GET',    '/api/v1/events',                                       '-', [401, OK,  OK,  403, 403, 403, 403]],
   ['GET',    '/api/v1/review/queue',                                 'A', [401, 403, 403, OK,  403, OK,  OK]],
   ['GET',    '/api/v1/review/queue',                                 'B', [401, 403, 403, 404, 404, 404, OK]],
+  // Investigators' search and who writes to whom: the facility's investigators and operators only.
+  ['GET',    '/api/v1/investigations/messages',                      'A', [401, 403, 403, 403, OK,  403, OK]],
+  ['GET',    '/api/v1/investigations/messages',                      'B', [401, 403, 403, 404, 404, 404, OK]],
+  ['GET',    '/api/v1/investigations/correspondents',                'A', [401, 403, 403, 403, OK,  403, OK]],
+  ['GET',    '/api/v1/investigations/correspondents',                'B', [401, 403, 403, 404, 404, 404, OK]],
   ['POST',   '/api/v1/review/{message_id}',                          'A', [401, 403, 403, OK,  403, OK,  OK]],
   ['POST',   '/api/v1/review/{message_id}',                          'B', [401, 403, 403, 404, 404, 404, OK]],
   ['POST',   '/api/v1/review/bulk',                                  '-', [401, 403, 403, OK,  403, OK,  OK]],
@@ -468,6 +473,12 @@ async function build(method, template, scope, role) {
       break;
     case 'GET /api/v1/review/queue':
       p = `${template}?facility_id=${fid}`;
+      break;
+    case 'GET /api/v1/investigations/messages':
+      p = `${template}?facility_id=${fid}&q=note`;
+      break;
+    case 'GET /api/v1/investigations/correspondents':
+      p = `${template}?facility_id=${fid}&contact_id=${people.contact.account.id}`;
       break;
     case 'POST /api/v1/review/{message_id}':
       p = template.replace('{message_id}', String(fixtures.review[scope][role]));

@@ -1,0 +1,203 @@
+/*
+ * test_search.c - the investigators' search words and their index.
+ *
+ * core/stem.c: words, folding and both languages' stems.  search_text.c:
+ * what becomes of a typed query (only quoted words reach a store, however
+ * hostile the text) and the marks of a snippet.  Migration 22 on SQLite: a
+ * store made by steps 1 to 21 with a message in it is searchable once
+ * db_open() applied step 22 (the backfill), through the kite_stem tokenizer,
+ * in English and Spanish stems and by phrase.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "core/arena.h"
+#include "core/stem.h"
+#include "db/db.h"
+#include "db/migrations.h"
+#include "domain/oversight/search_text.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "temp_store.h"
+
+static const char *stem_of(stem_lang lang, const char *word)
+{
+    static char out[STEM_WORD_MAX_BYTES + 1];
+    char folded[STEM_WORD_MAX_BYTES + 1];
+    assert_true(stem_fold(word, strlen(word), folded, sizeof folded));
+    assert_true(stem_word(lang, folded, strlen(folded), out));
+    return out;
+}
+
+static void test_stems(void **state)
+{
+    (void)state;
+    char folded[32];
+    assert_true(stem_fold("Cárcel", strlen("Cárcel"), folded, sizeof folded));
+    assert_string_equal(folded, "carcel");
+    assert_true(stem_fold("ÑANDÚ", strlen("ÑANDÚ"), folded, sizeof folded));
+    assert_string_equal(folded, "nandu");
+    assert_string_equal(stem_of(STEM_ENGLISH, "visiting"), "visit");
+    assert_string_equal(stem_of(STEM_ENGLISH, "Visits"), "visit");
+    assert_string_equal(stem_of(STEM_SPANISH, "abogados"), stem_of(STEM_SPANISH, "abogado"));
+    assert_string_equal(stem_of(STEM_SPANISH, "cárceles"), stem_of(STEM_SPANISH, "carcel"));
+    /* Words: punctuation of any kind separates, letters of any script do not. */
+    const char *text = "¿Dónde—está \"el\" 12345-678? Ω";
+    size_t pos = 0, start, end, n = 0;
+    const char *want[] = {"Dónde", "está", "el", "12345", "678", "Ω"};
+    while (stem_next_word(text, strlen(text), &pos, &start, &end)) {
+        assert_true(n < 6);
+        assert_int_equal(end - start, strlen(want[n]));
+        assert_memory_equal(text + start, want[n], end - start);
+        n++;
+    }
+    assert_int_equal(n, 6);
+}
+
+static void test_terms(void **state)
+{
+    (void)state;
+    arena *a = arena_new();
+    search_terms t;
+    kite_fault f;
+    assert_int_equal(search_terms_parse(a, "Saturday \"money  ORDER\" OR near(x)*", &t, &f), KITE_OK);
+    assert_int_equal(t.count, 5);
+    assert_string_equal(search_terms_fts5(a, &t), "\"saturday\" \"money order\" \"or\" \"near\" \"x\"");
+    assert_string_equal(search_terms_websearch(a, &t, 1), "\"money order\"");
+    /* An open quote runs to the end; quotes alone hold nothing. */
+    assert_int_equal(search_terms_parse(a, "a \"b c", &t, &f), KITE_OK);
+    assert_string_equal(search_terms_fts5(a, &t), "\"a\" \"b c\"");
+    assert_int_equal(search_terms_parse(a, "   ", &t, &f), KITE_OK);
+    assert_int_equal(t.count, 0);
+    assert_int_equal(search_terms_parse(a, NULL, &t, &f), KITE_OK);
+    assert_int_equal(t.count, 0);
+    assert_int_equal(search_terms_parse(a, "\"\" *** ¿?", &t, &f), KITE_ERR_INVALID_FIELD);
+    assert_int_equal(f.detail, FAULT_NO_WORDS);
+    assert_int_equal(search_terms_parse(a, "a b c d e f g h i", &t, &f), KITE_ERR_INVALID_FIELD);
+    assert_int_equal(f.detail, FAULT_SEARCH_TERMS);
+    assert_int_equal(search_terms_parse(a, "caf\xc3", &t, &f), KITE_ERR_INVALID_FIELD);
+    assert_int_equal(f.detail, FAULT_LENGTH);
+    char *big = malloc(INVESTIGATION_QUERY_MAX_BYTES + 2);
+    memset(big, 'x', INVESTIGATION_QUERY_MAX_BYTES + 1);
+    big[INVESTIGATION_QUERY_MAX_BYTES + 1] = '\0';
+    assert_int_equal(search_terms_parse(a, big, &t, &f), KITE_ERR_INVALID_FIELD);
+    assert_string_equal(f.field, "q");
+    free(big);
+    a = arena_free(a);
+}
+
+static void test_snippet(void **state)
+{
+    (void)state;
+    arena *a = arena_new();
+    search_terms t;
+    kite_fault f;
+    assert_int_equal(search_terms_parse(a, "carcel visiting", &t, &f), KITE_OK);
+    investigation_hit h = {0};
+    const char *body = "Hoy visité la cárcel. I will visit again.";
+    search_snippet(a, &t, body, &h);
+    assert_string_equal(h.snippet, "Hoy visité la cárcel. I will visit again");
+    /* "visité" is Spanish for visited: its Spanish stem is "visit", as is visiting's English one. */
+    assert_int_equal(h.mark_count, 3);
+    assert_int_equal(h.marks[0].start, 4);
+    assert_int_equal(h.marks[0].end, 10);
+    assert_int_equal(h.marks[1].start, 14);
+    assert_int_equal(h.marks[1].end, 20);
+    assert_int_equal(h.marks[2].start, 29);
+    assert_int_equal(h.marks[2].end, 34);
+    a = arena_free(a);
+}
+
+/* ---- migration 22 on a store with messages ----------------------------- */
+
+static void exec_raw(sqlite3 *h, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg != NULL ? msg : "?");
+    sqlite3_free(msg);
+}
+
+typedef struct found {
+    const char *match;
+    int64_t ids[4];
+    int count;
+} found;
+
+static kite_err match_tx(db_conn *conn, void *ctx)
+{
+    found *q = ctx;
+    db_stmt *s = db_prepare(conn, "SELECT rowid FROM message_search WHERE message_search MATCH $1 ORDER BY rowid");
+    db_bind_text(s, 1, q->match);
+    q->count = 0;
+    while (db_next(s) && q->count < 4)
+        q->ids[q->count++] = db_int(s, 0);
+    return db_done(s);
+}
+
+static int matches(db *store, const char *match, int64_t *first)
+{
+    found q = {match, {0}, 0};
+    assert_int_equal(db_read(store, match_tx, &q), KITE_OK);
+    *first = q.count > 0 ? q.ids[0] : 0;
+    return q.count;
+}
+
+static void test_migration_backfill(void **state)
+{
+    (void)state;
+    temp_store t;
+    assert_int_equal(temp_store_open(&t, "search"), 0);
+    t.store = db_close(t.store);
+    unlink(t.path);
+    sqlite3 *h = NULL;
+    assert_int_equal(sqlite3_open(t.path, &h), SQLITE_OK);
+    exec_raw(h, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                " applied_at INTEGER NOT NULL)");
+    for (size_t i = 0; i < kite_migration_count && kite_migrations[i].version <= 21; i++) {
+        exec_raw(h, kite_migrations[i].sql);
+        char record[128];
+        snprintf(record, sizeof record, "INSERT INTO schema_migrations VALUES (%d, 'step', 0)", kite_migrations[i].version);
+        exec_raw(h, record);
+    }
+    exec_raw(h, "INSERT INTO facilities (id, name, created_at, updated_at) VALUES (1, 'North', 0, 0);"
+                "INSERT INTO accounts (id, role, email, full_name, password_hash, facility_id, created_at, updated_at)"
+                " VALUES (10, 'resident', NULL, 'Ann One', 'x', 1, 0, 0), (20, 'contact', 'kin@example.org', 'Kin', 'x',"
+                " NULL, 0, 0);"
+                "INSERT INTO residents (id, account_id, facility_id, resident_number, first_name, last_name, status,"
+                " created_at, updated_at) VALUES (100, 10, 1, 'A1', 'Ann', 'One', 'active', 0, 0);"
+                "INSERT INTO contacts (id, resident_id, contact_account_id, status, origin, created_at, updated_at, facility_id)"
+                " VALUES (200, 100, 20, 'active', 'invitation', 0, 0, 1);"
+                "INSERT INTO messages (id, contact_id, facility_id, resident_id, sender_account_id,"
+                " recipient_account_id, direction, subject, body, status, held, flagged, price_cents, created_at)"
+                " VALUES (500, 200, 1, 100, 20, 10, 'to_resident', 'Visits', 'Hablé con los abogados del money order.',"
+                " 'delivered', 0, 0, 0, 0);");
+    assert_int_equal(sqlite3_close(h), SQLITE_OK);
+    assert_int_equal(db_open(t.path, &t.store), KITE_OK);
+    int64_t id = 0;
+    assert_int_equal(matches(t.store, "\"visiting\"", &id), 1);
+    assert_int_equal(id, 500);
+    assert_int_equal(matches(t.store, "\"abogado\" \"hable\"", &id), 1);
+    assert_int_equal(matches(t.store, "\"money order\"", &id), 1);
+    assert_int_equal(matches(t.store, "\"order money\"", &id), 0);
+    assert_int_equal(matches(t.store, "\"garden\"", &id), 0);
+    temp_store_close(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stems),
+        cmocka_unit_test(test_terms),
+        cmocka_unit_test(test_snippet),
+        cmocka_unit_test(test_migration_backfill),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
