@@ -257,7 +257,7 @@ test('a facility that joins Kite on one server shows as on the platform in every
   const folsom = async (s) => {
     const res = await s.get(q);
     assert.equal(res.status, 200, describeRes(res));
-    const f = res.json.items.find((x) => x.name === 'FOLSOM STATE PRISON');
+    const f = res.json.items.find((x) => x.name.startsWith('FOLSOM STATE PRISON'));
     assert.ok(f, `FOLSOM STATE PRISON not found: ${describeRes(res)}`);
     return f;
   };
