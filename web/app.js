@@ -17,6 +17,7 @@ import { tabletPage } from './pages/tablet.js';
 import { staffPage } from './pages/staff.js';
 import { messagesPage } from './pages/messages.js';
 import { reviewPage } from './pages/review.js';
+import { correspondentsPage, investigatePage } from './pages/investigate.js';
 import { walletPage } from './pages/wallet.js';
 import { phonePage } from './pages/phone.js';
 import { phoneKeysPage } from './pages/phone-keys.js';
@@ -41,6 +42,8 @@ const routes = [
   { pattern: /^\/staff\/?$/, page: staffPage, nav: '/staff' },
   { pattern: /^\/messages\/?$/, page: messagesPage, nav: '/messages' },
   { pattern: /^\/review\/?$/, page: reviewPage, nav: '/review' },
+  { pattern: /^\/investigate\/?$/, page: investigatePage, nav: '/investigate' },
+  { pattern: /^\/investigate\/people\/?$/, page: correspondentsPage, nav: '/investigate' },
   { pattern: /^\/wallet\/?$/, page: walletPage, nav: '/account' },
   { pattern: /^\/phone\/?$/, page: phonePage, nav: '/account' },
   { pattern: /^\/staff\/phone-keys\/?$/, page: phoneKeysPage, nav: '/staff' },
@@ -54,10 +57,10 @@ const NAV = {
   signedOut: DIRECTORY,
   contact: [['/messages', N_('Messages')], ['/contacts', N_('Your contacts')], ...DIRECTORY],
   resident: [['/tablet', N_('Home')]],
-  operator: [['/staff', N_('Facilities')], ['/review', N_('Review')], ...DIRECTORY],
+  operator: [['/staff', N_('Facilities')], ['/review', N_('Review')], ['/investigate', N_('Investigate')], ...DIRECTORY],
   facility_admin: [['/staff', N_('Your facility')], ['/review', N_('Review')], ...DIRECTORY],
   reviewer: [['/review', N_('Review')], ['/staff', N_('Roster')], ...DIRECTORY],
-  investigator: [['/staff', N_('Roster')], ...DIRECTORY],
+  investigator: [['/investigate', N_('Investigate')], ['/staff', N_('Roster')], ...DIRECTORY],
 };
 
 /* The header link that carries the unread count: where each kind of account reads messages. */
