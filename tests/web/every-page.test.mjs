@@ -63,6 +63,11 @@ before(async () => {
     { email: adminEmail, full_name: 'Ada Admin', role: 'facility_admin', password: PASSWORD });
   assert.equal(admin.status, 201, JSON.stringify(admin.body));
   people.admin = { email: adminEmail };
+  const investigatorEmail = uniqueEmail('investigator');
+  const investigator = await operator.post(`/facilities/${onKite.id}/staff`,
+    { email: investigatorEmail, full_name: 'Ivan Investigator', role: 'investigator', password: PASSWORD });
+  assert.equal(investigator.status, 201, JSON.stringify(investigator.body));
+  people.investigator = { email: investigatorEmail };
   assert.equal((await operator.post(`/facilities/${onKite.id}/residents`,
     { resident_number: 'E5001', first_name: 'Eva', last_name: 'Marsh', pin: '864213' })).status, 201);
   const famEmail = uniqueEmail('family');
@@ -179,7 +184,20 @@ for (const [lang, locale] of LANGS) {
     ], lang);
     await admin.close();
     const op = await pageFor(lang, locale, people.operator.email);
-    await checkPages(op.page, 'operator', [['staff', '/staff'], ['put-on-kite', `/staff?facility=${offKite.id}`]], lang);
+    await checkPages(op.page, 'operator', [['staff', '/staff'], ['put-on-kite', `/staff?facility=${offKite.id}`],
+      ['investigate-choose', '/investigate'], ['investigate', `/investigate?facility=${onKite.id}`]], lang);
     await op.close();
+  });
+
+  test(`an investigator's pages in ${lang}`, LONG, async () => {
+    const inv = await pageFor(lang, locale, people.investigator.email);
+    await checkPages(inv.page, 'investigator', [
+      ['search', '/investigate'], ['search-nothing-found', '/investigate?q=%22money%20order%22&status=rejected'],
+      ['bad-dates', '/investigate?from=2026-13-45'],
+      ['people', '/investigate/people'], ['people-resident', '/investigate/people?resident=E5001'],
+      ['people-unknown', '/investigate/people?resident=NOPE'],
+      ['roster', '/staff'],
+    ], lang);
+    await inv.close([/status of 4\d\d/]);
   });
 }

@@ -224,7 +224,17 @@ test('an investigator searches words and phrases, filters by person, reads a mes
   assert.deepEqual((await graph.locator('.graph-node text').allTextContents()).map((x) => x.replace(/\s+\d+$/, '')).sort(),
     ['Eva Marsh (E5001)', 'Frank Marsh', 'Gina Park']);
   assert.equal(await graph.locator('.graph-node--several').count(), 1);
+  assert.match(await frank.locator('td').nth(2).textContent(), /^[A-Z][a-z]{2} \d{1,2}, \d{4}$/);
   await checkPage(page, 'who writes to a resident');
+  // Drawn for a phone: a narrower picture, every name still there.
+  await page.setViewportSize(NARROW);
+  await page.reload();
+  await page.getByTestId('correspondents-graph').waitFor();
+  assert.equal(await page.getByTestId('correspondents-graph').getAttribute('viewBox'), '0 0 400 440');
+  assert.equal(await page.getByTestId('correspondents-graph').locator('.graph-node').count(), 3);
+  assert.equal(await overflow(page), 0, 'the graph fits a 360 px phone');
+  await page.screenshot({ path: join(SHOTS, 'investigate-who-writes-phone-drawn-360.png'), fullPage: true });
+  await page.setViewportSize(DESKTOP);
 
   // And from the other side: the residents Frank writes to.
   await frank.getByRole('link', { name: 'Frank Marsh' }).click();
@@ -279,7 +289,7 @@ test('the investigator’s pages in Spanish: a Spanish stem found, dates and wor
   const table = page.getByTestId('correspondents-table');
   assert.deepEqual(await table.locator('thead th').allTextContents(), ['Nombre', 'De Eva Marsh', 'Para Eva Marsh', 'Primero', 'Último']);
   assert.match(await table.locator('tbody tr', { hasText: 'Frank Marsh' }).textContent(), /Escribe a 2 residentes/);
-  assert.match(await table.locator('tbody td').nth(2).textContent(), /^\d{1,2} de [a-z]+ de \d{4}$/);
+  assert.match(await table.locator('tbody td').nth(2).textContent(), /^\d{1,2} [a-z]+\.? \d{4}$/);
   assert.match(await page.getByTestId('correspondents-graph').getAttribute('aria-label'), /^Gráfico: Eva Marsh \(E5001\) en el centro y 2 corresponsales/);
   assert.equal(await page.getByTestId('correspondents-graph').locator('.graph-node').count(), 3);
   await checkPage(page, 'es who writes to a resident');

@@ -11,9 +11,9 @@
 
 import { api, ApiError, currentAccount, homeFor } from '../api.js';
 import { h, replace, setTitle } from '../dom.js';
-import { N_, t, tn, tp } from '../i18n.js';
+import { N_, formatShortDate, t, tn, tp } from '../i18n.js';
 import {
-  formatCount, formatDate, formatDateTime, rejectReasonName, roleName, ruleKindName,
+  formatCount, formatDateTime, rejectReasonName, roleName, ruleKindName,
 } from '../labels.js';
 import { field, formKit } from '../forms.js';
 import { chip, emptyNote, facilityPicker } from '../widgets.js';
@@ -22,6 +22,7 @@ const INVESTIGATORS = ['investigator', 'operator'];
 const PAGE_SIZE = 20;
 /* The graph draws the correspondents with the most messages; the table lists every one. */
 const GRAPH_MAX = 16;
+const GRAPH_MAX_NARROW = 10;
 
 const MESSAGE_STATUSES = [
   ['pending_review', N_('Waiting for review'), 'wait'],
@@ -478,6 +479,12 @@ export async function correspondentsPage(root, ctx) {
       tableView(env, person, answer.items)));
 }
 
+/* "Dec 5, 2026": a table cell a phone has room for. */
+const shortDate = (iso) => {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '' : formatShortDate(d, true);
+};
+
 const total = (c) => c.sent + c.received;
 const several = (c) => c.kind === 'contact' && c.residents > 1;
 
@@ -498,8 +505,8 @@ function tableView(env, person, items) {
           several(c) ? [' ', chip('several', tn(c.residents, 'Writes to {n} resident', 'Writes to {n} residents'), 'wait')] : null),
         h('td', null, formatCount(c.sent)),
         h('td', null, formatCount(c.received)),
-        h('td', null, h('time', { datetime: c.first_at }, formatDate(c.first_at))),
-        h('td', null, h('time', { datetime: c.last_at }, formatDate(c.last_at))))))));
+        h('td', null, h('time', { datetime: c.first_at }, shortDate(c.first_at))),
+        h('td', null, h('time', { datetime: c.last_at }, shortDate(c.last_at))))))));
 }
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -522,14 +529,16 @@ const shortLabel = (text, max = 22) => {
  * image with a summary for screen readers: the table next to it holds the same facts.
  */
 function graphView(env, person, items) {
-  const drawn = [...items].sort((a, b) => total(b) - total(a)).slice(0, GRAPH_MAX);
+  // On a phone the drawing is narrower, so that its words stay big enough to read.
+  const narrow = window.matchMedia('(max-width: 40rem)').matches;
+  const drawn = [...items].sort((a, b) => total(b) - total(a)).slice(0, narrow ? GRAPH_MAX_NARROW : GRAPH_MAX);
   const max = Math.max(1, ...drawn.map(total));
-  const W = 640;
-  const H = 440;
+  const W = narrow ? 400 : 640;
+  const H = narrow ? 440 : 440;
   const cx = W / 2;
   const cy = H / 2;
-  const rx = 200;
-  const ry = 150;
+  const rx = narrow ? 125 : 200;
+  const ry = narrow ? 165 : 150;
   const lines = [];
   const nodes = [];
   drawn.forEach((c, i) => {
@@ -539,18 +548,18 @@ function graphView(env, person, items) {
     const width = 1.5 + 8 * (total(c) / max);
     lines.push(s('line', { x1: cx, y1: cy, x2: x.toFixed(1), y2: y.toFixed(1), class: 'graph-edge', 'stroke-width': width.toFixed(1) }));
     const cos = Math.cos(a);
-    const anchor = Math.abs(cos) < 0.3 ? 'middle' : cos > 0 ? 'start' : 'end';
+    const anchor = narrow || Math.abs(cos) < 0.3 ? 'middle' : cos > 0 ? 'start' : 'end';
     const lx = x + (anchor === 'middle' ? 0 : cos > 0 ? 14 : -14);
     const ly = y + (anchor === 'middle' ? (Math.sin(a) > 0 ? 26 : -16) : 5);
     nodes.push(s('g', { class: `graph-node${several(c) ? ' graph-node--several' : ''}`, 'data-account-id': c.account_id },
       s('circle', { cx: x.toFixed(1), cy: y.toFixed(1), r: 9 }),
       s('text', { x: lx.toFixed(1), y: ly.toFixed(1), 'text-anchor': anchor },
-        shortLabel(c.name || c.resident_number || '?'),
+        shortLabel(c.name || c.resident_number || '?', narrow ? 14 : 22),
         s('tspan', { class: 'graph-count' }, ` ${formatCount(total(c))}`))));
   });
   const centre = s('g', { class: 'graph-node graph-node--centre' },
     s('circle', { cx, cy, r: 16 }),
-    s('text', { x: cx, y: cy + 38, 'text-anchor': 'middle' }, shortLabel(partyName(person), 28)));
+    s('text', { x: cx, y: cy + 38, 'text-anchor': 'middle' }, shortLabel(partyName(person), narrow ? 20 : 28)));
   const summary = items.length > drawn.length
     ? t('Graph: {name} in the centre and the {shown} of {n} correspondents with the most messages around; a thicker line means more messages. The table gives every correspondent.',
       { name: partyName(person), shown: formatCount(drawn.length), n: formatCount(items.length) })
