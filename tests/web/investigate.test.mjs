@@ -211,7 +211,7 @@ test('an investigator searches words and phrases, filters by person, reads a mes
   await page.waitForURL(/\/investigate\/people\?resident=E5001$/);
   await page.getByRole('heading', { level: 2, name: 'Who writes to Eva Marsh (E5001)' }).waitFor();
   const table = page.getByTestId('correspondents-table');
-  assert.deepEqual(await table.locator('thead th').allTextContents(), ['Name', 'From Eva Marsh', 'To Eva Marsh', 'First', 'Last']);
+  assert.deepEqual(await table.locator('thead th').allTextContents(), ['Name', 'From Eva Marsh', 'To Eva Marsh', 'First and last message']);
   assert.equal(await table.locator('tbody tr').count(), 2);
   const frank = table.locator('tbody tr', { hasText: 'Frank Marsh' });
   assert.deepEqual(await frank.locator('td').allTextContents().then((x) => x.slice(0, 2)), ['1', String(VISITS + 2)]);
@@ -224,7 +224,7 @@ test('an investigator searches words and phrases, filters by person, reads a mes
   assert.deepEqual((await graph.locator('.graph-node text').allTextContents()).map((x) => x.replace(/\s+\d+$/, '')).sort(),
     ['Eva Marsh (E5001)', 'Frank Marsh', 'Gina Park']);
   assert.equal(await graph.locator('.graph-node--several').count(), 1);
-  assert.match(await frank.locator('td').nth(2).textContent(), /^[A-Z][a-z]{2} \d{1,2}, \d{4}$/);
+  assert.match(await frank.locator('td').nth(2).textContent(), /^[A-Z][a-z]{2} \d{1,2}, \d{4} – [A-Z][a-z]{2} \d{1,2}, \d{4}$/);
   await checkPage(page, 'who writes to a resident');
   // Drawn for a phone: a narrower picture, every name still there.
   await page.setViewportSize(NARROW);
@@ -287,9 +287,9 @@ test('the investigator’s pages in Spanish: a Spanish stem found, dates and wor
   await page.getByRole('button', { name: 'Ver corresponsales' }).click();
   await page.getByRole('heading', { level: 2, name: 'Quién escribe a Eva Marsh (E5001)' }).waitFor();
   const table = page.getByTestId('correspondents-table');
-  assert.deepEqual(await table.locator('thead th').allTextContents(), ['Nombre', 'De Eva Marsh', 'Para Eva Marsh', 'Primero', 'Último']);
+  assert.deepEqual(await table.locator('thead th').allTextContents(), ['Nombre', 'De Eva Marsh', 'Para Eva Marsh', 'Primer y último mensaje']);
   assert.match(await table.locator('tbody tr', { hasText: 'Frank Marsh' }).textContent(), /Escribe a 2 residentes/);
-  assert.match(await table.locator('tbody td').nth(2).textContent(), /^\d{1,2} [a-z]+\.? \d{4}$/);
+  assert.match(await table.locator('tbody td').nth(2).textContent(), /^\d{1,2} [a-z]+\.? \d{4} – \d{1,2} [a-z]+\.? \d{4}$/);
   assert.match(await page.getByTestId('correspondents-graph').getAttribute('aria-label'), /^Gráfico: Eva Marsh \(E5001\) en el centro y 2 corresponsales/);
   assert.equal(await page.getByTestId('correspondents-graph').locator('.graph-node').count(), 3);
   await checkPage(page, 'es who writes to a resident');

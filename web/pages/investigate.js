@@ -497,16 +497,16 @@ function tableView(env, person, items) {
         h('th', { scope: 'col' }, t('Name')),
         h('th', { scope: 'col' }, t('From {name}', { name: person.name || name })),
         h('th', { scope: 'col' }, t('To {name}', { name: person.name || name })),
-        h('th', { scope: 'col' }, t('First')),
-        h('th', { scope: 'col' }, t('Last')))),
+        h('th', { scope: 'col' }, t('First and last message')))),
       h('tbody', null, items.map((c) => h('tr', { 'data-account-id': c.account_id, class: several(c) ? 'inv-several' : null },
         h('th', { scope: 'row' },
           h('a', { href: peopleUrl(env, c) }, partyName(c)),
           several(c) ? [' ', chip('several', tn(c.residents, 'Writes to {n} resident', 'Writes to {n} residents'), 'wait')] : null),
         h('td', null, formatCount(c.sent)),
         h('td', null, formatCount(c.received)),
-        h('td', null, h('time', { datetime: c.first_at }, shortDate(c.first_at))),
-        h('td', null, h('time', { datetime: c.last_at }, shortDate(c.last_at))))))));
+        h('td', { class: 'inv-dates' },
+          h('time', { datetime: c.first_at }, shortDate(c.first_at)), ' – ',
+          h('time', { datetime: c.last_at }, shortDate(c.last_at))))))));
 }
 
 const SVG = 'http://www.w3.org/2000/svg';
