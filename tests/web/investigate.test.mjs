@@ -149,7 +149,9 @@ test('an investigator searches words and phrases, filters by person, reads a mes
   const { page } = opened;
   await signInForm(page, base, investigatorEmail);
   await page.waitForURL((url) => !url.pathname.startsWith('/signin'));
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Investigate' }).click();
+  const mainNav = page.getByRole('navigation', { name: 'Main' });
+  assert.deepEqual(await mainNav.locator('a').allTextContents(), ['Investigate', 'Roster', 'Find a facility', 'Providers']);
+  await mainNav.getByRole('link', { name: 'Investigate' }).click();
   await page.waitForURL(`${base}/investigate`);
   await page.getByRole('heading', { level: 1, name: 'Search messages' }).waitFor();
   assert.match(await page.getByTestId('audit-note').textContent(), /Every search you make and every message you open is recorded/);
