@@ -298,9 +298,10 @@ export async function investigatePage(root, ctx) {
     if (!ctx.isCurrent()) return;
     if (e instanceof ApiError && e.status === 401) throw e;
     countLine.textContent = '';
-    if (e instanceof ApiError && e.field && fields.some((x) => x.name === e.field)) kit.serverError(e);
     replace(list);
-    list.after(h('p', { class: 'notice notice--error', role: 'alert' }, e.message));
+    // A parameter the server refused is shown at its field; anything else where the results go.
+    if (e instanceof ApiError && e.field && fields.some((x) => x.name === e.field)) kit.serverError(e);
+    else list.after(h('p', { class: 'notice notice--error', role: 'alert' }, e.message));
     return;
   }
   if (!ctx.isCurrent()) return;
