@@ -208,11 +208,15 @@ export async function signInResident(facilityId, residentNumber, pin) {
   return answer.account;
 }
 
-/* The page a role lands on: family at their account, residents on the tablet, staff at /staff; '/' signed out. */
+/*
+ * The page a role lands on: family at their account, residents on the tablet, investigators at
+ * their search, other staff at /staff; '/' signed out.
+ */
 export function homeFor(role) {
   if (!role) return '/';
   if (role === 'resident') return '/tablet';
   if (role === 'contact') return '/account';
+  if (role === 'investigator') return '/investigate';
   return '/staff';
 }
 

@@ -148,7 +148,8 @@ test('an investigator searches words and phrases, filters by person, reads a mes
   const opened = await newPage(browser, DESKTOP);
   const { page } = opened;
   await signInForm(page, base, investigatorEmail);
-  await page.waitForURL((url) => !url.pathname.startsWith('/signin'));
+  // An investigator lands on the search.
+  await page.waitForURL(`${base}/investigate`);
   const mainNav = page.getByRole('navigation', { name: 'Main' });
   assert.deepEqual(await mainNav.locator('a').allTextContents(), ['Investigate', 'Roster', 'Find a facility', 'Providers']);
   await mainNav.getByRole('link', { name: 'Investigate' }).click();
