@@ -50,6 +50,7 @@ typedef enum fault_detail {
     FAULT_NOT_VALID,       /* refused; the sentence just names the field */
     FAULT_EMAIL,           /* not an email address */
     FAULT_NAME,            /* not 1..limit characters of text */
+    FAULT_NAME_RESERVED,   /* the name Kite shows for deleted accounts */
     FAULT_EMPTY,           /* empty where text is needed */
     FAULT_DIGITS,          /* not min..max digits */
     FAULT_PIN_REPEATED,    /* a PIN of one digit, or one block, repeated */

@@ -137,6 +137,17 @@ test('empty full_name → 422 invalid_field (field full_name)', async () => {
   assert.equal(err.field, 'full_name');
 });
 
+test('the name Kite shows for deleted accounts is refused (422 full_name, said in the reader\'s language)', async () => {
+  for (const name of ['Deleted account', ' deleted ACCOUNT ', 'Cuenta eliminada']) {
+    const res = await srv.post('/api/v1/accounts', body({ full_name: name }));
+    const err = assertError(res, 422, 'invalid_field', `full_name ${JSON.stringify(name)}`);
+    assert.equal(err.field, 'full_name');
+    assert.match(err.message, /deleted accounts/);
+  }
+  const es = await srv.request('POST', '/api/v1/accounts', { body: body({ full_name: 'Deleted account' }), headers: { 'Accept-Language': 'es' } });
+  assert.match(assertError(es, 422, 'invalid_field').message, /cuentas eliminadas/);
+});
+
 test('malformed JSON → 400 malformed_json', async () => {
   for (const raw of ['{', '{"email":', '{email: "a@b.co"}', "{'email':'a@b.co'}", '{"a":1,}', 'nul', '{"a":1} trailing']) {
     const res = await srv.post('/api/v1/accounts', raw);

@@ -24,6 +24,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 struct password_gate {
     sem_t slots;
@@ -414,6 +415,9 @@ kite_err account_register(const kite_ctx *ctx, arena *a, const registration *reg
         return fault_set(fault, KITE_ERR_INVALID_FIELD, "email", FAULT_NOT_VALID);
     if (reg->full_name == NULL || check_name(a, reg->full_name, &out->full_name) != KITE_OK)
         return fault_set(fault, KITE_ERR_INVALID_FIELD, "full_name", FAULT_NOT_VALID);
+    /* A living account must not pass for a deleted one (account_name_in). */
+    if (strcasecmp(out->full_name, ACCOUNT_DELETED_NAME) == 0 || strcasecmp(out->full_name, ACCOUNT_DELETED_NAME_ES) == 0)
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "full_name", FAULT_NAME_RESERVED);
     if (reg->phone == NULL || check_phone(a, reg->phone, &out->phone) != KITE_OK)
         return fault_set(fault, KITE_ERR_INVALID_FIELD, "phone", FAULT_NOT_VALID);
     kite_err err = validate_password_field(a, out, reg->password, FAULT_NOT_VALID, fault);
@@ -458,7 +462,7 @@ kite_err account_create_staff_as(const kite_ctx *ctx, arena *a, const char *acto
 const char *account_name_in(const char *name, fault_lang lang)
 {
     if (lang == FAULT_LANG_ES && name != NULL && strcmp(name, ACCOUNT_DELETED_NAME) == 0)
-        return "Cuenta eliminada";
+        return ACCOUNT_DELETED_NAME_ES;
     return name;
 }
 

@@ -40,6 +40,7 @@ typedef enum account_status { ACCOUNT_ACTIVE, ACCOUNT_DISABLED, ACCOUNT_DELETED,
 
 /* The name a deleted account shows where it once showed a person's (messages, contact lists). */
 #define ACCOUNT_DELETED_NAME "Deleted account"
+#define ACCOUNT_DELETED_NAME_ES "Cuenta eliminada" /* as a Spanish reader sees it */
 /*
  * A person's name as a reader of lang sees it: the stored name, except the
  * deleted account's, which is stored in English and shown in the reader's
