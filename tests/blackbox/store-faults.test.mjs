@@ -77,7 +77,8 @@ before(async () => {
   spareFacilities = list.json.items.map((f) => f.id).filter((id) => id !== F.A && id !== F.C);
   const q = isPg(w.dbPath)
     ? "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1"
-    : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1";
+    // A virtual table (the FTS5 message_search) needs Kite's tokenizer to be read: its shadow tables are counted instead.
+    : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY 1";
   tables = sqlite(w.dbPath, q).trim().split('\n').filter(Boolean);
   assert.ok(tables.length > 20, `tables: ${tables}`);
   family = await contact();
