@@ -39,6 +39,7 @@
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -84,6 +85,31 @@ typedef struct answer {
     size_t body_len;
 } answer;
 
+/*
+ * Connects fd to the server.  A connect interrupted by a signal (libFuzzer's
+ * -timeout alarm) goes on by itself: it is waited for, not taken for a
+ * failure (such an EINTR once stopped a run as if the server had crashed).
+ */
+static int connect_to_server(int fd, const struct sockaddr_in *addr)
+{
+    if (connect(fd, (const struct sockaddr *)addr, sizeof *addr) == 0)
+        return 0;
+    if (errno != EINTR)
+        return -1;
+    struct pollfd p = {.fd = fd, .events = POLLOUT};
+    int n;
+    do
+        n = poll(&p, 1, 30000);
+    while (n < 0 && errno == EINTR);
+    int err = 0;
+    socklen_t err_len = sizeof err;
+    if (n != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &err_len) != 0 || err != 0) {
+        errno = n == 0 ? ETIMEDOUT : err != 0 ? err : errno;
+        return -1;
+    }
+    return 0;
+}
+
 /* Sends request (len bytes) to the server and reads the whole answer (Connection: close); false on a timeout. */
 static bool exchange(const char *request, size_t len, answer *out)
 {
@@ -94,7 +120,7 @@ static bool exchange(const char *request, size_t len, answer *out)
     struct timeval tv = {30, 0}; /* as libFuzzer's -timeout in make fuzz: a loaded machine can stall seconds */
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+    if (connect_to_server(fd, &addr) != 0) {
         perror("fuzz: connect");
         abort();
     }
