@@ -139,6 +139,8 @@ test('one family member through the whole money journey, at 390 px', TIMEOUT, as
   await page.getByLabel('Security code (CVC)').fill('123');
   await page.getByRole('button', { name: 'Pay $50.00' }).click();
   await page.getByText('Added $50.00 with your visa card ending 4242.').waitFor();
+  // The result is written before the wallet is read again: wait for the new balance.
+  await page.getByTestId('wallet-balance').getByText('$50.00', { exact: true }).waitFor();
   assert.match(await page.getByTestId('wallet-balance').textContent(), /Balance\$50\.00/);
 
   // Without stamps a message is refused, and the refusal leads to this facility in the wallet.

@@ -95,6 +95,7 @@ test('a family member adds money with the test card and reads the statement, at 
   await page.getByRole('button', { name: 'Pay $12.50' }).click();
   await page.getByText('Added $12.50 with your visa card ending 4242.').waitFor();
   await page.getByTestId('wallet-statement').getByText('Card top-up (visa ending 4242)').waitFor();
+  await page.getByTestId('wallet-balance').getByText('$12.50', { exact: true }).waitFor();
   assert.match(await page.getByTestId('wallet-balance').textContent(), /Balance\$12\.50/);
   assert.equal(await page.getByLabel('Card number').inputValue(), '');
   assert.equal(await page.getByLabel('Security code (CVC)').inputValue(), '');
