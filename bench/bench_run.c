@@ -60,18 +60,12 @@
 
 enum { MAX_CONNS = 64, MAX_STREAMS = 64, SEARCHES = 8 };
 
-static const char *const cold_searches[SEARCHES] = {
+/* The directory searches: each query with a page of 20, in turn (and cold_search_path's variations). */
+static const char *const search_queries[SEARCHES] = {
     "/api/v1/facilities?q=state%20prison", "/api/v1/facilities?q=county%20jail",
     "/api/v1/facilities?q=federal%20correctional", "/api/v1/facilities?q=avenal",
     "/api/v1/facilities?q=california", "/api/v1/facilities?q=texas%20unit",
     "/api/v1/facilities?q=detention%20center", "/api/v1/facilities?q=women",
-};
-
-static const char *const searches[SEARCHES] = {
-    "/api/v1/facilities?q=state%20prison&limit=20", "/api/v1/facilities?q=county%20jail&limit=20",
-    "/api/v1/facilities?q=federal%20correctional&limit=20", "/api/v1/facilities?q=avenal&limit=20",
-    "/api/v1/facilities?q=california&limit=20", "/api/v1/facilities?q=texas%20unit&limit=20",
-    "/api/v1/facilities?q=detention%20center&limit=20", "/api/v1/facilities?q=women&limit=20",
 };
 
 /*
@@ -86,7 +80,7 @@ enum { COLD_LIMITS = 11, COLD_OFFSETS = 10, COLD_KEYS = SEARCHES * COLD_LIMITS *
 static void cold_search_path(const bench_worker *w, long i, char *out, size_t cap)
 {
     long k = (w->path_seed + i) % COLD_KEYS;
-    snprintf(out, cap, "%s&limit=%ld&cursor=%ld", cold_searches[k % SEARCHES], 15 + (k / SEARCHES) % COLD_LIMITS,
+    snprintf(out, cap, "%s&limit=%ld&cursor=%ld", search_queries[k % SEARCHES], 15 + (k / SEARCHES) % COLD_LIMITS,
              k / (SEARCHES * COLD_LIMITS));
 }
 
@@ -520,6 +514,12 @@ static void big_store(const options *o, const char *dir, kite_figures *k, char *
     const char *queue_path[] = {queue};
     r = reads(srv.url, &s.op, 1, queue_path, 1, 2, o->read_seconds / 2, NULL);
     k->queue = from_result(&r);
+    char search_text[SEARCHES][96];
+    const char *searches[SEARCHES];
+    for (int i = 0; i < SEARCHES; i++) {
+        snprintf(search_text[i], sizeof search_text[i], "%s&limit=20", search_queries[i]);
+        searches[i] = search_text[i];
+    }
     r = reads(srv.url, NULL, 0, searches, SEARCHES, 8, o->read_seconds / 2, NULL);
     k->search = from_result(&r);
     bench_worker cold[8];

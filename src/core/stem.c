@@ -7,16 +7,12 @@
 #include "core/stem.h"
 
 #include "core/alloc.h"
+#include "core/text.h"
 
 #include <libstemmer.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The base letter of U+00C0..U+00FF; '\0' for the two signs (multiplication, division). */
-static const char latin1_base[64] = "aaaaaaaceeeeiiiidnooooo\0ouuuuyts"
-                                    "aaaaaaaceeeeiiiidnooooo\0ouuuuyty";
 
 /* The code point at s[i] and its length in bytes (1 for a malformed byte, read as U+FFFF, a separator). */
 static uint32_t decode(const char *s, size_t len, size_t i, size_t *n)
@@ -72,64 +68,54 @@ bool stem_fold(const char *word, size_t len, char *out, size_t cap)
     size_t o = 0, n;
     for (size_t i = 0; i < len; i += n) {
         uint32_t cp = decode(word, len, i, &n);
-        char one = 0;
+        char ascii[3] = {0};
         if (cp < 0x80)
-            one = (char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
-        else if (cp >= 0xC0 && cp <= 0xFF)
-            one = latin1_base[cp - 0xC0];
-        size_t add = one ? 1 : n;
+            ascii[0] = (char)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
+        else
+            (void)text_fold_latin(cp, ascii); /* another letter stays as it is written */
+        size_t add = ascii[0] != '\0' ? strlen(ascii) : n;
         if (o + add >= cap)
             return false;
-        if (one)
-            out[o] = one;
-        else
-            memcpy(out + o, word + i, n);
+        memcpy(out + o, ascii[0] != '\0' ? ascii : word + i, add);
         o += add;
     }
     out[o] = '\0';
     return true;
 }
 
-/* ---- a pair of stemmers per thread ------------------------------------------ */
+/* ---- stemmers --------------------------------------------------------------- */
 
-static pthread_key_t stemmers_key;
-static pthread_once_t stemmers_once = PTHREAD_ONCE_INIT;
+struct stemmers {
+    struct sb_stemmer *of[STEM_LANG_COUNT];
+};
 
-static void stemmers_free(void *p)
+stemmers *stemmers_new(void)
 {
-    struct sb_stemmer **pair = p;
-    for (int i = 0; i < STEM_LANG_COUNT; i++)
-        sb_stemmer_delete(pair[i]);
-    free(pair);
+    stemmers *st = xcalloc(1, sizeof *st);
+    st->of[STEM_ENGLISH] = sb_stemmer_new("english", "UTF_8");
+    st->of[STEM_SPANISH] = sb_stemmer_new("spanish", "UTF_8");
+    if (st->of[STEM_ENGLISH] == NULL || st->of[STEM_SPANISH] == NULL)
+        abort(); /* both algorithms are built into libstemmer: only memory can fail */
+    return st;
 }
 
-static void stemmers_key_make(void)
+stemmers *stemmers_free(stemmers *st)
 {
-    (void)pthread_key_create(&stemmers_key, stemmers_free);
-}
-
-static struct sb_stemmer *stemmer_of(stem_lang lang)
-{
-    (void)pthread_once(&stemmers_once, stemmers_key_make);
-    struct sb_stemmer **pair = pthread_getspecific(stemmers_key);
-    if (pair == NULL) {
-        pair = xcalloc(STEM_LANG_COUNT, sizeof *pair);
-        pair[STEM_ENGLISH] = sb_stemmer_new("english", "UTF_8");
-        pair[STEM_SPANISH] = sb_stemmer_new("spanish", "UTF_8");
-        if (pair[STEM_ENGLISH] == NULL || pair[STEM_SPANISH] == NULL)
-            abort(); /* both algorithms are built into libstemmer: only memory can fail */
-        (void)pthread_setspecific(stemmers_key, pair);
+    if (st != NULL) {
+        for (int i = 0; i < STEM_LANG_COUNT; i++)
+            sb_stemmer_delete(st->of[i]);
+        free(st);
     }
-    return pair[lang];
+    return NULL;
 }
 
-bool stem_word(stem_lang lang, const char *folded, size_t len, char out[STEM_WORD_MAX_BYTES + 1])
+bool stem_word(stemmers *st, stem_lang lang, const char *folded, size_t len, char out[STEM_WORD_MAX_BYTES + 1])
 {
     if (len > STEM_WORD_MAX_BYTES)
         return false;
-    struct sb_stemmer *st = stemmer_of(lang);
-    const sb_symbol *stem = sb_stemmer_stem(st, (const sb_symbol *)folded, (int)len);
-    int n = stem != NULL ? sb_stemmer_length(st) : -1;
+    struct sb_stemmer *stemmer = st->of[lang];
+    const sb_symbol *stem = sb_stemmer_stem(stemmer, (const sb_symbol *)folded, (int)len);
+    int n = stem != NULL ? sb_stemmer_length(stemmer) : -1;
     if (n < 0 || n > STEM_WORD_MAX_BYTES) {
         memcpy(out, folded, len);
         out[len] = '\0';
@@ -138,4 +124,14 @@ bool stem_word(stem_lang lang, const char *folded, size_t len, char out[STEM_WOR
     memcpy(out, stem, (size_t)n);
     out[n] = '\0';
     return true;
+}
+
+bool stem_both(stemmers *st, const char *word, size_t len, char en[STEM_WORD_MAX_BYTES + 1],
+               char es[STEM_WORD_MAX_BYTES + 1])
+{
+    char folded[STEM_WORD_MAX_BYTES + 1];
+    if (len > STEM_WORD_MAX_BYTES || !stem_fold(word, len, folded, sizeof folded))
+        return false;
+    size_t n = strlen(folded);
+    return stem_word(st, STEM_ENGLISH, folded, n, en) && stem_word(st, STEM_SPANISH, folded, n, es);
 }

@@ -44,9 +44,14 @@ bool utf8_valid(const char *str, size_t len)
 
 size_t utf8_length(const char *s)
 {
+    return utf8_length_n(s, strlen(s));
+}
+
+size_t utf8_length_n(const char *s, size_t len)
+{
     size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
             n++;
     return n;
 }
@@ -101,4 +106,47 @@ size_t text_index_of(const char *const *names, size_t count, const char *name)
         if (names[i] != NULL && strcmp(names[i], name) == 0)
             return i;
     return count;
+}
+
+/* ---- folding Latin letters (text_fold_latin) ---- */
+
+/* Folded forms of U+00C0..U+00FF; NULL for the two signs there (x and /). */
+static const char *const latin1_fold[64] = {
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+    "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y", "th", "ss",
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+    "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y", "th", "y",
+};
+
+/*
+ * Base letters of U+0100..U+017F (Latin Extended-A), one per code point.  The
+ * two ligatures there (IJ at 0x132-0x133, OE at 0x152-0x153) fold to two
+ * letters and are handled in text_fold_latin.
+ */
+static const char latin_ext_a_base[] =
+    "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiiiiijjkkkllllllllllnnnnnnnnnoooooo"
+    "oorrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
+
+_Static_assert(sizeof latin_ext_a_base - 1 == 128, "one letter per code point U+0100..U+017F");
+
+bool text_fold_latin(unsigned int cp, char out[3])
+{
+    const char *fold = NULL;
+    if (cp >= 0xC0 && cp <= 0xFF)
+        fold = latin1_fold[cp - 0xC0];
+    else if (cp == 0x132 || cp == 0x133)
+        fold = "ij";
+    else if (cp == 0x152 || cp == 0x153)
+        fold = "oe";
+    if (fold != NULL) {
+        out[0] = fold[0];
+        out[1] = fold[1];
+        out[2] = '\0';
+        return true;
+    }
+    if (cp < 0x100 || cp > 0x17F)
+        return false;
+    out[0] = latin_ext_a_base[cp - 0x100];
+    out[1] = '\0';
+    return true;
 }

@@ -13,6 +13,17 @@
 bool utf8_valid(const char *s, size_t len);
 /* Number of code points in a valid UTF-8 string. */
 size_t utf8_length(const char *s);
+/* The same for its first len bytes (len ends on a code point's boundary). */
+size_t utf8_length_n(const char *s, size_t len);
+
+/*
+ * The ASCII fold of a Latin letter U+00C0..U+017F into out (NUL-terminated:
+ * "é" -> "e", "Æ" -> "ae", "ß" -> "ss", "Ł" -> "l"), or false for any other
+ * code point (the two signs among them, multiplication and division).  The
+ * one folding of accented letters: the directory's search and the
+ * investigators' words use it alike.
+ */
+bool text_fold_latin(unsigned int cp, char out[3]);
 
 /* ASCII-lowercased copy; other bytes are kept as they are. */
 char *text_lower(arena *a, const char *s);

@@ -31,12 +31,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One per FTS5 table per connection, so its stemmers serve one thread at a time. */
 typedef struct stem_tokenizer {
     fts5_tokenizer inner;
     Fts5Tokenizer *inner_instance;
+    stemmers *stem;
 } stem_tokenizer;
 
 typedef struct stem_call {
+    stemmers *stem;
     void *ctx;
     int (*emit)(void *ctx, int flags, const char *token, int len, int start, int end);
 } stem_call;
@@ -60,6 +63,7 @@ static void stem_delete(Fts5Tokenizer *p)
         return;
     if (t->inner_instance != NULL)
         t->inner.xDelete(t->inner_instance);
+    stemmers_free(t->stem);
     free(t);
 }
 
@@ -70,6 +74,7 @@ static int stem_create(void *api_ptr, const char **args, int nargs, Fts5Tokenize
     fts5_api *api = api_ptr;
     void *inner_data = NULL;
     stem_tokenizer *t = xcalloc(1, sizeof *t);
+    t->stem = stemmers_new();
     int rc = api->xFindTokenizer(api, "unicode61", &inner_data, &t->inner);
     /* Our own arguments are fixed: a table cannot ask for another folding. */
     static const char *inner_args[] = {"remove_diacritics", "2"};
@@ -86,12 +91,9 @@ static int stem_create(void *api_ptr, const char **args, int nargs, Fts5Tokenize
 static int stem_token(void *data, int flags, const char *token, int len, int start, int end)
 {
     stem_call *call = data;
-    char folded[STEM_WORD_MAX_BYTES + 1], en[STEM_WORD_MAX_BYTES + 1], es[STEM_WORD_MAX_BYTES + 1];
+    char en[STEM_WORD_MAX_BYTES + 1], es[STEM_WORD_MAX_BYTES + 1];
     /* unicode61 already folded it; a word too long to stem is indexed as it is. */
-    if (len <= 0 || (size_t)len > STEM_WORD_MAX_BYTES || !stem_fold(token, (size_t)len, folded, sizeof folded))
-        return call->emit(call->ctx, flags, token, len, start, end);
-    size_t n = strlen(folded);
-    if (!stem_word(STEM_ENGLISH, folded, n, en) || !stem_word(STEM_SPANISH, folded, n, es))
+    if (len <= 0 || !stem_both(call->stem, token, (size_t)len, en, es))
         return call->emit(call->ctx, flags, token, len, start, end);
     int rc = call->emit(call->ctx, flags, en, (int)strlen(en), start, end);
     if (rc == SQLITE_OK && strcmp(en, es) != 0)
@@ -103,7 +105,7 @@ static int stem_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *tex
                          int (*emit)(void *ctx, int flags, const char *token, int len, int start, int end))
 {
     stem_tokenizer *t = (stem_tokenizer *)p;
-    stem_call call = {ctx, emit};
+    stem_call call = {t->stem, ctx, emit};
     return t->inner.xTokenize(t->inner_instance, &call, flags, text, len, stem_token);
 }
 

@@ -787,9 +787,9 @@ const migration kite_migrations[] = {
      * messages need the kite_stem tokenizer, and the sqlite3 shell, the
      * benches and tests that seed messages have none ("no such tokenizer").
      * Messages are only ever appended and their text never changes, so the
-     * index is complete when it holds every id up to the largest: the
-     * search adds the messages above the largest id it holds (its own
-     * message_search_docsize) in a write just before it reads
+     * index is complete when it holds every id up to the largest: a search
+     * whose read finds messages above the largest id it holds (its own
+     * message_search_docsize) adds them in a write and reads again
      * (investigation.c), and this step adds those already stored.  The
      * send path pays nothing for the index.  The PostgreSQL step reaches the
      * same searches with a GIN index (migrations_pg.c); these objects exist

@@ -10,6 +10,8 @@
  */
 #include "domain/directory/search_words.h"
 
+#include "core/text.h"
+
 #include <stdint.h>
 #include <string.h>
 
@@ -55,51 +57,6 @@ bool search_word_is_kind(const char *w, size_t len)
 
 /* ---- folding ---------------------------------------------------------- */
 
-/* Folded forms of U+00C0..U+00FF; NULL for the two signs there (x and /). */
-static const char *const latin1_fold[64] = {
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-    "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y", "th", "ss",
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-    "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y", "th", "y",
-};
-
-/*
- * Base letters of U+0100..U+017F (Latin Extended-A), one per code point.  The
- * two ligatures there (IJ at 0x132-0x133, OE at 0x152-0x153) fold to two
- * letters and are handled in fold_code_point.
- */
-static const char latin_ext_a_base[] =
-    "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiiiiijjkkkllllllllllnnnnnnnnnoooooo"
-    "oorrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
-
-_Static_assert(sizeof latin_ext_a_base - 1 == 128, "one letter per code point U+0100..U+017F");
-
-/*
- * Writes the ASCII fold of a two-byte code point into out (NUL-terminated)
- * and returns true, or returns false when it is not a Latin letter.
- */
-static bool fold_code_point(unsigned int cp, char out[3])
-{
-    const char *fold = NULL;
-    if (cp >= 0xC0 && cp <= 0xFF)
-        fold = latin1_fold[cp - 0xC0];
-    else if (cp == 0x132 || cp == 0x133)
-        fold = "ij";
-    else if (cp == 0x152 || cp == 0x153)
-        fold = "oe";
-    if (fold != NULL) {
-        out[0] = fold[0];
-        out[1] = fold[1];
-        out[2] = '\0';
-        return true;
-    }
-    if (cp < 0x100 || cp > 0x17F)
-        return false;
-    out[0] = latin_ext_a_base[cp - 0x100];
-    out[1] = '\0';
-    return true;
-}
-
 enum unit_kind { UNIT_END, UNIT_LETTERS, UNIT_APOSTROPHE, UNIT_SEPARATOR };
 
 /* One character of input: what it is, how many bytes it takes, its fold. */
@@ -129,7 +86,7 @@ static struct unit next_unit(const unsigned char *p)
         u.bytes = 3;
     } else if (c >= 0xC3 && c <= 0xC5 && (p[1] & 0xC0) == 0x80) {
         u.bytes = 2;
-        if (fold_code_point(((c & 0x1Fu) << 6) | (p[1] & 0x3Fu), u.folded))
+        if (text_fold_latin(((c & 0x1Fu) << 6) | (p[1] & 0x3Fu), u.folded))
             u.kind = UNIT_LETTERS;
     }
     /* Anything else, the bytes of other multi-byte characters included, separates words. */

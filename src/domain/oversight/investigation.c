@@ -10,8 +10,9 @@
  * refused for its parameters (422) reads nothing and records nothing.
  *
  * The words go to the store's own full-text index (migration 22): SQLite's
- * FTS5 table message_search (brought up to date first, index_catch_up_tx), ranked by bm25 with the subject weighing twice
- * the body; PostgreSQL's GIN index over the English and Spanish tsvector,
+ * FTS5 table message_search (brought up to date when the read finds it
+ * behind, index_catch_up_tx), ranked by bm25 with the subject weighing
+ * twice the body; PostgreSQL's GIN index over the English and Spanish tsvector,
  * ranked by ts_rank, each term (a word or a phrase) matched in either
  * language.  Without words the newest come first.  The other filters are
  * the same SQL on both stores, written with "$n = 0 OR ..." so that one
@@ -79,6 +80,9 @@ typedef struct search_args {
     arena *a;
     const investigation_query *q;
     search_terms terms;
+    search_marker marker; /* the words' stems, for every snippet of the page */
+    bool check_index;     /* SQLite, a first read: look whether message_search is behind */
+    bool index_behind;    /* it was: messages newer than message_search (index_catch_up_tx) */
     const char *resident_number, *contact_email, *status;
     int64_t contact_id, from_ms, to_ms, offset;
     int64_t now;
@@ -191,7 +195,7 @@ static void read_hit(db_stmt *st, search_args *s, investigation_hit *h)
     message_direction dir = MESSAGE_TO_RESIDENT;
     (void)message_direction_parse(db_text(st, 3), &dir);
     h->subject = arena_strdup(a, db_text(st, 4));
-    search_snippet(a, &s->terms, db_text(st, 5), h);
+    search_snippet(a, &s->marker, db_text(st, 5), h);
     investigation_party resident = {db_int(st, 6), arena_strdup(a, db_text(st, 7)), arena_strdup(a, db_text(st, 8))};
     investigation_party contact = {db_int(st, 9), arena_strdup(a, db_text(st, 10)), NULL};
     h->sender = dir == MESSAGE_FROM_RESIDENT ? resident : contact;
@@ -199,11 +203,26 @@ static void read_hit(db_stmt *st, search_args *s, investigation_hit *h)
     h->rank = s->offset + (int64_t)s->out->count + 1;
 }
 
+/* SQLite: whether messages newer than the index's newest exist (index_catch_up_tx says why). */
+static kite_err index_behind(db_conn *conn, bool *behind)
+{
+    db_stmt *st = db_prepare(conn, "SELECT (SELECT COALESCE(MAX(id), 0) FROM messages)"
+                                   " > (SELECT COALESCE(MAX(id), 0) FROM message_search_docsize)");
+    *behind = db_next(st) && db_int(st, 0) != 0;
+    return db_done(st);
+}
+
 static kite_err search_tx(db_conn *conn, void *data)
 {
     search_args *s = data;
     investigation_page *out = s->out;
     size_t limit = s->q->limit;
+    s->index_behind = false;
+    if (s->check_index && s->terms.count > 0 && db_conn_dialect(conn) == DB_SQLITE) {
+        kite_err err = index_behind(conn, &s->index_behind);
+        if (err != KITE_OK || s->index_behind)
+            return err; /* the caller brings the index up to date and reads again */
+    }
     db_stmt *st = db_prepare(conn, search_sql(conn, s));
     db_bind_int(st, 1, s->q->facility_id);
     db_bind_text(st, 2, s->resident_number);
@@ -239,7 +258,12 @@ static kite_err search_tx(db_conn *conn, void *data)
     return err;
 }
 
-/* name=value&... with every value percent-encoded: the record can always be read back apart. */
+/*
+ * name=value&... with every value percent-encoded (RFC 3986's unreserved
+ * characters kept): the record can always be read back apart.  Written
+ * here rather than by libcurl, which the domain does not reach
+ * (tools/check-structure.py).
+ */
 static void detail_param(buf *b, const char *name, const char *value)
 {
     if (value == NULL || *value == '\0')
@@ -278,8 +302,8 @@ static kite_err search_audit_tx(db_conn *conn, void *data)
  * SQLite: adds to message_search the messages above the largest id it holds
  * (migrations.c, step 22, says why no trigger does).  Messages are appended
  * with growing ids and their text never changes, so this makes the index
- * whole up to now.  Nothing to add costs one lookup of the largest id on
- * each side.
+ * whole up to now.  Run only when the search's read found the index behind
+ * (index_behind): an index already whole costs no write.
  */
 static kite_err index_catch_up_tx(db_conn *conn, void *data)
 {
@@ -298,14 +322,17 @@ kite_err investigation_search(const kite_ctx *ctx, arena *a, const account *call
     kite_err err = investigation_allowed(caller, q->facility_id);
     if (err != KITE_OK)
         return err;
-    search_args s = {.a = a, .q = q, .caller = caller, .out = out, .now = clock_now_ms(&ctx->clock)};
+    search_args s = {.a = a, .q = q, .caller = caller, .out = out, .now = clock_now_ms(&ctx->clock), .check_index = true};
     if ((err = args_parse(&s, fault)) != KITE_OK)
         return err;
-    if (s.terms.count > 0 && db_dialect_of(ctx->store) == DB_SQLITE &&
-        (err = db_write(ctx->store, index_catch_up_tx, NULL)) != KITE_OK)
-        return err;
-    if ((err = db_read(ctx->store, search_tx, &s)) != KITE_OK)
-        return err;
+    stemmers *stem = stemmers_new();
+    search_marker_init(a, &s.terms, stem, &s.marker);
+    err = db_read(ctx->store, search_tx, &s);
+    if (err == KITE_OK && s.index_behind && (err = db_write(ctx->store, index_catch_up_tx, NULL)) == KITE_OK) {
+        s.check_index = false; /* whole up to the catch-up: what came since is for the next search */
+        err = db_read(ctx->store, search_tx, &s);
+    }
+    stemmers_free(stem);
     /* Nothing is shown until the search is on the record. */
-    return db_write(ctx->store, search_audit_tx, &s);
+    return err != KITE_OK ? err : db_write(ctx->store, search_audit_tx, &s);
 }

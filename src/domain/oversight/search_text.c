@@ -121,26 +121,30 @@ const char *search_terms_websearch(arena *a, const search_terms *t, size_t i)
 
 /* ---- snippets ------------------------------------------------------------- */
 
-typedef struct stems {
+struct word_stems {
     char en[STEM_WORD_MAX_BYTES + 1], es[STEM_WORD_MAX_BYTES + 1];
-} stems;
+};
 
-static bool stems_of(const char *word, size_t len, stems *out)
+void search_marker_init(arena *a, const search_terms *t, stemmers *stem, search_marker *out)
 {
-    char folded[STEM_WORD_MAX_BYTES + 1];
-    if (len > STEM_WORD_MAX_BYTES || !stem_fold(word, len, folded, sizeof folded))
-        return false;
-    size_t n = strlen(folded);
-    return stem_word(STEM_ENGLISH, folded, n, out->en) && stem_word(STEM_SPANISH, folded, n, out->es);
+    out->stem = stem;
+    out->query = arena_alloc(a, (t->word_count ? t->word_count : 1) * sizeof *out->query);
+    out->count = 0;
+    for (size_t i = 0; i < t->word_count; i++) {
+        struct word_stems *w = &out->query[out->count];
+        out->count += stem_both(stem, t->words[i], strlen(t->words[i]), w->en, w->es);
+    }
 }
 
 /* Either stem of the word is either stem of a search word: what the index matched. */
-static bool matches(const stems *w, const stems *query, size_t count)
+static bool matches(const struct word_stems *w, const search_marker *m)
 {
-    for (size_t i = 0; i < count; i++)
-        if (strcmp(w->en, query[i].en) == 0 || strcmp(w->en, query[i].es) == 0 ||
-            strcmp(w->es, query[i].en) == 0 || strcmp(w->es, query[i].es) == 0)
+    for (size_t i = 0; i < m->count; i++) {
+        const struct word_stems *q = &m->query[i];
+        if (strcmp(w->en, q->en) == 0 || strcmp(w->en, q->es) == 0 || strcmp(w->es, q->en) == 0 ||
+            strcmp(w->es, q->es) == 0)
             return true;
+    }
     return false;
 }
 
@@ -149,28 +153,16 @@ typedef struct body_word {
     bool hit;
 } body_word;
 
-static size_t code_points(const char *s, size_t len)
+void search_snippet(arena *a, const search_marker *m, const char *body, investigation_hit *hit)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        n += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return n;
-}
-
-void search_snippet(arena *a, const search_terms *t, const char *body, investigation_hit *hit)
-{
-    size_t len = strlen(body), pos = 0, start, end, n = 0, first = SIZE_MAX;
-    stems *query = arena_alloc(a, (t->word_count ? t->word_count : 1) * sizeof *query);
-    size_t qn = 0;
-    for (size_t i = 0; i < t->word_count; i++)
-        qn += stems_of(t->words[i], strlen(t->words[i]), &query[qn]);
+    size_t len = strlen(body), pos = 0, start, end, n = 0, first = SIZE_MAX, qn = m->count;
     /* The body's words: where each is, and whether it matched. */
     size_t cap = 64;
     body_word *words = arena_alloc(a, cap * sizeof *words);
     while (stem_next_word(body, len, &pos, &start, &end)) {
         words = arena_grow(a, words, n, &cap, sizeof *words);
-        stems w;
-        bool hit_word = qn > 0 && stems_of(body + start, end - start, &w) && matches(&w, query, qn);
+        struct word_stems w;
+        bool hit_word = qn > 0 && stem_both(m->stem, body + start, end - start, w.en, w.es) && matches(&w, m);
         words[n] = (body_word){start, end, hit_word};
         if (hit_word && first == SIZE_MAX)
             first = n;
@@ -193,6 +185,6 @@ void search_snippet(arena *a, const search_terms *t, const char *body, investiga
     hit->snippet = arena_strndup(a, body + base, words[to - 1].end - base);
     for (size_t i = from; i < to; i++)
         if (words[i].hit)
-            hit->marks[hit->mark_count++] = (investigation_mark){code_points(body + base, words[i].start - base),
-                                                                code_points(body + base, words[i].end - base)};
+            hit->marks[hit->mark_count++] = (investigation_mark){utf8_length_n(body + base, words[i].start - base),
+                                                                utf8_length_n(body + base, words[i].end - base)};
 }

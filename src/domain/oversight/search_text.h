@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "core/arena.h"
+#include "core/stem.h"
 #include "core/error.h"
 #include "core/fault.h"
 #include "domain/oversight/investigation.h"
@@ -37,7 +38,15 @@ const char *search_terms_fts5(arena *a, const search_terms *t);
 /* PostgreSQL: term i for websearch_to_tsquery, in double quotes (a phrase, never an operator). */
 const char *search_terms_websearch(arena *a, const search_terms *t, size_t i);
 
+/* What marks a snippet: the English and Spanish stems of every search word, worked out once per search. */
+typedef struct search_marker {
+    stemmers *stem; /* the caller's, for the body's words */
+    struct word_stems *query;
+    size_t count;
+} search_marker;
+void search_marker_init(arena *a, const search_terms *t, stemmers *stem, search_marker *out);
+
 /* A snippet of body around the first matched word, with the matched words marked (investigation.h). */
-void search_snippet(arena *a, const search_terms *t, const char *body, investigation_hit *hit);
+void search_snippet(arena *a, const search_marker *m, const char *body, investigation_hit *hit);
 
 #endif
