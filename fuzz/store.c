@@ -16,6 +16,7 @@
 static cli_store the_store;
 static bool opened;
 static char dir[64] = "/dev/shm/kite-fuzz-XXXXXX";
+static char db_path[128], pristine_path[128];
 
 static void remove_dir(void)
 {
@@ -23,6 +24,33 @@ static void remove_dir(void)
     snprintf(command, sizeof command, "rm -rf '%s'", dir);
     if (system(command) != 0)
         fprintf(stderr, "fuzz: could not remove %s\n", dir);
+}
+
+/* The demo closed its store, so the file alone is the whole database (no -wal beside it). */
+static bool copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    bool ok = in != NULL && out != NULL;
+    char buffer[1 << 16];
+    size_t n;
+    while (ok && (n = fread(buffer, 1, sizeof buffer, in)) > 0)
+        ok = fwrite(buffer, 1, n, out) == n;
+    ok = ok && !ferror(in);
+    if (in)
+        fclose(in);
+    if (out && fclose(out) != 0)
+        ok = false;
+    return ok;
+}
+
+static void open_store(void)
+{
+    if (cli_store_open("fuzz", db_path, &the_store) != KITE_OK) {
+        fprintf(stderr, "fuzz: cannot open the demo store in %s\n", dir);
+        exit(1);
+    }
+    password_gate_free(the_store.ctx.passwords);
+    the_store.ctx.passwords = password_gate_new(2, crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN);
 }
 
 const char *fuzz_store_dir(void)
@@ -41,8 +69,8 @@ cli_store *fuzz_store(void)
         exit(1);
     }
     atexit(remove_dir);
-    char db_path[128];
     snprintf(db_path, sizeof db_path, "%s/kite.db", dir);
+    snprintf(pristine_path, sizeof pristine_path, "%s/pristine.db", dir);
     char *argv[] = {"demo", "--db", db_path, NULL};
     /* The demo prints its sign-ins; a fuzzer's output is its statistics. */
     fflush(stdout);
@@ -53,12 +81,30 @@ cli_store *fuzz_store(void)
     dup2(saved, 1);
     close(null);
     close(saved);
-    if (status != 0 || cli_store_open("fuzz", db_path, &the_store) != KITE_OK) {
+    if (status != 0 || !copy_file(db_path, pristine_path)) {
         fprintf(stderr, "fuzz: cannot build the demo store in %s\n", dir);
         exit(1);
     }
-    password_gate_free(the_store.ctx.passwords);
-    the_store.ctx.passwords = password_gate_new(2, crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN);
+    open_store();
     opened = true;
     return &the_store;
+}
+
+void fuzz_store_reset(void)
+{
+    if (!opened) {
+        fuzz_store();
+        return;
+    }
+    cli_store_close(&the_store);
+    char wal[160], shm[160];
+    snprintf(wal, sizeof wal, "%s-wal", db_path);
+    snprintf(shm, sizeof shm, "%s-shm", db_path);
+    unlink(wal);
+    unlink(shm);
+    if (!copy_file(pristine_path, db_path)) {
+        fprintf(stderr, "fuzz: cannot restore the demo store in %s\n", dir);
+        exit(1);
+    }
+    open_store();
 }

@@ -5,7 +5,8 @@
  * (memory: commits cost no disk flush, so executions are not bound by fsync).
  *
  * Design: built once per fuzzing process (LLVMFuzzerInitialize) and kept;
- * the state grows as inputs are run, as a server's would.  New PINs and
+ * the state grows as inputs are run, as a server's would, unless a driver
+ * resets it (fuzz_store_reset).  New PINs and
  * passwords are hashed with Argon2id's smallest cost, so an input that sets
  * one costs microseconds, not a tenth of a second: the hash's cost is not
  * what is fuzzed.  The directory is removed when the process exits.
@@ -22,6 +23,12 @@ enum { FUZZ_FEDERAL = 2520 /* FCI COLEMAN LOW */, FUZZ_STATE = 5090 /* SAN QUENT
 
 /* Opens (first call: builds) the store; exits the process when it cannot. */
 cli_store *fuzz_store(void);
+/*
+ * Puts the store back as the demo built it (closes, copies the pristine file,
+ * opens).  For a driver whose inputs pile up state that slows every later
+ * input (a roster that only grows); a pointer into the old store is void.
+ */
+void fuzz_store_reset(void);
 /* The directory the store is in (for the drivers' own files). */
 const char *fuzz_store_dir(void);
 
