@@ -93,6 +93,11 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/messages/{id}/withdraw", handle_messages_withdraw},
     {"GET", "/api/v1/investigations/messages", handle_investigations_messages},
     {"GET", "/api/v1/investigations/correspondents", handle_investigations_correspondents},
+    {"POST", "/api/v1/attorneys", handle_attorneys_create},
+    {"GET", "/api/v1/attorneys", handle_attorneys_list},
+    {"GET", "/api/v1/attorneys/me", handle_attorneys_me},
+    {"POST", "/api/v1/attorneys/{id}/verify", handle_attorneys_verify},
+    {"POST", "/api/v1/attorneys/{id}/refuse", handle_attorneys_refuse},
 };
 
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];

@@ -32,10 +32,11 @@ json_t *contact_to_json(const contact_view *c, fault_lang lang)
     json_t *contact = json_pack("{s:I, s:s, s:o}", "account_id", (json_int_t)c->contact_account_id, "full_name",
                                 account_name_in(c->contact_name, lang), "email", json_string_or_null(c->contact_email));
     bool can_message = c->status == CONTACT_ACTIVE && c->facility_on_platform && c->resident_status == RESIDENT_ACTIVE;
-    return json_pack("{s:I, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)c->id, "status",
+    return json_pack("{s:I, s:s, s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)c->id, "status",
                      contact_status_name(c->status),
-                     "origin", c->origin, "can_message", can_message, "resident", who, "facility", facility,
-                     "contact", contact, "created_at", json_time(c->created_at), "updated_at", json_time(c->updated_at));
+                     "origin", c->origin, "can_message", can_message, "privileged", c->privileged, "resident", who,
+                     "facility", facility, "contact", contact, "created_at", json_time(c->created_at), "updated_at",
+                     json_time(c->updated_at));
 }
 
 static json_t *invitation_to_json(const invitation *v)

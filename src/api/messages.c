@@ -104,6 +104,11 @@ static void write_review(json_writer *w, const message *m)
         jw_string(w, message_status_name(m->events[i].status));
         jw_key(w, "at");
         jw_time(w, m->events[i].at);
+        /* A step privileged mail took without review says so (docs/privilege.md). */
+        if (m->events[i].actor != NULL && strcmp(m->events[i].actor, MESSAGE_ACTOR_PRIVILEGED) == 0) {
+            jw_key(w, "by");
+            jw_string(w, MESSAGE_ACTOR_PRIVILEGED);
+        }
         jw_object_end(w);
     }
     jw_array_end(w);
@@ -143,9 +148,17 @@ static void write_message_members(json_writer *w, const message *m, const accoun
     write_party(w, "sender", m->sender_account_id, m->sender_name, lang);
     write_party(w, "recipient", m->recipient_account_id, m->recipient_name, lang);
     jw_key(w, "subject");
-    jw_string(w, m->subject);
+    jw_string(w, m->subject); /* null when withheld: privileged mail shown to staff */
     jw_key(w, "body");
     jw_string(w, m->body);
+    jw_key(w, "privileged");
+    jw_bool(w, m->privileged);
+    if (m->privileged) {
+        jw_key(w, "content_withheld");
+        jw_bool(w, m->content_withheld);
+        jw_key(w, "size_bytes");
+        jw_int(w, m->size_bytes);
+    }
     jw_key(w, "status");
     jw_string(w, message_status_name(m->status));
     jw_key(w, "price_cents");

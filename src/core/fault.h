@@ -177,6 +177,10 @@ typedef enum fault_detail {
     FAULT_NOTE_NO_FEE,          /* a phone deposit carries no fee */
     FAULT_NOTE_PHONE_REFUND,    /* a phone balance returned to the Kite balance */
     FAULT_NOTE_TOP_UP_PENDING,  /* a top-up the card company has not confirmed yet */
+    FAULT_ATTORNEY_ROLE,        /* an attorney registration from an account that is not a contact's */
+    FAULT_ATTORNEY_REGISTERED,  /* a registration while one is pending or verified */
+    FAULT_ATTORNEY_DECIDED,     /* an operator's decision on a registration already past it */
+    FAULT_PRIVILEGED,           /* staff asking for the content of privileged legal mail */
     FAULT_DETAIL_COUNT
 } fault_detail;
 

@@ -680,6 +680,35 @@ const fault_row fault_rows[] = {
       "Kite está confirmando este pago con la compañía de la tarjeta. Su saldo lo mostrará en unos minutos; no "
       "pague otra vez."}},
 
+    /* Attorneys and privileged legal mail (domain/counsel, docs/privilege.md). */
+    {F_INVALID, "bar_number", FAULT_FORMAT,
+     {"The bar number must be 1 to {limit} letters, digits or hyphens, with at least one digit, as your state bar "
+      "wrote it.",
+      "El número de colegiatura debe tener de 1 a {limit} letras, dígitos o guiones, con al menos un dígito, como lo "
+      "escribió el colegio de abogados de su estado."}},
+    {F_INVALID, "bar_state", FAULT_FORMAT,
+     {"The bar state must be the two-letter code of a US state, the District of Columbia or a US territory (for "
+      "example TX).",
+      "El estado del colegio de abogados debe ser el código de dos letras de un estado de EE. UU., el Distrito de "
+      "Columbia o un territorio de EE. UU. (por ejemplo TX)."}},
+    {KITE_ERR_FORBIDDEN, NULL, FAULT_ATTORNEY_ROLE,
+     {"Only a family-and-friends account can register as an attorney. Create one with your own email, then "
+      "register your bar number there.",
+      "Solo una cuenta de familiares y amigos puede registrarse como abogado. Cree una con su propio correo y "
+      "registre allí su número de colegiatura."}},
+    {KITE_ERR_CONFLICT, NULL, FAULT_ATTORNEY_REGISTERED,
+     {"You have already registered as an attorney. Your registration page shows whether it has been verified.",
+      "Usted ya se registró como abogado. Su página de registro muestra si ya fue verificado."}},
+    {KITE_ERR_ALREADY_DECIDED, NULL, FAULT_ATTORNEY_DECIDED,
+     {"This registration was already decided, or cannot be decided this way. Reload the list to see where it "
+      "stands.",
+      "Este registro ya fue decidido, o no se puede decidir de esta manera. Recargue la lista para ver en qué estado "
+      "está."}},
+    {KITE_ERR_FORBIDDEN, NULL, FAULT_PRIVILEGED,
+     {"This is privileged legal mail: only the resident and the attorney can open what it says. Its date, parties "
+      "and size are all that staff can see.",
+      "Este es correo legal privilegiado: solo el residente y el abogado pueden abrir lo que dice. Su fecha, las "
+      "partes y el tamaño es todo lo que el personal puede ver."}},
 };
 
 const size_t fault_row_count = sizeof fault_rows / sizeof fault_rows[0];

@@ -17,7 +17,8 @@
 #define CONTACT_SELECT                                                                                         \
     "SELECT c.id, c.status, c.origin, c.created_at, c.updated_at, r.id, r.resident_number, r.first_name,"       \
     " r.last_name, r.status, f.id, f.name, (SELECT COUNT(*) FROM facility_policies p WHERE p.facility_id = f.id)," \
-    " COALESCE(pr.slug, 'unknown'), COALESCE(pr.name, 'Not known yet'), a.id, a.full_name, a.email"            \
+    " COALESCE(pr.slug, 'unknown'), COALESCE(pr.name, 'Not known yet'), a.id, a.full_name, a.email,"           \
+    " (SELECT COUNT(*) FROM attorneys t WHERE t.account_id = a.id AND t.status = 'verified')"                  \
     " FROM contacts c JOIN residents r ON r.id = c.resident_id JOIN facilities f ON f.id = r.facility_id"       \
     " JOIN accounts a ON a.id = c.contact_account_id"                                                          \
     " LEFT JOIN facility_services fs ON fs.facility_id = f.id AND fs.service = 'messaging'"                     \
@@ -46,6 +47,7 @@ static void read_contact(db_stmt *s, arena *a, contact_view *out)
     out->contact_account_id = db_int(s, 15);
     out->contact_name = arena_strdup(a, db_text(s, 16));
     out->contact_email = arena_strdup(a, db_text(s, 17));
+    out->privileged = db_int(s, 18) > 0;
 }
 
 /* The caller's side of the pair: residents see contacts by resident account, contacts by their own id. */

@@ -48,6 +48,7 @@ typedef struct contact_view {
     const char *messaging_slug, *messaging_name; /* who serves the resident's facility now */
     int64_t contact_account_id;
     const char *contact_name, *contact_email;
+    bool privileged; /* the contact is a verified attorney now: what is sent over it is privileged (domain/counsel) */
 } contact_view;
 
 /* ---- the contact list ---- */

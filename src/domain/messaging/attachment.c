@@ -202,7 +202,10 @@ static kite_err get_tx(db_conn *conn, void *data)
         return message_status_visible_to_recipient(m->status) ? KITE_OK : KITE_ERR_NOT_FOUND;
     in->staff_read = caller->role == ROLE_OPERATOR ||
                      (role_is_facility_staff(caller->role) && caller->facility_id == m->facility_id);
-    return in->staff_read ? KITE_OK : KITE_ERR_NOT_FOUND;
+    if (!in->staff_read)
+        return KITE_ERR_NOT_FOUND;
+    /* A photo of privileged legal mail is its content: staff get the refusal, and the attempt is recorded. */
+    return m->privileged ? KITE_ERR_FORBIDDEN : KITE_OK;
 }
 
 /* Staff reads are part of the record, as for the message itself. */
@@ -210,7 +213,8 @@ static kite_err staff_read_tx(db_conn *conn, void *data)
 {
     struct get_attachment *in = data;
     return audit_append(conn, in->now, audit_actor_account(in->a, in->caller->id),
-                        "attachment.staff_read", audit_target(in->a, "attachment", in->id),
+                        in->m.privileged ? "attachment.privileged_refused" : "attachment.staff_read",
+                        audit_target(in->a, "attachment", in->id),
                         arena_sprintf(in->a, "message=%" PRId64 " role=%s facility=%" PRId64, in->m.id,
                                       role_name(in->caller->role), in->m.facility_id));
 }
@@ -221,8 +225,10 @@ kite_err attachment_get(const kite_ctx *ctx, arena *a, const account *caller, in
     struct get_attachment in = {a, caller, id, clock_now_ms(&ctx->clock), out, false, {0}};
     kite_err err = db_read(ctx->store, get_tx, &in);
     /* The photo is handed to staff only once their read is on the record. */
-    if (err == KITE_OK && in.staff_read)
-        err = db_write(ctx->store, staff_read_tx, &in);
+    if ((err == KITE_OK || (err == KITE_ERR_FORBIDDEN && in.m.privileged)) && in.staff_read) {
+        kite_err recorded = db_write(ctx->store, staff_read_tx, &in);
+        err = recorded != KITE_OK ? recorded : err;
+    }
     if (err != KITE_OK)
         memset(out, 0, sizeof *out);
     return err;

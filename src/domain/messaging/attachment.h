@@ -53,7 +53,11 @@ kite_err attachment_upload(const kite_ctx *ctx, arena *a, image_sandbox *images,
                            const void *bytes, size_t len, image_type claimed, attachment *out,
                            kite_fault *fault) KITE_WUR;
 
-/* The attachment with its bytes, for those who may see it (see above); KITE_ERR_NOT_FOUND otherwise. */
+/*
+ * The attachment with its bytes, for those who may see it (see above); KITE_ERR_NOT_FOUND otherwise.
+ * KITE_ERR_FORBIDDEN (no bytes) for staff in scope when its message is privileged legal mail: only
+ * the two parties open it, and the refused attempt is audited (attachment.privileged_refused).
+ */
 kite_err attachment_get(const kite_ctx *ctx, arena *a, const account *caller, int64_t id, attachment *out) KITE_WUR;
 
 #endif

@@ -129,6 +129,8 @@ static void put_message(buf *out, const message *m)
     put_header(out, "Subject", mail_header_text(a, m->subject, 9));
     put_header(out, "Message-ID", arena_sprintf(a, "<message-%" PRId64 "@kite>", m->id));
     put_header(out, "X-Kite-Status", message_status_name(m->status));
+    if (m->privileged) /* the export is a party's own: the mark goes with the words (docs/privilege.md) */
+        put_header(out, "X-Kite-Privileged", "privileged legal mail");
     buf_puts(out, "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n");
     put_body(out, m->body);
     buf_puts(out, "\n");

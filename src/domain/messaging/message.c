@@ -12,6 +12,7 @@
 #include "domain/audit/audit.h"
 #include "domain/contacts/contact_rules.h"
 #include "domain/contacts/contact_state.h"
+#include "domain/counsel/attorney.h"
 #include "domain/identity/email_verify.h"
 #include "domain/messaging/message_charge.h"
 #include "domain/messaging/message_store.h"
@@ -151,8 +152,8 @@ static kite_err insert_message(struct send *in, db_conn *conn, message *m, const
     db_stmt *s = db_prepare(conn,
         "INSERT INTO messages (contact_id, facility_id, resident_id, sender_account_id, recipient_account_id,"
         " direction, subject, body, status, held, flagged, price_cents, price_amount, price_unit, created_at,"
-        " decided_at, delivered_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12, $9, $10, $13, $14, $15, $11, $16, $17) RETURNING id");
+        " decided_at, delivered_at, privileged)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12, $9, $10, $13, $14, $15, $11, $16, $17, $18) RETURNING id");
     db_bind_int(s, 1, m->contact_id);
     db_bind_int(s, 2, m->facility_id);
     db_bind_int(s, 3, m->resident_id);
@@ -176,6 +177,7 @@ static kite_err insert_message(struct send *in, db_conn *conn, message *m, const
         db_bind_int(s, 17, m->delivered_at);
     else
         db_bind_null(s, 17);
+    db_bind_int(s, 18, m->privileged);
     m->id = db_next(s) ? db_int(s, 0) : 0;
     kite_err err = db_done(s);
     for (size_t i = 0; err == KITE_OK && i < nmatch; i++) {
@@ -286,11 +288,17 @@ static kite_err compose_and_screen(struct send *in, db_conn *conn, const struct 
     m->recipient_name = from_resident ? c->contact_name : c->resident_name;
     m->subject = d->subject;
     m->body = d->body;
+    m->size_bytes = (int64_t)(strlen(d->subject) + strlen(d->body));
     m->status = MESSAGE_PENDING_REVIEW;
     m->created_at = in->now;
+    *matches = NULL;
+    *nmatch = 0;
+    /* Legal mail over a verified attorney's contact is screened for nothing (docs/privilege.md). */
+    kite_err err = counsel_account_verified(conn, c->contact_account, &m->privileged);
+    if (err != KITE_OK || m->privileged)
+        return err;
     screening_subject subject = {place->r.facility_id, place->r.resident_number, c->contact_email, d->subject, d->body};
-    kite_err err = screening_run(conn, in->a, &subject, matches, nmatch);
-    if (err != KITE_OK)
+    if ((err = screening_run(conn, in->a, &subject, matches, nmatch)) != KITE_OK)
         return err;
     for (size_t i = 0; i < *nmatch; i++) {
         m->flagged = true;
@@ -405,11 +413,13 @@ static kite_err send_steps(struct send *in, db_conn *conn)
     const char *actor = audit_actor_account(in->a, in->sender->id);
     message_event steps[3] = {{MESSAGE_PENDING_REVIEW, in->now, actor}};
     size_t nsteps = 1;
-    if (place.p.review == REVIEW_FLAGGED_ONLY && !m->flagged) {
+    /* Privileged mail is reviewed by nobody: its history names why it skipped review ("privileged"). */
+    if (m->privileged || (place.p.review == REVIEW_FLAGGED_ONLY && !m->flagged)) {
+        const char *by = m->privileged ? MESSAGE_ACTOR_PRIVILEGED : "system";
         if ((err = release_unreviewed(in, m)) != KITE_OK)
             return err;
-        steps[nsteps++] = (message_event){MESSAGE_APPROVED, in->now, "system"};
-        steps[nsteps++] = (message_event){MESSAGE_DELIVERED, in->now, "system"};
+        steps[nsteps++] = (message_event){MESSAGE_APPROVED, in->now, by};
+        steps[nsteps++] = (message_event){MESSAGE_DELIVERED, in->now, by};
     }
     /* The same writes, in the same order, as pending review -> approved -> delivered one at a time. */
     if ((err = insert_message(in, conn, m, matches, nmatch)) != KITE_OK ||
@@ -645,16 +655,23 @@ static kite_err get_tx(db_conn *conn, void *data)
         return err;
     if (!visible_to(in->caller, in->out))
         return KITE_ERR_NOT_FOUND;
-    return message_load_details(conn, in->a, in->out);
+    if ((err = message_load_details(conn, in->a, in->out)) != KITE_OK)
+        return err;
+    if (!message_is_party(in->out, in->caller->id))
+        message_withhold_content(in->out);
+    return KITE_OK;
 }
 
 /* Staff reads are part of the record: who read what, when. */
 static kite_err staff_read_tx(db_conn *conn, void *data)
 {
     struct get_message *in = data;
-    return audit_append(conn, in->now, audit_actor_account(in->a, in->caller->id), "message.staff_read",
+    /* Of privileged mail staff opened only the fact, and the record says so. */
+    return audit_append(conn, in->now, audit_actor_account(in->a, in->caller->id),
+                        in->out->privileged ? "message.privileged_fact_read" : "message.staff_read",
                         audit_target(in->a, "message", in->id),
-                        arena_sprintf(in->a, "role=%s facility=%" PRId64, role_name(in->caller->role), in->out->facility_id));
+                        arena_sprintf(in->a, "role=%s facility=%" PRId64 "%s", role_name(in->caller->role),
+                                      in->out->facility_id, in->out->privileged ? " content=withheld" : ""));
 }
 
 kite_err message_get(const kite_ctx *ctx, arena *a, const account *caller, int64_t id, message *out)

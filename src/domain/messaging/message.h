@@ -12,7 +12,9 @@
  *
  * Visibility: the sender sees the message and its history; the recipient
  * only once delivered; staff of the message's facility (and operators) see
- * it with its screening matches, and each staff read is audited.  A user's
+ * it with its screening matches, and each staff read is audited.  Of a
+ * privileged message (an attorney's) staff see only the fact: who, when,
+ * its size; never its words or photos.  A user's
  * "delete" hides the message from that user only; nothing is ever deleted.
  */
 #ifndef KITE_DOMAIN_MESSAGING_MESSAGE_H
@@ -31,6 +33,9 @@
 #include "domain/messaging/message_charge.h"
 #include "domain/messaging/message_state.h"
 #include "domain/messaging/screening.h"
+
+/* The actor of the steps a privileged message takes without review, as its history shows them. */
+#define MESSAGE_ACTOR_PRIVILEGED "privileged"
 
 enum { SUBJECT_MAX_CHARS = 200, MESSAGE_MAX_ATTACHMENTS = 20, MESSAGE_PAGE_MAX = 100, IDEMPOTENCY_KEY_MAX_BYTES = 200 };
 
@@ -65,6 +70,15 @@ typedef struct message {
     size_t event_count;
     int64_t *attachment_ids;
     size_t attachment_count;
+    /*
+     * Privileged legal mail (docs/privilege.md): fixed when sent, over a
+     * verified attorney's contact.  Its subject, body, screening matches and
+     * attachments are for its two parties only; anyone else who may see the
+     * message at all gets the fact of it (message_withhold_content).
+     */
+    bool privileged;
+    bool content_withheld; /* this copy carries the fact only: subject, body and attachments taken out */
+    int64_t size_bytes;    /* the subject's and the body's bytes, which the fact may show */
 } message;
 
 typedef struct message_draft {

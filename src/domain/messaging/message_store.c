@@ -51,6 +51,26 @@ void message_read_row(db_stmt *s, arena *a, message *m)
     (void)ledger_unit_parse(db_text(s, 26), &m->hold_unit);
     m->hold_created_at = db_int(s, 27);
     m->hold_settled_at = db_int(s, 28);
+    m->privileged = db_int(s, 29) != 0;
+    m->size_bytes = (int64_t)(strlen(m->subject) + strlen(m->body));
+}
+
+bool message_is_party(const message *m, int64_t viewer_id)
+{
+    return viewer_id == m->sender_account_id || viewer_id == m->recipient_account_id;
+}
+
+void message_withhold_content(message *m)
+{
+    if (!m->privileged)
+        return;
+    m->subject = NULL;
+    m->body = NULL;
+    m->matches = NULL;
+    m->match_count = 0;
+    m->attachment_ids = NULL;
+    m->attachment_count = 0;
+    m->content_withheld = true;
 }
 
 kite_err message_load(db_conn *conn, arena *a, int64_t id, message *out)

@@ -15,7 +15,8 @@
     " s.full_name, r.full_name, m.direction, m.subject, m.body, m.status, m.held, m.flagged, m.price_cents,"  \
     " m.reject_reason, m.reject_note, m.created_at, COALESCE(m.decided_at, 0), COALESCE(m.delivered_at, 0)," \
     " COALESCE(m.read_at, 0), m.reject_label, m.price_amount, m.price_unit, COALESCE(h.state, ''),"        \
-    " COALESCE(h.amount, 0), COALESCE(h.unit, ''), COALESCE(h.created_at, 0), COALESCE(h.settled_at, 0)"      \
+    " COALESCE(h.amount, 0), COALESCE(h.unit, ''), COALESCE(h.created_at, 0), COALESCE(h.settled_at, 0),"      \
+    " m.privileged"                                                                                         \
     " FROM messages m JOIN accounts s ON s.id = m.sender_account_id"                                          \
     " JOIN accounts r ON r.id = m.recipient_account_id"                                                       \
     " LEFT JOIN ledger_holds h ON h.subject_kind = 'message' AND h.subject_id = m.id"
@@ -24,6 +25,15 @@
 enum { MESSAGE_MATCHES_SHOWN = 16 };
 
 void message_read_row(db_stmt *s, arena *a, message *m);
+/*
+ * A privileged message shown to someone who is neither of its parties: its
+ * subject, body, screening matches and attachment ids taken out of m, so no
+ * answer written from m can carry them; the fact (ids, parties, times,
+ * status, size_bytes) stays.  Does nothing to a message that is not privileged.
+ */
+void message_withhold_content(message *m);
+/* Whether viewer is the sender or the recipient of m (what privilege lets read). */
+bool message_is_party(const message *m, int64_t viewer_id);
 kite_err message_load(db_conn *conn, arena *a, int64_t id, message *out) KITE_WUR;
 /* The history, screening matches and attachment ids of m. */
 kite_err message_load_details(db_conn *conn, arena *a, message *m) KITE_WUR;

@@ -143,7 +143,7 @@ static kite_err queue_metrics_read(db_conn *conn, struct queue *in)
 static kite_err queue_tx(db_conn *conn, void *data)
 {
     struct queue *in = data;
-    db_stmt *s = db_prepare(conn, MESSAGE_SELECT " WHERE m.facility_id = $1 AND m.status = 'pending_review'"
+    db_stmt *s = db_prepare(conn, MESSAGE_SELECT " WHERE m.facility_id = $1 AND m.status = 'pending_review' AND m.privileged = 0"
                                                  " ORDER BY m.held DESC, m.flagged DESC, m.created_at, m.id LIMIT $2");
     db_bind_int(s, 1, in->facility_id);
     db_bind_int(s, 2, (int64_t)in->limit);

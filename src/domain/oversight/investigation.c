@@ -24,8 +24,10 @@
  * SCOPE: SEARCH_FROM is the only way this file reaches messages, and it
  * holds "m.facility_id = $1": a message belongs to the facility whose
  * resident it is with (where it was reviewed), and no other message is
- * ever read here.  Every column a later exclusion needs (say a privileged
- * flag for attorney mail) is in reach of that one WHERE.
+ * ever read here.  The same WHERE holds "m.privileged = 0": privileged
+ * attorney mail is never found, ranked or cut into a snippet, and neither
+ * store's index holds its words (index_catch_up_tx skips it on SQLite; on
+ * PostgreSQL the GIN index is partial on that condition, migration_23.c).
  *
  * SECURITY: the parameters are untrusted.  Each is checked (length, UTF-8,
  * form) and bound as a value; the SQL text is made only of constants and
@@ -54,7 +56,7 @@
     " JOIN residents r ON r.id = m.resident_id JOIN accounts ra ON ra.id = r.account_id"                      \
     " JOIN contacts c ON c.id = m.contact_id JOIN accounts ca ON ca.id = c.contact_account_id"
 #define SEARCH_WHERE                                                                                            \
-    " WHERE m.facility_id = $1"                                                                               \
+    " WHERE m.facility_id = $1 AND m.privileged = 0"                                                          \
     " AND ($2 = '' OR r.resident_number = $2) AND ($3 = 0 OR ca.id = $3) AND ($4 = '' OR ca.email = $4)"    \
     " AND m.created_at >= $5 AND m.created_at < $6 AND ($7 = '' OR m.status = $7)"                           \
     " AND ($8 = 0 OR EXISTS (SELECT 1 FROM message_rule_matches x WHERE x.message_id = m.id AND x.rule_id = $8))"
@@ -206,7 +208,8 @@ static void read_hit(db_stmt *st, search_args *s, investigation_hit *h)
 /* SQLite: whether messages newer than the index's newest exist (index_catch_up_tx says why). */
 static kite_err index_behind(db_conn *conn, bool *behind)
 {
-    db_stmt *st = db_prepare(conn, "SELECT (SELECT COALESCE(MAX(id), 0) FROM messages)"
+    /* The newest message the index may hold: privileged ones it never holds (migration_23.c). */
+    db_stmt *st = db_prepare(conn, "SELECT COALESCE((SELECT id FROM messages WHERE privileged = 0 ORDER BY id DESC LIMIT 1), 0)"
                                    " > (SELECT COALESCE(MAX(id), 0) FROM message_search_docsize)");
     *behind = db_next(st) && db_int(st, 0) != 0;
     return db_done(st);
@@ -310,7 +313,8 @@ static kite_err index_catch_up_tx(db_conn *conn, void *data)
     (void)data;
     db_stmt *s = db_prepare(conn, "INSERT INTO message_search(rowid, subject, body)"
                                   " SELECT id, subject, body FROM messages"
-                                  " WHERE id > (SELECT COALESCE(MAX(id), 0) FROM message_search_docsize) ORDER BY id");
+                                  " WHERE id > (SELECT COALESCE(MAX(id), 0) FROM message_search_docsize)"
+                                  " AND privileged = 0 ORDER BY id");
     return db_exec(s);
 }
 
