@@ -116,6 +116,14 @@ const TABLE = [
   ['GET',    '/api/v1/investigations/messages',                      'B', [401, 403, 403, 404, 404, 404, OK]],
   ['GET',    '/api/v1/investigations/correspondents',                'A', [401, 403, 403, 403, OK,  403, OK]],
   ['GET',    '/api/v1/investigations/correspondents',                'B', [401, 403, 403, 404, 404, 404, OK]],
+  // Attorneys: a contact registers (a bar number of the wrong shape: 422 proves access and registers
+  // nothing), reads its own registration (the matrix contact has none: 404); only operators list,
+  // verify and refuse (a refusal without its reason: 422 proves access and decides nothing).
+  ['POST',   '/api/v1/attorneys',                                    '-', [401, 422, 403, 403, 403, 403, 403]],
+  ['GET',    '/api/v1/attorneys',                                    '-', [401, 403, 403, 403, 403, 403, OK]],
+  ['GET',    '/api/v1/attorneys/me',                                 '-', [401, 404, 403, 403, 403, 403, 403]],
+  ['POST',   '/api/v1/attorneys/{id}/verify',                        '-', [401, 403, 403, 403, 403, 403, OK]],
+  ['POST',   '/api/v1/attorneys/{id}/refuse',                        '-', [401, 403, 403, 403, 403, 403, 422]],
   ['POST',   '/api/v1/review/{message_id}',                          'A', [401, 403, 403, OK,  403, OK,  OK]],
   ['POST',   '/api/v1/review/{message_id}',                          'B', [401, 403, 403, 404, 404, 404, OK]],
   ['POST',   '/api/v1/review/bulk',                                  '-', [401, 403, 403, OK,  403, OK,  OK]],
@@ -248,6 +256,9 @@ before(async () => {
   fixtures.otherContact = (await w.connectByRequest(rb, z)).id;
   fixtures.z = z;
   fixtures.rb = rb;
+  // An attorney's registration waiting for an operator (POST /api/v1/attorneys/{id}/verify, /refuse).
+  const lawyer = await w.contact();
+  fixtures.attorney = (await w.post('/api/v1/attorneys', { bar_number: '12345', bar_state: 'TX' }, lawyer.token)).json.id;
   // Messages are paid for: Bea's contact writes from a jpay facility, so buys stamps there.
   await w.fundContact(z, FAC.B, 'jpay');
   fixtures.residentId = { A: await w.residentId(op.token, people.resident), B: await w.residentId(op.token, rb) };
@@ -539,6 +550,14 @@ async function build(method, template, scope, role) {
       break;
     case 'PUT /api/v1/facilities/{id}/prices':
       body = { terminal_cents_per_minute: 5 };
+      break;
+    case 'POST /api/v1/attorneys':
+      body = { bar_number: 'no digits here', bar_state: 'TX' };
+      break;
+    case 'POST /api/v1/attorneys/{id}/verify':
+    case 'POST /api/v1/attorneys/{id}/refuse':
+      p = template.replace('{id}', String(fixtures.attorney));
+      body = {};
       break;
     case 'GET /api/v1/facilities/{id}/revenue':
     case 'GET /api/v1/facilities/{id}/revenue.csv':
