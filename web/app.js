@@ -23,6 +23,7 @@ import { phonePage } from './pages/phone.js';
 import { phoneKeysPage } from './pages/phone-keys.js';
 import { moneyPage } from './pages/money.js';
 import { tabletMoneyPage } from './pages/trust.js';
+import { attorneyPage, attorneysReviewPage } from './pages/attorney.js';
 import { onUnread, startLive, stopLive, unreadCount } from './live.js';
 
 const routes = [
@@ -49,6 +50,8 @@ const routes = [
   { pattern: /^\/staff\/phone-keys\/?$/, page: phoneKeysPage, nav: '/staff' },
   { pattern: /^\/money\/?$/, page: moneyPage, nav: '/account' },
   { pattern: /^\/tablet\/money\/?$/, page: tabletMoneyPage, nav: '/tablet' },
+  { pattern: /^\/attorney\/?$/, page: attorneyPage, nav: '/account' },
+  { pattern: /^\/staff\/attorneys\/?$/, page: attorneysReviewPage, nav: '/staff' },
 ];
 
 /* The header links for each kind of account; residents on a tablet see only their home. */

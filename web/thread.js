@@ -10,7 +10,7 @@ import { h, replace } from './dom.js';
 import { charCount, formatWhen, rejectReasonName } from './labels.js';
 import { t, tn, formatCount, formatDateTime, formatMoney } from './i18n.js';
 import { confirmAction, field, formKit } from './forms.js';
-import { chip, emptyNote } from './widgets.js';
+import { chip, emptyNote, privilegedBadge } from './widgets.js';
 import { onLive, refreshUnread } from './live.js';
 
 const PAGE = 25;
@@ -160,7 +160,8 @@ function messageCard(m, { otherName, onHide, onWithdrawn }) {
     h('p', { class: 'msg-meta' },
       h('strong', { class: 'msg-from' }, mine ? t('You') : m.sender.name),
       h('time', { datetime: m.created_at }, formatWhen(m.created_at)),
-      !mine && m.status === 'delivered' ? chip('pending', t('New'), 'wait') : null),
+      !mine && m.status === 'delivered' ? chip('pending', t('New'), 'wait') : null,
+      m.privileged ? privilegedBadge() : null),
     h('h3', { class: 'msg-subject' }, m.subject || h('span', { class: 'muted' }, t('No subject'))),
     h('div', { class: 'msg-body' }, m.body),
     photos(m),
@@ -349,6 +350,10 @@ export function conversation({ ctx, contact, otherName, policy, canWrite, closed
     : h('p', { class: 'notice notice--warning', 'data-testid': 'cannot-write' }, closedNote || t('You cannot write to this person now.'));
 
   const el = h('div', { class: `conversation${big ? ' conversation--big' : ''}` },
+    contact && contact.privileged
+      ? h('p', { class: 'notice notice--info privileged-note', 'data-testid': 'privileged-note' }, privilegedBadge(), ' ',
+        t('What you write each other here is privileged legal mail: it is not screened or reviewed, and no facility staff can read it.'))
+      : null,
     h('section', { class: 'thread-section', 'aria-labelledby': 'thread-heading' },
       h('h2', { id: 'thread-heading', class: 'visually-hidden' }, t('Messages with {name}', { name: otherName })),
       earlier, empty, list),

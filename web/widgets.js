@@ -9,6 +9,11 @@ export function chip(code, text, kind = statusKind(code)) {
   return h('span', { class: `status status--${kind}`, 'data-status': code }, text);
 }
 
+/* The mark both parties see on privileged legal mail (docs/privilege.md), and on an attorney's conversation. */
+export function privilegedBadge() {
+  return h('span', { class: 'status status--legal', 'data-testid': 'msg-privileged' }, t('Privileged legal mail'));
+}
+
 export function emptyNote(text) {
   return h('p', { class: 'empty-note' }, text);
 }

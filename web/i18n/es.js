@@ -1,6 +1,7 @@
 // The Spanish catalogue: English sentence → Spanish sentence, one part per area of the site so
 // that each part stays readable.  Loaded by i18n.js only for Spanish readers.
 import common from './es/common.js';
+import counsel from './es/counsel.js';
 import directory from './es/directory.js';
 import family from './es/family.js';
 import investigate from './es/investigate.js';
@@ -9,4 +10,4 @@ import money from './es/money.js';
 import staff from './es/staff.js';
 import tablet from './es/tablet.js';
 
-export default Object.freeze({ ...common, ...directory, ...family, ...investigate, ...messages, ...money, ...staff, ...tablet });
+export default Object.freeze({ ...common, ...counsel, ...directory, ...family, ...investigate, ...messages, ...money, ...staff, ...tablet });

@@ -47,7 +47,8 @@ export async function accountPage(root, ctx) {
           h('a', { class: 'button', href: '/' }, t('Find a facility')),
           h('a', { class: 'button button--secondary', href: '/contacts' }, t('Your contacts')),
           h('a', { class: 'button button--secondary', href: '/messages' }, t('Your messages')),
-          h('a', { class: 'button button--secondary', href: '/wallet' }, t('Your wallet'))))
+          h('a', { class: 'button button--secondary', href: '/wallet' }, t('Your wallet'))),
+        h('p', null, h('a', { href: '/attorney', 'data-testid': 'attorney-link' }, t('Are you an attorney? Register your bar number'))))
       : h('p', { class: 'actions' },
         h('a', { class: 'button', href: homeFor(me.role) }, me.role === 'resident' ? t('Go to your home') : t('Go to the staff page'))),
     me.email ? securitySection(ctx) : null,

@@ -140,7 +140,8 @@ function operatorPicker(root, ctx) {
   replace(root, h('div', { class: 'wrap narrow' },
     h('div', { class: 'page-intro' },
       h('h1', null, t('Choose a facility')),
-      h('p', { class: 'lead' }, t('Open a facility to manage its roster, staff, blocks and policy, or to put it on Kite.'))),
+      h('p', { class: 'lead' }, t('Open a facility to manage its roster, staff, blocks and policy, or to put it on Kite.')),
+      h('p', null, h('a', { href: '/staff/attorneys', 'data-testid': 'attorneys-link' }, t('Attorneys to verify')))),
     h('div', { class: 'card' }, picker.wrap)));
 }
 
