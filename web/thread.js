@@ -408,7 +408,9 @@ function composeForm({ contact, otherName, policy, big, onSent }) {
   const subject = field({ form: 'msg', name: 'subject', label: t('Subject'), optional: true, autocomplete: 'off', maxlength: '200', value: draft.subject });
   const body = field({
     form: 'msg', name: 'body', label: t('Your message'), kind: 'textarea', rows: big ? 8 : 7,
-    hint: policy && policy.review === 'flagged_only'
+    // Privileged legal mail is read by nobody at the facility (docs/privilege.md): the hint must not say otherwise.
+    hint: contact.privileged ? t('Privileged legal mail: delivered at once, and no facility staff can read it.')
+      : policy && policy.review === 'flagged_only'
       ? t('Staff at the facility check messages; most are delivered at once.')
       : t('Staff at the facility read every message before it is delivered.'),
     value: draft.body,
@@ -423,7 +425,7 @@ function composeForm({ contact, otherName, policy, big, onSent }) {
   const fields = [subject, body];
   let picker = null;
   if (photosAllowed) {
-    picker = photoPicker(maxPhotos, policy.attachment_max_bytes);
+    picker = photoPicker(maxPhotos, policy.attachment_max_bytes, Boolean(contact.privileged));
     fields.push(picker.field);
   }
   const kit = formKit(fields, t('Send message'), t('Sending…'), { buttonClass: big ? 'button button--big button--wide' : 'button' });
@@ -577,7 +579,7 @@ function composeForm({ contact, otherName, policy, big, onSent }) {
 }
 
 /* Choose photos: each shows at once with its upload progress, and can be taken out again. */
-function photoPicker(maxPhotos, maxBytes) {
+function photoPicker(maxPhotos, maxBytes, privileged = false) {
   const id = 'f-msg-attachment_ids';
   const input = h('input', {
     id, name: 'attachment_ids', type: 'file', class: 'photo-input visually-hidden', multiple: maxPhotos > 1,
@@ -685,8 +687,11 @@ function photoPicker(maxPhotos, maxBytes) {
   const wrap = h('div', { class: 'field photos-field' },
     h('p', { class: 'photos-label' }, t('Photos'), h('span', { class: 'optional' }, ' ', t('(optional)'))),
     h('p', { id: `${id}-hint`, class: 'hint' },
-      tn(maxPhotos, 'Up to {n} photo: JPEG, PNG or WebP. Staff see them before they are delivered.',
-        'Up to {n} photos: JPEG, PNG or WebP. Staff see them before they are delivered.')),
+      privileged
+        ? tn(maxPhotos, 'Up to {n} photo: JPEG, PNG or WebP. Only the two of you can see it.',
+          'Up to {n} photos: JPEG, PNG or WebP. Only the two of you can see them.')
+        : tn(maxPhotos, 'Up to {n} photo: JPEG, PNG or WebP. Staff see them before they are delivered.',
+          'Up to {n} photos: JPEG, PNG or WebP. Staff see them before they are delivered.')),
     error,
     tiles,
     h('div', { class: 'photo-add' }, input,

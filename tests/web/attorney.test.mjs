@@ -165,6 +165,8 @@ async function threadMarked(lang, lawyer, words) {
   assert.equal(await marks.count(), 2, 'each message carries the mark');
   assert.equal((await marks.first().textContent()).trim(), words.badge);
   assert.ok((await page.getByTestId('privileged-note').textContent()).includes(words.badge));
+  // The form does not say staff read what is written here.
+  assert.equal(await page.locator('#f-msg-body-hint').textContent(), words.hint);
   await assertAccessible(page, `${lang} the attorney's thread`);
   await page.setViewportSize(NARROW);
   assert.equal(await overflow(page), 0, `${lang} the attorney's thread scrolls sideways at 360 px`);
@@ -191,7 +193,7 @@ const WORDS = {
     opTitle: 'Attorneys to verify', refuse: 'Refuse', reason: 'Reason for refusing', sayWhy: 'Say why, so the attorney knows what to correct.',
     verified: 'Verified:', verifiedStatus: 'Verified: your messages with your clients are privileged',
     subject: 'Your hearing', body: 'The hearing is on Monday; we will talk before it.', reply: 'Thank you, I will be ready.',
-    badge: 'Privileged legal mail',
+    badge: 'Privileged legal mail', hint: 'Privileged legal mail: delivered at once, and no facility staff can read it.',
   },
   es: {
     lang: 'es', title: 'Registro de abogado', number: 'Número de colegiatura', state: 'Estado del colegio de abogados',
@@ -200,7 +202,7 @@ const WORDS = {
     reason: 'Motivo del rechazo', sayWhy: 'Diga por qué, para que el abogado sepa qué corregir.', verified: 'Verificado:',
     verifiedStatus: 'Verificado: sus mensajes con sus clientes son privilegiados',
     subject: 'Su audiencia', body: 'La audiencia es el lunes; hablaremos antes.', reply: 'Gracias, estaré listo.',
-    badge: 'Correo legal privilegiado',
+    badge: 'Correo legal privilegiado', hint: 'Correo legal privilegiado: se entrega de inmediato y nadie del personal del centro puede leerlo.',
   },
 };
 

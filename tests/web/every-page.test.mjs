@@ -154,6 +154,10 @@ for (const [lang, locale] of LANGS) {
       ['phone', '/phone'], ['money', '/money'],
     ], lang);
     await close();
+    // The attorney registration: asking for one's registration before there is one answers 404.
+    const attorney = await pageFor(lang, locale, people.family.email);
+    await checkPages(attorney.page, 'family', [['attorney', '/attorney']], lang);
+    await attorney.close([/status of 404/]);
   });
 
   test(`a resident's tablet in ${lang}`, LONG, async () => {
@@ -185,7 +189,8 @@ for (const [lang, locale] of LANGS) {
     await admin.close();
     const op = await pageFor(lang, locale, people.operator.email);
     await checkPages(op.page, 'operator', [['staff', '/staff'], ['put-on-kite', `/staff?facility=${offKite.id}`],
-      ['investigate-choose', '/investigate'], ['investigate', `/investigate?facility=${onKite.id}`]], lang);
+      ['investigate-choose', '/investigate'], ['investigate', `/investigate?facility=${onKite.id}`],
+      ['attorneys', '/staff/attorneys']], lang);
     await op.close();
   });
 

@@ -37,4 +37,7 @@ export default {
   'Waiting for an operator to verify it': 'Esperando a que un operador lo verifique',
   'Verified: your messages with your clients are privileged': 'Verificado: sus mensajes con sus clientes son privilegiados',
   'Verification revoked': 'Verificación revocada',
+  'Privileged legal mail: delivered at once, and no facility staff can read it.': 'Correo legal privilegiado: se entrega de inmediato y nadie del personal del centro puede leerlo.',
+  'Up to {n} photo: JPEG, PNG or WebP. Only the two of you can see it.': 'Hasta {n} foto: JPEG, PNG o WebP. Solo ustedes dos pueden verla.',
+  'Up to {n} photos: JPEG, PNG or WebP. Only the two of you can see them.': 'Hasta {n} fotos: JPEG, PNG o WebP. Solo ustedes dos pueden verlas.',
 };
