@@ -37,6 +37,13 @@ static json_t *attorney_to_json(const attorney *t, bool for_operator)
     return out;
 }
 
+json_t *attorney_export_json(kite_app *app, arena *a, const account *caller)
+{
+    attorney t;
+    kite_err err = attorney_mine(&app->ctx, a, caller, &t);
+    return err == KITE_ERR_NOT_FOUND ? json_null() : err != KITE_OK ? NULL : attorney_to_json(&t, false);
+}
+
 void handle_attorneys_create(http_request *req, void *data)
 {
     kite_app *app = data;

@@ -209,6 +209,8 @@ void handle_me_export(http_request *req, void *data)
         messages_write(&w, items, count, &s->account, http_lang(req));
     }
     ok = ok && write_photos(req, app, s, &w) && write_wallet(req, app, s, &w) && write_money(req, app, s, &w);
+    json_t *attorney = ok ? attorney_export_json(app, http_arena(req), &s->account) : NULL;
+    ok = ok && attorney != NULL && write_json(&w, "attorney", attorney);
     jw_object_end(&w);
     if (!ok || (err = account_export_record(&app->ctx, http_arena(req), s->account.id, count)) != KITE_OK) {
         reply_kite_error(req, ok ? err : KITE_ERR_STORE);

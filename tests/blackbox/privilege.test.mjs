@@ -224,6 +224,14 @@ test('privileged mail: not screened, not reviewed, delivered at once; the histor
   assert.equal(mbox.status, 200);
   assert.ok(mbox.text.includes('xylophonic'), 'the party\'s export holds the privileged text');
   assert.ok(mbox.text.includes('X-Kite-Privileged: privileged legal mail'), 'and marks it');
+  // The attorney's own export holds the registration and the privileged messages, marked.
+  const own = await w.get('/api/v1/me/export', lawyer.contact.token);
+  assert.equal(own.status, 200, describeRes(own));
+  assert.equal(own.json.attorney.status, 'verified');
+  assert.equal(own.json.attorney.bar_number, 'TX-24012345');
+  assert.ok(own.json.messages.some((x) => x.id === priv.id && x.privileged === true && x.body === SECRET_BODY));
+  const nobody = await w.get('/api/v1/me/export', family.contact.token);
+  assert.equal(nobody.json.attorney, null, 'no registration: null');
 });
 
 test('privilege matrix: each staff role x each content endpoint returns the fact, never the words or the photo', async () => {

@@ -158,6 +158,10 @@ async function threadMarked(lang, lawyer, words) {
   const { page } = opened;
   const res = await opened.context.request.post(`${base}/api/v1/sessions`, { data: { email: lawyer.email, password: PASSWORD } });
   assert.equal(res.status(), 201);
+  // The conversation list marks the conversation; the thread marks each message.
+  await page.goto(`${base}/messages`);
+  await page.locator(`[data-contact-id="${lawyer.contactId}"]`).getByTestId('msg-privileged').waitFor();
+  await assertAccessible(page, `${lang} the attorney's conversations`);
   await page.goto(`${base}/messages?contact=${lawyer.contactId}`);
   await page.getByTestId('thread').getByText(words.body).waitFor();
   await page.getByTestId('thread').getByText(words.reply).waitFor();
@@ -178,6 +182,8 @@ async function threadMarked(lang, lawyer, words) {
   const r = await tablet.context.request.post(`${base}/api/v1/sessions`,
     { data: { facility_id: prison.id, resident_number: RESIDENT.number, pin: RESIDENT.pin } });
   assert.equal(r.status(), 201);
+  await tablet.page.goto(`${base}/tablet`);
+  await tablet.page.locator(`[data-contact-id="${evaSide.id}"]`).getByTestId('msg-privileged').waitFor();
   await tablet.page.goto(`${base}/tablet?contact=${evaSide.id}`);
   await tablet.page.getByText(words.body).waitFor();
   assert.ok(await tablet.page.getByTestId('msg-privileged').count() >= 2, 'the resident sees the mark');

@@ -6,7 +6,7 @@ import { api, ApiError, currentAccount, homeFor } from '../api.js';
 import { h, replace, setTitle } from '../dom.js';
 import { formatWhen } from '../labels.js';
 import { t, tn, tp } from '../i18n.js';
-import { chip, emptyNote, providerLink } from '../widgets.js';
+import { chip, emptyNote, privilegedBadge, providerLink } from '../widgets.js';
 import { conversation } from '../thread.js';
 import { onLive } from '../live.js';
 
@@ -105,6 +105,7 @@ async function listView(root, ctx) {
           h('span', { class: 'convo-name' }, name),
           unread ? h('span', { class: 'count-badge', 'data-testid': 'convo-unread' }, tn(unread, '{n} new', '{n} new')) : null),
         h('span', { class: 'convo-meta' }, t('{facility} · resident number {number}', { facility: c.facility.name, number: c.resident.resident_number })),
+        c.privileged ? h('span', { class: 'convo-legal' }, privilegedBadge()) : null,
         h('span', { class: 'convo-last' }, last),
         closed ? h('span', { class: 'convo-closed' }, chip('stopped', t('Cannot write now'), 'stop')) : null));
   }

@@ -8,7 +8,7 @@ import { h, replace, setTitle } from '../dom.js';
 import { contactStatusName, invitationStatusName, formatWhen } from '../labels.js';
 import { formatCount, formatDate, formatDateTime, t, tn, tp } from '../i18n.js';
 import { field, formKit, confirmAction, throttleCountdown, validEmail } from '../forms.js';
-import { chip, emptyNote, facilityPicker, providerLink } from '../widgets.js';
+import { chip, emptyNote, facilityPicker, privilegedBadge, providerLink } from '../widgets.js';
 import { conversation } from '../thread.js';
 import { onLive } from '../live.js';
 import { startTerminalMeter, trustSummary } from './trust.js';
@@ -298,6 +298,7 @@ function convoItem({ c, unread, latest }) {
       h('span', { class: 'convo-top' },
         h('span', { class: 'convo-name' }, t('Messages with {name}', { name: who })),
         unread ? h('span', { class: 'count-badge', 'data-testid': 'convo-unread' }, t('{n} new', { n: formatCount(unread) })) : null),
+      c.privileged ? h('span', { class: 'convo-legal' }, privilegedBadge()) : null,
       h('span', { class: 'convo-last' }, last)));
 }
 
