@@ -70,6 +70,10 @@ void handle_attachments_get(http_request *req, void *data)
         return;
     attachment at;
     kite_err err = attachment_get(&app->ctx, http_arena(req), &s->account, id, &at);
+    if (err == KITE_ERR_GONE) {
+        reply_fault_of(req, err, NULL, FAULT_PHOTO_PURGED);
+        return;
+    }
     if (err != KITE_OK) {
         reply_kite_error(req, err);
         return;

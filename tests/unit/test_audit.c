@@ -100,7 +100,7 @@ static void append_five(db *store)
 
 static audit_report verify(db *store)
 {
-    audit_report report = {-1, -1};
+    audit_report report = {.count = -1, .first_broken = -1};
     assert_int_equal(audit_verify(store, &report), KITE_OK);
     return report;
 }

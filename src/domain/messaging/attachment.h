@@ -38,6 +38,7 @@ typedef struct attachment {
     const char *sha256;       /* of the stored bytes, hex */
     int64_t created_at;
     const void *data;         /* the stored bytes (attachment_get only; arena) */
+    int64_t purged_at;        /* retention deleted the bytes (domain/retention); 0 when not */
 } attachment;
 
 /*
@@ -53,7 +54,7 @@ kite_err attachment_upload(const kite_ctx *ctx, arena *a, image_sandbox *images,
                            const void *bytes, size_t len, image_type claimed, attachment *out,
                            kite_fault *fault) KITE_WUR;
 
-/* The attachment with its bytes, for those who may see it (see above); KITE_ERR_NOT_FOUND otherwise. */
+/* The attachment with its bytes, for those who may see it (see above); KITE_ERR_NOT_FOUND otherwise, KITE_ERR_GONE once retention deleted its bytes. */
 kite_err attachment_get(const kite_ctx *ctx, arena *a, const account *caller, int64_t id, attachment *out) KITE_WUR;
 
 #endif

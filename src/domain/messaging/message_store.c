@@ -51,6 +51,7 @@ void message_read_row(db_stmt *s, arena *a, message *m)
     (void)ledger_unit_parse(db_text(s, 26), &m->hold_unit);
     m->hold_created_at = db_int(s, 27);
     m->hold_settled_at = db_int(s, 28);
+    m->purged_at = db_int(s, 29);
 }
 
 kite_err message_load(db_conn *conn, arena *a, int64_t id, message *out)
