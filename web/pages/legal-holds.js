@@ -30,6 +30,8 @@ const SUBJECT_HINT = {
   contact_account: N_('The number after “contact:” in a search, or on the family member’s messages.'),
   thread: N_('The contact number of a message in the conversation.'),
 };
+/* The kind in the list, where room is short. */
+const KIND_SHORT = { resident: N_('Resident'), contact_account: N_('Family member'), thread: N_('Conversation') };
 const kindName = (code) => {
   const k = KINDS.find(([c]) => c === code);
   return k ? t(k[1]) : code;
@@ -119,7 +121,8 @@ function holdRow(hold, onLift) {
   }
   return h('tr', { 'data-hold-id': hold.id },
     h('th', { scope: 'row' }, hold.case_reference, hold.note ? h('span', { class: 'muted hold-note' }, ' — ', hold.note) : null),
-    h('td', null, hold.subject || kindName(hold.subject_kind), h('br'), h('span', { class: 'muted' }, kindName(hold.subject_kind))),
+    h('td', null, hold.subject || kindName(hold.subject_kind), h('br'),
+      h('span', { class: 'muted' }, KIND_SHORT[hold.subject_kind] ? t(KIND_SHORT[hold.subject_kind]) : hold.subject_kind)),
     h('td', null, formatCount(hold.messages)),
     h('td', null, h('time', { datetime: hold.placed_at }, shortDate(hold.placed_at))),
     h('td', null, active

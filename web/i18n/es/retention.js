@@ -33,6 +33,8 @@ export default {
   '{n} legal holds, standing ones first': '{n} retenciones legales, primero las vigentes',
   'Case reference': 'Referencia del caso',
   'Who': 'Quién',
+  'Family member': 'Familiar',
+  'Conversation': 'Conversación',
   'Placed': 'Puesta',
   'Hold the messages of': 'Retener los mensajes de',
   'The case or warrant this hold is for, as your records name it.': 'El caso u orden para el que es esta retención, como lo nombran sus registros.',
