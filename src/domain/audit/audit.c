@@ -290,6 +290,8 @@ kite_err audit_cut(db_conn *conn, arena *a, int64_t now, int64_t cutoff_ms, cons
     if ((err = db_exec(s)) != KITE_OK)
         return err;
     *deleted = db_changes(conn);
+    if (*deleted == 0)
+        return KITE_OK; /* another process's cut took them meanwhile: its checkpoint stands */
     s = db_prepare(conn, "INSERT INTO audit_checkpoints (through_id, through_hash, deleted, cutoff_at, at)"
                          " VALUES ($1, $2, $3, $4, $5)");
     db_bind_int(s, 1, through);
