@@ -18,6 +18,7 @@ import { staffPage } from './pages/staff.js';
 import { messagesPage } from './pages/messages.js';
 import { reviewPage } from './pages/review.js';
 import { correspondentsPage, investigatePage } from './pages/investigate.js';
+import { legalHoldsPage } from './pages/legal-holds.js';
 import { walletPage } from './pages/wallet.js';
 import { phonePage } from './pages/phone.js';
 import { phoneKeysPage } from './pages/phone-keys.js';
@@ -45,6 +46,7 @@ const routes = [
   { pattern: /^\/review\/?$/, page: reviewPage, nav: '/review' },
   { pattern: /^\/investigate\/?$/, page: investigatePage, nav: '/investigate' },
   { pattern: /^\/investigate\/people\/?$/, page: correspondentsPage, nav: '/investigate' },
+  { pattern: /^\/investigate\/holds\/?$/, page: legalHoldsPage, nav: '/investigate' },
   { pattern: /^\/wallet\/?$/, page: walletPage, nav: '/account' },
   { pattern: /^\/phone\/?$/, page: phonePage, nav: '/account' },
   { pattern: /^\/staff\/phone-keys\/?$/, page: phoneKeysPage, nav: '/staff' },

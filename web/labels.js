@@ -174,6 +174,12 @@ export function policyFacts(p) {
     [t('Review'), p.review === 'flagged_only'
       ? t('Staff check messages; most are delivered without waiting')
       : t('Staff read every message before it is delivered')],
+    p.message_retention_days
+      ? [t('Messages are kept'), tn(p.message_retention_days, '{n} day, then deleted', '{n} days, then deleted')]
+      : null,
+    p.message_retention_days && p.attachments_allowed
+      ? [t('Photos are kept'), tn(p.photo_retention_days, '{n} day, then deleted', '{n} days, then deleted')]
+      : null,
   ].filter(Boolean);
 }
 

@@ -74,6 +74,10 @@ void handle_attachments_get(http_request *req, void *data)
         reply_fault_of(req, err, NULL, FAULT_PRIVILEGED);
         return;
     }
+    if (err == KITE_ERR_GONE) {
+        reply_fault_of(req, err, NULL, FAULT_PHOTO_PURGED);
+        return;
+    }
     if (err != KITE_OK) {
         reply_kite_error(req, err);
         return;

@@ -171,6 +171,8 @@ static void write_message_members(json_writer *w, const message *m, const accoun
     jw_time_or_null(w, m->delivered_at);
     jw_key(w, "read_at");
     jw_time_or_null(w, m->read_at);
+    jw_key(w, "purged_at");
+    jw_time_or_null(w, m->purged_at);
     jw_key(w, "attachment_ids");
     jw_array(w);
     for (size_t i = 0; i < m->attachment_count; i++)

@@ -20,6 +20,7 @@ int cmd_import_facilities(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
+int cmd_purge(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_outbox(int argc, char **argv);
 int cmd_roster(int argc, char **argv);

@@ -25,10 +25,17 @@ int cmd_audit(int argc, char **argv)
         return 1;
     }
     if (report.first_broken != 0) {
-        printf("audit chain BROKEN at record %lld: it was changed, removed or reordered (%lld records checked)\n",
-               (long long)report.first_broken, (long long)report.count);
+        printf("audit chain BROKEN at record %lld: it was changed, removed or reordered (%lld records checked%s)\n",
+               (long long)report.first_broken, (long long)report.count,
+               report.checkpoint_through > 0 && !report.checkpoint_announced
+                   ? "; the checkpoint it starts from is not announced in the chain" : "");
         return 1;
     }
-    printf("audit chain intact: %lld records\n", (long long)report.count);
+    if (report.checkpoint_through > 0)
+        printf("audit chain intact: %lld records, verified from the checkpoint after record %lld"
+               " (%lld older records deleted by retention)\n",
+               (long long)report.count, (long long)report.checkpoint_through, (long long)report.checkpoint_deleted);
+    else
+        printf("audit chain intact: %lld records\n", (long long)report.count);
     return 0;
 }

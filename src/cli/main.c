@@ -20,6 +20,7 @@ static void usage(FILE *out)
           "  kite roster import --db PATH --facility ID FILE.csv\n"
           "  kite audit verify --db PATH\n"
           "  kite ledger verify --db PATH\n"
+          "  kite purge --db PATH   (retention: deletes what the facilities' periods say is due)\n"
           "  kite migrate-store --from PATH.db --to postgresql://...   (into an empty database; verifies)\n"
           "  kite backup --db PATH.db --to FILE   (while serving; FILE must not exist; verifies the copy)\n"
           "  kite restore --from FILE --db PATH.db   (PATH.db must not exist; verifies the copy)\n"
@@ -51,6 +52,8 @@ int main(int argc, char **argv)
         return cmd_audit(argc - 1, argv + 1);
     if (strcmp(command, "ledger") == 0)
         return cmd_ledger(argc - 1, argv + 1);
+    if (strcmp(command, "purge") == 0)
+        return cmd_purge(argc - 1, argv + 1);
     if (strcmp(command, "roster") == 0)
         return cmd_roster(argc - 1, argv + 1);
     if (strcmp(command, "outbox") == 0)

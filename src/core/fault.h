@@ -164,6 +164,9 @@ typedef enum fault_detail {
     FAULT_EMAIL_CHANGE_LINK,    /* an email change link: unknown, used or expired */
     FAULT_EMAIL_CHANGES,        /* email changes one account asked for this hour */
     FAULT_SAME_EMAIL,           /* a new address that is the account's own */
+    /* retention and legal holds (domain/retention) */
+    FAULT_PHOTO_PURGED,         /* a photo whose bytes the retention purge deleted */
+    FAULT_LEGAL_HOLD,           /* a legal hold: none such in scope, or lifted already */
     /* the edge's own refusals (api/) */
     FAULT_BODY_NOT_OBJECT,      /* valid JSON that is not an object */
     FAULT_ROSTER_TYPE,          /* a roster upload that is not text/csv */

@@ -803,6 +803,7 @@ const migration kite_migrations[] = {
      "INSERT INTO message_search(rowid, subject, body) SELECT id, subject, body FROM messages ORDER BY id;"
      "CREATE INDEX messages_facility_time ON messages(facility_id, created_at, id);"},
     {23, "attorneys and privileged messages", kite_migration_23_sqlite},
+    {24, "retention periods, message and photo tombstones, legal holds, audit checkpoints", kite_migration_24_sqlite},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];

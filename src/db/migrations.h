@@ -25,6 +25,9 @@ extern const size_t kite_migration_pg_count;
 /* Step 23, privileged attorney correspondence: in its own file, migration_23.c. */
 extern const char kite_migration_23_sqlite[];
 extern const char kite_migration_23_pg[];
+/* Step 24, retention and legal holds (migration_24.c): one file for both engines. */
+extern const char kite_migration_24_sqlite[];
+extern const char kite_migration_24_pg[];
 
 /* Step 15's fill of send_tally and the index it replaces: the same SQL on both engines (migrations.c says why). */
 #define SEND_TALLY_FILL_SQL                                                                                       \

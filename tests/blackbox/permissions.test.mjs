@@ -124,6 +124,13 @@ const TABLE = [
   ['GET',    '/api/v1/attorneys/me',                                 '-', [401, 404, 403, 403, 403, 403, 403]],
   ['POST',   '/api/v1/attorneys/{id}/verify',                        '-', [401, 403, 403, 403, 403, 403, OK]],
   ['POST',   '/api/v1/attorneys/{id}/refuse',                        '-', [401, 403, 403, 403, 403, 403, 422]],
+  // Legal holds (retention): the facility's investigators and admins, and operators.
+  ['GET',    '/api/v1/facilities/{id}/legal-holds',                  'A', [401, 403, 403, 403, OK,  OK,  OK]],
+  ['GET',    '/api/v1/facilities/{id}/legal-holds',                  'B', [401, 403, 403, 404, 404, 404, OK]],
+  ['POST',   '/api/v1/facilities/{id}/legal-holds',                  'A', [401, 403, 403, 403, OK,  OK,  OK]],
+  ['POST',   '/api/v1/facilities/{id}/legal-holds',                  'B', [401, 403, 403, 404, 404, 404, OK]],
+  ['POST',   '/api/v1/legal-holds/{id}/lift',                        'A', [401, 403, 403, 403, OK,  OK,  OK]],
+  ['POST',   '/api/v1/legal-holds/{id}/lift',                        'B', [401, 403, 403, 404, 404, 404, OK]],
   ['POST',   '/api/v1/review/{message_id}',                          'A', [401, 403, 403, OK,  403, OK,  OK]],
   ['POST',   '/api/v1/review/{message_id}',                          'B', [401, 403, 403, 404, 404, 404, OK]],
   ['POST',   '/api/v1/review/bulk',                                  '-', [401, 403, 403, OK,  403, OK,  OK]],
@@ -338,6 +345,16 @@ before(async () => {
       fixtures.rules[scope][role] = r.json.id;
     }
   }
+  // One legal hold per (role, facility) to lift.
+  fixtures.legalHolds = { A: {}, B: {} };
+  for (const scope of ['A', 'B']) {
+    for (const role of ROLES) {
+      const subject = scope === 'A' ? fixtures.ownContact : fixtures.otherContact;
+      const r = await w.post(`/api/v1/facilities/${FAC[scope]}/legal-holds`, { subject_kind: 'thread', subject_id: subject, case_reference: `lift ${role}` }, op.token);
+      assert.equal(r.status, 201, describeRes(r));
+      fixtures.legalHolds[scope][role] = r.json.id;
+    }
+  }
   // Phone: a key per facility to revoke (revoking it again answers the same), and a phone
   // account of the matrix contact (A) and of somebody else (B).
   fixtures.apiKeys = {};
@@ -490,6 +507,12 @@ async function build(method, template, scope, role) {
       break;
     case 'GET /api/v1/investigations/correspondents':
       p = `${template}?facility_id=${fid}&contact_id=${people.contact.account.id}`;
+      break;
+    case 'POST /api/v1/facilities/{id}/legal-holds':
+      body = { subject_kind: 'thread', subject_id: scope === 'A' ? fixtures.ownContact : fixtures.otherContact, case_reference: `matrix ${role}` };
+      break;
+    case 'POST /api/v1/legal-holds/{id}/lift':
+      p = template.replace('{id}', String(fixtures.legalHolds[scope][role]));
       break;
     case 'POST /api/v1/review/{message_id}':
       p = template.replace('{message_id}', String(fixtures.review[scope][role]));

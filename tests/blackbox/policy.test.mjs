@@ -30,7 +30,7 @@ const ALL_FIELDS = [
   'profile', 'contact_initiation', 'invitation_valid_days', 'contact_limit', 'request_lookup', 'approval',
   'approval_window_hours', 'message_max_chars', 'page_chars', 'attachments_allowed', 'attachment_max_bytes',
   'max_attachments', 'pricing', 'review', 'review_sla_hours', 'daily_send_limit', 'resident_number_format',
-  'tablet_idle_minutes',
+  'tablet_idle_minutes', 'message_retention_days', 'photo_retention_days', 'audit_retention_days',
 ];
 
 // Integer fields: [name, min, max]
@@ -45,6 +45,9 @@ const INT_RANGES = [
   ['review_sla_hours', 1, 720],
   ['daily_send_limit', 1, 10000],
   ['tablet_idle_minutes', 1, 60],
+  ['message_retention_days', 1, 3650],
+  ['photo_retention_days', 1, 3650],
+  ['audit_retention_days', 365, 3650],
 ];
 const ENUMS = {
   contact_initiation: ['resident_invites', 'contact_requests', 'both'],
@@ -151,6 +154,8 @@ test('every field at its minimum and its maximum is accepted', async () => {
       // keep the cross-field rules satisfied
       if (name === 'page_chars' && value === 0) body.pricing = 'credits';
       if ((name === 'max_attachments' || name === 'attachment_max_bytes') && value === 0) body.attachments_allowed = false;
+      if (name === 'message_retention_days') body.photo_retention_days = Math.min(value, 365);
+      if (name === 'photo_retention_days') body.message_retention_days = Math.max(value, 1095);
       const res = await w.put(`/api/v1/facilities/${F.validation}/policy`, body, op.token);
       assert.ok(res.status === 200 || res.status === 201, `${name}=${value}: ${describeRes(res)}`);
       assert.equal(res.json[name], value, `${name}=${value} stored as ${res.json[name]}`);

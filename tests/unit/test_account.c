@@ -83,7 +83,7 @@ static account register_contact(fixture *f, const char *email, const char *passw
 
 static audit_report verify_audit(fixture *f)
 {
-    audit_report report = {-1, -1};
+    audit_report report = {.count = -1, .first_broken = -1};
     assert_int_equal(audit_verify(f->ctx.store, &report), KITE_OK);
     assert_int_equal(report.first_broken, 0);
     return report;

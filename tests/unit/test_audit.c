@@ -1,7 +1,9 @@
 /*
  * test_audit.c - the hash-chained audit log: a whole chain verifies, and
  * editing, deleting or reordering a record is found at the right id, even
- * when the edit only moves text from one field to its neighbour.
+ * when the edit only moves text from one field to its neighbour.  A cut of
+ * the oldest records by retention (audit_cut) verifies from its checkpoint;
+ * a gap anywhere else, or a checkpoint the chain does not announce, does not.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "core/arena.h"
 #include "core/secret.h"
 #include "db/db.h"
 #include "domain/audit/audit.h"
@@ -100,7 +103,7 @@ static void append_five(db *store)
 
 static audit_report verify(db *store)
 {
-    audit_report report = {-1, -1};
+    audit_report report = {.count = -1, .first_broken = -1};
     assert_int_equal(audit_verify(store, &report), KITE_OK);
     return report;
 }
@@ -349,6 +352,117 @@ static void test_long_and_unicode_fields(void **state)
     assert_int_equal(verify(f->store).first_broken, 1);
 }
 
+/* ---- retention: cuts with a checkpoint ---------------------------------- */
+
+typedef struct cut {
+    int64_t cutoff, deleted;
+} cut;
+
+static kite_err cut_tx(db_conn *conn, void *ctx)
+{
+    cut *c = ctx;
+    arena *a = arena_new();
+    kite_err err = audit_cut(conn, a, 1700000009000, c->cutoff, "system", &c->deleted);
+    arena_free(a);
+    return err;
+}
+
+static int64_t cut_before(db *store, int64_t cutoff)
+{
+    cut c = {cutoff, -1};
+    assert_int_equal(db_write(store, cut_tx, &c), KITE_OK);
+    return c.deleted;
+}
+
+/* Records 1..3 are older than the cut-off: they go, with a checkpoint; 4, 5 and the checkpoint's record verify. */
+static void test_cut_verifies_from_checkpoint(void **state)
+{
+    fixture *f = *state;
+    append_five(f->store);
+    assert_int_equal(cut_before(f->store, 1700000000004), 3);
+    audit_report r = verify(f->store);
+    assert_int_equal(r.first_broken, 0);
+    assert_int_equal(r.count, 3);
+    assert_int_equal(r.checkpoint_through, 3);
+    assert_int_equal(r.checkpoint_deleted, 3);
+    assert_true(r.checkpoint_announced);
+    /* Nothing more is due: no second checkpoint, nothing written. */
+    assert_int_equal(cut_before(f->store, 1700000000004), 0);
+    /* Later records chain on, and a second cut starts where the first ended. */
+    static const record later = {1700000000006, "account:1", "signin", "account:1", "session=2"};
+    append(f->store, &later, 1);
+    /* 4 and 5 go; the first checkpoint's record (6, written at 1700000009000) stops the cut: ids, not times, order it. */
+    assert_int_equal(cut_before(f->store, 1700000000006), 2);
+    r = verify(f->store);
+    assert_int_equal(r.first_broken, 0);
+    assert_int_equal(r.checkpoint_through, 5);
+    assert_int_equal(r.count, 3); /* 6, 7 and the second checkpoint's record */
+}
+
+/* The newest record always stays: a cut-off after everything still leaves the head to chain from. */
+static void test_cut_keeps_the_head(void **state)
+{
+    fixture *f = *state;
+    append_five(f->store);
+    assert_int_equal(cut_before(f->store, INT64_MAX), 4);
+    audit_report r = verify(f->store);
+    assert_int_equal(r.first_broken, 0);
+    assert_int_equal(r.count, 2);
+}
+
+/* A gap after the checkpoint, without a checkpoint of its own, still breaks the chain. */
+static void test_gap_after_checkpoint_is_found(void **state)
+{
+    fixture *f = *state;
+    append_five(f->store);
+    assert_int_equal(cut_before(f->store, 1700000000003), 2);
+    raw(f->store, "DELETE FROM audit_log WHERE id = 4");
+    assert_int_equal(verify(f->store).first_broken, 5);
+}
+
+/* Deleting the oldest records by hand, with no checkpoint, is a gap at the start. */
+static void test_cut_without_checkpoint_is_found(void **state)
+{
+    fixture *f = *state;
+    append_five(f->store);
+    raw(f->store, "DELETE FROM audit_log WHERE id <= 2");
+    assert_int_equal(verify(f->store).first_broken, 3);
+}
+
+/* A checkpoint row forged beside the chain, with no record of it in the chain, proves nothing. */
+static void test_unannounced_checkpoint_is_found(void **state)
+{
+    fixture *f = *state;
+    append_five(f->store);
+    raw(f->store, "INSERT INTO audit_checkpoints (through_id, through_hash, deleted, cutoff_at, at)"
+                  " SELECT id, hash, 2, 0, 0 FROM audit_log WHERE id = 2");
+    raw(f->store, "DELETE FROM audit_log WHERE id <= 2");
+    audit_report r = verify(f->store);
+    assert_false(r.checkpoint_announced);
+    assert_int_equal(r.first_broken, 3);
+}
+
+/* Records the checkpoint says were deleted but are still there (or put back) break the chain too. */
+static void test_records_before_checkpoint_are_found(void **state)
+{
+    fixture *f = *state;
+    append_five(f->store);
+    assert_int_equal(cut_before(f->store, 1700000000003), 2);
+    raw(f->store, "INSERT INTO audit_log (id, at, actor, action, target, detail, prev_hash, hash)"
+                  " VALUES (2, 1700000000002, 'x', 'y', 'z', '', '', '')");
+    assert_int_equal(verify(f->store).first_broken, 2);
+}
+
+/* Editing the checkpoint's hash breaks the first record after it. */
+static void test_tampered_checkpoint_hash_is_found(void **state)
+{
+    fixture *f = *state;
+    append_five(f->store);
+    assert_int_equal(cut_before(f->store, 1700000000003), 2);
+    raw(f->store, "UPDATE audit_checkpoints SET through_hash = '" "0000000000000000000000000000000000000000000000000000000000000001" "'");
+    assert_int_equal(verify(f->store).first_broken, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +479,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cut_off_end_is_not_detectable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_separators_in_fields_do_not_collide, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_and_unicode_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cut_verifies_from_checkpoint, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cut_keeps_the_head, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gap_after_checkpoint_is_found, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cut_without_checkpoint_is_found, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unannounced_checkpoint_is_found, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_records_before_checkpoint_are_found, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tampered_checkpoint_hash_is_found, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }

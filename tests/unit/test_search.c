@@ -6,7 +6,9 @@
  * hostile the text) and the marks of a snippet.  Migration 22 on SQLite: a
  * store made by steps 1 to 21 with a message in it is searchable once
  * db_open() applied step 22 (the backfill), through the kite_stem tokenizer,
- * in English and Spanish stems and by phrase.
+ * in English and Spanish stems and by phrase.  Retention's purge
+ * (domain/retention/purge.c) takes purged rows out of the index and leaves it
+ * whole: FTS5's integrity check against the messages table passes.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +21,7 @@
 #include "db/db.h"
 #include "db/migrations.h"
 #include "domain/oversight/search_text.h"
+#include "domain/retention/purge.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -198,6 +201,87 @@ static void test_migration_backfill(void **state)
     temp_store_close(&t);
 }
 
+/* ---- retention: purged rows leave the index whole ----------------------- */
+
+typedef struct integrity {
+    kite_err result;
+} integrity;
+
+/* What a search's catch-up does (investigation.c): the index takes the messages above its largest id. */
+static kite_err index_tx(db_conn *conn, void *ctx)
+{
+    (void)ctx;
+    return db_exec(db_prepare(conn, "INSERT INTO message_search(rowid, subject, body) SELECT id, subject, body"
+                                    " FROM messages WHERE id > (SELECT COALESCE(MAX(id), 0) FROM message_search_docsize)"));
+}
+
+/* FTS5's own check, rank 1: the index must be exactly what the content table's rows tokenize to. */
+static kite_err integrity_tx(db_conn *conn, void *ctx)
+{
+    (void)ctx;
+    return db_exec(db_prepare(conn, "INSERT INTO message_search(message_search, rank) VALUES ('integrity-check', 1)"));
+}
+
+/*
+ * A store with the message of test_migration_backfill, indexed, then more messages the index has
+ * not seen yet (a finished one, one in review, one of a thread on legal hold): after a purge the
+ * finished ones are empty, their words are gone from the index, the others are found, and FTS5's
+ * integrity check against the messages table passes - the 'delete' saw the very text indexed.
+ */
+static void test_purge_keeps_index_whole(void **state)
+{
+    (void)state;
+    temp_store t;
+    assert_int_equal(temp_store_open(&t, "purge"), 0);
+    sqlite3 *h = NULL;
+    assert_int_equal(sqlite3_open(t.path, &h), SQLITE_OK);
+    exec_raw(h, "INSERT INTO facilities (id, name, created_at, updated_at) VALUES (1, 'North', 0, 0);"
+                "INSERT INTO accounts (id, role, email, full_name, password_hash, facility_id, created_at, updated_at)"
+                " VALUES (10, 'resident', NULL, 'Ann One', 'x', 1, 0, 0), (20, 'contact', 'kin@example.org', 'Kin', 'x',"
+                " NULL, 0, 0), (21, 'contact', 'pal@example.org', 'Pal', 'x', NULL, 0, 0);"
+                "INSERT INTO residents (id, account_id, facility_id, resident_number, first_name, last_name, status,"
+                " created_at, updated_at) VALUES (100, 10, 1, 'A1', 'Ann', 'One', 'active', 0, 0);"
+                "INSERT INTO contacts (id, resident_id, contact_account_id, status, origin, created_at, updated_at, facility_id)"
+                " VALUES (200, 100, 20, 'active', 'invitation', 0, 0, 1), (201, 100, 21, 'active', 'invitation', 0, 0, 1);"
+                "INSERT INTO messages (id, contact_id, facility_id, resident_id, sender_account_id,"
+                " recipient_account_id, direction, subject, body, status, held, flagged, price_cents, created_at)"
+                " VALUES (500, 200, 1, 100, 20, 10, 'to_resident', 'Visits', 'Hablé con los abogados del money order.',"
+                " 'delivered', 0, 0, 0, 0);"
+                "INSERT INTO facility_policies (facility_id, profile, contact_initiation, invitation_valid_days,"
+                " contact_limit, request_lookup, approval, approval_window_hours, message_max_chars, page_chars,"
+                " attachments_allowed, attachment_max_bytes, max_attachments, pricing, review, review_sla_hours,"
+                " daily_send_limit, resident_number_format, created_at, updated_at, message_retention_days,"
+                " photo_retention_days) VALUES (1, 'jpay', 'contact_requests', 30, 50, 'number', 'resident', 0, 12500,"
+                " 2500, 1, 5242880, 5, 'stamps', 'all', 48, 100, 'any', 0, 0, 30, 10);");
+    int64_t id = 0;
+    assert_int_equal(db_write(t.store, index_tx, NULL), KITE_OK);
+    assert_int_equal(matches(t.store, "\"visiting\"", &id), 1);
+    exec_raw(h, "INSERT INTO messages (id, contact_id, facility_id, resident_id, sender_account_id,"
+                " recipient_account_id, direction, subject, body, status, held, flagged, price_cents, created_at) VALUES"
+                " (501, 200, 1, 100, 10, 20, 'from_resident', 'Garden', 'The tomatoes are ripe.', 'read', 0, 0, 0, 0),"
+                " (502, 200, 1, 100, 20, 10, 'to_resident', 'Waiting', 'A pomegranate letter.', 'pending_review', 0, 0, 0, 0),"
+                " (503, 201, 1, 100, 21, 10, 'to_resident', 'Case', 'The lighthouse papers.', 'delivered', 0, 0, 0, 0);"
+                "INSERT INTO legal_holds (facility_id, subject_kind, subject_id, case_reference, note, placed_by, placed_at)"
+                " VALUES (1, 'thread', 201, 'C-1', '', 20, 0);");
+    assert_int_equal(sqlite3_close(h), SQLITE_OK);
+
+    kite_ctx ctx = {.store = t.store};
+    arena *a = arena_new();
+    retention_report r;
+    assert_int_equal(retention_purge(&ctx, a, "system", &r), KITE_OK);
+    arena_free(a);
+    assert_int_equal(r.messages, 2);
+    assert_int_equal(r.kept_by_hold, 1);
+    assert_int_equal(db_write(t.store, integrity_tx, NULL), KITE_OK);
+    assert_int_equal(matches(t.store, "\"visiting\"", &id), 0);
+    assert_int_equal(matches(t.store, "\"tomatoes\"", &id), 0);
+    assert_int_equal(matches(t.store, "\"pomegranate\"", &id), 1);
+    assert_int_equal(id, 502);
+    assert_int_equal(matches(t.store, "\"lighthouse\"", &id), 1);
+    assert_int_equal(id, 503);
+    temp_store_close(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +289,7 @@ int main(void)
         cmocka_unit_test(test_terms),
         cmocka_unit_test(test_snippet),
         cmocka_unit_test(test_migration_backfill),
+        cmocka_unit_test(test_purge_keeps_index_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

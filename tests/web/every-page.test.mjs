@@ -185,6 +185,7 @@ for (const [lang, locale] of LANGS) {
     await checkPages(admin.page, 'admin', [
       ...tabs.map((t) => [`staff-${t}`, `/staff?facility=${onKite.id}&tab=${t}`]),
       ['review', '/review'], ['phone-keys', `/staff/phone-keys?facility=${onKite.id}`],
+      ['legal-holds', '/investigate/holds'],
     ], lang);
     await admin.close();
     const op = await pageFor(lang, locale, people.operator.email);
@@ -201,6 +202,7 @@ for (const [lang, locale] of LANGS) {
       ['bad-dates', '/investigate?from=2026-13-45'],
       ['people', '/investigate/people'], ['people-resident', '/investigate/people?resident=E5001'],
       ['people-unknown', '/investigate/people?resident=NOPE'],
+      ['legal-holds', '/investigate/holds'], ['legal-holds-all', '/investigate/holds?all=1'],
       ['roster', '/staff'],
     ], lang);
     await inv.close([/status of 4\d\d/]);

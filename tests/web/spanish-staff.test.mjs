@@ -161,7 +161,7 @@ test('the facility admin runs the roster, staff, policy, prices and revenue in S
   await page.getByRole('link', { name: 'Normas' }).click();
   await page.getByRole('heading', { level: 2, name: 'Normas' }).waitFor();
   assert.deepEqual(await page.locator('.policy-group legend').allTextContents(),
-    ['Inicio del contacto', 'Mensajes', 'Revisión y lista de residentes']);
+    ['Inicio del contacto', 'Mensajes', 'Revisión y lista de residentes', 'Conservación']);
   const limit = page.getByLabel('Máximo de contactos por residente');
   await limit.waitFor();
   assert.equal(await page.locator('#f-pol-contact_limit-hint').textContent(), 'De 1 a 1,000.');

@@ -7,7 +7,8 @@ import family from './es/family.js';
 import investigate from './es/investigate.js';
 import messages from './es/messages.js';
 import money from './es/money.js';
+import retention from './es/retention.js';
 import staff from './es/staff.js';
 import tablet from './es/tablet.js';
 
-export default Object.freeze({ ...common, ...counsel, ...directory, ...family, ...investigate, ...messages, ...money, ...staff, ...tablet });
+export default Object.freeze({ ...common, ...counsel, ...directory, ...family, ...investigate, ...messages, ...money, ...staff, ...tablet, ...retention });

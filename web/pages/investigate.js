@@ -132,6 +132,7 @@ function frame(env, current, heading, ...content) {
   const sections = [
     ['/investigate', N_('Search messages')],
     ['/investigate/people', N_('Who writes to whom')],
+    ['/investigate/holds', N_('Legal holds')],
   ];
   return h('div', { class: 'wrap staff investigate' },
     h('div', { class: 'page-intro staff-intro' },

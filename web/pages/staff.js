@@ -690,6 +690,9 @@ async function blocksTab(env) {
 
 /* ---- policy ---- */
 
+/* The retention periods every profile starts with (docs/retention.md). */
+const RETENTION_DEFAULTS = { message_retention_days: 1095, photo_retention_days: 365, audit_retention_days: 2555 };
+
 /*
  * The defaults of each profile, to fill the form when the profile changes.  They mirror the
  * server's profiles (src/domain/policy.c); the server's answer after saving is what counts.
@@ -700,20 +703,21 @@ const PROFILE_DEFAULTS = {
     approval: 'resident', approval_window_hours: 0, message_max_chars: 13000, page_chars: 0,
     attachments_allowed: false, attachment_max_bytes: 0, max_attachments: 0, pricing: 'balance', review: 'all',
     review_sla_hours: 24, daily_send_limit: 100, resident_number_format: 'bop', tablet_idle_minutes: 5,
+    ...RETENTION_DEFAULTS,
   },
   jpay: {
     contact_initiation: 'contact_requests', invitation_valid_days: 30, contact_limit: 50, request_lookup: 'number',
     approval: 'resident', approval_window_hours: 0, message_max_chars: 12500, page_chars: 2500,
     attachments_allowed: true, attachment_max_bytes: 5 * 1024 * 1024, max_attachments: 5, pricing: 'stamps',
     review: 'all', review_sla_hours: 48, daily_send_limit: 100, resident_number_format: 'any',
-    tablet_idle_minutes: 5,
+    tablet_idle_minutes: 5, ...RETENTION_DEFAULTS,
   },
   connectnetwork: {
     contact_initiation: 'contact_requests', invitation_valid_days: 30, contact_limit: 50,
     request_lookup: 'number_or_name', approval: 'resident_or_window', approval_window_hours: 72,
     message_max_chars: 500, page_chars: 0, attachments_allowed: false, attachment_max_bytes: 0, max_attachments: 0,
     pricing: 'credits', review: 'all', review_sla_hours: 24, daily_send_limit: 100, resident_number_format: 'any',
-    tablet_idle_minutes: 5,
+    tablet_idle_minutes: 5, ...RETENTION_DEFAULTS,
   },
 };
 
@@ -766,6 +770,14 @@ const POLICY_GROUPS = [
     ] },
     { name: 'tablet_idle_minutes', min: 1, max: 60, label: N_('Tablets sign out after, in minutes without use'),
       hint: N_('1 to 60. The resident sees a countdown for the last minute.') },
+  ]],
+  [N_('Retention'), [
+    { name: 'message_retention_days', min: 1, max: 3650, label: N_('Keep messages, in days'),
+      hint: N_('1 to 3,650. Then their text and photos are deleted, unless a legal hold keeps them. Families see this.') },
+    { name: 'photo_retention_days', min: 1, max: 3650, label: N_('Keep photos, in days'),
+      hint: N_('1 to 3,650, and no longer than messages.') },
+    { name: 'audit_retention_days', min: 365, max: 3650, label: N_('Keep audit records, in days'),
+      hint: N_('365 to 3,650: at least a year.') },
   ]],
 ];
 const POLICY_SPECS = POLICY_GROUPS.flatMap(([, specs]) => specs);
@@ -873,5 +885,7 @@ function policyTab(env) {
           tp('{facility} is not on Kite yet. Its messages go through {provider}. Choose a profile and save: from then on, families are told to use Kite for this facility.',
             { facility: f.name, provider: providerLink(f.messaging_provider) }))
         : h('p', { class: 'muted' }, t('Last changed {date}. Every change is recorded with its old and new value.', { date: formatDate(f.policy.updated_at) })),
+      creating ? null : h('p', null, h('a', { href: `/investigate/holds${isOperator ? `?facility=${f.id}` : ''}` },
+        t('Legal holds: keep a case’s messages past these periods'))),
       h('div', { class: 'card' }, form)));
 }

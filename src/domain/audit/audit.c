@@ -4,6 +4,7 @@
 #include "core/secret.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,12 +173,53 @@ static const char *or_empty(const char *s)
     return s != NULL ? s : "";
 }
 
+/* The newest checkpoint, when the log's oldest records were ever cut (audit_cut): where verifying starts. */
+static kite_err checkpoint_load(db_conn *conn, audit_report *report, char prev[SECRET_SHA256_HEX])
+{
+    db_stmt *s = db_prepare(conn, "SELECT through_id, through_hash, deleted FROM audit_checkpoints"
+                                  " ORDER BY through_id DESC LIMIT 1");
+    if (db_next(s)) {
+        report->checkpoint_through = db_int(s, 0);
+        snprintf(prev, SECRET_SHA256_HEX, "%s", or_empty(db_text(s, 1)));
+        report->checkpoint_deleted = db_int(s, 2);
+    }
+    return db_done(s);
+}
+
+/* The detail audit_cut writes for a checkpoint: what verify looks for, spelt once. */
+static const char *checkpoint_detail(arena *a, int64_t through, const char *hash, int64_t deleted, int64_t cutoff)
+{
+    return arena_sprintf(a, "through=%" PRId64 "&hash=%s&deleted=%" PRId64 "&cutoff=%" PRId64, through, hash,
+                         deleted, cutoff);
+}
+
+/* Whether a record is the chained announcement of the checkpoint being verified from. */
+static bool announces_checkpoint(db_stmt *row, const audit_report *report, const char *hash)
+{
+    char target[48], prefix[128];
+    snprintf(target, sizeof target, "audit:%" PRId64, report->checkpoint_through);
+    snprintf(prefix, sizeof prefix, "through=%" PRId64 "&hash=%s&", report->checkpoint_through, hash);
+    return strcmp(or_empty(db_text(row, 3)), AUDIT_CHECKPOINT_ACTION) == 0 &&
+           strcmp(or_empty(db_text(row, 4)), target) == 0 &&
+           strncmp(or_empty(db_text(row, 5)), prefix, strlen(prefix)) == 0;
+}
+
+/*
+ * Strict: the chain starts at record 1 from the genesis hash or, after a
+ * cut, at the record just after the newest checkpoint from the hash it
+ * kept; every id follows the one before.  A record missing anywhere else,
+ * or a checkpoint that no chained record announces, breaks it.
+ */
 static kite_err verify_tx(db_conn *conn, void *ctx)
 {
     audit_report *report = ctx;
-    char prev[SECRET_SHA256_HEX];
+    char prev[SECRET_SHA256_HEX], checkpoint_hash[SECRET_SHA256_HEX];
     memcpy(prev, genesis_hash, sizeof genesis_hash);
-    int64_t expected_id = 1;
+    kite_err err = checkpoint_load(conn, report, prev);
+    if (err != KITE_OK)
+        return err;
+    memcpy(checkpoint_hash, prev, sizeof prev);
+    int64_t expected_id = report->checkpoint_through + 1;
 
     db_stmt *rows = db_prepare(conn,
         "SELECT id, at, actor, action, target, detail, prev_hash, hash FROM audit_log ORDER BY id");
@@ -192,14 +234,73 @@ static kite_err verify_tx(db_conn *conn, void *ctx)
             report->first_broken = id;
             break;
         }
+        if (report->checkpoint_through > 0 && !report->checkpoint_announced)
+            report->checkpoint_announced = announces_checkpoint(rows, report, checkpoint_hash);
         snprintf(prev, sizeof prev, "%s", hash);
         expected_id = id + 1;
     }
-    return db_done(rows);
+    err = db_done(rows);
+    /* A checkpoint written beside the chain, without its record in it, proves nothing. */
+    if (err == KITE_OK && report->first_broken == 0 && report->checkpoint_through > 0 && !report->checkpoint_announced)
+        report->first_broken = report->checkpoint_through + 1;
+    return err;
 }
 
 kite_err audit_verify(db *store, audit_report *out)
 {
     memset(out, 0, sizeof *out);
     return db_read(store, verify_tx, out);
+}
+
+/* The last record a cut at cutoff_ms may take: the one before the first record at or after it, never the head. */
+static kite_err cut_bound(db_conn *conn, int64_t cutoff_ms, int64_t *through)
+{
+    db_stmt *s = db_prepare(conn, "SELECT COALESCE((SELECT MIN(id) FROM audit_log WHERE at >= $1),"
+                                  " (SELECT MAX(id) FROM audit_log)), COALESCE((SELECT MAX(id) FROM audit_log), 0)");
+    db_bind_int(s, 1, cutoff_ms);
+    *through = 0;
+    if (db_next(s)) {
+        int64_t first_kept = db_int(s, 0), head = db_int(s, 1);
+        *through = first_kept - 1 < head - 1 ? first_kept - 1 : head - 1;
+    }
+    return db_done(s);
+}
+
+kite_err audit_cut(db_conn *conn, arena *a, int64_t now, int64_t cutoff_ms, const char *actor, int64_t *deleted)
+{
+    *deleted = 0;
+    int64_t through, start = 0;
+    kite_err err = cut_bound(conn, cutoff_ms, &through);
+    db_stmt *s = db_prepare(conn, "SELECT COALESCE(MAX(through_id), 0) FROM audit_checkpoints");
+    if (db_next(s))
+        start = db_int(s, 0);
+    if (err != KITE_OK || (err = db_done(s)) != KITE_OK || through <= start)
+        return err;
+    const char *hash = "";
+    s = db_prepare(conn, "SELECT hash FROM audit_log WHERE id = $1");
+    db_bind_int(s, 1, through);
+    if (db_next(s))
+        hash = arena_strdup(a, or_empty(db_text(s, 0)));
+    if ((err = db_done(s)) != KITE_OK)
+        return err;
+    if (*hash == '\0')
+        return KITE_ERR_STORE; /* the record to cut through is missing: the chain is broken already */
+    s = db_prepare(conn, "DELETE FROM audit_log WHERE id <= $1");
+    db_bind_int(s, 1, through);
+    if ((err = db_exec(s)) != KITE_OK)
+        return err;
+    *deleted = db_changes(conn);
+    if (*deleted == 0)
+        return KITE_OK; /* another process's cut took them meanwhile: its checkpoint stands */
+    s = db_prepare(conn, "INSERT INTO audit_checkpoints (through_id, through_hash, deleted, cutoff_at, at)"
+                         " VALUES ($1, $2, $3, $4, $5)");
+    db_bind_int(s, 1, through);
+    db_bind_text(s, 2, hash);
+    db_bind_int(s, 3, *deleted);
+    db_bind_int(s, 4, cutoff_ms);
+    db_bind_int(s, 5, now);
+    if ((err = db_exec(s)) != KITE_OK)
+        return err;
+    return audit_append(conn, now, actor, AUDIT_CHECKPOINT_ACTION, audit_target(a, "audit", through),
+                        checkpoint_detail(a, through, hash, *deleted, cutoff_ms));
 }

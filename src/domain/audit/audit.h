@@ -8,10 +8,19 @@
  * reordering a record breaks the chain from that record on.  (Cutting records
  * off the end is only detectable against a copy of the last hash kept
  * elsewhere.)
+ *
+ * Retention (audit_cut) deletes the oldest records only together with a
+ * checkpoint: a row of audit_checkpoints with the id and the hash of the
+ * last record deleted, and an "audit.checkpoint" record in the chain that
+ * says the same.  Verifying then starts from the newest checkpoint; a
+ * record missing anywhere else still breaks the chain.  (Like cutting off
+ * the end, a cut rewritten by someone who can write the store - checkpoint,
+ * announcement and every later hash - is only detectable against a copy.)
  */
 #ifndef KITE_DOMAIN_AUDIT_AUDIT_H
 #define KITE_DOMAIN_AUDIT_AUDIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/arena.h"
@@ -68,7 +77,22 @@ kite_err audit_removal_tx(db_conn *conn, void *removal) KITE_WUR;
 typedef struct audit_report {
     int64_t count;        /* records checked */
     int64_t first_broken; /* id of the first record that does not verify, 0 when whole */
+    int64_t checkpoint_through; /* verified from the checkpoint after this record; 0: from record 1 */
+    int64_t checkpoint_deleted; /* records that checkpoint's cut deleted */
+    bool checkpoint_announced;  /* the chain holds the checkpoint's own record (required) */
 } audit_report;
+
+/* The action of a checkpoint's record in the chain; its target is "audit:ID" (the last record deleted). */
+#define AUDIT_CHECKPOINT_ACTION "audit.checkpoint"
+
+/*
+ * Inside the caller's transaction: deletes the records older than cutoff_ms
+ * (the oldest ones, in id order, up to the first record at or after it, and
+ * never the newest record), with their checkpoint and its record by actor.
+ * *deleted: how many went (0: nothing was due, and nothing is written).
+ */
+kite_err audit_cut(db_conn *conn, arena *a, int64_t now, int64_t cutoff_ms, const char *actor,
+                   int64_t *deleted) KITE_WUR;
 
 kite_err audit_verify(db *store, audit_report *out) KITE_WUR;
 

@@ -59,8 +59,18 @@ const policy_field policy_fields[] = {
     INT_FIELD(daily_send_limit, 1, 10000),
     CHOICE_FIELD(resident_number_format, number_format_names, NUMBER_FORMAT_COUNT),
     INT_FIELD(tablet_idle_minutes, 1, 60),
+    INT_FIELD(message_retention_days, 1, 3650),
+    INT_FIELD(photo_retention_days, 1, 3650),
+    INT_FIELD(audit_retention_days, POLICY_AUDIT_RETENTION_MIN_DAYS, 3650),
 };
 const size_t policy_field_count = sizeof policy_fields / sizeof policy_fields[0];
+
+/*
+ * The same periods for every profile; where each comes from is in
+ * docs/retention.md: three years of messages, one of photos (the bulk of
+ * what is stored, and the most personal), seven of audit records.
+ */
+#define RETENTION_DEFAULTS .message_retention_days = 1095, .photo_retention_days = 365, .audit_retention_days = 2555
 
 static const policy profile_defaults[PROFILE_COUNT] = {
     [PROFILE_FEDERAL] =
@@ -68,21 +78,22 @@ static const policy profile_defaults[PROFILE_COUNT] = {
      .contact_limit = 30, .request_lookup = LOOKUP_NUMBER, .approval = APPROVAL_RESIDENT, .approval_window_hours = 0,
      .message_max_chars = 13000, .page_chars = 0, .attachments_allowed = false, .attachment_max_bytes = 0,
      .max_attachments = 0, .pricing = PRICING_BALANCE, .review = REVIEW_ALL, .review_sla_hours = 24,
-     .daily_send_limit = 100, .resident_number_format = NUMBER_FORMAT_BOP, .tablet_idle_minutes = 5},
+     .daily_send_limit = 100, .resident_number_format = NUMBER_FORMAT_BOP, .tablet_idle_minutes = 5,
+     RETENTION_DEFAULTS},
     [PROFILE_JPAY] =
     {.profile = PROFILE_JPAY, .contact_initiation = INITIATION_CONTACT_REQUESTS, .invitation_valid_days = 30,
      .contact_limit = 50, .request_lookup = LOOKUP_NUMBER, .approval = APPROVAL_RESIDENT, .approval_window_hours = 0,
      .message_max_chars = 12500, .page_chars = 2500, .attachments_allowed = true,
      .attachment_max_bytes = 5 * 1024 * 1024, .max_attachments = 5, .pricing = PRICING_STAMPS, .review = REVIEW_ALL,
      .review_sla_hours = 48, .daily_send_limit = 100, .resident_number_format = NUMBER_FORMAT_ANY,
-     .tablet_idle_minutes = 5},
+     .tablet_idle_minutes = 5, RETENTION_DEFAULTS},
     [PROFILE_CONNECTNETWORK] =
     {.profile = PROFILE_CONNECTNETWORK, .contact_initiation = INITIATION_CONTACT_REQUESTS, .invitation_valid_days = 30,
      .contact_limit = 50, .request_lookup = LOOKUP_NUMBER_OR_NAME, .approval = APPROVAL_RESIDENT_OR_WINDOW,
      .approval_window_hours = 72, .message_max_chars = 500, .page_chars = 0, .attachments_allowed = false,
      .attachment_max_bytes = 0, .max_attachments = 0, .pricing = PRICING_CREDITS, .review = REVIEW_ALL,
      .review_sla_hours = 24, .daily_send_limit = 100, .resident_number_format = NUMBER_FORMAT_ANY,
-     .tablet_idle_minutes = 5},
+     .tablet_idle_minutes = 5, RETENTION_DEFAULTS},
 };
 
 kite_err policy_defaults(const char *profile, policy *out)
@@ -153,6 +164,8 @@ kite_err policy_validate(const policy *p, kite_fault *fault)
     if (p->attachments_allowed && (p->max_attachments < 1 || p->attachment_max_bytes < 1024))
         return fault_set(fault, KITE_ERR_INVALID_FIELD, p->max_attachments < 1 ? "max_attachments" : "attachment_max_bytes",
                          FAULT_DEPENDS);
+    if (p->photo_retention_days > p->message_retention_days)
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "photo_retention_days", FAULT_DEPENDS);
     return KITE_OK;
 }
 
@@ -160,7 +173,8 @@ kite_err policy_validate(const policy *p, kite_fault *fault)
     "profile, contact_initiation, invitation_valid_days, contact_limit, request_lookup, approval,"        \
     " approval_window_hours, message_max_chars, page_chars, attachments_allowed, attachment_max_bytes,"  \
     " max_attachments, pricing, review, review_sla_hours, daily_send_limit, resident_number_format,"     \
-    " tablet_idle_minutes, created_at, updated_at"
+    " tablet_idle_minutes, message_retention_days, photo_retention_days, audit_retention_days,"         \
+    " created_at, updated_at"
 
 kite_err policy_load(db_conn *conn, arena *a, int64_t facility_id, policy *out)
 {
@@ -273,7 +287,7 @@ static kite_err put_tx(db_conn *conn, void *data)
 
     db_stmt *upsert = db_prepare(conn,
         "INSERT INTO facility_policies (facility_id, " POLICY_COLUMNS ")"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23)"
         " ON CONFLICT (facility_id) DO UPDATE SET profile = excluded.profile,"
         " contact_initiation = excluded.contact_initiation, invitation_valid_days = excluded.invitation_valid_days,"
         " contact_limit = excluded.contact_limit, request_lookup = excluded.request_lookup,"
@@ -283,10 +297,13 @@ static kite_err put_tx(db_conn *conn, void *data)
         " max_attachments = excluded.max_attachments, pricing = excluded.pricing, review = excluded.review,"
         " review_sla_hours = excluded.review_sla_hours, daily_send_limit = excluded.daily_send_limit,"
         " resident_number_format = excluded.resident_number_format,"
-        " tablet_idle_minutes = excluded.tablet_idle_minutes, updated_at = excluded.updated_at");
+        " tablet_idle_minutes = excluded.tablet_idle_minutes,"
+        " message_retention_days = excluded.message_retention_days,"
+        " photo_retention_days = excluded.photo_retention_days,"
+        " audit_retention_days = excluded.audit_retention_days, updated_at = excluded.updated_at");
     db_bind_int(upsert, 1, in->facility_id);
     bind_policy(upsert, in->p);
-    db_bind_int(upsert, 20, in->now);
+    db_bind_int(upsert, (int)policy_field_count + 2, in->now);
     if ((err = db_exec(upsert)) != KITE_OK)
         return err;
 

@@ -75,6 +75,16 @@ typedef struct policy {
     int64_t daily_send_limit;
     number_format resident_number_format;
     int64_t tablet_idle_minutes; /* a resident's tablet signs itself out after this long untouched */
+    /*
+     * Retention (domain/retention, docs/retention.md): a finished message's
+     * text, and its photos' bytes, are purged this many days after it was
+     * sent; audit records are kept at least audit_retention_days (365 or
+     * more), and since the audit chain is one for the store, its oldest
+     * records go only when every facility's period has passed.
+     */
+    int64_t message_retention_days;
+    int64_t photo_retention_days; /* at most message_retention_days */
+    int64_t audit_retention_days;
     int64_t created_at, updated_at;
 } policy;
 
@@ -122,6 +132,9 @@ kite_err policy_get(const kite_ctx *ctx, arena *a, int64_t facility_id, policy *
  */
 kite_err policy_put(const kite_ctx *ctx, arena *a, int64_t facility_id, const policy *p, const char *actor,
                     bool may_create, bool *created) KITE_WUR;
+
+/* The smallest audit_retention_days a policy may have: a year of records, at least. */
+#define POLICY_AUDIT_RETENTION_MIN_DAYS 365
 
 /* True when the resident number has the shape the policy asks for. */
 bool policy_resident_number_valid(const policy *p, const char *number);

@@ -157,7 +157,7 @@ static kite_err load_attachment(db_conn *conn, arena *a, int64_t id, attachment 
 {
     db_stmt *s = db_prepare(conn,
         "SELECT id, owner_account_id, COALESCE(message_id, 0), content_type, width, height, size_bytes, sha256,"
-        " created_at, data FROM attachments WHERE id = $1");
+        " created_at, data, COALESCE(purged_at, 0) FROM attachments WHERE id = $1");
     db_bind_int(s, 1, id);
     bool found = db_next(s);
     if (found) {
@@ -177,6 +177,7 @@ static kite_err load_attachment(db_conn *conn, arena *a, int64_t id, attachment 
             memcpy(copy, blob, len);
         out->data = copy;
         out->size_bytes = (int64_t)len;
+        out->purged_at = db_int(s, 10);
     }
     kite_err err = db_done(s);
     return err != KITE_OK ? err : found ? KITE_OK : KITE_ERR_NOT_FOUND;
@@ -224,6 +225,9 @@ kite_err attachment_get(const kite_ctx *ctx, arena *a, const account *caller, in
     memset(out, 0, sizeof *out);
     struct get_attachment in = {a, caller, id, clock_now_ms(&ctx->clock), out, false, {0}};
     kite_err err = db_read(ctx->store, get_tx, &in);
+    /* Retention took the bytes: those who could see the photo learn it is gone, and nothing is read. */
+    if (err == KITE_OK && out->purged_at != 0)
+        err = KITE_ERR_GONE;
     /* The photo is handed to staff only once their read is on the record. */
     if ((err == KITE_OK || (err == KITE_ERR_FORBIDDEN && in.m.privileged)) && in.staff_read) {
         kite_err recorded = db_write(ctx->store, staff_read_tx, &in);

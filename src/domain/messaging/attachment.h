@@ -38,6 +38,7 @@ typedef struct attachment {
     const char *sha256;       /* of the stored bytes, hex */
     int64_t created_at;
     const void *data;         /* the stored bytes (attachment_get only; arena) */
+    int64_t purged_at;        /* retention deleted the bytes (domain/retention); 0 when not */
 } attachment;
 
 /*
@@ -54,9 +55,10 @@ kite_err attachment_upload(const kite_ctx *ctx, arena *a, image_sandbox *images,
                            kite_fault *fault) KITE_WUR;
 
 /*
- * The attachment with its bytes, for those who may see it (see above); KITE_ERR_NOT_FOUND otherwise.
- * KITE_ERR_FORBIDDEN (no bytes) for staff in scope when its message is privileged legal mail: only
- * the two parties open it, and the refused attempt is audited (attachment.privileged_refused).
+ * The attachment with its bytes, for those who may see it (see above); KITE_ERR_NOT_FOUND otherwise,
+ * KITE_ERR_GONE once retention deleted its bytes.  KITE_ERR_FORBIDDEN (no bytes) for staff in scope
+ * when its message is privileged legal mail: only the two parties open it, and the refused attempt
+ * is audited (attachment.privileged_refused).
  */
 kite_err attachment_get(const kite_ctx *ctx, arena *a, const account *caller, int64_t id, attachment *out) KITE_WUR;
 

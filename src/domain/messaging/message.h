@@ -64,6 +64,7 @@ typedef struct message {
     int64_t hold_created_at, hold_settled_at; /* settled: 0 while held */
     const char *reject_reason, *reject_label, *reject_note; /* NULL unless rejected */
     int64_t created_at, decided_at, delivered_at, read_at;  /* 0 when not yet */
+    int64_t purged_at; /* retention emptied subject and body (domain/retention); 0 when not */
     rule_match *matches;
     size_t match_count;
     message_event *events;

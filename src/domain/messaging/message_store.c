@@ -52,6 +52,7 @@ void message_read_row(db_stmt *s, arena *a, message *m)
     m->hold_created_at = db_int(s, 27);
     m->hold_settled_at = db_int(s, 28);
     m->privileged = db_int(s, 29) != 0;
+    m->purged_at = db_int(s, 30);
     m->size_bytes = (int64_t)(strlen(m->subject) + strlen(m->body));
 }
 

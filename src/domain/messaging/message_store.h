@@ -16,7 +16,7 @@
     " m.reject_reason, m.reject_note, m.created_at, COALESCE(m.decided_at, 0), COALESCE(m.delivered_at, 0)," \
     " COALESCE(m.read_at, 0), m.reject_label, m.price_amount, m.price_unit, COALESCE(h.state, ''),"        \
     " COALESCE(h.amount, 0), COALESCE(h.unit, ''), COALESCE(h.created_at, 0), COALESCE(h.settled_at, 0),"      \
-    " m.privileged"                                                                                         \
+    " m.privileged, COALESCE(m.purged_at, 0)"                                                               \
     " FROM messages m JOIN accounts s ON s.id = m.sender_account_id"                                          \
     " JOIN accounts r ON r.id = m.recipient_account_id"                                                       \
     " LEFT JOIN ledger_holds h ON h.subject_kind = 'message' AND h.subject_id = m.id"
