@@ -93,6 +93,12 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/messages/{id}/withdraw", handle_messages_withdraw},
     {"GET", "/api/v1/investigations/messages", handle_investigations_messages},
     {"GET", "/api/v1/investigations/correspondents", handle_investigations_correspondents},
+    {"GET", "/api/v1/me/two-factor", handle_two_factor_get},
+    {"POST", "/api/v1/me/two-factor", handle_two_factor_begin},
+    {"POST", "/api/v1/me/two-factor/confirm", handle_two_factor_confirm},
+    {"POST", "/api/v1/me/two-factor/recovery-codes", handle_two_factor_recovery_codes},
+    {"DELETE", "/api/v1/accounts/{id}/two-factor", handle_account_two_factor_reset},
+    {"GET", "/api/v1/facilities/{id}/staff-activity", handle_facility_staff_activity},
 };
 
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];

@@ -802,6 +802,7 @@ const migration kite_migrations[] = {
      "  tokenize='kite_stem');"
      "INSERT INTO message_search(rowid, subject, body) SELECT id, subject, body FROM messages ORDER BY id;"
      "CREATE INDEX messages_facility_time ON messages(facility_id, created_at, id);"},
+    {25, "staff two-factor sign-in, recovery codes, idle staff sessions", kite_migration_25_sqlite},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];

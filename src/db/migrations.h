@@ -22,6 +22,10 @@ extern const size_t kite_migration_count;
 extern const migration kite_migrations_pg[];
 extern const size_t kite_migration_pg_count;
 
+/* Step 25 (migration_25.c): staff two-factor secrets, recovery codes, idle staff sessions. */
+extern const char kite_migration_25_sqlite[];
+extern const char kite_migration_25_pg[];
+
 /* Step 15's fill of send_tally and the index it replaces: the same SQL on both engines (migrations.c says why). */
 #define SEND_TALLY_FILL_SQL                                                                                       \
     "INSERT INTO send_tally (account_id, slot, hour, sent)"                                                       \

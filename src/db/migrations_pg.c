@@ -652,6 +652,7 @@ const migration kite_migrations_pg[] = {
      "CREATE INDEX messages_search ON messages USING GIN ("
      "  (to_tsvector('english', subject || ' ' || body) || to_tsvector('spanish', subject || ' ' || body)));"
      "CREATE INDEX messages_facility_time ON messages(facility_id, created_at, id);"},
+    {25, "staff two-factor sign-in, recovery codes, idle staff sessions", kite_migration_25_pg},
 };
 
 const size_t kite_migration_pg_count = sizeof kite_migrations_pg / sizeof kite_migrations_pg[0];
