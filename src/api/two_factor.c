@@ -4,9 +4,9 @@
  * facility (domain/identity/totp.h, domain/facility/staff_activity.h).
  *
  * SECURITY: codes are read as strings and checked by the domain; the secret
- * and the recovery codes are answered once, to the account's own session,
- * with Cache-Control: no-store.  The enrolment routes are the only ones a
- * staff session without two-factor reaches (auth.c).  The report's door is
+ * and the recovery codes are answered once, to the account's own session
+ * (JSON answers carry Cache-Control: no-store).  The enrolment routes are
+ * the only ones a staff session without two-factor reaches (auth.c).  The report's door is
  * require_facility_role_or_reply: another facility's staff get 404, any
  * role but facility_admin and operator 403.
  */
@@ -47,7 +47,6 @@ void handle_two_factor_begin(http_request *req, void *data)
         reply_fault(req, &fault);
         return;
     }
-    http_reply_header(req, "Cache-Control", "no-store");
     http_reply_json(req, 201, json_pack("{s:s, s:s, s:i, s:i}", "secret", e.secret, "otpauth_uri", e.uri, "digits",
                                         TOTP_DIGITS, "period", TOTP_STEP_SECONDS));
 }
@@ -57,7 +56,6 @@ static void reply_recovery(http_request *req, const totp_recovery *r)
     json_t *codes = json_array();
     for (size_t i = 0; i < TOTP_RECOVERY_CODES; i++)
         json_array_append_new(codes, json_string(r->codes[i]));
-    http_reply_header(req, "Cache-Control", "no-store");
     http_reply_json(req, 200, json_pack("{s:b, s:o}", "enrolled", 1, "recovery_codes", codes));
 }
 
