@@ -8,5 +8,6 @@ import messages from './es/messages.js';
 import money from './es/money.js';
 import staff from './es/staff.js';
 import tablet from './es/tablet.js';
+import security from './es/security.js';
 
-export default Object.freeze({ ...common, ...directory, ...family, ...investigate, ...messages, ...money, ...staff, ...tablet });
+export default Object.freeze({ ...common, ...directory, ...family, ...investigate, ...messages, ...money, ...staff, ...tablet, ...security });
