@@ -140,8 +140,8 @@ const KINDS = {
 };
 
 function activityTable(items) {
-  return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('Staff activity') },
-    h('table', { class: 'table', 'data-testid': 'staff-activity' },
+  return h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': t('Staff activity') },
+    h('table', { class: 'price-table activity-table', 'data-testid': 'staff-activity' },
       h('thead', null, h('tr', null,
         h('th', { scope: 'col' }, t('When')), h('th', { scope: 'col' }, t('Who')), h('th', { scope: 'col' }, t('What')),
         h('th', { scope: 'col' }, t('Action')), h('th', { scope: 'col' }, t('On')), h('th', { scope: 'col' }, t('Details')))),
