@@ -9,7 +9,7 @@
  * The secret is stored as base32 text: Kite has no server key to seal it
  * with, and the store is what checks the codes (docs/staff-security.md).
  *
- * staff_recovery_codes keeps the SHA-256 of each one-time recovery code,
+ * staff_recovery_codes keeps a hash (keyed BLAKE2b) of each one-time recovery code,
  * never the code; used_at marks it spent.
  *
  * audit_log_actor lets the staff-activity report (domain/facility/staff_activity.c)

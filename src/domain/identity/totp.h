@@ -9,7 +9,7 @@
  * Enrolment is two steps: totp_begin() makes a secret (kept unconfirmed),
  * totp_confirm() takes the first code made from it and only then turns the
  * second factor on, answering the recovery codes once (the store keeps
- * their SHA-256).  Until then a staff sign-in gets a session that may only
+ * only their hash).  Until then a staff sign-in gets a session that may only
  * enrol (session.h: two_factor_pending), so a new staff member is never
  * locked out and no staff session does staff work without a second factor.
  *
