@@ -179,3 +179,28 @@ test('the staff-activity page lists who did what, in English and in Spanish', TI
   await check(es.page, 'two-factor-es');
   await es.close();
 });
+
+test('a staff page left alone warns before 30 minutes and then returns to the sign-in page', TIMEOUT, async () => {
+  const { page, close } = await newPage(browser, DESK);
+  await page.clock.install(); // the page's own clock, so half an hour passes at once
+  await submitSignIn(page, adminEmail);
+  await page.getByLabel('Two-factor code').fill(await nextTotp(base, adminEmail));
+  await page.locator('form button[type=submit]').click();
+  await page.waitForURL(`${base}/staff`);
+  await page.getByRole('heading', { level: 1, name: prison.name }).waitFor();
+  await page.clock.fastForward('27:00');
+  assert.equal(await page.getByRole('alertdialog').count(), 0, 'no warning at 27 minutes');
+  await page.clock.fastForward('01:30');
+  const warning = page.getByRole('alertdialog');
+  await warning.waitFor();
+  assert.match(await warning.textContent(), /Kite signs staff out after 30 minutes without activity/);
+  await assertAccessible(page, 'the idle warning');
+  // Staying keeps the session; then half an hour without a touch signs out.
+  await page.getByRole('button', { name: 'Stay signed in' }).click();
+  await warning.waitFor({ state: 'detached' });
+  await page.clock.fastForward('30:05');
+  await page.waitForURL((u) => u.pathname === '/signin' && u.searchParams.get('signed_out') === 'idle');
+  await page.getByText('You were signed out after 30 minutes without activity. Sign in again to continue.').waitFor();
+  await assertAccessible(page, 'the sign-in page after an idle sign-out');
+  await close();
+});
