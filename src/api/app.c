@@ -99,6 +99,7 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/me/two-factor/recovery-codes", handle_two_factor_recovery_codes},
     {"DELETE", "/api/v1/accounts/{id}/two-factor", handle_account_two_factor_reset},
     {"GET", "/api/v1/facilities/{id}/staff-activity", handle_facility_staff_activity},
+    {"GET", "/api/v1/facilities/{id}/staff-activity.csv", handle_facility_staff_activity_csv},
 };
 
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];

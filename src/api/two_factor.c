@@ -13,6 +13,7 @@
 #include "api/app.h"
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "domain/facility/staff_activity.h"
 #include "domain/identity/totp.h"
 
@@ -107,13 +108,15 @@ void handle_account_two_factor_reset(http_request *req, void *data)
     http_reply_empty(req, 204);
 }
 
-static bool activity_or_reply(http_request *req, kite_app *app, activity_page *page)
+/* The page (csv false: ?limit=, at most a page) or the export (csv true: the newest STAFF_ACTIVITY_CSV_MAX). */
+static bool activity_or_reply(http_request *req, kite_app *app, bool csv, activity_page *page, int64_t *facility)
 {
-    int64_t facility_id, limit;
+    int64_t facility_id, limit = STAFF_ACTIVITY_CSV_MAX;
     if (!param_id_or_reply(req, 0, &facility_id) ||
         require_facility_role_or_reply(req, app, facility_id, ACTIVITY_READERS) == NULL ||
-        !query_int_or_reply(req, "limit", 1, STAFF_ACTIVITY_PAGE_MAX, 50, &limit))
+        (!csv && !query_int_or_reply(req, "limit", 1, STAFF_ACTIVITY_PAGE_MAX, 50, &limit)))
         return false;
+    *facility = facility_id;
     activity_query q = {facility_id, http_query(req, "from"), http_query(req, "to"), http_query(req, "cursor"),
                         (size_t)limit};
     kite_fault fault;
@@ -151,7 +154,8 @@ static void write_item(json_writer *w, const activity_item *it)
 void handle_facility_staff_activity(http_request *req, void *data)
 {
     activity_page page;
-    if (!activity_or_reply(req, data, &page))
+    int64_t facility_id;
+    if (!activity_or_reply(req, data, false, &page, &facility_id))
         return;
     buf out;
     buf_init(&out, http_arena(req));
@@ -167,4 +171,34 @@ void handle_facility_staff_activity(http_request *req, void *data)
     jw_string(&w, page.next_cursor);
     jw_object_end(&w);
     http_reply_bytes(req, 200, "application/json", out.data, out.len);
+}
+
+/* The same records as CSV for a spreadsheet: names, actions and details are text people wrote or chose. */
+void handle_facility_staff_activity_csv(http_request *req, void *data)
+{
+    activity_page page;
+    int64_t facility_id;
+    if (!activity_or_reply(req, data, true, &page, &facility_id))
+        return;
+    buf out;
+    buf_init(&out, http_arena(req));
+    buf_puts(&out, "id,at,account_id,name,role,kind,action,target,detail\r\n");
+    for (size_t i = 0; i < page.count; i++) {
+        const activity_item *it = &page.items[i];
+        char at[RFC3339_LEN];
+        clock_format_rfc3339(it->at, at);
+        buf_printf(&out, "%lld,%s,%lld,", (long long)it->id, at, (long long)it->account_id);
+        csv_text(&out, it->name);
+        buf_printf(&out, ",%s,%s,", role_name(it->role), activity_kind_name(it->kind));
+        csv_text(&out, it->action);
+        buf_puts(&out, ",");
+        csv_text(&out, it->target);
+        buf_puts(&out, ",");
+        csv_text(&out, it->detail);
+        buf_puts(&out, "\r\n");
+    }
+    http_reply_header(req, "Content-Disposition",
+                      arena_sprintf(http_arena(req), "attachment; filename=\"kite-staff-activity-%lld.csv\"",
+                                    (long long)facility_id));
+    http_reply_bytes(req, 200, "text/csv; charset=utf-8", out.data, out.len);
 }

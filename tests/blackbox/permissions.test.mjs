@@ -214,6 +214,8 @@ const TABLE = [
   // The staff-activity report: the facility's admin and operators.
   ['GET',    '/api/v1/facilities/{id}/staff-activity',               'A', [401, 403, 403, 403, 403, OK,  OK]],
   ['GET',    '/api/v1/facilities/{id}/staff-activity',               'B', [401, 403, 403, 404, 404, 404, OK]],
+  ['GET',    '/api/v1/facilities/{id}/staff-activity.csv',           'A', [401, 403, 403, 403, 403, OK,  OK]],
+  ['GET',    '/api/v1/facilities/{id}/staff-activity.csv',           'B', [401, 403, 403, 404, 404, 404, OK]],
 ];
 
 // The error code each refusal must carry.

@@ -248,6 +248,16 @@ test('the staff-activity report: who reviewed, searched, read and changed what, 
   assertError(await w.get(`/api/v1/facilities/${A}/staff-activity`, adminB.token), 404, 'not_found');
   assertError(await w.get(`/api/v1/facilities/${A}/staff-activity`, revA.token), 403, 'forbidden');
   assertError(await w.get(`/api/v1/facilities/${A}/staff-activity`, invA.token), 403, 'forbidden');
+  // The same as CSV, for a spreadsheet: a header, a line per record, text quoted.
+  const csv = await w.get(`/api/v1/facilities/${A}/staff-activity.csv`, adminA.token);
+  assert.equal(csv.status, 200, describeRes(csv));
+  assert.match(csv.headers['content-type'], /^text\/csv/);
+  const lines = csv.text.trim().split('\r\n');
+  assert.equal(lines[0], 'id,at,account_id,name,role,kind,action,target,detail');
+  assert.ok(lines.length - 1 >= items.length, 'every record of the page is in the export');
+  assert.ok(lines.some((l) => l.startsWith(`${search.id},`) && l.includes('"investigation.search"') && l.includes('q=sunday')));
+  assertError(await w.get(`/api/v1/facilities/${A}/staff-activity.csv`, revA.token), 403, 'forbidden');
+  assertError(await w.get(`/api/v1/facilities/${A}/staff-activity.csv`, adminB.token), 404, 'not_found');
   await auditCount(w.dbPath);
 });
 

@@ -157,6 +157,7 @@ test('the staff-activity page lists who did what, in English and in Spanish', TI
   assert.match(text, /Ray Reviewer/);
   assert.match(text, /two_factor\.enable/);
   assert.match(text, /Ada Admin/);
+  assert.equal(await page.getByTestId('activity-csv').getAttribute('href'), `/api/v1/facilities/${prison.id}/staff-activity.csv`);
   await check(page, 'staff-activity');
   // A day long past: nothing.
   await page.goto(`${base}/staff/activity?to=2020-01-01`);

@@ -213,7 +213,11 @@ export async function staffActivityPage(root, ctx) {
   });
   await load();
   if (!ctx.isCurrent()) return;
+  const csvQuery = new URLSearchParams();
+  for (const k of ['from', 'to']) if (ctx.query.get(k)) csvQuery.set(k, ctx.query.get(k));
+  const csvHref = `/api/v1/facilities/${facilityId}/staff-activity.csv${csvQuery.toString() ? `?${csvQuery}` : ''}`;
   replace(root, h('div', { class: 'wrap' }, ...head,
-    h('p', null, t('Facility number {id}', { id: facilityId })),
+    h('p', null, t('Facility number {id}', { id: facilityId }), ' · ',
+      h('a', { href: csvHref, download: '', 'data-testid': 'activity-csv' }, t('Download as a spreadsheet (CSV)'))),
     h('div', { class: 'card' }, form), results, h('p', { class: 'actions' }, more)));
 }

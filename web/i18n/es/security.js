@@ -47,4 +47,5 @@ export default {
   'Read a message': 'Leyó un mensaje',
   'Sign-in': 'Inicio de sesión',
   'Other': 'Otro',
+  'Download as a spreadsheet (CSV)': 'Descargar como hoja de cálculo (CSV)',
 };
