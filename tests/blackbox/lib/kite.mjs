@@ -492,25 +492,39 @@ export function totpSecretOf(email) {
   return totpAccounts.get(String(email).toLowerCase())?.secret;
 }
 
-/** A code the server has not seen for this account yet: {code, step}; waits for a new step when needed. */
+/**
+ * A code the server has not seen for this account yet: {code, step, prev}; waits for a new step when
+ * needed.  The step counts as spent from here; releaseTotp gives it back when the server did not
+ * take it (a wrong password, a throttled attempt), so failing sign-ins do not use up the steps.
+ */
 export async function nextTotp(srv, email) {
   const t = totpAccounts.get(String(email).toLowerCase());
   for (;;) {
     const now = totpStep(srv);
     const step = Math.max(t.lastStep + 1, now - 1);
     if (step <= now + 1) {
+      const prev = t.lastStep;
       t.lastStep = step;
-      return { code: totpCode(t.secret, step), step };
+      return { code: totpCode(t.secret, step), step, prev };
     }
     await sleep(1000);
   }
 }
 
+export function releaseTotp(email, { step, prev }) {
+  const t = totpAccounts.get(String(email).toLowerCase());
+  if (t && t.lastStep === step) t.lastStep = prev;
+}
+
 /** POST /sessions; a staff account the harness enrolled sends its next code too (unless the body has one). */
 export async function signIn(srv, email, password, opts = {}) {
   const body = { email, password };
-  if (totpAccounts.has(String(email).toLowerCase()) && !opts.noTotp) body.totp_code = (await nextTotp(srv, email)).code;
-  return srv.post('/api/v1/sessions', body, opts);
+  const known = totpAccounts.has(String(email).toLowerCase()) && !opts.noTotp;
+  const next = known ? await nextTotp(srv, email) : null;
+  if (next) body.totp_code = next.code;
+  const res = await srv.post('/api/v1/sessions', body, opts);
+  if (next && res.status !== 201) releaseTotp(email, next);
+  return res;
 }
 
 /**
