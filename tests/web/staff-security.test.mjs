@@ -182,7 +182,8 @@ test('the staff-activity page lists who did what, in English and in Spanish', TI
 });
 
 test('a staff page left alone warns before 30 minutes and then returns to the sign-in page', TIMEOUT, async () => {
-  const { page, close } = await newPage(browser, DESK);
+  // English on this device (the Spanish test above saved Spanish on the account).
+  const { page, close } = await newPage(browser, DESK, { chosen: 'en' });
   await page.clock.install(); // the page's own clock, so half an hour passes at once
   await submitSignIn(page, adminEmail);
   await page.getByLabel('Two-factor code').fill(await nextTotp(base, adminEmail));
