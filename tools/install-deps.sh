@@ -5,7 +5,7 @@ set -eu
 cd "$(dirname "$0")/.."
 want="meson ninja-build pkg-config gcc python3 libmicrohttpd-dev libjansson-dev libsqlite3-dev
       libsodium-dev libcsv-dev libcurl4-openssl-dev libpcre2-dev libvips-dev libseccomp-dev libpq-dev
-      libstemmer-dev"
+      libstemmer-dev liboath-dev"
 # The black-box suite runs a second time on a throw-away PostgreSQL cluster (tools/pg-cluster.sh).
 if [ "${1:-build}" = test ]; then
   want="$want libcmocka-dev cppcheck sqlite3 chromium postgresql postgresql-client systemd"

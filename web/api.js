@@ -193,10 +193,15 @@ export function forget() {
   if (had) emit();
 }
 
-export async function signIn(email, password) {
-  const answer = await api('/sessions', { method: 'POST', body: { email, password } });
+/*
+ * second: a staff account's two-factor code ({totp_code} or {recovery_code}), or nothing.  The
+ * account comes back with twoFactorEnrollment set when the staff account must still set up
+ * two-factor sign-in (its session may only do that: pages/security.js).
+ */
+export async function signIn(email, password, second = {}) {
+  const answer = await api('/sessions', { method: 'POST', body: { email, password, ...second } });
   remember(answer.csrf_token, answer.account);
-  return answer.account;
+  return { ...answer.account, twoFactorEnrollment: Boolean(answer.two_factor_enrollment_required) };
 }
 
 /* A resident on a facility tablet: facility, resident number and PIN. */

@@ -25,6 +25,7 @@ import { phoneKeysPage } from './pages/phone-keys.js';
 import { moneyPage } from './pages/money.js';
 import { tabletMoneyPage } from './pages/trust.js';
 import { attorneyPage, attorneysReviewPage } from './pages/attorney.js';
+import { staffActivityPage, twoFactorPage } from './pages/security.js';
 import { onUnread, startLive, stopLive, unreadCount } from './live.js';
 
 const routes = [
@@ -50,6 +51,8 @@ const routes = [
   { pattern: /^\/wallet\/?$/, page: walletPage, nav: '/account' },
   { pattern: /^\/phone\/?$/, page: phonePage, nav: '/account' },
   { pattern: /^\/staff\/phone-keys\/?$/, page: phoneKeysPage, nav: '/staff' },
+  { pattern: /^\/two-factor\/?$/, page: twoFactorPage, nav: '/two-factor' },
+  { pattern: /^\/staff\/activity\/?$/, page: staffActivityPage, nav: '/staff/activity' },
   { pattern: /^\/money\/?$/, page: moneyPage, nav: '/account' },
   { pattern: /^\/tablet\/money\/?$/, page: tabletMoneyPage, nav: '/tablet' },
   { pattern: /^\/attorney\/?$/, page: attorneyPage, nav: '/account' },
@@ -62,8 +65,8 @@ const NAV = {
   signedOut: DIRECTORY,
   contact: [['/messages', N_('Messages')], ['/contacts', N_('Your contacts')], ...DIRECTORY],
   resident: [['/tablet', N_('Home')]],
-  operator: [['/staff', N_('Facilities')], ['/review', N_('Review')], ['/investigate', N_('Investigate')], ...DIRECTORY],
-  facility_admin: [['/staff', N_('Your facility')], ['/review', N_('Review')], ...DIRECTORY],
+  operator: [['/staff', N_('Facilities')], ['/review', N_('Review')], ['/investigate', N_('Investigate')], ['/staff/activity', N_('Staff activity')], ...DIRECTORY],
+  facility_admin: [['/staff', N_('Your facility')], ['/review', N_('Review')], ['/staff/activity', N_('Staff activity')], ...DIRECTORY],
   reviewer: [['/review', N_('Review')], ['/staff', N_('Roster')], ...DIRECTORY],
   investigator: [['/investigate', N_('Investigate')], ['/staff', N_('Roster')], ...DIRECTORY],
 };
@@ -183,6 +186,11 @@ async function render(how) {
     await (route ? route.page(pageRoot, ctx) : notFoundPage(pageRoot, ctx));
   } catch (e) {
     if (token !== renderToken) return;
+    if (e instanceof ApiError && e.code === 'two_factor_enrollment_required') {
+      // A staff account without two-factor yet: its session may only set it up.
+      navigate(`/two-factor?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
+      return;
+    }
     if (e instanceof ApiError && e.status === 401) {
       // The session ended on the server (timed out, or signed out elsewhere).
       forget();
@@ -323,12 +331,49 @@ onUnread(() => renderBadge());
  * tablet then loads the sign-in page afresh, which says why.
  */
 let idleFor = null;
+const IDLE_STAFF = ['reviewer', 'investigator', 'facility_admin', 'operator'];
+const STAFF_IDLE_MINUTES = 30; /* the server's limit too (domain/identity/session.h) */
+const STAFF_PING_MS = 5 * 60_000;
+
+/*
+ * Staff: after 30 minutes without activity the server ends the session; the page warns two minutes
+ * before and then returns to the sign-in page.  Activity in the page that sends no request (reading,
+ * scrolling) tells the server at most every five minutes, so a person at work is not signed out.
+ */
+function followStaffIdle() {
+  let lastPing = Date.now();
+  startIdleWatch(STAFF_IDLE_MINUTES, async () => {
+    followLive(null);
+    try {
+      await signOut();
+    } catch {
+      forget();
+    }
+    location.replace('/signin?signed_out=idle');
+  }, {
+    warnSeconds: 120,
+    title: () => t('Still working?'),
+    text: (time) => tp('For your security, Kite signs staff out after 30 minutes without activity. You will be signed out in {time}.', { time }),
+    stay: () => t('Stay signed in'),
+    onActive: () => {
+      if (Date.now() - lastPing < STAFF_PING_MS) return;
+      lastPing = Date.now();
+      api('/me').catch(() => {});
+    },
+  });
+}
+
 async function followIdle(account) {
-  const wanted = account && account.role === 'resident' ? account.id : null;
+  const watched = account && (account.role === 'resident' || IDLE_STAFF.includes(account.role));
+  const wanted = watched ? account.id : null;
   if (wanted === idleFor) return;
   idleFor = wanted;
   if (wanted === null) {
     stopIdleWatch();
+    return;
+  }
+  if (account.role !== 'resident') {
+    followStaffIdle();
     return;
   }
   let minutes = 5;

@@ -1,3 +1,5 @@
+// Staff pages use the same watch with their own words and times (app.js followStaffIdle).
+//
 // A shared tablet signs itself out.  After the facility's idle time (its policy's
 // tablet_idle_minutes, 5 by default) without a touch, a key or a scroll, the resident sees a
 // countdown for the last minute with a button to stay; at zero the tablet signs out and loads the
@@ -10,7 +12,7 @@ import { t, tp } from './i18n.js';
 const WARN_SECONDS = 60;
 const ACTIVITY = ['pointerdown', 'keydown', 'touchstart', 'wheel', 'scroll'];
 
-let state = null; // { idleMs, lastActive, expire, banner, left, interval }
+let state = null; // { idleMs, lastActive, expire, banner, left, interval, opts }
 let signingOut = false;
 
 /* True while the tablet asks "Are you still there?" or is signing out: nobody is using it. */
@@ -31,11 +33,12 @@ function hideBanner() {
 
 function showBanner() {
   const left = h('strong', { 'data-testid': 'idle-countdown' });
-  const stay = h('button', { type: 'button', class: 'button button--big' }, t('I am still here'));
+  const { opts } = state;
+  const stay = h('button', { type: 'button', class: 'button button--big' }, opts.stay ? opts.stay() : t('I am still here'));
   stay.addEventListener('click', () => active());
   const banner = h('div', { class: 'idle-banner', role: 'alertdialog', 'aria-labelledby': 'idle-title', 'aria-describedby': 'idle-text' },
-    h('p', { id: 'idle-title', class: 'idle-title' }, t('Are you still there?')),
-    h('p', { id: 'idle-text' }, tp('For your privacy, this tablet signs you out in {time}.', { time: left })),
+    h('p', { id: 'idle-title', class: 'idle-title' }, opts.title ? opts.title() : t('Are you still there?')),
+    h('p', { id: 'idle-text' }, opts.text ? opts.text(left) : tp('For your privacy, this tablet signs you out in {time}.', { time: left })),
     stay);
   document.body.append(banner);
   state.banner = banner;
@@ -47,6 +50,7 @@ function active() {
   if (!state) return;
   state.lastActive = Date.now();
   hideBanner();
+  if (state.opts.onActive) state.opts.onActive();
 }
 
 function check() {
@@ -59,7 +63,7 @@ function check() {
     expire();
     return;
   }
-  if (remaining <= WARN_SECONDS) {
+  if (remaining <= (state.opts.warnSeconds || WARN_SECONDS)) {
     if (!state.banner) showBanner();
     state.left.textContent = format(remaining);
   } else {
@@ -67,11 +71,14 @@ function check() {
   }
 }
 
-/* Starts (or restarts with a new time) the watch; expire() signs out. */
-export function startIdleWatch(minutes, expire) {
+/*
+ * Starts (or restarts with a new time) the watch; expire() signs out.  opts (all optional):
+ * warnSeconds, title(), text(timeElement), stay() for the banner's words, onActive() on each activity.
+ */
+export function startIdleWatch(minutes, expire, opts = {}) {
   stopIdleWatch();
   signingOut = false;
-  state = { idleMs: Math.max(1, minutes) * 60_000, lastActive: Date.now(), expire, banner: null, left: null, interval: null };
+  state = { idleMs: Math.max(1, minutes) * 60_000, lastActive: Date.now(), expire, banner: null, left: null, interval: null, opts };
   for (const type of ACTIVITY) document.addEventListener(type, active, { capture: true, passive: true });
   state.interval = setInterval(check, 1000);
 }

@@ -101,6 +101,13 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/attorneys/me", handle_attorneys_me},
     {"POST", "/api/v1/attorneys/{id}/verify", handle_attorneys_verify},
     {"POST", "/api/v1/attorneys/{id}/refuse", handle_attorneys_refuse},
+    {"GET", "/api/v1/me/two-factor", handle_two_factor_get},
+    {"POST", "/api/v1/me/two-factor", handle_two_factor_begin},
+    {"POST", "/api/v1/me/two-factor/confirm", handle_two_factor_confirm},
+    {"POST", "/api/v1/me/two-factor/recovery-codes", handle_two_factor_recovery_codes},
+    {"DELETE", "/api/v1/accounts/{id}/two-factor", handle_account_two_factor_reset},
+    {"GET", "/api/v1/facilities/{id}/staff-activity", handle_facility_staff_activity},
+    {"GET", "/api/v1/facilities/{id}/staff-activity.csv", handle_facility_staff_activity_csv},
 };
 
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];

@@ -102,6 +102,8 @@ const char *note_sentence(http_request *req, fault_detail note);
 json_t *json_time(int64_t epoch_ms);
 json_t *json_string_or_null(const char *s);
 json_t *account_to_json(const account *acct);
+/* One CSV text field (RFC 4180): always quoted, quotes doubled, a leading formula character defused. */
+void csv_text(buf *out, const char *text);
 
 /*
  * A JSON writer for the answers that carry many records (pages of
@@ -141,6 +143,13 @@ void handle_attorneys_me(http_request *req, void *data);
 void handle_attorneys_list(http_request *req, void *data);
 void handle_attorneys_verify(http_request *req, void *data);
 void handle_attorneys_refuse(http_request *req, void *data);
+void handle_two_factor_get(http_request *req, void *data);
+void handle_two_factor_begin(http_request *req, void *data);
+void handle_two_factor_confirm(http_request *req, void *data);
+void handle_two_factor_recovery_codes(http_request *req, void *data);
+void handle_account_two_factor_reset(http_request *req, void *data);
+void handle_facility_staff_activity(http_request *req, void *data);
+void handle_facility_staff_activity_csv(http_request *req, void *data);
 void handle_metrics(http_request *req, void *app);
 void handle_openapi(http_request *req, void *app);
 void handle_sessions_get_current(http_request *req, void *data);

@@ -30,6 +30,17 @@ const char *session_token(http_request *req, bool *from_cookie)
     return token;
 }
 
+/*
+ * What a staff session without two-factor may reach: its own account, signing
+ * out, and the enrolment itself (domain/identity/totp.h).
+ */
+static bool enrolment_path(const char *path)
+{
+    static const char prefix[] = "/api/v1/me/two-factor";
+    return strcmp(path, "/api/v1/me") == 0 || strncmp(path, "/api/v1/sessions", strlen("/api/v1/sessions")) == 0 ||
+           strncmp(path, prefix, strlen(prefix)) == 0;
+}
+
 const session *require_session_or_reply(http_request *req, kite_app *app)
 {
     session *cached = http_app_data(req);
@@ -56,6 +67,10 @@ const session *require_session_or_reply(http_request *req, kite_app *app)
             http_reply_error(req, KITE_ERR_CSRF, NULL, NULL);
             return NULL;
         }
+    }
+    if (s->two_factor_pending && !enrolment_path(http_path(req))) {
+        http_reply_error(req, KITE_ERR_TWO_FACTOR_ENROLLMENT_REQUIRED, NULL, NULL);
+        return NULL;
     }
     http_set_app_data(req, s);
     /* From here the account's language speaks, unless Accept-Language named one. */

@@ -92,10 +92,11 @@ static bool session_alive(const event_stream *es)
 {
     arena *a = arena_new();
     session s;
-    kite_err err = session_resolve(es->ctx, a, es->token, &s);
+    kite_err err = session_peek(es->ctx, a, es->token, &s);
     arena_free(a);
     /* A store hiccup is not a reason to drop the client; the next heartbeat checks again. */
-    return err == KITE_OK ? s.account.id == es->account_id : err != KITE_ERR_UNAUTHENTICATED;
+    return err == KITE_OK ? s.account.id == es->account_id
+                          : err != KITE_ERR_UNAUTHENTICATED && err != KITE_ERR_SESSION_EXPIRED;
 }
 
 /* Fills es->out with what is due now; sets *end when the stream should finish. */

@@ -222,3 +222,14 @@ void jw_raw(json_writer *w, const char *json)
     value_start(w);
     buf_puts(w->out, json);
 }
+
+/* One CSV text field: always quoted, quotes doubled, a leading formula character defused. */
+void csv_text(buf *out, const char *text)
+{
+    buf_puts(out, "\"");
+    if (strchr("=+-@\t\r", text[0]) != NULL && text[0] != '\0')
+        buf_puts(out, "'");
+    for (const char *p = text; *p != '\0'; p++)
+        buf_append(out, p, 1 + (*p == '"'));
+    buf_puts(out, "\"");
+}

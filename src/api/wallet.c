@@ -297,17 +297,6 @@ void handle_wallet_transactions(http_request *req, void *data)
     http_reply_json(req, 200, out);
 }
 
-/* One CSV text field: always quoted, quotes doubled, a leading formula character defused. */
-static void csv_text(buf *out, const char *text)
-{
-    buf_puts(out, "\"");
-    if (strchr("=+-@\t\r", text[0]) != NULL && text[0] != '\0')
-        buf_puts(out, "'");
-    for (const char *p = text; *p != '\0'; p++)
-        buf_append(out, p, 1 + (*p == '"'));
-    buf_puts(out, "\"");
-}
-
 static void csv_line(buf *out, const ledger_statement_line *l)
 {
     char when[RFC3339_LEN];

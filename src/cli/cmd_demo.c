@@ -10,11 +10,18 @@
  * card would be; no processor is asked) and buys San Quentin's bundle of 50
  * stamps; San Quentin's trust office deposits $50 of wages into Dee's trust
  * account.  Federal messages cost nothing, so John needs nothing.
+ *
+ * Staff and the operator sign in with two-factor codes (domain/identity/totp.h)
+ * like everywhere else: the demo enrols them all with one published secret,
+ * printed below with the otpauth:// URI an authenticator app takes, so a
+ * person trying Kite can sign in as staff.  It is a demo secret, as public
+ * as the demo password; a real deployment's staff enrol their own.
  */
 #include "cli/cli.h"
 
 #include "domain/identity/account.h"
 #include "domain/identity/email_verify.h"
+#include "domain/identity/totp.h"
 #include "domain/contacts/block.h"
 #include "domain/contacts/contact.h"
 #include "domain/contacts/contact_request.h"
@@ -31,6 +38,7 @@
 #include <string.h>
 
 static const char demo_password[] = "kite-demo-2026";
+static const char demo_totp_secret[] = "KITEDEMOKITEDEMOKITEDEMOKITEDEMO"; /* 160 bits, base32 */
 
 enum { FEDERAL_FACILITY = 2520 /* FCI COLEMAN LOW */, STATE_FACILITY = 5090 /* SAN QUENTIN STATE PRISON */ };
 
@@ -64,9 +72,13 @@ static void staff(demo *d, role r, const char *email, const char *name, int64_t 
     if (d->err != KITE_OK)
         return;
     d->err = account_create_staff(&d->store.ctx, d->a, r, email, name, demo_password, facility_id, &acct, &fault);
-    if (d->err == KITE_ERR_EMAIL_TAKEN)
+    if (d->err == KITE_ERR_EMAIL_TAKEN) {
         d->err = KITE_OK;
-    else if (d->err == KITE_OK && r == ROLE_FACILITY_ADMIN && facility_id == STATE_FACILITY)
+        return;
+    }
+    if (d->err == KITE_OK)
+        d->err = totp_enrol_with_secret(&d->store.ctx, d->a, acct.id, demo_totp_secret, "cli");
+    if (d->err == KITE_OK && r == ROLE_FACILITY_ADMIN && facility_id == STATE_FACILITY)
         d->trust_office = acct;
 }
 
@@ -264,7 +276,11 @@ int cmd_demo(int argc, char **argv)
            "  San Quentin (JPay-like)       admin@sanquentin.demo.kite, reviewer@sanquentin.demo.kite\n"
            "  resident tablets (/tablet)    facility %d, number 12345-678, PIN %s (John Rivera)\n"
            "                                facility %d, number K84021, PIN %s (Dee Morales)\n"
+           "Staff and the operator also give a two-factor code: add the demo secret %s to an\n"
+           "authenticator app (otpauth://totp/Kite:demo?secret=%s&issuer=Kite), or print the current\n"
+           "code with `oathtool --totp -b %s` (Debian package oathtool).\n"
            "Mail is not sent without --smtp: `kite outbox list --db %s` shows it.\n",
-           demo_password, FEDERAL_FACILITY, demo_pins[0].pin, STATE_FACILITY, demo_pins[1].pin, db_path);
+           demo_password, FEDERAL_FACILITY, demo_pins[0].pin, STATE_FACILITY, demo_pins[1].pin, demo_totp_secret,
+           demo_totp_secret, demo_totp_secret, db_path);
     return 0;
 }

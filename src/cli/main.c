@@ -15,7 +15,7 @@ static void usage(FILE *out)
           "             [--public-url URL] [--mail-from MAILBOX] [--threads N] [--max-event-streams N]\n"
           "  kite import-facilities --db PATH FILE.csv [--extra FILE.csv] [--data DIR]\n"
           "  kite user add --db PATH --role operator|facility_admin|reviewer|investigator\n"
-          "                --email EMAIL [--name NAME] [--facility ID]   (password on stdin)\n"
+          "                --email EMAIL [--name NAME] [--facility ID] [--totp-secret BASE32]   (password on stdin)\n"
           "  kite user verify-email --db PATH EMAIL   (support: mark a contact's address proven)\n"
           "  kite roster import --db PATH --facility ID FILE.csv\n"
           "  kite audit verify --db PATH\n"

@@ -168,6 +168,21 @@ static const struct {
         {"This file is not a photo Kite can accept. Send a JPEG, PNG or WebP picture within the size limit.",
          "Este archivo no es una foto que Kite pueda aceptar. Envíe una imagen JPEG, PNG o WebP que no pase del "
          "tamaño permitido."}},
+    [KITE_ERR_TWO_FACTOR_REQUIRED] = {401, "two_factor_required",
+        {"This account signs in with a code from its authenticator app too. Enter the current code, or a recovery code.",
+         "Esta cuenta inicia sesión también con un código de su aplicación de autenticación. Escriba el código actual, "
+         "o un código de recuperación."}},
+    [KITE_ERR_TWO_FACTOR_INVALID] = {401, "invalid_two_factor_code",
+        {"That code is not right, or it was already used. Wait for the next code in your authenticator app and try again.",
+         "Ese código no es correcto, o ya se usó. Espere el siguiente código en su aplicación de autenticación e intente "
+         "de nuevo."}},
+    [KITE_ERR_TWO_FACTOR_ENROLLMENT_REQUIRED] = {403, "two_factor_enrollment_required",
+        {"Staff accounts must set up two-factor sign-in first. Open the two-factor page and follow its steps.",
+         "Las cuentas del personal deben configurar primero el inicio de sesión en dos pasos. Abra la página de dos "
+         "pasos y siga sus instrucciones."}},
+    [KITE_ERR_SESSION_EXPIRED] = {401, "session_expired",
+        {"You were signed out after 30 minutes without activity. Sign in again.",
+         "Se cerró su sesión después de 30 minutos sin actividad. Inicie sesión de nuevo."}},
     [KITE_ERR_BUSY] = {503, "busy",
         {"Kite is busy right now. Try again in a moment.",
          "Kite está ocupado en este momento. Intente de nuevo en un momento."}},

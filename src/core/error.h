@@ -64,6 +64,10 @@ typedef enum kite_err {
     KITE_ERR_PAYMENT_FAILED,
     KITE_ERR_PAYMENTS_UNAVAILABLE,
     KITE_ERR_BAD_IMAGE,
+    KITE_ERR_TWO_FACTOR_REQUIRED,   /* a staff password was right; the code from the authenticator is needed too */
+    KITE_ERR_TWO_FACTOR_INVALID,    /* a wrong, used or replayed two-factor or recovery code */
+    KITE_ERR_TWO_FACTOR_ENROLLMENT_REQUIRED, /* a staff session that may only set up two-factor sign-in */
+    KITE_ERR_SESSION_EXPIRED,       /* a staff session left unused past the idle limit */
     KITE_ERR_BUSY,
     KITE_ERR_STORE,
     KITE_ERR_STORE_FULL,      /* the disk (or the database's quota) is full: nothing was saved */

@@ -2,12 +2,14 @@
 
 #include "core/text.h"
 
+#include <liboath/oath.h>
 #include <sodium.h>
 #include <string.h>
 
+/* liboath (two-factor codes, domain/identity/totp.c) asks the same once-before-threads start as libsodium. */
 kite_err secret_init(void)
 {
-    return sodium_init() < 0 ? KITE_ERR_INTERNAL : KITE_OK;
+    return sodium_init() < 0 || oath_init() != OATH_OK ? KITE_ERR_INTERNAL : KITE_OK;
 }
 
 void secret_token(char out[SECRET_TOKEN_HEX])

@@ -7,7 +7,7 @@ import test, { after } from 'node:test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { assert, cli, DATA_DIR, session, sqlite, startServer } from './lib/kite.mjs';
+import { assert, cli, DATA_DIR, session, sqlite, startServer, rememberTotp, signIn } from './lib/kite.mjs';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kite-bb-cli-'));
 const db = path.join(dir, 'kite.db');
@@ -105,6 +105,15 @@ test('kite demo builds its world once, with a family member who may pay (make ru
       const inbox = await srv.get('/api/v1/messages?box=inbox', { token: s.token });
       const all = [...sent.json.items, ...inbox.json.items];
       assert.equal(new Set(all.map((m) => m.id)).size, all.length);
+      // Staff sign in with the two-factor secret the demo prints, as a person trying Kite would.
+      const secret = /add the demo secret ([A-Z2-7]{32})/.exec(first.stdout)?.[1];
+      assert.ok(secret, `the demo prints its two-factor secret: ${first.stdout}`);
+      assert.equal((await signIn(srv, 'reviewer@coleman.demo.kite', 'kite-demo-2026')).json.error.code, 'two_factor_required');
+      for (const email of ['operator@demo.kite', 'reviewer@coleman.demo.kite']) {
+        rememberTotp(email, secret);
+        const staff = await session(srv, email, 'kite-demo-2026', { enrol: false });
+        assert.equal(staff.two_factor_enrollment_required, false, email);
+      }
     } finally {
       await srv.stop();
     }

@@ -219,10 +219,22 @@ const TABLE = [
   // Trust deposits: the facility's admin for its own residents, and the operator.
   ['POST',   '/api/v1/residents/{id}/trust-deposits',                'A', [401, 403, 403, 403, 403, OK,  OK]],
   ['POST',   '/api/v1/residents/{id}/trust-deposits',                'B', [401, 403, 403, 404, 404, 404, OK]],
+  // Two-factor sign-in: staff and operators, each for their own account (the matrix's are enrolled, so
+  // starting again is 409 and a code of the wrong shape 422); an operator resets someone else's.
+  ['GET',    '/api/v1/me/two-factor',                                '-', [401, 403, 403, OK,  OK,  OK,  OK]],
+  ['POST',   '/api/v1/me/two-factor',                                '-', [401, 403, 403, 409, 409, 409, 409]],
+  ['POST',   '/api/v1/me/two-factor/confirm',                        '-', [401, 403, 403, 409, 409, 409, 409]],
+  ['POST',   '/api/v1/me/two-factor/recovery-codes',                 '-', [401, 403, 403, 422, 422, 422, 422]],
+  ['DELETE', '/api/v1/accounts/{id}/two-factor',                     '-', [401, 403, 403, 403, 403, 403, OK]],
+  // The staff-activity report: the facility's admin and operators.
+  ['GET',    '/api/v1/facilities/{id}/staff-activity',               'A', [401, 403, 403, 403, 403, OK,  OK]],
+  ['GET',    '/api/v1/facilities/{id}/staff-activity',               'B', [401, 403, 403, 404, 404, 404, OK]],
+  ['GET',    '/api/v1/facilities/{id}/staff-activity.csv',           'A', [401, 403, 403, 403, 403, OK,  OK]],
+  ['GET',    '/api/v1/facilities/{id}/staff-activity.csv',           'B', [401, 403, 403, 404, 404, 404, OK]],
 ];
 
 // The error code each refusal must carry.
-const CODE_FOR = { 401: 'unauthenticated', 402: 'insufficient_funds', 403: 'forbidden', 404: 'not_found', 422: 'invalid_field' };
+const CODE_FOR = { 401: 'unauthenticated', 402: 'insufficient_funds', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 422: 'invalid_field' };
 
 // A small RGB PNG for the photo uploads.
 const PNG = makePng(32, 24);
@@ -504,6 +516,14 @@ async function build(method, template, scope, role) {
       break;
     case 'GET /api/v1/investigations/messages':
       p = `${template}?facility_id=${fid}&q=note`;
+      break;
+    case 'POST /api/v1/me/two-factor/confirm':
+    case 'POST /api/v1/me/two-factor/recovery-codes':
+      body = { code: 'abcdef' };
+      break;
+    case 'DELETE /api/v1/accounts/{id}/two-factor':
+      // Resetting ends the account's sessions: a throwaway reviewer's, never the matrix's own.
+      p = template.replace('{id}', String(role === 'operator' ? (await throwaway('reviewer')).account.id : people.reviewer.account.id));
       break;
     case 'GET /api/v1/investigations/correspondents':
       p = `${template}?facility_id=${fid}&contact_id=${people.contact.account.id}`;

@@ -35,7 +35,9 @@ import fs from 'node:fs';
 import {
   World, assert, bopNumber, facilityIdByName, describeRes, uniqueEmail, strongPassword,
 } from './lib/flows.mjs';
-import { cli, assertErrorBody, freshAddress, verifyEmail, session, isPg, sqlite, REPO_ROOT } from './lib/kite.mjs';
+import {
+  cli, assertErrorBody, freshAddress, verifyEmail, session, isPg, sqlite, REPO_ROOT, userAdd, totpCode, totpStep, totpSecretOf,
+} from './lib/kite.mjs';
 import { makePng } from './lib/png.mjs';
 
 const FAULT = { env: { KITE_ALLOW_FAULT_INJECTION: '1' }, args: ['--test-fault-injection', 'on'] };
@@ -143,6 +145,16 @@ async function contact({ verify = true } = {}) {
   if (verify) await verifyEmail(w.dbPath, email);
   const s = await session(w.srv, email, password);
   return { token: s.token, account: s.account, email, password };
+}
+
+/* A reviewer of F.A made by the CLI, signed in: enrolled in two-factor sign-in, or (totp false) not yet. */
+async function staffer({ totp }) {
+  const email = uniqueEmail('faults-2fa');
+  const password = strongPassword();
+  const r = await userAdd(w.dbPath, { role: 'reviewer', email, password, facility: F.A, totp });
+  assert.equal(r.code, 0, r.stderr);
+  const s = await session(w.srv, email, password, { enrol: false, localAddress: freshAddress() });
+  return { token: s.token, account: s.account, email };
 }
 
 const resident = (facility = F.A) => w.resident(op.token, facility, { number: bopNumber(), first_name: 'Ada', last_name: 'Faults' });
@@ -378,6 +390,24 @@ const ROWS = [
       { facility_id: F.A, resident_number: r.number, resident_last_name: 'Faults', amount_cents: 1000 });
   } },
   // Terminal time is paid from the trust account, per started minute.
+  // Two-factor sign-in (staff-security.test.mjs): each on a staff account of its own; the code is
+  // worked out when the request is sent (a getter JSON.stringify reads), since the preparations
+  // come well before their turn.
+  { route: 'POST /api/v1/me/two-factor', ok: [201], prepare: async () =>
+    call('POST', '/api/v1/me/two-factor', (await staffer({ totp: false })).token, {}) },
+  { route: 'POST /api/v1/me/two-factor/confirm', ok: [200], prepare: async () => {
+    const s = await staffer({ totp: false });
+    const begun = await w.srv.post('/api/v1/me/two-factor', {}, { token: s.token });
+    assert.equal(begun.status, 201, describeRes(begun));
+    return call('POST', '/api/v1/me/two-factor/confirm', s.token, { get code() { return totpCode(begun.json.secret, totpStep(w.srv)); } });
+  } },
+  { route: 'POST /api/v1/me/two-factor/recovery-codes', ok: [200], prepare: async () => {
+    const s = await staffer({ totp: true });
+    const secret = totpSecretOf(s.email);
+    return call('POST', '/api/v1/me/two-factor/recovery-codes', s.token, { get code() { return totpCode(secret, totpStep(w.srv) + 1); } });
+  } },
+  { route: 'DELETE /api/v1/accounts/{id}/two-factor', ok: [204], prepare: async () =>
+    call('DELETE', `/api/v1/accounts/${(await staffer({ totp: true })).account.id}/two-factor`, op.token) },
   { route: 'POST /api/v1/terminal/heartbeat', ok: [200], prepare: async () => {
     const r = await resident();
     await w.trustDeposit(op.token, await w.residentId(op.token, r), 500);

@@ -137,7 +137,7 @@ static kite_fault last_fault;
 static kite_err sign_in(fixture *f, const char *email, const char *password, const char *address,
                         signin_result *out)
 {
-    return session_sign_in(&f->ctx, f->a, email, password, address, out, &last_fault);
+    return session_sign_in(&f->ctx, f->a, email, password, NULL, NULL, address, out, &last_fault);
 }
 
 /* ---- roles ------------------------------------------------------------- */

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   ROOT, PASSWORD, startServer, stopServer, kiteCli, launchBrowser, newPage, apiClient, signedInClient,
-  uniqueEmail, signInForm, assertAccessible,
+  uniqueEmail, signInForm, assertAccessible, hasTotp, nextTotp,
 } from './helpers.mjs';
 
 const SIZES = [['phone', { width: 390, height: 844 }], ['tablet', { width: 800, height: 1280 }],
@@ -68,6 +68,9 @@ before(async () => {
     { email: investigatorEmail, full_name: 'Ivan Investigator', role: 'investigator', password: PASSWORD });
   assert.equal(investigator.status, 201, JSON.stringify(investigator.body));
   people.investigator = { email: investigatorEmail };
+  // Staff made through the API set up two-factor sign-in at their first sign-in (here through the API).
+  await signedInClient(base, { email: adminEmail, password: PASSWORD });
+  await signedInClient(base, { email: investigatorEmail, password: PASSWORD });
   assert.equal((await operator.post(`/facilities/${onKite.id}/residents`,
     { resident_number: 'E5001', first_name: 'Eva', last_name: 'Marsh', pin: '864213' })).status, 201);
   const famEmail = uniqueEmail('family');
@@ -126,7 +129,9 @@ async function pageFor(lang, locale, email) {
     await signInForm(opened.page, base, email);
     await opened.page.waitForURL((url) => !url.pathname.startsWith('/signin'));
   } else {
-    const res = await opened.context.request.post(`${base}/api/v1/sessions`, { data: { email, password: PASSWORD } });
+    const data = { email, password: PASSWORD };
+    if (hasTotp(email)) data.totp_code = await nextTotp(base, email); // staff: two-factor sign-in
+    const res = await opened.context.request.post(`${base}/api/v1/sessions`, { data });
     assert.equal(res.status(), 201);
   }
   return opened;
@@ -186,12 +191,14 @@ for (const [lang, locale] of LANGS) {
       ...tabs.map((t) => [`staff-${t}`, `/staff?facility=${onKite.id}&tab=${t}`]),
       ['review', '/review'], ['phone-keys', `/staff/phone-keys?facility=${onKite.id}`],
       ['legal-holds', '/investigate/holds'],
+      ['two-factor', '/two-factor'], ['staff-activity', '/staff/activity'],
     ], lang);
     await admin.close();
     const op = await pageFor(lang, locale, people.operator.email);
     await checkPages(op.page, 'operator', [['staff', '/staff'], ['put-on-kite', `/staff?facility=${offKite.id}`],
       ['investigate-choose', '/investigate'], ['investigate', `/investigate?facility=${onKite.id}`],
-      ['attorneys', '/staff/attorneys']], lang);
+      ['attorneys', '/staff/attorneys'],
+      ['staff-activity-choose', '/staff/activity'], ['staff-activity', `/staff/activity?facility=${onKite.id}`]], lang);
     await op.close();
   });
 

@@ -590,7 +590,7 @@ test('the header shows the links of each kind of account', TIMEOUT, async () => 
   const op = await openPage();
   await signInForm(op.page, base, OPERATOR);
   await op.page.waitForURL(`${base}/staff`);
-  assert.deepEqual(await nav(op.page), ['Facilities', 'Review', 'Investigate', 'Find a facility', 'Providers']);
+  assert.deepEqual(await nav(op.page), ['Facilities', 'Review', 'Investigate', 'Staff activity', 'Find a facility', 'Providers']);
   await op.close();
 });
 

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { newTotpSecret, totpCode } from '../blackbox/lib/kite.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const KITE_BIN = process.env.KITE_BIN || join(ROOT, 'build/src/kite');
@@ -36,7 +37,10 @@ export function startServer(dir, { db = join(dir, 'kite.db'), extra = [], env = 
       const m = /listening on (http:\/\/[^\s]+)/.exec(output);
       if (m) {
         clearTimeout(timer);
-        resolvePromise({ child, url: m[1].replace(/\/$/, '') });
+        const url = m[1].replace(/\/$/, '');
+        const offset = extra.indexOf('--test-clock-offset');
+        clockOffsets.set(url, offset >= 0 ? Number(extra[offset + 1]) * 1000 : 0);
+        resolvePromise({ child, url });
       }
     };
     child.stdout.on('data', onData);
@@ -64,8 +68,54 @@ export function stopServer(child) {
   });
 }
 
+/* ---- two-factor sign-in for staff: the codes an authenticator app would show ---- */
+//
+// Every staff and operator account `kite user add` makes here is enrolled with a secret the
+// helpers keep (kiteCli adds --totp-secret); staff made through the API enrol at their first
+// sign-in (signedInClient through the API, signInForm through the page, as a person would).
+// The server takes each 30-second step once per account and a step either side of now: the
+// helpers spend the steps in order and wait for a new one when three are spent.
+
+const clockOffsets = new Map(); // server URL -> its --test-clock-offset in ms
+const totpAccounts = new Map(); // lower-cased email -> { secret, lastStep }
+
+export function rememberTotp(email, secret, lastStep = 0) {
+  totpAccounts.set(email.toLowerCase(), { secret, lastStep });
+}
+
+export const hasTotp = (email) => totpAccounts.has(String(email).toLowerCase());
+
+/* The next code the server has not seen for this account, as the server's clock (base) counts. */
+export async function nextTotp(base, email) {
+  const a = totpAccounts.get(email.toLowerCase());
+  for (;;) {
+    const now = Math.floor((Date.now() + (clockOffsets.get(base) || 0)) / 30_000);
+    const step = Math.max(a.lastStep + 1, now - 1);
+    if (step <= now + 1) {
+      a.lastStep = step;
+      return totpCode(a.secret, step);
+    }
+    await new Promise((r) => { setTimeout(r, 1000); });
+  }
+}
+
 /* Runs the kite command line to its end; input goes to its stdin. */
 export function kiteCli(args, input = '') {
+  if (args[0] === 'user' && args[1] === 'add' && !args.includes('--totp-secret')) {
+    const role = args[args.indexOf('--role') + 1];
+    const email = args[args.indexOf('--email') + 1];
+    if (role !== 'contact' && role !== 'resident') {
+      const secret = newTotpSecret();
+      return kiteCliRun([...args, '--totp-secret', secret], input).then((out) => {
+        rememberTotp(email, secret);
+        return out;
+      });
+    }
+  }
+  return kiteCliRun(args, input);
+}
+
+function kiteCliRun(args, input) {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(KITE_BIN, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
@@ -105,8 +155,23 @@ export async function newPage(browser, viewport = DESKTOP, { locale = 'en-US', c
   }
   const page = await context.newPage();
   const problems = [];
+  // A staff sign-in with the password alone answers 401 two_factor_required, and the page then asks
+  // for the code: that refusal, counted from the answers, is not a problem; any other 401 still is.
+  let askedForCode = 0;
+  const signIn401 = [];
   page.on('console', (msg) => {
-    if (msg.type() === 'error' || msg.type() === 'warning') problems.push(`console ${msg.type()}: ${msg.text()}`);
+    if (msg.type() !== 'error' && msg.type() !== 'warning') return;
+    const text = `console ${msg.type()}: ${msg.text()}`;
+    if (/status of 401/.test(msg.text()) && /\/api\/v1\/sessions$/.test(msg.location().url || '')) signIn401.push(text);
+    else problems.push(text);
+  });
+  page.on('response', async (res) => {
+    if (res.status() !== 401 || !res.url().endsWith('/api/v1/sessions') || res.request().method() !== 'POST') return;
+    try {
+      if ((await res.json()).error.code === 'two_factor_required') askedForCode += 1;
+    } catch {
+      /* not JSON: the console entry stays a problem */
+    }
   });
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   page.on('requestfailed', (req) => {
@@ -119,6 +184,7 @@ export async function newPage(browser, viewport = DESKTOP, { locale = 'en-US', c
     problems,
     async close(allow = []) {
       await context.close();
+      problems.push(...signIn401.slice(askedForCode));
       const unexpected = problems.filter((p) => !allow.some((re) => re.test(p)));
       assert.deepEqual(unexpected, [], 'no console errors, warnings or page errors');
     },
@@ -190,11 +256,24 @@ export async function fundResident(staffClient, residentId, cents = 5000) {
   assert.equal(r.status, 201, `trust deposit ${JSON.stringify(r.body)}`);
 }
 
-/* Signs in through the API and returns a client that carries the token. */
+/*
+ * Signs in through the API and returns a client that carries the token.  A staff account sends its
+ * next two-factor code; one that has not enrolled yet enrols here first.
+ */
 export async function signedInClient(base, credentials) {
-  const r = await apiClient(base).post('/sessions', credentials);
+  const body = { ...credentials };
+  if (body.email && hasTotp(body.email) && !body.totp_code) body.totp_code = await nextTotp(base, body.email);
+  const r = await apiClient(base).post('/sessions', body);
   assert.equal(r.status, 201, `sign-in ${JSON.stringify(r.body)}`);
-  return apiClient(base, r.body.token);
+  const client = apiClient(base, r.body.token);
+  if (r.body.two_factor_enrollment_required) {
+    const begun = await client.post('/me/two-factor', {});
+    assert.equal(begun.status, 201, `two-factor enrolment ${JSON.stringify(begun.body)}`);
+    rememberTotp(credentials.email, begun.body.secret);
+    const done = await client.post('/me/two-factor/confirm', { code: await nextTotp(base, credentials.email) });
+    assert.equal(done.status, 200, `two-factor confirmation ${JSON.stringify(done.body)}`);
+  }
+  return client;
 }
 
 let emailCounter = 0;
@@ -225,11 +304,63 @@ export function confirmEmail(db, email) {
   });
 }
 
+/*
+ * Signs in through the page (by the inputs' names, so in either language).  Staff finish the way a
+ * person would: the code of their authenticator app when the page asks for it, or, for staff who
+ * have not set up two-factor sign-in, the setup page (finishSignIn).
+ */
 export async function signInForm(page, base, email, password = PASSWORD) {
   await page.goto(`${base}/signin`);
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.locator('form').getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('input[name=email]').fill(email);
+  await page.locator('input[name=password]').fill(password);
+  await page.locator('form button[type=submit]').click();
+  await finishSignIn(page, base, email);
+}
+
+/*
+ * After the sign-in form was sent: waits for the page to leave /signin, or to ask for a code (then
+ * types the next one), or to show an error (then returns).  On /two-factor it sets two-factor up
+ * with the key the page shows, and goes on with the recovery codes' Continue.
+ */
+export async function finishSignIn(page, base, email) {
+  const code = page.locator('input[name=code]');
+  const refused = page.locator('.form-alert:not([hidden]), [aria-invalid="true"]');
+  for (let i = 0; i < 300; i += 1) {
+    const path = new URL(page.url()).pathname;
+    if (path.startsWith('/two-factor')) {
+      await enrolInPage(page, base, email);
+      return;
+    }
+    if (!path.startsWith('/signin')) return;
+    if (await refused.count() > 0) return;
+    // The page may move on at any moment: short waits, and a missed one is tried again next round.
+    const empty = hasTotp(email) && await code.isVisible() && await code.inputValue({ timeout: 500 }).catch(() => null) === '';
+    if (empty) {
+      await code.fill(await nextTotp(base, email), { timeout: 2000 }).catch(() => {});
+      await page.locator('form button[type=submit]').click({ timeout: 2000 }).catch(() => {});
+    }
+    await page.waitForTimeout(100);
+  }
+}
+
+/* Signs a browser context in through the API (the page then takes the session, as a new tab does). */
+export async function signInRequest(context, base, email, password = PASSWORD) {
+  const data = { email, password };
+  if (hasTotp(email)) data.totp_code = await nextTotp(base, email); // staff: two-factor sign-in
+  return context.request.post(`${base}/api/v1/sessions`, { data });
+}
+
+/* /two-factor for a staff account that has none yet: set up, the first code, then Continue. */
+export async function enrolInPage(page, base, email) {
+  await page.locator('.actions button').click();
+  const shown = page.getByTestId('totp-secret');
+  await shown.waitFor();
+  rememberTotp(email, (await shown.textContent()).replace(/\s+/g, ''));
+  await page.locator('input[name=code]').fill(await nextTotp(base, email));
+  await page.locator('form button[type=submit]').click();
+  await page.getByTestId('recovery-codes').waitFor();
+  await page.locator('.actions a.button').click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/two-factor'));
 }
 
 /* ---- accessibility ---- */

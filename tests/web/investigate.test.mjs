@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import {
   KITE_BIN, CHROMIUM, PASSWORD, SHOTS, TIMEOUT, DESKTOP, PHONE, startServer, stopServer, kiteCli, launchBrowser, newPage,
   apiClient, signedInClient, uniqueEmail, assertAccessible, startSandbox, stopSandbox, fundContact, fundResident, confirmEmail,
-  signInForm,
+  signInForm, signInRequest,
 } from './helpers.mjs';
 
 const NARROW = { width: 360, height: 740 };
@@ -255,7 +255,7 @@ test('an investigator searches words and phrases, filters by person, reads a mes
 test('the investigator’s pages in Spanish: a Spanish stem found, dates and words in Spanish', TIMEOUT, async () => {
   const opened = await newPage(browser, DESKTOP, ES);
   const { page, context } = opened;
-  const res = await context.request.post(`${base}/api/v1/sessions`, { data: { email: investigatorEmail, password: PASSWORD } });
+  const res = await signInRequest(context, base, investigatorEmail);
   assert.equal(res.status(), 201);
   await page.goto(`${base}/investigate`);
   await page.getByRole('heading', { level: 1, name: 'Buscar mensajes' }).waitFor();

@@ -16,6 +16,7 @@ import {
   KITE_BIN, CHROMIUM, SHOTS, PASSWORD, TIMEOUT, DESKTOP, startServer, stopServer, kiteCli,
   launchBrowser, newPage, apiClient, signedInClient, uniqueEmail, assertAccessible,
   startSandbox, stopSandbox, fundContact, fundResident,
+  finishSignIn,
 } from './helpers.mjs';
 
 const OPERATOR = 'op.spanish@example.org';
@@ -68,6 +69,7 @@ async function signIn(page, email) {
   await page.locator('input[name=email]').fill(email);
   await page.locator('input[name=password]').fill(PASSWORD);
   await page.locator('form button[type=submit]').click();
+  await finishSignIn(page, base, email); // staff: the two-factor code
   await page.waitForURL((u) => !u.pathname.startsWith('/signin'));
 }
 

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import {
   KITE_BIN, CHROMIUM, PASSWORD, SHOTS, TIMEOUT, DESKTOP, startServer, stopServer, kiteCli, launchBrowser, newPage,
   apiClient, signedInClient, uniqueEmail, assertAccessible, startSandbox, stopSandbox, fundContact, fundResident, confirmEmail,
+  finishSignIn,
 } from './helpers.mjs';
 
 const NARROW = { width: 360, height: 740 };
@@ -89,6 +90,7 @@ async function signIn(page, email) {
   await page.locator('input[name=email]').fill(email);
   await page.locator('input[name=password]').fill(PASSWORD);
   await page.locator('form button[type=submit]').click();
+  await finishSignIn(page, base, email); // staff: the two-factor code
   await page.waitForURL((url) => !url.pathname.startsWith('/signin'));
 }
 

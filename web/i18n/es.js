@@ -10,5 +10,6 @@ import money from './es/money.js';
 import retention from './es/retention.js';
 import staff from './es/staff.js';
 import tablet from './es/tablet.js';
+import security from './es/security.js';
 
-export default Object.freeze({ ...common, ...counsel, ...directory, ...family, ...investigate, ...messages, ...money, ...staff, ...tablet, ...retention });
+export default Object.freeze({ ...common, ...counsel, ...directory, ...family, ...investigate, ...messages, ...money, ...staff, ...tablet, ...retention, ...security });

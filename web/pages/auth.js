@@ -110,8 +110,30 @@ export function signinPage(root, ctx) {
     field({ name: 'email', label: t('Email address'), type: 'email', autocomplete: 'username', value: ctx.query.get('email') || null }),
     field({ name: 'password', label: t('Password'), type: 'password', autocomplete: 'current-password', extra: showPasswordToggle }),
   ];
+  // Staff: the code of their authenticator app (or a recovery code), asked once the password is right.
+  const code = field({
+    name: 'code', label: t('Two-factor code'), autocomplete: 'one-time-code', inputmode: 'numeric', maxlength: 6,
+    hint: t('The 6-digit code your authenticator app shows for Kite now.'),
+  });
+  code.wrap.hidden = true;
+  let useRecovery = false;
+  const switchCode = h('button', { type: 'button', class: 'button button--link', hidden: true }, t('Use a recovery code instead'));
+  switchCode.addEventListener('click', () => {
+    useRecovery = !useRecovery;
+    code.wrap.querySelector('label').textContent = useRecovery ? t('Recovery code') : t('Two-factor code');
+    code.wrap.querySelector('.hint').textContent = useRecovery
+      ? t('One of the recovery codes you saved when you set up two-factor sign-in. Each works once.')
+      : t('The 6-digit code your authenticator app shows for Kite now.');
+    code.input.removeAttribute('maxlength');
+    code.input.setAttribute('inputmode', useRecovery ? 'text' : 'numeric');
+    if (!useRecovery) code.input.setAttribute('maxlength', '6');
+    switchCode.textContent = useRecovery ? t('Use the authenticator code instead') : t('Use a recovery code instead');
+    code.input.value = '';
+    code.input.focus();
+  });
+  fields.push(code);
   const kit = formKit(fields, t('Sign in'), t('Signing in…'));
-  const form = h('form', { class: 'form', novalidate: true }, kit.alert, fields.map((f) => f.wrap), kit.button);
+  const form = h('form', { class: 'form', novalidate: true }, kit.alert, fields.map((f) => f.wrap), switchCode, kit.button);
   let stopWait = () => {};
   ctx.onLeave(() => stopWait());
 
@@ -126,13 +148,37 @@ export function signinPage(root, ctx) {
       kit.focusFirstInvalid();
       return;
     }
+    const typed = code.wrap.hidden ? '' : code.input.value.replace(/\s+/g, '');
+    if (!code.wrap.hidden && !typed) {
+      kit.fieldError('code', useRecovery ? t('Enter one of your recovery codes.') : t('Enter the code from your authenticator app.'));
+      kit.focusFirstInvalid();
+      return;
+    }
     kit.busy(true);
     try {
-      const signedIn = await signIn(email, password);
+      const second = !typed ? {} : useRecovery ? { recovery_code: typed } : { totp_code: typed };
+      const signedIn = await signIn(email, password, second);
       ctx.flash(t('You are signed in as {name}.', { name: signedIn.full_name || signedIn.email }));
+      if (signedIn.twoFactorEnrollment) {
+        ctx.navigate(`/two-factor${next ? `?next=${encodeURIComponent(next)}` : ''}`);
+        return;
+      }
       ctx.navigate(next || (signedIn.role === 'contact' && pendingInvitationPath()) || homeFor(signedIn.role));
     } catch (e) {
       if (!ctx.isCurrent()) return;
+      if (e instanceof ApiError && e.code === 'two_factor_required') {
+        kit.busy(false);
+        code.wrap.hidden = false;
+        switchCode.hidden = false;
+        code.input.focus();
+        return;
+      }
+      if (e instanceof ApiError && e.code === 'invalid_two_factor_code') {
+        kit.busy(false);
+        kit.fieldError('code', e.message);
+        kit.focusFirstInvalid();
+        return;
+      }
       if (e instanceof ApiError && e.status === 429) {
         stopWait();
         stopWait = throttleCountdown(kit, e);
@@ -147,6 +193,9 @@ export function signinPage(root, ctx) {
     h('div', { class: 'page-intro' },
       h('h1', null, t('Sign in')),
       h('p', { class: 'lead' }, t('Sign in with the email address and password of your Kite account.'))),
+    ctx.query.get('signed_out') === 'idle'
+      ? h('p', { class: 'notice', role: 'status' }, t('You were signed out after 30 minutes without activity. Sign in again to continue.'))
+      : null,
     h('div', { class: 'card' }, form),
     h('p', { class: 'after-form' }, h('a', { href: '/forgot-password', id: 'forgot-password' }, t('Forgot your password?'))),
     h('p', { class: 'after-form' }, tp('No account yet? {register}.', {

@@ -14,6 +14,7 @@
 #include "core/text.h"
 #include "domain/audit/audit.h"
 #include "domain/identity/throttle.h"
+#include "domain/identity/totp.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -130,6 +131,28 @@ static kite_err signin_success_tx(db_conn *conn, void *data)
                                       lookup->address_key + strlen("address:")));
 }
 
+struct second_factor {
+    struct signin_lookup *lookup;
+    bool pending;
+};
+
+/* After the password: an enrolled staff account spends its code here; one not enrolled yet may only enrol. */
+static kite_err second_factor_tx(db_conn *conn, void *data)
+{
+    struct second_factor *in = data;
+    struct signin_lookup *lookup = in->lookup;
+    bool enrolled = false;
+    kite_err err = totp_enrolled(conn, lookup->acct.id, &enrolled);
+    if (err != KITE_OK || !enrolled) {
+        in->pending = true;
+        return err;
+    }
+    if (lookup->who->totp_code == NULL && lookup->who->recovery_code == NULL)
+        return KITE_ERR_TWO_FACTOR_REQUIRED;
+    return totp_spend(conn, lookup->a, lookup->acct.id, lookup->now, lookup->who->totp_code,
+                      lookup->who->recovery_code);
+}
+
 static kite_err sign_in(const kite_ctx *ctx, arena *a, const signin_credentials *who, const char *password,
                         const char *client_address, signin_result *out, kite_fault *fault)
 {
@@ -170,6 +193,16 @@ static kite_err sign_in(const kite_ctx *ctx, arena *a, const signin_credentials 
         err = db_write(ctx->store, signin_failed_tx, lookup);
         return err != KITE_OK ? err : KITE_ERR_BAD_CREDENTIALS;
     }
+    struct second_factor second = {lookup, false};
+    if (totp_role_needs(lookup->acct.role)) {
+        err = db_write(ctx->store, second_factor_tx, &second);
+        if (err == KITE_ERR_TWO_FACTOR_INVALID) {
+            kite_err failed = db_write(ctx->store, signin_failed_tx, lookup);
+            return failed != KITE_OK ? failed : err;
+        }
+        if (err != KITE_OK)
+            return err;
+    }
 
     char token_hash[SECRET_SHA256_HEX];
     char new_hash[PASSWORD_HASH_MAX];
@@ -185,6 +218,7 @@ static kite_err sign_in(const kite_ctx *ctx, arena *a, const signin_credentials 
         return err;
     out->session.account = lookup->acct;
     out->session.expires_at = lookup->now + ctx->session_ttl_ms;
+    out->session.two_factor_pending = second.pending;
     return KITE_OK;
 }
 
@@ -208,7 +242,8 @@ static kite_err find_unverified(db_conn *conn, arena *a, const void *email, acco
 }
 
 kite_err session_sign_in(const kite_ctx *ctx, arena *a, const char *email, const char *password,
-                         const char *client_address, signin_result *out, kite_fault *fault)
+                         const char *totp_code, const char *recovery_code, const char *client_address,
+                         signin_result *out, kite_fault *fault)
 {
     const char *norm = NULL;
     bool plausible = email_normalize(a, email, &norm) == KITE_OK;
@@ -221,6 +256,8 @@ kite_err session_sign_in(const kite_ctx *ctx, arena *a, const char *email, const
         .throttle_key = arena_sprintf(a, "account:%s", norm),
         .unknown_target = "email:unknown",
         .plausible = plausible,
+        .totp_code = totp_code,
+        .recovery_code = recovery_code,
     };
     return session_sign_in_with(ctx, a, &who, password, client_address, out, fault);
 }
@@ -230,21 +267,23 @@ struct resolve {
     const char *token_hash;
     int64_t now;
     session *out;
+    bool touch; /* a staff session whose last use should be written again */
 };
 
 static kite_err resolve_tx(db_conn *conn, void *data)
 {
     struct resolve *in = data;
     db_stmt *s = db_prepare(conn,
-        "SELECT id, account_id, expires_at FROM sessions"
+        "SELECT id, account_id, expires_at, COALESCE(last_used_at, created_at) FROM sessions"
         " WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2");
     db_bind_text(s, 1, in->token_hash);
     db_bind_int(s, 2, in->now);
-    int64_t account_id = 0;
+    int64_t account_id = 0, last_used = 0;
     if (db_next(s)) {
         in->out->id = db_int(s, 0);
         account_id = db_int(s, 1);
         in->out->expires_at = db_int(s, 2);
+        last_used = db_int(s, 3);
     }
     kite_err err = db_done(s);
     if (err != KITE_OK)
@@ -254,18 +293,49 @@ static kite_err resolve_tx(db_conn *conn, void *data)
     err = account_load(conn, in->a, account_id, &in->out->account);
     if (err == KITE_ERR_NOT_FOUND || (err == KITE_OK && in->out->account.status != ACCOUNT_ACTIVE))
         return KITE_ERR_UNAUTHENTICATED;
+    if (err != KITE_OK || !totp_role_needs(in->out->account.role))
+        return err;
+    /* Staff: idle sign-out, and whether this session may do more than enrol. */
+    if (in->now - last_used >= STAFF_SESSION_IDLE_MS)
+        return KITE_ERR_SESSION_EXPIRED;
+    in->touch = in->now - last_used >= SESSION_TOUCH_MS;
+    bool enrolled = false;
+    err = totp_enrolled(conn, account_id, &enrolled);
+    in->out->two_factor_pending = !enrolled;
     return err;
 }
 
-kite_err session_resolve(const kite_ctx *ctx, arena *a, const char *token, session *out)
+static kite_err touch_tx(db_conn *conn, void *data)
+{
+    struct resolve *in = data;
+    db_stmt *s = db_prepare(conn, "UPDATE sessions SET last_used_at = $1 WHERE id = $2");
+    db_bind_int(s, 1, in->now);
+    db_bind_int(s, 2, in->out->id);
+    return db_exec(s);
+}
+
+static kite_err resolve(const kite_ctx *ctx, arena *a, const char *token, session *out, bool use)
 {
     memset(out, 0, sizeof *out);
     if (strlen(token) != SECRET_TOKEN_HEX - 1)
         return KITE_ERR_UNAUTHENTICATED;
     char token_hash[SECRET_SHA256_HEX];
     secret_sha256_hex(token, strlen(token), token_hash);
-    struct resolve in = {a, token_hash, clock_now_ms(&ctx->clock), out};
-    return db_read(ctx->store, resolve_tx, &in);
+    struct resolve in = {a, token_hash, clock_now_ms(&ctx->clock), out, false};
+    kite_err err = db_read(ctx->store, resolve_tx, &in);
+    if (err == KITE_OK && use && in.touch)
+        err = db_write(ctx->store, touch_tx, &in);
+    return err;
+}
+
+kite_err session_resolve(const kite_ctx *ctx, arena *a, const char *token, session *out)
+{
+    return resolve(ctx, a, token, out, true);
+}
+
+kite_err session_peek(const kite_ctx *ctx, arena *a, const char *token, session *out)
+{
+    return resolve(ctx, a, token, out, false);
 }
 
 struct sign_out {

@@ -36,7 +36,16 @@ typedef struct session {
     int64_t id;
     int64_t expires_at;
     account account;
+    bool two_factor_pending; /* a staff account without two-factor yet: this session may only enrol (totp.h) */
 } session;
+
+/*
+ * A staff or operator session unused this long ends (KITE_ERR_SESSION_EXPIRED);
+ * its last use is written at most once a SESSION_TOUCH_MS, so the limit
+ * holds to within that.  Family and resident sessions keep their own rules.
+ */
+#define STAFF_SESSION_IDLE_MS (30 * 60 * 1000)
+#define SESSION_TOUCH_MS (60 * 1000)
 
 typedef struct signin_result {
     session session;
@@ -65,9 +74,16 @@ enum {
 #define SIGNIN_PAIR_FORGET_MS (10 * 60 * 1000)
 #define SIGNIN_ADDRESS_FORGET_MS (30 * 1000)
 
-/* KITE_ERR_THROTTLED comes with fault->retry_after_ms (FAULT_SIGN_IN). */
+/*
+ * KITE_ERR_THROTTLED comes with fault->retry_after_ms (FAULT_SIGN_IN).  A staff
+ * or operator account with two-factor on needs totp_code or recovery_code
+ * (either may be NULL): KITE_ERR_TWO_FACTOR_REQUIRED with neither (no failure
+ * counted: the password was right), KITE_ERR_TWO_FACTOR_INVALID for a wrong,
+ * used or replayed one (counted like a wrong password, so guesses slow down).
+ */
 kite_err session_sign_in(const kite_ctx *ctx, arena *a, const char *email, const char *password,
-                         const char *client_address, signin_result *out, kite_fault *fault) KITE_WUR;
+                         const char *totp_code, const char *recovery_code, const char *client_address,
+                         signin_result *out, kite_fault *fault) KITE_WUR;
 
 /*
  * How a sign-in finds its account: find() loads the account and the hash of
@@ -91,14 +107,21 @@ typedef struct signin_credentials {
     const char *throttle_key;   /* failures are counted per this key, per it and the address, per address */
     const char *unknown_target; /* what the audit names when no account matches: never what was typed */
     bool plausible;             /* false: refuse without looking (still as slow as a check) */
+    const char *totp_code;      /* a staff account's second factor (totp.h); NULL when not given */
+    const char *recovery_code;
 } signin_credentials;
 
 /* Sign-in with any credentials: throttled, audited, as slow for an unknown account as for a known one. */
 kite_err session_sign_in_with(const kite_ctx *ctx, arena *a, const signin_credentials *who, const char *password,
                               const char *client_address, signin_result *out, kite_fault *fault) KITE_WUR;
 
-/* KITE_ERR_UNAUTHENTICATED when the token is unknown, revoked or expired. */
+/*
+ * KITE_ERR_UNAUTHENTICATED when the token is unknown, revoked or expired;
+ * KITE_ERR_SESSION_EXPIRED for a staff session idle past STAFF_SESSION_IDLE_MS.
+ */
 kite_err session_resolve(const kite_ctx *ctx, arena *a, const char *token, session *out) KITE_WUR;
+/* The same without counting as a use: a live-event heartbeat must not keep an idle staff session alive. */
+kite_err session_peek(const kite_ctx *ctx, arena *a, const char *token, session *out) KITE_WUR;
 
 kite_err session_sign_out(const kite_ctx *ctx, arena *a, const session *s) KITE_WUR;
 

@@ -114,7 +114,10 @@ export async function startServer(opts = {}) {
     });
   });
 
-  const srv = new Server({ proc, dir, dbPath, ownStore, logPath, outPath, exited, run, ...ready });
+  // The server's clock, for the two-factor codes the harness computes (--test-clock-offset SECONDS).
+  const offsetAt = args.indexOf('--test-clock-offset');
+  const clockOffsetMs = offsetAt >= 0 ? Number(args[offsetAt + 1]) * 1000 : 0;
+  const srv = new Server({ proc, dir, dbPath, ownStore, logPath, outPath, exited, run, clockOffsetMs, ...ready });
   return srv;
 }
 
@@ -429,14 +432,124 @@ export async function verifyEmail(dbPath, email) {
   assert.equal(r.code, 0, `verify-email ${email}: ${r.stderr}`);
 }
 
-export function signIn(srv, email, password, opts = {}) {
-  return srv.post('/api/v1/sessions', { email, password }, opts);
+// ---------------------------------------------------------------------------
+// Two-factor sign-in for staff (RFC 6238 TOTP, SHA-1, 6 digits, 30 s), as an authenticator app computes it.
+//
+// Every staff and operator account the harness makes is enrolled: `kite user add --totp-secret`, or, for
+// staff made through the API, the enrolment endpoints at their first sign-in (session()).  The server
+// accepts each time step once per account, and a step either side of now, so the harness remembers the
+// last step it spent per address and takes the next one, waiting for a new step when three are spent.
+
+const totpAccounts = new Map(); // lower-cased email -> { secret, lastStep }
+
+/** A new 160-bit secret in base32, as the server makes them. */
+export function newTotpSecret() {
+  return base32Encode(crypto.randomBytes(20));
 }
 
-/** Sign in; asserts 201. Returns the session JSON plus the response. */
+const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+export function base32Encode(bytes) {
+  let bits = 0, value = 0, out = '';
+  for (const b of bytes) {
+    value = (value << 8) | b; bits += 8;
+    while (bits >= 5) { out += B32[(value >>> (bits - 5)) & 31]; bits -= 5; }
+  }
+  if (bits > 0) out += B32[(value << (5 - bits)) & 31];
+  return out;
+}
+
+export function base32Decode(text) {
+  let bits = 0, value = 0;
+  const out = [];
+  for (const ch of text.replace(/[=\s]/g, '').toUpperCase()) {
+    value = (value << 5) | B32.indexOf(ch); bits += 5;
+    if (bits >= 8) { out.push((value >>> (bits - 8)) & 255); bits -= 8; }
+  }
+  return Buffer.from(out);
+}
+
+/** The 6-digit code of time step `step` (seconds since the epoch / 30) for a base32 secret. */
+export function totpCode(secret, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = crypto.createHmac('sha1', base32Decode(secret)).update(counter).digest();
+  const off = mac[mac.length - 1] & 15;
+  const n = ((mac[off] & 127) << 24) | (mac[off + 1] << 16) | (mac[off + 2] << 8) | mac[off + 3];
+  return String(n % 1_000_000).padStart(6, '0');
+}
+
+/** The server's current time step. */
+export function totpStep(srv) {
+  return Math.floor((Date.now() + (srv?.clockOffsetMs || 0)) / 30_000);
+}
+
+/** The harness knows this account's secret from now on (kite user add --totp-secret, or an enrolment). */
+export function rememberTotp(email, secret, lastStep = 0) {
+  totpAccounts.set(String(email).toLowerCase(), { secret, lastStep });
+}
+
+export function totpSecretOf(email) {
+  return totpAccounts.get(String(email).toLowerCase())?.secret;
+}
+
+/**
+ * A code the server has not seen for this account yet: {code, step, prev}; waits for a new step when
+ * needed.  The step counts as spent from here; releaseTotp gives it back when the server did not
+ * take it (a wrong password, a throttled attempt), so failing sign-ins do not use up the steps.
+ */
+export async function nextTotp(srv, email) {
+  const t = totpAccounts.get(String(email).toLowerCase());
+  for (;;) {
+    const now = totpStep(srv);
+    const step = Math.max(t.lastStep + 1, now - 1);
+    if (step <= now + 1) {
+      const prev = t.lastStep;
+      t.lastStep = step;
+      return { code: totpCode(t.secret, step), step, prev };
+    }
+    await sleep(1000);
+  }
+}
+
+export function releaseTotp(email, { step, prev }) {
+  const t = totpAccounts.get(String(email).toLowerCase());
+  if (t && t.lastStep === step) t.lastStep = prev;
+}
+
+/** POST /sessions; a staff account the harness enrolled sends its next code too (unless the body has one). */
+export async function signIn(srv, email, password, opts = {}) {
+  const body = { email, password };
+  const known = totpAccounts.has(String(email).toLowerCase()) && !opts.noTotp;
+  const next = known ? await nextTotp(srv, email) : null;
+  if (next) body.totp_code = next.code;
+  const res = await srv.post('/api/v1/sessions', body, opts);
+  if (next && res.status !== 201) releaseTotp(email, next);
+  return res;
+}
+
+/**
+ * Enrols a signed-in staff session's account (POST /me/two-factor, then the first code): the session can then
+ * do staff work.  Returns {secret, recovery_codes}.
+ */
+export async function enrolTotp(srv, email, token) {
+  const begun = await srv.post('/api/v1/me/two-factor', {}, { token });
+  assert.equal(begun.status, 201, `two-factor enrolment for ${email}: ${describe(begun)}`);
+  rememberTotp(email, begun.json.secret);
+  const { code } = await nextTotp(srv, email);
+  const done = await srv.post('/api/v1/me/two-factor/confirm', { code }, { token });
+  assert.equal(done.status, 200, `two-factor confirmation for ${email}: ${describe(done)}`);
+  return { secret: begun.json.secret, recovery_codes: done.json.recovery_codes };
+}
+
+/**
+ * Sign in; asserts 201. Returns the session JSON plus the response.  A staff account that has not enrolled yet
+ * (made through the API) is enrolled here, as a new staff member would at their first sign-in, unless
+ * opts.enrol is false.
+ */
 export async function session(srv, email, password, opts = {}) {
   const res = await signIn(srv, email, password, opts);
   assert.equal(res.status, 201, `sign-in failed for ${email}: ${describe(res)}`);
+  if (res.json.two_factor_enrollment_required && opts.enrol !== false) await enrolTotp(srv, email, res.json.token);
   return { ...res.json, res };
 }
 
@@ -472,10 +585,18 @@ export function cli(args, { input, timeoutMs = 60_000 } = {}) {
   });
 }
 
-export async function userAdd(dbPath, { role, email, password, facility }) {
+/**
+ * kite user add.  Staff and operators are enrolled in two-factor sign-in with a secret the harness keeps
+ * (signIn sends their codes); totp: false leaves the account to enrol at its first sign-in.
+ */
+export async function userAdd(dbPath, { role, email, password, facility, totp = true }) {
   const args = ['user', 'add', '--db', dbPath, '--role', role, '--email', email];
   if (facility !== undefined) args.push('--facility', String(facility));
-  return cli(args, { input: `${password}\n` });
+  const secret = totp && role !== 'contact' && role !== 'resident' ? newTotpSecret() : null;
+  if (secret) args.push('--totp-secret', secret);
+  const r = await cli(args, { input: `${password}\n` });
+  if (secret && r.code === 0) rememberTotp(email, secret);
+  return r;
 }
 
 export function auditVerify(dbPath) {
