@@ -89,12 +89,15 @@ static kite_err search_index_forget(db_conn *conn, const batch *b)
 {
     db_stmt *s = db_prepare(conn, "INSERT INTO message_search(rowid, subject, body)"
                                   " SELECT id, subject, body FROM messages"
-                                  " WHERE id > (SELECT COALESCE(MAX(id), 0) FROM message_search_docsize) ORDER BY id");
+                                  " WHERE id > (SELECT COALESCE(MAX(id), 0) FROM message_search_docsize)"
+                                  " AND privileged = 0 ORDER BY id");
     kite_err err = db_exec(s);
     if (err != KITE_OK)
         return err;
+    /* Privileged legal mail was never indexed (migration_23.c): a 'delete' of words the index never
+     * held would corrupt it, so only the rows it holds are taken out. */
     return run(conn, "INSERT INTO message_search(message_search, rowid, subject, body)"
-                     " SELECT 'delete', m.id, m.subject, m.body FROM messages m WHERE" DUE,
+                     " SELECT 'delete', m.id, m.subject, m.body FROM messages m WHERE m.privileged = 0 AND" DUE,
                b, b->message_cutoff, NULL);
 }
 
@@ -141,7 +144,8 @@ static kite_err batch_tx(db_conn *conn, void *data)
     }
     if (err == KITE_OK && b->messages > 0 && sqlite) {
         db_stmt *s = db_prepare(conn, "INSERT INTO message_search(rowid, subject, body) SELECT id, subject, body"
-                                      " FROM messages WHERE facility_id = $1 AND purged_at = $2 AND id >= $3 AND id <= $4");
+                                      " FROM messages WHERE facility_id = $1 AND purged_at = $2 AND id >= $3 AND id <= $4"
+                                      " AND privileged = 0");
         db_bind_int(s, 1, b->facility_id);
         db_bind_int(s, 2, b->now);
         db_bind_int(s, 3, b->first_id);
