@@ -77,7 +77,7 @@ static int group_setup(void **state)
 
 static void assert_chain(fixture *f)
 {
-    audit_report report = {-1, -1};
+    audit_report report = {.count = -1, .first_broken = -1};
     assert_int_equal(audit_verify(f->ctx.store, &report), KITE_OK);
     assert_int_equal(report.first_broken, 0);
 }
