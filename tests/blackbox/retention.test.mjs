@@ -142,6 +142,9 @@ test('legal holds: placed by investigators and admins on a resident, a thread, a
   assert.equal(listed.status, 200, describeRes(listed));
   assert.deepEqual(listed.json.items.map((h) => h.id).sort(), [holds.resident.id, holds.thread.id, holds.account.id].sort());
   assert.equal(listed.json.next_cursor, null);
+  assert.equal(assertError(await w.get(`/api/v1/facilities/${A}/legal-holds?status=bogus`, invA.token), 422, 'invalid_field').field, 'status');
+  const byAdmin = await w.get(`/api/v1/facilities/${A}/legal-holds`, adminA.token);
+  assert.equal(byAdmin.json.items.length, 3, 'the facility admin sees the same holds');
   const placed = w.auditRows(`action = 'legal_hold.place'`);
   assert.equal(placed.length, 3);
   assert.match(placed[0].detail, /case=CASE-2026-014/);
