@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 B=${TEST_BUILD:-build-test}
 # Black-box test files run at once (node --test-concurrency); 1 runs them one after another.
 BLACKBOX_FILES_AT_ONCE=${BLACKBOX_FILES_AT_ONCE:-3}
+# Browser test files run at once.
+WEB_FILES_AT_ONCE=${WEB_FILES_AT_ONCE:-2}
 passed=0
 failed=0
 summary() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit $?; }
@@ -157,7 +159,11 @@ failed=$((failed + f))
 echo "== web UI tests (Chromium through playwright-core)"
 log="$B/web.tap"
 started=$SECONDS
-KITE_BIN="$PWD/$B/src/kite" node --test --test-reporter=tap tests/web/*.test.mjs >"$log" 2>&1
+# Two files at once: each starts its own server (port 0) and browser; a page mostly waits on the
+# server, the network idle and axe, so two keep both cores busier than one (WEB_FILES_AT_ONCE=1 runs
+# them one after another).  The longest file goes first so it does not hold up the end.
+KITE_BIN="$PWD/$B/src/kite" node --test --test-concurrency="$WEB_FILES_AT_ONCE" --test-reporter=tap \
+  tests/web/every-page.test.mjs $(ls tests/web/*.test.mjs | grep -v '/every-page\.test\.mjs$') >"$log" 2>&1
 tap_counts "$log" $? 200
 echo "web UI: $p passed, $f failed ($((SECONDS - started)) s)"
 passed=$((passed + p))
