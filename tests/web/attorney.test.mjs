@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import {
   KITE_BIN, CHROMIUM, PASSWORD, SHOTS, TIMEOUT, DESKTOP, startServer, stopServer, kiteCli, launchBrowser, newPage,
   apiClient, signedInClient, uniqueEmail, assertAccessible, startSandbox, stopSandbox, fundContact, fundResident, confirmEmail,
-  signInForm,
+  signInForm, signInRequest,
 } from './helpers.mjs';
 
 const NARROW = { width: 360, height: 740 };
@@ -118,7 +118,7 @@ async function operatorVerifies(lang, id, name, words, { refuseId } = {}) {
     await page.goto(`${base}/staff`);
     await page.getByTestId('attorneys-link').click();
   } else {
-    const res = await opened.context.request.post(`${base}/api/v1/sessions`, { data: { email: operatorEmail, password: PASSWORD } });
+    const res = await signInRequest(opened.context, base, operatorEmail);
     assert.equal(res.status(), 201);
     await page.goto(`${base}/staff/attorneys`);
   }

@@ -80,10 +80,7 @@ async function checkPage(page, what) {
 
 /* Signs in through the page by the inputs' names, so it works whatever the language. */
 async function signIn(page, email) {
-  await page.goto(`${base}/signin`);
-  await page.locator('input[name=email]').fill(email);
-  await page.locator('input[name=password]').fill(PASSWORD);
-  await page.locator('form button[type=submit]').click();
+  await signInForm(page, base, email); // staff: the code of their authenticator app too
   await page.waitForURL((url) => !url.pathname.startsWith('/signin'));
 }
 
