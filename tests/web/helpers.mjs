@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { newTotpSecret, totpCode } from '../blackbox/lib/kite.mjs';
+import { newTotpSecret, totpCode, usableStep } from '../blackbox/lib/kite.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const KITE_BIN = process.env.KITE_BIN || join(ROOT, 'build/src/kite');
@@ -89,9 +89,9 @@ export const hasTotp = (email) => totpAccounts.has(String(email).toLowerCase());
 export async function nextTotp(base, email) {
   const a = totpAccounts.get(email.toLowerCase());
   for (;;) {
-    const now = Math.floor((Date.now() + (clockOffsets.get(base) || 0)) / 30_000);
-    const step = Math.max(a.lastStep + 1, now - 1);
-    if (step <= now + 1) {
+    // The previous step only with 10 s of this one left: the server takes one step either side of its own.
+    const step = usableStep({ clockOffsetMs: clockOffsets.get(base) || 0 }, a.lastStep);
+    if (step !== null) {
       a.lastStep = step;
       return totpCode(a.secret, step);
     }

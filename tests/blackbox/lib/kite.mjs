@@ -497,12 +497,23 @@ export function totpSecretOf(email) {
  * needed.  The step counts as spent from here; releaseTotp gives it back when the server did not
  * take it (a wrong password, a throttled attempt), so failing sign-ins do not use up the steps.
  */
+/**
+ * The first time step after `after` the server will still take when the request reaches it: the
+ * previous step only with 10 s of this one left (a request may cross into the next step, and the
+ * server takes one step either side of its own), else this one or the next; null when all are spent.
+ */
+export function usableStep(srv, after) {
+  const ms = Date.now() + (srv?.clockOffsetMs || 0);
+  const now = Math.floor(ms / 30_000);
+  const candidates = (30_000 - (ms % 30_000) >= 10_000 ? [now - 1] : []).concat([now, now + 1]);
+  return candidates.find((x) => x > after) ?? null;
+}
+
 export async function nextTotp(srv, email) {
   const t = totpAccounts.get(String(email).toLowerCase());
   for (;;) {
-    const now = totpStep(srv);
-    const step = Math.max(t.lastStep + 1, now - 1);
-    if (step <= now + 1) {
+    const step = usableStep(srv, t.lastStep);
+    if (step !== null) {
       const prev = t.lastStep;
       t.lastStep = step;
       return { code: totpCode(t.secret, step), step, prev };
