@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 want="meson ninja-build pkg-config gcc python3 libmicrohttpd-dev libjansson-dev libsqlite3-dev
       libsodium-dev libcsv-dev libcurl4-openssl-dev libpcre2-dev libvips-dev libseccomp-dev libpq-dev
       libstemmer-dev liboath-dev"
+# make run prints the demo staff's two-factor secret with `oathtool --totp -b SECRET`, the
+# authenticator-app code for the demo's staff sign-ins (docs/staff-security.md).
+want="$want oathtool"
 # The black-box suite runs a second time on a throw-away PostgreSQL cluster (tools/pg-cluster.sh).
 if [ "${1:-build}" = test ]; then
   want="$want libcmocka-dev cppcheck sqlite3 chromium postgresql postgresql-client systemd"
