@@ -157,6 +157,14 @@ async function staffer({ totp }) {
   return { token: s.token, account: s.account, email };
 }
 
+/* A contact registered as an attorney, pending: the operator's decision is what the row fails. */
+async function attorney() {
+  const c = await contact();
+  const reg = await w.srv.post('/api/v1/attorneys', { bar_number: 'NY-7654321', bar_state: 'NY' }, { token: c.token });
+  assert.equal(reg.status, 201, describeRes(reg));
+  return reg.json;
+}
+
 const resident = (facility = F.A) => w.resident(op.token, facility, { number: bopNumber(), first_name: 'Ada', last_name: 'Faults' });
 
 /*
@@ -408,6 +416,23 @@ const ROWS = [
   } },
   { route: 'DELETE /api/v1/accounts/{id}/two-factor', ok: [204], prepare: async () =>
     call('DELETE', `/api/v1/accounts/${(await staffer({ totp: true })).account.id}/two-factor`, op.token) },
+  // Attorneys (privilege.test.mjs): a contact registers; the operator verifies or refuses.
+  { route: 'POST /api/v1/attorneys', ok: [201], prepare: async () =>
+    call('POST', '/api/v1/attorneys', (await contact()).token, { bar_number: 'TX-24012345', bar_state: 'TX' }) },
+  { route: 'POST /api/v1/attorneys/{id}/verify', ok: [200], prepare: async () =>
+    call('POST', `/api/v1/attorneys/${(await attorney()).id}/verify`, op.token, {}) },
+  { route: 'POST /api/v1/attorneys/{id}/refuse', ok: [200], prepare: async () =>
+    call('POST', `/api/v1/attorneys/${(await attorney()).id}/refuse`, op.token, { reason: 'Not on the state bar roll' }) },
+  // Legal holds (retention.test.mjs), placed and lifted by the operator.
+  { route: 'POST /api/v1/facilities/{id}/legal-holds', ok: [201], prepare: async () =>
+    call('POST', `/api/v1/facilities/${F.A}/legal-holds`, op.token,
+      { subject_kind: 'resident', resident_number: (await resident()).number, case_reference: 'CASE-FAULTS-1' }) },
+  { route: 'POST /api/v1/legal-holds/{id}/lift', ok: [200], prepare: async () => {
+    const placed = await w.srv.post(`/api/v1/facilities/${F.A}/legal-holds`,
+      { subject_kind: 'resident', resident_number: (await resident()).number, case_reference: 'CASE-FAULTS-2' }, { token: op.token });
+    assert.equal(placed.status, 201, describeRes(placed));
+    return call('POST', `/api/v1/legal-holds/${placed.json.id}/lift`, op.token, {});
+  } },
   { route: 'POST /api/v1/terminal/heartbeat', ok: [200], prepare: async () => {
     const r = await resident();
     await w.trustDeposit(op.token, await w.residentId(op.token, r), 500);
