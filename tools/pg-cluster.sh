@@ -74,7 +74,7 @@ do_start() {
 # tools/pg-cluster.sh: a throw-away test cluster
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$HOME_DIR'
-max_connections = 300
+max_connections = 500
 logging_collector = off
 EOF
   local attempt port

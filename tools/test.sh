@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 B=${TEST_BUILD:-build-test}
 # Black-box test files run at once (node --test-concurrency); 1 runs them one after another.
-BLACKBOX_FILES_AT_ONCE=${BLACKBOX_FILES_AT_ONCE:-3}
+BLACKBOX_FILES_AT_ONCE=${BLACKBOX_FILES_AT_ONCE:-4}
 # Browser test files run at once.
 WEB_FILES_AT_ONCE=${WEB_FILES_AT_ONCE:-2}
 passed=0
@@ -121,8 +121,9 @@ blackbox_files() {
 
 echo "== black-box tests (node, against $B/src/kite)"
 log="$B/blackbox.tap"
-# Three test files at once: most of a black-box test's time is waiting (fsync, timers, a server
-# starting), so the two cores stay busy; every file starts servers of its own on ports of their own.
+# Four test files at once: most of a black-box test's time is waiting (fsync, timers, a server
+# starting), so the two cores stay busy; every file starts servers of its own on ports of their own
+# (and on PostgreSQL databases of their own: the cluster takes 500 connections).
 started=$SECONDS
 KITE_BIN="$PWD/$B/src/kite" node --test --test-concurrency="$BLACKBOX_FILES_AT_ONCE" --test-reporter=tap \
   $(blackbox_files) >"$log" 2>&1
