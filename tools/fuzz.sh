@@ -55,6 +55,8 @@ for d in $drivers; do
   esac
   [ -n "$RUNS" ] && extra+=("-runs=$RUNS")
   log="$B/logs/$d.log"
+  run_started="$B/logs/$d.started"
+  touch "$run_started"
   "$B/fuzz/fuzz_$d" -max_total_time="$SECONDS_EACH" -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 \
     -artifact_prefix="$artifacts/" "${extra[@]}" "$corpus" "fuzz/corpus/$d" >"$log" 2>&1
   code=$?
@@ -62,11 +64,14 @@ for d in $drivers; do
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   # A crash, a sanitizer report, a timeout, or running out of memory: libFuzzer stops at the first.
   crashes=$(grep -a -c -E '^==[0-9]+== ?ERROR: |^SUMMARY: (libFuzzer|AddressSanitizer|UndefinedBehaviorSanitizer)' "$log")
-  [ "$code" -ne 0 ] && [ "$crashes" -eq 0 ] && crashes=1
+  # Stopped by hand (SIGINT): libFuzzer prints its statistics and exits non-zero; that is no crash.
+  interrupted=$(grep -a -c 'libFuzzer: run interrupted' "$log")
+  [ "$code" -ne 0 ] && [ "$crashes" -eq 0 ] && [ "$interrupted" -eq 0 ] && crashes=1
   [ "$crashes" -gt 1 ] && crashes=1 # one report prints both lines
   printf '%-16s %14s %10s %8s\n' "$d" "${runs:-0}" "${rate:-0}" "$crashes"
   if [ "$crashes" -ne 0 ]; then
-    echo "  see $log; the input: $(ls -t "$artifacts" | head -1 | sed "s|^|$artifacts/|")"
+    # Only an input this run wrote: older ones stay in the folder until someone removes them.
+    echo "  see $log; the input: $(find "$artifacts" -type f -newer "$run_started" | head -1)"
   fi
   total_runs=$((total_runs + ${runs:-0}))
   total_crashes=$((total_crashes + crashes))

@@ -86,8 +86,8 @@ static kite_err covered_count(db_conn *conn, legal_hold *h)
 {
     static const char *const sql[LEGAL_HOLD_KIND_COUNT] = {
         [LEGAL_HOLD_RESIDENT] = "SELECT COUNT(*) FROM messages m WHERE m.facility_id = $1 AND m.resident_id = $2",
-        [LEGAL_HOLD_CONTACT_ACCOUNT] = "SELECT COUNT(*) FROM messages m WHERE m.facility_id = $1"
-                                       " AND (m.sender_account_id = $2 OR m.recipient_account_id = $2)",
+        [LEGAL_HOLD_CONTACT_ACCOUNT] = ("SELECT COUNT(*) FROM messages m WHERE m.facility_id = $1"
+                                        " AND (m.sender_account_id = $2 OR m.recipient_account_id = $2)"),
         [LEGAL_HOLD_THREAD] = "SELECT COUNT(*) FROM messages m WHERE m.facility_id = $1 AND m.contact_id = $2",
     };
     db_stmt *s = db_prepare(conn, sql[h->kind]);
