@@ -86,7 +86,7 @@ static const char *recovery_hash(arena *a, const char *normal)
     return hex;
 }
 
-/* Ten new codes replace the old ones; out receives them as people read them (xxxxx-xxxxx). */
+/* Ten new codes replace the old ones; out receives them as people read them: two groups of five joined by a dash. */
 static kite_err recovery_make(db_conn *conn, arena *a, int64_t account_id, int64_t now, totp_recovery *out)
 {
     db_stmt *del = db_prepare(conn, "DELETE FROM staff_recovery_codes WHERE account_id = $1");
