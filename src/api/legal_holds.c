@@ -99,19 +99,22 @@ void handle_legal_holds_list(http_request *req, void *data)
         reply_fault_of(req, KITE_ERR_INVALID_FIELD, "status", FAULT_PARAM_CHOICE);
         return;
     }
-    legal_hold *items;
-    size_t count;
-    kite_err err = legal_hold_list(&app->ctx, http_arena(req), &s->account, facility_id, all, &items, &count);
-    if (err != KITE_OK) {
-        reply_kite_error(req, err);
+    int64_t limit;
+    if (!query_int_or_reply(req, "limit", 1, LEGAL_HOLD_PAGE_MAX, LEGAL_HOLD_PAGE_DEFAULT, &limit))
+        return;
+    legal_hold_page_query q = {facility_id, all, http_query(req, "cursor"), (size_t)limit};
+    legal_hold_page page;
+    kite_fault fault;
+    if (legal_hold_list(&app->ctx, http_arena(req), &s->account, &q, &page, &fault) != KITE_OK) {
+        reply_fault(req, &fault);
         return;
     }
     json_t *list = json_array();
-    for (size_t i = 0; i < count; i++)
-        json_array_append_new(list, hold_to_json(&items[i]));
+    for (size_t i = 0; i < page.count; i++)
+        json_array_append_new(list, hold_to_json(&page.items[i]));
     json_t *out = json_object();
     json_object_set_new(out, "items", list);
-    json_object_set_new(out, "next_cursor", json_null());
+    json_object_set_new(out, "next_cursor", page.next_cursor ? json_string(page.next_cursor) : json_null());
     http_reply_json(req, 200, out);
 }
 

@@ -239,6 +239,20 @@ test('a lifted hold is purged by the next run; the others still keep theirs', as
   assert.ok(!active.json.items.some((h) => h.id === holds.resident.id), 'a lifted hold is not listed as active');
   const all = await w.get(`/api/v1/facilities/${A}/legal-holds?status=all`, invA.token);
   assert.equal(all.json.items.find((h) => h.id === holds.resident.id).status, 'lifted', 'who lifted it and when stays');
+  // A page at a time: standing holds newest first, then the lifted one; the cursor carries the group.
+  const paged = [];
+  let cursor = null;
+  for (let i = 0; i < 5; i++) {
+    const page = await w.get(`/api/v1/facilities/${A}/legal-holds?status=all&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, invA.token);
+    assert.equal(page.status, 200, describeRes(page));
+    assert.ok(page.json.items.length <= 1);
+    paged.push(...page.json.items.map((h) => h.id));
+    cursor = page.json.next_cursor;
+    if (!cursor) break;
+  }
+  assert.deepEqual(paged, [holds.account.id, holds.thread.id, holds.resident.id]);
+  assert.equal(assertError(await w.get(`/api/v1/facilities/${A}/legal-holds?cursor=2.5`, invA.token), 422, 'invalid_field').field, 'cursor');
+  assert.equal(assertError(await w.get(`/api/v1/facilities/${A}/legal-holds?limit=0`, invA.token), 422, 'invalid_field').field, 'limit');
   const r = purge(31);
   assert.deepEqual([r.messages, r.kept], [1, 2]);
   assert.equal((await getMsg(w, p2.contact, m.resident.id)).body, '');

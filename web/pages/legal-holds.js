@@ -159,18 +159,50 @@ async function showList(out, env, ctx, all) {
       emptyNote(all ? t('No legal holds at this facility yet.') : t('No standing legal holds.')), h('p', null, toggle));
     return;
   }
+  // The list comes a page at a time (newest first in each group); "More holds" appends the next.
+  let shown = answer.items.length;
+  let cursor = answer.next_cursor;
+  const caption = h('caption', { id: 'holds-caption' });
+  const captionText = () => {
+    caption.textContent = cursor
+      ? tn(shown, 'The first {n} legal hold, standing ones first', 'The first {n} legal holds, standing ones first')
+      : tn(shown, '{n} legal hold, standing ones first', '{n} legal holds, standing ones first');
+  };
+  captionText();
+  const body = h('tbody', null, answer.items.map((x) => holdRow(x, onLift)));
+  const more = h('button', { type: 'button', class: 'button button--secondary', 'data-testid': 'holds-more', hidden: !cursor },
+    t('More holds'));
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    try {
+      const next = await api(`/facilities/${f.id}/legal-holds?${new URLSearchParams({ ...(all ? { status: 'all' } : {}), cursor })}`);
+      if (!ctx.isCurrent()) return;
+      for (const x of next.items) body.append(holdRow(x, onLift));
+      shown += next.items.length;
+      cursor = next.next_cursor;
+      more.hidden = !cursor;
+      captionText();
+    } catch (e) {
+      replace(alert, h('p', null, e.message));
+      alert.hidden = false;
+      alert.focus();
+    } finally {
+      more.disabled = false;
+    }
+  });
   replace(out,
     h('h2', { id: 'holds-heading' }, all ? t('All legal holds') : t('Standing legal holds')), status, alert,
     h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'holds-caption' },
       h('table', { class: 'price-table holds-table', 'data-testid': 'holds-table' },
-        h('caption', { id: 'holds-caption' }, tn(answer.items.length, '{n} legal hold, standing ones first', '{n} legal holds, standing ones first')),
+        caption,
         h('thead', null, h('tr', null,
           h('th', { scope: 'col' }, t('Case reference')),
           h('th', { scope: 'col' }, t('Who')),
           h('th', { scope: 'col' }, t('Messages')),
           h('th', { scope: 'col' }, t('Placed')),
           h('th', { scope: 'col' }, t('Status')))),
-        h('tbody', null, answer.items.map((x) => holdRow(x, onLift))))),
+        body)),
+    h('p', { class: 'actions' }, more),
     h('p', null, toggle));
 }
 

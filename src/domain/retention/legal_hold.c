@@ -20,7 +20,9 @@
 #include "core/text.h"
 #include "domain/audit/audit.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const kind_names[LEGAL_HOLD_KIND_COUNT + 1] = {
@@ -234,47 +236,69 @@ kite_err legal_hold_place(const kite_ctx *ctx, arena *a, const account *caller, 
 
 struct list {
     arena *a;
-    int64_t facility_id;
-    bool all;
-    legal_hold *items;
-    size_t count;
+    const legal_hold_page_query *q;
+    int64_t after_group, after_id; /* after_id 0: the first page */
+    legal_hold_page *out;
 };
 
 static kite_err list_tx(db_conn *conn, void *data)
 {
     struct list *l = data;
     db_stmt *s = db_prepare(conn, HOLD_COLUMNS " WHERE facility_id = $1 AND ($2 = 1 OR lifted_at IS NULL)"
-                                  " ORDER BY CASE WHEN lifted_at IS NULL THEN 0 ELSE 1 END, placed_at DESC, id DESC"
-                                  " LIMIT $3");
-    db_bind_int(s, 1, l->facility_id);
-    db_bind_int(s, 2, l->all ? 1 : 0);
-    db_bind_int(s, 3, LEGAL_HOLD_LIST_MAX);
-    size_t cap = 8;
-    l->items = arena_alloc(l->a, cap * sizeof *l->items);
-    while (db_next(s)) {
-        l->items = arena_grow(l->a, l->items, l->count, &cap, sizeof *l->items);
-        read_hold(s, l->a, &l->items[l->count++]);
-    }
+                                  " AND ($3 = 0 OR (CASE WHEN lifted_at IS NULL THEN 0 ELSE 1 END) > $4"
+                                  "      OR ((CASE WHEN lifted_at IS NULL THEN 0 ELSE 1 END) = $4 AND id < $3))"
+                                  " ORDER BY CASE WHEN lifted_at IS NULL THEN 0 ELSE 1 END, id DESC"
+                                  " LIMIT $5");
+    db_bind_int(s, 1, l->q->facility_id);
+    db_bind_int(s, 2, l->q->all ? 1 : 0);
+    db_bind_int(s, 3, l->after_id);
+    db_bind_int(s, 4, l->after_group);
+    db_bind_int(s, 5, (int64_t)l->q->limit + 1); /* one more than the page: is there a next one? */
+    legal_hold *items = arena_zalloc(l->a, (l->q->limit + 1) * sizeof *items);
+    size_t n = 0;
+    while (db_next(s))
+        read_hold(s, l->a, &items[n++]);
     kite_err err = db_done(s);
-    for (size_t i = 0; err == KITE_OK && i < l->count; i++)
-        err = hold_complete(conn, l->a, &l->items[i]);
-    return err;
-}
-
-kite_err legal_hold_list(const kite_ctx *ctx, arena *a, const account *caller, int64_t facility_id, bool all,
-                         legal_hold **items, size_t *count)
-{
-    *items = NULL;
-    *count = 0;
-    kite_err err = legal_hold_allowed(caller, facility_id);
+    size_t count = n > l->q->limit ? l->q->limit : n;
+    for (size_t i = 0; err == KITE_OK && i < count; i++)
+        err = hold_complete(conn, l->a, &items[i]);
     if (err != KITE_OK)
         return err;
-    struct list l = {a, facility_id, all, NULL, 0};
-    if ((err = db_read(ctx->store, list_tx, &l)) == KITE_OK) {
-        *items = l.items;
-        *count = l.count;
-    }
-    return err;
+    *l->out = (legal_hold_page){items, count, NULL};
+    if (n > count)
+        l->out->next_cursor = arena_sprintf(l->a, "%d.%lld", items[count - 1].lifted_at != 0 ? 1 : 0,
+                                            (long long)items[count - 1].id);
+    return KITE_OK;
+}
+
+/* "GROUP.ID" as list_tx writes it; false for anything else. */
+static bool parse_cursor(const char *cursor, int64_t *group, int64_t *id)
+{
+    if ((cursor[0] != '0' && cursor[0] != '1') || cursor[1] != '.' || cursor[2] < '1' || cursor[2] > '9')
+        return false;
+    char *end;
+    errno = 0;
+    long long n = strtoll(cursor + 2, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return false;
+    *group = cursor[0] - '0';
+    *id = n;
+    return true;
+}
+
+kite_err legal_hold_list(const kite_ctx *ctx, arena *a, const account *caller, const legal_hold_page_query *q,
+                         legal_hold_page *out, kite_fault *fault)
+{
+    *out = (legal_hold_page){NULL, 0, NULL};
+    kite_err err = legal_hold_allowed(caller, q->facility_id);
+    if (err != KITE_OK)
+        return fault_set(fault, err, NULL, FAULT_NONE);
+    if (q->limit < 1 || q->limit > LEGAL_HOLD_PAGE_MAX)
+        return fault_set(fault, KITE_ERR_INTERNAL, NULL, FAULT_NONE);
+    struct list l = {a, q, 0, 0, out};
+    if (q->cursor != NULL && q->cursor[0] != '\0' && !parse_cursor(q->cursor, &l.after_group, &l.after_id))
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "cursor", FAULT_UNKNOWN);
+    return fault_settle(fault, db_read(ctx->store, list_tx, &l));
 }
 
 /* ---- lifting ---- */

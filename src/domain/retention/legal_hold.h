@@ -37,7 +37,8 @@ typedef enum legal_hold_kind {
 const char *legal_hold_kind_name(legal_hold_kind k);
 bool legal_hold_kind_parse(const char *name, legal_hold_kind *out);
 
-enum { LEGAL_HOLD_CASE_MAX_CHARS = 100, LEGAL_HOLD_NOTE_MAX_CHARS = 500, LEGAL_HOLD_LIST_MAX = 500 };
+enum { LEGAL_HOLD_CASE_MAX_CHARS = 100, LEGAL_HOLD_NOTE_MAX_CHARS = 500, LEGAL_HOLD_PAGE_DEFAULT = 50,
+       LEGAL_HOLD_PAGE_MAX = 100 };
 
 typedef struct legal_hold {
     int64_t id, facility_id;
@@ -75,9 +76,29 @@ kite_err legal_hold_allowed(const account *caller, int64_t facility_id) KITE_WUR
 kite_err legal_hold_place(const kite_ctx *ctx, arena *a, const account *caller, const legal_hold_request *r,
                           legal_hold *out, kite_fault *fault) KITE_WUR;
 
-/* The facility's holds, standing first, then newest first; lifted ones too when all. */
-kite_err legal_hold_list(const kite_ctx *ctx, arena *a, const account *caller, int64_t facility_id, bool all,
-                         legal_hold **items, size_t *count) KITE_WUR;
+/*
+ * A page of the facility's holds: standing first, then lifted ones (only
+ * when all), each group newest first (by id: ids grow with time).  The
+ * cursor is the next_cursor of the page before ("GROUP.ID", 0 standing and
+ * 1 lifted: keyset, so holds placed meanwhile do not shift the pages; a hold
+ * lifted while someone pages moves to the later group and may be seen twice).
+ */
+typedef struct legal_hold_page_query {
+    int64_t facility_id;
+    bool all;
+    const char *cursor; /* NULL or "" for the first page */
+    size_t limit;       /* 1..LEGAL_HOLD_PAGE_MAX */
+} legal_hold_page_query;
+
+typedef struct legal_hold_page {
+    legal_hold *items;
+    size_t count;
+    const char *next_cursor; /* NULL on the last page */
+} legal_hold_page;
+
+/* KITE_ERR_INVALID_FIELD "cursor" (FAULT_UNKNOWN) for a cursor this did not write. */
+kite_err legal_hold_list(const kite_ctx *ctx, arena *a, const account *caller, const legal_hold_page_query *q,
+                         legal_hold_page *out, kite_fault *fault) KITE_WUR;
 
 /*
  * Lifts a hold (audited "legal_hold.lift").  KITE_ERR_NOT_FOUND (fault
