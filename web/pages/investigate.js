@@ -9,14 +9,15 @@
 // message.staff_read); the page says so above the form.  Message text is only ever put in as
 // text nodes: the snippet's marks (code point offsets) become <mark> elements, never markup.
 
-import { api, ApiError, currentAccount, homeFor } from '../api.js';
+import { api, ApiError } from '../api.js';
+import { staffFacilityGate } from '../staff-gate.js';
 import { h, replace, setTitle } from '../dom.js';
 import { N_, formatShortDate, t, tn, tp } from '../i18n.js';
 import {
   formatCount, formatDateTime, rejectReasonName, roleName, ruleKindName,
 } from '../labels.js';
 import { field, formKit } from '../forms.js';
-import { chip, emptyNote, facilityPicker } from '../widgets.js';
+import { chip, emptyNote } from '../widgets.js';
 
 const INVESTIGATORS = ['investigator', 'operator'];
 const PAGE_SIZE = 20;
@@ -61,69 +62,18 @@ function peopleUrl(env, p) {
     p.kind === 'resident' || p.resident_number ? { resident: p.resident_number } : { contact: p.account_id });
 }
 
-/*
- * Who may be here, and for which facility: null after showing why not (signed out, another role,
- * an operator who has not chosen a facility, a facility not found or not on Kite).
- */
+/* Who may be here, and for which facility (staff-gate.js): null after showing why not. */
 async function gate(root, ctx, path, pageTitle) {
-  setTitle(pageTitle);
-  const account = currentAccount();
-  if (!account) {
-    replace(root, h('div', { class: 'wrap narrow' },
-      h('h1', null, t('Staff sign-in needed')),
-      h('p', null, t('This page is for a facility’s investigators. Sign in with your staff account.')),
-      h('p', { class: 'actions' }, h('a', { class: 'button', href: `/signin?next=${encodeURIComponent(path)}` }, t('Sign in')))));
-    return null;
-  }
-  if (!INVESTIGATORS.includes(account.role)) {
-    const home = account.role === 'contact' ? '/messages' : homeFor(account.role);
-    replace(root, h('div', { class: 'wrap narrow' },
-      h('h1', null, t('This page is for investigators')),
-      h('p', null, t('Only a facility’s investigators and operators search its messages.')),
-      h('p', { class: 'actions' }, h('a', { class: 'button', href: home }, t('Go there')))));
-    return null;
-  }
-  const isOperator = account.role === 'operator';
-  const wanted = ctx.query.get('facility');
-  const facilityId = isOperator ? (wanted && /^\d{1,10}$/.test(wanted) ? Number(wanted) : null) : account.facility_id;
-  if (isOperator && !facilityId) {
-    setTitle(t('Choose a facility to investigate'));
-    const picker = facilityPicker({
-      id: 'investigate-facility', label: t('Facility'), onlyOnKite: true,
-      hint: t('Type a name, a town or a facility number. Only facilities on Kite have messages to search.'),
-      onPick: (f) => ctx.navigate(url(path, f.id)),
-    });
-    ctx.onLeave(picker.stop);
-    replace(root, h('div', { class: 'wrap narrow' },
-      h('div', { class: 'page-intro' },
-        h('h1', null, t('Choose a facility to investigate')),
-        h('p', { class: 'lead' }, t('Search a facility’s messages and see who writes to whom.'))),
-      h('div', { class: 'card' }, picker.wrap)));
-    return null;
-  }
-  if (!facilityId) {
-    replace(root, h('div', { class: 'wrap narrow' },
-      h('h1', null, t('No facility on your account')),
-      h('p', null, t('Your staff account does not belong to a facility yet. Ask an operator to set it up.'))));
-    return null;
-  }
-  replace(root, h('div', { class: 'wrap' }, h('p', { class: 'loading', role: 'status' }, t('Loading the facility…'))));
-  let f;
-  try {
-    f = await api(`/facilities/${facilityId}`);
-  } catch (e) {
-    if (!ctx.isCurrent()) return null;
-    if (e instanceof ApiError && e.status === 404) {
-      replace(root, h('div', { class: 'wrap narrow' },
-        h('h1', null, t('Facility not found')),
-        h('p', null, t('There is no facility with this number.')),
-        isOperator ? h('p', null, h('a', { class: 'button', href: path }, t('Choose a facility'))) : null));
-      return null;
-    }
-    throw e;
-  }
-  if (!ctx.isCurrent()) return null;
-  return { account, facility: f, isOperator, operatorFacility: isOperator ? f.id : null, ctx };
+  const env = await staffFacilityGate(root, ctx, {
+    roles: INVESTIGATORS, path, title: pageTitle,
+    signedOut: t('This page is for a facility’s investigators. Sign in with your staff account.'),
+    wrongRoleTitle: t('This page is for investigators'),
+    wrongRole: t('Only a facility’s investigators and operators search its messages.'),
+    pickerId: 'investigate-facility', pickerTitle: t('Choose a facility to investigate'),
+    pickerLead: t('Search a facility’s messages and see who writes to whom.'),
+    facilityUrl: (id) => url(path, id),
+  });
+  return env && { ...env, ctx };
 }
 
 /* The heading, the facility, the two sections and the line that says everything is recorded. */

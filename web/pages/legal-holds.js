@@ -5,12 +5,13 @@
 // lifted holds keep who lifted them and when.  The server records placing and lifting in the
 // audit log; the page says so.  Names and case references are only ever put in as text nodes.
 
-import { api, ApiError, currentAccount, homeFor } from '../api.js';
+import { api, ApiError } from '../api.js';
+import { staffFacilityGate } from '../staff-gate.js';
 import { h, replace, setTitle } from '../dom.js';
 import { N_, formatShortDate, t, tn } from '../i18n.js';
 import { formatCount, roleName } from '../labels.js';
 import { field, formKit } from '../forms.js';
-import { chip, emptyNote, facilityPicker } from '../widgets.js';
+import { chip, emptyNote } from '../widgets.js';
 
 const HOLDERS = ['investigator', 'facility_admin', 'operator'];
 const PATH = '/investigate/holds';
@@ -42,61 +43,16 @@ const shortDate = (iso) => {
   return Number.isNaN(d.getTime()) ? '' : formatShortDate(d, true);
 };
 
-/* Who may be here and for which facility; null after showing why not. */
-async function gate(root, ctx) {
-  setTitle(t('Legal holds'));
-  const account = currentAccount();
-  if (!account) {
-    replace(root, h('div', { class: 'wrap narrow' },
-      h('h1', null, t('Staff sign-in needed')),
-      h('p', null, t('This page is for a facility’s investigators and administrators. Sign in with your staff account.')),
-      h('p', { class: 'actions' }, h('a', { class: 'button', href: `/signin?next=${encodeURIComponent(PATH)}` }, t('Sign in')))));
-    return null;
-  }
-  if (!HOLDERS.includes(account.role)) {
-    const home = account.role === 'contact' ? '/messages' : homeFor(account.role);
-    replace(root, h('div', { class: 'wrap narrow' },
-      h('h1', null, t('This page is for investigators and administrators')),
-      h('p', null, t('Only a facility’s investigators and administrators, and operators, place legal holds.')),
-      h('p', { class: 'actions' }, h('a', { class: 'button', href: home }, t('Go there')))));
-    return null;
-  }
-  const isOperator = account.role === 'operator';
-  const wanted = ctx.query.get('facility');
-  const facilityId = isOperator ? (wanted && /^\d{1,10}$/.test(wanted) ? Number(wanted) : null) : account.facility_id;
-  if (!facilityId) {
-    if (!isOperator) {
-      replace(root, h('div', { class: 'wrap narrow' }, h('h1', null, t('No facility on your account')),
-        h('p', null, t('Your staff account does not belong to a facility yet. Ask an operator to set it up.'))));
-      return null;
-    }
-    const picker = facilityPicker({
-      id: 'holds-facility', label: t('Facility'), onlyOnKite: true,
-      hint: t('Type a name, a town or a facility number. Only facilities on Kite have messages to search.'),
-      onPick: (f) => ctx.navigate(`${PATH}?facility=${f.id}`),
-    });
-    ctx.onLeave(picker.stop);
-    replace(root, h('div', { class: 'wrap narrow' },
-      h('div', { class: 'page-intro' }, h('h1', null, t('Legal holds')),
-        h('p', { class: 'lead' }, t('Choose the facility whose messages you want to keep for a case.'))),
-      h('div', { class: 'card' }, picker.wrap)));
-    return null;
-  }
-  replace(root, h('div', { class: 'wrap' }, h('p', { class: 'loading', role: 'status' }, t('Loading the facility…'))));
-  let f;
-  try {
-    f = await api(`/facilities/${facilityId}`);
-  } catch (e) {
-    if (!ctx.isCurrent()) return null;
-    if (e instanceof ApiError && e.status === 404) {
-      replace(root, h('div', { class: 'wrap narrow' }, h('h1', null, t('Facility not found')),
-        h('p', null, t('There is no facility with this number.'))));
-      return null;
-    }
-    throw e;
-  }
-  if (!ctx.isCurrent()) return null;
-  return { account, facility: f, isOperator };
+/* Who may be here and for which facility (staff-gate.js); null after showing why not. */
+function gate(root, ctx) {
+  return staffFacilityGate(root, ctx, {
+    roles: HOLDERS, path: PATH, title: t('Legal holds'),
+    signedOut: t('This page is for a facility’s investigators and administrators. Sign in with your staff account.'),
+    wrongRoleTitle: t('This page is for investigators and administrators'),
+    wrongRole: t('Only a facility’s investigators and administrators, and operators, place legal holds.'),
+    pickerId: 'holds-facility', pickerTitle: t('Legal holds'),
+    pickerLead: t('Choose the facility whose messages you want to keep for a case.'),
+  });
 }
 
 /* What the facility keeps, and for how long: the sentence above the form. */
