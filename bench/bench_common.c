@@ -9,6 +9,7 @@
 #include "bench_common.h"
 
 #include <curl/curl.h>
+#include <liboath/oath.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +157,22 @@ char *bench_sign_in(const char *base, const char *body)
     char *copy = strdup(token);
     json_decref(answer);
     return copy;
+}
+
+char *bench_operator_sign_in(const char *base)
+{
+    char *raw = NULL;
+    size_t raw_len = 0;
+    char code[16];
+    if (oath_init() != OATH_OK || oath_base32_decode(BENCH_TOTP_SECRET, strlen(BENCH_TOTP_SECRET), &raw, &raw_len) != OATH_OK ||
+        oath_totp_generate(raw, raw_len, time(NULL), OATH_TOTP_DEFAULT_TIME_STEP_SIZE, OATH_TOTP_DEFAULT_START_TIME, 6,
+                           code) != OATH_OK)
+        bench_die("cannot make the operator's sign-in code");
+    free(raw);
+    char body[256];
+    snprintf(body, sizeof body, "{\"email\":\"" BENCH_OPERATOR "\",\"password\":\"" BENCH_PASSWORD "\",\"totp_code\":\"%s\"}",
+             code);
+    return bench_sign_in(base, body);
 }
 
 int bench_message_body(const bench_worker *w, int who, long i, char *out, size_t cap)

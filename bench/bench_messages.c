@@ -108,9 +108,9 @@ int main(int argc, char **argv)
     curl_global_init(CURL_GLOBAL_DEFAULT);
 
     /* 1. Setup over HTTP on a fresh store. */
-    int64_t facility = bench_store_setup(bin, dir, db_path, data, server_threads);
-    bench_server srv;
     char *op = NULL;
+    int64_t facility = bench_store_setup(bin, dir, db_path, data, server_threads, &op);
+    bench_server srv;
 
     /* 2. Seed. */
     bench_seed_info *info = bench_calloc(1, sizeof *info);
@@ -121,7 +121,6 @@ int main(int argc, char **argv)
 
     /* 3. Measure. */
     bench_server_start(bin, dir, db_path, data, server_threads, &srv);
-    op = bench_sign_in(srv.url, "{\"email\":\"" BENCH_OPERATOR "\",\"password\":\"" PASSWORD "\"}");
     bench_worker *writers = bench_calloc((size_t)clients, sizeof *writers);
     bench_worker *readers = bench_calloc((size_t)clients, sizeof *readers);
     bench_worker *ordinary = bench_calloc((size_t)clients, sizeof *ordinary);

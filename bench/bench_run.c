@@ -173,14 +173,15 @@ typedef struct session_set {
     char *op;
 } session_set;
 
-static void sessions_open(const char *base, int64_t facility, int writers, session_set *s)
+/* op: the operator's session from the store's setup (its sign-in code is spent). */
+static void sessions_open(const char *base, int64_t facility, int writers, char *op, session_set *s)
 {
     memset(s, 0, sizeof *s);
     for (int i = 0; i < writers; i++)
         s->writer[i] = sign_in_contact(base, writer_pair(i));
     for (int r = 0; r < BENCH_BUSY; r++)
         s->reader[r] = sign_in_resident(base, facility, r);
-    s->op = bench_sign_in(base, "{\"email\":\"" BENCH_OPERATOR "\",\"password\":\"" BENCH_PASSWORD "\"}");
+    s->op = op;
 }
 
 static void sessions_close(session_set *s)
@@ -406,14 +407,14 @@ static double proc_status_mib(pid_t pid, const char *field)
 
 /* A store of `messages` in DIR/NAME.db, set up, seeded, served; returns the server (running). */
 static int64_t make_store(const options *o, const char *dir, const char *name, long messages, char *db_path,
-                          size_t cap, bench_server *srv, bench_seed_info *info)
+                          size_t cap, bench_server *srv, bench_seed_info *info, char **op)
 {
     char sub[1024];
     snprintf(sub, sizeof sub, "%.900s/%.64s", dir, name);
     if (mkdir(sub, 0700) != 0)
         bench_die("cannot make the store's folder");
     snprintf(db_path, cap, "%s/kite.db", sub);
-    int64_t facility = bench_store_setup(o->bin, sub, db_path, o->data, o->threads);
+    int64_t facility = bench_store_setup(o->bin, sub, db_path, o->data, o->threads, op);
     fprintf(stderr, "%s: seeding %ld messages into %s\n", bench_program, messages, db_path);
     bench_store_seed(db_path, facility, messages, info);
     bench_server_start(o->bin, sub, db_path, o->data, o->threads, srv);
@@ -425,10 +426,11 @@ static void small_store(const options *o, const char *dir, figure *send, figure 
     char db_path[4096];
     bench_server srv;
     bench_seed_info *info = bench_calloc(1, sizeof *info);
-    int64_t facility = make_store(o, dir, "small", o->small, db_path, sizeof db_path, &srv, info);
+    char *op;
+    int64_t facility = make_store(o, dir, "small", o->small, db_path, sizeof db_path, &srv, info, &op);
     *seed_s = info->seconds;
     session_set s;
-    sessions_open(srv.url, facility, MAX_CONNS, &s);
+    sessions_open(srv.url, facility, MAX_CONNS, op, &s);
     int64_t contacts[MAX_CONNS];
     for (int i = 0; i < MAX_CONNS; i++)
         contacts[i] = info->contact_id[writer_pair(i)];
@@ -452,12 +454,13 @@ static void big_store(const options *o, const char *dir, kite_figures *k, char *
 {
     bench_server srv;
     bench_seed_info *info = bench_calloc(1, sizeof *info);
-    int64_t facility = make_store(o, dir, "big", o->big, db_path, cap, &srv, info);
+    char *op;
+    int64_t facility = make_store(o, dir, "big", o->big, db_path, cap, &srv, info, &op);
     *seed_s = info->seconds;
     struct stat st;
     *db_mib = stat(db_path, &st) == 0 ? (double)st.st_size / 1048576.0 : 0;
     session_set s;
-    sessions_open(srv.url, facility, MAX_CONNS, &s);
+    sessions_open(srv.url, facility, MAX_CONNS, op, &s);
     int64_t contacts[MAX_CONNS];
     for (int i = 0; i < MAX_CONNS; i++)
         contacts[i] = info->contact_id[writer_pair(i)];

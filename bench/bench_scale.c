@@ -168,10 +168,11 @@ static int setup(const char *base, const char *state, int argc, char **argv)
     int pairs = atoi(option(argc, argv, 4, "pairs", "16"));
     if (kite == NULL || db == NULL || pairs < 1 || pairs > MAX_PAIRS)
         bench_die("setup needs --kite BIN --db URL, and --pairs from 1 to 128");
-    const char *add_operator[] = {kite, "user", "add", "--db", db, "--role", "operator", "--email", BENCH_OPERATOR, NULL};
+    const char *add_operator[] = {kite,       "user",  "add", "--db", db, "--role", "operator", "--email", BENCH_OPERATOR,
+                                  "--totp-secret", BENCH_TOTP_SECRET, NULL};
     if (bench_run_with_input(add_operator, BENCH_PASSWORD "\n") != 0)
         bench_die("kite user add failed");
-    char *op = bench_sign_in(base, "{\"email\":\"" BENCH_OPERATOR "\",\"password\":\"" BENCH_PASSWORD "\"}");
+    char *op = bench_operator_sign_in(base);
     long long facility = facility_id(base);
     char path[128];
     snprintf(path, sizeof path, "/api/v1/facilities/%lld/policy", facility);

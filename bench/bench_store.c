@@ -355,16 +355,17 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
     return remove(path);
 }
 
-int64_t bench_store_setup(const char *bin, const char *dir, const char *db_path, const char *data, const char *threads)
+int64_t bench_store_setup(const char *bin, const char *dir, const char *db_path, const char *data, const char *threads,
+                          char **operator_token)
 {
     char url[1024];
     bench_server srv;
     bench_server_start(bin, dir, db_path, data, threads, &srv);
     const char *add_operator[] = {bin, "user", "add", "--db", db_path, "--role", "operator", "--email",
-                                  BENCH_OPERATOR, NULL};
+                                  BENCH_OPERATOR, "--totp-secret", BENCH_TOTP_SECRET, NULL};
     if (bench_run_with_input(add_operator, PASSWORD "\n") != 0)
         bench_die("kite user add failed");
-    char *op = bench_sign_in(srv.url, "{\"email\":\"" BENCH_OPERATOR "\",\"password\":\"" PASSWORD "\"}");
+    char *op = bench_operator_sign_in(srv.url);
     int64_t facility = bench_store_query_int(db_path, "SELECT id FROM facilities WHERE name = '" FACILITY_NAME "' ORDER BY id LIMIT 1");
     snprintf(url, sizeof url, "%s/api/v1/facilities/%lld/policy", srv.url, (long long)facility);
     /* Pricing "balance" at the jpay profile's 0 cents a message: the bench measures messaging, not money. */
@@ -379,7 +380,7 @@ int64_t bench_store_setup(const char *bin, const char *dir, const char *db_path,
     snprintf(url, sizeof url, "%s/api/v1/accounts", srv.url);
     if (bench_http("POST", url, NULL, NULL, "{\"email\":\"bench-c00000@example.org\",\"password\":\"" PASSWORD "\",\"full_name\":\"Bench Contact 0\",\"phone\":\"5550100100\"}", NULL) != 201)
         bench_die("cannot register the first contact");
-    free(op);
+    *operator_token = op; /* sessions live in the store: it stays good after this server stops */
     bench_server_stop(&srv);
     return facility;
 }

@@ -46,8 +46,10 @@ typedef struct bench_seed_info {
 } bench_seed_info;
 
 /* A fresh store at DB_PATH made over HTTP (a server started and stopped): the operator, the facility's policy,
- * resident B00000 and contact bench-c00000.  Returns the facility's id. */
-int64_t bench_store_setup(const char *bin, const char *dir, const char *db_path, const char *data, const char *threads);
+ * resident B00000 and contact bench-c00000.  Returns the facility's id; *operator_token is the operator's
+ * session (malloc'd), good on later servers of the same store (an operator's code signs in only once). */
+int64_t bench_store_setup(const char *bin, const char *dir, const char *db_path, const char *data, const char *threads,
+                          char **operator_token);
 
 /* The bulk: the other residents and contacts, and `messages` messages (no server on the store meanwhile). */
 void bench_store_seed(const char *db_path, int64_t facility, long messages, bench_seed_info *info);
