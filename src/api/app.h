@@ -25,6 +25,15 @@
 #include "http/proxy.h"
 #include "http/server.h"
 #include "payment/processor.h"
+#include "media/janus.h"
+
+/* Video visits (kite serve --janus-url …): where the media engine is and what the pages are given. */
+typedef struct video_config {
+    const janus_config *janus; /* NULL: video is off; joining answers 503 */
+    const char *turn_url;      /* a coturn relay offered to browsers, or NULL (loopback and LAN need none) */
+    const char *turn_secret;   /* coturn's static-auth-secret: TURN REST credentials are derived from it */
+    int64_t bitrate;           /* bits per second a side may send (the room's cap) */
+} video_config;
 
 typedef struct kite_app {
     kite_ctx ctx;
@@ -34,6 +43,7 @@ typedef struct kite_app {
     const processor_config *processor; /* card payments (kite serve --processor); NULL: top-ups answer 503 */
     bool processor_is_sandbox;         /* the processor is a local `kite processor-sandbox`: test cards work */
     http_trusted metrics_from;         /* who may read GET /metrics (kite serve --metrics-from); none: nobody */
+    video_config video;                /* live video visits (api/visit_live.c) */
 } kite_app;
 
 extern const http_route api_routes[];
