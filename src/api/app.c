@@ -108,6 +108,11 @@ const http_route api_routes[] = {
     {"DELETE", "/api/v1/accounts/{id}/two-factor", handle_account_two_factor_reset},
     {"GET", "/api/v1/facilities/{id}/staff-activity", handle_facility_staff_activity},
     {"GET", "/api/v1/facilities/{id}/staff-activity.csv", handle_facility_staff_activity_csv},
+    {"GET", "/api/v1/visits/{id}/join", handle_visit_join},
+    {"GET", "/api/v1/visits/{id}/live", handle_visit_live},
+    {"POST", "/api/v1/visits/{id}/media", handle_visit_media},
+    {"POST", "/api/v1/visits/{id}/mute", handle_visit_mute},
+    {"POST", "/api/v1/visits/{id}/end", handle_visit_end},
 };
 
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];

@@ -185,6 +185,13 @@ void handle_policy_put(http_request *req, void *app);
 void handle_legal_holds_create(http_request *req, void *app);
 void handle_legal_holds_list(http_request *req, void *app);
 void handle_legal_holds_lift(http_request *req, void *app);
+
+/* ---- visit_live.c: the live video visit through Janus ---- */
+void handle_visit_join(http_request *req, void *app);
+void handle_visit_live(http_request *req, void *app);
+void handle_visit_media(http_request *req, void *app);
+void handle_visit_mute(http_request *req, void *app);
+void handle_visit_end(http_request *req, void *app);
 void handle_staff_create(http_request *req, void *app);
 void handle_staff_list(http_request *req, void *app);
 void handle_residents_create(http_request *req, void *app);

@@ -184,6 +184,16 @@ typedef enum fault_detail {
     FAULT_ATTORNEY_REGISTERED,  /* a registration while one is pending or verified */
     FAULT_ATTORNEY_DECIDED,     /* an operator's decision on a registration already past it */
     FAULT_PRIVILEGED,           /* staff asking for the content of privileged legal mail */
+    /* the live video visit (api/visit_live.c) */
+    FAULT_LIVE_VIDEO_OFF,       /* this Kite has no media engine (no --janus-url) */
+    FAULT_LIVE_MEDIA_DOWN,      /* the media engine did not answer or refused */
+    FAULT_LIVE_TOO_EARLY,       /* limit: minutes before the start that the room opens */
+    FAULT_LIVE_OVER,            /* ended, cancelled, declined, or past its end */
+    FAULT_LIVE_NOT_APPROVED,    /* still waiting for staff approval */
+    FAULT_LIVE_PRIVILEGED,      /* a monitor on an attorney's visit */
+    FAULT_LIVE_MONITOR_ONLY,    /* a party asking for a monitor's action, or a monitor for a party's */
+    FAULT_LIVE_WAIT_MONITOR,    /* the policy wants a monitor in before the visit starts */
+    FAULT_LIVE_NO_FEED,         /* the side asked for is not sending video yet */
     FAULT_DETAIL_COUNT
 } fault_detail;
 
