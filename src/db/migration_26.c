@@ -54,7 +54,7 @@
     "  capacity " INT " NOT NULL,"                                                                                \
     "  active " INT " NOT NULL,"                                                                                  \
     "  created_at " INT " NOT NULL,"                                                                              \
-    "  CHECK (weekday BETWEEN 0 AND 6), CHECK (capacity > 0), CHECK (length_minutes > 0));"                      \
+    "  CHECK (weekday >= 0 AND weekday <= 6), CHECK (capacity > 0), CHECK (length_minutes > 0));"                      \
     "CREATE INDEX visit_slots_facility ON visit_slots(facility_id, weekday);"                                     \
     "CREATE TABLE visit_blackouts ("                                                                              \
     "  id " ID ","                                                                                                \
