@@ -27,7 +27,7 @@ TOP_LAYERS = {
     'api': {'core', 'db', 'http', 'mail', 'sandbox', 'domain', 'payment', 'media'},
     'cli': {'core', 'db', 'http', 'mail', 'sandbox', 'domain', 'api', 'payment', 'media'},
 }
-DOMAIN_ORDER = ['audit', 'directory', 'identity', 'counsel', 'facility', 'ledger', 'contacts', 'messaging', 'oversight', 'privacy', 'retention', 'operations']
+DOMAIN_ORDER = ['audit', 'directory', 'identity', 'counsel', 'facility', 'ledger', 'contacts', 'messaging', 'oversight', 'visits', 'privacy', 'retention', 'operations']
 FORBIDDEN_IN_DOMAIN = ('jansson.h', 'microhttpd.h', 'curl/curl.h')
 MAX_FILE_LINES = 900
 MAX_FUNCTION_LINES = 80

@@ -293,11 +293,11 @@ static kite_err peer_ready(kite_app *app, const live_call *c, live_peer *p, janu
     if (err != KITE_OK)
         return err;
     if (p->janus_session == 0 || p->left_at != 0 || janus_keepalive(app->video.janus, p->janus_session, e) != KITE_OK) {
-        uint64_t session = 0;
-        if (janus_session_create(app->video.janus, &session, e) != KITE_OK)
+        uint64_t fresh = 0;
+        if (janus_session_create(app->video.janus, &fresh, e) != KITE_OK)
             return KITE_ERR_IO;
         *p = (live_peer){.id = p->id, .visit_id = p->visit_id, .account_id = p->account_id, .side = c->side,
-                         .janus_session = session, .joined_at = p->joined_at != 0 ? p->joined_at : c->now};
+                         .janus_session = fresh, .joined_at = p->joined_at != 0 ? p->joined_at : c->now};
     }
     p->seen_at = c->now;
     p->left_at = 0;
@@ -308,8 +308,8 @@ static kite_err peer_ready(kite_app *app, const live_call *c, live_peer *p, janu
 static kite_err handle_fresh(kite_app *app, const live_peer *p, uint64_t *handle, janus_error *e)
 {
     janus_error ignored = {0};
-    if (*handle != 0)
-        (void)janus_detach(app->video.janus, p->janus_session, *handle, &ignored);
+    if (*handle != 0 && janus_detach(app->video.janus, p->janus_session, *handle, &ignored) != KITE_OK)
+        log_info("video: an old handle was gone already: Janus %d %s", ignored.code, ignored.reason);
     *handle = 0;
     return janus_attach(app->video.janus, p->janus_session, handle, e) == KITE_OK ? KITE_OK : KITE_ERR_IO;
 }

@@ -184,6 +184,19 @@ typedef enum fault_detail {
     FAULT_ATTORNEY_REGISTERED,  /* a registration while one is pending or verified */
     FAULT_ATTORNEY_DECIDED,     /* an operator's decision on a registration already past it */
     FAULT_PRIVILEGED,           /* staff asking for the content of privileged legal mail */
+    /* video visits (domain/visits/) */
+    FAULT_TIME_ZONE,            /* not an IANA time zone name Kite knows */
+    FAULT_VISIT_NO_ZONE,        /* a facility that has set no time zone offers no visits yet */
+    FAULT_VISIT_LEAD_TIME,      /* a start sooner than the lead time (limit: hours) */
+    FAULT_VISIT_HORIZON,        /* a start further ahead than the horizon (limit: days) */
+    FAULT_VISIT_BLACKOUT,       /* a start on a blackout day */
+    FAULT_VISIT_NO_SLOT,        /* a start that is no slot's start */
+    FAULT_VISIT_FULL,           /* a slot occurrence with no place left */
+    FAULT_VISIT_OVERLAP,        /* the resident has another visit at that time */
+    FAULT_VISIT_STATE,          /* a visit past the step asked for */
+    FAULT_VISIT_PRICE_CHANGED,  /* a reschedule to a slot of another price */
+    FAULT_VISIT_FUNDS,          /* a balance below the visit's price (limit: price, max: balance) */
+    FAULT_VISIT_STARTED,        /* a change to a visit that has begun */
     /* the live video visit (api/visit_live.c) */
     FAULT_LIVE_VIDEO_OFF,       /* this Kite has no media engine (no --janus-url) */
     FAULT_LIVE_MEDIA_DOWN,      /* the media engine did not answer or refused */
