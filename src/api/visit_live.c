@@ -271,13 +271,8 @@ static kite_err room_ready(kite_app *app, const live_call *c, live_room *room, j
 /* Destroys the room in Janus (the store's row is closed by the caller). */
 static void room_destroy(kite_app *app, const live_room *room)
 {
-    control ctl;
     janus_error e = {0};
-    kite_err err = control_open(app, &ctl, &e);
-    if (err == KITE_OK)
-        err = janus_room_destroy(app->video.janus, ctl.session, ctl.handle, room->janus_room, room->secret, &e);
-    control_close(app, &ctl);
-    if (err != KITE_OK)
+    if (janus_room_drop(app->video.janus, room->janus_room, room->secret, &e) != KITE_OK)
         log_warn("video: destroying the room of visit %lld failed: Janus %d %s", (long long)room->visit_id, e.code,
                  e.reason);
 }

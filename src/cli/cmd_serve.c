@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/serve_config.h"
 #include "cli/sweeper.h"
+#include "cli/live_sweeper.h"
 #include "domain/contacts/contact_request.h"
 
 #include "api/app.h"
@@ -606,6 +607,19 @@ static bool serve_drop_root(const serve_options *o, int *listen_fd)
     return true;
 }
 
+/* Video visits from the options; *media (the caller's, living as long as the server) is Janus's config. */
+static video_config serve_video_config(const serve_options *o, janus_config *media)
+{
+    *media = (janus_config){.base_url = o->janus_url, .api_secret = o->janus_api_secret,
+                            .admin_key = o->janus_admin_secret};
+    if (o->janus_url != NULL)
+        log_info("video: visits through Janus at %s%s", o->janus_url, o->turn_url != NULL ? ", with a TURN relay" : "");
+    else
+        log_info("video: no --janus-url given; joining a video visit answers 503");
+    return (video_config){.janus = o->janus_url != NULL ? media : NULL, .turn_url = o->turn_url,
+                          .turn_secret = o->turn_secret, .bitrate = o->video_bitrate};
+}
+
 static int serve_run(const serve_options *o)
 {
     /* Signals are taken by sigwait below; every thread started from here on inherits the block. */
@@ -637,14 +651,8 @@ static int serve_run(const serve_options *o)
                  app.processor_is_sandbox ? " (a local sandbox: test cards work)" : "");
     } else
         log_info("payments: no --processor given; top-ups answer 503");
-    janus_config media = {.base_url = o->janus_url, .api_secret = o->janus_api_secret,
-                          .admin_key = o->janus_admin_secret};
-    app.video = (video_config){.janus = o->janus_url != NULL ? &media : NULL, .turn_url = o->turn_url,
-                               .turn_secret = o->turn_secret, .bitrate = o->video_bitrate};
-    if (o->janus_url != NULL)
-        log_info("video: visits through Janus at %s%s", o->janus_url, o->turn_url != NULL ? ", with a TURN relay" : "");
-    else
-        log_info("video: no --janus-url given; joining a video visit answers 503");
+    janus_config media;
+    app.video = serve_video_config(o, &media);
     http_config config = serve_http_config(o, &app, listen_fd);
     event_hub_config events = {.max_per_account = 5, .max_total = (unsigned)o->max_streams, .poll_ms = 250,
                                .heartbeat_ms = 15000};
@@ -672,6 +680,7 @@ static int serve_run(const serve_options *o)
     mail_config delivery = {.store = app.ctx.store, .clock = &app.ctx.clock, .from = o->mail_from, .smtp_url = o->smtp};
     mailer *mail_sender = mailer_start(&delivery);
     sweeper *chores = sweeper_start(&app.ctx, app.processor);
+    live_sweeper *rooms = live_sweeper_start(&app.ctx, app.video.janus);
 
     int signal_number = 0;
     sigwait(&stop_signals, &signal_number);
@@ -680,6 +689,7 @@ static int serve_run(const serve_options *o)
     event_hub_stop(app.events);
     app.images = image_sandbox_free(app.images);
     chores = sweeper_stop(chores);
+    rooms = live_sweeper_stop(rooms);
     mail_sender = mailer_stop(mail_sender);
     db_group_stats writes = db_write_stats(app.ctx.store);
     if (writes.commits > 0)

@@ -295,6 +295,18 @@ kite_err janus_room_destroy(const janus_config *c, uint64_t session, uint64_t ha
     return err;
 }
 
+kite_err janus_room_drop(const janus_config *c, uint64_t room, const char *secret, janus_error *e)
+{
+    uint64_t session = 0, handle = 0;
+    kite_err err = janus_session_create(c, &session, e);
+    if (err == KITE_OK && (err = janus_attach(c, session, &handle, e)) == KITE_OK)
+        err = janus_room_destroy(c, session, handle, room, secret, e);
+    janus_error ignored = {0};
+    if (session != 0 && janus_session_destroy(c, session, &ignored) != KITE_OK)
+        log_warn("janus: a session of its own was not destroyed: %s", ignored.reason);
+    return err;
+}
+
 kite_err janus_room_exists(const janus_config *c, uint64_t session, uint64_t handle, uint64_t room, bool *exists,
                            janus_error *e)
 {

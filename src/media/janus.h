@@ -115,6 +115,8 @@ kite_err janus_room_create(const janus_config *c, uint64_t session, uint64_t han
 /* Destroys a room; one already gone is KITE_OK. */
 kite_err janus_room_destroy(const janus_config *c, uint64_t session, uint64_t handle, uint64_t room,
                             const char *secret, janus_error *e) KITE_WUR;
+/* janus_room_destroy on a session of its own, made and destroyed for it (the sweeper's, an end's). */
+kite_err janus_room_drop(const janus_config *c, uint64_t room, const char *secret, janus_error *e) KITE_WUR;
 kite_err janus_room_exists(const janus_config *c, uint64_t session, uint64_t handle, uint64_t room, bool *exists,
                            janus_error *e) KITE_WUR;
 /* Mutes (or unmutes) one media line (mid, from janus_publish's event) of a participant for everyone. */

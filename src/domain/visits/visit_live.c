@@ -44,7 +44,7 @@ static void copy_text(char *dst, size_t size, const char *src)
 /* ---- rooms ---- */
 
 #define ROOM_SELECT                                                                                                 \
-    "SELECT visit_id, janus_room, secret, pin, opened_at, monitor_joined_at, closed_at, end_note FROM visit_rooms " \
+    "SELECT visit_id, janus_room, secret, pin, opened_at, monitor_joined_at, closed_at, end_note FROM live_rooms " \
     "WHERE visit_id = $1"
 
 static kite_err room_load(db_conn *conn, int64_t visit_id, live_room *out)
@@ -87,7 +87,7 @@ static kite_err room_open_tx(db_conn *conn, void *data)
     for (int i = 0; i < LIVE_PIN_DIGITS; i++) /* two hex digits (0..255) a digit: a bias of 6/256, no matter */
         pin[i] = (char)('0' + strtoul((char[]){digits[16 + 2 * i], digits[17 + 2 * i], '\0'}, NULL, 16) % 10);
     pin[LIVE_PIN_DIGITS] = '\0';
-    db_stmt *s = db_prepare(conn, "INSERT INTO visit_rooms (visit_id, janus_room, secret, pin, opened_at)"
+    db_stmt *s = db_prepare(conn, "INSERT INTO live_rooms (visit_id, janus_room, secret, pin, opened_at)"
                                   " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (visit_id) DO NOTHING");
     db_bind_int(s, 1, in->visit_id);
     db_bind_int(s, 2, (int64_t)room);
@@ -127,7 +127,7 @@ kite_err live_room_get(const kite_ctx *ctx, int64_t visit_id, live_room *out)
 static kite_err monitor_tx(db_conn *conn, void *data)
 {
     struct room_in *in = data;
-    db_stmt *s = db_prepare(conn, "UPDATE visit_rooms SET monitor_joined_at = $2 WHERE visit_id = $1"
+    db_stmt *s = db_prepare(conn, "UPDATE live_rooms SET monitor_joined_at = $2 WHERE visit_id = $1"
                                   " AND monitor_joined_at IS NULL");
     db_bind_int(s, 1, in->visit_id);
     db_bind_int(s, 2, in->now);
@@ -143,7 +143,7 @@ kite_err live_room_monitor_joined(const kite_ctx *ctx, int64_t now, int64_t visi
 static kite_err close_tx(db_conn *conn, void *data)
 {
     struct room_in *in = data;
-    db_stmt *s = db_prepare(conn, "UPDATE visit_rooms SET closed_at = $2, end_note = $3 WHERE visit_id = $1"
+    db_stmt *s = db_prepare(conn, "UPDATE live_rooms SET closed_at = $2, end_note = $3 WHERE visit_id = $1"
                                   " AND closed_at IS NULL");
     db_bind_int(s, 1, in->visit_id);
     db_bind_int(s, 2, in->now);
@@ -166,6 +166,7 @@ kite_err live_room_close(const kite_ctx *ctx, int64_t now, int64_t visit_id, con
 
 struct open_in {
     arena *a;
+    int64_t now;
     size_t max, count;
     int64_t *ids;
 };
@@ -175,16 +176,22 @@ static kite_err rooms_open_tx(db_conn *conn, void *data)
     struct open_in *in = data;
     in->count = 0;
     in->ids = arena_alloc(in->a, (in->max + 1) * sizeof *in->ids);
-    db_stmt *s = db_prepare(conn, "SELECT visit_id FROM visit_rooms WHERE closed_at IS NULL ORDER BY visit_id LIMIT $1");
+    db_stmt *s = db_prepare(conn, "SELECT r.visit_id FROM live_rooms r JOIN visits v ON v.id = r.visit_id"
+                                  " WHERE r.closed_at IS NULL AND (v.ends_at <= $2 OR v.state NOT IN ($3, $4))"
+                                  " ORDER BY r.visit_id LIMIT $1");
     db_bind_int(s, 1, (int64_t)in->max);
+    db_bind_int(s, 2, in->now);
+    db_bind_text(s, 3, visit_state_name(VISIT_APPROVED));
+    db_bind_text(s, 4, visit_state_name(VISIT_IN_PROGRESS));
     while (db_next(s))
         in->ids[in->count++] = db_int(s, 0);
     return db_done(s);
 }
 
-kite_err live_rooms_open(const kite_ctx *ctx, arena *a, size_t max, int64_t **visit_ids, size_t *count)
+kite_err live_rooms_due(const kite_ctx *ctx, arena *a, int64_t now, size_t max, int64_t **visit_ids,
+                        size_t *count)
 {
-    struct open_in in = {.a = a, .max = max};
+    struct open_in in = {.a = a, .now = now, .max = max};
     kite_err err = db_read(ctx->store, rooms_open_tx, &in);
     *visit_ids = in.ids;
     *count = in.count;
@@ -195,7 +202,7 @@ kite_err live_rooms_open(const kite_ctx *ctx, arena *a, size_t max, int64_t **vi
 
 #define PEER_SELECT                                                                                             \
     "SELECT id, visit_id, account_id, side, janus_session, pub_handle, sub_contact, sub_resident, feed,"        \
-    " audio_mid, video_mid, audio_muted, video_muted, joined_at, seen_at, left_at FROM visit_peers"
+    " audio_mid, video_mid, audio_muted, video_muted, joined_at, seen_at, left_at FROM live_peers"
 
 static uint64_t id_at(db_stmt *s, int col)
 {
@@ -295,7 +302,7 @@ static kite_err peer_save_tx(db_conn *conn, void *data)
 {
     const live_peer *p = ((struct peer_in *)data)->in;
     db_stmt *s = db_prepare(
-        conn, "INSERT INTO visit_peers (visit_id, account_id, side, janus_session, pub_handle, sub_contact,"
+        conn, "INSERT INTO live_peers (visit_id, account_id, side, janus_session, pub_handle, sub_contact,"
               " sub_resident, feed, audio_mid, video_mid, audio_muted, video_muted, joined_at, seen_at, left_at)"
               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
               " ON CONFLICT (visit_id, account_id) DO UPDATE SET side = excluded.side,"

@@ -67,8 +67,9 @@ kite_err live_room_monitor_joined(const kite_ctx *ctx, int64_t now, int64_t visi
 /* Closes the room once (note may be NULL); *was_open says whether this call closed it. */
 kite_err live_room_close(const kite_ctx *ctx, int64_t now, int64_t visit_id, const char *note,
                          bool *was_open) KITE_WUR;
-/* The visits whose room is open, up to max (the sweeper's list). */
-kite_err live_rooms_open(const kite_ctx *ctx, arena *a, size_t max, int64_t **visit_ids, size_t *count) KITE_WUR;
+/* The visits whose room is open though the slot is over at now, or the visit ended; up to max (the sweeper's). */
+kite_err live_rooms_due(const kite_ctx *ctx, arena *a, int64_t now, size_t max, int64_t **visit_ids,
+                        size_t *count) KITE_WUR;
 
 /* One person's row in a visit; KITE_ERR_NOT_FOUND when they never joined. */
 kite_err live_peer_get(const kite_ctx *ctx, int64_t visit_id, int64_t account_id, live_peer *out) KITE_WUR;
