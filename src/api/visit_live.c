@@ -80,8 +80,14 @@ static bool is_monitor_role(const account *a)
     return a->role == ROLE_REVIEWER || a->role == ROLE_FACILITY_ADMIN;
 }
 
-/* The caller, the visit and the caller's side; false after answering.  live: the visit must be joinable now. */
-static bool live_call_or_reply(http_request *req, kite_app *app, live_call *c, bool live)
+enum { LIVE_ANYONE = 0, LIVE_NOW = 1, LIVE_MONITOR_ONLY = 2 };
+
+/*
+ * The caller, the visit and the caller's side; false after answering.  With
+ * LIVE_MONITOR_ONLY, a party is refused before anything else is said about
+ * the visit; with LIVE_NOW, the visit must be joinable now.
+ */
+static bool live_call_or_reply(http_request *req, kite_app *app, live_call *c, int need)
 {
     memset(c, 0, sizeof *c);
     int64_t id = 0;
@@ -108,8 +114,10 @@ static bool live_call_or_reply(http_request *req, kite_app *app, live_call *c, b
     }
     if (c->side == LIVE_SIDE_MONITOR && c->v.privileged)
         return reply_live(req, KITE_ERR_FORBIDDEN, NULL, FAULT_LIVE_PRIVILEGED, 0);
+    if ((need & LIVE_MONITOR_ONLY) && c->side != LIVE_SIDE_MONITOR)
+        return reply_live(req, KITE_ERR_FORBIDDEN, NULL, FAULT_LIVE_MONITOR_ONLY, 0);
     c->now = clock_now_ms(&app->ctx.clock);
-    if (!live)
+    if (!(need & LIVE_NOW))
         return true;
     if (c->v.state == VISIT_PENDING)
         return reply_live(req, KITE_ERR_CONFLICT, NULL, FAULT_LIVE_NOT_APPROVED, 0);
@@ -139,7 +147,7 @@ void handle_visit_join(http_request *req, void *app_ptr)
 {
     kite_app *app = app_ptr;
     live_call c;
-    if (!live_call_or_reply(req, app, &c, true))
+    if (!live_call_or_reply(req, app, &c, LIVE_NOW))
         return;
     json_t *out = json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:I, s:o}", "visit_id",
                             (json_int_t)c.v.id, "role", live_side_name(c.side), "starts_at", json_time(c.v.starts_at),
@@ -190,7 +198,7 @@ void handle_visit_live(http_request *req, void *app_ptr)
 {
     kite_app *app = app_ptr;
     live_call c;
-    if (!live_call_or_reply(req, app, &c, false))
+    if (!live_call_or_reply(req, app, &c, LIVE_ANYONE))
         return;
     live_room room;
     kite_err err = live_room_get(&app->ctx, c.v.id, &room);
@@ -593,7 +601,7 @@ void handle_visit_media(http_request *req, void *app_ptr)
 {
     kite_app *app = app_ptr;
     live_call c;
-    if (!live_call_or_reply(req, app, &c, true))
+    if (!live_call_or_reply(req, app, &c, LIVE_NOW))
         return;
     json_t *body = parse_body_or_reply(req);
     const char *action = NULL;
@@ -617,16 +625,11 @@ void handle_visit_media(http_request *req, void *app_ptr)
 
 /* ---- the monitor's actions ---- */
 
-static bool monitor_or_reply(http_request *req, const live_call *c)
-{
-    return c->side == LIVE_SIDE_MONITOR || reply_live(req, KITE_ERR_FORBIDDEN, NULL, FAULT_LIVE_MONITOR_ONLY, 0);
-}
-
 void handle_visit_mute(http_request *req, void *app_ptr)
 {
     kite_app *app = app_ptr;
     live_call c;
-    if (!live_call_or_reply(req, app, &c, true) || !monitor_or_reply(req, &c))
+    if (!live_call_or_reply(req, app, &c, LIVE_NOW | LIVE_MONITOR_ONLY))
         return;
     json_t *body = parse_body_or_reply(req);
     live_side side;
@@ -687,7 +690,7 @@ void handle_visit_end(http_request *req, void *app_ptr)
 {
     kite_app *app = app_ptr;
     live_call c;
-    if (!live_call_or_reply(req, app, &c, true) || !monitor_or_reply(req, &c))
+    if (!live_call_or_reply(req, app, &c, LIVE_NOW | LIVE_MONITOR_ONLY))
         return;
     json_t *body = parse_body_or_reply(req);
     const char *reason = NULL;
