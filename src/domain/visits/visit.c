@@ -29,10 +29,13 @@
     " v.rate_cents_per_minute, COALESCE(v.payer_account_id, 0), COALESCE(v.hold_id, 0), v.monitoring_required,"   \
     " v.privileged, COALESCE(v.contact_joined_at, 0), COALESCE(v.resident_joined_at, 0),"                         \
     " COALESCE(v.connected_at, 0), COALESCE(v.ended_at, 0), COALESCE(v.end_reason, 'none'),"                      \
-    " COALESCE(v.charged_cents, 0), COALESCE(v.reason, ''), COALESCE(p.time_zone, ''), v.created_at, v.updated_at"
+    " COALESCE(v.charged_cents, 0), COALESCE(v.reason, ''), COALESCE(p.time_zone, ''), v.created_at, v.updated_at,"  \
+    " r.resident_number, r.first_name || ' ' || r.last_name, ca.full_name"
 
 const char visit_select_sql[] = "SELECT " VISIT_COLUMNS " FROM visits v"
-                                " LEFT JOIN visit_policies p ON p.facility_id = v.facility_id";
+                                " LEFT JOIN visit_policies p ON p.facility_id = v.facility_id"
+                                " JOIN residents r ON r.id = v.resident_id"
+                                " JOIN accounts ca ON ca.id = v.contact_account_id";
 
 /* One row of visit_select_sql into out; false when a stored name is unknown. */
 bool visit_row(db_stmt *s, visit_info *out)
@@ -64,6 +67,9 @@ bool visit_row(db_stmt *s, visit_info *out)
     out->length_minutes = (out->ends_at - out->starts_at) / 60000;
     snprintf(out->reason, sizeof out->reason, "%s", db_text(s, 24));
     snprintf(out->time_zone, sizeof out->time_zone, "%s", db_text(s, 25));
+    snprintf(out->resident_number, sizeof out->resident_number, "%s", db_text(s, 28));
+    snprintf(out->resident_name, sizeof out->resident_name, "%s", db_text(s, 29));
+    snprintf(out->contact_name, sizeof out->contact_name, "%s", db_text(s, 30));
     return visit_state_parse(db_text(s, 11), &out->state) && visit_end_reason_parse(db_text(s, 22), &out->end_reason);
 }
 

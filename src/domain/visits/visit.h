@@ -77,6 +77,9 @@ typedef struct visit_info {
     int64_t charged_cents;       /* what was kept when settled; 0 before */
     char reason[VISIT_REASON_MAX_CHARS * 4 + 1]; /* a decline or cancellation's words; "" when none */
     char time_zone[VISIT_ZONE_MAX];              /* the facility's zone at reading time */
+    char resident_number[40];                    /* who, for the pages (truncated past the buffer) */
+    char resident_name[200];
+    char contact_name[200];
     int64_t created_at, updated_at;
 } visit_info;
 
@@ -190,6 +193,25 @@ kite_err visit_list_mine(const kite_ctx *ctx, arena *a, const account *caller, b
 kite_err visit_list_facility(const kite_ctx *ctx, arena *a, const account *caller, int64_t facility_id, int64_t from,
                              int64_t to, bool has_state, visit_state state, visit_info **items,
                              size_t *count) KITE_WUR;
+
+/* One bookable start: a slot occurrence inside the lead time and horizon, on no blackout day. */
+typedef struct visit_opening {
+    int64_t slot_id, room_id;
+    int64_t starts_at, ends_at; /* epoch ms UTC */
+    int length_minutes;
+    int places_left;            /* 0: full (still listed, so the page can say so) */
+    int64_t price_cents;        /* length x the facility's video rate */
+} visit_opening;
+
+enum { VISIT_OPENINGS_MAX = 500 };
+
+/*
+ * The facility's bookable starts from now to its horizon, soonest first
+ * (up to VISIT_OPENINGS_MAX), with its policy.  KITE_ERR_INVALID_FIELD
+ * (FAULT_VISIT_NO_ZONE) when the facility set no time zone.
+ */
+kite_err visit_openings(const kite_ctx *ctx, arena *a, int64_t facility_id, visit_policy *pol,
+                        visit_opening **items, size_t *count, kite_fault *fault) KITE_WUR;
 
 /* The sweeper's pass at now: what it ended, cancelled or marked as a no-show. */
 kite_err visit_sweep(const kite_ctx *ctx, int64_t now, size_t *settled) KITE_WUR;

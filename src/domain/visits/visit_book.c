@@ -99,7 +99,7 @@ static kite_err plan_when(db_conn *conn, int64_t now, booking_plan *p, visit_wal
     }
     if (!visit_zone_from_utc(pol->time_zone, p->starts_at, w))
         return KITE_ERR_INTERNAL;
-    char day[16];
+    char day[40];
     snprintf(day, sizeof day, "%04d-%02d-%02d", w->year, w->month, w->day);
     bool blackout;
     kite_err err = visit_blackout_on(conn, p->facility_id, day, &blackout);

@@ -56,9 +56,11 @@ static void policy_defaults(int64_t facility_id, visit_policy *out)
 
 kite_err visit_policy_load(db_conn *conn, int64_t facility_id, visit_policy *out, kite_fault *fault)
 {
-    db_stmt *s = db_prepare(conn, "SELECT 1 FROM facility_policies WHERE facility_id = $1");
+    db_stmt *s = db_prepare(conn, "SELECT COALESCE(f.state, '') FROM facility_policies fp"
+                                  " JOIN facilities f ON f.id = fp.facility_id WHERE fp.facility_id = $1");
     db_bind_int(s, 1, facility_id);
     bool on_kite = db_next(s);
+    const char *suggested = on_kite ? visit_zone_suggest(db_text(s, 0)) : NULL;
     kite_err err = db_done(s);
     if (err != KITE_OK)
         return err;
@@ -66,6 +68,7 @@ kite_err visit_policy_load(db_conn *conn, int64_t facility_id, visit_policy *out
         return fault_set(fault, KITE_ERR_NOT_FOUND, "facility_id", FAULT_POLICY);
     visit_policy p;
     policy_defaults(facility_id, &p);
+    snprintf(p.suggested_zone, sizeof p.suggested_zone, "%s", suggested ? suggested : "");
     s = db_prepare(conn,
         "SELECT COALESCE(time_zone, ''), lead_minutes, horizon_days, approval_required, monitoring_required,"
         " cancel_cutoff_minutes, late_cancel_refund, no_show_grace_minutes, updated_at"

@@ -50,6 +50,7 @@ bool visit_late_refund_parse(const char *name, visit_late_refund *out);
 typedef struct visit_policy {
     int64_t facility_id;
     char time_zone[VISIT_ZONE_MAX]; /* "" until set */
+    char suggested_zone[VISIT_ZONE_MAX]; /* the state's zone when it keeps one (read only), else "" */
     int64_t lead_minutes;
     int64_t horizon_days;
     bool approval_required;
