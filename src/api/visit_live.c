@@ -448,6 +448,11 @@ static void media_subscribe(http_request *req, kite_app *app, const live_call *c
     if (err == KITE_OK)
         err = janus_subscribe(http_arena(req), app->video.janus, p.janus_session, p.sub[target], room.janus_room,
                               room.pin, view.party[target]->feed, &offered, &e);
+    if (err == KITE_ERR_CONFLICT && e.code == JANUS_VIDEOROOM_NO_SUCH_FEED) {
+        /* Joined, but no media reached Janus from that side yet (its browser is still connecting). */
+        (void)reply_live(req, KITE_ERR_CONFLICT, "feed", FAULT_LIVE_NO_FEED, 0);
+        return;
+    }
     if (err != KITE_OK) {
         reply_media_down(req, "subscribe", err, &e);
         return;

@@ -273,7 +273,7 @@ kite_err janus_room_create(const janus_config *c, uint64_t session, uint64_t han
         json_object_set_new(body, "admin_key", json_string(c->admin_key));
     json_t *ans = NULL, *data = NULL;
     kite_err err = sync_message(c, session, handle, body, &ans, &data, e);
-    if (err == KITE_ERR_CONFLICT && e != NULL && e->code == 427) { /* JANUS_VIDEOROOM_ERROR_ROOM_EXISTS */
+    if (err == KITE_ERR_CONFLICT && e != NULL && e->code == JANUS_VIDEOROOM_ROOM_EXISTS) {
         *existed = true;
         err = KITE_OK;
     }
@@ -289,7 +289,7 @@ kite_err janus_room_destroy(const janus_config *c, uint64_t session, uint64_t ha
         c, session, handle,
         json_pack("{s:s, s:I, s:s, s:b}", "request", "destroy", "room", (json_int_t)room, "secret", secret, "permanent", 0),
         &ans, &data, e);
-    if (err == KITE_ERR_CONFLICT && e != NULL && e->code == 426) /* JANUS_VIDEOROOM_ERROR_NO_SUCH_ROOM */
+    if (err == KITE_ERR_CONFLICT && e != NULL && e->code == JANUS_VIDEOROOM_NO_SUCH_ROOM)
         err = KITE_OK;
     json_decref(ans);
     return err;

@@ -55,6 +55,14 @@ enum {
     JANUS_REASON_MAX = 200,
 };
 
+/* The videoroom's error codes Kite tells apart (janus_error.code). */
+enum {
+    JANUS_UNAUTHORIZED = 403,             /* a wrong api_secret */
+    JANUS_VIDEOROOM_NO_SUCH_ROOM = 426,
+    JANUS_VIDEOROOM_ROOM_EXISTS = 427,
+    JANUS_VIDEOROOM_NO_SUCH_FEED = 428,   /* no such publisher, or one sending no media yet */
+};
+
 typedef struct janus_config {
     const char *base_url;   /* "http://127.0.0.1:8088/janus" (no trailing slash); NULL: video is off */
     const char *api_secret; /* janus.jcfg api_secret, or NULL when Janus has none */
