@@ -450,9 +450,45 @@ static kite_err event_wait(arena *a, const janus_config *c, uint64_t session, co
     return err;
 }
 
+/*
+ * One asynchronous request at a time per Janus session in this process: a
+ * long poll takes whichever event of the session comes next, so two
+ * requests waiting on one session would take (and drop) each other's
+ * events.  Sessions are spread over a few locks by id; a request on another
+ * session that shares a lock only waits its turn.
+ */
+enum { SESSION_LOCKS = 64 };
+static pthread_mutex_t session_locks[SESSION_LOCKS];
+static pthread_once_t session_locks_once = PTHREAD_ONCE_INIT;
+
+static void session_locks_init(void)
+{
+    for (int i = 0; i < SESSION_LOCKS; i++)
+        pthread_mutex_init(&session_locks[i], NULL);
+}
+
+static pthread_mutex_t *session_lock(uint64_t session)
+{
+    pthread_once(&session_locks_once, session_locks_init);
+    return &session_locks[(session ^ (session >> 17)) % SESSION_LOCKS];
+}
+
+static kite_err async_message_locked(arena *a, const janus_config *c, uint64_t session, uint64_t handle,
+                                     json_t *body, const janus_jsep *jsep, janus_event *out, janus_error *e);
+
 /* An asynchronous videoroom request (body stolen) with an optional jsep; *out is its event. */
 static kite_err async_message(arena *a, const janus_config *c, uint64_t session, uint64_t handle, json_t *body,
                               const janus_jsep *jsep, janus_event *out, janus_error *e)
+{
+    pthread_mutex_t *lock = session_lock(session);
+    pthread_mutex_lock(lock);
+    kite_err err = async_message_locked(a, c, session, handle, body, jsep, out, e);
+    pthread_mutex_unlock(lock);
+    return err;
+}
+
+static kite_err async_message_locked(arena *a, const janus_config *c, uint64_t session, uint64_t handle,
+                                     json_t *body, const janus_jsep *jsep, janus_event *out, janus_error *e)
 {
     *out = (janus_event){.videoroom = ""};
     json_t *req = json_pack("{s:s, s:o}", "janus", "message", "body", body);

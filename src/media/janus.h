@@ -23,8 +23,11 @@
  * janus_message() hides the difference: it long-polls the session until the
  * event with its transaction arrives (other events on the session, such as
  * "webrtcup" or "media", are passed over), so Kite gives each participant a
- * Janus session of its own and makes one asynchronous request on it at a
- * time: two pollers on one session would take each other's events.
+ * Janus session of its own, and janus.c makes one asynchronous request at a
+ * time on a session (a lock per session in this process): two pollers on
+ * one session would take each other's events.  Across Kite servers that
+ * share a Janus, one person's requests may still meet: the page makes its
+ * media calls one after another for that reason too.
  *
  * Sessions die after Janus's session_timeout (60 s by default) without a
  * request: janus_keepalive() is called while a participant is in the visit.

@@ -45,8 +45,12 @@ function gathered(pc) {
   });
 }
 
+/* The page's media calls go one after another: each may wait on the media server for its answer. */
+let mediaQueue = Promise.resolve();
 function media(id, body) {
-  return api(`/visits/${id}/media`, { method: 'POST', body });
+  const next = mediaQueue.then(() => api(`/visits/${id}/media`, { method: 'POST', body }));
+  mediaQueue = next.catch(() => {});
+  return next;
 }
 
 function signInNeeded(root, path) {
@@ -185,6 +189,13 @@ function createVisit(root, ctx, id, join) {
     try {
       const pc = new RTCPeerConnection({ iceServers });
       for (const track of local.getTracks()) pc.addTrack(track, local);
+      // A connection that fails is dropped: the next poll publishes again.
+      pc.addEventListener('connectionstatechange', () => {
+        if (pc.connectionState === 'failed' && publisher === pc) {
+          publisher = null;
+          pc.close();
+        }
+      });
       await pc.setLocalDescription(await pc.createOffer());
       await gathered(pc);
       const r = await media(id, { action: 'publish', jsep: { type: 'offer', sdp: pc.localDescription.sdp } });
@@ -206,9 +217,16 @@ function createVisit(root, ctx, id, join) {
       const r = await media(id, { action: 'subscribe', feed: side });
       const pc = new RTCPeerConnection({ iceServers });
       const view = tiles[side];
+      // Every track the subscription brings (audio and video) goes into one stream for the tile.
+      const stream = new MediaStream();
       pc.addEventListener('track', (ev) => {
-        if (!view.video.srcObject) view.video.srcObject = ev.streams[0] || new MediaStream([ev.track]);
+        stream.addTrack(ev.track);
+        if (view.video.srcObject !== stream) view.video.srcObject = stream;
         view.note.textContent = '';
+      });
+      // A connection that fails is dropped: the next poll subscribes again.
+      pc.addEventListener('connectionstatechange', () => {
+        if (pc.connectionState === 'failed' && subscribers[side] === pc) dropSubscriber(side);
       });
       await pc.setRemoteDescription(r.jsep);
       await pc.setLocalDescription(await pc.createAnswer());
