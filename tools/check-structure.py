@@ -22,11 +22,12 @@ TOP_LAYERS = {
     'sandbox': {'core'},
     'mail': {'core', 'db'},
     'payment': {'core', 'db', 'http'},
+    'media': {'core'},
     'domain': {'core', 'db', 'mail', 'sandbox', 'payment'},
-    'api': {'core', 'db', 'http', 'mail', 'sandbox', 'domain', 'payment'},
-    'cli': {'core', 'db', 'http', 'mail', 'sandbox', 'domain', 'api', 'payment'},
+    'api': {'core', 'db', 'http', 'mail', 'sandbox', 'domain', 'payment', 'media'},
+    'cli': {'core', 'db', 'http', 'mail', 'sandbox', 'domain', 'api', 'payment', 'media'},
 }
-DOMAIN_ORDER = ['audit', 'directory', 'identity', 'counsel', 'facility', 'ledger', 'contacts', 'messaging', 'oversight', 'privacy', 'retention', 'operations']
+DOMAIN_ORDER = ['audit', 'directory', 'identity', 'counsel', 'facility', 'ledger', 'contacts', 'messaging', 'oversight', 'visits', 'privacy', 'retention', 'operations']
 FORBIDDEN_IN_DOMAIN = ('jansson.h', 'microhttpd.h', 'curl/curl.h')
 MAX_FILE_LINES = 900
 MAX_FUNCTION_LINES = 80

@@ -5,13 +5,15 @@ set -eu
 cd "$(dirname "$0")/.."
 want="meson ninja-build pkg-config gcc python3 libmicrohttpd-dev libjansson-dev libsqlite3-dev
       libsodium-dev libcsv-dev libcurl4-openssl-dev libpcre2-dev libvips-dev libseccomp-dev libpq-dev
-      libstemmer-dev liboath-dev"
+      libstemmer-dev liboath-dev libicu-dev libssl-dev"
 # make run prints the demo staff's two-factor secret with `oathtool --totp -b SECRET`, the
 # authenticator-app code for the demo's staff sign-ins (docs/staff-security.md).
 want="$want oathtool"
 # The black-box suite runs a second time on a throw-away PostgreSQL cluster (tools/pg-cluster.sh).
 if [ "${1:-build}" = test ]; then
   want="$want libcmocka-dev cppcheck sqlite3 chromium postgresql postgresql-client systemd"
+  # The video-visit tests run a private Janus (tools/janus.sh), never the package's system service.
+  want="$want janus"
 fi
 # make bench runs Postfix as a peer (bench/postfix_peer.sh): a private instance of its own, so the
 # package's system instance is never configured, started nor enabled (see postfix_quiet below).
@@ -56,7 +58,10 @@ export DEBIAN_FRONTEND=noninteractive
 # package's scripts; a policy-rc.d made for the install is removed after it, one already there stays.
 policy_made=""
 case " $missing " in *" postfix "*)
-  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections ;;
+esac
+# Janus likewise: the tests run a private instance (tools/janus.sh); the package's service stays off.
+case " $missing " in *" postfix "*|*" janus "*)
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && policy_made=1
   fi ;;
@@ -71,5 +76,8 @@ case " $missing " in *" postfix "*)
   # Installed here: the system's instance stays off, as it was before.
   if [ -e /var/spool/postfix/pid/master.pid ] && postfix status >/dev/null 2>&1; then postfix stop >/dev/null 2>&1 || true; fi
   if command -v update-rc.d >/dev/null 2>&1; then update-rc.d postfix disable >/dev/null 2>&1 || true; fi ;;
+esac
+case " $missing " in *" janus "*)
+  if command -v systemctl >/dev/null 2>&1; then systemctl disable --now janus >/dev/null 2>&1 || true; fi ;;
 esac
 install_web_test_modules "${1:-build}"

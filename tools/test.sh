@@ -33,6 +33,26 @@ export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export KITE_DATA_DIR="$PWD/data"
 
+# A throw-away Janus (tools/janus.sh: loopback only, a private config under the build folder) for the
+# video-visit tests: the C client's test, the black-box visit files and the browser visit test.  It
+# runs for the whole suite and is stopped at the end, also when interrupted.
+janus_dir="$B/janus"
+stop_janus() { tools/janus.sh stop "$janus_dir" >/dev/null 2>&1 || true; }
+stop_pg() { :; }
+trap 'stop_janus; stop_pg' EXIT
+trap 'stop_janus; stop_pg; exit 130' INT TERM
+echo "== Janus (a throw-away instance in $janus_dir)"
+if KITE_TEST_JANUS=$(tools/janus.sh start "$janus_dir" 2>"$B/janus-start.log"); then
+  KITE_TEST_JANUS_SECRET=$(tools/janus.sh secret "$janus_dir")
+  export KITE_TEST_JANUS KITE_TEST_JANUS_SECRET
+  echo "$KITE_TEST_JANUS"
+  passed=$((passed + 1))
+else
+  cat "$B/janus-start.log"
+  echo "Janus did not start: the video-visit tests will fail"
+  failed=$((failed + 1))
+fi
+
 echo "== cppcheck"
 # -D limits cppcheck to one configuration, so the files with test-only fault injection are checked
 # a second time with it defined: both sides of every #ifdef KITE_FAULT_INJECTION are analysed.
@@ -138,8 +158,6 @@ failed=$((failed + f))
 echo "== black-box tests on PostgreSQL (a throw-away cluster in $B/pg)"
 pg_dir="$B/pg"
 stop_pg() { tools/pg-cluster.sh stop "$pg_dir" >/dev/null 2>&1 || true; }
-trap stop_pg EXIT
-trap 'stop_pg; exit 130' INT TERM
 log="$B/blackbox-pg.tap"
 started=$SECONDS
 if pg_url=$(tools/pg-cluster.sh start "$pg_dir" 2>"$B/pg-cluster.log"); then
@@ -169,4 +187,5 @@ tap_counts "$log" $? 200
 echo "web UI: $p passed, $f failed ($((SECONDS - started)) s)"
 passed=$((passed + p))
 failed=$((failed + f))
+stop_janus
 summary

@@ -26,6 +26,7 @@ import { moneyPage } from './pages/money.js';
 import { tabletMoneyPage } from './pages/trust.js';
 import { attorneyPage, attorneysReviewPage } from './pages/attorney.js';
 import { staffActivityPage, twoFactorPage } from './pages/security.js';
+import { liveVisitsPage, visitLivePage } from './pages/visit-live.js';
 import { onUnread, startLive, stopLive, unreadCount } from './live.js';
 
 const routes = [
@@ -57,6 +58,8 @@ const routes = [
   { pattern: /^\/tablet\/money\/?$/, page: tabletMoneyPage, nav: '/tablet' },
   { pattern: /^\/attorney\/?$/, page: attorneyPage, nav: '/account' },
   { pattern: /^\/staff\/attorneys\/?$/, page: attorneysReviewPage, nav: '/staff' },
+  { pattern: /^\/visits\/([^/]+)\/live\/?$/, page: visitLivePage, nav: null },
+  { pattern: /^\/staff\/visits\/live\/?$/, page: liveVisitsPage, nav: '/staff/visits/live' },
 ];
 
 /* The header links for each kind of account; residents on a tablet see only their home. */
@@ -66,8 +69,8 @@ const NAV = {
   contact: [['/messages', N_('Messages')], ['/contacts', N_('Your contacts')], ...DIRECTORY],
   resident: [['/tablet', N_('Home')]],
   operator: [['/staff', N_('Facilities')], ['/review', N_('Review')], ['/investigate', N_('Investigate')], ['/staff/activity', N_('Staff activity')], ...DIRECTORY],
-  facility_admin: [['/staff', N_('Your facility')], ['/review', N_('Review')], ['/staff/activity', N_('Staff activity')], ...DIRECTORY],
-  reviewer: [['/review', N_('Review')], ['/staff', N_('Roster')], ...DIRECTORY],
+  facility_admin: [['/staff', N_('Your facility')], ['/review', N_('Review')], ['/staff/visits/live', N_('Live visits')], ['/staff/activity', N_('Staff activity')], ...DIRECTORY],
+  reviewer: [['/review', N_('Review')], ['/staff/visits/live', N_('Live visits')], ['/staff', N_('Roster')], ...DIRECTORY],
   investigator: [['/investigate', N_('Investigate')], ['/staff', N_('Roster')], ...DIRECTORY],
 };
 

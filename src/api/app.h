@@ -25,6 +25,15 @@
 #include "http/proxy.h"
 #include "http/server.h"
 #include "payment/processor.h"
+#include "media/janus.h"
+
+/* Video visits (kite serve --janus-url …): where the media engine is and what the pages are given. */
+typedef struct video_config {
+    const janus_config *janus; /* NULL: video is off; joining answers 503 */
+    const char *turn_url;      /* a coturn relay offered to browsers, or NULL (loopback and LAN need none) */
+    const char *turn_secret;   /* coturn's static-auth-secret: TURN REST credentials are derived from it */
+    int64_t bitrate;           /* bits per second a side may send (the room's cap) */
+} video_config;
 
 typedef struct kite_app {
     kite_ctx ctx;
@@ -34,6 +43,7 @@ typedef struct kite_app {
     const processor_config *processor; /* card payments (kite serve --processor); NULL: top-ups answer 503 */
     bool processor_is_sandbox;         /* the processor is a local `kite processor-sandbox`: test cards work */
     http_trusted metrics_from;         /* who may read GET /metrics (kite serve --metrics-from); none: nobody */
+    video_config video;                /* live video visits (api/visit_live.c) */
 } kite_app;
 
 extern const http_route api_routes[];
@@ -150,6 +160,26 @@ void handle_two_factor_recovery_codes(http_request *req, void *data);
 void handle_account_two_factor_reset(http_request *req, void *data);
 void handle_facility_staff_activity(http_request *req, void *data);
 void handle_facility_staff_activity_csv(http_request *req, void *data);
+/* ---- visits.c, visit_setup.c: video visits (domain/visits/) ---- */
+void handle_visits_quote(http_request *req, void *data);
+void handle_visits_create(http_request *req, void *data);
+void handle_visits_list(http_request *req, void *data);
+void handle_visits_get(http_request *req, void *data);
+void handle_visits_approve(http_request *req, void *data);
+void handle_visits_decline(http_request *req, void *data);
+void handle_visits_cancel(http_request *req, void *data);
+void handle_visits_reschedule(http_request *req, void *data);
+void handle_facility_visits(http_request *req, void *data);
+void handle_visit_policy_get(http_request *req, void *data);
+void handle_visit_policy_put(http_request *req, void *data);
+void handle_visit_rooms_list(http_request *req, void *data);
+void handle_visit_rooms_create(http_request *req, void *data);
+void handle_visit_slots_list(http_request *req, void *data);
+void handle_visit_slots_create(http_request *req, void *data);
+void handle_visit_slots_retire(http_request *req, void *data);
+void handle_visit_blackouts_list(http_request *req, void *data);
+void handle_visit_blackouts_create(http_request *req, void *data);
+void handle_visit_blackouts_delete(http_request *req, void *data);
 void handle_metrics(http_request *req, void *app);
 void handle_openapi(http_request *req, void *app);
 void handle_sessions_get_current(http_request *req, void *data);
@@ -175,6 +205,13 @@ void handle_policy_put(http_request *req, void *app);
 void handle_legal_holds_create(http_request *req, void *app);
 void handle_legal_holds_list(http_request *req, void *app);
 void handle_legal_holds_lift(http_request *req, void *app);
+
+/* ---- visit_live.c: the live video visit through Janus ---- */
+void handle_visit_join(http_request *req, void *app);
+void handle_visit_live(http_request *req, void *app);
+void handle_visit_media(http_request *req, void *app);
+void handle_visit_mute(http_request *req, void *app);
+void handle_visit_end(http_request *req, void *app);
 void handle_staff_create(http_request *req, void *app);
 void handle_staff_list(http_request *req, void *app);
 void handle_residents_create(http_request *req, void *app);

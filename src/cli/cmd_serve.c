@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/serve_config.h"
 #include "cli/sweeper.h"
+#include "cli/live_sweeper.h"
 #include "domain/contacts/contact_request.h"
 
 #include "api/app.h"
@@ -74,6 +75,9 @@ typedef struct serve_options {
     const char *max_connections_arg, *per_address_arg, *header_timeout_arg, *body_timeout_arg, *idle_timeout_arg;
     const char *user; /* --user NAME: bind, then run as NAME (sandbox/privileges.h) */
     const char *log_format; /* --log-format text|json (core/log.h) */
+    const char *janus_url, *janus_api_secret, *janus_admin_secret; /* video visits (media/janus.h) */
+    const char *turn_url, *turn_secret, *video_bitrate_arg;
+    long video_bitrate;
     char host[64];
     uint16_t port;
     int64_t clock_offset_ms;
@@ -240,6 +244,51 @@ static http_route *fault_routes_install(const serve_options *o, http_config *con
 }
 #endif
 
+/*
+ * The test clock over HTTP: a server started with --test-clock-offset (which
+ * needs KITE_ALLOW_TEST_CLOCK=1) also serves POST /api/v1/test/clock
+ * {"advance_seconds": N}, which moves the process's time forward by N
+ * seconds (clock_test_advance) and answers the new time.  A live video visit
+ * is timed while the server runs (the connected minutes, the end of the
+ * slot), and a restart would drop it.  Anywhere else the route does not
+ * exist: 404 like any unknown path.
+ *
+ * SECURITY: it moves time for every request, the ledger's included, so it
+ * lives behind the same two switches as --test-clock-offset and is logged.
+ */
+#define TEST_CLOCK_PATH "/api/v1/test/clock"
+
+static void test_clock_handler(http_request *req, void *app)
+{
+    kite_app *kite = app;
+    json_t *body = parse_body_or_reply(req);
+    int64_t seconds = 0;
+    bool present = false;
+    if (body == NULL || !body_int_or_reply(req, body, "advance_seconds", true, &seconds, &present))
+        return;
+    if (seconds < 0 || seconds > 7LL * 24 * 3600) {
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "advance_seconds", FAULT_RANGE);
+        return;
+    }
+    clock_test_advance(seconds * 1000);
+    int64_t now = clock_now_ms(&kite->ctx.clock);
+    log_warn("TEST CLOCK: moved forward %lld seconds", (long long)seconds);
+    http_reply_json(req, 200, json_pack("{s:o}", "now", json_time(now)));
+}
+
+/* With the test clock: the routes in force plus POST TEST_CLOCK_PATH; the table to free (or NULL). */
+static http_route *test_clock_route_install(const serve_options *o, http_config *config)
+{
+    if (o->clock_offset_arg == NULL)
+        return NULL;
+    http_route *routes = xcalloc(config->route_count + 1, sizeof *routes);
+    memcpy(routes, config->routes, config->route_count * sizeof *routes);
+    routes[config->route_count] = (http_route){"POST", TEST_CLOCK_PATH, test_clock_handler};
+    config->routes = routes;
+    config->route_count++;
+    return routes;
+}
+
 static bool mail_options_valid(const serve_options *o)
 {
     if (o->smtp != NULL && strncmp(o->smtp, "smtp://", 7) != 0 && strncmp(o->smtp, "smtps://", 8) != 0) {
@@ -343,6 +392,38 @@ static bool networks_taken(int *argc, char **argv, const char *name, http_truste
     return true;
 }
 
+/* A base URL: http(s)://, no trailing slash, nothing a URL or a log line should not hold. */
+static bool base_url_valid(const char *u)
+{
+    return (strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0) && strpbrk(u, " \"'<>\\?#") == NULL &&
+           u[strlen(u) - 1] != '/';
+}
+
+/* Video visits: Janus's API (loopback or a private network), a TURN relay, the bitrate cap. */
+static bool video_options_valid(serve_options *o)
+{
+    if (o->janus_url != NULL && !base_url_valid(o->janus_url)) {
+        fprintf(stderr, "kite serve: --janus-url takes Janus's HTTP API base URL without a trailing slash, "
+                        "e.g. http://127.0.0.1:8088/janus\n");
+        return false;
+    }
+    if (o->janus_url == NULL && (o->janus_api_secret != NULL || o->janus_admin_secret != NULL)) {
+        fprintf(stderr, "kite serve: --janus-api-secret and --janus-admin-secret need --janus-url\n");
+        return false;
+    }
+    if ((o->turn_url == NULL) != (o->turn_secret == NULL) ||
+        (o->turn_url != NULL && (strncmp(o->turn_url, "turn:", 5) != 0 && strncmp(o->turn_url, "turns:", 6) != 0))) {
+        fprintf(stderr, "kite serve: --turn-url (turn:host:port or turns:host:port) and --turn-secret "
+                        "(coturn's static-auth-secret) go together\n");
+        return false;
+    }
+    if (!parse_count(o->video_bitrate_arg, 64000, 4000000, 512000, &o->video_bitrate)) {
+        fprintf(stderr, "kite serve: --video-bitrate takes bits per second, from 64000 to 4000000\n");
+        return false;
+    }
+    return true;
+}
+
 /* The values, checked with the messages people and tests know; false after saying what is wrong. */
 static bool serve_options_valid(serve_options *o)
 {
@@ -385,7 +466,7 @@ static bool serve_options_valid(serve_options *o)
         fprintf(stderr, "kite serve: --max-event-streams takes a number from 1 to 800\n");
         return false;
     }
-    return edge_options_valid(o);
+    return video_options_valid(o) && edge_options_valid(o);
 }
 
 /* --test-clock-offset and --test-fault-injection stay out of the usage: they are for tests only. */
@@ -413,6 +494,12 @@ static bool serve_options_or_usage(int argc, char **argv, serve_options *o, int 
         {"idle-timeout", &o->idle_timeout_arg, NULL},
         {"user", &o->user, NULL},
         {"log-format", &o->log_format, NULL},
+        {"janus-url", &o->janus_url, NULL},
+        {"janus-api-secret", &o->janus_api_secret, NULL},
+        {"janus-admin-secret", &o->janus_admin_secret, NULL},
+        {"turn-url", &o->turn_url, NULL},
+        {"turn-secret", &o->turn_secret, NULL},
+        {"video-bitrate", &o->video_bitrate_arg, NULL},
         {NULL, NULL, NULL},
     };
     const cli_command cmd = {"kite serve",
@@ -422,7 +509,9 @@ static bool serve_options_or_usage(int argc, char **argv, serve_options *o, int 
                              "                  [--max-connections N] [--max-connections-per-address N]\n"
                              "                  [--header-timeout S] [--body-timeout S] [--idle-timeout S]\n"
                              "                  [--trusted-proxy CIDR]... [--metrics-from CIDR]... [--user NAME]\n"
-                             "                  [--log-format text|json] [--config FILE]",
+                             "                  [--log-format text|json] [--config FILE]\n"
+                             "                  [--janus-url URL] [--janus-api-secret S] [--janus-admin-secret S]\n"
+                             "                  [--turn-url URL --turn-secret S] [--video-bitrate BPS]",
                              opts, 0, 0};
     cli_args args;
     if (!networks_taken(&argc, argv, "--trusted-proxy", &o->trusted) ||
@@ -518,6 +607,19 @@ static bool serve_drop_root(const serve_options *o, int *listen_fd)
     return true;
 }
 
+/* Video visits from the options; *media (the caller's, living as long as the server) is Janus's config. */
+static video_config serve_video_config(const serve_options *o, janus_config *media)
+{
+    *media = (janus_config){.base_url = o->janus_url, .api_secret = o->janus_api_secret,
+                            .admin_key = o->janus_admin_secret};
+    if (o->janus_url != NULL)
+        log_info("video: visits through Janus at %s%s", o->janus_url, o->turn_url != NULL ? ", with a TURN relay" : "");
+    else
+        log_info("video: no --janus-url given; joining a video visit answers 503");
+    return (video_config){.janus = o->janus_url != NULL ? media : NULL, .turn_url = o->turn_url,
+                          .turn_secret = o->turn_secret, .bitrate = o->video_bitrate};
+}
+
 static int serve_run(const serve_options *o)
 {
     /* Signals are taken by sigwait below; every thread started from here on inherits the block. */
@@ -549,6 +651,8 @@ static int serve_run(const serve_options *o)
                  app.processor_is_sandbox ? " (a local sandbox: test cards work)" : "");
     } else
         log_info("payments: no --processor given; top-ups answer 503");
+    janus_config media;
+    app.video = serve_video_config(o, &media);
     http_config config = serve_http_config(o, &app, listen_fd);
     event_hub_config events = {.max_per_account = 5, .max_total = (unsigned)o->max_streams, .poll_ms = 250,
                                .heartbeat_ms = 15000};
@@ -557,12 +661,14 @@ static int serve_run(const serve_options *o)
     image_sandbox_config_defaults(&images);
     app.images = image_sandbox_new(&images);
     http_route *test_routes = fault_routes_install(o, &config);
+    http_route *clock_routes = test_clock_route_install(o, &config);
     http_server *server = NULL;
     if (http_server_start(&config, &server) != KITE_OK) {
         event_hub_stop(app.events);
         app.images = image_sandbox_free(app.images);
         cli_store_close(&store);
         free(test_routes);
+        free(clock_routes);
         return 1;
     }
     printf("kite: listening on http://%s:%u\n", o->host, http_server_port(server));
@@ -574,6 +680,7 @@ static int serve_run(const serve_options *o)
     mail_config delivery = {.store = app.ctx.store, .clock = &app.ctx.clock, .from = o->mail_from, .smtp_url = o->smtp};
     mailer *mail_sender = mailer_start(&delivery);
     sweeper *chores = sweeper_start(&app.ctx, app.processor);
+    live_sweeper *rooms = live_sweeper_start(&app.ctx, app.video.janus);
 
     int signal_number = 0;
     sigwait(&stop_signals, &signal_number);
@@ -582,6 +689,7 @@ static int serve_run(const serve_options *o)
     event_hub_stop(app.events);
     app.images = image_sandbox_free(app.images);
     chores = sweeper_stop(chores);
+    rooms = live_sweeper_stop(rooms);
     mail_sender = mailer_stop(mail_sender);
     db_group_stats writes = db_write_stats(app.ctx.store);
     if (writes.commits > 0)
@@ -589,6 +697,7 @@ static int serve_run(const serve_options *o)
                  (long long)writes.commits, (long long)writes.largest, (long long)writes.syncs_apart);
     cli_store_close(&store);
     free(test_routes);
+    free(clock_routes);
     log_info("stopped");
     return 0;
 }

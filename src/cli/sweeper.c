@@ -14,6 +14,7 @@
 #include "domain/identity/email_verify.h"
 #include "domain/ledger/wallet.h"
 #include "domain/retention/purge.h"
+#include "domain/visits/visit.h"
 
 #include <inttypes.h>
 
@@ -85,6 +86,12 @@ static worker_next sweep_tick(void *arg)
                      (long long)r.messages, (long long)r.photos, (long long)r.audit_deleted, (long long)r.kept_by_hold);
     }
     arena_free(a);
+    /* Video visits that time ended: no-shows released, visits over completed, bookings never approved cancelled. */
+    size_t visits = 0;
+    if ((err = visit_sweep(s->ctx, clock_now_ms(&s->ctx->clock), &visits)) != KITE_OK)
+        log_warn("sweeper: settling video visits failed: %s", kite_err_code(err));
+    else if (visits > 0)
+        log_info("sweeper: %zu video visits settled", visits);
     return WORKER_WAIT;
 }
 

@@ -1,14 +1,23 @@
 #include "core/clock.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <time.h>
+
+/* The tests' advance (clock_test_advance); 0 unless a test server was asked to move time. */
+static _Atomic int64_t test_advance_ms;
+
+void clock_test_advance(int64_t ms)
+{
+    atomic_fetch_add(&test_advance_ms, ms);
+}
 
 int64_t clock_now_ms(const kite_clock *clock)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    return now + (clock != NULL ? clock->offset_ms : 0);
+    return now + (clock != NULL ? clock->offset_ms : 0) + atomic_load(&test_advance_ms);
 }
 
 int64_t clock_mono_ms(void)

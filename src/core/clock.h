@@ -18,6 +18,15 @@ typedef struct kite_clock {
 } kite_clock;
 
 int64_t clock_now_ms(const kite_clock *clock);
+/*
+ * Tests only: moves every clock of the process forward by ms while it runs
+ * (POST /api/v1/test/clock, served only by a server started with the test
+ * clock allowed: cli/cmd_serve.c).  A live video visit cannot survive a
+ * restart, so its test moves time in place.  The advance is one atomic
+ * number that every clock_now_ms adds, whichever copy of a kite_clock the
+ * caller holds; it stays 0 in production, where nothing calls this.
+ */
+void clock_test_advance(int64_t ms);
 /* Monotonic milliseconds, for measuring durations. */
 int64_t clock_mono_ms(void);
 double clock_mono_seconds(void);

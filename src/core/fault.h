@@ -184,6 +184,29 @@ typedef enum fault_detail {
     FAULT_ATTORNEY_REGISTERED,  /* a registration while one is pending or verified */
     FAULT_ATTORNEY_DECIDED,     /* an operator's decision on a registration already past it */
     FAULT_PRIVILEGED,           /* staff asking for the content of privileged legal mail */
+    /* video visits (domain/visits/) */
+    FAULT_TIME_ZONE,            /* not an IANA time zone name Kite knows */
+    FAULT_VISIT_NO_ZONE,        /* a facility that has set no time zone offers no visits yet */
+    FAULT_VISIT_LEAD_TIME,      /* a start sooner than the lead time (limit: hours) */
+    FAULT_VISIT_HORIZON,        /* a start further ahead than the horizon (limit: days) */
+    FAULT_VISIT_BLACKOUT,       /* a start on a blackout day */
+    FAULT_VISIT_NO_SLOT,        /* a start that is no slot's start */
+    FAULT_VISIT_FULL,           /* a slot occurrence with no place left */
+    FAULT_VISIT_OVERLAP,        /* the resident has another visit at that time */
+    FAULT_VISIT_STATE,          /* a visit past the step asked for */
+    FAULT_VISIT_PRICE_CHANGED,  /* a reschedule to a slot of another price */
+    FAULT_VISIT_FUNDS,          /* a balance below the visit's price (limit: price, max: balance) */
+    FAULT_VISIT_STARTED,        /* a change to a visit that has begun */
+    /* the live video visit (api/visit_live.c) */
+    FAULT_LIVE_VIDEO_OFF,       /* this Kite has no media engine (no --janus-url) */
+    FAULT_LIVE_MEDIA_DOWN,      /* the media engine did not answer or refused */
+    FAULT_LIVE_TOO_EARLY,       /* limit: minutes before the start that the room opens */
+    FAULT_LIVE_OVER,            /* ended, cancelled, declined, or past its end */
+    FAULT_LIVE_NOT_APPROVED,    /* still waiting for staff approval */
+    FAULT_LIVE_PRIVILEGED,      /* a monitor on an attorney's visit */
+    FAULT_LIVE_MONITOR_ONLY,    /* a party asking for a monitor's action, or a monitor for a party's */
+    FAULT_LIVE_WAIT_MONITOR,    /* the policy wants a monitor in before the visit starts */
+    FAULT_LIVE_NO_FEED,         /* the side asked for is not sending video yet */
     FAULT_DETAIL_COUNT
 } fault_detail;
 

@@ -805,6 +805,8 @@ const migration kite_migrations[] = {
     {23, "attorneys and privileged messages", kite_migration_23_sqlite},
     {24, "retention periods, message and photo tombstones, legal holds, audit checkpoints", kite_migration_24_sqlite},
     {25, "staff two-factor sign-in, recovery codes, idle staff sessions", kite_migration_25_sqlite},
+    {26, "video visits: policies, rooms, weekly slots, blackouts, bookings", kite_migration_26_sqlite},
+    {27, "live video visits: Janus rooms and the people in them", kite_migration_27_sqlite},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];

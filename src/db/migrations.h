@@ -31,6 +31,12 @@ extern const char kite_migration_24_pg[];
 /* Step 25 (migration_25.c): staff two-factor secrets, recovery codes, idle staff sessions. */
 extern const char kite_migration_25_sqlite[];
 extern const char kite_migration_25_pg[];
+/* Step 26 (migration_26.c): video visits: policies, rooms, weekly slots, blackouts, bookings. */
+extern const char kite_migration_26_sqlite[];
+extern const char kite_migration_26_pg[];
+/* Step 27 (migration_27.c): the live video visit's Janus rooms and the people in them. */
+extern const char kite_migration_27_sqlite[];
+extern const char kite_migration_27_pg[];
 
 /* Step 15's fill of send_tally and the index it replaces: the same SQL on both engines (migrations.c says why). */
 #define SEND_TALLY_FILL_SQL                                                                                       \

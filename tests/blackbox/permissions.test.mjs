@@ -131,6 +131,20 @@ const TABLE = [
   ['POST',   '/api/v1/facilities/{id}/legal-holds',                  'B', [401, 403, 403, 404, 404, 404, OK]],
   ['POST',   '/api/v1/legal-holds/{id}/lift',                        'A', [401, 403, 403, 403, OK,  OK,  OK]],
   ['POST',   '/api/v1/legal-holds/{id}/lift',                        'B', [401, 403, 403, 404, 404, 404, OK]],
+  // The live video visit (visit_live.c): a visit of the matrix pair (A) and of Bea's (B), running now. The parties
+  // and the facility's reviewers and admins are in it; investigators do not see visits (404), and operators watch
+  // none (403).  media "leave" proves access without the media engine; a mute of a side that sends nothing (409)
+  // and an end without a reason (422) prove a monitor's access without changing anything.
+  ['GET',    '/api/v1/visits/{id}/join',                             'A', [401, OK,  OK,  OK,  404, OK,  403]],
+  ['GET',    '/api/v1/visits/{id}/join',                             'B', [401, 404, 404, 404, 404, 404, 403]],
+  ['GET',    '/api/v1/visits/{id}/live',                             'A', [401, OK,  OK,  OK,  404, OK,  403]],
+  ['GET',    '/api/v1/visits/{id}/live',                             'B', [401, 404, 404, 404, 404, 404, 403]],
+  ['POST',   '/api/v1/visits/{id}/media',                            'A', [401, OK,  OK,  OK,  404, OK,  403]],
+  ['POST',   '/api/v1/visits/{id}/media',                            'B', [401, 404, 404, 404, 404, 404, 403]],
+  ['POST',   '/api/v1/visits/{id}/mute',                             'A', [401, 403, 403, 409, 404, 409, 403]],
+  ['POST',   '/api/v1/visits/{id}/mute',                             'B', [401, 404, 404, 404, 404, 404, 403]],
+  ['POST',   '/api/v1/visits/{id}/end',                              'A', [401, 403, 403, 422, 404, 422, 403]],
+  ['POST',   '/api/v1/visits/{id}/end',                              'B', [401, 404, 404, 404, 404, 404, 403]],
   ['POST',   '/api/v1/review/{message_id}',                          'A', [401, 403, 403, OK,  403, OK,  OK]],
   ['POST',   '/api/v1/review/{message_id}',                          'B', [401, 403, 403, 404, 404, 404, OK]],
   ['POST',   '/api/v1/review/bulk',                                  '-', [401, 403, 403, OK,  403, OK,  OK]],
@@ -247,7 +261,8 @@ const people = {}; // role → {token, ...}
 const fixtures = {};
 
 before(async () => {
-  w = await World.start();
+  // A media engine is named so the live visit's routes are on; the matrix's calls never reach it (see its rows).
+  w = await World.start({ extraArgs: ['--janus-url', process.env.KITE_TEST_JANUS || 'http://127.0.0.1:9/janus'] });
   op = await w.operator();
   FAC.A = await facilityIdByName(w.srv, 'FCI ALICEVILLE');
   FAC.B = await facilityIdByName(w.srv, 'AVENAL STATE PRISON');
@@ -366,6 +381,27 @@ before(async () => {
       assert.equal(r.status, 201, describeRes(r));
       fixtures.legalHolds[scope][role] = r.json.id;
     }
+  }
+  // A video visit of each pair running now (visit_live.c): free (a video rate of 0, so nobody's balance moves),
+  // no lead time, no approval, a slot starting within two minutes (its room opens five minutes before) on UTC.
+  fixtures.liveVisit = {};
+  const startMs = Math.ceil(Date.now() / 60_000) * 60_000 + 60_000;
+  const start = new Date(startMs);
+  const hhmm = `${String(start.getUTCHours()).padStart(2, '0')}:${String(start.getUTCMinutes()).padStart(2, '0')}`;
+  for (const [scope, contact, contactId] of [['A', people.contact, fixtures.ownContact], ['B', z, fixtures.otherContact]]) {
+    const fid = FAC[scope];
+    assert.equal((await w.put(`/api/v1/facilities/${fid}/prices`, { video_cents_per_minute: 0 }, op.token)).status, 200);
+    const vp = await w.put(`/api/v1/facilities/${fid}/visit-policy`, { time_zone: 'UTC', lead_minutes: 0, approval_required: false }, op.token);
+    assert.ok(vp.status === 200 || vp.status === 201, describeRes(vp));
+    const room = await w.post(`/api/v1/facilities/${fid}/visit-rooms`, { name: 'Matrix kiosk' }, op.token);
+    assert.equal(room.status, 201, describeRes(room));
+    const slot = await w.post(`/api/v1/facilities/${fid}/visit-slots`,
+      { room_id: room.json.id, weekday: start.getUTCDay(), start_time: hhmm, length_minutes: 60, capacity: 2 }, op.token);
+    assert.equal(slot.status, 201, describeRes(slot));
+    const v = await w.post('/api/v1/visits', { contact_id: contactId, starts_at: start.toISOString() }, contact.token,
+      { headers: { 'Idempotency-Key': `matrix-live-${scope}-${startMs}` } });
+    assert.equal(v.status, 201, describeRes(v));
+    fixtures.liveVisit[scope] = v.json.id;
   }
   // Phone: a key per facility to revoke (revoking it again answers the same), and a phone
   // account of the matrix contact (A) and of somebody else (B).
@@ -530,6 +566,22 @@ async function build(method, template, scope, role) {
       break;
     case 'POST /api/v1/facilities/{id}/legal-holds':
       body = { subject_kind: 'thread', subject_id: scope === 'A' ? fixtures.ownContact : fixtures.otherContact, case_reference: `matrix ${role}` };
+      break;
+    case 'GET /api/v1/visits/{id}/join':
+    case 'GET /api/v1/visits/{id}/live':
+      p = template.replace('{id}', String(fixtures.liveVisit[scope]));
+      break;
+    case 'POST /api/v1/visits/{id}/media':
+      p = template.replace('{id}', String(fixtures.liveVisit[scope]));
+      body = { action: 'leave' };
+      break;
+    case 'POST /api/v1/visits/{id}/mute':
+      p = template.replace('{id}', String(fixtures.liveVisit[scope]));
+      body = { side: 'contact', media: 'audio', muted: true };
+      break;
+    case 'POST /api/v1/visits/{id}/end':
+      p = template.replace('{id}', String(fixtures.liveVisit[scope]));
+      body = { reason: '' };
       break;
     case 'POST /api/v1/legal-holds/{id}/lift':
       p = template.replace('{id}', String(fixtures.legalHolds[scope][role]));

@@ -48,6 +48,16 @@ const STEP_LIMIT = 300;
 // it alone, which no later step touches; so both passing at the end proves they passed after every
 // step, at a fraction of the cost.
 const VERIFY_EACH = process.env.KITE_FAULTS_VERIFY_EACH === '1';
+// Janus for the live visit's rows (make test runs one: tools/janus.sh); without it those rows change less.
+const JANUS = process.env.KITE_TEST_JANUS || '';
+const JANUS_ARGS = ['--janus-url', JANUS || 'http://127.0.0.1:9/janus', '--janus-api-secret',
+  process.env.KITE_TEST_JANUS_SECRET || 'none', '--janus-admin-secret', process.env.KITE_TEST_JANUS_SECRET || 'none'];
+const LIVE_FP = '11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00';
+const liveLine = (kind, mid, pt, codec) => [`m=${kind} 9 UDP/TLS/RTP/SAVPF ${pt}`, 'c=IN IP4 0.0.0.0', 'a=ice-ufrag:abcd',
+  'a=ice-pwd:abcdefghijklmnopqrstuvwx', `a=fingerprint:sha-256 ${LIVE_FP}`, 'a=setup:actpass', `a=mid:${mid}`, 'a=sendonly',
+  'a=rtcp-mux', `a=rtpmap:${pt} ${codec}`];
+const LIVE_OFFER = { type: 'offer', sdp: ['v=0', 'o=- 1 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0 1',
+  ...liveLine('audio', '0', 111, 'opus/48000/2'), ...liveLine('video', '1', 96, 'VP8/90000'), ''].join('\r\n') };
 
 // The requests money-faults.test.mjs covers (lib/paid.mjs), by route.
 const PAID_ROUTES = new Set([
@@ -67,7 +77,8 @@ let writers; // a connected pair for the message requests: each preparation send
 const PNG = makePng(16, 12);
 
 before(async () => {
-  w = await World.start({ extraArgs: FAULT.args, env: FAULT.env });
+  // The live visit's routes are on with a media engine named: the real one when make test runs Janus (KITE_TEST_JANUS).
+  w = await World.start({ extraArgs: [...FAULT.args, ...JANUS_ARGS], env: FAULT.env });
   op = await w.operator();
   F.A = await facilityIdByName(w.srv, 'FCI ALICEVILLE');
   F.C = await facilityIdByName(w.srv, 'FCI ASHLAND');
@@ -229,7 +240,63 @@ function spareFacility() {
 
 const call = (method, path, token, body, headers) => ({ method, path, token, body, headers });
 
+/*
+ * The live video visit (api/visit_live.c): a visit of a new pair running now at F.A (free: a video rate
+ * of 0; no lead time, no approval; one slot for all of them, starting within two minutes, an hour long),
+ * and with Janus, the contact already publishing (an offer of a browser's shape), so that a mute and a
+ * leave each change one row.  Without Janus nothing publishes: the mute answers 409 (nobody sends) and the
+ * leave only reads.
+ */
+let liveSetup = null;
+let liveBooked = 0;
+let liveSlot = null;
+const LIVE_PER_SLOT = 50; // a slot's largest capacity: a new kiosk and slot for each fifty visits
+async function liveVisit({ publish = false } = {}) {
+  liveSetup ??= (async () => {
+    assert.equal((await w.put(`/api/v1/facilities/${F.A}/prices`, { video_cents_per_minute: 0 }, op.token)).status, 200);
+    const vp = await w.put(`/api/v1/facilities/${F.A}/visit-policy`,
+      { time_zone: 'UTC', lead_minutes: 0, approval_required: false, monitoring_required: false }, op.token);
+    assert.ok(vp.status === 200 || vp.status === 201, describeRes(vp));
+    return { start: new Date(Math.ceil(Date.now() / 60_000) * 60_000 + 60_000), monitor: await staffer({ totp: true }) };
+  })();
+  const { start, monitor } = await liveSetup;
+  if (liveBooked++ % LIVE_PER_SLOT === 0) {
+    liveSlot = (async () => {
+      const room = await w.post(`/api/v1/facilities/${F.A}/visit-rooms`, { name: `Faults kiosk ${liveBooked}` }, op.token);
+      assert.equal(room.status, 201, describeRes(room));
+      const hhmm = `${String(start.getUTCHours()).padStart(2, '0')}:${String(start.getUTCMinutes()).padStart(2, '0')}`;
+      const slot = await w.post(`/api/v1/facilities/${F.A}/visit-slots`,
+        { room_id: room.json.id, weekday: start.getUTCDay(), start_time: hhmm, length_minutes: 60, capacity: LIVE_PER_SLOT }, op.token);
+      assert.equal(slot.status, 201, describeRes(slot));
+      return slot.json.id;
+    })();
+  }
+  const slotId = await liveSlot;
+  const p = await pair();
+  const v = await w.srv.request('POST', '/api/v1/visits', { body: { contact_id: p.contactId, starts_at: start.toISOString(), slot_id: slotId },
+    token: p.c.token, headers: { 'Idempotency-Key': newKey() } });
+  assert.equal(v.status, 201, describeRes(v));
+  if (publish && JANUS) {
+    const pub = await w.post(`/api/v1/visits/${v.json.id}/media`, { action: 'publish', jsep: LIVE_OFFER }, p.c.token);
+    assert.equal(pub.status, 200, describeRes(pub));
+  }
+  return { id: v.json.id, contact: p.c, monitor };
+}
+
 const ROWS = [
+  // The live video visit: a party leaving, a monitor's mute, a monitor's end (the visit settled, nothing charged).
+  { route: 'POST /api/v1/visits/{id}/media', ok: [200], prepare: async () => {
+    const v = await liveVisit({ publish: true });
+    return call('POST', `/api/v1/visits/${v.id}/media`, v.contact.token, { action: 'leave' });
+  } },
+  { route: 'POST /api/v1/visits/{id}/mute', ok: JANUS ? [200] : [409], prepare: async () => {
+    const v = await liveVisit({ publish: true });
+    return call('POST', `/api/v1/visits/${v.id}/mute`, v.monitor.token, { side: 'contact', media: 'audio', muted: true });
+  } },
+  { route: 'POST /api/v1/visits/{id}/end', ok: [200], prepare: async () => {
+    const v = await liveVisit();
+    return call('POST', `/api/v1/visits/${v.id}/end`, v.monitor.token, { reason: 'Ended for the fault test.' });
+  } },
   // The count against the address's hourly limit is written after the account, in a transaction
   // of its own: when only it fails, the account is there and the answer is 201.
   { route: 'POST /api/v1/accounts', ok: [201], countsAfter: true, prepare: async () => ({

@@ -163,6 +163,10 @@ for (const [lang, locale] of LANGS) {
     const attorney = await pageFor(lang, locale, people.family.email);
     await checkPages(attorney.page, 'family', [['attorney', '/attorney']], lang);
     await attorney.close([/status of 404/]);
+    // The live video visit in its waiting state: a visit that is not theirs answers 404, and the page says they cannot join.
+    const visit = await pageFor(lang, locale, people.family.email);
+    await checkPages(visit.page, 'family', [['visit-live-refused', '/visits/999999/live']], lang);
+    await visit.close([/status of 404/]);
   });
 
   test(`a resident's tablet in ${lang}`, LONG, async () => {
@@ -181,7 +185,8 @@ for (const [lang, locale] of LANGS) {
       assert.equal(res.status(), 201);
     }
     await checkPages(page, 'resident', [['home', '/tablet'], ['money', '/tablet/money']], lang);
-    await close();
+    await checkPages(page, 'resident', [['visit-live-refused', '/visits/999999/live']], lang);
+    await close([/status of 404/]);
   });
 
   test(`staff pages in ${lang}: a facility administrator and the operator`, LONG, async () => {
@@ -192,6 +197,7 @@ for (const [lang, locale] of LANGS) {
       ['review', '/review'], ['phone-keys', `/staff/phone-keys?facility=${onKite.id}`],
       ['legal-holds', '/investigate/holds'],
       ['two-factor', '/two-factor'], ['staff-activity', '/staff/activity'],
+      ['live-visits', '/staff/visits/live'],
     ], lang);
     await admin.close();
     const op = await pageFor(lang, locale, people.operator.email);

@@ -70,14 +70,22 @@ kite_err ledger_hold_find(db_conn *conn, ledger_subject subject, int64_t subject
  */
 static void hold_memo(char *memo, size_t size, ledger_subject subject, int64_t subject_id, ledger_hold_state move)
 {
-    static const char *const subjects[LEDGER_SUBJECT_COUNT] = {[LEDGER_SUBJECT_MESSAGE] = "Message"};
+    static const char *const subjects[LEDGER_SUBJECT_COUNT] = {[LEDGER_SUBJECT_MESSAGE] = "Message",
+                                                               [LEDGER_SUBJECT_VISIT] = "Video visit"};
     static const char *const moves[LEDGER_HOLD_STATE_COUNT] = {
         [LEDGER_HELD] = "held until it is delivered",
         [LEDGER_CAPTURED] = "delivered",
         [LEDGER_RELEASED] = "not delivered: given back",
     };
+    /* A visit is paid for the minutes it was connected: its capture may give part back. */
+    static const char *const visit_moves[LEDGER_HOLD_STATE_COUNT] = {
+        [LEDGER_HELD] = "held until it takes place",
+        [LEDGER_CAPTURED] = "minutes connected charged, the rest given back",
+        [LEDGER_RELEASED] = "not charged: given back",
+    };
     const char *what = (unsigned)subject < LEDGER_SUBJECT_COUNT ? subjects[subject] : "Hold";
-    const char *how = (unsigned)move < LEDGER_HOLD_STATE_COUNT ? moves[move] : "";
+    const char *const *how_of = subject == LEDGER_SUBJECT_VISIT ? visit_moves : moves;
+    const char *how = (unsigned)move < LEDGER_HOLD_STATE_COUNT ? how_of[move] : "";
     snprintf(memo, size, "%s %" PRId64 ", %s", what, subject_id, how);
 }
 
@@ -221,4 +229,23 @@ kite_err ledger_release(db_conn *conn, int64_t now, const char *actor, int64_t h
         return err;
     const ledger_line lines[] = {{h.hold_account_id, -h.amount}, {h.payer_account_id, h.amount}};
     return settle(conn, now, actor, &h, LEDGER_RELEASED, lines, 2);
+}
+
+kite_err ledger_capture_part(db_conn *conn, int64_t now, const char *actor, const ledger_hold_info *found,
+                             int64_t revenue_account_id, int64_t amount)
+{
+    if (actor == NULL || amount < 0 || amount > found->amount || revenue_account_id == found->hold_account_id ||
+        revenue_account_id == found->payer_account_id)
+        return KITE_ERR_INTERNAL;
+    const ledger_hold_info h = *found;
+    if (amount == 0)
+        return ledger_release(conn, now, actor, h.id);
+    if (!ledger_hold_transition_allowed(h.state, LEDGER_CAPTURED))
+        return KITE_ERR_ALREADY_DECIDED;
+    /* One capture: the whole hold leaves the hold account, part to revenue, the rest back to the payer. */
+    ledger_line lines[3] = {{h.hold_account_id, -h.amount}, {revenue_account_id, amount}, {0, 0}};
+    size_t count = 2;
+    if (amount < h.amount)
+        lines[count++] = (ledger_line){h.payer_account_id, h.amount - amount};
+    return settle(conn, now, actor, &h, LEDGER_CAPTURED, lines, count);
 }

@@ -20,7 +20,9 @@
  * a second capture, a capture after a release or a release after a capture,
  * even from another connection, is refused with KITE_ERR_ALREADY_DECIDED
  * and writes nothing.  A capture must split exactly the held amount, in the
- * hold's unit: what is captured is what was held, no more, no less.
+ * hold's unit: what is captured is what was held, no more, no less (a
+ * partial capture, ledger_capture_part, pays the rest back to the payer in
+ * the same transaction).
  */
 #ifndef KITE_DOMAIN_LEDGER_HOLD_H
 #define KITE_DOMAIN_LEDGER_HOLD_H
@@ -77,6 +79,19 @@ kite_err ledger_capture(db_conn *conn, int64_t now, const char *actor, int64_t h
  */
 kite_err ledger_capture_found(db_conn *conn, int64_t now, const char *actor, const ledger_hold_info *h,
                               const ledger_line *split, size_t count) KITE_WUR;
+/*
+ * A partial capture (a video visit pays for the minutes it was connected):
+ * in one capture transaction the whole hold leaves the hold account,
+ * amount (0 .. the held amount) goes to revenue_account_id and the rest
+ * back to the payer, so the double entry and `kite ledger verify` (each hold
+ * move takes exactly the hold's amount out of its hold account) hold as for
+ * a full capture.  amount == 0 is a release; amount == the held amount a
+ * full capture.  h as for ledger_capture_found (read in this transaction).
+ * KITE_ERR_INTERNAL for an amount outside 0 .. held or a revenue account
+ * that is the payer's or the hold's; KITE_ERR_ALREADY_DECIDED when settled.
+ */
+kite_err ledger_capture_part(db_conn *conn, int64_t now, const char *actor, const ledger_hold_info *h,
+                             int64_t revenue_account_id, int64_t amount) KITE_WUR;
 /* Gives a held hold back to its payer; errors as ledger_capture. */
 kite_err ledger_release(db_conn *conn, int64_t now, const char *actor, int64_t hold_id) KITE_WUR;
 

@@ -152,6 +152,23 @@ kite_err ledger_account_get(db_conn *conn, int64_t id, ledger_account *out)
     return !found ? KITE_ERR_NOT_FOUND : known ? KITE_OK : KITE_ERR_INTERNAL;
 }
 
+kite_err ledger_account_find(db_conn *conn, ledger_kind kind, ledger_owner owner, ledger_unit unit, int64_t *id,
+                             int64_t *balance)
+{
+    db_stmt *s = db_prepare(conn,
+        "SELECT id, balance FROM ledger_accounts WHERE kind = $1 AND unit = $2 AND COALESCE(account_id, 0) = $3"
+        " AND COALESCE(resident_id, 0) = $4 AND COALESCE(facility_id, 0) = $5");
+    db_bind_text(s, 1, ledger_kind_name(kind));
+    db_bind_text(s, 2, ledger_unit_name(unit));
+    db_bind_int(s, 3, owner.account_id);
+    db_bind_int(s, 4, owner.resident_id);
+    db_bind_int(s, 5, owner.facility_id);
+    bool found = db_next(s);
+    *id = found ? db_int(s, 0) : 0;
+    *balance = found ? db_int(s, 1) : 0;
+    return db_done(s);
+}
+
 kite_err ledger_balance(db_conn *conn, int64_t account_id, int64_t *balance)
 {
     db_stmt *s = db_prepare(conn, "SELECT balance FROM ledger_accounts WHERE id = $1");

@@ -79,6 +79,12 @@ kite_err ledger_account_open(db_conn *conn, int64_t now, const char *actor, ledg
 /* KITE_ERR_NOT_FOUND when there is no such account. */
 kite_err ledger_account_get(db_conn *conn, int64_t id, ledger_account *out) KITE_WUR;
 kite_err ledger_balance(db_conn *conn, int64_t account_id, int64_t *balance) KITE_WUR;
+/*
+ * The account of kind and unit for owner without opening it (a read may
+ * not write): *id and *balance are 0 when it was never opened.
+ */
+kite_err ledger_account_find(db_conn *conn, ledger_kind kind, ledger_owner owner, ledger_unit unit, int64_t *id,
+                             int64_t *balance) KITE_WUR;
 
 /* One entry: + moves amount into the account, - out of it. */
 typedef struct ledger_line {

@@ -73,6 +73,7 @@ typedef enum ledger_tx_kind {
 /* What a hold pays for. */
 typedef enum ledger_subject {
     LEDGER_SUBJECT_MESSAGE,
+    LEDGER_SUBJECT_VISIT, /* a video visit (domain/visits): held at booking, captured for the minutes connected */
     LEDGER_SUBJECT_COUNT
 } ledger_subject;
 

@@ -1,0 +1,276 @@
+/*
+ * visits.c - video visit bookings (domain/visits/visit.h):
+ *   POST /api/v1/visits/quote            contact, resident: {contact_id, starts_at, facility_id?, slot_id?} -> the price
+ *   POST /api/v1/visits                  contact, resident: the same -> 201 the visit, its price held
+ *   GET  /api/v1/visits?box=upcoming|past  contact, resident: their visits
+ *   GET  /api/v1/visits/{id}             the two parties, staff of the facility
+ *   POST /api/v1/visits/{id}/approve     staff: {reason?}
+ *   POST /api/v1/visits/{id}/decline     staff: {reason}
+ *   POST /api/v1/visits/{id}/cancel      a party or staff: {reason?}
+ *   POST /api/v1/visits/{id}/reschedule  a party: {starts_at, slot_id?}
+ *   GET  /api/v1/facilities/{id}/visits?from=&to=&state=  staff: the schedule, pending first
+ *
+ * Every time is given twice: RFC 3339 UTC (starts_at) and the facility's
+ * wall time with its offset (starts_at_local), with the zone's name
+ * (time_zone), so a page can show the facility's time and the viewer's.
+ *
+ * SECURITY: the body is untrusted: members are checked for type here
+ * (unknown members refused), values by the domain, which also decides
+ * scope (404 outside it) and reads every price from the store.  Booking
+ * moves money: the door is require_payer_or_reply (a proven address).
+ */
+#include "api/app.h"
+#include "api/visit_json.h"
+
+#include "core/clock.h"
+#include "domain/visits/visit.h"
+
+#include <string.h>
+
+static bool members_known_or_reply(http_request *req, json_t *body, const char *const *known, size_t n)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach(body, key, value) {
+        bool found = false;
+        for (size_t i = 0; i < n; i++)
+            found = found || strcmp(key, known[i]) == 0;
+        if (!found) {
+            reply_fault_of(req, KITE_ERR_INVALID_FIELD, key, FAULT_UNKNOWN_MEMBER);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* starts_at as RFC 3339 (any offset); answers 422 when absent or not a time. */
+static bool time_member_or_reply(http_request *req, json_t *body, const char *name, int64_t *out)
+{
+    const char *text;
+    if (!body_string_or_reply(req, body, name, true, &text))
+        return false;
+    if (!clock_parse_rfc3339(text, out)) {
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, name, FAULT_FORMAT);
+        return false;
+    }
+    return true;
+}
+
+/* The booking body: {contact_id, starts_at, facility_id?, slot_id?}; NULL body after answering. */
+static json_t *request_or_reply(http_request *req, visit_request *r)
+{
+    static const char *const known[] = {"contact_id", "starts_at", "facility_id", "slot_id"};
+    json_t *body = parse_body_or_reply(req);
+    bool present;
+    *r = (visit_request){0};
+    if (body == NULL)
+        return NULL;
+    if (!members_known_or_reply(req, body, known, 4) || !body_int_or_reply(req, body, "contact_id", true, &r->contact_id, &present) ||
+        !time_member_or_reply(req, body, "starts_at", &r->starts_at) ||
+        !body_int_or_reply(req, body, "facility_id", false, &r->facility_id, &present) ||
+        !body_int_or_reply(req, body, "slot_id", false, &r->slot_id, &present)) {
+        json_decref(body);
+        return NULL;
+    }
+    return body;
+}
+
+void handle_visits_quote(http_request *req, void *data)
+{
+    kite_app *app = data;
+    const session *s = require_role_or_reply(req, app, ROLE_BIT(ROLE_CONTACT) | ROLE_BIT(ROLE_RESIDENT));
+    visit_request r;
+    json_t *body = s ? request_or_reply(req, &r) : NULL;
+    if (body == NULL)
+        return;
+    visit_quote q;
+    kite_fault f;
+    if (visit_quote_get(&app->ctx, &s->account, &r, &q, &f) != KITE_OK)
+        reply_fault(req, &f);
+    else
+        http_reply_json(req, 200, visit_quote_json(&q));
+    json_decref(body);
+}
+
+void handle_visits_create(http_request *req, void *data)
+{
+    kite_app *app = data;
+    const session *s = require_payer_or_reply(req, app, ROLE_BIT(ROLE_CONTACT) | ROLE_BIT(ROLE_RESIDENT));
+    visit_request r;
+    json_t *body = s ? request_or_reply(req, &r) : NULL;
+    if (body == NULL)
+        return;
+    visit_info *v = arena_alloc(http_arena(req), sizeof *v);
+    bool repeat = false;
+    kite_fault f;
+    if (visit_book(&app->ctx, &s->account, &r, http_header(req, "Idempotency-Key"), v, &repeat, &f) != KITE_OK)
+        reply_fault(req, &f);
+    else
+        http_reply_json(req, 201, visit_json(v, &s->account));
+    json_decref(body);
+}
+
+void handle_visits_list(http_request *req, void *data)
+{
+    kite_app *app = data;
+    const session *s = require_role_or_reply(req, app, ROLE_BIT(ROLE_CONTACT) | ROLE_BIT(ROLE_RESIDENT));
+    if (s == NULL)
+        return;
+    const char *box = http_query(req, "box");
+    bool upcoming = box == NULL || *box == '\0' || strcmp(box, "upcoming") == 0;
+    if (!upcoming && strcmp(box, "past") != 0) {
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "box", FAULT_PARAM_CHOICE);
+        return;
+    }
+    visit_info *items;
+    size_t count;
+    kite_err err = visit_list_mine(&app->ctx, http_arena(req), &s->account, upcoming, &items, &count);
+    if (err != KITE_OK) {
+        reply_kite_error(req, err);
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < count; i++)
+        json_array_append_new(list, visit_json(&items[i], &s->account));
+    http_reply_json(req, 200, json_pack("{s:o, s:n}", "items", list, "next_cursor"));
+}
+
+void handle_visits_get(http_request *req, void *data)
+{
+    kite_app *app = data;
+    const session *s = require_session_or_reply(req, app);
+    int64_t id;
+    if (s == NULL || !param_id_or_reply(req, 0, &id))
+        return;
+    visit_info *v = arena_alloc(http_arena(req), sizeof *v);
+    kite_err err = visit_read(&app->ctx, &s->account, id, v);
+    if (err != KITE_OK)
+        reply_kite_error(req, err);
+    else
+        http_reply_json(req, 200, visit_json(v, &s->account));
+}
+
+/* The optional or required {reason} of a decision; false after answering. */
+static bool reason_or_reply(http_request *req, bool required, json_t **body, const char **reason)
+{
+    static const char *const known[] = {"reason"};
+    *reason = NULL;
+    *body = NULL;
+    size_t len;
+    (void)http_body(req, &len);
+    if (!required && len == 0)
+        return true; /* no body at all: no reason */
+    *body = parse_body_or_reply(req);
+    return *body != NULL && members_known_or_reply(req, *body, known, 1) &&
+           body_string_or_reply(req, *body, "reason", required, reason);
+}
+
+typedef enum change_kind { CHANGE_APPROVE, CHANGE_DECLINE, CHANGE_CANCEL } change_kind;
+
+static void change(http_request *req, kite_app *app, change_kind kind)
+{
+    const session *s = require_session_or_reply(req, app);
+    int64_t id;
+    if (s == NULL || !param_id_or_reply(req, 0, &id))
+        return;
+    json_t *body;
+    const char *reason;
+    if (!reason_or_reply(req, kind == CHANGE_DECLINE, &body, &reason)) {
+        json_decref(body);
+        return;
+    }
+    visit_info *v = arena_alloc(http_arena(req), sizeof *v);
+    kite_fault f;
+    kite_err err = kind == CHANGE_CANCEL ? visit_cancel(&app->ctx, &s->account, id, reason, v, &f)
+                                         : visit_decide(&app->ctx, &s->account, id, kind == CHANGE_APPROVE, reason, v, &f);
+    if (err != KITE_OK)
+        reply_fault(req, &f);
+    else
+        http_reply_json(req, 200, visit_json(v, &s->account));
+    json_decref(body);
+}
+
+void handle_visits_approve(http_request *req, void *data)
+{
+    change(req, data, CHANGE_APPROVE);
+}
+
+void handle_visits_decline(http_request *req, void *data)
+{
+    change(req, data, CHANGE_DECLINE);
+}
+
+void handle_visits_cancel(http_request *req, void *data)
+{
+    change(req, data, CHANGE_CANCEL);
+}
+
+void handle_visits_reschedule(http_request *req, void *data)
+{
+    kite_app *app = data;
+    static const char *const known[] = {"starts_at", "slot_id"};
+    const session *s = require_role_or_reply(req, app, ROLE_BIT(ROLE_CONTACT) | ROLE_BIT(ROLE_RESIDENT));
+    int64_t id, starts_at, slot_id = 0;
+    bool present;
+    if (s == NULL || !param_id_or_reply(req, 0, &id))
+        return;
+    json_t *body = parse_body_or_reply(req);
+    if (body == NULL)
+        return;
+    if (members_known_or_reply(req, body, known, 2) && time_member_or_reply(req, body, "starts_at", &starts_at) &&
+        body_int_or_reply(req, body, "slot_id", false, &slot_id, &present)) {
+        visit_info *v = arena_alloc(http_arena(req), sizeof *v);
+        kite_fault f;
+        if (visit_reschedule(&app->ctx, &s->account, id, starts_at, slot_id, v, &f) != KITE_OK)
+            reply_fault(req, &f);
+        else
+            http_reply_json(req, 200, visit_json(v, &s->account));
+    }
+    json_decref(body);
+}
+
+/* A query time (RFC 3339, or a YYYY-MM-DD day meaning its UTC midnight); fallback when absent. */
+static bool query_time_or_reply(http_request *req, const char *name, int64_t fallback, int64_t *out)
+{
+    const char *text = http_query(req, name);
+    *out = fallback;
+    if (text == NULL || *text == '\0')
+        return true;
+    if (clock_parse_rfc3339(text, out) || (strlen(text) == 10 && clock_parse_day(text, out)))
+        return true;
+    reply_fault_of(req, KITE_ERR_INVALID_FIELD, name, FAULT_DATE);
+    return false;
+}
+
+void handle_facility_visits(http_request *req, void *data)
+{
+    kite_app *app = data;
+    int64_t facility_id, from, to;
+    if (!param_id_or_reply(req, 0, &facility_id))
+        return;
+    const session *s = require_facility_role_or_reply(req, app, facility_id,
+        ROLE_BIT(ROLE_OPERATOR) | ROLE_BIT(ROLE_FACILITY_ADMIN) | ROLE_BIT(ROLE_REVIEWER));
+    int64_t now = clock_now_ms(&app->ctx.clock);
+    if (s == NULL || !query_time_or_reply(req, "from", now - INT64_C(86400000), &from) ||
+        !query_time_or_reply(req, "to", now + INT64_C(15) * 86400000, &to))
+        return;
+    const char *state_text = http_query(req, "state");
+    visit_state state = VISIT_PENDING;
+    bool has_state = state_text != NULL && *state_text != '\0';
+    if (has_state && !visit_state_parse(state_text, &state)) {
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "state", FAULT_PARAM_CHOICE);
+        return;
+    }
+    visit_info *items;
+    size_t count;
+    kite_err err = visit_list_facility(&app->ctx, http_arena(req), &s->account, facility_id, from, to, has_state,
+                                       state, &items, &count);
+    if (err != KITE_OK) {
+        reply_kite_error(req, err);
+        return;
+    }
+    json_t *list = json_array();
+    for (size_t i = 0; i < count; i++)
+        json_array_append_new(list, visit_json(&items[i], &s->account));
+    http_reply_json(req, 200, json_pack("{s:o, s:n}", "items", list, "next_cursor"));
+}

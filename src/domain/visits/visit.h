@@ -1,0 +1,222 @@
+/*
+ * visit.h - video visits: booking, decisions, and the money of a visit.
+ *
+ * Design: a facility offers weekly slots (visit_setup.h) in its own time
+ * zone; a booking names a UTC instant that must be the start of one of
+ * them, in the facility's wall time, on a day that is no blackout, inside
+ * the policy's lead time and horizon, with a free place in that slot's
+ * occurrence and no other live visit of the resident overlapping it.
+ * Booking holds the full price (slot minutes x the facility's video rate,
+ * prices.h, under the FCC cap) from the payer - the contact's balance, or
+ * the resident's trust account when the resident books - in the same
+ * transaction as the visit row (ledger_hold, subject visit).  Declining and
+ * any facility cancellation release it in full; a family cancellation
+ * releases it in full before the cut-off, and after it as the policy says
+ * (full by default).  The live visit (the other half of issue 14) calls
+ * visit_mark_joined, visit_mark_connected and visit_finish; visit_finish
+ * captures the connected minutes (a started minute counts, as phone calls
+ * do) and releases the rest in one capture (ledger_capture_part).  The
+ * sweeper (visit_sweep) ends what time has ended: no-shows (nobody
+ * connected by the start plus the grace: full release), visits whose slot
+ * is over (completed), bookings never approved before they began.
+ *
+ * Every change writes an audit record in the same transaction as the
+ * state and the money.
+ *
+ * SECURITY: money and private facts.  Prices, rates and payers are read
+ * from the store in the booking transaction, never from the client; a
+ * settlement reads the hold from the store (hold.h).  The caller's scope is
+ * checked here: a contact sees and changes only visits booked on its own
+ * contact rows, a resident its own, staff those of their own facility; a
+ * visit outside scope is KITE_ERR_NOT_FOUND, as if it did not exist.
+ */
+#ifndef KITE_DOMAIN_VISITS_VISIT_H
+#define KITE_DOMAIN_VISITS_VISIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/error.h"
+#include "core/fault.h"
+#include "db/db.h"
+#include "domain/context.h"
+#include "domain/identity/account.h"
+#include "domain/visits/visit_setup.h"
+#include "domain/visits/visit_state.h"
+#include "domain/visits/visit_zone.h"
+
+enum { VISIT_REASON_MAX_CHARS = 500, VISIT_KEY_MAX_BYTES = 200, VISIT_PAGE_MAX = 100 };
+/* A side may join this long before the start (visit_mark_connected's window). */
+#define VISIT_EARLY_JOIN_MS (5 * 60 * 1000)
+
+typedef struct visit_info {
+    int64_t id;
+    int64_t facility_id;
+    int64_t resident_id;
+    int64_t contact_id;          /* contacts.id */
+    int64_t contact_account_id;  /* the family member's account */
+    int64_t resident_account_id; /* the resident's tablet account */
+    int64_t booker_account_id;   /* who booked (contact or resident) */
+    int64_t room_id;
+    int64_t slot_id;
+    int64_t starts_at, ends_at;  /* epoch ms UTC */
+    int64_t length_minutes;
+    visit_state state;
+    int64_t price_cents;         /* held at booking */
+    int64_t rate_cents_per_minute;
+    int64_t payer_account_id;    /* ledger account; 0 when the visit is free */
+    int64_t hold_id;             /* 0 when the visit is free */
+    bool monitoring_required;
+    bool privileged;             /* a verified attorney's visit: not monitored, not recorded */
+    int64_t contact_joined_at, resident_joined_at; /* 0 until that side joined */
+    int64_t connected_at;        /* 0 until both sides were in the room */
+    int64_t ended_at;            /* 0 until ended, declined or cancelled */
+    visit_end_reason end_reason;
+    int64_t charged_cents;       /* what was kept when settled; 0 before */
+    char reason[VISIT_REASON_MAX_CHARS * 4 + 1]; /* a decline or cancellation's words; "" when none */
+    char time_zone[VISIT_ZONE_MAX];              /* the facility's zone at reading time */
+    char resident_number[40];                    /* who, for the pages (truncated past the buffer) */
+    char resident_name[200];
+    char contact_name[200];
+    int64_t created_at, updated_at;
+} visit_info;
+
+/* Inside the caller's transaction.  KITE_ERR_NOT_FOUND when there is no such visit. */
+kite_err visit_get(db_conn *conn, int64_t visit_id, visit_info *out) KITE_WUR;
+
+/*
+ * One side came into the room (the live visit calls this on each join):
+ * records that side's first join; a later join of the same side changes
+ * nothing.  KITE_ERR_ALREADY_DECIDED when the visit is not approved or in
+ * progress; KITE_ERR_CONFLICT outside [starts_at - 5 min, ends_at].
+ */
+kite_err visit_mark_joined(db_conn *conn, int64_t now, int64_t visit_id, visit_party party) KITE_WUR;
+
+/*
+ * Both sides are in the room: connected_at is set once (a second call
+ * changes nothing and returns KITE_OK), state -> in_progress.
+ * KITE_ERR_ALREADY_DECIDED when the visit is not approved (pending,
+ * declined, cancelled, ended); KITE_ERR_CONFLICT outside
+ * [starts_at - 5 min, ends_at].
+ */
+kite_err visit_mark_connected(db_conn *conn, int64_t now, int64_t visit_id) KITE_WUR;
+
+/*
+ * Ends the visit once, with reason (not VISIT_END_NONE), and settles its
+ * money in the same transaction: the connected minutes, ceil((min(now,
+ * ends_at) - connected_at) / 60 s), never more than the slot's, times the
+ * rate are captured and the rest released; a visit that never connected
+ * (or was cancelled by the facility) releases everything.  *charged_cents
+ * (may be NULL) is what was kept.  KITE_ERR_ALREADY_DECIDED when it was
+ * ended, declined or cancelled before.
+ */
+kite_err visit_finish(db_conn *conn, int64_t now, int64_t visit_id, visit_end_reason reason, const char *actor,
+                      int64_t *charged_cents) KITE_WUR;
+
+/* A booking or quote as the client asks for it. */
+typedef struct visit_request {
+    int64_t facility_id; /* 0: the contact's resident's facility */
+    int64_t contact_id;  /* contacts.id (required) */
+    int64_t starts_at;   /* epoch ms UTC */
+    int64_t slot_id;     /* 0: any slot of the facility starting then */
+} visit_request;
+
+typedef struct visit_quote {
+    int64_t facility_id, slot_id, room_id;
+    int64_t starts_at, ends_at, length_minutes;
+    int64_t rate_cents_per_minute, price_cents;
+    int64_t balance_cents;    /* what the payer has now */
+    bool payer_is_trust;      /* the resident's trust account pays */
+    bool approval_required, monitoring_required, privileged;
+    char time_zone[VISIT_ZONE_MAX];
+} visit_quote;
+
+/*
+ * The price and the slot, checked as a booking would be, without writing
+ * anything.  Refused with the fault naming why:
+ *   KITE_ERR_NOT_FOUND      no such contact of the caller (FAULT_UNKNOWN, "contact_id")
+ *   KITE_ERR_INVALID_FIELD  "starts_at": FAULT_VISIT_LEAD_TIME (limit: minutes),
+ *                           FAULT_VISIT_HORIZON (limit: days), FAULT_VISIT_BLACKOUT,
+ *                           FAULT_VISIT_NO_SLOT; "facility_id": FAULT_VISIT_NO_ZONE
+ *   KITE_ERR_CONFLICT       "starts_at": FAULT_VISIT_FULL, FAULT_VISIT_OVERLAP
+ *   KITE_ERR_FORBIDDEN      the caller is neither the contact nor the resident
+ */
+kite_err visit_quote_get(const kite_ctx *ctx, const account *caller, const visit_request *r, visit_quote *out,
+                         kite_fault *fault) KITE_WUR;
+
+/*
+ * Books: the quote's checks, then the visit row, its place in the slot and
+ * the hold, in one transaction.  key (may be NULL) is the Idempotency-Key:
+ * the same key again returns the first visit with *repeat set, or
+ * KITE_ERR_IDEMPOTENCY_KEY_REUSED when it was for another booking.
+ * KITE_ERR_INSUFFICIENT_FUNDS (FAULT_VISIT_FUNDS: limit the price, max the
+ * balance) when the payer cannot cover the price.
+ */
+kite_err visit_book(const kite_ctx *ctx, const account *caller, const visit_request *r, const char *key,
+                    visit_info *out, bool *repeat, kite_fault *fault) KITE_WUR;
+
+/*
+ * Staff (reviewer, facility admin of the facility, operator) approve or
+ * decline a pending visit; a decline releases the hold.  reason is required
+ * for a decline.  KITE_ERR_ALREADY_DECIDED (FAULT_VISIT_STATE) when not pending.
+ */
+kite_err visit_decide(const kite_ctx *ctx, const account *caller, int64_t visit_id, bool approve, const char *reason,
+                      visit_info *out, kite_fault *fault) KITE_WUR;
+
+/*
+ * Cancels a pending or approved visit.  Staff: always a full release.  The
+ * contact or the resident: full release before the policy's cut-off; after
+ * it, what the policy's late_cancel_refund says.
+ */
+kite_err visit_cancel(const kite_ctx *ctx, const account *caller, int64_t visit_id, const char *reason,
+                      visit_info *out, kite_fault *fault) KITE_WUR;
+
+/*
+ * Moves a pending or approved visit to another start under the booking's
+ * rules, keeping its hold.  A slot of another price is refused
+ * (KITE_ERR_INVALID_FIELD, FAULT_VISIT_PRICE_CHANGED): cancel and book
+ * again.  Goes back to pending when the policy requires approval.
+ */
+kite_err visit_reschedule(const kite_ctx *ctx, const account *caller, int64_t visit_id, int64_t starts_at,
+                          int64_t slot_id, visit_info *out, kite_fault *fault) KITE_WUR;
+
+/* One visit in the caller's scope; KITE_ERR_NOT_FOUND outside it. */
+kite_err visit_read(const kite_ctx *ctx, const account *caller, int64_t visit_id, visit_info *out) KITE_WUR;
+
+/* A person's visits: upcoming (not over, soonest first) or past (newest first); up to VISIT_PAGE_MAX. */
+kite_err visit_list_mine(const kite_ctx *ctx, arena *a, const account *caller, bool upcoming, visit_info **items,
+                         size_t *count) KITE_WUR;
+
+/* Staff: a facility's visits starting in [from, to), pending first, then by start; up to VISIT_PAGE_MAX. */
+kite_err visit_list_facility(const kite_ctx *ctx, arena *a, const account *caller, int64_t facility_id, int64_t from,
+                             int64_t to, bool has_state, visit_state state, visit_info **items,
+                             size_t *count) KITE_WUR;
+
+/* One bookable start: a slot occurrence inside the lead time and horizon, on no blackout day. */
+typedef struct visit_opening {
+    int64_t slot_id, room_id;
+    int64_t starts_at, ends_at; /* epoch ms UTC */
+    int length_minutes;
+    int places_left;            /* 0: full (still listed, so the page can say so) */
+    int64_t price_cents;        /* length x the facility's video rate */
+} visit_opening;
+
+enum { VISIT_OPENINGS_MAX = 500 };
+
+/*
+ * The facility's bookable starts from now to its horizon, soonest first
+ * (up to VISIT_OPENINGS_MAX), with its policy.  KITE_ERR_INVALID_FIELD
+ * (FAULT_VISIT_NO_ZONE) when the facility set no time zone.
+ */
+kite_err visit_openings(const kite_ctx *ctx, arena *a, int64_t facility_id, visit_policy *pol,
+                        visit_opening **items, size_t *count, kite_fault *fault) KITE_WUR;
+
+/* The sweeper's pass at now: what it ended, cancelled or marked as a no-show. */
+kite_err visit_sweep(const kite_ctx *ctx, int64_t now, size_t *settled) KITE_WUR;
+
+/* Whether the caller is staff who may act for facility_id. */
+bool visit_staff_in_scope(const account *caller, int64_t facility_id);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * visit_store.h - what visit.c and visit_book.c share inside the context:
+ * the row reader, the audit record and the settling of a visit's hold.
+ * Not for other contexts: they use visit.h.
+ */
+#ifndef KITE_DOMAIN_VISITS_VISIT_STORE_H
+#define KITE_DOMAIN_VISITS_VISIT_STORE_H
+
+#include "domain/visits/visit.h"
+
+/* SELECT ... FROM visits v LEFT JOIN visit_policies p: append WHERE / ORDER BY. */
+extern const char visit_select_sql[];
+/* Room for visit_select_sql and what a caller appends to it. */
+enum { VISIT_SQL_MAX = 2048 };
+
+/* One row of visit_select_sql; false when a stored name is unknown. */
+bool visit_row(db_stmt *s, visit_info *out);
+
+/* The audit record of a change to v ("visit:<id>"); detail may be NULL. */
+kite_err visit_audit(db_conn *conn, int64_t now, const char *actor, const char *action, const visit_info *v,
+                     const char *detail) KITE_WUR;
+
+/* Keeps amount (0 .. price) of v's hold as the facility's revenue and gives the rest back. */
+kite_err visit_settle(db_conn *conn, int64_t now, const char *actor, const visit_info *v, int64_t amount) KITE_WUR;
+
+/* The sweeper's cancellation of a visit still pending when it began: full release. */
+kite_err visit_cancel_unapproved(db_conn *conn, int64_t now, const visit_info *v) KITE_WUR;
+
+#endif

@@ -1,0 +1,440 @@
+// Video visits (issue 14, items 1 and 3): a facility sets its time zone and
+// publishes weekly slots; a contact books one (the price quoted first is the
+// price held from the wallet), staff approve or decline, either side cancels
+// or moves it, the sweeper marks a no-show. The rules: lead time (23 h
+// refused, 25 h taken), horizon, blackout dates, capacity (concurrent
+// bookings for the last place: exactly one wins), the resident's own
+// overlap, the FCC cap on the rate, Idempotency-Key, and slots that keep
+// their local wall time across DST changes (America/Chicago, March and
+// November: 10:00 stays 10:00, its UTC instant moves). Every money move is
+// checked against the wallet, and `kite ledger verify` and `kite audit
+// verify` pass at the end. Runs on SQLite and on PostgreSQL alike.
+import { test, before, after } from 'node:test';
+import { World, assert, assertError, onPlatform, pair, describeRes } from './lib/messaging.mjs';
+import { RFC3339_UTC, session, cli, sleep } from './lib/kite.mjs';
+
+const ZONE = 'America/Chicago';
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
+const LOCAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/;
+
+let w;
+let op;
+let F; // a state prison in Illinois: the FCC's prison video cap, 25 cents a minute
+let G; // another facility on the platform
+let admin; // F's facility admin
+let reviewer; // F's reviewer
+let reviewerG; // G's reviewer
+let room;
+let keys = 0;
+
+/** The wall time in Chicago of an instant, as the facility reads it. */
+function wall(ms) {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: ZONE, weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit',
+    minute: '2-digit', hourCycle: 'h23',
+  }).formatToParts(new Date(ms));
+  const g = (t) => parts.find((p) => p.type === t).value;
+  return {
+    weekday: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(g('weekday')),
+    time: `${g('hour')}:${g('minute')}`,
+    date: `${g('year')}-${g('month')}-${g('day')}`,
+  };
+}
+
+const minuteFloor = (ms) => Math.floor(ms / MIN) * MIN;
+const iso = (ms) => new Date(ms).toISOString();
+
+/** A weekly slot whose occurrence starts at the instant ms (facility time); returns {slot, startsAt}. */
+async function slotAt(ms, { length = 30, capacity = 5 } = {}) {
+  const at = wall(ms);
+  const res = await w.post(`/api/v1/facilities/${F}/visit-slots`, {
+    room_id: room.id, weekday: at.weekday, start_time: at.time, length_minutes: length, capacity,
+  }, admin.token);
+  assert.equal(res.status, 201, `slot ${JSON.stringify(at)}: ${describeRes(res)}`);
+  assert.equal(res.json.start_time, at.time);
+  return { slot: res.json, startsAt: iso(ms) };
+}
+
+async function balance(who) {
+  const res = await w.get('/api/v1/wallet', who.token);
+  assert.equal(res.status, 200, `wallet: ${describeRes(res)}`);
+  return res.json.balance_cents;
+}
+
+function book(who, body, key) {
+  const headers = key ? { 'Idempotency-Key': key } : {};
+  return w.srv.request('POST', '/api/v1/visits', { body, token: who.token, headers });
+}
+
+async function booked(who, body) {
+  const res = await book(who, body, `visit-${process.pid}-${++keys}`);
+  assert.equal(res.status, 201, `book ${JSON.stringify(body)}: ${describeRes(res)}`);
+  return res.json;
+}
+
+async function visit(who, id) {
+  const res = await w.get(`/api/v1/visits/${id}`, who.token);
+  assert.equal(res.status, 200, `get visit ${id}: ${describeRes(res)}`);
+  return res.json;
+}
+
+async function act(who, id, verb, body = {}, status = 200) {
+  const res = await w.post(`/api/v1/visits/${id}/${verb}`, body, who.token);
+  assert.equal(res.status, status, `${verb} ${id}: ${describeRes(res)}`);
+  return res.json;
+}
+
+async function setPolicy(body) {
+  const res = await w.put(`/api/v1/facilities/${F}/visit-policy`, body, admin.token);
+  assert.equal(res.status, 200, `visit policy ${JSON.stringify(body)}: ${describeRes(res)}`);
+  return res.json;
+}
+
+/** A fresh resident and contact of F, linked, with 50.00 more on the contact's balance. */
+async function family(name = 'Rosa Diaz') {
+  const p = await pair(w, op, F, 'jpay', { contactName: name });
+  await w.topUp(p.contact, 5000);
+  return p;
+}
+
+before(async () => {
+  w = await World.start();
+  op = await w.operator();
+  F = await onPlatform(w, op, 'ILLINOIS YOUTH CENTER PERE MARQUETTE', { profile: 'jpay' });
+  G = await onPlatform(w, op, 'WINNEBAGO COUNTY JAIL', { profile: 'jpay' });
+  admin = await w.staff(op.token, F, 'facility_admin');
+  reviewer = await w.staff(op.token, F, 'reviewer');
+  reviewerG = await w.staff(op.token, G, 'reviewer');
+});
+
+after(async () => {
+  if (w) await w.close();
+});
+
+test('no slot before the facility sets a real time zone; the state suggests one', async () => {
+  const policy = await w.get(`/api/v1/facilities/${F}/visit-policy`, admin.token);
+  assert.equal(policy.status, 200, describeRes(policy));
+  assert.equal(policy.json.time_zone, null);
+  assert.equal(policy.json.suggested_time_zone, ZONE, 'Illinois keeps one zone');
+  assert.equal(policy.json.lead_minutes, 24 * 60);
+  assert.equal(policy.json.horizon_days, 14);
+  assert.equal(policy.json.late_cancel_refund, 'full');
+  let res = await w.post(`/api/v1/facilities/${F}/visit-rooms`, { name: 'Kiosk A' }, admin.token);
+  assert.equal(res.status, 201, describeRes(res));
+  room = res.json;
+  res = await w.post(`/api/v1/facilities/${F}/visit-slots`, {
+    room_id: room.id, weekday: 2, start_time: '10:00', length_minutes: 30, capacity: 2,
+  }, admin.token);
+  assertError(res, 422, 'invalid_field');
+  assert.equal(res.json.error.field, 'time_zone');
+  res = await w.put(`/api/v1/facilities/${F}/visit-policy`, { time_zone: 'America/Springfield' }, admin.token);
+  assertError(res, 422, 'invalid_field');
+  assert.equal(res.json.error.field, 'time_zone');
+  res = await w.put(`/api/v1/facilities/${F}/visit-policy`, { time_zone: ZONE }, reviewer.token);
+  assert.equal(res.status, 403, 'a reviewer does not set the policy');
+  res = await w.put(`/api/v1/facilities/${F}/visit-policy`, { time_zone: ZONE }, reviewerG.token);
+  assert.equal(res.status, 404, "another facility's staff learn nothing");
+  const set = await setPolicy({ time_zone: ZONE });
+  assert.equal(set.time_zone, ZONE);
+  assert.equal(set.stored, true);
+});
+
+test('lead time: 23 hours ahead is refused, 25 hours ahead is booked; the quote is what is held', async () => {
+  const p = await family();
+  const base = minuteFloor(Date.now());
+  const soon = await slotAt(base + 23 * HOUR);
+  const later = await slotAt(base + 25 * HOUR);
+  let res = await w.post('/api/v1/visits/quote', { contact_id: p.contactId, starts_at: soon.startsAt }, p.contact.token);
+  assertError(res, 422, 'invalid_field');
+  assert.equal(res.json.error.field, 'starts_at');
+  assert.match(res.json.error.message, /24 hours/);
+  res = await book(p.contact, { contact_id: p.contactId, starts_at: soon.startsAt });
+  assertError(res, 422, 'invalid_field');
+
+  const before = await balance(p.contact);
+  res = await w.post('/api/v1/visits/quote', { contact_id: p.contactId, starts_at: later.startsAt }, p.contact.token);
+  assert.equal(res.status, 200, describeRes(res));
+  const q = res.json;
+  assert.equal(q.length_minutes, 30);
+  assert.ok(q.rate_cents_per_minute > 0 && q.rate_cents_per_minute <= 25, `prison video cap: ${q.rate_cents_per_minute}`);
+  assert.equal(q.price_cents, 30 * q.rate_cents_per_minute);
+  assert.equal(q.time_zone, ZONE);
+  assert.match(q.starts_at_local, LOCAL);
+  assert.equal(q.starts_at_local.slice(11, 16), wall(Date.parse(later.startsAt)).time);
+  assert.equal(await balance(p.contact), before, 'a quote moves no money');
+
+  const v = await booked(p.contact, { contact_id: p.contactId, starts_at: later.startsAt });
+  assert.equal(v.state, 'pending', 'staff approve by default');
+  assert.equal(v.starts_at, iso(Date.parse(later.startsAt)));
+  assert.match(v.starts_at, RFC3339_UTC);
+  assert.match(v.starts_at_local, LOCAL);
+  assert.equal(v.time_zone, ZONE);
+  assert.equal(v.price_cents, q.price_cents);
+  assert.equal(v.held_cents, q.price_cents);
+  assert.equal(v.payer, 'contact_balance');
+  assert.equal(v.charged_cents, null);
+  assert.equal(await balance(p.contact), before - q.price_cents, 'the price shown is the price held');
+  const mine = await w.get('/api/v1/visits?box=upcoming', p.contact.token);
+  assert.equal(mine.status, 200);
+  assert.ok(mine.json.items.some((x) => x.id === v.id));
+  const tablet = await w.get('/api/v1/visits?box=upcoming', p.resident.token);
+  assert.ok(tablet.json.items.some((x) => x.id === v.id), 'the resident sees the visit on the tablet');
+});
+
+test('horizon and blackout dates', async () => {
+  const p = await family();
+  const base = minuteFloor(Date.now());
+  const far = await slotAt(base + 15 * DAY + 2 * HOUR);
+  let res = await book(p.contact, { contact_id: p.contactId, starts_at: far.startsAt });
+  assertError(res, 422, 'invalid_field');
+  assert.match(res.json.error.message, /14 days/);
+
+  const day3 = await slotAt(base + 3 * DAY + 3 * HOUR);
+  const localDay = wall(Date.parse(day3.startsAt)).date;
+  res = await w.post(`/api/v1/facilities/${F}/visit-blackouts`, { day: localDay, reason: 'Lockdown drill' }, admin.token);
+  assert.equal(res.status, 201, describeRes(res));
+  const blackout = res.json;
+  res = await book(p.contact, { contact_id: p.contactId, starts_at: day3.startsAt });
+  assertError(res, 422, 'invalid_field');
+  assert.match(res.json.error.message, /no visits on that day/);
+  const listed = await w.get(`/api/v1/facilities/${F}/visit-slots`, p.contact.token);
+  assert.equal(listed.status, 200);
+  assert.ok(!listed.json.openings.some((o) => o.starts_at === iso(Date.parse(day3.startsAt))), 'a blackout day offers nothing');
+  res = await w.del(`/api/v1/facilities/${F}/visit-blackouts/${blackout.id}`, admin.token);
+  assert.equal(res.status, 204, describeRes(res));
+  await booked(p.contact, { contact_id: p.contactId, starts_at: day3.startsAt });
+
+  // A start that is no slot's start.
+  res = await book(p.contact, { contact_id: p.contactId, starts_at: iso(Date.parse(day3.startsAt) + 7 * MIN) });
+  assertError(res, 422, 'invalid_field');
+});
+
+test('capacity: concurrent bookings for the last places, exactly capacity succeed', async () => {
+  const base = minuteFloor(Date.now());
+  const s = await slotAt(base + 4 * DAY + 5 * HOUR, { capacity: 2 });
+  const families = [];
+  for (let i = 0; i < 5; i++) families.push(await family(`Racer ${i}`));
+  const results = await Promise.all(families.map((p, i) => book(p.contact, { contact_id: p.contactId, starts_at: s.startsAt, slot_id: s.slot.id }, `race-${process.pid}-${i}`)));
+  const won = results.filter((r) => r.status === 201);
+  const lost = results.filter((r) => r.status !== 201);
+  assert.equal(won.length, 2, results.map((r) => describeRes(r)).join('\n'));
+  for (const r of lost) assertError(r, 409, 'conflict');
+  const listed = await w.get(`/api/v1/facilities/${F}/visit-slots`, families[0].contact.token);
+  const opening = listed.json.openings.find((o) => o.slot_id === s.slot.id && o.starts_at === iso(Date.parse(s.startsAt)));
+  assert.ok(opening, 'the full occurrence is still listed');
+  assert.equal(opening.places_left, 0);
+  // The resident's own overlap: the same resident cannot have two visits at once.
+  const overlapSlot = await slotAt(base + 4 * DAY + 5 * HOUR + 10 * MIN);
+  const winner = families[results.findIndex((r) => r.status === 201)];
+  const res = await book(winner.contact, { contact_id: winner.contactId, starts_at: overlapSlot.startsAt });
+  assertError(res, 409, 'conflict');
+  assert.match(res.json.error.message, /already has a visit/);
+});
+
+test('approve, decline and cancel: who may, and the money given back', async () => {
+  const p = await family();
+  const base = minuteFloor(Date.now());
+  const s1 = await slotAt(base + 2 * DAY + 1 * HOUR);
+  const s2 = await slotAt(base + 2 * DAY + 3 * HOUR);
+  const s3 = await slotAt(base + 2 * DAY + 5 * HOUR);
+  const start = await balance(p.contact);
+  const a = await booked(p.contact, { contact_id: p.contactId, starts_at: s1.startsAt });
+  const b = await booked(p.contact, { contact_id: p.contactId, starts_at: s2.startsAt });
+  const c = await booked(p.contact, { contact_id: p.contactId, starts_at: s3.startsAt });
+  assert.equal(await balance(p.contact), start - a.price_cents - b.price_cents - c.price_cents);
+
+  // The contact cannot approve its own visit; another facility's reviewer sees nothing.
+  let res = await w.post(`/api/v1/visits/${a.id}/approve`, {}, p.contact.token);
+  assert.equal(res.status, 404, describeRes(res));
+  res = await w.post(`/api/v1/visits/${a.id}/approve`, {}, reviewerG.token);
+  assert.equal(res.status, 404, describeRes(res));
+  res = await w.get(`/api/v1/visits/${a.id}`, reviewerG.token);
+  assert.equal(res.status, 404);
+
+  const schedule = await w.get(`/api/v1/facilities/${F}/visits?state=pending`, reviewer.token);
+  assert.equal(schedule.status, 200, describeRes(schedule));
+  assert.ok(schedule.json.items.some((x) => x.id === a.id));
+  assert.ok(schedule.json.items.every((x) => x.state === 'pending'));
+  assert.ok(schedule.json.items.find((x) => x.id === a.id).contact_name.length > 0);
+
+  const approved = await act(reviewer, a.id, 'approve');
+  assert.equal(approved.state, 'approved');
+  assert.equal(approved.held_cents, a.price_cents, 'approval moves no money');
+  res = await w.post(`/api/v1/visits/${a.id}/approve`, {}, reviewer.token);
+  assertError(res, 409, 'already_decided');
+
+  // A decline needs a reason and gives the whole price back.
+  res = await w.post(`/api/v1/visits/${b.id}/decline`, {}, reviewer.token);
+  assertError(res, 422, 'invalid_field');
+  const declined = await act(reviewer, b.id, 'decline', { reason: 'The resident is in medical observation.' });
+  assert.equal(declined.state, 'declined');
+  assert.equal(declined.charged_cents, 0);
+  assert.equal(declined.reason, 'The resident is in medical observation.');
+  assert.equal(await balance(p.contact), start - a.price_cents - c.price_cents);
+
+  // The family cancels before the cut-off: all back.
+  const cancelled = await act(p.contact, c.id, 'cancel', { reason: 'Plans changed' });
+  assert.equal(cancelled.state, 'cancelled');
+  assert.equal(cancelled.charged_cents, 0);
+  assert.equal(cancelled.end_reason, null);
+  // The facility cancels an approved visit: all back, automatically.
+  const byFacility = await act(admin, a.id, 'cancel', { reason: 'Count time moved' });
+  assert.equal(byFacility.state, 'cancelled');
+  assert.equal(byFacility.end_reason, 'cancelled_by_facility');
+  assert.equal(byFacility.charged_cents, 0);
+  assert.equal(await balance(p.contact), start, 'every cent came back');
+  res = await w.post(`/api/v1/visits/${a.id}/cancel`, {}, p.contact.token);
+  assertError(res, 409, 'already_decided');
+  const past = await w.get('/api/v1/visits?box=past', p.contact.token);
+  assert.ok([a.id, b.id, c.id].every((id) => past.json.items.some((x) => x.id === id)), 'settled visits are in the past box');
+});
+
+test('a late family cancellation follows the policy', async () => {
+  await setPolicy({ cancel_cutoff_minutes: 48 * 60, late_cancel_refund: 'none' });
+  try {
+    const p = await family();
+    const s = await slotAt(minuteFloor(Date.now()) + 30 * HOUR);
+    const start = await balance(p.contact);
+    const v = await booked(p.contact, { contact_id: p.contactId, starts_at: s.startsAt });
+    const cancelled = await act(p.contact, v.id, 'cancel');
+    assert.equal(cancelled.charged_cents, v.price_cents, 'inside the 48-hour cut-off, this facility keeps the price');
+    assert.equal(await balance(p.contact), start - v.price_cents);
+  } finally {
+    await setPolicy({ cancel_cutoff_minutes: 24 * 60, late_cancel_refund: 'full' });
+  }
+});
+
+test('reschedule keeps the one hold; another length is refused', async () => {
+  const p = await family();
+  const base = minuteFloor(Date.now());
+  const s1 = await slotAt(base + 5 * DAY + 2 * HOUR);
+  const s2 = await slotAt(base + 6 * DAY + 2 * HOUR);
+  const s3 = await slotAt(base + 6 * DAY + 5 * HOUR, { length: 60 });
+  const start = await balance(p.contact);
+  const v = await booked(p.contact, { contact_id: p.contactId, starts_at: s1.startsAt });
+  await act(reviewer, v.id, 'approve');
+  const moved = await act(p.contact, v.id, 'reschedule', { starts_at: s2.startsAt });
+  assert.equal(moved.id, v.id);
+  assert.equal(moved.starts_at, iso(Date.parse(s2.startsAt)));
+  assert.equal(moved.state, 'pending', 'a moved visit is approved again');
+  assert.equal(moved.held_cents, v.price_cents);
+  assert.equal(await balance(p.contact), start - v.price_cents, 'one hold, not two');
+  const res = await w.post(`/api/v1/visits/${v.id}/reschedule`, { starts_at: s3.startsAt }, p.contact.token);
+  assertError(res, 422, 'invalid_field');
+  assert.match(res.json.error.message, /different amount/);
+  const again = await w.post(`/api/v1/visits/${v.id}/reschedule`, { starts_at: s1.startsAt }, reviewer.token);
+  assert.equal(again.status, 403, 'staff do not move a family visit');
+});
+
+test('Idempotency-Key: a retry returns the first visit and holds once', async () => {
+  const p = await family();
+  const s = await slotAt(minuteFloor(Date.now()) + 7 * DAY + 4 * HOUR);
+  const start = await balance(p.contact);
+  const key = `idem-${process.pid}`;
+  const first = await book(p.contact, { contact_id: p.contactId, starts_at: s.startsAt }, key);
+  assert.equal(first.status, 201, describeRes(first));
+  const second = await book(p.contact, { contact_id: p.contactId, starts_at: s.startsAt }, key);
+  assert.equal(second.status, 201, describeRes(second));
+  assert.equal(second.json.id, first.json.id);
+  assert.equal(await balance(p.contact), start - first.json.price_cents);
+  const other = await book(p.contact, { contact_id: p.contactId, starts_at: iso(Date.parse(s.startsAt) + DAY) }, key);
+  assertError(other, 422, 'idempotency_key_reused');
+});
+
+test('money: too little is refused before anything is held; the FCC cap bounds the rate; the resident pays from trust', async () => {
+  const p = await pair(w, op, F, 'jpay', { contactName: 'Short Wallet' });
+  const left = await balance(p.contact);
+  // A slot just longer than the balance pays for at the rate the quote names.
+  const probe = await slotAt(minuteFloor(Date.now()) + 8 * DAY + 1 * HOUR, { length: 5 });
+  const q = await w.post('/api/v1/visits/quote', { contact_id: p.contactId, starts_at: probe.startsAt, slot_id: probe.slot.id }, p.contact.token);
+  assert.equal(q.status, 200, describeRes(q));
+  const rate = q.json.rate_cents_per_minute;
+  const length = Math.floor(left / rate) + 1;
+  assert.ok(length <= 240, `balance ${left} too large for this test`);
+  const s = await slotAt(minuteFloor(Date.now()) + 9 * DAY + 1 * HOUR, { length });
+  const res = await book(p.contact, { contact_id: p.contactId, starts_at: s.startsAt, slot_id: s.slot.id });
+  assertError(res, 402, 'insufficient_funds');
+  assert.match(res.json.error.message, /This visit costs \$/);
+  assert.equal(await balance(p.contact), left, 'nothing held');
+  let prices = await w.put(`/api/v1/facilities/${F}/prices`, { video_cents_per_minute: 26 }, op.token);
+  assertError(prices, 422, 'invalid_field');
+  prices = await w.get(`/api/v1/facilities/${F}/prices`, op.token);
+  assert.equal(prices.status, 200, describeRes(prices));
+  assert.ok(prices.json.phone.video_cents_per_minute <= prices.json.phone.video_cap_cents);
+  assert.equal(prices.json.phone.video_cents_per_minute, rate, 'the visit is priced at the facility\'s video rate');
+  assert.equal(prices.json.phone.video_cap_cents, 25, 'FCC 25-75: prisons $0.25 a minute');
+
+  // The resident requests a visit from the tablet: paid from the trust account.
+  const r = await family('Tablet Family');
+  const s2 = await slotAt(minuteFloor(Date.now()) + 8 * DAY + 4 * HOUR);
+  const v = await booked(r.resident, { contact_id: r.contactId, starts_at: s2.startsAt });
+  assert.equal(v.payer, 'resident_trust');
+  assert.equal(v.state, 'pending');
+  const contactSees = await visit(r.contact, v.id);
+  assert.equal(contactSees.id, v.id, 'the contact sees the request');
+});
+
+test('the sweeper marks a no-show and gives everything back', async () => {
+  await setPolicy({ approval_required: false });
+  const p = await family();
+  const s = await slotAt(minuteFloor(Date.now()) + 26 * HOUR);
+  const start = await balance(p.contact);
+  const v = await booked(p.contact, { contact_id: p.contactId, starts_at: s.startsAt });
+  assert.equal(v.state, 'approved', 'no approval needed now');
+  assert.equal(await balance(p.contact), start - v.price_cents);
+  // Nobody joins: a day and a half later (past the start and the grace), the sweeper settles it.
+  await w.restart({ clockOffset: Math.round((36 * HOUR) / 1000) });
+  await w.signInAgain(p.contact);
+  let seen;
+  for (let i = 0; i < 120; i++) {
+    seen = await visit(p.contact, v.id);
+    if (seen.state === 'ended') break;
+    await sleep(250);
+  }
+  assert.equal(seen.state, 'ended', JSON.stringify(seen));
+  assert.equal(seen.end_reason, 'no_show_contact');
+  assert.equal(seen.charged_cents, 0);
+  assert.equal(await balance(p.contact), start, 'a visit that never connected costs nothing');
+});
+
+/** The offset (seconds) that puts the server's clock at the instant target. */
+const offsetTo = (target) => Math.round((target - Date.now()) / 1000);
+
+async function dstCase(now, first, second, localTime, offsets) {
+  await w.restart({ clockOffset: offsetTo(now) });
+  for (const who of [op, admin]) Object.assign(who, await w.signInAgain(who));
+  const p = await family('Daylight Family');
+  const [a, b] = [first, second].map((d) => wall(d));
+  assert.equal(a.time, localTime);
+  assert.equal(b.time, localTime);
+  assert.equal(a.weekday, b.weekday);
+  const s = await slotAt(first);
+  const listed = await w.get(`/api/v1/facilities/${F}/visit-slots`, p.contact.token);
+  const starts = listed.json.openings.filter((o) => o.slot_id === s.slot.id);
+  assert.deepEqual(starts.slice(0, 2).map((o) => o.starts_at), [iso(first), iso(second)], 'one week apart in wall time');
+  assert.equal(second - first, 7 * DAY + (offsets[0] - offsets[1]) * HOUR, 'the UTC instant moved by the DST change');
+  const v1 = await booked(p.contact, { contact_id: p.contactId, starts_at: iso(first), slot_id: s.slot.id });
+  const v2 = await booked(p.contact, { contact_id: p.contactId, starts_at: iso(second), slot_id: s.slot.id });
+  assert.equal(v1.starts_at_local.slice(11), `${localTime}:00${offsets[0] < 0 ? '-' : '+'}0${Math.abs(offsets[0])}:00`);
+  assert.equal(v2.starts_at_local.slice(11), `${localTime}:00${offsets[1] < 0 ? '-' : '+'}0${Math.abs(offsets[1])}:00`);
+}
+
+test('DST: a 10:00 Chicago slot stays 10:00 local across March and November; its UTC moves', async () => {
+  // March 2027: DST begins Sunday 14 March. Tuesdays 9 March (CST, -06:00) and 16 March (CDT, -05:00).
+  await dstCase(Date.parse('2027-03-07T18:00:00Z'), Date.parse('2027-03-09T16:00:00Z'), Date.parse('2027-03-16T15:00:00Z'),
+    '10:00', [-6, -5]);
+  // November 2027: DST ends Sunday 7 November. Tuesdays 2 November (CDT) and 9 November (CST).
+  await dstCase(Date.parse('2027-10-31T18:00:00Z'), Date.parse('2027-11-02T15:00:00Z'), Date.parse('2027-11-09T16:00:00Z'),
+    '10:00', [-5, -6]);
+});
+
+test('the ledger and the audit chain verify', async () => {
+  await w.restart();
+  const ledger = await cli(['ledger', 'verify', '--db', w.dbPath]);
+  assert.equal(ledger.code, 0, `${ledger.stdout} ${ledger.stderr}`);
+  await w.auditOk();
+  const actions = w.auditRows("action LIKE 'visit%'");
+  assert.ok(actions.length > 0);
+});

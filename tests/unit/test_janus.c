@@ -1,0 +1,231 @@
+/*
+ * test_janus.c - the Janus client (media/janus.c) against a real Janus: the
+ * one tools/janus.sh starts (make test starts it and sets KITE_TEST_JANUS to
+ * its base URL and KITE_TEST_JANUS_SECRET to its secret).  Sessions and
+ * handles, keepalive, a room created with a secret and pin (and created
+ * twice), a publisher joined with the pin and refused without it, an SDP
+ * offer published and answered under the bitrate cap, a subscriber given
+ * Janus's offer for that feed and starting with its answer, a trickled
+ * candidate, moderate (mute) and kick, the publisher list, a wrong
+ * api_secret refused, destroy (twice), and a Janus that cannot be reached.
+ *
+ * Without KITE_TEST_JANUS every test is skipped with a message saying so.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "core/secret.h"
+#include "media/janus.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A browser-like offer: one audio and one video line, sendonly, with ICE and DTLS attributes. */
+static const char OFFER[] =
+    "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+    "a=group:BUNDLE 0 1\r\na=msid-semantic: WMS\r\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n"
+    "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=ice-options:trickle\r\n"
+    "a=fingerprint:sha-256 "
+    "11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00\r\n"
+    "a=setup:actpass\r\na=mid:0\r\na=sendonly\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\n"
+    "a=ssrc:1001 cname:kite\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n"
+    "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=ice-options:trickle\r\n"
+    "a=fingerprint:sha-256 "
+    "11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00\r\n"
+    "a=setup:actpass\r\na=mid:1\r\na=sendonly\r\na=rtcp-mux\r\na=rtpmap:96 VP8/90000\r\n"
+    "a=ssrc:2002 cname:kite\r\n";
+
+typedef struct fixture {
+    janus_config config;
+    uint64_t room;
+    char secret[SECRET_TOKEN_HEX];
+    char pin[16];
+} fixture;
+
+static const char *skip_reason(void)
+{
+    return getenv("KITE_TEST_JANUS") == NULL || getenv("KITE_TEST_JANUS")[0] == '\0'
+               ? "KITE_TEST_JANUS is unset (the base URL of tools/janus.sh's Janus; make test sets it)"
+               : NULL;
+}
+
+static int setup(void **state)
+{
+    static fixture fx;
+    memset(&fx, 0, sizeof fx);
+    if (secret_init() != KITE_OK)
+        return -1;
+    fx.config = (janus_config){.base_url = getenv("KITE_TEST_JANUS"),
+                               .api_secret = getenv("KITE_TEST_JANUS_SECRET"),
+                               .admin_key = getenv("KITE_TEST_JANUS_SECRET"),
+                               .event_wait_ms = 8000};
+    secret_token(fx.secret);
+    snprintf(fx.pin, sizeof fx.pin, "%06ld", (long)(getpid() % 1000000));
+    fx.room = 1000000 + (uint64_t)getpid() * 100 + (uint64_t)(time(NULL) % 100);
+    *state = &fx;
+    return 0;
+}
+
+#define NEED_JANUS()                                   \
+    do {                                               \
+        if (skip_reason() != NULL) {                   \
+            print_message("skipped: %s\n", skip_reason()); \
+            skip();                                    \
+        }                                              \
+    } while (0)
+
+/* A session with one videoroom handle. */
+static void open_handle(const fixture *fx, uint64_t *session, uint64_t *handle)
+{
+    janus_error e = {0};
+    assert_int_equal(janus_session_create(&fx->config, session, &e), KITE_OK);
+    assert_true(*session > 0);
+    assert_int_equal(janus_attach(&fx->config, *session, handle, &e), KITE_OK);
+    assert_true(*handle > 0);
+}
+
+static void close_session(const fixture *fx, uint64_t session)
+{
+    janus_error e = {0};
+    assert_int_equal(janus_session_destroy(&fx->config, session, &e), KITE_OK);
+}
+
+static void test_session_keepalive_and_secret(void **state)
+{
+    NEED_JANUS();
+    fixture *fx = *state;
+    uint64_t s, h;
+    open_handle(fx, &s, &h);
+    janus_error e = {0};
+    assert_int_equal(janus_keepalive(&fx->config, s, &e), KITE_OK);
+    assert_int_equal(janus_detach(&fx->config, s, h, &e), KITE_OK);
+    close_session(fx, s);
+    /* A destroyed session is gone. */
+    assert_int_equal(janus_keepalive(&fx->config, s, &e), KITE_ERR_CONFLICT);
+    /* Without the api_secret Janus opens nothing. */
+    janus_config wrong = fx->config;
+    wrong.api_secret = "not-the-secret";
+    assert_int_equal(janus_session_create(&wrong, &s, &e), KITE_ERR_CONFLICT);
+    assert_int_equal(e.code, 403);
+}
+
+static void test_room_publish_subscribe(void **state)
+{
+    NEED_JANUS();
+    fixture *fx = *state;
+    arena *a = arena_new();
+    janus_error e = {0};
+    uint64_t ctl_s, ctl_h, pub_s, pub_h, sub_s, sub_h;
+    open_handle(fx, &ctl_s, &ctl_h);
+    janus_room room = {.id = fx->room, .secret = fx->secret, .pin = fx->pin, .bitrate = 256000, .publishers = 2};
+    bool existed = true, exists = false;
+    assert_int_equal(janus_room_create(&fx->config, ctl_s, ctl_h, &room, &existed, &e), KITE_OK);
+    assert_false(existed);
+    assert_int_equal(janus_room_create(&fx->config, ctl_s, ctl_h, &room, &existed, &e), KITE_OK);
+    assert_true(existed);
+    assert_int_equal(janus_room_exists(&fx->config, ctl_s, ctl_h, fx->room, &exists, &e), KITE_OK);
+    assert_true(exists);
+
+    /* A publisher: refused with a wrong pin, joined with the right one, its offer answered. */
+    open_handle(fx, &pub_s, &pub_h);
+    janus_event ev;
+    assert_int_equal(janus_join_publisher(a, &fx->config, pub_s, pub_h, fx->room, "000000x", "family", &ev, &e),
+                     KITE_ERR_CONFLICT);
+    assert_int_equal(janus_join_publisher(a, &fx->config, pub_s, pub_h, fx->room, fx->pin, "family", &ev, &e),
+                     KITE_OK);
+    uint64_t feed = ev.id;
+    assert_true(feed > 0);
+    janus_jsep offer = {"offer", OFFER};
+    assert_int_equal(janus_publish(a, &fx->config, pub_s, pub_h, &offer, 256000, &ev, &e), KITE_OK);
+    assert_string_equal(ev.jsep.type, "answer");
+    assert_true(strncmp(ev.jsep.sdp, "v=0", 3) == 0);
+    assert_non_null(ev.audio_mid);
+    assert_non_null(ev.video_mid);
+    const char *audio_mid = ev.audio_mid, *video_mid = ev.video_mid;
+    assert_int_equal(janus_trickle(&fx->config, pub_s, pub_h, "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host",
+                                   "0", 0, &e),
+                     KITE_OK);
+    assert_int_equal(janus_trickle(&fx->config, pub_s, pub_h, NULL, NULL, 0, &e), KITE_OK);
+
+    /* In the room, not publishing yet: no media flows without a browser at the other end. */
+    janus_participant who[4];
+    int count = 0;
+    assert_int_equal(janus_participants(&fx->config, ctl_s, ctl_h, fx->room, who, 4, &count, &e), KITE_OK);
+    assert_int_equal(count, 1);
+    assert_true(who[0].id == feed);
+
+    /* A subscriber: Janus offers a feed only once media flows from it (ICE and DTLS with a real
+       browser: tests/web/visit-live.test.mjs); before that it says "no such feed" (428). */
+    open_handle(fx, &sub_s, &sub_h);
+    janus_event sub_ev;
+    assert_int_equal(janus_subscribe(a, &fx->config, sub_s, sub_h, fx->room, fx->pin, feed, &sub_ev, &e),
+                     KITE_ERR_CONFLICT);
+    assert_int_equal(e.code, 428);
+
+    /* The monitor's tools: mute the publisher's video and audio, then kick it. */
+    assert_int_equal(janus_moderate(&fx->config, ctl_s, ctl_h, fx->room, fx->secret, feed, video_mid, true, &e), KITE_OK);
+    assert_int_equal(janus_moderate(&fx->config, ctl_s, ctl_h, fx->room, fx->secret, feed, audio_mid, true, &e), KITE_OK);
+    assert_int_equal(janus_moderate(&fx->config, ctl_s, ctl_h, fx->room, "wrong", feed, audio_mid, false, &e),
+                     KITE_ERR_CONFLICT);
+    assert_int_equal(janus_kick(&fx->config, ctl_s, ctl_h, fx->room, fx->secret, feed, &e), KITE_OK);
+
+    /* Destroy needs the secret; twice is fine. */
+    assert_int_equal(janus_room_destroy(&fx->config, ctl_s, ctl_h, fx->room, "wrong", &e), KITE_ERR_CONFLICT);
+    assert_int_equal(janus_room_destroy(&fx->config, ctl_s, ctl_h, fx->room, fx->secret, &e), KITE_OK);
+    assert_int_equal(janus_room_destroy(&fx->config, ctl_s, ctl_h, fx->room, fx->secret, &e), KITE_OK);
+    assert_int_equal(janus_room_exists(&fx->config, ctl_s, ctl_h, fx->room, &exists, &e), KITE_OK);
+    assert_false(exists);
+    close_session(fx, sub_s);
+    close_session(fx, pub_s);
+    close_session(fx, ctl_s);
+    arena_free(a);
+}
+
+static void test_jsep_checked(void **state)
+{
+    (void)state;
+    janus_jsep good = {"offer", OFFER};
+    assert_true(janus_jsep_valid(&good));
+    assert_false(janus_jsep_valid(&(janus_jsep){"pranswer", OFFER}));
+    assert_false(janus_jsep_valid(&(janus_jsep){"offer", "hello"}));
+    assert_false(janus_jsep_valid(&(janus_jsep){"offer", NULL}));
+    char *big = malloc(JANUS_SDP_MAX + 10);
+    memset(big, 'a', JANUS_SDP_MAX + 9);
+    memcpy(big, "v=0\r\n", 5);
+    big[JANUS_SDP_MAX + 9] = '\0';
+    assert_false(janus_jsep_valid(&(janus_jsep){"offer", big}));
+    free(big);
+}
+
+static void test_unreachable(void **state)
+{
+    (void)state;
+    janus_config c = {.base_url = "http://127.0.0.1:1/janus", .connect_timeout_ms = 500, .total_timeout_ms = 1000};
+    uint64_t s = 0;
+    janus_error e = {0};
+    assert_int_equal(janus_session_create(&c, &s, &e), KITE_ERR_IO);
+    assert_int_equal(e.http_status, 0);
+    janus_config off = {0};
+    assert_int_equal(janus_session_create(&off, &s, &e), KITE_ERR_IO);
+}
+
+int main(void)
+{
+    if (skip_reason() != NULL)
+        printf("test_janus: the tests that need Janus are skipped: %s\n", skip_reason());
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_session_keepalive_and_secret),
+        cmocka_unit_test(test_room_publish_subscribe),
+        cmocka_unit_test(test_jsep_checked),
+        cmocka_unit_test(test_unreachable),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
