@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 want="meson ninja-build pkg-config gcc python3 libmicrohttpd-dev libjansson-dev libsqlite3-dev
       libsodium-dev libcsv-dev libcurl4-openssl-dev libpcre2-dev libvips-dev libseccomp-dev libpq-dev
       libstemmer-dev liboath-dev"
+# Video messages: the confined helper transcodes with FFmpeg's libraries (src/sandbox/video_transcode.c).
+want="$want libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev"
 # make run prints the demo staff's two-factor secret with `oathtool --totp -b SECRET`, the
 # authenticator-app code for the demo's staff sign-ins (docs/staff-security.md).
 want="$want oathtool"
