@@ -14,6 +14,8 @@ want="$want oathtool"
 # The black-box suite runs a second time on a throw-away PostgreSQL cluster (tools/pg-cluster.sh).
 if [ "${1:-build}" = test ]; then
   want="$want libcmocka-dev cppcheck sqlite3 chromium postgresql postgresql-client systemd"
+  # tests/blackbox/video-messages.test.mjs makes its videos with the ffmpeg program.
+  want="$want ffmpeg"
 fi
 # make bench runs Postfix as a peer (bench/postfix_peer.sh): a private instance of its own, so the
 # package's system instance is never configured, started nor enabled (see postfix_quiet below).

@@ -184,6 +184,21 @@ typedef enum fault_detail {
     FAULT_ATTORNEY_REGISTERED,  /* a registration while one is pending or verified */
     FAULT_ATTORNEY_DECIDED,     /* an operator's decision on a registration already past it */
     FAULT_PRIVILEGED,           /* staff asking for the content of privileged legal mail */
+    /* video messages (sandbox/video.h, domain/messaging/attachment.h) */
+    FAULT_VIDEO_EMPTY,          /* the video helper's verdicts, one each */
+    FAULT_VIDEO_UNKNOWN_TYPE,
+    FAULT_VIDEO_TYPE_MISMATCH,
+    FAULT_VIDEO_TOO_LARGE,
+    FAULT_VIDEO_TOO_LONG,
+    FAULT_VIDEO_TOO_MANY_PIXELS,
+    FAULT_VIDEO_UNSUPPORTED_CODEC,
+    FAULT_VIDEO_NO_VIDEO,
+    FAULT_VIDEO_UNREADABLE,
+    FAULT_VIDEO_FAILED,
+    FAULT_VIDEOS_NOT_ALLOWED,   /* a video sent to a facility whose policy takes none */
+    FAULT_ONE_VIDEO,            /* more than one video on one message */
+    FAULT_VIDEO_PURGED,         /* a video whose bytes the retention purge deleted */
+    FAULT_UPLOAD_TYPE,          /* an upload whose Content-Type is neither a photo's nor a video's */
     FAULT_DETAIL_COUNT
 } fault_detail;
 

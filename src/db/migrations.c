@@ -805,6 +805,7 @@ const migration kite_migrations[] = {
     {23, "attorneys and privileged messages", kite_migration_23_sqlite},
     {24, "retention periods, message and photo tombstones, legal holds, audit checkpoints", kite_migration_24_sqlite},
     {25, "staff two-factor sign-in, recovery codes, idle staff sessions", kite_migration_25_sqlite},
+    {28, "video messages: attachment kind, duration and poster; videos_allowed; video prices", kite_migration_28_sqlite},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];

@@ -31,6 +31,8 @@ extern const char kite_migration_24_pg[];
 /* Step 25 (migration_25.c): staff two-factor secrets, recovery codes, idle staff sessions. */
 extern const char kite_migration_25_sqlite[];
 extern const char kite_migration_25_pg[];
+extern const char kite_migration_28_sqlite[];
+extern const char kite_migration_28_pg[];
 
 /* Step 15's fill of send_tally and the index it replaces: the same SQL on both engines (migrations.c says why). */
 #define SEND_TALLY_FILL_SQL                                                                                       \

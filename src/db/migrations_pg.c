@@ -655,6 +655,7 @@ const migration kite_migrations_pg[] = {
     {23, "attorneys and privileged messages", kite_migration_23_pg},
     {24, "retention periods, message and photo tombstones, legal holds, audit checkpoints", kite_migration_24_pg},
     {25, "staff two-factor sign-in, recovery codes, idle staff sessions", kite_migration_25_pg},
+    {28, "video messages: attachment kind, duration and poster; videos_allowed; video prices", kite_migration_28_pg},
 };
 
 const size_t kite_migration_pg_count = sizeof kite_migrations_pg / sizeof kite_migrations_pg[0];
