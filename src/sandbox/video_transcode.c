@@ -130,6 +130,7 @@ static int mem_write(void *opaque, uint8_t *buf, int size)
 typedef struct job {
     mem in_mem, out_mem;
     AVFormatContext *in, *out;
+    AVIOContext *in_io;  /* ours, not the demuxer's: freed here whether or not the input opened */
     int vi, ai; /* input stream indexes; ai < 0 without audio */
     AVCodecContext *vdec, *adec, *venc, *aenc;
     AVStream *vst, *ast;
@@ -170,7 +171,11 @@ static video_status open_input(job *j, const void *buf, size_t len, video_type t
 {
     j->in_mem = (mem){(uint8_t *)buf, len, len, 0, false};
     uint8_t *iobuf = av_malloc(IO_BUFFER);
-    AVIOContext *io = avio_alloc_context(iobuf, IO_BUFFER, 0, &j->in_mem, mem_read, NULL, mem_seek);
+    AVIOContext *io = iobuf != NULL ? avio_alloc_context(iobuf, IO_BUFFER, 0, &j->in_mem, mem_read, NULL, mem_seek)
+                                    : NULL;
+    if (io == NULL)
+        av_free(iobuf);
+    j->in_io = io;
     j->in = avformat_alloc_context();
     if (io == NULL || j->in == NULL)
         return say(VIDEO_FAILED, "out of memory");
@@ -324,9 +329,11 @@ static video_status open_output(job *j)
         return say(VIDEO_FAILED, "no WebM muxer");
     j->out->flags |= AVFMT_FLAG_BITEXACT;
     uint8_t *iobuf = av_malloc(IO_BUFFER);
-    j->out->pb = avio_alloc_context(iobuf, IO_BUFFER, 1, &j->out_mem, NULL, mem_write, mem_seek);
-    if (j->out->pb == NULL)
+    j->out->pb = iobuf != NULL ? avio_alloc_context(iobuf, IO_BUFFER, 1, &j->out_mem, NULL, mem_write, mem_seek) : NULL;
+    if (j->out->pb == NULL) {
+        av_free(iobuf);
         return say(VIDEO_FAILED, "out of memory");
+    }
     video_status status = open_video_encoder(j);
     if (status == VIDEO_OK && j->ai >= 0)
         status = open_audio_encoder(j);
@@ -542,13 +549,10 @@ static video_status run(job *j)
 
 static void job_free(job *j)
 {
-    if (j->in != NULL) {
-        AVIOContext *io = j->in->pb;
-        avformat_close_input(&j->in);
-        if (io != NULL)
-            av_freep(&io->buffer);
-        avio_context_free(&io);
-    }
+    avformat_close_input(&j->in);
+    if (j->in_io != NULL)
+        av_freep(&j->in_io->buffer);
+    avio_context_free(&j->in_io);
     if (j->out != NULL) {
         if (j->out->pb != NULL)
             av_freep(&j->out->pb->buffer);
