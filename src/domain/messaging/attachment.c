@@ -1,10 +1,11 @@
 /*
- * attachment.c - storing re-encoded photos and deciding who may read them.
+ * attachment.c - storing re-encoded photos and video messages, and deciding
+ * who may read them.
  *
  * SECURITY: the uploaded bytes are hostile until proven otherwise and are
- * never stored or parsed here: they go to the image sandbox, and only the
- * JPEG it made (already checked there as untrusted) is stored, with its
- * SHA-256.  Reads answer "not found" to anyone who may not see the photo,
+ * never stored or parsed here: they go to the image or the video sandbox,
+ * and only the JPEG, or the WebM and its JPEG poster, that it made (already
+ * checked there as untrusted) are stored, with the SHA-256 of what is served.  Reads answer "not found" to anyone who may not see the photo,
  * so ids reveal nothing; staff reads leave an audit record.
  */
 #include "domain/messaging/attachment.h"
