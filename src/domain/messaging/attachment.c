@@ -5,8 +5,9 @@
  * SECURITY: the uploaded bytes are hostile until proven otherwise and are
  * never stored or parsed here: they go to the image or the video sandbox,
  * and only the JPEG, or the WebM and its JPEG poster, that it made (already
- * checked there as untrusted) are stored, with the SHA-256 of what is served.  Reads answer "not found" to anyone who may not see the photo,
- * so ids reveal nothing; staff reads leave an audit record.
+ * checked there as untrusted) are stored, with the SHA-256 of what is
+ * served.  Reads answer "not found" to anyone who may not see the
+ * attachment, so ids reveal nothing; staff reads leave an audit record.
  */
 #include "domain/messaging/attachment.h"
 
