@@ -5,7 +5,7 @@
 // Recording uses the camera and microphone through MediaRecorder, with a visible countdown from
 // 30 seconds that stops the recording by itself at 0; the sender sees and hears it before it goes,
 // can record again, and the video uploads while they finish the message (Kite transcodes it in a
-// confined helper and stores its own WebM).  Video made by family and friends has no captions:
+// confined helper and stores its own WebM).  A video a person recorded has no captions:
 // the player says so next to it rather than pretending otherwise.
 
 import { upload } from './api.js';
@@ -41,7 +41,7 @@ export function videoPlayer(id, { label, durationMs } = {}) {
   const length = durationMs ? ` ${t('Length: {time}.', { time: clock(durationMs / 1000) })}` : '';
   return h('figure', { class: 'msg-video-figure' }, video,
     h('figcaption', { id: noteId, class: 'hint' },
-      t('Video from family or friends: it has no captions.'), length));
+      t('No captions: the sender recorded this video themselves.'), length));
 }
 
 /*

@@ -152,7 +152,7 @@ test('record with the camera, see the countdown, stop, preview, send; the review
   await item.waitFor();
   const reviewPlayer = item.locator(`video[data-attachment-id="${videoId}"]`);
   await playable(reviewPlayer);
-  assert.match(await item.textContent(), /it has no captions/);
+  assert.match(await item.textContent(), /No captions/);
   await assertAccessible(rev.page, 'the review queue with a video');
   await noOverflowAt360(rev.page, 'review');
   await item.getByRole('button', { name: 'Approve' }).click();

@@ -3,7 +3,7 @@ export default {
   'Video message': 'Mensaje de video',
   'Video message to review': 'Mensaje de video para revisar',
   'Length: {time}.': 'Duración: {time}.',
-  'Video from family or friends: it has no captions.': 'Video de familiares o amigos: no tiene subtítulos.',
+  'No captions: the sender recorded this video themselves.': 'Sin subtítulos: quien lo envió grabó este video.',
   'Camera preview': 'Vista de la cámara',
   'Your recorded video, before you send it': 'Su video grabado, antes de enviarlo',
   'Choose a video file': 'Elegir un archivo de video',
