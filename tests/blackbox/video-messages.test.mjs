@@ -9,9 +9,11 @@
 // tools/install-deps.sh test) from its synthetic sources: nothing binary is committed.
 import { test, before, after } from 'node:test';
 import crypto from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import {
   World, assert, assertError, onPlatform, pair, decide, describeRes, quote,
 } from './lib/messaging.mjs';
+import { KITE_BIN, sqlFlag } from './lib/kite.mjs';
 import { makePng } from './lib/png.mjs';
 import { ffmpegVideo } from './lib/video.mjs';
 
@@ -293,4 +295,48 @@ test('one video per message; a facility that turned videos off, and a federal on
   assert.equal(on.status, 200, describeRes(on));
   const ok = await sendWith(off.contact, off.contactId, 'Video', [v.id]);
   assert.equal(ok.status, 202, describeRes(ok));
+});
+
+test('privileged legal mail: staff can open neither the video nor its poster; the resident can', async () => {
+  const law = await w.contact({ full_name: 'Lena Lawyer' });
+  const reg = await w.post('/api/v1/attorneys', { bar_number: 'TX-24099999', bar_state: 'tx' }, law.token);
+  assert.equal(reg.status, 201, describeRes(reg));
+  const verified = await w.post(`/api/v1/attorneys/${reg.json.id}/verify`, {}, op.token);
+  assert.equal(verified.status, 200, describeRes(verified));
+  const lp = await pair(w, op, J, 'jpay', { contact: law });
+  const v = assertVideo(await upload(law, clips.webm, 'video/webm'), 'attorney upload');
+  const sent = await sendWith(law, lp.contactId, 'Legal video', [v.id]);
+  assert.equal(sent.status, 202, describeRes(sent));
+  assert.equal(sent.json.privileged, true, 'the message is privileged');
+  const refusedBefore = w.auditRows("action = 'attachment.privileged_refused'").length;
+  for (const path of [`/api/v1/attachments/${v.id}`, `/api/v1/attachments/${v.id}/poster`]) {
+    const res = await w.srv.request('GET', path, { token: reviewer.token });
+    assertError(res, 403, 'forbidden', `reviewer ${path}:`);
+    assert.match(res.json.error.message, /privileged legal mail/);
+  }
+  assert.equal(w.auditRows("action = 'attachment.privileged_refused'").length, refusedBefore + 2, 'each refusal audited');
+  const got = await w.get(`/api/v1/messages/${sent.json.id}`, lp.resident.token);
+  assert.equal(got.status, 200, describeRes(got));
+  assert.equal(got.json.status, 'delivered', 'privileged mail is delivered at once');
+  assert.equal(sha256(await fetchVideo(lp.resident, v.id)), v.sha256);
+});
+
+test('retention: a video is purged with the photos; its bytes and poster are gone, and it answers 410', async () => {
+  const R = await onPlatform(w, op, 'ALACHUA COUNTY JAIL', { profile: 'jpay', message_retention_days: 30, photo_retention_days: 10 });
+  const rp = await pair(w, op, R, 'jpay', { contactName: 'Rita Retention' });
+  const v = assertVideo(await upload(rp.contact, clips.webm, 'video/webm'), 'upload at R');
+  const sent = await sendWith(rp.contact, rp.contactId, 'Kept ten days', [v.id]);
+  assert.equal(sent.status, 202, describeRes(sent));
+  await decide(w, op, sent.json.id, 'approve');
+  await fetchVideo(rp.resident, v.id);
+  const r = spawnSync(KITE_BIN, ['purge', '--db', w.dbPath, '--test-clock-offset', String(11 * 86400)],
+    { encoding: 'utf8', env: { ...process.env, KITE_ALLOW_TEST_CLOCK: '1' } });
+  assert.equal(r.status, 0, `kite purge: ${r.stdout} ${r.stderr}`);
+  assert.match(r.stdout, /purge: \d+ messages, [1-9]\d* photos/);
+  for (const path of [`/api/v1/attachments/${v.id}`, `/api/v1/attachments/${v.id}/poster`]) {
+    const res = await w.srv.request('GET', path, { token: rp.resident.token });
+    assertError(res, 410, 'gone', `${path} after the purge:`);
+    assert.match(res.json.error.message, /This video was deleted/);
+  }
+  assert.equal(w.sql(`SELECT ${sqlFlag('poster IS NULL')} || ' ' || ${sqlFlag('purged_at IS NOT NULL')} FROM attachments WHERE id = ${v.id}`), '1 1');
 });
