@@ -10,7 +10,9 @@
  * codecs, declared dimensions and frame rate, and the declared duration
  * before one frame is decoded; a file that declares no duration (what
  * MediaRecorder writes) is refused as too long at the first packet past
- * the limit, never cut.  The first video stream is scaled to at most 640 px
+ * the limit, never cut.  The first video stream is turned upright (a phone's
+ * portrait video is stored sideways with a display matrix, which is side
+ * data and not copied), scaled to at most 640 px
  * on the long side (even sides), at most 30 frames a second, and encoded
  * as VP8 at a capped bitrate; the first audio stream, if any, becomes mono
  * 48 kHz Opus.  The muxer writes WebM into a growing memory buffer that
@@ -35,9 +37,11 @@
 #include <libavformat/avformat.h>
 #include <libavutil/audio_fifo.h>
 #include <libavutil/channel_layout.h>
+#include <libavutil/display.h>
 #include <libavutil/opt.h>
 #include <libswresample/swresample.h>
 #include <libswscale/swscale.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -139,8 +143,11 @@ typedef struct job {
     int swr_rate, swr_format, swr_channels; /* what swr was set up for */
     AVAudioFifo *fifo;
     AVFrame *frame, *scaled, *chunk;
+    AVFrame *sideways;  /* a frame scaled but not yet turned upright (rotation 90 or 270, or 180) */
     AVPacket *pkt;
-    int out_w, out_h;
+    int out_w, out_h;   /* what Kite keeps, upright */
+    int pre_w, pre_h;   /* the scaled size before turning: out_h x out_w for 90 and 270 */
+    int rotation;       /* clockwise degrees the stream's display matrix asks for: 0, 90, 180, 270 */
     int64_t last_ms, next_ms, audio_samples, end_ms;
     int frames, packets;
     video_transcoded *result;
@@ -321,10 +328,87 @@ static video_status open_audio_encoder(job *j)
     return j->fifo != NULL ? VIDEO_OK : say(VIDEO_FAILED, "out of memory");
 }
 
+/*
+ * The clockwise turn a phone's display matrix asks for (a portrait video is
+ * stored sideways with a matrix that turns it): the matrix itself is side
+ * data, which Kite does not copy, so the pixels are turned instead.
+ */
+static int rotation_of(const AVStream *st)
+{
+    size_t size = 0;
+    const uint8_t *m = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &size);
+    if (m == NULL || size < 9 * sizeof(int32_t))
+        return 0;
+    int32_t matrix[9];
+    memcpy(matrix, m, sizeof matrix);
+    double theta = -av_display_rotation_get(matrix);
+    if (isnan(theta))
+        return 0;
+    long deg = (lround(theta / 90.0) * 90) % 360;
+    return (int)(deg < 0 ? deg + 360 : deg);
+}
+
+/* Copies src (YUV 4:2:0, even sides) into dst turned clockwise by rotation degrees. */
+static void rotate_planes(const AVFrame *src, AVFrame *dst, int rotation)
+{
+    for (int p = 0; p < 3; p++) {
+        int w = p == 0 ? src->width : src->width / 2, h = p == 0 ? src->height : src->height / 2;
+        const uint8_t *in = src->data[p];
+        uint8_t *out = dst->data[p];
+        int is = src->linesize[p], os = dst->linesize[p];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                uint8_t v = in[y * is + x];
+                if (rotation == 90)
+                    out[x * os + (h - 1 - y)] = v;
+                else if (rotation == 270)
+                    out[(w - 1 - x) * os + y] = v;
+                else
+                    out[(h - 1 - y) * os + (w - 1 - x)] = v;
+            }
+    }
+}
+
+/* src scaled by *ctx into dst (out_w x out_h, format fmt), turned upright on the way through tmp. */
+static bool to_output(job *j, struct SwsContext **ctx, const AVFrame *src, AVFrame *tmp, AVFrame *dst,
+                      enum AVPixelFormat fmt)
+{
+    AVFrame *target = j->rotation != 0 ? tmp : dst;
+    *ctx = sws_getCachedContext(*ctx, src->width, src->height, (enum AVPixelFormat)src->format, j->pre_w, j->pre_h, fmt,
+                                SWS_BILINEAR, NULL, NULL, NULL);
+    if (*ctx == NULL || av_frame_make_writable(target) < 0 ||
+        sws_scale(*ctx, (const uint8_t *const *)src->data, src->linesize, 0, src->height, target->data,
+                  target->linesize) <= 0)
+        return false;
+    if (j->rotation != 0) {
+        if (av_frame_make_writable(dst) < 0)
+            return false;
+        rotate_planes(tmp, dst, j->rotation);
+    }
+    return true;
+}
+
+static AVFrame *picture(int format, int width, int height)
+{
+    AVFrame *f = av_frame_alloc();
+    if (f == NULL)
+        return NULL;
+    f->format = format;
+    f->width = width;
+    f->height = height;
+    if (av_frame_get_buffer(f, 0) < 0)
+        av_frame_free(&f);
+    return f;
+}
+
 static video_status open_output(job *j)
 {
     const AVCodecParameters *par = j->in->streams[j->vi]->codecpar;
-    video_output_size(par->width, par->height, &j->out_w, &j->out_h);
+    j->rotation = rotation_of(j->in->streams[j->vi]);
+    bool sideways = j->rotation == 90 || j->rotation == 270;
+    video_output_size(sideways ? par->height : par->width, sideways ? par->width : par->height, &j->out_w, &j->out_h);
+    j->pre_w = sideways ? j->out_h : j->out_w;
+    j->pre_h = sideways ? j->out_w : j->out_h;
     if (avformat_alloc_output_context2(&j->out, NULL, "webm", NULL) < 0)
         return say(VIDEO_FAILED, "no WebM muxer");
     j->out->flags |= AVFMT_FLAG_BITEXACT;
@@ -366,12 +450,11 @@ static video_status make_poster(job *j, const AVFrame *src)
 {
     const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_MJPEG);
     AVCodecContext *c = codec != NULL ? avcodec_alloc_context3(codec) : NULL;
-    AVFrame *pic = av_frame_alloc();
+    AVFrame *pic = picture(AV_PIX_FMT_YUVJ420P, j->out_w, j->out_h);
+    AVFrame *tmp = j->rotation != 0 ? picture(AV_PIX_FMT_YUVJ420P, j->pre_w, j->pre_h) : NULL;
     AVPacket *pkt = av_packet_alloc();
     video_status status = VIDEO_FAILED;
-    j->poster_sws = sws_getContext(src->width, src->height, (enum AVPixelFormat)src->format, j->out_w, j->out_h,
-                                   AV_PIX_FMT_YUVJ420P, SWS_BILINEAR, NULL, NULL, NULL);
-    if (c == NULL || pic == NULL || pkt == NULL || j->poster_sws == NULL)
+    if (c == NULL || pic == NULL || pkt == NULL || (j->rotation != 0 && tmp == NULL))
         goto out;
     c->width = j->out_w;
     c->height = j->out_h;
@@ -379,12 +462,7 @@ static video_status make_poster(job *j, const AVFrame *src)
     c->time_base = (AVRational){1, 25};
     c->flags |= AV_CODEC_FLAG_BITEXACT | AV_CODEC_FLAG_QSCALE;
     c->global_quality = FF_QP2LAMBDA * 4;
-    pic->format = c->pix_fmt;
-    pic->width = c->width;
-    pic->height = c->height;
-    if (avcodec_open2(c, codec, NULL) < 0 || av_frame_get_buffer(pic, 0) < 0 ||
-        sws_scale(j->poster_sws, (const uint8_t *const *)src->data, src->linesize, 0, src->height, pic->data,
-                  pic->linesize) <= 0 ||
+    if (avcodec_open2(c, codec, NULL) < 0 || !to_output(j, &j->poster_sws, src, tmp, pic, AV_PIX_FMT_YUVJ420P) ||
         avcodec_send_frame(c, pic) < 0 || avcodec_send_frame(c, NULL) < 0 || avcodec_receive_packet(c, pkt) < 0)
         goto out;
     if (pkt->size < 3 || pkt->size > VIDEO_POSTER_MAX_BYTES || (j->result->poster = av_malloc((size_t)pkt->size)) == NULL)
@@ -396,6 +474,7 @@ out:
     if (status != VIDEO_OK)
         say(status, "the poster could not be made");
     av_packet_free(&pkt);
+    av_frame_free(&tmp);
     av_frame_free(&pic);
     avcodec_free_context(&c);
     return status;
@@ -420,11 +499,7 @@ static video_status on_video_frame(job *j, AVFrame *f)
         if (status != VIDEO_OK)
             return status;
     }
-    j->sws = sws_getCachedContext(j->sws, f->width, f->height, (enum AVPixelFormat)f->format, j->out_w, j->out_h,
-                                  AV_PIX_FMT_YUV420P, SWS_BILINEAR, NULL, NULL, NULL);
-    if (j->sws == NULL || av_frame_make_writable(j->scaled) < 0 ||
-        sws_scale(j->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, j->scaled->data,
-                  j->scaled->linesize) <= 0)
+    if (!to_output(j, &j->sws, f, j->sideways, j->scaled, AV_PIX_FMT_YUV420P))
         return say(VIDEO_UNREADABLE, "a frame could not be scaled");
     j->scaled->pts = ms;
     j->last_ms = ms;
@@ -570,6 +645,7 @@ static void job_free(job *j)
         av_audio_fifo_free(j->fifo);
     av_frame_free(&j->frame);
     av_frame_free(&j->scaled);
+    av_frame_free(&j->sideways);
     av_frame_free(&j->chunk);
     av_packet_free(&j->pkt);
     av_free(j->out_mem.data);
@@ -589,19 +665,17 @@ static video_status prepare(job *j, const void *buf, size_t len, video_type type
     if (status == VIDEO_OK)
         status = open_output(j);
     j->frame = av_frame_alloc();
-    j->scaled = av_frame_alloc();
     j->chunk = av_frame_alloc();
     j->pkt = av_packet_alloc();
-    if (status == VIDEO_OK && (j->frame == NULL || j->scaled == NULL || j->chunk == NULL || j->pkt == NULL))
+    if (status != VIDEO_OK)
+        return status;
+    j->scaled = picture(AV_PIX_FMT_YUV420P, j->out_w, j->out_h);
+    if (j->rotation != 0)
+        j->sideways = picture(AV_PIX_FMT_YUV420P, j->pre_w, j->pre_h);
+    if (j->frame == NULL || j->scaled == NULL || j->chunk == NULL || j->pkt == NULL ||
+        (j->rotation != 0 && j->sideways == NULL))
         return say(VIDEO_FAILED, "out of memory");
-    if (status == VIDEO_OK) {
-        j->scaled->format = AV_PIX_FMT_YUV420P;
-        j->scaled->width = j->out_w;
-        j->scaled->height = j->out_h;
-        if (av_frame_get_buffer(j->scaled, 0) < 0)
-            return say(VIDEO_FAILED, "out of memory");
-    }
-    return status;
+    return VIDEO_OK;
 }
 
 video_status video_worker_transcode(const void *buf, size_t len, video_type type, video_transcoded *out)

@@ -19,6 +19,7 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/channel_layout.h>
+#include <libavutil/display.h>
 #include <libavutil/opt.h>
 #include <math.h>
 #include <stdbool.h>
@@ -39,6 +40,7 @@ typedef struct synth {
     const char *audio_codec; /* NULL: no sound */
     int width, height, fps, frames;
     int audio_ms;
+    int rotation; /* a display matrix turning the picture this many degrees (counter-clockwise, as libav counts) */
 } synth;
 
 typedef struct made {
@@ -155,6 +157,13 @@ static bool make_video(const synth *s, made *out)
     AVStream *vst = NULL, *ast = NULL;
     AVCodecContext *vc = s->video_codec ? open_encoder(oc, s->video_codec, true, s, &vst) : NULL;
     AVCodecContext *ac = s->audio_codec ? open_encoder(oc, s->audio_codec, false, s, &ast) : NULL;
+    if (s->rotation != 0 && vst != NULL) {
+        uint8_t *m = av_stream_new_side_data(vst, AV_PKT_DATA_DISPLAYMATRIX, 9 * sizeof(int32_t));
+        assert_non_null(m);
+        int32_t matrix[9];
+        av_display_rotation_set(matrix, s->rotation);
+        memcpy(m, matrix, sizeof matrix);
+    }
     AVDictionary *opts = NULL;
     if (strcmp(s->format, "mp4") == 0)
         av_dict_set(&opts, "movflags", "frag_keyframe+empty_moov", 0);
@@ -176,7 +185,7 @@ static bool make_video(const synth *s, made *out)
     return true;
 }
 
-static const synth recorded = {"webm", "libvpx", "libopus", 320, 240, 30, 60, 2000};
+static const synth recorded = {"webm", "libvpx", "libopus", 320, 240, 30, 60, 2000, 0};
 
 /* ---- what the server checks itself ---- */
 
@@ -278,7 +287,7 @@ static void test_a_recorded_webm_is_transcoded(void **state)
 static void test_a_phone_mp4_is_transcoded_and_shrunk(void **state)
 {
     (void)state;
-    static const synth phone = {"mp4", "libx264", "aac", 1280, 720, 30, 60, 2000};
+    static const synth phone = {"mp4", "libx264", "aac", 1280, 720, 30, 60, 2000, 0};
     made m;
     if (!make_video(&phone, &m)) {
         skip(); /* no H.264 encoder in this libavcodec */
@@ -291,14 +300,32 @@ static void test_a_phone_mp4_is_transcoded_and_shrunk(void **state)
     av_free(m.data);
 }
 
+/* A phone's portrait video: stored sideways with a display matrix, which Kite does not copy, so it turns the pixels. */
+static void test_a_sideways_phone_video_is_turned_upright(void **state)
+{
+    (void)state;
+    static const synth portrait = {"mp4", "libx264", NULL, 1280, 720, 30, 60, 0, 90};
+    made m;
+    if (!make_video(&portrait, &m)) {
+        skip();
+        return;
+    }
+    video_transcoded t;
+    assert_int_equal(video_worker_transcode(m.data, m.len, VIDEO_MP4, &t), VIDEO_OK);
+    assert_int_equal(t.width, 360);
+    assert_int_equal(t.height, 640);
+    video_transcoded_free(&t);
+    av_free(m.data);
+}
+
 static void test_hostile_inputs_are_refused(void **state)
 {
     (void)state;
     made good, sound, long_one, empty_video;
     assert_true(make_video(&recorded, &good));
-    static const synth sound_only = {"webm", NULL, "libopus", 0, 0, 0, 0, 2000};
-    static const synth forty_seconds = {"webm", "libvpx", NULL, 16, 16, 2, 80, 0};
-    static const synth no_frames = {"webm", "libvpx", "libopus", 64, 48, 10, 0, 500};
+    static const synth sound_only = {"webm", NULL, "libopus", 0, 0, 0, 0, 2000, 0};
+    static const synth forty_seconds = {"webm", "libvpx", NULL, 16, 16, 2, 80, 0, 0};
+    static const synth no_frames = {"webm", "libvpx", "libopus", 64, 48, 10, 0, 500, 0};
     assert_true(make_video(&sound_only, &sound));
     assert_true(make_video(&forty_seconds, &long_one));
     assert_true(make_video(&no_frames, &empty_video));
@@ -367,6 +394,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_answer_layout_is_checked),
         cmocka_unit_test(test_a_recorded_webm_is_transcoded),
         cmocka_unit_test(test_a_phone_mp4_is_transcoded_and_shrunk),
+        cmocka_unit_test(test_a_sideways_phone_video_is_turned_upright),
         cmocka_unit_test(test_hostile_inputs_are_refused),
         cmocka_unit_test(test_the_confined_helper),
     };
