@@ -128,7 +128,10 @@ export function videoPicker({ privileged = false } = {}) {
     changed();
   }
 
-  function send(blob, name) {
+  function send(picked, name) {
+    // Some systems give a .mov or .mp4 file no type: its name says what it claims to be (Kite checks the bytes).
+    const byName = { webm: 'video/webm', mp4: 'video/mp4', m4v: 'video/mp4', mov: 'video/quicktime' }[name.split('.').pop().toLowerCase()];
+    const blob = picked.type || !byName ? picked : new Blob([picked], { type: byName });
     if (!VIDEO_TYPES.includes(blob.type.split(';')[0])) {
       fail(t('This file is not a WebM, MP4 or MOV video. Choose another, or record one here.'));
       return;
@@ -145,7 +148,7 @@ export function videoPicker({ privileged = false } = {}) {
     show();
     changed();
     controller = new AbortController();
-    const file = blob instanceof File ? blob : new File([blob], name, { type: blob.type });
+    const file = blob instanceof File && blob.type ? blob : new File([blob], name, { type: blob.type });
     upload('/attachments', file, {
       signal: controller.signal,
       onProgress: (f) => { status.textContent = t('Uploading the video… {percent}%', { percent: formatCount(Math.round(f * 100)) }); },

@@ -106,9 +106,13 @@ static kite_err check_attachments(struct send *in, db_conn *conn, const policy *
             return err;
         if (!mine)
             return KITE_ERR_INVALID_FIELD;
-        if (kind == ATTACHMENT_VIDEO && in->videos < MESSAGE_MAX_ATTACHMENTS)
-            in->video_ids[in->videos++] = d->attachment_ids[i];
-        else if (++photos > 0 && size > p->attachment_max_bytes)
+        if (kind == ATTACHMENT_VIDEO) {
+            if (in->videos < MESSAGE_MAX_ATTACHMENTS)
+                in->video_ids[in->videos++] = d->attachment_ids[i];
+            continue;
+        }
+        photos++;
+        if (size > p->attachment_max_bytes)
             return KITE_ERR_ATTACHMENTS_NOT_ALLOWED;
     }
     if (in->videos > 0 && !p->videos_allowed)
