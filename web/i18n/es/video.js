@@ -31,4 +31,10 @@ export default {
   'Video messages': 'Mensajes de video',
   'Allowed, one of up to 30 seconds per message': 'Permitidos, uno de hasta 30 segundos por mensaje',
   'Not allowed': 'No permitidos',
+  // the price list (pages/prices.js)
+  'A video message': 'Un mensaje de video',
+  'Price of a video message': 'Precio de un mensaje de video',
+  'On a balance or a subscription; where the policy allows videos.': 'Con saldo o con suscripción; donde la política permite videos.',
+  'Stamps for each video message': 'Estampillas por cada mensaje de video',
+  'Credits for each video message': 'Créditos por cada mensaje de video',
 };
