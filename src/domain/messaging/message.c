@@ -104,8 +104,9 @@ static kite_err check_attachments(struct send *in, db_conn *conn, const policy *
         kite_err err = db_done(s);
         if (err != KITE_OK)
             return err;
+        /* What is not the sender's unsent upload would be a photo: where photos are not taken, that is the answer. */
         if (!mine)
-            return KITE_ERR_INVALID_FIELD;
+            return p->attachments_allowed ? KITE_ERR_INVALID_FIELD : KITE_ERR_ATTACHMENTS_NOT_ALLOWED;
         if (kind == ATTACHMENT_VIDEO) {
             if (in->videos < MESSAGE_MAX_ATTACHMENTS)
                 in->video_ids[in->videos++] = d->attachment_ids[i];
