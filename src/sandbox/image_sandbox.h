@@ -9,6 +9,11 @@
  * has few cores and each upload holds an HTTP thread); an upload that finds
  * none free within wait_ms is refused as busy.
  *
+ * The same plumbing serves the video helper (`kite video-worker`,
+ * sandbox/video_sandbox.h): a sandbox is made per command, with its own
+ * slots and timeout, and image_sandbox_exchange() below is the exchange
+ * with any helper; image_sandbox_process() is the photo's use of it.
+ *
  * Thread-safe: handlers on any thread call image_sandbox_process() at once.
  */
 #ifndef KITE_SANDBOX_IMAGE_SANDBOX_H
