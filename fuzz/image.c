@@ -14,8 +14,7 @@
  * back as a JPEG (FF D8 ... FF D9) that is not empty, no larger than
  * IMAGE_OUTPUT_MAX_BYTES, with a long side of at most IMAGE_OUTPUT_SIDE and
  * the dimensions the helper reports; a frame header survives an encode and
- * decode unchanged.  There is no video helper in Kite, so there is no video
- * driver.
+ * decode unchanged.  The video helper has its own driver, fuzz/video.c.
  */
 #include "sandbox/image.h"
 #include "sandbox/image_worker.h"

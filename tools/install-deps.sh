@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 want="meson ninja-build pkg-config gcc python3 libmicrohttpd-dev libjansson-dev libsqlite3-dev
       libsodium-dev libcsv-dev libcurl4-openssl-dev libpcre2-dev libvips-dev libseccomp-dev libpq-dev
       libstemmer-dev liboath-dev libicu-dev libssl-dev"
+# Video messages: the confined helper transcodes with FFmpeg's libraries (src/sandbox/video_transcode.c).
+want="$want libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev"
 # make run prints the demo staff's two-factor secret with `oathtool --totp -b SECRET`, the
 # authenticator-app code for the demo's staff sign-ins (docs/staff-security.md).
 want="$want oathtool"
@@ -14,6 +16,8 @@ if [ "${1:-build}" = test ]; then
   want="$want libcmocka-dev cppcheck sqlite3 chromium postgresql postgresql-client systemd"
   # The video-visit tests run a private Janus (tools/janus.sh), never the package's system service.
   want="$want janus"
+  # tests/blackbox/video-messages.test.mjs makes its videos with the ffmpeg program.
+  want="$want ffmpeg"
 fi
 # make bench runs Postfix as a peer (bench/postfix_peer.sh): a private instance of its own, so the
 # package's system instance is never configured, started nor enabled (see postfix_quiet below).

@@ -171,6 +171,9 @@ export function policyFacts(p) {
     [t('Photos'), p.attachments_allowed
       ? tn(p.max_attachments, 'Allowed, up to {n} photo per message', 'Allowed, up to {n} photos per message')
       : t('Not allowed: text only')],
+    p.videos_allowed === undefined ? null : [t('Video messages'), p.videos_allowed
+      ? t('Allowed, one of up to 30 seconds per message')
+      : t('Not allowed')],
     [t('Review'), p.review === 'flagged_only'
       ? t('Staff check messages; most are delivered without waiting')
       : t('Staff read every message before it is delivered')],

@@ -12,6 +12,7 @@ import { t, tn, formatCount, formatDateTime, formatMoney } from './i18n.js';
 import { confirmAction, field, formKit } from './forms.js';
 import { chip, emptyNote, privilegedBadge } from './widgets.js';
 import { onLive, refreshUnread } from './live.js';
+import { videoPicker, videoPlayer } from './video.js';
 
 const PAGE = 25;
 const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
@@ -91,8 +92,15 @@ export function sentStatus(m) {
   return h('p', { class: 'msg-status', 'data-testid': 'msg-status' }, chip(m.status, m.status));
 }
 
+/* The message's video (at most one), played here. */
+function videos(m) {
+  const ids = m.video_ids || [];
+  return ids.length ? h('div', { class: 'msg-videos' }, ids.map((id) => videoPlayer(id))) : null;
+}
+
 function photos(m) {
-  const ids = m.attachment_ids || [];
+  const videoIds = m.video_ids || [];
+  const ids = (m.attachment_ids || []).filter((id) => !videoIds.includes(id));
   if (!ids.length) return null;
   return h('ul', { class: 'msg-photos', 'aria-label': tn(ids.length, '{n} photo', '{n} photos') },
     ids.map((id, i) => h('li', null,
@@ -165,6 +173,7 @@ function messageCard(m, { otherName, onHide, onWithdrawn }) {
     h('h3', { class: 'msg-subject' }, m.subject || h('span', { class: 'muted' }, t('No subject'))),
     h('div', { class: 'msg-body' }, m.body),
     photos(m),
+    videos(m),
     mine ? sentStatus(m) : null,
     mine ? moneyNote(m) : null,
     h('div', { class: 'msg-actions' }, withdrawAction(m, otherName, onWithdrawn), remove)));
@@ -428,10 +437,14 @@ function composeForm({ contact, otherName, policy, big, onSent }) {
     picker = photoPicker(maxPhotos, policy.attachment_max_bytes, Boolean(contact.privileged));
     fields.push(picker.field);
   }
+  const video = policy && policy.videos_allowed ? videoPicker({ privileged: Boolean(contact.privileged) }) : null;
+  if (video) fields.push(video.field);
+  const attachmentIds = () => [...(picker ? picker.ids() : []), ...(video ? video.ids() : [])];
   const kit = formKit(fields, t('Send message'), t('Sending…'), { buttonClass: big ? 'button button--big button--wide' : 'button' });
   const form = h('form', { class: 'form compose-form', novalidate: true, 'data-testid': 'compose' },
     kit.alert, subject.wrap, body.wrap,
     picker ? picker.field.wrap : h('p', { class: 'hint photos-off' }, t('Photos cannot be sent to this facility: text only.')),
+    video ? video.field.wrap : null,
     h('p', { class: 'form-buttons' }, kit.button));
 
   let wasOver = false;
@@ -463,7 +476,7 @@ function composeForm({ contact, otherName, policy, big, onSent }) {
   let quoteSeq = 0;
   const draftPayload = () => {
     const payload = { contact_id: contact.id, subject: subject.input.value.trim(), body: body.input.value.replace(/\s+$/, '') };
-    const ids = picker ? picker.ids() : [];
+    const ids = attachmentIds();
     if (ids.length) payload.attachment_ids = ids;
     return payload;
   };
@@ -494,6 +507,7 @@ function composeForm({ contact, otherName, policy, big, onSent }) {
   };
   if (draft.body) refreshQuote();
   if (picker) picker.onChange(requote);
+  if (video) video.onChange(requote);
 
   body.input.addEventListener('input', () => {
     count();
@@ -523,12 +537,16 @@ function composeForm({ contact, otherName, policy, big, onSent }) {
       const problem = picker.problem();
       if (problem) kit.fieldError('attachment_ids', problem);
     }
+    if (video) {
+      const problem = video.problem();
+      if (problem) kit.fieldError('video', problem);
+    }
     if (kit.hasErrors()) {
       kit.focusFirstInvalid();
       return;
     }
     const payload = { contact_id: contact.id, subject: subj, body: text };
-    const ids = picker ? picker.ids() : [];
+    const ids = attachmentIds();
     if (ids.length) payload.attachment_ids = ids;
     if (quoted && quoted.for === JSON.stringify(payload)) {
       payload.expected_amount = quoted.q.amount;
@@ -545,6 +563,7 @@ function composeForm({ contact, otherName, policy, big, onSent }) {
       clearTimeout(draftTimer);
       saveDraft(key, null);
       if (picker) picker.clear();
+      if (video) video.clear();
       count();
       quoted = null;
       priceLine.textContent = '';
@@ -552,7 +571,9 @@ function composeForm({ contact, otherName, policy, big, onSent }) {
     } catch (e) {
       kit.busy(false);
       if (e instanceof ApiError && e.code === 'message_too_long') kit.fieldError('body', e.message);
-      else if (e instanceof ApiError && e.code === 'attachments_not_allowed' && picker) kit.fieldError('attachment_ids', e.message);
+      else if (e instanceof ApiError && e.code === 'attachments_not_allowed' && (picker || video)) {
+        kit.fieldError(video && video.ids().length ? 'video' : 'attachment_ids', e.message);
+      }
       else if (e instanceof ApiError && (e.status === 402 || (e.status === 409 && e.field === 'expected_amount'))) {
         // Not enough to pay, or the price changed: say so at the top, and show the price as it is now.
         // A family member short of money, stamps or a subscription is shown where to buy them.

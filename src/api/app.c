@@ -60,6 +60,7 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/messages/{id}/read", handle_messages_read},
     {"POST", "/api/v1/attachments", handle_attachments_create},
     {"GET", "/api/v1/attachments/{id}", handle_attachments_get},
+    {"GET", "/api/v1/attachments/{id}/poster", handle_attachments_poster},
     {"GET", "/api/v1/review/queue", handle_review_queue},
     {"POST", "/api/v1/review/bulk", handle_review_bulk},
     {"POST", "/api/v1/review/{message_id}", handle_review_decide},

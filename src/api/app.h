@@ -39,6 +39,7 @@ typedef struct kite_app {
     kite_ctx ctx;
     bool cookie_secure; /* add Secure to the session cookie (public URL is https) */
     image_sandbox *images; /* photo helpers (POST /api/v1/attachments); NULL answers 503 there */
+    image_sandbox *videos; /* video helpers (the same route, video types), made with video_sandbox_config_defaults */
     event_hub *events;  /* wakes GET /api/v1/events streams; NULL answers 503 there */
     const processor_config *processor; /* card payments (kite serve --processor); NULL: top-ups answer 503 */
     bool processor_is_sandbox;         /* the processor is a local `kite processor-sandbox`: test cards work */
@@ -249,6 +250,7 @@ void handle_screening_rules_create(http_request *req, void *app);
 void handle_screening_rules_delete(http_request *req, void *app);
 void handle_attachments_create(http_request *req, void *app);
 void handle_attachments_get(http_request *req, void *app);
+void handle_attachments_poster(http_request *req, void *app);
 /* http_config.max_body_for: photo uploads may be larger than JSON bodies (attachments.c). */
 size_t api_max_body_for(const char *method, const char *path);
 void handle_events(http_request *req, void *app);

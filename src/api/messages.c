@@ -178,6 +178,11 @@ static void write_message_members(json_writer *w, const message *m, const accoun
     for (size_t i = 0; i < m->attachment_count; i++)
         jw_int(w, m->attachment_ids[i]);
     jw_array_end(w);
+    jw_key(w, "video_ids");
+    jw_array(w);
+    for (size_t i = 0; i < m->video_count; i++)
+        jw_int(w, m->video_ids[i]);
+    jw_array_end(w);
     if (sender || staff)
         write_review(w, m);
     if (staff)
@@ -301,6 +306,8 @@ static json_t *charge_to_json(const message_charge *c)
                             c->enough);
     json_object_set_new(out, "schedule_unit", json_string(ledger_unit_name(message_charge_unit(c->quote.unit))));
     json_object_set_new(out, "subscription_needed", json_boolean(c->needs_subscription));
+    json_object_set_new(out, "videos", json_integer(c->quote.videos));
+    json_object_set_new(out, "video_amount", json_integer(c->quote.video_amount));
     return out;
 }
 

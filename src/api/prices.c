@@ -56,7 +56,7 @@ static json_t *schedule_json(const price_schedule *s)
 {
     const policy_field *field = policy_field_find("pricing");
     const char *model = field != NULL && (size_t)s->model < field->choice_count ? field->choices[s->model] : "unknown";
-    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "model", model,
+    json_t *out = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "model", model,
                      "message_cents", (json_int_t)s->message_cents, "block_chars", (json_int_t)s->block_chars,
                      "block_cents", (json_int_t)s->block_cents, "photo_cents", (json_int_t)s->photo_cents,
                      "page_chars", (json_int_t)s->page_chars, "stamps_per_photo", (json_int_t)s->stamps_per_photo,
@@ -66,6 +66,10 @@ static json_t *schedule_json(const price_schedule *s)
                      (json_int_t)s->credit_unit_cents, "subscription_cents_per_month",
                      (json_int_t)s->subscription_cents_per_month, "terminal_cents_per_minute",
                      (json_int_t)s->terminal_cents_per_minute);
+    json_object_set_new(out, "video_cents", json_integer(s->video_cents));
+    json_object_set_new(out, "stamps_per_video", json_integer(s->stamps_per_video));
+    json_object_set_new(out, "credits_per_video", json_integer(s->credits_per_video));
+    return out;
 }
 
 /* The stored bundles as a PUT takes them back: {count, price_cents}, used slots only. */

@@ -19,6 +19,7 @@
 #include "mail/mail_format.h"
 #include "mail/mailer.h"
 #include "sandbox/privileges.h"
+#include "sandbox/video_sandbox.h"
 
 #ifdef KITE_FAULT_INJECTION
 #include "core/alloc.h"
@@ -660,12 +661,16 @@ static int serve_run(const serve_options *o)
     image_sandbox_config images;
     image_sandbox_config_defaults(&images);
     app.images = image_sandbox_new(&images);
+    image_sandbox_config videos;
+    video_sandbox_config_defaults(&videos);
+    app.videos = image_sandbox_new(&videos);
     http_route *test_routes = fault_routes_install(o, &config);
     http_route *clock_routes = test_clock_route_install(o, &config);
     http_server *server = NULL;
     if (http_server_start(&config, &server) != KITE_OK) {
         event_hub_stop(app.events);
         app.images = image_sandbox_free(app.images);
+        app.videos = image_sandbox_free(app.videos);
         cli_store_close(&store);
         free(test_routes);
         free(clock_routes);
@@ -688,6 +693,7 @@ static int serve_run(const serve_options *o)
     http_server_stop(server); /* ends open event streams first */
     event_hub_stop(app.events);
     app.images = image_sandbox_free(app.images);
+    app.videos = image_sandbox_free(app.videos);
     chores = sweeper_stop(chores);
     rooms = live_sweeper_stop(rooms);
     mail_sender = mailer_stop(mail_sender);

@@ -3,6 +3,7 @@
  */
 #include "cli/cli.h"
 #include "sandbox/image_worker.h"
+#include "sandbox/video_worker.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -42,6 +43,9 @@ int main(int argc, char **argv)
     /* Hidden: the confined photo helper that `kite serve` starts for each upload (sandbox/image_worker.c). */
     if (strcmp(command, "image-worker") == 0)
         return image_worker_main(argc - 1, argv + 1);
+    /* Hidden: the confined video helper that `kite serve` starts for each video upload (sandbox/video_worker.c). */
+    if (strcmp(command, "video-worker") == 0)
+        return video_worker_main(argc - 1, argv + 1);
     if (strcmp(command, "serve") == 0)
         return cmd_serve(argc - 1, argv + 1);
     if (strcmp(command, "import-facilities") == 0)

@@ -168,6 +168,9 @@ static const struct {
         {"This file is not a photo Kite can accept. Send a JPEG, PNG or WebP picture within the size limit.",
          "Este archivo no es una foto que Kite pueda aceptar. Envíe una imagen JPEG, PNG o WebP que no pase del "
          "tamaño permitido."}},
+    [KITE_ERR_BAD_VIDEO] = {422, "invalid_video",
+        {"This file is not a video Kite can accept. Send a WebM or MP4 video of at most 30 seconds.",
+         "Este archivo no es un video que Kite pueda aceptar. Envíe un video WebM o MP4 de 30 segundos como máximo."}},
     [KITE_ERR_TWO_FACTOR_REQUIRED] = {401, "two_factor_required",
         {"This account signs in with a code from its authenticator app too. Enter the current code, or a recovery code.",
          "Esta cuenta inicia sesión también con un código de su aplicación de autenticación. Escriba el código actual, "

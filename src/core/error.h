@@ -64,6 +64,7 @@ typedef enum kite_err {
     KITE_ERR_PAYMENT_FAILED,
     KITE_ERR_PAYMENTS_UNAVAILABLE,
     KITE_ERR_BAD_IMAGE,
+    KITE_ERR_BAD_VIDEO,             /* a video message the video helper refused (sandbox/video.h) */
     KITE_ERR_TWO_FACTOR_REQUIRED,   /* a staff password was right; the code from the authenticator is needed too */
     KITE_ERR_TWO_FACTOR_INVALID,    /* a wrong, used or replayed two-factor or recovery code */
     KITE_ERR_TWO_FACTOR_ENROLLMENT_REQUIRED, /* a staff session that may only set up two-factor sign-in */

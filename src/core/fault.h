@@ -207,6 +207,21 @@ typedef enum fault_detail {
     FAULT_LIVE_MONITOR_ONLY,    /* a party asking for a monitor's action, or a monitor for a party's */
     FAULT_LIVE_WAIT_MONITOR,    /* the policy wants a monitor in before the visit starts */
     FAULT_LIVE_NO_FEED,         /* the side asked for is not sending video yet */
+    /* video messages (sandbox/video.h, domain/messaging/attachment.h) */
+    FAULT_VIDEO_EMPTY,          /* the video helper's verdicts, one each */
+    FAULT_VIDEO_UNKNOWN_TYPE,
+    FAULT_VIDEO_TYPE_MISMATCH,
+    FAULT_VIDEO_TOO_LARGE,
+    FAULT_VIDEO_TOO_LONG,
+    FAULT_VIDEO_TOO_MANY_PIXELS,
+    FAULT_VIDEO_UNSUPPORTED_CODEC,
+    FAULT_VIDEO_NO_VIDEO,
+    FAULT_VIDEO_UNREADABLE,
+    FAULT_VIDEO_FAILED,
+    FAULT_VIDEOS_NOT_ALLOWED,   /* a video sent to a facility whose policy takes none */
+    FAULT_ONE_VIDEO,            /* more than one video on one message */
+    FAULT_VIDEO_PURGED,         /* a video whose bytes the retention purge deleted */
+    FAULT_UPLOAD_TYPE,          /* an upload whose Content-Type is neither a photo's nor a video's */
     FAULT_DETAIL_COUNT
 } fault_detail;
 

@@ -798,6 +798,60 @@ const fault_row fault_rows[] = {
     {KITE_ERR_ALREADY_DECIDED, NULL, FAULT_VISIT_STARTED,
      {"This visit has already begun and can no longer be cancelled or moved.",
       "Esta visita ya empezó y no se puede cancelar ni mover."}},
+
+    /* Video messages: the video helper's verdicts and the policy's refusals (docs/video-messages.md). */
+    {KITE_ERR_UNSUPPORTED_MEDIA_TYPE, NULL, FAULT_UPLOAD_TYPE,
+     {"Send the photo or video itself as the request body, with Content-Type image/jpeg, image/png, image/webp, "
+      "video/webm, video/mp4 or video/quicktime.",
+      "Envíe la foto o el video mismo como cuerpo de la solicitud, con Content-Type image/jpeg, image/png, "
+      "image/webp, video/webm, video/mp4 o video/quicktime."}},
+    {KITE_ERR_BAD_VIDEO, NULL, FAULT_VIDEO_EMPTY,
+     {"The video is empty (zero bytes). Record it again or choose the file again.",
+      "El video está vacío (cero bytes). Grábelo otra vez o elija el archivo de nuevo."}},
+    {KITE_ERR_BAD_VIDEO, NULL, FAULT_VIDEO_UNKNOWN_TYPE,
+     {"This file is not a WebM, MP4 or MOV video. Record the video here, or send one in one of those formats.",
+      "Este archivo no es un video WebM, MP4 ni MOV. Grabe el video aquí, o envíe uno en uno de esos formatos."}},
+    {KITE_ERR_BAD_VIDEO, NULL, FAULT_VIDEO_TYPE_MISMATCH,
+     {"The file's contents do not match its declared type. Send the video with the Content-Type of its real "
+      "format (video/webm, video/mp4 or video/quicktime).",
+      "El contenido del archivo no coincide con el tipo declarado. Envíe el video con el Content-Type de su formato "
+      "real (video/webm, video/mp4 o video/quicktime)."}},
+    {KITE_ERR_TOO_LARGE, NULL, FAULT_VIDEO_TOO_LARGE,
+     {"The video is larger than {limit_mib} MiB. Send a shorter video.",
+      "El video pesa más de {limit_mib} MiB. Envíe un video más corto."}},
+    {KITE_ERR_BAD_VIDEO, NULL, FAULT_VIDEO_TOO_LONG,
+     {"The video is longer than {limit} seconds. Kite does not cut it: record or choose a video of at most "
+      "{limit} seconds.",
+      "El video dura más de {limit} segundos. Kite no lo recorta: grabe o elija un video de {limit} segundos como "
+      "máximo."}},
+    {KITE_ERR_BAD_VIDEO, NULL, FAULT_VIDEO_TOO_MANY_PIXELS,
+     {"The video's picture is too large (at most {max} pixels on a side and 120 frames a second). Record it "
+      "again at a lower resolution.",
+      "La imagen del video es demasiado grande (como máximo {max} píxeles por lado y 120 cuadros por segundo). "
+      "Grábelo otra vez con menor resolución."}},
+    {KITE_ERR_BAD_VIDEO, NULL, FAULT_VIDEO_UNSUPPORTED_CODEC,
+     {"The video uses a format Kite does not take (it takes VP8, VP9, H.264 or HEVC video with Opus, Vorbis or "
+      "AAC sound). Record the video here instead.",
+      "El video usa un formato que Kite no acepta (acepta video VP8, VP9, H.264 o HEVC con sonido Opus, Vorbis o "
+      "AAC). Grabe el video aquí."}},
+    {KITE_ERR_BAD_VIDEO, NULL, FAULT_VIDEO_NO_VIDEO,
+     {"This file has no picture (sound only, or not one frame). Send a video with a picture.",
+      "Este archivo no tiene imagen (solo sonido, o ni un cuadro). Envíe un video con imagen."}},
+    {KITE_ERR_BAD_VIDEO, NULL, FAULT_VIDEO_UNREADABLE,
+     {"The video could not be read: it is damaged or incomplete. Record it again or send the whole file.",
+      "No se pudo leer el video: está dañado o incompleto. Grábelo otra vez o envíe el archivo completo."}},
+    {KITE_ERR_BAD_VIDEO, NULL, FAULT_VIDEO_FAILED,
+     {"Kite could not process this video. Record it again, or try a shorter one.",
+      "Kite no pudo procesar este video. Grábelo otra vez, o intente con uno más corto."}},
+    {KITE_ERR_ATTACHMENTS_NOT_ALLOWED, NULL, FAULT_VIDEOS_NOT_ALLOWED,
+     {"This facility does not accept video messages. Send the message without the video.",
+      "Este centro no acepta mensajes de video. Envíe el mensaje sin el video."}},
+    {KITE_ERR_ATTACHMENTS_NOT_ALLOWED, NULL, FAULT_ONE_VIDEO,
+     {"A message can carry one video. Send the other video in another message.",
+      "Un mensaje puede llevar un solo video. Envíe el otro video en otro mensaje."}},
+    {KITE_ERR_GONE, NULL, FAULT_VIDEO_PURGED,
+     {"This video was deleted when the facility's retention period for photos and videos ended.",
+      "Este video se borró cuando terminó el período en que el centro guarda las fotos y los videos."}},
 };
 
 const size_t fault_row_count = sizeof fault_rows / sizeof fault_rows[0];

@@ -657,6 +657,7 @@ const migration kite_migrations_pg[] = {
     {25, "staff two-factor sign-in, recovery codes, idle staff sessions", kite_migration_25_pg},
     {26, "video visits: policies, rooms, weekly slots, blackouts, bookings", kite_migration_26_pg},
     {27, "live video visits: Janus rooms and the people in them", kite_migration_27_pg},
+    {28, "video messages: attachment kind, duration and poster; videos_allowed; video prices", kite_migration_28_pg},
 };
 
 const size_t kite_migration_pg_count = sizeof kite_migrations_pg / sizeof kite_migrations_pg[0];

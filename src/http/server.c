@@ -325,8 +325,9 @@ static bool serve_static(http_request *req)
     /* Static pages may be cached briefly; the API never is. */
     MHD_del_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    /* media-src blob:: the video a sender just recorded plays from memory before it is sent (web/video.js). */
     MHD_add_response_header(r, "Content-Security-Policy",
-                            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+                            "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; frame-ancestors 'none'");
     return true;
 }
 

@@ -21,16 +21,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { NOBODY_ID = 65534, SIGSYS_EXIT = 159 };
@@ -56,11 +59,11 @@ kite_err confine_drop_privileges(void)
         gid = pw->pw_gid;
     }
     if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0) {
-        fprintf(stderr, "image helper: cannot drop root privileges: %s\n", strerror(errno));
+        fprintf(stderr, "helper: cannot drop root privileges: %s\n", strerror(errno));
         return KITE_ERR_INTERNAL;
     }
     if (setuid(0) == 0 || seteuid(0) == 0 || getuid() == 0 || geteuid() == 0) {
-        fprintf(stderr, "image helper: root privileges could be regained; refusing to go on\n");
+        fprintf(stderr, "helper: root privileges could be regained; refusing to go on\n");
         return KITE_ERR_INTERNAL;
     }
     return KITE_OK;
@@ -82,13 +85,13 @@ kite_err confine_set_limits(const confine_limits *limits)
     signal(SIGXFSZ, SIG_IGN);
     if (setrlimit(RLIMIT_CORE, &none) != 0 || setrlimit(RLIMIT_FSIZE, &none) != 0 ||
         setrlimit(RLIMIT_CPU, &cpu) != 0 || setrlimit(RLIMIT_NOFILE, &files) != 0) {
-        fprintf(stderr, "image helper: cannot set resource limits: %s\n", strerror(errno));
+        fprintf(stderr, "helper: cannot set resource limits: %s\n", strerror(errno));
         return KITE_ERR_INTERNAL;
     }
     if (limits->address_space > 0) {
         struct rlimit as = {limits->address_space, limits->address_space};
         if (setrlimit(RLIMIT_AS, &as) != 0) {
-            fprintf(stderr, "image helper: cannot limit memory: %s\n", strerror(errno));
+            fprintf(stderr, "helper: cannot limit memory: %s\n", strerror(errno));
             return KITE_ERR_INTERNAL;
         }
     }
@@ -101,7 +104,7 @@ static void on_sigsys(int sig, siginfo_t *info, void *uctx)
 {
     (void)sig;
     (void)uctx;
-    char line[80] = "image helper: system call ";
+    char line[80] = "helper: system call ";
     size_t len = strlen(line);
     char digits[12];
     size_t n = 0;
@@ -169,12 +172,12 @@ kite_err confine_seccomp(void)
     sa.sa_flags = SA_SIGINFO;
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGSYS, &sa, NULL) != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-        fprintf(stderr, "image helper: cannot prepare the sandbox: %s\n", strerror(errno));
+        fprintf(stderr, "helper: cannot prepare the sandbox: %s\n", strerror(errno));
         return KITE_ERR_INTERNAL;
     }
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
     if (ctx == NULL) {
-        fprintf(stderr, "image helper: seccomp is not available\n");
+        fprintf(stderr, "helper: seccomp is not available\n");
         return KITE_ERR_INTERNAL;
     }
     int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
@@ -220,8 +223,69 @@ kite_err confine_seccomp(void)
         rc = seccomp_load(ctx);
     seccomp_release(ctx);
     if (rc != 0) {
-        fprintf(stderr, "image helper: cannot install the seccomp filter: %s\n", strerror(-rc));
+        fprintf(stderr, "helper: cannot install the seccomp filter: %s\n", strerror(-rc));
         return KITE_ERR_INTERNAL;
     }
     return KITE_OK;
+}
+
+bool confine_read_all(int fd, void *buf, size_t len)
+{
+    unsigned char *p = buf;
+    while (len > 0) {
+        ssize_t n = read(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+bool confine_write_all(int fd, const void *buf, size_t len)
+{
+    const unsigned char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+bool confine_worker_options(int argc, char **argv, long *delay_ms)
+{
+    static const char name[] = "--test-delay-ms";
+    static const struct option options[] = {{name + 2, required_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
+    opterr = 0;
+    optind = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
+        if (c != 'd')
+            return false;
+        /* getopt_long also takes "--test" for the option; it must be written whole. */
+        const char *token = argv[optarg == argv[optind - 1] ? optind - 2 : optind - 1];
+        if (strcspn(token, "=") != sizeof name - 1 || strncmp(token, name, sizeof name - 1) != 0)
+            return false;
+        char *end = NULL;
+        *delay_ms = strtol(optarg, &end, 10);
+        if (*optarg == '\0' || *end != '\0' || *delay_ms < 0 || *delay_ms > 60000)
+            return false;
+    }
+    return optind == argc;
+}
+
+void confine_test_delay(long delay_ms)
+{
+    if (delay_ms <= 0)
+        return;
+    struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
+    while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
+        ;
 }

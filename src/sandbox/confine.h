@@ -20,6 +20,8 @@
 #ifndef KITE_SANDBOX_CONFINE_H
 #define KITE_SANDBOX_CONFINE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/error.h"
@@ -45,5 +47,19 @@ typedef struct confine_limits {
 kite_err confine_set_limits(const confine_limits *limits) KITE_WUR;
 /* PR_SET_NO_NEW_PRIVS and the seccomp allow-list, for every thread of the process. */
 kite_err confine_seccomp(void) KITE_WUR;
+
+
+/* The plumbing every helper shares (image_worker.c, video_worker.c). */
+/* Reads or writes exactly len bytes on fd, retrying on EINTR; false on end of file or error. */
+bool confine_read_all(int fd, void *buf, size_t len);
+bool confine_write_all(int fd, const void *buf, size_t len);
+/*
+ * A helper's command line after its name: only --test-delay-ms N (0..60000),
+ * written whole; false for anything else, which the helper refuses with exit
+ * status 2 like every other kite command (sandbox/ may not call cli/).
+ */
+bool confine_worker_options(int argc, char **argv, long *delay_ms);
+/* Tests only: sleeps delay_ms, confined, before the helper works. */
+void confine_test_delay(long delay_ms);
 
 #endif

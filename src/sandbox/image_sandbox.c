@@ -227,6 +227,8 @@ typedef struct exchange {
     size_t sent;          /* of header + data */
     uint8_t response_header[IMAGE_FRAME_HEADER_BYTES];
     size_t header_got;
+    uint32_t response_magic;
+    uint32_t max_response;
     image_frame response;
     uint8_t *body;
     size_t body_got;
@@ -279,7 +281,7 @@ static void exchange_read(helper *h, exchange *x, arena *a)
             x->header_got += (size_t)r;
             if (x->header_got < IMAGE_FRAME_HEADER_BYTES)
                 continue;
-            if (!image_header_decode(x->response_header, IMAGE_RESPONSE_MAGIC, IMAGE_OUTPUT_MAX_BYTES, &x->response)) {
+            if (!image_header_decode(x->response_header, x->response_magic, x->max_response, &x->response)) {
                 x->broken = true;
                 return;
             }
@@ -372,48 +374,60 @@ static const char *describe_exit(arena *a, int status)
 }
 
 /* The verdict from a complete response, checked as untrusted input. */
-static image_status verdict(const exchange *x, image_result *out)
+static image_status verdict(const helper_reply *r, image_result *out)
 {
-    const image_frame *f = &x->response;
+    const image_frame *f = &r->frame;
     if (f->code == IMAGE_OK) {
         if (f->width < 1 || f->width > IMAGE_OUTPUT_SIDE || f->height < 1 || f->height > IMAGE_OUTPUT_SIDE ||
-            f->length == 0 || image_sniff(x->body, f->length) != IMAGE_JPEG)
+            f->length == 0 || image_sniff(r->body, f->length) != IMAGE_JPEG)
             return IMAGE_FAILED;
         out->width = f->width;
         out->height = f->height;
-        out->data = x->body;
+        out->data = r->body;
         out->len = f->length;
         return IMAGE_OK;
     }
     return f->code < IMAGE_STATUS_COUNT && f->length == 0 ? (image_status)f->code : IMAGE_FAILED;
 }
 
-static kite_err run_helper(image_sandbox *sb, arena *a, const void *data, size_t len, image_type type,
-                           image_result *out)
+static void run_helper(image_sandbox *sb, arena *a, const image_frame *request, const void *data,
+                       uint32_t response_magic, uint32_t max_response, helper_reply *out, helper *h)
 {
     int64_t started = clock_mono_ms();
+    uint8_t request_header[IMAGE_FRAME_HEADER_BYTES];
+    image_header_encode(request, request_header);
+    exchange x = {.request_header = request_header, .data = data, .len = request->length,
+                  .response_magic = response_magic, .max_response = max_response};
+    bool in_time = helper_converse(h, &x, a, started + sb->config.timeout_ms);
+    int status = helper_reap(h, !in_time);
+    int64_t took = clock_mono_ms() - started;
+    out->complete = x.complete;
+    out->frame = x.response;
+    out->body = x.body;
+    out->took_ms = took;
+    out->log = arena_strdup(a, h->text);
+    if (!in_time)
+        log_warn("%s: helper %d ran out of time (%" PRId64 " ms) and was killed; %s", sb->config.command, (int)h->pid,
+                 took, h->text);
+    else if (!x.complete)
+        log_warn("%s: helper %d %s without an answer after %" PRId64 " ms; %s", sb->config.command, (int)h->pid,
+                 describe_exit(a, status), took, h->text);
+}
+
+kite_err image_sandbox_exchange(image_sandbox *sb, arena *a, const image_frame *request, const void *data,
+                                uint32_t response_magic, uint32_t max_response, helper_reply *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!slot_take(sb)) {
+        log_warn("%s: every helper is busy; upload refused", sb->config.command);
+        return KITE_ERR_BUSY;
+    }
     helper h = {0};
     kite_err err = helper_start(sb, &h);
-    if (err != KITE_OK)
-        return err;
-    uint8_t request_header[IMAGE_FRAME_HEADER_BYTES];
-    image_frame req = {IMAGE_REQUEST_MAGIC, (uint32_t)type, IMAGE_OUTPUT_SIDE, 0, (uint32_t)len};
-    image_header_encode(&req, request_header);
-    exchange x = {.request_header = request_header, .data = data, .len = len};
-    bool in_time = helper_converse(&h, &x, a, started + sb->config.timeout_ms);
-    int status = helper_reap(&h, !in_time);
-    int64_t took = clock_mono_ms() - started;
-    out->status = x.complete ? verdict(&x, out) : IMAGE_FAILED;
-    if (!in_time)
-        log_warn("image: helper %d ran out of time (%" PRId64 " ms) and was killed; %s", (int)h.pid, took, h.text);
-    else if (!x.complete)
-        log_warn("image: helper %d %s without an answer after %" PRId64 " ms; %s", (int)h.pid,
-                 describe_exit(a, status), took, h.text);
-    else if (out->status == IMAGE_FAILED)
-        log_warn("image: helper %d gave an answer that does not hold up; refused", (int)h.pid);
-    else if (out->status != IMAGE_OK)
-        log_info("image: photo refused (%s) in %" PRId64 " ms; %s", status_name(out->status), took, h.text);
-    return KITE_OK;
+    if (err == KITE_OK)
+        run_helper(sb, a, request, data, response_magic, max_response, out, &h);
+    slot_give_back(sb);
+    return err;
 }
 
 kite_err image_sandbox_process(image_sandbox *sb, arena *a, const void *data, size_t len, image_type claimed,
@@ -425,11 +439,16 @@ kite_err image_sandbox_process(image_sandbox *sb, arena *a, const void *data, si
     out->status = image_precheck(data, len, claimed, &type);
     if (out->status != IMAGE_OK)
         return KITE_OK;
-    if (!slot_take(sb)) {
-        log_warn("image: every helper is busy; upload refused");
-        return KITE_ERR_BUSY;
-    }
-    kite_err err = run_helper(sb, a, data, len, type, out);
-    slot_give_back(sb);
-    return err;
+    image_frame req = {IMAGE_REQUEST_MAGIC, (uint32_t)type, IMAGE_OUTPUT_SIDE, 0, (uint32_t)len};
+    helper_reply reply;
+    kite_err err = image_sandbox_exchange(sb, a, &req, data, IMAGE_RESPONSE_MAGIC, IMAGE_OUTPUT_MAX_BYTES, &reply);
+    if (err != KITE_OK)
+        return err;
+    out->status = reply.complete ? verdict(&reply, out) : IMAGE_FAILED;
+    if (reply.complete && out->status == IMAGE_FAILED)
+        log_warn("image: a helper gave an answer that does not hold up; refused");
+    else if (out->status != IMAGE_OK && reply.complete)
+        log_info("image: photo refused (%s) in %" PRId64 " ms; %s", status_name(out->status), reply.took_ms,
+                 reply.log);
+    return KITE_OK;
 }

@@ -9,11 +9,17 @@
  * has few cores and each upload holds an HTTP thread); an upload that finds
  * none free within wait_ms is refused as busy.
  *
+ * The same plumbing serves the video helper (`kite video-worker`,
+ * sandbox/video_sandbox.h): a sandbox is made per command, with its own
+ * slots and timeout, and image_sandbox_exchange() below is the exchange
+ * with any helper; image_sandbox_process() is the photo's use of it.
+ *
  * Thread-safe: handlers on any thread call image_sandbox_process() at once.
  */
 #ifndef KITE_SANDBOX_IMAGE_SANDBOX_H
 #define KITE_SANDBOX_IMAGE_SANDBOX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,5 +66,26 @@ typedef struct image_result {
  */
 kite_err image_sandbox_process(image_sandbox *sandbox, arena *a, const void *data, size_t len, image_type claimed,
                                image_result *out) KITE_WUR;
+
+/*
+ * The plumbing under image_sandbox_process, for any helper command (the
+ * video helper's too, sandbox/video_sandbox.h): takes a slot, starts a fresh
+ * helper of this sandbox's command, writes the request frame and data
+ * (request->length bytes), reads one response frame with response_magic and
+ * at most max_response bytes, and reaps the helper (killed at the timeout).
+ * out->complete is false when the helper died, ran out of time or said
+ * something that is not such a frame (logged).  The body is untrusted: the
+ * caller checks it.  KITE_ERR_BUSY when no slot was free within wait_ms;
+ * KITE_ERR_INTERNAL when no helper could be started.
+ */
+typedef struct helper_reply {
+    bool complete;
+    image_frame frame;
+    const uint8_t *body; /* frame.length bytes (arena) */
+    int64_t took_ms;
+    const char *log;     /* the helper's stderr, one line of printable text (arena) */
+} helper_reply;
+kite_err image_sandbox_exchange(image_sandbox *sb, arena *a, const image_frame *request, const void *data,
+                                uint32_t response_magic, uint32_t max_response, helper_reply *out) KITE_WUR;
 
 #endif

@@ -31,7 +31,6 @@
 #include "sandbox/image.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,36 +52,6 @@ enum { WORKER_FD = 0, WORKER_CPU_SECONDS = 10, WORKER_OPEN_FILES = 16 };
 #ifndef WORKER_ADDRESS_SPACE
 #define WORKER_ADDRESS_SPACE (1536ULL * 1024 * 1024)
 #endif
-
-static bool read_full(int fd, void *buf, size_t len)
-{
-    unsigned char *p = buf;
-    while (len > 0) {
-        ssize_t n = read(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
-static bool write_full(int fd, const void *buf, size_t len)
-{
-    const unsigned char *p = buf;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
 
 /* Tells what libvips said, one line, for the server's log. */
 static void log_vips_error(const char *what)
@@ -219,7 +188,7 @@ static bool answer(image_status status, const transcoded *t)
                      ok ? (uint32_t)t->width : 0, ok ? (uint32_t)t->height : 0, ok ? (uint32_t)t->len : 0};
     uint8_t header[IMAGE_FRAME_HEADER_BYTES];
     image_header_encode(&f, header);
-    return write_full(WORKER_FD, header, sizeof header) && (!ok || write_full(WORKER_FD, t->jpeg, t->len));
+    return confine_write_all(WORKER_FD, header, sizeof header) && (!ok || confine_write_all(WORKER_FD, t->jpeg, t->len));
 }
 
 bool image_worker_init_vips(const char *argv0)
@@ -244,37 +213,10 @@ bool image_worker_init_vips(const char *argv0)
     return true;
 }
 
-/*
- * Only the server starts the helper, but it is still a kite command: an
- * option it does not know is refused (exit 2) rather than skipped, like
- * every other subcommand's (cli/common.c; sandbox/ may not call cli/).
- */
-static bool worker_options(int argc, char **argv, long *delay_ms)
-{
-    static const char name[] = "--test-delay-ms";
-    static const struct option options[] = {{name + 2, required_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
-    opterr = 0;
-    optind = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-        if (c != 'd')
-            return false;
-        /* getopt_long also takes "--test" for the option; it must be written whole. */
-        const char *token = argv[optarg == argv[optind - 1] ? optind - 2 : optind - 1];
-        if (strcspn(token, "=") != sizeof name - 1 || strncmp(token, name, sizeof name - 1) != 0)
-            return false;
-        char *end = NULL;
-        *delay_ms = strtol(optarg, &end, 10);
-        if (*optarg == '\0' || *end != '\0' || *delay_ms < 0 || *delay_ms > 60000)
-            return false;
-    }
-    return optind == argc;
-}
-
 int image_worker_main(int argc, char **argv)
 {
     long delay_ms = 0;
-    if (!worker_options(argc, argv, &delay_ms)) {
+    if (!confine_worker_options(argc, argv, &delay_ms)) {
         fprintf(stderr, "usage: kite image-worker [--test-delay-ms N]   (started by kite serve, not by people)\n");
         return 2;
     }
@@ -291,22 +233,18 @@ int image_worker_main(int argc, char **argv)
     /* Confined from here on. */
     uint8_t header[IMAGE_FRAME_HEADER_BYTES];
     image_frame req;
-    if (!read_full(WORKER_FD, header, sizeof header) ||
+    if (!confine_read_all(WORKER_FD, header, sizeof header) ||
         !image_header_decode(header, IMAGE_REQUEST_MAGIC, IMAGE_UPLOAD_MAX_BYTES, &req) || req.length == 0 ||
         req.code > IMAGE_WEBP) {
         fprintf(stderr, "image helper: malformed request\n");
         _exit(2);
     }
     void *buf = malloc(req.length);
-    if (buf == NULL || !read_full(WORKER_FD, buf, req.length)) {
+    if (buf == NULL || !confine_read_all(WORKER_FD, buf, req.length)) {
         fprintf(stderr, "image helper: request cut short\n");
         _exit(2);
     }
-    if (delay_ms > 0) {
-        struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
-        while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
-            ;
-    }
+    confine_test_delay(delay_ms);
     transcoded t = {0};
     image_type type = image_sniff(buf, req.length);
     image_status status =

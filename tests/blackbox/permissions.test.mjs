@@ -21,6 +21,7 @@ import {
 } from './lib/flows.mjs';
 import { session, sqlFlag, sqlGroupConcat } from './lib/kite.mjs';
 import { makePng } from './lib/png.mjs';
+import { smallWebm } from './lib/video.mjs';
 
 const ROLES = ['anonymous', 'contact', 'resident', 'reviewer', 'investigator', 'facility_admin', 'operator'];
 const OK = 'ok';
@@ -108,6 +109,10 @@ const TABLE = [
   ['POST',   '/api/v1/attachments',                                  '-', [401, OK,  OK,  403, 403, 403, 403]],
   ['GET',    '/api/v1/attachments/{id}',                             'A', [401, OK,  404, 404, 404, 404, 404]],
   ['GET',    '/api/v1/attachments/{id}',                             'B', [401, 404, 404, 404, 404, 404, OK]],
+  // A video's poster (docs/video-messages.md). A = an unsent video of someone outside the matrix
+  // (only its owner sees it); B = a video sent with the pending message at facility B.
+  ['GET',    '/api/v1/attachments/{id}/poster',                      'A', [401, 404, 404, 404, 404, 404, 404]],
+  ['GET',    '/api/v1/attachments/{id}/poster',                      'B', [401, 404, 404, 404, 404, 404, OK]],
   ['GET',    '/api/v1/events',                                       '-', [401, OK,  OK,  403, 403, 403, 403]],
   ['GET',    '/api/v1/review/queue',                                 'A', [401, 403, 403, OK,  403, OK,  OK]],
   ['GET',    '/api/v1/review/queue',                                 'B', [401, 403, 403, 404, 404, 404, OK]],
@@ -253,6 +258,7 @@ const CODE_FOR = { 401: 'unauthenticated', 402: 'insufficient_funds', 403: 'forb
 // A small RGB PNG for the photo uploads.
 const PNG = makePng(32, 24);
 const PNG_HEADERS = { 'Content-Type': 'image/png' };
+const VIDEO = smallWebm();
 
 let w;
 let op;
@@ -346,7 +352,13 @@ before(async () => {
   assert.equal(approved.status, 200, `approve: ${describeRes(approved)}`);
   assert.equal(approved.json.status, 'delivered');
   const photoB = await upload(z);
-  fixtures.message.B = await send(z, fixtures.otherContact, 'Matrix B', { attachment_ids: [photoB] });
+  const uploadVideo = async (who) => {
+    const r = await w.srv.request('POST', '/api/v1/attachments', { body: VIDEO, token: who.token, headers: { 'Content-Type': 'video/webm' }, timeoutMs: 120_000 });
+    assert.equal(r.status, 201, `video upload: ${describeRes(r)}`);
+    return r.json.id;
+  };
+  fixtures.video = { A: await uploadVideo(z), B: await uploadVideo(z) };
+  fixtures.message.B = await send(z, fixtures.otherContact, 'Matrix B', { attachment_ids: [photoB, fixtures.video.B] });
   fixtures.attachment = { A: await upload(people.contact), B: photoB };
   fixtures.withdraw = { A: await send(people.contact, fixtures.ownContact, 'Matrix withdraw'), B: fixtures.message.B };
   // Pending messages to decide: one per (role, facility), and one per role for the bulk call.
@@ -546,6 +558,9 @@ async function build(method, template, scope, role) {
       break;
     case 'GET /api/v1/attachments/{id}':
       p = template.replace('{id}', String(fixtures.attachment[scope]));
+      break;
+    case 'GET /api/v1/attachments/{id}/poster':
+      p = template.replace('{id}', String(fixtures.video[scope]));
       break;
     case 'GET /api/v1/review/queue':
       p = `${template}?facility_id=${fid}`;

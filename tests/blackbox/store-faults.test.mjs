@@ -39,6 +39,7 @@ import {
   cli, assertErrorBody, freshAddress, verifyEmail, session, isPg, sqlite, REPO_ROOT, userAdd, totpCode, totpStep, totpSecretOf,
 } from './lib/kite.mjs';
 import { makePng } from './lib/png.mjs';
+import { smallWebm } from './lib/video.mjs';
 
 const FAULT = { env: { KITE_ALLOW_FAULT_INJECTION: '1' }, args: ['--test-fault-injection', 'on'] };
 const STEP_LIMIT = 300;
@@ -75,6 +76,7 @@ let family; // a contact for the requests that do not use one up or look residen
 let writers; // a connected pair for the message requests: each preparation sends a new message
 
 const PNG = makePng(16, 12);
+const VIDEO = smallWebm();
 
 before(async () => {
   // The live visit's routes are on with a media engine named: the real one when make test runs Janus (KITE_TEST_JANUS).
@@ -423,6 +425,9 @@ const ROWS = [
   } },
   { route: 'POST /api/v1/attachments', ok: [201], prepare: async () =>
     call('POST', '/api/v1/attachments', family.token, PNG, { 'Content-Type': 'image/png' }) },
+  // The same route with a video message (docs/video-messages.md): the WebM and its poster in one row.
+  { route: 'POST /api/v1/attachments', ok: [201], prepare: async () =>
+    call('POST', '/api/v1/attachments', family.token, VIDEO, { 'Content-Type': 'video/webm' }) },
   { route: 'POST /api/v1/review/{message_id}', ok: [200], prepare: async () =>
     call('POST', `/api/v1/review/${await sent(writers)}`, op.token, { decision: 'approve' }) },
   // Each message of a bulk decision is its own transaction, and the answer says which failed:

@@ -16,8 +16,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   ROOT, PASSWORD, startServer, stopServer, kiteCli, launchBrowser, newPage, apiClient, signedInClient,
-  uniqueEmail, signInForm, assertAccessible, hasTotp, nextTotp,
+  uniqueEmail, signInForm, assertAccessible, hasTotp, nextTotp, fundResident,
 } from './helpers.mjs';
+import { smallWebm } from '../blackbox/lib/video.mjs';
 
 const SIZES = [['phone', { width: 390, height: 844 }], ['tablet', { width: 800, height: 1280 }],
   ['desktop', { width: 1366, height: 900 }]];
@@ -71,8 +72,9 @@ before(async () => {
   // Staff made through the API set up two-factor sign-in at their first sign-in (here through the API).
   await signedInClient(base, { email: adminEmail, password: PASSWORD });
   await signedInClient(base, { email: investigatorEmail, password: PASSWORD });
-  assert.equal((await operator.post(`/facilities/${onKite.id}/residents`,
-    { resident_number: 'E5001', first_name: 'Eva', last_name: 'Marsh', pin: '864213' })).status, 201);
+  const eva = await operator.post(`/facilities/${onKite.id}/residents`,
+    { resident_number: 'E5001', first_name: 'Eva', last_name: 'Marsh', pin: '864213' });
+  assert.equal(eva.status, 201);
   const famEmail = uniqueEmail('family');
   assert.equal((await apiClient(base).post('/accounts',
     { email: famEmail, password: PASSWORD, full_name: 'Frank Marsh', phone: '+1 555 010 4000' })).status, 201);
@@ -82,6 +84,20 @@ before(async () => {
   assert.equal(asked.status, 201, JSON.stringify(asked.body));
   const resident = await signedInClient(base, { facility_id: onKite.id, resident_number: 'E5001', pin: '864213' });
   assert.equal((await resident.post(`/contact-requests/${asked.body.id}/approve`)).status, 200);
+  // A video message from Eva, delivered: the family's conversation shows its player (docs/video-messages.md).
+  await fundResident(operator, eva.body.id);
+  const login = await apiClient(base).post('/sessions', { facility_id: onKite.id, resident_number: 'E5001', pin: '864213' });
+  const up = await fetch(`${base}/api/v1/attachments`, {
+    method: 'POST', headers: { Authorization: `Bearer ${login.body.token}`, 'Content-Type': 'video/webm' }, body: smallWebm(),
+  });
+  const video = await up.json();
+  assert.equal(up.status, 201, JSON.stringify(video));
+  const contactId = (await resident.get('/contacts')).body.items[0].id;
+  const withVideo = await resident.post('/messages',
+    { contact_id: contactId, subject: 'A video', body: 'Hello from Eva.', attachment_ids: [video.id] });
+  assert.equal(withVideo.status, 202, JSON.stringify(withVideo.body));
+  assert.equal((await operator.post(`/review/${withVideo.body.id}`, { decision: 'approve' })).status, 200);
+  people.family.contactId = contactId;
   browser = await launchBrowser();
 });
 
@@ -157,6 +173,8 @@ for (const [lang, locale] of LANGS) {
     await checkPages(page, 'family', [
       ['account', '/account'], ['contacts', '/contacts'], ['messages', '/messages'], ['wallet', '/wallet'],
       ['phone', '/phone'], ['money', '/money'],
+      // A conversation: a delivered video message, and the compose form with the video recorder.
+      ['conversation', `/messages?contact=${people.family.contactId}`],
     ], lang);
     await close();
     // The attorney registration: asking for one's registration before there is one answers 404.

@@ -50,6 +50,7 @@ function messageFacts(p) {
     return [
       listRow(t('A message'), t('1 stamp for each page of up to {chars} characters', { chars: formatCount(s.page_chars) })),
       listRow(t('A photo'), tn(s.stamps_per_photo, '{n} more stamp', '{n} more stamps')),
+      listRow(t('A video message'), tn(s.stamps_per_video, '{n} more stamp', '{n} more stamps')),
       s.reply_stamps > 0 ? listRow(t('A prepaid reply'), stampCount(s.reply_stamps)) : null,
       listRow(t('One stamp'), formatMoney(s.stamp_unit_cents)),
     ];
@@ -58,17 +59,19 @@ function messageFacts(p) {
     return [
       listRow(t('A message'), creditCount(s.credits_per_message)),
       listRow(t('A photo'), creditCount(s.credits_per_photo)),
+      listRow(t('A video message'), creditCount(s.credits_per_video)),
       listRow(t('One credit'), formatMoney(s.credit_unit_cents)),
     ];
   }
   if (s.model === 'subscription') {
     return [listRow(t('Messages'), t('{price} a month', { price: formatMoney(s.subscription_cents_per_month) })),
-      listRow(t('A photo'), cents(s.photo_cents))];
+      listRow(t('A photo'), cents(s.photo_cents)), listRow(t('A video message'), cents(s.video_cents))];
   }
   const text = s.block_chars > 0
     ? t('{price} for each {chars} characters', { price: cents(s.block_cents), chars: formatCount(s.block_chars) })
     : (s.message_cents > 0 ? t('{price} each', { price: cents(s.message_cents) }) : t('Free'));
-  return [listRow(t('A message'), text), s.photo_cents > 0 ? listRow(t('A photo'), cents(s.photo_cents)) : null];
+  return [listRow(t('A message'), text), s.photo_cents > 0 ? listRow(t('A photo'), cents(s.photo_cents)) : null,
+    s.video_cents > 0 ? listRow(t('A video message'), cents(s.video_cents)) : null];
 }
 
 /* The price list as a panel; the FCC asks for rates to be disclosed before anyone signs up. */
@@ -116,18 +119,21 @@ const GROUPS = [
     ['block_chars', N_('Characters per priced block'), 'count', N_('0 prices each message as one, whatever its length.')],
     ['block_cents', N_('Price of a block of characters'), 'usd'],
     ['photo_cents', N_('Price of a photo'), 'usd'],
+    ['video_cents', N_('Price of a video message'), 'usd', N_('On a balance or a subscription; where the policy allows videos.')],
     ['subscription_cents_per_month', N_('Subscription, per month'), 'usd'],
     ['terminal_cents_per_minute', N_('Tablet time, per minute'), 'usd', N_('Paid by the resident from the trust account.')],
   ]],
   [N_('Stamps'), [
     ['stamp_unit_cents', N_('One stamp at full price'), 'usd', N_('Bundle discounts are shown against this price.')],
     ['stamps_per_photo', N_('Stamps for each photo'), 'count'],
+    ['stamps_per_video', N_('Stamps for each video message'), 'count'],
     ['reply_stamps', N_('Stamps for a prepaid reply'), 'count', N_('0: no prepaid replies are sold.')],
   ]],
   [N_('Credits'), [
     ['credit_unit_cents', N_('One credit at full price'), 'usd'],
     ['credits_per_message', N_('Credits for each message'), 'count'],
     ['credits_per_photo', N_('Credits for each photo'), 'count'],
+    ['credits_per_video', N_('Credits for each video message'), 'count'],
   ]],
   [N_('Sending money'), [
     ['transfer_min_cents', N_('Smallest transfer'), 'usd'],

@@ -16,6 +16,7 @@ import {
 } from '../labels.js';
 import { field, formKit, confirmAction } from '../forms.js';
 import { chip, emptyNote, facilityPicker } from '../widgets.js';
+import { videoPlayer } from '../video.js';
 
 const QUEUE_LIMIT = 100;
 const REFRESH_MS = 30000;
@@ -26,6 +27,12 @@ const TABS = [
 ];
 
 const REVIEWERS = ['reviewer', 'facility_admin', 'operator'];
+
+/* The message's photos: its attachments that are not its video. */
+function photoIds(m) {
+  const videos = m.video_ids || [];
+  return (m.attachment_ids || []).filter((id) => !videos.includes(id));
+}
 
 function reviewUrl(facilityId, tab) {
   const s = new URLSearchParams();
@@ -269,13 +276,17 @@ async function queueTab(env) {
       : null,
     h('h3', { class: 'review-subject', id: `rv-${m.id}-subject` }, subjectText ? highlighted(subjectText, terms) : h('span', { class: 'muted' }, t('No subject'))),
     h('div', { class: 'msg-body review-body' }, highlighted(m.body, terms)),
-    m.attachment_ids && m.attachment_ids.length
-      ? h('ul', { class: 'msg-photos review-photos', 'aria-label': tn(m.attachment_ids.length, '{n} photo', '{n} photos') },
-        m.attachment_ids.map((id, i) => h('li', null, h('a', { href: `/api/v1/attachments/${id}`, target: '_blank', rel: 'noopener' },
+    photoIds(m).length
+      ? h('ul', { class: 'msg-photos review-photos', 'aria-label': tn(photoIds(m).length, '{n} photo', '{n} photos') },
+        photoIds(m).map((id, i) => h('li', null, h('a', { href: `/api/v1/attachments/${id}`, target: '_blank', rel: 'noopener' },
           h('img', {
             src: `/api/v1/attachments/${id}`, 'data-attachment-id': id,
-            alt: t('Photo {number} of {count} with this message', { number: formatCount(i + 1), count: formatCount(m.attachment_ids.length) }),
+            alt: t('Photo {number} of {count} with this message', { number: formatCount(i + 1), count: formatCount(photoIds(m).length) }),
           })))))
+      : null,
+    // The reviewer plays a video message before deciding, as they look at a photo.
+    (m.video_ids || []).length
+      ? h('div', { class: 'review-videos' }, m.video_ids.map((id) => videoPlayer(id, { label: t('Video message to review') })))
       : null,
     h('div', { class: 'review-actions' }, approve, reject),
     error, panel);

@@ -62,6 +62,7 @@ const policy_field policy_fields[] = {
     INT_FIELD(message_retention_days, 1, 3650),
     INT_FIELD(photo_retention_days, 1, 3650),
     INT_FIELD(audit_retention_days, POLICY_AUDIT_RETENTION_MIN_DAYS, 3650),
+    BOOL_FIELD(videos_allowed),
 };
 const size_t policy_field_count = sizeof policy_fields / sizeof policy_fields[0];
 
@@ -79,21 +80,21 @@ static const policy profile_defaults[PROFILE_COUNT] = {
      .message_max_chars = 13000, .page_chars = 0, .attachments_allowed = false, .attachment_max_bytes = 0,
      .max_attachments = 0, .pricing = PRICING_BALANCE, .review = REVIEW_ALL, .review_sla_hours = 24,
      .daily_send_limit = 100, .resident_number_format = NUMBER_FORMAT_BOP, .tablet_idle_minutes = 5,
-     RETENTION_DEFAULTS},
+     RETENTION_DEFAULTS, .videos_allowed = false},
     [PROFILE_JPAY] =
     {.profile = PROFILE_JPAY, .contact_initiation = INITIATION_CONTACT_REQUESTS, .invitation_valid_days = 30,
      .contact_limit = 50, .request_lookup = LOOKUP_NUMBER, .approval = APPROVAL_RESIDENT, .approval_window_hours = 0,
      .message_max_chars = 12500, .page_chars = 2500, .attachments_allowed = true,
      .attachment_max_bytes = 5 * 1024 * 1024, .max_attachments = 5, .pricing = PRICING_STAMPS, .review = REVIEW_ALL,
      .review_sla_hours = 48, .daily_send_limit = 100, .resident_number_format = NUMBER_FORMAT_ANY,
-     .tablet_idle_minutes = 5, RETENTION_DEFAULTS},
+     .tablet_idle_minutes = 5, RETENTION_DEFAULTS, .videos_allowed = true},
     [PROFILE_CONNECTNETWORK] =
     {.profile = PROFILE_CONNECTNETWORK, .contact_initiation = INITIATION_CONTACT_REQUESTS, .invitation_valid_days = 30,
      .contact_limit = 50, .request_lookup = LOOKUP_NUMBER_OR_NAME, .approval = APPROVAL_RESIDENT_OR_WINDOW,
      .approval_window_hours = 72, .message_max_chars = 500, .page_chars = 0, .attachments_allowed = false,
      .attachment_max_bytes = 0, .max_attachments = 0, .pricing = PRICING_CREDITS, .review = REVIEW_ALL,
      .review_sla_hours = 24, .daily_send_limit = 100, .resident_number_format = NUMBER_FORMAT_ANY,
-     .tablet_idle_minutes = 5, RETENTION_DEFAULTS},
+     .tablet_idle_minutes = 5, RETENTION_DEFAULTS, .videos_allowed = true},
 };
 
 kite_err policy_defaults(const char *profile, policy *out)
@@ -174,7 +175,7 @@ kite_err policy_validate(const policy *p, kite_fault *fault)
     " approval_window_hours, message_max_chars, page_chars, attachments_allowed, attachment_max_bytes,"  \
     " max_attachments, pricing, review, review_sla_hours, daily_send_limit, resident_number_format,"     \
     " tablet_idle_minutes, message_retention_days, photo_retention_days, audit_retention_days,"         \
-    " created_at, updated_at"
+    " videos_allowed, created_at, updated_at"
 
 kite_err policy_load(db_conn *conn, arena *a, int64_t facility_id, policy *out)
 {
@@ -287,7 +288,7 @@ static kite_err put_tx(db_conn *conn, void *data)
 
     db_stmt *upsert = db_prepare(conn,
         "INSERT INTO facility_policies (facility_id, " POLICY_COLUMNS ")"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $24)"
         " ON CONFLICT (facility_id) DO UPDATE SET profile = excluded.profile,"
         " contact_initiation = excluded.contact_initiation, invitation_valid_days = excluded.invitation_valid_days,"
         " contact_limit = excluded.contact_limit, request_lookup = excluded.request_lookup,"
@@ -300,7 +301,8 @@ static kite_err put_tx(db_conn *conn, void *data)
         " tablet_idle_minutes = excluded.tablet_idle_minutes,"
         " message_retention_days = excluded.message_retention_days,"
         " photo_retention_days = excluded.photo_retention_days,"
-        " audit_retention_days = excluded.audit_retention_days, updated_at = excluded.updated_at");
+        " audit_retention_days = excluded.audit_retention_days, videos_allowed = excluded.videos_allowed,"
+        " updated_at = excluded.updated_at");
     db_bind_int(upsert, 1, in->facility_id);
     bind_policy(upsert, in->p);
     db_bind_int(upsert, (int)policy_field_count + 2, in->now);

@@ -85,6 +85,14 @@ typedef struct policy {
     int64_t message_retention_days;
     int64_t photo_retention_days; /* at most message_retention_days */
     int64_t audit_retention_days;
+    /*
+     * Video messages (one video of up to 30 s per message, docs/video-messages.md):
+     * allowed by default with a price (prices.h video_cents, stamps_per_video,
+     * credits_per_video) except under the federal profile, which is text only;
+     * a facility turns them off here.  Independent of attachments_allowed,
+     * which is about photos.
+     */
+    bool videos_allowed;
     int64_t created_at, updated_at;
 } policy;
 

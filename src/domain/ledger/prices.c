@@ -51,6 +51,9 @@ const facility_price_field facility_price_fields[] = {
     PRICE_FIELD("transfer_min_cents", transfer_limits.min_cents),
     PRICE_FIELD("transfer_max_cents", transfer_limits.max_cents),
     PRICE_FIELD("transfer_monthly_cents", transfer_limits.monthly_cents),
+    PRICE_FIELD("video_cents", schedule.video_cents),
+    PRICE_FIELD("stamps_per_video", schedule.stamps_per_video),
+    PRICE_FIELD("credits_per_video", schedule.credits_per_video),
 };
 #undef PRICE_FIELD
 const size_t facility_price_field_count = sizeof facility_price_fields / sizeof facility_price_fields[0];

@@ -52,6 +52,9 @@ static const price_field price_fields[] = {
     CENTS_FIELD(credit_unit_cents),
     CENTS_FIELD(subscription_cents_per_month),
     CENTS_FIELD(terminal_cents_per_minute),
+    CENTS_FIELD(video_cents),
+    UNITS_FIELD(stamps_per_video),
+    UNITS_FIELD(credits_per_video),
 };
 
 /*
@@ -72,16 +75,21 @@ static const price_field price_fields[] = {
  * connectnetwork: a credit per message and per photo, credits bought in
  *   bundles of 10, 25, 50 and 100.  Assumed prices: 30 cents a credit, down
  *   to 24 cents in the bundle of 100.
+ * Video messages (docs/video-messages.md), assumed prices too: a dollar on a
+ *   balance, three stamps, three credits, in every profile so that a
+ *   facility switching model keeps a price (the federal profile does not
+ *   allow videos at all, policy.c).
  * No profile sells a subscription; a facility that does sets the model and
  * the monthly price.
  */
 static const char *const profile_names[] = {"federal", "jpay", "connectnetwork", NULL};
+#define VIDEO_DEFAULTS .video_cents = 100, .stamps_per_video = 3, .credits_per_video = 3
 static const price_schedule profile_schedules[] = {
-    {.model = PRICING_BALANCE, .message_cents = 0, .block_chars = 0, .terminal_cents_per_minute = 5},
+    {.model = PRICING_BALANCE, .message_cents = 0, .block_chars = 0, .terminal_cents_per_minute = 5, VIDEO_DEFAULTS},
     {.model = PRICING_STAMPS, .page_chars = 2500, .stamps_per_photo = 1, .reply_stamps = 1,
-     .stamp_unit_cents = 45, .stamp_bundles = {{5, 200}, {10, 370}, {20, 680}, {50, 1500}}},
+     .stamp_unit_cents = 45, .stamp_bundles = {{5, 200}, {10, 370}, {20, 680}, {50, 1500}}, VIDEO_DEFAULTS},
     {.model = PRICING_CREDITS, .credits_per_message = 1, .credits_per_photo = 1, .credit_unit_cents = 30,
-     .credit_bundles = {{10, 300}, {25, 700}, {50, 1300}, {100, 2400}}},
+     .credit_bundles = {{10, 300}, {25, 700}, {50, 1300}, {100, 2400}}, VIDEO_DEFAULTS},
 };
 _Static_assert(sizeof profile_schedules / sizeof profile_schedules[0] == sizeof profile_names / sizeof profile_names[0] - 1,
                "a schedule for every profile name");
@@ -186,23 +194,26 @@ typedef struct price_rates {
     int64_t per_text;
     int64_t per_photo;
     int64_t reply; /* 0: no prepaid reply on sale */
+    int64_t per_video;
 } price_rates;
 
 static price_rates rates_of(const price_schedule *s)
 {
     switch (s->model) {
     case PRICING_STAMPS:
-        return (price_rates){PRICE_UNIT_STAMPS, PRICE_MAX_UNITS, s->page_chars, 1, s->stamps_per_photo, s->reply_stamps};
+        return (price_rates){PRICE_UNIT_STAMPS, PRICE_MAX_UNITS, s->page_chars, 1, s->stamps_per_photo, s->reply_stamps,
+                             s->stamps_per_video};
     case PRICING_CREDITS:
-        return (price_rates){PRICE_UNIT_CREDITS, PRICE_MAX_UNITS, 0, s->credits_per_message, s->credits_per_photo, 0};
+        return (price_rates){PRICE_UNIT_CREDITS, PRICE_MAX_UNITS, 0, s->credits_per_message, s->credits_per_photo, 0,
+                             s->credits_per_video};
     case PRICING_SUBSCRIPTION:
-        return (price_rates){PRICE_UNIT_CENTS, PRICE_MAX_CENTS, 0, 0, s->photo_cents, 0};
+        return (price_rates){PRICE_UNIT_CENTS, PRICE_MAX_CENTS, 0, 0, s->photo_cents, 0, s->video_cents};
     case PRICING_BALANCE:
     case PRICING_COUNT:
         break;
     }
     int64_t per_text = s->block_chars > 0 ? s->block_cents : s->message_cents;
-    return (price_rates){PRICE_UNIT_CENTS, PRICE_MAX_CENTS, s->block_chars, per_text, s->photo_cents, 0};
+    return (price_rates){PRICE_UNIT_CENTS, PRICE_MAX_CENTS, s->block_chars, per_text, s->photo_cents, 0, s->video_cents};
 }
 
 /* The body's length in code points, once it is known to be UTF-8. */
@@ -225,10 +236,12 @@ kite_err price_message(const price_schedule *s, const message_shape *shape, pric
         return err;
     if (shape->photos < 0 || shape->photos > PRICE_MAX_UNITS)
         return range_fault(f, "photos", 0, PRICE_MAX_UNITS);
+    if (shape->videos < 0 || shape->videos > PRICE_MAX_UNITS)
+        return range_fault(f, "videos", 0, PRICE_MAX_UNITS);
     price_rates r = rates_of(s);
     if (shape->with_reply_stamp && r.reply == 0)
         return fault_set(f, KITE_ERR_INVALID_FIELD, "with_reply_stamp", FAULT_NOT_OFFERED);
-    price_quote q = {.unit = r.unit, .photos = shape->photos};
+    price_quote q = {.unit = r.unit, .photos = shape->photos, .videos = shape->videos};
     err = count_chars(shape->body != NULL ? shape->body : "", &q.chars, f);
     if (err != KITE_OK)
         return err;
@@ -245,7 +258,10 @@ kite_err price_message(const price_schedule *s, const message_shape *shape, pric
         return too_much(f, "body", r.unit);
     if (!mul_within(shape->photos, r.per_photo, r.max, &q.photo_amount))
         return too_much(f, "photos", r.unit);
+    if (!mul_within(shape->videos, r.per_video, r.max, &q.video_amount))
+        return too_much(f, "videos", r.unit);
     if (!add_within(q.text_amount, q.photo_amount, r.max, &q.amount) ||
+        !add_within(q.amount, q.video_amount, r.max, &q.amount) ||
         !add_within(q.amount, q.reply_amount, r.max, &q.amount))
         return too_much(f, "photos", r.unit);
     *out = q;

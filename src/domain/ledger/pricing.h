@@ -85,15 +85,18 @@ typedef struct price_schedule {
     int64_t block_chars;    /* 0: flat per message; else per started block of this many characters */
     int64_t block_cents;    /* per block when block_chars > 0 */
     int64_t photo_cents;    /* per photo */
+    int64_t video_cents;    /* per video message (also under subscription, as photos) */
     /* stamps */
     int64_t page_chars;       /* characters per page, a stamp each; at least 1 (the policy's page_chars) */
     int64_t stamps_per_photo; /* stamps each photo adds */
+    int64_t stamps_per_video; /* stamps a video adds */
     int64_t reply_stamps;     /* stamps a prepaid reply costs the sender; 0: not sold */
     int64_t stamp_unit_cents; /* one stamp at full price: what bundle discounts are measured against */
     price_bundle stamp_bundles[PRICE_BUNDLE_SLOTS];
     /* credits */
     int64_t credits_per_message;
     int64_t credits_per_photo;
+    int64_t credits_per_video;
     int64_t credit_unit_cents;
     price_bundle credit_bundles[PRICE_BUNDLE_SLOTS];
     /* subscription */
@@ -106,12 +109,13 @@ typedef struct price_schedule {
 typedef struct message_shape {
     const char *body;      /* UTF-8, NUL-terminated; NULL is the same as "" */
     int64_t photos;        /* photos attached, 0..PRICE_MAX_UNITS */
+    int64_t videos;        /* videos attached, 0..PRICE_MAX_UNITS (a message carries at most one) */
     bool with_reply_stamp; /* stamps only: the sender prepays the recipient's reply */
 } message_shape;
 
 /*
  * A quote and how it was reached.  amount = text_amount + photo_amount +
- * reply_amount, all in unit.  pages is set under stamps, blocks under
+ * video_amount + reply_amount, all in unit.  pages is set under stamps, blocks under
  * balance with block_chars > 0 (otherwise 0).
  */
 typedef struct price_quote {
@@ -123,6 +127,8 @@ typedef struct price_quote {
     int64_t photos;
     int64_t text_amount;  /* the message itself: one message, its blocks or its pages */
     int64_t photo_amount;
+    int64_t videos;
+    int64_t video_amount;
     int64_t reply_amount; /* the prepaid reply stamp(s) */
 } price_quote;
 

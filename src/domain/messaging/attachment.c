@@ -1,17 +1,20 @@
 /*
- * attachment.c - storing re-encoded photos and deciding who may read them.
+ * attachment.c - storing re-encoded photos and video messages, and deciding
+ * who may read them.
  *
  * SECURITY: the uploaded bytes are hostile until proven otherwise and are
- * never stored or parsed here: they go to the image sandbox, and only the
- * JPEG it made (already checked there as untrusted) is stored, with its
- * SHA-256.  Reads answer "not found" to anyone who may not see the photo,
- * so ids reveal nothing; staff reads leave an audit record.
+ * never stored or parsed here: they go to the image or the video sandbox,
+ * and only the JPEG, or the WebM and its JPEG poster, that it made (already
+ * checked there as untrusted) are stored, with the SHA-256 of what is
+ * served.  Reads answer "not found" to anyone who may not see the
+ * attachment, so ids reveal nothing; staff reads leave an audit record.
  */
 #include "domain/messaging/attachment.h"
 
 #include "core/secret.h"
 #include "domain/audit/audit.h"
 #include "domain/messaging/message_store.h"
+#include "sandbox/video_sandbox.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -40,12 +43,23 @@ static kite_err quota_tx(db_conn *conn, void *data)
     return unsent_today(conn, q->owner_id, q->now, &q->count);
 }
 
+const char *const attachment_kind_names[ATTACHMENT_KIND_COUNT + 1] = {"photo", "video", NULL};
+
+attachment_kind attachment_kind_parse(const char *name)
+{
+    for (int k = 0; name != NULL && k < ATTACHMENT_KIND_COUNT; k++)
+        if (strcmp(attachment_kind_names[k], name) == 0)
+            return (attachment_kind)k;
+    return ATTACHMENT_PHOTO;
+}
+
 struct store_attachment {
     arena *a;
     const account *owner;
-    const image_result *image;
+    const void *data; /* what Kite made: the JPEG, or the WebM */
+    size_t len;
     int64_t now;
-    attachment *out;
+    attachment *out;  /* with poster and duration_ms for a video */
 };
 
 static kite_err store_tx(db_conn *conn, void *data)
@@ -60,22 +74,35 @@ static kite_err store_tx(db_conn *conn, void *data)
     attachment *out = in->out;
     db_stmt *s = db_prepare(conn,
         "INSERT INTO attachments (owner_account_id, message_id, content_type, width, height, size_bytes, sha256, data,"
-        " created_at) VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8) RETURNING id");
+        " created_at, kind, duration_ms, poster) VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        " RETURNING id");
     db_bind_int(s, 1, in->owner->id);
     db_bind_text(s, 2, out->content_type);
     db_bind_int(s, 3, out->width);
     db_bind_int(s, 4, out->height);
     db_bind_int(s, 5, out->size_bytes);
     db_bind_text(s, 6, out->sha256);
-    db_bind_blob(s, 7, in->image->data, in->image->len);
+    db_bind_blob(s, 7, in->data, in->len);
     db_bind_int(s, 8, in->now);
+    db_bind_text(s, 9, attachment_kind_names[out->kind]);
+    if (out->kind == ATTACHMENT_VIDEO) {
+        db_bind_int(s, 10, out->duration_ms);
+        db_bind_blob(s, 11, out->poster, out->poster_len);
+    } else {
+        db_bind_null(s, 10);
+        db_bind_null(s, 11);
+    }
     out->id = db_next(s) ? db_int(s, 0) : 0;
     if ((err = db_done(s)) != KITE_OK)
         return err;
     return audit_append(conn, in->now, audit_actor_account(in->a, in->owner->id), "attachment.upload",
                         audit_target(in->a, "attachment", out->id),
-                        arena_sprintf(in->a, "%" PRId64 "x%" PRId64 " %" PRId64 " bytes sha256=%s", out->width,
-                                      out->height, out->size_bytes, out->sha256));
+                        arena_sprintf(in->a, "%s %" PRId64 "x%" PRId64 " %" PRId64 " bytes%s sha256=%s",
+                                      attachment_kind_names[out->kind], out->width, out->height, out->size_bytes,
+                                      out->kind == ATTACHMENT_VIDEO
+                                          ? arena_sprintf(in->a, " %" PRId64 " ms", out->duration_ms)
+                                          : "",
+                                      out->sha256));
 }
 
 /* The helper's verdict as a fault, with the bounds its sentence names. */
@@ -98,21 +125,27 @@ static kite_err image_fault(image_status status, kite_fault *fault)
     return fault->code;
 }
 
-static kite_err upload(const kite_ctx *ctx, arena *a, image_sandbox *images, const account *owner,
-                       const void *bytes, size_t len, image_type claimed, attachment *out, kite_fault *fault)
+/* Who may upload, and whether there is room for one more, before a helper is spent on it. */
+static kite_err may_upload(const kite_ctx *ctx, const void *helpers, const account *owner)
 {
-    memset(out, 0, sizeof *out);
     if (owner->role != ROLE_CONTACT && owner->role != ROLE_RESIDENT)
         return KITE_ERR_FORBIDDEN;
-    if (images == NULL)
+    if (helpers == NULL)
         return KITE_ERR_BUSY;
-    /* Before spending a helper on it: is there room for one more? */
     struct quota q = {owner->id, clock_now_ms(&ctx->clock), 0};
     kite_err err = db_read(ctx->store, quota_tx, &q);
     if (err != KITE_OK)
         return err;
-    if (q.count >= ATTACHMENT_UNSENT_PER_DAY)
-        return KITE_ERR_THROTTLED;
+    return q.count >= ATTACHMENT_UNSENT_PER_DAY ? KITE_ERR_THROTTLED : KITE_OK;
+}
+
+static kite_err upload(const kite_ctx *ctx, arena *a, image_sandbox *images, const account *owner,
+                       const void *bytes, size_t len, image_type claimed, attachment *out, kite_fault *fault)
+{
+    memset(out, 0, sizeof *out);
+    kite_err err = may_upload(ctx, images, owner);
+    if (err != KITE_OK)
+        return err;
     image_result image;
     if ((err = image_sandbox_process(images, a, bytes, len, claimed, &image)) != KITE_OK)
         return err;
@@ -127,7 +160,7 @@ static kite_err upload(const kite_ctx *ctx, arena *a, image_sandbox *images, con
     out->size_bytes = (int64_t)image.len;
     out->sha256 = sha;
     out->created_at = clock_now_ms(&ctx->clock);
-    struct store_attachment in = {a, owner, &image, out->created_at, out};
+    struct store_attachment in = {a, owner, image.data, image.len, out->created_at, out};
     return db_write(ctx->store, store_tx, &in);
 }
 
@@ -136,6 +169,67 @@ kite_err attachment_upload(const kite_ctx *ctx, arena *a, image_sandbox *images,
 {
     *fault = (kite_fault){0};
     kite_err err = upload(ctx, a, images, owner, bytes, len, claimed, out, fault);
+    if (err == KITE_ERR_THROTTLED)
+        fault_set(fault, err, NULL, FAULT_UPLOADS);
+    return fault_settle(fault, err);
+}
+
+/* The video helper's verdict as a fault, with the bounds its sentence names. */
+static kite_err video_fault(video_status status, kite_fault *fault)
+{
+    static const fault_detail details[VIDEO_STATUS_COUNT] = {
+        [VIDEO_EMPTY] = FAULT_VIDEO_EMPTY,
+        [VIDEO_UNKNOWN_TYPE] = FAULT_VIDEO_UNKNOWN_TYPE,
+        [VIDEO_TYPE_MISMATCH] = FAULT_VIDEO_TYPE_MISMATCH,
+        [VIDEO_TOO_LARGE] = FAULT_VIDEO_TOO_LARGE,
+        [VIDEO_TOO_LONG] = FAULT_VIDEO_TOO_LONG,
+        [VIDEO_TOO_MANY_PIXELS] = FAULT_VIDEO_TOO_MANY_PIXELS,
+        [VIDEO_UNSUPPORTED_CODEC] = FAULT_VIDEO_UNSUPPORTED_CODEC,
+        [VIDEO_NO_VIDEO] = FAULT_VIDEO_NO_VIDEO,
+        [VIDEO_UNREADABLE] = FAULT_VIDEO_UNREADABLE,
+        [VIDEO_FAILED] = FAULT_VIDEO_FAILED,
+    };
+    fault_detail detail = (int)status > 0 && status < VIDEO_STATUS_COUNT ? details[status] : FAULT_VIDEO_FAILED;
+    fault_set(fault, status == VIDEO_TOO_LARGE ? KITE_ERR_TOO_LARGE : KITE_ERR_BAD_VIDEO, NULL, detail);
+    fault->limit = status == VIDEO_TOO_LARGE ? VIDEO_UPLOAD_MAX_BYTES : VIDEO_MAX_MS / 1000;
+    fault->max = VIDEO_MAX_SIDE;
+    return fault->code;
+}
+
+static kite_err upload_video(const kite_ctx *ctx, arena *a, image_sandbox *videos, const account *owner,
+                             const void *bytes, size_t len, video_type claimed, attachment *out, kite_fault *fault)
+{
+    memset(out, 0, sizeof *out);
+    kite_err err = may_upload(ctx, videos, owner);
+    if (err != KITE_OK)
+        return err;
+    video_result video;
+    if ((err = video_sandbox_process(videos, a, bytes, len, claimed, &video)) != KITE_OK)
+        return err;
+    if (video.status != VIDEO_OK)
+        return video_fault(video.status, fault);
+    char *sha = arena_alloc(a, SECRET_SHA256_HEX);
+    secret_sha256_hex(video.webm, video.webm_len, sha);
+    out->owner_account_id = owner->id;
+    out->kind = ATTACHMENT_VIDEO;
+    out->content_type = "video/webm";
+    out->width = video.width;
+    out->height = video.height;
+    out->duration_ms = video.duration_ms;
+    out->poster = video.poster;
+    out->poster_len = video.poster_len;
+    out->size_bytes = (int64_t)video.webm_len;
+    out->sha256 = sha;
+    out->created_at = clock_now_ms(&ctx->clock);
+    struct store_attachment in = {a, owner, video.webm, video.webm_len, out->created_at, out};
+    return db_write(ctx->store, store_tx, &in);
+}
+
+kite_err attachment_upload_video(const kite_ctx *ctx, arena *a, image_sandbox *videos, const account *owner,
+                                 const void *bytes, size_t len, video_type claimed, attachment *out, kite_fault *fault)
+{
+    *fault = (kite_fault){0};
+    kite_err err = upload_video(ctx, a, videos, owner, bytes, len, claimed, out, fault);
     if (err == KITE_ERR_THROTTLED)
         fault_set(fault, err, NULL, FAULT_UPLOADS);
     return fault_settle(fault, err);
@@ -157,7 +251,8 @@ static kite_err load_attachment(db_conn *conn, arena *a, int64_t id, attachment 
 {
     db_stmt *s = db_prepare(conn,
         "SELECT id, owner_account_id, COALESCE(message_id, 0), content_type, width, height, size_bytes, sha256,"
-        " created_at, data, COALESCE(purged_at, 0) FROM attachments WHERE id = $1");
+        " created_at, data, COALESCE(purged_at, 0), kind, COALESCE(duration_ms, 0), poster FROM attachments"
+        " WHERE id = $1");
     db_bind_int(s, 1, id);
     bool found = db_next(s);
     if (found) {
@@ -178,6 +273,15 @@ static kite_err load_attachment(db_conn *conn, arena *a, int64_t id, attachment 
         out->data = copy;
         out->size_bytes = (int64_t)len;
         out->purged_at = db_int(s, 10);
+        out->kind = attachment_kind_parse(db_text(s, 11));
+        out->duration_ms = db_int(s, 12);
+        const void *poster = db_blob(s, 13, &len);
+        if (poster != NULL && len > 0) {
+            void *poster_copy = arena_alloc(a, len);
+            memcpy(poster_copy, poster, len);
+            out->poster = poster_copy;
+            out->poster_len = len;
+        }
     }
     kite_err err = db_done(s);
     return err != KITE_OK ? err : found ? KITE_OK : KITE_ERR_NOT_FOUND;
@@ -233,7 +337,11 @@ kite_err attachment_get(const kite_ctx *ctx, arena *a, const account *caller, in
         kite_err recorded = db_write(ctx->store, staff_read_tx, &in);
         err = recorded != KITE_OK ? recorded : err;
     }
-    if (err != KITE_OK)
+    if (err != KITE_OK) {
+        attachment_kind kind = out->kind;
         memset(out, 0, sizeof *out);
+        if (err == KITE_ERR_GONE) /* what was purged may be named: a photo or a video */
+            out->kind = kind;
+    }
     return err;
 }

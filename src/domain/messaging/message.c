@@ -14,6 +14,7 @@
 #include "domain/contacts/contact_state.h"
 #include "domain/counsel/attorney.h"
 #include "domain/identity/email_verify.h"
+#include "domain/messaging/attachment.h"
 #include "domain/messaging/message_charge.h"
 #include "domain/messaging/message_store.h"
 #include "mail/notice.h"
@@ -55,6 +56,8 @@ struct send {
     message_charge *charge; /* the price, also when refused for it */
     kite_fault *fault;
     bool quote_only;        /* price the draft and write nothing */
+    int64_t videos;         /* of the draft's attachments, how many are videos (check_attachments) */
+    int64_t *video_ids;     /* and which (arena) */
 };
 
 /* Earlier answer for this idempotency key: KITE_OK with *message_id, or KITE_ERR_NOT_FOUND. */
@@ -74,28 +77,51 @@ static kite_err idempotent_replay(struct send *in, db_conn *conn, int64_t *messa
     return !found ? KITE_ERR_NOT_FOUND : same ? KITE_OK : KITE_ERR_IDEMPOTENCY_KEY_REUSED;
 }
 
+/*
+ * The draft's attachments: each the sender's own and unsent; photos within
+ * the photo rules (attachments_allowed, max_attachments, attachment_max_bytes),
+ * videos within the video rule (videos_allowed, one per message).  Counts
+ * the videos into in->videos for the price.
+ */
 static kite_err check_attachments(struct send *in, db_conn *conn, const policy *p)
 {
     const message_draft *d = in->draft;
+    in->videos = 0;
+    in->video_ids = arena_alloc(in->a, MESSAGE_MAX_ATTACHMENTS * sizeof *in->video_ids);
     if (d->attachment_count == 0)
         return KITE_OK;
-    if (!p->attachments_allowed || (int64_t)d->attachment_count > p->max_attachments)
+    if (!p->attachments_allowed && !p->videos_allowed)
         return KITE_ERR_ATTACHMENTS_NOT_ALLOWED;
+    int64_t photos = 0;
     for (size_t i = 0; i < d->attachment_count; i++) {
-        db_stmt *s = db_prepare(conn,
-            "SELECT size_bytes FROM attachments WHERE id = $1 AND owner_account_id = $2 AND message_id IS NULL");
+        db_stmt *s = db_prepare(conn, "SELECT size_bytes, kind FROM attachments WHERE id = $1 AND owner_account_id = $2"
+                                      " AND message_id IS NULL");
         db_bind_int(s, 1, d->attachment_ids[i]);
         db_bind_int(s, 2, in->sender->id);
         bool mine = db_next(s);
         int64_t size = mine ? db_int(s, 0) : 0;
+        attachment_kind kind = mine ? attachment_kind_parse(db_text(s, 1)) : ATTACHMENT_PHOTO;
         kite_err err = db_done(s);
         if (err != KITE_OK)
             return err;
+        /* What is not the sender's unsent upload would be a photo: where photos are not taken, that is the answer. */
         if (!mine)
-            return KITE_ERR_INVALID_FIELD;
+            return p->attachments_allowed ? KITE_ERR_INVALID_FIELD : KITE_ERR_ATTACHMENTS_NOT_ALLOWED;
+        if (kind == ATTACHMENT_VIDEO) {
+            if (in->videos < MESSAGE_MAX_ATTACHMENTS)
+                in->video_ids[in->videos++] = d->attachment_ids[i];
+            continue;
+        }
+        photos++;
         if (size > p->attachment_max_bytes)
             return KITE_ERR_ATTACHMENTS_NOT_ALLOWED;
     }
+    if (in->videos > 0 && !p->videos_allowed)
+        return fault_set(in->fault, KITE_ERR_ATTACHMENTS_NOT_ALLOWED, NULL, FAULT_VIDEOS_NOT_ALLOWED);
+    if (in->videos > 1)
+        return fault_set(in->fault, KITE_ERR_ATTACHMENTS_NOT_ALLOWED, NULL, FAULT_ONE_VIDEO);
+    if (photos > 0 && (!p->attachments_allowed || photos > p->max_attachments))
+        return KITE_ERR_ATTACHMENTS_NOT_ALLOWED;
     return KITE_OK;
 }
 
@@ -355,6 +381,8 @@ static void describe_sent(struct send *in, message *m, const message_event *step
             m->attachment_ids[j] = m->attachment_ids[j - 1];
         m->attachment_ids[j] = d->attachment_ids[i];
     }
+    m->video_ids = in->video_ids;
+    m->video_count = (size_t)in->videos;
 }
 
 /* The fault for a price that is no longer the one the client showed: from what it showed to what it is now. */
@@ -376,7 +404,8 @@ static kite_err price_draft(struct send *in, db_conn *conn, const struct send_co
     bool from_resident = in->sender->id == c->resident_account;
     message_payer payer = {place->r.facility_id, in->sender->id, c->resident_id, from_resident,
                            place->p.profile == PROFILE_FEDERAL};
-    message_shape shape = {in->draft->body, (int64_t)in->draft->attachment_count, in->draft->with_reply_stamp};
+    message_shape shape = {in->draft->body, (int64_t)in->draft->attachment_count - in->videos, in->videos,
+                           in->draft->with_reply_stamp};
     kite_err err = message_charge_quote(conn, in->a, in->now, &payer, &shape, in->charge, in->fault);
     /*
      * The price is shown to anyone (prices before paying); sending what costs the contact anything
@@ -502,7 +531,7 @@ static kite_err message_run(const kite_ctx *ctx, arena *a, const account *sender
     char request_hash[SECRET_SHA256_HEX];
     secret_sha256_hex(request, strlen(request), request_hash);
     struct send in = {ctx, a, sender, &d, request_hash, clock_now_ms(&ctx->clock), out, false, 0, charge, fault,
-                      quote_only};
+                      quote_only, 0, NULL};
     kite_err err = quote_only ? db_read(ctx->store, send_tx, &in) : db_write(ctx->store, send_tx, &in);
     *replayed = in.replayed;
     if (fault->code == err && err != KITE_OK)

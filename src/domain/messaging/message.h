@@ -71,6 +71,8 @@ typedef struct message {
     size_t event_count;
     int64_t *attachment_ids;
     size_t attachment_count;
+    int64_t *video_ids;    /* of attachment_ids, those that are video messages (docs/video-messages.md) */
+    size_t video_count;
     /*
      * Privileged legal mail (docs/privilege.md): fixed when sent, over a
      * verified attorney's contact.  Its subject, body, screening matches and

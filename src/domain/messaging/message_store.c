@@ -6,6 +6,7 @@
 #include "domain/messaging/message_store.h"
 
 #include "domain/audit/audit.h"
+#include "domain/messaging/attachment.h"
 #include "domain/messaging/event.h"
 #include "domain/messaging/message_charge.h"
 #include "mail/notice.h"
@@ -71,6 +72,8 @@ void message_withhold_content(message *m)
     m->match_count = 0;
     m->attachment_ids = NULL;
     m->attachment_count = 0;
+    m->video_ids = NULL;
+    m->video_count = 0;
     m->content_withheld = true;
 }
 
@@ -116,11 +119,16 @@ kite_err message_load_details(db_conn *conn, arena *a, message *m)
     if ((err = db_done(mt)) != KITE_OK)
         return err;
     m->attachment_ids = arena_alloc(a, MESSAGE_MAX_ATTACHMENTS * sizeof *m->attachment_ids);
-    db_stmt *at = db_prepare(conn, "SELECT id FROM attachments WHERE message_id = $1 ORDER BY id LIMIT $2");
+    m->video_ids = arena_alloc(a, MESSAGE_MAX_ATTACHMENTS * sizeof *m->video_ids);
+    m->video_count = 0;
+    db_stmt *at = db_prepare(conn, "SELECT id, kind FROM attachments WHERE message_id = $1 ORDER BY id LIMIT $2");
     db_bind_int(at, 1, m->id);
     db_bind_int(at, 2, MESSAGE_MAX_ATTACHMENTS);
-    while (db_next(at))
+    while (db_next(at)) {
         m->attachment_ids[m->attachment_count++] = db_int(at, 0);
+        if (attachment_kind_parse(db_text(at, 1)) == ATTACHMENT_VIDEO)
+            m->video_ids[m->video_count++] = db_int(at, 0);
+    }
     return db_done(at);
 }
 
@@ -207,16 +215,22 @@ static kite_err load_matches(db_conn *conn, arena *a, message **chunk, size_t n)
 
 static kite_err load_attachments(db_conn *conn, arena *a, message **chunk, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         chunk[i]->attachment_ids = arena_alloc(a, MESSAGE_MAX_ATTACHMENTS * sizeof *chunk[i]->attachment_ids);
-    db_stmt *at = db_prepare(conn, "SELECT message_id, id FROM attachments WHERE message_id" IN_CHUNK
+        chunk[i]->video_ids = arena_alloc(a, MESSAGE_MAX_ATTACHMENTS * sizeof *chunk[i]->video_ids);
+        chunk[i]->video_count = 0;
+    }
+    db_stmt *at = db_prepare(conn, "SELECT message_id, id, kind FROM attachments WHERE message_id" IN_CHUNK
                                    " ORDER BY message_id, id");
     bind_chunk(at, chunk, n);
     size_t hint = 0;
     while (db_next(at)) {
         message *m = owner_of(chunk, n, db_int(at, 0), &hint);
-        if (m != NULL && m->attachment_count < MESSAGE_MAX_ATTACHMENTS)
+        if (m != NULL && m->attachment_count < MESSAGE_MAX_ATTACHMENTS) {
             m->attachment_ids[m->attachment_count++] = db_int(at, 1);
+            if (attachment_kind_parse(db_text(at, 2)) == ATTACHMENT_VIDEO)
+                m->video_ids[m->video_count++] = db_int(at, 1);
+        }
     }
     return db_done(at);
 }

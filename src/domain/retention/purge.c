@@ -101,11 +101,11 @@ static kite_err search_index_forget(db_conn *conn, const batch *b)
                b, b->message_cutoff, NULL);
 }
 
-/* Photos of finished, unheld messages older than the photo period (and so of every message purged now). */
+/* Photos and videos (bytes and poster) of finished, unheld messages older than the photo period (and so of every message purged now). */
 static kite_err photos_purge(db_conn *conn, batch *b)
 {
     /* Driven from the photos not yet purged, not from every old message: a run with nothing due stays cheap. */
-    db_stmt *s = db_prepare(conn, "UPDATE attachments SET data = $8, purged_at = $9 WHERE purged_at IS NULL"
+    db_stmt *s = db_prepare(conn, "UPDATE attachments SET data = $8, poster = NULL, purged_at = $9 WHERE purged_at IS NULL"
                                   " AND message_id IS NOT NULL AND EXISTS (SELECT 1 FROM messages m"
                                   " WHERE m.id = attachments.message_id AND" FINISHED_BEFORE
                                   " AND" LEGAL_HOLD_NONE_COVERS ")");
