@@ -20,9 +20,9 @@
 #include "mail/mailer.h"
 #include "sandbox/privileges.h"
 #include "sandbox/video_sandbox.h"
+#include "core/alloc.h"
 
 #ifdef KITE_FAULT_INJECTION
-#include "core/alloc.h"
 #include "db/db.h"
 #include "http/router.h"
 
