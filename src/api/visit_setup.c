@@ -41,8 +41,8 @@ void handle_visit_policy_get(http_request *req, void *data)
     int64_t facility_id;
     if (door(req, app, ANY_SIGNED_IN, &facility_id) == NULL)
         return;
-    visit_policy p;
-    kite_fault f;
+    visit_policy p = {0}; /* zeroed: cppcheck's cross-function check cannot see visit_policy_get fill it */
+    kite_fault f = {0};
     if (visit_policy_get(&app->ctx, facility_id, &p, &f) != KITE_OK)
         reply_fault(req, &f);
     else
@@ -105,8 +105,8 @@ void handle_visit_policy_put(http_request *req, void *data)
     const session *s = door(req, app, ADMINS, &facility_id);
     if (s == NULL)
         return;
-    visit_policy p;
-    kite_fault f;
+    visit_policy p = {0}; /* zeroed: cppcheck's cross-function check cannot see visit_policy_get fill it */
+    kite_fault f = {0};
     if (visit_policy_get(&app->ctx, facility_id, &p, &f) != KITE_OK) {
         reply_fault(req, &f);
         return;

@@ -621,7 +621,35 @@ static video_config serve_video_config(const serve_options *o, janus_config *med
                           .turn_secret = o->turn_secret, .bitrate = o->video_bitrate};
 }
 
-static int serve_run(const serve_options *o)
+/* Card top-ups go to the processor when one is configured; without one they answer 503. */
+static void serve_payments(const serve_options *o, kite_app *app, processor_config *payments)
+{
+    if (o->processor == NULL) {
+        log_info("payments: no --processor given; top-ups answer 503");
+        return;
+    }
+    app->processor = payments;
+    app->processor_is_sandbox = processor_is_loopback(o->processor);
+    log_info("payments: card top-ups go to %s%s", o->processor,
+             app->processor_is_sandbox ? " (a local sandbox: test cards work)" : "");
+}
+
+/* The confined helpers for photos and for videos (sandbox/): one pool each. */
+static void serve_sandboxes_start(kite_app *app)
+{
+    image_sandbox_config images;
+    image_sandbox_config_defaults(&images);
+    app->images = image_sandbox_new(&images);
+    image_sandbox_config videos;
+    video_sandbox_config_defaults(&videos);
+    app->videos = image_sandbox_new(&videos);
+}
+
+static void serve_sandboxes_stop(kite_app *app)
+{
+    app->images = image_sandbox_free(app->images);
+    app->videos = image_sandbox_free(app->videos);
+}static int serve_run(const serve_options *o)
 {
     /* Signals are taken by sigwait below; every thread started from here on inherits the block. */
     sigset_t stop_signals;
@@ -645,32 +673,20 @@ static int serve_run(const serve_options *o)
     kite_app app = {.ctx = store.ctx, .metrics_from = o->metrics_from,
                     .cookie_secure = o->public_url != NULL && strncmp(o->public_url, "https://", 8) == 0};
     processor_config payments = {.base_url = o->processor, .total_timeout_ms = o->processor_timeout_ms};
-    if (o->processor != NULL) {
-        app.processor = &payments;
-        app.processor_is_sandbox = processor_is_loopback(o->processor);
-        log_info("payments: card top-ups go to %s%s", o->processor,
-                 app.processor_is_sandbox ? " (a local sandbox: test cards work)" : "");
-    } else
-        log_info("payments: no --processor given; top-ups answer 503");
+    serve_payments(o, &app, &payments);
     janus_config media;
     app.video = serve_video_config(o, &media);
     http_config config = serve_http_config(o, &app, listen_fd);
     event_hub_config events = {.max_per_account = 5, .max_total = (unsigned)o->max_streams, .poll_ms = 250,
                                .heartbeat_ms = 15000};
     app.events = event_hub_start(&app.ctx, &events);
-    image_sandbox_config images;
-    image_sandbox_config_defaults(&images);
-    app.images = image_sandbox_new(&images);
-    image_sandbox_config videos;
-    video_sandbox_config_defaults(&videos);
-    app.videos = image_sandbox_new(&videos);
+    serve_sandboxes_start(&app);
     http_route *test_routes = fault_routes_install(o, &config);
     http_route *clock_routes = test_clock_route_install(o, &config);
     http_server *server = NULL;
     if (http_server_start(&config, &server) != KITE_OK) {
         event_hub_stop(app.events);
-        app.images = image_sandbox_free(app.images);
-        app.videos = image_sandbox_free(app.videos);
+        serve_sandboxes_stop(&app);
         cli_store_close(&store);
         free(test_routes);
         free(clock_routes);
@@ -692,8 +708,7 @@ static int serve_run(const serve_options *o)
     log_info("received %s; finishing requests in flight", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
     http_server_stop(server); /* ends open event streams first */
     event_hub_stop(app.events);
-    app.images = image_sandbox_free(app.images);
-    app.videos = image_sandbox_free(app.videos);
+    serve_sandboxes_stop(&app);
     chores = sweeper_stop(chores);
     rooms = live_sweeper_stop(rooms);
     mail_sender = mailer_stop(mail_sender);
