@@ -175,7 +175,8 @@ static void change(http_request *req, kite_app *app, change_kind kind)
         return;
     json_t *body;
     const char *reason;
-    if (!reason_or_reply(req, kind == CHANGE_DECLINE, &body, &reason)) {
+    /* A decline needs a reason: the domain says so, after the scope (outside it: 404). */
+    if (!reason_or_reply(req, false, &body, &reason)) {
         json_decref(body);
         return;
     }

@@ -121,6 +121,9 @@ static kite_err decide_tx(db_conn *conn, void *arg)
         return err;
     if (!visit_staff_in_scope(j->caller, v.facility_id))
         return KITE_ERR_NOT_FOUND;
+    /* The words are judged after the scope: outside it, nobody learns more than 404. */
+    if ((err = reason_check(j->reason, !j->approve, j->fault)) != KITE_OK)
+        return err;
     visit_state to = j->approve ? VISIT_APPROVED : VISIT_DECLINED;
     if (v.state != VISIT_PENDING)
         return fault_set(j->fault, KITE_ERR_ALREADY_DECIDED, NULL, FAULT_VISIT_STATE);
@@ -138,9 +141,6 @@ static kite_err decide_tx(db_conn *conn, void *arg)
 kite_err visit_decide(const kite_ctx *ctx, const account *caller, int64_t visit_id, bool approve, const char *reason,
                       visit_info *out, kite_fault *fault)
 {
-    kite_err err = reason_check(reason, !approve, fault);
-    if (err != KITE_OK)
-        return err;
     change_job j = {.ctx = ctx, .caller = caller, .visit_id = visit_id, .approve = approve, .reason = reason,
                     .out = out, .fault = fault};
     return fault_settle(fault, db_write(ctx->store, decide_tx, &j));
@@ -173,7 +173,7 @@ static kite_err cancel_tx(db_conn *conn, void *arg)
     int64_t now = clock_now_ms(&j->ctx->clock);
     visit_info v;
     kite_err err = load_in_scope(conn, j, &v);
-    if (err != KITE_OK)
+    if (err != KITE_OK || (err = reason_check(j->reason, false, j->fault)) != KITE_OK)
         return err;
     if (v.state == VISIT_IN_PROGRESS || (v.state == VISIT_APPROVED && v.connected_at != 0))
         return fault_set(j->fault, KITE_ERR_ALREADY_DECIDED, NULL, FAULT_VISIT_STARTED);
@@ -202,9 +202,6 @@ static kite_err cancel_tx(db_conn *conn, void *arg)
 kite_err visit_cancel(const kite_ctx *ctx, const account *caller, int64_t visit_id, const char *reason,
                       visit_info *out, kite_fault *fault)
 {
-    kite_err err = reason_check(reason, false, fault);
-    if (err != KITE_OK)
-        return err;
     change_job j = {.ctx = ctx, .caller = caller, .visit_id = visit_id, .reason = reason, .out = out, .fault = fault};
     return fault_settle(fault, db_write(ctx->store, cancel_tx, &j));
 }
