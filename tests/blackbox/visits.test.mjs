@@ -183,6 +183,29 @@ test('lead time: 23 hours ahead is refused, 25 hours ahead is booked; the quote 
   assert.ok(tablet.json.items.some((x) => x.id === v.id), 'the resident sees the visit on the tablet');
 });
 
+test('both sides are told: the tablet through live updates, the contact by email in its language, in facility time', async () => {
+  const p = await family('Lucia Notice');
+  const s = await slotAt(minuteFloor(Date.now()) + 3 * DAY + 7 * HOUR);
+  const at = wall(Date.parse(s.startsAt));
+  const v = await booked(p.contact, { contact_id: p.contactId, starts_at: s.startsAt });
+  let mails = await w.mailsTo(p.contact.email, { kind: 'visit', count: 1 });
+  assert.equal(mails[0].subject, `Video visit booked: ${at.date} ${at.time}`);
+  assert.match(mails[0].text, /America\/Chicago time/);
+  assert.match(mails[0].text, /still has to approve/);
+  await act(reviewer, v.id, 'approve');
+  // The contact reads Spanish from now on: the next mail is in Spanish.
+  const lang = await w.patch('/api/v1/me', { lang: 'es' }, p.contact.token);
+  assert.equal(lang.status, 200, describeRes(lang));
+  await act(admin, v.id, 'cancel', { reason: 'Cierre por clima' });
+  mails = await w.mailsTo(p.contact.email, { kind: 'visit', count: 3 });
+  assert.equal(mails[1].subject, `Video visit approved: ${at.date} ${at.time}`);
+  assert.equal(mails[2].subject, `Visita por video cancelada: ${at.date} ${at.time}`);
+  assert.match(mails[2].text, /hora de America\/Chicago/);
+  assert.match(mails[2].text, /Cobrado: \$0\.00/);
+  const events = w.sql(`SELECT status FROM events WHERE kind = 'visit.status' AND account_id = ${p.resident.account.id} ORDER BY id`);
+  assert.deepEqual(events.split('\n'), ['pending', 'approved', 'cancelled'], 'the tablet is told each step');
+});
+
 test('horizon and blackout dates', async () => {
   const p = await family();
   const base = minuteFloor(Date.now());

@@ -133,9 +133,10 @@ static kite_err decide_tx(db_conn *conn, void *arg)
     actor_of(j->caller, actor, sizeof actor);
     if (!j->approve && ((err = free_place(conn, &v)) != KITE_OK || (err = visit_settle(conn, now, actor, &v, 0)) != KITE_OK))
         return err;
-    if ((err = visit_audit(conn, now, actor, j->approve ? "visit.approve" : "visit.decline", &v, j->reason)) != KITE_OK)
+    if ((err = visit_audit(conn, now, actor, j->approve ? "visit.approve" : "visit.decline", &v, j->reason)) != KITE_OK ||
+        (err = visit_get(conn, v.id, j->out)) != KITE_OK)
         return err;
-    return visit_get(conn, v.id, j->out);
+    return visit_notify(conn, j->ctx->public_url, now, j->out, j->approve ? VISIT_NOTICE_APPROVED : VISIT_NOTICE_DECLINED);
 }
 
 kite_err visit_decide(const kite_ctx *ctx, const account *caller, int64_t visit_id, bool approve, const char *reason,
@@ -196,7 +197,9 @@ static kite_err cancel_tx(db_conn *conn, void *arg)
         if ((err = db_exec(s)) != KITE_OK)
             return err;
     }
-    return visit_get(conn, v.id, j->out);
+    if ((err = visit_get(conn, v.id, j->out)) != KITE_OK)
+        return err;
+    return visit_notify(conn, j->ctx->public_url, now, j->out, VISIT_NOTICE_CANCELLED);
 }
 
 kite_err visit_cancel(const kite_ctx *ctx, const account *caller, int64_t visit_id, const char *reason,
