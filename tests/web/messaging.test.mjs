@@ -177,7 +177,7 @@ after(async () => {
 test('a family member writes; the reviewer approves; Delivered and the reply arrive live; the resident reads and replies on the tablet', TIMEOUT, async () => {
   const fam = await signedInAs(family.email);
   const nav = await fam.page.locator('.site-nav a').allTextContents();
-  assert.deepEqual(nav, ['Messages', 'Your contacts', 'Find a facility', 'Providers']);
+  assert.deepEqual(nav, ['Messages', 'Your contacts', 'Video visits', 'Find a facility', 'Providers']);
   await fam.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Your contacts' }).click();
   await fam.page.getByRole('link', { name: 'Write to Ray' }).click();
   await fam.page.waitForURL(`${base}/messages?contact=${family.contactId}`);

@@ -11,5 +11,6 @@ import retention from './es/retention.js';
 import staff from './es/staff.js';
 import tablet from './es/tablet.js';
 import security from './es/security.js';
+import visits from './es/visits.js';
 
-export default Object.freeze({ ...common, ...counsel, ...directory, ...family, ...investigate, ...messages, ...money, ...staff, ...tablet, ...retention, ...security });
+export default Object.freeze({ ...common, ...counsel, ...directory, ...family, ...investigate, ...messages, ...money, ...staff, ...tablet, ...retention, ...security, ...visits });
