@@ -84,7 +84,7 @@ void handle_visits_quote(http_request *req, void *data)
     if (body == NULL)
         return;
     visit_quote q;
-    kite_fault f;
+    kite_fault f = {0};
     if (visit_quote_get(&app->ctx, &s->account, &r, &q, &f) != KITE_OK)
         reply_fault(req, &f);
     else
@@ -102,7 +102,7 @@ void handle_visits_create(http_request *req, void *data)
         return;
     visit_info *v = arena_alloc(http_arena(req), sizeof *v);
     bool repeat = false;
-    kite_fault f;
+    kite_fault f = {0};
     if (visit_book(&app->ctx, &s->account, &r, http_header(req, "Idempotency-Key"), v, &repeat, &f) != KITE_OK)
         reply_fault(req, &f);
     else
@@ -181,7 +181,7 @@ static void change(http_request *req, kite_app *app, change_kind kind)
         return;
     }
     visit_info *v = arena_alloc(http_arena(req), sizeof *v);
-    kite_fault f;
+    kite_fault f = {0};
     kite_err err = kind == CHANGE_CANCEL ? visit_cancel(&app->ctx, &s->account, id, reason, v, &f)
                                          : visit_decide(&app->ctx, &s->account, id, kind == CHANGE_APPROVE, reason, v, &f);
     if (err != KITE_OK)
@@ -221,7 +221,7 @@ void handle_visits_reschedule(http_request *req, void *data)
     if (members_known_or_reply(req, body, known, 2) && time_member_or_reply(req, body, "starts_at", &starts_at) &&
         body_int_or_reply(req, body, "slot_id", false, &slot_id, &present)) {
         visit_info *v = arena_alloc(http_arena(req), sizeof *v);
-        kite_fault f;
+        kite_fault f = {0};
         if (visit_reschedule(&app->ctx, &s->account, id, starts_at, slot_id, v, &f) != KITE_OK)
             reply_fault(req, &f);
         else
