@@ -399,6 +399,21 @@ test('money: too little is refused before anything is held; the FCC cap bounds t
   assert.equal(contactSees.id, v.id, 'the contact sees the request');
 });
 
+test('a resident released by the facility: visits not over yet are called off and refunded in full', async () => {
+  const p = await family('Release Family');
+  const s = await slotAt(minuteFloor(Date.now()) + 10 * DAY + 2 * HOUR);
+  const start = await balance(p.contact);
+  const v = await booked(p.contact, { contact_id: p.contactId, starts_at: s.startsAt });
+  assert.equal(await balance(p.contact), start - v.price_cents);
+  const res = await w.patch(`/api/v1/facilities/${F}/residents/${encodeURIComponent(p.resident.number)}`, { status: 'released' }, admin.token);
+  assert.equal(res.status, 200, describeRes(res));
+  const seen = await visit(p.contact, v.id);
+  assert.equal(seen.state, 'cancelled');
+  assert.equal(seen.end_reason, 'cancelled_by_facility');
+  assert.equal(seen.charged_cents, 0);
+  assert.equal(await balance(p.contact), start, 'every cent came back');
+});
+
 test('the sweeper marks a no-show and gives everything back', async () => {
   await setPolicy({ approval_required: false });
   const p = await family();

@@ -305,3 +305,46 @@ kite_err visit_list_facility(const kite_ctx *ctx, arena *a, const account *calle
     *count = err == KITE_OK ? j.count : 0;
     return err;
 }
+
+/* One of a leaving resident's visits, called off by the facility: everything given back. */
+static kite_err close_one(db_conn *conn, int64_t now, const char *actor, int64_t visit_id)
+{
+    visit_info v;
+    kite_err err = visit_get(conn, visit_id, &v);
+    if (err != KITE_OK)
+        return err;
+    if (v.state == VISIT_IN_PROGRESS)
+        return visit_finish(conn, now, v.id, VISIT_END_CANCELLED_BY_FACILITY, actor, NULL);
+    kite_fault f = {0};
+    if ((err = move_state(conn, now, &v, VISIT_CANCELLED, "The resident left the facility.", &f)) != KITE_OK ||
+        (err = free_place(conn, &v)) != KITE_OK || (err = visit_settle(conn, now, actor, &v, 0)) != KITE_OK ||
+        (err = set_charged(conn, &v, 0)) != KITE_OK)
+        return err;
+    db_stmt *s = db_prepare(conn, "UPDATE visits SET end_reason = $1 WHERE id = $2");
+    db_bind_text(s, 1, visit_end_reason_name(VISIT_END_CANCELLED_BY_FACILITY));
+    db_bind_int(s, 2, v.id);
+    if ((err = db_exec(s)) != KITE_OK || (err = visit_audit(conn, now, actor, "visit.cancel_by_facility", &v,
+                                                            "the resident left the facility")) != KITE_OK ||
+        (err = visit_get(conn, v.id, &v)) != KITE_OK)
+        return err;
+    return visit_notify(conn, NULL, now, &v, VISIT_NOTICE_CANCELLED);
+}
+
+kite_err visit_close_for_resident(db_conn *conn, arena *a, int64_t resident_id, int64_t now, const char *actor)
+{
+    db_stmt *s = db_prepare(conn, "SELECT id FROM visits WHERE resident_id = $1 AND state IN ($2, $3, $4) ORDER BY id");
+    db_bind_int(s, 1, resident_id);
+    db_bind_text(s, 2, visit_state_name(VISIT_PENDING));
+    db_bind_text(s, 3, visit_state_name(VISIT_APPROVED));
+    db_bind_text(s, 4, visit_state_name(VISIT_IN_PROGRESS));
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    while (db_next(s)) {
+        ids = arena_grow(a, ids, n, &cap, sizeof *ids);
+        ids[n++] = db_int(s, 0);
+    }
+    kite_err err = db_done(s);
+    for (size_t i = 0; i < n && err == KITE_OK; i++)
+        err = close_one(conn, now, actor, ids[i]);
+    return err;
+}
