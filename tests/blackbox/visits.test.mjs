@@ -414,7 +414,13 @@ test('a resident released by the facility: visits not over yet are called off an
   assert.equal(await balance(p.contact), start, 'every cent came back');
 });
 
-test('the sweeper marks a no-show and gives everything back', async () => {
+test('the sweeper marks a no-show and cancels what nobody approved, giving everything back', async () => {
+  // A booking staff never approve: cancelled once it begins.
+  const q = await family('Unanswered Family');
+  const qs = await slotAt(minuteFloor(Date.now()) + 27 * HOUR);
+  const qStart = await balance(q.contact);
+  const unanswered = await booked(q.contact, { contact_id: q.contactId, starts_at: qs.startsAt });
+  assert.equal(unanswered.state, 'pending');
   await setPolicy({ approval_required: false });
   const p = await family();
   const s = await slotAt(minuteFloor(Date.now()) + 26 * HOUR);
@@ -435,6 +441,13 @@ test('the sweeper marks a no-show and gives everything back', async () => {
   assert.equal(seen.end_reason, 'no_show_contact');
   assert.equal(seen.charged_cents, 0);
   assert.equal(await balance(p.contact), start, 'a visit that never connected costs nothing');
+  await w.signInAgain(q.contact);
+  const gone = await visit(q.contact, unanswered.id);
+  assert.equal(gone.state, 'cancelled', JSON.stringify(gone));
+  assert.equal(gone.reason, 'Not approved before it began.');
+  assert.equal(await balance(q.contact), qStart, 'an unapproved visit costs nothing');
+  const mails = await w.mailsTo(q.contact.email, { kind: 'visit', count: 2 });
+  assert.match(mails[1].subject, /^Video visit cancelled/);
 });
 
 /** The offset (seconds) that puts the server's clock at the instant target. */

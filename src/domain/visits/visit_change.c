@@ -209,14 +209,18 @@ kite_err visit_cancel(const kite_ctx *ctx, const account *caller, int64_t visit_
     return fault_settle(fault, db_write(ctx->store, cancel_tx, &j));
 }
 
-kite_err visit_cancel_unapproved(db_conn *conn, int64_t now, const visit_info *v)
+kite_err visit_cancel_unapproved(db_conn *conn, const char *public_url, int64_t now, const visit_info *v)
 {
     kite_fault f = {0};
-    kite_err err = move_state(conn, now, v, VISIT_CANCELLED, "not approved before it began", &f);
+    kite_err err = move_state(conn, now, v, VISIT_CANCELLED, "Not approved before it began.", &f);
     if (err != KITE_OK || (err = free_place(conn, v)) != KITE_OK || (err = visit_settle(conn, now, "system", v, 0)) != KITE_OK ||
-        (err = set_charged(conn, v, 0)) != KITE_OK)
+        (err = set_charged(conn, v, 0)) != KITE_OK ||
+        (err = visit_audit(conn, now, "system", "visit.cancel_unapproved", v, NULL)) != KITE_OK)
         return err;
-    return visit_audit(conn, now, "system", "visit.cancel_unapproved", v, NULL);
+    visit_info now_v;
+    if ((err = visit_get(conn, v->id, &now_v)) != KITE_OK)
+        return err;
+    return visit_notify(conn, public_url, now, &now_v, VISIT_NOTICE_CANCELLED);
 }
 
 typedef struct read_job {

@@ -23,8 +23,8 @@ kite_err visit_audit(db_conn *conn, int64_t now, const char *actor, const char *
 /* Keeps amount (0 .. price) of v's hold as the facility's revenue and gives the rest back. */
 kite_err visit_settle(db_conn *conn, int64_t now, const char *actor, const visit_info *v, int64_t amount) KITE_WUR;
 
-/* The sweeper's cancellation of a visit still pending when it began: full release. */
-kite_err visit_cancel_unapproved(db_conn *conn, int64_t now, const visit_info *v) KITE_WUR;
+/* The sweeper's cancellation of a visit still pending when it began: full release, both sides told. */
+kite_err visit_cancel_unapproved(db_conn *conn, const char *public_url, int64_t now, const visit_info *v) KITE_WUR;
 
 /* What a notice tells both sides (visit_notice.c). */
 typedef enum visit_notice {
