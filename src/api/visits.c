@@ -275,3 +275,19 @@ void handle_facility_visits(http_request *req, void *data)
         json_array_append_new(list, visit_json(&items[i], &s->account));
     http_reply_json(req, 200, json_pack("{s:o, s:n}", "items", list, "next_cursor"));
 }
+
+json_t *visits_export_json(kite_app *app, arena *a, const account *caller)
+{
+    json_t *list = json_array();
+    for (int box = 0; box < 2; box++) {
+        visit_info *items;
+        size_t count;
+        if (visit_list_mine(&app->ctx, a, caller, box == 0, &items, &count) != KITE_OK) {
+            json_decref(list);
+            return NULL;
+        }
+        for (size_t i = 0; i < count; i++)
+            json_array_append_new(list, visit_json(&items[i], caller));
+    }
+    return list;
+}

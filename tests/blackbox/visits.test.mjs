@@ -181,6 +181,9 @@ test('lead time: 23 hours ahead is refused, 25 hours ahead is booked; the quote 
   assert.ok(mine.json.items.some((x) => x.id === v.id));
   const tablet = await w.get('/api/v1/visits?box=upcoming', p.resident.token);
   assert.ok(tablet.json.items.some((x) => x.id === v.id), 'the resident sees the visit on the tablet');
+  const exported = await w.get('/api/v1/me/export', p.contact.token);
+  assert.equal(exported.status, 200, describeRes(exported));
+  assert.ok(exported.json.visits.some((x) => x.id === v.id && x.price_cents === q.price_cents), 'the export holds the visit');
 });
 
 test('both sides are told: the tablet through live updates, the contact by email in its language, in facility time', async () => {
