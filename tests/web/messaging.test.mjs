@@ -493,7 +493,7 @@ test('the messaging pages answer signed out and for the wrong kind of account', 
   await close();
 
   const op = await signedInAs(OPERATOR);
-  assert.deepEqual(await op.page.locator('.site-nav a').allTextContents(), ['Facilities', 'Review', 'Investigate', 'Staff activity', 'Find a facility', 'Providers']);
+  assert.deepEqual(await op.page.locator('.site-nav a').allTextContents(), ['Facilities', 'Review', 'Video visits', 'Investigate', 'Staff activity', 'Find a facility', 'Providers']);
   await op.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Review' }).click();
   await op.page.getByRole('heading', { name: 'Choose a facility to review' }).waitFor();
   await op.page.getByLabel('Facility', { exact: true }).fill('coleman county jail');
