@@ -138,8 +138,8 @@ static account resident_account(demo *d, int64_t facility_id, const char *number
 /* San Quentin offers video visits: its zone, a kiosk, 30-minute slots on weekdays at 09:00, 10:00 and 14:00. */
 static void visits(demo *d)
 {
-    kite_fault fault;
-    visit_policy p;
+    kite_fault fault = {0};
+    visit_policy p = {0};
     if ((d->err = visit_policy_get(&d->store.ctx, STATE_FACILITY, &p, &fault)) != KITE_OK)
         return;
     snprintf(p.time_zone, sizeof p.time_zone, "%s", "America/Los_Angeles");
