@@ -427,11 +427,10 @@ async function scheduleSections(target, fid, say) {
   const list = h('div');
   const pending = h('div');
   const draw = async () => {
+    // A day is read in the facility's time: without a time zone there is no day to show yet.
+    const policy = await api(`/facilities/${fid}/visit-policy`);
     const [waiting, today] = await Promise.all([api(`/facilities/${fid}/visits?state=pending&to=${encodeURIComponent(new Date(Date.now() + 91 * 86400000).toISOString())}`),
-      api(`/facilities/${fid}/visits?day=${encodeURIComponent(day.value)}`).catch((e) => {
-        if (e instanceof ApiError && e.status === 422) return { items: [] }; // no time zone yet: no day to show
-        throw e;
-      })]);
+      policy.time_zone ? api(`/facilities/${fid}/visits?day=${encodeURIComponent(day.value)}`) : { items: [] }]);
     const cards = (items) => h('ul', { class: 'plain-list' }, items.map((v) => staffVisitCard(v, { onChange: draw, say })));
     replace(pending, waiting.items.length ? cards(waiting.items) : emptyNote(t('No visits are waiting for approval.')));
     replace(list, today.items.length ? cards(today.items) : emptyNote(t('No visits on this day.')));
