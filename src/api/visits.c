@@ -8,7 +8,8 @@
  *   POST /api/v1/visits/{id}/decline     staff: {reason}
  *   POST /api/v1/visits/{id}/cancel      a party or staff: {reason?}
  *   POST /api/v1/visits/{id}/reschedule  a party: {starts_at, slot_id?}
- *   GET  /api/v1/facilities/{id}/visits?from=&to=&state=  staff: the schedule, pending first
+ *   GET  /api/v1/facilities/{id}/visits?from=&to=&day=&state=  staff: the schedule, pending first
+ *                                        (day: YYYY-MM-DD in the facility's time)
  *
  * Every time is given twice: RFC 3339 UTC (starts_at) and the facility's
  * wall time with its offset (starts_at_local), with the zone's name
@@ -26,6 +27,7 @@
 #include "domain/visits/visit.h"
 
 #include <string.h>
+#include <time.h>
 
 static bool members_known_or_reply(http_request *req, json_t *body, const char *const *known, size_t n)
 {
@@ -84,7 +86,7 @@ void handle_visits_quote(http_request *req, void *data)
     if (body == NULL)
         return;
     visit_quote q;
-    kite_fault f;
+    kite_fault f = {0};
     if (visit_quote_get(&app->ctx, &s->account, &r, &q, &f) != KITE_OK)
         reply_fault(req, &f);
     else
@@ -102,7 +104,7 @@ void handle_visits_create(http_request *req, void *data)
         return;
     visit_info *v = arena_alloc(http_arena(req), sizeof *v);
     bool repeat = false;
-    kite_fault f;
+    kite_fault f = {0};
     if (visit_book(&app->ctx, &s->account, &r, http_header(req, "Idempotency-Key"), v, &repeat, &f) != KITE_OK)
         reply_fault(req, &f);
     else
@@ -175,12 +177,13 @@ static void change(http_request *req, kite_app *app, change_kind kind)
         return;
     json_t *body;
     const char *reason;
-    if (!reason_or_reply(req, kind == CHANGE_DECLINE, &body, &reason)) {
+    /* A decline needs a reason: the domain says so, after the scope (outside it: 404). */
+    if (!reason_or_reply(req, false, &body, &reason)) {
         json_decref(body);
         return;
     }
     visit_info *v = arena_alloc(http_arena(req), sizeof *v);
-    kite_fault f;
+    kite_fault f = {0};
     kite_err err = kind == CHANGE_CANCEL ? visit_cancel(&app->ctx, &s->account, id, reason, v, &f)
                                          : visit_decide(&app->ctx, &s->account, id, kind == CHANGE_APPROVE, reason, v, &f);
     if (err != KITE_OK)
@@ -220,7 +223,7 @@ void handle_visits_reschedule(http_request *req, void *data)
     if (members_known_or_reply(req, body, known, 2) && time_member_or_reply(req, body, "starts_at", &starts_at) &&
         body_int_or_reply(req, body, "slot_id", false, &slot_id, &present)) {
         visit_info *v = arena_alloc(http_arena(req), sizeof *v);
-        kite_fault f;
+        kite_fault f = {0};
         if (visit_reschedule(&app->ctx, &s->account, id, starts_at, slot_id, v, &f) != KITE_OK)
             reply_fault(req, &f);
         else
@@ -242,6 +245,37 @@ static bool query_time_or_reply(http_request *req, const char *name, int64_t fal
     return false;
 }
 
+/* The facility's local day as [*from, *to) in UTC; false after answering 422. */
+static bool facility_day_or_reply(http_request *req, kite_app *app, int64_t facility_id, const char *day, int64_t *from,
+                                  int64_t *to)
+{
+    int64_t ms;
+    visit_policy p = {0};
+    kite_fault f = {0};
+    if (strlen(day) != 10 || !clock_parse_day(day, &ms)) {
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "day", FAULT_DATE);
+        return false;
+    }
+    if (visit_policy_get(&app->ctx, facility_id, &p, &f) != KITE_OK) {
+        reply_fault(req, &f);
+        return false;
+    }
+    if (p.time_zone[0] == '\0') {
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "facility_id", FAULT_VISIT_NO_ZONE);
+        return false;
+    }
+    time_t t = (time_t)(ms / 1000), next = t + 86400;
+    struct tm d0, d1;
+    gmtime_r(&t, &d0);
+    gmtime_r(&next, &d1);
+    if (!visit_zone_to_utc(p.time_zone, d0.tm_year + 1900, d0.tm_mon + 1, d0.tm_mday, 0, from) ||
+        !visit_zone_to_utc(p.time_zone, d1.tm_year + 1900, d1.tm_mon + 1, d1.tm_mday, 0, to)) {
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "day", FAULT_DATE);
+        return false;
+    }
+    return true;
+}
+
 void handle_facility_visits(http_request *req, void *data)
 {
     kite_app *app = data;
@@ -253,6 +287,10 @@ void handle_facility_visits(http_request *req, void *data)
     int64_t now = clock_now_ms(&app->ctx.clock);
     if (s == NULL || !query_time_or_reply(req, "from", now - INT64_C(86400000), &from) ||
         !query_time_or_reply(req, "to", now + INT64_C(15) * 86400000, &to))
+        return;
+    /* ?day=YYYY-MM-DD: that day in the facility's own time, midnight to midnight (23 or 25 hours across DST). */
+    const char *day = http_query(req, "day");
+    if (day != NULL && *day != '\0' && !facility_day_or_reply(req, app, facility_id, day, &from, &to))
         return;
     const char *state_text = http_query(req, "state");
     visit_state state = VISIT_PENDING;
@@ -273,4 +311,20 @@ void handle_facility_visits(http_request *req, void *data)
     for (size_t i = 0; i < count; i++)
         json_array_append_new(list, visit_json(&items[i], &s->account));
     http_reply_json(req, 200, json_pack("{s:o, s:n}", "items", list, "next_cursor"));
+}
+
+json_t *visits_export_json(kite_app *app, arena *a, const account *caller)
+{
+    json_t *list = json_array();
+    for (int box = 0; box < 2; box++) {
+        visit_info *items;
+        size_t count;
+        if (visit_list_mine(&app->ctx, a, caller, box == 0, &items, &count) != KITE_OK) {
+            json_decref(list);
+            return NULL;
+        }
+        for (size_t i = 0; i < count; i++)
+            json_array_append_new(list, visit_json(&items[i], caller));
+    }
+    return list;
 }

@@ -13,5 +13,6 @@ import tablet from './es/tablet.js';
 import security from './es/security.js';
 import video from './es/video.js';
 import videoMessages from './es/video-messages.js';
+import visits from './es/visits.js';
 
-export default Object.freeze({ ...common, ...counsel, ...directory, ...family, ...investigate, ...messages, ...money, ...staff, ...tablet, ...retention, ...security, ...video, ...videoMessages });
+export default Object.freeze({ ...common, ...counsel, ...directory, ...family, ...investigate, ...messages, ...money, ...staff, ...tablet, ...retention, ...security, ...video, ...videoMessages, ...visits });
