@@ -26,6 +26,7 @@ import { moneyPage } from './pages/money.js';
 import { tabletMoneyPage } from './pages/trust.js';
 import { attorneyPage, attorneysReviewPage } from './pages/attorney.js';
 import { staffActivityPage, twoFactorPage } from './pages/security.js';
+import { staffVisitsPage, tabletVisitsPage, visitsPage } from './pages/visits.js';
 import { liveVisitsPage, visitLivePage } from './pages/visit-live.js';
 import { onUnread, startLive, stopLive, unreadCount } from './live.js';
 
@@ -58,6 +59,9 @@ const routes = [
   { pattern: /^\/tablet\/money\/?$/, page: tabletMoneyPage, nav: '/tablet' },
   { pattern: /^\/attorney\/?$/, page: attorneyPage, nav: '/account' },
   { pattern: /^\/staff\/attorneys\/?$/, page: attorneysReviewPage, nav: '/staff' },
+  { pattern: /^\/visits\/?$/, page: visitsPage, nav: '/visits' },
+  { pattern: /^\/tablet\/visits\/?$/, page: tabletVisitsPage, nav: '/tablet/visits' },
+  { pattern: /^\/staff\/visits\/?$/, page: staffVisitsPage, nav: '/staff/visits' },
   { pattern: /^\/visits\/([^/]+)\/live\/?$/, page: visitLivePage, nav: null },
   { pattern: /^\/staff\/visits\/live\/?$/, page: liveVisitsPage, nav: '/staff/visits/live' },
 ];
@@ -66,11 +70,11 @@ const routes = [
 const DIRECTORY = [['/', N_('Find a facility')], ['/providers', N_('Providers')]];
 const NAV = {
   signedOut: DIRECTORY,
-  contact: [['/messages', N_('Messages')], ['/contacts', N_('Your contacts')], ...DIRECTORY],
-  resident: [['/tablet', N_('Home')]],
-  operator: [['/staff', N_('Facilities')], ['/review', N_('Review')], ['/investigate', N_('Investigate')], ['/staff/activity', N_('Staff activity')], ...DIRECTORY],
-  facility_admin: [['/staff', N_('Your facility')], ['/review', N_('Review')], ['/staff/visits/live', N_('Live visits')], ['/staff/activity', N_('Staff activity')], ...DIRECTORY],
-  reviewer: [['/review', N_('Review')], ['/staff/visits/live', N_('Live visits')], ['/staff', N_('Roster')], ...DIRECTORY],
+  contact: [['/messages', N_('Messages')], ['/contacts', N_('Your contacts')], ['/visits', N_('Video visits')], ...DIRECTORY],
+  resident: [['/tablet', N_('Home')], ['/tablet/visits', N_('Video visits')]],
+  operator: [['/staff', N_('Facilities')], ['/review', N_('Review')], ['/staff/visits', N_('Video visits')], ['/investigate', N_('Investigate')], ['/staff/activity', N_('Staff activity')], ...DIRECTORY],
+  facility_admin: [['/staff', N_('Your facility')], ['/review', N_('Review')], ['/staff/visits', N_('Video visits')], ['/staff/activity', N_('Staff activity')], ...DIRECTORY],
+  reviewer: [['/review', N_('Review')], ['/staff/visits', N_('Video visits')], ['/staff', N_('Roster')], ...DIRECTORY],
   investigator: [['/investigate', N_('Investigate')], ['/staff', N_('Roster')], ...DIRECTORY],
 };
 

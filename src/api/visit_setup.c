@@ -41,8 +41,8 @@ void handle_visit_policy_get(http_request *req, void *data)
     int64_t facility_id;
     if (door(req, app, ANY_SIGNED_IN, &facility_id) == NULL)
         return;
-    visit_policy p;
-    kite_fault f;
+    visit_policy p = {0};
+    kite_fault f = {0};
     if (visit_policy_get(&app->ctx, facility_id, &p, &f) != KITE_OK)
         reply_fault(req, &f);
     else
@@ -105,8 +105,8 @@ void handle_visit_policy_put(http_request *req, void *data)
     const session *s = door(req, app, ADMINS, &facility_id);
     if (s == NULL)
         return;
-    visit_policy p;
-    kite_fault f;
+    visit_policy p = {0};
+    kite_fault f = {0};
     if (visit_policy_get(&app->ctx, facility_id, &p, &f) != KITE_OK) {
         reply_fault(req, &f);
         return;
@@ -163,7 +163,7 @@ void handle_visit_rooms_create(http_request *req, void *data)
     const char *name;
     if (body != NULL && body_string_or_reply(req, body, "name", true, &name)) {
         visit_room r;
-        kite_fault f;
+        kite_fault f = {0};
         if (visit_room_add(&app->ctx, http_arena(req), &s->account, facility_id, name, &r, &f) != KITE_OK)
             reply_fault(req, &f);
         else
@@ -211,10 +211,10 @@ void handle_visit_slots_list(http_request *req, void *data)
     json_t *list = json_array();
     for (size_t i = 0; i < count; i++)
         json_array_append_new(list, slot_json(&items[i]));
-    visit_policy p;
+    visit_policy p = {0};
     visit_opening *open;
     size_t open_count;
-    kite_fault f;
+    kite_fault f = {0};
     err = visit_openings(&app->ctx, http_arena(req), facility_id, &p, &open, &open_count, &f);
     if (err != KITE_OK && err != KITE_ERR_INVALID_FIELD) {
         json_decref(list);
@@ -267,7 +267,7 @@ void handle_visit_slots_create(http_request *req, void *data)
                      .length_minutes = length < 0 || length > 100000 ? -1 : (int)length,
                      .capacity = capacity < 0 || capacity > 100000 ? -1 : (int)capacity};
     visit_slot out;
-    kite_fault f;
+    kite_fault f = {0};
     if (visit_slot_add(&app->ctx, &s->account, &in, &out, &f) != KITE_OK)
         reply_fault(req, &f);
     else
@@ -324,7 +324,7 @@ void handle_visit_blackouts_create(http_request *req, void *data)
     if (body != NULL && body_string_or_reply(req, body, "day", true, &day) &&
         body_string_or_reply(req, body, "reason", false, &reason)) {
         visit_blackout b;
-        kite_fault f;
+        kite_fault f = {0};
         if (visit_blackout_add(&app->ctx, http_arena(req), &s->account, facility_id, day, reason, &b, &f) != KITE_OK)
             reply_fault(req, &f);
         else

@@ -84,7 +84,7 @@ void handle_visits_quote(http_request *req, void *data)
     if (body == NULL)
         return;
     visit_quote q;
-    kite_fault f;
+    kite_fault f = {0};
     if (visit_quote_get(&app->ctx, &s->account, &r, &q, &f) != KITE_OK)
         reply_fault(req, &f);
     else
@@ -102,7 +102,7 @@ void handle_visits_create(http_request *req, void *data)
         return;
     visit_info *v = arena_alloc(http_arena(req), sizeof *v);
     bool repeat = false;
-    kite_fault f;
+    kite_fault f = {0};
     if (visit_book(&app->ctx, &s->account, &r, http_header(req, "Idempotency-Key"), v, &repeat, &f) != KITE_OK)
         reply_fault(req, &f);
     else
@@ -175,12 +175,13 @@ static void change(http_request *req, kite_app *app, change_kind kind)
         return;
     json_t *body;
     const char *reason;
-    if (!reason_or_reply(req, kind == CHANGE_DECLINE, &body, &reason)) {
+    /* A decline needs a reason: the domain says so, after the scope (outside it: 404). */
+    if (!reason_or_reply(req, false, &body, &reason)) {
         json_decref(body);
         return;
     }
     visit_info *v = arena_alloc(http_arena(req), sizeof *v);
-    kite_fault f;
+    kite_fault f = {0};
     kite_err err = kind == CHANGE_CANCEL ? visit_cancel(&app->ctx, &s->account, id, reason, v, &f)
                                          : visit_decide(&app->ctx, &s->account, id, kind == CHANGE_APPROVE, reason, v, &f);
     if (err != KITE_OK)
@@ -220,7 +221,7 @@ void handle_visits_reschedule(http_request *req, void *data)
     if (members_known_or_reply(req, body, known, 2) && time_member_or_reply(req, body, "starts_at", &starts_at) &&
         body_int_or_reply(req, body, "slot_id", false, &slot_id, &present)) {
         visit_info *v = arena_alloc(http_arena(req), sizeof *v);
-        kite_fault f;
+        kite_fault f = {0};
         if (visit_reschedule(&app->ctx, &s->account, id, starts_at, slot_id, v, &f) != KITE_OK)
             reply_fault(req, &f);
         else
@@ -273,4 +274,20 @@ void handle_facility_visits(http_request *req, void *data)
     for (size_t i = 0; i < count; i++)
         json_array_append_new(list, visit_json(&items[i], &s->account));
     http_reply_json(req, 200, json_pack("{s:o, s:n}", "items", list, "next_cursor"));
+}
+
+json_t *visits_export_json(kite_app *app, arena *a, const account *caller)
+{
+    json_t *list = json_array();
+    for (int box = 0; box < 2; box++) {
+        visit_info *items;
+        size_t count;
+        if (visit_list_mine(&app->ctx, a, caller, box == 0, &items, &count) != KITE_OK) {
+            json_decref(list);
+            return NULL;
+        }
+        for (size_t i = 0; i < count; i++)
+            json_array_append_new(list, visit_json(&items[i], caller));
+    }
+    return list;
 }

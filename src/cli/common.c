@@ -6,6 +6,7 @@
 #include "domain/identity/account.h"
 #include "domain/directory/directory.h"
 #include "domain/messaging/message_charge.h"
+#include "domain/visits/visit.h"
 
 #include <assert.h>
 #include <getopt.h>
@@ -34,6 +35,13 @@ void cli_store_shown(const char *target, char *out, size_t len)
     snprintf(out, len, "%.*s:***%s", (int)(colon - target), target, at);
 }
 
+/* What a resident's leaving closes above facility/: undelivered messages, then visits not over yet. */
+static kite_err resident_leaving(db_conn *conn, arena *a, int64_t resident_id, int64_t now, const char *actor)
+{
+    kite_err err = message_close_for_resident(conn, a, resident_id, now, actor);
+    return err != KITE_OK ? err : visit_close_for_resident(conn, a, resident_id, now, actor);
+}
+
 kite_err cli_store_open(const char *command, const char *path, cli_store *out)
 {
     memset(out, 0, sizeof *out);
@@ -49,7 +57,7 @@ kite_err cli_store_open(const char *command, const char *path, cli_store *out)
     out->ctx.passwords = password_gate_new(2, 0, 0);
     out->ctx.dir = directory_new();
     out->ctx.session_ttl_ms = SESSION_TTL_MS;
-    out->ctx.resident_leaving = message_close_for_resident;
+    out->ctx.resident_leaving = resident_leaving;
     return KITE_OK;
 }
 

@@ -241,6 +241,53 @@ function spareFacility() {
 const call = (method, path, token, body, headers) => ({ method, path, token, body, headers });
 
 /*
+ * Video visits (visits.test.mjs) at F.A, on Chicago time: one room, one funded pair, a video
+ * rate of 1 cent a minute; every booking gets a five-minute slot of its own, ten minutes after
+ * the last one, so no two preparations compete for a place or overlap for the resident.
+ */
+let visitWorld;
+let visitSlots = 0;
+function visitsReady() {
+  visitWorld ??= (async () => {
+    const pol = await w.put(`/api/v1/facilities/${F.A}/visit-policy`, { time_zone: 'America/Chicago' }, op.token);
+    assert.equal(pol.status, 200, describeRes(pol));
+    const price = await w.put(`/api/v1/facilities/${F.A}/prices`, { video_cents_per_minute: 1 }, op.token);
+    assert.equal(price.status, 200, describeRes(price));
+    const room = await w.post(`/api/v1/facilities/${F.A}/visit-rooms`, { name: 'Faults kiosk' }, op.token);
+    assert.equal(room.status, 201, describeRes(room));
+    const p = await pair();
+    await w.topUp(p.c, 5000);
+    return { room: room.json.id, p, base: Math.floor((Date.now() + 2 * 86400000) / 60000) * 60000 };
+  })();
+  return visitWorld;
+}
+
+/** A new five-minute slot; returns its id and the start of its next occurrence. */
+async function visitSlot() {
+  const v = await visitsReady();
+  const start = v.base + 10 * 60000 * visitSlots++;
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: 'America/Chicago', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    .formatToParts(new Date(start));
+  const part = (t) => parts.find((x) => x.type === t).value;
+  const res = await w.post(`/api/v1/facilities/${F.A}/visit-slots`, {
+    room_id: v.room, weekday: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(part('weekday')),
+    start_time: `${part('hour')}:${part('minute')}`, length_minutes: 5, capacity: 1,
+  }, op.token);
+  assert.equal(res.status, 201, describeRes(res));
+  return { id: res.json.id, startsAt: new Date(start).toISOString() };
+}
+
+/** A booked (pending) visit of the pair. */
+async function visitBooked() {
+  const v = await visitsReady();
+  const s = await visitSlot();
+  const res = await w.post('/api/v1/visits', { contact_id: v.p.contactId, starts_at: s.startsAt, slot_id: s.id }, v.p.c.token);
+  assert.equal(res.status, 201, describeRes(res));
+  return res.json.id;
+}
+let blackoutDays = 0;
+
+/*
  * The live video visit (api/visit_live.c): a visit of a new pair running now at F.A (free: a video rate
  * of 0; no lead time, no approval; one slot for all of them, starting within two minutes, an hour long),
  * and with Janus, the contact already publishing (an offer of a browser's shape), so that a mute and a
@@ -284,19 +331,6 @@ async function liveVisit({ publish = false } = {}) {
 }
 
 const ROWS = [
-  // The live video visit: a party leaving, a monitor's mute, a monitor's end (the visit settled, nothing charged).
-  { route: 'POST /api/v1/visits/{id}/media', ok: [200], prepare: async () => {
-    const v = await liveVisit({ publish: true });
-    return call('POST', `/api/v1/visits/${v.id}/media`, v.contact.token, { action: 'leave' });
-  } },
-  { route: 'POST /api/v1/visits/{id}/mute', ok: JANUS ? [200] : [409], prepare: async () => {
-    const v = await liveVisit({ publish: true });
-    return call('POST', `/api/v1/visits/${v.id}/mute`, v.monitor.token, { side: 'contact', media: 'audio', muted: true });
-  } },
-  { route: 'POST /api/v1/visits/{id}/end', ok: [200], prepare: async () => {
-    const v = await liveVisit();
-    return call('POST', `/api/v1/visits/${v.id}/end`, v.monitor.token, { reason: 'Ended for the fault test.' });
-  } },
   // The count against the address's hourly limit is written after the account, in a transaction
   // of its own: when only it fails, the account is there and the answer is 201.
   { route: 'POST /api/v1/accounts', ok: [201], countsAfter: true, prepare: async () => ({
@@ -504,6 +538,67 @@ const ROWS = [
     const r = await resident();
     await w.trustDeposit(op.token, await w.residentId(op.token, r), 500);
     return call('POST', '/api/v1/terminal/heartbeat', r.token, {});
+  } },
+  // Video visits (visits.test.mjs): setup by the operator, bookings and decisions.
+  { route: 'PUT /api/v1/facilities/{id}/visit-policy', ok: [200], prepare: async () => {
+    await visitsReady();
+    return call('PUT', `/api/v1/facilities/${F.A}/visit-policy`, op.token, { time_zone: 'America/Chicago', lead_minutes: 1440 });
+  } },
+  { route: 'POST /api/v1/facilities/{id}/visit-rooms', ok: [201], prepare: async () =>
+    call('POST', `/api/v1/facilities/${F.A}/visit-rooms`, op.token, { name: `Faults room ${uniqueEmail('room')}` }) },
+  { route: 'POST /api/v1/facilities/{id}/visit-slots', ok: [201], prepare: async () =>
+    call('POST', `/api/v1/facilities/${F.A}/visit-slots`, op.token,
+      { room_id: (await visitsReady()).room, weekday: 0, start_time: '05:00', length_minutes: 30, capacity: 1 }) },
+  { route: 'DELETE /api/v1/facilities/{id}/visit-slots/{slot_id}', ok: [204], prepare: async () =>
+    call('DELETE', `/api/v1/facilities/${F.A}/visit-slots/${(await visitSlot()).id}`, op.token) },
+  { route: 'POST /api/v1/facilities/{id}/visit-blackouts', ok: [201], prepare: async () => {
+    await visitsReady();
+    const day = new Date(Date.UTC(2033, 0, 1) + 86400000 * blackoutDays++).toISOString().slice(0, 10);
+    return call('POST', `/api/v1/facilities/${F.A}/visit-blackouts`, op.token, { day, reason: 'Faults' });
+  } },
+  { route: 'DELETE /api/v1/facilities/{id}/visit-blackouts/{blackout_id}', ok: [204], prepare: async () => {
+    await visitsReady();
+    const day = new Date(Date.UTC(2033, 0, 1) + 86400000 * blackoutDays++).toISOString().slice(0, 10);
+    const b = await w.post(`/api/v1/facilities/${F.A}/visit-blackouts`, { day }, op.token);
+    assert.equal(b.status, 201, describeRes(b));
+    return call('DELETE', `/api/v1/facilities/${F.A}/visit-blackouts/${b.json.id}`, op.token);
+  } },
+  { route: 'POST /api/v1/visits/quote', ok: [200], prepare: async () => {
+    const v = await visitsReady();
+    const s = await visitSlot();
+    return call('POST', '/api/v1/visits/quote', v.p.c.token, { contact_id: v.p.contactId, starts_at: s.startsAt, slot_id: s.id });
+  } },
+  { route: 'POST /api/v1/visits', ok: [201], prepare: async () => {
+    const v = await visitsReady();
+    const s = await visitSlot();
+    return call('POST', '/api/v1/visits', v.p.c.token, { contact_id: v.p.contactId, starts_at: s.startsAt, slot_id: s.id },
+      { 'Idempotency-Key': newKey() });
+  } },
+  { route: 'POST /api/v1/visits/{id}/approve', ok: [200], prepare: async () =>
+    call('POST', `/api/v1/visits/${await visitBooked()}/approve`, op.token, {}) },
+  { route: 'POST /api/v1/visits/{id}/decline', ok: [200], prepare: async () =>
+    call('POST', `/api/v1/visits/${await visitBooked()}/decline`, op.token, { reason: 'No officer for the monitor' }) },
+  { route: 'POST /api/v1/visits/{id}/cancel', ok: [200], prepare: async () =>
+    call('POST', `/api/v1/visits/${await visitBooked()}/cancel`, (await visitsReady()).p.c.token, { reason: 'Plans changed' }) },
+  { route: 'POST /api/v1/visits/{id}/reschedule', ok: [200], prepare: async () => {
+    const id = await visitBooked();
+    const s = await visitSlot();
+    return call('POST', `/api/v1/visits/${id}/reschedule`, (await visitsReady()).p.c.token, { starts_at: s.startsAt, slot_id: s.id });
+  } },
+  // The live video visit, last: its setup changes F.A's visit policy (no lead time, no approval, no monitor)
+  // and video rate (0), which the booking rows above must not meet.  A party leaving, a monitor's mute, a
+  // monitor's end (the visit settled, nothing charged).
+  { route: 'POST /api/v1/visits/{id}/media', ok: [200], prepare: async () => {
+    const v = await liveVisit({ publish: true });
+    return call('POST', `/api/v1/visits/${v.id}/media`, v.contact.token, { action: 'leave' });
+  } },
+  { route: 'POST /api/v1/visits/{id}/mute', ok: JANUS ? [200] : [409], prepare: async () => {
+    const v = await liveVisit({ publish: true });
+    return call('POST', `/api/v1/visits/${v.id}/mute`, v.monitor.token, { side: 'contact', media: 'audio', muted: true });
+  } },
+  { route: 'POST /api/v1/visits/{id}/end', ok: [200], prepare: async () => {
+    const v = await liveVisit();
+    return call('POST', `/api/v1/visits/${v.id}/end`, v.monitor.token, { reason: 'Ended for the fault test.' });
   } },
 ];
 

@@ -181,6 +181,32 @@ test('lead time: 23 hours ahead is refused, 25 hours ahead is booked; the quote 
   assert.ok(mine.json.items.some((x) => x.id === v.id));
   const tablet = await w.get('/api/v1/visits?box=upcoming', p.resident.token);
   assert.ok(tablet.json.items.some((x) => x.id === v.id), 'the resident sees the visit on the tablet');
+  const exported = await w.get('/api/v1/me/export', p.contact.token);
+  assert.equal(exported.status, 200, describeRes(exported));
+  assert.ok(exported.json.visits.some((x) => x.id === v.id && x.price_cents === q.price_cents), 'the export holds the visit');
+});
+
+test('both sides are told: the tablet through live updates, the contact by email in its language, in facility time', async () => {
+  const p = await family('Lucia Notice');
+  const s = await slotAt(minuteFloor(Date.now()) + 3 * DAY + 7 * HOUR);
+  const at = wall(Date.parse(s.startsAt));
+  const v = await booked(p.contact, { contact_id: p.contactId, starts_at: s.startsAt });
+  let mails = await w.mailsTo(p.contact.email, { kind: 'visit', count: 1 });
+  assert.equal(mails[0].subject, `Video visit booked: ${at.date} ${at.time}`);
+  assert.match(mails[0].text, /America\/Chicago time/);
+  assert.match(mails[0].text, /still has to approve/);
+  await act(reviewer, v.id, 'approve');
+  // The contact reads Spanish from now on: the next mail is in Spanish.
+  const lang = await w.patch('/api/v1/me', { lang: 'es' }, p.contact.token);
+  assert.equal(lang.status, 200, describeRes(lang));
+  await act(admin, v.id, 'cancel', { reason: 'Cierre por clima' });
+  mails = await w.mailsTo(p.contact.email, { kind: 'visit', count: 3 });
+  assert.equal(mails[1].subject, `Video visit approved: ${at.date} ${at.time}`);
+  assert.equal(mails[2].subject, `Visita por video cancelada: ${at.date} ${at.time}`);
+  assert.match(mails[2].text, /hora de America\/Chicago/);
+  assert.match(mails[2].text, /Cobrado: \$0\.00/);
+  const events = w.sql(`SELECT status FROM events WHERE kind = 'visit.status' AND account_id = ${p.resident.account.id} ORDER BY id`);
+  assert.deepEqual(events.split('\n'), ['pending', 'approved', 'cancelled'], 'the tablet is told each step');
 });
 
 test('horizon and blackout dates', async () => {
@@ -376,7 +402,28 @@ test('money: too little is refused before anything is held; the FCC cap bounds t
   assert.equal(contactSees.id, v.id, 'the contact sees the request');
 });
 
-test('the sweeper marks a no-show and gives everything back', async () => {
+test('a resident released by the facility: visits not over yet are called off and refunded in full', async () => {
+  const p = await family('Release Family');
+  const s = await slotAt(minuteFloor(Date.now()) + 10 * DAY + 2 * HOUR);
+  const start = await balance(p.contact);
+  const v = await booked(p.contact, { contact_id: p.contactId, starts_at: s.startsAt });
+  assert.equal(await balance(p.contact), start - v.price_cents);
+  const res = await w.patch(`/api/v1/facilities/${F}/residents/${encodeURIComponent(p.resident.number)}`, { status: 'released' }, admin.token);
+  assert.equal(res.status, 200, describeRes(res));
+  const seen = await visit(p.contact, v.id);
+  assert.equal(seen.state, 'cancelled');
+  assert.equal(seen.end_reason, 'cancelled_by_facility');
+  assert.equal(seen.charged_cents, 0);
+  assert.equal(await balance(p.contact), start, 'every cent came back');
+});
+
+test('the sweeper marks a no-show and cancels what nobody approved, giving everything back', async () => {
+  // A booking staff never approve: cancelled once it begins.
+  const q = await family('Unanswered Family');
+  const qs = await slotAt(minuteFloor(Date.now()) + 27 * HOUR);
+  const qStart = await balance(q.contact);
+  const unanswered = await booked(q.contact, { contact_id: q.contactId, starts_at: qs.startsAt });
+  assert.equal(unanswered.state, 'pending');
   await setPolicy({ approval_required: false });
   const p = await family();
   const s = await slotAt(minuteFloor(Date.now()) + 26 * HOUR);
@@ -397,6 +444,13 @@ test('the sweeper marks a no-show and gives everything back', async () => {
   assert.equal(seen.end_reason, 'no_show_contact');
   assert.equal(seen.charged_cents, 0);
   assert.equal(await balance(p.contact), start, 'a visit that never connected costs nothing');
+  await w.signInAgain(q.contact);
+  const gone = await visit(q.contact, unanswered.id);
+  assert.equal(gone.state, 'cancelled', JSON.stringify(gone));
+  assert.equal(gone.reason, 'Not approved before it began.');
+  assert.equal(await balance(q.contact), qStart, 'an unapproved visit costs nothing');
+  const mails = await w.mailsTo(q.contact.email, { kind: 'visit', count: 2 });
+  assert.match(mails[1].subject, /^Video visit cancelled/);
 });
 
 /** The offset (seconds) that puts the server's clock at the instant target. */

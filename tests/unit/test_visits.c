@@ -6,7 +6,9 @@
  * A visit row is written as a booking would write it (price held from the
  * contact's balance); then visit_mark_connected and visit_finish are
  * called with chosen `now` values and the ledger is read back: what was
- * captured, what was given back, and `kite ledger verify`'s checks.
+ * captured, what was given back, and `kite ledger verify`'s checks.  The
+ * sweeper (visit_sweep) is run at chosen instants too: it completes a
+ * visit whose slot ended and marks a no-show only after the grace.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -152,6 +154,12 @@ static kite_err booking_tx(db_conn *conn, void *data)
     }
 }
 
+static kite_err joined_tx(db_conn *conn, void *data)
+{
+    booking *b = data;
+    return visit_mark_joined(conn, b->now, b->id, VISIT_PARTY_CONTACT);
+}
+
 static kite_err step(fixture *f, int what, int64_t id, int64_t now, visit_end_reason reason, int64_t *charged)
 {
     booking b = {f, id, now, reason, 0, what};
@@ -286,6 +294,63 @@ static void test_not_connected_before_approval(void **state)
     assert_int_equal(step(f, 1, 1, START, VISIT_END_NONE, NULL), KITE_ERR_ALREADY_DECIDED);
 }
 
+/* ---- the sweeper (visit_sweep) ---- */
+
+static void policy_row(fixture *f)
+{
+    sql(f, "INSERT INTO facility_policies (facility_id, profile, contact_initiation, invitation_valid_days, contact_limit,"
+           " request_lookup, approval, approval_window_hours, message_max_chars, page_chars, attachments_allowed,"
+           " attachment_max_bytes, max_attachments, pricing, review, review_sla_hours, daily_send_limit,"
+           " resident_number_format, created_at, updated_at) VALUES (1, 'jpay', 'contact_requests', 30, 30, 'number',"
+           " 'resident', 0, 6000, 6000, 0, 0, 0, 'balance', 'all', 24, 100, 'any', 0, 0)");
+    sql(f, "INSERT INTO visit_policies (facility_id, time_zone, lead_minutes, horizon_days, approval_required,"
+           " monitoring_required, cancel_cutoff_minutes, late_cancel_refund, no_show_grace_minutes, updated_at)"
+           " VALUES (1, 'America/Chicago', 1440, 14, 1, 1, 1440, 'full', 10, 0)");
+}
+
+static void sweep(fixture *f, int64_t now, size_t expected)
+{
+    kite_ctx ctx = {.store = f->t.store};
+    size_t settled = 99;
+    assert_int_equal(visit_sweep(&ctx, now, &settled), KITE_OK);
+    assert_int_equal(settled, expected);
+}
+
+static void test_sweep_completes_a_visit_whose_slot_ended(void **state)
+{
+    fixture *f = *state;
+    policy_row(f);
+    assert_int_equal(step(f, 0, 1, 0, VISIT_END_NONE, NULL), KITE_OK);
+    assert_int_equal(step(f, 1, 1, START + MIN_MS, VISIT_END_NONE, NULL), KITE_OK);
+    sweep(f, START + 10 * MIN_MS, 0); /* still on */
+    assert_int_equal(look(f, 1).v.state, VISIT_IN_PROGRESS);
+    sweep(f, START + LENGTH * MIN_MS + 1000, 1);
+    probe p = look(f, 1);
+    assert_int_equal(p.v.state, VISIT_ENDED);
+    assert_int_equal(p.v.end_reason, VISIT_END_COMPLETED);
+    assert_int_equal(p.v.charged_cents, (LENGTH - 1) * RATE); /* connected a minute late: 29 minutes */
+    assert_int_equal(p.wallet, FUNDS - (LENGTH - 1) * RATE);
+    assert_int_equal(p.revenue, (LENGTH - 1) * RATE);
+    sweep(f, START + 2 * LENGTH * MIN_MS, 0); /* settled once */
+}
+
+static void test_sweep_no_show_names_the_side_that_stayed_away(void **state)
+{
+    fixture *f = *state;
+    policy_row(f);
+    assert_int_equal(step(f, 0, 1, 0, VISIT_END_NONE, NULL), KITE_OK);
+    booking b = {f, 1, START, VISIT_END_NONE, 0, 0};
+    assert_int_equal(db_write(f->t.store, joined_tx, &b), KITE_OK);
+    sweep(f, START + 9 * MIN_MS, 0); /* inside the grace */
+    assert_int_equal(look(f, 1).v.state, VISIT_APPROVED);
+    sweep(f, START + 11 * MIN_MS, 1);
+    probe p = look(f, 1);
+    assert_int_equal(p.v.end_reason, VISIT_END_NO_SHOW_RESIDENT);
+    assert_int_equal(p.v.charged_cents, 0);
+    assert_int_equal(p.wallet, FUNDS);
+    assert_int_equal(p.hold.state, LEDGER_RELEASED);
+}
+
 static void test_partial_capture_bounds(void **state)
 {
     (void)state;
@@ -344,6 +409,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_never_connected_releases_all, setup, teardown),
         cmocka_unit_test_setup_teardown(test_facility_cancel_charges_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_connected_before_approval, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sweep_completes_a_visit_whose_slot_ended, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sweep_no_show_names_the_side_that_stayed_away, setup, teardown),
         cmocka_unit_test(test_partial_capture_bounds),
         cmocka_unit_test(test_zone_keeps_wall_time_across_dst),
     };

@@ -156,7 +156,7 @@ for (const [lang, locale] of LANGS) {
     const { page, close } = await pageFor(lang, locale, people.family.email);
     await checkPages(page, 'family', [
       ['account', '/account'], ['contacts', '/contacts'], ['messages', '/messages'], ['wallet', '/wallet'],
-      ['phone', '/phone'], ['money', '/money'],
+      ['phone', '/phone'], ['money', '/money'], ['visits', '/visits'],
     ], lang);
     await close();
     // The attorney registration: asking for one's registration before there is one answers 404.
@@ -184,7 +184,7 @@ for (const [lang, locale] of LANGS) {
         { data: { facility_id: onKite.id, resident_number: 'E5001', pin: '864213' } });
       assert.equal(res.status(), 201);
     }
-    await checkPages(page, 'resident', [['home', '/tablet'], ['money', '/tablet/money']], lang);
+    await checkPages(page, 'resident', [['home', '/tablet'], ['money', '/tablet/money'], ['visits', '/tablet/visits']], lang);
     await checkPages(page, 'resident', [['visit-live-refused', '/visits/999999/live']], lang);
     await close([/status of 404/]);
   });
@@ -196,7 +196,7 @@ for (const [lang, locale] of LANGS) {
       ...tabs.map((t) => [`staff-${t}`, `/staff?facility=${onKite.id}&tab=${t}`]),
       ['review', '/review'], ['phone-keys', `/staff/phone-keys?facility=${onKite.id}`],
       ['legal-holds', '/investigate/holds'],
-      ['two-factor', '/two-factor'], ['staff-activity', '/staff/activity'],
+      ['two-factor', '/two-factor'], ['staff-activity', '/staff/activity'], ['visits', '/staff/visits'],
       ['live-visits', '/staff/visits/live'],
     ], lang);
     await admin.close();
@@ -204,7 +204,8 @@ for (const [lang, locale] of LANGS) {
     await checkPages(op.page, 'operator', [['staff', '/staff'], ['put-on-kite', `/staff?facility=${offKite.id}`],
       ['investigate-choose', '/investigate'], ['investigate', `/investigate?facility=${onKite.id}`],
       ['attorneys', '/staff/attorneys'],
-      ['staff-activity-choose', '/staff/activity'], ['staff-activity', `/staff/activity?facility=${onKite.id}`]], lang);
+      ['staff-activity-choose', '/staff/activity'], ['staff-activity', `/staff/activity?facility=${onKite.id}`],
+      ['visits-choose', '/staff/visits'], ['visits', `/staff/visits?facility=${onKite.id}`]], lang);
     await op.close();
   });
 

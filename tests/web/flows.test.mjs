@@ -573,7 +573,7 @@ test('the header shows the links of each kind of account', TIMEOUT, async () => 
 
   const res = await openPage();
   await tabletSignIn(res.page, county, 'coleman county jail', 'A1001', '482107');
-  assert.deepEqual(await nav(res.page), ['Home']);
+  assert.deepEqual(await nav(res.page), ['Home', 'Video visits']);
   await res.page.getByRole('button', { name: 'Sign out' }).click();
   await res.page.waitForURL(`${base}/tablet`);
   await res.page.getByText('The next person can sign in.').waitFor();
@@ -584,13 +584,13 @@ test('the header shows the links of each kind of account', TIMEOUT, async () => 
   const fam = await openPage();
   await register(fam.page, base, { name: 'Nav Check', email: uniqueEmail('nav') });
   await fam.page.waitForURL(`${base}/account`);
-  assert.deepEqual(await nav(fam.page), ['Messages', 'Your contacts', 'Find a facility', 'Providers']);
+  assert.deepEqual(await nav(fam.page), ['Messages', 'Your contacts', 'Video visits', 'Find a facility', 'Providers']);
   await fam.close();
 
   const op = await openPage();
   await signInForm(op.page, base, OPERATOR);
   await op.page.waitForURL(`${base}/staff`);
-  assert.deepEqual(await nav(op.page), ['Facilities', 'Review', 'Investigate', 'Staff activity', 'Find a facility', 'Providers']);
+  assert.deepEqual(await nav(op.page), ['Facilities', 'Review', 'Video visits', 'Investigate', 'Staff activity', 'Find a facility', 'Providers']);
   await op.close();
 });
 

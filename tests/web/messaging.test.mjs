@@ -177,7 +177,7 @@ after(async () => {
 test('a family member writes; the reviewer approves; Delivered and the reply arrive live; the resident reads and replies on the tablet', TIMEOUT, async () => {
   const fam = await signedInAs(family.email);
   const nav = await fam.page.locator('.site-nav a').allTextContents();
-  assert.deepEqual(nav, ['Messages', 'Your contacts', 'Find a facility', 'Providers']);
+  assert.deepEqual(nav, ['Messages', 'Your contacts', 'Video visits', 'Find a facility', 'Providers']);
   await fam.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Your contacts' }).click();
   await fam.page.getByRole('link', { name: 'Write to Ray' }).click();
   await fam.page.waitForURL(`${base}/messages?contact=${family.contactId}`);
@@ -493,7 +493,7 @@ test('the messaging pages answer signed out and for the wrong kind of account', 
   await close();
 
   const op = await signedInAs(OPERATOR);
-  assert.deepEqual(await op.page.locator('.site-nav a').allTextContents(), ['Facilities', 'Review', 'Investigate', 'Staff activity', 'Find a facility', 'Providers']);
+  assert.deepEqual(await op.page.locator('.site-nav a').allTextContents(), ['Facilities', 'Review', 'Video visits', 'Investigate', 'Staff activity', 'Find a facility', 'Providers']);
   await op.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Review' }).click();
   await op.page.getByRole('heading', { name: 'Choose a facility to review' }).waitFor();
   await op.page.getByLabel('Facility', { exact: true }).fill('coleman county jail');

@@ -12,5 +12,6 @@ import staff from './es/staff.js';
 import tablet from './es/tablet.js';
 import security from './es/security.js';
 import video from './es/video.js';
+import visits from './es/visits.js';
 
-export default Object.freeze({ ...common, ...counsel, ...directory, ...family, ...investigate, ...messages, ...money, ...staff, ...tablet, ...retention, ...security, ...video });
+export default Object.freeze({ ...common, ...counsel, ...directory, ...family, ...investigate, ...messages, ...money, ...staff, ...tablet, ...retention, ...security, ...visits, ...video });

@@ -272,7 +272,7 @@ static kite_err sweep_one_tx(db_conn *conn, void *arg)
         return err;
     if (v.state == VISIT_PENDING) {
         j->done = true;
-        return visit_cancel_unapproved(conn, j->now, &v);
+        return visit_cancel_unapproved(conn, j->ctx->public_url, j->now, &v);
     }
     kite_fault f = {0};
     visit_policy p;

@@ -213,6 +213,15 @@ enum { VISIT_OPENINGS_MAX = 500 };
 kite_err visit_openings(const kite_ctx *ctx, arena *a, int64_t facility_id, visit_policy *pol,
                         visit_opening **items, size_t *count, kite_fault *fault) KITE_WUR;
 
+/*
+ * Inside the caller's transaction, when a resident leaves the facility
+ * (released or moved; context.h's resident_leaving): every visit not over
+ * yet is called off by the facility, its whole price given back, both
+ * sides told.
+ */
+kite_err visit_close_for_resident(db_conn *conn, arena *a, int64_t resident_id, int64_t now,
+                                  const char *actor) KITE_WUR;
+
 /* The sweeper's pass at now: what it ended, cancelled or marked as a no-show. */
 kite_err visit_sweep(const kite_ctx *ctx, int64_t now, size_t *settled) KITE_WUR;
 

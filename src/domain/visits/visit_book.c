@@ -409,7 +409,9 @@ static kite_err book_tx(db_conn *conn, void *arg)
     char detail[120];
     snprintf(detail, sizeof detail, "price_cents=%" PRId64 " state=%s", p.price, visit_state_name(j->out->state));
     *j->repeat = false;
-    return visit_audit(conn, now, actor, "visit.book", j->out, detail);
+    if ((err = visit_audit(conn, now, actor, "visit.book", j->out, detail)) != KITE_OK)
+        return err;
+    return visit_notify(conn, j->ctx->public_url, now, j->out, VISIT_NOTICE_BOOKED);
 }
 
 kite_err visit_book(const kite_ctx *ctx, const account *caller, const visit_request *r, const char *key,
@@ -479,9 +481,10 @@ static kite_err reschedule_tx(db_conn *conn, void *arg)
     char actor[32], detail[80];
     snprintf(actor, sizeof actor, "account:%" PRId64, j->caller->id);
     snprintf(detail, sizeof detail, "from=%" PRId64 " to=%" PRId64, v.starts_at, p.starts_at);
-    if ((err = visit_audit(conn, now, actor, "visit.reschedule", &v, detail)) != KITE_OK)
+    if ((err = visit_audit(conn, now, actor, "visit.reschedule", &v, detail)) != KITE_OK ||
+        (err = visit_get(conn, v.id, j->out)) != KITE_OK)
         return err;
-    return visit_get(conn, v.id, j->out);
+    return visit_notify(conn, j->ctx->public_url, now, j->out, VISIT_NOTICE_RESCHEDULED);
 }
 
 kite_err visit_reschedule(const kite_ctx *ctx, const account *caller, int64_t visit_id, int64_t starts_at,

@@ -121,6 +121,9 @@ static kite_err decide_tx(db_conn *conn, void *arg)
         return err;
     if (!visit_staff_in_scope(j->caller, v.facility_id))
         return KITE_ERR_NOT_FOUND;
+    /* The words are judged after the scope: outside it, nobody learns more than 404. */
+    if ((err = reason_check(j->reason, !j->approve, j->fault)) != KITE_OK)
+        return err;
     visit_state to = j->approve ? VISIT_APPROVED : VISIT_DECLINED;
     if (v.state != VISIT_PENDING)
         return fault_set(j->fault, KITE_ERR_ALREADY_DECIDED, NULL, FAULT_VISIT_STATE);
@@ -130,17 +133,15 @@ static kite_err decide_tx(db_conn *conn, void *arg)
     actor_of(j->caller, actor, sizeof actor);
     if (!j->approve && ((err = free_place(conn, &v)) != KITE_OK || (err = visit_settle(conn, now, actor, &v, 0)) != KITE_OK))
         return err;
-    if ((err = visit_audit(conn, now, actor, j->approve ? "visit.approve" : "visit.decline", &v, j->reason)) != KITE_OK)
+    if ((err = visit_audit(conn, now, actor, j->approve ? "visit.approve" : "visit.decline", &v, j->reason)) != KITE_OK ||
+        (err = visit_get(conn, v.id, j->out)) != KITE_OK)
         return err;
-    return visit_get(conn, v.id, j->out);
+    return visit_notify(conn, j->ctx->public_url, now, j->out, j->approve ? VISIT_NOTICE_APPROVED : VISIT_NOTICE_DECLINED);
 }
 
 kite_err visit_decide(const kite_ctx *ctx, const account *caller, int64_t visit_id, bool approve, const char *reason,
                       visit_info *out, kite_fault *fault)
 {
-    kite_err err = reason_check(reason, !approve, fault);
-    if (err != KITE_OK)
-        return err;
     change_job j = {.ctx = ctx, .caller = caller, .visit_id = visit_id, .approve = approve, .reason = reason,
                     .out = out, .fault = fault};
     return fault_settle(fault, db_write(ctx->store, decide_tx, &j));
@@ -173,7 +174,7 @@ static kite_err cancel_tx(db_conn *conn, void *arg)
     int64_t now = clock_now_ms(&j->ctx->clock);
     visit_info v;
     kite_err err = load_in_scope(conn, j, &v);
-    if (err != KITE_OK)
+    if (err != KITE_OK || (err = reason_check(j->reason, false, j->fault)) != KITE_OK)
         return err;
     if (v.state == VISIT_IN_PROGRESS || (v.state == VISIT_APPROVED && v.connected_at != 0))
         return fault_set(j->fault, KITE_ERR_ALREADY_DECIDED, NULL, FAULT_VISIT_STARTED);
@@ -196,27 +197,30 @@ static kite_err cancel_tx(db_conn *conn, void *arg)
         if ((err = db_exec(s)) != KITE_OK)
             return err;
     }
-    return visit_get(conn, v.id, j->out);
+    if ((err = visit_get(conn, v.id, j->out)) != KITE_OK)
+        return err;
+    return visit_notify(conn, j->ctx->public_url, now, j->out, VISIT_NOTICE_CANCELLED);
 }
 
 kite_err visit_cancel(const kite_ctx *ctx, const account *caller, int64_t visit_id, const char *reason,
                       visit_info *out, kite_fault *fault)
 {
-    kite_err err = reason_check(reason, false, fault);
-    if (err != KITE_OK)
-        return err;
     change_job j = {.ctx = ctx, .caller = caller, .visit_id = visit_id, .reason = reason, .out = out, .fault = fault};
     return fault_settle(fault, db_write(ctx->store, cancel_tx, &j));
 }
 
-kite_err visit_cancel_unapproved(db_conn *conn, int64_t now, const visit_info *v)
+kite_err visit_cancel_unapproved(db_conn *conn, const char *public_url, int64_t now, const visit_info *v)
 {
     kite_fault f = {0};
-    kite_err err = move_state(conn, now, v, VISIT_CANCELLED, "not approved before it began", &f);
+    kite_err err = move_state(conn, now, v, VISIT_CANCELLED, "Not approved before it began.", &f);
     if (err != KITE_OK || (err = free_place(conn, v)) != KITE_OK || (err = visit_settle(conn, now, "system", v, 0)) != KITE_OK ||
-        (err = set_charged(conn, v, 0)) != KITE_OK)
+        (err = set_charged(conn, v, 0)) != KITE_OK ||
+        (err = visit_audit(conn, now, "system", "visit.cancel_unapproved", v, NULL)) != KITE_OK)
         return err;
-    return visit_audit(conn, now, "system", "visit.cancel_unapproved", v, NULL);
+    visit_info now_v;
+    if ((err = visit_get(conn, v->id, &now_v)) != KITE_OK)
+        return err;
+    return visit_notify(conn, public_url, now, &now_v, VISIT_NOTICE_CANCELLED);
 }
 
 typedef struct read_job {
@@ -303,5 +307,48 @@ kite_err visit_list_facility(const kite_ctx *ctx, arena *a, const account *calle
     kite_err err = db_read(ctx->store, list_tx, &j);
     *items = j.items;
     *count = err == KITE_OK ? j.count : 0;
+    return err;
+}
+
+/* One of a leaving resident's visits, called off by the facility: everything given back. */
+static kite_err close_one(db_conn *conn, int64_t now, const char *actor, int64_t visit_id)
+{
+    visit_info v;
+    kite_err err = visit_get(conn, visit_id, &v);
+    if (err != KITE_OK)
+        return err;
+    if (v.state == VISIT_IN_PROGRESS)
+        return visit_finish(conn, now, v.id, VISIT_END_CANCELLED_BY_FACILITY, actor, NULL);
+    kite_fault f = {0};
+    if ((err = move_state(conn, now, &v, VISIT_CANCELLED, "The resident left the facility.", &f)) != KITE_OK ||
+        (err = free_place(conn, &v)) != KITE_OK || (err = visit_settle(conn, now, actor, &v, 0)) != KITE_OK ||
+        (err = set_charged(conn, &v, 0)) != KITE_OK)
+        return err;
+    db_stmt *s = db_prepare(conn, "UPDATE visits SET end_reason = $1 WHERE id = $2");
+    db_bind_text(s, 1, visit_end_reason_name(VISIT_END_CANCELLED_BY_FACILITY));
+    db_bind_int(s, 2, v.id);
+    if ((err = db_exec(s)) != KITE_OK || (err = visit_audit(conn, now, actor, "visit.cancel_by_facility", &v,
+                                                            "the resident left the facility")) != KITE_OK ||
+        (err = visit_get(conn, v.id, &v)) != KITE_OK)
+        return err;
+    return visit_notify(conn, NULL, now, &v, VISIT_NOTICE_CANCELLED);
+}
+
+kite_err visit_close_for_resident(db_conn *conn, arena *a, int64_t resident_id, int64_t now, const char *actor)
+{
+    db_stmt *s = db_prepare(conn, "SELECT id FROM visits WHERE resident_id = $1 AND state IN ($2, $3, $4) ORDER BY id");
+    db_bind_int(s, 1, resident_id);
+    db_bind_text(s, 2, visit_state_name(VISIT_PENDING));
+    db_bind_text(s, 3, visit_state_name(VISIT_APPROVED));
+    db_bind_text(s, 4, visit_state_name(VISIT_IN_PROGRESS));
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    while (db_next(s)) {
+        ids = arena_grow(a, ids, n, &cap, sizeof *ids);
+        ids[n++] = db_int(s, 0);
+    }
+    kite_err err = db_done(s);
+    for (size_t i = 0; i < n && err == KITE_OK; i++)
+        err = close_one(conn, now, actor, ids[i]);
     return err;
 }

@@ -23,7 +23,25 @@ kite_err visit_audit(db_conn *conn, int64_t now, const char *actor, const char *
 /* Keeps amount (0 .. price) of v's hold as the facility's revenue and gives the rest back. */
 kite_err visit_settle(db_conn *conn, int64_t now, const char *actor, const visit_info *v, int64_t amount) KITE_WUR;
 
-/* The sweeper's cancellation of a visit still pending when it began: full release. */
-kite_err visit_cancel_unapproved(db_conn *conn, int64_t now, const visit_info *v) KITE_WUR;
+/* The sweeper's cancellation of a visit still pending when it began: full release, both sides told. */
+kite_err visit_cancel_unapproved(db_conn *conn, const char *public_url, int64_t now, const visit_info *v) KITE_WUR;
+
+/* What a notice tells both sides (visit_notice.c). */
+typedef enum visit_notice {
+    VISIT_NOTICE_BOOKED,
+    VISIT_NOTICE_APPROVED,
+    VISIT_NOTICE_DECLINED,
+    VISIT_NOTICE_CANCELLED,
+    VISIT_NOTICE_RESCHEDULED,
+    VISIT_NOTICE_COUNT
+} visit_notice;
+
+/*
+ * Inside the change's transaction: an events row for the resident and the
+ * contact (kind "visit.status"), and an email to the contact in its
+ * language, the time in the facility's zone and named.  v as it is now.
+ */
+kite_err visit_notify(db_conn *conn, const char *public_url, int64_t now, const visit_info *v,
+                      visit_notice what) KITE_WUR;
 
 #endif

@@ -1,0 +1,186 @@
+// Video visits in the browser (issue 14): a family member books a visit on /visits — picks a time
+// shown in the facility's time and in their own, sees the price before anything is held, books,
+// and the price is held from the balance; then cancels it and gets it back.  The same in Spanish.
+// Staff approve a booking on /staff/visits.  axe-core at a desktop and at 360 px, and nothing
+// scrolls sideways at 360 px.  A real kite server, a real `kite processor-sandbox`, real Chromium.
+//
+// Run from the repository root:  node --test tests/web/visits.test.mjs
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  KITE_BIN, CHROMIUM, PASSWORD, SHOTS, DESKTOP, startServer, stopServer, kiteCli, launchBrowser, newPage,
+  apiClient, signedInClient, uniqueEmail, assertAccessible, startSandbox, stopSandbox, fundContact, confirmEmail,
+  signInForm, signInRequest,
+} from './helpers.mjs';
+
+const NARROW = { width: 360, height: 740 };
+const ES = { locale: 'es-US', chosen: 'es' };
+const ZONE = 'America/Los_Angeles';
+const LONG = { timeout: 240_000 };
+
+let server;
+let sandbox;
+let base;
+let browser;
+let tmp;
+let db;
+let prison;
+let operatorEmail;
+let operator;
+let resident;
+const RESIDENT = { number: 'E8001', pin: '864213' };
+
+const overflow = (page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+
+/* A family-and-friends account with a confirmed address and money, connected to Eva. */
+async function family(name) {
+  const email = uniqueEmail('visit-family');
+  const made = await apiClient(base).post('/accounts', { email, password: PASSWORD, full_name: name, phone: '+1 555 010 4000' });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  await confirmEmail(db, email);
+  const client = await signedInClient(base, { email, password: PASSWORD });
+  await fundContact(client, prison.id, 'stamps', 10);
+  const asked = await client.post('/contact-requests', { facility_id: prison.id, resident_number: RESIDENT.number });
+  assert.equal(asked.status, 201, JSON.stringify(asked.body));
+  assert.equal((await resident.post(`/contact-requests/${asked.body.id}/approve`)).status, 200);
+  return { client, email, name };
+}
+
+/* A weekly 30-minute slot whose next occurrence starts at ms, in the facility's time. */
+async function slotAt(roomId, ms) {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: ZONE, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    .formatToParts(new Date(ms));
+  const part = (t) => parts.find((x) => x.type === t).value;
+  const res = await operator.post(`/facilities/${prison.id}/visit-slots`, {
+    room_id: roomId, weekday: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(part('weekday')),
+    start_time: `${part('hour')}:${part('minute')}`, length_minutes: 30, capacity: 3,
+  });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+}
+
+before(async () => {
+  if (!existsSync(KITE_BIN)) throw new Error(`no kite binary at ${KITE_BIN}: build it (ninja -C build) or set KITE_BIN`);
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM`);
+  tmp = mkdtempSync(join(tmpdir(), 'kite-web-visits-'));
+  mkdirSync(SHOTS, { recursive: true });
+  sandbox = await startSandbox();
+  const started = await startServer(tmp, { extra: ['--processor', sandbox.url] });
+  server = started.child;
+  base = started.url;
+  db = join(tmp, 'kite.db');
+  operatorEmail = uniqueEmail('operator');
+  await kiteCli(['user', 'add', '--db', db, '--role', 'operator', '--email', operatorEmail, '--name', 'Olive Operator'], `${PASSWORD}\n`);
+  operator = await signedInClient(base, { email: operatorEmail, password: PASSWORD });
+  const found = await apiClient(base).get(`/facilities?q=${encodeURIComponent('avenal state prison')}`);
+  prison = found.body.items.find((x) => x.name === 'AVENAL STATE PRISON');
+  assert.ok(prison);
+  assert.equal((await operator.put(`/facilities/${prison.id}/policy`, { profile: 'jpay' })).status, 201);
+  assert.equal((await operator.put(`/facilities/${prison.id}/visit-policy`, { time_zone: ZONE })).status, 200);
+  const room = await operator.post(`/facilities/${prison.id}/visit-rooms`, { name: 'Kiosk 1' });
+  assert.equal(room.status, 201, JSON.stringify(room.body));
+  const base2 = Math.floor((Date.now() + 2 * 86400000) / 60000) * 60000;
+  await slotAt(room.body.id, base2);
+  await slotAt(room.body.id, base2 + 3 * 3600000);
+  const added = await operator.post(`/facilities/${prison.id}/residents`,
+    { resident_number: RESIDENT.number, first_name: 'Eva', last_name: 'Marsh', pin: RESIDENT.pin });
+  assert.equal(added.status, 201, JSON.stringify(added.body));
+  resident = await signedInClient(base, { facility_id: prison.id, resident_number: RESIDENT.number, pin: RESIDENT.pin });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  await stopServer(server);
+  stopSandbox(sandbox);
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+const WORDS = {
+  en: {
+    title: 'Video visits', quote: 'See the price', book: /^Book and hold/, facilityTime: `facility time (${ZONE})`,
+    booked: 'Booked. The facility still has to approve it', cancel: 'Cancel visit', yes: 'Yes, cancel it', cancelled: 'Visit cancelled.',
+    waiting: 'Waiting for approval', upcoming: 'Upcoming visits',
+  },
+  es: {
+    title: 'Visitas por video', quote: 'Ver el precio', book: /^Reservar y retener/, facilityTime: `hora del centro (${ZONE})`,
+    booked: 'Reservada. El centro todavía debe aprobarla', cancel: 'Cancelar la visita', yes: 'Sí, cancelarla', cancelled: 'Visita cancelada.',
+    waiting: 'Esperando aprobación', upcoming: 'Próximas visitas',
+  },
+};
+
+async function bookInPage(lang, who, { cancel }) {
+  const words = WORDS[lang];
+  const opened = await newPage(browser, DESKTOP, lang === 'es' ? ES : undefined);
+  const { page } = opened;
+  if (lang === 'en') {
+    await signInForm(page, base, who.email);
+    await page.waitForURL((url) => !url.pathname.startsWith('/signin'));
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: words.title }).click();
+  } else {
+    const res = await signInRequest(opened.context, base, who.email);
+    assert.equal(res.status(), 201);
+    await page.goto(`${base}/visits`);
+  }
+  await page.getByRole('heading', { level: 1, name: words.title }).waitFor();
+  const times = page.getByTestId('visit-times');
+  await times.locator('input[type="radio"]').first().waitFor();
+  await assertAccessible(page, `${lang} /visits, choosing a time`);
+  const before = (await who.client.get('/wallet')).body.balance_cents;
+  // The first time on offer: its label names the facility's time and zone, and the viewer's.
+  const label = times.locator('label').first();
+  assert.ok((await label.innerText()).includes(words.facilityTime), await label.innerText());
+  await times.locator('input[type="radio"]:not([disabled])').first().check();
+  await page.getByTestId('visit-quote').click();
+  const summary = page.getByTestId('visit-summary');
+  await summary.waitFor();
+  const price = (await who.client.get('/facilities/' + prison.id + '/prices')).body.phone.video_cents_per_minute * 30;
+  assert.equal((await who.client.get('/wallet')).body.balance_cents, before, 'the price is shown before anything is held');
+  await assertAccessible(page, `${lang} /visits, the price`);
+  await page.setViewportSize(NARROW);
+  assert.equal(await overflow(page), 0, `${lang} /visits scrolls sideways at 360 px`);
+  await page.screenshot({ path: join(SHOTS, `visits-quote-${lang}-narrow.png`), fullPage: true });
+  await page.getByRole('button', { name: words.book }).click();
+  await page.locator('.live').getByText(words.booked).waitFor();
+  assert.equal((await who.client.get('/wallet')).body.balance_cents, before - price, 'the price shown is the price held');
+  const mine = (await who.client.get('/visits?box=upcoming')).body.items;
+  assert.equal(mine.length, 1);
+  const card = page.getByTestId(`visit-${mine[0].id}`);
+  await card.getByText(words.waiting).waitFor();
+  await assertAccessible(page, `${lang} /visits, booked`);
+  if (cancel) {
+    await card.getByRole('button', { name: words.cancel }).click();
+    await card.getByRole('button', { name: words.yes }).click();
+    await page.locator('.live').getByText(words.cancelled).waitFor();
+    assert.equal((await who.client.get('/wallet')).body.balance_cents, before, 'a cancellation gives everything back');
+  }
+  await opened.close();
+  return mine[0];
+}
+
+test('a family member books a visit in English, sees the price first, and cancels it', LONG, async () => {
+  const who = await family('Frank Marsh');
+  await bookInPage('en', who, { cancel: true });
+});
+
+test('the same in Spanish; staff approve it on /staff/visits', LONG, async () => {
+  const who = await family('Rosa Marsh');
+  const v = await bookInPage('es', who, { cancel: false });
+  const opened = await newPage(browser, DESKTOP);
+  const { page } = opened;
+  await signInForm(page, base, operatorEmail);
+  await page.waitForURL((url) => !url.pathname.startsWith('/signin'));
+  await page.goto(`${base}/staff/visits?facility=${prison.id}`);
+  await page.getByRole('heading', { level: 1, name: 'Video visits' }).waitFor();
+  await page.getByTestId(`visit-approve-${v.id}`).first().waitFor();
+  await assertAccessible(page, '/staff/visits');
+  await page.getByTestId(`visit-approve-${v.id}`).first().click();
+  await page.locator('.live').getByText('Approved.').waitFor();
+  assert.equal((await who.client.get(`/visits/${v.id}`)).body.state, 'approved');
+  await page.setViewportSize(NARROW);
+  assert.equal(await overflow(page), 0, '/staff/visits scrolls sideways at 360 px');
+  await opened.close();
+});
