@@ -14,6 +14,7 @@
 #include "domain/contacts/contact_request.h"
 
 #include "api/app.h"
+#include "core/alloc.h"
 #include "core/log.h"
 #include "domain/directory/directory.h"
 #include "mail/mail_format.h"
@@ -21,7 +22,6 @@
 #include "sandbox/privileges.h"
 
 #ifdef KITE_FAULT_INJECTION
-#include "core/alloc.h"
 #include "db/db.h"
 #include "http/router.h"
 
