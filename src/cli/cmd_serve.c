@@ -14,6 +14,7 @@
 #include "domain/contacts/contact_request.h"
 
 #include "api/app.h"
+#include "core/alloc.h"
 #include "core/log.h"
 #include "domain/directory/directory.h"
 #include "mail/mail_format.h"

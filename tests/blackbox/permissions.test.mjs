@@ -447,7 +447,7 @@ before(async () => {
     const vp = await w.put(`/api/v1/facilities/${fid}/visit-policy`,
       { time_zone: 'UTC', lead_minutes: 0, approval_required: false, monitoring_required: false }, op.token);
     assert.ok(vp.status === 200 || vp.status === 201, describeRes(vp));
-    const room = await w.post(`/api/v1/facilities/${fid}/visit-rooms`, { name: 'Matrix kiosk' }, op.token);
+    const room = await w.post(`/api/v1/facilities/${fid}/visit-rooms`, { name: 'Live visit kiosk' }, op.token);
     assert.equal(room.status, 201, describeRes(room));
     const slot = await w.post(`/api/v1/facilities/${fid}/visit-slots`,
       { room_id: room.json.id, weekday: start.getUTCDay(), start_time: hhmm, length_minutes: 60, capacity: 2 }, op.token);

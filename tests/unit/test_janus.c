@@ -7,7 +7,8 @@
  * offer published and answered under the bitrate cap, a subscriber given
  * Janus's offer for that feed and starting with its answer, a trickled
  * candidate, moderate (mute) and kick, the publisher list, a wrong
- * api_secret refused, destroy (twice), and a Janus that cannot be reached.
+ * api_secret refused, destroy (twice), a Janus that cannot be reached, and the
+ * TURN REST credentials (media/turn.c) against an independent computation.
  *
  * Without KITE_TEST_JANUS every test is skipped with a message saying so.
  */
@@ -19,6 +20,7 @@
 
 #include "core/secret.h"
 #include "media/janus.h"
+#include "media/turn.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,6 +207,18 @@ static void test_jsep_checked(void **state)
     free(big);
 }
 
+/* TURN REST credentials as coturn recomputes them: base64(HMAC-SHA1(secret, "EXPIRY:LABEL")). */
+static void test_turn_credentials(void **state)
+{
+    (void)state;
+    char username[TURN_USERNAME_MAX], credential[TURN_CREDENTIAL_MAX];
+    turn_credentials("s3cret", 1000, 3600, 7, username, credential);
+    assert_string_equal(username, "4600:kite7");
+    assert_string_equal(credential, "LiFzmJi3VQu8OaFVTEmLZ5DDwJY="); /* Python's hmac + base64 */
+    turn_credentials("other", 1000, 3600, 7, username, credential);
+    assert_string_not_equal(credential, "LiFzmJi3VQu8OaFVTEmLZ5DDwJY=");
+}
+
 static void test_unreachable(void **state)
 {
     (void)state;
@@ -225,6 +239,7 @@ int main(void)
         cmocka_unit_test(test_session_keepalive_and_secret),
         cmocka_unit_test(test_room_publish_subscribe),
         cmocka_unit_test(test_jsep_checked),
+        cmocka_unit_test(test_turn_credentials),
         cmocka_unit_test(test_unreachable),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

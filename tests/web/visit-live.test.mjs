@@ -157,8 +157,13 @@ test('a family page and a tablet page see each other through Janus; a monitor wa
   // The family on a phone, the resident on the tablet page: both wait for the monitor.
   const fam = await pageAs('family', PHONE);
   const tab = await pageAs('resident', DESKTOP);
-  await fam.page.goto(`${base}/visits/${id}/live`);
-  await tab.page.goto(`${base}/visits/${id}/live`);
+  // Each joins from the visit's card: the "Join the visit" control the visits pages carry (their hook).
+  await fam.page.goto(`${base}/visits`);
+  await fam.page.getByTestId(`visit-join-${id}`).click();
+  await tab.page.goto(`${base}/tablet/visits`);
+  await tab.page.getByTestId(`visit-join-${id}`).click();
+  await fam.page.waitForURL(`${base}/visits/${id}/live`);
+  await tab.page.waitForURL(`${base}/visits/${id}/live`);
   for (const p of [fam.page, tab.page]) {
     await p.getByTestId('visit-status').filter({ hasText: 'Waiting for facility staff' }).waitFor({ timeout: 30_000 });
   }

@@ -17,6 +17,7 @@ import { ApiError, api, currentAccount } from '../api.js';
 import { h, replace, setTitle } from '../dom.js';
 import { N_, formatDateTime, t } from '../i18n.js';
 import { chip, emptyNote } from '../widgets.js';
+import { setVisitJoinControl } from './visits.js';
 
 const POLL_MS = 2000;
 const GATHER_MAX_MS = 5000;
@@ -385,6 +386,22 @@ function createVisit(root, ctx, id, join) {
 
   return { start, stop };
 }
+
+/* ---- the "Join" (or "Watch") control on the visit cards of pages/visits.js ---- */
+
+const OPEN_EARLY_MS = 5 * 60 * 1000; /* the room opens five minutes before the start (the server decides) */
+
+setVisitJoinControl((v) => {
+  const account = currentAccount();
+  const now = Date.now();
+  const running = v.state === 'approved' || v.state === 'in_progress';
+  if (!account || !running || now < Date.parse(v.starts_at) - OPEN_EARLY_MS || now >= Date.parse(v.ends_at)) return null;
+  const staff = MONITORS.includes(account.role);
+  if (staff && v.privileged) return null; /* an attorney's visit is not watched */
+  if (!staff && account.role !== 'contact' && account.role !== 'resident') return null;
+  return h('a', { class: 'button', href: `/visits/${v.id}/live`, 'data-testid': `visit-join-${v.id}` },
+    staff ? t('Watch') : t('Join the visit'));
+});
 
 /* ---- /staff/visits/live: the monitor's list ---- */
 
