@@ -17,3 +17,5 @@ f $src -c:v libx264 -preset ultrafast -c:a aac -b:a 16k video/h264-aac.mp4
 f $src -c:v libx264 -preset ultrafast -c:a aac -b:a 16k -f mov video/h264-aac.mov
 f -f lavfi -i testsrc=size=32x24:rate=10 -t 0.5 -c:v libvpx -b:v 50k -live 1 -f webm video/vp8-live.webm
 f -f lavfi -i sine=frequency=440:sample_rate=48000 -t 0.5 -c:a libopus video/opus-only.webm
+# A phone's portrait video: a display matrix that the helper turns into upright pixels.
+f -i video/h264-aac.mp4 -c copy -metadata:s:v:0 rotate=90 video/h264-rotated.mp4

@@ -30,6 +30,17 @@ void video_sandbox_config_defaults(image_sandbox_config *config)
     config->test_delay_ms = 0;
 }
 
+static const char *status_name(video_status status)
+{
+    static const char *const names[VIDEO_STATUS_COUNT] = {
+        [VIDEO_OK] = "ok", [VIDEO_EMPTY] = "empty", [VIDEO_UNKNOWN_TYPE] = "unknown type",
+        [VIDEO_TYPE_MISMATCH] = "type mismatch", [VIDEO_TOO_LARGE] = "too large", [VIDEO_TOO_LONG] = "too long",
+        [VIDEO_TOO_MANY_PIXELS] = "too many pixels", [VIDEO_UNSUPPORTED_CODEC] = "unsupported codec",
+        [VIDEO_NO_VIDEO] = "no video", [VIDEO_UNREADABLE] = "unreadable", [VIDEO_FAILED] = "failed",
+    };
+    return status < VIDEO_STATUS_COUNT ? names[status] : "?";
+}
+
 static video_status verdict(const helper_reply *r, video_result *out)
 {
     const image_frame *f = &r->frame;
@@ -66,7 +77,7 @@ kite_err video_sandbox_process(image_sandbox *helpers, arena *a, const void *dat
     if (reply.complete && out->status == VIDEO_FAILED)
         log_warn("video: a helper gave an answer that does not hold up; refused");
     else if (out->status != VIDEO_OK && reply.complete)
-        log_info("video: refused (status %d) in %" PRId64 " ms; %s", (int)out->status, reply.took_ms, reply.log);
+        log_info("video: refused (%s) in %" PRId64 " ms; %s", status_name(out->status), reply.took_ms, reply.log);
     else if (out->status == VIDEO_OK)
         log_info("video: %" PRIu32 "x%" PRIu32 " %" PRIu32 " ms, %zu bytes, in %" PRId64 " ms", out->width,
                  out->height, out->duration_ms, out->webm_len, reply.took_ms);

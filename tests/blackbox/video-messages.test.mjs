@@ -15,7 +15,7 @@ import {
 } from './lib/messaging.mjs';
 import { KITE_BIN, sqlFlag } from './lib/kite.mjs';
 import { makePng } from './lib/png.mjs';
-import { ffmpegVideo } from './lib/video.mjs';
+import { ffmpegVideo, withRotation } from './lib/video.mjs';
 
 const SECRET_TITLE = 'KITE-SECRET-TITLE-7731';
 const SECRET_PLACE = '+48.8584+002.2945/';
@@ -36,6 +36,13 @@ function makeClips() {
   clips.mp4 = ffmpeg('phone.mp4', ['-f', 'lavfi', '-i', 'testsrc=size=480x640:rate=30', '-f', 'lavfi',
     '-i', 'sine=frequency=330:sample_rate=44100', '-t', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac',
     ...tags, '-movflags', '+use_metadata_tags']);
+  // Chromium may record VP9 instead of VP8.
+  clips.vp9 = ffmpeg('rec-vp9.webm', ['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=30', '-f', 'lavfi',
+    '-i', 'sine=frequency=440:sample_rate=48000', '-t', '2', '-c:v', 'libvpx-vp9', '-b:v', '200k', '-deadline', 'realtime',
+    '-cpu-used', '8', '-c:a', 'libopus']);
+  // A phone's portrait video: stored 640x360 (sideways) with a display matrix that turns it.
+  clips.portrait = withRotation(ffmpeg('sideways.mp4', ['-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=30', '-t', '2',
+    '-c:v', 'libx264', '-preset', 'ultrafast']), 90);
   clips.audioOnly = ffmpeg('audio.webm', ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '2', '-c:a', 'libopus']);
   clips.tenMinutes = ffmpeg('long.webm', ['-f', 'lavfi', '-i', 'color=c=blue:size=64x48:rate=1', '-t', '600',
     '-c:v', 'libvpx', '-b:v', '20k']);
@@ -169,6 +176,14 @@ test('a phone\'s MP4 (H.264 + AAC) with a place and a time is accepted; the plac
   assertNoMetadata(stored, 'MP4 as WebM');
   // A QuickTime Content-Type is the same family of files.
   assertVideo(await upload(jp.resident, clips.mp4, 'video/quicktime'), 'MOV upload by the resident');
+});
+
+test('VP9 from the browser is taken; a sideways portrait video from a phone comes back upright', async () => {
+  const vp9 = assertVideo(await upload(jp.contact, clips.vp9, 'video/webm;codecs=vp9,opus'), 'VP9 upload');
+  assert.deepEqual([vp9.width, vp9.height], [320, 240]);
+  assert.ok((await fetchVideo(jp.contact, vp9.id)).indexOf('V_VP8') > 0, 'stored as VP8');
+  const upright = assertVideo(await upload(jp.contact, clips.portrait, 'video/mp4'), 'portrait upload');
+  assert.deepEqual([upright.width, upright.height], [360, 640], 'turned upright: taller than wide');
 });
 
 // --- hostile files ----------------------------------------------------------------
