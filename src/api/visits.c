@@ -8,7 +8,8 @@
  *   POST /api/v1/visits/{id}/decline     staff: {reason}
  *   POST /api/v1/visits/{id}/cancel      a party or staff: {reason?}
  *   POST /api/v1/visits/{id}/reschedule  a party: {starts_at, slot_id?}
- *   GET  /api/v1/facilities/{id}/visits?from=&to=&state=  staff: the schedule, pending first
+ *   GET  /api/v1/facilities/{id}/visits?from=&to=&day=&state=  staff: the schedule, pending first
+ *                                        (day: YYYY-MM-DD in the facility's time)
  *
  * Every time is given twice: RFC 3339 UTC (starts_at) and the facility's
  * wall time with its offset (starts_at_local), with the zone's name
@@ -26,6 +27,7 @@
 #include "domain/visits/visit.h"
 
 #include <string.h>
+#include <time.h>
 
 static bool members_known_or_reply(http_request *req, json_t *body, const char *const *known, size_t n)
 {
@@ -243,6 +245,37 @@ static bool query_time_or_reply(http_request *req, const char *name, int64_t fal
     return false;
 }
 
+/* The facility's local day as [*from, *to) in UTC; false after answering 422. */
+static bool facility_day_or_reply(http_request *req, kite_app *app, int64_t facility_id, const char *day, int64_t *from,
+                                  int64_t *to)
+{
+    int64_t ms;
+    visit_policy p = {0};
+    kite_fault f = {0};
+    if (strlen(day) != 10 || !clock_parse_day(day, &ms)) {
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "day", FAULT_DATE);
+        return false;
+    }
+    if (visit_policy_get(&app->ctx, facility_id, &p, &f) != KITE_OK) {
+        reply_fault(req, &f);
+        return false;
+    }
+    if (p.time_zone[0] == '\0') {
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "facility_id", FAULT_VISIT_NO_ZONE);
+        return false;
+    }
+    time_t t = (time_t)(ms / 1000), next = t + 86400;
+    struct tm d0, d1;
+    gmtime_r(&t, &d0);
+    gmtime_r(&next, &d1);
+    if (!visit_zone_to_utc(p.time_zone, d0.tm_year + 1900, d0.tm_mon + 1, d0.tm_mday, 0, from) ||
+        !visit_zone_to_utc(p.time_zone, d1.tm_year + 1900, d1.tm_mon + 1, d1.tm_mday, 0, to)) {
+        reply_fault_of(req, KITE_ERR_INVALID_FIELD, "day", FAULT_DATE);
+        return false;
+    }
+    return true;
+}
+
 void handle_facility_visits(http_request *req, void *data)
 {
     kite_app *app = data;
@@ -254,6 +287,10 @@ void handle_facility_visits(http_request *req, void *data)
     int64_t now = clock_now_ms(&app->ctx.clock);
     if (s == NULL || !query_time_or_reply(req, "from", now - INT64_C(86400000), &from) ||
         !query_time_or_reply(req, "to", now + INT64_C(15) * 86400000, &to))
+        return;
+    /* ?day=YYYY-MM-DD: that day in the facility's own time, midnight to midnight (23 or 25 hours across DST). */
+    const char *day = http_query(req, "day");
+    if (day != NULL && *day != '\0' && !facility_day_or_reply(req, app, facility_id, day, &from, &to))
         return;
     const char *state_text = http_query(req, "state");
     visit_state state = VISIT_PENDING;

@@ -30,6 +30,7 @@
 #include "domain/directory/directory.h"
 #include "domain/messaging/message.h"
 #include "domain/facility/policy.h"
+#include "domain/visits/visit.h"
 #include "domain/facility/resident.h"
 #include "domain/ledger/trust.h"
 #include "domain/ledger/wallet.h"
@@ -134,6 +135,29 @@ static account resident_account(demo *d, int64_t facility_id, const char *number
     return acct;
 }
 
+/* San Quentin offers video visits: its zone, a kiosk, 30-minute slots on weekdays at 09:00, 10:00 and 14:00. */
+static void visits(demo *d)
+{
+    kite_fault fault = {0};
+    visit_policy p = {0};
+    if ((d->err = visit_policy_get(&d->store.ctx, STATE_FACILITY, &p, &fault)) != KITE_OK)
+        return;
+    snprintf(p.time_zone, sizeof p.time_zone, "%s", "America/Los_Angeles");
+    visit_policy stored;
+    visit_room room;
+    if ((d->err = visit_policy_save(&d->store.ctx, &d->trust_office, &p, &stored, &fault)) != KITE_OK ||
+        (d->err = visit_room_add(&d->store.ctx, d->a, &d->trust_office, STATE_FACILITY, "Video kiosk 1", &room,
+                                 &fault)) != KITE_OK)
+        return;
+    static const int starts[] = {9 * 60, 10 * 60, 14 * 60};
+    for (int day = 1; day <= 5 && d->err == KITE_OK; day++)
+        for (size_t i = 0; i < sizeof starts / sizeof starts[0] && d->err == KITE_OK; i++) {
+            visit_slot in = {.facility_id = STATE_FACILITY, .room_id = room.id, .weekday = day,
+                             .start_minute = starts[i], .length_minutes = 30, .capacity = 2}, out;
+            d->err = visit_slot_add(&d->store.ctx, &d->trust_office, &in, &out, &fault);
+        }
+}
+
 static void world(demo *d)
 {
     put_on_platform(d, FEDERAL_FACILITY, "federal");
@@ -145,6 +169,9 @@ static void world(demo *d)
     int64_t john_id = 0, dee_id = 0;
     account john = resident_account(d, FEDERAL_FACILITY, "12345-678", "John", "Rivera", demo_pins[0].pin, &john_id);
     account dee = resident_account(d, STATE_FACILITY, "K84021", "Dee", "Morales", demo_pins[1].pin, &dee_id);
+    if (d->err != KITE_OK)
+        return;
+    visits(d);
     if (d->err != KITE_OK)
         return;
 
@@ -274,6 +301,7 @@ int cmd_demo(int argc, char **argv)
            "  family member (contact)       family@demo.kite\n"
            "  FCI Coleman Low (federal)     admin@coleman.demo.kite, reviewer@coleman.demo.kite\n"
            "  San Quentin (JPay-like)       admin@sanquentin.demo.kite, reviewer@sanquentin.demo.kite\n"
+           "                                (video visits on weekdays at 09:00, 10:00 and 14:00, Pacific time)\n"
            "  resident tablets (/tablet)    facility %d, number 12345-678, PIN %s (John Rivera)\n"
            "                                facility %d, number K84021, PIN %s (Dee Morales)\n"
            "Staff and the operator also give a two-factor code: add the demo secret %s to an\n"

@@ -284,6 +284,13 @@ test('approve, decline and cancel: who may, and the money given back', async () 
   assert.ok(schedule.json.items.some((x) => x.id === a.id));
   assert.ok(schedule.json.items.every((x) => x.state === 'pending'));
   assert.ok(schedule.json.items.find((x) => x.id === a.id).contact_name.length > 0);
+  // The day's schedule, the day read in the facility's own time.
+  const localDay = wall(Date.parse(s1.startsAt)).date;
+  const day = await w.get(`/api/v1/facilities/${F}/visits?day=${localDay}`, reviewer.token);
+  assert.equal(day.status, 200, describeRes(day));
+  assert.ok(day.json.items.some((x) => x.id === a.id), `visit ${a.id} on ${localDay}`);
+  assert.ok(day.json.items.every((x) => x.starts_at_local.slice(0, 10) === localDay), 'only that local day');
+  assertError(await w.get(`/api/v1/facilities/${F}/visits?day=2026-02-30`, reviewer.token), 422, 'invalid_field');
 
   const approved = await act(reviewer, a.id, 'approve');
   assert.equal(approved.state, 'approved');

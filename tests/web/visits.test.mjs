@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   KITE_BIN, CHROMIUM, PASSWORD, SHOTS, DESKTOP, startServer, stopServer, kiteCli, launchBrowser, newPage,
-  apiClient, signedInClient, uniqueEmail, assertAccessible, startSandbox, stopSandbox, fundContact, confirmEmail,
+  apiClient, signedInClient, uniqueEmail, assertAccessible, startSandbox, stopSandbox, fundContact, fundResident, confirmEmail,
   signInForm, signInRequest,
 } from './helpers.mjs';
 
@@ -88,6 +88,7 @@ before(async () => {
   const added = await operator.post(`/facilities/${prison.id}/residents`,
     { resident_number: RESIDENT.number, first_name: 'Eva', last_name: 'Marsh', pin: RESIDENT.pin });
   assert.equal(added.status, 201, JSON.stringify(added.body));
+  await fundResident(operator, added.body.id);
   resident = await signedInClient(base, { facility_id: prison.id, resident_number: RESIDENT.number, pin: RESIDENT.pin });
   browser = await launchBrowser();
 });
@@ -182,5 +183,30 @@ test('the same in Spanish; staff approve it on /staff/visits', LONG, async () =>
   assert.equal((await who.client.get(`/visits/${v.id}`)).body.state, 'approved');
   await page.setViewportSize(NARROW);
   assert.equal(await overflow(page), 0, '/staff/visits scrolls sideways at 360 px');
+  await opened.close();
+});
+
+test('the resident asks for a visit from the tablet, paid from the trust account', LONG, async () => {
+  const opened = await newPage(browser, NARROW);
+  const { page, context } = opened;
+  const res = await context.request.post(`${base}/api/v1/sessions`,
+    { data: { facility_id: prison.id, resident_number: RESIDENT.number, pin: RESIDENT.pin } });
+  assert.equal(res.status(), 201);
+  await page.goto(`${base}/tablet`);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Video visits' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Your video visits' }).waitFor();
+  const before = (await resident.get('/wallet')).body.balance_cents;
+  const times = page.getByTestId('visit-times');
+  await times.locator('input[type="radio"]:not([disabled])').last().check();
+  await page.getByTestId('visit-quote').click();
+  await page.getByTestId('visit-summary').getByText('held from your trust account').waitFor();
+  await assertAccessible(page, '/tablet/visits, the price');
+  assert.equal(await overflow(page), 0, '/tablet/visits scrolls sideways at 360 px');
+  await page.getByRole('button', { name: /^Book and hold/ }).click();
+  await page.locator('.live').getByText('Booked. The facility still has to approve it').waitFor();
+  const mine = (await resident.get('/visits?box=upcoming')).body.items;
+  const asked = mine.find((v) => v.payer === 'resident_trust');
+  assert.ok(asked, JSON.stringify(mine));
+  assert.equal((await resident.get('/wallet')).body.balance_cents, before - asked.price_cents, 'held from the trust account');
   await opened.close();
 });

@@ -427,10 +427,10 @@ async function scheduleSections(target, fid, say) {
   const list = h('div');
   const pending = h('div');
   const draw = async () => {
-    const from = `${day.value}T00:00:00Z`;
-    const to = new Date(Date.parse(from) + 86400000).toISOString();
+    // A day is read in the facility's time: without a time zone there is no day to show yet.
+    const policy = await api(`/facilities/${fid}/visit-policy`);
     const [waiting, today] = await Promise.all([api(`/facilities/${fid}/visits?state=pending&to=${encodeURIComponent(new Date(Date.now() + 91 * 86400000).toISOString())}`),
-      api(`/facilities/${fid}/visits?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`)]);
+      policy.time_zone ? api(`/facilities/${fid}/visits?day=${encodeURIComponent(day.value)}`) : { items: [] }]);
     const cards = (items) => h('ul', { class: 'plain-list' }, items.map((v) => staffVisitCard(v, { onChange: draw, say })));
     replace(pending, waiting.items.length ? cards(waiting.items) : emptyNote(t('No visits are waiting for approval.')));
     replace(list, today.items.length ? cards(today.items) : emptyNote(t('No visits on this day.')));
@@ -439,7 +439,7 @@ async function scheduleSections(target, fid, say) {
   replace(target,
     h('section', { class: 'stack', 'aria-labelledby': 'visits-waiting' }, h('h2', { id: 'visits-waiting' }, t('Waiting for approval')), pending),
     h('section', { class: 'stack', 'aria-labelledby': 'visits-day' }, h('h2', { id: 'visits-day' }, t('Schedule')),
-      h('div', { class: 'field' }, h('label', { for: 'visit-day' }, t('Day (UTC)')), day), list));
+      h('div', { class: 'field' }, h('label', { for: 'visit-day' }, t('Day (facility time)')), day), list));
   await draw();
 }
 

@@ -122,7 +122,7 @@ export default {
   'No visits are waiting for approval.': 'No hay visitas esperando aprobación.',
   'No visits on this day.': 'No hay visitas este día.',
   'Schedule': 'Agenda',
-  'Day (UTC)': 'Día (UTC)',
+  'Day (facility time)': 'Día (hora del centro)',
   'Approve visits, see the day\'s schedule, and set the facility\'s visit times.': 'Apruebe visitas, vea la agenda del día y fije los horarios de visita del centro.',
   'This page is for facility staff. Sign in with your staff account.': 'Esta página es para el personal del centro. Inicie sesión con su cuenta de personal.',
 };
