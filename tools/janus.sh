@@ -24,9 +24,9 @@ cmd=$1
 mkdir -p "$2"
 DIR=$(cd "$2" && pwd)
 JANUS=${JANUS_BIN:-$(command -v janus || true)}
-LIBDIR=${JANUS_LIBDIR:-/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)/janus}
+# Debian's plugins live under the architecture's folder (/usr/lib/x86_64-linux-gnu/janus, /usr/lib/aarch64-linux-gnu/janus …).
+LIBDIR=${JANUS_LIBDIR:-$(for d in /usr/lib/*/janus; do [ -d "$d/plugins" ] && { echo "$d"; break; }; done)}
 
-# shellcheck source=tools/pg-common.sh
 port_free() { ! ss -Htln "sport = :$1" 2>/dev/null | grep -q .; }
 pick_port() {
   local p
@@ -137,8 +137,8 @@ JCFG
 
 do_start() {
   local port=${1:-} admin_port secret attempt url
-  [ -n "$JANUS" ] && [ -x "$JANUS" ] || {
-    echo "$0: the janus binary was not found (apt-get install janus, or tools/install-deps.sh test)" >&2; exit 1; }
+  [ -n "$JANUS" ] && [ -x "$JANUS" ] && [ -n "$LIBDIR" ] || {
+    echo "$0: Janus was not found (apt-get install janus, or tools/install-deps.sh test)" >&2; exit 1; }
   do_stop
   rm -f "$DIR/url" "$DIR/janus.log" "$DIR/janus.out"
   secret=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')

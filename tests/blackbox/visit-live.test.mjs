@@ -250,7 +250,17 @@ test('a visit that must be monitored waits for the monitor; an attorney\'s visit
   assert.equal((await live(v, pb.contact)).json.monitor_present, true);
   const pub = await mediaCall(v, pb.contact, { action: 'publish', jsep: OFFER });
   assert.equal(pub.status, 200, describeRes(pub));
+  assert.equal((await live(v, pb.contact)).json.room_open, true);
+  // The slot ends with the room still open: the live sweeper closes it (in the store and in Janus).
   await advance(25 * 60);
+  let closed;
+  for (let i = 0; i < 120; i++) {
+    closed = await live(v, pb.contact);
+    if (closed.json.room_open === false) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.equal(closed.json.room_open, false, `the room closed at the end of the slot: ${describeRes(closed)}`);
+  assert.equal(closed.json.state, 'ended');
 
   // A verified attorney's visit: the parties join, staff may not watch, mute or end it.
   const lawyer = await w.contact();
