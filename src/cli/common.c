@@ -9,6 +9,7 @@
 #include "domain/visits/visit.h"
 
 #include <assert.h>
+#include <sodium.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,6 +43,24 @@ static kite_err resident_leaving(db_conn *conn, arena *a, int64_t resident_id, i
     return err != KITE_OK ? err : visit_close_for_resident(conn, a, resident_id, now, actor);
 }
 
+/*
+ * Tests only: KITE_TEST_PASSWORD_COST=min, honoured only beside KITE_ALLOW_TEST_CLOCK=1 (the
+ * switch every test-only setting needs), hashes new passwords and PINs at libsodium's minimum
+ * Argon2id cost instead of the interactive one.  The black-box and browser suites start hundreds
+ * of servers that hash thousands of passwords, and 64 MiB and two passes a hash were a third of
+ * make test's time.  A hash carries its own parameters, so either cost verifies the other; a
+ * server started so says it loudly.  make bench and production never set it.
+ */
+static password_gate *password_gate_for(const char *command)
+{
+    const char *allow = getenv("KITE_ALLOW_TEST_CLOCK"), *cost = getenv("KITE_TEST_PASSWORD_COST");
+    if (allow == NULL || strcmp(allow, "1") != 0 || cost == NULL || strcmp(cost, "min") != 0)
+        return password_gate_new(2, 0, 0);
+    if (strcmp(command, "kite serve") == 0)
+        log_warn("TEST PASSWORD COST: passwords and PINs are hashed at Argon2id's minimum cost; tests only");
+    return password_gate_new(2, crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN);
+}
+
 kite_err cli_store_open(const char *command, const char *path, cli_store *out)
 {
     memset(out, 0, sizeof *out);
@@ -54,7 +73,7 @@ kite_err cli_store_open(const char *command, const char *path, cli_store *out)
         fprintf(stderr, "%s: cannot open the store %s (%s)\n", command, shown, kite_err_code(err));
         return err;
     }
-    out->ctx.passwords = password_gate_new(2, 0, 0);
+    out->ctx.passwords = password_gate_for(command);
     out->ctx.dir = directory_new();
     out->ctx.session_ttl_ms = SESSION_TTL_MS;
     out->ctx.resident_leaving = resident_leaving;
