@@ -181,7 +181,7 @@ test('the facility admin runs the roster, staff, policy, prices and revenue in S
   await page.getByRole('heading', { level: 2, name: 'Precios' }).waitFor();
   assert.match(await page.getByTestId('prices-changed').textContent(), /precios predeterminados/);
   assert.match(await page.locator('#f-prices-audio_cents_per_minute-hint').textContent(), /^El límite de la FCC aquí es de 11\u00a0¢ por minuto/);
-  await page.getByLabel('Precio de un mensaje').fill('tres');
+  await page.getByLabel('Precio de un mensaje', { exact: true }).fill('tres');
   await page.getByRole('button', { name: 'Guardar precios' }).click();
   assert.match(await page.locator('#f-prices-message_cents-error').textContent(), /Escriba una cantidad en dólares, como 0\.25\.$/);
   await checkPage(page, 'prices editor with an error');

@@ -31,7 +31,7 @@ export default {
   'No standing legal holds.': 'No hay retenciones legales vigentes.',
   '{n} legal hold, standing ones first': '{n} retención legal, primero las vigentes',
   '{n} legal holds, standing ones first': '{n} retenciones legales, primero las vigentes',
-  'The first {n} legal hold, standing ones first': 'La primera retención legal, primero las vigentes',
+  'The first {n} legal hold, standing ones first': '{n} retención legal (hay más), primero las vigentes',
   'The first {n} legal holds, standing ones first': 'Las primeras {n} retenciones legales, primero las vigentes',
   'More holds': 'Más retenciones',
   'Case reference': 'Referencia del caso',

@@ -1,7 +1,6 @@
 // Spanish for the live video visit: /visits/{id}/live (family, tablet, monitor) and the staff's
 // list, /staff/visits/live (see ../es.js).
 export default {
-  'Live visits': 'Visitas en vivo',
   'Live video visits': 'Visitas por video en vivo',
   'Video visit': 'Visita por video',
   'Monitoring a video visit': 'Supervisión de una visita por video',
