@@ -37,7 +37,12 @@ before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kite-user-'));
   fs.chownSync(dir, uid, gid);
   fs.chmodSync(dir, 0o700);
-  srv = await startServer({ db: path.join(dir, 'kite.db'), extraArgs: ['--user', USER] });
+  // The directory's files, where the user can read them: a checkout in a private folder (a clone in
+  // `mktemp -d`, mode 0700) is closed to anyone but its owner, and the user loads them after the drop.
+  const data = path.join(dir, 'data');
+  fs.cpSync(DATA_DIR, data, { recursive: true });
+  execFileSync('chown', ['-R', `${uid}:${gid}`, data]);
+  srv = await startServer({ db: path.join(dir, 'kite.db'), data, extraArgs: ['--user', USER] });
 });
 
 after(async () => {

@@ -54,6 +54,7 @@ function tail(file, lines = 40) {
  *   named in kite.pg-url) instead of a fresh one.
  * opts.db: the store to serve instead of the directory's (a path or a
  *   postgresql:// URL), for several servers on one store; it wins when given.
+ * opts.data: the facility directory's files to load (default DATA_DIR).
  * opts.sqlite: the directory's kite.db even when the suite runs on PostgreSQL
  *   (a test of SQLite itself, such as a move from SQLite to PostgreSQL).
  */
@@ -70,7 +71,7 @@ export async function startServer(opts = {}) {
   const outPath = logPath.replace('.stderr.log', '.stdout.log');
   const log = fs.createWriteStream(logPath);
   const out = fs.createWriteStream(outPath);
-  const args = ['serve', '--db', dbPath, '--listen', '127.0.0.1:0', '--data', DATA_DIR, ...(opts.extraArgs || [])];
+  const args = ['serve', '--db', dbPath, '--listen', '127.0.0.1:0', '--data', opts.data || DATA_DIR, ...(opts.extraArgs || [])];
   const proc = spawn(KITE_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(opts.env || {}) } });
   proc.stderr.pipe(log);
 
