@@ -138,7 +138,7 @@ typedef struct opener {
 static kite_err open_tx(db_conn *conn, void *data)
 {
     opener *o = data;
-    int64_t issuer;
+    int64_t issuer = 0;
     kite_err err = ledger_account_open(conn, NOW, "test", LEDGER_STAMPS, (ledger_owner){CONTACT, 0, FACILITY},
                                        LEDGER_UNIT_STAMPS, o->id);
     if (err == KITE_OK)

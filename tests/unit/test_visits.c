@@ -56,7 +56,7 @@ static void sql(fixture *f, const char *statement)
 static kite_err fund_tx(db_conn *conn, void *data)
 {
     fixture *f = data;
-    int64_t clearing, tx;
+    int64_t clearing = 0, tx;
     kite_err err = ledger_account_open(conn, 0, "test", LEDGER_CONTACT_BALANCE, (ledger_owner){.account_id = 1},
                                        LEDGER_CENTS, &f->wallet);
     if (err == KITE_OK)
