@@ -39,6 +39,30 @@ const READY_RE = /kite: listening on (http:\/\/127\.0\.0\.1:(\d+))/;
 // ---------------------------------------------------------------------------
 // Server lifecycle
 
+/*
+ * What each thread of a process that did not stop is doing, read before it is killed: name, state,
+ * kernel wait channel and the system call it sits in (1 = write: a full stderr pipe), and, where gdb
+ * is installed, every thread's stack.  A hang that happens once in a hundred runs must explain itself.
+ */
+function threadDump(pid) {
+  const lines = [];
+  const read = (f) => { try { return fs.readFileSync(f, 'utf8').trim(); } catch { return '?'; } };
+  let tids = [];
+  try { tids = fs.readdirSync(`/proc/${pid}/task`); } catch { return '(process gone)'; }
+  for (const tid of tids) {
+    const t = `/proc/${pid}/task/${tid}`;
+    const stat = read(`${t}/stat`);
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    lines.push(`thread ${tid} ${read(`${t}/comm`)} state=${state} wchan=${read(`${t}/wchan`)} syscall=${read(`${t}/syscall`).split(' ').slice(0, 3).join(' ')}`);
+  }
+  try {
+    const bt = execFileSync('gdb', ['-batch', '-p', String(pid), '-ex', 'thread apply all bt 12'],
+      { timeout: 30_000, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+    lines.push(bt.split('\n').filter((l) => /^Thread|^#/.test(l)).join('\n'));
+  } catch { /* no gdb here: the kernel's view above has to do */ }
+  return lines.join('\n');
+}
+
 function tail(file, lines = 40) {
   try {
     const all = fs.readFileSync(file, 'utf8').split('\n');
@@ -142,6 +166,7 @@ export class Server {
     const r = await Promise.race([this.exited, timeout]);
     clearTimeout(timer);
     if (r === null) {
+      this.stuckThreads = threadDump(this.proc.pid);
       this.proc.kill('SIGKILL');
       const k = await this.exited;
       return { ...k, timedOut: true };
@@ -152,7 +177,8 @@ export class Server {
   /** Stop with SIGTERM and assert a clean exit (code 0 within 10 s). */
   async stopAndAssertClean() {
     const r = await this.stop('SIGTERM', 10_000);
-    assert.equal(r.timedOut, false, `kite did not exit within 10 s of SIGTERM; stderr tail:\n${tail(this.logPath)}`);
+    assert.equal(r.timedOut, false,
+      `kite did not exit within 10 s of SIGTERM; its threads then:\n${this.stuckThreads}\nstderr tail:\n${tail(this.logPath)}`);
     assert.equal(r.signal, null, `kite died from signal ${r.signal}; stderr tail:\n${tail(this.logPath)}`);
     assert.equal(r.code, 0, `kite exited with code ${r.code} after SIGTERM; stderr tail:\n${tail(this.logPath)}`);
     return r;
