@@ -2,13 +2,13 @@
  * visits.c - video visit bookings (domain/visits/visit.h):
  *   POST /api/v1/visits/quote            contact, resident: {contact_id, starts_at, facility_id?, slot_id?} -> the price
  *   POST /api/v1/visits                  contact, resident: the same -> 201 the visit, its price held
- *   GET  /api/v1/visits?box=upcoming|past  contact, resident: their visits
+ *   GET  /api/v1/visits?box=upcoming|past&limit=&cursor=  contact, resident: their visits, a page at a time
  *   GET  /api/v1/visits/{id}             the two parties, staff of the facility
  *   POST /api/v1/visits/{id}/approve     staff: {reason?}
  *   POST /api/v1/visits/{id}/decline     staff: {reason}
  *   POST /api/v1/visits/{id}/cancel      a party or staff: {reason?}
  *   POST /api/v1/visits/{id}/reschedule  a party: {starts_at, slot_id?}
- *   GET  /api/v1/facilities/{id}/visits?from=&to=&day=&state=  staff: the schedule, pending first
+ *   GET  /api/v1/facilities/{id}/visits?from=&to=&day=&state=&limit=&cursor=  staff: the schedule, pending first
  *                                        (day: YYYY-MM-DD in the facility's time)
  *
  * Every time is given twice: RFC 3339 UTC (starts_at) and the facility's
@@ -112,6 +112,25 @@ void handle_visits_create(http_request *req, void *data)
     json_decref(body);
 }
 
+/* ?limit=1..VISIT_PAGE_MAX (VISIT_PAGE_MAX when absent); false after answering 422. */
+static bool page_limit_or_reply(http_request *req, visit_page_query *q)
+{
+    int64_t limit;
+    if (!query_int_or_reply(req, "limit", 1, VISIT_PAGE_MAX, VISIT_PAGE_MAX, &limit))
+        return false;
+    q->limit = (size_t)limit;
+    return true;
+}
+
+static json_t *page_json(const visit_page *page, const account *viewer)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < page->count; i++)
+        json_array_append_new(list, visit_json(&page->items[i], viewer));
+    return json_pack("{s:o, s:o}", "items", list, "next_cursor",
+                     page->next_cursor != NULL ? json_string(page->next_cursor) : json_null());
+}
+
 void handle_visits_list(http_request *req, void *data)
 {
     kite_app *app = data;
@@ -124,17 +143,16 @@ void handle_visits_list(http_request *req, void *data)
         reply_fault_of(req, KITE_ERR_INVALID_FIELD, "box", FAULT_PARAM_CHOICE);
         return;
     }
-    visit_info *items;
-    size_t count;
-    kite_err err = visit_list_mine(&app->ctx, http_arena(req), &s->account, upcoming, &items, &count);
-    if (err != KITE_OK) {
-        reply_kite_error(req, err);
+    visit_page_query q = {http_query(req, "cursor"), 0};
+    if (!page_limit_or_reply(req, &q))
+        return;
+    visit_page page;
+    kite_fault f = {0};
+    if (visit_list_mine(&app->ctx, http_arena(req), &s->account, upcoming, &q, &page, &f) != KITE_OK) {
+        reply_fault(req, &f);
         return;
     }
-    json_t *list = json_array();
-    for (size_t i = 0; i < count; i++)
-        json_array_append_new(list, visit_json(&items[i], &s->account));
-    http_reply_json(req, 200, json_pack("{s:o, s:n}", "items", list, "next_cursor"));
+    http_reply_json(req, 200, page_json(&page, &s->account));
 }
 
 void handle_visits_get(http_request *req, void *data)
@@ -299,32 +317,36 @@ void handle_facility_visits(http_request *req, void *data)
         reply_fault_of(req, KITE_ERR_INVALID_FIELD, "state", FAULT_PARAM_CHOICE);
         return;
     }
-    visit_info *items;
-    size_t count;
-    kite_err err = visit_list_facility(&app->ctx, http_arena(req), &s->account, facility_id, from, to, has_state,
-                                       state, &items, &count);
-    if (err != KITE_OK) {
-        reply_kite_error(req, err);
+    visit_page_query q = {http_query(req, "cursor"), 0};
+    if (!page_limit_or_reply(req, &q))
+        return;
+    visit_page page;
+    kite_fault f = {0};
+    if (visit_list_facility(&app->ctx, http_arena(req), &s->account, facility_id, from, to, has_state, state, &q,
+                            &page, &f) != KITE_OK) {
+        reply_fault(req, &f);
         return;
     }
-    json_t *list = json_array();
-    for (size_t i = 0; i < count; i++)
-        json_array_append_new(list, visit_json(&items[i], &s->account));
-    http_reply_json(req, 200, json_pack("{s:o, s:n}", "items", list, "next_cursor"));
+    http_reply_json(req, 200, page_json(&page, &s->account));
 }
 
+/* Everything the person has: every page of both boxes (an export never stops at a page). */
 json_t *visits_export_json(kite_app *app, arena *a, const account *caller)
 {
     json_t *list = json_array();
     for (int box = 0; box < 2; box++) {
-        visit_info *items;
-        size_t count;
-        if (visit_list_mine(&app->ctx, a, caller, box == 0, &items, &count) != KITE_OK) {
-            json_decref(list);
-            return NULL;
-        }
-        for (size_t i = 0; i < count; i++)
-            json_array_append_new(list, visit_json(&items[i], caller));
+        visit_page_query q = {NULL, VISIT_PAGE_MAX};
+        do {
+            visit_page page;
+            kite_fault f = {0};
+            if (visit_list_mine(&app->ctx, a, caller, box == 0, &q, &page, &f) != KITE_OK) {
+                json_decref(list);
+                return NULL;
+            }
+            for (size_t i = 0; i < page.count; i++)
+                json_array_append_new(list, visit_json(&page.items[i], caller));
+            q.cursor = page.next_cursor;
+        } while (q.cursor != NULL);
     }
     return list;
 }

@@ -185,14 +185,30 @@ kite_err visit_reschedule(const kite_ctx *ctx, const account *caller, int64_t vi
 /* One visit in the caller's scope; KITE_ERR_NOT_FOUND outside it. */
 kite_err visit_read(const kite_ctx *ctx, const account *caller, int64_t visit_id, visit_info *out) KITE_WUR;
 
-/* A person's visits: upcoming (not over, soonest first) or past (newest first); up to VISIT_PAGE_MAX. */
-kite_err visit_list_mine(const kite_ctx *ctx, arena *a, const account *caller, bool upcoming, visit_info **items,
-                         size_t *count) KITE_WUR;
+/*
+ * A page of visits: up to limit (1..VISIT_PAGE_MAX) after the cursor the
+ * page before gave ("G.STARTS.ID": its last item's group, start and id;
+ * NULL or "" for the first page); next_cursor is NULL on the last page.
+ */
+typedef struct visit_page_query {
+    const char *cursor;
+    size_t limit;
+} visit_page_query;
 
-/* Staff: a facility's visits starting in [from, to), pending first, then by start; up to VISIT_PAGE_MAX. */
+typedef struct visit_page {
+    visit_info *items;
+    size_t count;
+    const char *next_cursor;
+} visit_page;
+
+/* A person's visits: upcoming (not over, soonest first) or past (newest first).  A cursor that is not one: 422. */
+kite_err visit_list_mine(const kite_ctx *ctx, arena *a, const account *caller, bool upcoming,
+                         const visit_page_query *q, visit_page *out, kite_fault *fault) KITE_WUR;
+
+/* Staff: a facility's visits starting in [from, to), pending first, then by start. */
 kite_err visit_list_facility(const kite_ctx *ctx, arena *a, const account *caller, int64_t facility_id, int64_t from,
-                             int64_t to, bool has_state, visit_state state, visit_info **items,
-                             size_t *count) KITE_WUR;
+                             int64_t to, bool has_state, visit_state state, const visit_page_query *q,
+                             visit_page *out, kite_fault *fault) KITE_WUR;
 
 /* One bookable start: a slot occurrence inside the lead time and horizon, on no blackout day. */
 typedef struct visit_opening {

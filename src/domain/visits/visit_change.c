@@ -18,7 +18,9 @@
 #include "core/text.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MINUTE_MS INT64_C(60000)
@@ -247,67 +249,126 @@ kite_err visit_read(const kite_ctx *ctx, const account *caller, int64_t visit_id
 typedef struct list_job {
     arena *a;
     const char *where_order;
-    int64_t p1, p2, p3, now;
+    int64_t p1, p2, p3;
     const char *state;
-    visit_info *items;
-    size_t count;
+    const visit_page_query *q;
+    bool after;                          /* a cursor was given: */
+    int64_t after_group, after_start, after_id; /* its last item's group, start and id */
+    bool pending_first;                  /* the facility's order: pending (group 0) before the rest */
+    visit_page *out;
 } list_job;
+
+/* "G.STARTS.ID", each part digits only (STARTS may be negative: before 1970 is not a visit, but say no clearly). */
+static bool cursor_parse(const char *cursor, int64_t *group, int64_t *start, int64_t *id)
+{
+    if ((cursor[0] != '0' && cursor[0] != '1') || cursor[1] != '.')
+        return false;
+    const char *p = cursor + 2;
+    char *end = NULL;
+    if (*p < '0' || *p > '9')
+        return false;
+    long long starts = strtoll(p, &end, 10);
+    if (*end != '.' || end[1] < '1' || end[1] > '9')
+        return false;
+    p = end + 1;
+    long long n = strtoll(p, &end, 10);
+    if (*end != '\0' || n <= 0 || starts < 0 || n == LLONG_MAX || starts == LLONG_MAX)
+        return false;
+    *group = cursor[0] - '0';
+    *start = starts;
+    *id = n;
+    return true;
+}
 
 static kite_err list_tx(db_conn *conn, void *arg)
 {
     list_job *j = arg;
     char sql[VISIT_SQL_MAX];
-    snprintf(sql, sizeof sql, "%s %s LIMIT %d", visit_select_sql, j->where_order, VISIT_PAGE_MAX);
+    snprintf(sql, sizeof sql, "%s %s LIMIT $10", visit_select_sql, j->where_order);
     db_stmt *s = db_prepare(conn, sql);
     db_bind_int(s, 1, j->p1);
     db_bind_int(s, 2, j->p2);
     db_bind_int(s, 3, j->p3);
     db_bind_text(s, 4, j->state);
     db_bind_text(s, 5, visit_state_name(VISIT_PENDING));
+    db_bind_int(s, 6, j->after_start);
+    db_bind_int(s, 7, j->after_id);
+    db_bind_int(s, 8, j->after ? 1 : 0);
+    db_bind_int(s, 9, j->after_group);
+    db_bind_int(s, 10, (int64_t)j->q->limit + 1); /* one more: is there a next page? */
+    visit_page *out = j->out;
     size_t cap = 0;
-    j->count = 0;
-    bool known = true;
+    out->count = 0;
+    bool known = true, more = false;
     while (db_next(s)) {
-        j->items = arena_grow(j->a, j->items, j->count, &cap, sizeof *j->items);
-        known = visit_row(s, &j->items[j->count++]) && known;
+        if (out->count == j->q->limit) {
+            more = true;
+            break;
+        }
+        out->items = arena_grow(j->a, out->items, out->count, &cap, sizeof *out->items);
+        known = visit_row(s, &out->items[out->count++]) && known;
     }
     kite_err err = db_done(s);
-    return err != KITE_OK ? err : known ? KITE_OK : KITE_ERR_INTERNAL;
+    if (err != KITE_OK)
+        return err;
+    if (more) {
+        const visit_info *last = &out->items[out->count - 1];
+        int group = j->pending_first && last->state != VISIT_PENDING ? 1 : 0;
+        out->next_cursor = arena_sprintf(j->a, "%d.%lld.%lld", group, (long long)last->starts_at, (long long)last->id);
+    }
+    return known ? KITE_OK : KITE_ERR_INTERNAL;
 }
 
-kite_err visit_list_mine(const kite_ctx *ctx, arena *a, const account *caller, bool upcoming, visit_info **items,
-                         size_t *count)
+/* Checks the query, reads the page; a bad limit or cursor is the caller's 422. */
+static kite_err list_read(const kite_ctx *ctx, list_job *j, kite_fault *fault)
+{
+    *j->out = (visit_page){0};
+    if (j->q->limit < 1 || j->q->limit > VISIT_PAGE_MAX)
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "limit", FAULT_NOT_VALID);
+    if (j->q->cursor != NULL && j->q->cursor[0] != '\0') {
+        if (!cursor_parse(j->q->cursor, &j->after_group, &j->after_start, &j->after_id) ||
+            (!j->pending_first && j->after_group != 0))
+            return fault_set(fault, KITE_ERR_INVALID_FIELD, "cursor", FAULT_UNKNOWN);
+        j->after = true;
+    }
+    return fault_settle(fault, db_read(ctx->store, list_tx, j));
+}
+
+kite_err visit_list_mine(const kite_ctx *ctx, arena *a, const account *caller, bool upcoming,
+                         const visit_page_query *q, visit_page *out, kite_fault *fault)
 {
     if (caller->role != ROLE_CONTACT && caller->role != ROLE_RESIDENT)
-        return KITE_ERR_FORBIDDEN;
-    list_job j = {.a = a, .p1 = caller->id, .p2 = clock_now_ms(&ctx->clock), .p3 = 0, .state = "", .items = NULL};
+        return fault_set(fault, KITE_ERR_FORBIDDEN, NULL, FAULT_NONE);
+    list_job j = {.a = a, .p1 = caller->id, .p2 = clock_now_ms(&ctx->clock), .p3 = 0, .state = "", .q = q, .out = out};
     const char *who = caller->role == ROLE_CONTACT ? "v.contact_account_id" : "v.resident_account_id";
-    /* Upcoming: not over yet (ends in the future, not declined or cancelled); past: the rest. */
+    /* Upcoming: not over yet (ends in the future, not declined or cancelled); past: the rest.  $3, $4, $5 and $9
+     * are the facility list's: named here too, since PostgreSQL must see every parameter to type it. */
     j.where_order = arena_sprintf(a,
         upcoming ? "WHERE %s = $1 AND v.ends_at > $2 AND v.ended_at IS NULL AND $3 = 0 AND $4 = $4 AND $5 = $5"
+                   " AND $9 = $9 AND ($8 = 0 OR v.starts_at > $6 OR (v.starts_at = $6 AND v.id > $7))"
                    " ORDER BY v.starts_at, v.id"
                  : "WHERE %s = $1 AND (v.ends_at <= $2 OR v.ended_at IS NOT NULL) AND $3 = 0 AND $4 = $4"
-                   " AND $5 = $5 ORDER BY v.starts_at DESC, v.id DESC",
+                   " AND $5 = $5 AND $9 = $9 AND ($8 = 0 OR v.starts_at < $6 OR (v.starts_at = $6 AND v.id < $7))"
+                   " ORDER BY v.starts_at DESC, v.id DESC",
         who);
-    kite_err err = db_read(ctx->store, list_tx, &j);
-    *items = j.items;
-    *count = err == KITE_OK ? j.count : 0;
-    return err;
+    return list_read(ctx, &j, fault);
 }
 
 kite_err visit_list_facility(const kite_ctx *ctx, arena *a, const account *caller, int64_t facility_id, int64_t from,
-                             int64_t to, bool has_state, visit_state state, visit_info **items, size_t *count)
+                             int64_t to, bool has_state, visit_state state, const visit_page_query *q,
+                             visit_page *out, kite_fault *fault)
 {
     if (!visit_staff_in_scope(caller, facility_id))
-        return KITE_ERR_NOT_FOUND;
-    list_job j = {.a = a, .p1 = facility_id, .p2 = from, .p3 = to, .state = has_state ? visit_state_name(state) : ""};
+        return fault_set(fault, KITE_ERR_NOT_FOUND, NULL, FAULT_NONE);
+    list_job j = {.a = a, .p1 = facility_id, .p2 = from, .p3 = to, .state = has_state ? visit_state_name(state) : "",
+                  .q = q, .pending_first = true, .out = out};
     j.where_order = "WHERE v.facility_id = $1 AND v.starts_at >= $2 AND v.starts_at < $3"
                     " AND ($4 = '' OR v.state = $4)"
+                    " AND ($8 = 0 OR (CASE WHEN v.state = $5 THEN 0 ELSE 1 END) > $9"
+                    " OR ((CASE WHEN v.state = $5 THEN 0 ELSE 1 END) = $9"
+                    " AND (v.starts_at > $6 OR (v.starts_at = $6 AND v.id > $7))))"
                     " ORDER BY CASE WHEN v.state = $5 THEN 0 ELSE 1 END, v.starts_at, v.id";
-    kite_err err = db_read(ctx->store, list_tx, &j);
-    *items = j.items;
-    *count = err == KITE_OK ? j.count : 0;
-    return err;
+    return list_read(ctx, &j, fault);
 }
 
 /* One of a leaving resident's visits, called off by the facility: everything given back. */
