@@ -9,7 +9,9 @@
  * Booking holds the full price (slot minutes x the facility's video rate,
  * prices.h, under the FCC cap) from the payer - the contact's balance, or
  * the resident's trust account when the resident books - in the same
- * transaction as the visit row (ledger_hold, subject visit).  Declining and
+ * transaction as the visit row (ledger_hold, subject visit).  A move to a
+ * slot of another price releases that hold and holds the new price from
+ * the same payer, in the transaction of the move.  Declining and
  * any facility cancellation release it in full; a family cancellation
  * releases it in full before the cut-off, and after it as the policy says
  * (full by default).  The live visit (the other half of issue 14) calls

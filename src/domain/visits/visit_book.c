@@ -10,9 +10,18 @@
  * UPDATE taken < capacity) and writes the hold, so the price shown is the
  * price held, and two bookings for the last place cannot both succeed.
  *
+ * A reschedule is planned the same way at the facility's current rate, but
+ * paid by the booking's payer whichever party moves it.  The same price
+ * keeps the hold.  Another price releases the hold in full and holds the new
+ * price (subject: the move, a visit_moves row, because a subject has one
+ * hold) in the transaction of the move, rather than adjusting the held
+ * amount: a hold is held once and settled once, which `kite ledger verify`
+ * checks.  The move's row also carries its Idempotency-Key.
+ *
  * SECURITY: the caller's scope is checked first (a contact only through its
  * own contact rows, a resident only for itself), and everything that costs
- * money is read from the store here, never from the request.
+ * money is read from the store here, never from the request: the held
+ * amount of a move is the hold row's, read in the move's transaction.
  */
 #include "domain/visits/visit_store.h"
 
