@@ -1,6 +1,9 @@
 // Video visits in the browser (issue 14): a family member books a visit on /visits — picks a time
 // shown in the facility's time and in their own, sees the price before anything is held, books,
 // and the price is held from the balance; then cancels it and gets it back.  The same in Spanish.
+// A booked visit is moved to a 20-minute slot (the new price and the refund shown before the move)
+// and then to a 45-minute one (what more is held), in English and Spanish, and the resident moves
+// the visit asked for on the tablet (the refund goes back to the trust account).
 // Staff approve a booking on /staff/visits.  axe-core at a desktop and at 360 px, and nothing
 // scrolls sideways at 360 px.  A real kite server, a real `kite processor-sandbox`, real Chromium.
 //
@@ -279,5 +282,31 @@ test('moving a visit to a shorter slot shows the refund first, and to a longer o
   assert.equal(seen.after.held_cents, 45 * rate);
   assert.equal((await who.client.get('/wallet')).body.balance_cents, seen.before.balance_cents - 25 * rate, 'the difference shown is the difference held');
   assert.equal(await overflow(opened.page), 0, 'es /visits, moving, scrolls sideways at 360 px');
+  await opened.close();
+});
+
+test('the resident moves the visit asked for on the tablet: the refund to the trust account is shown first', LONG, async () => {
+  const asked = (await resident.get('/visits?box=upcoming')).body.items.find((v) => v.payer === 'resident_trust' && v.length_minutes === 30);
+  assert.ok(asked, 'the visit asked for on the tablet (the test before)');
+  const rate = asked.rate_cents_per_minute;
+  const usd = (c) => `$${Math.floor(c / 100)}.${String(c % 100).padStart(2, '0')}`;
+  const shorter = (await resident.get(`/facilities/${prison.id}/visit-slots`)).body.openings
+    .find((o) => o.length_minutes === 20 && o.places_left > 0);
+  assert.ok(shorter, 'a 20-minute opening (the test before)');
+  const opened = await newPage(browser, NARROW);
+  const { page, context } = opened;
+  const res = await context.request.post(`${base}/api/v1/sessions`,
+    { data: { facility_id: prison.id, resident_number: RESIDENT.number, pin: RESIDENT.pin } });
+  assert.equal(res.status(), 201);
+  await page.goto(`${base}/tablet/visits`);
+  await page.getByRole('heading', { level: 1, name: 'Your video visits' }).waitFor();
+  const words = { move: 'Move visit', minutes: '20 minutes', moved: 'Visit moved.' };
+  const seen = await moveInPage(page, { client: resident }, asked, shorter.starts_at, words, 'tablet');
+  assert.match(seen.price, new RegExp(`New price: \\${usd(20 * rate)} \\(20 minutes`));
+  assert.match(seen.difference, new RegExp(`You will get \\${usd(10 * rate)} back on your trust account`));
+  assert.equal(seen.after.payer, 'resident_trust');
+  assert.equal(seen.after.held_cents, 20 * rate);
+  assert.equal((await resident.get('/wallet')).body.balance_cents, seen.before.balance_cents + 10 * rate, 'back in the trust account');
+  assert.equal(await overflow(page), 0, '/tablet/visits, moving, scrolls sideways at 360 px');
   await opened.close();
 });
