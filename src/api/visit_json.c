@@ -64,7 +64,12 @@ json_t *visit_quote_json(const visit_quote *q)
     json_object_set_new(o, "rate_cents_per_minute", json_integer(q->rate_cents_per_minute));
     json_object_set_new(o, "price_cents", json_integer(q->price_cents));
     json_object_set_new(o, "balance_cents", json_integer(q->balance_cents));
-    json_object_set_new(o, "enough", json_boolean(q->balance_cents >= q->price_cents));
+    json_object_set_new(o, "enough", json_boolean(q->enough));
+    if (q->visit_id != 0) {
+        json_object_set_new(o, "visit_id", json_integer(q->visit_id));
+        json_object_set_new(o, "held_cents", json_integer(q->held_cents));
+        json_object_set_new(o, "difference_cents", json_integer(q->difference_cents));
+    }
     json_object_set_new(o, "payer", json_string(q->payer_is_trust ? "resident_trust" : "contact_balance"));
     json_object_set_new(o, "approval_required", json_boolean(q->approval_required));
     json_object_set_new(o, "monitoring_required", json_boolean(q->monitoring_required));

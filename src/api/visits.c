@@ -1,13 +1,15 @@
 /*
  * visits.c - video visit bookings (domain/visits/visit.h):
- *   POST /api/v1/visits/quote            contact, resident: {contact_id, starts_at, facility_id?, slot_id?} -> the price
+ *   POST /api/v1/visits/quote            contact, resident: {contact_id, starts_at, facility_id?, slot_id?} -> the price;
+ *                                        or {visit_id, starts_at, slot_id?}: a reschedule's price, what is held,
+ *                                        the difference and whether the payer can pay it
  *   POST /api/v1/visits                  contact, resident: the same -> 201 the visit, its price held
  *   GET  /api/v1/visits?box=upcoming|past&limit=&cursor=  contact, resident: their visits, a page at a time
  *   GET  /api/v1/visits/{id}             the two parties, staff of the facility
  *   POST /api/v1/visits/{id}/approve     staff: {reason?}
  *   POST /api/v1/visits/{id}/decline     staff: {reason}
  *   POST /api/v1/visits/{id}/cancel      a party or staff: {reason?}
- *   POST /api/v1/visits/{id}/reschedule  a party: {starts_at, slot_id?}
+ *   POST /api/v1/visits/{id}/reschedule  a party: {starts_at, slot_id?}, Idempotency-Key: moved and re-priced
  *   GET  /api/v1/facilities/{id}/visits?from=&to=&day=&state=&limit=&cursor=  staff: the schedule, pending first
  *                                        (day: YYYY-MM-DD in the facility's time)
  *
@@ -58,39 +60,55 @@ static bool time_member_or_reply(http_request *req, json_t *body, const char *na
     return true;
 }
 
-/* The booking body: {contact_id, starts_at, facility_id?, slot_id?}; NULL body after answering. */
-static json_t *request_or_reply(http_request *req, visit_request *r)
+/* The booking body: {contact_id, starts_at, facility_id?, slot_id?}; false after answering. */
+static bool request_or_reply(http_request *req, json_t *body, visit_request *r)
 {
     static const char *const known[] = {"contact_id", "starts_at", "facility_id", "slot_id"};
-    json_t *body = parse_body_or_reply(req);
     bool present;
     *r = (visit_request){0};
-    if (body == NULL)
-        return NULL;
-    if (!members_known_or_reply(req, body, known, 4) || !body_int_or_reply(req, body, "contact_id", true, &r->contact_id, &present) ||
-        !time_member_or_reply(req, body, "starts_at", &r->starts_at) ||
-        !body_int_or_reply(req, body, "facility_id", false, &r->facility_id, &present) ||
-        !body_int_or_reply(req, body, "slot_id", false, &r->slot_id, &present)) {
-        json_decref(body);
-        return NULL;
-    }
-    return body;
+    return members_known_or_reply(req, body, known, 4) &&
+           body_int_or_reply(req, body, "contact_id", true, &r->contact_id, &present) &&
+           time_member_or_reply(req, body, "starts_at", &r->starts_at) &&
+           body_int_or_reply(req, body, "facility_id", false, &r->facility_id, &present) &&
+           body_int_or_reply(req, body, "slot_id", false, &r->slot_id, &present);
+}
+
+/* A reschedule's quote: {visit_id, starts_at, slot_id?} (the visit names the contact and the facility). */
+static void move_quote(http_request *req, kite_app *app, const session *s, json_t *body)
+{
+    static const char *const known[] = {"visit_id", "starts_at", "slot_id"};
+    int64_t visit_id, starts_at, slot_id = 0;
+    bool present;
+    if (!members_known_or_reply(req, body, known, 3) || !body_int_or_reply(req, body, "visit_id", true, &visit_id, &present) ||
+        !time_member_or_reply(req, body, "starts_at", &starts_at) ||
+        !body_int_or_reply(req, body, "slot_id", false, &slot_id, &present))
+        return;
+    visit_quote q;
+    kite_fault f = {0};
+    if (visit_reschedule_quote(&app->ctx, &s->account, visit_id, starts_at, slot_id, &q, &f) != KITE_OK)
+        reply_fault(req, &f);
+    else
+        http_reply_json(req, 200, visit_quote_json(&q));
 }
 
 void handle_visits_quote(http_request *req, void *data)
 {
     kite_app *app = data;
     const session *s = require_role_or_reply(req, app, ROLE_BIT(ROLE_CONTACT) | ROLE_BIT(ROLE_RESIDENT));
+    json_t *body = s ? parse_body_or_reply(req) : NULL;
     visit_request r;
-    json_t *body = s ? request_or_reply(req, &r) : NULL;
     if (body == NULL)
         return;
-    visit_quote q;
-    kite_fault f = {0};
-    if (visit_quote_get(&app->ctx, &s->account, &r, &q, &f) != KITE_OK)
-        reply_fault(req, &f);
-    else
-        http_reply_json(req, 200, visit_quote_json(&q));
+    if (json_object_get(body, "visit_id") != NULL) {
+        move_quote(req, app, s, body);
+    } else if (request_or_reply(req, body, &r)) {
+        visit_quote q;
+        kite_fault f = {0};
+        if (visit_quote_get(&app->ctx, &s->account, &r, &q, &f) != KITE_OK)
+            reply_fault(req, &f);
+        else
+            http_reply_json(req, 200, visit_quote_json(&q));
+    }
     json_decref(body);
 }
 
@@ -99,9 +117,13 @@ void handle_visits_create(http_request *req, void *data)
     kite_app *app = data;
     const session *s = require_payer_or_reply(req, app, ROLE_BIT(ROLE_CONTACT) | ROLE_BIT(ROLE_RESIDENT));
     visit_request r;
-    json_t *body = s ? request_or_reply(req, &r) : NULL;
+    json_t *body = s ? parse_body_or_reply(req) : NULL;
     if (body == NULL)
         return;
+    if (!request_or_reply(req, body, &r)) {
+        json_decref(body);
+        return;
+    }
     visit_info *v = arena_alloc(http_arena(req), sizeof *v);
     bool repeat = false;
     kite_fault f = {0};
@@ -242,7 +264,9 @@ void handle_visits_reschedule(http_request *req, void *data)
         body_int_or_reply(req, body, "slot_id", false, &slot_id, &present)) {
         visit_info *v = arena_alloc(http_arena(req), sizeof *v);
         kite_fault f = {0};
-        if (visit_reschedule(&app->ctx, &s->account, id, starts_at, slot_id, v, &f) != KITE_OK)
+        bool repeat = false; /* a replay answers as the move did: 200 and the visit */
+        if (visit_reschedule(&app->ctx, &s->account, id, starts_at, slot_id, http_header(req, "Idempotency-Key"), v,
+                             &repeat, &f) != KITE_OK)
             reply_fault(req, &f);
         else
             http_reply_json(req, 200, visit_json(v, &s->account));

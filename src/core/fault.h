@@ -222,6 +222,7 @@ typedef enum fault_detail {
     FAULT_ONE_VIDEO,            /* more than one video on one message */
     FAULT_VIDEO_PURGED,         /* a video whose bytes the retention purge deleted */
     FAULT_UPLOAD_TYPE,          /* an upload whose Content-Type is neither a photo's nor a video's */
+    FAULT_VISIT_FUNDS_MOVE,     /* a visit moved to a dearer slot: limit the new price, max the balance plus what is held */
     FAULT_DETAIL_COUNT
 } fault_detail;
 

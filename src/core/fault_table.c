@@ -852,6 +852,11 @@ const fault_row fault_rows[] = {
     {KITE_ERR_GONE, NULL, FAULT_VIDEO_PURGED,
      {"This video was deleted when the facility's retention period for photos and videos ended.",
       "Este video se borró cuando terminó el período en que el centro guarda las fotos y los videos."}},
+    {KITE_ERR_INSUFFICIENT_FUNDS, NULL, FAULT_VISIT_FUNDS_MOVE,
+     {"The new time costs {limit_usd}, and with what is already held for this visit you have {max_usd}. Add "
+      "money, then move the visit again. Nothing was changed.",
+      "El nuevo horario cuesta {limit_usd}, y con lo que ya está retenido para esta visita usted tiene {max_usd}. "
+      "Agregue dinero y luego mueva la visita de nuevo. No se cambió nada."}},
 };
 
 const size_t fault_row_count = sizeof fault_rows / sizeof fault_rows[0];

@@ -808,6 +808,7 @@ const migration kite_migrations[] = {
     {26, "video visits: policies, rooms, weekly slots, blackouts, bookings", kite_migration_26_sqlite},
     {27, "live video visits: Janus rooms and the people in them", kite_migration_27_sqlite},
     {28, "video messages: attachment kind, duration and poster; videos_allowed; video prices", kite_migration_28_sqlite},
+    {30, "visit moves: a reschedule re-priced, its new hold, its Idempotency-Key", kite_migration_30_sqlite},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];

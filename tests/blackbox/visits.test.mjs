@@ -339,14 +339,34 @@ test('a late family cancellation follows the policy', async () => {
   }
 });
 
-test('reschedule keeps the one hold; another length is refused', async () => {
-  const p = await family();
+function reschedule(who, id, body, key) {
+  const headers = key ? { 'Idempotency-Key': key } : {};
+  return w.srv.request('POST', `/api/v1/visits/${id}/reschedule`, { body, token: who.token, headers });
+}
+
+async function moveQuote(who, id, startsAt) {
+  const res = await w.post('/api/v1/visits/quote', { visit_id: id, starts_at: startsAt }, who.token);
+  assert.equal(res.status, 200, `move quote ${id} -> ${startsAt}: ${describeRes(res)}`);
+  return res.json;
+}
+
+async function wallet(who) {
+  const res = await w.get('/api/v1/wallet', who.token);
+  assert.equal(res.status, 200, `wallet: ${describeRes(res)}`);
+  return res.json;
+}
+
+test('reschedule: the same price keeps the one hold; a shorter or longer slot is re-priced, quoted first', async () => {
+  const p = await family('Moving Family');
   const base = minuteFloor(Date.now());
   const s1 = await slotAt(base + 5 * DAY + 2 * HOUR);
   const s2 = await slotAt(base + 6 * DAY + 2 * HOUR);
-  const s3 = await slotAt(base + 6 * DAY + 5 * HOUR, { length: 60 });
+  const s20 = await slotAt(base + 6 * DAY + 5 * HOUR, { length: 20 });
+  const s45 = await slotAt(base + 6 * DAY + 7 * HOUR, { length: 45 });
   const start = await balance(p.contact);
   const v = await booked(p.contact, { contact_id: p.contactId, starts_at: s1.startsAt });
+  const rate = v.rate_cents_per_minute;
+  assert.ok(rate > 0, JSON.stringify(v));
   await act(reviewer, v.id, 'approve');
   const moved = await act(p.contact, v.id, 'reschedule', { starts_at: s2.startsAt });
   assert.equal(moved.id, v.id);
@@ -354,11 +374,121 @@ test('reschedule keeps the one hold; another length is refused', async () => {
   assert.equal(moved.state, 'pending', 'a moved visit is approved again');
   assert.equal(moved.held_cents, v.price_cents);
   assert.equal(await balance(p.contact), start - v.price_cents, 'one hold, not two');
-  const res = await w.post(`/api/v1/visits/${v.id}/reschedule`, { starts_at: s3.startsAt }, p.contact.token);
-  assertError(res, 422, 'invalid_field');
-  assert.match(res.json.error.message, /different amount/);
   const again = await w.post(`/api/v1/visits/${v.id}/reschedule`, { starts_at: s1.startsAt }, reviewer.token);
   assert.equal(again.status, 403, 'staff do not move a family visit');
+
+  // 30 -> 20 minutes: the quote names the new price, what is held and the refund; nothing moves yet.
+  let q = await moveQuote(p.contact, v.id, s20.startsAt);
+  assert.equal(q.visit_id, v.id);
+  assert.equal(q.length_minutes, 20);
+  assert.equal(q.price_cents, 20 * rate);
+  assert.equal(q.held_cents, 30 * rate);
+  assert.equal(q.difference_cents, -10 * rate, 'a refund is a negative difference');
+  assert.equal(q.enough, true);
+  assert.equal(q.payer, 'contact_balance');
+  assert.equal(q.balance_cents, start - 30 * rate);
+  assert.equal(await balance(p.contact), start - 30 * rate, 'a quote moves no money');
+  const key = `move-${process.pid}-${++keys}`;
+  let res = await reschedule(p.contact, v.id, { starts_at: s20.startsAt }, key);
+  assert.equal(res.status, 200, describeRes(res));
+  const shorter = res.json;
+  assert.equal(shorter.length_minutes, 20);
+  assert.equal(shorter.price_cents, 20 * rate);
+  assert.equal(shorter.held_cents, 20 * rate, 'the hold is the new price');
+  let wal = await wallet(p.contact);
+  assert.equal(wal.balance_cents, start - 20 * rate, 'the difference is back in the wallet');
+  assert.equal(wal.held_cents, 20 * rate);
+  // The same key again: the same answer, no second hold, no second move.
+  res = await reschedule(p.contact, v.id, { starts_at: s20.startsAt }, key);
+  assert.equal(res.status, 200, describeRes(res));
+  assert.equal(res.json.id, v.id);
+  assert.equal(res.json.price_cents, 20 * rate);
+  assert.equal(res.json.starts_at, shorter.starts_at);
+  wal = await wallet(p.contact);
+  assert.equal(wal.balance_cents, start - 20 * rate, 'a replay moves no money');
+  assert.equal(wal.held_cents, 20 * rate);
+  assert.equal(w.sql(`SELECT COUNT(*) FROM visit_moves WHERE visit_id = ${v.id} AND idempotency_key = '${key}'`), '1');
+  assert.equal(w.sql(`SELECT COUNT(*) FROM ledger_holds WHERE state = 'held' AND payer_account_id = `
+    + `(SELECT payer_account_id FROM visits WHERE id = ${v.id})`), '1', 'one open hold');
+  res = await reschedule(p.contact, v.id, { starts_at: s45.startsAt }, key);
+  assertError(res, 422, 'idempotency_key_reused');
+
+  // 20 -> 45 minutes: more is held; the contact reads Spanish now.
+  q = await moveQuote(p.contact, v.id, s45.startsAt);
+  assert.equal(q.price_cents, 45 * rate);
+  assert.equal(q.held_cents, 20 * rate);
+  assert.equal(q.difference_cents, 25 * rate);
+  assert.equal(q.enough, true);
+  assert.equal((await w.patch('/api/v1/me', { lang: 'es' }, p.contact.token)).status, 200);
+  const longer = await act(p.contact, v.id, 'reschedule', { starts_at: s45.startsAt });
+  assert.equal(longer.length_minutes, 45);
+  assert.equal(longer.price_cents, 45 * rate);
+  assert.equal(longer.held_cents, 45 * rate);
+  wal = await wallet(p.contact);
+  assert.equal(wal.balance_cents, start - 45 * rate, 'the difference is held');
+  assert.equal(wal.held_cents, 45 * rate);
+
+  // The notices name the new price: booked, approved, moved, moved cheaper, moved dearer (in Spanish).
+  const mails = await w.mailsTo(p.contact.email, { kind: 'visit', count: 5 });
+  const usd = (c) => `\\$${Math.floor(c / 100)}\\.${String(c % 100).padStart(2, '0')}`;
+  assert.doesNotMatch(mails[2].text, /new price/);
+  assert.match(mails[3].text, new RegExp(`new price is ${usd(20 * rate)}`));
+  assert.match(mails[3].text, /back on the balance/);
+  assert.match(mails[4].text, new RegExp(`nuevo precio es ${usd(45 * rate)}`));
+  assert.match(mails[4].text, /dura 45 minutos/);
+  const audit = w.auditRows(`action = 'visit.reschedule' AND target = 'visit:${v.id}'`);
+  assert.equal(audit.length, 3, 'one audit record per move, none for the replay');
+  assert.match(audit[2].detail, new RegExp(`price_from=${20 * rate} price_to=${45 * rate}`));
+});
+
+test('reschedule to a dearer slot without the money: 402 with the price, nothing moves', async () => {
+  const p = await pair(w, op, F, 'jpay', { contactName: 'Thin Wallet' });
+  const base = minuteFloor(Date.now());
+  const small = await slotAt(base + 5 * DAY + 9 * HOUR, { length: 5 });
+  const v = await booked(p.contact, { contact_id: p.contactId, starts_at: small.startsAt, slot_id: small.slot.id });
+  const rate = v.rate_cents_per_minute;
+  const left = await balance(p.contact);
+  // One minute more than the balance and the hold together pay for.
+  const length = Math.floor((left + v.price_cents) / rate) + 1;
+  assert.ok(length <= 240, `balance ${left} too large for this test`);
+  const dear = await slotAt(base + 5 * DAY + 13 * HOUR, { length });
+  const q = await w.post('/api/v1/visits/quote', { visit_id: v.id, starts_at: dear.startsAt, slot_id: dear.slot.id }, p.contact.token);
+  assert.equal(q.status, 200, describeRes(q));
+  assert.equal(q.json.price_cents, length * rate);
+  assert.equal(q.json.difference_cents, length * rate - v.price_cents);
+  assert.equal(q.json.enough, false, 'the quote says it before the move');
+  const res = await reschedule(p.contact, v.id, { starts_at: dear.startsAt, slot_id: dear.slot.id }, `move-${process.pid}-${++keys}`);
+  assertError(res, 402, 'insufficient_funds');
+  assert.match(res.json.error.message, /The new time costs \$/);
+  const seen = await visit(p.contact, v.id);
+  assert.equal(seen.starts_at, v.starts_at, 'the visit did not move');
+  assert.equal(seen.price_cents, v.price_cents);
+  assert.equal(seen.held_cents, v.price_cents);
+  assert.equal(await balance(p.contact), left, 'the wallet did not change');
+  assert.equal(w.sql(`SELECT COUNT(*) FROM visit_moves WHERE visit_id = ${v.id}`), '0');
+});
+
+test('a tablet booking moved by the contact is re-priced against the trust account', async () => {
+  const r = await family('Tablet Movers');
+  const base = minuteFloor(Date.now());
+  const s30 = await slotAt(base + 7 * DAY + 9 * HOUR);
+  const s20 = await slotAt(base + 7 * DAY + 11 * HOUR, { length: 20 });
+  const trust0 = (await wallet(r.resident)).balance_cents;
+  const contact0 = await balance(r.contact);
+  const v = await booked(r.resident, { contact_id: r.contactId, starts_at: s30.startsAt });
+  assert.equal(v.payer, 'resident_trust');
+  const rate = v.rate_cents_per_minute;
+  assert.equal((await wallet(r.resident)).balance_cents, trust0 - 30 * rate);
+  const q = await moveQuote(r.contact, v.id, s20.startsAt);
+  assert.equal(q.payer, 'resident_trust', 'the booking\'s payer, whoever moves it');
+  assert.equal(q.difference_cents, -10 * rate);
+  const moved = await act(r.contact, v.id, 'reschedule', { starts_at: s20.startsAt });
+  assert.equal(moved.payer, 'resident_trust');
+  assert.equal(moved.held_cents, 20 * rate);
+  const trust = await wallet(r.resident);
+  assert.equal(trust.balance_cents, trust0 - 20 * rate, 'the difference is back in the trust account');
+  assert.equal(trust.held_cents, 20 * rate);
+  assert.equal(await balance(r.contact), contact0, "the contact's balance is not touched");
 });
 
 test('Idempotency-Key: a retry returns the first visit and holds once', async () => {

@@ -367,6 +367,77 @@ static void test_partial_capture_bounds(void **state)
     assert_false(visit_transition_allowed(VISIT_PENDING, VISIT_IN_PROGRESS));
 }
 
+/* A move's money: the hold is given back before the new price is held, so both pay for it. */
+static void test_reprice_arithmetic(void **state)
+{
+    (void)state;
+    visit_reprice m = visit_reprice_of(30 * RATE, 20 * RATE, 100); /* 30 -> 20 minutes: a refund */
+    assert_int_equal(m.difference_cents, -10 * RATE);
+    assert_int_equal(m.available_cents, 100 + 30 * RATE);
+    assert_true(m.enough);
+    m = visit_reprice_of(30 * RATE, 20 * RATE, 0); /* a refund needs no balance */
+    assert_true(m.enough);
+    m = visit_reprice_of(30 * RATE, 45 * RATE, 15 * RATE); /* 30 -> 45: exactly the difference on the balance */
+    assert_int_equal(m.difference_cents, 15 * RATE);
+    assert_int_equal(m.available_cents, 45 * RATE);
+    assert_true(m.enough);
+    m = visit_reprice_of(30 * RATE, 45 * RATE, 15 * RATE - 1); /* one cent short */
+    assert_false(m.enough);
+    assert_int_equal(m.price_cents, 45 * RATE);
+    m = visit_reprice_of(0, PRICE, PRICE - 1); /* a free visit moved to a priced slot: the balance alone */
+    assert_false(m.enough);
+    assert_int_equal(m.difference_cents, PRICE);
+    m = visit_reprice_of(PRICE, 0, 0); /* a priced visit moved where the rate is now zero: all back */
+    assert_true(m.enough);
+    assert_int_equal(m.difference_cents, -PRICE);
+}
+
+/* The re-priced visit's ledger as reschedule writes it: the booking's hold released, the move's hold placed. */
+static kite_err reprice_tx(db_conn *conn, void *data)
+{
+    booking *b = data;
+    visit_info v;
+    kite_err err = visit_get(conn, b->id, &v);
+    if (err == KITE_OK)
+        err = ledger_release(conn, 1, "test", v.hold_id);
+    if (err == KITE_OK)
+        err = db_exec(db_prepare(conn, "INSERT INTO visit_moves (id, visit_id, account_id, from_starts_at, to_starts_at,"
+                                       " to_slot_id, asked_slot_id, from_price_cents, to_price_cents, created_at)"
+                                       " VALUES (7, 1, 1, 0, 0, 1, 0, 750, 500, 1)"));
+    int64_t hold = 0;
+    if (err == KITE_OK)
+        err = ledger_hold(conn, 1, "test", LEDGER_SUBJECT_VISIT_MOVE, 7, b->f->wallet, 20 * RATE, LEDGER_CENTS, &hold);
+    if (err != KITE_OK)
+        return err;
+    db_stmt *u = db_prepare(conn, "UPDATE visits SET hold_id = $1, price_cents = $2, ends_at = $3 WHERE id = 1");
+    db_bind_int(u, 1, hold);
+    db_bind_int(u, 2, 20 * RATE);
+    db_bind_int(u, 3, START + 20 * MIN_MS);
+    return db_exec(u);
+}
+
+static void test_repriced_visit_settles_its_new_hold(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(step(f, 0, 1, 0, VISIT_END_NONE, NULL), KITE_OK);
+    booking b = {f, 1, 0, VISIT_END_NONE, 0, 0};
+    assert_int_equal(db_write(f->t.store, reprice_tx, &b), KITE_OK);
+    probe p = look(f, 1); /* ledger verify holds after the move */
+    assert_int_equal(p.wallet, FUNDS - 20 * RATE);
+    assert_int_equal(p.hold.subject, LEDGER_SUBJECT_VISIT_MOVE);
+    assert_int_equal(p.hold.amount, 20 * RATE);
+    assert_int_equal(p.v.length_minutes, 20);
+    /* Connected for the whole 20-minute slot and more: the new price, no more. */
+    assert_int_equal(step(f, 1, 1, START, VISIT_END_NONE, NULL), KITE_OK);
+    int64_t charged = -1;
+    assert_int_equal(step(f, 2, 1, START + 25 * MIN_MS, VISIT_END_COMPLETED, &charged), KITE_OK);
+    assert_int_equal(charged, 20 * RATE);
+    p = look(f, 1);
+    assert_int_equal(p.wallet, FUNDS - 20 * RATE);
+    assert_int_equal(p.revenue, 20 * RATE);
+    assert_int_equal(p.hold.state, LEDGER_CAPTURED);
+}
+
 static void test_zone_keeps_wall_time_across_dst(void **state)
 {
     (void)state;
@@ -412,6 +483,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sweep_completes_a_visit_whose_slot_ended, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_no_show_names_the_side_that_stayed_away, setup, teardown),
         cmocka_unit_test(test_partial_capture_bounds),
+        cmocka_unit_test(test_reprice_arithmetic),
+        cmocka_unit_test_setup_teardown(test_repriced_visit_settles_its_new_hold, setup, teardown),
         cmocka_unit_test(test_zone_keeps_wall_time_across_dst),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);

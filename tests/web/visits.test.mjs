@@ -1,6 +1,9 @@
 // Video visits in the browser (issue 14): a family member books a visit on /visits — picks a time
 // shown in the facility's time and in their own, sees the price before anything is held, books,
 // and the price is held from the balance; then cancels it and gets it back.  The same in Spanish.
+// A booked visit is moved to a 20-minute slot (the new price and the refund shown before the move)
+// and then to a 45-minute one (what more is held), in English and Spanish, and the resident moves
+// the visit asked for on the tablet (the refund goes back to the trust account).
 // Staff approve a booking on /staff/visits.  axe-core at a desktop and at 360 px, and nothing
 // scrolls sideways at 360 px.  A real kite server, a real `kite processor-sandbox`, real Chromium.
 //
@@ -32,6 +35,7 @@ let prison;
 let operatorEmail;
 let operator;
 let resident;
+let roomId;
 const RESIDENT = { number: 'E8001', pin: '864213' };
 
 const overflow = (page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -50,14 +54,14 @@ async function family(name) {
   return { client, email, name };
 }
 
-/* A weekly 30-minute slot whose next occurrence starts at ms, in the facility's time. */
-async function slotAt(roomId, ms) {
+/* A weekly slot (30 minutes unless told) whose next occurrence starts at ms, in the facility's time. */
+async function slotAt(roomId, ms, length = 30) {
   const parts = new Intl.DateTimeFormat('en-US', { timeZone: ZONE, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
     .formatToParts(new Date(ms));
   const part = (t) => parts.find((x) => x.type === t).value;
   const res = await operator.post(`/facilities/${prison.id}/visit-slots`, {
     room_id: roomId, weekday: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(part('weekday')),
-    start_time: `${part('hour')}:${part('minute')}`, length_minutes: 30, capacity: 3,
+    start_time: `${part('hour')}:${part('minute')}`, length_minutes: length, capacity: 3,
   });
   assert.equal(res.status, 201, JSON.stringify(res.body));
 }
@@ -82,6 +86,7 @@ before(async () => {
   assert.equal((await operator.put(`/facilities/${prison.id}/visit-policy`, { time_zone: ZONE })).status, 200);
   const room = await operator.post(`/facilities/${prison.id}/visit-rooms`, { name: 'Kiosk 1' });
   assert.equal(room.status, 201, JSON.stringify(room.body));
+  roomId = room.body.id;
   const base2 = Math.floor((Date.now() + 2 * 86400000) / 60000) * 60000;
   await slotAt(room.body.id, base2);
   await slotAt(room.body.id, base2 + 3 * 3600000);
@@ -208,5 +213,100 @@ test('the resident asks for a visit from the tablet, paid from the trust account
   const asked = mine.find((v) => v.payer === 'resident_trust');
   assert.ok(asked, JSON.stringify(mine));
   assert.equal((await resident.get('/wallet')).body.balance_cents, before - asked.price_cents, 'held from the trust account');
+  await opened.close();
+});
+
+/* Moves visit v in the page to the opening starting at startsAt: the new price and the difference first. */
+async function moveInPage(page, who, v, startsAt, words, lang) {
+  const card = page.getByTestId(`visit-${v.id}`);
+  await card.getByRole('button', { name: words.move }).click();
+  const panel = page.getByTestId(`visit-move-panel-${v.id}`);
+  const label = panel.locator('label').filter({ hasText: words.minutes });
+  await label.first().waitFor();
+  // Pick the opening that starts at startsAt: its radio's index is the opening's in the list.
+  const openings = (await who.client.get(`/facilities/${prison.id}/visit-slots`)).body.openings
+    .filter((o) => o.places_left > 0 && !(o.starts_at === v.starts_at && o.slot_id === v.slot_id));
+  const index = openings.findIndex((o) => o.starts_at === startsAt);
+  assert.ok(index >= 0, `no opening at ${startsAt} in ${JSON.stringify(openings.map((o) => o.starts_at))}`);
+  await panel.locator(`input[type="radio"][value="${index}"]`).check();
+  await assertAccessible(page, `${lang} /visits, moving a visit`);
+  const before = (await who.client.get('/wallet')).body;
+  await page.getByTestId(`visit-move-quote-${v.id}`).click();
+  await page.getByTestId(`visit-move-summary-${v.id}`).waitFor();
+  const price = await page.getByTestId(`visit-move-price-${v.id}`).innerText();
+  const difference = await page.getByTestId(`visit-move-difference-${v.id}`).innerText();
+  assert.deepEqual((await who.client.get('/wallet')).body, before, 'the new price is shown before anything moves');
+  await assertAccessible(page, `${lang} /visits, the new price`);
+  await page.screenshot({ path: join(SHOTS, `visits-move-${lang}.png`), fullPage: true });
+  await page.getByTestId(`visit-move-confirm-${v.id}`).click();
+  await page.locator('.live').getByText(words.moved).waitFor();
+  const after = (await who.client.get(`/visits/${v.id}`)).body;
+  assert.equal(after.starts_at, startsAt);
+  return { price, difference, before, after };
+}
+
+test('moving a visit to a shorter slot shows the refund first, and to a longer one what more is held (English, Spanish)', LONG, async () => {
+  const base3 = Math.floor((Date.now() + 3 * 86400000) / 60000) * 60000;
+  await slotAt(roomId, base3, 30);
+  await slotAt(roomId, base3 + 2 * 3600000, 20);
+  await slotAt(roomId, base3 + 4 * 3600000, 45);
+  const at = (ms) => new Date(ms).toISOString();
+  const who = await family('Nora Marsh');
+  const rate = (await who.client.get('/facilities/' + prison.id + '/prices')).body.phone.video_cents_per_minute;
+  const contactId = (await who.client.get('/contacts')).body.items[0].id;
+  const made = await who.client.post('/visits', { contact_id: contactId, starts_at: at(base3) });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const usd = (c) => `$${Math.floor(c / 100)}.${String(c % 100).padStart(2, '0')}`;
+
+  let opened = await newPage(browser, DESKTOP);
+  await signInForm(opened.page, base, who.email);
+  await opened.page.waitForURL((url) => !url.pathname.startsWith('/signin'));
+  await opened.page.goto(`${base}/visits`);
+  await opened.page.getByRole('heading', { level: 1, name: 'Video visits' }).waitFor();
+  const en = { move: 'Move visit', minutes: '20 minutes', moved: 'Visit moved.' };
+  let seen = await moveInPage(opened.page, who, made.body, at(base3 + 2 * 3600000), en, 'en');
+  assert.match(seen.price, new RegExp(`New price: \\${usd(20 * rate)} \\(20 minutes`));
+  assert.match(seen.difference, new RegExp(`You will get \\${usd(10 * rate)} back on your balance`));
+  assert.equal(seen.after.held_cents, 20 * rate);
+  assert.equal((await who.client.get('/wallet')).body.balance_cents, seen.before.balance_cents + 10 * rate, 'the refund shown is the refund made');
+  await opened.close();
+
+  opened = await newPage(browser, NARROW, ES);
+  assert.equal((await signInRequest(opened.context, base, who.email)).status(), 201);
+  await opened.page.goto(`${base}/visits`);
+  await opened.page.getByRole('heading', { level: 1, name: 'Visitas por video' }).waitFor();
+  const es = { move: 'Mover la visita', minutes: '45 minutos', moved: 'Visita cambiada.' };
+  seen = await moveInPage(opened.page, who, seen.after, at(base3 + 4 * 3600000), es, 'es');
+  assert.match(seen.price, new RegExp(`Nuevo precio: \\${usd(45 * rate)} \\(45 minutos`));
+  assert.match(seen.difference, new RegExp(`Se retendrán \\${usd(25 * rate)} más de su saldo`));
+  assert.equal(seen.after.held_cents, 45 * rate);
+  assert.equal((await who.client.get('/wallet')).body.balance_cents, seen.before.balance_cents - 25 * rate, 'the difference shown is the difference held');
+  assert.equal(await overflow(opened.page), 0, 'es /visits, moving, scrolls sideways at 360 px');
+  await opened.close();
+});
+
+test('the resident moves the visit asked for on the tablet: the refund to the trust account is shown first', LONG, async () => {
+  const asked = (await resident.get('/visits?box=upcoming')).body.items.find((v) => v.payer === 'resident_trust' && v.length_minutes === 30);
+  assert.ok(asked, 'the visit asked for on the tablet (the test before)');
+  const rate = asked.rate_cents_per_minute;
+  const usd = (c) => `$${Math.floor(c / 100)}.${String(c % 100).padStart(2, '0')}`;
+  const shorter = (await resident.get(`/facilities/${prison.id}/visit-slots`)).body.openings
+    .find((o) => o.length_minutes === 20 && o.places_left > 0);
+  assert.ok(shorter, 'a 20-minute opening (the test before)');
+  const opened = await newPage(browser, NARROW);
+  const { page, context } = opened;
+  const res = await context.request.post(`${base}/api/v1/sessions`,
+    { data: { facility_id: prison.id, resident_number: RESIDENT.number, pin: RESIDENT.pin } });
+  assert.equal(res.status(), 201);
+  await page.goto(`${base}/tablet/visits`);
+  await page.getByRole('heading', { level: 1, name: 'Your video visits' }).waitFor();
+  const words = { move: 'Move visit', minutes: '20 minutes', moved: 'Visit moved.' };
+  const seen = await moveInPage(page, { client: resident }, asked, shorter.starts_at, words, 'tablet');
+  assert.match(seen.price, new RegExp(`New price: \\${usd(20 * rate)} \\(20 minutes`));
+  assert.match(seen.difference, new RegExp(`You will get \\${usd(10 * rate)} back on your trust account`));
+  assert.equal(seen.after.payer, 'resident_trust');
+  assert.equal(seen.after.held_cents, 20 * rate);
+  assert.equal((await resident.get('/wallet')).body.balance_cents, seen.before.balance_cents + 10 * rate, 'back in the trust account');
+  assert.equal(await overflow(page), 0, '/tablet/visits, moving, scrolls sideways at 360 px');
   await opened.close();
 });

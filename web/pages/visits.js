@@ -86,6 +86,102 @@ function cancelRule(policy) {
   ];
 }
 
+/* ---- moving a visit: the new time, its price and the difference first, then the move ---- */
+
+/* What the move does to the money, in words: given back, held more, or nothing. */
+function moveDifference(q) {
+  const payer = q.payer === 'resident_trust' ? t('your trust account') : t('your balance');
+  if (q.difference_cents < 0) return t('You will get {amount} back on {payer}.', { amount: formatMoney(-q.difference_cents), payer });
+  if (q.difference_cents > 0) {
+    return t('{amount} more will be held from {payer}, which has {balance}.',
+      { amount: formatMoney(q.difference_cents), payer, balance: formatMoney(q.balance_cents) });
+  }
+  return t('The same price: nothing more is held.');
+}
+
+function showMoveQuote(v, q, body, summary, { onChange, say }) {
+  const key = newIdempotencyKey();
+  const problem = h('p', { class: 'field-error', role: 'alert', hidden: true });
+  const go = h('button', { type: 'button', class: 'button', 'data-testid': `visit-move-confirm-${v.id}` },
+    t('Move it and hold {price}', { price: formatMoney(q.price_cents) }));
+  go.addEventListener('click', async () => {
+    go.disabled = true;
+    problem.hidden = true;
+    try {
+      const done = await api(`/visits/${v.id}/reschedule`, { method: 'POST', body, headers: { 'Idempotency-Key': key } });
+      say(t('Visit moved. {money}', { money: moneyLine(done) }));
+      await onChange();
+    } catch (e) {
+      problem.textContent = e.message;
+      problem.hidden = false;
+      go.disabled = false;
+    }
+  });
+  replace(summary, h('div', { class: 'card stack', 'data-testid': `visit-move-summary-${v.id}` },
+    h('p', null, when(q.starts_at, q.time_zone)),
+    h('p', { 'data-testid': `visit-move-price-${v.id}` }, t('New price: {price} ({minutes} minutes at {rate} a minute). Held for this visit now: {held}.',
+      { price: formatMoney(q.price_cents), minutes: q.length_minutes, rate: formatMoney(q.rate_cents_per_minute), held: formatMoney(q.held_cents) })),
+    h('p', { 'data-testid': `visit-move-difference-${v.id}` }, moveDifference(q)),
+    q.approval_required ? h('p', null, t('The facility approves the new time before it takes place.')) : null,
+    q.enough ? null : h('p', { role: 'alert' }, t('There is not enough money to hold the new price.')),
+    problem, q.enough ? go : null));
+  (q.enough ? go : summary).focus();
+}
+
+async function loadMoveTimes(v, panel, hooks) {
+  const slots = await api(`/facilities/${v.facility_id}/visit-slots`);
+  const openings = (slots.openings || []).filter((o) => o.places_left > 0 && !(o.starts_at === v.starts_at && o.slot_id === v.slot_id));
+  if (!slots.time_zone || !openings.length) {
+    replace(panel, emptyNote(t('No other time is open right now.')));
+    return;
+  }
+  const name = `visit-move-time-${v.id}`;
+  const options = openings.map((o, i) => h('div', { class: 'checkbox' },
+    h('input', { type: 'radio', id: `${name}-${i}`, name, value: String(i) }),
+    h('label', { for: `${name}-${i}` }, when(o.starts_at, slots.time_zone), ' · ',
+      t('{minutes} minutes, {price}', { minutes: o.length_minutes, price: formatMoney(o.price_cents) }))));
+  const problem = h('p', { class: 'field-error', role: 'alert', hidden: true });
+  const summary = h('div', { 'aria-live': 'polite' });
+  const look = h('button', { type: 'button', class: 'button', 'data-testid': `visit-move-quote-${v.id}` }, t('See the new price'));
+  look.addEventListener('click', async () => {
+    problem.hidden = true;
+    const picked = panel.querySelector(`input[name="${name}"]:checked`);
+    if (!picked) {
+      problem.textContent = t('Choose a time first.');
+      problem.hidden = false;
+      return;
+    }
+    const o = openings[Number(picked.value)];
+    try {
+      const q = await api('/visits/quote', { method: 'POST', body: { visit_id: v.id, starts_at: o.starts_at, slot_id: o.slot_id } });
+      showMoveQuote(v, q, { starts_at: o.starts_at, slot_id: o.slot_id }, summary, hooks);
+    } catch (e) {
+      problem.textContent = e.message;
+      problem.hidden = false;
+    }
+  });
+  replace(panel, h('fieldset', { class: 'stack' }, h('legend', null, t('Choose the new time')), options), problem, look, summary);
+}
+
+/* "Move visit" opens the times; nothing is held or given back until the new price was shown and confirmed. */
+function moveControl(v, hooks) {
+  const panel = h('div', { class: 'stack', 'data-testid': `visit-move-panel-${v.id}` });
+  const open = h('button', { type: 'button', class: 'button button--secondary', 'aria-expanded': 'false', 'data-testid': `visit-move-${v.id}` },
+    t('Move visit'));
+  open.addEventListener('click', async () => {
+    const opening = open.getAttribute('aria-expanded') !== 'true';
+    open.setAttribute('aria-expanded', String(opening));
+    replace(panel, opening ? h('p', { class: 'loading', role: 'status' }, t('Loading…')) : null);
+    if (!opening) return;
+    try {
+      await loadMoveTimes(v, panel, hooks);
+    } catch (e) {
+      replace(panel, h('p', { role: 'alert' }, e.message));
+    }
+  });
+  return h('div', { class: 'visit-move stack' }, open, panel);
+}
+
 /* ---- one visit, as a party sees it ---- */
 
 function visitCard(v, { who, onChange, say }) {
@@ -106,6 +202,7 @@ function visitCard(v, { who, onChange, say }) {
         await onChange();
       },
     }));
+    actions.append(moveControl(v, { onChange, say }));
   }
   return h('li', { class: 'card visit-card', 'data-testid': `visit-${v.id}` },
     h('h3', { class: 'panel-title' }, t('Visit with {name}', { name: other })),

@@ -71,7 +71,8 @@ kite_err ledger_hold_find(db_conn *conn, ledger_subject subject, int64_t subject
 static void hold_memo(char *memo, size_t size, ledger_subject subject, int64_t subject_id, ledger_hold_state move)
 {
     static const char *const subjects[LEDGER_SUBJECT_COUNT] = {[LEDGER_SUBJECT_MESSAGE] = "Message",
-                                                               [LEDGER_SUBJECT_VISIT] = "Video visit"};
+                                                               [LEDGER_SUBJECT_VISIT] = "Video visit",
+                                                               [LEDGER_SUBJECT_VISIT_MOVE] = "Video visit moved, change"};
     static const char *const moves[LEDGER_HOLD_STATE_COUNT] = {
         [LEDGER_HELD] = "held until it is delivered",
         [LEDGER_CAPTURED] = "delivered",
@@ -84,7 +85,7 @@ static void hold_memo(char *memo, size_t size, ledger_subject subject, int64_t s
         [LEDGER_RELEASED] = "not charged: given back",
     };
     const char *what = (unsigned)subject < LEDGER_SUBJECT_COUNT ? subjects[subject] : "Hold";
-    const char *const *how_of = subject == LEDGER_SUBJECT_VISIT ? visit_moves : moves;
+    const char *const *how_of = subject == LEDGER_SUBJECT_VISIT || subject == LEDGER_SUBJECT_VISIT_MOVE ? visit_moves : moves;
     const char *how = (unsigned)move < LEDGER_HOLD_STATE_COUNT ? how_of[move] : "";
     snprintf(memo, size, "%s %" PRId64 ", %s", what, subject_id, how);
 }

@@ -50,6 +50,7 @@ static const char *const tx_kind_names[LEDGER_TX_KIND_COUNT] = {
 static const char *const subject_names[LEDGER_SUBJECT_COUNT] = {
     [LEDGER_SUBJECT_MESSAGE] = "message",
     [LEDGER_SUBJECT_VISIT] = "visit",
+    [LEDGER_SUBJECT_VISIT_MOVE] = "visit_move",
 };
 
 static const char *const hold_state_names[LEDGER_HOLD_STATE_COUNT] = {

@@ -74,6 +74,7 @@ typedef enum ledger_tx_kind {
 typedef enum ledger_subject {
     LEDGER_SUBJECT_MESSAGE,
     LEDGER_SUBJECT_VISIT, /* a video visit (domain/visits): held at booking, captured for the minutes connected */
+    LEDGER_SUBJECT_VISIT_MOVE, /* a visit moved to a slot of another price: its new hold (visit_moves.id) */
     LEDGER_SUBJECT_COUNT
 } ledger_subject;
 

@@ -9,7 +9,9 @@
  * Booking holds the full price (slot minutes x the facility's video rate,
  * prices.h, under the FCC cap) from the payer - the contact's balance, or
  * the resident's trust account when the resident books - in the same
- * transaction as the visit row (ledger_hold, subject visit).  Declining and
+ * transaction as the visit row (ledger_hold, subject visit).  A move to a
+ * slot of another price releases that hold and holds the new price from
+ * the same payer, in the transaction of the move.  Declining and
  * any facility cancellation release it in full; a family cancellation
  * releases it in full before the cut-off, and after it as the policy says
  * (full by default).  The live visit (the other half of issue 14) calls
@@ -128,6 +130,10 @@ typedef struct visit_quote {
     int64_t starts_at, ends_at, length_minutes;
     int64_t rate_cents_per_minute, price_cents;
     int64_t balance_cents;    /* what the payer has now */
+    int64_t visit_id;         /* a reschedule's quote: the visit moved; 0 for a booking */
+    int64_t held_cents;       /* a reschedule's: what the visit's hold holds now */
+    int64_t difference_cents; /* price - held: > 0 held more, < 0 given back (a booking: the price) */
+    bool enough;              /* the payer can pay it (a reschedule: balance + held >= price) */
     bool payer_is_trust;      /* the resident's trust account pays */
     bool approval_required, monitoring_required, privileged;
     char time_zone[VISIT_ZONE_MAX];
@@ -174,13 +180,45 @@ kite_err visit_cancel(const kite_ctx *ctx, const account *caller, int64_t visit_
                       visit_info *out, kite_fault *fault) KITE_WUR;
 
 /*
+ * What moving a visit does to its money (pure arithmetic): the held amount
+ * is given back first and the new price held, so the payer can pay when
+ * balance + held >= price.  difference = price - held.
+ */
+typedef struct visit_reprice {
+    int64_t held_cents, price_cents, balance_cents;
+    int64_t difference_cents; /* > 0: that much more is held; < 0: that much is given back */
+    int64_t available_cents;  /* balance + held */
+    bool enough;
+} visit_reprice;
+visit_reprice visit_reprice_of(int64_t held_cents, int64_t price_cents, int64_t balance_cents);
+
+/*
  * Moves a pending or approved visit to another start under the booking's
- * rules, keeping its hold.  A slot of another price is refused
- * (KITE_ERR_INVALID_FIELD, FAULT_VISIT_PRICE_CHANGED): cancel and book
- * again.  Goes back to pending when the policy requires approval.
+ * rules, at the facility's current rate.  The same price keeps the hold;
+ * another price releases the hold and holds the new price from the same
+ * payer as the booking (the contact's balance, or the resident's trust
+ * account when the resident booked), in the same transaction as the move
+ * (the new hold's subject is the move, LEDGER_SUBJECT_VISIT_MOVE).
+ * KITE_ERR_INSUFFICIENT_FUNDS (FAULT_VISIT_FUNDS_MOVE: limit the new price,
+ * max the balance plus what is held) when the payer cannot pay it: nothing
+ * moves.  key (may be NULL) is the Idempotency-Key, per caller: the same
+ * key again for the same visit and start returns the visit as it is now
+ * with *repeat set and moves nothing; for another move it is
+ * KITE_ERR_IDEMPOTENCY_KEY_REUSED.  Goes back to pending when the policy
+ * requires approval.
  */
 kite_err visit_reschedule(const kite_ctx *ctx, const account *caller, int64_t visit_id, int64_t starts_at,
-                          int64_t slot_id, visit_info *out, kite_fault *fault) KITE_WUR;
+                          int64_t slot_id, const char *key, visit_info *out, bool *repeat,
+                          kite_fault *fault) KITE_WUR;
+
+/*
+ * The quote of such a move, checked as the move would be, writing
+ * nothing: the new price, what is held, the difference, the payer's
+ * balance and whether it is enough.  Errors as visit_reschedule (but no
+ * funds error: enough says it).
+ */
+kite_err visit_reschedule_quote(const kite_ctx *ctx, const account *caller, int64_t visit_id, int64_t starts_at,
+                                int64_t slot_id, visit_quote *out, kite_fault *fault) KITE_WUR;
 
 /* One visit in the caller's scope; KITE_ERR_NOT_FOUND outside it. */
 kite_err visit_read(const kite_ctx *ctx, const account *caller, int64_t visit_id, visit_info *out) KITE_WUR;

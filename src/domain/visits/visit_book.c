@@ -10,9 +10,18 @@
  * UPDATE taken < capacity) and writes the hold, so the price shown is the
  * price held, and two bookings for the last place cannot both succeed.
  *
+ * A reschedule is planned the same way at the facility's current rate, but
+ * paid by the booking's payer whichever party moves it.  The same price
+ * keeps the hold.  Another price releases the hold in full and holds the new
+ * price (subject: the move, a visit_moves row, because a subject has one
+ * hold) in the transaction of the move, rather than adjusting the held
+ * amount: a hold is held once and settled once, which `kite ledger verify`
+ * checks.  The move's row also carries its Idempotency-Key.
+ *
  * SECURITY: the caller's scope is checked first (a contact only through its
  * own contact rows, a resident only for itself), and everything that costs
- * money is read from the store here, never from the request.
+ * money is read from the store here, never from the request: the held
+ * amount of a move is the hold row's, read in the move's transaction.
  */
 #include "domain/visits/visit_store.h"
 
@@ -207,9 +216,9 @@ static kite_err plan_money(db_conn *conn, booking_plan *p, kite_fault *f)
                                LEDGER_CENTS, &p->payer_account_id, &p->balance);
 }
 
-/* Every check of a booking (or a reschedule of visit except_id) at now. */
+/* Every check of a booking (or a reschedule of visit moving, NULL for a booking) at now. */
 static kite_err plan_booking(db_conn *conn, int64_t now, const account *caller, const visit_request *r,
-                             int64_t except_id, booking_plan *p, kite_fault *f)
+                             const visit_info *moving, booking_plan *p, kite_fault *f)
 {
     *p = (booking_plan){.starts_at = r->starts_at};
     kite_err err = plan_contact(conn, caller, r->contact_id, p, f);
@@ -223,8 +232,11 @@ static kite_err plan_booking(db_conn *conn, int64_t now, const account *caller, 
         return fault_set(f, KITE_ERR_INVALID_FIELD, "facility_id", FAULT_VISIT_NO_ZONE);
     visit_wall w;
     if ((err = plan_when(conn, now, p, &w, f)) != KITE_OK || (err = plan_slot(conn, p, &w, r->slot_id, f)) != KITE_OK ||
-        (err = plan_overlap(conn, p, except_id, f)) != KITE_OK)
+        (err = plan_overlap(conn, p, moving != NULL ? moving->id : 0, f)) != KITE_OK)
         return err;
+    /* A move is paid by whoever paid the booking, not by whichever party moves it. */
+    if (moving != NULL)
+        p->payer_trust = moving->booker_account_id == moving->resident_account_id;
     return plan_money(conn, p, f);
 }
 
@@ -239,6 +251,8 @@ static void plan_to_quote(const booking_plan *p, visit_quote *q)
                        .rate_cents_per_minute = p->rate,
                        .price_cents = p->price,
                        .balance_cents = p->balance,
+                       .difference_cents = p->price,
+                       .enough = p->price <= 0 || p->balance >= p->price,
                        .payer_is_trust = p->payer_trust,
                        .approval_required = p->policy.approval_required,
                        .monitoring_required = p->policy.monitoring_required && !p->privileged,
@@ -256,6 +270,7 @@ typedef struct book_job {
     const char *reason;
     visit_quote *quote;
     visit_info *out;
+    visit_reprice money; /* reschedule: what the move does to the money */
     bool *repeat;
     kite_fault *fault;
 } book_job;
@@ -264,7 +279,7 @@ static kite_err quote_tx(db_conn *conn, void *arg)
 {
     book_job *j = arg;
     booking_plan p;
-    kite_err err = plan_booking(conn, clock_now_ms(&j->ctx->clock), j->caller, j->req, 0, &p, j->fault);
+    kite_err err = plan_booking(conn, clock_now_ms(&j->ctx->clock), j->caller, j->req, NULL, &p, j->fault);
     if (err == KITE_OK)
         plan_to_quote(&p, j->quote);
     return err;
@@ -380,7 +395,7 @@ static kite_err book_tx(db_conn *conn, void *arg)
         return err;
     }
     booking_plan p;
-    if ((err = plan_booking(conn, now, j->caller, j->req, 0, &p, j->fault)) != KITE_OK)
+    if ((err = plan_booking(conn, now, j->caller, j->req, NULL, &p, j->fault)) != KITE_OK)
         return err;
     if (p.price > 0 && p.balance < p.price)
         return funds_fault(&p, j->fault);
@@ -449,48 +464,217 @@ static kite_err move_visit(db_conn *conn, int64_t now, const visit_info *v, cons
     return db_changes(conn) == 1 ? KITE_OK : fault_set(f, KITE_ERR_ALREADY_DECIDED, NULL, FAULT_VISIT_STATE);
 }
 
+visit_reprice visit_reprice_of(int64_t held_cents, int64_t price_cents, int64_t balance_cents)
+{
+    visit_reprice m = {.held_cents = held_cents,
+                       .price_cents = price_cents,
+                       .balance_cents = balance_cents,
+                       .difference_cents = price_cents - held_cents,
+                       .available_cents = balance_cents + held_cents};
+    /* The hold is given back before the new price is held: both can pay it. */
+    m.enough = price_cents <= 0 || m.available_cents >= price_cents;
+    return m;
+}
+
+/* A move with this Idempotency-Key already: *found (j->out the visit now), or KEY_REUSED for another move. */
+static kite_err find_move_repeat(db_conn *conn, const book_job *j, bool *found)
+{
+    *found = false;
+    if (j->key == NULL)
+        return KITE_OK;
+    db_stmt *s = db_prepare(conn, "SELECT visit_id, to_starts_at, asked_slot_id FROM visit_moves"
+                                  " WHERE account_id = $1 AND idempotency_key = $2");
+    db_bind_int(s, 1, j->caller->id);
+    db_bind_text(s, 2, j->key);
+    bool row = db_next(s);
+    int64_t visit_id = row ? db_int(s, 0) : 0, to = row ? db_int(s, 1) : 0, asked = row ? db_int(s, 2) : 0;
+    kite_err err = db_done(s);
+    if (err != KITE_OK || !row)
+        return err;
+    if (visit_id != j->visit_id || to != j->req->starts_at || asked != j->req->slot_id)
+        return fault_set(j->fault, KITE_ERR_IDEMPOTENCY_KEY_REUSED, "Idempotency-Key", FAULT_NONE);
+    *found = true;
+    return visit_get(conn, visit_id, j->out);
+}
+
+/* The visit to move: the caller one of its parties, not begun; *held what its hold holds now. */
+static kite_err movable_visit(db_conn *conn, int64_t now, const book_job *j, visit_info *v, int64_t *held)
+{
+    kite_err err = visit_get(conn, j->visit_id, v);
+    if (err != KITE_OK)
+        return err;
+    bool party = (j->caller->role == ROLE_CONTACT && j->caller->id == v->contact_account_id) ||
+                 (j->caller->role == ROLE_RESIDENT && j->caller->id == v->resident_account_id);
+    if (!party)
+        return KITE_ERR_NOT_FOUND;
+    if (v->state != VISIT_PENDING && v->state != VISIT_APPROVED)
+        return fault_set(j->fault, KITE_ERR_ALREADY_DECIDED, NULL, FAULT_VISIT_STATE);
+    if (v->connected_at != 0 || now >= v->starts_at)
+        return fault_set(j->fault, KITE_ERR_ALREADY_DECIDED, NULL, FAULT_VISIT_STARTED);
+    *held = 0;
+    if (v->hold_id == 0)
+        return KITE_OK;
+    ledger_hold_info h;
+    if ((err = ledger_hold_get(conn, v->hold_id, &h)) != KITE_OK)
+        return err;
+    *held = h.state == LEDGER_HELD ? h.amount : 0;
+    return KITE_OK;
+}
+
+/* The plan of v at the asked start, under the booking's rules and payer, and what it does to the money. */
+static kite_err plan_move(db_conn *conn, int64_t now, book_job *j, const visit_info *v, int64_t held,
+                          booking_plan *p)
+{
+    const visit_request r = {v->facility_id, v->contact_id, j->req->starts_at, j->req->slot_id};
+    kite_err err = plan_booking(conn, now, j->caller, &r, v, p, j->fault);
+    if (err == KITE_OK)
+        j->money = visit_reprice_of(held, p->price, p->balance);
+    return err;
+}
+
+static kite_err move_funds_fault(const visit_reprice *m, kite_fault *f)
+{
+    fault_set(f, KITE_ERR_INSUFFICIENT_FUNDS, NULL, FAULT_VISIT_FUNDS_MOVE);
+    f->limit = m->price_cents;
+    f->max = m->available_cents;
+    return f->code;
+}
+
+/* The record of the move (and of its Idempotency-Key); *id is the new row. */
+static kite_err insert_move(db_conn *conn, int64_t now, const book_job *j, const visit_info *v,
+                            const booking_plan *p, int64_t *id)
+{
+    db_stmt *s = db_prepare(conn,
+        "INSERT INTO visit_moves (visit_id, account_id, from_starts_at, to_starts_at, to_slot_id, asked_slot_id,"
+        " from_price_cents, to_price_cents, idempotency_key, created_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id");
+    db_bind_int(s, 1, v->id);
+    db_bind_int(s, 2, j->caller->id);
+    db_bind_int(s, 3, v->starts_at);
+    db_bind_int(s, 4, p->starts_at);
+    db_bind_int(s, 5, p->slot_id);
+    db_bind_int(s, 6, j->req->slot_id);
+    db_bind_int(s, 7, v->price_cents);
+    db_bind_int(s, 8, p->price);
+    db_bind_text(s, 9, j->key);
+    db_bind_int(s, 10, now);
+    *id = db_next(s) ? db_int(s, 0) : 0;
+    return db_done(s);
+}
+
+static void bind_id_or_null(db_stmt *s, int i, int64_t id)
+{
+    if (id != 0)
+        db_bind_int(s, i, id);
+    else
+        db_bind_null(s, i);
+}
+
+/*
+ * Another price: the old hold given back in full, the new price held from
+ * the booking's payer (the move is the new hold's subject), and the visit
+ * row re-priced at the facility's current rate.  Each hold is held once
+ * and settled once, as `kite ledger verify` checks.
+ */
+static kite_err reprice_hold(db_conn *conn, int64_t now, const char *actor, const book_job *j, const visit_info *v,
+                             const booking_plan *p, int64_t move_id)
+{
+    kite_err err;
+    if (j->money.held_cents > 0 && (err = ledger_release(conn, now, actor, v->hold_id)) != KITE_OK)
+        return err;
+    int64_t hold_id = 0;
+    if (p->price > 0) {
+        err = ledger_hold(conn, now, actor, LEDGER_SUBJECT_VISIT_MOVE, move_id, p->payer_account_id, p->price,
+                          LEDGER_CENTS, &hold_id);
+        if (err == KITE_ERR_INSUFFICIENT_FUNDS)
+            return move_funds_fault(&j->money, j->fault);
+        if (err != KITE_OK)
+            return err;
+    }
+    db_stmt *s = db_prepare(conn, "UPDATE visits SET price_cents = $1, rate_cents_per_minute = $2, hold_id = $3,"
+                                  " payer_account_id = COALESCE($4, payer_account_id) WHERE id = $5");
+    db_bind_int(s, 1, p->price);
+    db_bind_int(s, 2, p->rate);
+    bind_id_or_null(s, 3, hold_id);
+    bind_id_or_null(s, 4, p->payer_account_id);
+    db_bind_int(s, 5, v->id);
+    if ((err = db_exec(s)) != KITE_OK || hold_id == 0)
+        return err;
+    s = db_prepare(conn, "UPDATE visit_moves SET hold_id = $1 WHERE id = $2");
+    db_bind_int(s, 1, hold_id);
+    db_bind_int(s, 2, move_id);
+    return db_exec(s);
+}
+
 static kite_err reschedule_tx(db_conn *conn, void *arg)
 {
     book_job *j = arg;
-    int64_t now = clock_now_ms(&j->ctx->clock);
+    int64_t now = clock_now_ms(&j->ctx->clock), held, move_id;
+    bool seen;
     visit_info v;
-    kite_err err = visit_get(conn, j->visit_id, &v);
-    if (err != KITE_OK)
+    booking_plan p;
+    kite_err err = find_move_repeat(conn, j, &seen);
+    *j->repeat = seen;
+    if (err != KITE_OK || seen || (err = movable_visit(conn, now, j, &v, &held)) != KITE_OK)
         return err;
-    bool party = (j->caller->role == ROLE_CONTACT && j->caller->id == v.contact_account_id) ||
-                 (j->caller->role == ROLE_RESIDENT && j->caller->id == v.resident_account_id);
-    if (!party)
-        return KITE_ERR_NOT_FOUND;
-    if (v.state != VISIT_PENDING && v.state != VISIT_APPROVED)
-        return fault_set(j->fault, KITE_ERR_ALREADY_DECIDED, NULL, FAULT_VISIT_STATE);
-    if (v.connected_at != 0 || now >= v.starts_at)
-        return fault_set(j->fault, KITE_ERR_ALREADY_DECIDED, NULL, FAULT_VISIT_STARTED);
     if (j->req->starts_at == v.starts_at && (j->req->slot_id == 0 || j->req->slot_id == v.slot_id)) {
         *j->out = v; /* nothing to move */
         return KITE_OK;
     }
-    const visit_request r = {v.facility_id, v.contact_id, j->req->starts_at, j->req->slot_id};
-    booking_plan p;
-    if ((err = plan_booking(conn, now, j->caller, &r, v.id, &p, j->fault)) != KITE_OK)
+    if ((err = plan_move(conn, now, j, &v, held, &p)) != KITE_OK)
         return err;
-    /* One hold for the life of the visit: a slot of another price is a new booking. */
-    if (p.price != v.price_cents)
-        return fault_set(j->fault, KITE_ERR_INVALID_FIELD, "starts_at", FAULT_VISIT_PRICE_CHANGED);
-    if ((err = move_visit(conn, now, &v, &p, j->fault)) != KITE_OK)
-        return err;
-    char actor[32], detail[80];
+    if (!j->money.enough)
+        return move_funds_fault(&j->money, j->fault);
+    bool repriced = p.price != v.price_cents || p.price != held;
+    char actor[32], detail[160];
     snprintf(actor, sizeof actor, "account:%" PRId64, j->caller->id);
-    snprintf(detail, sizeof detail, "from=%" PRId64 " to=%" PRId64, v.starts_at, p.starts_at);
+    if ((err = move_visit(conn, now, &v, &p, j->fault)) != KITE_OK ||
+        (err = insert_move(conn, now, j, &v, &p, &move_id)) != KITE_OK ||
+        (repriced && (err = reprice_hold(conn, now, actor, j, &v, &p, move_id)) != KITE_OK))
+        return err;
+    snprintf(detail, sizeof detail, "from=%" PRId64 " to=%" PRId64 " price_from=%" PRId64 " price_to=%" PRId64,
+             v.starts_at, p.starts_at, v.price_cents, p.price);
     if ((err = visit_audit(conn, now, actor, "visit.reschedule", &v, detail)) != KITE_OK ||
         (err = visit_get(conn, v.id, j->out)) != KITE_OK)
         return err;
-    return visit_notify(conn, j->ctx->public_url, now, j->out, VISIT_NOTICE_RESCHEDULED);
+    visit_notice what = p.price > v.price_cents   ? VISIT_NOTICE_MOVED_DEARER
+                        : p.price < v.price_cents ? VISIT_NOTICE_MOVED_CHEAPER
+                                                  : VISIT_NOTICE_RESCHEDULED;
+    return visit_notify(conn, j->ctx->public_url, now, j->out, what);
 }
 
 kite_err visit_reschedule(const kite_ctx *ctx, const account *caller, int64_t visit_id, int64_t starts_at,
-                          int64_t slot_id, visit_info *out, kite_fault *fault)
+                          int64_t slot_id, const char *key, visit_info *out, bool *repeat, kite_fault *fault)
+{
+    if (key != NULL && (key[0] == '\0' || strlen(key) > VISIT_KEY_MAX_BYTES))
+        return fault_set(fault, KITE_ERR_INVALID_FIELD, "Idempotency-Key", FAULT_NOT_VALID);
+    const visit_request r = {.starts_at = starts_at, .slot_id = slot_id};
+    book_job j = {.ctx = ctx, .caller = caller, .req = &r, .key = key, .visit_id = visit_id, .out = out,
+                  .repeat = repeat, .fault = fault};
+    return fault_settle(fault, db_write(ctx->store, reschedule_tx, &j));
+}
+
+static kite_err move_quote_tx(db_conn *conn, void *arg)
+{
+    book_job *j = arg;
+    int64_t now = clock_now_ms(&j->ctx->clock), held;
+    visit_info v;
+    booking_plan p;
+    kite_err err = movable_visit(conn, now, j, &v, &held);
+    if (err != KITE_OK || (err = plan_move(conn, now, j, &v, held, &p)) != KITE_OK)
+        return err;
+    plan_to_quote(&p, j->quote);
+    j->quote->visit_id = v.id;
+    j->quote->held_cents = held;
+    j->quote->difference_cents = j->money.difference_cents;
+    j->quote->enough = j->money.enough;
+    return KITE_OK;
+}
+
+kite_err visit_reschedule_quote(const kite_ctx *ctx, const account *caller, int64_t visit_id, int64_t starts_at,
+                                int64_t slot_id, visit_quote *out, kite_fault *fault)
 {
     const visit_request r = {.starts_at = starts_at, .slot_id = slot_id};
-    book_job j = {.ctx = ctx, .caller = caller, .req = &r, .visit_id = visit_id, .out = out, .fault = fault};
-    return fault_settle(fault, db_write(ctx->store, reschedule_tx, &j));
+    book_job j = {.ctx = ctx, .caller = caller, .req = &r, .visit_id = visit_id, .quote = out, .fault = fault};
+    return fault_settle(fault, db_read(ctx->store, move_quote_tx, &j));
 }

@@ -74,6 +74,32 @@ static const notice_text words[VISIT_NOTICE_COUNT][FAULT_LANG_COUNT] = {
                             "{when} (hora de {zone}). {approval}"},
                            "Ver mis visitas"},
     },
+    [VISIT_NOTICE_MOVED_CHEAPER] = {
+        [FAULT_LANG_EN] = {"Video visit moved to {when}",
+                           {"Hello {name},", "The video visit with {resident} at {facility} now starts {when} "
+                            "({zone} time) and lasts {minutes} minutes. {approval}", "Its new price is {price}: "
+                            "that is what is held now, and the rest of the old price is back on the balance."},
+                           "See my visits"},
+        [FAULT_LANG_ES] = {"Visita por video cambiada al {when}",
+                           {"Hola, {name}:", "La visita por video con {resident} en {facility} ahora empieza el "
+                            "{when} (hora de {zone}) y dura {minutes} minutos. {approval}", "Su nuevo precio es "
+                            "{price}: eso es lo que queda retenido, y el resto del precio anterior volvió al saldo."},
+                           "Ver mis visitas"},
+    },
+    [VISIT_NOTICE_MOVED_DEARER] = {
+        [FAULT_LANG_EN] = {"Video visit moved to {when}",
+                           {"Hello {name},", "The video visit with {resident} at {facility} now starts {when} "
+                            "({zone} time) and lasts {minutes} minutes. {approval}", "Its new price is {price}: "
+                            "the difference was held from the balance as well, and you are still charged only for "
+                            "the minutes connected."},
+                           "See my visits"},
+        [FAULT_LANG_ES] = {"Visita por video cambiada al {when}",
+                           {"Hola, {name}:", "La visita por video con {resident} en {facility} ahora empieza el "
+                            "{when} (hora de {zone}) y dura {minutes} minutos. {approval}", "Su nuevo precio es "
+                            "{price}: la diferencia también quedó retenida del saldo, y solo se cobran los minutos "
+                            "conectados."},
+                           "Ver mis visitas"},
+    },
 };
 
 static const char *const approval_words[2][FAULT_LANG_COUNT] = {
@@ -114,7 +140,7 @@ kite_err visit_notify(db_conn *conn, const char *public_url, int64_t now, const 
         return err; /* a deleted account has no address: nobody to mail */
     fault_lang lang = FAULT_LANG_EN;
     (void)lang_parse(lang_tag_text, &lang);
-    char place[300] = "", when[40] = "", charged[32];
+    char place[300] = "", when[40] = "", charged[32], price[32], minutes[24];
     if ((err = directory_facility_name(conn, v->facility_id, place, sizeof place)) != KITE_OK)
         return err;
     visit_wall w;
@@ -122,9 +148,11 @@ kite_err visit_notify(db_conn *conn, const char *public_url, int64_t now, const 
         snprintf(when, sizeof when, "%04d-%02d-%02d %02d:%02d", w.year, w.month, w.day, w.hour, w.minute);
     snprintf(charged, sizeof charged, "$%lld.%02lld", (long long)(v->charged_cents / 100),
              (long long)(v->charged_cents % 100));
+    snprintf(price, sizeof price, "$%lld.%02lld", (long long)(v->price_cents / 100), (long long)(v->price_cents % 100));
+    snprintf(minutes, sizeof minutes, "%lld", (long long)v->length_minutes);
     const char *values[] = {"name", name, "resident", v->resident_name, "facility", place, "when", when, "zone",
-                            v->time_zone, "reason", v->reason, "charged", charged, "approval",
-                            approval_words[v->state == VISIT_PENDING][lang], NULL};
+                            v->time_zone, "reason", v->reason, "charged", charged, "price", price, "minutes", minutes,
+                            "approval", approval_words[v->state == VISIT_PENDING][lang], NULL};
     arena *a = arena_new();
     notice n = {.to = email, .kind = "visit", .text = words[what], .values = values, .link_path = "/visits",
                 .lang = lang};

@@ -33,6 +33,8 @@ typedef enum visit_notice {
     VISIT_NOTICE_DECLINED,
     VISIT_NOTICE_CANCELLED,
     VISIT_NOTICE_RESCHEDULED,
+    VISIT_NOTICE_MOVED_CHEAPER, /* moved to a slot of a lower price: the difference given back */
+    VISIT_NOTICE_MOVED_DEARER,  /* moved to a slot of a higher price: the difference held */
     VISIT_NOTICE_COUNT
 } visit_notice;
 
