@@ -4,7 +4,8 @@
 // A booked visit is moved to a 20-minute slot (the new price and the refund shown before the move)
 // and then to a 45-minute one (what more is held), in English and Spanish, and the resident moves
 // the visit asked for on the tablet (the refund goes back to the trust account).
-// Staff approve a booking on /staff/visits.  axe-core at a desktop and at 360 px, and nothing
+// Staff approve a booking on /staff/visits.  More than a page of visits (101) shows the first 100
+// and a "More visits" button for the rest, on the tablet and on the staff page.  axe-core at a desktop and at 360 px, and nothing
 // scrolls sideways at 360 px.  A real kite server, a real `kite processor-sandbox`, real Chromium.
 //
 // Run from the repository root:  node --test tests/web/visits.test.mjs
@@ -40,17 +41,17 @@ const RESIDENT = { number: 'E8001', pin: '864213' };
 
 const overflow = (page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 
-/* A family-and-friends account with a confirmed address and money, connected to Eva. */
-async function family(name) {
+/* A family-and-friends account with a confirmed address and money, connected to Eva (or another resident). */
+async function family(name, { number = RESIDENT.number, approver = null } = {}) {
   const email = uniqueEmail('visit-family');
   const made = await apiClient(base).post('/accounts', { email, password: PASSWORD, full_name: name, phone: '+1 555 010 4000' });
   assert.equal(made.status, 201, JSON.stringify(made.body));
   await confirmEmail(db, email);
   const client = await signedInClient(base, { email, password: PASSWORD });
   await fundContact(client, prison.id, 'stamps', 10);
-  const asked = await client.post('/contact-requests', { facility_id: prison.id, resident_number: RESIDENT.number });
+  const asked = await client.post('/contact-requests', { facility_id: prison.id, resident_number: number });
   assert.equal(asked.status, 201, JSON.stringify(asked.body));
-  assert.equal((await resident.post(`/contact-requests/${asked.body.id}/approve`)).status, 200);
+  assert.equal((await (approver || resident).post(`/contact-requests/${asked.body.id}/approve`)).status, 200);
   return { client, email, name };
 }
 
@@ -309,4 +310,75 @@ test('the resident moves the visit asked for on the tablet: the refund to the tr
   assert.equal((await resident.get('/wallet')).body.balance_cents, seen.before.balance_cents + 10 * rate, 'back in the trust account');
   assert.equal(await overflow(page), 0, '/tablet/visits, moving, scrolls sideways at 360 px');
   await opened.close();
+});
+
+test('more than a page of visits: the tablet and the staff page show the first 100, and "More visits" the rest', LONG, async () => {
+  // A resident and a room of their own, so no earlier test's visit is in the way; last in the file,
+  // so the 101 pending visits are in no earlier test's way either.
+  const lena = { number: 'E8002', pin: '975312' };
+  const added = await operator.post(`/facilities/${prison.id}/residents`,
+    { resident_number: lena.number, first_name: 'Lena', last_name: 'Park', pin: lena.pin });
+  assert.equal(added.status, 201, JSON.stringify(added.body));
+  await fundResident(operator, added.body.id, 30000);
+  const tablet = await signedInClient(base, { facility_id: prison.id, resident_number: lena.number, pin: lena.pin });
+  await family('Tom Park', { number: lena.number, approver: tablet });
+  const room = await operator.post(`/facilities/${prison.id}/visit-rooms`, { name: 'Kiosk 9' });
+  assert.equal(room.status, 201, JSON.stringify(room.body));
+  for (let weekday = 0; weekday < 7; weekday++) {
+    for (let q = 0; q < 12; q++) {
+      const made = await operator.post(`/facilities/${prison.id}/visit-slots`, {
+        room_id: room.body.id, weekday, start_time: `06:${String(q * 5).padStart(2, '0')}`, length_minutes: 5, capacity: 1,
+      });
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+    }
+  }
+  const contactId = (await tablet.get('/contacts')).body.items[0].id;
+  const openings = (await tablet.get(`/facilities/${prison.id}/visit-slots`)).body.openings
+    .filter((o) => o.room_id === room.body.id && o.places_left > 0);
+  assert.ok(openings.length >= 101, `openings in Kiosk 9: ${openings.length}`);
+  for (const o of openings.slice(0, 101)) {
+    const b = await tablet.post('/visits', { contact_id: contactId, starts_at: o.starts_at, slot_id: o.slot_id });
+    assert.equal(b.status, 201, JSON.stringify(b.body));
+  }
+
+  const opened = await newPage(browser, NARROW);
+  const { page, context } = opened;
+  const res = await context.request.post(`${base}/api/v1/sessions`,
+    { data: { facility_id: prison.id, resident_number: lena.number, pin: lena.pin } });
+  assert.equal(res.status(), 201);
+  await page.goto(`${base}/tablet/visits`);
+  await page.getByRole('heading', { level: 1, name: 'Your video visits' }).waitFor();
+  const upcoming = page.locator('section[aria-labelledby="visits-upcoming"]');
+  await upcoming.locator('.visit-card').first().waitFor();
+  assert.equal(await upcoming.locator('.visit-card').count(), 100, 'the first page');
+  const more = upcoming.getByTestId('visits-more');
+  await assertAccessible(page, '/tablet/visits, more than a page');
+  await more.click();
+  await upcoming.locator('.visit-card').nth(100).waitFor();
+  assert.equal(await upcoming.locator('.visit-card').count(), 101, 'and the rest');
+  assert.equal(await more.isHidden(), true, 'nothing more to show');
+  await opened.close();
+
+  // Staff: everything waiting for approval, a page at a time.
+  let waiting = 0;
+  let cursor = null;
+  const to = encodeURIComponent(new Date(Date.now() + 91 * 86400000).toISOString());
+  do {
+    const page1 = (await operator.get(`/facilities/${prison.id}/visits?state=pending&to=${to}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)).body;
+    waiting += page1.items.length;
+    cursor = page1.next_cursor;
+  } while (cursor);
+  assert.ok(waiting > 100, `more than a page waits: ${waiting}`);
+  const staff = await newPage(browser, DESKTOP);
+  await signInForm(staff.page, base, operatorEmail);
+  await staff.page.waitForURL((url) => !url.pathname.startsWith('/signin'));
+  await staff.page.goto(`${base}/staff/visits?facility=${prison.id}`);
+  const section = staff.page.locator('section[aria-labelledby="visits-waiting"]');
+  await section.locator('.visit-card').first().waitFor();
+  assert.equal(await section.locator('.visit-card').count(), 100, 'the first page waiting');
+  await section.getByTestId('visits-more').click();
+  await section.locator('.visit-card').nth(waiting - 1).waitFor();
+  assert.equal(await section.locator('.visit-card').count(), waiting, 'every visit waiting, each once');
+  await assertAccessible(staff.page, '/staff/visits, more than a page');
+  await staff.close();
 });

@@ -214,17 +214,43 @@ function visitCard(v, { who, onChange, say }) {
     actions);
 }
 
+/*
+ * A list of visit cards a page at a time: the first page now, "More visits" appends the next (the
+ * server answers at most 100 and a next_cursor).  Returns the list's element, or the empty note.
+ */
+function pagedCards(first, path, card, empty, say) {
+  if (!first.items.length) return emptyNote(empty);
+  const list = h('ul', { class: 'plain-list' }, first.items.map(card));
+  let cursor = first.next_cursor;
+  const more = h('button', { type: 'button', class: 'button button--secondary', 'data-testid': 'visits-more', hidden: !cursor },
+    t('More visits'));
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    try {
+      const next = await api(`${path}${path.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(cursor)}`);
+      for (const v of next.items) list.append(card(v));
+      cursor = next.next_cursor;
+      more.hidden = !cursor;
+    } catch (e) {
+      say(e.message);
+    } finally {
+      more.disabled = false;
+    }
+  });
+  return h('div', { class: 'stack' }, list, more);
+}
+
 async function listVisits(target, who, say) {
   const draw = async () => {
     const [upcoming, past] = await Promise.all([api('/visits?box=upcoming'), api('/visits?box=past')]);
-    const cards = (items) => h('ul', { class: 'plain-list' }, items.map((v) => visitCard(v, { who, onChange: draw, say })));
+    const card = (v) => visitCard(v, { who, onChange: draw, say });
     replace(target,
       h('section', { class: 'stack', 'aria-labelledby': 'visits-upcoming' },
         h('h2', { id: 'visits-upcoming' }, t('Upcoming visits')),
-        upcoming.items.length ? cards(upcoming.items) : emptyNote(t('No visits booked.'))),
+        pagedCards(upcoming, '/visits?box=upcoming', card, t('No visits booked.'), say)),
       h('section', { class: 'stack', 'aria-labelledby': 'visits-past' },
         h('h2', { id: 'visits-past' }, t('Past visits')),
-        past.items.length ? cards(past.items) : emptyNote(t('No past visits yet.'))));
+        pagedCards(past, '/visits?box=past', card, t('No past visits yet.'), say)));
   };
   await draw();
   return draw;
@@ -526,11 +552,12 @@ async function scheduleSections(target, fid, say) {
   const draw = async () => {
     // A day is read in the facility's time: without a time zone there is no day to show yet.
     const policy = await api(`/facilities/${fid}/visit-policy`);
-    const [waiting, today] = await Promise.all([api(`/facilities/${fid}/visits?state=pending&to=${encodeURIComponent(new Date(Date.now() + 91 * 86400000).toISOString())}`),
-      policy.time_zone ? api(`/facilities/${fid}/visits?day=${encodeURIComponent(day.value)}`) : { items: [] }]);
-    const cards = (items) => h('ul', { class: 'plain-list' }, items.map((v) => staffVisitCard(v, { onChange: draw, say })));
-    replace(pending, waiting.items.length ? cards(waiting.items) : emptyNote(t('No visits are waiting for approval.')));
-    replace(list, today.items.length ? cards(today.items) : emptyNote(t('No visits on this day.')));
+    const waitingPath = `/facilities/${fid}/visits?state=pending&to=${encodeURIComponent(new Date(Date.now() + 91 * 86400000).toISOString())}`;
+    const dayPath = `/facilities/${fid}/visits?day=${encodeURIComponent(day.value)}`;
+    const [waiting, today] = await Promise.all([api(waitingPath), policy.time_zone ? api(dayPath) : { items: [] }]);
+    const card = (v) => staffVisitCard(v, { onChange: draw, say });
+    replace(pending, pagedCards(waiting, waitingPath, card, t('No visits are waiting for approval.'), say));
+    replace(list, pagedCards(today, dayPath, card, t('No visits on this day.'), say));
   };
   day.addEventListener('change', () => draw().catch((e) => say(e.message)));
   replace(target,

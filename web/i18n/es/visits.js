@@ -137,4 +137,5 @@ export default {
   'See the new price': 'Ver el nuevo precio',
   'Choose the new time': 'Elija el nuevo horario',
   'Move visit': 'Mover la visita',
+  'More visits': 'Más visitas',
 };
