@@ -14,7 +14,8 @@ import { ApiError, api, currentAccount, newIdempotencyKey } from '../api.js';
 import { h, replace, setTitle } from '../dom.js';
 import { confirmAction, field, formKit } from '../forms.js';
 import { N_, formatMoney, locale, t } from '../i18n.js';
-import { chip, emptyNote, facilityPicker } from '../widgets.js';
+import { staffFacilityGate } from '../staff-gate.js';
+import { chip, emptyNote } from '../widgets.js';
 
 /* ---- the live visit's hook ---- */
 
@@ -568,22 +569,22 @@ async function scheduleSections(target, fid, say) {
 }
 
 export async function staffVisitsPage(root, ctx) {
-  setTitle(t('Video visits'));
-  const me = currentAccount();
+  // The staff door every facility page shares (staff-gate.js): signed out, another role, an
+  // operator choosing a facility, a facility number that does not exist.
+  const gate = await staffFacilityGate(root, ctx, {
+    roles: ['facility_admin', 'reviewer', 'operator'], path: '/staff/visits', title: t('Video visits'),
+    signedOut: t('This page is for facility staff. Sign in with your staff account.'),
+    wrongRoleTitle: t('This page is for facility staff'),
+    wrongRole: t('Reviewers and facility admins approve their facility’s video visits here.'),
+    pickerId: 'visits-facility', pickerTitle: t('Video visits'),
+    pickerLead: t('Choose the facility whose video visits you want to approve or set up.'),
+  });
+  if (!gate) return;
+  const me = gate.account;
+  const fid = gate.facility.id;
   const intro = h('div', { class: 'page-intro' }, h('h1', null, t('Video visits')),
-    h('p', { class: 'lead' }, t('Approve visits, see the day\'s schedule, and set the facility\'s visit times.')));
-  if (!me || !['facility_admin', 'reviewer', 'operator'].includes(me.role)) {
-    replace(root, h('div', { class: 'wrap' }, intro, h('p', null, t('This page is for facility staff. Sign in with your staff account.'))));
-    return;
-  }
-  const asked = Number(new URLSearchParams(location.search).get('facility')) || null;
-  const fid = me.role === 'operator' ? asked : me.facility_id;
-  if (!fid) {
-    const picker = facilityPicker({ id: 'visits-facility', label: t('Facility'), onlyOnKite: true,
-      onPick: (f) => ctx.navigate ? ctx.navigate(`/staff/visits?facility=${f.id}`) : location.assign(`/staff/visits?facility=${f.id}`) });
-    replace(root, h('div', { class: 'wrap' }, intro, picker.wrap));
-    return;
-  }
+    h('p', { class: 'lead' }, t('Approve visits, see the day\'s schedule, and set the facility\'s visit times.')),
+    gate.isOperator ? h('p', null, gate.facility.name) : null);
   const live = h('div', { class: 'live', role: 'status', tabindex: '-1' });
   const say = (text) => {
     replace(live, h('p', { class: 'notice' }, text));

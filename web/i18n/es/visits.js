@@ -138,4 +138,6 @@ export default {
   'Choose the new time': 'Elija el nuevo horario',
   'Move visit': 'Mover la visita',
   'More visits': 'Más visitas',
+  'Reviewers and facility admins approve their facility’s video visits here.': 'Los revisores y los administradores del centro aprueban aquí las visitas por video de su centro.',
+  'Choose the facility whose video visits you want to approve or set up.': 'Elija el centro cuyas visitas por video quiere aprobar o configurar.',
 };
