@@ -4,7 +4,7 @@ import { h, replace, setTitle } from './dom.js';
 import { ApiError, api, currentAccount, fetchMe, forget, onSessionChange, restoreSession, signOut } from './api.js';
 import { startIdleWatch, stopIdleWatch } from './idle.js';
 import { formatCount, roleName } from './labels.js';
-import { LANGUAGES, N_, chooseLanguage, chosenHere, forgetLanguage, lang, t, tp } from './i18n.js';
+import { LANGUAGES, N_, chooseLanguage, chosenHere, forgetLanguage, lang, t, tn, tp } from './i18n.js';
 import { searchPage } from './pages/search.js';
 import { facilityPage } from './pages/facility.js';
 import { providersPage } from './pages/providers.js';
@@ -28,7 +28,7 @@ import { attorneyPage, attorneysReviewPage } from './pages/attorney.js';
 import { staffActivityPage, twoFactorPage } from './pages/security.js';
 import { staffVisitsPage, tabletVisitsPage, visitsPage } from './pages/visits.js';
 import { liveVisitsPage, visitLivePage } from './pages/visit-live.js';
-import { onUnread, startLive, stopLive, unreadCount } from './live.js';
+import { onUnread, onVisitNews, startLive, stopLive, unreadCount, visitNewsCount } from './live.js';
 
 const routes = [
   { pattern: /^\/$/, page: searchPage, nav: '/' },
@@ -80,6 +80,8 @@ const NAV = {
 
 /* The header link that carries the unread count: where each kind of account reads messages. */
 const MESSAGES_LINK = { contact: '/messages', resident: '/tablet' };
+/* The visits link, marked while changes to the person's visits wait to be seen. */
+const VISITS_LINK = { contact: '/visits', resident: '/tablet/visits' };
 
 const main = document.getElementById('main');
 const pageRoot = document.getElementById('page');
@@ -303,13 +305,14 @@ function renderNav(account) {
   const links = (account && NAV[account.role]) || NAV.signedOut;
   replace(navList, links.map(([href, text]) => h('li', null, h('a', { href, 'data-nav': href }, t(text)))));
   renderBadge(account);
+  renderVisitBadge(account);
   markNavEdges();
 }
 
 /* "Messages 2": the unread count beside the link, read out as "2 unread". */
 function renderBadge(account = currentAccount()) {
   const href = account && MESSAGES_LINK[account.role];
-  for (const old of navList.querySelectorAll('.nav-badge')) old.remove();
+  for (const old of navList.querySelectorAll('[data-testid="unread-badge"]')) old.remove();
   const n = unreadCount();
   if (!href || !n) return;
   const link = navList.querySelector(`a[data-nav="${href}"]`);
@@ -318,6 +321,20 @@ function renderBadge(account = currentAccount()) {
     const count = h('span', null, n > 99 ? '99+' : formatCount(n));
     link.append(h('span', { class: 'nav-badge', 'data-testid': 'unread-badge' },
       tp('{count} unread', { count }).map((part) => (typeof part === 'string' ? h('span', { class: 'visually-hidden' }, part) : part))));
+  }
+}
+
+/* "Video visits 1": how many changes to the person's visits came since they last looked, read out as "1 visit change". */
+function renderVisitBadge(account = currentAccount()) {
+  const href = account && VISITS_LINK[account.role];
+  for (const old of navList.querySelectorAll('.nav-badge--visits')) old.remove();
+  const n = visitNewsCount();
+  if (!href || !n) return;
+  const link = navList.querySelector(`a[data-nav="${href}"]`);
+  if (link) {
+    link.append(h('span', { class: 'nav-badge nav-badge--visits', 'data-testid': 'visit-news-badge' },
+      h('span', null, n > 99 ? '99+' : formatCount(n)),
+      h('span', { class: 'visually-hidden' }, ' ', tn(n, 'visit change', 'visit changes'))));
   }
 }
 
@@ -332,6 +349,7 @@ function followLive(account) {
 }
 
 onUnread(() => renderBadge());
+onVisitNews(() => renderVisitBadge());
 
 /*
  * A resident on a shared tablet is signed out after the facility's idle time (web/idle.js); the

@@ -1,5 +1,7 @@
 // News from Kite while a family member or a resident is signed in: one Server-Sent Events stream
-// per tab (GET /api/v1/events), and the number of unread messages the header shows.
+// per tab (GET /api/v1/events), the number of unread messages the header shows, and how many
+// changes to the person's video visits (booked, approved, declined, cancelled, moved, ended) came
+// since they last looked at their visits: the header marks the visits link until they do.
 //
 // EventSource reconnects by itself after a dropped connection (sending Last-Event-ID, so nothing
 // is missed).  When the server refuses the stream (429: too many open; 401: signed out) it stops
@@ -17,8 +19,10 @@ let retryDelay = 5000;
 let opens = 0;
 let unread = 0;
 let unreadTimer = null;
+const visitNewsListeners = new Set();
+let visitNews = 0;
 
-/* fn({ type, data }): type is message.new, message.status, or resync (events may have been missed). */
+/* fn({ type, data }): type is message.new, message.status, visit.status, or resync (events may have been missed). */
 export function onLive(fn) {
   listeners.add(fn);
   return () => listeners.delete(fn);
@@ -40,6 +44,24 @@ export function onUnread(fn) {
 }
 
 export const unreadCount = () => unread;
+
+/* fn(n): the number of visit changes not yet seen; the visits page clears it (clearVisitNews). */
+export function onVisitNews(fn) {
+  visitNewsListeners.add(fn);
+  return () => visitNewsListeners.delete(fn);
+}
+
+export const visitNewsCount = () => visitNews;
+
+function setVisitNews(n) {
+  if (n === visitNews) return;
+  visitNews = n;
+  for (const fn of [...visitNewsListeners]) fn(visitNews);
+}
+
+export function clearVisitNews() {
+  setVisitNews(0);
+}
 
 function setUnread(n) {
   if (n === unread) return;
@@ -80,6 +102,18 @@ function connect() {
   };
   es.addEventListener('message.new', handle);
   es.addEventListener('message.status', handle);
+  // A visit changed: no message count moves, the visits link is marked and open visit pages redraw.
+  es.addEventListener('visit.status', (event) => {
+    if (event.lastEventId) lastId = event.lastEventId;
+    let data = null;
+    try {
+      data = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    setVisitNews(visitNews + 1);
+    emit('visit.status', data);
+  });
   es.addEventListener('open', () => {
     retryDelay = 5000;
     opens += 1;
@@ -129,4 +163,5 @@ export function stopLive() {
   source = null;
   lastId = null;
   setUnread(0);
+  setVisitNews(0);
 }

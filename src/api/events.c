@@ -1,7 +1,7 @@
 /*
  * events.c - GET /api/v1/events: Server-Sent Events for the signed-in
  * contact or resident (a new message for them, a status change of a message
- * they sent).
+ * they sent, a change to one of their video visits).
  *
  * Design: the answer is an http_stream (http/stream.h) fed from the
  * `events` table through the caller's own cursor; the process's event hub
@@ -13,6 +13,8 @@
  *
  * Wire format (the SSE spec): "retry: 3000" first, then per event
  *   id: <events.id>\nevent: <kind>\ndata: {"message_id":..,"status":..,"at":..}\n\n
+ * where a "visit.status" event (a visit of the caller's booked, approved,
+ * declined, cancelled, moved or ended: its new state) also has "visit_id"
  * and ": keep-alive\n\n" when a heartbeat passes with nothing else to say.
  *
  * SECURITY: rows are selected by the caller's account id only, so no other
@@ -60,6 +62,8 @@ static void append_event(event_stream *es, arena *a, const event *e)
 {
     json_t *data = json_pack("{s:o, s:o, s:o}", "message_id", e->message_id > 0 ? json_integer(e->message_id) : json_null(),
                              "status", json_string_or_null(e->status), "at", json_time(e->at));
+    if (e->visit_id > 0) /* a visit's news names the visit; message events stay as they always were */
+        json_object_set_new(data, "visit_id", json_integer(e->visit_id));
     char *json = json_dumps(data, JSON_COMPACT);
     json_decref(data);
     if (json != NULL && one_line(e->kind))

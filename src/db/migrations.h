@@ -43,6 +43,9 @@ extern const char kite_migration_28_pg[];
 /* Step 30 (migration_30.c): a visit's moves, so a reschedule to another price is re-priced once. */
 extern const char kite_migration_30_sqlite[];
 extern const char kite_migration_30_pg[];
+/* Step 31 (migration_31.c): an event names the visit it is about. */
+extern const char kite_migration_31_sqlite[];
+extern const char kite_migration_31_pg[];
 
 /* Step 15's fill of send_tally and the index it replaces: the same SQL on both engines (migrations.c says why). */
 #define SEND_TALLY_FILL_SQL                                                                                       \

@@ -312,6 +312,52 @@ test('the resident moves the visit asked for on the tablet: the refund to the tr
   await opened.close();
 });
 
+test('the tablet hears of a visit change: the visits link is marked until looked at, and the open list offers the latest', LONG, async () => {
+  const base4 = Math.floor((Date.now() + 4 * 86400000) / 60000) * 60000;
+  await slotAt(roomId, base4, 30);
+  await slotAt(roomId, base4 + 2 * 3600000, 30);
+  const who = await family('Ada Marsh');
+  const contactId = (await who.client.get('/contacts')).body.items[0].id;
+  const ids = [];
+  for (const ms of [base4, base4 + 2 * 3600000]) {
+    const made = await who.client.post('/visits', { contact_id: contactId, starts_at: new Date(ms).toISOString() });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    ids.push(made.body.id);
+  }
+  const opened = await newPage(browser, NARROW);
+  const { page, context } = opened;
+  const res = await context.request.post(`${base}/api/v1/sessions`,
+    { data: { facility_id: prison.id, resident_number: RESIDENT.number, pin: RESIDENT.pin } });
+  assert.equal(res.status(), 201);
+  await page.goto(`${base}/tablet`);
+  const link = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Video visits/ });
+  await link.waitFor();
+  assert.equal(await page.getByTestId('visit-news-badge').count(), 0, 'nothing new yet');
+  // Staff approve the first visit: the tablet's visits link is marked, and says so to a screen reader.
+  assert.equal((await operator.post(`/visits/${ids[0]}/approve`, {})).status, 200);
+  const badge = page.getByTestId('visit-news-badge');
+  await badge.waitFor({ timeout: 15_000 });
+  assert.match(await badge.innerText(), /1/);
+  assert.match(await badge.textContent(), /1 visit change/);
+  await assertAccessible(page, '/tablet, a visit changed');
+  // Looking at the visits clears the mark.
+  await link.click();
+  await page.getByRole('heading', { level: 1, name: 'Your video visits' }).waitFor();
+  await page.getByTestId(`visit-${ids[0]}`).waitFor();
+  assert.equal(await page.getByTestId('visit-news-badge').count(), 0, 'seen');
+  // A change while the list is open: said, with a button that shows it; the list is not redrawn under the hands.
+  assert.equal((await operator.post(`/visits/${ids[1]}/decline`, { reason: 'The kiosk is being repaired.' })).status, 200);
+  const show = page.getByTestId('visit-news-show');
+  await show.waitFor({ timeout: 15_000 });
+  await page.getByTestId('visit-news').getByText('One of your visits changed.').waitFor();
+  await assertAccessible(page, '/tablet/visits, a visit changed');
+  await show.click();
+  await page.getByTestId(`visit-${ids[1]}`).getByText('Declined').waitFor();
+  assert.equal(await page.getByTestId('visit-news-show').count(), 0, 'the notice goes once shown');
+  assert.equal(await page.getByTestId('visit-news-badge').count(), 0, 'and no mark while looking');
+  await opened.close();
+});
+
 test('more than a page of visits: the tablet and the staff page show the first 100, and "More visits" the rest', LONG, async () => {
   // A resident and a room of their own, so no earlier test's visit is in the way; last in the file,
   // so the 101 pending visits are in no earlier test's way either.

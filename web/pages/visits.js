@@ -11,6 +11,7 @@
 // no such button shows, so the page never offers what Kite cannot do yet.
 
 import { ApiError, api, currentAccount, newIdempotencyKey } from '../api.js';
+import { clearVisitNews, onLive } from '../live.js';
 import { h, replace, setTitle } from '../dom.js';
 import { confirmAction, field, formKit } from '../forms.js';
 import { N_, formatMoney, locale, t } from '../i18n.js';
@@ -31,6 +32,8 @@ export function setVisitJoinControl(fn) {
 /* ---- time: the facility's and the viewer's ---- */
 
 const viewerZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
+/* How long after this page changed a visit its own change may still come back on the live stream. */
+const OWN_CHANGE_ECHO_MS = 10_000;
 
 function timeIn(iso, zone) {
   return new Date(iso).toLocaleString(locale(), {
@@ -241,10 +244,10 @@ function pagedCards(first, path, card, empty, say) {
   return h('div', { class: 'stack' }, list, more);
 }
 
-async function listVisits(target, who, say) {
+async function listVisits(target, who, say, touched = () => {}) {
   const draw = async () => {
     const [upcoming, past] = await Promise.all([api('/visits?box=upcoming'), api('/visits?box=past')]);
-    const card = (v) => visitCard(v, { who, onChange: draw, say });
+    const card = (v) => visitCard(v, { who, onChange: () => { touched(); return draw(); }, say });
     replace(target,
       h('section', { class: 'stack', 'aria-labelledby': 'visits-upcoming' },
         h('h2', { id: 'visits-upcoming' }, t('Upcoming visits')),
@@ -375,10 +378,37 @@ async function partyPage(root, ctx, who) {
   const book = h('div', null, h('p', { class: 'loading', role: 'status' }, t('Loading…')));
   const lists = h('div', { class: 'stack' });
   replace(root, h('div', { class: 'wrap' }, intro, live, book, lists));
+  clearVisitNews(); // the person is looking at their visits now
+  // News of a change made elsewhere (staff approved a visit, the other side moved or cancelled one)
+  // is said here with a button that shows it; the list is not redrawn under the person's hands.
+  const news = h('div', { 'data-testid': 'visit-news' });
   try {
-    const [contacts, redraw] = await Promise.all([api('/contacts'), listVisits(lists, who, say)]);
+    let ownChangeAt = 0; // this page's own changes come back as news too: not news to this person
+    const touched = () => {
+      ownChangeAt = Date.now();
+      replace(news);
+    };
+    const [contacts, draw] = await Promise.all([api('/contacts'), listVisits(lists, who, say, touched)]);
     if (!ctx.isCurrent()) return;
+    const redraw = () => {
+      touched();
+      return draw();
+    };
     replace(book, bookingForm(contacts.items, who, { onBooked: redraw, say }));
+    lists.before(news);
+    const stop = onLive(({ type }) => {
+      if (type !== 'visit.status' && type !== 'resync') return;
+      clearVisitNews();
+      if (Date.now() - ownChangeAt < OWN_CHANGE_ECHO_MS) return;
+      const show = h('button', { type: 'button', class: 'button button--secondary', 'data-testid': 'visit-news-show' }, t('Show the latest'));
+      show.addEventListener('click', () => {
+        replace(news);
+        draw().catch((e) => say(e.message));
+      });
+      replace(news, h('div', { class: 'notice notice--info', role: 'status' },
+        h('p', null, t('One of your visits changed.')), h('p', { class: 'actions' }, show)));
+    });
+    ctx.onLeave(stop);
   } catch (e) {
     if (ctx.isCurrent()) replace(book, h('p', { role: 'alert' }, e.message));
   }

@@ -85,7 +85,8 @@ static kite_err list_after_tx(db_conn *conn, void *data)
     struct list_after *in = data;
     *in->count = 0;
     db_stmt *s = db_prepare(conn,
-        "SELECT id, kind, message_id, status, at FROM events WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3");
+        "SELECT id, kind, message_id, status, at, visit_id FROM events WHERE account_id = $1 AND id > $2 ORDER BY id"
+        " LIMIT $3");
     db_bind_int(s, 1, in->account_id);
     db_bind_int(s, 2, in->after_id);
     db_bind_int(s, 3, (int64_t)in->max);
@@ -96,6 +97,7 @@ static kite_err list_after_tx(db_conn *conn, void *data)
         e->message_id = db_is_null(s, 2) ? 0 : db_int(s, 2);
         e->status = db_is_null(s, 3) ? NULL : arena_strdup(in->a, db_text(s, 3));
         e->at = db_int(s, 4);
+        e->visit_id = db_is_null(s, 5) ? 0 : db_int(s, 5);
     }
     return db_done(s);
 }

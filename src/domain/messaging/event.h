@@ -35,8 +35,9 @@
 
 typedef struct event {
     int64_t id;
-    const char *kind;   /* "message.new", "message.status" */
+    const char *kind;   /* "message.new", "message.status", "visit.status" */
     int64_t message_id; /* 0 when the row has none */
+    int64_t visit_id;   /* the visit a "visit.status" is about; 0 when the row has none */
     const char *status; /* NULL when the row has none */
     int64_t at;         /* epoch ms */
 } event;

@@ -5,7 +5,9 @@
  * Design: in the transaction of the change itself, so a booking that rolls
  * back tells nobody.  The resident is told through the live updates the
  * tablet already reads (an `events` row, kind "visit.status", with the
- * visit's state; a client that does not know the kind ignores it); the
+ * visit's id and state: the tablet and the family's pages mark the visits
+ * link and redraw their list; a client that does not know the kind ignores
+ * it); the
  * contact by email through the outbox, in the contact's own language, with
  * the time written in the facility's zone and named as such ("10:00,
  * America/Chicago time"), never the viewer's guess.  The mail carries a
@@ -110,13 +112,14 @@ static const char *const approval_words[2][FAULT_LANG_COUNT] = {
 
 static kite_err push_event(db_conn *conn, int64_t now, int64_t account_id, const visit_info *v)
 {
-    db_stmt *s = db_prepare(conn, "INSERT INTO events (account_id, kind, message_id, status, at, facility_id)"
-                                  " VALUES ($1, $2, NULL, $3, $4, $5)");
+    db_stmt *s = db_prepare(conn, "INSERT INTO events (account_id, kind, message_id, status, at, facility_id, visit_id)"
+                                  " VALUES ($1, $2, NULL, $3, $4, $5, $6)");
     db_bind_int(s, 1, account_id);
     db_bind_text(s, 2, "visit.status");
     db_bind_text(s, 3, visit_state_name(v->state));
     db_bind_int(s, 4, now);
     db_bind_int(s, 5, v->facility_id);
+    db_bind_int(s, 6, v->id);
     kite_err err = db_exec(s);
     return err != KITE_OK ? err : db_notify(conn, EVENT_CHANNEL);
 }

@@ -140,4 +140,8 @@ export default {
   'More visits': 'Más visitas',
   'Reviewers and facility admins approve their facility’s video visits here.': 'Los revisores y los administradores del centro aprueban aquí las visitas por video de su centro.',
   'Choose the facility whose video visits you want to approve or set up.': 'Elija el centro cuyas visitas por video quiere aprobar o configurar.',
+  'One of your visits changed.': 'Una de sus visitas cambió.',
+  'Show the latest': 'Mostrar lo último',
+  'visit change': 'cambio de visita',
+  'visit changes': 'cambios de visita',
 };
