@@ -808,6 +808,7 @@ const migration kite_migrations[] = {
     {26, "video visits: policies, rooms, weekly slots, blackouts, bookings", kite_migration_26_sqlite},
     {27, "live video visits: Janus rooms and the people in them", kite_migration_27_sqlite},
     {28, "video messages: attachment kind, duration and poster; videos_allowed; video prices", kite_migration_28_sqlite},
+    {29, "video visits: media seen flowing (packets and times)", kite_migration_29_sqlite},
 };
 
 const size_t kite_migration_count = sizeof kite_migrations / sizeof kite_migrations[0];

@@ -40,6 +40,9 @@ extern const char kite_migration_27_pg[];
 /* Step 28 (migration_28.c): video messages: attachment kind, duration and poster; videos_allowed; video prices. */
 extern const char kite_migration_28_sqlite[];
 extern const char kite_migration_28_pg[];
+/* Step 29 (migration_29.c): media seen flowing: per live peer (packets, when) and per visit (when). */
+extern const char kite_migration_29_sqlite[];
+extern const char kite_migration_29_pg[];
 
 /* Step 15's fill of send_tally and the index it replaces: the same SQL on both engines (migrations.c says why). */
 #define SEND_TALLY_FILL_SQL                                                                                       \
