@@ -116,8 +116,9 @@ kite_err visit_get(db_conn *conn, int64_t visit_id, visit_info *out) KITE_WUR;
 kite_err visit_mark_joined(db_conn *conn, int64_t now, int64_t visit_id, visit_party party) KITE_WUR;
 
 /*
- * Both sides are in the room: connected_at is set once (a second call
- * changes nothing and returns KITE_OK), state -> in_progress.
+ * Both sides' media reached the media engine (api/visit_media.c says when):
+ * connected_at and media_seen_at are set once (a second call changes
+ * nothing and returns KITE_OK), state -> in_progress.
  * KITE_ERR_ALREADY_DECIDED when the visit is not approved (pending,
  * declined, cancelled, ended); KITE_ERR_CONFLICT outside
  * [starts_at - 5 min, ends_at].
@@ -126,9 +127,9 @@ kite_err visit_mark_connected(db_conn *conn, int64_t now, int64_t visit_id) KITE
 
 /*
  * Ends the visit once, with reason (not VISIT_END_NONE), and settles its
- * money in the same transaction: the connected minutes, ceil((min(now,
- * ends_at) - connected_at) / 60 s), never more than the slot's, times the
- * rate are captured and the rest released; a visit that never connected
+ * money in the same transaction: the connected minutes, ceil((visit_charged_end
+ * - connected_at) / 60 s), never more than the slot's, times the rate are
+ * captured and the rest released; a visit that never connected
  * (or was cancelled by the facility) releases everything.  *charged_cents
  * (may be NULL) is what was kept.  KITE_ERR_ALREADY_DECIDED when it was
  * ended, declined or cancelled before.
