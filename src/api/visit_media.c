@@ -21,9 +21,12 @@
  * is VISIT_MEDIA_GRACE_MS old ends as connection_lost, charged from
  * connected_at to media_seen_at (visit_finish; visit.h says why the other
  * ends are charged to at most a tolerance past it).  A look that could not
- * reach Janus decides nothing: the visit is neither connected nor lost on
- * Kite's own failure to see, and the slot's end still charges it only to
- * the last time media was seen.
+ * reach Janus, or whose previous look at a handle is older than the
+ * tolerance (a first look after a long silence, such as the sweeper's once
+ * both pages closed, may count the last packets a page sent before it
+ * went), does not end the visit: it is not lost on Kite's failure to see,
+ * and the slot's end still charges it only to the last time media was
+ * seen.  live_peers.media_looked_at keeps when each handle was last read.
  *
  * SECURITY: money.  Nothing a client sends reaches this: the handles are
  * the store's, the counts Janus's (bounded in janus.c), the times Kite's
@@ -55,7 +58,12 @@ kite_err live_visit_end(const kite_ctx *ctx, const janus_config *janus, int64_t 
     return err == KITE_OK ? live_finish(ctx, now, visit_id, reason, actor, charged) : err;
 }
 
-/* Asks Janus about one party's publisher handle and records it; false when Janus could not say. */
+/*
+ * Asks Janus about one party's publisher handle and records it; false when
+ * this look cannot decide: Janus could not say, or the handle is up but the
+ * last look at it is older than VISIT_MEDIA_TOLERANCE_MS (packets that grew
+ * over a long gap may be the last ones a page sent before it went).
+ */
 static bool look_at(const kite_ctx *ctx, const janus_config *janus, int64_t now, live_peer *p, kite_err *err)
 {
     janus_media m;
@@ -65,14 +73,15 @@ static bool look_at(const kite_ctx *ctx, const janus_config *janus, int64_t now,
                  (long long)p->visit_id, e.code, e.reason, e.http_status);
         return false;
     }
-    bool grew = m.up && m.in_packets > p->media_packets;
-    if (m.in_packets != p->media_packets || grew) {
-        *err = live_peer_media(ctx, p->id, p->pub_handle, m.in_packets, grew ? now : 0);
-        p->media_packets = m.in_packets;
-        if (grew)
-            p->media_seen_at = now;
-    }
-    return true;
+    bool first = p->media_looked_at == 0;
+    bool recent = !first && now >= p->media_looked_at && now - p->media_looked_at <= VISIT_MEDIA_TOLERANCE_MS;
+    bool grew = m.up && m.in_packets > p->media_packets && (first || recent);
+    *err = live_peer_media(ctx, p->id, p->pub_handle, m.in_packets, grew ? now : 0, now);
+    p->media_packets = m.in_packets;
+    p->media_looked_at = now;
+    if (grew)
+        p->media_seen_at = now;
+    return !m.up || first || recent;
 }
 
 kite_err live_media_look(const kite_ctx *ctx, const janus_config *janus, arena *a, int64_t now, visit_info *v,
@@ -97,8 +106,10 @@ kite_err live_media_look(const kite_ctx *ctx, const janus_config *janus, arena *
         out->flowing[i] = p != NULL && p->left_at == 0 && p->media_seen_at != 0 &&
                           now - p->media_seen_at <= VISIT_MEDIA_TOLERANCE_MS;
     }
-    if (err != KITE_OK || !out->looked)
+    if (err != KITE_OK)
         return err;
+    /* flowing counts only growth a decisive look saw, so it may connect even when another look could not decide;
+       losing the connection needs every look decisive. */
     if (out->flowing[0] && out->flowing[1]) {
         int64_t seen = party[0]->media_seen_at < party[1]->media_seen_at ? party[0]->media_seen_at
                                                                          : party[1]->media_seen_at;
@@ -110,7 +121,7 @@ kite_err live_media_look(const kite_ctx *ctx, const janus_config *janus, arena *
         } else {
             err = live_media_seen(ctx, v->id, seen);
         }
-    } else if (v->state == VISIT_IN_PROGRESS && visit_lost_at(v) != 0 && visit_lost_at(v) <= now &&
+    } else if (out->looked && v->state == VISIT_IN_PROGRESS && visit_lost_at(v) != 0 && visit_lost_at(v) <= now &&
                visit_lost_at(v) <= v->ends_at) {
         int64_t charged = 0;
         err = live_visit_end(ctx, janus, now, v->id, VISIT_END_CONNECTION_LOST, NULL, "system", &charged);

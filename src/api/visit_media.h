@@ -16,7 +16,7 @@
 #include "media/janus.h"
 
 typedef struct live_media {
-    bool looked;      /* Janus answered about every party that publishes (false: nothing was decided from it) */
+    bool looked;      /* every party's look was decisive (Janus answered, the last look was recent): may end it */
     bool flowing[2];  /* the contact's media, the resident's: seen growing within VISIT_MEDIA_TOLERANCE_MS */
     bool connected;   /* this look connected the visit */
     bool lost;        /* this look ended it as connection_lost */

@@ -10,7 +10,11 @@
  *
  * live_peers.media_packets is the received-packet count Kite last read for
  * that person's publisher handle (NULL: never read, or the handle is new),
- * and live_peers.media_seen_at the last time that count was seen to grow.
+ * live_peers.media_seen_at the last time that count was seen to grow, and
+ * live_peers.media_looked_at when Kite last read it: a growth counts as
+ * media flowing now only when the read before it is recent (a first look
+ * after a long silence, such as the sweeper's after both pages closed, may
+ * see the last packets sent before they went; it decides nothing).
  *
  * visits.media_seen_at is the last time both parties' media was seen
  * flowing (set with connected_at, moved on by each poll that sees both
@@ -24,9 +28,11 @@
 const char kite_migration_29_sqlite[] =
     "ALTER TABLE live_peers ADD COLUMN media_packets INTEGER;"
     "ALTER TABLE live_peers ADD COLUMN media_seen_at INTEGER;"
+    "ALTER TABLE live_peers ADD COLUMN media_looked_at INTEGER;"
     "ALTER TABLE visits ADD COLUMN media_seen_at INTEGER;";
 
 const char kite_migration_29_pg[] =
     "ALTER TABLE live_peers ADD COLUMN media_packets BIGINT;"
     "ALTER TABLE live_peers ADD COLUMN media_seen_at BIGINT;"
+    "ALTER TABLE live_peers ADD COLUMN media_looked_at BIGINT;"
     "ALTER TABLE visits ADD COLUMN media_seen_at BIGINT;";

@@ -104,6 +104,7 @@ before(async () => {
   // The second test's monitor signs in now: staff sign in with a code of the server's clock, which the
   // first test moves (the helpers count codes from the clock the server started with).
   people.laterMonitor = await pageAs('reviewer', DESKTOP);
+  people.lastMonitor = await pageAs('reviewer', DESKTOP);
 });
 
 after(async () => {
@@ -313,4 +314,43 @@ test('both pages close during a connected visit: the server ends it as connectio
   assert.equal(before.balance_cents - after.balance_cents, ended.charged_cents, 'the balance paid that and nothing more');
   assert.match(await kiteCli(['ledger', 'verify', '--db', join(tmp, 'kite.db')]), /ledger: ok/);
   await mon.close([/status of 409/]);
+});
+
+test('every page of a connected visit closes: the live sweeper asks Janus itself and ends it as connection_lost at the last media seen', LONG, async () => {
+  const family = people.family.client;
+  const before = (await family.get('/wallet')).body;
+  const id = await bookedSoon('Kiosk C');
+  const fam = await pageAs('family', PHONE);
+  const tab = await pageAs('resident', DESKTOP);
+  const mon = people.lastMonitor;
+  await mon.page.goto(`${base}/visits/${id}/live`);
+  await mon.page.getByRole('heading', { name: 'Monitoring a video visit' }).waitFor();
+  await fam.page.goto(`${base}/visits/${id}/live`);
+  await tab.page.goto(`${base}/visits/${id}/live`);
+  await fam.page.getByTestId('visit-status').filter({ hasText: /^Connected\.$/ }).waitFor({ timeout: 90_000 });
+  const moved = await apiClient(base).post('/test/clock', { advance_seconds: 60 });
+  assert.equal(moved.status, 200, JSON.stringify(moved.body));
+  await mediaSeenSince(family, id, Date.parse(moved.body.now));
+  // Every page goes; nobody polls /live any more (GET /visits/{id} below asks Janus nothing).
+  await fam.close([/status of 409/]);
+  await tab.close([/status of 409/]);
+  await mon.close([/status of 409/]);
+  const closedAt = Date.parse((await apiClient(base).post('/test/clock', { advance_seconds: 0 })).body.now);
+  assert.equal((await apiClient(base).post('/test/clock', { advance_seconds: 300 })).status, 200);
+  let ended;
+  for (;;) {
+    ended = (await family.get(`/visits/${id}`)).body;
+    if (ended.state !== 'in_progress') break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.equal(ended.state, 'ended', JSON.stringify(ended));
+  assert.equal(ended.end_reason, 'connection_lost');
+  assert.ok(Date.parse(ended.media_seen_at) <= closedAt, `media last seen before the pages closed: ${ended.media_seen_at}`);
+  assert.ok(Date.parse(ended.ended_at) >= closedAt + 300_000, 'ended after the clock moved, by the sweeper');
+  const minutes = Math.ceil((Date.parse(ended.media_seen_at) - Date.parse(ended.connected_at)) / 60_000);
+  assert.ok(minutes >= 2 && minutes <= 3, `a minute and a little were connected: ${minutes}`);
+  assert.equal(ended.charged_cents, minutes * ended.rate_cents_per_minute, 'the minutes media flowed, not the slot');
+  const after = (await family.get('/wallet')).body;
+  assert.equal(before.balance_cents - after.balance_cents, ended.charged_cents, 'the balance paid that and nothing more');
+  assert.match(await kiteCli(['ledger', 'verify', '--db', join(tmp, 'kite.db')]), /ledger: ok/);
 });

@@ -205,7 +205,7 @@ kite_err live_rooms_due(const kite_ctx *ctx, arena *a, int64_t now, size_t max, 
 #define PEER_SELECT                                                                                             \
     "SELECT id, visit_id, account_id, side, janus_session, pub_handle, sub_contact, sub_resident, feed,"        \
     " audio_mid, video_mid, audio_muted, video_muted, joined_at, seen_at, left_at, COALESCE(media_packets, 0),"  \
-    " COALESCE(media_seen_at, 0) FROM live_peers"
+    " COALESCE(media_seen_at, 0), COALESCE(media_looked_at, 0) FROM live_peers"
 
 static uint64_t id_at(db_stmt *s, int col)
 {
@@ -233,6 +233,7 @@ static void peer_read(db_stmt *s, live_peer *p)
     p->left_at = db_is_null(s, 15) ? 0 : db_int(s, 15);
     p->media_packets = db_int(s, 16);
     p->media_seen_at = db_int(s, 17);
+    p->media_looked_at = db_int(s, 18);
 }
 
 struct peer_in {
@@ -319,7 +320,9 @@ static kite_err peer_save_tx(db_conn *conn, void *data)
               " media_packets = CASE WHEN COALESCE(live_peers.pub_handle, 0) = COALESCE(excluded.pub_handle, 0)"
               " THEN live_peers.media_packets END,"
               " media_seen_at = CASE WHEN COALESCE(live_peers.pub_handle, 0) = COALESCE(excluded.pub_handle, 0)"
-              " THEN live_peers.media_seen_at END");
+              " THEN live_peers.media_seen_at END,"
+              " media_looked_at = CASE WHEN COALESCE(live_peers.pub_handle, 0) = COALESCE(excluded.pub_handle, 0)"
+              " THEN live_peers.media_looked_at END");
     db_bind_int(s, 1, p->visit_id);
     db_bind_int(s, 2, p->account_id);
     db_bind_text(s, 3, live_side_name(p->side));
@@ -348,7 +351,7 @@ kite_err live_peer_save(const kite_ctx *ctx, const live_peer *peer)
 }
 
 struct media_in {
-    int64_t peer_id, packets, seen_at, visit_id;
+    int64_t peer_id, packets, seen_at, looked_at, visit_id;
     uint64_t handle;
     visit_info *visit;
 };
@@ -356,19 +359,23 @@ struct media_in {
 static kite_err peer_media_tx(db_conn *conn, void *data)
 {
     struct media_in *in = data;
-    db_stmt *s = db_prepare(conn, "UPDATE live_peers SET media_packets = $2,"
+    db_stmt *s = db_prepare(conn, "UPDATE live_peers SET media_packets = $2, media_looked_at = $5,"
                                   " media_seen_at = CASE WHEN $3 > 0 THEN $3 ELSE media_seen_at END"
-                                  " WHERE id = $1 AND pub_handle = $4 AND COALESCE(media_packets, 0) <= $2");
+                                  " WHERE id = $1 AND pub_handle = $4 AND COALESCE(media_packets, 0) <= $2"
+                                  " AND COALESCE(media_looked_at, 0) <= $5");
     db_bind_int(s, 1, in->peer_id);
     db_bind_int(s, 2, in->packets);
     db_bind_int(s, 3, in->seen_at);
     db_bind_int(s, 4, (int64_t)in->handle);
+    db_bind_int(s, 5, in->looked_at);
     return db_exec(s);
 }
 
-kite_err live_peer_media(const kite_ctx *ctx, int64_t peer_id, uint64_t handle, int64_t packets, int64_t seen_at)
+kite_err live_peer_media(const kite_ctx *ctx, int64_t peer_id, uint64_t handle, int64_t packets, int64_t seen_at,
+                         int64_t looked_at)
 {
-    struct media_in in = {.peer_id = peer_id, .handle = handle, .packets = packets, .seen_at = seen_at};
+    struct media_in in = {.peer_id = peer_id, .handle = handle, .packets = packets, .seen_at = seen_at,
+                          .looked_at = looked_at};
     return db_write(ctx->store, peer_media_tx, &in);
 }
 

@@ -58,7 +58,8 @@ typedef struct live_peer {
     bool audio_muted, video_muted;
     int64_t joined_at, seen_at, left_at; /* left_at 0: still in */
     int64_t media_packets; /* media packets Janus had received on pub_handle when Kite last looked (0: never) */
-    int64_t media_seen_at; /* the last time that count grew; 0: never (both reset with a new pub_handle) */
+    int64_t media_seen_at; /* the last time that count grew; 0: never (all three reset with a new pub_handle) */
+    int64_t media_looked_at; /* when Kite last read that count; 0: never */
 } live_peer;
 
 /* The visit's room, made (random id, secret and pin) the first time; KITE_ERR_GONE once closed. */
@@ -82,10 +83,11 @@ kite_err live_peers(const kite_ctx *ctx, arena *a, int64_t visit_id, live_peer *
 /* Saves a row (by visit and account: made the first time, replaced afterwards). */
 kite_err live_peer_save(const kite_ctx *ctx, const live_peer *peer) KITE_WUR;
 
-/* What Kite read of a peer's publisher handle: its received-packet count, and seen_at when it grew (0: did not).
-   Only forwards, and only while the row still names handle (a newer publish starts its count over). */
-kite_err live_peer_media(const kite_ctx *ctx, int64_t peer_id, uint64_t handle, int64_t packets,
-                         int64_t seen_at) KITE_WUR;
+/* What Kite read of a peer's publisher handle at looked_at: its received-packet count, and seen_at when that
+   counts as media flowing (0: it does not).  Only forwards, and only while the row still names handle (a newer
+   publish starts its count over). */
+kite_err live_peer_media(const kite_ctx *ctx, int64_t peer_id, uint64_t handle, int64_t packets, int64_t seen_at,
+                         int64_t looked_at) KITE_WUR;
 /* visit_media_seen in a transaction: both sides' media was seen flowing at seen_at. */
 kite_err live_media_seen(const kite_ctx *ctx, int64_t visit_id, int64_t seen_at) KITE_WUR;
 /* The visit itself (visit_get in a transaction of its own). */
