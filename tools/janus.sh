@@ -13,12 +13,13 @@
 #                                         print the base URL http://127.0.0.1:PORT/janus
 #        tools/janus.sh stop DIR          stop it; does nothing when stopped
 #        tools/janus.sh url DIR           print the base URL of the one started in DIR
+#        tools/janus.sh admin-url DIR     print its admin API's base URL (http://127.0.0.1:PORT+1/admin)
 #        tools/janus.sh secret DIR        print its secret (api_secret, admin_secret, admin_key)
 #
 # It installs nothing (tools/install-deps.sh test does): without the janus binary it says so and fails.
 set -euo pipefail
 
-usage() { echo "usage: $0 start DIR [PORT] | stop DIR | url DIR | secret DIR" >&2; exit 2; }
+usage() { echo "usage: $0 start DIR [PORT] | stop DIR | url DIR | admin-url DIR | secret DIR" >&2; exit 2; }
 [ $# -ge 2 ] || usage
 cmd=$1
 mkdir -p "$2"
@@ -140,7 +141,7 @@ do_start() {
   [ -n "$JANUS" ] && [ -x "$JANUS" ] && [ -n "$LIBDIR" ] || {
     echo "$0: Janus was not found (apt-get install janus, or tools/install-deps.sh test)" >&2; exit 1; }
   do_stop
-  rm -f "$DIR/url" "$DIR/janus.log" "$DIR/janus.out"
+  rm -f "$DIR/url" "$DIR/admin-url" "$DIR/janus.log" "$DIR/janus.out"
   secret=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
   umask 077
   echo "$secret" >"$DIR/secret"
@@ -155,6 +156,7 @@ do_start() {
       running || break
       if curl -fsS -m 2 "$url/info" >/dev/null 2>&1; then
         echo "$url" >"$DIR/url"
+        echo "http://127.0.0.1:$admin_port/admin" >"$DIR/admin-url"
         return 0
       fi
       sleep 0.1
@@ -172,6 +174,7 @@ case "$cmd" in
   start) do_start "${3:-}"; cat "$DIR/url" ;;
   stop) do_stop ;;
   url) [ -f "$DIR/url" ] || { echo "$0: no janus started in $DIR" >&2; exit 1; }; cat "$DIR/url" ;;
+  admin-url) [ -f "$DIR/admin-url" ] || { echo "$0: no janus started in $DIR" >&2; exit 1; }; cat "$DIR/admin-url" ;;
   secret) [ -f "$DIR/secret" ] || { echo "$0: no janus started in $DIR" >&2; exit 1; }; cat "$DIR/secret" ;;
   *) usage ;;
 esac

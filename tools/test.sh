@@ -49,7 +49,8 @@ trap 'stop_janus; stop_pg; exit 130' INT TERM
 echo "== Janus (a throw-away instance in $janus_dir)"
 if KITE_TEST_JANUS=$(tools/janus.sh start "$janus_dir" 2>"$B/janus-start.log"); then
   KITE_TEST_JANUS_SECRET=$(tools/janus.sh secret "$janus_dir")
-  export KITE_TEST_JANUS KITE_TEST_JANUS_SECRET
+  KITE_TEST_JANUS_ADMIN=$(tools/janus.sh admin-url "$janus_dir")
+  export KITE_TEST_JANUS KITE_TEST_JANUS_SECRET KITE_TEST_JANUS_ADMIN
   echo "$KITE_TEST_JANUS"
   passed=$((passed + 1))
 else

@@ -40,6 +40,7 @@ json_t *visit_json(const visit_info *v, const account *viewer)
     json_object_set_new(o, "monitoring_required", json_boolean(v->monitoring_required));
     json_object_set_new(o, "privileged", json_boolean(v->privileged));
     json_object_set_new(o, "connected_at", time_or_null(v->connected_at));
+    json_object_set_new(o, "media_seen_at", time_or_null(v->media_seen_at));
     json_object_set_new(o, "ended_at", time_or_null(v->ended_at));
     json_object_set_new(o, "end_reason",
                         v->end_reason == VISIT_END_NONE ? json_null() : json_string(visit_end_reason_name(v->end_reason)));

@@ -23,8 +23,11 @@
  * id, secret and pin) and destroyed when a monitor ends the visit, when a
  * party leaves a connected visit, or by the sweeper at the end of the slot.
  * A visit whose policy requires monitoring refuses publishing (409, the page
- * waits and polls) until a monitor watched.  When both parties publish,
- * visit_mark_connected starts the clock that visit_finish charges by.
+ * waits and polls) until a monitor watched.  Publishing connects nothing:
+ * each poll of /live asks Janus whether both parties' media arrives
+ * (visit_media.c), and only then does visit_mark_connected start the clock
+ * that visit_finish charges by; a visit whose media stopped for a minute
+ * ends as connection_lost, charged to the last time media was seen.
  * Each person has a Janus session of their own (janus.h says why), kept
  * alive by their page's poll of /live.
  *
@@ -36,6 +39,7 @@
  * A visit outside the caller's scope answers 404 as if it did not exist.
  */
 #include "api/app.h"
+#include "api/visit_media.h"
 
 #include "core/log.h"
 #include "core/text.h"
@@ -200,8 +204,15 @@ void handle_visit_live(http_request *req, void *app_ptr)
     live_call c;
     if (!live_call_or_reply(req, app, &c, LIVE_ANYONE))
         return;
+    /* Does media flow: this poll looks (it may connect the visit, or end it as connection_lost). */
+    live_media media;
+    kite_err err = live_media_look(&app->ctx, app->video.janus, http_arena(req), c.now, &c.v, &media);
+    if (err != KITE_OK) {
+        reply_kite_error(req, err);
+        return;
+    }
     live_room room;
-    kite_err err = live_room_get(&app->ctx, c.v.id, &room);
+    err = live_room_get(&app->ctx, c.v.id, &room);
     if (err != KITE_OK && err != KITE_ERR_NOT_FOUND) {
         reply_kite_error(req, err);
         return;
@@ -215,13 +226,22 @@ void handle_visit_live(http_request *req, void *app_ptr)
     bool monitor_in = opened && room.monitor_joined_at != 0;
     bool must_wait = c.v.monitoring_required && !c.v.privileged && !monitor_in;
     bool over = c.v.state != VISIT_APPROVED && c.v.state != VISIT_IN_PROGRESS;
-    const char *waiting = over ? NULL : must_wait ? "monitor" : !(sending(view.party[0]) && sending(view.party[1])) ? "other_side" : NULL;
+    bool both = sending(view.party[0]) && sending(view.party[1]);
+    /* Both publish but their media has not reached Janus (yet): connecting, not connected, not charged. */
+    const char *waiting = over                     ? NULL
+                          : must_wait              ? "monitor"
+                          : !both                  ? "other_side"
+                          : c.v.connected_at == 0 ? "connection"
+                                                   : NULL;
     json_t *out = json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:b, s:b, s:o, s:{s:o, s:o}}", "visit_id",
                             (json_int_t)c.v.id, "role", live_side_name(c.side), "state", visit_state_name(c.v.state),
                             "now", json_time(c.now), "ends_at", json_time(c.v.ends_at), "warning_at",
                             json_time(c.v.ends_at - LIVE_WARNING_MS), "room_open", opened && room.closed_at == 0,
                             "monitor_present", monitor_in, "waiting_for", json_string_or_null(waiting), "sides",
                             "contact", side_json(view.party[0]), "resident", side_json(view.party[1]));
+    json_object_set_new(out, "connected_at", c.v.connected_at != 0 ? json_time(c.v.connected_at) : json_null());
+    json_object_set_new(out, "media", json_pack("{s:b, s:b}", "contact", !over && media.flowing[0], "resident",
+                                                !over && media.flowing[1]));
     if (over)
         json_object_set_new(out, "ended",
                             json_pack("{s:s, s:o}", "reason", visit_end_reason_name(c.v.end_reason), "note",
@@ -274,15 +294,6 @@ static kite_err room_ready(kite_app *app, const live_call *c, live_room *room, j
         err = janus_room_create(app->video.janus, ctl.session, ctl.handle, &spec, &existed, e);
     control_close(app, &ctl);
     return err == KITE_OK ? KITE_OK : KITE_ERR_IO;
-}
-
-/* Destroys the room in Janus (the store's row is closed by the caller). */
-static void room_destroy(kite_app *app, const live_room *room)
-{
-    janus_error e = {0};
-    if (janus_room_drop(app->video.janus, room->janus_room, room->secret, &e) != KITE_OK)
-        log_warn("video: destroying the room of visit %lld failed: Janus %d %s", (long long)room->visit_id, e.code,
-                 e.reason);
 }
 
 /* The caller's row with a live Janus session (a new one when theirs is gone: its handles went with it). */
@@ -350,18 +361,6 @@ static json_t *jsep_json(const janus_jsep *j)
     return json_pack("{s:s, s:s}", "type", j->type, "sdp", j->sdp);
 }
 
-/* Both parties send: the visit is connected (its minutes count from now). */
-static void connected_if_both(kite_app *app, http_request *req, const live_call *c)
-{
-    room_view view;
-    if (room_view_read(app, http_arena(req), c->v.id, &view) != KITE_OK || !sending(view.party[0]) ||
-        !sending(view.party[1]))
-        return;
-    kite_err err = live_mark_connected(&app->ctx, c->now, c->v.id);
-    if (err != KITE_OK)
-        log_warn("video: marking visit %lld connected failed: %s", (long long)c->v.id, kite_err_code(err));
-}
-
 static void media_publish(http_request *req, kite_app *app, const live_call *c, json_t *body)
 {
     janus_jsep offer;
@@ -410,7 +409,7 @@ static void media_publish(http_request *req, kite_app *app, const live_call *c, 
         reply_kite_error(req, err);
         return;
     }
-    connected_if_both(app, req, c);
+    /* Not connected yet: that waits for its media to reach Janus (the next polls look: visit_media.c). */
     http_reply_json(req, 200, json_pack("{s:o}", "jsep", jsep_json(&published.jsep)));
 }
 
@@ -563,15 +562,7 @@ static void media_watch(http_request *req, kite_app *app, const live_call *c)
 static kite_err visit_close(kite_app *app, const live_call *c, visit_end_reason reason, const char *note,
                             const char *actor, int64_t *charged)
 {
-    live_room room;
-    bool was_open = false;
-    kite_err err = live_room_get(&app->ctx, c->v.id, &room);
-    if (err == KITE_OK && (err = live_room_close(&app->ctx, c->now, c->v.id, note, &was_open)) == KITE_OK &&
-        was_open)
-        room_destroy(app, &room);
-    if (err == KITE_ERR_NOT_FOUND)
-        err = KITE_OK; /* never opened: nothing to destroy, the visit is still settled */
-    return err == KITE_OK ? live_finish(&app->ctx, c->now, c->v.id, reason, actor, charged) : err;
+    return live_visit_end(&app->ctx, app->video.janus, c->now, c->v.id, reason, note, actor, charged);
 }
 
 /* Leaving: the person's Janus session goes (their feeds with it); a party leaving a connected visit ends it. */

@@ -78,6 +78,7 @@ typedef struct serve_options {
     const char *user; /* --user NAME: bind, then run as NAME (sandbox/privileges.h) */
     const char *log_format; /* --log-format text|json (core/log.h) */
     const char *janus_url, *janus_api_secret, *janus_admin_secret; /* video visits (media/janus.h) */
+    const char *janus_admin_url, *janus_admin_api_secret; /* Janus's admin API: whether media flows (api/visit_media.c) */
     const char *turn_url, *turn_secret, *video_bitrate_arg;
     long video_bitrate;
     char host[64];
@@ -409,8 +410,18 @@ static bool video_options_valid(serve_options *o)
                         "e.g. http://127.0.0.1:8088/janus\n");
         return false;
     }
-    if (o->janus_url == NULL && (o->janus_api_secret != NULL || o->janus_admin_secret != NULL)) {
-        fprintf(stderr, "kite serve: --janus-api-secret and --janus-admin-secret need --janus-url\n");
+    if (o->janus_url == NULL &&
+        (o->janus_api_secret != NULL || o->janus_admin_secret != NULL || o->janus_admin_url != NULL ||
+         o->janus_admin_api_secret != NULL)) {
+        fprintf(stderr, "kite serve: --janus-api-secret, --janus-admin-secret, --janus-admin-url and "
+                        "--janus-admin-api-secret need --janus-url\n");
+        return false;
+    }
+    /* Without the admin API Kite cannot see media flow, so no visit would ever connect (or be charged). */
+    if (o->janus_url != NULL && (o->janus_admin_url == NULL || !base_url_valid(o->janus_admin_url))) {
+        fprintf(stderr, "kite serve: --janus-url needs --janus-admin-url, Janus's admin API base URL without a "
+                        "trailing slash (e.g. http://127.0.0.1:7088/admin): a visit is connected, and charged, only "
+                        "while Janus says media flows\n");
         return false;
     }
     if ((o->turn_url == NULL) != (o->turn_secret == NULL) ||
@@ -499,6 +510,8 @@ static bool serve_options_or_usage(int argc, char **argv, serve_options *o, int 
         {"janus-url", &o->janus_url, NULL},
         {"janus-api-secret", &o->janus_api_secret, NULL},
         {"janus-admin-secret", &o->janus_admin_secret, NULL},
+        {"janus-admin-url", &o->janus_admin_url, NULL},
+        {"janus-admin-api-secret", &o->janus_admin_api_secret, NULL},
         {"turn-url", &o->turn_url, NULL},
         {"turn-secret", &o->turn_secret, NULL},
         {"video-bitrate", &o->video_bitrate_arg, NULL},
@@ -513,6 +526,7 @@ static bool serve_options_or_usage(int argc, char **argv, serve_options *o, int 
                              "                  [--trusted-proxy CIDR]... [--metrics-from CIDR]... [--user NAME]\n"
                              "                  [--log-format text|json] [--config FILE]\n"
                              "                  [--janus-url URL] [--janus-api-secret S] [--janus-admin-secret S]\n"
+                             "                  [--janus-admin-url URL] [--janus-admin-api-secret S]\n"
                              "                  [--turn-url URL --turn-secret S] [--video-bitrate BPS]",
                              opts, 0, 0};
     cli_args args;
@@ -613,7 +627,10 @@ static bool serve_drop_root(const serve_options *o, int *listen_fd)
 static video_config serve_video_config(const serve_options *o, janus_config *media)
 {
     *media = (janus_config){.base_url = o->janus_url, .api_secret = o->janus_api_secret,
-                            .admin_key = o->janus_admin_secret};
+                            .admin_key = o->janus_admin_secret, .admin_url = o->janus_admin_url,
+                            /* Janus's admin_secret: its own, or the same secret as the videoroom's admin_key */
+                            .admin_secret = o->janus_admin_api_secret != NULL ? o->janus_admin_api_secret
+                                                                               : o->janus_admin_secret};
     if (o->janus_url != NULL)
         log_info("video: visits through Janus at %s%s", o->janus_url, o->turn_url != NULL ? ", with a TURN relay" : "");
     else

@@ -808,6 +808,7 @@ const migration kite_migrations[] = {
     {26, "video visits: policies, rooms, weekly slots, blackouts, bookings", kite_migration_26_sqlite},
     {27, "live video visits: Janus rooms and the people in them", kite_migration_27_sqlite},
     {28, "video messages: attachment kind, duration and poster; videos_allowed; video prices", kite_migration_28_sqlite},
+    {29, "video visits: media seen flowing (packets and times)", kite_migration_29_sqlite},
     {30, "visit moves: a reschedule re-priced, its new hold, its Idempotency-Key", kite_migration_30_sqlite},
     {31, "events name the visit they are about (the tablet and the family hear which visit changed)", kite_migration_31_sqlite},
 };

@@ -40,6 +40,9 @@ extern const char kite_migration_27_pg[];
 /* Step 28 (migration_28.c): video messages: attachment kind, duration and poster; videos_allowed; video prices. */
 extern const char kite_migration_28_sqlite[];
 extern const char kite_migration_28_pg[];
+/* Step 29 (migration_29.c): media seen flowing: per live peer (packets, when) and per visit (when). */
+extern const char kite_migration_29_sqlite[];
+extern const char kite_migration_29_pg[];
 /* Step 30 (migration_30.c): a visit's moves, so a reschedule to another price is re-priced once. */
 extern const char kite_migration_30_sqlite[];
 extern const char kite_migration_30_pg[];

@@ -658,6 +658,7 @@ const migration kite_migrations_pg[] = {
     {26, "video visits: policies, rooms, weekly slots, blackouts, bookings", kite_migration_26_pg},
     {27, "live video visits: Janus rooms and the people in them", kite_migration_27_pg},
     {28, "video messages: attachment kind, duration and poster; videos_allowed; video prices", kite_migration_28_pg},
+    {29, "video visits: media seen flowing (packets and times)", kite_migration_29_pg},
     {30, "visit moves: a reschedule re-priced, its new hold, its Idempotency-Key", kite_migration_30_pg},
     {31, "events name the visit they are about (the tablet and the family hear which visit changed)", kite_migration_31_pg},
 };

@@ -123,24 +123,39 @@ static void transaction_new(char out[25])
     out[24] = '\0';
 }
 
+/* Which of Janus's two APIs a request goes to: its base URL, and the secret's name and value there. */
+typedef struct janus_api {
+    const char *base, *secret_name, *secret;
+} janus_api;
+
+static kite_err api_post(const janus_config *c, janus_api api, const char *path, json_t *req, char transaction[25],
+                         json_t **out, janus_error *e);
+
 /* Sends req (stolen) to base_url/path with a transaction and the api_secret; *out is the answer. */
 static kite_err janus_post(const janus_config *c, const char *path, json_t *req, char transaction[25], json_t **out,
                            janus_error *e)
 {
+    janus_api api = {c != NULL ? c->base_url : NULL, "apisecret", c != NULL ? c->api_secret : NULL};
+    return api_post(c, api, path, req, transaction, out, e);
+}
+
+static kite_err api_post(const janus_config *c, janus_api api, const char *path, json_t *req, char transaction[25],
+                         json_t **out, janus_error *e)
+{
     *out = NULL;
-    if (c == NULL || c->base_url == NULL) {
+    if (c == NULL || api.base == NULL) {
         json_decref(req);
         error_set(e, 0, 0, "video is not configured (no Janus URL)");
         return KITE_ERR_IO;
     }
     transaction_new(transaction);
     json_object_set_new(req, "transaction", json_string(transaction));
-    if (c->api_secret != NULL)
-        json_object_set_new(req, "apisecret", json_string(c->api_secret));
+    if (api.secret != NULL)
+        json_object_set_new(req, api.secret_name, json_string(api.secret));
     char *body = json_dumps(req, JSON_COMPACT);
     json_decref(req);
     arena *a = arena_new();
-    const char *url = arena_sprintf(a, "%s%s", c->base_url, path);
+    const char *url = arena_sprintf(a, "%s%s", api.base, path);
     kite_err err = body != NULL ? exchange(c, url, body, 0, out, e) : KITE_ERR_INTERNAL;
     free(body);
     arena_free(a);
@@ -362,6 +377,72 @@ kite_err janus_participants(const janus_config *c, uint64_t session, uint64_t ha
     }
     json_decref(ans);
     return err;
+}
+
+/* ---- the admin API: does media flow ---- */
+
+/* A count from Janus: a non-negative integer below 2^53, else 0. */
+static int64_t count_read(json_t *v)
+{
+    json_int_t n = json_is_integer(v) ? json_integer_value(v) : 0;
+    return n > 0 && n < JANUS_ID_MAX ? (int64_t)n : 0;
+}
+
+static void media_read(json_t *ans, janus_media *out)
+{
+    *out = (janus_media){.exists = true};
+    json_t *info = json_object_get(ans, "info");
+    out->up = json_is_true(json_object_get(json_object_get(info, "flags"), "ready"));
+    json_t *media = json_object_get(json_object_get(info, "webrtc"), "media");
+    const char *mid;
+    json_t *line;
+    int seen = 0;
+    json_object_foreach(json_is_object(media) ? media : NULL, mid, line)
+    {
+        if (seen++ >= JANUS_MEDIA_LINES_MAX)
+            break;
+        int64_t n = count_read(json_object_get(json_object_get(json_object_get(line, "stats"), "in"), "packets"));
+        out->in_packets = n < JANUS_ID_MAX - out->in_packets ? out->in_packets + n : JANUS_ID_MAX - 1;
+    }
+}
+
+bool janus_media_parse(const char *text, size_t len, janus_media *out)
+{
+    *out = (janus_media){0};
+    json_t *ans = len <= JANUS_ANSWER_MAX ? json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL) : NULL;
+    const char *verb = json_string_value(json_object_get(ans, "janus"));
+    bool ok = verb != NULL && strcmp(verb, "success") == 0 && json_is_object(json_object_get(ans, "info"));
+    if (ok)
+        media_read(ans, out);
+    json_decref(ans);
+    return ok;
+}
+
+kite_err janus_handle_info(const janus_config *c, uint64_t session, uint64_t handle, janus_media *out,
+                           janus_error *e)
+{
+    *out = (janus_media){0};
+    janus_error mine = {0};
+    if (e == NULL)
+        e = &mine; /* its code tells a handle gone from a refusal */
+    char path[48], transaction[25];
+    json_t *ans = NULL;
+    janus_api api = {c != NULL ? c->admin_url : NULL, "admin_secret", c != NULL ? c->admin_secret : NULL};
+    kite_err err = api_post(c, api, handle_path(path, sizeof path, session, handle),
+                            json_pack("{s:s}", "janus", "handle_info"), transaction, &ans, e);
+    if (err == KITE_ERR_CONFLICT && (e->code == JANUS_NO_SUCH_SESSION || e->code == JANUS_NO_SUCH_HANDLE))
+        return KITE_OK; /* gone: not up */
+    if (err != KITE_OK)
+        return err;
+    const char *verb = json_string_value(json_object_get(ans, "janus"));
+    if (verb == NULL || strcmp(verb, "success") != 0 || !json_is_object(json_object_get(ans, "info"))) {
+        json_decref(ans);
+        error_set(e, 200, 0, "a handle_info answer Kite cannot read");
+        return KITE_ERR_IO;
+    }
+    media_read(ans, out);
+    json_decref(ans);
+    return KITE_OK;
 }
 
 /* ---- asynchronous requests: the ack, then the event on the long poll ---- */

@@ -32,6 +32,24 @@
  * Sessions die after Janus's session_timeout (60 s by default) without a
  * request: janus_keepalive() is called while a participant is in the visit.
  *
+ * Whether media flows is asked of Janus's admin API (another port and base
+ * path, janus.jcfg's admin_http; its admin_secret), one handle at a time:
+ *
+ *   POST {admin}/{session}/{handle}   {"janus":"handle_info", "admin_secret":…} -> info
+ *
+ * What Debian's Janus 1.1.2 answered for a publisher handle with a real
+ * Chromium sending (fake camera and microphone) through it, trimmed:
+ *   info.flags.ready: true                 (false before ICE and DTLS are up, and after a hang-up)
+ *   info.webrtc.ice.state: "ready", info.webrtc.dtls["dtls-state"]: "connected"
+ *   info.webrtc.media["0"]: {type: "audio", stats: {in: {packets: 67, bytes: 4954, …}, out: {…}}}
+ *   info.webrtc.media["1"]: {type: "video", stats: {in: {packets: 46, …}, …}}
+ * and, once the page had gone (the handle kept, the PeerConnection hung
+ * up): flags.ready false and no "webrtc" object at all.  A session or
+ * handle that no longer exists is the error 458 or 459.  A publisher
+ * handle only receives, so its in-packets are exactly the media its
+ * browser sent; an offer from a program that sends nothing (the black-box
+ * tests' node) never gets flags.ready.
+ *
  * SECURITY: the base URL, the api_secret and the admin_key come from Kite's
  * configuration only; a room's secret and pin come from the store and go
  * only to Janus.  SDP from a browser is passed through as text of at most
@@ -70,6 +88,8 @@ typedef struct janus_config {
     const char *base_url;   /* "http://127.0.0.1:8088/janus" (no trailing slash); NULL: video is off */
     const char *api_secret; /* janus.jcfg api_secret, or NULL when Janus has none */
     const char *admin_key;  /* janus.plugin.videoroom.jcfg admin_key, or NULL */
+    const char *admin_url;  /* "http://127.0.0.1:7088/admin": the admin API (whether media flows); NULL: none */
+    const char *admin_secret; /* janus.jcfg admin_secret, or NULL when Janus has none */
     long connect_timeout_ms; /* 0: JANUS_CONNECT_TIMEOUT_MS */
     long total_timeout_ms;   /* 0: JANUS_TOTAL_TIMEOUT_MS */
     long event_wait_ms;      /* 0: JANUS_EVENT_WAIT_MS */
@@ -158,6 +178,20 @@ kite_err janus_start(arena *a, const janus_config *c, uint64_t session, uint64_t
 /* One ICE candidate from the browser (candidate NULL: gathering completed). */
 kite_err janus_trickle(const janus_config *c, uint64_t session, uint64_t handle, const char *candidate,
                        const char *sdp_mid, int sdp_mline_index, janus_error *e) KITE_WUR;
+
+/* What the admin API says of one handle: is its WebRTC up, and how many media packets Janus received on it. */
+typedef struct janus_media {
+    bool exists;        /* false: no such session or handle (it went away: not up, and not an error) */
+    bool up;            /* info.flags.ready: ICE and DTLS completed, and not hung up */
+    int64_t in_packets; /* every media line's stats.in.packets, summed; 0 without a "webrtc" object */
+} janus_media;
+enum { JANUS_NO_SUCH_SESSION = 458, JANUS_NO_SUCH_HANDLE = 459, JANUS_MEDIA_LINES_MAX = 16 };
+/* handle_info on the admin API: KITE_OK (out->exists false for a handle gone), KITE_ERR_IO, KITE_ERR_CONFLICT. */
+kite_err janus_handle_info(const janus_config *c, uint64_t session, uint64_t handle, janus_media *out,
+                           janus_error *e) KITE_WUR;
+/* Reads a handle_info "success" answer's text into *out; false when it is not one (janus_handle_info's, and the
+   unit test's).  At most JANUS_MEDIA_LINES_MAX media lines count; each count is bounded to Janus's 53-bit range. */
+bool janus_media_parse(const char *text, size_t len, janus_media *out);
 
 /* A jsep fit to pass on: type offer|answer and 1..JANUS_SDP_MAX bytes of SDP text ("v=0" first). */
 bool janus_jsep_valid(const janus_jsep *jsep);

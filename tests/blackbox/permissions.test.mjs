@@ -306,7 +306,8 @@ const fixtures = {};
 
 before(async () => {
   // A media engine is named so the live visit's routes are on; the matrix's calls never reach it (see its rows).
-  w = await World.start({ extraArgs: ['--janus-url', process.env.KITE_TEST_JANUS || 'http://127.0.0.1:9/janus'] });
+  w = await World.start({ extraArgs: ['--janus-url', process.env.KITE_TEST_JANUS || 'http://127.0.0.1:9/janus',
+    '--janus-admin-url', process.env.KITE_TEST_JANUS_ADMIN || 'http://127.0.0.1:9/admin'] });
   op = await w.operator();
   FAC.A = await facilityIdByName(w.srv, 'FCI ALICEVILLE');
   FAC.B = await facilityIdByName(w.srv, 'AVENAL STATE PRISON');

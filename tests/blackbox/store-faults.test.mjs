@@ -52,7 +52,8 @@ const VERIFY_EACH = process.env.KITE_FAULTS_VERIFY_EACH === '1';
 // Janus for the live visit's rows (make test runs one: tools/janus.sh); without it those rows change less.
 const JANUS = process.env.KITE_TEST_JANUS || '';
 const JANUS_ARGS = ['--janus-url', JANUS || 'http://127.0.0.1:9/janus', '--janus-api-secret',
-  process.env.KITE_TEST_JANUS_SECRET || 'none', '--janus-admin-secret', process.env.KITE_TEST_JANUS_SECRET || 'none'];
+  process.env.KITE_TEST_JANUS_SECRET || 'none', '--janus-admin-secret', process.env.KITE_TEST_JANUS_SECRET || 'none',
+  '--janus-admin-url', (JANUS && (process.env.KITE_TEST_JANUS_ADMIN || (process.env.KITE_TEST_JANUS || '').replace(/:(\d+)\/janus$/, (_, port) => `:${Number(port) + 1}/admin`))) || 'http://127.0.0.1:9/admin'];
 const LIVE_FP = '11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00';
 const liveLine = (kind, mid, pt, codec) => [`m=${kind} 9 UDP/TLS/RTP/SAVPF ${pt}`, 'c=IN IP4 0.0.0.0', 'a=ice-ufrag:abcd',
   'a=ice-pwd:abcdefghijklmnopqrstuvwx', `a=fingerprint:sha-256 ${LIVE_FP}`, 'a=setup:actpass', `a=mid:${mid}`, 'a=sendonly',

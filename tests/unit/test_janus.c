@@ -8,7 +8,11 @@
  * Janus's offer for that feed and starting with its answer, a trickled
  * candidate, moderate (mute) and kick, the publisher list, a wrong
  * api_secret refused, destroy (twice), a Janus that cannot be reached, and the
- * TURN REST credentials (media/turn.c) against an independent computation.
+ * TURN REST credentials (media/turn.c) against an independent computation;
+ * the admin API's handle_info (is a handle's WebRTC up, how many media
+ * packets came in) on a publisher fed by no browser, with a wrong admin
+ * secret and on a handle gone, and its parsing on answers recorded from
+ * Debian's Janus 1.1.2 with a real Chromium publishing (janus.h), trimmed.
  *
  * Without KITE_TEST_JANUS every test is skipped with a message saying so.
  */
@@ -45,6 +49,32 @@ static const char OFFER[] =
     "a=setup:actpass\r\na=mid:1\r\na=sendonly\r\na=rtcp-mux\r\na=rtpmap:96 VP8/90000\r\n"
     "a=ssrc:2002 cname:kite\r\n";
 
+/* handle_info of a publisher handle with Chromium sending, as Janus 1.1.2 answered it (trimmed). */
+static const char INFO_UP[] =
+    "{\"janus\": \"success\", \"session_id\": 3354198107650337, \"transaction\": \"x\","
+    " \"handle_id\": 3082813907429323, \"info\": {\"session_id\": 3354198107650337,"
+    " \"plugin\": \"janus.plugin.videoroom\", \"plugin_specific\": {\"type\": \"publisher\"},"
+    " \"flags\": {\"got-offer\": true, \"got-answer\": true, \"negotiated\": true, \"ready\": true,"
+    " \"stopped\": false, \"alert\": false, \"has-audio\": true, \"has-video\": true},"
+    " \"webrtc\": {\"ice\": {\"stream_id\": 1, \"component_id\": 1, \"state\": \"ready\"},"
+    " \"dtls\": {\"dtls-role\": \"active\", \"dtls-state\": \"connected\", \"valid\": true, \"ready\": true,"
+    " \"stats\": {\"in\": {\"packets\": 2, \"bytes\": 745}, \"out\": {\"packets\": 2, \"bytes\": 786}}},"
+    " \"media\": {\"0\": {\"type\": \"audio\", \"mindex\": 0, \"mid\": \"0\","
+    " \"direction\": {\"send\": false, \"recv\": true},"
+    " \"stats\": {\"in\": {\"packets\": 67, \"bytes\": 4954, \"bytes_lastsec\": 3822},"
+    " \"out\": {\"packets\": 0, \"bytes\": 0, \"bytes_lastsec\": 0, \"nacks\": 0}}},"
+    " \"1\": {\"type\": \"video\", \"mindex\": 1, \"mid\": \"1\", \"direction\": {\"send\": false, \"recv\": true},"
+    " \"stats\": {\"in\": {\"packets\": 46, \"bytes\": 40344, \"nacks\": 0, \"retransmissions\": 0},"
+    " \"out\": {\"packets\": 0, \"bytes\": 0}}}}}}}";
+
+/* The same handle once its page had gone: the handle kept, the PeerConnection hung up. */
+static const char INFO_GONE_PAGE[] =
+    "{\"janus\": \"success\", \"session_id\": 3354198107650337, \"transaction\": \"x\","
+    " \"handle_id\": 3082813907429323, \"info\": {\"plugin\": \"janus.plugin.videoroom\","
+    " \"plugin_specific\": {\"type\": \"publisher\", \"hangingup\": 0, \"destroyed\": 0},"
+    " \"flags\": {\"got-offer\": false, \"got-answer\": false, \"negotiated\": false, \"ready\": false,"
+    " \"stopped\": false}}}";
+
 typedef struct fixture {
     janus_config config;
     uint64_t room;
@@ -59,6 +89,20 @@ static const char *skip_reason(void)
                : NULL;
 }
 
+/* The admin API's base URL: KITE_TEST_JANUS_ADMIN, or tools/janus.sh's (the API's port plus one, /admin). */
+static const char *admin_url(void)
+{
+    static char url[256];
+    const char *given = getenv("KITE_TEST_JANUS_ADMIN"), *base = getenv("KITE_TEST_JANUS");
+    if (given != NULL && given[0] != '\0')
+        return given;
+    unsigned port = 0;
+    if (base == NULL || sscanf(base, "http://127.0.0.1:%u/janus", &port) != 1)
+        return NULL;
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/admin", port + 1);
+    return url;
+}
+
 static int setup(void **state)
 {
     static fixture fx;
@@ -68,6 +112,8 @@ static int setup(void **state)
     fx.config = (janus_config){.base_url = getenv("KITE_TEST_JANUS"),
                                .api_secret = getenv("KITE_TEST_JANUS_SECRET"),
                                .admin_key = getenv("KITE_TEST_JANUS_SECRET"),
+                               .admin_url = admin_url(),
+                               .admin_secret = getenv("KITE_TEST_JANUS_SECRET"),
                                .event_wait_ms = 8000};
     secret_token(fx.secret);
     snprintf(fx.pin, sizeof fx.pin, "%06ld", (long)(getpid() % 1000000));
@@ -157,6 +203,23 @@ static void test_room_publish_subscribe(void **state)
                      KITE_OK);
     assert_int_equal(janus_trickle(&fx->config, pub_s, pub_h, NULL, NULL, 0, &e), KITE_OK);
 
+    /* The admin API: the handle exists, but its WebRTC is not up and no media came in (no browser sends). */
+    janus_media m = {.up = true, .in_packets = 7};
+    assert_int_equal(janus_handle_info(&fx->config, pub_s, pub_h, &m, &e), KITE_OK);
+    assert_true(m.exists);
+    assert_false(m.up);
+    assert_int_equal(m.in_packets, 0);
+    janus_config wrong_admin = fx->config;
+    wrong_admin.admin_secret = "not-the-secret";
+    assert_int_equal(janus_handle_info(&wrong_admin, pub_s, pub_h, &m, &e), KITE_ERR_CONFLICT);
+    assert_int_equal(e.code, 403);
+    /* A handle (or session) that no longer exists is "not up", not an error. */
+    assert_int_equal(janus_handle_info(&fx->config, pub_s, pub_h + 1, &m, &e), KITE_OK);
+    assert_false(m.exists);
+    assert_false(m.up);
+    assert_int_equal(janus_handle_info(&fx->config, pub_s + 1, pub_h, &m, NULL), KITE_OK);
+    assert_false(m.exists);
+
     /* In the room, not publishing yet: no media flows without a browser at the other end. */
     janus_participant who[4];
     int count = 0;
@@ -219,6 +282,53 @@ static void test_turn_credentials(void **state)
     assert_string_not_equal(credential, "LiFzmJi3VQu8OaFVTEmLZ5DDwJY=");
 }
 
+static void test_media_parse(void **state)
+{
+    (void)state;
+    janus_media m;
+    /* Chromium sending: up, and the audio and video lines' received packets summed (not DTLS's own). */
+    assert_true(janus_media_parse(INFO_UP, strlen(INFO_UP), &m));
+    assert_true(m.exists);
+    assert_true(m.up);
+    assert_int_equal(m.in_packets, 67 + 46);
+    /* The page gone: not up, nothing counted. */
+    assert_true(janus_media_parse(INFO_GONE_PAGE, strlen(INFO_GONE_PAGE), &m));
+    assert_true(m.exists);
+    assert_false(m.up);
+    assert_int_equal(m.in_packets, 0);
+    /* Not a handle_info answer: an error, another verb, no info, not JSON, too long. */
+    const char *refused[] = {"{\"janus\": \"error\", \"error\": {\"code\": 459, \"reason\": \"No such handle\"}}",
+                             "{\"janus\": \"ack\", \"info\": {}}", "{\"janus\": \"success\"}",
+                             "{\"janus\": \"success\", \"info\": []}", "{\"janus\": ", "[]", ""};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        m = (janus_media){.exists = true, .up = true, .in_packets = 5};
+        assert_false(janus_media_parse(refused[i], strlen(refused[i]), &m));
+        assert_false(m.exists);
+        assert_false(m.up);
+        assert_int_equal(m.in_packets, 0);
+    }
+    /* ready must be true itself; counts that are not non-negative integers below 2^53 count nothing. */
+    const char *odd = "{\"janus\": \"success\", \"info\": {\"flags\": {\"ready\": 1}, \"webrtc\": {\"media\": {"
+                      "\"0\": {\"stats\": {\"in\": {\"packets\": -5}}}, \"1\": {\"stats\": {\"in\": {\"packets\": \"9\"}}},"
+                      "\"2\": {\"stats\": {\"in\": {\"packets\": 9007199254740993}}}, \"3\": {\"stats\": {\"in\": {\"packets\": 3}}},"
+                      "\"4\": {\"stats\": {\"in\": {\"packets\": 1.5}}}, \"5\": 7}}}}";
+    assert_true(janus_media_parse(odd, strlen(odd), &m));
+    assert_false(m.up);
+    assert_int_equal(m.in_packets, 3);
+    /* At most JANUS_MEDIA_LINES_MAX media lines are read, and the sum stays in Janus's range. */
+    char many[8192];
+    size_t n = (size_t)snprintf(many, sizeof many, "{\"janus\": \"success\", \"info\": {\"flags\": {\"ready\": true},"
+                                                   " \"webrtc\": {\"media\": {");
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(many + n, sizeof many - n, "%s\"%d\": {\"stats\": {\"in\": {\"packets\": 9007199254740000}}}",
+                              i > 0 ? ", " : "", i);
+    n += (size_t)snprintf(many + n, sizeof many - n, "}}}}");
+    assert_true(n < sizeof many);
+    assert_true(janus_media_parse(many, n, &m));
+    assert_true(m.up);
+    assert_true(m.in_packets > 0 && m.in_packets < ((int64_t)1 << 53));
+}
+
 static void test_unreachable(void **state)
 {
     (void)state;
@@ -229,6 +339,11 @@ static void test_unreachable(void **state)
     assert_int_equal(e.http_status, 0);
     janus_config off = {0};
     assert_int_equal(janus_session_create(&off, &s, &e), KITE_ERR_IO);
+    janus_media m;
+    assert_int_equal(janus_handle_info(&c, 1, 2, &m, &e), KITE_ERR_IO); /* no admin URL */
+    c.admin_url = "http://127.0.0.1:1/admin";
+    assert_int_equal(janus_handle_info(&c, 1, 2, &m, &e), KITE_ERR_IO);
+    assert_false(m.exists);
 }
 
 int main(void)
@@ -239,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_session_keepalive_and_secret),
         cmocka_unit_test(test_room_publish_subscribe),
         cmocka_unit_test(test_jsep_checked),
+        cmocka_unit_test(test_media_parse),
         cmocka_unit_test(test_turn_credentials),
         cmocka_unit_test(test_unreachable),
     };

@@ -8,7 +8,12 @@
  * called with chosen `now` values and the ledger is read back: what was
  * captured, what was given back, and `kite ledger verify`'s checks.  The
  * sweeper (visit_sweep) is run at chosen instants too: it completes a
- * visit whose slot ended and marks a no-show only after the grace.
+ * visit whose slot ended and marks a no-show only after the grace.  A
+ * connected visit is charged only while its media was seen flowing
+ * (visit_media_seen, the live visit's polls): to the last time it was seen
+ * plus a tolerance, exactly to it when the connection was lost, and the
+ * arithmetic itself (visit_charged_end, visit_connected_charge) on visits
+ * made by hand.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -115,7 +120,7 @@ typedef struct booking {
     int64_t now;
     visit_end_reason reason;
     int64_t charged;
-    int what; /* 0 book, 1 connect, 2 finish */
+    int what; /* 0 book, 1 connect, 2 finish, 3 media seen at now */
 } booking;
 
 /* The visit row and its hold, as visit_book writes them (approved: no staff approval here). */
@@ -149,6 +154,8 @@ static kite_err booking_tx(db_conn *conn, void *data)
         return book_row(conn, b);
     case 1:
         return visit_mark_connected(conn, b->now, b->id);
+    case 3:
+        return visit_media_seen(conn, b->id, b->now);
     default:
         return visit_finish(conn, b->now, b->id, b->reason, "test", &b->charged);
     }
@@ -231,7 +238,8 @@ static void test_finish_charges_connected_minutes(void **state)
     fixture *f = *state;
     assert_int_equal(step(f, 0, 1, 0, VISIT_END_NONE, NULL), KITE_OK);
     assert_int_equal(step(f, 1, 1, START + 2 * MIN_MS, VISIT_END_NONE, NULL), KITE_OK);
-    /* 12 minutes and 1 second connected: 13 started minutes. */
+    /* 12 minutes and 1 second connected, media seen flowing until a second before the end: 13 started minutes. */
+    assert_int_equal(step(f, 3, 1, START + 14 * MIN_MS, VISIT_END_NONE, NULL), KITE_OK);
     int64_t charged = -1;
     assert_int_equal(step(f, 2, 1, START + 14 * MIN_MS + 1000, VISIT_END_BY_PARTY, &charged), KITE_OK);
     assert_int_equal(charged, 13 * RATE);
@@ -252,7 +260,8 @@ static void test_finish_never_more_than_the_slot(void **state)
     fixture *f = *state;
     assert_int_equal(step(f, 0, 1, 0, VISIT_END_NONE, NULL), KITE_OK);
     assert_int_equal(step(f, 1, 1, START - 5 * MIN_MS, VISIT_END_NONE, NULL), KITE_OK);
-    /* Connected early, finished late: the slot's 30 minutes, no more. */
+    /* Connected early, media flowing to the end, finished late: the slot's 30 minutes, no more. */
+    assert_int_equal(step(f, 3, 1, START + LENGTH * MIN_MS - 1000, VISIT_END_NONE, NULL), KITE_OK);
     int64_t charged = -1;
     assert_int_equal(step(f, 2, 1, START + 90 * MIN_MS, VISIT_END_COMPLETED, &charged), KITE_OK);
     assert_int_equal(charged, PRICE);
@@ -324,6 +333,7 @@ static void test_sweep_completes_a_visit_whose_slot_ended(void **state)
     assert_int_equal(step(f, 1, 1, START + MIN_MS, VISIT_END_NONE, NULL), KITE_OK);
     sweep(f, START + 10 * MIN_MS, 0); /* still on */
     assert_int_equal(look(f, 1).v.state, VISIT_IN_PROGRESS);
+    assert_int_equal(step(f, 3, 1, START + LENGTH * MIN_MS - 2000, VISIT_END_NONE, NULL), KITE_OK);
     sweep(f, START + LENGTH * MIN_MS + 1000, 1);
     probe p = look(f, 1);
     assert_int_equal(p.v.state, VISIT_ENDED);
@@ -349,6 +359,108 @@ static void test_sweep_no_show_names_the_side_that_stayed_away(void **state)
     assert_int_equal(p.v.charged_cents, 0);
     assert_int_equal(p.wallet, FUNDS);
     assert_int_equal(p.hold.state, LEDGER_RELEASED);
+}
+
+static void test_charged_to_the_last_media_seen(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(step(f, 0, 1, 0, VISIT_END_NONE, NULL), KITE_OK);
+    assert_int_equal(step(f, 1, 1, START, VISIT_END_NONE, NULL), KITE_OK);
+    assert_int_equal(look(f, 1).v.media_seen_at, START); /* connected: both sides' media was seen then */
+    assert_int_equal(step(f, 3, 1, START + 5 * MIN_MS + 55000, VISIT_END_NONE, NULL), KITE_OK);
+    /* A late look never moves it back. */
+    assert_int_equal(step(f, 3, 1, START + 2 * MIN_MS, VISIT_END_NONE, NULL), KITE_OK);
+    assert_int_equal(look(f, 1).v.media_seen_at, START + 5 * MIN_MS + 55000);
+    /* A monitor ends it 14 minutes later: charged to 10 s past the last media, 6 minutes 5 s: 7 started minutes. */
+    int64_t charged = -1;
+    assert_int_equal(step(f, 2, 1, START + 20 * MIN_MS, VISIT_END_BY_MONITOR, &charged), KITE_OK);
+    assert_int_equal(charged, 7 * RATE);
+    probe p = look(f, 1);
+    assert_int_equal(p.wallet, FUNDS - 7 * RATE);
+    assert_int_equal(p.revenue, 7 * RATE);
+    assert_int_equal(p.v.end_reason, VISIT_END_BY_MONITOR);
+}
+
+static void test_connection_lost_charged_to_the_media(void **state)
+{
+    fixture *f = *state;
+    /* Lost: charged to the last media exactly (5 min 55 s: 6 minutes), not the 10 s past it (7). */
+    assert_int_equal(step(f, 0, 1, 0, VISIT_END_NONE, NULL), KITE_OK);
+    assert_int_equal(step(f, 1, 1, START, VISIT_END_NONE, NULL), KITE_OK);
+    assert_int_equal(step(f, 3, 1, START + 5 * MIN_MS + 55000, VISIT_END_NONE, NULL), KITE_OK);
+    int64_t charged = -1;
+    assert_int_equal(step(f, 2, 1, START + 7 * MIN_MS, VISIT_END_CONNECTION_LOST, &charged), KITE_OK);
+    assert_int_equal(charged, 6 * RATE);
+    probe p = look(f, 1);
+    assert_int_equal(p.v.end_reason, VISIT_END_CONNECTION_LOST);
+    assert_string_equal(visit_end_reason_name(p.v.end_reason), "connection_lost");
+    assert_int_equal(p.wallet, FUNDS - 6 * RATE);
+    assert_int_equal(p.hold.state, LEDGER_CAPTURED);
+
+    /* The slot running out on a visit whose media stopped long before: named and charged as lost. */
+    assert_int_equal(step(f, 0, 2, 0, VISIT_END_NONE, NULL), KITE_OK);
+    assert_int_equal(step(f, 1, 2, START + MIN_MS, VISIT_END_NONE, NULL), KITE_OK);
+    assert_int_equal(step(f, 3, 2, START + 4 * MIN_MS, VISIT_END_NONE, NULL), KITE_OK);
+    assert_int_equal(step(f, 2, 2, START + LENGTH * MIN_MS + 1000, VISIT_END_COMPLETED, &charged), KITE_OK);
+    assert_int_equal(charged, 3 * RATE);
+    assert_int_equal(look(f, 2).v.end_reason, VISIT_END_CONNECTION_LOST);
+    /* Its media seen until 30 s before the end (within the grace): completed, charged to the end. */
+    assert_int_equal(step(f, 0, 3, 0, VISIT_END_NONE, NULL), KITE_OK);
+    assert_int_equal(step(f, 1, 3, START, VISIT_END_NONE, NULL), KITE_OK);
+    assert_int_equal(step(f, 3, 3, START + LENGTH * MIN_MS - 30000, VISIT_END_NONE, NULL), KITE_OK);
+    assert_int_equal(step(f, 2, 3, START + LENGTH * MIN_MS + 1000, VISIT_END_COMPLETED, &charged), KITE_OK);
+    assert_int_equal(charged, LENGTH * RATE); /* 29 min 40 s: 30 started minutes */
+    assert_int_equal(look(f, 3).v.end_reason, VISIT_END_COMPLETED);
+}
+
+static void test_sweep_charges_to_the_last_media_seen(void **state)
+{
+    fixture *f = *state;
+    policy_row(f);
+    assert_int_equal(step(f, 0, 1, 0, VISIT_END_NONE, NULL), KITE_OK);
+    assert_int_equal(step(f, 1, 1, START, VISIT_END_NONE, NULL), KITE_OK);
+    assert_int_equal(step(f, 3, 1, START + 8 * MIN_MS + 30000, VISIT_END_NONE, NULL), KITE_OK);
+    /* Nobody polls any more (both browsers closed): the slot's end settles it at the last media, 9 minutes. */
+    sweep(f, START + LENGTH * MIN_MS + 1000, 1);
+    probe p = look(f, 1);
+    assert_int_equal(p.v.end_reason, VISIT_END_CONNECTION_LOST);
+    assert_int_equal(p.v.charged_cents, 9 * RATE);
+    assert_int_equal(p.wallet, FUNDS - 9 * RATE);
+}
+
+static void test_charge_arithmetic(void **state)
+{
+    (void)state;
+    visit_info v = {.starts_at = START, .ends_at = START + LENGTH * MIN_MS, .length_minutes = LENGTH,
+                    .rate_cents_per_minute = RATE, .price_cents = PRICE, .connected_at = START + MIN_MS};
+    /* Never seen (a visit connected before step 29): to now, as before; a started minute counts. */
+    assert_int_equal(visit_charged_end(&v, VISIT_END_BY_PARTY, START + 3 * MIN_MS), START + 3 * MIN_MS);
+    assert_int_equal(visit_connected_charge(&v, VISIT_END_BY_PARTY, START + 3 * MIN_MS + 1), 3 * RATE);
+    assert_int_equal(visit_lost_at(&v), 0);
+    v.media_seen_at = START + 4 * MIN_MS;
+    assert_int_equal(visit_lost_at(&v), START + 4 * MIN_MS + VISIT_MEDIA_GRACE_MS);
+    /* Ended soon after the last look: to now.  Long after: to the last look plus the tolerance. */
+    assert_int_equal(visit_charged_end(&v, VISIT_END_BY_PARTY, START + 4 * MIN_MS + 3000), START + 4 * MIN_MS + 3000);
+    assert_int_equal(visit_charged_end(&v, VISIT_END_BY_MONITOR, START + 20 * MIN_MS),
+                     START + 4 * MIN_MS + VISIT_MEDIA_TOLERANCE_MS);
+    assert_int_equal(visit_connected_charge(&v, VISIT_END_BY_MONITOR, START + 20 * MIN_MS), 4 * RATE);
+    /* Lost: to the last look exactly (3 minutes, not 4). */
+    assert_int_equal(visit_charged_end(&v, VISIT_END_CONNECTION_LOST, START + 20 * MIN_MS), START + 4 * MIN_MS);
+    assert_int_equal(visit_connected_charge(&v, VISIT_END_CONNECTION_LOST, START + 20 * MIN_MS), 3 * RATE);
+    /* Never past the slot's end, never more than the price; the facility's cancellation costs nothing. */
+    v.media_seen_at = START + 40 * MIN_MS;
+    assert_int_equal(visit_charged_end(&v, VISIT_END_COMPLETED, START + 50 * MIN_MS), v.ends_at);
+    assert_int_equal(visit_connected_charge(&v, VISIT_END_COMPLETED, START + 50 * MIN_MS), (LENGTH - 1) * RATE);
+    v.connected_at = START - 5 * MIN_MS;
+    assert_int_equal(visit_connected_charge(&v, VISIT_END_COMPLETED, START + 50 * MIN_MS), PRICE);
+    assert_int_equal(visit_connected_charge(&v, VISIT_END_CANCELLED_BY_FACILITY, START + 50 * MIN_MS), 0);
+    /* Not connected: nothing, whatever was seen. */
+    v.connected_at = 0;
+    assert_int_equal(visit_connected_charge(&v, VISIT_END_BY_MONITOR, START + 20 * MIN_MS), 0);
+    /* Media last seen the instant it connected: nothing when lost at once, a started minute otherwise. */
+    v.connected_at = v.media_seen_at = START;
+    assert_int_equal(visit_connected_charge(&v, VISIT_END_CONNECTION_LOST, START + 2 * MIN_MS), 0);
+    assert_int_equal(visit_connected_charge(&v, VISIT_END_BY_PARTY, START + 2 * MIN_MS), RATE);
 }
 
 static void test_partial_capture_bounds(void **state)
@@ -482,6 +594,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_not_connected_before_approval, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_completes_a_visit_whose_slot_ended, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_no_show_names_the_side_that_stayed_away, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_charged_to_the_last_media_seen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_connection_lost_charged_to_the_media, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sweep_charges_to_the_last_media_seen, setup, teardown),
+        cmocka_unit_test(test_charge_arithmetic),
         cmocka_unit_test(test_partial_capture_bounds),
         cmocka_unit_test(test_reprice_arithmetic),
         cmocka_unit_test_setup_teardown(test_repriced_visit_settles_its_new_hold, setup, teardown),

@@ -5,7 +5,10 @@
 // above zero and growing), and the monitor's page receives both.  The monitor mutes the resident's
 // audio (the family page's poll sees it) and ends the visit with a reason, which both pages show.
 // The server's clock is moved in place while the visit runs (POST /api/v1/test/clock); the ledger
-// then charges exactly the connected minutes, counted from the times the server recorded.
+// then charges exactly the connected minutes, counted from the times the server recorded.  The
+// visit is connected only once Janus says both sides' media arrives (its admin API); a second visit's
+// two pages are closed while the monitor's stays, and the server ends it as connection_lost, charged
+// only up to the last time media was seen.
 //
 // Chromium runs here with fake media devices (--use-fake-device-for-media-stream: a test pattern and
 // a tone) and camera/microphone permission granted without a prompt (--use-fake-ui-for-media-stream);
@@ -27,6 +30,8 @@ import {
 
 const JANUS = process.env.KITE_TEST_JANUS || '';
 const SECRET = process.env.KITE_TEST_JANUS_SECRET || '';
+// Janus's admin API (tools/janus.sh admin-url; its port is the API's plus one): Kite asks it whether media flows.
+const JANUS_ADMIN = process.env.KITE_TEST_JANUS_ADMIN || (process.env.KITE_TEST_JANUS || '').replace(/:(\d+)\/janus$/, (_, port) => `:${Number(port) + 1}/admin`);
 const skip = JANUS ? false : 'needs Janus: KITE_TEST_JANUS is unset (tools/janus.sh start DIR prints it; make test sets it)';
 const LONG = { timeout: 300_000, skip };
 
@@ -56,7 +61,7 @@ before(async () => {
   sandbox = await startSandbox();
   const started = await startServer(tmp, {
     extra: ['--test-clock-offset', '0', '--processor', sandbox.url,
-      '--janus-url', JANUS, '--janus-api-secret', SECRET, '--janus-admin-secret', SECRET],
+      '--janus-url', JANUS, '--janus-api-secret', SECRET, '--janus-admin-secret', SECRET, '--janus-admin-url', JANUS_ADMIN],
     env: { KITE_ALLOW_TEST_CLOCK: '1' },
   });
   server = started.child;
@@ -96,6 +101,10 @@ before(async () => {
   const top = await family.post('/wallet/top-ups', { amount_cents: 5000, card }, { 'Idempotency-Key': `live-top-up-${process.pid}` });
   assert.equal(top.status, 201, JSON.stringify(top.body));
   browser = await launchWithFakeMedia();
+  // The second test's monitor signs in now: staff sign in with a code of the server's clock, which the
+  // first test moves (the helpers count codes from the clock the server started with).
+  people.laterMonitor = await pageAs('reviewer', DESKTOP);
+  people.lastMonitor = await pageAs('reviewer', DESKTOP);
 });
 
 after(async () => {
@@ -135,6 +144,33 @@ async function receivesVideo(page, testid, what) {
     return v.getVideoPlaybackQuality().totalVideoFrames > n;
   }, [testid, first], { timeout: 30_000 });
   assert.ok((await frames()) > first, `${what}: frames keep coming`);
+}
+
+/* Waits until the server saw both sides' media flowing at or after sinceMs (its clock): a page's poll looked. */
+async function mediaSeenSince(client, id, sinceMs) {
+  for (;;) {
+    const v = (await client.get(`/visits/${id}`)).body;
+    if (v.media_seen_at && Date.parse(v.media_seen_at) >= sinceMs) return v;
+    assert.equal(v.state, 'in_progress', `the visit runs while we wait for its media to be seen: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/* A slot of its own starting at the next whole minute a minute or more from the server's now, booked and approved. */
+async function bookedSoon(roomName) {
+  const now = Date.parse((await apiClient(base).post('/test/clock', { advance_seconds: 0 })).body.now);
+  const start = new Date(Math.ceil(now / 60_000) * 60_000 + 60_000);
+  const hhmm = `${String(start.getUTCHours()).padStart(2, '0')}:${String(start.getUTCMinutes()).padStart(2, '0')}`;
+  const room = await operator.post(`/facilities/${facility.id}/visit-rooms`, { name: roomName });
+  assert.equal(room.status, 201, JSON.stringify(room.body));
+  const slot = await operator.post(`/facilities/${facility.id}/visit-slots`,
+    { room_id: room.body.id, weekday: start.getUTCDay(), start_time: hhmm, length_minutes: 30, capacity: 2 });
+  assert.equal(slot.status, 201, JSON.stringify(slot.body));
+  const booked = await people.family.client.post('/visits', { contact_id: people.contactId, starts_at: start.toISOString() },
+    { 'Idempotency-Key': `live-book-${roomName}-${process.pid}` });
+  assert.equal(booked.status, 201, JSON.stringify(booked.body));
+  assert.equal((await people.reviewer.client.post(`/visits/${booked.body.id}/approve`, {})).status, 200);
+  return booked.body.id;
 }
 
 test('a family page and a tablet page see each other through Janus; a monitor watches, mutes, ends; the connected minutes are charged', LONG, async () => {
@@ -180,6 +216,9 @@ test('a family page and a tablet page see each other through Janus; a monitor wa
   await receivesVideo(mon.page, 'video-contact', 'the monitor receives the family');
   await receivesVideo(mon.page, 'video-resident', 'the monitor receives the resident');
   await assertAccessible(mon.page, 'the monitor\'s page during a visit');
+  // Connected once both sides' media reached Janus (a poll saw it): the pages say so.
+  await fam.page.getByTestId('visit-status').filter({ hasText: /^Connected\.$/ }).waitFor({ timeout: 30_000 });
+  await mon.page.getByTestId('visit-status').filter({ hasText: 'Both sides are connected.' }).waitFor({ timeout: 30_000 });
   const running = (await family.get(`/visits/${id}`)).body;
   assert.equal(running.state, 'in_progress');
   assert.ok(running.connected_at, 'both sides connected');
@@ -193,6 +232,8 @@ test('a family page and a tablet page see each other through Janus; a monitor wa
   // Two and a half minutes pass on the server's clock; the monitor ends the visit with a reason.
   const moved = await apiClient(base).post('/test/clock', { advance_seconds: 150 });
   assert.equal(moved.status, 200, JSON.stringify(moved.body));
+  // The media keeps flowing: a poll after the jump sees it (a visit is charged up to the last time media was seen).
+  await mediaSeenSince(family, id, Date.parse(moved.body.now));
   await mon.page.getByTestId('end-reason').fill('Talk of contraband.');
   await mon.page.getByTestId('end-visit').click();
   for (const p of [fam.page, tab.page]) {
@@ -204,7 +245,9 @@ test('a family page and a tablet page see each other through Janus; a monitor wa
   const ended = (await family.get(`/visits/${id}`)).body;
   assert.equal(ended.state, 'ended');
   assert.equal(ended.end_reason, 'ended_by_monitor');
-  const minutes = Math.ceil((Date.parse(ended.ended_at) - Date.parse(ended.connected_at)) / 60_000);
+  // Charged to the end, or to 10 s past the last time media was seen if that came first (the pages poll every 2 s).
+  const chargedEnd = Math.min(Date.parse(ended.ended_at), Date.parse(ended.media_seen_at) + 10_000);
+  const minutes = Math.ceil((chargedEnd - Date.parse(ended.connected_at)) / 60_000);
   assert.ok(minutes >= 3, `two and a half minutes and more were connected: ${minutes}`);
   assert.equal(ended.charged_cents, minutes * ended.rate_cents_per_minute, 'the connected minutes at the rate');
   const after = (await family.get('/wallet')).body;
@@ -215,4 +258,99 @@ test('a family page and a tablet page see each other through Janus; a monitor wa
   await fam.close(waits);
   await tab.close(waits);
   await mon.close(waits);
+});
+
+test('both pages close during a connected visit: the server ends it as connection_lost, charged only to the last time media was seen', LONG, async () => {
+  const family = people.family.client;
+  const before = (await family.get('/wallet')).body;
+  const id = await bookedSoon('Kiosk B');
+  const fam = await pageAs('family', PHONE);
+  const tab = await pageAs('resident', DESKTOP);
+  const mon = people.laterMonitor;
+  await mon.page.goto(`${base}/visits/${id}/live`);
+  await mon.page.getByRole('heading', { name: 'Monitoring a video visit' }).waitFor();
+  await fam.page.goto(`${base}/visits/${id}/live`);
+  await tab.page.goto(`${base}/visits/${id}/live`);
+  await receivesVideo(mon.page, 'video-contact', 'the monitor receives the family');
+  await receivesVideo(mon.page, 'video-resident', 'the monitor receives the resident');
+  await mon.page.getByTestId('visit-status').filter({ hasText: 'Both sides are connected.' }).waitFor({ timeout: 30_000 });
+  const connected = (await family.get(`/visits/${id}`)).body;
+  assert.equal(connected.state, 'in_progress');
+  assert.ok(connected.connected_at && connected.media_seen_at, JSON.stringify(connected));
+
+  // Ninety seconds pass with the media flowing (a poll after the jump sees it)...
+  const moved = await apiClient(base).post('/test/clock', { advance_seconds: 90 });
+  assert.equal(moved.status, 200, JSON.stringify(moved.body));
+  await mediaSeenSince(family, id, Date.parse(moved.body.now));
+  // ...then both parties' browsers go away without a word (no "leave"); the monitor's page stays and polls.
+  await fam.close([/status of 409/]);
+  await tab.close([/status of 409/]);
+  // The monitor's poll soon sees neither side's media arrive (seen growing within 10 s counts as arriving).
+  for (;;) {
+    const l = (await people.reviewer.client.get(`/visits/${id}/live`)).body;
+    if (!l.media.contact && !l.media.resident) break;
+    assert.equal(l.state, 'in_progress', JSON.stringify(l));
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const lastSeen = (await family.get(`/visits/${id}`)).body.media_seen_at;
+  assert.ok(lastSeen, 'when media was last seen');
+
+  // Five minutes pass on the server's clock, more than the minute of grace: the visit ends as connection_lost.
+  assert.equal((await apiClient(base).post('/test/clock', { advance_seconds: 300 })).status, 200);
+  await mon.page.getByTestId('visit-ended')
+    .filter({ hasText: 'The connection was lost; you are charged only for the minutes connected.' }).waitFor({ timeout: 60_000 });
+  await assertAccessible(mon.page, 'the monitor\'s page after the connection was lost');
+  const ended = (await family.get(`/visits/${id}`)).body;
+  assert.equal(ended.state, 'ended');
+  assert.equal(ended.end_reason, 'connection_lost');
+  assert.equal(ended.media_seen_at, lastSeen, 'no media was seen after the pages closed');
+  // From connected_at to the last time media was seen (a started minute counts), not to when the server noticed.
+  const minutes = Math.ceil((Date.parse(ended.media_seen_at) - Date.parse(ended.connected_at)) / 60_000);
+  assert.ok(minutes >= 2 && minutes <= 3, `ninety seconds and a little were connected: ${minutes}`);
+  const noticed = Math.ceil((Date.parse(ended.ended_at) - Date.parse(ended.connected_at)) / 60_000);
+  assert.ok(noticed >= minutes + 5, `the server noticed five minutes and more later: ${noticed}`);
+  assert.equal(ended.charged_cents, minutes * ended.rate_cents_per_minute, 'the minutes media flowed, at the rate');
+  const after = (await family.get('/wallet')).body;
+  assert.equal(before.balance_cents - after.balance_cents, ended.charged_cents, 'the balance paid that and nothing more');
+  assert.match(await kiteCli(['ledger', 'verify', '--db', join(tmp, 'kite.db')]), /ledger: ok/);
+  await mon.close([/status of 409/]);
+});
+
+test('every page of a connected visit closes: the live sweeper asks Janus itself and ends it as connection_lost at the last media seen', LONG, async () => {
+  const family = people.family.client;
+  const before = (await family.get('/wallet')).body;
+  const id = await bookedSoon('Kiosk C');
+  const fam = await pageAs('family', PHONE);
+  const tab = await pageAs('resident', DESKTOP);
+  const mon = people.lastMonitor;
+  await mon.page.goto(`${base}/visits/${id}/live`);
+  await mon.page.getByRole('heading', { name: 'Monitoring a video visit' }).waitFor();
+  await fam.page.goto(`${base}/visits/${id}/live`);
+  await tab.page.goto(`${base}/visits/${id}/live`);
+  await fam.page.getByTestId('visit-status').filter({ hasText: /^Connected\.$/ }).waitFor({ timeout: 90_000 });
+  const moved = await apiClient(base).post('/test/clock', { advance_seconds: 60 });
+  assert.equal(moved.status, 200, JSON.stringify(moved.body));
+  await mediaSeenSince(family, id, Date.parse(moved.body.now));
+  // Every page goes; nobody polls /live any more (GET /visits/{id} below asks Janus nothing).
+  await fam.close([/status of 409/]);
+  await tab.close([/status of 409/]);
+  await mon.close([/status of 409/]);
+  const closedAt = Date.parse((await apiClient(base).post('/test/clock', { advance_seconds: 0 })).body.now);
+  assert.equal((await apiClient(base).post('/test/clock', { advance_seconds: 300 })).status, 200);
+  let ended;
+  for (;;) {
+    ended = (await family.get(`/visits/${id}`)).body;
+    if (ended.state !== 'in_progress') break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.equal(ended.state, 'ended', JSON.stringify(ended));
+  assert.equal(ended.end_reason, 'connection_lost');
+  assert.ok(Date.parse(ended.media_seen_at) <= closedAt, `media last seen before the pages closed: ${ended.media_seen_at}`);
+  assert.ok(Date.parse(ended.ended_at) >= closedAt + 300_000, 'ended after the clock moved, by the sweeper');
+  const minutes = Math.ceil((Date.parse(ended.media_seen_at) - Date.parse(ended.connected_at)) / 60_000);
+  assert.ok(minutes >= 2 && minutes <= 3, `a minute and a little were connected: ${minutes}`);
+  assert.equal(ended.charged_cents, minutes * ended.rate_cents_per_minute, 'the minutes media flowed, not the slot');
+  const after = (await family.get('/wallet')).body;
+  assert.equal(before.balance_cents - after.balance_cents, ended.charged_cents, 'the balance paid that and nothing more');
+  assert.match(await kiteCli(['ledger', 'verify', '--db', join(tmp, 'kite.db')]), /ledger: ok/);
 });

@@ -171,9 +171,12 @@ function createVisit(root, ctx, id, join) {
   function showEnded(live) {
     stop(false);
     const note = live.ended && live.ended.note;
-    const byStaff = live.ended && live.ended.reason === 'ended_by_monitor';
+    const reason = live.ended && live.ended.reason;
+    const words = reason === 'ended_by_monitor' ? t('Facility staff ended this visit.')
+      : reason === 'connection_lost' ? t('The connection was lost; you are charged only for the minutes connected.')
+        : t('This visit is over.');
     replace(ended,
-      h('p', null, byStaff ? t('Facility staff ended this visit.') : t('This visit is over.')),
+      h('p', null, words),
       note ? h('p', { 'data-testid': 'visit-end-note' }, t('Reason: {reason}', { reason: note })) : null);
     ended.hidden = false;
     say(t('The visit has ended.'));
@@ -266,6 +269,8 @@ function createVisit(root, ctx, id, join) {
     }
     if (live.waiting_for === 'monitor') say(t('Waiting for facility staff to join: this visit is monitored, and it starts when they are in.'));
     else if (live.waiting_for === 'other_side') say(monitor ? t('Waiting for both sides to join.') : t('Waiting for the other side to join…'));
+    // Connected (and its minutes counted) only once both sides' media reaches the server: until then, connecting.
+    else if (!live.connected_at) say(t('Connecting…'));
     else say(monitor ? t('Both sides are connected.') : t('Connected.'));
     if (!monitor && !publisher && live.waiting_for !== 'monitor') publish();
     for (const side of monitor ? ['contact', 'resident'] : [OTHER[role]]) {

@@ -67,6 +67,7 @@ const END_WORDS = {
   no_show_resident: N_('The resident did not join.'),
   no_show_contact: N_('The family member did not join.'),
   technical_failure: N_('A technical failure ended it.'),
+  connection_lost: N_('The connection was lost; only the minutes connected are charged.'),
 };
 const WEEKDAYS = [N_('Sunday'), N_('Monday'), N_('Tuesday'), N_('Wednesday'), N_('Thursday'), N_('Friday'), N_('Saturday')];
 

@@ -30,7 +30,7 @@
     " v.privileged, COALESCE(v.contact_joined_at, 0), COALESCE(v.resident_joined_at, 0),"                         \
     " COALESCE(v.connected_at, 0), COALESCE(v.ended_at, 0), COALESCE(v.end_reason, 'none'),"                      \
     " COALESCE(v.charged_cents, 0), COALESCE(v.reason, ''), COALESCE(p.time_zone, ''), v.created_at, v.updated_at,"  \
-    " r.resident_number, r.first_name || ' ' || r.last_name, ca.full_name"
+    " r.resident_number, r.first_name || ' ' || r.last_name, ca.full_name, COALESCE(v.media_seen_at, 0)"
 
 const char visit_select_sql[] = "SELECT " VISIT_COLUMNS " FROM visits v"
                                 " LEFT JOIN visit_policies p ON p.facility_id = v.facility_id"
@@ -63,7 +63,8 @@ bool visit_row(db_stmt *s, visit_info *out)
                         .ended_at = db_int(s, 21),
                         .charged_cents = db_int(s, 23),
                         .created_at = db_int(s, 26),
-                        .updated_at = db_int(s, 27)};
+                        .updated_at = db_int(s, 27),
+                        .media_seen_at = db_int(s, 31)};
     out->length_minutes = (out->ends_at - out->starts_at) / 60000;
     snprintf(out->reason, sizeof out->reason, "%s", db_text(s, 24));
     snprintf(out->time_zone, sizeof out->time_zone, "%s", db_text(s, 25));
@@ -135,7 +136,7 @@ kite_err visit_mark_connected(db_conn *conn, int64_t now, int64_t visit_id)
         return KITE_ERR_ALREADY_DECIDED;
     if (!in_window(&v, now))
         return KITE_ERR_CONFLICT;
-    db_stmt *s = db_prepare(conn, "UPDATE visits SET state = $1, connected_at = $2, updated_at = $2"
+    db_stmt *s = db_prepare(conn, "UPDATE visits SET state = $1, connected_at = $2, media_seen_at = $2, updated_at = $2"
                                   " WHERE id = $3 AND state = $4 AND connected_at IS NULL");
     db_bind_text(s, 1, visit_state_name(VISIT_IN_PROGRESS));
     db_bind_int(s, 2, now);
@@ -148,13 +149,37 @@ kite_err visit_mark_connected(db_conn *conn, int64_t now, int64_t visit_id)
     return visit_audit(conn, now, "system", "visit.connected", &v, NULL);
 }
 
-/* What the connected minutes cost: a started minute counts; never more than the slot. */
-static int64_t connected_charge(const visit_info *v, int64_t now)
+kite_err visit_media_seen(db_conn *conn, int64_t visit_id, int64_t seen_at)
 {
-    if (v->connected_at == 0)
-        return 0;
+    db_stmt *s = db_prepare(conn, "UPDATE visits SET media_seen_at = $2 WHERE id = $1 AND state = $3"
+                                  " AND connected_at IS NOT NULL AND (media_seen_at IS NULL OR media_seen_at < $2)");
+    db_bind_int(s, 1, visit_id);
+    db_bind_int(s, 2, seen_at);
+    db_bind_text(s, 3, visit_state_name(VISIT_IN_PROGRESS));
+    return db_exec(s);
+}
+
+int64_t visit_lost_at(const visit_info *v)
+{
+    return v->connected_at != 0 && v->media_seen_at != 0 ? v->media_seen_at + VISIT_MEDIA_GRACE_MS : 0;
+}
+
+int64_t visit_charged_end(const visit_info *v, visit_end_reason reason, int64_t now)
+{
     int64_t end = now < v->ends_at ? now : v->ends_at;
-    int64_t ms = end - v->connected_at;
+    if (v->media_seen_at != 0) {
+        int64_t seen = reason == VISIT_END_CONNECTION_LOST ? v->media_seen_at : v->media_seen_at + VISIT_MEDIA_TOLERANCE_MS;
+        end = seen < end ? seen : end;
+    }
+    return end;
+}
+
+/* What the connected minutes cost: a started minute counts; never more than the slot. */
+int64_t visit_connected_charge(const visit_info *v, visit_end_reason reason, int64_t now)
+{
+    if (v->connected_at == 0 || reason == VISIT_END_CANCELLED_BY_FACILITY)
+        return 0;
+    int64_t ms = visit_charged_end(v, reason, now) - v->connected_at;
     if (ms <= 0)
         return 0;
     int64_t minutes = (ms + 59999) / 60000;
@@ -196,8 +221,12 @@ kite_err visit_finish(db_conn *conn, int64_t now, int64_t visit_id, visit_end_re
         return err;
     if (!visit_transition_allowed(v.state, VISIT_ENDED))
         return KITE_ERR_ALREADY_DECIDED;
+    /* The slot ran out on a visit whose media was lost before: that is how it ended (visit.h). */
+    int64_t lost = visit_lost_at(&v);
+    if (reason == VISIT_END_COMPLETED && lost != 0 && lost <= (now < v.ends_at ? now : v.ends_at))
+        reason = VISIT_END_CONNECTION_LOST;
     /* The facility calling it off, or a visit that never connected, costs nothing. */
-    int64_t charge = reason == VISIT_END_CANCELLED_BY_FACILITY ? 0 : connected_charge(&v, now);
+    int64_t charge = visit_connected_charge(&v, reason, now);
     db_stmt *s = db_prepare(conn, "UPDATE visits SET state = $1, ended_at = $2, end_reason = $3, charged_cents = $4,"
                                   " updated_at = $2 WHERE id = $5 AND state = $6");
     db_bind_text(s, 1, visit_state_name(VISIT_ENDED));
@@ -224,6 +253,8 @@ kite_err visit_finish(db_conn *conn, int64_t now, int64_t visit_id, visit_end_re
 /* The sweeper's decision for one visit at now, or VISIT_END_NONE when it has none yet. */
 static visit_end_reason sweep_reason(const visit_info *v, int64_t grace_ms, int64_t now)
 {
+    /* At the slot's end; visit_finish charges it to the last time media was seen and names a lost connection
+       (the live sweeper ends a lost one sooner, after asking the media engine itself: cli/live_sweeper.c). */
     if (v->state == VISIT_IN_PROGRESS)
         return now >= v->ends_at ? VISIT_END_COMPLETED : VISIT_END_NONE;
     if (v->state != VISIT_APPROVED || now < v->starts_at + grace_ms)

@@ -52,6 +52,26 @@
 enum { VISIT_REASON_MAX_CHARS = 500, VISIT_KEY_MAX_BYTES = 200, VISIT_PAGE_MAX = 100 };
 /* A side may join this long before the start (visit_mark_connected's window). */
 #define VISIT_EARLY_JOIN_MS (5 * 60 * 1000)
+/*
+ * A connected visit whose media has not been seen flowing from both sides
+ * for this long ends as connection_lost.  Longer than an ICE restart or a
+ * phone moving from Wi-Fi to mobile data (Chromium calls a silent
+ * connection "disconnected" after some seconds and "failed" after 30 s; the
+ * page's poll every 2 s sees it come back), short enough that a visit
+ * whose browsers vanished stops holding its room.
+ */
+#define VISIT_MEDIA_GRACE_MS (60 * 1000)
+/*
+ * A visit ended any other way (a party leaves, a monitor ends it, the slot
+ * is over) is charged to min(now, last seen + this), never past what was
+ * seen by more than this.  Media is only looked at when a page polls (every
+ * 2 s, three pages a visit), so a visit whose media flowed to the end was
+ * last seen up to a poll (and a slow poll) before it: 10 s keeps those
+ * seconds charged, and a visit whose media stopped long before its end is
+ * not charged for the silence.  A connection_lost end is charged to the
+ * last time media was seen, exactly.
+ */
+#define VISIT_MEDIA_TOLERANCE_MS (10 * 1000)
 
 typedef struct visit_info {
     int64_t id;
@@ -73,7 +93,8 @@ typedef struct visit_info {
     bool monitoring_required;
     bool privileged;             /* a verified attorney's visit: not monitored, not recorded */
     int64_t contact_joined_at, resident_joined_at; /* 0 until that side joined */
-    int64_t connected_at;        /* 0 until both sides were in the room */
+    int64_t connected_at;        /* 0 until both sides' media reached the media engine */
+    int64_t media_seen_at;       /* the last time both sides' media was seen flowing; 0: never (or before step 29) */
     int64_t ended_at;            /* 0 until ended, declined or cancelled */
     visit_end_reason end_reason;
     int64_t charged_cents;       /* what was kept when settled; 0 before */
@@ -97,8 +118,9 @@ kite_err visit_get(db_conn *conn, int64_t visit_id, visit_info *out) KITE_WUR;
 kite_err visit_mark_joined(db_conn *conn, int64_t now, int64_t visit_id, visit_party party) KITE_WUR;
 
 /*
- * Both sides are in the room: connected_at is set once (a second call
- * changes nothing and returns KITE_OK), state -> in_progress.
+ * Both sides' media reached the media engine (api/visit_media.c says when):
+ * connected_at and media_seen_at are set once (a second call changes
+ * nothing and returns KITE_OK), state -> in_progress.
  * KITE_ERR_ALREADY_DECIDED when the visit is not approved (pending,
  * declined, cancelled, ended); KITE_ERR_CONFLICT outside
  * [starts_at - 5 min, ends_at].
@@ -107,15 +129,31 @@ kite_err visit_mark_connected(db_conn *conn, int64_t now, int64_t visit_id) KITE
 
 /*
  * Ends the visit once, with reason (not VISIT_END_NONE), and settles its
- * money in the same transaction: the connected minutes, ceil((min(now,
- * ends_at) - connected_at) / 60 s), never more than the slot's, times the
- * rate are captured and the rest released; a visit that never connected
+ * money in the same transaction: the connected minutes, ceil((visit_charged_end
+ * - connected_at) / 60 s), never more than the slot's, times the rate are
+ * captured and the rest released; a visit that never connected
  * (or was cancelled by the facility) releases everything.  *charged_cents
  * (may be NULL) is what was kept.  KITE_ERR_ALREADY_DECIDED when it was
  * ended, declined or cancelled before.
  */
 kite_err visit_finish(db_conn *conn, int64_t now, int64_t visit_id, visit_end_reason reason, const char *actor,
                       int64_t *charged_cents) KITE_WUR;
+
+/*
+ * The instant a visit ending now for reason is charged to: min(now,
+ * ends_at), and once media was seen (media_seen_at) no later than it
+ * (connection_lost) or than it plus VISIT_MEDIA_TOLERANCE_MS (any other
+ * end).  visit_finish records a completed end (the slot's time was up) of a
+ * visit whose media was lost before that as connection_lost
+ * (visit_lost_at says when that was), so the sweepers and the pages agree.
+ */
+int64_t visit_charged_end(const visit_info *v, visit_end_reason reason, int64_t now);
+/* What ending v now for reason costs: ceil((visit_charged_end - connected_at) / 60 s) minutes at the rate, capped. */
+int64_t visit_connected_charge(const visit_info *v, visit_end_reason reason, int64_t now);
+/* When a connected visit's media counts as lost (media_seen_at + VISIT_MEDIA_GRACE_MS), or 0 when unknown. */
+int64_t visit_lost_at(const visit_info *v);
+/* Both sides' media was seen flowing at seen_at (a visit in progress; moves media_seen_at only forwards). */
+kite_err visit_media_seen(db_conn *conn, int64_t visit_id, int64_t seen_at) KITE_WUR;
 
 /* A booking or quote as the client asks for it. */
 typedef struct visit_request {

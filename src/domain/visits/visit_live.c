@@ -177,12 +177,14 @@ static kite_err rooms_open_tx(db_conn *conn, void *data)
     in->count = 0;
     in->ids = arena_alloc(in->a, (in->max + 1) * sizeof *in->ids);
     db_stmt *s = db_prepare(conn, "SELECT r.visit_id FROM live_rooms r JOIN visits v ON v.id = r.visit_id"
-                                  " WHERE r.closed_at IS NULL AND (v.ends_at <= $2 OR v.state NOT IN ($3, $4))"
+                                  " WHERE r.closed_at IS NULL AND (v.ends_at <= $2 OR v.state NOT IN ($3, $4)"
+                                  " OR (v.state = $4 AND v.media_seen_at <= $5))"
                                   " ORDER BY r.visit_id LIMIT $1");
     db_bind_int(s, 1, (int64_t)in->max);
     db_bind_int(s, 2, in->now);
     db_bind_text(s, 3, visit_state_name(VISIT_APPROVED));
     db_bind_text(s, 4, visit_state_name(VISIT_IN_PROGRESS));
+    db_bind_int(s, 5, in->now - VISIT_MEDIA_GRACE_MS);
     while (db_next(s))
         in->ids[in->count++] = db_int(s, 0);
     return db_done(s);
@@ -202,7 +204,8 @@ kite_err live_rooms_due(const kite_ctx *ctx, arena *a, int64_t now, size_t max, 
 
 #define PEER_SELECT                                                                                             \
     "SELECT id, visit_id, account_id, side, janus_session, pub_handle, sub_contact, sub_resident, feed,"        \
-    " audio_mid, video_mid, audio_muted, video_muted, joined_at, seen_at, left_at FROM live_peers"
+    " audio_mid, video_mid, audio_muted, video_muted, joined_at, seen_at, left_at, COALESCE(media_packets, 0),"  \
+    " COALESCE(media_seen_at, 0), COALESCE(media_looked_at, 0) FROM live_peers"
 
 static uint64_t id_at(db_stmt *s, int col)
 {
@@ -228,6 +231,9 @@ static void peer_read(db_stmt *s, live_peer *p)
     p->joined_at = db_int(s, 13);
     p->seen_at = db_int(s, 14);
     p->left_at = db_is_null(s, 15) ? 0 : db_int(s, 15);
+    p->media_packets = db_int(s, 16);
+    p->media_seen_at = db_int(s, 17);
+    p->media_looked_at = db_int(s, 18);
 }
 
 struct peer_in {
@@ -309,7 +315,14 @@ static kite_err peer_save_tx(db_conn *conn, void *data)
               " janus_session = excluded.janus_session, pub_handle = excluded.pub_handle,"
               " sub_contact = excluded.sub_contact, sub_resident = excluded.sub_resident, feed = excluded.feed,"
               " audio_mid = excluded.audio_mid, video_mid = excluded.video_mid, audio_muted = excluded.audio_muted,"
-              " video_muted = excluded.video_muted, seen_at = excluded.seen_at, left_at = excluded.left_at");
+              " video_muted = excluded.video_muted, seen_at = excluded.seen_at, left_at = excluded.left_at,"
+              /* a new publisher handle starts its count over; any other save leaves what the polls read */
+              " media_packets = CASE WHEN COALESCE(live_peers.pub_handle, 0) = COALESCE(excluded.pub_handle, 0)"
+              " THEN live_peers.media_packets END,"
+              " media_seen_at = CASE WHEN COALESCE(live_peers.pub_handle, 0) = COALESCE(excluded.pub_handle, 0)"
+              " THEN live_peers.media_seen_at END,"
+              " media_looked_at = CASE WHEN COALESCE(live_peers.pub_handle, 0) = COALESCE(excluded.pub_handle, 0)"
+              " THEN live_peers.media_looked_at END");
     db_bind_int(s, 1, p->visit_id);
     db_bind_int(s, 2, p->account_id);
     db_bind_text(s, 3, live_side_name(p->side));
@@ -335,6 +348,59 @@ kite_err live_peer_save(const kite_ctx *ctx, const live_peer *peer)
 {
     struct peer_in in = {.in = peer};
     return db_write(ctx->store, peer_save_tx, &in);
+}
+
+struct media_in {
+    int64_t peer_id, packets, seen_at, looked_at, visit_id;
+    uint64_t handle;
+    visit_info *visit;
+};
+
+static kite_err peer_media_tx(db_conn *conn, void *data)
+{
+    struct media_in *in = data;
+    db_stmt *s = db_prepare(conn, "UPDATE live_peers SET media_packets = $2, media_looked_at = $5,"
+                                  " media_seen_at = CASE WHEN $3 > 0 THEN $3 ELSE media_seen_at END"
+                                  " WHERE id = $1 AND pub_handle = $4 AND COALESCE(media_packets, 0) <= $2"
+                                  " AND COALESCE(media_looked_at, 0) <= $5");
+    db_bind_int(s, 1, in->peer_id);
+    db_bind_int(s, 2, in->packets);
+    db_bind_int(s, 3, in->seen_at);
+    db_bind_int(s, 4, (int64_t)in->handle);
+    db_bind_int(s, 5, in->looked_at);
+    return db_exec(s);
+}
+
+kite_err live_peer_media(const kite_ctx *ctx, int64_t peer_id, uint64_t handle, int64_t packets, int64_t seen_at,
+                         int64_t looked_at)
+{
+    struct media_in in = {.peer_id = peer_id, .handle = handle, .packets = packets, .seen_at = seen_at,
+                          .looked_at = looked_at};
+    return db_write(ctx->store, peer_media_tx, &in);
+}
+
+static kite_err media_seen_tx(db_conn *conn, void *data)
+{
+    struct media_in *in = data;
+    return visit_media_seen(conn, in->visit_id, in->seen_at);
+}
+
+kite_err live_media_seen(const kite_ctx *ctx, int64_t visit_id, int64_t seen_at)
+{
+    struct media_in in = {.visit_id = visit_id, .seen_at = seen_at};
+    return db_write(ctx->store, media_seen_tx, &in);
+}
+
+static kite_err visit_tx(db_conn *conn, void *data)
+{
+    struct media_in *in = data;
+    return visit_get(conn, in->visit_id, in->visit);
+}
+
+kite_err live_visit(const kite_ctx *ctx, int64_t visit_id, visit_info *out)
+{
+    struct media_in in = {.visit_id = visit_id, .visit = out};
+    return db_read(ctx->store, visit_tx, &in);
 }
 
 /* ---- the visit's own state and money (visit.h), a transaction each ---- */

@@ -25,6 +25,7 @@
 #include "core/arena.h"
 #include "core/error.h"
 #include "domain/context.h"
+#include "domain/visits/visit.h"
 #include "domain/visits/visit_state.h"
 
 enum { LIVE_SECRET_MAX = 64, LIVE_PIN_DIGITS = 8, LIVE_MID_MAX = 32, LIVE_NOTE_MAX_CHARS = 500 };
@@ -56,6 +57,9 @@ typedef struct live_peer {
     char audio_mid[LIVE_MID_MAX + 1], video_mid[LIVE_MID_MAX + 1];
     bool audio_muted, video_muted;
     int64_t joined_at, seen_at, left_at; /* left_at 0: still in */
+    int64_t media_packets; /* media packets Janus had received on pub_handle when Kite last looked (0: never) */
+    int64_t media_seen_at; /* the last time that count grew; 0: never (all three reset with a new pub_handle) */
+    int64_t media_looked_at; /* when Kite last read that count; 0: never */
 } live_peer;
 
 /* The visit's room, made (random id, secret and pin) the first time; KITE_ERR_GONE once closed. */
@@ -67,7 +71,8 @@ kite_err live_room_monitor_joined(const kite_ctx *ctx, int64_t now, int64_t visi
 /* Closes the room once (note may be NULL); *was_open says whether this call closed it. */
 kite_err live_room_close(const kite_ctx *ctx, int64_t now, int64_t visit_id, const char *note,
                          bool *was_open) KITE_WUR;
-/* The visits whose room is open though the slot is over at now, or the visit ended; up to max (the sweeper's). */
+/* The visits whose room is open though the slot is over at now, or the visit ended, or whose media was
+   last seen VISIT_MEDIA_GRACE_MS or more before now (the sweeper looks again); up to max (the sweeper's). */
 kite_err live_rooms_due(const kite_ctx *ctx, arena *a, int64_t now, size_t max, int64_t **visit_ids,
                         size_t *count) KITE_WUR;
 
@@ -77,6 +82,16 @@ kite_err live_peer_get(const kite_ctx *ctx, int64_t visit_id, int64_t account_id
 kite_err live_peers(const kite_ctx *ctx, arena *a, int64_t visit_id, live_peer **items, size_t *count) KITE_WUR;
 /* Saves a row (by visit and account: made the first time, replaced afterwards). */
 kite_err live_peer_save(const kite_ctx *ctx, const live_peer *peer) KITE_WUR;
+
+/* What Kite read of a peer's publisher handle at looked_at: its received-packet count, and seen_at when that
+   counts as media flowing (0: it does not).  Only forwards, and only while the row still names handle (a newer
+   publish starts its count over). */
+kite_err live_peer_media(const kite_ctx *ctx, int64_t peer_id, uint64_t handle, int64_t packets, int64_t seen_at,
+                         int64_t looked_at) KITE_WUR;
+/* visit_media_seen in a transaction: both sides' media was seen flowing at seen_at. */
+kite_err live_media_seen(const kite_ctx *ctx, int64_t visit_id, int64_t seen_at) KITE_WUR;
+/* The visit itself (visit_get in a transaction of its own). */
+kite_err live_visit(const kite_ctx *ctx, int64_t visit_id, visit_info *out) KITE_WUR;
 
 /* visit.h's calls in a transaction each: a side joined, both are in, the end with its money. */
 kite_err live_mark_joined(const kite_ctx *ctx, int64_t now, int64_t visit_id, visit_party party) KITE_WUR;

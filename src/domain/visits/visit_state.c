@@ -19,6 +19,7 @@ static const char *const reason_names[VISIT_END_REASON_COUNT] = {
     [VISIT_END_NO_SHOW_RESIDENT] = "no_show_resident",
     [VISIT_END_NO_SHOW_CONTACT] = "no_show_contact",
     [VISIT_END_TECHNICAL_FAILURE] = "technical_failure",
+    [VISIT_END_CONNECTION_LOST] = "connection_lost",
 };
 
 /* allowed[from][to] */

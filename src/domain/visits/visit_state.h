@@ -35,6 +35,7 @@ typedef enum visit_end_reason {
     VISIT_END_NO_SHOW_RESIDENT,
     VISIT_END_NO_SHOW_CONTACT,
     VISIT_END_TECHNICAL_FAILURE,
+    VISIT_END_CONNECTION_LOST,       /* no media seen from a side for VISIT_MEDIA_GRACE_MS */
     VISIT_END_REASON_COUNT
 } visit_end_reason;
 

@@ -34,6 +34,7 @@ export default {
   'Your camera or microphone could not be used. Check the browser’s permission, then reload.': 'No se pudo usar su cámara o su micrófono. Revise el permiso del navegador y vuelva a cargar la página.',
   'Facility staff ended this visit.': 'El personal del centro terminó esta visita.',
   'This visit is over.': 'Esta visita terminó.',
+  'The connection was lost; you are charged only for the minutes connected.': 'Se perdió la conexión; solo se cobran los minutos conectados.',
   'The visit has ended.': 'La visita terminó.',
   'Mute audio': 'Silenciar el audio',
   'Hide video': 'Ocultar el video',

@@ -10,6 +10,7 @@ export default {
   'The time was up.': 'Se acabó el tiempo.',
   'One side hung up.': 'Una de las partes colgó.',
   'Facility staff ended it.': 'El personal del centro la terminó.',
+  'The connection was lost; only the minutes connected are charged.': 'Se perdió la conexión; solo se cobran los minutos conectados.',
   'The facility cancelled it.': 'El centro la canceló.',
   'The resident did not join.': 'La persona en el centro no se conectó.',
   'The family member did not join.': 'El familiar no se conectó.',
