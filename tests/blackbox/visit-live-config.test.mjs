@@ -78,7 +78,7 @@ test('without a media engine: joining a visit answers 503 with a sentence in the
 
 test('with a TURN relay: each page gets credentials coturn accepts (HMAC-SHA1 of the expiry and the account), valid past the visit', async () => {
   const { w, visit, contact, resident, now } = await visitAtItsStart(
-    ['--janus-url', 'http://127.0.0.1:9/janus', '--turn-url', TURN_URL, '--turn-secret', TURN_SECRET]);
+    ['--janus-url', 'http://127.0.0.1:9/janus', '--janus-admin-url', 'http://127.0.0.1:9/admin', '--turn-url', TURN_URL, '--turn-secret', TURN_SECRET]);
   const seen = new Set();
   for (const who of [contact, resident]) {
     const res = await w.get(`/api/v1/visits/${visit.id}/join`, who.token);

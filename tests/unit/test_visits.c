@@ -539,8 +539,9 @@ static void test_repriced_visit_settles_its_new_hold(void **state)
     assert_int_equal(p.hold.subject, LEDGER_SUBJECT_VISIT_MOVE);
     assert_int_equal(p.hold.amount, 20 * RATE);
     assert_int_equal(p.v.length_minutes, 20);
-    /* Connected for the whole 20-minute slot and more: the new price, no more. */
+    /* Connected, media seen for the whole 20-minute slot and more: the new price, no more. */
     assert_int_equal(step(f, 1, 1, START, VISIT_END_NONE, NULL), KITE_OK);
+    assert_int_equal(step(f, 3, 1, START + 25 * MIN_MS, VISIT_END_NONE, NULL), KITE_OK);
     int64_t charged = -1;
     assert_int_equal(step(f, 2, 1, START + 25 * MIN_MS, VISIT_END_COMPLETED, &charged), KITE_OK);
     assert_int_equal(charged, 20 * RATE);
