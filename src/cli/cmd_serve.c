@@ -207,6 +207,18 @@ static void fault_route_handler(http_request *req, void *app)
         reply_fault_of(req, KITE_ERR_INVALID_FIELD, FAULT_STEP_HEADER, FAULT_NOT_VALID);
         return;
     }
+    /*
+     * A staff session's last use is written at most once a minute
+     * (SESSION_TOUCH_MS), by whichever request comes first: done here, before
+     * the count starts, so that write never lands in one run of a request and
+     * not the next, shifting its steps between the count and the faults.
+     */
+    const char *token = session_token(req, NULL);
+    if (token != NULL && *token != '\0') {
+        session touched;
+        kite_err err = session_resolve(&((kite_app *)app)->ctx, http_arena(req), token, &touched);
+        (void)err; /* the request's own resolve answers for it */
+    }
     db_fault_arm_thread(step, KITE_ERR_STORE);
     own.route->handler(req, app);
     int64_t failed = 0;
