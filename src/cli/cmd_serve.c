@@ -643,9 +643,15 @@ static video_config serve_video_config(const serve_options *o, janus_config *med
                             /* Janus's admin_secret: its own, or the same secret as the videoroom's admin_key */
                             .admin_secret = o->janus_admin_api_secret != NULL ? o->janus_admin_api_secret
                                                                                : o->janus_admin_secret};
-    if (o->janus_url != NULL)
+    if (o->janus_url != NULL) {
         log_info("video: visits through Janus at %s%s", o->janus_url, o->turn_url != NULL ? ", with a TURN relay" : "");
-    else
+        /* Said now, not at the first visit: without the admin API no visit counts as connected. */
+        const char *which = NULL;
+        janus_error e = {0};
+        if (janus_check(media, &which, &e) != KITE_OK)
+            log_error("video: Janus's %s did not answer as configured (HTTP %ld, Janus %d: %s); until it does, "
+                      "visits cannot connect and nothing is charged for them", which, e.http_status, e.code, e.reason);
+    } else
         log_info("video: no --janus-url given; joining a video visit answers 503");
     return (video_config){.janus = o->janus_url != NULL ? media : NULL, .turn_url = o->turn_url,
                           .turn_secret = o->turn_secret, .bitrate = o->video_bitrate};

@@ -418,6 +418,37 @@ bool janus_media_parse(const char *text, size_t len, janus_media *out)
     return ok;
 }
 
+/* One request answered with the verb wanted ("server_info", "success"); KITE_ERR_IO for any other. */
+static kite_err expect_verb(const janus_config *c, janus_api api, const char *request, const char *wanted,
+                            janus_error *e)
+{
+    char transaction[25];
+    json_t *ans = NULL;
+    kite_err err = api_post(c, api, "", json_pack("{s:s}", "janus", request), transaction, &ans, e);
+    if (err != KITE_OK)
+        return err;
+    const char *verb = json_string_value(json_object_get(ans, "janus"));
+    bool ok = verb != NULL && strcmp(verb, wanted) == 0;
+    json_decref(ans);
+    if (!ok) {
+        error_set(e, 200, 0, "an answer Kite cannot read");
+        return KITE_ERR_IO;
+    }
+    return KITE_OK;
+}
+
+kite_err janus_check(const janus_config *c, const char **which, janus_error *e)
+{
+    *which = "Janus API";
+    janus_api core = {c != NULL ? c->base_url : NULL, "apisecret", c != NULL ? c->api_secret : NULL};
+    kite_err err = expect_verb(c, core, "info", "server_info", e);
+    if (err != KITE_OK)
+        return err;
+    *which = "admin API";
+    janus_api admin = {c != NULL ? c->admin_url : NULL, "admin_secret", c != NULL ? c->admin_secret : NULL};
+    return expect_verb(c, admin, "list_sessions", "success", e);
+}
+
 kite_err janus_handle_info(const janus_config *c, uint64_t session, uint64_t handle, janus_media *out,
                            janus_error *e)
 {

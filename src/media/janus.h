@@ -186,6 +186,14 @@ typedef struct janus_media {
     int64_t in_packets; /* every media line's stats.in.packets, summed; 0 without a "webrtc" object */
 } janus_media;
 enum { JANUS_NO_SUCH_SESSION = 458, JANUS_NO_SUCH_HANDLE = 459, JANUS_MEDIA_LINES_MAX = 16 };
+/*
+ * Whether both of Janus's APIs answer Kite as configured: the Janus API's
+ * "info" (reachable), and the admin API's "list_sessions" (reachable, and
+ * the admin secret right).  *which names the one that failed ("Janus API"
+ * or "admin API").  For the server's start: without the admin API no visit
+ * ever counts as connected, so an operator must hear of it at once.
+ */
+kite_err janus_check(const janus_config *c, const char **which, janus_error *e) KITE_WUR;
 /* handle_info on the admin API: KITE_OK (out->exists false for a handle gone), KITE_ERR_IO, KITE_ERR_CONFLICT. */
 kite_err janus_handle_info(const janus_config *c, uint64_t session, uint64_t handle, janus_media *out,
                            janus_error *e) KITE_WUR;

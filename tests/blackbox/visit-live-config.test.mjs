@@ -7,6 +7,7 @@
 // with node's own HMAC.  /join makes no Janus call, so the TURN server's Janus URL points nowhere.
 import { test, after } from 'node:test';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import {
   World, assert, facilityIdByName, describeRes, bopNumber,
 } from './lib/flows.mjs';
@@ -96,4 +97,7 @@ test('with a TURN relay: each page gets credentials coturn accepts (HMAC-SHA1 of
     seen.add(turn.username);
   }
   assert.equal(seen.size, 2, 'each person a credential of their own');
+  // This Janus URL points nowhere: the operator was told at the start, not at the first visit.
+  const log = fs.readFileSync(w.srv.logPath, 'utf8');
+  assert.match(log, /video: Janus's Janus API did not answer as configured .*visits cannot connect and nothing is charged/);
 });

@@ -346,6 +346,33 @@ static void test_unreachable(void **state)
     assert_false(m.exists);
 }
 
+/* The server's start-up check: both APIs answer as configured; a wrong admin secret or URL is named. */
+static void test_check(void **state)
+{
+    NEED_JANUS();
+    const fixture *fx = *state;
+    const char *which = NULL;
+    janus_error e = {0};
+    assert_int_equal(janus_check(&fx->config, &which, &e), KITE_OK);
+    janus_config wrong = fx->config;
+    wrong.admin_secret = "not-the-secret";
+    assert_int_not_equal(janus_check(&wrong, &which, &e), KITE_OK);
+    assert_string_equal(which, "admin API");
+    assert_true(e.code != 0 || e.http_status != 0);
+    wrong = fx->config;
+    wrong.admin_url = "http://127.0.0.1:1/admin";
+    wrong.connect_timeout_ms = 500;
+    wrong.total_timeout_ms = 1000;
+    assert_int_equal(janus_check(&wrong, &which, &e), KITE_ERR_IO);
+    assert_string_equal(which, "admin API");
+    wrong = fx->config;
+    wrong.base_url = "http://127.0.0.1:1/janus";
+    wrong.connect_timeout_ms = 500;
+    wrong.total_timeout_ms = 1000;
+    assert_int_equal(janus_check(&wrong, &which, &e), KITE_ERR_IO);
+    assert_string_equal(which, "Janus API");
+}
+
 int main(void)
 {
     if (skip_reason() != NULL)
@@ -357,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_media_parse),
         cmocka_unit_test(test_turn_credentials),
         cmocka_unit_test(test_unreachable),
+        cmocka_unit_test(test_check),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
