@@ -209,7 +209,13 @@ test('a family page and a tablet page see each other through Janus; a monitor wa
 
   // The monitor joins: the visit starts, and each side receives the other's video.
   const mon = await pageAs('reviewer', DESKTOP);
-  await mon.page.goto(`${base}/visits/${id}/live`);
+  // The monitor finds it on the list of the visits running or due, and watches from there.
+  await mon.page.goto(`${base}/staff/visits/live`);
+  const listed = mon.page.getByTestId('live-visits').locator('li').filter({ hasText: new RegExp(`Visit ${id}(?!\\d)`) });
+  await listed.getByRole('link', { name: 'Watch' }).waitFor();
+  await assertAccessible(mon.page, 'the monitor\'s list of visits running or due');
+  await listed.getByRole('link', { name: 'Watch' }).click();
+  await mon.page.waitForURL(`${base}/visits/${id}/live`);
   await mon.page.getByRole('heading', { name: 'Monitoring a video visit' }).waitFor();
   await receivesVideo(fam.page, 'video-remote', 'the family receives the resident');
   await receivesVideo(tab.page, 'video-remote', 'the resident receives the family');

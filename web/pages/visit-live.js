@@ -410,6 +410,30 @@ setVisitJoinControl((v) => {
 
 /* ---- /staff/visits/live: the monitor's list ---- */
 
+/* How far around now the monitor's list looks: back over the longest slot, ahead half a day. */
+const LIST_BACK_MS = 4 * 3600 * 1000;
+const LIST_AHEAD_MS = 12 * 3600 * 1000;
+
+/*
+ * The facility's visits running now or due in the next twelve hours (across midnight too: a
+ * monitor at 23:55 sees the visit at 00:10), the running ones first, every page of each state.
+ */
+async function liveVisitsSoon(facilityId) {
+  const now = Date.now();
+  const from = encodeURIComponent(new Date(now - LIST_BACK_MS).toISOString());
+  const to = encodeURIComponent(new Date(now + LIST_AHEAD_MS).toISOString());
+  const out = [];
+  for (const state of ['in_progress', 'approved']) {
+    let cursor = null;
+    do {
+      const r = await api(`/facilities/${facilityId}/visits?from=${from}&to=${to}&state=${state}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      out.push(...r.items.filter((v) => v.state === 'in_progress' || Date.parse(v.ends_at) > now));
+      cursor = r.next_cursor;
+    } while (cursor);
+  }
+  return out;
+}
+
 export async function liveVisitsPage(root, ctx) {
   setTitle(t('Live video visits'));
   const account = currentAccount();
@@ -424,14 +448,10 @@ export async function liveVisitsPage(root, ctx) {
     return;
   }
   replace(root, h('div', { class: 'wrap' }, h('p', { class: 'loading', role: 'status' }, t('Loading today’s visits…'))));
-  const from = new Date();
-  from.setHours(0, 0, 0, 0);
-  const to = new Date(from.getTime() + 24 * 3600 * 1000);
   let visits = [];
   let problem = null;
   try {
-    const r = await api(`/facilities/${account.facility_id}/visits?from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}`);
-    visits = (r.items || r.visits || []).filter((v) => v.state === 'approved' || v.state === 'in_progress');
+    visits = await liveVisitsSoon(account.facility_id);
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) throw e;
     problem = e instanceof ApiError ? e.message : String(e);
@@ -443,7 +463,7 @@ export async function liveVisitsPage(root, ctx) {
         v.privileged ? chip('privileged', t('Privileged: not monitored'), 'legal') : null),
       h('p', null, t('From {start} to {end}', { start: formatDateTime(v.starts_at), end: formatDateTime(v.ends_at) })),
       v.privileged ? null : h('p', { class: 'actions' }, h('a', { class: 'button', href: `/visits/${v.id}/live` }, t('Watch'))))))
-    : emptyNote(t('No video visits are running or due today.'));
+    : emptyNote(t('No video visits are running or due in the next twelve hours.'));
   replace(root, h('div', { class: 'wrap' },
     h('div', { class: 'page-intro' },
       h('h1', null, t('Live video visits')),

@@ -45,6 +45,6 @@ export default {
   'Loading today’s visits…': 'Cargando las visitas de hoy…',
   'Visit {id}': 'Visita {id}',
   'Watch': 'Ver',
-  'No video visits are running or due today.': 'Hoy no hay visitas por video en curso ni pendientes.',
+  'No video visits are running or due in the next twelve hours.': 'No hay visitas por video en curso ni previstas para las próximas doce horas.',
   'Watch a visit, mute a side, or end it with a reason.': 'Vea una visita, silencie a una parte o termínela indicando el motivo.',
 };
