@@ -57,9 +57,12 @@ const COMMON_PINS = new Set(['112233', '123321', '123654', '102030', '147258', '
 
 /**
  * A 6-digit PIN the server accepts (src/domain/facility/pin.h): no digit next to the same digit
- * or to one more or less (no repeats, no runs), no block repeated, not a common PIN.
+ * or to one more or less (no repeats, no runs), no block repeated, not a common PIN, and not made
+ * of the resident number's digits (for M648-2, no PIN holding 6482: pin.c pin_is_number).
  */
-export function randomPin() {
+export function randomPin(number = '') {
+  const digits = String(number).replace(/[^0-9]/g, '');
+  const fromNumber = (pin) => digits.length >= 4 && (digits.includes(pin) || pin.includes(digits));
   for (;;) {
     const d = [crypto.randomInt(1, 10)];
     while (d.length < 6) {
@@ -69,7 +72,7 @@ export function randomPin() {
       d.push(next);
     }
     const pin = d.join('');
-    if (d[0] !== d[2] && d[0] !== d[3] && !COMMON_PINS.has(pin)) return pin;
+    if (d[0] !== d[2] && d[0] !== d[3] && !COMMON_PINS.has(pin) && !fromNumber(pin)) return pin;
   }
 }
 
@@ -201,7 +204,8 @@ export class World {
   }
 
   /** Adds a resident with a PIN (201 asserted). Returns {resident, facility_id, number, pin}. */
-  async addResident(token, facilityId, { number, first_name = 'Alex', last_name = 'Rivera', pin = randomPin() } = {}) {
+  async addResident(token, facilityId, { number, first_name = 'Alex', last_name = 'Rivera', pin: given } = {}) {
+    const pin = given === undefined ? randomPin(number) : given;
     const body = { resident_number: number, first_name, last_name };
     if (pin !== null) body.pin = pin;
     const res = await this.post(`/api/v1/facilities/${facilityId}/residents`, body, token);
