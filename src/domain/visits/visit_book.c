@@ -317,11 +317,12 @@ static kite_err occupancy_move(db_conn *conn, int64_t slot_id, int64_t starts_at
     return KITE_OK;
 }
 
-static kite_err funds_fault(const booking_plan *p, kite_fault *f)
+/* 402: the price (limit) and what the payer has towards it (max), in the sentence the detail names. */
+static kite_err funds_fault(kite_fault *f, fault_detail detail, int64_t price, int64_t available)
 {
-    fault_set(f, KITE_ERR_INSUFFICIENT_FUNDS, NULL, FAULT_VISIT_FUNDS);
-    f->limit = p->price;
-    f->max = p->balance;
+    fault_set(f, KITE_ERR_INSUFFICIENT_FUNDS, NULL, detail);
+    f->limit = price;
+    f->max = available;
     return f->code;
 }
 
@@ -398,7 +399,7 @@ static kite_err book_tx(db_conn *conn, void *arg)
     if ((err = plan_booking(conn, now, j->caller, j->req, NULL, &p, j->fault)) != KITE_OK)
         return err;
     if (p.price > 0 && p.balance < p.price)
-        return funds_fault(&p, j->fault);
+        return funds_fault(j->fault, FAULT_VISIT_FUNDS, p.price, p.balance);
     int64_t id;
     if ((err = occupancy_move(conn, p.slot_id, p.starts_at, p.capacity, +1, j->fault)) != KITE_OK ||
         (err = insert_visit(conn, now, j, &p, &id)) != KITE_OK)
@@ -410,7 +411,7 @@ static kite_err book_tx(db_conn *conn, void *arg)
         err = ledger_hold(conn, now, actor, LEDGER_SUBJECT_VISIT, id, p.payer_account_id, p.price, LEDGER_CENTS,
                           &hold_id);
         if (err == KITE_ERR_INSUFFICIENT_FUNDS)
-            return funds_fault(&p, j->fault);
+            return funds_fault(j->fault, FAULT_VISIT_FUNDS, p.price, p.balance);
         if (err != KITE_OK)
             return err;
         db_stmt *s = db_prepare(conn, "UPDATE visits SET hold_id = $1 WHERE id = $2");
@@ -532,14 +533,6 @@ static kite_err plan_move(db_conn *conn, int64_t now, book_job *j, const visit_i
     return err;
 }
 
-static kite_err move_funds_fault(const visit_reprice *m, kite_fault *f)
-{
-    fault_set(f, KITE_ERR_INSUFFICIENT_FUNDS, NULL, FAULT_VISIT_FUNDS_MOVE);
-    f->limit = m->price_cents;
-    f->max = m->available_cents;
-    return f->code;
-}
-
 /* The record of the move (and of its Idempotency-Key); *id is the new row. */
 static kite_err insert_move(db_conn *conn, int64_t now, const book_job *j, const visit_info *v,
                             const booking_plan *p, int64_t *id)
@@ -587,7 +580,7 @@ static kite_err reprice_hold(db_conn *conn, int64_t now, const char *actor, cons
         err = ledger_hold(conn, now, actor, LEDGER_SUBJECT_VISIT_MOVE, move_id, p->payer_account_id, p->price,
                           LEDGER_CENTS, &hold_id);
         if (err == KITE_ERR_INSUFFICIENT_FUNDS)
-            return move_funds_fault(&j->money, j->fault);
+            return funds_fault(j->fault, FAULT_VISIT_FUNDS_MOVE, j->money.price_cents, j->money.available_cents);
         if (err != KITE_OK)
             return err;
     }
@@ -624,7 +617,7 @@ static kite_err reschedule_tx(db_conn *conn, void *arg)
     if ((err = plan_move(conn, now, j, &v, held, &p)) != KITE_OK)
         return err;
     if (!j->money.enough)
-        return move_funds_fault(&j->money, j->fault);
+        return funds_fault(j->fault, FAULT_VISIT_FUNDS_MOVE, j->money.price_cents, j->money.available_cents);
     bool repriced = p.price != v.price_cents || p.price != held;
     char actor[32], detail[160];
     snprintf(actor, sizeof actor, "account:%" PRId64, j->caller->id);
