@@ -225,14 +225,38 @@ export function homeFor(role) {
   return '/staff';
 }
 
-export async function signOut() {
+/*
+ * Work that must stop before the session ends (the live stream, a pending count): a request the
+ * tab still sends after the server forgot the session is answered 401, and that shows as an
+ * error in the browser's console for nothing.  fn() stops it and may return a function that
+ * starts it again, called when the sign-out failed and the tab is still signed in.
+ */
+const signOutListeners = new Set();
+export function beforeSignOut(fn) {
+  signOutListeners.add(fn);
+  return () => signOutListeners.delete(fn);
+}
+
+async function endingSession(request) {
+  const resumes = [...signOutListeners].map((fn) => fn()).filter((resume) => typeof resume === 'function');
   try {
-    await api('/sessions/current', { method: 'DELETE' });
+    await request();
   } catch (e) {
-    /* 401: the session had already ended, which is what we wanted. */
-    if (!(e instanceof ApiError) || e.status !== 401) throw e;
+    for (const resume of resumes) resume();
+    throw e;
   }
   forget();
+}
+
+export async function signOut() {
+  await endingSession(async () => {
+    try {
+      await api('/sessions/current', { method: 'DELETE' });
+    } catch (e) {
+      /* 401: the session had already ended, which is what we wanted. */
+      if (!(e instanceof ApiError) || e.status !== 401) throw e;
+    }
+  });
 }
 
 /*
@@ -250,8 +274,7 @@ export async function restoreSession() {
 
 /* Signs out every device of the account, this one included. */
 export async function signOutEverywhere() {
-  await api('/sessions', { method: 'DELETE' });
-  forget();
+  await endingSession(() => api('/sessions', { method: 'DELETE' }));
 }
 
 /* The account behind the session, from the server; null when signed out. */

@@ -7,7 +7,7 @@
 // is missed).  When the server refuses the stream (429: too many open; 401: signed out) it stops
 // for good, so this makes a new one after a delay, resuming after the last event it saw.
 
-import { api, fetchMe } from './api.js';
+import { api, beforeSignOut, fetchMe } from './api.js';
 
 const listeners = new Set();
 const unreadListeners = new Set();
@@ -19,6 +19,7 @@ let retryDelay = 5000;
 let opens = 0;
 let unread = 0;
 let unreadTimer = null;
+let unreadAsk = null; // the AbortController of the count request in flight
 const visitNewsListeners = new Set();
 let visitNews = 0;
 
@@ -74,11 +75,16 @@ export function refreshUnread() {
   if (!running) return;
   clearTimeout(unreadTimer);
   unreadTimer = setTimeout(async () => {
+    const ask = new AbortController();
+    unreadAsk?.abort();
+    unreadAsk = ask;
     try {
-      const answer = await api('/messages?box=inbox&limit=1');
+      const answer = await api('/messages?box=inbox&limit=1', { signal: ask.signal });
       if (running) setUnread(answer.unread || 0);
     } catch {
       /* the badge keeps its last number */
+    } finally {
+      if (unreadAsk === ask) unreadAsk = null;
     }
   }, 150);
 }
@@ -154,10 +160,20 @@ export function startLive() {
   refreshUnread();
 }
 
+// Signing out stops the stream and the count first, so nothing asks once the session is gone;
+// a sign-out that failed starts them again.
+beforeSignOut(() => {
+  if (!running) return null;
+  stopLive();
+  return startLive;
+});
+
 export function stopLive() {
   running = false;
   clearTimeout(retryTimer);
   clearTimeout(unreadTimer);
+  unreadAsk?.abort();
+  unreadAsk = null;
   retryTimer = null;
   if (source) source.close();
   source = null;
