@@ -193,6 +193,7 @@ typedef enum fault_detail {
     FAULT_VISIT_NO_SLOT,        /* a start that is no slot's start */
     FAULT_VISIT_FULL,           /* a slot occurrence with no place left */
     FAULT_VISIT_OVERLAP,        /* the resident has another visit at that time */
+    FAULT_VISIT_SLOT_OVERLAP,   /* a new slot that shares time with another slot of its room */
     FAULT_VISIT_STATE,          /* a visit past the step asked for */
     FAULT_VISIT_PRICE_CHANGED,  /* a reschedule to a slot of another price */
     FAULT_VISIT_FUNDS,          /* a balance below the visit's price (limit: price, max: balance) */

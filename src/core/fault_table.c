@@ -786,6 +786,10 @@ const fault_row fault_rows[] = {
     {KITE_ERR_CONFLICT, NULL, FAULT_VISIT_OVERLAP,
      {"The resident already has a visit at that time. Choose another time.",
       "La persona ya tiene una visita a esa hora. Elija otra hora."}},
+    {KITE_ERR_CONFLICT, NULL, FAULT_VISIT_SLOT_OVERLAP,
+     {"This room already has a slot at that time. Choose another time or another room, or retire the other slot "
+      "first.",
+      "Esta sala ya tiene un horario a esa hora. Elija otra hora u otra sala, o retire antes el otro horario."}},
     {KITE_ERR_ALREADY_DECIDED, NULL, FAULT_VISIT_STATE,
      {"This visit can no longer be changed that way. Reload to see where it stands.",
       "Esta visita ya no se puede cambiar de esa forma. Recargue para ver su estado."}},

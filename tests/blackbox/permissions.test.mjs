@@ -482,6 +482,7 @@ before(async () => {
   await w.topUp(people.contact, 5000);
   await w.topUp(z, 5000);
   fixtures.visitRoom = {};
+  fixtures.visitSpareRoom = {};
   fixtures.visitStart = {};
   fixtures.visitSlots = { A: {}, B: {} };
   fixtures.visitBlackouts = { A: {}, B: {} };
@@ -502,9 +503,15 @@ before(async () => {
     }, op.token);
     assert.equal(slot.status, 201, describeRes(slot));
     fixtures.visitStart[scope] = new Date(start).toISOString();
+    // One slot per role to retire, end to end in a kiosk of their own (a room holds one slot at a time).
+    const spare = await w.post(`/api/v1/facilities/${FAC[scope]}/visit-rooms`, { name: 'Matrix spare kiosk' }, op.token);
+    assert.equal(spare.status, 201, describeRes(spare));
+    fixtures.visitSpareRoom[scope] = spare.json.id;
     for (let i = 0; i < ROLES.length; i++) {
+      const from = 6 * 60 + 30 * i;
+      const hhmm = `${String(Math.floor(from / 60)).padStart(2, '0')}:${String(from % 60).padStart(2, '0')}`;
       const sl = await w.post(`/api/v1/facilities/${FAC[scope]}/visit-slots`, {
-        room_id: room.json.id, weekday: 0, start_time: `06:${String(10 + i)}`, length_minutes: 30, capacity: 1,
+        room_id: spare.json.id, weekday: 0, start_time: hhmm, length_minutes: 30, capacity: 1,
       }, op.token);
       assert.equal(sl.status, 201, describeRes(sl));
       fixtures.visitSlots[scope][ROLES[i]] = sl.json.id;
@@ -718,7 +725,8 @@ async function build(method, template, scope, role) {
       body = { name: `Matrix room ${role}` };
       break;
     case 'POST /api/v1/facilities/{id}/visit-slots':
-      body = { room_id: fixtures.visitRoom[scope], weekday: 3, start_time: '07:00', length_minutes: 30, capacity: 1 };
+      // Each role its own half hour on a day the spare kiosk is free: a room holds one slot at a time.
+      body = { room_id: fixtures.visitSpareRoom[scope], weekday: 3, start_time: `${String(7 + ROLES.indexOf(role)).padStart(2, '0')}:00`, length_minutes: 30, capacity: 1 };
       break;
     case 'DELETE /api/v1/facilities/{id}/visit-slots/{slot_id}':
       p = p.replace('{slot_id}', String(fixtures.visitSlots[scope][role]));

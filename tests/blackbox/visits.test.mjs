@@ -46,11 +46,21 @@ function wall(ms) {
 const minuteFloor = (ms) => Math.floor(ms / MIN) * MIN;
 const iso = (ms) => new Date(ms).toISOString();
 
-/** A weekly slot whose occurrence starts at the instant ms (facility time); returns {slot, startsAt}. */
-async function slotAt(ms, { length = 30, capacity = 5 } = {}) {
+/*
+ * A weekly slot whose occurrence starts at the instant ms (facility time); returns {slot, startsAt}.
+ * Each slot gets a kiosk of its own unless told (a room holds one slot at a time, and the tests'
+ * slots of different weeks may share a weekday and hour).
+ */
+let kiosks = 0;
+async function slotAt(ms, { length = 30, capacity = 5, roomId = null } = {}) {
   const at = wall(ms);
+  if (roomId === null) {
+    const made = await w.post(`/api/v1/facilities/${F}/visit-rooms`, { name: `Kiosk ${++kiosks}` }, admin.token);
+    assert.equal(made.status, 201, describeRes(made));
+    roomId = made.json.id;
+  }
   const res = await w.post(`/api/v1/facilities/${F}/visit-slots`, {
-    room_id: room.id, weekday: at.weekday, start_time: at.time, length_minutes: length, capacity,
+    room_id: roomId, weekday: at.weekday, start_time: at.time, length_minutes: length, capacity,
   }, admin.token);
   assert.equal(res.status, 201, `slot ${JSON.stringify(at)}: ${describeRes(res)}`);
   assert.equal(res.json.start_time, at.time);
@@ -139,6 +149,49 @@ test('no slot before the facility sets a real time zone; the state suggests one'
   const set = await setPolicy({ time_zone: ZONE });
   assert.equal(set.time_zone, ZONE);
   assert.equal(set.stored, true);
+});
+
+test('a room holds one slot at a time: an overlapping slot is refused (past midnight and across the week too); touching, another room or a retired slot is fine', async () => {
+  const made = await w.post(`/api/v1/facilities/${F}/visit-rooms`, { name: 'Kiosk overlap' }, admin.token);
+  assert.equal(made.status, 201, describeRes(made));
+  const other = await w.post(`/api/v1/facilities/${F}/visit-rooms`, { name: 'Kiosk overlap 2' }, admin.token);
+  assert.equal(other.status, 201, describeRes(other));
+  const add = (roomId, weekday, start_time, length_minutes) => w.post(`/api/v1/facilities/${F}/visit-slots`,
+    { room_id: roomId, weekday, start_time, length_minutes, capacity: 2 }, admin.token, { headers: { 'Accept-Language': 'es' } });
+  const first = await add(made.json.id, 2, '10:00', 30);
+  assert.equal(first.status, 201, describeRes(first));
+  const clash = await add(made.json.id, 2, '10:15', 30);
+  assertError(clash, 409, 'conflict');
+  assert.equal(clash.json.error.field, 'start_time');
+  assert.match(clash.json.error.message, /Esta sala ya tiene un horario a esa hora/, 'in the reader\'s language');
+  assertError(await add(made.json.id, 2, '09:45', 16), 409, 'conflict');
+  assertError(await add(made.json.id, 2, '09:00', 120), 409, 'conflict', 'a longer slot around it');
+  for (const [weekday, time, length] of [[2, '10:30', 30], [2, '09:30', 30], [3, '10:00', 30]]) {
+    const ok = await add(made.json.id, weekday, time, length);
+    assert.equal(ok.status, 201, `touching or another day: ${weekday} ${time} ${describeRes(ok)}`);
+  }
+  const elsewhere = await add(other.json.id, 2, '10:15', 30);
+  assert.equal(elsewhere.status, 201, `another room: ${describeRes(elsewhere)}`);
+  // Saturday 23:30 for an hour runs into Sunday: Sunday 00:15 meets it, Sunday 00:30 does not.
+  const late = await add(made.json.id, 6, '23:30', 60);
+  assert.equal(late.status, 201, describeRes(late));
+  assertError(await add(made.json.id, 0, '00:15', 30), 409, 'conflict');
+  const sunday = await add(made.json.id, 0, '00:30', 30);
+  assert.equal(sunday.status, 201, describeRes(sunday));
+  // A retired slot leaves its time free.
+  const gone = await w.del(`/api/v1/facilities/${F}/visit-slots/${first.json.id}`, admin.token);
+  assert.equal(gone.status, 204, describeRes(gone));
+  const again = await add(made.json.id, 2, '10:00', 30);
+  assert.equal(again.status, 201, `after retiring: ${describeRes(again)}`);
+  // Nothing refused was stored: the room's slots are exactly the ones accepted.
+  const listed = await w.get(`/api/v1/facilities/${F}/visit-slots`, admin.token);
+  assert.equal(listed.status, 200, describeRes(listed));
+  const mine = listed.json.items.filter((x) => x.room_id === made.json.id).map((x) => `${x.weekday} ${x.start_time}`).sort();
+  assert.deepEqual(mine, ['0 00:30', '2 09:30', '2 10:00', '2 10:30', '3 10:00', '6 23:30']);
+  // Retire them, so the booking tests below see only their own slots.
+  for (const x of listed.json.items.filter((y) => y.room_id === made.json.id || y.room_id === other.json.id)) {
+    assert.equal((await w.del(`/api/v1/facilities/${F}/visit-slots/${x.id}`, admin.token)).status, 204);
+  }
 });
 
 test('lead time: 23 hours ahead is refused, 25 hours ahead is booked; the quote is what is held', async () => {

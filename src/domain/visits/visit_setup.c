@@ -304,6 +304,39 @@ static kite_err slot_validate(const visit_slot *s, kite_fault *f)
     return KITE_OK;
 }
 
+/*
+ * A room holds one slot at a time: two slots of one room that share a minute
+ * would put more visits in it than its screens, and a booking in each would
+ * meet in the same kiosk.  Slots are compared as spans of the week in
+ * minutes (a slot may run past midnight into the next day, and Saturday's
+ * late slot into Sunday's); spans that only touch (10:00-10:30 and
+ * 10:30-11:00) do not overlap.  Writes are serialized on both engines
+ * (db/db.h), so no other slot can be added between this look and the insert.
+ */
+enum { WEEK_MINUTES = 7 * 24 * 60 };
+
+static bool week_spans_overlap(int start_a, int length_a, int start_b, int length_b)
+{
+    /* Either start lies inside the other span, reading the week as a circle. */
+    int b_from_a = ((start_b - start_a) % WEEK_MINUTES + WEEK_MINUTES) % WEEK_MINUTES;
+    int a_from_b = ((start_a - start_b) % WEEK_MINUTES + WEEK_MINUTES) % WEEK_MINUTES;
+    return b_from_a < length_a || a_from_b < length_b;
+}
+
+static kite_err room_slot_clash(db_conn *conn, int64_t facility_id, const visit_slot *slot, bool *clash)
+{
+    db_stmt *s = db_prepare(conn, "SELECT weekday, start_minute, length_minutes FROM visit_slots"
+                                  " WHERE facility_id = $1 AND room_id = $2 AND active = 1");
+    db_bind_int(s, 1, facility_id);
+    db_bind_int(s, 2, slot->room_id);
+    int start = slot->weekday * 24 * 60 + slot->start_minute;
+    while (!*clash && db_next(s)) {
+        int other = (int)db_int(s, 0) * 24 * 60 + (int)db_int(s, 1);
+        *clash = week_spans_overlap(start, slot->length_minutes, other, (int)db_int(s, 2));
+    }
+    return db_done(s);
+}
+
 static kite_err slot_add_tx(db_conn *conn, void *arg)
 {
     setup_job *j = arg;
@@ -322,6 +355,11 @@ static kite_err slot_add_tx(db_conn *conn, void *arg)
         return err;
     if (!room)
         return fault_set(j->fault, KITE_ERR_INVALID_FIELD, "room_id", FAULT_UNKNOWN);
+    bool clash = false;
+    if ((err = room_slot_clash(conn, j->facility_id, j->slot, &clash)) != KITE_OK)
+        return err;
+    if (clash)
+        return fault_set(j->fault, KITE_ERR_CONFLICT, "start_time", FAULT_VISIT_SLOT_OVERLAP);
     s = db_prepare(conn, "INSERT INTO visit_slots (facility_id, room_id, weekday, start_minute, length_minutes,"
                          " capacity, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7) RETURNING id");
     db_bind_int(s, 1, j->facility_id);

@@ -107,7 +107,11 @@ kite_err visit_room_add(const kite_ctx *ctx, arena *a, const account *caller, in
 kite_err visit_rooms_list(const kite_ctx *ctx, arena *a, int64_t facility_id, visit_room **items,
                           size_t *count) KITE_WUR;
 
-/* s's facility_id names the facility; its id, active and created_at are ignored. */
+/*
+ * s's facility_id names the facility; its id, active and created_at are ignored.
+ * KITE_ERR_CONFLICT "start_time" FAULT_VISIT_SLOT_OVERLAP: another active slot of
+ * the room shares a minute with it (a room holds one slot at a time).
+ */
 kite_err visit_slot_add(const kite_ctx *ctx, const account *caller, const visit_slot *s, visit_slot *out,
                         kite_fault *fault) KITE_WUR;
 /* Stops offering a slot (booked visits keep it). */
