@@ -101,7 +101,8 @@ typedef struct handler_pool {
 struct http_server {
     struct MHD_Daemon *daemon;
     http_config config;
-    atomic_int in_flight;
+    atomic_int in_flight;  /* head received, not yet completed: the metrics' gauge */
+    atomic_int answering;  /* body in, being handled or answered: what a stop waits for */
     http_streams *streams; /* open streamed answers (stream.c) */
     handler_pool pool;
     http_guard *guard;     /* caps per address and request deadlines (guard.c) */
@@ -140,6 +141,7 @@ struct http_request {
     fault_lang lang;     /* for sentences: Accept-Language, else the account's (http_prefer_lang), else English */
     bool lang_from_header; /* Accept-Language named en or es: it wins over the account */
     bool handled;        /* a pool thread ran its handler: the next call queues the answer */
+    bool answering;      /* counted in the server's answering (its body is in) */
     http_request *next_job;
 };
 
@@ -669,6 +671,20 @@ static bool framing_refused(http_request *req, enum MHD_Result *result)
     return false;
 }
 
+/*
+ * From here the request is Kite's to finish: a stop waits for it (up to
+ * SHUTDOWN_GRACE_MS).  One still sending its head or body has changed
+ * nothing, so a stop does not wait for it: a client that stalls mid-upload
+ * would otherwise hold every stop for the whole grace.
+ */
+static void start_answering(http_request *req)
+{
+    if (req->answering)
+        return;
+    req->answering = true;
+    atomic_fetch_add(&req->server->answering, 1);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **req_cls)
@@ -699,6 +715,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
              */
             if (expect != NULL || declared > EARLY_REFUSAL_BYTES) {
                 req->answered_early = true;
+                start_answering(req);
                 guard_enter(req->guard, GUARD_ANSWER);
                 dispatch(req);
                 return MHD_queue_response(conn, (unsigned)req->status, req->response);
@@ -716,6 +733,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!req->handled) {
         /* The body is in: no deadline while Kite answers (a stream lasts as long as it likes). */
         guard_enter(req->guard, GUARD_ANSWER);
+        start_answering(req);
         if (!answers_from_reads(req) && pool_submit(&server->pool, req))
             return MHD_YES; /* answered when a handler resumes it */
         dispatch(req);
@@ -746,7 +764,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         http_stream_request_done(req->stream);
     if (req->response != NULL)
         MHD_destroy_response(req->response);
+    bool answering = req->answering;
     arena_free(req->arena);
+    if (answering)
+        atomic_fetch_sub(&server->answering, 1);
     atomic_fetch_sub(&server->in_flight, 1);
 }
 
@@ -864,7 +885,7 @@ http_server *http_server_stop(http_server *server)
     /* Streams never end by themselves: end them, or they would hold up the stop. */
     http_streams_close_all(server->streams);
     int64_t deadline = clock_mono_ms() + SHUTDOWN_GRACE_MS;
-    while (atomic_load(&server->in_flight) > 0 && clock_mono_ms() < deadline)
+    while (atomic_load(&server->answering) > 0 && clock_mono_ms() < deadline)
         usleep(10000);
     /* Before the daemon stops: a handler still running resumes its connection, which must still exist. */
     pool_stop(&server->pool);

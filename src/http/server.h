@@ -61,7 +61,11 @@ kite_err http_listen(const char *host, uint16_t port, int *fd) KITE_WUR;
 
 kite_err http_server_start(const http_config *config, http_server **out) KITE_WUR;
 uint16_t http_server_port(const http_server *server);
-/* Stops accepting, lets in-flight requests finish (up to a grace period), then stops. */
+/*
+ * Stops accepting, lets the requests Kite is answering finish (up to a grace
+ * period; one whose client is still sending its head or body is not waited
+ * for, its connection closes), then stops.
+ */
 http_server *http_server_stop(http_server *server);
 
 /* ---- for handlers ---- */

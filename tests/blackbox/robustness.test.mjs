@@ -206,6 +206,31 @@ test('a stalled client does not block others', async () => {
   sock.destroy();
 });
 
+test('a stop does not wait for a client still sending its request: SIGTERM with a stalled upload open exits at once', async () => {
+  // The stop's grace (10 s) is for requests Kite is answering; one whose body never comes changed
+  // nothing.  Before, a stalled upload held the stop for the whole grace.
+  const own = await startServer();
+  const net = await import('node:net');
+  const sock = net.connect({ host: '127.0.0.1', port: own.port });
+  sock.on('error', () => {});
+  await new Promise((r) => sock.on('connect', r));
+  sock.write('POST /api/v1/accounts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"em');
+  await new Promise((r) => setTimeout(r, 300)); // the head is in: the request counts as received
+  const closed = new Promise((r) => sock.on('close', r));
+  const t0 = Date.now();
+  const r = await own.stop('SIGTERM', 8_000);
+  const took = Date.now() - t0;
+  try {
+    assert.equal(r.timedOut, false, `kite did not exit within 8 s of SIGTERM:\n${own.stuckThreads}`);
+    assert.equal(r.code, 0);
+    assert.ok(took < 5_000, `the stop waited ${took} ms for an upload that never came`);
+    await closed; // the stalled client's connection was closed, not left open
+  } finally {
+    sock.destroy();
+    await own.cleanup();
+  }
+});
+
 test('after all that: /healthz still 200; SIGTERM → exit 0 within 10 s', async () => {
   await healthy();
   await srv.stopAndAssertClean();
