@@ -552,9 +552,14 @@ const ROWS = [
   } },
   { route: 'POST /api/v1/facilities/{id}/visit-rooms', ok: [201], prepare: async () =>
     call('POST', `/api/v1/facilities/${F.A}/visit-rooms`, op.token, { name: `Faults room ${uniqueEmail('room')}` }) },
-  { route: 'POST /api/v1/facilities/{id}/visit-slots', ok: [201], prepare: async () =>
-    call('POST', `/api/v1/facilities/${F.A}/visit-slots`, op.token,
-      { room_id: (await visitsReady()).room, weekday: 0, start_time: '05:00', length_minutes: 30, capacity: 1 }) },
+  // A room of its own each time: a room holds one slot at a time, and the count run's slot stays.
+  { route: 'POST /api/v1/facilities/{id}/visit-slots', ok: [201], prepare: async () => {
+    await visitsReady();
+    const room = await w.post(`/api/v1/facilities/${F.A}/visit-rooms`, { name: `Faults slot room ${uniqueEmail('slot')}` }, op.token);
+    assert.equal(room.status, 201, describeRes(room));
+    return call('POST', `/api/v1/facilities/${F.A}/visit-slots`, op.token,
+      { room_id: room.json.id, weekday: 0, start_time: '05:00', length_minutes: 30, capacity: 1 });
+  } },
   { route: 'DELETE /api/v1/facilities/{id}/visit-slots/{slot_id}', ok: [204], prepare: async () =>
     call('DELETE', `/api/v1/facilities/${F.A}/visit-slots/${(await visitSlot()).id}`, op.token) },
   { route: 'POST /api/v1/facilities/{id}/visit-blackouts', ok: [201], prepare: async () => {
