@@ -602,7 +602,7 @@ static kite_err reprice_hold(db_conn *conn, int64_t now, const char *actor, cons
 static kite_err reschedule_tx(db_conn *conn, void *arg)
 {
     book_job *j = arg;
-    int64_t now = clock_now_ms(&j->ctx->clock), held, move_id;
+    int64_t now = clock_now_ms(&j->ctx->clock), held = 0, move_id = 0;
     bool seen;
     visit_info v;
     booking_plan p;
@@ -650,7 +650,7 @@ kite_err visit_reschedule(const kite_ctx *ctx, const account *caller, int64_t vi
 static kite_err move_quote_tx(db_conn *conn, void *arg)
 {
     book_job *j = arg;
-    int64_t now = clock_now_ms(&j->ctx->clock), held;
+    int64_t now = clock_now_ms(&j->ctx->clock), held = 0;
     visit_info v;
     booking_plan p;
     kite_err err = movable_visit(conn, now, j, &v, &held);
