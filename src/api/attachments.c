@@ -9,7 +9,9 @@
  * (api_max_body_for raises the server's body cap for this one route to the
  * larger of the two; a photo over its own cap is refused by the image
  * path).  GET /api/v1/attachments/{id} answers the JPEG or the WebM Kite
- * made; GET /api/v1/attachments/{id}/poster a video's first frame as JPEG.
+ * made, whole or one byte range (http/range.c: a <video> asks for ranges to
+ * play and seek), with its SHA-256 as its entity tag; GET
+ * /api/v1/attachments/{id}/poster a video's first frame as JPEG.
  *
  * SECURITY: the body is a hostile file until a confined helper has turned
  * it into a JPEG or a WebM; nothing here looks into it beyond its length.
@@ -105,7 +107,9 @@ void handle_attachments_get(http_request *req, void *data)
                       arena_sprintf(http_arena(req), "inline; filename=\"kite-%s-%" PRId64 ".%s\"",
                                     video ? "video" : "photo", at.id, video ? "webm" : "jpg"));
     http_reply_header(req, "Content-Security-Policy", "default-src 'none'; sandbox");
-    http_reply_bytes(req, 200, at.content_type, at.data, (size_t)at.size_bytes);
+    /* A video plays and seeks by ranges; the file never changes, so its SHA-256 is its tag. */
+    http_reply_file(req, at.content_type, at.data, (size_t)at.size_bytes,
+                    arena_sprintf(http_arena(req), "\"%s\"", at.sha256));
 }
 
 void handle_attachments_poster(http_request *req, void *data)

@@ -65,6 +65,11 @@ static const struct {
     [KITE_ERR_UNSUPPORTED_MEDIA_TYPE] = {415, "unsupported_media_type",
         {"Send the body as application/json.",
          "Envíe el cuerpo como application/json."}},
+    [KITE_ERR_RANGE_NOT_SATISFIABLE] = {416, "range_not_satisfiable",
+        {"The part of the file asked for starts past its end. Ask for the whole file, or for a part within its "
+         "size (Content-Range gives it).",
+         "La parte del archivo que se pidió empieza después de su final. Pida el archivo entero, o una parte dentro "
+         "de su tamaño (Content-Range lo indica)."}},
     [KITE_ERR_NOT_IMPLEMENTED] = {501, "not_implemented",
         {"Kite does not support what this request asks of the server.",
          "Kite no admite lo que esta solicitud le pide al servidor."}},

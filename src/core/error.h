@@ -33,6 +33,7 @@ typedef enum kite_err {
     KITE_ERR_TOO_LARGE,
     KITE_ERR_HEADERS_TOO_LARGE,
     KITE_ERR_UNSUPPORTED_MEDIA_TYPE,
+    KITE_ERR_RANGE_NOT_SATISFIABLE, /* a Range that starts past the end of what was asked for */
     KITE_ERR_NOT_IMPLEMENTED, /* an HTTP feature Kite does not support (a transfer coding) */
     KITE_ERR_WEAK_PASSWORD,
     KITE_ERR_THROTTLED,

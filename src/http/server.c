@@ -671,12 +671,7 @@ static bool framing_refused(http_request *req, enum MHD_Result *result)
     return false;
 }
 
-/*
- * From here the request is Kite's to finish: a stop waits for it (up to
- * SHUTDOWN_GRACE_MS).  One still sending its head or body has changed
- * nothing, so a stop does not wait for it: a client that stalls mid-upload
- * would otherwise hold every stop for the whole grace.
- */
+/* Kite's to finish from here: a stop waits for it.  Not before: a stalled upload changed nothing. */
 static void start_answering(http_request *req)
 {
     if (req->answering)

@@ -113,6 +113,18 @@ void http_reply_json(http_request *req, int status, json_t *body);
 void http_reply_error(http_request *req, kite_err err, const char *message, const char *field);
 void http_reply_empty(http_request *req, int status);
 void http_reply_bytes(http_request *req, int status, const char *content_type, const void *data, size_t len);
+
+/*
+ * The answer to a GET for a stored file of len bytes whose entity tag is etag
+ * (quoted, strong; NULL: none), honouring one byte range (RFC 9110 14):
+ * "Range: bytes=FIRST-LAST", "bytes=FIRST-" or "bytes=-SUFFIX" answers 206
+ * with Content-Range and that part; a range starting at or past the end
+ * answers 416 with Content-Range "bytes *" then "/LEN", and the JSON
+ * error; no Range, a malformed one, several ranges, another unit, or an
+ * If-Range that does not match etag answer 200 with the whole file.  Every
+ * answer says "Accept-Ranges: bytes" (and ETag when given).
+ */
+void http_reply_file(http_request *req, const char *content_type, const void *data, size_t len, const char *etag);
 bool http_replied(const http_request *req);
 
 #endif
