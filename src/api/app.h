@@ -268,6 +268,8 @@ json_t *subscriptions_json(kite_app *app, int64_t account_id);
 json_t *attorney_export_json(kite_app *app, arena *a, const account *caller);
 /* visits.c: the caller's video visits for their export (upcoming, then past; at most 100 each); NULL when the store failed. */
 json_t *visits_export_json(kite_app *app, arena *a, const account *caller);
+/* Every move of those visits (who, from when to when, the price before and after); NULL when the store fails. */
+json_t *visit_moves_export_json(kite_app *app, arena *a, const account *caller);
 void handle_facility_prices(http_request *req, void *app);
 /* ---- phone.c ---- */
 void handle_phone_keys_list(http_request *req, void *app);

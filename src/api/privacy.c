@@ -5,7 +5,7 @@
  *
  * Design: the export gathers what each context already lists for its owner
  * (the account, contacts, contact requests, messages, photos, the wallet's
- * statement, money transfers, phone accounts, subscriptions, video visits) and writes it
+ * statement, money transfers, phone accounts, subscriptions, video visits and their moves) and writes it
  * with the json_writer in one pass.  The HTTP layer answers with one buffer
  * (http_reply_bytes; there is no streamed answer but the event stream's),
  * so the document is built in the request's arena, like GET
@@ -213,6 +213,8 @@ void handle_me_export(http_request *req, void *data)
     ok = ok && attorney != NULL && write_json(&w, "attorney", attorney);
     json_t *visits = ok ? visits_export_json(app, http_arena(req), &s->account) : NULL;
     ok = ok && visits != NULL && write_json(&w, "visits", visits);
+    json_t *moves = ok ? visit_moves_export_json(app, http_arena(req), &s->account) : NULL;
+    ok = ok && moves != NULL && write_json(&w, "visit_moves", moves);
     jw_object_end(&w);
     if (!ok || (err = account_export_record(&app->ctx, http_arena(req), s->account.id, count)) != KITE_OK) {
         reply_kite_error(req, ok ? err : KITE_ERR_STORE);

@@ -355,6 +355,26 @@ void handle_facility_visits(http_request *req, void *data)
 }
 
 /* Everything the person has: every page of both boxes (an export never stops at a page). */
+/* The history of the caller's visits: each move, oldest first within a visit. */
+json_t *visit_moves_export_json(kite_app *app, arena *a, const account *caller)
+{
+    visit_move *moves;
+    size_t count;
+    if (visit_moves_mine(&app->ctx, a, caller, &moves, &count) != KITE_OK)
+        return NULL;
+    json_t *list = json_array();
+    for (size_t i = 0; i < count; i++) {
+        const visit_move *m = &moves[i];
+        json_array_append_new(list, json_pack("{s:I, s:o, s:s, s:o, s:o, s:I, s:I}", "visit_id", (json_int_t)m->visit_id,
+                                              "moved_at", json_time(m->moved_at), "moved_by",
+                                              m->by_contact ? "contact" : "resident", "from_starts_at",
+                                              json_time(m->from_starts_at), "to_starts_at", json_time(m->to_starts_at),
+                                              "from_price_cents", (json_int_t)m->from_price_cents, "to_price_cents",
+                                              (json_int_t)m->to_price_cents));
+    }
+    return list;
+}
+
 json_t *visits_export_json(kite_app *app, arena *a, const account *caller)
 {
     json_t *list = json_array();

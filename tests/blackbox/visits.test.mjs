@@ -492,6 +492,20 @@ test('reschedule: the same price keeps the one hold; a shorter or longer slot is
   const audit = w.auditRows(`action = 'visit.reschedule' AND target = 'visit:${v.id}'`);
   assert.equal(audit.length, 3, 'one audit record per move, none for the replay');
   assert.match(audit[2].detail, new RegExp(`price_from=${20 * rate} price_to=${45 * rate}`));
+
+  // The family's data export carries the visit's history: three moves, oldest first, none for the replay.
+  const exported = await w.get('/api/v1/me/export', p.contact.token);
+  assert.equal(exported.status, 200, describeRes(exported));
+  const moves = exported.json.visit_moves.filter((m) => m.visit_id === v.id);
+  assert.deepEqual(moves.map((m) => [m.moved_by, m.from_starts_at, m.to_starts_at, m.from_price_cents, m.to_price_cents]), [
+    ['contact', iso(Date.parse(s1.startsAt)), iso(Date.parse(s2.startsAt)), 30 * rate, 30 * rate],
+    ['contact', iso(Date.parse(s2.startsAt)), iso(Date.parse(s20.startsAt)), 30 * rate, 20 * rate],
+    ['contact', iso(Date.parse(s20.startsAt)), iso(Date.parse(s45.startsAt)), 20 * rate, 45 * rate],
+  ]);
+  assert.ok(moves.every((m) => !Number.isNaN(Date.parse(m.moved_at))));
+  // A stranger's export shows none of it.
+  const stranger = await w.contact();
+  assert.deepEqual((await w.get('/api/v1/me/export', stranger.token)).json.visit_moves, []);
 });
 
 test('reschedule to a dearer slot without the money: 402 with the price, nothing moves', async () => {

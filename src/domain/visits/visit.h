@@ -281,6 +281,23 @@ typedef struct visit_page {
 kite_err visit_list_mine(const kite_ctx *ctx, arena *a, const account *caller, bool upcoming,
                          const visit_page_query *q, visit_page *out, kite_fault *fault) KITE_WUR;
 
+/* One reschedule of a visit (visit_moves): who moved it, from when to when, the price before and after. */
+typedef struct visit_move {
+    int64_t visit_id;
+    int64_t moved_at;            /* epoch ms */
+    bool by_contact;             /* false: the resident moved it */
+    int64_t from_starts_at, to_starts_at;
+    int64_t from_price_cents, to_price_cents;
+} visit_move;
+
+/*
+ * Every move of a contact's own visits (by the contact or the resident), by
+ * visit then time: the data export's history of its visits (the export is
+ * a contact's).  Anyone else: KITE_ERR_FORBIDDEN.
+ */
+kite_err visit_moves_mine(const kite_ctx *ctx, arena *a, const account *caller, visit_move **items,
+                          size_t *count) KITE_WUR;
+
 /* Staff: a facility's visits starting in [from, to), pending first, then by start. */
 kite_err visit_list_facility(const kite_ctx *ctx, arena *a, const account *caller, int64_t facility_id, int64_t from,
                              int64_t to, bool has_state, visit_state state, const visit_page_query *q,

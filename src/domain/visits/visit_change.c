@@ -354,6 +354,48 @@ kite_err visit_list_mine(const kite_ctx *ctx, arena *a, const account *caller, b
     return list_read(ctx, &j, fault);
 }
 
+typedef struct moves_job {
+    arena *a;
+    const account *caller;
+    visit_move *items;
+    size_t count;
+} moves_job;
+
+static kite_err moves_tx(db_conn *conn, void *arg)
+{
+    moves_job *j = arg;
+    /* The contact's own visits only: the column visit_list_mine reads.  Bounded by the person's visits. */
+    db_stmt *s = db_prepare(conn, "SELECT m.visit_id, m.created_at, m.account_id = v.contact_account_id,"
+                                  " m.from_starts_at, m.to_starts_at, m.from_price_cents, m.to_price_cents"
+                                  " FROM visit_moves m JOIN visits v ON v.id = m.visit_id"
+                                  " WHERE v.contact_account_id = $1 ORDER BY m.visit_id, m.created_at, m.id");
+    db_bind_int(s, 1, j->caller->id);
+    size_t cap = 0;
+    while (db_next(s)) {
+        j->items = arena_grow(j->a, j->items, j->count, &cap, sizeof *j->items);
+        j->items[j->count++] = (visit_move){.visit_id = db_int(s, 0), .moved_at = db_int(s, 1),
+                                            .by_contact = db_int(s, 2) != 0, .from_starts_at = db_int(s, 3),
+                                            .to_starts_at = db_int(s, 4), .from_price_cents = db_int(s, 5),
+                                            .to_price_cents = db_int(s, 6)};
+    }
+    return db_done(s);
+}
+
+kite_err visit_moves_mine(const kite_ctx *ctx, arena *a, const account *caller, visit_move **items, size_t *count)
+{
+    *items = NULL;
+    *count = 0;
+    if (caller->role != ROLE_CONTACT)
+        return KITE_ERR_FORBIDDEN;
+    moves_job j = {.a = a, .caller = caller};
+    kite_err err = db_read(ctx->store, moves_tx, &j);
+    if (err == KITE_OK) {
+        *items = j.items;
+        *count = j.count;
+    }
+    return err;
+}
+
 kite_err visit_list_facility(const kite_ctx *ctx, arena *a, const account *caller, int64_t facility_id, int64_t from,
                              int64_t to, bool has_state, visit_state state, const visit_page_query *q,
                              visit_page *out, kite_fault *fault)
