@@ -508,6 +508,19 @@ test('reschedule: the same price keeps the one hold; a shorter or longer slot is
   assert.deepEqual((await w.get('/api/v1/me/export', stranger.token)).json.visit_moves, []);
 });
 
+test('a move quote for the visit\'s own time, in a slot it fills alone, is its own price, not "full"; another family is still refused', async () => {
+  const p = await family('Only Place');
+  const s = await slotAt(minuteFloor(Date.now()) + 9 * DAY + 6 * HOUR, { capacity: 1 });
+  const v = await booked(p.contact, { contact_id: p.contactId, starts_at: s.startsAt });
+  const q = await moveQuote(p.contact, v.id, s.startsAt);
+  assert.equal(q.price_cents, v.price_cents);
+  assert.equal(q.difference_cents, 0);
+  assert.equal(q.enough, true);
+  const other = await family('Late Family');
+  assertError(await book(other.contact, { contact_id: other.contactId, starts_at: s.startsAt }), 409, 'conflict',
+    'the one place is still taken');
+});
+
 test('reschedule to a dearer slot without the money: 402 with the price, nothing moves', async () => {
   const p = await pair(w, op, F, 'jpay', { contactName: 'Thin Wallet' });
   const base = minuteFloor(Date.now());

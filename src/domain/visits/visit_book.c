@@ -131,9 +131,12 @@ static kite_err slot_taken(db_conn *conn, int64_t slot_id, int64_t starts_at, in
  * The slot that starts at p->starts_at (the wall time w), with a free
  * place: the asked slot, or the first of the facility's that fits.  The
  * wall time must map back to the same instant, so an hour repeated in the
- * autumn books its first occurrence only, as slots are read.
+ * autumn books its first occurrence only, as slots are read.  A visit being
+ * moved (moving, else NULL) counts its own place as free: quoting its own
+ * time must not answer "full" because it holds the last place itself.
  */
-static kite_err plan_slot(db_conn *conn, booking_plan *p, const visit_wall *w, int64_t slot_id, kite_fault *f)
+static kite_err plan_slot(db_conn *conn, booking_plan *p, const visit_wall *w, int64_t slot_id,
+                          const visit_info *moving, kite_fault *f)
 {
     int minute = w->hour * 60 + w->minute;
     int64_t back = 0;
@@ -163,6 +166,8 @@ static kite_err plan_slot(db_conn *conn, booking_plan *p, const visit_wall *w, i
         int64_t taken;
         if ((err = slot_taken(conn, found[i][0], p->starts_at, &taken)) != KITE_OK)
             return err;
+        if (moving != NULL && moving->slot_id == found[i][0] && moving->starts_at == p->starts_at && taken > 0)
+            taken--;
         if (taken < found[i][3]) {
             p->slot_id = found[i][0];
             p->room_id = found[i][1];
@@ -231,7 +236,8 @@ static kite_err plan_booking(db_conn *conn, int64_t now, const account *caller, 
     if (p->policy.time_zone[0] == '\0')
         return fault_set(f, KITE_ERR_INVALID_FIELD, "facility_id", FAULT_VISIT_NO_ZONE);
     visit_wall w;
-    if ((err = plan_when(conn, now, p, &w, f)) != KITE_OK || (err = plan_slot(conn, p, &w, r->slot_id, f)) != KITE_OK ||
+    if ((err = plan_when(conn, now, p, &w, f)) != KITE_OK ||
+        (err = plan_slot(conn, p, &w, r->slot_id, moving, f)) != KITE_OK ||
         (err = plan_overlap(conn, p, moving != NULL ? moving->id : 0, f)) != KITE_OK)
         return err;
     /* A move is paid by whoever paid the booking, not by whichever party moves it. */
