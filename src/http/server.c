@@ -52,6 +52,7 @@
 #include "http/guard.h"
 #include "http/stream_internal.h"
 #include "http/metrics.h"
+#include "http/static_files.h"
 
 #include "core/alloc.h"
 #include "core/buf.h"
@@ -61,7 +62,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -72,7 +72,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 /*
@@ -84,7 +83,8 @@
  * instead of libmicrohttpd's HTML 431 page; of 160, 192 and 256 KiB, 256 is the
  * smallest that does (tests/blackbox/robustness.test.mjs).
  */
-enum { SHUTDOWN_GRACE_MS = 10000, EARLY_REFUSAL_BYTES = 16 * 1024 * 1024, CONNECTION_MEMORY = 256 * 1024 };
+/* STALLED_UPLOAD_MS: a stop waits for requests still arriving only while some byte came this recently. */
+enum { SHUTDOWN_GRACE_MS = 10000, STALLED_UPLOAD_MS = 2000, EARLY_REFUSAL_BYTES = 16 * 1024 * 1024, CONNECTION_MEMORY = 256 * 1024 };
 /* LOG_FIELD_MAX: bytes of a path or method a log line shows; FORWARDED_MAX: X-Forwarded-* headers read (the last ones). */
 enum { LOG_FIELD_MAX = 512, FORWARDED_MAX = 16 };
 
@@ -103,6 +103,7 @@ struct http_server {
     http_config config;
     atomic_int in_flight;  /* head received, not yet completed: the metrics' gauge */
     atomic_int answering;  /* body in, being handled or answered: what a stop waits for */
+    _Atomic int64_t last_arrival_ms; /* when a request's head or body bytes last came (clock_mono_ms) */
     http_streams *streams; /* open streamed answers (stream.c) */
     handler_pool pool;
     http_guard *guard;     /* caps per address and request deadlines (guard.c) */
@@ -270,69 +271,6 @@ void http_request_answer_stream(http_request *req, int status, struct MHD_Respon
     req->stream = stream;
 }
 
-/* ---- static files ---- */
-
-static const char *content_type_for(const char *path)
-{
-    static const struct { const char *ext, *type; } types[] = {
-        {".html", "text/html; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-        {".js", "text/javascript; charset=utf-8"}, {".mjs", "text/javascript; charset=utf-8"},
-        {".json", "application/json"}, {".svg", "image/svg+xml"}, {".png", "image/png"},
-        {".ico", "image/x-icon"}, {".txt", "text/plain; charset=utf-8"}, {".webmanifest", "application/manifest+json"},
-    };
-    const char *dot = strrchr(path, '.');
-    for (size_t i = 0; dot != NULL && i < sizeof types / sizeof types[0]; i++)
-        if (strcmp(dot, types[i].ext) == 0)
-            return types[i].type;
-    return "application/octet-stream";
-}
-
-static bool safe_static_path(const char *path)
-{
-    if (path[0] != '/' || strstr(path, "..") != NULL || strstr(path, "/.") != NULL || strlen(path) > 200)
-        return false;
-    for (const char *p = path; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '/' || *p == '.' || *p == '-' || *p == '_'))
-            return false;
-    return true;
-}
-
-/* True when a file answered; pages without a dot fall back to index.html (client-side routes). */
-static bool serve_static(http_request *req)
-{
-    const char *web_dir = req->server->config.web_dir;
-    if (web_dir == NULL || !safe_static_path(req->path) ||
-        (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0))
-        return false;
-    const char *rel = strcmp(req->path, "/") == 0 ? "/index.html" : req->path;
-    const char *last = strrchr(rel, '/');
-    if (strchr(last, '.') == NULL)
-        rel = "/index.html";
-    char *file = arena_sprintf(req->arena, "%s%s", web_dir, rel);
-    int fd = open(file, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0)
-        return false;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return false;
-    }
-    struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
-    if (r == NULL) {
-        close(fd);
-        return false;
-    }
-    set_response(req, 200, r, content_type_for(rel));
-    /* Static pages may be cached briefly; the API never is. */
-    MHD_del_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-    /* media-src blob:: the video a sender just recorded plays from memory before it is sent (web/video.js). */
-    MHD_add_response_header(r, "Content-Security-Policy",
-                            "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; frame-ancestors 'none'");
-    return true;
-}
-
 /* ---- lifecycle ---- */
 
 static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
@@ -465,11 +403,13 @@ static http_request *request_new(http_server *server, struct MHD_Connection *con
     size_t own = server->config.max_body_for != NULL ? server->config.max_body_for(method, url) : 0;
     req->max_body = own > 0 ? own : server->config.limits.max_body;
     atomic_fetch_add(&server->in_flight, 1);
+    atomic_store_explicit(&server->last_arrival_ms, req->started_ms, memory_order_relaxed);
     return req;
 }
 
 static void append_body(http_request *req, const char *data, size_t size)
 {
+    atomic_store_explicit(&req->server->last_arrival_ms, clock_mono_ms(), memory_order_relaxed);
     size_t max = req->max_body;
     if (req->too_large || size > max - req->body.len) {
         req->too_large = true;
@@ -508,7 +448,7 @@ static void dispatch(http_request *req)
         http_reply_error(req, KITE_ERR_METHOD_NOT_ALLOWED, NULL, NULL);
         return;
     }
-    if (strncmp(req->path, "/api/", 5) != 0 && serve_static(req))
+    if (strncmp(req->path, "/api/", 5) != 0 && http_serve_static(req, config->web_dir))
         return;
     http_reply_error(req, KITE_ERR_NOT_FOUND, NULL, NULL);
 }
@@ -671,7 +611,7 @@ static bool framing_refused(http_request *req, enum MHD_Result *result)
     return false;
 }
 
-/* Kite's to finish from here: a stop waits for it.  Not before: a stalled upload changed nothing. */
+/* Kite's to finish from here: a stop waits for it (before, only while its bytes still come: stopping_waits). */
 static void start_answering(http_request *req)
 {
     if (req->answering)
@@ -872,6 +812,22 @@ uint16_t http_server_port(const http_server *server)
     return info != NULL ? info->port : 0;
 }
 
+/*
+ * Whether a stop still waits: for every request Kite is answering, and for
+ * requests still arriving while their bytes keep coming (an upload that was
+ * on its way when the stop came is answered).  Once nothing has arrived for
+ * STALLED_UPLOAD_MS, a request still sending its head or body is stalled: it
+ * changed nothing, and waiting for it would hold the stop for the whole grace.
+ */
+static bool stopping_waits(http_server *server)
+{
+    int answering = atomic_load(&server->answering);
+    if (answering > 0)
+        return true;
+    int64_t quiet = clock_mono_ms() - atomic_load_explicit(&server->last_arrival_ms, memory_order_relaxed);
+    return atomic_load(&server->in_flight) > answering && quiet < STALLED_UPLOAD_MS;
+}
+
 http_server *http_server_stop(http_server *server)
 {
     if (server == NULL)
@@ -880,7 +836,7 @@ http_server *http_server_stop(http_server *server)
     /* Streams never end by themselves: end them, or they would hold up the stop. */
     http_streams_close_all(server->streams);
     int64_t deadline = clock_mono_ms() + SHUTDOWN_GRACE_MS;
-    while (atomic_load(&server->answering) > 0 && clock_mono_ms() < deadline)
+    while (stopping_waits(server) && clock_mono_ms() < deadline)
         usleep(10000);
     /* Before the daemon stops: a handler still running resumes its connection, which must still exist. */
     pool_stop(&server->pool);

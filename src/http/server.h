@@ -63,8 +63,8 @@ kite_err http_server_start(const http_config *config, http_server **out) KITE_WU
 uint16_t http_server_port(const http_server *server);
 /*
  * Stops accepting, lets the requests Kite is answering finish (up to a grace
- * period; one whose client is still sending its head or body is not waited
- * for, its connection closes), then stops.
+ * period, with those still arriving while their bytes keep coming; a stalled
+ * one is not waited for, its connection closes), then stops.
  */
 http_server *http_server_stop(http_server *server);
 

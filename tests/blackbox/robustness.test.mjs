@@ -207,8 +207,9 @@ test('a stalled client does not block others', async () => {
 });
 
 test('a stop does not wait for a client still sending its request: SIGTERM with a stalled upload open exits at once', async () => {
-  // The stop's grace (10 s) is for requests Kite is answering; one whose body never comes changed
-  // nothing.  Before, a stalled upload held the stop for the whole grace.
+  // The stop's grace (10 s) is for requests Kite is answering, and for uploads whose bytes keep
+  // coming (lifecycle.test.mjs); one whose body stopped coming (2 s) changed nothing.  Before, a
+  // stalled upload held the stop for the whole grace.
   const own = await startServer();
   const net = await import('node:net');
   const sock = net.connect({ host: '127.0.0.1', port: own.port });
