@@ -112,15 +112,20 @@ async function cardAgrees(counts, problems) {
   for (const key of charged.keys()) problems.push(`the card was charged under ${key}, which no top-up has`);
 }
 
-/** Sends paid requests from every contact until stop() is called; returns what was sent and answered. */
-function traffic(contacts) {
+/*
+ * Sends paid requests from every contact until stop() is called; returns what was sent and answered.
+ * The workers start on different rows (CONTACTS x IN_FLIGHT_PER_CONTACT of them, as many as the
+ * rows), turned by one each cycle: on a slow store a worker may get one answer before the kill,
+ * and every row must still be sent and answered in some cycle.
+ */
+function traffic(contacts, cycle) {
   const sent = [];
   let stopped = false;
   const workers = [];
   contacts.forEach((payer, c) => {
     for (let w = 0; w < IN_FLIGHT_PER_CONTACT; w++) {
       workers.push((async () => {
-        for (let i = c + w; !stopped; i++) {
+        for (let i = c * IN_FLIGHT_PER_CONTACT + w + cycle; !stopped; i++) {
           const row = PAID_REQUESTS[i % PAID_REQUESTS.length];
           const entry = { row, payer, key: newKey(), res: null };
           sent.push(entry);
@@ -195,7 +200,7 @@ test(`kill -9 while paid requests run, ${CYCLES} times: what was answered with s
   const problems = [];
   const unanswered = [];
   for (let cycle = 1; cycle <= CYCLES; cycle++) {
-    const run = traffic(contacts);
+    const run = traffic(contacts, cycle);
     await sleep(crypto.randomInt(KILL_AFTER_MS[0], KILL_AFTER_MS[1]));
     await run.stop(); // no new request starts: the ones in flight meet the kill
     world.srv.proc.kill('SIGKILL');
