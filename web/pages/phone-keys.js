@@ -55,10 +55,16 @@ export async function phoneKeysPage(root, ctx) {
     kit.busy(true);
     try {
       const k = await api(`/facilities/${facilityId}/api-keys`, { method: 'POST' });
-      replace(shown, h('div', { class: 'notice notice--success' },
-        h('p', null, t('Copy this key into the phone system now. Kite keeps only a fingerprint of it and cannot show it again.')),
-        h('p', null, h('code', { 'data-testid': 'phone-key-secret' }, k.key))));
-      await refresh();
+      // The list is redrawn before the key appears, so the page never shows the new key beside a
+      // list that does not have it yet; the key is shown even if that redraw fails, as it cannot
+      // be shown again.
+      try {
+        await refresh();
+      } finally {
+        replace(shown, h('div', { class: 'notice notice--success' },
+          h('p', null, t('Copy this key into the phone system now. Kite keeps only a fingerprint of it and cannot show it again.')),
+          h('p', null, h('code', { 'data-testid': 'phone-key-secret' }, k.key))));
+      }
     } catch (e) {
       kit.serverError(e);
     } finally {
