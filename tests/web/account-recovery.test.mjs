@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CHROMIUM, SHOTS, TIMEOUT, DESKTOP, PHONE, startServer, stopServer, launchBrowser, newPage, apiClient,
-  uniqueEmail, signInForm, assertAccessible,
+  uniqueEmail, signInForm, assertAccessible, expectText,
 } from './helpers.mjs';
 import { SmtpSink, parseMessage } from '../blackbox/lib/smtp-sink.mjs';
 
@@ -89,7 +89,7 @@ test('forgot password: ask on the sign-in page, open the mailed link, choose a n
   await page.getByRole('button', { name: 'Send me a link' }).click();
   const sent = page.locator('#reset-sent');
   await sent.waitFor();
-  assert.match(await sent.textContent(), new RegExp(`If a Kite account uses ${email.replace(/[.+]/g, '\\$&')}, we sent it a link`));
+  await expectText(sent, new RegExp(`If a Kite account uses ${email.replace(/[.+]/g, '\\$&')}, we sent it a link`));
   assert.equal(await page.evaluate(() => document.activeElement.id), 'reset-sent', 'focus moves to the answer');
   await assertAccessible(page, 'the forgot-password page, answered');
 

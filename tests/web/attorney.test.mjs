@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import {
   KITE_BIN, CHROMIUM, PASSWORD, SHOTS, TIMEOUT, DESKTOP, startServer, stopServer, kiteCli, launchBrowser, newPage,
   apiClient, signedInClient, uniqueEmail, assertAccessible, startSandbox, stopSandbox, fundContact, fundResident, confirmEmail,
-  signInForm, signInRequest,
+  signInForm, signInRequest, expectText,
 } from './helpers.mjs';
 
 const NARROW = { width: 360, height: 740 };
@@ -170,7 +170,7 @@ async function threadMarked(lang, lawyer, words) {
   assert.equal((await marks.first().textContent()).trim(), words.badge);
   assert.ok((await page.getByTestId('privileged-note').textContent()).includes(words.badge));
   // The form does not say staff read what is written here.
-  assert.equal(await page.locator('#f-msg-body-hint').textContent(), words.hint);
+  await expectText(page.locator('#f-msg-body-hint'), words.hint);
   await assertAccessible(page, `${lang} the attorney's thread`);
   await page.setViewportSize(NARROW);
   assert.equal(await overflow(page), 0, `${lang} the attorney's thread scrolls sideways at 360 px`);

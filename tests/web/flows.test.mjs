@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import {
   KITE_BIN, CHROMIUM, SHOTS, PASSWORD, TIMEOUT, DESKTOP, PHONE, startServer, stopServer, kiteCli,
   launchBrowser, newPage, apiClient, signedInClient, uniqueEmail, register, signInForm,
-  confirmEmail,
+  confirmEmail, expectText,
 } from './helpers.mjs';
 
 const OPERATOR = 'op@example.org';
@@ -83,7 +83,7 @@ async function tabletSignIn(page, facility, q, number, pin) {
   await page.goto(`${base}/tablet`);
   await page.getByLabel('Your facility').fill(q);
   await page.locator(`.picker-option[data-id="${facility.id}"]`).click();
-  assert.match(await page.getByTestId('tablet-facility').textContent(), new RegExp(facility.name));
+  await expectText(page.getByTestId('tablet-facility'), new RegExp(facility.name));
   await page.getByLabel('Your resident number').fill(number);
   await page.getByLabel('Your PIN').fill(pin);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
@@ -128,12 +128,12 @@ test('jpay: operator puts the facility on Kite, family asks by number, resident 
   assert.equal(await op.page.getByLabel('Photos may be attached').isChecked(), true);
   await op.page.getByLabel('Most contacts per resident').fill('0');
   await op.page.getByRole('button', { name: 'Put this facility on Kite' }).click();
-  assert.match(await op.page.locator('#f-pol-contact_limit-error').textContent(), /from 1 to 1,000/);
+  await expectText(op.page.locator('#f-pol-contact_limit-error'), /from 1 to 1,000/);
   await op.page.getByLabel('Most contacts per resident').fill('25');
   await op.page.getByLabel('Photos per message').fill('0');
   await op.page.getByRole('button', { name: 'Put this facility on Kite' }).click();
   await op.page.locator('#f-pol-max_attachments-error').waitFor({ state: 'visible' });
-  assert.match(await op.page.locator('#f-pol-max_attachments-error').textContent(), /Photos per message must allow at least one/);
+  await expectText(op.page.locator('#f-pol-max_attachments-error'), /Photos per message must allow at least one/);
   await op.page.getByLabel('Photos per message').fill('3');
   await op.page.getByRole('button', { name: 'Put this facility on Kite' }).click();
   await op.page.waitForURL(`${base}/staff?facility=${county.id}&tab=roster`);
@@ -144,7 +144,7 @@ test('jpay: operator puts the facility on Kite, family asks by number, resident 
   assert.equal(policy.max_attachments, 3);
 
   await addResident(op.page, { number: 'A1001', first: 'Sam', last: 'Rivera', pin: '482107' });
-  assert.match(await op.page.locator('.live').textContent(), /Sam Rivera \(A1001\) is on the roster/);
+  await expectText(op.page.locator('.live'), /Sam Rivera \(A1001\) is on the roster/);
 
   // The family member: registers, finds the facility, asks by number.
   const fam = await openPage();
@@ -156,17 +156,17 @@ test('jpay: operator puts the facility on Kite, family asks by number, resident 
   await fam.page.getByRole('link', { name: 'COLEMAN COUNTY JAIL', exact: true }).click();
   await fam.page.waitForURL(`${base}/facilities/${county.id}`);
   const howto = fam.page.getByRole('region', { name: 'How to message someone here' });
-  assert.match(await howto.getByTestId('platform-notice').textContent(), /Kite serves this facility/);
+  await expectText(howto.getByTestId('platform-notice'), /Kite serves this facility/);
   const facts = await howto.getByTestId('policy-facts').textContent();
   assert.match(facts, /Up to 25/);
   assert.match(facts, /12,500 characters/);
   assert.match(facts, /Allowed, up to 3 photos/);
   // The page never contradicts itself: photos allowed in the rules, and Kite carries them.
-  assert.match(await fam.page.getByTestId('services').textContent(), /Photos\s*Kite, with messages/);
+  await expectText(fam.page.getByTestId('services'), /Photos\s*Kite, with messages/);
   assert.doesNotMatch(await fam.page.getByTestId('services').textContent(), /Photos\s*Not known/);
   // Nor its prices: the fees and call rates it shows are Kite's, so Kite provides money and calls.
-  assert.match(await fam.page.getByTestId('services').textContent(), /Sending money\s*Kite/);
-  assert.match(await fam.page.getByTestId('services').textContent(), /Phone calls\s*Kite/);
+  await expectText(fam.page.getByTestId('services'), /Sending money\s*Kite/);
+  await expectText(fam.page.getByTestId('services'), /Phone calls\s*Kite/);
   await fam.page.getByLabel('Their resident number').fill('A1001');
   await fam.page.getByRole('button', { name: 'Send request' }).click();
   await fam.page.getByText('Request sent.').waitFor();
@@ -175,7 +175,7 @@ test('jpay: operator puts the facility on Kite, family asks by number, resident 
   await fam.page.getByRole('link', { name: 'Follow it on your contacts page' }).click();
   await fam.page.waitForURL(`${base}/contacts`);
   const request = fam.page.getByTestId('requests').locator('li').first();
-  assert.match(await request.textContent(), /Sam Rivera.*Waiting for an answer/);
+  await expectText(request, /Sam Rivera.*Waiting for an answer/);
 
   // The resident: tablet sign-in, approve.
   const res = await openPage();
@@ -183,14 +183,14 @@ test('jpay: operator puts the facility on Kite, family asks by number, resident 
   assert.equal(await res.page.textContent('h1'), 'Hello, Sam');
   const pending = res.page.getByTestId('pending-requests').locator('li');
   assert.equal(await pending.count(), 1);
-  assert.match(await pending.textContent(), new RegExp(famEmail.replace(/\./g, '\\.')));
+  await expectText(pending, new RegExp(famEmail.replace(/\./g, '\\.')));
   // Dana has not opened her confirmation link yet: the tablet says the address is unproven.
-  assert.match(await pending.getByTestId('email-unconfirmed').textContent(), /not confirmed yet: Kite cannot say it belongs to Dana Rivera/);
+  await expectText(pending.getByTestId('email-unconfirmed'), /not confirmed yet: Kite cannot say it belongs to Dana Rivera/);
   assert.equal(await res.page.locator('#invite-heading').count(), 0, 'no invitations under a jpay policy');
   await shoot(res.page, 'tablet-home-request');
   await res.page.getByRole('button', { name: 'Approve Dana Rivera' }).click();
   await res.page.getByText('Dana Rivera is now your contact.').waitFor();
-  assert.match(await res.page.getByTestId('contacts').textContent(), /Dana Rivera\s*Active/);
+  await expectText(res.page.getByTestId('contacts'), /Dana Rivera\s*Active/);
   assert.match(await res.page.textContent('.count-line'), /1 of 25 places used/);
   await shoot(res.page, 'tablet-home');
 
@@ -202,7 +202,7 @@ test('jpay: operator puts the facility on Kite, family asks by number, resident 
   await res.page.reload();
   const lee = res.page.getByTestId('pending-requests').locator('li', { hasText: 'Lee Stone' });
   await lee.getByRole('button', { name: 'Decline' }).click();
-  assert.match(await lee.locator('.confirm-question').textContent(), /Decline Lee Stone\? They will not be able to write to you/);
+  await expectText(lee.locator('.confirm-question'), /Decline Lee Stone\? They will not be able to write to you/);
   await lee.getByRole('button', { name: 'Keep the request' }).click();
   assert.equal(await lee.count(), 1, 'still waiting');
   await lee.getByRole('button', { name: 'Decline' }).click();
@@ -214,9 +214,9 @@ test('jpay: operator puts the facility on Kite, family asks by number, resident 
   await fam.page.reload();
   const card = fam.page.getByTestId('contacts').locator('li').first();
   await card.waitFor();
-  assert.match(await card.textContent(), /Sam Rivera\s*Active/);
-  assert.match(await card.textContent(), /You can exchange messages on Kite/);
-  assert.match(await fam.page.getByTestId('requests').textContent(), /Approved/);
+  await expectText(card, /Sam Rivera\s*Active/);
+  await expectText(card, /You can exchange messages on Kite/);
+  await expectText(fam.page.getByTestId('requests'), /Approved/);
   await shoot(fam.page, 'contacts');
 
   await op.page.goto(`${base}/staff?facility=${county.id}&tab=roster`);
@@ -246,7 +246,7 @@ test('federal: the resident invites by email, the family member accepts signed o
   await op.page.getByLabel('First name').fill('Ben');
   await op.page.getByLabel('Last name').fill('Ortiz');
   await op.page.getByRole('button', { name: 'Add to roster' }).click();
-  assert.match(await op.page.locator('#f-add-resident_number-error').textContent(), /like 12345-678/);
+  await expectText(op.page.locator('#f-add-resident_number-error'), /like 12345-678/);
   await addResident(op.page, { number: '12345-678', first: 'Ben', last: 'Ortiz', pin: '246813' });
 
   // Nobody outside can ask at a federal facility: the page says to wait for an invitation.
@@ -254,9 +254,9 @@ test('federal: the resident invites by email, the family member accepts signed o
   await visitor.page.goto(`${base}/facilities/${federal.id}`);
   const rule = visitor.page.getByTestId('invite-rule');
   await rule.waitFor();
-  assert.match(await rule.textContent(), /The person inside must invite you/);
+  await expectText(rule, /The person inside must invite you/);
   assert.equal(await visitor.page.locator('form.request-form').count(), 0);
-  assert.match(await visitor.page.getByTestId('policy-facts').textContent(), /Not allowed: text only/);
+  await expectText(visitor.page.getByTestId('policy-facts'), /Not allowed: text only/);
   await visitor.close();
 
   const res = await openPage();
@@ -265,7 +265,7 @@ test('federal: the resident invites by email, the family member accepts signed o
   await res.page.getByLabel('Their email address').fill(famEmail);
   await res.page.getByRole('button', { name: 'Send invitation' }).click();
   await res.page.getByText(`Invitation sent to ${famEmail}.`).waitFor();
-  assert.match(await res.page.getByTestId('invitations').textContent(), /Waiting to be accepted/);
+  await expectText(res.page.getByTestId('invitations'), /Waiting to be accepted/);
 
   // An invitation sent by mistake: cancelled, after a question; "Keep it" keeps it.
   const wrongEmail = uniqueEmail('typo');
@@ -274,12 +274,12 @@ test('federal: the resident invites by email, the family member accepts signed o
   await res.page.getByText(`Invitation sent to ${wrongEmail}.`).waitFor();
   const mistaken = res.page.getByTestId('invitations').locator('li', { hasText: wrongEmail });
   await mistaken.getByRole('button', { name: 'Cancel invitation' }).click();
-  assert.match(await mistaken.locator('.confirm-question').textContent(), /Cancel the invitation to .*The link in their email stops working/);
+  await expectText(mistaken.locator('.confirm-question'), /Cancel the invitation to .*The link in their email stops working/);
   await mistaken.getByRole('button', { name: 'Keep it' }).click();
   await mistaken.getByRole('button', { name: 'Cancel invitation' }).click();
   await mistaken.getByRole('button', { name: 'Yes, cancel it' }).click();
   await res.page.getByText(`The invitation to ${wrongEmail} is cancelled.`).waitFor();
-  assert.match(await res.page.getByTestId('invitations').locator('li', { hasText: wrongEmail }).textContent(), /Withdrawn|Cancelled|Revoked/i);
+  await expectText(res.page.getByTestId('invitations').locator('li', { hasText: wrongEmail }), /Withdrawn|Cancelled|Revoked/i);
 
   const token = invitationToken(db, famEmail);
   const fam = await openPage();
@@ -297,13 +297,13 @@ test('federal: the resident invites by email, the family member accepts signed o
   assert.match(await fam.page.textContent('#notice'), /Ben Ortiz at FCI COLEMAN LOW is now your contact/);
   const card = fam.page.getByTestId('contacts').locator('li').first();
   await card.waitFor();
-  assert.match(await card.textContent(), /Ben Ortiz\s*Active/);
-  assert.match(await card.textContent(), /12345-678/);
+  await expectText(card, /Ben Ortiz\s*Active/);
+  await expectText(card, /12345-678/);
 
   await res.page.reload();
   await res.page.getByTestId('contacts').waitFor();
-  assert.match(await res.page.getByTestId('contacts').textContent(), /Maria Ortiz\s*Active/);
-  assert.match(await res.page.getByTestId('invitations').textContent(), /Accepted/);
+  await expectText(res.page.getByTestId('contacts'), /Maria Ortiz\s*Active/);
+  await expectText(res.page.getByTestId('invitations'), /Accepted/);
   await shoot(res.page, 'tablet-home-federal');
 
   // The same link again: already used, said plainly.
@@ -315,7 +315,7 @@ test('federal: the resident invites by email, the family member accepts signed o
   // Blocking from /contacts asks first, and says it cannot be undone.
   await fam.page.goto(`${base}/contacts`);
   await fam.page.getByTestId('contacts').getByRole('button', { name: 'Block' }).click();
-  assert.match(await fam.page.locator('.confirm-question').textContent(), /You cannot undo this yourself/);
+  await expectText(fam.page.locator('.confirm-question'), /You cannot undo this yourself/);
   await fam.page.getByRole('button', { name: 'Keep as contact' }).click();
   assert.equal(await fam.page.locator('.confirm-question').count(), 0);
   await fam.page.getByTestId('contacts').getByRole('button', { name: 'Block' }).click();
@@ -396,15 +396,15 @@ test('connectnetwork: family ask by name; after a move off Kite the contact page
   assert.ok(await fam.page.getByLabel('Their resident number').isHidden());
   await fam.page.getByLabel('Their first name').fill('Jo');
   await fam.page.getByRole('button', { name: 'Send request' }).click();
-  assert.match(await fam.page.locator('#f-req-last_name-error').textContent(), /Enter their last name/);
+  await expectText(fam.page.locator('#f-req-last_name-error'), /Enter their last name/);
   await fam.page.getByLabel('Their last name').fill('Park');
   await fam.page.getByRole('button', { name: 'Send request' }).click();
   await fam.page.getByText('Request sent.').waitFor();
   assert.match(await fam.page.textContent('.request-done'), /approved after the waiting period/);
-  assert.match(await fam.page.getByTestId('policy-facts').textContent(), /approved after 72 hours unless they decline/);
+  await expectText(fam.page.getByTestId('policy-facts'), /approved after 72 hours unless they decline/);
 
   await fam.page.goto(`${base}/contacts`);
-  assert.match(await fam.page.getByTestId('requests').textContent(), /Jo Park.*Waiting for an answer.*unless they decline/);
+  await expectText(fam.page.getByTestId('requests'), /Jo Park.*Waiting for an answer.*unless they decline/);
 
   const resident = await signedInClient(base, { facility_id: travis.id, resident_number: 'T770', pin: '515142' });
   const pending = (await resident.get('/contact-requests')).body.items.find((q) => q.status === 'pending');
@@ -415,9 +415,9 @@ test('connectnetwork: family ask by name; after a move off Kite the contact page
   await fam.page.reload();
   const card = fam.page.getByTestId('contacts').locator('li').first();
   await card.waitFor();
-  assert.match(await card.textContent(), /Jo Park\s*Messages stopped/);
+  await expectText(card, /Jo Park\s*Messages stopped/);
   const line = card.getByTestId('moved-off-kite');
-  assert.match(await line.textContent(), /Kite does not serve FCI COLEMAN MEDIUM/);
+  await expectText(line, /Kite does not serve FCI COLEMAN MEDIUM/);
   assert.equal(await line.getByRole('link', { name: 'CorrLinks' }).getAttribute('href'), '/providers#provider-corrlinks');
   await shoot(fam.page, 'contacts-moved');
   await fam.close();
@@ -458,7 +458,7 @@ test('staff: the admin adds staff and a block; a reviewer reads the roster; rele
   await op.page.getByLabel('First password').fill(PASSWORD);
   await op.page.getByRole('button', { name: 'Add staff member' }).click();
   await op.page.getByText('Ada Admin can now sign in as facility administrator.').waitFor();
-  assert.match(await op.page.getByTestId('staff-list').textContent(), /Ada Admin/);
+  await expectText(op.page.getByTestId('staff-list'), /Ada Admin/);
   await op.close();
 
   // The facility admin: own facility, no picker; adds a reviewer by API, a block by the page.
@@ -467,7 +467,7 @@ test('staff: the admin adds staff and a block; a reviewer reads the roster; rele
   await admin.page.waitForURL(`${base}/staff`);
   await admin.page.getByRole('heading', { level: 1, name: county.name }).waitFor();
   assert.deepEqual(await admin.page.locator('.tabs a').allTextContents(), ['Roster', 'Staff', 'Blocks', 'Policy', 'Prices', 'Revenue']);
-  assert.equal(await admin.page.locator('.site-nav a[aria-current=page]').textContent(), 'Your facility');
+  await expectText(admin.page.locator('.site-nav a[aria-current=page]'), 'Your facility');
 
   await admin.page.getByRole('link', { name: 'Blocks' }).click();
   await admin.page.getByRole('heading', { name: 'Block an address' }).waitFor();
@@ -476,7 +476,7 @@ test('staff: the admin adds staff and a block; a reviewer reads the roster; rele
   await admin.page.getByLabel('Reason (optional)').fill('Court no-contact order');
   await admin.page.getByRole('button', { name: 'Add block' }).click();
   await admin.page.getByText('no-contact@example.org is blocked for resident A1001.').waitFor();
-  assert.match(await admin.page.getByTestId('blocks').textContent(), /Only with resident A1001/);
+  await expectText(admin.page.getByTestId('blocks'), /Only with resident A1001/);
   await shoot(admin.page, 'staff-blocks');
 
   // Roster: a file from the jail system, imported with a row-by-row report.
@@ -486,7 +486,7 @@ test('staff: the admin adds staff and a block; a reviewer reads the roster; rele
     name: 'roster-export.csv', mimeType: 'text/csv',
     buffer: Buffer.from('resident_number,first_name,last_name,pin\nC3001,Ana,Lopez,246801\nC3002,,Nameless,\nC3003,Raul,Mena,\n'),
   });
-  assert.equal(await admin.page.getByTestId('roster-file-name').textContent(), 'roster-export.csv');
+  await expectText(admin.page.getByTestId('roster-file-name'), 'roster-export.csv');
   // A progress bar while the file goes up (the request is held back here until the bar is seen).
   let release;
   const held = new Promise((resolveHeld) => { release = resolveHeld; });
@@ -500,7 +500,7 @@ test('staff: the admin adds staff and a block; a reviewer reads the roster; rele
   await report.getByText(/roster-export\.csv: 3 rows read\. 2 added, 0 updated, 0 unchanged, 1 refused\./).waitFor();
   await bar.waitFor({ state: 'hidden' });
   await admin.page.unroute(rosterUpload);
-  assert.match(await admin.page.getByTestId('roster-problems').textContent(), /3.*first_name|3.*first name/i);
+  await expectText(admin.page.getByTestId('roster-problems'), /3.*first_name|3.*first name/i);
   await admin.page.locator('[data-testid=roster] li[data-number="C3001"]').waitFor();
   await shoot(admin.page, 'staff-roster-import');
 
@@ -512,11 +512,11 @@ test('staff: the admin adds staff and a block; a reviewer reads the roster; rele
   await admin.page.getByRole('button', { name: 'Add to roster' }).click();
   const row = admin.page.locator('[data-testid=roster] li[data-number="B2002"]');
   await row.waitFor();
-  assert.match(await row.textContent(), /No PIN/);
+  await expectText(row, /No PIN/);
   await row.getByRole('button', { name: 'Set PIN' }).click();
   await row.getByLabel('New PIN').fill('12');
   await row.getByRole('button', { name: 'Save PIN' }).click();
-  assert.match(await row.locator('.field-error').first().textContent(), /6 to 12 digits/);
+  await expectText(row.locator('.field-error').first(), /6 to 12 digits/);
   await row.getByLabel('New PIN').fill('908070');
   await row.getByRole('button', { name: 'Save PIN' }).click();
   await admin.page.getByText('The new PIN of Lee Chen is saved.').waitFor();
@@ -526,7 +526,7 @@ test('staff: the admin adds staff and a block; a reviewer reads the roster; rele
   await row.getByRole('button', { name: 'Release' }).click();
   await row.getByRole('button', { name: 'Yes, release' }).click();
   await admin.page.getByText('Lee Chen was released. Their sign-in is closed.').waitFor();
-  assert.match(await row.textContent(), /Released/);
+  await expectText(row, /Released/);
   await row.getByRole('button', { name: 'Re-admit' }).click();
   await admin.page.getByText('Lee Chen was re-admitted.').waitFor();
 
@@ -550,7 +550,7 @@ test('staff: the admin adds staff and a block; a reviewer reads the roster; rele
   await signInForm(reviewer.page, base, reviewerEmail);
   await reviewer.page.waitForURL(`${base}/staff`);
   await reviewer.page.locator('[data-testid=roster] li').first().waitFor();
-  assert.match(await reviewer.page.getByTestId('roster').textContent(), /A1001/);
+  await expectText(reviewer.page.getByTestId('roster'), /A1001/);
   assert.equal(await reviewer.page.locator('.tabs').count(), 0);
   assert.equal(await reviewer.page.getByRole('heading', { name: 'Add a resident' }).count(), 0);
   assert.equal(await reviewer.page.locator('[data-testid=roster] button').count(), 0);
@@ -578,7 +578,7 @@ test('the header shows the links of each kind of account', TIMEOUT, async () => 
   await res.page.waitForURL(`${base}/tablet`);
   await res.page.getByText('The next person can sign in.').waitFor();
   // The tablet remembers its facility for the next person.
-  assert.match(await res.page.getByTestId('tablet-facility').textContent(), /COLEMAN COUNTY JAIL/);
+  await expectText(res.page.getByTestId('tablet-facility'), /COLEMAN COUNTY JAIL/);
   await res.close();
 
   const fam = await openPage();

@@ -383,3 +383,22 @@ export async function assertAccessible(page, what) {
   const lines = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
   assert.deepEqual(lines, [], `axe-core found accessibility violations on ${what}:\n${lines.join('\n')}`);
 }
+
+/*
+ * Asserts a locator's text: equal to `expected` (a string) or matching it (a RegExp).  The text is
+ * read again until it holds, for up to `timeout` ms, because the page may still be drawing what
+ * the last action changed (a list redrawn after its answer, a status set after a request): a
+ * single read right after the action is a race the test can lose on a busy machine.  On failure
+ * the last text read is in the message.
+ */
+export async function expectText(locator, expected, message, timeout = 10_000) {
+  const holds = (text) => (expected instanceof RegExp ? expected.test(text) : text === expected);
+  const until = Date.now() + timeout;
+  let text = await locator.textContent();
+  while (!holds(text) && Date.now() < until) {
+    await new Promise((done) => setTimeout(done, 100));
+    text = await locator.textContent();
+  }
+  if (expected instanceof RegExp) assert.match(text, expected, message);
+  else assert.equal(text, expected, message);
+}

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import {
   KITE_BIN, CHROMIUM, PASSWORD, SHOTS, TIMEOUT, DESKTOP, PHONE, startServer, stopServer, kiteCli, launchBrowser, newPage,
   apiClient, signedInClient, uniqueEmail, assertAccessible, startSandbox, stopSandbox, fundContact, fundResident, confirmEmail,
-  signInForm, signInRequest,
+  signInForm, signInRequest, expectText,
 } from './helpers.mjs';
 
 const NARROW = { width: 360, height: 740 };
@@ -155,20 +155,20 @@ test('an investigator searches words and phrases, filters by person, reads a mes
   await mainNav.getByRole('link', { name: 'Investigate' }).click();
   await page.waitForURL(`${base}/investigate`);
   await page.getByRole('heading', { level: 1, name: 'Search messages' }).waitFor();
-  assert.match(await page.getByTestId('audit-note').textContent(), /Every search you make and every message you open is recorded/);
-  assert.match(await page.locator('#f-inv-q-hint').textContent(), /double quotes/);
+  await expectText(page.getByTestId('audit-note'), /Every search you make and every message you open is recorded/);
+  await expectText(page.locator('#f-inv-q-hint'), /double quotes/);
   await checkPage(page, 'search form');
 
   // A word: its other forms match too, and each is marked in the snippet.
   await search(page, { q: 'lawyer' });
   assert.equal(await results(page).count(), 2);
-  assert.match(await page.locator('.inv-results-section .count-line').textContent(), /^2 messages found\.$/);
+  await expectText(page.locator('.inv-results-section .count-line'), /^2 messages found\.$/);
   for (const mark of await page.locator('.inv-snippet mark').allTextContents()) assert.match(mark, /^lawyer$/i);
   assert.equal(await page.locator('.inv-snippet mark').count(), 2);
   const lawyerItem = page.locator(`[data-testid=inv-results] li[data-message-id="${sent.lawyer}"]`);
-  assert.match(await lawyerItem.locator('.inv-who').textContent(), /^Frank Marsh → Eva Marsh \(E5001\)$/);
-  assert.match(await lawyerItem.locator('.inv-head time').textContent(), /^[A-Z][a-z]+ \d{1,2}, \d{4}/);
-  assert.equal(await lawyerItem.locator('.status').textContent(), 'Delivered');
+  await expectText(lawyerItem.locator('.inv-who'), /^Frank Marsh → Eva Marsh \(E5001\)$/);
+  await expectText(lawyerItem.locator('.inv-head time'), /^[A-Z][a-z]+ \d{1,2}, \d{4}/);
+  await expectText(lawyerItem.locator('.status'), 'Delivered');
   assert.equal(page.url(), `${base}/investigate?q=lawyer`);
 
   // A quoted phrase: only the message with the words side by side; both words marked.
@@ -183,14 +183,14 @@ test('an investigator searches words and phrases, filters by person, reads a mes
   const open = results(page).first().getByRole('button', { name: 'Read the message' });
   await open.click();
   await page.getByTestId('inv-body').waitFor();
-  assert.equal(await page.getByTestId('inv-body').textContent(), 'I mailed a money order on Friday; tell me when it arrives. Order more stamps too.');
+  await expectText(page.getByTestId('inv-body'), 'I mailed a money order on Friday; tell me when it arrives. Order more stamps too.');
   assert.equal(await results(page).first().getByRole('button', { name: 'Hide the message' }).getAttribute('aria-expanded'), 'true');
   await checkPage(page, 'a phrase and its message open');
 
   // A person: only messages to or from Ana.
   await search(page, { person: 'E5002' });
   assert.equal(await results(page).count(), 1);
-  assert.match(await results(page).first().locator('.inv-who').textContent(), /Ana Lopez \(E5002\)/);
+  await expectText(results(page).first().locator('.inv-who'), /Ana Lopez \(E5002\)/);
 
   // Nothing found: the page says so.
   await search(page, { q: 'zeppelin' });
@@ -200,11 +200,11 @@ test('an investigator searches words and phrases, filters by person, reads a mes
   // Paging: 20, then the rest with "More results".
   await search(page, { q: 'visit' });
   assert.equal(await results(page).count(), 20);
-  assert.match(await page.locator('.inv-results-section .count-line').textContent(), /^Showing the first 20 results\.$/);
+  await expectText(page.locator('.inv-results-section .count-line'), /^Showing the first 20 results\.$/);
   await page.getByRole('button', { name: 'More results' }).click();
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid=inv-results] > li').length === n, VISITS);
   assert.equal(await page.getByRole('button', { name: 'More results' }).count(), 0);
-  assert.match(await page.locator('.inv-results-section .count-line').textContent(), new RegExp(`^${VISITS} messages found\\.$`));
+  await expectText(page.locator('.inv-results-section .count-line'), new RegExp(`^${VISITS} messages found\\.$`));
   const ids = await results(page).evaluateAll((lis) => lis.map((li) => li.dataset.messageId));
   assert.equal(new Set(ids).size, VISITS, 'no result shown twice');
   await checkPage(page, 'a search paged on');
@@ -218,7 +218,7 @@ test('an investigator searches words and phrases, filters by person, reads a mes
   assert.equal(await table.locator('tbody tr').count(), 2);
   const frank = table.locator('tbody tr', { hasText: 'Frank Marsh' });
   assert.deepEqual(await frank.locator('td').allTextContents().then((x) => x.slice(0, 2)), ['1', String(VISITS + 2)]);
-  assert.match(await frank.textContent(), /Writes to 2 residents/);
+  await expectText(frank, /Writes to 2 residents/);
   assert.doesNotMatch(await table.locator('tbody tr', { hasText: 'Gina Park' }).textContent(), /Writes to/);
   const graph = page.getByTestId('correspondents-graph');
   assert.equal(await graph.getAttribute('role'), 'img');
@@ -227,7 +227,7 @@ test('an investigator searches words and phrases, filters by person, reads a mes
   assert.deepEqual((await graph.locator('.graph-node text').allTextContents()).map((x) => x.replace(/\s+\d+$/, '')).sort(),
     ['Eva Marsh (E5001)', 'Frank Marsh', 'Gina Park']);
   assert.equal(await graph.locator('.graph-node--several').count(), 1);
-  assert.match(await frank.locator('td').nth(2).textContent(), /^[A-Z][a-z]{2} \d{1,2}, \d{4} – [A-Z][a-z]{2} \d{1,2}, \d{4}$/);
+  await expectText(frank.locator('td').nth(2), /^[A-Z][a-z]{2} \d{1,2}, \d{4} – [A-Z][a-z]{2} \d{1,2}, \d{4}$/);
   await checkPage(page, 'who writes to a resident');
   // Drawn for a phone: a narrower picture, every name still there.
   await page.setViewportSize(NARROW);
@@ -261,19 +261,19 @@ test('the investigator’s pages in Spanish: a Spanish stem found, dates and wor
   await page.getByRole('heading', { level: 1, name: 'Buscar mensajes' }).waitFor();
   assert.equal(await page.locator('html').getAttribute('lang'), 'es');
   assert.equal(await page.getByRole('navigation', { name: 'Principal' }).getByRole('link', { name: 'Investigar' }).getAttribute('aria-current'), 'page');
-  assert.match(await page.getByTestId('audit-note').textContent(), /^Cada búsqueda que hace y cada mensaje que abre quedan registrados/);
-  assert.match(await page.locator('#f-inv-q-hint').textContent(), /comillas dobles/);
+  await expectText(page.getByTestId('audit-note'), /^Cada búsqueda que hace y cada mensaje que abre quedan registrados/);
+  await expectText(page.locator('#f-inv-q-hint'), /comillas dobles/);
   await page.getByLabel('Palabras').fill('abogados');
   await page.getByRole('button', { name: 'Buscar', exact: true }).click();
   await page.waitForFunction(() => /encontr/.test(document.querySelector('.inv-results-section .count-line')?.textContent || ''));
   assert.equal(await results(page).count(), 1);
   assert.equal(await results(page).first().getAttribute('data-message-id'), String(sent.abogado));
-  assert.equal(await page.locator('.inv-results-section .count-line').textContent(), 'Se encontró 1 mensaje.');
+  await expectText(page.locator('.inv-results-section .count-line'), 'Se encontró 1 mensaje.');
   assert.deepEqual(await page.locator('.inv-snippet mark').allTextContents(), ['abogado']);
-  assert.match(await results(page).first().locator('.inv-head time').textContent(), /^\d{1,2} de [a-z]+ de \d{4}/);
-  assert.equal(await results(page).first().locator('.status').textContent(), 'Esperando revisión');
+  await expectText(results(page).first().locator('.inv-head time'), /^\d{1,2} de [a-z]+ de \d{4}/);
+  await expectText(results(page).first().locator('.status'), 'Esperando revisión');
   await results(page).first().getByRole('button', { name: 'Leer el mensaje' }).click();
-  assert.equal(await page.getByTestId('inv-body').textContent(), 'Hablé con el abogado ayer y dice que todo va bien con tu caso.');
+  await expectText(page.getByTestId('inv-body'), 'Hablé con el abogado ayer y dice que todo va bien con tu caso.');
   await checkPage(page, 'es a Spanish stem found');
 
   // Nothing found, in Spanish; then paging.
@@ -291,8 +291,8 @@ test('the investigator’s pages in Spanish: a Spanish stem found, dates and wor
   await page.getByRole('heading', { level: 2, name: 'Quién escribe a Eva Marsh (E5001)' }).waitFor();
   const table = page.getByTestId('correspondents-table');
   assert.deepEqual(await table.locator('thead th').allTextContents(), ['Nombre', 'De Eva Marsh', 'Para Eva Marsh', 'Primer y último mensaje']);
-  assert.match(await table.locator('tbody tr', { hasText: 'Frank Marsh' }).textContent(), /Escribe a 2 residentes/);
-  assert.match(await table.locator('tbody td').nth(2).textContent(), /^\d{1,2} [a-z]+\.? \d{4} – \d{1,2} [a-z]+\.? \d{4}$/);
+  await expectText(table.locator('tbody tr', { hasText: 'Frank Marsh' }), /Escribe a 2 residentes/);
+  await expectText(table.locator('tbody td').nth(2), /^\d{1,2} [a-z]+\.? \d{4} – \d{1,2} [a-z]+\.? \d{4}$/);
   assert.match(await page.getByTestId('correspondents-graph').getAttribute('aria-label'), /^Gráfico: Eva Marsh \(E5001\) en el centro y 2 corresponsales/);
   assert.equal(await page.getByTestId('correspondents-graph').locator('.graph-node').count(), 3);
   await checkPage(page, 'es who writes to a resident');

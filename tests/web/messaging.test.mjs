@@ -16,7 +16,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import {
   KITE_BIN, CHROMIUM, SHOTS, PASSWORD, TIMEOUT, DESKTOP, PHONE, startServer, stopServer, kiteCli,
   launchBrowser, newPage, apiClient, signedInClient, uniqueEmail, signInForm,
-  startSandbox, stopSandbox, fundContact, fundResident, confirmEmail,
+  startSandbox, stopSandbox, fundContact, fundResident, confirmEmail, expectText,
 } from './helpers.mjs';
 
 const OPERATOR = 'op.messages@example.org';
@@ -182,13 +182,13 @@ test('a family member writes; the reviewer approves; Delivered and the reply arr
   await fam.page.getByRole('link', { name: 'Write to Ray' }).click();
   await fam.page.waitForURL(`${base}/messages?contact=${family.contactId}`);
   await fam.page.getByRole('heading', { level: 1, name: 'Messages with Ray Moss' }).waitFor();
-  assert.match(await fam.page.getByTestId('thread').locator('..').textContent(), /No messages yet/);
+  await expectText(fam.page.getByTestId('thread').locator('..'), /No messages yet/);
 
   // Every script and emoji: the counter counts characters as Kite does.
   const body = 'Hola Ray, ¿cómo estás? Привет! 你好 😊\nThe kids say hello.';
   await fam.page.getByLabel('Subject (optional)').fill('Hello from Nina');
   await fam.page.getByLabel('Your message').fill(body);
-  assert.equal(await fam.page.getByTestId('char-count').textContent(), `${[...body].length} of 12,500 characters`);
+  await expectText(fam.page.getByTestId('char-count'), `${[...body].length} of 12,500 characters`);
   // A double click sends once: the button is off while sending, and the Idempotency-Key is the same.
   await fam.page.getByRole('button', { name: 'Send message' }).dblclick();
   await fam.page.getByText('Sent. Ray Moss gets it after the facility reviews it.').waitFor();
@@ -198,16 +198,16 @@ test('a family member writes; the reviewer approves; Delivered and the reply arr
   assert.equal(first.body, body);
   const mine = card(fam.page, first.id);
   assert.equal(await mine.getAttribute('data-status'), 'pending_review');
-  assert.match(await mine.textContent(), /Waiting for the facility to review/);
+  await expectText(mine, /Waiting for the facility to review/);
   assert.equal(await fam.page.getByLabel('Your message').inputValue(), '', 'the form is empty for the next message');
   await fam.page.evaluate(() => { window.kiteNoReload = true; });
 
   // The reviewer: metrics, the message, approve.
   const rev = await reviewQueue();
-  assert.equal(await rev.page.locator('[data-metric=depth] dd').textContent(), '1');
+  await expectText(rev.page.locator('[data-metric=depth] dd'), '1');
   const item = queued(rev.page, first.id);
-  assert.match(await item.textContent(), /From Nina Moss to Ray Moss \(resident\)/);
-  assert.match(await item.textContent(), /Привет! 你好 😊/);
+  await expectText(item, /From Nina Moss to Ray Moss \(resident\)/);
+  await expectText(item, /Привет! 你好 😊/);
   await shoot(rev.page, 'review-queue');
   await item.getByRole('button', { name: 'Approve' }).click();
   await rev.page.getByText('Approved: “Hello from Nina” from Nina Moss. It is delivered.').waitFor();
@@ -216,22 +216,22 @@ test('a family member writes; the reviewer approves; Delivered and the reply arr
 
   // The family page changes by itself.
   await fam.page.locator(`[data-testid=thread] li[data-message-id="${first.id}"][data-status=delivered]`).waitFor();
-  assert.match(await mine.textContent(), /Delivered/);
+  await expectText(mine, /Delivered/);
   assert.equal(await fam.page.evaluate(() => window.kiteNoReload), true, 'no reload');
 
   // The resident: the unread count on the home page and in the header, then the conversation.
   const res = await tabletSignIn();
   const convo = res.page.getByTestId('tablet-conversations').locator('li').first();
-  assert.match(await convo.textContent(), /Messages with Nina Moss\s*1 new/);
-  assert.equal(await res.page.getByTestId('unread-badge').textContent(), '1 unread');
+  await expectText(convo, /Messages with Nina Moss\s*1 new/);
+  await expectText(res.page.getByTestId('unread-badge'), '1 unread');
   await convo.getByRole('link').click();
   await res.page.waitForURL(`${base}/tablet?contact=${family.contactId}`);
   await res.page.getByRole('heading', { level: 1, name: 'Messages with Nina Moss' }).waitFor();
-  assert.match(await card(res.page, first.id).textContent(), /Hello from Nina.*The kids say hello/s);
+  await expectText(card(res.page, first.id), /Hello from Nina.*The kids say hello/s);
   await res.page.getByTestId('unread-badge').waitFor({ state: 'detached' });
   // Reading it tells the family, live.
   await fam.page.locator(`[data-testid=thread] li[data-message-id="${first.id}"][data-status=read]`).waitFor();
-  assert.match(await mine.textContent(), /Read/);
+  await expectText(mine, /Read/);
 
   // The family goes back to the list; the resident replies; the reviewer approves with the keyboard.
   await fam.page.getByRole('link', { name: '← All messages' }).click();
@@ -241,12 +241,12 @@ test('a family member writes; the reviewer approves; Delivered and the reply arr
   await res.page.getByRole('button', { name: 'Send message' }).click();
   await res.page.getByText('Sent. Nina Moss gets it after the facility reviews it.').waitFor();
   const reply = (await resident.get('/messages?box=sent')).body.items[0];
-  assert.match(await card(res.page, reply.id).textContent(), /Waiting for the facility to review/);
+  await expectText(card(res.page, reply.id), /Waiting for the facility to review/);
   await shoot(res.page, 'tablet-messages');
 
   await rev.page.getByRole('button', { name: 'Check for new messages' }).click();
   await queued(rev.page, reply.id).waitFor();
-  assert.match(await queued(rev.page, reply.id).textContent(), /From Ray Moss \(resident\) to Nina Moss/);
+  await expectText(queued(rev.page, reply.id), /From Ray Moss \(resident\) to Nina Moss/);
   await rev.page.keyboard.press('j');
   assert.equal(await rev.page.evaluate(() => document.activeElement.dataset.messageId), String(reply.id));
   await rev.page.keyboard.press('a');
@@ -255,15 +255,15 @@ test('a family member writes; the reviewer approves; Delivered and the reply arr
 
   // The family: the badge and the conversation count, live; opening it reads it.
   await fam.page.getByTestId('unread-badge').waitFor();
-  assert.equal(await fam.page.getByTestId('unread-badge').textContent(), '1 unread');
+  await expectText(fam.page.getByTestId('unread-badge'), '1 unread');
   const row = fam.page.locator(`[data-testid=conversations] li[data-contact-id="${family.contactId}"]`);
   await row.getByTestId('convo-unread').waitFor();
-  assert.match(await row.textContent(), /1 new/);
-  assert.match(await row.textContent(), /Ray Moss: Re: Hello from Nina/);
+  await expectText(row, /1 new/);
+  await expectText(row, /Ray Moss: Re: Hello from Nina/);
   assert.equal(await fam.page.evaluate(() => window.kiteNoReload), true, 'still no reload');
   await row.getByRole('link').click();
   await card(fam.page, reply.id).waitFor();
-  assert.match(await card(fam.page, reply.id).textContent(), /Ray Moss.*New.*class on Tuesdays/s);
+  await expectText(card(fam.page, reply.id), /Ray Moss.*New.*class on Tuesdays/s);
   await fam.page.getByTestId('unread-badge').waitFor({ state: 'detached' });
   await res.page.locator(`[data-testid=thread] li[data-message-id="${reply.id}"][data-status=read]`).waitFor();
   await shoot(fam.page, 'messages-thread');
@@ -276,13 +276,13 @@ test('a family member writes; the reviewer approves; Delivered and the reply arr
 test('a rejected message shows the reason and the note to the sender, live, and never reaches the resident', TIMEOUT, async () => {
   const m = await send(family.client, 'Saturday', 'Tell Big J the thing is at the usual place.');
   const fam = await familyThread();
-  assert.match(await card(fam.page, m.id).textContent(), /Waiting for the facility to review/);
+  await expectText(card(fam.page, m.id), /Waiting for the facility to review/);
 
   const rev = await reviewQueue();
   const item = queued(rev.page, m.id);
   await item.getByRole('button', { name: 'Reject' }).click();
   await item.getByRole('button', { name: 'Reject message' }).click();
-  assert.match(await item.locator('#f-rej-' + m.id + '-reason-error').textContent(), /Choose the reason/);
+  await expectText(item.locator('#f-rej-' + m.id + '-reason-error'), /Choose the reason/);
   await item.getByLabel('Reason').selectOption('coded_language');
   await item.getByLabel('Note to the sender (optional)').fill('Please write plainly, without nicknames.');
   await item.getByRole('button', { name: 'Reject message' }).click();
@@ -299,7 +299,7 @@ test('a rejected message shows the reason and the note to the sender, live, and 
 
   // Hiding it changes only this view, after a question that says so.
   await card(fam.page, m.id).getByRole('button', { name: 'Remove from my view' }).click();
-  assert.match(await card(fam.page, m.id).locator('.confirm-question').textContent(), /It was not delivered, and the facility keeps its record/);
+  await expectText(card(fam.page, m.id).locator('.confirm-question'), /It was not delivered, and the facility keeps its record/);
   await card(fam.page, m.id).getByRole('button', { name: 'Yes, remove it' }).click();
   await fam.page.getByText('The message was removed from your view.').waitFor();
   assert.equal(await card(fam.page, m.id).count(), 0);
@@ -318,10 +318,10 @@ test('a message over the facility limit shows the limit, from the counter and fr
   const box = fam.page.getByLabel('Your message');
   await box.fill('a'.repeat(12501));
   const counter = fam.page.getByTestId('char-count');
-  assert.equal(await counter.textContent(), '12,501 of 12,500 characters: 1 too many');
+  await expectText(counter, '12,501 of 12,500 characters: 1 too many');
   assert.match(await counter.getAttribute('class'), /char-count--over/);
   await fam.page.getByRole('button', { name: 'Send message' }).click();
-  assert.match(await fam.page.locator('#f-msg-body-error').textContent(), /The limit at this facility is 12,500 characters: shorten it by 1\./);
+  await expectText(fam.page.locator('#f-msg-body-error'), /The limit at this facility is 12,500 characters: shorten it by 1\./);
   assert.equal(await box.getAttribute('aria-invalid'), 'true');
 
   // The facility lowers its limit while the page is open: the server's answer is shown by the field.
@@ -330,7 +330,7 @@ test('a message over the facility limit shows the limit, from the counter and fr
     await box.fill('This message is longer than forty characters, by a little.');
     await fam.page.getByRole('button', { name: 'Send message' }).click();
     await fam.page.locator('#f-msg-body-error').getByText(/40/).waitFor();
-    assert.match(await fam.page.locator('#f-msg-body-error').textContent(), /40/);
+    await expectText(fam.page.locator('#f-msg-body-error'), /40/);
   } finally {
     assert.equal((await operator.put(`/facilities/${county.id}/policy`, { profile: 'jpay', review: 'all' })).status, 200);
   }
@@ -350,17 +350,17 @@ test('a photo shows a preview, uploads, goes with the message, is reviewed inlin
   await picker.setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('this is not a picture') });
   const bad = fam.page.locator('.photo-tile[data-state=error]');
   await bad.waitFor();
-  assert.match(await bad.textContent(), /not a JPEG, PNG or WebP/);
+  await expectText(bad, /not a JPEG, PNG or WebP/);
   await fam.page.getByLabel('Your message').fill('A photo of the garden.');
   await fam.page.getByRole('button', { name: 'Send message' }).click();
-  assert.match(await fam.page.locator('#f-msg-attachment_ids-error').textContent(), /Remove it, then send/);
+  await expectText(fam.page.locator('#f-msg-attachment_ids-error'), /Remove it, then send/);
   await bad.getByRole('button', { name: 'Remove notes.png' }).click();
   assert.equal(await bad.count(), 0);
 
   await picker.setInputFiles({ name: 'garden.png', mimeType: 'image/png', buffer: makePng() });
   const tile = fam.page.locator('.photo-tile[data-state=done]');
   await tile.waitFor();
-  assert.match(await tile.textContent(), /Ready to send/);
+  await expectText(tile, /Ready to send/);
   await fam.page.waitForFunction(() => {
     const img = document.querySelector('.photo-tile[data-state=done] img');
     return img && img.complete && img.naturalWidth === 48;
@@ -405,14 +405,14 @@ test('screening rules: errors by the field; a held message is marked and first; 
   await admin.page.getByLabel('What to look for').fill('(unclosed');
   await admin.page.getByRole('button', { name: 'Add rule' }).click();
   await admin.page.locator('#f-rule-value-error').waitFor({ state: 'visible' });
-  assert.match(await admin.page.locator('#f-rule-value-error').textContent(), /not a valid pattern/);
+  await expectText(admin.page.locator('#f-rule-value-error'), /not a valid pattern/);
   await admin.page.getByLabel('Kind of rule').selectOption('words');
   await admin.page.getByLabel('What to look for').fill('package, burner');
   await admin.page.getByLabel('When it matches').selectOption('hold');
   await admin.page.getByLabel('Note for reviewers (optional)').fill('Contraband talk');
   await admin.page.getByRole('button', { name: 'Add rule' }).click();
   await admin.page.getByText('Rule added: new messages matching “package, burner” are held.').waitFor();
-  assert.match(await admin.page.getByTestId('rules').textContent(), /Hold\s*Words\s*package, burner\s*Contraband talk/);
+  await expectText(admin.page.getByTestId('rules'), /Hold\s*Words\s*package, burner\s*Contraband talk/);
 
   const plain1 = await send(family.client, 'Plain one', 'Nothing special here.');
   const plain2 = await send(family.client, 'Plain two', 'Still nothing special.');
@@ -421,9 +421,9 @@ test('screening rules: errors by the field; a held message is marked and first; 
   const rev = await reviewQueue();
   const first = rev.page.locator('[data-testid=review-queue] > li').first();
   assert.equal(await first.getAttribute('data-message-id'), String(held.id), 'held messages come first');
-  assert.match(await first.textContent(), /Held/);
-  assert.match(await first.locator('.rule-hits').textContent(), /Held by a words rule: Package/);
-  assert.equal(await first.locator('.review-body mark').textContent(), 'Package');
+  await expectText(first, /Held/);
+  await expectText(first.locator('.rule-hits'), /Held by a words rule: Package/);
+  await expectText(first.locator('.review-body mark'), 'Package');
   await shoot(rev.page, 'review-held');
 
   // Bulk: two plain ones.
@@ -526,7 +526,7 @@ test('at 390 px, compose shows the price before sending; a rejected message says
   await p.page.getByLabel('Your message').fill('A page of news from home.');
   const quote = p.page.getByTestId('price-quote');
   await p.page.waitForFunction(() => /costs/.test(document.querySelector('[data-testid=price-quote]').textContent));
-  assert.equal(await quote.textContent(), `This message costs 1 stamp. You have ${before} stamps. It is only charged if it is delivered.`);
+  await expectText(quote, `This message costs 1 stamp. You have ${before} stamps. It is only charged if it is delivered.`);
   // Longer than a page (2,500 characters): the price follows the text.
   await p.page.getByLabel('Your message').fill('x'.repeat(2600));
   await p.page.waitForFunction(() => /costs 2 stamps/.test(document.querySelector('[data-testid=price-quote]').textContent));
@@ -537,7 +537,7 @@ test('at 390 px, compose shows the price before sending; a rejected message says
   assert.equal(await stamps(), before - 1, 'the stamp is held');
   const sent = (await family.client.get('/messages?box=sent')).body.items[0];
   assert.equal(sent.body, 'Short again, one stamp.');
-  assert.match(await card(p.page, sent.id).textContent(), /1 stamp is held until it is delivered/);
+  await expectText(card(p.page, sent.id), /1 stamp is held until it is delivered/);
 
   // Rejected: the stamp comes back, and the card says so with when it was held and given back.
   const rejected = await operator.post(`/review/${sent.id}`, { decision: 'reject', reason: 'other', note: 'Please write again without the code words.' });
@@ -580,7 +580,7 @@ test('at 390 px, a family member without stamps sees the price and what they hav
   await p.page.getByRole('heading', { level: 1, name: 'Messages with Ray Moss' }).waitFor();
   await p.page.getByLabel('Your message').fill('Hello Ray, it is Pat.');
   await p.page.waitForFunction(() => /costs/.test(document.querySelector('[data-testid=price-quote]').textContent));
-  assert.equal(await p.page.getByTestId('price-quote').textContent(),
+  await expectText(p.page.getByTestId('price-quote'),
     'This message costs 1 stamp and you have 0 stamps. Buy stamps in your wallet before sending.');
   await p.page.getByRole('button', { name: 'Send message' }).click();
   await p.page.getByText('This message costs 1 stamp and you have 0. Buy stamps in your wallet, then send again.').waitFor();
@@ -604,7 +604,7 @@ test('at 390 px, the sender withdraws a message waiting for review: the card say
 
   // The button asks first, in words, and saying no keeps the message as it was.
   await c.getByRole('button', { name: 'Withdraw', exact: true }).click();
-  assert.match(await c.locator('.confirm-question').textContent(),
+  await expectText(c.locator('.confirm-question'),
     /^Withdraw this message\? Ray Moss will never get it and the facility will not review it\. The 1 stamp held for it is given back\./);
   await c.getByRole('button', { name: 'Keep the message' }).click();
   assert.equal(await stamps(), before - 1);
@@ -628,7 +628,7 @@ test('at 390 px, the sender withdraws a message waiting for review: the card say
   // After a reload the card still says it.
   await p.page.reload();
   await done.waitFor();
-  assert.match(await done.textContent(), /Withdrawn\. You were not charged for this message\./);
+  await expectText(done, /Withdrawn\. You were not charged for this message\./);
   const overflow = await p.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.equal(overflow, 0, 'no horizontal scrolling on a phone');
   await p.close();

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import {
   SHOTS, PASSWORD, TIMEOUT, PHONE, startServer, stopServer, kiteCli, launchBrowser, newPage, apiClient,
   signedInClient, uniqueEmail, register, startSandbox, stopSandbox, fundResident, assertAccessible,
-  confirmEmail,
+  confirmEmail, expectText,
 } from './helpers.mjs';
 
 const TABLET = { width: 800, height: 1280 };
@@ -141,7 +141,7 @@ test('one family member through the whole money journey, at 390 px', TIMEOUT, as
   await page.getByText('Added $50.00 with your visa card ending 4242.').waitFor();
   // The result is written before the wallet is read again: wait for the new balance.
   await page.getByTestId('wallet-balance').getByText('$50.00', { exact: true }).waitFor();
-  assert.match(await page.getByTestId('wallet-balance').textContent(), /Balance\$50\.00/);
+  await expectText(page.getByTestId('wallet-balance'), /Balance\$50\.00/);
 
   // Without stamps a message is refused, and the refusal leads to this facility in the wallet.
   await page.goto(`${base}/messages?contact=${contactId}`);
@@ -160,8 +160,8 @@ test('one family member through the whole money journey, at 390 px', TIMEOUT, as
   assert.equal(prices.schedule.model, 'stamps');
   const bundle = prices.bundles.stamps[0];
   const dollars = (c) => `$${Math.floor(c / 100)}.${String(c % 100).padStart(2, '0')}`;
-  assert.match(await plan.textContent(), /Your stamps here0 stamps/);
-  assert.equal(await plan.getByTestId(`bundle-${jail.id}-summary`).textContent(),
+  await expectText(plan, /Your stamps here0 stamps/);
+  await expectText(plan.getByTestId(`bundle-${jail.id}-summary`),
     `${dollars(bundle.price_cents)} will be taken from your balance of $50.00.`);
   await plan.getByRole('radio', { name: new RegExp(`^${bundle.count} stamps for \\${dollars(bundle.price_cents)}`) }).check();
   await plan.getByRole('button', { name: `Pay ${dollars(bundle.price_cents)}` }).click();
@@ -193,16 +193,16 @@ test('one family member through the whole money journey, at 390 px', TIMEOUT, as
   const rejected = await operator.post(`/review/${sent.id}`, { decision: 'reject', reason: 'other', note: 'Please call the mail room about this one.' });
   assert.equal(rejected.status, 200, JSON.stringify(rejected.body));
   await page.locator(`[data-testid=thread] li[data-message-id="${sent.id}"][data-status=rejected]`).waitFor();
-  assert.match(await mine.textContent(), /Note from the facility: Please call the mail room about this one\./);
-  assert.match(await mine.textContent(), /You were not charged/);
-  assert.match(await mine.getByTestId('msg-price').textContent(), /^1 stamp was held .* and given back /);
+  await expectText(mine, /Note from the facility: Please call the mail room about this one\./);
+  await expectText(mine, /You were not charged/);
+  await expectText(mine.getByTestId('msg-price'), /^1 stamp was held .* and given back /);
   await assertAccessible(page, 'a rejected message');
   await shoot(page, 'rejected-390');
   await page.goto(`${base}/wallet`);
   await page.getByTestId(`plan-${jail.id}`).getByText(`Your stamps here${bundle.count} stamps`).waitFor();
   w = (await client.get('/wallet')).body;
   assert.deepEqual([w.balance_cents, w.held_cents, stampsHeld(w, jail.id)], [afterBundle, 0, bundle.count], 'the stamp is back');
-  assert.match(await page.getByTestId('wallet-balance').textContent(), new RegExp(`Balance\\${dollars(afterBundle)}`));
+  await expectText(page.getByTestId('wallet-balance'), new RegExp(`Balance\\${dollars(afterBundle)}`));
 
   // Money to Ray: the fee and the total before paying.
   await page.getByTestId('send-money-link').click();
@@ -236,7 +236,7 @@ test('one family member through the whole money journey, at 390 px', TIMEOUT, as
   const account = page.getByRole('region', { name: `${JAIL} · +14155550177` });
   await account.waitFor();
   await account.getByLabel('Deposit in dollars').fill('5.00');
-  assert.match(await account.getByTestId('phone-deposit-summary').textContent(), /^\$5\.00 will leave your Kite balance and \$5\.00 will reach the phone account\. No fee/);
+  await expectText(account.getByTestId('phone-deposit-summary'), /^\$5\.00 will leave your Kite balance and \$5\.00 will reach the phone account\. No fee/);
   await assertAccessible(page, 'the phone account');
   await shoot(page, 'phone-390');
   await account.getByRole('button', { name: 'Deposit $5.00' }).click();
@@ -253,7 +253,7 @@ test('one family member through the whole money journey, at 390 px', TIMEOUT, as
   assert.equal(await statement.locator('li').count(), lines.length);
   for (const l of lines) await statement.getByText(l.memo || l.kind, { exact: true }).first().waitFor();
   assert.equal(lines[0].balance_after_cents, afterPhone);
-  assert.match(await page.getByTestId('wallet-balance').textContent(), new RegExp(`Balance\\${dollars(afterPhone)}`));
+  await expectText(page.getByTestId('wallet-balance'), new RegExp(`Balance\\${dollars(afterPhone)}`));
   await assertAccessible(page, 'the wallet statement');
   await shoot(page, 'wallet-statement-390');
   const csv = page.getByRole('link', { name: 'Download the statement (CSV)' });
@@ -286,10 +286,10 @@ test('the resident\'s tablet shows the trust balance and the transfer in its sta
   await page.waitForURL(`${base}/tablet/money`);
   await page.getByRole('heading', { name: 'Your trust account', level: 1 }).waitFor();
   const dollars = (c) => `$${Math.floor(c / 100).toLocaleString('en-US')}.${String(c % 100).padStart(2, '0')}`;
-  assert.match(await page.getByTestId('trust-balance').textContent(), new RegExp(`^Balance\\${dollars(trust.balance_cents)}`));
+  await expectText(page.getByTestId('trust-balance'), new RegExp(`^Balance\\${dollars(trust.balance_cents)}`));
   const line = page.getByTestId('trust-statement').locator('li').filter({ hasText: `Money transfer from ${journey.name} to Ray Moss` });
   await line.waitFor();
-  assert.match(await line.textContent(), /received \$20\.00/);
+  await expectText(line, /received \$20\.00/);
   await assertAccessible(page, 'the tablet trust statement');
   await shoot(page, 'tablet-trust');
   await res.close();
@@ -335,11 +335,11 @@ test('a message refused for want of a subscription leads to the wallet; bought t
     const top = el ? el.getBoundingClientRect().top : -10;
     return top > -1 && top < window.innerHeight && !document.getElementById('page').hasAttribute('aria-busy');
   }, prison.id);
-  assert.match(await plan.textContent(), /Your subscriptionNone yet/);
-  assert.equal(await plan.getByTestId(`subscription-${prison.id}-summary`).textContent(), '$4.99 will be taken from your balance of $20.00.');
+  await expectText(plan, /Your subscriptionNone yet/);
+  await expectText(plan.getByTestId(`subscription-${prison.id}-summary`), '$4.99 will be taken from your balance of $20.00.');
   await assertAccessible(page, 'the wallet with a subscription to buy');
   await plan.getByRole('radio', { name: '3 months for $14.97' }).check();
-  assert.equal(await plan.getByTestId(`subscription-${prison.id}-summary`).textContent(), '$14.97 will be taken from your balance of $20.00.');
+  await expectText(plan.getByTestId(`subscription-${prison.id}-summary`), '$14.97 will be taken from your balance of $20.00.');
   // Each purchase's Idempotency-Key is noted; the answer to the second purchase is lost on the way
   // back, after Kite made it.
   const sentKeys = [];
@@ -351,7 +351,7 @@ test('a message refused for want of a subscription leads to the wallet; bought t
   });
   // More than the balance: said before pressing, refused after, nothing taken.
   await plan.getByRole('radio', { name: '12 months for $59.88' }).check();
-  assert.equal(await plan.getByTestId(`subscription-${prison.id}-summary`).textContent(),
+  await expectText(plan.getByTestId(`subscription-${prison.id}-summary`),
     'This costs $59.88 and your balance is $20.00. Add money above first.');
   await plan.getByRole('button', { name: 'Pay $59.88' }).click();
   await plan.getByRole('alert').filter({ hasText: 'Your balance is too low for this, so nothing was charged.' }).waitFor();

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   KITE_BIN, PASSWORD, SHOTS, TIMEOUT, PHONE, startServer, stopServer, kiteCli, launchBrowser, newPage, apiClient,
-  signedInClient, uniqueEmail, signInForm, confirmEmail,
+  signedInClient, uniqueEmail, signInForm, confirmEmail, expectText,
 } from './helpers.mjs';
 
 const OPERATOR = 'op.money@example.org';
@@ -146,7 +146,7 @@ test('a family member sends money seeing the fee first; a wrong last name sends 
   await button.click();
   const alert = page.getByRole('alert').filter({ hasText: 'do not match the same person' });
   await alert.waitFor();
-  assert.match(await alert.textContent(), /Nothing was charged/);
+  await expectText(alert, /Nothing was charged/);
   assert.equal((await apiClient(base, fam.token).get('/wallet')).body.balance_cents, 5000);
 
   // $20.01 is the next tier: the fee changes before the button is pressed.
@@ -177,12 +177,12 @@ test('the tablet shows the trust balance and the statement with its CSV, and the
   await page.getByTestId('trust-summary').getByText('See your statement').click();
   await page.waitForURL(`${base}/tablet/money`);
   await page.getByRole('heading', { name: 'Your trust account', level: 1 }).waitFor();
-  assert.match(await page.getByTestId('trust-balance').textContent(), /Balance\$0\.00On hold for messages not yet delivered\$0\.00/);
+  await expectText(page.getByTestId('trust-balance'), /Balance\$0\.00On hold for messages not yet delivered\$0\.00/);
   const statement = page.getByTestId('trust-statement');
   await statement.getByText('Money transfer from Marta Diaz to Rosa Diaz').waitFor();
   await statement.getByText('Terminal time, 1 min').waitFor();
-  assert.match(await statement.textContent(), /received \$0\.05 · balance after \$0\.05/);
-  assert.match(await statement.textContent(), /paid \$0\.05 · balance after \$0\.00/);
+  await expectText(statement, /received \$0\.05 · balance after \$0\.05/);
+  await expectText(statement, /paid \$0\.05 · balance after \$0\.00/);
   // Without money for terminal time the tablet only says so; it keeps working.
   await notice.getByText(/cannot pay for terminal time|cannot pay for the next minute/).waitFor();
 

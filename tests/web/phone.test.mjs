@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import {
   KITE_BIN, PASSWORD, SHOTS, TIMEOUT, PHONE, startServer, stopServer, launchBrowser, newPage, uniqueEmail, register, kiteCli,
   apiClient, signedInClient, signInForm,
-  confirmEmail,
+  confirmEmail, expectText,
 } from './helpers.mjs';
 
 let server;
@@ -101,7 +101,7 @@ test('a family member opens a phone account, deposits without fee, sees a call a
   await page.waitForURL(`${base}/phone`);
   await page.getByRole('heading', { name: 'Phone accounts', level: 1 }).waitFor();
   await page.getByText('You have no phone account yet.').waitFor();
-  assert.match(await page.getByTestId('phone-kite-balance').textContent(), /\$20\.00/);
+  await expectText(page.getByTestId('phone-kite-balance'), /\$20\.00/);
 
   await page.getByLabel('Facility').fill('FCI ALICEVILLE');
   await page.getByRole('button', { name: /FCI ALICEVILLE/ }).click();
@@ -110,17 +110,17 @@ test('a family member opens a phone account, deposits without fee, sees a call a
   await page.getByRole('button', { name: 'Open the phone account' }).click();
   const card = page.getByRole('region', { name: 'FCI ALICEVILLE · +14155550142' });
   await card.waitFor();
-  assert.match(await card.getByTestId('phone-balance').textContent(), /Phone balance\$0\.00/);
-  assert.match(await card.getByTestId('phone-balance').textContent(), /\$0\.11 per started minute/);
+  await expectText(card.getByTestId('phone-balance'), /Phone balance\$0\.00/);
+  await expectText(card.getByTestId('phone-balance'), /\$0\.11 per started minute/);
 
   // No fee, said before the button.
   await card.getByLabel('Deposit in dollars').fill('1.00');
-  assert.equal(await card.getByTestId('phone-deposit-summary').textContent(),
+  await expectText(card.getByTestId('phone-deposit-summary'),
     '$1.00 will leave your Kite balance and $1.00 will reach the phone account. No fee: the whole deposit goes to the phone account. The FCC forbids fees on phone deposits.');
   await card.getByRole('button', { name: 'Deposit $1.00' }).click();
   await page.getByText('Deposited $1.00, no fee. The phone balance is now $1.00.').waitFor();
-  assert.match(await page.getByTestId('phone-kite-balance').textContent(), /\$19\.00/);
-  assert.match(await card.getByTestId('phone-balance').textContent(), /Phone balance\$1\.00/);
+  await expectText(page.getByTestId('phone-kite-balance'), /\$19\.00/);
+  await expectText(card.getByTestId('phone-balance'), /Phone balance\$1\.00/);
 
   // The phone system posts two calls: 2 min 5 s (3 started minutes), then one cut at the balance.
   const call = (id, seconds) => post(`/facilities/${fed}/calls`, {
@@ -137,7 +137,7 @@ test('a family member opens a phone account, deposits without fee, sees a call a
   await calls.getByText(/6 minutes · \$0\.66/).waitFor();
   await calls.getByText('Cut at balance: the call lasted 10 minutes; the balance paid for 6 minutes.').waitFor();
   const after = page.getByRole('region', { name: 'FCI ALICEVILLE · +14155550142' });
-  assert.match(await after.getByTestId('phone-balance').textContent(), /Phone balance\$0\.01/);
+  await expectText(after.getByTestId('phone-balance'), /Phone balance\$0\.01/);
 
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, 'phone-account-390.png'), fullPage: true });
@@ -147,9 +147,9 @@ test('a family member opens a phone account, deposits without fee, sees a call a
   await after.getByText('Move the whole phone balance, $0.01, back to your Kite balance?').waitFor();
   await after.getByRole('button', { name: 'Yes, refund it' }).click();
   await page.getByText('Refunded $0.01 to your Kite balance, no fee.').waitFor();
-  assert.match(await page.getByRole('region', { name: 'FCI ALICEVILLE · +14155550142' }).getByTestId('phone-balance').textContent(),
+  await expectText(page.getByRole('region', { name: 'FCI ALICEVILLE · +14155550142' }).getByTestId('phone-balance'),
     /Phone balance\$0\.00/);
-  assert.match(await page.getByTestId('phone-kite-balance').textContent(), /\$19\.01/);
+  await expectText(page.getByTestId('phone-kite-balance'), /\$19\.01/);
 
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);

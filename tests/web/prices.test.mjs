@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   KITE_BIN, PASSWORD, SHOTS, TIMEOUT, PHONE, startServer, stopServer, kiteCli, launchBrowser, newPage, apiClient,
-  signedInClient, uniqueEmail, signInForm, assertAccessible, confirmEmail,
+  signedInClient, uniqueEmail, signInForm, assertAccessible, confirmEmail, expectText,
 } from './helpers.mjs';
 
 let server;
@@ -83,15 +83,15 @@ test('the public facility page shows the prices before anyone registers, at 390 
   await page.goto(`${base}/facilities/${prison.id}`);
   const prices = page.getByTestId('prices');
   await prices.getByRole('heading', { name: 'Prices at this facility' }).waitFor();
-  assert.match(await prices.getByTestId('message-prices').textContent(), /A message1 stamp for each page of up to 2,500 characters/);
+  await expectText(prices.getByTestId('message-prices'), /A message1 stamp for each page of up to 2,500 characters/);
   const bundles = prices.getByRole('table', { name: /Stamps come in bundles/ });
-  assert.match(await bundles.getByRole('row', { name: /^10 stamps/ }).textContent(), /10 stamps\$3\.70\$0\.80/);
-  assert.match(await prices.getByTestId('transfer-fees').textContent(), /\$0\.01 to \$20\.00\$3\.50/);
+  await expectText(bundles.getByRole('row', { name: /^10 stamps/ }), /10 stamps\$3\.70\$0\.80/);
+  await expectText(prices.getByTestId('transfer-fees'), /\$0\.01 to \$20\.00\$3\.50/);
   const calls = await prices.getByTestId('call-prices').textContent();
   assert.match(calls, /Phone calls11¢ a minute \(the FCC's limit here: 11¢\)/);
-  assert.match(calls, /Video calls25¢ a minute/);
+  assert.match(calls, /Video visits25¢ a minute, only for the minutes a visit is connected, where this facility publishes visit times \(the FCC's limit here: 25¢\)/);
   assert.match(calls, /Adding money to a phone accountNo fee/);
-  assert.match(await prices.textContent(), /FCC 25-75/);
+  await expectText(prices, /FCC 25-75/);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.equal(overflow, 0, 'no horizontal scrolling on a phone');
   await assertAccessible(page, 'the facility page with its prices');
@@ -107,7 +107,7 @@ test('the facility admin edits prices, sees the FCC cap enforced at the field, a
   await page.goto(`${base}/staff?tab=prices`);
   await page.getByRole('heading', { name: 'Prices', level: 2 }).waitFor();
   await assertAccessible(page, 'the staff prices tab');
-  assert.match(await page.getByTestId('prices-changed').textContent(), /default prices/);
+  await expectText(page.getByTestId('prices-changed'), /default prices/);
   const phone = page.getByLabel('Phone calls, cents per minute');
   assert.equal(await phone.inputValue(), '11');
 
@@ -116,7 +116,7 @@ test('the facility admin edits prices, sees the FCC cap enforced at the field, a
   await page.getByRole('button', { name: 'Save prices' }).click();
   const error = page.locator('#f-prices-audio_cents_per_minute-error');
   await error.waitFor();
-  assert.match(await error.textContent(), /FCC cap of 11 cents per minute/);
+  await expectText(error, /FCC cap of 11 cents per minute/);
   assert.equal(await phone.getAttribute('aria-invalid'), 'true');
   await assertAccessible(page, 'the prices form with an error');
   await shoot(page, 'staff-prices-error');
@@ -126,7 +126,7 @@ test('the facility admin edits prices, sees the FCC cap enforced at the field, a
   await page.getByLabel('Price in dollars, row 2').first().fill('3.25');
   await page.getByRole('button', { name: 'Save prices' }).click();
   await page.getByText('The prices are saved.').waitFor();
-  assert.match(await page.getByTestId('prices-changed').textContent(), /Last changed/);
+  await expectText(page.getByTestId('prices-changed'), /Last changed/);
   assert.equal(await page.getByLabel('Price in dollars, row 2').first().inputValue(), '3.25');
   await admin.close([/status of 422/]);
 
@@ -135,7 +135,7 @@ test('the facility admin edits prices, sees the FCC cap enforced at the field, a
   await visitor.page.goto(`${base}/facilities/${prison.id}`);
   const row = visitor.page.getByTestId('prices').getByRole('row', { name: /^10 stamps/ });
   await row.waitFor();
-  assert.match(await row.textContent(), /10 stamps\$3\.25\$1\.25/);
+  await expectText(row, /10 stamps\$3\.25\$1\.25/);
   await visitor.close();
   const list = await apiClient(base).get(`/facilities/${prison.id}/prices`);
   assert.equal(list.body.bundles.stamps.find((b) => b.count === 10).price_cents, 325);
@@ -174,9 +174,9 @@ test('the revenue report shows what was bought, with its CSV, at 390 px', TIMEOU
   const table = page.getByTestId('revenue-table');
   await table.waitFor();
   const dollars = `$${(price / 100).toFixed(2)}`;
-  assert.match(await table.getByRole('row', { name: /^Bundles sold/ }).textContent(), new RegExp(`sold1\\$0\\.00\\${dollars}\\$0\\.00\\${dollars}`));
-  assert.match(await table.getByRole('row', { name: /^Total/ }).textContent(), new RegExp(`\\${dollars}$`));
-  assert.match(await page.getByText(/^Stamps sold/).textContent(), /Stamps sold: 5, spent: 0/);
+  await expectText(table.getByRole('row', { name: /^Bundles sold/ }), new RegExp(`sold1\\$0\\.00\\${dollars}\\$0\\.00\\${dollars}`));
+  await expectText(table.getByRole('row', { name: /^Total/ }), new RegExp(`\\${dollars}$`));
+  await expectText(page.getByText(/^Stamps sold/), /Stamps sold: 5, spent: 0/);
   const href = await page.getByTestId('revenue-csv').getAttribute('href');
   assert.match(href, new RegExp(`^/api/v1/facilities/${prison.id}/revenue\\.csv\\?from=\\d{4}-\\d{2}-01&to=\\d{4}-\\d{2}-\\d{2}$`));
   const csv = await page.evaluate(async (url) => (await fetch(url)).text(), href);
@@ -189,6 +189,6 @@ test('the revenue report shows what was bought, with its CSV, at 390 px', TIMEOU
   await page.getByLabel('To (included)').fill('2026-03-01');
   await page.getByRole('button', { name: 'Show the report' }).click();
   await page.locator('#f-rev-to-error').waitFor();
-  assert.match(await page.locator('#f-rev-to-error').textContent(), /end on or after/);
+  await expectText(page.locator('#f-rev-to-error'), /end on or after/);
   await admin.close([/status of 422/]);
 });

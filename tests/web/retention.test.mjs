@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   KITE_BIN, CHROMIUM, PASSWORD, SHOTS, TIMEOUT, DESKTOP, PHONE, startServer, stopServer, kiteCli, launchBrowser, newPage,
-  apiClient, signedInClient, uniqueEmail, assertAccessible, signInForm,
+  apiClient, signedInClient, uniqueEmail, assertAccessible, signInForm, expectText,
 } from './helpers.mjs';
 
 const NARROW = { width: 360, height: 740 };
@@ -94,14 +94,14 @@ test('an investigator places a legal hold on a resident, sees it, lifts it, and 
   await page.getByRole('navigation', { name: 'Investigation sections' }).getByRole('link', { name: 'Legal holds' }).click();
   await page.waitForURL(`${base}/investigate/holds`);
   await page.getByRole('heading', { level: 1, name: 'Legal holds' }).waitFor();
-  assert.match(await page.getByTestId('retention-periods').textContent(), /keeps messages for 90 days and photos for 30 days/);
+  await expectText(page.getByTestId('retention-periods'), /keeps messages for 90 days and photos for 30 days/);
   await page.getByText('No standing legal holds.').waitFor();
   await checkPage(page, 'no holds');
 
   // Nothing filled in: each field says what it needs.
   await page.getByRole('button', { name: 'Place hold' }).click();
-  assert.match(await page.locator('#f-hold-subject-error').textContent(), /Say whose messages to keep/);
-  assert.match(await page.locator('#f-hold-case_reference-error').textContent(), /Give the case reference/);
+  await expectText(page.locator('#f-hold-subject-error'), /Say whose messages to keep/);
+  await expectText(page.locator('#f-hold-case_reference-error'), /Give the case reference/);
   // A resident who is not at this facility: the server's answer, beside the field.
   await page.getByLabel('Resident number').fill('NOPE-1');
   await page.getByLabel('Case reference').fill('CASE-77');
@@ -118,7 +118,7 @@ test('an investigator places a legal hold on a resident, sees it, lifts it, and 
   assert.match(row, /Grand jury subpoena/);
   assert.match(row, /E5001 Eva Marsh/);
   assert.match(row, /Standing/);
-  assert.match(await page.getByTestId('holds-status').textContent(), /Hold placed for case CASE-77/);
+  await expectText(page.getByTestId('holds-status'), /Hold placed for case CASE-77/);
   await checkPage(page, 'one hold');
 
   // The kind changes what the second field asks for.
@@ -127,11 +127,11 @@ test('an investigator places a legal hold on a resident, sees it, lifts it, and 
 
   await page.getByRole('button', { name: 'Lift the hold for case CASE-77' }).click();
   await page.getByText('No standing legal holds.').waitFor();
-  assert.match(await page.getByTestId('holds-status').textContent(), /The hold for case CASE-77 is lifted/);
+  await expectText(page.getByTestId('holds-status'), /The hold for case CASE-77 is lifted/);
   await page.getByRole('link', { name: 'Show lifted holds too' }).click();
   await page.waitForURL(`${base}/investigate/holds?all=1`);
   await rows(page).first().waitFor();
-  assert.match(await rows(page).first().textContent(), /CASE-77.*Lifted/s);
+  await expectText(rows(page).first(), /CASE-77.*Lifted/s);
   await checkPage(page, 'lifted holds');
   await opened.close([/status of 422/]);
 });
@@ -149,7 +149,7 @@ test('a facility admin sets the retention periods; under a year of audit records
   assert.equal(await page.locator('#f-pol-audit_retention_days').inputValue(), '2555');
   await page.locator('#f-pol-audit_retention_days').fill('300');
   await page.locator('form.policy-form button[type=submit]').click();
-  assert.match(await page.locator('#f-pol-audit_retention_days-error').textContent(), /from 365 to 3,650/);
+  await expectText(page.locator('#f-pol-audit_retention_days-error'), /from 365 to 3,650/);
   await page.locator('#f-pol-audit_retention_days').fill('400');
   await page.locator('#f-pol-message_retention_days').fill('60');
   await page.locator('form.policy-form button[type=submit]').click();
@@ -170,8 +170,8 @@ test('a family reads on the facility page how long messages and photos are kept'
   await page.goto(`${base}/facilities/${prison.id}`);
   const facts = page.getByTestId('policy-facts');
   await facts.waitFor();
-  assert.match(await facts.textContent(), /Messages are kept60 days, then deleted/);
-  assert.match(await facts.textContent(), /Photos are kept30 days, then deleted/);
+  await expectText(facts, /Messages are kept60 days, then deleted/);
+  await expectText(facts, /Photos are kept30 days, then deleted/);
   await opened.close();
 });
 
@@ -182,12 +182,12 @@ test('in Spanish: the legal holds page, a hold placed and listed, the policy\'s 
   await page.goto(`${base}/investigate/holds`);
   await page.getByRole('heading', { level: 1, name: 'Retenciones legales' }).waitFor();
   assert.equal(await page.locator('html').getAttribute('lang'), 'es');
-  assert.match(await page.getByTestId('retention-periods').textContent(), /guarda los mensajes 60 días y las fotos 30 días/);
+  await expectText(page.getByTestId('retention-periods'), /guarda los mensajes 60 días y las fotos 30 días/);
   await page.getByLabel('Número de residente').fill('E5001');
   await page.getByLabel('Referencia del caso').fill('CAUSA-12');
   await page.getByRole('button', { name: 'Poner retención' }).click();
   await rows(page).first().waitFor();
-  assert.match(await rows(page).first().textContent(), /CAUSA-12.*Vigente/s);
+  await expectText(rows(page).first(), /CAUSA-12.*Vigente/s);
   await checkPage(page, 'es one hold');
   await opened.close();
 
@@ -195,13 +195,13 @@ test('in Spanish: the legal holds page, a hold placed and listed, the policy\'s 
   await signIn(admin.page, emails.admin);
   await admin.page.goto(`${base}/staff?facility=${prison.id}&tab=policy`);
   await admin.page.getByRole('group', { name: 'Conservación' }).waitFor();
-  assert.match(await admin.page.locator('#f-pol-audit_retention_days-hint').textContent(), /al menos un año/);
+  await expectText(admin.page.locator('#f-pol-audit_retention_days-hint'), /al menos un año/);
   await checkPage(admin.page, 'es policy retention');
   await admin.close();
 
   const family = await newPage(browser, DESKTOP, ES);
   await family.page.goto(`${base}/facilities/${prison.id}`);
   await family.page.getByTestId('policy-facts').waitFor();
-  assert.match(await family.page.getByTestId('policy-facts').textContent(), /Los mensajes se guardan60 días, y luego se borran/);
+  await expectText(family.page.getByTestId('policy-facts'), /Los mensajes se guardan60 días, y luego se borran/);
   await family.close();
 });

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   KITE_BIN, CHROMIUM, SHOTS, PASSWORD, TIMEOUT, DESKTOP, startServer, stopServer, kiteCli, launchBrowser, newPage,
-  apiClient, signedInClient, uniqueEmail, assertAccessible,
+  apiClient, signedInClient, uniqueEmail, assertAccessible, expectText,
 } from './helpers.mjs';
 
 const ES = { locale: 'es-US' };
@@ -99,14 +99,14 @@ test('signed out in Spanish: the header, footer, sign-in, registration and passw
     return document.title;
   }), 'Kite — cómo enviar mensajes a alguien en prisión o en la cárcel');
   assert.match(await page.getAttribute('meta[name="description"]', 'content'), /^Averigüe qué plataforma/);
-  assert.equal(await page.locator('.skip-link').textContent(), 'Ir al contenido principal');
+  await expectText(page.locator('.skip-link'), 'Ir al contenido principal');
   assert.match(await text(page, '.site-footer'), /^Kite es software de código abierto/);
   const nav = page.getByRole('navigation', { name: 'Principal' });
   await nav.getByRole('link', { name: 'Buscar un centro' }).waitFor();
   await nav.getByRole('link', { name: 'Proveedores' }).waitFor();
   await page.locator('header').getByRole('link', { name: 'Iniciar sesión' }).waitFor();
   await page.locator('header').getByRole('link', { name: 'Crear cuenta' }).waitFor();
-  assert.equal(await page.getByTestId('lang-switch').textContent(), 'English');
+  await expectText(page.getByTestId('lang-switch'), 'English');
   // Money and numbers as Spanish readers in the United States see them.
   const formatted = await page.evaluate(async () => {
     const m = await import('/i18n.js');
@@ -197,7 +197,7 @@ test('a Spanish family member registers, sees their account and contacts, and ac
   // The header, signed in.
   await page.getByRole('navigation', { name: 'Principal' }).getByRole('link', { name: 'Mensajes' }).waitFor();
   await page.getByRole('navigation', { name: 'Principal' }).getByRole('link', { name: 'Sus contactos' }).waitFor();
-  assert.match(await page.locator('.account-chip').textContent(), /^Sesión iniciada como Rosa ReyesFamiliar o amigo$/);
+  await expectText(page.locator('.account-chip'), /^Sesión iniciada como Rosa ReyesFamiliar o amigo$/);
   await page.locator('header').getByRole('button', { name: 'Cerrar sesión' }).waitFor();
 
   // The account page.
@@ -279,12 +279,12 @@ test('the language switch: a Spanish reader picks English, an English reader pic
   await es.page.getByRole('heading', { level: 1, name: 'Iniciar sesión' }).waitFor();
   assert.equal(await es.page.getAttribute('html', 'lang'), 'es');
   const toEnglish = es.page.getByTestId('lang-switch');
-  assert.equal(await toEnglish.textContent(), 'English');
+  await expectText(toEnglish, 'English');
   assert.equal(await toEnglish.getAttribute('lang'), 'en');
   await toEnglish.click();
   await es.page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
   assert.equal(await es.page.getAttribute('html', 'lang'), 'en');
-  assert.equal(await es.page.getByTestId('lang-switch').textContent(), 'Español');
+  await expectText(es.page.getByTestId('lang-switch'), 'Español');
   // A new tab in the same browser follows the choice, though the browser asks for Spanish.
   const tab = await es.context.newPage();
   await tab.goto(`${base}/providers`);

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import {
   KITE_BIN, CHROMIUM, PASSWORD, SHOTS, TIMEOUT, DESKTOP, startServer, stopServer, kiteCli, launchBrowser, newPage,
   apiClient, signedInClient, uniqueEmail, assertAccessible, startSandbox, stopSandbox, fundContact, fundResident, confirmEmail,
-  finishSignIn,
+  finishSignIn, expectText,
 } from './helpers.mjs';
 
 const NARROW = { width: 360, height: 740 };
@@ -117,19 +117,19 @@ test('the facility admin runs the roster, staff, policy, prices and revenue in S
     ['Lista de residentes', 'Personal', 'Bloqueos', 'Normas', 'Precios', 'Ingresos']);
   await page.getByRole('heading', { level: 2, name: 'Lista de residentes' }).waitFor();
   await page.locator('[data-testid=roster] li[data-number="E5001"]').waitFor();
-  assert.match(await page.locator('.count-line').textContent(), /^Se muestra 1 persona\.$/);
-  assert.match(await page.locator('[data-testid=roster]').textContent(), /Activo/);
+  await expectText(page.locator('.count-line'), /^Se muestra 1 persona\.$/);
+  await expectText(page.locator('[data-testid=roster]'), /Activo/);
   await page.getByRole('link', { name: 'Claves API del sistema telefónico' }).waitFor();
 
   // A form error in Spanish, next to its field.
   await page.getByRole('button', { name: 'Agregar a la lista' }).click();
-  assert.match(await page.locator('#f-add-resident_number-error').textContent(), /Escriba el número de residente\.$/);
+  await expectText(page.locator('#f-add-resident_number-error'), /Escriba el número de residente\.$/);
 
   // The roster file: one good row, one without a first name; the report says which, in Spanish.
   await page.getByRole('heading', { name: 'Importar un archivo de residentes' }).waitFor();
   // The file button is the page's, in Spanish (the browser's own would speak the browser's language).
   await page.locator('label.file-button', { hasText: 'Elegir un archivo' }).waitFor();
-  assert.equal(await page.getByTestId('roster-file-name').textContent(), 'Ningún archivo elegido');
+  await expectText(page.getByTestId('roster-file-name'), 'Ningún archivo elegido');
   await page.getByLabel('Archivo de la lista de residentes (CSV)').setInputFiles({
     name: 'lista.csv', mimeType: 'text/csv',
     buffer: Buffer.from('resident_number,first_name,last_name,pin\nE5002,Ana,Lopez,246801\nE5003,,Sinnombre,\n'),
@@ -138,19 +138,19 @@ test('the facility admin runs the roster, staff, policy, prices and revenue in S
   const report = page.getByTestId('roster-import-result');
   await report.getByText('lista.csv: 2 filas leídas. Agregadas: 1, actualizadas: 0, sin cambios: 0, rechazadas: 1.').waitFor();
   const problems = page.getByTestId('roster-problems');
-  assert.match(await problems.locator('caption').textContent(), /^Filas no importadas/);
+  await expectText(problems.locator('caption'), /^Filas no importadas/);
   assert.deepEqual(await problems.locator('th').allTextContents(), ['Línea', 'Motivo']);
-  assert.equal(await problems.locator('tbody td').first().textContent(), '3');
+  await expectText(problems.locator('tbody td').first(), '3');
   await page.locator('[data-testid=roster] li[data-number="E5002"]').waitFor();
-  assert.match(await page.locator('.count-line').textContent(), /^Se muestran 2 personas\.$/);
+  await expectText(page.locator('.count-line'), /^Se muestran 2 personas\.$/);
   await checkPage(page, 'staff roster after an import');
 
   // Staff.
   await page.getByRole('link', { name: 'Personal', exact: true }).click();
   await page.getByRole('heading', { name: 'Agregar a alguien al personal' }).waitFor();
-  assert.match(await page.getByTestId('staff-list').textContent(), /Ada Admin/);
+  await expectText(page.getByTestId('staff-list'), /Ada Admin/);
   await page.getByRole('button', { name: 'Agregar al personal' }).click();
-  assert.match(await page.locator('#f-staff-full_name-error').textContent(), /Escriba su nombre completo\.$/);
+  await expectText(page.locator('#f-staff-full_name-error'), /Escriba su nombre completo\.$/);
   await checkPage(page, 'staff accounts');
 
   // Blocks: the empty list.
@@ -166,24 +166,24 @@ test('the facility admin runs the roster, staff, policy, prices and revenue in S
     ['Inicio del contacto', 'Mensajes', 'Revisión y lista de residentes', 'Conservación']);
   const limit = page.getByLabel('Máximo de contactos por residente');
   await limit.waitFor();
-  assert.equal(await page.locator('#f-pol-contact_limit-hint').textContent(), 'De 1 a 1,000.');
-  assert.equal(await page.locator('#f-pol-contact_initiation option[value=contact_requests]').textContent(),
+  await expectText(page.locator('#f-pol-contact_limit-hint'), 'De 1 a 1,000.');
+  await expectText(page.locator('#f-pol-contact_initiation option[value=contact_requests]'),
     'Familiares y amigos envían una solicitud');
-  assert.match(await page.locator('.section .muted').first().textContent(), /^Último cambio: \d{1,2} de [a-z]+ de \d{4}\./);
+  await expectText(page.locator('.section .muted').first(), /^Último cambio: \d{1,2} de [a-z]+ de \d{4}\./);
   await limit.fill('5000');
   await page.getByRole('button', { name: 'Guardar normas' }).click();
-  assert.match(await page.locator('#f-pol-contact_limit-error').textContent(), /Escriba un número de 1 a 1,000\.$/);
+  await expectText(page.locator('#f-pol-contact_limit-error'), /Escriba un número de 1 a 1,000\.$/);
   await page.getByText('Algunas reglas necesitan un cambio. Están marcadas abajo.').waitFor();
   await checkPage(page, 'policy editor with an error');
 
   // Prices: the form in Spanish, money in dollars as es-US writes them, a bad amount refused.
   await page.getByRole('link', { name: 'Precios' }).click();
   await page.getByRole('heading', { level: 2, name: 'Precios' }).waitFor();
-  assert.match(await page.getByTestId('prices-changed').textContent(), /precios predeterminados/);
-  assert.match(await page.locator('#f-prices-audio_cents_per_minute-hint').textContent(), /^El límite de la FCC aquí es de 11\u00a0¢ por minuto/);
+  await expectText(page.getByTestId('prices-changed'), /precios predeterminados/);
+  await expectText(page.locator('#f-prices-audio_cents_per_minute-hint'), /^El límite de la FCC aquí es de 11\u00a0¢ por minuto/);
   await page.getByLabel('Precio de un mensaje', { exact: true }).fill('tres');
   await page.getByRole('button', { name: 'Guardar precios' }).click();
-  assert.match(await page.locator('#f-prices-message_cents-error').textContent(), /Escriba una cantidad en dólares, como 0\.25\.$/);
+  await expectText(page.locator('#f-prices-message_cents-error'), /Escriba una cantidad en dólares, como 0\.25\.$/);
   await checkPage(page, 'prices editor with an error');
 
   // Revenue: the stamps the family bought, the period's dates in Spanish.
@@ -192,8 +192,8 @@ test('the facility admin runs the roster, staff, policy, prices and revenue in S
   const table = page.getByTestId('revenue-table');
   await table.waitFor();
   assert.deepEqual(await table.locator('thead th').allTextContents(), ['Concepto', 'Cantidad', 'Centro', 'Proveedor', 'Cargos', 'Total']);
-  assert.match(await table.getByRole('row', { name: /^Paquetes vendidos/ }).textContent(), /\$\d+\.\d\d/);
-  assert.match(await page.locator('.revenue-result p.muted').first().textContent(),
+  await expectText(table.getByRole('row', { name: /^Paquetes vendidos/ }), /\$\d+\.\d\d/);
+  await expectText(page.locator('.revenue-result p.muted').first(),
     /^Ingresos del \d{1,2} de [a-z]+ de \d{4} al \d{1,2} de [a-z]+ de \d{4}, en dólares\.$/);
   await page.getByText(/^Estampillas vendidas: 10, usadas: 0\./).waitFor();
   await checkPage(page, 'revenue report');
@@ -202,9 +202,9 @@ test('the facility admin runs the roster, staff, policy, prices and revenue in S
   await page.goto(`${base}/facilities/${prison.id}`);
   const prices = page.getByTestId('prices');
   await prices.getByRole('heading', { name: 'Precios en este centro' }).waitFor();
-  assert.match(await prices.getByTestId('call-prices').textContent(), /Llamadas telefónicas11\u00a0¢ por minuto \(el límite de la FCC aquí: 11\u00a0¢\)/);
-  assert.match(await prices.getByTestId('transfer-fees').textContent(), /De \$0\.01 a \$20\.00\$3\.50/);
-  assert.match(await prices.getByRole('table', { name: /Las estampillas vienen en paquetes/ }).textContent(), /10 estampillas\$\d+\.\d\d/);
+  await expectText(prices.getByTestId('call-prices'), /Llamadas telefónicas11\u00a0¢ por minuto \(el límite de la FCC aquí: 11\u00a0¢\)/);
+  await expectText(prices.getByTestId('transfer-fees'), /De \$0\.01 a \$20\.00\$3\.50/);
+  await expectText(prices.getByRole('table', { name: /Las estampillas vienen en paquetes/ }), /10 estampillas\$\d+\.\d\d/);
   await admin.close();
 });
 
@@ -219,7 +219,7 @@ test('the facility admin makes and revokes a phone system key in Spanish', TIMEO
   await page.getByRole('button', { name: 'Crear una clave nueva' }).click();
   await page.getByText('Copie esta clave en el sistema telefónico ahora.', { exact: false }).waitFor();
   const row = page.getByTestId('phone-keys').locator('li').first();
-  assert.match(await row.textContent(), /creada el \d{1,2} de [a-z]+ de \d{4}.* · nunca usada · activa/);
+  await expectText(row, /creada el \d{1,2} de [a-z]+ de \d{4}.* · nunca usada · activa/);
   await checkPage(page, 'phone keys with a new key');
   await row.getByRole('button', { name: 'Revocar' }).click();
   await page.getByText('¿Revocar la clave', { exact: false }).waitFor();
@@ -239,19 +239,19 @@ test('a mail-room reviewer works the queue and reads the screening rules in Span
   assert.deepEqual(await page.locator('.tabs a').allTextContents(), ['Cola', 'Reglas de filtrado']);
   const item = page.locator(`[data-testid=review-queue] li[data-message-id="${sent.body.id}"]`);
   await item.waitFor();
-  assert.match(await item.locator('.review-who').textContent(),
+  await expectText(item.locator('.review-who'),
     /^De Frank Marsh para Eva Marsh \(residente\) · enviado el \d{1,2} de [a-z]+ de \d{4}/);
-  assert.match(await item.locator('.review-age').textContent(), /^En espera .* · plazo /);
-  assert.match(await page.getByTestId('queue-metrics').textContent(), /En espera1/);
-  assert.match(await page.locator('.keys-help').textContent(), /^Teclas: j \/ k siguiente y anterior/);
+  await expectText(item.locator('.review-age'), /^En espera .* · plazo /);
+  await expectText(page.getByTestId('queue-metrics'), /En espera1/);
+  await expectText(page.locator('.keys-help'), /^Teclas: j \/ k siguiente y anterior/);
   await checkPage(page, 'review queue');
 
   // The reject form: no reason chosen is refused in Spanish; then cancelled.
   await item.getByRole('button', { name: 'Rechazar', exact: true }).click();
   await item.getByRole('heading', { name: 'Rechazar este mensaje' }).waitFor();
   await item.getByRole('button', { name: 'Rechazar mensaje' }).click();
-  assert.match(await item.locator(`#f-rej-${sent.body.id}-reason-error`).textContent(), /Elija el motivo que verá quien lo envió\.$/);
-  assert.equal(await item.locator(`#f-rej-${sent.body.id}-reason option[value=""]`).textContent(), 'Elija un motivo…');
+  await expectText(item.locator(`#f-rej-${sent.body.id}-reason-error`), /Elija el motivo que verá quien lo envió\.$/);
+  await expectText(item.locator(`#f-rej-${sent.body.id}-reason option[value=""]`), 'Elija un motivo…');
   await checkPage(page, 'review queue with the reject form');
   await item.getByRole('button', { name: 'Cancelar' }).click();
 
@@ -284,7 +284,7 @@ test('the operator chooses a facility and edits its screening rules in Spanish',
   await page.goto(`${base}/review?facility=${prison.id}&tab=rules`);
   await page.getByRole('heading', { name: 'Agregar una regla' }).waitFor();
   await page.getByRole('button', { name: 'Agregar regla' }).click();
-  assert.match(await page.locator('#f-rule-value-error').textContent(), /Escriba qué busca la regla\.$/);
+  await expectText(page.locator('#f-rule-value-error'), /Escriba qué busca la regla\.$/);
   await page.getByLabel('Qué buscar').fill('contrabando');
   await page.getByLabel('Cuando coincide').selectOption('hold');
   await page.getByRole('button', { name: 'Agregar regla' }).click();

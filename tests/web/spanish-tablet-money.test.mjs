@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CHROMIUM, KITE_BIN, SHOTS, PASSWORD, TIMEOUT, DESKTOP, startServer, stopServer, kiteCli, launchBrowser, newPage,
-  apiClient, signedInClient, uniqueEmail, startSandbox, stopSandbox, fundResident, assertAccessible,
+  apiClient, signedInClient, uniqueEmail, startSandbox, stopSandbox, fundResident, assertAccessible, expectText,
 } from './helpers.mjs';
 
 // A Spanish reader who picked Spanish here (the accounts are made in English by the API).
@@ -143,10 +143,10 @@ test('the tablet in Spanish: sign-in with its language switch and errors, the ho
   await page.getByText('Primero elija su centro.').waitFor();
   await page.getByLabel('Su centro').fill('FCI ALICEVILLE');
   await page.locator(`.picker-option[data-id="${fed}"]`).click();
-  assert.match(await page.getByTestId('tablet-facility').textContent(), /^CentroFCI ALICEVILLECambiar de centro$/);
+  await expectText(page.getByTestId('tablet-facility'), /^CentroFCI ALICEVILLECambiar de centro$/);
   await page.getByRole('button', { name: 'Iniciar sesión', exact: true }).click();
-  assert.match(await page.locator('#f-tab-resident_number-error').textContent(), /Escriba su número de residente\./);
-  assert.match(await page.locator('#f-tab-pin-error').textContent(), /Escriba su PIN\./);
+  await expectText(page.locator('#f-tab-resident_number-error'), /Escriba su número de residente\./);
+  await expectText(page.locator('#f-tab-pin-error'), /Escriba su PIN\./);
   await assertAccessible(page, 'the tablet sign-in with its errors in Spanish');
 
   // The home.
@@ -172,10 +172,10 @@ test('the tablet in Spanish: sign-in with its language switch and errors, the ho
   // A request declined, after a question in Spanish.
   await page.getByRole('heading', { name: 'Personas que piden escribirle (1)' }).waitFor();
   const request = page.getByTestId('pending-requests');
-  assert.match(await request.textContent(), /Lo pidió el \d{1,2} de [a-zé]+ de \d{4}\./);
+  await expectText(request, /Lo pidió el \d{1,2} de [a-zé]+ de \d{4}\./);
   await request.getByRole('button', { name: 'Aprobar a Lee Stone' }).waitFor();
   await request.getByRole('button', { name: 'Rechazar', exact: true }).click();
-  assert.equal(await request.locator('.confirm-question').textContent(),
+  await expectText(request.locator('.confirm-question'),
     '¿Rechazar a Lee Stone? No podrá escribirle. Puede volver a pedirlo más tarde.');
   await request.getByRole('button', { name: 'Mantener la solicitud' }).waitFor();
   await assertAccessible(page, 'the tablet asking before declining, in Spanish');
@@ -195,9 +195,9 @@ test('the tablet in Spanish: sign-in with its language switch and errors, the ho
   await page.getByRole('button', { name: 'Enviar invitación' }).click();
   await page.getByText(new RegExp(`^Invitación enviada a ${invited.replace(/\./g, '\\.')}\\. Sirve hasta el \\d{1,2} de [a-zé]+ de \\d{4}\\.$`)).waitFor();
   const invitations = page.getByTestId('invitations');
-  assert.match(await invitations.textContent(), /Enviada el \d{1,2} de [a-zé]+ de \d{4} · sirve hasta el/);
+  await expectText(invitations, /Enviada el \d{1,2} de [a-zé]+ de \d{4} · sirve hasta el/);
   await invitations.getByRole('button', { name: 'Cancelar invitación' }).click();
-  assert.equal(await invitations.locator('.confirm-question').textContent(),
+  await expectText(invitations.locator('.confirm-question'),
     `¿Cancelar la invitación a ${invited}? El enlace de su correo dejará de funcionar. Puede volver a invitar a esta persona más tarde.`);
   await invitations.getByRole('button', { name: 'Mantenerla' }).waitFor();
   await invitations.getByRole('button', { name: 'Sí, cancelarla' }).click();
@@ -207,9 +207,9 @@ test('the tablet in Spanish: sign-in with its language switch and errors, the ho
   await trust.getByRole('link', { name: 'Ver su estado de cuenta' }).click();
   await page.getByRole('heading', { level: 1, name: 'Su cuenta de fondos' }).waitFor();
   assert.match(await page.title(), /Su cuenta de fondos/);
-  assert.match(await page.getByTestId('trust-balance').textContent(), /^Saldo\$\d+\.\d{2}Retenido para mensajes aún no entregados\$0\.00$/);
+  await expectText(page.getByTestId('trust-balance'), /^Saldo\$\d+\.\d{2}Retenido para mensajes aún no entregados\$0\.00$/);
   const statement = page.getByTestId('trust-statement');
-  assert.match(await statement.textContent(), /\d{1,2} de [a-zé]+ de \d{4}.* · recibido \$50\.00 · saldo después \$50\.00/);
+  await expectText(statement, /\d{1,2} de [a-zé]+ de \d{4}.* · recibido \$50\.00 · saldo después \$50\.00/);
   await page.getByRole('link', { name: 'Descargar el estado de cuenta (CSV)' }).waitFor();
   await page.getByRole('link', { name: 'Volver a su inicio' }).waitFor();
   await spanishPage(page, 'tablet trust account');
@@ -224,7 +224,7 @@ test('the idle countdown and the idle sign-out, in Spanish', TIMEOUT, async () =
   await page.clock.runFor(65_000);
   const banner = page.getByRole('alertdialog', { name: '¿Sigue ahí?' });
   await banner.waitFor();
-  assert.match(await page.locator('#idle-text').textContent(), /^Por su privacidad, esta tableta cerrará su sesión en 0:5\d\.$/);
+  await expectText(page.locator('#idle-text'), /^Por su privacidad, esta tableta cerrará su sesión en 0:5\d\.$/);
   await banner.getByRole('button', { name: 'Sigo aquí' }).waitFor();
   await assertAccessible(page, 'the idle countdown in Spanish');
   await page.screenshot({ path: join(SHOTS, 'es-tablet-idle-countdown.png') });
@@ -232,7 +232,7 @@ test('the idle countdown and the idle sign-out, in Spanish', TIMEOUT, async () =
   // Left alone: signed out; the sign-in says why, still in Spanish (the browser's language).
   await page.clock.runFor(70_000);
   await page.waitForURL(`${base}/tablet?signed_out=idle&minutes=2`);
-  assert.equal(await page.getByTestId('idle-signed-out').textContent(),
+  await expectText(page.getByTestId('idle-signed-out'),
     'Nadie usó la tableta durante 2 minutos, así que cerró la sesión. No queda nada de la última persona en ella.');
   assert.doesNotMatch(await page.textContent('body'), /Rosa/);
   await page.getByRole('heading', { level: 1, name: 'Iniciar sesión en la tableta' }).waitFor();
@@ -249,19 +249,19 @@ test('a family member\'s wallet, sending money and phone accounts in Spanish, wi
   await page.goto(`${base}/wallet`);
   await page.getByRole('heading', { level: 1, name: 'Su billetera' }).waitFor();
   assert.match(await page.title(), /Su billetera/);
-  assert.match(await page.getByTestId('wallet-balance').textContent(), /^Saldo\$40\.00Retenido para mensajes aún no entregados\$0\.00$/);
+  await expectText(page.getByTestId('wallet-balance'), /^Saldo\$40\.00Retenido para mensajes aún no entregados\$0\.00$/);
   await page.getByRole('heading', { name: 'Agregar dinero' }).waitFor();
   const topUp = page.getByTestId('topup-form');
   const amountHint = await page.locator('#f-topup-amount_cents-hint').textContent();
   assert.match(amountHint, new RegExp(`^De ${MONEY.source} a ${MONEY.source}\\.$`));
-  assert.equal(await page.getByTestId('topup-summary').textContent(), 'Le cobraremos $25.00 a su tarjeta y agregaremos $25.00 a su saldo.');
+  await expectText(page.getByTestId('topup-summary'), 'Le cobraremos $25.00 a su tarjeta y agregaremos $25.00 a su saldo.');
   await topUp.getByRole('button', { name: 'Pagar $25.00' }).waitFor();
   await topUp.getByLabel('Monto en dólares').fill('99.5');
-  assert.equal(await page.getByTestId('topup-summary').textContent(), 'Le cobraremos $99.50 a su tarjeta y agregaremos $99.50 a su saldo.');
+  await expectText(page.getByTestId('topup-summary'), 'Le cobraremos $99.50 a su tarjeta y agregaremos $99.50 a su saldo.');
   await topUp.getByLabel('Monto en dólares').fill('doce');
-  assert.match(await page.getByTestId('topup-summary').textContent(), /^Escriba un monto de \$.* a \$.*\.$/);
+  await expectText(page.getByTestId('topup-summary'), /^Escriba un monto de \$.* a \$.*\.$/);
   await topUp.getByRole('button', { name: 'Pagar', exact: true }).click();
-  assert.match(await page.locator('#f-topup-amount_cents-error').textContent(), /Escriba un monto de \$[\d.,]+ a \$[\d.,]+, por ejemplo 25\.00\./);
+  await expectText(page.locator('#f-topup-amount_cents-error'), /Escriba un monto de \$[\d.,]+ a \$[\d.,]+, por ejemplo 25\.00\./);
   await topUp.getByLabel('Monto en dólares').fill('12.50');
   await topUp.getByLabel('Número de tarjeta').fill('4242 4242 4242 4242');
   await topUp.getByLabel('Mes de vencimiento (1–12)').fill('12');
@@ -271,7 +271,7 @@ test('a family member\'s wallet, sending money and phone accounts in Spanish, wi
   await page.getByTestId('topup-result').getByText(/^Agregamos \$12\.50 con su tarjeta .+ terminada en 4242\.$/).waitFor();
   // The result is written before the wallet is read again: wait for the new balance.
   await page.getByTestId('wallet-balance').getByText('$52.50', { exact: true }).waitFor();
-  assert.match(await page.getByTestId('wallet-balance').textContent(), /^Saldo\$52\.50/);
+  await expectText(page.getByTestId('wallet-balance'), /^Saldo\$52\.50/);
   const walletStatement = await page.getByTestId('wallet-statement').textContent();
   assert.match(walletStatement, new RegExp(`${LONG_DATE.source} · agregado \\$12\\.50 · saldo \\$52\\.50`));
   await page.getByRole('link', { name: 'Descargar el estado de cuenta (CSV)' }).waitFor();
@@ -281,11 +281,11 @@ test('a family member\'s wallet, sending money and phone accounts in Spanish, wi
   await page.getByRole('link', { name: 'Enviar dinero a alguien en un centro' }).click();
   await page.getByRole('heading', { level: 1, name: 'Enviar dinero' }).waitFor();
   await page.getByText('Todavía no ha enviado dinero.').waitFor();
-  assert.equal(await page.getByTestId('money-quote').textContent(),
+  await expectText(page.getByTestId('money-quote'),
     'Elija el centro; después escriba el número de residente y un monto para ver el cargo.');
   await page.getByRole('button', { name: 'Enviar', exact: true }).click();
   await page.getByText('Primero elija el centro.').waitFor();
-  assert.match(await page.locator('#f-money-resident_number-error').textContent(), /Escriba el número de residente de la persona\./);
+  await expectText(page.locator('#f-money-resident_number-error'), /Escriba el número de residente de la persona\./);
   await page.getByLabel('Centro de la persona').fill('FCI ALICEVILLE');
   await page.locator(`.picker-option[data-id="${fed}"]`).click();
   await page.getByLabel('Su número de residente').fill(RESIDENT);
@@ -295,14 +295,14 @@ test('a family member\'s wallet, sending money and phone accounts in Spanish, wi
   await spanishPage(page, 'family send money');
   await page.getByRole('button', { name: /^Enviar \$20\.00 \(total/ }).click();
   await page.getByText(/^Enviamos \$20\.00 a Rosa Vega\. Cargo: \$\d+\.\d{2}; su saldo ahora es \$\d+\.\d{2}\.$/).waitFor();
-  assert.match(await page.getByTestId('money-history').textContent(),
+  await expectText(page.getByTestId('money-history'),
     new RegExp(`\\$20\\.00 a Rosa Vega \\(${RESIDENT}\\)${LONG_DATE.source} · cargo \\$\\d+\\.\\d{2} · total \\$\\d+\\.\\d{2}`));
 
   // Phone accounts: the FCC-capped rate and "no fee" before the deposit button.
   await page.goto(`${base}/phone`);
   await page.getByRole('heading', { level: 1, name: 'Cuentas telefónicas' }).waitFor();
   await page.getByText('Todavía no tiene una cuenta telefónica. Abra una abajo.').waitFor();
-  assert.match(await page.getByTestId('phone-kite-balance').textContent(),
+  await expectText(page.getByTestId('phone-kite-balance'),
     /^Su saldo de Kite: \$\d+\.\d{2}\. Los depósitos salen de ese saldo y los reembolsos vuelven a él\. Agregar dinero a su saldo$/);
   await page.getByRole('button', { name: 'Abrir la cuenta telefónica' }).click();
   await page.getByText('Primero elija el centro.').waitFor();
@@ -316,14 +316,14 @@ test('a family member\'s wallet, sending money and phone accounts in Spanish, wi
   await page.getByRole('button', { name: 'Abrir la cuenta telefónica' }).click();
   await page.getByText('Abrimos una cuenta telefónica para +14155550142. Deposite dinero en ella para que las llamadas se puedan conectar.').waitFor();
   const phoneCard = page.getByRole('region', { name: 'FCI ALICEVILLE · +14155550142' });
-  assert.equal(await phoneCard.getByTestId('phone-balance').textContent(), 'Saldo telefónico$0.00Tarifa$0.11 por minuto o fracción');
-  assert.equal(await phoneCard.getByTestId('phone-deposit-summary').textContent(),
+  await expectText(phoneCard.getByTestId('phone-balance'), 'Saldo telefónico$0.00Tarifa$0.11 por minuto o fracción');
+  await expectText(phoneCard.getByTestId('phone-deposit-summary'),
     'Sacaremos $10.00 de su saldo de Kite y pondremos $10.00 en la cuenta telefónica. Sin cargo: todo el depósito va a la cuenta telefónica. La FCC prohíbe cobrar cargos por los depósitos telefónicos.');
   await phoneCard.getByRole('button', { name: 'Depositar $10.00' }).click();
   await page.getByText('Depositamos $10.00, sin cargo. El saldo telefónico ahora es $10.00.').waitFor();
   await page.getByText('Todavía no hay llamadas.').waitFor();
   await phoneCard.getByRole('button', { name: 'Reembolsar $10.00 a mi saldo de Kite' }).click();
-  assert.equal(await phoneCard.locator('.confirm-question').textContent(),
+  await expectText(phoneCard.locator('.confirm-question'),
     '¿Devolver todo el saldo telefónico, $10.00, a su saldo de Kite? Las llamadas a +14155550142 no se conectarán hasta que vuelva a depositar.');
   await phoneCard.getByRole('button', { name: 'Cancelar' }).waitFor();
   await spanishPage(page, 'family phone accounts');

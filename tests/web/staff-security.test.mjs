@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   KITE_BIN, CHROMIUM, PASSWORD, SHOTS, TIMEOUT, startServer, stopServer, kiteCli, launchBrowser, newPage,
-  apiClient, signedInClient, uniqueEmail, assertAccessible, nextTotp, hasTotp,
+  apiClient, signedInClient, uniqueEmail, assertAccessible, nextTotp, hasTotp, expectText,
 } from './helpers.mjs';
 
 const NARROW = { width: 360, height: 740 };
@@ -195,7 +195,7 @@ test('a staff page left alone warns before 30 minutes and then returns to the si
   await page.clock.fastForward('01:30');
   const warning = page.getByRole('alertdialog');
   await warning.waitFor();
-  assert.match(await warning.textContent(), /Kite signs staff out after 30 minutes without activity/);
+  await expectText(warning, /Kite signs staff out after 30 minutes without activity/);
   await assertAccessible(page, 'the idle warning');
   // Staying keeps the session; then half an hour without a touch signs out.
   await page.getByRole('button', { name: 'Stay signed in' }).click();

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CHROMIUM, SHOTS, PASSWORD, TIMEOUT, startServer, stopServer, kiteCli, launchBrowser, newPage, apiClient,
-  signedInClient, assertAccessible,
+  signedInClient, assertAccessible, expectText,
 } from './helpers.mjs';
 
 const OPERATOR = 'idle-op@example.org';
@@ -69,7 +69,7 @@ test('the tablet warns in the last minute, stays when asked, and signs out by it
   await page.clock.runFor(10_000);
   const banner = page.getByRole('alertdialog', { name: 'Are you still there?' });
   await banner.waitFor();
-  assert.match(await page.getByTestId('idle-countdown').textContent(), /^0:5\d$/);
+  await expectText(page.getByTestId('idle-countdown'), /^0:5\d$/);
   await assertAccessible(page, 'the tablet with its idle countdown');
   await page.screenshot({ path: join(SHOTS, 'tablet-idle-countdown.png') });
   await page.getByRole('button', { name: 'I am still here' }).click();
@@ -82,7 +82,7 @@ test('the tablet warns in the last minute, stays when asked, and signs out by it
   await page.clock.runFor(40_000);
   await page.waitForURL(`${base}/tablet?signed_out=idle&minutes=2`);
   await page.getByTestId('idle-signed-out').waitFor();
-  assert.match(await page.getByTestId('idle-signed-out').textContent(), /not used for 2 minutes, so it signed out/);
+  await expectText(page.getByTestId('idle-signed-out'), /not used for 2 minutes, so it signed out/);
   assert.doesNotMatch(await page.textContent('body'), /Rosa/);
   assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'nothing in the tab storage');
   const session = await page.evaluate(async () => (await (await fetch('/api/v1/sessions/current')).json()).account);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   KITE_BIN, CHROMIUM, SHOTS, PASSWORD, TIMEOUT, startServer, stopServer, launchBrowser, newPage,
-  uniqueEmail, register as registerAt, signInForm as signInAt,
+  uniqueEmail, register as registerAt, signInForm as signInAt, expectText,
 } from './helpers.mjs';
 
 let server;
@@ -94,9 +94,9 @@ test('search "colman fci": nothing counted as found, "Did you mean coleman fci?"
   const item = page.locator('#results li', { has: page.getByRole('link', { name: 'FCI COLEMAN LOW', exact: true }) });
   await item.waitFor();
   assert.equal(await item.count(), 1);
-  assert.match(await item.locator('.badge--provider').textContent(), /^Messaging:\s+CorrLinks$/);
-  assert.match(await item.textContent(), /SUMTERVILLE, FL/);
-  assert.match(await item.textContent(), /Federal facility/);
+  await expectText(item.locator('.badge--provider'), /^Messaging:\s+CorrLinks$/);
+  await expectText(item, /SUMTERVILLE, FL/);
+  await expectText(item, /Federal facility/);
   assert.match(await page.textContent('#result-count'), /No facilities found for “colman fci”/);
   assert.equal(await page.getAttribute('#result-count', 'aria-live'), 'polite');
   assert.equal(await page.textContent('#did-you-mean'), 'coleman fci');
@@ -172,7 +172,7 @@ test('the facility page works on direct load and on reload', TIMEOUT, async () =
   await page.reload();
   await page.locator('.howto').waitFor();
   assert.equal(await page.textContent('h1'), 'FCI COLEMAN LOW');
-  assert.match(await page.getByTestId('platform-notice').textContent(), /Kite does not serve this facility/);
+  await expectText(page.getByTestId('platform-notice'), /Kite does not serve this facility/);
   // An address that is not a facility number says so, without asking the server.
   await page.goto(`${base}/facilities/not-a-number`);
   assert.equal(await page.textContent('h1'), 'We could not find this facility');
@@ -318,7 +318,7 @@ test('register, sign out, sign in, see the name in the header and the account pa
   await register(page, { name, email });
   await page.waitForURL(`${base}/account`);
   await page.getByTestId('account-name').waitFor();
-  assert.equal(await page.getByTestId('account-name').textContent(), name);
+  await expectText(page.getByTestId('account-name'), name);
   assert.match(await page.textContent('#notice'), /Your account is ready/);
 
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
@@ -329,8 +329,8 @@ test('register, sign out, sign in, see the name in the header and the account pa
   await signInForm(page, email, PASSWORD);
   await page.waitForURL(`${base}/account`);
   const header = page.locator('.site-header');
-  assert.equal(await header.getByTestId('account-name').textContent(), name);
-  assert.match(await header.textContent(), /Family or friend/);
+  await expectText(header.getByTestId('account-name'), name);
+  await expectText(header, /Family or friend/);
   const details = await page.getByTestId('account-details').textContent();
   assert.match(details, new RegExp(email.replace(/\./g, '\\.')));
   assert.match(details, /Family or friend/);
@@ -340,7 +340,7 @@ test('register, sign out, sign in, see the name in the header and the account pa
   await page.getByRole('link', { name: 'Providers' }).click();
   await page.reload();
   await page.locator('#provider-corrlinks').waitFor();
-  assert.equal(await page.getByTestId('account-name').textContent(), name);
+  await expectText(page.getByTestId('account-name'), name);
 
   const cookie = (await context.cookies()).find((c) => c.name === 'kite_session');
   assert.ok(cookie && cookie.httpOnly, 'an HttpOnly session cookie');
@@ -365,7 +365,7 @@ test('a registration with an address that already has an account looks like any 
   await page.waitForURL((url) => url.pathname === '/account');
   assert.equal(await page.textContent('[data-testid="account-name"]'), 'Second Person');
   await page.getByTestId('email-unverified').waitFor();
-  assert.match(await page.getByTestId('email-unverified').textContent(), /Open it to confirm your address/);
+  await expectText(page.getByTestId('email-unverified'), /Open it to confirm your address/);
   assert.equal(await page.locator('#f-email-error').count(), 0);
   await close();
 });
@@ -401,7 +401,7 @@ test('a wrong password shows the error', TIMEOUT, async () => {
   await signInForm(page, email, 'not the right password');
   const alert = page.locator('.form-alert');
   await alert.waitFor();
-  assert.match(await alert.textContent(), /That email and password do not match an account/);
+  await expectText(alert, /That email and password do not match an account/);
   assert.equal(await alert.getAttribute('role'), 'alert');
   assert.equal(new URL(page.url()).pathname, '/signin');
   assert.ok(await page.getByRole('link', { name: 'Sign in', exact: true }).isVisible(), 'still signed out');
@@ -422,8 +422,8 @@ test('too many sign-in attempts show how long to wait', TIMEOUT, async () => {
   await signInForm(page, email, PASSWORD);
   const alert = page.locator('.form-alert');
   await alert.waitFor();
-  assert.match(await alert.textContent(), /Too many sign-in attempts/);
-  assert.match(await alert.textContent(), /Time left: (\d+ min )?\d+ s\./);
+  await expectText(alert, /Too many sign-in attempts/);
+  await expectText(alert, /Time left: (\d+ min )?\d+ s\./);
   assert.ok(await page.locator('form button[type=submit]').isDisabled());
   await close([/status of 429/]);
 });

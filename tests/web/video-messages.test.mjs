@@ -16,7 +16,7 @@ import { chromium } from 'playwright-core';
 import {
   KITE_BIN, CHROMIUM, SHOTS, PASSWORD, TIMEOUT, DESKTOP, startServer, stopServer, kiteCli,
   newPage, apiClient, signedInClient, uniqueEmail, signInForm, startSandbox, stopSandbox, fundContact,
-  fundResident, confirmEmail, assertAccessible,
+  fundResident, confirmEmail, assertAccessible, expectText,
 } from './helpers.mjs';
 
 const OPERATOR = 'op.video@example.org';
@@ -127,14 +127,14 @@ test('record with the camera, see the countdown, stop, preview, send; the review
   await page.getByTestId('video-record').click();
   const countdown = page.getByTestId('video-countdown');
   await countdown.waitFor();
-  assert.match(await countdown.textContent(), /^Recording: 0:(30|29|28) left$/);
+  await expectText(countdown, /^Recording: 0:(30|29|28) left$/);
   // Let it record until the countdown has moved on by two seconds, then stop.
   await page.waitForFunction(() => /0:(2[0-7]|1\d|0\d) left/.test(document.querySelector('[data-testid=video-countdown]').textContent));
   await assertAccessible(page, 'the conversation while recording');
   await page.getByTestId('video-stop').click();
   await page.getByTestId('video-status').getByText(/Video ready to send/).waitFor({ timeout: 120_000 });
   assert.equal(await page.getByTestId('video-preview').isVisible(), true, 'the preview shows');
-  assert.equal(await page.getByTestId('video-record').textContent(), 'Record again');
+  await expectText(page.getByTestId('video-record'), 'Record again');
   // Not happy with it: record again; the first take is dropped (its preview goes), a second is made.
   await page.getByTestId('video-record').click();
   await countdown.waitFor();
@@ -162,7 +162,7 @@ test('record with the camera, see the countdown, stop, preview, send; the review
   await item.waitFor();
   const reviewPlayer = item.locator(`video[data-attachment-id="${videoId}"]`);
   await playable(reviewPlayer);
-  assert.match(await item.textContent(), /No captions/);
+  await expectText(item, /No captions/);
   await assertAccessible(rev.page, 'the review queue with a video');
   await noOverflowAt360(rev.page, 'review');
   await item.getByRole('button', { name: 'Approve' }).click();

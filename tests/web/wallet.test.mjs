@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   KITE_BIN, TIMEOUT, PHONE, startServer, stopServer, launchBrowser, newPage, uniqueEmail, register,
-  confirmEmail,
+  confirmEmail, expectText,
 } from './helpers.mjs';
 
 let server;
@@ -68,13 +68,13 @@ test('a family member adds money with the test card and reads the statement, at 
   await page.getByRole('link', { name: 'Your wallet' }).click();
   await page.waitForURL(`${base}/wallet`);
   await page.getByRole('heading', { name: 'Your wallet', level: 1 }).waitFor();
-  assert.match(await page.getByTestId('wallet-balance').textContent(), /Balance\$0\.00/);
+  await expectText(page.getByTestId('wallet-balance'), /Balance\$0\.00/);
   await page.getByText('No money has moved yet.').waitFor();
   await page.getByText('use test card 4242 4242 4242 4242').waitFor();
 
   // The price is shown before paying.
   await page.getByLabel('Amount in dollars').fill('12.50');
-  assert.equal(await page.getByTestId('topup-summary').textContent(),
+  await expectText(page.getByTestId('topup-summary'),
     'Your card will be charged $12.50, and $12.50 will be added to your balance.');
   await page.getByRole('button', { name: 'Pay $12.50' }).waitFor();
 
@@ -86,8 +86,8 @@ test('a family member adds money with the test card and reads the statement, at 
   await page.getByRole('button', { name: 'Pay $12.50' }).click();
   const alert = page.getByRole('alert').filter({ hasText: 'declined this card' });
   await alert.waitFor();
-  assert.match(await alert.textContent(), /nothing was charged/);
-  assert.match(await page.getByTestId('wallet-balance').textContent(), /Balance\$0\.00/);
+  await expectText(alert, /nothing was charged/);
+  await expectText(page.getByTestId('wallet-balance'), /Balance\$0\.00/);
 
   // The test card: added once, the statement shows it, the card number is gone from the form.
   await page.getByLabel('Card number').fill('4242 4242 4242 4242');
@@ -96,7 +96,7 @@ test('a family member adds money with the test card and reads the statement, at 
   await page.getByText('Added $12.50 with your visa card ending 4242.').waitFor();
   await page.getByTestId('wallet-statement').getByText('Card top-up (visa ending 4242)').waitFor();
   await page.getByTestId('wallet-balance').getByText('$12.50', { exact: true }).waitFor();
-  assert.match(await page.getByTestId('wallet-balance').textContent(), /Balance\$12\.50/);
+  await expectText(page.getByTestId('wallet-balance'), /Balance\$12\.50/);
   assert.equal(await page.getByLabel('Card number').inputValue(), '');
   assert.equal(await page.getByLabel('Security code (CVC)').inputValue(), '');
 
