@@ -100,8 +100,8 @@ export function pricesPanel(p) {
     h('dl', { class: 'facts facts--grid', 'data-testid': 'call-prices' },
       listRow(t('Phone calls'), t('{price} a minute (the FCC\'s limit here: {cap})',
         { price: cents(phone.audio_cents_per_minute), cap: cents(phone.audio_cap_cents) })),
-      // Kite does not run video visits yet: the rate is set ahead, and the page must not suggest they exist.
-      listRow(t('Video calls'), t('{price} a minute once Kite offers video calls, which it does not yet (the FCC\'s limit here: {cap})',
+      // Visits are booked only where the facility publishes visit times, and paid only for the minutes connected.
+      listRow(t('Video visits'), t('{price} a minute, only for the minutes a visit is connected, where this facility publishes visit times (the FCC\'s limit here: {cap})',
         { price: cents(phone.video_cents_per_minute), cap: cents(phone.video_cap_cents) })),
       listRow(t('Adding money to a phone account'), t('No fee')),
       p.terminal.cents_per_minute > 0
@@ -142,7 +142,7 @@ const GROUPS = [
   ]],
   [N_('Phone and video'), [
     ['audio_cents_per_minute', N_('Phone calls, cents per minute'), 'rate'],
-    ['video_cents_per_minute', N_('Video calls, cents per minute'), 'rate'],
+    ['video_cents_per_minute', N_('Video visits, cents per minute'), 'rate'],
   ]],
 ];
 /* The pricing model's code in words, in the sentence above the form. */
