@@ -127,6 +127,9 @@ static bool live_call_or_reply(http_request *req, kite_app *app, live_call *c, i
         return reply_live(req, KITE_ERR_CONFLICT, NULL, FAULT_LIVE_NOT_APPROVED, 0);
     if ((c->v.state != VISIT_APPROVED && c->v.state != VISIT_IN_PROGRESS) || c->now >= c->v.ends_at)
         return reply_live(req, KITE_ERR_GONE, NULL, FAULT_LIVE_OVER, 0);
+    /* A party whose contact ended since the booking: the sweeper calls the visit off; nobody joins meanwhile. */
+    if (c->side != LIVE_SIDE_MONITOR && !c->v.contact_active)
+        return reply_live(req, KITE_ERR_GONE, NULL, FAULT_VISIT_CONTACT_ENDED, 0);
     if (c->now < c->v.starts_at - VISIT_EARLY_JOIN_MS)
         return reply_live(req, KITE_ERR_CONFLICT, NULL, FAULT_LIVE_TOO_EARLY, LIVE_EARLY_MINUTES);
     if (app->video.janus == NULL)

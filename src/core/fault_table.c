@@ -738,6 +738,16 @@ const fault_row fault_rows[] = {
     {KITE_ERR_CONFLICT, NULL, FAULT_LIVE_TOO_EARLY,
      {"This visit opens {limit} minutes before it starts. Come back then.",
       "Esta visita se abre {limit} minutos antes de empezar. Vuelva a esa hora."}},
+    {KITE_ERR_GONE, NULL, FAULT_VISIT_CONTACT_ENDED,
+     {"This visit will not take place: the contact between the family member and the resident is no longer active. "
+      "Nothing is charged for it, and any money held for it is given back.",
+      "Esta visita no se realizará: el contacto entre el familiar y el residente ya no está activo. No se cobra nada "
+      "por ella, y el dinero retenido para ella se devuelve."}},
+    {KITE_ERR_CONTACT_NOT_ACTIVE, NULL, FAULT_VISIT_CONTACT_ENDED,
+     {"This visit cannot be approved: the contact between the family member and the resident is no longer active. "
+      "Kite cancels it and gives back any money held for it.",
+      "Esta visita no se puede aprobar: el contacto entre el familiar y el residente ya no está activo. Kite la "
+      "cancela y devuelve el dinero retenido para ella."}},
     {KITE_ERR_GONE, NULL, FAULT_LIVE_OVER,
      {"This visit is over: it ended, or it was cancelled or declined.",
       "Esta visita ya terminó: se acabó, o fue cancelada o rechazada."}},

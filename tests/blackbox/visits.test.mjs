@@ -634,6 +634,60 @@ test('a resident released by the facility: visits not over yet are called off an
   assert.equal(await balance(p.contact), start, 'every cent came back');
 });
 
+test('a contact that ends after booking: nobody joins, staff cannot approve, the sweeper calls the visits off and gives every cent back', async () => {
+  await setPolicy({ approval_required: true });
+  const p = await family('Ended Family');
+  const start = await balance(p.contact);
+  const s1 = await slotAt(minuteFloor(Date.now()) + 11 * DAY + 2 * HOUR);
+  const s2 = await slotAt(minuteFloor(Date.now()) + 12 * DAY + 2 * HOUR);
+  const approved = await booked(p.contact, { contact_id: p.contactId, starts_at: s1.startsAt });
+  assert.equal((await act(admin, approved.id, 'approve')).state, 'approved');
+  const pending = await booked(p.contact, { contact_id: p.contactId, starts_at: s2.startsAt });
+  assert.equal(pending.state, 'pending');
+  assert.equal(await balance(p.contact), start - approved.price_cents - pending.price_cents);
+
+  // The resident removes the contact.
+  const removed = await w.del(`/api/v1/contacts/${p.contactId}`, p.resident.token);
+  assert.equal(removed.status, 200, describeRes(removed));
+  assert.equal(removed.json.status, 'removed');
+
+  // Neither side can join meanwhile, in either language; staff cannot approve the other one.
+  for (const who of [p.contact, p.resident]) {
+    const res = await w.get(`/api/v1/visits/${approved.id}/join`, who.token);
+    assertError(res, 410, 'gone');
+    assert.match(res.json.error.message, /^This visit will not take place: the contact .* is no longer active\. Nothing is charged/);
+  }
+  const es = await w.srv.request('GET', `/api/v1/visits/${approved.id}/join`, { token: p.contact.token, headers: { 'Accept-Language': 'es' } });
+  assertError(es, 410, 'gone');
+  assert.match(es.json.error.message, /^Esta visita no se realizará: el contacto .* ya no está activo\./);
+  const approve = await w.post(`/api/v1/visits/${pending.id}/approve`, {}, admin.token);
+  assertError(approve, 409, 'contact_not_active');
+  assert.match(approve.json.error.message, /^This visit cannot be approved/);
+  assert.equal((await visit(p.contact, pending.id)).state, 'pending', 'a refused approval changes nothing');
+
+  // The sweeper (its first pass runs as the server starts) calls both off: everything back, both readable.
+  await w.restart();
+  for (const v of [approved, pending]) {
+    let seen;
+    for (let i = 0; i < 120; i++) {
+      seen = await visit(p.contact, v.id);
+      if (seen.state === 'cancelled') break;
+      await sleep(250);
+    }
+    assert.equal(seen.state, 'cancelled', JSON.stringify(seen));
+    assert.equal(seen.reason, 'The contact is no longer active.');
+    assert.equal(seen.charged_cents, 0);
+    assert.equal((await visit(p.resident, v.id)).state, 'cancelled', 'the resident sees it called off too');
+  }
+  assert.equal(await balance(p.contact), start, 'every cent came back');
+  let cancelled = [];
+  for (let i = 0; i < 150 && cancelled.length < 2; i++) {
+    if (i > 0) await sleep(100);
+    cancelled = (await w.mailsTo(p.contact.email, { kind: 'visit', count: 0 })).filter((m) => /^Video visit cancelled/.test(m.subject));
+  }
+  assert.equal(cancelled.length, 2, 'the family is told of each by email');
+});
+
 test('the sweeper marks a no-show and cancels what nobody approved, giving everything back', async () => {
   // A booking staff never approve: cancelled once it begins.
   const q = await family('Unanswered Family');

@@ -16,6 +16,7 @@
 
 #include "core/log.h"
 #include "domain/audit/audit.h"
+#include "domain/contacts/contact_state.h"
 #include "domain/ledger/hold.h"
 #include "domain/ledger/ledger.h"
 
@@ -30,12 +31,14 @@
     " v.privileged, COALESCE(v.contact_joined_at, 0), COALESCE(v.resident_joined_at, 0),"                         \
     " COALESCE(v.connected_at, 0), COALESCE(v.ended_at, 0), COALESCE(v.end_reason, 'none'),"                      \
     " COALESCE(v.charged_cents, 0), COALESCE(v.reason, ''), COALESCE(p.time_zone, ''), v.created_at, v.updated_at,"  \
-    " r.resident_number, r.first_name || ' ' || r.last_name, ca.full_name, COALESCE(v.media_seen_at, 0)"
+    " r.resident_number, r.first_name || ' ' || r.last_name, ca.full_name, COALESCE(v.media_seen_at, 0),"          \
+    " COALESCE(vc.status, '')"
 
 const char visit_select_sql[] = "SELECT " VISIT_COLUMNS " FROM visits v"
                                 " LEFT JOIN visit_policies p ON p.facility_id = v.facility_id"
                                 " JOIN residents r ON r.id = v.resident_id"
-                                " JOIN accounts ca ON ca.id = v.contact_account_id";
+                                " JOIN accounts ca ON ca.id = v.contact_account_id"
+                                " LEFT JOIN contacts vc ON vc.id = v.contact_id";
 
 /* One row of visit_select_sql into out; false when a stored name is unknown. */
 bool visit_row(db_stmt *s, visit_info *out)
@@ -71,6 +74,8 @@ bool visit_row(db_stmt *s, visit_info *out)
     snprintf(out->resident_number, sizeof out->resident_number, "%s", db_text(s, 28));
     snprintf(out->resident_name, sizeof out->resident_name, "%s", db_text(s, 29));
     snprintf(out->contact_name, sizeof out->contact_name, "%s", db_text(s, 30));
+    contact_status contact = CONTACT_REMOVED; /* no row, or a name not from the table: not active */
+    out->contact_active = contact_status_parse(db_text(s, 32), &contact) && contact == CONTACT_ACTIVE;
     return visit_state_parse(db_text(s, 11), &out->state) && visit_end_reason_parse(db_text(s, 22), &out->end_reason);
 }
 
@@ -281,12 +286,15 @@ static kite_err sweep_find_tx(db_conn *conn, void *arg)
         "SELECT v.id FROM visits v LEFT JOIN visit_policies p ON p.facility_id = v.facility_id"
         " WHERE (v.state = $1 AND v.starts_at <= $4)"
         " OR (v.state = $2 AND v.starts_at + COALESCE(p.no_show_grace_minutes, $5) * 60000 <= $4)"
-        " OR (v.state = $3 AND v.ends_at <= $4) ORDER BY v.id LIMIT 100");
+        " OR (v.state = $3 AND v.ends_at <= $4)"
+        " OR (v.state IN ($1, $2) AND EXISTS (SELECT 1 FROM contacts c WHERE c.id = v.contact_id AND c.status <> $6))"
+        " ORDER BY v.id LIMIT 100");
     db_bind_text(s, 1, visit_state_name(VISIT_PENDING));
     db_bind_text(s, 2, visit_state_name(VISIT_APPROVED));
     db_bind_text(s, 3, visit_state_name(VISIT_IN_PROGRESS));
     db_bind_int(s, 4, j->now);
     db_bind_int(s, 5, VISIT_GRACE_DEFAULT_MINUTES);
+    db_bind_text(s, 6, contact_status_name(CONTACT_ACTIVE));
     j->count = 0;
     while (db_next(s) && j->count < 100)
         j->ids[j->count++] = db_int(s, 0);
@@ -301,6 +309,10 @@ static kite_err sweep_one_tx(db_conn *conn, void *arg)
     kite_err err = visit_get(conn, j->visit_id, &v);
     if (err != KITE_OK)
         return err;
+    if ((v.state == VISIT_PENDING || v.state == VISIT_APPROVED) && !v.contact_active) {
+        j->done = true;
+        return visit_cancel_contact_ended(conn, j->ctx->public_url, j->now, &v);
+    }
     if (v.state == VISIT_PENDING) {
         j->done = true;
         return visit_cancel_unapproved(conn, j->ctx->public_url, j->now, &v);

@@ -104,6 +104,7 @@ typedef struct visit_info {
     char resident_name[200];
     char contact_name[200];
     int64_t created_at, updated_at;
+    bool contact_active;                         /* the contact row is still active (not removed, blocked, suspended) */
 } visit_info;
 
 /* Inside the caller's transaction.  KITE_ERR_NOT_FOUND when there is no such visit. */

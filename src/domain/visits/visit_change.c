@@ -129,6 +129,9 @@ static kite_err decide_tx(db_conn *conn, void *arg)
     visit_state to = j->approve ? VISIT_APPROVED : VISIT_DECLINED;
     if (v.state != VISIT_PENDING)
         return fault_set(j->fault, KITE_ERR_ALREADY_DECIDED, NULL, FAULT_VISIT_STATE);
+    /* A contact removed, blocked or suspended since the booking: the sweeper calls the visit off; no approval. */
+    if (j->approve && !v.contact_active)
+        return fault_set(j->fault, KITE_ERR_CONTACT_NOT_ACTIVE, NULL, FAULT_VISIT_CONTACT_ENDED);
     if ((err = move_state(conn, now, &v, to, j->reason, j->fault)) != KITE_OK)
         return err;
     char actor[32];
@@ -211,18 +214,29 @@ kite_err visit_cancel(const kite_ctx *ctx, const account *caller, int64_t visit_
     return fault_settle(fault, db_write(ctx->store, cancel_tx, &j));
 }
 
-kite_err visit_cancel_unapproved(db_conn *conn, const char *public_url, int64_t now, const visit_info *v)
+/* The sweeper calls a visit off (reason: the words both sides read; action: the audit's): full release, both told. */
+static kite_err cancel_by_system(db_conn *conn, const char *public_url, int64_t now, const visit_info *v,
+                                 const char *reason, const char *action)
 {
     kite_fault f = {0};
-    kite_err err = move_state(conn, now, v, VISIT_CANCELLED, "Not approved before it began.", &f);
+    kite_err err = move_state(conn, now, v, VISIT_CANCELLED, reason, &f);
     if (err != KITE_OK || (err = free_place(conn, v)) != KITE_OK || (err = visit_settle(conn, now, "system", v, 0)) != KITE_OK ||
-        (err = set_charged(conn, v, 0)) != KITE_OK ||
-        (err = visit_audit(conn, now, "system", "visit.cancel_unapproved", v, NULL)) != KITE_OK)
+        (err = set_charged(conn, v, 0)) != KITE_OK || (err = visit_audit(conn, now, "system", action, v, NULL)) != KITE_OK)
         return err;
     visit_info now_v;
     if ((err = visit_get(conn, v->id, &now_v)) != KITE_OK)
         return err;
     return visit_notify(conn, public_url, now, &now_v, VISIT_NOTICE_CANCELLED);
+}
+
+kite_err visit_cancel_unapproved(db_conn *conn, const char *public_url, int64_t now, const visit_info *v)
+{
+    return cancel_by_system(conn, public_url, now, v, "Not approved before it began.", "visit.cancel_unapproved");
+}
+
+kite_err visit_cancel_contact_ended(db_conn *conn, const char *public_url, int64_t now, const visit_info *v)
+{
+    return cancel_by_system(conn, public_url, now, v, "The contact is no longer active.", "visit.cancel_contact_ended");
 }
 
 typedef struct read_job {

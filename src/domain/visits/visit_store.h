@@ -26,6 +26,14 @@ kite_err visit_settle(db_conn *conn, int64_t now, const char *actor, const visit
 /* The sweeper's cancellation of a visit still pending when it began: full release, both sides told. */
 kite_err visit_cancel_unapproved(db_conn *conn, const char *public_url, int64_t now, const visit_info *v) KITE_WUR;
 
+/*
+ * The sweeper's cancellation of a pending or approved visit whose contact is
+ * no longer active (the resident removed it, the family blocked the resident
+ * or deleted the account, a facility block, a transfer's suspension): full
+ * release, both sides told.  Until then the live visit refuses both parties.
+ */
+kite_err visit_cancel_contact_ended(db_conn *conn, const char *public_url, int64_t now, const visit_info *v) KITE_WUR;
+
 /* What a notice tells both sides (visit_notice.c). */
 typedef enum visit_notice {
     VISIT_NOTICE_BOOKED,
