@@ -195,7 +195,6 @@ typedef enum fault_detail {
     FAULT_VISIT_OVERLAP,        /* the resident has another visit at that time */
     FAULT_VISIT_SLOT_OVERLAP,   /* a new slot that shares time with another slot of its room */
     FAULT_VISIT_STATE,          /* a visit past the step asked for */
-    FAULT_VISIT_PRICE_CHANGED,  /* a reschedule to a slot of another price */
     FAULT_VISIT_FUNDS,          /* a balance below the visit's price (limit: price, max: balance) */
     FAULT_VISIT_STARTED,        /* a change to a visit that has begun */
     FAULT_VISIT_CONTACT_ENDED,  /* the visit's contact is no longer active: it will not take place */
