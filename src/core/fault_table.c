@@ -629,10 +629,12 @@ const fault_row fault_rows[] = {
       "Aquí solo se puede eliminar la cuenta de un familiar o amigo. Las cuentas del personal las cierra el centro "
       "o el operador, y la de un residente, el centro."}},
     {KITE_ERR_ACCOUNT_HAS_BALANCE, NULL, FAULT_DELETE_HELD,
-     {"{limit_usd} of yours is on hold for messages still waiting for review. Withdraw them (their price comes back "
-      "to your balance) or wait until they are delivered, spend what is left, then delete your account.",
-      "Tiene {limit_usd} retenidos por mensajes que todavía esperan revisión. Retírelos (su precio vuelve a su "
-      "saldo) o espere a que se entreguen, use lo que quede y después elimine su cuenta."}},
+     {"{limit_usd} of yours is on hold for messages still waiting for review or video visits still to come. "
+      "Withdraw the messages or cancel the visits (their price comes back to your balance), or wait until they are "
+      "over, spend what is left, then delete your account.",
+      "Tiene {limit_usd} retenidos por mensajes que todavía esperan revisión o visitas por video pendientes. Retire "
+      "los mensajes o cancele las visitas (su precio vuelve a su saldo), o espere a que terminen, use lo que quede "
+      "y después elimine su cuenta."}},
     {KITE_ERR_ACCOUNT_HAS_BALANCE, NULL, FAULT_DELETE_BALANCE,
      {"Your Kite balance still holds {limit_usd}. Spend it first, for example on messages or as money sent to a "
       "trust account, then delete your account: Kite does not delete an account that holds money.",

@@ -645,6 +645,11 @@ test('a contact that ends after booking: nobody joins, staff cannot approve, the
   const pending = await booked(p.contact, { contact_id: p.contactId, starts_at: s2.startsAt });
   assert.equal(pending.state, 'pending');
   assert.equal(await balance(p.contact), start - approved.price_cents - pending.price_cents);
+  // What the visits hold keeps the account from being deleted, and the refusal says where the money is.
+  const kept = await w.srv.request('DELETE', '/api/v1/me', { body: { current_password: p.contact.password, confirm: 'DELETE' }, token: p.contact.token });
+  assertError(kept, 409, 'account_has_balance');
+  assert.equal(kept.json.error.balances.held_cents, approved.price_cents + pending.price_cents);
+  assert.match(kept.json.error.message, /on hold for messages still waiting for review or video visits still to come\. Withdraw the messages or cancel the visits/);
 
   // The resident removes the contact.
   const removed = await w.del(`/api/v1/contacts/${p.contactId}`, p.resident.token);

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import {
   KITE_BIN, CHROMIUM, PASSWORD, SHOTS, TIMEOUT, DESKTOP, startServer, stopServer, kiteCli, launchBrowser, newPage,
   apiClient, signedInClient, uniqueEmail, assertAccessible, startSandbox, stopSandbox, fundContact, fundResident, confirmEmail,
-  signInForm, signInRequest, expectText,
+  signInForm, signInRequest, expectText, expectCount,
 } from './helpers.mjs';
 
 const NARROW = { width: 360, height: 740 };
@@ -166,7 +166,7 @@ async function threadMarked(lang, lawyer, words) {
   await page.getByTestId('thread').getByText(words.body).waitFor();
   await page.getByTestId('thread').getByText(words.reply).waitFor();
   const marks = page.getByTestId('thread').getByTestId('msg-privileged');
-  assert.equal(await marks.count(), 2, 'each message carries the mark');
+  await expectCount(marks, 2, 'each message carries the mark');
   assert.equal((await marks.first().textContent()).trim(), words.badge);
   assert.ok((await page.getByTestId('privileged-note').textContent()).includes(words.badge));
   // The form does not say staff read what is written here.

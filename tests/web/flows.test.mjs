@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import {
   KITE_BIN, CHROMIUM, SHOTS, PASSWORD, TIMEOUT, DESKTOP, PHONE, startServer, stopServer, kiteCli,
   launchBrowser, newPage, apiClient, signedInClient, uniqueEmail, register, signInForm,
-  confirmEmail, expectText,
+  confirmEmail, expectText, expectCount,
 } from './helpers.mjs';
 
 const OPERATOR = 'op@example.org';
@@ -182,11 +182,11 @@ test('jpay: operator puts the facility on Kite, family asks by number, resident 
   await tabletSignIn(res.page, county, 'coleman county jail', 'A1001', '482107');
   assert.equal(await res.page.textContent('h1'), 'Hello, Sam');
   const pending = res.page.getByTestId('pending-requests').locator('li');
-  assert.equal(await pending.count(), 1);
+  await expectCount(pending, 1);
   await expectText(pending, new RegExp(famEmail.replace(/\./g, '\\.')));
   // Dana has not opened her confirmation link yet: the tablet says the address is unproven.
   await expectText(pending.getByTestId('email-unconfirmed'), /not confirmed yet: Kite cannot say it belongs to Dana Rivera/);
-  assert.equal(await res.page.locator('#invite-heading').count(), 0, 'no invitations under a jpay policy');
+  await expectCount(res.page.locator('#invite-heading'), 0, 'no invitations under a jpay policy');
   await shoot(res.page, 'tablet-home-request');
   await res.page.getByRole('button', { name: 'Approve Dana Rivera' }).click();
   await res.page.getByText('Dana Rivera is now your contact.').waitFor();
@@ -204,11 +204,11 @@ test('jpay: operator puts the facility on Kite, family asks by number, resident 
   await lee.getByRole('button', { name: 'Decline' }).click();
   await expectText(lee.locator('.confirm-question'), /Decline Lee Stone\? They will not be able to write to you/);
   await lee.getByRole('button', { name: 'Keep the request' }).click();
-  assert.equal(await lee.count(), 1, 'still waiting');
+  await expectCount(lee, 1, 'still waiting');
   await lee.getByRole('button', { name: 'Decline' }).click();
   await lee.getByRole('button', { name: 'Yes, decline' }).click();
   await res.page.getByText('You declined Lee Stone.').waitFor();
-  assert.equal(await res.page.getByTestId('pending-requests').locator('li', { hasText: 'Lee Stone' }).count(), 0);
+  await expectCount(res.page.getByTestId('pending-requests').locator('li', { hasText: 'Lee Stone' }), 0);
 
   // The family member sees the contact as active.
   await fam.page.reload();
@@ -255,7 +255,7 @@ test('federal: the resident invites by email, the family member accepts signed o
   const rule = visitor.page.getByTestId('invite-rule');
   await rule.waitFor();
   await expectText(rule, /The person inside must invite you/);
-  assert.equal(await visitor.page.locator('form.request-form').count(), 0);
+  await expectCount(visitor.page.locator('form.request-form'), 0);
   await expectText(visitor.page.getByTestId('policy-facts'), /Not allowed: text only/);
   await visitor.close();
 
@@ -317,11 +317,11 @@ test('federal: the resident invites by email, the family member accepts signed o
   await fam.page.getByTestId('contacts').getByRole('button', { name: 'Block' }).click();
   await expectText(fam.page.locator('.confirm-question'), /You cannot undo this yourself/);
   await fam.page.getByRole('button', { name: 'Keep as contact' }).click();
-  assert.equal(await fam.page.locator('.confirm-question').count(), 0);
+  await expectCount(fam.page.locator('.confirm-question'), 0);
   await fam.page.getByTestId('contacts').getByRole('button', { name: 'Block' }).click();
   await fam.page.getByRole('button', { name: 'Yes, block Ben Ortiz' }).click();
   await fam.page.getByText('You blocked Ben Ortiz.').waitFor();
-  assert.equal(await fam.page.getByTestId('contacts').count(), 0);
+  await expectCount(fam.page.getByTestId('contacts'), 0);
 
   await op.close();
   await res.close();
@@ -520,7 +520,7 @@ test('staff: the admin adds staff and a block; a reviewer reads the roster; rele
   await row.getByLabel('New PIN').fill('908070');
   await row.getByRole('button', { name: 'Save PIN' }).click();
   await admin.page.getByText('The new PIN of Lee Chen is saved.').waitFor();
-  assert.equal(await row.getByText('No PIN').count(), 0);
+  await expectCount(row.getByText('No PIN'), 0);
   assert.equal((await apiClient(base).post('/sessions', { facility_id: county.id, resident_number: 'B2002', pin: '908070' })).status, 201);
 
   await row.getByRole('button', { name: 'Release' }).click();
@@ -540,7 +540,7 @@ test('staff: the admin adds staff and a block; a reviewer reads the roster; rele
   await row.getByLabel('Resident number at the new facility (optional)').fill('33333-444');
   await row.getByRole('button', { name: 'Confirm transfer' }).click();
   await admin.page.getByText(/Lee Chen moved to FCI COLEMAN LOW/).waitFor();
-  assert.equal(await row.count(), 0);
+  await expectCount(row, 0);
   await admin.close([/status of 422/]);
 
   // A reviewer reads the roster and changes nothing.
@@ -551,9 +551,9 @@ test('staff: the admin adds staff and a block; a reviewer reads the roster; rele
   await reviewer.page.waitForURL(`${base}/staff`);
   await reviewer.page.locator('[data-testid=roster] li').first().waitFor();
   await expectText(reviewer.page.getByTestId('roster'), /A1001/);
-  assert.equal(await reviewer.page.locator('.tabs').count(), 0);
-  assert.equal(await reviewer.page.getByRole('heading', { name: 'Add a resident' }).count(), 0);
-  assert.equal(await reviewer.page.locator('[data-testid=roster] button').count(), 0);
+  await expectCount(reviewer.page.locator('.tabs'), 0);
+  await expectCount(reviewer.page.getByRole('heading', { name: 'Add a resident' }), 0);
+  await expectCount(reviewer.page.locator('[data-testid=roster] button'), 0);
   await reviewer.close();
 });
 

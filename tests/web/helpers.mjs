@@ -402,3 +402,14 @@ export async function expectText(locator, expected, message, timeout = 10_000) {
   if (expected instanceof RegExp) assert.match(text, expected, message);
   else assert.equal(text, expected, message);
 }
+
+/* Asserts how many elements a locator finds, reading again until it holds (as expectText does). */
+export async function expectCount(locator, expected, message, timeout = 10_000) {
+  const until = Date.now() + timeout;
+  let count = await locator.count();
+  while (count !== expected && Date.now() < until) {
+    await new Promise((done) => setTimeout(done, 100));
+    count = await locator.count();
+  }
+  assert.equal(count, expected, message);
+}

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import {
   KITE_BIN, CHROMIUM, PASSWORD, SHOTS, TIMEOUT, DESKTOP, PHONE, startServer, stopServer, kiteCli, launchBrowser, newPage,
   apiClient, signedInClient, uniqueEmail, assertAccessible, startSandbox, stopSandbox, fundContact, fundResident, confirmEmail,
-  signInForm, signInRequest, expectText,
+  signInForm, signInRequest, expectText, expectCount,
 } from './helpers.mjs';
 
 const NARROW = { width: 360, height: 740 };
@@ -161,10 +161,10 @@ test('an investigator searches words and phrases, filters by person, reads a mes
 
   // A word: its other forms match too, and each is marked in the snippet.
   await search(page, { q: 'lawyer' });
-  assert.equal(await results(page).count(), 2);
+  await expectCount(results(page), 2);
   await expectText(page.locator('.inv-results-section .count-line'), /^2 messages found\.$/);
   for (const mark of await page.locator('.inv-snippet mark').allTextContents()) assert.match(mark, /^lawyer$/i);
-  assert.equal(await page.locator('.inv-snippet mark').count(), 2);
+  await expectCount(page.locator('.inv-snippet mark'), 2);
   const lawyerItem = page.locator(`[data-testid=inv-results] li[data-message-id="${sent.lawyer}"]`);
   await expectText(lawyerItem.locator('.inv-who'), /^Frank Marsh → Eva Marsh \(E5001\)$/);
   await expectText(lawyerItem.locator('.inv-head time'), /^[A-Z][a-z]+ \d{1,2}, \d{4}/);
@@ -173,7 +173,7 @@ test('an investigator searches words and phrases, filters by person, reads a mes
 
   // A quoted phrase: only the message with the words side by side; both words marked.
   await search(page, { q: '"money order"' });
-  assert.equal(await results(page).count(), 1);
+  await expectCount(results(page), 1);
   assert.equal(await results(page).first().getAttribute('data-message-id'), String(sent.money));
   assert.deepEqual((await page.locator('.inv-snippet mark').allTextContents()).slice(0, 2).map((x) => x.toLowerCase()), ['money', 'order']);
   // The snippet's text is the message's text, never markup.
@@ -189,21 +189,21 @@ test('an investigator searches words and phrases, filters by person, reads a mes
 
   // A person: only messages to or from Ana.
   await search(page, { person: 'E5002' });
-  assert.equal(await results(page).count(), 1);
+  await expectCount(results(page), 1);
   await expectText(results(page).first().locator('.inv-who'), /Ana Lopez \(E5002\)/);
 
   // Nothing found: the page says so.
   await search(page, { q: 'zeppelin' });
-  assert.equal(await results(page).count(), 0);
+  await expectCount(results(page), 0);
   await page.getByText('No message matches this search. Try fewer words, another spelling, or wider dates.').waitFor();
 
   // Paging: 20, then the rest with "More results".
   await search(page, { q: 'visit' });
-  assert.equal(await results(page).count(), 20);
+  await expectCount(results(page), 20);
   await expectText(page.locator('.inv-results-section .count-line'), /^Showing the first 20 results\.$/);
   await page.getByRole('button', { name: 'More results' }).click();
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid=inv-results] > li').length === n, VISITS);
-  assert.equal(await page.getByRole('button', { name: 'More results' }).count(), 0);
+  await expectCount(page.getByRole('button', { name: 'More results' }), 0);
   await expectText(page.locator('.inv-results-section .count-line'), new RegExp(`^${VISITS} messages found\\.$`));
   const ids = await results(page).evaluateAll((lis) => lis.map((li) => li.dataset.messageId));
   assert.equal(new Set(ids).size, VISITS, 'no result shown twice');
@@ -215,7 +215,7 @@ test('an investigator searches words and phrases, filters by person, reads a mes
   await page.getByRole('heading', { level: 2, name: 'Who writes to Eva Marsh (E5001)' }).waitFor();
   const table = page.getByTestId('correspondents-table');
   assert.deepEqual(await table.locator('thead th').allTextContents(), ['Name', 'From Eva Marsh', 'To Eva Marsh', 'First and last message']);
-  assert.equal(await table.locator('tbody tr').count(), 2);
+  await expectCount(table.locator('tbody tr'), 2);
   const frank = table.locator('tbody tr', { hasText: 'Frank Marsh' });
   assert.deepEqual(await frank.locator('td').allTextContents().then((x) => x.slice(0, 2)), ['1', String(VISITS + 2)]);
   await expectText(frank, /Writes to 2 residents/);
@@ -223,10 +223,10 @@ test('an investigator searches words and phrases, filters by person, reads a mes
   const graph = page.getByTestId('correspondents-graph');
   assert.equal(await graph.getAttribute('role'), 'img');
   assert.match(await graph.getAttribute('aria-label'), /Eva Marsh \(E5001\) in the centre and 2 correspondents/);
-  assert.equal(await graph.locator('.graph-node').count(), 3);
+  await expectCount(graph.locator('.graph-node'), 3);
   assert.deepEqual((await graph.locator('.graph-node text').allTextContents()).map((x) => x.replace(/\s+\d+$/, '')).sort(),
     ['Eva Marsh (E5001)', 'Frank Marsh', 'Gina Park']);
-  assert.equal(await graph.locator('.graph-node--several').count(), 1);
+  await expectCount(graph.locator('.graph-node--several'), 1);
   await expectText(frank.locator('td').nth(2), /^[A-Z][a-z]{2} \d{1,2}, \d{4} – [A-Z][a-z]{2} \d{1,2}, \d{4}$/);
   await checkPage(page, 'who writes to a resident');
   // Drawn for a phone: a narrower picture, every name still there.
@@ -234,7 +234,7 @@ test('an investigator searches words and phrases, filters by person, reads a mes
   await page.reload();
   await page.getByTestId('correspondents-graph').waitFor();
   assert.equal(await page.getByTestId('correspondents-graph').getAttribute('viewBox'), '0 0 400 440');
-  assert.equal(await page.getByTestId('correspondents-graph').locator('.graph-node').count(), 3);
+  await expectCount(page.getByTestId('correspondents-graph').locator('.graph-node'), 3);
   assert.equal(await overflow(page), 0, 'the graph fits a 360 px phone');
   await page.screenshot({ path: join(SHOTS, 'investigate-who-writes-phone-drawn-360.png'), fullPage: true });
   await page.setViewportSize(DESKTOP);
@@ -248,7 +248,7 @@ test('an investigator searches words and phrases, filters by person, reads a mes
   await page.getByLabel('Resident number or family member’s email').fill('E5002');
   await page.getByRole('button', { name: 'Show correspondents' }).click();
   await page.getByRole('heading', { level: 2, name: 'Who writes to Ana Lopez (E5002)' }).waitFor();
-  assert.equal(await table.locator('tbody tr').count(), 1);
+  await expectCount(table.locator('tbody tr'), 1);
   await opened.close();
 });
 
@@ -266,7 +266,7 @@ test('the investigator’s pages in Spanish: a Spanish stem found, dates and wor
   await page.getByLabel('Palabras').fill('abogados');
   await page.getByRole('button', { name: 'Buscar', exact: true }).click();
   await page.waitForFunction(() => /encontr/.test(document.querySelector('.inv-results-section .count-line')?.textContent || ''));
-  assert.equal(await results(page).count(), 1);
+  await expectCount(results(page), 1);
   assert.equal(await results(page).first().getAttribute('data-message-id'), String(sent.abogado));
   await expectText(page.locator('.inv-results-section .count-line'), 'Se encontró 1 mensaje.');
   assert.deepEqual(await page.locator('.inv-snippet mark').allTextContents(), ['abogado']);
@@ -294,7 +294,7 @@ test('the investigator’s pages in Spanish: a Spanish stem found, dates and wor
   await expectText(table.locator('tbody tr', { hasText: 'Frank Marsh' }), /Escribe a 2 residentes/);
   await expectText(table.locator('tbody td').nth(2), /^\d{1,2} [a-z]+\.? \d{4} – \d{1,2} [a-z]+\.? \d{4}$/);
   assert.match(await page.getByTestId('correspondents-graph').getAttribute('aria-label'), /^Gráfico: Eva Marsh \(E5001\) en el centro y 2 corresponsales/);
-  assert.equal(await page.getByTestId('correspondents-graph').locator('.graph-node').count(), 3);
+  await expectCount(page.getByTestId('correspondents-graph').locator('.graph-node'), 3);
   await checkPage(page, 'es who writes to a resident');
   await opened.close();
 });

@@ -16,7 +16,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import {
   KITE_BIN, CHROMIUM, SHOTS, PASSWORD, TIMEOUT, DESKTOP, PHONE, startServer, stopServer, kiteCli,
   launchBrowser, newPage, apiClient, signedInClient, uniqueEmail, signInForm,
-  startSandbox, stopSandbox, fundContact, fundResident, confirmEmail, expectText,
+  startSandbox, stopSandbox, fundContact, fundResident, confirmEmail, expectText, expectCount,
 } from './helpers.mjs';
 
 const OPERATOR = 'op.messages@example.org';
@@ -211,7 +211,7 @@ test('a family member writes; the reviewer approves; Delivered and the reply arr
   await shoot(rev.page, 'review-queue');
   await item.getByRole('button', { name: 'Approve' }).click();
   await rev.page.getByText('Approved: “Hello from Nina” from Nina Moss. It is delivered.').waitFor();
-  assert.equal(await item.count(), 0);
+  await expectCount(item, 0);
   await rev.page.getByText('Nothing to review.').waitFor();
 
   // The family page changes by itself.
@@ -287,7 +287,7 @@ test('a rejected message shows the reason and the note to the sender, live, and 
   await item.getByLabel('Note to the sender (optional)').fill('Please write plainly, without nicknames.');
   await item.getByRole('button', { name: 'Reject message' }).click();
   await rev.page.getByText('Rejected: “Saturday” from Nina Moss. The sender sees the reason and your note.').waitFor();
-  assert.equal(await item.count(), 0);
+  await expectCount(item, 0);
   await rev.close();
 
   await fam.page.locator(`[data-testid=thread] li[data-message-id="${m.id}"][data-status=rejected]`).waitFor();
@@ -302,7 +302,7 @@ test('a rejected message shows the reason and the note to the sender, live, and 
   await expectText(card(fam.page, m.id).locator('.confirm-question'), /It was not delivered, and the facility keeps its record/);
   await card(fam.page, m.id).getByRole('button', { name: 'Yes, remove it' }).click();
   await fam.page.getByText('The message was removed from your view.').waitFor();
-  assert.equal(await card(fam.page, m.id).count(), 0);
+  await expectCount(card(fam.page, m.id), 0);
   const thread = (await family.client.get(`/messages?contact_id=${family.contactId}`)).body.items;
   assert.ok(!thread.some((x) => x.id === m.id), 'hidden from the sender');
   await fam.close();
@@ -355,7 +355,7 @@ test('a photo shows a preview, uploads, goes with the message, is reviewed inlin
   await fam.page.getByRole('button', { name: 'Send message' }).click();
   await expectText(fam.page.locator('#f-msg-attachment_ids-error'), /Remove it, then send/);
   await bad.getByRole('button', { name: 'Remove notes.png' }).click();
-  assert.equal(await bad.count(), 0);
+  await expectCount(bad, 0);
 
   await picker.setInputFiles({ name: 'garden.png', mimeType: 'image/png', buffer: makePng() });
   const tile = fam.page.locator('.photo-tile[data-state=done]');
@@ -368,7 +368,7 @@ test('a photo shows a preview, uploads, goes with the message, is reviewed inlin
   await fam.page.getByLabel('Subject (optional)').fill('The garden');
   await fam.page.getByRole('button', { name: 'Send message' }).click();
   await fam.page.getByText('Sent. Ray Moss gets it after the facility reviews it.').waitFor();
-  assert.equal(await fam.page.locator('.photo-tile').count(), 0, 'the picker is empty again');
+  await expectCount(fam.page.locator('.photo-tile'), 0, 'the picker is empty again');
   const newest = (await family.client.get('/messages?box=sent&limit=1')).body.items[0];
   const m = (await family.client.get(`/messages/${newest.id}`)).body;
   assert.equal(m.subject, 'The garden');
@@ -431,23 +431,23 @@ test('screening rules: errors by the field; a held message is marked and first; 
   await queued(rev.page, plain2.id).getByRole('checkbox').check();
   await rev.page.getByRole('button', { name: 'Approve selected (2)' }).click();
   await rev.page.getByText('2 messages approved.').waitFor();
-  assert.equal(await queued(rev.page, plain1.id).count(), 0);
-  assert.equal(await queued(rev.page, plain2.id).count(), 0);
+  await expectCount(queued(rev.page, plain1.id), 0);
+  await expectCount(queued(rev.page, plain2.id), 0);
 
   // The admin decides the held one first; the reviewer's click is told so, and it leaves the list.
   const adminApi = await signedInClient(base, { email: adminEmail, password: PASSWORD });
   assert.equal((await adminApi.post(`/review/${held.id}`, { decision: 'approve' })).status, 200);
   await queued(rev.page, held.id).getByRole('button', { name: 'Approve' }).click();
   await rev.page.getByText(/Another reviewer already decided this message\..*was taken off your list\./).waitFor();
-  assert.equal(await queued(rev.page, held.id).count(), 0);
+  await expectCount(queued(rev.page, held.id), 0);
   await rev.close([/status of 409/]);
 
   // Reviewers read the rules and change nothing.
   const reader = await signedInAs(reviewerEmail);
   await reader.page.goto(`${base}/review?tab=rules`);
   await reader.page.getByTestId('rules').waitFor();
-  assert.equal(await reader.page.getByRole('heading', { name: 'Add a rule' }).count(), 0);
-  assert.equal(await reader.page.getByTestId('rules').getByRole('button').count(), 0);
+  await expectCount(reader.page.getByRole('heading', { name: 'Add a rule' }), 0);
+  await expectCount(reader.page.getByTestId('rules').getByRole('button'), 0);
   await reader.close();
 
   const rule = admin.page.getByTestId('rules').locator('li').first();
@@ -617,7 +617,7 @@ test('at 390 px, the sender withdraws a message waiting for review: the card say
   const text = await done.textContent();
   assert.match(text, /Withdrawn\. You were not charged for this message\./);
   assert.match(text, /1 stamp was held .+ and given back .+\./);
-  assert.equal(await done.getByRole('button', { name: 'Withdraw', exact: true }).count(), 0, 'nothing left to withdraw');
+  await expectCount(done.getByRole('button', { name: 'Withdraw', exact: true }), 0, 'nothing left to withdraw');
   assert.equal(await stamps(), before, 'the stamp is back');
 
   // It left the review queue and never reaches the resident.

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import {
   SHOTS, PASSWORD, TIMEOUT, PHONE, startServer, stopServer, kiteCli, launchBrowser, newPage, apiClient,
   signedInClient, uniqueEmail, register, startSandbox, stopSandbox, fundResident, assertAccessible,
-  confirmEmail, expectText,
+  confirmEmail, expectText, expectCount,
 } from './helpers.mjs';
 
 const TABLET = { width: 800, height: 1280 };
@@ -250,7 +250,7 @@ test('one family member through the whole money journey, at 390 px', TIMEOUT, as
   await statement.locator('li').first().waitFor();
   const lines = (await client.get('/wallet/transactions?limit=50')).body.items;
   assert.ok(lines.length >= 4, `top-up, stamps, transfer and deposit at least: ${JSON.stringify(lines)}`);
-  assert.equal(await statement.locator('li').count(), lines.length);
+  await expectCount(statement.locator('li'), lines.length);
   for (const l of lines) await statement.getByText(l.memo || l.kind, { exact: true }).first().waitFor();
   assert.equal(lines[0].balance_after_cents, afterPhone);
   await expectText(page.getByTestId('wallet-balance'), new RegExp(`Balance\\${dollars(afterPhone)}`));

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   KITE_BIN, PASSWORD, SHOTS, TIMEOUT, PHONE, startServer, stopServer, kiteCli, launchBrowser, newPage, apiClient,
-  signedInClient, uniqueEmail, signInForm, confirmEmail, expectText,
+  signedInClient, uniqueEmail, signInForm, confirmEmail, expectText, expectCount,
 } from './helpers.mjs';
 
 const OPERATOR = 'op.money@example.org';
@@ -177,7 +177,7 @@ test('the tablet shows the trust balance and the statement with its CSV, and the
   await page.getByTestId('trust-summary').getByText('See your statement').click();
   await page.waitForURL(`${base}/tablet/money`);
   await page.getByRole('heading', { name: 'Your trust account', level: 1 }).waitFor();
-  await expectText(page.getByTestId('trust-balance'), /Balance\$0\.00On hold for messages not yet delivered\$0\.00/);
+  await expectText(page.getByTestId('trust-balance'), /Balance\$0\.00On hold for messages not yet delivered and video visits still to come\$0\.00/);
   const statement = page.getByTestId('trust-statement');
   await statement.getByText('Money transfer from Marta Diaz to Rosa Diaz').waitFor();
   await statement.getByText('Terminal time, 1 min').waitFor();
@@ -211,12 +211,12 @@ test('a long statement on the tablet shows older lines on request', TIMEOUT, asy
   await page.goto(`${base}/tablet/money`);
   const lines = page.getByTestId('trust-statement').locator('li');
   await page.getByRole('button', { name: 'Show older lines' }).waitFor();
-  assert.equal(await lines.count(), 50);
+  await expectCount(lines, 50);
   await page.getByRole('button', { name: 'Show older lines' }).click();
   // The oldest line is the first transfer: 1 cent received, balance after 1 cent.
   await page.getByTestId('trust-statement').getByText(/received \$0\.01 · balance after \$0\.01$/).waitFor();
   assert.ok(await lines.count() >= 51);
-  assert.equal(await page.getByRole('button', { name: 'Show older lines' }).count(), 0);
+  await expectCount(page.getByRole('button', { name: 'Show older lines' }), 0);
   await noOverflow(page);
   await close();
 });

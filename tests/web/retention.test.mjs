@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   KITE_BIN, CHROMIUM, PASSWORD, SHOTS, TIMEOUT, DESKTOP, PHONE, startServer, stopServer, kiteCli, launchBrowser, newPage,
-  apiClient, signedInClient, uniqueEmail, assertAccessible, signInForm, expectText,
+  apiClient, signedInClient, uniqueEmail, assertAccessible, signInForm, expectText, expectCount,
 } from './helpers.mjs';
 
 const NARROW = { width: 360, height: 740 };
@@ -112,7 +112,7 @@ test('an investigator places a legal hold on a resident, sees it, lifts it, and 
   await page.getByLabel('Note (optional)').or(page.getByLabel('Note')).first().fill('Grand jury subpoena');
   await page.getByRole('button', { name: 'Place hold' }).click();
   await rows(page).first().waitFor();
-  assert.equal(await rows(page).count(), 1);
+  await expectCount(rows(page), 1);
   const row = await rows(page).first().textContent();
   assert.match(row, /CASE-77/);
   assert.match(row, /Grand jury subpoena/);

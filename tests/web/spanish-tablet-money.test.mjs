@@ -207,7 +207,7 @@ test('the tablet in Spanish: sign-in with its language switch and errors, the ho
   await trust.getByRole('link', { name: 'Ver su estado de cuenta' }).click();
   await page.getByRole('heading', { level: 1, name: 'Su cuenta de fondos' }).waitFor();
   assert.match(await page.title(), /Su cuenta de fondos/);
-  await expectText(page.getByTestId('trust-balance'), /^Saldo\$\d+\.\d{2}Retenido para mensajes aún no entregados\$0\.00$/);
+  await expectText(page.getByTestId('trust-balance'), /^Saldo\$\d+\.\d{2}Retenido para mensajes aún no entregados y visitas por video pendientes\$0\.00$/);
   const statement = page.getByTestId('trust-statement');
   await expectText(statement, /\d{1,2} de [a-zé]+ de \d{4}.* · recibido \$50\.00 · saldo después \$50\.00/);
   await page.getByRole('link', { name: 'Descargar el estado de cuenta (CSV)' }).waitFor();
@@ -249,7 +249,7 @@ test('a family member\'s wallet, sending money and phone accounts in Spanish, wi
   await page.goto(`${base}/wallet`);
   await page.getByRole('heading', { level: 1, name: 'Su billetera' }).waitFor();
   assert.match(await page.title(), /Su billetera/);
-  await expectText(page.getByTestId('wallet-balance'), /^Saldo\$40\.00Retenido para mensajes aún no entregados\$0\.00$/);
+  await expectText(page.getByTestId('wallet-balance'), /^Saldo\$40\.00Retenido para mensajes aún no entregados y visitas por video pendientes\$0\.00$/);
   await page.getByRole('heading', { name: 'Agregar dinero' }).waitFor();
   const topUp = page.getByTestId('topup-form');
   const amountHint = await page.locator('#f-topup-amount_cents-hint').textContent();

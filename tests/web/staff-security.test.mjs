@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   KITE_BIN, CHROMIUM, PASSWORD, SHOTS, TIMEOUT, startServer, stopServer, kiteCli, launchBrowser, newPage,
-  apiClient, signedInClient, uniqueEmail, assertAccessible, nextTotp, hasTotp, expectText,
+  apiClient, signedInClient, uniqueEmail, assertAccessible, nextTotp, hasTotp, expectText, expectCount,
 } from './helpers.mjs';
 
 const NARROW = { width: 360, height: 740 };
@@ -191,7 +191,7 @@ test('a staff page left alone warns before 30 minutes and then returns to the si
   await page.waitForURL(`${base}/staff`);
   await page.getByRole('heading', { level: 1, name: prison.name }).waitFor();
   await page.clock.fastForward('27:00');
-  assert.equal(await page.getByRole('alertdialog').count(), 0, 'no warning at 27 minutes');
+  await expectCount(page.getByRole('alertdialog'), 0, 'no warning at 27 minutes');
   await page.clock.fastForward('01:30');
   const warning = page.getByRole('alertdialog');
   await warning.waitFor();

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CHROMIUM, SHOTS, PASSWORD, TIMEOUT, startServer, stopServer, kiteCli, launchBrowser, newPage, apiClient,
-  signedInClient, assertAccessible, expectText,
+  signedInClient, assertAccessible, expectText, expectCount,
 } from './helpers.mjs';
 
 const OPERATOR = 'idle-op@example.org';
@@ -65,7 +65,7 @@ test('the tablet warns in the last minute, stays when asked, and signs out by it
 
   // A minute untouched: nothing yet.  Past one minute: the countdown, and "I am still here" keeps the session.
   await page.clock.runFor(55_000);
-  assert.equal(await page.locator('.idle-banner').count(), 0);
+  await expectCount(page.locator('.idle-banner'), 0);
   await page.clock.runFor(10_000);
   const banner = page.getByRole('alertdialog', { name: 'Are you still there?' });
   await banner.waitFor();
@@ -73,10 +73,10 @@ test('the tablet warns in the last minute, stays when asked, and signs out by it
   await assertAccessible(page, 'the tablet with its idle countdown');
   await page.screenshot({ path: join(SHOTS, 'tablet-idle-countdown.png') });
   await page.getByRole('button', { name: 'I am still here' }).click();
-  assert.equal(await page.locator('.idle-banner').count(), 0);
+  await expectCount(page.locator('.idle-banner'), 0);
   await page.clock.runFor(90_000);
-  assert.equal(await page.locator('.idle-banner').count(), 1, 'the countdown again after another idle minute and a half');
-  assert.equal(await page.getByRole('heading', { level: 1, name: 'Hello, Rosa' }).count(), 1, 'still signed in');
+  await expectCount(page.locator('.idle-banner'), 1, 'the countdown again after another idle minute and a half');
+  await expectCount(page.getByRole('heading', { level: 1, name: 'Hello, Rosa' }), 1, 'still signed in');
 
   // Left alone: signed out, the sign-in page says why, and nothing of Rosa is left.
   await page.clock.runFor(40_000);

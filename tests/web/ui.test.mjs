@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   KITE_BIN, CHROMIUM, SHOTS, PASSWORD, TIMEOUT, startServer, stopServer, launchBrowser, newPage,
-  uniqueEmail, register as registerAt, signInForm as signInAt, expectText,
+  uniqueEmail, register as registerAt, signInForm as signInAt, expectText, expectCount,
 } from './helpers.mjs';
 
 let server;
@@ -93,7 +93,7 @@ test('search "colman fci": nothing counted as found, "Did you mean coleman fci?"
   await search(page, 'colman fci');
   const item = page.locator('#results li', { has: page.getByRole('link', { name: 'FCI COLEMAN LOW', exact: true }) });
   await item.waitFor();
-  assert.equal(await item.count(), 1);
+  await expectCount(item, 1);
   await expectText(item.locator('.badge--provider'), /^Messaging:\s+CorrLinks$/);
   await expectText(item, /SUMTERVILLE, FL/);
   await expectText(item, /Federal facility/);
@@ -305,7 +305,7 @@ test('the providers page lists each provider with its services and steps', TIMEO
   assert.deepEqual(await corrlinks.locator('ol.steps li').allTextContents(), api.steps);
   assert.deepEqual(await corrlinks.locator('.chip').allTextContents(), ['Messages']);
   const companies = providers.filter((p) => p.slug !== 'unknown' && p.slug !== 'none');
-  assert.equal(await page.locator('ul.providers > li').count(), companies.length);
+  await expectCount(page.locator('ul.providers > li'), companies.length);
   await close();
 });
 
@@ -366,7 +366,7 @@ test('a registration with an address that already has an account looks like any 
   assert.equal(await page.textContent('[data-testid="account-name"]'), 'Second Person');
   await page.getByTestId('email-unverified').waitFor();
   await expectText(page.getByTestId('email-unverified'), /Open it to confirm your address/);
-  assert.equal(await page.locator('#f-email-error').count(), 0);
+  await expectCount(page.locator('#f-email-error'), 0);
   await close();
 });
 

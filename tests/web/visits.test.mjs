@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import {
   KITE_BIN, CHROMIUM, PASSWORD, SHOTS, DESKTOP, startServer, stopServer, kiteCli, launchBrowser, newPage,
   apiClient, signedInClient, uniqueEmail, assertAccessible, startSandbox, stopSandbox, fundContact, fundResident, confirmEmail,
-  signInForm, signInRequest, expectText,
+  signInForm, signInRequest, expectText, expectCount,
 } from './helpers.mjs';
 
 const NARROW = { width: 360, height: 740 };
@@ -332,7 +332,7 @@ test('the tablet hears of a visit change: the visits link is marked until looked
   await page.goto(`${base}/tablet`);
   const link = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Video visits/ });
   await link.waitFor();
-  assert.equal(await page.getByTestId('visit-news-badge').count(), 0, 'nothing new yet');
+  await expectCount(page.getByTestId('visit-news-badge'), 0, 'nothing new yet');
   // Staff approve the first visit: the tablet's visits link is marked, and says so to a screen reader.
   assert.equal((await operator.post(`/visits/${ids[0]}/approve`, {})).status, 200);
   const badge = page.getByTestId('visit-news-badge');
@@ -344,7 +344,7 @@ test('the tablet hears of a visit change: the visits link is marked until looked
   await link.click();
   await page.getByRole('heading', { level: 1, name: 'Your video visits' }).waitFor();
   await page.getByTestId(`visit-${ids[0]}`).waitFor();
-  assert.equal(await page.getByTestId('visit-news-badge').count(), 0, 'seen');
+  await expectCount(page.getByTestId('visit-news-badge'), 0, 'seen');
   // A change while the list is open: said, with a button that shows it; the list is not redrawn under the hands.
   assert.equal((await operator.post(`/visits/${ids[1]}/decline`, { reason: 'The kiosk is being repaired.' })).status, 200);
   const show = page.getByTestId('visit-news-show');
@@ -353,8 +353,8 @@ test('the tablet hears of a visit change: the visits link is marked until looked
   await assertAccessible(page, '/tablet/visits, a visit changed');
   await show.click();
   await page.getByTestId(`visit-${ids[1]}`).getByText('Declined').waitFor();
-  assert.equal(await page.getByTestId('visit-news-show').count(), 0, 'the notice goes once shown');
-  assert.equal(await page.getByTestId('visit-news-badge').count(), 0, 'and no mark while looking');
+  await expectCount(page.getByTestId('visit-news-show'), 0, 'the notice goes once shown');
+  await expectCount(page.getByTestId('visit-news-badge'), 0, 'and no mark while looking');
   await opened.close();
 });
 
@@ -396,12 +396,12 @@ test('more than a page of visits: the tablet and the staff page show the first 1
   await page.getByRole('heading', { level: 1, name: 'Your video visits' }).waitFor();
   const upcoming = page.locator('section[aria-labelledby="visits-upcoming"]');
   await upcoming.locator('.visit-card').first().waitFor();
-  assert.equal(await upcoming.locator('.visit-card').count(), 100, 'the first page');
+  await expectCount(upcoming.locator('.visit-card'), 100, 'the first page');
   const more = upcoming.getByTestId('visits-more');
   await assertAccessible(page, '/tablet/visits, more than a page');
   await more.click();
   await upcoming.locator('.visit-card').nth(100).waitFor();
-  assert.equal(await upcoming.locator('.visit-card').count(), 101, 'and the rest');
+  await expectCount(upcoming.locator('.visit-card'), 101, 'and the rest');
   assert.equal(await more.isHidden(), true, 'nothing more to show');
   await opened.close();
 
@@ -421,10 +421,10 @@ test('more than a page of visits: the tablet and the staff page show the first 1
   await staff.page.goto(`${base}/staff/visits?facility=${prison.id}`);
   const section = staff.page.locator('section[aria-labelledby="visits-waiting"]');
   await section.locator('.visit-card').first().waitFor();
-  assert.equal(await section.locator('.visit-card').count(), 100, 'the first page waiting');
+  await expectCount(section.locator('.visit-card'), 100, 'the first page waiting');
   await section.getByTestId('visits-more').click();
   await section.locator('.visit-card').nth(waiting - 1).waitFor();
-  assert.equal(await section.locator('.visit-card').count(), waiting, 'every visit waiting, each once');
+  await expectCount(section.locator('.visit-card'), waiting, 'every visit waiting, each once');
   await assertAccessible(staff.page, '/staff/visits, more than a page');
   await staff.close();
 });

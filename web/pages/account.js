@@ -62,7 +62,7 @@ function balanceList(b) {
   if (!b) return null;
   const items = [
     b.balance_cents ? t('Kite balance: {amount}', { amount: formatMoney(b.balance_cents) }) : null,
-    b.held_cents ? t('On hold for messages waiting for review: {amount}', { amount: formatMoney(b.held_cents) }) : null,
+    b.held_cents ? t('On hold for messages waiting for review and video visits still to come: {amount}', { amount: formatMoney(b.held_cents) }) : null,
     b.phone_cents ? t('Phone accounts: {amount} (refund it on the Phone page)', { amount: formatMoney(b.phone_cents) }) : null,
     b.stamps_and_credits ? t('Stamps or credits: {count}', { count: formatCount(b.stamps_and_credits) }) : null,
   ].filter(Boolean);

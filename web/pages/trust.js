@@ -175,7 +175,7 @@ export async function trustPage(root, ctx, me) {
       h('h2', { id: 'balance-heading', class: 'panel-title' }, t('Your balance')),
       h('dl', { class: 'facts', 'data-testid': 'trust-balance' },
         h('dt', null, t('Balance')), h('dd', null, formatMoney(w.balance_cents)),
-        h('dt', null, t('On hold for messages not yet delivered')), h('dd', null, formatMoney(w.held_cents)))),
+        h('dt', null, t('On hold for messages not yet delivered and video visits still to come')), h('dd', null, formatMoney(w.held_cents)))),
     h('section', { class: 'card', 'aria-labelledby': 'statement-heading' },
       h('h2', { id: 'statement-heading', class: 'panel-title' }, t('Statement')),
       statementLines(st),

@@ -57,7 +57,7 @@ export async function walletPage(root, ctx) {
   const statement = h('div', { 'data-testid': 'wallet-statement' });
   const showBalance = (w) => replace(balance,
     h('dt', null, t('Balance')), h('dd', null, formatMoney(w.balance_cents)),
-    h('dt', null, t('On hold for messages not yet delivered')), h('dd', null, formatMoney(w.held_cents)));
+    h('dt', null, t('On hold for messages not yet delivered and video visits still to come')), h('dd', null, formatMoney(w.held_cents)));
   showBalance(wallet);
   const state = { wallet };
   let plans = null;

@@ -90,7 +90,7 @@ export default {
   'Sign in to see your account.': 'Inicie sesión para ver su cuenta.',
   // pages/account.js: deleting the account
   'Kite balance: {amount}': 'Saldo en Kite: {amount}',
-  'On hold for messages waiting for review: {amount}': 'Retenido para mensajes en espera de revisión: {amount}',
+  'On hold for messages waiting for review and video visits still to come: {amount}': 'Retenido para mensajes en espera de revisión y visitas por video pendientes: {amount}',
   'Phone accounts: {amount} (refund it on the Phone page)': 'Cuentas telefónicas: {amount} (pida el reembolso en la página Cuentas telefónicas)',
   'Stamps or credits: {count}': 'Estampillas o créditos: {count}',
   'Type {word} to confirm': 'Escriba {word} para confirmar',

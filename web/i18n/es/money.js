@@ -7,7 +7,7 @@ export default {
   'Sign in': 'Iniciar sesión',
   'Loading your wallet…': 'Cargando su billetera…',
   'Balance': 'Saldo',
-  'On hold for messages not yet delivered': 'Retenido para mensajes aún no entregados',
+  'On hold for messages not yet delivered and video visits still to come': 'Retenido para mensajes aún no entregados y visitas por video pendientes',
   'Add money to your Kite balance with a card, then pay for messages and send money from it.':
     'Agregue dinero a su saldo de Kite con una tarjeta; después, pague mensajes y envíe dinero desde ese saldo.',
   'Send money to someone in a facility': 'Enviar dinero a alguien en un centro',

@@ -123,7 +123,7 @@ export default {
   'Show older lines': 'Mostrar movimientos anteriores',
   'Your balance': 'Su saldo',
   'Balance': 'Saldo',
-  'On hold for messages not yet delivered': 'Retenido para mensajes aún no entregados',
+  'On hold for messages not yet delivered and video visits still to come': 'Retenido para mensajes aún no entregados y visitas por video pendientes',
   'Statement': 'Estado de cuenta',
   'Download the statement (CSV)': 'Descargar el estado de cuenta (CSV)',
 
