@@ -670,7 +670,10 @@ test('a contact that ends after booking: nobody joins, staff cannot approve, the
   assert.match(approve.json.error.message, /^This visit cannot be approved/);
   assert.equal((await visit(p.contact, pending.id)).state, 'pending', 'a refused approval changes nothing');
 
-  // The sweeper (its first pass runs as the server starts) calls both off: everything back, both readable.
+  // The sweeper (its first pass runs as the server starts) calls both off: everything back, both readable,
+  // and the family, reading Spanish now, is told in Spanish, Kite's own reason too.
+  const lang = await w.patch('/api/v1/me', { lang: 'es' }, p.contact.token);
+  assert.equal(lang.status, 200, describeRes(lang));
   await w.restart();
   for (const v of [approved, pending]) {
     let seen;
@@ -688,9 +691,10 @@ test('a contact that ends after booking: nobody joins, staff cannot approve, the
   let cancelled = [];
   for (let i = 0; i < 150 && cancelled.length < 2; i++) {
     if (i > 0) await sleep(100);
-    cancelled = (await w.mailsTo(p.contact.email, { kind: 'visit', count: 0 })).filter((m) => /^Video visit cancelled/.test(m.subject));
+    cancelled = (await w.mailsTo(p.contact.email, { kind: 'visit', count: 0 })).filter((m) => /^Visita por video cancelada/.test(m.subject));
   }
   assert.equal(cancelled.length, 2, 'the family is told of each by email');
+  for (const m of cancelled) assert.match(m.text, /El contacto ya no está activo\./);
 });
 
 test('the sweeper marks a no-show and cancels what nobody approved, giving everything back', async () => {

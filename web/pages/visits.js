@@ -69,6 +69,9 @@ const END_WORDS = {
   technical_failure: N_('A technical failure ended it.'),
   connection_lost: N_('The connection was lost; only the minutes connected are charged.'),
 };
+/* The reasons Kite itself stores on a visit it calls off (src/domain/visits), shown in the reader's language. */
+const SYSTEM_REASONS = new Set([N_('Not approved before it began.'), N_('The resident left the facility.'),
+  N_('The contact is no longer active.')]);
 const WEEKDAYS = [N_('Sunday'), N_('Monday'), N_('Tuesday'), N_('Wednesday'), N_('Thursday'), N_('Friday'), N_('Saturday')];
 
 function stateChip(v) {
@@ -215,7 +218,7 @@ function visitCard(v, { who, onChange, say }) {
     h('p', null, stateChip(v), ' ', t('{minutes} minutes', { minutes: v.length_minutes })),
     h('p', { 'data-testid': `visit-money-${v.id}` }, moneyLine(v)),
     v.end_reason && END_WORDS[v.end_reason] ? h('p', { class: 'hint' }, t(END_WORDS[v.end_reason])) : null,
-    v.reason ? h('p', { class: 'hint' }, t('Reason: {reason}', { reason: v.reason })) : null,
+    v.reason ? h('p', { class: 'hint' }, t('Reason: {reason}', { reason: SYSTEM_REASONS.has(v.reason) ? t(v.reason) : v.reason })) : null,
     actions);
 }
 

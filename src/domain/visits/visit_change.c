@@ -231,12 +231,12 @@ static kite_err cancel_by_system(db_conn *conn, const char *public_url, int64_t 
 
 kite_err visit_cancel_unapproved(db_conn *conn, const char *public_url, int64_t now, const visit_info *v)
 {
-    return cancel_by_system(conn, public_url, now, v, "Not approved before it began.", "visit.cancel_unapproved");
+    return cancel_by_system(conn, public_url, now, v, VISIT_REASON_UNAPPROVED, "visit.cancel_unapproved");
 }
 
 kite_err visit_cancel_contact_ended(db_conn *conn, const char *public_url, int64_t now, const visit_info *v)
 {
-    return cancel_by_system(conn, public_url, now, v, "The contact is no longer active.", "visit.cancel_contact_ended");
+    return cancel_by_system(conn, public_url, now, v, VISIT_REASON_CONTACT_ENDED, "visit.cancel_contact_ended");
 }
 
 typedef struct read_job {
@@ -437,7 +437,7 @@ static kite_err close_one(db_conn *conn, int64_t now, const char *actor, int64_t
     if (v.state == VISIT_IN_PROGRESS)
         return visit_finish(conn, now, v.id, VISIT_END_CANCELLED_BY_FACILITY, actor, NULL);
     kite_fault f = {0};
-    if ((err = move_state(conn, now, &v, VISIT_CANCELLED, "The resident left the facility.", &f)) != KITE_OK ||
+    if ((err = move_state(conn, now, &v, VISIT_CANCELLED, VISIT_REASON_RESIDENT_LEFT, &f)) != KITE_OK ||
         (err = free_place(conn, &v)) != KITE_OK || (err = visit_settle(conn, now, actor, &v, 0)) != KITE_OK ||
         (err = set_charged(conn, &v, 0)) != KITE_OK)
         return err;

@@ -21,6 +21,22 @@
 #include "mail/notice.h"
 
 #include <stdio.h>
+#include <string.h>
+
+/* The reasons Kite itself stores on a visit it calls off (visit_change.c), in each language; a person's own words stay as written. */
+static const char *const system_reasons[][FAULT_LANG_COUNT] = {
+    {VISIT_REASON_UNAPPROVED, "No se aprobó antes de empezar."},
+    {VISIT_REASON_RESIDENT_LEFT, "El residente salió del centro."},
+    {VISIT_REASON_CONTACT_ENDED, "El contacto ya no está activo."},
+};
+
+static const char *reason_in(const char *reason, fault_lang lang)
+{
+    for (size_t i = 0; i < sizeof system_reasons / sizeof system_reasons[0]; i++)
+        if (strcmp(reason, system_reasons[i][FAULT_LANG_EN]) == 0)
+            return system_reasons[i][lang];
+    return reason;
+}
 
 static const notice_text words[VISIT_NOTICE_COUNT][FAULT_LANG_COUNT] = {
     [VISIT_NOTICE_BOOKED] = {
@@ -154,7 +170,7 @@ kite_err visit_notify(db_conn *conn, const char *public_url, int64_t now, const 
     snprintf(price, sizeof price, "$%lld.%02lld", (long long)(v->price_cents / 100), (long long)(v->price_cents % 100));
     snprintf(minutes, sizeof minutes, "%lld", (long long)v->length_minutes);
     const char *values[] = {"name", name, "resident", v->resident_name, "facility", place, "when", when, "zone",
-                            v->time_zone, "reason", v->reason, "charged", charged, "price", price, "minutes", minutes,
+                            v->time_zone, "reason", reason_in(v->reason, lang), "charged", charged, "price", price, "minutes", minutes,
                             "approval", approval_words[v->state == VISIT_PENDING][lang], NULL};
     arena *a = arena_new();
     notice n = {.to = email, .kind = "visit", .text = words[what], .values = values, .link_path = "/visits",

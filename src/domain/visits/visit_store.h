@@ -23,6 +23,11 @@ kite_err visit_audit(db_conn *conn, int64_t now, const char *actor, const char *
 /* Keeps amount (0 .. price) of v's hold as the facility's revenue and gives the rest back. */
 kite_err visit_settle(db_conn *conn, int64_t now, const char *actor, const visit_info *v, int64_t amount) KITE_WUR;
 
+/* The reasons Kite itself stores on a visit it calls off (visit_notice.c has them in each language, web/pages/visits.js too). */
+#define VISIT_REASON_UNAPPROVED "Not approved before it began."
+#define VISIT_REASON_RESIDENT_LEFT "The resident left the facility."
+#define VISIT_REASON_CONTACT_ENDED "The contact is no longer active."
+
 /* The sweeper's cancellation of a visit still pending when it began: full release, both sides told. */
 kite_err visit_cancel_unapproved(db_conn *conn, const char *public_url, int64_t now, const visit_info *v) KITE_WUR;
 
