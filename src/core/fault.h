@@ -198,6 +198,7 @@ typedef enum fault_detail {
     FAULT_VISIT_FUNDS,          /* a balance below the visit's price (limit: price, max: balance) */
     FAULT_VISIT_STARTED,        /* a change to a visit that has begun */
     FAULT_VISIT_CONTACT_ENDED,  /* the visit's contact is no longer active: it will not take place */
+    FAULT_VISIT_CONTACT_INACTIVE, /* a booking or a move over a contact that is not active */
     /* the live video visit (api/visit_live.c) */
     FAULT_LIVE_VIDEO_OFF,       /* this Kite has no media engine (no --janus-url) */
     FAULT_LIVE_MEDIA_DOWN,      /* the media engine did not answer or refused */

@@ -740,6 +740,11 @@ const fault_row fault_rows[] = {
     {KITE_ERR_CONFLICT, NULL, FAULT_LIVE_TOO_EARLY,
      {"This visit opens {limit} minutes before it starts. Come back then.",
       "Esta visita se abre {limit} minutos antes de empezar. Vuelva a esa hora."}},
+    {KITE_ERR_CONTACT_NOT_ACTIVE, NULL, FAULT_VISIT_CONTACT_INACTIVE,
+     {"Visits can be booked or moved only while the contact is active, and this one was removed, blocked or "
+      "suspended. See your contacts for details.",
+      "Solo se pueden reservar o mover visitas mientras el contacto está activo, y este fue quitado, bloqueado o "
+      "suspendido. Vea sus contactos para más detalles."}},
     {KITE_ERR_GONE, NULL, FAULT_VISIT_CONTACT_ENDED,
      {"This visit will not take place: the contact between the family member and the resident is no longer active. "
       "Nothing is charged for it, and any money held for it is given back.",

@@ -669,6 +669,11 @@ test('a contact that ends after booking: nobody joins, staff cannot approve, the
   assertError(approve, 409, 'contact_not_active');
   assert.match(approve.json.error.message, /^This visit cannot be approved/);
   assert.equal((await visit(p.contact, pending.id)).state, 'pending', 'a refused approval changes nothing');
+  const again = await book(p.contact, { contact_id: p.contactId, starts_at: iso(Date.parse(s1.startsAt) + 7 * DAY) });
+  assertError(again, 409, 'contact_not_active');
+  assert.match(again.json.error.message, /^Visits can be booked or moved only while the contact is active/);
+  const moved = await w.post(`/api/v1/visits/${approved.id}/reschedule`, { starts_at: iso(Date.parse(s1.startsAt) + 7 * DAY) }, p.contact.token);
+  assertError(moved, 409, 'contact_not_active');
 
   // The sweeper (its first pass runs as the server starts) calls both off: everything back, both readable,
   // and the family, reading Spanish now, is told in Spanish, Kite's own reason too.

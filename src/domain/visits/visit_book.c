@@ -87,7 +87,7 @@ static kite_err plan_contact(db_conn *conn, const account *caller, int64_t conta
     if (!resident_active)
         return fault_set(f, KITE_ERR_RESIDENT_UNREACHABLE, NULL, FAULT_NONE);
     if (!contact_active)
-        return fault_set(f, KITE_ERR_CONTACT_NOT_ACTIVE, NULL, FAULT_NONE);
+        return fault_set(f, KITE_ERR_CONTACT_NOT_ACTIVE, NULL, FAULT_VISIT_CONTACT_INACTIVE);
     p->payer_trust = caller->role == ROLE_RESIDENT;
     return KITE_OK;
 }
