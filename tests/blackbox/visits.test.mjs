@@ -90,6 +90,18 @@ async function visit(who, id) {
   return res.json;
 }
 
+/** The visit as who reads it once the sweeper has moved it to state (30 s at most). */
+async function sweptTo(who, id, state) {
+  let seen;
+  for (let i = 0; i < 120; i++) {
+    seen = await visit(who, id);
+    if (seen.state === state) break;
+    await sleep(250);
+  }
+  assert.equal(seen.state, state, JSON.stringify(seen));
+  return seen;
+}
+
 async function act(who, id, verb, body = {}, status = 200) {
   const res = await w.post(`/api/v1/visits/${id}/${verb}`, body, who.token);
   assert.equal(res.status, status, `${verb} ${id}: ${describeRes(res)}`);
@@ -681,13 +693,7 @@ test('a contact that ends after booking: nobody joins, staff cannot approve, the
   assert.equal(lang.status, 200, describeRes(lang));
   await w.restart();
   for (const v of [approved, pending]) {
-    let seen;
-    for (let i = 0; i < 120; i++) {
-      seen = await visit(p.contact, v.id);
-      if (seen.state === 'cancelled') break;
-      await sleep(250);
-    }
-    assert.equal(seen.state, 'cancelled', JSON.stringify(seen));
+    const seen = await sweptTo(p.contact, v.id, 'cancelled');
     assert.equal(seen.reason, 'The contact is no longer active.');
     assert.equal(seen.charged_cents, 0);
     assert.equal((await visit(p.resident, v.id)).state, 'cancelled', 'the resident sees it called off too');
@@ -719,13 +725,7 @@ test('the sweeper marks a no-show and cancels what nobody approved, giving every
   // Nobody joins: a day and a half later (past the start and the grace), the sweeper settles it.
   await w.restart({ clockOffset: Math.round((36 * HOUR) / 1000) });
   await w.signInAgain(p.contact);
-  let seen;
-  for (let i = 0; i < 120; i++) {
-    seen = await visit(p.contact, v.id);
-    if (seen.state === 'ended') break;
-    await sleep(250);
-  }
-  assert.equal(seen.state, 'ended', JSON.stringify(seen));
+  const seen = await sweptTo(p.contact, v.id, 'ended');
   assert.equal(seen.end_reason, 'no_show_contact');
   assert.equal(seen.charged_cents, 0);
   assert.equal(await balance(p.contact), start, 'a visit that never connected costs nothing');
