@@ -393,23 +393,23 @@ export async function assertAccessible(page, what) {
  */
 export async function expectText(locator, expected, message, timeout = 10_000) {
   const holds = (text) => (expected instanceof RegExp ? expected.test(text) : text === expected);
-  const until = Date.now() + timeout;
-  let text = await locator.textContent();
-  while (!holds(text) && Date.now() < until) {
-    await new Promise((done) => setTimeout(done, 100));
-    text = await locator.textContent();
-  }
+  const text = await readUntil(() => locator.textContent(), holds, timeout);
   if (expected instanceof RegExp) assert.match(text, expected, message);
   else assert.equal(text, expected, message);
 }
 
 /* Asserts how many elements a locator finds, reading again until it holds (as expectText does). */
 export async function expectCount(locator, expected, message, timeout = 10_000) {
+  assert.equal(await readUntil(() => locator.count(), (n) => n === expected, timeout), expected, message);
+}
+
+/* read() every 100 ms until holds(value) or timeout ms have passed; the last value read. */
+async function readUntil(read, holds, timeout) {
   const until = Date.now() + timeout;
-  let count = await locator.count();
-  while (count !== expected && Date.now() < until) {
+  let value = await read();
+  while (!holds(value) && Date.now() < until) {
     await new Promise((done) => setTimeout(done, 100));
-    count = await locator.count();
+    value = await read();
   }
-  assert.equal(count, expected, message);
+  return value;
 }
