@@ -4,7 +4,9 @@
  * SECURITY: input is untrusted.  Rows with more than CSV_MAX_FIELDS fields or
  * a field of CSV_MAX_FIELD_BYTES bytes or more stop the read with
  * KITE_ERR_INVALID_FIELD; fields are copied into fixed storage owned by the
- * reader, so a hostile file cannot make it allocate without bound.
+ * reader, so a hostile file cannot make it allocate without bound.  A slot is
+ * allocated the first time a row reaches its column, so a three-column roster
+ * costs three slots, not CSV_MAX_FIELDS.
  */
 #include "core/csv.h"
 
@@ -32,6 +34,8 @@ static void reader_field(void *data, size_t len, void *ctx)
         r->err = KITE_ERR_INVALID_FIELD;
         return;
     }
+    if (r->storage[r->nfields] == NULL)
+        r->storage[r->nfields] = xmalloc(CSV_MAX_FIELD_BYTES);
     char *slot = r->storage[r->nfields];
     if (len > 0)
         memcpy(slot, data, len);
@@ -55,8 +59,6 @@ static void reader_init(struct csv_reader *r, csv_row_fn on_row, void *ctx)
     memset(r, 0, sizeof *r);
     r->on_row = on_row;
     r->ctx = ctx;
-    for (size_t i = 0; i < CSV_MAX_FIELDS; i++)
-        r->storage[i] = xmalloc(CSV_MAX_FIELD_BYTES);
 }
 
 static void reader_fini(struct csv_reader *r)
