@@ -78,5 +78,5 @@ void handle_metrics(http_request *req, void *data)
     gauge(&out, "kite_holds_open", "Payments held for messages not yet delivered or refused.", st.holds_open);
     gauge(&out, "kite_holds_open_cents", "Money held for messages not yet delivered or refused, in cents.",
           st.holds_open_cents);
-    http_reply_bytes(req, 200, "text/plain; version=0.0.4; charset=utf-8", out.data, out.len);
+    http_reply_buf(req, 200, "text/plain; version=0.0.4; charset=utf-8", &out);
 }

@@ -112,7 +112,7 @@ void handle_investigations_messages(http_request *req, void *data)
     jw_key(&w, "next_cursor");
     jw_string(&w, page.next_cursor);
     jw_object_end(&w);
-    http_reply_bytes(req, 200, "application/json", out.data, out.len);
+    http_reply_buf(req, 200, "application/json", &out);
 }
 
 static void write_correspondent(json_writer *w, const correspondent *c)
@@ -173,5 +173,5 @@ void handle_investigations_correspondents(http_request *req, void *data)
     jw_key(&w, "next_cursor");
     jw_null(&w);
     jw_object_end(&w);
-    http_reply_bytes(req, 200, "application/json", out.data, out.len);
+    http_reply_buf(req, 200, "application/json", &out);
 }

@@ -211,7 +211,7 @@ static void reply_message(http_request *req, int status, const message *m, const
     json_writer w;
     jw_init(&w, &out);
     write_message(&w, m, viewer, http_lang(req));
-    http_reply_bytes(req, status, "application/json", out.data, out.len);
+    http_reply_buf(req, status, "application/json", &out);
 }
 
 /* Reads "attachment_ids": an array of at most MESSAGE_MAX_ATTACHMENTS whole numbers. */
@@ -416,7 +416,7 @@ void handle_messages_list(http_request *req, void *data)
     jw_key(&w, "unread");
     jw_int(&w, page.unread);
     jw_object_end(&w);
-    http_reply_bytes(req, 200, "application/json", out.data, out.len);
+    http_reply_buf(req, 200, "application/json", &out);
 }
 
 void handle_messages_get(http_request *req, void *data)
@@ -487,7 +487,7 @@ static void reply_mbox(http_request *req, const message *items, size_t count)
     buf_init(&out, http_arena(req));
     export_mbox(&out, items, count);
     http_reply_header(req, "Content-Disposition", "attachment; filename=\"kite-messages.mbox\"");
-    http_reply_bytes(req, 200, "application/mbox", out.data, out.len);
+    http_reply_buf(req, 200, "application/mbox", &out);
 }
 
 void handle_messages_export(http_request *req, void *data)
@@ -538,7 +538,7 @@ void handle_messages_export(http_request *req, void *data)
     jw_time(&w, clock_now_ms(&app->ctx.clock));
     jw_object_end(&w);
     http_reply_header(req, "Content-Disposition", "attachment; filename=\"kite-messages.json\"");
-    http_reply_bytes(req, 200, "application/json", out.data, out.len);
+    http_reply_buf(req, 200, "application/json", &out);
 }
 
 /* ---- review ---- */
@@ -603,7 +603,7 @@ void handle_review_queue(http_request *req, void *data)
         jw_null(&w);
     jw_object_end(&w);
     jw_object_end(&w);
-    http_reply_bytes(req, 200, "application/json", out.data, out.len);
+    http_reply_buf(req, 200, "application/json", &out);
 }
 
 static bool decide_one(http_request *req, kite_app *app, const session *s, int64_t id, bool approve,

@@ -377,5 +377,5 @@ void handle_facility_revenue_csv(http_request *req, void *data)
     http_reply_header(req, "Content-Disposition",
                       arena_sprintf(http_arena(req), "attachment; filename=\"kite-revenue-%" PRId64 "-%s-%s.csv\"",
                                     r.facility_id, http_query(req, "from"), http_query(req, "to")));
-    http_reply_bytes(req, 200, "text/csv; charset=utf-8", out.data, out.len);
+    http_reply_buf(req, 200, "text/csv; charset=utf-8", &out);
 }

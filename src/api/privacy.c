@@ -222,7 +222,7 @@ void handle_me_export(http_request *req, void *data)
     }
     http_reply_header(req, "Content-Disposition", export_filename(req, now));
     http_reply_header(req, "Cache-Control", "no-store");
-    http_reply_bytes(req, 200, "application/json", out.data, out.len);
+    http_reply_buf(req, 200, "application/json", &out);
 }
 
 /* 409 account_has_balance: the sentence, and every amount still held, so a page can show them all. */

@@ -170,7 +170,7 @@ void handle_facility_staff_activity(http_request *req, void *data)
     jw_key(&w, "next_cursor");
     jw_string(&w, page.next_cursor);
     jw_object_end(&w);
-    http_reply_bytes(req, 200, "application/json", out.data, out.len);
+    http_reply_buf(req, 200, "application/json", &out);
 }
 
 /* The same records as CSV for a spreadsheet: names, actions and details are text people wrote or chose. */
@@ -200,5 +200,5 @@ void handle_facility_staff_activity_csv(http_request *req, void *data)
     http_reply_header(req, "Content-Disposition",
                       arena_sprintf(http_arena(req), "attachment; filename=\"kite-staff-activity-%lld.csv\"",
                                     (long long)facility_id));
-    http_reply_bytes(req, 200, "text/csv; charset=utf-8", out.data, out.len);
+    http_reply_buf(req, 200, "text/csv; charset=utf-8", &out);
 }

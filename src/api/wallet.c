@@ -332,7 +332,7 @@ void handle_wallet_transactions_csv(http_request *req, void *data)
         total += count;
     } while (before > 0 && total < CSV_LINES_MAX);
     http_reply_header(req, "Content-Disposition", "attachment; filename=\"kite-statement.csv\"");
-    http_reply_bytes(req, 200, "text/csv; charset=utf-8", out.data, out.len);
+    http_reply_buf(req, 200, "text/csv; charset=utf-8", &out);
 }
 
 /* ---- POST /api/v1/wallet/bundles ---- */

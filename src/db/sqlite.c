@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -141,8 +142,22 @@ static kite_err open_failure(const char *path)
     return KITE_ERR_STORE_READ_ONLY;
 }
 
+/*
+ * SQLite counts every allocation of every connection under one process-wide
+ * mutex unless told not to; Kite never reads those counts, and with a
+ * connection per handler thread that mutex was taken on every row read.  It
+ * can be set only before SQLite's first use in the process, so once, here.
+ */
+static void sqlite_configure_once(void)
+{
+    /* SQLITE_MISUSE when something opened SQLite first: the counts stay on, slower and still right. */
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static kite_err sqlite_open(db_conn *conn, const char *path)
 {
+    static pthread_once_t configured = PTHREAD_ONCE_INIT;
+    pthread_once(&configured, sqlite_configure_once);
     sqlite3 *handle = NULL;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path, &handle, flags, NULL) != SQLITE_OK) {

@@ -229,6 +229,17 @@ void http_reply_bytes(http_request *req, int status, const char *content_type, c
     set_response(req, status, r, content_type);
 }
 
+void http_reply_buf(http_request *req, int status, const char *content_type, const struct buf *out)
+{
+    if (out->a != req->arena) {
+        http_reply_bytes(req, status, content_type, out->data, out->len);
+        return;
+    }
+    /* on_completed destroys the answer before it frees the arena, and MHD reads no body after that. */
+    struct MHD_Response *r = MHD_create_response_from_buffer(out->len, out->data, MHD_RESPMEM_PERSISTENT);
+    set_response(req, status, r, content_type);
+}
+
 void http_reply_json(http_request *req, int status, json_t *body)
 {
     char *text = json_dumps(body, JSON_COMPACT);

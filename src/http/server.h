@@ -113,6 +113,13 @@ void http_reply_json(http_request *req, int status, json_t *body);
 void http_reply_error(http_request *req, kite_err err, const char *message, const char *field);
 void http_reply_empty(http_request *req, int status);
 void http_reply_bytes(http_request *req, int status, const char *content_type, const void *data, size_t len);
+/*
+ * out's bytes as the answer.  A buffer in the request's own arena
+ * (buf_init(&out, http_arena(req))) is sent from where it is, not copied:
+ * the arena is freed only once the answer has gone (or the connection
+ * ended); any other buffer is copied as http_reply_bytes does.
+ */
+void http_reply_buf(http_request *req, int status, const char *content_type, const struct buf *out);
 
 /*
  * The answer to a GET for a stored file of len bytes whose entity tag is etag
