@@ -21,8 +21,9 @@ if [ "${1:-build}" = test ]; then
 fi
 # make bench runs Postfix as a peer (bench/postfix_peer.sh): a private instance of its own, so the
 # package's system instance is never configured, started nor enabled (see postfix_quiet below).
+# wrk drives the read phases a second time, with less of the machine than libcurl (bench/bench_wrk.h).
 if [ "${1:-build}" = bench ]; then
-  want="$want postfix"
+  want="$want postfix wrk"
 fi
 # make fuzz: Debian's clang and its runtime libraries, which hold libFuzzer (tools/fuzz.sh).
 if [ "${1:-build}" = fuzz ]; then
