@@ -5,6 +5,8 @@
 #
 #   FUZZ_SECONDS=60      seconds per driver
 #   FUZZ_RUNS=N          stop a driver after N executions instead (whichever comes first)
+#   FUZZ_JOBS=2          run each driver as that many processes at once (one per core), on one
+#                        corpus; their executions add up (a slow driver reaches its count sooner)
 #   FUZZ_DRIVERS="lang csv"   only these drivers (default: every driver in fuzz/meson.build)
 #   FUZZ_BUILD=build-fuzz
 #
@@ -13,10 +15,11 @@
 # FUZZ_BUILD/artifacts/DRIVER/crash-* and its report is in FUZZ_BUILD/logs/DRIVER.log.  Exit status
 # 1 when any driver crashed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 B=${FUZZ_BUILD:-build-fuzz}
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 RUNS=${FUZZ_RUNS:-}
+JOBS=${FUZZ_JOBS:-1}
 # Debian's clang-14: libFuzzer comes with libclang-rt-14-dev (tools/install-deps.sh fuzz).
 CC_FUZZ=${CC_FUZZ:-clang-14}
 
@@ -57,28 +60,49 @@ for d in $drivers; do
     # and each execution writes and reads back hundreds of rows twice, a tenth of the rate.
     roster) extra+=(-max_len=1024) ;;
   esac
-  [ -n "$RUNS" ] && extra+=("-runs=$RUNS")
-  log="$B/logs/$d.log"
+  [ -n "$RUNS" ] && extra+=("-runs=$((RUNS / JOBS + (RUNS % JOBS > 0)))")
   run_started="$B/logs/$d.started"
   touch "$run_started"
-  "$B/fuzz/fuzz_$d" -max_total_time="$SECONDS_EACH" -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 \
-    -artifact_prefix="$artifacts/" "${extra[@]}" "$corpus" "fuzz/corpus/$d" >"$log" 2>&1
-  code=$?
-  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-  # A crash, a sanitizer report, a timeout, or running out of memory: libFuzzer stops at the first.
-  crashes=$(grep -a -c -E '^==[0-9]+== ?ERROR: |^SUMMARY: (libFuzzer|AddressSanitizer|UndefinedBehaviorSanitizer)' "$log")
-  # Stopped by hand (SIGINT): libFuzzer prints its statistics and exits non-zero; that is no crash.
-  interrupted=$(grep -a -c 'libFuzzer: run interrupted' "$log")
-  [ "$code" -ne 0 ] && [ "$crashes" -eq 0 ] && [ "$interrupted" -eq 0 ] && crashes=1
-  [ "$crashes" -gt 1 ] && crashes=1 # one report prints both lines
-  printf '%-16s %14s %10s %8s\n' "$d" "${runs:-0}" "${rate:-0}" "$crashes"
+  # JOBS copies of the driver at once, on one corpus folder: each adds what it finds there, and
+  # -reload (libFuzzer's default, every 10 s) gives it to the others.  Their executions add up.
+  logs=()
+  pids=()
+  for j in $(seq 1 "$JOBS"); do
+    log="$B/logs/$d.log"
+    [ "$JOBS" -gt 1 ] && log="$B/logs/$d.$j.log"
+    logs+=("$log")
+    "$B/fuzz/fuzz_$d" -max_total_time="$SECONDS_EACH" -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 \
+      -artifact_prefix="$artifacts/" "${extra[@]}" "$corpus" "fuzz/corpus/$d" >"$log" 2>&1 &
+    pids+=($!)
+  done
+  runs=0
+  rate=0
+  crashes=0
+  for j in "${!pids[@]}"; do
+    wait "${pids[$j]}"
+    code=$?
+    log=${logs[$j]}
+    job_runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    job_rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+    runs=$((runs + ${job_runs:-0}))
+    rate=$((rate + ${job_rate:-0}))
+    # A crash, a sanitizer report, a timeout, or running out of memory: libFuzzer stops at the first.
+    job_crashes=$(grep -a -c -E '^==[0-9]+== ?ERROR: |^SUMMARY: (libFuzzer|AddressSanitizer|UndefinedBehaviorSanitizer)' "$log")
+    # Stopped by hand (SIGINT): libFuzzer prints its statistics and exits non-zero; that is no crash.
+    interrupted=$(grep -a -c 'libFuzzer: run interrupted' "$log")
+    [ "$code" -ne 0 ] && [ "$job_crashes" -eq 0 ] && [ "$interrupted" -eq 0 ] && job_crashes=1
+    if [ "$job_crashes" -ne 0 ]; then
+      crashes=1 # one report prints both lines
+      echo "  see $log"
+    fi
+  done
+  printf '%-16s %14s %10s %8s\n' "$d" "$runs" "$rate" "$crashes"
   if [ "$crashes" -ne 0 ]; then
     # Only an input this run wrote: older ones stay in the folder until someone removes them.
-    echo "  see $log; the input: $(find "$artifacts" -type f -newer "$run_started" | head -1)"
+    echo "  the input: $(find "$artifacts" -type f -newer "$run_started" | head -1)"
   fi
   total_runs=$((total_runs + ${runs:-0}))
   total_crashes=$((total_crashes + crashes))
 done
-echo "fuzz: $(echo $drivers | wc -w) drivers, $total_runs executions, $total_crashes crashes (${SECONDS_EACH} s each)"
+echo "fuzz: $(echo "$drivers" | wc -w) drivers, $total_runs executions, $total_crashes crashes (${SECONDS_EACH} s each, $JOBS process(es) per driver)"
 [ "$total_crashes" -eq 0 ]
