@@ -170,12 +170,12 @@ static bool id_valid(const char *id)
 }
 
 /* Fills result from a charge object; false when it is not one Kite can trust. */
-static bool read_charge(const answer *got, charge_result *result)
+static bool read_charge(const char *body, size_t len, charge_result *result)
 {
-    if (got->too_large || got->body.len == 0)
+    if (body == NULL || len == 0)
         return false;
     json_error_t error;
-    json_t *root = json_loadb(got->body.data, got->body.len, JSON_REJECT_DUPLICATES, &error);
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &error);
     const char *id = NULL, *status = NULL, *brand = NULL, *last4 = NULL, *decline = NULL;
     json_int_t amount = 0;
     bool ok = root != NULL && json_unpack_ex(root, &error, 0, "{s:s, s:s, s:I, s:{s:s, s:s}, s?s}", "id", &id,
@@ -204,29 +204,34 @@ static bool read_charge(const answer *got, charge_result *result)
     return ok;
 }
 
-static void settle(const exchange *x, bool lookup, charge_result *result)
+void processor_answer_read(long http_status, const char *body, size_t len, bool lookup, charge_result *result)
 {
-    result->http_status = x->rc == CURLE_OK || x->got.too_large ? x->status : 0;
-    if (x->rc != CURLE_OK && !x->got.too_large) {
-        result->outcome = never_sent(x->rc) ? CHARGE_PROCESSOR_ERROR : CHARGE_TIMEOUT;
-        return;
-    }
-    long s = x->status;
+    *result = (charge_result){.outcome = CHARGE_PROCESSOR_ERROR, .http_status = http_status};
+    long s = http_status;
     if (s >= 200 && s < 300) {
         /* The processor said yes to something: if Kite cannot read what, the outcome is unknown. */
-        if (!read_charge(&x->got, result))
+        if (!read_charge(body, len, result))
             result->outcome = CHARGE_TIMEOUT;
     } else if (s == 402) {
-        if (!read_charge(&x->got, result) || result->outcome != CHARGE_DECLINED)
+        if (!read_charge(body, len, result) || result->outcome != CHARGE_DECLINED)
             *result = (charge_result){.outcome = CHARGE_PROCESSOR_ERROR, .http_status = s};
     } else if (s == 404 && lookup) {
         result->outcome = CHARGE_NOT_FOUND;
     } else if (s == 422 && !lookup) {
         result->outcome = CHARGE_DECLINED; /* the processor refused the card data */
         result->decline = DECLINE_INVALID;
-    } else {
-        result->outcome = CHARGE_PROCESSOR_ERROR;
     }
+}
+
+static void settle(const exchange *x, bool lookup, charge_result *result)
+{
+    if (x->rc != CURLE_OK && !x->got.too_large) {
+        *result = (charge_result){.outcome = never_sent(x->rc) ? CHARGE_PROCESSOR_ERROR : CHARGE_TIMEOUT};
+        return;
+    }
+    /* An answer over PROCESSOR_ANSWER_MAX is read as no body: a 2xx of it is an unknown outcome. */
+    processor_answer_read(x->status, x->got.too_large ? NULL : x->got.body.data,
+                          x->got.too_large ? 0 : x->got.body.len, lookup, result);
 }
 
 static void log_result(const char *what, const char *key, const exchange *x, const charge_result *r)

@@ -99,6 +99,15 @@ typedef struct charge_result {
     long http_status;                       /* 0 when no answer came */
 } charge_result;
 
+/*
+ * What an answer that came back means: its HTTP status and body as received
+ * (body NULL and len 0 for none, or for one over PROCESSOR_ANSWER_MAX), to a
+ * charge (lookup false) or a lookup by key.  processor_charge and
+ * processor_lookup end here; fuzz/processor.c feeds it what a processor
+ * might say.
+ */
+void processor_answer_read(long http_status, const char *body, size_t len, bool lookup, charge_result *result);
+
 /* Checks a key against the rules above (fills *f for "Idempotency-Key"). */
 kite_err processor_key_check(const char *key, kite_fault *f) KITE_WUR;
 
