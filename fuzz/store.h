@@ -20,6 +20,10 @@ enum { FUZZ_FEDERAL = 2520 /* FCI COLEMAN LOW */, FUZZ_STATE = 5090 /* SAN QUENT
 
 /* The demo password of every demo email account (cli/cmd_demo.c). */
 #define FUZZ_DEMO_PASSWORD "kite-demo-2026"
+/* The demo's tablet PINs and its staff's two-factor secret (src/cli/cmd_demo.c). */
+#define FUZZ_DEMO_PIN_FEDERAL "583920"
+#define FUZZ_DEMO_PIN_STATE "274615"
+#define FUZZ_DEMO_TOTP_SECRET "KITEDEMOKITEDEMOKITEDEMOKITEDEMO"
 
 /* Opens (first call: builds) the store; exits the process when it cannot. */
 cli_store *fuzz_store(void);
