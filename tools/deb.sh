@@ -4,12 +4,13 @@
 #   build  a source tree of the tracked files under build-deb/, with packaging/debian as its
 #          debian/ and packaging/kite.service as the unit; dpkg-buildpackage -b makes
 #          build-deb/kite_VERSION_ARCH.deb.
-#   test   installs that .deb (apt resolves its dependencies), starts Kite the way the unit
-#          does (its ExecStart, as root: no systemd runs here), checks /healthz and that the
-#          server runs as the kite user with its store in /var/lib/kite, stops it, and
-#          puts packaging/nginx-kite.conf in front of it with a self-signed certificate (TLS,
-#          HSTS, Secure cookies, the client's own address in Kite's log through --trusted-proxy),
-#          and removes the package with dpkg --purge: no binary, user, store or /etc/kite left.
+#   test   builds the .deb afresh (never one left in build-deb/ by older code), installs what
+#          it depends on with apt-get satisfy and then the package with dpkg -i, starts Kite the
+#          way the unit does (its ExecStart, as root: no systemd runs here), checks /healthz and
+#          that the server runs as the kite user with its store in /var/lib/kite, stops it, puts
+#          packaging/nginx-kite.conf in front of it with a self-signed certificate (TLS, HSTS,
+#          Secure cookies, the client's own address in Kite's log through --trusted-proxy), and
+#          removes the package with dpkg --purge: no binary, user, store or /etc/kite left.
 #          Needs root; it changes this machine (and puts it back).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,8 +45,8 @@ build() {
 test_package() {
   [ "$(id -u)" = 0 ] || { echo "make deb-test installs a package: run it as root" >&2; exit 1; }
   local deb
-  deb=$(ls "$out"/kite_*.deb 2>/dev/null | head -1 || true)
-  [ -n "$deb" ] || { build; deb=$(ls "$out"/kite_*.deb | head -1); }
+  build
+  deb=$(ls "$out"/kite_*.deb | head -1)
   local log="$out/deb-test.log" pid="" failed=0
   cleanup() {
     [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
@@ -54,7 +55,8 @@ test_package() {
   trap cleanup EXIT
   check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; failed=1; fi; }
 
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "./$deb" >"$log" 2>&1 || { tail -20 "$log"; exit 1; }
+  DEBIAN_FRONTEND=noninteractive apt-get satisfy -y -q "$(dpkg-deb -f "$deb" Depends)" >"$log" 2>&1 || { tail -20 "$log"; exit 1; }
+  dpkg -i "$deb" >>"$log" 2>&1 || { tail -20 "$log"; echo "make deb-test: dpkg -i $deb failed" >&2; exit 1; }
   check "the binary is /usr/bin/kite" '[ -x /usr/bin/kite ]'
   check "the kite system user exists" 'getent passwd kite >/dev/null'
   check "/var/lib/kite belongs to the kite user, mode 0700" '[ "$(stat -c %U:%a /var/lib/kite)" = kite:700 ]'
