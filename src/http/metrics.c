@@ -14,15 +14,15 @@ static const int statuses[] = {200, 201, 202, 204, 206, 304, 400, 401, 402, 403,
                                413, 415, 422, 429, 431, 500, 501, 502, 503, 504, 507};
 enum { STATUS_COLUMNS = sizeof statuses / sizeof statuses[0] + 1 };
 
-/* Upper bounds in milliseconds; the last bucket (+Inf) is the count. */
+/* Upper bounds in milliseconds; one more bucket holds what took longer (+Inf). */
 static const int64_t bounds_ms[] = {1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
 enum { BUCKETS = sizeof bounds_ms / sizeof bounds_ms[0] };
 
 struct http_metrics {
     size_t rows; /* routes + 1 */
     atomic_uint_fast64_t *answers; /* rows * STATUS_COLUMNS */
-    atomic_uint_fast64_t bucket[BUCKETS];
-    atomic_uint_fast64_t count, sum_ms;
+    atomic_uint_fast64_t bucket[BUCKETS + 1]; /* not cumulative: each request is in one */
+    atomic_uint_fast64_t sum_ms;
 };
 
 http_metrics *http_metrics_new(size_t route_count)
@@ -57,10 +57,10 @@ void http_metrics_record(http_metrics *m, size_t route, int status, int64_t took
     atomic_fetch_add_explicit(&m->answers[route * STATUS_COLUMNS + column_of(status)], 1, memory_order_relaxed);
     if (took_ms < 0)
         took_ms = 0;
-    for (size_t i = 0; i < BUCKETS; i++)
-        if (took_ms <= bounds_ms[i])
-            atomic_fetch_add_explicit(&m->bucket[i], 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&m->count, 1, memory_order_relaxed);
+    size_t i = 0;
+    while (i < BUCKETS && took_ms > bounds_ms[i])
+        i++;
+    atomic_fetch_add_explicit(&m->bucket[i], 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&m->sum_ms, (uint_fast64_t)took_ms, memory_order_relaxed);
 }
 
@@ -86,10 +86,13 @@ void http_metrics_render(const http_metrics *m, const http_route *routes, buf *o
     }
     buf_puts(out, "# HELP kite_http_request_duration_seconds Time from a request's first byte to its answer.\n"
                   "# TYPE kite_http_request_duration_seconds histogram\n");
-    for (size_t i = 0; i < BUCKETS; i++)
+    uint64_t count = 0;
+    for (size_t i = 0; i < BUCKETS; i++) {
+        count += atomic_load_explicit(&m->bucket[i], memory_order_relaxed);
         buf_printf(out, "kite_http_request_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
-                   (double)bounds_ms[i] / 1000.0, (uint64_t)atomic_load_explicit(&m->bucket[i], memory_order_relaxed));
-    uint64_t count = atomic_load_explicit(&m->count, memory_order_relaxed);
+                   (double)bounds_ms[i] / 1000.0, count);
+    }
+    count += atomic_load_explicit(&m->bucket[BUCKETS], memory_order_relaxed);
     buf_printf(out, "kite_http_request_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n", count);
     buf_printf(out, "kite_http_request_duration_seconds_sum %.3f\n",
                (double)atomic_load_explicit(&m->sum_ms, memory_order_relaxed) / 1000.0);

@@ -4,10 +4,14 @@
  *
  * Design: fixed arrays of atomic counters, one row per route of the table
  * (and one for paths no route matched: static files, 404s), one column per
- * status Kite answers (and one for any other); a latency histogram with
- * Prometheus's cumulative buckets.  Recording is a few relaxed atomic adds
- * on the completion callback, never a lock; rendering reads them without
- * stopping anyone, so a scrape sees each counter as of its own moment.
+ * status Kite answers (and one for any other); a latency histogram.  Recording
+ * is three relaxed atomic adds on the completion callback (the answer's
+ * cell, its one latency bucket, the time's sum), never a lock: each
+ * request adds to its own bucket only, and rendering makes Prometheus's
+ * cumulative buckets by adding them up, so a fast request does not pay a
+ * dozen adds on cache lines every thread shares.  Rendering reads without
+ * stopping anyone; the count (+Inf) is the sum of the very bucket values it
+ * printed, so the buckets never exceed it.
  */
 #ifndef KITE_HTTP_METRICS_H
 #define KITE_HTTP_METRICS_H
